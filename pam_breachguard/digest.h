@@ -1,0 +1,34 @@
+/* digest.h: keyed digests of identities (HMAC-SHA-256 through libcrypto). */
+#ifndef BG_DIGEST_H
+#define BG_DIGEST_H
+
+#include <stddef.h>
+
+#include "log.h"
+
+#define BG_KEY_LEN 32
+#define BG_DIGEST_LEN 16 /* HMAC-SHA-256 truncated to 128 bits */
+#define BG_KEY_ID_LEN 8
+
+struct bg_hmac; /* one per thread */
+
+int bg_hmac_new(struct bg_hmac **h, const unsigned char key[BG_KEY_LEN],
+		const struct bg_logger *log);
+void bg_hmac_free(struct bg_hmac *h);
+/* HMAC(key, domain || data) truncated; domain separates identities ("id") from
+ * password-hash fingerprints ("fp").  Returns 0 or -EIO (logged). */
+int bg_hmac_digest(struct bg_hmac *h, const char *domain, const void *data, size_t len,
+		   unsigned char out[BG_DIGEST_LEN]);
+
+/* First bytes of SHA-256(key): stored in the store's meta to refuse a wrong key. */
+int bg_key_id(const unsigned char key[BG_KEY_LEN], unsigned char id[BG_KEY_ID_LEN],
+	      const struct bg_logger *log);
+
+/* Reads the site key (trusted file, exactly BG_KEY_LEN bytes). */
+int bg_key_load(const char *path, unsigned char key[BG_KEY_LEN], const struct bg_logger *log);
+/* Makes a new key file from the OS CSPRNG (0600, O_EXCL). */
+int bg_key_create(const char *path, const struct bg_logger *log);
+
+void bg_wipe(void *p, size_t n);
+
+#endif

@@ -1,0 +1,341 @@
+/* identity.c: what an address is, once normalised, and which identities an
+ * account has.  The same normaliser serves advisories and accounts, so a list
+ * entry and an account meet on exactly one spelling. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <idn2.h>
+#include <unicase.h>
+#include <uninorm.h>
+#include <unistr.h>
+
+#include "identity.h"
+#include "safeopen.h"
+
+#define BG_ALIASES_MAX_SIZE (64 * 1024 * 1024)
+#define LOCAL_MAX 64
+#define DOMAIN_MAX 253
+
+void bg_norm_opts_from_config(struct bg_norm_opts *o, const struct bg_config *c)
+{
+	o->fold_case = c->fold_case;
+	memcpy(o->subaddress, c->subaddress, sizeof(o->subaddress));
+}
+
+const char *bg_norm_strerror(int err)
+{
+	switch (err) {
+	case BG_NORM_EMPTY:
+		return "empty";
+	case BG_NORM_NO_AT:
+		return "no @ in the address";
+	case BG_NORM_BAD_LOCAL:
+		return "invalid local part";
+	case BG_NORM_BAD_DOMAIN:
+		return "invalid domain";
+	case BG_NORM_TOO_LONG:
+		return "address too long";
+	case BG_NORM_BAD_UTF8:
+		return "invalid UTF-8";
+	case BG_NORM_NOMEM:
+		return "out of memory";
+	}
+	return "invalid address";
+}
+
+static bool is_ascii(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] >= 0x80)
+			return false;
+	return true;
+}
+
+/* Narrows [*s, *s + *n) to the address inside a display-name form or a mailto: link. */
+static void strip_wrapping(const char **s, size_t *n)
+{
+	const char *p = *s, *lt, *gt;
+	size_t len = *n;
+
+	while (len && isspace((unsigned char)*p))
+		p++, len--;
+	while (len && isspace((unsigned char)p[len - 1]))
+		len--;
+	/* "Name" <addr>: the last <...> pair holds the address. */
+	gt = len ? memrchr(p, '>', len) : NULL;
+	if (gt) {
+		lt = memrchr(p, '<', (size_t)(gt - p));
+		if (lt) {
+			p = lt + 1;
+			len = (size_t)(gt - lt - 1);
+		}
+	}
+	while (len && isspace((unsigned char)*p))
+		p++, len--;
+	while (len && isspace((unsigned char)p[len - 1]))
+		len--;
+	if (len >= 7 && strncasecmp(p, "mailto:", 7) == 0) {
+		const char *q;
+
+		p += 7;
+		len -= 7;
+		q = memchr(p, '?', len); /* mailto:a@b?subject=... */
+		if (q)
+			len = (size_t)(q - p);
+	}
+	/* One trailing dot: the absolute form of the domain names the same host. */
+	if (len && p[len - 1] == '.')
+		len--;
+	*s = p;
+	*n = len;
+}
+
+static bool local_char_ok(unsigned char c)
+{
+	if (c >= 0x80)
+		return true; /* UTF-8, checked as a whole */
+	if (isalnum(c))
+		return true;
+	return strchr("!#$%&'*+-/=?^_`{|}~.\"", c) != NULL && c != '\0';
+}
+
+static int domain_ascii_ok(const char *d, size_t n)
+{
+	size_t label = 0;
+
+	if (n == 0 || n > DOMAIN_MAX)
+		return BG_NORM_BAD_DOMAIN;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)d[i];
+
+		if (c == '.') {
+			if (label == 0)
+				return BG_NORM_BAD_DOMAIN;
+			label = 0;
+			continue;
+		}
+		if (!isalnum(c) && c != '-' && c != '_')
+			return BG_NORM_BAD_DOMAIN;
+		if (++label > 63)
+			return BG_NORM_BAD_DOMAIN;
+	}
+	return label == 0 ? BG_NORM_BAD_DOMAIN : 0;
+}
+
+/* Writes the normalised domain into out; returns its length or an error. */
+static int norm_domain(const char *d, size_t n, char *out, size_t outlen)
+{
+	char tmp[DOMAIN_MAX * 4 + 1], *ace = NULL;
+	size_t len;
+	int rc;
+
+	if (n == 0 || n >= sizeof(tmp))
+		return n == 0 ? BG_NORM_BAD_DOMAIN : BG_NORM_TOO_LONG;
+	if (is_ascii(d, n)) {
+		if ((rc = domain_ascii_ok(d, n)) != 0)
+			return rc;
+		if (n >= outlen)
+			return BG_NORM_TOO_LONG;
+		for (size_t i = 0; i < n; i++)
+			out[i] = (char)tolower((unsigned char)d[i]);
+		out[n] = '\0';
+		return (int)n;
+	}
+	memcpy(tmp, d, n);
+	tmp[n] = '\0';
+	/* IDNA2008 with NFC first, so a Unicode domain and its punycode meet. */
+	rc = idn2_to_ascii_8z(tmp, &ace, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
+	if (rc != IDN2_OK)
+		rc = idn2_to_ascii_8z(tmp, &ace, IDN2_NFC_INPUT | IDN2_TRANSITIONAL);
+	if (rc != IDN2_OK)
+		return rc == IDN2_MALLOC ? BG_NORM_NOMEM : BG_NORM_BAD_DOMAIN;
+	len = strlen(ace);
+	if (domain_ascii_ok(ace, len) != 0 || len >= outlen) {
+		idn2_free(ace);
+		return BG_NORM_BAD_DOMAIN;
+	}
+	for (size_t i = 0; i <= len; i++)
+		out[i] = (char)tolower((unsigned char)ace[i]);
+	idn2_free(ace);
+	return (int)len;
+}
+
+/* Writes the normalised local part; returns its length or an error. */
+static int norm_local(const char *l, size_t n, const struct bg_norm_opts *o, char *out,
+		      size_t outlen)
+{
+	size_t cut = n;
+
+	if (n == 0)
+		return BG_NORM_BAD_LOCAL;
+	for (size_t i = 0; i < n; i++)
+		if (!local_char_ok((unsigned char)l[i]))
+			return BG_NORM_BAD_LOCAL;
+	if (o->subaddress[0]) {
+		for (size_t i = 1; i < n; i++) { /* a leading separator is not a tag */
+			if (strchr(o->subaddress, l[i])) {
+				cut = i;
+				break;
+			}
+		}
+	}
+	n = cut;
+	if (is_ascii(l, n)) {
+		if (n > LOCAL_MAX || n >= outlen)
+			return BG_NORM_TOO_LONG;
+		for (size_t i = 0; i < n; i++)
+			out[i] = o->fold_case ? (char)tolower((unsigned char)l[i]) : l[i];
+		out[n] = '\0';
+		return (int)n;
+	}
+	{
+		uint8_t buf[LOCAL_MAX * 4 * 2];
+		size_t rlen = sizeof(buf);
+		uint8_t *r;
+
+		if (o->fold_case)
+			r = u8_casefold((const uint8_t *)l, n, NULL, UNINORM_NFC, buf, &rlen);
+		else
+			r = u8_normalize(UNINORM_NFC, (const uint8_t *)l, n, buf, &rlen);
+		if (!r)
+			return errno == ENOMEM ? BG_NORM_NOMEM : BG_NORM_BAD_UTF8;
+		if (rlen >= outlen || rlen > LOCAL_MAX * 4) {
+			if (r != buf)
+				free(r);
+			return BG_NORM_TOO_LONG;
+		}
+		memcpy(out, r, rlen);
+		out[rlen] = '\0';
+		if (r != buf)
+			free(r);
+		return (int)rlen;
+	}
+}
+
+int bg_normalise(const char *in, size_t len, const struct bg_norm_opts *o, char *out,
+		 size_t outlen)
+{
+	const char *at;
+	int l, d;
+
+	if (len > 4 * BG_ID_MAX)
+		return BG_NORM_TOO_LONG;
+	strip_wrapping(&in, &len);
+	if (len == 0)
+		return BG_NORM_EMPTY;
+	if (memchr(in, '\0', len) || (!is_ascii(in, len) && u8_check((const uint8_t *)in, len)))
+		return BG_NORM_BAD_UTF8;
+	at = memrchr(in, '@', len);
+	if (!at)
+		return BG_NORM_NO_AT;
+	l = norm_local(in, (size_t)(at - in), o, out, outlen);
+	if (l < 0)
+		return l;
+	if ((size_t)l + 2 >= outlen)
+		return BG_NORM_TOO_LONG;
+	out[l] = '@';
+	d = norm_domain(at + 1, len - (size_t)(at - in) - 1, out + l + 1, outlen - (size_t)l - 1);
+	if (d < 0)
+		return d;
+	return l + 1 + d;
+}
+
+int bg_user_identity(const char *user, char *out, size_t outlen)
+{
+	int n = snprintf(out, outlen, "user:%s", user);
+
+	return n < 0 || (size_t)n >= outlen ? -ENAMETOOLONG : n;
+}
+
+static void ids_add(struct bg_identities *ids, const char *s)
+{
+	for (size_t i = 0; i < ids->n; i++)
+		if (strcmp(ids->id[i], s) == 0)
+			return;
+	if (ids->n < BG_MAX_IDS)
+		snprintf(ids->id[ids->n++], BG_ID_MAX, "%s", s);
+}
+
+static void ids_add_address(struct bg_identities *ids, const struct bg_norm_opts *o,
+			    const char *s, size_t n)
+{
+	char buf[BG_ID_MAX];
+
+	if (bg_normalise(s, n, o, buf, sizeof(buf)) > 0)
+		ids_add(ids, buf);
+}
+
+/* GECOS is comma-separated (name, room, phones, other); any field may hold an address. */
+static void gecos_addresses(struct bg_identities *ids, const struct bg_norm_opts *o,
+			    const char *g)
+{
+	while (g && *g) {
+		size_t n = strcspn(g, ", \t;");
+
+		if (n && memchr(g, '@', n))
+			ids_add_address(ids, o, g, n);
+		g += n;
+		while (*g == ',' || *g == ' ' || *g == '\t' || *g == ';')
+			g++;
+	}
+}
+
+static int alias_addresses(struct bg_identities *ids, const struct bg_norm_opts *o,
+			   const char *path, const char *user, const struct bg_logger *log)
+{
+	char *buf = NULL, *line, *next;
+	const char *why = NULL;
+	size_t len;
+	int rc;
+
+	rc = bg_read_small_file(path, 1, BG_ALIASES_MAX_SIZE, &buf, &len, &why);
+	if (rc != 0) {
+		bg_log(log, LOG_ERR, "aliases file %s: %s", path, why ? why : strerror(-rc));
+		return rc;
+	}
+	for (line = buf; line && line < buf + len; line = next) {
+		char *addr, *name, *save = NULL;
+
+		next = memchr(line, '\n', (size_t)(buf + len - line));
+		if (next)
+			*next++ = '\0';
+		if (*line == '#')
+			continue;
+		addr = strtok_r(line, " \t\r", &save);
+		name = addr ? strtok_r(NULL, " \t\r", &save) : NULL;
+		if (!name || addr[0] == '#' || strcmp(name, user) != 0)
+			continue;
+		ids_add_address(ids, o, addr, strlen(addr));
+	}
+	free(buf);
+	return 0;
+}
+
+int bg_account_identities(const struct bg_config *c, const struct passwd *pw,
+			  struct bg_identities *out, const struct bg_logger *log)
+{
+	struct bg_norm_opts o;
+	char buf[BG_ID_MAX];
+	int rc = 0;
+
+	out->n = 0;
+	bg_norm_opts_from_config(&o, c);
+	for (const char *d = bg_list_next(&c->domains, NULL); d; d = bg_list_next(&c->domains, d)) {
+		int n = snprintf(buf, sizeof(buf), "%s@%s", pw->pw_name, d);
+
+		if (n > 0 && (size_t)n < sizeof(buf))
+			ids_add_address(out, &o, buf, (size_t)n);
+	}
+	if (strchr(pw->pw_name, '@'))
+		ids_add_address(out, &o, pw->pw_name, strlen(pw->pw_name));
+	if (c->gecos_email && pw->pw_gecos)
+		gecos_addresses(out, &o, pw->pw_gecos);
+	if (c->aliases[0])
+		rc = alias_addresses(out, &o, c->aliases, pw->pw_name, log);
+	if (bg_user_identity(pw->pw_name, buf, sizeof(buf)) > 0)
+		ids_add(out, buf);
+	return rc;
+}

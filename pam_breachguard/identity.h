@@ -1,0 +1,53 @@
+/* identity.h: address normalisation and an account's candidate identities. */
+#ifndef BG_IDENTITY_H
+#define BG_IDENTITY_H
+
+#include <pwd.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config.h"
+
+#define BG_ID_MAX 512   /* a normalised identity, NUL included */
+#define BG_MAX_IDS 64   /* candidate identities per account */
+
+enum bg_norm_err {
+	BG_NORM_OK = 0,
+	BG_NORM_EMPTY = -1,
+	BG_NORM_NO_AT = -2,
+	BG_NORM_BAD_LOCAL = -3,
+	BG_NORM_BAD_DOMAIN = -4,
+	BG_NORM_TOO_LONG = -5,
+	BG_NORM_BAD_UTF8 = -6,
+	BG_NORM_NOMEM = -7,
+};
+
+struct bg_norm_opts {
+	bool fold_case;
+	char subaddress[8];
+};
+
+void bg_norm_opts_from_config(struct bg_norm_opts *o, const struct bg_config *c);
+
+/* Normalises one address (trims, drops "Name" <...> and mailto:, folds case,
+ * strips the sub-address tag, IDNA for the domain, NFC).  Returns the length
+ * written to out (NUL-terminated) or a negative enum bg_norm_err. */
+int bg_normalise(const char *in, size_t len, const struct bg_norm_opts *o, char *out,
+		 size_t outlen);
+const char *bg_norm_strerror(int err);
+
+struct bg_identities {
+	size_t n;
+	char id[BG_MAX_IDS][BG_ID_MAX];
+};
+
+/* Every identity of an account: user@domain for each domain, the user name when
+ * it is an address, a GECOS address (gecos_email), aliases-file addresses and
+ * "user:NAME".  Returns 0 or a negative errno (aliases file unreadable/unsafe). */
+int bg_account_identities(const struct bg_config *c, const struct passwd *pw,
+			  struct bg_identities *out, const struct bg_logger *log);
+
+/* "user:NAME", the identity a user-name advisory or `breachguard flag` stores. */
+int bg_user_identity(const char *user, char *out, size_t outlen);
+
+#endif

@@ -1,0 +1,317 @@
+/* pam_breachguard.c: the PAM entry points and nothing else.  Every decision is
+ * bg_verdict()'s; this file maps verdicts to PAM codes, talks to the user, and
+ * writes the syslog lines.  PAM codes appear only here.  No global state: each
+ * call parses its config, opens the store, and closes everything before return. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#define PAM_SM_ACCOUNT
+#define PAM_SM_PASSWORD
+#include <security/pam_ext.h>
+#include <security/pam_modules.h>
+
+#include "config.h"
+#include "verdict.h"
+
+#define BG_EXPORT __attribute__((visibility("default")))
+#define ROTATION_TRIES 20 /* x 100 ms: how long the password phase waits for a writer */
+
+static void pam_log_fn(void *arg, int prio, const char *fmt, va_list ap)
+{
+	pam_vsyslog((pam_handle_t *)arg, prio, fmt, ap);
+}
+
+static void day_string(int64_t t, char *buf, size_t len)
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+
+	if (!gmtime_r(&tt, &tm) || strftime(buf, len, "%Y-%m-%d", &tm) == 0)
+		snprintf(buf, len, "?");
+}
+
+/* "NAME" (DATE), plus how many more, for messages and log lines. */
+static void advisory_label(const struct bg_result *r, char *buf, size_t len)
+{
+	const struct bg_advisory *a = &r->adv[0];
+	char day[16];
+
+	for (size_t i = 1; i < r->n_adv && i < BG_MAX_LISTED; i++)
+		if ((r->adv[i].published >= 0 ? r->adv[i].published : r->adv[i].imported) >
+		    (a->published >= 0 ? a->published : a->imported))
+			a = &r->adv[i];
+	day_string(a->published >= 0 ? a->published : a->imported, day, sizeof(day));
+	if (r->n_adv > 1)
+		snprintf(buf, len, "\"%s\" (%s) and %zu more", a->name, day, r->n_adv - 1);
+	else
+		snprintf(buf, len, "\"%s\" (%s)", a->name, day);
+}
+
+/* The admin's message with %u (user) and %a (advisories) expanded. */
+static void expand_message(const char *tmpl, const char *user, const char *label, char *out,
+			   size_t len)
+{
+	size_t o = 0;
+
+	for (const char *p = tmpl; *p && o + 1 < len; p++) {
+		const char *ins = NULL;
+
+		if (p[0] == '%' && (p[1] == 'u' || p[1] == 'a' || p[1] == '%')) {
+			ins = p[1] == 'u' ? user : p[1] == 'a' ? label : "%";
+			p++;
+		}
+		if (ins) {
+			int n = snprintf(out + o, len - o, "%s", ins);
+			o = n < 0 ? o : (size_t)n >= len - o ? len - 1 : o + (size_t)n;
+		} else {
+			out[o++] = *p;
+		}
+	}
+	out[o] = '\0';
+}
+
+static void tell(pam_handle_t *pamh, int flags, bool error, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void tell(pam_handle_t *pamh, int flags, bool error, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	if (flags & (int)PAM_SILENT)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (error)
+		pam_error(pamh, "%s", msg);
+	else
+		pam_info(pamh, "%s", msg);
+}
+
+/* Remembers the password-hash fingerprint when enforcement begins.  Best effort:
+ * a busy store (an import running) only postpones it to a later login. */
+static void record_fingerprint(struct bg_ctx *ctx, const char *user, const struct bg_result *r)
+{
+	struct bg_txn *t = NULL;
+	int rc;
+
+	rc = bg_txn_begin(ctx->store, true, &t);
+	if (rc == 0) {
+		bg_rotation_put(t, user, &r->fp_record);
+		rc = bg_txn_commit(t);
+	}
+	if (rc == -EBUSY)
+		bg_log(ctx->log, LOG_DEBUG, "store busy; fingerprint of user=%s postponed", user);
+	else if (rc != 0)
+		bg_log(ctx->log, LOG_ERR, "could not record the enforcement start of user=%s: %s",
+		       user, strerror(-rc));
+}
+
+static int act(pam_handle_t *pamh, int flags, const struct bg_config *cfg, const char *user,
+	       const struct bg_result *r)
+{
+	char label[BG_NAME_MAX + 64], custom[BG_MESSAGE_MAX + 256], day[16];
+	const char *verdict = bg_verdict_name(r->verdict);
+
+	if (r->n_adv)
+		advisory_label(r, label, sizeof(label));
+	else
+		snprintf(label, sizeof(label), "-");
+	if (cfg->audit)
+		pam_syslog(pamh, LOG_INFO, "user=%s verdict=%s action=%s advisories=%s", user,
+			   verdict, bg_action_name(r->action), label);
+	switch (r->verdict) {
+	case BG_V_NOT_OURS:
+		return PAM_IGNORE;
+	case BG_V_EXEMPT:
+	case BG_V_CLEAR:
+	case BG_V_ROTATED:
+		return PAM_SUCCESS;
+	default:
+		break;
+	}
+	if (r->action == BG_ACT_AUDIT) {
+		pam_syslog(pamh, LOG_NOTICE, "audit: user=%s verdict=%s advisory %s (no action taken)",
+			   user, verdict, label);
+		return PAM_IGNORE;
+	}
+	switch (r->verdict) {
+	case BG_V_NO_PASSWORD:
+		if (cfg->locked_accounts == BG_LOCKED_DENY) {
+			pam_syslog(pamh, LOG_NOTICE,
+				   "denying user=%s: no usable password, advisory %s", user, label);
+			tell(pamh, flags, true,
+			     "Access denied: this account appears in the security advisory %s.",
+			     label);
+			return PAM_PERM_DENIED;
+		}
+		pam_syslog(pamh, LOG_NOTICE,
+			   "not forcing user=%s: no usable password to change (advisory %s)", user,
+			   label);
+		return PAM_SUCCESS;
+	case BG_V_CHANGE_BLOCKED:
+		day_string(r->blocked_until, day, sizeof(day));
+		pam_syslog(pamh, LOG_WARNING,
+			   "not forcing user=%s yet: minimum password age reached on %s (advisory %s)",
+			   user, day, label);
+		tell(pamh, flags, false,
+		     "This account appears in the security advisory %s; your password can be "
+		     "changed from %s on; please change it then.",
+		     label, day);
+		return PAM_SUCCESS;
+	case BG_V_GRACE: {
+		long days = (long)((r->grace_until - time(NULL) + 86399) / 86400);
+
+		pam_syslog(pamh, LOG_NOTICE, "warned user=%s: in grace period, advisory %s", user,
+			   label);
+		tell(pamh, flags, false,
+		     "Your password must be changed within %ld day(s): this account appears in "
+		     "the security advisory %s.",
+		     days < 1 ? 1 : days, label);
+		return PAM_SUCCESS;
+	}
+	default:
+		break;
+	}
+	if (cfg->message[0])
+		expand_message(cfg->message, user, label, custom, sizeof(custom));
+	switch (r->action) {
+	case BG_ACT_FORCE_CHANGE:
+		pam_syslog(pamh, LOG_NOTICE, "forcing a password change for user=%s: advisory %s",
+			   user, label);
+		if (cfg->message[0])
+			tell(pamh, flags, false, "%s", custom);
+		else
+			tell(pamh, flags, false,
+			     "Your password must be changed now: this account appears in the "
+			     "security advisory %s.",
+			     label);
+		return PAM_NEW_AUTHTOK_REQD;
+	case BG_ACT_DENY:
+		pam_syslog(pamh, LOG_NOTICE, "denying user=%s: password change pending, advisory %s",
+			   user, label);
+		if (cfg->message[0])
+			tell(pamh, flags, true, "%s", custom);
+		else
+			tell(pamh, flags, true,
+			     "Access denied: this account must change its password first "
+			     "(security advisory %s).",
+			     label);
+		return PAM_PERM_DENIED;
+	case BG_ACT_WARN:
+	default:
+		pam_syslog(pamh, LOG_NOTICE, "warned user=%s: password change pending, advisory %s",
+			   user, label);
+		if (cfg->message[0])
+			tell(pamh, flags, false, "%s", custom);
+		else
+			tell(pamh, flags, false,
+			     "Warning: this account appears in the security advisory %s; please "
+			     "change your password.",
+			     label);
+		return PAM_SUCCESS;
+	}
+}
+
+/* Config and user common to both phases; returns 0 or a negative errno. */
+static int setup(pam_handle_t *pamh, int argc, const char **argv, struct bg_config *cfg,
+		 struct bg_logger *log, const char **user)
+{
+	int rc;
+
+	bg_config_defaults(cfg);
+	log->fn = pam_log_fn;
+	log->arg = pamh;
+	log->debug = false;
+	for (int i = 0; i < argc; i++)
+		log->debug = log->debug || strcmp(argv[i], "debug") == 0;
+	if ((rc = bg_config_from_args(cfg, argc, argv, log)) != 0)
+		return rc;
+	log->debug = cfg->debug;
+	if (pam_get_user(pamh, user, NULL) != PAM_SUCCESS || !*user || !**user) {
+		pam_syslog(pamh, LOG_ERR, "cannot determine the user name");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+BG_EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	struct bg_config cfg;
+	struct bg_logger log = {0};
+	struct bg_ctx ctx;
+	struct bg_result r;
+	const char *user = NULL;
+	int rc, ret;
+
+	bg_config_defaults(&cfg);
+	bg_ctx_init(&ctx, &cfg, &log, BG_STORE_NOWAIT);
+	if ((rc = setup(pamh, argc, argv, &cfg, &log, &user)) != 0)
+		goto fail;
+	if ((rc = bg_verdict(&ctx, user, &r)) != 0)
+		goto fail;
+	if (r.record_fp && r.action != BG_ACT_AUDIT)
+		record_fingerprint(&ctx, user, &r);
+	ret = act(pamh, flags, &cfg, user, &r);
+	bg_log(&log, LOG_DEBUG, "user=%s verdict=%s result=%s", user, bg_verdict_name(r.verdict),
+	       pam_strerror(pamh, ret));
+	goto out;
+fail:
+	/* The cause was logged where it happened; here the policy decides. */
+	if (cfg.on_error == BG_ON_ERROR_CLOSED) {
+		pam_syslog(pamh, LOG_ERR, "on_error=closed: denying %s (%s)", user ? user : "?",
+			   strerror(-rc));
+		ret = PAM_PERM_DENIED;
+	} else {
+		pam_syslog(pamh, LOG_ERR, "on_error=open: not checking %s (%s)", user ? user : "?",
+			   strerror(-rc));
+		ret = PAM_IGNORE;
+	}
+out:
+	bg_ctx_close(&ctx);
+	return ret;
+}
+
+BG_EXPORT int pam_sm_chauthtok(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	struct bg_config cfg;
+	struct bg_logger log = {0};
+	struct bg_ctx ctx;
+	const char *user = NULL;
+	int rc;
+
+	/* The PRELIM pass only checks that a change could succeed: nothing changed yet. */
+	if (!(flags & PAM_UPDATE_AUTHTOK))
+		return PAM_IGNORE;
+	bg_config_defaults(&cfg);
+	bg_ctx_init(&ctx, &cfg, &log, BG_STORE_NOWAIT);
+	if ((rc = setup(pamh, argc, argv, &cfg, &log, &user)) != 0)
+		goto out;
+	for (int i = 0; i < ROTATION_TRIES; i++) {
+		struct timespec ts = {0, 100 * 1000 * 1000};
+
+		rc = bg_record_rotation(&ctx, user, BG_ROT_PASSWORD);
+		if (rc != -EBUSY)
+			break;
+		bg_ctx_close(&ctx);
+		nanosleep(&ts, NULL);
+	}
+	if (rc == 1)
+		pam_syslog(pamh, LOG_NOTICE, "rotation recorded for user=%s", user);
+	else if (rc == -EALREADY)
+		pam_syslog(pamh, LOG_NOTICE,
+			   "password of user=%s unchanged since enforcement began; no rotation recorded",
+			   user);
+	else if (rc == 0)
+		bg_log(&log, LOG_DEBUG, "user=%s has no exposure; nothing to record", user);
+out:
+	if (rc < 0 && rc != -EALREADY)
+		pam_syslog(pamh, LOG_ERR, "could not record the rotation of user=%s: %s",
+			   user ? user : "?", strerror(-rc));
+	bg_ctx_close(&ctx);
+	/* Never fail a password change that the password modules already made. */
+	return PAM_IGNORE;
+}

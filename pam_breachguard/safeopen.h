@@ -1,0 +1,25 @@
+/* safeopen.h: opening files we must trust (config, key, aliases, store). */
+#ifndef BG_SAFEOPEN_H
+#define BG_SAFEOPEN_H
+
+#include <stddef.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+/* Checks a file or directory we rely on: not a symlink, owned by root (or, in a
+ * test build compiled with BG_TEST_BUILD, by the effective user), not writable by
+ * group or others.  Returns 0 or a negative errno; *why gets a short reason. */
+int bg_check_trusted(const struct stat *st, const char **why);
+
+/* Opens a regular file read-only with O_NOFOLLOW|O_CLOEXEC|O_NOCTTY, checks it
+ * with bg_check_trusted (when trusted != 0) and against max_size.  Returns the fd
+ * or a negative errno; *why names the cause for the caller's message. */
+int bg_open_regular(const char *path, int trusted, off_t max_size, struct stat *st,
+		    const char **why);
+
+/* Reads a whole small file (bg_open_regular rules) into a NUL-terminated malloc'd
+ * buffer.  Returns 0 or a negative errno. */
+int bg_read_small_file(const char *path, int trusted, size_t max_size, char **buf, size_t *len,
+		       const char **why);
+
+#endif

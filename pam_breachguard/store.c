@@ -1,0 +1,776 @@
+/* store.c: the LMDB store.  Owns the environment's safety checks, the record
+ * layouts, the one LMDB error mapper, and write transactions with a sticky
+ * error.  Writers serialise on a gate file (flock) so that the module can
+ * decline to wait for a long import instead of hanging a login. */
+#include <endian.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <lmdb.h>
+
+#include "config.h"
+#include "safeopen.h"
+#include "store.h"
+
+#define GATE_FILE "writer.lock"
+#define ADV_FIXED (4 + 8 + 8 + 8 + 32 + 4 + 2)
+#define ROT_LEN (8 + 1 + 8 + 8 + BG_DIGEST_LEN)
+
+struct bg_store {
+	MDB_env *env;
+	MDB_dbi meta, adv, exp, rot;
+	unsigned flags;
+	int gate_fd;
+	const struct bg_logger *log;
+	char dir[BG_PATH_MAX];
+};
+
+struct bg_txn {
+	struct bg_store *st;
+	MDB_txn *txn;
+	MDB_cursor *exp_cur;
+	bool write;
+	int err;
+	int64_t identities_delta;
+};
+
+/* The one LMDB error mapper.  Logs with mdb_strerror unless the code is an
+ * expected outcome (not found, map full: the caller decides). */
+static int mdb_fail(const struct bg_store *st, const char *what, int rc)
+{
+	int e;
+
+	switch (rc) {
+	case MDB_SUCCESS:
+		return 0;
+	case MDB_NOTFOUND:
+		return -ENOENT;
+	case MDB_MAP_FULL:
+		bg_log(st->log, LOG_DEBUG, "store %s: %s: map full", st->dir, what);
+		return -E2BIG;
+	case MDB_KEYEXIST:
+		return -EEXIST;
+	case MDB_INVALID:
+	case MDB_CORRUPTED:
+	case MDB_PAGE_NOTFOUND:
+	case MDB_VERSION_MISMATCH:
+	case MDB_INCOMPATIBLE:
+	case MDB_BAD_VALSIZE:
+		e = -EBADMSG;
+		break;
+	case MDB_READERS_FULL:
+		e = -EAGAIN;
+		break;
+	case MDB_MAP_RESIZED:
+		e = -ESTALE;
+		break;
+	default:
+		e = rc > 0 ? -rc : -EIO;
+		break;
+	}
+	bg_log(st->log, LOG_ERR, "store %s: %s: %s", st->dir, what, mdb_strerror(rc));
+	return e;
+}
+
+static void put_u32be(unsigned char *p, uint32_t v)
+{
+	uint32_t be = htobe32(v);
+	memcpy(p, &be, 4);
+}
+
+static uint32_t get_u32be(const unsigned char *p)
+{
+	uint32_t be;
+	memcpy(&be, p, 4);
+	return be32toh(be);
+}
+
+static void put_le(unsigned char *p, uint64_t v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint64_t get_le(const unsigned char *p, size_t n)
+{
+	uint64_t v = 0;
+
+	for (size_t i = 0; i < n; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
+}
+
+/* Checks one path of the store before LMDB opens it.  missing_ok: absence is fine. */
+static int check_path(const struct bg_store *st, const char *path, bool want_dir, bool missing_ok,
+		      struct stat *out)
+{
+	const char *why = NULL;
+	struct stat st_;
+	int rc;
+
+	if (lstat(path, &st_) != 0) {
+		if (errno == ENOENT && missing_ok)
+			return -ENOENT;
+		rc = -errno;
+		if (rc == -ENOENT)
+			bg_log(st->log, LOG_ERR,
+			       "store %s: %s does not exist (run \"breachguard init\")", st->dir,
+			       path);
+		else
+			bg_log(st->log, LOG_ERR, "store %s: %s: %s", st->dir, path, strerror(errno));
+		return rc;
+	}
+	if ((rc = bg_check_trusted(&st_, &why)) != 0) {
+		bg_log(st->log, LOG_ERR, "store %s: %s %s; refusing to use it", st->dir, path, why);
+		return rc;
+	}
+	if (want_dir ? !S_ISDIR(st_.st_mode) : !S_ISREG(st_.st_mode)) {
+		bg_log(st->log, LOG_ERR, "store %s: %s is not a %s", st->dir, path,
+		       want_dir ? "directory" : "regular file");
+		return -EINVAL;
+	}
+	if (out)
+		*out = st_;
+	return 0;
+}
+
+static int open_dbis(struct bg_store *st, const unsigned char key[BG_KEY_LEN], bool create)
+{
+	unsigned char kid[BG_KEY_ID_LEN], schema[4];
+	MDB_txn *txn = NULL;
+	MDB_val k, v;
+	unsigned cf = create ? MDB_CREATE : 0;
+	int rc;
+
+	if ((rc = bg_key_id(key, kid, st->log)) != 0)
+		return rc;
+	rc = mdb_txn_begin(st->env, NULL, create ? 0 : MDB_RDONLY, &txn);
+	if (rc) {
+		txn = NULL;
+		rc = mdb_fail(st, "begin", rc);
+		goto out;
+	}
+	if ((rc = mdb_dbi_open(txn, "meta", cf, &st->meta)) ||
+	    (rc = mdb_dbi_open(txn, "advisories", cf, &st->adv)) ||
+	    (rc = mdb_dbi_open(txn, "exposures", cf | MDB_DUPSORT | MDB_DUPFIXED, &st->exp)) ||
+	    (rc = mdb_dbi_open(txn, "rotations", cf, &st->rot))) {
+		if (rc == MDB_NOTFOUND) {
+			bg_log(st->log, LOG_ERR,
+			       "store %s: not a breachguard store (tables missing); run \"breachguard init\"",
+			       st->dir);
+			rc = -EBADMSG;
+		} else {
+			rc = mdb_fail(st, "open tables", rc);
+		}
+		goto out;
+	}
+	k.mv_data = "schema";
+	k.mv_size = 6;
+	rc = mdb_get(txn, st->meta, &k, &v);
+	if (rc == MDB_NOTFOUND && create) {
+		put_le(schema, BG_SCHEMA_VERSION, 4);
+		v.mv_data = schema;
+		v.mv_size = 4;
+		if ((rc = mdb_put(txn, st->meta, &k, &v, 0)) != 0) {
+			rc = mdb_fail(st, "write schema", rc);
+			goto out;
+		}
+		k.mv_data = "key_id";
+		k.mv_size = 6;
+		v.mv_data = kid;
+		v.mv_size = sizeof(kid);
+		if ((rc = mdb_put(txn, st->meta, &k, &v, 0)) != 0) {
+			rc = mdb_fail(st, "write key id", rc);
+			goto out;
+		}
+	} else if (rc != 0) {
+		rc = rc == MDB_NOTFOUND ? -EBADMSG : mdb_fail(st, "read schema", rc);
+		if (rc == -EBADMSG)
+			bg_log(st->log, LOG_ERR, "store %s: no schema version; not a breachguard store",
+			       st->dir);
+		goto out;
+	} else if (v.mv_size != 4 || get_le(v.mv_data, 4) != BG_SCHEMA_VERSION) {
+		bg_log(st->log, LOG_ERR,
+		       "store %s: schema version %llu, this build reads version %d", st->dir,
+		       v.mv_size == 4 ? (unsigned long long)get_le(v.mv_data, 4) : 0ULL,
+		       BG_SCHEMA_VERSION);
+		rc = -EBADMSG;
+		goto out;
+	} else {
+		k.mv_data = "key_id";
+		k.mv_size = 6;
+		rc = mdb_get(txn, st->meta, &k, &v);
+		if (rc != 0 || v.mv_size != sizeof(kid) || memcmp(v.mv_data, kid, sizeof(kid)) != 0) {
+			bg_log(st->log, LOG_ERR,
+			       "store %s: was made with a different site key; refusing to match against it",
+			       st->dir);
+			rc = -EBADMSG;
+			goto out;
+		}
+	}
+	/* Commit even a read-only txn: LMDB closes handles opened in an aborted one. */
+	rc = mdb_txn_commit(txn);
+	txn = NULL;
+	if (rc)
+		rc = mdb_fail(st, "commit", rc);
+out:
+	if (txn)
+		mdb_txn_abort(txn);
+	return rc;
+}
+
+int bg_store_open(struct bg_store **out, const char *dir, const unsigned char key[BG_KEY_LEN],
+		  unsigned flags, size_t map_size, const struct bg_logger *log)
+{
+	char data[BG_PATH_MAX + 16], lock[BG_PATH_MAX + 16], gate[BG_PATH_MAX + 16];
+	struct bg_store *st;
+	struct stat before, after;
+	const char *why = NULL;
+	bool fresh = false;
+	int rc, fd;
+	unsigned envflags = MDB_NOTLS | MDB_NORDAHEAD;
+
+	*out = NULL;
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		return -ENOMEM;
+	st->gate_fd = -1;
+	st->log = log;
+	st->flags = flags;
+	if (snprintf(st->dir, sizeof(st->dir), "%s", dir) >= (int)sizeof(st->dir)) {
+		rc = -ENAMETOOLONG;
+		goto fail;
+	}
+	snprintf(data, sizeof(data), "%s/data.mdb", dir);
+	snprintf(lock, sizeof(lock), "%s/lock.mdb", dir);
+	snprintf(gate, sizeof(gate), "%s/" GATE_FILE, dir);
+
+	rc = check_path(st, dir, true, flags & BG_STORE_CREATE, NULL);
+	if (rc == -ENOENT) {
+		if (mkdir(dir, 0700) != 0) {
+			rc = -errno;
+			bg_log(log, LOG_ERR, "store %s: cannot create: %s", dir, strerror(errno));
+			goto fail;
+		}
+		rc = check_path(st, dir, true, false, NULL);
+	}
+	if (rc)
+		goto fail;
+	rc = check_path(st, data, false, flags & BG_STORE_CREATE, &before);
+	if (rc == -ENOENT)
+		fresh = true;
+	else if (rc)
+		goto fail;
+	if ((rc = check_path(st, lock, false, true, NULL)) != 0 && rc != -ENOENT)
+		goto fail;
+	if ((rc = check_path(st, gate, false, true, NULL)) != 0 && rc != -ENOENT)
+		goto fail;
+
+	if ((rc = mdb_env_create(&st->env)) != 0) {
+		st->env = NULL;
+		rc = mdb_fail(st, "create environment", rc);
+		goto fail;
+	}
+	mdb_env_set_maxdbs(st->env, 8);
+	if (fresh || ((flags & BG_STORE_GROW) && map_size))
+		mdb_env_set_mapsize(st->env, map_size ? map_size : BG_STORE_DEFAULT_MAP);
+	if (flags & BG_STORE_RDONLY)
+		envflags |= MDB_RDONLY;
+	if ((rc = mdb_env_open(st->env, dir, envflags, 0600)) != 0) {
+		rc = mdb_fail(st, "open", rc);
+		goto fail;
+	}
+	/* The data file LMDB opened must be the one we checked: no swap in between. */
+	if (mdb_env_get_fd(st->env, &fd) != 0 || fstat(fd, &after) != 0 ||
+	    (!fresh && (after.st_dev != before.st_dev || after.st_ino != before.st_ino)) ||
+	    bg_check_trusted(&after, &why) != 0) {
+		bg_log(log, LOG_ERR, "store %s: %s changed while being opened; refusing it", dir,
+		       data);
+		rc = -EPERM;
+		goto fail;
+	}
+	{
+		int dead = 0;
+		/* Readers killed while holding a slot would otherwise pin old pages. */
+		mdb_reader_check(st->env, &dead);
+		if (dead)
+			bg_log(log, LOG_NOTICE, "store %s: cleared %d stale reader slot(s)", dir,
+			       dead);
+	}
+	if ((rc = open_dbis(st, key, flags & BG_STORE_CREATE)) != 0)
+		goto fail;
+	if (!(flags & BG_STORE_RDONLY)) {
+		st->gate_fd = open(gate, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (st->gate_fd < 0) {
+			rc = -errno;
+			bg_log(log, LOG_ERR, "store %s: %s: %s", dir, gate, strerror(errno));
+			goto fail;
+		}
+	}
+	*out = st;
+	return 0;
+fail:
+	bg_store_close(st);
+	return rc;
+}
+
+void bg_store_close(struct bg_store *st)
+{
+	if (!st)
+		return;
+	if (st->env)
+		mdb_env_close(st->env);
+	if (st->gate_fd >= 0)
+		close(st->gate_fd);
+	free(st);
+}
+
+const char *bg_store_dir(const struct bg_store *st)
+{
+	return st->dir;
+}
+
+static uint64_t meta_u64(struct bg_txn *t, const char *name)
+{
+	MDB_val k = {strlen(name), (void *)name}, v;
+
+	if (mdb_get(t->txn, t->st->meta, &k, &v) != 0 || v.mv_size != 8)
+		return 0;
+	return get_le(v.mv_data, 8);
+}
+
+int bg_store_stats(struct bg_store *st, struct bg_store_stats *s)
+{
+	struct bg_txn *t;
+	MDB_stat ms;
+	MDB_envinfo info;
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	if ((rc = bg_txn_begin(st, false, &t)) != 0)
+		return rc;
+	if (mdb_stat(t->txn, st->exp, &ms) == 0)
+		s->exposures = ms.ms_entries;
+	if (mdb_stat(t->txn, st->adv, &ms) == 0)
+		s->advisories = ms.ms_entries;
+	if (mdb_stat(t->txn, st->rot, &ms) == 0)
+		s->rotations = ms.ms_entries;
+	s->identities = meta_u64(t, "identities");
+	mdb_env_stat(st->env, &ms);
+	mdb_env_info(st->env, &info);
+	s->map_size = info.me_mapsize;
+	s->used_bytes = (uint64_t)(info.me_last_pgno + 1) * ms.ms_psize;
+	s->max_readers = info.me_maxreaders;
+	s->readers_used = info.me_numreaders;
+	bg_txn_abort(t);
+	return 0;
+}
+
+int bg_store_reserve(struct bg_store *st, uint64_t bytes)
+{
+	MDB_envinfo info;
+	MDB_stat ms;
+	uint64_t used, want;
+	int rc;
+
+	if (!(st->flags & BG_STORE_GROW))
+		return -EPERM;
+	mdb_env_info(st->env, &info);
+	mdb_env_stat(st->env, &ms);
+	used = (uint64_t)(info.me_last_pgno + 1) * ms.ms_psize;
+	if (info.me_mapsize >= used + bytes)
+		return 0;
+	want = info.me_mapsize * 2;
+	if (want < used + bytes)
+		want = used + bytes;
+	want = (want + (1u << 20) - 1) & ~(uint64_t)((1u << 20) - 1);
+	if ((rc = mdb_env_set_mapsize(st->env, (size_t)want)) != 0)
+		return mdb_fail(st, "grow map", rc);
+	bg_log(st->log, LOG_DEBUG, "store %s: map grown to %llu bytes", st->dir,
+	       (unsigned long long)want);
+	return 0;
+}
+
+int bg_txn_begin(struct bg_store *st, bool write, struct bg_txn **out)
+{
+	struct bg_txn *t;
+	int rc;
+
+	*out = NULL;
+	if (write && (st->flags & BG_STORE_RDONLY))
+		return -EROFS;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	t->st = st;
+	t->write = write;
+	if (write) {
+		int op = (st->flags & BG_STORE_NOWAIT) ? LOCK_EX | LOCK_NB : LOCK_EX;
+
+		while ((rc = flock(st->gate_fd, op)) != 0 && errno == EINTR)
+			;
+		if (rc != 0) {
+			rc = errno == EWOULDBLOCK ? -EBUSY : -errno;
+			free(t);
+			return rc;
+		}
+	}
+	rc = mdb_txn_begin(st->env, NULL, write ? 0 : MDB_RDONLY, &t->txn);
+	if (rc == MDB_MAP_RESIZED) {
+		/* Another process grew the map: adopt its size and try again. */
+		mdb_env_set_mapsize(st->env, 0);
+		rc = mdb_txn_begin(st->env, NULL, write ? 0 : MDB_RDONLY, &t->txn);
+	}
+	if (rc != 0) {
+		rc = mdb_fail(st, "begin transaction", rc);
+		if (write)
+			flock(st->gate_fd, LOCK_UN);
+		free(t);
+		return rc;
+	}
+	*out = t;
+	return 0;
+}
+
+static void txn_end(struct bg_txn *t)
+{
+	if (t->write)
+		flock(t->st->gate_fd, LOCK_UN);
+	free(t);
+}
+
+void bg_txn_abort(struct bg_txn *t)
+{
+	if (!t)
+		return;
+	if (t->txn)
+		mdb_txn_abort(t->txn); /* closes its cursors */
+	txn_end(t);
+}
+
+int bg_txn_error(const struct bg_txn *t)
+{
+	return t->err;
+}
+
+static int sticky(struct bg_txn *t, const char *what, int mdb_rc)
+{
+	if (mdb_rc != 0 && t->err == 0)
+		t->err = mdb_fail(t->st, what, mdb_rc);
+	return t->err;
+}
+
+static void meta_add(struct bg_txn *t, const char *name, int64_t delta)
+{
+	unsigned char buf[8];
+	MDB_val k = {strlen(name), (void *)name}, v;
+	uint64_t cur = meta_u64(t, name);
+
+	put_le(buf, (uint64_t)((int64_t)cur + delta), 8);
+	v.mv_data = buf;
+	v.mv_size = 8;
+	sticky(t, "update counters", mdb_put(t->txn, t->st->meta, &k, &v, 0));
+}
+
+int bg_txn_commit(struct bg_txn *t)
+{
+	int rc;
+
+	if (!t->write) {
+		bg_txn_abort(t);
+		return 0;
+	}
+	if (t->err == 0 && t->identities_delta != 0)
+		meta_add(t, "identities", t->identities_delta);
+	if (t->err != 0) {
+		rc = t->err;
+		bg_txn_abort(t);
+		return rc;
+	}
+	rc = mdb_txn_commit(t->txn);
+	t->txn = NULL;
+	rc = rc ? mdb_fail(t->st, "commit", rc) : 0;
+	txn_end(t);
+	return rc;
+}
+
+int bg_exposure_ids(struct bg_txn *t, const unsigned char d[BG_DIGEST_LEN], uint32_t *ids,
+		    size_t max, size_t *n)
+{
+	MDB_cursor *c;
+	MDB_val k = {BG_DIGEST_LEN, (void *)d}, v;
+	int rc;
+
+	*n = 0;
+	if ((rc = mdb_cursor_open(t->txn, t->st->exp, &c)) != 0)
+		return mdb_fail(t->st, "cursor", rc);
+	rc = mdb_cursor_get(c, &k, &v, MDB_SET_KEY);
+	while (rc == 0) {
+		if (v.mv_size != 4) {
+			rc = MDB_CORRUPTED;
+			break;
+		}
+		if (*n < max)
+			ids[(*n)++] = get_u32be(v.mv_data);
+		rc = mdb_cursor_get(c, &k, &v, MDB_NEXT_DUP);
+	}
+	mdb_cursor_close(c);
+	if (rc == MDB_NOTFOUND)
+		return *n ? 0 : -ENOENT;
+	return mdb_fail(t->st, "read exposures", rc);
+}
+
+static int adv_decode(const MDB_val *k, const MDB_val *v, struct bg_advisory *a)
+{
+	const unsigned char *p = v->mv_data;
+	size_t nlen;
+
+	if (k->mv_size != 4 || v->mv_size < ADV_FIXED)
+		return -EBADMSG;
+	memset(a, 0, sizeof(*a));
+	a->id = get_u32be(k->mv_data);
+	a->published = (int64_t)get_le(p + 4, 8);
+	a->imported = (int64_t)get_le(p + 12, 8);
+	a->count = get_le(p + 20, 8);
+	memcpy(a->source_sha256, p + 28, 32);
+	a->grace_days = (int32_t)(uint32_t)get_le(p + 60, 4);
+	nlen = (size_t)get_le(p + 64, 2);
+	if (nlen >= sizeof(a->name) || ADV_FIXED + nlen != v->mv_size)
+		return -EBADMSG;
+	memcpy(a->name, p + ADV_FIXED, nlen);
+	a->name[nlen] = '\0';
+	return 0;
+}
+
+int bg_advisory_get(struct bg_txn *t, uint32_t id, struct bg_advisory *a)
+{
+	unsigned char kb[4];
+	MDB_val k = {4, kb}, v;
+	int rc;
+
+	put_u32be(kb, id);
+	if ((rc = mdb_get(t->txn, t->st->adv, &k, &v)) != 0)
+		return mdb_fail(t->st, "read advisory", rc);
+	if (adv_decode(&k, &v, a) != 0) {
+		bg_log(t->st->log, LOG_ERR, "store %s: advisory %u: corrupt record", t->st->dir, id);
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+int bg_advisory_foreach(struct bg_txn *t, int (*cb)(const struct bg_advisory *a, void *arg),
+			void *arg)
+{
+	struct bg_advisory a;
+	MDB_cursor *c;
+	MDB_val k, v;
+	int rc;
+
+	if ((rc = mdb_cursor_open(t->txn, t->st->adv, &c)) != 0)
+		return mdb_fail(t->st, "cursor", rc);
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		int r;
+
+		if (adv_decode(&k, &v, &a) != 0) {
+			bg_log(t->st->log, LOG_ERR, "store %s: corrupt advisory record", t->st->dir);
+			mdb_cursor_close(c);
+			return -EBADMSG;
+		}
+		if ((r = cb(&a, arg)) != 0) {
+			mdb_cursor_close(c);
+			return r;
+		}
+	}
+	mdb_cursor_close(c);
+	return rc == MDB_NOTFOUND ? 0 : mdb_fail(t->st, "read advisories", rc);
+}
+
+struct find_arg {
+	const char *name;
+	struct bg_advisory *out;
+};
+
+static int find_cb(const struct bg_advisory *a, void *arg)
+{
+	struct find_arg *f = arg;
+
+	if (strcmp(a->name, f->name) != 0)
+		return 0;
+	*f->out = *a;
+	return 1;
+}
+
+int bg_advisory_find(struct bg_txn *t, const char *name, struct bg_advisory *a)
+{
+	struct find_arg f = {name, a};
+	int rc = bg_advisory_foreach(t, find_cb, &f);
+
+	return rc == 1 ? 0 : rc == 0 ? -ENOENT : rc;
+}
+
+int bg_rotation_get(struct bg_txn *t, const char *user, struct bg_rotation *r)
+{
+	MDB_val k = {strlen(user), (void *)user}, v;
+	const unsigned char *p;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	if (k.mv_size == 0 || k.mv_size > 511)
+		return -ENOENT;
+	if ((rc = mdb_get(t->txn, t->st->rot, &k, &v)) != 0)
+		return mdb_fail(t->st, "read rotation", rc);
+	if (v.mv_size != ROT_LEN) {
+		bg_log(t->st->log, LOG_ERR, "store %s: rotation record of %s: corrupt", t->st->dir,
+		       user);
+		return -EBADMSG;
+	}
+	p = v.mv_data;
+	r->rotated_at = (int64_t)get_le(p, 8);
+	r->how = p[8];
+	r->fp_exposure = (int64_t)get_le(p + 9, 8);
+	r->fp_recorded = (int64_t)get_le(p + 17, 8);
+	memcpy(r->fingerprint, p + 25, BG_DIGEST_LEN);
+	return 0;
+}
+
+int bg_exposure_add(struct bg_txn *t, const unsigned char d[BG_DIGEST_LEN], uint32_t id)
+{
+	unsigned char vb[4];
+	MDB_val k = {BG_DIGEST_LEN, (void *)d}, v = {4, vb}, kk, vv;
+	bool had_key;
+	int rc;
+
+	if (t->err)
+		return t->err;
+	if (!t->exp_cur && sticky(t, "cursor", mdb_cursor_open(t->txn, t->st->exp, &t->exp_cur)))
+		return t->err;
+	kk = k;
+	rc = mdb_cursor_get(t->exp_cur, &kk, &vv, MDB_SET);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return sticky(t, "read exposures", rc);
+	had_key = rc == 0;
+	put_u32be(vb, id);
+	rc = mdb_cursor_put(t->exp_cur, &k, &v, MDB_NODUPDATA);
+	if (rc == MDB_KEYEXIST)
+		return BG_EXP_KNOWN_PAIR;
+	if (sticky(t, "write exposure", rc))
+		return t->err;
+	if (!had_key) {
+		t->identities_delta++;
+		return BG_EXP_NEW_IDENTITY;
+	}
+	return BG_EXP_NEW_PAIR;
+}
+
+int bg_advisory_put(struct bg_txn *t, struct bg_advisory *a)
+{
+	unsigned char kb[4], vb[ADV_FIXED + BG_NAME_MAX];
+	MDB_val k = {4, kb}, v;
+	size_t nlen = strnlen(a->name, sizeof(a->name));
+
+	if (t->err)
+		return t->err;
+	if (nlen == 0 || nlen >= sizeof(a->name))
+		return t->err = -EINVAL;
+	if (a->id == 0) {
+		MDB_cursor *c;
+		MDB_val lk, lv;
+		int rc;
+
+		if (sticky(t, "cursor", mdb_cursor_open(t->txn, t->st->adv, &c)))
+			return t->err;
+		rc = mdb_cursor_get(c, &lk, &lv, MDB_LAST);
+		a->id = rc == 0 && lk.mv_size == 4 ? get_u32be(lk.mv_data) + 1 : 1;
+		mdb_cursor_close(c);
+		if (rc != 0 && rc != MDB_NOTFOUND)
+			return sticky(t, "read advisories", rc);
+	}
+	put_u32be(kb, a->id);
+	put_le(vb, a->id, 4);
+	put_le(vb + 4, (uint64_t)a->published, 8);
+	put_le(vb + 12, (uint64_t)a->imported, 8);
+	put_le(vb + 20, a->count, 8);
+	memcpy(vb + 28, a->source_sha256, 32);
+	put_le(vb + 60, (uint32_t)a->grace_days, 4);
+	put_le(vb + 64, nlen, 2);
+	memcpy(vb + ADV_FIXED, a->name, nlen);
+	v.mv_data = vb;
+	v.mv_size = ADV_FIXED + nlen;
+	return sticky(t, "write advisory", mdb_put(t->txn, t->st->adv, &k, &v, 0));
+}
+
+int bg_advisory_delete(struct bg_txn *t, uint32_t id, uint64_t *pairs_removed)
+{
+	unsigned char kb[4];
+	MDB_val k = {4, kb}, ek, ev;
+	MDB_cursor *c;
+	uint64_t removed = 0;
+	int rc;
+
+	*pairs_removed = 0;
+	if (t->err)
+		return t->err;
+	put_u32be(kb, id);
+	if ((rc = mdb_del(t->txn, t->st->adv, &k, NULL)) != 0) {
+		if (rc == MDB_NOTFOUND)
+			return -ENOENT;
+		return sticky(t, "delete advisory", rc);
+	}
+	if (sticky(t, "cursor", mdb_cursor_open(t->txn, t->st->exp, &c)))
+		return t->err;
+	/* After a delete LMDB leaves the cursor so that MDB_NEXT yields the next pair. */
+	for (rc = mdb_cursor_get(c, &ek, &ev, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(c, &ek, &ev, MDB_NEXT)) {
+		size_t dups = 0;
+
+		if (ev.mv_size != 4 || get_u32be(ev.mv_data) != id)
+			continue;
+		if ((rc = mdb_cursor_count(c, &dups)) != 0 || (rc = mdb_cursor_del(c, 0)) != 0)
+			break;
+		removed++;
+		if (dups == 1)
+			t->identities_delta--;
+	}
+	mdb_cursor_close(c);
+	if (rc != MDB_NOTFOUND)
+		return sticky(t, "delete exposures", rc);
+	*pairs_removed = removed;
+	return 0;
+}
+
+int bg_rotation_put(struct bg_txn *t, const char *user, const struct bg_rotation *r)
+{
+	unsigned char vb[ROT_LEN];
+	MDB_val k = {strlen(user), (void *)user}, v = {ROT_LEN, vb};
+
+	if (t->err)
+		return t->err;
+	if (k.mv_size == 0 || k.mv_size > 511)
+		return t->err = -EINVAL;
+	put_le(vb, (uint64_t)r->rotated_at, 8);
+	vb[8] = r->how;
+	put_le(vb + 9, (uint64_t)r->fp_exposure, 8);
+	put_le(vb + 17, (uint64_t)r->fp_recorded, 8);
+	memcpy(vb + 25, r->fingerprint, BG_DIGEST_LEN);
+	return sticky(t, "write rotation", mdb_put(t->txn, t->st->rot, &k, &v, 0));
+}
+
+int bg_rotation_delete(struct bg_txn *t, const char *user)
+{
+	MDB_val k = {strlen(user), (void *)user};
+	int rc;
+
+	if (t->err)
+		return t->err;
+	rc = mdb_del(t->txn, t->st->rot, &k, NULL);
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	return sticky(t, "delete rotation", rc);
+}

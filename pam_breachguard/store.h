@@ -1,0 +1,110 @@
+/* store.h: the LMDB store of exposures, advisories and rotations.
+ * Internal functions return 0 or a negative errno; LMDB codes are mapped in one
+ * place (store.c) and logged with mdb_strerror.  Write transactions carry a
+ * sticky error: after the first failure every step is a no-op and
+ * bg_txn_commit() aborts and returns that error.
+ * Errors: -ENOENT absent, -E2BIG the map is full (the tool grows it and redoes),
+ * -ENOSPC the disk is full, -EBADMSG corrupt or foreign data, -EBUSY another
+ * writer holds the store (BG_STORE_NOWAIT), -EPERM unsafe owner or mode. */
+#ifndef BG_STORE_H
+#define BG_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "digest.h"
+#include "log.h"
+
+#define BG_NAME_MAX 128
+#define BG_SCHEMA_VERSION 1
+#define BG_STORE_MAX_ADV 64 /* advisory ids kept per identity lookup */
+
+enum bg_store_flags {
+	BG_STORE_RDONLY = 1 << 0, /* read transactions only */
+	BG_STORE_CREATE = 1 << 1, /* init: create dir and meta when absent */
+	BG_STORE_GROW = 1 << 2,   /* the tool: may grow the map */
+	BG_STORE_NOWAIT = 1 << 3, /* the module: never wait for another writer */
+};
+
+struct bg_advisory {
+	uint32_t id;
+	char name[BG_NAME_MAX];
+	int64_t published;  /* epoch seconds of the published day (UTC), -1 unknown */
+	int64_t imported;   /* epoch seconds */
+	uint64_t count;     /* identities held */
+	unsigned char source_sha256[32];
+	int32_t grace_days; /* -1: the config's grace_days */
+};
+
+enum bg_rotation_how {
+	BG_ROT_NONE = 0,
+	BG_ROT_PASSWORD = 1, /* the password stack */
+	BG_ROT_ADMIN = 2,    /* breachguard reset */
+	BG_ROT_OBSERVED = 3, /* seen in shadow */
+};
+
+struct bg_rotation {
+	int64_t rotated_at; /* 0 = none */
+	uint8_t how;
+	int64_t fp_exposure; /* the exposure time the fingerprint belongs to, 0 none */
+	int64_t fp_recorded;
+	unsigned char fingerprint[BG_DIGEST_LEN];
+};
+
+struct bg_store_stats {
+	uint64_t identities; /* distinct digests */
+	uint64_t exposures;  /* digest/advisory pairs */
+	uint64_t advisories;
+	uint64_t rotations;
+	uint64_t map_size;
+	uint64_t used_bytes;
+	unsigned max_readers, readers_used;
+};
+
+struct bg_store;
+struct bg_txn;
+
+/* Opens (and with BG_STORE_CREATE makes) the store in dir, refusing an unsafe
+ * directory or file and a store made with another key.  Returns 0 or a negative
+ * errno; the cause is logged with the path. */
+/* map_size: the map a new store gets (0: BG_STORE_DEFAULT_MAP); an existing
+ * store keeps its own unless map_size is larger (BG_STORE_GROW). */
+#define BG_STORE_DEFAULT_MAP (64u << 20)
+int bg_store_open(struct bg_store **out, const char *dir, const unsigned char key[BG_KEY_LEN],
+		  unsigned flags, size_t map_size, const struct bg_logger *log);
+void bg_store_close(struct bg_store *st);
+const char *bg_store_dir(const struct bg_store *st);
+int bg_store_stats(struct bg_store *st, struct bg_store_stats *s);
+/* Makes sure at least `bytes` more are free in the map (BG_STORE_GROW only). */
+int bg_store_reserve(struct bg_store *st, uint64_t bytes);
+
+int bg_txn_begin(struct bg_store *st, bool write, struct bg_txn **out);
+/* Commits a write transaction (or ends a read one); returns the sticky error.
+ * -ENOSPC means the map is full (the caller may grow and redo). */
+int bg_txn_commit(struct bg_txn *t);
+void bg_txn_abort(struct bg_txn *t);
+int bg_txn_error(const struct bg_txn *t);
+
+/* Reads.  -ENOENT when absent. */
+int bg_exposure_ids(struct bg_txn *t, const unsigned char d[BG_DIGEST_LEN], uint32_t *ids,
+		    size_t max, size_t *n);
+int bg_advisory_get(struct bg_txn *t, uint32_t id, struct bg_advisory *a);
+int bg_advisory_find(struct bg_txn *t, const char *name, struct bg_advisory *a);
+/* Calls cb for each advisory in id order; a non-zero return stops and is returned. */
+int bg_advisory_foreach(struct bg_txn *t, int (*cb)(const struct bg_advisory *a, void *arg),
+			void *arg);
+int bg_rotation_get(struct bg_txn *t, const char *user, struct bg_rotation *r);
+
+/* Writes (sticky error). */
+enum bg_exposure_add { BG_EXP_KNOWN_PAIR = 0, BG_EXP_NEW_PAIR = 1, BG_EXP_NEW_IDENTITY = 2 };
+/* Adds digest -> id.  Returns an enum bg_exposure_add or a negative errno. */
+int bg_exposure_add(struct bg_txn *t, const unsigned char d[BG_DIGEST_LEN], uint32_t id);
+/* a->id == 0 allocates the next id (written back). */
+int bg_advisory_put(struct bg_txn *t, struct bg_advisory *a);
+/* Removes the advisory and every exposure pair naming it. */
+int bg_advisory_delete(struct bg_txn *t, uint32_t id, uint64_t *pairs_removed);
+int bg_rotation_put(struct bg_txn *t, const char *user, const struct bg_rotation *r);
+int bg_rotation_delete(struct bg_txn *t, const char *user);
+
+#endif

@@ -1,0 +1,348 @@
+/* verdict.c: the one decision function (design.md "The verdict"), shared by the
+ * module and `breachguard status`/`scan`, with its injectable clock and shadow
+ * source, and the rotation recorder built on it. */
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <shadow.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "identity.h"
+#include "verdict.h"
+
+#define DAY 86400
+
+const char *bg_verdict_name(enum bg_verdict v)
+{
+	switch (v) {
+	case BG_V_NOT_OURS:
+		return "unknown";
+	case BG_V_EXEMPT:
+		return "exempt";
+	case BG_V_CLEAR:
+		return "clear";
+	case BG_V_ROTATED:
+		return "rotated";
+	case BG_V_NO_PASSWORD:
+		return "no-password";
+	case BG_V_CHANGE_BLOCKED:
+		return "change-blocked";
+	case BG_V_GRACE:
+		return "grace";
+	case BG_V_ENFORCE:
+		return "enforce";
+	}
+	return "?";
+}
+
+int bg_shadow_system(void *arg, const char *user, struct bg_shadow *out)
+{
+	struct spwd sp, *res = NULL;
+	char buf[4096];
+	int rc;
+
+	(void)arg;
+	memset(out, 0, sizeof(*out));
+	rc = getspnam_r(user, &sp, buf, sizeof(buf), &res);
+	if (rc != 0 || !res) {
+		/* Not found, or not ours to read (not root): no shadow entry to judge. */
+		bg_wipe(buf, sizeof(buf));
+		return rc == ERANGE ? -ERANGE : 0;
+	}
+	out->found = true;
+	out->lastchg = sp.sp_lstchg;
+	out->min = sp.sp_min;
+	if (sp.sp_pwdp)
+		snprintf(out->hash, sizeof(out->hash), "%s", sp.sp_pwdp);
+	bg_wipe(buf, sizeof(buf));
+	return 0;
+}
+
+void bg_ctx_init(struct bg_ctx *ctx, const struct bg_config *cfg, const struct bg_logger *log,
+		 unsigned store_flags)
+{
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->cfg = cfg;
+	ctx->log = log;
+	ctx->store_flags = store_flags;
+	ctx->now = time(NULL);
+	ctx->shadow = bg_shadow_system;
+}
+
+int bg_ctx_open(struct bg_ctx *ctx)
+{
+	int rc;
+
+	if (ctx->store)
+		return 0;
+	if (!ctx->key_loaded) {
+		if ((rc = bg_key_load(ctx->cfg->key_file, ctx->key, ctx->log)) != 0)
+			return rc;
+		ctx->key_loaded = true;
+	}
+	if (!ctx->hmac && (rc = bg_hmac_new(&ctx->hmac, ctx->key, ctx->log)) != 0)
+		return rc;
+	return bg_store_open(&ctx->store, ctx->cfg->store, ctx->key, ctx->store_flags, 0,
+			     ctx->log);
+}
+
+void bg_ctx_close(struct bg_ctx *ctx)
+{
+	bg_store_close(ctx->store);
+	ctx->store = NULL;
+	bg_hmac_free(ctx->hmac);
+	ctx->hmac = NULL;
+	bg_wipe(ctx->key, sizeof(ctx->key));
+	ctx->key_loaded = false;
+}
+
+/* A shadow entry with no usable password: locked ("!..."), disabled ("*"). */
+static bool password_usable(const char *hash)
+{
+	return hash[0] != '!' && hash[0] != '*';
+}
+
+static bool in_exempt_group(const struct bg_config *c, const struct passwd *pw)
+{
+	gid_t stackgroups[64], *groups = stackgroups;
+	int n = 64;
+	bool hit = false;
+
+	if (c->exempt_groups.n == 0)
+		return false;
+	if (getgrouplist(pw->pw_name, pw->pw_gid, groups, &n) < 0) {
+		if (n <= 64 || n > 65536)
+			return false;
+		groups = calloc((size_t)n, sizeof(gid_t));
+		if (!groups || getgrouplist(pw->pw_name, pw->pw_gid, groups, &n) < 0)
+			goto out;
+	}
+	for (int i = 0; i < n && !hit; i++) {
+		struct group gr, *res = NULL;
+		char buf[8192];
+
+		if (getgrgid_r(groups[i], &gr, buf, sizeof(buf), &res) == 0 && res)
+			hit = bg_list_contains(&c->exempt_groups, gr.gr_name);
+	}
+out:
+	if (groups != stackgroups)
+		free(groups);
+	return hit;
+}
+
+static void add_adv(struct bg_result *r, const struct bg_advisory *a, int64_t *newest_imported,
+		    int32_t *newest_grace)
+{
+	int64_t t = a->published >= 0 ? a->published : a->imported;
+
+	if (r->n_adv == 0 || t > r->exposure) {
+		r->exposure = t;
+		*newest_imported = a->imported;
+		*newest_grace = a->grace_days;
+	}
+	if (r->n_adv < BG_MAX_LISTED)
+		r->adv[r->n_adv] = *a;
+	r->n_adv++;
+}
+
+/* Collects the advisories behind any of the account's identities. */
+static int lookup_exposures(struct bg_ctx *ctx, const struct bg_identities *ids,
+			    const char *user, struct bg_result *r, int64_t *newest_imported,
+			    int32_t *newest_grace)
+{
+	uint32_t seen[BG_STORE_MAX_ADV];
+	size_t nseen = 0;
+	struct bg_txn *t = NULL;
+	int rc;
+
+	if ((rc = bg_txn_begin(ctx->store, false, &t)) != 0)
+		return rc;
+	for (size_t i = 0; i < ids->n; i++) {
+		unsigned char d[BG_DIGEST_LEN];
+		uint32_t got[BG_STORE_MAX_ADV];
+		size_t n = 0;
+
+		if ((rc = bg_hmac_digest(ctx->hmac, "id", ids->id[i], strlen(ids->id[i]), d)) != 0)
+			goto out;
+		rc = bg_exposure_ids(t, d, got, BG_STORE_MAX_ADV, &n);
+		if (rc == -ENOENT)
+			continue;
+		if (rc != 0)
+			goto out;
+		for (size_t j = 0; j < n; j++) {
+			struct bg_advisory a;
+			bool dup = false;
+
+			for (size_t k = 0; k < nseen; k++)
+				dup = dup || seen[k] == got[j];
+			if (dup || nseen == BG_STORE_MAX_ADV)
+				continue;
+			seen[nseen++] = got[j];
+			rc = bg_advisory_get(t, got[j], &a);
+			if (rc == -ENOENT)
+				continue; /* an exposure outliving its advisory: ignore */
+			if (rc != 0)
+				goto out;
+			add_adv(r, &a, newest_imported, newest_grace);
+		}
+	}
+	rc = 0;
+	if (r->n_adv) {
+		rc = bg_rotation_get(t, user, &r->rotation);
+		if (rc == -ENOENT)
+			rc = 0;
+	}
+out:
+	bg_txn_abort(t);
+	return rc;
+}
+
+int bg_verdict(struct bg_ctx *ctx, const char *user, struct bg_result *r)
+{
+	const struct bg_config *c = ctx->cfg;
+	struct bg_identities *ids = NULL;
+	struct bg_shadow sh;
+	struct passwd pw, *pwres = NULL;
+	unsigned char fp[BG_DIGEST_LEN];
+	char pwbuf[16384];
+	int64_t newest_imported = 0, grace_until;
+	int32_t newest_grace = -1;
+	long today = (long)(ctx->now / DAY);
+	bool fp_valid = false;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	memset(&sh, 0, sizeof(sh));
+	r->action = c->action;
+	/* 1. Not known to NSS: not ours. */
+	rc = getpwnam_r(user, &pw, pwbuf, sizeof(pwbuf), &pwres);
+	if (rc != 0 && rc != ENOENT && rc != ESRCH) {
+		bg_log(ctx->log, LOG_ERR, "looking up user %s: %s", user, strerror(rc));
+		return -rc;
+	}
+	if (!pwres) {
+		r->verdict = BG_V_NOT_OURS;
+		return 0;
+	}
+	/* 2. Exempt. */
+	if (bg_list_contains(&c->exempt_users, pw.pw_name)) {
+		r->verdict = BG_V_EXEMPT;
+		r->why = "listed in exempt_users";
+		return 0;
+	}
+	if ((unsigned long)pw.pw_uid < c->min_uid) {
+		r->verdict = BG_V_EXEMPT;
+		r->why = "uid below min_uid";
+		return 0;
+	}
+	if (in_exempt_group(c, &pw)) {
+		r->verdict = BG_V_EXEMPT;
+		r->why = "member of an exempt group";
+		return 0;
+	}
+	/* 3. In an active advisory? */
+	ids = malloc(sizeof(*ids));
+	if (!ids)
+		return -ENOMEM;
+	if ((rc = bg_account_identities(c, &pw, ids, ctx->log)) != 0)
+		goto out;
+	if ((rc = bg_ctx_open(ctx)) != 0)
+		goto out;
+	if ((rc = lookup_exposures(ctx, ids, pw.pw_name, r, &newest_imported, &newest_grace)) != 0)
+		goto out;
+	if (r->n_adv == 0) {
+		r->verdict = BG_V_CLEAR;
+		goto out;
+	}
+	/* 4. Rotation evidence after T. */
+	if ((rc = ctx->shadow(ctx->shadow_arg, pw.pw_name, &sh)) != 0) {
+		bg_log(ctx->log, LOG_ERR, "reading the shadow entry of %s: %s", pw.pw_name,
+		       strerror(-rc));
+		goto out;
+	}
+	r->shadow_found = sh.found;
+	if (sh.found && password_usable(sh.hash)) {
+		if ((rc = bg_hmac_digest(ctx->hmac, "fp", sh.hash, strlen(sh.hash), fp)) != 0)
+			goto out;
+		fp_valid = true;
+	}
+	if (r->rotation.rotated_at > 0 && r->rotation.rotated_at >= r->exposure) {
+		r->verdict = BG_V_ROTATED;
+		r->why = "rotation recorded after the exposure";
+		goto out;
+	}
+	if (sh.found && sh.lastchg > 0 && sh.lastchg > r->exposure / DAY) {
+		r->verdict = BG_V_ROTATED;
+		r->why = "password changed after the exposure day";
+		goto out;
+	}
+	if (fp_valid && r->rotation.fp_exposure == r->exposure && r->rotation.fp_recorded > 0) {
+		if (memcmp(fp, r->rotation.fingerprint, BG_DIGEST_LEN) != 0) {
+			r->verdict = BG_V_ROTATED;
+			r->why = "password changed since enforcement began";
+			goto out;
+		}
+		r->fp_unchanged = true;
+	}
+	/* 5. No usable password: forcing a change would lock the user out. */
+	if (sh.found && !password_usable(sh.hash)) {
+		r->verdict = BG_V_NO_PASSWORD;
+		goto out;
+	}
+	/* Enforcement begins here: remember the hash once for this exposure. */
+	if (fp_valid && r->rotation.fp_exposure != r->exposure) {
+		r->record_fp = true;
+		r->fp_record = r->rotation;
+		r->fp_record.fp_exposure = r->exposure;
+		r->fp_record.fp_recorded = (int64_t)ctx->now;
+		memcpy(r->fp_record.fingerprint, fp, BG_DIGEST_LEN);
+	}
+	/* 6. The change cannot succeed yet (minimum age). */
+	if (sh.found && sh.min > 0 && sh.lastchg > 0 && sh.lastchg + sh.min > today) {
+		r->verdict = BG_V_CHANGE_BLOCKED;
+		r->blocked_until = (int64_t)(sh.lastchg + sh.min) * DAY;
+		goto out;
+	}
+	/* 7. Grace, counted from the import of the newest advisory. */
+	grace_until = newest_imported +
+		      (int64_t)(newest_grace >= 0 ? (unsigned)newest_grace : c->grace_days) * DAY;
+	if ((int64_t)ctx->now < grace_until) {
+		r->verdict = BG_V_GRACE;
+		r->grace_until = grace_until;
+		goto out;
+	}
+	/* 8. Enforce; the service's action decides the PAM result. */
+	r->verdict = BG_V_ENFORCE;
+out:
+	bg_wipe(sh.hash, sizeof(sh.hash));
+	bg_wipe(fp, sizeof(fp));
+	bg_wipe(pwbuf, sizeof(pwbuf));
+	free(ids);
+	return rc;
+}
+
+int bg_record_rotation(struct bg_ctx *ctx, const char *user, uint8_t how)
+{
+	struct bg_result r;
+	struct bg_rotation rot;
+	struct bg_txn *t = NULL;
+	int rc;
+
+	if ((rc = bg_verdict(ctx, user, &r)) != 0)
+		return rc;
+	if (r.n_adv == 0)
+		return 0;
+	if (how == BG_ROT_PASSWORD && r.fp_unchanged)
+		return -EALREADY;
+	rot = r.record_fp ? r.fp_record : r.rotation;
+	rot.rotated_at = (int64_t)ctx->now;
+	rot.how = how;
+	if ((rc = bg_txn_begin(ctx->store, true, &t)) != 0)
+		return rc;
+	bg_rotation_put(t, user, &rot);
+	rc = bg_txn_commit(t);
+	return rc ? rc : 1;
+}

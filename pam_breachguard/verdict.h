@@ -1,0 +1,96 @@
+/* verdict.h: the one decision function, for the module and the tool alike. */
+#ifndef BG_VERDICT_H
+#define BG_VERDICT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "config.h"
+#include "digest.h"
+#include "log.h"
+#include "store.h"
+
+enum bg_verdict {
+	BG_V_NOT_OURS, /* unknown to NSS */
+	BG_V_EXEMPT,
+	BG_V_CLEAR,
+	BG_V_ROTATED,
+	BG_V_NO_PASSWORD,
+	BG_V_CHANGE_BLOCKED,
+	BG_V_GRACE,
+	BG_V_ENFORCE,
+};
+
+/* What a shadow source tells about an account.  found == false: no readable
+ * entry (a directory user).  hash is wiped by the verdict after use. */
+struct bg_shadow {
+	bool found;
+	long lastchg; /* days since the epoch; -1 unset, 0 "must change" */
+	long min;     /* minimum age in days; -1 unset */
+	char hash[256];
+};
+
+/* Fills *out for user.  Returns 0 (found or not) or a negative errno. */
+typedef int (*bg_shadow_fn)(void *arg, const char *user, struct bg_shadow *out);
+/* The real one: getspnam_r. */
+int bg_shadow_system(void *arg, const char *user, struct bg_shadow *out);
+
+#define BG_MAX_LISTED 8
+
+struct bg_result {
+	enum bg_verdict verdict;
+	enum bg_action action;
+	size_t n_adv; /* advisories behind it (listed: at most BG_MAX_LISTED) */
+	struct bg_advisory adv[BG_MAX_LISTED];
+	int64_t exposure; /* T */
+	int64_t grace_until;
+	int64_t blocked_until; /* change-blocked: when the minimum age is reached */
+	struct bg_rotation rotation; /* as stored (rotated_at 0 when none) */
+	const char *why; /* evidence behind rotated/exempt, static text */
+	bool shadow_found;
+	/* The password hash still matches the fingerprint taken when enforcement
+	 * began for this exposure: no change has happened since. */
+	bool fp_unchanged;
+	/* Set when enforcement begins and the fingerprint is to be recorded: the
+	 * record to write (the module writes it; status never does). */
+	bool record_fp;
+	struct bg_rotation fp_record;
+};
+
+/* Lazily opened resources of one call: the store is opened on first need and
+ * everything is released by bg_ctx_close().  Nothing outlives a call. */
+struct bg_ctx {
+	const struct bg_config *cfg;
+	const struct bg_logger *log;
+	unsigned store_flags;
+	time_t now;
+	bg_shadow_fn shadow;
+	void *shadow_arg;
+	/* owned */
+	struct bg_store *store;
+	struct bg_hmac *hmac;
+	unsigned char key[BG_KEY_LEN];
+	bool key_loaded;
+};
+
+void bg_ctx_init(struct bg_ctx *ctx, const struct bg_config *cfg, const struct bg_logger *log,
+		 unsigned store_flags);
+/* Loads the key and opens the store if not yet done.  0 or a negative errno. */
+int bg_ctx_open(struct bg_ctx *ctx);
+void bg_ctx_close(struct bg_ctx *ctx);
+
+/* The verdict for user.  Returns 0 with *r filled, or a negative errno when the
+ * key or store cannot be used (the caller applies on_error). */
+int bg_verdict(struct bg_ctx *ctx, const char *user, struct bg_result *r);
+
+/* Records the rotation of an exposed user (password stack: BG_ROT_PASSWORD,
+ * reset: BG_ROT_ADMIN).  Returns 1 when recorded, 0 when the user has no
+ * exposure (nothing to record), -EALREADY when the password-stack call finds the
+ * password hash unchanged since enforcement began (a failed change), or a
+ * negative errno. */
+int bg_record_rotation(struct bg_ctx *ctx, const char *user, uint8_t how);
+
+const char *bg_verdict_name(enum bg_verdict v);
+
+#endif

@@ -1,0 +1,45 @@
+/* cli.h: what the admin tool's commands share. */
+#ifndef BG_CLI_H
+#define BG_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "config.h"
+#include "log.h"
+
+#define BG_EXIT_OK 0
+#define BG_EXIT_FAIL 1
+#define BG_EXIT_USAGE 2
+
+struct bg_tool {
+	struct bg_config cfg;
+	struct bg_logger log; /* stderr */
+	const char *conf_path;
+	bool conf_explicit;
+	unsigned conf_unknown;
+};
+
+int bg_cmd_init(struct bg_tool *t, int argc, char **argv);
+int bg_cmd_import(struct bg_tool *t, int argc, char **argv);
+int bg_cmd_advisories(struct bg_tool *t, int argc, char **argv);
+int bg_cmd_forget(struct bg_tool *t, int argc, char **argv);
+int bg_cmd_flag(struct bg_tool *t, int argc, char **argv);
+int bg_cmd_status(struct bg_tool *t, int argc, char **argv);
+int bg_cmd_scan(struct bg_tool *t, int argc, char **argv);
+int bg_cmd_reset(struct bg_tool *t, int argc, char **argv);
+int bg_cmd_stats(struct bg_tool *t, int argc, char **argv);
+int bg_cmd_check(struct bg_tool *t, int argc, char **argv);
+
+/* JSON output: a string with every control and non-ASCII-safe byte escaped. */
+void bg_json_str(FILE *f, const char *s);
+/* YYYY-MM-DD of an epoch time (UTC), "" for t < 0. */
+void bg_day(long long t, char *buf, size_t len);
+/* ISO 8601 UTC time. */
+void bg_iso_time(long long t, char *buf, size_t len);
+/* Parses YYYY-MM-DD strictly into the epoch seconds of that day (UTC). */
+int bg_parse_day(const char *s, long long *out);
+/* Prints "breachguard COMMAND: usage: ..." and returns BG_EXIT_USAGE. */
+int bg_usage(const char *cmd, const char *synopsis);
+
+#endif

@@ -1,0 +1,130 @@
+/* cmd_check.c: `breachguard check`: config (unknown keys are errors here), key,
+ * store, and how /etc/pam.d wires the module. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "pamd.h"
+#include "safeopen.h"
+#include "verdict.h"
+
+struct counting_log {
+	unsigned problems;
+};
+
+static void count_fn(void *arg, int prio, const char *fmt, va_list ap)
+{
+	struct counting_log *c = arg;
+
+	if (prio <= LOG_WARNING)
+		c->problems++;
+	fputs(prio <= LOG_ERR ? "  error: " : "  warning: ", stdout);
+	vprintf(fmt, ap);
+	fputc('\n', stdout);
+}
+
+struct wiring {
+	unsigned lines, account, password, problems;
+};
+
+static void wiring_cb(const struct bg_pamd_line *l, void *arg)
+{
+	struct wiring *w = arg;
+	struct counting_log cl = {0};
+	struct bg_logger log = {count_fn, &cl, false};
+	struct bg_config c;
+
+	w->lines++;
+	w->account += strcmp(l->type, "account") == 0;
+	w->password += strcmp(l->type, "password") == 0;
+	printf("pam.d: %s line %u: %s", l->service, l->lineno, l->type);
+	for (int i = 0; i < l->argc; i++)
+		printf(" %s", l->argv[i]);
+	printf("\n");
+	if (strcmp(l->type, "account") != 0 && strcmp(l->type, "password") != 0) {
+		printf("  error: pam_breachguard.so has no %s phase; use it in account and password\n",
+		       l->type);
+		w->problems++;
+	}
+	bg_config_defaults(&c);
+	if (bg_config_from_args(&c, l->argc, l->argv, &log) != 0 || cl.problems)
+		w->problems++;
+}
+
+static unsigned check_pamd(void)
+{
+	struct wiring w = {0};
+	struct dirent *de;
+	DIR *d = opendir(BG_PAMD_DIR);
+
+	if (!d) {
+		printf("pam.d: %s: %s\n", BG_PAMD_DIR, strerror(errno));
+		return 1;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' || strchr(de->d_name, '~') ||
+		    strstr(de->d_name, ".dpkg-"))
+			continue;
+		bg_pamd_lines(BG_PAMD_DIR, de->d_name, wiring_cb, &w);
+	}
+	closedir(d);
+	if (w.lines == 0)
+		printf("pam.d: warning: no service calls pam_breachguard.so yet "
+		       "(Debian: pam-auth-update --enable breachguard)\n");
+	else if (!w.password)
+		printf("pam.d: warning: no password-phase line: rotations are seen only through "
+		       "shadow, not recorded at the change\n");
+	return w.problems;
+}
+
+int bg_cmd_check(struct bg_tool *t, int argc, char **argv)
+{
+	struct counting_log cl = {0};
+	struct bg_logger log = {count_fn, &cl, false};
+	struct bg_store_stats s;
+	struct bg_ctx ctx;
+	unsigned problems = 0;
+
+	(void)argv;
+	if (argc != 1)
+		return bg_usage("check", "");
+	printf("config: %s\n", t->conf_path);
+	if (bg_config_load(&t->cfg, t->conf_path, !t->conf_explicit, true, &log, NULL) != 0 ||
+	    cl.problems)
+		problems++;
+	else
+		printf("  ok\n");
+	if (t->cfg.domains.n == 0)
+		printf("  warning: no domains set: only user names, GECOS and alias addresses match\n");
+	printf("key: %s\n", t->cfg.key_file);
+	printf("store: %s\n", t->cfg.store);
+	bg_ctx_init(&ctx, &t->cfg, &log, BG_STORE_RDONLY);
+	cl.problems = 0;
+	if (bg_ctx_open(&ctx) != 0 || bg_store_stats(ctx.store, &s) != 0) {
+		problems++;
+	} else {
+		printf("  ok: key matches the store; %llu advisories, %llu identities\n",
+		       (unsigned long long)s.advisories, (unsigned long long)s.identities);
+	}
+	bg_ctx_close(&ctx);
+	if (t->cfg.aliases[0]) {
+		char *buf = NULL;
+		const char *why = NULL;
+		size_t len;
+		int r = bg_read_small_file(t->cfg.aliases, 1, 64u << 20, &buf, &len, &why);
+
+		printf("aliases: %s\n", t->cfg.aliases);
+		if (r != 0) {
+			printf("  error: %s\n", why ? why : strerror(-r));
+			problems++;
+		} else {
+			printf("  ok\n");
+		}
+		free(buf);
+	}
+	problems += check_pamd();
+	printf("%s\n", problems ? "check: problems found" : "check: ok");
+	return problems ? BG_EXIT_FAIL : BG_EXIT_OK;
+}

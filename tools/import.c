@@ -1,0 +1,754 @@
+/* import.c: the import pipeline.  Readers hand candidate addresses to this sink;
+ * it normalises, digests, and collects them into sorted runs spooled to an
+ * unlinked temporary file (memory stays bounded whatever the input's size).
+ * Only when every file has been read without a fatal error does one write
+ * transaction merge the runs into the store: an interrupted or failed import
+ * leaves the store as it was, and a full map is grown and the merge redone. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "cli.h"
+#include "identity.h"
+#include "reader.h"
+#include "verdict.h"
+
+#define CHUNK_DIGESTS (2u << 20) /* 32 MiB of digests per sorted run */
+#define RUN_BUF 4096             /* digests buffered per run while merging */
+#define SHOWN_INVALID 20
+
+struct invalid_rec {
+	unsigned long line;
+	char why[64];
+	char text[72];
+};
+
+struct counts {
+	uint64_t records, addresses, invalid, duplicates, fresh, known;
+};
+
+struct file_rec {
+	const char *path;
+	const char *format;
+	struct counts c;
+	size_t n_shown;
+	struct invalid_rec shown[SHOWN_INVALID];
+	size_t run_first, run_count;
+	unsigned char sha[32];
+};
+
+struct run {
+	off_t off;
+	uint64_t n;
+};
+
+struct importer {
+	struct bg_tool *t;
+	struct bg_norm_opts norm;
+	struct bg_hmac *hmac;
+	unsigned char *chunk;
+	size_t chunk_n;
+	int spool_fd;
+	off_t spool_end;
+	struct run *runs;
+	size_t n_runs, cap_runs;
+	struct file_rec *cur;
+	bool progress;
+	time_t last_progress;
+	char err[512];
+};
+
+static int cmp_digest(const void *a, const void *b)
+{
+	return memcmp(a, b, BG_DIGEST_LEN);
+}
+
+static int spool_open(struct importer *im)
+{
+	const char *dir = getenv("TMPDIR");
+	char path[BG_PATH_MAX];
+	int fd;
+
+	if (!dir || !*dir)
+		dir = "/var/tmp";
+	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		snprintf(path, sizeof(path), "%s/breachguard-spool-XXXXXX", dir);
+		fd = mkostemp(path, O_CLOEXEC);
+		if (fd >= 0)
+			unlink(path);
+	}
+	if (fd < 0) {
+		snprintf(im->err, sizeof(im->err), "spool file in %s: %s", dir, strerror(errno));
+		return -errno;
+	}
+	im->spool_fd = fd;
+	return 0;
+}
+
+/* Sorts the chunk, drops repeats (counted), and appends it to the spool as a run. */
+static int flush_chunk(struct importer *im)
+{
+	size_t n = im->chunk_n, out = 0, left;
+	const unsigned char *p;
+
+	if (n == 0)
+		return 0;
+	qsort(im->chunk, n, BG_DIGEST_LEN, cmp_digest);
+	for (size_t i = 0; i < n; i++) {
+		if (out && memcmp(im->chunk + (out - 1) * BG_DIGEST_LEN,
+				  im->chunk + i * BG_DIGEST_LEN, BG_DIGEST_LEN) == 0) {
+			im->cur->c.duplicates++;
+			continue;
+		}
+		if (out != i)
+			memcpy(im->chunk + out * BG_DIGEST_LEN, im->chunk + i * BG_DIGEST_LEN,
+			       BG_DIGEST_LEN);
+		out++;
+	}
+	if (im->spool_fd < 0 && spool_open(im) != 0)
+		return -EIO;
+	if (im->n_runs == im->cap_runs) {
+		size_t cap = im->cap_runs ? im->cap_runs * 2 : 16;
+		struct run *r = realloc(im->runs, cap * sizeof(*r));
+
+		if (!r)
+			return -ENOMEM;
+		im->runs = r;
+		im->cap_runs = cap;
+	}
+	im->runs[im->n_runs].off = im->spool_end;
+	im->runs[im->n_runs].n = out;
+	im->n_runs++;
+	im->cur->run_count++;
+	p = im->chunk;
+	left = out * BG_DIGEST_LEN;
+	while (left) {
+		ssize_t w = write(im->spool_fd, p, left);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			snprintf(im->err, sizeof(im->err), "writing the spool file: %s",
+				 strerror(w < 0 ? errno : ENOSPC));
+			return w < 0 ? -errno : -ENOSPC;
+		}
+		p += w;
+		left -= (size_t)w;
+		im->spool_end += w;
+	}
+	im->chunk_n = 0;
+	return 0;
+}
+
+static void copy_printable(char *dst, size_t dstlen, const char *s, size_t n)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < n && o + 4 < dstlen; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		dst[o++] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+	}
+	if (n && o + 4 >= dstlen)
+		memcpy(dst + o, "...", 3), o += 3;
+	dst[o] = '\0';
+}
+
+static void sink_invalid(struct bg_sink *s, unsigned long line, const char *why, const char *text,
+			 size_t len)
+{
+	struct importer *im = s->arg;
+	struct file_rec *f = im->cur;
+
+	f->c.invalid++;
+	if (f->n_shown < SHOWN_INVALID) {
+		struct invalid_rec *r = &f->shown[f->n_shown++];
+
+		r->line = line;
+		snprintf(r->why, sizeof(r->why), "%s", why);
+		copy_printable(r->text, sizeof(r->text), text ? text : "", text ? len : 0);
+	}
+}
+
+static void sink_record(struct bg_sink *s)
+{
+	struct importer *im = s->arg;
+
+	im->cur->c.records++;
+	if (im->progress && (im->cur->c.records & 0xffff) == 0) {
+		time_t now = time(NULL);
+
+		if (now != im->last_progress) {
+			im->last_progress = now;
+			fprintf(stderr, "\r%s: %llu records, %llu addresses ...", im->cur->path,
+				(unsigned long long)im->cur->c.records,
+				(unsigned long long)im->cur->c.addresses);
+		}
+	}
+}
+
+static int sink_address(struct bg_sink *s, const char *addr, size_t len, unsigned long line)
+{
+	struct importer *im = s->arg;
+	char norm[BG_ID_MAX];
+	int n, rc;
+
+	n = bg_normalise(addr, len, &im->norm, norm, sizeof(norm));
+	if (n < 0) {
+		if (n == BG_NORM_NOMEM)
+			return -ENOMEM;
+		sink_invalid(s, line, bg_norm_strerror(n), addr, len);
+		return 0;
+	}
+	im->cur->c.addresses++;
+	rc = bg_hmac_digest(im->hmac, "id", norm, (size_t)n,
+			    im->chunk + im->chunk_n * BG_DIGEST_LEN);
+	if (rc != 0)
+		return rc;
+	if (++im->chunk_n == CHUNK_DIGESTS)
+		return flush_chunk(im);
+	return 0;
+}
+
+/* Reads one file into sorted runs.  0, or negative with the error printed. */
+static int read_file(struct importer *im, struct file_rec *f, const char *format,
+		     const struct bg_read_opts *ro)
+{
+	struct bg_sink sink = {sink_address, sink_invalid, sink_record, im};
+	const struct bg_reader *rd;
+	struct bg_input *in = NULL;
+	char err[512] = "";
+	int rc;
+
+	im->cur = f;
+	f->run_first = im->n_runs;
+	rc = bg_input_open(&in, f->path, err, sizeof(err));
+	if (rc != 0)
+		goto out;
+	if (!format || strcmp(format, "auto") == 0)
+		rd = bg_reader_detect(in, f->path, err, sizeof(err));
+	else
+		rd = bg_reader_by_name(format);
+	if (!rd) {
+		rc = -EINVAL;
+		goto out;
+	}
+	f->format = rd->name;
+	rc = rd->read(in, ro, &sink, err, sizeof(err));
+	if (rc == 0)
+		rc = flush_chunk(im);
+	if (rc == 0)
+		bg_input_sha256(in, f->sha);
+out:
+	if (im->progress && f->c.records >= 0x10000)
+		fprintf(stderr, "\r\033[K");
+	if (rc != 0) {
+		const char *msg = err[0] ? err : im->err[0] ? im->err : strerror(-rc);
+
+		/* Messages from input and readers already name the file. */
+		if (strncmp(msg, f->path, strlen(f->path)) == 0)
+			fprintf(stderr, "breachguard: import: %s; nothing written\n", msg);
+		else
+			fprintf(stderr, "breachguard: import: %s: %s; nothing written\n", f->path,
+				msg);
+	}
+	bg_input_close(in);
+	return rc;
+}
+
+struct run_reader {
+	struct run r;
+	uint64_t pos;  /* digests consumed from the run */
+	size_t have, at;
+	unsigned char buf[RUN_BUF * BG_DIGEST_LEN];
+};
+
+static int run_peek(int fd, struct run_reader *rr, const unsigned char **d)
+{
+	if (rr->at == rr->have) {
+		uint64_t left = rr->r.n - rr->pos;
+		size_t want = left < RUN_BUF ? (size_t)left : RUN_BUF;
+		ssize_t got;
+
+		if (want == 0)
+			return 0;
+		got = pread(fd, rr->buf, want * BG_DIGEST_LEN,
+			    rr->r.off + (off_t)(rr->pos * BG_DIGEST_LEN));
+		if (got != (ssize_t)(want * BG_DIGEST_LEN))
+			return -EIO;
+		rr->have = want;
+		rr->at = 0;
+	}
+	*d = rr->buf + rr->at * BG_DIGEST_LEN;
+	return 1;
+}
+
+static void run_next(struct run_reader *rr)
+{
+	rr->at++;
+	rr->pos++;
+}
+
+struct merge_target {
+	struct bg_txn *txn; /* a write txn, or a read txn for --dry-run */
+	bool dry_run;
+	uint32_t id;
+	uint64_t added; /* pairs added to the advisory */
+};
+
+/* Merges one file's runs in digest order into the store (or counts for dry run). */
+static int merge_file(struct importer *im, struct file_rec *f, struct merge_target *mt)
+{
+	struct run_reader *rr;
+	unsigned char last[BG_DIGEST_LEN];
+	bool have_last = false;
+	int rc = 0;
+
+	f->c.fresh = f->c.known = 0;
+	/* Duplicates inside one run were counted at flush; those across runs are re-counted. */
+	if (f->run_count == 0)
+		return 0;
+	rr = calloc(f->run_count, sizeof(*rr));
+	if (!rr)
+		return -ENOMEM;
+	for (size_t i = 0; i < f->run_count; i++)
+		rr[i].r = im->runs[f->run_first + i];
+	for (;;) {
+		const unsigned char *best = NULL, *d;
+		size_t bi = 0;
+
+		/* Few runs (one per 2M digests): a linear pick is cheaper than a heap here. */
+		for (size_t i = 0; i < f->run_count; i++) {
+			int p = run_peek(im->spool_fd, &rr[i], &d);
+
+			if (p < 0) {
+				rc = p;
+				goto out;
+			}
+			if (p && (!best || memcmp(d, best, BG_DIGEST_LEN) < 0)) {
+				best = d;
+				bi = i;
+			}
+		}
+		if (!best)
+			break;
+		if (have_last && memcmp(best, last, BG_DIGEST_LEN) == 0) {
+			f->c.duplicates++;
+			run_next(&rr[bi]);
+			continue;
+		}
+		memcpy(last, best, BG_DIGEST_LEN);
+		have_last = true;
+		run_next(&rr[bi]);
+		if (mt->dry_run) {
+			uint32_t ids[1];
+			size_t n;
+
+			rc = bg_exposure_ids(mt->txn, last, ids, 1, &n);
+			if (rc == -ENOENT)
+				f->c.fresh++;
+			else if (rc == 0)
+				f->c.known++;
+			else
+				goto out;
+			rc = 0;
+			continue;
+		}
+		rc = bg_exposure_add(mt->txn, last, mt->id);
+		if (rc < 0)
+			goto out;
+		if (rc == BG_EXP_NEW_IDENTITY)
+			f->c.fresh++;
+		else
+			f->c.known++;
+		if (rc != BG_EXP_KNOWN_PAIR)
+			mt->added++;
+		rc = 0;
+	}
+out:
+	free(rr);
+	return rc;
+}
+
+struct import_opts {
+	const char *name;
+	const char *format;
+	long long date;
+	long grace;
+	bool dry_run, json, strict;
+	struct bg_read_opts ro;
+};
+
+static void print_counts(const struct counts *c, bool json)
+{
+	if (json)
+		printf("\"read\": %llu, \"addresses\": %llu, \"invalid\": %llu, \"duplicates\": %llu, "
+		       "\"new\": %llu, \"known\": %llu",
+		       (unsigned long long)c->records, (unsigned long long)c->addresses,
+		       (unsigned long long)c->invalid, (unsigned long long)c->duplicates,
+		       (unsigned long long)c->fresh, (unsigned long long)c->known);
+	else
+		printf("%llu read, %llu addresses, %llu invalid, %llu duplicates, %llu new, %llu known",
+		       (unsigned long long)c->records, (unsigned long long)c->addresses,
+		       (unsigned long long)c->invalid, (unsigned long long)c->duplicates,
+		       (unsigned long long)c->fresh, (unsigned long long)c->known);
+}
+
+static void report(const struct import_opts *o, const struct bg_advisory *a, bool existed,
+		   struct file_rec *files, size_t nfiles, const struct counts *total)
+{
+	char day[16];
+
+	bg_day(a->published, day, sizeof(day));
+	if (o->json) {
+		printf("{\"advisory\": {\"id\": ");
+		if (a->id)
+			printf("%u", a->id);
+		else
+			printf("null");
+		printf(", \"name\": ");
+		bg_json_str(stdout, a->name);
+		printf(", \"date\": ");
+		if (day[0])
+			bg_json_str(stdout, day);
+		else
+			printf("null");
+		printf(", \"existed\": %s}, \"dry_run\": %s, ", existed ? "true" : "false",
+		       o->dry_run ? "true" : "false");
+		print_counts(total, true);
+		printf(", \"files\": [");
+		for (size_t i = 0; i < nfiles; i++) {
+			printf("%s{\"file\": ", i ? ", " : "");
+			bg_json_str(stdout, files[i].path);
+			printf(", \"format\": ");
+			bg_json_str(stdout, files[i].format ? files[i].format : "");
+			printf(", ");
+			print_counts(&files[i].c, true);
+			printf(", \"invalid_lines\": [");
+			for (size_t j = 0; j < files[i].n_shown; j++) {
+				printf("%s{\"line\": %lu, \"why\": ", j ? ", " : "",
+				       files[i].shown[j].line);
+				bg_json_str(stdout, files[i].shown[j].why);
+				printf(", \"text\": ");
+				bg_json_str(stdout, files[i].shown[j].text);
+				printf("}");
+			}
+			printf("]}");
+		}
+		printf("]}\n");
+		return;
+	}
+	for (size_t i = 0; i < nfiles; i++) {
+		printf("%s (%s): ", files[i].path, files[i].format ? files[i].format : "?");
+		print_counts(&files[i].c, false);
+		printf("\n");
+		for (size_t j = 0; j < files[i].n_shown; j++)
+			printf("  line %lu: %s: \"%s\"\n", files[i].shown[j].line,
+			       files[i].shown[j].why, files[i].shown[j].text);
+		if (files[i].c.invalid > files[i].n_shown)
+			printf("  ... and %llu more invalid\n",
+			       (unsigned long long)(files[i].c.invalid - files[i].n_shown));
+	}
+	if (nfiles > 1) {
+		printf("total: ");
+		print_counts(total, false);
+		printf("\n");
+	}
+	if (o->dry_run)
+		printf("dry run: nothing written (advisory \"%s\" %s)\n", a->name,
+		       existed ? "exists" : "would be new");
+	else
+		printf("advisory %u \"%s\"%s%s: %llu identities in all\n", a->id, a->name,
+		       day[0] ? " published " : "", day, (unsigned long long)a->count);
+}
+
+static int parse_import_opts(int argc, char **argv, struct import_opts *o)
+{
+	static const struct option opts[] = {
+		{"name", required_argument, NULL, 'n'},   {"date", required_argument, NULL, 'd'},
+		{"format", required_argument, NULL, 'f'}, {"column", required_argument, NULL, 'c'},
+		{"field", required_argument, NULL, 'F'},  {"domain", required_argument, NULL, 'D'},
+		{"breach", required_argument, NULL, 'b'}, {"grace", required_argument, NULL, 'g'},
+		{"dry-run", no_argument, NULL, 'N'},      {"json", no_argument, NULL, 'j'},
+		{"strict", no_argument, NULL, 's'},       {NULL, 0, NULL, 0},
+	};
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->date = -1;
+	o->grace = -1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		char *end;
+
+		switch (c) {
+		case 'n':
+			o->name = optarg;
+			if (!optarg[0] || strlen(optarg) >= BG_NAME_MAX) {
+				fprintf(stderr, "breachguard: import: --name must be 1 to %d bytes\n",
+					BG_NAME_MAX - 1);
+				return -1;
+			}
+			break;
+		case 'd':
+			if (bg_parse_day(optarg, &o->date) != 0) {
+				fprintf(stderr, "breachguard: import: --date \"%s\" is not YYYY-MM-DD\n",
+					optarg);
+				return -1;
+			}
+			break;
+		case 'f':
+			if (strcmp(optarg, "auto") != 0 && !bg_reader_by_name(optarg)) {
+				fprintf(stderr,
+					"breachguard: import: --format \"%s\": use auto, text, csv, json or eml\n",
+					optarg);
+				return -1;
+			}
+			o->format = optarg;
+			break;
+		case 'c':
+			o->ro.column = optarg;
+			break;
+		case 'F':
+			o->ro.field = optarg;
+			break;
+		case 'D':
+			o->ro.domain = optarg;
+			break;
+		case 'b':
+			o->ro.breach = optarg;
+			break;
+		case 'g':
+			errno = 0;
+			o->grace = strtol(optarg, &end, 10);
+			if (errno || *end || optarg[0] < '0' || optarg[0] > '9' || o->grace > 3650) {
+				fprintf(stderr, "breachguard: import: --grace \"%s\" is not 0 to 3650 days\n",
+					optarg);
+				return -1;
+			}
+			break;
+		case 'N':
+			o->dry_run = true;
+			break;
+		case 'j':
+			o->json = true;
+			break;
+		case 's':
+			o->strict = true;
+			break;
+		default:
+			return -1;
+		}
+	}
+	if (optind >= argc)
+		return -1;
+	return 0;
+}
+
+/* The advisory name when --name is absent: the first file's base name, less .gz. */
+static void default_name(const char *path, char *out, size_t len)
+{
+	char tmp[BG_PATH_MAX];
+	size_t n;
+
+	snprintf(tmp, sizeof(tmp), "%s", path);
+	snprintf(out, len, "%s", basename(tmp));
+	n = strlen(out);
+	if (n > 3 && strcmp(out + n - 3, ".gz") == 0)
+		out[n - 3] = '\0';
+}
+
+/* Writes everything in one transaction; on a full map, grows it and redoes. */
+static int store_all(struct importer *im, struct bg_ctx *ctx, struct file_rec *files,
+		     size_t nfiles, struct bg_advisory *a, uint64_t digests)
+{
+	uint64_t want = digests * 96 + (16u << 20);
+	int rc;
+
+	for (int attempt = 0; attempt < 12; attempt++) {
+		struct merge_target mt = {NULL, false, 0, 0};
+		struct bg_advisory cur;
+
+		if ((rc = bg_store_reserve(ctx->store, want)) != 0)
+			return rc;
+		if ((rc = bg_txn_begin(ctx->store, true, &mt.txn)) != 0)
+			return rc;
+		rc = bg_advisory_find(mt.txn, a->name, &cur);
+		if (rc == 0) {
+			/* Same name: same advisory.  Its exposure time never moves. */
+			cur.published = a->published >= 0 ? a->published : cur.published;
+			cur.grace_days = a->grace_days >= 0 ? a->grace_days : cur.grace_days;
+			memcpy(cur.source_sha256, a->source_sha256, 32);
+		} else if (rc == -ENOENT) {
+			cur = *a;
+			cur.id = 0;
+			cur.count = 0;
+		} else {
+			bg_txn_abort(mt.txn);
+			return rc;
+		}
+		bg_advisory_put(mt.txn, &cur);
+		mt.id = cur.id;
+		for (size_t i = 0; i < nfiles && bg_txn_error(mt.txn) == 0; i++) {
+			rc = merge_file(im, &files[i], &mt);
+			if (rc != 0 && rc != bg_txn_error(mt.txn)) {
+				bg_txn_abort(mt.txn);
+				return rc;
+			}
+		}
+		cur.count += mt.added;
+		bg_advisory_put(mt.txn, &cur);
+		rc = bg_txn_commit(mt.txn);
+		if (rc == -E2BIG) {
+			want *= 2;
+			continue;
+		}
+		if (rc == 0)
+			*a = cur;
+		return rc;
+	}
+	return -E2BIG;
+}
+
+int bg_cmd_import(struct bg_tool *t, int argc, char **argv)
+{
+	struct import_opts o;
+	struct importer im;
+	struct bg_ctx ctx;
+	struct bg_advisory a;
+	struct file_rec *files = NULL;
+	struct counts total = {0};
+	size_t nfiles;
+	uint64_t digests = 0;
+	bool existed = false;
+	int rc = BG_EXIT_FAIL, r;
+
+	if (parse_import_opts(argc, argv, &o) != 0)
+		return bg_usage("import", "[--name NAME] [--date YYYY-MM-DD] [--format auto|text|csv|json|eml]\n"
+					  "       [--column C] [--field F] [--domain D] [--breach B] [--grace DAYS]\n"
+					  "       [--dry-run] [--strict] [--json] FILE...");
+	nfiles = (size_t)(argc - optind);
+	memset(&im, 0, sizeof(im));
+	memset(&a, 0, sizeof(a));
+	im.t = t;
+	im.spool_fd = -1;
+	im.progress = !o.json && isatty(2);
+	bg_norm_opts_from_config(&im.norm, &t->cfg);
+	if (o.name)
+		snprintf(a.name, sizeof(a.name), "%s", o.name);
+	else if (strcmp(argv[optind], "-") == 0)
+		return bg_usage("import", "--name NAME is required when reading standard input");
+	else
+		default_name(argv[optind], a.name, sizeof(a.name));
+	a.published = o.date;
+	a.imported = (int64_t)time(NULL);
+	a.grace_days = (int32_t)o.grace;
+
+	bg_ctx_init(&ctx, &t->cfg, &t->log, o.dry_run ? BG_STORE_RDONLY : BG_STORE_GROW);
+	files = calloc(nfiles, sizeof(*files));
+	im.chunk = malloc((size_t)CHUNK_DIGESTS * BG_DIGEST_LEN);
+	if (!files || !im.chunk) {
+		fprintf(stderr, "breachguard: import: out of memory\n");
+		goto out;
+	}
+	/* Key and store first: a wrong key must stop us before any reading. */
+	if (bg_ctx_open(&ctx) != 0)
+		goto out;
+	im.hmac = ctx.hmac;
+	for (size_t i = 0; i < nfiles; i++) {
+		files[i].path = argv[optind + (int)i];
+		if (read_file(&im, &files[i], o.format, &o.ro) != 0)
+			goto out;
+		total.records += files[i].c.records;
+		total.addresses += files[i].c.addresses;
+		total.invalid += files[i].c.invalid;
+	}
+	for (size_t i = 0; i < im.n_runs; i++)
+		digests += im.runs[i].n;
+	if (total.addresses == 0) {
+		report(&o, &a, false, files, nfiles, &total);
+		fprintf(stderr, "breachguard: import: no valid address found; nothing written\n");
+		goto out;
+	}
+	if (o.strict && total.invalid) {
+		report(&o, &a, false, files, nfiles, &total);
+		fprintf(stderr, "breachguard: import: %llu invalid record(s) and --strict; nothing written\n",
+			(unsigned long long)total.invalid);
+		goto out;
+	}
+	{
+		unsigned char sha[32];
+		unsigned int len = 0;
+		EVP_MD_CTX *md = EVP_MD_CTX_new();
+
+		/* One file: its SHA-256; several: the SHA-256 of their SHA-256s. */
+		if (nfiles == 1) {
+			memcpy(a.source_sha256, files[0].sha, 32);
+		} else if (md && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1) {
+			for (size_t i = 0; i < nfiles; i++)
+				EVP_DigestUpdate(md, files[i].sha, 32);
+			if (EVP_DigestFinal_ex(md, sha, &len) == 1)
+				memcpy(a.source_sha256, sha, 32);
+		}
+		EVP_MD_CTX_free(md);
+	}
+	if (o.dry_run) {
+		struct merge_target mt = {NULL, true, 0, 0};
+
+		if (bg_txn_begin(ctx.store, false, &mt.txn) != 0)
+			goto out;
+		r = bg_advisory_find(mt.txn, a.name, &a);
+		existed = r == 0;
+		if (r == 0 || r == -ENOENT) {
+			if (!existed)
+				a.id = 0;
+			for (size_t i = 0; i < nfiles && r != -EIO; i++)
+				if ((r = merge_file(&im, &files[i], &mt)) != 0)
+					break;
+		}
+		bg_txn_abort(mt.txn);
+		if (r != 0 && r != -ENOENT)
+			goto out;
+	} else {
+		struct bg_txn *probe;
+
+		if (bg_txn_begin(ctx.store, false, &probe) == 0) {
+			struct bg_advisory tmp;
+			existed = bg_advisory_find(probe, a.name, &tmp) == 0;
+			bg_txn_abort(probe);
+		}
+		r = store_all(&im, &ctx, files, nfiles, &a, digests);
+		if (r != 0) {
+			fprintf(stderr, "breachguard: import into %s: %s; store unchanged\n",
+				t->cfg.store,
+				r == -ENOSPC ? "no space left on the device"
+				: r == -E2BIG ? "the store's map cannot grow enough"
+					      : strerror(-r));
+			goto out;
+		}
+	}
+	total.duplicates = total.fresh = total.known = 0;
+	for (size_t i = 0; i < nfiles; i++) {
+		total.duplicates += files[i].c.duplicates;
+		total.fresh += files[i].c.fresh;
+		total.known += files[i].c.known;
+	}
+	report(&o, &a, existed, files, nfiles, &total);
+	rc = BG_EXIT_OK;
+out:
+	if (im.spool_fd >= 0)
+		close(im.spool_fd);
+	free(im.runs);
+	free(im.chunk);
+	free(files);
+	bg_ctx_close(&ctx);
+	return rc;
+}

@@ -1,0 +1,135 @@
+/* pamd.c: just enough of libpam's pam.d syntax to find our module's lines and
+ * their arguments ([bracketed values] included). */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pamd.h"
+#include "safeopen.h"
+
+/* Splits a pam.d line into words; a word may be a [bracketed] group. */
+static int split(char *s, char **words, int max)
+{
+	int n = 0;
+
+	while (*s && n < max) {
+		while (isspace((unsigned char)*s))
+			s++;
+		if (!*s || *s == '#')
+			break;
+		if (*s == '[') {
+			char *end = strchr(s, ']');
+
+			words[n++] = s;
+			if (!end)
+				break;
+			s = end + 1;
+			if (*s)
+				*s++ = '\0';
+			continue;
+		}
+		words[n++] = s;
+		while (*s && !isspace((unsigned char)*s))
+			s++;
+		if (*s)
+			*s++ = '\0';
+	}
+	return n;
+}
+
+/* An argument "[key=a b]" means "key=a b" to libpam. */
+static const char *unbracket(char *w)
+{
+	size_t len = strlen(w);
+
+	if (w[0] == '[' && len >= 2 && w[len - 1] == ']') {
+		w[len - 1] = '\0';
+		return w + 1;
+	}
+	return w;
+}
+
+int bg_pamd_lines(const char *dir, const char *service,
+		  void (*cb)(const struct bg_pamd_line *l, void *arg), void *arg)
+{
+	char path[BG_PATH_MAX], *buf = NULL, *line, *next;
+	const char *why = NULL;
+	size_t len;
+	unsigned lineno = 0;
+	int rc, found = 0;
+
+	if (strchr(service, '/'))
+		return -EINVAL;
+	snprintf(path, sizeof(path), "%s/%s", dir, service);
+	rc = bg_read_small_file(path, 0, 1 << 20, &buf, &len, &why);
+	if (rc != 0)
+		return rc;
+	for (line = buf; line && *line; line = next) {
+		char *words[4 + BG_PAMD_MAX_ARGS];
+		struct bg_pamd_line l;
+		const char *mod, *base;
+		int n;
+
+		lineno++;
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		n = split(line, words, (int)(sizeof(words) / sizeof(words[0])));
+		if (n < 3)
+			continue;
+		mod = words[2];
+		base = strrchr(mod, '/');
+		base = base ? base + 1 : mod;
+		if (strcmp(base, "pam_breachguard.so") != 0)
+			continue;
+		memset(&l, 0, sizeof(l));
+		l.service = service;
+		l.lineno = lineno;
+		snprintf(l.type, sizeof(l.type), "%s", words[0][0] == '-' ? words[0] + 1 : words[0]);
+		for (int i = 3; i < n && l.argc < BG_PAMD_MAX_ARGS; i++)
+			l.argv[l.argc++] = unbracket(words[i]);
+		found++;
+		if (cb)
+			cb(&l, arg);
+	}
+	free(buf);
+	return found;
+}
+
+struct svc_arg {
+	struct bg_config *cfg;
+	const struct bg_logger *log;
+	int rc;
+	bool done;
+};
+
+static void svc_cb(const struct bg_pamd_line *l, void *arg)
+{
+	struct svc_arg *s = arg;
+	struct bg_config c;
+
+	if (s->done || strcmp(l->type, "account") != 0)
+		return;
+	bg_config_defaults(&c);
+	s->rc = bg_config_from_args(&c, l->argc, l->argv, s->log);
+	if (s->rc == 0)
+		*s->cfg = c;
+	s->done = true;
+}
+
+int bg_pamd_service_config(const char *service, struct bg_config *cfg,
+			   const struct bg_logger *log)
+{
+	struct svc_arg s = {cfg, log, 0, false};
+	int n = bg_pamd_lines(BG_PAMD_DIR, service, svc_cb, &s);
+
+	if (n < 0) {
+		bg_log(log, LOG_ERR, "%s/%s: %s", BG_PAMD_DIR, service, strerror(-n));
+		return n;
+	}
+	if (s.rc != 0)
+		return s.rc;
+	return s.done ? 1 : 0;
+}

@@ -1,0 +1,29 @@
+/* pamd.h: reading /etc/pam.d the way libpam does, to find our module's lines. */
+#ifndef BG_PAMD_H
+#define BG_PAMD_H
+
+#include "config.h"
+
+#define BG_PAMD_DIR "/etc/pam.d"
+#define BG_PAMD_MAX_ARGS 32
+
+struct bg_pamd_line {
+	const char *service;
+	unsigned lineno;
+	char type[16]; /* account, password, ... (a leading '-' dropped) */
+	int argc;
+	const char *argv[BG_PAMD_MAX_ARGS];
+};
+
+/* Calls cb for each line of dir/service that loads pam_breachguard.so.  Returns
+ * the number of such lines, or a negative errno (file unreadable). */
+int bg_pamd_lines(const char *dir, const char *service,
+		  void (*cb)(const struct bg_pamd_line *l, void *arg), void *arg);
+
+/* The config the module would use for the service's account phase: defaults,
+ * its conf= file, its arguments.  Returns 1 when the service calls the module,
+ * 0 when not (cfg untouched), or a negative errno (logged). */
+int bg_pamd_service_config(const char *service, struct bg_config *cfg,
+			   const struct bg_logger *log);
+
+#endif

@@ -1,0 +1,50 @@
+/* reader.h: the advisory reader interface.  Every reader turns one input into
+ * candidate address strings for a sink; it never normalises or stores (the sink,
+ * import.c, does that), so new formats plug in without touching the store. */
+#ifndef BG_READER_H
+#define BG_READER_H
+
+#include <stddef.h>
+
+#include "input.h"
+
+struct bg_sink {
+	/* One candidate address (not yet normalised).  Return 0, or a negative errno
+	 * to stop the reader (it returns that value). */
+	int (*address)(struct bg_sink *s, const char *addr, size_t len, unsigned long line);
+	/* A record (line, row, JSON element, ...) that holds no usable address, or
+	 * text that is not one: counted, the first ones reported with line and why. */
+	void (*invalid)(struct bg_sink *s, unsigned long line, const char *why, const char *text,
+			size_t len);
+	/* One record read (line of text, CSV row, JSON element, ...). */
+	void (*record)(struct bg_sink *s);
+	void *arg;
+};
+
+struct bg_read_opts {
+	const char *column; /* CSV: header name or 1-based index; NULL = by name */
+	const char *field;  /* JSON objects: field name; NULL = by name */
+	const char *domain; /* JSON domain search: the domain for the aliases */
+	const char *breach; /* JSON domain search: keep only this breach */
+};
+
+struct bg_reader {
+	const char *name; /* "text", "csv", "json", "eml" */
+	/* How well the decoded head of the input fits this format, 0 (not at all) to
+	 * 100 (certain); path is a hint (extension) and may be "-". */
+	int (*probe)(const char *head, size_t len, const char *path);
+	/* 0 ok; a negative errno on a fatal error with err = "what, line N: cause". */
+	int (*read)(struct bg_input *in, const struct bg_read_opts *o, struct bg_sink *sink,
+		    char *err, size_t errlen);
+};
+
+extern const struct bg_reader bg_reader_text, bg_reader_csv, bg_reader_json, bg_reader_eml;
+
+/* The reader named (NULL if unknown). */
+const struct bg_reader *bg_reader_by_name(const char *name);
+/* Picks a reader by content (and the file name as a hint).  Returns NULL with err
+ * set ("FILE: looks like an .xlsx workbook; export it as CSV") when none fits. */
+const struct bg_reader *bg_reader_detect(struct bg_input *in, const char *path, char *err,
+					 size_t errlen);
+
+#endif

@@ -1,0 +1,88 @@
+/* util.c: small helpers of the admin tool: JSON strings, dates, usage lines. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+
+void bg_json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		switch (*p) {
+		case '"':
+			fputs("\\\"", f);
+			break;
+		case '\\':
+			fputs("\\\\", f);
+			break;
+		case '\n':
+			fputs("\\n", f);
+			break;
+		case '\r':
+			fputs("\\r", f);
+			break;
+		case '\t':
+			fputs("\\t", f);
+			break;
+		default:
+			if (*p < 0x20 || *p == 0x7f)
+				fprintf(f, "\\u%04x", *p);
+			else
+				fputc(*p, f);
+		}
+	}
+	fputc('"', f);
+}
+
+void bg_day(long long t, char *buf, size_t len)
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+
+	if (t < 0 || !gmtime_r(&tt, &tm) || strftime(buf, len, "%Y-%m-%d", &tm) == 0)
+		buf[0] = '\0';
+}
+
+void bg_iso_time(long long t, char *buf, size_t len)
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+
+	if (t <= 0 || !gmtime_r(&tt, &tm) || strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		buf[0] = '\0';
+}
+
+int bg_parse_day(const char *s, long long *out)
+{
+	struct tm tm;
+	char back[16];
+	time_t t;
+
+	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+		return -EINVAL;
+	for (int i = 0; i < 10; i++)
+		if (i != 4 && i != 7 && !isdigit((unsigned char)s[i]))
+			return -EINVAL;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = (int)strtol(s, NULL, 10) - 1900;
+	tm.tm_mon = (int)strtol(s + 5, NULL, 10) - 1;
+	tm.tm_mday = (int)strtol(s + 8, NULL, 10);
+	t = timegm(&tm);
+	if (t == (time_t)-1)
+		return -EINVAL;
+	/* Round trip: 2026-02-31 would normalise to March; refuse it. */
+	bg_day((long long)t, back, sizeof(back));
+	if (strcmp(back, s) != 0)
+		return -EINVAL;
+	*out = (long long)t;
+	return 0;
+}
+
+int bg_usage(const char *cmd, const char *synopsis)
+{
+	fprintf(stderr, "usage: breachguard [--config FILE] %s %s\n", cmd, synopsis);
+	return BG_EXIT_USAGE;
+}
