@@ -1,0 +1,101 @@
+/* test_identity.c: address normalisation and an account's identities. */
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "identity.h"
+#include "t.h"
+
+static const char *norm(const struct bg_norm_opts *o, const char *in)
+{
+	static char out[BG_ID_MAX];
+	int n = bg_normalise(in, strlen(in), o, out, sizeof(out));
+
+	if (n < 0)
+		snprintf(out, sizeof(out), "ERR:%s", bg_norm_strerror(n));
+	return out;
+}
+
+int main(void)
+{
+	struct bg_norm_opts o = {true, "+"};
+	struct bg_norm_opts keep = {false, ""};
+
+	T_EQ_STR(norm(&o, "Alice@Example.COM"), "alice@example.com");
+	T_EQ_STR(norm(&o, "  bob+news@example.com \t"), "bob@example.com");
+	T_EQ_STR(norm(&o, "\"Doe, Jane\" <Jane.Doe+x@Example.org>"), "jane.doe@example.org");
+	T_EQ_STR(norm(&o, "<carol@example.net>"), "carol@example.net");
+	T_EQ_STR(norm(&o, "mailto:dave@example.com?subject=hi"), "dave@example.com");
+	T_EQ_STR(norm(&o, "MAILTO:Eve@Example.com"), "eve@example.com");
+	T_EQ_STR(norm(&o, "frank@example.com."), "frank@example.com");
+	T_EQ_STR(norm(&o, "+tag@example.com"), "+tag@example.com");
+	T_EQ_STR(norm(&keep, "Bob+News@Example.com"), "Bob+News@example.com");
+	/* Unicode domain and its punycode are one identity; NFC before hashing. */
+	T_EQ_STR(norm(&o, "user@b\xc3\xbc" "cher.example"), "user@xn--bcher-kva.example");
+	T_EQ_STR(norm(&o, "user@XN--BCHER-KVA.example"), "user@xn--bcher-kva.example");
+	T_EQ_STR(norm(&o, "J\xc3\x9cRGEN@example.com"), "j\xc3\xbcrgen@example.com");
+	T_EQ_STR(norm(&o, "ju\xcc\x88rgen@example.com"), "j\xc3\xbcrgen@example.com");
+	/* Rejections, each with its reason. */
+	T_EQ_STR(norm(&o, ""), "ERR:empty");
+	T_EQ_STR(norm(&o, "   "), "ERR:empty");
+	T_EQ_STR(norm(&o, "no at sign"), "ERR:no @ in the address");
+	T_EQ_STR(norm(&o, "@example.com"), "ERR:invalid local part");
+	T_EQ_STR(norm(&o, "a b@example.com"), "ERR:invalid local part");
+	T_EQ_STR(norm(&o, "alice@"), "ERR:invalid domain");
+	T_EQ_STR(norm(&o, "alice@exa..mple.com"), "ERR:invalid domain");
+	T_EQ_STR(norm(&o, "alice@exa mple.com"), "ERR:invalid domain");
+	T_EQ_STR(norm(&o, "al\xff" "ice@example.com"), "ERR:invalid UTF-8");
+	T_EQ_STR(norm(&o, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa@example.com"),
+		 "ERR:address too long");
+	{
+		char nul[] = "al\0ice@example.com";
+		char out[BG_ID_MAX];
+
+		T_EQ_INT(bg_normalise(nul, sizeof(nul) - 1, &o, out, sizeof(out)), BG_NORM_BAD_UTF8);
+	}
+
+	/* Account identities: domains, fully-qualified name, GECOS, aliases, user:NAME. */
+	{
+		struct bg_config c;
+		struct bg_identities ids;
+		struct passwd pw = {0};
+		char tmpl[] = "/tmp/bg-test-aliases-XXXXXX";
+		int fd = mkstemp(tmpl);
+		const char *aliases = "# address user\n"
+				      "Old.Name@Example.org  alice\n"
+				      "other@example.org bob\n"
+				      "broken-line-without-user\n";
+
+		T_CHECK(fd >= 0);
+		T_EQ_INT(write(fd, aliases, strlen(aliases)), (long long)strlen(aliases));
+		fchmod(fd, 0644);
+		close(fd);
+		bg_config_defaults(&c);
+		bg_list_add(&c.domains, "example.com", 11);
+		bg_list_add(&c.domains, "corp.example", 12);
+		c.gecos_email = true;
+		snprintf(c.aliases, sizeof(c.aliases), "%s", tmpl);
+		pw.pw_name = (char *)"alice";
+		pw.pw_gecos = (char *)"Alice Liddell,Room 1,,,alice.l@Example.net";
+		T_EQ_INT(bg_account_identities(&c, &pw, &ids, NULL), 0);
+		T_EQ_INT(ids.n, 5);
+		T_EQ_STR(ids.id[0], "alice@example.com");
+		T_EQ_STR(ids.id[1], "alice@corp.example");
+		T_EQ_STR(ids.id[2], "alice.l@example.net");
+		T_EQ_STR(ids.id[3], "old.name@example.org");
+		T_EQ_STR(ids.id[4], "user:alice");
+		pw.pw_name = (char *)"Jane.Doe@AD.Example.com";
+		pw.pw_gecos = NULL;
+		c.domains.n = c.domains.used = 0;
+		T_EQ_INT(bg_account_identities(&c, &pw, &ids, NULL), 0);
+		T_EQ_STR(ids.id[0], "jane.doe@ad.example.com");
+		/* An unsafe aliases file is an error, not a silent miss. */
+		chmod(tmpl, 0666);
+		T_CHECK(bg_account_identities(&c, &pw, &ids, NULL) < 0);
+		unlink(tmpl);
+		T_CHECK(bg_account_identities(&c, &pw, &ids, NULL) < 0);
+	}
+	return t_done("test_identity");
+}
