@@ -116,6 +116,8 @@ check: deps
 	$(MAKE) --no-print-directory valgrind
 	@echo "== fuzz corpora replay (ASan + UBSan) =="
 	$(MAKE) --no-print-directory fuzz-replay
+	@echo "== reliability (faults, concurrency, hostile files) =="
+	$(MAKE) --no-print-directory reliability
 	@if [ "$$(id -u)" = 0 ]; then echo "== end-to-end (real sshd, su, sudo, login, passwd) =="; \
 	    $(MAKE) --no-print-directory e2e; else echo "== end-to-end skipped: needs root =="; fi
 	@echo "make check: all layers passed"
@@ -125,6 +127,7 @@ clean:
 
 -include tests/fuzz/fuzz.mk
 -include tests/e2e/e2e.mk
+-include tests/reliability/reliability.mk
 -include policy/install.mk
 -include bench/bench.mk
 -include $(LIB_OBJ:.o=.d) $(TOOL_OBJ:.o=.d)

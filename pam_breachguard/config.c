@@ -278,16 +278,30 @@ static char *trim(char *s)
 	return s;
 }
 
-/* Drops one pair of matching double quotes, so `message = "a # b"` keeps its text. */
-static char *unquote(char *v)
+/* The value of "key = value": a "quoted value" keeps '#' and spaces; otherwise a
+ * '#' after white space starts a comment.  Returns NULL when a quote is left open
+ * or text follows the closing quote. */
+static char *parse_value(char *v)
 {
-	size_t len = strlen(v);
+	char *p;
 
-	if (len >= 2 && v[0] == '"' && v[len - 1] == '"') {
-		v[len - 1] = '\0';
+	if (v[0] == '"') {
+		p = strchr(v + 1, '"');
+		if (!p)
+			return NULL;
+		*p++ = '\0';
+		p = trim(p);
+		if (*p != '\0' && *p != '#')
+			return NULL;
 		return v + 1;
 	}
-	return v;
+	for (p = v; *p; p++) {
+		if (*p == '#' && (p == v || isspace((unsigned char)p[-1]))) {
+			*p = '\0';
+			break;
+		}
+	}
+	return trim(v);
 }
 
 int bg_config_load(struct bg_config *c, const char *path, bool missing_ok, bool strict,
@@ -335,7 +349,13 @@ int bg_config_load(struct bg_config *c, const char *path, bool missing_ok, bool 
 		}
 		*eq = '\0';
 		key = trim(key);
-		val = unquote(trim(eq + 1));
+		val = parse_value(trim(eq + 1));
+		if (!val) {
+			bg_log(log, LOG_ERR, "%s:%u: unterminated quote, or text after the closing quote",
+			       path, lineno);
+			rc = -EINVAL;
+			goto out;
+		}
 		r = bg_config_set(c, key, val, errbuf, sizeof(errbuf));
 		if (r == -ENOENT) {
 			bad++;

@@ -17,166 +17,34 @@
 #include <openssl/evp.h>
 
 #include "cli.h"
+#include "import_pipe.h"
 #include "identity.h"
 #include "reader.h"
 #include "verdict.h"
 
-#define CHUNK_DIGESTS (2u << 20) /* 32 MiB of digests per sorted run */
-#define RUN_BUF 4096             /* digests buffered per run while merging */
-#define SHOWN_INVALID 20
-
-struct invalid_rec {
-	unsigned long line;
-	char why[64];
-	char text[72];
-};
-
-struct counts {
-	uint64_t records, addresses, invalid, duplicates, fresh, known;
-};
+#define RUN_BUF 4096 /* digests buffered per run while merging */
 
 struct file_rec {
 	const char *path;
 	const char *format;
-	struct counts c;
-	size_t n_shown;
-	struct invalid_rec shown[SHOWN_INVALID];
-	size_t run_first, run_count;
+	struct bg_file_stats c;
+	uint64_t cross_dups;
 	unsigned char sha[32];
 };
 
-struct run {
-	off_t off;
-	uint64_t n;
-};
-
 struct importer {
-	struct bg_tool *t;
-	struct bg_norm_opts norm;
-	struct bg_hmac *hmac;
-	unsigned char *chunk;
-	size_t chunk_n;
-	int spool_fd;
-	off_t spool_end;
-	struct run *runs;
-	size_t n_runs, cap_runs;
+	struct bg_pipe *pipe;
 	struct file_rec *cur;
 	bool progress;
 	time_t last_progress;
-	char err[512];
 };
-
-static int cmp_digest(const void *a, const void *b)
-{
-	return memcmp(a, b, BG_DIGEST_LEN);
-}
-
-static int spool_open(struct importer *im)
-{
-	const char *dir = getenv("TMPDIR");
-	char path[BG_PATH_MAX];
-	int fd;
-
-	if (!dir || !*dir)
-		dir = "/var/tmp";
-	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		snprintf(path, sizeof(path), "%s/breachguard-spool-XXXXXX", dir);
-		fd = mkostemp(path, O_CLOEXEC);
-		if (fd >= 0)
-			unlink(path);
-	}
-	if (fd < 0) {
-		snprintf(im->err, sizeof(im->err), "spool file in %s: %s", dir, strerror(errno));
-		return -errno;
-	}
-	im->spool_fd = fd;
-	return 0;
-}
-
-/* Sorts the chunk, drops repeats (counted), and appends it to the spool as a run. */
-static int flush_chunk(struct importer *im)
-{
-	size_t n = im->chunk_n, out = 0, left;
-	const unsigned char *p;
-
-	if (n == 0)
-		return 0;
-	qsort(im->chunk, n, BG_DIGEST_LEN, cmp_digest);
-	for (size_t i = 0; i < n; i++) {
-		if (out && memcmp(im->chunk + (out - 1) * BG_DIGEST_LEN,
-				  im->chunk + i * BG_DIGEST_LEN, BG_DIGEST_LEN) == 0) {
-			im->cur->c.duplicates++;
-			continue;
-		}
-		if (out != i)
-			memcpy(im->chunk + out * BG_DIGEST_LEN, im->chunk + i * BG_DIGEST_LEN,
-			       BG_DIGEST_LEN);
-		out++;
-	}
-	if (im->spool_fd < 0 && spool_open(im) != 0)
-		return -EIO;
-	if (im->n_runs == im->cap_runs) {
-		size_t cap = im->cap_runs ? im->cap_runs * 2 : 16;
-		struct run *r = realloc(im->runs, cap * sizeof(*r));
-
-		if (!r)
-			return -ENOMEM;
-		im->runs = r;
-		im->cap_runs = cap;
-	}
-	im->runs[im->n_runs].off = im->spool_end;
-	im->runs[im->n_runs].n = out;
-	im->n_runs++;
-	im->cur->run_count++;
-	p = im->chunk;
-	left = out * BG_DIGEST_LEN;
-	while (left) {
-		ssize_t w = write(im->spool_fd, p, left);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			snprintf(im->err, sizeof(im->err), "writing the spool file: %s",
-				 strerror(w < 0 ? errno : ENOSPC));
-			return w < 0 ? -errno : -ENOSPC;
-		}
-		p += w;
-		left -= (size_t)w;
-		im->spool_end += w;
-	}
-	im->chunk_n = 0;
-	return 0;
-}
-
-static void copy_printable(char *dst, size_t dstlen, const char *s, size_t n)
-{
-	size_t o = 0;
-
-	for (size_t i = 0; i < n && o + 4 < dstlen; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		dst[o++] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
-	}
-	if (n && o + 4 >= dstlen)
-		memcpy(dst + o, "...", 3), o += 3;
-	dst[o] = '\0';
-}
 
 static void sink_invalid(struct bg_sink *s, unsigned long line, const char *why, const char *text,
 			 size_t len)
 {
 	struct importer *im = s->arg;
-	struct file_rec *f = im->cur;
 
-	f->c.invalid++;
-	if (f->n_shown < SHOWN_INVALID) {
-		struct invalid_rec *r = &f->shown[f->n_shown++];
-
-		r->line = line;
-		snprintf(r->why, sizeof(r->why), "%s", why);
-		copy_printable(r->text, sizeof(r->text), text ? text : "", text ? len : 0);
-	}
+	bg_invalid_note(&im->cur->c, line, why, text, text ? len : 0);
 }
 
 static void sink_record(struct bg_sink *s)
@@ -189,9 +57,8 @@ static void sink_record(struct bg_sink *s)
 
 		if (now != im->last_progress) {
 			im->last_progress = now;
-			fprintf(stderr, "\r%s: %llu records, %llu addresses ...", im->cur->path,
-				(unsigned long long)im->cur->c.records,
-				(unsigned long long)im->cur->c.addresses);
+			fprintf(stderr, "\r%s: %llu records read ...", im->cur->path,
+				(unsigned long long)im->cur->c.records);
 		}
 	}
 }
@@ -199,29 +66,13 @@ static void sink_record(struct bg_sink *s)
 static int sink_address(struct bg_sink *s, const char *addr, size_t len, unsigned long line)
 {
 	struct importer *im = s->arg;
-	char norm[BG_ID_MAX];
-	int n, rc;
 
-	n = bg_normalise(addr, len, &im->norm, norm, sizeof(norm));
-	if (n < 0) {
-		if (n == BG_NORM_NOMEM)
-			return -ENOMEM;
-		sink_invalid(s, line, bg_norm_strerror(n), addr, len);
-		return 0;
-	}
-	im->cur->c.addresses++;
-	rc = bg_hmac_digest(im->hmac, "id", norm, (size_t)n,
-			    im->chunk + im->chunk_n * BG_DIGEST_LEN);
-	if (rc != 0)
-		return rc;
-	if (++im->chunk_n == CHUNK_DIGESTS)
-		return flush_chunk(im);
-	return 0;
+	return bg_pipe_add(im->pipe, addr, len, line);
 }
 
 /* Reads one file into sorted runs.  0, or negative with the error printed. */
 static int read_file(struct importer *im, struct file_rec *f, const char *format,
-		     const struct bg_read_opts *ro)
+		     const struct bg_read_opts *ro, bool last)
 {
 	struct bg_sink sink = {sink_address, sink_invalid, sink_record, im};
 	const struct bg_reader *rd;
@@ -230,7 +81,7 @@ static int read_file(struct importer *im, struct file_rec *f, const char *format
 	int rc;
 
 	im->cur = f;
-	f->run_first = im->n_runs;
+	bg_pipe_begin_file(im->pipe, &f->c);
 	rc = bg_input_open(&in, f->path, err, sizeof(err));
 	if (rc != 0)
 		goto out;
@@ -244,15 +95,21 @@ static int read_file(struct importer *im, struct file_rec *f, const char *format
 	}
 	f->format = rd->name;
 	rc = rd->read(in, ro, &sink, err, sizeof(err));
-	if (rc == 0)
-		rc = flush_chunk(im);
+	/* Drain even after a reader error: the worker must be idle before we leave. */
+	{
+		int r2 = bg_pipe_end_file(im->pipe, last);
+
+		rc = rc ? rc : r2;
+	}
 	if (rc == 0)
 		bg_input_sha256(in, f->sha);
 out:
 	if (im->progress && f->c.records >= 0x10000)
 		fprintf(stderr, "\r\033[K");
 	if (rc != 0) {
-		const char *msg = err[0] ? err : im->err[0] ? im->err : strerror(-rc);
+		const char *msg = err[0]			    ? err
+				  : bg_pipe_error(im->pipe) ? bg_pipe_error(im->pipe)
+							    : strerror(-rc);
 
 		/* Messages from input and readers already name the file. */
 		if (strncmp(msg, f->path, strlen(f->path)) == 0)
@@ -266,24 +123,21 @@ out:
 }
 
 struct run_reader {
-	struct run r;
-	uint64_t pos;  /* digests consumed from the run */
+	size_t run;
+	uint64_t pos, len; /* digests consumed, digests in the run */
 	size_t have, at;
 	unsigned char buf[RUN_BUF * BG_DIGEST_LEN];
 };
 
-static int run_peek(int fd, struct run_reader *rr, const unsigned char **d)
+static int run_peek(const struct bg_pipe *p, struct run_reader *rr, const unsigned char **d)
 {
 	if (rr->at == rr->have) {
-		uint64_t left = rr->r.n - rr->pos;
+		uint64_t left = rr->len - rr->pos;
 		size_t want = left < RUN_BUF ? (size_t)left : RUN_BUF;
-		ssize_t got;
 
 		if (want == 0)
 			return 0;
-		got = pread(fd, rr->buf, want * BG_DIGEST_LEN,
-			    rr->r.off + (off_t)(rr->pos * BG_DIGEST_LEN));
-		if (got != (ssize_t)(want * BG_DIGEST_LEN))
+		if (bg_pipe_run_read(p, rr->run, rr->pos, rr->buf, want) != 0)
 			return -EIO;
 		rr->have = want;
 		rr->at = 0;
@@ -313,22 +167,27 @@ static int merge_file(struct importer *im, struct file_rec *f, struct merge_targ
 	bool have_last = false;
 	int rc = 0;
 
+	/* A redo after a full map counts again from zero; repeats across runs are
+	 * counted here once (cross_dups), those inside a run were counted at sort. */
 	f->c.fresh = f->c.known = 0;
-	/* Duplicates inside one run were counted at flush; those across runs are re-counted. */
-	if (f->run_count == 0)
+	f->c.duplicates -= f->cross_dups;
+	f->cross_dups = 0;
+	if (f->c.run_count == 0)
 		return 0;
-	rr = calloc(f->run_count, sizeof(*rr));
+	rr = calloc(f->c.run_count, sizeof(*rr));
 	if (!rr)
 		return -ENOMEM;
-	for (size_t i = 0; i < f->run_count; i++)
-		rr[i].r = im->runs[f->run_first + i];
+	for (size_t i = 0; i < f->c.run_count; i++) {
+		rr[i].run = f->c.run_first + i;
+		rr[i].len = bg_pipe_run_len(im->pipe, rr[i].run);
+	}
 	for (;;) {
 		const unsigned char *best = NULL, *d;
 		size_t bi = 0;
 
 		/* Few runs (one per 2M digests): a linear pick is cheaper than a heap here. */
-		for (size_t i = 0; i < f->run_count; i++) {
-			int p = run_peek(im->spool_fd, &rr[i], &d);
+		for (size_t i = 0; i < f->c.run_count; i++) {
+			int p = run_peek(im->pipe, &rr[i], &d);
 
 			if (p < 0) {
 				rc = p;
@@ -343,6 +202,7 @@ static int merge_file(struct importer *im, struct file_rec *f, struct merge_targ
 			break;
 		if (have_last && memcmp(best, last, BG_DIGEST_LEN) == 0) {
 			f->c.duplicates++;
+			f->cross_dups++;
 			run_next(&rr[bi]);
 			continue;
 		}
@@ -388,7 +248,7 @@ struct import_opts {
 	struct bg_read_opts ro;
 };
 
-static void print_counts(const struct counts *c, bool json)
+static void print_counts(const struct bg_file_stats *c, bool json)
 {
 	if (json)
 		printf("\"read\": %llu, \"addresses\": %llu, \"invalid\": %llu, \"duplicates\": %llu, "
@@ -404,7 +264,7 @@ static void print_counts(const struct counts *c, bool json)
 }
 
 static void report(const struct import_opts *o, const struct bg_advisory *a, bool existed,
-		   struct file_rec *files, size_t nfiles, const struct counts *total)
+		   struct file_rec *files, size_t nfiles, const struct bg_file_stats *total)
 {
 	char day[16];
 
@@ -434,12 +294,12 @@ static void report(const struct import_opts *o, const struct bg_advisory *a, boo
 			printf(", ");
 			print_counts(&files[i].c, true);
 			printf(", \"invalid_lines\": [");
-			for (size_t j = 0; j < files[i].n_shown; j++) {
+			for (size_t j = 0; j < files[i].c.n_shown; j++) {
 				printf("%s{\"line\": %lu, \"why\": ", j ? ", " : "",
-				       files[i].shown[j].line);
-				bg_json_str(stdout, files[i].shown[j].why);
+				       files[i].c.shown[j].line);
+				bg_json_str(stdout, files[i].c.shown[j].why);
 				printf(", \"text\": ");
-				bg_json_str(stdout, files[i].shown[j].text);
+				bg_json_str(stdout, files[i].c.shown[j].text);
 				printf("}");
 			}
 			printf("]}");
@@ -451,12 +311,12 @@ static void report(const struct import_opts *o, const struct bg_advisory *a, boo
 		printf("%s (%s): ", files[i].path, files[i].format ? files[i].format : "?");
 		print_counts(&files[i].c, false);
 		printf("\n");
-		for (size_t j = 0; j < files[i].n_shown; j++)
-			printf("  line %lu: %s: \"%s\"\n", files[i].shown[j].line,
-			       files[i].shown[j].why, files[i].shown[j].text);
-		if (files[i].c.invalid > files[i].n_shown)
+		for (size_t j = 0; j < files[i].c.n_shown; j++)
+			printf("  line %lu: %s: \"%s\"\n", files[i].c.shown[j].line,
+			       files[i].c.shown[j].why, files[i].c.shown[j].text);
+		if (files[i].c.invalid > files[i].c.n_shown)
 			printf("  ... and %llu more invalid\n",
-			       (unsigned long long)(files[i].c.invalid - files[i].n_shown));
+			       (unsigned long long)(files[i].c.invalid - files[i].c.n_shown));
 	}
 	if (nfiles > 1) {
 		printf("total: ");
@@ -625,7 +485,7 @@ int bg_cmd_import(struct bg_tool *t, int argc, char **argv)
 	struct bg_ctx ctx;
 	struct bg_advisory a;
 	struct file_rec *files = NULL;
-	struct counts total = {0};
+	struct bg_file_stats total;
 	size_t nfiles;
 	uint64_t digests = 0;
 	bool existed = false;
@@ -636,12 +496,10 @@ int bg_cmd_import(struct bg_tool *t, int argc, char **argv)
 					  "       [--column C] [--field F] [--domain D] [--breach B] [--grace DAYS]\n"
 					  "       [--dry-run] [--strict] [--json] FILE...");
 	nfiles = (size_t)(argc - optind);
+	memset(&total, 0, sizeof(total));
 	memset(&im, 0, sizeof(im));
 	memset(&a, 0, sizeof(a));
-	im.t = t;
-	im.spool_fd = -1;
 	im.progress = !o.json && isatty(2);
-	bg_norm_opts_from_config(&im.norm, &t->cfg);
 	if (o.name)
 		snprintf(a.name, sizeof(a.name), "%s", o.name);
 	else if (strcmp(argv[optind], "-") == 0)
@@ -654,25 +512,31 @@ int bg_cmd_import(struct bg_tool *t, int argc, char **argv)
 
 	bg_ctx_init(&ctx, &t->cfg, &t->log, o.dry_run ? BG_STORE_RDONLY : BG_STORE_GROW);
 	files = calloc(nfiles, sizeof(*files));
-	im.chunk = malloc((size_t)CHUNK_DIGESTS * BG_DIGEST_LEN);
-	if (!files || !im.chunk) {
+	if (!files) {
 		fprintf(stderr, "breachguard: import: out of memory\n");
 		goto out;
 	}
 	/* Key and store first: a wrong key must stop us before any reading. */
 	if (bg_ctx_open(&ctx) != 0)
 		goto out;
-	im.hmac = ctx.hmac;
+	{
+		struct bg_norm_opts norm;
+
+		bg_norm_opts_from_config(&norm, &t->cfg);
+		if (bg_pipe_new(&im.pipe, &norm, ctx.hmac) != 0) {
+			fprintf(stderr, "breachguard: import: out of memory\n");
+			goto out;
+		}
+	}
 	for (size_t i = 0; i < nfiles; i++) {
 		files[i].path = argv[optind + (int)i];
-		if (read_file(&im, &files[i], o.format, &o.ro) != 0)
+		if (read_file(&im, &files[i], o.format, &o.ro, i + 1 == nfiles) != 0)
 			goto out;
 		total.records += files[i].c.records;
 		total.addresses += files[i].c.addresses;
 		total.invalid += files[i].c.invalid;
 	}
-	for (size_t i = 0; i < im.n_runs; i++)
-		digests += im.runs[i].n;
+	digests = bg_pipe_total_digests(im.pipe);
 	if (total.addresses == 0) {
 		report(&o, &a, false, files, nfiles, &total);
 		fprintf(stderr, "breachguard: import: no valid address found; nothing written\n");
@@ -744,10 +608,7 @@ int bg_cmd_import(struct bg_tool *t, int argc, char **argv)
 	report(&o, &a, existed, files, nfiles, &total);
 	rc = BG_EXIT_OK;
 out:
-	if (im.spool_fd >= 0)
-		close(im.spool_fd);
-	free(im.runs);
-	free(im.chunk);
+	bg_pipe_free(im.pipe);
 	free(files);
 	bg_ctx_close(&ctx);
 	return rc;

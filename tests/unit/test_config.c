@@ -75,7 +75,7 @@ int main(void)
 		char path[] = "/tmp/bg-test-conf-XXXXXX";
 		const char *text = "# comment\n\n  store = /tmp/bgstore \n"
 				   "message = \"Change it # now, %u\"\nwhat = ever\n"
-				   "on_error=closed\n";
+				   "on_error=closed # fail closed here\n";
 
 		T_EQ_INT(write_conf(path, text, 0644), 0);
 		bg_config_defaults(&c);
@@ -124,6 +124,15 @@ int main(void)
 
 		T_EQ_INT(write_conf(path, "grace_days = 7\nmin_uid = -5\n", 0644), 0);
 		bg_config_defaults(&c);
+		T_CHECK(bg_config_load(&c, path, false, false, &log, NULL) < 0);
+		unlink(path);
+		strcpy(path, "/tmp/bg-test-conf-XXXXXX");
+		/* '#' needs white space before it to start a comment. */
+		T_EQ_INT(write_conf(path, "grace_days = 3#x\n", 0644), 0);
+		T_CHECK(bg_config_load(&c, path, false, false, &log, NULL) < 0);
+		unlink(path);
+		strcpy(path, "/tmp/bg-test-conf-XXXXXX");
+		T_EQ_INT(write_conf(path, "message = \"open quote\n", 0644), 0);
 		T_CHECK(bg_config_load(&c, path, false, false, &log, NULL) < 0);
 		unlink(path);
 		strcpy(path, "/tmp/bg-test-conf-XXXXXX");
