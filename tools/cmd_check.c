@@ -67,7 +67,7 @@ static unsigned check_pamd(void)
 		if (de->d_name[0] == '.' || strchr(de->d_name, '~') ||
 		    strstr(de->d_name, ".dpkg-"))
 			continue;
-		bg_pamd_lines(BG_PAMD_DIR, de->d_name, wiring_cb, &w);
+		bg_pamd_lines(BG_PAMD_DIR, de->d_name, false, wiring_cb, &w);
 	}
 	closedir(d);
 	if (w.lines == 0)

@@ -51,8 +51,10 @@ static const char *unbracket(char *w)
 	return w;
 }
 
-int bg_pamd_lines(const char *dir, const char *service,
-		  void (*cb)(const struct bg_pamd_line *l, void *arg), void *arg)
+#define PAMD_MAX_DEPTH 8
+
+static int pamd_walk(const char *dir, const char *service, unsigned depth, bool follow,
+		     void (*cb)(const struct bg_pamd_line *l, void *arg), void *arg)
 {
 	char path[BG_PATH_MAX], *buf = NULL, *line, *next;
 	const char *why = NULL;
@@ -60,7 +62,7 @@ int bg_pamd_lines(const char *dir, const char *service,
 	unsigned lineno = 0;
 	int rc, found = 0;
 
-	if (strchr(service, '/'))
+	if (strchr(service, '/') || depth > PAMD_MAX_DEPTH)
 		return -EINVAL;
 	snprintf(path, sizeof(path), "%s/%s", dir, service);
 	rc = bg_read_small_file(path, 0, 1 << 20, &buf, &len, &why);
@@ -77,6 +79,17 @@ int bg_pamd_lines(const char *dir, const char *service,
 		if (next)
 			*next++ = '\0';
 		n = split(line, words, (int)(sizeof(words) / sizeof(words[0])));
+		/* Included stacks count where they are included, as libpam reads them. */
+		if (follow && n >= 2 && depth < PAMD_MAX_DEPTH &&
+		    (strcmp(words[0], "@include") == 0 ||
+		     (n >= 3 && (strcmp(words[1], "include") == 0 ||
+				 strcmp(words[1], "substack") == 0)))) {
+			int r = pamd_walk(dir, words[0][0] == '@' ? words[1] : words[2], depth + 1,
+					  true, cb, arg);
+
+			found += r > 0 ? r : 0;
+			continue;
+		}
 		if (n < 3)
 			continue;
 		mod = words[2];
@@ -98,6 +111,12 @@ int bg_pamd_lines(const char *dir, const char *service,
 	return found;
 }
 
+int bg_pamd_lines(const char *dir, const char *service, bool follow,
+		  void (*cb)(const struct bg_pamd_line *l, void *arg), void *arg)
+{
+	return pamd_walk(dir, service, 0, follow, cb, arg);
+}
+
 struct svc_arg {
 	struct bg_config *cfg;
 	const struct bg_logger *log;
@@ -105,12 +124,14 @@ struct svc_arg {
 	bool done;
 };
 
+/* The last account line decides: a service that adds `action=deny` after the
+ * common stack (sudo gating) is denied by that line. */
 static void svc_cb(const struct bg_pamd_line *l, void *arg)
 {
 	struct svc_arg *s = arg;
 	struct bg_config c;
 
-	if (s->done || strcmp(l->type, "account") != 0)
+	if (strcmp(l->type, "account") != 0)
 		return;
 	bg_config_defaults(&c);
 	s->rc = bg_config_from_args(&c, l->argc, l->argv, s->log);
@@ -123,7 +144,7 @@ int bg_pamd_service_config(const char *service, struct bg_config *cfg,
 			   const struct bg_logger *log)
 {
 	struct svc_arg s = {cfg, log, 0, false};
-	int n = bg_pamd_lines(BG_PAMD_DIR, service, svc_cb, &s);
+	int n = bg_pamd_lines(BG_PAMD_DIR, service, true, svc_cb, &s);
 
 	if (n < 0) {
 		bg_log(log, LOG_ERR, "%s/%s: %s", BG_PAMD_DIR, service, strerror(-n));

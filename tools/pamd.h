@@ -2,6 +2,8 @@
 #ifndef BG_PAMD_H
 #define BG_PAMD_H
 
+#include <stdbool.h>
+
 #include "config.h"
 
 #define BG_PAMD_DIR "/etc/pam.d"
@@ -15,13 +17,14 @@ struct bg_pamd_line {
 	const char *argv[BG_PAMD_MAX_ARGS];
 };
 
-/* Calls cb for each line of dir/service that loads pam_breachguard.so.  Returns
- * the number of such lines, or a negative errno (file unreadable). */
-int bg_pamd_lines(const char *dir, const char *service,
+/* Calls cb for each line of dir/service that loads pam_breachguard.so, following
+ * @include, include and substack in order when follow is set.  Returns the number of such lines, or
+ * a negative errno (the service file unreadable). */
+int bg_pamd_lines(const char *dir, const char *service, bool follow,
 		  void (*cb)(const struct bg_pamd_line *l, void *arg), void *arg);
 
-/* The config the module would use for the service's account phase: defaults,
- * its conf= file, its arguments.  Returns 1 when the service calls the module,
+/* The config the module would use for the service's account phase (its last
+ * account line, includes followed): defaults, its conf= file, its arguments.  Returns 1 when the service calls the module,
  * 0 when not (cfg untouched), or a negative errno (logged). */
 int bg_pamd_service_config(const char *service, struct bg_config *cfg,
 			   const struct bg_logger *log);
