@@ -202,7 +202,10 @@ static int norm_local(const char *l, size_t n, const struct bg_norm_opts *o, cha
 			r = u8_normalize(UNINORM_NFC, (const uint8_t *)l, n, buf, &rlen);
 		if (!r)
 			return errno == ENOMEM ? BG_NORM_NOMEM : BG_NORM_BAD_UTF8;
-		if (rlen >= outlen || rlen > LOCAL_MAX * 4) {
+		/* The limit applies to the result, so that normalising twice agrees: an
+		 * all-ASCII result (casefold turns "ß" into "ss") has the ASCII limit. */
+		if (rlen >= outlen ||
+		    rlen > (is_ascii((const char *)r, rlen) ? LOCAL_MAX : LOCAL_MAX * 4)) {
 			if (r != buf)
 				free(r);
 			return BG_NORM_TOO_LONG;

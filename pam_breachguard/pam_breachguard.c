@@ -19,6 +19,9 @@
 #define ROTATION_TRIES 20 /* x 100 ms: how long the password phase waits for a writer */
 
 static void pam_log_fn(void *arg, int prio, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+
+static void pam_log_fn(void *arg, int prio, const char *fmt, va_list ap)
 {
 	pam_vsyslog((pam_handle_t *)arg, prio, fmt, ap);
 }

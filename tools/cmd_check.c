@@ -15,6 +15,9 @@ struct counting_log {
 };
 
 static void count_fn(void *arg, int prio, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+
+static void count_fn(void *arg, int prio, const char *fmt, va_list ap)
 {
 	struct counting_log *c = arg;
 

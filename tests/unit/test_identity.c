@@ -49,6 +49,22 @@ int main(void)
 	T_EQ_STR(norm(&o, "al\xff" "ice@example.com"), "ERR:invalid UTF-8");
 	T_EQ_STR(norm(&o, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa@example.com"),
 		 "ERR:address too long");
+	/* Limits apply to the result: "ß" folds to "ss", and normalising twice agrees. */
+	{
+		char local[80], in[100], once[BG_ID_MAX];
+		int n1;
+
+		memset(local, 'a', 63);
+		memcpy(local + 63, "\xc3\x9f", 3);
+		snprintf(in, sizeof(in), "%s@example.com", local);
+		n1 = bg_normalise(in, strlen(in), &o, once, sizeof(once));
+		T_EQ_INT(n1, BG_NORM_TOO_LONG); /* 63 a + "ss" = 65 octets: over 64 */
+		local[61] = '\0';
+		snprintf(in, sizeof(in), "%s\xc3\x9f@example.com", local);
+		n1 = bg_normalise(in, strlen(in), &o, once, sizeof(once));
+		T_CHECK(n1 > 0);
+		T_EQ_STR(norm(&o, once), once);
+	}
 	{
 		char nul[] = "al\0ice@example.com";
 		char out[BG_ID_MAX];

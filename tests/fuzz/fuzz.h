@@ -1,0 +1,110 @@
+/* fuzz.h: what every libFuzzer harness shares: the entry point's prototype, a
+ * sink that only counts, and fuzz data as a file bg_input can open (a memfd seen
+ * through /proc/self/fd, so the input API needs no in-memory variant). */
+#ifndef BG_FUZZ_H
+#define BG_FUZZ_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "reader.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+struct fuzz_count {
+	size_t addr, invalid, record;
+};
+
+static inline int fuzz_address(struct bg_sink *s, const char *a, size_t len, unsigned long line)
+{
+	struct fuzz_count *c = s->arg;
+	volatile char touch;
+
+	/* Reading every byte lets ASan catch a reader handing out a bad span. */
+	for (size_t i = 0; i < len; i++)
+		touch = a[i];
+	(void)touch;
+	(void)line;
+	c->addr++;
+	return 0;
+}
+
+static inline void fuzz_invalid(struct bg_sink *s, unsigned long line, const char *why,
+				const char *text, size_t len)
+{
+	struct fuzz_count *c = s->arg;
+	volatile char touch;
+
+	for (size_t i = 0; i < len; i++)
+		touch = text[i];
+	(void)touch;
+	(void)line;
+	(void)strlen(why);
+	c->invalid++;
+}
+
+static inline void fuzz_record(struct bg_sink *s)
+{
+	struct fuzz_count *c = s->arg;
+
+	c->record++;
+}
+
+static inline void fuzz_sink(struct bg_sink *s, struct fuzz_count *c)
+{
+	memset(c, 0, sizeof(*c));
+	s->address = fuzz_address;
+	s->invalid = fuzz_invalid;
+	s->record = fuzz_record;
+	s->arg = c;
+}
+
+/* Puts data in a memfd; returns its descriptor (path gets /proc/self/fd/N) or -1. */
+static inline int fuzz_file(const uint8_t *data, size_t size, char *path, size_t pathlen)
+{
+	int fd = memfd_create("fuzz", MFD_CLOEXEC);
+	size_t off = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	while (off < size) {
+		n = write(fd, data + off, size - off);
+		if (n <= 0) {
+			close(fd);
+			return -1;
+		}
+		off += (size_t)n;
+	}
+	snprintf(path, pathlen, "/proc/self/fd/%d", fd);
+	return fd;
+}
+
+/* Opens data through bg_input and runs reader r (NULL: detect first). */
+static inline void fuzz_reader(const uint8_t *data, size_t size, const struct bg_reader *r,
+			       const struct bg_read_opts *o)
+{
+	struct bg_input *in = NULL;
+	struct bg_sink sink;
+	struct fuzz_count count;
+	char path[64], err[512];
+	int fd = fuzz_file(data, size, path, sizeof(path));
+
+	if (fd < 0)
+		return;
+	fuzz_sink(&sink, &count);
+	if (bg_input_open(&in, path, err, sizeof(err)) == 0) {
+		if (!r)
+			r = bg_reader_detect(in, path, err, sizeof(err));
+		if (r && r->read(in, o, &sink, err, sizeof(err)) < 0)
+			(void)strlen(err);
+		bg_input_close(in);
+	}
+	close(fd);
+}
+
+#endif

@@ -1,0 +1,64 @@
+# tests/fuzz/fuzz.mk: libFuzzer harnesses (included by the Makefile).
+# Every tests/fuzz/fuzz_NAME.c is a harness with its seeds in tests/fuzz/corpus/NAME/.
+# The library and tool sources are compiled again with clang and the fuzzer's
+# instrumentation (never the gcc archives) into one archive each harness links.
+#   make fuzz-build              build every harness into $(BUILD)/fuzz/
+#   make fuzz-replay             run every seed corpus once; fails on any crash
+#   make fuzz FUZZ_SECONDS=60    fuzz each harness; finds go to $(BUILD)/fuzz/corpus-NAME
+
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_DIR      = $(BUILD)/fuzz
+FUZZ_SAN      = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+# BG_TEST_BUILD: the config loader accepts files owned by the fuzzing user.
+FUZZ_CFLAGS   = -g -O1 -std=c11 -DBG_TEST_BUILD $(FUZZ_SAN) -Itests/fuzz -MMD -MP
+FUZZ_SRC      = $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_NAMES    = $(FUZZ_SRC:tests/fuzz/fuzz_%.c=%)
+FUZZ_BIN      = $(FUZZ_NAMES:%=$(FUZZ_DIR)/fuzz_%)
+FUZZ_OBJ      = $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(LIB_SRC) $(TOOL_SRC))
+FUZZ_LIB      = $(FUZZ_DIR)/libfuzzbg.a
+
+.PHONY: fuzz-build
+
+$(FUZZ_DIR)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+# An archive, so a harness pulls in only the objects it needs.
+$(FUZZ_LIB): $(FUZZ_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_LIB)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) $(WARN) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB) \
+	    $(TOOL_LIBS)
+
+fuzz-build: $(FUZZ_BIN)
+
+# One pass over each seed corpus; the log is shown only when a harness fails.
+fuzz-replay: fuzz-build
+	@fail=0; for n in $(FUZZ_NAMES); do \
+	    dir=tests/fuzz/corpus/$$n; log=$(FUZZ_DIR)/replay-$$n.log; \
+	    if [ ! -d $$dir ]; then echo "fuzz-replay: $$n: no corpus in $$dir"; fail=1; continue; fi; \
+	    if $(FUZZ_DIR)/fuzz_$$n -runs=0 -timeout=20 $$dir >$$log 2>&1; then \
+	        echo "fuzz-replay: $$n: $$(ls $$dir | wc -l) inputs ok"; \
+	    else echo "fuzz-replay: $$n: FAILED (log: $$log)"; tail -40 $$log; fail=1; fi; \
+	done; [ $$fail -eq 0 ]
+
+# New inputs land in $(FUZZ_DIR)/corpus-NAME, never in the repository; a crash
+# leaves its reproducer in $(FUZZ_DIR)/crash-NAME-*.
+fuzz: fuzz-build
+	@fail=0; for n in $(FUZZ_NAMES); do \
+	    out=$(FUZZ_DIR)/corpus-$$n; log=$(FUZZ_DIR)/fuzz-$$n.log; mkdir -p $$out; \
+	    $(FUZZ_DIR)/fuzz_$$n -max_total_time=$(FUZZ_SECONDS) -timeout=20 -print_final_stats=1 \
+	        -artifact_prefix=$(FUZZ_DIR)/crash-$$n- $$out tests/fuzz/corpus/$$n >$$log 2>&1; \
+	    rc=$$?; \
+	    runs=$$(sed -n 's/^stat::number_of_executed_units: *//p' $$log); \
+	    cov=$$(grep -o 'cov: [0-9]*' $$log | tail -1); \
+	    ft=$$(grep -o 'ft: [0-9]*' $$log | tail -1); \
+	    if [ $$rc -eq 0 ]; then \
+	        echo "fuzz: $$n: $${runs:-?} runs, $${cov:-cov: ?}, $${ft:-ft: ?}, corpus $$(ls $$out | wc -l) new"; \
+	    else echo "fuzz: $$n: FAILED after $${runs:-?} runs (log: $$log)"; tail -40 $$log; fail=1; fi; \
+	done; [ $$fail -eq 0 ]
+
+-include $(FUZZ_OBJ:.o=.d) $(FUZZ_BIN:=.d)

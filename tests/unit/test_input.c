@@ -1,0 +1,532 @@
+/* test_input.c: bg_input (open refusals, gzip, charsets, line ends, hostile lines,
+ * peek/read, SHA-256, bounded memory) and bg_reader_detect's refusals and picks. */
+#include <stdint.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <zlib.h>
+
+#include <openssl/evp.h>
+
+#include "input.h"
+#include "reader.h"
+#include "t.h"
+#include "tsink.h"
+
+struct line {
+	char text[256];
+	size_t len;
+	unsigned flags;
+};
+
+/* Reads every line of path into out (at most max); returns the count, or the
+ * negative errno that stopped it (err set). */
+static long read_lines(const char *path, struct line *out, size_t max, char *err, size_t errlen)
+{
+	struct bg_input *in = NULL;
+	const char *s;
+	size_t n;
+	unsigned fl;
+	long count = 0;
+	int r;
+
+	r = bg_input_open(&in, path, err, errlen);
+	if (r < 0)
+		return r;
+	while ((r = bg_input_getline(in, &s, &n, &fl, err, errlen)) == 1) {
+		if ((size_t)count < max) {
+			snprintf(out[count].text, sizeof(out[count].text), "%.*s", (int)n, s);
+			out[count].len = n;
+			out[count].flags = fl;
+		}
+		count++;
+		if (bg_input_lineno(in) != (unsigned long)count)
+			return -1000;
+	}
+	bg_input_close(in);
+	return r < 0 ? r : count;
+}
+
+static void sha256_file(const char *path, unsigned char out[32])
+{
+	unsigned char buf[4096];
+	unsigned int n = 0;
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	FILE *f = fopen(path, "rb");
+	size_t got;
+
+	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+	while (f && (got = fread(buf, 1, sizeof(buf), f)) > 0)
+		EVP_DigestUpdate(md, buf, got);
+	EVP_DigestFinal_ex(md, out, &n);
+	EVP_MD_CTX_free(md);
+	if (f)
+		fclose(f);
+}
+
+static void test_refusals(void)
+{
+	struct bg_input *in = NULL;
+	char err[512], expect[512];
+	const char *fifo;
+	int r;
+
+	r = bg_input_open(&in, fixture(""), err, sizeof(err));
+	T_EQ_INT(r, -EISDIR);
+	T_CHECK(in == NULL);
+	snprintf(expect, sizeof(expect), "%s: is a directory", fixture(""));
+	T_EQ_STR(err, expect);
+
+	fifo = scratch("pipe");
+	T_EQ_INT(mkfifo(fifo, 0600), 0);
+	r = bg_input_open(&in, fifo, err, sizeof(err)); /* must not block */
+	T_EQ_INT(r, -EINVAL);
+	snprintf(expect, sizeof(expect), "%s: is a fifo, not a regular file", fifo);
+	T_EQ_STR(err, expect);
+
+	r = bg_input_open(&in, "/dev/null", err, sizeof(err));
+	T_EQ_INT(r, -EINVAL);
+	T_EQ_STR(err, "/dev/null: is a character device, not a regular file");
+
+	r = bg_input_open(&in, fixture("no-such-file"), err, sizeof(err));
+	T_EQ_INT(r, -ENOENT);
+	snprintf(expect, sizeof(expect), "%s: No such file or directory", fixture("no-such-file"));
+	T_EQ_STR(err, expect);
+}
+
+static void test_empty(void)
+{
+	struct bg_input *in = NULL;
+	const char *path = write_file("empty.txt", "", 0), *s;
+	char err[512], expect[512];
+	size_t n;
+	unsigned fl;
+
+	T_EQ_INT(bg_input_open(&in, path, err, sizeof(err)), 0);
+	T_EQ_INT(bg_input_peek(in, &s, 65536), 0);
+	T_EQ_INT(bg_input_getline(in, &s, &n, &fl, err, sizeof(err)), 0);
+	T_EQ_INT(bg_input_getline(in, &s, &n, &fl, err, sizeof(err)), 0);
+	T_CHECK(bg_reader_detect(in, path, err, sizeof(err)) == NULL);
+	snprintf(expect, sizeof(expect), "%s: empty file, no addresses", path);
+	T_EQ_STR(err, expect);
+	bg_input_close(in);
+
+	/* A BOM alone decodes to nothing: still empty. */
+	path = write_file("bom-only.txt", "\xef\xbb\xbf", 3);
+	T_EQ_INT(bg_input_open(&in, path, err, sizeof(err)), 0);
+	T_CHECK(bg_reader_detect(in, path, err, sizeof(err)) == NULL);
+	snprintf(expect, sizeof(expect), "%s: empty file, no addresses", path);
+	T_EQ_STR(err, expect);
+	bg_input_close(in);
+}
+
+static void test_line_ends(void)
+{
+	struct line l[16];
+	char err[512];
+	long n;
+
+	n = read_lines(fixture("crlf.txt"), l, 16, err, sizeof(err));
+	T_EQ_INT(n, 5);
+	T_EQ_STR(l[0].text, "alice@example.com");
+	T_EQ_STR(l[1].text, "bob@example.org");
+	T_EQ_INT(l[2].len, 0);
+	T_EQ_STR(l[3].text, "carol@example.net");
+	T_EQ_STR(l[4].text, "dave@example.com");
+	T_EQ_INT(l[0].flags | l[1].flags | l[2].flags | l[3].flags | l[4].flags, 0);
+
+	/* No final line end; a CR as the very last byte. */
+	n = read_lines(write_file("noeol.txt", "a\nb", 3), l, 16, err, sizeof(err));
+	T_EQ_INT(n, 2);
+	T_EQ_STR(l[1].text, "b");
+	n = read_lines(write_file("cr-end.txt", "a\r\r\n", 4), l, 16, err, sizeof(err));
+	T_EQ_INT(n, 2);
+	T_EQ_INT(l[1].len, 0);
+}
+
+static void test_hostile(void)
+{
+	struct line l[8];
+	char err[512];
+	long n;
+
+	n = read_lines(fixture("hostile.txt"), l, 8, err, sizeof(err));
+	T_EQ_INT(n, 4);
+	T_EQ_INT(l[0].flags, 0);
+	T_EQ_INT(l[1].flags, BG_LINE_HAS_NUL);
+	T_EQ_INT(l[1].len, 19);
+	T_EQ_INT(l[2].flags, BG_LINE_BAD_UTF8);
+	T_EQ_INT(l[3].flags, 0);
+	T_EQ_STR(l[3].text, "also.ok@example.net");
+
+	/* Overlong encodings, surrogates and past-U+10FFFF are not UTF-8. */
+	T_CHECK(bg_utf8_valid("caf\xc3\xa9 \xf0\x9f\x98\x80", 10));
+	T_CHECK(!bg_utf8_valid("\xc0\xaf", 2));
+	T_CHECK(!bg_utf8_valid("\xed\xa0\x80", 3));
+	T_CHECK(!bg_utf8_valid("\xf4\x90\x80\x80", 4));
+	T_CHECK(!bg_utf8_valid("\xe2\x82", 2));
+}
+
+static void test_long_line(void)
+{
+	static char buf[300 * 1024];
+	struct bg_input *in = NULL;
+	const char *path, *s;
+	char err[512];
+	size_t n, off = 0, i;
+	unsigned fl;
+
+	off += (size_t)sprintf(buf + off, "x@example.com\n");
+	memset(buf + off, 'a', 100 * 1024);
+	off += 100 * 1024;
+	buf[off++] = '\n';
+	off += (size_t)sprintf(buf + off, "y@example.org\n");
+	/* A cut in the middle of a 3-byte character is not bad UTF-8. */
+	for (i = 0; i < 30000; i++)
+		off += (size_t)sprintf(buf + off, "\xe2\x82\xac");
+	off += (size_t)sprintf(buf + off, "\r\nz@example.net");
+	path = write_file("long.txt", buf, off);
+
+	T_EQ_INT(bg_input_open(&in, path, err, sizeof(err)), 0);
+	T_EQ_INT(bg_input_getline(in, &s, &n, &fl, err, sizeof(err)), 1);
+	T_EQ_INT(fl, 0);
+	T_EQ_INT(bg_input_getline(in, &s, &n, &fl, err, sizeof(err)), 1);
+	T_EQ_INT(n, BG_LINE_MAX);
+	T_EQ_INT(fl, BG_LINE_TOO_LONG);
+	T_EQ_INT(bg_input_getline(in, &s, &n, &fl, err, sizeof(err)), 1);
+	T_EQ_INT(bg_input_lineno(in), 3);
+	T_CHECK(n == 13 && memcmp(s, "y@example.org", 13) == 0);
+	T_EQ_INT(bg_input_getline(in, &s, &n, &fl, err, sizeof(err)), 1);
+	T_EQ_INT(fl, BG_LINE_TOO_LONG);
+	T_EQ_INT(bg_input_getline(in, &s, &n, &fl, err, sizeof(err)), 1);
+	T_CHECK(n == 13 && memcmp(s, "z@example.net", 13) == 0);
+	T_EQ_INT(bg_input_lineno(in), 5);
+	T_EQ_INT(bg_input_getline(in, &s, &n, &fl, err, sizeof(err)), 0);
+	bg_input_close(in);
+}
+
+static void test_gzip(void)
+{
+	struct line plain[32], gz[32];
+	struct bg_input *in = NULL;
+	unsigned char want[32], got[32];
+	char err[512], expect[512], buf[4096];
+	const char *s;
+	size_t n;
+	unsigned fl;
+	long np, ng, r;
+	int i;
+	struct stat st;
+
+	np = read_lines(fixture("notice.txt"), plain, 32, err, sizeof(err));
+	ng = read_lines(fixture("notice.txt.gz"), gz, 32, err, sizeof(err));
+	T_EQ_INT(np, 17);
+	T_EQ_INT(ng, np); /* two gzip members read as one stream */
+	for (i = 0; i < np && i < ng; i++)
+		T_EQ_STR(gz[i].text, plain[i].text);
+
+	/* The hash and byte count are of the file as on disk, not the text. */
+	T_EQ_INT(bg_input_open(&in, fixture("notice.txt.gz"), err, sizeof(err)), 0);
+	while (bg_input_getline(in, &s, &n, &fl, err, sizeof(err)) == 1)
+		;
+	bg_input_sha256(in, got);
+	sha256_file(fixture("notice.txt.gz"), want);
+	T_CHECK(memcmp(got, want, 32) == 0);
+	bg_input_sha256(in, got); /* asking twice gives the same */
+	T_CHECK(memcmp(got, want, 32) == 0);
+	T_EQ_INT(stat(fixture("notice.txt.gz"), &st), 0);
+	T_EQ_INT(bg_input_bytes(in), st.st_size);
+	bg_input_close(in);
+
+	/* A truncated .gz is an error, never a quiet end; and it stays one. */
+	T_EQ_INT(bg_input_open(&in, fixture("truncated.txt.gz"), err, sizeof(err)), 0);
+	ng = 0;
+	while ((r = bg_input_getline(in, &s, &n, &fl, err, sizeof(err))) == 1)
+		ng++;
+	T_EQ_INT(r, -EBADMSG);
+	T_CHECK(ng > 100 && ng < 4000);
+	snprintf(expect, sizeof(expect), "%s: gzip stream cut short (unexpected end of file)",
+		 fixture("truncated.txt.gz"));
+	T_EQ_STR(err, expect);
+	err[0] = '\0';
+	T_EQ_INT(bg_input_getline(in, &s, &n, &fl, err, sizeof(err)), -EBADMSG);
+	T_EQ_STR(err, expect);
+	T_EQ_INT(bg_input_read(in, buf, sizeof(buf), err, sizeof(err)), -EBADMSG);
+	bg_input_close(in);
+
+	/* The same through the raw read interface. */
+	T_EQ_INT(bg_input_open(&in, fixture("truncated.txt.gz"), err, sizeof(err)), 0);
+	while ((r = bg_input_read(in, buf, sizeof(buf), err, sizeof(err))) > 0)
+		;
+	T_EQ_INT(r, -EBADMSG);
+	T_EQ_STR(err, expect);
+	bg_input_close(in);
+
+	/* Garbage after a gzip member is reported; zero padding is not. */
+	{
+		static char gzb[1024];
+		size_t len;
+		FILE *f = fopen(fixture("notice.txt.gz"), "rb");
+		struct line l[32];
+
+		len = f ? fread(gzb, 1, sizeof(gzb) - 8, f) : 0;
+		if (f)
+			fclose(f);
+		memset(gzb + len, 0, 4);
+		T_EQ_INT(read_lines(write_file("padded.gz", gzb, len + 4), l, 32, err, sizeof(err)),
+			 17);
+		memcpy(gzb + len, "junk", 4);
+		T_EQ_INT(read_lines(write_file("junk.gz", gzb, len + 4), l, 32, err, sizeof(err)),
+			 -EBADMSG);
+		T_CHECK(strstr(err, "junk.gz: trailing garbage after the gzip data") != NULL);
+	}
+}
+
+/* Writes text in UTF-16 (le or be), with or without a BOM; units given raw. */
+static const char *write_utf16(const char *name, const uint16_t *u, size_t n, bool le, bool bom)
+{
+	unsigned char b[1024];
+	size_t o = 0, i;
+
+	if (bom) {
+		b[o++] = le ? 0xff : 0xfe;
+		b[o++] = le ? 0xfe : 0xff;
+	}
+	for (i = 0; i < n; i++) {
+		b[o++] = (unsigned char)(le ? u[i] & 0xff : u[i] >> 8);
+		b[o++] = (unsigned char)(le ? u[i] >> 8 : u[i] & 0xff);
+	}
+	return write_file(name, b, o);
+}
+
+static void test_charsets(void)
+{
+	static const uint16_t text[] = {'a',  '@',  'x',    '.',    't', 'e',	 's',  't',
+					'\r', '\n', 0xd83d, 0xde00, ' ', 0x20ac, '\n', 'b',
+					'@',  'y',  '.',    'n',    'e', 't',	 '\n'};
+	static const uint16_t broken[] = {'o',	'k', '\n', 0xd800, 'x', '\n', 0xdc00,
+					  '\n', 'f', 'i',  'n',	   'e', '\n', 0xd83d};
+	struct line l[8];
+	char err[512];
+	long n;
+
+	n = read_lines(fixture("unicode-export.csv"), l, 8, err, sizeof(err));
+	T_EQ_INT(n, 3);
+	T_EQ_STR(l[0].text, "Email,Name");
+	T_EQ_STR(l[1].text, "zoe@example.com,Zo\xc3\xab \xc3\x85gren");
+	T_EQ_STR(l[2].text, "li.wei@example.org,\xe6\x9d\x8e\xe4\xbc\x9f \xf0\x9f\x98\x80");
+	T_EQ_INT(l[0].flags | l[1].flags | l[2].flags, 0);
+
+	n = read_lines(write_utf16("be.txt", text, sizeof(text) / 2, false, true), l, 8, err,
+		       sizeof(err));
+	T_EQ_INT(n, 3);
+	T_EQ_STR(l[0].text, "a@x.test");
+	T_EQ_STR(l[1].text, "\xf0\x9f\x98\x80 \xe2\x82\xac");
+	T_EQ_STR(l[2].text, "b@y.net");
+
+	/* UTF-16 without a BOM is recognised by its zero bytes. */
+	n = read_lines(write_utf16("le-nobom.txt", text, sizeof(text) / 2, true, false), l, 8, err,
+		       sizeof(err));
+	T_EQ_INT(n, 3);
+	T_EQ_STR(l[2].text, "b@y.net");
+
+	/* Unpaired surrogates: U+FFFD, and that line (only) flagged. */
+	n = read_lines(write_utf16("broken.txt", broken, sizeof(broken) / 2, true, true), l, 8, err,
+		       sizeof(err));
+	T_EQ_INT(n, 5);
+	T_EQ_INT(l[0].flags, 0);
+	T_EQ_STR(l[1].text, "\xef\xbf\xbdx");
+	T_EQ_INT(l[1].flags, BG_LINE_BAD_UTF8);
+	T_EQ_INT(l[2].flags, BG_LINE_BAD_UTF8);
+	T_EQ_INT(l[3].flags, 0);
+	T_EQ_STR(l[4].text, "\xef\xbf\xbd");
+	T_EQ_INT(l[4].flags, BG_LINE_BAD_UTF8);
+
+	/* A UTF-8 BOM is dropped. */
+	n = read_lines(write_file("bom8.txt",
+				  "\xef\xbb\xbf"
+				  "a@x.test\n",
+				  12),
+		       l, 8, err, sizeof(err));
+	T_EQ_INT(n, 1);
+	T_EQ_STR(l[0].text, "a@x.test");
+}
+
+static void test_peek_read(void)
+{
+	struct bg_input *in = NULL;
+	const char *head, *s;
+	char err[512], buf[64];
+	size_t n;
+	unsigned fl;
+	long r;
+
+	T_EQ_INT(bg_input_open(&in, fixture("notice.txt.gz"), err, sizeof(err)), 0);
+	r = bg_input_peek(in, &head, 10);
+	T_EQ_INT(r, 10);
+	T_CHECK(memcmp(head, "# Breach a", 10) == 0);
+	r = bg_input_peek(in, &head, 1 << 20); /* bigger than the file: all of it */
+	T_EQ_INT(r, 635);
+	T_EQ_INT(bg_input_getline(in, &s, &n, &fl, err, sizeof(err)), 1);
+	T_EQ_INT(n, 64);
+	T_EQ_INT(bg_input_read(in, buf, 8, err, sizeof(err)), 8);
+	T_CHECK(memcmp(buf, "# Source", 8) == 0);
+	bg_input_close(in);
+
+	/* A 64 KiB window on a bigger input. */
+	{
+		static char big[200 * 1024];
+		const char *path;
+
+		memset(big, 'q', sizeof(big));
+		path = write_file("big.txt", big, sizeof(big));
+		T_EQ_INT(bg_input_open(&in, path, err, sizeof(err)), 0);
+		T_EQ_INT(bg_input_peek(in, &head, 65536), 65536);
+		T_EQ_INT(bg_input_read(in, buf, 1, err, sizeof(err)), 1);
+		T_EQ_INT(bg_input_peek(in, &head, 65536), 65536);
+		bg_input_close(in);
+	}
+}
+
+static void test_stdin(void)
+{
+	struct line l[4];
+	struct bg_input *in = NULL;
+	int fd, saved = dup(0);
+	const char *s;
+	char err[512];
+	size_t n;
+	unsigned fl;
+
+	fd = open(fixture("crlf.txt"), O_RDONLY);
+	T_CHECK(fd >= 0 && saved >= 0);
+	dup2(fd, 0);
+	close(fd);
+	T_EQ_INT(bg_input_open(&in, "-", err, sizeof(err)), 0);
+	T_EQ_STR(bg_input_name(in), "stdin");
+	T_EQ_INT(bg_input_getline(in, &s, &n, &fl, err, sizeof(err)), 1);
+	T_CHECK(n == 17 && memcmp(s, "alice@example.com", n) == 0);
+	bg_input_close(in);
+	dup2(saved, 0);
+	close(saved);
+	(void)l;
+}
+
+/* 64 MiB of text behind a small .gz: the memory use must not follow. */
+static void test_bounded_memory(void)
+{
+	struct rusage before, after;
+	struct bg_input *in = NULL;
+	const char *path = scratch("huge.txt.gz"), *s;
+	char line[64], err[512];
+	gzFile gz = gzopen(path, "wb9");
+	long i, lines = 0, total = 1024L * 1024;
+	size_t n;
+	unsigned fl;
+	int r;
+
+	T_CHECK(gz != NULL);
+	for (i = 0; i < total; i++) {
+		snprintf(line, sizeof(line), "user%07ld@example.org, padding padding pad\n", i);
+		gzputs(gz, line);
+	}
+	gzclose(gz);
+	getrusage(RUSAGE_SELF, &before);
+	T_EQ_INT(bg_input_open(&in, path, err, sizeof(err)), 0);
+	while ((r = bg_input_getline(in, &s, &n, &fl, err, sizeof(err))) == 1)
+		lines++;
+	T_EQ_INT(r, 0);
+	T_EQ_INT(lines, total);
+	bg_input_close(in);
+	getrusage(RUSAGE_SELF, &after);
+	/* Growth of the peak RSS in KiB: the buffers are well under 2 MiB. */
+	T_CHECK(after.ru_maxrss - before.ru_maxrss < 8 * 1024);
+}
+
+static void test_detect(void)
+{
+	static const struct {
+		const char *file, *reader;
+	} picks[] = {
+	    {"notice.txt", "text"},	   {"notice.txt.gz", "text"}, {"crlf.txt", "text"},
+	    {"contacts.csv", "csv"},	   {"people.tsv", "csv"},     {"excel-fr.csv", "csv"},
+	    {"unicode-export.csv", "csv"}, {"hostile.txt", "text"},
+	};
+	static const struct {
+		const char *file, *why;
+	} refusals[] = {
+	    {"fake.xlsx", "looks like a spreadsheet workbook (zip); export it as CSV"},
+	    {"report.pdf", "looks like a PDF document; export the list as text or CSV"},
+	    {"old.xls", "looks like an old Excel workbook (.xls, OLE2); export it as CSV"},
+	};
+	const struct bg_reader *r;
+	struct bg_input *in = NULL;
+	char err[512], expect[512], bin[2048];
+	const char *path;
+	size_t i;
+	unsigned x = 12345;
+
+	for (i = 0; i < sizeof(picks) / sizeof(picks[0]); i++) {
+		err[0] = '\0';
+		T_EQ_INT(bg_input_open(&in, fixture(picks[i].file), err, sizeof(err)), 0);
+		r = bg_reader_detect(in, fixture(picks[i].file), err, sizeof(err));
+		T_EQ_STR(r ? r->name : err, picks[i].reader);
+		bg_input_close(in);
+	}
+	/* Content decides, not the name: a CSV through stdin-like "-" path. */
+	T_EQ_INT(bg_input_open(&in, fixture("excel-fr.csv"), err, sizeof(err)), 0);
+	r = bg_reader_detect(in, "-", err, sizeof(err));
+	T_EQ_STR(r ? r->name : err, "csv");
+	bg_input_close(in);
+
+	for (i = 0; i < sizeof(refusals) / sizeof(refusals[0]); i++) {
+		T_EQ_INT(bg_input_open(&in, fixture(refusals[i].file), err, sizeof(err)), 0);
+		T_CHECK(bg_reader_detect(in, fixture(refusals[i].file), err, sizeof(err)) == NULL);
+		snprintf(expect, sizeof(expect), "%s: %s", fixture(refusals[i].file),
+			 refusals[i].why);
+		T_EQ_STR(err, expect);
+		bg_input_close(in);
+	}
+
+	for (i = 0; i < sizeof(bin); i++) {
+		x = x * 1103515245u + 12345u;
+		bin[i] = (char)(x >> 16);
+	}
+	path = write_file("random.bin", bin, sizeof(bin));
+	T_EQ_INT(bg_input_open(&in, path, err, sizeof(err)), 0);
+	T_CHECK(bg_reader_detect(in, path, err, sizeof(err)) == NULL);
+	snprintf(expect, sizeof(expect), "%s: binary data, not an advisory list", path);
+	T_EQ_STR(err, expect);
+	bg_input_close(in);
+
+	/* A .gz cut inside the head fails detection with the input's own message. */
+	T_EQ_INT(bg_input_open(&in, fixture("truncated.txt.gz"), err, sizeof(err)), 0);
+	T_CHECK(bg_reader_detect(in, fixture("truncated.txt.gz"), err, sizeof(err)) == NULL);
+	snprintf(expect, sizeof(expect), "%s: gzip stream cut short (unexpected end of file)",
+		 fixture("truncated.txt.gz"));
+	T_EQ_STR(err, expect);
+	bg_input_close(in);
+
+	T_CHECK(bg_reader_by_name("text") == &bg_reader_text);
+	T_CHECK(bg_reader_by_name("csv") == &bg_reader_csv);
+	T_CHECK(bg_reader_by_name("json") == &bg_reader_json);
+	T_CHECK(bg_reader_by_name("eml") == &bg_reader_eml);
+	T_CHECK(bg_reader_by_name("xlsx") == NULL);
+	T_CHECK(bg_reader_by_name(NULL) == NULL);
+}
+
+int main(void)
+{
+	test_refusals();
+	test_empty();
+	test_line_ends();
+	test_hostile();
+	test_long_line();
+	test_gzip();
+	test_charsets();
+	test_peek_read();
+	test_stdin();
+	test_bounded_memory();
+	test_detect();
+	ts_cleanup();
+	return t_done("test_input");
+}

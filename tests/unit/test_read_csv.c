@@ -1,0 +1,335 @@
+/* test_read_csv.c: the CSV reader: quoting, delimiters, headers, --column, bounded
+ * records, hostile cells, unterminated quotes; exact counts and line numbers. */
+#include "input.h"
+#include "reader.h"
+#include "t.h"
+#include "tsink.h"
+
+static int run_text(struct tsink *t, const char *name, const char *text, const char *column,
+		    char *err, size_t errlen)
+{
+	struct bg_read_opts o;
+
+	memset(&o, 0, sizeof(o));
+	o.column = column;
+	return ts_run(t, &bg_reader_csv, write_file(name, text, strlen(text)), &o, err, errlen);
+}
+
+static void test_contacts(void)
+{
+	struct tsink *t = ts_new();
+	char err[512];
+
+	T_EQ_INT(ts_run(t, NULL, fixture("contacts.csv"), NULL, err, sizeof(err)), 0);
+	T_EQ_INT(t->naddr, 4);
+	T_EQ_STR(t->addr[0], "jane.doe@example.com");
+	T_EQ_INT(t->addr_line[0], 2);
+	T_EQ_STR(t->addr[1], "bob.smith@example.org");
+	T_EQ_STR(t->addr[2], "carol.white@example.net");
+	T_EQ_INT(t->addr_line[2], 4);
+	T_EQ_STR(t->addr[3], "eve@example.org");
+	T_EQ_INT(t->addr_line[3], 7);
+	T_EQ_INT(t->ninvalid, 2);
+	T_EQ_INT(t->invalid_line[0], 6);
+	T_EQ_STR(t->why[0], "no address in column \"E-mail\"");
+	T_EQ_INT(t->invalid_line[1], 9);
+	T_EQ_INT(t->nrecord, 6);
+	free(t);
+}
+
+static void test_fixtures(void)
+{
+	struct tsink *t = ts_new();
+	char err[512], expect[512];
+
+	T_EQ_INT(ts_run(t, NULL, fixture("people.tsv"), NULL, err, sizeof(err)), 0);
+	T_EQ_INT(t->naddr, 2);
+	T_EQ_STR(t->addr[0], "jane@example.com");
+	T_EQ_STR(t->addr[1], "bob@example.org");
+	T_EQ_INT(t->addr_line[1], 3);
+	T_EQ_INT(t->nrecord, 2);
+	T_EQ_INT(t->ninvalid, 0);
+	free(t);
+
+	/* ';' with decimal commas, Latin-1 names, CRLF and ";;;" tail rows. */
+	t = ts_new();
+	T_EQ_INT(ts_run(t, NULL, fixture("excel-fr.csv"), NULL, err, sizeof(err)), 0);
+	T_EQ_INT(t->naddr, 3);
+	T_EQ_STR(t->addr[0], "jean.dupont@example.com");
+	T_EQ_STR(t->addr[1], "helene.martin@example.org");
+	T_EQ_INT(t->addr_line[1], 3);
+	T_EQ_STR(t->addr[2], "luc.bernard@example.net");
+	T_EQ_INT(t->ninvalid, 0);
+	T_EQ_INT(t->nrecord, 3);
+	free(t);
+
+	t = ts_new();
+	T_EQ_INT(ts_run(t, NULL, fixture("unicode-export.csv"), NULL, err, sizeof(err)), 0);
+	T_EQ_INT(t->naddr, 2);
+	T_EQ_STR(t->addr[0], "zoe@example.com");
+	T_EQ_STR(t->addr[1], "li.wei@example.org");
+	T_EQ_INT(t->addr_line[1], 3);
+	T_EQ_INT(t->nrecord, 2);
+	free(t);
+
+	t = ts_new();
+	T_EQ_INT(ts_run(t, &bg_reader_csv, fixture("unterminated.csv"), NULL, err, sizeof(err)),
+		 -EBADMSG);
+	snprintf(expect, sizeof(expect), "%s: unterminated quoted field opened at line 3",
+		 fixture("unterminated.csv"));
+	T_EQ_STR(err, expect);
+	free(t);
+
+	t = ts_new();
+	T_EQ_INT(ts_run(t, &bg_reader_csv, fixture("truncated.txt.gz"), NULL, err, sizeof(err)),
+		 -EBADMSG);
+	T_CHECK(strstr(err, "gzip stream cut short") != NULL);
+	free(t);
+}
+
+static void test_column(void)
+{
+	struct tsink *t;
+	char err[512], expect[512];
+	struct bg_read_opts o;
+	static const char *const bad[] = {"0", "-1", "2x", "99999", " 2"};
+	size_t i;
+
+	memset(&o, 0, sizeof(o));
+	t = ts_new();
+	o.column = "3";
+	T_EQ_INT(ts_run(t, &bg_reader_csv, fixture("contacts.csv"), &o, err, sizeof(err)), 0);
+	T_EQ_INT(t->naddr, 0);
+	T_EQ_INT(t->ninvalid, 6);
+	T_EQ_STR(t->why[0], "no address in column \"Department\"");
+	T_EQ_INT(t->nrecord, 6);
+	free(t);
+
+	t = ts_new();
+	o.column = " e-MAIL";
+	T_EQ_INT(ts_run(t, &bg_reader_csv, fixture("contacts.csv"), &o, err, sizeof(err)), -EINVAL);
+	free(t);
+
+	t = ts_new();
+	o.column = "e-MAIL";
+	T_EQ_INT(ts_run(t, &bg_reader_csv, fixture("contacts.csv"), &o, err, sizeof(err)), 0);
+	T_EQ_INT(t->naddr, 4);
+	free(t);
+
+	t = ts_new();
+	o.column = "Email Address";
+	T_EQ_INT(ts_run(t, &bg_reader_csv, fixture("contacts.csv"), &o, err, sizeof(err)), -EINVAL);
+	snprintf(expect, sizeof(expect),
+		 "%s: no column \"Email Address\"; the header has: \"Name\", \"E-mail\", "
+		 "\"Department\", \"Notes\"",
+		 fixture("contacts.csv"));
+	T_EQ_STR(err, expect);
+	T_EQ_INT(t->naddr + t->nrecord, 0);
+	free(t);
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		t = ts_new();
+		o.column = bad[i];
+		T_EQ_INT(ts_run(t, &bg_reader_csv, fixture("contacts.csv"), &o, err, sizeof(err)),
+			 -EINVAL);
+		T_CHECK(strstr(err, "a column number from 1 to") != NULL || bad[i][0] == ' ');
+		free(t);
+	}
+
+	/* A plain index on a header-less file: no row is skipped. */
+	t = ts_new();
+	T_EQ_INT(
+	    run_text(t, "idx.csv", "x,a@example.com\ny,b@example.org\n", "2", err, sizeof(err)), 0);
+	T_EQ_INT(t->naddr, 2);
+	T_EQ_INT(t->addr_line[0], 1);
+	free(t);
+}
+
+static void test_headers(void)
+{
+	struct tsink *t;
+	char err[512];
+
+	/* No header: the first column holding '@'. */
+	t = ts_new();
+	T_EQ_INT(run_text(t, "nohdr.csv",
+			  "Jane,jane@example.com,1\nBob,bob@example.org,2\n\nCarl,,3\n", NULL, err,
+			  sizeof(err)),
+		 0);
+	T_EQ_INT(t->naddr, 2);
+	T_EQ_INT(t->addr_line[0], 1);
+	T_EQ_INT(t->ninvalid, 1);
+	T_EQ_INT(t->invalid_line[0], 4);
+	T_EQ_STR(t->why[0], "no address in column 2");
+	T_EQ_INT(t->nrecord, 3);
+	free(t);
+
+	/* A header no name list knows: the first row has no '@', the others do. */
+	t = ts_new();
+	T_EQ_INT(run_text(t, "hdr.csv", "Full name;Contact\nJane;jane@example.com\n", NULL, err,
+			  sizeof(err)),
+		 0);
+	T_EQ_INT(t->naddr, 1);
+	T_EQ_INT(t->addr_line[0], 2);
+	T_EQ_INT(t->nrecord, 1);
+	T_EQ_INT(t->ninvalid, 0);
+	free(t);
+
+	/* Name ranking: "Login" loses to "Courriel". */
+	t = ts_new();
+	T_EQ_INT(run_text(t, "rank.csv", "Login,Courriel\njdoe,jane@example.com\n", NULL, err,
+			  sizeof(err)),
+		 0);
+	T_EQ_INT(t->naddr, 1);
+	T_EQ_STR(t->addr[0], "jane@example.com");
+	free(t);
+
+	/* Excel's "sep=" line names the delimiter. */
+	t = ts_new();
+	T_EQ_INT(run_text(t, "sep.csv", "sep=|\r\nname|mail\r\nJ, K|j@example.com\r\n", NULL, err,
+			  sizeof(err)),
+		 0);
+	T_EQ_INT(t->naddr, 1);
+	T_EQ_INT(t->addr_line[0], 3);
+	T_EQ_INT(t->nrecord, 1);
+	free(t);
+
+	/* A comma inside a name must not win over the real ';'. */
+	t = ts_new();
+	T_EQ_INT(run_text(t, "mixed.csv",
+			  "Doe, Jane;jane@example.com\nRoe, Rick;rick@example.org\n"
+			  "Poe, Edgar;edgar@example.net\n",
+			  NULL, err, sizeof(err)),
+		 0);
+	T_EQ_INT(t->naddr, 3);
+	T_EQ_STR(t->addr[2], "edgar@example.net");
+	free(t);
+}
+
+static void test_cells(void)
+{
+	struct tsink *t;
+	char err[512];
+
+	t = ts_new();
+	T_EQ_INT(run_text(t, "cells.csv",
+			  "name,email\n"
+			  "Pair,\"a@example.com; <b@example.org>\"\n"
+			  "N\xfcl,c\x01@example.net\n",
+			  NULL, err, sizeof(err)),
+		 0);
+	T_EQ_INT(t->naddr, 3);
+	T_EQ_STR(t->addr[0], "a@example.com");
+	T_EQ_STR(t->addr[1], "b@example.org");
+	T_EQ_STR(t->addr[2], "c\x01@example.net");
+	free(t);
+
+	/* NUL and bad UTF-8 in the address cell are reported; elsewhere they are not. */
+	{
+		static const char text[] = "email,name\n"
+					   "ok@example.com,M\xfcller\n"
+					   "m\xfc@example.org,M\xfcller\n"
+					   "nul\0x@example.net,Nobody\n"
+					   "fine@example.net,N\0body\n"
+					   "  \"  spaced@example.com \"  ,x\n"
+					   "short\n";
+
+		t = ts_new();
+		T_EQ_INT(ts_run(t, &bg_reader_csv,
+				write_file("hostile.csv", text, sizeof(text) - 1), NULL, err,
+				sizeof(err)),
+			 0);
+		T_EQ_INT(t->naddr, 3);
+		T_EQ_STR(t->addr[0], "ok@example.com");
+		T_EQ_STR(t->addr[1], "fine@example.net");
+		T_EQ_STR(t->addr[2], "spaced@example.com");
+		T_EQ_INT(t->ninvalid, 3);
+		T_EQ_INT(t->invalid_line[0], 3);
+		T_EQ_STR(t->why[0], "invalid UTF-8 in the address");
+		T_EQ_INT(t->invalid_line[1], 4);
+		T_EQ_STR(t->why[1], "NUL byte in the address");
+		T_EQ_INT(t->invalid_line[2], 7);
+		T_EQ_STR(t->why[2], "no address in column \"email\"");
+		T_EQ_INT(t->nrecord, 6);
+		free(t);
+	}
+}
+
+static void test_bounds(void)
+{
+	static char buf[700 * 1024];
+	struct tsink *t;
+	char err[512];
+	size_t off = 0;
+	int i;
+
+	/* A quoted field over five lines of 60 KB: too long, reported at its start. */
+	off += (size_t)sprintf(buf + off, "email,note\nfirst@example.com,\"");
+	for (i = 0; i < 5; i++) {
+		memset(buf + off, 'n', 60 * 1024);
+		off += 60 * 1024;
+		buf[off++] = '\n';
+	}
+	off += (size_t)sprintf(buf + off, "end\"\nafter@example.org,x\n");
+	/* One physical line past BG_LINE_MAX: cut, reported, the next row is fine. */
+	off += (size_t)sprintf(buf + off, "long@example.com,\"");
+	memset(buf + off, 'z', 100 * 1024);
+	off += 100 * 1024;
+	off += (size_t)sprintf(buf + off, "\"\nlast@example.net,y\n");
+	t = ts_new();
+	T_EQ_INT(ts_run(t, &bg_reader_csv, write_file("big.csv", buf, off), NULL, err, sizeof(err)),
+		 0);
+	T_EQ_INT(t->naddr, 2);
+	T_EQ_STR(t->addr[0], "after@example.org");
+	T_EQ_INT(t->addr_line[0], 8);
+	T_EQ_STR(t->addr[1], "last@example.net");
+	T_EQ_INT(t->addr_line[1], 10);
+	T_EQ_INT(t->ninvalid, 2);
+	T_EQ_INT(t->invalid_line[0], 2);
+	T_EQ_STR(t->why[0], "record too long");
+	T_EQ_INT(t->invalid_line[1], 9);
+	T_EQ_STR(t->why[1], "record too long");
+	T_EQ_INT(t->nrecord, 4);
+	free(t);
+
+	/* Many columns: those past the kept ones cost nothing and break nothing. */
+	off = 0;
+	for (i = 0; i < 3000; i++)
+		buf[off++] = ',';
+	off += (size_t)sprintf(buf + off, "\na@example.com");
+	for (i = 0; i < 3000; i++)
+		buf[off++] = ',';
+	buf[off++] = '\n';
+	t = ts_new();
+	T_EQ_INT(
+	    ts_run(t, &bg_reader_csv, write_file("wide.csv", buf, off), NULL, err, sizeof(err)), 0);
+	T_EQ_INT(t->naddr, 1);
+	T_EQ_INT(t->addr_line[0], 2);
+	free(t);
+}
+
+static void test_probe(void)
+{
+	static const char semi[] = "a;b;c\n1;x@example.com;3\n4;y@example.org;6\n";
+	static const char prose[] = "Dear all,\nplease reset: x@example.com\nThanks, Bob\n";
+
+	T_EQ_INT(bg_reader_csv.probe("", 0, "list.csv"), 80);
+	T_EQ_INT(bg_reader_csv.probe("", 0, "list.TSV"), 85);
+	T_CHECK(bg_reader_csv.probe(semi, sizeof(semi) - 1, "-") >= 60);
+	T_CHECK(bg_reader_csv.probe(prose, sizeof(prose) - 1, "-") <
+		bg_reader_text.probe(prose, sizeof(prose) - 1, "-"));
+	T_EQ_INT(bg_reader_csv.probe("sep=;\n", 6, "-"), 90);
+}
+
+int main(void)
+{
+	test_contacts();
+	test_fixtures();
+	test_column();
+	test_headers();
+	test_cells();
+	test_bounds();
+	test_probe();
+	ts_cleanup();
+	return t_done("test_read_csv");
+}

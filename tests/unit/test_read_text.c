@@ -1,0 +1,161 @@
+/* test_read_text.c: the free-text reader: exact addresses, invalid lines with
+ * their numbers, record counts, hostile lines, gzip input, a stopping sink. */
+#include "input.h"
+#include "reader.h"
+#include "t.h"
+#include "tsink.h"
+
+static void test_notice(const char *file)
+{
+	static const struct {
+		const char *addr;
+		unsigned long line;
+	} want[] = {
+	    {"jane.doe@example.com", 7},    {"bob.smith@example.org", 7},
+	    {"Carol.White@Example.NET", 8}, {"dave@example.com", 8},
+	    {"eve+portal@example.org", 9},  {"frank@example.net", 9},
+	    {"grace@example.com", 9},	    {"heidi@example.test", 10},
+	    {"ivan@example.com", 11},	    {"judy@example.org", 13},
+	    {"mallory@example.net", 13},    {"trent@example.com", 15},
+	};
+	static const unsigned long bad_lines[] = {4, 5, 14, 17};
+	struct tsink *t = ts_new();
+	char err[512];
+	size_t i;
+
+	T_EQ_INT(ts_run(t, &bg_reader_text, fixture(file), NULL, err, sizeof(err)), 0);
+	T_EQ_INT(t->naddr, sizeof(want) / sizeof(want[0]));
+	for (i = 0; i < t->naddr && i < sizeof(want) / sizeof(want[0]); i++) {
+		T_EQ_STR(t->addr[i], want[i].addr);
+		T_EQ_INT(t->addr_line[i], want[i].line);
+	}
+	T_EQ_INT(t->ninvalid, 4);
+	for (i = 0; i < t->ninvalid && i < 4; i++) {
+		T_EQ_INT(t->invalid_line[i], bad_lines[i]);
+		T_EQ_STR(t->why[i], "no address on the line");
+	}
+	T_EQ_INT(t->nrecord, 11);
+	free(t);
+}
+
+static void test_hostile(void)
+{
+	struct tsink *t = ts_new();
+	char err[512];
+
+	T_EQ_INT(ts_run(t, &bg_reader_text, fixture("hostile.txt"), NULL, err, sizeof(err)), 0);
+	T_EQ_INT(t->naddr, 2);
+	T_EQ_STR(t->addr[0], "ok@example.com");
+	T_EQ_STR(t->addr[1], "also.ok@example.net");
+	T_EQ_INT(t->addr_line[1], 4);
+	T_EQ_INT(t->ninvalid, 2);
+	T_EQ_INT(t->invalid_line[0], 2);
+	T_EQ_STR(t->why[0], "NUL byte in the line");
+	T_EQ_INT(t->invalid_line[1], 3);
+	T_EQ_STR(t->why[1], "invalid UTF-8");
+	T_EQ_INT(t->nrecord, 4);
+	free(t);
+}
+
+static void test_long_line(void)
+{
+	static char buf[200 * 1024];
+	struct tsink *t = ts_new();
+	char err[512];
+	size_t off = 0;
+
+	off += (size_t)sprintf(buf + off, "first@example.com\n");
+	memset(buf + off, 'w', 100 * 1024);
+	memcpy(buf + off + 10, " hidden@example.com ", 20);
+	off += 100 * 1024;
+	off += (size_t)sprintf(buf + off, "\nlast@example.org\n");
+	T_EQ_INT(
+	    ts_run(t, &bg_reader_text, write_file("long.txt", buf, off), NULL, err, sizeof(err)),
+	    0);
+	T_EQ_INT(t->naddr, 2);
+	T_EQ_STR(t->addr[1], "last@example.org");
+	T_EQ_INT(t->addr_line[1], 3);
+	T_EQ_INT(t->ninvalid, 1);
+	T_EQ_INT(t->invalid_line[0], 2);
+	T_EQ_STR(t->why[0], "line too long");
+	T_EQ_INT(t->nrecord, 3);
+	free(t);
+}
+
+static void test_shapes(void)
+{
+	static const char text[] = "<a@example.com>, \"B\" <b@example.org>;c@example.net\n"
+				   "MAILTO:d@example.com?cc=x@example.org\n"
+				   "email:e@example.com\xc2\xa0"
+				   "f@example.org\n"
+				   "   \t \n"
+				   "g@example.com # h@example.org is in the comment\n"
+				   "\"Name only\"\n"
+				   "o'brien@example.net!\n";
+	static const char *const want[] = {"a@example.com", "b@example.org",	  "c@example.net",
+					   "d@example.com", "e@example.com",	  "f@example.org",
+					   "g@example.com", "o'brien@example.net"};
+	struct tsink *t = ts_new();
+	char err[512];
+	size_t i;
+
+	T_EQ_INT(ts_run(t, &bg_reader_text, write_file("shapes.txt", text, sizeof(text) - 1), NULL,
+			err, sizeof(err)),
+		 0);
+	T_EQ_INT(t->naddr, sizeof(want) / sizeof(want[0]));
+	for (i = 0; i < t->naddr && i < sizeof(want) / sizeof(want[0]); i++)
+		T_EQ_STR(t->addr[i], want[i]);
+	T_EQ_INT(t->ninvalid, 1);
+	T_EQ_INT(t->invalid_line[0], 6);
+	T_EQ_INT(t->nrecord, 6);
+	free(t);
+}
+
+static void test_errors(void)
+{
+	struct tsink *t = ts_new();
+	char err[512], expect[512];
+
+	/* A truncated .gz stops the reader with the input's message. */
+	T_EQ_INT(ts_run(t, &bg_reader_text, fixture("truncated.txt.gz"), NULL, err, sizeof(err)),
+		 -EBADMSG);
+	snprintf(expect, sizeof(expect), "%s: gzip stream cut short (unexpected end of file)",
+		 fixture("truncated.txt.gz"));
+	T_EQ_STR(err, expect);
+	T_CHECK(t->naddr > 100);
+	free(t);
+
+	/* The sink's refusal stops the reader with its errno. */
+	t = ts_new();
+	t->stop_after = 3;
+	T_EQ_INT(ts_run(t, &bg_reader_text, fixture("notice.txt"), NULL, err, sizeof(err)),
+		 -ECANCELED);
+	T_EQ_INT(t->naddr, 3);
+	free(t);
+
+	/* Empty input through the reader itself: nothing, no error. */
+	t = ts_new();
+	T_EQ_INT(ts_run(t, &bg_reader_text, write_file("empty", "", 0), NULL, err, sizeof(err)), 0);
+	T_EQ_INT(t->naddr + t->ninvalid + t->nrecord, 0);
+	free(t);
+}
+
+static void test_probe(void)
+{
+	T_CHECK(bg_reader_text.probe("a@example.com\n", 14, "-") > 30);
+	T_CHECK(bg_reader_text.probe("hello\n", 6, "-") < 30);
+	T_CHECK(bg_reader_text.probe("", 0, "x.txt") > 0);
+}
+
+int main(void)
+{
+	test_notice("notice.txt");
+	test_notice("notice.txt.gz");
+	test_hostile();
+	test_long_line();
+	test_shapes();
+	test_errors();
+	test_probe();
+	ts_cleanup();
+	return t_done("test_read_text");
+}

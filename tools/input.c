@@ -1,0 +1,764 @@
+/* input.c: one advisory input as a stream of decoded UTF-8 lines.
+ * Three stages, each with a fixed buffer so memory does not grow with the input:
+ * raw bytes from the descriptor (hashed as they arrive), then gzip inflation (or
+ * pass-through), then charset decoding (BOM handling, UTF-16 to UTF-8) into the
+ * buffer that lines, peeks and raw reads are served from. */
+#include "input.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <zlib.h>
+
+#define RAW_CAP (64 * 1024)
+#define PLAIN_CAP (64 * 1024)
+/* Twice the largest peek, so a peek never has to drop undelivered bytes. */
+#define DEC_CAP (256 * 1024)
+#define PEEK_MAX (DEC_CAP / 2)
+/* Enough of the head to tell UTF-16 without a BOM from bytes. */
+#define SNIFF_LEN 256
+
+enum charset { CS_UNKNOWN, CS_BYTES, CS_UTF16LE, CS_UTF16BE };
+
+struct bg_input {
+	char name[256];
+	int fd;
+	bool own_fd;
+	EVP_MD_CTX *md;
+	uint64_t raw_total;
+
+	unsigned char raw[RAW_CAP];
+	size_t raw_pos, raw_len;
+	bool raw_eof;
+
+	/* Decompression: decided from the first two bytes. */
+	bool mode_known, gzip;
+	bool z_ready, member_done;
+	z_stream zs;
+
+	unsigned char plain[PLAIN_CAP];
+	size_t plain_pos, plain_len;
+	bool plain_eof;
+
+	enum charset cs;
+	bool have_hi; /* UTF-16: a high surrogate waits for its partner */
+	unsigned hi;
+	bool tail_done;
+
+	char dec[DEC_CAP];
+	size_t dec_pos, dec_len;
+
+	bool pending_cr; /* the last line ended in CR: a following LF belongs to it */
+	unsigned long lineno;
+	char line[BG_LINE_MAX + 1];
+
+	/* Sticky: once the stream fails, every later call reports the same error. */
+	int err;
+	char errmsg[512];
+};
+
+static int fail(struct bg_input *in, int e, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int fail(struct bg_input *in, int e, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (in->err)
+		return in->err;
+	n = snprintf(in->errmsg, sizeof(in->errmsg), "%s: ", in->name);
+	if (n < 0 || (size_t)n >= sizeof(in->errmsg))
+		n = 0;
+	va_start(ap, fmt);
+	vsnprintf(in->errmsg + n, sizeof(in->errmsg) - (size_t)n, fmt, ap);
+	va_end(ap);
+	in->err = e;
+	return e;
+}
+
+static void copy_err(const struct bg_input *in, char *err, size_t errlen)
+{
+	if (err && errlen)
+		snprintf(err, errlen, "%s", in->errmsg);
+}
+
+static const char *kind_of(mode_t m)
+{
+	if (S_ISFIFO(m))
+		return "a fifo";
+	if (S_ISSOCK(m))
+		return "a socket";
+	if (S_ISCHR(m))
+		return "a character device";
+	if (S_ISBLK(m))
+		return "a block device";
+	return "not a regular file";
+}
+
+int bg_input_open(struct bg_input **out, const char *path, char *err, size_t errlen)
+{
+	struct bg_input *in = NULL;
+	struct stat st;
+	const char *shown = path && strcmp(path, "-") != 0 ? path : "stdin";
+	int rc = 0, fl;
+
+	*out = NULL;
+	if (!path || !*path) {
+		snprintf(err, errlen, "(empty file name): no such file");
+		return -EINVAL;
+	}
+	in = calloc(1, sizeof(*in));
+	if (!in) {
+		snprintf(err, errlen, "%s: out of memory", shown);
+		return -ENOMEM;
+	}
+	snprintf(in->name, sizeof(in->name), "%s", shown);
+	in->fd = -1;
+	in->md = EVP_MD_CTX_new();
+	if (!in->md || EVP_DigestInit_ex(in->md, EVP_sha256(), NULL) != 1) {
+		snprintf(err, errlen, "%s: cannot set up SHA-256", shown);
+		rc = -ENOMEM;
+		goto out;
+	}
+	if (strcmp(path, "-") == 0) {
+		in->fd = STDIN_FILENO;
+	} else {
+		/* O_NONBLOCK: a fifo given by path must not block the open; it is
+		 * refused right after. */
+		in->fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+		if (in->fd < 0) {
+			rc = -errno;
+			snprintf(err, errlen, "%s: %s", shown, strerror(errno));
+			goto out;
+		}
+		in->own_fd = true;
+	}
+	if (fstat(in->fd, &st) != 0) {
+		rc = -errno;
+		snprintf(err, errlen, "%s: %s", shown, strerror(errno));
+		goto out;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "%s: is a directory", shown);
+		rc = -EISDIR;
+		goto out;
+	}
+	/* Standard input may be a pipe (that is what it is for); a named path must
+	 * be a regular file, never something that blocks or never ends. */
+	if (in->own_fd && !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s: is %s, not a regular file", shown, kind_of(st.st_mode));
+		rc = -EINVAL;
+		goto out;
+	}
+	if (in->own_fd) {
+		fl = fcntl(in->fd, F_GETFL);
+		if (fl < 0 || fcntl(in->fd, F_SETFL, fl & ~O_NONBLOCK) != 0) {
+			rc = -errno;
+			snprintf(err, errlen, "%s: %s", shown, strerror(errno));
+			goto out;
+		}
+	}
+out:
+	if (rc) {
+		bg_input_close(in);
+		return rc;
+	}
+	*out = in;
+	return 0;
+}
+
+void bg_input_close(struct bg_input *in)
+{
+	if (!in)
+		return;
+	if (in->z_ready)
+		inflateEnd(&in->zs);
+	if (in->own_fd && in->fd >= 0)
+		close(in->fd);
+	EVP_MD_CTX_free(in->md);
+	free(in);
+}
+
+const char *bg_input_name(const struct bg_input *in)
+{
+	return in->name;
+}
+
+unsigned long bg_input_lineno(const struct bg_input *in)
+{
+	return in->lineno;
+}
+
+uint64_t bg_input_bytes(const struct bg_input *in)
+{
+	return in->raw_total;
+}
+
+void bg_input_sha256(struct bg_input *in, unsigned char out[32])
+{
+	EVP_MD_CTX *copy = EVP_MD_CTX_new();
+	unsigned int n = 0;
+
+	/* Finalise a copy so the running hash can go on (and be asked again). */
+	memset(out, 0, 32);
+	if (copy && EVP_MD_CTX_copy_ex(copy, in->md) == 1)
+		EVP_DigestFinal_ex(copy, out, &n);
+	EVP_MD_CTX_free(copy);
+}
+
+/* --- stage 1: raw bytes ------------------------------------------------------ */
+
+/* Appends raw bytes; returns the count, 0 at end of file, or a negative errno. */
+static long raw_fill(struct bg_input *in)
+{
+	ssize_t n;
+	struct pollfd pfd;
+
+	if (in->raw_eof)
+		return 0;
+	if (in->raw_pos == in->raw_len) {
+		in->raw_pos = in->raw_len = 0;
+	} else if (in->raw_pos > 0) {
+		memmove(in->raw, in->raw + in->raw_pos, in->raw_len - in->raw_pos);
+		in->raw_len -= in->raw_pos;
+		in->raw_pos = 0;
+	}
+	if (in->raw_len == RAW_CAP)
+		return fail(in, -EOVERFLOW, "internal error: raw buffer full");
+	for (;;) {
+		n = read(in->fd, in->raw + in->raw_len, RAW_CAP - in->raw_len);
+		if (n >= 0)
+			break;
+		if (errno == EINTR)
+			continue;
+		/* Standard input inherited in non-blocking mode: wait for data. */
+		if (errno == EAGAIN || errno == EWOULDBLOCK) {
+			pfd.fd = in->fd;
+			pfd.events = POLLIN;
+			pfd.revents = 0;
+			if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
+				return fail(in, -errno, "%s", strerror(errno));
+			continue;
+		}
+		return fail(in, -errno, "read error: %s", strerror(errno));
+	}
+	if (n == 0) {
+		in->raw_eof = true;
+		return 0;
+	}
+	if (EVP_DigestUpdate(in->md, in->raw + in->raw_len, (size_t)n) != 1)
+		return fail(in, -EIO, "SHA-256 update failed");
+	in->raw_len += (size_t)n;
+	in->raw_total += (uint64_t)n;
+	return (long)n;
+}
+
+/* --- stage 2: gzip or pass-through ------------------------------------------- */
+
+static int decide_mode(struct bg_input *in)
+{
+	long r;
+	int zr;
+
+	while (in->raw_len - in->raw_pos < 2 && !in->raw_eof) {
+		r = raw_fill(in);
+		if (r < 0)
+			return (int)r;
+	}
+	in->mode_known = true;
+	/* Only the gzip magic switches inflation on: a zlib header is two ordinary
+	 * printable bytes ("x^") and plain text may start with them. */
+	if (in->raw_len - in->raw_pos >= 2 && in->raw[in->raw_pos] == 0x1f &&
+	    in->raw[in->raw_pos + 1] == 0x8b) {
+		in->gzip = true;
+		memset(&in->zs, 0, sizeof(in->zs));
+		zr = inflateInit2(&in->zs, 15 + 32);
+		if (zr != Z_OK)
+			return fail(in, -ENOMEM, "cannot start gzip decoder");
+		in->z_ready = true;
+	}
+	return 0;
+}
+
+/* Between gzip members: another member follows, zero padding ends the stream,
+ * anything else is an error.  Returns 1 to go on inflating, 0 at the end. */
+static int next_member(struct bg_input *in)
+{
+	long r;
+
+	for (;;) {
+		while (in->raw_pos < in->raw_len && in->raw[in->raw_pos] == 0)
+			in->raw_pos++;
+		while (in->raw_len - in->raw_pos < 2 && !in->raw_eof) {
+			r = raw_fill(in);
+			if (r < 0)
+				return (int)r;
+		}
+		if (in->raw_pos == in->raw_len)
+			return 0;
+		if (in->raw[in->raw_pos] == 0)
+			continue;
+		if (in->raw_len - in->raw_pos >= 2 && in->raw[in->raw_pos] == 0x1f &&
+		    in->raw[in->raw_pos + 1] == 0x8b) {
+			if (inflateReset(&in->zs) != Z_OK)
+				return fail(in, -EIO, "gzip decoder reset failed");
+			in->member_done = false;
+			return 1;
+		}
+		return fail(in, -EBADMSG, "trailing garbage after the gzip data");
+	}
+}
+
+/* Appends decompressed bytes; returns the count, 0 at the end, or a negative errno. */
+static long plain_fill(struct bg_input *in)
+{
+	size_t before, n;
+	long r;
+	int zr;
+
+	if (!in->mode_known) {
+		r = decide_mode(in);
+		if (r < 0)
+			return r;
+	}
+	if (in->plain_eof)
+		return 0;
+	if (in->plain_pos == in->plain_len) {
+		in->plain_pos = in->plain_len = 0;
+	} else if (in->plain_pos > 0) {
+		memmove(in->plain, in->plain + in->plain_pos, in->plain_len - in->plain_pos);
+		in->plain_len -= in->plain_pos;
+		in->plain_pos = 0;
+	}
+	before = in->plain_len;
+	while (in->plain_len == before && in->plain_len < PLAIN_CAP) {
+		if (in->raw_pos == in->raw_len) {
+			r = raw_fill(in);
+			if (r < 0)
+				return r;
+		}
+		if (!in->gzip) {
+			if (in->raw_pos == in->raw_len) {
+				in->plain_eof = true;
+				break;
+			}
+			n = in->raw_len - in->raw_pos;
+			if (n > PLAIN_CAP - in->plain_len)
+				n = PLAIN_CAP - in->plain_len;
+			memcpy(in->plain + in->plain_len, in->raw + in->raw_pos, n);
+			in->raw_pos += n;
+			in->plain_len += n;
+			continue;
+		}
+		if (in->member_done) {
+			r = next_member(in);
+			if (r < 0)
+				return r;
+			if (r == 0) {
+				in->plain_eof = true;
+				break;
+			}
+		}
+		in->zs.next_in = in->raw + in->raw_pos;
+		in->zs.avail_in = (uInt)(in->raw_len - in->raw_pos);
+		in->zs.next_out = in->plain + in->plain_len;
+		in->zs.avail_out = (uInt)(PLAIN_CAP - in->plain_len);
+		zr = inflate(&in->zs, Z_NO_FLUSH);
+		in->raw_pos = in->raw_len - in->zs.avail_in;
+		in->plain_len = PLAIN_CAP - in->zs.avail_out;
+		switch (zr) {
+		case Z_STREAM_END:
+			in->member_done = true;
+			break;
+		case Z_OK:
+			break;
+		case Z_BUF_ERROR:
+			/* No progress: zlib wants input; there is none left, so the
+			 * stream ended inside a member. */
+			if (in->raw_pos == in->raw_len && in->raw_eof)
+				return fail(in, -EBADMSG,
+					    "gzip stream cut short (unexpected end of file)");
+			break;
+		case Z_MEM_ERROR:
+			return fail(in, -ENOMEM, "out of memory in the gzip decoder");
+		case Z_NEED_DICT:
+			return fail(in, -EBADMSG, "compressed data needs a preset dictionary");
+		default:
+			return fail(in, -EBADMSG, "corrupt gzip data (%s)",
+				    in->zs.msg ? in->zs.msg : "data error");
+		}
+	}
+	return (long)(in->plain_len - before);
+}
+
+/* --- stage 3: charset -------------------------------------------------------- */
+
+static void decide_charset(struct bg_input *in)
+{
+	const unsigned char *p = in->plain + in->plain_pos;
+	size_t n = in->plain_len - in->plain_pos, i, pairs, le = 0, be = 0;
+
+	in->cs = CS_BYTES;
+	if (n >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf) {
+		in->plain_pos += 3;
+		return;
+	}
+	if (n >= 2 && p[0] == 0xff && p[1] == 0xfe) {
+		in->cs = CS_UTF16LE;
+		in->plain_pos += 2;
+		return;
+	}
+	if (n >= 2 && p[0] == 0xfe && p[1] == 0xff) {
+		in->cs = CS_UTF16BE;
+		in->plain_pos += 2;
+		return;
+	}
+	/* No BOM: some exporters still write UTF-16.  Mostly-ASCII UTF-16 shows as a
+	 * zero in every other byte, which text in any byte encoding never does. */
+	if (n > SNIFF_LEN)
+		n = SNIFF_LEN;
+	pairs = n / 2;
+	if (pairs < 4)
+		return;
+	for (i = 0; i + 1 < n; i += 2) {
+		if (p[i] && !p[i + 1])
+			le++;
+		else if (!p[i] && p[i + 1])
+			be++;
+	}
+	if (le * 4 >= pairs * 3 && be * 16 <= pairs)
+		in->cs = CS_UTF16LE;
+	else if (be * 4 >= pairs * 3 && le * 16 <= pairs)
+		in->cs = CS_UTF16BE;
+}
+
+static size_t put_utf8(char *o, unsigned cp)
+{
+	if (cp < 0x80) {
+		o[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		o[0] = (char)(0xc0 | (cp >> 6));
+		o[1] = (char)(0x80 | (cp & 0x3f));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		o[0] = (char)(0xe0 | (cp >> 12));
+		o[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		o[2] = (char)(0x80 | (cp & 0x3f));
+		return 3;
+	}
+	o[0] = (char)(0xf0 | (cp >> 18));
+	o[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+	o[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+	o[3] = (char)(0x80 | (cp & 0x3f));
+	return 4;
+}
+
+#define REPLACEMENT 0xfffdu
+
+/* Converts what fits; an unpaired surrogate becomes U+FFFD (flagged per line). */
+static size_t utf16_convert(struct bg_input *in)
+{
+	const unsigned char *p;
+	size_t made = 0;
+	unsigned u;
+
+	while (in->plain_len - in->plain_pos >= 2 && DEC_CAP - in->dec_len >= 8) {
+		p = in->plain + in->plain_pos;
+		u = in->cs == CS_UTF16LE ? (unsigned)(p[0] | (p[1] << 8))
+					 : (unsigned)((p[0] << 8) | p[1]);
+		in->plain_pos += 2;
+		if (in->have_hi) {
+			in->have_hi = false;
+			if (u >= 0xdc00 && u <= 0xdfff) {
+				u = 0x10000 + ((in->hi - 0xd800) << 10) + (u - 0xdc00);
+				made += put_utf8(in->dec + in->dec_len + made, u);
+				continue;
+			}
+			made += put_utf8(in->dec + in->dec_len + made, REPLACEMENT);
+		}
+		if (u >= 0xd800 && u <= 0xdbff) {
+			in->have_hi = true;
+			in->hi = u;
+			continue;
+		}
+		if (u >= 0xdc00 && u <= 0xdfff)
+			u = REPLACEMENT;
+		made += put_utf8(in->dec + in->dec_len + made, u);
+	}
+	in->dec_len += made;
+	return made;
+}
+
+/* Appends decoded bytes to dec; returns the count, 0 at the end, or a negative errno. */
+static long dec_fill(struct bg_input *in)
+{
+	size_t n, avail;
+	long r;
+
+	if (in->err)
+		return in->err;
+	if (in->dec_pos == in->dec_len) {
+		in->dec_pos = in->dec_len = 0;
+	} else if (DEC_CAP - in->dec_len < 16) {
+		memmove(in->dec, in->dec + in->dec_pos, in->dec_len - in->dec_pos);
+		in->dec_len -= in->dec_pos;
+		in->dec_pos = 0;
+	}
+	if (in->cs == CS_UNKNOWN) {
+		while (in->plain_len - in->plain_pos < SNIFF_LEN && !in->plain_eof) {
+			r = plain_fill(in);
+			if (r < 0)
+				return r;
+		}
+		decide_charset(in);
+	}
+	for (;;) {
+		avail = in->plain_len - in->plain_pos;
+		if (in->cs == CS_BYTES && avail > 0) {
+			n = DEC_CAP - in->dec_len;
+			if (n > avail)
+				n = avail;
+			memcpy(in->dec + in->dec_len, in->plain + in->plain_pos, n);
+			in->plain_pos += n;
+			in->dec_len += n;
+			return (long)n;
+		}
+		if (in->cs != CS_BYTES && avail >= 2) {
+			n = utf16_convert(in);
+			if (n)
+				return (long)n;
+		}
+		if (in->plain_eof) {
+			/* A dangling high surrogate or odd last byte is a broken unit. */
+			if (in->cs != CS_BYTES && !in->tail_done) {
+				in->tail_done = true;
+				n = 0;
+				if (in->have_hi)
+					n += put_utf8(in->dec + in->dec_len + n, REPLACEMENT);
+				if (in->plain_len - in->plain_pos == 1)
+					n += put_utf8(in->dec + in->dec_len + n, REPLACEMENT);
+				in->have_hi = false;
+				in->plain_pos = in->plain_len;
+				in->dec_len += n;
+				if (n)
+					return (long)n;
+			}
+			return 0;
+		}
+		r = plain_fill(in);
+		if (r < 0)
+			return r;
+	}
+}
+
+/* --- public reads ----------------------------------------------------------- */
+
+long bg_input_peek(struct bg_input *in, const char **buf, size_t max)
+{
+	long r;
+
+	*buf = in->dec + in->dec_pos;
+	if (in->err)
+		return in->err;
+	if (max > PEEK_MAX)
+		max = PEEK_MAX;
+	if (in->dec_pos > 0) {
+		memmove(in->dec, in->dec + in->dec_pos, in->dec_len - in->dec_pos);
+		in->dec_len -= in->dec_pos;
+		in->dec_pos = 0;
+	}
+	while (in->dec_len < max) {
+		r = dec_fill(in);
+		if (r < 0)
+			return r;
+		if (r == 0)
+			break;
+	}
+	*buf = in->dec;
+	return (long)(in->dec_len < max ? in->dec_len : max);
+}
+
+long bg_input_read(struct bg_input *in, char *buf, size_t max, char *err, size_t errlen)
+{
+	size_t n;
+	long r;
+
+	if (in->err) {
+		copy_err(in, err, errlen);
+		return in->err;
+	}
+	if (max == 0)
+		return 0;
+	if (in->dec_pos == in->dec_len) {
+		r = dec_fill(in);
+		if (r < 0) {
+			copy_err(in, err, errlen);
+			return r;
+		}
+		if (r == 0)
+			return 0;
+	}
+	n = in->dec_len - in->dec_pos;
+	if (n > max)
+		n = max;
+	memcpy(buf, in->dec + in->dec_pos, n);
+	in->dec_pos += n;
+	return (long)n;
+}
+
+bool bg_utf8_valid(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, need, k;
+	unsigned cp, min;
+
+	while (i < len) {
+		if (p[i] < 0x80) {
+			i++;
+			continue;
+		}
+		if (p[i] >= 0xc2 && p[i] <= 0xdf) {
+			need = 1;
+			cp = p[i] & 0x1fu;
+			min = 0x80;
+		} else if (p[i] >= 0xe0 && p[i] <= 0xef) {
+			need = 2;
+			cp = p[i] & 0x0fu;
+			min = 0x800;
+		} else if (p[i] >= 0xf0 && p[i] <= 0xf4) {
+			need = 3;
+			cp = p[i] & 0x07u;
+			min = 0x10000;
+		} else {
+			return false;
+		}
+		if (len - i <= need)
+			return false;
+		for (k = 1; k <= need; k++) {
+			if ((p[i + k] & 0xc0) != 0x80)
+				return false;
+			cp = (cp << 6) | (p[i + k] & 0x3fu);
+		}
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return false;
+		i += need + 1;
+	}
+	return true;
+}
+
+/* Length of s without an incomplete UTF-8 sequence at its end (a cut line). */
+static size_t trim_partial_utf8(const char *s, size_t len)
+{
+	size_t i = len, back = 0;
+	unsigned char c;
+
+	while (i > 0 && back < 4) {
+		c = (unsigned char)s[i - 1];
+		if ((c & 0xc0) != 0x80)
+			break;
+		i--;
+		back++;
+	}
+	if (i == 0)
+		return len;
+	c = (unsigned char)s[i - 1];
+	if (c >= 0xc0) {
+		size_t want = c >= 0xf0 ? 3 : c >= 0xe0 ? 2 : 1;
+		if (back < want)
+			return i - 1;
+	}
+	return len;
+}
+
+static unsigned line_flags(const struct bg_input *in, const char *s, size_t len, unsigned flags)
+{
+	size_t check = len;
+
+	if (memchr(s, '\0', len))
+		flags |= BG_LINE_HAS_NUL;
+	if (flags & BG_LINE_TOO_LONG)
+		check = trim_partial_utf8(s, len);
+	if (!bg_utf8_valid(s, check))
+		flags |= BG_LINE_BAD_UTF8;
+	/* From UTF-16 a U+FFFD stands for a broken unit the decoder replaced. */
+	if (in->cs == CS_UTF16LE || in->cs == CS_UTF16BE) {
+		if (memmem(s, len, "\xef\xbf\xbd", 3))
+			flags |= BG_LINE_BAD_UTF8;
+	}
+	return flags;
+}
+
+int bg_input_getline(struct bg_input *in, const char **line, size_t *len, unsigned *flags,
+		     char *err, size_t errlen)
+{
+	size_t n = 0, chunk, take, i;
+	unsigned fl = 0;
+	bool got = false, ended = false;
+	long r;
+	char c = 0;
+
+	*line = in->line;
+	*len = 0;
+	*flags = 0;
+	if (in->err) {
+		copy_err(in, err, errlen);
+		return in->err;
+	}
+	while (!ended) {
+		if (in->dec_pos == in->dec_len) {
+			r = dec_fill(in);
+			if (r < 0) {
+				copy_err(in, err, errlen);
+				return (int)r;
+			}
+			if (r == 0)
+				break;
+		}
+		if (in->pending_cr) {
+			in->pending_cr = false;
+			if (in->dec[in->dec_pos] == '\n') {
+				in->dec_pos++;
+				continue;
+			}
+		}
+		for (i = in->dec_pos; i < in->dec_len; i++) {
+			c = in->dec[i];
+			if (c == '\n' || c == '\r')
+				break;
+		}
+		chunk = i - in->dec_pos;
+		take = chunk;
+		if (take > BG_LINE_MAX - n) {
+			take = BG_LINE_MAX - n;
+			fl |= BG_LINE_TOO_LONG;
+		}
+		memcpy(in->line + n, in->dec + in->dec_pos, take);
+		n += take;
+		got = true;
+		in->dec_pos = i;
+		if (i < in->dec_len) {
+			in->dec_pos++;
+			in->pending_cr = c == '\r';
+			ended = true;
+		}
+	}
+	if (!got)
+		return 0;
+	in->line[n] = '\0';
+	in->lineno++;
+	*len = n;
+	*flags = line_flags(in, in->line, n, fl);
+	return 1;
+}

@@ -1,0 +1,1156 @@
+/* read_json.c: the JSON advisory reader.  A streaming tokenizer of our own (a
+ * breach dump can be gigabytes: memory stays bounded by the chunk, the string cap
+ * and the depth cap) feeding a recursive-descent parser that understands three
+ * shapes: an array of address strings, an array of objects holding an address
+ * field (possibly wrapped one or two objects deep, or one object a line), and
+ * Have I Been Pwned's domain search result (alias -> breach names). */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "reader.h"
+
+#define JSON_CHUNK (64 * 1024)
+#define JSON_STR_MAX (64 * 1024) /* longer strings are cut and flagged */
+#define JSON_DEPTH_MAX 64
+#define JSON_WRAP_LEVELS 2	   /* {"a":{"b":[...]}} is found, deeper is not */
+#define JSON_CAND_MAX (128 * 1024) /* addresses kept for one record */
+#define JSON_EXCERPT 80		   /* bytes of an element shown in an invalid note */
+#define JSON_BREACHES_SEEN 256	   /* bytes of breach names kept for an error */
+
+enum { STR_CUT = 1 << 0, STR_NUL = 1 << 1 };
+
+/* The addresses one record offers, best field so far: entries of
+ * [uint32 length][uint8 flags][bytes]. */
+struct cand {
+	char *buf;
+	size_t len;
+	int score; /* lower is better; INT32_MAX = none */
+	bool overflow;
+};
+
+struct jp {
+	struct bg_input *in;
+	const struct bg_read_opts *o;
+	struct bg_sink *sink;
+	const char *name;
+	char *err;
+	size_t errlen;
+	int rc; /* sticky: once set every step is a no-op */
+
+	char *buf; /* read chunk */
+	size_t pos, len;
+	bool eof;
+	unsigned long line, col;
+	bool after_cr;
+	int depth;
+
+	char *str; /* last string token, NUL-terminated */
+	size_t slen;
+	unsigned sflags;
+	char *key; /* a copy of the member name being handled */
+	size_t klen;
+	unsigned kflags;
+
+	char excerpt[JSON_EXCERPT + 1];
+	size_t exlen;
+	bool capture, ex_space;
+
+	struct cand best, tmp;
+
+	/* domain search bookkeeping */
+	bool breach_matched;
+	unsigned long aliases;
+	char seen[JSON_BREACHES_SEEN];
+	size_t seenlen;
+	bool seen_more; /* names that did not fit */
+};
+
+static void syntax(struct jp *p, const char *expected)
+{
+	if (p->rc)
+		return;
+	p->rc = -EINVAL;
+	snprintf(p->err, p->errlen, "%s: JSON syntax error at line %lu, column %lu: expected %s",
+		 p->name, p->line, p->col, expected);
+}
+
+static void fill(struct jp *p)
+{
+	long n;
+
+	if (p->rc || p->eof)
+		return;
+	n = bg_input_read(p->in, p->buf, JSON_CHUNK, p->err, p->errlen);
+	if (n < 0) {
+		p->rc = (int)n;
+		p->eof = true;
+		return;
+	}
+	p->pos = 0;
+	p->len = (size_t)n;
+	if (n == 0)
+		p->eof = true;
+}
+
+/* The next byte without consuming it, or -1 at the end (or after an error). */
+static int peek(struct jp *p)
+{
+	if (p->pos >= p->len)
+		fill(p);
+	if (p->rc || p->pos >= p->len)
+		return -1;
+	return (unsigned char)p->buf[p->pos];
+}
+
+static void note_excerpt(struct jp *p, int c)
+{
+	bool space = c == ' ' || c == '\t' || c == '\n' || c == '\r';
+
+	if (p->exlen >= JSON_EXCERPT)
+		return;
+	/* Pretty-printed JSON would fill the excerpt with indentation. */
+	if (space) {
+		if (p->ex_space || p->exlen == 0)
+			return;
+		c = ' ';
+	}
+	p->ex_space = space;
+	p->excerpt[p->exlen++] = (char)c;
+	p->excerpt[p->exlen] = '\0';
+}
+
+static int take(struct jp *p)
+{
+	int c = peek(p);
+
+	if (c < 0)
+		return c;
+	p->pos++;
+	if (c == '\n') {
+		if (!p->after_cr)
+			p->line++;
+		p->col = 1;
+	} else if (c == '\r') {
+		p->line++;
+		p->col = 1;
+	} else if ((c & 0xc0) != 0x80) {
+		p->col++; /* columns count characters, not UTF-8 continuation bytes */
+	}
+	p->after_cr = c == '\r';
+	if (p->capture)
+		note_excerpt(p, c);
+	return c;
+}
+
+static int skip_ws(struct jp *p)
+{
+	int c;
+
+	while ((c = peek(p)) == ' ' || c == '\t' || c == '\n' || c == '\r')
+		take(p);
+	return c;
+}
+
+static void start_capture(struct jp *p)
+{
+	p->capture = true;
+	p->exlen = 0;
+	p->ex_space = false;
+	p->excerpt[0] = '\0';
+}
+
+static bool enter(struct jp *p)
+{
+	if (++p->depth > JSON_DEPTH_MAX) {
+		if (!p->rc) {
+			p->rc = -EINVAL;
+			snprintf(p->err, p->errlen,
+				 "%s: JSON nesting deeper than %d levels at line %lu, column %lu",
+				 p->name, JSON_DEPTH_MAX, p->line, p->col);
+		}
+		return false;
+	}
+	return true;
+}
+
+static void put_str(struct jp *p, const char *s, size_t n)
+{
+	if (p->slen + n > JSON_STR_MAX) {
+		p->sflags |= STR_CUT;
+		return;
+	}
+	memcpy(p->str + p->slen, s, n);
+	p->slen += n;
+}
+
+static void put_utf8(struct jp *p, uint32_t cp)
+{
+	char u[4];
+	size_t n;
+
+	if (cp == 0)
+		p->sflags |= STR_NUL;
+	if (cp < 0x80) {
+		u[0] = (char)cp;
+		n = 1;
+	} else if (cp < 0x800) {
+		u[0] = (char)(0xc0 | (cp >> 6));
+		u[1] = (char)(0x80 | (cp & 0x3f));
+		n = 2;
+	} else if (cp < 0x10000) {
+		u[0] = (char)(0xe0 | (cp >> 12));
+		u[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		u[2] = (char)(0x80 | (cp & 0x3f));
+		n = 3;
+	} else {
+		u[0] = (char)(0xf0 | (cp >> 18));
+		u[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+		u[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		u[3] = (char)(0x80 | (cp & 0x3f));
+		n = 4;
+	}
+	put_str(p, u, n);
+}
+
+/* Four hex digits after "\u"; -1 on a syntax error. */
+static long hex4(struct jp *p)
+{
+	long v = 0;
+
+	for (int i = 0; i < 4; i++) {
+		int c = peek(p);
+		int d;
+
+		if (c >= '0' && c <= '9')
+			d = c - '0';
+		else if (c >= 'a' && c <= 'f')
+			d = c - 'a' + 10;
+		else if (c >= 'A' && c <= 'F')
+			d = c - 'A' + 10;
+		else {
+			syntax(p, "four hex digits after \\u");
+			return -1;
+		}
+		take(p);
+		v = v * 16 + d;
+	}
+	return v;
+}
+
+static void escape(struct jp *p);
+
+static void escape_u(struct jp *p)
+{
+	long hi = hex4(p), lo;
+
+	if (hi < 0)
+		return;
+	if (hi >= 0xdc00 && hi <= 0xdfff) {
+		put_utf8(p, 0xfffd); /* a lone low surrogate */
+		return;
+	}
+	if (hi < 0xd800 || hi > 0xdbff) {
+		put_utf8(p, (uint32_t)hi);
+		return;
+	}
+	/* A high surrogate is only whole with a low one right after it. */
+	if (peek(p) != '\\') {
+		put_utf8(p, 0xfffd);
+		return;
+	}
+	take(p);
+	if (peek(p) != 'u') {
+		put_utf8(p, 0xfffd);
+		escape(p);
+		return;
+	}
+	take(p);
+	lo = hex4(p);
+	if (lo < 0)
+		return;
+	if (lo >= 0xdc00 && lo <= 0xdfff) {
+		put_utf8(p, (uint32_t)(0x10000 + ((hi - 0xd800) << 10) + (lo - 0xdc00)));
+		return;
+	}
+	put_utf8(p, 0xfffd);
+	put_utf8(p, lo >= 0xd800 && lo <= 0xdfff ? 0xfffd : (uint32_t)lo);
+}
+
+/* After a backslash was taken. */
+static void escape(struct jp *p)
+{
+	static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+	int c = peek(p);
+	const char *e;
+
+	if (c == 'u') {
+		take(p);
+		escape_u(p);
+		return;
+	}
+	e = c > 0 ? strchr(from, c) : NULL;
+	if (!e) {
+		syntax(p, "an escape (\\\" \\\\ \\/ \\b \\f \\n \\r \\t or \\uXXXX) after '\\'");
+		return;
+	}
+	put_str(p, &to[e - from], 1);
+	take(p);
+}
+
+/* At '"': reads the string into p->str. */
+static void string(struct jp *p)
+{
+	p->slen = 0;
+	p->sflags = 0;
+	take(p);
+	while (!p->rc) {
+		size_t run = 0;
+		int c;
+
+		/* Copy runs of plain bytes straight from the chunk. */
+		if (p->pos >= p->len)
+			fill(p);
+		while (p->pos + run < p->len) {
+			unsigned char b = (unsigned char)p->buf[p->pos + run];
+
+			if (b == '"' || b == '\\' || b < 0x20)
+				break;
+			run++;
+		}
+		if (run) {
+			put_str(p, p->buf + p->pos, run);
+			for (size_t i = 0; i < run; i++)
+				take(p);
+			continue;
+		}
+		c = peek(p);
+		if (c < 0) {
+			syntax(p, "'\"' closing the string (the file ends inside it)");
+			break;
+		}
+		if (c == '"') {
+			take(p);
+			break;
+		}
+		if (c < 0x20) {
+			syntax(p,
+			       c == '\n'
+				   ? "'\"' before the end of the line (strings cannot span lines)"
+				   : "no control character inside a string (escape it)");
+			break;
+		}
+		take(p);
+		escape(p);
+	}
+	p->str[p->slen] = '\0';
+}
+
+static bool is_delim(int c)
+{
+	return c < 0 || c == ',' || c == ']' || c == '}' || c == ' ' || c == '\t' || c == '\n' ||
+	       c == '\r';
+}
+
+static void digits(struct jp *p, const char *what)
+{
+	int c = peek(p);
+
+	if (c < '0' || c > '9') {
+		syntax(p, what);
+		return;
+	}
+	while ((c = peek(p)) >= '0' && c <= '9')
+		take(p);
+}
+
+static void number(struct jp *p)
+{
+	int c;
+
+	if (peek(p) == '-')
+		take(p);
+	c = peek(p);
+	if (c == '0')
+		take(p);
+	else
+		digits(p, "a digit");
+	if (peek(p) == '.') {
+		take(p);
+		digits(p, "a digit after '.'");
+	}
+	c = peek(p);
+	if (c == 'e' || c == 'E') {
+		take(p);
+		c = peek(p);
+		if (c == '+' || c == '-')
+			take(p);
+		digits(p, "a digit in the exponent");
+	}
+	if (!is_delim(peek(p)))
+		syntax(p, "',', ']' or '}' after a number");
+}
+
+static void literal(struct jp *p, const char *word)
+{
+	for (const char *w = word; *w; w++) {
+		if (peek(p) != *w) {
+			syntax(p, "a value (string, number, object, array, true, false or null)");
+			return;
+		}
+		take(p);
+	}
+	if (!is_delim(peek(p)))
+		syntax(p, "',', ']' or '}' after a value");
+}
+
+static void skip_value(struct jp *p);
+
+/* After '[' or '{' was taken: walks the members, calling nothing. */
+static void skip_container(struct jp *p, int close)
+{
+	int c = skip_ws(p);
+
+	if (c == close) {
+		take(p);
+		return;
+	}
+	for (;;) {
+		if (close == '}') {
+			if (skip_ws(p) != '"') {
+				syntax(p, "a string (member name)");
+				return;
+			}
+			string(p);
+			if (skip_ws(p) != ':') {
+				syntax(p, "':' after the member name");
+				return;
+			}
+			take(p);
+		}
+		skip_value(p);
+		if (p->rc)
+			return;
+		c = skip_ws(p);
+		if (c == ',') {
+			take(p);
+			continue;
+		}
+		if (c == close) {
+			take(p);
+			return;
+		}
+		syntax(p, close == '}' ? "',' or '}'" : "',' or ']'");
+		return;
+	}
+}
+
+static void skip_value(struct jp *p)
+{
+	int c = skip_ws(p);
+
+	switch (c) {
+	case '"':
+		string(p);
+		break;
+	case '{':
+	case '[':
+		if (!enter(p))
+			return;
+		take(p);
+		skip_container(p, c == '{' ? '}' : ']');
+		p->depth--;
+		break;
+	case 't':
+		literal(p, "true");
+		break;
+	case 'f':
+		literal(p, "false");
+		break;
+	case 'n':
+		literal(p, "null");
+		break;
+	default:
+		if (c == '-' || (c >= '0' && c <= '9'))
+			number(p);
+		else
+			syntax(p, "a value (string, number, object, array, true, false or null)");
+		break;
+	}
+}
+
+/* --- address fields ------------------------------------------------------- */
+
+/* Priority of a member name as the address field (0 best), -1 if it is none.
+ * Punctuation and case are ignored: "E-Mail", "email_address", "emailAddress". */
+static int field_prio(const struct jp *p, const char *name, size_t len)
+{
+	static const char *const names[] = {
+	    "email",  "emailaddress",	"mail",	   "mailaddress", "emailaddr",
+	    "emails", "emailaddresses", "address", "addresses",	  NULL};
+	char k[32];
+	size_t n = 0;
+
+	if (p->o->field)
+		return strlen(p->o->field) == len && strncasecmp(p->o->field, name, len) == 0 ? 0
+											      : -1;
+	for (size_t i = 0; i < len; i++) {
+		char c = name[i];
+
+		if (c == '-' || c == '_' || c == ' ' || c == '.')
+			continue;
+		if (n + 1 >= sizeof(k))
+			return -1;
+		k[n++] = (char)((c >= 'A' && c <= 'Z') ? c + 32 : c);
+	}
+	k[n] = '\0';
+	for (int i = 0; names[i]; i++)
+		if (strcmp(k, names[i]) == 0)
+			return i;
+	return -1;
+}
+
+static void cand_reset(struct cand *c)
+{
+	c->len = 0;
+	c->score = INT32_MAX;
+	c->overflow = false;
+}
+
+static void cand_add(struct cand *c, const char *s, size_t n, unsigned flags)
+{
+	uint32_t l = (uint32_t)n;
+
+	if (c->len + 5 + n > JSON_CAND_MAX) {
+		c->overflow = true;
+		return;
+	}
+	memcpy(c->buf + c->len, &l, 4);
+	c->buf[c->len + 4] = (char)flags;
+	memcpy(c->buf + c->len + 5, s, n);
+	c->len += 5 + n;
+}
+
+/* Value of an address field: a string, or an array of strings, into p->tmp. */
+static void field_value(struct jp *p, int score)
+{
+	int c = skip_ws(p);
+
+	cand_reset(&p->tmp);
+	if (c == '"') {
+		string(p);
+		cand_add(&p->tmp, p->str, p->slen, p->sflags);
+	} else if (c == '[') {
+		if (!enter(p))
+			return;
+		take(p);
+		c = skip_ws(p);
+		if (c == ']')
+			take(p);
+		else
+			for (;;) {
+				if (skip_ws(p) == '"') {
+					string(p);
+					cand_add(&p->tmp, p->str, p->slen, p->sflags);
+				} else {
+					skip_value(p);
+				}
+				if (p->rc)
+					break;
+				c = skip_ws(p);
+				if (c == ',') {
+					take(p);
+					continue;
+				}
+				if (c == ']') {
+					take(p);
+					break;
+				}
+				syntax(p, "',' or ']'");
+				break;
+			}
+		p->depth--;
+	} else {
+		skip_value(p);
+	}
+	if (p->tmp.len || p->tmp.overflow) {
+		struct cand t = p->best;
+
+		p->best = p->tmp;
+		p->best.score = score;
+		p->tmp = t;
+	}
+}
+
+static void record_object(struct jp *p, int level);
+
+/* One member of an object, when the address field is being looked for. */
+static void object_member(struct jp *p, int level)
+{
+	int prio = field_prio(p, p->str, p->slen);
+	int score = level * 16 + prio;
+	int c = skip_ws(p);
+
+	if (prio >= 0 && score < p->best.score && (c == '"' || c == '['))
+		field_value(p, score);
+	else if (c == '{' && level < JSON_DEPTH_MAX)
+		record_object(p, level + 1);
+	else
+		skip_value(p);
+}
+
+/* At '{' of an object that is one record (or inside one). */
+static void record_object(struct jp *p, int level)
+{
+	int c;
+
+	if (!enter(p))
+		return;
+	take(p);
+	c = skip_ws(p);
+	if (c == '}') {
+		take(p);
+		p->depth--;
+		return;
+	}
+	for (;;) {
+		if (skip_ws(p) != '"') {
+			syntax(p, "a string (member name)");
+			break;
+		}
+		string(p);
+		if (skip_ws(p) != ':') {
+			syntax(p, "':' after the member name");
+			break;
+		}
+		take(p);
+		object_member(p, level);
+		if (p->rc)
+			break;
+		c = skip_ws(p);
+		if (c == ',') {
+			take(p);
+			continue;
+		}
+		if (c == '}') {
+			take(p);
+			break;
+		}
+		syntax(p, "',' or '}'");
+		break;
+	}
+	p->depth--;
+}
+
+static void emit(struct jp *p, const char *s, size_t n, unsigned flags, unsigned long line)
+{
+	int r;
+
+	if (p->rc)
+		return;
+	if (flags & STR_CUT) {
+		p->sink->invalid(p->sink, line, "string longer than 64 KiB", s, n > 80 ? 80 : n);
+		return;
+	}
+	if (flags & STR_NUL) {
+		p->sink->invalid(p->sink, line, "string holds a NUL character", s, strnlen(s, n));
+		return;
+	}
+	if (n == 0) {
+		p->sink->invalid(p->sink, line, "empty string", "", 0);
+		return;
+	}
+	r = p->sink->address(p->sink, s, n, line);
+	if (r < 0)
+		p->rc = r;
+}
+
+static void emit_best(struct jp *p, unsigned long line)
+{
+	for (size_t i = 0; i < p->best.len && !p->rc;) {
+		uint32_t l;
+
+		memcpy(&l, p->best.buf + i, 4);
+		emit(p, p->best.buf + i + 5, l, (unsigned char)p->best.buf[i + 4], line);
+		i += 5 + l;
+	}
+	if (p->best.overflow && !p->rc)
+		p->sink->invalid(p->sink, line,
+				 "more than 128 KiB of addresses in one field; the rest skipped",
+				 p->excerpt, p->exlen);
+}
+
+/* One element of a list of records.  first_string: the element was a string
+ * already read into p->str (the caller needed it to tell the shape). */
+static void record_element(struct jp *p, bool first_string, unsigned long line)
+{
+	int c;
+
+	if (first_string) {
+		p->sink->record(p->sink);
+		emit(p, p->str, p->slen, p->sflags, line);
+		return;
+	}
+	c = skip_ws(p);
+	line = p->line;
+	start_capture(p);
+	if (c == '"') {
+		string(p);
+		p->capture = false;
+		if (p->rc)
+			return;
+		p->sink->record(p->sink);
+		emit(p, p->str, p->slen, p->sflags, line);
+		return;
+	}
+	if (c == '{') {
+		cand_reset(&p->best);
+		record_object(p, 0);
+		p->capture = false;
+		if (p->rc)
+			return;
+		p->sink->record(p->sink);
+		if (p->best.len || p->best.overflow)
+			emit_best(p, line);
+		else
+			p->sink->invalid(p->sink, line, "object holds no address field", p->excerpt,
+					 p->exlen);
+		return;
+	}
+	skip_value(p);
+	p->capture = false;
+	if (p->rc)
+		return;
+	p->sink->record(p->sink);
+	p->sink->invalid(p->sink, line,
+			 c == '[' ? "an array, not an address or an object" : "not an address",
+			 p->excerpt, p->exlen);
+}
+
+/* After '[' (and, with first_string, its first element in p->str). */
+static void records_loop(struct jp *p, bool first_string, unsigned long first_line)
+{
+	int c;
+
+	if (first_string) {
+		record_element(p, true, first_line);
+	} else {
+		if (skip_ws(p) == ']') {
+			take(p);
+			return;
+		}
+		record_element(p, false, 0);
+	}
+	while (!p->rc) {
+		c = skip_ws(p);
+		if (c == ',') {
+			take(p);
+			record_element(p, false, 0);
+		} else if (c == ']') {
+			take(p);
+			return;
+		} else {
+			syntax(p, "',' or ']'");
+		}
+	}
+}
+
+/* --- Have I Been Pwned domain search -------------------------------------- */
+
+static void note_breach(struct jp *p, const char *s, size_t n)
+{
+	/* Remember a few names for the "no alias lists that breach" error. */
+	if (n == 0 || memchr(s, '\0', n))
+		return;
+	for (const char *q = p->seen; q < p->seen + p->seenlen;) {
+		size_t l = strcspn(q, ",");
+
+		if (l == n && strncasecmp(q, s, n) == 0)
+			return;
+		q += l + (q[l] == ',' ? 1 : 0);
+	}
+	if (n > 40 || p->seenlen + n + 2 >= sizeof(p->seen)) {
+		p->seen_more = true;
+		return;
+	}
+	if (p->seenlen)
+		p->seen[p->seenlen++] = ',';
+	memcpy(p->seen + p->seenlen, s, n);
+	p->seenlen += n;
+	p->seen[p->seenlen] = '\0';
+}
+
+static bool breach_is(const struct jp *p, const char *s, size_t n)
+{
+	const char *b = p->o->breach;
+
+	return b && strlen(b) == n && strncasecmp(b, s, n) == 0;
+}
+
+static void hibp_breach(struct jp *p, bool *listed)
+{
+	if (skip_ws(p) != '"') {
+		skip_value(p);
+		return;
+	}
+	string(p);
+	note_breach(p, p->str, p->slen);
+	*listed |= breach_is(p, p->str, p->slen);
+}
+
+static void hibp_emit(struct jp *p, unsigned long line)
+{
+	const char *d = p->o->domain;
+	size_t dl = d ? strlen(d) : 0;
+	char *a = p->str; /* free now: the breach names are done with */
+
+	p->breach_matched = true;
+	if (p->kflags || p->klen == 0) {
+		p->sink->invalid(p->sink, line,
+				 p->klen == 0 ? "empty alias" : "alias too long or holding a NUL",
+				 p->key, strnlen(p->key, p->klen > 80 ? 80 : p->klen));
+		return;
+	}
+	/* Some services key the same map by whole addresses. */
+	if (memchr(p->key, '@', p->klen)) {
+		emit(p, p->key, p->klen, 0, line);
+		return;
+	}
+	if (!dl) {
+		p->sink->invalid(p->sink, line, "alias without a domain (give --domain)", p->key,
+				 p->klen);
+		return;
+	}
+	if (p->klen + 1 + dl > JSON_STR_MAX) {
+		p->sink->invalid(p->sink, line, "alias too long", p->key,
+				 p->klen > 80 ? 80 : p->klen);
+		return;
+	}
+	memcpy(a, p->key, p->klen);
+	a[p->klen] = '@';
+	memcpy(a + p->klen + 1, d, dl);
+	emit(p, a, p->klen + 1 + dl, 0, line);
+}
+
+/* After '[' of one alias's breach list (alias in p->key); first_string: its
+ * first element is in p->str already. */
+static void hibp_alias(struct jp *p, bool first_string, unsigned long line)
+{
+	bool listed = !p->o->breach;
+	int c;
+
+	if (first_string) {
+		note_breach(p, p->str, p->slen);
+		listed |= breach_is(p, p->str, p->slen);
+	} else if (skip_ws(p) == ']') {
+		take(p);
+		goto done;
+	} else {
+		hibp_breach(p, &listed);
+	}
+	while (!p->rc) {
+		c = skip_ws(p);
+		if (c == ']') {
+			take(p);
+			break;
+		}
+		if (c != ',') {
+			syntax(p, "',' or ']'");
+			break;
+		}
+		take(p);
+		hibp_breach(p, &listed);
+	}
+done:
+	if (p->rc)
+		return;
+	p->aliases++;
+	p->sink->record(p->sink);
+	if (listed)
+		hibp_emit(p, line);
+}
+
+/* --- top level ------------------------------------------------------------- */
+
+static bool wrapper_name(const char *k, size_t n)
+{
+	static const char *const names[] = {
+	    "data",	 "results",  "result",	   "items",    "records", "entries", "users",
+	    "accounts",	 "members",  "rows",	   "list",     "value",	  "hits",    "emails",
+	    "addresses", "contacts", "recipients", "breached", NULL};
+
+	for (int i = 0; names[i]; i++)
+		if (strlen(names[i]) == n && strncasecmp(names[i], k, n) == 0)
+			return true;
+	return false;
+}
+
+enum shape { SHAPE_NONE, SHAPE_RECORDS, SHAPE_HIBP };
+
+static void keep_key(struct jp *p)
+{
+	memcpy(p->key, p->str, p->slen + 1);
+	p->klen = p->slen;
+	p->kflags = p->sflags;
+}
+
+/* After one element of an array that is not wanted: skips the rest. */
+static void skip_array_rest(struct jp *p)
+{
+	int c = skip_ws(p);
+
+	if (c == ',') {
+		take(p);
+		skip_container(p, ']');
+	} else if (c == ']') {
+		take(p);
+	} else {
+		syntax(p, "',' or ']'");
+	}
+}
+
+static enum shape no_domain(struct jp *p)
+{
+	p->rc = -EINVAL;
+	snprintf(p->err, p->errlen,
+		 "%s: this looks like a domain search result (alias -> breaches); give the "
+		 "domain with --domain",
+		 p->name);
+	return SHAPE_NONE;
+}
+
+/* At '[' as the value of member p->str of an object above the records: the
+ * list of records, a domain search alias (may_hibp: the first member at the top),
+ * or something else (tags, numbers) to skip. */
+static enum shape top_array(struct jp *p, bool may_hibp, unsigned long mline)
+{
+	bool wrap = wrapper_name(p->str, p->slen);
+	enum shape shape = SHAPE_NONE;
+	unsigned long eline;
+	int c;
+
+	keep_key(p);
+	if (!enter(p))
+		return SHAPE_NONE;
+	take(p);
+	c = skip_ws(p);
+	eline = p->line;
+	if (c == '"') {
+		string(p);
+		if (p->rc)
+			return SHAPE_NONE;
+		if (wrap || memchr(p->str, '@', p->slen)) {
+			shape = SHAPE_RECORDS;
+			records_loop(p, true, eline);
+		} else if (may_hibp) {
+			if ((!p->o->domain || !*p->o->domain) && !memchr(p->key, '@', p->klen))
+				return no_domain(p);
+			shape = SHAPE_HIBP;
+			hibp_alias(p, true, mline);
+		} else {
+			skip_array_rest(p);
+		}
+	} else if (c == '{' || wrap) {
+		shape = SHAPE_RECORDS;
+		records_loop(p, false, 0);
+	} else if (c == ']') {
+		take(p);
+	} else {
+		skip_value(p);
+		skip_array_rest(p);
+	}
+	p->depth--;
+	return shape;
+}
+
+/* At '{' of an object above the records: it may wrap the list, be a domain
+ * search result (level 0 only; the same map keyed by whole addresses is taken
+ * too), or be one record itself. */
+static enum shape top_object(struct jp *p, int level)
+{
+	enum shape shape = SHAPE_NONE;
+	unsigned long obj_line = p->line;
+	bool first = true, any = false;
+	int c;
+
+	if (!enter(p))
+		return SHAPE_NONE;
+	take(p);
+	if (skip_ws(p) == '}') {
+		take(p);
+		goto out;
+	}
+	for (;;) {
+		unsigned long mline;
+
+		if (skip_ws(p) != '"') {
+			syntax(p, "a string (member name)");
+			break;
+		}
+		mline = p->line;
+		string(p);
+		if (skip_ws(p) != ':') {
+			syntax(p, "':' after the member name");
+			break;
+		}
+		take(p);
+		any = true;
+		c = skip_ws(p);
+		if (shape == SHAPE_HIBP) {
+			keep_key(p);
+			if (c == '[') {
+				if (!enter(p))
+					break;
+				take(p);
+				hibp_alias(p, false, mline);
+				p->depth--;
+			} else {
+				skip_value(p);
+				if (p->rc)
+					break;
+				p->sink->record(p->sink);
+				p->sink->invalid(p->sink, mline, "alias without a list of breaches",
+						 p->key, strnlen(p->key, p->klen));
+			}
+		} else if (c == '[' && shape == SHAPE_NONE) {
+			shape = top_array(p, level == 0 && first, mline);
+		} else if (c == '{' && shape == SHAPE_NONE && level < JSON_WRAP_LEVELS) {
+			if (top_object(p, level + 1) == SHAPE_RECORDS)
+				shape = SHAPE_RECORDS;
+		} else if (shape == SHAPE_NONE) {
+			object_member(p, level);
+		} else {
+			skip_value(p);
+		}
+		first = false;
+		if (p->rc)
+			break;
+		c = skip_ws(p);
+		if (c == ',') {
+			take(p);
+			continue;
+		}
+		if (c == '}') {
+			take(p);
+			break;
+		}
+		syntax(p, "',' or '}'");
+		break;
+	}
+out:
+	p->depth--;
+	if (p->rc || level > 0 || shape != SHAPE_NONE || !any)
+		return shape;
+	/* One object on its own (or one a line): a single record. */
+	p->capture = false;
+	p->sink->record(p->sink);
+	if (p->best.len || p->best.overflow)
+		emit_best(p, obj_line);
+	else
+		p->sink->invalid(p->sink, obj_line,
+				 "object holds no address field and no list of addresses",
+				 p->excerpt, p->exlen);
+	return shape;
+}
+
+static void document(struct jp *p)
+{
+	unsigned values = 0;
+
+	for (;;) {
+		int c = skip_ws(p);
+		unsigned long line = p->line;
+
+		if (p->rc)
+			return;
+		if (c < 0)
+			break;
+		values++;
+		if (c == '[') {
+			if (!enter(p))
+				return;
+			take(p);
+			records_loop(p, false, 0);
+			p->depth--;
+		} else if (c == '{') {
+			cand_reset(&p->best);
+			start_capture(p);
+			if (top_object(p, 0) == SHAPE_HIBP && !p->rc && p->o->breach &&
+			    !p->breach_matched && p->aliases) {
+				p->rc = -EINVAL;
+				snprintf(
+				    p->err, p->errlen,
+				    "%s: no alias lists the breach \"%s\" (breaches seen: %s%s)",
+				    p->name, p->o->breach, p->seen, p->seen_more ? ", ..." : "");
+			}
+			p->capture = false;
+		} else if (c == '"' && values > 1) {
+			/* JSON Lines of strings */
+			record_element(p, false, line);
+		} else {
+			syntax(p, values > 1 ? "the end of the file, '[' or '{'" : "'[' or '{'");
+		}
+	}
+	if (values == 0 && !p->rc)
+		syntax(p, "'[' or '{' (the file holds no JSON value)");
+}
+
+static int json_read(struct bg_input *in, const struct bg_read_opts *o, struct bg_sink *sink,
+		     char *err, size_t errlen)
+{
+	static const struct bg_read_opts none;
+	struct jp p = {0};
+	int rc;
+
+	if (errlen)
+		err[0] = '\0';
+	p.in = in;
+	p.o = o ? o : &none;
+	p.sink = sink;
+	p.name = bg_input_name(in);
+	p.err = err;
+	p.errlen = errlen;
+	p.line = 1;
+	p.col = 1;
+	p.buf = malloc(JSON_CHUNK);
+	p.str = malloc(JSON_STR_MAX + 1);
+	p.key = malloc(JSON_STR_MAX + 1);
+	p.best.buf = malloc(JSON_CAND_MAX);
+	p.tmp.buf = malloc(JSON_CAND_MAX);
+	if (!p.buf || !p.str || !p.key || !p.best.buf || !p.tmp.buf) {
+		rc = -ENOMEM;
+		snprintf(err, errlen, "%s: out of memory", p.name);
+		goto out;
+	}
+	cand_reset(&p.best);
+	cand_reset(&p.tmp);
+	document(&p);
+	rc = p.rc;
+out:
+	free(p.buf);
+	free(p.str);
+	free(p.key);
+	free(p.best.buf);
+	free(p.tmp.buf);
+	return rc;
+}
+
+static int json_probe(const char *head, size_t len, const char *path)
+{
+	size_t i = 0, pl = path ? strlen(path) : 0;
+	bool named = pl >= 5 && strcasecmp(path + pl - 5, ".json") == 0;
+
+	if (!named && pl >= 8 && strcasecmp(path + pl - 8, ".json.gz") == 0)
+		named = true;
+	while (i < len && (head[i] == ' ' || head[i] == '\t' || head[i] == '\n' || head[i] == '\r'))
+		i++;
+	if (i < len && (head[i] == '[' || head[i] == '{'))
+		return named ? 100 : 90;
+	return named ? 70 : 0;
+}
+
+const struct bg_reader bg_reader_json = {"json", json_probe, json_read};
