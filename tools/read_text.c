@@ -238,8 +238,10 @@ static int text_probe(const char *head, size_t len, const char *path)
 		i = e + 1;
 	}
 	score = with_at ? 30 + (int)(20 * with_at / lines) : 5;
+	/* A .txt name is a strong hint, but a consistent multi-column table (CSV's
+	 * 90) still wins: spreadsheets export tab-separated text as .txt. */
 	if (has_suffix(path, ".txt") || has_suffix(path, ".txt.gz") || has_suffix(path, ".lst"))
-		score += 10;
+		score += 25;
 	return score;
 }
 
