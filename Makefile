@@ -35,7 +35,7 @@ TOOL      = $(BUILD)/breachguard
 LIBBG     = $(BUILD)/libbreachguard.a
 LIBTOOL   = $(BUILD)/libbgtool.a
 
-.PHONY: all deps demo check unit pamtest asan valgrind fuzz fuzz-replay e2e bench soak \
+.PHONY: all deps demo check unit tooltest pamtest asan valgrind fuzz fuzz-replay e2e bench soak \
         clean lint format-check symbols warnings-clang
 .DEFAULT_GOAL := all
 
@@ -82,6 +82,9 @@ demo: deps all
 unit: $(UNIT_BIN)
 	@sh tests/run-unit.sh $(UNIT_BIN)
 
+tooltest: all
+	@python3 tests/tool/test_tool.py $(TOOL)
+
 pamtest: all $(PAMT_BIN)
 	@sh tests/pam/run.sh $(BUILD)
 
@@ -92,7 +95,7 @@ symbols: $(MODULE)
 asan:
 	$(MAKE) --no-print-directory BUILD=build/asan OPT=-O1 \
 	    SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
-	    all unit pamtest
+	    all unit tooltest pamtest
 
 valgrind: all $(PAMT_BIN)
 	@BG_VALGRIND=1 sh tests/pam/run.sh $(BUILD)
@@ -108,6 +111,8 @@ check: deps
 	$(MAKE) --no-print-directory symbols
 	@echo "== unit tests =="
 	$(MAKE) --no-print-directory unit
+	@echo "== tool tests (every advisory format, exit codes) =="
+	$(MAKE) --no-print-directory tooltest
 	@echo "== PAM-stack tests (libpam + pam_wrapper + nss_wrapper) =="
 	$(MAKE) --no-print-directory pamtest
 	@echo "== ASan + UBSan =="

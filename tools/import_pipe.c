@@ -12,6 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <unistr.h>
+
 #include "import_pipe.h"
 
 #define CHUNK_DIGESTS (2u << 20) /* 32 MiB of digests per sorted run */
@@ -79,12 +81,27 @@ void bg_invalid_note(struct bg_file_stats *f, unsigned long line, const char *wh
 	r = &f->shown[at];
 	r->line = line;
 	snprintf(r->why, sizeof(r->why), "%s", why);
-	for (size_t i = 0; text && i < len && o + 4 < sizeof(r->text); i++) {
+	/* Printable and valid UTF-8, whole characters only: it is shown and put in JSON. */
+	for (size_t i = 0; text && i < len && o + 8 < sizeof(r->text);) {
 		unsigned char c = (unsigned char)text[i];
+		ucs4_t uc;
+		int n;
 
-		r->text[o++] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+		if (c < 0x80) {
+			r->text[o++] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+			i++;
+			continue;
+		}
+		n = u8_mbtouc(&uc, (const uint8_t *)text + i, len - i);
+		if (uc == 0xfffd) {
+			r->text[o++] = '?';
+		} else {
+			memcpy(r->text + o, text + i, (size_t)n);
+			o += (size_t)n;
+		}
+		i += (size_t)n;
 	}
-	if (text && len > o && o + 4 >= sizeof(r->text)) {
+	if (text && len > 0 && o + 8 >= sizeof(r->text)) {
 		memcpy(r->text + o, "...", 3);
 		o += 3;
 	}

@@ -850,13 +850,13 @@ static void body_line(struct em *m, const char *s, size_t n)
 static void leaf_end(struct em *m)
 {
 	if (m->kind != K_SKIP) {
-		if (m->cte == CTE_B64 && m->b64_n) {
-			note(m, m->last_line,
-			     m->b64_n == 1
-				 ? "base64 part truncated or corrupt (a lone 6-bit unit at its end)"
-				 : "base64 part truncated (no padding at its end)",
-			     m->e.name, strlen(m->e.name));
-			body_b64(m, "==", m->b64_n == 1 ? 0 : 2);
+		if (m->cte == CTE_B64 && m->b64_n && !m->rc) {
+			/* Corrupt data is no list to act on: fail the import, name the place. */
+			m->rc = -EBADMSG;
+			snprintf(m->err, m->errlen, "%s: line %lu: base64 part%s%s truncated (%s)",
+				 m->name, m->last_line, m->e.name[0] ? " " : "", m->e.name,
+				 m->b64_n == 1 ? "a lone 6-bit unit at its end"
+					       : "no padding at its end");
 		}
 		if (m->convert) {
 			char out[64], *op = out;

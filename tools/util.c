@@ -5,6 +5,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <unistr.h>
+
 #include "cli.h"
 
 void bg_json_str(FILE *f, const char *s)
@@ -28,10 +30,22 @@ void bg_json_str(FILE *f, const char *s)
 			fputs("\\t", f);
 			break;
 		default:
-			if (*p < 0x20 || *p == 0x7f)
+			if (*p < 0x20 || *p == 0x7f) {
 				fprintf(f, "\\u%04x", *p);
-			else
+			} else if (*p >= 0x80) {
+				/* JSON is UTF-8: a byte that starts no valid sequence is U+FFFD. */
+				ucs4_t uc;
+				int n = u8_mbtouc(&uc, p, u8_strlen(p));
+
+				if (uc == 0xfffd && !(n == 3 && p[0] == 0xef && p[1] == 0xbf &&
+						     p[2] == 0xbd))
+					fputs("\\ufffd", f);
+				else
+					fwrite(p, 1, (size_t)n, f);
+				p += n - 1;
+			} else {
 				fputc(*p, f);
+			}
 		}
 	}
 	fputc('"', f);

@@ -1,0 +1,244 @@
+#!/usr/bin/env python3
+"""Tool-level tests of `breachguard`: every advisory format imports with exact
+counts, malformed and hostile inputs fail with a message naming the file and
+leave the store unchanged, and each command keeps its exit codes (0 done,
+1 runtime failure, 2 usage).  Usage: test_tool.py BUILD/breachguard"""
+import gzip, json, os, shutil, stat, subprocess, sys, tempfile
+
+TOOL = os.path.abspath(sys.argv[1])
+FIX = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures")
+passed = failed = 0
+
+
+def check(cond, what, detail=""):
+    global passed, failed
+    if cond:
+        passed += 1
+    else:
+        failed += 1
+        print(f"FAIL: {what} {detail}".rstrip())
+
+
+class Store:
+    def __init__(self, root, extra=""):
+        self.dir = root
+        os.makedirs(root, exist_ok=True)
+        self.conf = os.path.join(root, "bg.conf")
+        with open(self.conf, "w") as f:
+            f.write(f"store = {root}/store\nkey_file = {root}/key\n"
+                    f"domains = example.com\n{extra}")
+        os.chmod(self.conf, 0o644)
+        r = self.run("init")
+        check(r.returncode == 0, "init", r.stderr)
+
+    def run(self, *args, stdin=None):
+        return subprocess.run([TOOL, "--config", self.conf, *args], input=stdin,
+                              capture_output=True, text=True, timeout=120)
+
+    def advisories(self):
+        r = self.run("advisories", "--json")
+        check(r.returncode == 0, "advisories --json", r.stderr)
+        return json.loads(r.stdout)
+
+    def stats(self):
+        return json.loads(self.run("stats", "--json").stdout)
+
+
+def fix(*p):
+    return os.path.join(FIX, *p)
+
+
+# (file, extra args, format, read, addresses, invalid, duplicates, new)
+GOOD = [
+    ("notice.txt", [], "text", 11, 12, 4, 0, 12),
+    ("notice.txt.gz", [], "text", 11, 12, 4, 0, 12),
+    ("crlf.txt", [], "text", 4, 4, 0, 0, 4),
+    ("hostile.txt", [], "text", 4, 2, 2, 0, 2),
+    ("contacts.csv", [], "csv", 6, 4, 2, 0, 4),
+    ("people.tsv", [], "csv", 2, 2, 0, 0, 2),
+    ("excel-fr.csv", [], "csv", 3, 3, 0, 0, 3),
+    ("unicode-export.csv", [], "csv", 2, 2, 0, 0, 2),
+    ("json/hibp_domain.json", ["--domain", "example.org"], "json", 5, 5, 0, 0, 5),
+    ("json/notify_objects.json", [], "json", 5, 4, 1, 0, 4),
+    ("json/plain_array.json", [], "json", 5, 3, 2, 0, 3),
+    ("eml/breach_notice.eml", [], "eml", 8, 8, 4, 0, 8),
+    ("eml/two.mbox", [], "eml", 5, 7, 0, 0, 7),
+    ("eml/win1252.eml", [], "eml", 2, 3, 0, 0, 3),
+    ("demo/advisory.txt", [], "text", None, None, None, None, None),
+]
+
+BAD = [  # (file, args, words the message must hold)
+    ("truncated.txt.gz", [], "gzip stream cut short"),
+    ("unterminated.csv", [], "unterminated quoted field opened at line 3"),
+    ("json/syntax_error.json", [], "JSON syntax error at line 4"),
+    ("eml/truncated_b64.eml", [], "line 16: base64 part"),
+    ("fake.xlsx", [], "export it as CSV"),
+    ("old.xls", [], "export it as CSV"),
+    ("report.pdf", [], "PDF"),
+    ("json/hibp_domain.json", [], "--domain"),
+]
+
+
+def main():
+    root = tempfile.mkdtemp(prefix="bg-tooltest-")
+    try:
+        run_all(root)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    print(f"tool: {passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+def run_all(root):
+    s = Store(os.path.join(root, "a"))
+    # Every format, exact counts, into a fresh advisory each.
+    for i, (name, args, fmt, rd, addrs, inv, dups, new) in enumerate(GOOD):
+        r = s.run("import", "--json", "--dry-run", "--name", f"g{i}", *args, fix(name))
+        check(r.returncode == 0, f"import {name}", r.stderr)
+        if r.returncode != 0:
+            continue
+        d = json.loads(r.stdout)
+        f = d["files"][0]
+        check(f["format"] == fmt, f"{name} format", f["format"])
+        got = (d["read"], d["addresses"], d["invalid"], d["duplicates"], d["new"])
+        want = (rd, addrs, inv, dups, new)
+        if rd is not None:
+            check(got == want, f"{name} counts", f"{got} != {want}")
+        check(d["dry_run"] is True and d["known"] + d["new"] + d["duplicates"] == d["addresses"],
+              f"{name} arithmetic", str(d))
+        check(len(f["invalid_lines"]) == min(d["invalid"], 20), f"{name} invalid list")
+    check(s.advisories() == [], "dry runs wrote nothing")
+
+    # Malformed and refused inputs: exit 1, the file named, nothing written.
+    base = s.run("import", "--name", "base", fix("notice.txt"))
+    check(base.returncode == 0, "base import", base.stderr)
+    before = s.stats()
+    for name, args, words in BAD:
+        r = s.run("import", "--name", "bad", *args, fix(name))
+        check(r.returncode == 1, f"{name} exit 1", str(r.returncode))
+        check(words in r.stderr and "nothing written" in r.stderr, f"{name} message", r.stderr)
+        check(name.split("/")[-1] in r.stderr or "--domain" in words, f"{name} named", r.stderr)
+    hostile = os.path.join(root, "hostile")
+    os.mkdir(hostile)
+    empty = os.path.join(hostile, "empty.txt")
+    open(empty, "w").close()
+    fifo = os.path.join(hostile, "fifo")
+    os.mkfifo(fifo)
+    for path, words in ((hostile, "is a directory"), (fifo, "fifo"), (empty, "empty"),
+                        (os.path.join(hostile, "missing.txt"), "No such file")):
+        r = s.run("import", "--name", "bad", path)
+        check(r.returncode == 1 and words in r.stderr and path in r.stderr,
+              f"refuse {os.path.basename(path)}", r.stderr)
+    # Only invalid lines: nothing to import is an error, not an empty advisory.
+    junk = os.path.join(hostile, "junk.txt")
+    with open(junk, "w") as f:
+        f.write("no address here\nnor here\n")
+    r = s.run("import", "--name", "bad", junk)
+    check(r.returncode == 1 and "no valid address" in r.stderr, "only invalid lines", r.stderr)
+    # --strict: an invalid record fails the whole import.
+    r = s.run("import", "--strict", "--name", "bad", fix("notice.txt"))
+    check(r.returncode == 1 and "--strict" in r.stderr, "--strict", r.stderr)
+    check(s.stats() == before, "failed imports left the store unchanged",
+          f"{s.stats()} != {before}")
+    check([a["name"] for a in s.advisories()] == ["base"], "no advisory from failures")
+
+    # Re-import is idempotent: same id, no new identities, counts unchanged.
+    r = s.run("import", "--json", "--name", "base", fix("notice.txt"))
+    d = json.loads(r.stdout)
+    check(d["advisory"]["id"] == 1 and d["advisory"]["existed"] and d["new"] == 0 and
+          d["known"] == 12, "re-import idempotent", r.stdout)
+    advs = s.advisories()
+    check(len(advs) == 1 and advs[0]["identities"] == 12, "count unchanged", str(advs))
+
+    # Several files make one advisory; stdin needs --name; gzip on stdin.
+    r = s.run("import", "--json", "--name", "multi", fix("contacts.csv"), fix("people.tsv"))
+    d = json.loads(r.stdout)
+    check(r.returncode == 0 and len(d["files"]) == 2 and d["addresses"] == 6, "two files", r.stdout)
+    with open(fix("notice.txt.gz"), "rb") as f:
+        gz = f.read()
+    r = subprocess.run([TOOL, "--config", s.conf, "import", "--json", "--name", "stdin", "-"],
+                       input=gz, capture_output=True, timeout=60)
+    check(r.returncode == 0 and json.loads(r.stdout)["addresses"] == 12, "gzip on stdin",
+          r.stderr)
+    r = s.run("import", "-", stdin="a@example.com\n")
+    check(r.returncode == 2, "stdin without --name is a usage error", str(r.returncode))
+
+    # Dates: strict YYYY-MM-DD.
+    for bad in ("2021-02-30", "21-05-26", "2021-5-26", "yesterday"):
+        r = s.run("import", "--name", "d", "--date", bad, fix("notice.txt"))
+        check(r.returncode == 2, f"--date {bad} refused", str(r.returncode))
+    r = s.run("import", "--name", "dated", "--date", "2021-05-26", fix("crlf.txt"))
+    check(r.returncode == 0 and any(a["date"] == "2021-05-26" for a in s.advisories()),
+          "--date stored", r.stderr)
+
+    # forget by name and by id; unknown advisory.
+    r = s.run("forget", "multi")
+    check(r.returncode == 0, "forget by name", r.stderr)
+    r = s.run("forget", "9999")
+    check(r.returncode == 1 and "no advisory" in r.stderr, "forget unknown", r.stderr)
+    check("multi" not in [a["name"] for a in s.advisories()], "forgotten")
+
+    # status and scan output: root is exempt; an unknown user is exit 1.
+    r = s.run("status", "--json", "root")
+    check(r.returncode == 0 and json.loads(r.stdout)[0]["verdict"] == "exempt", "status root",
+          r.stdout)
+    r = s.run("status", "no-such-user-bgtest")
+    check(r.returncode == 1 and "no such user" in r.stderr, "status unknown user", r.stderr)
+    r = s.run("scan", "--json")
+    check(r.returncode == 0 and isinstance(json.loads(r.stdout), list), "scan --json", r.stderr)
+    r = s.run("flag", "no-such-user-bgtest")
+    check(r.returncode == 1, "flag unknown user", r.stderr)
+    r = s.run("reset", "no-such-user-bgtest")
+    check(r.returncode == 1, "reset unknown user", r.stderr)
+
+    # Usage errors: exit 2.
+    for args in (["nonsense"], ["import"], ["import", "--format", "xml", "x"], ["status"],
+                 ["forget"], ["advisories", "extra"], ["init", "--map-size", "12"],
+                 ["import", "--grace", "-1", "--name", "x", fix("crlf.txt")]):
+        r = s.run(*args)
+        check(r.returncode == 2, f"usage: {' '.join(args)}", str(r.returncode))
+    r = subprocess.run([TOOL], capture_output=True, text=True)
+    check(r.returncode == 2, "no command")
+
+    # check: unknown keys are errors there, a warning elsewhere.
+    with open(s.conf, "a") as f:
+        f.write("colour = blue\n")
+    r = s.run("check")
+    check(r.returncode == 1 and "colour" in r.stdout, "check refuses unknown keys", r.stdout)
+    r = s.run("advisories")
+    check(r.returncode == 0 and "colour" in r.stderr, "other commands warn", r.stderr)
+
+    # init refuses an unsafe key file; a store made with another key is refused.
+    t = Store(os.path.join(root, "b"))
+    os.chmod(os.path.join(t.dir, "key"), 0o644)
+    r = t.run("init")
+    check(r.returncode == 1 and "key" in r.stderr and "group or others" in r.stderr,
+          "init: unsafe key mode", r.stderr)
+    os.chmod(os.path.join(t.dir, "key"), 0o600)
+    os.unlink(os.path.join(t.dir, "key"))
+    r = t.run("init")  # makes a new key, the store has the old key id
+    check(r.returncode == 1 and "different site key" in r.stderr, "init: foreign store",
+          r.stderr)
+    r = t.run("import", "--name", "x", fix("crlf.txt"))
+    check(r.returncode == 1 and "different site key" in r.stderr, "import: foreign store",
+          r.stderr)
+    os.chmod(os.path.join(t.dir, "store"), 0o777)
+    r = t.run("advisories")
+    check(r.returncode == 1 and "group or others" in r.stderr, "world-writable store", r.stderr)
+
+    # A tiny map grows during the import and the import finishes.
+    u = Store(os.path.join(root, "c"))
+    shutil.rmtree(os.path.join(u.dir, "store"))
+    r = u.run("init", "--map-size", "65536")
+    check(r.returncode == 0, "init --map-size", r.stderr)
+    many = os.path.join(root, "many.txt.gz")
+    with gzip.open(many, "wt") as f:
+        for i in range(60000):
+            f.write(f"user{i}@example.net\n")
+    r = u.run("import", "--json", "--name", "many", many)
+    check(r.returncode == 0 and json.loads(r.stdout)["new"] == 60000, "map grows", r.stderr)
+    check(u.stats()["map_size"] > 65536, "map grown", str(u.stats()))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
