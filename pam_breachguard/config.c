@@ -335,8 +335,8 @@ int bg_config_load(struct bg_config *c, const char *path, bool missing_ok, bool 
 			*next++ = '\0';
 		if (strlen(line) > BG_CONF_LINE_MAX) {
 			bg_log(log, LOG_ERR, "%s:%u: line too long", path, lineno);
-			rc = -EINVAL;
-			goto out;
+			rc = rc ? rc : -EINVAL;
+			continue;
 		}
 		key = trim(line);
 		if (*key == '\0' || *key == '#')
@@ -344,8 +344,8 @@ int bg_config_load(struct bg_config *c, const char *path, bool missing_ok, bool 
 		eq = strchr(key, '=');
 		if (!eq) {
 			bg_log(log, LOG_ERR, "%s:%u: expected \"key = value\"", path, lineno);
-			rc = -EINVAL;
-			goto out;
+			rc = rc ? rc : -EINVAL;
+			continue;
 		}
 		*eq = '\0';
 		key = trim(key);
@@ -353,22 +353,21 @@ int bg_config_load(struct bg_config *c, const char *path, bool missing_ok, bool 
 		if (!val) {
 			bg_log(log, LOG_ERR, "%s:%u: unterminated quote, or text after the closing quote",
 			       path, lineno);
-			rc = -EINVAL;
-			goto out;
+			rc = rc ? rc : -EINVAL;
+			continue;
 		}
 		r = bg_config_set(c, key, val, errbuf, sizeof(errbuf));
 		if (r == -ENOENT) {
 			bad++;
 			bg_log(log, strict ? LOG_ERR : LOG_WARNING, "%s:%u: %s", path, lineno,
 			       errbuf);
-			if (strict)
+			if (strict && rc == 0)
 				rc = -EINVAL;
 			continue;
 		}
 		if (r != 0) {
 			bg_log(log, LOG_ERR, "%s:%u: %s", path, lineno, errbuf);
-			rc = r;
-			goto out;
+			rc = rc ? rc : r;
 		}
 	}
 out:
@@ -393,8 +392,6 @@ int bg_config_from_args(struct bg_config *c, int argc, const char *const *argv,
 	}
 	/* Only the default file may be missing: a named one that is absent is an error. */
 	rc = bg_config_load(c, conf, !explicit_conf, false, log, NULL);
-	if (rc != 0)
-		return rc;
 	for (int i = 0; i < argc; i++) {
 		char key[64], errbuf[256];
 		const char *eq = strchr(argv[i], '=');
@@ -422,8 +419,8 @@ int bg_config_from_args(struct bg_config *c, int argc, const char *const *argv,
 		}
 		if (r != 0) {
 			bg_log(log, LOG_ERR, "module argument: %s", errbuf);
-			return r;
+			rc = rc ? rc : r;
 		}
 	}
-	return 0;
+	return rc;
 }

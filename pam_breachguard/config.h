@@ -56,12 +56,16 @@ int bg_config_set(struct bg_config *c, const char *key, const char *value, char 
 
 /* Parses a config file.  A missing file is an error unless missing_ok.  Bad values
  * and syntax are errors naming path:line.  Unknown keys are logged as warnings
- * (strict: errors) and counted in *unknown.  Returns 0 or a negative errno. */
+ * (strict: errors) and counted in *unknown.  Parsing goes on past an error, so
+ * that every other line (on_error above all) still takes effect; the first
+ * error is returned.  Returns 0 or a negative errno. */
 int bg_config_load(struct bg_config *c, const char *path, bool missing_ok, bool strict,
 		   const struct bg_logger *log, unsigned *unknown);
 
 /* Applies module arguments: "conf=FILE" (read first, wherever it stands), then
- * "debug" and every key=value in order.  Returns 0 or a negative errno. */
+ * "debug" and every key=value in order.  As with the file, an error does not
+ * stop the others from applying (an unreadable file does not stop the
+ * arguments); the first error is returned.  Returns 0 or a negative errno. */
 int bg_config_from_args(struct bg_config *c, int argc, const char *const *argv,
 			const struct bg_logger *log);
 

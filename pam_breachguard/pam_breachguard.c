@@ -223,7 +223,7 @@ static int act(pam_handle_t *pamh, int flags, const struct bg_config *cfg, const
 static int setup(pam_handle_t *pamh, int argc, const char **argv, struct bg_config *cfg,
 		 struct bg_logger *log, const char **user)
 {
-	int rc;
+	int rc = 0, crc;
 
 	bg_config_defaults(cfg);
 	log->fn = pam_log_fn;
@@ -231,14 +231,17 @@ static int setup(pam_handle_t *pamh, int argc, const char **argv, struct bg_conf
 	log->debug = false;
 	for (int i = 0; i < argc; i++)
 		log->debug = log->debug || strcmp(argv[i], "debug") == 0;
-	if ((rc = bg_config_from_args(cfg, argc, argv, log)) != 0)
-		return rc;
-	log->debug = cfg->debug;
 	if (pam_get_user(pamh, user, NULL) != PAM_SUCCESS || !*user || !**user) {
+		*user = NULL;
 		pam_syslog(pamh, LOG_ERR, "cannot determine the user name");
-		return -EINVAL;
+		rc = -EINVAL;
 	}
-	return 0;
+	/* Read all of it even after an error: on_error must be the one configured. */
+	crc = bg_config_from_args(cfg, argc, argv, log);
+	if (crc != 0)
+		rc = crc;
+	log->debug = cfg->debug;
+	return rc;
 }
 
 BG_EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)

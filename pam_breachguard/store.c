@@ -252,7 +252,8 @@ int bg_store_open(struct bg_store **out, const char *dir, const unsigned char ke
 	snprintf(gate, sizeof(gate), "%s/" GATE_FILE, dir);
 
 	rc = check_path(st, dir, true, flags & BG_STORE_CREATE, NULL);
-	if (rc == -ENOENT) {
+	/* Only init creates: anywhere else a missing store is an error, never a new one. */
+	if (rc == -ENOENT && (flags & BG_STORE_CREATE)) {
 		if (mkdir(dir, 0700) != 0) {
 			rc = -errno;
 			bg_log(log, LOG_ERR, "store %s: cannot create: %s", dir, strerror(errno));
@@ -263,7 +264,7 @@ int bg_store_open(struct bg_store **out, const char *dir, const unsigned char ke
 	if (rc)
 		goto fail;
 	rc = check_path(st, data, false, flags & BG_STORE_CREATE, &before);
-	if (rc == -ENOENT)
+	if (rc == -ENOENT && (flags & BG_STORE_CREATE))
 		fresh = true;
 	else if (rc)
 		goto fail;

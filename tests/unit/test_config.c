@@ -127,6 +127,20 @@ int main(void)
 		T_CHECK(bg_config_load(&c, path, false, false, &log, NULL) < 0);
 		unlink(path);
 		strcpy(path, "/tmp/bg-test-conf-XXXXXX");
+		/* A bad line does not stop the rest: on_error=closed still applies. */
+		T_EQ_INT(write_conf(path, "grace_days = 10x\non_error = closed\n", 0644), 0);
+		bg_config_defaults(&c);
+		T_CHECK(bg_config_load(&c, path, false, false, &log, NULL) < 0);
+		T_EQ_INT(c.on_error, BG_ON_ERROR_CLOSED);
+		{
+			const char *argv[] = {"grace_days=-1", "on_error=closed"};
+
+			bg_config_defaults(&c);
+			T_CHECK(bg_config_from_args(&c, 2, argv, &log) < 0);
+			T_EQ_INT(c.on_error, BG_ON_ERROR_CLOSED);
+		}
+		unlink(path);
+		strcpy(path, "/tmp/bg-test-conf-XXXXXX");
 		/* '#' needs white space before it to start a comment. */
 		T_EQ_INT(write_conf(path, "grace_days = 3#x\n", 0644), 0);
 		T_CHECK(bg_config_load(&c, path, false, false, &log, NULL) < 0);

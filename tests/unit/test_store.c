@@ -65,6 +65,16 @@ int main(void)
 	memset(key2, 9, sizeof(key2));
 
 	T_EQ_INT(open_store(&st, key, BG_STORE_RDONLY), -ENOENT); /* not initialised */
+	T_EQ_INT(open_store(&st, key, BG_STORE_NOWAIT), -ENOENT);   /* the module's flags */
+	T_CHECK(access(sdir, F_OK) != 0);                           /* and nothing created */
+	mkdir(sdir, 0700);
+	T_EQ_INT(open_store(&st, key, BG_STORE_NOWAIT), -ENOENT);
+	{
+		char data[300];
+
+		snprintf(data, sizeof(data), "%s/data.mdb", sdir);
+		T_CHECK(access(data, F_OK) != 0);
+	}
 	T_EQ_INT(open_store(&st, key, BG_STORE_CREATE | BG_STORE_GROW), 0);
 	a1 = add(st, "first", 0, 1000);
 	a2 = add(st, "second", 500, 1500);
