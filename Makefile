@@ -18,8 +18,10 @@ CFLAGS   ?= $(OPT) -g
 CFLAGS   += -std=c11 -fPIC -fvisibility=hidden -fstack-protector-strong \
             -D_FORTIFY_SOURCE=2 $(WARN) $(SAN) -MMD -MP
 LDFLAGS  += $(SAN) -Wl,-z,relro,-z,now
-LIBS      = -llmdb -lcrypto -lidn2 -lunistring
-TOOL_LIBS = $(LIBS) -lz -lpthread
+# libidn2 and libunistring are loaded on demand (pam_breachguard/unicode.c): the
+# module does not link them; the tool and the tests do, so they stay resident.
+LIBS      = -llmdb -lcrypto
+TOOL_LIBS = $(LIBS) -lidn2 -lunistring -lz -lpthread
 
 LIB_SRC   = $(filter-out pam_breachguard/pam_breachguard.c,$(wildcard pam_breachguard/*.c))
 TOOL_SRC  = $(filter-out tools/breachguard.c,$(wildcard tools/*.c))
@@ -68,7 +70,7 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/t.h $(LIBTOOL) $(LIBBG)
 $(BUILD)/tests/pam_%: tests/pam/%.c $(LIBBG)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) -Wno-missing-prototypes $(LDFLAGS) -o $@ $< \
-	    $(LIBBG) $(LIBS) -lpamtest -lpam
+	    $(LIBBG) $(TOOL_LIBS) -lpamtest -lpam
 
 # --- dependencies -----------------------------------------------------------
 deps:

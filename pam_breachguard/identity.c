@@ -7,13 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <idn2.h>
-#include <unicase.h>
-#include <uninorm.h>
-#include <unistr.h>
-
 #include "identity.h"
 #include "safeopen.h"
+#include "unicode.h"
 
 #define BG_ALIASES_MAX_SIZE (64 * 1024 * 1024)
 #define LOCAL_MAX 64
@@ -42,6 +38,8 @@ const char *bg_norm_strerror(int err)
 		return "invalid UTF-8";
 	case BG_NORM_NOMEM:
 		return "out of memory";
+	case BG_NORM_NO_UNICODE:
+		return "non-ASCII address, and libidn2/libunistring cannot be loaded";
 	}
 	return "invalid address";
 }
@@ -128,7 +126,7 @@ static int domain_ascii_ok(const char *d, size_t n)
 /* Writes the normalised domain into out; returns its length or an error. */
 static int norm_domain(const char *d, size_t n, char *out, size_t outlen)
 {
-	char tmp[DOMAIN_MAX * 4 + 1], *ace = NULL;
+	char tmp[DOMAIN_MAX * 4 + 1];
 	size_t len;
 	int rc;
 
@@ -144,22 +142,21 @@ static int norm_domain(const char *d, size_t n, char *out, size_t outlen)
 		out[n] = '\0';
 		return (int)n;
 	}
-	memcpy(tmp, d, n);
-	tmp[n] = '\0';
-	/* IDNA2008 with NFC first, so a Unicode domain and its punycode meet. */
-	rc = idn2_to_ascii_8z(tmp, &ace, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
-	if (rc != IDN2_OK)
-		rc = idn2_to_ascii_8z(tmp, &ace, IDN2_NFC_INPUT | IDN2_TRANSITIONAL);
-	if (rc != IDN2_OK)
-		return rc == IDN2_MALLOC ? BG_NORM_NOMEM : BG_NORM_BAD_DOMAIN;
-	len = strlen(ace);
-	if (domain_ascii_ok(ace, len) != 0 || len >= outlen) {
-		idn2_free(ace);
-		return BG_NORM_BAD_DOMAIN;
+	{
+		struct bg_unicode *u = NULL;
+
+		if (bg_unicode_open(&u) != 0)
+			return BG_NORM_NO_UNICODE;
+		/* IDNA2008 with NFC first, so a Unicode domain and its punycode meet. */
+		rc = bg_unicode_domain(u, d, n, tmp, sizeof(tmp));
+		bg_unicode_close(u);
 	}
-	for (size_t i = 0; i <= len; i++)
-		out[i] = (char)tolower((unsigned char)ace[i]);
-	idn2_free(ace);
+	if (rc < 0)
+		return rc == -ENOMEM ? BG_NORM_NOMEM : BG_NORM_BAD_DOMAIN;
+	len = (size_t)rc;
+	if (domain_ascii_ok(tmp, len) != 0 || len >= outlen)
+		return BG_NORM_BAD_DOMAIN;
+	memcpy(out, tmp, len + 1);
 	return (int)len;
 }
 
@@ -192,29 +189,26 @@ static int norm_local(const char *l, size_t n, const struct bg_norm_opts *o, cha
 		return (int)n;
 	}
 	{
-		uint8_t buf[LOCAL_MAX * 4 * 2];
-		size_t rlen = sizeof(buf);
-		uint8_t *r;
+		char buf[LOCAL_MAX * 4 * 2];
+		struct bg_unicode *u = NULL;
+		int r;
 
-		if (o->fold_case)
-			r = u8_casefold((const uint8_t *)l, n, NULL, UNINORM_NFC, buf, &rlen);
-		else
-			r = u8_normalize(UNINORM_NFC, (const uint8_t *)l, n, buf, &rlen);
-		if (!r)
-			return errno == ENOMEM ? BG_NORM_NOMEM : BG_NORM_BAD_UTF8;
+		if (bg_unicode_open(&u) != 0)
+			return BG_NORM_NO_UNICODE;
+		r = bg_unicode_local(u, l, n, o->fold_case, buf, sizeof(buf));
+		bg_unicode_close(u);
+		if (r == -ENOMEM)
+			return BG_NORM_NOMEM;
+		if (r == -ENOSPC)
+			return BG_NORM_TOO_LONG;
+		if (r < 0)
+			return BG_NORM_BAD_UTF8;
 		/* The limit applies to the result, so that normalising twice agrees: an
 		 * all-ASCII result (casefold turns "ß" into "ss") has the ASCII limit. */
-		if (rlen >= outlen ||
-		    rlen > (is_ascii((const char *)r, rlen) ? LOCAL_MAX : LOCAL_MAX * 4)) {
-			if (r != buf)
-				free(r);
+		if ((size_t)r >= outlen || (size_t)r > (is_ascii(buf, (size_t)r) ? LOCAL_MAX : LOCAL_MAX * 4))
 			return BG_NORM_TOO_LONG;
-		}
-		memcpy(out, r, rlen);
-		out[rlen] = '\0';
-		if (r != buf)
-			free(r);
-		return (int)rlen;
+		memcpy(out, buf, (size_t)r + 1);
+		return r;
 	}
 }
 
@@ -229,7 +223,7 @@ int bg_normalise(const char *in, size_t len, const struct bg_norm_opts *o, char 
 	strip_wrapping(&in, &len);
 	if (len == 0)
 		return BG_NORM_EMPTY;
-	if (memchr(in, '\0', len) || (!is_ascii(in, len) && u8_check((const uint8_t *)in, len)))
+	if (memchr(in, '\0', len) || (!is_ascii(in, len) && !bg_utf8_valid(in, len)))
 		return BG_NORM_BAD_UTF8;
 	at = memrchr(in, '@', len);
 	if (!at)

@@ -20,6 +20,7 @@ enum bg_norm_err {
 	BG_NORM_TOO_LONG = -5,
 	BG_NORM_BAD_UTF8 = -6,
 	BG_NORM_NOMEM = -7,
+	BG_NORM_NO_UNICODE = -8, /* libidn2/libunistring could not be loaded */
 };
 
 struct bg_norm_opts {

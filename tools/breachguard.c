@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "unicode.h"
 
 static const struct {
 	const char *name;
@@ -41,8 +42,9 @@ int main(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	struct bg_tool t;
+	struct bg_unicode *unicode = NULL;
 	const char *env;
-	int c;
+	int c, rc;
 
 	memset(&t, 0, sizeof(t));
 	bg_config_defaults(&t.cfg);
@@ -79,14 +81,19 @@ int main(int argc, char **argv)
 				   &t.conf_unknown) != 0)
 			return BG_EXIT_FAIL;
 		t.log.debug = t.cfg.debug;
+		/* The normaliser loads libidn2/libunistring per non-ASCII address; held
+		 * open here, each of those loads is a reference count, not a load. */
+		bg_unicode_open(&unicode);
 		/* Each command parses its own options, its name as argv[0]; optind = 0
 		 * makes glibc's getopt start afresh. */
 		{
 			int first = optind;
 
 			optind = 0;
-			return commands[i].fn(&t, argc - first, argv + first);
+			rc = commands[i].fn(&t, argc - first, argv + first);
 		}
+		bg_unicode_close(unicode);
+		return rc;
 	}
 	fprintf(stderr, "breachguard: unknown command \"%s\"\n", argv[optind]);
 	usage(stderr);

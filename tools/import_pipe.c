@@ -12,9 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <unistr.h>
-
 #include "import_pipe.h"
+#include "unicode.h"
 
 #define CHUNK_DIGESTS (2u << 20) /* 32 MiB of digests per sorted run */
 #define BATCH_ITEMS 16384
@@ -84,22 +83,22 @@ void bg_invalid_note(struct bg_file_stats *f, unsigned long line, const char *wh
 	/* Printable and valid UTF-8, whole characters only: it is shown and put in JSON. */
 	for (size_t i = 0; text && i < len && o + 8 < sizeof(r->text);) {
 		unsigned char c = (unsigned char)text[i];
-		ucs4_t uc;
-		int n;
+		size_t n;
 
 		if (c < 0x80) {
 			r->text[o++] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
 			i++;
 			continue;
 		}
-		n = u8_mbtouc(&uc, (const uint8_t *)text + i, len - i);
-		if (uc == 0xfffd) {
+		n = bg_utf8_seq((const unsigned char *)text + i, len - i);
+		if (n == 0) {
 			r->text[o++] = '?';
+			n = 1;
 		} else {
-			memcpy(r->text + o, text + i, (size_t)n);
-			o += (size_t)n;
+			memcpy(r->text + o, text + i, n);
+			o += n;
 		}
-		i += (size_t)n;
+		i += n;
 	}
 	if (text && len > 0 && o + 8 >= sizeof(r->text)) {
 		memcpy(r->text + o, "...", 3);

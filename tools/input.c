@@ -618,46 +618,6 @@ long bg_input_read(struct bg_input *in, char *buf, size_t max, char *err, size_t
 	return (long)n;
 }
 
-bool bg_utf8_valid(const char *s, size_t len)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0, need, k;
-	unsigned cp, min;
-
-	while (i < len) {
-		if (p[i] < 0x80) {
-			i++;
-			continue;
-		}
-		if (p[i] >= 0xc2 && p[i] <= 0xdf) {
-			need = 1;
-			cp = p[i] & 0x1fu;
-			min = 0x80;
-		} else if (p[i] >= 0xe0 && p[i] <= 0xef) {
-			need = 2;
-			cp = p[i] & 0x0fu;
-			min = 0x800;
-		} else if (p[i] >= 0xf0 && p[i] <= 0xf4) {
-			need = 3;
-			cp = p[i] & 0x07u;
-			min = 0x10000;
-		} else {
-			return false;
-		}
-		if (len - i <= need)
-			return false;
-		for (k = 1; k <= need; k++) {
-			if ((p[i + k] & 0xc0) != 0x80)
-				return false;
-			cp = (cp << 6) | (p[i + k] & 0x3fu);
-		}
-		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return false;
-		i += need + 1;
-	}
-	return true;
-}
-
 /* Length of s without an incomplete UTF-8 sequence at its end (a cut line). */
 static size_t trim_partial_utf8(const char *s, size_t len)
 {

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "unicode.h" /* bg_utf8_valid() */
+
 #define BG_LINE_MAX (64 * 1024) /* longer lines are flagged BG_LINE_TOO_LONG */
 
 enum bg_line_flags {
@@ -40,8 +42,5 @@ uint64_t bg_input_bytes(const struct bg_input *in);       /* compressed bytes co
 /* SHA-256 of the raw (undecoded) bytes read so far; complete after EOF. */
 void bg_input_sha256(struct bg_input *in, unsigned char out[32]);
 
-/* Strict UTF-8 check (no overlongs, surrogates or code points past U+10FFFF):
- * readers use it on the one cell or token they keep from a flagged line. */
-bool bg_utf8_valid(const char *s, size_t len);
 
 #endif

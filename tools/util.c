@@ -5,9 +5,8 @@
 #include <string.h>
 #include <time.h>
 
-#include <unistr.h>
-
 #include "cli.h"
+#include "unicode.h"
 
 void bg_json_str(FILE *f, const char *s)
 {
@@ -34,15 +33,14 @@ void bg_json_str(FILE *f, const char *s)
 				fprintf(f, "\\u%04x", *p);
 			} else if (*p >= 0x80) {
 				/* JSON is UTF-8: a byte that starts no valid sequence is U+FFFD. */
-				ucs4_t uc;
-				int n = u8_mbtouc(&uc, p, u8_strlen(p));
+				size_t n = bg_utf8_seq(p, strlen((const char *)p));
 
-				if (uc == 0xfffd && !(n == 3 && p[0] == 0xef && p[1] == 0xbf &&
-						     p[2] == 0xbd))
+				if (n == 0) {
 					fputs("\\ufffd", f);
-				else
-					fwrite(p, 1, (size_t)n, f);
-				p += n - 1;
+				} else {
+					fwrite(p, 1, n, f);
+					p += n - 1;
+				}
 			} else {
 				fputc(*p, f);
 			}

@@ -1,0 +1,30 @@
+/* unicode.h: UTF-8 validation, and the non-ASCII half of normalisation.
+ * libidn2 and libunistring are loaded (dlopen) only when an identity holds
+ * non-ASCII text: the module, whose identities are nearly always ASCII, does
+ * not pay their load cost on every pam_start. */
+#ifndef BG_UNICODE_H
+#define BG_UNICODE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Length (1-4) of the valid UTF-8 sequence at p (n bytes available), 0 when p
+ * starts no valid sequence (overlong, surrogate, > U+10FFFF, cut short). */
+size_t bg_utf8_seq(const unsigned char *p, size_t n);
+bool bg_utf8_valid(const char *s, size_t len);
+
+struct bg_unicode;
+
+/* Loads the libraries.  0, or -ENOSYS when they cannot be loaded. */
+int bg_unicode_open(struct bg_unicode **out);
+void bg_unicode_close(struct bg_unicode *u);
+
+/* NFC, then (fold) full case folding, of UTF-8 text.  Returns the length
+ * written to out (NUL-terminated), -EILSEQ, -ENOSPC or -ENOMEM. */
+int bg_unicode_local(struct bg_unicode *u, const char *s, size_t n, bool fold, char *out,
+		     size_t outlen);
+/* IDNA2008 (NFC input; non-transitional, then transitional) to lower-case
+ * ASCII.  Returns the length written, -EINVAL, -ENOSPC or -ENOMEM. */
+int bg_unicode_domain(struct bg_unicode *u, const char *s, size_t n, char *out, size_t outlen);
+
+#endif
