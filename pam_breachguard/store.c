@@ -38,6 +38,8 @@ struct bg_txn {
 	bool write;
 	int err;
 	int64_t identities_delta;
+	bool appending, have_last;
+	unsigned char last[BG_DIGEST_LEN];
 };
 
 /* The one LMDB error mapper.  Logs with mdb_strerror unless the code is an
@@ -137,6 +139,30 @@ static int check_path(const struct bg_store *st, const char *path, bool want_dir
 	}
 	if (out)
 		*out = st_;
+	return 0;
+}
+
+/* With MDB_WRITEMAP the tool writes pages straight into the file-backed map, so
+ * a big import's dirty pages are not heap.  A write into a sparse map on a full
+ * disk would be SIGBUS: allocate the map's blocks first, and a full disk is a
+ * clean -ENOSPC before anything is written. */
+static int back_map(struct bg_store *st)
+{
+	MDB_envinfo info;
+	int fd, rc;
+
+	if (!(st->flags & BG_STORE_WRITEMAP))
+		return 0;
+	if (mdb_env_get_fd(st->env, &fd) != 0 || mdb_env_info(st->env, &info) != 0)
+		return -EIO;
+	rc = posix_fallocate(fd, 0, (off_t)info.me_mapsize);
+	if (rc == EOPNOTSUPP || rc == EINVAL)
+		return 0; /* a file system without it: LMDB's own writes must do */
+	if (rc != 0) {
+		bg_log(st->log, LOG_ERR, "store %s: cannot allocate %llu bytes for the map: %s",
+		       st->dir, (unsigned long long)info.me_mapsize, strerror(rc));
+		return -rc;
+	}
 	return 0;
 }
 
@@ -283,6 +309,10 @@ int bg_store_open(struct bg_store **out, const char *dir, const unsigned char ke
 		mdb_env_set_mapsize(st->env, map_size ? map_size : BG_STORE_DEFAULT_MAP);
 	if (flags & BG_STORE_RDONLY)
 		envflags |= MDB_RDONLY;
+	else if (flags & BG_STORE_GROW)
+		st->flags |= BG_STORE_WRITEMAP;
+	if (st->flags & BG_STORE_WRITEMAP)
+		envflags |= MDB_WRITEMAP;
 	if ((rc = mdb_env_open(st->env, dir, envflags, 0600)) != 0) {
 		rc = mdb_fail(st, "open", rc);
 		goto fail;
@@ -304,6 +334,8 @@ int bg_store_open(struct bg_store **out, const char *dir, const unsigned char ke
 			bg_log(log, LOG_NOTICE, "store %s: cleared %d stale reader slot(s)", dir,
 			       dead);
 	}
+	if ((rc = back_map(st)) != 0)
+		goto fail;
 	if ((rc = open_dbis(st, key, flags & BG_STORE_CREATE)) != 0)
 		goto fail;
 	if (!(flags & BG_STORE_RDONLY)) {
@@ -390,9 +422,14 @@ int bg_store_reserve(struct bg_store *st, uint64_t bytes)
 	want = info.me_mapsize * 2;
 	if (want < used + bytes)
 		want = used + bytes;
-	want = (want + (1u << 20) - 1) & ~(uint64_t)((1u << 20) - 1);
+	want = (want + (1u << 16) - 1) & ~(uint64_t)((1u << 16) - 1);
 	if ((rc = mdb_env_set_mapsize(st->env, (size_t)want)) != 0)
 		return mdb_fail(st, "grow map", rc);
+	if ((rc = back_map(st)) != 0) {
+		/* No room: back to the size that fits, so the store stays as it was. */
+		mdb_env_set_mapsize(st->env, info.me_mapsize);
+		return rc;
+	}
 	bg_log(st->log, LOG_DEBUG, "store %s: map grown to %llu bytes", st->dir,
 	       (unsigned long long)want);
 	return 0;
@@ -644,29 +681,50 @@ int bg_rotation_get(struct bg_txn *t, const char *user, struct bg_rotation *r)
 int bg_exposure_add(struct bg_txn *t, const unsigned char d[BG_DIGEST_LEN], uint32_t id)
 {
 	unsigned char vb[4];
-	MDB_val k = {BG_DIGEST_LEN, (void *)d}, v = {4, vb}, kk, vv;
-	bool had_key;
+	MDB_val k = {BG_DIGEST_LEN, (void *)d}, v = {4, vb};
 	int rc;
 
 	if (t->err)
 		return t->err;
-	if (!t->exp_cur && sticky(t, "cursor", mdb_cursor_open(t->txn, t->st->exp, &t->exp_cur)))
-		return t->err;
-	kk = k;
-	rc = mdb_cursor_get(t->exp_cur, &kk, &vv, MDB_SET);
-	if (rc != 0 && rc != MDB_NOTFOUND)
-		return sticky(t, "read exposures", rc);
-	had_key = rc == 0;
+	if (!t->exp_cur) {
+		MDB_stat ms;
+
+		if (sticky(t, "cursor", mdb_cursor_open(t->txn, t->st->exp, &t->exp_cur)))
+			return t->err;
+		/* Into an empty table, sorted input can be appended: full pages, no search. */
+		t->appending = mdb_stat(t->txn, t->st->exp, &ms) == 0 && ms.ms_entries == 0;
+	}
 	put_u32be(vb, id);
+	if (t->appending) {
+		if (!t->have_last || memcmp(d, t->last, BG_DIGEST_LEN) > 0) {
+			rc = mdb_cursor_put(t->exp_cur, &k, &v, MDB_APPEND);
+			if (rc == 0) {
+				memcpy(t->last, d, BG_DIGEST_LEN);
+				t->have_last = true;
+				t->identities_delta++;
+				return BG_EXP_NEW_IDENTITY;
+			}
+			if (rc != MDB_KEYEXIST)
+				return sticky(t, "write exposure", rc);
+		}
+		t->appending = false; /* out of order: the general path from now on */
+	}
+	/* A new identity is the common case: one put, no probe before it. */
+	rc = mdb_cursor_put(t->exp_cur, &k, &v, MDB_NOOVERWRITE);
+	if (rc == 0) {
+		t->identities_delta++;
+		return BG_EXP_NEW_IDENTITY;
+	}
+	if (rc != MDB_KEYEXIST)
+		return sticky(t, "write exposure", rc);
+	/* The key exists; MDB_NOOVERWRITE pointed v at its data: set ours again. */
+	v.mv_data = vb;
+	v.mv_size = 4;
 	rc = mdb_cursor_put(t->exp_cur, &k, &v, MDB_NODUPDATA);
 	if (rc == MDB_KEYEXIST)
 		return BG_EXP_KNOWN_PAIR;
 	if (sticky(t, "write exposure", rc))
 		return t->err;
-	if (!had_key) {
-		t->identities_delta++;
-		return BG_EXP_NEW_IDENTITY;
-	}
 	return BG_EXP_NEW_PAIR;
 }
 

@@ -25,6 +25,7 @@ enum bg_store_flags {
 	BG_STORE_CREATE = 1 << 1, /* init: create dir and meta when absent */
 	BG_STORE_GROW = 1 << 2,   /* the tool: may grow the map */
 	BG_STORE_NOWAIT = 1 << 3, /* the module: never wait for another writer */
+	BG_STORE_WRITEMAP = 1 << 4, /* set by bg_store_open for GROW writers */
 };
 
 struct bg_advisory {

@@ -430,7 +430,18 @@ static void default_name(const char *path, char *out, size_t len)
 static int store_all(struct importer *im, struct bg_ctx *ctx, struct file_rec *files,
 		     size_t nfiles, struct bg_advisory *a, uint64_t digests)
 {
-	uint64_t want = digests * 96 + (16u << 20);
+	struct bg_store_stats ss;
+	uint64_t want;
+	int rc0;
+
+	/* New pages for the new pairs, plus copies of the pages the writes touch (at
+	 * most four per digest, at most the whole store).  A low guess costs one
+	 * redo (the map doubles); a high one only reserves disk. */
+	rc0 = bg_store_stats(ctx->store, &ss);
+	if (rc0 != 0)
+		return rc0;
+	want = digests * 64 + (digests * 16384 < ss.used_bytes ? digests * 16384 : ss.used_bytes) +
+	       (256u << 10);
 	int rc;
 
 	for (int attempt = 0; attempt < 12; attempt++) {
