@@ -4,6 +4,7 @@
  * Only when every file has been read without a fatal error does one write
  * transaction merge the runs into the store: an interrupted or failed import
  * leaves the store as it was, and a full map is grown and the merge redone. */
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -129,6 +130,22 @@ struct run_reader {
 	unsigned char buf[RUN_BUF * BG_DIGEST_LEN];
 };
 
+/* Digest order is memcmp order: two big-endian words compare the same, cheaper. */
+static int cmp16(const unsigned char *a, const unsigned char *b)
+{
+	uint64_t x, y;
+
+	memcpy(&x, a, 8);
+	memcpy(&y, b, 8);
+	if (x != y)
+		return be64toh(x) < be64toh(y) ? -1 : 1;
+	memcpy(&x, a + 8, 8);
+	memcpy(&y, b + 8, 8);
+	if (x != y)
+		return be64toh(x) < be64toh(y) ? -1 : 1;
+	return 0;
+}
+
 static int run_peek(const struct bg_pipe *p, struct run_reader *rr, const unsigned char **d)
 {
 	if (rr->at == rr->have) {
@@ -193,14 +210,14 @@ static int merge_file(struct importer *im, struct file_rec *f, struct merge_targ
 				rc = p;
 				goto out;
 			}
-			if (p && (!best || memcmp(d, best, BG_DIGEST_LEN) < 0)) {
+			if (p && (!best || cmp16(d, best) < 0)) {
 				best = d;
 				bi = i;
 			}
 		}
 		if (!best)
 			break;
-		if (have_last && memcmp(best, last, BG_DIGEST_LEN) == 0) {
+		if (have_last && cmp16(best, last) == 0) {
 			f->c.duplicates++;
 			f->cross_dups++;
 			run_next(&rr[bi]);
@@ -534,7 +551,7 @@ int bg_cmd_import(struct bg_tool *t, int argc, char **argv)
 		struct bg_norm_opts norm;
 
 		bg_norm_opts_from_config(&norm, &t->cfg);
-		if (bg_pipe_new(&im.pipe, &norm, ctx.hmac) != 0) {
+		if (bg_pipe_new(&im.pipe, &norm, ctx.key) != 0) {
 			fprintf(stderr, "breachguard: import: out of memory\n");
 			goto out;
 		}

@@ -1,9 +1,9 @@
-/* import_pipe.c: the digest pipeline of an import.  The reader's thread fills a
- * batch of candidate addresses; a worker thread normalises, digests (HMAC) and
- * collects them into a chunk, which is sorted into a run when full.  Two batches
- * alternate so both cores work.  Results that depend on order (the invalid list)
- * are merged by the reader's thread in batch order, so reports are
- * deterministic. */
+/* import_pipe.c: the digest pipeline of an import.  The reader's thread fills
+ * batches of candidate addresses; worker threads (one per core) normalise,
+ * digest (HMAC, a context each) and collect them into their own chunk, which is
+ * sorted into a run when full.  Batch results (counts, the invalid list, kept
+ * as the first ones by line number) are merged by the reader's thread, so the
+ * report does not depend on which worker ran what. */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -15,52 +15,67 @@
 #include "import_pipe.h"
 #include "unicode.h"
 
-#define CHUNK_DIGESTS (2u << 20) /* 32 MiB of digests per sorted run */
+#define CHUNK_DIGESTS (1u << 20) /* 16 MiB of digests per sorted run, per worker */
 #define BATCH_ITEMS 16384
 #define BATCH_TEXT (1u << 20)
+#define MAX_WORKERS 4
+#define N_BATCHES (MAX_WORKERS * 2)
 
 struct item {
 	uint32_t off, len;
 	unsigned long line;
 };
 
+enum batch_state { B_FREE, B_QUEUED, B_RUNNING, B_DONE };
+
 struct batch {
 	char *text;
 	size_t used, n;
 	struct item *items;
+	enum batch_state state;
 	struct bg_file_stats st; /* addresses and invalid found by the worker */
 };
 
 struct run {
 	off_t off;
 	uint64_t n;
-	const unsigned char *mem; /* in-memory run (the last one), else NULL */
+	const unsigned char *mem; /* in-memory run (the import's last ones), else NULL */
+};
+
+struct worker {
+	struct bg_pipe *p;
+	pthread_t th;
+	bool started;
+	struct bg_hmac *hmac;
+	unsigned char *chunk, *tmp;
+	size_t *bucket_end;
+	size_t chunk_n;
+	/* End of a file: sort and keep the chunk (under the pipe's mu). */
+	bool flush_req, flush_last;
+	int flush_rc;
 };
 
 struct bg_pipe {
 	struct bg_norm_opts norm;
-	struct bg_hmac *hmac;
-	/* worker handshake */
-	pthread_t th;
-	bool threaded, work_ready, stop;
+	/* Shared with the workers, under mu. */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	struct batch b[2];
-	int filling;         /* the batch the reader fills */
-	struct batch *work;  /* the batch handed to the worker, merged when done */
+	struct batch b[N_BATCHES];
+	struct batch *queue[N_BATCHES]; /* queued batches, oldest first */
+	size_t queued;
+	bool stop;
 	int werr;
-	/* worker-owned while it runs */
-	unsigned char *chunk, *tmp;
-	size_t *bucket_end;
-	size_t chunk_n;
 	uint64_t dups;
 	int spool_fd;
 	off_t spool_end;
 	struct run *runs;
 	size_t n_runs, cap_runs;
-	/* reader-owned */
-	struct bg_file_stats *cur;
 	char err[256];
+	/* The reader's. */
+	struct worker w[MAX_WORKERS];
+	size_t n_workers;
+	struct batch *filling;
+	struct bg_file_stats *cur;
 };
 
 void bg_invalid_note(struct bg_file_stats *f, unsigned long line, const char *why,
@@ -164,71 +179,83 @@ static int spool_open(struct bg_pipe *p)
 	return 0;
 }
 
-/* Sorts the chunk, drops repeats (counted), and keeps it as a run: spooled,
- * or in memory when it is the import's last. */
-static int flush_chunk(struct bg_pipe *p, bool keep_in_memory)
+/* Sorts a worker's chunk, drops repeats (counted), and keeps it as a run:
+ * spooled, or in memory when the import has nothing more to read. */
+static int flush_chunk(struct bg_pipe *p, struct worker *w, bool keep_in_memory)
 {
-	size_t n = p->chunk_n, out = 0, left;
+	size_t n = w->chunk_n, out = 0, left;
 	const unsigned char *src;
+	uint64_t dups = 0;
+	off_t at;
 	struct run *r;
+	int rc = 0;
 
 	if (n == 0)
 		return 0;
-	sort_digests(p->chunk, p->tmp, p->bucket_end, n);
+	sort_digests(w->chunk, w->tmp, w->bucket_end, n);
 	for (size_t i = 0; i < n; i++) {
-		if (out && memcmp(p->chunk + (out - 1) * BG_DIGEST_LEN,
-				  p->chunk + i * BG_DIGEST_LEN, BG_DIGEST_LEN) == 0) {
-			p->dups++;
+		if (out && memcmp(w->chunk + (out - 1) * BG_DIGEST_LEN,
+				  w->chunk + i * BG_DIGEST_LEN, BG_DIGEST_LEN) == 0) {
+			dups++;
 			continue;
 		}
 		if (out != i)
-			memcpy(p->chunk + out * BG_DIGEST_LEN, p->chunk + i * BG_DIGEST_LEN,
+			memcpy(w->chunk + out * BG_DIGEST_LEN, w->chunk + i * BG_DIGEST_LEN,
 			       BG_DIGEST_LEN);
 		out++;
 	}
+	w->chunk_n = 0;
+	pthread_mutex_lock(&p->mu);
+	p->dups += dups;
 	if (p->n_runs == p->cap_runs) {
 		size_t cap = p->cap_runs ? p->cap_runs * 2 : 16;
 		struct run *nr = realloc(p->runs, cap * sizeof(*nr));
 
-		if (!nr)
+		if (!nr) {
+			pthread_mutex_unlock(&p->mu);
 			return -ENOMEM;
+		}
 		p->runs = nr;
 		p->cap_runs = cap;
 	}
+	if (!keep_in_memory && p->spool_fd < 0)
+		rc = spool_open(p);
 	r = &p->runs[p->n_runs++];
 	r->n = out;
-	r->off = p->spool_end;
-	r->mem = NULL;
-	p->chunk_n = 0;
-	if (keep_in_memory) {
-		r->mem = p->chunk;
-		return 0;
-	}
-	if (p->spool_fd < 0 && spool_open(p) != 0)
-		return -EIO;
-	src = p->chunk;
+	r->mem = keep_in_memory ? w->chunk : NULL;
+	/* Each run gets its own place in the spool; the writes need no lock. */
+	at = r->off = p->spool_end;
+	if (!keep_in_memory)
+		p->spool_end += (off_t)(out * BG_DIGEST_LEN);
+	pthread_mutex_unlock(&p->mu);
+	if (rc != 0 || keep_in_memory)
+		return rc;
+	src = w->chunk;
 	left = out * BG_DIGEST_LEN;
 	while (left) {
-		ssize_t w = write(p->spool_fd, src, left);
+		ssize_t wr = pwrite(p->spool_fd, src, left, at);
 
-		if (w < 0 && errno == EINTR)
+		if (wr < 0 && errno == EINTR)
 			continue;
-		if (w <= 0) {
-			int e = w < 0 ? errno : ENOSPC;
+		if (wr <= 0) {
+			int e = wr < 0 ? errno : ENOSPC;
 
+			pthread_mutex_lock(&p->mu);
 			snprintf(p->err, sizeof(p->err), "writing the spool file: %s", strerror(e));
+			pthread_mutex_unlock(&p->mu);
 			return -e;
 		}
-		src += w;
-		left -= (size_t)w;
-		p->spool_end += w;
+		src += wr;
+		at += wr;
+		left -= (size_t)wr;
 	}
 	return 0;
 }
 
-/* The worker's part: normalise, digest, collect. */
-static int process(struct bg_pipe *p, struct batch *b)
+/* A worker's part: normalise, digest, collect. */
+static int process(struct worker *w, struct batch *b)
 {
+	struct bg_pipe *p = w->p;
 	char norm[BG_ID_MAX];
 
 	for (size_t i = 0; i < b->n; i++) {
@@ -244,41 +271,57 @@ static int process(struct bg_pipe *p, struct batch *b)
 			continue;
 		}
 		b->st.addresses++;
-		rc = bg_hmac_digest(p->hmac, "id", norm, (size_t)n,
-				    p->chunk + p->chunk_n * BG_DIGEST_LEN);
+		rc = bg_hmac_digest(w->hmac, "id", norm, (size_t)n,
+				    w->chunk + w->chunk_n * BG_DIGEST_LEN);
 		if (rc != 0)
 			return rc;
-		if (++p->chunk_n == CHUNK_DIGESTS && (rc = flush_chunk(p, false)) != 0)
+		if (++w->chunk_n == CHUNK_DIGESTS && (rc = flush_chunk(p, w, false)) != 0)
 			return rc;
 	}
 	return 0;
 }
 
-static void *worker(void *arg)
+static void *worker_main(void *arg)
 {
-	struct bg_pipe *p = arg;
+	struct worker *w = arg;
+	struct bg_pipe *p = w->p;
 
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
+		struct batch *b;
 		int rc;
 
-		while (!p->work_ready && !p->stop)
+		while (p->queued == 0 && !p->stop && !w->flush_req)
 			pthread_cond_wait(&p->cv, &p->mu);
-		if (p->stop)
+		if (w->flush_req) {
+			bool last = w->flush_last;
+
+			pthread_mutex_unlock(&p->mu);
+			rc = flush_chunk(p, w, last);
+			pthread_mutex_lock(&p->mu);
+			w->flush_rc = rc;
+			w->flush_req = false;
+			pthread_cond_broadcast(&p->cv);
+			continue;
+		}
+		if (p->queued == 0)
 			break;
+		b = p->queue[0];
+		memmove(&p->queue[0], &p->queue[1], --p->queued * sizeof(p->queue[0]));
+		b->state = B_RUNNING;
 		pthread_mutex_unlock(&p->mu);
-		rc = p->werr ? 0 : process(p, p->work);
+		rc = p->werr ? 0 : process(w, b);
 		pthread_mutex_lock(&p->mu);
 		if (rc && !p->werr)
 			p->werr = rc;
-		p->work_ready = false;
+		b->state = B_DONE;
 		pthread_cond_broadcast(&p->cv);
 	}
 	pthread_mutex_unlock(&p->mu);
 	return NULL;
 }
 
-/* Folds a finished batch's results into the file's, in batch order. */
+/* Folds a finished batch's results into the file's (called with mu held). */
 static void merge_batch(struct bg_pipe *p, struct batch *b)
 {
 	p->cur->addresses += b->st.addresses;
@@ -288,60 +331,100 @@ static void merge_batch(struct bg_pipe *p, struct batch *b)
 	p->cur->invalid += b->st.invalid - b->st.n_shown;
 	memset(&b->st, 0, sizeof(b->st));
 	b->n = b->used = 0;
+	b->state = B_FREE;
 }
 
-/* Waits until the worker is idle and merges what it finished. */
-static int drain(struct bg_pipe *p)
+/* A free batch for the reader, merging finished ones; waits if all are busy. */
+static int next_batch(struct bg_pipe *p, struct batch **out)
 {
-	if (p->threaded) {
-		pthread_mutex_lock(&p->mu);
-		while (p->work_ready)
-			pthread_cond_wait(&p->cv, &p->mu);
-		pthread_mutex_unlock(&p->mu);
-	}
-	if (p->work) {
-		merge_batch(p, p->work);
-		p->work = NULL;
-	}
-	return p->werr;
-}
-
-static int submit(struct bg_pipe *p)
-{
-	struct batch *b = &p->b[p->filling];
 	int rc;
 
-	if ((rc = drain(p)) != 0)
-		return rc;
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		struct batch *free_b = NULL;
+
+		for (size_t i = 0; i < N_BATCHES; i++) {
+			if (p->b[i].state == B_DONE)
+				merge_batch(p, &p->b[i]);
+			if (p->b[i].state == B_FREE && !free_b && &p->b[i] != p->filling)
+				free_b = &p->b[i];
+		}
+		if (p->werr || free_b) {
+			*out = free_b;
+			break;
+		}
+		pthread_cond_wait(&p->cv, &p->mu);
+	}
+	rc = p->werr;
+	pthread_mutex_unlock(&p->mu);
+	return rc;
+}
+
+/* Queues the batch being filled and takes a free one. */
+static int submit(struct bg_pipe *p)
+{
+	struct batch *b = p->filling, *next = NULL;
+	int rc;
+
 	if (b->n == 0)
 		return 0;
-	p->work = b;
-	p->filling ^= 1;
-	if (!p->threaded) {
-		p->werr = process(p, b);
-		return p->werr;
+	if (p->n_workers == 0) { /* no thread could start: do the work here */
+		rc = process(&p->w[0], b);
+		pthread_mutex_lock(&p->mu);
+		p->werr = p->werr ? p->werr : rc;
+		merge_batch(p, b);
+		rc = p->werr;
+		pthread_mutex_unlock(&p->mu);
+		return rc;
 	}
 	pthread_mutex_lock(&p->mu);
-	p->work_ready = true;
+	b->state = B_QUEUED;
+	p->queue[p->queued++] = b;
 	pthread_cond_broadcast(&p->cv);
 	pthread_mutex_unlock(&p->mu);
-	return 0;
+	rc = next_batch(p, &next);
+	if (next)
+		p->filling = next;
+	return rc;
+}
+
+/* Waits until every batch is merged and every worker idle. */
+static int drain(struct bg_pipe *p)
+{
+	int rc;
+
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		bool busy = false;
+
+		for (size_t i = 0; i < N_BATCHES; i++) {
+			if (p->b[i].state == B_DONE)
+				merge_batch(p, &p->b[i]);
+			busy = busy || p->b[i].state == B_QUEUED || p->b[i].state == B_RUNNING;
+		}
+		if (!busy)
+			break;
+		pthread_cond_wait(&p->cv, &p->mu);
+	}
+	rc = p->werr;
+	pthread_mutex_unlock(&p->mu);
+	return rc;
 }
 
 int bg_pipe_add(struct bg_pipe *p, const char *addr, size_t len, unsigned long line)
 {
-	struct batch *b = &p->b[p->filling];
+	struct batch *b = p->filling;
 	int rc;
 
 	if (len > 4 * BG_ID_MAX) {
-		/* Longer than any address: no need to carry it to the worker. */
+		/* Longer than any address: no need to carry it to a worker. */
 		bg_invalid_note(p->cur, line, bg_norm_strerror(BG_NORM_TOO_LONG), addr, len);
 		return 0;
 	}
 	if (b->n == BATCH_ITEMS || b->used + len > BATCH_TEXT) {
 		if ((rc = submit(p)) != 0)
 			return rc;
-		b = &p->b[p->filling];
+		b = p->filling;
 	}
 	memcpy(b->text + b->used, addr, len);
 	b->items[b->n].off = (uint32_t)b->used;
@@ -362,12 +445,30 @@ void bg_pipe_begin_file(struct bg_pipe *p, struct bg_file_stats *f)
 
 int bg_pipe_end_file(struct bg_pipe *p, bool last)
 {
+	size_t nw = p->n_workers ? p->n_workers : 1;
 	int rc;
 
-	if ((rc = submit(p)) != 0 || (rc = drain(p)) != 0)
-		return rc;
-	/* The worker is idle: the chunk is ours now. */
-	rc = flush_chunk(p, last);
+	rc = submit(p);
+	if (drain(p) != 0 && rc == 0)
+		rc = p->werr;
+	if (rc == 0 && p->n_workers == 0) {
+		rc = flush_chunk(p, &p->w[0], last);
+	} else if (rc == 0) {
+		/* Each worker sorts its own last chunk, in parallel. */
+		pthread_mutex_lock(&p->mu);
+		for (size_t i = 0; i < nw; i++) {
+			p->w[i].flush_last = last;
+			p->w[i].flush_req = true;
+		}
+		pthread_cond_broadcast(&p->cv);
+		for (size_t i = 0; i < nw; i++) {
+			while (p->w[i].flush_req)
+				pthread_cond_wait(&p->cv, &p->mu);
+			if (rc == 0)
+				rc = p->w[i].flush_rc;
+		}
+		pthread_mutex_unlock(&p->mu);
+	}
 	p->cur->duplicates += p->dups;
 	p->dups = 0;
 	p->cur->run_count = p->n_runs - p->cur->run_first;
@@ -408,60 +509,82 @@ uint64_t bg_pipe_total_digests(const struct bg_pipe *p)
 	return n;
 }
 
-int bg_pipe_new(struct bg_pipe **out, const struct bg_norm_opts *norm, struct bg_hmac *hmac)
+static int worker_init(struct worker *w, struct bg_pipe *p, const unsigned char *key)
+{
+	w->p = p;
+	w->chunk = malloc((size_t)CHUNK_DIGESTS * BG_DIGEST_LEN);
+	w->tmp = malloc((size_t)CHUNK_DIGESTS * BG_DIGEST_LEN);
+	w->bucket_end = malloc((BUCKETS + 1) * sizeof(size_t));
+	if (!w->chunk || !w->tmp || !w->bucket_end)
+		return -ENOMEM;
+	return bg_hmac_new(&w->hmac, key, NULL);
+}
+
+int bg_pipe_new(struct bg_pipe **out, const struct bg_norm_opts *norm,
+		const unsigned char key[BG_KEY_LEN])
 {
 	struct bg_pipe *p = calloc(1, sizeof(*p));
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t want = cores < 1 ? 1 : cores > MAX_WORKERS ? MAX_WORKERS : (size_t)cores;
+	int rc = -ENOMEM;
 
 	*out = NULL;
 	if (!p)
 		return -ENOMEM;
 	p->norm = *norm;
-	p->hmac = hmac;
 	p->spool_fd = -1;
-	p->chunk = malloc((size_t)CHUNK_DIGESTS * BG_DIGEST_LEN);
-	p->tmp = malloc((size_t)CHUNK_DIGESTS * BG_DIGEST_LEN);
-	p->bucket_end = malloc((BUCKETS + 1) * sizeof(size_t));
-	for (int i = 0; i < 2; i++) {
-		p->b[i].text = malloc(BATCH_TEXT);
-		p->b[i].items = malloc(BATCH_ITEMS * sizeof(struct item));
-	}
-	if (!p->chunk || !p->tmp || !p->bucket_end || !p->b[0].text || !p->b[1].text ||
-	    !p->b[0].items || !p->b[1].items) {
-		bg_pipe_free(p);
-		return -ENOMEM;
-	}
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->cv, NULL);
-	/* Without a second thread the same work runs inline: slower, still correct. */
-	p->threaded = pthread_create(&p->th, NULL, worker, p) == 0;
+	for (size_t i = 0; i < N_BATCHES; i++) {
+		p->b[i].text = malloc(BATCH_TEXT);
+		p->b[i].items = malloc(BATCH_ITEMS * sizeof(struct item));
+		if (!p->b[i].text || !p->b[i].items)
+			goto fail;
+	}
+	p->filling = &p->b[0];
+	for (size_t i = 0; i < want; i++)
+		if ((rc = worker_init(&p->w[i], p, key)) != 0)
+			goto fail;
+	/* Without threads the same work runs inline on w[0]: slower, still correct. */
+	for (size_t i = 0; i < want; i++) {
+		if (pthread_create(&p->w[i].th, NULL, worker_main, &p->w[i]) != 0)
+			break;
+		p->w[i].started = true;
+		p->n_workers++;
+	}
 	*out = p;
 	return 0;
+fail:
+	bg_pipe_free(p);
+	return rc;
 }
 
 void bg_pipe_free(struct bg_pipe *p)
 {
 	if (!p)
 		return;
-	if (p->threaded) {
-		pthread_mutex_lock(&p->mu);
-		while (p->work_ready)
-			pthread_cond_wait(&p->cv, &p->mu);
-		p->stop = true;
-		pthread_cond_broadcast(&p->cv);
-		pthread_mutex_unlock(&p->mu);
-		pthread_join(p->th, NULL);
-		pthread_mutex_destroy(&p->mu);
-		pthread_cond_destroy(&p->cv);
+	pthread_mutex_lock(&p->mu);
+	p->stop = true;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+	for (size_t i = 0; i < MAX_WORKERS; i++) {
+		struct worker *w = &p->w[i];
+
+		if (w->started)
+			pthread_join(w->th, NULL);
+		bg_hmac_free(w->hmac);
+		free(w->chunk);
+		free(w->tmp);
+		free(w->bucket_end);
 	}
+	pthread_mutex_destroy(&p->mu);
+	pthread_cond_destroy(&p->cv);
 	if (p->spool_fd >= 0)
 		close(p->spool_fd);
-	for (int i = 0; i < 2; i++) {
+	for (size_t i = 0; i < N_BATCHES; i++) {
 		free(p->b[i].text);
 		free(p->b[i].items);
 	}
 	free(p->runs);
-	free(p->chunk);
-	free(p->tmp);
-	free(p->bucket_end);
 	free(p);
 }

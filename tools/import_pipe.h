@@ -1,6 +1,6 @@
-/* import_pipe.h: candidate addresses in, sorted runs of keyed digests out.  A
- * worker thread normalises, digests and sorts while the reader parses; memory
- * is bounded (full runs are spooled to an unlinked temporary file). */
+/* import_pipe.h: candidate addresses in, sorted runs of keyed digests out.
+ * Worker threads normalise, digest and sort while the reader parses; memory is
+ * bounded (full runs are spooled to an unlinked temporary file). */
 #ifndef BG_IMPORT_PIPE_H
 #define BG_IMPORT_PIPE_H
 
@@ -32,7 +32,9 @@ void bg_invalid_note(struct bg_file_stats *f, unsigned long line, const char *wh
 
 struct bg_pipe;
 
-int bg_pipe_new(struct bg_pipe **out, const struct bg_norm_opts *norm, struct bg_hmac *hmac);
+/* Starts one worker per core (at most 4), each with its own HMAC context. */
+int bg_pipe_new(struct bg_pipe **out, const struct bg_norm_opts *norm,
+		const unsigned char key[BG_KEY_LEN]);
 void bg_pipe_free(struct bg_pipe *p);
 /* Runs produced from now on are counted in f. */
 void bg_pipe_begin_file(struct bg_pipe *p, struct bg_file_stats *f);

@@ -19,39 +19,21 @@ static bool is_space(unsigned char c)
 
 /* Length of a separator at s (0 if none): ASCII ones plus the invisible Unicode
  * spaces word processors and web pages put between addresses. */
+/* Bytes that end a token on their own; 0xc2 and 0xe3 may start a wide space. */
+static const unsigned char sep_byte[256] = {
+	[' '] = 1, ['\t'] = 1, ['\f'] = 1, ['\v'] = 1, [','] = 1, [';'] = 1, ['<'] = 1,
+	['>'] = 1, ['('] = 1, [')'] = 1, ['['] = 1, [']'] = 1, ['{'] = 1, ['}'] = 1,
+	['|'] = 1, ['"'] = 1, [0xc2] = 2, [0xe3] = 2,
+};
+
 static size_t sep_len(const char *s, size_t left)
 {
 	const unsigned char *p = (const unsigned char *)s;
 
-	switch (p[0]) {
-	case ' ':
-	case '\t':
-	case '\f':
-	case '\v':
-	case ',':
-	case ';':
-	case '<':
-	case '>':
-	case '(':
-	case ')':
-	case '[':
-	case ']':
-	case '{':
-	case '}':
-	case '|':
-	case '"':
-		return 1;
-	default:
-		break;
-	}
+	if (sep_byte[p[0]] != 2)
+		return sep_byte[p[0]];
 	if (left >= 2 && p[0] == 0xc2 && p[1] == 0xa0) /* no-break space */
 		return 2;
-	if (left >= 3 && p[0] == 0xe2 && p[1] == 0x80 &&
-	    (p[2] == 0x8b || p[2] == 0xaf ||
-	     (p[2] >= 0x80 && p[2] <= 0x8a))) /* U+2000..200B, 202F */
-		return 3;
-	if (left >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf) /* a stray BOM */
-		return 3;
 	if (left >= 3 && p[0] == 0xe3 && p[1] == 0x80 && p[2] == 0x80) /* ideographic space */
 		return 3;
 	return 0;
@@ -59,9 +41,15 @@ static size_t sep_len(const char *s, size_t left)
 
 static bool edge_punct(char c, bool trailing)
 {
-	if (trailing)
-		return strchr(".,;:)]>'\"!?`}", c) != NULL;
-	return strchr("([<'\"`{", c) != NULL;
+	static const unsigned char lead[256] = {
+		['('] = 1, ['['] = 1, ['<'] = 1, ['\''] = 1, ['"'] = 1, ['`'] = 1, ['{'] = 1,
+	};
+	static const unsigned char trail[256] = {
+		['.'] = 1, [','] = 1, [';'] = 1, [':'] = 1, [')'] = 1, [']'] = 1, ['>'] = 1,
+		['\''] = 1, ['"'] = 1, ['!'] = 1, ['?'] = 1, ['`'] = 1, ['}'] = 1,
+	};
+
+	return (trailing ? trail : lead)[(unsigned char)c] != 0;
 }
 
 /* A "display name" followed by <...>: its contents are a name, never an address
@@ -95,7 +83,7 @@ static int emit_token(const char *t, size_t len, unsigned long line, struct bg_s
 	}
 	while (len > 0 && edge_punct(t[len - 1], true))
 		len--;
-	if (len >= 7 && strncasecmp(t, "mailto:", 7) == 0) {
+	if (len >= 7 && (t[0] == 'm' || t[0] == 'M') && strncasecmp(t, "mailto:", 7) == 0) {
 		t += 7;
 		len -= 7;
 		/* A link's query (?subject=...) is not part of the address. */
@@ -175,7 +163,9 @@ static int text_line(const char *s, size_t n, unsigned flags, unsigned long line
 			continue;
 		}
 		start = i;
-		while (i < n && sep_len(s + i, n - i) == 0)
+		/* Plain bytes first, without a call each: most of a token is these. */
+		while (i < n && (!sep_byte[(unsigned char)s[i]] ||
+				 (sep_byte[(unsigned char)s[i]] == 2 && sep_len(s + i, n - i) == 0)))
 			i++;
 		r = emit_token(s + start, i - start, line, sink);
 		if (r < 0)
