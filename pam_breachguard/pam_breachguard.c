@@ -101,7 +101,9 @@ static void record_fingerprint(struct bg_ctx *ctx, const char *user, const struc
 	struct bg_txn *t = NULL;
 	int rc;
 
-	rc = bg_txn_begin(ctx->store, true, &t);
+	rc = bg_ctx_writable(ctx);
+	if (rc == 0)
+		rc = bg_txn_begin(ctx->store, true, &t);
 	if (rc == 0) {
 		bg_rotation_put(t, user, &r->fp_record);
 		rc = bg_txn_commit(t);
@@ -253,8 +255,9 @@ BG_EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const ch
 	const char *user = NULL;
 	int rc, ret;
 
-	bg_config_defaults(&cfg);
-	bg_ctx_init(&ctx, &cfg, &log, BG_STORE_NOWAIT);
+	/* Read-only until a write is due: LMDB then allocates no write buffers. */
+	bg_config_defaults(&cfg); /* setup() sets it again; this keeps gcc's flow analysis calm */
+	bg_ctx_init(&ctx, &cfg, &log, BG_STORE_RDONLY | BG_STORE_NOWAIT);
 	if ((rc = setup(pamh, argc, argv, &cfg, &log, &user)) != 0)
 		goto fail;
 	if ((rc = bg_verdict(&ctx, user, &r)) != 0)
@@ -293,7 +296,7 @@ BG_EXPORT int pam_sm_chauthtok(pam_handle_t *pamh, int flags, int argc, const ch
 	if (!(flags & PAM_UPDATE_AUTHTOK))
 		return PAM_IGNORE;
 	bg_config_defaults(&cfg);
-	bg_ctx_init(&ctx, &cfg, &log, BG_STORE_NOWAIT);
+	bg_ctx_init(&ctx, &cfg, &log, BG_STORE_RDONLY | BG_STORE_NOWAIT);
 	if ((rc = setup(pamh, argc, argv, &cfg, &log, &user)) != 0)
 		goto out;
 	for (int i = 0; i < ROTATION_TRIES; i++) {

@@ -89,6 +89,17 @@ int bg_ctx_open(struct bg_ctx *ctx)
 			     ctx->log);
 }
 
+int bg_ctx_writable(struct bg_ctx *ctx)
+{
+	if (ctx->store && !(ctx->store_flags & BG_STORE_RDONLY))
+		return 0;
+	/* LMDB forbids one environment open twice in a process: close, then reopen. */
+	bg_store_close(ctx->store);
+	ctx->store = NULL;
+	ctx->store_flags &= ~(unsigned)BG_STORE_RDONLY;
+	return bg_ctx_open(ctx);
+}
+
 void bg_ctx_close(struct bg_ctx *ctx)
 {
 	bg_store_close(ctx->store);
@@ -202,12 +213,33 @@ out:
 
 int bg_verdict(struct bg_ctx *ctx, const char *user, struct bg_result *r)
 {
+	struct passwd pw, *pwres = NULL;
+	char pwbuf[16384];
+	int rc;
+
+	/* 1. Not known to NSS: not ours. */
+	rc = getpwnam_r(user, &pw, pwbuf, sizeof(pwbuf), &pwres);
+	if (rc != 0 && rc != ENOENT && rc != ESRCH) {
+		bg_log(ctx->log, LOG_ERR, "looking up user %s: %s", user, strerror(rc));
+		return -rc;
+	}
+	if (!pwres) {
+		memset(r, 0, sizeof(*r));
+		r->action = ctx->cfg->action;
+		r->verdict = BG_V_NOT_OURS;
+		return 0;
+	}
+	return bg_verdict_pw(ctx, &pw, r);
+}
+
+int bg_verdict_pw(struct bg_ctx *ctx, const struct passwd *pwp, struct bg_result *r)
+{
 	const struct bg_config *c = ctx->cfg;
+	struct passwd pw = *pwp;
+	char name[256], gecos[1024];
 	struct bg_identities *ids = NULL;
 	struct bg_shadow sh;
-	struct passwd pw, *pwres = NULL;
 	unsigned char fp[BG_DIGEST_LEN];
-	char pwbuf[16384];
 	int64_t newest_imported = 0, grace_until;
 	int32_t newest_grace = -1;
 	long today = (long)(ctx->now / DAY);
@@ -217,16 +249,12 @@ int bg_verdict(struct bg_ctx *ctx, const char *user, struct bg_result *r)
 	memset(r, 0, sizeof(*r));
 	memset(&sh, 0, sizeof(sh));
 	r->action = c->action;
-	/* 1. Not known to NSS: not ours. */
-	rc = getpwnam_r(user, &pw, pwbuf, sizeof(pwbuf), &pwres);
-	if (rc != 0 && rc != ENOENT && rc != ESRCH) {
-		bg_log(ctx->log, LOG_ERR, "looking up user %s: %s", user, strerror(rc));
-		return -rc;
-	}
-	if (!pwres) {
-		r->verdict = BG_V_NOT_OURS;
-		return 0;
-	}
+	/* Own copies: an NSS call below may reuse the buffer behind a getpwent entry. */
+	if (snprintf(name, sizeof(name), "%s", pwp->pw_name) >= (int)sizeof(name))
+		return -ENAMETOOLONG;
+	snprintf(gecos, sizeof(gecos), "%s", pwp->pw_gecos ? pwp->pw_gecos : "");
+	pw.pw_name = name;
+	pw.pw_gecos = gecos;
 	/* 2. Exempt. */
 	if (bg_list_contains(&c->exempt_users, pw.pw_name)) {
 		r->verdict = BG_V_EXEMPT;
@@ -319,7 +347,6 @@ int bg_verdict(struct bg_ctx *ctx, const char *user, struct bg_result *r)
 out:
 	bg_wipe(sh.hash, sizeof(sh.hash));
 	bg_wipe(fp, sizeof(fp));
-	bg_wipe(pwbuf, sizeof(pwbuf));
 	free(ids);
 	return rc;
 }
@@ -340,7 +367,7 @@ int bg_record_rotation(struct bg_ctx *ctx, const char *user, uint8_t how)
 	rot = r.record_fp ? r.fp_record : r.rotation;
 	rot.rotated_at = (int64_t)ctx->now;
 	rot.how = how;
-	if ((rc = bg_txn_begin(ctx->store, true, &t)) != 0)
+	if ((rc = bg_ctx_writable(ctx)) != 0 || (rc = bg_txn_begin(ctx->store, true, &t)) != 0)
 		return rc;
 	bg_rotation_put(t, user, &rot);
 	rc = bg_txn_commit(t);

@@ -2,6 +2,7 @@
 #ifndef BG_VERDICT_H
 #define BG_VERDICT_H
 
+#include <pwd.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
@@ -78,11 +79,17 @@ void bg_ctx_init(struct bg_ctx *ctx, const struct bg_config *cfg, const struct b
 		 unsigned store_flags);
 /* Loads the key and opens the store if not yet done.  0 or a negative errno. */
 int bg_ctx_open(struct bg_ctx *ctx);
+/* Makes ctx->store writable: a store opened BG_STORE_RDONLY (cheap: LMDB
+ * allocates no write buffers) is closed and opened again for writing. */
+int bg_ctx_writable(struct bg_ctx *ctx);
 void bg_ctx_close(struct bg_ctx *ctx);
 
 /* The verdict for user.  Returns 0 with *r filled, or a negative errno when the
  * key or store cannot be used (the caller applies on_error). */
 int bg_verdict(struct bg_ctx *ctx, const char *user, struct bg_result *r);
+/* The same decision for an account already looked up (scan's getpwent entry):
+ * steps 2 to 8. */
+int bg_verdict_pw(struct bg_ctx *ctx, const struct passwd *pw, struct bg_result *r);
 
 /* Records the rotation of an exposed user (password stack: BG_ROT_PASSWORD,
  * reset: BG_ROT_ADMIN).  Returns 1 when recorded, 0 when the user has no

@@ -178,10 +178,11 @@ int bg_cmd_scan(struct bg_tool *t, int argc, char **argv)
 		struct bg_result r;
 		char name[256];
 
-		/* getpwent's buffer is reused by the lookups inside the verdict. */
+		/* The verdict copies the entry before any other NSS call can reuse it;
+		 * no second lookup by name (a linear search with nss_files). */
 		snprintf(name, sizeof(name), "%s", pw->pw_name);
 		seen++;
-		if (bg_verdict(&ctx, name, &r) != 0) {
+		if (bg_verdict_pw(&ctx, pw, &r) != 0) {
 			rc = BG_EXIT_FAIL;
 			break;
 		}
