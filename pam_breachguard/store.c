@@ -108,32 +108,34 @@ static uint64_t get_le(const unsigned char *p, size_t n)
 	return v;
 }
 
-/* Checks one path of the store before LMDB opens it.  missing_ok: absence is fine. */
-static int check_path(const struct bg_store *st, const char *path, bool want_dir, bool missing_ok,
-		      struct stat *out)
+/* Checks one file of the store, relative to the pinned directory (dirfd) or,
+ * with dirfd == AT_FDCWD, by path.  missing_ok: absence is fine (-ENOENT, not
+ * logged). */
+static int check_at(const struct bg_store *st, int dirfd, const char *name, bool want_dir,
+		    bool missing_ok, struct stat *out)
 {
 	const char *why = NULL;
 	struct stat st_;
 	int rc;
 
-	if (lstat(path, &st_) != 0) {
+	if (fstatat(dirfd, name, &st_, AT_SYMLINK_NOFOLLOW) != 0) {
 		if (errno == ENOENT && missing_ok)
 			return -ENOENT;
 		rc = -errno;
 		if (rc == -ENOENT)
 			bg_log(st->log, LOG_ERR,
 			       "store %s: %s does not exist (run \"breachguard init\")", st->dir,
-			       path);
+			       name);
 		else
-			bg_log(st->log, LOG_ERR, "store %s: %s: %s", st->dir, path, strerror(errno));
+			bg_log(st->log, LOG_ERR, "store %s: %s: %s", st->dir, name, strerror(errno));
 		return rc;
 	}
 	if ((rc = bg_check_trusted(&st_, &why)) != 0) {
-		bg_log(st->log, LOG_ERR, "store %s: %s %s; refusing to use it", st->dir, path, why);
+		bg_log(st->log, LOG_ERR, "store %s: %s %s; refusing to use it", st->dir, name, why);
 		return rc;
 	}
 	if (want_dir ? !S_ISDIR(st_.st_mode) : !S_ISREG(st_.st_mode)) {
-		bg_log(st->log, LOG_ERR, "store %s: %s is not a %s", st->dir, path,
+		bg_log(st->log, LOG_ERR, "store %s: %s is not a %s", st->dir, name,
 		       want_dir ? "directory" : "regular file");
 		return -EINVAL;
 	}
@@ -251,15 +253,28 @@ out:
 	return rc;
 }
 
+/* After a failed init, remove what this call made: no half-made store stays. */
+static void undo_create(int dirfd, const char *dir, bool made_files, bool made_dir)
+{
+	if (made_files) {
+		unlinkat(dirfd, "data.mdb", 0);
+		unlinkat(dirfd, "lock.mdb", 0);
+		unlinkat(dirfd, GATE_FILE, 0);
+	}
+	if (made_dir)
+		rmdir(dir);
+}
+
 int bg_store_open(struct bg_store **out, const char *dir, const unsigned char key[BG_KEY_LEN],
 		  unsigned flags, size_t map_size, const struct bg_logger *log)
 {
-	char data[BG_PATH_MAX + 16], lock[BG_PATH_MAX + 16], gate[BG_PATH_MAX + 16];
+	char envpath[64];
+	const char *where = dir;
 	struct bg_store *st;
-	struct stat before, after;
+	struct stat dir_st, pinned, before, after;
 	const char *why = NULL;
-	bool fresh = false;
-	int rc, fd;
+	bool fresh = false, made_dir = false;
+	int rc, fd, dirfd = -1;
 	unsigned envflags = MDB_NOTLS | MDB_NORDAHEAD;
 
 	*out = NULL;
@@ -273,11 +288,7 @@ int bg_store_open(struct bg_store **out, const char *dir, const unsigned char ke
 		rc = -ENAMETOOLONG;
 		goto fail;
 	}
-	snprintf(data, sizeof(data), "%s/data.mdb", dir);
-	snprintf(lock, sizeof(lock), "%s/lock.mdb", dir);
-	snprintf(gate, sizeof(gate), "%s/" GATE_FILE, dir);
-
-	rc = check_path(st, dir, true, flags & BG_STORE_CREATE, NULL);
+	rc = check_at(st, AT_FDCWD, dir, true, flags & BG_STORE_CREATE, &dir_st);
 	/* Only init creates: anywhere else a missing store is an error, never a new one. */
 	if (rc == -ENOENT && (flags & BG_STORE_CREATE)) {
 		if (mkdir(dir, 0700) != 0) {
@@ -285,18 +296,31 @@ int bg_store_open(struct bg_store **out, const char *dir, const unsigned char ke
 			bg_log(log, LOG_ERR, "store %s: cannot create: %s", dir, strerror(errno));
 			goto fail;
 		}
-		rc = check_path(st, dir, true, false, NULL);
+		made_dir = true;
+		rc = check_at(st, AT_FDCWD, dir, true, false, &dir_st);
 	}
 	if (rc)
 		goto fail;
-	rc = check_path(st, data, false, flags & BG_STORE_CREATE, &before);
+	/* Pin the directory we checked: everything below is opened through it, so
+	 * a directory swapped in after the check is never used. */
+	dirfd = open(dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dirfd < 0 || fstat(dirfd, &pinned) != 0 || pinned.st_dev != dir_st.st_dev ||
+	    pinned.st_ino != dir_st.st_ino) {
+		bg_log(log, LOG_ERR, "store %s: changed while being opened; refusing it", dir);
+		rc = -EPERM;
+		goto fail;
+	}
+	snprintf(envpath, sizeof(envpath), "/proc/self/fd/%d", dirfd);
+	if (access(envpath, X_OK) == 0)
+		where = envpath; /* else no /proc: the path, checked just above */
+	rc = check_at(st, dirfd, "data.mdb", false, flags & BG_STORE_CREATE, &before);
 	if (rc == -ENOENT && (flags & BG_STORE_CREATE))
 		fresh = true;
 	else if (rc)
 		goto fail;
-	if ((rc = check_path(st, lock, false, true, NULL)) != 0 && rc != -ENOENT)
+	if ((rc = check_at(st, dirfd, "lock.mdb", false, true, NULL)) != 0 && rc != -ENOENT)
 		goto fail;
-	if ((rc = check_path(st, gate, false, true, NULL)) != 0 && rc != -ENOENT)
+	if ((rc = check_at(st, dirfd, GATE_FILE, false, true, NULL)) != 0 && rc != -ENOENT)
 		goto fail;
 
 	if ((rc = mdb_env_create(&st->env)) != 0) {
@@ -313,7 +337,7 @@ int bg_store_open(struct bg_store **out, const char *dir, const unsigned char ke
 		st->flags |= BG_STORE_WRITEMAP;
 	if (st->flags & BG_STORE_WRITEMAP)
 		envflags |= MDB_WRITEMAP;
-	if ((rc = mdb_env_open(st->env, dir, envflags, 0600)) != 0) {
+	if ((rc = mdb_env_open(st->env, where, envflags, 0600)) != 0) {
 		rc = mdb_fail(st, "open", rc);
 		goto fail;
 	}
@@ -321,10 +345,26 @@ int bg_store_open(struct bg_store **out, const char *dir, const unsigned char ke
 	if (mdb_env_get_fd(st->env, &fd) != 0 || fstat(fd, &after) != 0 ||
 	    (!fresh && (after.st_dev != before.st_dev || after.st_ino != before.st_ino)) ||
 	    bg_check_trusted(&after, &why) != 0) {
-		bg_log(log, LOG_ERR, "store %s: %s changed while being opened; refusing it", dir,
-		       data);
+		bg_log(log, LOG_ERR, "store %s: data.mdb changed while being opened; refusing it",
+		       dir);
 		rc = -EPERM;
 		goto fail;
+	}
+	{
+		MDB_envinfo info;
+		MDB_stat ms;
+
+		/* A data file shorter than its committed pages (truncated, copied short)
+		 * would be read past its end through the map: SIGBUS in sshd or sudo. */
+		if (mdb_env_info(st->env, &info) == 0 && mdb_env_stat(st->env, &ms) == 0 &&
+		    (uint64_t)after.st_size < (uint64_t)(info.me_last_pgno + 1) * ms.ms_psize) {
+			bg_log(log, LOG_ERR,
+			       "store %s: data.mdb holds %lld bytes, its data needs %llu: truncated; refusing it",
+			       dir, (long long)after.st_size,
+			       (unsigned long long)(info.me_last_pgno + 1) * ms.ms_psize);
+			rc = -EBADMSG;
+			goto fail;
+		}
 	}
 	{
 		int dead = 0;
@@ -339,17 +379,27 @@ int bg_store_open(struct bg_store **out, const char *dir, const unsigned char ke
 	if ((rc = open_dbis(st, key, flags & BG_STORE_CREATE)) != 0)
 		goto fail;
 	if (!(flags & BG_STORE_RDONLY)) {
-		st->gate_fd = open(gate, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-		if (st->gate_fd < 0) {
-			rc = -errno;
-			bg_log(log, LOG_ERR, "store %s: %s: %s", dir, gate, strerror(errno));
+		struct stat gs;
+
+		st->gate_fd = openat(dirfd, GATE_FILE, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+				     0600);
+		if (st->gate_fd < 0 || fstat(st->gate_fd, &gs) != 0 ||
+		    bg_check_trusted(&gs, &why) != 0 || !S_ISREG(gs.st_mode)) {
+			rc = st->gate_fd < 0 ? -errno : -EPERM;
+			bg_log(log, LOG_ERR, "store %s: " GATE_FILE ": %s", dir,
+			       st->gate_fd < 0 ? strerror(errno) : "not a trusted regular file");
 			goto fail;
 		}
 	}
+	close(dirfd);
 	*out = st;
 	return 0;
 fail:
 	bg_store_close(st);
+	if ((flags & BG_STORE_CREATE) && (fresh || made_dir))
+		undo_create(dirfd >= 0 ? dirfd : AT_FDCWD, dir, fresh, made_dir);
+	if (dirfd >= 0)
+		close(dirfd);
 	return rc;
 }
 
@@ -378,6 +428,16 @@ static uint64_t meta_u64(struct bg_txn *t, const char *name)
 	return get_le(v.mv_data, 8);
 }
 
+/* mdb_reader_list prints a header, then one line per slot in use. */
+static int count_reader(const char *msg, void *ctx)
+{
+	unsigned *n = ctx;
+
+	if (!strstr(msg, "pid") && !strstr(msg, "no active readers"))
+		(*n)++;
+	return 0;
+}
+
 int bg_store_stats(struct bg_store *st, struct bg_store_stats *s)
 {
 	struct bg_txn *t;
@@ -400,7 +460,9 @@ int bg_store_stats(struct bg_store *st, struct bg_store_stats *s)
 	s->map_size = info.me_mapsize;
 	s->used_bytes = (uint64_t)(info.me_last_pgno + 1) * ms.ms_psize;
 	s->max_readers = info.me_maxreaders;
-	s->readers_used = info.me_numreaders;
+	/* me_numreaders is a high-water mark: count the slots that hold a pid. */
+	s->readers_used = 0;
+	mdb_reader_list(st->env, count_reader, &s->readers_used);
 	bg_txn_abort(t);
 	return 0;
 }
@@ -433,6 +495,44 @@ int bg_store_reserve(struct bg_store *st, uint64_t bytes)
 	bg_log(st->log, LOG_DEBUG, "store %s: map grown to %llu bytes", st->dir,
 	       (unsigned long long)want);
 	return 0;
+}
+
+int bg_store_write(struct bg_store *st, uint64_t estimate,
+		   int (*fn)(struct bg_txn *t, void *arg), void *arg)
+{
+	uint64_t want = estimate;
+	int rc = -E2BIG;
+
+	for (int attempt = 0; attempt < 16; attempt++) {
+		struct bg_store_stats ss;
+		struct bg_txn *t = NULL;
+
+		if ((st->flags & BG_STORE_GROW) && (rc = bg_store_reserve(st, want)) != 0)
+			return rc;
+		if ((rc = bg_txn_begin(st, true, &t)) != 0)
+			return rc;
+		rc = fn(t, arg);
+		if (rc != 0 && rc != bg_txn_error(t)) {
+			bg_txn_abort(t); /* the work's own failure (not found, ...) */
+			return rc;
+		}
+		rc = bg_txn_commit(t);
+		if (rc != -E2BIG || !(st->flags & BG_STORE_GROW))
+			break;
+		/* The map was full: ask for more than was free, and do it all again. */
+		if (bg_store_stats(st, &ss) != 0)
+			break;
+		want = want * 2 > (ss.map_size - ss.used_bytes) * 2 ? want * 2
+								 : (ss.map_size - ss.used_bytes) * 2;
+		want += 1u << 20;
+		bg_log(st->log, LOG_DEBUG, "store %s: map full, retrying with %llu bytes free",
+		       st->dir, (unsigned long long)want);
+	}
+	if (rc == -E2BIG)
+		bg_log(st->log, LOG_ERR, "store %s: the map is full%s", st->dir,
+		       (st->flags & BG_STORE_GROW) ? " and cannot grow further"
+						   : " (breachguard grows it; the module never does)");
+	return rc;
 }
 
 int bg_txn_begin(struct bg_store *st, bool write, struct bg_txn **out)

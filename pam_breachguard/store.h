@@ -80,6 +80,13 @@ int bg_store_stats(struct bg_store *st, struct bg_store_stats *s);
 /* Makes sure at least `bytes` more are free in the map (BG_STORE_GROW only). */
 int bg_store_reserve(struct bg_store *st, uint64_t bytes);
 
+/* Runs fn in one write transaction and commits it.  When the map is full and
+ * the store was opened BG_STORE_GROW (the tool), grows the map and runs fn again
+ * from the start (fn must only work through the transaction).  estimate: the
+ * bytes the writes may need.  Returns fn's error, the commit's, or 0. */
+int bg_store_write(struct bg_store *st, uint64_t estimate,
+		   int (*fn)(struct bg_txn *t, void *arg), void *arg);
+
 int bg_txn_begin(struct bg_store *st, bool write, struct bg_txn **out);
 /* Commits a write transaction (or ends a read one); returns the sticky error.
  * -ENOSPC means the map is full (the caller may grow and redo). */

@@ -159,60 +159,111 @@ static int find_advisory(struct bg_txn *txn, const char *ref, struct bg_advisory
 	return bg_advisory_find(txn, ref, a);
 }
 
+struct forget_job {
+	const char *ref;
+	struct bg_advisory a;
+	uint64_t removed;
+};
+
+static int forget_job(struct bg_txn *txn, void *arg)
+{
+	struct forget_job *j = arg;
+	int rc = find_advisory(txn, j->ref, &j->a);
+
+	return rc ? rc : bg_advisory_delete(txn, j->a.id, &j->removed);
+}
+
 int bg_cmd_forget(struct bg_tool *t, int argc, char **argv)
 {
-	struct bg_advisory a;
+	struct forget_job j = {NULL, {0}, 0};
+	struct bg_store_stats ss;
 	struct bg_ctx ctx;
-	struct bg_txn *txn = NULL;
-	uint64_t removed = 0;
 	int rc = BG_EXIT_FAIL, r;
 
 	if (argc != 2 || argv[1][0] == '-')
 		return bg_usage("forget", "ADVISORY (its name or id)");
-	if (open_store(t, &ctx, BG_STORE_GROW) != 0)
+	j.ref = argv[1];
+	if (open_store(t, &ctx, BG_STORE_GROW) != 0 || bg_store_stats(ctx.store, &ss) != 0)
 		goto out;
-	if (bg_txn_begin(ctx.store, true, &txn) != 0)
-		goto out;
-	r = find_advisory(txn, argv[1], &a);
+	/* Deleting pairs spread over the table may copy every page once. */
+	r = bg_store_write(ctx.store, ss.used_bytes + (1u << 20), forget_job, &j);
 	if (r == -ENOENT) {
 		fprintf(stderr, "breachguard: no advisory \"%s\" in %s (see \"breachguard advisories\")\n",
 			argv[1], t->cfg.store);
 		goto out;
 	}
-	if (r != 0 || bg_advisory_delete(txn, a.id, &removed) != 0)
-		goto out;
-	r = bg_txn_commit(txn);
-	txn = NULL;
 	if (r != 0) {
-		fprintf(stderr, "breachguard: forget %s: %s; store unchanged\n", argv[1], strerror(-r));
+		fprintf(stderr, "breachguard: forget %s: %s; store unchanged\n", argv[1],
+			r == -ENOSPC ? "no space left on the device" : strerror(-r));
 		goto out;
 	}
-	printf("forgot advisory %u \"%s\": %llu exposure(s) removed\n", a.id, a.name,
-	       (unsigned long long)removed);
+	printf("forgot advisory %u \"%s\": %llu exposure(s) removed\n", j.a.id, j.a.name,
+	       (unsigned long long)j.removed);
 	rc = BG_EXIT_OK;
 out:
-	bg_txn_abort(txn);
 	bg_ctx_close(&ctx);
 	return rc;
+}
+
+struct flag_job {
+	const char *name;
+	char *const *users;
+	int n;
+	struct bg_hmac *hmac;
+	struct bg_advisory a;
+	unsigned added;
+};
+
+static int flag_job(struct bg_txn *txn, void *arg)
+{
+	struct flag_job *j = arg;
+	int r = bg_advisory_find(txn, j->name, &j->a);
+
+	j->added = 0;
+	if (r == -ENOENT) {
+		memset(&j->a, 0, sizeof(j->a));
+		snprintf(j->a.name, sizeof(j->a.name), "%s", j->name);
+		j->a.published = -1;
+		j->a.imported = (int64_t)time(NULL);
+		j->a.grace_days = -1;
+	} else if (r != 0) {
+		return r;
+	}
+	if ((r = bg_advisory_put(txn, &j->a)) != 0) /* allocates the id of a new one */
+		return r;
+	for (int i = 0; i < j->n; i++) {
+		char id[BG_ID_MAX];
+		unsigned char d[BG_DIGEST_LEN];
+
+		if (bg_user_identity(j->users[i], id, sizeof(id)) < 0)
+			return -ENAMETOOLONG;
+		if ((r = bg_hmac_digest(j->hmac, "id", id, strlen(id), d)) != 0)
+			return r;
+		r = bg_exposure_add(txn, d, j->a.id);
+		if (r < 0)
+			return r;
+		if (r != BG_EXP_KNOWN_PAIR) {
+			j->a.count++;
+			j->added++;
+		}
+	}
+	return bg_advisory_put(txn, &j->a);
 }
 
 int bg_cmd_flag(struct bg_tool *t, int argc, char **argv)
 {
 	static const struct option opts[] = {{"name", required_argument, NULL, 'n'},
 					     {NULL, 0, NULL, 0}};
-	const char *name = "flagged-by-admin";
-	struct bg_advisory a;
+	struct flag_job j = {"flagged-by-admin", NULL, 0, NULL, {0}, 0};
 	struct bg_ctx ctx;
-	struct bg_txn *txn = NULL;
-	unsigned added = 0;
 	int c, r, rc = BG_EXIT_FAIL;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (c != 'n')
 			return bg_usage("flag", "[--name NAME] USER...");
-		name = optarg;
+		j.name = optarg;
 	}
-	if (optind >= argc || !name[0] || strlen(name) >= BG_NAME_MAX)
+	if (optind >= argc || !j.name[0] || strlen(j.name) >= BG_NAME_MAX)
 		return bg_usage("flag", "[--name NAME (1-127 bytes)] USER...");
 	for (int i = optind; i < argc; i++) {
 		if (!getpwnam(argv[i])) {
@@ -221,50 +272,21 @@ int bg_cmd_flag(struct bg_tool *t, int argc, char **argv)
 			return BG_EXIT_FAIL;
 		}
 	}
+	j.users = argv + optind;
+	j.n = argc - optind;
 	if (open_store(t, &ctx, BG_STORE_GROW) != 0)
 		goto out;
-	if (bg_txn_begin(ctx.store, true, &txn) != 0)
-		goto out;
-	r = bg_advisory_find(txn, name, &a);
-	if (r == -ENOENT) {
-		memset(&a, 0, sizeof(a));
-		snprintf(a.name, sizeof(a.name), "%s", name);
-		a.published = -1;
-		a.imported = (int64_t)time(NULL);
-		a.grace_days = -1;
-	} else if (r != 0) {
-		goto out;
-	}
-	if (bg_advisory_put(txn, &a) != 0) /* allocates the id of a new one */
-		goto out;
-	for (int i = optind; i < argc; i++) {
-		char id[BG_ID_MAX];
-		unsigned char d[BG_DIGEST_LEN];
-
-		if (bg_user_identity(argv[i], id, sizeof(id)) < 0 ||
-		    bg_hmac_digest(ctx.hmac, "id", id, strlen(id), d) != 0)
-			goto out;
-		r = bg_exposure_add(txn, d, a.id);
-		if (r < 0)
-			goto out;
-		if (r != BG_EXP_KNOWN_PAIR) {
-			a.count++;
-			added++;
-		}
-	}
-	if (bg_advisory_put(txn, &a) != 0)
-		goto out;
-	r = bg_txn_commit(txn);
-	txn = NULL;
+	j.hmac = ctx.hmac;
+	r = bg_store_write(ctx.store, (uint64_t)j.n * 16384 + (256u << 10), flag_job, &j);
 	if (r != 0) {
-		fprintf(stderr, "breachguard: flag: %s; store unchanged\n", strerror(-r));
+		fprintf(stderr, "breachguard: flag: %s; store unchanged\n",
+			r == -ENOSPC ? "no space left on the device" : strerror(-r));
 		goto out;
 	}
-	printf("flagged %u user(s) under advisory %u \"%s\" (%d already there)\n", added, a.id,
-	       a.name, argc - optind - (int)added);
+	printf("flagged %u user(s) under advisory %u \"%s\" (%d already there)\n", j.added,
+	       j.a.id, j.a.name, j.n - (int)j.added);
 	rc = BG_EXIT_OK;
 out:
-	bg_txn_abort(txn);
 	bg_ctx_close(&ctx);
 	return rc;
 }
@@ -286,6 +308,8 @@ int bg_cmd_reset(struct bg_tool *t, int argc, char **argv)
 			continue;
 		}
 		r = bg_record_rotation(&ctx, argv[i], BG_ROT_ADMIN);
+		if (r == -E2BIG && ctx.store && bg_store_reserve(ctx.store, 1u << 20) == 0)
+			r = bg_record_rotation(&ctx, argv[i], BG_ROT_ADMIN); /* once, with room */
 		if (r == 1)
 			printf("%s: rotation recorded (administrator reset)\n", argv[i]);
 		else if (r == 0)

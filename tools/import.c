@@ -108,9 +108,11 @@ out:
 	if (im->progress && f->c.records >= 0x10000)
 		fprintf(stderr, "\r\033[K");
 	if (rc != 0) {
-		const char *msg = err[0]			    ? err
-				  : bg_pipe_error(im->pipe) ? bg_pipe_error(im->pipe)
-							    : strerror(-rc);
+		/* The pipeline's own failure (a full spool disk) is the cause; a
+		 * reader's "import stopped" only says where it noticed. */
+		const char *msg = bg_pipe_error(im->pipe) ? bg_pipe_error(im->pipe)
+				  : err[0]		  ? err
+							  : strerror(-rc);
 
 		/* Messages from input and readers already name the file. */
 		if (strncmp(msg, f->path, strlen(f->path)) == 0)
@@ -443,67 +445,66 @@ static void default_name(const char *path, char *out, size_t len)
 		out[n - 3] = '\0';
 }
 
+struct store_job {
+	struct importer *im;
+	struct file_rec *files;
+	size_t nfiles;
+	struct bg_advisory *want; /* in: the advisory; out: as stored */
+	struct bg_advisory done;
+};
+
+/* The whole import as one transaction (run again from scratch after a full map). */
+static int store_job(struct bg_txn *t, void *arg)
+{
+	struct store_job *j = arg;
+	struct merge_target mt = {t, false, 0, 0};
+	struct bg_advisory cur;
+	int rc;
+
+	rc = bg_advisory_find(t, j->want->name, &cur);
+	if (rc == 0) {
+		/* Same name: same advisory.  Its exposure time never moves. */
+		cur.published = j->want->published >= 0 ? j->want->published : cur.published;
+		cur.grace_days = j->want->grace_days >= 0 ? j->want->grace_days : cur.grace_days;
+		memcpy(cur.source_sha256, j->want->source_sha256, 32);
+	} else if (rc == -ENOENT) {
+		cur = *j->want;
+		cur.id = 0;
+		cur.count = 0;
+	} else {
+		return rc;
+	}
+	if ((rc = bg_advisory_put(t, &cur)) != 0)
+		return rc;
+	mt.id = cur.id;
+	for (size_t i = 0; i < j->nfiles; i++)
+		if ((rc = merge_file(j->im, &j->files[i], &mt)) != 0)
+			return rc;
+	cur.count += mt.added;
+	j->done = cur;
+	return bg_advisory_put(t, &cur);
+}
+
 /* Writes everything in one transaction; on a full map, grows it and redoes. */
 static int store_all(struct importer *im, struct bg_ctx *ctx, struct file_rec *files,
 		     size_t nfiles, struct bg_advisory *a, uint64_t digests)
 {
+	struct store_job j = {im, files, nfiles, a, {0}};
 	struct bg_store_stats ss;
 	uint64_t want;
-	int rc0;
+	int rc;
 
 	/* New pages for the new pairs, plus copies of the pages the writes touch (at
 	 * most four per digest, at most the whole store).  A low guess costs one
 	 * redo (the map doubles); a high one only reserves disk. */
-	rc0 = bg_store_stats(ctx->store, &ss);
-	if (rc0 != 0)
-		return rc0;
+	if ((rc = bg_store_stats(ctx->store, &ss)) != 0)
+		return rc;
 	want = digests * 64 + (digests * 16384 < ss.used_bytes ? digests * 16384 : ss.used_bytes) +
 	       (256u << 10);
-	int rc;
-
-	for (int attempt = 0; attempt < 12; attempt++) {
-		struct merge_target mt = {NULL, false, 0, 0};
-		struct bg_advisory cur;
-
-		if ((rc = bg_store_reserve(ctx->store, want)) != 0)
-			return rc;
-		if ((rc = bg_txn_begin(ctx->store, true, &mt.txn)) != 0)
-			return rc;
-		rc = bg_advisory_find(mt.txn, a->name, &cur);
-		if (rc == 0) {
-			/* Same name: same advisory.  Its exposure time never moves. */
-			cur.published = a->published >= 0 ? a->published : cur.published;
-			cur.grace_days = a->grace_days >= 0 ? a->grace_days : cur.grace_days;
-			memcpy(cur.source_sha256, a->source_sha256, 32);
-		} else if (rc == -ENOENT) {
-			cur = *a;
-			cur.id = 0;
-			cur.count = 0;
-		} else {
-			bg_txn_abort(mt.txn);
-			return rc;
-		}
-		bg_advisory_put(mt.txn, &cur);
-		mt.id = cur.id;
-		for (size_t i = 0; i < nfiles && bg_txn_error(mt.txn) == 0; i++) {
-			rc = merge_file(im, &files[i], &mt);
-			if (rc != 0 && rc != bg_txn_error(mt.txn)) {
-				bg_txn_abort(mt.txn);
-				return rc;
-			}
-		}
-		cur.count += mt.added;
-		bg_advisory_put(mt.txn, &cur);
-		rc = bg_txn_commit(mt.txn);
-		if (rc == -E2BIG) {
-			want *= 2;
-			continue;
-		}
-		if (rc == 0)
-			*a = cur;
-		return rc;
-	}
-	return -E2BIG;
+	rc = bg_store_write(ctx->store, want, store_job, &j);
+	if (rc == 0)
+		*a = j.done;
+	return rc;
 }
 
 int bg_cmd_import(struct bg_tool *t, int argc, char **argv)
