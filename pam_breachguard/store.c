@@ -253,6 +253,29 @@ out:
 	return rc;
 }
 
+/* LMDB writes its lock file through a memory map: on a full file system that
+ * is SIGBUS, not an error.  A new store's lock file is made here first, its
+ * blocks allocated, so that a full disk is a clean -ENOSPC. */
+static int prealloc_lock(const struct bg_store *st, int dirfd)
+{
+	int fd = openat(dirfd, "lock.mdb", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	int rc;
+
+	if (fd < 0) {
+		rc = -errno;
+		bg_log(st->log, LOG_ERR, "store %s: lock.mdb: %s", st->dir, strerror(errno));
+		return rc;
+	}
+	rc = posix_fallocate(fd, 0, 64 * 1024);
+	close(fd);
+	if (rc != 0 && rc != EOPNOTSUPP && rc != EINVAL) {
+		bg_log(st->log, LOG_ERR, "store %s: cannot allocate its lock file: %s", st->dir,
+		       strerror(rc));
+		return -rc;
+	}
+	return 0;
+}
+
 /* After a failed init, remove what this call made: no half-made store stays. */
 static void undo_create(int dirfd, const char *dir, bool made_files, bool made_dir)
 {
@@ -317,6 +340,8 @@ int bg_store_open(struct bg_store **out, const char *dir, const unsigned char ke
 	if (rc == -ENOENT && (flags & BG_STORE_CREATE))
 		fresh = true;
 	else if (rc)
+		goto fail;
+	if (fresh && (rc = prealloc_lock(st, dirfd)) != 0)
 		goto fail;
 	if ((rc = check_at(st, dirfd, "lock.mdb", false, true, NULL)) != 0 && rc != -ENOENT)
 		goto fail;

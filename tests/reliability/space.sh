@@ -10,6 +10,8 @@
 #     a small import); the module's checks during the failing import all right.
 #  d. The import's spool (3M addresses: sorted runs spill to $TMPDIR) on a full
 #     file system: a clear error, exit 1, store unchanged.
+#  e. init on a file system with less room than the map: a clear error, and
+#     nothing half-made left behind (a second init must not find "a store").
 . "$(dirname "$0")/lib.sh"
 rel_init space
 export TMPDIR="$T"
@@ -129,5 +131,18 @@ if [ "$rc" = 1 ] && grep -qi "space" "$T/spool.err" && cmp -s "$T/adv.before" "$
 	pass "d: spool file on a full file system: exit 1, \"$(tail -n 1 "$T/spool.err")\", store unchanged"
 else
 	fail "d: spool on a full file system: exit $rc, stderr: $(cat "$T/spool.err")"
+fi
+
+# --- e. init with no room for the map -------------------------------------------------
+# The tmpfs is full now (d's filler): a fresh store there cannot get its map.
+printf 'store = %s\nkey_file = %s\n' "$T/mnt/noroom" "$T/noroom.key" >"$T/noroom.conf"
+chmod 0644 "$T/noroom.conf"
+CONF=$T/noroom.conf
+bg init >"$T/noroom.out" 2>&1
+rc=$?
+if [ "$rc" = 1 ] && grep -qi "space\|allocate" "$T/noroom.out" && [ ! -e "$T/mnt/noroom" ]; then
+	pass "e: init with no room for the map: exit 1, \"$(grep -i 'allocate\|space' "$T/noroom.out" | head -n 1)\", nothing left behind"
+else
+	fail "e: init with no room: exit $rc, left: $(ls -la "$T/mnt/noroom" 2>&1 | tr '\n' ' '), output: $(cat "$T/noroom.out")"
 fi
 rel_done
