@@ -1,0 +1,71 @@
+/* acct.c: the account phase through the real libpam, in a loop.
+ * Each iteration is what a login does: pam_start_confdir (reads the generated
+ * service file, loads the modules), pam_acct_mgmt, pam_end (unloads them).
+ *
+ * usage: acct CONFDIR SERVICE USER ITERS
+ *        acct -c CONFDIR SERVICE USER   one warm-up iteration, then one under
+ *        callgrind's collection (run with valgrind --tool=callgrind --collect-atstart=no)
+ * Prints "ITERS SECONDS USEC_PER_CALL RESULT" (RESULT: the last pam_acct_mgmt code). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <security/pam_appl.h>
+#include <valgrind/callgrind.h>
+
+static int conv(int n, const struct pam_message **msg, struct pam_response **resp, void *arg)
+{
+	struct pam_response *r = calloc((size_t)n, sizeof(*r));
+
+	(void)msg, (void)arg;
+	if (!r)
+		return PAM_BUF_ERR;
+	*resp = r; /* messages (PAM_TEXT_INFO/PAM_ERROR_MSG) need no answer */
+	return PAM_SUCCESS;
+}
+
+static int once(const char *dir, const char *svc, const char *user)
+{
+	const struct pam_conv c = {conv, NULL};
+	pam_handle_t *h = NULL;
+	int rc;
+
+	rc = pam_start_confdir(svc, user, &c, dir, &h);
+	if (rc != PAM_SUCCESS) {
+		fprintf(stderr, "acct: pam_start_confdir: %s\n", pam_strerror(NULL, rc));
+		exit(1);
+	}
+	rc = pam_acct_mgmt(h, 0);
+	pam_end(h, rc);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct timespec a, b;
+	long iters;
+	int rc = 0;
+	double s;
+
+	if (argc == 5 && strcmp(argv[1], "-c") == 0) {
+		once(argv[2], argv[3], argv[4]);
+		CALLGRIND_TOGGLE_COLLECT;
+		rc = once(argv[2], argv[3], argv[4]);
+		CALLGRIND_TOGGLE_COLLECT;
+		printf("1 - - %s\n", pam_strerror(NULL, rc));
+		return 0;
+	}
+	if (argc != 5 || (iters = strtol(argv[4], NULL, 10)) <= 0) {
+		fprintf(stderr, "usage: acct CONFDIR SERVICE USER ITERS | acct -c CONFDIR SERVICE USER\n");
+		return 2;
+	}
+	once(argv[1], argv[2], argv[3]); /* warm the page cache and the store's pages */
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	for (long i = 0; i < iters; i++)
+		rc = once(argv[1], argv[2], argv[3]);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	s = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
+	printf("%ld %.4f %.2f %s\n", iters, s, s / (double)iters * 1e6, pam_strerror(NULL, rc));
+	return 0;
+}

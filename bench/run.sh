@@ -1,0 +1,217 @@
+#!/bin/sh
+# bench/run.sh: the whole benchmark of issue 5 in one run (called by `make bench`).
+# Needs root (throwaway users, root-owned store).  Everything it makes lives in a
+# temporary directory under $TMPDIR (default /var/tmp) and the generated lists in
+# $BENCH_DATA; users, stores and dumps are removed on exit, even on failure.
+# Raw rows go to $BENCH_DATA/raw.tsv; bench/report.py turns them into the table.
+set -eu
+
+BUILD=${BUILD:-build}
+B=$(cd "$(dirname "$0")/.." && pwd)
+BIN=$B/$BUILD/bench
+TOOL=$B/$BUILD/breachguard
+MODULE=$B/$BUILD/pam_breachguard.so
+DATA=${BENCH_DATA:-$B/bench/data}
+if [ "${BENCH_QUICK:-0}" = 1 ]; then
+	LINES=${BENCH_LINES:-1000000}
+	RUNS=${BENCH_RUNS:-3}
+	FAST=${BENCH_FAST_RUNS:-3}
+	ITERS=${BENCH_ITERS:-500}
+	STOCK=${BENCH_STOCK_MDB_LOAD:-0}
+else
+	LINES=${BENCH_LINES:-1000000 10000000}
+	RUNS=${BENCH_RUNS:-3}
+	FAST=${BENCH_FAST_RUNS:-5}
+	ITERS=${BENCH_ITERS:-1000}
+	STOCK=${BENCH_STOCK_MDB_LOAD:-1}
+fi
+SCAN_USERS=${BENCH_SCAN_USERS:-10000}
+NSSW=$(ls /usr/lib/*/libnss_wrapper.so 2>/dev/null | head -n 1)
+# The module's shared libraries, resolved as the loader does: preloading them keeps
+# them mapped across pam_end, which takes their loading and relocation out of the
+# measurement (a diagnostic; the targets apply to the plain runs).
+MODLIBS=$(ldd "$B/$BUILD/pam_breachguard.so" 2>/dev/null |
+	awk '$3 ~ /^\// && $1 !~ /^(libc|libpam|libaudit|libcap-ng)\./ {print $3}' | tr '\n' ' ')
+UM=bgbench_m # matched: listed in an advisory
+UU=bgbench_u # unmatched
+
+[ "$(id -u)" = 0 ] || { echo "bench: needs root (throwaway users, a root-owned store)" >&2; exit 1; }
+for f in "$TOOL" "$MODULE" "$BIN/gen" "$BIN/runstat" "$BIN/mkdump" "$BIN/acct" "$BIN/nosync.so" "$BIN/nssfloor"; do
+	[ -e "$f" ] || { echo "bench: $f missing: run make bench" >&2; exit 1; }
+done
+command -v mdb_load >/dev/null || { echo "bench: mdb_load missing (lmdb-utils)" >&2; exit 1; }
+
+mkdir -p "$DATA"
+W=$(mktemp -d "${TMPDIR:-/var/tmp}/bgbench.XXXXXX")
+made_users=""
+cleanup() {
+	for u in $made_users; do userdel -r "$u" >/dev/null 2>&1 || true; done
+	rm -rf "$W"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+RAW=$DATA/raw.tsv
+: >"$RAW"
+row() { printf '%s\n' "$*" | tr ' ' '\t' >>"$RAW"; }
+# The 1-minute load average as each phase starts: another job on this 2-core
+# machine shows up here (and in the timings).
+say() { printf 'bench: %s\n' "$*" >&2; row load "$(cut -d' ' -f1 /proc/loadavg)"; }
+json_get() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d[sys.argv[2]])' "$@"; }
+bytes() { du -B1 -s "$1" | cut -f1; } # allocated on disk
+
+row machine "$(lscpu | sed -n 's/^Model name: *//p' | tr ' ' '_')" "$(nproc)" \
+	"$(free -b | awk '/^Mem:/{print $2}')" "$(uname -r)" "$(cat /etc/debian_version)"
+row knobs "lines=$(echo $LINES | tr ' ' ,)" "runs=$RUNS" "fast=$FAST" "iters=$ITERS"
+
+# --- 1. import vs mdb_load ---------------------------------------------------
+last=""
+for n in $LINES; do
+	f=$DATA/adv-$n.txt
+	if [ ! -s "$f" ]; then
+		say "generating $n lines -> $f"
+		"$BIN/gen" "$n" 0 1 >"$f" 2>"$W/gen.err"
+	fi
+	d=$W/n$n
+	mkdir -m 700 "$d"
+	printf 'store = %s/store\nkey_file = %s/key\ndomains = example.com\n' "$d" "$d" >"$d/conf"
+	chmod 600 "$d/conf"
+	for r in $(seq "$RUNS"); do
+		rm -rf "$d/store"
+		"$TOOL" --config "$d/conf" init >/dev/null
+		sync
+		say "import $n lines, run $r/$RUNS"
+		"$BIN/runstat" "$W/st" "$TOOL" --config "$d/conf" import --name "adv-$n" \
+			--format text --json "$f" >"$W/imp.json"
+		row import "$n" "$r" $(cat "$W/st") "$(json_get "$W/imp.json" addresses)" \
+			"$(json_get "$W/imp.json" new)" "$(bytes "$d/store/data.mdb")"
+	done
+	# The same distinct keys, with the same key file, for mdb_load.
+	say "preparing the mdb_load dump for $n lines (not timed)"
+	"$BIN/mkdump" "$d/conf" "$f" $((n * 200 + 67108864)) >"$W/dump" 2>"$W/mkdump.err"
+	distinct=$(sed -n 's/^distinct \([0-9]*\).*/\1/p' "$W/mkdump.err")
+	for r in $(seq "$RUNS"); do
+		rm -rf "$W/ml" && mkdir "$W/ml" && sync
+		say "mdb_load (no per-commit flush) $n, run $r/$RUNS"
+		"$BIN/runstat" "$W/st" env LD_PRELOAD="$BIN/nosync.so" mdb_load -f "$W/dump" "$W/ml"
+		row mdb_load_nosync "$n" "$r" $(cat "$W/st") "$distinct" "$distinct" "$(bytes "$W/ml/data.mdb")"
+	done
+	if [ "$STOCK" = 1 ] && [ -z "$last" ]; then
+		rm -rf "$W/ml" && mkdir "$W/ml" && sync
+		say "stock mdb_load $n (flushes every 100 records: slow)"
+		"$BIN/runstat" "$W/st" mdb_load -f "$W/dump" "$W/ml"
+		row mdb_load_stock "$n" 1 $(cat "$W/st") "$distinct" "$distinct" "$(bytes "$W/ml/data.mdb")"
+	fi
+	rm -rf "$W/ml" "$W/dump"
+	[ -n "$last" ] && rm -rf "$W/n$last/store" # keep only the biggest store
+	last=$n
+done
+
+# --- 2. a second advisory into the biggest store -------------------------------
+n=$last
+d=$W/n$n
+mv "$d/store" "$d/base"
+distinct=$(json_get "$W/imp.json" new)
+f2=$DATA/adv2-$n.txt
+if [ ! -s "$f2" ]; then
+	say "generating the second advisory ($n lines, half of it already known)"
+	"$BIN/gen" "$n" $((distinct / 2)) 2 >"$f2" 2>"$W/gen.err"
+fi
+sed "s|$d/store|$d/store2|" "$d/conf" >"$d/conf2"
+chmod 600 "$d/conf2"
+for r in $(seq "$RUNS"); do
+	rm -rf "$d/store2"
+	cp -a --sparse=always "$d/base" "$d/store2"
+	sync
+	say "second import $n lines into $distinct identities, run $r/$RUNS"
+	"$BIN/runstat" "$W/st" "$TOOL" --config "$d/conf2" import --name "adv2-$n" --format text \
+		--json "$f2" >"$W/imp2.json"
+	row import2 "$n" "$r" $(cat "$W/st") "$(json_get "$W/imp2.json" addresses)" \
+		"$(json_get "$W/imp2.json" new)" "$(bytes "$d/store2/data.mdb")" "$distinct"
+done
+rm -rf "$d/store2"
+[ "${BENCH_KEEP_DATA:-0}" = 1 ] || rm -f "$f2"
+
+# --- 3. the account phase through libpam ----------------------------------------
+mv "$d/base" "$d/store"
+for u in $UM $UU; do
+	userdel -r "$u" >/dev/null 2>&1 || true
+	useradd -m -s /bin/sh "$u"
+	made_users="$made_users $u"
+	echo "$u:bench-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')" | chpasswd
+done
+# The matched user and 1% of the scan users go into one more advisory.
+{
+	echo "$UM@example.com"
+	i=1
+	while [ "$i" -le "$SCAN_USERS" ]; do
+		[ $((i % 100)) = 0 ] && printf 'bgs%05d@example.com\n' "$i"
+		i=$((i + 1))
+	done
+} >"$W/users.txt"
+"$TOOL" --config "$d/conf" import --name bench-users "$W/users.txt" >/dev/null
+mkdir "$W/pam.d"
+echo "account required pam_unix.so" >"$W/pam.d/unix"
+printf 'account required pam_unix.so\naccount required %s conf=%s\n' "$MODULE" "$d/conf" \
+	>"$W/pam.d/unixbg"
+for variant in plain preloaded; do
+	pre=""
+	[ "$variant" = preloaded ] && pre=$MODLIBS
+	for r in $(seq "$FAST"); do
+		for u in $UM $UU; do
+			for svc in unix unixbg; do
+				LD_PRELOAD=$pre "$BIN/acct" "$W/pam.d" "$svc" "$u" "$ITERS" >"$W/acct.out"
+				read -r it s us res <"$W/acct.out" || true
+				row acct "$variant" "$svc" "$u" "$r" "$us" "$(echo "$res" | tr ' ' _)"
+			done
+		done
+		say "account phase ($variant), run $r/$FAST"
+	done
+done
+if command -v valgrind >/dev/null; then
+	for variant in plain preloaded; do
+		pre=""
+		[ "$variant" = preloaded ] && pre=$MODLIBS
+		for u in $UM $UU; do
+			for svc in unix unixbg; do
+				LD_PRELOAD=$pre PAM_WRAPPER_DISABLE_DEEPBIND=1 valgrind --tool=callgrind \
+					--collect-atstart=no --callgrind-out-file="$W/cg.out" \
+					"$BIN/acct" -c "$W/pam.d" "$svc" "$u" >/dev/null 2>"$W/cg.err"
+				ir=$(sed -n 's/.*Collected : *\([0-9]*\).*/\1/p' "$W/cg.err")
+				row callgrind "$variant" "$svc" "$u" "$ir"
+				if [ "$svc" = unixbg ] && [ "$u" = "$UU" ]; then
+					callgrind_annotate --inclusive=yes "$W/cg.out" 2>/dev/null |
+						grep -E 'pam_sm_acct_mgmt|bg_store_open|bg_verdict|_dl_relocate_object|pam_start_confdir|pam_end|bg_hmac|EVP_MAC_fetch|mdb_env_open|bg_account_identities|getspnam|getpwnam' |
+						sed 's/^ *//' >"$DATA/callgrind-$variant.txt" || true
+				fi
+			done
+		done
+	done
+	say "callgrind done"
+fi
+
+# --- 4. scan over 10,000 accounts (nss_wrapper) ----------------------------------
+if [ -n "$NSSW" ]; then
+	i=1
+	{
+		while [ "$i" -le "$SCAN_USERS" ]; do
+			printf 'bgs%05d:x:%d:20000:Scan User %d:/nonexistent:/usr/sbin/nologin\n' \
+				"$i" $((20000 + i)) "$i"
+			i=$((i + 1))
+		done
+	} >"$W/passwd"
+	echo "bgscan:x:20000:" >"$W/group"
+	for r in $(seq "$FAST"); do
+		LD_PRELOAD=$NSSW NSS_WRAPPER_PASSWD=$W/passwd NSS_WRAPPER_GROUP=$W/group \
+			"$BIN/runstat" "$W/st" "$TOOL" --config "$d/conf" scan --json >"$W/scan.json"
+		found=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "$W/scan.json")
+		row scan "$SCAN_USERS" "$r" $(cat "$W/st") "$found"
+		LD_PRELOAD=$NSSW NSS_WRAPPER_PASSWD=$W/passwd NSS_WRAPPER_GROUP=$W/group \
+			"$BIN/runstat" "$W/st" "$BIN/nssfloor" >/dev/null
+		row nssfloor "$SCAN_USERS" "$r" $(cat "$W/st") 0
+	done
+	say "scan done"
+else
+	say "libnss_wrapper.so not found: scan skipped (make deps installs libnss-wrapper)"
+fi
+
+python3 "$B/bench/report.py" "$RAW" | tee "$DATA/results.md"
