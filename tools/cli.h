@@ -33,6 +33,9 @@ int bg_cmd_check(struct bg_tool *t, int argc, char **argv);
 
 /* JSON output: a string with every control and non-ASCII-safe byte escaped. */
 void bg_json_str(FILE *f, const char *s);
+/* Prints `{"id": ID, "name": NAME, "date": DATE` (no closing brace): id 0 and a
+ * date < 0 print null.  The one spelling of an advisory in JSON output. */
+void bg_json_advisory_head(FILE *f, unsigned id, const char *name, long long date);
 /* YYYY-MM-DD of an epoch time (UTC), "" for t < 0. */
 void bg_day(long long t, char *buf, size_t len);
 /* ISO 8601 UTC time. */

@@ -90,13 +90,8 @@ static int print_adv(const struct bg_advisory *a, void *arg)
 	bg_day(a->published, day, sizeof(day));
 	bg_iso_time(a->imported, imported, sizeof(imported));
 	if (l->json) {
-		printf("%s\n  {\"id\": %u, \"name\": ", l->n ? "," : "", a->id);
-		bg_json_str(stdout, a->name);
-		printf(", \"date\": ");
-		if (day[0])
-			bg_json_str(stdout, day);
-		else
-			printf("null");
+		printf("%s\n  ", l->n ? "," : "");
+		bg_json_advisory_head(stdout, a->id, a->name, a->published);
 		printf(", \"imported\": \"%s\", \"identities\": %llu}", imported,
 		       (unsigned long long)a->count);
 	} else {

@@ -41,10 +41,10 @@ static void print_result(struct printer *p, const char *user, const struct bg_re
 		for (size_t i = 0; i < listed; i++) {
 			const struct bg_advisory *a = &r->adv[i];
 
-			bg_day(a->published >= 0 ? a->published : a->imported, day, sizeof(day));
-			printf("%s{\"id\": %u, \"name\": ", i ? ", " : "", a->id);
-			bg_json_str(stdout, a->name);
-			printf(", \"date\": \"%s\"}", day);
+			fputs(i ? ", " : "", stdout);
+			bg_json_advisory_head(stdout, a->id, a->name,
+					      a->published >= 0 ? a->published : a->imported);
+			fputc('}', stdout);
 		}
 		printf("], \"rotated_at\": ");
 		if (when[0] && r->rotation.how != BG_ROT_NONE)

@@ -289,18 +289,8 @@ static void report(const struct import_opts *o, const struct bg_advisory *a, boo
 
 	bg_day(a->published, day, sizeof(day));
 	if (o->json) {
-		printf("{\"advisory\": {\"id\": ");
-		if (a->id)
-			printf("%u", a->id);
-		else
-			printf("null");
-		printf(", \"name\": ");
-		bg_json_str(stdout, a->name);
-		printf(", \"date\": ");
-		if (day[0])
-			bg_json_str(stdout, day);
-		else
-			printf("null");
+		printf("{\"advisory\": ");
+		bg_json_advisory_head(stdout, a->id, a->name, a->published);
 		printf(", \"existed\": %s}, \"dry_run\": %s, ", existed ? "true" : "false",
 		       o->dry_run ? "true" : "false");
 		print_counts(total, true);

@@ -49,6 +49,23 @@ void bg_json_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+void bg_json_advisory_head(FILE *f, unsigned id, const char *name, long long date)
+{
+	char day[16];
+
+	if (id)
+		fprintf(f, "{\"id\": %u, \"name\": ", id);
+	else
+		fputs("{\"id\": null, \"name\": ", f);
+	bg_json_str(f, name);
+	fputs(", \"date\": ", f);
+	bg_day(date, day, sizeof(day));
+	if (day[0])
+		bg_json_str(f, day);
+	else
+		fputs("null", f);
+}
+
 void bg_day(long long t, char *buf, size_t len)
 {
 	struct tm tm;

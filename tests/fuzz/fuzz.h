@@ -84,7 +84,8 @@ static inline int fuzz_file(const uint8_t *data, size_t size, char *path, size_t
 	return fd;
 }
 
-/* Opens data through bg_input and runs reader r (NULL: detect first). */
+/* Opens data through bg_input and runs reader r (NULL: detect first).  A
+ * reader's fatal error must always say why: an empty message is a finding. */
 static inline void fuzz_reader(const uint8_t *data, size_t size, const struct bg_reader *r,
 			       const struct bg_read_opts *o)
 {
@@ -100,8 +101,9 @@ static inline void fuzz_reader(const uint8_t *data, size_t size, const struct bg
 	if (bg_input_open(&in, path, err, sizeof(err)) == 0) {
 		if (!r)
 			r = bg_reader_detect(in, path, err, sizeof(err));
-		if (r && r->read(in, o, &sink, err, sizeof(err)) < 0)
-			(void)strlen(err);
+		err[0] = '\0';
+		if (r && r->read(in, o, &sink, err, sizeof(err)) < 0 && !err[0])
+			__builtin_trap();
 		bg_input_close(in);
 	}
 	close(fd);

@@ -1,27 +1,12 @@
 /* fuzz_eml.c: the e-mail reader behind bg_input (MIME structure, base64,
  * quoted-printable, charsets, HTML, mbox, CSV attachments through the CSV reader).
- * A fatal error must always say why. */
+ * A fatal error must always say why (fuzz_reader checks). */
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const struct bg_read_opts opts[] = {{0}, {.column = "2"}};
-	const struct bg_read_opts *o = &opts[size % 2];
-	struct bg_input *in = NULL;
-	struct bg_sink sink;
-	struct fuzz_count count;
-	char path[64], err[512];
-	int fd = fuzz_file(data, size, path, sizeof(path));
 
-	if (fd < 0)
-		return 0;
-	fuzz_sink(&sink, &count);
-	if (bg_input_open(&in, path, err, sizeof(err)) == 0) {
-		err[0] = '\0';
-		if (bg_reader_eml.read(in, o, &sink, err, sizeof(err)) < 0 && !err[0])
-			__builtin_trap();
-		bg_input_close(in);
-	}
-	close(fd);
+	fuzz_reader(data, size, &bg_reader_eml, &opts[size % 2]);
 	return 0;
 }
