@@ -17,94 +17,9 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#define SHIM_EXPORT __attribute__((visibility("default")))
-
-SHIM_EXPORT void syslog(int pri, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-SHIM_EXPORT void vsyslog(int pri, const char *fmt, va_list ap)
-	__attribute__((format(printf, 2, 0)));
-SHIM_EXPORT void __syslog_chk(int pri, int flag, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-SHIM_EXPORT void __vsyslog_chk(int pri, int flag, const char *fmt, va_list ap)
-	__attribute__((format(printf, 3, 0)));
-
-typedef void (*vsyslog_fn)(int pri, const char *fmt, va_list ap);
-
-static const char *level_name(int pri)
-{
-	static const char *const names[] = { "emerg",  "alert", "crit", "err",
-					     "warning", "notice", "info", "debug" };
-
-	return names[LOG_PRI(pri)];
-}
-
-static void __attribute__((format(printf, 2, 0))) capture(int pri, const char *fmt, va_list ap)
-{
-	const char *path = getenv("BG_SYSLOG_FILE");
-	int saved = errno;
-	char buf[4096];
-	size_t len;
-	int n, fd;
-
-	if (path == NULL || *path == '\0') {
-		vsyslog_fn real;
-
-		*(void **)&real = dlsym(RTLD_NEXT, "vsyslog");
-		if (real != NULL)
-			real(pri, fmt, ap);
-		errno = saved;
-		return;
-	}
-	n = snprintf(buf, sizeof(buf), "%s ", level_name(pri));
-	if (n < 0)
-		n = 0;
-	errno = saved; /* for %m */
-	if (vsnprintf(buf + n, sizeof(buf) - (size_t)n - 1, fmt, ap) < 0)
-		buf[n] = '\0';
-	len = strlen(buf);
-	/* One message, one line, whatever it holds. */
-	for (size_t i = 0; i < len; i++)
-		if (buf[i] == '\n')
-			buf[i] = ' ';
-	buf[len++] = '\n';
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd >= 0) {
-		if (write(fd, buf, len) < 0) {
-			/* nothing to do: a test will miss the line and say so */
-		}
-		close(fd);
-	}
-	errno = saved;
-}
-
-void vsyslog(int pri, const char *fmt, va_list ap)
-{
-	capture(pri, fmt, ap);
-}
-
-void syslog(int pri, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	capture(pri, fmt, ap);
-	va_end(ap);
-}
-
-void __vsyslog_chk(int pri, int flag, const char *fmt, va_list ap)
-{
-	(void)flag;
-	capture(pri, fmt, ap);
-}
-
-void __syslog_chk(int pri, int flag, const char *fmt, ...)
-{
-	va_list ap;
-
-	(void)flag;
-	va_start(ap, fmt);
-	capture(pri, fmt, ap);
-	va_end(ap);
-}
+#define SYSLOG_CAPTURE_ENV "BG_SYSLOG_FILE"
+#define SYSLOG_CAPTURE_FORWARD 1
+#include "../syslog_capture.h"
 
 #ifndef BG_SYSLOG_SHIM_SO
 /* Self-test: pam_syslog_shim FILE logs through each entry point and checks the

@@ -60,74 +60,10 @@
 
 /* ---- syslog capture ------------------------------------------------------- */
 
-#define EXPORT __attribute__((visibility("default")))
-
-EXPORT void syslog(int pri, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-EXPORT void vsyslog(int pri, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
-EXPORT void __syslog_chk(int pri, int flag, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-EXPORT void __vsyslog_chk(int pri, int flag, const char *fmt, va_list ap)
-	__attribute__((format(printf, 3, 0)));
-
-static void __attribute__((format(printf, 2, 0))) capture(int pri, const char *fmt, va_list ap)
-{
-	static const char *const names[] = {"emerg",   "alert",  "crit", "err",
-					    "warning", "notice", "info", "debug"};
-	const char *path = getenv("BGREL_SYSLOG");
-	int saved = errno, n, fd;
-	char buf[4096];
-	size_t len;
-
-	if (!path || !*path)
-		return;
-	n = snprintf(buf, sizeof(buf), "%s ", names[LOG_PRI(pri)]);
-	errno = saved;
-	if (vsnprintf(buf + n, sizeof(buf) - (size_t)n - 1, fmt, ap) < 0)
-		buf[n] = '\0';
-	len = strlen(buf);
-	for (size_t i = 0; i < len; i++)
-		if (buf[i] == '\n')
-			buf[i] = ' ';
-	buf[len++] = '\n';
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd >= 0) {
-		if (write(fd, buf, len) < 0) {
-			/* the test misses the line and says so */
-		}
-		close(fd);
-	}
-	errno = saved;
-}
-
-void vsyslog(int pri, const char *fmt, va_list ap)
-{
-	capture(pri, fmt, ap);
-}
-
-void syslog(int pri, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	capture(pri, fmt, ap);
-	va_end(ap);
-}
-
-void __vsyslog_chk(int pri, int flag, const char *fmt, va_list ap)
-{
-	(void)flag;
-	capture(pri, fmt, ap);
-}
-
-void __syslog_chk(int pri, int flag, const char *fmt, ...)
-{
-	va_list ap;
-
-	(void)flag;
-	va_start(ap, fmt);
-	capture(pri, fmt, ap);
-	va_end(ap);
-}
+/* Dropped without BGREL_SYSLOG: tests must not spam the host's log. */
+#define SYSLOG_CAPTURE_ENV "BGREL_SYSLOG"
+#define SYSLOG_CAPTURE_FORWARD 0
+#include "../syslog_capture.h"
 
 /* ---- helpers -------------------------------------------------------------- */
 

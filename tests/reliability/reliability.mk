@@ -13,11 +13,11 @@ RELIABILITY_ONLY ?=
 
 .PHONY: reliability reliability-bins reliability-asan soak
 
-$(REL_BUILD)/pamloop: $(REL_SRC)/pamloop.c
+$(REL_BUILD)/pamloop: $(REL_SRC)/pamloop.c tests/syslog_capture.h
 	@mkdir -p $(dir $@)
 	$(CC) $(REL_CFLAGS) -rdynamic -o $@ $< -lpam -ldl
 
-$(REL_BUILD)/pamloop-asan: $(REL_SRC)/pamloop.c
+$(REL_BUILD)/pamloop-asan: $(REL_SRC)/pamloop.c tests/syslog_capture.h
 	@mkdir -p $(dir $@)
 	$(CC) $(REL_CFLAGS) -O1 $(REL_SAN) -rdynamic -o $@ $< -lpam -ldl
 
