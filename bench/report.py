@@ -88,7 +88,7 @@ def main(path):
                    f"file-backed {fil:.0f} MiB) | anon <= 256 MiB | - | {anon / 256:.2f} of the limit |")
         sb = stat("import", n, 9)
         msb = med([v[9] for v in ml]) if ml else None
-        out.append(f"| 1 | store size, {new:,} identities | {sb / 2**20:.1f} MiB "
+        out.append(f"| 1 | store size (pages used), {new:,} identities | {sb / 2**20:.1f} MiB "
                    f"({sb / new:.1f} B/identity) | - | "
                    + (f"mdb_load env {msb / 2**20:.1f} MiB | {sb / msb:.2f}x |" if msb else "- | - |"))
         st = imp.get(("mdb_load_stock", n))

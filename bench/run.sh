@@ -50,6 +50,11 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
+# Measure copies: a rebuild in build/ during the run must not swap the binaries.
+mkdir "$W/bin"
+cp "$TOOL" "$MODULE" "$W/bin/"
+TOOL=$W/bin/breachguard
+MODULE=$W/bin/pam_breachguard.so
 RAW=$DATA/raw.tsv
 : >"$RAW"
 row() { printf '%s\n' "$*" | tr ' ' '\t' >>"$RAW"; }
@@ -58,6 +63,12 @@ row() { printf '%s\n' "$*" | tr ' ' '\t' >>"$RAW"; }
 say() { printf 'bench: %s\n' "$*" >&2; row load "$(cut -d' ' -f1 /proc/loadavg)"; }
 json_get() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d[sys.argv[2]])' "$@"; }
 bytes() { du -B1 -s "$1" | cut -f1; } # allocated on disk
+# The pages an LMDB environment holds (the tool allocates its whole map on disk
+# ahead of writing, so the file's size says how much room was reserved, not
+# how big the data is).
+used() {
+	mdb_stat -e "$1" | awk '/Page size:/ {ps = $3} /Number of pages used:/ {n = $5} END {print n * ps}'
+}
 
 row machine "$(lscpu | sed -n 's/^Model name: *//p' | tr ' ' '_')" "$(nproc)" \
 	"$(free -b | awk '/^Mem:/{print $2}')" "$(uname -r)" "$(cat /etc/debian_version)"
@@ -83,7 +94,7 @@ for n in $LINES; do
 		"$BIN/runstat" "$W/st" "$TOOL" --config "$d/conf" import --name "adv-$n" \
 			--format text --json "$f" >"$W/imp.json"
 		row import "$n" "$r" $(cat "$W/st") "$(json_get "$W/imp.json" addresses)" \
-			"$(json_get "$W/imp.json" new)" "$(bytes "$d/store/data.mdb")"
+			"$(json_get "$W/imp.json" new)" "$(used "$d/store")"
 	done
 	# The same distinct keys, with the same key file, for mdb_load.
 	say "preparing the mdb_load dump for $n lines (not timed)"
@@ -93,13 +104,13 @@ for n in $LINES; do
 		rm -rf "$W/ml" && mkdir "$W/ml" && sync
 		say "mdb_load (no per-commit flush) $n, run $r/$RUNS"
 		"$BIN/runstat" "$W/st" env LD_PRELOAD="$BIN/nosync.so" mdb_load -f "$W/dump" "$W/ml"
-		row mdb_load_nosync "$n" "$r" $(cat "$W/st") "$distinct" "$distinct" "$(bytes "$W/ml/data.mdb")"
+		row mdb_load_nosync "$n" "$r" $(cat "$W/st") "$distinct" "$distinct" "$(used "$W/ml")"
 	done
 	if [ "$STOCK" = 1 ] && [ -z "$last" ]; then
 		rm -rf "$W/ml" && mkdir "$W/ml" && sync
 		say "stock mdb_load $n (flushes every 100 records: slow)"
 		"$BIN/runstat" "$W/st" mdb_load -f "$W/dump" "$W/ml"
-		row mdb_load_stock "$n" 1 $(cat "$W/st") "$distinct" "$distinct" "$(bytes "$W/ml/data.mdb")"
+		row mdb_load_stock "$n" 1 $(cat "$W/st") "$distinct" "$distinct" "$(used "$W/ml")"
 	fi
 	rm -rf "$W/ml" "$W/dump"
 	[ -n "$last" ] && rm -rf "$W/n$last/store" # keep only the biggest store
@@ -126,7 +137,7 @@ for r in $(seq "$RUNS"); do
 	"$BIN/runstat" "$W/st" "$TOOL" --config "$d/conf2" import --name "adv2-$n" --format text \
 		--json "$f2" >"$W/imp2.json"
 	row import2 "$n" "$r" $(cat "$W/st") "$(json_get "$W/imp2.json" addresses)" \
-		"$(json_get "$W/imp2.json" new)" "$(bytes "$d/store2/data.mdb")" "$distinct"
+		"$(json_get "$W/imp2.json" new)" "$(used "$d/store2")" "$distinct"
 done
 rm -rf "$d/store2"
 [ "${BENCH_KEEP_DATA:-0}" = 1 ] || rm -f "$f2"
