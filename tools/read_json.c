@@ -156,6 +156,25 @@ static int skip_ws(struct jp *p)
 	return c;
 }
 
+/* After an element of an array or object: ',' means another follows (1); the
+ * closer ends the container (0); anything else is a syntax error (0, p->rc). */
+static int next_element(struct jp *p, char close)
+{
+	int c = skip_ws(p);
+
+	if (c == ',') {
+		take(p);
+		return 1;
+	}
+	if (c == close) {
+		take(p);
+		return 0;
+	}
+	syntax(p, close == ']' ? "',' or ']'" : "',' or '}'");
+	return 0;
+}
+
+
 static void start_capture(struct jp *p)
 {
 	p->capture = true;
@@ -561,17 +580,8 @@ static void field_value(struct jp *p, int score)
 				}
 				if (p->rc)
 					break;
-				c = skip_ws(p);
-				if (c == ',') {
-					take(p);
-					continue;
-				}
-				if (c == ']') {
-					take(p);
+				if (!next_element(p, ']'))
 					break;
-				}
-				syntax(p, "',' or ']'");
-				break;
 			}
 		p->depth--;
 	} else {
@@ -631,17 +641,8 @@ static void record_object(struct jp *p, int level)
 		object_member(p, level);
 		if (p->rc)
 			break;
-		c = skip_ws(p);
-		if (c == ',') {
-			take(p);
-			continue;
-		}
-		if (c == '}') {
-			take(p);
+		if (!next_element(p, '}'))
 			break;
-		}
-		syntax(p, "',' or '}'");
-		break;
 	}
 	p->depth--;
 }
@@ -734,8 +735,6 @@ static void record_element(struct jp *p, bool first_string, unsigned long line)
 /* After '[' (and, with first_string, its first element in p->str). */
 static void records_loop(struct jp *p, bool first_string, unsigned long first_line)
 {
-	int c;
-
 	if (first_string) {
 		record_element(p, true, first_line);
 	} else {
@@ -745,18 +744,8 @@ static void records_loop(struct jp *p, bool first_string, unsigned long first_li
 		}
 		record_element(p, false, 0);
 	}
-	while (!p->rc) {
-		c = skip_ws(p);
-		if (c == ',') {
-			take(p);
-			record_element(p, false, 0);
-		} else if (c == ']') {
-			take(p);
-			return;
-		} else {
-			syntax(p, "',' or ']'");
-		}
-	}
+	while (!p->rc && next_element(p, ']'))
+		record_element(p, false, 0);
 }
 
 /* --- Have I Been Pwned domain search -------------------------------------- */
@@ -841,7 +830,6 @@ static void hibp_emit(struct jp *p, unsigned long line)
 static void hibp_alias(struct jp *p, bool first_string, unsigned long line)
 {
 	bool listed = !p->o->breach;
-	int c;
 
 	if (first_string) {
 		note_breach(p, p->str, p->slen);
@@ -852,19 +840,8 @@ static void hibp_alias(struct jp *p, bool first_string, unsigned long line)
 	} else {
 		hibp_breach(p, &listed);
 	}
-	while (!p->rc) {
-		c = skip_ws(p);
-		if (c == ']') {
-			take(p);
-			break;
-		}
-		if (c != ',') {
-			syntax(p, "',' or ']'");
-			break;
-		}
-		take(p);
+	while (!p->rc && next_element(p, ']'))
 		hibp_breach(p, &listed);
-	}
 done:
 	if (p->rc)
 		return;
@@ -901,16 +878,8 @@ static void keep_key(struct jp *p)
 /* After one element of an array that is not wanted: skips the rest. */
 static void skip_array_rest(struct jp *p)
 {
-	int c = skip_ws(p);
-
-	if (c == ',') {
-		take(p);
+	if (next_element(p, ']'))
 		skip_container(p, ']');
-	} else if (c == ']') {
-		take(p);
-	} else {
-		syntax(p, "',' or ']'");
-	}
 }
 
 static enum shape no_domain(struct jp *p)
@@ -1029,17 +998,8 @@ static enum shape top_object(struct jp *p, int level)
 		first = false;
 		if (p->rc)
 			break;
-		c = skip_ws(p);
-		if (c == ',') {
-			take(p);
-			continue;
-		}
-		if (c == '}') {
-			take(p);
+		if (!next_element(p, '}'))
 			break;
-		}
-		syntax(p, "',' or '}'");
-		break;
 	}
 out:
 	p->depth--;
