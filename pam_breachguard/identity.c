@@ -213,6 +213,11 @@ static int norm_local(const char *l, size_t n, const struct bg_norm_opts *o, cha
 		 * all-ASCII result (casefold turns "ß" into "ss") has the ASCII limit. */
 		if ((size_t)r >= outlen || (size_t)r > (is_ascii(buf, (size_t)r) ? LOCAL_MAX : LOCAL_MAX * 4))
 			return BG_NORM_TOO_LONG;
+		/* NFC can yield ASCII the input did not have (U+037E becomes ';'): the
+		 * result must pass the same check as any local part. */
+		for (int i = 0; i < r; i++)
+			if (!local_char_ok((unsigned char)buf[i]))
+				return BG_NORM_BAD_LOCAL;
 		memcpy(out, buf, (size_t)r + 1);
 		return r;
 	}

@@ -37,6 +37,8 @@ int main(void)
 	T_EQ_STR(norm(&o, "user@XN--BCHER-KVA.example"), "user@xn--bcher-kva.example");
 	T_EQ_STR(norm(&o, "J\xc3\x9cRGEN@example.com"), "j\xc3\xbcrgen@example.com");
 	T_EQ_STR(norm(&o, "ju\xcc\x88rgen@example.com"), "j\xc3\xbcrgen@example.com");
+	/* NFC turns U+037E (Greek question mark) into ';': not a local-part character. */
+	T_EQ_STR(norm(&o, "ab\xcd\xbe" "c@example.com"), "ERR:invalid local part");
 	/* Rejections, each with its reason. */
 	T_EQ_STR(norm(&o, ""), "ERR:empty");
 	T_EQ_STR(norm(&o, "   "), "ERR:empty");
