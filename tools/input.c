@@ -159,6 +159,13 @@ int bg_input_open(struct bg_input **out, const char *path, char *err, size_t err
 		rc = -EINVAL;
 		goto out;
 	}
+	/* Standard input from a device that never ends (/dev/zero, /dev/urandom)
+	 * would be read forever; a terminal (a pasted list) is fine. */
+	if (!in->own_fd && S_ISCHR(st.st_mode) && !isatty(in->fd)) {
+		snprintf(err, errlen, "%s: is %s, not a file or a pipe", shown, kind_of(st.st_mode));
+		rc = -EINVAL;
+		goto out;
+	}
 	if (in->own_fd) {
 		fl = fcntl(in->fd, F_GETFL);
 		if (fl < 0 || fcntl(in->fd, F_SETFL, fl & ~O_NONBLOCK) != 0) {

@@ -162,6 +162,12 @@ def run_all(root):
           r.stderr)
     r = s.run("import", "-", stdin="a@example.com\n")
     check(r.returncode == 2, "stdin without --name is a usage error", str(r.returncode))
+    # Standard input from a device that never ends is refused, not read forever.
+    with open("/dev/zero", "rb") as zero:
+        r = subprocess.run([TOOL, "--config", s.conf, "import", "--name", "z", "-"],
+                           stdin=zero, capture_output=True, text=True, timeout=30)
+    check(r.returncode == 1 and "character device" in r.stderr, "stdin from /dev/zero refused",
+          r.stderr)
 
     # Dates: strict YYYY-MM-DD.
     for bad in ("2021-02-30", "21-05-26", "2021-5-26", "yesterday"):
