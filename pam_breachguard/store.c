@@ -439,11 +439,6 @@ void bg_store_close(struct bg_store *st)
 	free(st);
 }
 
-const char *bg_store_dir(const struct bg_store *st)
-{
-	return st->dir;
-}
-
 static uint64_t meta_u64(struct bg_txn *t, const char *name)
 {
 	MDB_val k = {strlen(name), (void *)name}, v;
@@ -944,6 +939,26 @@ int bg_rotation_put(struct bg_txn *t, const char *user, const struct bg_rotation
 	put_le(vb + 17, (uint64_t)r->fp_recorded, 8);
 	memcpy(vb + 25, r->fingerprint, BG_DIGEST_LEN);
 	return sticky(t, "write rotation", mdb_put(t->txn, t->st->rot, &k, &v, 0));
+}
+
+struct rotation_job {
+	const char *user;
+	const struct bg_rotation *r;
+};
+
+static int rotation_job(struct bg_txn *t, void *arg)
+{
+	const struct rotation_job *j = arg;
+
+	return bg_rotation_put(t, j->user, j->r);
+}
+
+int bg_rotation_write(struct bg_store *st, const char *user, const struct bg_rotation *r)
+{
+	struct rotation_job j = {user, r};
+
+	/* One record: a few pages copied at most. */
+	return bg_store_write(st, 64u << 10, rotation_job, &j);
 }
 
 int bg_rotation_delete(struct bg_txn *t, const char *user)

@@ -75,7 +75,6 @@ struct bg_txn;
 int bg_store_open(struct bg_store **out, const char *dir, const unsigned char key[BG_KEY_LEN],
 		  unsigned flags, size_t map_size, const struct bg_logger *log);
 void bg_store_close(struct bg_store *st);
-const char *bg_store_dir(const struct bg_store *st);
 int bg_store_stats(struct bg_store *st, struct bg_store_stats *s);
 /* Makes sure at least `bytes` more are free in the map (BG_STORE_GROW only). */
 int bg_store_reserve(struct bg_store *st, uint64_t bytes);
@@ -114,5 +113,8 @@ int bg_advisory_put(struct bg_txn *t, struct bg_advisory *a);
 int bg_advisory_delete(struct bg_txn *t, uint32_t id, uint64_t *pairs_removed);
 int bg_rotation_put(struct bg_txn *t, const char *user, const struct bg_rotation *r);
 int bg_rotation_delete(struct bg_txn *t, const char *user);
+/* Writes one rotation record in its own transaction through bg_store_write()
+ * (the tool grows a full map; the module never does). */
+int bg_rotation_write(struct bg_store *st, const char *user, const struct bg_rotation *r);
 
 #endif

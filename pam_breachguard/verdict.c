@@ -355,7 +355,6 @@ int bg_record_rotation(struct bg_ctx *ctx, const char *user, uint8_t how)
 {
 	struct bg_result r;
 	struct bg_rotation rot;
-	struct bg_txn *t = NULL;
 	int rc;
 
 	if ((rc = bg_verdict(ctx, user, &r)) != 0)
@@ -367,9 +366,7 @@ int bg_record_rotation(struct bg_ctx *ctx, const char *user, uint8_t how)
 	rot = r.record_fp ? r.fp_record : r.rotation;
 	rot.rotated_at = (int64_t)ctx->now;
 	rot.how = how;
-	if ((rc = bg_ctx_writable(ctx)) != 0 || (rc = bg_txn_begin(ctx->store, true, &t)) != 0)
+	if ((rc = bg_ctx_writable(ctx)) != 0 || (rc = bg_rotation_write(ctx->store, user, &rot)) != 0)
 		return rc;
-	bg_rotation_put(t, user, &rot);
-	rc = bg_txn_commit(t);
-	return rc ? rc : 1;
+	return 1;
 }

@@ -303,8 +303,6 @@ int bg_cmd_reset(struct bg_tool *t, int argc, char **argv)
 			continue;
 		}
 		r = bg_record_rotation(&ctx, argv[i], BG_ROT_ADMIN);
-		if (r == -E2BIG && ctx.store && bg_store_reserve(ctx.store, 1u << 20) == 0)
-			r = bg_record_rotation(&ctx, argv[i], BG_ROT_ADMIN); /* once, with room */
 		if (r == 1)
 			printf("%s: rotation recorded (administrator reset)\n", argv[i]);
 		else if (r == 0)
