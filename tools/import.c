@@ -441,6 +441,7 @@ struct store_job {
 	size_t nfiles;
 	struct bg_advisory *want; /* in: the advisory; out: as stored */
 	struct bg_advisory done;
+	bool existed;
 };
 
 /* The whole import as one transaction (run again from scratch after a full map). */
@@ -452,6 +453,7 @@ static int store_job(struct bg_txn *t, void *arg)
 	int rc;
 
 	rc = bg_advisory_find(t, j->want->name, &cur);
+	j->existed = rc == 0;
 	if (rc == 0) {
 		/* Same name: same advisory.  Its exposure time never moves. */
 		cur.published = j->want->published >= 0 ? j->want->published : cur.published;
@@ -477,9 +479,9 @@ static int store_job(struct bg_txn *t, void *arg)
 
 /* Writes everything in one transaction; on a full map, grows it and redoes. */
 static int store_all(struct importer *im, struct bg_ctx *ctx, struct file_rec *files,
-		     size_t nfiles, struct bg_advisory *a, uint64_t digests)
+		     size_t nfiles, struct bg_advisory *a, uint64_t digests, bool *existed)
 {
-	struct store_job j = {im, files, nfiles, a, {0}};
+	struct store_job j = {im, files, nfiles, a, {0}, false};
 	struct bg_store_stats ss;
 	uint64_t want;
 	int rc;
@@ -492,8 +494,10 @@ static int store_all(struct importer *im, struct bg_ctx *ctx, struct file_rec *f
 	want = digests * 64 + (digests * 16384 < ss.used_bytes ? digests * 16384 : ss.used_bytes) +
 	       (256u << 10);
 	rc = bg_store_write(ctx->store, want, store_job, &j);
-	if (rc == 0)
+	if (rc == 0) {
 		*a = j.done;
+		*existed = j.existed;
+	}
 	return rc;
 }
 
@@ -601,14 +605,7 @@ int bg_cmd_import(struct bg_tool *t, int argc, char **argv)
 		if (r != 0 && r != -ENOENT)
 			goto out;
 	} else {
-		struct bg_txn *probe;
-
-		if (bg_txn_begin(ctx.store, false, &probe) == 0) {
-			struct bg_advisory tmp;
-			existed = bg_advisory_find(probe, a.name, &tmp) == 0;
-			bg_txn_abort(probe);
-		}
-		r = store_all(&im, &ctx, files, nfiles, &a, digests);
+		r = store_all(&im, &ctx, files, nfiles, &a, digests, &existed);
 		if (r != 0) {
 			fprintf(stderr, "breachguard: import into %s: %s; store unchanged\n",
 				t->cfg.store,
