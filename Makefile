@@ -21,7 +21,13 @@ LDFLAGS  += $(SAN) -Wl,-z,relro,-z,now
 # libidn2 and libunistring are loaded on demand (pam_breachguard/unicode.c): the
 # module does not link them; the tool and the tests do, so they stay resident.
 LIBS      = -llmdb -lcrypto
-TOOL_LIBS = $(LIBS) -lidn2 -lunistring -lz -lpthread
+# The input layer (tools/): archives and bare compressors through libarchive,
+# legacy encodings detected with uchardet (decoded with iconv, in libc), workbook
+# XML streamed with libxml2's xmlReader.
+XML_CFLAGS := $(shell pkg-config --cflags libxml-2.0 2>/dev/null || echo -I/usr/include/libxml2)
+XML_LIBS   := $(shell pkg-config --libs libxml-2.0 2>/dev/null || echo -lxml2)
+CPPFLAGS  += $(XML_CFLAGS)
+TOOL_LIBS = $(LIBS) -lidn2 -lunistring -lz -lpthread -larchive -luchardet $(XML_LIBS)
 
 LIB_SRC   = $(filter-out pam_breachguard/pam_breachguard.c,$(wildcard pam_breachguard/*.c))
 TOOL_SRC  = $(filter-out tools/breachguard.c,$(wildcard tools/*.c))

@@ -5,7 +5,9 @@ set -u
 PKGS="build-essential clang libclang-rt-14-dev pkg-config libpam0g-dev liblmdb-dev lmdb-utils
 libssl-dev zlib1g-dev libidn2-dev libunistring-dev libpam-wrapper libpamtest0-dev libnss-wrapper
 valgrind mandoc openssh-server openssh-client sudo pamtester libpam-modules libpam-runtime
-login passwd util-linux expect procps iproute2 python3"
+login passwd util-linux expect procps iproute2 python3
+libarchive-dev libarchive-tools libuchardet-dev uchardet libxml2-dev nettle-dev locales
+clang-tidy cppcheck clang-format"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q "install ok installed" ||

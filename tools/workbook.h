@@ -1,0 +1,30 @@
+/* workbook.h: spreadsheet workbooks (.xlsx, .ods) as advisory lists.
+ * A workbook is a zip of XML parts; it is read from a seekable file (the caller
+ * spools standard input, an archive member or an e-mail attachment to an
+ * unlinked temporary file first) so that the parts can be visited in the order
+ * the reader needs them, streaming, without loading the workbook whole. */
+#ifndef BG_WORKBOOK_H
+#define BG_WORKBOOK_H
+
+#include <stddef.h>
+
+#include "reader.h"
+
+enum bg_workbook_kind {
+	BG_WORKBOOK_NONE = 0, /* not a workbook (another zip, or no zip at all) */
+	BG_WORKBOOK_XLSX,
+	BG_WORKBOOK_ODS,
+};
+
+/* What the zip open on fd is (fd's offset is left at 0).  Negative errno on a
+ * read error. */
+int bg_workbook_kind(int fd);
+
+/* Reads every sheet of the workbook open on fd (seekable) through the CSV
+ * column logic, handing addresses to sink; name is the display name for
+ * messages ("notice.zip:list.xlsx").  0, or a negative errno with err set to
+ * "NAME: cause". */
+int bg_workbook_read(int fd, const char *name, const struct bg_read_opts *o,
+		     struct bg_sink *sink, char *err, size_t errlen);
+
+#endif
