@@ -92,6 +92,7 @@ unit: $(UNIT_BIN)
 
 tooltest: all
 	@python3 tests/tool/test_tool.py $(TOOL)
+	@python3 tests/tool/test_exact.py $(TOOL)
 
 pamtest: all $(PAMT_BIN)
 	@sh tests/pam/run.sh $(BUILD)
