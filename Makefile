@@ -144,4 +144,4 @@ clean:
 -include tests/reliability/reliability.mk
 -include policy/install.mk
 -include bench/bench.mk
--include $(LIB_OBJ:.o=.d) $(TOOL_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(TOOL_OBJ:.o=.d) $(UNIT_BIN:=.d) $(PAMT_BIN:=.d)

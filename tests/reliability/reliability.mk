@@ -7,7 +7,7 @@
 REL_SRC     = tests/reliability
 REL_BUILD   = $(BUILD)/reliability
 REL_SAN     = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-REL_CFLAGS  = -std=gnu11 -O2 -g -D_GNU_SOURCE -Wall -Wextra -Wformat=2 -Wshadow $(WERROR)
+REL_CFLAGS  = -std=gnu11 -O2 -g -D_GNU_SOURCE $(WARN) -Wno-missing-prototypes
 SOAK_SECONDS ?= 600
 RELIABILITY_ONLY ?=
 
