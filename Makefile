@@ -139,6 +139,7 @@ check: deps
 clean:
 	rm -rf build
 
+-include tests/house.mk
 -include tests/fuzz/fuzz.mk
 -include tests/e2e/e2e.mk
 -include tests/reliability/reliability.mk
