@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "addrtok.h"
 #include "reader.h"
 
 #define JSON_CHUNK (64 * 1024)
@@ -37,6 +38,7 @@ struct jp {
 	struct bg_input *in;
 	const struct bg_read_opts *o;
 	struct bg_sink *sink;
+	struct bg_addrtok *tok;
 	const char *name;
 	char *err;
 	size_t errlen;
@@ -665,9 +667,12 @@ static void emit(struct jp *p, const char *s, size_t n, unsigned flags, unsigned
 		p->sink->invalid(p->sink, line, "empty string", "", 0);
 		return;
 	}
-	r = p->sink->address(p->sink, s, n, line);
+	/* A string with several addresses is split like a CSV cell. */
+	r = bg_addr_scan(p->tok, s, n, line);
 	if (r < 0)
 		p->rc = r;
+	else if (r == 0)
+		p->sink->invalid(p->sink, line, "no address in the string", s, n > 80 ? 80 : n);
 }
 
 static void emit_best(struct jp *p, unsigned long line)
@@ -1081,7 +1086,8 @@ static int json_read(struct bg_input *in, const struct bg_read_opts *o, struct b
 	p.key = malloc(JSON_STR_MAX + 1);
 	p.best.buf = malloc(JSON_CAND_MAX);
 	p.tmp.buf = malloc(JSON_CAND_MAX);
-	if (!p.buf || !p.str || !p.key || !p.best.buf || !p.tmp.buf) {
+	if (!p.buf || !p.str || !p.key || !p.best.buf || !p.tmp.buf ||
+	    bg_addrtok_new(&p.tok, sink) != 0) {
 		rc = -ENOMEM;
 		snprintf(err, errlen, "%s: out of memory", p.name);
 		goto out;
@@ -1096,6 +1102,7 @@ out:
 	free(p.key);
 	free(p.best.buf);
 	free(p.tmp.buf);
+	bg_addrtok_free(p.tok);
 	return rc;
 }
 
