@@ -417,6 +417,7 @@ static int norm_local(const char *l, size_t n, const struct bg_norm_opts *o, cha
 int bg_normalise(const char *in, size_t len, const struct bg_norm_opts *o, char *out,
 		 size_t outlen)
 {
+	char compat[4 * BG_ID_MAX * 3 + 1];
 	const char *at;
 	int l, d;
 
@@ -427,6 +428,25 @@ int bg_normalise(const char *in, size_t len, const struct bg_norm_opts *o, char 
 		return BG_NORM_EMPTY;
 	if (memchr(in, '\0', len) || (!is_ascii(in, len) && !bg_utf8_valid(in, len)))
 		return BG_NORM_BAD_UTF8;
+	if (!is_ascii(in, len)) {
+		/* Compatibility forms first: "ａ＠ｅｘａｍｐｌｅ．ｊｐ" has no '@' until NFKC. */
+		struct bg_unicode *u = NULL;
+		int r;
+
+		if (bg_unicode_open(&u) != 0)
+			return BG_NORM_NO_UNICODE;
+		r = bg_unicode_nfkc(u, in, len, compat, sizeof(compat));
+		bg_unicode_close(u);
+		if (r < 0)
+			return r == -ENOMEM ? BG_NORM_NOMEM
+			       : r == -ENOSPC ? BG_NORM_TOO_LONG
+					      : BG_NORM_BAD_UTF8;
+		in = compat;
+		len = (size_t)r;
+		strip_wrapping(&in, &len);
+		if (len == 0)
+			return BG_NORM_EMPTY;
+	}
 	at = memrchr(in, '@', len);
 	if (!at)
 		return BG_NORM_NO_AT;

@@ -432,6 +432,17 @@ static int parse_import_opts(int argc, char **argv, struct import_opts *o)
 	}
 	if (optind >= argc)
 		return -1;
+	/* --field names a JSON member: it implies JSON (a CSV or text reading
+	 * would ignore it silently). */
+	if (o->ro.field) {
+		if (o->format && strcmp(o->format, "auto") != 0 && strcmp(o->format, "json") != 0) {
+			fprintf(stderr, "breachguard: import: --field is for JSON input, not --format %s "
+					"(use --column for CSV)\n",
+				o->format);
+			return -1;
+		}
+		o->format = "json";
+	}
 	return 0;
 }
 
