@@ -531,7 +531,12 @@ static void keep(struct bg_addrtok *t, size_t a0, size_t a, size_t b, bool at, c
 	k->wcol = wcol_at(t, a0);
 	k->line = t->line;
 	k->at = at;
+	/* A continuation line of a table: indented by blanks only (a bracket or a
+	 * bullet before the token is the start of a row's text, not a cell). */
 	k->cont = t->first_tok && k->col > 0;
+	for (size_t i = 0; k->cont && i < a0; i++)
+		if (cls[(unsigned char)t->mp[i]] != C_SP)
+			k->cont = false;
 	k->pre = pre;
 	k->post = post;
 	k->defanged = defanged;
@@ -957,6 +962,7 @@ static void rejoin(struct bg_addrtok *t)
 				 T->line, (int)(T->len > 60 ? 60 : T->len), pl->arena + T->off);
 			if (note_why(cl, U, t->why) != 0)
 				t->rc = -ENOMEM;
+			pl->found++; /* the line above is explained by this note */
 		}
 	}
 }
