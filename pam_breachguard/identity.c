@@ -230,17 +230,19 @@ static bool has_ace(const char *d, size_t n)
 
 /* The Unicode half: NFKC, every character a letter, mark or digit (or ASCII
  * LDH), IDNA, and an A-label top level of letters of one other script. */
-static int norm_domain_unicode(const char *d, size_t n, char *out, size_t outlen)
+static int norm_domain_unicode(struct bg_unicode **up, const char *d, size_t n, char *out,
+			       size_t outlen)
 {
 	char work[DOMAIN_MAX * 4 + 1], tmp[DOMAIN_MAX * 4 + 1];
-	struct bg_unicode *u = NULL;
+	struct bg_unicode *u;
 	const char *tld;
 	size_t len, k, tcount = 0;
 	bool ace;
 	int rc;
 
-	if (bg_unicode_open(&u) != 0)
+	if (!*up && bg_unicode_open(up) != 0)
 		return BG_NORM_NO_UNICODE;
+	u = *up;
 	if (is_ascii(d, n)) {
 		memcpy(tmp, d, n);
 		tmp[n] = '\0';
@@ -305,12 +307,11 @@ static int norm_domain_unicode(const char *d, size_t n, char *out, size_t outlen
 	memcpy(out, tmp, len + 1);
 	rc = (int)len;
 out:
-	bg_unicode_close(u);
 	return rc;
 }
 
 /* Writes the normalised domain into out; returns its length or an error. */
-static int norm_domain(const char *d, size_t n, char *out, size_t outlen)
+static int norm_domain(struct bg_unicode **up, const char *d, size_t n, char *out, size_t outlen)
 {
 	bool ace;
 	int rc;
@@ -318,7 +319,7 @@ static int norm_domain(const char *d, size_t n, char *out, size_t outlen)
 	if (n == 0 || n >= DOMAIN_MAX * 4)
 		return n == 0 ? BG_NORM_BAD_DOMAIN : BG_NORM_TOO_LONG;
 	if (!is_ascii(d, n) || has_ace(d, n))
-		return norm_domain_unicode(d, n, out, outlen);
+		return norm_domain_unicode(up, d, n, out, outlen);
 	/* The fast path: plain ASCII, no IDNA. */
 	if ((rc = domain_ascii_ok(d, n)) != 0)
 		return rc;
@@ -333,7 +334,8 @@ static int norm_domain(const char *d, size_t n, char *out, size_t outlen)
 }
 
 /* Writes the normalised local part; returns its length or an error. */
-static int norm_local(const char *l, size_t n, const struct bg_norm_opts *o, char *out,
+static int norm_local(struct bg_unicode **up, const char *l, size_t n, const struct bg_norm_opts *o,
+		      char *out,
 		      size_t outlen)
 {
 	size_t cut = n;
@@ -362,13 +364,13 @@ static int norm_local(const char *l, size_t n, const struct bg_norm_opts *o, cha
 	}
 	{
 		char buf[LOCAL_MAX * 4 * 2];
-		struct bg_unicode *u = NULL;
+		struct bg_unicode *u;
 		int r;
 
-		if (bg_unicode_open(&u) != 0)
+		if (!*up && bg_unicode_open(up) != 0)
 			return BG_NORM_NO_UNICODE;
+		u = *up;
 		r = bg_unicode_local(u, l, n, o->fold_case, buf, sizeof(buf));
-		bg_unicode_close(u);
 		if (r == -ENOMEM)
 			return BG_NORM_NOMEM;
 		if (r == -ENOSPC)
@@ -385,8 +387,6 @@ static int norm_local(const char *l, size_t n, const struct bg_norm_opts *o, cha
 		for (int i = 0; i < r; i++)
 			if (!local_char_ok((unsigned char)buf[i]))
 				return BG_NORM_BAD_LOCAL;
-		if (bg_unicode_open(&u) != 0)
-			return BG_NORM_NO_UNICODE;
 		{
 			char again[sizeof(buf)];
 			size_t k;
@@ -405,7 +405,6 @@ static int norm_local(const char *l, size_t n, const struct bg_norm_opts *o, cha
 						      sizeof(again));
 				r2 = r2 == r && memcmp(again, buf, (size_t)r) == 0 ? 0 : BG_NORM_BAD_LOCAL;
 			}
-			bg_unicode_close(u);
 			if (r2)
 				return r2;
 		}
@@ -418,6 +417,7 @@ int bg_normalise(const char *in, size_t len, const struct bg_norm_opts *o, char 
 		 size_t outlen)
 {
 	char compat[4 * BG_ID_MAX * 3 + 1];
+	struct bg_unicode *u = NULL; /* loaded once, only for non-ASCII text */
 	const char *at;
 	int l, d;
 
@@ -430,36 +430,45 @@ int bg_normalise(const char *in, size_t len, const struct bg_norm_opts *o, char 
 		return BG_NORM_BAD_UTF8;
 	if (!is_ascii(in, len)) {
 		/* Compatibility forms first: "ａ＠ｅｘａｍｐｌｅ．ｊｐ" has no '@' until NFKC. */
-		struct bg_unicode *u = NULL;
 		int r;
 
 		if (bg_unicode_open(&u) != 0)
 			return BG_NORM_NO_UNICODE;
 		r = bg_unicode_nfkc(u, in, len, compat, sizeof(compat));
-		bg_unicode_close(u);
-		if (r < 0)
-			return r == -ENOMEM ? BG_NORM_NOMEM
-			       : r == -ENOSPC ? BG_NORM_TOO_LONG
-					      : BG_NORM_BAD_UTF8;
+		if (r < 0) {
+			d = r == -ENOMEM ? BG_NORM_NOMEM : r == -ENOSPC ? BG_NORM_TOO_LONG : BG_NORM_BAD_UTF8;
+			goto out;
+		}
 		in = compat;
 		len = (size_t)r;
 		strip_wrapping(&in, &len);
-		if (len == 0)
-			return BG_NORM_EMPTY;
+		if (len == 0) {
+			d = BG_NORM_EMPTY;
+			goto out;
+		}
 	}
 	at = memrchr(in, '@', len);
-	if (!at)
-		return BG_NORM_NO_AT;
-	l = norm_local(in, (size_t)(at - in), o, out, outlen);
-	if (l < 0)
-		return l;
-	if ((size_t)l + 2 >= outlen)
-		return BG_NORM_TOO_LONG;
+	if (!at) {
+		d = BG_NORM_NO_AT;
+		goto out;
+	}
+	l = norm_local(&u, in, (size_t)(at - in), o, out, outlen);
+	if (l < 0) {
+		d = l;
+		goto out;
+	}
+	if ((size_t)l + 2 >= outlen) {
+		d = BG_NORM_TOO_LONG;
+		goto out;
+	}
 	out[l] = '@';
-	d = norm_domain(at + 1, len - (size_t)(at - in) - 1, out + l + 1, outlen - (size_t)l - 1);
-	if (d < 0)
-		return d;
-	return l + 1 + d;
+	d = norm_domain(&u, at + 1, len - (size_t)(at - in) - 1, out + l + 1,
+			outlen - (size_t)l - 1);
+	if (d >= 0)
+		d = l + 1 + d;
+out:
+	bg_unicode_close(u);
+	return d;
 }
 
 int bg_user_identity(const char *user, char *out, size_t outlen)
