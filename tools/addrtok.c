@@ -76,6 +76,7 @@ struct tok {
 	uint32_t col, wcol;  /* start column: code points, display width */
 	unsigned long line;
 	bool at, cont, used, ambiguous, defanged;
+	bool label; /* followed by ':' ("mailto:", "E-mail:"): no wrapped head */
 	char pre, post; /* '.' or '-' cut before; '.', '-', '_' or '+' cut after */
 };
 
@@ -106,6 +107,7 @@ struct bg_addrtok {
 	bool ident;
 	unsigned long line;
 	bool first_tok;
+	bool tok_plain; /* the token being cut is ASCII, unflagged, without BAD or quote */
 	unsigned found;
 	int rc;
 	struct bg_norm_opts nopts;
@@ -195,6 +197,9 @@ static size_t defang_at(const char *s, size_t n, size_t i, char *what)
 		return 0;
 	while (j < n && s[j] == ' ')
 		j++;
+	if (j >= n || !(lower((unsigned char)s[j]) == 'a' || lower((unsigned char)s[j]) == 'd' ||
+			s[j] == '@' || s[j] == '.'))
+		return 0;
 	for (int w = 0; w < 4; w++) {
 		size_t l = strlen(words[w]);
 
@@ -230,6 +235,14 @@ static bool spaced_at(const char *s, size_t n, size_t i)
 	       cls[(unsigned char)s[b]] == C_CH && s[b] != '@';
 }
 
+/* The high bit of every byte of w equal to b (SWAR). */
+static uint64_t has_byte(uint64_t w, unsigned char b)
+{
+	uint64_t x = w ^ (0x0101010101010101ULL * b);
+
+	return (x - 0x0101010101010101ULL) & ~x & 0x8080808080808080ULL;
+}
+
 /* A plain ASCII line without tabs, controls or defanged forms: pass 1 would
  * change nothing. */
 static bool plain_ascii(const char *s, size_t n)
@@ -240,8 +253,24 @@ static bool plain_ascii(const char *s, size_t n)
 	char what;
 
 	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
+		unsigned char c;
 
+		/* Eight bytes at a time while none is high, a control or one of the
+		 * five bytes that may start a defanged form: nearly all of a line. */
+		while (i + 8 <= n) {
+			uint64_t w, hit;
+
+			memcpy(&w, s + i, 8);
+			hit = (w & 0x8080808080808080ULL) | ((w - 0x2020202020202020ULL) & ~w) |
+			      has_byte(w, 0x7f) | has_byte(w, '(') | has_byte(w, '[') |
+			      has_byte(w, '{') | has_byte(w, '<') | has_byte(w, '@');
+			if (hit & 0x8080808080808080ULL)
+				break;
+			i += 8;
+		}
+		if (i >= n)
+			break;
+		c = (unsigned char)s[i];
 		if (c >= 0x80 || c < 0x20 || c == 0x7f)
 			return false;
 		if (!special[c])
@@ -481,7 +510,7 @@ static void keep(struct bg_addrtok *t, size_t a0, size_t a, size_t b, bool at, c
 	bool ascii = true, defanged = false;
 	struct tok *k;
 
-	for (size_t i = a; i < b; i++) {
+	for (size_t i = a; i < b && !t->tok_plain; i++) {
 		if ((unsigned char)t->mp[i] >= 0x80)
 			ascii = false;
 		if (fl_at(t, i) & F_DEFANG)
@@ -539,6 +568,7 @@ static void keep(struct bg_addrtok *t, size_t a0, size_t a, size_t b, bool at, c
 			k->cont = false;
 	k->pre = pre;
 	k->post = post;
+	k->label = !at && b < t->mlen && t->mp[b] == ':';
 	k->defanged = defanged;
 	t->first_tok = false;
 	if (at)
@@ -613,7 +643,7 @@ static void piece(struct bg_addrtok *t, size_t a, size_t b, int depth)
 
 	if (t->rc || a >= b || depth > 64)
 		return;
-	for (size_t i = a; i < b; i++) {
+	for (size_t i = a; i < b && !t->tok_plain; i++) {
 		unsigned char c = (unsigned char)s[i];
 
 		if (c >= 0x80)
@@ -717,7 +747,7 @@ static void piece(struct bg_addrtok *t, size_t a, size_t b, int depth)
 		invalid(t, t->line, t->why, s + a, b - a);
 		return;
 	}
-	for (size_t i = a; i < b; i++) {
+	for (size_t i = a; i < b && bad; i++) {
 		if (cls[(unsigned char)s[i]] == C_BAD || s[i] == '"' || s[i] == '\\') {
 			t->found++;
 			invalid(t, t->line,
@@ -797,6 +827,7 @@ static void tokens(struct bg_addrtok *t)
 {
 	const char *s = t->mp;
 	size_t n = t->mlen, i = 0, a, b, k;
+	unsigned char acc;
 
 	while (i < n && !t->rc) {
 		unsigned char c = (unsigned char)s[i];
@@ -810,10 +841,21 @@ static void tokens(struct bg_addrtok *t)
 			continue;
 		}
 		a = i;
-		while (i < n && (cls[(unsigned char)s[i]] == C_CH || cls[(unsigned char)s[i]] == C_BAD ||
-				 glue_quote(s, n, i)))
-			i++;
+		acc = 0;
+		for (; i < n; i++) {
+			unsigned char k2 = cls[(unsigned char)s[i]];
+
+			if (k2 == C_CH)
+				acc |= (unsigned char)s[i] & 0x80;
+			else if (k2 == C_BAD || glue_quote(s, n, i))
+				acc |= 1;
+			else
+				break;
+			if (!t->ident)
+				acc |= (unsigned char)(t->fl[i] << 1);
+		}
 		b = i;
+		t->tok_plain = acc == 0;
 		/* A URL's user part ("https://user@host/") is no address. */
 		if (a > 0 && s[a - 1] == ':' && b - a >= 2 && s[a] == '/' && s[a + 1] == '/') {
 			if (memchr(s + a, '@', b - a)) {
@@ -926,7 +968,7 @@ static void rejoin(struct bg_addrtok *t)
 			if (c->col > U->col && c->wcol > U->wcol)
 				break;
 		}
-		if (!T || T->used || T->ambiguous || U->ambiguous)
+		if (!T || T->used || T->ambiguous || U->ambiguous || T->label)
 			continue;
 		d = decide(t, pl, T, cl, U, &jlen);
 		if (d == J_JOIN) {
@@ -1038,8 +1080,11 @@ static int one_line(struct bg_addrtok *t, const char *s, size_t n, unsigned long
 	cl->live = true;
 	cl->line = line;
 	cl->found = t->found;
-	cl->exlen = n < sizeof(cl->ex) ? n : sizeof(cl->ex);
-	memcpy(cl->ex, s, cl->exlen);
+	cl->exlen = 0;
+	if (!t->found && t->empty_why) {
+		cl->exlen = n < sizeof(cl->ex) ? n : sizeof(cl->ex);
+		memcpy(cl->ex, s, cl->exlen);
+	}
 	emit_held(t);
 	t->cur = !t->cur;
 	if (t->rc) {
