@@ -286,14 +286,23 @@ static int norm_domain_unicode(struct bg_unicode **up, const char *d, size_t n, 
 	if ((rc = domain_plausible(tmp, strlen(tmp), &ace)) != 0)
 		goto out;
 	if (ace) {
-		/* The Unicode form of the top level: letters of a script other than
-		 * ASCII only ("jp様" or "com”" are glued text, never a TLD). */
+		/* The Unicode form of the top level, decoded from what is stored (so
+		 * that normalising the result again agrees): letters of a script
+		 * other than ASCII only, a letter first ("jp様" or "com”" are glued
+		 * text, never a TLD). */
+		rc = bg_unicode_to_unicode(u, tmp, work, sizeof(work));
+		if (rc < 0) {
+			rc = rc == -ENOMEM ? BG_NORM_NOMEM : BG_NORM_IDNA;
+			goto out;
+		}
+		len = (size_t)rc;
 		tld = memrchr(work, '.', len);
 		tld = tld ? tld + 1 : work;
 		for (const char *q = tld; q < work + len; q += k, tcount++) {
 			unsigned cp = utf8_cp(q, (size_t)(work + len - q), &k);
 
-			if (cp < 0x80 || !bg_unicode_is_letter(u, cp)) {
+			if (cp < 0x80 || !bg_unicode_is_letter(u, cp) ||
+			    (tcount == 0 && !bg_unicode_is_base_letter(u, cp))) {
 				rc = BG_NORM_BAD_TLD;
 				goto out;
 			}

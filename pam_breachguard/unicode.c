@@ -194,6 +194,11 @@ bool bg_unicode_is_letter(struct bg_unicode *u, unsigned cp)
 	return u->is_category(cp, UC_CATEGORY_MASK_L | UC_CATEGORY_MASK_M | UC_CATEGORY_MASK_Nd);
 }
 
+bool bg_unicode_is_base_letter(struct bg_unicode *u, unsigned cp)
+{
+	return u->is_category(cp, UC_CATEGORY_MASK_L);
+}
+
 int bg_unicode_nfkc(struct bg_unicode *u, const char *s, size_t n, char *out, size_t outlen)
 {
 	uint8_t buf[1024];

@@ -31,6 +31,8 @@ int bg_unicode_domain(struct bg_unicode *u, const char *s, size_t n, char *out, 
 /* A letter, combining mark or decimal digit of any script (the characters a
  * plausible non-ASCII local part or label is made of). */
 bool bg_unicode_is_letter(struct bg_unicode *u, unsigned cp);
+/* A letter (no mark, no digit): what a label of letters starts with. */
+bool bg_unicode_is_base_letter(struct bg_unicode *u, unsigned cp);
 /* NFKC of UTF-8 text.  Returns the length written, -EILSEQ, -ENOSPC, -ENOMEM. */
 int bg_unicode_nfkc(struct bg_unicode *u, const char *s, size_t n, char *out, size_t outlen);
 /* An ASCII domain with A-labels in Unicode (UTF-8).  Length, or -EINVAL/-ENOSPC. */
