@@ -594,6 +594,21 @@ static const char *const honorifics[] = {
 
 static void piece(struct bg_addrtok *t, size_t a, size_t b, int depth);
 
+static bool ieq(const char *a, size_t n, const char *lit);
+
+/* Keys of "key=value" that name an address (logs, queries, exports). */
+static bool key_word(const char *s, size_t n)
+{
+	static const char *const keys[] = {"email", "e-mail", "mail", "user", "username", "login",
+					   "to", "from", "address", "addr", "recipient", "rcpt",
+					   "account", "id", "uid", "sender"};
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (ieq(s, n, keys[i]))
+			return true;
+	return false;
+}
+
 /* Full-width letters or digits next to ASCII ones ("１．a@x.jp"): two words.
  * The full-width '＠' joins both sides.  Returns true when it split. */
 static bool width_split(struct bg_addrtok *t, size_t a, size_t b, int depth)
@@ -757,11 +772,29 @@ static void piece(struct bg_addrtok *t, size_t a, size_t b, int depth)
 			return;
 		}
 	}
+	/* "email=a@x.jp" in a log line or a query: the key is no local part. */
+	{
+		const char *eq = memchr(s + a, '=', (size_t)(at - (s + a)));
+
+		if (eq && eq + 1 < at && key_word(s + a, (size_t)(eq - (s + a)))) {
+			piece(t, (size_t)(eq + 1 - s), b, depth + 1);
+			return;
+		}
+	}
 	{
 		size_t d = (size_t)(at - s) + 1;
 
-		while (d < b && dom_byte((unsigned char)s[d]))
+		while (d < b && dom_byte((unsigned char)s[d]) &&
+		       !(s[d] == '.' && d + 1 < b && s[d + 1] == '.'))
 			d++;
+		if (d < b && s[d] == '.') {
+			/* "a@x.jp...and more": the domain ends before the dots. */
+			piece(t, a, d, depth + 1);
+			while (d < b && s[d] == '.')
+				d++;
+			piece(t, d, b, depth + 1);
+			return;
+		}
 		if (d < b) {
 			if (s[d] == '@') {
 				t->found++;

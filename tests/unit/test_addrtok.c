@@ -150,6 +150,13 @@ static void separators(void)
 	EXPECT("山田@例え.テスト", "山田@例え.テスト", 0);
 	EXPECT("müller@bücher.de", "müller@bücher.de", 0);
 	EXPECT("@alice and @bob", "", 0);
+	/* A key of a log line or a query, dots after the domain. */
+	EXPECT("email=a@example.jp user=b@example.jp SRS0=ab=cd=c@example.jp",
+	       "a@example.jp b@example.jp SRS0=ab=cd=c@example.jp", 0);
+	EXPECT("d@example.com...and more, taro..yamada.@docomo.ne.jp",
+	       "d@example.com taro..yamada.@docomo.ne.jp", 0);
+	EXPECT("o’brien@example.ie ☎v@example.jp", "o'brien@example.ie v@example.jp", 0);
+	EXPECT("w☎x@example.jp", "", 1);
 }
 
 static void compat_and_format(void)
