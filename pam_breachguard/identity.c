@@ -1,7 +1,6 @@
 /* identity.c: what an address is, once normalised, and which identities an
  * account has.  The same normaliser serves advisories and accounts, so a list
  * entry and an account meet on exactly one spelling. */
-#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,8 +39,56 @@ const char *bg_norm_strerror(int err)
 		return "out of memory";
 	case BG_NORM_NO_UNICODE:
 		return "non-ASCII address, and libidn2/libunistring cannot be loaded";
+	case BG_NORM_ONE_LABEL:
+		return "the domain has a single label: a fragment (a wrapped or cut address) or a "
+		       "bare host name";
+	case BG_NORM_BAD_TLD:
+		return "the domain does not end in a real top-level label (letters only, at "
+		       "least two, or an IDNA A-label of letters)";
+	case BG_NORM_LOCAL_PUNCT:
+		return "the local part holds punctuation or a symbol (a quote, CJK punctuation) "
+		       "glued to the address";
+	case BG_NORM_DOMAIN_PUNCT:
+		return "the domain holds punctuation or a symbol (a quote, CJK punctuation) glued "
+		       "to the address";
+	case BG_NORM_IDNA:
+		return "the domain is not a valid internationalised domain name (IDNA)";
 	}
 	return "invalid address";
+}
+
+/* ASCII rules only: the caller's locale (su runs us under tr_TR.UTF-8, where
+ * tolower('I') is not 'i') must never change an identity. */
+static bool a_space(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+static bool a_alnum(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+static bool a_alpha(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static char a_lower(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
+}
+
+static bool a_prefix_ci(const char *s, size_t n, const char *lit)
+{
+	size_t l = strlen(lit);
+
+	if (n < l)
+		return false;
+	for (size_t i = 0; i < l; i++)
+		if (a_lower(s[i]) != lit[i])
+			return false;
+	return true;
 }
 
 static bool is_ascii(const char *s, size_t n)
@@ -58,9 +105,9 @@ static void strip_wrapping(const char **s, size_t *n)
 	const char *p = *s, *lt, *gt;
 	size_t len = *n;
 
-	while (len && isspace((unsigned char)*p))
+	while (len && a_space((unsigned char)*p))
 		p++, len--;
-	while (len && isspace((unsigned char)p[len - 1]))
+	while (len && a_space((unsigned char)p[len - 1]))
 		len--;
 	/* "Name" <addr>: the last <...> pair holds the address. */
 	gt = len ? memrchr(p, '>', len) : NULL;
@@ -71,11 +118,11 @@ static void strip_wrapping(const char **s, size_t *n)
 			len = (size_t)(gt - lt - 1);
 		}
 	}
-	while (len && isspace((unsigned char)*p))
+	while (len && a_space((unsigned char)*p))
 		p++, len--;
-	while (len && isspace((unsigned char)p[len - 1]))
+	while (len && a_space((unsigned char)p[len - 1]))
 		len--;
-	if (len >= 7 && strncasecmp(p, "mailto:", 7) == 0) {
+	if (a_prefix_ci(p, len, "mailto:")) {
 		const char *q;
 
 		p += 7;
@@ -121,7 +168,7 @@ static int domain_ascii_ok(const char *d, size_t n)
 			label = 0;
 			continue;
 		}
-		if (!isalnum(c) && c != '-' && c != '_')
+		if (!a_alnum(c) && c != '-' && c != '_')
 			return BG_NORM_BAD_DOMAIN;
 		if (++label > 63)
 			return BG_NORM_BAD_DOMAIN;
@@ -129,45 +176,175 @@ static int domain_ascii_ok(const char *d, size_t n)
 	return label == 0 ? BG_NORM_BAD_DOMAIN : 0;
 }
 
-/* Writes the normalised domain into out; returns its length or an error. */
-static int norm_domain(const char *d, size_t n, char *out, size_t outlen)
+/* Decodes one UTF-8 code point (the text is valid UTF-8). */
+static unsigned utf8_cp(const char *s, size_t n, size_t *k)
 {
-	char tmp[DOMAIN_MAX * 4 + 1];
-	size_t len;
+	const unsigned char *p = (const unsigned char *)s;
+
+	*k = bg_utf8_seq(p, n);
+	if (*k <= 1) {
+		*k = 1;
+		return p[0];
+	}
+	if (*k == 2)
+		return ((p[0] & 0x1fu) << 6) | (p[1] & 0x3fu);
+	if (*k == 3)
+		return ((p[0] & 0x0fu) << 12) | ((p[1] & 0x3fu) << 6) | (p[2] & 0x3fu);
+	return ((p[0] & 0x07u) << 18) | ((p[1] & 0x3fu) << 12) | ((p[2] & 0x3fu) << 6) |
+	       (p[3] & 0x3fu);
+}
+
+/* The checks on a normalised ASCII domain: two labels or more, and a top-level
+ * label of letters (an A-label is checked by the caller in Unicode). */
+static int domain_plausible(const char *d, size_t n, bool *tld_ace)
+{
+	const char *dot = memrchr(d, '.', n);
+	const char *tld;
+	size_t tl;
+
+	*tld_ace = false;
+	if (!dot)
+		return BG_NORM_ONE_LABEL;
+	tld = dot + 1;
+	tl = (size_t)(d + n - tld);
+	if (tl >= 4 && a_prefix_ci(tld, tl, "xn--")) {
+		*tld_ace = true;
+		return 0;
+	}
+	if (tl < 2)
+		return BG_NORM_BAD_TLD;
+	for (size_t i = 0; i < tl; i++)
+		if (!a_alpha((unsigned char)tld[i]))
+			return BG_NORM_BAD_TLD;
+	return 0;
+}
+
+/* An ASCII domain with an A-label in it ("xn--"): it goes through IDNA too. */
+static bool has_ace(const char *d, size_t n)
+{
+	for (size_t i = 0; i + 4 <= n; i++)
+		if ((i == 0 || d[i - 1] == '.') && a_prefix_ci(d + i, n - i, "xn--"))
+			return true;
+	return false;
+}
+
+/* The Unicode half: NFKC, every character a letter, mark or digit (or ASCII
+ * LDH), IDNA, and an A-label top level of letters of one other script. */
+static int norm_domain_unicode(struct bg_unicode **up, const char *d, size_t n, char *out,
+			       size_t outlen)
+{
+	char work[DOMAIN_MAX * 4 + 1], tmp[DOMAIN_MAX * 4 + 1];
+	struct bg_unicode *u;
+	const char *tld;
+	size_t len, k, tcount = 0;
+	bool ace;
 	int rc;
 
-	if (n == 0 || n >= sizeof(tmp))
-		return n == 0 ? BG_NORM_BAD_DOMAIN : BG_NORM_TOO_LONG;
+	if (!*up && bg_unicode_open(up) != 0)
+		return BG_NORM_NO_UNICODE;
+	u = *up;
 	if (is_ascii(d, n)) {
-		if ((rc = domain_ascii_ok(d, n)) != 0)
-			return rc;
-		if (n >= outlen)
-			return BG_NORM_TOO_LONG;
-		for (size_t i = 0; i < n; i++)
-			out[i] = (char)tolower((unsigned char)d[i]);
-		out[n] = '\0';
-		return (int)n;
+		memcpy(tmp, d, n);
+		tmp[n] = '\0';
+		rc = bg_unicode_to_unicode(u, tmp, work, sizeof(work));
+		if (rc < 0) {
+			rc = rc == -ENOMEM ? BG_NORM_NOMEM : BG_NORM_IDNA;
+			goto out;
+		}
+	} else {
+		rc = bg_unicode_nfkc(u, d, n, work, sizeof(work));
+		if (rc < 0) {
+			rc = rc == -ENOMEM ? BG_NORM_NOMEM
+			     : rc == -ENOSPC ? BG_NORM_TOO_LONG
+					     : BG_NORM_BAD_UTF8;
+			goto out;
+		}
 	}
-	{
-		struct bg_unicode *u = NULL;
-
-		if (bg_unicode_open(&u) != 0)
-			return BG_NORM_NO_UNICODE;
-		/* IDNA2008 with NFC first, so a Unicode domain and its punycode meet. */
-		rc = bg_unicode_domain(u, d, n, tmp, sizeof(tmp));
-		bg_unicode_close(u);
-	}
-	if (rc < 0)
-		return rc == -ENOMEM ? BG_NORM_NOMEM : BG_NORM_BAD_DOMAIN;
 	len = (size_t)rc;
-	if (domain_ascii_ok(tmp, len) != 0 || len >= outlen)
-		return BG_NORM_BAD_DOMAIN;
+	/* A trailing dot after NFKC (U+FF0E): the absolute form. */
+	if (len && work[len - 1] == '.')
+		work[--len] = '\0';
+	for (size_t i = 0; i < len; i += k) {
+		unsigned cp = utf8_cp(work + i, len - i, &k);
+
+		if (cp < 0x80 ? !(a_alnum((unsigned char)cp) || cp == '-' || cp == '_' || cp == '.')
+			      : !bg_unicode_is_letter(u, cp)) {
+			rc = BG_NORM_DOMAIN_PUNCT;
+			goto out;
+		}
+	}
+	/* IDNA2008 with NFC first, so a Unicode domain and its punycode meet. */
+	rc = bg_unicode_domain(u, work, len, tmp, sizeof(tmp));
+	if (rc < 0) {
+		rc = rc == -ENOMEM ? BG_NORM_NOMEM : BG_NORM_IDNA;
+		goto out;
+	}
+	if (domain_ascii_ok(tmp, (size_t)rc) != 0 || (size_t)rc >= outlen) {
+		rc = BG_NORM_BAD_DOMAIN;
+		goto out;
+	}
+	if ((rc = domain_plausible(tmp, strlen(tmp), &ace)) != 0)
+		goto out;
+	if (ace) {
+		/* The Unicode form of the top level, decoded from what is stored (so
+		 * that normalising the result again agrees): letters of a script
+		 * other than ASCII only, a letter first ("jp様" or "com”" are glued
+		 * text, never a TLD). */
+		rc = bg_unicode_to_unicode(u, tmp, work, sizeof(work));
+		if (rc < 0) {
+			rc = rc == -ENOMEM ? BG_NORM_NOMEM : BG_NORM_IDNA;
+			goto out;
+		}
+		len = (size_t)rc;
+		tld = memrchr(work, '.', len);
+		tld = tld ? tld + 1 : work;
+		for (const char *q = tld; q < work + len; q += k, tcount++) {
+			unsigned cp = utf8_cp(q, (size_t)(work + len - q), &k);
+
+			if (cp < 0x80 || !bg_unicode_is_letter(u, cp) ||
+			    (tcount == 0 && !bg_unicode_is_base_letter(u, cp))) {
+				rc = BG_NORM_BAD_TLD;
+				goto out;
+			}
+		}
+		if (tcount < 2) {
+			rc = BG_NORM_BAD_TLD;
+			goto out;
+		}
+	}
+	len = strlen(tmp);
 	memcpy(out, tmp, len + 1);
-	return (int)len;
+	rc = (int)len;
+out:
+	return rc;
+}
+
+/* Writes the normalised domain into out; returns its length or an error. */
+static int norm_domain(struct bg_unicode **up, const char *d, size_t n, char *out, size_t outlen)
+{
+	bool ace;
+	int rc;
+
+	if (n == 0 || n >= DOMAIN_MAX * 4)
+		return n == 0 ? BG_NORM_BAD_DOMAIN : BG_NORM_TOO_LONG;
+	if (!is_ascii(d, n) || has_ace(d, n))
+		return norm_domain_unicode(up, d, n, out, outlen);
+	/* The fast path: plain ASCII, no IDNA. */
+	if ((rc = domain_ascii_ok(d, n)) != 0)
+		return rc;
+	if (n >= outlen)
+		return BG_NORM_TOO_LONG;
+	if ((rc = domain_plausible(d, n, &ace)) != 0)
+		return rc;
+	for (size_t i = 0; i < n; i++)
+		out[i] = a_lower(d[i]);
+	out[n] = '\0';
+	return (int)n;
 }
 
 /* Writes the normalised local part; returns its length or an error. */
-static int norm_local(const char *l, size_t n, const struct bg_norm_opts *o, char *out,
+static int norm_local(struct bg_unicode **up, const char *l, size_t n, const struct bg_norm_opts *o,
+		      char *out,
 		      size_t outlen)
 {
 	size_t cut = n;
@@ -190,19 +367,19 @@ static int norm_local(const char *l, size_t n, const struct bg_norm_opts *o, cha
 		if (n > LOCAL_MAX || n >= outlen)
 			return BG_NORM_TOO_LONG;
 		for (size_t i = 0; i < n; i++)
-			out[i] = o->fold_case ? (char)tolower((unsigned char)l[i]) : l[i];
+			out[i] = o->fold_case ? a_lower(l[i]) : l[i];
 		out[n] = '\0';
 		return (int)n;
 	}
 	{
 		char buf[LOCAL_MAX * 4 * 2];
-		struct bg_unicode *u = NULL;
+		struct bg_unicode *u;
 		int r;
 
-		if (bg_unicode_open(&u) != 0)
+		if (!*up && bg_unicode_open(up) != 0)
 			return BG_NORM_NO_UNICODE;
+		u = *up;
 		r = bg_unicode_local(u, l, n, o->fold_case, buf, sizeof(buf));
-		bg_unicode_close(u);
 		if (r == -ENOMEM)
 			return BG_NORM_NOMEM;
 		if (r == -ENOSPC)
@@ -213,11 +390,33 @@ static int norm_local(const char *l, size_t n, const struct bg_norm_opts *o, cha
 		 * all-ASCII result (casefold turns "ß" into "ss") has the ASCII limit. */
 		if ((size_t)r >= outlen || (size_t)r > (is_ascii(buf, (size_t)r) ? LOCAL_MAX : LOCAL_MAX * 4))
 			return BG_NORM_TOO_LONG;
-		/* NFC can yield ASCII the input did not have (U+037E becomes ';'): the
-		 * result must pass the same check as any local part. */
+		/* NFKC can yield ASCII the input did not have (U+037E becomes ';'):
+		 * the result must pass the same check as any local part; every other
+		 * character must be a letter, mark or digit of its script. */
 		for (int i = 0; i < r; i++)
 			if (!local_char_ok((unsigned char)buf[i]))
 				return BG_NORM_BAD_LOCAL;
+		{
+			char again[sizeof(buf)];
+			size_t k;
+			int r2 = 0;
+
+			for (size_t i = 0; i < (size_t)r && r2 == 0; i += k) {
+				unsigned cp = utf8_cp(buf + i, (size_t)r - i, &k);
+
+				if (cp >= 0x80 && !bg_unicode_is_letter(u, cp))
+					r2 = BG_NORM_LOCAL_PUNCT;
+			}
+			/* Folding and NFKC do not always commute: the result must be
+			 * its own normal form, or normalising twice would disagree. */
+			if (r2 == 0) {
+				r2 = bg_unicode_local(u, buf, (size_t)r, o->fold_case, again,
+						      sizeof(again));
+				r2 = r2 == r && memcmp(again, buf, (size_t)r) == 0 ? 0 : BG_NORM_BAD_LOCAL;
+			}
+			if (r2)
+				return r2;
+		}
 		memcpy(out, buf, (size_t)r + 1);
 		return r;
 	}
@@ -226,6 +425,8 @@ static int norm_local(const char *l, size_t n, const struct bg_norm_opts *o, cha
 int bg_normalise(const char *in, size_t len, const struct bg_norm_opts *o, char *out,
 		 size_t outlen)
 {
+	char compat[4 * BG_ID_MAX * 3 + 1];
+	struct bg_unicode *u = NULL; /* loaded once, only for non-ASCII text */
 	const char *at;
 	int l, d;
 
@@ -236,19 +437,47 @@ int bg_normalise(const char *in, size_t len, const struct bg_norm_opts *o, char 
 		return BG_NORM_EMPTY;
 	if (memchr(in, '\0', len) || (!is_ascii(in, len) && !bg_utf8_valid(in, len)))
 		return BG_NORM_BAD_UTF8;
+	if (!is_ascii(in, len)) {
+		/* Compatibility forms first: "ａ＠ｅｘａｍｐｌｅ．ｊｐ" has no '@' until NFKC. */
+		int r;
+
+		if (bg_unicode_open(&u) != 0)
+			return BG_NORM_NO_UNICODE;
+		r = bg_unicode_nfkc(u, in, len, compat, sizeof(compat));
+		if (r < 0) {
+			d = r == -ENOMEM ? BG_NORM_NOMEM : r == -ENOSPC ? BG_NORM_TOO_LONG : BG_NORM_BAD_UTF8;
+			goto out;
+		}
+		in = compat;
+		len = (size_t)r;
+		strip_wrapping(&in, &len);
+		if (len == 0) {
+			d = BG_NORM_EMPTY;
+			goto out;
+		}
+	}
 	at = memrchr(in, '@', len);
-	if (!at)
-		return BG_NORM_NO_AT;
-	l = norm_local(in, (size_t)(at - in), o, out, outlen);
-	if (l < 0)
-		return l;
-	if ((size_t)l + 2 >= outlen)
-		return BG_NORM_TOO_LONG;
+	if (!at) {
+		d = BG_NORM_NO_AT;
+		goto out;
+	}
+	l = norm_local(&u, in, (size_t)(at - in), o, out, outlen);
+	if (l < 0) {
+		d = l;
+		goto out;
+	}
+	if ((size_t)l + 2 >= outlen) {
+		d = BG_NORM_TOO_LONG;
+		goto out;
+	}
 	out[l] = '@';
-	d = norm_domain(at + 1, len - (size_t)(at - in) - 1, out + l + 1, outlen - (size_t)l - 1);
-	if (d < 0)
-		return d;
-	return l + 1 + d;
+	d = norm_domain(&u, at + 1, len - (size_t)(at - in) - 1, out + l + 1,
+			outlen - (size_t)l - 1);
+	if (d >= 0)
+		d = l + 1 + d;
+out:
+	bg_unicode_close(u);
+	return d;
 }
 
 int bg_user_identity(const char *user, char *out, size_t outlen)

@@ -21,6 +21,11 @@ enum bg_norm_err {
 	BG_NORM_BAD_UTF8 = -6,
 	BG_NORM_NOMEM = -7,
 	BG_NORM_NO_UNICODE = -8, /* libidn2/libunistring could not be loaded */
+	BG_NORM_ONE_LABEL = -9,	 /* "x@example": a fragment or a bare host */
+	BG_NORM_BAD_TLD = -10,	 /* the last label is no top-level domain */
+	BG_NORM_LOCAL_PUNCT = -11, /* punctuation or a symbol of another script */
+	BG_NORM_DOMAIN_PUNCT = -12,
+	BG_NORM_IDNA = -13,	   /* the domain fails IDNA */
 };
 
 struct bg_norm_opts {
@@ -31,7 +36,14 @@ struct bg_norm_opts {
 void bg_norm_opts_from_config(struct bg_norm_opts *o, const struct bg_config *c);
 
 /* Normalises one address (trims, drops "Name" <...> and mailto:, folds case,
- * strips the sub-address tag, IDNA for the domain, NFC).  Returns the length
+ * strips the sub-address tag, IDNA for the domain, NFKC) and accepts only a
+ * plausible one: a local part of ASCII atext or letters, marks and digits of
+ * any script (no punctuation or symbol of another script: no typographic
+ * quote, no CJK punctuation); a domain of two labels or more that passes IDNA
+ * and ends in a real top-level label (ASCII letters, at least two; or an
+ * A-label whose Unicode form is letters of another script, at least two).
+ * Locale-independent: ASCII rules for ASCII, explicit Unicode functions
+ * otherwise.  A plain ASCII address takes a fast path without IDNA.  Returns the length
  * written to out (NUL-terminated) or a negative enum bg_norm_err. */
 int bg_normalise(const char *in, size_t len, const struct bg_norm_opts *o, char *out,
 		 size_t outlen);

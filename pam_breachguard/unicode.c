@@ -1,6 +1,5 @@
 /* unicode.c: UTF-8 checks of our own, and libidn2/libunistring behind dlopen,
  * resolved per use: no state survives a call, nothing is left loaded by us. */
-#include <ctype.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <stdint.h>
@@ -8,6 +7,7 @@
 #include <string.h>
 
 #include <idn2.h>    /* constants only: the library itself is loaded on demand */
+#include <unictype.h> /* the category masks only */
 #include <uninorm.h> /* the uninorm_t type only */
 
 #include "unicode.h"
@@ -81,7 +81,9 @@ struct bg_unicode {
 			     uint8_t *buf, size_t *len);
 	uint8_t *(*normalize)(uninorm_t nf, const uint8_t *s, size_t n, uint8_t *buf,
 			      size_t *len);
-	uninorm_t nfc;
+	uninorm_t nfc, nfkc;
+	int (*to_unicode_8z8z)(const char *in, char **out, int flags);
+	bool (*is_category)(ucs4_t uc, uint32_t mask);
 };
 
 
@@ -105,7 +107,12 @@ int bg_unicode_open(struct bg_unicode **out)
 	/* UNINORM_NFC is &uninorm_nfc. */
 	nfc = dlsym(u->unistring, "uninorm_nfc");
 	u->nfc = nfc;
-	if (!u->to_ascii_8z || !u->idn2_free || !u->casefold || !u->normalize || !u->nfc)
+	nfc = dlsym(u->unistring, "uninorm_nfkc");
+	u->nfkc = nfc;
+	*(void **)&u->to_unicode_8z8z = dlsym(u->idn2, "idn2_to_unicode_8z8z");
+	*(void **)&u->is_category = dlsym(u->unistring, "uc_is_general_category_withtable");
+	if (!u->to_ascii_8z || !u->idn2_free || !u->casefold || !u->normalize || !u->nfc ||
+	    !u->nfkc || !u->to_unicode_8z8z || !u->is_category)
 		goto fail;
 	*out = u;
 	return 0;
@@ -137,9 +144,9 @@ int bg_unicode_local(struct bg_unicode *u, const char *s, size_t n, bool fold, c
 		return -EILSEQ;
 	errno = 0;
 	if (fold)
-		r = u->casefold((const uint8_t *)s, n, NULL, u->nfc, buf, &rlen);
+		r = u->casefold((const uint8_t *)s, n, NULL, u->nfkc, buf, &rlen);
 	else
-		r = u->normalize(u->nfc, (const uint8_t *)s, n, buf, &rlen);
+		r = u->normalize(u->nfkc, (const uint8_t *)s, n, buf, &rlen);
 	if (!r)
 		return errno == ENOMEM ? -ENOMEM : -EILSEQ;
 	if (rlen >= outlen) {
@@ -176,8 +183,62 @@ int bg_unicode_domain(struct bg_unicode *u, const char *s, size_t n, char *out, 
 		u->idn2_free(ace);
 		return -ENOSPC;
 	}
-	for (size_t i = 0; i <= len; i++)
-		out[i] = (char)tolower((unsigned char)ace[i]);
+	for (size_t i = 0; i <= len; i++) /* ASCII rules: no locale */
+		out[i] = ace[i] >= 'A' && ace[i] <= 'Z' ? (char)(ace[i] + 32) : ace[i];
 	u->idn2_free(ace);
+	return (int)len;
+}
+
+bool bg_unicode_is_letter(struct bg_unicode *u, unsigned cp)
+{
+	return u->is_category(cp, UC_CATEGORY_MASK_L | UC_CATEGORY_MASK_M | UC_CATEGORY_MASK_Nd);
+}
+
+bool bg_unicode_is_base_letter(struct bg_unicode *u, unsigned cp)
+{
+	return u->is_category(cp, UC_CATEGORY_MASK_L);
+}
+
+int bg_unicode_nfkc(struct bg_unicode *u, const char *s, size_t n, char *out, size_t outlen)
+{
+	uint8_t buf[1024];
+	size_t rlen = sizeof(buf);
+	uint8_t *r;
+	int rc;
+
+	if (!bg_utf8_valid(s, n))
+		return -EILSEQ;
+	errno = 0;
+	r = u->normalize(u->nfkc, (const uint8_t *)s, n, buf, &rlen);
+	if (!r)
+		return errno == ENOMEM ? -ENOMEM : -EILSEQ;
+	if (rlen >= outlen) {
+		rc = -ENOSPC;
+	} else {
+		memcpy(out, r, rlen);
+		out[rlen] = '\0';
+		rc = (int)rlen;
+	}
+	if (r != buf)
+		free(r);
+	return rc;
+}
+
+int bg_unicode_to_unicode(struct bg_unicode *u, const char *ace, char *out, size_t outlen)
+{
+	char *r = NULL;
+	size_t len;
+	int rc;
+
+	rc = u->to_unicode_8z8z(ace, &r, 0);
+	if (rc != IDN2_OK || !r)
+		return rc == IDN2_MALLOC ? -ENOMEM : -EINVAL;
+	len = strlen(r);
+	if (len >= outlen) {
+		u->idn2_free(r);
+		return -ENOSPC;
+	}
+	memcpy(out, r, len + 1);
+	u->idn2_free(r);
 	return (int)len;
 }

@@ -19,12 +19,23 @@ struct bg_unicode;
 int bg_unicode_open(struct bg_unicode **out);
 void bg_unicode_close(struct bg_unicode *u);
 
-/* NFC, then (fold) full case folding, of UTF-8 text.  Returns the length
+/* NFKC, then (fold) full case folding, of UTF-8 text (no language: the same
+ * result under every locale).  Returns the length
  * written to out (NUL-terminated), -EILSEQ, -ENOSPC or -ENOMEM. */
 int bg_unicode_local(struct bg_unicode *u, const char *s, size_t n, bool fold, char *out,
 		     size_t outlen);
 /* IDNA2008 (NFC input; non-transitional, then transitional) to lower-case
  * ASCII.  Returns the length written, -EINVAL, -ENOSPC or -ENOMEM. */
 int bg_unicode_domain(struct bg_unicode *u, const char *s, size_t n, char *out, size_t outlen);
+
+/* A letter, combining mark or decimal digit of any script (the characters a
+ * plausible non-ASCII local part or label is made of). */
+bool bg_unicode_is_letter(struct bg_unicode *u, unsigned cp);
+/* A letter (no mark, no digit): what a label of letters starts with. */
+bool bg_unicode_is_base_letter(struct bg_unicode *u, unsigned cp);
+/* NFKC of UTF-8 text.  Returns the length written, -EILSEQ, -ENOSPC, -ENOMEM. */
+int bg_unicode_nfkc(struct bg_unicode *u, const char *s, size_t n, char *out, size_t outlen);
+/* An ASCII domain with A-labels in Unicode (UTF-8).  Length, or -EINVAL/-ENOSPC. */
+int bg_unicode_to_unicode(struct bg_unicode *u, const char *ace, char *out, size_t outlen);
 
 #endif

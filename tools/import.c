@@ -64,6 +64,14 @@ static void sink_record(struct bg_sink *s)
 	}
 }
 
+static void sink_defanged(struct bg_sink *s, unsigned long line)
+{
+	struct importer *im = s->arg;
+
+	(void)line;
+	im->cur->c.defanged++;
+}
+
 static int sink_address(struct bg_sink *s, const char *addr, size_t len, unsigned long line)
 {
 	struct importer *im = s->arg;
@@ -75,7 +83,7 @@ static int sink_address(struct bg_sink *s, const char *addr, size_t len, unsigne
 static int read_file(struct importer *im, struct file_rec *f, const char *format,
 		     const struct bg_read_opts *ro, bool last)
 {
-	struct bg_sink sink = {sink_address, sink_invalid, sink_record, im};
+	struct bg_sink sink = {sink_address, sink_invalid, sink_record, im, sink_defanged};
 	const struct bg_reader *rd;
 	struct bg_input *in = NULL;
 	char err[512] = "";
@@ -271,15 +279,20 @@ static void print_counts(const struct bg_file_stats *c, bool json)
 {
 	if (json)
 		printf("\"read\": %llu, \"addresses\": %llu, \"invalid\": %llu, \"duplicates\": %llu, "
-		       "\"new\": %llu, \"known\": %llu",
+		       "\"new\": %llu, \"known\": %llu, \"defanged\": %llu",
 		       (unsigned long long)c->records, (unsigned long long)c->addresses,
 		       (unsigned long long)c->invalid, (unsigned long long)c->duplicates,
-		       (unsigned long long)c->fresh, (unsigned long long)c->known);
+		       (unsigned long long)c->fresh, (unsigned long long)c->known,
+		       (unsigned long long)c->defanged);
 	else
+	{
 		printf("%llu read, %llu addresses, %llu invalid, %llu duplicates, %llu new, %llu known",
 		       (unsigned long long)c->records, (unsigned long long)c->addresses,
 		       (unsigned long long)c->invalid, (unsigned long long)c->duplicates,
 		       (unsigned long long)c->fresh, (unsigned long long)c->known);
+		if (c->defanged)
+			printf(", %llu defanged", (unsigned long long)c->defanged);
+	}
 }
 
 static void report(const struct import_opts *o, const struct bg_advisory *a, bool existed,
@@ -419,6 +432,17 @@ static int parse_import_opts(int argc, char **argv, struct import_opts *o)
 	}
 	if (optind >= argc)
 		return -1;
+	/* --field names a JSON member: it implies JSON (a CSV or text reading
+	 * would ignore it silently). */
+	if (o->ro.field) {
+		if (o->format && strcmp(o->format, "auto") != 0 && strcmp(o->format, "json") != 0) {
+			fprintf(stderr, "breachguard: import: --field is for JSON input, not --format %s "
+					"(use --column for CSV)\n",
+				o->format);
+			return -1;
+		}
+		o->format = "json";
+	}
 	return 0;
 }
 
@@ -558,6 +582,7 @@ int bg_cmd_import(struct bg_tool *t, int argc, char **argv)
 		total.records += files[i].c.records;
 		total.addresses += files[i].c.addresses;
 		total.invalid += files[i].c.invalid;
+		total.defanged += files[i].c.defanged;
 	}
 	digests = bg_pipe_total_digests(im.pipe);
 	if (total.addresses == 0) {

@@ -15,12 +15,13 @@
 
 struct bg_invalid {
 	unsigned long line;
-	char why[64];
+	char why[320]; /* whole: a cut reason hides the cause */
 	char text[72];
 };
 
 struct bg_file_stats {
 	uint64_t records, addresses, invalid, duplicates, fresh, known;
+	uint64_t defanged; /* addresses written defanged and decoded (addrtok.c) */
 	size_t n_shown; /* the first BG_SHOWN_INVALID by line number */
 	struct bg_invalid shown[BG_SHOWN_INVALID];
 	size_t run_first, run_count;

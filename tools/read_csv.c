@@ -4,6 +4,8 @@
  * the rows are then streamed line by line, one record in a bounded buffer. */
 #include "reader.h"
 
+#include "addrtok.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -419,6 +421,7 @@ static int name_rank(const char *s, size_t n)
 struct csv_state {
 	struct csv_parser *p;
 	struct bg_sink *sink;
+	struct bg_addrtok *tok;
 	bool header;
 	size_t col;
 	char why[128];
@@ -531,30 +534,12 @@ label:
 
 /* --- rows ---------------------------------------------------------------- */
 
-static bool list_sep(char c)
-{
-	return isspace((unsigned char)c) || c == ',' || c == ';' || c == '|';
-}
-
-static int emit(struct csv_state *cs, const char *s, size_t n)
-{
-	while (n > 0 && strchr("<([\"'", s[0])) {
-		s++;
-		n--;
-	}
-	while (n > 0 && strchr(">)]\"'.,;:", s[n - 1]))
-		n--;
-	if (!n)
-		return 0;
-	return cs->sink->address(cs->sink, s, n, cs->rec_line);
-}
-
 static int data_row(struct csv_state *cs)
 {
 	const struct csv_parser *p = cs->p;
 	struct bg_sink *sink = cs->sink;
-	const char *s, *at;
-	size_t n, i, start;
+	const char *s;
+	size_t n;
 	int r;
 
 	if (record_blank(p) && !p->overflow)
@@ -569,11 +554,6 @@ static int data_row(struct csv_state *cs)
 		return 0;
 	}
 	s = trimmed(p, cs->col, &n);
-	at = memchr(s, '@', n);
-	if (!at) {
-		sink->invalid(sink, cs->rec_line, cs->why, cs->shown, cs->shown_len);
-		return 0;
-	}
 	if (memchr(s, '\0', n)) {
 		sink->invalid(sink, cs->rec_line, "NUL byte in the address", cs->shown,
 			      cs->shown_len);
@@ -586,21 +566,13 @@ static int data_row(struct csv_state *cs)
 			      cs->shown_len);
 		return 0;
 	}
-	if (!memchr(at + 1, '@', n - (size_t)(at + 1 - s)))
-		return sink->address(sink, s, n, cs->rec_line);
-	/* Several addresses in one cell ("a@x; b@y"): each is a candidate. */
-	for (i = 0; i < n;) {
-		while (i < n && list_sep(s[i]))
-			i++;
-		start = i;
-		while (i < n && !list_sep(s[i]))
-			i++;
-		if (memchr(s + start, '@', i - start)) {
-			r = emit(cs, s + start, i - start);
-			if (r < 0)
-				return r;
-		}
-	}
+	/* The cell's text through the one tokeniser: several addresses ("a@x; b@y"),
+	 * a display name, Japanese punctuation, a cell wrapped inside its quotes. */
+	r = bg_addr_scan(cs->tok, s, n, cs->rec_line);
+	if (r < 0)
+		return r;
+	if (r == 0)
+		sink->invalid(sink, cs->rec_line, cs->why, cs->shown, cs->shown_len);
 	return 0;
 }
 
@@ -631,7 +603,7 @@ static int csv_read(struct bg_input *in, const struct bg_read_opts *o, struct bg
 	hp = calloc(1, sizeof(*hp));
 	st = malloc(sizeof(*st));
 	cs.p = calloc(1, sizeof(*cs.p));
-	if (!hp || !st || !cs.p) {
+	if (!hp || !st || !cs.p || bg_addrtok_new(&cs.tok, sink) != 0) {
 		r = -ENOMEM;
 		goto nomem;
 	}
@@ -721,6 +693,7 @@ out:
 		free(cs.p->buf);
 	free(cs.p);
 	free(st);
+	bg_addrtok_free(cs.tok);
 	return r;
 }
 

@@ -21,6 +21,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "addrtok.h"
 #include "reader.h"
 
 #define EML_DEPTH_MAX 16     /* nested multiparts */
@@ -106,9 +107,14 @@ struct em {
 	long csv_size;
 	bool csv_too_big;
 
-	/* addresses already given for the current line */
+	/* the tokeniser, and the sink it gives to (dedup, then m->sink) */
+	struct bg_addrtok *tok;
+	struct bg_sink tsink;
+
+	/* addresses already given for line seen_line */
 	char seen[EML_SEEN_MAX];
 	size_t seenlen;
+	unsigned long seen_line;
 	unsigned line_addrs;
 };
 
@@ -132,31 +138,24 @@ static void note(struct em *m, unsigned long line, const char *why, const char *
 
 /* --- addresses out of free text ------------------------------------------- */
 
-static bool is_split(unsigned char c)
+/* The tokeniser's sink: the same address twice on one line (an HTML link and
+ * its text) is one. */
+static int tok_address(struct bg_sink *ts, const char *s, size_t n, unsigned long line)
 {
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v' ||
-	       c == ',' || c == ';' || c == '<' || c == '>' || c == '(' || c == ')' || c == '[' ||
-	       c == ']' || c == '"' || c == '{' || c == '}' || c == '|';
-}
-
-static bool is_trim(unsigned char c)
-{
-	return c == '<' || c == '>' || c == '(' || c == ')' || c == '[' || c == ']' || c == ',' ||
-	       c == ';' || c == ':' || c == '"' || c == '\'' || c == '*';
-}
-
-static void emit(struct em *m, const char *s, size_t n, unsigned long line)
-{
+	struct em *m = ts->arg;
 	int r;
 
 	if (m->rc)
-		return;
-	/* The same address twice on one line (an HTML link and its text) is one. */
+		return m->rc;
+	if (line != m->seen_line) {
+		m->seen_line = line;
+		m->seenlen = 0;
+	}
 	for (size_t i = 0; i < m->seenlen;) {
 		size_t l = strlen(m->seen + i);
 
 		if (l == n && memcmp(m->seen + i, s, n) == 0)
-			return;
+			return 0;
 		i += l + 1;
 	}
 	if (m->seenlen + n + 1 <= sizeof(m->seen) && !memchr(s, '\0', n)) {
@@ -167,81 +166,54 @@ static void emit(struct em *m, const char *s, size_t n, unsigned long line)
 	r = m->sink->address(m->sink, s, n, line);
 	if (r < 0)
 		m->rc = r;
-	m->line_addrs++;
 	m->addrs++;
+	return r < 0 ? r : 0;
 }
 
-/* Length of typographic punctuation (curly quotes, guillemets, ellipsis) at s. */
-static size_t uni_punct(const char *s, size_t n)
+static void tok_invalid(struct bg_sink *ts, unsigned long line, const char *why, const char *text,
+			size_t len)
 {
-	const unsigned char *u = (const unsigned char *)s;
-
-	if (n >= 2 && u[0] == 0xc2 && (u[1] == 0xab || u[1] == 0xbb))
-		return 2;
-	if (n >= 3 && u[0] == 0xe2 && u[1] == 0x80 &&
-	    (u[2] == 0x98 || u[2] == 0x99 || u[2] == 0x9c || u[2] == 0x9d || u[2] == 0xa6))
-		return 3;
-	return 0;
+	note(ts->arg, line, why, text, len);
 }
 
-/* Strips punctuation around a token: "<a@b.org>," and “a@b.org”. */
-static void trim_token(const char *s, size_t *pa, size_t *pb)
+static void tok_record(struct bg_sink *ts)
 {
-	size_t a = *pa, b = *pb, k;
-	bool again = true;
-
-	while (again && a < b) {
-		again = false;
-		while (a < b && is_trim((unsigned char)s[a]))
-			a++;
-		while (b > a && (is_trim((unsigned char)s[b - 1]) || s[b - 1] == '.'))
-			b--;
-		if (a < b && (k = uni_punct(s + a, b - a)) != 0) {
-			a += k;
-			again = true;
-		}
-		for (k = 2; k <= 3; k++)
-			if (b - a >= k && uni_punct(s + b - k, k) == k) {
-				b -= k;
-				again = true;
-				break;
-			}
-	}
-	*pa = a;
-	*pb = b;
+	(void)ts;
 }
 
-/* Cuts s into tokens and gives those that look like an address. */
+static void tok_defanged(struct bg_sink *ts, unsigned long line)
+{
+	struct em *m = ts->arg;
+
+	if (m->sink->defanged)
+		m->sink->defanged(m->sink, line);
+}
+
+/* Gives the address-like tokens of one line of text to the tokeniser. */
 static void scan_tokens(struct em *m, const char *s, size_t n, unsigned long line)
 {
-	size_t i = 0;
+	int r;
 
-	while (i < n && !m->rc) {
-		size_t a, b;
-		const char *at;
+	if (m->rc)
+		return;
+	r = bg_addrtok_line(m->tok, s, n, line);
+	if (r < 0)
+		m->rc = r;
+	else
+		m->line_addrs += (unsigned)r;
+}
 
-		/* U+00A0 (no-break space) separates words too. */
-		while (i < n && (is_split((unsigned char)s[i]) ||
-				 (i + 1 < n && (unsigned char)s[i] == 0xc2 &&
-				  (unsigned char)s[i + 1] == 0xa0)))
-			i += (unsigned char)s[i] == 0xc2 ? 2 : 1;
-		a = i;
-		while (
-		    i < n && !is_split((unsigned char)s[i]) &&
-		    !(i + 1 < n && (unsigned char)s[i] == 0xc2 && (unsigned char)s[i + 1] == 0xa0))
-			i++;
-		b = i;
-		trim_token(s, &a, &b);
-		at = memchr(s + a, '@', b - a);
-		/* "@name" is a handle, "name@" a fragment: neither is an address. */
-		if (at && at > s + a && at < s + b - 1)
-			emit(m, s + a, b - a, line);
-	}
+/* The part's text ends: what the tokeniser holds goes out. */
+static void scan_flush(struct em *m)
+{
+	int r = bg_addrtok_flush(m->tok);
+
+	if (r < 0 && !m->rc)
+		m->rc = r;
 }
 
 static void line_begin(struct em *m)
 {
-	m->seenlen = 0;
 	m->line_addrs = 0;
 }
 
@@ -413,7 +385,14 @@ static void html_tag(struct em *m, unsigned long line)
 				a[al++] = t[i++];
 			}
 		}
-		scan_tokens(m, a, al, line);
+		if (!m->rc) {
+			int r = bg_addr_scan(m->tok, a, al, line);
+
+			if (r < 0)
+				m->rc = r;
+			else
+				m->line_addrs += (unsigned)r;
+		}
 	}
 }
 
@@ -529,6 +508,14 @@ static void shift_record(struct bg_sink *s)
 	c->up->record(c->up);
 }
 
+static void shift_defanged(struct bg_sink *s, unsigned long line)
+{
+	struct csv_shift *c = s->arg;
+
+	if (c->up->defanged)
+		c->up->defanged(c->up, c->base + line - 1);
+}
+
 static int spool_open(void)
 {
 	static const char *const dirs[] = {NULL, "/var/tmp", "/tmp"};
@@ -606,6 +593,7 @@ static void csv_finish(struct em *m)
 	sh.s.address = shift_address;
 	sh.s.invalid = shift_invalid;
 	sh.s.record = shift_record;
+	sh.s.defanged = shift_defanged;
 	sh.s.arg = &sh;
 	sh.up = m->sink;
 	sh.base = m->body_line;
@@ -872,6 +860,7 @@ static void leaf_end(struct em *m)
 		}
 		if (m->llen || m->lstarted)
 			deliver(m);
+		scan_flush(m);
 		if (m->kind == K_CSV)
 			csv_finish(m);
 	}
@@ -1363,7 +1352,12 @@ static int eml_read(struct bg_input *in, const struct bg_read_opts *o, struct bg
 	m->csv_fd = -1;
 	m->lb = malloc(EML_LINE_MAX + 1);
 	m->text = malloc(EML_LINE_MAX + 1);
-	if (!m->lb || !m->text) {
+	m->tsink.address = tok_address;
+	m->tsink.invalid = tok_invalid;
+	m->tsink.record = tok_record;
+	m->tsink.defanged = tok_defanged;
+	m->tsink.arg = m;
+	if (!m->lb || !m->text || bg_addrtok_new(&m->tok, &m->tsink) != 0) {
 		rc = -ENOMEM;
 		snprintf(err, errlen, "%s: out of memory", m->name);
 		goto out;
@@ -1393,6 +1387,7 @@ out:
 		close(m->csv_fd);
 	free(m->lb);
 	free(m->text);
+	bg_addrtok_free(m->tok);
 	free(m);
 	return rc;
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "addrtok.h"
 #include "reader.h"
 
 #define JSON_CHUNK (64 * 1024)
@@ -37,6 +38,7 @@ struct jp {
 	struct bg_input *in;
 	const struct bg_read_opts *o;
 	struct bg_sink *sink;
+	struct bg_addrtok *tok;
 	const char *name;
 	char *err;
 	size_t errlen;
@@ -665,9 +667,12 @@ static void emit(struct jp *p, const char *s, size_t n, unsigned flags, unsigned
 		p->sink->invalid(p->sink, line, "empty string", "", 0);
 		return;
 	}
-	r = p->sink->address(p->sink, s, n, line);
+	/* A string with several addresses is split like a CSV cell. */
+	r = bg_addr_scan(p->tok, s, n, line);
 	if (r < 0)
 		p->rc = r;
+	else if (r == 0)
+		p->sink->invalid(p->sink, line, "no address in the string", s, n > 80 ? 80 : n);
 }
 
 static void emit_best(struct jp *p, unsigned long line)
@@ -1081,7 +1086,8 @@ static int json_read(struct bg_input *in, const struct bg_read_opts *o, struct b
 	p.key = malloc(JSON_STR_MAX + 1);
 	p.best.buf = malloc(JSON_CAND_MAX);
 	p.tmp.buf = malloc(JSON_CAND_MAX);
-	if (!p.buf || !p.str || !p.key || !p.best.buf || !p.tmp.buf) {
+	if (!p.buf || !p.str || !p.key || !p.best.buf || !p.tmp.buf ||
+	    bg_addrtok_new(&p.tok, sink) != 0) {
 		rc = -ENOMEM;
 		snprintf(err, errlen, "%s: out of memory", p.name);
 		goto out;
@@ -1096,20 +1102,139 @@ out:
 	free(p.key);
 	free(p.best.buf);
 	free(p.tmp.buf);
+	bg_addrtok_free(p.tok);
 	return rc;
+}
+
+/* Whether the head is JSON: one value or several (JSON Lines), syntax checked
+ * as far as the head goes (a head cut by the peek limit may end inside one).
+ * Pretty-printed JSON and JSON Lines look like CSV rows to the CSV probe; this
+ * is what tells them apart. */
+static bool head_is_json(const char *h, size_t len)
+{
+	enum { V, KEY, COLON, NEXT } want = V; /* a value, a member name, ':', ',' or closer */
+	char stack[JSON_DEPTH_MAX];
+	int depth = 0, values = 0;
+	size_t i = 0;
+
+	while (i < len) {
+		unsigned char c = (unsigned char)h[i];
+
+		if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+			i++;
+			continue;
+		}
+		if (want == NEXT) {
+			if (depth == 0) { /* JSON Lines: the next value */
+				want = V;
+				continue;
+			}
+			if (c == ',') {
+				want = stack[depth - 1] == '{' ? KEY : V;
+				i++;
+				continue;
+			}
+			if ((c == '}' && stack[depth - 1] == '{') || (c == ']' && stack[depth - 1] == '[')) {
+				depth--;
+				i++;
+				continue;
+			}
+			return false;
+		}
+		if (want == COLON) {
+			if (c != ':')
+				return false;
+			want = V;
+			i++;
+			continue;
+		}
+		if (c == '"') {
+			for (i++; i < len && h[i] != '"'; i++) {
+				if ((unsigned char)h[i] < 0x20)
+					return false;
+				if (h[i] == '\\')
+					i++;
+			}
+			if (i >= len)
+				return values > 0 || depth > 0; /* cut by the head */
+			i++;
+			want = want == KEY ? COLON : NEXT;
+			if (depth == 0)
+				values++;
+			continue;
+		}
+		if (want == KEY) {
+			if (c == '}' && depth > 0 && stack[depth - 1] == '{') {
+				depth--;
+				want = NEXT;
+				i++;
+				continue;
+			}
+			return false;
+		}
+		/* want == V */
+		if (c == '{' || c == '[') {
+			if (depth == JSON_DEPTH_MAX)
+				return false;
+			stack[depth++] = (char)c;
+			if (depth == 1)
+				values++;
+			want = c == '{' ? KEY : V;
+			i++;
+			continue;
+		}
+		if (c == ']' && depth > 0 && stack[depth - 1] == '[') {
+			depth--;
+			want = NEXT;
+			i++;
+			continue;
+		}
+		if (c == '-' || (c >= '0' && c <= '9') || c == 't' || c == 'f' || c == 'n') {
+			if (depth == 0)
+				return false; /* a bare scalar at the top is no advisory */
+			while (i < len && h[i] != ',' && h[i] != ']' && h[i] != '}' && h[i] != ' ' &&
+			       h[i] != '\n' && h[i] != '\r' && h[i] != '\t')
+				i++;
+			want = NEXT;
+			continue;
+		}
+		return false;
+	}
+	return values > 0;
+}
+
+static bool name_ends(const char *path, size_t pl, const char *ext)
+{
+	size_t el = strlen(ext);
+
+	if (pl < el)
+		return false;
+	for (size_t i = 0; i < el; i++) {
+		char c = path[pl - el + i];
+
+		if ((c >= 'A' && c <= 'Z' ? c + 32 : c) != ext[i])
+			return false;
+	}
+	return true;
 }
 
 static int json_probe(const char *head, size_t len, const char *path)
 {
 	size_t i = 0, pl = path ? strlen(path) : 0;
-	bool named = pl >= 5 && strcasecmp(path + pl - 5, ".json") == 0;
+	bool named = false;
+	static const char *const exts[] = {".json", ".json.gz", ".jsonl", ".jsonl.gz", ".ndjson",
+					   ".ndjson.gz"};
 
-	if (!named && pl >= 8 && strcasecmp(path + pl - 8, ".json.gz") == 0)
-		named = true;
+	for (size_t k = 0; k < sizeof(exts) / sizeof(exts[0]); k++)
+		named |= name_ends(path ? path : "", pl, exts[k]);
 	while (i < len && (head[i] == ' ' || head[i] == '\t' || head[i] == '\n' || head[i] == '\r'))
 		i++;
-	if (i < len && (head[i] == '[' || head[i] == '{'))
-		return named ? 100 : 90;
+	if (i < len && (head[i] == '[' || head[i] == '{')) {
+		if (named)
+			return 100;
+		/* Valid JSON (pretty-printed, or JSON Lines) beats CSV's 90. */
+		return head_is_json(head + i, len - i) ? 95 : 90;
+	}
 	return named ? 70 : 0;
 }
 

@@ -19,6 +19,9 @@ struct bg_sink {
 	/* One record read (line of text, CSV row, JSON element, ...). */
 	void (*record)(struct bg_sink *s);
 	void *arg;
+	/* Optional (may be NULL): the address given next was written defanged
+	 * ("a [at] example [dot] jp") and decoded by the tokeniser (addrtok.h). */
+	void (*defanged)(struct bg_sink *s, unsigned long line);
 };
 
 struct bg_read_opts {

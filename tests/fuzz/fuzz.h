@@ -61,6 +61,7 @@ static inline void fuzz_sink(struct bg_sink *s, struct fuzz_count *c)
 	s->invalid = fuzz_invalid;
 	s->record = fuzz_record;
 	s->arg = c;
+	s->defanged = NULL;
 }
 
 /* Puts data in a memfd; returns its descriptor (path gets /proc/self/fd/N) or -1. */

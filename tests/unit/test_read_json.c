@@ -104,9 +104,16 @@ static void t_objects(void)
 
 		T_EQ_INT(rec_run_file(&r, &bg_reader_json, FIX "notify_objects.json", &o), 0);
 		T_EQ_INT(r.records, 5);
-		T_EQ_INT(r.naddr, 1);
-		T_EQ_STR(r.addr[0], "heidi");
-		T_EQ_INT(r.ninvalid, 4);
+		/* "heidi" holds no address: the tokeniser says so. */
+		T_EQ_INT(r.naddr, 0);
+		T_EQ_INT(r.ninvalid, 5);
+		{
+			int hits = 0;
+
+			for (int i = 0; i < r.ninvalid && i < REC_MAX; i++)
+				hits += strcmp(r.why[i], "no address in the string") == 0;
+			T_EQ_INT(hits, 1);
+		}
 	}
 
 	/* a wrapper two levels down, an array-valued field */
@@ -145,7 +152,7 @@ static void t_plain(void)
 	T_EQ_INT(r.naddr, 3);
 	T_EQ_STR(r.addr[0], "judy@example.com");
 	T_EQ_INT(r.addr_line[0], 2);
-	T_EQ_STR(r.addr[1], "Mallory <mallory@example.com>"); /* the sink normalises */
+	T_EQ_STR(r.addr[1], "mallory@example.com"); /* the tokeniser drops the name */
 	T_EQ_STR(r.addr[2], "niaj@example.com");
 	T_EQ_INT(r.addr_line[2], 6);
 	T_EQ_INT(r.ninvalid, 2);
@@ -163,14 +170,15 @@ static void t_escapes(void)
 			     " \"\\ud800\\n@example.com\", \"nul\\u0000@example.com\"]",
 			     NULL),
 		 0);
-	T_EQ_INT(r.naddr, 5);
+	/* Through the tokeniser: an emoji separates (the normaliser then refuses
+	 * "@example.test"), a glued quote or U+FFFD makes the word invalid, a
+	 * line break inside a string splits it. */
+	T_EQ_INT(r.naddr, 3);
 	T_EQ_STR(r.addr[0], "\xc3\xa9l\xc3\xa8ve@example.com");
-	T_EQ_STR(r.addr[1], "\xf0\x9f\x98\x80@example.test");
-	T_EQ_STR(r.addr[2], "a/b\"c@example.com");
-	T_EQ_STR(r.addr[3], "\xef\xbf\xbdx@example.com");
-	T_EQ_STR(r.addr[4], "\xef\xbf\xbd\n@example.com");
-	T_EQ_INT(r.ninvalid, 1);
-	T_EQ_STR(r.why[0], "string holds a NUL character");
+	T_EQ_STR(r.addr[1], "@example.test");
+	T_EQ_STR(r.addr[2], "@example.com");
+	T_EQ_INT(r.ninvalid, 3);
+	T_EQ_STR(r.why[2], "string holds a NUL character");
 }
 
 static void t_errors(void)

@@ -1,0 +1,308 @@
+/* test_addrtok.c: the address tokeniser, case by case: what a careful person
+ * reads in a line (or a block of lines) is exactly what reaches the sink. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "addrtok.h"
+#include "t.h"
+
+#define MAXA 64
+
+struct got {
+	struct bg_sink sink;
+	char addr[MAXA][256];
+	unsigned long aline[MAXA];
+	int naddr, ninvalid, ndefanged;
+	char why[MAXA][320];
+	unsigned long iline[MAXA];
+	char list[4096];
+};
+
+static int g_address(struct bg_sink *s, const char *a, size_t n, unsigned long line)
+{
+	struct got *g = s->arg;
+
+	if (g->naddr < MAXA) {
+		snprintf(g->addr[g->naddr], sizeof(g->addr[0]), "%.*s", (int)n, a);
+		g->aline[g->naddr] = line;
+	}
+	g->naddr++;
+	return 0;
+}
+
+static void g_invalid(struct bg_sink *s, unsigned long line, const char *why, const char *text,
+		      size_t n)
+{
+	struct got *g = s->arg;
+
+	(void)text;
+	(void)n;
+	if (g->ninvalid < MAXA) {
+		snprintf(g->why[g->ninvalid], sizeof(g->why[0]), "%s", why);
+		g->iline[g->ninvalid] = line;
+	}
+	g->ninvalid++;
+}
+
+static void g_record(struct bg_sink *s)
+{
+	(void)s;
+}
+
+static void g_defanged(struct bg_sink *s, unsigned long line)
+{
+	(void)line;
+	((struct got *)s->arg)->ndefanged++;
+}
+
+/* The addresses found, space-separated. */
+static const char *joined(struct got *g)
+{
+	size_t o = 0;
+
+	g->list[0] = '\0';
+	for (int i = 0; i < g->naddr && i < MAXA; i++) {
+		int w = snprintf(g->list + o, sizeof(g->list) - o, "%s%s", i ? " " : "", g->addr[i]);
+
+		if (w < 0 || (size_t)w >= sizeof(g->list) - o)
+			break;
+		o += (size_t)w;
+	}
+	return g->list;
+}
+
+static struct got *run(const char *text)
+{
+	static struct got g;
+	struct bg_addrtok *t = NULL;
+
+	memset(&g, 0, sizeof(g));
+	g.sink.address = g_address;
+	g.sink.invalid = g_invalid;
+	g.sink.record = g_record;
+	g.sink.defanged = g_defanged;
+	g.sink.arg = &g;
+	if (bg_addrtok_new(&t, &g.sink) != 0)
+		abort();
+	/* Lines of the text as a text reader gives them: numbered from 1. */
+	{
+		const char *p = text;
+		unsigned long line = 1;
+
+		for (;;) {
+			const char *e = strchr(p, '\n');
+			size_t n = e ? (size_t)(e - p) : strlen(p);
+
+			if (n || e)
+				T_CHECK(bg_addrtok_line(t, p, n, line) >= 0);
+			if (!e)
+				break;
+			p = e + 1;
+			line++;
+		}
+	}
+	T_CHECK(bg_addrtok_flush(t) == 0);
+	bg_addrtok_free(t);
+	return &g;
+}
+
+#define EXPECT(text, want, ninv)                                                              \
+	do {                                                                                  \
+		struct got *g_ = run(text);                                                   \
+		T_EQ_STR(joined(g_), want);                                                   \
+		T_EQ_INT(g_->ninvalid, ninv);                                                 \
+	} while (0)
+
+static void separators(void)
+{
+	EXPECT("a@example.jp", "a@example.jp", 0);
+	EXPECT("  a@example.jp, b@example.jp; c@example.jp", "a@example.jp b@example.jp c@example.jp",
+	       0);
+	/* Japanese punctuation of every kind the notices use. */
+	EXPECT("・a@example.jp", "a@example.jp", 0);
+	EXPECT("１．a@example.jp", "a@example.jp", 0);
+	EXPECT("(1) a@example.jp ① b@example.jp ⑵c@example.jp", "a@example.jp b@example.jp c@example.jp",
+	       0);
+	EXPECT("メール：a@example.jp", "a@example.jp", 0);
+	EXPECT("Ｅメール：b@example.jp", "b@example.jp", 0);
+	EXPECT("E-mail: c@example.jp", "c@example.jp", 0);
+	EXPECT("「a@example.jp」『b@example.jp』（c@example.jp）＜d@example.jp＞",
+	       "a@example.jp b@example.jp c@example.jp d@example.jp", 0);
+	EXPECT("【a@example.jp】〔b@example.jp〕《c@example.jp》〈d@example.jp〉",
+	       "a@example.jp b@example.jp c@example.jp d@example.jp", 0);
+	EXPECT("a@example.jp、b@example.jp，c@example.jp。", "a@example.jp b@example.jp c@example.jp",
+	       0);
+	EXPECT("山田様 a@example.jp様　b@example.jpさん　c@example.jp殿 d@example.jp御中 e@example.jp宛",
+	       "a@example.jp b@example.jp c@example.jp d@example.jp e@example.jp", 0);
+	EXPECT("a@example.jp\u3000b@example.jp\u00a0c@example.jp",
+	       "a@example.jp b@example.jp c@example.jp", 0);
+	EXPECT("• a@example.jp ● b@example.jp ■c@example.jp ※d@example.jp ◆e@example.jp",
+	       "a@example.jp b@example.jp c@example.jp d@example.jp e@example.jp", 0);
+	EXPECT("連絡先はtaro@example.jpまでお願いします", "taro@example.jp", 0);
+	EXPECT("“dave@example.com” ‘eve@example.com’ «fay@example.com» „gus@example.com“",
+	       "dave@example.com eve@example.com fay@example.com gus@example.com", 0);
+	EXPECT("\"dave@example.com\". 'eve@example.com'!", "dave@example.com eve@example.com", 0);
+	EXPECT("Contact:jane@example.org <mailto:joe@example.org?subject=hi>",
+	       "jane@example.org joe@example.org", 0);
+	EXPECT("\"a@example.org\" <b@example.org>", "b@example.org", 0);
+	EXPECT("a@example.jp/b@example.jp", "a@example.jp b@example.jp", 0);
+	/* Non-ASCII addresses stay whole. */
+	EXPECT("山田@例え.テスト", "山田@例え.テスト", 0);
+	EXPECT("müller@bücher.de", "müller@bücher.de", 0);
+	EXPECT("@alice and @bob", "", 0);
+	/* A key of a log line or a query, dots after the domain. */
+	EXPECT("email=a@example.jp user=b@example.jp SRS0=ab=cd=c@example.jp",
+	       "a@example.jp b@example.jp SRS0=ab=cd=c@example.jp", 0);
+	EXPECT("d@example.com...and more, taro..yamada.@docomo.ne.jp",
+	       "d@example.com taro..yamada.@docomo.ne.jp", 0);
+	EXPECT("o’brien@example.ie ☎v@example.jp", "o'brien@example.ie v@example.jp", 0);
+	EXPECT("w☎x@example.jp", "", 1);
+}
+
+static void compat_and_format(void)
+{
+	EXPECT("ａ＠ｅｘａｍｐｌｅ．ｊｐ", "a@example.jp", 0);
+	EXPECT("taro＠example.jp", "taro@example.jp", 0);
+	EXPECT("ta\u200bro@exa\u200cmple.jp\u2060 b\u00ad@example.jp \ufeffc@example.jp",
+	       "taro@example.jp b@example.jp c@example.jp", 0);
+	EXPECT("oﬃce@example.jp", "office@example.jp", 0);
+	EXPECT("a\u200e@example.jp", "a@example.jp", 0);
+}
+
+static void defanged(void)
+{
+	struct got *g;
+
+	EXPECT("a [at] example [dot] jp", "a@example.jp", 0);
+	EXPECT("b(at)example.jp c[@]example.jp d {at} example [.] jp", "b@example.jp c@example.jp d@example.jp",
+	       0);
+	EXPECT("e @ example.jp", "e@example.jp", 0);
+	EXPECT("f [AT] example (DOT) co (dot) jp", "f@example.co.jp", 0);
+	EXPECT("g（at）example［dot］jp", "g@example.jp", 0);
+	g = run("a [at] example [dot] jp, plain@example.jp, b(at)example.jp");
+	T_EQ_INT(g->ndefanged, 2);
+	/* Brackets around other words are no defanging. */
+	EXPECT("(attention) a@example.jp [data]", "a@example.jp", 0);
+}
+
+static void never_glued(void)
+{
+	struct got *g;
+
+	EXPECT("a@b@example.jp", "", 1);
+	g = run("https://user@example.com/path");
+	T_EQ_STR(joined(g), "");
+	T_EQ_INT(g->ninvalid, 1);
+	T_CHECK(strstr(g->why[0], "URL") != NULL);
+	/* An undecodable byte inside the address must not be dropped. */
+	g = run("ab\xff" "c@example.jp x\xef\xbf\xbdy@example.jp");
+	T_EQ_STR(joined(g), "");
+	T_EQ_INT(g->ninvalid, 2);
+	/* A private-use character inside. */
+	EXPECT("ab\xee\x80\x80" "c@example.jp", "", 1);
+	/* A compatibility character standing for punctuation inside a word. */
+	EXPECT("a\xef\xb9\x92" "b@example.jp", "b@example.jp", 0); /* U+FE52 small full stop */
+}
+
+static void wrapped(void)
+{
+	struct got *g;
+
+	/* A PDF table: the address cell wraps, the other columns are empty below. */
+	g = run("山田 太郎    x@example      営業部\n"
+		"             .co.jp\n"
+		"鈴木 花子    y@exa          総務部\n"
+		"             mple.co.jp\n"
+		"佐藤 次郎    sales.         開発部\n"
+		"             admin@example.co.jp\n"
+		"田中 一郎    plain@example.jp 人事部\n");
+	T_EQ_STR(joined(g), "x@example.co.jp y@example.co.jp sales.admin@example.co.jp "
+			    "plain@example.jp");
+	T_EQ_INT(g->ninvalid, 0);
+	T_EQ_INT(g->aline[0], 1);
+	T_EQ_INT(g->aline[2], 5);
+	/* Both readings give addresses: reported, nothing imported from it. */
+	g = run("Name    salesadmin\n"
+		"        support@example.jp\n");
+	T_EQ_STR(joined(g), "");
+	T_EQ_INT(g->ninvalid, 1);
+	T_CHECK(strstr(g->why[0], "line 1") != NULL);
+	g = run("Name    admin@example.co\n"
+		"        m\n");
+	T_EQ_STR(joined(g), "");
+	T_EQ_INT(g->ninvalid, 1);
+	T_CHECK(strstr(g->why[0], "line 2") != NULL);
+	/* A plain list is no wrapped table. */
+	EXPECT("a@example.jp\nb@example.jp\nThanks\n", "a@example.jp b@example.jp", 0);
+	/* A fragment that cannot be completed is passed on (the normaliser rejects it). */
+	EXPECT("x@example\n", "x@example", 0);
+	/* A blank line ends the cell. */
+	EXPECT("   x@example\n\n   .co.jp\n", "x@example", 0);
+	/* Header words are no wrapped head. */
+	EXPECT("Name    Email\n        support@example.jp\n", "support@example.jp", 0);
+}
+
+static void nasty(void)
+{
+	struct bg_addrtok *t = NULL;
+	struct got *g;
+	char *big = malloc(70000);
+
+	/* A 64 KiB token with an '@': too long, reported with its length. */
+	memset(big, 'a', 65536);
+	memcpy(big + 65536, "@example.jp", 12);
+	g = run(big);
+	T_EQ_STR(joined(g), "");
+	T_EQ_INT(g->ninvalid, 1);
+	T_CHECK(strstr(g->why[0], "too long") != NULL);
+	/* A long word without '@' next to an address. */
+	memset(big, 'b', 65536);
+	memcpy(big + 65536, " ok@example.jp", 15);
+	EXPECT(big, "ok@example.jp", 0);
+	free(big);
+	/* NUL in the middle: bytes after it are still read, the glued token refused. */
+	{
+		static const char s[] = "a\0b@example.jp c@example.jp";
+		struct got *h = run("");
+
+		memset(h, 0, sizeof(*h));
+		h->sink.address = g_address;
+		h->sink.invalid = g_invalid;
+		h->sink.record = g_record;
+		h->sink.arg = h;
+		T_CHECK(bg_addrtok_new(&t, &h->sink) == 0);
+		T_EQ_INT(bg_addr_scan(t, s, sizeof(s) - 1, 7), 2);
+		bg_addrtok_free(t);
+		T_EQ_STR(joined(h), "c@example.jp");
+		T_EQ_INT(h->ninvalid, 1);
+		T_EQ_INT(h->iline[0], 7);
+	}
+	/* Invalid UTF-8 everywhere, truncated sequences, overlongs. */
+	EXPECT("\xc0\xaf\xe0\x80\x80 \xf4\x90\x80\x80 \xe3\x80 ok@example.jp \xe3", "ok@example.jp", 0);
+	/* A cell with several lines and several addresses. */
+	{
+		static const char cell[] = "a@example.jp\r\nb@example.jp\rc@example.jp";
+		struct got *h = run("");
+
+		memset(h, 0, sizeof(*h));
+		h->sink.address = g_address;
+		h->sink.invalid = g_invalid;
+		h->sink.record = g_record;
+		h->sink.arg = h;
+		T_CHECK(bg_addrtok_new(&t, &h->sink) == 0);
+		T_EQ_INT(bg_addr_scan(t, cell, sizeof(cell) - 1, 3), 3);
+		bg_addrtok_free(t);
+		T_EQ_STR(joined(h), "a@example.jp b@example.jp c@example.jp");
+	}
+}
+
+int main(void)
+{
+	separators();
+	compat_and_format();
+	defanged();
+	never_glued();
+	wrapped();
+	nasty();
+	return t_done("test_addrtok");
+}

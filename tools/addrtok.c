@@ -1,0 +1,1167 @@
+/* addrtok.c: the one address tokeniser (see addrtok.h for what it does).
+ *
+ * A line goes through two passes.  The first maps it to bytes the second can
+ * cut with one table: every non-ASCII space becomes ' ', punctuation and
+ * symbols of any script become SEP (0x1f), what cannot be trusted (invalid
+ * UTF-8, U+FFFD, unassigned and private-use characters, NUL) becomes BAD
+ * (0x1e), format characters vanish, full-width ASCII becomes ASCII (marked
+ * wide), letters stay UTF-8; defanged "[at]"/"(dot)"/" @ " become '@' and '.'.
+ * A plain ASCII line skips that pass.  The second pass cuts tokens at spaces
+ * and SEP and cleans their edges.  Candidates wait one line for a possible
+ * wrapped continuation.  Nothing here depends on the locale. */
+#include "addrtok.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <unictype.h>
+#include <uninorm.h>
+#include <uniwidth.h>
+
+#include "identity.h"
+#include "unicode.h"
+
+#define SEP_BYTE 0x1f
+#define BAD_BYTE 0x1e
+
+enum { F_WIDE = 1, F_DEFANG = 2 };
+enum { C_CH = 0, C_SP, C_SEP, C_BAD };
+
+/* Classes of the mapped bytes. */
+static const unsigned char cls[256] = {
+	/* Controls other than white space are no separator a reader sees: they
+	 * glue ("ab\x01cd@x" must not become "cd@x"). */
+	[0x00] = C_BAD, [0x01] = C_BAD, [0x02] = C_BAD, [0x03] = C_BAD, [0x04] = C_BAD,
+	[0x05] = C_BAD, [0x06] = C_BAD, [0x07] = C_BAD, [0x08] = C_BAD, ['\t'] = C_SP,
+	['\n'] = C_SP, ['\v'] = C_SP, ['\f'] = C_SP, ['\r'] = C_SP, [0x0e] = C_BAD,
+	[0x0f] = C_BAD, [0x10] = C_BAD, [0x11] = C_BAD, [0x12] = C_BAD, [0x13] = C_BAD,
+	[0x14] = C_BAD, [0x15] = C_BAD, [0x16] = C_BAD, [0x17] = C_BAD, [0x18] = C_BAD,
+	[0x19] = C_BAD, [0x1a] = C_BAD, [0x1b] = C_BAD, [0x1c] = C_BAD, [0x1d] = C_BAD,
+	[BAD_BYTE] = C_BAD, [SEP_BYTE] = C_SEP, [' '] = C_SP, [0x7f] = C_BAD,
+	[','] = C_SEP, [';'] = C_SEP, [':'] = C_SEP, ['<'] = C_SEP, ['>'] = C_SEP,
+	['('] = C_SEP, [')'] = C_SEP, ['['] = C_SEP, [']'] = C_SEP, ['"'] = C_SEP,
+	['\\'] = C_SEP, ['{'] = C_SEP, ['}'] = C_SEP, ['|'] = C_SEP,
+};
+
+/* Stripped before a token: nothing a local part starts with in practice. */
+static const unsigned char lead_trim[256] = {
+	['.'] = 1, ['\''] = 1, ['`'] = 1, ['*'] = 1, ['!'] = 1, ['?'] = 1, ['/'] = 1,
+	['~'] = 1, ['^'] = 1, ['='] = 1, ['&'] = 1, ['%'] = 1, ['$'] = 1, ['#'] = 1,
+	['-'] = 1,
+};
+
+static bool is_alnum(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+static unsigned char lower(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
+}
+
+/* A byte that may be part of a domain as we read it (non-ASCII: a letter). */
+static bool dom_byte(unsigned char c)
+{
+	return is_alnum(c) || c == '-' || c == '.' || c == '_' || (c >= 0x80);
+}
+
+struct tok {
+	size_t off, len;     /* text in the line's arena */
+	size_t why_off;      /* ambiguous: the reason, in the arena */
+	uint32_t col, wcol;  /* start column: code points, display width */
+	unsigned long line;
+	bool at, cont, used, ambiguous, defanged;
+	bool label; /* followed by ':' ("mailto:", "E-mail:"): no wrapped head */
+	char pre, post; /* '.' or '-' cut before; '.', '-', '_' or '+' cut after */
+};
+
+struct tline {
+	struct tok *tok;
+	size_t ntok, tcap;
+	char *arena;
+	size_t alen, acap;
+	/* for the "no address" note (bg_addrtok_empty) */
+	bool live;
+	unsigned long line;
+	unsigned found;
+	char ex[200];
+	size_t exlen;
+};
+
+struct bg_addrtok {
+	struct bg_sink *sink;
+	struct tline ln[2];
+	int cur; /* ln[cur] is being built; ln[!cur] waits for it */
+	/* the mapped line */
+	char *m;
+	uint8_t *fl;
+	uint32_t *col, *wcol;
+	size_t mcap;
+	const char *mp; /* m, or the input itself for a plain ASCII line */
+	size_t mlen;
+	bool ident;
+	unsigned long line;
+	bool first_tok;
+	bool tok_plain; /* the token being cut is ASCII, unflagged, without BAD or quote */
+	unsigned found;
+	int rc;
+	struct bg_norm_opts nopts;
+	const char *empty_why;
+	char why[320];
+	char scratch[2 * BG_TOK_MAX + 8];
+	char norm[BG_ID_MAX];
+};
+
+int bg_addrtok_new(struct bg_addrtok **out, struct bg_sink *sink)
+{
+	struct bg_addrtok *t = calloc(1, sizeof(*t));
+
+	*out = NULL;
+	if (!t)
+		return -ENOMEM;
+	t->sink = sink;
+	t->nopts.fold_case = true;
+	*out = t;
+	return 0;
+}
+
+void bg_addrtok_empty(struct bg_addrtok *t, const char *why)
+{
+	t->empty_why = why;
+}
+
+void bg_addrtok_free(struct bg_addrtok *t)
+{
+	if (!t)
+		return;
+	for (int i = 0; i < 2; i++) {
+		free(t->ln[i].tok);
+		free(t->ln[i].arena);
+	}
+	free(t->m);
+	free(t->fl);
+	free(t->col);
+	free(t->wcol);
+	free(t);
+}
+
+/* --- pass 1: mapping --------------------------------------------------------- */
+
+static uint32_t decode(const unsigned char *p, size_t k)
+{
+	uint32_t cp;
+
+	if (k == 2)
+		return ((p[0] & 0x1fu) << 6) | (p[1] & 0x3fu);
+	if (k == 3)
+		return ((p[0] & 0x0fu) << 12) | ((p[1] & 0x3fu) << 6) | (p[2] & 0x3fu);
+	cp = ((p[0] & 0x07u) << 18) | ((p[1] & 0x3fu) << 12) | ((p[2] & 0x3fu) << 6) |
+	     (p[3] & 0x3fu);
+	return cp;
+}
+
+/* A script written without spaces between words: a letter of it glued to an
+ * ASCII address is text around the address, not part of it. */
+static bool spaceless(uint32_t c)
+{
+	return (c >= 0x0e00 && c <= 0x0eff) ||	 /* Thai, Lao */
+	       (c >= 0x1000 && c <= 0x109f) ||	 /* Myanmar */
+	       (c >= 0x1100 && c <= 0x11ff) ||	 /* Hangul Jamo */
+	       (c >= 0x1780 && c <= 0x17ff) ||	 /* Khmer */
+	       (c >= 0x2e80 && c <= 0x2fdf) ||	 /* CJK radicals */
+	       (c >= 0x3005 && c <= 0x3007) ||	 /* 々 〆 〇 */
+	       (c >= 0x3040 && c <= 0x31ff) ||	 /* kana, Bopomofo, Hangul compat */
+	       (c >= 0x3400 && c <= 0x4dbf) ||	 /* CJK ext A */
+	       (c >= 0x4e00 && c <= 0x9fff) ||	 /* CJK */
+	       (c >= 0xa000 && c <= 0xa4cf) ||	 /* Yi */
+	       (c >= 0xa960 && c <= 0xa97f) ||	 /* Hangul Jamo ext A */
+	       (c >= 0xac00 && c <= 0xd7ff) ||	 /* Hangul */
+	       (c >= 0xf900 && c <= 0xfaff) ||	 /* CJK compatibility */
+	       (c >= 0xff66 && c <= 0xffdc) ||	 /* half-width kana, Hangul */
+	       (c >= 0x20000 && c <= 0x3ffff);	 /* CJK ext B.. */
+}
+
+/* Length of a defanged marker at s[i] (an opening bracket), 0 if none; *what is
+ * '@' or '.'. */
+static size_t defang_at(const char *s, size_t n, size_t i, char *what)
+{
+	static const char *const words[] = {"at", "@", "dot", "."};
+	size_t j = i + 1, k;
+
+	if (s[i] != '(' && s[i] != '[' && s[i] != '{' && s[i] != '<')
+		return 0;
+	while (j < n && s[j] == ' ')
+		j++;
+	if (j >= n || !(lower((unsigned char)s[j]) == 'a' || lower((unsigned char)s[j]) == 'd' ||
+			s[j] == '@' || s[j] == '.'))
+		return 0;
+	for (int w = 0; w < 4; w++) {
+		size_t l = strlen(words[w]);
+
+		if (j + l > n)
+			continue;
+		for (k = 0; k < l && lower((unsigned char)s[j + k]) == (unsigned char)words[w][k]; k++)
+			;
+		if (k < l)
+			continue;
+		k = j + l;
+		while (k < n && s[k] == ' ')
+			k++;
+		if (k < n && (s[k] == ')' || s[k] == ']' || s[k] == '}' || s[k] == '>')) {
+			*what = words[w][0] == 'a' || words[w][0] == '@' ? '@' : '.';
+			return k + 1 - i;
+		}
+	}
+	return 0;
+}
+
+/* A bare '@' with blanks on both sides between two words: "a @ example.jp". */
+static bool spaced_at(const char *s, size_t n, size_t i)
+{
+	size_t a = i, b = i + 1;
+
+	if (i == 0 || b >= n || s[i - 1] != ' ' || s[b] != ' ')
+		return false;
+	while (a > 0 && s[a - 1] == ' ')
+		a--;
+	while (b < n && s[b] == ' ')
+		b++;
+	return a > 0 && b < n && cls[(unsigned char)s[a - 1]] == C_CH && s[a - 1] != '@' &&
+	       cls[(unsigned char)s[b]] == C_CH && s[b] != '@';
+}
+
+/* The high bit of every byte of w equal to b (SWAR). */
+static uint64_t has_byte(uint64_t w, unsigned char b)
+{
+	uint64_t x = w ^ (0x0101010101010101ULL * b);
+
+	return (x - 0x0101010101010101ULL) & ~x & 0x8080808080808080ULL;
+}
+
+/* A plain ASCII line without tabs, controls or defanged forms: pass 1 would
+ * change nothing. */
+static bool plain_ascii(const char *s, size_t n)
+{
+	static const unsigned char special[256] = {
+		['('] = 1, ['['] = 1, ['{'] = 1, ['<'] = 1, ['@'] = 1,
+	};
+	char what;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c;
+
+		/* Eight bytes at a time while none is high, a control or one of the
+		 * five bytes that may start a defanged form: nearly all of a line. */
+		while (i + 8 <= n) {
+			uint64_t w, hit;
+
+			memcpy(&w, s + i, 8);
+			hit = (w & 0x8080808080808080ULL) | ((w - 0x2020202020202020ULL) & ~w) |
+			      has_byte(w, 0x7f) | has_byte(w, '(') | has_byte(w, '[') |
+			      has_byte(w, '{') | has_byte(w, '<') | has_byte(w, '@');
+			if (hit & 0x8080808080808080ULL)
+				break;
+			i += 8;
+		}
+		if (i >= n)
+			break;
+		c = (unsigned char)s[i];
+		if (c >= 0x80 || c < 0x20 || c == 0x7f)
+			return false;
+		if (!special[c])
+			continue;
+		if (c == '@' ? spaced_at(s, n, i) : defang_at(s, n, i, &what) != 0)
+			return false;
+	}
+	return true;
+}
+
+static int grow_map(struct bg_addrtok *t, size_t n)
+{
+	void *p;
+
+	if (n + 1 <= t->mcap)
+		return 0;
+	n = n + 1 + n / 2;
+	if (!(p = realloc(t->m, n)))
+		return -ENOMEM;
+	t->m = p;
+	if (!(p = realloc(t->fl, n)))
+		return -ENOMEM;
+	t->fl = p;
+	if (!(p = realloc(t->col, n * sizeof(uint32_t))))
+		return -ENOMEM;
+	t->col = p;
+	if (!(p = realloc(t->wcol, n * sizeof(uint32_t))))
+		return -ENOMEM;
+	t->wcol = p;
+	t->mcap = n;
+	return 0;
+}
+
+static void put(struct bg_addrtok *t, size_t *o, char c, uint8_t f, uint32_t col, uint32_t wcol)
+{
+	t->m[*o] = c;
+	t->fl[*o] = f;
+	t->col[*o] = col;
+	t->wcol[*o] = wcol;
+	(*o)++;
+}
+
+/* Decodes defanged forms in the mapped line, in place. */
+static void undefang(struct bg_addrtok *t)
+{
+	size_t i = 0, o = 0, n = t->mlen, k;
+	char what;
+
+	while (i < n) {
+		char c = t->m[i];
+
+		k = 0;
+		if (c == '(' || c == '[' || c == '{' || c == '<')
+			k = defang_at(t->m, n, i, &what);
+		else if (c == '@' && spaced_at(t->m, n, i))
+			k = 1, what = '@';
+		if (k) {
+			uint32_t col = t->col[i], wcol = t->wcol[i];
+
+			while (o > 0 && t->m[o - 1] == ' ')
+				o--;
+			i += k;
+			while (i < n && t->m[i] == ' ')
+				i++;
+			put(t, &o, what, F_DEFANG, col, wcol);
+			continue;
+		}
+		t->m[o] = t->m[i];
+		t->fl[o] = t->fl[i];
+		t->col[o] = t->col[i];
+		t->wcol[o] = t->wcol[i];
+		o++;
+		i++;
+	}
+	t->mlen = o;
+}
+
+static int map_line(struct bg_addrtok *t, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	uint32_t col = 0, wcol = 0;
+	size_t i = 0, o = 0;
+
+	if (plain_ascii(s, n)) {
+		t->mp = s;
+		t->mlen = n;
+		t->ident = true;
+		return 0;
+	}
+	if (grow_map(t, n) != 0)
+		return -ENOMEM;
+	t->ident = false;
+	while (i < n) {
+		unsigned char c = p[i];
+		size_t k;
+		uint32_t cp;
+		int w;
+
+		if (c < 0x80) {
+			if (c == '\t') {
+				put(t, &o, ' ', 0, col, wcol);
+				col = (col / 8 + 1) * 8;
+				wcol = (wcol / 8 + 1) * 8;
+			} else {
+				put(t, &o, (char)c, 0, col++, wcol++);
+			}
+			i++;
+			continue;
+		}
+		k = bg_utf8_seq(p + i, n - i);
+		if (k == 0) {
+			put(t, &o, (char)BAD_BYTE, 0, col++, wcol++);
+			i++;
+			continue;
+		}
+		cp = decode(p + i, k);
+		if (cp >= 0xff01 && cp <= 0xff5e) { /* full-width ASCII */
+			put(t, &o, (char)(cp - 0xfee0), F_WIDE, col, wcol);
+			col++;
+			wcol += 2;
+			i += k;
+			continue;
+		}
+		w = uc_width(cp, "UTF-8");
+		if (w < 1)
+			w = 1;
+		/* Between two ASCII letters U+2019 is an apostrophe a word processor
+		 * curled ("o’brien@x"): the address has the ASCII one. */
+		if (cp == 0x2019 && o > 0 && is_alnum((unsigned char)t->m[o - 1]) && i + k < n &&
+		    is_alnum(p[i + k])) {
+			put(t, &o, '\'', 0, col++, wcol++);
+			i += k;
+			continue;
+		}
+		/* A symbol (emoji, arrow, currency) between two ASCII letters or
+		 * digits is glued to them, not a gap between words. */
+		if (o > 0 && is_alnum((unsigned char)t->m[o - 1]) && i + k < n && is_alnum(p[i + k]) &&
+		    uc_is_general_category_withtable(cp, UC_CATEGORY_MASK_S)) {
+			put(t, &o, (char)BAD_BYTE, 0, col++, wcol += (uint32_t)w);
+			i += k;
+			continue;
+		}
+		if (cp == 0xfffd || uc_is_general_category_withtable(
+					cp, UC_CATEGORY_MASK_Co | UC_CATEGORY_MASK_Cn |
+						UC_CATEGORY_MASK_Cs)) {
+			put(t, &o, (char)BAD_BYTE, 0, col, wcol);
+		} else if (uc_is_property_default_ignorable_code_point(cp) ||
+			   uc_is_general_category_withtable(cp, UC_CATEGORY_MASK_Cf)) {
+			i += k; /* removed: zero-width space, joiners, BOM, soft hyphen, bidi */
+			continue;
+		} else if (uc_is_general_category_withtable(cp, UC_CATEGORY_MASK_Z) || cp == 0x85) {
+			put(t, &o, ' ', 0, col, wcol);
+		} else if (uc_is_general_category_withtable(cp, UC_CATEGORY_MASK_Cc)) {
+			put(t, &o, (char)BAD_BYTE, 0, col, wcol);
+		} else if (uc_is_general_category_withtable(cp, UC_CATEGORY_MASK_L |
+								    UC_CATEGORY_MASK_M |
+								    UC_CATEGORY_MASK_Nd)) {
+			for (size_t j = 0; j < k; j++)
+				put(t, &o, (char)p[i + j], 0, col, wcol);
+		} else {
+			put(t, &o, (char)SEP_BYTE, 0, col, wcol);
+		}
+		col++;
+		wcol += (uint32_t)w;
+		i += k;
+	}
+	t->mp = t->m;
+	t->mlen = o;
+	undefang(t);
+	return 0;
+}
+
+static uint32_t col_at(const struct bg_addrtok *t, size_t i)
+{
+	return t->ident ? (uint32_t)i : t->col[i];
+}
+
+static uint32_t wcol_at(const struct bg_addrtok *t, size_t i)
+{
+	return t->ident ? (uint32_t)i : t->wcol[i];
+}
+
+static uint8_t fl_at(const struct bg_addrtok *t, size_t i)
+{
+	return t->ident ? 0 : t->fl[i];
+}
+
+/* --- tokens ----------------------------------------------------------------- */
+
+static void invalid(struct bg_addrtok *t, unsigned long line, const char *why, const char *s,
+		    size_t n)
+{
+	if (!t->rc)
+		t->sink->invalid(t->sink, line, why, s, n > 200 ? 200 : n);
+}
+
+static int arena_put(struct tline *l, const char *s, size_t n, size_t *off)
+{
+	if (l->alen + n + 1 > l->acap) {
+		size_t cap = (l->alen + n + 1) * 2 + 256;
+		char *p = realloc(l->arena, cap);
+
+		if (!p)
+			return -ENOMEM;
+		l->arena = p;
+		l->acap = cap;
+	}
+	*off = l->alen;
+	memcpy(l->arena + l->alen, s, n);
+	l->arena[l->alen + n] = '\0';
+	l->alen += n + 1;
+	return 0;
+}
+
+static struct tok *tok_new(struct tline *l)
+{
+	if (l->ntok == l->tcap) {
+		size_t cap = l->tcap ? l->tcap * 2 : 16;
+		struct tok *p = realloc(l->tok, cap * sizeof(*p));
+
+		if (!p)
+			return NULL;
+		l->tok = p;
+		l->tcap = cap;
+	}
+	memset(&l->tok[l->ntok], 0, sizeof(l->tok[0]));
+	return &l->tok[l->ntok++];
+}
+
+/* Keeps token [a, b) of the mapped line on the current line. */
+static void keep(struct bg_addrtok *t, size_t a0, size_t a, size_t b, bool at, char pre,
+		 char post)
+{
+	struct tline *l = &t->ln[t->cur];
+	const char *s = t->mp + a;
+	size_t n = b - a, off;
+	bool ascii = true, defanged = false;
+	struct tok *k;
+
+	for (size_t i = a; i < b && !t->tok_plain; i++) {
+		if ((unsigned char)t->mp[i] >= 0x80)
+			ascii = false;
+		if (fl_at(t, i) & F_DEFANG)
+			defanged = true;
+	}
+	if (!ascii) {
+		/* NFKC: ligatures (ﬁ) and other compatibility letters, composed marks. */
+		size_t rlen = sizeof(t->scratch);
+		uint8_t *r = u8_normalize(UNINORM_NFKC, (const uint8_t *)s, n,
+					  (uint8_t *)t->scratch, &rlen);
+
+		if (!r) {
+			if (errno == ENOMEM)
+				t->rc = -ENOMEM;
+			else if (at)
+				invalid(t, t->line, "not a valid Unicode string", s, n);
+			return;
+		}
+		if (r != (uint8_t *)t->scratch) {
+			free(r);
+			if (at)
+				invalid(t, t->line, "too long to be an address", s, n);
+			return;
+		}
+		for (size_t i = 0; i < rlen; i++) {
+			unsigned char c = (unsigned char)t->scratch[i];
+
+			if (cls[c] != C_CH) {
+				if (at)
+					invalid(t, t->line,
+						"a compatibility character stands for punctuation "
+						"inside the address",
+						s, n);
+				return;
+			}
+		}
+		s = t->scratch;
+		n = rlen;
+	}
+	if (arena_put(l, s, n, &off) != 0 || !(k = tok_new(l))) {
+		t->rc = -ENOMEM;
+		return;
+	}
+	k->off = off;
+	k->len = n;
+	k->col = col_at(t, a0);
+	k->wcol = wcol_at(t, a0);
+	k->line = t->line;
+	k->at = at;
+	/* A continuation line of a table: indented by blanks only (a bracket or a
+	 * bullet before the token is the start of a row's text, not a cell). */
+	k->cont = t->first_tok && k->col > 0;
+	for (size_t i = 0; k->cont && i < a0; i++)
+		if (cls[(unsigned char)t->mp[i]] != C_SP)
+			k->cont = false;
+	k->pre = pre;
+	k->post = post;
+	k->label = !at && b < t->mlen && t->mp[b] == ':';
+	k->defanged = defanged;
+	t->first_tok = false;
+	if (at)
+		t->found++;
+}
+
+/* The code point starting at mapped byte i (< 0x80: the byte), its length. */
+static uint32_t cp_at(const struct bg_addrtok *t, size_t i, size_t end, size_t *k)
+{
+	const unsigned char *p = (const unsigned char *)t->mp + i;
+
+	*k = bg_utf8_seq(p, end - i);
+	if (*k <= 1) {
+		*k = 1;
+		return p[0];
+	}
+	return decode(p, *k);
+}
+
+static const char *const honorifics[] = {
+	"様", "さま", "さん", "殿", "御中", "宛て", "宛", "各位", "氏", "君", "くん", "ちゃん", "先生",
+};
+
+static void piece(struct bg_addrtok *t, size_t a, size_t b, int depth);
+
+static bool ieq(const char *a, size_t n, const char *lit);
+
+/* Keys of "key=value" that name an address (logs, queries, exports). */
+static bool key_word(const char *s, size_t n)
+{
+	static const char *const keys[] = {"email", "e-mail", "mail", "user", "username", "login",
+					   "to", "from", "address", "addr", "recipient", "rcpt",
+					   "account", "id", "uid", "sender"};
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (ieq(s, n, keys[i]))
+			return true;
+	return false;
+}
+
+/* Full-width letters or digits next to ASCII ones ("１．a@x.jp"): two words.
+ * The full-width '＠' joins both sides.  Returns true when it split. */
+static bool width_split(struct bg_addrtok *t, size_t a, size_t b, int depth)
+{
+	size_t last = SIZE_MAX;
+	bool last_wide = false, at_between = false;
+
+	for (size_t i = a; i < b; i++) {
+		unsigned char c = (unsigned char)t->mp[i];
+		bool wide = fl_at(t, i) & F_WIDE;
+
+		if (c == '@') {
+			at_between = true;
+			continue;
+		}
+		if (!is_alnum(c))
+			continue;
+		if (last != SIZE_MAX && wide != last_wide && !at_between) {
+			size_t s = last + 1;
+
+			/* The punctuation between goes with the full-width side. */
+			if (last_wide)
+				while (s < i && (fl_at(t, s) & F_WIDE))
+					s++;
+			else
+				while (s < i && !(fl_at(t, s) & F_WIDE))
+					s++;
+			piece(t, a, s, depth + 1);
+			piece(t, s, b, depth + 1);
+			return true;
+		}
+		last = i;
+		last_wide = wide;
+		at_between = false;
+	}
+	return false;
+}
+
+/* One token [a, b) of the mapped line: cleaned, split, kept or reported. */
+static void piece(struct bg_addrtok *t, size_t a, size_t b, int depth)
+{
+	const char *s = t->mp;
+	const char *at;
+	char pre = 0, post = 0;
+	bool ascii = true, wide = false, bad = false;
+	size_t a0;
+
+	if (t->rc || a >= b || depth > 64)
+		return;
+	for (size_t i = a; i < b && !t->tok_plain; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c >= 0x80)
+			ascii = false;
+		if (fl_at(t, i) & F_WIDE)
+			wide = true;
+		if (cls[c] == C_BAD || c == '"' || c == '\\')
+			bad = true;
+	}
+	if (wide && width_split(t, a, b, depth))
+		return;
+	at = memchr(s + a, '@', b - a);
+	if (!ascii) {
+		size_t i, k, p = SIZE_MAX, e = SIZE_MAX, atp = at ? (size_t)(at - s) : b;
+		bool prev_sl = false, first = true;
+
+		/* Local side: the text of a spaceless script before the address. */
+		for (i = a; i < atp; i += k) {
+			uint32_t c = cp_at(t, i, b, &k);
+			bool sl = spaceless(c);
+
+			if (c < 0x80 && !is_alnum((unsigned char)c))
+				continue; /* '.', '-'...: neither side */
+			if (!first && prev_sl && !sl)
+				p = i;
+			else if (!first && !prev_sl && sl && !at) {
+				e = i; /* no '@': words of two scripts */
+				break;
+			}
+			prev_sl = sl;
+			first = false;
+		}
+		if (!at && e != SIZE_MAX) {
+			piece(t, a, e, depth + 1);
+			piece(t, e, b, depth + 1);
+			return;
+		}
+		if (p != SIZE_MAX) {
+			if (!at) {
+				piece(t, a, p, depth + 1);
+				piece(t, p, b, depth + 1);
+				return;
+			}
+			a = p;
+		}
+		/* Domain side: an ASCII domain followed by text of such a script. */
+		if (at) {
+			prev_sl = true;
+			for (i = atp + 1; i < b; i += k) {
+				uint32_t c = cp_at(t, i, b, &k);
+				bool sl = spaceless(c);
+
+				if (c < 0x80 && !is_alnum((unsigned char)c))
+					continue;
+				if (sl && !prev_sl && i > atp + 1) {
+					piece(t, i, b, depth + 1);
+					b = i;
+					break;
+				}
+				prev_sl = sl;
+			}
+		}
+		/* An honorific after the address. */
+		for (bool again = true; again && at;) {
+			again = false;
+			for (size_t h = 0; h < sizeof(honorifics) / sizeof(honorifics[0]); h++) {
+				size_t hl = strlen(honorifics[h]);
+
+				if (b - a > hl && b - hl > atp &&
+				    memcmp(s + b - hl, honorifics[h], hl) == 0) {
+					b -= hl;
+					again = true;
+				}
+			}
+		}
+	}
+	/* Edges; the column is where the token began, before them. */
+	a0 = a;
+	while (a < b && lead_trim[(unsigned char)s[a]]) {
+		pre = (s[a] == '.' || s[a] == '-') ? s[a] : 0;
+		a++;
+	}
+	while (b > a && (unsigned char)s[b - 1] < 0x80 && !is_alnum((unsigned char)s[b - 1]) &&
+	       s[b - 1] != '@' && cls[(unsigned char)s[b - 1]] != C_BAD) {
+		post = strchr(".-_+", s[b - 1]) ? s[b - 1] : 0;
+		b--;
+	}
+	if (a >= b)
+		return;
+	at = memchr(s + a, '@', b - a);
+	if (!at) {
+		if (!bad && b - a <= BG_TOK_MAX)
+			keep(t, a0, a, b, false, pre, post);
+		return;
+	}
+	if (b - a > BG_TOK_MAX) {
+		snprintf(t->why, sizeof(t->why),
+			 "%zu bytes without a break around an '@': too long to be an address",
+			 b - a);
+		t->found++;
+		invalid(t, t->line, t->why, s + a, b - a);
+		return;
+	}
+	for (size_t i = a; i < b && bad; i++) {
+		if (cls[(unsigned char)s[i]] == C_BAD || s[i] == '"' || s[i] == '\\') {
+			t->found++;
+			invalid(t, t->line,
+				"an undecodable byte or an unknown character is glued to the "
+				"address",
+				s + a, b - a);
+			return;
+		}
+	}
+	/* "email=a@x.jp" in a log line or a query: the key is no local part. */
+	{
+		const char *eq = memchr(s + a, '=', (size_t)(at - (s + a)));
+
+		if (eq && eq + 1 < at && key_word(s + a, (size_t)(eq - (s + a)))) {
+			piece(t, (size_t)(eq + 1 - s), b, depth + 1);
+			return;
+		}
+	}
+	{
+		size_t d = (size_t)(at - s) + 1;
+
+		while (d < b && dom_byte((unsigned char)s[d]) &&
+		       !(s[d] == '.' && d + 1 < b && s[d + 1] == '.'))
+			d++;
+		if (d < b && s[d] == '.') {
+			/* "a@x.jp...and more": the domain ends before the dots. */
+			piece(t, a, d, depth + 1);
+			while (d < b && s[d] == '.')
+				d++;
+			piece(t, d, b, depth + 1);
+			return;
+		}
+		if (d < b) {
+			if (s[d] == '@') {
+				t->found++;
+				invalid(t, t->line, "more than one '@' in one word", s + a, b - a);
+				return;
+			}
+			/* ASCII punctuation after the domain ends the address there:
+			 * "a@x.jp/b@y.jp", "a@x.jp!". */
+			piece(t, a, d, depth + 1);
+			piece(t, d + 1, b, depth + 1);
+			return;
+		}
+	}
+	/* "@name" alone is a handle, not an address. */
+	if (at == s + a && !memchr(at, '.', (size_t)(s + b - at)) && !pre)
+		return;
+	keep(t, a0, a, b, true, pre, post);
+}
+
+static bool ieq(const char *a, size_t n, const char *lit)
+{
+	size_t l = strlen(lit);
+
+	if (l != n)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (lower((unsigned char)a[i]) != (unsigned char)lit[i])
+			return false;
+	return true;
+}
+
+/* "a@x.jp?subject=..." after "mailto:" */
+static bool after_mailto(const struct bg_addrtok *t, size_t a)
+{
+	return a >= 7 && t->mp[a - 1] == ':' && ieq(t->mp + a - 7, 6, "mailto") &&
+	       (a == 7 || cls[(unsigned char)t->mp[a - 8]] != C_CH);
+}
+
+/* A "display name" before <...> is a name even when it quotes an address:
+ * returns the index of the '<', or 0. */
+static size_t display_name(const struct bg_addrtok *t, size_t i)
+{
+	const char *q = memchr(t->mp + i + 1, '"', t->mlen - i - 1);
+	size_t j;
+
+	if (!q)
+		return 0;
+	j = (size_t)(q - t->mp) + 1;
+	while (j < t->mlen && t->mp[j] == ' ')
+		j++;
+	return j < t->mlen && t->mp[j] == '<' ? j : 0;
+}
+
+/* A '"' or '\\' inside a word (a/b"c@x) glues: cutting there would make an
+ * address of the tail. */
+static bool glue_quote(const char *s, size_t n, size_t i)
+{
+	return (s[i] == '"' || s[i] == '\\') && i > 0 && i + 1 < n &&
+	       cls[(unsigned char)s[i - 1]] == C_CH && cls[(unsigned char)s[i + 1]] == C_CH;
+}
+
+static void tokens(struct bg_addrtok *t)
+{
+	const char *s = t->mp;
+	size_t n = t->mlen, i = 0, a, b, k;
+	unsigned char acc;
+
+	while (i < n && !t->rc) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (cls[c] == C_SP || cls[c] == C_SEP) {
+			if (c == '"' && (k = display_name(t, i)) != 0) {
+				i = k;
+				continue;
+			}
+			i++;
+			continue;
+		}
+		a = i;
+		acc = 0;
+		for (; i < n; i++) {
+			unsigned char k2 = cls[(unsigned char)s[i]];
+
+			if (k2 == C_CH)
+				acc |= (unsigned char)s[i] & 0x80;
+			else if (k2 == C_BAD || glue_quote(s, n, i))
+				acc |= 1;
+			else
+				break;
+			if (!t->ident)
+				acc |= (unsigned char)(t->fl[i] << 1);
+		}
+		b = i;
+		t->tok_plain = acc == 0;
+		/* A URL's user part ("https://user@host/") is no address. */
+		if (a > 0 && s[a - 1] == ':' && b - a >= 2 && s[a] == '/' && s[a + 1] == '/') {
+			if (memchr(s + a, '@', b - a)) {
+				t->found++;
+				invalid(t, t->line, "an address inside a URL is not imported", s + a,
+					b - a);
+			}
+			t->first_tok = false;
+			continue;
+		}
+		if (after_mailto(t, a)) {
+			const char *q = memchr(s + a, '?', b - a);
+
+			if (q)
+				b = (size_t)(q - s);
+		}
+		piece(t, a, b, 0);
+	}
+}
+
+/* --- wrapped cells ------------------------------------------------------------ */
+
+static bool plausible(struct bg_addrtok *t, const char *s, size_t n)
+{
+	return bg_normalise(s, n, &t->nopts, t->norm, sizeof(t->norm)) > 0;
+}
+
+/* Column headers a wrapped address is never the tail of. */
+static bool header_word(const char *s, size_t n)
+{
+	static const char *const words[] = {"email",	"e-mail", "mail",	   "emails",
+					    "e-mails",	"address", "addresses", "mailaddress",
+					    "emailaddress", "login", "user",	   "account"};
+
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (ieq(s, n, words[i]))
+			return true;
+	return false;
+}
+
+enum join { J_NONE, J_JOIN, J_AMBIG_T, J_AMBIG_U };
+
+static enum join decide(struct bg_addrtok *t, const struct tline *pl, const struct tok *T,
+			const struct tline *cl, const struct tok *U, size_t *jlen)
+{
+	const char *ts = pl->arena + T->off, *us = cl->arena + U->off;
+	char *j = t->scratch;
+	size_t n = 0;
+	bool pj;
+
+	if (T->at == U->at || T->len + U->len + 2 > sizeof(t->scratch) - 1)
+		return J_NONE;
+	memcpy(j, ts, T->len);
+	n = T->len;
+	if (T->post)
+		j[n++] = T->post;
+	if (U->pre)
+		j[n++] = U->pre;
+	memcpy(j + n, us, U->len);
+	n += U->len;
+	j[n] = '\0';
+	*jlen = n;
+	pj = plausible(t, j, n);
+	if (T->at) {
+		if (!plausible(t, ts, T->len))
+			return pj ? J_JOIN : J_NONE;
+		if (!pj)
+			return J_NONE;
+		if (U->pre)
+			return J_JOIN;
+		return U->cont ? J_AMBIG_T : J_NONE;
+	}
+	if (!plausible(t, us, U->len))
+		return pj ? J_JOIN : J_NONE;
+	if (!pj)
+		return J_NONE;
+	if (T->post)
+		return J_JOIN;
+	return U->cont && !header_word(ts, T->len) ? J_AMBIG_U : J_NONE;
+}
+
+static int note_why(struct tline *l, struct tok *k, const char *why)
+{
+	k->ambiguous = true;
+	return arena_put(l, why, strlen(why), &k->why_off);
+}
+
+/* Joins tokens of the current line to the held line's where a cell wraps. */
+static void rejoin(struct bg_addrtok *t)
+{
+	struct tline *pl = &t->ln[!t->cur], *cl = &t->ln[t->cur];
+	size_t ti = 0;
+
+	if (pl->ntok == 0)
+		return;
+	for (size_t ui = 0; ui < cl->ntok && !t->rc; ui++) {
+		struct tok *U = &cl->tok[ui], *T = NULL;
+		size_t jlen = 0, off;
+		enum join d;
+
+		while (ti < pl->ntok && pl->tok[ti].col < U->col && pl->tok[ti].wcol < U->wcol)
+			ti++;
+		for (size_t k = ti; k < pl->ntok; k++) {
+			struct tok *c = &pl->tok[k];
+
+			if (c->col == U->col || c->wcol == U->wcol) {
+				T = c;
+				break;
+			}
+			if (c->col > U->col && c->wcol > U->wcol)
+				break;
+		}
+		if (!T || T->used || T->ambiguous || U->ambiguous || T->label)
+			continue;
+		d = decide(t, pl, T, cl, U, &jlen);
+		if (d == J_JOIN) {
+			bool u_at = U->at;
+
+			if (arena_put(cl, t->scratch, jlen, &off) != 0) {
+				t->rc = -ENOMEM;
+				return;
+			}
+			T->used = true;
+			if (!T->at)
+				pl->found++;
+			U->off = off;
+			U->len = jlen;
+			U->line = T->line;
+			U->pre = T->pre;
+			U->at = true;
+			U->defanged |= T->defanged;
+			if (!u_at)
+				t->found++;
+		} else if (d == J_AMBIG_T) {
+			snprintf(t->why, sizeof(t->why),
+				 "the cell may continue on line %lu (\"%.*s\"): a wrapped address "
+				 "that cannot be rejoined safely",
+				 U->line, (int)(U->len > 60 ? 60 : U->len), cl->arena + U->off);
+			if (note_why(pl, T, t->why) != 0)
+				t->rc = -ENOMEM;
+			t->found++;
+		} else if (d == J_AMBIG_U) {
+			snprintf(t->why, sizeof(t->why),
+				 "may be the tail of a cell wrapped from line %lu (\"%.*s\"): a "
+				 "wrapped address that cannot be rejoined safely",
+				 T->line, (int)(T->len > 60 ? 60 : T->len), pl->arena + T->off);
+			if (note_why(cl, U, t->why) != 0)
+				t->rc = -ENOMEM;
+			pl->found++; /* the line above is explained by this note */
+		}
+	}
+}
+
+/* Gives the held line's candidates to the sink and empties it. */
+static void emit_held(struct bg_addrtok *t)
+{
+	struct tline *pl = &t->ln[!t->cur];
+
+	for (size_t i = 0; i < pl->ntok && !t->rc; i++) {
+		struct tok *k = &pl->tok[i];
+		int r;
+
+		if (k->used)
+			continue;
+		if (k->ambiguous) {
+			invalid(t, k->line, pl->arena + k->why_off, pl->arena + k->off, k->len);
+			continue;
+		}
+		if (!k->at)
+			continue;
+		if (k->defanged && t->sink->defanged)
+			t->sink->defanged(t->sink, k->line);
+		r = t->sink->address(t->sink, pl->arena + k->off, k->len, k->line);
+		if (r < 0)
+			t->rc = r;
+	}
+	if (pl->live && pl->found == 0 && t->empty_why)
+		invalid(t, pl->line, t->empty_why, pl->ex, pl->exlen);
+	pl->live = false;
+	pl->ntok = 0;
+	pl->alen = 0;
+}
+
+int bg_addrtok_flush(struct bg_addrtok *t)
+{
+	int rc;
+
+	emit_held(t);
+	/* What was being built (nothing, between lines) is not held. */
+	t->ln[t->cur].live = false;
+	t->ln[t->cur].ntok = 0;
+	t->ln[t->cur].alen = 0;
+	rc = t->rc;
+	t->rc = 0;
+	return rc;
+}
+
+static int one_line(struct bg_addrtok *t, const char *s, size_t n, unsigned long line)
+{
+	struct tline *cl = &t->ln[t->cur];
+	bool blank = true;
+
+	for (size_t i = 0; i < n && blank; i++)
+		if (s[i] != ' ' && s[i] != '\t')
+			blank = false;
+	if (blank) {
+		int rc = bg_addrtok_flush(t);
+
+		return rc < 0 ? rc : 0;
+	}
+	cl->ntok = 0;
+	cl->alen = 0;
+	t->line = line;
+	t->found = 0;
+	t->first_tok = true;
+	if (map_line(t, s, n) != 0)
+		t->rc = -ENOMEM;
+	if (!t->rc)
+		tokens(t);
+	if (!t->rc)
+		rejoin(t);
+	cl->live = true;
+	cl->line = line;
+	cl->found = t->found;
+	cl->exlen = 0;
+	if (!t->found && t->empty_why) {
+		cl->exlen = n < sizeof(cl->ex) ? n : sizeof(cl->ex);
+		memcpy(cl->ex, s, cl->exlen);
+	}
+	emit_held(t);
+	t->cur = !t->cur;
+	if (t->rc) {
+		int rc = t->rc;
+
+		t->rc = 0;
+		return rc;
+	}
+	return (int)(t->found > INT32_MAX ? INT32_MAX : t->found);
+}
+
+int bg_addrtok_line(struct bg_addrtok *t, const char *s, size_t n, unsigned long line)
+{
+	const char *e = memchr(s, '\n', n), *r = memchr(s, '\r', n);
+	size_t len;
+	int total = 0, got;
+
+	if (!e && !r)
+		return one_line(t, s, n, line);
+	/* Line breaks inside: each part is a line of its own. */
+	while (n > 0 || total == 0) {
+		len = 0;
+		while (len < n && s[len] != '\n' && s[len] != '\r')
+			len++;
+		got = one_line(t, s, len, line);
+		if (got < 0)
+			return got;
+		total += got;
+		if (len < n && s[len] == '\r' && len + 1 < n && s[len + 1] == '\n')
+			len++;
+		if (len >= n)
+			break;
+		s += len + 1;
+		n -= len + 1;
+	}
+	return total;
+}
+
+int bg_addr_scan(struct bg_addrtok *t, const char *s, size_t n, unsigned long line)
+{
+	int got = bg_addrtok_line(t, s, n, line), rc;
+
+	rc = bg_addrtok_flush(t);
+	if (got < 0)
+		return got;
+	return rc < 0 ? rc : got;
+}

@@ -1,0 +1,69 @@
+/* addrtok.h: the one address tokeniser.  Every reader (text lines, CSV cells,
+ * JSON strings, e-mail text and HTML bodies, workbook cells) hands its text here
+ * and gets clean candidate addresses on its sink; no reader splits text itself.
+ *
+ * What it does, in order (breachguard(8), "How addresses are found"):
+ *  - characters by Unicode class: every space (U+3000 and NBSP included) and
+ *    control separates; punctuation and symbols of any script separate (CJK
+ *    brackets and commas, typographic quotes, bullets, ※, numbering like ① and
+ *    ⑴); format characters (zero-width spaces and joiners, U+2060, U+FEFF, soft
+ *    hyphen, bidi marks) are removed; full-width forms count as their ASCII
+ *    letter, and the token is put in NFKC;
+ *  - defanged forms decoded: [at] (at) {at} <at> [@] (@), [dot] (dot) [.] (.),
+ *    any case, with or without blanks around them, and a lone " @ ";
+ *  - edges: a label glued before an address in a script written without spaces
+ *    (メールa@x.jp), a full-width numbering (１．a@x.jp), an honorific after it
+ *    (a@x.jp様, さん, 殿, 御中, 宛), trailing ASCII punctuation, mailto: and its
+ *    ?query are cut off;
+ *  - what cannot be separated cleanly (two '@', an undecodable byte or unknown
+ *    character inside, a URL's user part, a token too long to be an address)
+ *    is reported invalid with its line and the full reason, never passed on;
+ *  - wrapped cells (a PDF table whose long address continues on the next line
+ *    in the same column) are rejoined when only one reading gives addresses,
+ *    and reported when both readings would (see bg_addrtok_line).
+ * The sink's normaliser has the last word on what is an address. */
+#ifndef BG_ADDRTOK_H
+#define BG_ADDRTOK_H
+
+#include <stddef.h>
+
+#include "reader.h"
+
+/* Tokens longer than this (bytes) are not addresses. */
+#define BG_TOK_MAX 1024
+
+struct bg_addrtok;
+
+/* A tokeniser that gives its candidates to sink (sink->address, ->invalid and,
+ * when set, ->defanged).  0 or -ENOMEM. */
+int bg_addrtok_new(struct bg_addrtok **out, struct bg_sink *sink);
+void bg_addrtok_free(struct bg_addrtok *t);
+/* Lines that hold no candidate once wrapping is decided are reported invalid
+ * with this reason (the text reader: "no address on the line"); NULL (the
+ * default): the caller judges from bg_addrtok_line's count. */
+void bg_addrtok_empty(struct bg_addrtok *t, const char *why);
+
+/* One line of a text (no line break inside; one found ends the line there and
+ * the rest is read as the next line with the same number).  Candidates of the
+ * line are held until the next line (or bg_addrtok_flush) decides whether a
+ * wrapped cell continues there: a token on the next line that starts in the
+ * same column as one of this line's is joined to it when exactly one reading
+ * yields addresses (one half alone is a fragment: "x@example" + ".co.jp",
+ * "yamada." + "admin@example.jp"); when both readings would, and the next
+ * line is a continuation line (indented, the token its first), both are
+ * reported invalid.  A blank line ends a block like bg_addrtok_flush.
+ * Returns the number of address candidates the line holds (given, held,
+ * joined into the line above, or reported invalid), or the sink's negative
+ * errno. */
+int bg_addrtok_line(struct bg_addrtok *t, const char *s, size_t n, unsigned long line);
+
+/* Ends a block of lines (end of file, of a cell, of a MIME part): what is held
+ * goes to the sink.  0 or the sink's negative errno. */
+int bg_addrtok_flush(struct bg_addrtok *t);
+
+/* A self-contained text (a CSV or workbook cell, a JSON string): its lines
+ * (LF, CRLF, CR) from number `line` on, then a flush.  Returns the number of
+ * candidates, or the sink's negative errno. */
+int bg_addr_scan(struct bg_addrtok *t, const char *s, size_t n, unsigned long line);
+
+#endif
