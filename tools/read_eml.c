@@ -1354,6 +1354,8 @@ static int eml_read(struct bg_input *in, const struct bg_read_opts *o, struct bg
 		snprintf(err, errlen, "%s: out of memory", bg_input_name(in));
 		return -ENOMEM;
 	}
+	/* Each part is decoded by its own label: the message as a whole never is. */
+	bg_input_set_encoding(in, "raw", NULL, 0);
 	m->in = in;
 	m->o = o ? o : &none;
 	m->sink = sink;
