@@ -740,6 +740,8 @@ int bg_cmd_import(struct bg_tool *t, int argc, char **argv)
 	im.unpack.workbook = read_book;
 	im.unpack.skipped = skip_member;
 	im.unpack.arg = &im;
+	o.ro.unpack = &im.unpack; /* e-mail attachments unpack with the same limits */
+	o.ro.encoding = o.encoding;
 	if (o.name)
 		snprintf(a.name, sizeof(a.name), "%s", o.name);
 	else if (strcmp(argv[optind], "-") == 0)

@@ -15,7 +15,7 @@
 
 struct bg_invalid {
 	unsigned long line;
-	char why[64];
+	char why[320]; /* in full: an attachment's name and type, a member's refusal */
 	char text[72];
 };
 

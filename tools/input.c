@@ -669,7 +669,8 @@ static int decide_charset(struct bg_input *in)
 	size_t n = in->plain_len - in->plain_pos, i, pairs, le = 0, be = 0;
 
 	in->cs = in->no_legacy ? CS_BYTES : CS_ASCII;
-	snprintf(in->enc, sizeof(in->enc), "UTF-8");
+	/* "raw": a message, whose parts each say (or are detected) for themselves */
+	snprintf(in->enc, sizeof(in->enc), "%s", in->no_legacy ? "per part" : "UTF-8");
 	if (in->forced[0] && !bg_encoding_is_utf8(in->forced))
 		return open_iconv(in, in->forced);
 	if (in->forced[0])

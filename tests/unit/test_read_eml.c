@@ -54,7 +54,9 @@ static void t_notice(void)
 	T_EQ_INT(r.inv_line[1], 46);
 	T_CHECK(strncmp(r.why[2], "no address in column", 20) == 0);
 	T_EQ_INT(r.inv_line[2], 64);
-	T_EQ_STR(r.why[3], "attachment incident-report.pdf (application/pdf) skipped");
+	/* Attachments are read by content: this one is refused as what it is. */
+	T_EQ_STR(r.why[3], "attachment incident-report.pdf (application/pdf) skipped: looks like a "
+			   "PDF document; export the list as text or CSV");
 	T_EQ_INT(r.inv_line[3], 65);
 	for (int i = 0; never[i]; i++)
 		T_EQ_INT(rec_find(&r, never[i]), -1);
