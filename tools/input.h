@@ -47,6 +47,9 @@ int bg_input_getline(struct bg_input *in, const char **line, size_t *len, unsign
 /* Raw decoded bytes (for streaming parsers such as JSON); same returns. */
 long bg_input_read(struct bg_input *in, char *buf, size_t max, char *err, size_t errlen);
 unsigned long bg_input_lineno(const struct bg_input *in); /* of the last line returned */
+/* From now on getline skips empty lines (still counting them): for readers to
+ * which an empty line means nothing (text). */
+void bg_input_skip_blank(struct bg_input *in);
 uint64_t bg_input_bytes(const struct bg_input *in);       /* compressed bytes consumed */
 /* SHA-256 of the raw (undecoded) bytes read so far; complete after EOF. */
 void bg_input_sha256(struct bg_input *in, unsigned char out[32]);
