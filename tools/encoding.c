@@ -235,6 +235,59 @@ static bool isolated_high(const char *s, size_t n)
 	return true;
 }
 
+/* Every high byte follows an ASCII letter: accented letters inside words
+ * ("Fran\xe7ois"), where a CP932 kanji would follow a separator or another
+ * kanji. */
+static bool after_letter(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	bool any = false;
+
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] < 0x80)
+			continue;
+		if (i == 0 || !((p[i - 1] >= 'a' && p[i - 1] <= 'z') || (p[i - 1] >= 'A' && p[i - 1] <= 'Z')))
+			return false;
+		any = true;
+	}
+	return any;
+}
+
+/* CP932 when every double-byte lead is one CP932 uses for Japanese and GB2312
+ * never does (0x81-0x9F, 0xE0-0xEF: kana, symbols, kanji; GBK puts only rare
+ * extension characters there), and the sample decodes; EUC-JP when a pair is
+ * from the kana rows (A4, A5) and the sample decodes.  Else false. */
+static bool japanese_hint(const char *s, size_t n, bool at_eof, char *name, size_t namelen)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t sj_leads = 0, other_leads = 0, kana_rows = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] < 0x80)
+			continue;
+		if (i + 1 < n && ((p[i] >= 0x81 && p[i] <= 0x9f) || (p[i] >= 0xe0 && p[i] <= 0xef)) &&
+		    p[i + 1] >= 0x40 && p[i + 1] != 0x7f && p[i + 1] <= 0xfc) {
+			sj_leads++;
+			i++;
+			continue;
+		}
+		if (i + 1 < n && (p[i] == 0xa4 || p[i] == 0xa5) && p[i + 1] >= 0xa1 && p[i + 1] <= 0xf6)
+			kana_rows++;
+		other_leads++;
+		if (i + 1 < n && p[i + 1] >= 0x80)
+			i++;
+	}
+	if (sj_leads && !other_leads && clean("CP932", s, n, at_eof)) {
+		snprintf(name, namelen, "CP932");
+		return true;
+	}
+	if (kana_rows && !sj_leads && clean("EUC-JP", s, n, at_eof)) {
+		snprintf(name, namelen, "EUC-JP");
+		return true;
+	}
+	return false;
+}
+
 static void candidates(const char *s, size_t n, bool at_eof, char *cands, size_t candslen,
 		       size_t *count, char *only, size_t onlylen)
 {
@@ -302,6 +355,20 @@ int bg_encoding_decide(const char *sample, size_t len, bool at_eof, char *name, 
 	guess = guess_buf;
 	if (bg_encoding_is_utf8(guess))
 		goto out; /* UTF-8 with stray bytes: those lines are flagged */
+	/* Little evidence: uchardet's guess is noise ("やまだ" comes back Latin), the
+	 * byte patterns are not. */
+	if (hi < SMALL_EVIDENCE) {
+		if (isolated_high(t, n) && after_letter(t, n) && clean("WINDOWS-1252", t, n, at_eof)) {
+			snprintf(name, namelen, "WINDOWS-1252");
+			goto out;
+		}
+		if (japanese_hint(t, n, at_eof, name, namelen))
+			goto out;
+		if (isolated_high(t, n) && clean("WINDOWS-1252", t, n, at_eof)) {
+			snprintf(name, namelen, "WINDOWS-1252");
+			goto out;
+		}
+	}
 	fam = family(guess, &latin);
 	/* The common families are believed on little evidence when they decode. */
 	if (fam && pick(fam, t, n, at_eof, name, namelen) == 0)
@@ -319,6 +386,10 @@ int bg_encoding_decide(const char *sample, size_t len, bool at_eof, char *name, 
 		goto out;
 	}
 	candidates(t, n, at_eof, cands, candslen, &count, only, sizeof(only));
+	/* Too little for uchardet, but the bytes say Japanese (the reference breach
+	 * and most of this tool's users): a name or two in a small Excel CSV. */
+	if (count > 1 && japanese_hint(t, n, at_eof, name, namelen))
+		goto out;
 	if (count == 1 && hi >= 8) {
 		snprintf(name, namelen, "%s", only);
 		goto out;

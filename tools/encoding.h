@@ -11,7 +11,8 @@
 #define BG_ENC_NAME_MAX 32
 
 /* Decides the encoding of sample (the bytes from the first non-ASCII or ESC byte
- * on; at_eof: the sample is the rest of the input).  Returns 0 with name set
+ * on, after at most one ASCII byte of what came before it, for context; at_eof:
+ * the sample is the rest of the input).  Returns 0 with name set
  * ("UTF-8" when the sample is UTF-8 or binary noise, else an iconv name such as
  * "CP932"), or -EILSEQ with cands set to a ", "-separated list of encodings the
  * sample decodes in ("" when none). */

@@ -95,6 +95,7 @@ struct bg_input {
 
 	bool pending_cr; /* the last line ended in CR: a following LF belongs to it */
 	bool skip_blank; /* empty lines are not returned, only counted */
+	char before;	 /* the last ASCII byte before the legacy decision */
 	unsigned long lineno;
 	char line[BG_LINE_MAX + 1];
 
@@ -486,7 +487,7 @@ static int start_archive_filter(struct bg_input *in, const char *what)
 	    archive_read_next_header(in->ar, &e) != ARCHIVE_OK) {
 		if (in->err)
 			return in->err;
-		return fail(in, -EBADMSG, "corrupt %s data (%s)", what,
+		return fail(in, -EBADMSG, "%s stream cut short or corrupt (%s)", what,
 			    archive_error_string(in->ar) ? archive_error_string(in->ar) : "unreadable");
 	}
 	in->comp = COMP_ARCHIVE;
@@ -756,10 +757,21 @@ static int decide_legacy(struct bg_input *in)
 			return (int)r;
 	}
 	avail = in->plain_len - in->plain_pos;
-	rc = bg_encoding_decide((const char *)in->plain + in->plain_pos,
-				avail < DECIDE_MAX ? avail : DECIDE_MAX,
-				in->plain_eof && avail <= DECIDE_MAX, name, sizeof(name), cands,
-				sizeof(cands));
+	if (avail > DECIDE_MAX)
+		avail = DECIDE_MAX;
+	{
+		/* The ASCII byte before the sample is context: "Fran" + "\xe7ois". */
+		char *sample = malloc(avail + 1);
+
+		if (!sample)
+			return fail(in, -ENOMEM, "out of memory deciding the text encoding");
+		sample[0] = in->before ? in->before : '\n';
+		memcpy(sample + 1, in->plain + in->plain_pos, avail);
+		rc = bg_encoding_decide(sample, avail + 1,
+					in->plain_eof && in->plain_len - in->plain_pos <= DECIDE_MAX,
+					name, sizeof(name), cands, sizeof(cands));
+		free(sample);
+	}
 	if (rc == -ENOMEM)
 		return fail(in, rc, "out of memory deciding the text encoding");
 	if (rc < 0)
@@ -902,6 +914,7 @@ static long dec_fill(struct bg_input *in)
 			}
 			if (n == 0)
 				n = 1; /* a lone ESC: a control byte like any other */
+			in->before = (char)p[n - 1];
 			memcpy(in->dec + in->dec_len, p, n);
 			in->plain_pos += n;
 			in->dec_len += n;
