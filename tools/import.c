@@ -161,8 +161,12 @@ static int read_leaf(void *arg, struct bg_input *in, int depth, char *err, size_
 	char dummy;
 	int rc;
 
-	if (im->progress)
-		bg_input_set_progress(in, show_progress, im);
+	if (depth > 0) {
+		if (im->progress)
+			bg_input_set_progress(in, show_progress, im);
+		/* --encoding holds for every member (validated when parsed). */
+		bg_input_set_encoding(in, im->o->encoding, NULL, 0);
+	}
 	if (format && strcmp(format, "eml") == 0)
 		bg_input_set_encoding(in, "raw", NULL, 0);
 	if (!format || strcmp(format, "auto") == 0)
@@ -197,12 +201,12 @@ static int read_leaf(void *arg, struct bg_input *in, int depth, char *err, size_
 	return rc;
 }
 
-static int read_book(void *arg, int fd, const char *name, char *err, size_t errlen)
+static int read_book(void *arg, int fd, int kind, const char *name, char *err, size_t errlen)
 {
 	struct importer *im = arg;
 	struct bg_sink sink = {sink_address, sink_invalid, sink_record, im};
 	struct file_rec *f = new_rec(im, name);
-	int rc, kind = bg_workbook_kind(fd);
+	int rc;
 
 	if (!f) {
 		snprintf(err, errlen, "%s: out of memory", name);
@@ -234,8 +238,8 @@ static int read_path(struct importer *im, const char *path, unsigned char sha[32
 		goto out;
 	if (im->progress)
 		bg_input_set_progress(in, show_progress, im);
-	kind = im->o->format && strcmp(im->o->format, "auto") != 0 ? BG_ARCHIVE_NONE
-								  : bg_archive_kind(in);
+	/* Archives are always unpacked; --format applies to what is in them. */
+	kind = bg_archive_kind(in);
 	if (kind != BG_ARCHIVE_NONE)
 		rc = bg_unpack_read(&im->unpack, in, kind, 0, err, sizeof(err));
 	else

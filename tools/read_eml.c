@@ -793,10 +793,11 @@ static int att_leaf(void *arg, struct bg_input *in, int depth, char *err, size_t
 	return 0;
 }
 
-static int att_book(void *arg, int fd, const char *name, char *err, size_t errlen)
+static int att_book(void *arg, int fd, int kind, const char *name, char *err, size_t errlen)
 {
 	struct att *a = arg;
 
+	(void)kind;
 	return bg_workbook_read(fd, name, a->m->o, &a->sh.s, err, errlen);
 }
 

@@ -728,7 +728,8 @@ int bg_unpack_read(struct bg_unpack *u, struct bg_input *in, int kind, int depth
 				snprintf(err, errlen, "%s: %s", name, strerror(errno));
 				goto out;
 			}
-			rc = u->workbook(u->arg, fd, name, err, errlen);
+			rc = u->workbook(u->arg, fd, wb == WB_ODS ? BG_WORKBOOK_ODS : BG_WORKBOOK_XLSX,
+					 name, err, errlen);
 			goto out;
 		}
 	} else if (depth == 0) {

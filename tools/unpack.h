@@ -40,8 +40,8 @@ struct bg_unpack {
 	/* A member (or a nested member) to detect and read: in is open and named
 	 * "archive:member".  0, or a negative errno with err set. */
 	int (*member)(void *arg, struct bg_input *in, int depth, char *err, size_t errlen);
-	/* A workbook, open on a seekable fd. */
-	int (*workbook)(void *arg, int fd, const char *name, char *err, size_t errlen);
+	/* A workbook (kind: BG_WORKBOOK_XLSX or _ODS), open on a seekable fd at 0. */
+	int (*workbook)(void *arg, int fd, int kind, const char *name, char *err, size_t errlen);
 	/* A member not read (a directory is not reported; a link or device is). */
 	void (*skipped)(void *arg, const char *name, const char *why);
 	void *arg;

@@ -24,8 +24,9 @@ static int member(void *arg, struct bg_input *in, int depth, char *err, size_t e
 	return r->read(in, &o, &c->sink, err, errlen);
 }
 
-static int book(void *arg, int fd, const char *name, char *err, size_t errlen)
+static int book(void *arg, int fd, int kind, const char *name, char *err, size_t errlen)
 {
+	(void)kind;
 	struct ctx *c = arg;
 	struct bg_read_opts o;
 

@@ -224,8 +224,9 @@ static int seen_member(void *arg, struct bg_input *in, int depth, char *err, siz
 	return r->read(in, &o, &s->t->sink, err, errlen);
 }
 
-static int seen_book(void *arg, int fd, const char *name, char *err, size_t errlen)
+static int seen_book(void *arg, int fd, int kind, const char *name, char *err, size_t errlen)
 {
+	(void)kind;
 	(void)arg;
 	(void)fd;
 	snprintf(err, errlen, "%s: workbook", name);
