@@ -1384,28 +1384,31 @@ static enum kind kind_of(const struct em *m)
 	return K_ATTACH;
 }
 
-static void charset_setup(struct em *m)
+/* false when iconv does not know the label */
+static bool charset_setup(struct em *m)
 {
 	const char *cs = m->e.charset;
+	char canon[BG_ENC_NAME_MAX];
 
 	m->convert = false;
 	if (!cs[0] || strcmp(cs, "utf-8") == 0 || strcmp(cs, "utf8") == 0 ||
 	    strcmp(cs, "us-ascii") == 0 || strcmp(cs, "ascii") == 0)
-		return;
+		return true;
+	/* Labels as mailers write them: shift_jis is really CP932 (Windows). */
+	if (bg_encoding_canonical(cs, canon, sizeof(canon)) == 0)
+		cs = canon;
 	/* Mail labelled Latin-1 is in practice Windows-1252 (the WHATWG rule). */
 	if (strcmp(cs, "iso-8859-1") == 0 || strcmp(cs, "latin1") == 0 ||
 	    strcmp(cs, "iso8859-1") == 0)
 		cs = "windows-1252";
 	m->cd = iconv_open("UTF-8", cs);
-	if (m->cd == (iconv_t)-1) {
-		note(m, m->body_line, "unknown charset, read as UTF-8", m->e.charset,
-		     strlen(m->e.charset));
-		return;
-	}
+	if (m->cd == (iconv_t)-1)
+		return false;
 	m->convert = true;
-	m->cs_unit = strncmp(cs, "utf-16", 6) == 0 || strncmp(cs, "ucs-2", 5) == 0   ? 2
-		     : strncmp(cs, "utf-32", 6) == 0 || strncmp(cs, "ucs-4", 5) == 0 ? 4
-										     : 1;
+	m->cs_unit = strncasecmp(cs, "utf-16", 6) == 0 || strncasecmp(cs, "ucs-2", 5) == 0   ? 2
+		     : strncasecmp(cs, "utf-32", 6) == 0 || strncasecmp(cs, "ucs-4", 5) == 0 ? 4
+											     : 1;
+	return true;
 }
 
 /* The blank line after a part's headers: set up for its body. */
@@ -1468,8 +1471,13 @@ static void body_begin(struct em *m)
 	/* A text part without a charset label is decoded like a file, once whole
 	 * (ISO-2022-JP and Shift_JIS bodies often come unlabelled). */
 	m->text_detect = (m->kind == K_TEXT || m->kind == K_HTML) && !m->e.charset[0];
-	if (m->kind != K_ATTACH && !m->text_detect)
-		charset_setup(m);
+	if (m->kind != K_ATTACH && !m->text_detect && !charset_setup(m)) {
+		/* A label iconv does not know: the content decides, as without one. */
+		note(m, m->body_line, "unknown charset, the encoding is detected instead",
+		     m->e.charset, strlen(m->e.charset));
+		m->e.charset[0] = '\0';
+		m->text_detect = true;
+	}
 	if (m->kind == K_ATTACH || m->text_detect) {
 		m->csv_size = 0;
 		m->csv_too_big = false;
