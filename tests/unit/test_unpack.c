@@ -359,6 +359,33 @@ static void test_archives(void)
 		T_CHECK(strstr(err, "book.xlsx: workbook") != NULL);
 		T_EQ_INT(s.n, 0);
 		free(s.t);
+
+		/* .ods: its first member, mimetype, says so. */
+		snprintf(cmd, sizeof(cmd),
+			 "cd %s && printf application/vnd.oasis.opendocument.spreadsheet > mimetype && "
+			 "echo '<x>b@example.jp</x>' > content.xml && "
+			 "zip -q -X -0 book.ods mimetype && zip -q -X book.ods content.xml",
+			 dir);
+		T_EQ_INT(system(cmd), 0);
+		snprintf(cmd, sizeof(cmd), "%s/book.ods", dir);
+		bg_unpack_init(&u);
+		T_EQ_INT(unpack_file(cmd, &s, &u, err, sizeof(err)), -ENOTSUP);
+		T_CHECK(strstr(err, "book.ods: workbook") != NULL);
+		T_EQ_INT(s.n, 0);
+		free(s.t);
+
+		/* A word-processing document is no list, and said so. */
+		snprintf(cmd, sizeof(cmd),
+			 "mkdir -p %s/word && cd %s && echo '<w>c@example.jp</w>' > word/document.xml "
+			 "&& zip -q -X doc.docx '%s' word/document.xml",
+			 dir, dir, ct);
+		T_EQ_INT(system(cmd), 0);
+		snprintf(cmd, sizeof(cmd), "%s/doc.docx", dir);
+		bg_unpack_init(&u);
+		T_EQ_INT(unpack_file(cmd, &s, &u, err, sizeof(err)), -EINVAL);
+		T_CHECK(strstr(err, "an office document") != NULL);
+		T_EQ_INT(s.t->naddr, 0);
+		free(s.t);
 	}
 }
 
