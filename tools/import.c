@@ -34,6 +34,7 @@ struct file_rec {
 	char encoding[BG_ENC_NAME_MAX];
 	char compression[16];
 	unsigned long bad_lines, first_bad;
+	uint64_t repeats; /* a candidate the same as the one before it, valid */
 	struct bg_file_stats c;
 	uint64_t cross_dups;
 	char name[1024];
@@ -62,6 +63,12 @@ struct importer {
 	struct file_rec **recs;
 	size_t nrecs, cap;
 	bool progress, progress_shown;
+	/* The candidate before: a list that repeats one address a million times
+	 * costs one normalisation and no digests (see sink_address). */
+	struct bg_norm_opts norm;
+	char last[BG_ID_MAX];
+	size_t last_len;
+	int last_state; /* 0 none, 1 valid, -1 not known yet, <= -2 invalid (-2 - err) */
 };
 
 static void sink_invalid(struct bg_sink *s, unsigned long line, const char *why, const char *text,
@@ -83,6 +90,29 @@ static int sink_address(struct bg_sink *s, const char *addr, size_t len, unsigne
 {
 	struct importer *im = s->arg;
 
+	if (im->last_state != 0 && len == im->last_len && memcmp(addr, im->last, len) == 0) {
+		/* The same text gives the same verdict: a duplicate if valid, the same
+		 * invalid reason (with this line) if not. */
+		if (im->last_state == -1) {
+			char out[BG_ID_MAX];
+			int n = bg_normalise(addr, len, &im->norm, out, sizeof(out));
+
+			im->last_state = n >= 0 ? 1 : -2 + n;
+		}
+		if (im->last_state == 1) {
+			im->cur->repeats++;
+			return 0;
+		}
+		bg_invalid_note(&im->cur->c, line, bg_norm_strerror(im->last_state + 2), addr, len);
+		return 0;
+	}
+	if (len < sizeof(im->last)) {
+		memcpy(im->last, addr, len);
+		im->last_len = len;
+		im->last_state = -1;
+	} else {
+		im->last_state = 0;
+	}
 	return bg_pipe_add(im->pipe, addr, len, line);
 }
 
@@ -118,6 +148,7 @@ static struct file_rec *new_rec(struct importer *im, const char *name)
 		return NULL;
 	snprintf(f->name, sizeof(f->name), "%s", name);
 	f->path = f->name;
+	im->last_state = 0;
 	im->recs[im->nrecs++] = f;
 	im->cur = f;
 	bg_pipe_begin_file(im->pipe, &f->c);
@@ -130,6 +161,11 @@ static int end_rec(struct importer *im, int rc, char *err, size_t errlen)
 {
 	int r2 = bg_pipe_end_file(im->pipe, false);
 
+	/* The workers are idle now: the repeats join the counts. */
+	im->cur->c.addresses += im->cur->repeats;
+	im->cur->c.duplicates += im->cur->repeats;
+	im->cur->repeats = 0;
+	im->last_state = 0;
 	if (bg_pipe_error(im->pipe) && (rc || r2))
 		snprintf(err, errlen, "%s", bg_pipe_error(im->pipe));
 	return rc ? rc : r2;
@@ -777,6 +813,7 @@ int bg_cmd_import(struct bg_tool *t, int argc, char **argv)
 		struct bg_norm_opts norm;
 
 		bg_norm_opts_from_config(&norm, &t->cfg);
+		im.norm = norm;
 		if (bg_pipe_new(&im.pipe, &norm, ctx.key) != 0) {
 			fprintf(stderr, "breachguard: import: out of memory\n");
 			goto out;
