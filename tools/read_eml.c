@@ -3,14 +3,18 @@
  * a CSV attachment.  This reader walks the MIME tree line by line (nothing is
  * held whole: memory is bounded by the line cap and the nesting cap), decodes
  * base64 and quoted-printable, converts the part's charset to UTF-8 and hands
- * the address-like tokens of text and HTML parts to the sink.  CSV attachments
- * are spooled to an unlinked temporary file and read by the CSV reader itself.
+ * the address-like tokens of text and HTML parts to the sink.  Attachments,
+ * whatever their label, are spooled to an unlinked temporary file and read by
+ * content like a file (archives through unpack.c, workbooks, then format
+ * detection); a text part without a charset label is spooled too and decoded
+ * like a file before its lines are read here.
  * The message's own header addresses (From, To, Cc...) are never imported: they
  * name the people mailing about the breach, not the people in it.
  *
  * Line numbers: for 7bit/8bit and quoted-printable parts, the line of the
- * message file where the (decoded) line begins; for base64 parts and for CSV
- * attachments, the first body line of the part plus the decoded line's offset. */
+ * message file where the (decoded) line begins; for base64 parts, attachments
+ * and unlabelled text, the first body line of the part plus the decoded line's
+ * offset. */
 #include <errno.h>
 #include <fcntl.h>
 #include <iconv.h>
@@ -536,32 +540,6 @@ static void shift_record(struct bg_sink *s)
 	struct csv_shift *c = s->arg;
 
 	c->up->record(c->up);
-}
-
-static int spool_open(void)
-{
-	static const char *const dirs[] = {NULL, "/var/tmp", "/tmp"};
-	int fd = -1;
-
-	for (int i = 0; i < 3 && fd < 0; i++) {
-		const char *d = i == 0 ? getenv("TMPDIR") : dirs[i];
-
-		if (!d || !*d)
-			continue;
-		fd = open(d, O_TMPFILE | O_RDWR | O_CLOEXEC | O_EXCL, 0600);
-		if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR)) {
-			char path[4096];
-
-			/* no O_TMPFILE on this file system: a named file, unlinked at once */
-			if (snprintf(path, sizeof(path), "%s/bg-eml-XXXXXX", d) >=
-			    (int)sizeof(path))
-				continue;
-			fd = mkostemp(path, O_CLOEXEC);
-			if (fd >= 0)
-				unlink(path);
-		}
-	}
-	return fd < 0 ? -errno : fd;
 }
 
 static void csv_put(struct em *m, const char *s, size_t n)
@@ -1481,7 +1459,7 @@ static void body_begin(struct em *m)
 	if (m->kind == K_ATTACH || m->text_detect) {
 		m->csv_size = 0;
 		m->csv_too_big = false;
-		m->csv_fd = spool_open();
+		m->csv_fd = bg_spool_open();
 		if (m->csv_fd < 0) {
 			int e = -m->csv_fd;
 
