@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <iconv.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -675,8 +676,32 @@ out:
 	return rc;
 }
 
+static int unpack_read(struct bg_unpack *u, struct bg_input *in, int kind, int depth, char *err,
+		       size_t errlen);
+
+/* libarchive converts member names to the locale's charset: in the C locale a
+ * UTF-8-flagged Japanese name cannot be converted and comes back empty.  This
+ * thread reads archives in C.UTF-8 (LC_CTYPE only; per thread, so nothing else
+ * in the process sees it); names without the flag are left as bytes and
+ * member_name() reads them as CP932. */
 int bg_unpack_read(struct bg_unpack *u, struct bg_input *in, int kind, int depth, char *err,
 		   size_t errlen)
+{
+	locale_t utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0), old = (locale_t)0;
+	int rc;
+
+	if (utf8)
+		old = uselocale(utf8);
+	rc = unpack_read(u, in, kind, depth, err, errlen);
+	if (utf8) {
+		uselocale(old);
+		freelocale(utf8);
+	}
+	return rc;
+}
+
+static int unpack_read(struct bg_unpack *u, struct bg_input *in, int kind, int depth, char *err,
+		       size_t errlen)
 {
 	struct src *s = calloc(1, sizeof(*s));
 	const char *name = bg_input_name(in);

@@ -289,6 +289,25 @@ static void test_archives(void)
 	T_EQ_STR(s.names[0], expect);
 	free(s.t);
 
+	/* A UTF-8-flagged Japanese name (7z writes the flag) reads as itself. */
+	{
+		char cmd[1024];
+		const char *dir = scratch("u8zip");
+
+		snprintf(cmd, sizeof(cmd),
+			 "mkdir -p %s && cd %s && printf 'mei@example.jp\\n' > '\xe5\x90\x8d.txt' && "
+			 "7z a -bd -tzip u8.zip '\xe5\x90\x8d.txt' >/dev/null",
+			 dir, dir);
+		T_EQ_INT(system(cmd), 0);
+		snprintf(cmd, sizeof(cmd), "%s/u8.zip", dir);
+		bg_unpack_init(&u);
+		T_EQ_INT(unpack_file(cmd, &s, &u, err, sizeof(err)), 0);
+		snprintf(expect, sizeof(expect), "%s:\xe5\x90\x8d.txt", cmd);
+		T_EQ_STR(s.names[0], expect);
+		T_EQ_INT(s.t->naddr, 1);
+		free(s.t);
+	}
+
 	/* Nested one level: read; the member is named through both. */
 	bg_unpack_init(&u);
 	T_EQ_INT(unpack_file(fixture(EXACT "nested-zip.zip"), &s, &u, err, sizeof(err)), 0);
