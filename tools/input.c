@@ -289,6 +289,7 @@ int bg_input_set_encoding(struct bg_input *in, const char *enc, char *err, size_
 		return 0;
 	if (strcmp(enc, "raw") == 0) {
 		in->no_legacy = true;
+		in->forced[0] = '\0'; /* a message's parts say (or show) their own */
 		return 0;
 	}
 	if (bg_encoding_canonical(enc, name, sizeof(name)) != 0) {
