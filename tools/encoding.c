@@ -49,8 +49,8 @@ bool bg_encoding_is_utf8(const char *name)
 static bool binary_byte(unsigned char c)
 {
 	return c == 0 ||
-	       (c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != '\v' && c != 0x1b &&
-		c != 0x1a) ||
+	       (c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != '\v' &&
+		c != 0x1b && c != 0x1a) ||
 	       c == 0x7f;
 }
 
@@ -69,7 +69,8 @@ static size_t text_lines(const char *s, size_t n, char *out, size_t *dropped)
 		for (j = i; j < e && !bin; j++) {
 			unsigned char c = (unsigned char)s[j];
 
-			bin = binary_byte(c) || (c == 0xff && j + 1 < e && (unsigned char)s[j + 1] == 0xff);
+			bin = binary_byte(c) ||
+			      (c == 0xff && j + 1 < e && (unsigned char)s[j + 1] == 0xff);
 		}
 		if (bin) {
 			*dropped += e - i;
@@ -187,11 +188,23 @@ static const char *const *family(const char *guess, bool *latin)
 	static const char *const kr[] = {"CP949", NULL};
 	static const char *const tw[] = {"EUC-TW", NULL};
 	static const char *const w1252[] = {"WINDOWS-1252", NULL};
-	static const char *const latin_names[] = {
-	    "ISO-8859-1",  "ISO-8859-2",  "ISO-8859-3",	  "ISO-8859-4",	  "ISO-8859-9",
-	    "ISO-8859-10", "ISO-8859-13", "ISO-8859-14",  "ISO-8859-15",  "ISO-8859-16",
-	    "WINDOWS-1250", "WINDOWS-1252", "WINDOWS-1254", "WINDOWS-1257", "MAC-CENTRALEUROPE",
-	    "IBM852",	   NULL};
+	static const char *const latin_names[] = {"ISO-8859-1",
+						  "ISO-8859-2",
+						  "ISO-8859-3",
+						  "ISO-8859-4",
+						  "ISO-8859-9",
+						  "ISO-8859-10",
+						  "ISO-8859-13",
+						  "ISO-8859-14",
+						  "ISO-8859-15",
+						  "ISO-8859-16",
+						  "WINDOWS-1250",
+						  "WINDOWS-1252",
+						  "WINDOWS-1254",
+						  "WINDOWS-1257",
+						  "MAC-CENTRALEUROPE",
+						  "IBM852",
+						  NULL};
 
 	*latin = false;
 	if (name_eq(guess, "SHIFT_JIS") || name_eq(guess, "CP932") || name_eq(guess, "WINDOWS-31J"))
@@ -230,7 +243,8 @@ static bool isolated_high(const char *s, size_t n)
 	const unsigned char *p = (const unsigned char *)s;
 
 	for (size_t i = 0; i < n; i++)
-		if (p[i] >= 0x80 && ((i > 0 && p[i - 1] >= 0x80) || (i + 1 < n && p[i + 1] >= 0x80)))
+		if (p[i] >= 0x80 &&
+		    ((i > 0 && p[i - 1] >= 0x80) || (i + 1 < n && p[i + 1] >= 0x80)))
 			return false;
 	return true;
 }
@@ -246,7 +260,8 @@ static bool after_letter(const char *s, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		if (p[i] < 0x80)
 			continue;
-		if (i == 0 || !((p[i - 1] >= 'a' && p[i - 1] <= 'z') || (p[i - 1] >= 'A' && p[i - 1] <= 'Z')))
+		if (i == 0 ||
+		    !((p[i - 1] >= 'a' && p[i - 1] <= 'z') || (p[i - 1] >= 'A' && p[i - 1] <= 'Z')))
 			return false;
 		any = true;
 	}
@@ -265,13 +280,15 @@ static bool japanese_hint(const char *s, size_t n, bool at_eof, char *name, size
 	for (size_t i = 0; i < n; i++) {
 		if (p[i] < 0x80)
 			continue;
-		if (i + 1 < n && ((p[i] >= 0x81 && p[i] <= 0x9f) || (p[i] >= 0xe0 && p[i] <= 0xef)) &&
+		if (i + 1 < n &&
+		    ((p[i] >= 0x81 && p[i] <= 0x9f) || (p[i] >= 0xe0 && p[i] <= 0xef)) &&
 		    p[i + 1] >= 0x40 && p[i + 1] != 0x7f && p[i + 1] <= 0xfc) {
 			sj_leads++;
 			i++;
 			continue;
 		}
-		if (i + 1 < n && (p[i] == 0xa4 || p[i] == 0xa5) && p[i + 1] >= 0xa1 && p[i + 1] <= 0xf6)
+		if (i + 1 < n && (p[i] == 0xa4 || p[i] == 0xa5) && p[i + 1] >= 0xa1 &&
+		    p[i + 1] <= 0xf6)
 			kana_rows++;
 		other_leads++;
 		if (i + 1 < n && p[i + 1] >= 0x80)
@@ -291,8 +308,8 @@ static bool japanese_hint(const char *s, size_t n, bool at_eof, char *name, size
 static void candidates(const char *s, size_t n, bool at_eof, char *cands, size_t candslen,
 		       size_t *count, char *only, size_t onlylen)
 {
-	static const char *const all[] = {"CP932",	"EUC-JP", "GB18030", "BIG5",
-					  "CP949",	"WINDOWS-1252", NULL};
+	static const char *const all[] = {"CP932", "EUC-JP",	   "GB18030", "BIG5",
+					  "CP949", "WINDOWS-1252", NULL};
 	size_t o = 0;
 
 	*count = 0;
@@ -347,7 +364,8 @@ int bg_encoding_decide(const char *sample, size_t len, bool at_eof, char *name, 
 		if (ud) {
 			if (uchardet_handle_data(ud, t, n) == 0) {
 				uchardet_data_end(ud);
-				snprintf(guess_buf, sizeof(guess_buf), "%s", uchardet_get_charset(ud));
+				snprintf(guess_buf, sizeof(guess_buf), "%s",
+					 uchardet_get_charset(ud));
 			}
 			uchardet_delete(ud);
 		}
@@ -358,7 +376,8 @@ int bg_encoding_decide(const char *sample, size_t len, bool at_eof, char *name, 
 	/* Little evidence: uchardet's guess is noise ("やまだ" comes back Latin), the
 	 * byte patterns are not. */
 	if (hi < SMALL_EVIDENCE) {
-		if (isolated_high(t, n) && after_letter(t, n) && clean("WINDOWS-1252", t, n, at_eof)) {
+		if (isolated_high(t, n) && after_letter(t, n) &&
+		    clean("WINDOWS-1252", t, n, at_eof)) {
 			snprintf(name, namelen, "WINDOWS-1252");
 			goto out;
 		}
@@ -405,13 +424,17 @@ int bg_encoding_canonical(const char *user, char *name, size_t namelen)
 	static const struct {
 		const char *alias, *name;
 	} aliases[] = {
-	    {"sjis", "CP932"},		 {"shift_jis", "CP932"},     {"shift-jis", "CP932"},
-	    {"windows-31j", "CP932"},	 {"ms932", "CP932"},	     {"cp932", "CP932"},
-	    {"eucjp", "EUC-JP"},	 {"euc-jp", "EUC-JP"},	     {"jis", "ISO-2022-JP"},
-	    {"iso-2022-jp", "ISO-2022-JP"}, {"latin1", "WINDOWS-1252"}, {"iso-8859-1", "WINDOWS-1252"},
-	    {"cp1252", "WINDOWS-1252"},	 {"windows-1252", "WINDOWS-1252"}, {"gbk", "GB18030"},
-	    {"gb2312", "GB18030"},	 {"euc-kr", "CP949"},	     {"utf8", "UTF-8"},
-	    {"utf-8", "UTF-8"},		 {"ascii", "UTF-8"},	     {"us-ascii", "UTF-8"},
+	    {"sjis", "CP932"},		{"shift_jis", "CP932"},
+	    {"shift-jis", "CP932"},	{"windows-31j", "CP932"},
+	    {"ms932", "CP932"},		{"cp932", "CP932"},
+	    {"eucjp", "EUC-JP"},	{"euc-jp", "EUC-JP"},
+	    {"jis", "ISO-2022-JP"},	{"iso-2022-jp", "ISO-2022-JP"},
+	    {"latin1", "WINDOWS-1252"}, {"iso-8859-1", "WINDOWS-1252"},
+	    {"cp1252", "WINDOWS-1252"}, {"windows-1252", "WINDOWS-1252"},
+	    {"gbk", "GB18030"},		{"gb2312", "GB18030"},
+	    {"euc-kr", "CP949"},	{"utf8", "UTF-8"},
+	    {"utf-8", "UTF-8"},		{"ascii", "UTF-8"},
+	    {"us-ascii", "UTF-8"},
 	};
 	iconv_t cd;
 

@@ -65,14 +65,16 @@ int bg_unpack_passwords(struct bg_unpack *u, const char *path, char *err, size_t
 		goto out;
 	}
 	if (st.st_size > PWFILE_MAX) {
-		snprintf(err, errlen, "--password-file %s: larger than %d bytes; one password a line",
-			 path, PWFILE_MAX);
+		snprintf(err, errlen,
+			 "--password-file %s: larger than %d bytes; one password a line", path,
+			 PWFILE_MAX);
 		rc = -EFBIG;
 		goto out;
 	}
 	if (st.st_mode & 0077)
-		fprintf(stderr, "breachguard: warning: --password-file %s is readable by group or "
-				"others (chmod 600 it)\n",
+		fprintf(stderr,
+			"breachguard: warning: --password-file %s is readable by group or "
+			"others (chmod 600 it)\n",
 			path);
 	while (len < PWFILE_MAX && (n = read(fd, buf + len, PWFILE_MAX - len)) != 0) {
 		if (n < 0 && errno == EINTR)
@@ -205,7 +207,8 @@ int bg_spool_open(void)
 			char path[4096];
 
 			/* no O_TMPFILE on this file system: a named file, unlinked at once */
-			if (snprintf(path, sizeof(path), "%s/bg-spool-XXXXXX", d) >= (int)sizeof(path))
+			if (snprintf(path, sizeof(path), "%s/bg-spool-XXXXXX", d) >=
+			    (int)sizeof(path))
 				continue;
 			fd = mkostemp(path, O_CLOEXEC);
 			if (fd >= 0)
@@ -309,7 +312,9 @@ static la_ssize_t src_read(struct archive *a, void *arg, const void **out)
 static la_int64_t src_seek(struct archive *a, void *arg, la_int64_t off, int whence)
 {
 	struct src *s = arg;
-	la_int64_t to = whence == SEEK_SET ? off : whence == SEEK_CUR ? s->pos + off : s->size + off;
+	la_int64_t to = whence == SEEK_SET   ? off
+			: whence == SEEK_CUR ? s->pos + off
+					     : s->size + off;
 
 	(void)a;
 	if (to < 0)
@@ -395,8 +400,10 @@ static void member_name(struct archive_entry *e, char *out, size_t outlen)
 		if (cd != (iconv_t)-1 && iconv(cd, &ip, &il, &op, &ol) != (size_t)-1 && il == 0) {
 			*op = '\0';
 		} else {
-			for (const unsigned char *p = (const unsigned char *)raw; *p && o + 5 < outlen; p++)
-				o += (size_t)snprintf(out + o, outlen - o, *p < 0x80 ? "%c" : "\\x%02x", *p);
+			for (const unsigned char *p = (const unsigned char *)raw;
+			     *p && o + 5 < outlen; p++)
+				o += (size_t)snprintf(out + o, outlen - o,
+						      *p < 0x80 ? "%c" : "\\x%02x", *p);
 			out[o] = '\0';
 		}
 		if (cd != (iconv_t)-1)
@@ -426,7 +433,8 @@ static const char *kind_what(int kind)
 
 static bool about_password(const char *msg)
 {
-	return msg && (strstr(msg, "assphrase") || strstr(msg, "ncrypt") || strstr(msg, "password"));
+	return msg &&
+	       (strstr(msg, "assphrase") || strstr(msg, "ncrypt") || strstr(msg, "password"));
 }
 
 static int archive_fail(struct bg_unpack *u, struct archive *a, const char *name, const char *what,
@@ -442,8 +450,9 @@ static int archive_fail(struct bg_unpack *u, struct archive *a, const char *name
 		return -ENOTSUP;
 	}
 	if (about_password(msg) && u->npasswords == 0) {
-		snprintf(err, errlen, "%s: encrypted archive: give --password-file FILE (the password "
-				      "on a line of its own)",
+		snprintf(err, errlen,
+			 "%s: encrypted archive: give --password-file FILE (the password "
+			 "on a line of its own)",
 			 name);
 		return -EACCES;
 	}
@@ -456,8 +465,9 @@ static int archive_fail(struct bg_unpack *u, struct archive *a, const char *name
 			snprintf(err, errlen, "%s: cannot decrypt (%s)", name, msg);
 		return -EACCES;
 	}
-	snprintf(err, errlen, "%s: %s (%s): damaged or cut short? get it again, or export the list "
-			      "as CSV",
+	snprintf(err, errlen,
+		 "%s: %s (%s): damaged or cut short? get it again, or export the list "
+		 "as CSV",
 		 name, what, msg ? msg : "unreadable");
 	return -EBADMSG;
 }
@@ -487,10 +497,11 @@ static int budget(void *arg, size_t n, char *err, size_t errlen)
 
 	u->unpacked += n;
 	if (u->unpacked > u->max_bytes) {
-		snprintf(err, errlen,
-			 "unpacks to more than %llu MiB (limit --max-unpacked); a zip bomb, or unpack "
-			 "it yourself and import the files",
-			 u->max_bytes >> 20);
+		snprintf(
+		    err, errlen,
+		    "unpacks to more than %llu MiB (limit --max-unpacked); a zip bomb, or unpack "
+		    "it yourself and import the files",
+		    u->max_bytes >> 20);
 		return -EFBIG;
 	}
 	if (u->unpacked > RATIO_FLOOR && u->unpacked / packed_size(m) > u->max_ratio) {
@@ -517,10 +528,12 @@ static long member_read(void *arg, void *buf, size_t n, char *err, size_t errlen
 		const char *msg = archive_error_string(m->a);
 
 		if (about_password(msg) && m->u->npasswords == 0)
-			snprintf(err, errlen, "encrypted archive: give --password-file FILE (the "
-					      "password on a line of its own)");
+			snprintf(err, errlen,
+				 "encrypted archive: give --password-file FILE (the "
+				 "password on a line of its own)");
 		else if (about_password(msg))
-			snprintf(err, errlen, "wrong password: none of the %zu password(s) in %s opens it",
+			snprintf(err, errlen,
+				 "wrong password: none of the %zu password(s) in %s opens it",
 				 m->u->npasswords, m->u->password_file);
 		else
 			snprintf(err, errlen, "corrupt %s member (%s)", m->archive_name,
@@ -557,9 +570,10 @@ static int prepass(struct bg_unpack *u, struct src *s, int kind, const char *nam
 		const char *p = archive_entry_pathname(e);
 
 		if (++count > u->max_members) {
-			snprintf(err, errlen,
-				 "%s: more than %lu members (limit --max-members); unpack it yourself",
-				 name, u->max_members);
+			snprintf(
+			    err, errlen,
+			    "%s: more than %lu members (limit --max-members); unpack it yourself",
+			    name, u->max_members);
 			rc = -EFBIG;
 			goto out;
 		}
@@ -579,9 +593,11 @@ static int prepass(struct bg_unpack *u, struct src *s, int kind, const char *nam
 
 			if (n > 0) {
 				mt[n] = '\0';
-				if (strcmp(mt, "application/vnd.oasis.opendocument.spreadsheet") == 0)
+				if (strcmp(mt, "application/vnd.oasis.opendocument.spreadsheet") ==
+				    0)
 					*wb = WB_ODS;
-				else if (strncmp(mt, "application/vnd.oasis.opendocument.", 35) == 0)
+				else if (strncmp(mt, "application/vnd.oasis.opendocument.", 35) ==
+					 0)
 					*wb = WB_OTHER_OFFICE;
 			}
 		}
@@ -634,20 +650,23 @@ static int walk(struct bg_unpack *u, struct src *s, int kind, const char *name, 
 		if (type == AE_IFDIR)
 			continue;
 		if (++u->members > u->max_members) {
-			snprintf(err, errlen,
-				 "%s: more than %lu members (limit --max-members); unpack it yourself",
-				 name, u->max_members);
+			snprintf(
+			    err, errlen,
+			    "%s: more than %lu members (limit --max-members); unpack it yourself",
+			    name, u->max_members);
 			rc = -EFBIG;
 			goto out;
 		}
 		if (type != AE_IFREG) {
 			if (u->skipped)
-				u->skipped(u->arg, full, "not a regular file (a link or device); skipped");
+				u->skipped(u->arg, full,
+					   "not a regular file (a link or device); skipped");
 			continue;
 		}
 		if (archive_entry_is_encrypted(e) && u->npasswords == 0) {
-			snprintf(err, errlen, "%s: encrypted archive: give --password-file FILE (the "
-					      "password on a line of its own)",
+			snprintf(err, errlen,
+				 "%s: encrypted archive: give --password-file FILE (the "
+				 "password on a line of its own)",
 				 full);
 			rc = -EACCES;
 			goto out;
@@ -737,13 +756,16 @@ static int unpack_read(struct bg_unpack *u, struct bg_input *in, int kind, int d
 		if (kind == BG_ARCHIVE_ZIP && wb == WB_NONE && lseek(fd, 0, SEEK_SET) == 0) {
 			int k = bg_workbook_kind(fd);
 
-			wb = k == BG_WORKBOOK_XLSX ? WB_XLSX : k == BG_WORKBOOK_ODS ? WB_ODS : WB_NONE;
+			wb = k == BG_WORKBOOK_XLSX  ? WB_XLSX
+			     : k == BG_WORKBOOK_ODS ? WB_ODS
+						    : WB_NONE;
 		}
 		if (wb == WB_OTHER_OFFICE) {
-			snprintf(err, errlen,
-				 "%s: an office document (word processing or slides), not a list; save "
-				 "it as text or CSV and import that",
-				 name);
+			snprintf(
+			    err, errlen,
+			    "%s: an office document (word processing or slides), not a list; save "
+			    "it as text or CSV and import that",
+			    name);
 			rc = -EINVAL;
 			goto out;
 		}
@@ -753,8 +775,9 @@ static int unpack_read(struct bg_unpack *u, struct bg_input *in, int kind, int d
 				snprintf(err, errlen, "%s: %s", name, strerror(errno));
 				goto out;
 			}
-			rc = u->workbook(u->arg, fd, wb == WB_ODS ? BG_WORKBOOK_ODS : BG_WORKBOOK_XLSX,
-					 name, err, errlen);
+			rc = u->workbook(u->arg, fd,
+					 wb == WB_ODS ? BG_WORKBOOK_ODS : BG_WORKBOOK_XLSX, name,
+					 err, errlen);
 			goto out;
 		}
 	} else if (depth == 0) {

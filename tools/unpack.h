@@ -17,10 +17,10 @@
 
 #define BG_UNPACK_MAX_BYTES (4ULL << 30) /* 4 GiB unpacked in all */
 #define BG_UNPACK_MAX_MEMBERS 10000UL
-#define BG_UNPACK_MAX_RATIO 100U   /* unpacked : packed, once past 1 MiB */
-#define BG_UNPACK_DEPTH 1	   /* an archive inside an archive, no deeper */
-#define BG_UNPACK_PASSWORDS 16	   /* lines read from --password-file */
-#define BG_SPOOL_MAX (1ULL << 30)  /* a workbook or nested archive spooled */
+#define BG_UNPACK_MAX_RATIO 100U  /* unpacked : packed, once past 1 MiB */
+#define BG_UNPACK_DEPTH 1	  /* an archive inside an archive, no deeper */
+#define BG_UNPACK_PASSWORDS 16	  /* lines read from --password-file */
+#define BG_SPOOL_MAX (1ULL << 30) /* a workbook or nested archive spooled */
 
 enum bg_archive_kind {
 	BG_ARCHIVE_NONE = 0,

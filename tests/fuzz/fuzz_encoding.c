@@ -9,8 +9,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const char *const enc[] = {"auto",	"CP932", "EUC-JP", "ISO-2022-JP", "GB18030",
-					  "BIG5",	"CP949", "WINDOWS-1252", "UTF-16", "raw"};
+	static const char *const enc[] = {"auto", "CP932", "EUC-JP",	   "ISO-2022-JP", "GB18030",
+					  "BIG5", "CP949", "WINDOWS-1252", "UTF-16",	  "raw"};
 	struct bg_input *in = NULL;
 	char path[64], err[512], name[BG_ENC_NAME_MAX], cands[160];
 	const char *line;
