@@ -1091,6 +1091,14 @@ static int one_line(struct bg_addrtok *t, const char *s, size_t n, unsigned long
 	struct tline *cl = &t->ln[t->cur];
 	bool blank = true;
 
+	/* Lines the input skipped (blank ones, see bg_input_skip_blank) end a
+	 * wrapped cell just as a blank line seen here does. */
+	if (line > t->line + 1) {
+		int rc = bg_addrtok_flush(t);
+
+		if (rc < 0)
+			return rc;
+	}
 	for (size_t i = 0; i < n && blank; i++)
 		if (s[i] != ' ' && s[i] != '\t')
 			blank = false;

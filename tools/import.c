@@ -18,26 +18,57 @@
 #include <openssl/evp.h>
 
 #include "cli.h"
+#include "encoding.h"
 #include "import_pipe.h"
 #include "identity.h"
 #include "reader.h"
+#include "unpack.h"
 #include "verdict.h"
+#include "workbook.h"
 
 #define RUN_BUF 4096 /* digests buffered per run while merging */
 
 struct file_rec {
-	const char *path;
+	const char *path; /* the display name: "FILE" or "ARCHIVE:MEMBER" */
 	const char *format;
+	char encoding[BG_ENC_NAME_MAX];
+	char compression[16];
+	unsigned long bad_lines, first_bad;
+	uint64_t repeats; /* a candidate the same as the one before it, valid */
 	struct bg_file_stats c;
 	uint64_t cross_dups;
-	unsigned char sha[32];
+	char name[1024];
+};
+
+struct import_opts {
+	const char *name;
+	const char *format;
+	const char *encoding;
+	const char *password_file;
+	unsigned long long max_unpacked;
+	unsigned long max_members;
+	unsigned max_ratio;
+	long long date;
+	long grace;
+	bool dry_run, json, strict;
+	struct bg_read_opts ro;
 };
 
 struct importer {
 	struct bg_pipe *pipe;
 	struct file_rec *cur;
-	bool progress;
-	time_t last_progress;
+	const struct import_opts *o;
+	struct bg_unpack unpack;
+	/* One record per input read: a file, or each member of an archive. */
+	struct file_rec **recs;
+	size_t nrecs, cap;
+	bool progress, progress_shown;
+	/* The candidate before: a list that repeats one address a million times
+	 * costs one normalisation and no digests (see sink_address). */
+	struct bg_norm_opts norm;
+	char last[BG_ID_MAX];
+	size_t last_len;
+	int last_state; /* 0 none, 1 valid, -1 not known yet, <= -2 invalid (-2 - err) */
 };
 
 static void sink_invalid(struct bg_sink *s, unsigned long line, const char *why, const char *text,
@@ -53,15 +84,6 @@ static void sink_record(struct bg_sink *s)
 	struct importer *im = s->arg;
 
 	im->cur->c.records++;
-	if (im->progress && (im->cur->c.records & 0xffff) == 0) {
-		time_t now = time(NULL);
-
-		if (now != im->last_progress) {
-			im->last_progress = now;
-			fprintf(stderr, "\r%s: %llu records read ...", im->cur->path,
-				(unsigned long long)im->cur->c.records);
-		}
-	}
 }
 
 static void sink_defanged(struct bg_sink *s, unsigned long line)
@@ -76,58 +98,220 @@ static int sink_address(struct bg_sink *s, const char *addr, size_t len, unsigne
 {
 	struct importer *im = s->arg;
 
+	if (im->last_state != 0 && len == im->last_len && memcmp(addr, im->last, len) == 0) {
+		/* The same text gives the same verdict: a duplicate if valid, the same
+		 * invalid reason (with this line) if not. */
+		if (im->last_state == -1) {
+			char out[BG_ID_MAX];
+			int n = bg_normalise(addr, len, &im->norm, out, sizeof(out));
+
+			im->last_state = n >= 0 ? 1 : -2 + n;
+		}
+		if (im->last_state == 1) {
+			im->cur->repeats++;
+			return 0;
+		}
+		bg_invalid_note(&im->cur->c, line, bg_norm_strerror(im->last_state + 2), addr, len);
+		return 0;
+	}
+	if (len < sizeof(im->last)) {
+		memcpy(im->last, addr, len);
+		im->last_len = len;
+		im->last_state = -1;
+	} else {
+		im->last_state = 0;
+	}
 	return bg_pipe_add(im->pipe, addr, len, line);
 }
 
-/* Reads one file into sorted runs.  0, or negative with the error printed. */
-static int read_file(struct importer *im, struct file_rec *f, const char *format,
-		     const struct bg_read_opts *ro, bool last)
+/* On a terminal, for an input that takes more than a few seconds. */
+static void show_progress(void *arg, const char *name, unsigned long long done,
+			  unsigned long long total)
 {
-	struct bg_sink sink = {sink_address, sink_invalid, sink_record, im, sink_defanged};
-	const struct bg_reader *rd;
-	struct bg_input *in = NULL;
-	char err[512] = "";
-	int rc;
+	struct importer *im = arg;
 
+	im->progress_shown = true;
+	if (total)
+		fprintf(stderr, "\r\033[K%s: %llu of %llu MiB read (%llu%%) ...", name, done >> 20,
+			total >> 20, done * 100 / total);
+	else
+		fprintf(stderr, "\r\033[K%s: %llu MiB read ...", name, done >> 20);
+}
+
+static struct file_rec *new_rec(struct importer *im, const char *name)
+{
+	struct file_rec *f;
+
+	if (im->nrecs == im->cap) {
+		size_t cap = im->cap ? im->cap * 2 : 8;
+		struct file_rec **r = realloc(im->recs, cap * sizeof(*r));
+
+		if (!r)
+			return NULL;
+		im->recs = r;
+		im->cap = cap;
+	}
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		return NULL;
+	snprintf(f->name, sizeof(f->name), "%s", name);
+	f->path = f->name;
+	im->last_state = 0;
+	im->recs[im->nrecs++] = f;
 	im->cur = f;
 	bg_pipe_begin_file(im->pipe, &f->c);
-	rc = bg_input_open(&in, f->path, err, sizeof(err));
-	if (rc != 0)
-		goto out;
+	return f;
+}
+
+/* The pipeline's own failure (a full spool disk) is the cause; a reader's
+ * "import stopped" only says where it noticed. */
+static int end_rec(struct importer *im, int rc, char *err, size_t errlen)
+{
+	int r2 = bg_pipe_end_file(im->pipe, false);
+
+	/* The workers are idle now: the repeats join the counts. */
+	im->cur->c.addresses += im->cur->repeats;
+	im->cur->c.duplicates += im->cur->repeats;
+	im->cur->repeats = 0;
+	im->last_state = 0;
+	if (bg_pipe_error(im->pipe) && (rc || r2))
+		snprintf(err, errlen, "%s", bg_pipe_error(im->pipe));
+	return rc ? rc : r2;
+}
+
+/* A member that is no list (a PDF cover letter in the zip, an image): reported,
+ * counted, not read.  At the top level the same refusal stops the import. */
+static void skip_member(void *arg, const char *name, const char *why)
+{
+	struct importer *im = arg;
+	struct file_rec *f = new_rec(im, name);
+	char e[16];
+
+	if (!f)
+		return;
+	f->format = "skipped";
+	bg_invalid_note(&f->c, 0, why, name, strlen(name));
+	end_rec(im, 0, e, sizeof(e));
+}
+
+/* One input that is not an archive: detect its format and read it. */
+static int read_leaf(void *arg, struct bg_input *in, int depth, char *err, size_t errlen)
+{
+	struct importer *im = arg;
+	struct bg_sink sink = {sink_address, sink_invalid, sink_record, im, sink_defanged};
+	const struct bg_reader *rd;
+	struct file_rec *f;
+	const char *format = im->o->format;
+	char dummy;
+	int rc;
+
+	if (depth > 0) {
+		if (im->progress)
+			bg_input_set_progress(in, show_progress, im);
+		/* --encoding holds for every member (validated when parsed). */
+		bg_input_set_encoding(in, im->o->encoding, NULL, 0);
+	}
+	if (format && strcmp(format, "eml") == 0)
+		bg_input_set_encoding(in, "raw", NULL, 0);
 	if (!format || strcmp(format, "auto") == 0)
-		rd = bg_reader_detect(in, f->path, err, sizeof(err));
+		rd = bg_reader_detect(in, bg_input_name(in), err, errlen);
 	else
 		rd = bg_reader_by_name(format);
 	if (!rd) {
-		rc = -EINVAL;
-		goto out;
+		/* Inside an archive, a member that is plainly not a list is skipped;
+		 * a broken one (the input's own error) still stops the import. */
+		if (depth > 0 && bg_input_read(in, &dummy, 0, NULL, 0) >= 0) {
+			const char *why = err;
+			size_t nl = strlen(bg_input_name(in));
+
+			if (strncmp(why, bg_input_name(in), nl) == 0 && why[nl] == ':')
+				why += nl + 2;
+			skip_member(im, bg_input_name(in), why);
+			return 0;
+		}
+		return -EINVAL;
+	}
+	f = new_rec(im, bg_input_name(in));
+	if (!f) {
+		snprintf(err, errlen, "%s: out of memory", bg_input_name(in));
+		return -ENOMEM;
 	}
 	f->format = rd->name;
-	rc = rd->read(in, ro, &sink, err, sizeof(err));
-	/* Drain even after a reader error: the worker must be idle before we leave. */
-	{
-		int r2 = bg_pipe_end_file(im->pipe, last);
+	rc = rd->read(in, &im->o->ro, &sink, err, errlen);
+	rc = end_rec(im, rc, err, errlen);
+	snprintf(f->encoding, sizeof(f->encoding), "%s", bg_input_encoding(in));
+	snprintf(f->compression, sizeof(f->compression), "%s", bg_input_compression(in));
+	f->bad_lines = bg_input_bad_lines(in, &f->first_bad);
+	return rc;
+}
 
-		rc = rc ? rc : r2;
+static int read_book(void *arg, int fd, int kind, const char *name, char *err, size_t errlen)
+{
+	struct importer *im = arg;
+	struct bg_sink sink = {sink_address, sink_invalid, sink_record, im, sink_defanged};
+	struct file_rec *f = new_rec(im, name);
+	int rc;
+
+	if (!f) {
+		snprintf(err, errlen, "%s: out of memory", name);
+		return -ENOMEM;
+	}
+	f->format = kind == BG_WORKBOOK_ODS ? "ods" : "xlsx";
+	if (lseek(fd, 0, SEEK_SET) != 0) {
+		snprintf(err, errlen, "%s: %s", name, strerror(errno));
+		return end_rec(im, -errno, err, errlen);
+	}
+	rc = bg_workbook_read(fd, name, &im->o->ro, &sink, err, errlen);
+	return end_rec(im, rc, err, errlen);
+}
+
+/* Reads one file named on the command line (an archive: each member) into
+ * sorted runs.  0, or negative with the error printed. */
+static int read_path(struct importer *im, const char *path, unsigned char sha[32])
+{
+	static char drain[64 * 1024];
+	struct bg_input *in = NULL;
+	char err[1024] = "";
+	int rc, kind;
+
+	rc = bg_input_open(&in, path, err, sizeof(err));
+	if (rc != 0)
+		goto out;
+	rc = bg_input_set_encoding(in, im->o->encoding, err, sizeof(err));
+	if (rc != 0)
+		goto out;
+	if (im->progress)
+		bg_input_set_progress(in, show_progress, im);
+	/* Archives are always unpacked; --format applies to what is in them. */
+	kind = bg_archive_kind(in);
+	if (kind != BG_ARCHIVE_NONE)
+		rc = bg_unpack_read(&im->unpack, in, kind, 0, err, sizeof(err));
+	else
+		rc = read_leaf(im, in, 0, err, sizeof(err));
+	/* The source's SHA-256 is of the whole file, whatever was read of it. */
+	if (rc == 0) {
+		long n;
+
+		while ((n = bg_input_read_plain(in, drain, sizeof(drain), err, sizeof(err))) > 0)
+			;
+		rc = (int)n;
 	}
 	if (rc == 0)
-		bg_input_sha256(in, f->sha);
+		bg_input_sha256(in, sha);
 out:
-	if (im->progress && f->c.records >= 0x10000)
+	if (im->progress_shown) {
 		fprintf(stderr, "\r\033[K");
+		im->progress_shown = false;
+	}
 	if (rc != 0) {
-		/* The pipeline's own failure (a full spool disk) is the cause; a
-		 * reader's "import stopped" only says where it noticed. */
-		const char *msg = bg_pipe_error(im->pipe) ? bg_pipe_error(im->pipe)
-				  : err[0]		  ? err
-							  : strerror(-rc);
+		const char *msg = err[0] ? err : strerror(-rc);
 
 		/* Messages from input and readers already name the file. */
-		if (strncmp(msg, f->path, strlen(f->path)) == 0)
+		if (strncmp(msg, path, strlen(path)) == 0 ||
+		    (strcmp(path, "-") == 0 && strncmp(msg, "stdin", 5) == 0))
 			fprintf(stderr, "breachguard: import: %s; nothing written\n", msg);
 		else
-			fprintf(stderr, "breachguard: import: %s: %s; nothing written\n", f->path,
-				msg);
+			fprintf(stderr, "breachguard: import: %s: %s; nothing written\n", path, msg);
 	}
 	bg_input_close(in);
 	return rc;
@@ -266,15 +450,6 @@ out:
 	return rc;
 }
 
-struct import_opts {
-	const char *name;
-	const char *format;
-	long long date;
-	long grace;
-	bool dry_run, json, strict;
-	struct bg_read_opts ro;
-};
-
 static void print_counts(const struct bg_file_stats *c, bool json)
 {
 	if (json)
@@ -296,7 +471,7 @@ static void print_counts(const struct bg_file_stats *c, bool json)
 }
 
 static void report(const struct import_opts *o, const struct bg_advisory *a, bool existed,
-		   struct file_rec *files, size_t nfiles, const struct bg_file_stats *total)
+		   struct file_rec **files, size_t nfiles, const struct bg_file_stats *total)
 {
 	char day[16];
 
@@ -310,18 +485,25 @@ static void report(const struct import_opts *o, const struct bg_advisory *a, boo
 		printf(", \"files\": [");
 		for (size_t i = 0; i < nfiles; i++) {
 			printf("%s{\"file\": ", i ? ", " : "");
-			bg_json_str(stdout, files[i].path);
+			bg_json_str(stdout, files[i]->path);
 			printf(", \"format\": ");
-			bg_json_str(stdout, files[i].format ? files[i].format : "");
+			bg_json_str(stdout, files[i]->format ? files[i]->format : "");
+			printf(", \"encoding\": ");
+			bg_json_str(stdout, files[i]->encoding);
+			printf(", \"compression\": ");
+			bg_json_str(stdout, files[i]->compression);
+			printf(", \"encoding_errors\": %lu", files[i]->bad_lines);
+			if (files[i]->bad_lines)
+				printf(", \"encoding_errors_first_line\": %lu", files[i]->first_bad);
 			printf(", ");
-			print_counts(&files[i].c, true);
+			print_counts(&files[i]->c, true);
 			printf(", \"invalid_lines\": [");
-			for (size_t j = 0; j < files[i].c.n_shown; j++) {
+			for (size_t j = 0; j < files[i]->c.n_shown; j++) {
 				printf("%s{\"line\": %lu, \"why\": ", j ? ", " : "",
-				       files[i].c.shown[j].line);
-				bg_json_str(stdout, files[i].c.shown[j].why);
+				       files[i]->c.shown[j].line);
+				bg_json_str(stdout, files[i]->c.shown[j].why);
 				printf(", \"text\": ");
-				bg_json_str(stdout, files[i].c.shown[j].text);
+				bg_json_str(stdout, files[i]->c.shown[j].text);
 				printf("}");
 			}
 			printf("]}");
@@ -330,15 +512,21 @@ static void report(const struct import_opts *o, const struct bg_advisory *a, boo
 		return;
 	}
 	for (size_t i = 0; i < nfiles; i++) {
-		printf("%s (%s): ", files[i].path, files[i].format ? files[i].format : "?");
-		print_counts(&files[i].c, false);
+		printf("%s (%s%s%s%s%s): ", files[i]->path, files[i]->format ? files[i]->format : "?",
+		       files[i]->encoding[0] ? ", " : "", files[i]->encoding,
+		       files[i]->compression[0] ? ", " : "", files[i]->compression);
+		print_counts(&files[i]->c, false);
 		printf("\n");
-		for (size_t j = 0; j < files[i].c.n_shown; j++)
-			printf("  line %lu: %s: \"%s\"\n", files[i].c.shown[j].line,
-			       files[i].c.shown[j].why, files[i].c.shown[j].text);
-		if (files[i].c.invalid > files[i].c.n_shown)
+		if (files[i]->bad_lines)
+			printf("  %lu line(s) with bytes that are not valid %s, the first at line %lu "
+			       "(counted invalid; give --encoding if the encoding is wrong)\n",
+			       files[i]->bad_lines, files[i]->encoding, files[i]->first_bad);
+		for (size_t j = 0; j < files[i]->c.n_shown; j++)
+			printf("  line %lu: %s: \"%s\"\n", files[i]->c.shown[j].line,
+			       files[i]->c.shown[j].why, files[i]->c.shown[j].text);
+		if (files[i]->c.invalid > files[i]->c.n_shown)
 			printf("  ... and %llu more invalid\n",
-			       (unsigned long long)(files[i].c.invalid - files[i].c.n_shown));
+			       (unsigned long long)(files[i]->c.invalid - files[i]->c.n_shown));
 	}
 	if (nfiles > 1) {
 		printf("total: ");
@@ -361,13 +549,23 @@ static int parse_import_opts(int argc, char **argv, struct import_opts *o)
 		{"field", required_argument, NULL, 'F'},  {"domain", required_argument, NULL, 'D'},
 		{"breach", required_argument, NULL, 'b'}, {"grace", required_argument, NULL, 'g'},
 		{"dry-run", no_argument, NULL, 'N'},      {"json", no_argument, NULL, 'j'},
-		{"strict", no_argument, NULL, 's'},       {NULL, 0, NULL, 0},
+		{"strict", no_argument, NULL, 's'},
+		/* the input layer */
+		{"encoding", required_argument, NULL, 'E'},
+		{"password-file", required_argument, NULL, 'P'},
+		{"max-unpacked", required_argument, NULL, 'U'},
+		{"max-members", required_argument, NULL, 'M'},
+		{"max-ratio", required_argument, NULL, 'R'},
+		{NULL, 0, NULL, 0},
 	};
 	int c;
 
 	memset(o, 0, sizeof(*o));
 	o->date = -1;
 	o->grace = -1;
+	o->max_unpacked = BG_UNPACK_MAX_BYTES;
+	o->max_members = BG_UNPACK_MAX_MEMBERS;
+	o->max_ratio = BG_UNPACK_MAX_RATIO;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		char *end;
 
@@ -426,6 +624,51 @@ static int parse_import_opts(int argc, char **argv, struct import_opts *o)
 		case 's':
 			o->strict = true;
 			break;
+		case 'E': {
+			char canon[BG_ENC_NAME_MAX];
+
+			if (strcmp(optarg, "auto") != 0 &&
+			    bg_encoding_canonical(optarg, canon, sizeof(canon)) != 0) {
+				fprintf(stderr,
+					"breachguard: import: --encoding \"%s\": iconv does not know it "
+					"(e.g. CP932, EUC-JP, ISO-2022-JP, WINDOWS-1252, GB18030, BIG5, "
+					"CP949, UTF-8; `iconv -l` lists them)\n",
+					optarg);
+				return -1;
+			}
+			o->encoding = optarg;
+			break;
+		}
+		case 'P':
+			o->password_file = optarg;
+			break;
+		case 'U':
+		case 'M':
+		case 'R': {
+			unsigned long long v, mul = 1;
+
+			errno = 0;
+			v = strtoull(optarg, &end, 10);
+			if (c == 'U' && end != optarg && end[0] && !end[1]) {
+				mul = end[0] == 'K' ? 1ULL << 10 : end[0] == 'M' ? 1ULL << 20
+								 : end[0] == 'G' ? 1ULL << 30 : 0;
+				end += mul ? 1 : 0;
+			}
+			if (errno || end == optarg || *end || optarg[0] < '0' || optarg[0] > '9' ||
+			    v == 0 || v > (c == 'R' ? 1000000ULL : (1ULL << 50) / (mul ? mul : 1))) {
+				fprintf(stderr, "breachguard: import: --%s \"%s\" is not a positive number%s\n",
+					c == 'U' ? "max-unpacked" : c == 'M' ? "max-members" : "max-ratio",
+					optarg, c == 'U' ? " (bytes, or with K, M or G)" : "");
+				return -1;
+			}
+			if (c == 'U')
+				o->max_unpacked = v * mul;
+			else if (c == 'M')
+				o->max_members = (unsigned long)v;
+			else
+				o->max_ratio = (unsigned)v;
+			break;
+		}
 		default:
 			return -1;
 		}
@@ -457,11 +700,14 @@ static void default_name(const char *path, char *out, size_t len)
 	n = strlen(out);
 	if (n > 3 && strcmp(out + n - 3, ".gz") == 0)
 		out[n - 3] = '\0';
+	else if (n > 3 && (strcmp(out + n - 3, ".xz") == 0 || strcmp(out + n - 4, ".zst") == 0 ||
+			   strcmp(out + n - 4, ".bz2") == 0))
+		out[n - (out[n - 3] == '.' ? 3 : 4)] = '\0';
 }
 
 struct store_job {
 	struct importer *im;
-	struct file_rec *files;
+	struct file_rec **files;
 	size_t nfiles;
 	struct bg_advisory *want; /* in: the advisory; out: as stored */
 	struct bg_advisory done;
@@ -494,7 +740,7 @@ static int store_job(struct bg_txn *t, void *arg)
 		return rc;
 	mt.id = cur.id;
 	for (size_t i = 0; i < j->nfiles; i++)
-		if ((rc = merge_file(j->im, &j->files[i], &mt)) != 0)
+		if ((rc = merge_file(j->im, j->files[i], &mt)) != 0)
 			return rc;
 	cur.count += mt.added;
 	j->done = cur;
@@ -502,7 +748,7 @@ static int store_job(struct bg_txn *t, void *arg)
 }
 
 /* Writes everything in one transaction; on a full map, grows it and redoes. */
-static int store_all(struct importer *im, struct bg_ctx *ctx, struct file_rec *files,
+static int store_all(struct importer *im, struct bg_ctx *ctx, struct file_rec **files,
 		     size_t nfiles, struct bg_advisory *a, uint64_t digests, bool *existed)
 {
 	struct store_job j = {im, files, nfiles, a, {0}, false};
@@ -531,9 +777,9 @@ int bg_cmd_import(struct bg_tool *t, int argc, char **argv)
 	struct importer im;
 	struct bg_ctx ctx;
 	struct bg_advisory a;
-	struct file_rec *files = NULL;
+	unsigned char (*shas)[32] = NULL;
 	struct bg_file_stats total;
-	size_t nfiles;
+	size_t nargs, nfiles = 0;
 	uint64_t digests = 0;
 	bool existed = false;
 	int rc = BG_EXIT_FAIL, r;
@@ -541,12 +787,25 @@ int bg_cmd_import(struct bg_tool *t, int argc, char **argv)
 	if (parse_import_opts(argc, argv, &o) != 0)
 		return bg_usage("import", "[--name NAME] [--date YYYY-MM-DD] [--format auto|text|csv|json|eml]\n"
 					  "       [--column C] [--field F] [--domain D] [--breach B] [--grace DAYS]\n"
+					  "       [--encoding NAME] [--password-file FILE] [--max-unpacked SIZE]\n"
+					  "       [--max-members N] [--max-ratio N]\n"
 					  "       [--dry-run] [--strict] [--json] FILE...");
-	nfiles = (size_t)(argc - optind);
+	nargs = (size_t)(argc - optind);
 	memset(&total, 0, sizeof(total));
 	memset(&im, 0, sizeof(im));
 	memset(&a, 0, sizeof(a));
-	im.progress = !o.json && isatty(2);
+	im.o = &o;
+	im.progress = isatty(2);
+	bg_unpack_init(&im.unpack);
+	im.unpack.max_bytes = o.max_unpacked;
+	im.unpack.max_members = o.max_members;
+	im.unpack.max_ratio = o.max_ratio;
+	im.unpack.member = read_leaf;
+	im.unpack.workbook = read_book;
+	im.unpack.skipped = skip_member;
+	im.unpack.arg = &im;
+	o.ro.unpack = &im.unpack; /* e-mail attachments unpack with the same limits */
+	o.ro.encoding = o.encoding;
 	if (o.name)
 		snprintf(a.name, sizeof(a.name), "%s", o.name);
 	else if (strcmp(argv[optind], "-") == 0)
@@ -558,10 +817,18 @@ int bg_cmd_import(struct bg_tool *t, int argc, char **argv)
 	a.grace_days = (int32_t)o.grace;
 
 	bg_ctx_init(&ctx, &t->cfg, &t->log, o.dry_run ? BG_STORE_RDONLY : BG_STORE_GROW);
-	files = calloc(nfiles, sizeof(*files));
-	if (!files) {
+	shas = calloc(nargs, sizeof(*shas));
+	if (!shas) {
 		fprintf(stderr, "breachguard: import: out of memory\n");
 		goto out;
+	}
+	if (o.password_file) {
+		char err[512];
+
+		if (bg_unpack_passwords(&im.unpack, o.password_file, err, sizeof(err)) != 0) {
+			fprintf(stderr, "breachguard: import: %s; nothing written\n", err);
+			goto out;
+		}
 	}
 	/* Key and store first: a wrong key must stop us before any reading. */
 	if (bg_ctx_open(&ctx) != 0)
@@ -570,28 +837,31 @@ int bg_cmd_import(struct bg_tool *t, int argc, char **argv)
 		struct bg_norm_opts norm;
 
 		bg_norm_opts_from_config(&norm, &t->cfg);
+		im.norm = norm;
 		if (bg_pipe_new(&im.pipe, &norm, ctx.key) != 0) {
 			fprintf(stderr, "breachguard: import: out of memory\n");
 			goto out;
 		}
 	}
-	for (size_t i = 0; i < nfiles; i++) {
-		files[i].path = argv[optind + (int)i];
-		if (read_file(&im, &files[i], o.format, &o.ro, i + 1 == nfiles) != 0)
+	for (size_t i = 0; i < nargs; i++) {
+		if (read_path(&im, argv[optind + (int)i], shas[i]) != 0)
 			goto out;
-		total.records += files[i].c.records;
-		total.addresses += files[i].c.addresses;
-		total.invalid += files[i].c.invalid;
-		total.defanged += files[i].c.defanged;
+	}
+	nfiles = im.nrecs;
+	for (size_t i = 0; i < nfiles; i++) {
+		total.records += im.recs[i]->c.records;
+		total.addresses += im.recs[i]->c.addresses;
+		total.invalid += im.recs[i]->c.invalid;
+		total.defanged += im.recs[i]->c.defanged;
 	}
 	digests = bg_pipe_total_digests(im.pipe);
 	if (total.addresses == 0) {
-		report(&o, &a, false, files, nfiles, &total);
+		report(&o, &a, false, im.recs, nfiles, &total);
 		fprintf(stderr, "breachguard: import: no valid address found; nothing written\n");
 		goto out;
 	}
 	if (o.strict && total.invalid) {
-		report(&o, &a, false, files, nfiles, &total);
+		report(&o, &a, false, im.recs, nfiles, &total);
 		fprintf(stderr, "breachguard: import: %llu invalid record(s) and --strict; nothing written\n",
 			(unsigned long long)total.invalid);
 		goto out;
@@ -602,11 +872,11 @@ int bg_cmd_import(struct bg_tool *t, int argc, char **argv)
 		EVP_MD_CTX *md = EVP_MD_CTX_new();
 
 		/* One file: its SHA-256; several: the SHA-256 of their SHA-256s. */
-		if (nfiles == 1) {
-			memcpy(a.source_sha256, files[0].sha, 32);
+		if (nargs == 1) {
+			memcpy(a.source_sha256, shas[0], 32);
 		} else if (md && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1) {
-			for (size_t i = 0; i < nfiles; i++)
-				EVP_DigestUpdate(md, files[i].sha, 32);
+			for (size_t i = 0; i < nargs; i++)
+				EVP_DigestUpdate(md, shas[i], 32);
 			if (EVP_DigestFinal_ex(md, sha, &len) == 1)
 				memcpy(a.source_sha256, sha, 32);
 		}
@@ -623,14 +893,14 @@ int bg_cmd_import(struct bg_tool *t, int argc, char **argv)
 			if (!existed)
 				a.id = 0;
 			for (size_t i = 0; i < nfiles && r != -EIO; i++)
-				if ((r = merge_file(&im, &files[i], &mt)) != 0)
+				if ((r = merge_file(&im, im.recs[i], &mt)) != 0)
 					break;
 		}
 		bg_txn_abort(mt.txn);
 		if (r != 0 && r != -ENOENT)
 			goto out;
 	} else {
-		r = store_all(&im, &ctx, files, nfiles, &a, digests, &existed);
+		r = store_all(&im, &ctx, im.recs, nfiles, &a, digests, &existed);
 		if (r != 0) {
 			fprintf(stderr, "breachguard: import into %s: %s; store unchanged\n",
 				t->cfg.store,
@@ -642,15 +912,19 @@ int bg_cmd_import(struct bg_tool *t, int argc, char **argv)
 	}
 	total.duplicates = total.fresh = total.known = 0;
 	for (size_t i = 0; i < nfiles; i++) {
-		total.duplicates += files[i].c.duplicates;
-		total.fresh += files[i].c.fresh;
-		total.known += files[i].c.known;
+		total.duplicates += im.recs[i]->c.duplicates;
+		total.fresh += im.recs[i]->c.fresh;
+		total.known += im.recs[i]->c.known;
 	}
-	report(&o, &a, existed, files, nfiles, &total);
+	report(&o, &a, existed, im.recs, nfiles, &total);
 	rc = BG_EXIT_OK;
 out:
 	bg_pipe_free(im.pipe);
-	free(files);
+	for (size_t i = 0; i < im.nrecs; i++)
+		free(im.recs[i]);
+	free(im.recs);
+	free(shas);
+	bg_unpack_free(&im.unpack);
 	bg_ctx_close(&ctx);
 	return rc;
 }

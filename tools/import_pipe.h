@@ -15,7 +15,7 @@
 
 struct bg_invalid {
 	unsigned long line;
-	char why[320]; /* whole: a cut reason hides the cause */
+	char why[320]; /* in full: an attachment's name and type, a member's refusal */
 	char text[72];
 };
 

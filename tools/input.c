@@ -1,48 +1,79 @@
 /* input.c: one advisory input as a stream of decoded UTF-8 lines.
  * Three stages, each with a fixed buffer so memory does not grow with the input:
- * raw bytes from the descriptor (hashed as they arrive), then gzip inflation (or
- * pass-through), then charset decoding (BOM handling, UTF-16 to UTF-8) into the
- * buffer that lines, peeks and raw reads are served from. */
+ * raw bytes from the descriptor or a stream (hashed as they arrive), then
+ * decompression (gzip through zlib, the other compressors through libarchive's
+ * raw format, or pass-through), then text decoding (BOM, UTF-16, or a legacy
+ * encoding through iconv once encoding.c has decided it) into the buffer that
+ * lines, peeks and raw reads are served from.  The legacy decision waits for the
+ * first byte that is not ASCII and then looks at DECIDE_MAX bytes from there:
+ * every ASCII-compatible encoding reads the ASCII before it the same way. */
 #include "input.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <iconv.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
+#include <archive.h>
+#include <archive_entry.h>
 #include <openssl/evp.h>
 #include <zlib.h>
 
+#include "encoding.h"
+
 #define RAW_CAP (64 * 1024)
-#define PLAIN_CAP (64 * 1024)
+/* Room for the decision sample plus what is already buffered before it. */
+#define DECIDE_MAX (256 * 1024)
+#define PLAIN_CAP (DECIDE_MAX + 64 * 1024)
 /* Twice the largest peek, so a peek never has to drop undelivered bytes. */
 #define DEC_CAP (256 * 1024)
 #define PEEK_MAX (DEC_CAP / 2)
 /* Enough of the head to tell UTF-16 without a BOM from bytes. */
 #define SNIFF_LEN 256
 
-enum charset { CS_UNKNOWN, CS_BYTES, CS_UTF16LE, CS_UTF16BE };
+/* CS_ASCII: no byte >= 0x80 (nor a JIS escape) seen yet, the legacy decision
+ * is still open; CS_BYTES: UTF-8 (or raw); CS_ICONV: a legacy encoding. */
+enum charset { CS_UNKNOWN, CS_ASCII, CS_BYTES, CS_UTF16LE, CS_UTF16BE, CS_ICONV };
+enum comp { COMP_NONE, COMP_GZIP, COMP_ARCHIVE };
+
+/* The invalid-sequence marker put in place of what iconv cannot decode: 0xFF is
+ * never UTF-8, so the line is flagged and no identity can hold it. */
+#define BAD_BYTE '\xff'
 
 struct bg_input {
-	char name[256];
+	char name[1024];
 	int fd;
-	bool own_fd;
+	bool own_fd, regular;
+	bg_input_read_fn src;
+	void *src_arg;
+	unsigned long long size;
 	EVP_MD_CTX *md;
 	uint64_t raw_total;
+	bg_input_progress_fn progress;
+	void *progress_arg;
+	bg_input_budget_fn budget;
+	void *budget_arg;
+	time_t t_start, t_last;
 
 	unsigned char raw[RAW_CAP];
 	size_t raw_pos, raw_len;
 	bool raw_eof;
 
-	/* Decompression: decided from the first two bytes. */
+	/* Decompression: decided from the first bytes. */
 	bool mode_known, gzip;
 	bool z_ready, member_done;
 	z_stream zs;
+	enum comp comp;
+	struct archive *ar;
+	const char *comp_name;
+	bool plain_read; /* plain bytes were consumed raw (archive data) */
 
 	unsigned char plain[PLAIN_CAP];
 	size_t plain_pos, plain_len;
@@ -52,11 +83,19 @@ struct bg_input {
 	bool have_hi; /* UTF-16: a high surrogate waits for its partner */
 	unsigned hi;
 	bool tail_done;
+	bool no_legacy;		     /* "raw": UTF-8/UTF-16 only */
+	char forced[BG_ENC_NAME_MAX]; /* --encoding */
+	char enc[BG_ENC_NAME_MAX];
+	iconv_t cd;
+	bool cd_open;
+	unsigned long bad_lines, first_bad;
 
 	char dec[DEC_CAP];
 	size_t dec_pos, dec_len;
 
 	bool pending_cr; /* the last line ended in CR: a following LF belongs to it */
+	bool skip_blank; /* empty lines are not returned, only counted */
+	char before;	 /* the last ASCII byte before the legacy decision */
 	unsigned long lineno;
 	char line[BG_LINE_MAX + 1];
 
@@ -166,6 +205,9 @@ int bg_input_open(struct bg_input **out, const char *path, char *err, size_t err
 		rc = -EINVAL;
 		goto out;
 	}
+	in->regular = S_ISREG(st.st_mode);
+	if (in->regular && st.st_size > 0)
+		in->size = (unsigned long long)st.st_size;
 	if (in->own_fd) {
 		fl = fcntl(in->fd, F_GETFL);
 		if (fl < 0 || fcntl(in->fd, F_SETFL, fl & ~O_NONBLOCK) != 0) {
@@ -183,10 +225,39 @@ out:
 	return 0;
 }
 
+int bg_input_open_stream(struct bg_input **out, const char *name, bg_input_read_fn fn, void *arg,
+			 unsigned long long size, char *err, size_t errlen)
+{
+	struct bg_input *in = calloc(1, sizeof(*in));
+
+	*out = NULL;
+	if (!in) {
+		snprintf(err, errlen, "%s: out of memory", name);
+		return -ENOMEM;
+	}
+	snprintf(in->name, sizeof(in->name), "%s", name);
+	in->fd = -1;
+	in->src = fn;
+	in->src_arg = arg;
+	in->size = size;
+	in->md = EVP_MD_CTX_new();
+	if (!in->md || EVP_DigestInit_ex(in->md, EVP_sha256(), NULL) != 1) {
+		snprintf(err, errlen, "%s: cannot set up SHA-256", name);
+		bg_input_close(in);
+		return -ENOMEM;
+	}
+	*out = in;
+	return 0;
+}
+
 void bg_input_close(struct bg_input *in)
 {
 	if (!in)
 		return;
+	if (in->ar)
+		archive_read_free(in->ar);
+	if (in->cd_open)
+		iconv_close(in->cd);
 	if (in->z_ready)
 		inflateEnd(&in->zs);
 	if (in->own_fd && in->fd >= 0)
@@ -208,6 +279,79 @@ unsigned long bg_input_lineno(const struct bg_input *in)
 uint64_t bg_input_bytes(const struct bg_input *in)
 {
 	return in->raw_total;
+}
+
+int bg_input_set_encoding(struct bg_input *in, const char *enc, char *err, size_t errlen)
+{
+	char name[BG_ENC_NAME_MAX];
+
+	if (!enc || !*enc || strcmp(enc, "auto") == 0)
+		return 0;
+	if (strcmp(enc, "raw") == 0) {
+		in->no_legacy = true;
+		in->forced[0] = '\0'; /* a message's parts say (or show) their own */
+		return 0;
+	}
+	if (bg_encoding_canonical(enc, name, sizeof(name)) != 0) {
+		snprintf(err, errlen,
+			 "%s: unknown encoding \"%s\" (iconv does not know it; try CP932, EUC-JP, "
+			 "ISO-2022-JP, WINDOWS-1252, GB18030, BIG5, CP949, UTF-8; `iconv -l` lists all)",
+			 in->name, enc);
+		return -EINVAL;
+	}
+	snprintf(in->forced, sizeof(in->forced), "%s", name);
+	return 0;
+}
+
+const char *bg_input_encoding(const struct bg_input *in)
+{
+	return in->enc;
+}
+
+unsigned long bg_input_bad_lines(const struct bg_input *in, unsigned long *first)
+{
+	if (first)
+		*first = in->first_bad;
+	return in->bad_lines;
+}
+
+const char *bg_input_compression(const struct bg_input *in)
+{
+	return in->comp_name ? in->comp_name : "";
+}
+
+unsigned long long bg_input_size(const struct bg_input *in)
+{
+	return in->size;
+}
+
+void bg_input_set_progress(struct bg_input *in, bg_input_progress_fn fn, void *arg)
+{
+	in->progress = fn;
+	in->progress_arg = arg;
+	in->t_start = time(NULL);
+}
+
+void bg_input_skip_blank(struct bg_input *in)
+{
+	in->skip_blank = true;
+}
+
+void bg_input_set_budget(struct bg_input *in, bg_input_budget_fn fn, void *arg)
+{
+	in->budget = fn;
+	in->budget_arg = arg;
+}
+
+static long charge(struct bg_input *in, long made)
+{
+	char e[400] = "";
+	int r;
+
+	if (made <= 0 || !in->budget)
+		return made;
+	r = in->budget(in->budget_arg, (size_t)made, e, sizeof(e));
+	return r < 0 ? fail(in, r, "%s", e) : made;
 }
 
 void bg_input_sha256(struct bg_input *in, unsigned char out[32])
@@ -242,6 +386,16 @@ static long raw_fill(struct bg_input *in)
 	if (in->raw_len == RAW_CAP)
 		return fail(in, -EOVERFLOW, "internal error: raw buffer full");
 	for (;;) {
+		if (in->src) {
+			char e[512] = "";
+			long got = in->src(in->src_arg, in->raw + in->raw_len, RAW_CAP - in->raw_len,
+					   e, sizeof(e));
+
+			if (got < 0)
+				return fail(in, (int)got, "%s", e[0] ? e : strerror((int)-got));
+			n = got;
+			break;
+		}
 		n = read(in->fd, in->raw + in->raw_len, RAW_CAP - in->raw_len);
 		if (n >= 0)
 			break;
@@ -266,22 +420,97 @@ static long raw_fill(struct bg_input *in)
 		return fail(in, -EIO, "SHA-256 update failed");
 	in->raw_len += (size_t)n;
 	in->raw_total += (uint64_t)n;
+	if (in->progress) {
+		time_t now = time(NULL);
+
+		/* Quiet for the first seconds: most inputs are done by then. */
+		if (now != in->t_last && now - in->t_start >= 3) {
+			in->t_last = now;
+			in->progress(in->progress_arg, in->name, in->raw_total, in->size);
+		}
+	}
 	return (long)n;
 }
 
 /* --- stage 2: gzip or pass-through ------------------------------------------- */
 
+/* libarchive pulls the compressed bytes from stage 1. */
+static la_ssize_t ar_read_cb(struct archive *a, void *arg, const void **buf)
+{
+	struct bg_input *in = arg;
+	size_t n;
+	long r;
+
+	(void)a;
+	if (in->raw_pos == in->raw_len) {
+		r = raw_fill(in);
+		if (r < 0) {
+			archive_set_error(a, EIO, "%s", in->errmsg);
+			return -1;
+		}
+	}
+	n = in->raw_len - in->raw_pos;
+	*buf = in->raw + in->raw_pos;
+	in->raw_pos = in->raw_len;
+	return (la_ssize_t)n;
+}
+
+/* The compressors other than gzip, by their magic numbers. */
+static const char *other_compressor(const unsigned char *p, size_t n)
+{
+	if (n >= 6 && memcmp(p, "\xfd" "7zXZ\0", 6) == 0)
+		return "xz";
+	if (n >= 10 && memcmp(p, "BZh", 3) == 0 && p[3] >= '1' && p[3] <= '9' &&
+	    (memcmp(p + 4, "\x31\x41\x59\x26\x53\x59", 6) == 0 ||
+	     memcmp(p + 4, "\x17\x72\x45\x38\x50\x90", 6) == 0))
+		return "bzip2";
+	if (n >= 4 && memcmp(p, "\x28\xb5\x2f\xfd", 4) == 0)
+		return "zstd";
+	if (n >= 4 && memcmp(p, "\x04\x22\x4d\x18", 4) == 0)
+		return "lz4";
+	if (n >= 4 && memcmp(p, "LZIP", 4) == 0)
+		return "lzip";
+	if (n >= 3 && p[0] == 0x1f && p[1] == 0x9d && (p[2] & 0x60) == 0)
+		return "compress";
+	return NULL;
+}
+
+static int start_archive_filter(struct bg_input *in, const char *what)
+{
+	struct archive_entry *e;
+
+	in->ar = archive_read_new();
+	if (!in->ar)
+		return fail(in, -ENOMEM, "cannot start the %s decoder", what);
+	archive_read_support_filter_all(in->ar);
+	archive_read_support_format_raw(in->ar);
+	if (archive_read_open(in->ar, in, NULL, ar_read_cb, NULL) != ARCHIVE_OK ||
+	    archive_read_next_header(in->ar, &e) != ARCHIVE_OK) {
+		if (in->err)
+			return in->err;
+		return fail(in, -EBADMSG, "%s stream cut short or corrupt (%s)", what,
+			    archive_error_string(in->ar) ? archive_error_string(in->ar) : "unreadable");
+	}
+	in->comp = COMP_ARCHIVE;
+	in->comp_name = what;
+	return 0;
+}
+
 static int decide_mode(struct bg_input *in)
 {
+	const char *other;
 	long r;
 	int zr;
 
-	while (in->raw_len - in->raw_pos < 2 && !in->raw_eof) {
+	while (in->raw_len - in->raw_pos < 16 && !in->raw_eof) {
 		r = raw_fill(in);
 		if (r < 0)
 			return (int)r;
 	}
 	in->mode_known = true;
+	other = other_compressor(in->raw + in->raw_pos, in->raw_len - in->raw_pos);
+	if (other)
+		return start_archive_filter(in, other);
 	/* Only the gzip magic switches inflation on: a zlib header is two ordinary
 	 * printable bytes ("x^") and plain text may start with them. */
 	if (in->raw_len - in->raw_pos >= 2 && in->raw[in->raw_pos] == 0x1f &&
@@ -292,6 +521,8 @@ static int decide_mode(struct bg_input *in)
 		if (zr != Z_OK)
 			return fail(in, -ENOMEM, "cannot start gzip decoder");
 		in->z_ready = true;
+		in->comp = COMP_GZIP;
+		in->comp_name = "gzip";
 	}
 	return 0;
 }
@@ -347,6 +578,26 @@ static long plain_fill(struct bg_input *in)
 		in->plain_pos = 0;
 	}
 	before = in->plain_len;
+	if (in->comp == COMP_ARCHIVE) {
+		la_ssize_t got;
+
+		do
+			got = archive_read_data(in->ar, in->plain + in->plain_len,
+						PLAIN_CAP - in->plain_len);
+		while (got == ARCHIVE_RETRY);
+		if (got < 0) {
+			if (in->err)
+				return in->err;
+			return fail(in, -EBADMSG, "%s stream cut short or corrupt (%s)",
+				    in->comp_name,
+				    archive_error_string(in->ar) ? archive_error_string(in->ar)
+								 : "read error");
+		}
+		if (got == 0)
+			in->plain_eof = true;
+		in->plain_len += (size_t)got;
+		return charge(in, (long)got);
+	}
 	while (in->plain_len == before && in->plain_len < PLAIN_CAP) {
 		if (in->raw_pos == in->raw_len) {
 			r = raw_fill(in);
@@ -404,30 +655,50 @@ static long plain_fill(struct bg_input *in)
 				    in->zs.msg ? in->zs.msg : "data error");
 		}
 	}
-	return (long)(in->plain_len - before);
+	return charge(in, (long)(in->plain_len - before));
 }
 
 /* --- stage 3: charset -------------------------------------------------------- */
 
-static void decide_charset(struct bg_input *in)
+static int open_iconv(struct bg_input *in, const char *name)
+{
+	in->cd = iconv_open("UTF-8", name);
+	if (in->cd == (iconv_t)-1)
+		return fail(in, -EINVAL, "cannot decode %s (iconv does not know it)", name);
+	in->cd_open = true;
+	in->cs = CS_ICONV;
+	snprintf(in->enc, sizeof(in->enc), "%s", name);
+	return 0;
+}
+
+static int decide_charset(struct bg_input *in)
 {
 	const unsigned char *p = in->plain + in->plain_pos;
 	size_t n = in->plain_len - in->plain_pos, i, pairs, le = 0, be = 0;
 
-	in->cs = CS_BYTES;
+	in->cs = in->no_legacy ? CS_BYTES : CS_ASCII;
+	/* "raw": a message, whose parts each say (or are detected) for themselves */
+	snprintf(in->enc, sizeof(in->enc), "%s", in->no_legacy ? "per part" : "UTF-8");
+	if (in->forced[0] && !bg_encoding_is_utf8(in->forced))
+		return open_iconv(in, in->forced);
+	if (in->forced[0])
+		in->cs = CS_BYTES;
 	if (n >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf) {
+		in->cs = CS_BYTES;
 		in->plain_pos += 3;
-		return;
+		return 0;
 	}
+	if (in->forced[0])
+		return 0;
 	if (n >= 2 && p[0] == 0xff && p[1] == 0xfe) {
 		in->cs = CS_UTF16LE;
 		in->plain_pos += 2;
-		return;
+		goto utf16;
 	}
 	if (n >= 2 && p[0] == 0xfe && p[1] == 0xff) {
 		in->cs = CS_UTF16BE;
 		in->plain_pos += 2;
-		return;
+		goto utf16;
 	}
 	/* No BOM: some exporters still write UTF-16.  Mostly-ASCII UTF-16 shows as a
 	 * zero in every other byte, which text in any byte encoding never does. */
@@ -435,7 +706,7 @@ static void decide_charset(struct bg_input *in)
 		n = SNIFF_LEN;
 	pairs = n / 2;
 	if (pairs < 4)
-		return;
+		return 0;
 	for (i = 0; i + 1 < n; i += 2) {
 		if (p[i] && !p[i + 1])
 			le++;
@@ -446,6 +717,98 @@ static void decide_charset(struct bg_input *in)
 		in->cs = CS_UTF16LE;
 	else if (be * 4 >= pairs * 3 && le * 16 <= pairs)
 		in->cs = CS_UTF16BE;
+utf16:
+	if (in->cs == CS_UTF16LE || in->cs == CS_UTF16BE)
+		snprintf(in->enc, sizeof(in->enc), "%s", in->cs == CS_UTF16LE ? "UTF-16LE" : "UTF-16BE");
+	return 0;
+}
+
+/* Bytes at p that every ASCII-compatible encoding reads alike: up to the first
+ * byte >= 0x80 or ESC (ISO-2022-JP's shifts), eight at a time. */
+static size_t ascii_run(const unsigned char *p, size_t n)
+{
+	const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w, x;
+
+		memcpy(&w, p + i, 8);
+		x = w ^ (ones * 0x1b);
+		if ((w | ((x - ones) & ~x)) & highs)
+			break;
+	}
+	while (i < n && p[i] < 0x80 && p[i] != 0x1b)
+		i++;
+	return i;
+}
+
+/* The first byte that is not plain ASCII is at plain_pos: look at enough of
+ * what follows to decide the encoding, once. */
+static int decide_legacy(struct bg_input *in)
+{
+	char name[BG_ENC_NAME_MAX], cands[160];
+	size_t avail;
+	long r;
+	int rc;
+
+	while (in->plain_len - in->plain_pos < DECIDE_MAX && !in->plain_eof) {
+		r = plain_fill(in);
+		if (r < 0)
+			return (int)r;
+	}
+	avail = in->plain_len - in->plain_pos;
+	if (avail > DECIDE_MAX)
+		avail = DECIDE_MAX;
+	{
+		/* The ASCII byte before the sample is context: "Fran" + "\xe7ois". */
+		char *sample = malloc(avail + 1);
+
+		if (!sample)
+			return fail(in, -ENOMEM, "out of memory deciding the text encoding");
+		sample[0] = in->before ? in->before : '\n';
+		memcpy(sample + 1, in->plain + in->plain_pos, avail);
+		rc = bg_encoding_decide(sample, avail + 1,
+					in->plain_eof && in->plain_len - in->plain_pos <= DECIDE_MAX,
+					name, sizeof(name), cands, sizeof(cands));
+		free(sample);
+	}
+	if (rc == -ENOMEM)
+		return fail(in, rc, "out of memory deciding the text encoding");
+	if (rc < 0)
+		return fail(in, -EILSEQ,
+			    "cannot tell the text encoding (not UTF-8; %s%s); give --encoding NAME, "
+			    "e.g. --encoding CP932 for a Japanese Excel CSV",
+			    cands[0] ? "it could be " : "no common encoding fits", cands);
+	if (bg_encoding_is_utf8(name)) {
+		in->cs = CS_BYTES;
+		return 0;
+	}
+	return open_iconv(in, name);
+}
+
+/* iconv from plain into dec; what cannot be decoded becomes BAD_BYTE. */
+static size_t iconv_convert(struct bg_input *in)
+{
+	char *ip = (char *)in->plain + in->plain_pos, *op = in->dec + in->dec_len;
+	size_t il = in->plain_len - in->plain_pos, ol = DEC_CAP - in->dec_len - 8, made;
+
+	while (il && ol > 8) {
+		if (iconv(in->cd, &ip, &il, &op, &ol) != (size_t)-1)
+			break;
+		if (errno == E2BIG)
+			break;
+		if (errno == EINVAL && !in->plain_eof)
+			break; /* a character cut by the buffer: wait for the rest */
+		*op++ = BAD_BYTE;
+		ol--;
+		ip++;
+		il--;
+	}
+	in->plain_pos = (size_t)((unsigned char *)ip - in->plain);
+	made = (size_t)(op - (in->dec + in->dec_len));
+	in->dec_len += made;
+	return made;
 }
 
 static size_t put_utf8(char *o, unsigned cp)
@@ -518,7 +881,7 @@ static long dec_fill(struct bg_input *in)
 		return in->err;
 	if (in->dec_pos == in->dec_len) {
 		in->dec_pos = in->dec_len = 0;
-	} else if (DEC_CAP - in->dec_len < 16) {
+	} else if (DEC_CAP - in->dec_len < 64) {
 		memmove(in->dec, in->dec + in->dec_pos, in->dec_len - in->dec_pos);
 		in->dec_len -= in->dec_pos;
 		in->dec_pos = 0;
@@ -529,10 +892,35 @@ static long dec_fill(struct bg_input *in)
 			if (r < 0)
 				return r;
 		}
-		decide_charset(in);
+		r = decide_charset(in);
+		if (r < 0)
+			return r;
 	}
 	for (;;) {
 		avail = in->plain_len - in->plain_pos;
+		if (in->cs == CS_ASCII && avail > 0) {
+			const unsigned char *p = in->plain + in->plain_pos;
+
+			n = DEC_CAP - in->dec_len;
+			if (n > avail)
+				n = avail;
+			n = ascii_run(p, n);
+			if (n == 0 && p[0] == 0x1b && avail < 3 && !in->plain_eof)
+				goto more; /* is it a JIS escape? */
+			if (n == 0 && (p[0] >= 0x80 || (avail >= 3 && (p[1] == '$' || p[1] == '(')))) {
+				r = decide_legacy(in);
+				if (r < 0)
+					return r;
+				continue;
+			}
+			if (n == 0)
+				n = 1; /* a lone ESC: a control byte like any other */
+			in->before = (char)p[n - 1];
+			memcpy(in->dec + in->dec_len, p, n);
+			in->plain_pos += n;
+			in->dec_len += n;
+			return (long)n;
+		}
 		if (in->cs == CS_BYTES && avail > 0) {
 			n = DEC_CAP - in->dec_len;
 			if (n > avail)
@@ -542,14 +930,19 @@ static long dec_fill(struct bg_input *in)
 			in->dec_len += n;
 			return (long)n;
 		}
-		if (in->cs != CS_BYTES && avail >= 2) {
+		if (in->cs == CS_ICONV && avail > 0) {
+			n = iconv_convert(in);
+			if (n)
+				return (long)n;
+		}
+		if ((in->cs == CS_UTF16LE || in->cs == CS_UTF16BE) && avail >= 2) {
 			n = utf16_convert(in);
 			if (n)
 				return (long)n;
 		}
 		if (in->plain_eof) {
 			/* A dangling high surrogate or odd last byte is a broken unit. */
-			if (in->cs != CS_BYTES && !in->tail_done) {
+			if ((in->cs == CS_UTF16LE || in->cs == CS_UTF16BE) && !in->tail_done) {
 				in->tail_done = true;
 				n = 0;
 				if (in->have_hi)
@@ -564,6 +957,7 @@ static long dec_fill(struct bg_input *in)
 			}
 			return 0;
 		}
+more:
 		r = plain_fill(in);
 		if (r < 0)
 			return r;
@@ -571,6 +965,63 @@ static long dec_fill(struct bg_input *in)
 }
 
 /* --- public reads ----------------------------------------------------------- */
+
+long bg_input_peek_plain(struct bg_input *in, const unsigned char **buf, size_t max)
+{
+	long r;
+
+	*buf = in->plain + in->plain_pos;
+	if (in->err)
+		return in->err;
+	if (max > PLAIN_CAP / 2)
+		max = PLAIN_CAP / 2;
+	if (in->plain_pos > 0 && in->plain_len - in->plain_pos < max) {
+		memmove(in->plain, in->plain + in->plain_pos, in->plain_len - in->plain_pos);
+		in->plain_len -= in->plain_pos;
+		in->plain_pos = 0;
+	}
+	while (in->plain_len - in->plain_pos < max && !in->plain_eof) {
+		r = plain_fill(in);
+		if (r < 0)
+			return r;
+	}
+	*buf = in->plain + in->plain_pos;
+	r = (long)(in->plain_len - in->plain_pos);
+	return r < (long)max ? r : (long)max;
+}
+
+long bg_input_read_plain(struct bg_input *in, void *buf, size_t max, char *err, size_t errlen)
+{
+	size_t n;
+	long r;
+
+	if (in->err) {
+		copy_err(in, err, errlen);
+		return in->err;
+	}
+	in->plain_read = true;
+	if (in->plain_pos == in->plain_len && !in->plain_eof) {
+		r = plain_fill(in);
+		if (r < 0) {
+			copy_err(in, err, errlen);
+			return r;
+		}
+	}
+	n = in->plain_len - in->plain_pos;
+	if (n > max)
+		n = max;
+	memcpy(buf, in->plain + in->plain_pos, n);
+	in->plain_pos += n;
+	return (long)n;
+}
+
+int bg_input_seekable_fd(const struct bg_input *in, unsigned long long *size)
+{
+	*size = in->size;
+	if (in->fd < 0 || !in->regular || (in->mode_known && in->comp != COMP_NONE))
+		return -1;
+	return in->fd;
+}
 
 long bg_input_peek(struct bg_input *in, const char **buf, size_t max)
 {
@@ -683,6 +1134,41 @@ int bg_input_getline(struct bg_input *in, const char **line, size_t *len, unsign
 		copy_err(in, err, errlen);
 		return in->err;
 	}
+	/* Runs of empty lines (padding, a 10 GiB gzip of them) go by at memory
+	 * speed: counted for the line numbers, never handed out. */
+	while (in->skip_blank) {
+		const char *p, *e, *q;
+
+		if (in->dec_pos == in->dec_len) {
+			r = dec_fill(in);
+			if (r < 0) {
+				copy_err(in, err, errlen);
+				return (int)r;
+			}
+			if (r == 0)
+				return 0;
+		}
+		p = in->dec + in->dec_pos;
+		e = in->dec + in->dec_len;
+		if (*p == '\n' && in->pending_cr) {
+			in->pending_cr = false;
+			in->dec_pos++;
+			continue;
+		}
+		if (*p == '\r') {
+			in->lineno++;
+			in->pending_cr = true;
+			in->dec_pos++;
+			continue;
+		}
+		in->pending_cr = false;
+		for (q = p; q < e && *q == '\n'; q++)
+			;
+		if (q == p)
+			break;
+		in->lineno += (unsigned long)(q - p);
+		in->dec_pos += (size_t)(q - p);
+	}
 	while (!ended) {
 		if (in->dec_pos == in->dec_len) {
 			r = dec_fill(in);
@@ -727,5 +1213,9 @@ int bg_input_getline(struct bg_input *in, const char **line, size_t *len, unsign
 	in->lineno++;
 	*len = n;
 	*flags = line_flags(in, in->line, n, fl);
+	if (*flags & BG_LINE_BAD_UTF8) {
+		if (!in->bad_lines++)
+			in->first_bad = in->lineno;
+	}
 	return 1;
 }

@@ -1,8 +1,11 @@
 /* input.h: a hostile byte stream turned into UTF-8 lines.
- * Handles "-" (stdin), gzip (zlib, transparently), a UTF-8 BOM, UTF-16LE/BE with
- * a BOM (converted to UTF-8), CRLF/LF/CR line ends, over-long lines (cut and
- * flagged) and NUL bytes (flagged).  Refuses a directory, a device and a named
- * fifo given as a path, with a message naming the file. */
+ * Handles "-" (stdin), gzip (zlib) and xz, bzip2, zstd, lz4, compress, lzip
+ * (libarchive's filters), all transparently; a UTF-8 BOM, UTF-16LE/BE (with a
+ * BOM or by its zero bytes), legacy encodings (CP932, EUC-JP, ISO-2022-JP,
+ * GB18030, Big5, CP949, Windows-1252, ISO-8859-x: see encoding.h) converted to
+ * UTF-8; CRLF/LF/CR line ends, over-long lines (cut and flagged) and NUL bytes
+ * (flagged).  Refuses a directory, a device and a named fifo given as a path,
+ * with a message naming the file.  An archive member is opened as a stream. */
 #ifndef BG_INPUT_H
 #define BG_INPUT_H
 
@@ -17,13 +20,19 @@
 enum bg_line_flags {
 	BG_LINE_TOO_LONG = 1 << 0, /* cut at BG_LINE_MAX; the rest was skipped */
 	BG_LINE_HAS_NUL = 1 << 1,
-	BG_LINE_BAD_UTF8 = 1 << 2,
+	BG_LINE_BAD_UTF8 = 1 << 2, /* also: a sequence invalid in the legacy encoding */
 };
 
 struct bg_input;
 
 /* Returns 0 or a negative errno; err gets "FILE: cause". */
 int bg_input_open(struct bg_input **in, const char *path, char *err, size_t errlen);
+/* A stream (an archive member): read() returns bytes, 0 at the end, or a
+ * negative errno with its own message in err (copied into the input's error).
+ * name is the display name ("notice.zip:list.csv"); size is 0 if unknown. */
+typedef long (*bg_input_read_fn)(void *arg, void *buf, size_t n, char *err, size_t errlen);
+int bg_input_open_stream(struct bg_input **in, const char *name, bg_input_read_fn fn, void *arg,
+			 unsigned long long size, char *err, size_t errlen);
 void bg_input_close(struct bg_input *in);
 const char *bg_input_name(const struct bg_input *in);
 
@@ -38,9 +47,45 @@ int bg_input_getline(struct bg_input *in, const char **line, size_t *len, unsign
 /* Raw decoded bytes (for streaming parsers such as JSON); same returns. */
 long bg_input_read(struct bg_input *in, char *buf, size_t max, char *err, size_t errlen);
 unsigned long bg_input_lineno(const struct bg_input *in); /* of the last line returned */
+/* From now on getline skips empty lines (still counting them): for readers to
+ * which an empty line means nothing (text). */
+void bg_input_skip_blank(struct bg_input *in);
 uint64_t bg_input_bytes(const struct bg_input *in);       /* compressed bytes consumed */
 /* SHA-256 of the raw (undecoded) bytes read so far; complete after EOF. */
 void bg_input_sha256(struct bg_input *in, unsigned char out[32]);
+
+/* Before the first read: the text encoding, "auto" (or NULL: detect), "raw"
+ * (no legacy decoding: the e-mail reader decodes each part by its label), or an
+ * iconv name ("CP932"; aliases such as sjis are known).  0 or -EINVAL (err:
+ * "unknown encoding"). */
+int bg_input_set_encoding(struct bg_input *in, const char *enc, char *err, size_t errlen);
+/* The encoding the text was decoded from: "UTF-8" (also for ASCII), "UTF-16LE",
+ * "CP932", ...; "" while undecided. */
+const char *bg_input_encoding(const struct bg_input *in);
+/* Lines that held a sequence invalid in that encoding (and the first one). */
+unsigned long bg_input_bad_lines(const struct bg_input *in, unsigned long *first);
+/* The decompressor in use ("gzip", "xz", ...) or "" for none. */
+const char *bg_input_compression(const struct bg_input *in);
+/* Decompressed bytes before any text decoding (archive and e-mail sniffing),
+ * without consuming them; returns the count (<= max) or a negative errno. */
+long bg_input_peek_plain(struct bg_input *in, const unsigned char **buf, size_t max);
+/* Consumes decompressed bytes without text decoding (an archive's data). */
+long bg_input_read_plain(struct bg_input *in, void *buf, size_t max, char *err, size_t errlen);
+/* The descriptor of a regular file read without decompression, so the archive
+ * layer may seek it; -1 otherwise.  Its size in *size. */
+int bg_input_seekable_fd(const struct bg_input *in, unsigned long long *size);
+/* Size of the input when known (a regular file, a member with a size), else 0. */
+unsigned long long bg_input_size(const struct bg_input *in);
+
+/* Progress on a terminal: called at most once a second from the raw reads with
+ * the bytes read and the total (0 if unknown). */
+typedef void (*bg_input_progress_fn)(void *arg, const char *name, unsigned long long done,
+				     unsigned long long total);
+void bg_input_set_progress(struct bg_input *in, bg_input_progress_fn fn, void *arg);
+/* Every decompressed byte is charged to fn (the archive layer's bomb limits): a
+ * negative return stops the input with err as its error. */
+typedef int (*bg_input_budget_fn)(void *arg, size_t n, char *err, size_t errlen);
+void bg_input_set_budget(struct bg_input *in, bg_input_budget_fn fn, void *arg);
 
 
 #endif

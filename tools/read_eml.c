@@ -3,14 +3,18 @@
  * a CSV attachment.  This reader walks the MIME tree line by line (nothing is
  * held whole: memory is bounded by the line cap and the nesting cap), decodes
  * base64 and quoted-printable, converts the part's charset to UTF-8 and hands
- * the address-like tokens of text and HTML parts to the sink.  CSV attachments
- * are spooled to an unlinked temporary file and read by the CSV reader itself.
+ * the address-like tokens of text and HTML parts to the sink.  Attachments,
+ * whatever their label, are spooled to an unlinked temporary file and read by
+ * content like a file (archives through unpack.c, workbooks, then format
+ * detection); a text part without a charset label is spooled too and decoded
+ * like a file before its lines are read here.
  * The message's own header addresses (From, To, Cc...) are never imported: they
  * name the people mailing about the breach, not the people in it.
  *
  * Line numbers: for 7bit/8bit and quoted-printable parts, the line of the
- * message file where the (decoded) line begins; for base64 parts and for CSV
- * attachments, the first body line of the part plus the decoded line's offset. */
+ * message file where the (decoded) line begins; for base64 parts, attachments
+ * and unlabelled text, the first body line of the part plus the decoded line's
+ * offset. */
 #include <errno.h>
 #include <fcntl.h>
 #include <iconv.h>
@@ -22,7 +26,10 @@
 #include <unistd.h>
 
 #include "addrtok.h"
+#include "encoding.h"
 #include "reader.h"
+#include "unpack.h"
+#include "workbook.h"
 
 #define EML_DEPTH_MAX 16     /* nested multiparts */
 #define EML_BOUNDARY_MAX 200 /* RFC 2046 says 70; some senders exceed it */
@@ -33,7 +40,9 @@
 #define EML_CSV_MAX (1024L * 1024 * 1024) /* a CSV attachment spooled to disk */
 
 enum cte { CTE_IDENT, CTE_QP, CTE_B64 };
-enum kind { K_SKIP, K_TEXT, K_HTML, K_CSV };
+/* K_ATTACH: an attachment, spooled as bytes and then read like a file: by
+ * content (archives, workbooks, CSV, text, JSON, another message). */
+enum kind { K_SKIP, K_TEXT, K_HTML, K_ATTACH };
 enum state { ST_HEADERS, ST_BODY };
 
 struct frame {
@@ -52,7 +61,8 @@ struct ent {
 	char charset[64];
 	char boundary[EML_BOUNDARY_MAX + 1];
 	char name[256];
-	bool have_type, boundary_cut;
+	char name_cs[64]; /* RFC 2231: the charset of name */
+	bool have_type, boundary_cut, attachment;
 	enum cte cte;
 	char cte_name[32];
 	unsigned long line; /* first header line */
@@ -102,10 +112,13 @@ struct em {
 	char *text; /* the visible text of the current line */
 	size_t textlen;
 
-	/* CSV attachment spool */
+	/* attachment spool (also: a text part without a charset label, to be
+	 * decoded like a file once whole) */
 	int csv_fd;
 	long csv_size;
 	bool csv_too_big;
+	bool text_detect;
+	char shown[256]; /* the attachment's name as shown */
 
 	/* the tokeniser, and the sink it gives to (dedup, then m->sink) */
 	struct bg_addrtok *tok;
@@ -516,32 +529,6 @@ static void shift_defanged(struct bg_sink *s, unsigned long line)
 		c->up->defanged(c->up, c->base + line - 1);
 }
 
-static int spool_open(void)
-{
-	static const char *const dirs[] = {NULL, "/var/tmp", "/tmp"};
-	int fd = -1;
-
-	for (int i = 0; i < 3 && fd < 0; i++) {
-		const char *d = i == 0 ? getenv("TMPDIR") : dirs[i];
-
-		if (!d || !*d)
-			continue;
-		fd = open(d, O_TMPFILE | O_RDWR | O_CLOEXEC | O_EXCL, 0600);
-		if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR)) {
-			char path[4096];
-
-			/* no O_TMPFILE on this file system: a named file, unlinked at once */
-			if (snprintf(path, sizeof(path), "%s/bg-eml-XXXXXX", d) >=
-			    (int)sizeof(path))
-				continue;
-			fd = mkostemp(path, O_CLOEXEC);
-			if (fd >= 0)
-				unlink(path);
-		}
-	}
-	return fd < 0 ? -errno : fd;
-}
-
 static void csv_put(struct em *m, const char *s, size_t n)
 {
 	if (m->csv_fd < 0 || m->csv_too_big)
@@ -568,40 +555,314 @@ static void csv_put(struct em *m, const char *s, size_t n)
 	}
 }
 
-static void csv_finish(struct em *m)
+/* --- attachment names --------------------------------------------------------- */
+
+static int b64_value(unsigned char c);
+
+/* Converts s (n bytes in charset cs) to UTF-8 into out; false if it cannot. */
+static bool to_utf8_name(const char *cs, const char *s, size_t n, char *out, size_t outlen)
 {
+	iconv_t cd;
+	char *ip = (char *)s, *op = out;
+	size_t il = n, ol = outlen - 1;
+	bool ok;
+
+	if (!cs[0] || bg_encoding_is_utf8(cs)) {
+		if (n >= outlen || !bg_utf8_valid(s, n))
+			return false;
+		memcpy(out, s, n);
+		out[n] = '\0';
+		return true;
+	}
+	cd = iconv_open("UTF-8", strcasecmp(cs, "shift_jis") == 0 ? "CP932" : cs);
+	if (cd == (iconv_t)-1)
+		return false;
+	ok = iconv(cd, &ip, &il, &op, &ol) != (size_t)-1 && il == 0 &&
+	     iconv(cd, NULL, NULL, &op, &ol) != (size_t)-1;
+	iconv_close(cd);
+	if (ok)
+		*op = '\0';
+	return ok;
+}
+
+/* RFC 2047 encoded words ("=?ISO-2022-JP?B?...?=") in a parameter value, as
+ * Outlook writes Japanese file names.  Decodes in place; white space between
+ * two encoded words goes. */
+static void decode_words(char *v, size_t cap)
+{
+	char out[sizeof(((struct ent *)0)->name)], bytes[sizeof(out)];
+	size_t o = 0, i = 0, n = strlen(v);
+	bool last_word = false;
+
+	while (i < n && o + 1 < sizeof(out)) {
+		const char *cs, *q1, *q2, *end;
+		char charset[64], conv[sizeof(out)];
+		size_t bn = 0, k, cl;
+
+		if (v[i] != '=' || i + 1 >= n || v[i + 1] != '?')
+			goto plain;
+		cs = v + i + 2;
+		q1 = memchr(cs, '?', (size_t)(v + n - cs));
+		if (!q1 || q1 + 2 >= v + n || q1[2] != '?')
+			goto plain;
+		q2 = q1 + 3;
+		end = strstr(q2, "?=");
+		cl = (size_t)(q1 - cs);
+		if (!end || cl == 0 || cl >= sizeof(charset))
+			goto plain;
+		memcpy(charset, cs, cl);
+		charset[cl] = '\0';
+		if (strchr(charset, '*'))
+			*strchr(charset, '*') = '\0'; /* RFC 2231 language tag */
+		if (q1[1] == 'B' || q1[1] == 'b') {
+			unsigned acc = 0, nb = 0;
+
+			for (const char *p = q2; p < end && bn + 3 < sizeof(bytes); p++) {
+				int val = b64_value((unsigned char)*p);
+
+				if (val < 0)
+					continue;
+				acc = (acc << 6) | (unsigned)val;
+				if (++nb == 4) {
+					bytes[bn++] = (char)(acc >> 16);
+					bytes[bn++] = (char)(acc >> 8);
+					bytes[bn++] = (char)acc;
+					nb = 0;
+					acc = 0;
+				}
+			}
+			if (nb == 2)
+				bytes[bn++] = (char)(acc >> 4);
+			else if (nb == 3) {
+				bytes[bn++] = (char)(acc >> 10);
+				bytes[bn++] = (char)(acc >> 2);
+			}
+		} else if (q1[1] == 'Q' || q1[1] == 'q') {
+			for (const char *p = q2; p < end && bn + 1 < sizeof(bytes); p++) {
+				if (*p == '_')
+					bytes[bn++] = ' ';
+				else if (*p == '=' && p + 2 < end && hexval(p[1]) >= 0 && hexval(p[2]) >= 0) {
+					bytes[bn++] = (char)(hexval(p[1]) * 16 + hexval(p[2]));
+					p += 2;
+				} else
+					bytes[bn++] = *p;
+			}
+		} else {
+			goto plain;
+		}
+		if (!to_utf8_name(charset, bytes, bn, conv, sizeof(conv)))
+			goto plain;
+		/* white space between two encoded words is not part of the text */
+		while (last_word && o > 0 && (out[o - 1] == ' ' || out[o - 1] == '\t'))
+			o--;
+		k = strlen(conv);
+		if (o + k + 1 > sizeof(out))
+			break;
+		memcpy(out + o, conv, k);
+		o += k;
+		i = (size_t)(end + 2 - v);
+		last_word = true;
+		continue;
+	plain:
+		if (v[i] != ' ' && v[i] != '\t')
+			last_word = false;
+		out[o++] = v[i++];
+	}
+	out[o] = '\0';
+	snprintf(v, cap, "%s", out);
+}
+
+/* The name as shown: RFC 2231 and 2047 decoded, raw 8-bit names (old Japanese
+ * mailers) read as CP932, control characters out. */
+static void name_setup(struct em *m)
+{
+	char conv[sizeof(m->e.name)];
+	size_t n;
+
+	if (m->e.name_cs[0] && to_utf8_name(m->e.name_cs, m->e.name, strlen(m->e.name), conv,
+					    sizeof(conv)))
+		memcpy(m->e.name, conv, sizeof(conv));
+	if (strstr(m->e.name, "=?"))
+		decode_words(m->e.name, sizeof(m->e.name));
+	n = strlen(m->e.name);
+	if (!bg_utf8_valid(m->e.name, n)) {
+		if (to_utf8_name("CP932", m->e.name, n, conv, sizeof(conv)))
+			memcpy(m->e.name, conv, sizeof(conv));
+		else
+			for (char *p = m->e.name; *p; p++)
+				if ((unsigned char)*p >= 0x80)
+					*p = '?';
+	}
+	for (char *p = m->e.name; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	snprintf(m->shown, sizeof(m->shown), "%s", m->e.name[0] ? m->e.name : "(unnamed)");
+}
+
+/* --- attachments, read by content ------------------------------------------------ */
+
+static long spool_read(void *arg, void *buf, size_t n, char *err, size_t errlen)
+{
+	int fd = *(int *)arg;
+	ssize_t r;
+
+	do
+		r = read(fd, buf, n);
+	while (r < 0 && errno == EINTR);
+	if (r < 0) {
+		snprintf(err, errlen, "reading the spooled attachment: %s", strerror(errno));
+		return -errno;
+	}
+	return (long)r;
+}
+
+struct att {
+	struct em *m;
 	struct csv_shift sh;
+};
+
+static void att_skipped(void *arg, const char *name, const char *why)
+{
+	struct att *a = arg;
+	struct em *m = a->m;
+	size_t nl = strlen(m->name);
+	char w[600];
+
+	if (strncmp(name, m->name, nl) == 0 && name[nl] == ':')
+		name += nl + 1;
+	if (strcmp(name, m->shown) == 0)
+		snprintf(w, sizeof(w), "attachment %s (%s) skipped: %s", name,
+			 m->e.have_type ? m->e.type : "text/plain", why);
+	else
+		snprintf(w, sizeof(w), "attachment %s skipped: %s", name, why);
+	note(m, m->e.line, w, name, strlen(name));
+}
+
+/* One attached file (or a member of an attached archive) that is no archive. */
+static int att_leaf(void *arg, struct bg_input *in, int depth, char *err, size_t errlen)
+{
+	struct att *a = arg;
+	const struct bg_reader *rd;
+	const char *name = bg_input_name(in), *why;
+	size_t nl = strlen(name);
+	char dummy;
+
+	(void)depth;
+	rd = bg_reader_detect(in, name, err, errlen);
+	if (rd)
+		return rd->read(in, a->m->o, &a->sh.s, err, errlen);
+	if (bg_input_read(in, &dummy, 0, NULL, 0) < 0)
+		return -EBADMSG; /* broken, not merely no list: err says how */
+	why = strncmp(err, name, nl) == 0 && err[nl] == ':' ? err + nl + 2 : err;
+	att_skipped(a, name, why);
+	return 0;
+}
+
+static int att_book(void *arg, int fd, int kind, const char *name, char *err, size_t errlen)
+{
+	struct att *a = arg;
+
+	(void)kind;
+	return bg_workbook_read(fd, name, a->m->o, &a->sh.s, err, errlen);
+}
+
+/* The part ended: read what was spooled. */
+static void attach_finish(struct em *m)
+{
+	struct att a;
 	struct bg_input *in = NULL;
-	char path[64], err[512];
-	int r;
+	struct bg_unpack u;
+	char name[1024], err[1024] = "";
+	int r = 0, kind;
 
 	if (m->csv_fd < 0)
 		return;
-	if (m->rc || m->csv_size == 0)
+	if (m->rc)
 		goto out;
-	if (m->csv_too_big)
-		note(m, m->body_line, "CSV attachment larger than 1 GiB; the rest skipped",
-		     m->e.name, strlen(m->e.name));
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", m->csv_fd);
-	r = bg_input_open(&in, path, err, sizeof(err));
-	if (r < 0) {
-		m->rc = r;
-		snprintf(m->err, m->errlen, "%s: CSV attachment at line %lu: %s", m->name,
-			 m->body_line, err);
+	if (m->csv_size == 0) {
+		if (m->kind == K_ATTACH)
+			note(m, m->e.line, "empty attachment", m->shown, strlen(m->shown));
 		goto out;
 	}
-	sh.s.address = shift_address;
-	sh.s.invalid = shift_invalid;
-	sh.s.record = shift_record;
-	sh.s.defanged = shift_defanged;
-	sh.s.arg = &sh;
-	sh.up = m->sink;
-	sh.base = m->body_line;
-	r = bg_reader_csv.read(in, m->o, &sh.s, err, sizeof(err));
-	if (r < 0) {
+	if (m->csv_too_big)
+		note(m, m->body_line, "attachment larger than 1 GiB; the rest skipped", m->shown,
+		     strlen(m->shown));
+	if (lseek(m->csv_fd, 0, SEEK_SET) != 0) {
+		r = -errno;
+		snprintf(err, sizeof(err), "%s: attachment %s: %s", m->name, m->shown, strerror(errno));
+		goto fail;
+	}
+	if (m->kind == K_ATTACH)
+		snprintf(name, sizeof(name), "%s:%s", m->name, m->shown);
+	else
+		snprintf(name, sizeof(name), "%s", m->name);
+	r = bg_input_open_stream(&in, name, spool_read, &m->csv_fd, (unsigned long long)m->csv_size,
+				 err, sizeof(err));
+	if (r < 0)
+		goto fail;
+	/* A label names the encoding; without one the content decides. */
+	if (m->e.charset[0] && bg_input_set_encoding(in, m->e.charset, NULL, 0) != 0)
+		note(m, m->e.line, "unknown charset, the encoding is detected instead", m->e.charset,
+		     strlen(m->e.charset));
+	else if (!m->e.charset[0] && m->o->encoding)
+		bg_input_set_encoding(in, m->o->encoding, NULL, 0);
+	memset(&a, 0, sizeof(a));
+	a.m = m;
+	a.sh.s.address = shift_address;
+	a.sh.s.invalid = shift_invalid;
+	a.sh.s.record = shift_record;
+	a.sh.s.defanged = shift_defanged;
+	a.sh.s.arg = &a.sh;
+	a.sh.up = m->sink;
+	a.sh.base = m->body_line;
+	if (m->text_detect) {
+		const char *line;
+		size_t len;
+		unsigned flags;
+		enum kind k = m->kind;
+
+		/* The message's own text: read by this reader's rules, decoded. */
+		while ((r = bg_input_getline(in, &line, &len, &flags, err, sizeof(err))) == 1 &&
+		       !m->rc) {
+			unsigned long ln = m->body_line + bg_input_lineno(in) - 1;
+
+			if (flags & (BG_LINE_BAD_UTF8 | BG_LINE_HAS_NUL)) {
+				if (memchr(line, '@', len))
+					note(m, ln,
+					     flags & BG_LINE_HAS_NUL ? "NUL byte in the line"
+								     : "bytes not valid in the part's encoding",
+					     line, len);
+				continue;
+			}
+			if (k == K_HTML)
+				html_line(m, line, len, ln);
+			else
+				text_line(m, line, len, ln);
+		}
+		goto fail;
+	}
+	if (m->o->unpack) {
+		u = *m->o->unpack;
+		u.unpacked = u.packed = 0;
+		u.members = 0;
+	} else {
+		bg_unpack_init(&u);
+	}
+	u.top = NULL;
+	u.member = att_leaf;
+	u.workbook = att_book;
+	u.skipped = att_skipped;
+	u.arg = &a;
+	kind = bg_archive_kind(in);
+	if (kind != BG_ARCHIVE_NONE)
+		r = bg_unpack_read(&u, in, kind, 0, err, sizeof(err));
+	else
+		r = att_leaf(&a, in, 0, err, sizeof(err));
+	/* u shares the caller's passwords: never bg_unpack_free() it here. */
+fail:
+	if (r < 0 && !m->rc) {
 		m->rc = r;
-		snprintf(m->err, m->errlen, "%s: CSV attachment %s (lines from %lu): %s", m->name,
-			 m->e.name[0] ? m->e.name : "(unnamed)", m->body_line, err);
+		snprintf(m->err, m->errlen, "%s", err[0] ? err : strerror(-r));
 	}
 out:
 	bg_input_close(in);
@@ -628,10 +889,7 @@ static void deliver(struct em *m)
 	case K_HTML:
 		html_line(m, m->lb, m->llen, line);
 		break;
-	case K_CSV:
-		csv_put(m, m->lb, m->llen);
-		csv_put(m, "\n", 1);
-		break;
+	case K_ATTACH:
 	case K_SKIP:
 		break;
 	}
@@ -714,6 +972,11 @@ static void convert_pend(struct em *m, unsigned long raw)
 /* Decoded bytes of the part, in its charset. */
 static void to_utf8(struct em *m, const char *s, size_t n, unsigned long raw)
 {
+	/* Attachments and unlabelled text: the bytes as they are, decoded later. */
+	if (m->kind == K_ATTACH || m->text_detect) {
+		csv_put(m, s, n);
+		return;
+	}
 	if (!m->convert) {
 		to_lines(m, s, n, raw);
 		return;
@@ -860,14 +1123,15 @@ static void leaf_end(struct em *m)
 		}
 		if (m->llen || m->lstarted)
 			deliver(m);
+		if (m->kind == K_ATTACH || m->text_detect)
+			attach_finish(m);
 		scan_flush(m);
-		if (m->kind == K_CSV)
-			csv_finish(m);
 	}
 	if (m->convert)
 		iconv_close(m->cd);
 	m->convert = false;
 	m->kind = K_SKIP;
+	m->text_detect = false;
 	m->in_tag = m->in_comment = false;
 	m->in_sig = m->sig_noted = false;
 	m->skip_until[0] = '\0';
@@ -977,6 +1241,15 @@ static void parse_params(struct em *m, const char *v, bool is_type)
 		star = strchr(pname, '*');
 		bl = star ? (size_t)(star - pname) : pn;
 		first = !star || strcmp(star, "*0") == 0;
+		if (ext && first && (ieq(pname, bl, "filename") || ieq(pname, bl, "name"))) {
+			const char *q = memchr(val, '\'', vn);
+			size_t cl = q ? (size_t)(q - val) : 0;
+
+			if (cl < sizeof(m->e.name_cs)) {
+				memcpy(m->e.name_cs, val, cl);
+				m->e.name_cs[cl] = '\0';
+			}
+		}
 		if (ext)
 			vn = pct_decode(val, vn, first);
 		if (ieq(pname, bl, "boundary")) {
@@ -1012,6 +1285,10 @@ static void header_done(struct em *m)
 
 		memcpy(keep, m->e.name, sizeof(keep));
 		m->e.name[0] = '\0';
+		while (*v == ' ' || *v == '\t')
+			v++;
+		if (istarts(v, strlen(v), "attachment"))
+			m->e.attachment = true;
 		parse_params(m, v, false);
 		if (!m->e.name[0])
 			memcpy(m->e.name, keep, sizeof(keep));
@@ -1041,13 +1318,6 @@ static void ent_reset(struct em *m, unsigned long line)
 	m->hlen = 0;
 }
 
-static bool name_ends(const struct em *m, const char *ext)
-{
-	size_t n = strlen(m->e.name), l = strlen(ext);
-
-	return n > l && strcasecmp(m->e.name + n - l, ext) == 0;
-}
-
 static bool skipping(const struct em *m)
 {
 	for (int i = 0; i < m->nfr; i++)
@@ -1056,52 +1326,56 @@ static bool skipping(const struct em *m)
 	return false;
 }
 
-/* What to do with a leaf part's body. */
+/* What to do with a leaf part's body.  Only the message's own text is read as
+ * text here; anything attached (whatever its label says: application/vnd.ms-
+ * excel, octet-stream, zip) is read by content, like a file.  Media and
+ * signatures hold no list. */
 static enum kind kind_of(const struct em *m)
 {
 	const char *t = m->e.have_type ? m->e.type : "text/plain";
+	bool named = m->e.name[0] != '\0';
 
-	if (strcmp(t, "text/html") == 0)
-		return K_HTML;
-	if (strcmp(t, "text/csv") == 0 || strcmp(t, "text/x-csv") == 0 ||
-	    strcmp(t, "application/csv") == 0 || strcmp(t, "text/comma-separated-values") == 0 ||
-	    strcmp(t, "text/tab-separated-values") == 0)
-		return K_CSV;
-	if (strcmp(t, "application/vnd.ms-excel") == 0 ||
-	    strcmp(t, "application/octet-stream") == 0 || strcmp(t, "text/plain") == 0) {
-		/* Senders label a .csv by guesswork; the file name is the better hint. */
-		if (name_ends(m, ".csv") || name_ends(m, ".tsv"))
-			return K_CSV;
-		if (strcmp(t, "text/plain") == 0 || name_ends(m, ".txt"))
+	if (strncmp(t, "image/", 6) == 0 || strncmp(t, "audio/", 6) == 0 ||
+	    strncmp(t, "video/", 6) == 0 || strcmp(t, "application/pgp-signature") == 0 ||
+	    strcmp(t, "application/pkcs7-signature") == 0 ||
+	    strcmp(t, "application/x-pkcs7-signature") == 0 ||
+	    strcmp(t, "application/pgp-keys") == 0)
+		return K_SKIP;
+	if (!named && !m->e.attachment) {
+		if (strcmp(t, "text/html") == 0)
+			return K_HTML;
+		if (strcmp(t, "text/plain") == 0 || strcmp(t, "text/enriched") == 0 ||
+		    strcmp(t, "text/markdown") == 0)
 			return K_TEXT;
 	}
-	if (strcmp(t, "text/enriched") == 0 || strcmp(t, "text/markdown") == 0)
-		return K_TEXT;
-	return K_SKIP;
+	return K_ATTACH;
 }
 
-static void charset_setup(struct em *m)
+/* false when iconv does not know the label */
+static bool charset_setup(struct em *m)
 {
 	const char *cs = m->e.charset;
+	char canon[BG_ENC_NAME_MAX];
 
 	m->convert = false;
 	if (!cs[0] || strcmp(cs, "utf-8") == 0 || strcmp(cs, "utf8") == 0 ||
 	    strcmp(cs, "us-ascii") == 0 || strcmp(cs, "ascii") == 0)
-		return;
+		return true;
+	/* Labels as mailers write them: shift_jis is really CP932 (Windows). */
+	if (bg_encoding_canonical(cs, canon, sizeof(canon)) == 0)
+		cs = canon;
 	/* Mail labelled Latin-1 is in practice Windows-1252 (the WHATWG rule). */
 	if (strcmp(cs, "iso-8859-1") == 0 || strcmp(cs, "latin1") == 0 ||
 	    strcmp(cs, "iso8859-1") == 0)
 		cs = "windows-1252";
 	m->cd = iconv_open("UTF-8", cs);
-	if (m->cd == (iconv_t)-1) {
-		note(m, m->body_line, "unknown charset, read as UTF-8", m->e.charset,
-		     strlen(m->e.charset));
-		return;
-	}
+	if (m->cd == (iconv_t)-1)
+		return false;
 	m->convert = true;
-	m->cs_unit = strncmp(cs, "utf-16", 6) == 0 || strncmp(cs, "ucs-2", 5) == 0   ? 2
-		     : strncmp(cs, "utf-32", 6) == 0 || strncmp(cs, "ucs-4", 5) == 0 ? 4
-										     : 1;
+	m->cs_unit = strncasecmp(cs, "utf-16", 6) == 0 || strncasecmp(cs, "ucs-2", 5) == 0   ? 2
+		     : strncasecmp(cs, "utf-32", 6) == 0 || strncasecmp(cs, "ucs-4", 5) == 0 ? 4
+											     : 1;
+	return true;
 }
 
 /* The blank line after a part's headers: set up for its body. */
@@ -1147,13 +1421,13 @@ static void body_begin(struct em *m)
 	}
 	if (skipping(m))
 		return;
+	name_setup(m);
 	m->kind = kind_of(m);
 	if (m->kind == K_SKIP) {
 		char why[512];
 
-		snprintf(why, sizeof(why), "attachment %s (%s) skipped",
-			 m->e.name[0] ? m->e.name : "(unnamed)", t);
-		note(m, m->e.line, why, m->e.name, strlen(m->e.name));
+		snprintf(why, sizeof(why), "attachment %s (%s) skipped", m->shown, t);
+		note(m, m->e.line, why, m->shown, strlen(m->shown));
 		return;
 	}
 	m->cte = m->e.cte;
@@ -1161,20 +1435,29 @@ static void body_begin(struct em *m)
 	    strcmp(m->e.cte_name, "8bit") != 0 && strcmp(m->e.cte_name, "binary") != 0)
 		note(m, m->e.line, "unknown Content-Transfer-Encoding, read as 8bit", m->e.cte_name,
 		     strlen(m->e.cte_name));
-	charset_setup(m);
-	if (m->kind == K_CSV) {
+	/* A text part without a charset label is decoded like a file, once whole
+	 * (ISO-2022-JP and Shift_JIS bodies often come unlabelled). */
+	m->text_detect = (m->kind == K_TEXT || m->kind == K_HTML) && !m->e.charset[0];
+	if (m->kind != K_ATTACH && !m->text_detect && !charset_setup(m)) {
+		/* A label iconv does not know: the content decides, as without one. */
+		note(m, m->body_line, "unknown charset, the encoding is detected instead",
+		     m->e.charset, strlen(m->e.charset));
+		m->e.charset[0] = '\0';
+		m->text_detect = true;
+	}
+	if (m->kind == K_ATTACH || m->text_detect) {
 		m->csv_size = 0;
 		m->csv_too_big = false;
-		m->csv_fd = spool_open();
+		m->csv_fd = bg_spool_open();
 		if (m->csv_fd < 0) {
 			int e = -m->csv_fd;
 
 			m->rc = m->csv_fd;
 			m->csv_fd = -1;
-			snprintf(
-			    m->err, m->errlen,
-			    "%s: CSV attachment at line %lu: no temporary file to spool it (%s)",
-			    m->name, m->e.line, strerror(e));
+			snprintf(m->err, m->errlen,
+				 "%s: attachment at line %lu: no temporary file to spool it (%s; set "
+				 "TMPDIR)",
+				 m->name, m->e.line, strerror(e));
 		}
 	}
 }
@@ -1343,6 +1626,8 @@ static int eml_read(struct bg_input *in, const struct bg_read_opts *o, struct bg
 		snprintf(err, errlen, "%s: out of memory", bg_input_name(in));
 		return -ENOMEM;
 	}
+	/* Each part is decoded by its own label: the message as a whole never is. */
+	bg_input_set_encoding(in, "raw", NULL, 0);
 	m->in = in;
 	m->o = o ? o : &none;
 	m->sink = sink;

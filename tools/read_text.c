@@ -71,6 +71,7 @@ static int text_read(struct bg_input *in, const struct bg_read_opts *o, struct b
 		return -ENOMEM;
 	}
 	bg_addrtok_empty(tok, "no address on the line");
+	bg_input_skip_blank(in); /* empty lines are nothing here: the input skips them fast */
 	for (;;) {
 		r = bg_input_getline(in, &s, &n, &flags, err, errlen);
 		if (r <= 0)

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "encoding.h"
+
 #define HEAD_MAX (64 * 1024)
 /* Binary checks look at this much of the head: enough to be sure, cheap to scan. */
 #define BINARY_SCAN 4096
@@ -36,39 +38,77 @@ static bool starts(const char *head, size_t len, const char *magic, size_t mlen)
 	return len >= mlen && memcmp(head, magic, mlen) == 0;
 }
 
-/* Bytes no text list holds: NUL and C0 controls other than the white space ones,
- * and bytes that cannot be part of UTF-8 or a legacy 8-bit text at that rate. */
-static bool looks_binary(const char *head, size_t len)
+static bool ctrl_byte(unsigned char c)
+{
+	return c == 0 ||
+	       (c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != '\v' &&
+		c != 0x1a && c != 0x1b) ||
+	       c == 0x7f;
+}
+
+/* Bytes no text list holds: NUL and C0 controls other than the white space ones
+ * (ESC is ISO-2022-JP's).  A list followed by padding (NULs, 0xFF, random bytes)
+ * is text: *text_len is then where its last whole line before the padding ends,
+ * so the probes judge the list, and the reader counts the padding's lines. */
+static bool looks_binary(const char *head, size_t len, size_t *text_len)
 {
 	const unsigned char *p = (const unsigned char *)head;
-	size_t n = len < BINARY_SCAN ? len : BINARY_SCAN, i, ctrl = 0, bad8 = 0, k;
+	size_t n = len < BINARY_SCAN ? len : BINARY_SCAN, i, ctrl = 0, first = n, pad = len;
+	const char *nl;
 
+	*text_len = len;
 	for (i = 0; i < n; i++) {
-		unsigned char c = p[i];
-
-		if (c == 0 ||
-		    (c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != '\v' &&
-		     c != 0x1a) ||
-		    c == 0x7f) {
+		if (ctrl_byte(p[i])) {
+			if (first == n)
+				first = i;
 			ctrl++;
-			continue;
 		}
-		if (c < 0x80)
-			continue;
-		/* Count bytes of sequences that are not UTF-8. */
-		k = 1;
-		while (k < 4 && i + k < n && (p[i + k] & 0xc0) == 0x80)
-			k++;
-		if (bg_utf8_valid(head + i, k) || i + k == n) {
-			i += k - 1;
-			continue;
-		}
-		bad8++;
 	}
-	if (ctrl >= 4 && ctrl * 10 > n)
+	/* Where the padding starts in the whole head (0xFF 0xFF is no text either). */
+	for (i = 0; i < len; i++) {
+		if (ctrl_byte(p[i]) || (p[i] == 0xff && i + 1 < len && p[i + 1] == 0xff)) {
+			pad = i;
+			break;
+		}
+	}
+	if (pad < len) {
+		nl = memrchr(head, '\n', pad);
+		if (nl && memchr(head, '@', (size_t)(nl - head))) {
+			*text_len = (size_t)(nl - head) + 1;
+			return false;
+		}
+	}
+	(void)first;
+	return ctrl >= 4 && ctrl * 10 > n;
+}
+
+static void refuse(char *err, size_t errlen, const char *name, const char *what)
+{
+	snprintf(err, errlen, "%s: %s", name, what);
+}
+
+/* The refusals that need only the undecoded head: what the file plainly is. */
+static bool refused_by_magic(const unsigned char *h, size_t len, const char *name, char *err,
+			     size_t errlen)
+{
+	const char *head = (const char *)h;
+
+	if (starts(head, len, "PK\x03\x04", 4) || starts(head, len, "PK\x05\x06", 4)) {
+		refuse(err, errlen, name,
+		       "looks like a zip archive or workbook that could not be read; export the "
+		       "list as CSV");
 		return true;
-	/* Latin-1 text is still mostly ASCII; random data is half high bytes. */
-	return bad8 >= 32 && bad8 * 4 > n;
+	}
+	if (starts(head, len, "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", 8)) {
+		refuse(err, errlen, name,
+		       "looks like an old Excel workbook (.xls, OLE2); export it as CSV");
+		return true;
+	}
+	if (starts(head, len, "%PDF", 4)) {
+		refuse(err, errlen, name, "looks like a PDF document; export the list as text or CSV");
+		return true;
+	}
+	return false;
 }
 
 const struct bg_reader *bg_reader_detect(struct bg_input *in, const char *path, char *err,
@@ -76,46 +116,48 @@ const struct bg_reader *bg_reader_detect(struct bg_input *in, const char *path, 
 {
 	const struct bg_reader *best = NULL;
 	const char *head = NULL, *name = bg_input_name(in);
+	const unsigned char *plain = NULL;
 	char dummy;
 	long got;
-	size_t len, i;
+	size_t len, i, text_len;
 	int score, best_score = -1;
 
-	got = bg_input_peek(in, &head, HEAD_MAX);
-	if (got < 0) {
-		/* The input keeps its error sticky; a zero-length read returns it
-		 * with the message. */
-		if (bg_input_read(in, &dummy, 0, err, errlen) >= 0)
-			snprintf(err, errlen, "%s: %s", name, strerror((int)-got));
-		return NULL;
-	}
-	len = (size_t)got;
 	if (!path)
 		path = "-";
+	got = bg_input_peek_plain(in, &plain, HEAD_MAX);
+	if (got < 0)
+		goto failed;
+	len = (size_t)got;
+	if (refused_by_magic(plain, len, name, err, errlen))
+		return NULL;
+	/* A message is decoded part by part from its own labels, never as a whole:
+	 * an ISO-2022-JP body must reach the e-mail reader undecoded. */
+	if (len >= 2 && memchr(plain, '\0', len < 64 ? len : 64) == NULL &&
+	    bg_reader_eml.probe((const char *)plain, len, path) >= 85) {
+		bg_input_set_encoding(in, "raw", NULL, 0);
+		return &bg_reader_eml;
+	}
+	got = bg_input_peek(in, &head, HEAD_MAX);
+	if (got < 0) {
+		size_t t;
+
+		/* Binary data that no encoding fits is binary data, said so. */
+		if (got == -EILSEQ && looks_binary((const char *)plain, len, &t)) {
+			snprintf(err, errlen, "%s: binary data, not an advisory list", name);
+			return NULL;
+		}
+		goto failed;
+	}
+	len = (size_t)got;
 	if (len == 0) {
 		snprintf(err, errlen, "%s: empty file, no addresses", name);
 		goto out;
 	}
-	if (starts(head, len, "PK\x03\x04", 4) || starts(head, len, "PK\x05\x06", 4)) {
-		snprintf(err, errlen,
-			 "%s: looks like a spreadsheet workbook (zip); export it as CSV", name);
-		goto out;
-	}
-	if (starts(head, len, "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", 8)) {
-		snprintf(err, errlen,
-			 "%s: looks like an old Excel workbook (.xls, OLE2); export it as CSV",
-			 name);
-		goto out;
-	}
-	if (starts(head, len, "%PDF", 4)) {
-		snprintf(err, errlen,
-			 "%s: looks like a PDF document; export the list as text or CSV", name);
-		goto out;
-	}
-	if (looks_binary(head, len)) {
+	if (looks_binary(head, len, &text_len)) {
 		snprintf(err, errlen, "%s: binary data, not an advisory list", name);
 		goto out;
 	}
+	len = text_len;
 	/* Readers in registry order with a strict "greater than": text wins ties. */
 	for (i = 0; i < sizeof(readers) / sizeof(readers[0]); i++) {
 		score = readers[i]->probe(head, len, path);
@@ -126,4 +168,10 @@ const struct bg_reader *bg_reader_detect(struct bg_input *in, const char *path, 
 	}
 out:
 	return best;
+failed:
+	/* The input keeps its error sticky; a zero-length read returns it with the
+	 * message. */
+	if (bg_input_read(in, &dummy, 0, err, errlen) >= 0)
+		snprintf(err, errlen, "%s: %s", name, strerror((int)-got));
+	return NULL;
 }

@@ -29,7 +29,12 @@ struct bg_read_opts {
 	const char *field;  /* JSON objects: field name; NULL = by name */
 	const char *domain; /* JSON domain search: the domain for the aliases */
 	const char *breach; /* JSON domain search: keep only this breach */
+	/* The input layer, for what a reader opens itself (e-mail attachments). */
+	const char *encoding;		  /* --encoding: unlabelled attachments */
+	const struct bg_unpack *unpack; /* archive limits and passwords */
 };
+
+struct bg_unpack;
 
 struct bg_reader {
 	const char *name; /* "text", "csv", "json", "eml" */

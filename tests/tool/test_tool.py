@@ -53,7 +53,9 @@ GOOD = [
     ("notice.txt", [], "text", 11, 12, 4, 0, 12),
     ("notice.txt.gz", [], "text", 11, 12, 4, 0, 12),
     ("crlf.txt", [], "text", 4, 4, 0, 0, 4),
-    ("hostile.txt", [], "text", 4, 2, 2, 0, 2),
+    # Line 3's lone Latin-1 byte makes the file Windows-1252: "Müller
+    # <mueller@example.com>" is an address now (it was counted bad UTF-8).
+    ("hostile.txt", [], "text", 4, 3, 1, 0, 3),
     ("contacts.csv", [], "csv", 6, 4, 2, 0, 4),
     ("people.tsv", [], "csv", 2, 2, 0, 0, 2),
     ("excel-fr.csv", [], "csv", 3, 3, 0, 0, 3),
@@ -72,7 +74,8 @@ BAD = [  # (file, args, words the message must hold)
     ("unterminated.csv", [], "unterminated quoted field opened at line 3"),
     ("json/syntax_error.json", [], "JSON syntax error at line 4"),
     ("eml/truncated_b64.eml", [], "line 16: base64 part"),
-    ("fake.xlsx", [], "export it as CSV"),
+    # A zip (or workbook) cut short: the archive layer says it cannot be read.
+    ("fake.xlsx", [], "cannot be read"),
     ("old.xls", [], "export it as CSV"),
     ("report.pdf", [], "PDF"),
     ("json/hibp_domain.json", [], "--domain"),
@@ -244,6 +247,47 @@ def run_all(root):
     r = u.run("import", "--json", "--name", "many", many)
     check(r.returncode == 0 and json.loads(r.stdout)["new"] == 60000, "map grows", r.stderr)
     check(u.stats()["map_size"] > 65536, "map grown", str(u.stats()))
+
+    # The input layer: members named archive:member with their format and
+    # encoding in --json; an archive on standard input; --encoding checked.
+    ex = lambda n: fix("exact", n)
+    r = s.run("import", "--json", "--dry-run", "--name", "t", ex("sevenzip.7z"))
+    d = json.loads(r.stdout) if r.returncode == 0 else {"files": []}
+    check([(f["file"], f["format"], f["encoding"]) for f in d["files"]] ==
+          [(ex("sevenzip.7z") + ":a.txt", "text", "UTF-8"),
+           (ex("sevenzip.7z") + ":b.csv", "csv", "UTF-8")], "7z members in --json", r.stdout)
+    r = s.run("import", "--json", "--dry-run", "--name", "t", ex("cp932-excel.csv"))
+    d = json.loads(r.stdout) if r.returncode == 0 else {"files": [{}]}
+    check(d["files"][0].get("encoding") == "CP932" and d["addresses"] == 3, "CP932 in --json",
+          r.stdout)
+    with open(ex("tar-gz.tar.gz"), "rb") as f:
+        tgz = f.read()
+    r = subprocess.run([TOOL, "--config", s.conf, "import", "--json", "--dry-run", "--name",
+                        "t", "-"], input=tgz, capture_output=True, timeout=60)
+    d = json.loads(r.stdout) if r.returncode == 0 else {"files": []}
+    check([f["file"] for f in d["files"]] == ["stdin:a.txt", "stdin:b.csv"], "tar.gz on stdin",
+          r.stderr)
+    with open(ex("aes.zip"), "rb") as f:
+        aes = f.read()
+    r = subprocess.run([TOOL, "--config", s.conf, "import", "--json", "--dry-run", "--name",
+                        "t", "--password-file", fix("zip-password.txt"), "-"], input=aes,
+                       capture_output=True, timeout=60)
+    check(r.returncode == 0 and json.loads(r.stdout)["addresses"] == 2,
+          "encrypted zip on stdin (spooled)", r.stderr)
+    r = s.run("import", "--dry-run", "--name", "t", "--encoding", "klingon", ex("cp1252.csv"))
+    check(r.returncode == 2 and "klingon" in r.stderr, "--encoding unknown is a usage error",
+          r.stderr)
+    r = s.run("import", "--dry-run", "--name", "t", "--max-ratio", "0", ex("cp1252.csv"))
+    check(r.returncode == 2, "--max-ratio 0 is a usage error", r.stderr)
+    r = s.run("import", "--dry-run", "--name", "t", "--password-file", "/nonexistent",
+              ex("aes.zip"))
+    check(r.returncode == 1 and "--password-file /nonexistent" in r.stderr,
+          "missing --password-file named", r.stderr)
+    r = s.run("import", "--dry-run", "--name", "t", "--max-members", "1", ex("sevenzip.7z"))
+    check(r.returncode == 1 and "--max-members" in r.stderr and "nothing written" in r.stderr,
+          "member limit", r.stderr)
+    r = s.run("import", "--dry-run", "--name", "t", "--encoding", "EUC-JP", ex("undecidable.txt"))
+    check(r.returncode == 0 and "(text, EUC-JP)" in r.stdout, "--encoding decides", r.stdout)
 
 
 if __name__ == "__main__":

@@ -54,7 +54,9 @@ static void t_notice(void)
 	T_EQ_INT(r.inv_line[1], 46);
 	T_CHECK(strncmp(r.why[2], "no address in column", 20) == 0);
 	T_EQ_INT(r.inv_line[2], 64);
-	T_EQ_STR(r.why[3], "attachment incident-report.pdf (application/pdf) skipped");
+	/* Attachments are read by content: this one is refused as what it is. */
+	T_EQ_STR(r.why[3], "attachment incident-report.pdf (application/pdf) skipped: looks like a "
+			   "PDF document; export the list as text or CSV");
 	T_EQ_INT(r.inv_line[3], 65);
 	for (int i = 0; never[i]; i++)
 		T_EQ_INT(rec_find(&r, never[i]), -1);
@@ -94,7 +96,7 @@ static void t_charsets(void)
 	T_EQ_INT(r.records, 2);
 	T_EQ_INT(r.ninvalid, 0);
 
-	/* an unknown charset: read as UTF-8, noted once */
+	/* an unknown charset: the encoding is detected as without a label, noted once */
 	T_EQ_INT(rec_run_str(&r, &bg_reader_eml,
 			     "Subject: x\nContent-Type: text/plain; charset=x-klingon\n\n"
 			     "kahless@example.org\nworf@example.org\n",
@@ -102,7 +104,7 @@ static void t_charsets(void)
 		 0);
 	T_EQ_INT(r.naddr, 2);
 	T_EQ_INT(r.ninvalid, 1);
-	T_EQ_STR(r.why[0], "unknown charset, read as UTF-8");
+	T_EQ_STR(r.why[0], "unknown charset, the encoding is detected instead");
 	T_EQ_INT(r.inv_line[0], 4);
 
 	/* UTF-16 in base64: lines = first body line + decoded offset */

@@ -44,15 +44,16 @@ static void test_hostile(void)
 	char err[512];
 
 	T_EQ_INT(ts_run(t, &bg_reader_text, fixture("hostile.txt"), NULL, err, sizeof(err)), 0);
-	T_EQ_INT(t->naddr, 2);
+	/* Line 3's lone Latin-1 byte makes the file Windows-1252 (the input layer
+	 * decodes it): "Müller <mueller@example.com>" is an address, not bad UTF-8. */
+	T_EQ_INT(t->naddr, 3);
 	T_EQ_STR(t->addr[0], "ok@example.com");
-	T_EQ_STR(t->addr[1], "also.ok@example.net");
-	T_EQ_INT(t->addr_line[1], 4);
-	T_EQ_INT(t->ninvalid, 2);
+	T_EQ_STR(t->addr[1], "mueller@example.com");
+	T_EQ_STR(t->addr[2], "also.ok@example.net");
+	T_EQ_INT(t->addr_line[2], 4);
+	T_EQ_INT(t->ninvalid, 1);
 	T_EQ_INT(t->invalid_line[0], 2);
 	T_EQ_STR(t->why[0], "NUL byte in the line");
-	T_EQ_INT(t->invalid_line[1], 3);
-	T_EQ_STR(t->why[1], "invalid UTF-8");
 	T_EQ_INT(t->nrecord, 4);
 	free(t);
 }

@@ -1,0 +1,457 @@
+/* encoding.c: the text encoding of an input (see encoding.h).
+ * The sample starts at the first byte that is not ASCII, so a long ASCII head
+ * (a CSV whose Japanese names start at row 50,000) never decides alone.  Lines
+ * that are binary (NUL, C0 controls, 0xFF 0xFF) are left out of the sample: a
+ * list followed by padding is judged by its list. */
+#include "encoding.h"
+
+#include <errno.h>
+#include <iconv.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <uchardet/uchardet.h>
+
+#include "unicode.h"
+
+/* Below this many non-ASCII bytes uchardet guesses wildly (IBM866, TIS-620 for
+ * two bytes of Japanese): only the common families are believed. */
+#define SMALL_EVIDENCE 16
+
+static char ascii_upper(char c)
+{
+	return c >= 'a' && c <= 'z' ? (char)(c - 32) : c;
+}
+
+static bool name_eq(const char *a, const char *b)
+{
+	for (; *a && *b; a++, b++)
+		if (ascii_upper(*a) != ascii_upper(*b))
+			return false;
+	return *a == *b;
+}
+
+static bool name_starts(const char *a, const char *prefix)
+{
+	for (; *prefix; a++, prefix++)
+		if (ascii_upper(*a) != ascii_upper(*prefix))
+			return false;
+	return true;
+}
+
+bool bg_encoding_is_utf8(const char *name)
+{
+	return name_eq(name, "UTF-8") || name_eq(name, "UTF8") || name_eq(name, "US-ASCII") ||
+	       name_eq(name, "ASCII");
+}
+
+static bool binary_byte(unsigned char c)
+{
+	return c == 0 ||
+	       (c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != '\v' &&
+		c != 0x1b && c != 0x1a) ||
+	       c == 0x7f;
+}
+
+/* Copies the text lines of s into out (no larger than s); returns the length and
+ * the bytes dropped as binary. */
+static size_t text_lines(const char *s, size_t n, char *out, size_t *dropped)
+{
+	size_t i = 0, o = 0;
+
+	*dropped = 0;
+	while (i < n) {
+		const char *nl = memchr(s + i, '\n', n - i);
+		size_t e = nl ? (size_t)(nl - s) + 1 : n, j;
+		bool bin = false;
+
+		for (j = i; j < e && !bin; j++) {
+			unsigned char c = (unsigned char)s[j];
+
+			bin = binary_byte(c) ||
+			      (c == 0xff && j + 1 < e && (unsigned char)s[j + 1] == 0xff);
+		}
+		if (bin) {
+			*dropped += e - i;
+		} else {
+			memcpy(out + o, s + i, e - i);
+			o += e - i;
+		}
+		i = e;
+	}
+	return o;
+}
+
+/* UTF-8 except perhaps a sequence cut by the sample's end. */
+static bool utf8_ok(const char *s, size_t n, bool at_eof)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		unsigned char c = (unsigned char)s[i];
+		size_t k;
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		k = bg_utf8_seq((const unsigned char *)s + i, n - i);
+		if (k == 0) {
+			size_t want = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+
+			return !at_eof && n - i < want && c >= 0xc2 && c <= 0xf4;
+		}
+		i += k;
+	}
+	return true;
+}
+
+/* Invalid sequences when s is decoded from enc (a cut character at the end of a
+ * partial sample does not count); -1 when iconv does not know enc. */
+static long decode_errors(const char *enc, const char *s, size_t n, bool at_eof)
+{
+	iconv_t cd = iconv_open("UTF-8", enc);
+	char out[4096];
+	char *ip = (char *)s;
+	size_t il = n;
+	long bad = 0;
+
+	if (cd == (iconv_t)-1)
+		return -1;
+	while (il) {
+		char *op = out;
+		size_t ol = sizeof(out);
+
+		if (iconv(cd, &ip, &il, &op, &ol) != (size_t)-1)
+			break;
+		if (errno == E2BIG)
+			continue;
+		if (errno == EINVAL && !at_eof)
+			break;
+		bad++;
+		ip++;
+		il--;
+	}
+	iconv_close(cd);
+	return bad;
+}
+
+static bool clean(const char *enc, const char *s, size_t n, bool at_eof)
+{
+	return decode_errors(enc, s, n, at_eof) == 0;
+}
+
+static bool seven_bit(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] >= 0x80)
+			return false;
+	return true;
+}
+
+/* ESC $ @, ESC $ B, ESC $ ( ..., ESC ( I, ESC ( J: a JIS designation. */
+static bool has_jis_escape(const char *s, size_t n)
+{
+	for (size_t i = 0; i + 2 < n; i++) {
+		if (s[i] != 0x1b)
+			continue;
+		if (s[i + 1] == '$' && (s[i + 2] == '@' || s[i + 2] == 'B' || s[i + 2] == '('))
+			return true;
+		if (s[i + 1] == '(' && (s[i + 2] == 'I' || s[i + 2] == 'J'))
+			return true;
+	}
+	return false;
+}
+
+static int pick(const char *const *names, const char *s, size_t n, bool at_eof, char *out,
+		size_t outlen)
+{
+	for (size_t i = 0; names[i]; i++) {
+		if (clean(names[i], s, n, at_eof)) {
+			snprintf(out, outlen, "%s", names[i]);
+			return 0;
+		}
+	}
+	return -EILSEQ;
+}
+
+/* The encodings a guess of uchardet's stands for, supersets first where the
+ * superset is what the software really writes (Excel's CP932, not Shift_JIS). */
+static const char *const *family(const char *guess, bool *latin)
+{
+	static const char *const sjis[] = {"CP932", "SHIFT_JIS", NULL};
+	static const char *const eucjp[] = {"EUC-JP", "EUC-JP-MS", NULL};
+	static const char *const jis[] = {"ISO-2022-JP", "ISO-2022-JP-3", "ISO-2022-JP-2", NULL};
+	static const char *const gb[] = {"GB18030", NULL};
+	static const char *const big5[] = {"BIG5", "BIG5-HKSCS", NULL};
+	static const char *const kr[] = {"CP949", NULL};
+	static const char *const tw[] = {"EUC-TW", NULL};
+	static const char *const w1252[] = {"WINDOWS-1252", NULL};
+	static const char *const latin_names[] = {"ISO-8859-1",
+						  "ISO-8859-2",
+						  "ISO-8859-3",
+						  "ISO-8859-4",
+						  "ISO-8859-9",
+						  "ISO-8859-10",
+						  "ISO-8859-13",
+						  "ISO-8859-14",
+						  "ISO-8859-15",
+						  "ISO-8859-16",
+						  "WINDOWS-1250",
+						  "WINDOWS-1252",
+						  "WINDOWS-1254",
+						  "WINDOWS-1257",
+						  "MAC-CENTRALEUROPE",
+						  "IBM852",
+						  NULL};
+
+	*latin = false;
+	if (name_eq(guess, "SHIFT_JIS") || name_eq(guess, "CP932") || name_eq(guess, "WINDOWS-31J"))
+		return sjis;
+	if (name_eq(guess, "EUC-JP"))
+		return eucjp;
+	if (name_starts(guess, "ISO-2022-JP"))
+		return jis;
+	if (name_eq(guess, "GB18030") || name_eq(guess, "GB2312") || name_eq(guess, "GBK") ||
+	    name_eq(guess, "HZ-GB-2312"))
+		return gb;
+	if (name_eq(guess, "BIG5"))
+		return big5;
+	if (name_eq(guess, "EUC-KR") || name_eq(guess, "UHC") || name_eq(guess, "CP949"))
+		return kr;
+	if (name_eq(guess, "EUC-TW"))
+		return tw;
+	for (size_t i = 0; latin_names[i]; i++) {
+		if (name_eq(guess, latin_names[i])) {
+			/* Western text labelled or guessed Latin-1 and the like is in
+			 * practice Windows-1252 (the WHATWG rule). */
+			*latin = true;
+			if (name_eq(guess, "ISO-8859-1") || name_eq(guess, "ISO-8859-3") ||
+			    name_eq(guess, "ISO-8859-9") || name_eq(guess, "ISO-8859-15") ||
+			    name_eq(guess, "ISO-8859-16") || name_eq(guess, "WINDOWS-1252") ||
+			    name_eq(guess, "MAC-CENTRALEUROPE"))
+				return w1252;
+			return NULL;
+		}
+	}
+	return NULL;
+}
+
+static bool isolated_high(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (size_t i = 0; i < n; i++)
+		if (p[i] >= 0x80 &&
+		    ((i > 0 && p[i - 1] >= 0x80) || (i + 1 < n && p[i + 1] >= 0x80)))
+			return false;
+	return true;
+}
+
+/* Every high byte follows an ASCII letter: accented letters inside words
+ * ("Fran\xe7ois"), where a CP932 kanji would follow a separator or another
+ * kanji. */
+static bool after_letter(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	bool any = false;
+
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] < 0x80)
+			continue;
+		if (i == 0 ||
+		    !((p[i - 1] >= 'a' && p[i - 1] <= 'z') || (p[i - 1] >= 'A' && p[i - 1] <= 'Z')))
+			return false;
+		any = true;
+	}
+	return any;
+}
+
+/* CP932 when every double-byte lead is one CP932 uses for Japanese and GB2312
+ * never does (0x81-0x9F, 0xE0-0xEF: kana, symbols, kanji; GBK puts only rare
+ * extension characters there), and the sample decodes; EUC-JP when a pair is
+ * from the kana rows (A4, A5) and the sample decodes.  Else false. */
+static bool japanese_hint(const char *s, size_t n, bool at_eof, char *name, size_t namelen)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t sj_leads = 0, other_leads = 0, kana_rows = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] < 0x80)
+			continue;
+		if (i + 1 < n &&
+		    ((p[i] >= 0x81 && p[i] <= 0x9f) || (p[i] >= 0xe0 && p[i] <= 0xef)) &&
+		    p[i + 1] >= 0x40 && p[i + 1] != 0x7f && p[i + 1] <= 0xfc) {
+			sj_leads++;
+			i++;
+			continue;
+		}
+		if (i + 1 < n && (p[i] == 0xa4 || p[i] == 0xa5) && p[i + 1] >= 0xa1 &&
+		    p[i + 1] <= 0xf6)
+			kana_rows++;
+		other_leads++;
+		if (i + 1 < n && p[i + 1] >= 0x80)
+			i++;
+	}
+	if (sj_leads && !other_leads && clean("CP932", s, n, at_eof)) {
+		snprintf(name, namelen, "CP932");
+		return true;
+	}
+	if (kana_rows && !sj_leads && clean("EUC-JP", s, n, at_eof)) {
+		snprintf(name, namelen, "EUC-JP");
+		return true;
+	}
+	return false;
+}
+
+static void candidates(const char *s, size_t n, bool at_eof, char *cands, size_t candslen,
+		       size_t *count, char *only, size_t onlylen)
+{
+	static const char *const all[] = {"CP932", "EUC-JP",	   "GB18030", "BIG5",
+					  "CP949", "WINDOWS-1252", NULL};
+	size_t o = 0;
+
+	*count = 0;
+	if (candslen)
+		cands[0] = '\0';
+	for (size_t i = 0; all[i]; i++) {
+		if (!clean(all[i], s, n, at_eof))
+			continue;
+		if (*count == 0)
+			snprintf(only, onlylen, "%s", all[i]);
+		(*count)++;
+		if (o < candslen) {
+			int w = snprintf(cands + o, candslen - o, "%s%s", o ? ", " : "", all[i]);
+
+			if (w > 0)
+				o += (size_t)w;
+		}
+	}
+}
+
+int bg_encoding_decide(const char *sample, size_t len, bool at_eof, char *name, size_t namelen,
+		       char *cands, size_t candslen)
+{
+	static const char *const jis[] = {"ISO-2022-JP", "ISO-2022-JP-3", "ISO-2022-JP-2", NULL};
+	char *t = malloc(len ? len : 1);
+	size_t n, dropped, hi = 0, count;
+	const char *const *fam;
+	const char *guess;
+	char guess_buf[64] = "", only[BG_ENC_NAME_MAX] = "";
+	bool latin;
+	int rc = 0;
+
+	if (candslen)
+		cands[0] = '\0';
+	snprintf(name, namelen, "UTF-8");
+	if (!t)
+		return -ENOMEM;
+	n = text_lines(sample, len, t, &dropped);
+	if (seven_bit(t, n)) {
+		if (has_jis_escape(t, n))
+			pick(jis, t, n, at_eof, name, namelen);
+		goto out;
+	}
+	/* Mostly binary: the caller flags the bad lines; no text to judge. */
+	if (dropped > n || utf8_ok(t, n, at_eof))
+		goto out;
+	for (size_t i = 0; i < n; i++)
+		hi += (unsigned char)t[i] >= 0x80;
+	{
+		uchardet_t ud = uchardet_new();
+
+		if (ud) {
+			if (uchardet_handle_data(ud, t, n) == 0) {
+				uchardet_data_end(ud);
+				snprintf(guess_buf, sizeof(guess_buf), "%s",
+					 uchardet_get_charset(ud));
+			}
+			uchardet_delete(ud);
+		}
+	}
+	guess = guess_buf;
+	if (bg_encoding_is_utf8(guess))
+		goto out; /* UTF-8 with stray bytes: those lines are flagged */
+	/* Little evidence: uchardet's guess is noise ("やまだ" comes back Latin), the
+	 * byte patterns are not. */
+	if (hi < SMALL_EVIDENCE) {
+		if (isolated_high(t, n) && after_letter(t, n) &&
+		    clean("WINDOWS-1252", t, n, at_eof)) {
+			snprintf(name, namelen, "WINDOWS-1252");
+			goto out;
+		}
+		if (japanese_hint(t, n, at_eof, name, namelen))
+			goto out;
+		if (isolated_high(t, n) && clean("WINDOWS-1252", t, n, at_eof)) {
+			snprintf(name, namelen, "WINDOWS-1252");
+			goto out;
+		}
+	}
+	fam = family(guess, &latin);
+	/* The common families are believed on little evidence when they decode. */
+	if (fam && pick(fam, t, n, at_eof, name, namelen) == 0)
+		goto out;
+	/* Any other guess needs evidence behind it, and must decode cleanly. */
+	if (!fam && guess[0] && !name_eq(guess, "unknown") && hi >= SMALL_EVIDENCE &&
+	    clean(guess, t, n, at_eof)) {
+		snprintf(name, namelen, "%s", guess);
+		goto out;
+	}
+	/* Every high byte alone between ASCII ones ("Fran\xe7ois", "M\xfcller"): no
+	 * multi-byte encoding writes text that way; a Western single-byte one does. */
+	if (isolated_high(t, n) && clean("WINDOWS-1252", t, n, at_eof)) {
+		snprintf(name, namelen, "WINDOWS-1252");
+		goto out;
+	}
+	candidates(t, n, at_eof, cands, candslen, &count, only, sizeof(only));
+	/* Too little for uchardet, but the bytes say Japanese (the reference breach
+	 * and most of this tool's users): a name or two in a small Excel CSV. */
+	if (count > 1 && japanese_hint(t, n, at_eof, name, namelen))
+		goto out;
+	if (count == 1 && hi >= 8) {
+		snprintf(name, namelen, "%s", only);
+		goto out;
+	}
+	rc = -EILSEQ;
+out:
+	free(t);
+	return rc;
+}
+
+int bg_encoding_canonical(const char *user, char *name, size_t namelen)
+{
+	static const struct {
+		const char *alias, *name;
+	} aliases[] = {
+	    {"sjis", "CP932"},		{"shift_jis", "CP932"},
+	    {"shift-jis", "CP932"},	{"windows-31j", "CP932"},
+	    {"ms932", "CP932"},		{"cp932", "CP932"},
+	    {"eucjp", "EUC-JP"},	{"euc-jp", "EUC-JP"},
+	    {"jis", "ISO-2022-JP"},	{"iso-2022-jp", "ISO-2022-JP"},
+	    {"latin1", "WINDOWS-1252"}, {"iso-8859-1", "WINDOWS-1252"},
+	    {"cp1252", "WINDOWS-1252"}, {"windows-1252", "WINDOWS-1252"},
+	    {"gbk", "GB18030"},		{"gb2312", "GB18030"},
+	    {"euc-kr", "CP949"},	{"utf8", "UTF-8"},
+	    {"utf-8", "UTF-8"},		{"ascii", "UTF-8"},
+	    {"us-ascii", "UTF-8"},
+	};
+	iconv_t cd;
+
+	if (!user || !*user || strlen(user) >= BG_ENC_NAME_MAX)
+		return -EINVAL;
+	snprintf(name, namelen, "%s", user);
+	for (size_t i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++) {
+		if (name_eq(user, aliases[i].alias)) {
+			snprintf(name, namelen, "%s", aliases[i].name);
+			break;
+		}
+	}
+	for (char *p = name; *p; p++)
+		*p = ascii_upper(*p);
+	cd = iconv_open("UTF-8", name);
+	if (cd == (iconv_t)-1)
+		return -EINVAL;
+	iconv_close(cd);
+	return 0;
+}
