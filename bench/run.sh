@@ -25,6 +25,9 @@ else
 	ITERS=${BENCH_ITERS:-1000}
 	STOCK=${BENCH_STOCK_MDB_LOAD:-1}
 fi
+PROC=${BENCH_PROC_ROUNDS:-300}
+ONLY_PAM=${BENCH_ONLY_PAM:-0}
+[ "$ONLY_PAM" = 1 ] && LINES=${BENCH_LINES:-1000000}
 SCAN_USERS=${BENCH_SCAN_USERS:-10000}
 NSSW=$(ls /usr/lib/*/libnss_wrapper.so 2>/dev/null | head -n 1)
 # The module's shared libraries, resolved as the loader does: preloading them keeps
@@ -36,7 +39,8 @@ UM=bgbench_m # matched: listed in an advisory
 UU=bgbench_u # unmatched
 
 [ "$(id -u)" = 0 ] || { echo "bench: needs root (throwaway users, a root-owned store)" >&2; exit 1; }
-for f in "$TOOL" "$MODULE" "$BIN/gen" "$BIN/runstat" "$BIN/mkdump" "$BIN/acct" "$BIN/nosync.so" "$BIN/nssfloor"; do
+for f in "$TOOL" "$MODULE" "$BIN/gen" "$BIN/runstat" "$BIN/mkdump" "$BIN/acct" "$BIN/nosync.so" "$BIN/nssfloor" \
+	"$BIN/pam1" "$BIN/spawn"; do
 	[ -e "$f" ] || { echo "bench: $f missing: run make bench" >&2; exit 1; }
 done
 command -v mdb_load >/dev/null || { echo "bench: mdb_load missing (lmdb-utils)" >&2; exit 1; }
@@ -72,8 +76,23 @@ used() {
 
 row machine "$(lscpu | sed -n 's/^Model name: *//p' | tr ' ' '_')" "$(nproc)" \
 	"$(free -b | awk '/^Mem:/{print $2}')" "$(uname -r)" "$(cat /etc/debian_version)"
-row knobs "lines=$(echo $LINES | tr ' ' ,)" "runs=$RUNS" "fast=$FAST" "iters=$ITERS"
+row knobs "lines=$(echo $LINES | tr ' ' ,)" "runs=$RUNS" "fast=$FAST" "iters=$ITERS" "proc=$PROC" \
+	"only_pam=$ONLY_PAM"
 
+if [ "$ONLY_PAM" = 1 ]; then
+	# Only the account phase (iterating on the module): one import of the smallest list.
+	n=$(echo $LINES | cut -d' ' -f1)
+	f=$DATA/adv-$n.txt
+	[ -s "$f" ] || "$BIN/gen" "$n" 0 1 >"$f" 2>"$W/gen.err"
+	last=$n
+	d=$W/n$n
+	mkdir -m 700 "$d"
+	printf 'store = %s/store\nkey_file = %s/key\ndomains = example.com\n' "$d" "$d" >"$d/conf"
+	chmod 600 "$d/conf"
+	"$TOOL" --config "$d/conf" init >/dev/null
+	"$TOOL" --config "$d/conf" import --name "adv-$n" --format text "$f" >/dev/null
+	mv "$d/store" "$d/base"
+else
 # --- 1. import vs mdb_load ---------------------------------------------------
 last=""
 for n in $LINES; do
@@ -142,6 +161,7 @@ done
 rm -rf "$d/store2"
 [ "${BENCH_KEEP_DATA:-0}" = 1 ] || rm -f "$f2"
 
+fi
 # --- 3. the account phase through libpam ----------------------------------------
 mv "$d/base" "$d/store"
 for u in $UM $UU; do
@@ -162,14 +182,20 @@ done
 "$TOOL" --config "$d/conf" import --name bench-users "$W/users.txt" >/dev/null
 mkdir "$W/pam.d"
 echo "account required pam_unix.so" >"$W/pam.d/unix"
+# Peers in the same place of the stack: what another account module costs.
+for peer in permit access faillock; do
+	printf 'account required pam_unix.so\naccount required pam_%s.so\n' "$peer" >"$W/pam.d/unix$peer"
+done
 printf 'account required pam_unix.so\naccount required %s conf=%s\n' "$MODULE" "$d/conf" \
 	>"$W/pam.d/unixbg"
+SVCS="unix unixpermit unixaccess unixfaillock unixbg"
 for variant in plain preloaded; do
 	pre=""
-	[ "$variant" = preloaded ] && pre=$MODLIBS
+	svcs=$SVCS
+	[ "$variant" = preloaded ] && pre=$MODLIBS && svcs="unix unixbg"
 	for r in $(seq "$FAST"); do
 		for u in $UM $UU; do
-			for svc in unix unixbg; do
+			for svc in $svcs; do
 				LD_PRELOAD=$pre "$BIN/acct" "$W/pam.d" "$svc" "$u" "$ITERS" >"$W/acct.out"
 				read -r it s us res <"$W/acct.out" || true
 				row acct "$variant" "$svc" "$u" "$r" "$us" "$(echo "$res" | tr ' ' _)"
@@ -178,7 +204,18 @@ for variant in plain preloaded; do
 		say "account phase ($variant), run $r/$FAST"
 	done
 done
-if command -v valgrind >/dev/null; then
+# One check per process (su, sudo, login): pam1 spawned PROC times per stack and
+# user, the stacks interleaved within each round, in FAST slices.
+for r in $(seq "$FAST"); do
+	for u in $UM $UU; do
+		"$BIN/spawn" $(((PROC + FAST - 1) / FAST)) "$BIN/pam1" "$W/pam.d" "$u" $SVCS >"$W/proc.out"
+		while read -r svc med q1 q3 st; do
+			row proc "$svc" "$u" "$r" "$med" "$q1" "$q3" "$st"
+		done <"$W/proc.out"
+	done
+	say "one check per process, slice $r/$FAST"
+done
+if command -v valgrind >/dev/null && [ "${BENCH_CALLGRIND:-1}" = 1 ]; then
 	for variant in plain preloaded; do
 		pre=""
 		[ "$variant" = preloaded ] && pre=$MODLIBS
@@ -201,7 +238,9 @@ if command -v valgrind >/dev/null; then
 fi
 
 # --- 4. scan over 10,000 accounts (nss_wrapper) ----------------------------------
-if [ -n "$NSSW" ]; then
+if [ "$ONLY_PAM" = 1 ]; then
+	: # BENCH_ONLY_PAM: no scan
+elif [ -n "$NSSW" ]; then
 	i=1
 	{
 		while [ "$i" -le "$SCAN_USERS" ]; do
