@@ -20,14 +20,22 @@ CFLAGS   += -std=c11 -fPIC -fvisibility=hidden -fstack-protector-strong \
 LDFLAGS  += $(SAN) -Wl,-z,relro,-z,now
 # libidn2 and libunistring are loaded on demand (pam_breachguard/unicode.c): the
 # module does not link them; the tool and the tests do, so they stay resident.
-LIBS      = -llmdb -lcrypto
+# The module links liblmdb and nettle (HMAC-SHA-256, see digest.c) and never
+# libcrypto: loading that costs a fresh su/sudo/login process ~2.7 ms.  The tool
+# keeps libcrypto for what needs it (the site key's CSPRNG, SHA-256 of inputs,
+# signatures).  -z nodelete keeps the module mapped after pam_end's dlclose, so a
+# process running many checks (a PAM loop, a daemon) loads it and its libraries
+# once: safe because the module keeps no state across calls (no static data;
+# everything is opened and closed per call, see pam_breachguard.c).
+LIBS      = -llmdb -lnettle
+MODULE_LDFLAGS = -Wl,-z,nodelete
 # The input layer (tools/): archives and bare compressors through libarchive,
 # legacy encodings detected with uchardet (decoded with iconv, in libc), workbook
 # XML streamed with libxml2's xmlReader.
 XML_CFLAGS := $(shell pkg-config --cflags libxml-2.0 2>/dev/null || echo -I/usr/include/libxml2)
 XML_LIBS   := $(shell pkg-config --libs libxml-2.0 2>/dev/null || echo -lxml2)
 CPPFLAGS  += $(XML_CFLAGS)
-TOOL_LIBS = $(LIBS) -lidn2 -lunistring -lz -lpthread -larchive -luchardet $(XML_LIBS)
+TOOL_LIBS = $(LIBS) -lcrypto -lidn2 -lunistring -lz -lpthread -larchive -luchardet $(XML_LIBS)
 
 LIB_SRC   = $(filter-out pam_breachguard/pam_breachguard.c,$(wildcard pam_breachguard/*.c))
 TOOL_SRC  = $(filter-out tools/breachguard.c,$(wildcard tools/*.c))
@@ -62,7 +70,7 @@ $(LIBTOOL): $(TOOL_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
 $(MODULE): $(BUILD)/obj/pam_breachguard/pam_breachguard.o $(LIBBG) pam_breachguard/pam_breachguard.map
-	$(CC) -shared $(LDFLAGS) -Wl,--version-script=pam_breachguard/pam_breachguard.map \
+	$(CC) -shared $(LDFLAGS) $(MODULE_LDFLAGS) -Wl,--version-script=pam_breachguard/pam_breachguard.map \
 	    -Wl,--no-undefined -o $@ $< $(LIBBG) $(LIBS) -lpam
 
 $(TOOL): $(BUILD)/obj/tools/breachguard.o $(LIBTOOL) $(LIBBG)
