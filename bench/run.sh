@@ -195,11 +195,11 @@ for variant in plain preloaded; do
 	[ "$variant" = preloaded ] && pre=$MODLIBS && svcs="unix unixbg"
 	for r in $(seq "$FAST"); do
 		for u in $UM $UU; do
-			for svc in $svcs; do
-				LD_PRELOAD=$pre "$BIN/acct" "$W/pam.d" "$svc" "$u" "$ITERS" >"$W/acct.out"
-				read -r it s us res <"$W/acct.out" || true
+			# Every stack in turn within each iteration: the same noise hits all.
+			LD_PRELOAD=$pre "$BIN/acct" -m "$W/pam.d" "$u" "$ITERS" $svcs >"$W/acct.out"
+			while read -r svc us mean res; do
 				row acct "$variant" "$svc" "$u" "$r" "$us" "$(echo "$res" | tr ' ' _)"
-			done
+			done <"$W/acct.out"
 		done
 		say "account phase ($variant), run $r/$FAST"
 	done
