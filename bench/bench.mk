@@ -1,6 +1,6 @@
 # bench/bench.mk: `make bench` (not part of `make check`).  See bench/RESULTS.md.
 # Knobs: BENCH_QUICK=1 (1M lines only, fewer runs: for iterating on the import),
-# BENCH_LINES="1000000 10000000", BENCH_RUNS (big imports, 3), BENCH_FAST_RUNS (5),
+# BENCH_LINES="2000000 10000000", BENCH_RUNS (big imports, 3), BENCH_FAST_RUNS (5),
 # BENCH_ITERS (PAM loop iterations per run, 1000), BENCH_DATA (bench/data),
 # BENCH_STOCK_MDB_LOAD=0|1 (stock mdb_load at the smallest size; 65 s a million),
 # BENCH_PROC_ROUNDS (processes per stack and user for the per-process figure, 300),

@@ -75,13 +75,15 @@ def main(path):
         addrs = imp[("import", n)][0][7]
         new = imp[("import", n)][0][8]
         rate = addrs / wall
-        tgt = ">= 1,000,000/s" if n >= 10_000_000 else "(>= 1,000,000/s at 10M)"
+        tgt = (">= 2,000,000/s" if n >= 10_000_000 else ">= 1,500,000/s" if n >= 2_000_000
+               else "(>= 1,500,000/s at 2M)")
         ml = imp.get(("mdb_load_nosync", n))
         ref = ratio = "-"
         if ml:
             mlw = med([v[0] for v in ml])
             ref = f"mdb_load (no flush) {new:,} keys in {mlw:.2f} s = {fmt_rate(new / mlw)}"
-            ratio = f"{mlw / wall:.2f}x mdb_load's rate (target >= 0.7x)"
+            ratio = (f"{mlw / wall:.2f}x mdb_load's rate"
+                     + (" (target >= 0.7x)" if n >= 10_000_000 else ""))
         n_runs = len(imp[("import", n)])
         out.append(f"| 1 | import {n:,} lines ({addrs:,} addresses, {new:,} distinct), "
                    f"median of {n_runs} | {wall:.2f} s = **{fmt_rate(rate)}** "
@@ -112,7 +114,7 @@ def main(path):
         ref = f"first import {first:.2f} s" if first else "-"
         out.append(f"| 2 | second advisory {n:,} lines into {base:,} identities ({addrs:,} addresses, "
                    f"{new:,} new), median of {len(v)} | {wall:.2f} s = **{fmt_rate(addrs / wall)}**; "
-                   f"anon RSS {med([x[4] for x in v]) / MIB:.0f} MiB | >= 500,000/s | {ref} | "
+                   f"anon RSS {med([x[4] for x in v]) / MIB:.0f} MiB | not slower than before | {ref} | "
                    f"{wall / first:.2f}x the first import's time |" if first else "")
     # The loop, every stack against pam_unix alone, per user.
     names = {"unixpermit": "+ pam_permit", "unixaccess": "+ pam_access",
