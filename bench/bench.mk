@@ -3,7 +3,9 @@
 # BENCH_LINES="2000000 10000000", BENCH_RUNS (big imports, 3), BENCH_FAST_RUNS (5),
 # BENCH_ITERS (PAM loop iterations per run, 1000), BENCH_DATA (bench/data),
 # BENCH_STOCK_MDB_LOAD=0|1 (stock mdb_load at the smallest size; 65 s a million),
-# BENCH_PROC_ROUNDS (processes per stack and user for the per-process figure, 300),
+# BENCH_BASELINE=DIR (another build dir, e.g. of the previous commit: its tool runs in
+# turn with ours for every import and the scan), BENCH_PROC_ROUNDS (processes per stack
+# and user for the per-process figure, 300),
 # BENCH_ONLY_PAM=1 (only the account-phase sections, on a small store: for iterating).
 # `make bench-profile` profiles a 1M import (perf if it works, else callgrind).
 

@@ -24,6 +24,7 @@ def main(path):
     proc = defaultdict(list)  # (svc, user) -> [median usec of a slice]
     proc_st = {}
     scan = []
+    scan_prev = []
     floor = []
     machine = knobs = None
     loads = []
@@ -35,7 +36,8 @@ def main(path):
             knobs = r[1:]
         elif k == "load":
             loads.append(float(r[1]))
-        elif k in ("import", "import2", "mdb_load_nosync", "mdb_load_stock"):
+        elif k in ("import", "import2", "import_prev", "import2_prev", "mdb_load_nosync",
+                   "mdb_load_stock"):
             n = int(r[1])
             v = [float(x) for x in r[3:10]] + [int(r[10]), int(r[11]), int(r[12])]
             imp[(k, n)].append(v)
@@ -51,6 +53,8 @@ def main(path):
             cg[(r[1], r[2], r[3])] = int(r[4]) if r[4] else None
         elif k == "nssfloor":
             floor.append(float(r[3]))
+        elif k == "scan_prev":
+            scan_prev.append(float(r[3]))
         elif k == "scan":
             scan.append([float(x) for x in r[3:10]] + [int(r[10]), int(r[1])])
 
@@ -182,6 +186,25 @@ def main(path):
         out.append(f"| 4 | scan over {scan[0][8]:,} accounts ({scan[0][7]} listed), median of "
                    f"{len(scan)} | **{w:.3f} s** (maxrss {med([s[3] for s in scan]) / MIB:.0f} MiB) | "
                    f"< 1 s | {ref} | {w:.2f} of the limit" + (f"; {w / fl:.2f}x the floor |" if fl else " |"))
+    # The baseline build (BENCH_BASELINE), run in turn with ours.
+    for (k, n) in sorted(imp):
+        if k not in ("import_prev", "import2_prev"):
+            continue
+        ours = imp.get((k.replace("_prev", ""), n))
+        if not ours:
+            continue
+        wp, wo = med([x[0] for x in imp[(k, n)]]), med([x[0] for x in ours])
+        ap = med([x[4] for x in imp[(k, n)]]) / MIB
+        ao = med([x[4] for x in ours]) / MIB
+        what = "import" if k == "import_prev" else "second import"
+        out.append(f"| 5 | {what} {n:,} lines: this build against the baseline build, in turn, "
+                   f"median of {len(ours)} | {wo:.2f} s, anon {ao:.0f} MiB | not slower | "
+                   f"baseline {wp:.2f} s, anon {ap:.0f} MiB | **{wo / wp:.2f}x** the time |")
+    if scan and scan_prev:
+        w, wp = med([s_[0] for s_ in scan]), med(scan_prev)
+        out.append(f"| 5 | scan over {scan[0][8]:,} accounts: this build against the baseline, in turn, "
+                   f"median of {len(scan)} | {w:.3f} s | not slower | baseline {wp:.3f} s | "
+                   f"**{w / wp:.2f}x** the time |")
     print("\n".join(x for x in out if x))
 
 

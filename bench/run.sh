@@ -59,6 +59,17 @@ mkdir "$W/bin"
 cp "$TOOL" "$MODULE" "$W/bin/"
 TOOL=$W/bin/breachguard
 MODULE=$W/bin/pam_breachguard.so
+# BENCH_BASELINE=DIR: another version's build directory (say the previous
+# commit's); its tool runs in turn with ours for every import and the scan, so
+# "nothing slower" is measured in the same run.  Ours runs last in each round:
+# the store it leaves is the one the next section uses.
+BASE_TOOL=""
+IMPORTERS=ours
+if [ -n "${BENCH_BASELINE:-}" ]; then
+	cp "$BENCH_BASELINE/breachguard" "$W/bin/breachguard-base"
+	BASE_TOOL=$W/bin/breachguard-base
+	IMPORTERS="base ours"
+fi
 RAW=$DATA/raw.tsv
 : >"$RAW"
 row() { printf '%s\n' "$*" | tr ' ' '\t' >>"$RAW"; }
@@ -105,21 +116,26 @@ for n in $LINES; do
 	mkdir -m 700 "$d"
 	printf 'store = %s/store\nkey_file = %s/key\ndomains = example.com\n' "$d" "$d" >"$d/conf"
 	chmod 600 "$d/conf"
-	for r in $(seq "$RUNS"); do
-		rm -rf "$d/store"
-		"$TOOL" --config "$d/conf" init >/dev/null
-		sync
-		say "import $n lines, run $r/$RUNS"
-		"$BIN/runstat" "$W/st" "$TOOL" --config "$d/conf" import --name "adv-$n" \
-			--format text --json "$f" >"$W/imp.json"
-		row import "$n" "$r" $(cat "$W/st") "$(json_get "$W/imp.json" addresses)" \
-			"$(json_get "$W/imp.json" new)" "$(used "$d/store")"
-	done
-	# The same distinct keys, with the same key file, for mdb_load.
+	# The same distinct keys, with the same key file, for mdb_load (prepared
+	# first, untimed, so that the timed runs can alternate).
+	"$TOOL" --config "$d/conf" init >/dev/null
 	say "preparing the mdb_load dump for $n lines (not timed)"
 	"$BIN/mkdump" "$d/conf" "$f" $((n * 200 + 67108864)) >"$W/dump" 2>"$W/mkdump.err"
 	distinct=$(sed -n 's/^distinct \([0-9]*\).*/\1/p' "$W/mkdump.err")
+	# import, mdb_load[, the baseline's import] in turn: the same load hits all.
 	for r in $(seq "$RUNS"); do
+		for who in $IMPORTERS; do
+			t=$TOOL kind=import
+			[ "$who" = base ] && t=$BASE_TOOL kind=import_prev
+			rm -rf "$d/store"
+			"$TOOL" --config "$d/conf" init >/dev/null
+			sync
+			say "import $n lines ($who), run $r/$RUNS"
+			"$BIN/runstat" "$W/st" "$t" --config "$d/conf" import --name "adv-$n" \
+				--format text --json "$f" >"$W/imp.json"
+			row $kind "$n" "$r" $(cat "$W/st") "$(json_get "$W/imp.json" addresses)" \
+				"$(json_get "$W/imp.json" new)" "$(used "$d/store")"
+		done
 		rm -rf "$W/ml" && mkdir "$W/ml" && sync
 		say "mdb_load (no per-commit flush) $n, run $r/$RUNS"
 		"$BIN/runstat" "$W/st" env LD_PRELOAD="$BIN/nosync.so" mdb_load -f "$W/dump" "$W/ml"
@@ -149,14 +165,18 @@ fi
 sed "s|$d/store|$d/store2|" "$d/conf" >"$d/conf2"
 chmod 600 "$d/conf2"
 for r in $(seq "$RUNS"); do
-	rm -rf "$d/store2"
-	cp -a --sparse=always "$d/base" "$d/store2"
-	sync
-	say "second import $n lines into $distinct identities, run $r/$RUNS"
-	"$BIN/runstat" "$W/st" "$TOOL" --config "$d/conf2" import --name "adv2-$n" --format text \
-		--json "$f2" >"$W/imp2.json"
-	row import2 "$n" "$r" $(cat "$W/st") "$(json_get "$W/imp2.json" addresses)" \
-		"$(json_get "$W/imp2.json" new)" "$(used "$d/store2")" "$distinct"
+	for who in $IMPORTERS; do
+		t=$TOOL kind=import2
+		[ "$who" = base ] && t=$BASE_TOOL kind=import2_prev
+		rm -rf "$d/store2"
+		cp -a --sparse=always "$d/base" "$d/store2"
+		sync
+		say "second import $n lines into $distinct identities ($who), run $r/$RUNS"
+		"$BIN/runstat" "$W/st" "$t" --config "$d/conf2" import --name "adv2-$n" --format text \
+			--json "$f2" >"$W/imp2.json"
+		row $kind "$n" "$r" $(cat "$W/st") "$(json_get "$W/imp2.json" addresses)" \
+			"$(json_get "$W/imp2.json" new)" "$(used "$d/store2")" "$distinct"
+	done
 done
 rm -rf "$d/store2"
 [ "${BENCH_KEEP_DATA:-0}" = 1 ] || rm -f "$f2"
@@ -251,10 +271,14 @@ elif [ -n "$NSSW" ]; then
 	} >"$W/passwd"
 	echo "bgscan:x:20000:" >"$W/group"
 	for r in $(seq "$FAST"); do
-		LD_PRELOAD=$NSSW NSS_WRAPPER_PASSWD=$W/passwd NSS_WRAPPER_GROUP=$W/group \
-			"$BIN/runstat" "$W/st" "$TOOL" --config "$d/conf" scan --json >"$W/scan.json"
-		found=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "$W/scan.json")
-		row scan "$SCAN_USERS" "$r" $(cat "$W/st") "$found"
+		for who in $IMPORTERS; do
+			t=$TOOL kind=scan
+			[ "$who" = base ] && t=$BASE_TOOL kind=scan_prev
+			LD_PRELOAD=$NSSW NSS_WRAPPER_PASSWD=$W/passwd NSS_WRAPPER_GROUP=$W/group \
+				"$BIN/runstat" "$W/st" "$t" --config "$d/conf" scan --json >"$W/scan.json"
+			found=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "$W/scan.json")
+			row $kind "$SCAN_USERS" "$r" $(cat "$W/st") "$found"
+		done
 		LD_PRELOAD=$NSSW NSS_WRAPPER_PASSWD=$W/passwd NSS_WRAPPER_GROUP=$W/group \
 			"$BIN/runstat" "$W/st" "$BIN/nssfloor" >/dev/null
 		row nssfloor "$SCAN_USERS" "$r" $(cat "$W/st") 0
