@@ -20,14 +20,43 @@ CFLAGS   += -std=c11 -fPIC -fvisibility=hidden -fstack-protector-strong \
 LDFLAGS  += $(SAN) -Wl,-z,relro,-z,now
 # libidn2 and libunistring are loaded on demand (pam_breachguard/unicode.c): the
 # module does not link them; the tool and the tests do, so they stay resident.
-LIBS      = -llmdb -lcrypto
+# The module links liblmdb and nettle (HMAC-SHA-256, see digest.c) and never
+# libcrypto: loading that costs a fresh su/sudo/login process ~2.7 ms.  The tool
+# keeps libcrypto for what needs it (the site key's CSPRNG, SHA-256 of inputs,
+# signatures).  -z nodelete keeps the module mapped after pam_end's dlclose, so a
+# process running many checks (a PAM loop, a daemon) loads it and its libraries
+# once: safe because the module keeps no state across calls (no static data;
+# everything is opened and closed per call, see pam_breachguard.c).
+LIBS      = -llmdb -lnettle
+MODULE_LDFLAGS = -Wl,-z,nodelete
+# The module holds LMDB and nettle's HMAC-SHA-256 statically when their archives
+# are there (Debian: liblmdb-dev, nettle-dev): each shared library is ~0.1 ms of
+# open, map and relocation in every fresh su/sudo/login process.  liblmdb.a's
+# objects are PIE code; their one reference to glibc's `stderr` (in
+# mdb_assert_fail) is renamed to pam_breachguard/lmdb_static.c's symbols.
+# MODULE_STATIC=0, or no archive, links the shared libraries instead.
+MODULE_STATIC ?= 1
+LMDB_A    ?= $(wildcard $(shell $(CC) -print-file-name=liblmdb.a))
+NETTLE_A  ?= $(wildcard $(shell $(CC) -print-file-name=libnettle.a))
+ifeq ($(MODULE_STATIC)$(if $(LMDB_A),y,),1y)
+MODULE_LMDB = $(BUILD)/lmdb/mdb.o $(BUILD)/lmdb/midl.o
+else
+MODULE_LMDB =
+MODULE_LIBS_LMDB = -llmdb
+endif
+ifeq ($(MODULE_STATIC)$(if $(NETTLE_A),y,),1y)
+MODULE_LIBS_NETTLE = $(NETTLE_A)
+else
+MODULE_LIBS_NETTLE = -lnettle
+endif
+MODULE_LIBS = $(MODULE_LIBS_LMDB) $(MODULE_LIBS_NETTLE)
 # The input layer (tools/): archives and bare compressors through libarchive,
 # legacy encodings detected with uchardet (decoded with iconv, in libc), workbook
 # XML streamed with libxml2's xmlReader.
 XML_CFLAGS := $(shell pkg-config --cflags libxml-2.0 2>/dev/null || echo -I/usr/include/libxml2)
 XML_LIBS   := $(shell pkg-config --libs libxml-2.0 2>/dev/null || echo -lxml2)
 CPPFLAGS  += $(XML_CFLAGS)
-TOOL_LIBS = $(LIBS) -lidn2 -lunistring -lz -lpthread -larchive -luchardet $(XML_LIBS)
+TOOL_LIBS = $(LIBS) -lcrypto -lidn2 -lunistring -lz -lpthread -larchive -luchardet $(XML_LIBS)
 
 LIB_SRC   = $(filter-out pam_breachguard/pam_breachguard.c,$(wildcard pam_breachguard/*.c))
 TOOL_SRC  = $(filter-out tools/breachguard.c,$(wildcard tools/*.c))
@@ -61,9 +90,15 @@ $(LIBTOOL): $(TOOL_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-$(MODULE): $(BUILD)/obj/pam_breachguard/pam_breachguard.o $(LIBBG) pam_breachguard/pam_breachguard.map
-	$(CC) -shared $(LDFLAGS) -Wl,--version-script=pam_breachguard/pam_breachguard.map \
-	    -Wl,--no-undefined -o $@ $< $(LIBBG) $(LIBS) -lpam
+$(MODULE): $(BUILD)/obj/pam_breachguard/pam_breachguard.o $(MODULE_LMDB) $(LIBBG) pam_breachguard/pam_breachguard.map
+	$(CC) -shared $(LDFLAGS) $(MODULE_LDFLAGS) -Wl,--version-script=pam_breachguard/pam_breachguard.map \
+	    -Wl,--no-undefined -o $@ $< $(MODULE_LMDB) $(LIBBG) $(MODULE_LIBS) -lpam
+
+$(BUILD)/lmdb/mdb.o $(BUILD)/lmdb/midl.o: $(LMDB_A)
+	@mkdir -p $(dir $@)
+	cd $(dir $@) && ar x $(abspath $(LMDB_A)) $(notdir $@)
+	objcopy --redefine-sym stderr=bg_lmdb_stderr \
+	    --redefine-sym __fprintf_chk=bg_lmdb_fprintf_chk $@
 
 $(TOOL): $(BUILD)/obj/tools/breachguard.o $(LIBTOOL) $(LIBBG)
 	$(CC) $(LDFLAGS) -o $@ $< $(LIBTOOL) $(LIBBG) $(TOOL_LIBS)

@@ -3,6 +3,9 @@
  * service file, loads the modules), pam_acct_mgmt, pam_end (unloads them).
  *
  * usage: acct CONFDIR SERVICE USER ITERS
+ *        acct -m CONFDIR USER ITERS SERVICE...   the services interleaved: each
+ *        iteration times one call of every service in turn; prints per service
+ *        "SERVICE MEDIAN_US MEAN_US RESULT" (the same noise hits every stack)
  *        acct -c CONFDIR SERVICE USER   one warm-up iteration, then one under
  *        callgrind's collection (run with valgrind --tool=callgrind --collect-atstart=no)
  * Prints "ITERS SECONDS USEC_PER_CALL RESULT" (RESULT: the last pam_acct_mgmt code). */
@@ -41,6 +44,56 @@ static int once(const char *dir, const char *svc, const char *user)
 	return rc;
 }
 
+static double now_us(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec * 1e6 + (double)t.tv_nsec / 1e3;
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int interleaved(int argc, char **argv)
+{
+	long iters = strtol(argv[4], NULL, 10);
+	int nsvc = argc - 5, *rc;
+	double *t;
+
+	if (iters <= 0 || nsvc < 1)
+		return 2;
+	t = calloc((size_t)iters * (size_t)nsvc, sizeof(*t));
+	rc = calloc((size_t)nsvc, sizeof(*rc));
+	if (!t || !rc)
+		return 1;
+	for (int s = 0; s < nsvc; s++)
+		once(argv[2], argv[5 + s], argv[3]); /* warm-up */
+	for (long i = 0; i < iters; i++)
+		for (int s = 0; s < nsvc; s++) {
+			double a = now_us();
+
+			rc[s] = once(argv[2], argv[5 + s], argv[3]);
+			t[(size_t)s * (size_t)iters + (size_t)i] = now_us() - a;
+		}
+	for (int s = 0; s < nsvc; s++) {
+		double *v = t + (size_t)s * (size_t)iters, sum = 0;
+
+		for (long i = 0; i < iters; i++)
+			sum += v[i];
+		qsort(v, (size_t)iters, sizeof(*v), cmp_d);
+		printf("%s %.2f %.2f %s\n", argv[5 + s], v[iters / 2], sum / (double)iters,
+		       pam_strerror(NULL, rc[s]));
+	}
+	free(t);
+	free(rc);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct timespec a, b;
@@ -48,6 +101,8 @@ int main(int argc, char **argv)
 	int rc = 0;
 	double s;
 
+	if (argc >= 6 && strcmp(argv[1], "-m") == 0)
+		return interleaved(argc, argv);
 	if (argc == 5 && strcmp(argv[1], "-c") == 0) {
 		once(argv[2], argv[3], argv[4]);
 		CALLGRIND_TOGGLE_COLLECT;

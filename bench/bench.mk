@@ -1,13 +1,17 @@
 # bench/bench.mk: `make bench` (not part of `make check`).  See bench/RESULTS.md.
 # Knobs: BENCH_QUICK=1 (1M lines only, fewer runs: for iterating on the import),
-# BENCH_LINES="1000000 10000000", BENCH_RUNS (big imports, 3), BENCH_FAST_RUNS (5),
+# BENCH_LINES="2000000 10000000", BENCH_RUNS (big imports, 3), BENCH_FAST_RUNS (5),
 # BENCH_ITERS (PAM loop iterations per run, 1000), BENCH_DATA (bench/data),
-# BENCH_STOCK_MDB_LOAD=0|1 (stock mdb_load at the smallest size; 65 s a million).
+# BENCH_STOCK_MDB_LOAD=0|1 (stock mdb_load at the smallest size; 65 s a million),
+# BENCH_BASELINE=DIR (another build dir, e.g. of the previous commit: its tool runs in
+# turn with ours for every import and the scan), BENCH_PROC_ROUNDS (processes per stack
+# and user for the per-process figure, 300),
+# BENCH_ONLY_PAM=1 (only the account-phase sections, on a small store: for iterating).
 # `make bench-profile` profiles a 1M import (perf if it works, else callgrind).
 
 BENCH_BIN   = $(BUILD)/bench
 BENCH_TOOLS = $(BENCH_BIN)/gen $(BENCH_BIN)/runstat $(BENCH_BIN)/mkdump $(BENCH_BIN)/acct \
-              $(BENCH_BIN)/nosync.so $(BENCH_BIN)/nssfloor
+              $(BENCH_BIN)/nosync.so $(BENCH_BIN)/nssfloor $(BENCH_BIN)/pam1 $(BENCH_BIN)/spawn
 BENCH_CFLAGS = $(filter-out -MMD -MP,$(CFLAGS))
 
 .PHONY: bench bench-tools bench-profile
@@ -33,6 +37,16 @@ $(BENCH_BIN)/nssfloor: bench/nssfloor.c
 $(BENCH_BIN)/acct: bench/acct.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(BENCH_CFLAGS) $(LDFLAGS) -o $@ $< -lpam
+
+# The per-process figure: pam1 is the whole process of one check, spawn the
+# driver that runs it for each stack in turn.
+$(BENCH_BIN)/pam1: bench/pam1.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(BENCH_CFLAGS) $(LDFLAGS) -o $@ $< -lpam
+
+$(BENCH_BIN)/spawn: bench/spawn.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(BENCH_CFLAGS) $(LDFLAGS) -o $@ $<
 
 $(BENCH_BIN)/nosync.so: bench/nosync.c
 	@mkdir -p $(dir $@)

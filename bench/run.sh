@@ -19,12 +19,15 @@ if [ "${BENCH_QUICK:-0}" = 1 ]; then
 	ITERS=${BENCH_ITERS:-500}
 	STOCK=${BENCH_STOCK_MDB_LOAD:-0}
 else
-	LINES=${BENCH_LINES:-1000000 10000000}
+	LINES=${BENCH_LINES:-2000000 10000000}
 	RUNS=${BENCH_RUNS:-3}
 	FAST=${BENCH_FAST_RUNS:-5}
 	ITERS=${BENCH_ITERS:-1000}
 	STOCK=${BENCH_STOCK_MDB_LOAD:-1}
 fi
+PROC=${BENCH_PROC_ROUNDS:-300}
+ONLY_PAM=${BENCH_ONLY_PAM:-0}
+[ "$ONLY_PAM" = 1 ] && LINES=${BENCH_LINES:-1000000}
 SCAN_USERS=${BENCH_SCAN_USERS:-10000}
 NSSW=$(ls /usr/lib/*/libnss_wrapper.so 2>/dev/null | head -n 1)
 # The module's shared libraries, resolved as the loader does: preloading them keeps
@@ -36,7 +39,8 @@ UM=bgbench_m # matched: listed in an advisory
 UU=bgbench_u # unmatched
 
 [ "$(id -u)" = 0 ] || { echo "bench: needs root (throwaway users, a root-owned store)" >&2; exit 1; }
-for f in "$TOOL" "$MODULE" "$BIN/gen" "$BIN/runstat" "$BIN/mkdump" "$BIN/acct" "$BIN/nosync.so" "$BIN/nssfloor"; do
+for f in "$TOOL" "$MODULE" "$BIN/gen" "$BIN/runstat" "$BIN/mkdump" "$BIN/acct" "$BIN/nosync.so" "$BIN/nssfloor" \
+	"$BIN/pam1" "$BIN/spawn"; do
 	[ -e "$f" ] || { echo "bench: $f missing: run make bench" >&2; exit 1; }
 done
 command -v mdb_load >/dev/null || { echo "bench: mdb_load missing (lmdb-utils)" >&2; exit 1; }
@@ -55,6 +59,17 @@ mkdir "$W/bin"
 cp "$TOOL" "$MODULE" "$W/bin/"
 TOOL=$W/bin/breachguard
 MODULE=$W/bin/pam_breachguard.so
+# BENCH_BASELINE=DIR: another version's build directory (say the previous
+# commit's); its tool runs in turn with ours for every import and the scan, so
+# "nothing slower" is measured in the same run.  Ours runs last in each round:
+# the store it leaves is the one the next section uses.
+BASE_TOOL=""
+IMPORTERS=ours
+if [ -n "${BENCH_BASELINE:-}" ]; then
+	cp "$BENCH_BASELINE/breachguard" "$W/bin/breachguard-base"
+	BASE_TOOL=$W/bin/breachguard-base
+	IMPORTERS="base ours"
+fi
 RAW=$DATA/raw.tsv
 : >"$RAW"
 row() { printf '%s\n' "$*" | tr ' ' '\t' >>"$RAW"; }
@@ -72,8 +87,23 @@ used() {
 
 row machine "$(lscpu | sed -n 's/^Model name: *//p' | tr ' ' '_')" "$(nproc)" \
 	"$(free -b | awk '/^Mem:/{print $2}')" "$(uname -r)" "$(cat /etc/debian_version)"
-row knobs "lines=$(echo $LINES | tr ' ' ,)" "runs=$RUNS" "fast=$FAST" "iters=$ITERS"
+row knobs "lines=$(echo $LINES | tr ' ' ,)" "runs=$RUNS" "fast=$FAST" "iters=$ITERS" "proc=$PROC" \
+	"only_pam=$ONLY_PAM"
 
+if [ "$ONLY_PAM" = 1 ]; then
+	# Only the account phase (iterating on the module): one import of the smallest list.
+	n=$(echo $LINES | cut -d' ' -f1)
+	f=$DATA/adv-$n.txt
+	[ -s "$f" ] || "$BIN/gen" "$n" 0 1 >"$f" 2>"$W/gen.err"
+	last=$n
+	d=$W/n$n
+	mkdir -m 700 "$d"
+	printf 'store = %s/store\nkey_file = %s/key\ndomains = example.com\n' "$d" "$d" >"$d/conf"
+	chmod 600 "$d/conf"
+	"$TOOL" --config "$d/conf" init >/dev/null
+	"$TOOL" --config "$d/conf" import --name "adv-$n" --format text "$f" >/dev/null
+	mv "$d/store" "$d/base"
+else
 # --- 1. import vs mdb_load ---------------------------------------------------
 last=""
 for n in $LINES; do
@@ -86,21 +116,26 @@ for n in $LINES; do
 	mkdir -m 700 "$d"
 	printf 'store = %s/store\nkey_file = %s/key\ndomains = example.com\n' "$d" "$d" >"$d/conf"
 	chmod 600 "$d/conf"
-	for r in $(seq "$RUNS"); do
-		rm -rf "$d/store"
-		"$TOOL" --config "$d/conf" init >/dev/null
-		sync
-		say "import $n lines, run $r/$RUNS"
-		"$BIN/runstat" "$W/st" "$TOOL" --config "$d/conf" import --name "adv-$n" \
-			--format text --json "$f" >"$W/imp.json"
-		row import "$n" "$r" $(cat "$W/st") "$(json_get "$W/imp.json" addresses)" \
-			"$(json_get "$W/imp.json" new)" "$(used "$d/store")"
-	done
-	# The same distinct keys, with the same key file, for mdb_load.
+	# The same distinct keys, with the same key file, for mdb_load (prepared
+	# first, untimed, so that the timed runs can alternate).
+	"$TOOL" --config "$d/conf" init >/dev/null
 	say "preparing the mdb_load dump for $n lines (not timed)"
 	"$BIN/mkdump" "$d/conf" "$f" $((n * 200 + 67108864)) >"$W/dump" 2>"$W/mkdump.err"
 	distinct=$(sed -n 's/^distinct \([0-9]*\).*/\1/p' "$W/mkdump.err")
+	# import, mdb_load[, the baseline's import] in turn: the same load hits all.
 	for r in $(seq "$RUNS"); do
+		for who in $IMPORTERS; do
+			t=$TOOL kind=import
+			[ "$who" = base ] && t=$BASE_TOOL kind=import_prev
+			rm -rf "$d/store"
+			"$TOOL" --config "$d/conf" init >/dev/null
+			sync
+			say "import $n lines ($who), run $r/$RUNS"
+			"$BIN/runstat" "$W/st" "$t" --config "$d/conf" import --name "adv-$n" \
+				--format text --json "$f" >"$W/imp.json"
+			row $kind "$n" "$r" $(cat "$W/st") "$(json_get "$W/imp.json" addresses)" \
+				"$(json_get "$W/imp.json" new)" "$(used "$d/store")"
+		done
 		rm -rf "$W/ml" && mkdir "$W/ml" && sync
 		say "mdb_load (no per-commit flush) $n, run $r/$RUNS"
 		"$BIN/runstat" "$W/st" env LD_PRELOAD="$BIN/nosync.so" mdb_load -f "$W/dump" "$W/ml"
@@ -130,18 +165,23 @@ fi
 sed "s|$d/store|$d/store2|" "$d/conf" >"$d/conf2"
 chmod 600 "$d/conf2"
 for r in $(seq "$RUNS"); do
-	rm -rf "$d/store2"
-	cp -a --sparse=always "$d/base" "$d/store2"
-	sync
-	say "second import $n lines into $distinct identities, run $r/$RUNS"
-	"$BIN/runstat" "$W/st" "$TOOL" --config "$d/conf2" import --name "adv2-$n" --format text \
-		--json "$f2" >"$W/imp2.json"
-	row import2 "$n" "$r" $(cat "$W/st") "$(json_get "$W/imp2.json" addresses)" \
-		"$(json_get "$W/imp2.json" new)" "$(used "$d/store2")" "$distinct"
+	for who in $IMPORTERS; do
+		t=$TOOL kind=import2
+		[ "$who" = base ] && t=$BASE_TOOL kind=import2_prev
+		rm -rf "$d/store2"
+		cp -a --sparse=always "$d/base" "$d/store2"
+		sync
+		say "second import $n lines into $distinct identities ($who), run $r/$RUNS"
+		"$BIN/runstat" "$W/st" "$t" --config "$d/conf2" import --name "adv2-$n" --format text \
+			--json "$f2" >"$W/imp2.json"
+		row $kind "$n" "$r" $(cat "$W/st") "$(json_get "$W/imp2.json" addresses)" \
+			"$(json_get "$W/imp2.json" new)" "$(used "$d/store2")" "$distinct"
+	done
 done
 rm -rf "$d/store2"
 [ "${BENCH_KEEP_DATA:-0}" = 1 ] || rm -f "$f2"
 
+fi
 # --- 3. the account phase through libpam ----------------------------------------
 mv "$d/base" "$d/store"
 for u in $UM $UU; do
@@ -162,23 +202,40 @@ done
 "$TOOL" --config "$d/conf" import --name bench-users "$W/users.txt" >/dev/null
 mkdir "$W/pam.d"
 echo "account required pam_unix.so" >"$W/pam.d/unix"
+# Peers in the same place of the stack: what another account module costs.
+for peer in permit access faillock; do
+	printf 'account required pam_unix.so\naccount required pam_%s.so\n' "$peer" >"$W/pam.d/unix$peer"
+done
 printf 'account required pam_unix.so\naccount required %s conf=%s\n' "$MODULE" "$d/conf" \
 	>"$W/pam.d/unixbg"
+SVCS="unix unixpermit unixaccess unixfaillock unixbg"
 for variant in plain preloaded; do
 	pre=""
-	[ "$variant" = preloaded ] && pre=$MODLIBS
+	svcs=$SVCS
+	[ "$variant" = preloaded ] && pre=$MODLIBS && svcs="unix unixbg"
 	for r in $(seq "$FAST"); do
 		for u in $UM $UU; do
-			for svc in unix unixbg; do
-				LD_PRELOAD=$pre "$BIN/acct" "$W/pam.d" "$svc" "$u" "$ITERS" >"$W/acct.out"
-				read -r it s us res <"$W/acct.out" || true
+			# Every stack in turn within each iteration: the same noise hits all.
+			LD_PRELOAD=$pre "$BIN/acct" -m "$W/pam.d" "$u" "$ITERS" $svcs >"$W/acct.out"
+			while read -r svc us mean res; do
 				row acct "$variant" "$svc" "$u" "$r" "$us" "$(echo "$res" | tr ' ' _)"
-			done
+			done <"$W/acct.out"
 		done
 		say "account phase ($variant), run $r/$FAST"
 	done
 done
-if command -v valgrind >/dev/null; then
+# One check per process (su, sudo, login): pam1 spawned PROC times per stack and
+# user, the stacks interleaved within each round, in FAST slices.
+for r in $(seq "$FAST"); do
+	for u in $UM $UU; do
+		"$BIN/spawn" $(((PROC + FAST - 1) / FAST)) "$BIN/pam1" "$W/pam.d" "$u" $SVCS >"$W/proc.out"
+		while read -r svc med q1 q3 st; do
+			row proc "$svc" "$u" "$r" "$med" "$q1" "$q3" "$st"
+		done <"$W/proc.out"
+	done
+	say "one check per process, slice $r/$FAST"
+done
+if command -v valgrind >/dev/null && [ "${BENCH_CALLGRIND:-1}" = 1 ]; then
 	for variant in plain preloaded; do
 		pre=""
 		[ "$variant" = preloaded ] && pre=$MODLIBS
@@ -201,7 +258,9 @@ if command -v valgrind >/dev/null; then
 fi
 
 # --- 4. scan over 10,000 accounts (nss_wrapper) ----------------------------------
-if [ -n "$NSSW" ]; then
+if [ "$ONLY_PAM" = 1 ]; then
+	: # BENCH_ONLY_PAM: no scan
+elif [ -n "$NSSW" ]; then
 	i=1
 	{
 		while [ "$i" -le "$SCAN_USERS" ]; do
@@ -212,10 +271,14 @@ if [ -n "$NSSW" ]; then
 	} >"$W/passwd"
 	echo "bgscan:x:20000:" >"$W/group"
 	for r in $(seq "$FAST"); do
-		LD_PRELOAD=$NSSW NSS_WRAPPER_PASSWD=$W/passwd NSS_WRAPPER_GROUP=$W/group \
-			"$BIN/runstat" "$W/st" "$TOOL" --config "$d/conf" scan --json >"$W/scan.json"
-		found=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "$W/scan.json")
-		row scan "$SCAN_USERS" "$r" $(cat "$W/st") "$found"
+		for who in $IMPORTERS; do
+			t=$TOOL kind=scan
+			[ "$who" = base ] && t=$BASE_TOOL kind=scan_prev
+			LD_PRELOAD=$NSSW NSS_WRAPPER_PASSWD=$W/passwd NSS_WRAPPER_GROUP=$W/group \
+				"$BIN/runstat" "$W/st" "$t" --config "$d/conf" scan --json >"$W/scan.json"
+			found=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "$W/scan.json")
+			row $kind "$SCAN_USERS" "$r" $(cat "$W/st") "$found"
+		done
 		LD_PRELOAD=$NSSW NSS_WRAPPER_PASSWD=$W/passwd NSS_WRAPPER_GROUP=$W/group \
 			"$BIN/runstat" "$W/st" "$BIN/nssfloor" >/dev/null
 		row nssfloor "$SCAN_USERS" "$r" $(cat "$W/st") 0

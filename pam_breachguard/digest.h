@@ -1,4 +1,4 @@
-/* digest.h: keyed digests of identities (HMAC-SHA-256 through libcrypto). */
+/* digest.h: keyed digests of identities (HMAC-SHA-256, nettle; see digest.c). */
 #ifndef BG_DIGEST_H
 #define BG_DIGEST_H
 

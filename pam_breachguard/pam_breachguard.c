@@ -251,7 +251,7 @@ BG_EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const ch
 
 	/* Read-only until a write is due: LMDB then allocates no write buffers. */
 	bg_config_defaults(&cfg); /* setup() sets it again; this keeps gcc's flow analysis calm */
-	bg_ctx_init(&ctx, &cfg, &log, BG_STORE_RDONLY | BG_STORE_NOWAIT);
+	bg_ctx_init(&ctx, &cfg, &log, BG_STORE_RDONLY | BG_STORE_NOWAIT | BG_STORE_NOLOCK);
 	if ((rc = setup(pamh, argc, argv, &cfg, &log, &user)) != 0)
 		goto fail;
 	if ((rc = bg_verdict(&ctx, user, &r)) != 0)
@@ -290,7 +290,7 @@ BG_EXPORT int pam_sm_chauthtok(pam_handle_t *pamh, int flags, int argc, const ch
 	if (!(flags & PAM_UPDATE_AUTHTOK))
 		return PAM_IGNORE;
 	bg_config_defaults(&cfg);
-	bg_ctx_init(&ctx, &cfg, &log, BG_STORE_RDONLY | BG_STORE_NOWAIT);
+	bg_ctx_init(&ctx, &cfg, &log, BG_STORE_RDONLY | BG_STORE_NOWAIT | BG_STORE_NOLOCK);
 	if ((rc = setup(pamh, argc, argv, &cfg, &log, &user)) != 0)
 		goto out;
 	for (int i = 0; i < ROTATION_TRIES; i++) {

@@ -276,6 +276,53 @@ static int prealloc_lock(const struct bg_store *st, int dirfd)
 	return 0;
 }
 
+/* The writers' gate, writer.lock: every write transaction holds it exclusively
+ * from before mdb_txn_begin until after its commit or abort (bg_txn_begin,
+ * txn_end), and init holds it exclusively while it creates data.mdb and the
+ * tables.  Writes to data.mdb happen nowhere else: opening an existing
+ * environment writes nothing, a read-write mdb_env_close writes nothing, and
+ * growing the map (ftruncate, posix_fallocate) only touches the file beyond
+ * the committed pages.  The module's fingerprint and the password phase's
+ * rotation go through bg_store_write like every tool write, after the reading
+ * store was closed (bg_ctx_writable), so a process never asks for the gate
+ * exclusively while it holds it shared.
+ *
+ * So a reader holding the gate shared sees no writer at all for as long as it
+ * holds it: the newest meta page is complete and the pages it points to are
+ * never reused under it.  Such a reader needs none of LMDB's reader table:
+ * MDB_NOLOCK, no lock.mdb to open, lock and map (a quarter of an environment's
+ * open and close).  A killed reader's flock goes with its descriptor.  The
+ * module only holds it for the microseconds of one verdict; when a writer has
+ * it (an import's merge), LOCK_NB fails and the module reads through the
+ * ordinary lock-file path instead, concurrently with the writer (MVCC), as
+ * before: it never waits.  Returns 0 with st->gate_fd held shared, -EAGAIN to
+ * read the ordinary way (a writer active, no gate file yet, a flock error),
+ * or -EPERM when the gate file is not a trusted regular file. */
+static int gate_shared(struct bg_store *st, int dirfd)
+{
+	const char *why = NULL;
+	struct stat gs;
+	int fd, rc;
+
+	fd = openat(dirfd, GATE_FILE, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return -EAGAIN;
+	if (fstat(fd, &gs) != 0 || bg_check_trusted(&gs, &why) != 0 || !S_ISREG(gs.st_mode)) {
+		bg_log(st->log, LOG_ERR, "store %s: " GATE_FILE ": %s; refusing it", st->dir,
+		       why ? why : "not a trusted regular file");
+		close(fd);
+		return -EPERM;
+	}
+	while ((rc = flock(fd, LOCK_SH | LOCK_NB)) != 0 && errno == EINTR)
+		;
+	if (rc != 0) {
+		close(fd);
+		return -EAGAIN;
+	}
+	st->gate_fd = fd;
+	return 0;
+}
+
 /* After a failed init, remove what this call made: no half-made store stays. */
 static void undo_create(int dirfd, const char *dir, bool made_files, bool made_dir)
 {
@@ -296,7 +343,7 @@ int bg_store_open(struct bg_store **out, const char *dir, const unsigned char ke
 	struct bg_store *st;
 	struct stat dir_st, pinned, before, after;
 	const char *why = NULL;
-	bool fresh = false, made_dir = false;
+	bool fresh = false, made_dir = false, nolock = false;
 	int rc, fd, dirfd = -1;
 	unsigned envflags = MDB_NOTLS | MDB_NORDAHEAD;
 
@@ -347,6 +394,30 @@ int bg_store_open(struct bg_store **out, const char *dir, const unsigned char ke
 		goto fail;
 	if ((rc = check_at(st, dirfd, GATE_FILE, false, true, NULL)) != 0 && rc != -ENOENT)
 		goto fail;
+	if (!(flags & BG_STORE_RDONLY)) {
+		struct stat gs;
+
+		st->gate_fd = openat(dirfd, GATE_FILE, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+				     0600);
+		if (st->gate_fd < 0 || fstat(st->gate_fd, &gs) != 0 ||
+		    bg_check_trusted(&gs, &why) != 0 || !S_ISREG(gs.st_mode)) {
+			rc = st->gate_fd < 0 ? -errno : -EPERM;
+			bg_log(log, LOG_ERR, "store %s: " GATE_FILE ": %s", dir,
+			       st->gate_fd < 0 ? strerror(errno) : "not a trusted regular file");
+			goto fail;
+		}
+		/* init writes data.mdb (its meta pages, the tables) as a writer does. */
+		if ((flags & BG_STORE_CREATE) && flock(st->gate_fd, LOCK_EX) != 0) {
+			rc = -errno;
+			bg_log(log, LOG_ERR, "store %s: " GATE_FILE ": %s", dir, strerror(errno));
+			goto fail;
+		}
+	} else if (flags & BG_STORE_NOLOCK) {
+		rc = gate_shared(st, dirfd);
+		if (rc != 0 && rc != -EAGAIN)
+			goto fail;
+		nolock = rc == 0;
+	}
 
 	if ((rc = mdb_env_create(&st->env)) != 0) {
 		st->env = NULL;
@@ -356,8 +427,12 @@ int bg_store_open(struct bg_store **out, const char *dir, const unsigned char ke
 	mdb_env_set_maxdbs(st->env, 8);
 	if (fresh || ((flags & BG_STORE_GROW) && map_size))
 		mdb_env_set_mapsize(st->env, map_size ? map_size : BG_STORE_DEFAULT_MAP);
+	/* Map only the committed pages (LMDB raises a smaller size to them): the
+	 * map is made and torn down on every check. */
+	if (nolock)
+		mdb_env_set_mapsize(st->env, 1);
 	if (flags & BG_STORE_RDONLY)
-		envflags |= MDB_RDONLY;
+		envflags |= MDB_RDONLY | (nolock ? MDB_NOLOCK : 0);
 	else if (flags & BG_STORE_GROW)
 		st->flags |= BG_STORE_WRITEMAP;
 	if (st->flags & BG_STORE_WRITEMAP)
@@ -391,7 +466,7 @@ int bg_store_open(struct bg_store **out, const char *dir, const unsigned char ke
 			goto fail;
 		}
 	}
-	{
+	if (!nolock) {
 		int dead = 0;
 		/* Readers killed while holding a slot would otherwise pin old pages. */
 		mdb_reader_check(st->env, &dead);
@@ -403,19 +478,8 @@ int bg_store_open(struct bg_store **out, const char *dir, const unsigned char ke
 		goto fail;
 	if ((rc = open_dbis(st, key, flags & BG_STORE_CREATE)) != 0)
 		goto fail;
-	if (!(flags & BG_STORE_RDONLY)) {
-		struct stat gs;
-
-		st->gate_fd = openat(dirfd, GATE_FILE, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
-				     0600);
-		if (st->gate_fd < 0 || fstat(st->gate_fd, &gs) != 0 ||
-		    bg_check_trusted(&gs, &why) != 0 || !S_ISREG(gs.st_mode)) {
-			rc = st->gate_fd < 0 ? -errno : -EPERM;
-			bg_log(log, LOG_ERR, "store %s: " GATE_FILE ": %s", dir,
-			       st->gate_fd < 0 ? strerror(errno) : "not a trusted regular file");
-			goto fail;
-		}
-	}
+	if (flags & BG_STORE_CREATE)
+		flock(st->gate_fd, LOCK_UN);
 	close(dirfd);
 	*out = st;
 	return 0;

@@ -26,6 +26,10 @@ enum bg_store_flags {
 	BG_STORE_GROW = 1 << 2,   /* the tool: may grow the map */
 	BG_STORE_NOWAIT = 1 << 3, /* the module: never wait for another writer */
 	BG_STORE_WRITEMAP = 1 << 4, /* set by bg_store_open for GROW writers */
+	/* With RDONLY, the module's brief reads: no LMDB lock file, the writers'
+	 * gate held shared instead (see gate_shared() in store.c).  Falls back to
+	 * an ordinary reader when a writer holds the gate: never waits. */
+	BG_STORE_NOLOCK = 1 << 5,
 };
 
 struct bg_advisory {

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <stdint.h>
 #include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
@@ -321,31 +322,22 @@ struct run_reader {
 	size_t run;
 	uint64_t pos, len; /* digests consumed, digests in the run */
 	size_t have, at;
+	bool live;  /* head holds the run's next digest */
+	uint64_t hi, lo; /* that digest as two host-order words */
 	unsigned char buf[RUN_BUF * BG_DIGEST_LEN];
 };
 
-/* Digest order is memcmp order: two big-endian words compare the same, cheaper. */
-static int cmp16(const unsigned char *a, const unsigned char *b)
+/* Loads the run's next digest into hi/lo (memcmp order becomes integer order:
+ * the merge compares two words per run and calls nothing).  0 or -EIO. */
+static int run_load(const struct bg_pipe *p, struct run_reader *rr)
 {
 	uint64_t x, y;
 
-	memcpy(&x, a, 8);
-	memcpy(&y, b, 8);
-	if (x != y)
-		return be64toh(x) < be64toh(y) ? -1 : 1;
-	memcpy(&x, a + 8, 8);
-	memcpy(&y, b + 8, 8);
-	if (x != y)
-		return be64toh(x) < be64toh(y) ? -1 : 1;
-	return 0;
-}
-
-static int run_peek(const struct bg_pipe *p, struct run_reader *rr, const unsigned char **d)
-{
 	if (rr->at == rr->have) {
 		uint64_t left = rr->len - rr->pos;
 		size_t want = left < RUN_BUF ? (size_t)left : RUN_BUF;
 
+		rr->live = false;
 		if (want == 0)
 			return 0;
 		if (bg_pipe_run_read(p, rr->run, rr->pos, rr->buf, want) != 0)
@@ -353,14 +345,12 @@ static int run_peek(const struct bg_pipe *p, struct run_reader *rr, const unsign
 		rr->have = want;
 		rr->at = 0;
 	}
-	*d = rr->buf + rr->at * BG_DIGEST_LEN;
-	return 1;
-}
-
-static void run_next(struct run_reader *rr)
-{
-	rr->at++;
-	rr->pos++;
+	memcpy(&x, rr->buf + rr->at * BG_DIGEST_LEN, 8);
+	memcpy(&y, rr->buf + rr->at * BG_DIGEST_LEN + 8, 8);
+	rr->hi = be64toh(x);
+	rr->lo = be64toh(y);
+	rr->live = true;
+	return 0;
 }
 
 struct merge_target {
@@ -375,7 +365,8 @@ static int merge_file(struct importer *im, struct file_rec *f, struct merge_targ
 {
 	struct run_reader *rr;
 	unsigned char last[BG_DIGEST_LEN];
-	bool have_last = false;
+	uint64_t last_hi = 0, last_lo = 0;
+	bool have_last = false, fresh_digest = false;
 	int rc = 0;
 
 	/* A redo after a full map counts again from zero; repeats across runs are
@@ -391,35 +382,40 @@ static int merge_file(struct importer *im, struct file_rec *f, struct merge_targ
 	for (size_t i = 0; i < f->c.run_count; i++) {
 		rr[i].run = f->c.run_first + i;
 		rr[i].len = bg_pipe_run_len(im->pipe, rr[i].run);
+		if ((rc = run_load(im->pipe, &rr[i])) != 0)
+			goto out;
 	}
 	for (;;) {
-		const unsigned char *best = NULL, *d;
-		size_t bi = 0;
+		size_t bi = SIZE_MAX;
+		struct run_reader *b;
 
-		/* Few runs (one per 2M digests): a linear pick is cheaper than a heap here. */
-		for (size_t i = 0; i < f->c.run_count; i++) {
-			int p = run_peek(im->pipe, &rr[i], &d);
-
-			if (p < 0) {
-				rc = p;
-				goto out;
-			}
-			if (p && (!best || cmp16(d, best) < 0)) {
-				best = d;
+		/* Few runs (one per 1M digests and worker): a linear pick over their
+		 * cached heads is cheaper than a heap here. */
+		for (size_t i = 0; i < f->c.run_count; i++)
+			if (rr[i].live &&
+			    (bi == SIZE_MAX || rr[i].hi < rr[bi].hi ||
+			     (rr[i].hi == rr[bi].hi && rr[i].lo < rr[bi].lo)))
 				bi = i;
-			}
-		}
-		if (!best)
+		if (bi == SIZE_MAX)
 			break;
-		if (have_last && cmp16(best, last) == 0) {
+		b = &rr[bi];
+		if (have_last && b->hi == last_hi && b->lo == last_lo) {
 			f->c.duplicates++;
 			f->cross_dups++;
-			run_next(&rr[bi]);
-			continue;
+		} else {
+			memcpy(last, b->buf + b->at * BG_DIGEST_LEN, BG_DIGEST_LEN);
+			last_hi = b->hi;
+			last_lo = b->lo;
+			have_last = true;
+			fresh_digest = true;
 		}
-		memcpy(last, best, BG_DIGEST_LEN);
-		have_last = true;
-		run_next(&rr[bi]);
+		b->at++;
+		b->pos++;
+		if ((rc = run_load(im->pipe, b)) != 0)
+			goto out;
+		if (!fresh_digest)
+			continue;
+		fresh_digest = false;
 		if (mt->dry_run) {
 			uint32_t ids[1];
 			size_t n;

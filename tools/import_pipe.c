@@ -4,6 +4,7 @@
  * sorted into a run when full.  Batch results (counts, the invalid list, kept
  * as the first ones by line number) are merged by the reader's thread, so the
  * report does not depend on which worker ran what. */
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -126,6 +127,32 @@ void bg_invalid_note(struct bg_file_stats *f, unsigned long line, const char *wh
  * 65536 buckets leaves a few dozen per bucket, finished by insertion sort; far
  * cheaper than qsort's calls to memcmp.  end has BUCKETS + 1 slots. */
 #define BUCKETS 65536
+
+_Static_assert(BG_DIGEST_LEN == 16, "the digest compares below read two 8-byte words");
+
+/* memcmp order of two digests from two big-endian words: no call per compare. */
+static inline bool digest_gt(const unsigned char *a, const unsigned char *b)
+{
+	uint64_t x, y;
+
+	memcpy(&x, a, 8);
+	memcpy(&y, b, 8);
+	if (x != y)
+		return be64toh(x) > be64toh(y);
+	memcpy(&x, a + 8, 8);
+	memcpy(&y, b + 8, 8);
+	return be64toh(x) > be64toh(y);
+}
+
+static inline bool digest_eq(const unsigned char *a, const unsigned char *b)
+{
+	uint64_t x[2], y[2];
+
+	memcpy(x, a, 16);
+	memcpy(y, b, 16);
+	return x[0] == y[0] && x[1] == y[1];
+}
+
 static void sort_digests(unsigned char *d, unsigned char *tmp, size_t *end, size_t n)
 {
 	memset(end, 0, (BUCKETS + 1) * sizeof(*end));
@@ -145,7 +172,7 @@ static void sort_digests(unsigned char *d, unsigned char *tmp, size_t *end, size
 			size_t j = i;
 
 			memcpy(key, tmp + i * BG_DIGEST_LEN, BG_DIGEST_LEN);
-			while (j > lo && memcmp(tmp + (j - 1) * BG_DIGEST_LEN, key, BG_DIGEST_LEN) > 0) {
+			while (j > lo && digest_gt(tmp + (j - 1) * BG_DIGEST_LEN, key)) {
 				memcpy(tmp + j * BG_DIGEST_LEN, tmp + (j - 1) * BG_DIGEST_LEN,
 				       BG_DIGEST_LEN);
 				j--;
@@ -194,8 +221,8 @@ static int flush_chunk(struct bg_pipe *p, struct worker *w, bool keep_in_memory)
 		return 0;
 	sort_digests(w->chunk, w->tmp, w->bucket_end, n);
 	for (size_t i = 0; i < n; i++) {
-		if (out && memcmp(w->chunk + (out - 1) * BG_DIGEST_LEN,
-				  w->chunk + i * BG_DIGEST_LEN, BG_DIGEST_LEN) == 0) {
+		if (out && digest_eq(w->chunk + (out - 1) * BG_DIGEST_LEN,
+				     w->chunk + i * BG_DIGEST_LEN)) {
 			dups++;
 			continue;
 		}

@@ -1,9 +1,11 @@
 /* test_store.c: the LMDB store: create, refuse wrong key / unsafe modes /
  * symlinks / garbage, exposures and forget with shared identities, a tiny map
- * filling up (-E2BIG) and growing, the writer gate with NOWAIT. */
+ * filling up (-E2BIG) and growing, the writer gate with NOWAIT, the module's
+ * NOLOCK reads under the gate held shared. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -131,6 +133,42 @@ int main(void)
 		bg_txn_abort(t2);
 	}
 	bg_txn_abort(t);
+	/* The module's reads (RDONLY | NOLOCK): the gate held shared for as long as
+	 * the store is open, so no writer can begin meanwhile; with a writer in its
+	 * transaction the open reads the ordinary way instead of waiting. */
+	{
+		struct bg_store *r = NULL, *r2 = NULL;
+		struct bg_txn *t2 = NULL;
+		unsigned char d[BG_DIGEST_LEN];
+		int gate;
+
+		digest_of(700, d);
+		T_EQ_INT(open_store(&r, key, BG_STORE_RDONLY | BG_STORE_NOLOCK), 0);
+		T_EQ_INT(bg_txn_begin(r, false, &t2), 0);
+		T_EQ_INT(bg_exposure_ids(t2, d, ids, 4, &n), 0);
+		T_EQ_INT(n, 1);
+		bg_txn_abort(t2);
+		T_EQ_INT(bg_txn_begin(r, true, &t2), -EROFS);
+		T_EQ_INT(open_store(&r2, key, BG_STORE_RDONLY | BG_STORE_NOLOCK), 0); /* shared */
+		T_EQ_INT(bg_txn_begin(st2, true, &t2), -EBUSY); /* a writer must wait */
+		bg_store_close(r2);
+		bg_store_close(r);
+		T_EQ_INT(bg_txn_begin(st2, true, &t2), 0); /* closed: the writer may begin */
+		bg_txn_abort(t2);
+		/* A writer holding the gate (as bg_txn_begin does): the NOLOCK open does
+		 * not wait, reads through LMDB's reader table, holds no gate. */
+		snprintf(path, sizeof(path), "%s/writer.lock", sdir);
+		gate = open(path, O_RDWR | O_CLOEXEC);
+		T_CHECK(gate >= 0 && flock(gate, LOCK_EX | LOCK_NB) == 0);
+		T_EQ_INT(open_store(&r, key, BG_STORE_RDONLY | BG_STORE_NOLOCK), 0);
+		T_EQ_INT(bg_txn_begin(r, false, &t2), 0);
+		T_EQ_INT(bg_exposure_ids(t2, d, ids, 4, &n), 0);
+		bg_txn_abort(t2);
+		close(gate);
+		T_EQ_INT(bg_txn_begin(st2, true, &t2), 0); /* r holds nothing shared */
+		bg_txn_abort(t2);
+		bg_store_close(r);
+	}
 	bg_store_close(st2);
 	bg_store_close(st);
 
