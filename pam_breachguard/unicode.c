@@ -1,6 +1,6 @@
 /* unicode.c: UTF-8 checks of our own, and libidn2/libunistring behind dlopen,
  * resolved per use: no state survives a call, nothing is left loaded by us. */
-#include <ctype.h>
+
 #include <dlfcn.h>
 #include <errno.h>
 #include <stdint.h>
@@ -10,6 +10,7 @@
 #include <idn2.h>    /* constants only: the library itself is loaded on demand */
 #include <uninorm.h> /* the uninorm_t type only */
 
+#include "ascii.h"
 #include "unicode.h"
 
 size_t bg_utf8_seq(const unsigned char *p, size_t n)
@@ -177,7 +178,7 @@ int bg_unicode_domain(struct bg_unicode *u, const char *s, size_t n, char *out, 
 		return -ENOSPC;
 	}
 	for (size_t i = 0; i <= len; i++)
-		out[i] = (char)tolower((unsigned char)ace[i]);
+		out[i] = bg_ascii_tolower(ace[i]);
 	u->idn2_free(ace);
 	return (int)len;
 }

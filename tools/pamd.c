@@ -1,11 +1,11 @@
 /* pamd.c: just enough of libpam's pam.d syntax to find our module's lines and
  * their arguments ([bracketed values] included). */
-#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "ascii.h"
 #include "pamd.h"
 #include "safeopen.h"
 
@@ -15,7 +15,7 @@ static int split(char *s, char **words, int max)
 	int n = 0;
 
 	while (*s && n < max) {
-		while (isspace((unsigned char)*s))
+		while (bg_ascii_isspace((unsigned char)*s))
 			s++;
 		if (!*s || *s == '#')
 			break;
@@ -31,7 +31,7 @@ static int split(char *s, char **words, int max)
 			continue;
 		}
 		words[n++] = s;
-		while (*s && !isspace((unsigned char)*s))
+		while (*s && !bg_ascii_isspace((unsigned char)*s))
 			s++;
 		if (*s)
 			*s++ = '\0';
