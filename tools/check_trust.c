@@ -66,6 +66,31 @@ static unsigned check_gating(const char *dir)
 	return problems;
 }
 
+static void report_fallthrough(const struct bg_pamd_skip *s, void *arg)
+{
+	(void)arg;
+	printf("pam.d: warning: %s: the password line (%s line %u) is reached after a failed "
+	       "change: %s; place it after the primary modules' success jump and "
+	       "\"requisite pam_deny.so\", as the pam-auth-update profile does\n",
+	       s->service, s->file, s->lineno, s->why);
+}
+
+static void check_fallthrough(const char *dir)
+{
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' || strchr(de->d_name, '~') ||
+		    strstr(de->d_name, ".dpkg-"))
+			continue;
+		bg_pamd_fallthrough(dir, de->d_name, report_fallthrough, NULL);
+	}
+	closedir(d);
+}
+
 /* A to B and back to A: without a password history in front of pam_unix, the
  * change back to the exposed password is accepted (and looks like a rotation
  * to everybody: a salted hash differs on every change). */
@@ -120,6 +145,7 @@ unsigned bg_check_trust(void)
 	unsigned problems = check_gating(BG_PAMD_DIR);
 
 	check_history(BG_PAMD_DIR);
+	check_fallthrough(BG_PAMD_DIR);
 	check_syslog();
 	return problems;
 }

@@ -283,3 +283,60 @@ int bg_pamd_has_module(const char *dir, const char *service, const char *type,
 	free(st);
 	return rc < 0 ? rc : pos >= 0;
 }
+
+int bg_pamd_fallthrough(const char *dir, const char *service,
+			void (*report)(const struct bg_pamd_skip *s, void *arg), void *arg)
+{
+	struct stack *st = calloc(1, sizeof(*st));
+	int rc, found = 0;
+
+	if (!st)
+		return -ENOMEM;
+	if ((rc = load(dir, service, "password", 0, st)) != 0)
+		goto out;
+	for (size_t k = 0; k < st->n; k++) {
+		struct bg_pamd_skip s;
+		const char *culprit = NULL;
+		unsigned culprit_line = 0;
+		const char *culprit_file = NULL;
+
+		if (strcmp(base_name(st->e[k].module), "pam_breachguard.so") != 0)
+			continue;
+		for (size_t i = 0; i < k; i++) {
+			const struct entry *e = &st->e[i];
+			const char *b = base_name(e->module);
+			char act[32];
+
+			action_for(e->control, "authtok_err", act, sizeof(act));
+			if (strcmp(b, "pam_deny.so") == 0 && strcmp(act, "die") == 0) {
+				culprit = NULL; /* a failure before it ends here */
+				continue;
+			}
+			if (strcmp(b, "pam_permit.so") == 0 || strcmp(b, "pam_breachguard.so") == 0)
+				continue;
+			if (strcmp(act, "bad") == 0 || strcmp(act, "ok") == 0 ||
+			    strcmp(act, "ignore") == 0) {
+				culprit = e->module;
+				culprit_line = e->lineno;
+				culprit_file = e->file;
+			}
+		}
+		if (!culprit)
+			continue;
+		memset(&s, 0, sizeof(s));
+		s.service = service;
+		s.file = st->e[k].file;
+		s.lineno = st->e[k].lineno;
+		snprintf(s.why, sizeof(s.why),
+			 "a failure of %s (%s line %u) goes on to it: a directory user's failed "
+			 "change would be recorded as a rotation",
+			 base_name(culprit), culprit_file, culprit_line);
+		report(&s, arg);
+		found++;
+	}
+out:
+	for (size_t i = 0; i < st->n; i++)
+		free(st->e[i].line);
+	free(st);
+	return rc < 0 ? rc : found;
+}

@@ -30,4 +30,11 @@ int bg_pamd_skippable(const char *dir, const char *service, const char *type,
 int bg_pamd_has_module(const char *dir, const char *service, const char *type,
 		       const char *module, const char *before);
 
+/* For each password line of ours in dir/service that a failing module before
+ * it can fall through to (its failure neither ends the stack nor reaches a
+ * requisite pam_deny.so first), calls report.  Returns the number reported, or
+ * a negative errno. */
+int bg_pamd_fallthrough(const char *dir, const char *service,
+			void (*report)(const struct bg_pamd_skip *s, void *arg), void *arg);
+
 #endif

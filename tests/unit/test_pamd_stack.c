@@ -125,6 +125,25 @@ int main(void)
 			       "password requisite pam_pwhistory.so\n");
 	T_EQ_INT(bg_pamd_has_module(dir, "passwd", "password", "pam_pwhistory.so", "pam_unix.so"),
 		 0);
+	/* A password line a failed change can fall through to (issue 10 item 3). */
+	put("pw-debian", "@include common-password-d\n");
+	put("common-password-d", "password [success=1 default=ignore] pam_unix.so yescrypt\n"
+				 "password requisite pam_deny.so\n"
+				 "password required pam_permit.so\n"
+				 "password optional pam_breachguard.so\n");
+	T_EQ_INT(bg_pamd_fallthrough(dir, "pw-debian", report, NULL), 0);
+	put("pw-required", "password required pam_unix.so\n"
+			   "password required pam_breachguard.so\n");
+	last_why[0] = '\0';
+	T_EQ_INT(bg_pamd_fallthrough(dir, "pw-required", report, NULL), 1);
+	T_CHECK(strstr(last_why, "pam_unix.so (pw-required line 1)") != NULL);
+	put("pw-requisite", "password requisite pam_pwquality.so\n"
+			    "password requisite pam_unix.so\n"
+			    "password required pam_breachguard.so\n");
+	T_EQ_INT(bg_pamd_fallthrough(dir, "pw-requisite", report, NULL), 0);
+	put("pw-optional", "password optional pam_gnome_keyring.so\n"
+			   "password required pam_breachguard.so\n");
+	T_EQ_INT(bg_pamd_fallthrough(dir, "pw-optional", report, NULL), 1);
 	{
 		char cmd[400];
 
