@@ -279,8 +279,8 @@ static bool change_happened(pam_handle_t *pamh, const char *user)
 	if (before && strcmp(before->user, user) != 0)
 		before = NULL;
 	if (bg_shadow_system(NULL, user, &now) != 0) {
-		pam_syslog(pamh, LOG_ERR, "cannot read the shadow entry of user=%s; not counted as a rotation",
-			   user);
+		pam_syslog(pamh, LOG_ERR,
+			   "cannot read the shadow entry of user=%s; not counted as a rotation", user);
 		goto out;
 	}
 	if (now.found) {
@@ -370,7 +370,8 @@ static bool root_invoked_skip(pam_handle_t *pamh, const struct bg_config *cfg, c
 	advisory_label(r, label, sizeof(label));
 	if (cfg->root_su == BG_ROOT_SU_ENFORCE) {
 		pam_syslog(pamh, LOG_NOTICE,
-			   "user=%s invoked by %s: enforcing anyway (root_su = enforce)", user, ruser);
+			   "user=%s invoked by %s: enforcing anyway (root_su = enforce)", user,
+			   ruser);
 		return false;
 	}
 	pam_syslog(pamh, LOG_NOTICE,

@@ -14,7 +14,7 @@
 #include "pamd_stack.h"
 
 static void quiet_fn(void *arg, int prio, const char *fmt, va_list ap)
-	__attribute__((format(printf, 3, 0)));
+    __attribute__((format(printf, 3, 0)));
 
 static void quiet_fn(void *arg, int prio, const char *fmt, va_list ap)
 {
@@ -57,8 +57,7 @@ static unsigned check_gating(const char *dir)
 	if (!d)
 		return 0; /* check_pamd() has said why */
 	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.' || strchr(de->d_name, '~') ||
-		    strstr(de->d_name, ".dpkg-"))
+		if (de->d_name[0] == '.' || strchr(de->d_name, '~') || strstr(de->d_name, ".dpkg-"))
 			continue;
 		bg_pamd_skippable(dir, de->d_name, "account", is_gating, report_skip, &problems);
 	}
@@ -83,8 +82,7 @@ static void check_fallthrough(const char *dir)
 	if (!d)
 		return;
 	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.' || strchr(de->d_name, '~') ||
-		    strstr(de->d_name, ".dpkg-"))
+		if (de->d_name[0] == '.' || strchr(de->d_name, '~') || strstr(de->d_name, ".dpkg-"))
 			continue;
 		bg_pamd_fallthrough(dir, de->d_name, report_fallthrough, NULL);
 	}

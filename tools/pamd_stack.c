@@ -137,7 +137,9 @@ static void action_for(const char *control, const char *val, char *out, size_t o
 
 	if (strcmp(control, "required") == 0 || strcmp(control, "optional") == 0) {
 		snprintf(out, outlen, "%s",
-			 strcmp(val, "success") == 0 ? "ok" : control[1] == 'e' ? "bad" : "ignore");
+			 strcmp(val, "success") == 0 ? "ok"
+			 : control[1] == 'e'	     ? "bad"
+						     : "ignore");
 		return;
 	}
 	if (strcmp(control, "requisite") == 0) {
@@ -146,8 +148,9 @@ static void action_for(const char *control, const char *val, char *out, size_t o
 	}
 	if (strcmp(control, "sufficient") == 0) {
 		snprintf(out, outlen, "%s",
-			 strcmp(val, "success") == 0 || strcmp(val, "new_authtok_reqd") == 0 ? "done"
-											       : "ignore");
+			 strcmp(val, "success") == 0 || strcmp(val, "new_authtok_reqd") == 0
+			     ? "done"
+			     : "ignore");
 		return;
 	}
 	if (control[0] != '[') {
@@ -184,8 +187,9 @@ static void action_for(const char *control, const char *val, char *out, size_t o
 }
 
 /* Return values a module may give that matter here. */
-static const char *const values[] = {"success", "new_authtok_reqd", "ignore", "user_unknown",
-				     "perm_denied", "auth_err", "acct_expired", "system_err"};
+static const char *const values[] = {"success",	     "new_authtok_reqd", "ignore",
+				     "user_unknown", "perm_denied",	 "auth_err",
+				     "acct_expired", "system_err"};
 
 int bg_pamd_skippable(const char *dir, const char *service, const char *type,
 		      bool (*is_gating)(int argc, const char *const *argv, void *arg),
@@ -234,14 +238,15 @@ int bg_pamd_skippable(const char *dir, const char *service, const char *type,
 					snprintf(s.why, sizeof(s.why),
 						 "%s line %u (%s %s) ends the stack first when it "
 						 "returns %s",
-						 e->file, e->lineno, e->control, base_name(e->module),
-						 values[v]);
+						 e->file, e->lineno, e->control,
+						 base_name(e->module), values[v]);
 				else if (bg_ascii_isdigit((unsigned char)act[0]) && !*end &&
 					 i + jump >= k)
-					snprintf(s.why, sizeof(s.why),
-						 "%s line %u (%s %s) jumps over it when it returns %s",
-						 e->file, e->lineno, e->control, base_name(e->module),
-						 values[v]);
+					snprintf(
+					    s.why, sizeof(s.why),
+					    "%s line %u (%s %s) jumps over it when it returns %s",
+					    e->file, e->lineno, e->control, base_name(e->module),
+					    values[v]);
 				if (s.why[0])
 					break;
 			}
@@ -258,8 +263,8 @@ out:
 	return rc < 0 ? rc : found;
 }
 
-int bg_pamd_has_module(const char *dir, const char *service, const char *type,
-		       const char *module, const char *before)
+int bg_pamd_has_module(const char *dir, const char *service, const char *type, const char *module,
+		       const char *before)
 {
 	struct stack *st = calloc(1, sizeof(*st));
 	int rc, pos = -1;

@@ -27,8 +27,8 @@ int bg_pamd_skippable(const char *dir, const char *service, const char *type,
 /* 1 when dir/service's `type` stack (includes inlined) runs `module` (a base
  * name, "pam_pwhistory.so") before the first line running `before` (NULL: at
  * all), 0 when not, or a negative errno. */
-int bg_pamd_has_module(const char *dir, const char *service, const char *type,
-		       const char *module, const char *before);
+int bg_pamd_has_module(const char *dir, const char *service, const char *type, const char *module,
+		       const char *before);
 
 /* For each password line of ours in dir/service that a failing module before
  * it can fall through to (its failure neither ends the stack nor reaches a

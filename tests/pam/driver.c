@@ -416,7 +416,8 @@ int main(int argc, char **argv)
 		} else if (strcmp(o, "--locale") == 0) {
 			/* What su and passwd do: PAM runs in the caller's locale. */
 			if (setlocale(LC_ALL, "") == NULL) {
-				fprintf(stderr, "pam_driver: --locale: setlocale failed (LC_ALL=%s)\n",
+				fprintf(stderr,
+					"pam_driver: --locale: setlocale failed (LC_ALL=%s)\n",
 					getenv("LC_ALL") ? getenv("LC_ALL") : "");
 				return 2;
 			}

@@ -50,10 +50,10 @@ static int skippable(const char *service)
 	return bg_pamd_skippable(dir, service, "account", deny_arg, report, NULL);
 }
 
-#define DEBIAN_ACCOUNT                                                                   \
-	"account [success=1 new_authtok_reqd=done default=ignore] pam_unix.so\n"          \
-	"account requisite pam_deny.so\n"                                                 \
-	"account required pam_permit.so\n"                                                \
+#define DEBIAN_ACCOUNT                                                                             \
+	"account [success=1 new_authtok_reqd=done default=ignore] pam_unix.so\n"                   \
+	"account requisite pam_deny.so\n"                                                          \
+	"account required pam_permit.so\n"                                                         \
 	"account required pam_breachguard.so\n"
 
 int main(void)
