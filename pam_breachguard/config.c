@@ -1,13 +1,13 @@
 /* config.c: breachguard.conf and module arguments.  One setter for both, so a
  * key means the same thing wherever it is written: defaults, then the file, then
  * the module's own arguments. */
-#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "ascii.h"
 #include "config.h"
 #include "safeopen.h"
 
@@ -54,7 +54,7 @@ static int list_set(struct bg_list *l, const char *value)
 	while (*p) {
 		size_t len;
 
-		while (*p == ',' || isspace((unsigned char)*p))
+		while (*p == ',' || bg_ascii_isspace((unsigned char)*p))
 			p++;
 		len = strcspn(p, ", \t");
 		if ((err = bg_list_add(l, p, len)) != 0)
@@ -76,6 +76,7 @@ void bg_config_defaults(struct bg_config *c)
 	c->min_uid = 1000;
 	c->locked_accounts = BG_LOCKED_SKIP;
 	c->on_error = BG_ON_ERROR_OPEN;
+	c->root_su = BG_ROOT_SU_SKIP;
 }
 
 const char *bg_action_name(enum bg_action a)
@@ -99,11 +100,11 @@ static int parse_bool(const char *v, bool *out)
 	static const char *const no[] = {"no", "false", "off", "0"};
 
 	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
-		if (strcasecmp(v, yes[i]) == 0) {
+		if (bg_ascii_strcasecmp(v, yes[i]) == 0) {
 			*out = true;
 			return 0;
 		}
-		if (strcasecmp(v, no[i]) == 0) {
+		if (bg_ascii_strcasecmp(v, no[i]) == 0) {
 			*out = false;
 			return 0;
 		}
@@ -117,7 +118,7 @@ static int parse_ulong(const char *v, unsigned long max, unsigned long *out)
 	char *end;
 
 	/* strtoul accepts "-1" and wraps it: refuse any sign outright. */
-	if (!isdigit((unsigned char)v[0]))
+	if (!bg_ascii_isdigit((unsigned char)v[0]))
 		return -EINVAL;
 	errno = 0;
 	n = strtoul(v, &end, 10);
@@ -253,6 +254,17 @@ int bg_config_set(struct bg_config *c, const char *key, const char *v, char *err
 		}
 		return 0;
 	}
+	if (strcmp(key, "root_su") == 0) {
+		if (strcmp(v, "skip") == 0)
+			c->root_su = BG_ROOT_SU_SKIP;
+		else if (strcmp(v, "enforce") == 0)
+			c->root_su = BG_ROOT_SU_ENFORCE;
+		else {
+			snprintf(err, errlen, "root_su: \"%s\" is not skip or enforce", v);
+			return -EINVAL;
+		}
+		return 0;
+	}
 	if (strcmp(key, "message") == 0) {
 		if (strlen(v) >= sizeof(c->message)) {
 			snprintf(err, errlen, "message: longer than %zu bytes",
@@ -270,10 +282,10 @@ static char *trim(char *s)
 {
 	char *e;
 
-	while (isspace((unsigned char)*s))
+	while (bg_ascii_isspace((unsigned char)*s))
 		s++;
 	e = s + strlen(s);
-	while (e > s && isspace((unsigned char)e[-1]))
+	while (e > s && bg_ascii_isspace((unsigned char)e[-1]))
 		*--e = '\0';
 	return s;
 }
@@ -296,7 +308,7 @@ static char *parse_value(char *v)
 		return v + 1;
 	}
 	for (p = v; *p; p++) {
-		if (*p == '#' && (p == v || isspace((unsigned char)p[-1]))) {
+		if (*p == '#' && (p == v || bg_ascii_isspace((unsigned char)p[-1]))) {
 			*p = '\0';
 			break;
 		}

@@ -26,6 +26,8 @@ enum bg_action { BG_ACT_FORCE_CHANGE, BG_ACT_DENY, BG_ACT_WARN, BG_ACT_AUDIT };
 enum bg_on_error { BG_ON_ERROR_OPEN, BG_ON_ERROR_CLOSED };
 /* What to do with an exposed account that has no usable password. */
 enum bg_locked { BG_LOCKED_SKIP, BG_LOCKED_DENY };
+/* root running su (or sudo -u) for a flagged account: force the change or not. */
+enum bg_root_su { BG_ROOT_SU_SKIP, BG_ROOT_SU_ENFORCE };
 
 struct bg_config {
 	char store[BG_PATH_MAX];
@@ -45,6 +47,7 @@ struct bg_config {
 	char message[BG_MESSAGE_MAX]; /* "" = built-in text */
 	bool audit;
 	bool debug;
+	enum bg_root_su root_su;
 };
 
 void bg_config_defaults(struct bg_config *c);

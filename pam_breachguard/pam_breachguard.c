@@ -3,9 +3,13 @@
  * writes the syslog lines.  PAM codes appear only here.  No global state: each
  * call parses its config, opens the store, and closes everything before return. */
 #include <errno.h>
+#include <locale.h>
+#include <pwd.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define PAM_SM_ACCOUNT
 #define PAM_SM_PASSWORD
@@ -215,6 +219,167 @@ static int act(pam_handle_t *pamh, int flags, const struct bg_config *cfg, const
 	}
 }
 
+/* --- the password phase: what the PRELIM pass saw ---------------------------------
+ * The PRELIM pass keeps the account's shadow hash (pam_set_data, wiped when the
+ * handle ends); the UPDATE pass records a rotation only when the hash it reads
+ * then differs and is a usable, non-empty one.  An account with no readable
+ * shadow entry (a directory user) shows no hash: its change is taken as made
+ * when the UPDATE pass reaches the module with a new password set
+ * (PAM_AUTHTOK), which relies on the line standing where only a successful
+ * change reaches it (the profile's place; `breachguard check` says when not). */
+#define SNAPSHOT_DATA "pam_breachguard_prelim_hash"
+
+struct snapshot {
+	char user[256];
+	struct bg_shadow sh;
+};
+
+static void snapshot_cleanup(pam_handle_t *pamh, void *data, int status)
+{
+	(void)pamh;
+	(void)status;
+	bg_wipe(data, sizeof(struct snapshot));
+	free(data);
+}
+
+static void take_snapshot(pam_handle_t *pamh)
+{
+	const char *user = NULL;
+	struct snapshot *snap;
+
+	if (pam_get_user(pamh, &user, NULL) != PAM_SUCCESS || !user || !*user ||
+	    strlen(user) >= sizeof(snap->user))
+		return;
+	snap = calloc(1, sizeof(*snap));
+	if (!snap) {
+		pam_syslog(pamh, LOG_ERR, "out of memory; a change of user=%s will not be recorded",
+			   user);
+		return;
+	}
+	strcpy(snap->user, user);
+	if (bg_shadow_system(NULL, user, &snap->sh) != 0 ||
+	    pam_set_data(pamh, SNAPSHOT_DATA, snap, snapshot_cleanup) != PAM_SUCCESS) {
+		pam_syslog(pamh, LOG_ERR,
+			   "cannot keep the shadow entry of user=%s; its change will not be recorded",
+			   user);
+		snapshot_cleanup(pamh, snap, 0);
+	}
+}
+
+static bool change_happened(pam_handle_t *pamh, const char *user)
+{
+	const void *data = NULL, *tok = NULL;
+	const struct snapshot *before;
+	struct bg_shadow now;
+	bool changed = false;
+
+	if (pam_get_data(pamh, SNAPSHOT_DATA, &data) != PAM_SUCCESS)
+		data = NULL;
+	before = data;
+	if (before && strcmp(before->user, user) != 0)
+		before = NULL;
+	if (bg_shadow_system(NULL, user, &now) != 0) {
+		pam_syslog(pamh, LOG_ERR,
+			   "cannot read the shadow entry of user=%s; not counted as a rotation", user);
+		goto out;
+	}
+	if (now.found) {
+		if (now.hash[0] == '\0')
+			pam_syslog(pamh, LOG_NOTICE,
+				   "password of user=%s is now empty: not a rotation", user);
+		else if (now.hash[0] == '!' || now.hash[0] == '*')
+			pam_syslog(pamh, LOG_NOTICE,
+				   "password of user=%s is locked: not a rotation", user);
+		else if (!before || !before->sh.found)
+			pam_syslog(pamh, LOG_NOTICE,
+				   "no hash of user=%s from before the change (no PRELIM pass seen); "
+				   "not counted as a rotation",
+				   user);
+		else if (strcmp(before->sh.hash, now.hash) == 0)
+			pam_syslog(pamh, LOG_NOTICE,
+				   "password of user=%s did not change (the change failed); "
+				   "not counted as a rotation",
+				   user);
+		else
+			changed = true;
+		goto out;
+	}
+	/* No shadow entry: a directory user. */
+	if (pam_get_item(pamh, PAM_AUTHTOK, &tok) == PAM_SUCCESS && tok && *(const char *)tok)
+		changed = true;
+	else
+		pam_syslog(pamh, LOG_NOTICE,
+			   "no new password of user=%s reached the module (the change failed); "
+			   "not counted as a rotation",
+			   user);
+out:
+	bg_wipe(&now, sizeof(now));
+	return changed;
+}
+
+/* --- the account phase: who may never be locked out, and root's su ---------------- */
+
+/* uid 0 (whatever the config says: it may be unreadable) and exempt_users (as
+ * far as the config could be read) are never denied because of our own errors.
+ * exempt_groups is not consulted here: a group lookup may be what failed. */
+static bool break_glass(const struct bg_config *cfg, const char *user)
+{
+	struct passwd pw, *res = NULL;
+	char buf[16384];
+
+	if (strcmp(user, "root") == 0 || bg_list_contains(&cfg->exempt_users, user))
+		return true;
+	return getpwnam_r(user, &pw, buf, sizeof(buf), &res) == 0 && res && pw.pw_uid == 0;
+}
+
+/* root (the real uid of the process, and PAM_RUSER an account with uid 0, as su
+ * and sudo set it) acting for another account. */
+static bool invoked_by_root(pam_handle_t *pamh, const char *user, const char **ruser_out)
+{
+	const void *item = NULL;
+	const char *ruser;
+	struct passwd pw, *res = NULL;
+	char buf[16384];
+
+	if (getuid() != 0 || pam_get_item(pamh, PAM_RUSER, &item) != PAM_SUCCESS || !item)
+		return false;
+	ruser = item;
+	if (!*ruser || strcmp(ruser, user) == 0)
+		return false;
+	if (getpwnam_r(ruser, &pw, buf, sizeof(buf), &res) != 0 || !res || pw.pw_uid != 0)
+		return false;
+	*ruser_out = ruser;
+	return true;
+}
+
+/* root_su = skip: root running su (or sudo -u) for a flagged account is not
+ * made to change that account's password (root-run scripts: su - svc -c ...).
+ * Returns true when the module lets it pass. */
+static bool root_invoked_skip(pam_handle_t *pamh, const struct bg_config *cfg, const char *user,
+			      const struct bg_result *r)
+{
+	const char *ruser = NULL;
+	char label[BG_NAME_MAX + 64];
+	bool refusing = (r->verdict == BG_V_ENFORCE &&
+			 (r->action == BG_ACT_FORCE_CHANGE || r->action == BG_ACT_DENY)) ||
+			(r->verdict == BG_V_NO_PASSWORD && r->action != BG_ACT_AUDIT &&
+			 cfg->locked_accounts == BG_LOCKED_DENY);
+
+	if (!refusing || !invoked_by_root(pamh, user, &ruser))
+		return false;
+	advisory_label(r, label, sizeof(label));
+	if (cfg->root_su == BG_ROOT_SU_ENFORCE) {
+		pam_syslog(pamh, LOG_NOTICE,
+			   "user=%s invoked by %s: enforcing anyway (root_su = enforce)", user,
+			   ruser);
+		return false;
+	}
+	pam_syslog(pamh, LOG_NOTICE,
+		   "not forcing user=%s: invoked by %s (root_su = skip), advisory %s", user, ruser,
+		   label);
+	return true;
+}
+
 /* Config and user common to both phases; returns 0 or a negative errno. */
 static int setup(pam_handle_t *pamh, int argc, const char **argv, struct bg_config *cfg,
 		 struct bg_logger *log, const char **user)
@@ -240,7 +405,7 @@ static int setup(pam_handle_t *pamh, int argc, const char **argv, struct bg_conf
 	return rc;
 }
 
-BG_EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
+static int acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
 	struct bg_config cfg;
 	struct bg_logger log = {0};
@@ -258,13 +423,23 @@ BG_EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const ch
 		goto fail;
 	if (r.record_fp && r.action != BG_ACT_AUDIT)
 		record_fingerprint(&ctx, user, &r);
-	ret = act(pamh, flags, &cfg, user, &r);
+	if (root_invoked_skip(pamh, &cfg, user, &r))
+		ret = PAM_SUCCESS;
+	else
+		ret = act(pamh, flags, &cfg, user, &r);
 	bg_log(&log, LOG_DEBUG, "user=%s verdict=%s result=%s", user, bg_verdict_name(r.verdict),
 	       pam_strerror(pamh, ret));
 	goto out;
 fail:
-	/* The cause was logged where it happened; here the policy decides. */
-	if (cfg.on_error == BG_ON_ERROR_CLOSED) {
+	/* The cause was logged where it happened; here the policy decides, but
+	 * never against root or a break-glass account (see break_glass()). */
+	if (cfg.on_error == BG_ON_ERROR_CLOSED && user && break_glass(&cfg, user)) {
+		pam_syslog(pamh, LOG_ERR,
+			   "on_error=closed: not denying %s, a break-glass account (%s); "
+			   "not checking it",
+			   user, strerror(-rc));
+		ret = PAM_IGNORE;
+	} else if (cfg.on_error == BG_ON_ERROR_CLOSED) {
 		pam_syslog(pamh, LOG_ERR, "on_error=closed: denying %s (%s)", user ? user : "?",
 			   strerror(-rc));
 		ret = PAM_PERM_DENIED;
@@ -278,7 +453,7 @@ out:
 	return ret;
 }
 
-BG_EXPORT int pam_sm_chauthtok(pam_handle_t *pamh, int flags, int argc, const char **argv)
+static int chauthtok(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
 	struct bg_config cfg;
 	struct bg_logger log = {0};
@@ -286,13 +461,24 @@ BG_EXPORT int pam_sm_chauthtok(pam_handle_t *pamh, int flags, int argc, const ch
 	const char *user = NULL;
 	int rc;
 
-	/* The PRELIM pass only checks that a change could succeed: nothing changed yet. */
+	/* The PRELIM pass only checks that a change could succeed: nothing changed
+	 * yet.  It keeps the hash as it is before the change, for the UPDATE pass. */
+	if (flags & PAM_PRELIM_CHECK) {
+		take_snapshot(pamh);
+		return PAM_IGNORE;
+	}
 	if (!(flags & PAM_UPDATE_AUTHTOK))
 		return PAM_IGNORE;
 	bg_config_defaults(&cfg);
 	bg_ctx_init(&ctx, &cfg, &log, BG_STORE_RDONLY | BG_STORE_NOWAIT | BG_STORE_NOLOCK);
 	if ((rc = setup(pamh, argc, argv, &cfg, &log, &user)) != 0)
 		goto out;
+	/* Placed after a password module that failed, the UPDATE pass still runs:
+	 * record only a change that really happened. */
+	if (!change_happened(pamh, user)) {
+		rc = 0;
+		goto out;
+	}
 	for (int i = 0; i < ROTATION_TRIES; i++) {
 		struct timespec ts = {0, 100 * 1000 * 1000};
 
@@ -317,4 +503,41 @@ out:
 	bg_ctx_close(&ctx);
 	/* Never fail a password change that the password modules already made. */
 	return PAM_IGNORE;
+}
+
+/* The entry points run the module in the C locale (uselocale: this thread only,
+ * restored before returning): su and passwd call PAM in the caller's locale,
+ * and no case rule or character class of ours may depend on it. */
+static locale_t c_locale_enter(locale_t *old)
+{
+	locale_t c = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+
+	*old = c ? uselocale(c) : (locale_t)0;
+	return c;
+}
+
+static void c_locale_leave(locale_t c, locale_t old)
+{
+	if (c) {
+		uselocale(old);
+		freelocale(c);
+	}
+}
+
+BG_EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	locale_t old, c = c_locale_enter(&old);
+	int ret = acct_mgmt(pamh, flags, argc, argv);
+
+	c_locale_leave(c, old);
+	return ret;
+}
+
+BG_EXPORT int pam_sm_chauthtok(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	locale_t old, c = c_locale_enter(&old);
+	int ret = chauthtok(pamh, flags, argc, argv);
+
+	c_locale_leave(c, old);
+	return ret;
 }

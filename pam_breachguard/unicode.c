@@ -10,6 +10,7 @@
 #include <unictype.h> /* the category masks only */
 #include <uninorm.h> /* the uninorm_t type only */
 
+#include "ascii.h"
 #include "unicode.h"
 
 size_t bg_utf8_seq(const unsigned char *p, size_t n)
@@ -183,8 +184,8 @@ int bg_unicode_domain(struct bg_unicode *u, const char *s, size_t n, char *out, 
 		u->idn2_free(ace);
 		return -ENOSPC;
 	}
-	for (size_t i = 0; i <= len; i++) /* ASCII rules: no locale */
-		out[i] = ace[i] >= 'A' && ace[i] <= 'Z' ? (char)(ace[i] + 32) : ace[i];
+	for (size_t i = 0; i <= len; i++)
+		out[i] = bg_ascii_tolower(ace[i]);
 	u->idn2_free(ace);
 	return (int)len;
 }

@@ -243,7 +243,7 @@ int bg_verdict_pw(struct bg_ctx *ctx, const struct passwd *pwp, struct bg_result
 	int64_t newest_imported = 0, grace_until;
 	int32_t newest_grace = -1;
 	long today = (long)(ctx->now / DAY);
-	bool fp_valid = false;
+	bool fp_valid = false, empty;
 	int rc;
 
 	memset(r, 0, sizeof(*r));
@@ -292,7 +292,12 @@ int bg_verdict_pw(struct bg_ctx *ctx, const struct passwd *pwp, struct bg_result
 		goto out;
 	}
 	r->shadow_found = sh.found;
-	if (sh.found && password_usable(sh.hash)) {
+	/* An empty hash ("passwd -d") is no rotation: it proves nothing about the
+	 * exposed password except that any password now works.  Neither its
+	 * fingerprint nor the last-change day it set count; it stays enforced. */
+	empty = sh.found && sh.hash[0] == '\0';
+	r->shadow_empty = empty;
+	if (sh.found && password_usable(sh.hash) && !empty) {
 		if ((rc = bg_hmac_digest(ctx->hmac, "fp", sh.hash, strlen(sh.hash), fp)) != 0)
 			goto out;
 		fp_valid = true;
@@ -302,7 +307,7 @@ int bg_verdict_pw(struct bg_ctx *ctx, const struct passwd *pwp, struct bg_result
 		r->why = "rotation recorded after the exposure";
 		goto out;
 	}
-	if (sh.found && sh.lastchg > 0 && sh.lastchg > r->exposure / DAY) {
+	if (sh.found && !empty && sh.lastchg > 0 && sh.lastchg > r->exposure / DAY) {
 		r->verdict = BG_V_ROTATED;
 		r->why = "password changed after the exposure day";
 		goto out;
@@ -361,7 +366,7 @@ int bg_record_rotation(struct bg_ctx *ctx, const char *user, uint8_t how)
 		return rc;
 	if (r.n_adv == 0)
 		return 0;
-	if (how == BG_ROT_PASSWORD && r.fp_unchanged)
+	if (how == BG_ROT_PASSWORD && (r.fp_unchanged || r.shadow_empty))
 		return -EALREADY;
 	rot = r.record_fp ? r.fp_record : r.rotation;
 	rot.rotated_at = (int64_t)ctx->now;

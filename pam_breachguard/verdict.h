@@ -50,6 +50,7 @@ struct bg_result {
 	struct bg_rotation rotation; /* as stored (rotated_at 0 when none) */
 	const char *why; /* evidence behind rotated/exempt, static text */
 	bool shadow_found;
+	bool shadow_empty; /* an empty hash ("passwd -d"): never a rotation */
 	/* The password hash still matches the fingerprint taken when enforcement
 	 * began for this exposure: no change has happened since. */
 	bool fp_unchanged;

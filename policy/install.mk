@@ -33,6 +33,8 @@ install: all
 	$(INSTALL) $(BG_OWNER) -m 0755 $(TOOL) $(DESTDIR)$(SBINDIR)/breachguard
 	$(INSTALL) $(BG_OWNER) -m 0644 policy/pam-configs/breachguard \
 	    $(DESTDIR)$(PAMCONFDIR)/breachguard
+	$(INSTALL) $(BG_OWNER) -m 0644 policy/pam-configs/breachguard-history \
+	    $(DESTDIR)$(PAMCONFDIR)/breachguard-history
 	$(INSTALL) $(BG_OWNER) -m 0644 $(MANPAGES5) $(DESTDIR)$(MANDIR)/man5/
 	$(INSTALL) $(BG_OWNER) -m 0644 $(MANPAGES8) $(DESTDIR)$(MANDIR)/man8/
 	@if [ -e $(DESTDIR)$(SECDIR)/breachguard.conf ] || [ -L $(DESTDIR)$(SECDIR)/breachguard.conf ]; then \
@@ -55,13 +57,18 @@ uninstall:
 	    echo "DEBIAN_FRONTEND=noninteractive pam-auth-update --package --remove breachguard"; \
 	    DEBIAN_FRONTEND=noninteractive pam-auth-update --package --remove breachguard || exit 1; \
 	fi
+	@if [ -z "$(DESTDIR)" ] && command -v pam-auth-update >/dev/null 2>&1 && \
+	    [ -e $(PAMCONFDIR)/breachguard-history ]; then \
+	    echo "DEBIAN_FRONTEND=noninteractive pam-auth-update --package --remove breachguard-history"; \
+	    DEBIAN_FRONTEND=noninteractive pam-auth-update --package --remove breachguard-history || exit 1; \
+	fi
 	@if [ -z "$(DESTDIR)" ] && refs=$$(grep -ls 'pam_breachguard\.so' /etc/pam.d/* /etc/pam.conf); then \
 	    echo "uninstall: pam_breachguard.so is still used by:" $$refs >&2; \
 	    echo "uninstall: remove those lines first (nothing was removed)" >&2; \
 	    exit 1; \
 	fi
 	rm -f $(DESTDIR)$(PAMDIR)/pam_breachguard.so $(DESTDIR)$(SBINDIR)/breachguard \
-	    $(DESTDIR)$(PAMCONFDIR)/breachguard \
+	    $(DESTDIR)$(PAMCONFDIR)/breachguard $(DESTDIR)$(PAMCONFDIR)/breachguard-history \
 	    $(DESTDIR)$(MANDIR)/man5/breachguard.conf.5 \
 	    $(DESTDIR)$(MANDIR)/man8/pam_breachguard.8 $(DESTDIR)$(MANDIR)/man8/breachguard.8
 	@c=$(DESTDIR)$(SECDIR)/breachguard.conf; \

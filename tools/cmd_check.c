@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_trust.h"
 #include "cli.h"
 #include "pamd.h"
 #include "safeopen.h"
@@ -128,6 +129,7 @@ int bg_cmd_check(struct bg_tool *t, int argc, char **argv)
 		free(buf);
 	}
 	problems += check_pamd();
+	problems += bg_check_trust();
 	printf("%s\n", problems ? "check: problems found" : "check: ok");
 	return problems ? BG_EXIT_FAIL : BG_EXIT_OK;
 }

@@ -27,6 +27,26 @@ struct printer {
 	size_t n;
 };
 
+/* A rotation older than the newest exposure is no evidence: say so, instead
+ * of an "enforce ... rotated <time>" that reads as a contradiction. */
+static void print_stale_rotation(const struct bg_result *r, const char *when)
+{
+	size_t listed = r->n_adv < BG_MAX_LISTED ? r->n_adv : BG_MAX_LISTED;
+	const struct bg_advisory *newest = NULL;
+
+	for (size_t i = 0; i < listed; i++) {
+		const struct bg_advisory *a = &r->adv[i];
+
+		if ((a->published >= 0 ? a->published : a->imported) == r->exposure)
+			newest = a;
+	}
+	printf(", last rotation %s by %s, before advisory", when, how_name(r->rotation.how));
+	if (newest)
+		printf(" %u \"%s\"", newest->id, newest->name);
+	else
+		printf(" of %s", "the newest exposure");
+}
+
 static void print_result(struct printer *p, const char *user, const struct bg_result *r)
 {
 	char day[16], when[32];
@@ -72,7 +92,10 @@ static void print_result(struct printer *p, const char *user, const struct bg_re
 		}
 		if (r->why)
 			printf(" (%s)", r->why);
-		if (when[0] && r->rotation.how != BG_ROT_NONE)
+		if (when[0] && r->rotation.how != BG_ROT_NONE && r->verdict != BG_V_ROTATED &&
+		    r->rotation.rotated_at < r->exposure)
+			print_stale_rotation(r, when);
+		else if (when[0] && r->rotation.how != BG_ROT_NONE)
 			printf(", rotated %s by %s", when, how_name(r->rotation.how));
 		for (size_t i = 0; i < listed; i++) {
 			const struct bg_advisory *a = &r->adv[i];

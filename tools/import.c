@@ -580,6 +580,13 @@ static int parse_import_opts(int argc, char **argv, struct import_opts *o)
 					optarg);
 				return -1;
 			}
+			/* An exposure in the future: no change before that day counts, so
+			 * every matched account is forced at each login until then. */
+			if (o->date > (long long)time(NULL))
+				fprintf(stderr,
+					"breachguard: import: warning: --date %s is in the future: "
+					"no password change before that day counts as a rotation\n",
+					optarg);
 			break;
 		case 'f':
 			if (strcmp(optarg, "auto") != 0 && !bg_reader_by_name(optarg)) {

@@ -1,11 +1,11 @@
 /* pamd.c: just enough of libpam's pam.d syntax to find our module's lines and
  * their arguments ([bracketed values] included). */
-#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "ascii.h"
 #include "pamd.h"
 #include "safeopen.h"
 
@@ -15,7 +15,7 @@ static int split(char *s, char **words, int max)
 	int n = 0;
 
 	while (*s && n < max) {
-		while (isspace((unsigned char)*s))
+		while (bg_ascii_isspace((unsigned char)*s))
 			s++;
 		if (!*s || *s == '#')
 			break;
@@ -31,7 +31,7 @@ static int split(char *s, char **words, int max)
 			continue;
 		}
 		words[n++] = s;
-		while (*s && !isspace((unsigned char)*s))
+		while (*s && !bg_ascii_isspace((unsigned char)*s))
 			s++;
 		if (*s)
 			*s++ = '\0';
@@ -122,28 +122,34 @@ struct svc_arg {
 	const struct bg_logger *log;
 	int rc;
 	bool done;
+	bool gating;
 };
 
-/* The last account line decides: a service that adds `action=deny` after the
- * common stack (sudo gating) is denied by that line. */
+/* A gating line (action=deny, sudo gating: the first account line, requisite)
+ * decides wherever it stands: it refuses before the common stack's line runs.
+ * Otherwise the last account line decides. */
 static void svc_cb(const struct bg_pamd_line *l, void *arg)
 {
 	struct svc_arg *s = arg;
 	struct bg_config c;
+	int rc;
 
-	if (strcmp(l->type, "account") != 0)
+	if (strcmp(l->type, "account") != 0 || s->gating)
 		return;
 	bg_config_defaults(&c);
-	s->rc = bg_config_from_args(&c, l->argc, l->argv, s->log);
-	if (s->rc == 0)
+	rc = bg_config_from_args(&c, l->argc, l->argv, s->log);
+	if (rc == 0) {
 		*s->cfg = c;
+		s->gating = c.action == BG_ACT_DENY;
+	}
+	s->rc = s->rc ? s->rc : rc;
 	s->done = true;
 }
 
 int bg_pamd_service_config(const char *service, struct bg_config *cfg,
 			   const struct bg_logger *log)
 {
-	struct svc_arg s = {cfg, log, 0, false};
+	struct svc_arg s = {cfg, log, 0, false, false};
 	int n = bg_pamd_lines(BG_PAMD_DIR, service, true, svc_cb, &s);
 
 	if (n < 0) {

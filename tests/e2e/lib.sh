@@ -17,6 +17,9 @@ OLD_PW='Bg-e2e-Old-7kqX2'
 NEW_PW='Bg-e2e-New-9zRw4'
 CLEANUP=""
 E2E_FAILED=0
+# Throwaway users are named UPFX<tag><pid> (BGE2E_USER_PREFIX: an engineer's
+# own prefix on a shared machine; run.sh sweeps bge2e_ and bgta_).
+UPFX=${BGE2E_USER_PREFIX:-bge2e_}
 
 say() { printf '%s\n' "$*"; }
 note() { printf '  %s\n' "$*"; }
@@ -75,7 +78,7 @@ e2e_show() { [ -f "$1" ] && sed -e 's/\r$//' -e 's/^/    | /' "$1" | tail -n "${
 # name, unique per run and scenario: bge2e_<tag><pid>.  (Not in a subshell:
 # the cleanup must be registered in the scenario's own shell.)
 mkuser() {
-	U="bge2e_$1$$"
+	U="$UPFX$1$$"
 	useradd -m -s /bin/sh -K UMASK=022 "$U" || return 1
 	cleanup_add "userdel -r -f '$U'"
 	cleanup_add "e2e_kill_user '$U'"
@@ -215,7 +218,7 @@ KbdInteractiveAuthentication $1
 PasswordAuthentication yes
 PubkeyAuthentication yes
 PermitRootLogin no
-AllowUsers bge2e_*
+AllowUsers $UPFX*
 StrictModes yes
 PrintMotd no
 PrintLastLog no

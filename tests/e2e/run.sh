@@ -34,14 +34,14 @@ sweep() {
 		/tmp/bge2e.*/sbin/sshd-bge2e*) echo "e2e: stopping leftover sshd $pid"; kill "$pid" ;;
 		esac
 	done
-	for u in $(getent passwd | cut -d: -f1 | grep '^bge2e_'); do
+	for u in $(getent passwd | cut -d: -f1 | grep -e '^bge2e_' -e '^bgta_'); do
 		echo "e2e: removing leftover user $u"
 		pids=$(pgrep -u "$u" | tr '\n' ' ')
 		# shellcheck disable=SC2086
 		[ -n "$pids" ] && kill -9 $pids
 		userdel -r -f "$u" >/dev/null 2>&1
 	done
-	for f in /etc/pam.d/*-bge2e* /etc/sudoers.d/bge2e_*; do
+	for f in /etc/pam.d/*-bge2e* /etc/sudoers.d/bge2e_* /etc/pam.d/bgta-* /etc/sudoers.d/bgta-*; do
 		[ -e "$f" ] && { echo "e2e: removing leftover $f"; rm -f "$f"; }
 	done
 	for d in /tmp/bge2e.*; do
@@ -54,7 +54,7 @@ sweep
 pass=0
 fail=0
 start=$(date +%s)
-for s in sshd su sudo login passwd locked; do
+for s in sshd su sudo login passwd locked trust; do
 	out=$(timeout 240 sh "$DIR/$s.sh" "$MODULE" "$TOOL" 2>&1)
 	rc=$?
 	printf '%s\n' "$out"

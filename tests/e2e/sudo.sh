@@ -3,7 +3,8 @@
 # on top of the common-account that pam-auth-update renders with our profile):
 # denied while the change is pending, for a password rule and for a NOPASSWD
 # rule; allowed once the user has rotated (passwd, as the user).
-# /etc/pam.d/sudo is a fixed path: backed up and restored; the sudoers.d rule is ours.
+# The PAM service is a throwaway /etc/pam.d/sudo-<id>, named by the sudoers.d
+# rule (Defaults:USER pam_service=...); the rule is ours too.
 # usage: sudo.sh MODULE TOOL
 . "$(dirname "$0")/lib.sh"
 e2e_init "3 sudo action=deny: denied while pending (also NOPASSWD), allowed after rotation" "$1" "$2"
@@ -12,13 +13,18 @@ mkuser d || { e2e_fail "useradd"; exit 1; }
 flag "$U" || exit 1
 rule=/etc/sudoers.d/$U
 cleanup_add "rm -f '$rule'"
-printf '%s ALL=(root) NOPASSWD: /usr/bin/id\n%s ALL=(root) PASSWD: /usr/bin/whoami\n' "$U" "$U" >"$rule"
+# sudo 1.9 reads its PAM service from sudoers: this user's sudo runs our stack,
+# /etc/pam.d/sudo is never touched.
+printf 'Defaults:%s pam_service=sudo-%s\n%s ALL=(root) NOPASSWD: /usr/bin/id\n%s ALL=(root) PASSWD: /usr/bin/whoami\n' \
+	"$U" "$ID" "$U" "$U" >"$rule"
 chmod 0440 "$rule"
 visudo -cq -f "$rule" || { e2e_fail "sudoers rule does not parse"; exit 1; }
+cleanup_add "rm -f /etc/pam.d/sudo-$ID"
 sed -e "s/^@include[[:space:]]\{1,\}common-account[[:space:]]*$/@include common-account-$ID/" \
 	-e "s#\([[:space:]]\)pam_breachguard\.so#\1$MODULE conf=$CONF#" \
-	"$POLICY_DIR/pam.d/sudo-gating.example" >"$T/sudo" && replace_fixed sudo "$T/sudo" ||
-	{ e2e_fail "installing /etc/pam.d/sudo"; exit 1; }
+	"$POLICY_DIR/pam.d/sudo-gating.example" >"/etc/pam.d/sudo-$ID" ||
+	{ e2e_fail "installing /etc/pam.d/sudo-$ID"; exit 1; }
+chmod 0644 "/etc/pam.d/sudo-$ID"
 AS_U="setpriv --reuid=$U --regid=$U --init-groups --reset-env"
 
 # shellcheck disable=SC2086

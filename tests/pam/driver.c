@@ -14,6 +14,7 @@
  * 2 usage or an internal error. */
 #include <dlfcn.h>
 #include <errno.h>
+#include <locale.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -214,7 +215,8 @@ fail:
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: pam_driver [--show] [--silent] [--answer TEXT]... [--keep SO]...\n"
+		"usage: pam_driver [--show] [--silent] [--locale] [--ruser NAME]\n"
+		"                  [--answer TEXT]... [--keep SO]...\n"
 		"                  [--module SO [--arg ARG]...]\n"
 		"                  SERVICE USER OP=PAM_CODE...\n"
 		"  OP: auth, account, chauthtok (PAM_CHANGE_EXPIRED_AUTHTOK), chauthtok-all,\n"
@@ -254,10 +256,22 @@ static void show_result(bool show, const struct step *st, int rv)
  * is its own libpamtest run that keeps the handle for the next one, so that
  * results appear in the transcript between the conversations they belong to. */
 static int run_stack(const char *service, const char *user, struct conv_state *cs,
-		     const struct step *steps, size_t n, int silent)
+		     const struct step *steps, size_t n, int silent, const char *ruser)
 {
 	pam_handle_t *ph = NULL;
 	size_t i;
+
+	/* PAM_RUSER (as su and sudo set it) needs the handle before the first step:
+	 * make it here and hand it to libpamtest. */
+	if (ruser != NULL) {
+		struct pam_conv conv = { conv_fn, cs };
+		int rv = pam_start(service, user, &conv, &ph);
+
+		if (rv != PAM_SUCCESS || pam_set_item(ph, PAM_RUSER, ruser) != PAM_SUCCESS) {
+			fprintf(stderr, "pam_driver: pam_start/PAM_RUSER: %s\n", code_name(rv));
+			return 2;
+		}
+	}
 
 	for (i = 0; i < n; i++) {
 		struct pam_testcase tc[2];
@@ -320,7 +334,7 @@ typedef int (*sm_fn)(pam_handle_t *pamh, int flags, int argc, const char **argv)
  * module's own return code, which a stack would fold into its result. */
 static int run_direct(const char *service, const char *user, struct conv_state *cs,
 		      const struct step *steps, size_t n, int silent, const char *module,
-		      int argc, const char **argv)
+		      int argc, const char **argv, const char *ruser)
 {
 	struct pam_conv conv = { conv_fn, cs };
 	pam_handle_t *pamh = NULL;
@@ -343,6 +357,8 @@ static int run_direct(const char *service, const char *user, struct conv_state *
 		goto out;
 	}
 	rv = pam_start(service, user, &conv, &pamh);
+	if (rv == PAM_SUCCESS && ruser != NULL)
+		rv = pam_set_item(pamh, PAM_RUSER, ruser);
 	if (rv != PAM_SUCCESS) {
 		fprintf(stderr, "pam_driver: pam_start: %s\n", code_name(rv));
 		ret = 2;
@@ -385,7 +401,7 @@ int main(int argc, char **argv)
 	struct conv_state cs;
 	struct step steps[MAX_STEPS];
 	const char *margv[MAX_ARGS];
-	const char *module = NULL, *service, *user;
+	const char *module = NULL, *ruser = NULL, *service, *user;
 	int margc = 0, silent = 0, i;
 	size_t n = 0;
 
@@ -397,6 +413,16 @@ int main(int argc, char **argv)
 			cs.show = true;
 		} else if (strcmp(o, "--silent") == 0) {
 			silent = PAM_SILENT;
+		} else if (strcmp(o, "--locale") == 0) {
+			/* What su and passwd do: PAM runs in the caller's locale. */
+			if (setlocale(LC_ALL, "") == NULL) {
+				fprintf(stderr,
+					"pam_driver: --locale: setlocale failed (LC_ALL=%s)\n",
+					getenv("LC_ALL") ? getenv("LC_ALL") : "");
+				return 2;
+			}
+		} else if (strcmp(o, "--ruser") == 0 && i + 1 < argc) {
+			ruser = argv[++i];
 		} else if (strcmp(o, "--answer") == 0 && i + 1 < argc &&
 			   cs.n_answers < MAX_ANSWERS) {
 			cs.answers[cs.n_answers++] = argv[++i];
@@ -432,6 +458,7 @@ int main(int argc, char **argv)
 		n++;
 	}
 	if (module != NULL)
-		return run_direct(service, user, &cs, steps, n, silent, module, margc, margv);
-	return run_stack(service, user, &cs, steps, n, silent);
+		return run_direct(service, user, &cs, steps, n, silent, module, margc, margv,
+				  ruser);
+	return run_stack(service, user, &cs, steps, n, silent, ruser);
 }

@@ -686,5 +686,141 @@ rc_is 0
 logged err "grace_days"
 end
 
+# --- 11-14: issue 10 (trust): failed changes, locale, break-glass, root's su ------------
+# 11: a change that failed in a password module placed before ours, whose
+# failure does not end the stack ("required"): the UPDATE pass still reaches
+# the module, which must not record it.  (The users here have no shadow entry,
+# like directory users: the module goes by the new password reaching it.)
+mkstack() { # NAME: the service file from stdin, with the passdb for $USERS
+	for u in $USERS; do echo "$u:Old-$u-pw:$1"; done >"$T/passdb.$1"
+	cat >"$T/svc/$1"
+}
+PDB=$T/passdb.bgt-failfirst
+mkstack bgt-failfirst <<EOF
+auth     required  $MATRIX passdb=$PDB
+account  required  $MATRIX passdb=$PDB
+account  required  $MODULE conf=$CONF
+password required  $MATRIX passdb=$PDB
+password required  $MODULE conf=$CONF
+EOF
+begin 11a "a failed change (mismatched retype) before our \"required\" line: no rotation recorded"
+drv s11a --answer Old-erin-pw --answer 'N3w-erin-pw' --answer 'typo-erin-pw' \
+	bgt-failfirst erin account=PAM_NEW_AUTHTOK_REQD chauthtok=PAM_AUTHINFO_UNAVAIL
+rc_is 0
+not_logged "rotation recorded"
+logged notice "no new password of user=erin reached the module"
+status_is erin enforce
+end
+
+begin 11b "the same stack, a change that works: recorded"
+drv s11b --answer Old-erin-pw --answer 'N3w-erin-pw' --answer 'N3w-erin-pw' \
+	bgt-failfirst erin account=PAM_NEW_AUTHTOK_REQD chauthtok=PAM_SUCCESS
+rc_is 0
+logged notice "rotation recorded for user=erin"
+status_is erin rotated
+end
+
+begin 11c "PRELIM then UPDATE with no new password set: PAM_IGNORE, nothing recorded"
+drv s11c --module "$MODULE" --arg "conf=$CONF" bgt-force dave sm-prelim=PAM_IGNORE \
+	sm-update=PAM_IGNORE
+rc_is 0
+not_logged "rotation recorded"
+status_is dave enforce
+end
+
+# 12: the caller's locale.  su and passwd call setlocale(LC_ALL, ""): under
+# tr_TR.UTF-8 tolower('I') is 'I'.  An alias written in capitals must still
+# match the advisory (imported in the C locale).
+mkdir -p "$T/locale"
+if localedef -i tr_TR -f UTF-8 "$T/locale/tr_TR.UTF-8" >"$T/out/localedef.out" 2>&1; then
+	echo "ilse:x:1013:1013:Ilse:/home/ilse:/bin/sh" >>"$T/passwd"
+	echo "ilse:x:1013:" >>"$T/group"
+	USERS="$USERS ilse"
+	printf 'ILSE.IVANOVA@EXAMPLE.ORG ilse\n' >"$T/aliases-tr"
+	chmod 0644 "$T/aliases-tr"
+	sed "s|^aliases = .*|aliases = $T/aliases-tr|" "$CONF" >"$T/bg-tr.conf"
+	chmod 0644 "$T/bg-tr.conf"
+	printf 'ilse.ivanova@example.org\n' >"$T/advisory-tr.txt"
+	bg import --name "Istanbul Incident" --date "$TODAY" "$T/advisory-tr.txt" \
+		>"$T/out/import-tr.out" 2>&1 || echo "pamtest: import failed: $(cat "$T/out/import-tr.out")" >&2
+	SVC_CONF=$T/bg-tr.conf mksvc bgt-tr
+	for loc in C tr_TR.UTF-8; do
+		begin "12-$loc" "alias ILSE.IVANOVA@EXAMPLE.ORG under LC_ALL=$loc (setlocale, as su): forced"
+		LOCPATH=$T/locale LC_ALL=$loc LANG=$loc drv "s12$loc" --locale bgt-tr ilse \
+			account=PAM_NEW_AUTHTOK_REQD
+		rc_is 0
+		msg "Your password must be changed now: this account appears in the security advisory \"Istanbul Incident\" ($TODAY)."
+		end
+	done
+else
+	begin 12 "tr_TR.UTF-8 locale"
+	fail "localedef -i tr_TR -f UTF-8 failed (apt-get install locales): $(cat "$T/out/localedef.out")"
+	end
+fi
+
+# 13: root is never locked out by our errors.  on_error = closed and a broken
+# config, a missing config, a missing key: root (uid 0, whatever the config
+# says) and exempt_users pass; anyone else is still denied.
+echo "root:x:0:0:root:/root:/bin/sh" >>"$T/passwd"
+USERS="$USERS root"
+SVC_CONF=$T/bg-typo.conf mksvc bgt-bg-typo
+SVC_CONF=$T/no-such.conf mksvc bgt-bg-noconf on_error=closed
+# (root is exempt by exempt_users and min_uid, judged before the key: clear both)
+mksvc bgt-bg-nokey "key_file=$T/no-such-key" on_error=closed exempt_users= min_uid=0
+for svc in bgt-bg-typo bgt-bg-noconf bgt-bg-nokey; do
+	begin "13-${svc#bgt-bg-}" "on_error=closed, ${svc#bgt-bg-}: root passes (module PAM_IGNORE), others denied"
+	drv "s13$svc-root" "$svc" root account=PAM_SUCCESS
+	rc_is 0
+	logged err "not denying root, a break-glass account"
+	drv "s13$svc-dave" "$svc" dave account=PAM_PERM_DENIED
+	rc_is 0
+	logged err "on_error=closed: denying dave"
+	end
+done
+begin 13-direct "on_error=closed, missing config (module called directly): root PAM_IGNORE, erin PAM_PERM_DENIED"
+drv s13direct --module "$MODULE" --arg "conf=$T/no-such.conf" --arg on_error=closed \
+	bgt-bg-noconf root sm-acct=PAM_IGNORE
+rc_is 0
+drv s13direct2 --module "$MODULE" --arg "conf=$T/no-such.conf" --arg on_error=closed \
+	bgt-bg-noconf erin sm-acct=PAM_PERM_DENIED
+rc_is 0
+end
+begin 13-exempt "on_error=closed with a config typo: exempt_users (oscar) passes"
+drv s13oscar bgt-bg-typo oscar account=PAM_SUCCESS
+rc_is 0
+logged err "not denying oscar, a break-glass account"
+end
+
+# 14: root running su for a flagged account (PAM_RUSER=root, real uid 0) is not
+# made to change that account's password: root_su = skip (the default) logs it;
+# root_su = enforce forces as before; a non-root caller is always forced.
+mksvc bgt-rootsu-enforce root_su=enforce
+mksvc bgt-rootsu-deny action=deny
+if [ "$(id -u)" = 0 ]; then want=PAM_SUCCESS wantd=PAM_SUCCESS; else
+	want=PAM_NEW_AUTHTOK_REQD wantd=PAM_PERM_DENIED; fi
+begin 14a "PAM_RUSER=root, uid $(id -u), root_su=skip (default): $want"
+drv s14a --ruser root bgt-force dave account="$want"
+rc_is 0
+if [ "$want" = PAM_SUCCESS ]; then
+	logged notice "not forcing user=dave: invoked by root (root_su = skip)"
+	no_msg
+fi
+drv s14a2 --ruser root --module "$MODULE" --arg "conf=$CONF" --arg action=deny \
+	bgt-rootsu-deny dave sm-acct="$wantd"
+rc_is 0
+end
+begin 14b "PAM_RUSER=root with root_su=enforce: forced"
+drv s14b --ruser root bgt-rootsu-enforce dave account=PAM_NEW_AUTHTOK_REQD
+rc_is 0
+msg "$FORCE_MSG"
+logged notice "enforcing anyway (root_su = enforce)"
+end
+begin 14c "PAM_RUSER=alice (not root): forced"
+drv s14c --ruser alice bgt-force dave account=PAM_NEW_AUTHTOK_REQD
+rc_is 0
+msg "$FORCE_MSG"
+not_logged "not forcing user=dave"
+end
+
 echo "pamtest: $PASS passed, $FAILN failed"
 [ "$FAILN" -eq 0 ]

@@ -290,5 +290,46 @@ def run_all(root):
     check(r.returncode == 0 and "(text, EUC-JP)" in r.stdout, "--encoding decides", r.stdout)
 
 
+    # Issue 10 item 13 (trust-a): a future --date warns; a rotation older than
+    # the newest advisory is "last rotation ..., before advisory ...", not
+    # "enforce ... rotated"; check says whether anything listens on /dev/log.
+    v = Store(os.path.join(root, "trust"), "exempt_users =\nmin_uid = 0\n")
+    adv = os.path.join(root, "root-adv.txt")
+    with open(adv, "w") as f:
+        f.write("root@example.com\n")
+    r = v.run("import", "--name", "future", "--date", "2999-01-01", adv)
+    check(r.returncode == 0 and "in the future" in r.stderr and "2999-01-01" in r.stderr,
+          "import: future --date warns", r.stderr)
+    r = v.run("forget", "future")
+    check(r.returncode == 0, "forget future", r.stderr)
+    r = v.run("import", "--name", "first", "--date", "2020-01-01", adv)
+    check(r.returncode == 0 and "future" not in r.stderr, "import: past --date", r.stderr)
+    r = v.run("reset", "root")
+    check(r.returncode == 0, "reset root", r.stderr)
+    import datetime
+    tomorrow = (datetime.datetime.now(datetime.timezone.utc).date() +
+                datetime.timedelta(days=1)).isoformat()
+    r = v.run("import", "--name", "second", "--date", tomorrow, adv)  # after the reset
+    check(r.returncode == 0, "import second", r.stderr)
+    r = v.run("status", "root")
+    check(r.returncode == 0 and "last rotation" in r.stdout and "before advisory" in r.stdout
+          and '"second"' in r.stdout and ", rotated " not in r.stdout,
+          "status: stale rotation wording", r.stdout)
+    import socket
+    listening = False
+    for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
+        try:
+            with socket.socket(socket.AF_UNIX, kind) as so:
+                so.connect("/dev/log")
+                listening = True
+                break
+        except OSError:
+            pass
+    r = v.run("check")
+    if listening:
+        check("syslog: /dev/log: ok" in r.stdout, "check: /dev/log ok", r.stdout)
+    else:
+        check("nothing listens on /dev/log" in r.stdout, "check: /dev/log warning", r.stdout)
+
 if __name__ == "__main__":
     sys.exit(main())

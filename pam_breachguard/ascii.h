@@ -1,0 +1,55 @@
+/* ascii.h: character classes and case folding by the ASCII rules, whatever the
+ * process's locale.  su and passwd run PAM in the caller's locale (setlocale
+ * LC_ALL ""): under tr_TR.UTF-8, tolower('I') is 'I' and strcasecmp("I", "i")
+ * is not 0, so <ctype.h> and <strings.h> must not touch user, address or
+ * configuration data. */
+#ifndef BG_ASCII_H
+#define BG_ASCII_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+static inline bool bg_ascii_isspace(int c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+static inline bool bg_ascii_isdigit(int c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static inline bool bg_ascii_isalpha(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static inline bool bg_ascii_isalnum(int c)
+{
+	return bg_ascii_isalpha(c) || bg_ascii_isdigit(c);
+}
+
+static inline char bg_ascii_tolower(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+/* strncasecmp by the ASCII rules; bytes >= 0x80 compare as they are. */
+static inline int bg_ascii_strncasecmp(const char *a, const char *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char x = (unsigned char)bg_ascii_tolower(a[i]);
+		unsigned char y = (unsigned char)bg_ascii_tolower(b[i]);
+
+		if (x != y || x == '\0')
+			return (int)x - (int)y;
+	}
+	return 0;
+}
+
+static inline int bg_ascii_strcasecmp(const char *a, const char *b)
+{
+	return bg_ascii_strncasecmp(a, b, (size_t)-1);
+}
+
+#endif
