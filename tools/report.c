@@ -1045,35 +1045,39 @@ static void html_chart(const struct bg_report *r, FILE *f)
 {
 	const double W = 1040, H = 300, L = 60, R = 20, T = 20, B = 50;
 	double pw = W - L - R, ph = H - T - B;
-	uint64_t max = 1;
+	uint64_t max = 1, step = 1;
+	unsigned ticks = 1;
 	size_t n = r->n_pts;
 
 	for (size_t i = 0; i < n; i++)
 		if (r->pts[i].exposed > max)
 			max = r->pts[i].exposed;
-	/* A round top for the axis: four steps of 1, 2 or 5 times a power of ten. */
+	/* Round gridlines: a step of 1, 2 or 5 times a power of ten, at most five. */
 	{
 		static const unsigned mant[3] = {1, 2, 5};
-		uint64_t pow10 = 1, step = 1;
+		uint64_t pow10 = 1;
 
-		for (unsigned k = 0; step * 4 < max; k = (k + 1) % 3) {
+		for (unsigned k = 0;; k = (k + 1) % 3) {
+			step = mant[k] * pow10;
+			if ((max + step - 1) / step <= 5)
+				break;
 			if (k == 2)
 				pow10 *= 10;
-			step = mant[(k + 1) % 3] * pow10;
 		}
-		max = step * 4;
+		ticks = (unsigned)((max + step - 1) / step);
+		max = step * ticks;
 	}
 	fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" "
 		   "role=\"img\" aria-label=\"Rotated and pending accounts over time\">\n",
 		W, H, W, H);
 	fprintf(f, "<rect x=\"%.0f\" y=\"%.0f\" width=\"%.0f\" height=\"%.0f\" fill=\"#fafafa\" stroke=\"#ccc\"/>\n",
 		L, T, pw, ph);
-	for (int g = 0; g <= 4; g++) {
-		double y = T + ph - ph * g / 4.0;
+	for (unsigned g = 0; g <= ticks; g++) {
+		double y = T + ph - ph * g / (double)ticks;
 
 		fprintf(f, "<line x1=\"%.0f\" y1=\"%.1f\" x2=\"%.0f\" y2=\"%.1f\" stroke=\"#e0e0e0\"/>"
 			   "<text x=\"%.0f\" y=\"%.1f\" font-size=\"12\" text-anchor=\"end\" fill=\"#555\">%llu</text>\n",
-			L, y, L + pw, y, L - 8, y + 4, (unsigned long long)((double)max * g / 4.0 + 0.5));
+			L, y, L + pw, y, L - 8, y + 4, (unsigned long long)(step * g));
 	}
 	if (n == 0) {
 		fprintf(f, "<text x=\"%.0f\" y=\"%.0f\" font-size=\"16\" text-anchor=\"middle\" fill=\"#555\">"
