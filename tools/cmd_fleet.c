@@ -247,7 +247,7 @@ static int spool_stdin(const unsigned char *head, size_t n)
 	int fd;
 
 	if (!dir || !*dir)
-		dir = "/tmp";
+		dir = "/var/tmp"; /* as the import's runs (import_pipe.c) */
 	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		fprintf(stderr, "breachguard: import: cannot spool stdin in %s: %s\n", dir,
