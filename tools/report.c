@@ -26,8 +26,8 @@
 #define MAX_ACC_ADV 64 /* advisories kept per account */
 
 enum { V_CLEAR, V_EXEMPT, V_ROTATED, V_ENFORCE, V_GRACE, V_NO_PASSWORD, V_CHANGE_BLOCKED, NV };
-static const char *const vname[NV] = {"clear",	 "exempt",	"rotated",	  "enforce",
-				      "grace",	 "no-password", "change-blocked"};
+static const char *const vname[NV] = {"clear", "exempt",      "rotated",       "enforce",
+				      "grace", "no-password", "change-blocked"};
 
 static bool is_pending(int v)
 {
@@ -126,6 +126,7 @@ struct parser {
 	char *err;
 	size_t errlen;
 	bool failed;
+	char *scratch; /* MAX_STR + 8 bytes: strings are decoded here */
 };
 
 __attribute__((format(printf, 2, 3))) static int perr(struct parser *p, const char *fmt, ...)
@@ -235,37 +236,27 @@ static int string(struct parser *p, char **out)
 		*out = NULL;
 	if (expect(p, '"') != 0)
 		return -EINVAL;
-	o = malloc(MAX_STR + 8);
-	if (!o)
-		return perr(p, "out of memory");
+	o = p->scratch;
 	for (;;) {
 		unsigned char c;
 
-		if (p->pos >= p->len) {
-			free(o);
+		if (p->pos >= p->len)
 			return perr(p, "unterminated string");
-		}
-		if (n > MAX_STR) {
-			free(o);
+		if (n > MAX_STR)
 			return perr(p, "string longer than %d bytes", MAX_STR);
-		}
 		c = (unsigned char)p->s[p->pos];
 		if (c == '"') {
 			p->pos++;
 			break;
 		}
-		if (c < 0x20) {
-			free(o);
+		if (c < 0x20)
 			return perr(p, "control character 0x%02x in a string", c);
-		}
 		if (c == '\\') {
 			unsigned cp, lo;
 
 			p->pos++;
-			if (p->pos >= p->len) {
-				free(o);
+			if (p->pos >= p->len)
 				return perr(p, "unterminated string");
-			}
 			c = (unsigned char)p->s[p->pos++];
 			switch (c) {
 			case '"':
@@ -289,61 +280,47 @@ static int string(struct parser *p, char **out)
 				o[n++] = '\t';
 				break;
 			case 'u':
-				if (hex4(p, &cp) != 0) {
-					free(o);
+				if (hex4(p, &cp) != 0)
 					return -EINVAL;
-				}
-				if (cp >= 0xdc00 && cp <= 0xdfff) {
-					free(o);
+				if (cp >= 0xdc00 && cp <= 0xdfff)
 					return perr(p, "lone low surrogate in a \\u escape");
-				}
 				if (cp >= 0xd800 && cp <= 0xdbff) {
 					if (p->len - p->pos < 2 || p->s[p->pos] != '\\' ||
-					    p->s[p->pos + 1] != 'u') {
-						free(o);
-						return perr(p, "high surrogate without its low half");
-					}
+					    p->s[p->pos + 1] != 'u')
+						return perr(p,
+							    "high surrogate without its low half");
 					p->pos += 2;
-					if (hex4(p, &lo) != 0) {
-						free(o);
+					if (hex4(p, &lo) != 0)
 						return -EINVAL;
-					}
-					if (lo < 0xdc00 || lo > 0xdfff) {
-						free(o);
-						return perr(p, "high surrogate without its low half");
-					}
+					if (lo < 0xdc00 || lo > 0xdfff)
+						return perr(p,
+							    "high surrogate without its low half");
 					cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
 				}
-				if (cp == 0) {
-					free(o);
+				if (cp == 0)
 					return perr(p, "NUL (\\u0000) in a string");
-				}
 				n += put_utf8(o + n, cp);
 				break;
 			default:
-				free(o);
 				p->pos--;
 				return perr(p, "invalid escape \\%c", c);
 			}
 			continue;
 		}
 		{
-			size_t k = bg_utf8_seq((const unsigned char *)p->s + p->pos, p->len - p->pos);
+			size_t k =
+			    bg_utf8_seq((const unsigned char *)p->s + p->pos, p->len - p->pos);
 
-			if (k == 0) {
-				free(o);
+			if (k == 0)
 				return perr(p, "invalid UTF-8 in a string");
-			}
 			memcpy(o + n, p->s + p->pos, k);
 			n += k;
 			p->pos += k;
 		}
 	}
 	o[n] = '\0';
-	if (out)
-		*out = o;
-	else
-		free(o);
+	if (out && !(*out = strdup(o)))
+		return perr(p, "out of memory");
 	return 0;
 }
 
@@ -441,10 +418,10 @@ static int day_of(struct parser *p, const char *s, bool iso, char out[11])
 	char d[11];
 	long long t;
 
-	if (strlen(s) < 10 || (iso ? strlen(s) != 20 || s[10] != 'T' || s[19] != 'Z'
-				   : strlen(s) != 10))
-		return perr(p, "\"%.40s\" is not a %s", s, iso ? "YYYY-MM-DDTHH:MM:SSZ time"
-							      : "YYYY-MM-DD date");
+	if (strlen(s) < 10 ||
+	    (iso ? strlen(s) != 20 || s[10] != 'T' || s[19] != 'Z' : strlen(s) != 10))
+		return perr(p, "\"%.40s\" is not a %s", s,
+			    iso ? "YYYY-MM-DDTHH:MM:SSZ time" : "YYYY-MM-DD date");
 	memcpy(d, s, 10);
 	d[10] = '\0';
 	if (bg_parse_day(d, &t) != 0)
@@ -517,7 +494,7 @@ static int advisories(struct parser *p, struct bg_report *r, struct acct *a)
 				}
 				have_date = true;
 			} else if (strcmp(key, "id") == 0) {
-				rc = have_id ? perr(p, "\"id\" given twice")
+				rc = have_id	      ? perr(p, "\"id\" given twice")
 				     : peek(p) == 'n' ? literal(p, "null")
 						      : number(p);
 				have_id = true;
@@ -570,8 +547,8 @@ static int find_host(struct bg_report *r, const char *file, const char *name, si
 		if (strcmp(r->hosts[i].name, name) != 0)
 			continue;
 		if (r->hosts[i].file != file)
-			return perr(p, "host \"%.100s\" was already in %s (one scan per host)", name,
-				    r->hosts[i].file);
+			return perr(p, "host \"%.100s\" was already in %s (one scan per host)",
+				    name, r->hosts[i].file);
 		*out = i;
 		return 0;
 	}
@@ -609,7 +586,9 @@ static int account(struct parser *p, struct bg_report *r, const char *file, size
 			}
 			if (strcmp(key, "host") == 0 || strcmp(key, "user") == 0 ||
 			    strcmp(key, "verdict") == 0) {
-				char **dst = key[0] == 'h' ? &host : key[0] == 'u' ? &user : &verdict;
+				char **dst = key[0] == 'h'   ? &host
+					     : key[0] == 'u' ? &user
+							     : &verdict;
 
 				if (*dst) {
 					p->pos = key_at;
@@ -657,9 +636,10 @@ static int account(struct parser *p, struct bg_report *r, const char *file, size
 		p->pos++;
 	}
 	if (rc == 0 && (!host || !user || !verdict || !have_adv))
-		rc = perr(p, "an account needs \"host\", \"user\", \"verdict\" and \"advisories\"%s",
-			  !host ? " (no \"host\": a scan from breachguard before the fleet report?)"
-				: "");
+		rc =
+		    perr(p, "an account needs \"host\", \"user\", \"verdict\" and \"advisories\"%s",
+			 !host ? " (no \"host\": a scan from breachguard before the fleet report?)"
+			       : "");
 	if (rc == 0 && (!host[0] || !user[0]))
 		rc = perr(p, "empty \"host\" or \"user\"");
 	if (rc == 0) {
@@ -689,13 +669,17 @@ static int account(struct parser *p, struct bg_report *r, const char *file, size
 	return rc;
 }
 
-int bg_report_add(struct bg_report *r, const char *name, const char *buf, size_t len,
-		  char *err, size_t errlen)
+int bg_report_add(struct bg_report *r, const char *name, const char *buf, size_t len, char *err,
+		  size_t errlen)
 {
-	struct parser p = {name, buf, len, 0, err, errlen, false};
+	struct parser p = {name, buf, len, 0, err, errlen, false, malloc(MAX_STR + 8)};
 	size_t last_host = SIZE_MAX, before = r->n_accts;
 	int rc;
 
+	if (!p.scratch) {
+		snprintf(err, errlen, "%s: out of memory", name);
+		return -ENOMEM;
+	}
 	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
 		p.pos = 3;
 	if ((rc = expect(&p, '[')) != 0)
@@ -741,6 +725,7 @@ out:
 		while (r->n_hosts && r->hosts[r->n_hosts - 1].file == name)
 			free(r->hosts[--r->n_hosts].name);
 	}
+	free(p.scratch);
 	return rc;
 }
 
@@ -781,7 +766,7 @@ static int cmp_str11(const void *a, const void *b)
 void bg_report_finish(struct bg_report *r)
 {
 	size_t *map = NULL, *inv = NULL, ndays = 0;
-	char (*days)[11] = NULL;
+	char(*days)[11] = NULL;
 
 	/* Hosts by name: renumber the accounts' host index. */
 	if (r->n_hosts) {
@@ -871,7 +856,8 @@ void bg_report_finish(struct bg_report *r)
 			for (size_t i = 0; i < r->n_accts; i++) {
 				const struct acct *a = &r->accts[i];
 
-				if (!a->n_adv || !(is_pending(a->verdict) || a->verdict == V_ROTATED))
+				if (!a->n_adv ||
+				    !(is_pending(a->verdict) || a->verdict == V_ROTATED))
 					continue;
 				for (size_t k = 0; k < u; k++) {
 					if (!a->since[0] || strcmp(a->since, days[k]) <= 0)
@@ -913,7 +899,8 @@ void bg_report_json(const struct bg_report *r, FILE *f)
 	}
 	fputs("],\n \"totals\": ", f);
 	json_totals(f, r->total);
-	fprintf(f, ",\n \"rotated_undated\": %llu,\n \"advisories\": [", (unsigned long long)r->undated);
+	fprintf(f, ",\n \"rotated_undated\": %llu,\n \"advisories\": [",
+		(unsigned long long)r->undated);
 	for (size_t i = 0; i < r->n_advs; i++) {
 		fprintf(f, "%s\n  {\"name\": ", i ? "," : "");
 		bg_json_str(f, r->advs[i].name);
@@ -956,7 +943,9 @@ void bg_report_json(const struct bg_report *r, FILE *f)
 	}
 	fputs("],\n \"progress\": [", f);
 	for (size_t i = 0; i < r->n_pts; i++)
-		fprintf(f, "%s\n  {\"date\": \"%s\", \"exposed\": %llu, \"rotated\": %llu, \"pending\": %llu}",
+		fprintf(f,
+			"%s\n  {\"date\": \"%s\", \"exposed\": %llu, \"rotated\": %llu, "
+			"\"pending\": %llu}",
 			i ? "," : "", r->pts[i].date, (unsigned long long)r->pts[i].exposed,
 			(unsigned long long)r->pts[i].rotated,
 			(unsigned long long)(r->pts[i].exposed - r->pts[i].rotated));
@@ -984,9 +973,10 @@ static void html_str(FILE *f, const char *s)
 		}
 		cp = n == 1   ? p[0]
 		     : n == 2 ? (unsigned)(p[0] & 0x1f) << 6 | (p[1] & 0x3f)
-		     : n == 3 ? (unsigned)(p[0] & 0x0f) << 12 | (unsigned)(p[1] & 0x3f) << 6 | (p[2] & 0x3f)
+		     : n == 3 ? (unsigned)(p[0] & 0x0f) << 12 | (unsigned)(p[1] & 0x3f) << 6 |
+				    (p[2] & 0x3f)
 			      : (unsigned)(p[0] & 0x07) << 18 | (unsigned)(p[1] & 0x3f) << 12 |
-				       (unsigned)(p[2] & 0x3f) << 6 | (p[3] & 0x3f);
+				    (unsigned)(p[2] & 0x3f) << 6 | (p[3] & 0x3f);
 		if (cp == '<')
 			fputs("&lt;", f);
 		else if (cp == '>')
@@ -999,7 +989,8 @@ static void html_str(FILE *f, const char *s)
 			fputs("&#39;", f);
 		else if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0) || cp == 0xad || cp == 0x61c ||
 			 (cp >= 0x200b && cp <= 0x200f) || (cp >= 0x2028 && cp <= 0x202e) ||
-			 (cp >= 0x2060 && cp <= 0x206f) || cp == 0xfeff || (cp >= 0xfff9 && cp <= 0xfffb))
+			 (cp >= 0x2060 && cp <= 0x206f) || cp == 0xfeff ||
+			 (cp >= 0xfff9 && cp <= 0xfffb))
 			fprintf(f, "<span class=\"ctl\">[U+%04X]</span>", cp);
 		else
 			fwrite(p, 1, n, f);
@@ -1021,23 +1012,27 @@ static void html_row_totals(FILE *f, const uint64_t n[NV])
 {
 	uint64_t exposed = n[V_ROTATED] + pending_of(n);
 
-	fprintf(f, "<td class=\"n\">%llu</td><td class=\"n\">%llu</td><td class=\"n bad\">%llu</td>"
-		   "<td class=\"n warn\">%llu</td><td class=\"n\">%llu</td><td class=\"n\">%llu</td>"
-		   "<td class=\"n\">%llu</td>",
+	fprintf(f,
+		"<td class=\"n\">%llu</td><td class=\"n\">%llu</td><td class=\"n bad\">%llu</td>"
+		"<td class=\"n warn\">%llu</td><td class=\"n\">%llu</td><td class=\"n\">%llu</td>"
+		"<td class=\"n\">%llu</td>",
 		(unsigned long long)exposed, (unsigned long long)n[V_ROTATED],
 		(unsigned long long)n[V_ENFORCE], (unsigned long long)n[V_GRACE],
 		(unsigned long long)n[V_CHANGE_BLOCKED], (unsigned long long)n[V_NO_PASSWORD],
 		(unsigned long long)(n[V_CLEAR] + n[V_EXEMPT]));
-	fprintf(f, "<td class=\"bar\"><div class=\"track\"><div class=\"fill\" style=\"width:%llu%%\"></div></div>"
-		   "<span>%llu%%</span></td>",
+	fprintf(f,
+		"<td class=\"bar\"><div class=\"track\"><div class=\"fill\" "
+		"style=\"width:%llu%%\"></div></div>"
+		"<span>%llu%%</span></td>",
 		exposed ? (unsigned long long)(n[V_ROTATED] * 100 / exposed) : 0ULL,
 		exposed ? (unsigned long long)(n[V_ROTATED] * 100 / exposed) : 0ULL);
 }
 
 static const char table_head[] =
-	"<th class=\"n\">Exposed</th><th class=\"n\">Rotated</th><th class=\"n\">Enforced</th>"
-	"<th class=\"n\">In grace</th><th class=\"n\">Change blocked</th><th class=\"n\">No password</th>"
-	"<th class=\"n\">Clear / exempt</th><th>Rotated share</th>";
+    "<th class=\"n\">Exposed</th><th class=\"n\">Rotated</th><th class=\"n\">Enforced</th>"
+    "<th class=\"n\">In grace</th><th class=\"n\">Change blocked</th><th class=\"n\">No "
+    "password</th>"
+    "<th class=\"n\">Clear / exempt</th><th>Rotated share</th>";
 
 /* The chart: exposed accounts as a grey band, rotated in green over it; what
  * shows grey is still pending.  Steps, since counts change on given days. */
@@ -1067,31 +1062,40 @@ static void html_chart(const struct bg_report *r, FILE *f)
 		ticks = (unsigned)((max + step - 1) / step);
 		max = step * ticks;
 	}
-	fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" "
-		   "role=\"img\" aria-label=\"Rotated and pending accounts over time\">\n",
+	fprintf(f,
+		"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
+		"viewBox=\"0 0 %.0f %.0f\" "
+		"role=\"img\" aria-label=\"Rotated and pending accounts over time\">\n",
 		W, H, W, H);
-	fprintf(f, "<rect x=\"%.0f\" y=\"%.0f\" width=\"%.0f\" height=\"%.0f\" fill=\"#fafafa\" stroke=\"#ccc\"/>\n",
+	fprintf(f,
+		"<rect x=\"%.0f\" y=\"%.0f\" width=\"%.0f\" height=\"%.0f\" fill=\"#fafafa\" "
+		"stroke=\"#ccc\"/>\n",
 		L, T, pw, ph);
 	for (unsigned g = 0; g <= ticks; g++) {
 		double y = T + ph - ph * g / (double)ticks;
 
-		fprintf(f, "<line x1=\"%.0f\" y1=\"%.1f\" x2=\"%.0f\" y2=\"%.1f\" stroke=\"#e0e0e0\"/>"
-			   "<text x=\"%.0f\" y=\"%.1f\" font-size=\"12\" text-anchor=\"end\" fill=\"#555\">%llu</text>\n",
+		fprintf(f,
+			"<line x1=\"%.0f\" y1=\"%.1f\" x2=\"%.0f\" y2=\"%.1f\" stroke=\"#e0e0e0\"/>"
+			"<text x=\"%.0f\" y=\"%.1f\" font-size=\"12\" text-anchor=\"end\" "
+			"fill=\"#555\">%llu</text>\n",
 			L, y, L + pw, y, L - 8, y + 4, (unsigned long long)(step * g));
 	}
 	if (n == 0) {
-		fprintf(f, "<text x=\"%.0f\" y=\"%.0f\" font-size=\"16\" text-anchor=\"middle\" fill=\"#555\">"
-			   "No exposed accounts in these scans</text>\n</svg>\n",
+		fprintf(f,
+			"<text x=\"%.0f\" y=\"%.0f\" font-size=\"16\" text-anchor=\"middle\" "
+			"fill=\"#555\">"
+			"No exposed accounts in these scans</text>\n</svg>\n",
 			L + pw / 2, T + ph / 2);
 		return;
 	}
 	/* x: one step per point, evenly spaced (dates are events, not a calendar). */
 	for (int series = 0; series < 2; series++) {
-		fprintf(f, "<path fill=\"%s\" stroke=\"%s\" stroke-width=\"2\" d=\"M %.1f %.1f", series ? "#2e9e4f" : "#d9534f",
-			series ? "#1f7a3a" : "#b52b27", L, T + ph);
+		fprintf(f, "<path fill=\"%s\" stroke=\"%s\" stroke-width=\"2\" d=\"M %.1f %.1f",
+			series ? "#2e9e4f" : "#d9534f", series ? "#1f7a3a" : "#b52b27", L, T + ph);
 		for (size_t i = 0; i < n; i++) {
 			uint64_t v = series ? r->pts[i].rotated : r->pts[i].exposed;
-			double x0 = L + pw * (double)i / (double)n, x1 = L + pw * (double)(i + 1) / (double)n;
+			double x0 = L + pw * (double)i / (double)n,
+			       x1 = L + pw * (double)(i + 1) / (double)n;
 			double y = T + ph - ph * (double)v / (double)max;
 
 			fprintf(f, " L %.1f %.1f L %.1f %.1f", x0, y, x1, y);
@@ -1103,13 +1107,17 @@ static void html_chart(const struct bg_report *r, FILE *f)
 
 		if (n > 12 && i % ((n + 11) / 12) != 0 && i != n - 1)
 			continue;
-		fprintf(f, "<text x=\"%.1f\" y=\"%.0f\" font-size=\"12\" text-anchor=\"middle\" fill=\"#333\">%s</text>\n",
+		fprintf(f,
+			"<text x=\"%.1f\" y=\"%.0f\" font-size=\"12\" text-anchor=\"middle\" "
+			"fill=\"#333\">%s</text>\n",
 			x, T + ph + 18, r->pts[i].date);
 	}
-	fprintf(f, "<rect x=\"%.0f\" y=\"%.0f\" width=\"14\" height=\"14\" fill=\"#2e9e4f\"/>"
-		   "<text x=\"%.0f\" y=\"%.0f\" font-size=\"13\" fill=\"#333\">rotated</text>"
-		   "<rect x=\"%.0f\" y=\"%.0f\" width=\"14\" height=\"14\" fill=\"#d9534f\"/>"
-		   "<text x=\"%.0f\" y=\"%.0f\" font-size=\"13\" fill=\"#333\">still pending</text>\n</svg>\n",
+	fprintf(f,
+		"<rect x=\"%.0f\" y=\"%.0f\" width=\"14\" height=\"14\" fill=\"#2e9e4f\"/>"
+		"<text x=\"%.0f\" y=\"%.0f\" font-size=\"13\" fill=\"#333\">rotated</text>"
+		"<rect x=\"%.0f\" y=\"%.0f\" width=\"14\" height=\"14\" fill=\"#d9534f\"/>"
+		"<text x=\"%.0f\" y=\"%.0f\" font-size=\"13\" fill=\"#333\">still "
+		"pending</text>\n</svg>\n",
 		L, H - 18, L + 20, H - 6, L + 110, H - 18, L + 130, H - 6);
 }
 
@@ -1120,28 +1128,41 @@ void bg_report_html(const struct bg_report *r, FILE *f)
 
 	bg_iso_time((long long)time(NULL), now, sizeof(now));
 	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
-	      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n"
+	      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+	      "style-src 'unsafe-inline'\">\n"
 	      "<title>Breach rotation report</title>\n<style>\n"
-	      "body{font-family:'DejaVu Sans',Arial,sans-serif;margin:24px 32px;color:#222;background:#fff}\n"
-	      "h1{font-size:26px;margin:0 0 4px}h2{font-size:19px;margin:28px 0 8px;border-bottom:2px solid #ddd;padding-bottom:4px}\n"
+	      "body{font-family:'DejaVu Sans',Arial,sans-serif;margin:24px "
+	      "32px;color:#222;background:#fff}\n"
+	      "h1{font-size:26px;margin:0 0 4px}h2{font-size:19px;margin:28px 0 "
+	      "8px;border-bottom:2px solid #ddd;padding-bottom:4px}\n"
 	      ".sub{color:#666;margin:0 0 18px}.cards{display:flex;gap:14px;flex-wrap:wrap}\n"
-	      ".card{border:1px solid #ddd;border-radius:6px;padding:12px 18px;min-width:150px;background:#f7f7f7}\n"
-	      ".card b{display:block;font-size:30px}.card.bad b{color:#b52b27}.card.good b{color:#1f7a3a}.card.warn b{color:#a66d00}\n"
-	      "table{border-collapse:collapse;margin-top:6px;font-size:14px}th,td{border:1px solid #ddd;padding:4px 9px;text-align:left;vertical-align:top}\n"
-	      "th{background:#eee}td.d,td.bar{white-space:nowrap}td.n,th.n{text-align:right}td.bad{color:#b52b27;font-weight:bold}td.warn{color:#a66d00}\n"
-	      ".track{display:inline-block;width:110px;height:10px;background:#f1c9c8;margin-right:6px}.fill{height:10px;background:#2e9e4f}\n"
-	      ".ctl{color:#fff;background:#b52b27;font-family:monospace;font-size:12px;padding:0 2px}\n"
+	      ".card{border:1px solid #ddd;border-radius:6px;padding:12px "
+	      "18px;min-width:150px;background:#f7f7f7}\n"
+	      ".card b{display:block;font-size:30px}.card.bad b{color:#b52b27}.card.good "
+	      "b{color:#1f7a3a}.card.warn b{color:#a66d00}\n"
+	      "table{border-collapse:collapse;margin-top:6px;font-size:14px}th,td{border:1px solid "
+	      "#ddd;padding:4px 9px;text-align:left;vertical-align:top}\n"
+	      "th{background:#eee}td.d,td.bar{white-space:nowrap}td.n,th.n{text-align:right}td.bad{"
+	      "color:#b52b27;font-weight:bold}td.warn{color:#a66d00}\n"
+	      ".track{display:inline-block;width:110px;height:10px;background:#f1c9c8;margin-right:"
+	      "6px}.fill{height:10px;background:#2e9e4f}\n"
+	      ".ctl{color:#fff;background:#b52b27;font-family:monospace;font-size:12px;padding:0 "
+	      "2px}\n"
 	      "bdi{unicode-bidi:isolate}\n</style></head><body>\n",
 	      f);
-	fprintf(f, "<h1>Breach rotation report</h1>\n<p class=\"sub\">%zu host%s, %zu advisor%s; generated %s</p>\n",
-		r->n_hosts, r->n_hosts == 1 ? "" : "s", r->n_advs, r->n_advs == 1 ? "y" : "ies", now);
-	fprintf(f, "<div class=\"cards\">\n"
-		   "<div class=\"card\"><b>%llu</b>accounts exposed</div>\n"
-		   "<div class=\"card good\"><b>%llu</b>rotated (%llu%%)</div>\n"
-		   "<div class=\"card bad\"><b>%llu</b>still pending</div>\n"
-		   "<div class=\"card bad\"><b>%llu</b>enforced now</div>\n"
-		   "<div class=\"card warn\"><b>%llu</b>in grace</div>\n"
-		   "<div class=\"card warn\"><b>%llu</b>change blocked / no password</div>\n</div>\n",
+	fprintf(f,
+		"<h1>Breach rotation report</h1>\n<p class=\"sub\">%zu host%s, %zu advisor%s; "
+		"generated %s</p>\n",
+		r->n_hosts, r->n_hosts == 1 ? "" : "s", r->n_advs, r->n_advs == 1 ? "y" : "ies",
+		now);
+	fprintf(f,
+		"<div class=\"cards\">\n"
+		"<div class=\"card\"><b>%llu</b>accounts exposed</div>\n"
+		"<div class=\"card good\"><b>%llu</b>rotated (%llu%%)</div>\n"
+		"<div class=\"card bad\"><b>%llu</b>still pending</div>\n"
+		"<div class=\"card bad\"><b>%llu</b>enforced now</div>\n"
+		"<div class=\"card warn\"><b>%llu</b>in grace</div>\n"
+		"<div class=\"card warn\"><b>%llu</b>change blocked / no password</div>\n</div>\n",
 		(unsigned long long)exposed, (unsigned long long)r->total[V_ROTATED],
 		exposed ? (unsigned long long)(r->total[V_ROTATED] * 100 / exposed) : 0ULL,
 		(unsigned long long)pending, (unsigned long long)r->total[V_ENFORCE],
@@ -1150,14 +1171,18 @@ void bg_report_html(const struct bg_report *r, FILE *f)
 	fputs("<h2>Rotation progress</h2>\n", f);
 	html_chart(r, f);
 	if (r->undated)
-		fprintf(f, "<p class=\"sub\">%llu rotation%s seen in shadow without a recorded time %s counted from the last day shown.</p>\n",
+		fprintf(f,
+			"<p class=\"sub\">%llu rotation%s seen in shadow without a recorded time "
+			"%s counted from the last day shown.</p>\n",
 			(unsigned long long)r->undated, r->undated == 1 ? "" : "s",
 			r->undated == 1 ? "is" : "are");
-	fprintf(f, "<h2>By advisory</h2>\n<table><tr><th>Advisory</th><th>Date</th>%s</tr>\n", table_head);
+	fprintf(f, "<h2>By advisory</h2>\n<table><tr><th>Advisory</th><th>Date</th>%s</tr>\n",
+		table_head);
 	for (size_t i = 0; i < r->n_advs; i++) {
 		fputs("<tr><td><bdi>", f);
 		html_str(f, r->advs[i].name);
-		fprintf(f, "</bdi></td><td class=\"d\">%s</td>", r->advs[i].date[0] ? r->advs[i].date : "-");
+		fprintf(f, "</bdi></td><td class=\"d\">%s</td>",
+			r->advs[i].date[0] ? r->advs[i].date : "-");
 		html_row_totals(f, r->advs[i].n);
 		fputs("</tr>\n", f);
 	}
@@ -1173,7 +1198,9 @@ void bg_report_html(const struct bg_report *r, FILE *f)
 	if (r->n_order == 0) {
 		fputs("<p>None: every exposed account has rotated.</p>\n", f);
 	} else {
-		fputs("<table><tr><th>Host</th><th>User</th><th>Verdict</th><th>Advisories</th><th>Exposed since</th></tr>\n", f);
+		fputs("<table><tr><th>Host</th><th>User</th><th>Verdict</th><th>Advisories</"
+		      "th><th>Exposed since</th></tr>\n",
+		      f);
 		for (size_t i = 0; i < r->n_order; i++) {
 			const struct acct *a = &r->accts[r->order[i]];
 
@@ -1188,7 +1215,8 @@ void bg_report_html(const struct bg_report *r, FILE *f)
 				html_str(f, r->advs[a->adv[k]].name);
 				fputs("</bdi>", f);
 			}
-			fprintf(f, "</td><td class=\"d\">%s</td></tr>\n", a->since[0] ? a->since : "-");
+			fprintf(f, "</td><td class=\"d\">%s</td></tr>\n",
+				a->since[0] ? a->since : "-");
 		}
 		fputs("</table>\n", f);
 	}
@@ -1281,7 +1309,8 @@ int bg_cmd_report(struct bg_tool *t, int argc, char **argv)
 		       r->n_hosts, r->n_advs, r->n_advs == 1 ? "y" : "ies",
 		       (unsigned long long)(r->total[V_ROTATED] + pending),
 		       (unsigned long long)r->total[V_ROTATED], (unsigned long long)pending,
-		       (unsigned long long)r->total[V_ENFORCE], (unsigned long long)r->total[V_GRACE]);
+		       (unsigned long long)r->total[V_ENFORCE],
+		       (unsigned long long)r->total[V_GRACE]);
 		for (size_t i = 0; i < r->n_order; i++) {
 			const struct acct *a = &r->accts[r->order[i]];
 
