@@ -214,6 +214,11 @@ def run_all(root):
     refused(h7, bundle, ["loose.pub"], "group-writable trusted key")
     r = h7.run("import", "--dry-run", bundle)
     check(r.returncode == 1, "dry run refuses too")
+    r = h1.run("check")
+    check("trusted_keys: 1 key(s)" in r.stdout and "ok: " + pub in r.stdout, "check lists the trusted key",
+          r.stdout)
+    r = h7.run("check")
+    check(r.returncode == 1 and "loose.pub" in r.stdout, "check reports an unsafe trusted key", r.stdout)
     # The same name with other contents: an error, not a merge.
     h8 = host("h8")
     r = h8.run("import", "--name", "ProjectWEB", "--date", "2021-05-27", adv)
