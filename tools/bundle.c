@@ -576,8 +576,8 @@ struct walk {
 
 #define FAIL(rc_, ...)                                                                             \
 	do {                                                                                       \
+		rc = (rc_); /* first: an -errno argument is read before snprintf runs */           \
 		snprintf(w->err, w->errlen, __VA_ARGS__);                                          \
-		rc = (rc_);                                                                        \
 		goto out;                                                                          \
 	} while (0)
 
