@@ -790,6 +790,7 @@ struct apply {
 	bool dry_run;
 	struct bg_bundle_result *res;
 	const struct bg_bundle_info *verified; /* the counts, known from pass 1 */
+	uint64_t existed_mask;                 /* the bundle's advisories already in the store */
 };
 
 /* Maps the bundle's advisories onto the store's: a new one is created with the
@@ -816,6 +817,8 @@ static int apply_adv(struct walk *w)
 			return rc;
 		}
 		ap->res->existed[i] = rc == 0;
+		if (rc == 0)
+			ap->existed_mask |= 1ULL << i;
 		if (rc == 0) {
 			const char *what = a.published != b->published	   ? "published date"
 					   : a.imported != b->imported	   ? "import time"
@@ -861,7 +864,10 @@ static int apply_digest(struct walk *w, const unsigned char *d, uint64_t mask)
 	struct apply *ap = w->arg;
 	bool fresh = false;
 
-	if (ap->dry_run) {
+	/* A digest named only by advisories already present must be there already:
+	 * a read, no write (LMDB would copy every page a put touches, even one
+	 * that finds its pair), so that importing a bundle again costs reads. */
+	if (ap->dry_run || (mask & ~ap->existed_mask) == 0) {
 		uint32_t ids[BG_STORE_MAX_ADV];
 		size_t n = 0;
 		int rc = bg_exposure_ids(ap->t, d, ids, BG_STORE_MAX_ADV, &n);
@@ -923,7 +929,7 @@ int bg_bundle_apply(struct bg_txn *t, bool dry_run, int fd, const char *name,
 		    size_t errlen)
 {
 	struct bg_bundle_info *again = malloc(sizeof(*again));
-	struct apply ap = {t, dry_run, res, verified};
+	struct apply ap = {t, dry_run, res, verified, 0};
 	struct walk w = {name, kid, tr, again, apply_adv, apply_digest, &ap, err, errlen};
 	int rc;
 
