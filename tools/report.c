@@ -640,7 +640,7 @@ static int account(struct parser *p, struct bg_report *r, const char *file, size
 		    perr(p, "an account needs \"host\", \"user\", \"verdict\" and \"advisories\"%s",
 			 !host ? " (no \"host\": a scan from breachguard before the fleet report?)"
 			       : "");
-	if (rc == 0 && (!host[0] || !user[0]))
+	if (rc == 0 && host && user && (!host[0] || !user[0]))
 		rc = perr(p, "empty \"host\" or \"user\"");
 	if (rc == 0) {
 		for (int v = 0; v < NV; v++)
