@@ -1111,8 +1111,13 @@ static void html_chart(const struct bg_report *r, FILE *f)
 	for (size_t i = 0; i < n; i++) {
 		double x = L + pw * ((double)i + 0.5) / (double)n;
 
-		if (n > 12 && i % ((n + 11) / 12) != 0 && i != n - 1)
+		/* At most ten dates, each wholly inside the plot. */
+		if (n > 10 && i % ((n + 9) / 10) != 0)
 			continue;
+		if (x < L + 36)
+			x = L + 36;
+		if (x > L + pw - 36)
+			x = L + pw - 36;
 		fprintf(f,
 			"<text x=\"%.1f\" y=\"%.0f\" font-size=\"12\" text-anchor=\"middle\" "
 			"fill=\"#333\">%s</text>\n",
