@@ -48,6 +48,9 @@ struct bg_config {
 	bool audit;
 	bool debug;
 	enum bg_root_su root_su;
+	/* Public keys whose signed bundles `breachguard import` accepts (absolute
+	 * paths); empty: no bundle is accepted. */
+	struct bg_list trusted_keys;
 };
 
 void bg_config_defaults(struct bg_config *c);

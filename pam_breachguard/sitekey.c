@@ -4,6 +4,7 @@
  * pulled into the tool only.  OpenSSL errors are translated here, once. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -13,18 +14,26 @@
 
 #include "digest.h"
 
-/* The one OpenSSL error mapper: logs the queue and yields -EIO. */
-static int ossl_fail(const struct bg_logger *log, const char *what)
+/* The one OpenSSL error mapper: the queue's first error as text, the queue
+ * cleared.  The tool's bundle code puts it in its own messages. */
+const char *bg_crypto_why(char *buf, size_t len)
 {
 	unsigned long e = ERR_get_error();
-	char buf[256];
 
 	if (e)
-		ERR_error_string_n(e, buf, sizeof(buf));
+		ERR_error_string_n(e, buf, len);
 	else
-		strcpy(buf, "unknown libcrypto error");
-	bg_log(log, LOG_ERR, "%s: %s", what, buf);
+		snprintf(buf, len, "unknown libcrypto error");
 	ERR_clear_error();
+	return buf;
+}
+
+/* Logs the queue and yields -EIO. */
+static int ossl_fail(const struct bg_logger *log, const char *what)
+{
+	char buf[256];
+
+	bg_log(log, LOG_ERR, "%s: %s", what, bg_crypto_why(buf, sizeof(buf)));
 	return -EIO;
 }
 
