@@ -143,5 +143,6 @@ clean:
 -include tests/e2e/e2e.mk
 -include tests/reliability/reliability.mk
 -include policy/install.mk
+-include policy/deb.mk
 -include bench/bench.mk
 -include $(LIB_OBJ:.o=.d) $(TOOL_OBJ:.o=.d)

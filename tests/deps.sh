@@ -7,7 +7,8 @@ libssl-dev zlib1g-dev libidn2-dev libunistring-dev libpam-wrapper libpamtest0-de
 valgrind mandoc openssh-server openssh-client sudo pamtester libpam-modules libpam-runtime
 login passwd util-linux expect procps iproute2 python3
 libarchive-dev libarchive-tools libuchardet-dev uchardet libxml2-dev nettle-dev locales
-clang-tidy cppcheck clang-format"
+clang-tidy cppcheck clang-format
+debhelper dpkg-dev fakeroot lintian ansible-core"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q "install ok installed" ||
