@@ -18,19 +18,7 @@
 pkg_init "7 Debian package: install, enable, su forced change, purge, /etc/pam.d as before"
 start=$(date +%s)
 
-busy=""
-dpkg-query -W -f='${Status}' pam-breachguard 2>/dev/null | grep -q 'installed\|config-files' &&
-	busy="$busy pam-breachguard(installed)"
-for f in /etc/security/breachguard.conf /etc/security/breachguard.key /var/lib/breachguard \
-	/usr/sbin/breachguard /usr/share/pam-configs/breachguard; do
-	[ -e "$f" ] && busy="$busy $f"
-done
-refs=$(grep -ls 'pam_breachguard\.so' /etc/pam.d/* /etc/pam.conf)
-[ -n "$refs" ] && busy="$busy $(echo "$refs" | tr '\n' ' ')"
-if [ -n "$busy" ]; then
-	e2e_fail "this machine already has breachguard files, not ours to remove:$busy"
-	exit 1
-fi
+pkg_machine_free || exit 1
 pkg_deb || exit 1
 pamd_sum >"$T/pamd.before"
 pau_profiles() { debconf-show libpam-runtime 2>/dev/null | grep 'libpam-runtime/profiles:'; }

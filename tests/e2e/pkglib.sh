@@ -72,6 +72,24 @@ pkg_init() {
 	ID=bgtp$$
 }
 
+# pkg_machine_free: fails unless this machine has no breachguard install of
+# its own (the package, the default config, key or store, a stack line): the
+# scenarios install and purge the package, which must not remove anybody's.
+pkg_machine_free() {
+	busy=""
+	dpkg-query -W -f='${Status}' pam-breachguard 2>/dev/null | grep -q 'installed\|config-files' &&
+		busy="$busy pam-breachguard(installed)"
+	for f in /etc/security/breachguard.conf /etc/security/breachguard.key /var/lib/breachguard \
+		/usr/sbin/breachguard /usr/share/pam-configs/breachguard; do
+		[ -e "$f" ] && busy="$busy $f"
+	done
+	refs=$(grep -ls 'pam_breachguard\.so' /etc/pam.d/* /etc/pam.conf)
+	[ -n "$refs" ] && busy="$busy $(echo "$refs" | tr '\n' ' ')"
+	[ -z "$busy" ] && return 0
+	e2e_fail "this machine already has breachguard files, not ours to remove:$busy"
+	return 1
+}
+
 # pkg_deb: sets DEB to the package file: $BG_DEB (make e2e builds it), else
 # built here with make deb into $T.
 pkg_deb() {
@@ -85,4 +103,60 @@ pkg_deb() {
 		for DEB in "$T"/build/deb/pam-breachguard_*.deb; do break; done
 	fi
 	[ -f "$DEB" ] || { e2e_fail "no package file ($DEB)"; return 1; }
+}
+
+# pkg_root_sshd N PORT: a renamed sshd copy ($T/sbin/sshd-bgtpN) on
+# 127.0.0.1:PORT that lets root in with the key $T/ssh/id only; its own config
+# (UsePAM no, so no PAM file is needed; PermitRootLogin prohibit-password;
+# AuthorizedKeysFile in $T, hence StrictModes no, since /tmp is world-writable).
+# The machine's sshd configuration is not read.
+pkg_root_sshd() {
+	n=$1 port=$2
+	mkdir -p "$T/sbin" "$T/ssh"
+	[ -f "$T/ssh/id" ] || {
+		ssh-keygen -q -t ed25519 -N '' -C bgtp-e2e -f "$T/ssh/id" &&
+			ssh-keygen -q -t ed25519 -N '' -f "$T/ssh/hostkey" &&
+			cp "$T/ssh/id.pub" "$T/ssh/authorized_keys"
+	} || return 1
+	if ss -Htln "sport = :$port" | grep -q .; then
+		e2e_fail "port $port (127.0.0.1) is in use; the Ansible scenario needs 23030 and 23031"
+		return 1
+	fi
+	if [ ! -d /run/sshd ]; then
+		mkdir -m 0755 /run/sshd && cleanup_add "rmdir /run/sshd"
+	fi
+	cp /usr/sbin/sshd "$T/sbin/sshd-bgtp$n" || return 1
+	cat >"$T/ssh/sshd_config.$n" <<EOC
+Port $port
+ListenAddress 127.0.0.1
+HostKey $T/ssh/hostkey
+PidFile $T/sshd-$n.pid
+UsePAM no
+PermitRootLogin prohibit-password
+AllowUsers root
+AuthorizedKeysFile $T/ssh/authorized_keys
+PubkeyAuthentication yes
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+StrictModes no
+PrintMotd no
+PrintLastLog no
+UseDNS no
+X11Forwarding no
+Subsystem sftp internal-sftp
+LogLevel VERBOSE
+EOC
+	"$T/sbin/sshd-bgtp$n" -t -f "$T/ssh/sshd_config.$n" >"$T/sshd-t.out" 2>&1 || {
+		e2e_fail "sshd -t: $(cat "$T/sshd-t.out")"
+		return 1
+	}
+	"$T/sbin/sshd-bgtp$n" -D -e -f "$T/ssh/sshd_config.$n" >>"$T/sshd-$n.log" 2>&1 &
+	cleanup_add "kill $!"
+	for _ in $(seq 50); do
+		ss -Htln "sport = :$port" | grep -q . && return 0
+		sleep 0.1
+	done
+	e2e_fail "sshd $n did not listen on 127.0.0.1:$port"
+	e2e_show "$T/sshd-$n.log"
+	return 1
 }
