@@ -262,6 +262,22 @@ int bg_config_set(struct bg_config *c, const char *key, const char *v, char *err
 		strcpy(c->message, v);
 		return 0;
 	}
+	if (strcmp(key, "trusted_keys") == 0) {
+		if ((rc = list_set(&c->trusted_keys, v)) != 0) {
+			snprintf(err, errlen, "trusted_keys: list too long (at most %d bytes)",
+				 BG_LIST_MAX);
+			return rc;
+		}
+		for (const char *p = bg_list_next(&c->trusted_keys, NULL); p;
+		     p = bg_list_next(&c->trusted_keys, p)) {
+			if (p[0] != '/' || strlen(p) >= BG_PATH_MAX) {
+				snprintf(err, errlen, "trusted_keys: \"%s\" is not an absolute path", p);
+				c->trusted_keys.n = c->trusted_keys.used = 0;
+				return -EINVAL;
+			}
+		}
+		return 0;
+	}
 	snprintf(err, errlen, "unknown option \"%s\"", key);
 	return -ENOENT;
 }

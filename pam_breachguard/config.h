@@ -45,6 +45,9 @@ struct bg_config {
 	char message[BG_MESSAGE_MAX]; /* "" = built-in text */
 	bool audit;
 	bool debug;
+	/* Public keys whose signed bundles `breachguard import` accepts (absolute
+	 * paths); empty: no bundle is accepted. */
+	struct bg_list trusted_keys;
 };
 
 void bg_config_defaults(struct bg_config *c);

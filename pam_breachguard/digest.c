@@ -36,6 +36,11 @@ static int ossl_fail(const struct bg_logger *log, const char *what)
 	return -EIO;
 }
 
+int bg_crypto_error(const struct bg_logger *log, const char *what)
+{
+	return ossl_fail(log, what);
+}
+
 void bg_wipe(void *p, size_t n)
 {
 	explicit_bzero(p, n);

@@ -973,3 +973,41 @@ int bg_rotation_delete(struct bg_txn *t, const char *user)
 		return 0;
 	return sticky(t, "delete rotation", rc);
 }
+
+int bg_exposure_foreach(struct bg_txn *t,
+			int (*cb)(const unsigned char d[BG_DIGEST_LEN], const uint32_t *ids,
+				  size_t n, void *arg),
+			void *arg)
+{
+	uint32_t ids[BG_STORE_MAX_ADV];
+	unsigned char cur[BG_DIGEST_LEN];
+	MDB_cursor *c;
+	MDB_val k, v;
+	size_t n = 0;
+	int rc, r = 0;
+
+	if ((rc = mdb_cursor_open(t->txn, t->st->exp, &c)) != 0)
+		return mdb_fail(t->st, "cursor", rc);
+	/* Pairs come in key order, then id order: one callback per digest. */
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != BG_DIGEST_LEN || v.mv_size != 4) {
+			rc = MDB_CORRUPTED;
+			break;
+		}
+		if (n && memcmp(cur, k.mv_data, BG_DIGEST_LEN) != 0) {
+			if ((r = cb(cur, ids, n, arg)) != 0)
+				break;
+			n = 0;
+		}
+		memcpy(cur, k.mv_data, BG_DIGEST_LEN);
+		if (n < BG_STORE_MAX_ADV)
+			ids[n++] = get_u32be(v.mv_data);
+	}
+	mdb_cursor_close(c);
+	if (r != 0)
+		return r;
+	if (rc != MDB_NOTFOUND)
+		return mdb_fail(t->st, "read exposures", rc);
+	return n ? cb(cur, ids, n, arg) : 0;
+}

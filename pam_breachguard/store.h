@@ -102,6 +102,13 @@ int bg_advisory_find(struct bg_txn *t, const char *name, struct bg_advisory *a);
 int bg_advisory_foreach(struct bg_txn *t, int (*cb)(const struct bg_advisory *a, void *arg),
 			void *arg);
 int bg_rotation_get(struct bg_txn *t, const char *user, struct bg_rotation *r);
+/* Calls cb once per digest in digest (memcmp) order with the advisory ids it
+ * names (at most BG_STORE_MAX_ADV); a non-zero return stops and is returned.
+ * The export of signed bundles streams through this. */
+int bg_exposure_foreach(struct bg_txn *t,
+			int (*cb)(const unsigned char d[BG_DIGEST_LEN], const uint32_t *ids,
+				  size_t n, void *arg),
+			void *arg);
 
 /* Writes (sticky error). */
 enum bg_exposure_add { BG_EXP_KNOWN_PAIR = 0, BG_EXP_NEW_PAIR = 1, BG_EXP_NEW_IDENTITY = 2 };

@@ -22,6 +22,8 @@ static const struct {
 	{"reset", bg_cmd_reset, "record an administrator-vouched rotation"},
 	{"stats", bg_cmd_stats, "store statistics"},
 	{"check", bg_cmd_check, "check config, key, store and PAM wiring"},
+	{"keygen", bg_cmd_keygen, "make an Ed25519 key to sign bundles"},
+	{"export", bg_cmd_export, "write a signed bundle of advisories"},
 };
 
 static void usage(FILE *f)

@@ -30,6 +30,15 @@ int bg_cmd_scan(struct bg_tool *t, int argc, char **argv);
 int bg_cmd_reset(struct bg_tool *t, int argc, char **argv);
 int bg_cmd_stats(struct bg_tool *t, int argc, char **argv);
 int bg_cmd_check(struct bg_tool *t, int argc, char **argv);
+/* The fleet (cmd_fleet.c, report.c). */
+int bg_cmd_keygen(struct bg_tool *t, int argc, char **argv);
+int bg_cmd_export(struct bg_tool *t, int argc, char **argv);
+int bg_cmd_report(struct bg_tool *t, int argc, char **argv);
+/* Does the import's file start with the bundle magic?  1 with *fd open on it
+ * (stdin spooled), 0 not (stdin's first bytes pushed back), -1 failed (said). */
+int bg_bundle_sniff(const char *path, int *fd);
+/* import BUNDLE: verify, then apply in one transaction.  An exit code. */
+int bg_bundle_import(struct bg_tool *t, int fd, const char *path, bool json, bool dry_run);
 
 /* JSON output: a string with every control and non-ASCII-safe byte escaped. */
 void bg_json_str(FILE *f, const char *s);

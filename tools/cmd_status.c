@@ -4,6 +4,7 @@
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "pamd.h"
@@ -25,7 +26,21 @@ static const char *how_name(uint8_t how)
 struct printer {
 	bool json;
 	size_t n;
+	char host[256]; /* JSON objects carry it, for the fleet report */
 };
+
+/* The host name for the fleet report: gethostname(), or $BREACHGUARD_HOST
+ * (tests, and hosts whose name says little). */
+static void host_name(char *buf, size_t len)
+{
+	const char *env = getenv("BREACHGUARD_HOST");
+
+	if (env && *env)
+		snprintf(buf, len, "%s", env);
+	else if (gethostname(buf, len) != 0)
+		snprintf(buf, len, "unknown");
+	buf[len - 1] = '\0';
+}
 
 static void print_result(struct printer *p, const char *user, const struct bg_result *r)
 {
@@ -34,7 +49,9 @@ static void print_result(struct printer *p, const char *user, const struct bg_re
 
 	bg_iso_time(r->rotation.rotated_at, when, sizeof(when));
 	if (p->json) {
-		printf("%s\n  {\"user\": ", p->n ? "," : "");
+		printf("%s\n  {\"host\": ", p->n ? "," : "");
+		bg_json_str(stdout, p->host);
+		printf(", \"user\": ");
 		bg_json_str(stdout, user);
 		printf(", \"verdict\": \"%s\", \"action\": \"%s\", \"advisories\": [",
 		       bg_verdict_name(r->verdict), bg_action_name(r->action));
@@ -92,7 +109,7 @@ int bg_cmd_status(struct bg_tool *t, int argc, char **argv)
 	static const struct option opts[] = {{"json", no_argument, NULL, 'j'},
 					     {"service", required_argument, NULL, 's'},
 					     {NULL, 0, NULL, 0}};
-	struct printer p = {false, 0};
+	struct printer p = {false, 0, ""};
 	const char *service = NULL;
 	struct bg_config svc;
 	struct bg_ctx ctx;
@@ -122,6 +139,7 @@ int bg_cmd_status(struct bg_tool *t, int argc, char **argv)
 				service);
 	}
 	bg_ctx_init(&ctx, &svc, &t->log, BG_STORE_RDONLY);
+	host_name(p.host, sizeof(p.host));
 	if (p.json)
 		printf("[");
 	for (int i = optind; i < argc; i++) {
@@ -149,7 +167,7 @@ int bg_cmd_scan(struct bg_tool *t, int argc, char **argv)
 	static const struct option opts[] = {{"json", no_argument, NULL, 'j'},
 					     {"all", no_argument, NULL, 'a'},
 					     {NULL, 0, NULL, 0}};
-	struct printer p = {false, 0};
+	struct printer p = {false, 0, ""};
 	struct bg_ctx ctx;
 	struct passwd *pw;
 	bool all = false;
@@ -171,6 +189,7 @@ int bg_cmd_scan(struct bg_tool *t, int argc, char **argv)
 		bg_ctx_close(&ctx);
 		return BG_EXIT_FAIL;
 	}
+	host_name(p.host, sizeof(p.host));
 	if (p.json)
 		printf("[");
 	setpwent();

@@ -512,13 +512,26 @@ int bg_cmd_import(struct bg_tool *t, int argc, char **argv)
 	size_t nfiles;
 	uint64_t digests = 0;
 	bool existed = false;
-	int rc = BG_EXIT_FAIL, r;
+	int rc = BG_EXIT_FAIL, r, bundle_fd;
 
 	if (parse_import_opts(argc, argv, &o) != 0)
 		return bg_usage("import", "[--name NAME] [--date YYYY-MM-DD] [--format auto|text|csv|json|eml]\n"
 					  "       [--column C] [--field F] [--domain D] [--breach B] [--grace DAYS]\n"
 					  "       [--dry-run] [--strict] [--json] FILE...");
 	nfiles = (size_t)(argc - optind);
+	/* A signed bundle (cmd_fleet.c, bundle.c) carries its own advisories. */
+	if ((r = bg_bundle_sniff(argv[optind], &bundle_fd)) != 0) {
+		if (r < 0)
+			return BG_EXIT_FAIL;
+		if (nfiles != 1 || o.name || o.date >= 0 || o.grace >= 0 || o.format || o.strict) {
+			close(bundle_fd);
+			return bg_usage("import", "[--dry-run] [--json] BUNDLE (a bundle carries its "
+						  "own advisories, and is imported alone)");
+		}
+		r = bg_bundle_import(t, bundle_fd, argv[optind], o.json, o.dry_run);
+		close(bundle_fd);
+		return r;
+	}
 	memset(&total, 0, sizeof(total));
 	memset(&im, 0, sizeof(im));
 	memset(&a, 0, sizeof(a));

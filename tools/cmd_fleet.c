@@ -1,0 +1,463 @@
+/* cmd_fleet.c: keygen, export and the import of a signed bundle (the fleet
+ * path; the format and its checks are in bundle.c). */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bundle.h"
+#include "cli.h"
+#include "safeopen.h"
+#include "verdict.h"
+
+int bg_cmd_keygen(struct bg_tool *t, int argc, char **argv)
+{
+	char err[BG_PATH_MAX + 256], id[17];
+
+	(void)t;
+	if (argc != 2 || argv[1][0] == '-' || !argv[1][0])
+		return bg_usage("keygen", "FILE (writes FILE, mode 0600, and FILE.pub)");
+	if (bg_keygen(argv[1], id, err, sizeof(err)) != 0) {
+		fprintf(stderr, "breachguard: keygen: %s\n", err);
+		return BG_EXIT_FAIL;
+	}
+	printf("signing key: %s (Ed25519, mode 0600; keep it on the management host)\n"
+	       "public key:  %s.pub (list it in trusted_keys on every host)\n"
+	       "key id:      %s\n",
+	       argv[1], argv[1], id);
+	return BG_EXIT_OK;
+}
+
+/* An advisory named by id (all digits) or by name, as forget takes it. */
+static int resolve(struct bg_txn *txn, const char *ref, struct bg_advisory *a)
+{
+	char *end;
+	unsigned long id;
+
+	if (ref[0] >= '0' && ref[0] <= '9') {
+		errno = 0;
+		id = strtoul(ref, &end, 10);
+		if (!errno && !*end && id > 0 && id <= UINT32_MAX)
+			return bg_advisory_get(txn, (uint32_t)id, a);
+	}
+	return bg_advisory_find(txn, ref, a);
+}
+
+static void print_bundle_advisories(const struct bg_bundle_info *in,
+				    const struct bg_bundle_result *res)
+{
+	char imported[32];
+
+	printf("\"advisories\": [");
+	for (unsigned i = 0; i < in->n_adv; i++) {
+		const struct bg_bundle_adv *a = &in->adv[i];
+
+		fputs(i ? ", " : "", stdout);
+		bg_json_advisory_head(stdout, res ? res->id[i] : 0, a->name, a->published);
+		bg_iso_time(a->imported, imported, sizeof(imported));
+		printf(", \"imported\": \"%s\", \"grace_days\": ", imported);
+		if (a->grace_days >= 0)
+			printf("%d", a->grace_days);
+		else
+			fputs("null", stdout);
+		printf(", \"identities\": %llu", (unsigned long long)a->count);
+		if (res)
+			printf(", \"existed\": %s", res->existed[i] ? "true" : "false");
+		putchar('}');
+	}
+	putchar(']');
+}
+
+int bg_cmd_export(struct bg_tool *t, int argc, char **argv)
+{
+	static const struct option opts[] = {{"sign", required_argument, NULL, 's'},
+					     {"out", required_argument, NULL, 'o'},
+					     {"json", no_argument, NULL, 'j'},
+					     {NULL, 0, NULL, 0}};
+	static const char synopsis[] = "--sign KEY --out BUNDLE [--json] ADVISORY...";
+	uint32_t ids[BG_BUNDLE_MAX_ADV];
+	const char *key = NULL, *out = NULL;
+	struct bg_bundle_info *info = NULL;
+	unsigned char kid[BG_KEY_ID_LEN];
+	char err[BG_PATH_MAX + 512], signer[17];
+	struct bg_txn *txn = NULL;
+	struct bg_ctx ctx;
+	bool json = false;
+	size_t n = 0;
+	int c, rc = BG_EXIT_FAIL;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 's')
+			key = optarg;
+		else if (c == 'o')
+			out = optarg;
+		else if (c == 'j')
+			json = true;
+		else
+			return bg_usage("export", synopsis);
+	}
+	if (!key || !out || optind >= argc)
+		return bg_usage("export", synopsis);
+	if (argc - optind > BG_BUNDLE_MAX_ADV) {
+		fprintf(stderr, "breachguard: export: at most %d advisories in one bundle\n",
+			BG_BUNDLE_MAX_ADV);
+		return BG_EXIT_USAGE;
+	}
+	bg_ctx_init(&ctx, &t->cfg, &t->log, BG_STORE_RDONLY);
+	if (bg_ctx_open(&ctx) != 0 || bg_key_id(ctx.key, kid, &t->log) != 0)
+		goto out;
+	if (bg_txn_begin(ctx.store, false, &txn) != 0)
+		goto out;
+	for (int i = optind; i < argc; i++) {
+		struct bg_advisory a;
+		int r = resolve(txn, argv[i], &a);
+
+		if (r != 0) {
+			fprintf(stderr, "breachguard: export: advisory \"%s\": %s\n", argv[i],
+				r == -ENOENT ? "not in the store" : strerror(-r));
+			goto out;
+		}
+		for (size_t k = 0; k < n; k++) {
+			if (ids[k] == a.id) {
+				fprintf(stderr, "breachguard: export: advisory \"%s\" named twice\n",
+					a.name);
+				goto out;
+			}
+		}
+		ids[n++] = a.id;
+	}
+	if (!(info = malloc(sizeof(*info)))) {
+		fprintf(stderr, "breachguard: export: out of memory\n");
+		goto out;
+	}
+	if (bg_bundle_export(txn, ids, n, key, kid, out, info, err, sizeof(err)) != 0) {
+		fprintf(stderr, "breachguard: export: %s; no bundle written\n", err);
+		goto out;
+	}
+	bg_signer_id(info->signer, signer);
+	if (json) {
+		printf("{\"bundle\": ");
+		bg_json_str(stdout, out);
+		printf(", \"signer\": \"%s\", \"identities\": %llu, ", signer,
+		       (unsigned long long)info->digests);
+		print_bundle_advisories(info, NULL);
+		printf("}\n");
+	} else {
+		printf("%s: %u advisor%s, %llu identities, signed by key %s\n", out, info->n_adv,
+		       info->n_adv == 1 ? "y" : "ies", (unsigned long long)info->digests, signer);
+	}
+	rc = BG_EXIT_OK;
+out:
+	free(info);
+	bg_txn_abort(txn);
+	bg_ctx_close(&ctx);
+	return rc;
+}
+
+/* --- import BUNDLE ----------------------------------------------------------- */
+
+struct pump {
+	int from, to;
+	unsigned char head[BG_BUNDLE_MAGIC_LEN];
+	size_t n;
+};
+
+static bool write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t w = write(fd, p, len);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return false;
+		p += w;
+		len -= (size_t)w;
+	}
+	return true;
+}
+
+static void *pump_run(void *arg)
+{
+	struct pump *p = arg;
+	char buf[65536];
+	ssize_t n;
+
+	if (write_all(p->to, p->head, p->n)) {
+		while ((n = read(p->from, buf, sizeof(buf))) != 0) {
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0 || !write_all(p->to, buf, (size_t)n))
+				break;
+		}
+	}
+	close(p->to);
+	close(p->from);
+	free(p);
+	return NULL;
+}
+
+/* The bytes read from a pipe on stdin to look for the magic go back in front
+ * of the rest, through a pipe of our own, for the ordinary import. */
+static int push_back_stdin(const unsigned char *head, size_t n)
+{
+	struct pump *p = calloc(1, sizeof(*p));
+	pthread_t th;
+	int fds[2];
+
+	if (!p)
+		return -ENOMEM;
+	if (pipe2(fds, O_CLOEXEC) != 0) {
+		free(p);
+		return -errno;
+	}
+	p->from = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3);
+	p->to = fds[1];
+	memcpy(p->head, head, n);
+	p->n = n;
+	if (p->from < 0 || dup2(fds[0], STDIN_FILENO) < 0 ||
+	    pthread_create(&th, NULL, pump_run, p) != 0) {
+		int e = errno ? errno : EIO;
+
+		if (p->from >= 0)
+			close(p->from);
+		close(fds[0]);
+		close(fds[1]);
+		free(p);
+		return -e;
+	}
+	close(fds[0]);
+	pthread_detach(th);
+	return 0;
+}
+
+/* A spool for a bundle on stdin: an unlinked file in TMPDIR, so that it can be
+ * read twice (verify, then apply). */
+static int spool_stdin(const unsigned char *head, size_t n)
+{
+	const char *dir = getenv("TMPDIR");
+	char buf[65536];
+	ssize_t got;
+	int fd;
+
+	if (!dir || !*dir)
+		dir = "/tmp";
+	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		fprintf(stderr, "breachguard: import: cannot spool stdin in %s: %s\n", dir,
+			strerror(errno));
+		return -1;
+	}
+	if (!write_all(fd, head, n))
+		goto fail;
+	while ((got = read(STDIN_FILENO, buf, sizeof(buf))) != 0) {
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0 || !write_all(fd, buf, (size_t)got))
+			goto fail;
+	}
+	return fd;
+fail:
+	fprintf(stderr, "breachguard: import: spooling stdin in %s: %s\n", dir, strerror(errno));
+	close(fd);
+	return -1;
+}
+
+int bg_bundle_sniff(const char *path, int *fd_out)
+{
+	unsigned char head[BG_BUNDLE_MAGIC_LEN];
+	size_t n = 0;
+	int fd;
+
+	*fd_out = -1;
+	if (strcmp(path, "-") != 0) {
+		const char *why = NULL;
+		struct stat st;
+
+		/* The ordinary import reports what is wrong with a path. */
+		fd = bg_open_regular(path, 0, (off_t)1 << 50, &st, &why);
+		if (fd < 0)
+			return 0;
+		while (n < sizeof(head)) {
+			ssize_t got = read(fd, head + n, sizeof(head) - n);
+
+			if (got < 0 && errno == EINTR)
+				continue;
+			if (got <= 0)
+				break;
+			n += (size_t)got;
+		}
+		if (bg_bundle_magic(head, n)) {
+			*fd_out = fd;
+			return 1;
+		}
+		close(fd);
+		return 0;
+	}
+	{
+		struct stat st;
+		off_t at;
+		ssize_t got;
+
+		/* A terminal or a device never carries a bundle: left to the import,
+		 * which says what it thinks of them. */
+		if (fstat(STDIN_FILENO, &st) != 0 || !(S_ISREG(st.st_mode) || S_ISFIFO(st.st_mode) ||
+							S_ISSOCK(st.st_mode)))
+			return 0;
+		if (S_ISREG(st.st_mode)) {
+			/* A file: a look, nothing consumed. */
+			at = lseek(STDIN_FILENO, 0, SEEK_CUR);
+			got = at < 0 ? -1 : pread(STDIN_FILENO, head, sizeof(head), at);
+			if (got != (ssize_t)sizeof(head) || !bg_bundle_magic(head, sizeof(head)))
+				return 0;
+			n = 0; /* spooled from the current offset, magic included */
+		} else {
+			while (n < sizeof(head)) {
+				got = read(STDIN_FILENO, head + n, sizeof(head) - n);
+				if (got < 0 && errno == EINTR)
+					continue;
+				if (got <= 0)
+					break;
+				n += (size_t)got;
+				if (memcmp(head, BG_BUNDLE_MAGIC, n) != 0)
+					break; /* not a bundle: clear as soon as a byte differs */
+			}
+			if (!bg_bundle_magic(head, n)) {
+				if (n && push_back_stdin(head, n) != 0) {
+					fprintf(stderr, "breachguard: import: stdin: %s\n",
+						strerror(errno));
+					return -1;
+				}
+				return 0;
+			}
+		}
+	}
+	fd = spool_stdin(head, n);
+	if (fd < 0)
+		return -1;
+	*fd_out = fd;
+	return 1;
+}
+
+struct apply_job {
+	int fd;
+	const char *name;
+	const unsigned char *kid;
+	const struct bg_trust *tr;
+	const struct bg_bundle_info *info;
+	struct bg_bundle_result res;
+	char *err;
+	size_t errlen;
+};
+
+static int apply_job(struct bg_txn *t, void *arg)
+{
+	struct apply_job *j = arg;
+
+	return bg_bundle_apply(t, false, j->fd, j->name, j->kid, j->tr, j->info, &j->res, j->err,
+			       j->errlen);
+}
+
+int bg_bundle_import(struct bg_tool *t, int fd, const char *path, bool json, bool dry_run)
+{
+	const char *name = strcmp(path, "-") == 0 ? "stdin" : path;
+	struct bg_trust *tr = NULL;
+	struct bg_bundle_info *info = NULL;
+	struct apply_job *j = NULL;
+	unsigned char kid[BG_KEY_ID_LEN];
+	char err[BG_PATH_MAX + 512], signer[17], created[32];
+	struct bg_ctx ctx;
+	int rc = BG_EXIT_FAIL, r;
+
+	bg_ctx_init(&ctx, &t->cfg, &t->log, dry_run ? BG_STORE_RDONLY : BG_STORE_GROW);
+	if (t->cfg.trusted_keys.n == 0) {
+		fprintf(stderr,
+			"breachguard: import: %s is a signed bundle and %s lists no trusted_keys; "
+			"nothing written\n",
+			name, t->conf_path);
+		goto out;
+	}
+	tr = malloc(sizeof(*tr));
+	info = malloc(sizeof(*info));
+	j = calloc(1, sizeof(*j));
+	if (!tr || !info || !j) {
+		fprintf(stderr, "breachguard: import: out of memory\n");
+		goto out;
+	}
+	if (bg_trust_load(tr, &t->cfg.trusted_keys, err, sizeof(err)) != 0) {
+		fprintf(stderr, "breachguard: import: trusted_keys: %s; nothing written\n", err);
+		goto out;
+	}
+	if (bg_ctx_open(&ctx) != 0 || bg_key_id(ctx.key, kid, &t->log) != 0)
+		goto out;
+	/* Pass 1: the whole bundle checked, signature included, before any write. */
+	if (bg_bundle_verify(fd, name, kid, tr, info, err, sizeof(err)) != 0) {
+		fprintf(stderr, "breachguard: import: %s; nothing written\n", err);
+		goto out;
+	}
+	/* Pass 2: applied in one transaction, read and checked again as it goes. */
+	j->fd = fd;
+	j->name = name;
+	j->kid = kid;
+	j->tr = tr;
+	j->info = info;
+	j->err = err;
+	j->errlen = sizeof(err);
+	err[0] = '\0';
+	if (dry_run) {
+		struct bg_txn *txn;
+
+		if (bg_txn_begin(ctx.store, false, &txn) != 0)
+			goto out;
+		r = bg_bundle_apply(txn, true, fd, name, kid, tr, info, &j->res, err, sizeof(err));
+		bg_txn_abort(txn);
+	} else {
+		r = bg_store_write(ctx.store, info->digests * 64 + (1u << 20), apply_job, j);
+	}
+	if (r != 0) {
+		fprintf(stderr, "breachguard: import: %s; store unchanged\n",
+			err[0] ? err : strerror(-r));
+		goto out;
+	}
+	bg_signer_id(info->signer, signer);
+	bg_iso_time(info->created, created, sizeof(created));
+	if (json) {
+		printf("{\"bundle\": ");
+		bg_json_str(stdout, name);
+		printf(", \"signer\": \"%s\", \"created\": \"%s\", \"dry_run\": %s, "
+		       "\"identities\": %llu, \"new\": %llu, \"known\": %llu, ",
+		       signer, created, dry_run ? "true" : "false",
+		       (unsigned long long)info->digests, (unsigned long long)j->res.fresh,
+		       (unsigned long long)j->res.known);
+		print_bundle_advisories(info, &j->res);
+		printf("}\n");
+	} else {
+		printf("%s: bundle signed by key %s on %s: %llu identities, %llu new, %llu known\n",
+		       name, signer, created, (unsigned long long)info->digests,
+		       (unsigned long long)j->res.fresh, (unsigned long long)j->res.known);
+		for (unsigned i = 0; i < info->n_adv; i++) {
+			char day[16];
+
+			bg_day(info->adv[i].published, day, sizeof(day));
+			printf("  advisory %u \"%s\"%s%s: %llu identities (%s)\n", j->res.id[i],
+			       info->adv[i].name, day[0] ? " published " : "", day,
+			       (unsigned long long)info->adv[i].count,
+			       j->res.existed[i] ? "already present" : dry_run ? "would be new" : "new");
+		}
+		if (dry_run)
+			printf("dry run: verified; nothing written\n");
+	}
+	rc = BG_EXIT_OK;
+out:
+	free(tr);
+	free(info);
+	free(j);
+	bg_ctx_close(&ctx);
+	return rc;
+}
