@@ -10,7 +10,7 @@ BENCH_TOOLS = $(BENCH_BIN)/gen $(BENCH_BIN)/runstat $(BENCH_BIN)/mkdump $(BENCH_
               $(BENCH_BIN)/nosync.so $(BENCH_BIN)/nssfloor
 BENCH_CFLAGS = $(filter-out -MMD -MP,$(CFLAGS))
 
-.PHONY: bench bench-tools bench-profile
+.PHONY: bench bench-tools bench-profile bench-fleet
 
 bench-tools: $(BENCH_TOOLS)
 
@@ -44,3 +44,8 @@ bench: deps all bench-tools
 
 bench-profile: deps all bench-tools
 	@BUILD=$(BUILD) sh bench/profile.sh
+
+# Signed bundles at scale (issue 11): address import vs bundle import, export.
+# Knobs: BENCH_FLEET_LINES (10000000), BENCH_RUNS (3).
+bench-fleet: all $(BENCH_BIN)/gen $(BENCH_BIN)/runstat
+	@BUILD=$(BUILD) sh bench/fleet.sh

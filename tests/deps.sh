@@ -8,7 +8,8 @@ valgrind mandoc openssh-server openssh-client sudo pamtester libpam-modules libp
 login passwd util-linux expect procps iproute2 python3
 libarchive-dev libarchive-tools libuchardet-dev uchardet libxml2-dev nettle-dev locales
 clang-tidy cppcheck clang-format
-debhelper dpkg-dev fakeroot lintian ansible-core"
+chromium
+debhelper dpkg-dev fakeroot lintian ansible-core python3-apt"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q "install ok installed" ||

@@ -24,6 +24,7 @@ static const struct {
 	{"check", bg_cmd_check, "check config, key, store and PAM wiring"},
 	{"keygen", bg_cmd_keygen, "make an Ed25519 key to sign bundles"},
 	{"export", bg_cmd_export, "write a signed bundle of advisories"},
+	{"report", bg_cmd_report, "merge hosts' scan --json into a fleet report"},
 };
 
 static void usage(FILE *f)

@@ -105,8 +105,8 @@ static EVP_PKEY *load_pem(const char *path, bool private_key, char *err, size_t 
 		return NULL;
 	}
 	if (private_key && (st.st_mode & (S_IRGRP | S_IROTH))) {
-		snprintf(err, errlen, "%s: the signing key is readable by group or others (want 0600)",
-			 path);
+		snprintf(err, errlen,
+			 "%s: the signing key is readable by group or others (want 0600)", path);
 		goto out;
 	}
 	while (got < sizeof(buf)) {
@@ -258,8 +258,8 @@ int bg_keygen(const char *path, char id[17], char *err, size_t errlen)
 	if (lstat(pub_path, &st) == 0 || errno != ENOENT) {
 		snprintf(err, errlen, "%s: %s", pub_path,
 			 errno == ENOENT || lstat(pub_path, &st) == 0
-				 ? "already exists (refusing to overwrite a key)"
-				 : strerror(errno));
+			     ? "already exists (refusing to overwrite a key)"
+			     : strerror(errno));
 		return -EEXIST;
 	}
 	kc = EVP_PKEY_CTX_new_id(EVP_PKEY_ED25519, NULL);
@@ -466,7 +466,8 @@ int bg_bundle_export(struct bg_txn *txn, const uint32_t *ids, size_t n, const ch
 	/* Ed25519 takes no digest of its own (NULL md) and signs in one shot. */
 	if (!(sc = EVP_MD_CTX_new()) || EVP_DigestSignInit(sc, NULL, NULL, NULL, pk) != 1 ||
 	    EVP_DigestSign(sc, sig, &siglen, msg, sizeof(msg)) != 1 || siglen != BG_SIG_LEN) {
-		snprintf(err, errlen, "signing with %s: %s", key_path, ossl_why(ebuf, sizeof(ebuf)));
+		snprintf(err, errlen, "signing with %s: %s", key_path,
+			 ossl_why(ebuf, sizeof(ebuf)));
 		rc = -EIO;
 		goto fail;
 	}
@@ -573,22 +574,22 @@ struct walk {
 	size_t errlen;
 };
 
-#define FAIL(rc_, ...)                                                                        \
-	do {                                                                                  \
-		snprintf(w->err, w->errlen, __VA_ARGS__);                                     \
-		rc = (rc_);                                                                   \
-		goto out;                                                                     \
+#define FAIL(rc_, ...)                                                                             \
+	do {                                                                                       \
+		snprintf(w->err, w->errlen, __VA_ARGS__);                                          \
+		rc = (rc_);                                                                        \
+		goto out;                                                                          \
 	} while (0)
 
 /* Truncated input: the message says where. */
-#define NEED(n, what)                                                                         \
-	do {                                                                                  \
-		int n_ = r_need(&r, (n));                                                     \
-		if (n_ < 0 && n_ != -ENODATA)                                                 \
-			FAIL(n_, "%s: %s", w->name, strerror(-n_));                         \
-		if (n_ <= 0)                                                                  \
-			FAIL(-EBADMSG, "%s: truncated at byte %llu (in the %s)", w->name,     \
-			     (unsigned long long)(r.off + r.len), what);                      \
+#define NEED(n, what)                                                                              \
+	do {                                                                                       \
+		int n_ = r_need(&r, (n));                                                          \
+		if (n_ < 0 && n_ != -ENODATA)                                                      \
+			FAIL(n_, "%s: %s", w->name, strerror(-n_));                                \
+		if (n_ <= 0)                                                                       \
+			FAIL(-EBADMSG, "%s: truncated at byte %llu (in the %s)", w->name,          \
+			     (unsigned long long)(r.off + r.len), what);                           \
 	} while (0)
 
 static int walk(int fd, struct walk *w)
@@ -624,8 +625,9 @@ static int walk(int fd, struct walk *w)
 	p = r_take(&r, HDR_LEN - BG_BUNDLE_MAGIC_LEN);
 	in->version = (unsigned)get_be(p, 2);
 	if (in->version != BG_BUNDLE_VERSION)
-		FAIL(-EPROTONOSUPPORT, "%s: bundle format version %u; this breachguard reads version %d%s",
-		     w->name, in->version, BG_BUNDLE_VERSION,
+		FAIL(-EPROTONOSUPPORT,
+		     "%s: bundle format version %u; this breachguard reads version %d%s", w->name,
+		     in->version, BG_BUNDLE_VERSION,
 		     in->version > BG_BUNDLE_VERSION ? " (upgrade breachguard on this host)" : "");
 	in->n_adv = (unsigned)get_be(p + 2, 2);
 	if (in->n_adv == 0 || in->n_adv > BG_BUNDLE_MAX_ADV)
@@ -666,8 +668,8 @@ static int walk(int fd, struct walk *w)
 		nl = (size_t)get_be(p + 52, 2);
 		if (a->published < -1 || a->imported <= 0 || a->grace_days < -1 ||
 		    a->grace_days > 3650 || nl == 0 || nl >= BG_NAME_MAX)
-			FAIL(-EBADMSG, "%s: advisory record %u (byte %llu): invalid fields", w->name,
-			     i + 1, (unsigned long long)(r_offset(&r) - ADV_LEN));
+			FAIL(-EBADMSG, "%s: advisory record %u (byte %llu): invalid fields",
+			     w->name, i + 1, (unsigned long long)(r_offset(&r) - ADV_LEN));
 		NEED(nl, "advisory records");
 		p = r_take(&r, nl);
 		if (memchr(p, '\0', nl) || !bg_utf8_valid((const char *)p, nl))
@@ -677,7 +679,8 @@ static int walk(int fd, struct walk *w)
 		a->name[nl] = '\0';
 		for (unsigned k = 0; k < i; k++)
 			if (strcmp(in->adv[k].name, a->name) == 0)
-				FAIL(-EBADMSG, "%s: advisory \"%s\" is listed twice", w->name, a->name);
+				FAIL(-EBADMSG, "%s: advisory \"%s\" is listed twice", w->name,
+				     a->name);
 	}
 	all_mask = in->n_adv == 64 ? ~0ULL : (1ULL << in->n_adv) - 1;
 	if (w->on_adv && (rc = w->on_adv(w)) != 0)
@@ -719,7 +722,8 @@ static int walk(int fd, struct walk *w)
 	for (unsigned k = 0; k < in->n_adv; k++) {
 		in->adv[k].count = get_be(p + 8 + 8 * k, 8);
 		if (in->adv[k].count != counts[k])
-			FAIL(-EBADMSG, "%s: the end record's count for \"%s\" does not match its records",
+			FAIL(-EBADMSG,
+			     "%s: the end record's count for \"%s\" does not match its records",
 			     w->name, in->adv[k].name);
 	}
 	in->digests = digests;
@@ -754,12 +758,14 @@ static int walk(int fd, struct walk *w)
 	}
 	sig_message(in->sha512, msg);
 	pub = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, in->signer, BG_ED25519_LEN);
-	if (!pub || !(vc = EVP_MD_CTX_new()) || EVP_DigestVerifyInit(vc, NULL, NULL, NULL, pub) != 1)
+	if (!pub || !(vc = EVP_MD_CTX_new()) ||
+	    EVP_DigestVerifyInit(vc, NULL, NULL, NULL, pub) != 1)
 		FAIL(-EIO, "%s: cannot set up Ed25519: %s", w->name, ossl_why(ebuf, sizeof(ebuf)));
 	if (EVP_DigestVerify(vc, sig, BG_SIG_LEN, msg, sizeof(msg)) != 1) {
 		ERR_clear_error();
 		FAIL(-EBADMSG,
-		     "%s: the signature does not verify against %s: the bundle was altered or damaged",
+		     "%s: the signature does not verify against %s: the bundle was altered or "
+		     "damaged",
 		     w->name, w->tr->path[signer]);
 	}
 out:
@@ -811,18 +817,19 @@ static int apply_adv(struct walk *w)
 		}
 		ap->res->existed[i] = rc == 0;
 		if (rc == 0) {
-			const char *what = a.published != b->published ? "published date"
-					   : a.imported != b->imported ? "import time"
+			const char *what = a.published != b->published	   ? "published date"
+					   : a.imported != b->imported	   ? "import time"
 					   : a.grace_days != b->grace_days ? "grace"
 					   : memcmp(a.source_sha256, b->source_sha256, 32) != 0
-						   ? "source digest"
+					       ? "source digest"
 					   : a.count != count ? "number of identities"
-								 : NULL;
+							      : NULL;
 			if (what) {
-				snprintf(w->err, w->errlen,
-					 "%s: advisory \"%s\" is already in the store with another %s; "
-					 "refusing to merge (forget it first if the bundle is right)",
-					 w->name, b->name, what);
+				snprintf(
+				    w->err, w->errlen,
+				    "%s: advisory \"%s\" is already in the store with another %s; "
+				    "refusing to merge (forget it first if the bundle is right)",
+				    w->name, b->name, what);
 				return -EEXIST;
 			}
 			ap->res->id[i] = a.id;
@@ -912,8 +919,8 @@ conflict:
 
 int bg_bundle_apply(struct bg_txn *t, bool dry_run, int fd, const char *name,
 		    const unsigned char kid[BG_KEY_ID_LEN], const struct bg_trust *tr,
-		    const struct bg_bundle_info *verified, struct bg_bundle_result *res,
-		    char *err, size_t errlen)
+		    const struct bg_bundle_info *verified, struct bg_bundle_result *res, char *err,
+		    size_t errlen)
 {
 	struct bg_bundle_info *again = malloc(sizeof(*again));
 	struct apply ap = {t, dry_run, res, verified};

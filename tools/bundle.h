@@ -89,8 +89,8 @@ int bg_bundle_verify(int fd, const char *name, const unsigned char kid[BG_KEY_ID
 		     size_t errlen);
 
 struct bg_bundle_result {
-	uint64_t fresh, known;             /* identities new to the store / already in it */
-	uint32_t id[BG_BUNDLE_MAX_ADV];    /* the advisory ids in the store */
+	uint64_t fresh, known;		/* identities new to the store / already in it */
+	uint32_t id[BG_BUNDLE_MAX_ADV]; /* the advisory ids in the store */
 	bool existed[BG_BUNDLE_MAX_ADV];
 };
 
@@ -101,7 +101,7 @@ struct bg_bundle_result {
  * error.  t == a read transaction with dry_run: counts only. */
 int bg_bundle_apply(struct bg_txn *t, bool dry_run, int fd, const char *name,
 		    const unsigned char kid[BG_KEY_ID_LEN], const struct bg_trust *tr,
-		    const struct bg_bundle_info *verified, struct bg_bundle_result *res,
-		    char *err, size_t errlen);
+		    const struct bg_bundle_info *verified, struct bg_bundle_result *res, char *err,
+		    size_t errlen);
 
 #endif

@@ -11,7 +11,6 @@
 
 #include "bundle.h"
 #include "cli.h"
-#include "safeopen.h"
 #include "verdict.h"
 
 int bg_cmd_keygen(struct bg_tool *t, int argc, char **argv)
@@ -123,7 +122,8 @@ int bg_cmd_export(struct bg_tool *t, int argc, char **argv)
 		}
 		for (size_t k = 0; k < n; k++) {
 			if (ids[k] == a.id) {
-				fprintf(stderr, "breachguard: export: advisory \"%s\" named twice\n",
+				fprintf(stderr,
+					"breachguard: export: advisory \"%s\" named twice\n",
 					a.name);
 				goto out;
 			}
@@ -247,7 +247,7 @@ static int spool_stdin(const unsigned char *head, size_t n)
 	int fd;
 
 	if (!dir || !*dir)
-		dir = "/tmp";
+		dir = "/var/tmp"; /* as the import's runs (import_pipe.c) */
 	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		fprintf(stderr, "breachguard: import: cannot spool stdin in %s: %s\n", dir,
@@ -277,13 +277,19 @@ int bg_bundle_sniff(const char *path, int *fd_out)
 
 	*fd_out = -1;
 	if (strcmp(path, "-") != 0) {
-		const char *why = NULL;
 		struct stat st;
+		int fl;
 
-		/* The ordinary import reports what is wrong with a path. */
-		fd = bg_open_regular(path, 0, (off_t)1 << 50, &st, &why);
+		/* Opened as the import's input layer opens a path (a fifo must not
+		 * block the open); what is wrong with it is the import's to say. */
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 		if (fd < 0)
 			return 0;
+		if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (fl = fcntl(fd, F_GETFL)) < 0 ||
+		    fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) != 0) {
+			close(fd);
+			return 0;
+		}
 		while (n < sizeof(head)) {
 			ssize_t got = read(fd, head + n, sizeof(head) - n);
 
@@ -307,8 +313,8 @@ int bg_bundle_sniff(const char *path, int *fd_out)
 
 		/* A terminal or a device never carries a bundle: left to the import,
 		 * which says what it thinks of them. */
-		if (fstat(STDIN_FILENO, &st) != 0 || !(S_ISREG(st.st_mode) || S_ISFIFO(st.st_mode) ||
-							S_ISSOCK(st.st_mode)))
+		if (fstat(STDIN_FILENO, &st) != 0 ||
+		    !(S_ISREG(st.st_mode) || S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)))
 			return 0;
 		if (S_ISREG(st.st_mode)) {
 			/* A file: a look, nothing consumed. */
@@ -448,7 +454,9 @@ int bg_bundle_import(struct bg_tool *t, int fd, const char *path, bool json, boo
 			printf("  advisory %u \"%s\"%s%s: %llu identities (%s)\n", j->res.id[i],
 			       info->adv[i].name, day[0] ? " published " : "", day,
 			       (unsigned long long)info->adv[i].count,
-			       j->res.existed[i] ? "already present" : dry_run ? "would be new" : "new");
+			       j->res.existed[i] ? "already present"
+			       : dry_run	 ? "would be new"
+						 : "new");
 		}
 		if (dry_run)
 			printf("dry run: verified; nothing written\n");

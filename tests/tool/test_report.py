@@ -1,0 +1,242 @@
+#!/usr/bin/env python3
+"""breachguard report: JSON totals over hand-made scans of three hosts, strict
+refusal of malformed scans (file:line:col, nothing printed), HTML escaping of
+hostile names, and the page rendered by headless Chromium: the screenshot
+must show the chart's colours and text (skipped, saying so, without chromium).
+Usage: test_report.py BUILD/breachguard"""
+import json, os, shutil, struct, subprocess, sys, tempfile, zlib
+
+TOOL = os.path.abspath(sys.argv[1])
+passed = failed = 0
+
+
+def check(cond, what, detail=""):
+    global passed, failed
+    if cond:
+        passed += 1
+    else:
+        failed += 1
+        print(f"FAIL: {what} {detail}".rstrip())
+
+
+def acct(host, user, verdict, advs, rotated=None, **kw):
+    d = {"host": host, "user": user, "verdict": verdict, "action": "force-change",
+         "advisories": [{"id": i + 1, "name": n, "date": dt} for i, (n, dt) in enumerate(advs)],
+         "rotated_at": rotated}
+    d.update(kw)
+    return d
+
+
+PW = ("ProjectWEB", "2021-05-26")
+LK = ("Later leak", "2021-06-10")
+EVIL = ('<script>alert("x")</script>\u202egnp.exe', "2021-06-01")
+
+SCANS = {
+    "web1": [acct("web1", "alice", "enforce", [PW]),
+             acct("web1", "bob", "rotated", [PW], "2021-05-28T09:00:00Z", rotated_by="password change"),
+             acct("web1", "carol", "grace", [PW, LK], until="2021-06-20"),
+             acct("web1", "root", "exempt", [], why="listed in exempt_users")],
+    "db1": [acct("db1", "dave", "rotated", [PW], "2021-06-02T12:00:00Z"),
+            acct("db1", "erin", "rotated", [LK], None, why="password changed after the exposure day"),
+            acct("db1", "frank", "change-blocked", [LK], until="2021-06-15"),
+            acct("db1", "gina", "no-password", [PW])],
+    "mail1": [acct("mail1", "<img src=x onerror=alert(1)>\u2066", "enforce", [EVIL]),
+              acct("mail1", "heidi\u202e\u2066", "rotated", [PW], "2021-06-05T00:00:00Z"),
+              acct("mail1", "ivan", "clear", [])],
+}
+
+
+def run(*args):
+    return subprocess.run([TOOL, "report", *args], capture_output=True, text=True, timeout=60)
+
+
+def png_pixels(path):
+    """(width, height, rows of RGB tuples) of an 8-bit RGB/RGBA PNG."""
+    with open(path, "rb") as f:
+        data = f.read()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    pos, idat, w, h, bpp = 8, b"", 0, 0, 3
+    while pos < len(data):
+        n, = struct.unpack(">I", data[pos:pos + 4])
+        typ, body = data[pos + 4:pos + 8], data[pos + 8:pos + 8 + n]
+        if typ == b"IHDR":
+            w, h, depth, ctype = struct.unpack(">IIBB", body[:10])
+            assert depth == 8 and ctype in (2, 6), f"PNG type {ctype} depth {depth}"
+            bpp = 3 if ctype == 2 else 4
+        elif typ == b"IDAT":
+            idat += body
+        pos += 12 + n
+    raw = zlib.decompress(idat)
+    stride = w * bpp
+    rows, prev, i = [], bytearray(stride), 0
+    for _ in range(h):
+        ft, line = raw[i], bytearray(raw[i + 1:i + 1 + stride])
+        i += 1 + stride
+        for x in range(stride):
+            a = line[x - bpp] if x >= bpp else 0
+            b = prev[x]
+            c = prev[x - bpp] if x >= bpp else 0
+            if ft == 1:
+                line[x] = (line[x] + a) & 255
+            elif ft == 2:
+                line[x] = (line[x] + b) & 255
+            elif ft == 3:
+                line[x] = (line[x] + (a + b) // 2) & 255
+            elif ft == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[x] = (line[x] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        rows.append(bytes(line))
+        prev = line
+    return w, h, bpp, rows
+
+
+def main():
+    root = tempfile.mkdtemp(prefix="bg-report-")
+    try:
+        run_all(root)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    print(f"report: {passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+def run_all(root):
+    files = []
+    for host, rows in SCANS.items():
+        p = os.path.join(root, f"{host}.json")
+        with open(p, "w") as f:
+            json.dump(rows, f, indent=1)
+        files.append(p)
+
+    r = run("--json", *files)
+    check(r.returncode == 0, "report --json", r.stderr)
+    rep = json.loads(r.stdout)
+    check(rep["hosts"] == ["db1", "mail1", "web1"], "hosts sorted", str(rep["hosts"]))
+    t = rep["totals"]
+    want = {"enforce": 2, "rotated": 4, "grace": 1, "change-blocked": 1, "no-password": 1,
+            "clear": 1, "exempt": 1, "pending": 5, "accounts": 11}
+    for k, v in want.items():
+        check(t.get(k) == v, f"fleet total {k}", f"{t.get(k)} != {v}")
+    adv = {a["name"]: a for a in rep["advisories"]}
+    check([a["name"] for a in rep["advisories"]] == ["ProjectWEB", EVIL[0], "Later leak"],
+          "advisories by date", str(list(adv)))
+    check(adv["ProjectWEB"]["totals"]["rotated"] == 3 and adv["ProjectWEB"]["totals"]["pending"] == 3,
+          "ProjectWEB totals", str(adv["ProjectWEB"]["totals"]))
+    check(adv["Later leak"]["totals"]["rotated"] == 1 and adv["Later leak"]["totals"]["grace"] == 1
+          and adv["Later leak"]["totals"]["change-blocked"] == 1, "Later leak totals")
+    check(adv["ProjectWEB"]["date"] == "2021-05-26", "advisory date")
+    ph = {h["host"]: h["totals"] for h in rep["per_host"]}
+    check(ph["web1"]["enforce"] == 1 and ph["web1"]["exempt"] == 1 and ph["web1"]["accounts"] == 4,
+          "per-host web1", str(ph["web1"]))
+    check(ph["db1"]["rotated"] == 2 and ph["db1"]["pending"] == 2, "per-host db1", str(ph["db1"]))
+    pend = [(p["host"], p["user"], p["since"]) for p in rep["pending"]]
+    check(pend == [("db1", "gina", "2021-05-26"), ("web1", "alice", "2021-05-26"),
+                   ("mail1", "<img src=x onerror=alert(1)>\u2066", "2021-06-01"),
+                   ("db1", "frank", "2021-06-10"), ("web1", "carol", "2021-06-10")],
+          "pending, oldest exposure first", str(pend))
+    carol = [p for p in rep["pending"] if p["user"] == "carol"][0]
+    check(carol["advisories"] == ["ProjectWEB", "Later leak"] and carol["verdict"] == "grace",
+          "pending carries advisories and verdict", str(carol))
+    prog = rep["progress"]
+    check([p["date"] for p in prog] == sorted(p["date"] for p in prog), "progress in date order")
+    last = prog[-1]
+    check(last["exposed"] == 9 and last["rotated"] == 4 and last["pending"] == 5,
+          "progress ends at the totals", str(last))
+    first = prog[0]
+    check(first["date"] == "2021-05-26" and first["rotated"] == 0 and first["exposed"] == 5,
+          "progress starts at the first exposure", str(first))
+    by = {p["date"]: p for p in prog}
+    check(by["2021-05-28"]["rotated"] == 1 and by["2021-06-02"]["rotated"] == 2,
+          "rotations counted from their day", str(prog))
+    check(rep["rotated_undated"] == 1, "a rotation seen in shadow has no day")
+
+    # Strict: each malformed scan is refused with file:line:col, nothing on stdout.
+    bad_inputs = [
+        ("trailing comma", '[{"host":"h","user":"u","verdict":"enforce","advisories":[]},]', "1:"),
+        ("no host", '[{"user":"u","verdict":"enforce","advisories":[]}]', "host"),
+        ("unknown verdict", '[{"host":"h","user":"u","verdict":"pwned","advisories":[]}]', "verdict"),
+        ("bad date", '[{"host":"h","user":"u","verdict":"enforce","advisories":[{"name":"a","date":"2021-02-30"}]}]', "date"),
+        ("duplicate key", '[{"host":"h","host":"g","user":"u","verdict":"enforce","advisories":[]}]', "twice"),
+        ("lone surrogate", '[{"host":"h","user":"\\udc00","verdict":"enforce","advisories":[]}]', "surrogate"),
+        ("NUL escape", '[{"host":"h","user":"a\\u0000b","verdict":"enforce","advisories":[]}]', "NUL"),
+        ("raw control", '[{"host":"h","user":"a\tb","verdict":"enforce","advisories":[]}]', "control"),
+        ("after the array", '[] []', "after"),
+        ("not an array", '{"host":"h"}', "expected '['"),
+        ("deep", '[{"host":"h","user":"u","verdict":"enforce","advisories":[],"x":' + "[" * 100 + "]" * 100 + "}]", "deeper"),
+        ("cut short", '[{"host":"h","user":"u"', "ends"),
+        ("bad number", '[{"host":"h","user":"u","verdict":"enforce","advisories":[{"id":01,"name":"a"}]}]', "expected"),
+        ("bad rotated_at", '[{"host":"h","user":"u","verdict":"rotated","advisories":[],"rotated_at":"yesterday"}]', "time"),
+    ]
+    for what, text, word in bad_inputs:
+        p = os.path.join(root, "bad.json")
+        with open(p, "w") as f:
+            f.write(text)
+        r = run("--json", files[0], p)
+        check(r.returncode == 1 and r.stdout == "" and "bad.json:1:" in r.stderr and word in r.stderr,
+              f"malformed scan refused: {what}", r.stderr.strip())
+    p = os.path.join(root, "badutf8.json")
+    with open(p, "wb") as f:
+        f.write(b'[\n{"host":"h","user":"\xff","verdict":"enforce","advisories":[]}]')
+    r = run(p)
+    check(r.returncode == 1 and "badutf8.json:2:" in r.stderr and "UTF-8" in r.stderr,
+          "invalid UTF-8 refused with its line", r.stderr)
+    r = run(os.path.join(root, "missing.json"))
+    check(r.returncode == 1 and "missing.json" in r.stderr, "missing file", r.stderr)
+    check(run().returncode == 2, "no file is usage")
+
+    # HTML: self-contained and escaped.
+    page = os.path.join(root, "fleet.html")
+    r = run("--html", page, *files)
+    check(r.returncode == 0 and os.path.exists(page), "report --html", r.stderr)
+    html = open(page, encoding="utf-8").read()
+    check("<script" not in html.lower() and "<img" not in html.lower(), "no hostile markup")
+    check("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html, "advisory name escaped")
+    check("&lt;img src=x onerror=alert(1)&gt;" in html, "user name escaped")
+    check("\u202e" not in html and "\u2066" not in html and "[U+202E]" in html and "[U+2066]" in html,
+          "bidi controls shown, not applied")
+    check("http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "") and
+          "https://" not in html and "src=" not in html.replace("src=x", ""),
+          "no external reference")
+    check("<svg" in html and "Content-Security-Policy" in html, "inline SVG, CSP")
+    check(os.stat(page).st_mode & 0o777 == 0o644, "page 0644")
+
+    # The page in a real browser.
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not chromium:
+        print("report: SKIPPED the browser check: chromium is not installed (tests/deps.sh)")
+        return
+    shot = os.path.join(root, "fleet.png")
+    r = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu",
+                        "--hide-scrollbars", f"--user-data-dir={root}/chromium",
+                        f"--screenshot={shot}", "--window-size=1200,1600",
+                        "file://" + page], capture_output=True, text=True, timeout=120)
+    check(r.returncode == 0 and os.path.exists(shot), "chromium screenshot", r.stderr[-400:])
+    if not os.path.exists(shot):
+        return
+    w, h, bpp, rows = png_pixels(shot)
+    check((w, h) == (1200, 1600), "screenshot size", f"{w}x{h}")
+    nonwhite = green = red = dark = 0
+    for row in rows:
+        for x in range(0, len(row), bpp):
+            px = row[x:x + 3]
+            if px != b"\xff\xff\xff":
+                nonwhite += 1
+            if abs(px[0] - 0x2e) < 12 and abs(px[1] - 0x9e) < 12 and abs(px[2] - 0x4f) < 12:
+                green += 1
+            elif abs(px[0] - 0xd9) < 12 and abs(px[1] - 0x53) < 12 and abs(px[2] - 0x4f) < 12:
+                red += 1
+            elif px[0] < 80 and px[1] < 80 and px[2] < 80:
+                dark += 1
+    check(nonwhite > w * h // 50, "screenshot is not blank", f"{nonwhite} non-white pixels")
+    check(green > 20000, "chart shows rotated (green area)", f"{green} pixels")
+    check(red > 20000, "chart shows pending (red area)", f"{red} pixels")
+    check(dark > 5000, "text rendered", f"{dark} dark pixels")
+    keep = os.environ.get("BG_REPORT_SCREENSHOT")
+    if keep:
+        shutil.copy(shot, keep)
+        shutil.copy(page, keep + ".html")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

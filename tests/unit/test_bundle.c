@@ -1,0 +1,392 @@
+/* test_bundle.c: signed bundles.  Every byte of a small bundle changed (two
+ * ways) and every truncation is refused; another signer, another site key, a
+ * newer version, an unsigned bundle are refused with their own message; an
+ * import applies the management host's advisories exactly (dates, import
+ * time, grace, digests), again is 0 new, and an advisory present with other
+ * contents is an error that writes nothing.  A bundle changed between verify
+ * and apply is refused by the apply. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bundle.h"
+#include "t.h"
+
+static char dir[64];
+static unsigned char key[BG_KEY_LEN], key2[BG_KEY_LEN];
+
+static void digest_of(unsigned n, unsigned char d[BG_DIGEST_LEN])
+{
+	memset(d, 0, BG_DIGEST_LEN);
+	for (int i = 0; i < 4; i++)
+		d[i] = (unsigned char)(n >> (24 - 8 * i));
+	d[15] = 0xa5;
+}
+
+static struct bg_store *new_store(const char *name, const unsigned char *k)
+{
+	char p[128];
+	struct bg_store *st = NULL;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	T_EQ_INT(bg_store_open(&st, p, k, BG_STORE_CREATE | BG_STORE_GROW, 1u << 20, NULL), 0);
+	return st;
+}
+
+static uint32_t add(struct bg_store *st, const char *name, int64_t published, unsigned from,
+		    unsigned to, unsigned step)
+{
+	struct bg_advisory a;
+	struct bg_txn *t = NULL;
+
+	memset(&a, 0, sizeof(a));
+	snprintf(a.name, sizeof(a.name), "%s", name);
+	a.published = published;
+	a.imported = 1700000000 + (int64_t)from;
+	a.grace_days = (int32_t)(from % 7);
+	memset(a.source_sha256, (int)from, 32);
+	T_EQ_INT(bg_txn_begin(st, true, &t), 0);
+	bg_advisory_put(t, &a);
+	for (unsigned i = from; i < to; i += step) {
+		unsigned char d[BG_DIGEST_LEN];
+
+		digest_of(i, d);
+		if (bg_exposure_add(t, d, a.id) > 0)
+			a.count++;
+	}
+	bg_advisory_put(t, &a);
+	T_EQ_INT(bg_txn_commit(t), 0);
+	return a.id;
+}
+
+static size_t slurp(const char *path, unsigned char **buf)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY);
+	size_t n = 0;
+
+	T_CHECK(fd >= 0 && fstat(fd, &st) == 0);
+	*buf = malloc((size_t)st.st_size + 1);
+	while (n < (size_t)st.st_size) {
+		ssize_t r = read(fd, *buf + n, (size_t)st.st_size - n);
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fd);
+	return n;
+}
+
+/* A bundle as an unlinked file, for the parser. */
+static int mem_fd(const unsigned char *b, size_t n)
+{
+	char p[128];
+	int fd;
+
+	snprintf(p, sizeof(p), "%s/t.bgb", dir);
+	fd = open(p, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	unlink(p);
+	if (n && write(fd, b, n) != (ssize_t)n)
+		T_CHECK(0);
+	return fd;
+}
+
+static int verify_bytes(const unsigned char *b, size_t n, const unsigned char *kid,
+			const struct bg_trust *tr, char *err, size_t errlen)
+{
+	struct bg_bundle_info *info = malloc(sizeof(*info));
+	int fd = mem_fd(b, n), rc;
+
+	rc = bg_bundle_verify(fd, "t.bgb", kid, tr, info, err, errlen);
+	close(fd);
+	free(info);
+	return rc;
+}
+
+struct job {
+	int fd;
+	const unsigned char *kid;
+	const struct bg_trust *tr;
+	struct bg_bundle_info *info;
+	struct bg_bundle_result res;
+	char err[512];
+};
+
+static int job(struct bg_txn *t, void *arg)
+{
+	struct job *j = arg;
+
+	return bg_bundle_apply(t, false, j->fd, "t.bgb", j->kid, j->tr, j->info, &j->res, j->err,
+			       sizeof(j->err));
+}
+
+/* verify + apply, as import does. */
+static int import_bytes(struct bg_store *st, const unsigned char *b, size_t n,
+			const unsigned char *kid, const struct bg_trust *tr, struct job *j)
+{
+	int rc;
+
+	memset(j, 0, sizeof(*j));
+	j->info = malloc(sizeof(*j->info));
+	j->fd = mem_fd(b, n);
+	j->kid = kid;
+	j->tr = tr;
+	rc = bg_bundle_verify(j->fd, "t.bgb", kid, tr, j->info, j->err, sizeof(j->err));
+	if (rc == 0)
+		rc = bg_store_write(st, 1u << 20, job, j);
+	close(j->fd);
+	free(j->info);
+	return rc;
+}
+
+static struct bg_store_stats stats(struct bg_store *st)
+{
+	struct bg_store_stats s;
+
+	T_EQ_INT(bg_store_stats(st, &s), 0);
+	return s;
+}
+
+int main(void)
+{
+	struct bg_store *mgmt, *host, *other;
+	struct bg_trust *tr = calloc(1, sizeof(*tr)), *tr2 = calloc(1, sizeof(*tr2));
+	struct bg_bundle_info *info = malloc(sizeof(*info));
+	struct bg_list paths;
+	struct bg_txn *t = NULL;
+	struct job j;
+	unsigned char kid[BG_KEY_ID_LEN], kid2[BG_KEY_ID_LEN], *b = NULL, *m;
+	char err[1024], id[17], sk[128], sk2[128], pub[140], out[128];
+	uint32_t ids[2];
+	size_t n, refused = 0;
+	struct bg_store_stats before;
+
+	snprintf(dir, sizeof(dir), "/tmp/bg-test-bundle-XXXXXX");
+	T_CHECK(mkdtemp(dir) != NULL);
+	chmod(dir, 0700);
+	memset(key, 7, sizeof(key));
+	memset(key2, 9, sizeof(key2));
+	T_EQ_INT(bg_key_id(key, kid, NULL), 0);
+	T_EQ_INT(bg_key_id(key2, kid2, NULL), 0);
+
+	/* Keys: 0600 / 0644, never overwritten. */
+	snprintf(sk, sizeof(sk), "%s/sign.key", dir);
+	snprintf(sk2, sizeof(sk2), "%s/other.key", dir);
+	T_EQ_INT(bg_keygen(sk, id, err, sizeof(err)), 0);
+	T_EQ_INT(strlen(id), 16);
+	{
+		struct stat s1, s2;
+
+		snprintf(pub, sizeof(pub), "%s.pub", sk);
+		T_CHECK(stat(sk, &s1) == 0 && (s1.st_mode & 0777) == 0600);
+		T_CHECK(stat(pub, &s2) == 0 && (s2.st_mode & 0777) == 0644);
+	}
+	T_EQ_INT(bg_keygen(sk, id, err, sizeof(err)), -EEXIST);
+	T_CHECK(strstr(err, "refusing to overwrite") != NULL);
+	T_EQ_INT(bg_keygen(sk2, id, err, sizeof(err)), 0);
+	memset(&paths, 0, sizeof(paths));
+	bg_list_add(&paths, pub, strlen(pub));
+	T_EQ_INT(bg_trust_load(tr, &paths, err, sizeof(err)), 0);
+	T_EQ_INT(tr->n, 1);
+	memset(&paths, 0, sizeof(paths));
+	snprintf(pub, sizeof(pub), "%s.pub", sk2);
+	bg_list_add(&paths, pub, strlen(pub));
+	T_EQ_INT(bg_trust_load(tr2, &paths, err, sizeof(err)), 0);
+	/* A private key is no public key. */
+	memset(&paths, 0, sizeof(paths));
+	bg_list_add(&paths, sk, strlen(sk));
+	T_CHECK(bg_trust_load(tr2, &paths, err, sizeof(err)) != 0);
+	T_CHECK(strstr(err, "not a PEM public key") != NULL);
+	memset(&paths, 0, sizeof(paths));
+	bg_list_add(&paths, pub, strlen(pub));
+	T_EQ_INT(bg_trust_load(tr2, &paths, err, sizeof(err)), 0);
+
+	/* The management host: two advisories sharing identities. */
+	mgmt = new_store("mgmt", key);
+	ids[0] = add(mgmt, "ProjectWEB", 1635724800, 0, 12, 1);
+	ids[1] = add(mgmt, "second \"one\"", -1, 6, 30, 2);
+	snprintf(out, sizeof(out), "%s/b.bgb", dir);
+	T_EQ_INT(bg_txn_begin(mgmt, false, &t), 0);
+	T_EQ_INT(bg_bundle_export(t, ids, 2, sk, kid, out, info, err, sizeof(err)), 0);
+	bg_txn_abort(t);
+	T_EQ_INT(info->digests, 12 + 9); /* 0..11, and 6..28 even: 6, 8, 10 shared */
+	T_EQ_INT(info->adv[0].count, 12);
+	T_EQ_INT(info->adv[1].count, 12);
+	{
+		struct stat s;
+
+		T_CHECK(stat(out, &s) == 0 && (s.st_mode & 0777) == 0644);
+	}
+	n = slurp(out, &b);
+	T_CHECK(bg_bundle_magic(b, n));
+	T_EQ_INT(verify_bytes(b, n, kid, tr, err, sizeof(err)), 0);
+
+	/* Every byte changed, two ways: refused, each. */
+	m = malloc(n);
+	for (size_t i = 0; i < n; i++) {
+		for (int x = 0; x < 2; x++) {
+			memcpy(m, b, n);
+			m[i] ^= x ? 0x80 : 0x01;
+			if (verify_bytes(m, n, kid, tr, err, sizeof(err)) != 0)
+				refused++;
+			else
+				fprintf(stderr, "byte %zu ^%d accepted\n", i, x ? 0x80 : 1);
+		}
+	}
+	T_EQ_INT(refused, 2 * n);
+	/* Every truncation: refused. */
+	refused = 0;
+	for (size_t len = 0; len < n; len++)
+		if (verify_bytes(b, len, kid, tr, err, sizeof(err)) != 0)
+			refused++;
+	T_EQ_INT(refused, n);
+	/* A byte more: refused. */
+	memcpy(m, b, n);
+	{
+		unsigned char *longer = malloc(n + 1);
+
+		memcpy(longer, b, n);
+		longer[n] = '\n';
+		T_CHECK(verify_bytes(longer, n + 1, kid, tr, err, sizeof(err)) != 0);
+		T_CHECK(strstr(err, "after the signature") != NULL);
+		free(longer);
+	}
+	/* Unsigned: ends after the end record. */
+	T_CHECK(verify_bytes(b, n - 1 - BG_SIG_LEN, kid, tr, err, sizeof(err)) != 0);
+	T_CHECK(strstr(err, "not signed") != NULL);
+	/* Signed by a key not trusted. */
+	T_EQ_INT(verify_bytes(b, n, kid, tr2, err, sizeof(err)), -EKEYREJECTED);
+	T_CHECK(strstr(err, "not in trusted_keys") != NULL);
+	/* Made under another site key. */
+	T_EQ_INT(verify_bytes(b, n, kid2, tr, err, sizeof(err)), -EKEYREJECTED);
+	T_CHECK(strstr(err, "another site key") != NULL);
+	/* A newer format version. */
+	memcpy(m, b, n);
+	m[9] = 2;
+	T_EQ_INT(verify_bytes(m, n, kid, tr, err, sizeof(err)), -EPROTONOSUPPORT);
+	T_CHECK(strstr(err, "version 2") != NULL && strstr(err, "upgrade") != NULL);
+	/* A changed mask bit that still names a bundle advisory: only the
+	 * signature catches it. */
+	memcpy(m, b, n);
+
+	/* Import on a host: exactly the management host's advisories. */
+	host = new_store("host", key);
+	before = stats(host);
+	T_EQ_INT(import_bytes(host, b, n, kid, tr, &j), 0);
+	T_EQ_INT(j.res.fresh, 21);
+	T_EQ_INT(j.res.known, 0);
+	T_CHECK(!j.res.existed[0] && !j.res.existed[1]);
+	T_EQ_INT(stats(host).identities, 21);
+	T_EQ_INT(stats(host).exposures, 24);
+	T_EQ_INT(bg_txn_begin(host, false, &t), 0);
+	for (int i = 0; i < 2; i++) {
+		struct bg_advisory a, h;
+		struct bg_txn *mt = NULL;
+
+		T_EQ_INT(bg_txn_begin(mgmt, false, &mt), 0);
+		T_EQ_INT(bg_advisory_get(mt, ids[i], &a), 0);
+		bg_txn_abort(mt);
+		T_EQ_INT(bg_advisory_find(t, a.name, &h), 0);
+		T_EQ_INT(h.published, a.published);
+		T_EQ_INT(h.imported, a.imported);
+		T_EQ_INT(h.grace_days, a.grace_days);
+		T_EQ_INT(h.count, a.count);
+		T_CHECK(memcmp(h.source_sha256, a.source_sha256, 32) == 0);
+	}
+	{
+		unsigned char d[BG_DIGEST_LEN];
+		uint32_t got[4];
+		size_t k;
+
+		digest_of(8, d); /* in both */
+		T_EQ_INT(bg_exposure_ids(t, d, got, 4, &k), 0);
+		T_EQ_INT(k, 2);
+		digest_of(7, d); /* odd: the first only */
+		T_EQ_INT(bg_exposure_ids(t, d, got, 4, &k), 0);
+		T_EQ_INT(k, 1);
+		digest_of(29, d);
+		T_EQ_INT(bg_exposure_ids(t, d, got, 4, &k), -ENOENT);
+	}
+	bg_txn_abort(t);
+	(void)before;
+	/* Again: idempotent. */
+	T_EQ_INT(import_bytes(host, b, n, kid, tr, &j), 0);
+	T_EQ_INT(j.res.fresh, 0);
+	T_EQ_INT(j.res.known, 21);
+	T_CHECK(j.res.existed[0] && j.res.existed[1]);
+	T_EQ_INT(stats(host).exposures, 24);
+	T_EQ_INT(stats(host).advisories, 2);
+
+	/* Conflicts: the same name with another date, or with other digests. */
+	other = new_store("other", key);
+	add(other, "ProjectWEB", 1635724800 + 86400, 0, 12, 1);
+	before = stats(other);
+	T_EQ_INT(import_bytes(other, b, n, kid, tr, &j), -EEXIST);
+	T_CHECK(strstr(j.err, "published date") != NULL);
+	T_EQ_INT(stats(other).exposures, before.exposures);
+	T_EQ_INT(stats(other).advisories, 1);
+	bg_store_close(other);
+	other = new_store("other2", key);
+	{
+		/* Same fields, one digest less: the bundle's extra pair is a conflict. */
+		struct bg_advisory a;
+		struct bg_txn *w = NULL;
+
+		add(other, "ProjectWEB", 1635724800, 0, 11, 1);
+		T_EQ_INT(bg_txn_begin(other, true, &w), 0);
+		T_EQ_INT(bg_advisory_find(w, "ProjectWEB", &a), 0);
+		a.count = 12; /* claims the bundle's count: only the digests differ */
+		bg_advisory_put(w, &a);
+		T_EQ_INT(bg_txn_commit(w), 0);
+	}
+	before = stats(other);
+	T_EQ_INT(import_bytes(other, b, n, kid, tr, &j), -EEXIST);
+	T_CHECK(strstr(j.err, "other digests") != NULL);
+	T_EQ_INT(stats(other).exposures, before.exposures);
+	T_EQ_INT(stats(other).identities, before.identities);
+	T_EQ_INT(stats(other).advisories, 1);
+	bg_store_close(other);
+
+	/* Changed between verify and apply: the apply refuses it. */
+	other = new_store("other3", key);
+	memset(&j, 0, sizeof(j));
+	j.info = malloc(sizeof(*j.info));
+	j.fd = mem_fd(b, n);
+	j.kid = kid;
+	j.tr = tr;
+	T_EQ_INT(bg_bundle_verify(j.fd, "t.bgb", kid, tr, j.info, j.err, sizeof(j.err)), 0);
+	{
+		unsigned char c = b[60] ^ 1;
+
+		T_EQ_INT(pwrite(j.fd, &c, 1, 60), 1);
+	}
+	T_CHECK(bg_store_write(other, 1u << 20, job, &j) != 0);
+	T_EQ_INT(stats(other).exposures, 0);
+	T_EQ_INT(stats(other).advisories, 0);
+	close(j.fd);
+	free(j.info);
+	bg_store_close(other);
+
+	/* Export refuses more than 64 advisories and none. */
+	T_EQ_INT(bg_txn_begin(mgmt, false, &t), 0);
+	T_EQ_INT(bg_bundle_export(t, ids, 0, sk, kid, out, info, err, sizeof(err)), -EINVAL);
+	bg_txn_abort(t);
+
+	bg_store_close(host);
+	bg_store_close(mgmt);
+	free(m);
+	free(b);
+	free(info);
+	free(tr);
+	free(tr2);
+	{
+		char cmd[128];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "could not remove %s\n", dir);
+	}
+	return t_done("bundle");
+}

@@ -1,0 +1,1329 @@
+/* report.c: `breachguard report`: hosts' scan --json outputs merged into the
+ * fleet's totals (by verdict, per advisory, per host), the accounts still
+ * pending, and rotation progress over time; printed as JSON or as one HTML
+ * page with an inline SVG chart (no script, no external file).
+ * The scans are parsed by a small strict parser for their one shape (an array
+ * of objects): any other JSON is refused with the file, line and column. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "report.h"
+#include "safeopen.h"
+#include "unicode.h"
+
+#define MAX_DEPTH 32
+#define MAX_STR (64 * 1024)
+#define MAX_ACC_ADV 64 /* advisories kept per account */
+
+enum { V_CLEAR, V_EXEMPT, V_ROTATED, V_ENFORCE, V_GRACE, V_NO_PASSWORD, V_CHANGE_BLOCKED, NV };
+static const char *const vname[NV] = {"clear", "exempt",      "rotated",       "enforce",
+				      "grace", "no-password", "change-blocked"};
+
+static bool is_pending(int v)
+{
+	return v == V_ENFORCE || v == V_GRACE || v == V_NO_PASSWORD || v == V_CHANGE_BLOCKED;
+}
+
+struct host {
+	char *name;
+	const char *file;
+	uint64_t n[NV];
+};
+
+struct adv {
+	char *name;
+	char date[11]; /* earliest seen; "" none */
+	uint64_t n[NV];
+};
+
+struct acct {
+	size_t host;
+	char *user;
+	int verdict;
+	char since[11];	  /* newest advisory day: the exposure; "" none */
+	char rotated[11]; /* day of rotated_at; "" none */
+	size_t n_adv;
+	size_t adv[MAX_ACC_ADV];
+};
+
+struct point {
+	char date[11];
+	uint64_t exposed, rotated;
+};
+
+struct bg_report {
+	struct host *hosts;
+	size_t n_hosts, cap_hosts;
+	struct adv *advs;
+	size_t n_advs, cap_advs;
+	struct acct *accts;
+	size_t n_accts, cap_accts;
+	struct point *pts;
+	size_t n_pts;
+	uint64_t total[NV];
+	uint64_t undated; /* rotated with no rotated_at (seen in shadow) */
+	size_t *order;	  /* pending accounts, sorted */
+	size_t n_order;
+};
+
+static int grow(void **p, size_t *cap, size_t need, size_t size)
+{
+	size_t n;
+	void *q;
+
+	if (need <= *cap)
+		return 0;
+	n = *cap ? *cap * 2 : 16;
+	while (n < need)
+		n *= 2;
+	q = realloc(*p, n * size);
+	if (!q)
+		return -ENOMEM;
+	*p = q;
+	*cap = n;
+	return 0;
+}
+
+struct bg_report *bg_report_new(void)
+{
+	return calloc(1, sizeof(struct bg_report));
+}
+
+void bg_report_free(struct bg_report *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->n_hosts; i++)
+		free(r->hosts[i].name);
+	for (size_t i = 0; i < r->n_advs; i++)
+		free(r->advs[i].name);
+	for (size_t i = 0; i < r->n_accts; i++)
+		free(r->accts[i].user);
+	free(r->hosts);
+	free(r->advs);
+	free(r->accts);
+	free(r->pts);
+	free(r->order);
+	free(r);
+}
+
+/* --- the parser -------------------------------------------------------------- */
+
+struct parser {
+	const char *name;
+	const char *s;
+	size_t len, pos;
+	char *err;
+	size_t errlen;
+	bool failed;
+	char *scratch; /* MAX_STR + 8 bytes: strings are decoded here */
+};
+
+__attribute__((format(printf, 2, 3))) static int perr(struct parser *p, const char *fmt, ...)
+{
+	char msg[256];
+	size_t line = 1, col = 1;
+	va_list ap;
+
+	if (p->failed)
+		return -EINVAL;
+	for (size_t i = 0; i < p->pos && i < p->len; i++) {
+		if (p->s[i] == '\n') {
+			line++;
+			col = 1;
+		} else if (((unsigned char)p->s[i] & 0xc0) != 0x80) {
+			col++;
+		}
+	}
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	snprintf(p->err, p->errlen, "%s:%zu:%zu: %s", p->name, line, col, msg);
+	p->failed = true;
+	return -EINVAL;
+}
+
+static void ws(struct parser *p)
+{
+	while (p->pos < p->len && (p->s[p->pos] == ' ' || p->s[p->pos] == '\t' ||
+				   p->s[p->pos] == '\n' || p->s[p->pos] == '\r'))
+		p->pos++;
+}
+
+static int peek(struct parser *p)
+{
+	ws(p);
+	return p->pos < p->len ? (unsigned char)p->s[p->pos] : -1;
+}
+
+static int expect(struct parser *p, char c)
+{
+	if (peek(p) != (unsigned char)c)
+		return p->pos < p->len ? perr(p, "expected '%c'", c)
+				       : perr(p, "expected '%c', the file ends", c);
+	p->pos++;
+	return 0;
+}
+
+static int hexval(int c)
+{
+	return c >= '0' && c <= '9'   ? c - '0'
+	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
+	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
+				      : -1;
+}
+
+static int hex4(struct parser *p, unsigned *out)
+{
+	unsigned v = 0;
+
+	if (p->len - p->pos < 4)
+		return perr(p, "\\u escape cut short");
+	for (int i = 0; i < 4; i++) {
+		int h = hexval((unsigned char)p->s[p->pos + (size_t)i]);
+
+		if (h < 0)
+			return perr(p, "\\u escape with a non-hex digit");
+		v = v << 4 | (unsigned)h;
+	}
+	p->pos += 4;
+	*out = v;
+	return 0;
+}
+
+static size_t put_utf8(char *o, unsigned cp)
+{
+	if (cp < 0x80) {
+		o[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		o[0] = (char)(0xc0 | cp >> 6);
+		o[1] = (char)(0x80 | (cp & 0x3f));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		o[0] = (char)(0xe0 | cp >> 12);
+		o[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		o[2] = (char)(0x80 | (cp & 0x3f));
+		return 3;
+	}
+	o[0] = (char)(0xf0 | cp >> 18);
+	o[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+	o[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+	o[3] = (char)(0x80 | (cp & 0x3f));
+	return 4;
+}
+
+/* A string, decoded, NUL-free, valid UTF-8, into a malloc'd buffer (out may be
+ * NULL: skipped). */
+static int string(struct parser *p, char **out)
+{
+	char *o;
+	size_t n = 0;
+
+	if (out)
+		*out = NULL;
+	if (expect(p, '"') != 0)
+		return -EINVAL;
+	o = p->scratch;
+	for (;;) {
+		unsigned char c;
+
+		if (p->pos >= p->len)
+			return perr(p, "unterminated string");
+		if (n > MAX_STR)
+			return perr(p, "string longer than %d bytes", MAX_STR);
+		c = (unsigned char)p->s[p->pos];
+		if (c == '"') {
+			p->pos++;
+			break;
+		}
+		if (c < 0x20)
+			return perr(p, "control character 0x%02x in a string", c);
+		if (c == '\\') {
+			unsigned cp, lo;
+
+			p->pos++;
+			if (p->pos >= p->len)
+				return perr(p, "unterminated string");
+			c = (unsigned char)p->s[p->pos++];
+			switch (c) {
+			case '"':
+			case '\\':
+			case '/':
+				o[n++] = (char)c;
+				break;
+			case 'b':
+				o[n++] = '\b';
+				break;
+			case 'f':
+				o[n++] = '\f';
+				break;
+			case 'n':
+				o[n++] = '\n';
+				break;
+			case 'r':
+				o[n++] = '\r';
+				break;
+			case 't':
+				o[n++] = '\t';
+				break;
+			case 'u':
+				if (hex4(p, &cp) != 0)
+					return -EINVAL;
+				if (cp >= 0xdc00 && cp <= 0xdfff)
+					return perr(p, "lone low surrogate in a \\u escape");
+				if (cp >= 0xd800 && cp <= 0xdbff) {
+					if (p->len - p->pos < 2 || p->s[p->pos] != '\\' ||
+					    p->s[p->pos + 1] != 'u')
+						return perr(p,
+							    "high surrogate without its low half");
+					p->pos += 2;
+					if (hex4(p, &lo) != 0)
+						return -EINVAL;
+					if (lo < 0xdc00 || lo > 0xdfff)
+						return perr(p,
+							    "high surrogate without its low half");
+					cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+				}
+				if (cp == 0)
+					return perr(p, "NUL (\\u0000) in a string");
+				n += put_utf8(o + n, cp);
+				break;
+			default:
+				p->pos--;
+				return perr(p, "invalid escape \\%c", c);
+			}
+			continue;
+		}
+		{
+			size_t k =
+			    bg_utf8_seq((const unsigned char *)p->s + p->pos, p->len - p->pos);
+
+			if (k == 0)
+				return perr(p, "invalid UTF-8 in a string");
+			memcpy(o + n, p->s + p->pos, k);
+			n += k;
+			p->pos += k;
+		}
+	}
+	o[n] = '\0';
+	if (out && !(*out = strdup(o)))
+		return perr(p, "out of memory");
+	return 0;
+}
+
+static int literal(struct parser *p, const char *word)
+{
+	size_t n = strlen(word);
+
+	if (p->len - p->pos < n || memcmp(p->s + p->pos, word, n) != 0)
+		return perr(p, "invalid value");
+	p->pos += n;
+	return 0;
+}
+
+/* A JSON number (RFC 8259 grammar), its value when it is a small integer. */
+static int number(struct parser *p)
+{
+	size_t st = p->pos;
+
+	if (p->pos < p->len && p->s[p->pos] == '-')
+		p->pos++;
+	if (p->pos >= p->len || p->s[p->pos] < '0' || p->s[p->pos] > '9')
+		return perr(p, "invalid number");
+	if (p->s[p->pos] == '0')
+		p->pos++;
+	else
+		while (p->pos < p->len && p->s[p->pos] >= '0' && p->s[p->pos] <= '9')
+			p->pos++;
+	if (p->pos < p->len && p->s[p->pos] == '.') {
+		p->pos++;
+		if (p->pos >= p->len || p->s[p->pos] < '0' || p->s[p->pos] > '9')
+			return perr(p, "invalid number");
+		while (p->pos < p->len && p->s[p->pos] >= '0' && p->s[p->pos] <= '9')
+			p->pos++;
+	}
+	if (p->pos < p->len && (p->s[p->pos] == 'e' || p->s[p->pos] == 'E')) {
+		p->pos++;
+		if (p->pos < p->len && (p->s[p->pos] == '+' || p->s[p->pos] == '-'))
+			p->pos++;
+		if (p->pos >= p->len || p->s[p->pos] < '0' || p->s[p->pos] > '9')
+			return perr(p, "invalid number");
+		while (p->pos < p->len && p->s[p->pos] >= '0' && p->s[p->pos] <= '9')
+			p->pos++;
+	}
+	return p->pos > st ? 0 : perr(p, "invalid number");
+}
+
+/* Any value, checked and dropped (fields the report does not use). */
+static int skip_value(struct parser *p, int depth)
+{
+	int c = peek(p);
+
+	if (depth > MAX_DEPTH)
+		return perr(p, "nested deeper than %d", MAX_DEPTH);
+	switch (c) {
+	case '"':
+		return string(p, NULL);
+	case 't':
+		return literal(p, "true");
+	case 'f':
+		return literal(p, "false");
+	case 'n':
+		return literal(p, "null");
+	case '[':
+	case '{':
+		p->pos++;
+		if (peek(p) == (c == '[' ? ']' : '}')) {
+			p->pos++;
+			return 0;
+		}
+		for (;;) {
+			if (c == '{') {
+				if (string(p, NULL) != 0 || expect(p, ':') != 0)
+					return -EINVAL;
+			}
+			if (skip_value(p, depth + 1) != 0)
+				return -EINVAL;
+			if (peek(p) == ',') {
+				p->pos++;
+				continue;
+			}
+			return expect(p, c == '[' ? ']' : '}');
+		}
+	case -1:
+		return perr(p, "expected a value, the file ends");
+	default:
+		if (c == '-' || (c >= '0' && c <= '9'))
+			return number(p);
+		return perr(p, "expected a value");
+	}
+}
+
+/* A day: "YYYY-MM-DD", or the start of an ISO time "YYYY-MM-DDT...Z". */
+static int day_of(struct parser *p, const char *s, bool iso, char out[11])
+{
+	char d[11];
+	long long t;
+
+	if (strlen(s) < 10 ||
+	    (iso ? strlen(s) != 20 || s[10] != 'T' || s[19] != 'Z' : strlen(s) != 10))
+		return perr(p, "\"%.40s\" is not a %s", s,
+			    iso ? "YYYY-MM-DDTHH:MM:SSZ time" : "YYYY-MM-DD date");
+	memcpy(d, s, 10);
+	d[10] = '\0';
+	if (bg_parse_day(d, &t) != 0)
+		return perr(p, "\"%s\" is not a valid date", d);
+	memcpy(out, d, 11);
+	return 0;
+}
+
+static int find_adv(struct bg_report *r, const char *name, size_t *out)
+{
+	for (size_t i = 0; i < r->n_advs; i++) {
+		if (strcmp(r->advs[i].name, name) == 0) {
+			*out = i;
+			return 0;
+		}
+	}
+	if (grow((void **)&r->advs, &r->cap_advs, r->n_advs + 1, sizeof(*r->advs)) != 0)
+		return -ENOMEM;
+	memset(&r->advs[r->n_advs], 0, sizeof(r->advs[0]));
+	if (!(r->advs[r->n_advs].name = strdup(name)))
+		return -ENOMEM;
+	*out = r->n_advs++;
+	return 0;
+}
+
+/* "advisories": [{"id": N|null, "name": S, "date": D|null}, ...] */
+static int advisories(struct parser *p, struct bg_report *r, struct acct *a)
+{
+	if (expect(p, '[') != 0)
+		return -EINVAL;
+	if (peek(p) == ']') {
+		p->pos++;
+		return 0;
+	}
+	for (;;) {
+		char *name = NULL, *date = NULL, day[11] = "";
+		bool have_id = false, have_date = false;
+		size_t ai = 0;
+		int rc = 0;
+
+		if (expect(p, '{') != 0)
+			return -EINVAL;
+		if (peek(p) == '}')
+			return perr(p, "an advisory without a name");
+		for (;;) {
+			char *key = NULL;
+
+			if (string(p, &key) != 0 || expect(p, ':') != 0) {
+				free(key);
+				rc = -EINVAL;
+				break;
+			}
+			if (strcmp(key, "name") == 0) {
+				rc = name ? perr(p, "\"name\" given twice") : string(p, &name);
+			} else if (strcmp(key, "date") == 0) {
+				if (have_date) {
+					rc = perr(p, "\"date\" given twice");
+				} else if (peek(p) == 'n') {
+					rc = literal(p, "null");
+				} else {
+					size_t at = p->pos;
+
+					rc = string(p, &date);
+					if (rc == 0) {
+						p->pos = at;
+						rc = day_of(p, date, false, day);
+						if (rc == 0)
+							rc = string(p, NULL);
+					}
+				}
+				have_date = true;
+			} else if (strcmp(key, "id") == 0) {
+				rc = have_id	      ? perr(p, "\"id\" given twice")
+				     : peek(p) == 'n' ? literal(p, "null")
+						      : number(p);
+				have_id = true;
+			} else {
+				rc = skip_value(p, 2);
+			}
+			free(key);
+			if (rc != 0)
+				break;
+			if (peek(p) == ',') {
+				p->pos++;
+				continue;
+			}
+			rc = expect(p, '}');
+			break;
+		}
+		if (rc == 0 && !name)
+			rc = perr(p, "an advisory without a name");
+		if (rc == 0 && (rc = find_adv(r, name, &ai)) != 0)
+			rc = perr(p, "out of memory");
+		if (rc == 0) {
+			struct adv *ad = &r->advs[ai];
+			bool dup = false;
+
+			if (day[0] && (!ad->date[0] || strcmp(day, ad->date) < 0))
+				memcpy(ad->date, day, 11);
+			if (day[0] && strcmp(day, a->since) > 0)
+				memcpy(a->since, day, 11);
+			for (size_t k = 0; k < a->n_adv; k++)
+				dup = dup || a->adv[k] == ai;
+			if (!dup && a->n_adv < MAX_ACC_ADV)
+				a->adv[a->n_adv++] = ai;
+		}
+		free(name);
+		free(date);
+		if (rc != 0)
+			return rc;
+		if (peek(p) == ',') {
+			p->pos++;
+			continue;
+		}
+		return expect(p, ']');
+	}
+}
+
+static int find_host(struct bg_report *r, const char *file, const char *name, size_t *out,
+		     struct parser *p)
+{
+	for (size_t i = r->n_hosts; i-- > 0;) {
+		if (strcmp(r->hosts[i].name, name) != 0)
+			continue;
+		if (r->hosts[i].file != file)
+			return perr(p, "host \"%.100s\" was already in %s (one scan per host)",
+				    name, r->hosts[i].file);
+		*out = i;
+		return 0;
+	}
+	if (grow((void **)&r->hosts, &r->cap_hosts, r->n_hosts + 1, sizeof(*r->hosts)) != 0)
+		return perr(p, "out of memory");
+	memset(&r->hosts[r->n_hosts], 0, sizeof(r->hosts[0]));
+	if (!(r->hosts[r->n_hosts].name = strdup(name)))
+		return perr(p, "out of memory");
+	r->hosts[r->n_hosts].file = file;
+	*out = r->n_hosts++;
+	return 0;
+}
+
+/* One account object of a scan. */
+static int account(struct parser *p, struct bg_report *r, const char *file, size_t *last_host)
+{
+	struct acct a;
+	char *host = NULL, *verdict = NULL, *user = NULL;
+	bool have_adv = false, have_rot = false;
+	int rc = 0;
+
+	memset(&a, 0, sizeof(a));
+	a.verdict = -1;
+	if (expect(p, '{') != 0)
+		return -EINVAL;
+	if (peek(p) != '}') {
+		for (;;) {
+			char *key = NULL;
+			size_t key_at = p->pos;
+
+			if (string(p, &key) != 0 || expect(p, ':') != 0) {
+				free(key);
+				rc = -EINVAL;
+				break;
+			}
+			if (strcmp(key, "host") == 0 || strcmp(key, "user") == 0 ||
+			    strcmp(key, "verdict") == 0) {
+				char **dst = key[0] == 'h'   ? &host
+					     : key[0] == 'u' ? &user
+							     : &verdict;
+
+				if (*dst) {
+					p->pos = key_at;
+					rc = perr(p, "\"%s\" given twice", key);
+				} else {
+					rc = string(p, dst);
+				}
+			} else if (strcmp(key, "advisories") == 0) {
+				rc = have_adv ? perr(p, "\"advisories\" given twice")
+					      : advisories(p, r, &a);
+				have_adv = true;
+			} else if (strcmp(key, "rotated_at") == 0) {
+				if (have_rot) {
+					rc = perr(p, "\"rotated_at\" given twice");
+				} else if (peek(p) == 'n') {
+					rc = literal(p, "null");
+				} else {
+					char *t = NULL;
+					size_t at = p->pos;
+
+					rc = string(p, &t);
+					if (rc == 0) {
+						p->pos = at;
+						rc = day_of(p, t, true, a.rotated);
+						if (rc == 0)
+							rc = string(p, NULL);
+					}
+					free(t);
+				}
+				have_rot = true;
+			} else {
+				rc = skip_value(p, 1);
+			}
+			free(key);
+			if (rc != 0)
+				break;
+			if (peek(p) == ',') {
+				p->pos++;
+				continue;
+			}
+			rc = expect(p, '}');
+			break;
+		}
+	} else {
+		p->pos++;
+	}
+	if (rc == 0 && (!host || !user || !verdict || !have_adv))
+		rc =
+		    perr(p, "an account needs \"host\", \"user\", \"verdict\" and \"advisories\"%s",
+			 !host ? " (no \"host\": a scan from breachguard before the fleet report?)"
+			       : "");
+	if (rc == 0 && (!host[0] || !user[0]))
+		rc = perr(p, "empty \"host\" or \"user\"");
+	if (rc == 0) {
+		for (int v = 0; v < NV; v++)
+			if (strcmp(verdict, vname[v]) == 0)
+				a.verdict = v;
+		if (a.verdict < 0)
+			rc = perr(p, "unknown verdict \"%.40s\"", verdict);
+	}
+	if (rc == 0) {
+		if (*last_host < r->n_hosts && strcmp(r->hosts[*last_host].name, host) == 0)
+			a.host = *last_host;
+		else if ((rc = find_host(r, file, host, &a.host, p)) == 0)
+			*last_host = a.host;
+	}
+	if (rc == 0 &&
+	    grow((void **)&r->accts, &r->cap_accts, r->n_accts + 1, sizeof(*r->accts)) != 0)
+		rc = perr(p, "out of memory");
+	if (rc == 0) {
+		a.user = user;
+		user = NULL;
+		r->accts[r->n_accts++] = a;
+	}
+	free(host);
+	free(user);
+	free(verdict);
+	return rc;
+}
+
+int bg_report_add(struct bg_report *r, const char *name, const char *buf, size_t len, char *err,
+		  size_t errlen)
+{
+	struct parser p = {name, buf, len, 0, err, errlen, false, malloc(MAX_STR + 8)};
+	size_t last_host = SIZE_MAX, before = r->n_accts;
+	int rc;
+
+	if (!p.scratch) {
+		snprintf(err, errlen, "%s: out of memory", name);
+		return -ENOMEM;
+	}
+	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
+		p.pos = 3;
+	if ((rc = expect(&p, '[')) != 0)
+		goto out;
+	if (peek(&p) == ']') {
+		p.pos++;
+	} else {
+		for (;;) {
+			if ((rc = account(&p, r, name, &last_host)) != 0)
+				goto out;
+			if (peek(&p) == ',') {
+				p.pos++;
+				continue;
+			}
+			if ((rc = expect(&p, ']')) != 0)
+				goto out;
+			break;
+		}
+	}
+	if (peek(&p) != -1)
+		rc = perr(&p, "data after the array");
+	/* A host with nothing to list scans to []: it still counts, named after
+	 * its file (HOST.json, as the Ansible role fetches them). */
+	if (rc == 0 && r->n_accts == before) {
+		const char *base = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
+		char host[256];
+		size_t hl = strlen(base), hi;
+
+		if (hl > 5 && strcmp(base + hl - 5, ".json") == 0)
+			hl -= 5;
+		snprintf(host, sizeof(host), "%.*s", (int)(hl < 255 ? hl : 255), base);
+		if (!bg_utf8_valid(host, strlen(host)) || !host[0])
+			rc = perr(&p, "an empty scan, and the file name is no host name");
+		else
+			rc = find_host(r, name, host, &hi, &p);
+	}
+out:
+	if (rc != 0) {
+		/* A file is taken whole or not at all. */
+		for (size_t i = before; i < r->n_accts; i++)
+			free(r->accts[i].user);
+		r->n_accts = before;
+		while (r->n_hosts && r->hosts[r->n_hosts - 1].file == name)
+			free(r->hosts[--r->n_hosts].name);
+	}
+	free(p.scratch);
+	return rc;
+}
+
+/* --- totals ------------------------------------------------------------------ */
+
+static int cmp_host(const void *a, const void *b)
+{
+	return strcmp(((const struct host *)a)->name, ((const struct host *)b)->name);
+}
+
+static int cmp_pending(const void *x, const void *y, void *arg)
+{
+	const struct bg_report *sort_ctx = arg;
+	const struct acct *a = &sort_ctx->accts[*(const size_t *)x];
+	const struct acct *b = &sort_ctx->accts[*(const size_t *)y];
+	int c = strcmp(a->since, b->since);
+
+	if (c == 0)
+		c = strcmp(sort_ctx->hosts[a->host].name, sort_ctx->hosts[b->host].name);
+	return c ? c : strcmp(a->user, b->user);
+}
+
+static int cmp_adv_idx(const void *x, const void *y, void *arg)
+{
+	const struct bg_report *sort_ctx = arg;
+	const struct adv *a = &sort_ctx->advs[*(const size_t *)x];
+	const struct adv *b = &sort_ctx->advs[*(const size_t *)y];
+	int c = strcmp(a->date, b->date);
+
+	return c ? c : strcmp(a->name, b->name);
+}
+
+static int cmp_str11(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+void bg_report_finish(struct bg_report *r)
+{
+	size_t *map = NULL, *inv = NULL, ndays = 0;
+	char(*days)[11] = NULL;
+
+	/* Hosts by name: renumber the accounts' host index. */
+	if (r->n_hosts) {
+		map = malloc(r->n_hosts * sizeof(*map));
+		for (size_t i = 0; map && i < r->n_hosts; i++)
+			r->hosts[i].n[0] = i; /* remember the old index through the sort */
+		if (map) {
+			qsort(r->hosts, r->n_hosts, sizeof(*r->hosts), cmp_host);
+			for (size_t i = 0; i < r->n_hosts; i++) {
+				map[r->hosts[i].n[0]] = i;
+				r->hosts[i].n[0] = 0;
+			}
+			for (size_t i = 0; i < r->n_accts; i++)
+				r->accts[i].host = map[r->accts[i].host];
+		}
+		free(map);
+	}
+	/* Advisories by date, then name. */
+	if (r->n_advs) {
+		map = malloc(r->n_advs * sizeof(*map));
+		inv = malloc(r->n_advs * sizeof(*inv));
+		if (map && inv) {
+			struct adv *sorted = malloc(r->n_advs * sizeof(*sorted));
+
+			for (size_t i = 0; i < r->n_advs; i++)
+				map[i] = i;
+			qsort_r(map, r->n_advs, sizeof(*map), cmp_adv_idx, r);
+			if (sorted) {
+				for (size_t i = 0; i < r->n_advs; i++) {
+					sorted[i] = r->advs[map[i]];
+					inv[map[i]] = i;
+				}
+				memcpy(r->advs, sorted, r->n_advs * sizeof(*sorted));
+				free(sorted);
+				for (size_t i = 0; i < r->n_accts; i++)
+					for (size_t k = 0; k < r->accts[i].n_adv; k++)
+						r->accts[i].adv[k] = inv[r->accts[i].adv[k]];
+			}
+		}
+		free(map);
+		free(inv);
+	}
+	memset(r->total, 0, sizeof(r->total));
+	r->undated = 0;
+	free(r->order);
+	r->order = malloc((r->n_accts ? r->n_accts : 1) * sizeof(*r->order));
+	r->n_order = 0;
+	days = malloc((2 * r->n_accts + 1) * sizeof(*days));
+	for (size_t i = 0; i < r->n_accts; i++) {
+		const struct acct *a = &r->accts[i];
+
+		r->total[a->verdict]++;
+		r->hosts[a->host].n[a->verdict]++;
+		for (size_t k = 0; k < a->n_adv; k++)
+			r->advs[a->adv[k]].n[a->verdict]++;
+		if (is_pending(a->verdict) && r->order)
+			r->order[r->n_order++] = i;
+		if (a->verdict == V_ROTATED && !a->rotated[0])
+			r->undated++;
+		if (days && a->n_adv && (is_pending(a->verdict) || a->verdict == V_ROTATED)) {
+			if (a->since[0])
+				memcpy(days[ndays++], a->since, 11);
+			if (a->verdict == V_ROTATED && a->rotated[0])
+				memcpy(days[ndays++], a->rotated, 11);
+		}
+	}
+	if (r->order)
+		qsort_r(r->order, r->n_order, sizeof(*r->order), cmp_pending, r);
+	/* Progress: at each day something happened, the accounts exposed by then
+	 * and those rotated by then (rotations seen only in shadow have no day:
+	 * they count from the last point). */
+	free(r->pts);
+	r->pts = NULL;
+	r->n_pts = 0;
+	if (days && ndays) {
+		size_t u = 0;
+
+		qsort(days, ndays, sizeof(*days), cmp_str11);
+		for (size_t i = 0; i < ndays; i++)
+			if (u == 0 || strcmp(days[u - 1], days[i]) != 0)
+				memcpy(days[u++], days[i], 11);
+		r->pts = calloc(u, sizeof(*r->pts));
+		if (r->pts) {
+			r->n_pts = u;
+			for (size_t i = 0; i < u; i++)
+				memcpy(r->pts[i].date, days[i], 11);
+			for (size_t i = 0; i < r->n_accts; i++) {
+				const struct acct *a = &r->accts[i];
+
+				if (!a->n_adv ||
+				    !(is_pending(a->verdict) || a->verdict == V_ROTATED))
+					continue;
+				for (size_t k = 0; k < u; k++) {
+					if (!a->since[0] || strcmp(a->since, days[k]) <= 0)
+						r->pts[k].exposed++;
+					if (a->verdict == V_ROTATED &&
+					    (a->rotated[0] ? strcmp(a->rotated, days[k]) <= 0
+							   : k == u - 1))
+						r->pts[k].rotated++;
+				}
+			}
+		}
+	}
+	free(days);
+}
+
+/* --- JSON -------------------------------------------------------------------- */
+
+static void json_totals(FILE *f, const uint64_t n[NV])
+{
+	uint64_t pending = 0, all = 0;
+
+	fputc('{', f);
+	for (int v = 0; v < NV; v++) {
+		fprintf(f, "%s\"%s\": %llu", v ? ", " : "", vname[v], (unsigned long long)n[v]);
+		all += n[v];
+		if (is_pending(v))
+			pending += n[v];
+	}
+	fprintf(f, ", \"pending\": %llu, \"accounts\": %llu}", (unsigned long long)pending,
+		(unsigned long long)all);
+}
+
+void bg_report_json(const struct bg_report *r, FILE *f)
+{
+	fputs("{\"hosts\": [", f);
+	for (size_t i = 0; i < r->n_hosts; i++) {
+		fputs(i ? ", " : "", f);
+		bg_json_str(f, r->hosts[i].name);
+	}
+	fputs("],\n \"totals\": ", f);
+	json_totals(f, r->total);
+	fprintf(f, ",\n \"rotated_undated\": %llu,\n \"advisories\": [",
+		(unsigned long long)r->undated);
+	for (size_t i = 0; i < r->n_advs; i++) {
+		fprintf(f, "%s\n  {\"name\": ", i ? "," : "");
+		bg_json_str(f, r->advs[i].name);
+		fputs(", \"date\": ", f);
+		if (r->advs[i].date[0])
+			bg_json_str(f, r->advs[i].date);
+		else
+			fputs("null", f);
+		fputs(", \"totals\": ", f);
+		json_totals(f, r->advs[i].n);
+		fputc('}', f);
+	}
+	fputs("],\n \"per_host\": [", f);
+	for (size_t i = 0; i < r->n_hosts; i++) {
+		fprintf(f, "%s\n  {\"host\": ", i ? "," : "");
+		bg_json_str(f, r->hosts[i].name);
+		fputs(", \"totals\": ", f);
+		json_totals(f, r->hosts[i].n);
+		fputc('}', f);
+	}
+	fputs("],\n \"pending\": [", f);
+	for (size_t i = 0; i < r->n_order; i++) {
+		const struct acct *a = &r->accts[r->order[i]];
+
+		fprintf(f, "%s\n  {\"host\": ", i ? "," : "");
+		bg_json_str(f, r->hosts[a->host].name);
+		fputs(", \"user\": ", f);
+		bg_json_str(f, a->user);
+		fprintf(f, ", \"verdict\": \"%s\", \"advisories\": [", vname[a->verdict]);
+		for (size_t k = 0; k < a->n_adv; k++) {
+			fputs(k ? ", " : "", f);
+			bg_json_str(f, r->advs[a->adv[k]].name);
+		}
+		fputs("], \"since\": ", f);
+		if (a->since[0])
+			bg_json_str(f, a->since);
+		else
+			fputs("null", f);
+		fputc('}', f);
+	}
+	fputs("],\n \"progress\": [", f);
+	for (size_t i = 0; i < r->n_pts; i++)
+		fprintf(f,
+			"%s\n  {\"date\": \"%s\", \"exposed\": %llu, \"rotated\": %llu, "
+			"\"pending\": %llu}",
+			i ? "," : "", r->pts[i].date, (unsigned long long)r->pts[i].exposed,
+			(unsigned long long)r->pts[i].rotated,
+			(unsigned long long)(r->pts[i].exposed - r->pts[i].rotated));
+	fputs("]}\n", f);
+}
+
+/* --- HTML -------------------------------------------------------------------- */
+
+/* Text for HTML: markup characters as entities, and every character that could
+ * reorder or hide text (bidi controls, zero-width and other format characters,
+ * C0/C1 controls) shown as a visible [U+XXXX] instead.  The caller wraps
+ * hostile names in <bdi> so that even right-to-left text stays in its cell. */
+static void html_str(FILE *f, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p) {
+		size_t n = bg_utf8_seq(p, strlen((const char *)p));
+		unsigned cp;
+
+		if (n == 0) {
+			fputs("&#xfffd;", f);
+			p++;
+			continue;
+		}
+		cp = n == 1   ? p[0]
+		     : n == 2 ? (unsigned)(p[0] & 0x1f) << 6 | (p[1] & 0x3f)
+		     : n == 3 ? (unsigned)(p[0] & 0x0f) << 12 | (unsigned)(p[1] & 0x3f) << 6 |
+				    (p[2] & 0x3f)
+			      : (unsigned)(p[0] & 0x07) << 18 | (unsigned)(p[1] & 0x3f) << 12 |
+				    (unsigned)(p[2] & 0x3f) << 6 | (p[3] & 0x3f);
+		if (cp == '<')
+			fputs("&lt;", f);
+		else if (cp == '>')
+			fputs("&gt;", f);
+		else if (cp == '&')
+			fputs("&amp;", f);
+		else if (cp == '"')
+			fputs("&quot;", f);
+		else if (cp == '\'')
+			fputs("&#39;", f);
+		else if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0) || cp == 0xad || cp == 0x61c ||
+			 (cp >= 0x200b && cp <= 0x200f) || (cp >= 0x2028 && cp <= 0x202e) ||
+			 (cp >= 0x2060 && cp <= 0x206f) || cp == 0xfeff ||
+			 (cp >= 0xfff9 && cp <= 0xfffb))
+			fprintf(f, "<span class=\"ctl\">[U+%04X]</span>", cp);
+		else
+			fwrite(p, 1, n, f);
+		p += n;
+	}
+}
+
+static uint64_t pending_of(const uint64_t n[NV])
+{
+	uint64_t s = 0;
+
+	for (int v = 0; v < NV; v++)
+		if (is_pending(v))
+			s += n[v];
+	return s;
+}
+
+static void html_row_totals(FILE *f, const uint64_t n[NV])
+{
+	uint64_t exposed = n[V_ROTATED] + pending_of(n);
+
+	fprintf(f,
+		"<td class=\"n\">%llu</td><td class=\"n\">%llu</td><td class=\"n bad\">%llu</td>"
+		"<td class=\"n warn\">%llu</td><td class=\"n\">%llu</td><td class=\"n\">%llu</td>"
+		"<td class=\"n\">%llu</td>",
+		(unsigned long long)exposed, (unsigned long long)n[V_ROTATED],
+		(unsigned long long)n[V_ENFORCE], (unsigned long long)n[V_GRACE],
+		(unsigned long long)n[V_CHANGE_BLOCKED], (unsigned long long)n[V_NO_PASSWORD],
+		(unsigned long long)(n[V_CLEAR] + n[V_EXEMPT]));
+	fprintf(f,
+		"<td class=\"bar\"><div class=\"track\"><div class=\"fill\" "
+		"style=\"width:%llu%%\"></div></div>"
+		"<span>%llu%%</span></td>",
+		exposed ? (unsigned long long)(n[V_ROTATED] * 100 / exposed) : 0ULL,
+		exposed ? (unsigned long long)(n[V_ROTATED] * 100 / exposed) : 0ULL);
+}
+
+static const char table_head[] =
+    "<th class=\"n\">Exposed</th><th class=\"n\">Rotated</th><th class=\"n\">Enforced</th>"
+    "<th class=\"n\">In grace</th><th class=\"n\">Change blocked</th><th class=\"n\">No "
+    "password</th>"
+    "<th class=\"n\">Clear / exempt</th><th>Rotated share</th>";
+
+/* The chart: exposed accounts as a grey band, rotated in green over it; what
+ * shows grey is still pending.  Steps, since counts change on given days. */
+static void html_chart(const struct bg_report *r, FILE *f)
+{
+	const double W = 1040, H = 300, L = 60, R = 20, T = 20, B = 50;
+	double pw = W - L - R, ph = H - T - B;
+	uint64_t max = 1, step = 1;
+	unsigned ticks = 1;
+	size_t n = r->n_pts;
+
+	for (size_t i = 0; i < n; i++)
+		if (r->pts[i].exposed > max)
+			max = r->pts[i].exposed;
+	/* Round gridlines: a step of 1, 2 or 5 times a power of ten, at most five. */
+	{
+		static const unsigned mant[3] = {1, 2, 5};
+		uint64_t pow10 = 1;
+
+		for (unsigned k = 0;; k = (k + 1) % 3) {
+			step = mant[k] * pow10;
+			if ((max + step - 1) / step <= 5)
+				break;
+			if (k == 2)
+				pow10 *= 10;
+		}
+		ticks = (unsigned)((max + step - 1) / step);
+		max = step * ticks;
+	}
+	fprintf(f,
+		"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
+		"viewBox=\"0 0 %.0f %.0f\" "
+		"role=\"img\" aria-label=\"Rotated and pending accounts over time\">\n",
+		W, H, W, H);
+	fprintf(f,
+		"<rect x=\"%.0f\" y=\"%.0f\" width=\"%.0f\" height=\"%.0f\" fill=\"#fafafa\" "
+		"stroke=\"#ccc\"/>\n",
+		L, T, pw, ph);
+	for (unsigned g = 0; g <= ticks; g++) {
+		double y = T + ph - ph * g / (double)ticks;
+
+		fprintf(f,
+			"<line x1=\"%.0f\" y1=\"%.1f\" x2=\"%.0f\" y2=\"%.1f\" stroke=\"#e0e0e0\"/>"
+			"<text x=\"%.0f\" y=\"%.1f\" font-size=\"12\" text-anchor=\"end\" "
+			"fill=\"#555\">%llu</text>\n",
+			L, y, L + pw, y, L - 8, y + 4, (unsigned long long)(step * g));
+	}
+	if (n == 0) {
+		fprintf(f,
+			"<text x=\"%.0f\" y=\"%.0f\" font-size=\"16\" text-anchor=\"middle\" "
+			"fill=\"#555\">"
+			"No exposed accounts in these scans</text>\n</svg>\n",
+			L + pw / 2, T + ph / 2);
+		return;
+	}
+	/* x: one step per point, evenly spaced (dates are events, not a calendar). */
+	for (int series = 0; series < 2; series++) {
+		fprintf(f, "<path fill=\"%s\" stroke=\"%s\" stroke-width=\"2\" d=\"M %.1f %.1f",
+			series ? "#2e9e4f" : "#d9534f", series ? "#1f7a3a" : "#b52b27", L, T + ph);
+		for (size_t i = 0; i < n; i++) {
+			uint64_t v = series ? r->pts[i].rotated : r->pts[i].exposed;
+			double x0 = L + pw * (double)i / (double)n,
+			       x1 = L + pw * (double)(i + 1) / (double)n;
+			double y = T + ph - ph * (double)v / (double)max;
+
+			fprintf(f, " L %.1f %.1f L %.1f %.1f", x0, y, x1, y);
+		}
+		fprintf(f, " L %.1f %.1f Z\"/>\n", L + pw, T + ph);
+	}
+	for (size_t i = 0; i < n; i++) {
+		double x = L + pw * ((double)i + 0.5) / (double)n;
+
+		if (n > 12 && i % ((n + 11) / 12) != 0 && i != n - 1)
+			continue;
+		fprintf(f,
+			"<text x=\"%.1f\" y=\"%.0f\" font-size=\"12\" text-anchor=\"middle\" "
+			"fill=\"#333\">%s</text>\n",
+			x, T + ph + 18, r->pts[i].date);
+	}
+	fprintf(f,
+		"<rect x=\"%.0f\" y=\"%.0f\" width=\"14\" height=\"14\" fill=\"#2e9e4f\"/>"
+		"<text x=\"%.0f\" y=\"%.0f\" font-size=\"13\" fill=\"#333\">rotated</text>"
+		"<rect x=\"%.0f\" y=\"%.0f\" width=\"14\" height=\"14\" fill=\"#d9534f\"/>"
+		"<text x=\"%.0f\" y=\"%.0f\" font-size=\"13\" fill=\"#333\">still "
+		"pending</text>\n</svg>\n",
+		L, H - 18, L + 20, H - 6, L + 110, H - 18, L + 130, H - 6);
+}
+
+void bg_report_html(const struct bg_report *r, FILE *f)
+{
+	uint64_t pending = pending_of(r->total), exposed = r->total[V_ROTATED] + pending;
+	char now[32];
+
+	bg_iso_time((long long)time(NULL), now, sizeof(now));
+	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+	      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+	      "style-src 'unsafe-inline'\">\n"
+	      "<title>Breach rotation report</title>\n<style>\n"
+	      "body{font-family:'DejaVu Sans',Arial,sans-serif;margin:24px "
+	      "32px;color:#222;background:#fff}\n"
+	      "h1{font-size:26px;margin:0 0 4px}h2{font-size:19px;margin:28px 0 "
+	      "8px;border-bottom:2px solid #ddd;padding-bottom:4px}\n"
+	      ".sub{color:#666;margin:0 0 18px}.cards{display:flex;gap:14px;flex-wrap:wrap}\n"
+	      ".card{border:1px solid #ddd;border-radius:6px;padding:12px "
+	      "18px;min-width:150px;background:#f7f7f7}\n"
+	      ".card b{display:block;font-size:30px}.card.bad b{color:#b52b27}.card.good "
+	      "b{color:#1f7a3a}.card.warn b{color:#a66d00}\n"
+	      "table{border-collapse:collapse;margin-top:6px;font-size:14px}th,td{border:1px solid "
+	      "#ddd;padding:4px 9px;text-align:left;vertical-align:top}\n"
+	      "th{background:#eee}td.d,td.bar{white-space:nowrap}td.n,th.n{text-align:right}td.bad{"
+	      "color:#b52b27;font-weight:bold}td.warn{color:#a66d00}\n"
+	      ".track{display:inline-block;width:110px;height:10px;background:#f1c9c8;margin-right:"
+	      "6px}.fill{height:10px;background:#2e9e4f}\n"
+	      ".ctl{color:#fff;background:#b52b27;font-family:monospace;font-size:12px;padding:0 "
+	      "2px}\n"
+	      "bdi{unicode-bidi:isolate}\n</style></head><body>\n",
+	      f);
+	fprintf(f,
+		"<h1>Breach rotation report</h1>\n<p class=\"sub\">%zu host%s, %zu advisor%s; "
+		"generated %s</p>\n",
+		r->n_hosts, r->n_hosts == 1 ? "" : "s", r->n_advs, r->n_advs == 1 ? "y" : "ies",
+		now);
+	fprintf(f,
+		"<div class=\"cards\">\n"
+		"<div class=\"card\"><b>%llu</b>accounts exposed</div>\n"
+		"<div class=\"card good\"><b>%llu</b>rotated (%llu%%)</div>\n"
+		"<div class=\"card bad\"><b>%llu</b>still pending</div>\n"
+		"<div class=\"card bad\"><b>%llu</b>enforced now</div>\n"
+		"<div class=\"card warn\"><b>%llu</b>in grace</div>\n"
+		"<div class=\"card warn\"><b>%llu</b>change blocked / no password</div>\n</div>\n",
+		(unsigned long long)exposed, (unsigned long long)r->total[V_ROTATED],
+		exposed ? (unsigned long long)(r->total[V_ROTATED] * 100 / exposed) : 0ULL,
+		(unsigned long long)pending, (unsigned long long)r->total[V_ENFORCE],
+		(unsigned long long)r->total[V_GRACE],
+		(unsigned long long)(r->total[V_CHANGE_BLOCKED] + r->total[V_NO_PASSWORD]));
+	fputs("<h2>Rotation progress</h2>\n", f);
+	html_chart(r, f);
+	if (r->undated)
+		fprintf(f,
+			"<p class=\"sub\">%llu rotation%s seen in shadow without a recorded time "
+			"%s counted from the last day shown.</p>\n",
+			(unsigned long long)r->undated, r->undated == 1 ? "" : "s",
+			r->undated == 1 ? "is" : "are");
+	fprintf(f, "<h2>By advisory</h2>\n<table><tr><th>Advisory</th><th>Date</th>%s</tr>\n",
+		table_head);
+	for (size_t i = 0; i < r->n_advs; i++) {
+		fputs("<tr><td><bdi>", f);
+		html_str(f, r->advs[i].name);
+		fprintf(f, "</bdi></td><td class=\"d\">%s</td>",
+			r->advs[i].date[0] ? r->advs[i].date : "-");
+		html_row_totals(f, r->advs[i].n);
+		fputs("</tr>\n", f);
+	}
+	fprintf(f, "</table>\n<h2>By host</h2>\n<table><tr><th>Host</th>%s</tr>\n", table_head);
+	for (size_t i = 0; i < r->n_hosts; i++) {
+		fputs("<tr><td><bdi>", f);
+		html_str(f, r->hosts[i].name);
+		fputs("</bdi></td>", f);
+		html_row_totals(f, r->hosts[i].n);
+		fputs("</tr>\n", f);
+	}
+	fprintf(f, "</table>\n<h2>Accounts still pending (%zu)</h2>\n", r->n_order);
+	if (r->n_order == 0) {
+		fputs("<p>None: every exposed account has rotated.</p>\n", f);
+	} else {
+		fputs("<table><tr><th>Host</th><th>User</th><th>Verdict</th><th>Advisories</"
+		      "th><th>Exposed since</th></tr>\n",
+		      f);
+		for (size_t i = 0; i < r->n_order; i++) {
+			const struct acct *a = &r->accts[r->order[i]];
+
+			fputs("<tr><td><bdi>", f);
+			html_str(f, r->hosts[a->host].name);
+			fputs("</bdi></td><td><bdi>", f);
+			html_str(f, a->user);
+			fprintf(f, "</bdi></td><td class=\"%s\">%s</td><td>",
+				a->verdict == V_ENFORCE ? "bad" : "warn", vname[a->verdict]);
+			for (size_t k = 0; k < a->n_adv; k++) {
+				fputs(k ? ", <bdi>" : "<bdi>", f);
+				html_str(f, r->advs[a->adv[k]].name);
+				fputs("</bdi>", f);
+			}
+			fprintf(f, "</td><td class=\"d\">%s</td></tr>\n",
+				a->since[0] ? a->since : "-");
+		}
+		fputs("</table>\n", f);
+	}
+	fputs("</body></html>\n", f);
+}
+
+/* --- the command ------------------------------------------------------------- */
+
+static int read_file(const char *path, char **buf, size_t *len)
+{
+	const char *why = NULL;
+	int rc;
+
+	/* Scans are data from other hosts, not trusted files: only the size is capped. */
+	rc = bg_read_small_file(path, 0, BG_REPORT_FILE_MAX, buf, len, &why);
+	if (rc != 0)
+		fprintf(stderr, "breachguard: report: %s: %s\n", path, why ? why : strerror(-rc));
+	return rc;
+}
+
+int bg_cmd_report(struct bg_tool *t, int argc, char **argv)
+{
+	static const struct option opts[] = {{"json", no_argument, NULL, 'j'},
+					     {"html", required_argument, NULL, 'H'},
+					     {NULL, 0, NULL, 0}};
+	static const char synopsis[] = "[--json] [--html FILE] SCAN.json...";
+	const char *html = NULL;
+	struct bg_report *r = NULL;
+	bool json = false;
+	int c, rc = BG_EXIT_FAIL;
+
+	(void)t;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'j')
+			json = true;
+		else if (c == 'H')
+			html = optarg;
+		else
+			return bg_usage("report", synopsis);
+	}
+	if (optind >= argc)
+		return bg_usage("report", synopsis);
+	if (!(r = bg_report_new())) {
+		fprintf(stderr, "breachguard: report: out of memory\n");
+		return BG_EXIT_FAIL;
+	}
+	for (int i = optind; i < argc; i++) {
+		char *buf = NULL, err[1024];
+		size_t len = 0;
+
+		if (read_file(argv[i], &buf, &len) != 0)
+			goto out;
+		if (bg_report_add(r, argv[i], buf, len, err, sizeof(err)) != 0) {
+			fprintf(stderr, "breachguard: report: %s\n", err);
+			free(buf);
+			goto out;
+		}
+		free(buf);
+	}
+	bg_report_finish(r);
+	if (html) {
+		char tmp[BG_PATH_MAX + 16];
+		FILE *f;
+		int fd;
+
+		snprintf(tmp, sizeof(tmp), "%s.XXXXXX", html);
+		fd = mkostemp(tmp, O_CLOEXEC);
+		if (fd < 0 || fchmod(fd, 0644) != 0 || !(f = fdopen(fd, "w"))) {
+			fprintf(stderr, "breachguard: report: %s: %s\n", html, strerror(errno));
+			if (fd >= 0) {
+				close(fd);
+				unlink(tmp);
+			}
+			goto out;
+		}
+		bg_report_html(r, f);
+		if (ferror(f) | (fclose(f) != 0) || rename(tmp, html) != 0) {
+			fprintf(stderr, "breachguard: report: %s: %s\n", html, strerror(errno));
+			unlink(tmp);
+			goto out;
+		}
+	}
+	if (json) {
+		bg_report_json(r, stdout);
+	} else if (!html) {
+		uint64_t pending = pending_of(r->total);
+
+		printf("%zu host(s), %zu advisor%s: %llu exposed, %llu rotated, %llu pending "
+		       "(%llu enforced, %llu in grace)\n",
+		       r->n_hosts, r->n_advs, r->n_advs == 1 ? "y" : "ies",
+		       (unsigned long long)(r->total[V_ROTATED] + pending),
+		       (unsigned long long)r->total[V_ROTATED], (unsigned long long)pending,
+		       (unsigned long long)r->total[V_ENFORCE],
+		       (unsigned long long)r->total[V_GRACE]);
+		for (size_t i = 0; i < r->n_order; i++) {
+			const struct acct *a = &r->accts[r->order[i]];
+
+			/* Names from other hosts are hostile: quoted and escaped. */
+			fputs("  pending: ", stdout);
+			bg_json_str(stdout, r->hosts[a->host].name);
+			putchar(' ');
+			bg_json_str(stdout, a->user);
+			printf(" (%s) since %s\n", vname[a->verdict], a->since[0] ? a->since : "-");
+		}
+	}
+	rc = BG_EXIT_OK;
+out:
+	bg_report_free(r);
+	return rc;
+}
