@@ -146,4 +146,8 @@ clean:
 -include policy/install.mk
 -include policy/deb.mk
 -include bench/bench.mk
--include $(LIB_OBJ:.o=.d) $(TOOL_OBJ:.o=.d)
+# The module's and the tool's main objects too: without their .d files a header
+# change (a struct grown in config.h) left a stale pam_breachguard.o behind,
+# which smashed the stack of every PAM call.
+-include $(LIB_OBJ:.o=.d) $(TOOL_OBJ:.o=.d) $(BUILD)/obj/pam_breachguard/pam_breachguard.d \
+    $(BUILD)/obj/tools/breachguard.d
