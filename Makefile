@@ -180,5 +180,10 @@ clean:
 -include tests/e2e/e2e.mk
 -include tests/reliability/reliability.mk
 -include policy/install.mk
+-include policy/deb.mk
 -include bench/bench.mk
--include $(LIB_OBJ:.o=.d) $(TOOL_OBJ:.o=.d) $(UNIT_BIN:=.d) $(PAMT_BIN:=.d)
+# The module's and the tool's main objects and the test programs too: without
+# their .d files a header change (a struct grown in config.h) left a stale
+# pam_breachguard.o behind, which smashed the stack of every PAM call.
+-include $(LIB_OBJ:.o=.d) $(TOOL_OBJ:.o=.d) $(BUILD)/obj/pam_breachguard/pam_breachguard.d \
+    $(BUILD)/obj/tools/breachguard.d $(UNIT_BIN:=.d) $(PAMT_BIN:=.d)

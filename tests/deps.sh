@@ -9,7 +9,8 @@ login passwd util-linux expect procps iproute2 python3
 libarchive-dev libarchive-tools libuchardet-dev uchardet libxml2-dev nettle-dev locales
 clang-tidy cppcheck clang-format
 zip p7zip-full zstd xz-utils bzip2
-chromium"
+chromium
+debhelper dpkg-dev fakeroot lintian ansible-core python3-apt"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q "install ok installed" ||

@@ -54,7 +54,7 @@ sweep
 pass=0
 fail=0
 start=$(date +%s)
-for s in sshd su sudo login passwd locked trust; do
+for s in sshd su sudo login passwd locked trust deb ansible; do
 	out=$(timeout 240 sh "$DIR/$s.sh" "$MODULE" "$TOOL" 2>&1)
 	rc=$?
 	printf '%s\n' "$out"
