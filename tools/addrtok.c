@@ -931,6 +931,23 @@ static bool header_word(const char *s, size_t n)
 
 enum join { J_NONE, J_JOIN, J_AMBIG_T, J_AMBIG_U };
 
+static bool fragment_like(const char *s, size_t n)
+{
+	for (size_t i = 1; i + 1 < n; i++)
+		if (s[i] == '.' || s[i] == '_' || (s[i] >= '0' && s[i] <= '9'))
+			return true;
+	return false;
+}
+
+/* Whether line l holds a candidate with an '@' other than `except`. */
+static bool line_has_at(const struct tline *l, const struct tok *except)
+{
+	for (size_t i = 0; i < l->ntok; i++)
+		if (l->tok[i].at && &l->tok[i] != except && !l->tok[i].used)
+			return true;
+	return false;
+}
+
 static enum join decide(struct bg_addrtok *t, const struct tline *pl, const struct tok *T,
 			const struct tline *cl, const struct tok *U, size_t *jlen)
 {
@@ -957,17 +974,32 @@ static enum join decide(struct bg_addrtok *t, const struct tline *pl, const stru
 			return pj ? J_JOIN : J_NONE;
 		if (!pj)
 			return J_NONE;
-		if (U->pre)
+		/* ".jp" under "x@example.co": a domain's tail, when it is alone on
+		 * its line or the cell of a table row ("  .NET team" under an
+		 * indented list is text). */
+		if (U->pre && !line_has_at(cl, U) && (pl->ntok > 1 || cl->ntok == 1))
 			return J_JOIN;
-		return U->cont ? J_AMBIG_T : J_NONE;
+		/* Both readings hold: a table's row (more than this cell on its
+		 * line) over a continuation line (indented, no address of its own)
+		 * makes it ambiguous; an indented list ("  a@x" over "  Kim <kim@x>"
+		 * or "  Thanks") is none. */
+		return U->cont && pl->ntok > 1 && !line_has_at(cl, NULL) ? J_AMBIG_T : J_NONE;
 	}
 	if (!plausible(t, us, U->len))
 		return pj ? J_JOIN : J_NONE;
 	if (!pj)
 		return J_NONE;
-	if (T->post)
+	/* "jiro.sales." over "admin@x": a local part's head, when it is the cell
+	 * of a table row without an address of its own, or looks like one (a
+	 * dot, '_' or digit inside; "Regards." over an address is a word). */
+	if (T->post && !line_has_at(pl, NULL) && (pl->ntok > 1 || fragment_like(ts, T->len)))
 		return J_JOIN;
-	return U->cont && !header_word(ts, T->len) ? J_AMBIG_U : J_NONE;
+	/* The upper line must lack an address of its own for its word to be the
+	 * head of a wrapped one. */
+	return U->cont && pl->ntok > 1 && !header_word(ts, T->len) && !line_has_at(pl, NULL) &&
+			       !line_has_at(cl, U)
+		   ? J_AMBIG_U
+		   : J_NONE;
 }
 
 static int note_why(struct tline *l, struct tok *k, const char *why)

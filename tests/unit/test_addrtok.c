@@ -232,6 +232,15 @@ static void wrapped(void)
 	T_EQ_STR(joined(g), "");
 	T_EQ_INT(g->ninvalid, 1);
 	T_CHECK(strstr(g->why[0], "line 2") != NULL);
+	/* An indented list is no wrapped table either. */
+	EXPECT("  ivan@example.net\n  Kim <kim@example.com>\n  mallory@example.test  (x)\n",
+	       "ivan@example.net kim@example.com mallory@example.test", 0);
+	EXPECT("  alice@example.com\n  Thanks\n", "alice@example.com", 0);
+	EXPECT("  Regards.\n  admin@example.jp\n", "admin@example.jp", 0);
+	EXPECT("  bob@example.jp\n  .NET team\n", "bob@example.jp", 0);
+	/* A lone wrapped line of one column is still joined. */
+	EXPECT("  yamada.taro@example.co\n  .jp\n", "yamada.taro@example.co.jp", 0);
+	EXPECT("  yamada.taro.\n  admin@example.jp\n", "yamada.taro.admin@example.jp", 0);
 	/* A plain list is no wrapped table. */
 	EXPECT("a@example.jp\nb@example.jp\nThanks\n", "a@example.jp b@example.jp", 0);
 	/* A fragment that cannot be completed is passed on (the normaliser rejects it). */
