@@ -36,7 +36,7 @@ def main(path):
             knobs = r[1:]
         elif k == "load":
             loads.append(float(r[1]))
-        elif k in ("import", "import2", "import_prev", "import2_prev", "mdb_load_nosync",
+        elif k in ("import", "import2", "import_prev", "import2_prev", "import_nosync", "mdb_load_nosync",
                    "mdb_load_stock"):
             n = int(r[1])
             v = [float(x) for x in r[3:10]] + [int(r[10]), int(r[11]), int(r[12])]
@@ -102,6 +102,13 @@ def main(path):
         out.append(f"| 1 | store size (pages used), {new:,} identities | {sb / 2**20:.1f} MiB "
                    f"({sb / new:.1f} B/identity) | - | "
                    + (f"mdb_load env {msb / 2**20:.1f} MiB | {sb / msb:.2f}x |" if msb else "- | - |"))
+        ns = imp.get(("import_nosync", n))
+        if ns and ml:
+            w = med([v[0] for v in ns])
+            out.append(f"| 1 | diagnostic: import {n:,} lines under the same no-flush shim as mdb_load, "
+                       f"median of {len(ns)} | {w:.2f} s = {fmt_rate(addrs / w)} (user "
+                       f"{med([v[1] for v in ns]):.2f} s) | - | mdb_load (no flush) {mlw:.2f} s | "
+                       f"{mlw / w:.2f}x mdb_load's rate |")
         st = imp.get(("mdb_load_stock", n))
         if st:
             w = st[0][0]

@@ -124,15 +124,18 @@ for n in $LINES; do
 	distinct=$(sed -n 's/^distinct \([0-9]*\).*/\1/p' "$W/mkdump.err")
 	# import, mdb_load[, the baseline's import] in turn: the same load hits all.
 	for r in $(seq "$RUNS"); do
-		for who in $IMPORTERS; do
-			t=$TOOL kind=import
+		# nosync: ours under the same no-flush shim as mdb_load's ceiling (a
+		# diagnostic: the import's own work, without the commit's disk flush).
+		for who in nosync $IMPORTERS; do
+			t=$TOOL kind=import pre=""
 			[ "$who" = base ] && t=$BASE_TOOL kind=import_prev
+			[ "$who" = nosync ] && kind=import_nosync pre=$BIN/nosync.so
 			rm -rf "$d/store"
 			"$TOOL" --config "$d/conf" init >/dev/null
 			sync
 			say "import $n lines ($who), run $r/$RUNS"
-			"$BIN/runstat" "$W/st" "$t" --config "$d/conf" import --name "adv-$n" \
-				--format text --json "$f" >"$W/imp.json"
+			"$BIN/runstat" "$W/st" env LD_PRELOAD="$pre" "$t" --config "$d/conf" import \
+				--name "adv-$n" --format text --json "$f" >"$W/imp.json"
 			row $kind "$n" "$r" $(cat "$W/st") "$(json_get "$W/imp.json" addresses)" \
 				"$(json_get "$W/imp.json" new)" "$(used "$d/store")"
 		done
