@@ -331,13 +331,13 @@ static void undefang(struct bg_addrtok *t)
 	t->mlen = o;
 }
 
-static int map_line(struct bg_addrtok *t, const char *s, size_t n)
+static int map_line(struct bg_addrtok *t, const char *s, size_t n, bool plain)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	uint32_t col = 0, wcol = 0;
 	size_t i = 0, o = 0;
 
-	if (plain_ascii(s, n)) {
+	if (plain) {
 		t->mp = s;
 		t->mlen = n;
 		t->ident = true;
@@ -1147,7 +1147,7 @@ int bg_addrtok_flush(struct bg_addrtok *t)
 	return rc;
 }
 
-static int one_line(struct bg_addrtok *t, const char *s, size_t n, unsigned long line)
+static int one_line(struct bg_addrtok *t, const char *s, size_t n, unsigned long line, bool plain)
 {
 	struct tline *cl = &t->ln[t->cur];
 	bool blank = true;
@@ -1165,7 +1165,7 @@ static int one_line(struct bg_addrtok *t, const char *s, size_t n, unsigned long
 	t->line = line;
 	t->found = 0;
 	t->first_tok = true;
-	if (map_line(t, s, n) != 0)
+	if (map_line(t, s, n, plain) != 0)
 		t->rc = -ENOMEM;
 	if (!t->rc)
 		tokens(t);
@@ -1192,18 +1192,23 @@ static int one_line(struct bg_addrtok *t, const char *s, size_t n, unsigned long
 
 int bg_addrtok_line(struct bg_addrtok *t, const char *s, size_t n, unsigned long line)
 {
-	const char *e = memchr(s, '\n', n), *r = memchr(s, '\r', n);
+	const char *e, *r;
 	size_t len;
 	int total = 0, got;
 
+	/* A plain ASCII line holds no line break (nor anything pass 1 changes). */
+	if (plain_ascii(s, n))
+		return one_line(t, s, n, line, true);
+	e = memchr(s, '\n', n);
+	r = memchr(s, '\r', n);
 	if (!e && !r)
-		return one_line(t, s, n, line);
+		return one_line(t, s, n, line, false);
 	/* Line breaks inside: each part is a line of its own. */
 	while (n > 0 || total == 0) {
 		len = 0;
 		while (len < n && s[len] != '\n' && s[len] != '\r')
 			len++;
-		got = one_line(t, s, len, line);
+		got = one_line(t, s, len, line, plain_ascii(s, len));
 		if (got < 0)
 			return got;
 		total += got;
