@@ -235,46 +235,29 @@ static bool spaced_at(const char *s, size_t n, size_t i)
 	       cls[(unsigned char)s[b]] == C_CH && s[b] != '@';
 }
 
-/* The high bit of every byte of w equal to b (SWAR). */
-static uint64_t has_byte(uint64_t w, unsigned char b)
-{
-	uint64_t x = w ^ (0x0101010101010101ULL * b);
-
-	return (x - 0x0101010101010101ULL) & ~x & 0x8080808080808080ULL;
-}
-
 /* A plain ASCII line without tabs, controls or defanged forms: pass 1 would
  * change nothing. */
 static bool plain_ascii(const char *s, size_t n)
 {
+	/* 1: needs a look (a bracket or '@'), 2: never plain (high, control). */
 	static const unsigned char special[256] = {
+		[0x00] = 2, [0x01] = 2, [0x02] = 2, [0x03] = 2, [0x04] = 2, [0x05] = 2, [0x06] = 2,
+		[0x07] = 2, [0x08] = 2, [0x09] = 2, [0x0a] = 2, [0x0b] = 2, [0x0c] = 2, [0x0d] = 2,
+		[0x0e] = 2, [0x0f] = 2, [0x10] = 2, [0x11] = 2, [0x12] = 2, [0x13] = 2, [0x14] = 2,
+		[0x15] = 2, [0x16] = 2, [0x17] = 2, [0x18] = 2, [0x19] = 2, [0x1a] = 2, [0x1b] = 2,
+		[0x1c] = 2, [0x1d] = 2, [0x1e] = 2, [0x1f] = 2, [0x7f] = 2,
 		['('] = 1, ['['] = 1, ['{'] = 1, ['<'] = 1, ['@'] = 1,
+		[0x80 ... 0xff] = 2,
 	};
 	char what;
 
 	for (size_t i = 0; i < n; i++) {
-		unsigned char c;
+		unsigned char c = (unsigned char)s[i], k = special[c];
 
-		/* Eight bytes at a time while none is high, a control or one of the
-		 * five bytes that may start a defanged form: nearly all of a line. */
-		while (i + 8 <= n) {
-			uint64_t w, hit;
-
-			memcpy(&w, s + i, 8);
-			hit = (w & 0x8080808080808080ULL) | ((w - 0x2020202020202020ULL) & ~w) |
-			      has_byte(w, 0x7f) | has_byte(w, '(') | has_byte(w, '[') |
-			      has_byte(w, '{') | has_byte(w, '<') | has_byte(w, '@');
-			if (hit & 0x8080808080808080ULL)
-				break;
-			i += 8;
-		}
-		if (i >= n)
-			break;
-		c = (unsigned char)s[i];
-		if (c >= 0x80 || c < 0x20 || c == 0x7f)
-			return false;
-		if (!special[c])
+		if (k == 0)
 			continue;
+		if (k == 2)
+			return false;
 		if (c == '@' ? spaced_at(s, n, i) : defang_at(s, n, i, &what) != 0)
 			return false;
 	}
@@ -348,13 +331,13 @@ static void undefang(struct bg_addrtok *t)
 	t->mlen = o;
 }
 
-static int map_line(struct bg_addrtok *t, const char *s, size_t n)
+static int map_line(struct bg_addrtok *t, const char *s, size_t n, bool plain)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	uint32_t col = 0, wcol = 0;
 	size_t i = 0, o = 0;
 
-	if (plain_ascii(s, n)) {
+	if (plain) {
 		t->mp = s;
 		t->mlen = n;
 		t->ident = true;
@@ -875,7 +858,19 @@ static void tokens(struct bg_addrtok *t)
 		}
 		a = i;
 		acc = 0;
-		for (; i < n; i++) {
+		/* A plain ASCII line: only letters of C_CH until a separator, and a
+		 * quote inside a word glues. */
+		while (t->ident && i < n) {
+			while (i < n && cls[(unsigned char)s[i]] == C_CH)
+				i++;
+			if (i < n && glue_quote(s, n, i)) {
+				acc = 1;
+				i++;
+				continue;
+			}
+			break;
+		}
+		for (; i < n && !t->ident; i++) {
 			unsigned char k2 = cls[(unsigned char)s[i]];
 
 			if (k2 == C_CH)
@@ -884,8 +879,7 @@ static void tokens(struct bg_addrtok *t)
 				acc |= 1;
 			else
 				break;
-			if (!t->ident)
-				acc |= (unsigned char)(t->fl[i] << 1);
+			acc |= (unsigned char)(t->fl[i] << 1);
 		}
 		b = i;
 		t->tok_plain = acc == 0;
@@ -931,6 +925,31 @@ static bool header_word(const char *s, size_t n)
 
 enum join { J_NONE, J_JOIN, J_AMBIG_T, J_AMBIG_U };
 
+/* ASCII, one '@', a dot in the domain and a last label of two letters or more:
+ * the normaliser would accept it, or reject it for a reason no wrapped line
+ * changes.  Spares it the normaliser's calls on every line of a list. */
+static bool looks_complete(const char *s, size_t n)
+{
+	const char *at = memchr(s, '@', n), *dot;
+	size_t tl;
+
+	if (!at || at == s || memchr(at + 1, '@', (size_t)(s + n - at - 1)))
+		return false;
+	dot = memrchr(at + 1, '.', (size_t)(s + n - at - 1));
+	if (!dot || dot == at + 1)
+		return false;
+	tl = (size_t)(s + n - dot - 1);
+	if (tl < 2)
+		return false;
+	for (const char *q = dot + 1; q < s + n; q++)
+		if (!((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z')))
+			return false;
+	for (const char *q = s; q < s + n; q++)
+		if ((unsigned char)*q >= 0x80)
+			return false;
+	return true;
+}
+
 static bool fragment_like(const char *s, size_t n)
 {
 	for (size_t i = 1; i + 1 < n; i++)
@@ -968,8 +987,14 @@ static enum join decide(struct bg_addrtok *t, const struct tline *pl, const stru
 	n += U->len;
 	j[n] = '\0';
 	*jlen = n;
-	pj = plausible(t, j, n);
 	if (T->at) {
+		bool tail = U->pre && !line_has_at(cl, U) && (pl->ntok > 1 || cl->ntok == 1);
+		bool table = U->cont && pl->ntok > 1 && !line_has_at(cl, NULL);
+
+		/* The common case, a complete address over a word: nothing to decide. */
+		if (!tail && !table && looks_complete(ts, T->len))
+			return J_NONE;
+		pj = plausible(t, j, n);
 		if (!plausible(t, ts, T->len))
 			return pj ? J_JOIN : J_NONE;
 		if (!pj)
@@ -977,14 +1002,18 @@ static enum join decide(struct bg_addrtok *t, const struct tline *pl, const stru
 		/* ".jp" under "x@example.co": a domain's tail, when it is alone on
 		 * its line or the cell of a table row ("  .NET team" under an
 		 * indented list is text). */
-		if (U->pre && !line_has_at(cl, U) && (pl->ntok > 1 || cl->ntok == 1))
+		if (tail)
 			return J_JOIN;
 		/* Both readings hold: a table's row (more than this cell on its
 		 * line) over a continuation line (indented, no address of its own)
 		 * makes it ambiguous; an indented list ("  a@x" over "  Kim <kim@x>"
 		 * or "  Thanks") is none. */
-		return U->cont && pl->ntok > 1 && !line_has_at(cl, NULL) ? J_AMBIG_T : J_NONE;
+		return table ? J_AMBIG_T : J_NONE;
 	}
+	if (looks_complete(us, U->len) && !T->post &&
+	    !(U->cont && pl->ntok > 1 && !line_has_at(pl, NULL)))
+		return J_NONE;
+	pj = plausible(t, j, n);
 	if (!plausible(t, us, U->len))
 		return pj ? J_JOIN : J_NONE;
 	if (!pj)
@@ -1033,7 +1062,7 @@ static void rejoin(struct bg_addrtok *t)
 			if (c->col > U->col && c->wcol > U->wcol)
 				break;
 		}
-		if (!T || T->used || T->ambiguous || U->ambiguous || T->label)
+		if (!T || T->used || T->ambiguous || U->ambiguous || T->label || U->label)
 			continue;
 		d = decide(t, pl, T, cl, U, &jlen);
 		if (d == J_JOIN) {
@@ -1118,7 +1147,7 @@ int bg_addrtok_flush(struct bg_addrtok *t)
 	return rc;
 }
 
-static int one_line(struct bg_addrtok *t, const char *s, size_t n, unsigned long line)
+static int one_line(struct bg_addrtok *t, const char *s, size_t n, unsigned long line, bool plain)
 {
 	struct tline *cl = &t->ln[t->cur];
 	bool blank = true;
@@ -1144,7 +1173,7 @@ static int one_line(struct bg_addrtok *t, const char *s, size_t n, unsigned long
 	t->line = line;
 	t->found = 0;
 	t->first_tok = true;
-	if (map_line(t, s, n) != 0)
+	if (map_line(t, s, n, plain) != 0)
 		t->rc = -ENOMEM;
 	if (!t->rc)
 		tokens(t);
@@ -1171,18 +1200,23 @@ static int one_line(struct bg_addrtok *t, const char *s, size_t n, unsigned long
 
 int bg_addrtok_line(struct bg_addrtok *t, const char *s, size_t n, unsigned long line)
 {
-	const char *e = memchr(s, '\n', n), *r = memchr(s, '\r', n);
+	const char *e, *r;
 	size_t len;
 	int total = 0, got;
 
+	/* A plain ASCII line holds no line break (nor anything pass 1 changes). */
+	if (plain_ascii(s, n))
+		return one_line(t, s, n, line, true);
+	e = memchr(s, '\n', n);
+	r = memchr(s, '\r', n);
 	if (!e && !r)
-		return one_line(t, s, n, line);
+		return one_line(t, s, n, line, false);
 	/* Line breaks inside: each part is a line of its own. */
 	while (n > 0 || total == 0) {
 		len = 0;
 		while (len < n && s[len] != '\n' && s[len] != '\r')
 			len++;
-		got = one_line(t, s, len, line);
+		got = one_line(t, s, len, line, plain_ascii(s, len));
 		if (got < 0)
 			return got;
 		total += got;
