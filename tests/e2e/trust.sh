@@ -64,6 +64,7 @@ AS() { # USER: the setpriv prefix that runs a command as USER
 	echo "setpriv --reuid=$1 --regid=$(id -g "$1") --init-groups --reset-env"
 }
 
+# shellcheck disable=SC2034 # NAME is lib.sh's (e2e_pass, e2e_fail)
 start() { NAME=$1; why=""; T0=$(date +%s); }
 bad() { why="$why${why:+; }$1"; }
 finish() {
@@ -102,7 +103,8 @@ for layout in new old; do
 	visudo -cq -f "$rule" || bad "sudoers rule does not parse"
 	# shellcheck disable=SC2046
 	$(AS "$U") sudo -n /usr/bin/id -un >"$T/sudo-$layout.out" 2>&1
-	eval "rc_$layout=$?"
+	rc=$?
+	if [ $layout = new ]; then rc_new=$rc; else rc_old=$rc; fi
 done
 rm -f "$rule"
 v=$(verdict "$U")
@@ -114,7 +116,8 @@ fi
 grep -q "PAM account management error: Permission denied" "$T/sudo-new.out" ||
 	{ bad "sudo's refusal is not what README quotes"; SHOW="$SHOW $T/sudo-new.out"; }
 # The old layout is bypassed (why the line moved), and check says so.
-grep -qx root "$T/sudo-old.out" || note "(the old layout was not bypassed here: $(cat "$T/sudo-old.out"))"
+grep -qx root "$T/sudo-old.out" ||
+	note "(the old layout was not bypassed here, rc=$rc_old: $(cat "$T/sudo-old.out"))"
 "$TOOL" --config "$CONF" check >"$T/check.out" 2>&1
 grep "$svc-old" "$T/check.out" | grep -q "can be bypassed.*new_authtok_reqd" ||
 	{ bad "check does not report the skippable gating line of $svc-old"; SHOW="$SHOW $T/check.out"; }
