@@ -25,9 +25,12 @@
 
 #define RUN_BUF 4096 /* digests buffered per run while merging */
 
+#define SHEETS_NAMED 64 /* sheet names kept for the report; later ones by number */
+
 struct file_rec {
 	const char *path;
 	const char *format;
+	char sheet[SHEETS_NAMED][64];
 	struct bg_file_stats c;
 	uint64_t cross_dups;
 	unsigned char sha[32];
@@ -64,6 +67,27 @@ static void sink_record(struct bg_sink *s)
 	}
 }
 
+static void sink_sheet(struct bg_sink *s, unsigned idx, const char *name)
+{
+	struct importer *im = s->arg;
+
+	if (idx >= 1 && idx <= SHEETS_NAMED)
+		snprintf(im->cur->sheet[idx - 1], sizeof(im->cur->sheet[0]), "%s", name);
+}
+
+/* Where an invalid record is: "line N", or "sheet NAME row N" in a workbook. */
+static void where(const struct file_rec *f, unsigned long line, char *out, size_t outlen)
+{
+	unsigned idx = BG_LINE_SHEET(line);
+
+	if (idx == 0)
+		snprintf(out, outlen, "line %lu", line);
+	else if (idx <= SHEETS_NAMED && f->sheet[idx - 1][0])
+		snprintf(out, outlen, "sheet %s row %lu", f->sheet[idx - 1], BG_LINE_ROW(line));
+	else
+		snprintf(out, outlen, "sheet #%u row %lu", idx, BG_LINE_ROW(line));
+}
+
 static int sink_address(struct bg_sink *s, const char *addr, size_t len, unsigned long line)
 {
 	struct importer *im = s->arg;
@@ -75,7 +99,7 @@ static int sink_address(struct bg_sink *s, const char *addr, size_t len, unsigne
 static int read_file(struct importer *im, struct file_rec *f, const char *format,
 		     const struct bg_read_opts *ro, bool last)
 {
-	struct bg_sink sink = {sink_address, sink_invalid, sink_record, im};
+	struct bg_sink sink = {sink_address, sink_invalid, sink_record, im, sink_sheet};
 	const struct bg_reader *rd;
 	struct bg_input *in = NULL;
 	char err[512] = "";
@@ -304,8 +328,16 @@ static void report(const struct import_opts *o, const struct bg_advisory *a, boo
 			print_counts(&files[i].c, true);
 			printf(", \"invalid_lines\": [");
 			for (size_t j = 0; j < files[i].c.n_shown; j++) {
-				printf("%s{\"line\": %lu, \"why\": ", j ? ", " : "",
-				       files[i].c.shown[j].line);
+				unsigned long l = files[i].c.shown[j].line;
+				unsigned idx = BG_LINE_SHEET(l);
+
+				printf("%s{\"line\": %lu, ", j ? ", " : "", idx ? BG_LINE_ROW(l) : l);
+				if (idx) {
+					printf("\"sheet\": ");
+					bg_json_str(stdout, idx <= SHEETS_NAMED ? files[i].sheet[idx - 1] : "");
+					printf(", ");
+				}
+				printf("\"why\": ");
 				bg_json_str(stdout, files[i].c.shown[j].why);
 				printf(", \"text\": ");
 				bg_json_str(stdout, files[i].c.shown[j].text);
@@ -320,9 +352,13 @@ static void report(const struct import_opts *o, const struct bg_advisory *a, boo
 		printf("%s (%s): ", files[i].path, files[i].format ? files[i].format : "?");
 		print_counts(&files[i].c, false);
 		printf("\n");
-		for (size_t j = 0; j < files[i].c.n_shown; j++)
-			printf("  line %lu: %s: \"%s\"\n", files[i].c.shown[j].line,
-			       files[i].c.shown[j].why, files[i].c.shown[j].text);
+		for (size_t j = 0; j < files[i].c.n_shown; j++) {
+			char at[128];
+
+			where(&files[i], files[i].c.shown[j].line, at, sizeof(at));
+			printf("  %s: %s: \"%s\"\n", at, files[i].c.shown[j].why,
+			       files[i].c.shown[j].text);
+		}
 		if (files[i].c.invalid > files[i].c.n_shown)
 			printf("  ... and %llu more invalid\n",
 			       (unsigned long long)(files[i].c.invalid - files[i].c.n_shown));
