@@ -634,6 +634,17 @@ int bg_table_begin(struct bg_table **out, const struct bg_read_opts *o, struct b
 	return 0;
 }
 
+/* At most max bytes of s, cut on a UTF-8 character boundary. */
+static int shown_len(const char *s, size_t n, size_t max)
+{
+	if (n <= max)
+		return (int)n;
+	n = max;
+	while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+		n--;
+	return (int)n;
+}
+
 static void header_list(const struct bg_row *r, char *out, size_t outlen)
 {
 	size_t f, n, o = 0;
@@ -644,7 +655,7 @@ static void header_list(const struct bg_row *r, char *out, size_t outlen)
 	for (f = 0; r && f < r->n && o + 1 < outlen; f++) {
 		s = cell_trimmed(&r->cells[f], &n);
 		w = snprintf(out + o, outlen - o, "%s\"%.*s\"", f ? ", " : "",
-			     (int)(n < 60 ? n : 60), s);
+			     shown_len(s, n, 60), s);
 		if (w < 0)
 			break;
 		o += (size_t)w;
@@ -748,7 +759,7 @@ label:
 		s = cell_trimmed(&first->cells[t->col], &n);
 		if (n) {
 			snprintf(t->why, sizeof(t->why), "no address in column \"%.*s\"",
-				 (int)(n < 60 ? n : 60), s);
+				 shown_len(s, n, 60), s);
 			return 0;
 		}
 	}
