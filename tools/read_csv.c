@@ -568,7 +568,7 @@ struct bg_table {
 	bool skipped; /* a sheet without the --column named: read nothing */
 	size_t col;
 	char why[128];
-	char note[512]; /* why it was skipped */
+	char note[512]; /* skipped: the header it has */
 	struct held_row held[BG_TABLE_SNIFF];
 	unsigned nheld;
 };
@@ -714,9 +714,7 @@ static int choose_column(struct bg_table *t, char *err, size_t errlen)
 			free(at_later);
 			if (t->sheet) {
 				/* Another sheet may hold it: the caller decides. */
-				snprintf(t->note, sizeof(t->note),
-					 "%s: sheet %s: no column \"%s\"; the header has: %s", t->name,
-					 t->sheet, t->o->column, list);
+				snprintf(t->note, sizeof(t->note), "%s", list);
 				t->skipped = true;
 				return 0;
 			}

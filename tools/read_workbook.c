@@ -46,7 +46,11 @@
  * the workbook's own size when that is more (real sheets compress 5-50x). */
 #define INFLATE_FLOOR (256ull << 20)
 #define INFLATE_RATIO 200ull
-#define ROW_REPEAT_MAX 1000 /* an ODS row repeated more often is read this often */
+#define ROW_REPEAT_MAX 1000
+/* Text the reader holds: a cell's (kept or not), and any text between elements
+ * (indentation: a few bytes in a real part). */
+#define TEXT_MAX (1u << 20)
+#define SIBLING_TEXT_MAX (16u << 20) /* long text nodes side by side in one element */ /* an ODS row repeated more often is read this often */
 
 /* --- what the zip is ------------------------------------------------------ */
 
@@ -193,12 +197,13 @@ struct wb {
 	size_t ncells;
 	bool row_overflow;
 	char *cell;
-	size_t cell_len;
+	size_t cell_len, cell_seen;
 	bool cell_overflow;
 	/* sheets read, and those skipped for a missing --column */
 	unsigned nread, nskipped;
 	char skip_note[512];
 	struct xsheet *xs; /* the sheet being read */
+	size_t sib_text[DEPTH_MAX + 2]; /* long text under the open element at each depth */
 };
 
 static void fail(struct wb *w, const char *fmt, const char *what)
@@ -280,7 +285,16 @@ static xmlTextReaderPtr part_reader(struct wb *w, const char *part)
 		return NULL;
 	}
 	xmlTextReaderSetErrorHandler(r, xml_error, w);
+	memset(w->sib_text, 0, sizeof(w->sib_text));
 	return r;
+}
+
+static bool is_text(xmlTextReaderPtr r)
+{
+	int t = xmlTextReaderNodeType(r);
+
+	return t == XML_READER_TYPE_TEXT || t == XML_READER_TYPE_CDATA ||
+	       t == XML_READER_TYPE_SIGNIFICANT_WHITESPACE || t == XML_READER_TYPE_WHITESPACE;
 }
 
 /* The next node; 1, 0 at the end, -1 on an error (w->err set).  Refuses a DTD
@@ -288,7 +302,7 @@ static xmlTextReaderPtr part_reader(struct wb *w, const char *part)
  * nesting deeper than any workbook needs. */
 static int next_node(struct wb *w, xmlTextReaderPtr r)
 {
-	int rc = xmlTextReaderRead(r);
+	int rc = xmlTextReaderRead(r), depth, type;
 
 	if (rc < 0 || w->failed) {
 		if (!w->failed)
@@ -302,9 +316,26 @@ static int next_node(struct wb *w, xmlTextReaderPtr r)
 		FAILF(w, "%s: a DTD or entity in a workbook part; refused", w->part);
 		return -1;
 	}
-	if (xmlTextReaderDepth(r) > DEPTH_MAX) {
+	depth = xmlTextReaderDepth(r);
+	if (depth < 0 || depth > DEPTH_MAX) {
 		FAILF(w, "%s: XML nested deeper than %d; refused", w->part, DEPTH_MAX);
 		return -1;
+	}
+	/* libxml2's reader frees a long text node only when its parent ends:
+	 * many of them in one element would hold the part in memory. */
+	type = xmlTextReaderNodeType(r);
+	if (is_text(r)) {
+		const xmlChar *v = xmlTextReaderConstValue(r);
+		size_t n = v ? strlen((const char *)v) : 0;
+
+		if (n > 256 && (w->sib_text[depth] += n) > SIBLING_TEXT_MAX) {
+			FAILF(w, "%s, XML line %d: more than %u MiB of text in one element; refused",
+			      w->part, xmlTextReaderGetParserLineNumber(r), SIBLING_TEXT_MAX >> 20);
+			return -1;
+		}
+	} else if (type == XML_READER_TYPE_END_ELEMENT ||
+		   (type == XML_READER_TYPE_ELEMENT && xmlTextReaderIsEmptyElement(r) == 1)) {
+		w->sib_text[depth + 1] = 0;
 	}
 	return 1;
 }
@@ -349,14 +380,6 @@ static bool attr(xmlTextReaderPtr r, const char *local, bool namespaced, char *o
 	} while (xmlTextReaderMoveToNextAttribute(r) == 1);
 	xmlTextReaderMoveToElement(r);
 	return found;
-}
-
-static bool is_text(xmlTextReaderPtr r)
-{
-	int t = xmlTextReaderNodeType(r);
-
-	return t == XML_READER_TYPE_TEXT || t == XML_READER_TYPE_CDATA ||
-	       t == XML_READER_TYPE_SIGNIFICANT_WHITESPACE || t == XML_READER_TYPE_WHITESPACE;
 }
 
 /* Visits the part named path (one pass over the zip).  visit returns 0 or -1.
@@ -420,12 +443,20 @@ static void row_start(struct wb *w)
 
 static void cell_start(struct wb *w)
 {
-	w->cell_len = 0;
+	w->cell_len = w->cell_seen = 0;
 	w->cell_overflow = false;
 }
 
 static void cell_add(struct wb *w, const char *s, size_t n)
 {
+	/* libxml2's reader keeps the text nodes of one element until it ends:
+	 * a cell's text, kept or not, is bounded so that memory is. */
+	w->cell_seen += n;
+	if (w->cell_seen > TEXT_MAX) {
+		FAILF(w, "%s: a cell holds more than %u MiB of text; refused", w->part,
+		      TEXT_MAX >> 20);
+		return;
+	}
 	if (w->cell_len + n > CELL_MAX) {
 		n = CELL_MAX - w->cell_len;
 		w->cell_overflow = true;
@@ -562,7 +593,7 @@ static int sheet_begin(struct wb *w, unsigned idx, const char *name, struct bg_t
 	return 0;
 }
 
-static int sheet_end(struct wb *w, struct bg_table *t, unsigned idx)
+static int sheet_end(struct wb *w, struct bg_table *t, unsigned idx, const char *name)
 {
 	bool skipped = false;
 	char note[512];
@@ -573,11 +604,15 @@ static int sheet_end(struct wb *w, struct bg_table *t, unsigned idx)
 		return -1;
 	}
 	if (skipped) {
+		char why[128];
+
 		/* Counted and shown: never a silent drop. */
 		w->nskipped++;
-		snprintf(w->skip_note, sizeof(w->skip_note), "%s", note);
-		w->sink->invalid(w->sink, BG_SHEET_LINE(idx, 1), "sheet skipped: no such column",
-				 note, strlen(note));
+		snprintf(w->skip_note, sizeof(w->skip_note),
+			 "%s: no sheet has a column \"%s\" (sheet %s has: %.300s)", w->name,
+			 w->o->column, name, note);
+		snprintf(why, sizeof(why), "sheet skipped, no column \"%s\"", w->o->column);
+		w->sink->invalid(w->sink, BG_SHEET_LINE(idx, 1), why, note, strlen(note));
 	} else {
 		w->nread++;
 	}
@@ -1088,7 +1123,7 @@ static int read_xlsx(struct wb *w)
 		w->xs = NULL;
 		if (rc > 0)
 			FAILF(w, "sheet %s: its part %.200s is missing", xs.name, w->sheets[i].path);
-		if (rc != 0 || sheet_end(w, xs.t, xs.idx) < 0) {
+		if (rc != 0 || sheet_end(w, xs.t, xs.idx, xs.name) < 0) {
 			bg_table_free(xs.t);
 			return -1;
 		}
@@ -1178,7 +1213,7 @@ static int visit_content(struct wb *w, xmlTextReaderPtr r)
 				goto fail;
 		} else if (table_depth >= 0 && depth == table_depth && end_of(r, "table")) {
 			table_depth = -1;
-			rc = sheet_end(w, t, idx);
+			rc = sheet_end(w, t, idx, shown);
 			bg_table_free(t);
 			t = NULL;
 			if (rc < 0)

@@ -42,9 +42,9 @@ int bg_table_begin(struct bg_table **t, const struct bg_read_opts *o, struct bg_
 /* One row, blank ones included.  0, or negative with err set. */
 int bg_table_row(struct bg_table *t, const struct bg_row *r, char *err, size_t errlen);
 /* The end of the rows: decides now if fewer than BG_TABLE_SNIFF rows came.
- * 0, or negative with err set (no column of the --column name).  *skipped, when
- * not NULL, says the named column was missing and the table read nothing; the
- * error is then a note, and 0 is returned (a workbook's other sheets may hold it). */
+ * 0, or negative with err set (no column of the --column name).  For a sheet,
+ * a missing --column is no error (the workbook's other sheets may hold it): the
+ * table reads nothing, sets *skipped and puts the header's cells in err. */
 int bg_table_end(struct bg_table *t, bool *skipped, char *err, size_t errlen);
 void bg_table_free(struct bg_table *t);
 
