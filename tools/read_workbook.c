@@ -272,6 +272,15 @@ static void xml_error(void *arg, const char *msg, xmlParserSeverities sev, xmlTe
 	FAILF(w, "%s, XML line %d: %s", w->part, loc ? xmlTextReaderLocatorLineNumber(loc) : 0, m);
 }
 
+/* libxml2 reports some errors (encoding, I/O) through its generic handler,
+ * which prints to stderr; the reader's own handler and the parse failure that
+ * follows already say what went wrong. */
+static void quiet(void *ctx, const char *msg, ...)
+{
+	(void)ctx;
+	(void)msg;
+}
+
 static xmlTextReaderPtr part_reader(struct wb *w, const char *part)
 {
 	xmlTextReaderPtr r;
@@ -1335,6 +1344,8 @@ int bg_workbook_read(int fd, const char *name, const struct bg_read_opts *o,
 {
 	struct wb w;
 	struct stat st;
+	xmlGenericErrorFunc old_err;
+	void *old_ctx;
 	int kind, rc = -EBADMSG;
 
 	err[0] = '\0';
@@ -1371,7 +1382,14 @@ int bg_workbook_read(int fd, const char *name, const struct bg_read_opts *o,
 		rc = -ENOMEM;
 		goto out;
 	}
-	if ((kind == BG_WORKBOOK_XLSX ? read_xlsx(&w) : read_ods(&w)) < 0) {
+	/* libxml2 keeps its generic handler per thread: ours only while we parse. */
+	old_err = xmlGenericError;
+	old_ctx = xmlGenericErrorContext;
+	xmlSetGenericErrorFunc(NULL, quiet);
+	rc = kind == BG_WORKBOOK_XLSX ? read_xlsx(&w) : read_ods(&w);
+	xmlSetGenericErrorFunc(old_ctx, old_err);
+	rc = rc < 0 ? -EBADMSG : 0;
+	if (rc < 0) {
 		if (!err[0])
 			snprintf(err, errlen, "%s: unreadable workbook", name);
 		goto out;
