@@ -29,6 +29,8 @@
 
 #define RUN_BUF 4096 /* digests buffered per run while merging */
 
+#define SHEETS_NAMED 64 /* sheet names kept for the report; later ones by number */
+
 struct file_rec {
 	const char *path; /* the display name: "FILE" or "ARCHIVE:MEMBER" */
 	const char *format;
@@ -36,6 +38,7 @@ struct file_rec {
 	char compression[16];
 	unsigned long bad_lines, first_bad;
 	uint64_t repeats; /* a candidate the same as the one before it, valid */
+	char sheet[SHEETS_NAMED][64];
 	struct bg_file_stats c;
 	uint64_t cross_dups;
 	char name[1024];
@@ -93,6 +96,27 @@ static void sink_defanged(struct bg_sink *s, unsigned long line)
 
 	(void)line;
 	im->cur->c.defanged++;
+}
+
+static void sink_sheet(struct bg_sink *s, unsigned idx, const char *name)
+{
+	struct importer *im = s->arg;
+
+	if (idx >= 1 && idx <= SHEETS_NAMED)
+		snprintf(im->cur->sheet[idx - 1], sizeof(im->cur->sheet[0]), "%s", name);
+}
+
+/* Where an invalid record is: "line N", or "sheet NAME row N" in a workbook. */
+static void where(const struct file_rec *f, unsigned long line, char *out, size_t outlen)
+{
+	unsigned idx = BG_LINE_SHEET(line);
+
+	if (idx == 0)
+		snprintf(out, outlen, "line %lu", line);
+	else if (idx <= SHEETS_NAMED && f->sheet[idx - 1][0])
+		snprintf(out, outlen, "sheet %s row %lu", f->sheet[idx - 1], BG_LINE_ROW(line));
+	else
+		snprintf(out, outlen, "sheet #%u row %lu", idx, BG_LINE_ROW(line));
 }
 
 static int sink_address(struct bg_sink *s, const char *addr, size_t len, unsigned long line)
@@ -195,11 +219,20 @@ static void skip_member(void *arg, const char *name, const char *why)
 	end_rec(im, 0, e, sizeof(e));
 }
 
+/* --format xlsx|ods|workbook: a workbook is a zip, which read_path always
+ * unpacks and hands to read_book; an input that gets here is none. */
+static bool workbook_format(const char *format)
+{
+	return format && (strcmp(format, "xlsx") == 0 || strcmp(format, "ods") == 0 ||
+			  strcmp(format, "workbook") == 0);
+}
+
 /* One input that is not an archive: detect its format and read it. */
 static int read_leaf(void *arg, struct bg_input *in, int depth, char *err, size_t errlen)
 {
 	struct importer *im = arg;
-	struct bg_sink sink = {sink_address, sink_invalid, sink_record, im, sink_defanged};
+	struct bg_sink sink = {.address = sink_address, .invalid = sink_invalid, .record = sink_record,
+			       .arg = im, .defanged = sink_defanged, .sheet = sink_sheet};
 	const struct bg_reader *rd;
 	struct file_rec *f;
 	const char *format = im->o->format;
@@ -214,6 +247,11 @@ static int read_leaf(void *arg, struct bg_input *in, int depth, char *err, size_
 	}
 	if (format && strcmp(format, "eml") == 0)
 		bg_input_set_encoding(in, "raw", NULL, 0);
+	if (workbook_format(format)) {
+		snprintf(err, errlen, "%s: --format %s: not a workbook (.xlsx or .ods)",
+			 bg_input_name(in), format);
+		return -EINVAL;
+	}
 	if (!format || strcmp(format, "auto") == 0)
 		rd = bg_reader_detect(in, bg_input_name(in), err, errlen);
 	else
@@ -249,7 +287,8 @@ static int read_leaf(void *arg, struct bg_input *in, int depth, char *err, size_
 static int read_book(void *arg, int fd, int kind, const char *name, char *err, size_t errlen)
 {
 	struct importer *im = arg;
-	struct bg_sink sink = {sink_address, sink_invalid, sink_record, im, sink_defanged};
+	struct bg_sink sink = {.address = sink_address, .invalid = sink_invalid, .record = sink_record,
+			       .arg = im, .defanged = sink_defanged, .sheet = sink_sheet};
 	struct file_rec *f = new_rec(im, name);
 	int rc;
 
@@ -495,8 +534,16 @@ static void report(const struct import_opts *o, const struct bg_advisory *a, boo
 			print_counts(&files[i]->c, true);
 			printf(", \"invalid_lines\": [");
 			for (size_t j = 0; j < files[i]->c.n_shown; j++) {
-				printf("%s{\"line\": %lu, \"why\": ", j ? ", " : "",
-				       files[i]->c.shown[j].line);
+				unsigned long l = files[i]->c.shown[j].line;
+				unsigned idx = BG_LINE_SHEET(l);
+
+				printf("%s{\"line\": %lu, ", j ? ", " : "", idx ? BG_LINE_ROW(l) : l);
+				if (idx) {
+					printf("\"sheet\": ");
+					bg_json_str(stdout, idx <= SHEETS_NAMED ? files[i]->sheet[idx - 1] : "");
+					printf(", ");
+				}
+				printf("\"why\": ");
 				bg_json_str(stdout, files[i]->c.shown[j].why);
 				printf(", \"text\": ");
 				bg_json_str(stdout, files[i]->c.shown[j].text);
@@ -517,9 +564,13 @@ static void report(const struct import_opts *o, const struct bg_advisory *a, boo
 			printf("  %lu line(s) with bytes that are not valid %s, the first at line %lu "
 			       "(counted invalid; give --encoding if the encoding is wrong)\n",
 			       files[i]->bad_lines, files[i]->encoding, files[i]->first_bad);
-		for (size_t j = 0; j < files[i]->c.n_shown; j++)
-			printf("  line %lu: %s: \"%s\"\n", files[i]->c.shown[j].line,
-			       files[i]->c.shown[j].why, files[i]->c.shown[j].text);
+		for (size_t j = 0; j < files[i]->c.n_shown; j++) {
+			char at[128];
+
+			where(files[i], files[i]->c.shown[j].line, at, sizeof(at));
+			printf("  %s: %s: \"%s\"\n", at, files[i]->c.shown[j].why,
+			       files[i]->c.shown[j].text);
+		}
 		if (files[i]->c.invalid > files[i]->c.n_shown)
 			printf("  ... and %llu more invalid\n",
 			       (unsigned long long)(files[i]->c.invalid - files[i]->c.n_shown));
@@ -589,9 +640,11 @@ static int parse_import_opts(int argc, char **argv, struct import_opts *o)
 					optarg);
 			break;
 		case 'f':
-			if (strcmp(optarg, "auto") != 0 && !bg_reader_by_name(optarg)) {
+			if (strcmp(optarg, "auto") != 0 && !bg_reader_by_name(optarg) &&
+			    !workbook_format(optarg)) {
 				fprintf(stderr,
-					"breachguard: import: --format \"%s\": use auto, text, csv, json or eml\n",
+					"breachguard: import: --format \"%s\": use auto, text, csv, json, eml, "
+					"xlsx, ods or workbook\n",
 					optarg);
 				return -1;
 			}
@@ -788,7 +841,7 @@ int bg_cmd_import(struct bg_tool *t, int argc, char **argv)
 	int rc = BG_EXIT_FAIL, r, bundle_fd;
 
 	if (parse_import_opts(argc, argv, &o) != 0)
-		return bg_usage("import", "[--name NAME] [--date YYYY-MM-DD] [--format auto|text|csv|json|eml]\n"
+		return bg_usage("import", "[--name NAME] [--date YYYY-MM-DD] [--format auto|text|csv|json|eml|xlsx|ods]\n"
 					  "       [--column C] [--field F] [--domain D] [--breach B] [--grace DAYS]\n"
 					  "       [--encoding NAME] [--password-file FILE] [--max-unpacked SIZE]\n"
 					  "       [--max-members N] [--max-ratio N]\n"

@@ -3,6 +3,7 @@
  * delimiter, the header and the address column are decided from the peeked head;
  * the rows are then streamed line by line, one record in a bounded buffer. */
 #include "reader.h"
+#include "table.h"
 
 #include "addrtok.h"
 
@@ -13,10 +14,13 @@
 #include <string.h>
 #include <strings.h>
 
+#include <unicase.h>
+#include <uninorm.h>
+
 #define HEAD_MAX (64 * 1024)
-#define CSV_REC_MAX (BG_LINE_MAX * 4)
-#define CSV_FIELDS_MAX 1024
-#define SNIFF_RECORDS 20
+#define CSV_REC_MAX BG_TABLE_ROW_MAX
+#define CSV_FIELDS_MAX BG_TABLE_COLS_MAX
+#define SNIFF_RECORDS BG_TABLE_SNIFF
 #define SHOWN_MAX 200
 
 struct csv_parser {
@@ -354,58 +358,175 @@ out:
 	return ret;
 }
 
-/* --- header and column --------------------------------------------------- */
+/* --- header and column (the table: CSV files and workbook sheets) ---------- */
 
-/* Lower-case ASCII without blanks, '-', '_' and '.': "E-Mail Address" -> "emailaddress". */
-static void squash(const char *s, size_t n, char *out, size_t outlen)
+static bool ascii_space(unsigned char c)
 {
-	size_t i, o = 0;
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
 
-	for (i = 0; i < n && o + 1 < outlen; i++) {
-		if (isspace((unsigned char)s[i]) || s[i] == '-' || s[i] == '_' || s[i] == '.')
-			continue;
-		out[o++] = (char)tolower((unsigned char)s[i]);
+static bool ascii_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static const char *cell_trimmed(const struct bg_cell *c, size_t *len)
+{
+	const char *s = c->s;
+	size_t n = c->len;
+
+	while (n > 0 && ascii_space((unsigned char)*s)) {
+		s++;
+		n--;
 	}
-	out[o] = '\0';
+	while (n > 0 && ascii_space((unsigned char)s[n - 1]))
+		n--;
+	*len = n;
+	return s;
+}
+
+/* NFKC and full case folding, locale-independent (no language tailoring):
+ * "ＭＡＩＬ" -> "mail", "ﾒｰﾙ" -> "メール".  Length written (NUL-terminated), or
+ * -1 when s is not UTF-8 or does not fit. */
+static long fold(const char *s, size_t n, char *out, size_t outlen)
+{
+	size_t len = outlen - 1;
+	uint8_t *r;
+
+	r = u8_casefold((const uint8_t *)s, n, NULL, UNINORM_NFKC, (uint8_t *)out, &len);
+	if (!r)
+		return -1;
+	if (r != (uint8_t *)out) {
+		free(r);
+		return -1;
+	}
+	out[len] = '\0';
+	return (long)len;
+}
+
+/* Characters a header name is written with or without: blanks, dashes and dots
+ * of any script ("E-Mail", "e mail", "E・メール"), required-field marks, a colon. */
+static size_t skippable(const unsigned char *s, size_t n)
+{
+	static const char *const multi[] = {
+	    "\xe3\x83\xbb", /* U+30FB katakana middle dot */
+	    "\xc2\xb7",	    /* U+00B7 middle dot */
+	    "\xe2\x80\x90", "\xe2\x80\x91", "\xe2\x80\x92", "\xe2\x80\x93", "\xe2\x80\x94",
+	    "\xe2\x80\x95", /* U+2010-U+2015 dashes */
+	    "\xe2\x88\x92", /* U+2212 minus */
+	    "\xe2\x80\xbb", /* U+203B reference mark, a Japanese "required" */
+	    "\xe3\x80\x80", /* U+3000 (NFKC makes it a space already) */
+	};
+	size_t i, m;
+
+	if (ascii_space(s[0]) || s[0] == '-' || s[0] == '_' || s[0] == '.' || s[0] == '*' ||
+	    s[0] == ':')
+		return 1;
+	for (i = 0; i < sizeof(multi) / sizeof(multi[0]); i++) {
+		m = strlen(multi[i]);
+		if (n >= m && memcmp(s, multi[i], m) == 0)
+			return m;
+	}
+	return 0;
+}
+
+/* A qualifier in brackets at either end: "メールアドレス(会社)", "Email [work]",
+ * "【必須】メール".  NFKC already made full-width brackets ASCII. */
+static void drop_qualifier(char *s, size_t *n)
+{
+	static const char *const pairs[][2] = {
+	    {"(", ")"}, {"[", "]"}, {"\xe3\x80\x90", "\xe3\x80\x91"} /* 【】 */,
+	    {"\xe3\x80\x94", "\xe3\x80\x95"} /* 〔〕 */, {"<", ">"},
+	};
+	size_t i, o, c, k;
+
+	for (i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+		o = strlen(pairs[i][0]);
+		c = strlen(pairs[i][1]);
+		/* Trailing: cut from the last opener, when something stays before it. */
+		if (*n > c && memcmp(s + *n - c, pairs[i][1], c) == 0) {
+			for (k = *n - c; k-- > 0;) {
+				if (k + o <= *n - c && memcmp(s + k, pairs[i][0], o) == 0) {
+					if (k > 0)
+						*n = k;
+					break;
+				}
+			}
+		}
+		/* Leading: cut to the first closer, when something stays after it. */
+		if (*n > o && memcmp(s, pairs[i][0], o) == 0) {
+			for (k = o; k + c <= *n; k++) {
+				if (memcmp(s + k, pairs[i][1], c) == 0) {
+					if (k + c < *n) {
+						memmove(s, s + k + c, *n - k - c);
+						*n -= k + c;
+					}
+					break;
+				}
+			}
+		}
+	}
+	s[*n] = '\0';
+}
+
+/* Folded, without what skippable() drops and without a bracketed qualifier:
+ * "E-Mail Address" -> "emailaddress", "メールアドレス（会社）" -> "メールアドレス". */
+static bool squash(const char *s, size_t n, char *out, size_t outlen)
+{
+	char f[256];
+	long len = fold(s, n, f, sizeof(f));
+	size_t i, o = 0, k;
+
+	if (len < 0)
+		return false;
+	for (i = 0; i < (size_t)len;) {
+		k = skippable((const unsigned char *)f + i, (size_t)len - i);
+		if (k) {
+			i += k;
+			continue;
+		}
+		if (o + 1 >= outlen)
+			return false;
+		out[o++] = f[i++];
+	}
+	drop_qualifier(out, &o);
+	return true;
 }
 
 /* 0 = not an address column name; lower is better. */
-static int name_rank(const char *s, size_t n)
+int bg_table_name_rank(const char *s, size_t n)
 {
 	static const char *const rank1[] = {
-	    "email",
-	    "mail",
-	    "emailaddress",
-	    "mailaddress",
-	    "emails",
-	    "emailid",
-	    "courriel",
-	    "adressecourriel",
-	    "adresseemail",
-	    "adressemail",
-	    "emailadresse",
-	    "mailadresse",
-	    "correo",
-	    "correoelectronico",
-	    "correoelectrónico",
-	    "epost",
-	    "epostadresse",
-	    "smtpaddress",
-	    "primarysmtpaddress",
-	    "userprincipalname",
-	    "upn",
+	    "email", "mail", "emailaddress", "mailaddress", "emails", "emailid", "courriel",
+	    "adressecourriel", "adresseemail", "adressemail", "emailadresse", "mailadresse",
+	    "correo", "correoelectronico", "correoelectrónico", "epost", "epostadresse",
+	    "smtpaddress", "primarysmtpaddress", "userprincipalname", "upn",
+	    "indirizzoemail", "postaelettronica", "endereçodeemail", "enderecodeemail",
+	    /* Japanese */
+	    "メールアドレス", "メール", "電子メール", "電子メールアドレス", "eメール",
+	    "eメールアドレス", "メアド", "mailアドレス", "emailアドレス", "メールadd",
+	    "連絡先メールアドレス", "送信先メールアドレス", "宛先メールアドレス",
+	    /* Chinese */
+	    "电子邮件", "电子邮箱", "邮箱", "邮件地址", "电子邮件地址", "電子郵件", "電子郵件地址",
+	    "電郵", "郵箱", "郵件地址",
+	    /* Korean */
+	    "이메일", "메일", "이메일주소", "메일주소", "전자우편",
 	};
-	static const char *const rank2[] = {"address", "adresse", "account", "accountname",
-					    "mailbox"};
-	static const char *const rank3[] = {"login",	    "user",	   "username",
-					    "userid",	    "loginname",   "benutzer",
-					    "benutzername", "utilisateur", "identifiant"};
-	char sq[64];
+	static const char *const rank2[] = {
+	    "address", "adresse", "account", "accountname", "mailbox",
+	    "アドレス", "アカウント", "アカウント名", "账号", "账户", "帳號", "계정",
+	};
+	static const char *const rank3[] = {
+	    "login", "user", "username", "userid", "loginname", "benutzer", "benutzername",
+	    "utilisateur", "identifiant",
+	    "ユーザー", "ユーザ", "ユーザー名", "ユーザ名", "ユーザーid", "ユーザid", "ログインid",
+	    "ログイン名", "利用者id", "用户名", "用户", "使用者", "사용자", "사용자명", "아이디",
+	};
+	char sq[192];
 	size_t i;
 
-	if (n >= sizeof(sq))
+	if (n >= 256 || !squash(s, n, sq, sizeof(sq)))
 		return 0;
-	squash(s, n, sq, sizeof(sq));
 	for (i = 0; i < sizeof(rank1) / sizeof(rank1[0]); i++)
 		if (strcmp(sq, rank1[i]) == 0)
 			return 1;
@@ -418,181 +539,425 @@ static int name_rank(const char *s, size_t n)
 	return 0;
 }
 
-struct csv_state {
-	struct csv_parser *p;
-	struct bg_sink *sink;
-	struct bg_addrtok *tok;
-	bool header;
-	size_t col;
-	char why[128];
-	char shown[SHOWN_MAX];
-	size_t shown_len;
-	unsigned rec_flags;
-	unsigned long rec_line;
+bool bg_table_name_is(const char *cell, size_t n, const char *name)
+{
+	char a[256], b[256];
+	const char *s;
+	size_t m;
+	const struct bg_cell c = {cell, n};
+	long la, lb;
+
+	s = cell_trimmed(&c, &m);
+	la = fold(s, m, a, sizeof(a));
+	/* The name as given: " e-mail" is no column's name. */
+	lb = fold(name, strlen(name), b, sizeof(b));
+	if (la < 0 || lb < 0) /* not UTF-8: the bytes themselves */
+		return m == strlen(name) && memcmp(s, name, m) == 0;
+	return la == lb && memcmp(a, b, (size_t)la) == 0;
+}
+
+/* A row held back until the column is decided: one allocation, cells then text. */
+struct held_row {
+	struct bg_row r;
+	void *mem;
 };
 
-static void header_list(const struct csv_parser *p, char *out, size_t outlen)
+struct bg_table {
+	struct bg_sink *sink;
+	struct bg_addrtok *tok; /* a cell's text to addresses, the one tokeniser */
+	const struct bg_read_opts *o;
+	const char *name, *sheet;
+	bool decided, header, numbered;
+	bool skipped; /* a sheet without the --column named: read nothing */
+	size_t col;
+	char why[128];
+	char note[512]; /* skipped: the header it has */
+	struct held_row held[BG_TABLE_SNIFF];
+	unsigned nheld;
+};
+
+static bool row_blank(const struct bg_row *r)
+{
+	size_t f, n;
+
+	for (f = 0; f < r->n; f++) {
+		cell_trimmed(&r->cells[f], &n);
+		if (n)
+			return false;
+	}
+	return true;
+}
+
+static bool cell_has_at(const struct bg_cell *c)
+{
+	return memchr(c->s, '@', c->len) != NULL;
+}
+
+/* "NAME, line N" for a file, "NAME: sheet S row N" for a workbook sheet. */
+static void where(const struct bg_table *t, unsigned long line, char *out, size_t outlen)
+{
+	if (t->sheet)
+		snprintf(out, outlen, "%s: sheet %s row %lu", t->name, t->sheet, BG_LINE_ROW(line));
+	else
+		snprintf(out, outlen, "%s, line %lu", t->name, line);
+}
+
+int bg_table_begin(struct bg_table **out, const struct bg_read_opts *o, struct bg_sink *sink,
+		   const char *name, const char *sheet, char *err, size_t errlen)
+{
+	struct bg_table *t;
+	unsigned long v;
+	char *end;
+	const char *c = o && o->column ? o->column : "";
+
+	*out = NULL;
+	t = calloc(1, sizeof(*t));
+	if (!t) {
+		snprintf(err, errlen, "%s: out of memory", name);
+		return -ENOMEM;
+	}
+	if (bg_addrtok_new(&t->tok, sink) != 0) {
+		snprintf(err, errlen, "%s: out of memory", name);
+		free(t);
+		return -ENOMEM;
+	}
+	t->sink = sink;
+	t->o = o;
+	t->name = name;
+	t->sheet = sheet;
+	t->numbered = ascii_digit(c[0]) || ((c[0] == '-' || c[0] == '+') && ascii_digit(c[1]));
+	if (t->numbered) {
+		errno = 0;
+		v = strtoul(c, &end, 10);
+		/* strtoul takes a sign and wraps "-1": only plain digits pass. */
+		if (!ascii_digit(c[0]) || errno || *end || v == 0 || v > BG_TABLE_COLS_MAX) {
+			snprintf(err, errlen, "%s: --column %s: a column number from 1 to %d", name,
+				 c, BG_TABLE_COLS_MAX);
+			bg_addrtok_free(t->tok);
+			free(t);
+			return -EINVAL;
+		}
+		t->col = (size_t)v - 1;
+	}
+	*out = t;
+	return 0;
+}
+
+/* At most max bytes of s, cut on a UTF-8 character boundary. */
+static int shown_len(const char *s, size_t n, size_t max)
+{
+	if (n <= max)
+		return (int)n;
+	n = max;
+	while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+		n--;
+	return (int)n;
+}
+
+static void header_list(const struct bg_row *r, char *out, size_t outlen)
 {
 	size_t f, n, o = 0;
 	const char *s;
 	int w;
 
 	out[0] = '\0';
-	for (f = 0; f < kept(p) && o + 1 < outlen; f++) {
-		s = trimmed(p, f, &n);
+	for (f = 0; r && f < r->n && o + 1 < outlen; f++) {
+		s = cell_trimmed(&r->cells[f], &n);
 		w = snprintf(out + o, outlen - o, "%s\"%.*s\"", f ? ", " : "",
-			     (int)(n < 60 ? n : 60), s);
+			     shown_len(s, n, 60), s);
 		if (w < 0)
 			break;
 		o += (size_t)w;
 	}
 }
 
-/* Decides the header and the address column from the head's first record (p, the
- * head parser stopped there) and the stats of the records after it. */
-static int choose_column(struct csv_state *cs, const struct csv_parser *p,
-			 const struct bg_read_opts *o, const struct head_stats *st,
-			 const char *name, char *err, size_t errlen)
+/* Decides the header and the address column from the held rows: the first is
+ * the header candidate, the ones after it tell where the addresses are. */
+static int choose_column(struct bg_table *t, char *err, size_t errlen)
 {
-	unsigned long v;
-	char *end, list[512];
+	const struct bg_row *first = NULL;
+	char list[512];
 	const char *s;
 	size_t f, n;
+	unsigned i, nrec = 0;
 	int r, best_rank = 0, best_at_rank = 0;
-	long by_name = -1, by_name_at = -1;
-	const char *c = o && o->column ? o->column : "";
-	bool number = isdigit((unsigned char)c[0]) ||
-		      ((c[0] == '-' || c[0] == '+') && isdigit((unsigned char)c[1]));
+	long by_name = -1, by_name_at = -1, first_at_col = -1;
+	bool first_has_at = false, later_has_at = false;
+	bool *at_later = calloc(BG_TABLE_COLS_MAX, sizeof(bool));
 
-	if (number) {
-		errno = 0;
-		v = strtoul(o->column, &end, 10);
-		/* strtoul takes a sign and wraps "-1": only plain digits pass. */
-		if (!isdigit((unsigned char)o->column[0]) || errno || *end || v == 0 ||
-		    v > CSV_FIELDS_MAX) {
-			snprintf(err, errlen, "%s: --column %s: a column number from 1 to %d", name,
-				 o->column, CSV_FIELDS_MAX);
-			return -EINVAL;
-		}
-		cs->col = (size_t)v - 1;
+	if (!at_later) {
+		snprintf(err, errlen, "%s: out of memory", t->name);
+		return -ENOMEM;
 	}
-	if (o && o->column && !number) {
-		/* The caller names a column: the first record is its header. */
-		cs->header = true;
-		for (f = 0; f < kept(p); f++) {
-			s = trimmed(p, f, &n);
-			if (n == strlen(o->column) && strncasecmp(s, o->column, n) == 0)
+	for (i = 0; i < t->nheld; i++) {
+		const struct bg_row *row = &t->held[i].r;
+
+		if (row_blank(row))
+			continue;
+		if (!first)
+			first = row;
+		for (f = 0; f < row->n; f++) {
+			if (!cell_has_at(&row->cells[f]))
+				continue;
+			if (nrec == 0)
+				first_has_at = true;
+			else
+				later_has_at = at_later[f] = true;
+			if (first_at_col < 0)
+				first_at_col = (long)f;
+		}
+		nrec++;
+	}
+	if (t->nheld && !first)
+		first = &t->held[0].r;
+	if (t->o && t->o->column && !t->numbered) {
+		/* The caller names a column: the first row is its header. */
+		t->header = true;
+		for (f = 0; first && f < first->n; f++) {
+			s = cell_trimmed(&first->cells[f], &n);
+			if (bg_table_name_is(s, n, t->o->column))
 				break;
 		}
-		if (f == kept(p)) {
-			header_list(p, list, sizeof(list));
-			snprintf(err, errlen, "%s: no column \"%s\"; the header has: %s", name,
-				 o->column, list);
+		if (!first || f == first->n) {
+			header_list(first, list, sizeof(list));
+			free(at_later);
+			if (t->sheet) {
+				/* Another sheet may hold it: the caller decides. */
+				snprintf(t->note, sizeof(t->note), "%s", list);
+				t->skipped = true;
+				return 0;
+			}
+			snprintf(err, errlen, "%s: no column \"%s\"; the header has: %s", t->name,
+				 t->o->column, list);
 			return -EINVAL;
 		}
-		cs->col = f;
+		t->col = f;
 		goto label;
 	}
-	if (st->nrec > 0 && !st->first_has_at) {
-		for (f = 0; f < kept(p); f++) {
-			s = trimmed(p, f, &n);
-			r = name_rank(s, n);
+	if (nrec > 0 && !first_has_at) {
+		for (f = 0; f < first->n; f++) {
+			s = cell_trimmed(&first->cells[f], &n);
+			r = bg_table_name_rank(s, n);
 			if (r && (!best_rank || r < best_rank)) {
 				best_rank = r;
 				by_name = (long)f;
 			}
-			if (r && st->at_later[f] && (!best_at_rank || r < best_at_rank)) {
+			if (r && at_later[f] && (!best_at_rank || r < best_at_rank)) {
 				best_at_rank = r;
 				by_name_at = (long)f;
 			}
 		}
-		if (by_name >= 0 || st->later_has_at)
-			cs->header = true;
+		if (by_name >= 0 || later_has_at)
+			t->header = true;
 	}
-	if (o && o->column)
+	if (t->numbered)
 		goto label;
 	if (by_name_at >= 0)
-		cs->col = (size_t)by_name_at;
+		t->col = (size_t)by_name_at;
 	else if (by_name >= 0)
-		cs->col = (size_t)by_name;
-	else if (st->first_at_col >= 0)
-		cs->col = (size_t)st->first_at_col;
+		t->col = (size_t)by_name;
+	else if (first_at_col >= 0)
+		t->col = (size_t)first_at_col;
 	else
-		cs->col = 0;
+		t->col = 0;
 label:
-	if (cs->header && cs->col < kept(p)) {
-		s = trimmed(p, cs->col, &n);
+	free(at_later);
+	if (t->header && first && t->col < first->n) {
+		s = cell_trimmed(&first->cells[t->col], &n);
 		if (n) {
-			snprintf(cs->why, sizeof(cs->why), "no address in column \"%.*s\"",
-				 (int)(n < 60 ? n : 60), s);
+			snprintf(t->why, sizeof(t->why), "no address in column \"%.*s\"",
+				 shown_len(s, n, 60), s);
 			return 0;
 		}
 	}
-	snprintf(cs->why, sizeof(cs->why), "no address in column %zu", cs->col + 1);
+	snprintf(t->why, sizeof(t->why), "no address in column %zu", t->col + 1);
 	return 0;
 }
 
 /* --- rows ---------------------------------------------------------------- */
 
-static int data_row(struct csv_state *cs)
+static int data_row(struct bg_table *cs, const struct bg_row *row)
 {
-	const struct csv_parser *p = cs->p;
 	struct bg_sink *sink = cs->sink;
 	const char *s;
 	size_t n;
 	int r;
 
-	if (record_blank(p) && !p->overflow)
+	if (row_blank(row) && !row->overflow)
 		return 0;
 	sink->record(sink);
-	if (p->overflow) {
-		sink->invalid(sink, cs->rec_line, "record too long", cs->shown, cs->shown_len);
+	if (row->overflow) {
+		sink->invalid(sink, row->line, "record too long", row->shown, row->shown_len);
 		return 0;
 	}
-	if (cs->col >= kept(p)) {
-		sink->invalid(sink, cs->rec_line, cs->why, cs->shown, cs->shown_len);
+	if (cs->col >= row->n) {
+		sink->invalid(sink, row->line, cs->why, row->shown, row->shown_len);
 		return 0;
 	}
-	s = trimmed(p, cs->col, &n);
+	s = cell_trimmed(&row->cells[cs->col], &n);
 	if (memchr(s, '\0', n)) {
-		sink->invalid(sink, cs->rec_line, "NUL byte in the address", cs->shown,
-			      cs->shown_len);
+		sink->invalid(sink, row->line, "NUL byte in the address", row->shown,
+			      row->shown_len);
 		return 0;
 	}
 	/* Only the address cell must be UTF-8: a legacy name column elsewhere in
 	 * the row does not cost the row. */
-	if ((cs->rec_flags & BG_LINE_BAD_UTF8) && !bg_utf8_valid(s, n)) {
-		sink->invalid(sink, cs->rec_line, "invalid UTF-8 in the address", cs->shown,
-			      cs->shown_len);
+	if ((row->flags & BG_LINE_BAD_UTF8) && !bg_utf8_valid(s, n)) {
+		sink->invalid(sink, row->line, "invalid UTF-8 in the address", row->shown,
+			      row->shown_len);
 		return 0;
 	}
 	/* The cell's text through the one tokeniser: several addresses ("a@x; b@y"),
 	 * a display name, Japanese punctuation, a cell wrapped inside its quotes. */
-	r = bg_addr_scan(cs->tok, s, n, cs->rec_line);
+	r = bg_addr_scan(cs->tok, s, n, row->line);
 	if (r < 0)
 		return r;
 	if (r == 0)
-		sink->invalid(sink, cs->rec_line, cs->why, cs->shown, cs->shown_len);
+		sink->invalid(sink, row->line, cs->why, row->shown, row->shown_len);
 	return 0;
+}
+
+static int table_data_row(struct bg_table *t, const struct bg_row *r, char *err, size_t errlen)
+{
+	char at[256];
+	int rc = data_row(t, r);
+
+	if (rc < 0) {
+		where(t, r->line, at, sizeof(at));
+		snprintf(err, errlen, "%s: import stopped", at);
+	}
+	return rc;
+}
+
+/* Decides, then replays the held rows: the first one is skipped when it is the
+ * header. */
+static int table_decide(struct bg_table *t, char *err, size_t errlen)
+{
+	unsigned i;
+	int rc;
+	bool skip_first;
+
+	rc = choose_column(t, err, errlen);
+	t->decided = true;
+	if (rc < 0 || t->skipped)
+		return rc;
+	skip_first = t->header;
+	for (i = 0; i < t->nheld; i++) {
+		if (skip_first && !(row_blank(&t->held[i].r) && !t->held[i].r.overflow)) {
+			skip_first = false;
+			continue;
+		}
+		rc = table_data_row(t, &t->held[i].r, err, errlen);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int hold(struct bg_table *t, const struct bg_row *r)
+{
+	struct held_row *h = &t->held[t->nheld];
+	size_t f, text = r->shown_len, n = r->n < BG_TABLE_COLS_MAX ? r->n : BG_TABLE_COLS_MAX;
+	struct bg_cell *cells;
+	char *p;
+
+	for (f = 0; f < n; f++)
+		text += r->cells[f].len;
+	h->mem = malloc(n * sizeof(*cells) + text + 1);
+	if (!h->mem)
+		return -ENOMEM;
+	cells = h->mem;
+	p = (char *)(cells + n);
+	h->r = *r;
+	h->r.n = n;
+	for (f = 0; f < n; f++) {
+		memcpy(p, r->cells[f].s, r->cells[f].len);
+		cells[f].s = p;
+		cells[f].len = r->cells[f].len;
+		p += r->cells[f].len;
+	}
+	memcpy(p, r->shown, r->shown_len);
+	h->r.shown = p;
+	h->r.cells = cells;
+	t->nheld++;
+	return 0;
+}
+
+int bg_table_row(struct bg_table *t, const struct bg_row *r, char *err, size_t errlen)
+{
+	if (t->skipped)
+		return 0;
+	if (t->decided)
+		return table_data_row(t, r, err, errlen);
+	/* Blank rows say nothing about the header and yield nothing: not held. */
+	if (row_blank(r) && !r->overflow)
+		return 0;
+	if (hold(t, r) < 0) {
+		snprintf(err, errlen, "%s: out of memory", t->name);
+		return -ENOMEM;
+	}
+	if (t->nheld < BG_TABLE_SNIFF)
+		return 0;
+	return table_decide(t, err, errlen);
+}
+
+int bg_table_end(struct bg_table *t, bool *skipped, char *err, size_t errlen)
+{
+	int rc = 0;
+
+	/* A sheet that is blank throughout has no header to miss. */
+	if (!t->decided && !(t->sheet && t->nheld == 0))
+		rc = table_decide(t, err, errlen);
+	if (skipped)
+		*skipped = t->skipped;
+	if (t->skipped)
+		snprintf(err, errlen, "%s", t->note);
+	return rc;
+}
+
+void bg_table_free(struct bg_table *t)
+{
+	unsigned i;
+
+	if (!t)
+		return;
+	for (i = 0; i < t->nheld; i++)
+		free(t->held[i].mem);
+	bg_addrtok_free(t->tok);
+	free(t);
+}
+
+/* The parser's record as a table row. */
+static void csv_row(const struct csv_parser *p, struct bg_cell *cells, struct bg_row *r)
+{
+	size_t f;
+
+	r->n = kept(p);
+	for (f = 0; f < r->n; f++) {
+		cells[f].s = p->buf + p->off[f];
+		cells[f].len = p->flen[f];
+	}
+	r->cells = cells;
+	r->overflow = p->overflow;
 }
 
 static int csv_read(struct bg_input *in, const struct bg_read_opts *o, struct bg_sink *sink,
 		    char *err, size_t errlen)
 {
-	struct csv_state cs;
-	struct csv_parser *hp = NULL;
-	struct head_stats *st = NULL;
+	struct csv_parser *hp = NULL, *p = NULL;
+	struct bg_table *t = NULL;
+	struct bg_cell *cells = NULL;
+	struct bg_row row;
 	const char *head, *s;
 	const char *name = bg_input_name(in);
-	char dummy, delim;
+	char dummy, delim, shown[SHOWN_MAX];
 	long got;
 	size_t n;
 	unsigned flags;
-	bool first = true, open_rec = false;
+	bool open_rec = false;
 	int r = 0;
 
-	memset(&cs, 0, sizeof(cs));
-	cs.sink = sink;
+	memset(&row, 0, sizeof(row));
 	got = bg_input_peek(in, &head, HEAD_MAX);
 	if (got < 0) {
 		r = (int)got;
@@ -600,100 +965,81 @@ static int csv_read(struct bg_input *in, const struct bg_read_opts *o, struct bg
 			snprintf(err, errlen, "%s: %s", name, strerror(-r));
 		goto out;
 	}
+	r = bg_table_begin(&t, o, sink, name, NULL, err, errlen);
+	if (r < 0)
+		goto out;
 	hp = calloc(1, sizeof(*hp));
-	st = malloc(sizeof(*st));
-	cs.p = calloc(1, sizeof(*cs.p));
-	if (!hp || !st || !cs.p || bg_addrtok_new(&cs.tok, sink) != 0) {
+	p = calloc(1, sizeof(*p));
+	cells = calloc(CSV_FIELDS_MAX, sizeof(*cells));
+	if (!hp || !p || !cells) {
 		r = -ENOMEM;
 		goto nomem;
 	}
 	hp->cap = (size_t)got + 16;
 	hp->buf = malloc(hp->cap);
-	cs.p->cap = CSV_REC_MAX;
-	cs.p->buf = malloc(cs.p->cap);
-	if (!hp->buf || !cs.p->buf) {
+	p->cap = CSV_REC_MAX;
+	p->buf = malloc(p->cap);
+	if (!hp->buf || !p->buf) {
 		r = -ENOMEM;
 		goto nomem;
 	}
 	sniff(hp, head, (size_t)got, got < HEAD_MAX, name, &delim);
-	hp->delim = cs.p->delim = delim;
-	head_parse(hp, head, (size_t)got, got < HEAD_MAX, SNIFF_RECORDS, st);
-	/* Parse again, stopping at the first record, so hp holds its cells. */
-	{
-		struct head_stats *one = malloc(sizeof(*one));
+	p->delim = delim;
 
-		if (!one) {
-			r = -ENOMEM;
-			goto nomem;
-		}
-		head_parse(hp, head, (size_t)got, got < HEAD_MAX, 1, one);
-		free(one);
-	}
-	r = choose_column(&cs, hp, o, st, name, err, errlen);
-	if (r < 0)
-		goto out;
-
-	record_start(cs.p);
+	record_start(p);
 	for (;;) {
 		r = bg_input_getline(in, &s, &n, &flags, err, errlen);
 		if (r < 0)
 			goto out;
 		if (r == 0)
 			break;
-		cs.p->line = bg_input_lineno(in);
-		if (cs.p->line == 1 && sep_line(s, n, &delim))
+		p->line = bg_input_lineno(in);
+		if (p->line == 1 && sep_line(s, n, &delim))
 			continue;
 		if (!open_rec) {
-			cs.rec_line = cs.p->line;
-			cs.rec_flags = 0;
-			cs.shown_len = n < SHOWN_MAX ? n : SHOWN_MAX;
-			memcpy(cs.shown, s, cs.shown_len);
+			row.line = p->line;
+			row.flags = 0;
+			row.shown_len = n < SHOWN_MAX ? n : SHOWN_MAX;
+			memcpy(shown, s, row.shown_len);
+			row.shown = shown;
 			open_rec = true;
 		}
-		cs.rec_flags |= flags;
-		feed(cs.p, s, n);
+		row.flags |= flags;
+		feed(p, s, n);
 		if (flags & BG_LINE_TOO_LONG) {
 			/* The cut hid the rest of the line, quotes included: the record
 			 * ends here rather than swallowing the lines after it. */
-			cs.p->overflow = true;
-			cs.p->in_quotes = cs.p->quote_seen = false;
+			p->overflow = true;
+			p->in_quotes = p->quote_seen = false;
 		}
-		if (!line_end(cs.p))
+		if (!line_end(p))
 			continue;
 		open_rec = false;
-		if (first && !(record_blank(cs.p) && !cs.p->overflow)) {
-			first = false;
-			if (cs.header) {
-				record_start(cs.p);
-				continue;
-			}
-		}
-		r = data_row(&cs);
-		if (r < 0) {
-			snprintf(err, errlen, "%s, line %lu: import stopped", name, cs.rec_line);
+		csv_row(p, cells, &row);
+		r = bg_table_row(t, &row, err, errlen);
+		if (r < 0)
 			goto out;
-		}
-		record_start(cs.p);
+		record_start(p);
 	}
-	if (open_rec && cs.p->in_quotes) {
+	if (open_rec && p->in_quotes) {
 		snprintf(err, errlen, "%s: unterminated quoted field opened at line %lu", name,
-			 cs.p->quote_line);
+			 p->quote_line);
 		r = -EBADMSG;
 		goto out;
 	}
-	r = 0;
+	r = bg_table_end(t, NULL, err, errlen);
 	goto out;
 nomem:
 	snprintf(err, errlen, "%s: out of memory", name);
 out:
+	bg_table_free(t);
 	if (hp)
 		free(hp->buf);
 	free(hp);
-	if (cs.p)
-		free(cs.p->buf);
-	free(cs.p);
-	free(st);
-	bg_addrtok_free(cs.tok);
+	if (p)
+		free(p->buf);
+	free(p);
+	free(cells);
 	return r;
 }
 

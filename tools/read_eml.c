@@ -758,12 +758,26 @@ static int att_leaf(void *arg, struct bg_input *in, int depth, char *err, size_t
 	return 0;
 }
 
+static void shift_sheet(struct bg_sink *s, unsigned idx, const char *name)
+{
+	struct csv_shift *c = s->arg;
+
+	if (c->up->sheet)
+		c->up->sheet(c->up, idx, name);
+}
+
+/* A workbook's lines say sheet and row (BG_SHEET_LINE): they pass unshifted,
+ * and the sheets' names go up to the import's report. */
 static int att_book(void *arg, int fd, int kind, const char *name, char *err, size_t errlen)
 {
 	struct att *a = arg;
+	struct csv_shift sh = a->sh;
 
 	(void)kind;
-	return bg_workbook_read(fd, name, a->m->o, &a->sh.s, err, errlen);
+	sh.s.arg = &sh;
+	sh.s.sheet = shift_sheet;
+	sh.base = 1;
+	return bg_workbook_read(fd, name, a->m->o, &sh.s, err, errlen);
 }
 
 /* The part ended: read what was spooled. */

@@ -1,23 +1,1418 @@
-/* read_workbook.c: .xlsx and .ods workbooks (see workbook.h).
- * Not read yet: a workbook is recognised and refused with what to do. */
+/* read_workbook.c: .xlsx and .ods workbooks (see workbook.h).  The zip is read
+ * with libarchive's seekable zip reader (its central directory, as office
+ * programs read it) and every XML part is streamed through libxml2's xmlReader,
+ * a block at a time from archive_read_data: no part is ever loaded whole.  An
+ * .xlsx takes a few passes over the zip (each reopens it from the fd and skips
+ * unwanted parts without inflating them): the package relationships, then the
+ * workbook (sheet names, order) and its relationships, then the shared strings
+ * (which may come after the sheets in the zip), then the sheets.  Each sheet's
+ * rows go through the table (table.h), the column logic CSV files use.
+ *
+ * Memory: the shared strings stay in memory up to SST_MEM_MAX bytes (text plus
+ * an 8-byte offset a string), then move to an unlinked temporary file with its
+ * offset index in a second one and are read back with pread; one row (at most
+ * BG_TABLE_COLS_MAX cells in BG_TABLE_ROW_MAX bytes), one cell, the table's
+ * held-back rows and libxml2's reader state (a node at a time) are the rest.
+ *
+ * Safety: no DTD is accepted in any part (so no entity of any kind), no network
+ * (XML_PARSE_NONET), no entity substitution or DTD loading options, libxml2's
+ * default limits (depth 256, text nodes of 10 MB) plus our own depth cap; the
+ * inflated size of all parts together is capped (zip bombs) with a clear error. */
 #include "workbook.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <libxml/xmlreader.h>
+
+#include "table.h"
+
+#define SST_MEM_MAX (16u << 20) /* shared strings kept in memory before spooling */
+#define CELL_MAX BG_LINE_MAX	/* a cell's text; longer cells make the row "too long" */
+#define SHOWN_MAX 200
+#define DEPTH_MAX 128
+#define SHEETS_MAX 4096
+#define NAME_MAX_ 128		/* a sheet's display name, bytes */
+#define PATH_MAX_ 1024
+/* Zip bombs: all parts together may inflate to this much, or this many times
+ * the workbook's own size when that is more (real sheets compress 5-50x). */
+#define INFLATE_FLOOR (256ull << 20)
+#define INFLATE_RATIO 200ull
+#define ROW_REPEAT_MAX 1000
+/* Text the reader holds: a cell's (kept or not), and any text between elements
+ * (indentation: a few bytes in a real part). */
+#define TEXT_MAX (1u << 20)
+#define SIBLING_TEXT_MAX (16u << 20) /* long text nodes side by side in one element */ /* an ODS row repeated more often is read this often */
+
+/* --- what the zip is ------------------------------------------------------ */
+
+static const char OLE2_MAGIC[8] = "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1";
+static const char ODS_MIME[] = "application/vnd.oasis.opendocument.spreadsheet";
+
+static struct archive *zip_open(int fd)
+{
+	struct archive *a;
+
+	if (lseek(fd, 0, SEEK_SET) != 0)
+		return NULL;
+	a = archive_read_new();
+	if (!a)
+		return NULL;
+	if (archive_read_support_format_zip_seekable(a) != ARCHIVE_OK ||
+	    archive_read_open_fd(a, fd, 64 * 1024) != ARCHIVE_OK) {
+		archive_read_free(a);
+		return NULL;
+	}
+	return a;
+}
+
+/* OLE2 (compound file): an encrypted OOXML package names a stream
+ * "EncryptedPackage" in its directory (UTF-16LE); anything else is an old
+ * binary Office file.  Directory sectors can be anywhere: scan a bounded head. */
+static int ole2_kind(int fd)
+{
+	static const char name[] = "EncryptedPackage";
+	unsigned char buf[64 * 1024 + 64], pat[32];
+	size_t i, keep = 0;
+	ssize_t got;
+	off_t off = 0;
+
+	for (i = 0; i < 16; i++) {
+		pat[2 * i] = (unsigned char)name[i];
+		pat[2 * i + 1] = 0;
+	}
+	/* Blocks overlap by the pattern's length so a name across two is found. */
+	while (off < (off_t)64 << 20) {
+		got = pread(fd, buf + keep, sizeof(buf) - keep, off);
+		if (got < 0)
+			return -errno;
+		if (got == 0)
+			break;
+		off += got;
+		if (memmem(buf, keep + (size_t)got, pat, sizeof(pat)))
+			return BG_WORKBOOK_ENCRYPTED;
+		i = keep + (size_t)got;
+		keep = i < sizeof(pat) ? i : sizeof(pat);
+		memmove(buf, buf + i - keep, keep);
+	}
+	return BG_WORKBOOK_XLS;
+}
 
 int bg_workbook_kind(int fd)
 {
-	(void)fd;
-	return BG_WORKBOOK_NONE;
+	struct archive *a;
+	struct archive_entry *e;
+	char magic[8], mime[64];
+	ssize_t got;
+	int kind = BG_WORKBOOK_NONE, r;
+	bool has_content = false;
+
+	got = pread(fd, magic, sizeof(magic), 0);
+	if (got < 0)
+		return -errno;
+	if (got == 8 && memcmp(magic, OLE2_MAGIC, 8) == 0) {
+		r = ole2_kind(fd);
+		lseek(fd, 0, SEEK_SET);
+		return r;
+	}
+	if (got < 4 || memcmp(magic, "PK\x03\x04", 4) != 0)
+		return BG_WORKBOOK_NONE;
+	a = zip_open(fd);
+	if (!a)
+		goto out;
+	while (kind == BG_WORKBOOK_NONE && archive_read_next_header(a, &e) == ARCHIVE_OK) {
+		const char *n = archive_entry_pathname(e);
+
+		if (!n)
+			continue;
+		if (strcmp(n, "xl/workbook.xml") == 0)
+			kind = BG_WORKBOOK_XLSX;
+		else if (strcmp(n, "xl/workbook.bin") == 0)
+			kind = BG_WORKBOOK_XLSB;
+		else if (strcmp(n, "content.xml") == 0)
+			has_content = true;
+		else if (strcmp(n, "mimetype") == 0) {
+			got = archive_read_data(a, mime, sizeof(mime) - 1);
+			if (got >= (ssize_t)strlen(ODS_MIME) &&
+			    memcmp(mime, ODS_MIME, strlen(ODS_MIME)) == 0 &&
+			    (got == (ssize_t)strlen(ODS_MIME) || mime[strlen(ODS_MIME)] == '\n'))
+				kind = BG_WORKBOOK_ODS;
+		}
+	}
+	(void)has_content;
+	archive_read_free(a);
+out:
+	lseek(fd, 0, SEEK_SET);
+	return kind;
+}
+
+struct xsheet;
+
+/* --- the reading context ------------------------------------------------- */
+
+struct sst {
+	char *mem;	/* in memory: flag byte + text, one after the other */
+	size_t mem_len, mem_cap;
+	uint64_t *off;	/* start of each string; off[n] = end */
+	size_t n, off_cap;
+	int data_fd, idx_fd; /* spooled: -1 while in memory */
+	uint64_t data_len;
+};
+
+struct wb {
+	int fd;
+	const char *name;
+	const struct bg_read_opts *o;
+	struct bg_sink *sink;
+	char *err;
+	size_t errlen;
+	bool failed;		/* err is set */
+	uint64_t inflated, inflate_max;
+	struct archive *a;
+	const char *part;	/* the part being read, for messages */
+	/* xlsx */
+	char wb_path[PATH_MAX_], rels_path[PATH_MAX_], sst_path[PATH_MAX_];
+	struct sheet {
+		char name[NAME_MAX_];
+		char rid[64];
+		char path[PATH_MAX_];
+		bool done;
+	} *sheets;
+	unsigned nsheets;
+	struct sst sst;
+	bool sst_seen;
+	/* the row being built */
+	char *rowbuf;
+	size_t rowlen;
+	struct bg_cell *cells;
+	size_t *cell_off;
+	size_t ncells;
+	bool row_overflow;
+	char *cell;
+	size_t cell_len, cell_seen;
+	bool cell_overflow;
+	/* sheets read, and those skipped for a missing --column */
+	unsigned nread, nskipped;
+	char skip_note[512];
+	struct xsheet *xs; /* the sheet being read */
+	size_t sib_text[DEPTH_MAX + 2]; /* long text under the open element at each depth */
+};
+
+static void fail(struct wb *w, const char *fmt, const char *what)
+{
+	if (w->failed)
+		return;
+	w->failed = true;
+	if (what)
+		snprintf(w->err, w->errlen, "%s: %s: %s", w->name, w->part ? w->part : "", what);
+	else
+		snprintf(w->err, w->errlen, "%s: %s", w->name, fmt);
+}
+
+/* Messages with a part and formatted detail. */
+#define FAILF(w, ...)                                                                              \
+	do {                                                                                       \
+		char msg_[512];                                                                    \
+		snprintf(msg_, sizeof(msg_), __VA_ARGS__);                                         \
+		fail((w), msg_, NULL);                                                             \
+	} while (0)
+
+/* --- streaming a part into xmlReader -------------------------------------- */
+
+static int part_read(void *ctx, char *buf, int len)
+{
+	struct wb *w = ctx;
+	la_ssize_t got;
+
+	if (w->failed)
+		return -1;
+	got = archive_read_data(w->a, buf, (size_t)len);
+	if (got < 0) {
+		FAILF(w, "%s: %s", w->part, archive_error_string(w->a) ? archive_error_string(w->a)
+									: "read error");
+		return -1;
+	}
+	w->inflated += (uint64_t)got;
+	if (w->inflated > w->inflate_max) {
+		FAILF(w,
+		      "%s: the workbook inflates to more than %llu MiB (a zip bomb?); refused, "
+		      "nothing read",
+		      w->part, (unsigned long long)(w->inflate_max >> 20));
+		return -1;
+	}
+	return (int)got;
+}
+
+static int part_close(void *ctx)
+{
+	(void)ctx;
+	return 0;
+}
+
+static void xml_error(void *arg, const char *msg, xmlParserSeverities sev, xmlTextReaderLocatorPtr loc)
+{
+	struct wb *w = arg;
+	char m[256];
+	size_t n;
+
+	if (sev != XML_PARSER_SEVERITY_ERROR && sev != XML_PARSER_SEVERITY_VALIDITY_ERROR)
+		return;
+	snprintf(m, sizeof(m), "%s", msg ? msg : "XML error");
+	n = strlen(m);
+	while (n > 0 && (m[n - 1] == '\n' || m[n - 1] == ' '))
+		m[--n] = '\0';
+	FAILF(w, "%s, XML line %d: %s", w->part, loc ? xmlTextReaderLocatorLineNumber(loc) : 0, m);
+}
+
+/* libxml2 reports some errors (encoding, I/O) through its generic handler,
+ * which prints to stderr; the reader's own handler and the parse failure that
+ * follows already say what went wrong. */
+static void quiet(void *ctx, const char *msg, ...)
+{
+	(void)ctx;
+	(void)msg;
+}
+
+static xmlTextReaderPtr part_reader(struct wb *w, const char *part)
+{
+	xmlTextReaderPtr r;
+
+	w->part = part;
+	/* NONET; no NOENT, DTDLOAD, DTDATTR, DTDVALID, XINCLUDE, HUGE. */
+	r = xmlReaderForIO(part_read, part_close, w, part, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR |
+									   XML_PARSE_NOWARNING);
+	if (!r) {
+		FAILF(w, "%s: cannot start the XML reader", part);
+		return NULL;
+	}
+	xmlTextReaderSetErrorHandler(r, xml_error, w);
+	memset(w->sib_text, 0, sizeof(w->sib_text));
+	return r;
+}
+
+static bool is_text(xmlTextReaderPtr r)
+{
+	int t = xmlTextReaderNodeType(r);
+
+	return t == XML_READER_TYPE_TEXT || t == XML_READER_TYPE_CDATA ||
+	       t == XML_READER_TYPE_SIGNIFICANT_WHITESPACE || t == XML_READER_TYPE_WHITESPACE;
+}
+
+/* The next node; 1, 0 at the end, -1 on an error (w->err set).  Refuses a DTD
+ * (workbook parts have none; refusing it leaves no entity to expand) and a
+ * nesting deeper than any workbook needs. */
+static int next_node(struct wb *w, xmlTextReaderPtr r)
+{
+	int rc = xmlTextReaderRead(r), depth, type;
+
+	if (rc < 0 || w->failed) {
+		if (!w->failed)
+			FAILF(w, "%s: not well-formed XML", w->part);
+		return -1;
+	}
+	if (rc == 0)
+		return 0;
+	if (xmlTextReaderNodeType(r) == XML_READER_TYPE_DOCUMENT_TYPE ||
+	    xmlTextReaderNodeType(r) == XML_READER_TYPE_ENTITY_REFERENCE) {
+		FAILF(w, "%s: a DTD or entity in a workbook part; refused", w->part);
+		return -1;
+	}
+	depth = xmlTextReaderDepth(r);
+	if (depth < 0 || depth > DEPTH_MAX) {
+		FAILF(w, "%s: XML nested deeper than %d; refused", w->part, DEPTH_MAX);
+		return -1;
+	}
+	/* libxml2's reader frees a long text node only when its parent ends:
+	 * many of them in one element would hold the part in memory. */
+	type = xmlTextReaderNodeType(r);
+	if (is_text(r)) {
+		const xmlChar *v = xmlTextReaderConstValue(r);
+		size_t n = v ? strlen((const char *)v) : 0;
+
+		if (n > 256 && (w->sib_text[depth] += n) > SIBLING_TEXT_MAX) {
+			FAILF(w, "%s, XML line %d: more than %u MiB of text in one element; refused",
+			      w->part, xmlTextReaderGetParserLineNumber(r), SIBLING_TEXT_MAX >> 20);
+			return -1;
+		}
+	} else if (type == XML_READER_TYPE_END_ELEMENT ||
+		   (type == XML_READER_TYPE_ELEMENT && xmlTextReaderIsEmptyElement(r) == 1)) {
+		w->sib_text[depth + 1] = 0;
+	}
+	return 1;
+}
+
+static bool is_elem(xmlTextReaderPtr r, const char *local)
+{
+	const xmlChar *n = xmlTextReaderConstLocalName(r);
+
+	return n && strcmp((const char *)n, local) == 0;
+}
+
+static bool start_of(xmlTextReaderPtr r, const char *local)
+{
+	return xmlTextReaderNodeType(r) == XML_READER_TYPE_ELEMENT && is_elem(r, local);
+}
+
+static bool end_of(xmlTextReaderPtr r, const char *local)
+{
+	return (xmlTextReaderNodeType(r) == XML_READER_TYPE_END_ELEMENT ||
+		(xmlTextReaderNodeType(r) == XML_READER_TYPE_ELEMENT &&
+		 xmlTextReaderIsEmptyElement(r) == 1)) &&
+	       is_elem(r, local);
+}
+
+/* An attribute by local name, optionally only a namespaced one (r:id). */
+static bool attr(xmlTextReaderPtr r, const char *local, bool namespaced, char *out, size_t outlen)
+{
+	bool found = false;
+
+	if (xmlTextReaderMoveToFirstAttribute(r) != 1)
+		return false;
+	do {
+		const xmlChar *n = xmlTextReaderConstLocalName(r);
+		const xmlChar *ns = xmlTextReaderConstNamespaceUri(r);
+		const xmlChar *v = xmlTextReaderConstValue(r);
+
+		if (n && strcmp((const char *)n, local) == 0 && (!namespaced || ns) && v) {
+			snprintf(out, outlen, "%s", (const char *)v);
+			found = true;
+			break;
+		}
+	} while (xmlTextReaderMoveToNextAttribute(r) == 1);
+	xmlTextReaderMoveToElement(r);
+	return found;
+}
+
+/* Visits the part named path (one pass over the zip).  visit returns 0 or -1.
+ * 0 when done, 1 when the zip has no such part, -1 on an error. */
+static int with_part(struct wb *w, const char *path, int (*visit)(struct wb *, xmlTextReaderPtr))
+{
+	struct archive_entry *e;
+	xmlTextReaderPtr r;
+	int rc = 1, h;
+
+	w->a = zip_open(w->fd);
+	if (!w->a) {
+		FAILF(w, "not a readable zip");
+		return -1;
+	}
+	while ((h = archive_read_next_header(w->a, &e)) == ARCHIVE_OK) {
+		const char *n = archive_entry_pathname(e);
+
+		if (!n || strcmp(n, path) != 0)
+			continue;
+		if (archive_entry_is_encrypted(e)) {
+			FAILF(w, "%s is encrypted; save the workbook without a password", path);
+			rc = -1;
+			break;
+		}
+		r = part_reader(w, path);
+		if (!r) {
+			rc = -1;
+			break;
+		}
+		rc = visit(w, r);
+		xmlFreeTextReader(r);
+		/* Two parts of one name: which one an office program shows is
+		 * anyone's guess, so neither is read. */
+		while (rc == 0 && (h = archive_read_next_header(w->a, &e)) == ARCHIVE_OK) {
+			n = archive_entry_pathname(e);
+			if (n && strcmp(n, path) == 0) {
+				FAILF(w, "two parts named %s; refused", path);
+				rc = -1;
+			}
+		}
+		break;
+	}
+	if (h != ARCHIVE_OK && h != ARCHIVE_EOF && rc == 1 && !w->failed) {
+		FAILF(w, "zip: %s", archive_error_string(w->a) ? archive_error_string(w->a) : "bad");
+		rc = -1;
+	}
+	archive_read_free(w->a);
+	w->a = NULL;
+	return w->failed ? -1 : rc;
+}
+
+/* --- rows ---------------------------------------------------------------- */
+
+static void row_start(struct wb *w)
+{
+	w->rowlen = 0;
+	w->ncells = 0;
+	w->row_overflow = false;
+}
+
+static void cell_start(struct wb *w)
+{
+	w->cell_len = w->cell_seen = 0;
+	w->cell_overflow = false;
+}
+
+static void cell_add(struct wb *w, const char *s, size_t n)
+{
+	/* libxml2's reader keeps the text nodes of one element until it ends:
+	 * a cell's text, kept or not, is bounded so that memory is. */
+	w->cell_seen += n;
+	if (w->cell_seen > TEXT_MAX) {
+		FAILF(w, "%s: a cell holds more than %u MiB of text; refused", w->part,
+		      TEXT_MAX >> 20);
+		return;
+	}
+	if (w->cell_len + n > CELL_MAX) {
+		n = CELL_MAX - w->cell_len;
+		w->cell_overflow = true;
+	}
+	memcpy(w->cell + w->cell_len, s, n);
+	w->cell_len += n;
+}
+
+/* Puts the cell's text in column col (0-based), empty cells before it.  Cells
+ * past the kept columns are never looked at. */
+static void cell_put(struct wb *w, size_t col, const char *s, size_t n, bool overflow)
+{
+	if (col >= BG_TABLE_COLS_MAX)
+		return;
+	while (w->ncells < col) {
+		w->cell_off[w->ncells] = w->rowlen;
+		w->cells[w->ncells++].len = 0;
+	}
+	if (overflow || w->rowlen + n > BG_TABLE_ROW_MAX) {
+		w->row_overflow = true;
+		if (w->rowlen + n > BG_TABLE_ROW_MAX)
+			n = BG_TABLE_ROW_MAX - w->rowlen;
+	}
+	memcpy(w->rowbuf + w->rowlen, s, n);
+	w->cell_off[w->ncells] = w->rowlen;
+	w->cells[w->ncells++].len = n;
+	w->rowlen += n;
+}
+
+static int row_emit(struct wb *w, struct bg_table *t, unsigned idx, unsigned long row)
+{
+	struct bg_row r;
+	char shown[SHOWN_MAX];
+	size_t i, o = 0, k;
+	unsigned long max = (1UL << BG_SHEET_SHIFT) - 1;
+
+	for (i = 0; i < w->ncells; i++)
+		w->cells[i].s = w->rowbuf + w->cell_off[i];
+	/* Shown like a CSV line: the cells joined with commas. */
+	for (i = 0; i < w->ncells && o < sizeof(shown); i++) {
+		if (i && o < sizeof(shown))
+			shown[o++] = ',';
+		k = w->cells[i].len < sizeof(shown) - o ? w->cells[i].len : sizeof(shown) - o;
+		memcpy(shown + o, w->cells[i].s, k);
+		o += k;
+	}
+	memset(&r, 0, sizeof(r));
+	r.cells = w->cells;
+	r.n = w->ncells;
+	r.line = BG_SHEET_LINE(idx, row < max ? row : max);
+	r.shown = shown;
+	r.shown_len = o;
+	r.overflow = w->row_overflow;
+	return bg_table_row(t, &r, w->err, w->errlen);
+}
+
+/* "B7" -> column 1 (0-based); -1 when it is not a cell reference. */
+static long ref_col(const char *ref, unsigned long *row)
+{
+	long col = 0;
+	const char *p = ref;
+	char *end;
+
+	while (*p >= 'A' && *p <= 'Z' && col <= 20000)
+		col = col * 26 + (*p++ - 'A' + 1);
+	if (p == ref || col > 20000)
+		return -1;
+	if (row) {
+		if (*p < '0' || *p > '9')
+			return -1;
+		errno = 0;
+		*row = strtoul(p, &end, 10);
+		if (errno || *end || *row == 0)
+			return -1;
+	}
+	return col - 1;
+}
+
+static unsigned long parse_num(const char *s, bool *ok)
+{
+	char *end;
+	unsigned long v;
+
+	*ok = false;
+	if (*s < '0' || *s > '9')
+		return 0;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end)
+		return 0;
+	*ok = true;
+	return v;
+}
+
+/* A sheet's name made printable for messages (XML already holds no C0
+ * controls but tab and newlines), cut on a character boundary. */
+static void display_name(const char *s, char *out, size_t outlen)
+{
+	size_t i, o = 0, k;
+
+	for (i = 0; s[i] && o + 1 < outlen;) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c < 0x20 || c == 0x7f) {
+			out[o++] = ' ';
+			i++;
+			continue;
+		}
+		k = c < 0x80 ? 1 : bg_utf8_seq((const unsigned char *)s + i, strlen(s + i));
+		if (k == 0) {
+			out[o++] = '?';
+			i++;
+			continue;
+		}
+		if (o + k + 1 > outlen)
+			break;
+		memcpy(out + o, s + i, k);
+		o += k;
+		i += k;
+	}
+	out[o] = '\0';
+}
+
+/* Per sheet: a table, the sink told, the end handled (a --column missing from
+ * this sheet skips it with a note). */
+static int sheet_begin(struct wb *w, unsigned idx, const char *name, struct bg_table **t)
+{
+	if (w->sink->sheet)
+		w->sink->sheet(w->sink, idx, name);
+	if (bg_table_begin(t, w->o, w->sink, w->name, name, w->err, w->errlen) < 0) {
+		w->failed = true;
+		return -1;
+	}
+	return 0;
+}
+
+static int sheet_end(struct wb *w, struct bg_table *t, unsigned idx, const char *name)
+{
+	bool skipped = false;
+	char note[512];
+
+	if (bg_table_end(t, &skipped, note, sizeof(note)) < 0) {
+		snprintf(w->err, w->errlen, "%s", note);
+		w->failed = true;
+		return -1;
+	}
+	if (skipped) {
+		char why[128];
+
+		/* Counted and shown: never a silent drop. */
+		w->nskipped++;
+		snprintf(w->skip_note, sizeof(w->skip_note),
+			 "%s: no sheet has a column \"%s\" (sheet %s has: %.300s)", w->name,
+			 w->o->column, name, note);
+		snprintf(why, sizeof(why), "sheet skipped, no column \"%s\"", w->o->column);
+		w->sink->invalid(w->sink, BG_SHEET_LINE(idx, 1), why, note, strlen(note));
+	} else {
+		w->nread++;
+	}
+	return 0;
+}
+
+/* --- xlsx: shared strings ------------------------------------------------- */
+
+static int spool_fd(void)
+{
+	const char *dir = getenv("TMPDIR");
+	char path[1024];
+	int fd;
+
+	if (!dir || !*dir)
+		dir = "/var/tmp";
+	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		snprintf(path, sizeof(path), "%s/breachguard-sst-XXXXXX", dir);
+		fd = mkostemp(path, O_CLOEXEC);
+		if (fd >= 0)
+			unlink(path);
+	}
+	return fd;
+}
+
+static int write_all(int fd, const void *buf, size_t n, uint64_t off)
+{
+	const char *p = buf;
+	ssize_t got;
+
+	while (n > 0) {
+		got = pwrite(fd, p, n, (off_t)off);
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += got;
+		n -= (size_t)got;
+		off += (uint64_t)got;
+	}
+	return 0;
+}
+
+static int read_all(int fd, void *buf, size_t n, uint64_t off)
+{
+	char *p = buf;
+	ssize_t got;
+
+	while (n > 0) {
+		got = pread(fd, p, n, (off_t)off);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			return got < 0 ? -errno : -EIO;
+		p += got;
+		n -= (size_t)got;
+		off += (uint64_t)got;
+	}
+	return 0;
+}
+
+/* Moves the table to two unlinked files: the text, and the offsets. */
+static int sst_spool(struct sst *s)
+{
+	int rc;
+
+	s->data_fd = spool_fd();
+	s->idx_fd = spool_fd();
+	if (s->data_fd < 0 || s->idx_fd < 0)
+		return -errno;
+	rc = write_all(s->data_fd, s->mem, s->mem_len, 0);
+	if (rc == 0)
+		rc = write_all(s->idx_fd, s->off, (s->n + 1) * sizeof(uint64_t), 0);
+	s->data_len = s->mem_len;
+	free(s->mem);
+	free(s->off);
+	s->mem = NULL;
+	s->off = NULL;
+	s->mem_len = s->mem_cap = s->off_cap = 0;
+	return rc;
+}
+
+/* Appends one string (flag byte: 1 = cut). */
+static int sst_add(struct sst *s, const char *text, size_t n, bool cut)
+{
+	char flag = cut ? 1 : 0;
+	uint64_t end;
+	int rc;
+
+	if (s->data_fd < 0 && s->mem_len + n + 1 + (s->n + 2) * sizeof(uint64_t) > SST_MEM_MAX &&
+	    (rc = sst_spool(s)) != 0)
+		return rc;
+	if (s->data_fd >= 0) {
+		if ((rc = write_all(s->data_fd, &flag, 1, s->data_len)) != 0 ||
+		    (rc = write_all(s->data_fd, text, n, s->data_len + 1)) != 0)
+			return rc;
+		s->data_len += n + 1;
+		end = s->data_len;
+		s->n++;
+		return write_all(s->idx_fd, &end, sizeof(end), s->n * sizeof(uint64_t));
+	}
+	if (s->mem_len + n + 1 > s->mem_cap) {
+		size_t cap = s->mem_cap ? s->mem_cap : 4096;
+		char *m;
+
+		while (cap < s->mem_len + n + 1)
+			cap *= 2;
+		m = realloc(s->mem, cap);
+		if (!m)
+			return -ENOMEM;
+		s->mem = m;
+		s->mem_cap = cap;
+	}
+	if (s->n + 2 > s->off_cap) {
+		size_t cap = s->off_cap ? s->off_cap * 2 : 1024;
+		uint64_t *o = realloc(s->off, cap * sizeof(*o));
+
+		if (!o)
+			return -ENOMEM;
+		s->off = o;
+		s->off_cap = cap;
+	}
+	if (s->n == 0)
+		s->off[0] = 0;
+	s->mem[s->mem_len] = flag;
+	memcpy(s->mem + s->mem_len + 1, text, n);
+	s->mem_len += n + 1;
+	s->off[++s->n] = s->mem_len;
+	return 0;
+}
+
+/* String i into out (CELL_MAX + 1 bytes); its length, -ERANGE if there is no
+ * string i, another negative errno on a read error. */
+static long sst_get(const struct sst *s, unsigned long i, char *out, bool *cut)
+{
+	uint64_t o[2];
+	size_t n;
+	int rc;
+
+	if (i >= s->n)
+		return -ERANGE;
+	if (s->data_fd < 0) {
+		o[0] = s->off[i];
+		o[1] = s->off[i + 1];
+		n = (size_t)(o[1] - o[0] - 1);
+		*cut = s->mem[o[0]] != 0;
+		memcpy(out, s->mem + o[0] + 1, n);
+		return (long)n;
+	}
+	if ((rc = read_all(s->idx_fd, o, sizeof(o), i * sizeof(uint64_t))) != 0)
+		return rc;
+	if (o[1] <= o[0] || o[1] - o[0] - 1 > CELL_MAX)
+		return -EIO;
+	n = (size_t)(o[1] - o[0] - 1);
+	{
+		char flag;
+
+		if ((rc = read_all(s->data_fd, &flag, 1, o[0])) != 0 ||
+		    (rc = read_all(s->data_fd, out, n, o[0] + 1)) != 0)
+			return rc;
+		*cut = flag != 0;
+	}
+	return (long)n;
+}
+
+static void sst_free(struct sst *s)
+{
+	free(s->mem);
+	free(s->off);
+	if (s->data_fd >= 0)
+		close(s->data_fd);
+	if (s->idx_fd >= 0)
+		close(s->idx_fd);
+}
+
+/* <sst><si><t>..</t></si><si><r><t>..</t></r>..<rPh><t>furigana</t></rPh></si>:
+ * the text of <t> outside phonetic runs (<rPh>, the reading aid Japanese Excel
+ * keeps beside a name, is not the cell's text). */
+static int visit_sst(struct wb *w, xmlTextReaderPtr r)
+{
+	int rc, in_si = 0, in_t = 0, in_rph = 0;
+
+	while ((rc = next_node(w, r)) == 1) {
+		if (start_of(r, "si") && !xmlTextReaderIsEmptyElement(r)) {
+			in_si = 1;
+			cell_start(w);
+		} else if (start_of(r, "si")) {
+			if (sst_add(&w->sst, "", 0, false) != 0)
+				goto nomem;
+		} else if (end_of(r, "si") && in_si) {
+			in_si = 0;
+			if (sst_add(&w->sst, w->cell, w->cell_len, w->cell_overflow) != 0)
+				goto nomem;
+		} else if (start_of(r, "rPh") && !xmlTextReaderIsEmptyElement(r)) {
+			in_rph = 1;
+		} else if (end_of(r, "rPh")) {
+			in_rph = 0;
+		} else if (start_of(r, "t") && !xmlTextReaderIsEmptyElement(r)) {
+			in_t = 1;
+		} else if (end_of(r, "t")) {
+			in_t = 0;
+		} else if (in_si && in_t && !in_rph && is_text(r)) {
+			const char *v = (const char *)xmlTextReaderConstValue(r);
+
+			if (v)
+				cell_add(w, v, strlen(v));
+		}
+	}
+	return rc < 0 ? -1 : 0;
+nomem:
+	FAILF(w, "%s: shared strings: %s", w->part, strerror(ENOMEM));
+	return -1;
+}
+
+/* --- xlsx: package, workbook, relationships ------------------------------- */
+
+/* A relationship target resolved against the directory of the part holding
+ * the relationships: "worksheets/sheet1.xml" from xl/ -> "xl/worksheets/sheet1.xml". */
+static void resolve(const char *base_dir, const char *target, char *out, size_t outlen)
+{
+	char tmp[PATH_MAX_ * 2];
+	char *seg[64];
+	size_t nseg = 0, o = 0, i;
+	char *p, *save = NULL;
+
+	if (target[0] == '/')
+		snprintf(tmp, sizeof(tmp), "%s", target + 1);
+	else
+		snprintf(tmp, sizeof(tmp), "%s%s", base_dir, target);
+	for (p = strtok_r(tmp, "/", &save); p; p = strtok_r(NULL, "/", &save)) {
+		if (strcmp(p, ".") == 0)
+			continue;
+		if (strcmp(p, "..") == 0) {
+			if (nseg)
+				nseg--;
+			continue;
+		}
+		if (nseg < sizeof(seg) / sizeof(seg[0]))
+			seg[nseg++] = p;
+	}
+	out[0] = '\0';
+	for (i = 0; i < nseg; i++) {
+		int k = snprintf(out + o, outlen - o, "%s%s", i ? "/" : "", seg[i]);
+
+		if (k < 0 || (size_t)k >= outlen - o)
+			break;
+		o += (size_t)k;
+	}
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+static int visit_pkg_rels(struct wb *w, xmlTextReaderPtr r)
+{
+	char type[512], target[PATH_MAX_];
+	int rc;
+
+	while ((rc = next_node(w, r)) == 1) {
+		if (!start_of(r, "Relationship"))
+			continue;
+		if (attr(r, "Type", false, type, sizeof(type)) &&
+		    ends_with(type, "/officeDocument") &&
+		    attr(r, "Target", false, target, sizeof(target)))
+			resolve("", target, w->wb_path, sizeof(w->wb_path));
+	}
+	return rc < 0 ? -1 : 0;
+}
+
+static int visit_workbook(struct wb *w, xmlTextReaderPtr r)
+{
+	char name[512];
+	struct sheet *s;
+	int rc;
+
+	while ((rc = next_node(w, r)) == 1) {
+		if (!start_of(r, "sheet"))
+			continue;
+		if (w->nsheets >= SHEETS_MAX) {
+			FAILF(w, "%s: more than %d sheets; refused", w->part, SHEETS_MAX);
+			return -1;
+		}
+		if ((w->nsheets & 15) == 0) {
+			s = realloc(w->sheets, (w->nsheets + 16) * sizeof(*s));
+			if (!s) {
+				FAILF(w, "%s: %s", w->part, strerror(ENOMEM));
+				return -1;
+			}
+			w->sheets = s;
+		}
+		s = &w->sheets[w->nsheets];
+		memset(s, 0, sizeof(*s));
+		if (!attr(r, "name", false, name, sizeof(name)))
+			snprintf(name, sizeof(name), "#%u", w->nsheets + 1);
+		display_name(name, s->name, sizeof(s->name));
+		if (!attr(r, "id", true, s->rid, sizeof(s->rid))) {
+			FAILF(w, "%s: sheet \"%s\" has no relationship id", w->part, s->name);
+			return -1;
+		}
+		w->nsheets++;
+	}
+	return rc < 0 ? -1 : 0;
+}
+
+static int visit_wb_rels(struct wb *w, xmlTextReaderPtr r)
+{
+	char id[64], type[512], target[PATH_MAX_], dir[PATH_MAX_];
+	char *slash;
+	unsigned i;
+	int rc;
+
+	snprintf(dir, sizeof(dir), "%s", w->wb_path);
+	slash = strrchr(dir, '/');
+	if (slash)
+		slash[1] = '\0';
+	else
+		dir[0] = '\0';
+	while ((rc = next_node(w, r)) == 1) {
+		if (!start_of(r, "Relationship") || !attr(r, "Id", false, id, sizeof(id)) ||
+		    !attr(r, "Type", false, type, sizeof(type)) ||
+		    !attr(r, "Target", false, target, sizeof(target)))
+			continue;
+		if (ends_with(type, "/sharedStrings")) {
+			resolve(dir, target, w->sst_path, sizeof(w->sst_path));
+			continue;
+		}
+		for (i = 0; i < w->nsheets; i++) {
+			if (strcmp(w->sheets[i].rid, id) != 0)
+				continue;
+			/* Chart and dialog sheets hold no cells: no path, not read. */
+			if (ends_with(type, "/worksheet"))
+				resolve(dir, target, w->sheets[i].path, sizeof(w->sheets[i].path));
+		}
+	}
+	return rc < 0 ? -1 : 0;
+}
+
+/* --- xlsx: a sheet ---------------------------------------------------------- */
+
+struct xsheet {
+	unsigned idx;
+	const char *name;
+	struct bg_table *t;
+};
+
+static int visit_sheet_with(struct wb *w, xmlTextReaderPtr r, struct xsheet *xs)
+{
+	char ref[32], type[32], where[NAME_MAX_ + 64];
+	unsigned long row = 0, rrow;
+	long col = -1, c;
+	bool in_row = false, in_cell = false, in_v = false, in_is = false, in_t = false,
+	     in_rph = false, has_value = false, ok;
+	int rc;
+
+	while ((rc = next_node(w, r)) == 1) {
+		if (start_of(r, "row")) {
+			if (in_row)
+				goto bad;
+			if (attr(r, "r", false, ref, sizeof(ref))) {
+				rrow = parse_num(ref, &ok);
+				if (!ok || rrow <= row) {
+					FAILF(w, "sheet %s: row \"%s\" out of order", xs->name, ref);
+					return -1;
+				}
+				row = rrow;
+			} else {
+				row++;
+			}
+			in_row = true;
+			col = -1;
+			row_start(w);
+			if (xmlTextReaderIsEmptyElement(r)) {
+				in_row = false;
+			}
+		} else if (end_of(r, "row") && in_row) {
+			in_row = false;
+			if (row_emit(w, xs->t, xs->idx, row) < 0) {
+				w->failed = true;
+				return -1;
+			}
+		} else if (start_of(r, "c") && in_row) {
+			if (attr(r, "r", false, ref, sizeof(ref))) {
+				unsigned long crow;
+
+				c = ref_col(ref, &crow);
+				if (c < 0 || crow != row || c <= col) {
+					FAILF(w, "sheet %s cell %s: not a cell of row %lu after column %ld",
+					      xs->name, ref, row, col + 1);
+					return -1;
+				}
+				col = c;
+			} else {
+				col++;
+			}
+			if (!attr(r, "t", false, type, sizeof(type)))
+				type[0] = '\0';
+			cell_start(w);
+			has_value = false;
+			in_cell = !xmlTextReaderIsEmptyElement(r);
+		} else if (end_of(r, "c") && in_cell) {
+			in_cell = false;
+			if (!has_value)
+				continue;
+			if (strcmp(type, "s") == 0) {
+				unsigned long i;
+				long n;
+				bool cut = false;
+
+				w->cell[w->cell_len] = '\0';
+				i = parse_num(w->cell, &ok);
+				n = ok ? sst_get(&w->sst, i, w->cell, &cut) : -ERANGE;
+				snprintf(where, sizeof(where), "sheet %s cell %s", xs->name, ref);
+				if (n == -ERANGE) {
+					FAILF(w, "%s: shared string \"%.20s\" does not exist (%zu in the table)",
+					      where, ok ? "" : "?", w->sst.n);
+					return -1;
+				}
+				if (n < 0) {
+					FAILF(w, "%s: shared strings: %s", where, strerror((int)-n));
+					return -1;
+				}
+				cell_put(w, (size_t)col, w->cell, (size_t)n, cut);
+			} else {
+				cell_put(w, (size_t)col, w->cell, w->cell_len, w->cell_overflow);
+			}
+		} else if (in_cell && start_of(r, "v") && !xmlTextReaderIsEmptyElement(r)) {
+			in_v = true;
+			has_value = true;
+		} else if (in_cell && end_of(r, "v")) {
+			in_v = false;
+		} else if (in_cell && start_of(r, "is") && !xmlTextReaderIsEmptyElement(r)) {
+			in_is = true;
+			has_value = true;
+		} else if (in_cell && end_of(r, "is")) {
+			in_is = false;
+		} else if (in_is && start_of(r, "rPh") && !xmlTextReaderIsEmptyElement(r)) {
+			in_rph = true;
+		} else if (in_is && end_of(r, "rPh")) {
+			in_rph = false;
+		} else if (in_is && start_of(r, "t") && !xmlTextReaderIsEmptyElement(r)) {
+			in_t = true;
+		} else if (in_is && end_of(r, "t")) {
+			in_t = false;
+		} else if (is_text(r) && in_cell && (in_v || (in_is && in_t && !in_rph))) {
+			const char *v = (const char *)xmlTextReaderConstValue(r);
+
+			if (v)
+				cell_add(w, v, strlen(v));
+		}
+	}
+	if (rc == 0 && (in_row || in_cell))
+		goto bad;
+	return rc < 0 ? -1 : 0;
+bad:
+	FAILF(w, "sheet %s: malformed row %lu", xs->name, row);
+	return -1;
+}
+
+static int visit_sheet(struct wb *w, xmlTextReaderPtr r)
+{
+	return visit_sheet_with(w, r, w->xs);
+}
+
+static int read_xlsx(struct wb *w)
+{
+	char dir[PATH_MAX_];
+	char *slash;
+	unsigned i;
+	int rc;
+
+	snprintf(w->wb_path, sizeof(w->wb_path), "xl/workbook.xml");
+	if (with_part(w, "_rels/.rels", visit_pkg_rels) < 0)
+		return -1;
+	rc = with_part(w, w->wb_path, visit_workbook);
+	if (rc != 0) {
+		if (rc > 0)
+			FAILF(w, "no workbook part %.200s", w->wb_path);
+		return -1;
+	}
+	snprintf(dir, sizeof(dir), "%s", w->wb_path);
+	slash = strrchr(dir, '/');
+	snprintf(w->rels_path, sizeof(w->rels_path), "%.*s_rels/%.200s.rels",
+		 slash ? (int)(slash + 1 - dir) % 500 : 0, dir, slash ? slash + 1 : dir);
+	rc = with_part(w, w->rels_path, visit_wb_rels);
+	if (rc != 0) {
+		if (rc > 0)
+			FAILF(w, "no relationships part %.200s", w->rels_path);
+		return -1;
+	}
+	if (w->sst_path[0] && with_part(w, w->sst_path, visit_sst) < 0)
+		return -1;
+	for (i = 0; i < w->nsheets; i++) {
+		struct xsheet xs = {i + 1, w->sheets[i].name, NULL};
+
+		if (!w->sheets[i].path[0])
+			continue;
+		if (sheet_begin(w, xs.idx, xs.name, &xs.t) < 0)
+			return -1;
+		w->xs = &xs;
+		row_start(w);
+		rc = with_part(w, w->sheets[i].path, visit_sheet);
+		w->xs = NULL;
+		if (rc > 0)
+			FAILF(w, "sheet %s: its part %.200s is missing", xs.name, w->sheets[i].path);
+		if (rc != 0 || sheet_end(w, xs.t, xs.idx, xs.name) < 0) {
+			bg_table_free(xs.t);
+			return -1;
+		}
+		bg_table_free(xs.t);
+	}
+	return 0;
+}
+
+/* --- ods ------------------------------------------------------------------ */
+
+static int visit_manifest(struct wb *w, xmlTextReaderPtr r)
+{
+	int rc;
+
+	while ((rc = next_node(w, r)) == 1) {
+		if (start_of(r, "encryption-data")) {
+			FAILF(w, "a password-protected (encrypted) .ods; open it in LibreOffice and "
+				 "save it without a password, or export the list as CSV");
+			return -1;
+		}
+	}
+	return rc < 0 ? -1 : 0;
+}
+
+static unsigned long repeat_attr(xmlTextReaderPtr r, const char *name)
+{
+	char v[32];
+	unsigned long n;
+	bool ok;
+
+	if (!attr(r, name, false, v, sizeof(v)))
+		return 1;
+	n = parse_num(v, &ok);
+	if (!ok || n == 0)
+		return 1;
+	/* More rows or columns than any spreadsheet has: the same as "to the end". */
+	return n < (1UL << 20) ? n : (1UL << 20);
+}
+
+static void cell_spaces(struct wb *w, unsigned long n)
+{
+	static const char sp[] = "                                ";
+
+	if (n > CELL_MAX)
+		n = CELL_MAX;
+	while (n > 0 && !w->cell_overflow) {
+		size_t k = n < sizeof(sp) - 1 ? (size_t)n : sizeof(sp) - 1;
+
+		cell_add(w, sp, k);
+		n -= k;
+	}
+}
+
+/* content.xml: office:spreadsheet > table:table (a sheet) > table:table-row >
+ * table:table-cell > text:p (text:span, text:a, text:s ...).  Repeats are
+ * counted, never expanded into memory: an empty cell repeated 16384 times
+ * moves the column on, a non-empty one fills the kept columns only. */
+static int visit_content(struct wb *w, xmlTextReaderPtr r)
+{
+	struct bg_table *t = NULL;
+	char name[512], shown[NAME_MAX_];
+	unsigned idx = 0;
+	unsigned long row = 0, rrep = 1, crep = 1, k, max = (1UL << BG_SHEET_SHIFT) - 1;
+	size_t col = 0;
+	int rc, table_depth = -1, annot_depth = -1, p_depth = -1;
+	bool in_row = false, in_cell = false, any_p = false;
+
+	while ((rc = next_node(w, r)) == 1) {
+		int depth = xmlTextReaderDepth(r);
+
+		if (start_of(r, "table") && !xmlTextReaderIsEmptyElement(r)) {
+			if (table_depth >= 0) {
+				FAILF(w, "sheet %s: a table inside a table; refused", shown);
+				goto fail;
+			}
+			if (idx >= SHEETS_MAX) {
+				FAILF(w, "more than %d sheets; refused", SHEETS_MAX);
+				goto fail;
+			}
+			if (!attr(r, "name", false, name, sizeof(name)))
+				snprintf(name, sizeof(name), "#%u", idx + 1);
+			display_name(name, shown, sizeof(shown));
+			idx++;
+			table_depth = depth;
+			row = 0;
+			if (sheet_begin(w, idx, shown, &t) < 0)
+				goto fail;
+		} else if (table_depth >= 0 && depth == table_depth && end_of(r, "table")) {
+			table_depth = -1;
+			rc = sheet_end(w, t, idx, shown);
+			bg_table_free(t);
+			t = NULL;
+			if (rc < 0)
+				goto fail;
+		} else if (table_depth < 0) {
+			continue;
+		} else if (start_of(r, "table-row")) {
+			rrep = repeat_attr(r, "number-rows-repeated");
+			row_start(w);
+			col = 0;
+			in_row = !xmlTextReaderIsEmptyElement(r);
+			if (!in_row)
+				row = row + rrep < max ? row + rrep : max;
+		} else if (in_row && end_of(r, "table-row")) {
+			in_row = false;
+			/* A row with text repeated: its copies, up to a bound (the same
+			 * addresses again add nothing); an empty one is skipped at once. */
+			for (k = 0; k < rrep && (w->ncells > 0 || w->row_overflow); k++) {
+				if (k >= ROW_REPEAT_MAX)
+					break;
+				if (row_emit(w, t, idx, row + k + 1) < 0) {
+					w->failed = true;
+					goto fail;
+				}
+			}
+			row = row + rrep < max ? row + rrep : max;
+		} else if (in_row && (start_of(r, "table-cell") || start_of(r, "covered-table-cell"))) {
+			crep = repeat_attr(r, "number-columns-repeated");
+			cell_start(w);
+			any_p = false;
+			in_cell = !xmlTextReaderIsEmptyElement(r);
+			if (!in_cell)
+				col = col + crep < (1UL << 20) ? col + crep : (1UL << 20);
+		} else if (in_cell &&
+			   (end_of(r, "table-cell") || end_of(r, "covered-table-cell"))) {
+			in_cell = false;
+			if (w->cell_len > 0 || w->cell_overflow) {
+				for (k = 0; k < crep && col + k < BG_TABLE_COLS_MAX; k++)
+					cell_put(w, col + k, w->cell, w->cell_len, w->cell_overflow);
+			}
+			col = col + crep < (1UL << 20) ? col + crep : (1UL << 20);
+		} else if (!in_cell) {
+			continue;
+		} else if (annot_depth >= 0) {
+			/* A comment on the cell is not its text. */
+			if (depth == annot_depth && end_of(r, "annotation"))
+				annot_depth = -1;
+		} else if (start_of(r, "annotation") && !xmlTextReaderIsEmptyElement(r)) {
+			annot_depth = depth;
+		} else if (start_of(r, "p") || start_of(r, "h")) {
+			if (any_p)
+				cell_add(w, "\n", 1);
+			any_p = true;
+			if (!xmlTextReaderIsEmptyElement(r))
+				p_depth = depth;
+		} else if (p_depth >= 0 && depth == p_depth && (end_of(r, "p") || end_of(r, "h"))) {
+			p_depth = -1;
+		} else if (p_depth >= 0 && start_of(r, "s")) {
+			char c[16];
+			bool ok = true;
+			unsigned long n = attr(r, "c", false, c, sizeof(c)) ? parse_num(c, &ok) : 1;
+
+			cell_spaces(w, ok ? n : 1);
+		} else if (p_depth >= 0 && start_of(r, "tab")) {
+			cell_add(w, "\t", 1);
+		} else if (p_depth >= 0 && start_of(r, "line-break")) {
+			cell_add(w, "\n", 1);
+		} else if (p_depth >= 0 && is_text(r)) {
+			const char *v = (const char *)xmlTextReaderConstValue(r);
+
+			if (v)
+				cell_add(w, v, strlen(v));
+		}
+	}
+	if (rc < 0)
+		goto fail;
+	if (table_depth >= 0) {
+		FAILF(w, "sheet %s: the table does not end", shown);
+		goto fail;
+	}
+	return 0;
+fail:
+	bg_table_free(t);
+	return -1;
+}
+
+static int read_ods(struct wb *w)
+{
+	int rc;
+
+	if (with_part(w, "META-INF/manifest.xml", visit_manifest) < 0)
+		return -1;
+	rc = with_part(w, "content.xml", visit_content);
+	if (rc > 0)
+		FAILF(w, "no content.xml in the .ods");
+	return rc == 0 ? 0 : -1;
+}
+
+/* --- the entry point -------------------------------------------------------- */
+
+const char *bg_workbook_refusal(int kind)
+{
+	switch (kind) {
+	case BG_WORKBOOK_ENCRYPTED:
+		return "a password-protected (encrypted) Office workbook; open it, save it as .xlsx "
+		       "without a password, or export it as CSV";
+	case BG_WORKBOOK_XLS:
+		return "looks like an old Excel workbook (.xls, OLE2); save it as .xlsx, or export "
+		       "it as CSV";
+	case BG_WORKBOOK_XLSB:
+		return "a binary Excel workbook (.xlsb); save it as .xlsx, or export it as CSV";
+	default:
+		return "not a workbook (.xlsx or .ods)";
+	}
 }
 
 int bg_workbook_read(int fd, const char *name, const struct bg_read_opts *o,
 		     struct bg_sink *sink, char *err, size_t errlen)
 {
-	(void)fd;
-	(void)o;
-	(void)sink;
-	snprintf(err, errlen, "%s: spreadsheet workbooks are not read; export it as CSV", name);
-	return -ENOTSUP;
+	struct wb w;
+	struct stat st;
+	xmlGenericErrorFunc old_err;
+	void *old_ctx;
+	int kind, rc = -EBADMSG;
+
+	err[0] = '\0';
+	kind = bg_workbook_kind(fd);
+	if (kind < 0) {
+		snprintf(err, errlen, "%s: %s", name, strerror(-kind));
+		return kind;
+	}
+	if (kind != BG_WORKBOOK_XLSX && kind != BG_WORKBOOK_ODS) {
+		snprintf(err, errlen, "%s: %s", name, bg_workbook_refusal(kind));
+		return -ENOTSUP;
+	}
+	if (fstat(fd, &st) != 0) {
+		snprintf(err, errlen, "%s: %s", name, strerror(errno));
+		return -errno;
+	}
+	memset(&w, 0, sizeof(w));
+	w.fd = fd;
+	w.name = name;
+	w.o = o;
+	w.sink = sink;
+	w.err = err;
+	w.errlen = errlen;
+	w.sst.data_fd = w.sst.idx_fd = -1;
+	w.inflate_max = (uint64_t)st.st_size * INFLATE_RATIO;
+	if (w.inflate_max < INFLATE_FLOOR)
+		w.inflate_max = INFLATE_FLOOR;
+	w.rowbuf = malloc(BG_TABLE_ROW_MAX);
+	w.cells = calloc(BG_TABLE_COLS_MAX, sizeof(*w.cells));
+	w.cell_off = calloc(BG_TABLE_COLS_MAX, sizeof(*w.cell_off));
+	w.cell = malloc(CELL_MAX + 1);
+	if (!w.rowbuf || !w.cells || !w.cell_off || !w.cell) {
+		snprintf(err, errlen, "%s: out of memory", name);
+		rc = -ENOMEM;
+		goto out;
+	}
+	/* libxml2 keeps its generic handler per thread: ours only while we parse. */
+	old_err = xmlGenericError;
+	old_ctx = xmlGenericErrorContext;
+	xmlSetGenericErrorFunc(NULL, quiet);
+	rc = kind == BG_WORKBOOK_XLSX ? read_xlsx(&w) : read_ods(&w);
+	xmlSetGenericErrorFunc(old_ctx, old_err);
+	rc = rc < 0 ? -EBADMSG : 0;
+	if (rc < 0) {
+		if (!err[0])
+			snprintf(err, errlen, "%s: unreadable workbook", name);
+		goto out;
+	}
+	if (w.nread == 0 && w.nskipped > 0) {
+		/* No sheet has the column asked for. */
+		snprintf(err, errlen, "%s", w.skip_note);
+		rc = -EINVAL;
+		goto out;
+	}
+	rc = 0;
+out:
+	sst_free(&w.sst);
+	free(w.sheets);
+	free(w.rowbuf);
+	free(w.cells);
+	free(w.cell_off);
+	free(w.cell);
+	lseek(fd, 0, SEEK_SET);
+	return rc;
+}
+
+const char *bg_workbook_kind_name(int kind)
+{
+	return kind == BG_WORKBOOK_XLSX ? "xlsx" : kind == BG_WORKBOOK_ODS ? "ods" : NULL;
 }

@@ -2,6 +2,7 @@
  * plainly not an advisory list (empty, a workbook, a PDF, binary data) with a
  * message that says what to do, then lets the readers' probes bid on the head. */
 #include "reader.h"
+#include "workbook.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -100,8 +101,14 @@ static bool refused_by_magic(const unsigned char *h, size_t len, const char *nam
 		return true;
 	}
 	if (starts(head, len, "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", 8)) {
+		/* An encrypted .xlsx is an OLE2 file naming an "EncryptedPackage"
+		 * stream (UTF-16LE) in its directory, which small files hold early. */
+		static const char enc[] = "E\0n\0c\0r\0y\0p\0t\0e\0d\0P\0a\0c\0k\0a\0g\0e\0";
+
 		refuse(err, errlen, name,
-		       "looks like an old Excel workbook (.xls, OLE2); export it as CSV");
+		       bg_workbook_refusal(memmem(head, len, enc, sizeof(enc) - 1)
+						   ? BG_WORKBOOK_ENCRYPTED
+						   : BG_WORKBOOK_XLS));
 		return true;
 	}
 	if (starts(head, len, "%PDF", 4)) {

@@ -22,7 +22,17 @@ struct bg_sink {
 	/* Optional (may be NULL): the address given next was written defanged
 	 * ("a [at] example [dot] jp") and decoded by the tokeniser (addrtok.h). */
 	void (*defanged)(struct bg_sink *s, unsigned long line);
+	/* Optional (NULL): a workbook sheet begins; the lines given from now on are
+	 * BG_SHEET_LINE(idx, row), idx counting sheets from 1 in workbook order. */
+	void (*sheet)(struct bg_sink *s, unsigned idx, const char *name);
 };
+
+/* A workbook's line numbers say sheet and row in one number that sorts in
+ * workbook order; a plain file's lines have no sheet part (idx 0). */
+#define BG_SHEET_SHIFT (sizeof(unsigned long) >= 8 ? 32 : 21)
+#define BG_SHEET_LINE(idx, row) (((unsigned long)(idx) << BG_SHEET_SHIFT) | (unsigned long)(row))
+#define BG_LINE_SHEET(line) ((unsigned)((line) >> BG_SHEET_SHIFT))
+#define BG_LINE_ROW(line) ((line) & ((1UL << BG_SHEET_SHIFT) - 1))
 
 struct bg_read_opts {
 	const char *column; /* CSV: header name or 1-based index; NULL = by name */

@@ -14,6 +14,10 @@ enum bg_workbook_kind {
 	BG_WORKBOOK_NONE = 0, /* not a workbook (another zip, or no zip at all) */
 	BG_WORKBOOK_XLSX,
 	BG_WORKBOOK_ODS,
+	/* Recognised and refused by bg_workbook_read with what to do: */
+	BG_WORKBOOK_ENCRYPTED, /* OLE2 holding an "EncryptedPackage" (password-protected OOXML) */
+	BG_WORKBOOK_XLS,       /* another OLE2 file: .xls and other old binary Office files */
+	BG_WORKBOOK_XLSB,      /* binary Excel workbook */
 };
 
 /* What the zip open on fd is (fd's offset is left at 0).  Negative errno on a
@@ -26,5 +30,12 @@ int bg_workbook_kind(int fd);
  * "NAME: cause". */
 int bg_workbook_read(int fd, const char *name, const struct bg_read_opts *o,
 		     struct bg_sink *sink, char *err, size_t errlen);
+
+/* "xlsx", "ods", or NULL for the other kinds. */
+const char *bg_workbook_kind_name(int kind);
+
+/* What to tell the user about a file of that kind that is not read
+ * (BG_WORKBOOK_ENCRYPTED, _XLS, _XLSB): what it is and what to do. */
+const char *bg_workbook_refusal(int kind);
 
 #endif

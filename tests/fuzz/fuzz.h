@@ -57,6 +57,7 @@ static inline void fuzz_record(struct bg_sink *s)
 static inline void fuzz_sink(struct bg_sink *s, struct fuzz_count *c)
 {
 	memset(c, 0, sizeof(*c));
+	memset(s, 0, sizeof(*s));
 	s->address = fuzz_address;
 	s->invalid = fuzz_invalid;
 	s->record = fuzz_record;

@@ -1,0 +1,58 @@
+/* table.h: the column logic of tabular inputs (CSV files, workbook sheets), one
+ * for all of them.  A reader parses its rows and feeds them here; the table
+ * holds back the first non-blank rows, decides from them whether the first is a
+ * header and which column holds the addresses (--column by name or number, else
+ * by header name in any of the known languages, else by where the '@' are), then
+ * hands the address cell of every data row to the sink.  Memory: the held-back
+ * rows (at most BG_TABLE_SNIFF of at most BG_TABLE_ROW_MAX bytes each). */
+#ifndef BG_TABLE_H
+#define BG_TABLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "reader.h"
+
+#define BG_TABLE_SNIFF 20	/* rows looked at to decide header and column */
+#define BG_TABLE_COLS_MAX 1024	/* columns kept; cells past them are never looked at */
+#define BG_TABLE_ROW_MAX (BG_LINE_MAX * 4)
+
+struct bg_cell {
+	const char *s;
+	size_t len;
+};
+
+struct bg_row {
+	const struct bg_cell *cells; /* the first BG_TABLE_COLS_MAX cells at most */
+	size_t n;
+	unsigned long line;  /* given to the sink; see BG_SHEET_LINE for sheets */
+	const char *shown;   /* the row as the user sees it, for invalid notes */
+	size_t shown_len;
+	unsigned flags;	     /* BG_LINE_* of the row's text */
+	bool overflow;	     /* the row was cut (longer than the reader keeps) */
+};
+
+struct bg_table;
+
+/* name: the input's display name; sheet: NULL for a CSV file, else the sheet's
+ * name (messages then say "sheet NAME row N").  0, or negative with err set
+ * (a --column that is no column number). */
+int bg_table_begin(struct bg_table **t, const struct bg_read_opts *o, struct bg_sink *sink,
+		   const char *name, const char *sheet, char *err, size_t errlen);
+/* One row, blank ones included.  0, or negative with err set. */
+int bg_table_row(struct bg_table *t, const struct bg_row *r, char *err, size_t errlen);
+/* The end of the rows: decides now if fewer than BG_TABLE_SNIFF rows came.
+ * 0, or negative with err set (no column of the --column name).  For a sheet,
+ * a missing --column is no error (the workbook's other sheets may hold it): the
+ * table reads nothing, sets *skipped and puts the header's cells in err. */
+int bg_table_end(struct bg_table *t, bool *skipped, char *err, size_t errlen);
+void bg_table_free(struct bg_table *t);
+
+/* Header cell matching, exposed for tests: how well a header cell names an
+ * address column after NFKC, case folding and dropping blanks, dashes and a
+ * trailing qualifier in brackets.  0 = not at all, 1 best ... 3. */
+int bg_table_name_rank(const char *s, size_t n);
+/* Whether a header cell is the name given with --column (NFKC, case folded). */
+bool bg_table_name_is(const char *cell, size_t n, const char *name);
+
+#endif
