@@ -93,6 +93,7 @@ unit: $(UNIT_BIN)
 tooltest: all
 	@python3 tests/tool/test_tool.py $(TOOL)
 	@python3 tests/tool/test_exact.py $(TOOL)
+	@python3 tests/tool/test_trust.py $(TOOL)
 
 pamtest: all $(PAMT_BIN)
 	@sh tests/pam/run.sh $(BUILD)

@@ -12,6 +12,7 @@
 #include <openssl/params.h>
 #include <openssl/rand.h>
 
+#include "config.h"
 #include "digest.h"
 #include "safeopen.h"
 
@@ -128,6 +129,14 @@ int bg_key_load(const char *path, unsigned char key[BG_KEY_LEN], const struct bg
 	if (fd < 0) {
 		bg_log(log, LOG_ERR, "key file %s: %s", path, why ? why : strerror(-fd));
 		return fd;
+	}
+	{
+		char pwhy[BG_PATH_MAX + 64];
+
+		if ((rc = bg_check_parents(path, pwhy, sizeof(pwhy))) != 0) {
+			bg_log(log, LOG_ERR, "key file %s: %s; refusing to use it", path, pwhy);
+			goto out;
+		}
 	}
 	if (st.st_mode & (S_IRGRP | S_IROTH)) {
 		bg_log(log, LOG_ERR, "key file %s: is readable by group or others (want 0600)",
