@@ -683,7 +683,8 @@ int bg_exposure_ids(struct bg_txn *t, const unsigned char d[BG_DIGEST_LEN], uint
 			break;
 		}
 		if (*n < max)
-			ids[(*n)++] = get_u32be(v.mv_data);
+			ids[*n] = get_u32be(v.mv_data);
+		(*n)++;
 		rc = mdb_cursor_get(c, &k, &v, MDB_NEXT_DUP);
 	}
 	mdb_cursor_close(c);

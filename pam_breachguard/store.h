@@ -18,7 +18,7 @@
 
 #define BG_NAME_MAX 128
 #define BG_SCHEMA_VERSION 1
-#define BG_STORE_MAX_ADV 64 /* advisory ids kept per identity lookup */
+#define BG_STORE_MAX_ADV 64 /* a first guess of advisory ids per identity (no cap) */
 
 enum bg_store_flags {
 	BG_STORE_RDONLY = 1 << 0, /* read transactions only */
@@ -93,7 +93,9 @@ int bg_txn_commit(struct bg_txn *t);
 void bg_txn_abort(struct bg_txn *t);
 int bg_txn_error(const struct bg_txn *t);
 
-/* Reads.  -ENOENT when absent. */
+/* Reads.  -ENOENT when absent.  bg_exposure_ids fills at most max ids and sets
+ * *n to how many the identity has (all of them): *n > max means call again
+ * with a larger buffer, never that the rest do not exist. */
 int bg_exposure_ids(struct bg_txn *t, const unsigned char d[BG_DIGEST_LEN], uint32_t *ids,
 		    size_t max, size_t *n);
 int bg_advisory_get(struct bg_txn *t, uint32_t id, struct bg_advisory *a);

@@ -144,6 +144,11 @@ out:
 	return hit;
 }
 
+static int64_t adv_time(const struct bg_advisory *a)
+{
+	return a->published >= 0 ? a->published : a->imported;
+}
+
 static void add_adv(struct bg_result *r, const struct bg_advisory *a, int64_t *newest_imported,
 		    int32_t *newest_grace)
 {
@@ -154,9 +159,74 @@ static void add_adv(struct bg_result *r, const struct bg_advisory *a, int64_t *n
 		*newest_imported = a->imported;
 		*newest_grace = a->grace_days;
 	}
-	if (r->n_adv < BG_MAX_LISTED)
+	if (r->n_adv < BG_MAX_LISTED) {
 		r->adv[r->n_adv] = *a;
+	} else {
+		/* The list is full: keep the newest, so messages name what forces. */
+		size_t old = 0;
+
+		for (size_t i = 1; i < BG_MAX_LISTED; i++)
+			if (adv_time(&r->adv[i]) < adv_time(&r->adv[old]))
+				old = i;
+		if (t > adv_time(&r->adv[old]))
+			r->adv[old] = *a;
+	}
 	r->n_adv++;
+}
+
+/* A set of advisory ids, grown as needed: every advisory of every identity is
+ * read (issue 10 item 8: a cap of 64 ignored the newest ones). */
+struct id_set {
+	uint32_t *v;
+	size_t n, cap;
+};
+
+static int id_set_reserve(struct id_set *s, size_t want)
+{
+	uint32_t *grown;
+	size_t cap = s->cap ? s->cap : BG_STORE_MAX_ADV;
+
+	if (want <= s->cap)
+		return 0;
+	while (cap < want)
+		cap *= 2;
+	if (!(grown = realloc(s->v, cap * sizeof(*grown))))
+		return -ENOMEM;
+	s->v = grown;
+	s->cap = cap;
+	return 0;
+}
+
+static bool id_set_has(const struct id_set *s, uint32_t id)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->v[i] == id)
+			return true;
+	return false;
+}
+
+/* The ids of one identity's exposures, all of them, into *got. */
+static int exposure_ids_all(struct bg_txn *t, const unsigned char d[BG_DIGEST_LEN],
+			    struct id_set *got)
+{
+	int rc;
+
+	got->n = 0;
+	if ((rc = id_set_reserve(got, BG_STORE_MAX_ADV)) != 0)
+		return rc;
+	for (;;) {
+		size_t n = 0;
+
+		rc = bg_exposure_ids(t, d, got->v, got->cap, &n);
+		if (rc != 0)
+			return rc;
+		if (n <= got->cap) {
+			got->n = n;
+			return 0;
+		}
+		if ((rc = id_set_reserve(got, n)) != 0)
+			return rc;
+	}
 }
 
 /* Collects the advisories behind any of the account's identities. */
@@ -164,8 +234,7 @@ static int lookup_exposures(struct bg_ctx *ctx, const struct bg_identities *ids,
 			    const char *user, struct bg_result *r, int64_t *newest_imported,
 			    int32_t *newest_grace)
 {
-	uint32_t seen[BG_STORE_MAX_ADV];
-	size_t nseen = 0;
+	struct id_set seen = {0}, got = {0};
 	struct bg_txn *t = NULL;
 	int rc;
 
@@ -173,26 +242,23 @@ static int lookup_exposures(struct bg_ctx *ctx, const struct bg_identities *ids,
 		return rc;
 	for (size_t i = 0; i < ids->n; i++) {
 		unsigned char d[BG_DIGEST_LEN];
-		uint32_t got[BG_STORE_MAX_ADV];
-		size_t n = 0;
 
 		if ((rc = bg_hmac_digest(ctx->hmac, "id", ids->id[i], strlen(ids->id[i]), d)) != 0)
 			goto out;
-		rc = bg_exposure_ids(t, d, got, BG_STORE_MAX_ADV, &n);
+		rc = exposure_ids_all(t, d, &got);
 		if (rc == -ENOENT)
 			continue;
 		if (rc != 0)
 			goto out;
-		for (size_t j = 0; j < n; j++) {
+		for (size_t j = 0; j < got.n; j++) {
 			struct bg_advisory a;
-			bool dup = false;
 
-			for (size_t k = 0; k < nseen; k++)
-				dup = dup || seen[k] == got[j];
-			if (dup || nseen == BG_STORE_MAX_ADV)
+			if (id_set_has(&seen, got.v[j]))
 				continue;
-			seen[nseen++] = got[j];
-			rc = bg_advisory_get(t, got[j], &a);
+			if ((rc = id_set_reserve(&seen, seen.n + 1)) != 0)
+				goto out;
+			seen.v[seen.n++] = got.v[j];
+			rc = bg_advisory_get(t, got.v[j], &a);
 			if (rc == -ENOENT)
 				continue; /* an exposure outliving its advisory: ignore */
 			if (rc != 0)
@@ -207,6 +273,10 @@ static int lookup_exposures(struct bg_ctx *ctx, const struct bg_identities *ids,
 			rc = 0;
 	}
 out:
+	if (rc == -ENOMEM)
+		bg_log(ctx->log, LOG_ERR, "out of memory reading the exposures of %s", user);
+	free(seen.v);
+	free(got.v);
 	bg_txn_abort(t);
 	return rc;
 }
@@ -272,7 +342,7 @@ int bg_verdict_pw(struct bg_ctx *ctx, const struct passwd *pwp, struct bg_result
 		return 0;
 	}
 	/* 3. In an active advisory? */
-	ids = malloc(sizeof(*ids));
+	ids = calloc(1, sizeof(*ids));
 	if (!ids)
 		return -ENOMEM;
 	if ((rc = bg_account_identities(c, &pw, ids, ctx->log)) != 0)
@@ -347,6 +417,7 @@ int bg_verdict_pw(struct bg_ctx *ctx, const struct passwd *pwp, struct bg_result
 out:
 	bg_wipe(sh.hash, sizeof(sh.hash));
 	bg_wipe(fp, sizeof(fp));
+	bg_identities_free(ids);
 	free(ids);
 	return rc;
 }

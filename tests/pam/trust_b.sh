@@ -52,3 +52,82 @@ begin 10k "the same files once the directory is safe: the verdicts come back"
 drv s10k bgt-gwdir-store dave account=PAM_NEW_AUTHTOK_REQD
 rc_is 0
 end
+
+# --- items 7 and 8: nothing dropped quietly ----------------------------------------------
+# New users of this file: tbmany (flagged by name, 100 domains configured),
+# tbadv (in 101 advisories), tbjurgen (a non-ASCII GECOS address).
+{
+	echo "tbmany:x:1101:1101:Many Domains:/home/tbmany:/bin/sh"
+	echo "tbadv:x:1102:1102:Many Advisories:/home/tbadv:/bin/sh"
+	printf 'tbjurgen:x:1103:1103:J\303\274rgen,,,,j\303\274rgen@example.org:/home/tbjurgen:/bin/sh\n'
+} >>"$T/passwd"
+for u in tbmany tbadv tbjurgen; do echo "$u:x:$(awk -F: -v u="$u" '$1 == u { print $4 }' "$T/passwd"):" >>"$T/group"; done
+USERS="$USERS tbmany tbadv tbjurgen"
+mksvc bgt-force-b # the same as bgt-force, with these users in its passdb
+
+# Item 8, identities: with 100 domains user:NAME was the 102nd identity and dropped.
+{
+	grep -v '^domains = ' "$CONF"
+	printf 'domains = '
+	i=1
+	while [ $i -le 100 ]; do printf 'd%03d.example.test, ' $i; i=$((i + 1)); done
+	echo "example.com"
+} >"$T/bg-many.conf"
+chmod 0644 "$T/bg-many.conf"
+bg flag --name "Flagged by name" tbmany >"$T/out/flag-many.out" 2>&1 ||
+	fail "flag tbmany: $(cat "$T/out/flag-many.out")"
+SVC_CONF=$T/bg-many.conf mksvc bgt-many
+begin 8d "100 domains configured: a user flagged by name (user:NAME) is still forced"
+drv s8d bgt-many tbmany account=PAM_NEW_AUTHTOK_REQD
+rc_is 0
+msg "Your password must be changed now: this account appears in the security advisory \"Flagged by name\" ($TODAY)."
+end
+
+# Item 8, advisories: 100 old ones in a long grace, then a newer one without
+# grace.  Only the oldest 64 were read: the newest was ignored.
+i=1
+while [ $i -le 100 ]; do
+	echo "tbadv@example.com" | bg import --name "old-$i" --date "$(date -u -d "2020-01-01 + $i days" +%Y-%m-%d)" \
+		--grace 3650 - >/dev/null 2>"$T/out/import-old.err" ||
+		fail "import old-$i: $(cat "$T/out/import-old.err")"
+	i=$((i + 1))
+done
+echo "tbadv@example.com" | bg import --name "newest" --date 2021-06-01 --grace 0 - >/dev/null 2>&1 ||
+	fail "import newest"
+begin 8e "101 advisories for one identity: the newest one (no grace) decides: forced, named, and 100 more"
+drv s8e bgt-force-b tbadv account=PAM_NEW_AUTHTOK_REQD
+rc_is 0
+msg "Your password must be changed now: this account appears in the security advisory \"newest\" (2021-06-01) and 100 more."
+status_is tbadv enforce
+end
+
+# Item 7: libidn2/libunistring cannot be loaded: the identity is an error, not a miss.
+NOUNI=$BUILD/tests/nounicode_shim.so
+$CC -D_GNU_SOURCE -DBG_NOUNICODE_SHIM_SO -std=c11 -O2 -g -fPIC -shared -Wall -Wextra \
+	-o "$NOUNI" "$SRC/tests/pam/nounicode_shim.c" -ldl || fail "cannot build $NOUNI"
+printf 'J\303\234RGEN@example.org\n' | bg import --name "Umlaut leak" --date "$TODAY" - >/dev/null 2>&1 ||
+	fail "import Umlaut leak"
+mksvc bgt-nouni-open on_error=open
+mksvc bgt-nouni-closed on_error=closed
+begin 7a "with libidn2/libunistring loadable, the non-ASCII GECOS address matches"
+drv s7a bgt-nouni-closed tbjurgen account=PAM_NEW_AUTHTOK_REQD
+rc_is 0
+end
+SAVED_PRELOAD=$PRELOAD
+PRELOAD=$PRELOAD:$NOUNI
+begin 7b "libidn2/libunistring not loadable, on_error=closed: LOG_ERR naming the identity, the account phase fails"
+drv s7b bgt-nouni-closed tbjurgen account=PAM_PERM_DENIED
+rc_is 0
+logged err "cannot compute the identity from the GECOS field"
+end
+begin 7c "libidn2/libunistring not loadable, on_error=open: LOG_ERR, module PAM_IGNORE (never clear)"
+drv s7c --module "$MODULE" --arg "conf=$CONF" --arg on_error=open bgt-nouni-open tbjurgen \
+	sm-acct=PAM_IGNORE
+rc_is 0
+logged err "libidn2/libunistring cannot be loaded"
+end
+begin 7d "an ASCII-only account is judged as usual without the libraries"
+drv s7d bgt-nouni-closed dave account=PAM_NEW_AUTHTOK_REQD
+rc_is 0
+end
+PRELOAD=$SAVED_PRELOAD
