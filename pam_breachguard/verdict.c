@@ -38,26 +38,61 @@ const char *bg_verdict_name(enum bg_verdict v)
 	return "?";
 }
 
+/* NSS answers ERANGE when the caller's buffer is too small (a group of
+ * thousands of members, a long GECOS): grow it, up to a sane cap, instead of
+ * taking the error for "not found" (issue 10 item 9). */
+#define NSS_BUF_FIRST 16384
+#define NSS_BUF_MAX (16u << 20)
+
+/* The *_r functions return an errno; some NSS wrappers return -1 and set errno. */
+static int nss_rc(int r)
+{
+	return r < 0 ? (errno ? errno : EIO) : r;
+}
+
+/* Doubles *buf (wiping the old one); -ERANGE past the cap, -ENOMEM. */
+static int nss_grow(char **buf, size_t *len)
+{
+	char *grown;
+
+	if (*len >= NSS_BUF_MAX)
+		return -ERANGE;
+	if (!(grown = malloc(*len * 2)))
+		return -ENOMEM;
+	bg_wipe(*buf, *len);
+	free(*buf);
+	*buf = grown;
+	*len *= 2;
+	return 0;
+}
+
 int bg_shadow_system(void *arg, const char *user, struct bg_shadow *out)
 {
 	struct spwd sp, *res = NULL;
-	char buf[4096];
+	size_t len = NSS_BUF_FIRST;
+	char *buf = malloc(len);
 	int rc;
 
 	(void)arg;
 	memset(out, 0, sizeof(*out));
-	rc = getspnam_r(user, &sp, buf, sizeof(buf), &res);
+	if (!buf)
+		return -ENOMEM;
+	while ((rc = nss_rc(getspnam_r(user, &sp, buf, len, &res))) == ERANGE)
+		if ((rc = -nss_grow(&buf, &len)) != 0)
+			break;
 	if (rc != 0 || !res) {
 		/* Not found, or not ours to read (not root): no shadow entry to judge. */
-		bg_wipe(buf, sizeof(buf));
-		return rc == ERANGE ? -ERANGE : 0;
+		bg_wipe(buf, len);
+		free(buf);
+		return rc == ERANGE || rc == ENOMEM ? -rc : 0;
 	}
 	out->found = true;
 	out->lastchg = sp.sp_lstchg;
 	out->min = sp.sp_min;
 	if (sp.sp_pwdp)
 		snprintf(out->hash, sizeof(out->hash), "%s", sp.sp_pwdp);
-	bg_wipe(buf, sizeof(buf));
+	bg_wipe(buf, len);
+	free(buf);
 	return 0;
 }
 
@@ -116,32 +151,58 @@ static bool password_usable(const char *hash)
 	return hash[0] != '!' && hash[0] != '*';
 }
 
-static bool in_exempt_group(const struct bg_config *c, const struct passwd *pw)
+/* Whether the account is in an exempt group.  An error (a group entry too
+ * large even for NSS_BUF_MAX, out of memory) is logged and returned: the
+ * exemption of a break-glass account must not vanish quietly. */
+static int in_exempt_group(const struct bg_config *c, const struct passwd *pw, bool *hit,
+			   const struct bg_logger *log)
 {
 	gid_t stackgroups[64], *groups = stackgroups;
-	int n = 64;
-	bool hit = false;
+	int n = 64, rc = 0;
+	size_t len = NSS_BUF_FIRST;
+	char *buf = NULL;
 
+	*hit = false;
 	if (c->exempt_groups.n == 0)
-		return false;
+		return 0;
 	if (getgrouplist(pw->pw_name, pw->pw_gid, groups, &n) < 0) {
-		if (n <= 64 || n > 65536)
-			return false;
+		if (n <= 64 || n > 65536) {
+			bg_log(log, LOG_ERR, "groups of %s: getgrouplist reports %d groups", pw->pw_name,
+			       n);
+			return -ERANGE;
+		}
 		groups = calloc((size_t)n, sizeof(gid_t));
-		if (!groups || getgrouplist(pw->pw_name, pw->pw_gid, groups, &n) < 0)
+		if (!groups || getgrouplist(pw->pw_name, pw->pw_gid, groups, &n) < 0) {
+			rc = groups ? -ERANGE : -ENOMEM;
+			bg_log(log, LOG_ERR, "groups of %s: %s", pw->pw_name, strerror(-rc));
 			goto out;
+		}
 	}
-	for (int i = 0; i < n && !hit; i++) {
+	if (!(buf = malloc(len))) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (int i = 0; i < n && !*hit; i++) {
 		struct group gr, *res = NULL;
-		char buf[8192];
+		int r;
 
-		if (getgrgid_r(groups[i], &gr, buf, sizeof(buf), &res) == 0 && res)
-			hit = bg_list_contains(&c->exempt_groups, gr.gr_name);
+		while ((r = nss_rc(getgrgid_r(groups[i], &gr, buf, len, &res))) == ERANGE)
+			if ((r = -nss_grow(&buf, &len)) != 0)
+				break;
+		if (r != 0 && r != ENOENT && r != ESRCH) {
+			bg_log(log, LOG_ERR, "group %u of %s: %s%s", (unsigned)groups[i], pw->pw_name,
+			       strerror(r), r == ERANGE ? " (the entry is larger than 16 MiB)" : "");
+			rc = -r;
+			goto out;
+		}
+		if (res)
+			*hit = bg_list_contains(&c->exempt_groups, gr.gr_name);
 	}
 out:
+	free(buf);
 	if (groups != stackgroups)
 		free(groups);
-	return hit;
+	return rc;
 }
 
 static int64_t adv_time(const struct bg_advisory *a)
@@ -284,29 +345,38 @@ out:
 int bg_verdict(struct bg_ctx *ctx, const char *user, struct bg_result *r)
 {
 	struct passwd pw, *pwres = NULL;
-	char pwbuf[16384];
+	size_t len = NSS_BUF_FIRST;
+	char *pwbuf = malloc(len);
 	int rc;
 
+	if (!pwbuf)
+		return -ENOMEM;
 	/* 1. Not known to NSS: not ours. */
-	rc = getpwnam_r(user, &pw, pwbuf, sizeof(pwbuf), &pwres);
+	while ((rc = nss_rc(getpwnam_r(user, &pw, pwbuf, len, &pwres))) == ERANGE)
+		if ((rc = -nss_grow(&pwbuf, &len)) != 0)
+			break;
 	if (rc != 0 && rc != ENOENT && rc != ESRCH) {
 		bg_log(ctx->log, LOG_ERR, "looking up user %s: %s", user, strerror(rc));
+		free(pwbuf);
 		return -rc;
 	}
 	if (!pwres) {
 		memset(r, 0, sizeof(*r));
 		r->action = ctx->cfg->action;
 		r->verdict = BG_V_NOT_OURS;
+		free(pwbuf);
 		return 0;
 	}
-	return bg_verdict_pw(ctx, &pw, r);
+	rc = bg_verdict_pw(ctx, &pw, r);
+	free(pwbuf);
+	return rc;
 }
 
 int bg_verdict_pw(struct bg_ctx *ctx, const struct passwd *pwp, struct bg_result *r)
 {
 	const struct bg_config *c = ctx->cfg;
 	struct passwd pw = *pwp;
-	char name[256], gecos[1024];
+	char name[256], *gecos = NULL;
 	struct bg_identities *ids = NULL;
 	struct bg_shadow sh;
 	unsigned char fp[BG_DIGEST_LEN];
@@ -314,7 +384,7 @@ int bg_verdict_pw(struct bg_ctx *ctx, const struct passwd *pwp, struct bg_result
 	int32_t newest_grace = -1;
 	long today = (long)(ctx->now / DAY);
 	bool fp_valid = false;
-	int rc;
+	int rc = 0;
 
 	memset(r, 0, sizeof(*r));
 	memset(&sh, 0, sizeof(sh));
@@ -322,29 +392,39 @@ int bg_verdict_pw(struct bg_ctx *ctx, const struct passwd *pwp, struct bg_result
 	/* Own copies: an NSS call below may reuse the buffer behind a getpwent entry. */
 	if (snprintf(name, sizeof(name), "%s", pwp->pw_name) >= (int)sizeof(name))
 		return -ENAMETOOLONG;
-	snprintf(gecos, sizeof(gecos), "%s", pwp->pw_gecos ? pwp->pw_gecos : "");
+	/* The whole field: a truncated copy would lose an address at its end. */
+	if (!(gecos = strdup(pwp->pw_gecos ? pwp->pw_gecos : "")))
+		return -ENOMEM;
 	pw.pw_name = name;
 	pw.pw_gecos = gecos;
 	/* 2. Exempt. */
 	if (bg_list_contains(&c->exempt_users, pw.pw_name)) {
 		r->verdict = BG_V_EXEMPT;
 		r->why = "listed in exempt_users";
-		return 0;
+		goto out;
 	}
 	if ((unsigned long)pw.pw_uid < c->min_uid) {
 		r->verdict = BG_V_EXEMPT;
 		r->why = "uid below min_uid";
-		return 0;
+		goto out;
 	}
-	if (in_exempt_group(c, &pw)) {
-		r->verdict = BG_V_EXEMPT;
-		r->why = "member of an exempt group";
-		return 0;
+	{
+		bool hit;
+
+		if ((rc = in_exempt_group(c, &pw, &hit, ctx->log)) != 0)
+			goto out;
+		if (hit) {
+			r->verdict = BG_V_EXEMPT;
+			r->why = "member of an exempt group";
+			goto out;
+		}
 	}
 	/* 3. In an active advisory? */
 	ids = calloc(1, sizeof(*ids));
-	if (!ids)
-		return -ENOMEM;
+	if (!ids) {
+		rc = -ENOMEM;
+		goto out;
+	}
 	if ((rc = bg_account_identities(c, &pw, ids, ctx->log)) != 0)
 		goto out;
 	if ((rc = bg_ctx_open(ctx)) != 0)
@@ -417,8 +497,10 @@ int bg_verdict_pw(struct bg_ctx *ctx, const struct passwd *pwp, struct bg_result
 out:
 	bg_wipe(sh.hash, sizeof(sh.hash));
 	bg_wipe(fp, sizeof(fp));
-	bg_identities_free(ids);
+	if (ids)
+		bg_identities_free(ids);
 	free(ids);
+	free(gecos);
 	return rc;
 }
 

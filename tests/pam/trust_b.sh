@@ -131,3 +131,41 @@ drv s7d bgt-nouni-closed dave account=PAM_NEW_AUTHTOK_REQD
 rc_is 0
 end
 PRELOAD=$SAVED_PRELOAD
+
+# --- item 9: NSS entries larger than a fixed buffer ------------------------------------
+# tbglass: in an exempt group of 5,000 members (an 8 KiB getgrgid_r buffer and a
+# swallowed ERANGE dropped the exemption); tblong: a 20,000-byte GECOS field with
+# the address at its end (getpwnam_r's ERANGE, and a 1 KiB copy of the field).
+{
+	echo "tbglass:x:1104:1104:Break Glass:/home/tbglass:/bin/sh"
+	printf 'tblong:x:1105:1105:%s,tblong.addr@example.org:/home/tblong:/bin/sh\n' \
+		"$(head -c 20000 /dev/zero | tr '\0' 'x')"
+} >>"$T/passwd"
+{
+	echo "tbglass:x:1104:"
+	echo "tblong:x:1105:"
+	printf 'bigglass:x:3000:'
+	i=1
+	while [ $i -le 5000 ]; do printf 'member%05d,' $i; i=$((i + 1)); done
+	echo "tbglass"
+} >>"$T/group"
+USERS="$USERS tbglass tblong"
+sed -e 's/^exempt_groups = .*/exempt_groups = breakglass, bigglass/' "$CONF" >"$T/bg-glass.conf"
+echo "on_error = closed" >>"$T/bg-glass.conf"
+chmod 0644 "$T/bg-glass.conf"
+SVC_CONF=$T/bg-glass.conf mksvc bgt-glass
+bg flag --name "Flagged by name" tbglass >"$T/out/flag-glass.out" 2>&1 ||
+	fail "flag tbglass: $(cat "$T/out/flag-glass.out")"
+echo "tblong.addr@example.org" | bg import --name "Long GECOS" --date "$TODAY" - >/dev/null 2>&1 ||
+	fail "import Long GECOS"
+begin 9d "a member of an exempt group of 5,000 members (a 55 KB group entry) stays exempt"
+drv s9d bgt-glass tbglass account=PAM_SUCCESS
+rc_is 0
+no_msg
+not_logged "forcing"
+end
+begin 9e "a 20,000-byte GECOS field: the account is looked up and its address at the end matches"
+drv s9e bgt-glass tblong account=PAM_NEW_AUTHTOK_REQD
+rc_is 0
+msg "Your password must be changed now: this account appears in the security advisory \"Long GECOS\" ($TODAY)."
+end
