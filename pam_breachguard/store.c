@@ -15,6 +15,7 @@
 #include <lmdb.h>
 
 #include "config.h"
+#include "escape.h"
 #include "safeopen.h"
 #include "store.h"
 
@@ -865,8 +866,8 @@ int bg_advisory_put(struct bg_txn *t, struct bg_advisory *a)
 
 	if (t->err)
 		return t->err;
-	if (nlen == 0 || nlen >= sizeof(a->name))
-		return t->err = -EINVAL;
+	if (nlen == 0 || nlen >= sizeof(a->name) || bg_name_problem(a->name))
+		return t->err = -EINVAL; /* every writer: import, flag, bundles */
 	if (a->id == 0) {
 		MDB_cursor *c;
 		MDB_val lk, lv;

@@ -169,3 +169,66 @@ drv s9e bgt-glass tblong account=PAM_NEW_AUTHTOK_REQD
 rc_is 0
 msg "Your password must be changed now: this account appears in the security advisory \"Long GECOS\" ($TODAY)."
 end
+
+# --- item 15: untrusted names never reach a terminal or syslog as they are ------------
+echo "tbevil:x:1106:1106:Evil:/home/tbevil:/bin/sh" >>"$T/passwd"
+echo "tbevil:x:1106:" >>"$T/group"
+USERS="$USERS tbevil"
+mksvc bgt-force-c
+echo "tbevil@example.com" | bg import --name "Evil" --date "$TODAY" - >/dev/null 2>&1 || fail "import Evil"
+EVIL_ID=$(bg advisories --json | tr -d ' \n' | sed -n 's/.*{"id":\([0-9]*\),"name":"Evil".*/\1/p')
+# As a store written before names were checked may hold it: a newline, a fake
+# syslog field, an escape sequence, a bidi override.
+EVIL=$(printf 'Evil\nuser=root verdict=clear \033[2J\342\200\256txt')
+"$BUILD/tests/pam_adv_rename" "$T/store" "$EVIL_ID" "$EVIL" >"$T/out/rename.out" 2>&1 ||
+	fail "pam_adv_rename: $(cat "$T/out/rename.out")"
+ESC_EVIL='Evil\x0auser=root verdict=clear \x1b[2J\u{202e}txt'
+begin 15a "an advisory name with a newline, an escape sequence and a bidi override is escaped in the message and syslog"
+drv s15a bgt-force-c tbevil account=PAM_NEW_AUTHTOK_REQD
+rc_is 0
+msg "Your password must be changed now: this account appears in the security advisory \"$ESC_EVIL\" ($TODAY)."
+logged notice "forcing a password change for user=tbevil: advisory \"$ESC_EVIL\""
+if LC_ALL=C grep -q "$(printf '\033')" "$OUT" "$LOG"; then fail "s15a: a raw ESC reached the transcript or syslog"; fi
+if LC_ALL=C grep -q "$(printf '\342\200\256')" "$OUT" "$LOG"; then fail "s15a: a raw U+202E reached the transcript or syslog"; fi
+end
+
+begin 15b "status and scan (text and JSON) escape the name; JSON escapes ESC and U+202E"
+bg status tbevil >"$T/out/evil-status.txt" 2>&1
+bg scan >"$T/out/evil-scan.txt" 2>/dev/null
+bg advisories >"$T/out/evil-adv.txt" 2>&1
+bg status --json tbevil >"$T/out/evil-status.json" 2>&1
+for f in evil-status.txt evil-scan.txt evil-adv.txt evil-status.json; do
+	if LC_ALL=C grep -q "$(printf '\033\|\342\200\256')" "$T/out/$f"; then fail "$f: raw ESC or U+202E: $(cat -v "$T/out/$f")"; fi
+	if LC_ALL=C grep -q '^user=root' "$T/out/$f"; then fail "$f: the name's newline went through: $(cat -v "$T/out/$f")"; fi
+done
+grep -Fq 'Evil\x0auser=root verdict=clear \x1b[2J\u{202e}txt' "$T/out/evil-status.txt" ||
+	fail "status text: no escaped name: $(cat -v "$T/out/evil-status.txt")"
+grep -Fq 'Evil\nuser=root verdict=clear \u001b[2J\u202etxt' "$T/out/evil-status.json" ||
+	fail "status --json: name not escaped as JSON: $(cat -v "$T/out/evil-status.json")"
+end
+
+begin 15c "a user name with a newline and a fake field (as sshd passes what was typed) is escaped in syslog"
+drv s15c --module "$MODULE" --arg "conf=$CONF" --arg no_such_option=1 bgt-force-c \
+	"$(printf 'x\nuser=root verdict=clear')" sm-acct=PAM_IGNORE
+rc_is 0
+logged err 'not checking x\x0auser=root verdict=clear'
+end
+
+begin 15d "import --name and flag --name refuse control and bidi characters"
+echo "a@example.com" >"$T/one.txt"
+for n in "$(printf 'a\nb')" "$(printf 'a\033[31m')" "$(printf 'a\342\200\256b')" "$(printf 'a\342\201\246b')" \
+	"$(printf 'a\302\233b')" "$(printf 'a\342\200\250b')" "$(printf 'a\177')"; do
+	bg import --name "$n" "$T/one.txt" >/dev/null 2>"$T/out/name.err"
+	st=$?
+	[ "$st" = 2 ] || fail "import --name $(printf '%s' "$n" | od -c | head -1): exit $st"
+	grep -q "control or bidirectional" "$T/out/name.err" || fail "import --name: message: $(cat "$T/out/name.err")"
+	bg flag --name "$n" alice >/dev/null 2>"$T/out/name.err"
+	st=$?
+	[ "$st" = 2 ] || fail "flag --name: exit $st"
+done
+cp "$T/one.txt" "$T/$(printf 'evil\033[2J.txt')"
+bg import "$T/$(printf 'evil\033[2J.txt')" >/dev/null 2>"$T/out/name.err"
+st=$?
+[ "$st" = 1 ] || fail "import of a file whose name gives a bad advisory name: exit $st"
+grep -q -- "--name" "$T/out/name.err" || fail "no hint to --name: $(cat "$T/out/name.err")"
+end
