@@ -146,3 +146,7 @@ clean:
 -include policy/install.mk
 -include bench/bench.mk
 -include $(LIB_OBJ:.o=.d) $(TOOL_OBJ:.o=.d)
+# The module's own object and the test programs: a header change must rebuild
+# them too (a stale struct layout in pam_breachguard.o corrupts the stack).
+-include $(BUILD)/obj/pam_breachguard/pam_breachguard.d $(BUILD)/obj/tools/breachguard.d \
+	$(UNIT_BIN:=.d) $(PAMT_BIN:=.d)

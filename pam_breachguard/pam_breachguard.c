@@ -118,10 +118,8 @@ static void tell(pam_handle_t *pamh, int flags, bool error, const char *fmt, ...
  * a busy store (an import running) only postpones it to a later login. */
 static void record_fingerprint(struct bg_ctx *ctx, const char *user, const struct bg_result *r)
 {
-	int rc = bg_ctx_writable(ctx);
+	int rc = bg_record_enforcement(ctx, user, r);
 
-	if (rc == 0)
-		rc = bg_rotation_write(ctx->store, user, &r->fp_record);
 	if (rc == -EBUSY)
 		bg_log(ctx->log, LOG_DEBUG, "store busy; fingerprint of user=%s postponed", user);
 	else if (rc != 0)

@@ -4,6 +4,7 @@
  * decline to wait for a long import instead of hanging a login. */
 #include <endian.h>
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,7 @@
 
 struct bg_store {
 	MDB_env *env;
+	struct bg_hmac *hmac; /* rotation keys: HMAC(site key, "rot" || user name) */
 	MDB_dbi meta, adv, exp, rot;
 	unsigned flags;
 	int gate_fd;
@@ -277,6 +279,42 @@ static int prealloc_lock(const struct bg_store *st, int dirfd)
 	return 0;
 }
 
+/* LMDB opens data.mdb (and, in some versions, lock.mdb) without
+ * close-on-exec and has no flag for it: set it on both after mdb_env_open.
+ * The lock file's descriptor is not exposed; it is found by its inode. */
+static int set_cloexec(const struct bg_store *st, int storefd)
+{
+	struct stat lk, fst;
+	struct dirent *de;
+	DIR *d;
+	int fd;
+
+	if (mdb_env_get_fd(st->env, &fd) != 0 || fcntl(fd, F_SETFD, FD_CLOEXEC) != 0) {
+		bg_log(st->log, LOG_ERR, "store %s: cannot set close-on-exec on data.mdb", st->dir);
+		return -EIO;
+	}
+	if (fstatat(storefd, "lock.mdb", &lk, AT_SYMLINK_NOFOLLOW) != 0)
+		return 0; /* MDB_NOLOCK or no lock file: nothing to find */
+	if (!(d = opendir("/proc/self/fd")))
+		return 0; /* no /proc: LMDB 0.9.24 and later set it on lock.mdb themselves */
+	while ((de = readdir(d)) != NULL) {
+		char *end;
+		long n = strtol(de->d_name, &end, 10);
+
+		if (*end || n < 0 || n == storefd || n == (long)dirfd(d))
+			continue;
+		if (fstat((int)n, &fst) == 0 && fst.st_dev == lk.st_dev && fst.st_ino == lk.st_ino &&
+		    fcntl((int)n, F_SETFD, fcntl((int)n, F_GETFD) | FD_CLOEXEC) != 0) {
+			closedir(d);
+			bg_log(st->log, LOG_ERR, "store %s: cannot set close-on-exec on lock.mdb",
+			       st->dir);
+			return -EIO;
+		}
+	}
+	closedir(d);
+	return 0;
+}
+
 /* After a failed init, remove what this call made: no half-made store stays. */
 static void undo_create(int dirfd, const char *dir, bool made_files, bool made_dir)
 {
@@ -375,6 +413,9 @@ int bg_store_open(struct bg_store **out, const char *dir, const unsigned char ke
 		rc = mdb_fail(st, "open", rc);
 		goto fail;
 	}
+	/* Nothing of the store may leak into a program sshd or sudo runs next. */
+	if ((rc = set_cloexec(st, dirfd)) != 0)
+		goto fail;
 	/* The data file LMDB opened must be the one we checked: no swap in between. */
 	if (mdb_env_get_fd(st->env, &fd) != 0 || fstat(fd, &after) != 0 ||
 	    (!fresh && (after.st_dev != before.st_dev || after.st_ino != before.st_ino)) ||
@@ -412,6 +453,8 @@ int bg_store_open(struct bg_store **out, const char *dir, const unsigned char ke
 		goto fail;
 	if ((rc = open_dbis(st, key, flags & BG_STORE_CREATE)) != 0)
 		goto fail;
+	if ((rc = bg_hmac_new(&st->hmac, key, log)) != 0)
+		goto fail;
 	if (!(flags & BG_STORE_RDONLY)) {
 		struct stat gs;
 
@@ -443,6 +486,7 @@ void bg_store_close(struct bg_store *st)
 		return;
 	if (st->env)
 		mdb_env_close(st->env);
+	bg_hmac_free(st->hmac);
 	if (st->gate_fd >= 0)
 		close(st->gate_fd);
 	free(st);
@@ -783,29 +827,66 @@ int bg_advisory_find(struct bg_txn *t, const char *name, struct bg_advisory *a)
 	return rc == 1 ? 0 : rc == 0 ? -ENOENT : rc;
 }
 
-int bg_rotation_get(struct bg_txn *t, const char *user, struct bg_rotation *r)
+/* Rotation records are keyed by a keyed digest of the user name ("rot": its
+ * own domain, so it never equals an identity's digest): a copied store names
+ * no account.  Stores made before keep their plaintext keys until the next
+ * write of that record moves it (issue 10 item 14). */
+static int rot_key(struct bg_txn *t, const char *user, unsigned char d[BG_DIGEST_LEN])
 {
-	MDB_val k = {strlen(user), (void *)user}, v;
-	const unsigned char *p;
-	int rc;
+	size_t n = strlen(user);
+
+	if (n == 0 || n > 511)
+		return -EINVAL;
+	return bg_hmac_digest(t->st->hmac, "rot", user, n, d);
+}
+
+static int rot_decode(const struct bg_store *st, const MDB_val *v, struct bg_rotation *r)
+{
+	const unsigned char *p = v->mv_data;
 
 	memset(r, 0, sizeof(*r));
-	if (k.mv_size == 0 || k.mv_size > 511)
-		return -ENOENT;
-	if ((rc = mdb_get(t->txn, t->st->rot, &k, &v)) != 0)
-		return mdb_fail(t->st, "read rotation", rc);
-	if (v.mv_size != ROT_LEN) {
-		bg_log(t->st->log, LOG_ERR, "store %s: rotation record of %s: corrupt", t->st->dir,
-		       user);
+	if (v->mv_size < ROT_LEN || (v->mv_size - ROT_LEN) % 4 != 0 ||
+	    (v->mv_size - ROT_LEN) / 4 > BG_ROT_MATCHED) {
+		bg_log(st->log, LOG_ERR, "store %s: a rotation record is corrupt (%zu bytes)", st->dir,
+		       v->mv_size);
 		return -EBADMSG;
 	}
-	p = v.mv_data;
 	r->rotated_at = (int64_t)get_le(p, 8);
 	r->how = p[8];
 	r->fp_exposure = (int64_t)get_le(p + 9, 8);
 	r->fp_recorded = (int64_t)get_le(p + 17, 8);
 	memcpy(r->fingerprint, p + 25, BG_DIGEST_LEN);
+	r->n_matched = (v->mv_size - ROT_LEN) / 4;
+	for (size_t i = 0; i < r->n_matched; i++)
+		r->matched[i] = (uint32_t)get_le(p + ROT_LEN + 4 * i, 4);
 	return 0;
+}
+
+int bg_rotation_get(struct bg_txn *t, const char *user, struct bg_rotation *r)
+{
+	unsigned char d[BG_DIGEST_LEN];
+	MDB_val k = {BG_DIGEST_LEN, d}, v;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	if (rot_key(t, user, d) != 0)
+		return -ENOENT;
+	rc = mdb_get(t->txn, t->st->rot, &k, &v);
+	if (rc == MDB_NOTFOUND) { /* a record from before: keyed by the plain name */
+		k.mv_size = strlen(user);
+		k.mv_data = (void *)user;
+		rc = mdb_get(t->txn, t->st->rot, &k, &v);
+	}
+	if (rc != 0)
+		return mdb_fail(t->st, "read rotation", rc);
+	return rot_decode(t->st, &v, r);
+}
+
+int bg_rotation_decode(struct bg_store *st, const void *val, size_t len, struct bg_rotation *r)
+{
+	MDB_val v = {len, (void *)val};
+
+	return rot_decode(st, &v, r);
 }
 
 int bg_exposure_add(struct bg_txn *t, const unsigned char d[BG_DIGEST_LEN], uint32_t id)
@@ -936,19 +1017,28 @@ int bg_advisory_delete(struct bg_txn *t, uint32_t id, uint64_t *pairs_removed)
 
 int bg_rotation_put(struct bg_txn *t, const char *user, const struct bg_rotation *r)
 {
-	unsigned char vb[ROT_LEN];
-	MDB_val k = {strlen(user), (void *)user}, v = {ROT_LEN, vb};
+	unsigned char vb[ROT_LEN + 4 * BG_ROT_MATCHED], d[BG_DIGEST_LEN];
+	MDB_val k = {BG_DIGEST_LEN, d}, v = {ROT_LEN, vb}, old = {strlen(user), (void *)user};
+	size_t nm = r->n_matched < BG_ROT_MATCHED ? r->n_matched : BG_ROT_MATCHED;
+	int rc;
 
 	if (t->err)
 		return t->err;
-	if (k.mv_size == 0 || k.mv_size > 511)
+	if (rot_key(t, user, d) != 0)
 		return t->err = -EINVAL;
 	put_le(vb, (uint64_t)r->rotated_at, 8);
 	vb[8] = r->how;
 	put_le(vb + 9, (uint64_t)r->fp_exposure, 8);
 	put_le(vb + 17, (uint64_t)r->fp_recorded, 8);
 	memcpy(vb + 25, r->fingerprint, BG_DIGEST_LEN);
-	return sticky(t, "write rotation", mdb_put(t->txn, t->st->rot, &k, &v, 0));
+	for (size_t i = 0; i < nm; i++)
+		put_le(vb + ROT_LEN + 4 * i, r->matched[i], 4);
+	v.mv_size = ROT_LEN + 4 * nm;
+	if (sticky(t, "write rotation", mdb_put(t->txn, t->st->rot, &k, &v, 0)))
+		return t->err;
+	/* Migrate: the plaintext-keyed record of a store made before goes. */
+	rc = mdb_del(t->txn, t->st->rot, &old, NULL);
+	return rc == MDB_NOTFOUND ? 0 : sticky(t, "migrate rotation", rc);
 }
 
 struct rotation_job {
@@ -973,12 +1063,18 @@ int bg_rotation_write(struct bg_store *st, const char *user, const struct bg_rot
 
 int bg_rotation_delete(struct bg_txn *t, const char *user)
 {
-	MDB_val k = {strlen(user), (void *)user};
+	unsigned char d[BG_DIGEST_LEN];
+	MDB_val k = {BG_DIGEST_LEN, d}, old = {strlen(user), (void *)user};
 	int rc;
 
 	if (t->err)
 		return t->err;
+	if (rot_key(t, user, d) != 0)
+		return 0;
 	rc = mdb_del(t->txn, t->st->rot, &k, NULL);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return sticky(t, "delete rotation", rc);
+	rc = mdb_del(t->txn, t->st->rot, &old, NULL);
 	if (rc == MDB_NOTFOUND)
 		return 0;
 	return sticky(t, "delete rotation", rc);

@@ -45,12 +45,20 @@ enum bg_rotation_how {
 	BG_ROT_OBSERVED = 3, /* seen in shadow */
 };
 
+/* Advisory ids kept in a rotation record: those the account was matched for
+ * when enforcement began (the newest when there are more). */
+#define BG_ROT_MATCHED 64
+
 struct bg_rotation {
 	int64_t rotated_at; /* 0 = none */
 	uint8_t how;
 	int64_t fp_exposure; /* the exposure time the fingerprint belongs to, 0 none */
 	int64_t fp_recorded;
 	unsigned char fingerprint[BG_DIGEST_LEN];
+	/* The advisories the account was matched for (issue 10 item 4): the verdict
+	 * honours them even when no identity matches any more (a GECOS edited). */
+	size_t n_matched;
+	uint32_t matched[BG_ROT_MATCHED];
 };
 
 struct bg_store_stats {
@@ -103,7 +111,11 @@ int bg_advisory_find(struct bg_txn *t, const char *name, struct bg_advisory *a);
 /* Calls cb for each advisory in id order; a non-zero return stops and is returned. */
 int bg_advisory_foreach(struct bg_txn *t, int (*cb)(const struct bg_advisory *a, void *arg),
 			void *arg);
+/* Rotation records are keyed by HMAC(site key, "rot" || user); a plaintext
+ * key from an older store is read too, and moved by the next write. */
 int bg_rotation_get(struct bg_txn *t, const char *user, struct bg_rotation *r);
+/* Decodes a stored rotation value (verify); 0 or -EBADMSG. */
+int bg_rotation_decode(struct bg_store *st, const void *val, size_t len, struct bg_rotation *r);
 
 /* Writes (sticky error). */
 enum bg_exposure_add { BG_EXP_KNOWN_PAIR = 0, BG_EXP_NEW_PAIR = 1, BG_EXP_NEW_IDENTITY = 2 };

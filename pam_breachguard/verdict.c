@@ -220,6 +220,20 @@ static void add_adv(struct bg_result *r, const struct bg_advisory *a, int64_t *n
 		*newest_imported = a->imported;
 		*newest_grace = a->grace_days;
 	}
+	if (r->n_cur < BG_ROT_MATCHED) {
+		r->cur[r->n_cur] = a->id;
+		r->cur_t[r->n_cur++] = t;
+	} else {
+		size_t old = 0;
+
+		for (size_t i = 1; i < BG_ROT_MATCHED; i++)
+			if (r->cur_t[i] < r->cur_t[old])
+				old = i;
+		if (t > r->cur_t[old]) {
+			r->cur[old] = a->id;
+			r->cur_t[old] = t;
+		}
+	}
 	if (r->n_adv < BG_MAX_LISTED) {
 		r->adv[r->n_adv] = *a;
 	} else {
@@ -327,11 +341,31 @@ static int lookup_exposures(struct bg_ctx *ctx, const struct bg_identities *ids,
 			add_adv(r, &a, newest_imported, newest_grace);
 		}
 	}
-	rc = 0;
-	if (r->n_adv) {
-		rc = bg_rotation_get(t, user, &r->rotation);
-		if (rc == -ENOENT)
+	/* Once matched, enforced until it rotates, is reset or the advisory is
+	 * forgotten, whatever happens to the fields the user controls (GECOS with
+	 * chfn): the advisories the enforcement record names count as matched. */
+	rc = bg_rotation_get(t, user, &r->rotation);
+	if (rc == -ENOENT)
+		rc = 0;
+	if (rc != 0)
+		goto out;
+	for (size_t j = 0; j < r->rotation.n_matched; j++) {
+		struct bg_advisory a;
+		uint32_t id = r->rotation.matched[j];
+
+		if (id_set_has(&seen, id))
+			continue;
+		if ((rc = id_set_reserve(&seen, seen.n + 1)) != 0)
+			goto out;
+		seen.v[seen.n++] = id;
+		rc = bg_advisory_get(t, id, &a);
+		if (rc == -ENOENT) {
 			rc = 0;
+			continue; /* forgotten: the match goes with it */
+		}
+		if (rc != 0)
+			goto out;
+		add_adv(r, &a, newest_imported, newest_grace);
 	}
 out:
 	if (rc == -ENOMEM)
@@ -465,15 +499,35 @@ int bg_verdict_pw(struct bg_ctx *ctx, const struct passwd *pwp, struct bg_result
 		}
 		r->fp_unchanged = true;
 	}
+	/* The match is recorded once for each advisory (an edit of GECOS must not
+	 * clear the account), with the fingerprint below when there is one. */
+	for (size_t i = 0; i < r->n_cur && !r->record_fp; i++) {
+		bool known = false;
+
+		for (size_t j = 0; j < r->rotation.n_matched && !known; j++)
+			known = r->rotation.matched[j] == r->cur[i];
+		if (!known) {
+			r->record_fp = true;
+			r->fp_record = r->rotation;
+		}
+	}
+	if (r->record_fp) {
+		r->fp_record.n_matched = r->n_cur;
+		memcpy(r->fp_record.matched, r->cur, r->n_cur * sizeof(r->cur[0]));
+	}
 	/* 5. No usable password: forcing a change would lock the user out. */
 	if (sh.found && !password_usable(sh.hash)) {
 		r->verdict = BG_V_NO_PASSWORD;
 		goto out;
 	}
 	/* Enforcement begins here: remember the hash once for this exposure. */
-	if (fp_valid && r->rotation.fp_exposure != r->exposure) {
+	if (fp_valid && (r->rotation.fp_exposure != r->exposure || r->rotation.fp_recorded == 0)) {
+		if (!r->record_fp) {
+			r->fp_record = r->rotation;
+			r->fp_record.n_matched = r->n_cur;
+			memcpy(r->fp_record.matched, r->cur, r->n_cur * sizeof(r->cur[0]));
+		}
 		r->record_fp = true;
-		r->fp_record = r->rotation;
 		r->fp_record.fp_exposure = r->exposure;
 		r->fp_record.fp_recorded = (int64_t)ctx->now;
 		memcpy(r->fp_record.fingerprint, fp, BG_DIGEST_LEN);
@@ -504,10 +558,87 @@ out:
 	return rc;
 }
 
+/* Adds the ids of from to into (no duplicates, at most BG_ROT_MATCHED; from
+ * comes first: it holds the newest). */
+static void merge_matched(struct bg_rotation *into, const struct bg_rotation *from)
+{
+	struct bg_rotation old = *into;
+
+	into->n_matched = 0;
+	for (int pass = 0; pass < 2; pass++) {
+		const struct bg_rotation *src = pass == 0 ? from : &old;
+
+		for (size_t i = 0; i < src->n_matched && into->n_matched < BG_ROT_MATCHED; i++) {
+			bool dup = false;
+
+			for (size_t j = 0; j < into->n_matched && !dup; j++)
+				dup = into->matched[j] == src->matched[i];
+			if (!dup)
+				into->matched[into->n_matched++] = src->matched[i];
+		}
+	}
+}
+
+/* One rotation record, read and written in the same write transaction, so
+ * that nothing recorded between a caller's verdict and its write is lost
+ * (issue 10 item 16): the enforcement record keeps a rotation made in
+ * between, a rotation keeps a fingerprint or match recorded in between. */
+struct rot_merge {
+	const char *user;
+	const struct bg_result *r;
+	bool rotation;     /* record a rotation (else: the enforcement record only) */
+	int64_t now;
+	uint8_t how;
+};
+
+static int rot_merge_job(struct bg_txn *t, void *arg)
+{
+	const struct rot_merge *m = arg;
+	const struct bg_rotation *want = &m->r->fp_record;
+	struct bg_rotation cur;
+	int rc = bg_rotation_get(t, m->user, &cur);
+
+	if (rc == -ENOENT)
+		memset(&cur, 0, sizeof(cur));
+	else if (rc != 0)
+		return rc;
+	if (m->r->record_fp) {
+		/* The first fingerprint for an exposure stays: it is the hash seen when
+		 * enforcement began. */
+		if (want->fp_recorded > 0 &&
+		    (cur.fp_exposure != want->fp_exposure || cur.fp_recorded == 0)) {
+			cur.fp_exposure = want->fp_exposure;
+			cur.fp_recorded = want->fp_recorded;
+			memcpy(cur.fingerprint, want->fingerprint, BG_DIGEST_LEN);
+		}
+		merge_matched(&cur, want);
+	}
+	if (m->rotation) {
+		cur.rotated_at = m->now;
+		cur.how = m->how;
+	}
+	return bg_rotation_put(t, m->user, &cur);
+}
+
+static int rot_merge_write(struct bg_ctx *ctx, const struct rot_merge *m)
+{
+	int rc = bg_ctx_writable(ctx);
+
+	/* One record: a few pages copied at most. */
+	return rc ? rc : bg_store_write(ctx->store, 64u << 10, rot_merge_job, (void *)m);
+}
+
+int bg_record_enforcement(struct bg_ctx *ctx, const char *user, const struct bg_result *r)
+{
+	struct rot_merge m = {user, r, false, 0, 0};
+
+	return rot_merge_write(ctx, &m);
+}
+
 int bg_record_rotation(struct bg_ctx *ctx, const char *user, uint8_t how)
 {
 	struct bg_result r;
-	struct bg_rotation rot;
+	struct rot_merge m = {user, &r, true, 0, how};
 	int rc;
 
 	if ((rc = bg_verdict(ctx, user, &r)) != 0)
@@ -516,10 +647,8 @@ int bg_record_rotation(struct bg_ctx *ctx, const char *user, uint8_t how)
 		return 0;
 	if (how == BG_ROT_PASSWORD && r.fp_unchanged)
 		return -EALREADY;
-	rot = r.record_fp ? r.fp_record : r.rotation;
-	rot.rotated_at = (int64_t)ctx->now;
-	rot.how = how;
-	if ((rc = bg_ctx_writable(ctx)) != 0 || (rc = bg_rotation_write(ctx->store, user, &rot)) != 0)
+	m.now = (int64_t)ctx->now;
+	if ((rc = rot_merge_write(ctx, &m)) != 0)
 		return rc;
 	return 1;
 }

@@ -623,17 +623,19 @@ msg "$FORCE_MSG"
 status_is ivan enforce
 end
 
+# 9c before 9b: once matched (9b) the account stays enforced whatever the
+# configuration or its GECOS field says later (issue 10 item 4, trust_b.sh 4a).
+begin 9c "GECOS address with gecos_email=no (module argument): heidi passes"
+drv s9c bgt-nogecos heidi account=PAM_SUCCESS
+rc_is 0
+no_msg
+end
+
 begin 9b "GECOS address (gecos_email=yes): heidi is forced"
 drv s9b bgt-force heidi account=PAM_NEW_AUTHTOK_REQD
 rc_is 0
 msg "$FORCE_MSG"
 status_is heidi enforce
-end
-
-begin 9c "GECOS address with gecos_email=no (module argument): heidi passes"
-drv s9c bgt-nogecos heidi account=PAM_SUCCESS
-rc_is 0
-no_msg
 end
 
 # --- 10: configuration mistakes ---------------------------------------------------------------

@@ -232,3 +232,44 @@ st=$?
 [ "$st" = 1 ] || fail "import of a file whose name gives a bad advisory name: exit $st"
 grep -q -- "--name" "$T/out/name.err" || fail "no hint to --name: $(cat "$T/out/name.err")"
 end
+
+# --- item 4: the user edits the field that matched them --------------------------------
+echo "tbchfn:x:1107:1107:Chfn User,,,,tb.chfn@example.org:/home/tbchfn:/bin/sh" >>"$T/passwd"
+echo "tbchfn:x:1107:" >>"$T/group"
+USERS="$USERS tbchfn"
+mksvc bgt-force-d
+echo "tb.chfn@example.org" | bg import --name "GECOS leak" --date "$TODAY" - >/dev/null 2>&1 ||
+	fail "import GECOS leak"
+GECOS_MSG="Your password must be changed now: this account appears in the security advisory \"GECOS leak\" ($TODAY)."
+begin 4d "matched through GECOS: forced (and the match is recorded)"
+drv s4d bgt-force-d tbchfn account=PAM_NEW_AUTHTOK_REQD
+rc_is 0
+msg "$GECOS_MSG"
+end
+# What "chfn -r ''" does with Debian's CHFN_RESTRICT rwh: the address is gone.
+sed -i 's/^tbchfn:x:1107:1107:Chfn User,,,,tb.chfn@example.org:/tbchfn:x:1107:1107:Chfn User,,,,:/' "$T/passwd"
+grep -q '^tbchfn:x:1107:1107:Chfn User,,,,:' "$T/passwd" || fail "could not edit tbchfn's GECOS"
+begin 4e "the user removed the GECOS address: still forced, status still enforce"
+drv s4e bgt-force-d tbchfn account=PAM_NEW_AUTHTOK_REQD
+rc_is 0
+msg "$GECOS_MSG"
+status_is tbchfn enforce
+end
+begin 4f "an administrator's reset ends it; forgetting the advisory would too"
+bg reset tbchfn >"$T/out/reset-chfn.out" 2>&1 || fail "reset tbchfn: $(cat "$T/out/reset-chfn.out")"
+drv s4f bgt-force-d tbchfn account=PAM_SUCCESS
+rc_is 0
+no_msg
+status_is tbchfn rotated
+end
+
+# --- item 14: a copied store names no account -------------------------------------------
+begin 14a "after enforcement, rotations and resets, data.mdb holds no user name"
+bg reset tbadv >/dev/null 2>&1 || fail "reset tbadv"
+for u in carol kim dave tbchfn tbadv tbevil tblong; do
+	if LC_ALL=C grep -aq "$u" "$T/store/data.mdb"; then fail "data.mdb holds \"$u\""; fi
+done
+bg stats --json >"$T/out/stats14.json" 2>&1
+json_has "$T/out/stats14.json" '"rotations":'
+flat "$T/out/stats14.json" | grep -q '"rotations":0' && fail "no rotation records at all: $(cat "$T/out/stats14.json")"
+end
