@@ -129,21 +129,21 @@ int bg_check_parents(const char *path, char *why, size_t whylen)
 	const char *slash;
 	size_t n;
 
-	if (path[0] != '/') {
-		snprintf(why, whylen, "is not an absolute path");
-		return -EINVAL;
-	}
 	n = strlen(path);
 	while (n > 1 && path[n - 1] == '/') /* "/var/lib/breachguard/" names the directory */
 		n--;
 	slash = memrchr(path, '/', n);
-	n = slash && slash > path ? (size_t)(slash - path) : 1;
-	if (n >= sizeof(dir)) {
-		snprintf(why, whylen, "path too long");
-		return -ENAMETOOLONG;
+	if (!slash) { /* a relative name (the tool's --config): the working directory */
+		snprintf(dir, sizeof(dir), ".");
+	} else {
+		n = slash > path ? (size_t)(slash - path) : 1;
+		if (n >= sizeof(dir)) {
+			snprintf(why, whylen, "path too long");
+			return -ENAMETOOLONG;
+		}
+		memcpy(dir, path, n);
+		dir[n] = '\0';
 	}
-	memcpy(dir, path, n);
-	dir[n] = '\0';
 	/* Like OpenSSH's safe_path: resolve, then every ancestor up to "/". */
 	if (!realpath(dir, real)) {
 		int e = errno;

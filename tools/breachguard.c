@@ -22,6 +22,7 @@ static const struct {
 	{"reset", bg_cmd_reset, "record an administrator-vouched rotation"},
 	{"stats", bg_cmd_stats, "store statistics"},
 	{"check", bg_cmd_check, "check config, key, store and PAM wiring"},
+	{"verify", bg_cmd_verify, "walk the whole store against its recorded digest"},
 };
 
 static void usage(FILE *f)

@@ -30,6 +30,7 @@ int bg_cmd_scan(struct bg_tool *t, int argc, char **argv);
 int bg_cmd_reset(struct bg_tool *t, int argc, char **argv);
 int bg_cmd_stats(struct bg_tool *t, int argc, char **argv);
 int bg_cmd_check(struct bg_tool *t, int argc, char **argv);
+int bg_cmd_verify(struct bg_tool *t, int argc, char **argv);
 
 /* JSON output: a string with every control and non-ASCII-safe byte escaped. */
 void bg_json_str(FILE *f, const char *s);

@@ -177,12 +177,23 @@ USERS="$USERS tbevil"
 mksvc bgt-force-c
 echo "tbevil@example.com" | bg import --name "Evil" --date "$TODAY" - >/dev/null 2>&1 || fail "import Evil"
 EVIL_ID=$(bg advisories --json | tr -d ' \n' | sed -n 's/.*{"id":\([0-9]*\),"name":"Evil".*/\1/p')
+# Item 17: after every write so far (imports, flags, forgets, resets, and the
+# module's own enforcement and rotation records) the store verifies.
+begin 17a "breachguard verify passes after the tool's and the module's writes"
+bg verify >"$T/out/verify1.out" 2>&1 || fail "verify: exit $?: $(cat "$T/out/verify1.out")"
+end
 # As a store written before names were checked may hold it: a newline, a fake
 # syslog field, an escape sequence, a bidi override.
 EVIL=$(printf 'Evil\nuser=root verdict=clear \033[2J\342\200\256txt')
 "$BUILD/tests/pam_adv_rename" "$T/store" "$EVIL_ID" "$EVIL" >"$T/out/rename.out" 2>&1 ||
 	fail "pam_adv_rename: $(cat "$T/out/rename.out")"
 ESC_EVIL='Evil\x0auser=root verdict=clear \x1b[2J\u{202e}txt'
+begin 17b "a record changed outside breachguard (pam_adv_rename): verify exits 1 and says so"
+bg verify >"$T/out/verify2.out" 2>&1
+st=$?
+[ "$st" = 1 ] || fail "verify after a raw edit: exit $st: $(cat "$T/out/verify2.out")"
+grep -q "do not match the digest" "$T/out/verify2.out" || fail "verify: $(cat "$T/out/verify2.out")"
+end
 begin 15a "an advisory name with a newline, an escape sequence and a bidi override is escaped in the message and syslog"
 drv s15a bgt-force-c tbevil account=PAM_NEW_AUTHTOK_REQD
 rc_is 0

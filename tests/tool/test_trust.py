@@ -82,5 +82,66 @@ def main():
     return 1 if failed else 0
 
 
+
+def item17(root):
+    """verify: sound after every kind of write; a change outside breachguard is
+    found; the shipped timer's and cron's commands log a failure to authpriv."""
+    d = os.path.join(root, "i17")
+    conf = mkstore(d, "exempt_users =\nmin_uid = 0\n")
+    addrs = os.path.join(d, "a.txt")
+    write(addrs, "".join(f"u{i}@example.com\n" for i in range(500)) + "root@example.com\n")
+    steps = [["import", "--name", "TamperMe", "--date", "2021-01-01", addrs],
+             ["import", "--name", "Second", addrs],
+             ["flag", "--name", "Flagged", "root"], ["reset", "root"],
+             ["forget", "Second"], ["import", "--name", "Second", addrs]]
+    r = run(conf, "verify")
+    check(r.returncode == 0 and "ok" in r.stdout, "item 17: verify on a new store", r.stdout + r.stderr)
+    for s in steps:
+        r = run(conf, *s)
+        check(r.returncode == 0, f"item 17: {' '.join(s[:2])}", r.stderr)
+        r = run(conf, "verify")
+        check(r.returncode == 0, f"item 17: verify after {' '.join(s[:2])}", r.stdout + r.stderr)
+    r = run(conf, "verify", "extra")
+    check(r.returncode == 2, "item 17: verify takes no argument", r.stderr)
+    # A change outside breachguard: the advisory's name, one byte, in every copy.
+    data = os.path.join(d, "store", "data.mdb")
+    with open(data, "rb") as f:
+        blob = f.read()
+    check(b"TamperMe" in blob, "item 17: the name is in data.mdb")
+    with open(data, "r+b") as f:
+        f.write(blob.replace(b"TamperMe", b"TamperMf"))
+    r = run(conf, "verify")
+    check(r.returncode == 1 and "do not match the digest" in r.stdout,
+          "item 17: a record changed outside breachguard is found", r.stdout + r.stderr)
+    # The shipped commands: the unit's ExecStart and the cron line, with a
+    # stand-in logger that records its arguments and input.
+    src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "policy")
+    fake = os.path.join(d, "bin")
+    os.makedirs(fake)
+    log = os.path.join(d, "logger.out")
+    write(os.path.join(fake, "logger"), f"#!/bin/sh\n{{ echo \"ARGS $*\"; cat; }} >>{log}\n", 0o755)
+    write(os.path.join(fake, "breachguard"),
+          f"#!/bin/sh\nexec {TOOL} --config {conf} \"$@\"\n", 0o755)
+    unit = open(os.path.join(src, "systemd", "breachguard-verify.service")).read()
+    line = [l for l in unit.splitlines() if l.startswith("ExecStart=")][0][len("ExecStart="):]
+    cmd = line.replace("$$", "$").replace("%%", "%").replace("/usr/sbin/breachguard", "breachguard")
+    cmd = cmd.split(" ", 2)[2]  # after /bin/sh -c
+    cmd = cmd[1:-1].replace("\\\\n", "\\n")  # the single-quoted script
+    env = dict(os.environ, PATH=fake + ":" + os.environ["PATH"])
+    r = subprocess.run(["/bin/sh", "-c", cmd], capture_output=True, text=True, env=env)
+    got = open(log).read() if os.path.exists(log) else ""
+    check(r.returncode == 1 and "ARGS -p authpriv.err -t breachguard-verify" in got
+          and "do not match the digest" in got, "item 17: the timer's command logs to authpriv.err",
+          f"exit {r.returncode}: {got!r} {r.stderr!r}")
+    os.unlink(log)
+    cron = [l for l in open(os.path.join(src, "cron", "breachguard-verify")).read().splitlines()
+            if l and not l.startswith("#") and "=" not in l.split()[0]][0]
+    cmd = cron.split(None, 6)[6].replace("\\%", "%").replace("/var/lib/breachguard/data.mdb", data)
+    subprocess.run(["/bin/sh", "-c", cmd], capture_output=True, text=True, env=env)
+    got = open(log).read() if os.path.exists(log) else ""
+    check("ARGS -p authpriv.err -t breachguard-verify" in got and "do not match the digest" in got,
+          "item 17: the cron line logs to authpriv.err", repr(got))
+
+
 if __name__ == "__main__":
     sys.exit(main())

@@ -136,7 +136,13 @@ int main(void)
 		chmod(sub, 0755);
 		unlink(link);
 	}
-	T_EQ_INT(bg_check_parents("relative/x", why, sizeof(why)), -EINVAL);
+	/* A relative path (the tool's --config) is resolved from the working directory. */
+	T_EQ_INT(chdir(dir), 0);
+	T_EQ_INT(bg_check_parents("etc/bg.conf", why, sizeof(why)), 0);
+	chmod(sub, 0777);
+	T_EQ_INT(bg_check_parents("etc/bg.conf", why, sizeof(why)), -EPERM);
+	chmod(sub, 0755);
+	T_EQ_INT(chdir("/"), 0);
 
 	/* Key and store: the same check. */
 	{

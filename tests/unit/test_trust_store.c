@@ -18,6 +18,7 @@
 #include <lmdb.h>
 
 #include "identity.h"
+#include "recsum.h"
 #include "t.h"
 #include "verdict.h"
 
@@ -99,6 +100,15 @@ int main(void)
 	char tmpl[] = "/tmp/bg-test-truststore-XXXXXX", dir[256], data[300];
 	time_t now = (time_t)now_day * DAY + 36000;
 
+	/* SipHash-2-4's reference vector (key 00..0f, message 00..0e). */
+	{
+		unsigned char m[15];
+
+		for (int i = 0; i < 15; i++)
+			m[i] = (unsigned char)i;
+		T_CHECK(bg_siphash24(0x0706050403020100ULL, 0x0f0e0d0c0b0a0908ULL, m, 15) ==
+			0xa129ca6149be45e5ULL);
+	}
 	snprintf(dir, sizeof(dir), "%s", mkdtemp(tmpl));
 	bg_config_defaults(&cfg);
 	snprintf(cfg.store, sizeof(cfg.store), "%s/store", dir);
@@ -168,6 +178,21 @@ int main(void)
 			fprintf(stderr, "child's descriptors:\n%s", out);
 	}
 	bg_ctx_close(&ctx);
+
+	/* 17: the digest every write kept equals one recomputed over all records. */
+	{
+		unsigned char kept[16], walked[16];
+		struct bg_txn *t = NULL;
+
+		ctx_for_test(&ctx, BG_STORE_RDONLY, now);
+		T_EQ_INT(bg_ctx_open(&ctx), 0);
+		T_EQ_INT(bg_txn_begin(ctx.store, false, &t), 0);
+		T_EQ_INT(bg_store_digest_get(t, kept), 0);
+		T_EQ_INT(bg_store_digest_walk(t, walked, NULL, NULL), 0);
+		T_CHECK(memcmp(kept, walked, 16) == 0);
+		bg_txn_abort(t);
+		bg_ctx_close(&ctx);
+	}
 
 	/* 14: after enforcement and reset the file names nobody. */
 	T_EQ_INT(file_holds(data, "root"), 0);
