@@ -129,6 +129,7 @@ tooltest: all
 	@python3 tests/tool/test_tool.py $(TOOL)
 	@python3 tests/tool/test_exact.py $(TOOL)
 	@python3 tests/tool/test_fleet.py $(TOOL) && python3 tests/tool/test_report.py $(TOOL)
+	@python3 tests/tool/test_trust.py $(TOOL)
 
 pamtest: all $(PAMT_BIN)
 	@sh tests/pam/run.sh $(BUILD)

@@ -290,7 +290,14 @@ int bg_config_set(struct bg_config *c, const char *key, const char *v, char *err
 		}
 		return 0;
 	}
-	snprintf(err, errlen, "unknown option \"%s\"", key);
+	{
+		const char *near = bg_config_suggest(key);
+
+		if (near)
+			snprintf(err, errlen, "unknown option \"%s\" (did you mean %s?)", key, near);
+		else
+			snprintf(err, errlen, "unknown option \"%s\"", key);
+	}
 	return -ENOENT;
 }
 
@@ -348,6 +355,14 @@ int bg_config_load(struct bg_config *c, const char *path, bool missing_ok, bool 
 		bg_log(log, LOG_ERR, "%s: %s", path, why ? why : strerror(-rc));
 		return rc;
 	}
+	{
+		char pwhy[BG_PATH_MAX + 64];
+
+		if ((rc = bg_check_parents(path, pwhy, sizeof(pwhy))) != 0) {
+			bg_log(log, LOG_ERR, "%s: %s; refusing to use it", path, pwhy);
+			goto out;
+		}
+	}
 	if (memchr(buf, '\0', len)) {
 		bg_log(log, LOG_ERR, "%s: contains a NUL byte; not a configuration file", path);
 		rc = -EINVAL;
@@ -386,11 +401,10 @@ int bg_config_load(struct bg_config *c, const char *path, bool missing_ok, bool 
 		}
 		r = bg_config_set(c, key, val, errbuf, sizeof(errbuf));
 		if (r == -ENOENT) {
+			(void)strict; /* unknown keys are errors everywhere now */
 			bad++;
-			bg_log(log, strict ? LOG_ERR : LOG_WARNING, "%s:%u: %s", path, lineno,
-			       errbuf);
-			if (strict && rc == 0)
-				rc = -EINVAL;
+			bg_log(log, LOG_ERR, "%s:%u: %s", path, lineno, errbuf);
+			rc = rc ? rc : -EINVAL;
 			continue;
 		}
 		if (r != 0) {
@@ -418,8 +432,15 @@ int bg_config_from_args(struct bg_config *c, int argc, const char *const *argv,
 			explicit_conf = true;
 		}
 	}
-	/* Only the default file may be missing: a named one that is absent is an error. */
-	rc = bg_config_load(c, conf, !explicit_conf, false, log, NULL);
+	/* Only the default file may be missing: a named one that is absent is an error.
+	 * A relative one would be read from the caller's working directory. */
+	if (conf[0] != '/') {
+		bg_log(log, LOG_ERR, "module argument conf=%s: not an absolute path; refusing it",
+		       conf);
+		rc = -EINVAL;
+	} else {
+		rc = bg_config_load(c, conf, !explicit_conf, false, log, NULL);
+	}
 	for (int i = 0; i < argc; i++) {
 		char key[64], errbuf[256];
 		const char *eq = strchr(argv[i], '=');
@@ -434,17 +455,17 @@ int bg_config_from_args(struct bg_config *c, int argc, const char *const *argv,
 			continue;
 		klen = eq ? (size_t)(eq - argv[i]) : strlen(argv[i]);
 		if (!eq || klen >= sizeof(key)) {
-			bg_log(log, LOG_WARNING, "ignoring module argument \"%s\": expected key=value",
-			       argv[i]);
+			const char *near = bg_config_suggest(argv[i]);
+
+			bg_log(log, LOG_ERR, "module argument \"%s\": expected key=value%s%s%s",
+			       argv[i], near ? " (did you mean " : "", near ? near : "",
+			       near ? "?)" : "");
+			rc = rc ? rc : -EINVAL;
 			continue;
 		}
 		memcpy(key, argv[i], klen);
 		key[klen] = '\0';
 		r = bg_config_set(c, key, eq + 1, errbuf, sizeof(errbuf));
-		if (r == -ENOENT) {
-			bg_log(log, LOG_WARNING, "module argument: %s", errbuf);
-			continue;
-		}
 		if (r != 0) {
 			bg_log(log, LOG_ERR, "module argument: %s", errbuf);
 			rc = rc ? rc : r;

@@ -60,15 +60,23 @@ void bg_config_defaults(struct bg_config *c);
 int bg_config_set(struct bg_config *c, const char *key, const char *value, char *err,
 		  size_t errlen);
 
+/* The key nearest to a misspelled one ("domain" -> "domains"), or NULL. */
+const char *bg_config_suggest(const char *key);
+/* The i-th known key, NULL past the end. */
+const char *bg_config_key_at(size_t i);
+
 /* Parses a config file.  A missing file is an error unless missing_ok.  Bad values
- * and syntax are errors naming path:line.  Unknown keys are logged as warnings
- * (strict: errors) and counted in *unknown.  Parsing goes on past an error, so
+ * and syntax are errors naming path:line.  Unknown keys are errors too (LOG_ERR,
+ * with the nearest valid key), whatever strict says, and counted in *unknown:
+ * a misspelled "domains" must not turn matching off quietly.  The file's parent
+ * directories must be safe (bg_check_parents).  Parsing goes on past an error, so
  * that every other line (on_error above all) still takes effect; the first
  * error is returned.  Returns 0 or a negative errno. */
 int bg_config_load(struct bg_config *c, const char *path, bool missing_ok, bool strict,
 		   const struct bg_logger *log, unsigned *unknown);
 
-/* Applies module arguments: "conf=FILE" (read first, wherever it stands), then
+/* Applies module arguments: "conf=FILE" (read first, wherever it stands; an
+ * absolute path, since su and sudo run in the caller's directory), then
  * "debug" and every key=value in order.  As with the file, an error does not
  * stop the others from applying (an unreadable file does not stop the
  * arguments); the first error is returned.  Returns 0 or a negative errno. */

@@ -19,6 +19,7 @@
 #include <nettle/hmac.h>
 #include <nettle/sha2.h>
 
+#include "config.h"
 #include "digest.h"
 #include "safeopen.h"
 
@@ -98,6 +99,14 @@ int bg_key_load(const char *path, unsigned char key[BG_KEY_LEN], const struct bg
 	if (fd < 0) {
 		bg_log(log, LOG_ERR, "key file %s: %s", path, why ? why : strerror(-fd));
 		return fd;
+	}
+	{
+		char pwhy[BG_PATH_MAX + 64];
+
+		if ((rc = bg_check_parents(path, pwhy, sizeof(pwhy))) != 0) {
+			bg_log(log, LOG_ERR, "key file %s: %s; refusing to use it", path, pwhy);
+			goto out;
+		}
 	}
 	if (st.st_mode & (S_IRGRP | S_IROTH)) {
 		bg_log(log, LOG_ERR, "key file %s: is readable by group or others (want 0600)",

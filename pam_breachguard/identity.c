@@ -487,37 +487,74 @@ int bg_user_identity(const char *user, char *out, size_t outlen)
 	return n < 0 || (size_t)n >= outlen ? -ENAMETOOLONG : n;
 }
 
-static void ids_add(struct bg_identities *ids, const char *s)
+void bg_identities_free(struct bg_identities *ids)
+{
+	free(ids->id);
+	ids->id = NULL;
+	ids->n = ids->cap = 0;
+}
+
+static int ids_add(struct bg_identities *ids, const char *s, const struct bg_logger *log)
 {
 	for (size_t i = 0; i < ids->n; i++)
 		if (strcmp(ids->id[i], s) == 0)
-			return;
-	if (ids->n < BG_MAX_IDS)
-		snprintf(ids->id[ids->n++], BG_ID_MAX, "%s", s);
+			return 0;
+	if (ids->n == ids->cap) {
+		size_t cap = ids->cap ? ids->cap * 2 : 16;
+		char(*grown)[BG_ID_MAX];
+
+		if (ids->n >= BG_MAX_IDS) {
+			bg_log(log, LOG_ERR, "more than %d identities for one account; refusing to judge it",
+			       BG_MAX_IDS);
+			return -E2BIG;
+		}
+		grown = realloc(ids->id, cap * sizeof(*ids->id));
+		if (!grown) {
+			bg_log(log, LOG_ERR, "out of memory collecting the identities of an account");
+			return -ENOMEM;
+		}
+		ids->id = grown;
+		ids->cap = cap;
+	}
+	snprintf(ids->id[ids->n++], BG_ID_MAX, "%s", s);
+	return 0;
 }
 
-static void ids_add_address(struct bg_identities *ids, const struct bg_norm_opts *o,
-			    const char *s, size_t n)
+/* An address that is no address is no identity; one we could not compute is
+ * an error (issue 10 item 7): out of memory, or no libidn2/libunistring. */
+static int ids_add_address(struct bg_identities *ids, const struct bg_norm_opts *o,
+			   const char *s, size_t n, const char *what, const struct bg_logger *log)
 {
 	char buf[BG_ID_MAX];
+	int r = bg_normalise(s, n, o, buf, sizeof(buf));
 
-	if (bg_normalise(s, n, o, buf, sizeof(buf)) > 0)
-		ids_add(ids, buf);
+	if (r > 0)
+		return ids_add(ids, buf, log);
+	if (r == BG_NORM_NOMEM || r == BG_NORM_NO_UNICODE) {
+		bg_log(log, LOG_ERR, "cannot compute the identity from %s \"%.*s\": %s", what,
+		       (int)(n > 200 ? 200 : n), s, bg_norm_strerror(r));
+		return r == BG_NORM_NOMEM ? -ENOMEM : -ENOSYS;
+	}
+	return 0;
 }
 
 /* GECOS is comma-separated (name, room, phones, other); any field may hold an address. */
-static void gecos_addresses(struct bg_identities *ids, const struct bg_norm_opts *o,
-			    const char *g)
+static int gecos_addresses(struct bg_identities *ids, const struct bg_norm_opts *o,
+			   const char *g, const struct bg_logger *log)
 {
+	int rc;
+
 	while (g && *g) {
 		size_t n = strcspn(g, ", \t;");
 
-		if (n && memchr(g, '@', n))
-			ids_add_address(ids, o, g, n);
+		if (n && memchr(g, '@', n) &&
+		    (rc = ids_add_address(ids, o, g, n, "the GECOS field", log)) != 0)
+			return rc;
 		g += n;
 		while (*g == ',' || *g == ' ' || *g == '\t' || *g == ';')
 			g++;
 	}
+	return 0;
 }
 
 static int alias_addresses(struct bg_identities *ids, const struct bg_norm_opts *o,
@@ -533,6 +570,15 @@ static int alias_addresses(struct bg_identities *ids, const struct bg_norm_opts 
 		bg_log(log, LOG_ERR, "aliases file %s: %s", path, why ? why : strerror(-rc));
 		return rc;
 	}
+	{
+		char pwhy[BG_PATH_MAX + 64];
+
+		if ((rc = bg_check_parents(path, pwhy, sizeof(pwhy))) != 0) {
+			bg_log(log, LOG_ERR, "aliases file %s: %s; refusing to use it", path, pwhy);
+			free(buf);
+			return rc;
+		}
+	}
 	for (line = buf; line && line < buf + len; line = next) {
 		char *addr, *name, *save = NULL;
 
@@ -545,10 +591,11 @@ static int alias_addresses(struct bg_identities *ids, const struct bg_norm_opts 
 		name = addr ? strtok_r(NULL, " \t\r", &save) : NULL;
 		if (!name || addr[0] == '#' || strcmp(name, user) != 0)
 			continue;
-		ids_add_address(ids, o, addr, strlen(addr));
+		if ((rc = ids_add_address(ids, o, addr, strlen(addr), "the aliases file", log)) != 0)
+			break;
 	}
 	free(buf);
-	return 0;
+	return rc;
 }
 
 int bg_account_identities(const struct bg_config *c, const struct passwd *pw,
@@ -560,19 +607,24 @@ int bg_account_identities(const struct bg_config *c, const struct passwd *pw,
 
 	out->n = 0;
 	bg_norm_opts_from_config(&o, c);
-	for (const char *d = bg_list_next(&c->domains, NULL); d; d = bg_list_next(&c->domains, d)) {
+	for (const char *d = bg_list_next(&c->domains, NULL); d && rc == 0;
+	     d = bg_list_next(&c->domains, d)) {
 		int n = snprintf(buf, sizeof(buf), "%s@%s", pw->pw_name, d);
 
 		if (n > 0 && (size_t)n < sizeof(buf))
-			ids_add_address(out, &o, buf, (size_t)n);
+			rc = ids_add_address(out, &o, buf, (size_t)n, "a configured domain", log);
 	}
-	if (strchr(pw->pw_name, '@'))
-		ids_add_address(out, &o, pw->pw_name, strlen(pw->pw_name));
-	if (c->gecos_email && pw->pw_gecos)
-		gecos_addresses(out, &o, pw->pw_gecos);
-	if (c->aliases[0])
+	if (rc == 0 && strchr(pw->pw_name, '@'))
+		rc = ids_add_address(out, &o, pw->pw_name, strlen(pw->pw_name), "the user name", log);
+	if (rc == 0 && c->gecos_email && pw->pw_gecos)
+		rc = gecos_addresses(out, &o, pw->pw_gecos, log);
+	if (rc == 0 && c->aliases[0])
 		rc = alias_addresses(out, &o, c->aliases, pw->pw_name, log);
-	if (bg_user_identity(pw->pw_name, buf, sizeof(buf)) > 0)
-		ids_add(out, buf);
+	if (rc == 0) {
+		if (bg_user_identity(pw->pw_name, buf, sizeof(buf)) > 0)
+			rc = ids_add(out, buf, log);
+		else
+			rc = -ENAMETOOLONG;
+	}
 	return rc;
 }

@@ -9,7 +9,9 @@
 #include "config.h"
 
 #define BG_ID_MAX 512   /* a normalised identity, NUL included */
-#define BG_MAX_IDS 64   /* candidate identities per account */
+/* Candidate identities per account: no fixed cap (issue 10 item 8: a cap
+ * dropped identities quietly); past this sanity limit the account is an error. */
+#define BG_MAX_IDS 100000
 
 enum bg_norm_err {
 	BG_NORM_OK = 0,
@@ -49,14 +51,21 @@ int bg_normalise(const char *in, size_t len, const struct bg_norm_opts *o, char 
 		 size_t outlen);
 const char *bg_norm_strerror(int err);
 
+/* A growing array: zero it before first use, bg_identities_free() after. */
 struct bg_identities {
-	size_t n;
-	char id[BG_MAX_IDS][BG_ID_MAX];
+	size_t n, cap;
+	char (*id)[BG_ID_MAX];
 };
+
+void bg_identities_free(struct bg_identities *ids);
 
 /* Every identity of an account: user@domain for each domain, the user name when
  * it is an address, a GECOS address (gecos_email), aliases-file addresses and
- * "user:NAME".  Returns 0 or a negative errno (aliases file unreadable/unsafe). */
+ * "user:NAME".  Nothing is dropped: an identity that cannot be computed (out of
+ * memory, libidn2/libunistring not loadable) is a LOG_ERR line and an error,
+ * so that the caller applies on_error instead of saying clear.  Returns 0 or a
+ * negative errno (aliases file unreadable/unsafe, -ENOMEM, -ENOSYS, -E2BIG).
+ * out must be zeroed or hold an earlier result (which is replaced). */
 int bg_account_identities(const struct bg_config *c, const struct passwd *pw,
 			  struct bg_identities *out, const struct bg_logger *log);
 

@@ -17,6 +17,7 @@
 #include <security/pam_modules.h>
 
 #include "config.h"
+#include "escape.h"
 #include "verdict.h"
 
 #define BG_EXPORT __attribute__((visibility("default")))
@@ -28,6 +29,22 @@ static void pam_log_fn(void *arg, int prio, const char *fmt, va_list ap)
 static void pam_log_fn(void *arg, int prio, const char *fmt, va_list ap)
 {
 	pam_vsyslog((pam_handle_t *)arg, prio, fmt, ap);
+}
+
+/* Every syslog line of this file: user names and advisory names are untrusted
+ * text, escaped here as bg_log() escapes the shared code's lines. */
+static void plog(pam_handle_t *pamh, int prio, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void plog(pam_handle_t *pamh, int prio, const char *fmt, ...)
+{
+	char line[2048], safe[4096];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	pam_syslog(pamh, prio, "%s", bg_escape(line, 0, safe, sizeof(safe)));
 }
 
 static void day_string(int64_t t, char *buf, size_t len)
@@ -43,17 +60,18 @@ static void day_string(int64_t t, char *buf, size_t len)
 static void advisory_label(const struct bg_result *r, char *buf, size_t len)
 {
 	const struct bg_advisory *a = &r->adv[0];
-	char day[16];
+	char day[16], name[BG_NAME_MAX * 8];
 
 	for (size_t i = 1; i < r->n_adv && i < BG_MAX_LISTED; i++)
 		if ((r->adv[i].published >= 0 ? r->adv[i].published : r->adv[i].imported) >
 		    (a->published >= 0 ? a->published : a->imported))
 			a = &r->adv[i];
 	day_string(a->published >= 0 ? a->published : a->imported, day, sizeof(day));
+	bg_escape(a->name, BG_ESC_QUOTES, name, sizeof(name));
 	if (r->n_adv > 1)
-		snprintf(buf, len, "\"%s\" (%s) and %zu more", a->name, day, r->n_adv - 1);
+		snprintf(buf, len, "\"%s\" (%s) and %zu more", name, day, r->n_adv - 1);
 	else
-		snprintf(buf, len, "\"%s\" (%s)", a->name, day);
+		snprintf(buf, len, "\"%s\" (%s)", name, day);
 }
 
 /* The admin's message with %u (user) and %a (advisories) expanded. */
@@ -84,7 +102,7 @@ static void tell(pam_handle_t *pamh, int flags, bool error, const char *fmt, ...
 
 static void tell(pam_handle_t *pamh, int flags, bool error, const char *fmt, ...)
 {
-	char msg[1024];
+	char msg[1024], safe[4096];
 	va_list ap;
 
 	if (flags & (int)PAM_SILENT)
@@ -92,20 +110,20 @@ static void tell(pam_handle_t *pamh, int flags, bool error, const char *fmt, ...
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* To the user's terminal: no escape sequence, newline or bidi override. */
+	bg_escape(msg, 0, safe, sizeof(safe));
 	if (error)
-		pam_error(pamh, "%s", msg);
+		pam_error(pamh, "%s", safe);
 	else
-		pam_info(pamh, "%s", msg);
+		pam_info(pamh, "%s", safe);
 }
 
 /* Remembers the password-hash fingerprint when enforcement begins.  Best effort:
  * a busy store (an import running) only postpones it to a later login. */
 static void record_fingerprint(struct bg_ctx *ctx, const char *user, const struct bg_result *r)
 {
-	int rc = bg_ctx_writable(ctx);
+	int rc = bg_record_enforcement(ctx, user, r);
 
-	if (rc == 0)
-		rc = bg_rotation_write(ctx->store, user, &r->fp_record);
 	if (rc == -EBUSY)
 		bg_log(ctx->log, LOG_DEBUG, "store busy; fingerprint of user=%s postponed", user);
 	else if (rc != 0)
@@ -116,7 +134,7 @@ static void record_fingerprint(struct bg_ctx *ctx, const char *user, const struc
 static int act(pam_handle_t *pamh, int flags, const struct bg_config *cfg, const char *user,
 	       const struct bg_result *r)
 {
-	char label[BG_NAME_MAX + 64], custom[BG_MESSAGE_MAX + 256], day[16];
+	char label[BG_NAME_MAX * 8 + 64], custom[BG_MESSAGE_MAX + BG_NAME_MAX * 8 + 256], day[16];
 	const char *verdict = bg_verdict_name(r->verdict);
 
 	if (r->n_adv)
@@ -124,7 +142,7 @@ static int act(pam_handle_t *pamh, int flags, const struct bg_config *cfg, const
 	else
 		snprintf(label, sizeof(label), "-");
 	if (cfg->audit)
-		pam_syslog(pamh, LOG_INFO, "user=%s verdict=%s action=%s advisories=%s", user,
+		plog(pamh, LOG_INFO, "user=%s verdict=%s action=%s advisories=%s", user,
 			   verdict, bg_action_name(r->action), label);
 	switch (r->verdict) {
 	case BG_V_NOT_OURS:
@@ -137,27 +155,27 @@ static int act(pam_handle_t *pamh, int flags, const struct bg_config *cfg, const
 		break;
 	}
 	if (r->action == BG_ACT_AUDIT) {
-		pam_syslog(pamh, LOG_NOTICE, "audit: user=%s verdict=%s advisory %s (no action taken)",
+		plog(pamh, LOG_NOTICE, "audit: user=%s verdict=%s advisory %s (no action taken)",
 			   user, verdict, label);
 		return PAM_IGNORE;
 	}
 	switch (r->verdict) {
 	case BG_V_NO_PASSWORD:
 		if (cfg->locked_accounts == BG_LOCKED_DENY) {
-			pam_syslog(pamh, LOG_NOTICE,
+			plog(pamh, LOG_NOTICE,
 				   "denying user=%s: no usable password, advisory %s", user, label);
 			tell(pamh, flags, true,
 			     "Access denied: this account appears in the security advisory %s.",
 			     label);
 			return PAM_PERM_DENIED;
 		}
-		pam_syslog(pamh, LOG_NOTICE,
+		plog(pamh, LOG_NOTICE,
 			   "not forcing user=%s: no usable password to change (advisory %s)", user,
 			   label);
 		return PAM_SUCCESS;
 	case BG_V_CHANGE_BLOCKED:
 		day_string(r->blocked_until, day, sizeof(day));
-		pam_syslog(pamh, LOG_WARNING,
+		plog(pamh, LOG_WARNING,
 			   "not forcing user=%s yet: minimum password age reached on %s (advisory %s)",
 			   user, day, label);
 		tell(pamh, flags, false,
@@ -168,7 +186,7 @@ static int act(pam_handle_t *pamh, int flags, const struct bg_config *cfg, const
 	case BG_V_GRACE: {
 		long days = (long)((r->grace_until - time(NULL) + 86399) / 86400);
 
-		pam_syslog(pamh, LOG_NOTICE, "warned user=%s: in grace period, advisory %s", user,
+		plog(pamh, LOG_NOTICE, "warned user=%s: in grace period, advisory %s", user,
 			   label);
 		tell(pamh, flags, false,
 		     "Your password must be changed within %ld day(s): this account appears in "
@@ -183,7 +201,7 @@ static int act(pam_handle_t *pamh, int flags, const struct bg_config *cfg, const
 		expand_message(cfg->message, user, label, custom, sizeof(custom));
 	switch (r->action) {
 	case BG_ACT_FORCE_CHANGE:
-		pam_syslog(pamh, LOG_NOTICE, "forcing a password change for user=%s: advisory %s",
+		plog(pamh, LOG_NOTICE, "forcing a password change for user=%s: advisory %s",
 			   user, label);
 		if (cfg->message[0])
 			tell(pamh, flags, false, "%s", custom);
@@ -194,7 +212,7 @@ static int act(pam_handle_t *pamh, int flags, const struct bg_config *cfg, const
 			     label);
 		return PAM_NEW_AUTHTOK_REQD;
 	case BG_ACT_DENY:
-		pam_syslog(pamh, LOG_NOTICE, "denying user=%s: password change pending, advisory %s",
+		plog(pamh, LOG_NOTICE, "denying user=%s: password change pending, advisory %s",
 			   user, label);
 		if (cfg->message[0])
 			tell(pamh, flags, true, "%s", custom);
@@ -206,7 +224,7 @@ static int act(pam_handle_t *pamh, int flags, const struct bg_config *cfg, const
 		return PAM_PERM_DENIED;
 	case BG_ACT_WARN:
 	default:
-		pam_syslog(pamh, LOG_NOTICE, "warned user=%s: password change pending, advisory %s",
+		plog(pamh, LOG_NOTICE, "warned user=%s: password change pending, advisory %s",
 			   user, label);
 		if (cfg->message[0])
 			tell(pamh, flags, false, "%s", custom);
@@ -394,7 +412,7 @@ static int setup(pam_handle_t *pamh, int argc, const char **argv, struct bg_conf
 		log->debug = log->debug || strcmp(argv[i], "debug") == 0;
 	if (pam_get_user(pamh, user, NULL) != PAM_SUCCESS || !*user || !**user) {
 		*user = NULL;
-		pam_syslog(pamh, LOG_ERR, "cannot determine the user name");
+		plog(pamh, LOG_ERR, "cannot determine the user name");
 		rc = -EINVAL;
 	}
 	/* Read all of it even after an error: on_error must be the one configured. */
@@ -434,17 +452,17 @@ fail:
 	/* The cause was logged where it happened; here the policy decides, but
 	 * never against root or a break-glass account (see break_glass()). */
 	if (cfg.on_error == BG_ON_ERROR_CLOSED && user && break_glass(&cfg, user)) {
-		pam_syslog(pamh, LOG_ERR,
-			   "on_error=closed: not denying %s, a break-glass account (%s); "
+		plog(pamh, LOG_ERR,
+		     "on_error=closed: not denying %s, a break-glass account (%s); "
 			   "not checking it",
 			   user, strerror(-rc));
 		ret = PAM_IGNORE;
 	} else if (cfg.on_error == BG_ON_ERROR_CLOSED) {
-		pam_syslog(pamh, LOG_ERR, "on_error=closed: denying %s (%s)", user ? user : "?",
+		plog(pamh, LOG_ERR, "on_error=closed: denying %s (%s)", user ? user : "?",
 			   strerror(-rc));
 		ret = PAM_PERM_DENIED;
 	} else {
-		pam_syslog(pamh, LOG_ERR, "on_error=open: not checking %s (%s)", user ? user : "?",
+		plog(pamh, LOG_ERR, "on_error=open: not checking %s (%s)", user ? user : "?",
 			   strerror(-rc));
 		ret = PAM_IGNORE;
 	}
@@ -489,16 +507,16 @@ static int chauthtok(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		nanosleep(&ts, NULL);
 	}
 	if (rc == 1)
-		pam_syslog(pamh, LOG_NOTICE, "rotation recorded for user=%s", user);
+		plog(pamh, LOG_NOTICE, "rotation recorded for user=%s", user);
 	else if (rc == -EALREADY)
-		pam_syslog(pamh, LOG_NOTICE,
+		plog(pamh, LOG_NOTICE,
 			   "password of user=%s unchanged since enforcement began; no rotation recorded",
 			   user);
 	else if (rc == 0)
 		bg_log(&log, LOG_DEBUG, "user=%s has no exposure; nothing to record", user);
 out:
 	if (rc < 0 && rc != -EALREADY)
-		pam_syslog(pamh, LOG_ERR, "could not record the rotation of user=%s: %s",
+		plog(pamh, LOG_ERR, "could not record the rotation of user=%s: %s",
 			   user ? user : "?", strerror(-rc));
 	bg_ctx_close(&ctx);
 	/* Never fail a password change that the password modules already made. */

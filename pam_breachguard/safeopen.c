@@ -2,10 +2,22 @@
  * have planted or changed: symlinks, foreign owners, group/world write. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "safeopen.h"
+
+static int owner_ok(uid_t uid)
+{
+#ifdef BG_TEST_BUILD
+	return uid == 0 || uid == geteuid();
+#else
+	return uid == 0;
+#endif
+}
 
 int bg_check_trusted(const struct stat *st, const char **why)
 {
@@ -13,11 +25,7 @@ int bg_check_trusted(const struct stat *st, const char **why)
 		*why = "is a symbolic link";
 		return -ELOOP;
 	}
-#ifdef BG_TEST_BUILD
-	if (st->st_uid != 0 && st->st_uid != geteuid()) {
-#else
-	if (st->st_uid != 0) {
-#endif
+	if (!owner_ok(st->st_uid)) {
 		*why = "is not owned by root";
 		return -EPERM;
 	}
@@ -110,4 +118,67 @@ out:
 	free(b);
 	close(fd);
 	return err;
+}
+
+int bg_check_parents(const char *path, char *why, size_t whylen)
+{
+	char dir[PATH_MAX], real[PATH_MAX];
+	const char *slash;
+	size_t n;
+
+	n = strlen(path);
+	while (n > 1 && path[n - 1] == '/') /* "/var/lib/breachguard/" names the directory */
+		n--;
+	slash = memrchr(path, '/', n);
+	if (!slash) { /* a relative name (the tool's --config): the working directory */
+		snprintf(dir, sizeof(dir), ".");
+	} else {
+		n = slash > path ? (size_t)(slash - path) : 1;
+		if (n >= sizeof(dir)) {
+			snprintf(why, whylen, "path too long");
+			return -ENAMETOOLONG;
+		}
+		memcpy(dir, path, n);
+		dir[n] = '\0';
+	}
+	/* Like OpenSSH's safe_path: resolve, then every ancestor up to "/". */
+	if (!realpath(dir, real)) {
+		int e = errno;
+
+		snprintf(why, whylen, "its directory %s: %s", dir, strerror(e));
+		return -e;
+	}
+	for (;;) {
+		struct stat st;
+		char *cut;
+
+		if (lstat(real, &st) != 0) {
+			int e = errno;
+
+			snprintf(why, whylen, "directory %s: %s", real, strerror(e));
+			return -e;
+		}
+		if (!S_ISDIR(st.st_mode)) {
+			snprintf(why, whylen, "%s is not a directory", real);
+			return -ENOTDIR;
+		}
+		if (!owner_ok(st.st_uid)) {
+			snprintf(why, whylen, "directory %s is not owned by root", real);
+			return -EPERM;
+		}
+		/* A writable directory lets its writers swap our file for theirs.  With
+		 * the sticky bit (/tmp) only the owner of an entry may rename or remove
+		 * it, and the entry below was checked to be root's: that is safe. */
+		if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX)) {
+			snprintf(why, whylen, "directory %s is writable by group or others", real);
+			return -EPERM;
+		}
+		if (strcmp(real, "/") == 0)
+			return 0;
+		cut = strrchr(real, '/');
+		if (cut == real)
+			cut[1] = '\0';
+		else
+			*cut = '\0';
+	}
 }

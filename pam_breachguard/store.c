@@ -4,6 +4,7 @@
  * decline to wait for a long import instead of hanging a login. */
 #include <endian.h>
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,8 @@
 #include <lmdb.h>
 
 #include "config.h"
+#include "escape.h"
+#include "recsum.h"
 #include "safeopen.h"
 #include "store.h"
 
@@ -24,6 +27,8 @@
 
 struct bg_store {
 	MDB_env *env;
+	struct bg_hmac *hmac; /* rotation keys: HMAC(site key, "rot" || user name) */
+	uint64_t sumkey[4];   /* record digests (recsum.c), derived from the site key */
 	MDB_dbi meta, adv, exp, rot;
 	unsigned flags;
 	int gate_fd;
@@ -40,6 +45,10 @@ struct bg_txn {
 	int64_t identities_delta;
 	bool appending, have_last;
 	unsigned char last[BG_DIGEST_LEN];
+	/* XOR of the digests of the records this transaction put or deleted:
+	 * folded into meta "digest" at commit (issue 10 item 17). */
+	bool sum_dirty;
+	unsigned char sum_delta[BG_RECSUM_LEN];
 };
 
 /* The one LMDB error mapper.  Logs with mdb_strerror unless the code is an
@@ -217,6 +226,18 @@ static int open_dbis(struct bg_store *st, const unsigned char key[BG_KEY_LEN], b
 			rc = mdb_fail(st, "write key id", rc);
 			goto out;
 		}
+		{
+			unsigned char zero[BG_RECSUM_LEN] = {0};
+
+			k.mv_data = "digest"; /* of no records */
+			k.mv_size = 6;
+			v.mv_data = zero;
+			v.mv_size = sizeof(zero);
+			if ((rc = mdb_put(txn, st->meta, &k, &v, 0)) != 0) {
+				rc = mdb_fail(st, "write digest", rc);
+				goto out;
+			}
+		}
 	} else if (rc != 0) {
 		rc = rc == MDB_NOTFOUND ? -EBADMSG : mdb_fail(st, "read schema", rc);
 		if (rc == -EBADMSG)
@@ -323,6 +344,43 @@ static int gate_shared(struct bg_store *st, int dirfd)
 	return 0;
 }
 
+/* LMDB opens data.mdb (and, in some versions, lock.mdb) without
+ * close-on-exec and has no flag for it: set it on both after mdb_env_open.
+ * The lock file's descriptor is not exposed; it is found by its inode (a
+ * MDB_NOLOCK reader, the module's usual path, has none). */
+static int set_cloexec(const struct bg_store *st, int storefd, bool lockfile)
+{
+	struct stat lk, fst;
+	struct dirent *de;
+	DIR *d;
+	int fd;
+
+	if (mdb_env_get_fd(st->env, &fd) != 0 || fcntl(fd, F_SETFD, FD_CLOEXEC) != 0) {
+		bg_log(st->log, LOG_ERR, "store %s: cannot set close-on-exec on data.mdb", st->dir);
+		return -EIO;
+	}
+	if (!lockfile || fstatat(storefd, "lock.mdb", &lk, AT_SYMLINK_NOFOLLOW) != 0)
+		return 0; /* MDB_NOLOCK or no lock file: nothing to find */
+	if (!(d = opendir("/proc/self/fd")))
+		return 0; /* no /proc: LMDB 0.9.24 and later set it on lock.mdb themselves */
+	while ((de = readdir(d)) != NULL) {
+		char *end;
+		long n = strtol(de->d_name, &end, 10);
+
+		if (*end || n < 0 || n == storefd || n == (long)dirfd(d))
+			continue;
+		if (fstat((int)n, &fst) == 0 && fst.st_dev == lk.st_dev && fst.st_ino == lk.st_ino &&
+		    fcntl((int)n, F_SETFD, fcntl((int)n, F_GETFD) | FD_CLOEXEC) != 0) {
+			closedir(d);
+			bg_log(st->log, LOG_ERR, "store %s: cannot set close-on-exec on lock.mdb",
+			       st->dir);
+			return -EIO;
+		}
+	}
+	closedir(d);
+	return 0;
+}
+
 /* After a failed init, remove what this call made: no half-made store stays. */
 static void undo_create(int dirfd, const char *dir, bool made_files, bool made_dir)
 {
@@ -371,6 +429,14 @@ int bg_store_open(struct bg_store **out, const char *dir, const unsigned char ke
 	}
 	if (rc)
 		goto fail;
+	{
+		char pwhy[BG_PATH_MAX + 64];
+
+		if ((rc = bg_check_parents(dir, pwhy, sizeof(pwhy))) != 0) {
+			bg_log(log, LOG_ERR, "store %s: %s; refusing to use it", dir, pwhy);
+			goto fail;
+		}
+	}
 	/* Pin the directory we checked: everything below is opened through it, so
 	 * a directory swapped in after the check is never used. */
 	dirfd = open(dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -441,6 +507,9 @@ int bg_store_open(struct bg_store **out, const char *dir, const unsigned char ke
 		rc = mdb_fail(st, "open", rc);
 		goto fail;
 	}
+	/* Nothing of the store may leak into a program sshd or sudo runs next. */
+	if ((rc = set_cloexec(st, dirfd, !nolock)) != 0)
+		goto fail;
 	/* The data file LMDB opened must be the one we checked: no swap in between. */
 	if (mdb_env_get_fd(st->env, &fd) != 0 || fstat(fd, &after) != 0 ||
 	    (!fresh && (after.st_dev != before.st_dev || after.st_ino != before.st_ino)) ||
@@ -478,6 +547,18 @@ int bg_store_open(struct bg_store **out, const char *dir, const unsigned char ke
 		goto fail;
 	if ((rc = open_dbis(st, key, flags & BG_STORE_CREATE)) != 0)
 		goto fail;
+	if ((rc = bg_hmac_new(&st->hmac, key, log)) != 0)
+		goto fail;
+	{
+		unsigned char d[2][BG_DIGEST_LEN];
+
+		if ((rc = bg_hmac_digest(st->hmac, "recsum", "1", 1, d[0])) != 0 ||
+		    (rc = bg_hmac_digest(st->hmac, "recsum", "2", 1, d[1])) != 0)
+			goto fail;
+		for (int i = 0; i < 4; i++)
+			st->sumkey[i] = get_le(d[i / 2] + 8 * (i % 2), 8);
+		bg_wipe(d, sizeof(d));
+	}
 	if (flags & BG_STORE_CREATE)
 		flock(st->gate_fd, LOCK_UN);
 	close(dirfd);
@@ -498,6 +579,7 @@ void bg_store_close(struct bg_store *st)
 		return;
 	if (st->env)
 		mdb_env_close(st->env);
+	bg_hmac_free(st->hmac);
 	if (st->gate_fd >= 0)
 		close(st->gate_fd);
 	free(st);
@@ -700,6 +782,190 @@ static void meta_add(struct bg_txn *t, const char *name, int64_t delta)
 	sticky(t, "update counters", mdb_put(t->txn, t->st->meta, &k, &v, 0));
 }
 
+/* The store's digest: XOR of bg_recsum over every record of advisories (tag
+ * 'a'), exposures ('e', one per digest/id pair) and rotations ('r').  Every
+ * put and delete of those tables goes through the functions below, which
+ * XOR the record in or out: any writer (import, forget, flag, reset, the
+ * module, bundles) keeps it current without knowing about it. */
+static void sum_rec(struct bg_txn *t, char tag, const MDB_val *k, const MDB_val *v)
+{
+	unsigned char d[BG_RECSUM_LEN];
+
+	bg_recsum(t->st->sumkey, tag, k->mv_data, k->mv_size, v->mv_data, v->mv_size, d);
+	for (int i = 0; i < BG_RECSUM_LEN; i++)
+		t->sum_delta[i] ^= d[i];
+	t->sum_dirty = true;
+}
+
+/* XORs out the record at k in dbi, if there is one (before a put or delete). */
+static int sum_out(struct bg_txn *t, MDB_dbi dbi, char tag, MDB_val *k)
+{
+	MDB_val old;
+	int rc = mdb_get(t->txn, dbi, k, &old);
+
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc != 0)
+		return sticky(t, "read record", rc);
+	sum_rec(t, tag, k, &old);
+	return 0;
+}
+
+/* The address range of data.mdb's map, from /proc/self/maps: a damaged page
+ * can make LMDB hand out a record pointer outside it, which the walk must
+ * not follow (a crash, not a report).  0 and lo = hi = 0 when unknown. */
+static void map_range(const struct bg_store *st, uintptr_t *lo, uintptr_t *hi)
+{
+	struct stat fs;
+	char line[1024];
+	FILE *f;
+	int fd;
+
+	*lo = *hi = 0;
+	if (mdb_env_get_fd(st->env, &fd) != 0 || fstat(fd, &fs) != 0 ||
+	    !(f = fopen("/proc/self/maps", "re")))
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long a, b, ino;
+		char *p = line, *end;
+
+		a = strtoull(p, &end, 16);
+		if (*end != '-')
+			continue;
+		b = strtoull(end + 1, &end, 16);
+		/* perms offset dev inode */
+		for (int field = 0; field < 3 && end; field++)
+			end = strchr(end + 1, ' ');
+		if (!end)
+			continue;
+		ino = strtoull(end + 1, NULL, 10);
+		if (ino == (unsigned long long)fs.st_ino) {
+			if (*lo == 0 || a < *lo)
+				*lo = (uintptr_t)a;
+			if (b > *hi)
+				*hi = (uintptr_t)b;
+		}
+	}
+	fclose(f);
+}
+
+static bool in_map(uintptr_t lo, uintptr_t hi, const void *p, size_t n)
+{
+	uintptr_t a = (uintptr_t)p;
+
+	return lo == hi || (a >= lo && a <= hi && n <= hi - a);
+}
+
+int bg_store_digest_walk(struct bg_txn *t, unsigned char out[BG_RECSUM_LEN],
+			 int (*rec)(void *arg, char tag, const void *k, size_t kl, const void *v,
+				    size_t vl),
+			 void *arg)
+{
+	static const char tags[3] = {'a', 'e', 'r'};
+	const MDB_dbi dbis[3] = {t->st->adv, t->st->exp, t->st->rot};
+	uintptr_t lo, hi;
+	int rc = 0;
+
+	memset(out, 0, BG_RECSUM_LEN);
+	map_range(t->st, &lo, &hi);
+	for (int i = 0; i < 3 && rc == 0; i++) {
+		MDB_cursor *c;
+		MDB_val k, v, pk = {0, NULL}, pv = {0, NULL};
+
+		if ((rc = mdb_cursor_open(t->txn, dbis[i], &c)) != 0)
+			return mdb_fail(t->st, "cursor", rc);
+		for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+		     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+			unsigned char d[BG_RECSUM_LEN];
+			const char *bad = NULL;
+
+			/* A write transaction's own new pages are heap (no WRITEMAP): only
+			 * a read transaction's records must all lie in the map. */
+			if (!t->write && (!in_map(lo, hi, k.mv_data, k.mv_size) ||
+					  !in_map(lo, hi, v.mv_data, v.mv_size))) {
+				mdb_cursor_close(c);
+				bg_log(t->st->log, LOG_ERR,
+				       "store %s: a record lies outside the store's map (a damaged page)",
+				       t->st->dir);
+				return -EFAULT;
+			}
+			/* verify (rec set): the walk follows leaf pages, a login searches
+			 * from the root through branch pages.  Every record must be in
+			 * order and be found by a search too, or a damaged branch page
+			 * hides it from logins while the walk still sees it. */
+			if (rec) {
+				MDB_cursor *s = NULL;
+				MDB_val sk = k, sv = v;
+				int c1 = pk.mv_data ? mdb_cmp(t->txn, dbis[i], &pk, &k) : -1;
+
+				if (c1 > 0 || (c1 == 0 && (i != 1 || mdb_dcmp(t->txn, dbis[i], &pv, &v) >= 0)))
+					bad = "records out of order";
+				else if (mdb_cursor_open(t->txn, dbis[i], &s) != 0 ||
+					 mdb_cursor_get(s, &sk, &sv, i == 1 ? MDB_GET_BOTH : MDB_SET_KEY) != 0 ||
+					 sv.mv_size != v.mv_size || memcmp(sv.mv_data, v.mv_data, v.mv_size) != 0)
+					bad = "a record the walk finds is not found by a search";
+				if (s)
+					mdb_cursor_close(s);
+				pk = k;
+				pv = v;
+			}
+			if (bad) {
+				mdb_cursor_close(c);
+				bg_log(t->st->log, LOG_ERR, "store %s: %s (a damaged page)", t->st->dir, bad);
+				return -EBADMSG;
+			}
+			bg_recsum(t->st->sumkey, tags[i], k.mv_data, k.mv_size, v.mv_data, v.mv_size,
+				  d);
+			for (int j = 0; j < BG_RECSUM_LEN; j++)
+				out[j] ^= d[j];
+			if (rec && (rc = rec(arg, tags[i], k.mv_data, k.mv_size, v.mv_data,
+					     v.mv_size)) != 0) {
+				mdb_cursor_close(c);
+				return rc;
+			}
+		}
+		mdb_cursor_close(c);
+		rc = rc == MDB_NOTFOUND ? 0 : mdb_fail(t->st, "walk", rc);
+	}
+	return rc;
+}
+
+int bg_store_digest_get(struct bg_txn *t, unsigned char out[BG_RECSUM_LEN])
+{
+	MDB_val k = {6, (void *)"digest"}, v;
+	int rc = mdb_get(t->txn, t->st->meta, &k, &v);
+
+	if (rc != 0)
+		return rc == MDB_NOTFOUND ? -ENOENT : mdb_fail(t->st, "read digest", rc);
+	if (v.mv_size != BG_RECSUM_LEN)
+		return -EBADMSG;
+	memcpy(out, v.mv_data, BG_RECSUM_LEN);
+	return 0;
+}
+
+/* At commit: meta "digest" ^= this transaction's delta.  A store made before
+ * the digest existed gets it computed whole, once, by its first write. */
+static void sum_commit(struct bg_txn *t)
+{
+	unsigned char cur[BG_RECSUM_LEN];
+	MDB_val k = {6, (void *)"digest"}, v = {BG_RECSUM_LEN, cur};
+	int rc = bg_store_digest_get(t, cur);
+
+	if (rc == 0) {
+		for (int i = 0; i < BG_RECSUM_LEN; i++)
+			cur[i] ^= t->sum_delta[i];
+	} else if (rc == -ENOENT || rc == -EBADMSG) {
+		if ((rc = bg_store_digest_walk(t, cur, NULL, NULL)) != 0) {
+			t->err = t->err ? t->err : rc;
+			return;
+		}
+	} else {
+		t->err = t->err ? t->err : rc;
+		return;
+	}
+	sticky(t, "write digest", mdb_put(t->txn, t->st->meta, &k, &v, 0));
+}
+
 int bg_txn_commit(struct bg_txn *t)
 {
 	int rc;
@@ -710,6 +976,8 @@ int bg_txn_commit(struct bg_txn *t)
 	}
 	if (t->err == 0 && t->identities_delta != 0)
 		meta_add(t, "identities", t->identities_delta);
+	if (t->err == 0 && t->sum_dirty)
+		sum_commit(t);
 	if (t->err != 0) {
 		rc = t->err;
 		bg_txn_abort(t);
@@ -739,7 +1007,8 @@ int bg_exposure_ids(struct bg_txn *t, const unsigned char d[BG_DIGEST_LEN], uint
 			break;
 		}
 		if (*n < max)
-			ids[(*n)++] = get_u32be(v.mv_data);
+			ids[*n] = get_u32be(v.mv_data);
+		(*n)++;
 		rc = mdb_cursor_get(c, &k, &v, MDB_NEXT_DUP);
 	}
 	mdb_cursor_close(c);
@@ -837,29 +1106,68 @@ int bg_advisory_find(struct bg_txn *t, const char *name, struct bg_advisory *a)
 	return rc == 1 ? 0 : rc == 0 ? -ENOENT : rc;
 }
 
-int bg_rotation_get(struct bg_txn *t, const char *user, struct bg_rotation *r)
+/* Rotation records are keyed by a keyed digest of the user name ("rot": its
+ * own domain, so it never equals an identity's digest): a copied store names
+ * no account.  Stores made before keep their plaintext keys until the next
+ * write of that record moves it (issue 10 item 14). */
+static int rot_key(struct bg_txn *t, const char *user, unsigned char d[BG_DIGEST_LEN])
 {
-	MDB_val k = {strlen(user), (void *)user}, v;
-	const unsigned char *p;
-	int rc;
+	size_t n = strlen(user);
+
+	if (n == 0 || n > 511)
+		return -EINVAL;
+	return bg_hmac_digest(t->st->hmac, "rot", user, n, d);
+}
+
+static int rot_decode(const struct bg_store *st, const MDB_val *v, struct bg_rotation *r)
+{
+	const unsigned char *p = v->mv_data;
 
 	memset(r, 0, sizeof(*r));
-	if (k.mv_size == 0 || k.mv_size > 511)
-		return -ENOENT;
-	if ((rc = mdb_get(t->txn, t->st->rot, &k, &v)) != 0)
-		return mdb_fail(t->st, "read rotation", rc);
-	if (v.mv_size != ROT_LEN) {
-		bg_log(t->st->log, LOG_ERR, "store %s: rotation record of %s: corrupt", t->st->dir,
-		       user);
+	if (v->mv_size < ROT_LEN || (v->mv_size - ROT_LEN) % 4 != 0 ||
+	    (v->mv_size - ROT_LEN) / 4 > BG_ROT_MATCHED) {
+		(void)st;
 		return -EBADMSG;
 	}
-	p = v.mv_data;
 	r->rotated_at = (int64_t)get_le(p, 8);
 	r->how = p[8];
 	r->fp_exposure = (int64_t)get_le(p + 9, 8);
 	r->fp_recorded = (int64_t)get_le(p + 17, 8);
 	memcpy(r->fingerprint, p + 25, BG_DIGEST_LEN);
+	r->n_matched = (v->mv_size - ROT_LEN) / 4;
+	for (size_t i = 0; i < r->n_matched; i++)
+		r->matched[i] = (uint32_t)get_le(p + ROT_LEN + 4 * i, 4);
 	return 0;
+}
+
+int bg_rotation_get(struct bg_txn *t, const char *user, struct bg_rotation *r)
+{
+	unsigned char d[BG_DIGEST_LEN];
+	MDB_val k = {BG_DIGEST_LEN, d}, v;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	if (rot_key(t, user, d) != 0)
+		return -ENOENT;
+	rc = mdb_get(t->txn, t->st->rot, &k, &v);
+	if (rc == MDB_NOTFOUND) { /* a record from before: keyed by the plain name */
+		k.mv_size = strlen(user);
+		k.mv_data = (void *)user;
+		rc = mdb_get(t->txn, t->st->rot, &k, &v);
+	}
+	if (rc != 0)
+		return mdb_fail(t->st, "read rotation", rc);
+	if ((rc = rot_decode(t->st, &v, r)) != 0)
+		bg_log(t->st->log, LOG_ERR, "store %s: the rotation record of %s is corrupt (%zu bytes)",
+		       t->st->dir, user, v.mv_size);
+	return rc;
+}
+
+int bg_rotation_decode(struct bg_store *st, const void *val, size_t len, struct bg_rotation *r)
+{
+	MDB_val v = {len, (void *)val};
+
+	return rot_decode(st, &v, r);
 }
 
 int bg_exposure_add(struct bg_txn *t, const unsigned char d[BG_DIGEST_LEN], uint32_t id)
@@ -883,6 +1191,9 @@ int bg_exposure_add(struct bg_txn *t, const unsigned char d[BG_DIGEST_LEN], uint
 		if (!t->have_last || memcmp(d, t->last, BG_DIGEST_LEN) > 0) {
 			rc = mdb_cursor_put(t->exp_cur, &k, &v, MDB_APPEND);
 			if (rc == 0) {
+				v.mv_data = vb; /* LMDB may point v at the stored copy */
+				v.mv_size = 4;
+				sum_rec(t, 'e', &k, &v);
 				memcpy(t->last, d, BG_DIGEST_LEN);
 				t->have_last = true;
 				t->identities_delta++;
@@ -896,6 +1207,9 @@ int bg_exposure_add(struct bg_txn *t, const unsigned char d[BG_DIGEST_LEN], uint
 	/* A new identity is the common case: one put, no probe before it. */
 	rc = mdb_cursor_put(t->exp_cur, &k, &v, MDB_NOOVERWRITE);
 	if (rc == 0) {
+		v.mv_data = vb;
+		v.mv_size = 4;
+		sum_rec(t, 'e', &k, &v);
 		t->identities_delta++;
 		return BG_EXP_NEW_IDENTITY;
 	}
@@ -909,6 +1223,9 @@ int bg_exposure_add(struct bg_txn *t, const unsigned char d[BG_DIGEST_LEN], uint
 		return BG_EXP_KNOWN_PAIR;
 	if (sticky(t, "write exposure", rc))
 		return t->err;
+	v.mv_data = vb;
+	v.mv_size = 4;
+	sum_rec(t, 'e', &k, &v);
 	return BG_EXP_NEW_PAIR;
 }
 
@@ -920,8 +1237,8 @@ int bg_advisory_put(struct bg_txn *t, struct bg_advisory *a)
 
 	if (t->err)
 		return t->err;
-	if (nlen == 0 || nlen >= sizeof(a->name))
-		return t->err = -EINVAL;
+	if (nlen == 0 || nlen >= sizeof(a->name) || bg_name_problem(a->name))
+		return t->err = -EINVAL; /* every writer: import, flag, bundles */
 	if (a->id == 0) {
 		MDB_cursor *c;
 		MDB_val lk, lv;
@@ -946,7 +1263,14 @@ int bg_advisory_put(struct bg_txn *t, struct bg_advisory *a)
 	memcpy(vb + ADV_FIXED, a->name, nlen);
 	v.mv_data = vb;
 	v.mv_size = ADV_FIXED + nlen;
-	return sticky(t, "write advisory", mdb_put(t->txn, t->st->adv, &k, &v, 0));
+	if (sum_out(t, t->st->adv, 'a', &k) != 0)
+		return t->err;
+	if (sticky(t, "write advisory", mdb_put(t->txn, t->st->adv, &k, &v, 0)))
+		return t->err;
+	v.mv_data = vb;
+	v.mv_size = ADV_FIXED + nlen;
+	sum_rec(t, 'a', &k, &v);
+	return 0;
 }
 
 int bg_advisory_delete(struct bg_txn *t, uint32_t id, uint64_t *pairs_removed)
@@ -961,6 +1285,8 @@ int bg_advisory_delete(struct bg_txn *t, uint32_t id, uint64_t *pairs_removed)
 	if (t->err)
 		return t->err;
 	put_u32be(kb, id);
+	if (sum_out(t, t->st->adv, 'a', &k) != 0)
+		return t->err;
 	if ((rc = mdb_del(t->txn, t->st->adv, &k, NULL)) != 0) {
 		if (rc == MDB_NOTFOUND)
 			return -ENOENT;
@@ -975,6 +1301,7 @@ int bg_advisory_delete(struct bg_txn *t, uint32_t id, uint64_t *pairs_removed)
 
 		if (ev.mv_size != 4 || get_u32be(ev.mv_data) != id)
 			continue;
+		sum_rec(t, 'e', &ek, &ev);
 		if ((rc = mdb_cursor_count(c, &dups)) != 0 || (rc = mdb_cursor_del(c, 0)) != 0)
 			break;
 		removed++;
@@ -990,19 +1317,35 @@ int bg_advisory_delete(struct bg_txn *t, uint32_t id, uint64_t *pairs_removed)
 
 int bg_rotation_put(struct bg_txn *t, const char *user, const struct bg_rotation *r)
 {
-	unsigned char vb[ROT_LEN];
-	MDB_val k = {strlen(user), (void *)user}, v = {ROT_LEN, vb};
+	unsigned char vb[ROT_LEN + 4 * BG_ROT_MATCHED], d[BG_DIGEST_LEN];
+	MDB_val k = {BG_DIGEST_LEN, d}, v = {ROT_LEN, vb}, old = {strlen(user), (void *)user};
+	size_t nm = r->n_matched < BG_ROT_MATCHED ? r->n_matched : BG_ROT_MATCHED;
+	int rc;
 
 	if (t->err)
 		return t->err;
-	if (k.mv_size == 0 || k.mv_size > 511)
+	if (rot_key(t, user, d) != 0)
 		return t->err = -EINVAL;
 	put_le(vb, (uint64_t)r->rotated_at, 8);
 	vb[8] = r->how;
 	put_le(vb + 9, (uint64_t)r->fp_exposure, 8);
 	put_le(vb + 17, (uint64_t)r->fp_recorded, 8);
 	memcpy(vb + 25, r->fingerprint, BG_DIGEST_LEN);
-	return sticky(t, "write rotation", mdb_put(t->txn, t->st->rot, &k, &v, 0));
+	for (size_t i = 0; i < nm; i++)
+		put_le(vb + ROT_LEN + 4 * i, r->matched[i], 4);
+	v.mv_size = ROT_LEN + 4 * nm;
+	if (sum_out(t, t->st->rot, 'r', &k) != 0)
+		return t->err;
+	if (sticky(t, "write rotation", mdb_put(t->txn, t->st->rot, &k, &v, 0)))
+		return t->err;
+	v.mv_data = vb;
+	v.mv_size = ROT_LEN + 4 * nm;
+	sum_rec(t, 'r', &k, &v);
+	/* Migrate: the plaintext-keyed record of a store made before goes. */
+	if (sum_out(t, t->st->rot, 'r', &old) != 0)
+		return t->err;
+	rc = mdb_del(t->txn, t->st->rot, &old, NULL);
+	return rc == MDB_NOTFOUND ? 0 : sticky(t, "migrate rotation", rc);
 }
 
 struct rotation_job {
@@ -1027,12 +1370,22 @@ int bg_rotation_write(struct bg_store *st, const char *user, const struct bg_rot
 
 int bg_rotation_delete(struct bg_txn *t, const char *user)
 {
-	MDB_val k = {strlen(user), (void *)user};
+	unsigned char d[BG_DIGEST_LEN];
+	MDB_val k = {BG_DIGEST_LEN, d}, old = {strlen(user), (void *)user};
 	int rc;
 
 	if (t->err)
 		return t->err;
+	if (rot_key(t, user, d) != 0)
+		return 0;
+	if (sum_out(t, t->st->rot, 'r', &k) != 0)
+		return t->err;
 	rc = mdb_del(t->txn, t->st->rot, &k, NULL);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return sticky(t, "delete rotation", rc);
+	if (sum_out(t, t->st->rot, 'r', &old) != 0)
+		return t->err;
+	rc = mdb_del(t->txn, t->st->rot, &old, NULL);
 	if (rc == MDB_NOTFOUND)
 		return 0;
 	return sticky(t, "delete rotation", rc);
@@ -1074,4 +1427,40 @@ int bg_exposure_foreach(struct bg_txn *t,
 	if (rc != MDB_NOTFOUND)
 		return mdb_fail(t->st, "read exposures", rc);
 	return n ? cb(cur, ids, n, arg) : 0;
+}
+
+const char *bg_store_check_record(struct bg_store *st, char tag, const void *k, size_t kl,
+				  const void *v, size_t vl, struct bg_advisory *adv)
+{
+	MDB_val kv = {kl, (void *)k}, vv = {vl, (void *)v};
+	struct bg_advisory a;
+	struct bg_rotation r;
+
+	switch (tag) {
+	case 'a':
+		if (adv_decode(&kv, &vv, &a) != 0)
+			return "advisory record of a wrong layout";
+		if ((uint32_t)get_le(v, 4) != a.id || a.id == 0)
+			return "advisory record whose id does not match its key";
+		if (bg_name_problem(a.name))
+			return "advisory name with control characters or invalid UTF-8";
+		if (a.imported <= 0 || a.published < -1 || a.grace_days < -1 || a.grace_days > 3650)
+			return "advisory record with impossible dates or grace";
+		if (adv)
+			*adv = a;
+		return NULL;
+	case 'e':
+		if (kl != BG_DIGEST_LEN || vl != 4)
+			return "exposure pair of a wrong size";
+		return NULL;
+	case 'r':
+		if (kl == 0 || kl > 511)
+			return "rotation record with a key of a wrong size";
+		if (rot_decode(st, &vv, &r) != 0)
+			return "rotation record of a wrong layout";
+		if (r.rotated_at < 0 || r.fp_exposure < 0 || r.fp_recorded < 0 || r.how > BG_ROT_OBSERVED)
+			return "rotation record with impossible times";
+		return NULL;
+	}
+	return "record of an unknown table";
 }

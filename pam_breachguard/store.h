@@ -18,7 +18,7 @@
 
 #define BG_NAME_MAX 128
 #define BG_SCHEMA_VERSION 1
-#define BG_STORE_MAX_ADV 64 /* advisory ids kept per identity lookup */
+#define BG_STORE_MAX_ADV 64 /* a first guess of advisory ids per identity (no cap) */
 
 enum bg_store_flags {
 	BG_STORE_RDONLY = 1 << 0, /* read transactions only */
@@ -49,12 +49,20 @@ enum bg_rotation_how {
 	BG_ROT_OBSERVED = 3, /* seen in shadow */
 };
 
+/* Advisory ids kept in a rotation record: those the account was matched for
+ * when enforcement began (the newest when there are more). */
+#define BG_ROT_MATCHED 64
+
 struct bg_rotation {
 	int64_t rotated_at; /* 0 = none */
 	uint8_t how;
 	int64_t fp_exposure; /* the exposure time the fingerprint belongs to, 0 none */
 	int64_t fp_recorded;
 	unsigned char fingerprint[BG_DIGEST_LEN];
+	/* The advisories the account was matched for (issue 10 item 4): the verdict
+	 * honours them even when no identity matches any more (a GECOS edited). */
+	size_t n_matched;
+	uint32_t matched[BG_ROT_MATCHED];
 };
 
 struct bg_store_stats {
@@ -97,7 +105,9 @@ int bg_txn_commit(struct bg_txn *t);
 void bg_txn_abort(struct bg_txn *t);
 int bg_txn_error(const struct bg_txn *t);
 
-/* Reads.  -ENOENT when absent. */
+/* Reads.  -ENOENT when absent.  bg_exposure_ids fills at most max ids and sets
+ * *n to how many the identity has (all of them): *n > max means call again
+ * with a larger buffer, never that the rest do not exist. */
 int bg_exposure_ids(struct bg_txn *t, const unsigned char d[BG_DIGEST_LEN], uint32_t *ids,
 		    size_t max, size_t *n);
 int bg_advisory_get(struct bg_txn *t, uint32_t id, struct bg_advisory *a);
@@ -105,6 +115,8 @@ int bg_advisory_find(struct bg_txn *t, const char *name, struct bg_advisory *a);
 /* Calls cb for each advisory in id order; a non-zero return stops and is returned. */
 int bg_advisory_foreach(struct bg_txn *t, int (*cb)(const struct bg_advisory *a, void *arg),
 			void *arg);
+/* Rotation records are keyed by HMAC(site key, "rot" || user); a plaintext
+ * key from an older store is read too, and moved by the next write. */
 int bg_rotation_get(struct bg_txn *t, const char *user, struct bg_rotation *r);
 /* Calls cb once per digest in digest (memcmp) order with the advisory ids it
  * names (at most BG_STORE_MAX_ADV); a non-zero return stops and is returned.
@@ -113,6 +125,25 @@ int bg_exposure_foreach(struct bg_txn *t,
 			int (*cb)(const unsigned char d[BG_DIGEST_LEN], const uint32_t *ids,
 				  size_t n, void *arg),
 			void *arg);
+/* Decodes a stored rotation value (verify); 0 or -EBADMSG. */
+int bg_rotation_decode(struct bg_store *st, const void *val, size_t len, struct bg_rotation *r);
+
+/* The store's digest (issue 10 item 17): meta "digest", the XOR of a keyed
+ * digest (recsum.h) of every advisory, exposure pair and rotation record,
+ * kept current by every put and delete at commit.  _get reads it (-ENOENT:
+ * a store from before it existed); _walk recomputes it over every record,
+ * calling rec (when not NULL) for each; a non-zero rec return stops. */
+int bg_store_digest_get(struct bg_txn *t, unsigned char out[16]);
+int bg_store_digest_walk(struct bg_txn *t, unsigned char out[16],
+			 int (*rec)(void *arg, char tag, const void *k, size_t kl, const void *v,
+				    size_t vl),
+			 void *arg);
+
+/* Checks one record's layout as bg_store_digest_walk hands it over (tag 'a',
+ * 'e' or 'r'); NULL when sound (and *adv filled for an advisory, when not
+ * NULL), else what is wrong. */
+const char *bg_store_check_record(struct bg_store *st, char tag, const void *k, size_t kl,
+				  const void *v, size_t vl, struct bg_advisory *adv);
 
 /* Writes (sticky error). */
 enum bg_exposure_add { BG_EXP_KNOWN_PAIR = 0, BG_EXP_NEW_PAIR = 1, BG_EXP_NEW_IDENTITY = 2 };

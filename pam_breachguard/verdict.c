@@ -38,26 +38,61 @@ const char *bg_verdict_name(enum bg_verdict v)
 	return "?";
 }
 
+/* NSS answers ERANGE when the caller's buffer is too small (a group of
+ * thousands of members, a long GECOS): grow it, up to a sane cap, instead of
+ * taking the error for "not found" (issue 10 item 9). */
+#define NSS_BUF_FIRST 16384
+#define NSS_BUF_MAX (16u << 20)
+
+/* The *_r functions return an errno; some NSS wrappers return -1 and set errno. */
+static int nss_rc(int r)
+{
+	return r < 0 ? (errno ? errno : EIO) : r;
+}
+
+/* Doubles *buf (wiping the old one); -ERANGE past the cap, -ENOMEM. */
+static int nss_grow(char **buf, size_t *len)
+{
+	char *grown;
+
+	if (*len >= NSS_BUF_MAX)
+		return -ERANGE;
+	if (!(grown = malloc(*len * 2)))
+		return -ENOMEM;
+	bg_wipe(*buf, *len);
+	free(*buf);
+	*buf = grown;
+	*len *= 2;
+	return 0;
+}
+
 int bg_shadow_system(void *arg, const char *user, struct bg_shadow *out)
 {
 	struct spwd sp, *res = NULL;
-	char buf[4096];
+	size_t len = NSS_BUF_FIRST;
+	char *buf = malloc(len);
 	int rc;
 
 	(void)arg;
 	memset(out, 0, sizeof(*out));
-	rc = getspnam_r(user, &sp, buf, sizeof(buf), &res);
+	if (!buf)
+		return -ENOMEM;
+	while ((rc = nss_rc(getspnam_r(user, &sp, buf, len, &res))) == ERANGE)
+		if ((rc = -nss_grow(&buf, &len)) != 0)
+			break;
 	if (rc != 0 || !res) {
 		/* Not found, or not ours to read (not root): no shadow entry to judge. */
-		bg_wipe(buf, sizeof(buf));
-		return rc == ERANGE ? -ERANGE : 0;
+		bg_wipe(buf, len);
+		free(buf);
+		return rc == ERANGE || rc == ENOMEM ? -rc : 0;
 	}
 	out->found = true;
 	out->lastchg = sp.sp_lstchg;
 	out->min = sp.sp_min;
 	if (sp.sp_pwdp)
 		snprintf(out->hash, sizeof(out->hash), "%s", sp.sp_pwdp);
-	bg_wipe(buf, sizeof(buf));
+	bg_wipe(buf, len);
+	free(buf);
 	return 0;
 }
 
@@ -116,32 +151,63 @@ static bool password_usable(const char *hash)
 	return hash[0] != '!' && hash[0] != '*';
 }
 
-static bool in_exempt_group(const struct bg_config *c, const struct passwd *pw)
+/* Whether the account is in an exempt group.  An error (a group entry too
+ * large even for NSS_BUF_MAX, out of memory) is logged and returned: the
+ * exemption of a break-glass account must not vanish quietly. */
+static int in_exempt_group(const struct bg_config *c, const struct passwd *pw, bool *hit,
+			   const struct bg_logger *log)
 {
 	gid_t stackgroups[64], *groups = stackgroups;
-	int n = 64;
-	bool hit = false;
+	int n = 64, rc = 0;
+	size_t len = NSS_BUF_FIRST;
+	char *buf = NULL;
 
+	*hit = false;
 	if (c->exempt_groups.n == 0)
-		return false;
+		return 0;
 	if (getgrouplist(pw->pw_name, pw->pw_gid, groups, &n) < 0) {
-		if (n <= 64 || n > 65536)
-			return false;
+		if (n <= 64 || n > 65536) {
+			bg_log(log, LOG_ERR, "groups of %s: getgrouplist reports %d groups", pw->pw_name,
+			       n);
+			return -ERANGE;
+		}
 		groups = calloc((size_t)n, sizeof(gid_t));
-		if (!groups || getgrouplist(pw->pw_name, pw->pw_gid, groups, &n) < 0)
+		if (!groups || getgrouplist(pw->pw_name, pw->pw_gid, groups, &n) < 0) {
+			rc = groups ? -ERANGE : -ENOMEM;
+			bg_log(log, LOG_ERR, "groups of %s: %s", pw->pw_name, strerror(-rc));
 			goto out;
+		}
 	}
-	for (int i = 0; i < n && !hit; i++) {
+	if (!(buf = malloc(len))) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (int i = 0; i < n && !*hit; i++) {
 		struct group gr, *res = NULL;
-		char buf[8192];
+		int r;
 
-		if (getgrgid_r(groups[i], &gr, buf, sizeof(buf), &res) == 0 && res)
-			hit = bg_list_contains(&c->exempt_groups, gr.gr_name);
+		while ((r = nss_rc(getgrgid_r(groups[i], &gr, buf, len, &res))) == ERANGE)
+			if ((r = -nss_grow(&buf, &len)) != 0)
+				break;
+		if (r != 0 && r != ENOENT && r != ESRCH) {
+			bg_log(log, LOG_ERR, "group %u of %s: %s%s", (unsigned)groups[i], pw->pw_name,
+			       strerror(r), r == ERANGE ? " (the entry is larger than 16 MiB)" : "");
+			rc = -r;
+			goto out;
+		}
+		if (res)
+			*hit = bg_list_contains(&c->exempt_groups, gr.gr_name);
 	}
 out:
+	free(buf);
 	if (groups != stackgroups)
 		free(groups);
-	return hit;
+	return rc;
+}
+
+static int64_t adv_time(const struct bg_advisory *a)
+{
+	return a->published >= 0 ? a->published : a->imported;
 }
 
 static void add_adv(struct bg_result *r, const struct bg_advisory *a, int64_t *newest_imported,
@@ -154,9 +220,88 @@ static void add_adv(struct bg_result *r, const struct bg_advisory *a, int64_t *n
 		*newest_imported = a->imported;
 		*newest_grace = a->grace_days;
 	}
-	if (r->n_adv < BG_MAX_LISTED)
+	if (r->n_cur < BG_ROT_MATCHED) {
+		r->cur[r->n_cur] = a->id;
+		r->cur_t[r->n_cur++] = t;
+	} else {
+		size_t old = 0;
+
+		for (size_t i = 1; i < BG_ROT_MATCHED; i++)
+			if (r->cur_t[i] < r->cur_t[old])
+				old = i;
+		if (t > r->cur_t[old]) {
+			r->cur[old] = a->id;
+			r->cur_t[old] = t;
+		}
+	}
+	if (r->n_adv < BG_MAX_LISTED) {
 		r->adv[r->n_adv] = *a;
+	} else {
+		/* The list is full: keep the newest, so messages name what forces. */
+		size_t old = 0;
+
+		for (size_t i = 1; i < BG_MAX_LISTED; i++)
+			if (adv_time(&r->adv[i]) < adv_time(&r->adv[old]))
+				old = i;
+		if (t > adv_time(&r->adv[old]))
+			r->adv[old] = *a;
+	}
 	r->n_adv++;
+}
+
+/* A set of advisory ids, grown as needed: every advisory of every identity is
+ * read (issue 10 item 8: a cap of 64 ignored the newest ones). */
+struct id_set {
+	uint32_t *v;
+	size_t n, cap;
+};
+
+static int id_set_reserve(struct id_set *s, size_t want)
+{
+	uint32_t *grown;
+	size_t cap = s->cap ? s->cap : BG_STORE_MAX_ADV;
+
+	if (want <= s->cap)
+		return 0;
+	while (cap < want)
+		cap *= 2;
+	if (!(grown = realloc(s->v, cap * sizeof(*grown))))
+		return -ENOMEM;
+	s->v = grown;
+	s->cap = cap;
+	return 0;
+}
+
+static bool id_set_has(const struct id_set *s, uint32_t id)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->v[i] == id)
+			return true;
+	return false;
+}
+
+/* The ids of one identity's exposures, all of them, into *got. */
+static int exposure_ids_all(struct bg_txn *t, const unsigned char d[BG_DIGEST_LEN],
+			    struct id_set *got)
+{
+	int rc;
+
+	got->n = 0;
+	if ((rc = id_set_reserve(got, BG_STORE_MAX_ADV)) != 0)
+		return rc;
+	for (;;) {
+		size_t n = 0;
+
+		rc = bg_exposure_ids(t, d, got->v, got->cap, &n);
+		if (rc != 0)
+			return rc;
+		if (n <= got->cap) {
+			got->n = n;
+			return 0;
+		}
+		if ((rc = id_set_reserve(got, n)) != 0)
+			return rc;
+	}
 }
 
 /* Collects the advisories behind any of the account's identities. */
@@ -164,8 +309,7 @@ static int lookup_exposures(struct bg_ctx *ctx, const struct bg_identities *ids,
 			    const char *user, struct bg_result *r, int64_t *newest_imported,
 			    int32_t *newest_grace)
 {
-	uint32_t seen[BG_STORE_MAX_ADV];
-	size_t nseen = 0;
+	struct id_set seen = {0}, got = {0};
 	struct bg_txn *t = NULL;
 	int rc;
 
@@ -173,26 +317,23 @@ static int lookup_exposures(struct bg_ctx *ctx, const struct bg_identities *ids,
 		return rc;
 	for (size_t i = 0; i < ids->n; i++) {
 		unsigned char d[BG_DIGEST_LEN];
-		uint32_t got[BG_STORE_MAX_ADV];
-		size_t n = 0;
 
 		if ((rc = bg_hmac_digest(ctx->hmac, "id", ids->id[i], strlen(ids->id[i]), d)) != 0)
 			goto out;
-		rc = bg_exposure_ids(t, d, got, BG_STORE_MAX_ADV, &n);
+		rc = exposure_ids_all(t, d, &got);
 		if (rc == -ENOENT)
 			continue;
 		if (rc != 0)
 			goto out;
-		for (size_t j = 0; j < n; j++) {
+		for (size_t j = 0; j < got.n; j++) {
 			struct bg_advisory a;
-			bool dup = false;
 
-			for (size_t k = 0; k < nseen; k++)
-				dup = dup || seen[k] == got[j];
-			if (dup || nseen == BG_STORE_MAX_ADV)
+			if (id_set_has(&seen, got.v[j]))
 				continue;
-			seen[nseen++] = got[j];
-			rc = bg_advisory_get(t, got[j], &a);
+			if ((rc = id_set_reserve(&seen, seen.n + 1)) != 0)
+				goto out;
+			seen.v[seen.n++] = got.v[j];
+			rc = bg_advisory_get(t, got.v[j], &a);
 			if (rc == -ENOENT)
 				continue; /* an exposure outliving its advisory: ignore */
 			if (rc != 0)
@@ -200,13 +341,37 @@ static int lookup_exposures(struct bg_ctx *ctx, const struct bg_identities *ids,
 			add_adv(r, &a, newest_imported, newest_grace);
 		}
 	}
-	rc = 0;
-	if (r->n_adv) {
-		rc = bg_rotation_get(t, user, &r->rotation);
-		if (rc == -ENOENT)
+	/* Once matched, enforced until it rotates, is reset or the advisory is
+	 * forgotten, whatever happens to the fields the user controls (GECOS with
+	 * chfn): the advisories the enforcement record names count as matched. */
+	rc = bg_rotation_get(t, user, &r->rotation);
+	if (rc == -ENOENT)
+		rc = 0;
+	if (rc != 0)
+		goto out;
+	for (size_t j = 0; j < r->rotation.n_matched; j++) {
+		struct bg_advisory a;
+		uint32_t id = r->rotation.matched[j];
+
+		if (id_set_has(&seen, id))
+			continue;
+		if ((rc = id_set_reserve(&seen, seen.n + 1)) != 0)
+			goto out;
+		seen.v[seen.n++] = id;
+		rc = bg_advisory_get(t, id, &a);
+		if (rc == -ENOENT) {
 			rc = 0;
+			continue; /* forgotten: the match goes with it */
+		}
+		if (rc != 0)
+			goto out;
+		add_adv(r, &a, newest_imported, newest_grace);
 	}
 out:
+	if (rc == -ENOMEM)
+		bg_log(ctx->log, LOG_ERR, "out of memory reading the exposures of %s", user);
+	free(seen.v);
+	free(got.v);
 	bg_txn_abort(t);
 	return rc;
 }
@@ -214,29 +379,38 @@ out:
 int bg_verdict(struct bg_ctx *ctx, const char *user, struct bg_result *r)
 {
 	struct passwd pw, *pwres = NULL;
-	char pwbuf[16384];
+	size_t len = NSS_BUF_FIRST;
+	char *pwbuf = malloc(len);
 	int rc;
 
+	if (!pwbuf)
+		return -ENOMEM;
 	/* 1. Not known to NSS: not ours. */
-	rc = getpwnam_r(user, &pw, pwbuf, sizeof(pwbuf), &pwres);
+	while ((rc = nss_rc(getpwnam_r(user, &pw, pwbuf, len, &pwres))) == ERANGE)
+		if ((rc = -nss_grow(&pwbuf, &len)) != 0)
+			break;
 	if (rc != 0 && rc != ENOENT && rc != ESRCH) {
 		bg_log(ctx->log, LOG_ERR, "looking up user %s: %s", user, strerror(rc));
+		free(pwbuf);
 		return -rc;
 	}
 	if (!pwres) {
 		memset(r, 0, sizeof(*r));
 		r->action = ctx->cfg->action;
 		r->verdict = BG_V_NOT_OURS;
+		free(pwbuf);
 		return 0;
 	}
-	return bg_verdict_pw(ctx, &pw, r);
+	rc = bg_verdict_pw(ctx, &pw, r);
+	free(pwbuf);
+	return rc;
 }
 
 int bg_verdict_pw(struct bg_ctx *ctx, const struct passwd *pwp, struct bg_result *r)
 {
 	const struct bg_config *c = ctx->cfg;
 	struct passwd pw = *pwp;
-	char name[256], gecos[1024];
+	char name[256], *gecos = NULL;
 	struct bg_identities *ids = NULL;
 	struct bg_shadow sh;
 	unsigned char fp[BG_DIGEST_LEN];
@@ -244,7 +418,7 @@ int bg_verdict_pw(struct bg_ctx *ctx, const struct passwd *pwp, struct bg_result
 	int32_t newest_grace = -1;
 	long today = (long)(ctx->now / DAY);
 	bool fp_valid = false, empty;
-	int rc;
+	int rc = 0;
 
 	memset(r, 0, sizeof(*r));
 	memset(&sh, 0, sizeof(sh));
@@ -252,29 +426,39 @@ int bg_verdict_pw(struct bg_ctx *ctx, const struct passwd *pwp, struct bg_result
 	/* Own copies: an NSS call below may reuse the buffer behind a getpwent entry. */
 	if (snprintf(name, sizeof(name), "%s", pwp->pw_name) >= (int)sizeof(name))
 		return -ENAMETOOLONG;
-	snprintf(gecos, sizeof(gecos), "%s", pwp->pw_gecos ? pwp->pw_gecos : "");
+	/* The whole field: a truncated copy would lose an address at its end. */
+	if (!(gecos = strdup(pwp->pw_gecos ? pwp->pw_gecos : "")))
+		return -ENOMEM;
 	pw.pw_name = name;
 	pw.pw_gecos = gecos;
 	/* 2. Exempt. */
 	if (bg_list_contains(&c->exempt_users, pw.pw_name)) {
 		r->verdict = BG_V_EXEMPT;
 		r->why = "listed in exempt_users";
-		return 0;
+		goto out;
 	}
 	if ((unsigned long)pw.pw_uid < c->min_uid) {
 		r->verdict = BG_V_EXEMPT;
 		r->why = "uid below min_uid";
-		return 0;
+		goto out;
 	}
-	if (in_exempt_group(c, &pw)) {
-		r->verdict = BG_V_EXEMPT;
-		r->why = "member of an exempt group";
-		return 0;
+	{
+		bool hit;
+
+		if ((rc = in_exempt_group(c, &pw, &hit, ctx->log)) != 0)
+			goto out;
+		if (hit) {
+			r->verdict = BG_V_EXEMPT;
+			r->why = "member of an exempt group";
+			goto out;
+		}
 	}
 	/* 3. In an active advisory? */
-	ids = malloc(sizeof(*ids));
-	if (!ids)
-		return -ENOMEM;
+	ids = calloc(1, sizeof(*ids));
+	if (!ids) {
+		rc = -ENOMEM;
+		goto out;
+	}
 	if ((rc = bg_account_identities(c, &pw, ids, ctx->log)) != 0)
 		goto out;
 	if ((rc = bg_ctx_open(ctx)) != 0)
@@ -320,15 +504,35 @@ int bg_verdict_pw(struct bg_ctx *ctx, const struct passwd *pwp, struct bg_result
 		}
 		r->fp_unchanged = true;
 	}
+	/* The match is recorded once for each advisory (an edit of GECOS must not
+	 * clear the account), with the fingerprint below when there is one. */
+	for (size_t i = 0; i < r->n_cur && !r->record_fp; i++) {
+		bool known = false;
+
+		for (size_t j = 0; j < r->rotation.n_matched && !known; j++)
+			known = r->rotation.matched[j] == r->cur[i];
+		if (!known) {
+			r->record_fp = true;
+			r->fp_record = r->rotation;
+		}
+	}
+	if (r->record_fp) {
+		r->fp_record.n_matched = r->n_cur;
+		memcpy(r->fp_record.matched, r->cur, r->n_cur * sizeof(r->cur[0]));
+	}
 	/* 5. No usable password: forcing a change would lock the user out. */
 	if (sh.found && !password_usable(sh.hash)) {
 		r->verdict = BG_V_NO_PASSWORD;
 		goto out;
 	}
 	/* Enforcement begins here: remember the hash once for this exposure. */
-	if (fp_valid && r->rotation.fp_exposure != r->exposure) {
+	if (fp_valid && (r->rotation.fp_exposure != r->exposure || r->rotation.fp_recorded == 0)) {
+		if (!r->record_fp) {
+			r->fp_record = r->rotation;
+			r->fp_record.n_matched = r->n_cur;
+			memcpy(r->fp_record.matched, r->cur, r->n_cur * sizeof(r->cur[0]));
+		}
 		r->record_fp = true;
-		r->fp_record = r->rotation;
 		r->fp_record.fp_exposure = r->exposure;
 		r->fp_record.fp_recorded = (int64_t)ctx->now;
 		memcpy(r->fp_record.fingerprint, fp, BG_DIGEST_LEN);
@@ -352,14 +556,94 @@ int bg_verdict_pw(struct bg_ctx *ctx, const struct passwd *pwp, struct bg_result
 out:
 	bg_wipe(sh.hash, sizeof(sh.hash));
 	bg_wipe(fp, sizeof(fp));
+	if (ids)
+		bg_identities_free(ids);
 	free(ids);
+	free(gecos);
 	return rc;
+}
+
+/* Adds the ids of from to into (no duplicates, at most BG_ROT_MATCHED; from
+ * comes first: it holds the newest). */
+static void merge_matched(struct bg_rotation *into, const struct bg_rotation *from)
+{
+	struct bg_rotation old = *into;
+
+	into->n_matched = 0;
+	for (int pass = 0; pass < 2; pass++) {
+		const struct bg_rotation *src = pass == 0 ? from : &old;
+
+		for (size_t i = 0; i < src->n_matched && into->n_matched < BG_ROT_MATCHED; i++) {
+			bool dup = false;
+
+			for (size_t j = 0; j < into->n_matched && !dup; j++)
+				dup = into->matched[j] == src->matched[i];
+			if (!dup)
+				into->matched[into->n_matched++] = src->matched[i];
+		}
+	}
+}
+
+/* One rotation record, read and written in the same write transaction, so
+ * that nothing recorded between a caller's verdict and its write is lost
+ * (issue 10 item 16): the enforcement record keeps a rotation made in
+ * between, a rotation keeps a fingerprint or match recorded in between. */
+struct rot_merge {
+	const char *user;
+	const struct bg_result *r;
+	bool rotation;     /* record a rotation (else: the enforcement record only) */
+	int64_t now;
+	uint8_t how;
+};
+
+static int rot_merge_job(struct bg_txn *t, void *arg)
+{
+	const struct rot_merge *m = arg;
+	const struct bg_rotation *want = &m->r->fp_record;
+	struct bg_rotation cur;
+	int rc = bg_rotation_get(t, m->user, &cur);
+
+	if (rc == -ENOENT)
+		memset(&cur, 0, sizeof(cur));
+	else if (rc != 0)
+		return rc;
+	if (m->r->record_fp) {
+		/* The first fingerprint for an exposure stays: it is the hash seen when
+		 * enforcement began. */
+		if (want->fp_recorded > 0 &&
+		    (cur.fp_exposure != want->fp_exposure || cur.fp_recorded == 0)) {
+			cur.fp_exposure = want->fp_exposure;
+			cur.fp_recorded = want->fp_recorded;
+			memcpy(cur.fingerprint, want->fingerprint, BG_DIGEST_LEN);
+		}
+		merge_matched(&cur, want);
+	}
+	if (m->rotation) {
+		cur.rotated_at = m->now;
+		cur.how = m->how;
+	}
+	return bg_rotation_put(t, m->user, &cur);
+}
+
+static int rot_merge_write(struct bg_ctx *ctx, const struct rot_merge *m)
+{
+	int rc = bg_ctx_writable(ctx);
+
+	/* One record: a few pages copied at most. */
+	return rc ? rc : bg_store_write(ctx->store, 64u << 10, rot_merge_job, (void *)m);
+}
+
+int bg_record_enforcement(struct bg_ctx *ctx, const char *user, const struct bg_result *r)
+{
+	struct rot_merge m = {user, r, false, 0, 0};
+
+	return rot_merge_write(ctx, &m);
 }
 
 int bg_record_rotation(struct bg_ctx *ctx, const char *user, uint8_t how)
 {
 	struct bg_result r;
-	struct bg_rotation rot;
+	struct rot_merge m = {user, &r, true, 0, how};
 	int rc;
 
 	if ((rc = bg_verdict(ctx, user, &r)) != 0)
@@ -368,10 +652,8 @@ int bg_record_rotation(struct bg_ctx *ctx, const char *user, uint8_t how)
 		return 0;
 	if (how == BG_ROT_PASSWORD && (r.fp_unchanged || r.shadow_empty))
 		return -EALREADY;
-	rot = r.record_fp ? r.fp_record : r.rotation;
-	rot.rotated_at = (int64_t)ctx->now;
-	rot.how = how;
-	if ((rc = bg_ctx_writable(ctx)) != 0 || (rc = bg_rotation_write(ctx->store, user, &rot)) != 0)
+	m.now = (int64_t)ctx->now;
+	if ((rc = rot_merge_write(ctx, &m)) != 0)
 		return rc;
 	return 1;
 }

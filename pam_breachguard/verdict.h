@@ -48,6 +48,11 @@ struct bg_result {
 	int64_t grace_until;
 	int64_t blocked_until; /* change-blocked: when the minimum age is reached */
 	struct bg_rotation rotation; /* as stored (rotated_at 0 when none) */
+	/* The advisories behind the verdict, the newest BG_ROT_MATCHED of them:
+	 * what the enforcement record keeps (issue 10 item 4). */
+	size_t n_cur;
+	uint32_t cur[BG_ROT_MATCHED];
+	int64_t cur_t[BG_ROT_MATCHED];
 	const char *why; /* evidence behind rotated/exempt, static text */
 	bool shadow_found;
 	bool shadow_empty; /* an empty hash ("passwd -d"): never a rotation */
@@ -98,6 +103,10 @@ int bg_verdict_pw(struct bg_ctx *ctx, const struct passwd *pw, struct bg_result 
  * password hash unchanged since enforcement began (a failed change), or a
  * negative errno. */
 int bg_record_rotation(struct bg_ctx *ctx, const char *user, uint8_t how);
+
+/* Writes r->fp_record, the record the account phase keeps when enforcement
+ * begins (fingerprint, matched advisories).  0 or a negative errno. */
+int bg_record_enforcement(struct bg_ctx *ctx, const char *user, const struct bg_result *r);
 
 const char *bg_verdict_name(enum bg_verdict v);
 

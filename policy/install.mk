@@ -17,6 +17,10 @@ MANDIR      ?= $(PREFIX)/share/man
 SECDIR      ?= /etc/security
 PAMCONFDIR  ?= /usr/share/pam-configs
 INSTALL     ?= install
+# The daily `breachguard verify` (issue 10 item 17): a systemd timer, or the
+# cron line where systemd is absent (installed only then, so it never runs twice).
+SYSTEMDUNITDIR ?= $(shell pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null || echo /lib/systemd/system)
+CRONDIR     ?= /etc/cron.d
 MANPAGES5    = policy/man/breachguard.conf.5
 MANPAGES8    = policy/man/pam_breachguard.8 policy/man/breachguard.8
 # Files are installed root-owned when run as root; a non-root DESTDIR install
@@ -43,8 +47,20 @@ install: all
 	    echo "$(INSTALL) $(BG_OWNER) -m 0644 policy/breachguard.conf $(DESTDIR)$(SECDIR)/breachguard.conf"; \
 	    $(INSTALL) $(BG_OWNER) -m 0644 policy/breachguard.conf $(DESTDIR)$(SECDIR)/breachguard.conf; \
 	fi
+	$(INSTALL) -d -m 0755 $(DESTDIR)$(SYSTEMDUNITDIR)
+	$(INSTALL) $(BG_OWNER) -m 0644 policy/systemd/breachguard-verify.service \
+	    policy/systemd/breachguard-verify.timer $(DESTDIR)$(SYSTEMDUNITDIR)/
+	@if [ -z "$(DESTDIR)" ] && [ ! -d /run/systemd/system ]; then \
+	    echo "$(INSTALL) -m 0644 policy/cron/breachguard-verify $(CRONDIR)/breachguard-verify"; \
+	    $(INSTALL) $(BG_OWNER) -d -m 0755 $(CRONDIR) && \
+	    $(INSTALL) $(BG_OWNER) -m 0644 policy/cron/breachguard-verify $(CRONDIR)/breachguard-verify; \
+	elif [ -n "$(DESTDIR)" ]; then \
+	    $(INSTALL) -d -m 0755 $(DESTDIR)/usr/share/doc/breachguard; \
+	    $(INSTALL) $(BG_OWNER) -m 0644 policy/cron/breachguard-verify $(DESTDIR)/usr/share/doc/breachguard/cron.breachguard-verify; \
+	fi
 	@if [ -z "$(DESTDIR)" ]; then \
-	    echo "install: next: breachguard init; pam-auth-update --enable breachguard" \
+	    echo "install: next: breachguard init; pam-auth-update --enable breachguard;" \
+	         "systemctl enable --now breachguard-verify.timer" \
 	         "(Debian/Ubuntu; see README for RHEL-like systems)"; \
 	fi
 
@@ -67,6 +83,10 @@ uninstall:
 	    echo "uninstall: remove those lines first (nothing was removed)" >&2; \
 	    exit 1; \
 	fi
+	-@[ -n "$(DESTDIR)" ] || systemctl disable --now breachguard-verify.timer >/dev/null 2>&1
+	rm -f $(DESTDIR)$(SYSTEMDUNITDIR)/breachguard-verify.service \
+	    $(DESTDIR)$(SYSTEMDUNITDIR)/breachguard-verify.timer $(DESTDIR)$(CRONDIR)/breachguard-verify \
+	    $(DESTDIR)/usr/share/doc/breachguard/cron.breachguard-verify
 	rm -f $(DESTDIR)$(PAMDIR)/pam_breachguard.so $(DESTDIR)$(SBINDIR)/breachguard \
 	    $(DESTDIR)$(PAMCONFDIR)/breachguard $(DESTDIR)$(PAMCONFDIR)/breachguard-history \
 	    $(DESTDIR)$(MANDIR)/man5/breachguard.conf.5 \

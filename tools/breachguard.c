@@ -25,6 +25,7 @@ static const struct {
 	{"keygen", bg_cmd_keygen, "make an Ed25519 key to sign bundles"},
 	{"export", bg_cmd_export, "write a signed bundle of advisories"},
 	{"report", bg_cmd_report, "merge hosts' scan --json into a fleet report"},
+	{"verify", bg_cmd_verify, "walk the whole store against its recorded digest"},
 };
 
 static void usage(FILE *f)

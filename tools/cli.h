@@ -39,6 +39,7 @@ int bg_cmd_report(struct bg_tool *t, int argc, char **argv);
 int bg_bundle_sniff(const char *path, int *fd);
 /* import BUNDLE: verify, then apply in one transaction.  An exit code. */
 int bg_bundle_import(struct bg_tool *t, int fd, const char *path, bool json, bool dry_run);
+int bg_cmd_verify(struct bg_tool *t, int argc, char **argv);
 
 /* JSON output: a string with every control and non-ASCII-safe byte escaped. */
 void bg_json_str(FILE *f, const char *s);

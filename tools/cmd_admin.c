@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "escape.h"
 #include "identity.h"
 #include "verdict.h"
 
@@ -98,7 +99,10 @@ static int print_adv(const struct bg_advisory *a, void *arg)
 		if (l->n == 0)
 			printf("%-5s %-32s %-10s %-20s %s\n", "ID", "NAME", "DATE", "IMPORTED",
 			       "IDENTITIES");
-		printf("%-5u %-32s %-10s %-20s %llu\n", a->id, a->name, day[0] ? day : "-",
+		char safe[BG_NAME_MAX * 8];
+
+		printf("%-5u %-32s %-10s %-20s %llu\n", a->id,
+		       bg_escape(a->name, BG_ESC_QUOTES, safe, sizeof(safe)), day[0] ? day : "-",
 		       imported, (unsigned long long)a->count);
 	}
 	l->n++;
@@ -171,6 +175,7 @@ static int forget_job(struct bg_txn *txn, void *arg)
 int bg_cmd_forget(struct bg_tool *t, int argc, char **argv)
 {
 	struct forget_job j = {NULL, {0}, 0};
+	char safe[BG_NAME_MAX * 8];
 	struct bg_store_stats ss;
 	struct bg_ctx ctx;
 	int rc = BG_EXIT_FAIL, r;
@@ -192,7 +197,8 @@ int bg_cmd_forget(struct bg_tool *t, int argc, char **argv)
 			r == -ENOSPC ? "no space left on the device" : strerror(-r));
 		goto out;
 	}
-	printf("forgot advisory %u \"%s\": %llu exposure(s) removed\n", j.a.id, j.a.name,
+	printf("forgot advisory %u \"%s\": %llu exposure(s) removed\n", j.a.id,
+	       bg_escape(j.a.name, BG_ESC_QUOTES, safe, sizeof(safe)),
 	       (unsigned long long)j.removed);
 	rc = BG_EXIT_OK;
 out:
@@ -260,6 +266,10 @@ int bg_cmd_flag(struct bg_tool *t, int argc, char **argv)
 	}
 	if (optind >= argc || !j.name[0] || strlen(j.name) >= BG_NAME_MAX)
 		return bg_usage("flag", "[--name NAME (1-127 bytes)] USER...");
+	if (bg_name_problem(j.name)) {
+		fprintf(stderr, "breachguard: flag: --name %s; refused\n", bg_name_problem(j.name));
+		return BG_EXIT_USAGE;
+	}
 	for (int i = optind; i < argc; i++) {
 		if (!getpwnam(argv[i])) {
 			fprintf(stderr, "breachguard: flag: no such user \"%s\"; nothing flagged\n",
@@ -278,8 +288,13 @@ int bg_cmd_flag(struct bg_tool *t, int argc, char **argv)
 			r == -ENOSPC ? "no space left on the device" : strerror(-r));
 		goto out;
 	}
-	printf("flagged %u user(s) under advisory %u \"%s\" (%d already there)\n", j.added,
-	       j.a.id, j.a.name, j.n - (int)j.added);
+	{
+		char safe[BG_NAME_MAX * 8];
+
+		printf("flagged %u user(s) under advisory %u \"%s\" (%d already there)\n", j.added,
+		       j.a.id, bg_escape(j.a.name, BG_ESC_QUOTES, safe, sizeof(safe)),
+		       j.n - (int)j.added);
+	}
 	rc = BG_EXIT_OK;
 out:
 	bg_ctx_close(&ctx);

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "escape.h"
 #include "pamd.h"
 #include "verdict.h"
 
@@ -99,7 +100,10 @@ static void print_result(struct printer *p, const char *user, const struct bg_re
 		}
 		printf("}");
 	} else {
-		printf("%s: %s", user, bg_verdict_name(r->verdict));
+		char safe[BG_NAME_MAX * 8];
+
+		printf("%s: %s", bg_escape(user, BG_ESC_QUOTES, safe, sizeof(safe)),
+		       bg_verdict_name(r->verdict));
 		if (r->verdict == BG_V_ENFORCE)
 			printf(" (action %s)", bg_action_name(r->action));
 		if (r->verdict == BG_V_GRACE || r->verdict == BG_V_CHANGE_BLOCKED) {
@@ -118,7 +122,8 @@ static void print_result(struct printer *p, const char *user, const struct bg_re
 			const struct bg_advisory *a = &r->adv[i];
 
 			bg_day(a->published >= 0 ? a->published : a->imported, day, sizeof(day));
-			printf("%s advisory %u \"%s\" %s", i ? "," : " --", a->id, a->name, day);
+			printf("%s advisory %u \"%s\" %s", i ? "," : " --", a->id,
+			       bg_escape(a->name, BG_ESC_QUOTES, safe, sizeof(safe)), day);
 		}
 		if (r->n_adv > listed)
 			printf(" and %zu more", r->n_adv - listed);

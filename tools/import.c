@@ -20,6 +20,7 @@
 
 #include "cli.h"
 #include "encoding.h"
+#include "escape.h"
 #include "import_pipe.h"
 #include "identity.h"
 #include "reader.h"
@@ -508,7 +509,7 @@ static void print_counts(const struct bg_file_stats *c, bool json)
 static void report(const struct import_opts *o, const struct bg_advisory *a, bool existed,
 		   struct file_rec **files, size_t nfiles, const struct bg_file_stats *total)
 {
-	char day[16];
+	char day[16], safe[BG_ID_MAX * 8];
 
 	bg_day(a->published, day, sizeof(day));
 	if (o->json) {
@@ -569,7 +570,8 @@ static void report(const struct import_opts *o, const struct bg_advisory *a, boo
 
 			where(files[i], files[i]->c.shown[j].line, at, sizeof(at));
 			printf("  %s: %s: \"%s\"\n", at, files[i]->c.shown[j].why,
-			       files[i]->c.shown[j].text);
+			       bg_escape(files[i]->c.shown[j].text, BG_ESC_QUOTES, safe,
+					 sizeof(safe)));
 		}
 		if (files[i]->c.invalid > files[i]->c.n_shown)
 			printf("  ... and %llu more invalid\n",
@@ -580,11 +582,12 @@ static void report(const struct import_opts *o, const struct bg_advisory *a, boo
 		print_counts(total, false);
 		printf("\n");
 	}
+	bg_escape(a->name, BG_ESC_QUOTES, safe, sizeof(safe));
 	if (o->dry_run)
-		printf("dry run: nothing written (advisory \"%s\" %s)\n", a->name,
+		printf("dry run: nothing written (advisory \"%s\" %s)\n", safe,
 		       existed ? "exists" : "would be new");
 	else
-		printf("advisory %u \"%s\"%s%s: %llu identities in all\n", a->id, a->name,
+		printf("advisory %u \"%s\"%s%s: %llu identities in all\n", a->id, safe,
 		       day[0] ? " published " : "", day, (unsigned long long)a->count);
 }
 
@@ -622,6 +625,12 @@ static int parse_import_opts(int argc, char **argv, struct import_opts *o)
 			if (!optarg[0] || strlen(optarg) >= BG_NAME_MAX) {
 				fprintf(stderr, "breachguard: import: --name must be 1 to %d bytes\n",
 					BG_NAME_MAX - 1);
+				return -1;
+			}
+			/* Names reach terminals and syslog: no control or bidi characters. */
+			if (bg_name_problem(optarg)) {
+				fprintf(stderr, "breachguard: import: --name %s; refused\n",
+					bg_name_problem(optarg));
 				return -1;
 			}
 			break;
@@ -881,6 +890,14 @@ int bg_cmd_import(struct bg_tool *t, int argc, char **argv)
 		return bg_usage("import", "--name NAME is required when reading standard input");
 	else
 		default_name(argv[optind], a.name, sizeof(a.name));
+	if (bg_name_problem(a.name)) {
+		char safe[BG_NAME_MAX * 8];
+
+		fprintf(stderr, "breachguard: import: the advisory name \"%s\" (from the file name) %s; "
+				"give one with --name\n",
+			bg_escape(a.name, BG_ESC_QUOTES, safe, sizeof(safe)), bg_name_problem(a.name));
+		return BG_EXIT_FAIL;
+	}
 	a.published = o.date;
 	a.imported = (int64_t)time(NULL);
 	a.grace_days = (int32_t)o.grace;

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "escape.h"
 #include "unicode.h"
 
 void bg_json_str(FILE *f, const char *s)
@@ -37,6 +38,11 @@ void bg_json_str(FILE *f, const char *s)
 
 				if (n == 0) {
 					fputs("\\ufffd", f);
+				} else if (bg_unsafe_codepoint(bg_utf8_cp(p, n))) {
+					/* C1, line separators, bidi controls: valid JSON raw, but a
+					 * report shown in a terminal or a browser must not obey them. */
+					fprintf(f, "\\u%04x", (unsigned)bg_utf8_cp(p, n));
+					p += n - 1;
 				} else {
 					fwrite(p, 1, n, f);
 					p += n - 1;

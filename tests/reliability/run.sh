@@ -22,7 +22,7 @@ fi
 start=$(date +%s)
 extra_fail=0
 for script in 1:crash.sh 2:logins.sh 3:readers.sh 4:space.sh 5:corrupt.sh 6:tamper.sh \
-	7:fork.sh 8:valgrind.sh; do
+	7:fork.sh 8:valgrind.sh 9:verify.sh; do
 	n=${script%%:*}
 	f=${script#*:}
 	case " $ONLY " in "  ") ;; *" $n "*) ;; *) continue ;; esac

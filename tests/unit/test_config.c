@@ -80,7 +80,8 @@ int main(void)
 		T_EQ_INT(write_conf(path, text, 0644), 0);
 		bg_config_defaults(&c);
 		warnings = 0;
-		T_EQ_INT(bg_config_load(&c, path, false, false, &log, &unknown), 0);
+		/* An unknown key is an error (issue 10 item 10), the rest still applies. */
+		T_CHECK(bg_config_load(&c, path, false, false, &log, &unknown) < 0);
 		T_EQ_INT(unknown, 1);
 		T_EQ_INT(warnings, 1);
 		T_EQ_STR(c.store, "/tmp/bgstore");
@@ -96,7 +97,8 @@ int main(void)
 
 			snprintf(confarg, sizeof(confarg), "conf=%s", path);
 			bg_config_defaults(&c);
-			T_EQ_INT(bg_config_from_args(&c, 5, argv, &log), 0);
+			/* The file's unknown key and "nonsense" are errors; the rest applies. */
+			T_CHECK(bg_config_from_args(&c, 5, argv, &log) < 0);
 			T_EQ_INT(c.action, BG_ACT_WARN);
 			T_EQ_STR(c.store, "/tmp/other");
 			T_CHECK(c.debug);

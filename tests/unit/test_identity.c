@@ -77,7 +77,7 @@ int main(void)
 	/* Account identities: domains, fully-qualified name, GECOS, aliases, user:NAME. */
 	{
 		struct bg_config c;
-		struct bg_identities ids;
+		struct bg_identities ids = {0};
 		struct passwd pw = {0};
 		char tmpl[] = "/tmp/bg-test-aliases-XXXXXX";
 		int fd = mkstemp(tmpl);
@@ -114,6 +114,7 @@ int main(void)
 		T_CHECK(bg_account_identities(&c, &pw, &ids, NULL) < 0);
 		unlink(tmpl);
 		T_CHECK(bg_account_identities(&c, &pw, &ids, NULL) < 0);
+		bg_identities_free(&ids);
 	}
 	return t_done("test_identity");
 }

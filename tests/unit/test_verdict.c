@@ -189,7 +189,10 @@ int main(void)
 	/* A directory user (no shadow entry) is enforced. */
 	fs.found = 0;
 	T_EQ_INT(verdict_with(&fs, &r), BG_V_ENFORCE);
-	T_CHECK(!r.record_fp);
+	/* No fingerprint to take, but the match is recorded (issue 10 item 4). */
+	T_CHECK(r.record_fp);
+	T_EQ_INT(r.fp_record.fp_recorded, 0);
+	T_EQ_INT(r.fp_record.n_matched, 1);
 	fs.found = 1;
 
 	/* 6. minimum age not reached: change-blocked. */
