@@ -48,6 +48,7 @@ int main(void)
 	static const char csv[] = "name,email\nA,a@example.jp\nB,b@example.jp\n";
 	struct rec r;
 
+	memset(&r, 0, sizeof(r)); /* rec_run_str keeps the caller's stop_after */
 	T_EQ_STR(detect(pretty), "json");
 	T_EQ_STR(detect(lines), "json");
 	T_EQ_STR(detect("[\"a@example.jp\",\n \"b@example.jp\"]\n"), "json");
