@@ -51,8 +51,9 @@ verdicts() {
 	# shellcheck disable=SC2086
 	anss "$A_TOOL" --config "$1" status --json $USERS >"$2.json" 2>"$2.err"
 	_rc=$?
-	tr -d ' \n' <"$2.json" | sed 's/},{"user"/}\n{"user"/g' |
-		sed -n 's/.*"user":"\([^"]*\)","verdict":"\([^"]*\)".*/\1 \2/p' >"$2"
+	# One account a line, whatever fields stand around "user" and "verdict".
+	python3 -c 'import json, sys
+for o in json.load(open(sys.argv[1])): print(o["user"], o["verdict"])' "$2.json" >"$2" 2>/dev/null
 	return $_rc
 }
 crashed() { [ "$1" -ge 86 ] || [ "$1" -gt 128 ] || grep -qE 'Sanitizer|runtime error|Segmentation' "$2"; }
