@@ -40,7 +40,9 @@
 #define CELL_MAX BG_LINE_MAX	/* a cell's text; longer cells make the row "too long" */
 #define SHOWN_MAX 200
 #define DEPTH_MAX 128
-#define SHEETS_MAX 4096
+#define SHEETS_MAX 1024
+/* Parts in the zip: an .xlsx takes a pass over them per sheet. */
+#define PARTS_MAX 20000
 #define NAME_MAX_ 128		/* a sheet's display name, bytes */
 #define PATH_MAX_ 1024
 /* Zip bombs: all parts together may inflate to this much, or this many times
@@ -414,6 +416,7 @@ static int with_part(struct wb *w, const char *path, int (*visit)(struct wb *, x
 	struct archive_entry *e;
 	xmlTextReaderPtr r;
 	int rc = 1, h;
+	unsigned parts = 0;
 
 	w->a = zip_open(w->fd);
 	if (!w->a) {
@@ -423,6 +426,11 @@ static int with_part(struct wb *w, const char *path, int (*visit)(struct wb *, x
 	while ((h = archive_read_next_header(w->a, &e)) == ARCHIVE_OK) {
 		const char *n = archive_entry_pathname(e);
 
+		if (++parts > PARTS_MAX) {
+			FAILF(w, "more than %d parts in the zip; refused", PARTS_MAX);
+			rc = -1;
+			break;
+		}
 		if (!n || strcmp(n, path) != 0)
 			continue;
 		if (archive_entry_is_encrypted(e)) {
