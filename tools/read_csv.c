@@ -569,6 +569,7 @@ struct bg_table {
 	const char *name, *sheet;
 	bool decided, header, numbered;
 	bool skipped; /* a sheet without the --column named: read nothing */
+	unsigned hdr; /* the held row that is the header candidate */
 	size_t col;
 	char why[128];
 	char note[512]; /* skipped: the header it has */
@@ -671,8 +672,47 @@ static void header_list(const struct bg_row *r, char *out, size_t outlen)
 	}
 }
 
-/* Decides the header and the address column from the held rows: the first is
- * the header candidate, the ones after it tell where the addresses are. */
+/* Title rows above the header (a notice's heading, a date) are common in
+ * workbooks.  The header candidate is the first row that names a column (with
+ * --column NAME: that name) in two or more non-empty cells' row, when an address
+ * comes after it within the held rows; else the first row, as before.  Rows
+ * above it then hold no '@', so no address is lost with them. */
+static unsigned header_row(const struct bg_table *t)
+{
+	bool named = t->o && t->o->column && !t->numbered, at, hit;
+	unsigned i, cand = 0;
+	bool found = false;
+	const char *s;
+	size_t f, n, filled;
+
+	for (i = 0; i < t->nheld; i++) {
+		const struct bg_row *row = &t->held[i].r;
+
+		for (f = 0, at = false; f < row->n && !at; f++)
+			at = cell_has_at(&row->cells[f]);
+		if (at)
+			return found ? cand : 0;
+		if (found)
+			continue;
+		for (f = 0, hit = false, filled = 0; f < row->n; f++) {
+			s = cell_trimmed(&row->cells[f], &n);
+			if (!n)
+				continue;
+			filled++;
+			if (!hit)
+				hit = named ? bg_table_name_is(s, n, t->o->column)
+					    : bg_table_name_rank(s, n) != 0;
+		}
+		if (hit && (filled >= 2 || i == 0)) {
+			cand = i;
+			found = true;
+		}
+	}
+	return 0; /* no address to come: the first row, as before */
+}
+
+/* Decides the header and the address column from the held rows: the header
+ * candidate (header_row), and the ones after it tell where the addresses are. */
 static int choose_column(struct bg_table *t, char *err, size_t errlen)
 {
 	const struct bg_row *first = NULL;
@@ -689,7 +729,8 @@ static int choose_column(struct bg_table *t, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: out of memory", t->name);
 		return -ENOMEM;
 	}
-	for (i = 0; i < t->nheld; i++) {
+	t->hdr = header_row(t);
+	for (i = t->hdr; i < t->nheld; i++) {
 		const struct bg_row *row = &t->held[i].r;
 
 		if (row_blank(row))
@@ -709,7 +750,7 @@ static int choose_column(struct bg_table *t, char *err, size_t errlen)
 		nrec++;
 	}
 	if (t->nheld && !first)
-		first = &t->held[0].r;
+		first = &t->held[t->hdr].r;
 	if (t->o && t->o->column && !t->numbered) {
 		/* The caller names a column: the first row is its header. */
 		t->header = true;
@@ -835,18 +876,15 @@ static int table_decide(struct bg_table *t, char *err, size_t errlen)
 {
 	unsigned i;
 	int rc;
-	bool skip_first;
 
 	rc = choose_column(t, err, errlen);
 	t->decided = true;
 	if (rc < 0 || t->skipped)
 		return rc;
-	skip_first = t->header;
 	for (i = 0; i < t->nheld; i++) {
-		if (skip_first && !(row_blank(&t->held[i].r) && !t->held[i].r.overflow)) {
-			skip_first = false;
+		/* The header, and the title rows above it (no address in them). */
+		if (t->header && i <= t->hdr)
 			continue;
-		}
 		rc = table_data_row(t, &t->held[i].r, err, errlen);
 		if (rc < 0)
 			return rc;

@@ -8,9 +8,10 @@
  * (which may come after the sheets in the zip), then the sheets.  Each sheet's
  * rows go through the table (table.h), the column logic CSV files use.
  *
- * Memory: the shared strings stay in memory up to SST_MEM_MAX bytes (text plus
- * an 8-byte offset a string), then move to an unlinked temporary file with its
- * offset index in a second one and are read back with pread; one row (at most
+ * Memory: the first shared strings stay in memory up to SST_MEM_MAX bytes (text
+ * plus an 8-byte offset a string; the buffers' doubling may reserve up to twice
+ * that), the rest go to an unlinked temporary file with their offsets in a
+ * second one, read back through two 64 KiB windows; one row (at most
  * BG_TABLE_COLS_MAX cells in BG_TABLE_ROW_MAX bytes), one cell, the table's
  * held-back rows and libxml2's reader state (a node at a time) are the rest.
  *
@@ -39,7 +40,9 @@
 #define CELL_MAX BG_LINE_MAX	/* a cell's text; longer cells make the row "too long" */
 #define SHOWN_MAX 200
 #define DEPTH_MAX 128
-#define SHEETS_MAX 4096
+#define SHEETS_MAX 1024
+/* Parts in the zip: an .xlsx takes a pass over them per sheet. */
+#define PARTS_MAX 20000
 #define NAME_MAX_ 128		/* a sheet's display name, bytes */
 #define PATH_MAX_ 1024
 /* Zip bombs: all parts together may inflate to this much, or this many times
@@ -158,13 +161,27 @@ struct xsheet;
 
 /* --- the reading context ------------------------------------------------- */
 
+/* A read-back window on a spool file: the sheets look strings up in about the
+ * order they were stored, so most lookups are served from it. */
+#define WINDOW (64 * 1024)
+struct window {
+	uint64_t start;
+	size_t len;
+	char buf[WINDOW];
+};
+
 struct sst {
-	char *mem;	/* in memory: flag byte + text, one after the other */
+	/* The first strings, in memory: flag byte + text, one after the other;
+	 * off[i] the start of string i, off[n_mem] the end. */
+	char *mem;
 	size_t mem_len, mem_cap;
-	uint64_t *off;	/* start of each string; off[n] = end */
-	size_t n, off_cap;
-	int data_fd, idx_fd; /* spooled: -1 while in memory */
+	uint64_t *off;
+	size_t n, n_mem, off_cap;
+	/* The rest, spooled (-1 until then): data as in mem; idx the offsets of
+	 * strings n_mem.. in data, one more than there are strings. */
+	int data_fd, idx_fd;
 	uint64_t data_len;
+	struct window *wd, *wi;
 };
 
 struct wb {
@@ -204,6 +221,10 @@ struct wb {
 	char skip_note[512];
 	struct xsheet *xs; /* the sheet being read */
 	size_t sib_text[DEPTH_MAX + 2]; /* long text under the open element at each depth */
+	/* The current node, asked once: the visitors test it many times. */
+	int type;
+	bool empty;
+	const char *local;
 };
 
 static void fail(struct wb *w, const char *fmt, const char *what)
@@ -298,10 +319,8 @@ static xmlTextReaderPtr part_reader(struct wb *w, const char *part)
 	return r;
 }
 
-static bool is_text(xmlTextReaderPtr r)
+static bool type_is_text(int t)
 {
-	int t = xmlTextReaderNodeType(r);
-
 	return t == XML_READER_TYPE_TEXT || t == XML_READER_TYPE_CDATA ||
 	       t == XML_READER_TYPE_SIGNIFICANT_WHITESPACE || t == XML_READER_TYPE_WHITESPACE;
 }
@@ -320,8 +339,12 @@ static int next_node(struct wb *w, xmlTextReaderPtr r)
 	}
 	if (rc == 0)
 		return 0;
-	if (xmlTextReaderNodeType(r) == XML_READER_TYPE_DOCUMENT_TYPE ||
-	    xmlTextReaderNodeType(r) == XML_READER_TYPE_ENTITY_REFERENCE) {
+	w->type = type = xmlTextReaderNodeType(r);
+	w->empty = type == XML_READER_TYPE_ELEMENT && xmlTextReaderIsEmptyElement(r) == 1;
+	w->local = type == XML_READER_TYPE_ELEMENT || type == XML_READER_TYPE_END_ELEMENT
+			   ? (const char *)xmlTextReaderConstLocalName(r)
+			   : NULL;
+	if (type == XML_READER_TYPE_DOCUMENT_TYPE || type == XML_READER_TYPE_ENTITY_REFERENCE) {
 		FAILF(w, "%s: a DTD or entity in a workbook part; refused", w->part);
 		return -1;
 	}
@@ -332,8 +355,7 @@ static int next_node(struct wb *w, xmlTextReaderPtr r)
 	}
 	/* libxml2's reader frees a long text node only when its parent ends:
 	 * many of them in one element would hold the part in memory. */
-	type = xmlTextReaderNodeType(r);
-	if (is_text(r)) {
+	if (type_is_text(type)) {
 		const xmlChar *v = xmlTextReaderConstValue(r);
 		size_t n = v ? strlen((const char *)v) : 0;
 
@@ -342,31 +364,27 @@ static int next_node(struct wb *w, xmlTextReaderPtr r)
 			      w->part, xmlTextReaderGetParserLineNumber(r), SIBLING_TEXT_MAX >> 20);
 			return -1;
 		}
-	} else if (type == XML_READER_TYPE_END_ELEMENT ||
-		   (type == XML_READER_TYPE_ELEMENT && xmlTextReaderIsEmptyElement(r) == 1)) {
+	} else if (type == XML_READER_TYPE_END_ELEMENT || w->empty) {
 		w->sib_text[depth + 1] = 0;
 	}
 	return 1;
 }
 
-static bool is_elem(xmlTextReaderPtr r, const char *local)
+static bool is_elem(const struct wb *w, const char *local)
 {
-	const xmlChar *n = xmlTextReaderConstLocalName(r);
-
-	return n && strcmp((const char *)n, local) == 0;
+	return w->local && strcmp(w->local, local) == 0;
 }
 
-static bool start_of(xmlTextReaderPtr r, const char *local)
+static bool start_of(const struct wb *w, const char *local)
 {
-	return xmlTextReaderNodeType(r) == XML_READER_TYPE_ELEMENT && is_elem(r, local);
+	return w->type == XML_READER_TYPE_ELEMENT && is_elem(w, local);
 }
 
-static bool end_of(xmlTextReaderPtr r, const char *local)
+static bool end_of(const struct wb *w, const char *local)
 {
-	return (xmlTextReaderNodeType(r) == XML_READER_TYPE_END_ELEMENT ||
-		(xmlTextReaderNodeType(r) == XML_READER_TYPE_ELEMENT &&
-		 xmlTextReaderIsEmptyElement(r) == 1)) &&
-	       is_elem(r, local);
+	return (w->type == XML_READER_TYPE_END_ELEMENT ||
+		(w->type == XML_READER_TYPE_ELEMENT && w->empty)) &&
+	       is_elem(w, local);
 }
 
 /* An attribute by local name, optionally only a namespaced one (r:id). */
@@ -398,6 +416,7 @@ static int with_part(struct wb *w, const char *path, int (*visit)(struct wb *, x
 	struct archive_entry *e;
 	xmlTextReaderPtr r;
 	int rc = 1, h;
+	unsigned parts = 0;
 
 	w->a = zip_open(w->fd);
 	if (!w->a) {
@@ -407,6 +426,11 @@ static int with_part(struct wb *w, const char *path, int (*visit)(struct wb *, x
 	while ((h = archive_read_next_header(w->a, &e)) == ARCHIVE_OK) {
 		const char *n = archive_entry_pathname(e);
 
+		if (++parts > PARTS_MAX) {
+			FAILF(w, "more than %d parts in the zip; refused", PARTS_MAX);
+			rc = -1;
+			break;
+		}
 		if (!n || strcmp(n, path) != 0)
 			continue;
 		if (archive_entry_is_encrypted(e)) {
@@ -685,25 +709,24 @@ static int read_all(int fd, void *buf, size_t n, uint64_t off)
 	return 0;
 }
 
-/* Moves the table to two unlinked files: the text, and the offsets. */
+/* From now on strings go to two unlinked files, the text and the offsets;
+ * the ones in memory stay there (the first strings are the most used ones:
+ * headers and repeated values come first in a workbook's table). */
 static int sst_spool(struct sst *s)
 {
-	int rc;
+	uint64_t zero = 0;
 
 	s->data_fd = spool_fd();
 	s->idx_fd = spool_fd();
+	s->wd = calloc(1, sizeof(*s->wd));
+	s->wi = calloc(1, sizeof(*s->wi));
 	if (s->data_fd < 0 || s->idx_fd < 0)
 		return -errno;
-	rc = write_all(s->data_fd, s->mem, s->mem_len, 0);
-	if (rc == 0)
-		rc = write_all(s->idx_fd, s->off, (s->n + 1) * sizeof(uint64_t), 0);
-	s->data_len = s->mem_len;
-	free(s->mem);
-	free(s->off);
-	s->mem = NULL;
-	s->off = NULL;
-	s->mem_len = s->mem_cap = s->off_cap = 0;
-	return rc;
+	if (!s->wd || !s->wi)
+		return -ENOMEM;
+	s->n_mem = s->n;
+	s->data_len = 0;
+	return write_all(s->idx_fd, &zero, sizeof(zero), 0);
 }
 
 /* Appends one string (flag byte: 1 = cut). */
@@ -723,7 +746,8 @@ static int sst_add(struct sst *s, const char *text, size_t n, bool cut)
 		s->data_len += n + 1;
 		end = s->data_len;
 		s->n++;
-		return write_all(s->idx_fd, &end, sizeof(end), s->n * sizeof(uint64_t));
+		return write_all(s->idx_fd, &end, sizeof(end),
+				 (s->n - s->n_mem) * sizeof(uint64_t));
 	}
 	if (s->mem_len + n + 1 > s->mem_cap) {
 		size_t cap = s->mem_cap ? s->mem_cap : 4096;
@@ -755,9 +779,31 @@ static int sst_add(struct sst *s, const char *text, size_t n, bool cut)
 	return 0;
 }
 
+/* n bytes at off of a spool file, through its window. */
+static int window_read(int fd, struct window *w, void *out, size_t n, uint64_t off)
+{
+	ssize_t got;
+
+	if (n > WINDOW)
+		return read_all(fd, out, n, off);
+	if (off < w->start || off + n > w->start + w->len) {
+		do
+			got = pread(fd, w->buf, WINDOW, (off_t)off);
+		while (got < 0 && errno == EINTR);
+		if (got < 0)
+			return -errno;
+		w->start = off;
+		w->len = (size_t)got;
+		if (w->len < n)
+			return -EIO;
+	}
+	memcpy(out, w->buf + (off - w->start), n);
+	return 0;
+}
+
 /* String i into out (CELL_MAX + 1 bytes); its length, -ERANGE if there is no
  * string i, another negative errno on a read error. */
-static long sst_get(const struct sst *s, unsigned long i, char *out, bool *cut)
+static long sst_get(struct sst *s, unsigned long i, char *out, bool *cut)
 {
 	uint64_t o[2];
 	size_t n;
@@ -765,7 +811,7 @@ static long sst_get(const struct sst *s, unsigned long i, char *out, bool *cut)
 
 	if (i >= s->n)
 		return -ERANGE;
-	if (s->data_fd < 0) {
+	if (s->data_fd < 0 || i < s->n_mem) {
 		o[0] = s->off[i];
 		o[1] = s->off[i + 1];
 		n = (size_t)(o[1] - o[0] - 1);
@@ -773,26 +819,25 @@ static long sst_get(const struct sst *s, unsigned long i, char *out, bool *cut)
 		memcpy(out, s->mem + o[0] + 1, n);
 		return (long)n;
 	}
-	if ((rc = read_all(s->idx_fd, o, sizeof(o), i * sizeof(uint64_t))) != 0)
+	if ((rc = window_read(s->idx_fd, s->wi, o, sizeof(o),
+			      (i - s->n_mem) * sizeof(uint64_t))) != 0)
 		return rc;
 	if (o[1] <= o[0] || o[1] - o[0] - 1 > CELL_MAX)
 		return -EIO;
-	n = (size_t)(o[1] - o[0] - 1);
-	{
-		char flag;
-
-		if ((rc = read_all(s->data_fd, &flag, 1, o[0])) != 0 ||
-		    (rc = read_all(s->data_fd, out, n, o[0] + 1)) != 0)
-			return rc;
-		*cut = flag != 0;
-	}
-	return (long)n;
+	n = (size_t)(o[1] - o[0]);
+	if ((rc = window_read(s->data_fd, s->wd, out, n, o[0])) != 0)
+		return rc;
+	*cut = out[0] != 0;
+	memmove(out, out + 1, n - 1);
+	return (long)(n - 1);
 }
 
 static void sst_free(struct sst *s)
 {
 	free(s->mem);
 	free(s->off);
+	free(s->wd);
+	free(s->wi);
 	if (s->data_fd >= 0)
 		close(s->data_fd);
 	if (s->idx_fd >= 0)
@@ -807,25 +852,25 @@ static int visit_sst(struct wb *w, xmlTextReaderPtr r)
 	int rc, in_si = 0, in_t = 0, in_rph = 0;
 
 	while ((rc = next_node(w, r)) == 1) {
-		if (start_of(r, "si") && !xmlTextReaderIsEmptyElement(r)) {
+		if (start_of(w, "si") && !w->empty) {
 			in_si = 1;
 			cell_start(w);
-		} else if (start_of(r, "si")) {
+		} else if (start_of(w, "si")) {
 			if (sst_add(&w->sst, "", 0, false) != 0)
 				goto nomem;
-		} else if (end_of(r, "si") && in_si) {
+		} else if (end_of(w, "si") && in_si) {
 			in_si = 0;
 			if (sst_add(&w->sst, w->cell, w->cell_len, w->cell_overflow) != 0)
 				goto nomem;
-		} else if (start_of(r, "rPh") && !xmlTextReaderIsEmptyElement(r)) {
+		} else if (start_of(w, "rPh") && !w->empty) {
 			in_rph = 1;
-		} else if (end_of(r, "rPh")) {
+		} else if (end_of(w, "rPh")) {
 			in_rph = 0;
-		} else if (start_of(r, "t") && !xmlTextReaderIsEmptyElement(r)) {
+		} else if (start_of(w, "t") && !w->empty) {
 			in_t = 1;
-		} else if (end_of(r, "t")) {
+		} else if (end_of(w, "t")) {
 			in_t = 0;
-		} else if (in_si && in_t && !in_rph && is_text(r)) {
+		} else if (in_si && in_t && !in_rph && type_is_text(w->type)) {
 			const char *v = (const char *)xmlTextReaderConstValue(r);
 
 			if (v)
@@ -887,7 +932,7 @@ static int visit_pkg_rels(struct wb *w, xmlTextReaderPtr r)
 	int rc;
 
 	while ((rc = next_node(w, r)) == 1) {
-		if (!start_of(r, "Relationship"))
+		if (!start_of(w, "Relationship"))
 			continue;
 		if (attr(r, "Type", false, type, sizeof(type)) &&
 		    ends_with(type, "/officeDocument") &&
@@ -904,7 +949,7 @@ static int visit_workbook(struct wb *w, xmlTextReaderPtr r)
 	int rc;
 
 	while ((rc = next_node(w, r)) == 1) {
-		if (!start_of(r, "sheet"))
+		if (!start_of(w, "sheet"))
 			continue;
 		if (w->nsheets >= SHEETS_MAX) {
 			FAILF(w, "%s: more than %d sheets; refused", w->part, SHEETS_MAX);
@@ -946,7 +991,7 @@ static int visit_wb_rels(struct wb *w, xmlTextReaderPtr r)
 	else
 		dir[0] = '\0';
 	while ((rc = next_node(w, r)) == 1) {
-		if (!start_of(r, "Relationship") || !attr(r, "Id", false, id, sizeof(id)) ||
+		if (!start_of(w, "Relationship") || !attr(r, "Id", false, id, sizeof(id)) ||
 		    !attr(r, "Type", false, type, sizeof(type)) ||
 		    !attr(r, "Target", false, target, sizeof(target)))
 			continue;
@@ -983,7 +1028,7 @@ static int visit_sheet_with(struct wb *w, xmlTextReaderPtr r, struct xsheet *xs)
 	int rc;
 
 	while ((rc = next_node(w, r)) == 1) {
-		if (start_of(r, "row")) {
+		if (start_of(w, "row")) {
 			if (in_row)
 				goto bad;
 			if (attr(r, "r", false, ref, sizeof(ref))) {
@@ -999,16 +1044,16 @@ static int visit_sheet_with(struct wb *w, xmlTextReaderPtr r, struct xsheet *xs)
 			in_row = true;
 			col = -1;
 			row_start(w);
-			if (xmlTextReaderIsEmptyElement(r)) {
+			if (w->empty) {
 				in_row = false;
 			}
-		} else if (end_of(r, "row") && in_row) {
+		} else if (end_of(w, "row") && in_row) {
 			in_row = false;
 			if (row_emit(w, xs->t, xs->idx, row) < 0) {
 				w->failed = true;
 				return -1;
 			}
-		} else if (start_of(r, "c") && in_row) {
+		} else if (start_of(w, "c") && in_row) {
 			if (attr(r, "r", false, ref, sizeof(ref))) {
 				unsigned long crow;
 
@@ -1026,8 +1071,8 @@ static int visit_sheet_with(struct wb *w, xmlTextReaderPtr r, struct xsheet *xs)
 				type[0] = '\0';
 			cell_start(w);
 			has_value = false;
-			in_cell = !xmlTextReaderIsEmptyElement(r);
-		} else if (end_of(r, "c") && in_cell) {
+			in_cell = !w->empty;
+		} else if (end_of(w, "c") && in_cell) {
 			in_cell = false;
 			if (!has_value)
 				continue;
@@ -1039,7 +1084,9 @@ static int visit_sheet_with(struct wb *w, xmlTextReaderPtr r, struct xsheet *xs)
 				w->cell[w->cell_len] = '\0';
 				i = parse_num(w->cell, &ok);
 				n = ok ? sst_get(&w->sst, i, w->cell, &cut) : -ERANGE;
-				snprintf(where, sizeof(where), "sheet %s cell %s", xs->name, ref);
+				if (n < 0)
+					snprintf(where, sizeof(where), "sheet %s cell %s", xs->name,
+						 ref);
 				if (n == -ERANGE) {
 					FAILF(w, "%s: shared string \"%.20s\" does not exist (%zu in the table)",
 					      where, ok ? "" : "?", w->sst.n);
@@ -1053,25 +1100,25 @@ static int visit_sheet_with(struct wb *w, xmlTextReaderPtr r, struct xsheet *xs)
 			} else {
 				cell_put(w, (size_t)col, w->cell, w->cell_len, w->cell_overflow);
 			}
-		} else if (in_cell && start_of(r, "v") && !xmlTextReaderIsEmptyElement(r)) {
+		} else if (in_cell && start_of(w, "v") && !w->empty) {
 			in_v = true;
 			has_value = true;
-		} else if (in_cell && end_of(r, "v")) {
+		} else if (in_cell && end_of(w, "v")) {
 			in_v = false;
-		} else if (in_cell && start_of(r, "is") && !xmlTextReaderIsEmptyElement(r)) {
+		} else if (in_cell && start_of(w, "is") && !w->empty) {
 			in_is = true;
 			has_value = true;
-		} else if (in_cell && end_of(r, "is")) {
+		} else if (in_cell && end_of(w, "is")) {
 			in_is = false;
-		} else if (in_is && start_of(r, "rPh") && !xmlTextReaderIsEmptyElement(r)) {
+		} else if (in_is && start_of(w, "rPh") && !w->empty) {
 			in_rph = true;
-		} else if (in_is && end_of(r, "rPh")) {
+		} else if (in_is && end_of(w, "rPh")) {
 			in_rph = false;
-		} else if (in_is && start_of(r, "t") && !xmlTextReaderIsEmptyElement(r)) {
+		} else if (in_is && start_of(w, "t") && !w->empty) {
 			in_t = true;
-		} else if (in_is && end_of(r, "t")) {
+		} else if (in_is && end_of(w, "t")) {
 			in_t = false;
-		} else if (is_text(r) && in_cell && (in_v || (in_is && in_t && !in_rph))) {
+		} else if (type_is_text(w->type) && in_cell && (in_v || (in_is && in_t && !in_rph))) {
 			const char *v = (const char *)xmlTextReaderConstValue(r);
 
 			if (v)
@@ -1148,7 +1195,7 @@ static int visit_manifest(struct wb *w, xmlTextReaderPtr r)
 	int rc;
 
 	while ((rc = next_node(w, r)) == 1) {
-		if (start_of(r, "encryption-data")) {
+		if (start_of(w, "encryption-data")) {
 			FAILF(w, "a password-protected (encrypted) .ods; open it in LibreOffice and "
 				 "save it without a password, or export the list as CSV");
 			return -1;
@@ -1203,7 +1250,7 @@ static int visit_content(struct wb *w, xmlTextReaderPtr r)
 	while ((rc = next_node(w, r)) == 1) {
 		int depth = xmlTextReaderDepth(r);
 
-		if (start_of(r, "table") && !xmlTextReaderIsEmptyElement(r)) {
+		if (start_of(w, "table") && !w->empty) {
 			if (table_depth >= 0) {
 				FAILF(w, "sheet %s: a table inside a table; refused", shown);
 				goto fail;
@@ -1220,7 +1267,7 @@ static int visit_content(struct wb *w, xmlTextReaderPtr r)
 			row = 0;
 			if (sheet_begin(w, idx, shown, &t) < 0)
 				goto fail;
-		} else if (table_depth >= 0 && depth == table_depth && end_of(r, "table")) {
+		} else if (table_depth >= 0 && depth == table_depth && end_of(w, "table")) {
 			table_depth = -1;
 			rc = sheet_end(w, t, idx, shown);
 			bg_table_free(t);
@@ -1229,14 +1276,14 @@ static int visit_content(struct wb *w, xmlTextReaderPtr r)
 				goto fail;
 		} else if (table_depth < 0) {
 			continue;
-		} else if (start_of(r, "table-row")) {
+		} else if (start_of(w, "table-row")) {
 			rrep = repeat_attr(r, "number-rows-repeated");
 			row_start(w);
 			col = 0;
-			in_row = !xmlTextReaderIsEmptyElement(r);
+			in_row = !w->empty;
 			if (!in_row)
 				row = row + rrep < max ? row + rrep : max;
-		} else if (in_row && end_of(r, "table-row")) {
+		} else if (in_row && end_of(w, "table-row")) {
 			in_row = false;
 			/* A row with text repeated: its copies, up to a bound (the same
 			 * addresses again add nothing); an empty one is skipped at once. */
@@ -1249,15 +1296,15 @@ static int visit_content(struct wb *w, xmlTextReaderPtr r)
 				}
 			}
 			row = row + rrep < max ? row + rrep : max;
-		} else if (in_row && (start_of(r, "table-cell") || start_of(r, "covered-table-cell"))) {
+		} else if (in_row && (start_of(w, "table-cell") || start_of(w, "covered-table-cell"))) {
 			crep = repeat_attr(r, "number-columns-repeated");
 			cell_start(w);
 			any_p = false;
-			in_cell = !xmlTextReaderIsEmptyElement(r);
+			in_cell = !w->empty;
 			if (!in_cell)
 				col = col + crep < (1UL << 20) ? col + crep : (1UL << 20);
 		} else if (in_cell &&
-			   (end_of(r, "table-cell") || end_of(r, "covered-table-cell"))) {
+			   (end_of(w, "table-cell") || end_of(w, "covered-table-cell"))) {
 			in_cell = false;
 			if (w->cell_len > 0 || w->cell_overflow) {
 				for (k = 0; k < crep && col + k < BG_TABLE_COLS_MAX; k++)
@@ -1268,29 +1315,29 @@ static int visit_content(struct wb *w, xmlTextReaderPtr r)
 			continue;
 		} else if (annot_depth >= 0) {
 			/* A comment on the cell is not its text. */
-			if (depth == annot_depth && end_of(r, "annotation"))
+			if (depth == annot_depth && end_of(w, "annotation"))
 				annot_depth = -1;
-		} else if (start_of(r, "annotation") && !xmlTextReaderIsEmptyElement(r)) {
+		} else if (start_of(w, "annotation") && !w->empty) {
 			annot_depth = depth;
-		} else if (start_of(r, "p") || start_of(r, "h")) {
+		} else if (start_of(w, "p") || start_of(w, "h")) {
 			if (any_p)
 				cell_add(w, "\n", 1);
 			any_p = true;
-			if (!xmlTextReaderIsEmptyElement(r))
+			if (!w->empty)
 				p_depth = depth;
-		} else if (p_depth >= 0 && depth == p_depth && (end_of(r, "p") || end_of(r, "h"))) {
+		} else if (p_depth >= 0 && depth == p_depth && (end_of(w, "p") || end_of(w, "h"))) {
 			p_depth = -1;
-		} else if (p_depth >= 0 && start_of(r, "s")) {
+		} else if (p_depth >= 0 && start_of(w, "s")) {
 			char c[16];
 			bool ok = true;
 			unsigned long n = attr(r, "c", false, c, sizeof(c)) ? parse_num(c, &ok) : 1;
 
 			cell_spaces(w, ok ? n : 1);
-		} else if (p_depth >= 0 && start_of(r, "tab")) {
+		} else if (p_depth >= 0 && start_of(w, "tab")) {
 			cell_add(w, "\t", 1);
-		} else if (p_depth >= 0 && start_of(r, "line-break")) {
+		} else if (p_depth >= 0 && start_of(w, "line-break")) {
 			cell_add(w, "\n", 1);
-		} else if (p_depth >= 0 && is_text(r)) {
+		} else if (p_depth >= 0 && type_is_text(w->type)) {
 			const char *v = (const char *)xmlTextReaderConstValue(r);
 
 			if (v)

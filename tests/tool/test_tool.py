@@ -67,6 +67,11 @@ GOOD = [
     ("eml/two.mbox", [], "eml", 5, 7, 0, 0, 7),
     ("eml/win1252.eml", [], "eml", 2, 3, 0, 0, 3),
     ("demo/advisory.txt", [], "text", None, None, None, None, None),
+    # Workbooks (tests/fixtures/exact/wb-*; their identities are checked by test_exact.py)
+    ("exact/wb-multisheet-ja.xlsx", [], "xlsx", 8, 5, 3, 0, 5),
+    ("exact/wb-multisheet-ja-ods.ods", [], "ods", 5, 5, 0, 1, 4),
+    ("exact/wb-column-ja.xlsx", ["--column", "メールアドレス"], "xlsx", 3, 2, 3, 0, 2),
+    ("exact/wb-ja-header.xlsx", ["--format", "workbook"], "xlsx", 4, 3, 1, 0, 3),
 ]
 
 BAD = [  # (file, args, words the message must hold)
@@ -79,6 +84,10 @@ BAD = [  # (file, args, words the message must hold)
     ("old.xls", [], "export it as CSV"),
     ("report.pdf", [], "PDF"),
     ("json/hibp_domain.json", [], "--domain"),
+    ("exact/wb-bomb.xlsx", [], "zip bomb"),
+    ("exact/wb-encrypted.xlsx", [], "without a password"),
+    ("exact/wb-column-ja.xlsx", ["--column", "nope"], "no sheet has a column \"nope\""),
+    ("notice.txt", ["--format", "ods"], "not a workbook"),
 ]
 
 
@@ -111,6 +120,16 @@ def run_all(root):
               f"{name} arithmetic", str(d))
         check(len(f["invalid_lines"]) == min(d["invalid"], 20), f"{name} invalid list")
     check(s.advisories() == [], "dry runs wrote nothing")
+
+    # Workbook notes name the sheet and row, in text and in JSON.
+    r = s.run("import", "--dry-run", "--name", "wb", fix("exact/wb-multisheet-ja.xlsx"))
+    check(r.returncode == 0 and "  sheet 概要 row 1: no address in column 1:" in r.stdout
+          and "  sheet 追加分 row 4: no address in column \"メールアドレス\"" in r.stdout,
+          "workbook notes say sheet and row", r.stdout + r.stderr)
+    r = s.run("import", "--dry-run", "--json", "--name", "wb", fix("exact/wb-multisheet-ja.xlsx"))
+    inv = json.loads(r.stdout)["files"][0]["invalid_lines"] if r.returncode == 0 else []
+    check([(i.get("sheet"), i["line"]) for i in inv] == [("概要", 1), ("概要", 3), ("追加分", 4)],
+          "workbook notes in JSON", str(inv))
 
     # Malformed and refused inputs: exit 1, the file named, nothing written.
     base = s.run("import", "--name", "base", fix("notice.txt"))

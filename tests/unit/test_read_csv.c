@@ -194,6 +194,81 @@ static void test_headers(void)
 	T_EQ_INT(t->nrecord, 1);
 	free(t);
 
+	/* Japanese headers, matched after NFKC and case folding: the address column
+	 * is the named one even when the name column comes first, and an address in
+	 * a later row of another column does not move it. */
+	t = ts_new();
+	T_EQ_INT(run_text(t, "ja.csv",
+			  "氏名,メールアドレス（会社）,部署\n山田 太郎,taro@example.jp,営業\n"
+			  "鈴木,,x@example.org\n",
+			  NULL, err, sizeof(err)),
+		 0);
+	T_EQ_INT(t->naddr, 1);
+	T_EQ_STR(t->addr[0], "taro@example.jp");
+	T_EQ_INT(t->ninvalid, 1);
+	T_EQ_STR(t->why[0], "no address in column \"メールアドレス（会社）\"");
+	free(t);
+	t = ts_new();
+	T_EQ_INT(run_text(t, "ja2.csv", "名前,ＭＡＩＬ\n佐藤,hanako@example.co.jp\n", NULL, err,
+			  sizeof(err)),
+		 0);
+	T_EQ_INT(t->naddr, 1);
+	T_EQ_INT(t->addr_line[0], 2);
+	free(t);
+	/* --column by name, full-width and case folded like the header. */
+	t = ts_new();
+	T_EQ_INT(run_text(t, "ja3.csv", "名前,Ｅメール\n佐藤,hanako@example.co.jp\n", "eメール", err,
+			  sizeof(err)),
+		 0);
+	T_EQ_INT(t->naddr, 1);
+	free(t);
+	/* A header row more than twenty rows long before the data is still found:
+	 * blank rows are not held back. */
+	{
+		char text[512];
+		size_t o = (size_t)snprintf(text, sizeof(text), "login,mail\n");
+
+		for (int i = 0; i < 25; i++)
+			text[o++] = '\n';
+		snprintf(text + o, sizeof(text) - o, "u1,u1@example.org\n");
+		t = ts_new();
+		T_EQ_INT(run_text(t, "blank.csv", text, NULL, err, sizeof(err)), 0);
+		T_EQ_INT(t->naddr, 1);
+		T_EQ_INT(t->addr_line[0], 27);
+		T_EQ_INT(t->nrecord, 1);
+		free(t);
+	}
+
+	/* Title rows above the header, as notices' workbooks have them: the header
+	 * is the first row naming a column before the addresses, the title rows are
+	 * no records; without an address to come, nothing is skipped. */
+	t = ts_new();
+	T_EQ_INT(run_text(t, "title.csv",
+			  "対象者一覧,\n作成日 2021-05-26,\n氏名,メールアドレス\n山田,taro@example.jp\n"
+			  "鈴木,\n",
+			  NULL, err, sizeof(err)),
+		 0);
+	T_EQ_INT(t->naddr, 1);
+	T_EQ_INT(t->addr_line[0], 4);
+	T_EQ_INT(t->nrecord, 2);
+	T_EQ_INT(t->ninvalid, 1);
+	T_EQ_STR(t->why[0], "no address in column \"メールアドレス\"");
+	free(t);
+	t = ts_new();
+	T_EQ_INT(run_text(t, "title2.csv", "一覧,\n名前,Ｅメール\n佐藤,hanako@example.co.jp\n", "eメール",
+			  err, sizeof(err)),
+		 0);
+	T_EQ_INT(t->naddr, 1);
+	T_EQ_INT(t->nrecord, 1);
+	free(t);
+	t = ts_new();
+	T_EQ_INT(run_text(t, "users.csv", "alice,1\nbob,2\nuser,3\ncarol,4\n", NULL, err, sizeof(err)),
+		 0);
+	T_EQ_INT(t->naddr, 0);
+	T_EQ_INT(t->nrecord, 4);
+	T_EQ_INT(t->ninvalid, 4);
+	free(t);
+
 	/* A comma inside a name must not win over the real ';'. */
 	t = ts_new();
 	T_EQ_INT(run_text(t, "mixed.csv",
