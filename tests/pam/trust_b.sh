@@ -274,6 +274,25 @@ no_msg
 status_is tbchfn rotated
 end
 
+echo "tbchfn2:x:1108:1108:Chfn Two,,,,tb.chfn2@example.org:/home/tbchfn2:/bin/sh" >>"$T/passwd"
+echo "tbchfn2:x:1108:" >>"$T/group"
+USERS="$USERS tbchfn2"
+mksvc bgt-force-e
+echo "tb.chfn2@example.org" | bg import --name "GECOS leak 2" --date "$TODAY" - >/dev/null 2>&1 ||
+	fail "import GECOS leak 2"
+begin 4g "matched through GECOS, then edited: forgetting the advisory ends the enforcement"
+drv s4g bgt-force-e tbchfn2 account=PAM_NEW_AUTHTOK_REQD
+rc_is 0
+sed -i 's/^tbchfn2:x:1108:1108:Chfn Two,,,,tb.chfn2@example.org:/tbchfn2:x:1108:1108:Chfn Two,,,,:/' "$T/passwd"
+drv s4g2 bgt-force-e tbchfn2 account=PAM_NEW_AUTHTOK_REQD
+rc_is 0
+bg forget "GECOS leak 2" >"$T/out/forget-chfn2.out" 2>&1 || fail "forget: $(cat "$T/out/forget-chfn2.out")"
+drv s4g3 bgt-force-e tbchfn2 account=PAM_SUCCESS
+rc_is 0
+no_msg
+status_is tbchfn2 clear
+end
+
 # --- item 14: a copied store names no account -------------------------------------------
 begin 14a "after enforcement, rotations and resets, data.mdb holds no user name"
 bg reset tbadv >/dev/null 2>&1 || fail "reset tbadv"
