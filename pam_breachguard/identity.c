@@ -538,21 +538,71 @@ static int ids_add_address(struct bg_identities *ids, const struct bg_norm_opts 
 	return 0;
 }
 
-/* GECOS is comma-separated (name, room, phones, other); any field may hold an address. */
+/* GECOS is comma-separated: full name, room, work phone, home phone, other.
+ * chfn lets users change the fields login.defs' CHFN_RESTRICT names (f, r,
+ * w, h; "yes" is rwh, "no" all four, unset none); "other" only root may.  An
+ * address in a field the user may change is not theirs to prove: it is left
+ * out (issue 10 item 4), so removing it changes nothing either. */
+unsigned bg_gecos_user_fields(const char *login_defs, const struct bg_logger *log)
+{
+	static const char letters[] = "frwh";
+	char *buf = NULL, *line, *next;
+	const char *why = NULL, *val = "";
+	unsigned mask = 0;
+	size_t len;
+	int rc = bg_read_small_file(login_defs, 0, 1 << 20, &buf, &len, &why);
+
+	if (rc == -ENOENT)
+		return 0;
+	if (rc != 0) {
+		bg_log(log, LOG_WARNING, "%s: %s; taking every GECOS field but \"other\" as the user's",
+		       login_defs, why ? why : strerror(-rc));
+		return 0xf;
+	}
+	for (line = buf; line && *line; line = next) {
+		char *key, *v, *save = NULL;
+
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		key = strtok_r(line, " \t\r", &save);
+		if (!key || key[0] == '#' || strcmp(key, "CHFN_RESTRICT") != 0)
+			continue;
+		v = strtok_r(NULL, " \t\r", &save);
+		val = !v ? "" : strcmp(v, "yes") == 0 ? "rwh" : strcmp(v, "no") == 0 ? "frwh" : v;
+		mask = 0;
+		for (int i = 0; i < 4; i++)
+			if (strchr(val, letters[i]))
+				mask |= 1u << i;
+	}
+	free(buf);
+	return mask;
+}
+
 static int gecos_addresses(struct bg_identities *ids, const struct bg_norm_opts *o,
-			   const char *g, const struct bg_logger *log)
+			   const char *g, unsigned user_fields, const struct bg_logger *log)
 {
 	int rc;
 
-	while (g && *g) {
-		size_t n = strcspn(g, ", \t;");
+	for (unsigned field = 0; g && *g; field++) {
+		size_t flen = strcspn(g, ",");
+		const char *p = g, *fend = g + flen;
 
-		if (n && memchr(g, '@', n) &&
-		    (rc = ids_add_address(ids, o, g, n, "the GECOS field", log)) != 0)
-			return rc;
-		g += n;
-		while (*g == ',' || *g == ' ' || *g == '\t' || *g == ';')
-			g++;
+		if (field < 4 && (user_fields & (1u << field))) /* the user's to change */
+			p = fend;
+		while (p < fend) {
+			size_t n = strcspn(p, " \t;");
+
+			if (p + n > fend)
+				n = (size_t)(fend - p);
+			if (n && memchr(p, '@', n) &&
+			    (rc = ids_add_address(ids, o, p, n, "the GECOS field", log)) != 0)
+				return rc;
+			p += n;
+			while (p < fend && (*p == ' ' || *p == '\t' || *p == ';'))
+				p++;
+		}
+		g = *fend ? fend + 1 : fend;
 	}
 	return 0;
 }
@@ -617,7 +667,8 @@ int bg_account_identities(const struct bg_config *c, const struct passwd *pw,
 	if (rc == 0 && strchr(pw->pw_name, '@'))
 		rc = ids_add_address(out, &o, pw->pw_name, strlen(pw->pw_name), "the user name", log);
 	if (rc == 0 && c->gecos_email && pw->pw_gecos)
-		rc = gecos_addresses(out, &o, pw->pw_gecos, log);
+		rc = gecos_addresses(out, &o, pw->pw_gecos, bg_gecos_user_fields(BG_LOGIN_DEFS, log),
+				     log);
 	if (rc == 0 && c->aliases[0])
 		rc = alias_addresses(out, &o, c->aliases, pw->pw_name, log);
 	if (rc == 0) {

@@ -69,6 +69,14 @@ void bg_identities_free(struct bg_identities *ids);
 int bg_account_identities(const struct bg_config *c, const struct passwd *pw,
 			  struct bg_identities *out, const struct bg_logger *log);
 
+/* Which GECOS fields users may change themselves (chfn): bit 0 full name,
+ * 1 room, 2 work phone, 3 home phone, from CHFN_RESTRICT in login_defs.
+ * Addresses in those fields are not identities. */
+#ifndef BG_LOGIN_DEFS
+#define BG_LOGIN_DEFS "/etc/login.defs"
+#endif
+unsigned bg_gecos_user_fields(const char *login_defs, const struct bg_logger *log);
+
 /* "user:NAME", the identity a user-name advisory or `breachguard flag` stores. */
 int bg_user_identity(const char *user, char *out, size_t outlen);
 

@@ -954,7 +954,13 @@ static void sum_commit(struct bg_txn *t)
 	if (rc == 0) {
 		for (int i = 0; i < BG_RECSUM_LEN; i++)
 			cur[i] ^= t->sum_delta[i];
-	} else if (rc == -ENOENT || rc == -EBADMSG) {
+	} else if (rc == -EBADMSG) {
+		return; /* a damaged digest stays as it is: verify reports it */
+	} else if (rc == -ENOENT) {
+		/* Computing it walks the whole store: the tool does that, never a
+		 * login (the module leaves it to the tool's next write). */
+		if (t->st->flags & BG_STORE_NOWAIT)
+			return;
 		if ((rc = bg_store_digest_walk(t, cur, NULL, NULL)) != 0) {
 			t->err = t->err ? t->err : rc;
 			return;

@@ -138,7 +138,7 @@ PRELOAD=$SAVED_PRELOAD
 # the address at its end (getpwnam_r's ERANGE, and a 1 KiB copy of the field).
 {
 	echo "tbglass:x:1104:1104:Break Glass:/home/tbglass:/bin/sh"
-	printf 'tblong:x:1105:1105:%s,tblong.addr@example.org:/home/tblong:/bin/sh\n' \
+	printf 'tblong:x:1105:1105:%s,,,,tblong.addr@example.org:/home/tblong:/bin/sh\n' \
 		"$(head -c 20000 /dev/zero | tr '\0' 'x')"
 } >>"$T/passwd"
 {
@@ -273,6 +273,45 @@ rc_is 0
 no_msg
 status_is tbchfn rotated
 end
+
+echo "tbchfn2:x:1108:1108:Chfn Two,,,,tb.chfn2@example.org:/home/tbchfn2:/bin/sh" >>"$T/passwd"
+echo "tbchfn2:x:1108:" >>"$T/group"
+USERS="$USERS tbchfn2"
+mksvc bgt-force-e
+echo "tb.chfn2@example.org" | bg import --name "GECOS leak 2" --date "$TODAY" - >/dev/null 2>&1 ||
+	fail "import GECOS leak 2"
+begin 4g "matched through GECOS, then edited: forgetting the advisory ends the enforcement"
+drv s4g bgt-force-e tbchfn2 account=PAM_NEW_AUTHTOK_REQD
+rc_is 0
+sed -i 's/^tbchfn2:x:1108:1108:Chfn Two,,,,tb.chfn2@example.org:/tbchfn2:x:1108:1108:Chfn Two,,,,:/' "$T/passwd"
+drv s4g2 bgt-force-e tbchfn2 account=PAM_NEW_AUTHTOK_REQD
+rc_is 0
+bg forget "GECOS leak 2" >"$T/out/forget-chfn2.out" 2>&1 || fail "forget: $(cat "$T/out/forget-chfn2.out")"
+drv s4g3 bgt-force-e tbchfn2 account=PAM_SUCCESS
+rc_is 0
+no_msg
+status_is tbchfn2 clear
+end
+
+# An address in a field the user may change (login.defs CHFN_RESTRICT, Debian:
+# rwh = room, work and home phone) is no identity: "chfn -r" could remove it,
+# and could put someone else's there.
+if grep -Eq '^[[:space:]]*CHFN_RESTRICT[[:space:]]+(rwh|yes)[[:space:]]*$' /etc/login.defs 2>/dev/null; then
+	echo "tbroom:x:1109:1109:Room User,tb.room@example.org,,,:/home/tbroom:/bin/sh" >>"$T/passwd"
+	echo "tbroom:x:1109:" >>"$T/group"
+	USERS="$USERS tbroom"
+	mksvc bgt-force-f
+	echo "tb.room@example.org" | bg import --name "Room leak" --date "$TODAY" - >/dev/null 2>&1 ||
+		fail "import Room leak"
+	begin 4h "an address in the GECOS room field (the user's to change with CHFN_RESTRICT rwh) is not an identity"
+	drv s4h bgt-force-f tbroom account=PAM_SUCCESS
+	rc_is 0
+	no_msg
+	status_is tbroom clear
+	end
+else
+	echo "pamtest: note: /etc/login.defs has no CHFN_RESTRICT rwh; scenario 4h skipped" >&2
+fi
 
 # --- item 14: a copied store names no account -------------------------------------------
 begin 14a "after enforcement, rotations and resets, data.mdb holds no user name"

@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "digest.h"
+#include "identity.h"
 #include "safeopen.h"
 #include "store.h"
 #include "t.h"
@@ -144,6 +145,23 @@ int main(void)
 	chmod(sub, 0755);
 	T_EQ_INT(chdir("/"), 0);
 
+	/* login.defs CHFN_RESTRICT: the GECOS fields users may change (item 4). */
+	{
+		char ld[600];
+
+		snprintf(ld, sizeof(ld), "%s/login.defs", dir);
+		T_EQ_INT(bg_gecos_user_fields(ld, &log), 0); /* missing: chfn lets them change none */
+		put(ld, "# x\nCHFN_RESTRICT\t\trwh\n", 0644);
+		T_EQ_INT(bg_gecos_user_fields(ld, &log), 0xe);
+		put(ld, "CHFN_RESTRICT yes\n", 0644);
+		T_EQ_INT(bg_gecos_user_fields(ld, &log), 0xe);
+		put(ld, "CHFN_RESTRICT no\n", 0644);
+		T_EQ_INT(bg_gecos_user_fields(ld, &log), 0xf);
+		put(ld, "#CHFN_RESTRICT no\nCHFN_RESTRICT f\n", 0644);
+		T_EQ_INT(bg_gecos_user_fields(ld, &log), 0x1);
+		put(ld, "UMASK 022\n", 0644);
+		T_EQ_INT(bg_gecos_user_fields(ld, &log), 0);
+	}
 	/* Key and store: the same check. */
 	{
 		unsigned char key[BG_KEY_LEN];
