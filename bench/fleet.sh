@@ -60,6 +60,15 @@ done
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print("bundle identities %d, new %d" % (d["identities"], d["new"]))' "$W/b.json"
 "$BIN/runstat" "$W/again" "$T" --config "$W/host.conf" import --json "$W/adv.bgb" >/dev/null
 stat_line "bundle again" "$W/again"
+# The heap by valgrind's massif too (BENCH_MASSIF=0 skips it): the peak of
+# malloc'd bytes over the whole bundle import into a fresh store.
+if [ "${BENCH_MASSIF:-1}" = 1 ] && command -v valgrind >/dev/null; then
+	rm -rf "$W/host"
+	"$T" --config "$W/host.conf" init >/dev/null
+	valgrind -q --tool=massif --massif-out-file="$W/massif.out" \
+		"$T" --config "$W/host.conf" import "$W/adv.bgb" >/dev/null
+	echo "massif: bundle import peak heap $(awk -F= '/^mem_heap_B=/ {if ($2 > m) m = $2} END {print m}' "$W/massif.out") bytes"
+fi
 a=$(median <"$W/addr.walls")
 b=$(median <"$W/bundle.walls")
 echo "median wall: addresses $a s, bundle $b s"

@@ -2,6 +2,7 @@
  * key file.  OpenSSL errors are translated here, once, and logged with their text. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -21,24 +22,27 @@ struct bg_hmac {
 	const struct bg_logger *log;
 };
 
-/* The one OpenSSL error mapper: logs the queue and yields -EIO. */
-static int ossl_fail(const struct bg_logger *log, const char *what)
+/* The one OpenSSL error mapper: the queue's first error as text, the queue
+ * cleared.  The tool's bundle code puts it in its own messages. */
+const char *bg_crypto_why(char *buf, size_t len)
 {
 	unsigned long e = ERR_get_error();
-	char buf[256];
 
 	if (e)
-		ERR_error_string_n(e, buf, sizeof(buf));
+		ERR_error_string_n(e, buf, len);
 	else
-		strcpy(buf, "unknown libcrypto error");
-	bg_log(log, LOG_ERR, "%s: %s", what, buf);
+		snprintf(buf, len, "unknown libcrypto error");
 	ERR_clear_error();
-	return -EIO;
+	return buf;
 }
 
-int bg_crypto_error(const struct bg_logger *log, const char *what)
+/* Logs the queue and yields -EIO. */
+static int ossl_fail(const struct bg_logger *log, const char *what)
 {
-	return ossl_fail(log, what);
+	char buf[256];
+
+	bg_log(log, LOG_ERR, "%s: %s", what, bg_crypto_why(buf, sizeof(buf)));
+	return -EIO;
 }
 
 void bg_wipe(void *p, size_t n)

@@ -30,8 +30,8 @@ int bg_key_load(const char *path, unsigned char key[BG_KEY_LEN], const struct bg
 int bg_key_create(const char *path, const struct bg_logger *log);
 
 void bg_wipe(void *p, size_t n);
-/* The one OpenSSL error mapper, for the tool's own libcrypto calls (signed
- * bundles): logs "what: cause" from the error queue and returns -EIO. */
-int bg_crypto_error(const struct bg_logger *log, const char *what);
+/* The one OpenSSL error mapper: the first error of libcrypto's queue as text
+ * in buf (the queue is cleared); for the tool's own calls (signed bundles). */
+const char *bg_crypto_why(char *buf, size_t len);
 
 #endif

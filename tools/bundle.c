@@ -35,19 +35,6 @@ bool bg_bundle_magic(const void *buf, size_t len)
 	return len >= BG_BUNDLE_MAGIC_LEN && memcmp(buf, magic, BG_BUNDLE_MAGIC_LEN) == 0;
 }
 
-/* libcrypto's queue as text, for err buffers (the tool's messages name the file). */
-static const char *ossl_why(char *buf, size_t len)
-{
-	unsigned long e = ERR_get_error();
-
-	if (e)
-		ERR_error_string_n(e, buf, len);
-	else
-		snprintf(buf, len, "unknown libcrypto error");
-	ERR_clear_error();
-	return buf;
-}
-
 static void put_be(unsigned char *p, uint64_t v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -131,7 +118,7 @@ static EVP_PKEY *load_pem(const char *path, bool private_key, char *err, size_t 
 			 : PEM_read_bio_PUBKEY(bio, NULL, no_passphrase, NULL);
 	if (!pk) {
 		snprintf(err, errlen, "%s: not a PEM %s key (%s)", path,
-			 private_key ? "private" : "public", ossl_why(ebuf, sizeof(ebuf)));
+			 private_key ? "private" : "public", bg_crypto_why(ebuf, sizeof(ebuf)));
 		goto out;
 	}
 	if (EVP_PKEY_get_id(pk) != EVP_PKEY_ED25519) {
@@ -266,7 +253,7 @@ int bg_keygen(const char *path, char id[17], char *err, size_t errlen)
 	if (!kc || EVP_PKEY_keygen_init(kc) != 1 || EVP_PKEY_keygen(kc, &pk) != 1 ||
 	    raw_public(pk, pub) != 0 || pem_of(pk, true, &priv_pem) != 0 ||
 	    pem_of(pk, false, &pub_pem) != 0) {
-		snprintf(err, errlen, "Ed25519 key generation: %s", ossl_why(ebuf, sizeof(ebuf)));
+		snprintf(err, errlen, "Ed25519 key generation: %s", bg_crypto_why(ebuf, sizeof(ebuf)));
 		goto out;
 	}
 	len = BIO_get_mem_data(priv_pem, &data);
@@ -410,7 +397,7 @@ int bg_bundle_export(struct bg_txn *txn, const uint32_t *ids, size_t n, const ch
 	}
 	setvbuf(w.f, NULL, _IOFBF, BUF_LEN);
 	if (!(w.md = EVP_MD_CTX_new()) || EVP_DigestInit_ex(w.md, EVP_sha512(), NULL) != 1) {
-		snprintf(err, errlen, "SHA-512: %s", ossl_why(ebuf, sizeof(ebuf)));
+		snprintf(err, errlen, "SHA-512: %s", bg_crypto_why(ebuf, sizeof(ebuf)));
 		rc = -EIO;
 		goto fail;
 	}
@@ -458,7 +445,7 @@ int bg_bundle_export(struct bg_txn *txn, const uint32_t *ids, size_t n, const ch
 	}
 	info->digests = j.digests;
 	if (EVP_DigestFinal_ex(w.md, info->sha512, &shalen) != 1 || shalen != 64) {
-		snprintf(err, errlen, "SHA-512: %s", ossl_why(ebuf, sizeof(ebuf)));
+		snprintf(err, errlen, "SHA-512: %s", bg_crypto_why(ebuf, sizeof(ebuf)));
 		rc = -EIO;
 		goto fail;
 	}
@@ -467,7 +454,7 @@ int bg_bundle_export(struct bg_txn *txn, const uint32_t *ids, size_t n, const ch
 	if (!(sc = EVP_MD_CTX_new()) || EVP_DigestSignInit(sc, NULL, NULL, NULL, pk) != 1 ||
 	    EVP_DigestSign(sc, sig, &siglen, msg, sizeof(msg)) != 1 || siglen != BG_SIG_LEN) {
 		snprintf(err, errlen, "signing with %s: %s", key_path,
-			 ossl_why(ebuf, sizeof(ebuf)));
+			 bg_crypto_why(ebuf, sizeof(ebuf)));
 		rc = -EIO;
 		goto fail;
 	}
@@ -576,8 +563,8 @@ struct walk {
 
 #define FAIL(rc_, ...)                                                                             \
 	do {                                                                                       \
+		rc = (rc_); /* first: an -errno argument is read before snprintf runs */           \
 		snprintf(w->err, w->errlen, __VA_ARGS__);                                          \
-		rc = (rc_);                                                                        \
 		goto out;                                                                          \
 	} while (0)
 
@@ -760,7 +747,7 @@ static int walk(int fd, struct walk *w)
 	pub = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, in->signer, BG_ED25519_LEN);
 	if (!pub || !(vc = EVP_MD_CTX_new()) ||
 	    EVP_DigestVerifyInit(vc, NULL, NULL, NULL, pub) != 1)
-		FAIL(-EIO, "%s: cannot set up Ed25519: %s", w->name, ossl_why(ebuf, sizeof(ebuf)));
+		FAIL(-EIO, "%s: cannot set up Ed25519: %s", w->name, bg_crypto_why(ebuf, sizeof(ebuf)));
 	if (EVP_DigestVerify(vc, sig, BG_SIG_LEN, msg, sizeof(msg)) != 1) {
 		ERR_clear_error();
 		FAIL(-EBADMSG,
@@ -790,6 +777,7 @@ struct apply {
 	bool dry_run;
 	struct bg_bundle_result *res;
 	const struct bg_bundle_info *verified; /* the counts, known from pass 1 */
+	uint64_t existed_mask;                 /* the bundle's advisories already in the store */
 };
 
 /* Maps the bundle's advisories onto the store's: a new one is created with the
@@ -816,6 +804,8 @@ static int apply_adv(struct walk *w)
 			return rc;
 		}
 		ap->res->existed[i] = rc == 0;
+		if (rc == 0)
+			ap->existed_mask |= 1ULL << i;
 		if (rc == 0) {
 			const char *what = a.published != b->published	   ? "published date"
 					   : a.imported != b->imported	   ? "import time"
@@ -861,7 +851,10 @@ static int apply_digest(struct walk *w, const unsigned char *d, uint64_t mask)
 	struct apply *ap = w->arg;
 	bool fresh = false;
 
-	if (ap->dry_run) {
+	/* A digest named only by advisories already present must be there already:
+	 * a read, no write (LMDB would copy every page a put touches, even one
+	 * that finds its pair), so that importing a bundle again costs reads. */
+	if (ap->dry_run || (mask & ~ap->existed_mask) == 0) {
 		uint32_t ids[BG_STORE_MAX_ADV];
 		size_t n = 0;
 		int rc = bg_exposure_ids(ap->t, d, ids, BG_STORE_MAX_ADV, &n);
@@ -923,7 +916,7 @@ int bg_bundle_apply(struct bg_txn *t, bool dry_run, int fd, const char *name,
 		    size_t errlen)
 {
 	struct bg_bundle_info *again = malloc(sizeof(*again));
-	struct apply ap = {t, dry_run, res, verified};
+	struct apply ap = {t, dry_run, res, verified, 0};
 	struct walk w = {name, kid, tr, again, apply_adv, apply_digest, &ap, err, errlen};
 	int rc;
 

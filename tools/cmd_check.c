@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bundle.h"
 #include "cli.h"
 #include "pamd.h"
 #include "safeopen.h"
@@ -126,6 +127,25 @@ int bg_cmd_check(struct bg_tool *t, int argc, char **argv)
 			printf("  ok\n");
 		}
 		free(buf);
+	}
+	if (t->cfg.trusted_keys.n) {
+		/* The fleet's public keys, loaded as import BUNDLE loads them. */
+		struct bg_trust *tr = malloc(sizeof(*tr));
+		char err[BG_PATH_MAX + 256];
+
+		printf("trusted_keys: %zu key(s)\n", t->cfg.trusted_keys.n);
+		if (!tr || bg_trust_load(tr, &t->cfg.trusted_keys, err, sizeof(err)) != 0) {
+			printf("  error: %s\n", tr ? err : "out of memory");
+			problems++;
+		} else {
+			for (size_t i = 0; i < tr->n; i++) {
+				char id[17];
+
+				bg_signer_id(tr->key[i], id);
+				printf("  ok: %s (key id %s)\n", tr->path[i], id);
+			}
+		}
+		free(tr);
 	}
 	problems += check_pamd();
 	printf("%s\n", problems ? "check: problems found" : "check: ok");

@@ -451,8 +451,14 @@ int bg_bundle_import(struct bg_tool *t, int fd, const char *path, bool json, boo
 			char day[16];
 
 			bg_day(info->adv[i].published, day, sizeof(day));
-			printf("  advisory %u \"%s\"%s%s: %llu identities (%s)\n", j->res.id[i],
-			       info->adv[i].name, day[0] ? " published " : "", day,
+			if (j->res.id[i])
+				printf("  advisory %u", j->res.id[i]);
+			else
+				printf("  advisory");
+			fputc(' ', stdout);
+			/* Names come from the bundle: quoted and escaped, as in JSON. */
+			bg_json_str(stdout, info->adv[i].name);
+			printf("%s%s: %llu identities (%s)\n", day[0] ? " published " : "", day,
 			       (unsigned long long)info->adv[i].count,
 			       j->res.existed[i] ? "already present"
 			       : dry_run	 ? "would be new"

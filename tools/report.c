@@ -635,34 +635,40 @@ static int account(struct parser *p, struct bg_report *r, const char *file, size
 	} else {
 		p->pos++;
 	}
-	if (rc == 0 && (!host || !user || !verdict || !have_adv))
+	if (rc != 0)
+		goto out;
+	if (!host || !user || !verdict || !have_adv) {
 		rc =
 		    perr(p, "an account needs \"host\", \"user\", \"verdict\" and \"advisories\"%s",
 			 !host ? " (no \"host\": a scan from breachguard before the fleet report?)"
 			       : "");
-	if (rc == 0 && (!host[0] || !user[0]))
+		goto out;
+	}
+	if (!host[0] || !user[0]) {
 		rc = perr(p, "empty \"host\" or \"user\"");
-	if (rc == 0) {
-		for (int v = 0; v < NV; v++)
-			if (strcmp(verdict, vname[v]) == 0)
-				a.verdict = v;
-		if (a.verdict < 0)
-			rc = perr(p, "unknown verdict \"%.40s\"", verdict);
+		goto out;
 	}
-	if (rc == 0) {
-		if (*last_host < r->n_hosts && strcmp(r->hosts[*last_host].name, host) == 0)
-			a.host = *last_host;
-		else if ((rc = find_host(r, file, host, &a.host, p)) == 0)
-			*last_host = a.host;
+	for (int v = 0; v < NV; v++)
+		if (strcmp(verdict, vname[v]) == 0)
+			a.verdict = v;
+	if (a.verdict < 0) {
+		rc = perr(p, "unknown verdict \"%.40s\"", verdict);
+		goto out;
 	}
-	if (rc == 0 &&
-	    grow((void **)&r->accts, &r->cap_accts, r->n_accts + 1, sizeof(*r->accts)) != 0)
+	if (*last_host < r->n_hosts && strcmp(r->hosts[*last_host].name, host) == 0)
+		a.host = *last_host;
+	else if ((rc = find_host(r, file, host, &a.host, p)) == 0)
+		*last_host = a.host;
+	else
+		goto out;
+	if (grow((void **)&r->accts, &r->cap_accts, r->n_accts + 1, sizeof(*r->accts)) != 0) {
 		rc = perr(p, "out of memory");
-	if (rc == 0) {
-		a.user = user;
-		user = NULL;
-		r->accts[r->n_accts++] = a;
+		goto out;
 	}
+	a.user = user;
+	user = NULL;
+	r->accts[r->n_accts++] = a;
+out:
 	free(host);
 	free(user);
 	free(verdict);
@@ -1105,8 +1111,13 @@ static void html_chart(const struct bg_report *r, FILE *f)
 	for (size_t i = 0; i < n; i++) {
 		double x = L + pw * ((double)i + 0.5) / (double)n;
 
-		if (n > 12 && i % ((n + 11) / 12) != 0 && i != n - 1)
+		/* At most ten dates, each wholly inside the plot. */
+		if (n > 10 && i % ((n + 9) / 10) != 0)
 			continue;
+		if (x < L + 36)
+			x = L + 36;
+		if (x > L + pw - 36)
+			x = L + pw - 36;
 		fprintf(f,
 			"<text x=\"%.1f\" y=\"%.0f\" font-size=\"12\" text-anchor=\"middle\" "
 			"fill=\"#333\">%s</text>\n",
