@@ -85,6 +85,19 @@ else
 	e2e_show "$T/su.txt"
 fi
 
+# --- reinstall (the upgrade path: prerm upgrade, postinst configure) ----------------
+NAME="7b' dpkg -i again while enabled: the profile stays enabled, once"
+pamd_sum >"$T/pamd.enabled"
+if dpkg -i "$DEB" >"$T/dpkg-i2.log" 2>&1 && pamd_sum >"$T/pamd.reinstalled" &&
+	cmp -s "$T/pamd.enabled" "$T/pamd.reinstalled" &&
+	[ "$(grep -c 'pam_breachguard\.so' /etc/pam.d/common-account)" = 1 ]; then
+	e2e_pass
+else
+	e2e_fail "reinstalling changed the stacks or failed"
+	e2e_show "$T/dpkg-i2.log" 10
+	diff "$T/pamd.enabled" "$T/pamd.reinstalled" | head -n 10
+fi
+
 # --- removal refused while another PAM file uses the module -----------------------
 NAME="7c dpkg -r refused while another PAM file names the module; module and stacks kept"
 svc=/etc/pam.d/svc-$ID

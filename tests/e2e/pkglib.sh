@@ -9,9 +9,10 @@ TOP=$(cd "$E2E_DIR/../.." && pwd)
 # pkg_mkuser TAG: a throwaway user bgtp_<tag><pid> with $OLD_PW; sets U.
 pkg_mkuser() {
 	U="bgtp_$1$$"
-	useradd -m -s /bin/sh -K UMASK=022 "$U" || return 1
+	# registered first: a signal right after useradd must not leave the user
 	cleanup_add "userdel -r -f '$U'"
 	cleanup_add "e2e_kill_user '$U'"
+	useradd -m -s /bin/sh -K UMASK=022 "$U" || return 1
 	printf '%s:%s\n' "$U" "$OLD_PW" | chpasswd || return 1
 	chage -m 0 -M 99999 -W 7 "$U" || return 1
 }

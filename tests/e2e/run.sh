@@ -4,6 +4,8 @@
 # (trap); this runner first undoes what an interrupted earlier run may have
 # left (fixed pam.d files restored from /var/lib/bge2e-backup, bge2e_* users,
 # renamed services, sudoers rules), then runs every scenario and counts.
+# deb.sh and ansible.sh (issue 11: the Debian package, the Ansible role) sweep
+# their own leftovers (pkglib.sh) and install $BG_DEB, which make e2e builds.
 # usage: run.sh MODULE TOOL   (absolute paths; make e2e passes them)
 set -u
 MODULE=$1
