@@ -147,7 +147,8 @@ valgrind: all $(PAMT_BIN)
 	@BG_VALGRIND=1 sh tests/pam/run.sh $(BUILD)
 
 warnings-clang:
-	$(MAKE) --no-print-directory BUILD=build/clang CC=clang WERROR=-Werror all $(UNIT_BIN) $(PAMT_BIN)
+	$(MAKE) --no-print-directory BUILD=build/clang CC=clang WERROR=-Werror all \
+	    $(UNIT_BIN:$(BUILD)/%=build/clang/%) $(PAMT_BIN:$(BUILD)/%=build/clang/%)
 
 check: deps
 	@echo "== build (gcc, -Werror) =="

@@ -270,14 +270,14 @@ static void take_snapshot(pam_handle_t *pamh)
 		return;
 	snap = calloc(1, sizeof(*snap));
 	if (!snap) {
-		pam_syslog(pamh, LOG_ERR, "out of memory; a change of user=%s will not be recorded",
+		plog(pamh, LOG_ERR, "out of memory; a change of user=%s will not be recorded",
 			   user);
 		return;
 	}
 	strcpy(snap->user, user);
 	if (bg_shadow_system(NULL, user, &snap->sh) != 0 ||
 	    pam_set_data(pamh, SNAPSHOT_DATA, snap, snapshot_cleanup) != PAM_SUCCESS) {
-		pam_syslog(pamh, LOG_ERR,
+		plog(pamh, LOG_ERR,
 			   "cannot keep the shadow entry of user=%s; its change will not be recorded",
 			   user);
 		snapshot_cleanup(pamh, snap, 0);
@@ -297,24 +297,24 @@ static bool change_happened(pam_handle_t *pamh, const char *user)
 	if (before && strcmp(before->user, user) != 0)
 		before = NULL;
 	if (bg_shadow_system(NULL, user, &now) != 0) {
-		pam_syslog(pamh, LOG_ERR,
+		plog(pamh, LOG_ERR,
 			   "cannot read the shadow entry of user=%s; not counted as a rotation", user);
 		goto out;
 	}
 	if (now.found) {
 		if (now.hash[0] == '\0')
-			pam_syslog(pamh, LOG_NOTICE,
+			plog(pamh, LOG_NOTICE,
 				   "password of user=%s is now empty: not a rotation", user);
 		else if (now.hash[0] == '!' || now.hash[0] == '*')
-			pam_syslog(pamh, LOG_NOTICE,
+			plog(pamh, LOG_NOTICE,
 				   "password of user=%s is locked: not a rotation", user);
 		else if (!before || !before->sh.found)
-			pam_syslog(pamh, LOG_NOTICE,
+			plog(pamh, LOG_NOTICE,
 				   "no hash of user=%s from before the change (no PRELIM pass seen); "
 				   "not counted as a rotation",
 				   user);
 		else if (strcmp(before->sh.hash, now.hash) == 0)
-			pam_syslog(pamh, LOG_NOTICE,
+			plog(pamh, LOG_NOTICE,
 				   "password of user=%s did not change (the change failed); "
 				   "not counted as a rotation",
 				   user);
@@ -326,7 +326,7 @@ static bool change_happened(pam_handle_t *pamh, const char *user)
 	if (pam_get_item(pamh, PAM_AUTHTOK, &tok) == PAM_SUCCESS && tok && *(const char *)tok)
 		changed = true;
 	else
-		pam_syslog(pamh, LOG_NOTICE,
+		plog(pamh, LOG_NOTICE,
 			   "no new password of user=%s reached the module (the change failed); "
 			   "not counted as a rotation",
 			   user);
@@ -387,12 +387,12 @@ static bool root_invoked_skip(pam_handle_t *pamh, const struct bg_config *cfg, c
 		return false;
 	advisory_label(r, label, sizeof(label));
 	if (cfg->root_su == BG_ROOT_SU_ENFORCE) {
-		pam_syslog(pamh, LOG_NOTICE,
+		plog(pamh, LOG_NOTICE,
 			   "user=%s invoked by %s: enforcing anyway (root_su = enforce)", user,
 			   ruser);
 		return false;
 	}
-	pam_syslog(pamh, LOG_NOTICE,
+	plog(pamh, LOG_NOTICE,
 		   "not forcing user=%s: invoked by %s (root_su = skip), advisory %s", user, ruser,
 		   label);
 	return true;

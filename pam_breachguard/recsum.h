@@ -4,17 +4,17 @@
 #define BG_RECSUM_H
 
 #include <stddef.h>
-#include <stdint.h>
 
-#define BG_RECSUM_LEN 16
+#include "digest.h"
 
-/* SipHash-2-4 of in with the key (k0, k1). */
-uint64_t bg_siphash24(uint64_t k0, uint64_t k1, const unsigned char *in, size_t len);
+#define BG_RECSUM_LEN BG_DIGEST_LEN
 
-/* SipHash-2-4 twice (keys k[0..1] and k[2..3]) over tag || len(key) || key ||
- * value: a keyed 128-bit PRF of the record.  XOR over records is the table's
- * digest: order-independent, so each put and delete updates it in O(1). */
-void bg_recsum(const uint64_t k[4], char tag, const void *key, size_t klen, const void *val,
-	       size_t vlen, unsigned char out[BG_RECSUM_LEN]);
+/* HMAC-SHA-256 (the site key's bg_hmac, domain "rec", so that it can never
+ * equal an identity's or a fingerprint's digest) over tag || len(key) || key
+ * || value, truncated to 128 bits: a keyed PRF of the record.  XOR over the
+ * records is the store's digest: order-independent, so each put and delete
+ * updates it in O(1).  0 or a negative errno. */
+int bg_recsum(struct bg_hmac *h, char tag, const void *key, size_t klen, const void *val,
+	      size_t vlen, unsigned char out[BG_RECSUM_LEN]);
 
 #endif

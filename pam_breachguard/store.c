@@ -28,7 +28,6 @@
 struct bg_store {
 	MDB_env *env;
 	struct bg_hmac *hmac; /* rotation keys: HMAC(site key, "rot" || user name) */
-	uint64_t sumkey[4];   /* record digests (recsum.c), derived from the site key */
 	MDB_dbi meta, adv, exp, rot;
 	unsigned flags;
 	int gate_fd;
@@ -549,16 +548,6 @@ int bg_store_open(struct bg_store **out, const char *dir, const unsigned char ke
 		goto fail;
 	if ((rc = bg_hmac_new(&st->hmac, key, log)) != 0)
 		goto fail;
-	{
-		unsigned char d[2][BG_DIGEST_LEN];
-
-		if ((rc = bg_hmac_digest(st->hmac, "recsum", "1", 1, d[0])) != 0 ||
-		    (rc = bg_hmac_digest(st->hmac, "recsum", "2", 1, d[1])) != 0)
-			goto fail;
-		for (int i = 0; i < 4; i++)
-			st->sumkey[i] = get_le(d[i / 2] + 8 * (i % 2), 8);
-		bg_wipe(d, sizeof(d));
-	}
 	if (flags & BG_STORE_CREATE)
 		flock(st->gate_fd, LOCK_UN);
 	close(dirfd);
@@ -791,7 +780,8 @@ static void sum_rec(struct bg_txn *t, char tag, const MDB_val *k, const MDB_val 
 {
 	unsigned char d[BG_RECSUM_LEN];
 
-	bg_recsum(t->st->sumkey, tag, k->mv_data, k->mv_size, v->mv_data, v->mv_size, d);
+	if (bg_recsum(t->st->hmac, tag, k->mv_data, k->mv_size, v->mv_data, v->mv_size, d) != 0)
+		sticky(t, "record digest", MDB_PANIC);
 	for (int i = 0; i < BG_RECSUM_LEN; i++)
 		t->sum_delta[i] ^= d[i];
 	t->sum_dirty = true;
@@ -914,8 +904,11 @@ int bg_store_digest_walk(struct bg_txn *t, unsigned char out[BG_RECSUM_LEN],
 				bg_log(t->st->log, LOG_ERR, "store %s: %s (a damaged page)", t->st->dir, bad);
 				return -EBADMSG;
 			}
-			bg_recsum(t->st->sumkey, tags[i], k.mv_data, k.mv_size, v.mv_data, v.mv_size,
-				  d);
+			if (bg_recsum(t->st->hmac, tags[i], k.mv_data, k.mv_size, v.mv_data,
+				      v.mv_size, d) != 0) {
+				mdb_cursor_close(c);
+				return -EIO;
+			}
 			for (int j = 0; j < BG_RECSUM_LEN; j++)
 				out[j] ^= d[j];
 			if (rec && (rc = rec(arg, tags[i], k.mv_data, k.mv_size, v.mv_data,
