@@ -3,9 +3,10 @@
 # Every scenario script runs as root, makes its own temp dir, throwaway users
 # (bge2e_*), renamed PAM services (/etc/pam.d/*-bge2e*) and processes, and
 # registers each with `cleanup_add` the moment it exists; one EXIT trap undoes
-# them in reverse order even when the scenario fails.  Files read from fixed
-# paths (/etc/pam.d/sudo, su-l, login, passwd) are backed up into
-# $BGE2E_BACKUP first, so run.sh can restore them even after a SIGKILL.
+# them in reverse order even when the scenario fails.  No real /etc/pam.d file
+# of a common service is written: sudo is pointed at a renamed service by a
+# sudoers.d rule, and su-l, login and passwd (fixed names) see our stack through
+# a bind mount in a private mount namespace (replace_fixed, ns.sh).
 #
 # Usage from a scenario: . lib.sh; e2e_init NAME MODULE TOOL; ...; e2e_pass/e2e_fail.
 
@@ -16,6 +17,7 @@ CONVERSE="$E2E_DIR/converse.exp"
 OLD_PW='Bg-e2e-Old-7kqX2'
 NEW_PW='Bg-e2e-New-9zRw4'
 CLEANUP=""
+BINDS="" # "SRC:DST ..." bind mounts for converse (replace_fixed)
 E2E_FAILED=0
 # Throwaway users are named UPFX<tag><pid> (BGE2E_USER_PREFIX: an engineer's
 # own prefix on a shared machine; run.sh sweeps bge2e_ and bgta_).
@@ -120,8 +122,13 @@ verdict() {
 converse() {
 	tag=$1 old=$2 new=$3
 	shift 3
-	BG_OLD=$old BG_NEW=$new BG_TIMEOUT=${BG_TIMEOUT:-20} \
-		expect -f "$CONVERSE" "$T/$tag.log" "$@" >"$T/$tag.out" 2>&1
+	if [ -n "$BINDS" ]; then
+		set -- unshare -m --propagation private sh "$E2E_DIR/ns.sh" "$BINDS" \
+			expect -f "$CONVERSE" "$T/$tag.log" "$@"
+	else
+		set -- expect -f "$CONVERSE" "$T/$tag.log" "$@"
+	fi
+	BG_OLD=$old BG_NEW=$new BG_TIMEOUT=${BG_TIMEOUT:-20} "$@" >"$T/$tag.out" 2>&1
 	# the transcript with CRs removed, for grep
 	tr -d '\r' <"$T/$tag.log" >"$T/$tag.txt" 2>/dev/null
 }
@@ -170,20 +177,14 @@ service_from() {
 		"/etc/pam.d/$1"
 }
 
-# replace_fixed NAME FILE: backs up /etc/pam.d/NAME (restored by the trap and,
-# after a crash, by run.sh) and installs FILE in its place.  Never call it in a
-# pipeline or $(...): the restore must be registered in the scenario's shell.
+# replace_fixed NAME FILE: the programs `converse` runs see FILE in place of
+# /etc/pam.d/NAME (su-l, login, passwd: services whose names are fixed),
+# through a bind mount in a private mount namespace (ns.sh, unshare -m).  The
+# real file is never written: a crash leaves nothing to restore.
 replace_fixed() {
-	mkdir -p -m 0700 "$BGE2E_BACKUP"
-	if [ -e "$BGE2E_BACKUP/$1" ]; then
-		e2e_fail "$BGE2E_BACKUP/$1 exists: an earlier run did not finish (run tests/e2e/run.sh to restore)"
-		return 1
-	fi
-	[ -s "$2" ] || return 1
-	cp -p "/etc/pam.d/$1" "$BGE2E_BACKUP/$1" || return 1
-	cleanup_add "cp -p '$BGE2E_BACKUP/$1' '/etc/pam.d/$1' && rm -f '$BGE2E_BACKUP/$1'"
-	cp "$2" "/etc/pam.d/$1.bge2e-new" && chmod 0644 "/etc/pam.d/$1.bge2e-new" &&
-		mv -f "/etc/pam.d/$1.bge2e-new" "/etc/pam.d/$1"
+	[ -s "$2" ] && [ -f "/etc/pam.d/$1" ] || return 1
+	chmod 0644 "$2" || return 1
+	BINDS="$BINDS $2:/etc/pam.d/$1"
 }
 
 # --- sshd ------------------------------------------------------------------

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Scenario 4 (issue 3): login(1) on a pty with the real password (no -f): the
-# forced change, then the shell.  /etc/pam.d/login is a fixed path: backed up
-# and restored (lib.sh replace_fixed).
+# forced change, then the shell.  /etc/pam.d/login is a fixed path: login sees
+# our stack there through a private bind mount (lib.sh replace_fixed).
 # usage: login.sh MODULE TOOL
 . "$(dirname "$0")/lib.sh"
 e2e_init "4 login on a pty: forced change, then the shell" "$1" "$2"

@@ -3,7 +3,8 @@
 # common-password stack pam-auth-update renders with our profile, records the
 # rotation: breachguard status says rotated, with the time.  No login happens
 # first, so no fingerprint exists: only the password phase can clear the flag.
-# /etc/pam.d/passwd is a fixed path: backed up and restored.
+# /etc/pam.d/passwd is a fixed path: passwd sees our stack there through a
+# private bind mount (lib.sh replace_fixed); the real file is not touched.
 # usage: passwd.sh MODULE TOOL
 . "$(dirname "$0")/lib.sh"
 e2e_init "5 passwd by the user clears the flag; status shows rotated with the time" "$1" "$2"

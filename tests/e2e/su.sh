@@ -1,7 +1,8 @@
 #!/bin/sh
 # Scenario 2 (issue 3): "su - USER" (util-linux, PAM service su-l) from an
 # unprivileged user to a flagged user: the forced change, then the shell.
-# su-l is a fixed path: it is backed up and restored (lib.sh replace_fixed).
+# su-l is a fixed path: su sees our stack there through a private bind mount
+# (lib.sh replace_fixed); the real file is not touched.
 # usage: su.sh MODULE TOOL
 . "$(dirname "$0")/lib.sh"
 e2e_init "2 su - to a flagged user: forced change, then the shell" "$1" "$2"

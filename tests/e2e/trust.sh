@@ -49,17 +49,9 @@ ta_user() {
 [ -e /etc/security/opasswd ] ||
 	cleanup_add "[ -s /etc/security/opasswd ] || rm -f /etc/security/opasswd"
 
-# ns.sh "SRC:DST ..." CMD...: CMD in a private mount namespace where each fixed
-# path DST shows the file SRC.
-cat >"$T/ns.sh" <<'EOF'
-binds=$1
-shift
-for b in $binds; do
-	mount --bind "${b%%:*}" "${b#*:}" || exit 97
-done
-exec "$@"
-EOF
-NS="unshare -m --propagation private sh $T/ns.sh"
+# The shared ns.sh: CMD in a private mount namespace where each fixed path
+# DST shows the file SRC.
+NS="unshare -m --propagation private sh $E2E_DIR/ns.sh"
 AS() { # USER: the setpriv prefix that runs a command as USER
 	echo "setpriv --reuid=$1 --regid=$(id -g "$1") --init-groups --reset-env"
 }
