@@ -797,6 +797,7 @@ static int apply_adv(struct walk *w)
 		uint64_t count = ap->verified->adv[i].count;
 		struct bg_advisory a;
 
+		memset(&a, 0, sizeof(a)); /* filled only when found */
 		rc = bg_advisory_find(ap->t, b->name, &a);
 		if (rc != 0 && rc != -ENOENT) {
 			snprintf(w->err, w->errlen, "%s: reading the store: %s", w->name,

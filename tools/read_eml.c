@@ -1216,7 +1216,7 @@ static void parse_params(struct em *m, const char *v, bool is_type)
 		m->e.have_type = n > 0;
 	}
 	while ((p = strchr(p, ';')) != NULL) {
-		char pname[64];
+		char pname[64] = "";
 		size_t pn = 0, vn = 0, bl;
 		bool ext, first;
 		const char *star;

@@ -890,7 +890,7 @@ nomem:
 static void resolve(const char *base_dir, const char *target, char *out, size_t outlen)
 {
 	char tmp[PATH_MAX_ * 2];
-	char *seg[64];
+	char *seg[64] = {NULL};
 	size_t nseg = 0, o = 0, i;
 	char *p, *save = NULL;
 
