@@ -112,7 +112,8 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (argc != 5 || (iters = strtol(argv[4], NULL, 10)) <= 0) {
-		fprintf(stderr, "usage: acct CONFDIR SERVICE USER ITERS | acct -c CONFDIR SERVICE USER\n");
+		fprintf(stderr,
+			"usage: acct CONFDIR SERVICE USER ITERS | acct -c CONFDIR SERVICE USER\n");
 		return 2;
 	}
 	once(argv[1], argv[2], argv[3]); /* warm the page cache and the store's pages */

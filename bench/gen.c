@@ -15,18 +15,18 @@
 #include <string.h>
 
 static const char *const given[] = {
-	"anna", "ben", "carla", "david", "eva", "felix", "greta", "hans", "ines", "jonas",
-	"kim", "lena", "max", "nina", "oskar", "paula", "quentin", "rosa", "sven", "tina",
-	"ulf", "vera", "walter", "xenia", "yusuf", "zoe", "akira", "bruno", "chen", "dmitri",
-	"elif", "fatima",
+    "anna",    "ben",	"carla", "david", "eva",  "felix",  "greta",  "hans",
+    "ines",    "jonas", "kim",	 "lena",  "max",  "nina",   "oskar",  "paula",
+    "quentin", "rosa",	"sven",	 "tina",  "ulf",  "vera",   "walter", "xenia",
+    "yusuf",   "zoe",	"akira", "bruno", "chen", "dmitri", "elif",   "fatima",
 };
 static const char *const family[] = {
-	"mueller", "schmidt", "tanaka", "suzuki", "smith", "jones", "garcia", "martin",
-	"rossi", "novak", "kowalski", "nguyen", "silva", "dubois", "jensen", "larsen",
+    "mueller", "schmidt", "tanaka",   "suzuki", "smith", "jones",  "garcia", "martin",
+    "rossi",   "novak",	  "kowalski", "nguyen", "silva", "dubois", "jensen", "larsen",
 };
 static const char *const common_domains[] = {
-	"gmail.com", "yahoo.com", "hotmail.com", "outlook.com", "web.de", "gmx.de",
-	"fujitsu.com", "example.co.jp", "mail.ru", "orange.fr",
+    "gmail.com", "yahoo.com",	"hotmail.com",	 "outlook.com", "web.de",
+    "gmx.de",	 "fujitsu.com", "example.co.jp", "mail.ru",	"orange.fr",
 };
 static const char *const tags[] = {"news", "shop", "work", "x", "2021", "portal"};
 
@@ -55,7 +55,10 @@ static void domain_of(uint64_t k, char *out, size_t len, int idn)
 	uint64_t h = mix(k);
 
 	if (idn)
-		snprintf(out, len, "b\xc3\xbc" "cher%u.example", (unsigned)(h % 97));
+		snprintf(out, len,
+			 "b\xc3\xbc"
+			 "cher%u.example",
+			 (unsigned)(h % 97));
 	else if (h % 100 < 60)
 		snprintf(out, len, "%s", common_domains[(h >> 8) % 10]);
 	else
@@ -128,7 +131,8 @@ int main(int argc, char **argv)
 			snprintf(F, sizeof(F), "%s", f);
 			upper_first(G);
 			upper_first(F);
-			printf("\"%s %s\" <%s.%s%llu@%s>\n", G, F, g, f, (unsigned long long)k, dom);
+			printf("\"%s %s\" <%s.%s%llu@%s>\n", G, F, g, f, (unsigned long long)k,
+			       dom);
 		} else {
 			printf("mailto:%s.%s%llu@%s\n", g, f, (unsigned long long)k, dom);
 		}

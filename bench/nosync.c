@@ -36,7 +36,8 @@ int msync(void *addr, size_t len, int flags)
 
 static int open_common(const char *name, const char *path, int flags, mode_t mode)
 {
-	int (*real)(const char *, int, ...) = (int (*)(const char *, int, ...))dlsym(RTLD_NEXT, name);
+	int (*real)(const char *, int, ...) =
+	    (int (*)(const char *, int, ...))dlsym(RTLD_NEXT, name);
 
 	flags &= ~(O_SYNC | O_DSYNC);
 	return real(path, flags, mode);

@@ -24,8 +24,9 @@ static void sample(pid_t pid, long *anon, long *file)
 	if (!f)
 		return;
 	while (fgets(line, sizeof(line), f)) {
-		long *slot = strncmp(line, "RssAnon:", 8) == 0 ? anon
-			     : strncmp(line, "RssFile:", 8) == 0 ? file : NULL;
+		long *slot = strncmp(line, "RssAnon:", 8) == 0	 ? anon
+			     : strncmp(line, "RssFile:", 8) == 0 ? file
+								 : NULL;
 		long v;
 
 		if (slot && (v = strtol(line + 8, NULL, 10)) > *slot)
@@ -80,8 +81,8 @@ int main(int argc, char **argv)
 	fprintf(out, "%.4f %.4f %.4f %ld %ld %ld %d\n",
 		(double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9,
 		(double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6,
-		(double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6, ru.ru_maxrss, anon, file,
-		WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+		(double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6, ru.ru_maxrss, anon,
+		file, WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
 	fclose(out);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }

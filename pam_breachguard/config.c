@@ -165,7 +165,7 @@ int bg_config_set(struct bg_config *c, const char *key, const char *v, char *err
 		return set_path(c->aliases, key, v, true, err, errlen);
 	if (strcmp(key, "domains") == 0 || strcmp(key, "exempt_users") == 0 ||
 	    strcmp(key, "exempt_groups") == 0) {
-		struct bg_list *l = key[0] == 'd'                 ? &c->domains
+		struct bg_list *l = key[0] == 'd'		       ? &c->domains
 				    : strcmp(key, "exempt_users") == 0 ? &c->exempt_users
 								       : &c->exempt_groups;
 		if ((rc = list_set(l, v)) != 0)
@@ -196,7 +196,8 @@ int bg_config_set(struct bg_config *c, const char *key, const char *v, char *err
 		}
 		if (strlen(v) >= sizeof(c->subaddress) || strpbrk(v, "@ \t\"")) {
 			snprintf(err, errlen,
-				 "subaddress: \"%s\" must be up to %zu separator characters (not @), or none",
+				 "subaddress: \"%s\" must be up to %zu separator characters (not "
+				 "@), or none",
 				 v, sizeof(c->subaddress) - 1);
 			return -EINVAL;
 		}
@@ -217,7 +218,8 @@ int bg_config_set(struct bg_config *c, const char *key, const char *v, char *err
 	}
 	if (strcmp(key, "grace_days") == 0) {
 		if ((rc = parse_ulong(v, 3650, &n)) != 0) {
-			snprintf(err, errlen, "grace_days: \"%s\" is not a number from 0 to 3650", v);
+			snprintf(err, errlen, "grace_days: \"%s\" is not a number from 0 to 3650",
+				 v);
 			return rc;
 		}
 		c->grace_days = (unsigned)n;
@@ -283,7 +285,8 @@ int bg_config_set(struct bg_config *c, const char *key, const char *v, char *err
 		for (const char *p = bg_list_next(&c->trusted_keys, NULL); p;
 		     p = bg_list_next(&c->trusted_keys, p)) {
 			if (p[0] != '/' || strlen(p) >= BG_PATH_MAX) {
-				snprintf(err, errlen, "trusted_keys: \"%s\" is not an absolute path", p);
+				snprintf(err, errlen,
+					 "trusted_keys: \"%s\" is not an absolute path", p);
 				c->trusted_keys.n = c->trusted_keys.used = 0;
 				return -EINVAL;
 			}
@@ -294,7 +297,8 @@ int bg_config_set(struct bg_config *c, const char *key, const char *v, char *err
 		const char *near = bg_config_suggest(key);
 
 		if (near)
-			snprintf(err, errlen, "unknown option \"%s\" (did you mean %s?)", key, near);
+			snprintf(err, errlen, "unknown option \"%s\" (did you mean %s?)", key,
+				 near);
 		else
 			snprintf(err, errlen, "unknown option \"%s\"", key);
 	}
@@ -394,8 +398,9 @@ int bg_config_load(struct bg_config *c, const char *path, bool missing_ok, bool 
 		key = trim(key);
 		val = parse_value(trim(eq + 1));
 		if (!val) {
-			bg_log(log, LOG_ERR, "%s:%u: unterminated quote, or text after the closing quote",
-			       path, lineno);
+			bg_log(log, LOG_ERR,
+			       "%s:%u: unterminated quote, or text after the closing quote", path,
+			       lineno);
 			rc = rc ? rc : -EINVAL;
 			continue;
 		}

@@ -8,10 +8,10 @@
 #include "config.h"
 
 static const char *const known[] = {
-	"store",	"key_file",	 "domains",	"aliases",	"gecos_email", "fold_case",
-	"subaddress",	"action",	 "grace_days",	"min_uid",	"exempt_users",
-	"exempt_groups", "locked_accounts", "on_error",	"message",	"audit",
-	"debug",	"root_su",	 "trusted_keys",
+    "store",	    "key_file",	     "domains",		"aliases",	"gecos_email",
+    "fold_case",    "subaddress",    "action",		"grace_days",	"min_uid",
+    "exempt_users", "exempt_groups", "locked_accounts", "on_error",	"message",
+    "audit",	    "debug",	     "root_su",		"trusted_keys",
 };
 
 const char *bg_config_key_at(size_t i)

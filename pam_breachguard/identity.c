@@ -143,11 +143,10 @@ static void strip_wrapping(const char **s, size_t *n)
 static bool local_char_ok(unsigned char c)
 {
 	static const char ok[256] = {
-		['!'] = 1, ['#'] = 1, ['$'] = 1, ['%'] = 1, ['&'] = 1, ['\''] = 1, ['*'] = 1,
-		['+'] = 1, ['-'] = 1, ['/'] = 1, ['='] = 1, ['?'] = 1, ['^'] = 1, ['_'] = 1,
-		['`'] = 1, ['{'] = 1, ['|'] = 1, ['}'] = 1, ['~'] = 1, ['.'] = 1, ['"'] = 1,
-		['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1,
-		['7'] = 1, ['8'] = 1, ['9'] = 1,
+	    ['!'] = 1, ['#'] = 1, ['$'] = 1, ['%'] = 1, ['&'] = 1, ['\''] = 1, ['*'] = 1, ['+'] = 1,
+	    ['-'] = 1, ['/'] = 1, ['='] = 1, ['?'] = 1, ['^'] = 1, ['_'] = 1,  ['`'] = 1, ['{'] = 1,
+	    ['|'] = 1, ['}'] = 1, ['~'] = 1, ['.'] = 1, ['"'] = 1, ['0'] = 1,  ['1'] = 1, ['2'] = 1,
+	    ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1,  ['9'] = 1,
 	};
 
 	return c >= 0x80 || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || ok[c];
@@ -254,7 +253,7 @@ static int norm_domain_unicode(struct bg_unicode **up, const char *d, size_t n, 
 	} else {
 		rc = bg_unicode_nfkc(u, d, n, work, sizeof(work));
 		if (rc < 0) {
-			rc = rc == -ENOMEM ? BG_NORM_NOMEM
+			rc = rc == -ENOMEM   ? BG_NORM_NOMEM
 			     : rc == -ENOSPC ? BG_NORM_TOO_LONG
 					     : BG_NORM_BAD_UTF8;
 			goto out;
@@ -344,8 +343,7 @@ static int norm_domain(struct bg_unicode **up, const char *d, size_t n, char *ou
 
 /* Writes the normalised local part; returns its length or an error. */
 static int norm_local(struct bg_unicode **up, const char *l, size_t n, const struct bg_norm_opts *o,
-		      char *out,
-		      size_t outlen)
+		      char *out, size_t outlen)
 {
 	size_t cut = n;
 
@@ -388,7 +386,8 @@ static int norm_local(struct bg_unicode **up, const char *l, size_t n, const str
 			return BG_NORM_BAD_UTF8;
 		/* The limit applies to the result, so that normalising twice agrees: an
 		 * all-ASCII result (casefold turns "ß" into "ss") has the ASCII limit. */
-		if ((size_t)r >= outlen || (size_t)r > (is_ascii(buf, (size_t)r) ? LOCAL_MAX : LOCAL_MAX * 4))
+		if ((size_t)r >= outlen ||
+		    (size_t)r > (is_ascii(buf, (size_t)r) ? LOCAL_MAX : LOCAL_MAX * 4))
 			return BG_NORM_TOO_LONG;
 		/* NFKC can yield ASCII the input did not have (U+037E becomes ';'):
 		 * the result must pass the same check as any local part; every other
@@ -412,7 +411,9 @@ static int norm_local(struct bg_unicode **up, const char *l, size_t n, const str
 			if (r2 == 0) {
 				r2 = bg_unicode_local(u, buf, (size_t)r, o->fold_case, again,
 						      sizeof(again));
-				r2 = r2 == r && memcmp(again, buf, (size_t)r) == 0 ? 0 : BG_NORM_BAD_LOCAL;
+				r2 = r2 == r && memcmp(again, buf, (size_t)r) == 0
+					 ? 0
+					 : BG_NORM_BAD_LOCAL;
 			}
 			if (r2)
 				return r2;
@@ -422,8 +423,7 @@ static int norm_local(struct bg_unicode **up, const char *l, size_t n, const str
 	}
 }
 
-int bg_normalise(const char *in, size_t len, const struct bg_norm_opts *o, char *out,
-		 size_t outlen)
+int bg_normalise(const char *in, size_t len, const struct bg_norm_opts *o, char *out, size_t outlen)
 {
 	char compat[4 * BG_ID_MAX * 3 + 1];
 	struct bg_unicode *u = NULL; /* loaded once, only for non-ASCII text */
@@ -445,7 +445,9 @@ int bg_normalise(const char *in, size_t len, const struct bg_norm_opts *o, char 
 			return BG_NORM_NO_UNICODE;
 		r = bg_unicode_nfkc(u, in, len, compat, sizeof(compat));
 		if (r < 0) {
-			d = r == -ENOMEM ? BG_NORM_NOMEM : r == -ENOSPC ? BG_NORM_TOO_LONG : BG_NORM_BAD_UTF8;
+			d = r == -ENOMEM   ? BG_NORM_NOMEM
+			    : r == -ENOSPC ? BG_NORM_TOO_LONG
+					   : BG_NORM_BAD_UTF8;
 			goto out;
 		}
 		in = compat;
@@ -504,13 +506,15 @@ static int ids_add(struct bg_identities *ids, const char *s, const struct bg_log
 		char(*grown)[BG_ID_MAX];
 
 		if (ids->n >= BG_MAX_IDS) {
-			bg_log(log, LOG_ERR, "more than %d identities for one account; refusing to judge it",
+			bg_log(log, LOG_ERR,
+			       "more than %d identities for one account; refusing to judge it",
 			       BG_MAX_IDS);
 			return -E2BIG;
 		}
 		grown = realloc(ids->id, cap * sizeof(*ids->id));
 		if (!grown) {
-			bg_log(log, LOG_ERR, "out of memory collecting the identities of an account");
+			bg_log(log, LOG_ERR,
+			       "out of memory collecting the identities of an account");
 			return -ENOMEM;
 		}
 		ids->id = grown;
@@ -522,8 +526,8 @@ static int ids_add(struct bg_identities *ids, const char *s, const struct bg_log
 
 /* An address that is no address is no identity; one we could not compute is
  * an error (issue 10 item 7): out of memory, or no libidn2/libunistring. */
-static int ids_add_address(struct bg_identities *ids, const struct bg_norm_opts *o,
-			   const char *s, size_t n, const char *what, const struct bg_logger *log)
+static int ids_add_address(struct bg_identities *ids, const struct bg_norm_opts *o, const char *s,
+			   size_t n, const char *what, const struct bg_logger *log)
 {
 	char buf[BG_ID_MAX];
 	int r = bg_normalise(s, n, o, buf, sizeof(buf));
@@ -555,8 +559,9 @@ unsigned bg_gecos_user_fields(const char *login_defs, const struct bg_logger *lo
 	if (rc == -ENOENT)
 		return 0;
 	if (rc != 0) {
-		bg_log(log, LOG_WARNING, "%s: %s; taking every GECOS field but \"other\" as the user's",
-		       login_defs, why ? why : strerror(-rc));
+		bg_log(log, LOG_WARNING,
+		       "%s: %s; taking every GECOS field but \"other\" as the user's", login_defs,
+		       why ? why : strerror(-rc));
 		return 0xf;
 	}
 	for (line = buf; line && *line; line = next) {
@@ -579,8 +584,8 @@ unsigned bg_gecos_user_fields(const char *login_defs, const struct bg_logger *lo
 	return mask;
 }
 
-static int gecos_addresses(struct bg_identities *ids, const struct bg_norm_opts *o,
-			   const char *g, unsigned user_fields, const struct bg_logger *log)
+static int gecos_addresses(struct bg_identities *ids, const struct bg_norm_opts *o, const char *g,
+			   unsigned user_fields, const struct bg_logger *log)
 {
 	int rc;
 
@@ -641,7 +646,8 @@ static int alias_addresses(struct bg_identities *ids, const struct bg_norm_opts 
 		name = addr ? strtok_r(NULL, " \t\r", &save) : NULL;
 		if (!name || addr[0] == '#' || strcmp(name, user) != 0)
 			continue;
-		if ((rc = ids_add_address(ids, o, addr, strlen(addr), "the aliases file", log)) != 0)
+		if ((rc = ids_add_address(ids, o, addr, strlen(addr), "the aliases file", log)) !=
+		    0)
 			break;
 	}
 	free(buf);
@@ -665,10 +671,11 @@ int bg_account_identities(const struct bg_config *c, const struct passwd *pw,
 			rc = ids_add_address(out, &o, buf, (size_t)n, "a configured domain", log);
 	}
 	if (rc == 0 && strchr(pw->pw_name, '@'))
-		rc = ids_add_address(out, &o, pw->pw_name, strlen(pw->pw_name), "the user name", log);
-	if (rc == 0 && c->gecos_email && pw->pw_gecos)
-		rc = gecos_addresses(out, &o, pw->pw_gecos, bg_gecos_user_fields(BG_LOGIN_DEFS, log),
+		rc = ids_add_address(out, &o, pw->pw_name, strlen(pw->pw_name), "the user name",
 				     log);
+	if (rc == 0 && c->gecos_email && pw->pw_gecos)
+		rc = gecos_addresses(out, &o, pw->pw_gecos,
+				     bg_gecos_user_fields(BG_LOGIN_DEFS, log), log);
 	if (rc == 0 && c->aliases[0])
 		rc = alias_addresses(out, &o, c->aliases, pw->pw_name, log);
 	if (rc == 0) {

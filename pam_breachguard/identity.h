@@ -8,7 +8,7 @@
 
 #include "config.h"
 
-#define BG_ID_MAX 512   /* a normalised identity, NUL included */
+#define BG_ID_MAX 512 /* a normalised identity, NUL included */
 /* Candidate identities per account: no fixed cap (issue 10 item 8: a cap
  * dropped identities quietly); past this sanity limit the account is an error. */
 #define BG_MAX_IDS 100000
@@ -22,12 +22,12 @@ enum bg_norm_err {
 	BG_NORM_TOO_LONG = -5,
 	BG_NORM_BAD_UTF8 = -6,
 	BG_NORM_NOMEM = -7,
-	BG_NORM_NO_UNICODE = -8, /* libidn2/libunistring could not be loaded */
-	BG_NORM_ONE_LABEL = -9,	 /* "x@example": a fragment or a bare host */
-	BG_NORM_BAD_TLD = -10,	 /* the last label is no top-level domain */
+	BG_NORM_NO_UNICODE = -8,   /* libidn2/libunistring could not be loaded */
+	BG_NORM_ONE_LABEL = -9,	   /* "x@example": a fragment or a bare host */
+	BG_NORM_BAD_TLD = -10,	   /* the last label is no top-level domain */
 	BG_NORM_LOCAL_PUNCT = -11, /* punctuation or a symbol of another script */
 	BG_NORM_DOMAIN_PUNCT = -12,
-	BG_NORM_IDNA = -13,	   /* the domain fails IDNA */
+	BG_NORM_IDNA = -13, /* the domain fails IDNA */
 };
 
 struct bg_norm_opts {

@@ -13,7 +13,7 @@
 
 extern FILE *const bg_lmdb_stderr;
 int bg_lmdb_fprintf_chk(FILE *f, int flag, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* What LMDB's renamed `stderr` reads: never dereferenced (see below). */
 FILE *const bg_lmdb_stderr = NULL;

@@ -5,7 +5,7 @@
 #include "log.h"
 
 static void emit(const struct bg_logger *log, int prio, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static void emit(const struct bg_logger *log, int prio, const char *fmt, ...)
 {
@@ -32,6 +32,6 @@ void bg_log(const struct bg_logger *log, int prio, const char *fmt, ...)
 	if (log && log->fn)
 		emit(log, prio, "%s", safe);
 	else
-		fprintf(stderr, "%s%s\n", prio <= LOG_ERR ? "breachguard: error: " : "breachguard: ",
-			safe);
+		fprintf(stderr, "%s%s\n",
+			prio <= LOG_ERR ? "breachguard: error: " : "breachguard: ", safe);
 }

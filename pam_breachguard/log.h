@@ -15,6 +15,6 @@ struct bg_logger {
 };
 
 void bg_log(const struct bg_logger *log, int prio, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 #endif

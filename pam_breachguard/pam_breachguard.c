@@ -24,7 +24,7 @@
 #define ROTATION_TRIES 20 /* x 100 ms: how long the password phase waits for a writer */
 
 static void pam_log_fn(void *arg, int prio, const char *fmt, va_list ap)
-	__attribute__((format(printf, 3, 0)));
+    __attribute__((format(printf, 3, 0)));
 
 static void pam_log_fn(void *arg, int prio, const char *fmt, va_list ap)
 {
@@ -34,7 +34,7 @@ static void pam_log_fn(void *arg, int prio, const char *fmt, va_list ap)
 /* Every syslog line of this file: user names and advisory names are untrusted
  * text, escaped here as bg_log() escapes the shared code's lines. */
 static void plog(pam_handle_t *pamh, int prio, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static void plog(pam_handle_t *pamh, int prio, const char *fmt, ...)
 {
@@ -98,7 +98,7 @@ static void expand_message(const char *tmpl, const char *user, const char *label
 }
 
 static void tell(pam_handle_t *pamh, int flags, bool error, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 static void tell(pam_handle_t *pamh, int flags, bool error, const char *fmt, ...)
 {
@@ -142,8 +142,8 @@ static int act(pam_handle_t *pamh, int flags, const struct bg_config *cfg, const
 	else
 		snprintf(label, sizeof(label), "-");
 	if (cfg->audit)
-		plog(pamh, LOG_INFO, "user=%s verdict=%s action=%s advisories=%s", user,
-			   verdict, bg_action_name(r->action), label);
+		plog(pamh, LOG_INFO, "user=%s verdict=%s action=%s advisories=%s", user, verdict,
+		     bg_action_name(r->action), label);
 	switch (r->verdict) {
 	case BG_V_NOT_OURS:
 		return PAM_IGNORE;
@@ -156,28 +156,28 @@ static int act(pam_handle_t *pamh, int flags, const struct bg_config *cfg, const
 	}
 	if (r->action == BG_ACT_AUDIT) {
 		plog(pamh, LOG_NOTICE, "audit: user=%s verdict=%s advisory %s (no action taken)",
-			   user, verdict, label);
+		     user, verdict, label);
 		return PAM_IGNORE;
 	}
 	switch (r->verdict) {
 	case BG_V_NO_PASSWORD:
 		if (cfg->locked_accounts == BG_LOCKED_DENY) {
-			plog(pamh, LOG_NOTICE,
-				   "denying user=%s: no usable password, advisory %s", user, label);
+			plog(pamh, LOG_NOTICE, "denying user=%s: no usable password, advisory %s",
+			     user, label);
 			tell(pamh, flags, true,
 			     "Access denied: this account appears in the security advisory %s.",
 			     label);
 			return PAM_PERM_DENIED;
 		}
 		plog(pamh, LOG_NOTICE,
-			   "not forcing user=%s: no usable password to change (advisory %s)", user,
-			   label);
+		     "not forcing user=%s: no usable password to change (advisory %s)", user,
+		     label);
 		return PAM_SUCCESS;
 	case BG_V_CHANGE_BLOCKED:
 		day_string(r->blocked_until, day, sizeof(day));
 		plog(pamh, LOG_WARNING,
-			   "not forcing user=%s yet: minimum password age reached on %s (advisory %s)",
-			   user, day, label);
+		     "not forcing user=%s yet: minimum password age reached on %s (advisory %s)",
+		     user, day, label);
 		tell(pamh, flags, false,
 		     "This account appears in the security advisory %s; your password can be "
 		     "changed from %s on; please change it then.",
@@ -186,8 +186,7 @@ static int act(pam_handle_t *pamh, int flags, const struct bg_config *cfg, const
 	case BG_V_GRACE: {
 		long days = (long)((r->grace_until - time(NULL) + 86399) / 86400);
 
-		plog(pamh, LOG_NOTICE, "warned user=%s: in grace period, advisory %s", user,
-			   label);
+		plog(pamh, LOG_NOTICE, "warned user=%s: in grace period, advisory %s", user, label);
 		tell(pamh, flags, false,
 		     "Your password must be changed within %ld day(s): this account appears in "
 		     "the security advisory %s.",
@@ -201,8 +200,8 @@ static int act(pam_handle_t *pamh, int flags, const struct bg_config *cfg, const
 		expand_message(cfg->message, user, label, custom, sizeof(custom));
 	switch (r->action) {
 	case BG_ACT_FORCE_CHANGE:
-		plog(pamh, LOG_NOTICE, "forcing a password change for user=%s: advisory %s",
-			   user, label);
+		plog(pamh, LOG_NOTICE, "forcing a password change for user=%s: advisory %s", user,
+		     label);
 		if (cfg->message[0])
 			tell(pamh, flags, false, "%s", custom);
 		else
@@ -213,7 +212,7 @@ static int act(pam_handle_t *pamh, int flags, const struct bg_config *cfg, const
 		return PAM_NEW_AUTHTOK_REQD;
 	case BG_ACT_DENY:
 		plog(pamh, LOG_NOTICE, "denying user=%s: password change pending, advisory %s",
-			   user, label);
+		     user, label);
 		if (cfg->message[0])
 			tell(pamh, flags, true, "%s", custom);
 		else
@@ -224,8 +223,8 @@ static int act(pam_handle_t *pamh, int flags, const struct bg_config *cfg, const
 		return PAM_PERM_DENIED;
 	case BG_ACT_WARN:
 	default:
-		plog(pamh, LOG_NOTICE, "warned user=%s: password change pending, advisory %s",
-			   user, label);
+		plog(pamh, LOG_NOTICE, "warned user=%s: password change pending, advisory %s", user,
+		     label);
 		if (cfg->message[0])
 			tell(pamh, flags, false, "%s", custom);
 		else
@@ -271,15 +270,15 @@ static void take_snapshot(pam_handle_t *pamh)
 	snap = calloc(1, sizeof(*snap));
 	if (!snap) {
 		plog(pamh, LOG_ERR, "out of memory; a change of user=%s will not be recorded",
-			   user);
+		     user);
 		return;
 	}
 	strcpy(snap->user, user);
 	if (bg_shadow_system(NULL, user, &snap->sh) != 0 ||
 	    pam_set_data(pamh, SNAPSHOT_DATA, snap, snapshot_cleanup) != PAM_SUCCESS) {
 		plog(pamh, LOG_ERR,
-			   "cannot keep the shadow entry of user=%s; its change will not be recorded",
-			   user);
+		     "cannot keep the shadow entry of user=%s; its change will not be recorded",
+		     user);
 		snapshot_cleanup(pamh, snap, 0);
 	}
 }
@@ -298,26 +297,26 @@ static bool change_happened(pam_handle_t *pamh, const char *user)
 		before = NULL;
 	if (bg_shadow_system(NULL, user, &now) != 0) {
 		plog(pamh, LOG_ERR,
-			   "cannot read the shadow entry of user=%s; not counted as a rotation", user);
+		     "cannot read the shadow entry of user=%s; not counted as a rotation", user);
 		goto out;
 	}
 	if (now.found) {
 		if (now.hash[0] == '\0')
-			plog(pamh, LOG_NOTICE,
-				   "password of user=%s is now empty: not a rotation", user);
+			plog(pamh, LOG_NOTICE, "password of user=%s is now empty: not a rotation",
+			     user);
 		else if (now.hash[0] == '!' || now.hash[0] == '*')
-			plog(pamh, LOG_NOTICE,
-				   "password of user=%s is locked: not a rotation", user);
+			plog(pamh, LOG_NOTICE, "password of user=%s is locked: not a rotation",
+			     user);
 		else if (!before || !before->sh.found)
 			plog(pamh, LOG_NOTICE,
-				   "no hash of user=%s from before the change (no PRELIM pass seen); "
-				   "not counted as a rotation",
-				   user);
+			     "no hash of user=%s from before the change (no PRELIM pass seen); "
+			     "not counted as a rotation",
+			     user);
 		else if (strcmp(before->sh.hash, now.hash) == 0)
 			plog(pamh, LOG_NOTICE,
-				   "password of user=%s did not change (the change failed); "
-				   "not counted as a rotation",
-				   user);
+			     "password of user=%s did not change (the change failed); "
+			     "not counted as a rotation",
+			     user);
 		else
 			changed = true;
 		goto out;
@@ -327,9 +326,9 @@ static bool change_happened(pam_handle_t *pamh, const char *user)
 		changed = true;
 	else
 		plog(pamh, LOG_NOTICE,
-			   "no new password of user=%s reached the module (the change failed); "
-			   "not counted as a rotation",
-			   user);
+		     "no new password of user=%s reached the module (the change failed); "
+		     "not counted as a rotation",
+		     user);
 out:
 	bg_wipe(&now, sizeof(now));
 	return changed;
@@ -388,13 +387,11 @@ static bool root_invoked_skip(pam_handle_t *pamh, const struct bg_config *cfg, c
 	advisory_label(r, label, sizeof(label));
 	if (cfg->root_su == BG_ROOT_SU_ENFORCE) {
 		plog(pamh, LOG_NOTICE,
-			   "user=%s invoked by %s: enforcing anyway (root_su = enforce)", user,
-			   ruser);
+		     "user=%s invoked by %s: enforcing anyway (root_su = enforce)", user, ruser);
 		return false;
 	}
-	plog(pamh, LOG_NOTICE,
-		   "not forcing user=%s: invoked by %s (root_su = skip), advisory %s", user, ruser,
-		   label);
+	plog(pamh, LOG_NOTICE, "not forcing user=%s: invoked by %s (root_su = skip), advisory %s",
+	     user, ruser, label);
 	return true;
 }
 
@@ -454,16 +451,16 @@ fail:
 	if (cfg.on_error == BG_ON_ERROR_CLOSED && user && break_glass(&cfg, user)) {
 		plog(pamh, LOG_ERR,
 		     "on_error=closed: not denying %s, a break-glass account (%s); "
-			   "not checking it",
-			   user, strerror(-rc));
+		     "not checking it",
+		     user, strerror(-rc));
 		ret = PAM_IGNORE;
 	} else if (cfg.on_error == BG_ON_ERROR_CLOSED) {
 		plog(pamh, LOG_ERR, "on_error=closed: denying %s (%s)", user ? user : "?",
-			   strerror(-rc));
+		     strerror(-rc));
 		ret = PAM_PERM_DENIED;
 	} else {
 		plog(pamh, LOG_ERR, "on_error=open: not checking %s (%s)", user ? user : "?",
-			   strerror(-rc));
+		     strerror(-rc));
 		ret = PAM_IGNORE;
 	}
 out:
@@ -510,14 +507,14 @@ static int chauthtok(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		plog(pamh, LOG_NOTICE, "rotation recorded for user=%s", user);
 	else if (rc == -EALREADY)
 		plog(pamh, LOG_NOTICE,
-			   "password of user=%s unchanged since enforcement began; no rotation recorded",
-			   user);
+		     "password of user=%s unchanged since enforcement began; no rotation recorded",
+		     user);
 	else if (rc == 0)
 		bg_log(&log, LOG_DEBUG, "user=%s has no exposure; nothing to record", user);
 out:
 	if (rc < 0 && rc != -EALREADY)
 		plog(pamh, LOG_ERR, "could not record the rotation of user=%s: %s",
-			   user ? user : "?", strerror(-rc));
+		     user ? user : "?", strerror(-rc));
 	bg_ctx_close(&ctx);
 	/* Never fail a password change that the password modules already made. */
 	return PAM_IGNORE;

@@ -11,10 +11,10 @@
  * group or others.  Returns 0 or a negative errno; *why gets a short reason. */
 int bg_check_trusted(const struct stat *st, const char **why);
 
-/* Checks the directories above path, like OpenSSH's safe_path: each ancestor of its resolved directory, up to "/", is owned
- * by root (BG_TEST_BUILD: or the effective user) and not writable by group or
- * others unless sticky (/tmp: its other users cannot rename a root-owned
- * entry).  Returns 0 or a negative errno, with the offending directory in why. */
+/* Checks the directories above path, like OpenSSH's safe_path: each ancestor of its resolved
+ * directory, up to "/", is owned by root (BG_TEST_BUILD: or the effective user) and not writable by
+ * group or others unless sticky (/tmp: its other users cannot rename a root-owned entry).  Returns
+ * 0 or a negative errno, with the offending directory in why. */
 int bg_check_parents(const char *path, char *why, size_t whylen);
 
 /* Opens a regular file read-only with O_NOFOLLOW|O_CLOEXEC|O_NOCTTY, checks it

@@ -135,7 +135,8 @@ static int check_at(const struct bg_store *st, int dirfd, const char *name, bool
 			       "store %s: %s does not exist (run \"breachguard init\")", st->dir,
 			       name);
 		else
-			bg_log(st->log, LOG_ERR, "store %s: %s: %s", st->dir, name, strerror(errno));
+			bg_log(st->log, LOG_ERR, "store %s: %s: %s", st->dir, name,
+			       strerror(errno));
 		return rc;
 	}
 	if ((rc = bg_check_trusted(&st_, &why)) != 0) {
@@ -198,7 +199,8 @@ static int open_dbis(struct bg_store *st, const unsigned char key[BG_KEY_LEN], b
 	    (rc = mdb_dbi_open(txn, "rotations", cf, &st->rot))) {
 		if (rc == MDB_NOTFOUND) {
 			bg_log(st->log, LOG_ERR,
-			       "store %s: not a breachguard store (tables missing); run \"breachguard init\"",
+			       "store %s: not a breachguard store (tables missing); run "
+			       "\"breachguard init\"",
 			       st->dir);
 			rc = -EBADMSG;
 		} else {
@@ -240,8 +242,8 @@ static int open_dbis(struct bg_store *st, const unsigned char key[BG_KEY_LEN], b
 	} else if (rc != 0) {
 		rc = rc == MDB_NOTFOUND ? -EBADMSG : mdb_fail(st, "read schema", rc);
 		if (rc == -EBADMSG)
-			bg_log(st->log, LOG_ERR, "store %s: no schema version; not a breachguard store",
-			       st->dir);
+			bg_log(st->log, LOG_ERR,
+			       "store %s: no schema version; not a breachguard store", st->dir);
 		goto out;
 	} else if (v.mv_size != 4 || get_le(v.mv_data, 4) != BG_SCHEMA_VERSION) {
 		bg_log(st->log, LOG_ERR,
@@ -254,9 +256,11 @@ static int open_dbis(struct bg_store *st, const unsigned char key[BG_KEY_LEN], b
 		k.mv_data = "key_id";
 		k.mv_size = 6;
 		rc = mdb_get(txn, st->meta, &k, &v);
-		if (rc != 0 || v.mv_size != sizeof(kid) || memcmp(v.mv_data, kid, sizeof(kid)) != 0) {
+		if (rc != 0 || v.mv_size != sizeof(kid) ||
+		    memcmp(v.mv_data, kid, sizeof(kid)) != 0) {
 			bg_log(st->log, LOG_ERR,
-			       "store %s: was made with a different site key; refusing to match against it",
+			       "store %s: was made with a different site key; refusing to match "
+			       "against it",
 			       st->dir);
 			rc = -EBADMSG;
 			goto out;
@@ -368,7 +372,8 @@ static int set_cloexec(const struct bg_store *st, int storefd, bool lockfile)
 
 		if (*end || n < 0 || n == storefd || n == (long)dirfd(d))
 			continue;
-		if (fstat((int)n, &fst) == 0 && fst.st_dev == lk.st_dev && fst.st_ino == lk.st_ino &&
+		if (fstat((int)n, &fst) == 0 && fst.st_dev == lk.st_dev &&
+		    fst.st_ino == lk.st_ino &&
 		    fcntl((int)n, F_SETFD, fcntl((int)n, F_GETFD) | FD_CLOEXEC) != 0) {
 			closedir(d);
 			bg_log(st->log, LOG_ERR, "store %s: cannot set close-on-exec on lock.mdb",
@@ -462,8 +467,8 @@ int bg_store_open(struct bg_store **out, const char *dir, const unsigned char ke
 	if (!(flags & BG_STORE_RDONLY)) {
 		struct stat gs;
 
-		st->gate_fd = openat(dirfd, GATE_FILE, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
-				     0600);
+		st->gate_fd =
+		    openat(dirfd, GATE_FILE, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (st->gate_fd < 0 || fstat(st->gate_fd, &gs) != 0 ||
 		    bg_check_trusted(&gs, &why) != 0 || !S_ISREG(gs.st_mode)) {
 			rc = st->gate_fd < 0 ? -errno : -EPERM;
@@ -527,7 +532,8 @@ int bg_store_open(struct bg_store **out, const char *dir, const unsigned char ke
 		if (mdb_env_info(st->env, &info) == 0 && mdb_env_stat(st->env, &ms) == 0 &&
 		    (uint64_t)after.st_size < (uint64_t)(info.me_last_pgno + 1) * ms.ms_psize) {
 			bg_log(log, LOG_ERR,
-			       "store %s: data.mdb holds %lld bytes, its data needs %llu: truncated; refusing it",
+			       "store %s: data.mdb holds %lld bytes, its data needs %llu: "
+			       "truncated; refusing it",
 			       dir, (long long)after.st_size,
 			       (unsigned long long)(info.me_last_pgno + 1) * ms.ms_psize);
 			rc = -EBADMSG;
@@ -652,8 +658,8 @@ int bg_store_reserve(struct bg_store *st, uint64_t bytes)
 	return 0;
 }
 
-int bg_store_write(struct bg_store *st, uint64_t estimate,
-		   int (*fn)(struct bg_txn *t, void *arg), void *arg)
+int bg_store_write(struct bg_store *st, uint64_t estimate, int (*fn)(struct bg_txn *t, void *arg),
+		   void *arg)
 {
 	uint64_t want = estimate;
 	int rc = -E2BIG;
@@ -677,16 +683,18 @@ int bg_store_write(struct bg_store *st, uint64_t estimate,
 		/* The map was full: ask for more than was free, and do it all again. */
 		if (bg_store_stats(st, &ss) != 0)
 			break;
-		want = want * 2 > (ss.map_size - ss.used_bytes) * 2 ? want * 2
-								 : (ss.map_size - ss.used_bytes) * 2;
+		want = want * 2 > (ss.map_size - ss.used_bytes) * 2
+			   ? want * 2
+			   : (ss.map_size - ss.used_bytes) * 2;
 		want += 1u << 20;
 		bg_log(st->log, LOG_DEBUG, "store %s: map full, retrying with %llu bytes free",
 		       st->dir, (unsigned long long)want);
 	}
 	if (rc == -E2BIG)
 		bg_log(st->log, LOG_ERR, "store %s: the map is full%s", st->dir,
-		       (st->flags & BG_STORE_GROW) ? " and cannot grow further"
-						   : " (breachguard grows it; the module never does)");
+		       (st->flags & BG_STORE_GROW)
+			   ? " and cannot grow further"
+			   : " (breachguard grows it; the module never does)");
 	return rc;
 }
 
@@ -875,7 +883,8 @@ int bg_store_digest_walk(struct bg_txn *t, unsigned char out[BG_RECSUM_LEN],
 					  !in_map(lo, hi, v.mv_data, v.mv_size))) {
 				mdb_cursor_close(c);
 				bg_log(t->st->log, LOG_ERR,
-				       "store %s: a record lies outside the store's map (a damaged page)",
+				       "store %s: a record lies outside the store's map (a damaged "
+				       "page)",
 				       t->st->dir);
 				return -EFAULT;
 			}
@@ -888,11 +897,14 @@ int bg_store_digest_walk(struct bg_txn *t, unsigned char out[BG_RECSUM_LEN],
 				MDB_val sk = k, sv = v;
 				int c1 = pk.mv_data ? mdb_cmp(t->txn, dbis[i], &pk, &k) : -1;
 
-				if (c1 > 0 || (c1 == 0 && (i != 1 || mdb_dcmp(t->txn, dbis[i], &pv, &v) >= 0)))
+				if (c1 > 0 || (c1 == 0 &&
+					       (i != 1 || mdb_dcmp(t->txn, dbis[i], &pv, &v) >= 0)))
 					bad = "records out of order";
 				else if (mdb_cursor_open(t->txn, dbis[i], &s) != 0 ||
-					 mdb_cursor_get(s, &sk, &sv, i == 1 ? MDB_GET_BOTH : MDB_SET_KEY) != 0 ||
-					 sv.mv_size != v.mv_size || memcmp(sv.mv_data, v.mv_data, v.mv_size) != 0)
+					 mdb_cursor_get(s, &sk, &sv,
+							i == 1 ? MDB_GET_BOTH : MDB_SET_KEY) != 0 ||
+					 sv.mv_size != v.mv_size ||
+					 memcmp(sv.mv_data, v.mv_data, v.mv_size) != 0)
 					bad = "a record the walk finds is not found by a search";
 				if (s)
 					mdb_cursor_close(s);
@@ -901,7 +913,8 @@ int bg_store_digest_walk(struct bg_txn *t, unsigned char out[BG_RECSUM_LEN],
 			}
 			if (bad) {
 				mdb_cursor_close(c);
-				bg_log(t->st->log, LOG_ERR, "store %s: %s (a damaged page)", t->st->dir, bad);
+				bg_log(t->st->log, LOG_ERR, "store %s: %s (a damaged page)",
+				       t->st->dir, bad);
 				return -EBADMSG;
 			}
 			if (bg_recsum(t->st->hmac, tags[i], k.mv_data, k.mv_size, v.mv_data,
@@ -1048,7 +1061,8 @@ int bg_advisory_get(struct bg_txn *t, uint32_t id, struct bg_advisory *a)
 	if ((rc = mdb_get(t->txn, t->st->adv, &k, &v)) != 0)
 		return mdb_fail(t->st, "read advisory", rc);
 	if (adv_decode(&k, &v, a) != 0) {
-		bg_log(t->st->log, LOG_ERR, "store %s: advisory %u: corrupt record", t->st->dir, id);
+		bg_log(t->st->log, LOG_ERR, "store %s: advisory %u: corrupt record", t->st->dir,
+		       id);
 		return -EBADMSG;
 	}
 	return 0;
@@ -1069,7 +1083,8 @@ int bg_advisory_foreach(struct bg_txn *t, int (*cb)(const struct bg_advisory *a,
 		int r;
 
 		if (adv_decode(&k, &v, &a) != 0) {
-			bg_log(t->st->log, LOG_ERR, "store %s: corrupt advisory record", t->st->dir);
+			bg_log(t->st->log, LOG_ERR, "store %s: corrupt advisory record",
+			       t->st->dir);
 			mdb_cursor_close(c);
 			return -EBADMSG;
 		}
@@ -1159,8 +1174,9 @@ int bg_rotation_get(struct bg_txn *t, const char *user, struct bg_rotation *r)
 	if (rc != 0)
 		return mdb_fail(t->st, "read rotation", rc);
 	if ((rc = rot_decode(t->st, &v, r)) != 0)
-		bg_log(t->st->log, LOG_ERR, "store %s: the rotation record of %s is corrupt (%zu bytes)",
-		       t->st->dir, user, v.mv_size);
+		bg_log(t->st->log, LOG_ERR,
+		       "store %s: the rotation record of %s is corrupt (%zu bytes)", t->st->dir,
+		       user, v.mv_size);
 	return rc;
 }
 
@@ -1459,7 +1475,8 @@ const char *bg_store_check_record(struct bg_store *st, char tag, const void *k, 
 			return "rotation record with a key of a wrong size";
 		if (rot_decode(st, &vv, &r) != 0)
 			return "rotation record of a wrong layout";
-		if (r.rotated_at < 0 || r.fp_exposure < 0 || r.fp_recorded < 0 || r.how > BG_ROT_OBSERVED)
+		if (r.rotated_at < 0 || r.fp_exposure < 0 || r.fp_recorded < 0 ||
+		    r.how > BG_ROT_OBSERVED)
 			return "rotation record with impossible times";
 		return NULL;
 	}

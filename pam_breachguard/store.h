@@ -21,10 +21,10 @@
 #define BG_STORE_MAX_ADV 64 /* a first guess of advisory ids per identity (no cap) */
 
 enum bg_store_flags {
-	BG_STORE_RDONLY = 1 << 0, /* read transactions only */
-	BG_STORE_CREATE = 1 << 1, /* init: create dir and meta when absent */
-	BG_STORE_GROW = 1 << 2,   /* the tool: may grow the map */
-	BG_STORE_NOWAIT = 1 << 3, /* the module: never wait for another writer */
+	BG_STORE_RDONLY = 1 << 0,   /* read transactions only */
+	BG_STORE_CREATE = 1 << 1,   /* init: create dir and meta when absent */
+	BG_STORE_GROW = 1 << 2,	    /* the tool: may grow the map */
+	BG_STORE_NOWAIT = 1 << 3,   /* the module: never wait for another writer */
 	BG_STORE_WRITEMAP = 1 << 4, /* set by bg_store_open for GROW writers */
 	/* With RDONLY, the module's brief reads: no LMDB lock file, the writers'
 	 * gate held shared instead (see gate_shared() in store.c).  Falls back to
@@ -35,9 +35,9 @@ enum bg_store_flags {
 struct bg_advisory {
 	uint32_t id;
 	char name[BG_NAME_MAX];
-	int64_t published;  /* epoch seconds of the published day (UTC), -1 unknown */
-	int64_t imported;   /* epoch seconds */
-	uint64_t count;     /* identities held */
+	int64_t published; /* epoch seconds of the published day (UTC), -1 unknown */
+	int64_t imported;  /* epoch seconds */
+	uint64_t count;	   /* identities held */
 	unsigned char source_sha256[32];
 	int32_t grace_days; /* -1: the config's grace_days */
 };
@@ -95,8 +95,8 @@ int bg_store_reserve(struct bg_store *st, uint64_t bytes);
  * the store was opened BG_STORE_GROW (the tool), grows the map and runs fn again
  * from the start (fn must only work through the transaction).  estimate: the
  * bytes the writes may need.  Returns fn's error, the commit's, or 0. */
-int bg_store_write(struct bg_store *st, uint64_t estimate,
-		   int (*fn)(struct bg_txn *t, void *arg), void *arg);
+int bg_store_write(struct bg_store *st, uint64_t estimate, int (*fn)(struct bg_txn *t, void *arg),
+		   void *arg);
 
 int bg_txn_begin(struct bg_store *st, bool write, struct bg_txn **out);
 /* Commits a write transaction (or ends a read one); returns the sticky error.

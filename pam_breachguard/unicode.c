@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <idn2.h>    /* constants only: the library itself is loaded on demand */
+#include <idn2.h>     /* constants only: the library itself is loaded on demand */
 #include <unictype.h> /* the category masks only */
-#include <uninorm.h> /* the uninorm_t type only */
+#include <uninorm.h>  /* the uninorm_t type only */
 
 #include "ascii.h"
 #include "unicode.h"
@@ -73,20 +73,17 @@ bool bg_utf8_valid(const char *s, size_t len)
 	return true;
 }
 
-
 struct bg_unicode {
 	void *idn2, *unistring;
 	int (*to_ascii_8z)(const char *in, char **out, int flags);
 	void (*idn2_free)(void *p);
 	uint8_t *(*casefold)(const uint8_t *s, size_t n, const char *lang, uninorm_t nf,
 			     uint8_t *buf, size_t *len);
-	uint8_t *(*normalize)(uninorm_t nf, const uint8_t *s, size_t n, uint8_t *buf,
-			      size_t *len);
+	uint8_t *(*normalize)(uninorm_t nf, const uint8_t *s, size_t n, uint8_t *buf, size_t *len);
 	uninorm_t nfc, nfkc;
 	int (*to_unicode_8z8z)(const char *in, char **out, int flags);
 	bool (*is_category)(ucs4_t uc, uint32_t mask);
 };
-
 
 int bg_unicode_open(struct bg_unicode **out)
 {

@@ -120,8 +120,7 @@ int bg_ctx_open(struct bg_ctx *ctx)
 	}
 	if (!ctx->hmac && (rc = bg_hmac_new(&ctx->hmac, ctx->key, ctx->log)) != 0)
 		return rc;
-	return bg_store_open(&ctx->store, ctx->cfg->store, ctx->key, ctx->store_flags, 0,
-			     ctx->log);
+	return bg_store_open(&ctx->store, ctx->cfg->store, ctx->key, ctx->store_flags, 0, ctx->log);
 }
 
 int bg_ctx_writable(struct bg_ctx *ctx)
@@ -167,8 +166,8 @@ static int in_exempt_group(const struct bg_config *c, const struct passwd *pw, b
 		return 0;
 	if (getgrouplist(pw->pw_name, pw->pw_gid, groups, &n) < 0) {
 		if (n <= 64 || n > 65536) {
-			bg_log(log, LOG_ERR, "groups of %s: getgrouplist reports %d groups", pw->pw_name,
-			       n);
+			bg_log(log, LOG_ERR, "groups of %s: getgrouplist reports %d groups",
+			       pw->pw_name, n);
 			return -ERANGE;
 		}
 		groups = calloc((size_t)n, sizeof(gid_t));
@@ -190,8 +189,9 @@ static int in_exempt_group(const struct bg_config *c, const struct passwd *pw, b
 			if ((r = -nss_grow(&buf, &len)) != 0)
 				break;
 		if (r != 0 && r != ENOENT && r != ESRCH) {
-			bg_log(log, LOG_ERR, "group %u of %s: %s%s", (unsigned)groups[i], pw->pw_name,
-			       strerror(r), r == ERANGE ? " (the entry is larger than 16 MiB)" : "");
+			bg_log(log, LOG_ERR, "group %u of %s: %s%s", (unsigned)groups[i],
+			       pw->pw_name, strerror(r),
+			       r == ERANGE ? " (the entry is larger than 16 MiB)" : "");
 			rc = -r;
 			goto out;
 		}
@@ -305,9 +305,8 @@ static int exposure_ids_all(struct bg_txn *t, const unsigned char d[BG_DIGEST_LE
 }
 
 /* Collects the advisories behind any of the account's identities. */
-static int lookup_exposures(struct bg_ctx *ctx, const struct bg_identities *ids,
-			    const char *user, struct bg_result *r, int64_t *newest_imported,
-			    int32_t *newest_grace)
+static int lookup_exposures(struct bg_ctx *ctx, const struct bg_identities *ids, const char *user,
+			    struct bg_result *r, int64_t *newest_imported, int32_t *newest_grace)
 {
 	struct id_set seen = {0}, got = {0};
 	struct bg_txn *t = NULL;
@@ -591,7 +590,7 @@ static void merge_matched(struct bg_rotation *into, const struct bg_rotation *fr
 struct rot_merge {
 	const char *user;
 	const struct bg_result *r;
-	bool rotation;     /* record a rotation (else: the enforcement record only) */
+	bool rotation; /* record a rotation (else: the enforcement record only) */
 	int64_t now;
 	uint8_t how;
 };

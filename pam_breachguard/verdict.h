@@ -46,7 +46,7 @@ struct bg_result {
 	struct bg_advisory adv[BG_MAX_LISTED];
 	int64_t exposure; /* T */
 	int64_t grace_until;
-	int64_t blocked_until; /* change-blocked: when the minimum age is reached */
+	int64_t blocked_until;	     /* change-blocked: when the minimum age is reached */
 	struct bg_rotation rotation; /* as stored (rotated_at 0 when none) */
 	/* The advisories behind the verdict, the newest BG_ROT_MATCHED of them:
 	 * what the enforcement record keeps (issue 10 item 4). */

@@ -26,20 +26,21 @@
 
 #define SYSLOG_CAPTURE_EXPORT __attribute__((visibility("default")))
 
-SYSLOG_CAPTURE_EXPORT void syslog(int pri, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+SYSLOG_CAPTURE_EXPORT void syslog(int pri, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 SYSLOG_CAPTURE_EXPORT void vsyslog(int pri, const char *fmt, va_list ap)
-	__attribute__((format(printf, 2, 0)));
+    __attribute__((format(printf, 2, 0)));
 SYSLOG_CAPTURE_EXPORT void __syslog_chk(int pri, int flag, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 SYSLOG_CAPTURE_EXPORT void __vsyslog_chk(int pri, int flag, const char *fmt, va_list ap)
-	__attribute__((format(printf, 3, 0)));
+    __attribute__((format(printf, 3, 0)));
 
 typedef void (*vsyslog_fn)(int pri, const char *fmt, va_list ap);
 
 static const char *level_name(int pri)
 {
-	static const char *const names[] = { "emerg",  "alert", "crit", "err",
-					     "warning", "notice", "info", "debug" };
+	static const char *const names[] = {"emerg",   "alert",	 "crit", "err",
+					    "warning", "notice", "info", "debug"};
 
 	return names[LOG_PRI(pri)];
 }

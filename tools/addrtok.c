@@ -33,25 +33,24 @@ enum { C_CH = 0, C_SP, C_SEP, C_BAD };
 
 /* Classes of the mapped bytes. */
 static const unsigned char cls[256] = {
-	/* Controls other than white space are no separator a reader sees: they
-	 * glue ("ab\x01cd@x" must not become "cd@x"). */
-	[0x00] = C_BAD, [0x01] = C_BAD, [0x02] = C_BAD, [0x03] = C_BAD, [0x04] = C_BAD,
-	[0x05] = C_BAD, [0x06] = C_BAD, [0x07] = C_BAD, [0x08] = C_BAD, ['\t'] = C_SP,
-	['\n'] = C_SP, ['\v'] = C_SP, ['\f'] = C_SP, ['\r'] = C_SP, [0x0e] = C_BAD,
-	[0x0f] = C_BAD, [0x10] = C_BAD, [0x11] = C_BAD, [0x12] = C_BAD, [0x13] = C_BAD,
-	[0x14] = C_BAD, [0x15] = C_BAD, [0x16] = C_BAD, [0x17] = C_BAD, [0x18] = C_BAD,
-	[0x19] = C_BAD, [0x1a] = C_BAD, [0x1b] = C_BAD, [0x1c] = C_BAD, [0x1d] = C_BAD,
-	[BAD_BYTE] = C_BAD, [SEP_BYTE] = C_SEP, [' '] = C_SP, [0x7f] = C_BAD,
-	[','] = C_SEP, [';'] = C_SEP, [':'] = C_SEP, ['<'] = C_SEP, ['>'] = C_SEP,
-	['('] = C_SEP, [')'] = C_SEP, ['['] = C_SEP, [']'] = C_SEP, ['"'] = C_SEP,
-	['\\'] = C_SEP, ['{'] = C_SEP, ['}'] = C_SEP, ['|'] = C_SEP,
+    /* Controls other than white space are no separator a reader sees: they
+     * glue ("ab\x01cd@x" must not become "cd@x"). */
+    [0x00] = C_BAD,	[0x01] = C_BAD,	    [0x02] = C_BAD, [0x03] = C_BAD, [0x04] = C_BAD,
+    [0x05] = C_BAD,	[0x06] = C_BAD,	    [0x07] = C_BAD, [0x08] = C_BAD, ['\t'] = C_SP,
+    ['\n'] = C_SP,	['\v'] = C_SP,	    ['\f'] = C_SP,  ['\r'] = C_SP,  [0x0e] = C_BAD,
+    [0x0f] = C_BAD,	[0x10] = C_BAD,	    [0x11] = C_BAD, [0x12] = C_BAD, [0x13] = C_BAD,
+    [0x14] = C_BAD,	[0x15] = C_BAD,	    [0x16] = C_BAD, [0x17] = C_BAD, [0x18] = C_BAD,
+    [0x19] = C_BAD,	[0x1a] = C_BAD,	    [0x1b] = C_BAD, [0x1c] = C_BAD, [0x1d] = C_BAD,
+    [BAD_BYTE] = C_BAD, [SEP_BYTE] = C_SEP, [' '] = C_SP,   [0x7f] = C_BAD, [','] = C_SEP,
+    [';'] = C_SEP,	[':'] = C_SEP,	    ['<'] = C_SEP,  ['>'] = C_SEP,  ['('] = C_SEP,
+    [')'] = C_SEP,	['['] = C_SEP,	    [']'] = C_SEP,  ['"'] = C_SEP,  ['\\'] = C_SEP,
+    ['{'] = C_SEP,	['}'] = C_SEP,	    ['|'] = C_SEP,
 };
 
 /* Stripped before a token: nothing a local part starts with in practice. */
 static const unsigned char lead_trim[256] = {
-	['.'] = 1, ['\''] = 1, ['`'] = 1, ['*'] = 1, ['!'] = 1, ['?'] = 1, ['/'] = 1,
-	['~'] = 1, ['^'] = 1, ['='] = 1, ['&'] = 1, ['%'] = 1, ['$'] = 1, ['#'] = 1,
-	['-'] = 1,
+    ['.'] = 1, ['\''] = 1, ['`'] = 1, ['*'] = 1, ['!'] = 1, ['?'] = 1, ['/'] = 1, ['~'] = 1,
+    ['^'] = 1, ['='] = 1,  ['&'] = 1, ['%'] = 1, ['$'] = 1, ['#'] = 1, ['-'] = 1,
 };
 
 static bool is_alnum(unsigned char c)
@@ -71,12 +70,12 @@ static bool dom_byte(unsigned char c)
 }
 
 struct tok {
-	size_t off, len;     /* text in the line's arena */
-	size_t why_off;      /* ambiguous: the reason, in the arena */
-	uint32_t col, wcol;  /* start column: code points, display width */
+	size_t off, len;    /* text in the line's arena */
+	size_t why_off;	    /* ambiguous: the reason, in the arena */
+	uint32_t col, wcol; /* start column: code points, display width */
 	unsigned long line;
 	bool at, cont, used, ambiguous, defanged;
-	bool label; /* followed by ':' ("mailto:", "E-mail:"): no wrapped head */
+	bool label;	/* followed by ':' ("mailto:", "E-mail:"): no wrapped head */
 	char pre, post; /* '.' or '-' cut before; '.', '-', '_' or '+' cut after */
 };
 
@@ -169,21 +168,21 @@ static uint32_t decode(const unsigned char *p, size_t k)
  * ASCII address is text around the address, not part of it. */
 static bool spaceless(uint32_t c)
 {
-	return (c >= 0x0e00 && c <= 0x0eff) ||	 /* Thai, Lao */
-	       (c >= 0x1000 && c <= 0x109f) ||	 /* Myanmar */
-	       (c >= 0x1100 && c <= 0x11ff) ||	 /* Hangul Jamo */
-	       (c >= 0x1780 && c <= 0x17ff) ||	 /* Khmer */
-	       (c >= 0x2e80 && c <= 0x2fdf) ||	 /* CJK radicals */
-	       (c >= 0x3005 && c <= 0x3007) ||	 /* 々 〆 〇 */
-	       (c >= 0x3040 && c <= 0x31ff) ||	 /* kana, Bopomofo, Hangul compat */
-	       (c >= 0x3400 && c <= 0x4dbf) ||	 /* CJK ext A */
-	       (c >= 0x4e00 && c <= 0x9fff) ||	 /* CJK */
-	       (c >= 0xa000 && c <= 0xa4cf) ||	 /* Yi */
-	       (c >= 0xa960 && c <= 0xa97f) ||	 /* Hangul Jamo ext A */
-	       (c >= 0xac00 && c <= 0xd7ff) ||	 /* Hangul */
-	       (c >= 0xf900 && c <= 0xfaff) ||	 /* CJK compatibility */
-	       (c >= 0xff66 && c <= 0xffdc) ||	 /* half-width kana, Hangul */
-	       (c >= 0x20000 && c <= 0x3ffff);	 /* CJK ext B.. */
+	return (c >= 0x0e00 && c <= 0x0eff) || /* Thai, Lao */
+	       (c >= 0x1000 && c <= 0x109f) || /* Myanmar */
+	       (c >= 0x1100 && c <= 0x11ff) || /* Hangul Jamo */
+	       (c >= 0x1780 && c <= 0x17ff) || /* Khmer */
+	       (c >= 0x2e80 && c <= 0x2fdf) || /* CJK radicals */
+	       (c >= 0x3005 && c <= 0x3007) || /* 々 〆 〇 */
+	       (c >= 0x3040 && c <= 0x31ff) || /* kana, Bopomofo, Hangul compat */
+	       (c >= 0x3400 && c <= 0x4dbf) || /* CJK ext A */
+	       (c >= 0x4e00 && c <= 0x9fff) || /* CJK */
+	       (c >= 0xa000 && c <= 0xa4cf) || /* Yi */
+	       (c >= 0xa960 && c <= 0xa97f) || /* Hangul Jamo ext A */
+	       (c >= 0xac00 && c <= 0xd7ff) || /* Hangul */
+	       (c >= 0xf900 && c <= 0xfaff) || /* CJK compatibility */
+	       (c >= 0xff66 && c <= 0xffdc) || /* half-width kana, Hangul */
+	       (c >= 0x20000 && c <= 0x3ffff); /* CJK ext B.. */
 }
 
 /* Length of a defanged marker at s[i] (an opening bracket), 0 if none; *what is
@@ -205,7 +204,8 @@ static size_t defang_at(const char *s, size_t n, size_t i, char *what)
 
 		if (j + l > n)
 			continue;
-		for (k = 0; k < l && lower((unsigned char)s[j + k]) == (unsigned char)words[w][k]; k++)
+		for (k = 0; k < l && lower((unsigned char)s[j + k]) == (unsigned char)words[w][k];
+		     k++)
 			;
 		if (k < l)
 			continue;
@@ -241,13 +241,13 @@ static bool plain_ascii(const char *s, size_t n)
 {
 	/* 1: needs a look (a bracket or '@'), 2: never plain (high, control). */
 	static const unsigned char special[256] = {
-		[0x00] = 2, [0x01] = 2, [0x02] = 2, [0x03] = 2, [0x04] = 2, [0x05] = 2, [0x06] = 2,
-		[0x07] = 2, [0x08] = 2, [0x09] = 2, [0x0a] = 2, [0x0b] = 2, [0x0c] = 2, [0x0d] = 2,
-		[0x0e] = 2, [0x0f] = 2, [0x10] = 2, [0x11] = 2, [0x12] = 2, [0x13] = 2, [0x14] = 2,
-		[0x15] = 2, [0x16] = 2, [0x17] = 2, [0x18] = 2, [0x19] = 2, [0x1a] = 2, [0x1b] = 2,
-		[0x1c] = 2, [0x1d] = 2, [0x1e] = 2, [0x1f] = 2, [0x7f] = 2,
-		['('] = 1, ['['] = 1, ['{'] = 1, ['<'] = 1, ['@'] = 1,
-		[0x80 ... 0xff] = 2,
+	    [0x00] = 2, [0x01] = 2, [0x02] = 2,		 [0x03] = 2, [0x04] = 2, [0x05] = 2,
+	    [0x06] = 2, [0x07] = 2, [0x08] = 2,		 [0x09] = 2, [0x0a] = 2, [0x0b] = 2,
+	    [0x0c] = 2, [0x0d] = 2, [0x0e] = 2,		 [0x0f] = 2, [0x10] = 2, [0x11] = 2,
+	    [0x12] = 2, [0x13] = 2, [0x14] = 2,		 [0x15] = 2, [0x16] = 2, [0x17] = 2,
+	    [0x18] = 2, [0x19] = 2, [0x1a] = 2,		 [0x1b] = 2, [0x1c] = 2, [0x1d] = 2,
+	    [0x1e] = 2, [0x1f] = 2, [0x7f] = 2,		 ['('] = 1,  ['['] = 1,	 ['{'] = 1,
+	    ['<'] = 1,	['@'] = 1,  [0x80 ... 0xff] = 2,
 	};
 	char what;
 
@@ -390,15 +390,16 @@ static int map_line(struct bg_addrtok *t, const char *s, size_t n, bool plain)
 		}
 		/* A symbol (emoji, arrow, currency) between two ASCII letters or
 		 * digits is glued to them, not a gap between words. */
-		if (o > 0 && is_alnum((unsigned char)t->m[o - 1]) && i + k < n && is_alnum(p[i + k]) &&
+		if (o > 0 && is_alnum((unsigned char)t->m[o - 1]) && i + k < n &&
+		    is_alnum(p[i + k]) &&
 		    uc_is_general_category_withtable(cp, UC_CATEGORY_MASK_S)) {
 			put(t, &o, (char)BAD_BYTE, 0, col++, wcol += (uint32_t)w);
 			i += k;
 			continue;
 		}
-		if (cp == 0xfffd || uc_is_general_category_withtable(
-					cp, UC_CATEGORY_MASK_Co | UC_CATEGORY_MASK_Cn |
-						UC_CATEGORY_MASK_Cs)) {
+		if (cp == 0xfffd ||
+		    uc_is_general_category_withtable(cp, UC_CATEGORY_MASK_Co | UC_CATEGORY_MASK_Cn |
+							     UC_CATEGORY_MASK_Cs)) {
 			put(t, &o, (char)BAD_BYTE, 0, col, wcol);
 		} else if (uc_is_property_default_ignorable_code_point(cp) ||
 			   uc_is_general_category_withtable(cp, UC_CATEGORY_MASK_Cf)) {
@@ -408,9 +409,8 @@ static int map_line(struct bg_addrtok *t, const char *s, size_t n, bool plain)
 			put(t, &o, ' ', 0, col, wcol);
 		} else if (uc_is_general_category_withtable(cp, UC_CATEGORY_MASK_Cc)) {
 			put(t, &o, (char)BAD_BYTE, 0, col, wcol);
-		} else if (uc_is_general_category_withtable(cp, UC_CATEGORY_MASK_L |
-								    UC_CATEGORY_MASK_M |
-								    UC_CATEGORY_MASK_Nd)) {
+		} else if (uc_is_general_category_withtable(
+			       cp, UC_CATEGORY_MASK_L | UC_CATEGORY_MASK_M | UC_CATEGORY_MASK_Nd)) {
 			for (size_t j = 0; j < k; j++)
 				put(t, &o, (char)p[i + j], 0, col, wcol);
 		} else {
@@ -484,8 +484,7 @@ static struct tok *tok_new(struct tline *l)
 }
 
 /* Keeps token [a, b) of the mapped line on the current line. */
-static void keep(struct bg_addrtok *t, size_t a0, size_t a, size_t b, bool at, char pre,
-		 char post)
+static void keep(struct bg_addrtok *t, size_t a0, size_t a, size_t b, bool at, char pre, char post)
 {
 	struct tline *l = &t->ln[t->cur];
 	const char *s = t->mp + a;
@@ -502,8 +501,8 @@ static void keep(struct bg_addrtok *t, size_t a0, size_t a, size_t b, bool at, c
 	if (!ascii) {
 		/* NFKC: ligatures (ﬁ) and other compatibility letters, composed marks. */
 		size_t rlen = sizeof(t->scratch);
-		uint8_t *r = u8_normalize(UNINORM_NFKC, (const uint8_t *)s, n,
-					  (uint8_t *)t->scratch, &rlen);
+		uint8_t *r =
+		    u8_normalize(UNINORM_NFKC, (const uint8_t *)s, n, (uint8_t *)t->scratch, &rlen);
 
 		if (!r) {
 			if (errno == ENOMEM)
@@ -572,7 +571,7 @@ static uint32_t cp_at(const struct bg_addrtok *t, size_t i, size_t end, size_t *
 }
 
 static const char *const honorifics[] = {
-	"様", "さま", "さん", "殿", "御中", "宛て", "宛", "各位", "氏", "君", "くん", "ちゃん", "先生",
+    "様", "さま", "さん", "殿", "御中", "宛て", "宛", "各位", "氏", "君", "くん", "ちゃん", "先生",
 };
 
 static void piece(struct bg_addrtok *t, size_t a, size_t b, int depth);
@@ -582,9 +581,9 @@ static bool ieq(const char *a, size_t n, const char *lit);
 /* Keys of "key=value" that name an address (logs, queries, exports). */
 static bool key_word(const char *s, size_t n)
 {
-	static const char *const keys[] = {"email", "e-mail", "mail", "user", "username", "login",
-					   "to", "from", "address", "addr", "recipient", "rcpt",
-					   "account", "id", "uid", "sender"};
+	static const char *const keys[] = {
+	    "email",   "e-mail", "mail",      "user", "username", "login", "to",  "from",
+	    "address", "addr",	 "recipient", "rcpt", "account",  "id",	   "uid", "sender"};
 
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		if (ieq(s, n, keys[i]))
@@ -887,8 +886,8 @@ static void tokens(struct bg_addrtok *t)
 		if (a > 0 && s[a - 1] == ':' && b - a >= 2 && s[a] == '/' && s[a + 1] == '/') {
 			if (memchr(s + a, '@', b - a)) {
 				t->found++;
-				invalid(t, t->line, "an address inside a URL is not imported", s + a,
-					b - a);
+				invalid(t, t->line, "an address inside a URL is not imported",
+					s + a, b - a);
 			}
 			t->first_tok = false;
 			continue;
@@ -913,9 +912,9 @@ static bool plausible(struct bg_addrtok *t, const char *s, size_t n)
 /* Column headers a wrapped address is never the tail of. */
 static bool header_word(const char *s, size_t n)
 {
-	static const char *const words[] = {"email",	"e-mail", "mail",	   "emails",
-					    "e-mails",	"address", "addresses", "mailaddress",
-					    "emailaddress", "login", "user",	   "account"};
+	static const char *const words[] = {"email",	    "e-mail",  "mail",	    "emails",
+					    "e-mails",	    "address", "addresses", "mailaddress",
+					    "emailaddress", "login",   "user",	    "account"};
 
 	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
 		if (ieq(s, n, words[i]))
@@ -1026,7 +1025,7 @@ static enum join decide(struct bg_addrtok *t, const struct tline *pl, const stru
 	/* The upper line must lack an address of its own for its word to be the
 	 * head of a wrapped one. */
 	return U->cont && pl->ntok > 1 && !header_word(ts, T->len) && !line_has_at(pl, NULL) &&
-			       !line_has_at(cl, U)
+		       !line_has_at(cl, U)
 		   ? J_AMBIG_U
 		   : J_NONE;
 }

@@ -12,20 +12,20 @@ static const struct {
 	int (*fn)(struct bg_tool *t, int argc, char **argv);
 	const char *help;
 } commands[] = {
-	{"init", bg_cmd_init, "make the site key and the store"},
-	{"import", bg_cmd_import, "import advisory lists"},
-	{"advisories", bg_cmd_advisories, "list the advisories in the store"},
-	{"forget", bg_cmd_forget, "remove an advisory and its exposures"},
-	{"flag", bg_cmd_flag, "add users by name to an advisory"},
-	{"status", bg_cmd_status, "show the verdict for users"},
-	{"scan", bg_cmd_scan, "show every account that is not clear"},
-	{"reset", bg_cmd_reset, "record an administrator-vouched rotation"},
-	{"stats", bg_cmd_stats, "store statistics"},
-	{"check", bg_cmd_check, "check config, key, store and PAM wiring"},
-	{"keygen", bg_cmd_keygen, "make an Ed25519 key to sign bundles"},
-	{"export", bg_cmd_export, "write a signed bundle of advisories"},
-	{"report", bg_cmd_report, "merge hosts' scan --json into a fleet report"},
-	{"verify", bg_cmd_verify, "walk the whole store against its recorded digest"},
+    {"init", bg_cmd_init, "make the site key and the store"},
+    {"import", bg_cmd_import, "import advisory lists"},
+    {"advisories", bg_cmd_advisories, "list the advisories in the store"},
+    {"forget", bg_cmd_forget, "remove an advisory and its exposures"},
+    {"flag", bg_cmd_flag, "add users by name to an advisory"},
+    {"status", bg_cmd_status, "show the verdict for users"},
+    {"scan", bg_cmd_scan, "show every account that is not clear"},
+    {"reset", bg_cmd_reset, "record an administrator-vouched rotation"},
+    {"stats", bg_cmd_stats, "store statistics"},
+    {"check", bg_cmd_check, "check config, key, store and PAM wiring"},
+    {"keygen", bg_cmd_keygen, "make an Ed25519 key to sign bundles"},
+    {"export", bg_cmd_export, "write a signed bundle of advisories"},
+    {"report", bg_cmd_report, "merge hosts' scan --json into a fleet report"},
+    {"verify", bg_cmd_verify, "walk the whole store against its recorded digest"},
 };
 
 static void usage(FILE *f)
@@ -33,17 +33,18 @@ static void usage(FILE *f)
 	fprintf(f, "usage: breachguard [--config FILE] COMMAND [ARGS]\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-11s %s\n", commands[i].name, commands[i].help);
-	fprintf(f, "\nThe config is FILE, else $BREACHGUARD_CONF, else %s.\n"
-		   "Exit status: 0 done, 1 runtime failure, 2 usage error.\n",
+	fprintf(f,
+		"\nThe config is FILE, else $BREACHGUARD_CONF, else %s.\n"
+		"Exit status: 0 done, 1 runtime failure, 2 usage error.\n",
 		BG_DEFAULT_CONF);
 }
 
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"config", required_argument, NULL, 'c'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"config", required_argument, NULL, 'c'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct bg_tool t;
 	struct bg_unicode *unicode = NULL;

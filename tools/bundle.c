@@ -253,7 +253,8 @@ int bg_keygen(const char *path, char id[17], char *err, size_t errlen)
 	if (!kc || EVP_PKEY_keygen_init(kc) != 1 || EVP_PKEY_keygen(kc, &pk) != 1 ||
 	    raw_public(pk, pub) != 0 || pem_of(pk, true, &priv_pem) != 0 ||
 	    pem_of(pk, false, &pub_pem) != 0) {
-		snprintf(err, errlen, "Ed25519 key generation: %s", bg_crypto_why(ebuf, sizeof(ebuf)));
+		snprintf(err, errlen, "Ed25519 key generation: %s",
+			 bg_crypto_why(ebuf, sizeof(ebuf)));
 		goto out;
 	}
 	len = BIO_get_mem_data(priv_pem, &data);
@@ -747,7 +748,8 @@ static int walk(int fd, struct walk *w)
 	pub = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, in->signer, BG_ED25519_LEN);
 	if (!pub || !(vc = EVP_MD_CTX_new()) ||
 	    EVP_DigestVerifyInit(vc, NULL, NULL, NULL, pub) != 1)
-		FAIL(-EIO, "%s: cannot set up Ed25519: %s", w->name, bg_crypto_why(ebuf, sizeof(ebuf)));
+		FAIL(-EIO, "%s: cannot set up Ed25519: %s", w->name,
+		     bg_crypto_why(ebuf, sizeof(ebuf)));
 	if (EVP_DigestVerify(vc, sig, BG_SIG_LEN, msg, sizeof(msg)) != 1) {
 		ERR_clear_error();
 		FAIL(-EBADMSG,
@@ -777,7 +779,7 @@ struct apply {
 	bool dry_run;
 	struct bg_bundle_result *res;
 	const struct bg_bundle_info *verified; /* the counts, known from pass 1 */
-	uint64_t existed_mask;                 /* the bundle's advisories already in the store */
+	uint64_t existed_mask;		       /* the bundle's advisories already in the store */
 };
 
 /* Maps the bundle's advisories onto the store's: a new one is created with the

@@ -65,9 +65,10 @@ int bg_cmd_init(struct bg_tool *t, int argc, char **argv)
 	if (rc != 0)
 		return BG_EXIT_FAIL;
 	bg_store_close(st);
-	printf("key:   %s (%s)\n", t->cfg.key_file, key_made ? "created, 32 random bytes, mode 0600"
-							      : "already present, kept");
-	printf("store: %s (%s)\n", t->cfg.store, store_made ? "created, mode 0700" : "already present, kept");
+	printf("key:   %s (%s)\n", t->cfg.key_file,
+	       key_made ? "created, 32 random bytes, mode 0600" : "already present, kept");
+	printf("store: %s (%s)\n", t->cfg.store,
+	       store_made ? "created, mode 0700" : "already present, kept");
 	return BG_EXIT_OK;
 }
 
@@ -188,7 +189,8 @@ int bg_cmd_forget(struct bg_tool *t, int argc, char **argv)
 	/* Deleting pairs spread over the table may copy every page once. */
 	r = bg_store_write(ctx.store, ss.used_bytes + (1u << 20), forget_job, &j);
 	if (r == -ENOENT) {
-		fprintf(stderr, "breachguard: no advisory \"%s\" in %s (see \"breachguard advisories\")\n",
+		fprintf(stderr,
+			"breachguard: no advisory \"%s\" in %s (see \"breachguard advisories\")\n",
 			argv[1], t->cfg.store);
 		goto out;
 	}
@@ -356,7 +358,8 @@ int bg_cmd_stats(struct bg_tool *t, int argc, char **argv)
 		       s.readers_used, s.max_readers);
 	else
 		printf("store:       %s\nadvisories:  %llu\nidentities:  %llu\nexposures:   %llu\n"
-		       "rotations:   %llu\nmap:         %llu of %llu bytes used\nreaders:     %u of %u slots\n",
+		       "rotations:   %llu\nmap:         %llu of %llu bytes used\nreaders:     %u "
+		       "of %u slots\n",
 		       t->cfg.store, (unsigned long long)s.advisories,
 		       (unsigned long long)s.identities, (unsigned long long)s.exposures,
 		       (unsigned long long)s.rotations, (unsigned long long)s.used_bytes,

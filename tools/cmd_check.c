@@ -17,7 +17,7 @@ struct counting_log {
 };
 
 static void count_fn(void *arg, int prio, const char *fmt, va_list ap)
-	__attribute__((format(printf, 3, 0)));
+    __attribute__((format(printf, 3, 0)));
 
 static void count_fn(void *arg, int prio, const char *fmt, va_list ap)
 {
@@ -49,8 +49,9 @@ static void wiring_cb(const struct bg_pamd_line *l, void *arg)
 		printf(" %s", l->argv[i]);
 	printf("\n");
 	if (strcmp(l->type, "account") != 0 && strcmp(l->type, "password") != 0) {
-		printf("  error: pam_breachguard.so has no %s phase; use it in account and password\n",
-		       l->type);
+		printf(
+		    "  error: pam_breachguard.so has no %s phase; use it in account and password\n",
+		    l->type);
 		w->problems++;
 	}
 	bg_config_defaults(&c);
@@ -69,8 +70,7 @@ static unsigned check_pamd(void)
 		return 1;
 	}
 	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.' || strchr(de->d_name, '~') ||
-		    strstr(de->d_name, ".dpkg-"))
+		if (de->d_name[0] == '.' || strchr(de->d_name, '~') || strstr(de->d_name, ".dpkg-"))
 			continue;
 		bg_pamd_lines(BG_PAMD_DIR, de->d_name, false, wiring_cb, &w);
 	}
@@ -102,7 +102,8 @@ int bg_cmd_check(struct bg_tool *t, int argc, char **argv)
 	else
 		printf("  ok\n");
 	if (t->cfg.domains.n == 0)
-		printf("  warning: no domains set: only user names, GECOS and alias addresses match\n");
+		printf("  warning: no domains set: only user names, GECOS and alias addresses "
+		       "match\n");
 	printf("key: %s\n", t->cfg.key_file);
 	printf("store: %s\n", t->cfg.store);
 	bg_ctx_init(&ctx, &t->cfg, &log, BG_STORE_RDONLY);

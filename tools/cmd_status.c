@@ -162,7 +162,8 @@ int bg_cmd_status(struct bg_tool *t, int argc, char **argv)
 			return BG_EXIT_FAIL;
 		if (r == 0)
 			fprintf(stderr,
-				"breachguard: note: /etc/pam.d/%s does not call pam_breachguard.so directly; "
+				"breachguard: note: /etc/pam.d/%s does not call pam_breachguard.so "
+				"directly; "
 				"showing the config file's action\n",
 				service);
 	}
@@ -192,9 +193,8 @@ int bg_cmd_status(struct bg_tool *t, int argc, char **argv)
 
 int bg_cmd_scan(struct bg_tool *t, int argc, char **argv)
 {
-	static const struct option opts[] = {{"json", no_argument, NULL, 'j'},
-					     {"all", no_argument, NULL, 'a'},
-					     {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {
+	    {"json", no_argument, NULL, 'j'}, {"all", no_argument, NULL, 'a'}, {NULL, 0, NULL, 0}};
 	struct printer p = {false, 0, ""};
 	struct bg_ctx ctx;
 	struct passwd *pw;

@@ -78,7 +78,10 @@ static int on_record(void *arg, char tag, const void *k, size_t kl, const void *
 
 	if (why) {
 		problem(w, "%s (%s table, key of %zu bytes)", why,
-			tag == 'a' ? "advisories" : tag == 'e' ? "exposures" : "rotations", kl);
+			tag == 'a'   ? "advisories"
+			: tag == 'e' ? "exposures"
+				     : "rotations",
+			kl);
 		return 0;
 	}
 	if (tag == 'a') {
@@ -115,7 +118,8 @@ static int on_record(void *arg, char tag, const void *k, size_t kl, const void *
 		}
 		if (i < 0) {
 			if (w->unknown_pairs++ < 3)
-				problem(w, "an exposure names advisory %u, which does not exist", be32(v));
+				problem(w, "an exposure names advisory %u, which does not exist",
+					be32(v));
 		} else {
 			w->pairs[i]++;
 		}
@@ -154,23 +158,26 @@ static int verify_store(struct bg_tool *t)
 		problem(&w, "the walk stopped: %s (a damaged page)", strerror(-r));
 	for (size_t i = 0; i < w.nadv; i++)
 		if (w.pairs[i] != w.declared[i])
-			problem(&w, "advisory %u holds %llu identities, its record says %llu", w.ids[i],
-				(unsigned long long)w.pairs[i], (unsigned long long)w.declared[i]);
+			problem(&w, "advisory %u holds %llu identities, its record says %llu",
+				w.ids[i], (unsigned long long)w.pairs[i],
+				(unsigned long long)w.declared[i]);
 	if (r == 0) {
 		if (w.n_keys != ss.identities)
 			problem(&w, "%llu identities, the store's counter says %llu",
 				(unsigned long long)w.n_keys, (unsigned long long)ss.identities);
 		if (w.n_exp != ss.exposures || w.nadv != ss.advisories || w.n_rot != ss.rotations)
-			problem(&w, "records walked (%llu exposures, %zu advisories, %llu rotations) "
-				    "differ from the tables' own counts (%llu, %llu, %llu)",
+			problem(&w,
+				"records walked (%llu exposures, %zu advisories, %llu rotations) "
+				"differ from the tables' own counts (%llu, %llu, %llu)",
 				(unsigned long long)w.n_exp, w.nadv, (unsigned long long)w.n_rot,
 				(unsigned long long)ss.exposures, (unsigned long long)ss.advisories,
 				(unsigned long long)ss.rotations);
 	}
 	r = bg_store_digest_get(txn, want);
 	if (r == -ENOENT)
-		problem(&w, "no digest recorded (a store from before verify existed: the next import, "
-			    "forget, flag or reset records it)");
+		problem(&w,
+			"no digest recorded (a store from before verify existed: the next import, "
+			"forget, flag or reset records it)");
 	else if (r != 0)
 		problem(&w, "the recorded digest cannot be read: %s", strerror(-r));
 	else if (memcmp(want, got, sizeof(want)) != 0)
@@ -180,15 +187,18 @@ static int verify_store(struct bg_tool *t)
 		printf("verify: ... and %lu more problem(s)\n", w.problems - SHOW_MAX);
 	if (w.problems) {
 		printf("verify: %s: %lu problem(s); the verdicts it gives cannot be trusted "
-		       "(restore it from a backup, or re-import after \"breachguard init\" on a new store)\n",
+		       "(restore it from a backup, or re-import after \"breachguard init\" on a "
+		       "new store)\n",
 		       t->cfg.store, w.problems);
 		rc = BG_EXIT_FAIL;
 	} else {
-		printf("verify: %s: ok: %zu advisories, %llu identities, %llu exposures, %llu rotation "
+		printf("verify: %s: ok: %zu advisories, %llu identities, %llu exposures, %llu "
+		       "rotation "
 		       "records%s\n",
-		       t->cfg.store, w.nadv, (unsigned long long)w.n_keys, (unsigned long long)w.n_exp,
-		       (unsigned long long)w.n_rot,
-		       w.n_legacy ? " (some keyed by plain user names: moved by their next write)" : "");
+		       t->cfg.store, w.nadv, (unsigned long long)w.n_keys,
+		       (unsigned long long)w.n_exp, (unsigned long long)w.n_rot,
+		       w.n_legacy ? " (some keyed by plain user names: moved by their next write)"
+				  : "");
 		rc = BG_EXIT_OK;
 	}
 out:

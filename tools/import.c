@@ -232,8 +232,12 @@ static bool workbook_format(const char *format)
 static int read_leaf(void *arg, struct bg_input *in, int depth, char *err, size_t errlen)
 {
 	struct importer *im = arg;
-	struct bg_sink sink = {.address = sink_address, .invalid = sink_invalid, .record = sink_record,
-			       .arg = im, .defanged = sink_defanged, .sheet = sink_sheet};
+	struct bg_sink sink = {.address = sink_address,
+			       .invalid = sink_invalid,
+			       .record = sink_record,
+			       .arg = im,
+			       .defanged = sink_defanged,
+			       .sheet = sink_sheet};
 	const struct bg_reader *rd;
 	struct file_rec *f;
 	const char *format = im->o->format;
@@ -288,8 +292,12 @@ static int read_leaf(void *arg, struct bg_input *in, int depth, char *err, size_
 static int read_book(void *arg, int fd, int kind, const char *name, char *err, size_t errlen)
 {
 	struct importer *im = arg;
-	struct bg_sink sink = {.address = sink_address, .invalid = sink_invalid, .record = sink_record,
-			       .arg = im, .defanged = sink_defanged, .sheet = sink_sheet};
+	struct bg_sink sink = {.address = sink_address,
+			       .invalid = sink_invalid,
+			       .record = sink_record,
+			       .arg = im,
+			       .defanged = sink_defanged,
+			       .sheet = sink_sheet};
 	struct file_rec *f = new_rec(im, name);
 	int rc;
 
@@ -352,7 +360,8 @@ out:
 		    (strcmp(path, "-") == 0 && strncmp(msg, "stdin", 5) == 0))
 			fprintf(stderr, "breachguard: import: %s; nothing written\n", msg);
 		else
-			fprintf(stderr, "breachguard: import: %s: %s; nothing written\n", path, msg);
+			fprintf(stderr, "breachguard: import: %s: %s; nothing written\n", path,
+				msg);
 	}
 	bg_input_close(in);
 	return rc;
@@ -362,7 +371,7 @@ struct run_reader {
 	size_t run;
 	uint64_t pos, len; /* digests consumed, digests in the run */
 	size_t have, at;
-	bool live;  /* head holds the run's next digest */
+	bool live;	 /* head holds the run's next digest */
 	uint64_t hi, lo; /* that digest as two host-order words */
 	unsigned char buf[RUN_BUF * BG_DIGEST_LEN];
 };
@@ -432,9 +441,8 @@ static int merge_file(struct importer *im, struct file_rec *f, struct merge_targ
 		/* Few runs (one per 1M digests and worker): a linear pick over their
 		 * cached heads is cheaper than a heap here. */
 		for (size_t i = 0; i < f->c.run_count; i++)
-			if (rr[i].live &&
-			    (bi == SIZE_MAX || rr[i].hi < rr[bi].hi ||
-			     (rr[i].hi == rr[bi].hi && rr[i].lo < rr[bi].lo)))
+			if (rr[i].live && (bi == SIZE_MAX || rr[i].hi < rr[bi].hi ||
+					   (rr[i].hi == rr[bi].hi && rr[i].lo < rr[bi].lo)))
 				bi = i;
 		if (bi == SIZE_MAX)
 			break;
@@ -489,15 +497,16 @@ out:
 static void print_counts(const struct bg_file_stats *c, bool json)
 {
 	if (json)
-		printf("\"read\": %llu, \"addresses\": %llu, \"invalid\": %llu, \"duplicates\": %llu, "
-		       "\"new\": %llu, \"known\": %llu, \"defanged\": %llu",
-		       (unsigned long long)c->records, (unsigned long long)c->addresses,
-		       (unsigned long long)c->invalid, (unsigned long long)c->duplicates,
-		       (unsigned long long)c->fresh, (unsigned long long)c->known,
-		       (unsigned long long)c->defanged);
-	else
-	{
-		printf("%llu read, %llu addresses, %llu invalid, %llu duplicates, %llu new, %llu known",
+		printf(
+		    "\"read\": %llu, \"addresses\": %llu, \"invalid\": %llu, \"duplicates\": %llu, "
+		    "\"new\": %llu, \"known\": %llu, \"defanged\": %llu",
+		    (unsigned long long)c->records, (unsigned long long)c->addresses,
+		    (unsigned long long)c->invalid, (unsigned long long)c->duplicates,
+		    (unsigned long long)c->fresh, (unsigned long long)c->known,
+		    (unsigned long long)c->defanged);
+	else {
+		printf("%llu read, %llu addresses, %llu invalid, %llu duplicates, %llu new, %llu "
+		       "known",
 		       (unsigned long long)c->records, (unsigned long long)c->addresses,
 		       (unsigned long long)c->invalid, (unsigned long long)c->duplicates,
 		       (unsigned long long)c->fresh, (unsigned long long)c->known);
@@ -530,7 +539,8 @@ static void report(const struct import_opts *o, const struct bg_advisory *a, boo
 			bg_json_str(stdout, files[i]->compression);
 			printf(", \"encoding_errors\": %lu", files[i]->bad_lines);
 			if (files[i]->bad_lines)
-				printf(", \"encoding_errors_first_line\": %lu", files[i]->first_bad);
+				printf(", \"encoding_errors_first_line\": %lu",
+				       files[i]->first_bad);
 			printf(", ");
 			print_counts(&files[i]->c, true);
 			printf(", \"invalid_lines\": [");
@@ -538,10 +548,13 @@ static void report(const struct import_opts *o, const struct bg_advisory *a, boo
 				unsigned long l = files[i]->c.shown[j].line;
 				unsigned idx = BG_LINE_SHEET(l);
 
-				printf("%s{\"line\": %lu, ", j ? ", " : "", idx ? BG_LINE_ROW(l) : l);
+				printf("%s{\"line\": %lu, ", j ? ", " : "",
+				       idx ? BG_LINE_ROW(l) : l);
 				if (idx) {
 					printf("\"sheet\": ");
-					bg_json_str(stdout, idx <= SHEETS_NAMED ? files[i]->sheet[idx - 1] : "");
+					bg_json_str(stdout, idx <= SHEETS_NAMED
+								? files[i]->sheet[idx - 1]
+								: "");
 					printf(", ");
 				}
 				printf("\"why\": ");
@@ -556,15 +569,17 @@ static void report(const struct import_opts *o, const struct bg_advisory *a, boo
 		return;
 	}
 	for (size_t i = 0; i < nfiles; i++) {
-		printf("%s (%s%s%s%s%s): ", files[i]->path, files[i]->format ? files[i]->format : "?",
-		       files[i]->encoding[0] ? ", " : "", files[i]->encoding,
-		       files[i]->compression[0] ? ", " : "", files[i]->compression);
+		printf("%s (%s%s%s%s%s): ", files[i]->path,
+		       files[i]->format ? files[i]->format : "?", files[i]->encoding[0] ? ", " : "",
+		       files[i]->encoding, files[i]->compression[0] ? ", " : "",
+		       files[i]->compression);
 		print_counts(&files[i]->c, false);
 		printf("\n");
 		if (files[i]->bad_lines)
-			printf("  %lu line(s) with bytes that are not valid %s, the first at line %lu "
-			       "(counted invalid; give --encoding if the encoding is wrong)\n",
-			       files[i]->bad_lines, files[i]->encoding, files[i]->first_bad);
+			printf(
+			    "  %lu line(s) with bytes that are not valid %s, the first at line %lu "
+			    "(counted invalid; give --encoding if the encoding is wrong)\n",
+			    files[i]->bad_lines, files[i]->encoding, files[i]->first_bad);
 		for (size_t j = 0; j < files[i]->c.n_shown; j++) {
 			char at[128];
 
@@ -594,19 +609,24 @@ static void report(const struct import_opts *o, const struct bg_advisory *a, boo
 static int parse_import_opts(int argc, char **argv, struct import_opts *o)
 {
 	static const struct option opts[] = {
-		{"name", required_argument, NULL, 'n'},   {"date", required_argument, NULL, 'd'},
-		{"format", required_argument, NULL, 'f'}, {"column", required_argument, NULL, 'c'},
-		{"field", required_argument, NULL, 'F'},  {"domain", required_argument, NULL, 'D'},
-		{"breach", required_argument, NULL, 'b'}, {"grace", required_argument, NULL, 'g'},
-		{"dry-run", no_argument, NULL, 'N'},      {"json", no_argument, NULL, 'j'},
-		{"strict", no_argument, NULL, 's'},
-		/* the input layer */
-		{"encoding", required_argument, NULL, 'E'},
-		{"password-file", required_argument, NULL, 'P'},
-		{"max-unpacked", required_argument, NULL, 'U'},
-		{"max-members", required_argument, NULL, 'M'},
-		{"max-ratio", required_argument, NULL, 'R'},
-		{NULL, 0, NULL, 0},
+	    {"name", required_argument, NULL, 'n'},
+	    {"date", required_argument, NULL, 'd'},
+	    {"format", required_argument, NULL, 'f'},
+	    {"column", required_argument, NULL, 'c'},
+	    {"field", required_argument, NULL, 'F'},
+	    {"domain", required_argument, NULL, 'D'},
+	    {"breach", required_argument, NULL, 'b'},
+	    {"grace", required_argument, NULL, 'g'},
+	    {"dry-run", no_argument, NULL, 'N'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"strict", no_argument, NULL, 's'},
+	    /* the input layer */
+	    {"encoding", required_argument, NULL, 'E'},
+	    {"password-file", required_argument, NULL, 'P'},
+	    {"max-unpacked", required_argument, NULL, 'U'},
+	    {"max-members", required_argument, NULL, 'M'},
+	    {"max-ratio", required_argument, NULL, 'R'},
+	    {NULL, 0, NULL, 0},
 	};
 	int c;
 
@@ -623,7 +643,8 @@ static int parse_import_opts(int argc, char **argv, struct import_opts *o)
 		case 'n':
 			o->name = optarg;
 			if (!optarg[0] || strlen(optarg) >= BG_NAME_MAX) {
-				fprintf(stderr, "breachguard: import: --name must be 1 to %d bytes\n",
+				fprintf(stderr,
+					"breachguard: import: --name must be 1 to %d bytes\n",
 					BG_NAME_MAX - 1);
 				return -1;
 			}
@@ -636,7 +657,8 @@ static int parse_import_opts(int argc, char **argv, struct import_opts *o)
 			break;
 		case 'd':
 			if (bg_parse_day(optarg, &o->date) != 0) {
-				fprintf(stderr, "breachguard: import: --date \"%s\" is not YYYY-MM-DD\n",
+				fprintf(stderr,
+					"breachguard: import: --date \"%s\" is not YYYY-MM-DD\n",
 					optarg);
 				return -1;
 			}
@@ -652,7 +674,8 @@ static int parse_import_opts(int argc, char **argv, struct import_opts *o)
 			if (strcmp(optarg, "auto") != 0 && !bg_reader_by_name(optarg) &&
 			    !workbook_format(optarg)) {
 				fprintf(stderr,
-					"breachguard: import: --format \"%s\": use auto, text, csv, json, eml, "
+					"breachguard: import: --format \"%s\": use auto, text, "
+					"csv, json, eml, "
 					"xlsx, ods or workbook\n",
 					optarg);
 				return -1;
@@ -674,9 +697,12 @@ static int parse_import_opts(int argc, char **argv, struct import_opts *o)
 		case 'g':
 			errno = 0;
 			o->grace = strtol(optarg, &end, 10);
-			if (errno || *end || optarg[0] < '0' || optarg[0] > '9' || o->grace > 3650) {
-				fprintf(stderr, "breachguard: import: --grace \"%s\" is not 0 to 3650 days\n",
-					optarg);
+			if (errno || *end || optarg[0] < '0' || optarg[0] > '9' ||
+			    o->grace > 3650) {
+				fprintf(
+				    stderr,
+				    "breachguard: import: --grace \"%s\" is not 0 to 3650 days\n",
+				    optarg);
 				return -1;
 			}
 			break;
@@ -695,8 +721,10 @@ static int parse_import_opts(int argc, char **argv, struct import_opts *o)
 			if (strcmp(optarg, "auto") != 0 &&
 			    bg_encoding_canonical(optarg, canon, sizeof(canon)) != 0) {
 				fprintf(stderr,
-					"breachguard: import: --encoding \"%s\": iconv does not know it "
-					"(e.g. CP932, EUC-JP, ISO-2022-JP, WINDOWS-1252, GB18030, BIG5, "
+					"breachguard: import: --encoding \"%s\": iconv does not "
+					"know it "
+					"(e.g. CP932, EUC-JP, ISO-2022-JP, WINDOWS-1252, GB18030, "
+					"BIG5, "
 					"CP949, UTF-8; `iconv -l` lists them)\n",
 					optarg);
 				return -1;
@@ -715,15 +743,22 @@ static int parse_import_opts(int argc, char **argv, struct import_opts *o)
 			errno = 0;
 			v = strtoull(optarg, &end, 10);
 			if (c == 'U' && end != optarg && end[0] && !end[1]) {
-				mul = end[0] == 'K' ? 1ULL << 10 : end[0] == 'M' ? 1ULL << 20
-								 : end[0] == 'G' ? 1ULL << 30 : 0;
+				mul = end[0] == 'K'   ? 1ULL << 10
+				      : end[0] == 'M' ? 1ULL << 20
+				      : end[0] == 'G' ? 1ULL << 30
+						      : 0;
 				end += mul ? 1 : 0;
 			}
 			if (errno || end == optarg || *end || optarg[0] < '0' || optarg[0] > '9' ||
-			    v == 0 || v > (c == 'R' ? 1000000ULL : (1ULL << 50) / (mul ? mul : 1))) {
-				fprintf(stderr, "breachguard: import: --%s \"%s\" is not a positive number%s\n",
-					c == 'U' ? "max-unpacked" : c == 'M' ? "max-members" : "max-ratio",
-					optarg, c == 'U' ? " (bytes, or with K, M or G)" : "");
+			    v == 0 ||
+			    v > (c == 'R' ? 1000000ULL : (1ULL << 50) / (mul ? mul : 1))) {
+				fprintf(
+				    stderr,
+				    "breachguard: import: --%s \"%s\" is not a positive number%s\n",
+				    c == 'U'   ? "max-unpacked"
+				    : c == 'M' ? "max-members"
+					       : "max-ratio",
+				    optarg, c == 'U' ? " (bytes, or with K, M or G)" : "");
 				return -1;
 			}
 			if (c == 'U')
@@ -744,8 +779,9 @@ static int parse_import_opts(int argc, char **argv, struct import_opts *o)
 	 * would ignore it silently). */
 	if (o->ro.field) {
 		if (o->format && strcmp(o->format, "auto") != 0 && strcmp(o->format, "json") != 0) {
-			fprintf(stderr, "breachguard: import: --field is for JSON input, not --format %s "
-					"(use --column for CSV)\n",
+			fprintf(stderr,
+				"breachguard: import: --field is for JSON input, not --format %s "
+				"(use --column for CSV)\n",
 				o->format);
 			return -1;
 		}
@@ -842,7 +878,7 @@ int bg_cmd_import(struct bg_tool *t, int argc, char **argv)
 	struct importer im;
 	struct bg_ctx ctx;
 	struct bg_advisory a;
-	unsigned char (*shas)[32] = NULL;
+	unsigned char(*shas)[32] = NULL;
 	struct bg_file_stats total;
 	size_t nargs, nfiles = 0;
 	uint64_t digests = 0;
@@ -850,11 +886,13 @@ int bg_cmd_import(struct bg_tool *t, int argc, char **argv)
 	int rc = BG_EXIT_FAIL, r, bundle_fd;
 
 	if (parse_import_opts(argc, argv, &o) != 0)
-		return bg_usage("import", "[--name NAME] [--date YYYY-MM-DD] [--format auto|text|csv|json|eml|xlsx|ods]\n"
-					  "       [--column C] [--field F] [--domain D] [--breach B] [--grace DAYS]\n"
-					  "       [--encoding NAME] [--password-file FILE] [--max-unpacked SIZE]\n"
-					  "       [--max-members N] [--max-ratio N]\n"
-					  "       [--dry-run] [--strict] [--json] FILE...");
+		return bg_usage(
+		    "import",
+		    "[--name NAME] [--date YYYY-MM-DD] [--format auto|text|csv|json|eml|xlsx|ods]\n"
+		    "       [--column C] [--field F] [--domain D] [--breach B] [--grace DAYS]\n"
+		    "       [--encoding NAME] [--password-file FILE] [--max-unpacked SIZE]\n"
+		    "       [--max-members N] [--max-ratio N]\n"
+		    "       [--dry-run] [--strict] [--json] FILE...");
 	nargs = (size_t)(argc - optind);
 	/* A signed bundle (cmd_fleet.c, bundle.c) carries its own advisories. */
 	if ((r = bg_bundle_sniff(argv[optind], &bundle_fd)) != 0) {
@@ -862,8 +900,9 @@ int bg_cmd_import(struct bg_tool *t, int argc, char **argv)
 			return BG_EXIT_FAIL;
 		if (nargs != 1 || o.name || o.date >= 0 || o.grace >= 0 || o.format || o.strict) {
 			close(bundle_fd);
-			return bg_usage("import", "[--dry-run] [--json] BUNDLE (a bundle carries its "
-						  "own advisories, and is imported alone)");
+			return bg_usage("import",
+					"[--dry-run] [--json] BUNDLE (a bundle carries its "
+					"own advisories, and is imported alone)");
 		}
 		r = bg_bundle_import(t, bundle_fd, argv[optind], o.json, o.dry_run);
 		close(bundle_fd);
@@ -893,9 +932,11 @@ int bg_cmd_import(struct bg_tool *t, int argc, char **argv)
 	if (bg_name_problem(a.name)) {
 		char safe[BG_NAME_MAX * 8];
 
-		fprintf(stderr, "breachguard: import: the advisory name \"%s\" (from the file name) %s; "
-				"give one with --name\n",
-			bg_escape(a.name, BG_ESC_QUOTES, safe, sizeof(safe)), bg_name_problem(a.name));
+		fprintf(stderr,
+			"breachguard: import: the advisory name \"%s\" (from the file name) %s; "
+			"give one with --name\n",
+			bg_escape(a.name, BG_ESC_QUOTES, safe, sizeof(safe)),
+			bg_name_problem(a.name));
 		return BG_EXIT_FAIL;
 	}
 	a.published = o.date;
@@ -948,8 +989,10 @@ int bg_cmd_import(struct bg_tool *t, int argc, char **argv)
 	}
 	if (o.strict && total.invalid) {
 		report(&o, &a, false, im.recs, nfiles, &total);
-		fprintf(stderr, "breachguard: import: %llu invalid record(s) and --strict; nothing written\n",
-			(unsigned long long)total.invalid);
+		fprintf(
+		    stderr,
+		    "breachguard: import: %llu invalid record(s) and --strict; nothing written\n",
+		    (unsigned long long)total.invalid);
 		goto out;
 	}
 	{
@@ -990,7 +1033,7 @@ int bg_cmd_import(struct bg_tool *t, int argc, char **argv)
 		if (r != 0) {
 			fprintf(stderr, "breachguard: import into %s: %s; store unchanged\n",
 				t->cfg.store,
-				r == -ENOSPC ? "no space left on the device"
+				r == -ENOSPC  ? "no space left on the device"
 				: r == -E2BIG ? "the store's map cannot grow enough"
 					      : strerror(-r));
 			goto out;

@@ -79,8 +79,8 @@ struct bg_pipe {
 	struct bg_file_stats *cur;
 };
 
-void bg_invalid_note(struct bg_file_stats *f, unsigned long line, const char *why,
-		     const char *text, size_t len)
+void bg_invalid_note(struct bg_file_stats *f, unsigned long line, const char *why, const char *text,
+		     size_t len)
 {
 	struct bg_invalid *r;
 	size_t at = f->n_shown, o = 0;
@@ -221,8 +221,8 @@ static int flush_chunk(struct bg_pipe *p, struct worker *w, bool keep_in_memory)
 		return 0;
 	sort_digests(w->chunk, w->tmp, w->bucket_end, n);
 	for (size_t i = 0; i < n; i++) {
-		if (out && digest_eq(w->chunk + (out - 1) * BG_DIGEST_LEN,
-				     w->chunk + i * BG_DIGEST_LEN)) {
+		if (out &&
+		    digest_eq(w->chunk + (out - 1) * BG_DIGEST_LEN, w->chunk + i * BG_DIGEST_LEN)) {
 			dups++;
 			continue;
 		}

@@ -22,14 +22,14 @@ struct bg_invalid {
 struct bg_file_stats {
 	uint64_t records, addresses, invalid, duplicates, fresh, known;
 	uint64_t defanged; /* addresses written defanged and decoded (addrtok.c) */
-	size_t n_shown; /* the first BG_SHOWN_INVALID by line number */
+	size_t n_shown;	   /* the first BG_SHOWN_INVALID by line number */
 	struct bg_invalid shown[BG_SHOWN_INVALID];
 	size_t run_first, run_count;
 };
 
 /* Counts an invalid record and keeps it if among the first by line number. */
-void bg_invalid_note(struct bg_file_stats *f, unsigned long line, const char *why,
-		     const char *text, size_t len);
+void bg_invalid_note(struct bg_file_stats *f, unsigned long line, const char *why, const char *text,
+		     size_t len);
 
 struct bg_pipe;
 

@@ -83,7 +83,7 @@ struct bg_input {
 	bool have_hi; /* UTF-16: a high surrogate waits for its partner */
 	unsigned hi;
 	bool tail_done;
-	bool no_legacy;		     /* "raw": UTF-8/UTF-16 only */
+	bool no_legacy;		      /* "raw": UTF-8/UTF-16 only */
 	char forced[BG_ENC_NAME_MAX]; /* --encoding */
 	char enc[BG_ENC_NAME_MAX];
 	iconv_t cd;
@@ -201,7 +201,8 @@ int bg_input_open(struct bg_input **out, const char *path, char *err, size_t err
 	/* Standard input from a device that never ends (/dev/zero, /dev/urandom)
 	 * would be read forever; a terminal (a pasted list) is fine. */
 	if (!in->own_fd && S_ISCHR(st.st_mode) && !isatty(in->fd)) {
-		snprintf(err, errlen, "%s: is %s, not a file or a pipe", shown, kind_of(st.st_mode));
+		snprintf(err, errlen, "%s: is %s, not a file or a pipe", shown,
+			 kind_of(st.st_mode));
 		rc = -EINVAL;
 		goto out;
 	}
@@ -293,10 +294,11 @@ int bg_input_set_encoding(struct bg_input *in, const char *enc, char *err, size_
 		return 0;
 	}
 	if (bg_encoding_canonical(enc, name, sizeof(name)) != 0) {
-		snprintf(err, errlen,
-			 "%s: unknown encoding \"%s\" (iconv does not know it; try CP932, EUC-JP, "
-			 "ISO-2022-JP, WINDOWS-1252, GB18030, BIG5, CP949, UTF-8; `iconv -l` lists all)",
-			 in->name, enc);
+		snprintf(
+		    err, errlen,
+		    "%s: unknown encoding \"%s\" (iconv does not know it; try CP932, EUC-JP, "
+		    "ISO-2022-JP, WINDOWS-1252, GB18030, BIG5, CP949, UTF-8; `iconv -l` lists all)",
+		    in->name, enc);
 		return -EINVAL;
 	}
 	snprintf(in->forced, sizeof(in->forced), "%s", name);
@@ -388,8 +390,8 @@ static long raw_fill(struct bg_input *in)
 	for (;;) {
 		if (in->src) {
 			char e[512] = "";
-			long got = in->src(in->src_arg, in->raw + in->raw_len, RAW_CAP - in->raw_len,
-					   e, sizeof(e));
+			long got = in->src(in->src_arg, in->raw + in->raw_len,
+					   RAW_CAP - in->raw_len, e, sizeof(e));
 
 			if (got < 0)
 				return fail(in, (int)got, "%s", e[0] ? e : strerror((int)-got));
@@ -458,7 +460,10 @@ static la_ssize_t ar_read_cb(struct archive *a, void *arg, const void **buf)
 /* The compressors other than gzip, by their magic numbers. */
 static const char *other_compressor(const unsigned char *p, size_t n)
 {
-	if (n >= 6 && memcmp(p, "\xfd" "7zXZ\0", 6) == 0)
+	if (n >= 6 && memcmp(p,
+			     "\xfd"
+			     "7zXZ\0",
+			     6) == 0)
 		return "xz";
 	if (n >= 10 && memcmp(p, "BZh", 3) == 0 && p[3] >= '1' && p[3] <= '9' &&
 	    (memcmp(p + 4, "\x31\x41\x59\x26\x53\x59", 6) == 0 ||
@@ -489,7 +494,8 @@ static int start_archive_filter(struct bg_input *in, const char *what)
 		if (in->err)
 			return in->err;
 		return fail(in, -EBADMSG, "%s stream cut short or corrupt (%s)", what,
-			    archive_error_string(in->ar) ? archive_error_string(in->ar) : "unreadable");
+			    archive_error_string(in->ar) ? archive_error_string(in->ar)
+							 : "unreadable");
 	}
 	in->comp = COMP_ARCHIVE;
 	in->comp_name = what;
@@ -719,7 +725,8 @@ static int decide_charset(struct bg_input *in)
 		in->cs = CS_UTF16BE;
 utf16:
 	if (in->cs == CS_UTF16LE || in->cs == CS_UTF16BE)
-		snprintf(in->enc, sizeof(in->enc), "%s", in->cs == CS_UTF16LE ? "UTF-16LE" : "UTF-16BE");
+		snprintf(in->enc, sizeof(in->enc), "%s",
+			 in->cs == CS_UTF16LE ? "UTF-16LE" : "UTF-16BE");
 	return 0;
 }
 
@@ -768,18 +775,19 @@ static int decide_legacy(struct bg_input *in)
 			return fail(in, -ENOMEM, "out of memory deciding the text encoding");
 		sample[0] = in->before ? in->before : '\n';
 		memcpy(sample + 1, in->plain + in->plain_pos, avail);
-		rc = bg_encoding_decide(sample, avail + 1,
-					in->plain_eof && in->plain_len - in->plain_pos <= DECIDE_MAX,
-					name, sizeof(name), cands, sizeof(cands));
+		rc = bg_encoding_decide(
+		    sample, avail + 1, in->plain_eof && in->plain_len - in->plain_pos <= DECIDE_MAX,
+		    name, sizeof(name), cands, sizeof(cands));
 		free(sample);
 	}
 	if (rc == -ENOMEM)
 		return fail(in, rc, "out of memory deciding the text encoding");
 	if (rc < 0)
-		return fail(in, -EILSEQ,
-			    "cannot tell the text encoding (not UTF-8; %s%s); give --encoding NAME, "
-			    "e.g. --encoding CP932 for a Japanese Excel CSV",
-			    cands[0] ? "it could be " : "no common encoding fits", cands);
+		return fail(
+		    in, -EILSEQ,
+		    "cannot tell the text encoding (not UTF-8; %s%s); give --encoding NAME, "
+		    "e.g. --encoding CP932 for a Japanese Excel CSV",
+		    cands[0] ? "it could be " : "no common encoding fits", cands);
 	if (bg_encoding_is_utf8(name)) {
 		in->cs = CS_BYTES;
 		return 0;
@@ -907,7 +915,8 @@ static long dec_fill(struct bg_input *in)
 			n = ascii_run(p, n);
 			if (n == 0 && p[0] == 0x1b && avail < 3 && !in->plain_eof)
 				goto more; /* is it a JIS escape? */
-			if (n == 0 && (p[0] >= 0x80 || (avail >= 3 && (p[1] == '$' || p[1] == '(')))) {
+			if (n == 0 &&
+			    (p[0] >= 0x80 || (avail >= 3 && (p[1] == '$' || p[1] == '(')))) {
 				r = decide_legacy(in);
 				if (r < 0)
 					return r;
@@ -957,7 +966,7 @@ static long dec_fill(struct bg_input *in)
 			}
 			return 0;
 		}
-more:
+	more:
 		r = plain_fill(in);
 		if (r < 0)
 			return r;

@@ -50,7 +50,7 @@ unsigned long bg_input_lineno(const struct bg_input *in); /* of the last line re
 /* From now on getline skips empty lines (still counting them): for readers to
  * which an empty line means nothing (text). */
 void bg_input_skip_blank(struct bg_input *in);
-uint64_t bg_input_bytes(const struct bg_input *in);       /* compressed bytes consumed */
+uint64_t bg_input_bytes(const struct bg_input *in); /* compressed bytes consumed */
 /* SHA-256 of the raw (undecoded) bytes read so far; complete after EOF. */
 void bg_input_sha256(struct bg_input *in, unsigned char out[32]);
 
@@ -86,6 +86,5 @@ void bg_input_set_progress(struct bg_input *in, bg_input_progress_fn fn, void *a
  * negative return stops the input with err as its error. */
 typedef int (*bg_input_budget_fn)(void *arg, size_t n, char *err, size_t errlen);
 void bg_input_set_budget(struct bg_input *in, bg_input_budget_fn fn, void *arg);
-
 
 #endif

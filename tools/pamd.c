@@ -82,8 +82,8 @@ static int pamd_walk(const char *dir, const char *service, unsigned depth, bool 
 		/* Included stacks count where they are included, as libpam reads them. */
 		if (follow && n >= 2 && depth < PAMD_MAX_DEPTH &&
 		    (strcmp(words[0], "@include") == 0 ||
-		     (n >= 3 && (strcmp(words[1], "include") == 0 ||
-				 strcmp(words[1], "substack") == 0)))) {
+		     (n >= 3 &&
+		      (strcmp(words[1], "include") == 0 || strcmp(words[1], "substack") == 0)))) {
 			int r = pamd_walk(dir, words[0][0] == '@' ? words[1] : words[2], depth + 1,
 					  true, cb, arg);
 
@@ -100,7 +100,8 @@ static int pamd_walk(const char *dir, const char *service, unsigned depth, bool 
 		memset(&l, 0, sizeof(l));
 		l.service = service;
 		l.lineno = lineno;
-		snprintf(l.type, sizeof(l.type), "%s", words[0][0] == '-' ? words[0] + 1 : words[0]);
+		snprintf(l.type, sizeof(l.type), "%s",
+			 words[0][0] == '-' ? words[0] + 1 : words[0]);
 		for (int i = 3; i < n && l.argc < BG_PAMD_MAX_ARGS; i++)
 			l.argv[l.argc++] = unbracket(words[i]);
 		found++;
@@ -146,8 +147,7 @@ static void svc_cb(const struct bg_pamd_line *l, void *arg)
 	s->done = true;
 }
 
-int bg_pamd_service_config(const char *service, struct bg_config *cfg,
-			   const struct bg_logger *log)
+int bg_pamd_service_config(const char *service, struct bg_config *cfg, const struct bg_logger *log)
 {
 	struct svc_arg s = {cfg, log, 0, false, false};
 	int n = bg_pamd_lines(BG_PAMD_DIR, service, true, svc_cb, &s);

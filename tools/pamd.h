@@ -25,9 +25,8 @@ int bg_pamd_lines(const char *dir, const char *service, bool follow,
 
 /* The config the module would use for the service's account phase (its gating
  * line with action=deny if any, else its last
- * account line, includes followed): defaults, its conf= file, its arguments.  Returns 1 when the service calls the module,
- * 0 when not (cfg untouched), or a negative errno (logged). */
-int bg_pamd_service_config(const char *service, struct bg_config *cfg,
-			   const struct bg_logger *log);
+ * account line, includes followed): defaults, its conf= file, its arguments.  Returns 1 when the
+ * service calls the module, 0 when not (cfg untouched), or a negative errno (logged). */
+int bg_pamd_service_config(const char *service, struct bg_config *cfg, const struct bg_logger *log);
 
 #endif

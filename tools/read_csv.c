@@ -411,9 +411,9 @@ static size_t skippable(const unsigned char *s, size_t n)
 	static const char *const multi[] = {
 	    "\xe3\x83\xbb", /* U+30FB katakana middle dot */
 	    "\xc2\xb7",	    /* U+00B7 middle dot */
-	    "\xe2\x80\x90", "\xe2\x80\x91", "\xe2\x80\x92", "\xe2\x80\x93", "\xe2\x80\x94",
-	    "\xe2\x80\x95", /* U+2010-U+2015 dashes */
-	    "\xe2\x88\x92", /* U+2212 minus */
+	    "\xe2\x80\x90", "\xe2\x80\x91", "\xe2\x80\x92",
+	    "\xe2\x80\x93", "\xe2\x80\x94", "\xe2\x80\x95", /* U+2010-U+2015 dashes */
+	    "\xe2\x88\x92",				    /* U+2212 minus */
 	    "\xe2\x80\xbb", /* U+203B reference mark, a Japanese "required" */
 	    "\xe3\x80\x80", /* U+3000 (NFKC makes it a space already) */
 	};
@@ -435,8 +435,11 @@ static size_t skippable(const unsigned char *s, size_t n)
 static void drop_qualifier(char *s, size_t *n)
 {
 	static const char *const pairs[][2] = {
-	    {"(", ")"}, {"[", "]"}, {"\xe3\x80\x90", "\xe3\x80\x91"} /* 【】 */,
-	    {"\xe3\x80\x94", "\xe3\x80\x95"} /* 〔〕 */, {"<", ">"},
+	    {"(", ")"},
+	    {"[", "]"},
+	    {"\xe3\x80\x90", "\xe3\x80\x91"} /* 【】 */,
+	    {"\xe3\x80\x94", "\xe3\x80\x95"} /* 〔〕 */,
+	    {"<", ">"},
 	};
 	size_t i, o, c, k;
 
@@ -497,30 +500,72 @@ static bool squash(const char *s, size_t n, char *out, size_t outlen)
 int bg_table_name_rank(const char *s, size_t n)
 {
 	static const char *const rank1[] = {
-	    "email", "mail", "emailaddress", "mailaddress", "emails", "emailid", "courriel",
-	    "adressecourriel", "adresseemail", "adressemail", "emailadresse", "mailadresse",
-	    "correo", "correoelectronico", "correoelectrónico", "epost", "epostadresse",
-	    "smtpaddress", "primarysmtpaddress", "userprincipalname", "upn",
-	    "indirizzoemail", "postaelettronica", "endereçodeemail", "enderecodeemail",
+	    "email",
+	    "mail",
+	    "emailaddress",
+	    "mailaddress",
+	    "emails",
+	    "emailid",
+	    "courriel",
+	    "adressecourriel",
+	    "adresseemail",
+	    "adressemail",
+	    "emailadresse",
+	    "mailadresse",
+	    "correo",
+	    "correoelectronico",
+	    "correoelectrónico",
+	    "epost",
+	    "epostadresse",
+	    "smtpaddress",
+	    "primarysmtpaddress",
+	    "userprincipalname",
+	    "upn",
+	    "indirizzoemail",
+	    "postaelettronica",
+	    "endereçodeemail",
+	    "enderecodeemail",
 	    /* Japanese */
-	    "メールアドレス", "メール", "電子メール", "電子メールアドレス", "eメール",
-	    "eメールアドレス", "メアド", "mailアドレス", "emailアドレス", "メールadd",
-	    "連絡先メールアドレス", "送信先メールアドレス", "宛先メールアドレス",
+	    "メールアドレス",
+	    "メール",
+	    "電子メール",
+	    "電子メールアドレス",
+	    "eメール",
+	    "eメールアドレス",
+	    "メアド",
+	    "mailアドレス",
+	    "emailアドレス",
+	    "メールadd",
+	    "連絡先メールアドレス",
+	    "送信先メールアドレス",
+	    "宛先メールアドレス",
 	    /* Chinese */
-	    "电子邮件", "电子邮箱", "邮箱", "邮件地址", "电子邮件地址", "電子郵件", "電子郵件地址",
-	    "電郵", "郵箱", "郵件地址",
+	    "电子邮件",
+	    "电子邮箱",
+	    "邮箱",
+	    "邮件地址",
+	    "电子邮件地址",
+	    "電子郵件",
+	    "電子郵件地址",
+	    "電郵",
+	    "郵箱",
+	    "郵件地址",
 	    /* Korean */
-	    "이메일", "메일", "이메일주소", "메일주소", "전자우편",
+	    "이메일",
+	    "메일",
+	    "이메일주소",
+	    "메일주소",
+	    "전자우편",
 	};
 	static const char *const rank2[] = {
-	    "address", "adresse", "account", "accountname", "mailbox",
-	    "アドレス", "アカウント", "アカウント名", "账号", "账户", "帳號", "계정",
+	    "address",	  "adresse",	  "account", "accountname", "mailbox", "アドレス",
+	    "アカウント", "アカウント名", "账号",    "账户",	    "帳號",    "계정",
 	};
 	static const char *const rank3[] = {
-	    "login", "user", "username", "userid", "loginname", "benutzer", "benutzername",
-	    "utilisateur", "identifiant",
-	    "ユーザー", "ユーザ", "ユーザー名", "ユーザ名", "ユーザーid", "ユーザid", "ログインid",
-	    "ログイン名", "利用者id", "用户名", "用户", "使用者", "사용자", "사용자명", "아이디",
+	    "login",	    "user",	   "username",	  "userid",	"loginname",  "benutzer",
+	    "benutzername", "utilisateur", "identifiant", "ユーザー",	"ユーザ",     "ユーザー名",
+	    "ユーザ名",	    "ユーザーid",  "ユーザid",	  "ログインid", "ログイン名", "利用者id",
+	    "用户名",	    "用户",	   "使用者",	  "사용자",	"사용자명",   "아이디",
 	};
 	char sq[192];
 	size_t i;
@@ -664,8 +709,8 @@ static void header_list(const struct bg_row *r, char *out, size_t outlen)
 	out[0] = '\0';
 	for (f = 0; r && f < r->n && o + 1 < outlen; f++) {
 		s = cell_trimmed(&r->cells[f], &n);
-		w = snprintf(out + o, outlen - o, "%s\"%.*s\"", f ? ", " : "",
-			     shown_len(s, n, 60), s);
+		w = snprintf(out + o, outlen - o, "%s\"%.*s\"", f ? ", " : "", shown_len(s, n, 60),
+			     s);
 		if (w < 0)
 			break;
 		o += (size_t)w;

@@ -641,7 +641,8 @@ static void decode_words(char *v, size_t cap)
 			for (const char *p = q2; p < end && bn + 1 < sizeof(bytes); p++) {
 				if (*p == '_')
 					bytes[bn++] = ' ';
-				else if (*p == '=' && p + 2 < end && hexval(p[1]) >= 0 && hexval(p[2]) >= 0) {
+				else if (*p == '=' && p + 2 < end && hexval(p[1]) >= 0 &&
+					 hexval(p[2]) >= 0) {
 					bytes[bn++] = (char)(hexval(p[1]) * 16 + hexval(p[2]));
 					p += 2;
 				} else
@@ -679,8 +680,8 @@ static void name_setup(struct em *m)
 	char conv[sizeof(m->e.name)];
 	size_t n;
 
-	if (m->e.name_cs[0] && to_utf8_name(m->e.name_cs, m->e.name, strlen(m->e.name), conv,
-					    sizeof(conv)))
+	if (m->e.name_cs[0] &&
+	    to_utf8_name(m->e.name_cs, m->e.name, strlen(m->e.name), conv, sizeof(conv)))
 		memcpy(m->e.name, conv, sizeof(conv));
 	if (strstr(m->e.name, "=?"))
 		decode_words(m->e.name, sizeof(m->e.name));
@@ -803,7 +804,8 @@ static void attach_finish(struct em *m)
 		     strlen(m->shown));
 	if (lseek(m->csv_fd, 0, SEEK_SET) != 0) {
 		r = -errno;
-		snprintf(err, sizeof(err), "%s: attachment %s: %s", m->name, m->shown, strerror(errno));
+		snprintf(err, sizeof(err), "%s: attachment %s: %s", m->name, m->shown,
+			 strerror(errno));
 		goto fail;
 	}
 	if (m->kind == K_ATTACH)
@@ -816,8 +818,8 @@ static void attach_finish(struct em *m)
 		goto fail;
 	/* A label names the encoding; without one the content decides. */
 	if (m->e.charset[0] && bg_input_set_encoding(in, m->e.charset, NULL, 0) != 0)
-		note(m, m->e.line, "unknown charset, the encoding is detected instead", m->e.charset,
-		     strlen(m->e.charset));
+		note(m, m->e.line, "unknown charset, the encoding is detected instead",
+		     m->e.charset, strlen(m->e.charset));
 	else if (!m->e.charset[0] && m->o->encoding)
 		bg_input_set_encoding(in, m->o->encoding, NULL, 0);
 	memset(&a, 0, sizeof(a));
@@ -843,8 +845,9 @@ static void attach_finish(struct em *m)
 			if (flags & (BG_LINE_BAD_UTF8 | BG_LINE_HAS_NUL)) {
 				if (memchr(line, '@', len))
 					note(m, ln,
-					     flags & BG_LINE_HAS_NUL ? "NUL byte in the line"
-								     : "bytes not valid in the part's encoding",
+					     flags & BG_LINE_HAS_NUL
+						 ? "NUL byte in the line"
+						 : "bytes not valid in the part's encoding",
 					     line, len);
 				continue;
 			}
@@ -1468,10 +1471,11 @@ static void body_begin(struct em *m)
 
 			m->rc = m->csv_fd;
 			m->csv_fd = -1;
-			snprintf(m->err, m->errlen,
-				 "%s: attachment at line %lu: no temporary file to spool it (%s; set "
-				 "TMPDIR)",
-				 m->name, m->e.line, strerror(e));
+			snprintf(
+			    m->err, m->errlen,
+			    "%s: attachment at line %lu: no temporary file to spool it (%s; set "
+			    "TMPDIR)",
+			    m->name, m->e.line, strerror(e));
 		}
 	}
 }

@@ -176,7 +176,6 @@ static int next_element(struct jp *p, char close)
 	return 0;
 }
 
-
 static void start_capture(struct jp *p)
 {
 	p->capture = true;
@@ -1134,7 +1133,8 @@ static bool head_is_json(const char *h, size_t len)
 				i++;
 				continue;
 			}
-			if ((c == '}' && stack[depth - 1] == '{') || (c == ']' && stack[depth - 1] == '[')) {
+			if ((c == '}' && stack[depth - 1] == '{') ||
+			    (c == ']' && stack[depth - 1] == '[')) {
 				depth--;
 				i++;
 				continue;
@@ -1192,8 +1192,8 @@ static bool head_is_json(const char *h, size_t len)
 		if (c == '-' || (c >= '0' && c <= '9') || c == 't' || c == 'f' || c == 'n') {
 			if (depth == 0)
 				return false; /* a bare scalar at the top is no advisory */
-			while (i < len && h[i] != ',' && h[i] != ']' && h[i] != '}' && h[i] != ' ' &&
-			       h[i] != '\n' && h[i] != '\r' && h[i] != '\t')
+			while (i < len && h[i] != ',' && h[i] != ']' && h[i] != '}' &&
+			       h[i] != ' ' && h[i] != '\n' && h[i] != '\r' && h[i] != '\t')
 				i++;
 			want = NEXT;
 			continue;
@@ -1222,8 +1222,8 @@ static int json_probe(const char *head, size_t len, const char *path)
 {
 	size_t i = 0, pl = path ? strlen(path) : 0;
 	bool named = false;
-	static const char *const exts[] = {".json", ".json.gz", ".jsonl", ".jsonl.gz", ".ndjson",
-					   ".ndjson.gz"};
+	static const char *const exts[] = {".json",	".json.gz", ".jsonl",
+					   ".jsonl.gz", ".ndjson",  ".ndjson.gz"};
 
 	for (size_t k = 0; k < sizeof(exts) / sizeof(exts[0]); k++)
 		named |= name_ends(path ? path : "", pl, exts[k]);

@@ -43,7 +43,7 @@
 #define SHEETS_MAX 1024
 /* Parts in the zip: an .xlsx takes a pass over them per sheet. */
 #define PARTS_MAX 20000
-#define NAME_MAX_ 128		/* a sheet's display name, bytes */
+#define NAME_MAX_ 128 /* a sheet's display name, bytes */
 #define PATH_MAX_ 1024
 /* Zip bombs: all parts together may inflate to this much, or this many times
  * the workbook's own size when that is more (real sheets compress 5-50x). */
@@ -53,7 +53,10 @@
 /* Text the reader holds: a cell's (kept or not), and any text between elements
  * (indentation: a few bytes in a real part). */
 #define TEXT_MAX (1u << 20)
-#define SIBLING_TEXT_MAX (16u << 20) /* long text nodes side by side in one element */ /* an ODS row repeated more often is read this often */
+#define SIBLING_TEXT_MAX                                                                           \
+	(16u                                                                                       \
+	 << 20) /* long text nodes side by side in one element */ /* an ODS row repeated more      \
+								     often is read this often */
 
 /* --- what the zip is ------------------------------------------------------ */
 
@@ -191,10 +194,10 @@ struct wb {
 	struct bg_sink *sink;
 	char *err;
 	size_t errlen;
-	bool failed;		/* err is set */
+	bool failed; /* err is set */
 	uint64_t inflated, inflate_max;
 	struct archive *a;
-	const char *part;	/* the part being read, for messages */
+	const char *part; /* the part being read, for messages */
 	/* xlsx */
 	char wb_path[PATH_MAX_], rels_path[PATH_MAX_], sst_path[PATH_MAX_];
 	struct sheet {
@@ -202,7 +205,7 @@ struct wb {
 		char rid[64];
 		char path[PATH_MAX_];
 		bool done;
-	} *sheets;
+	} * sheets;
 	unsigned nsheets;
 	struct sst sst;
 	bool sst_seen;
@@ -219,7 +222,7 @@ struct wb {
 	/* sheets read, and those skipped for a missing --column */
 	unsigned nread, nskipped;
 	char skip_note[512];
-	struct xsheet *xs; /* the sheet being read */
+	struct xsheet *xs;		/* the sheet being read */
 	size_t sib_text[DEPTH_MAX + 2]; /* long text under the open element at each depth */
 	/* The current node, asked once: the visitors test it many times. */
 	int type;
@@ -257,8 +260,8 @@ static int part_read(void *ctx, char *buf, int len)
 		return -1;
 	got = archive_read_data(w->a, buf, (size_t)len);
 	if (got < 0) {
-		FAILF(w, "%s: %s", w->part, archive_error_string(w->a) ? archive_error_string(w->a)
-									: "read error");
+		FAILF(w, "%s: %s", w->part,
+		      archive_error_string(w->a) ? archive_error_string(w->a) : "read error");
 		return -1;
 	}
 	w->inflated += (uint64_t)got;
@@ -278,7 +281,8 @@ static int part_close(void *ctx)
 	return 0;
 }
 
-static void xml_error(void *arg, const char *msg, xmlParserSeverities sev, xmlTextReaderLocatorPtr loc)
+static void xml_error(void *arg, const char *msg, xmlParserSeverities sev,
+		      xmlTextReaderLocatorPtr loc)
 {
 	struct wb *w = arg;
 	char m[256];
@@ -308,8 +312,8 @@ static xmlTextReaderPtr part_reader(struct wb *w, const char *part)
 
 	w->part = part;
 	/* NONET; no NOENT, DTDLOAD, DTDATTR, DTDVALID, XINCLUDE, HUGE. */
-	r = xmlReaderForIO(part_read, part_close, w, part, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR |
-									   XML_PARSE_NOWARNING);
+	r = xmlReaderForIO(part_read, part_close, w, part, NULL,
+			   XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
 	if (!r) {
 		FAILF(w, "%s: cannot start the XML reader", part);
 		return NULL;
@@ -342,8 +346,8 @@ static int next_node(struct wb *w, xmlTextReaderPtr r)
 	w->type = type = xmlTextReaderNodeType(r);
 	w->empty = type == XML_READER_TYPE_ELEMENT && xmlTextReaderIsEmptyElement(r) == 1;
 	w->local = type == XML_READER_TYPE_ELEMENT || type == XML_READER_TYPE_END_ELEMENT
-			   ? (const char *)xmlTextReaderConstLocalName(r)
-			   : NULL;
+		       ? (const char *)xmlTextReaderConstLocalName(r)
+		       : NULL;
 	if (type == XML_READER_TYPE_DOCUMENT_TYPE || type == XML_READER_TYPE_ENTITY_REFERENCE) {
 		FAILF(w, "%s: a DTD or entity in a workbook part; refused", w->part);
 		return -1;
@@ -360,7 +364,8 @@ static int next_node(struct wb *w, xmlTextReaderPtr r)
 		size_t n = v ? strlen((const char *)v) : 0;
 
 		if (n > 256 && (w->sib_text[depth] += n) > SIBLING_TEXT_MAX) {
-			FAILF(w, "%s, XML line %d: more than %u MiB of text in one element; refused",
+			FAILF(w,
+			      "%s, XML line %d: more than %u MiB of text in one element; refused",
 			      w->part, xmlTextReaderGetParserLineNumber(r), SIBLING_TEXT_MAX >> 20);
 			return -1;
 		}
@@ -457,7 +462,8 @@ static int with_part(struct wb *w, const char *path, int (*visit)(struct wb *, x
 		break;
 	}
 	if (h != ARCHIVE_OK && h != ARCHIVE_EOF && rc == 1 && !w->failed) {
-		FAILF(w, "zip: %s", archive_error_string(w->a) ? archive_error_string(w->a) : "bad");
+		FAILF(w, "zip: %s",
+		      archive_error_string(w->a) ? archive_error_string(w->a) : "bad");
 		rc = -1;
 	}
 	archive_read_free(w->a);
@@ -819,8 +825,8 @@ static long sst_get(struct sst *s, unsigned long i, char *out, bool *cut)
 		memcpy(out, s->mem + o[0] + 1, n);
 		return (long)n;
 	}
-	if ((rc = window_read(s->idx_fd, s->wi, o, sizeof(o),
-			      (i - s->n_mem) * sizeof(uint64_t))) != 0)
+	if ((rc = window_read(s->idx_fd, s->wi, o, sizeof(o), (i - s->n_mem) * sizeof(uint64_t))) !=
+	    0)
 		return rc;
 	if (o[1] <= o[0] || o[1] - o[0] - 1 > CELL_MAX)
 		return -EIO;
@@ -1034,7 +1040,8 @@ static int visit_sheet_with(struct wb *w, xmlTextReaderPtr r, struct xsheet *xs)
 			if (attr(r, "r", false, ref, sizeof(ref))) {
 				rrow = parse_num(ref, &ok);
 				if (!ok || rrow <= row) {
-					FAILF(w, "sheet %s: row \"%s\" out of order", xs->name, ref);
+					FAILF(w, "sheet %s: row \"%s\" out of order", xs->name,
+					      ref);
 					return -1;
 				}
 				row = rrow;
@@ -1059,7 +1066,9 @@ static int visit_sheet_with(struct wb *w, xmlTextReaderPtr r, struct xsheet *xs)
 
 				c = ref_col(ref, &crow);
 				if (c < 0 || crow != row || c <= col) {
-					FAILF(w, "sheet %s cell %s: not a cell of row %lu after column %ld",
+					FAILF(w,
+					      "sheet %s cell %s: not a cell of row %lu after "
+					      "column %ld",
 					      xs->name, ref, row, col + 1);
 					return -1;
 				}
@@ -1088,12 +1097,15 @@ static int visit_sheet_with(struct wb *w, xmlTextReaderPtr r, struct xsheet *xs)
 					snprintf(where, sizeof(where), "sheet %s cell %s", xs->name,
 						 ref);
 				if (n == -ERANGE) {
-					FAILF(w, "%s: shared string \"%.20s\" does not exist (%zu in the table)",
+					FAILF(w,
+					      "%s: shared string \"%.20s\" does not exist (%zu in "
+					      "the table)",
 					      where, ok ? "" : "?", w->sst.n);
 					return -1;
 				}
 				if (n < 0) {
-					FAILF(w, "%s: shared strings: %s", where, strerror((int)-n));
+					FAILF(w, "%s: shared strings: %s", where,
+					      strerror((int)-n));
 					return -1;
 				}
 				cell_put(w, (size_t)col, w->cell, (size_t)n, cut);
@@ -1118,7 +1130,8 @@ static int visit_sheet_with(struct wb *w, xmlTextReaderPtr r, struct xsheet *xs)
 			in_t = true;
 		} else if (in_is && end_of(w, "t")) {
 			in_t = false;
-		} else if (type_is_text(w->type) && in_cell && (in_v || (in_is && in_t && !in_rph))) {
+		} else if (type_is_text(w->type) && in_cell &&
+			   (in_v || (in_is && in_t && !in_rph))) {
 			const char *v = (const char *)xmlTextReaderConstValue(r);
 
 			if (v)
@@ -1178,7 +1191,8 @@ static int read_xlsx(struct wb *w)
 		rc = with_part(w, w->sheets[i].path, visit_sheet);
 		w->xs = NULL;
 		if (rc > 0)
-			FAILF(w, "sheet %s: its part %.200s is missing", xs.name, w->sheets[i].path);
+			FAILF(w, "sheet %s: its part %.200s is missing", xs.name,
+			      w->sheets[i].path);
 		if (rc != 0 || sheet_end(w, xs.t, xs.idx, xs.name) < 0) {
 			bg_table_free(xs.t);
 			return -1;
@@ -1196,8 +1210,9 @@ static int visit_manifest(struct wb *w, xmlTextReaderPtr r)
 
 	while ((rc = next_node(w, r)) == 1) {
 		if (start_of(w, "encryption-data")) {
-			FAILF(w, "a password-protected (encrypted) .ods; open it in LibreOffice and "
-				 "save it without a password, or export the list as CSV");
+			FAILF(w,
+			      "a password-protected (encrypted) .ods; open it in LibreOffice and "
+			      "save it without a password, or export the list as CSV");
 			return -1;
 		}
 	}
@@ -1296,7 +1311,8 @@ static int visit_content(struct wb *w, xmlTextReaderPtr r)
 				}
 			}
 			row = row + rrep < max ? row + rrep : max;
-		} else if (in_row && (start_of(w, "table-cell") || start_of(w, "covered-table-cell"))) {
+		} else if (in_row &&
+			   (start_of(w, "table-cell") || start_of(w, "covered-table-cell"))) {
 			crep = repeat_attr(r, "number-columns-repeated");
 			cell_start(w);
 			any_p = false;
@@ -1308,7 +1324,8 @@ static int visit_content(struct wb *w, xmlTextReaderPtr r)
 			in_cell = false;
 			if (w->cell_len > 0 || w->cell_overflow) {
 				for (k = 0; k < crep && col + k < BG_TABLE_COLS_MAX; k++)
-					cell_put(w, col + k, w->cell, w->cell_len, w->cell_overflow);
+					cell_put(w, col + k, w->cell, w->cell_len,
+						 w->cell_overflow);
 			}
 			col = col + crep < (1UL << 20) ? col + crep : (1UL << 20);
 		} else if (!in_cell) {
@@ -1374,7 +1391,8 @@ const char *bg_workbook_refusal(int kind)
 {
 	switch (kind) {
 	case BG_WORKBOOK_ENCRYPTED:
-		return "a password-protected (encrypted) Office workbook; open it, save it as .xlsx "
+		return "a password-protected (encrypted) Office workbook; open it, save it as "
+		       ".xlsx "
 		       "without a password, or export it as CSV";
 	case BG_WORKBOOK_XLS:
 		return "looks like an old Excel workbook (.xls, OLE2); save it as .xlsx, or export "
@@ -1386,8 +1404,8 @@ const char *bg_workbook_refusal(int kind)
 	}
 }
 
-int bg_workbook_read(int fd, const char *name, const struct bg_read_opts *o,
-		     struct bg_sink *sink, char *err, size_t errlen)
+int bg_workbook_read(int fd, const char *name, const struct bg_read_opts *o, struct bg_sink *sink,
+		     char *err, size_t errlen)
 {
 	struct wb w;
 	struct stat st;

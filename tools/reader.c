@@ -107,12 +107,13 @@ static bool refused_by_magic(const unsigned char *h, size_t len, const char *nam
 
 		refuse(err, errlen, name,
 		       bg_workbook_refusal(memmem(head, len, enc, sizeof(enc) - 1)
-						   ? BG_WORKBOOK_ENCRYPTED
-						   : BG_WORKBOOK_XLS));
+					       ? BG_WORKBOOK_ENCRYPTED
+					       : BG_WORKBOOK_XLS));
 		return true;
 	}
 	if (starts(head, len, "%PDF", 4)) {
-		refuse(err, errlen, name, "looks like a PDF document; export the list as text or CSV");
+		refuse(err, errlen, name,
+		       "looks like a PDF document; export the list as text or CSV");
 		return true;
 	}
 	return false;

@@ -40,7 +40,7 @@ struct bg_read_opts {
 	const char *domain; /* JSON domain search: the domain for the aliases */
 	const char *breach; /* JSON domain search: keep only this breach */
 	/* The input layer, for what a reader opens itself (e-mail attachments). */
-	const char *encoding;		  /* --encoding: unlabelled attachments */
+	const char *encoding;		/* --encoding: unlabelled attachments */
 	const struct bg_unpack *unpack; /* archive limits and passwords */
 };
 

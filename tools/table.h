@@ -13,8 +13,8 @@
 
 #include "reader.h"
 
-#define BG_TABLE_SNIFF 20	/* rows looked at to decide header and column */
-#define BG_TABLE_COLS_MAX 1024	/* columns kept; cells past them are never looked at */
+#define BG_TABLE_SNIFF 20      /* rows looked at to decide header and column */
+#define BG_TABLE_COLS_MAX 1024 /* columns kept; cells past them are never looked at */
 #define BG_TABLE_ROW_MAX (BG_LINE_MAX * 4)
 
 struct bg_cell {
@@ -25,11 +25,11 @@ struct bg_cell {
 struct bg_row {
 	const struct bg_cell *cells; /* the first BG_TABLE_COLS_MAX cells at most */
 	size_t n;
-	unsigned long line;  /* given to the sink; see BG_SHEET_LINE for sheets */
-	const char *shown;   /* the row as the user sees it, for invalid notes */
+	unsigned long line; /* given to the sink; see BG_SHEET_LINE for sheets */
+	const char *shown;  /* the row as the user sees it, for invalid notes */
 	size_t shown_len;
-	unsigned flags;	     /* BG_LINE_* of the row's text */
-	bool overflow;	     /* the row was cut (longer than the reader keeps) */
+	unsigned flags; /* BG_LINE_* of the row's text */
+	bool overflow;	/* the row was cut (longer than the reader keeps) */
 };
 
 struct bg_table;

@@ -40,7 +40,8 @@ void bg_json_str(FILE *f, const char *s)
 					fputs("\\ufffd", f);
 				} else if (bg_unsafe_codepoint(bg_utf8_cp(p, n))) {
 					/* C1, line separators, bidi controls: valid JSON raw, but a
-					 * report shown in a terminal or a browser must not obey them. */
+					 * report shown in a terminal or a browser must not obey
+					 * them. */
 					fprintf(f, "\\u%04x", (unsigned)bg_utf8_cp(p, n));
 					p += n - 1;
 				} else {

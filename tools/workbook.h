@@ -28,8 +28,8 @@ int bg_workbook_kind(int fd);
  * column logic, handing addresses to sink; name is the display name for
  * messages ("notice.zip:list.xlsx").  0, or a negative errno with err set to
  * "NAME: cause". */
-int bg_workbook_read(int fd, const char *name, const struct bg_read_opts *o,
-		     struct bg_sink *sink, char *err, size_t errlen);
+int bg_workbook_read(int fd, const char *name, const struct bg_read_opts *o, struct bg_sink *sink,
+		     char *err, size_t errlen);
 
 /* "xlsx", "ods", or NULL for the other kinds. */
 const char *bg_workbook_kind_name(int kind);

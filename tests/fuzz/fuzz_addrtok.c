@@ -30,7 +30,7 @@ static void check_token(const char *a, size_t n)
 			if (cp <= 0x20 || cp == 0x7f || strchr(",;:<>()[]\"\\{}|", (int)cp))
 				__builtin_trap();
 		} else if (!uc_is_general_category_withtable(
-				   cp, UC_CATEGORY_MASK_L | UC_CATEGORY_MASK_M | UC_CATEGORY_MASK_Nd)) {
+			       cp, UC_CATEGORY_MASK_L | UC_CATEGORY_MASK_M | UC_CATEGORY_MASK_Nd)) {
 			__builtin_trap();
 		}
 		i += (size_t)k;

@@ -11,8 +11,9 @@
 #include "fuzz.h"
 #include "workbook.h"
 
-#define NS "xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" "                  \
-	   "xmlns:r=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships\""
+#define NS                                                                                         \
+	"xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" "                     \
+	"xmlns:r=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships\""
 #define REL "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
 
 static const char *const xlsx_parts[][2] = {
@@ -24,7 +25,8 @@ static const char *const xlsx_parts[][2] = {
      "<sst " NS "><si><t>name</t></si><si><t>山田</t><rPh><t>ヤマダ</t></rPh></si>"
      "<si><r><t>a</t></r><r><t>@example.jp</t></r></si></sst>"},
     {"xl/workbook.xml",
-     "<workbook " NS "><sheets><sheet name=\"S\" sheetId=\"1\" r:id=\"rId1\"/></sheets></workbook>"},
+     "<workbook " NS
+     "><sheets><sheet name=\"S\" sheetId=\"1\" r:id=\"rId1\"/></sheets></workbook>"},
     {"xl/_rels/workbook.xml.rels",
      "<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">"
      "<Relationship Id=\"rId1\" Type=\"" REL "worksheet\" Target=\"worksheets/sheet1.xml\"/>"
@@ -83,7 +85,8 @@ static int build(unsigned which, const uint8_t *data, size_t size)
 			if (i == which)
 				add(a, xlsx_parts[i][0], data, size);
 			else
-				add(a, xlsx_parts[i][0], xlsx_parts[i][1], strlen(xlsx_parts[i][1]));
+				add(a, xlsx_parts[i][0], xlsx_parts[i][1],
+				    strlen(xlsx_parts[i][1]));
 		}
 	} else {
 		add(a, "mimetype", mime, strlen(mime));

@@ -29,7 +29,8 @@ int main(int argc, char **argv)
 	kb[0] = (unsigned char)(id >> 24), kb[1] = (unsigned char)(id >> 16);
 	kb[2] = (unsigned char)(id >> 8), kb[3] = (unsigned char)id;
 	if ((rc = mdb_env_create(&env)) || (rc = mdb_env_set_maxdbs(env, 8)) ||
-	    (rc = mdb_env_open(env, argv[1], 0, 0600)) || (rc = mdb_txn_begin(env, NULL, 0, &txn)) ||
+	    (rc = mdb_env_open(env, argv[1], 0, 0600)) ||
+	    (rc = mdb_txn_begin(env, NULL, 0, &txn)) ||
 	    (rc = mdb_dbi_open(txn, "advisories", 0, &dbi))) {
 		fprintf(stderr, "pam_adv_rename: %s: %s\n", argv[1], mdb_strerror(rc));
 		return 1;
@@ -37,7 +38,8 @@ int main(int argc, char **argv)
 	k.mv_data = kb;
 	k.mv_size = 4;
 	if ((rc = mdb_get(txn, dbi, &k, &v)) || v.mv_size < ADV_FIXED) {
-		fprintf(stderr, "pam_adv_rename: advisory %lu: %s\n", id, rc ? mdb_strerror(rc) : "short");
+		fprintf(stderr, "pam_adv_rename: advisory %lu: %s\n", id,
+			rc ? mdb_strerror(rc) : "short");
 		return 1;
 	}
 	memcpy(vb, v.mv_data, ADV_FIXED);

@@ -35,38 +35,38 @@ struct code_name {
 };
 
 static const struct code_name codes[] = {
-	{ PAM_SUCCESS, "PAM_SUCCESS" },
-	{ PAM_OPEN_ERR, "PAM_OPEN_ERR" },
-	{ PAM_SYMBOL_ERR, "PAM_SYMBOL_ERR" },
-	{ PAM_SERVICE_ERR, "PAM_SERVICE_ERR" },
-	{ PAM_SYSTEM_ERR, "PAM_SYSTEM_ERR" },
-	{ PAM_BUF_ERR, "PAM_BUF_ERR" },
-	{ PAM_PERM_DENIED, "PAM_PERM_DENIED" },
-	{ PAM_AUTH_ERR, "PAM_AUTH_ERR" },
-	{ PAM_CRED_INSUFFICIENT, "PAM_CRED_INSUFFICIENT" },
-	{ PAM_AUTHINFO_UNAVAIL, "PAM_AUTHINFO_UNAVAIL" },
-	{ PAM_USER_UNKNOWN, "PAM_USER_UNKNOWN" },
-	{ PAM_MAXTRIES, "PAM_MAXTRIES" },
-	{ PAM_NEW_AUTHTOK_REQD, "PAM_NEW_AUTHTOK_REQD" },
-	{ PAM_ACCT_EXPIRED, "PAM_ACCT_EXPIRED" },
-	{ PAM_SESSION_ERR, "PAM_SESSION_ERR" },
-	{ PAM_CRED_UNAVAIL, "PAM_CRED_UNAVAIL" },
-	{ PAM_CRED_EXPIRED, "PAM_CRED_EXPIRED" },
-	{ PAM_CRED_ERR, "PAM_CRED_ERR" },
-	{ PAM_NO_MODULE_DATA, "PAM_NO_MODULE_DATA" },
-	{ PAM_CONV_ERR, "PAM_CONV_ERR" },
-	{ PAM_AUTHTOK_ERR, "PAM_AUTHTOK_ERR" },
-	{ PAM_AUTHTOK_RECOVERY_ERR, "PAM_AUTHTOK_RECOVERY_ERR" },
-	{ PAM_AUTHTOK_LOCK_BUSY, "PAM_AUTHTOK_LOCK_BUSY" },
-	{ PAM_AUTHTOK_DISABLE_AGING, "PAM_AUTHTOK_DISABLE_AGING" },
-	{ PAM_TRY_AGAIN, "PAM_TRY_AGAIN" },
-	{ PAM_IGNORE, "PAM_IGNORE" },
-	{ PAM_ABORT, "PAM_ABORT" },
-	{ PAM_AUTHTOK_EXPIRED, "PAM_AUTHTOK_EXPIRED" },
-	{ PAM_MODULE_UNKNOWN, "PAM_MODULE_UNKNOWN" },
-	{ PAM_BAD_ITEM, "PAM_BAD_ITEM" },
-	{ PAM_CONV_AGAIN, "PAM_CONV_AGAIN" },
-	{ PAM_INCOMPLETE, "PAM_INCOMPLETE" },
+    {PAM_SUCCESS, "PAM_SUCCESS"},
+    {PAM_OPEN_ERR, "PAM_OPEN_ERR"},
+    {PAM_SYMBOL_ERR, "PAM_SYMBOL_ERR"},
+    {PAM_SERVICE_ERR, "PAM_SERVICE_ERR"},
+    {PAM_SYSTEM_ERR, "PAM_SYSTEM_ERR"},
+    {PAM_BUF_ERR, "PAM_BUF_ERR"},
+    {PAM_PERM_DENIED, "PAM_PERM_DENIED"},
+    {PAM_AUTH_ERR, "PAM_AUTH_ERR"},
+    {PAM_CRED_INSUFFICIENT, "PAM_CRED_INSUFFICIENT"},
+    {PAM_AUTHINFO_UNAVAIL, "PAM_AUTHINFO_UNAVAIL"},
+    {PAM_USER_UNKNOWN, "PAM_USER_UNKNOWN"},
+    {PAM_MAXTRIES, "PAM_MAXTRIES"},
+    {PAM_NEW_AUTHTOK_REQD, "PAM_NEW_AUTHTOK_REQD"},
+    {PAM_ACCT_EXPIRED, "PAM_ACCT_EXPIRED"},
+    {PAM_SESSION_ERR, "PAM_SESSION_ERR"},
+    {PAM_CRED_UNAVAIL, "PAM_CRED_UNAVAIL"},
+    {PAM_CRED_EXPIRED, "PAM_CRED_EXPIRED"},
+    {PAM_CRED_ERR, "PAM_CRED_ERR"},
+    {PAM_NO_MODULE_DATA, "PAM_NO_MODULE_DATA"},
+    {PAM_CONV_ERR, "PAM_CONV_ERR"},
+    {PAM_AUTHTOK_ERR, "PAM_AUTHTOK_ERR"},
+    {PAM_AUTHTOK_RECOVERY_ERR, "PAM_AUTHTOK_RECOVERY_ERR"},
+    {PAM_AUTHTOK_LOCK_BUSY, "PAM_AUTHTOK_LOCK_BUSY"},
+    {PAM_AUTHTOK_DISABLE_AGING, "PAM_AUTHTOK_DISABLE_AGING"},
+    {PAM_TRY_AGAIN, "PAM_TRY_AGAIN"},
+    {PAM_IGNORE, "PAM_IGNORE"},
+    {PAM_ABORT, "PAM_ABORT"},
+    {PAM_AUTHTOK_EXPIRED, "PAM_AUTHTOK_EXPIRED"},
+    {PAM_MODULE_UNKNOWN, "PAM_MODULE_UNKNOWN"},
+    {PAM_BAD_ITEM, "PAM_BAD_ITEM"},
+    {PAM_CONV_AGAIN, "PAM_CONV_AGAIN"},
+    {PAM_INCOMPLETE, "PAM_INCOMPLETE"},
 };
 
 static const char *code_name(int code)
@@ -95,26 +95,26 @@ static int code_parse(const char *s)
 enum op_kind {
 	OP_AUTH,
 	OP_ACCOUNT,
-	OP_CHAUTHTOK,         /* pam_chauthtok(PAM_CHANGE_EXPIRED_AUTHTOK): a forced change */
-	OP_CHAUTHTOK_ALL,     /* pam_chauthtok(0): a voluntary change (passwd) */
+	OP_CHAUTHTOK,	  /* pam_chauthtok(PAM_CHANGE_EXPIRED_AUTHTOK): a forced change */
+	OP_CHAUTHTOK_ALL, /* pam_chauthtok(0): a voluntary change (passwd) */
 	OP_OPEN_SESSION,
-	OP_SM_ACCT,           /* pam_sm_acct_mgmt */
-	OP_SM_PRELIM,         /* pam_sm_chauthtok(PAM_PRELIM_CHECK) */
-	OP_SM_UPDATE,         /* pam_sm_chauthtok(PAM_UPDATE_AUTHTOK) */
+	OP_SM_ACCT,   /* pam_sm_acct_mgmt */
+	OP_SM_PRELIM, /* pam_sm_chauthtok(PAM_PRELIM_CHECK) */
+	OP_SM_UPDATE, /* pam_sm_chauthtok(PAM_UPDATE_AUTHTOK) */
 };
 
 static const struct {
 	const char *name;
 	enum op_kind kind;
 } ops[] = {
-	{ "auth", OP_AUTH },
-	{ "account", OP_ACCOUNT },
-	{ "chauthtok", OP_CHAUTHTOK },
-	{ "chauthtok-all", OP_CHAUTHTOK_ALL },
-	{ "open-session", OP_OPEN_SESSION },
-	{ "sm-acct", OP_SM_ACCT },
-	{ "sm-prelim", OP_SM_PRELIM },
-	{ "sm-update", OP_SM_UPDATE },
+    {"auth", OP_AUTH},
+    {"account", OP_ACCOUNT},
+    {"chauthtok", OP_CHAUTHTOK},
+    {"chauthtok-all", OP_CHAUTHTOK_ALL},
+    {"open-session", OP_OPEN_SESSION},
+    {"sm-acct", OP_SM_ACCT},
+    {"sm-prelim", OP_SM_PRELIM},
+    {"sm-update", OP_SM_UPDATE},
 };
 
 struct step {
@@ -179,12 +179,12 @@ static int conv_fn(int num_msg, const struct pam_message **msg, struct pam_respo
 				printf("%s%s\n", text ? text : "",
 				       answer == NULL ? "   <no answer scripted>"
 				       : msg[i]->msg_style == PAM_PROMPT_ECHO_OFF
-					       ? "********   (typed, not echoed)"
-					       : answer);
+					   ? "********   (typed, not echoed)"
+					   : answer);
 			} else {
 				print_line(msg[i]->msg_style == PAM_PROMPT_ECHO_OFF
-						   ? "conv: prompt-off: "
-						   : "conv: prompt-on: ",
+					       ? "conv: prompt-off: "
+					       : "conv: prompt-on: ",
 					   text);
 			}
 			if (answer == NULL || resp == NULL)
@@ -264,7 +264,7 @@ static int run_stack(const char *service, const char *user, struct conv_state *c
 	/* PAM_RUSER (as su and sudo set it) needs the handle before the first step:
 	 * make it here and hand it to libpamtest. */
 	if (ruser != NULL) {
-		struct pam_conv conv = { conv_fn, cs };
+		struct pam_conv conv = {conv_fn, cs};
 		int rv = pam_start(service, user, &conv, &ph);
 
 		if (rv != PAM_SUCCESS || pam_set_item(ph, PAM_RUSER, ruser) != PAM_SUCCESS) {
@@ -333,10 +333,10 @@ typedef int (*sm_fn)(pam_handle_t *pamh, int flags, int argc, const char **argv)
 /* Steps straight into the module on a handle made by the real pam_start: the
  * module's own return code, which a stack would fold into its result. */
 static int run_direct(const char *service, const char *user, struct conv_state *cs,
-		      const struct step *steps, size_t n, int silent, const char *module,
-		      int argc, const char **argv, const char *ruser)
+		      const struct step *steps, size_t n, int silent, const char *module, int argc,
+		      const char **argv, const char *ruser)
 {
-	struct pam_conv conv = { conv_fn, cs };
+	struct pam_conv conv = {conv_fn, cs};
 	pam_handle_t *pamh = NULL;
 	void *dl = NULL;
 	sm_fn acct, chauthtok;

@@ -28,9 +28,9 @@
  *
  * Options: -D CONFDIR, -s SERVICE, -n N, -T SECONDS, -x STOPFILE, -r (report
  * RSS/fds), -l LOG (loop: one line per check, "START END USER RESULT" in
- * CLOCK_MONOTONIC seconds, comparable across processes), -q (PAM_SILENT), -p PASSWORD, -M MODULE, -a ARG, -e EXPECT (once:
- * exit 1 unless every result is EXPECT; loop: a result other than the allowed
- * ones, comma separated, counts as an error).
+ * CLOCK_MONOTONIC seconds, comparable across processes), -q (PAM_SILENT), -p PASSWORD, -M MODULE,
+ * -a ARG, -e EXPECT (once: exit 1 unless every result is EXPECT; loop: a result other than the
+ * allowed ones, comma separated, counts as an error).
  *
  * Syslog: this program defines syslog, vsyslog and their _chk variants (exported
  * with -rdynamic, so libpam and the modules bind to them): with BGREL_SYSLOG

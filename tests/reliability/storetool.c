@@ -201,8 +201,10 @@ static int foreign_fds(long seen[3])
 		if (len < 0)
 			continue;
 		target[len] = '\0';
-		which = strstr(target, "data.mdb") ? 0 : strstr(target, "lock.mdb") ? 1
-			: strstr(target, "writer.lock") ? 2 : -1;
+		which = strstr(target, "data.mdb")	? 0
+			: strstr(target, "lock.mdb")	? 1
+			: strstr(target, "writer.lock") ? 2
+							: -1;
 		if (which < 0)
 			continue;
 		if (fstat(atoi(e->d_name), &sb) == 0 && (sb.st_uid != 0 || (sb.st_mode & 022))) {
@@ -230,7 +232,8 @@ static int cmd_race(const char *dir, const char *keyfile, double seconds, const 
 	struct bg_logger log = {quiet, NULL, false};
 	unsigned char key[BG_KEY_LEN];
 	double end = now_s() + seconds;
-	long opened = 0, refused = 0, unsafe_fd = 0, unsafe_data = 0, other = 0, seen[3] = {0, 0, 0};
+	long opened = 0, refused = 0, unsafe_fd = 0, unsafe_data = 0, other = 0,
+	     seen[3] = {0, 0, 0};
 	int rc;
 
 	if ((rc = bg_key_load(keyfile, key, NULL)) != 0)

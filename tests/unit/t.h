@@ -9,36 +9,35 @@
 
 static int t_failed, t_run;
 
-#define T_CHECK(cond)                                                                         \
-	do {                                                                                  \
-		t_run++;                                                                      \
-		if (!(cond)) {                                                                \
-			t_failed++;                                                           \
-			fprintf(stderr, "%s:%d: FAIL: %s\n", __FILE__, __LINE__, #cond);      \
-		}                                                                             \
+#define T_CHECK(cond)                                                                              \
+	do {                                                                                       \
+		t_run++;                                                                           \
+		if (!(cond)) {                                                                     \
+			t_failed++;                                                                \
+			fprintf(stderr, "%s:%d: FAIL: %s\n", __FILE__, __LINE__, #cond);           \
+		}                                                                                  \
 	} while (0)
 
-#define T_EQ_INT(a, b)                                                                        \
-	do {                                                                                  \
-		long long t_a_ = (long long)(a), t_b_ = (long long)(b);                       \
-		t_run++;                                                                      \
-		if (t_a_ != t_b_) {                                                           \
-			t_failed++;                                                           \
-			fprintf(stderr, "%s:%d: FAIL: %s == %s: %lld != %lld\n", __FILE__,    \
-				__LINE__, #a, #b, t_a_, t_b_);                                \
-		}                                                                             \
+#define T_EQ_INT(a, b)                                                                             \
+	do {                                                                                       \
+		long long t_a_ = (long long)(a), t_b_ = (long long)(b);                            \
+		t_run++;                                                                           \
+		if (t_a_ != t_b_) {                                                                \
+			t_failed++;                                                                \
+			fprintf(stderr, "%s:%d: FAIL: %s == %s: %lld != %lld\n", __FILE__,         \
+				__LINE__, #a, #b, t_a_, t_b_);                                     \
+		}                                                                                  \
 	} while (0)
 
-#define T_EQ_STR(a, b)                                                                        \
-	do {                                                                                  \
-		const char *t_a_ = (a), *t_b_ = (b);                                          \
-		t_run++;                                                                      \
-		if (!t_a_ || !t_b_ || strcmp(t_a_, t_b_) != 0) {                              \
-			t_failed++;                                                           \
-			fprintf(stderr, "%s:%d: FAIL: %s == %s: \"%s\" != \"%s\"\n",          \
-				__FILE__, __LINE__, #a, #b, t_a_ ? t_a_ : "(null)",           \
-				t_b_ ? t_b_ : "(null)");                                      \
-		}                                                                             \
+#define T_EQ_STR(a, b)                                                                             \
+	do {                                                                                       \
+		const char *t_a_ = (a), *t_b_ = (b);                                               \
+		t_run++;                                                                           \
+		if (!t_a_ || !t_b_ || strcmp(t_a_, t_b_) != 0) {                                   \
+			t_failed++;                                                                \
+			fprintf(stderr, "%s:%d: FAIL: %s == %s: \"%s\" != \"%s\"\n", __FILE__,     \
+				__LINE__, #a, #b, t_a_ ? t_a_ : "(null)", t_b_ ? t_b_ : "(null)"); \
+		}                                                                                  \
 	} while (0)
 
 static inline int t_done(const char *name)

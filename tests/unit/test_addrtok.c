@@ -62,7 +62,8 @@ static const char *joined(struct got *g)
 
 	g->list[0] = '\0';
 	for (int i = 0; i < g->naddr && i < MAXA; i++) {
-		int w = snprintf(g->list + o, sizeof(g->list) - o, "%s%s", i ? " " : "", g->addr[i]);
+		int w =
+		    snprintf(g->list + o, sizeof(g->list) - o, "%s%s", i ? " " : "", g->addr[i]);
 
 		if (w < 0 || (size_t)w >= sizeof(g->list) - o)
 			break;
@@ -106,23 +107,23 @@ static struct got *run(const char *text)
 	return &g;
 }
 
-#define EXPECT(text, want, ninv)                                                              \
-	do {                                                                                  \
-		struct got *g_ = run(text);                                                   \
-		T_EQ_STR(joined(g_), want);                                                   \
-		T_EQ_INT(g_->ninvalid, ninv);                                                 \
+#define EXPECT(text, want, ninv)                                                                   \
+	do {                                                                                       \
+		struct got *g_ = run(text);                                                        \
+		T_EQ_STR(joined(g_), want);                                                        \
+		T_EQ_INT(g_->ninvalid, ninv);                                                      \
 	} while (0)
 
 static void separators(void)
 {
 	EXPECT("a@example.jp", "a@example.jp", 0);
-	EXPECT("  a@example.jp, b@example.jp; c@example.jp", "a@example.jp b@example.jp c@example.jp",
-	       0);
+	EXPECT("  a@example.jp, b@example.jp; c@example.jp",
+	       "a@example.jp b@example.jp c@example.jp", 0);
 	/* Japanese punctuation of every kind the notices use. */
 	EXPECT("・a@example.jp", "a@example.jp", 0);
 	EXPECT("１．a@example.jp", "a@example.jp", 0);
-	EXPECT("(1) a@example.jp ① b@example.jp ⑵c@example.jp", "a@example.jp b@example.jp c@example.jp",
-	       0);
+	EXPECT("(1) a@example.jp ① b@example.jp ⑵c@example.jp",
+	       "a@example.jp b@example.jp c@example.jp", 0);
 	EXPECT("メール：a@example.jp", "a@example.jp", 0);
 	EXPECT("Ｅメール：b@example.jp", "b@example.jp", 0);
 	EXPECT("E-mail: c@example.jp", "c@example.jp", 0);
@@ -130,9 +131,10 @@ static void separators(void)
 	       "a@example.jp b@example.jp c@example.jp d@example.jp", 0);
 	EXPECT("【a@example.jp】〔b@example.jp〕《c@example.jp》〈d@example.jp〉",
 	       "a@example.jp b@example.jp c@example.jp d@example.jp", 0);
-	EXPECT("a@example.jp、b@example.jp，c@example.jp。", "a@example.jp b@example.jp c@example.jp",
-	       0);
-	EXPECT("山田様 a@example.jp様　b@example.jpさん　c@example.jp殿 d@example.jp御中 e@example.jp宛",
+	EXPECT("a@example.jp、b@example.jp，c@example.jp。",
+	       "a@example.jp b@example.jp c@example.jp", 0);
+	EXPECT("山田様 a@example.jp様　b@example.jpさん　c@example.jp殿 d@example.jp御中 "
+	       "e@example.jp宛",
 	       "a@example.jp b@example.jp c@example.jp d@example.jp e@example.jp", 0);
 	EXPECT("a@example.jp\u3000b@example.jp\u00a0c@example.jp",
 	       "a@example.jp b@example.jp c@example.jp", 0);
@@ -174,8 +176,8 @@ static void defanged(void)
 	struct got *g;
 
 	EXPECT("a [at] example [dot] jp", "a@example.jp", 0);
-	EXPECT("b(at)example.jp c[@]example.jp d {at} example [.] jp", "b@example.jp c@example.jp d@example.jp",
-	       0);
+	EXPECT("b(at)example.jp c[@]example.jp d {at} example [.] jp",
+	       "b@example.jp c@example.jp d@example.jp", 0);
 	EXPECT("e @ example.jp", "e@example.jp", 0);
 	EXPECT("f [AT] example (DOT) co (dot) jp", "f@example.co.jp", 0);
 	EXPECT("g（at）example［dot］jp", "g@example.jp", 0);
@@ -195,13 +197,18 @@ static void never_glued(void)
 	T_EQ_INT(g->ninvalid, 1);
 	T_CHECK(strstr(g->why[0], "URL") != NULL);
 	/* An undecodable byte inside the address must not be dropped. */
-	g = run("ab\xff" "c@example.jp x\xef\xbf\xbdy@example.jp");
+	g = run("ab\xff"
+		"c@example.jp x\xef\xbf\xbdy@example.jp");
 	T_EQ_STR(joined(g), "");
 	T_EQ_INT(g->ninvalid, 2);
 	/* A private-use character inside. */
-	EXPECT("ab\xee\x80\x80" "c@example.jp", "", 1);
+	EXPECT("ab\xee\x80\x80"
+	       "c@example.jp",
+	       "", 1);
 	/* A compatibility character standing for punctuation inside a word. */
-	EXPECT("a\xef\xb9\x92" "b@example.jp", "b@example.jp", 0); /* U+FE52 small full stop */
+	EXPECT("a\xef\xb9\x92"
+	       "b@example.jp",
+	       "b@example.jp", 0); /* U+FE52 small full stop */
 }
 
 static void wrapped(void)
@@ -287,7 +294,8 @@ static void nasty(void)
 		T_EQ_INT(h->iline[0], 7);
 	}
 	/* Invalid UTF-8 everywhere, truncated sequences, overlongs. */
-	EXPECT("\xc0\xaf\xe0\x80\x80 \xf4\x90\x80\x80 \xe3\x80 ok@example.jp \xe3", "ok@example.jp", 0);
+	EXPECT("\xc0\xaf\xe0\x80\x80 \xf4\x90\x80\x80 \xe3\x80 ok@example.jp \xe3", "ok@example.jp",
+	       0);
 	/* A cell with several lines and several addresses. */
 	{
 		static const char cell[] = "a@example.jp\r\nb@example.jp\rc@example.jp";

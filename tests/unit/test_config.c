@@ -60,8 +60,8 @@ int main(void)
 	T_CHECK(strstr(err, "action") != NULL);
 	T_EQ_INT(bg_config_set(&c, "bogus", "1", err, sizeof(err)), -ENOENT);
 	T_EQ_INT(bg_config_set(&c, "store", "relative/path", err, sizeof(err)), -EINVAL);
-	T_EQ_INT(bg_config_set(&c, "domains", "example.com, corp.example  x.test", err,
-			       sizeof(err)), 0);
+	T_EQ_INT(
+	    bg_config_set(&c, "domains", "example.com, corp.example  x.test", err, sizeof(err)), 0);
 	T_EQ_INT(c.domains.n, 3);
 	T_CHECK(bg_list_contains(&c.domains, "x.test"));
 	T_EQ_INT(bg_config_set(&c, "subaddress", "none", err, sizeof(err)), 0);

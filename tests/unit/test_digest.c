@@ -73,8 +73,8 @@ static void same(struct bg_hmac *h, struct ref *r, const char *domain, const uns
 	if (memcmp(ours, theirs, BG_DIGEST_LEN) != 0) {
 		hex(ours, BG_DIGEST_LEN, a);
 		hex(theirs, BG_DIGEST_LEN, b);
-		fprintf(stderr, "domain \"%s\", %zu-byte message: nettle %s, libcrypto %s\n", domain,
-			len, a, b);
+		fprintf(stderr, "domain \"%s\", %zu-byte message: nettle %s, libcrypto %s\n",
+			domain, len, a, b);
 	}
 	T_CHECK(memcmp(ours, theirs, BG_DIGEST_LEN) == 0);
 }

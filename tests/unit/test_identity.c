@@ -33,12 +33,16 @@ int main(void)
 	T_EQ_STR(norm(&o, "+tag@example.com"), "+tag@example.com");
 	T_EQ_STR(norm(&keep, "Bob+News@Example.com"), "Bob+News@example.com");
 	/* Unicode domain and its punycode are one identity; NFC before hashing. */
-	T_EQ_STR(norm(&o, "user@b\xc3\xbc" "cher.example"), "user@xn--bcher-kva.example");
+	T_EQ_STR(norm(&o, "user@b\xc3\xbc"
+			  "cher.example"),
+		 "user@xn--bcher-kva.example");
 	T_EQ_STR(norm(&o, "user@XN--BCHER-KVA.example"), "user@xn--bcher-kva.example");
 	T_EQ_STR(norm(&o, "J\xc3\x9cRGEN@example.com"), "j\xc3\xbcrgen@example.com");
 	T_EQ_STR(norm(&o, "ju\xcc\x88rgen@example.com"), "j\xc3\xbcrgen@example.com");
 	/* NFC turns U+037E (Greek question mark) into ';': not a local-part character. */
-	T_EQ_STR(norm(&o, "ab\xcd\xbe" "c@example.com"), "ERR:invalid local part");
+	T_EQ_STR(norm(&o, "ab\xcd\xbe"
+			  "c@example.com"),
+		 "ERR:invalid local part");
 	/* Rejections, each with its reason. */
 	T_EQ_STR(norm(&o, ""), "ERR:empty");
 	T_EQ_STR(norm(&o, "   "), "ERR:empty");
@@ -48,8 +52,11 @@ int main(void)
 	T_EQ_STR(norm(&o, "alice@"), "ERR:invalid domain");
 	T_EQ_STR(norm(&o, "alice@exa..mple.com"), "ERR:invalid domain");
 	T_EQ_STR(norm(&o, "alice@exa mple.com"), "ERR:invalid domain");
-	T_EQ_STR(norm(&o, "al\xff" "ice@example.com"), "ERR:invalid UTF-8");
-	T_EQ_STR(norm(&o, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa@example.com"),
+	T_EQ_STR(norm(&o, "al\xff"
+			  "ice@example.com"),
+		 "ERR:invalid UTF-8");
+	T_EQ_STR(norm(&o, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa@"
+			  "example.com"),
 		 "ERR:address too long");
 	/* Limits apply to the result: "ß" folds to "ss", and normalising twice agrees. */
 	{
@@ -71,7 +78,8 @@ int main(void)
 		char nul[] = "al\0ice@example.com";
 		char out[BG_ID_MAX];
 
-		T_EQ_INT(bg_normalise(nul, sizeof(nul) - 1, &o, out, sizeof(out)), BG_NORM_BAD_UTF8);
+		T_EQ_INT(bg_normalise(nul, sizeof(nul) - 1, &o, out, sizeof(out)),
+			 BG_NORM_BAD_UTF8);
 	}
 
 	/* Account identities: domains, fully-qualified name, GECOS, aliases, user:NAME. */

@@ -456,9 +456,11 @@ static void test_detect(void)
 	static const struct {
 		const char *file, *why;
 	} refusals[] = {
-	    {"fake.xlsx", "looks like a zip archive or workbook that could not be read; export the list as CSV"},
+	    {"fake.xlsx",
+	     "looks like a zip archive or workbook that could not be read; export the list as CSV"},
 	    {"report.pdf", "looks like a PDF document; export the list as text or CSV"},
-	    {"old.xls", "looks like an old Excel workbook (.xls, OLE2); save it as .xlsx, or export it as CSV"},
+	    {"old.xls", "looks like an old Excel workbook (.xls, OLE2); save it as .xlsx, or "
+			"export it as CSV"},
 	};
 	const struct bg_reader *r;
 	struct bg_input *in = NULL;

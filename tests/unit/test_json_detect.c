@@ -43,8 +43,9 @@ int main(void)
 				     "    }\n"
 				     "  ]\n"
 				     "}\n";
-	static const char lines[] = "{\"email\": \"d@example.jp\", \"name\": \"D\"}\n"
-				    "{\"email\": \"e@example.jp; f@example.jp\", \"name\": \"E, F\"}\n";
+	static const char lines[] =
+	    "{\"email\": \"d@example.jp\", \"name\": \"D\"}\n"
+	    "{\"email\": \"e@example.jp; f@example.jp\", \"name\": \"E, F\"}\n";
 	static const char csv[] = "name,email\nA,a@example.jp\nB,b@example.jp\n";
 	struct rec r;
 

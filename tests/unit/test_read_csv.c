@@ -217,8 +217,8 @@ static void test_headers(void)
 	free(t);
 	/* --column by name, full-width and case folded like the header. */
 	t = ts_new();
-	T_EQ_INT(run_text(t, "ja3.csv", "名前,Ｅメール\n佐藤,hanako@example.co.jp\n", "eメール", err,
-			  sizeof(err)),
+	T_EQ_INT(run_text(t, "ja3.csv", "名前,Ｅメール\n佐藤,hanako@example.co.jp\n", "eメール",
+			  err, sizeof(err)),
 		 0);
 	T_EQ_INT(t->naddr, 1);
 	free(t);
@@ -243,11 +243,12 @@ static void test_headers(void)
 	 * is the first row naming a column before the addresses, the title rows are
 	 * no records; without an address to come, nothing is skipped. */
 	t = ts_new();
-	T_EQ_INT(run_text(t, "title.csv",
-			  "対象者一覧,\n作成日 2021-05-26,\n氏名,メールアドレス\n山田,taro@example.jp\n"
-			  "鈴木,\n",
-			  NULL, err, sizeof(err)),
-		 0);
+	T_EQ_INT(
+	    run_text(t, "title.csv",
+		     "対象者一覧,\n作成日 2021-05-26,\n氏名,メールアドレス\n山田,taro@example.jp\n"
+		     "鈴木,\n",
+		     NULL, err, sizeof(err)),
+	    0);
 	T_EQ_INT(t->naddr, 1);
 	T_EQ_INT(t->addr_line[0], 4);
 	T_EQ_INT(t->nrecord, 2);
@@ -255,15 +256,16 @@ static void test_headers(void)
 	T_EQ_STR(t->why[0], "no address in column \"メールアドレス\"");
 	free(t);
 	t = ts_new();
-	T_EQ_INT(run_text(t, "title2.csv", "一覧,\n名前,Ｅメール\n佐藤,hanako@example.co.jp\n", "eメール",
-			  err, sizeof(err)),
+	T_EQ_INT(run_text(t, "title2.csv", "一覧,\n名前,Ｅメール\n佐藤,hanako@example.co.jp\n",
+			  "eメール", err, sizeof(err)),
 		 0);
 	T_EQ_INT(t->naddr, 1);
 	T_EQ_INT(t->nrecord, 1);
 	free(t);
 	t = ts_new();
-	T_EQ_INT(run_text(t, "users.csv", "alice,1\nbob,2\nuser,3\ncarol,4\n", NULL, err, sizeof(err)),
-		 0);
+	T_EQ_INT(
+	    run_text(t, "users.csv", "alice,1\nbob,2\nuser,3\ncarol,4\n", NULL, err, sizeof(err)),
+	    0);
 	T_EQ_INT(t->naddr, 0);
 	T_EQ_INT(t->nrecord, 4);
 	T_EQ_INT(t->ninvalid, 4);

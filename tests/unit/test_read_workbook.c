@@ -60,21 +60,22 @@ static int zip_fd(const struct part *parts, size_t n)
 	return fd;
 }
 
-#define NS "xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" "                  \
-	   "xmlns:r=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships\""
+#define NS                                                                                         \
+	"xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" "                     \
+	"xmlns:r=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships\""
 #define REL "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
 #define PKG_RELS                                                                                   \
-	"<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">"    \
-	"<Relationship Id=\"rId1\" Type=\"" REL "officeDocument\" Target=\"xl/workbook.xml\"/>"     \
+	"<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">"   \
+	"<Relationship Id=\"rId1\" Type=\"" REL "officeDocument\" Target=\"xl/workbook.xml\"/>"    \
 	"</Relationships>"
 #define WB_RELS(extra)                                                                             \
-	"<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">"    \
-	"<Relationship Id=\"rId1\" Type=\"" REL "worksheet\" Target=\"worksheets/sheet1.xml\"/>"    \
-	"<Relationship Id=\"rId2\" Type=\"" REL "worksheet\" Target=\"/xl/worksheets/s2.xml\"/>"    \
-	"<Relationship Id=\"rId3\" Type=\"" REL "sharedStrings\" Target=\"sharedStrings.xml\"/>"    \
-	extra "</Relationships>"
+	"<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">"   \
+	"<Relationship Id=\"rId1\" Type=\"" REL "worksheet\" Target=\"worksheets/sheet1.xml\"/>"   \
+	"<Relationship Id=\"rId2\" Type=\"" REL "worksheet\" Target=\"/xl/worksheets/s2.xml\"/>"   \
+	"<Relationship Id=\"rId3\" Type=\"" REL                                                    \
+	"sharedStrings\" Target=\"sharedStrings.xml\"/>" extra "</Relationships>"
 #define WB2                                                                                        \
-	"<workbook " NS "><sheets><sheet name=\"一覧\" sheetId=\"1\" r:id=\"rId1\"/>"               \
+	"<workbook " NS "><sheets><sheet name=\"一覧\" sheetId=\"1\" r:id=\"rId1\"/>"            \
 	"<sheet name=\"追加\" sheetId=\"2\" r:id=\"rId2\"/></sheets></workbook>"
 
 static int run_fd(struct tsink *t, int fd, const struct bg_read_opts *o, char *err, size_t errlen)
@@ -97,7 +98,8 @@ static int xlsx1(const char *rows, const char *sst)
 	struct part p[] = {
 	    {"_rels/.rels", PKG_RELS, 0},
 	    {"xl/workbook.xml",
-	     "<workbook " NS "><sheets><sheet name=\"S\" sheetId=\"1\" r:id=\"rId1\"/></sheets></workbook>",
+	     "<workbook " NS
+	     "><sheets><sheet name=\"S\" sheetId=\"1\" r:id=\"rId1\"/></sheets></workbook>",
 	     0},
 	    {"xl/_rels/workbook.xml.rels", WB_RELS(""), 0},
 	    {"xl/worksheets/sheet1.xml", sheet, 0},
@@ -112,10 +114,26 @@ static int xlsx1(const char *rows, const char *sst)
 static void test_names(void)
 {
 	static const char *const rank1[] = {
-	    "メールアドレス", "メール", "電子メール", "Eメール", "E-mail", "mail", "MAIL",
-	    "メールアドレス（会社）", "ＭＡＩＬ", "Ｅ－ｍａｉｌ", "ﾒｰﾙｱﾄﾞﾚｽ", "【必須】メールアドレス",
-	    "E・メール", "Email (work)", "メールアドレス※", "이메일", "电子邮件", " e mail ",
-	    "E-Mail Address", "電子メールアドレス：",
+	    "メールアドレス",
+	    "メール",
+	    "電子メール",
+	    "Eメール",
+	    "E-mail",
+	    "mail",
+	    "MAIL",
+	    "メールアドレス（会社）",
+	    "ＭＡＩＬ",
+	    "Ｅ－ｍａｉｌ",
+	    "ﾒｰﾙｱﾄﾞﾚｽ",
+	    "【必須】メールアドレス",
+	    "E・メール",
+	    "Email (work)",
+	    "メールアドレス※",
+	    "이메일",
+	    "电子邮件",
+	    " e mail ",
+	    "E-Mail Address",
+	    "電子メールアドレス：",
 	};
 	static const char *const none[] = {
 	    "氏名", "名前", "部署", "住所", "Name", "(mail)", "メールアドレス（", "", "m a i l x",
@@ -168,7 +186,8 @@ static void test_xlsx(void)
 	static const char s2[] =
 	    "<worksheet " NS "><sheetData>"
 	    "<row r=\"3\"><c r=\"B3\" t=\"str\"><f>A1</f><v>ken@example.jp</v></c></row>"
-	    "<row r=\"7\"><c r=\"B7\" t=\"inlineStr\"><is><r><t>yuki</t></r><r><t>@example.jp</t></r>"
+	    "<row r=\"7\"><c r=\"B7\" "
+	    "t=\"inlineStr\"><is><r><t>yuki</t></r><r><t>@example.jp</t></r>"
 	    "<rPh><t>ユキ</t></rPh></is></c></row>"
 	    "</sheetData></worksheet>";
 	/* Shared strings last in the zip, the second sheet by an absolute target. */
@@ -259,12 +278,13 @@ static void test_hostile(void)
 		     "XML");
 	/* A DTD anywhere is refused: no entity, internal or external, is expanded. */
 	{
-		static const char xxe[] =
-		    "<?xml version=\"1.0\"?><!DOCTYPE sst [<!ENTITY x SYSTEM \"file:///etc/passwd\">]>"
-		    "<sst " NS "><si><t>&x;</t></si></sst>";
+		static const char xxe[] = "<?xml version=\"1.0\"?><!DOCTYPE sst [<!ENTITY x SYSTEM "
+					  "\"file:///etc/passwd\">]>"
+					  "<sst " NS "><si><t>&x;</t></si></sst>";
 		static const char lol[] =
 		    "<?xml version=\"1.0\"?><!DOCTYPE sst [<!ENTITY a \"aaaaaaaaaa\">"
-		    "<!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\"><!ENTITY c \"&b;&b;&b;&b;&b;&b;\">]>"
+		    "<!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\"><!ENTITY c "
+		    "\"&b;&b;&b;&b;&b;&b;\">]>"
 		    "<sst " NS "><si><t>&c;@example.jp</t></si></sst>";
 
 		expect_error("<row r=\"1\"><c r=\"A1\" t=\"s\"><v>0</v></c></row>", xxe, "DTD");
@@ -273,14 +293,15 @@ static void test_hostile(void)
 	}
 	/* Columns past the kept ones, and a huge reference, do not allocate. */
 	t = ts_new();
-	T_EQ_INT(run_fd(t,
-			xlsx1("<row r=\"1\"><c r=\"A1\" t=\"inlineStr\"><is><t>a@example.jp</t></is></c>"
-			      "<c r=\"XFD1\" t=\"inlineStr\"><is><t>b@example.jp</t></is></c></row>"
-			      "<row r=\"1048576\"><c r=\"A1048576\" t=\"inlineStr\"><is><t>c@example.jp"
-			      "</t></is></c></row>",
-			      NULL),
-			NULL, err, sizeof(err)),
-		 0);
+	T_EQ_INT(
+	    run_fd(t,
+		   xlsx1("<row r=\"1\"><c r=\"A1\" t=\"inlineStr\"><is><t>a@example.jp</t></is></c>"
+			 "<c r=\"XFD1\" t=\"inlineStr\"><is><t>b@example.jp</t></is></c></row>"
+			 "<row r=\"1048576\"><c r=\"A1048576\" t=\"inlineStr\"><is><t>c@example.jp"
+			 "</t></is></c></row>",
+			 NULL),
+		   NULL, err, sizeof(err)),
+	    0);
 	T_EQ_INT(t->naddr, 2);
 	T_EQ_INT(t->addr_line[1], BG_SHEET_LINE(1, 1048576));
 	free(t);
@@ -363,7 +384,8 @@ static void test_ods(void)
 	    "</text:p></table:table-cell><table:table-cell table:number-columns-repeated=\"2\"/>"
 	    "<table:table-cell><text:p>rep@example.jp</text:p></table:table-cell></table:table-row>"
 	    "</table:table>"
-	    "<table:table table:name=\"二\"><table:table-row><table:table-cell><text:p>one@example.jp"
+	    "<table:table "
+	    "table:name=\"二\"><table:table-row><table:table-cell><text:p>one@example.jp"
 	    "</text:p><text:p>two@example.jp</text:p></table:table-cell></table:table-row>"
 	    "</table:table>",
 	    NULL);
@@ -433,8 +455,8 @@ static void test_spooled_strings(void)
 		    {"xl/sharedStrings.xml", sst, len},
 		};
 
-		snprintf(sheet, sizeof(sheet), "<worksheet " NS "><sheetData>%s</sheetData></worksheet>",
-			 rows);
+		snprintf(sheet, sizeof(sheet),
+			 "<worksheet " NS "><sheetData>%s</sheetData></worksheet>", rows);
 		fd = zip_fd(p, sizeof(p) / sizeof(p[0]));
 	}
 	T_EQ_INT(run_fd(t, fd, NULL, err, sizeof(err)), 0);

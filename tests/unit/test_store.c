@@ -67,8 +67,8 @@ int main(void)
 	memset(key2, 9, sizeof(key2));
 
 	T_EQ_INT(open_store(&st, key, BG_STORE_RDONLY), -ENOENT); /* not initialised */
-	T_EQ_INT(open_store(&st, key, BG_STORE_NOWAIT), -ENOENT);   /* the module's flags */
-	T_CHECK(access(sdir, F_OK) != 0);                           /* and nothing created */
+	T_EQ_INT(open_store(&st, key, BG_STORE_NOWAIT), -ENOENT); /* the module's flags */
+	T_CHECK(access(sdir, F_OK) != 0);			  /* and nothing created */
 	mkdir(sdir, 0700);
 	T_EQ_INT(open_store(&st, key, BG_STORE_NOWAIT), -ENOENT);
 	{
@@ -211,8 +211,9 @@ int main(void)
 		int rc;
 
 		snprintf(tdir, sizeof(tdir), "%s/tiny", dir);
-		T_EQ_INT(bg_store_open(&st, tdir, key, BG_STORE_CREATE | BG_STORE_GROW, 1 << 17,
-				       NULL), 0);
+		T_EQ_INT(
+		    bg_store_open(&st, tdir, key, BG_STORE_CREATE | BG_STORE_GROW, 1 << 17, NULL),
+		    0);
 		memset(&a, 0, sizeof(a));
 		strcpy(a.name, "big");
 		T_EQ_INT(bg_txn_begin(st, true, &t), 0);

@@ -150,7 +150,8 @@ int main(void)
 		char ld[600];
 
 		snprintf(ld, sizeof(ld), "%s/login.defs", dir);
-		T_EQ_INT(bg_gecos_user_fields(ld, &log), 0); /* missing: chfn lets them change none */
+		T_EQ_INT(bg_gecos_user_fields(ld, &log),
+			 0); /* missing: chfn lets them change none */
 		put(ld, "# x\nCHFN_RESTRICT\t\trwh\n", 0644);
 		T_EQ_INT(bg_gecos_user_fields(ld, &log), 0xe);
 		put(ld, "CHFN_RESTRICT yes\n", 0644);

@@ -96,7 +96,7 @@ static enum bg_verdict verdict_with(struct fake_shadow *fs, struct bg_result *r)
 	rc = bg_verdict(&ctx, "root", r);
 	bg_ctx_close(&ctx);
 	T_EQ_INT(rc, 0);
-	return rc ? (enum bg_verdict)-1 : r->verdict;
+	return rc ? (enum bg_verdict) - 1 : r->verdict;
 }
 
 /* What the module does when enforcement begins. */
@@ -133,8 +133,9 @@ int main(void)
 		struct bg_store *st = NULL;
 
 		T_EQ_INT(bg_key_load(cfg.key_file, key, NULL), 0);
-		T_EQ_INT(bg_store_open(&st, cfg.store, key, BG_STORE_CREATE | BG_STORE_GROW, 0,
-				       NULL), 0);
+		T_EQ_INT(
+		    bg_store_open(&st, cfg.store, key, BG_STORE_CREATE | BG_STORE_GROW, 0, NULL),
+		    0);
 		bg_store_close(st);
 	}
 
