@@ -151,6 +151,9 @@ warnings-clang:
 	    $(UNIT_BIN:$(BUILD)/%=build/clang/%) $(PAMT_BIN:$(BUILD)/%=build/clang/%)
 
 check: deps
+	@echo "== house: format-check (clang-format), lint (cppcheck) =="
+	$(MAKE) --no-print-directory format-check
+	$(MAKE) --no-print-directory lint
 	@echo "== build (gcc, -Werror) =="
 	$(MAKE) --no-print-directory WERROR=-Werror all $(UNIT_BIN) $(PAMT_BIN)
 	@echo "== build (clang, -Werror) =="

@@ -1,5 +1,5 @@
 # tests/house.mk: `make lint` and `make format-check` (included by the
-# Makefile; `make check` runs both).
+# Makefile; `make check` runs both first).
 #   lint          cppcheck over the library and the tool (warnings are errors;
 #                 a false positive is suppressed inline with its reason)
 #   format-check  clang-format --dry-run -Werror over every C file, with
