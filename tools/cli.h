@@ -30,6 +30,12 @@ int bg_cmd_scan(struct bg_tool *t, int argc, char **argv);
 int bg_cmd_reset(struct bg_tool *t, int argc, char **argv);
 int bg_cmd_stats(struct bg_tool *t, int argc, char **argv);
 int bg_cmd_check(struct bg_tool *t, int argc, char **argv);
+
+struct bg_txn;
+struct bg_advisory;
+/* An advisory named by id (all digits) or by name, as forget and export take
+ * it: 0, -ENOENT, or a negative errno. */
+int bg_advisory_by_ref(struct bg_txn *txn, const char *ref, struct bg_advisory *a);
 /* The fleet (cmd_fleet.c, report.c). */
 int bg_cmd_keygen(struct bg_tool *t, int argc, char **argv);
 int bg_cmd_export(struct bg_tool *t, int argc, char **argv);

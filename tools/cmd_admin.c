@@ -144,8 +144,8 @@ out:
 	return rc;
 }
 
-/* An advisory named by id (all digits) or by name. */
-static int find_advisory(struct bg_txn *txn, const char *ref, struct bg_advisory *a)
+/* An advisory named by id (all digits) or by name (forget, export). */
+int bg_advisory_by_ref(struct bg_txn *txn, const char *ref, struct bg_advisory *a)
 {
 	char *end;
 	unsigned long id;
@@ -168,7 +168,7 @@ struct forget_job {
 static int forget_job(struct bg_txn *txn, void *arg)
 {
 	struct forget_job *j = arg;
-	int rc = find_advisory(txn, j->ref, &j->a);
+	int rc = bg_advisory_by_ref(txn, j->ref, &j->a);
 
 	return rc ? rc : bg_advisory_delete(txn, j->a.id, &j->removed);
 }

@@ -11,6 +11,7 @@
 
 #include "bundle.h"
 #include "cli.h"
+#include "unpack.h" /* bg_spool_open */
 #include "verdict.h"
 
 int bg_cmd_keygen(struct bg_tool *t, int argc, char **argv)
@@ -29,21 +30,6 @@ int bg_cmd_keygen(struct bg_tool *t, int argc, char **argv)
 	       "key id:      %s\n",
 	       argv[1], argv[1], id);
 	return BG_EXIT_OK;
-}
-
-/* An advisory named by id (all digits) or by name, as forget takes it. */
-static int resolve(struct bg_txn *txn, const char *ref, struct bg_advisory *a)
-{
-	char *end;
-	unsigned long id;
-
-	if (ref[0] >= '0' && ref[0] <= '9') {
-		errno = 0;
-		id = strtoul(ref, &end, 10);
-		if (!errno && !*end && id > 0 && id <= UINT32_MAX)
-			return bg_advisory_get(txn, (uint32_t)id, a);
-	}
-	return bg_advisory_find(txn, ref, a);
 }
 
 static void print_bundle_advisories(const struct bg_bundle_info *in,
@@ -113,7 +99,7 @@ int bg_cmd_export(struct bg_tool *t, int argc, char **argv)
 		goto out;
 	for (int i = optind; i < argc; i++) {
 		struct bg_advisory a;
-		int r = resolve(txn, argv[i], &a);
+		int r = bg_advisory_by_ref(txn, argv[i], &a);
 
 		if (r != 0) {
 			fprintf(stderr, "breachguard: export: advisory \"%s\": %s\n", argv[i],
@@ -241,17 +227,15 @@ static int push_back_stdin(const unsigned char *head, size_t n)
  * read twice (verify, then apply). */
 static int spool_stdin(const unsigned char *head, size_t n)
 {
-	const char *dir = getenv("TMPDIR");
 	char buf[65536];
 	ssize_t got;
-	int fd;
+	int fd = bg_spool_open();
 
-	if (!dir || !*dir)
-		dir = "/var/tmp"; /* as the import's runs (import_pipe.c) */
-	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 	if (fd < 0) {
-		fprintf(stderr, "breachguard: import: cannot spool stdin in %s: %s\n", dir,
-			strerror(errno));
+		fprintf(
+		    stderr,
+		    "breachguard: import: cannot spool stdin in $TMPDIR, /var/tmp or /tmp: %s\n",
+		    strerror(-fd));
 		return -1;
 	}
 	if (!write_all(fd, head, n))
@@ -264,7 +248,8 @@ static int spool_stdin(const unsigned char *head, size_t n)
 	}
 	return fd;
 fail:
-	fprintf(stderr, "breachguard: import: spooling stdin in %s: %s\n", dir, strerror(errno));
+	fprintf(stderr, "breachguard: import: spooling stdin to a temporary file: %s\n",
+		strerror(errno));
 	close(fd);
 	return -1;
 }

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "import_pipe.h"
+#include "unpack.h" /* bg_spool_open */
 #include "unicode.h"
 
 #define CHUNK_DIGESTS (1u << 20) /* 16 MiB of digests per sorted run, per worker */
@@ -185,22 +186,12 @@ static void sort_digests(unsigned char *d, unsigned char *tmp, size_t *end, size
 
 static int spool_open(struct bg_pipe *p)
 {
-	const char *dir = getenv("TMPDIR");
-	char path[1024];
-	int fd;
+	int fd = bg_spool_open();
 
-	if (!dir || !*dir)
-		dir = "/var/tmp";
-	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 	if (fd < 0) {
-		snprintf(path, sizeof(path), "%s/breachguard-spool-XXXXXX", dir);
-		fd = mkostemp(path, O_CLOEXEC);
-		if (fd >= 0)
-			unlink(path);
-	}
-	if (fd < 0) {
-		snprintf(p->err, sizeof(p->err), "spool file in %s: %s", dir, strerror(errno));
-		return -errno;
+		snprintf(p->err, sizeof(p->err), "no spool file in $TMPDIR, /var/tmp or /tmp: %s",
+			 strerror(-fd));
+		return fd;
 	}
 	p->spool_fd = fd;
 	return 0;

@@ -20,6 +20,7 @@
  * default limits (depth 256, text nodes of 10 MB) plus our own depth cap; the
  * inflated size of all parts together is capped (zip bombs) with a clear error. */
 #include "workbook.h"
+#include "unpack.h" /* bg_spool_open */
 
 #include <errno.h>
 #include <fcntl.h>
@@ -660,24 +661,6 @@ static int sheet_end(struct wb *w, struct bg_table *t, unsigned idx, const char 
 
 /* --- xlsx: shared strings ------------------------------------------------- */
 
-static int spool_fd(void)
-{
-	const char *dir = getenv("TMPDIR");
-	char path[1024];
-	int fd;
-
-	if (!dir || !*dir)
-		dir = "/var/tmp";
-	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		snprintf(path, sizeof(path), "%s/breachguard-sst-XXXXXX", dir);
-		fd = mkostemp(path, O_CLOEXEC);
-		if (fd >= 0)
-			unlink(path);
-	}
-	return fd;
-}
-
 static int write_all(int fd, const void *buf, size_t n, uint64_t off)
 {
 	const char *p = buf;
@@ -722,8 +705,8 @@ static int sst_spool(struct sst *s)
 {
 	uint64_t zero = 0;
 
-	s->data_fd = spool_fd();
-	s->idx_fd = spool_fd();
+	s->data_fd = bg_spool_open();
+	s->idx_fd = bg_spool_open();
 	s->wd = calloc(1, sizeof(*s->wd));
 	s->wi = calloc(1, sizeof(*s->wi));
 	if (s->data_fd < 0 || s->idx_fd < 0)
