@@ -19,6 +19,9 @@ static char last[1024];
 static unsigned errors;
 
 static void rec_fn(void *arg, int prio, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
+static void rec_fn(void *arg, int prio, const char *fmt, va_list ap)
 {
 	(void)arg;
 	if (prio <= LOG_ERR) {
