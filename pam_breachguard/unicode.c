@@ -66,6 +66,10 @@ bool bg_utf8_valid(const char *s, size_t len)
 		}
 		if (i == len)
 			break;
+		if (p[i] < 0x80) { /* the tail of a run: no call for a byte */
+			i++;
+			continue;
+		}
 		if ((k = bg_utf8_seq(p + i, len - i)) == 0)
 			return false;
 		i += k;

@@ -92,8 +92,40 @@ struct tline {
 	size_t exlen;
 };
 
+/* A line equal to the one before (bg_addrtok_repeats).  Once a line X held
+ * its own untouched tokens and the next line, X again, joined nothing to them
+ * (nor they to it), every further X finds the very same state but for the line
+ * numbers: the tokeniser would hand the sink the same calls one line later and
+ * end holding X's tokens again.  So the calls of that step are kept and
+ * replayed with the new number instead of tokenising X once more. */
+enum { R_ADDRESS, R_INVALID, R_DEFANGED };
+
+struct rep_call {
+	int kind;
+	unsigned long back; /* its line: the step's line minus back */
+	size_t off, len;    /* address or text, in rep.arena */
+	size_t why_off;	    /* R_INVALID: the reason, in rep.arena */
+};
+
+struct rep {
+	bool on;
+	char *prev; /* the last line one_line saw, when fresh */
+	size_t plen, pcap;
+	bool fresh; /* the held line is prev's own tokens, untouched by a join */
+	bool rec;   /* the calls of this step are kept */
+	bool ready; /* calls[] is what prev again, next line, gives */
+	bool oom;   /* keeping them failed: no replay, nothing else changes */
+	struct rep_call *calls;
+	size_t ncalls, ccap;
+	char *arena;
+	size_t alen, acap;
+	int found; /* the step's return */
+};
+
 struct bg_addrtok {
 	struct bg_sink *sink;
+	struct rep rep;
+	unsigned joins; /* rejoin's decisions other than J_NONE in this step */
 	struct tline ln[2];
 	int cur; /* ln[cur] is being built; ln[!cur] waits for it */
 	/* the mapped line */
@@ -132,6 +164,7 @@ int bg_addrtok_new(struct bg_addrtok **out, struct bg_sink *sink)
 void bg_addrtok_empty(struct bg_addrtok *t, const char *why)
 {
 	t->empty_why = why;
+	t->rep.fresh = t->rep.ready = false; /* the calls kept may hold the old reason */
 }
 
 void bg_addrtok_free(struct bg_addrtok *t)
@@ -142,6 +175,9 @@ void bg_addrtok_free(struct bg_addrtok *t)
 		free(t->ln[i].tok);
 		free(t->ln[i].arena);
 	}
+	free(t->rep.prev);
+	free(t->rep.calls);
+	free(t->rep.arena);
 	free(t->m);
 	free(t->fl);
 	free(t->col);
@@ -441,14 +477,123 @@ static uint8_t fl_at(const struct bg_addrtok *t, size_t i)
 	return t->ident ? 0 : t->fl[i];
 }
 
-/* --- tokens ----------------------------------------------------------------- */
+/* --- the sink, and what a repeated line replays ------------------------------ */
+
+void bg_addrtok_repeats(struct bg_addrtok *t, bool on)
+{
+	t->rep.on = on;
+	t->rep.fresh = t->rep.ready = false;
+}
+
+static int rep_put(struct rep *r, const char *s, size_t n, size_t *off)
+{
+	if (r->alen + n + 1 > r->acap) {
+		size_t cap = (r->alen + n + 1) * 2 + 256;
+		char *p = realloc(r->arena, cap);
+
+		if (!p)
+			return -ENOMEM;
+		r->arena = p;
+		r->acap = cap;
+	}
+	*off = r->alen;
+	memcpy(r->arena + r->alen, s, n);
+	r->arena[r->alen + n] = '\0';
+	r->alen += n + 1;
+	return 0;
+}
+
+/* Keeps one call of the step being recorded; a failure only costs the replay. */
+static void rep_keep(struct bg_addrtok *t, int kind, unsigned long line, const char *why,
+		     const char *s, size_t n)
+{
+	struct rep *r = &t->rep;
+	struct rep_call *c;
+
+	if (!r->rec || r->oom)
+		return;
+	if (r->ncalls == r->ccap) {
+		size_t cap = r->ccap ? r->ccap * 2 : 16;
+		struct rep_call *p = realloc(r->calls, cap * sizeof(*p));
+
+		if (!p) {
+			r->oom = true;
+			return;
+		}
+		r->calls = p;
+		r->ccap = cap;
+	}
+	c = &r->calls[r->ncalls];
+	memset(c, 0, sizeof(*c));
+	c->kind = kind;
+	c->back = t->line - line;
+	c->len = n;
+	if ((s && rep_put(r, s, n, &c->off) != 0) ||
+	    (why && rep_put(r, why, strlen(why), &c->why_off) != 0)) {
+		r->oom = true;
+		return;
+	}
+	r->ncalls++;
+}
 
 static void invalid(struct bg_addrtok *t, unsigned long line, const char *why, const char *s,
 		    size_t n)
 {
-	if (!t->rc)
-		t->sink->invalid(t->sink, line, why, s, n > 200 ? 200 : n);
+	if (n > 200)
+		n = 200;
+	if (!t->rc) {
+		rep_keep(t, R_INVALID, line, why, s, n);
+		t->sink->invalid(t->sink, line, why, s, n);
+	}
 }
+
+static void defanged(struct bg_addrtok *t, unsigned long line)
+{
+	if (t->sink->defanged) {
+		rep_keep(t, R_DEFANGED, line, NULL, NULL, 0);
+		t->sink->defanged(t->sink, line);
+	}
+}
+
+static int address(struct bg_addrtok *t, const char *s, size_t n, unsigned long line)
+{
+	rep_keep(t, R_ADDRESS, line, NULL, s, n);
+	return t->sink->address(t->sink, s, n, line);
+}
+
+/* The line given again, one line on (see struct rep): the recorded calls with
+ * the new numbers, then the held tokens renumbered as tokenising would have
+ * left them. */
+static int replay(struct bg_addrtok *t, unsigned long line)
+{
+	struct rep *r = &t->rep;
+	struct tline *h = &t->ln[!t->cur];
+	int rc = 0;
+
+	for (size_t i = 0; i < r->ncalls && !rc; i++) {
+		const struct rep_call *c = &r->calls[i];
+		unsigned long l = line - c->back;
+
+		if (c->kind == R_INVALID)
+			t->sink->invalid(t->sink, l, r->arena + c->why_off, r->arena + c->off,
+					 c->len);
+		else if (c->kind == R_DEFANGED)
+			t->sink->defanged(t->sink, l);
+		else
+			rc = t->sink->address(t->sink, r->arena + c->off, c->len, l);
+	}
+	for (size_t i = 0; i < h->ntok; i++)
+		h->tok[i].line = line;
+	h->line = line;
+	t->line = line;
+	if (rc < 0) {
+		r->fresh = r->ready = false; /* as a failed step leaves it */
+		return rc;
+	}
+	return r->found;
+}
+
+/* --- tokens ----------------------------------------------------------------- */
 
 static int arena_put(struct tline *l, const char *s, size_t n, size_t *off)
 {
@@ -1064,6 +1209,8 @@ static void rejoin(struct bg_addrtok *t)
 		if (!T || T->used || T->ambiguous || U->ambiguous || T->label || U->label)
 			continue;
 		d = decide(t, pl, T, cl, U, &jlen);
+		if (d != J_NONE)
+			t->joins++;
 		if (d == J_JOIN) {
 			bool u_at = U->at;
 
@@ -1119,9 +1266,9 @@ static void emit_held(struct bg_addrtok *t)
 		}
 		if (!k->at)
 			continue;
-		if (k->defanged && t->sink->defanged)
-			t->sink->defanged(t->sink, k->line);
-		r = t->sink->address(t->sink, pl->arena + k->off, k->len, k->line);
+		if (k->defanged)
+			defanged(t, k->line);
+		r = address(t, pl->arena + k->off, k->len, k->line);
 		if (r < 0)
 			t->rc = r;
 	}
@@ -1137,6 +1284,7 @@ int bg_addrtok_flush(struct bg_addrtok *t)
 	int rc;
 
 	emit_held(t);
+	t->rep.fresh = t->rep.ready = false; /* nothing is held any more */
 	/* What was being built (nothing, between lines) is not held. */
 	t->ln[t->cur].live = false;
 	t->ln[t->cur].ntok = 0;
@@ -1146,10 +1294,27 @@ int bg_addrtok_flush(struct bg_addrtok *t)
 	return rc;
 }
 
+/* Keeps the line just tokenised for the comparison with the next one. */
+static int rep_prev(struct rep *r, const char *s, size_t n)
+{
+	if (n > r->pcap) {
+		char *p = realloc(r->prev, n);
+
+		if (!p)
+			return -ENOMEM;
+		r->prev = p;
+		r->pcap = n;
+	}
+	if (n)
+		memcpy(r->prev, s, n);
+	r->plen = n;
+	return 0;
+}
+
 static int one_line(struct bg_addrtok *t, const char *s, size_t n, unsigned long line, bool plain)
 {
 	struct tline *cl = &t->ln[t->cur];
-	bool blank = true;
+	bool blank = true, same;
 
 	/* Lines the input skipped (blank ones, see bg_input_skip_blank) end a
 	 * wrapped cell just as a blank line seen here does. */
@@ -1167,6 +1332,16 @@ static int one_line(struct bg_addrtok *t, const char *s, size_t n, unsigned long
 
 		return rc < 0 ? rc : 0;
 	}
+	/* The held line is this one's own untouched tokens: this step's calls are
+	 * what every further copy of the line gives (struct rep). */
+	same = t->rep.fresh && line == t->line + 1 && n == t->rep.plen &&
+	       memcmp(s, t->rep.prev, n) == 0;
+	t->rep.fresh = t->rep.ready = false;
+	t->rep.rec = same;
+	t->rep.oom = false;
+	t->rep.ncalls = 0;
+	t->rep.alen = 0;
+	t->joins = 0;
 	cl->ntok = 0;
 	cl->alen = 0;
 	t->line = line;
@@ -1188,6 +1363,12 @@ static int one_line(struct bg_addrtok *t, const char *s, size_t n, unsigned long
 	}
 	emit_held(t);
 	t->cur = !t->cur;
+	t->rep.rec = false;
+	if (t->rep.on && !t->rc && t->joins == 0 && (same || rep_prev(&t->rep, s, n) == 0)) {
+		t->rep.fresh = true;
+		t->rep.ready = same && !t->rep.oom;
+		t->rep.found = (int)(t->found > INT32_MAX ? INT32_MAX : t->found);
+	}
 	if (t->rc) {
 		int rc = t->rc;
 
@@ -1203,6 +1384,11 @@ int bg_addrtok_line(struct bg_addrtok *t, const char *s, size_t n, unsigned long
 	size_t len;
 	int total = 0, got;
 
+	/* A copy of the line before (no line break in it) with nothing pending:
+	 * one_line would give exactly what it gave, one line on. */
+	if (t->rep.ready && line == t->line + 1 && n == t->rep.plen &&
+	    memcmp(s, t->rep.prev, n) == 0)
+		return replay(t, line);
 	/* A plain ASCII line holds no line break (nor anything pass 1 changes). */
 	if (plain_ascii(s, n))
 		return one_line(t, s, n, line, true);

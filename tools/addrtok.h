@@ -25,6 +25,7 @@
 #ifndef BG_ADDRTOK_H
 #define BG_ADDRTOK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "reader.h"
@@ -56,6 +57,13 @@ void bg_addrtok_empty(struct bg_addrtok *t, const char *why);
  * joined into the line above, or reported invalid), or the sink's negative
  * errno. */
 int bg_addrtok_line(struct bg_addrtok *t, const char *s, size_t n, unsigned long line);
+
+/* Off by default.  On: a line byte-identical to the one before, on the next
+ * line number, costs a comparison when tokenising it again would give exactly
+ * the calls the previous copy gave (nothing held back for a wrapped cell,
+ * nothing joined: see struct rep in addrtok.c): those calls are replayed with
+ * the new line number.  Anything else is tokenised as usual. */
+void bg_addrtok_repeats(struct bg_addrtok *t, bool on);
 
 /* Ends a block of lines (end of file, of a cell, of a MIME part): what is held
  * goes to the sink.  0 or the sink's negative errno. */

@@ -94,6 +94,7 @@ struct bg_input {
 	size_t dec_pos, dec_len;
 
 	bool pending_cr; /* the last line ended in CR: a following LF belongs to it */
+	bool saw_cr;	 /* a line ended in CR: line ends are looked for byte by byte */
 	bool skip_blank; /* empty lines are not returned, only counted */
 	char before;	 /* the last ASCII byte before the legacy decision */
 	unsigned long lineno;
@@ -1127,6 +1128,30 @@ static unsigned line_flags(const struct bg_input *in, const char *s, size_t len,
 	return flags;
 }
 
+/* Where the first '\n' or '\r' at or after dec_pos is (dec_len if none).  Until
+ * a line ends in CR, memchr finds the LF and then looks for a CR before it, so
+ * both scans cover the line only (the one far scan for an LF past a CR happens
+ * once: then saw_cr is set). */
+static size_t line_end(struct bg_input *in)
+{
+	const char *b = in->dec + in->dec_pos, *nl, *cr;
+	size_t avail = in->dec_len - in->dec_pos, i, span;
+
+	if (!in->saw_cr) {
+		nl = memchr(b, '\n', avail);
+		span = nl ? (size_t)(nl - b) : avail;
+		cr = memchr(b, '\r', span);
+		if (!cr)
+			return in->dec_pos + span;
+		in->saw_cr = true;
+		return in->dec_pos + (size_t)(cr - b);
+	}
+	for (i = in->dec_pos; i < in->dec_len; i++)
+		if (in->dec[i] == '\n' || in->dec[i] == '\r')
+			break;
+	return i;
+}
+
 int bg_input_getline(struct bg_input *in, const char **line, size_t *len, unsigned *flags,
 		     char *err, size_t errlen)
 {
@@ -1195,11 +1220,8 @@ int bg_input_getline(struct bg_input *in, const char **line, size_t *len, unsign
 				continue;
 			}
 		}
-		for (i = in->dec_pos; i < in->dec_len; i++) {
-			c = in->dec[i];
-			if (c == '\n' || c == '\r')
-				break;
-		}
+		i = line_end(in);
+		c = i < in->dec_len ? in->dec[i] : 0;
 		chunk = i - in->dec_pos;
 		take = chunk;
 		if (take > BG_LINE_MAX - n) {

@@ -4,6 +4,7 @@
 #ifndef BG_READER_H
 #define BG_READER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "input.h"
@@ -42,6 +43,9 @@ struct bg_read_opts {
 	/* The input layer, for what a reader opens itself (e-mail attachments). */
 	const char *encoding;		/* --encoding: unlabelled attachments */
 	const struct bg_unpack *unpack; /* archive limits and passwords */
+	/* Tests only: text tokenises a line equal to the one before again instead
+	 * of replaying what that one gave (bg_addrtok_repeats), to compare both. */
+	bool tokenise_repeats;
 };
 
 struct bg_unpack;
