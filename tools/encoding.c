@@ -389,6 +389,12 @@ int bg_encoding_decide(const char *sample, size_t len, bool at_eof, char *name, 
 		}
 	}
 	fam = family(guess, &latin);
+	/* A single-byte guess decodes any bytes at all, and uchardet gives one for
+	 * short CP932 text (a six-line notice came back ISO-8859-7).  When the
+	 * high bytes come in runs, as no Western text writes them, and every one
+	 * of them reads cleanly as CP932 or EUC-JP, the Japanese reading wins. */
+	if ((latin || !fam) && !isolated_high(t, n) && japanese_hint(t, n, at_eof, name, namelen))
+		goto out;
 	/* The common families are believed on little evidence when they decode. */
 	if (fam && pick(fam, t, n, at_eof, name, namelen) == 0)
 		goto out;
