@@ -72,7 +72,7 @@ static void f_record(struct bg_sink *s)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct bg_sink sink = {f_address, f_invalid, f_record, NULL, NULL};
+	struct bg_sink sink = {.address = f_address, .invalid = f_invalid, .record = f_record};
 	struct bg_addrtok *t = NULL;
 	const char *s = (const char *)data;
 	size_t i = 0;
