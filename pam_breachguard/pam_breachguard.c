@@ -18,6 +18,7 @@
 
 #include "config.h"
 #include "escape.h"
+#include "timefmt.h"
 #include "verdict.h"
 
 #define BG_EXPORT __attribute__((visibility("default")))
@@ -47,15 +48,6 @@ static void plog(pam_handle_t *pamh, int prio, const char *fmt, ...)
 	pam_syslog(pamh, prio, "%s", bg_escape(line, 0, safe, sizeof(safe)));
 }
 
-static void day_string(int64_t t, char *buf, size_t len)
-{
-	struct tm tm;
-	time_t tt = (time_t)t;
-
-	if (!gmtime_r(&tt, &tm) || strftime(buf, len, "%Y-%m-%d", &tm) == 0)
-		snprintf(buf, len, "?");
-}
-
 /* "NAME" (DATE), plus how many more, for messages and log lines. */
 static void advisory_label(const struct bg_result *r, char *buf, size_t len)
 {
@@ -63,10 +55,9 @@ static void advisory_label(const struct bg_result *r, char *buf, size_t len)
 	char day[16], name[BG_NAME_MAX * 8];
 
 	for (size_t i = 1; i < r->n_adv && i < BG_MAX_LISTED; i++)
-		if ((r->adv[i].published >= 0 ? r->adv[i].published : r->adv[i].imported) >
-		    (a->published >= 0 ? a->published : a->imported))
+		if (bg_advisory_exposure(&r->adv[i]) > bg_advisory_exposure(a))
 			a = &r->adv[i];
-	day_string(a->published >= 0 ? a->published : a->imported, day, sizeof(day));
+	bg_day(bg_advisory_exposure(a), day, sizeof(day));
 	bg_escape(a->name, BG_ESC_QUOTES, name, sizeof(name));
 	if (r->n_adv > 1)
 		snprintf(buf, len, "\"%s\" (%s) and %zu more", name, day, r->n_adv - 1);
@@ -174,7 +165,7 @@ static int act(pam_handle_t *pamh, int flags, const struct bg_config *cfg, const
 		     label);
 		return PAM_SUCCESS;
 	case BG_V_CHANGE_BLOCKED:
-		day_string(r->blocked_until, day, sizeof(day));
+		bg_day(r->blocked_until, day, sizeof(day));
 		plog(pamh, LOG_WARNING,
 		     "not forcing user=%s yet: minimum password age reached on %s (advisory %s)",
 		     user, day, label);

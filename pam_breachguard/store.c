@@ -1112,6 +1112,11 @@ static int find_cb(const struct bg_advisory *a, void *arg)
 	return 1;
 }
 
+int64_t bg_advisory_exposure(const struct bg_advisory *a)
+{
+	return a->published >= 0 ? a->published : a->imported;
+}
+
 int bg_advisory_find(struct bg_txn *t, const char *name, struct bg_advisory *a)
 {
 	/* a is written when found, never read: callers need not fill it. */

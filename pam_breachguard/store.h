@@ -111,6 +111,9 @@ int bg_txn_error(const struct bg_txn *t);
 int bg_exposure_ids(struct bg_txn *t, const unsigned char d[BG_DIGEST_LEN], uint32_t *ids,
 		    size_t max, size_t *n);
 int bg_advisory_get(struct bg_txn *t, uint32_t id, struct bg_advisory *a);
+/* When an advisory's exposure happened: its published day, else its import
+ * time (design.md, verdict step 4). */
+int64_t bg_advisory_exposure(const struct bg_advisory *a);
 int bg_advisory_find(struct bg_txn *t, const char *name, struct bg_advisory *a);
 /* Calls cb for each advisory in id order; a non-zero return stops and is returned. */
 int bg_advisory_foreach(struct bg_txn *t, int (*cb)(const struct bg_advisory *a, void *arg),

@@ -205,15 +205,10 @@ out:
 	return rc;
 }
 
-static int64_t adv_time(const struct bg_advisory *a)
-{
-	return a->published >= 0 ? a->published : a->imported;
-}
-
 static void add_adv(struct bg_result *r, const struct bg_advisory *a, int64_t *newest_imported,
 		    int32_t *newest_grace)
 {
-	int64_t t = a->published >= 0 ? a->published : a->imported;
+	int64_t t = bg_advisory_exposure(a);
 
 	if (r->n_adv == 0 || t > r->exposure) {
 		r->exposure = t;
@@ -241,9 +236,9 @@ static void add_adv(struct bg_result *r, const struct bg_advisory *a, int64_t *n
 		size_t old = 0;
 
 		for (size_t i = 1; i < BG_MAX_LISTED; i++)
-			if (adv_time(&r->adv[i]) < adv_time(&r->adv[old]))
+			if (bg_advisory_exposure(&r->adv[i]) < bg_advisory_exposure(&r->adv[old]))
 				old = i;
-		if (t > adv_time(&r->adv[old]))
+		if (t > bg_advisory_exposure(&r->adv[old]))
 			r->adv[old] = *a;
 	}
 	r->n_adv++;

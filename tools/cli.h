@@ -7,6 +7,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "timefmt.h" /* bg_day, bg_iso_time */
 
 #define BG_EXIT_OK 0
 #define BG_EXIT_FAIL 1
@@ -53,9 +54,7 @@ void bg_json_str(FILE *f, const char *s);
  * date < 0 print null.  The one spelling of an advisory in JSON output. */
 void bg_json_advisory_head(FILE *f, unsigned id, const char *name, long long date);
 /* YYYY-MM-DD of an epoch time (UTC), "" for t < 0. */
-void bg_day(long long t, char *buf, size_t len);
 /* ISO 8601 UTC time. */
-void bg_iso_time(long long t, char *buf, size_t len);
 /* Parses YYYY-MM-DD strictly into the epoch seconds of that day (UTC). */
 int bg_parse_day(const char *s, long long *out);
 /* Prints "breachguard COMMAND: usage: ..." and returns BG_EXIT_USAGE. */

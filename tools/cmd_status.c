@@ -40,7 +40,7 @@ static void print_stale_rotation(const struct bg_result *r, const char *when)
 	for (size_t i = 0; i < listed; i++) {
 		const struct bg_advisory *a = &r->adv[i];
 
-		if ((a->published >= 0 ? a->published : a->imported) == r->exposure)
+		if (bg_advisory_exposure(a) == r->exposure)
 			newest = a;
 	}
 	printf(", last rotation %s by %s, before advisory", when, how_name(r->rotation.how));
@@ -80,8 +80,7 @@ static void print_result(struct printer *p, const char *user, const struct bg_re
 			const struct bg_advisory *a = &r->adv[i];
 
 			fputs(i ? ", " : "", stdout);
-			bg_json_advisory_head(stdout, a->id, a->name,
-					      a->published >= 0 ? a->published : a->imported);
+			bg_json_advisory_head(stdout, a->id, a->name, bg_advisory_exposure(a));
 			fputc('}', stdout);
 		}
 		printf("], \"rotated_at\": ");
@@ -121,7 +120,7 @@ static void print_result(struct printer *p, const char *user, const struct bg_re
 		for (size_t i = 0; i < listed; i++) {
 			const struct bg_advisory *a = &r->adv[i];
 
-			bg_day(a->published >= 0 ? a->published : a->imported, day, sizeof(day));
+			bg_day(bg_advisory_exposure(a), day, sizeof(day));
 			printf("%s advisory %u \"%s\" %s", i ? "," : " --", a->id,
 			       bg_escape(a->name, BG_ESC_QUOTES, safe, sizeof(safe)), day);
 		}

@@ -73,24 +73,6 @@ void bg_json_advisory_head(FILE *f, unsigned id, const char *name, long long dat
 		fputs("null", f);
 }
 
-void bg_day(long long t, char *buf, size_t len)
-{
-	struct tm tm;
-	time_t tt = (time_t)t;
-
-	if (t < 0 || !gmtime_r(&tt, &tm) || strftime(buf, len, "%Y-%m-%d", &tm) == 0)
-		buf[0] = '\0';
-}
-
-void bg_iso_time(long long t, char *buf, size_t len)
-{
-	struct tm tm;
-	time_t tt = (time_t)t;
-
-	if (t <= 0 || !gmtime_r(&tt, &tm) || strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		buf[0] = '\0';
-}
-
 int bg_parse_day(const char *s, long long *out)
 {
 	struct tm tm;
