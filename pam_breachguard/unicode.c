@@ -203,27 +203,8 @@ bool bg_unicode_is_base_letter(struct bg_unicode *u, unsigned cp)
 
 int bg_unicode_nfkc(struct bg_unicode *u, const char *s, size_t n, char *out, size_t outlen)
 {
-	uint8_t buf[1024];
-	size_t rlen = sizeof(buf);
-	uint8_t *r;
-	int rc;
-
-	if (!bg_utf8_valid(s, n))
-		return -EILSEQ;
-	errno = 0;
-	r = u->normalize(u->nfkc, (const uint8_t *)s, n, buf, &rlen);
-	if (!r)
-		return errno == ENOMEM ? -ENOMEM : -EILSEQ;
-	if (rlen >= outlen) {
-		rc = -ENOSPC;
-	} else {
-		memcpy(out, r, rlen);
-		out[rlen] = '\0';
-		rc = (int)rlen;
-	}
-	if (r != buf)
-		free(r);
-	return rc;
+	/* bg_unicode_local without the fold is exactly NFKC. */
+	return bg_unicode_local(u, s, n, false, out, outlen);
 }
 
 int bg_unicode_to_unicode(struct bg_unicode *u, const char *ace, char *out, size_t outlen)
