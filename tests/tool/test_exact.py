@@ -21,16 +21,9 @@ TOOL = os.path.abspath(sys.argv[1])
 ONLY = set(sys.argv[2:])
 FIX = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures")
 EXACT = os.path.join(FIX, "exact")
-passed = failed = 0
-
-
-def check(cond, what, detail=""):
-    global passed, failed
-    if cond:
-        passed += 1
-    else:
-        failed += 1
-        print(f"FAIL: {what} {detail}".rstrip())
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.dont_write_bytecode = True
+from checks import check, summary  # noqa: E402
 
 
 def run(conf, *args, stdin=None):
@@ -105,8 +98,7 @@ def main():
         for i, n in enumerate(names):
             case(n, os.path.join(tmp, str(i)))
     print(f"exact identities: {len(names)} cases")
-    print(f"{passed} passed, {failed} failed")
-    sys.exit(1 if failed else 0)
+    sys.exit(summary())
 
 
 main()

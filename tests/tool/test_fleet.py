@@ -8,16 +8,9 @@ import json, os, shutil, subprocess, sys, tempfile
 
 TOOL = os.path.abspath(sys.argv[1])
 NSS = "/usr/lib/x86_64-linux-gnu/libnss_wrapper.so"
-passed = failed = 0
-
-
-def check(cond, what, detail=""):
-    global passed, failed
-    if cond:
-        passed += 1
-    else:
-        failed += 1
-        print(f"FAIL: {what} {detail}".rstrip())
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.dont_write_bytecode = True
+from checks import check, summary  # noqa: E402
 
 
 class Store:
@@ -75,8 +68,7 @@ def main():
         run_all(root)
     finally:
         shutil.rmtree(root, ignore_errors=True)
-    print(f"fleet: {passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return summary("fleet: ")
 
 
 def run_all(root):

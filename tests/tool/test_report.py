@@ -7,16 +7,9 @@ Usage: test_report.py BUILD/breachguard"""
 import json, os, shutil, struct, subprocess, sys, tempfile, zlib
 
 TOOL = os.path.abspath(sys.argv[1])
-passed = failed = 0
-
-
-def check(cond, what, detail=""):
-    global passed, failed
-    if cond:
-        passed += 1
-    else:
-        failed += 1
-        print(f"FAIL: {what} {detail}".rstrip())
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.dont_write_bytecode = True
+from checks import check, summary  # noqa: E402
 
 
 def acct(host, user, verdict, advs, rotated=None, **kw):
@@ -97,8 +90,7 @@ def main():
         run_all(root)
     finally:
         shutil.rmtree(root, ignore_errors=True)
-    print(f"report: {passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return summary("report: ")
 
 
 def run_all(root):

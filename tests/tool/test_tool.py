@@ -7,16 +7,9 @@ import gzip, json, os, shutil, stat, subprocess, sys, tempfile
 
 TOOL = os.path.abspath(sys.argv[1])
 FIX = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures")
-passed = failed = 0
-
-
-def check(cond, what, detail=""):
-    global passed, failed
-    if cond:
-        passed += 1
-    else:
-        failed += 1
-        print(f"FAIL: {what} {detail}".rstrip())
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.dont_write_bytecode = True
+from checks import check, summary  # noqa: E402
 
 
 class Store:
@@ -97,8 +90,7 @@ def main():
         run_all(root)
     finally:
         shutil.rmtree(root, ignore_errors=True)
-    print(f"tool: {passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return summary("tool: ")
 
 
 def run_all(root):

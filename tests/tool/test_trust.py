@@ -5,16 +5,9 @@ key.  Usage: test_trust.py BUILD/breachguard"""
 import json, os, shutil, subprocess, sys, tempfile
 
 TOOL = os.path.abspath(sys.argv[1])
-passed = failed = 0
-
-
-def check(cond, what, detail=""):
-    global passed, failed
-    if cond:
-        passed += 1
-    else:
-        failed += 1
-        print(f"FAIL: {what} {detail}".rstrip())
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.dont_write_bytecode = True
+from checks import check, summary  # noqa: E402
 
 
 def run(conf, *args, stdin=None, env=None):
@@ -78,9 +71,7 @@ def main():
                 fn(root)
     finally:
         shutil.rmtree(root, ignore_errors=True)
-    print(f"tooltest (trust): {passed} passed, {failed} failed")
-    return 1 if failed else 0
-
+    return summary("tooltest (trust): ")
 
 
 def item17(root):
