@@ -1,7 +1,8 @@
 /* pam_breachguard.c: the PAM entry points and nothing else.  Every decision is
- * bg_verdict()'s; this file maps verdicts to PAM codes, talks to the user, and
- * writes the syslog lines.  PAM codes appear only here.  No global state: each
- * call parses its config, opens the store, and closes everything before return. */
+ * bg_verdict()'s, the store and its writes are session.c's; this file maps
+ * verdicts to PAM codes, talks to the user, and writes the syslog lines.  PAM
+ * codes appear only here.  No global state: each call parses its config, opens
+ * the store, and closes everything before return. */
 #include <errno.h>
 #include <locale.h>
 #include <pwd.h>
@@ -18,11 +19,11 @@
 
 #include "config.h"
 #include "escape.h"
+#include "session.h"
 #include "timefmt.h"
 #include "verdict.h"
 
 #define BG_EXPORT __attribute__((visibility("default")))
-#define ROTATION_TRIES 20 /* x 100 ms: how long the password phase waits for a writer */
 
 static void pam_log_fn(void *arg, int prio, const char *fmt, va_list ap)
     __attribute__((format(printf, 3, 0)));
@@ -107,19 +108,6 @@ static void tell(pam_handle_t *pamh, int flags, bool error, const char *fmt, ...
 		pam_error(pamh, "%s", safe);
 	else
 		pam_info(pamh, "%s", safe);
-}
-
-/* Remembers the password-hash fingerprint when enforcement begins.  Best effort:
- * a busy store (an import running) only postpones it to a later login. */
-static void record_fingerprint(struct bg_ctx *ctx, const char *user, const struct bg_result *r)
-{
-	int rc = bg_record_enforcement(ctx, user, r);
-
-	if (rc == -EBUSY)
-		bg_log(ctx->log, LOG_DEBUG, "store busy; fingerprint of user=%s postponed", user);
-	else if (rc != 0)
-		bg_log(ctx->log, LOG_ERR, "could not record the enforcement start of user=%s: %s",
-		       user, strerror(-rc));
 }
 
 static int act(pam_handle_t *pamh, int flags, const struct bg_config *cfg, const char *user,
@@ -427,8 +415,7 @@ static int acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		goto fail;
 	if ((rc = bg_verdict(&ctx, user, &r)) != 0)
 		goto fail;
-	if (r.record_fp && r.action != BG_ACT_AUDIT)
-		record_fingerprint(&ctx, user, &r);
+	bg_record_enforcement(&ctx, user, &r); /* best effort; logged there */
 	if (root_invoked_skip(pamh, &cfg, user, &r))
 		ret = PAM_SUCCESS;
 	else
@@ -485,15 +472,7 @@ static int chauthtok(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		rc = 0;
 		goto out;
 	}
-	for (int i = 0; i < ROTATION_TRIES; i++) {
-		struct timespec ts = {0, 100 * 1000 * 1000};
-
-		rc = bg_record_rotation(&ctx, user, BG_ROT_PASSWORD);
-		if (rc != -EBUSY)
-			break;
-		bg_ctx_close(&ctx);
-		nanosleep(&ts, NULL);
-	}
+	rc = bg_record_rotation(&ctx, user, BG_ROT_PASSWORD); /* retries a busy store */
 	if (rc == 1)
 		plog(pamh, LOG_NOTICE, "rotation recorded for user=%s", user);
 	else if (rc == -EALREADY)
