@@ -1,7 +1,9 @@
 /* pam_breachguard.c: the PAM entry points and nothing else.  Every decision is
- * bg_verdict()'s; this file maps verdicts to PAM codes, talks to the user, and
- * writes the syslog lines.  PAM codes appear only here.  No global state: each
- * call parses its config, opens the store, and closes everything before return. */
+ * bg_verdict()'s, what it leads to is outcome.c's table, the store and its
+ * writes are session.c's; this file reads the PAM items, applies the table's
+ * row (syslog line, conversation, PAM code) and reports the writes.  PAM codes
+ * appear only here.  No global state: each call parses its config, opens the
+ * store, and closes everything before return. */
 #include <errno.h>
 #include <locale.h>
 #include <pwd.h>
@@ -18,11 +20,12 @@
 
 #include "config.h"
 #include "escape.h"
+#include "outcome.h"
+#include "session.h"
 #include "timefmt.h"
 #include "verdict.h"
 
 #define BG_EXPORT __attribute__((visibility("default")))
-#define ROTATION_TRIES 20 /* x 100 ms: how long the password phase waits for a writer */
 
 static void pam_log_fn(void *arg, int prio, const char *fmt, va_list ap)
     __attribute__((format(printf, 3, 0)));
@@ -65,29 +68,6 @@ static void advisory_label(const struct bg_result *r, char *buf, size_t len)
 		snprintf(buf, len, "\"%s\" (%s)", name, day);
 }
 
-/* The admin's message with %u (user) and %a (advisories) expanded. */
-static void expand_message(const char *tmpl, const char *user, const char *label, char *out,
-			   size_t len)
-{
-	size_t o = 0;
-
-	for (const char *p = tmpl; *p && o + 1 < len; p++) {
-		const char *ins = NULL;
-
-		if (p[0] == '%' && (p[1] == 'u' || p[1] == 'a' || p[1] == '%')) {
-			ins = p[1] == 'u' ? user : p[1] == 'a' ? label : "%";
-			p++;
-		}
-		if (ins) {
-			int n = snprintf(out + o, len - o, "%s", ins);
-			o = n < 0 ? o : (size_t)n >= len - o ? len - 1 : o + (size_t)n;
-		} else {
-			out[o++] = *p;
-		}
-	}
-	out[o] = '\0';
-}
-
 static void tell(pam_handle_t *pamh, int flags, bool error, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
@@ -109,122 +89,54 @@ static void tell(pam_handle_t *pamh, int flags, bool error, const char *fmt, ...
 		pam_info(pamh, "%s", safe);
 }
 
-/* Remembers the password-hash fingerprint when enforcement begins.  Best effort:
- * a busy store (an import running) only postpones it to a later login. */
-static void record_fingerprint(struct bg_ctx *ctx, const char *user, const struct bg_result *r)
+/* The table's result as a PAM code. */
+static int pam_code(enum bg_pam_result res)
 {
-	int rc = bg_record_enforcement(ctx, user, r);
-
-	if (rc == -EBUSY)
-		bg_log(ctx->log, LOG_DEBUG, "store busy; fingerprint of user=%s postponed", user);
-	else if (rc != 0)
-		bg_log(ctx->log, LOG_ERR, "could not record the enforcement start of user=%s: %s",
-		       user, strerror(-rc));
+	switch (res) {
+	case BG_PAM_SUCCESS:
+		return PAM_SUCCESS;
+	case BG_PAM_NEW_AUTHTOK_REQD:
+		return PAM_NEW_AUTHTOK_REQD;
+	case BG_PAM_PERM_DENIED:
+		return PAM_PERM_DENIED;
+	case BG_PAM_IGNORE:
+		break;
+	}
+	return PAM_IGNORE;
 }
 
+/* Applies the verdict's row of the outcome table: the syslog line, the user's
+ * message (the config's message in place of the built-in one where the row
+ * allows it), the PAM code. */
 static int act(pam_handle_t *pamh, int flags, const struct bg_config *cfg, const char *user,
-	       const struct bg_result *r)
+	       const struct bg_result *r, const struct bg_outcome *o)
 {
-	char label[BG_NAME_MAX * 8 + 64], custom[BG_MESSAGE_MAX + BG_NAME_MAX * 8 + 256], day[16];
-	const char *verdict = bg_verdict_name(r->verdict);
+	char label[BG_NAME_MAX * 8 + 64], day[16], days[24], text[2048];
+	long left = (long)((r->grace_until - time(NULL) + 86399) / 86400);
+	struct bg_outcome_args args = {user, bg_verdict_name(r->verdict), label, day, days};
+	const struct bg_outcome_args custom = {user, NULL, label, NULL, NULL};
 
 	if (r->n_adv)
 		advisory_label(r, label, sizeof(label));
 	else
 		snprintf(label, sizeof(label), "-");
+	bg_day(r->blocked_until, day, sizeof(day));
+	snprintf(days, sizeof(days), "%ld", left < 1 ? 1 : left);
 	if (cfg->audit)
-		plog(pamh, LOG_INFO, "user=%s verdict=%s action=%s advisories=%s", user, verdict,
-		     bg_action_name(r->action), label);
-	switch (r->verdict) {
-	case BG_V_NOT_OURS:
-		return PAM_IGNORE;
-	case BG_V_EXEMPT:
-	case BG_V_CLEAR:
-	case BG_V_ROTATED:
-		return PAM_SUCCESS;
-	default:
-		break;
+		plog(pamh, LOG_INFO, "user=%s verdict=%s action=%s advisories=%s", user,
+		     args.verdict, bg_action_name(r->action), label);
+	if (o->log) {
+		bg_outcome_expand(o->log, &args, text, sizeof(text));
+		plog(pamh, o->level, "%s", text);
 	}
-	if (r->action == BG_ACT_AUDIT) {
-		plog(pamh, LOG_NOTICE, "audit: user=%s verdict=%s advisory %s (no action taken)",
-		     user, verdict, label);
-		return PAM_IGNORE;
-	}
-	switch (r->verdict) {
-	case BG_V_NO_PASSWORD:
-		if (cfg->locked_accounts == BG_LOCKED_DENY) {
-			plog(pamh, LOG_NOTICE, "denying user=%s: no usable password, advisory %s",
-			     user, label);
-			tell(pamh, flags, true,
-			     "Access denied: this account appears in the security advisory %s.",
-			     label);
-			return PAM_PERM_DENIED;
-		}
-		plog(pamh, LOG_NOTICE,
-		     "not forcing user=%s: no usable password to change (advisory %s)", user,
-		     label);
-		return PAM_SUCCESS;
-	case BG_V_CHANGE_BLOCKED:
-		bg_day(r->blocked_until, day, sizeof(day));
-		plog(pamh, LOG_WARNING,
-		     "not forcing user=%s yet: minimum password age reached on %s (advisory %s)",
-		     user, day, label);
-		tell(pamh, flags, false,
-		     "This account appears in the security advisory %s; your password can be "
-		     "changed from %s on; please change it then.",
-		     label, day);
-		return PAM_SUCCESS;
-	case BG_V_GRACE: {
-		long days = (long)((r->grace_until - time(NULL) + 86399) / 86400);
-
-		plog(pamh, LOG_NOTICE, "warned user=%s: in grace period, advisory %s", user, label);
-		tell(pamh, flags, false,
-		     "Your password must be changed within %ld day(s): this account appears in "
-		     "the security advisory %s.",
-		     days < 1 ? 1 : days, label);
-		return PAM_SUCCESS;
-	}
-	default:
-		break;
-	}
-	if (cfg->message[0])
-		expand_message(cfg->message, user, label, custom, sizeof(custom));
-	switch (r->action) {
-	case BG_ACT_FORCE_CHANGE:
-		plog(pamh, LOG_NOTICE, "forcing a password change for user=%s: advisory %s", user,
-		     label);
-		if (cfg->message[0])
-			tell(pamh, flags, false, "%s", custom);
+	if (o->user) {
+		if (o->custom && cfg->message[0])
+			bg_outcome_expand(cfg->message, &custom, text, sizeof(text));
 		else
-			tell(pamh, flags, false,
-			     "Your password must be changed now: this account appears in the "
-			     "security advisory %s.",
-			     label);
-		return PAM_NEW_AUTHTOK_REQD;
-	case BG_ACT_DENY:
-		plog(pamh, LOG_NOTICE, "denying user=%s: password change pending, advisory %s",
-		     user, label);
-		if (cfg->message[0])
-			tell(pamh, flags, true, "%s", custom);
-		else
-			tell(pamh, flags, true,
-			     "Access denied: this account must change its password first "
-			     "(security advisory %s).",
-			     label);
-		return PAM_PERM_DENIED;
-	case BG_ACT_WARN:
-	default:
-		plog(pamh, LOG_NOTICE, "warned user=%s: password change pending, advisory %s", user,
-		     label);
-		if (cfg->message[0])
-			tell(pamh, flags, false, "%s", custom);
-		else
-			tell(pamh, flags, false,
-			     "Warning: this account appears in the security advisory %s; please "
-			     "change your password.",
-			     label);
-		return PAM_SUCCESS;
+			bg_outcome_expand(o->user, &args, text, sizeof(text));
+		tell(pamh, flags, o->user_error, "%s", text);
 	}
+	return pam_code(o->result);
 }
 
 /* --- the password phase: what the PRELIM pass saw ---------------------------------
@@ -364,14 +276,11 @@ static bool invoked_by_root(pam_handle_t *pamh, const char *user, const char **r
  * made to change that account's password (root-run scripts: su - svc -c ...).
  * Returns true when the module lets it pass. */
 static bool root_invoked_skip(pam_handle_t *pamh, const struct bg_config *cfg, const char *user,
-			      const struct bg_result *r)
+			      const struct bg_result *r, const struct bg_outcome *o)
 {
 	const char *ruser = NULL;
 	char label[BG_NAME_MAX + 64];
-	bool refusing = (r->verdict == BG_V_ENFORCE &&
-			 (r->action == BG_ACT_FORCE_CHANGE || r->action == BG_ACT_DENY)) ||
-			(r->verdict == BG_V_NO_PASSWORD && r->action != BG_ACT_AUDIT &&
-			 cfg->locked_accounts == BG_LOCKED_DENY);
+	bool refusing = o->result == BG_PAM_NEW_AUTHTOK_REQD || o->result == BG_PAM_PERM_DENIED;
 
 	if (!refusing || !invoked_by_root(pamh, user, &ruser))
 		return false;
@@ -417,6 +326,7 @@ static int acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	struct bg_logger log = {0};
 	struct bg_ctx ctx;
 	struct bg_result r;
+	const struct bg_outcome *o;
 	const char *user = NULL;
 	int rc, ret;
 
@@ -427,12 +337,15 @@ static int acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		goto fail;
 	if ((rc = bg_verdict(&ctx, user, &r)) != 0)
 		goto fail;
-	if (r.record_fp && r.action != BG_ACT_AUDIT)
-		record_fingerprint(&ctx, user, &r);
-	if (root_invoked_skip(pamh, &cfg, user, &r))
+	if (!(o = bg_outcome_for(r.verdict, r.action, cfg.locked_accounts))) {
+		rc = -EINVAL;
+		goto fail;
+	}
+	bg_record_enforcement(&ctx, user, &r); /* best effort; logged there */
+	if (root_invoked_skip(pamh, &cfg, user, &r, o))
 		ret = PAM_SUCCESS;
 	else
-		ret = act(pamh, flags, &cfg, user, &r);
+		ret = act(pamh, flags, &cfg, user, &r, o);
 	bg_log(&log, LOG_DEBUG, "user=%s verdict=%s result=%s", user, bg_verdict_name(r.verdict),
 	       pam_strerror(pamh, ret));
 	goto out;
@@ -485,15 +398,7 @@ static int chauthtok(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		rc = 0;
 		goto out;
 	}
-	for (int i = 0; i < ROTATION_TRIES; i++) {
-		struct timespec ts = {0, 100 * 1000 * 1000};
-
-		rc = bg_record_rotation(&ctx, user, BG_ROT_PASSWORD);
-		if (rc != -EBUSY)
-			break;
-		bg_ctx_close(&ctx);
-		nanosleep(&ts, NULL);
-	}
+	rc = bg_record_rotation(&ctx, user, BG_ROT_PASSWORD); /* retries a busy store */
 	if (rc == 1)
 		plog(pamh, LOG_NOTICE, "rotation recorded for user=%s", user);
 	else if (rc == -EALREADY)

@@ -1,6 +1,7 @@
 /* verdict.c: the one decision function (design.md "The verdict"), shared by the
  * module and `breachguard status`/`scan`, with its injectable clock and shadow
- * source, and the rotation recorder built on it. */
+ * source.  What it reads through (key, store) and what is written on its
+ * answer (the enforcement record, the rotation) are session.c's. */
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
@@ -94,54 +95,6 @@ int bg_shadow_system(void *arg, const char *user, struct bg_shadow *out)
 	bg_wipe(buf, len);
 	free(buf);
 	return 0;
-}
-
-void bg_ctx_init(struct bg_ctx *ctx, const struct bg_config *cfg, const struct bg_logger *log,
-		 unsigned store_flags)
-{
-	memset(ctx, 0, sizeof(*ctx));
-	ctx->cfg = cfg;
-	ctx->log = log;
-	ctx->store_flags = store_flags;
-	ctx->now = time(NULL);
-	ctx->shadow = bg_shadow_system;
-}
-
-int bg_ctx_open(struct bg_ctx *ctx)
-{
-	int rc;
-
-	if (ctx->store)
-		return 0;
-	if (!ctx->key_loaded) {
-		if ((rc = bg_key_load(ctx->cfg->key_file, ctx->key, ctx->log)) != 0)
-			return rc;
-		ctx->key_loaded = true;
-	}
-	if (!ctx->hmac && (rc = bg_hmac_new(&ctx->hmac, ctx->key, ctx->log)) != 0)
-		return rc;
-	return bg_store_open(&ctx->store, ctx->cfg->store, ctx->key, ctx->store_flags, 0, ctx->log);
-}
-
-int bg_ctx_writable(struct bg_ctx *ctx)
-{
-	if (ctx->store && !(ctx->store_flags & BG_STORE_RDONLY))
-		return 0;
-	/* LMDB forbids one environment open twice in a process: close, then reopen. */
-	bg_store_close(ctx->store);
-	ctx->store = NULL;
-	ctx->store_flags &= ~(unsigned)BG_STORE_RDONLY;
-	return bg_ctx_open(ctx);
-}
-
-void bg_ctx_close(struct bg_ctx *ctx)
-{
-	bg_store_close(ctx->store);
-	ctx->store = NULL;
-	bg_hmac_free(ctx->hmac);
-	ctx->hmac = NULL;
-	bg_wipe(ctx->key, sizeof(ctx->key));
-	ctx->key_loaded = false;
 }
 
 /* A shadow entry with no usable password: locked ("!..."), disabled ("*"). */
@@ -555,99 +508,4 @@ out:
 	free(ids);
 	free(gecos);
 	return rc;
-}
-
-/* Adds the ids of from to into (no duplicates, at most BG_ROT_MATCHED; from
- * comes first: it holds the newest). */
-static void merge_matched(struct bg_rotation *into, const struct bg_rotation *from)
-{
-	struct bg_rotation old = *into;
-
-	into->n_matched = 0;
-	for (int pass = 0; pass < 2; pass++) {
-		const struct bg_rotation *src = pass == 0 ? from : &old;
-
-		for (size_t i = 0; i < src->n_matched && into->n_matched < BG_ROT_MATCHED; i++) {
-			bool dup = false;
-
-			for (size_t j = 0; j < into->n_matched && !dup; j++)
-				dup = into->matched[j] == src->matched[i];
-			if (!dup)
-				into->matched[into->n_matched++] = src->matched[i];
-		}
-	}
-}
-
-/* One rotation record, read and written in the same write transaction, so
- * that nothing recorded between a caller's verdict and its write is lost
- * (issue 10 item 16): the enforcement record keeps a rotation made in
- * between, a rotation keeps a fingerprint or match recorded in between. */
-struct rot_merge {
-	const char *user;
-	const struct bg_result *r;
-	bool rotation; /* record a rotation (else: the enforcement record only) */
-	int64_t now;
-	uint8_t how;
-};
-
-static int rot_merge_job(struct bg_txn *t, void *arg)
-{
-	const struct rot_merge *m = arg;
-	const struct bg_rotation *want = &m->r->fp_record;
-	struct bg_rotation cur;
-	int rc = bg_rotation_get(t, m->user, &cur);
-
-	if (rc == -ENOENT)
-		memset(&cur, 0, sizeof(cur));
-	else if (rc != 0)
-		return rc;
-	if (m->r->record_fp) {
-		/* The first fingerprint for an exposure stays: it is the hash seen when
-		 * enforcement began. */
-		if (want->fp_recorded > 0 &&
-		    (cur.fp_exposure != want->fp_exposure || cur.fp_recorded == 0)) {
-			cur.fp_exposure = want->fp_exposure;
-			cur.fp_recorded = want->fp_recorded;
-			memcpy(cur.fingerprint, want->fingerprint, BG_DIGEST_LEN);
-		}
-		merge_matched(&cur, want);
-	}
-	if (m->rotation) {
-		cur.rotated_at = m->now;
-		cur.how = m->how;
-	}
-	return bg_rotation_put(t, m->user, &cur);
-}
-
-static int rot_merge_write(struct bg_ctx *ctx, const struct rot_merge *m)
-{
-	int rc = bg_ctx_writable(ctx);
-
-	/* One record: a few pages copied at most. */
-	return rc ? rc : bg_store_write(ctx->store, 64u << 10, rot_merge_job, (void *)m);
-}
-
-int bg_record_enforcement(struct bg_ctx *ctx, const char *user, const struct bg_result *r)
-{
-	struct rot_merge m = {user, r, false, 0, 0};
-
-	return rot_merge_write(ctx, &m);
-}
-
-int bg_record_rotation(struct bg_ctx *ctx, const char *user, uint8_t how)
-{
-	struct bg_result r;
-	struct rot_merge m = {user, &r, true, 0, how};
-	int rc;
-
-	if ((rc = bg_verdict(ctx, user, &r)) != 0)
-		return rc;
-	if (r.n_adv == 0)
-		return 0;
-	if (how == BG_ROT_PASSWORD && (r.fp_unchanged || r.shadow_empty))
-		return -EALREADY;
-	m.now = (int64_t)ctx->now;
-	if ((rc = rot_merge_write(ctx, &m)) != 0)
-		return rc;
-	return 1;
 }

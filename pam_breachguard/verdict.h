@@ -10,6 +10,7 @@
 #include "config.h"
 #include "digest.h"
 #include "log.h"
+#include "session.h"
 #include "store.h"
 
 enum bg_verdict {
@@ -32,9 +33,7 @@ struct bg_shadow {
 	char hash[256];
 };
 
-/* Fills *out for user.  Returns 0 (found or not) or a negative errno. */
-typedef int (*bg_shadow_fn)(void *arg, const char *user, struct bg_shadow *out);
-/* The real one: getspnam_r. */
+/* The real shadow source (bg_shadow_fn, session.h): getspnam_r. */
 int bg_shadow_system(void *arg, const char *user, struct bg_shadow *out);
 
 #define BG_MAX_LISTED 8
@@ -60,35 +59,10 @@ struct bg_result {
 	 * began for this exposure: no change has happened since. */
 	bool fp_unchanged;
 	/* Set when enforcement begins and the fingerprint is to be recorded: the
-	 * record to write (the module writes it; status never does). */
+	 * record bg_record_enforcement() writes (the module; status never does). */
 	bool record_fp;
 	struct bg_rotation fp_record;
 };
-
-/* Lazily opened resources of one call: the store is opened on first need and
- * everything is released by bg_ctx_close().  Nothing outlives a call. */
-struct bg_ctx {
-	const struct bg_config *cfg;
-	const struct bg_logger *log;
-	unsigned store_flags;
-	time_t now;
-	bg_shadow_fn shadow;
-	void *shadow_arg;
-	/* owned */
-	struct bg_store *store;
-	struct bg_hmac *hmac;
-	unsigned char key[BG_KEY_LEN];
-	bool key_loaded;
-};
-
-void bg_ctx_init(struct bg_ctx *ctx, const struct bg_config *cfg, const struct bg_logger *log,
-		 unsigned store_flags);
-/* Loads the key and opens the store if not yet done.  0 or a negative errno. */
-int bg_ctx_open(struct bg_ctx *ctx);
-/* Makes ctx->store writable: a store opened BG_STORE_RDONLY (cheap: LMDB
- * allocates no write buffers) is closed and opened again for writing. */
-int bg_ctx_writable(struct bg_ctx *ctx);
-void bg_ctx_close(struct bg_ctx *ctx);
 
 /* The verdict for user.  Returns 0 with *r filled, or a negative errno when the
  * key or store cannot be used (the caller applies on_error). */
@@ -96,17 +70,6 @@ int bg_verdict(struct bg_ctx *ctx, const char *user, struct bg_result *r);
 /* The same decision for an account already looked up (scan's getpwent entry):
  * steps 2 to 8. */
 int bg_verdict_pw(struct bg_ctx *ctx, const struct passwd *pw, struct bg_result *r);
-
-/* Records the rotation of an exposed user (password stack: BG_ROT_PASSWORD,
- * reset: BG_ROT_ADMIN).  Returns 1 when recorded, 0 when the user has no
- * exposure (nothing to record), -EALREADY when the password-stack call finds the
- * password hash unchanged since enforcement began (a failed change), or a
- * negative errno. */
-int bg_record_rotation(struct bg_ctx *ctx, const char *user, uint8_t how);
-
-/* Writes r->fp_record, the record the account phase keeps when enforcement
- * begins (fingerprint, matched advisories).  0 or a negative errno. */
-int bg_record_enforcement(struct bg_ctx *ctx, const char *user, const struct bg_result *r);
 
 const char *bg_verdict_name(enum bg_verdict v);
 

@@ -10,7 +10,7 @@
 #include "cli.h"
 #include "escape.h"
 #include "identity.h"
-#include "verdict.h"
+#include "session.h"
 
 static int parse_size(const char *s, size_t *out)
 {

@@ -10,7 +10,7 @@
 #include "cli.h"
 #include "pamd.h"
 #include "safeopen.h"
-#include "verdict.h"
+#include "session.h"
 
 struct counting_log {
 	unsigned problems;

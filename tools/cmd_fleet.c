@@ -12,7 +12,7 @@
 #include "bundle.h"
 #include "cli.h"
 #include "unpack.h" /* bg_spool_open */
-#include "verdict.h"
+#include "session.h"
 
 int bg_cmd_keygen(struct bg_tool *t, int argc, char **argv)
 {

@@ -15,7 +15,7 @@
 
 #include "cli.h"
 #include "recsum.h"
-#include "verdict.h"
+#include "session.h"
 
 #define SHOW_MAX 20
 

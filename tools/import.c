@@ -25,7 +25,7 @@
 #include "identity.h"
 #include "reader.h"
 #include "unpack.h"
-#include "verdict.h"
+#include "session.h"
 #include "workbook.h"
 
 #define RUN_BUF 4096 /* digests buffered per run while merging */
