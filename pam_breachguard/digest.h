@@ -1,4 +1,5 @@
-/* digest.h: keyed digests of identities (HMAC-SHA-256, nettle; see digest.c). */
+/* digest.h: keyed digests of identities (HMAC-SHA-256, nettle; see digest.c)
+ * and the plain SHA-256 of files (the import's source digest). */
 #ifndef BG_DIGEST_H
 #define BG_DIGEST_H
 
@@ -9,6 +10,7 @@
 #define BG_KEY_LEN 32
 #define BG_DIGEST_LEN 16 /* HMAC-SHA-256 truncated to 128 bits */
 #define BG_KEY_ID_LEN 8
+#define BG_SHA256_LEN 32
 
 struct bg_hmac; /* one per thread */
 
@@ -23,6 +25,18 @@ int bg_hmac_digest(struct bg_hmac *h, const char *domain, const void *data, size
 /* First bytes of SHA-256(key): stored in the store's meta to refuse a wrong key. */
 int bg_key_id(const unsigned char key[BG_KEY_LEN], unsigned char id[BG_KEY_ID_LEN],
 	      const struct bg_logger *log);
+
+/* SHA-256 of a stream (an input file as it is read).  Only the allocation can
+ * fail (-ENOMEM); bg_sha256_sum gives the digest of what was fed so far and the
+ * stream may go on. */
+struct bg_sha256;
+
+int bg_sha256_new(struct bg_sha256 **out);
+void bg_sha256_update(struct bg_sha256 *s, const void *data, size_t len);
+void bg_sha256_sum(const struct bg_sha256 *s, unsigned char out[BG_SHA256_LEN]);
+void bg_sha256_free(struct bg_sha256 *s);
+/* SHA-256 of one buffer. */
+void bg_sha256(const void *data, size_t len, unsigned char out[BG_SHA256_LEN]);
 
 /* Reads the site key (trusted file, exactly BG_KEY_LEN bytes). */
 int bg_key_load(const char *path, unsigned char key[BG_KEY_LEN], const struct bg_logger *log);

@@ -1,10 +1,11 @@
-/* import.c: the import pipeline.  Readers hand candidate addresses to this sink;
- * it normalises, digests, and collects them into sorted runs spooled to an
- * unlinked temporary file (memory stays bounded whatever the input's size).
- * Only when every file has been read without a fatal error does one write
- * transaction merge the runs into the store: an interrupted or failed import
- * leaves the store as it was, and a full map is grown and the merge redone. */
-#include <endian.h>
+/* import.c: `breachguard import`, in one line of flow: open the store, read
+ * every input into the pipe (import_pipe.c: readers hand candidate addresses to
+ * its sink; workers normalise, digest and sort them into runs, spooled so that
+ * memory stays bounded), then one transaction puts each unique digest the pipe
+ * hands back, commit, report.  Only when every file has been read without a
+ * fatal error is anything written: an interrupted or failed import leaves the
+ * store as it was, and a full map is grown and the job redone.  --dry-run is
+ * the same job on a read transaction, whose put only looks up. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -16,8 +17,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-
 #include "cli.h"
 #include "encoding.h"
 #include "escape.h"
@@ -27,8 +26,6 @@
 #include "unpack.h"
 #include "session.h"
 #include "workbook.h"
-
-#define RUN_BUF 4096 /* digests buffered per run while merging */
 
 #define SHEETS_NAMED 64 /* sheet names kept for the report; later ones by number */
 
@@ -41,7 +38,6 @@ struct file_rec {
 	uint64_t repeats; /* a candidate the same as the one before it, valid */
 	char sheet[SHEETS_NAMED][64];
 	struct bg_file_stats c;
-	uint64_t cross_dups;
 	char name[1024];
 };
 
@@ -180,12 +176,15 @@ static struct file_rec *new_rec(struct importer *im, const char *name)
 	f = calloc(1, sizeof(*f));
 	if (!f)
 		return NULL;
+	if (bg_pipe_begin_file(im->pipe, &f->c) != 0) {
+		free(f);
+		return NULL;
+	}
 	snprintf(f->name, sizeof(f->name), "%s", name);
 	f->path = f->name;
 	im->last_state = 0;
 	im->recs[im->nrecs++] = f;
 	im->cur = f;
-	bg_pipe_begin_file(im->pipe, &f->c);
 	return f;
 }
 
@@ -200,8 +199,8 @@ static int end_rec(struct importer *im, int rc, char *err, size_t errlen)
 	im->cur->c.duplicates += im->cur->repeats;
 	im->cur->repeats = 0;
 	im->last_state = 0;
-	if (bg_pipe_error(im->pipe) && (rc || r2))
-		snprintf(err, errlen, "%s", bg_pipe_error(im->pipe));
+	if (bg_err_isset(bg_pipe_err(im->pipe)) && (rc || r2))
+		snprintf(err, errlen, "%s", bg_pipe_err(im->pipe)->msg);
 	return rc ? rc : r2;
 }
 
@@ -315,8 +314,9 @@ static int read_book(void *arg, int fd, int kind, const char *name, char *err, s
 }
 
 /* Reads one file named on the command line (an archive: each member) into
- * sorted runs.  0, or negative with the error printed. */
-static int read_path(struct importer *im, const char *path, unsigned char sha[32])
+ * the pipe; sha: the file's SHA-256.  0 or a negative errno (e says why). */
+static int read_path(struct importer *im, const char *path, unsigned char sha[BG_SHA256_LEN],
+		     struct bg_err *e)
 {
 	static char drain[64 * 1024];
 	struct bg_input *in = NULL;
@@ -358,139 +358,11 @@ out:
 		/* Messages from input and readers already name the file. */
 		if (strncmp(msg, path, strlen(path)) == 0 ||
 		    (strcmp(path, "-") == 0 && strncmp(msg, "stdin", 5) == 0))
-			fprintf(stderr, "breachguard: import: %s; nothing written\n", msg);
+			bg_err_set(e, rc, "%s", msg);
 		else
-			fprintf(stderr, "breachguard: import: %s: %s; nothing written\n", path,
-				msg);
+			bg_err_set(e, rc, "%s: %s", path, msg);
 	}
 	bg_input_close(in);
-	return rc;
-}
-
-struct run_reader {
-	size_t run;
-	uint64_t pos, len; /* digests consumed, digests in the run */
-	size_t have, at;
-	bool live;	 /* head holds the run's next digest */
-	uint64_t hi, lo; /* that digest as two host-order words */
-	unsigned char buf[RUN_BUF * BG_DIGEST_LEN];
-};
-
-/* Loads the run's next digest into hi/lo (memcmp order becomes integer order:
- * the merge compares two words per run and calls nothing).  0 or -EIO. */
-static int run_load(const struct bg_pipe *p, struct run_reader *rr)
-{
-	uint64_t x, y;
-
-	if (rr->at == rr->have) {
-		uint64_t left = rr->len - rr->pos;
-		size_t want = left < RUN_BUF ? (size_t)left : RUN_BUF;
-
-		rr->live = false;
-		if (want == 0)
-			return 0;
-		if (bg_pipe_run_read(p, rr->run, rr->pos, rr->buf, want) != 0)
-			return -EIO;
-		rr->have = want;
-		rr->at = 0;
-	}
-	memcpy(&x, rr->buf + rr->at * BG_DIGEST_LEN, 8);
-	memcpy(&y, rr->buf + rr->at * BG_DIGEST_LEN + 8, 8);
-	rr->hi = be64toh(x);
-	rr->lo = be64toh(y);
-	rr->live = true;
-	return 0;
-}
-
-struct merge_target {
-	struct bg_txn *txn; /* a write txn, or a read txn for --dry-run */
-	bool dry_run;
-	uint32_t id;
-	uint64_t added; /* pairs added to the advisory */
-};
-
-/* Merges one file's runs in digest order into the store (or counts for dry run). */
-static int merge_file(struct importer *im, struct file_rec *f, struct merge_target *mt)
-{
-	struct run_reader *rr;
-	unsigned char last[BG_DIGEST_LEN];
-	uint64_t last_hi = 0, last_lo = 0;
-	bool have_last = false, fresh_digest = false;
-	int rc = 0;
-
-	/* A redo after a full map counts again from zero; repeats across runs are
-	 * counted here once (cross_dups), those inside a run were counted at sort. */
-	f->c.fresh = f->c.known = 0;
-	f->c.duplicates -= f->cross_dups;
-	f->cross_dups = 0;
-	if (f->c.run_count == 0)
-		return 0;
-	rr = calloc(f->c.run_count, sizeof(*rr));
-	if (!rr)
-		return -ENOMEM;
-	for (size_t i = 0; i < f->c.run_count; i++) {
-		rr[i].run = f->c.run_first + i;
-		rr[i].len = bg_pipe_run_len(im->pipe, rr[i].run);
-		if ((rc = run_load(im->pipe, &rr[i])) != 0)
-			goto out;
-	}
-	for (;;) {
-		size_t bi = SIZE_MAX;
-		struct run_reader *b;
-
-		/* Few runs (one per 1M digests and worker): a linear pick over their
-		 * cached heads is cheaper than a heap here. */
-		for (size_t i = 0; i < f->c.run_count; i++)
-			if (rr[i].live && (bi == SIZE_MAX || rr[i].hi < rr[bi].hi ||
-					   (rr[i].hi == rr[bi].hi && rr[i].lo < rr[bi].lo)))
-				bi = i;
-		if (bi == SIZE_MAX)
-			break;
-		b = &rr[bi];
-		if (have_last && b->hi == last_hi && b->lo == last_lo) {
-			f->c.duplicates++;
-			f->cross_dups++;
-		} else {
-			memcpy(last, b->buf + b->at * BG_DIGEST_LEN, BG_DIGEST_LEN);
-			last_hi = b->hi;
-			last_lo = b->lo;
-			have_last = true;
-			fresh_digest = true;
-		}
-		b->at++;
-		b->pos++;
-		if ((rc = run_load(im->pipe, b)) != 0)
-			goto out;
-		if (!fresh_digest)
-			continue;
-		fresh_digest = false;
-		if (mt->dry_run) {
-			uint32_t ids[1];
-			size_t n;
-
-			rc = bg_exposure_ids(mt->txn, last, ids, 1, &n);
-			if (rc == -ENOENT)
-				f->c.fresh++;
-			else if (rc == 0)
-				f->c.known++;
-			else
-				goto out;
-			rc = 0;
-			continue;
-		}
-		rc = bg_exposure_add(mt->txn, last, mt->id);
-		if (rc < 0)
-			goto out;
-		if (rc == BG_EXP_NEW_IDENTITY)
-			f->c.fresh++;
-		else
-			f->c.known++;
-		if (rc != BG_EXP_KNOWN_PAIR)
-			mt->added++;
-		rc = 0;
-	}
-out:
-	free(rr);
 	return rc;
 }
 
@@ -606,7 +478,8 @@ static void report(const struct import_opts *o, const struct bg_advisory *a, boo
 		       day[0] ? " published " : "", day, (unsigned long long)a->count);
 }
 
-static int parse_import_opts(int argc, char **argv, struct import_opts *o)
+/* 0, or -1 for the usage (e says why, where getopt has not). */
+static int parse_import_opts(int argc, char **argv, struct import_opts *o, struct bg_err *e)
 {
 	static const struct option opts[] = {
 	    {"name", required_argument, NULL, 'n'},
@@ -643,23 +516,20 @@ static int parse_import_opts(int argc, char **argv, struct import_opts *o)
 		case 'n':
 			o->name = optarg;
 			if (!optarg[0] || strlen(optarg) >= BG_NAME_MAX) {
-				fprintf(stderr,
-					"breachguard: import: --name must be 1 to %d bytes\n",
-					BG_NAME_MAX - 1);
+				bg_err_set(e, -EINVAL, "--name must be 1 to %d bytes",
+					   BG_NAME_MAX - 1);
 				return -1;
 			}
 			/* Names reach terminals and syslog: no control or bidi characters. */
 			if (bg_name_problem(optarg)) {
-				fprintf(stderr, "breachguard: import: --name %s; refused\n",
-					bg_name_problem(optarg));
+				bg_err_set(e, -EINVAL, "--name %s; refused",
+					   bg_name_problem(optarg));
 				return -1;
 			}
 			break;
 		case 'd':
 			if (bg_parse_day(optarg, &o->date) != 0) {
-				fprintf(stderr,
-					"breachguard: import: --date \"%s\" is not YYYY-MM-DD\n",
-					optarg);
+				bg_err_set(e, -EINVAL, "--date \"%s\" is not YYYY-MM-DD", optarg);
 				return -1;
 			}
 			/* An exposure in the future: no change before that day counts, so
@@ -673,11 +543,11 @@ static int parse_import_opts(int argc, char **argv, struct import_opts *o)
 		case 'f':
 			if (strcmp(optarg, "auto") != 0 && !bg_reader_by_name(optarg) &&
 			    !workbook_format(optarg)) {
-				fprintf(stderr,
-					"breachguard: import: --format \"%s\": use auto, text, "
-					"csv, json, eml, "
-					"xlsx, ods or workbook\n",
-					optarg);
+				bg_err_set(e, -EINVAL,
+					   "--format \"%s\": use auto, text, "
+					   "csv, json, eml, "
+					   "xlsx, ods or workbook",
+					   optarg);
 				return -1;
 			}
 			o->format = optarg;
@@ -699,10 +569,8 @@ static int parse_import_opts(int argc, char **argv, struct import_opts *o)
 			o->grace = strtol(optarg, &end, 10);
 			if (errno || *end || optarg[0] < '0' || optarg[0] > '9' ||
 			    o->grace > 3650) {
-				fprintf(
-				    stderr,
-				    "breachguard: import: --grace \"%s\" is not 0 to 3650 days\n",
-				    optarg);
+				bg_err_set(e, -EINVAL, "--grace \"%s\" is not 0 to 3650 days",
+					   optarg);
 				return -1;
 			}
 			break;
@@ -720,13 +588,14 @@ static int parse_import_opts(int argc, char **argv, struct import_opts *o)
 
 			if (strcmp(optarg, "auto") != 0 &&
 			    bg_encoding_canonical(optarg, canon, sizeof(canon)) != 0) {
-				fprintf(stderr,
-					"breachguard: import: --encoding \"%s\": iconv does not "
-					"know it "
-					"(e.g. CP932, EUC-JP, ISO-2022-JP, WINDOWS-1252, GB18030, "
-					"BIG5, "
-					"CP949, UTF-8; `iconv -l` lists them)\n",
-					optarg);
+				bg_err_set(
+				    e, -EINVAL,
+				    "--encoding \"%s\": iconv does not "
+				    "know it "
+				    "(e.g. CP932, EUC-JP, ISO-2022-JP, WINDOWS-1252, GB18030, "
+				    "BIG5, "
+				    "CP949, UTF-8; `iconv -l` lists them)",
+				    optarg);
 				return -1;
 			}
 			o->encoding = optarg;
@@ -752,13 +621,11 @@ static int parse_import_opts(int argc, char **argv, struct import_opts *o)
 			if (errno || end == optarg || *end || optarg[0] < '0' || optarg[0] > '9' ||
 			    v == 0 ||
 			    v > (c == 'R' ? 1000000ULL : (1ULL << 50) / (mul ? mul : 1))) {
-				fprintf(
-				    stderr,
-				    "breachguard: import: --%s \"%s\" is not a positive number%s\n",
-				    c == 'U'   ? "max-unpacked"
-				    : c == 'M' ? "max-members"
-					       : "max-ratio",
-				    optarg, c == 'U' ? " (bytes, or with K, M or G)" : "");
+				bg_err_set(e, -EINVAL, "--%s \"%s\" is not a positive number%s",
+					   c == 'U'   ? "max-unpacked"
+					   : c == 'M' ? "max-members"
+						      : "max-ratio",
+					   optarg, c == 'U' ? " (bytes, or with K, M or G)" : "");
 				return -1;
 			}
 			if (c == 'U')
@@ -779,10 +646,10 @@ static int parse_import_opts(int argc, char **argv, struct import_opts *o)
 	 * would ignore it silently). */
 	if (o->ro.field) {
 		if (o->format && strcmp(o->format, "auto") != 0 && strcmp(o->format, "json") != 0) {
-			fprintf(stderr,
-				"breachguard: import: --field is for JSON input, not --format %s "
-				"(use --column for CSV)\n",
-				o->format);
+			bg_err_set(e, -EINVAL,
+				   "--field is for JSON input, not --format %s "
+				   "(use --column for CSV)",
+				   o->format);
 			return -1;
 		}
 		o->format = "json";
@@ -806,70 +673,245 @@ static void default_name(const char *path, char *out, size_t len)
 		out[n - (out[n - 3] == '.' ? 3 : 4)] = '\0';
 }
 
+/* The store side of an import: the advisory, then each unique digest the pipe
+ * hands back, in one transaction.  The import's is a write transaction, run
+ * again from scratch after a full map; --dry-run runs the same job on a read
+ * transaction, where a put only looks up. */
 struct store_job {
-	struct importer *im;
-	struct file_rec **files;
-	size_t nfiles;
-	struct bg_advisory *want; /* in: the advisory; out: as stored */
-	struct bg_advisory done;
+	struct bg_pipe *pipe;
+	bool dry_run;
+	const struct bg_advisory *want;
+	struct bg_advisory done; /* as stored (--dry-run: as found, or as wanted) */
 	bool existed;
 };
 
-/* The whole import as one transaction (run again from scratch after a full map). */
+/* One unique digest of file f: written, or (dry_run) looked up; either way
+ * counted new or known to the store.  added: pairs new to the advisory. */
+static int put(struct bg_txn *t, bool dry_run, uint32_t id, const unsigned char d[BG_DIGEST_LEN],
+	       struct bg_file_stats *f, uint64_t *added)
+{
+	bool fresh;
+	int rc;
+
+	if (dry_run) {
+		uint32_t ids[1];
+		size_t n;
+
+		rc = bg_exposure_ids(t, d, ids, 1, &n);
+		if (rc != 0 && rc != -ENOENT)
+			return rc;
+		fresh = rc == -ENOENT;
+	} else {
+		rc = bg_exposure_add(t, d, id);
+		if (rc < 0)
+			return rc;
+		fresh = rc == BG_EXP_NEW_IDENTITY;
+		*added += rc != BG_EXP_KNOWN_PAIR;
+	}
+	if (fresh)
+		f->fresh++;
+	else
+		f->known++;
+	return 0;
+}
+
 static int store_job(struct bg_txn *t, void *arg)
 {
 	struct store_job *j = arg;
-	struct merge_target mt = {t, false, 0, 0};
 	struct bg_advisory cur;
+	struct bg_file_stats *f;
+	unsigned char d[BG_DIGEST_LEN];
+	uint64_t added = 0;
 	int rc;
 
 	rc = bg_advisory_find(t, j->want->name, &cur);
 	j->existed = rc == 0;
-	if (rc == 0) {
+	if (rc == -ENOENT) {
+		cur = *j->want;
+		cur.id = 0;
+		cur.count = 0;
+	} else if (rc != 0) {
+		return rc;
+	} else if (!j->dry_run) {
 		/* Same name: same advisory.  Its exposure time never moves. */
 		cur.published = j->want->published >= 0 ? j->want->published : cur.published;
 		cur.grace_days = j->want->grace_days >= 0 ? j->want->grace_days : cur.grace_days;
 		memcpy(cur.source_sha256, j->want->source_sha256, 32);
-	} else if (rc == -ENOENT) {
-		cur = *j->want;
-		cur.id = 0;
-		cur.count = 0;
-	} else {
-		return rc;
 	}
-	if ((rc = bg_advisory_put(t, &cur)) != 0)
+	if (!j->dry_run && (rc = bg_advisory_put(t, &cur)) != 0)
 		return rc;
-	mt.id = cur.id;
-	for (size_t i = 0; i < j->nfiles; i++)
-		if ((rc = merge_file(j->im, j->files[i], &mt)) != 0)
+	bg_pipe_rewind(j->pipe);
+	while ((rc = bg_pipe_next(j->pipe, d, &f)) == 1)
+		if ((rc = put(t, j->dry_run, cur.id, d, f, &added)) != 0)
 			return rc;
-	cur.count += mt.added;
+	if (rc != 0)
+		return rc;
+	cur.count += added;
 	j->done = cur;
-	return bg_advisory_put(t, &cur);
+	return j->dry_run ? 0 : bg_advisory_put(t, &cur);
 }
 
-/* Writes everything in one transaction; on a full map, grows it and redoes. */
-static int store_all(struct importer *im, struct bg_ctx *ctx, struct file_rec **files,
-		     size_t nfiles, struct bg_advisory *a, uint64_t digests, bool *existed)
+/* Runs the job and commits (--dry-run: on a read transaction, then ends it). */
+static int store(struct store_job *j, struct bg_store *st, uint64_t digests)
 {
-	struct store_job j = {im, files, nfiles, a, {0}, false};
 	struct bg_store_stats ss;
+	struct bg_txn *t;
 	uint64_t want;
 	int rc;
 
+	if (j->dry_run) {
+		if ((rc = bg_txn_begin(st, false, &t)) != 0)
+			return rc;
+		rc = store_job(t, j);
+		bg_txn_abort(t);
+		return rc;
+	}
 	/* New pages for the new pairs, plus copies of the pages the writes touch (at
 	 * most four per digest, at most the whole store).  A low guess costs one
 	 * redo (the map doubles); a high one only reserves disk. */
-	if ((rc = bg_store_stats(ctx->store, &ss)) != 0)
+	if ((rc = bg_store_stats(st, &ss)) != 0)
 		return rc;
 	want = digests * 64 + (digests * 16384 < ss.used_bytes ? digests * 16384 : ss.used_bytes) +
 	       (256u << 10);
-	rc = bg_store_write(ctx->store, want, store_job, &j);
-	if (rc == 0) {
-		*a = j.done;
-		*existed = j.existed;
+	return bg_store_write(st, want, store_job, j);
+}
+
+static void importer_init(struct importer *im, struct import_opts *o)
+{
+	memset(im, 0, sizeof(*im));
+	im->o = o;
+	im->progress = isatty(2);
+	bg_unpack_init(&im->unpack);
+	im->unpack.max_bytes = o->max_unpacked;
+	im->unpack.max_members = o->max_members;
+	im->unpack.max_ratio = o->max_ratio;
+	im->unpack.member = read_leaf;
+	im->unpack.workbook = read_book;
+	im->unpack.skipped = skip_member;
+	im->unpack.arg = im;
+	o->ro.unpack = &im->unpack; /* e-mail attachments unpack with the same limits */
+	o->ro.encoding = o->encoding;
+}
+
+static void importer_free(struct importer *im)
+{
+	bg_pipe_free(im->pipe);
+	for (size_t i = 0; i < im->nrecs; i++)
+		free(im->recs[i]);
+	free(im->recs);
+	bg_unpack_free(&im->unpack);
+}
+
+/* The advisory asked for: its name (--name, else from the first file), --date
+ * and --grace.  0, 1 for the usage, or a negative errno (e says why). */
+static int wanted_advisory(const struct import_opts *o, const char *first, struct bg_advisory *a,
+			   struct bg_err *e)
+{
+	char safe[BG_NAME_MAX * 8];
+
+	memset(a, 0, sizeof(*a));
+	if (o->name)
+		snprintf(a->name, sizeof(a->name), "%s", o->name);
+	else if (strcmp(first, "-") == 0)
+		return 1;
+	else
+		default_name(first, a->name, sizeof(a->name));
+	if (bg_name_problem(a->name))
+		return bg_err_set(e, -EINVAL,
+				  "the advisory name \"%.300s\" (from the file name) %s; give one "
+				  "with --name",
+				  bg_escape(a->name, BG_ESC_QUOTES, safe, sizeof(safe)),
+				  bg_name_problem(a->name));
+	a->published = o->date;
+	a->imported = (int64_t)time(NULL);
+	a->grace_days = (int32_t)o->grace;
+	return 0;
+}
+
+/* Key, store and pipe; first of all, so that a wrong key stops the import
+ * before any reading.  0 or a negative errno (e says why, or the context
+ * has logged it). */
+static int open_all(struct importer *im, struct bg_ctx *ctx, const struct bg_config *cfg,
+		    struct bg_err *e)
+{
+	int rc;
+
+	if (im->o->password_file) {
+		char err[512];
+
+		if ((rc = bg_unpack_passwords(&im->unpack, im->o->password_file, err,
+					      sizeof(err))) != 0)
+			return bg_err_set(e, rc, "%s", err);
 	}
+	if ((rc = bg_ctx_open(ctx)) != 0)
+		return rc;
+	bg_norm_opts_from_config(&im->norm, cfg);
+	return bg_pipe_new(&im->pipe, &im->norm, ctx->key, e);
+}
+
+/* Reads every file named into the pipe, and sets sha to the source's SHA-256:
+ * one file's, or for several the SHA-256 of theirs.  0 or a negative errno. */
+static int read_all(struct importer *im, char **paths, size_t n, unsigned char sha[BG_SHA256_LEN],
+		    struct bg_err *e)
+{
+	unsigned char(*shas)[BG_SHA256_LEN] = calloc(n, sizeof(*shas));
+	int rc = 0;
+
+	if (!shas)
+		return bg_err_set(e, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = read_path(im, paths[i], shas[i], e);
+	if (rc == 0 && n == 1)
+		memcpy(sha, shas[0], BG_SHA256_LEN);
+	else if (rc == 0)
+		bg_sha256(shas, n * sizeof(*shas), sha);
+	free(shas);
 	return rc;
+}
+
+/* The totals over every file: of reading, and after the merge (merged) of
+ * what became of the digests. */
+static void totals(const struct importer *im, bool merged, struct bg_file_stats *total)
+{
+	memset(total, 0, sizeof(*total));
+	for (size_t i = 0; i < im->nrecs; i++) {
+		const struct bg_file_stats *c = &im->recs[i]->c;
+
+		total->records += c->records;
+		total->addresses += c->addresses;
+		total->invalid += c->invalid;
+		total->defanged += c->defanged;
+		if (merged) {
+			total->duplicates += c->duplicates;
+			total->fresh += c->fresh;
+			total->known += c->known;
+		}
+	}
+}
+
+/* What was read is not to be written: no valid address, or an invalid record
+ * with --strict.  The report still shows what was read.  0 or a negative errno. */
+static int refuse(const struct importer *im, const struct bg_advisory *a,
+		  const struct bg_file_stats *total, struct bg_err *e)
+{
+	if (total->addresses == 0) {
+		report(im->o, a, false, im->recs, im->nrecs, total);
+		return bg_err_set(e, -ENODATA, "no valid address found");
+	}
+	if (im->o->strict && total->invalid) {
+		report(im->o, a, false, im->recs, im->nrecs, total);
+		return bg_err_set(e, -EINVAL, "%llu invalid record(s) and --strict",
+				  (unsigned long long)total->invalid);
+	}
+	return 0;
+}
+
+/* The one line a failed import prints: "breachguard: import[ into STORE]:
+ * CAUSE[; OUTCOME]" (the outcome: what became of the store). */
+static void say_failed(const struct bg_err *e, const char *into, const char *outcome)
+{
+	fprintf(stderr, "breachguard: import%s%s: %s%s%s\n", into ? " into " : "", into ? into : "",
+		e->msg, outcome ? "; " : "", outcome ? outcome : "");
 }
 
 int bg_cmd_import(struct bg_tool *t, int argc, char **argv)
@@ -878,14 +920,16 @@ int bg_cmd_import(struct bg_tool *t, int argc, char **argv)
 	struct importer im;
 	struct bg_ctx ctx;
 	struct bg_advisory a;
-	unsigned char(*shas)[32] = NULL;
 	struct bg_file_stats total;
-	size_t nargs, nfiles = 0;
-	uint64_t digests = 0;
-	bool existed = false;
+	struct store_job job;
+	struct bg_err e = BG_ERR_INIT;
+	const char *into = NULL, *outcome = NULL; /* for say_failed */
+	size_t nargs;
 	int rc = BG_EXIT_FAIL, r, bundle_fd;
 
-	if (parse_import_opts(argc, argv, &o) != 0)
+	if (parse_import_opts(argc, argv, &o, &e) != 0) {
+		if (bg_err_isset(&e))
+			say_failed(&e, NULL, NULL);
 		return bg_usage(
 		    "import",
 		    "[--name NAME] [--date YYYY-MM-DD] [--format auto|text|csv|json|eml|xlsx|ods]\n"
@@ -893,6 +937,7 @@ int bg_cmd_import(struct bg_tool *t, int argc, char **argv)
 		    "       [--encoding NAME] [--password-file FILE] [--max-unpacked SIZE]\n"
 		    "       [--max-members N] [--max-ratio N]\n"
 		    "       [--dry-run] [--strict] [--json] FILE...");
+	}
 	nargs = (size_t)(argc - optind);
 	/* A signed bundle (cmd_fleet.c, bundle.c) carries its own advisories. */
 	if ((r = bg_bundle_sniff(argv[optind], &bundle_fd)) != 0) {
@@ -908,152 +953,42 @@ int bg_cmd_import(struct bg_tool *t, int argc, char **argv)
 		close(bundle_fd);
 		return r;
 	}
-	memset(&total, 0, sizeof(total));
-	memset(&im, 0, sizeof(im));
-	memset(&a, 0, sizeof(a));
-	im.o = &o;
-	im.progress = isatty(2);
-	bg_unpack_init(&im.unpack);
-	im.unpack.max_bytes = o.max_unpacked;
-	im.unpack.max_members = o.max_members;
-	im.unpack.max_ratio = o.max_ratio;
-	im.unpack.member = read_leaf;
-	im.unpack.workbook = read_book;
-	im.unpack.skipped = skip_member;
-	im.unpack.arg = &im;
-	o.ro.unpack = &im.unpack; /* e-mail attachments unpack with the same limits */
-	o.ro.encoding = o.encoding;
-	if (o.name)
-		snprintf(a.name, sizeof(a.name), "%s", o.name);
-	else if (strcmp(argv[optind], "-") == 0)
-		return bg_usage("import", "--name NAME is required when reading standard input");
-	else
-		default_name(argv[optind], a.name, sizeof(a.name));
-	if (bg_name_problem(a.name)) {
-		char safe[BG_NAME_MAX * 8];
-
-		fprintf(stderr,
-			"breachguard: import: the advisory name \"%s\" (from the file name) %s; "
-			"give one with --name\n",
-			bg_escape(a.name, BG_ESC_QUOTES, safe, sizeof(safe)),
-			bg_name_problem(a.name));
+	if ((r = wanted_advisory(&o, argv[optind], &a, &e)) != 0) {
+		if (r > 0)
+			return bg_usage("import",
+					"--name NAME is required when reading standard input");
+		say_failed(&e, NULL, NULL);
 		return BG_EXIT_FAIL;
 	}
-	a.published = o.date;
-	a.imported = (int64_t)time(NULL);
-	a.grace_days = (int32_t)o.grace;
-
+	importer_init(&im, &o);
 	bg_ctx_init(&ctx, &t->cfg, &t->log, o.dry_run ? BG_STORE_RDONLY : BG_STORE_GROW);
-	shas = calloc(nargs, sizeof(*shas));
-	if (!shas) {
-		fprintf(stderr, "breachguard: import: out of memory\n");
+	outcome = "nothing written";
+	if (open_all(&im, &ctx, &t->cfg, &e) != 0 ||
+	    read_all(&im, argv + optind, nargs, a.source_sha256, &e) != 0)
+		goto out;
+	totals(&im, false, &total);
+	if (refuse(&im, &a, &total, &e) != 0)
+		goto out;
+	job = (struct store_job){.pipe = im.pipe, .dry_run = o.dry_run, .want = &a};
+	into = t->cfg.store;
+	outcome = "store unchanged";
+	if ((r = store(&job, ctx.store, bg_pipe_total_digests(im.pipe))) != 0) {
+		/* The pipe's own failure (reading its spool back) is the cause. */
+		if (bg_err_copy(&e, bg_pipe_err(im.pipe)) == 0)
+			bg_err_set(&e, r, "%s",
+				   r == -ENOSPC	 ? "no space left on the device"
+				   : r == -E2BIG ? "the store's map cannot grow enough"
+						 : strerror(-r));
 		goto out;
 	}
-	if (o.password_file) {
-		char err[512];
-
-		if (bg_unpack_passwords(&im.unpack, o.password_file, err, sizeof(err)) != 0) {
-			fprintf(stderr, "breachguard: import: %s; nothing written\n", err);
-			goto out;
-		}
-	}
-	/* Key and store first: a wrong key must stop us before any reading. */
-	if (bg_ctx_open(&ctx) != 0)
-		goto out;
-	{
-		struct bg_norm_opts norm;
-
-		bg_norm_opts_from_config(&norm, &t->cfg);
-		im.norm = norm;
-		if (bg_pipe_new(&im.pipe, &norm, ctx.key) != 0) {
-			fprintf(stderr, "breachguard: import: out of memory\n");
-			goto out;
-		}
-	}
-	for (size_t i = 0; i < nargs; i++) {
-		if (read_path(&im, argv[optind + (int)i], shas[i]) != 0)
-			goto out;
-	}
-	nfiles = im.nrecs;
-	for (size_t i = 0; i < nfiles; i++) {
-		total.records += im.recs[i]->c.records;
-		total.addresses += im.recs[i]->c.addresses;
-		total.invalid += im.recs[i]->c.invalid;
-		total.defanged += im.recs[i]->c.defanged;
-	}
-	digests = bg_pipe_total_digests(im.pipe);
-	if (total.addresses == 0) {
-		report(&o, &a, false, im.recs, nfiles, &total);
-		fprintf(stderr, "breachguard: import: no valid address found; nothing written\n");
-		goto out;
-	}
-	if (o.strict && total.invalid) {
-		report(&o, &a, false, im.recs, nfiles, &total);
-		fprintf(
-		    stderr,
-		    "breachguard: import: %llu invalid record(s) and --strict; nothing written\n",
-		    (unsigned long long)total.invalid);
-		goto out;
-	}
-	{
-		unsigned char sha[32];
-		unsigned int len = 0;
-		EVP_MD_CTX *md = EVP_MD_CTX_new();
-
-		/* One file: its SHA-256; several: the SHA-256 of their SHA-256s. */
-		if (nargs == 1) {
-			memcpy(a.source_sha256, shas[0], 32);
-		} else if (md && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1) {
-			for (size_t i = 0; i < nargs; i++)
-				EVP_DigestUpdate(md, shas[i], 32);
-			if (EVP_DigestFinal_ex(md, sha, &len) == 1)
-				memcpy(a.source_sha256, sha, 32);
-		}
-		EVP_MD_CTX_free(md);
-	}
-	if (o.dry_run) {
-		struct merge_target mt = {NULL, true, 0, 0};
-
-		if (bg_txn_begin(ctx.store, false, &mt.txn) != 0)
-			goto out;
-		r = bg_advisory_find(mt.txn, a.name, &a);
-		existed = r == 0;
-		if (r == 0 || r == -ENOENT) {
-			if (!existed)
-				a.id = 0;
-			for (size_t i = 0; i < nfiles && r != -EIO; i++)
-				if ((r = merge_file(&im, im.recs[i], &mt)) != 0)
-					break;
-		}
-		bg_txn_abort(mt.txn);
-		if (r != 0 && r != -ENOENT)
-			goto out;
-	} else {
-		r = store_all(&im, &ctx, im.recs, nfiles, &a, digests, &existed);
-		if (r != 0) {
-			fprintf(stderr, "breachguard: import into %s: %s; store unchanged\n",
-				t->cfg.store,
-				r == -ENOSPC  ? "no space left on the device"
-				: r == -E2BIG ? "the store's map cannot grow enough"
-					      : strerror(-r));
-			goto out;
-		}
-	}
-	total.duplicates = total.fresh = total.known = 0;
-	for (size_t i = 0; i < nfiles; i++) {
-		total.duplicates += im.recs[i]->c.duplicates;
-		total.fresh += im.recs[i]->c.fresh;
-		total.known += im.recs[i]->c.known;
-	}
-	report(&o, &a, existed, im.recs, nfiles, &total);
+	a = job.done;
+	totals(&im, true, &total);
+	report(&o, &a, job.existed, im.recs, im.nrecs, &total);
 	rc = BG_EXIT_OK;
 out:
-	bg_pipe_free(im.pipe);
-	for (size_t i = 0; i < im.nrecs; i++)
-		free(im.recs[i]);
-	free(im.recs);
-	free(shas);
-	bg_unpack_free(&im.unpack);
+	if (bg_err_isset(&e))
+		say_failed(&e, into, outcome);
+	importer_free(&im);
 	bg_ctx_close(&ctx);
 	return rc;
 }

@@ -3,7 +3,9 @@
  * digest (HMAC, a context each) and collect them into their own chunk, which is
  * sorted into a run when full.  Batch results (counts, the invalid list, kept
  * as the first ones by line number) are merged by the reader's thread, so the
- * report does not depend on which worker ran what. */
+ * report does not depend on which worker ran what.  After the last file, the
+ * merge (its own section, at the end) reads each file's runs back in digest
+ * order and hands out its unique digests one at a time. */
 #include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -66,19 +68,23 @@ struct bg_pipe {
 	struct batch *queue[N_BATCHES]; /* queued batches, oldest first */
 	size_t queued;
 	bool stop;
-	int werr;
+	struct bg_err err; /* the first failure; workers stop at its code */
 	uint64_t dups;
 	int spool_fd;
 	off_t spool_end;
 	struct run *runs;
 	size_t n_runs, cap_runs;
-	char err[256];
 	/* The reader's. */
 	struct worker w[MAX_WORKERS];
 	size_t n_workers;
 	struct batch *filling;
 	struct bg_file_stats *cur;
+	struct bg_file_stats **files; /* every file begun, in order */
+	size_t n_files, cap_files;
+	struct merge *merge; /* after the last file (see the merge section) */
 };
+
+static void merge_free(struct merge *m);
 
 void bg_invalid_note(struct bg_file_stats *f, unsigned long line, const char *why, const char *text,
 		     size_t len)
@@ -188,11 +194,9 @@ static int spool_open(struct bg_pipe *p)
 {
 	int fd = bg_spool_open();
 
-	if (fd < 0) {
-		snprintf(p->err, sizeof(p->err), "no spool file in $TMPDIR, /var/tmp or /tmp: %s",
-			 strerror(-fd));
-		return fd;
-	}
+	if (fd < 0)
+		return bg_err_set(&p->err, fd, "no spool file in $TMPDIR, /var/tmp or /tmp: %s",
+				  strerror(-fd));
 	p->spool_fd = fd;
 	return 0;
 }
@@ -230,8 +234,9 @@ static int flush_chunk(struct bg_pipe *p, struct worker *w, bool keep_in_memory)
 		struct run *nr = realloc(p->runs, cap * sizeof(*nr));
 
 		if (!nr) {
+			rc = bg_err_set(&p->err, -ENOMEM, "sorting digests: out of memory");
 			pthread_mutex_unlock(&p->mu);
-			return -ENOMEM;
+			return rc;
 		}
 		p->runs = nr;
 		p->cap_runs = cap;
@@ -259,9 +264,9 @@ static int flush_chunk(struct bg_pipe *p, struct worker *w, bool keep_in_memory)
 			int e = wr < 0 ? errno : ENOSPC;
 
 			pthread_mutex_lock(&p->mu);
-			snprintf(p->err, sizeof(p->err), "writing the spool file: %s", strerror(e));
+			rc = bg_err_errno(&p->err, -e, "writing the spool file");
 			pthread_mutex_unlock(&p->mu);
-			return -e;
+			return rc;
 		}
 		src += wr;
 		at += wr;
@@ -299,6 +304,12 @@ static int process(struct worker *w, struct batch *b)
 	return 0;
 }
 
+/* process() failed (called with mu held): its cause, unless one is set. */
+static void process_failed(struct bg_pipe *p, int rc)
+{
+	bg_err_errno(&p->err, rc, "normalising and digesting addresses");
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
@@ -328,10 +339,10 @@ static void *worker_main(void *arg)
 		memmove(&p->queue[0], &p->queue[1], --p->queued * sizeof(p->queue[0]));
 		b->state = B_RUNNING;
 		pthread_mutex_unlock(&p->mu);
-		rc = p->werr ? 0 : process(w, b);
+		rc = p->err.code ? 0 : process(w, b);
 		pthread_mutex_lock(&p->mu);
-		if (rc && !p->werr)
-			p->werr = rc;
+		if (rc)
+			process_failed(p, rc);
 		b->state = B_DONE;
 		pthread_cond_broadcast(&p->cv);
 	}
@@ -367,13 +378,13 @@ static int next_batch(struct bg_pipe *p, struct batch **out)
 			if (p->b[i].state == B_FREE && !free_b && &p->b[i] != p->filling)
 				free_b = &p->b[i];
 		}
-		if (p->werr || free_b) {
+		if (p->err.code || free_b) {
 			*out = free_b;
 			break;
 		}
 		pthread_cond_wait(&p->cv, &p->mu);
 	}
-	rc = p->werr;
+	rc = p->err.code;
 	pthread_mutex_unlock(&p->mu);
 	return rc;
 }
@@ -389,9 +400,10 @@ static int submit(struct bg_pipe *p)
 	if (p->n_workers == 0) { /* no thread could start: do the work here */
 		rc = process(&p->w[0], b);
 		pthread_mutex_lock(&p->mu);
-		p->werr = p->werr ? p->werr : rc;
+		if (rc)
+			process_failed(p, rc);
 		merge_batch(p, b);
-		rc = p->werr;
+		rc = p->err.code;
 		pthread_mutex_unlock(&p->mu);
 		return rc;
 	}
@@ -424,7 +436,7 @@ static int drain(struct bg_pipe *p)
 			break;
 		pthread_cond_wait(&p->cv, &p->mu);
 	}
-	rc = p->werr;
+	rc = p->err.code;
 	pthread_mutex_unlock(&p->mu);
 	return rc;
 }
@@ -453,12 +465,23 @@ int bg_pipe_add(struct bg_pipe *p, const char *addr, size_t len, unsigned long l
 	return 0;
 }
 
-void bg_pipe_begin_file(struct bg_pipe *p, struct bg_file_stats *f)
+int bg_pipe_begin_file(struct bg_pipe *p, struct bg_file_stats *f)
 {
+	if (p->n_files == p->cap_files) {
+		size_t cap = p->cap_files ? p->cap_files * 2 : 8;
+		struct bg_file_stats **nf = realloc(p->files, cap * sizeof(*nf));
+
+		if (!nf)
+			return bg_err_set(&p->err, -ENOMEM, "out of memory");
+		p->files = nf;
+		p->cap_files = cap;
+	}
+	p->files[p->n_files++] = f;
 	p->cur = f;
 	f->run_first = p->n_runs;
 	f->run_count = 0;
 	p->dups = 0;
+	return 0;
 }
 
 int bg_pipe_end_file(struct bg_pipe *p, bool last)
@@ -468,7 +491,7 @@ int bg_pipe_end_file(struct bg_pipe *p, bool last)
 
 	rc = submit(p);
 	if (drain(p) != 0 && rc == 0)
-		rc = p->werr;
+		rc = p->err.code;
 	if (rc == 0 && p->n_workers == 0) {
 		rc = flush_chunk(p, &p->w[0], last);
 	} else if (rc == 0) {
@@ -493,29 +516,9 @@ int bg_pipe_end_file(struct bg_pipe *p, bool last)
 	return rc;
 }
 
-const char *bg_pipe_error(const struct bg_pipe *p)
+const struct bg_err *bg_pipe_err(const struct bg_pipe *p)
 {
-	return p->err[0] ? p->err : NULL;
-}
-
-uint64_t bg_pipe_run_len(const struct bg_pipe *p, size_t run)
-{
-	return p->runs[run].n;
-}
-
-int bg_pipe_run_read(const struct bg_pipe *p, size_t run, uint64_t pos, unsigned char *buf,
-		     size_t n)
-{
-	const struct run *r = &p->runs[run];
-	size_t bytes = n * BG_DIGEST_LEN;
-	ssize_t got;
-
-	if (r->mem) {
-		memcpy(buf, r->mem + pos * BG_DIGEST_LEN, bytes);
-		return 0;
-	}
-	got = pread(p->spool_fd, buf, bytes, r->off + (off_t)(pos * BG_DIGEST_LEN));
-	return got == (ssize_t)bytes ? 0 : -EIO;
+	return &p->err;
 }
 
 uint64_t bg_pipe_total_digests(const struct bg_pipe *p)
@@ -539,7 +542,7 @@ static int worker_init(struct worker *w, struct bg_pipe *p, const unsigned char 
 }
 
 int bg_pipe_new(struct bg_pipe **out, const struct bg_norm_opts *norm,
-		const unsigned char key[BG_KEY_LEN])
+		const unsigned char key[BG_KEY_LEN], struct bg_err *e)
 {
 	struct bg_pipe *p = calloc(1, sizeof(*p));
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
@@ -548,7 +551,7 @@ int bg_pipe_new(struct bg_pipe **out, const struct bg_norm_opts *norm,
 
 	*out = NULL;
 	if (!p)
-		return -ENOMEM;
+		return bg_err_set(e, -ENOMEM, "out of memory");
 	p->norm = *norm;
 	p->spool_fd = -1;
 	pthread_mutex_init(&p->mu, NULL);
@@ -574,7 +577,8 @@ int bg_pipe_new(struct bg_pipe **out, const struct bg_norm_opts *norm,
 	return 0;
 fail:
 	bg_pipe_free(p);
-	return rc;
+	return rc == -ENOMEM ? bg_err_set(e, rc, "out of memory")
+			     : bg_err_errno(e, rc, "setting up the digests");
 }
 
 void bg_pipe_free(struct bg_pipe *p)
@@ -604,5 +608,196 @@ void bg_pipe_free(struct bg_pipe *p)
 		free(p->b[i].items);
 	}
 	free(p->runs);
+	free(p->files);
+	merge_free(p->merge);
 	free(p);
+}
+
+/* --- the merge ----------------------------------------------------------------
+ * After the last file, on the reader's thread (the workers are idle): each
+ * file's runs are read back in digest order, and each digest is handed out
+ * once per file.  Repeats inside a run were dropped (and counted) as it was
+ * sorted; those across the file's runs are dropped and counted here. */
+
+#define RUN_BUF 4096 /* digests buffered per run while merging */
+
+struct run_reader {
+	size_t run;
+	uint64_t pos, len; /* digests consumed, digests in the run */
+	size_t have, at;
+	bool live;	 /* hi/lo hold the run's next digest */
+	uint64_t hi, lo; /* that digest as two host-order words */
+	unsigned char buf[RUN_BUF * BG_DIGEST_LEN];
+};
+
+struct merge {
+	size_t file; /* the file being merged; p->n_files: all done */
+	bool open;   /* its run readers are loaded */
+	struct run_reader *rr;
+	size_t n_rr, cap_rr;
+	bool have_last;
+	uint64_t last_hi, last_lo; /* the digest handed out last, in this file */
+};
+
+static void merge_free(struct merge *m)
+{
+	if (!m)
+		return;
+	free(m->rr);
+	free(m);
+}
+
+/* Copies n digests of run from position pos into buf.  0 or a negative errno. */
+static int run_read(struct bg_pipe *p, size_t run, uint64_t pos, unsigned char *buf, size_t n)
+{
+	const struct run *r = &p->runs[run];
+	size_t bytes = n * BG_DIGEST_LEN;
+	ssize_t got;
+
+	if (r->mem) {
+		memcpy(buf, r->mem + pos * BG_DIGEST_LEN, bytes);
+		return 0;
+	}
+	got = pread(p->spool_fd, buf, bytes, r->off + (off_t)(pos * BG_DIGEST_LEN));
+	if (got == (ssize_t)bytes)
+		return 0;
+	if (got < 0)
+		return bg_err_errno(&p->err, -errno, "reading the spool file");
+	return bg_err_set(&p->err, -EIO, "reading the spool file: it ends early");
+}
+
+/* Loads the run's next digest into hi/lo (memcmp order becomes integer order:
+ * the merge compares two words per run and calls nothing).  0 or a negative errno. */
+static int run_load(struct bg_pipe *p, struct run_reader *rr)
+{
+	uint64_t x, y;
+	int rc;
+
+	if (rr->at == rr->have) {
+		uint64_t left = rr->len - rr->pos;
+		size_t want = left < RUN_BUF ? (size_t)left : RUN_BUF;
+
+		rr->live = false;
+		if (want == 0)
+			return 0;
+		if ((rc = run_read(p, rr->run, rr->pos, rr->buf, want)) != 0)
+			return rc;
+		rr->have = want;
+		rr->at = 0;
+	}
+	memcpy(&x, rr->buf + rr->at * BG_DIGEST_LEN, 8);
+	memcpy(&y, rr->buf + rr->at * BG_DIGEST_LEN + 8, 8);
+	rr->hi = be64toh(x);
+	rr->lo = be64toh(y);
+	rr->live = true;
+	return 0;
+}
+
+/* Loads the heads of file f's runs. */
+static int merge_open(struct bg_pipe *p, struct merge *m, const struct bg_file_stats *f)
+{
+	int rc;
+
+	if (f->run_count > m->cap_rr) {
+		struct run_reader *rr = realloc(m->rr, f->run_count * sizeof(*rr));
+
+		if (!rr)
+			return bg_err_set(&p->err, -ENOMEM,
+					  "merging sorted digests: out of memory");
+		m->rr = rr;
+		m->cap_rr = f->run_count;
+	}
+	m->n_rr = f->run_count;
+	m->have_last = false;
+	for (size_t i = 0; i < m->n_rr; i++) {
+		struct run_reader *rr = &m->rr[i];
+
+		rr->run = f->run_first + i;
+		rr->len = p->runs[rr->run].n;
+		rr->pos = 0;
+		rr->have = rr->at = 0;
+		if ((rc = run_load(p, rr)) != 0)
+			return rc;
+	}
+	m->open = true;
+	return 0;
+}
+
+/* The open file's next unique digest: 1, 0 at its end, or a negative errno. */
+static int merge_step(struct bg_pipe *p, struct merge *m, struct bg_file_stats *f,
+		      unsigned char digest[BG_DIGEST_LEN])
+{
+	for (;;) {
+		struct run_reader *b;
+		size_t bi = SIZE_MAX;
+		bool repeat;
+		int rc;
+
+		/* Few runs (one per 1M digests and worker): a linear pick over their
+		 * cached heads is cheaper than a heap here. */
+		for (size_t i = 0; i < m->n_rr; i++)
+			if (m->rr[i].live &&
+			    (bi == SIZE_MAX || m->rr[i].hi < m->rr[bi].hi ||
+			     (m->rr[i].hi == m->rr[bi].hi && m->rr[i].lo < m->rr[bi].lo)))
+				bi = i;
+		if (bi == SIZE_MAX)
+			return 0;
+		b = &m->rr[bi];
+		repeat = m->have_last && b->hi == m->last_hi && b->lo == m->last_lo;
+		if (repeat) {
+			f->duplicates++;
+			f->cross_dups++;
+		} else {
+			memcpy(digest, b->buf + b->at * BG_DIGEST_LEN, BG_DIGEST_LEN);
+			m->last_hi = b->hi;
+			m->last_lo = b->lo;
+			m->have_last = true;
+		}
+		b->at++;
+		b->pos++;
+		if ((rc = run_load(p, b)) != 0)
+			return rc;
+		if (!repeat)
+			return 1;
+	}
+}
+
+int bg_pipe_next(struct bg_pipe *p, unsigned char digest[BG_DIGEST_LEN],
+		 struct bg_file_stats **file)
+{
+	struct merge *m = p->merge;
+	int rc;
+
+	if (p->err.code)
+		return p->err.code;
+	if (!m && !(m = p->merge = calloc(1, sizeof(*m))))
+		return bg_err_set(&p->err, -ENOMEM, "merging sorted digests: out of memory");
+	while (m->file < p->n_files) {
+		struct bg_file_stats *f = p->files[m->file];
+
+		if (!m->open && (rc = merge_open(p, m, f)) != 0)
+			return rc;
+		if ((rc = merge_step(p, m, f, digest)) != 0) {
+			*file = f;
+			return rc;
+		}
+		m->open = false;
+		m->file++;
+	}
+	return 0;
+}
+
+void bg_pipe_rewind(struct bg_pipe *p)
+{
+	if (p->merge) {
+		p->merge->file = 0;
+		p->merge->open = false;
+	}
+	for (size_t i = 0; i < p->n_files; i++) {
+		struct bg_file_stats *f = p->files[i];
+
+		f->duplicates -= f->cross_dups;
+		f->cross_dups = 0;
+		f->fresh = f->known = 0;
+	}
 }

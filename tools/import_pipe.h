@@ -1,6 +1,7 @@
-/* import_pipe.h: candidate addresses in, sorted runs of keyed digests out.
+/* import_pipe.h: candidate addresses in, each file's unique keyed digests out.
  * Worker threads normalise, digest and sort while the reader parses; memory is
- * bounded (full runs are spooled to an unlinked temporary file). */
+ * bounded (full runs are spooled to an unlinked temporary file), and the merge
+ * hands the runs back one unique digest at a time, in digest order. */
 #ifndef BG_IMPORT_PIPE_H
 #define BG_IMPORT_PIPE_H
 
@@ -9,6 +10,7 @@
 #include <sys/types.h>
 
 #include "digest.h"
+#include "err.h"
 #include "identity.h"
 
 #define BG_SHOWN_INVALID 20
@@ -24,7 +26,10 @@ struct bg_file_stats {
 	uint64_t defanged; /* addresses written defanged and decoded (addrtok.c) */
 	size_t n_shown;	   /* the first BG_SHOWN_INVALID by line number */
 	struct bg_invalid shown[BG_SHOWN_INVALID];
+	/* The pipe's: this file's runs, and the repeats its merge found across
+	 * them (part of duplicates, taken back when the merge starts over). */
 	size_t run_first, run_count;
+	uint64_t cross_dups;
 };
 
 /* Counts an invalid record and keeps it if among the first by line number. */
@@ -33,24 +38,33 @@ void bg_invalid_note(struct bg_file_stats *f, unsigned long line, const char *wh
 
 struct bg_pipe;
 
-/* Starts one worker per core (at most 4), each with its own HMAC context. */
+/* Starts one worker per core (at most 4), each with its own HMAC context.
+ * 0 or a negative errno (e says why). */
 int bg_pipe_new(struct bg_pipe **out, const struct bg_norm_opts *norm,
-		const unsigned char key[BG_KEY_LEN]);
+		const unsigned char key[BG_KEY_LEN], struct bg_err *e);
 void bg_pipe_free(struct bg_pipe *p);
-/* Runs produced from now on are counted in f. */
-void bg_pipe_begin_file(struct bg_pipe *p, struct bg_file_stats *f);
+/* A new file: what it yields from now on is counted in f (which must live as
+ * long as the pipe).  0 or -ENOMEM (bg_pipe_err). */
+int bg_pipe_begin_file(struct bg_pipe *p, struct bg_file_stats *f);
 /* One candidate address (the reader's sink).  0 or a negative errno. */
 int bg_pipe_add(struct bg_pipe *p, const char *addr, size_t len, unsigned long line);
 /* Drains the worker and closes the file's last run; `last`: no file follows,
- * so that run may stay in memory.  0 or a negative errno (bg_pipe_error()). */
+ * so that run may stay in memory.  0 or a negative errno (bg_pipe_err). */
 int bg_pipe_end_file(struct bg_pipe *p, bool last);
-const char *bg_pipe_error(const struct bg_pipe *p);
-
-/* Reading runs back, for the merge. */
-uint64_t bg_pipe_run_len(const struct bg_pipe *p, size_t run);
-/* Copies n digests of run from position pos into buf.  0 or -EIO. */
-int bg_pipe_run_read(const struct bg_pipe *p, size_t run, uint64_t pos, unsigned char *buf,
-		     size_t n);
+/* The pipe's first failure (code 0: none): a full spool disk, no memory. */
+const struct bg_err *bg_pipe_err(const struct bg_pipe *p);
 uint64_t bg_pipe_total_digests(const struct bg_pipe *p);
+
+/* The merge, after the last file: each file's digests once, in digest order,
+ * file after file.  Returns 1 with digest set and *file the stats it belongs
+ * to, 0 when every file is done, or a negative errno (bg_pipe_err).  A digest
+ * repeated across a file's runs is counted in its duplicates (the repeats
+ * within a run were counted as it was sorted). */
+int bg_pipe_next(struct bg_pipe *p, unsigned char digest[BG_DIGEST_LEN],
+		 struct bg_file_stats **file);
+/* Starts the merge over from the first file (a write redone after a full map):
+ * each file's cross-run duplicates and the counts of its digests' fate (fresh,
+ * known) go back to zero, to be counted again. */
+void bg_pipe_rewind(struct bg_pipe *p);
 
 #endif

@@ -23,9 +23,9 @@
 
 #include <archive.h>
 #include <archive_entry.h>
-#include <openssl/evp.h>
 #include <zlib.h>
 
+#include "digest.h"
 #include "encoding.h"
 
 #define RAW_CAP (64 * 1024)
@@ -54,7 +54,7 @@ struct bg_input {
 	bg_input_read_fn src;
 	void *src_arg;
 	unsigned long long size;
-	EVP_MD_CTX *md;
+	struct bg_sha256 *sha;
 	uint64_t raw_total;
 	bg_input_progress_fn progress;
 	void *progress_arg;
@@ -163,10 +163,8 @@ int bg_input_open(struct bg_input **out, const char *path, char *err, size_t err
 	}
 	snprintf(in->name, sizeof(in->name), "%s", shown);
 	in->fd = -1;
-	in->md = EVP_MD_CTX_new();
-	if (!in->md || EVP_DigestInit_ex(in->md, EVP_sha256(), NULL) != 1) {
-		snprintf(err, errlen, "%s: cannot set up SHA-256", shown);
-		rc = -ENOMEM;
+	if ((rc = bg_sha256_new(&in->sha)) != 0) {
+		snprintf(err, errlen, "%s: out of memory", shown);
 		goto out;
 	}
 	if (strcmp(path, "-") == 0) {
@@ -242,9 +240,8 @@ int bg_input_open_stream(struct bg_input **out, const char *name, bg_input_read_
 	in->src = fn;
 	in->src_arg = arg;
 	in->size = size;
-	in->md = EVP_MD_CTX_new();
-	if (!in->md || EVP_DigestInit_ex(in->md, EVP_sha256(), NULL) != 1) {
-		snprintf(err, errlen, "%s: cannot set up SHA-256", name);
+	if (bg_sha256_new(&in->sha) != 0) {
+		snprintf(err, errlen, "%s: out of memory", name);
 		bg_input_close(in);
 		return -ENOMEM;
 	}
@@ -264,7 +261,7 @@ void bg_input_close(struct bg_input *in)
 		inflateEnd(&in->zs);
 	if (in->own_fd && in->fd >= 0)
 		close(in->fd);
-	EVP_MD_CTX_free(in->md);
+	bg_sha256_free(in->sha);
 	free(in);
 }
 
@@ -359,14 +356,8 @@ static long charge(struct bg_input *in, long made)
 
 void bg_input_sha256(struct bg_input *in, unsigned char out[32])
 {
-	EVP_MD_CTX *copy = EVP_MD_CTX_new();
-	unsigned int n = 0;
-
-	/* Finalise a copy so the running hash can go on (and be asked again). */
-	memset(out, 0, 32);
-	if (copy && EVP_MD_CTX_copy_ex(copy, in->md) == 1)
-		EVP_DigestFinal_ex(copy, out, &n);
-	EVP_MD_CTX_free(copy);
+	/* The running hash goes on (and can be asked again). */
+	bg_sha256_sum(in->sha, out);
 }
 
 /* --- stage 1: raw bytes ------------------------------------------------------ */
@@ -419,8 +410,7 @@ static long raw_fill(struct bg_input *in)
 		in->raw_eof = true;
 		return 0;
 	}
-	if (EVP_DigestUpdate(in->md, in->raw + in->raw_len, (size_t)n) != 1)
-		return fail(in, -EIO, "SHA-256 update failed");
+	bg_sha256_update(in->sha, in->raw + in->raw_len, (size_t)n);
 	in->raw_len += (size_t)n;
 	in->raw_total += (uint64_t)n;
 	if (in->progress) {
