@@ -22,7 +22,7 @@ chmod 600 "$W/conf"
 "$TOOL" --config "$W/conf" init >/dev/null
 # Stages: the reader (text parsing, input decoding), the normaliser, the keyed
 # digest, sorting, the LMDB merge.  Inclusive shares overlap along a call chain.
-STAGES='text_read|bg_input_getline|bg_normalise|norm_local|norm_domain|idn2_to_ascii_8z|u8_normalize|bg_hmac_digest|EVP_MAC_final|flush_chunk|sort_digests|qsort|msort_with_tmp|merge_file|store_all|bg_exposure_add|mdb_cursor_put|mdb_txn_commit|worker|process|bg_pipe_add|bg_verdict|bg_account_identities|bg_exposure_ids|bg_ctx_open|getspnam|getpwnam|getpwent|getgrouplist'
+STAGES='text_read|bg_input_getline|bg_normalise|norm_local|norm_domain|idn2_to_ascii_8z|u8_normalize|bg_hmac_digest|EVP_MAC_final|flush_chunk|sort_digests|qsort|msort_with_tmp|bg_pipe_next|merge_step|store_job|bg_exposure_add|mdb_cursor_put|mdb_txn_commit|worker|process|bg_pipe_add|bg_verdict|bg_account_identities|bg_exposure_ids|bg_ctx_open|getspnam|getpwnam|getpwent|getgrouplist'
 
 profile() { # name cmd...
 	name=$1
