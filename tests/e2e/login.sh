@@ -17,6 +17,6 @@ if [ "$v0" = enforce ] && has login asked-login && says login "Your password mus
 	e2e_pass
 else
 	e2e_fail "verdict before=$v0 (want enforce) after=$v1 (want rotated); markers: $(tr '\n' ' ' <"$T/login.out")"
-	e2e_show "$T/login.txt"
+	show "$T/login.txt"
 fi
 exit $E2E_FAILED

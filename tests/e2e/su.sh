@@ -21,6 +21,6 @@ if [ "$v0" = enforce ] && has su asked-login && says su "Your password must be c
 	e2e_pass
 else
 	e2e_fail "verdict before=$v0 (want enforce) after=$v1 (want rotated); markers: $(tr '\n' ' ' <"$T/su.out")"
-	e2e_show "$T/su.txt"
+	show "$T/su.txt"
 fi
 exit $E2E_FAILED
