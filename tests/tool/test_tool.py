@@ -10,31 +10,9 @@ FIX = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.dont_write_bytecode = True
 from checks import check, summary  # noqa: E402
+from store import Store  # noqa: E402
 
-
-class Store:
-    def __init__(self, root, extra=""):
-        self.dir = root
-        os.makedirs(root, exist_ok=True)
-        self.conf = os.path.join(root, "bg.conf")
-        with open(self.conf, "w") as f:
-            f.write(f"store = {root}/store\nkey_file = {root}/key\n"
-                    f"domains = example.com\n{extra}")
-        os.chmod(self.conf, 0o644)
-        r = self.run("init")
-        check(r.returncode == 0, "init", r.stderr)
-
-    def run(self, *args, stdin=None):
-        return subprocess.run([TOOL, "--config", self.conf, *args], input=stdin,
-                              capture_output=True, text=True, timeout=120)
-
-    def advisories(self):
-        r = self.run("advisories", "--json")
-        check(r.returncode == 0, "advisories --json", r.stderr)
-        return json.loads(r.stdout)
-
-    def stats(self):
-        return json.loads(self.run("stats", "--json").stdout)
+Store.tool = TOOL
 
 
 def fix(*p):
