@@ -313,13 +313,14 @@ static void nasty(void)
 	}
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-	separators();
-	compat_and_format();
-	defanged();
-	never_glued();
-	wrapped();
-	nasty();
+	t_init(argc, argv);
+	T_RUN(separators);
+	T_RUN(compat_and_format);
+	T_RUN(defanged);
+	T_RUN(never_glued);
+	T_RUN(wrapped);
+	T_RUN(nasty);
 	return t_done("test_addrtok");
 }
