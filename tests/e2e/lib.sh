@@ -103,6 +103,20 @@ converse() {
 has() { grep -q -- "$2" "$T/$1.out"; }  # a marker
 says() { grep -q -F -- "$2" "$T/$1.txt"; } # the program's words
 
+# forced_change TAG BEFORE AFTER: judges a login through `converse TAG` that
+# must force the change: verdict BEFORE enforce, asked for the password, told
+# it must be changed, asked for the current and the new one, a shell, verdict
+# AFTER rotated.  One PASS or FAIL line (with the transcript).
+forced_change() {
+	if [ "$2" = enforce ] && has "$1" asked-login && says "$1" "Your password must be changed now" &&
+		has "$1" asked-current && has "$1" asked-new && has "$1" shell && [ "$3" = rotated ]; then
+		e2e_pass
+	else
+		e2e_fail "verdict before=$2 (want enforce) after=$3 (want rotated); markers: $(tr '\n' ' ' <"$T/$1.out")"
+		show "$T/$1.txt"
+	fi
+}
+
 # --- PAM stacks ------------------------------------------------------------
 
 # render_stacks: common-account-$ID and common-password-$ID in /etc/pam.d,
@@ -195,19 +209,26 @@ UseDNS no
 X11Forwarding no
 LogLevel VERBOSE
 EOC
-	"$SSHD" -t -f "$T/sshd_config.$1" >"$T/sshd-t.out" 2>&1 || {
+	sshd_run "$SSHD" "$T/sshd_config.$1" "$T/sshd.log" "$PORT" sshd
+}
+
+# sshd_run SSHD CONFIG LOG PORT WHAT: checks CONFIG (sshd -t), starts SSHD in
+# the foreground (its kill registered, pid in SSHD_PID) logging to LOG, and
+# waits up to 5 s for it to listen on 127.0.0.1:PORT.
+sshd_run() {
+	"$1" -t -f "$2" >"$T/sshd-t.out" 2>&1 || {
 		e2e_fail "sshd -t: $(cat "$T/sshd-t.out")"
 		return 1
 	}
-	"$SSHD" -D -e -f "$T/sshd_config.$1" >>"$T/sshd.log" 2>&1 &
+	"$1" -D -e -f "$2" >>"$3" 2>&1 &
 	SSHD_PID=$!
 	cleanup_add "kill $SSHD_PID"
 	for _ in $(seq 50); do
-		ss -Htln "sport = :$PORT" | grep -q . && return 0
+		ss -Htln "sport = :$4" | grep -q . && return 0
 		sleep 0.1
 	done
-	e2e_fail "sshd did not listen on 127.0.0.1:$PORT"
-	show "$T/sshd.log"
+	e2e_fail "$5 did not listen on 127.0.0.1:$4"
+	show "$3"
 	return 1
 }
 

@@ -132,17 +132,5 @@ X11Forwarding no
 Subsystem sftp internal-sftp
 LogLevel VERBOSE
 EOC
-	"$T/sbin/sshd-bgtp$n" -t -f "$T/ssh/sshd_config.$n" >"$T/sshd-t.out" 2>&1 || {
-		e2e_fail "sshd -t: $(cat "$T/sshd-t.out")"
-		return 1
-	}
-	"$T/sbin/sshd-bgtp$n" -D -e -f "$T/ssh/sshd_config.$n" >>"$T/sshd-$n.log" 2>&1 &
-	cleanup_add "kill $!"
-	for _ in $(seq 50); do
-		ss -Htln "sport = :$port" | grep -q . && return 0
-		sleep 0.1
-	done
-	e2e_fail "sshd $n did not listen on 127.0.0.1:$port"
-	show "$T/sshd-$n.log"
-	return 1
+	sshd_run "$T/sbin/sshd-bgtp$n" "$T/ssh/sshd_config.$n" "$T/sshd-$n.log" "$port" "sshd $n"
 }

@@ -10,7 +10,7 @@ TOOL = os.path.abspath(sys.argv[1])
 NSS = "/usr/lib/x86_64-linux-gnu/libnss_wrapper.so"
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.dont_write_bytecode = True
-from checks import check, summary  # noqa: E402
+from checks import check, in_tempdir  # noqa: E402
 from store import Store  # noqa: E402
 
 Store.tool = TOOL
@@ -43,13 +43,7 @@ def nss_env(root, host):
 
 
 def main():
-    root = tempfile.mkdtemp(prefix="bg-fleet-")
-    os.chmod(root, 0o700)
-    try:
-        run_all(root)
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
-    return summary("fleet: ")
+    return in_tempdir("bg-fleet-", run_all, "fleet: ")
 
 
 def run_all(root):

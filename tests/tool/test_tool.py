@@ -9,7 +9,7 @@ TOOL = os.path.abspath(sys.argv[1])
 FIX = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.dont_write_bytecode = True
-from checks import check, summary  # noqa: E402
+from checks import check, in_tempdir  # noqa: E402
 from store import Store  # noqa: E402
 
 Store.tool = TOOL
@@ -63,12 +63,7 @@ BAD = [  # (file, args, words the message must hold)
 
 
 def main():
-    root = tempfile.mkdtemp(prefix="bg-tooltest-")
-    try:
-        run_all(root)
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
-    return summary("tool: ")
+    return in_tempdir("bg-tooltest-", run_all, "tool: ")
 
 
 def run_all(root):
