@@ -4,7 +4,7 @@ management host, import on two hosts sharing its site key (a file and a
 pipe), the same advisories everywhere, every refusal with nothing written,
 scan --json with "host", and report over the hosts' scans.
 Usage: test_fleet.py BUILD/breachguard"""
-import json, os, shutil, subprocess, sys, tempfile
+import json, os, shutil, subprocess, sys
 
 TOOL = os.path.abspath(sys.argv[1])
 NSS = "/usr/lib/x86_64-linux-gnu/libnss_wrapper.so"

@@ -3,7 +3,7 @@
 counts, malformed and hostile inputs fail with a message naming the file and
 leave the store unchanged, and each command keeps its exit codes (0 done,
 1 runtime failure, 2 usage).  Usage: test_tool.py BUILD/breachguard"""
-import gzip, json, os, shutil, stat, subprocess, sys, tempfile
+import gzip, json, os, shutil, stat, subprocess, sys
 
 TOOL = os.path.abspath(sys.argv[1])
 FIX = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures")
