@@ -9,6 +9,8 @@
 # the other library calls fail as the input's first 4 bytes say (see there), so a
 # seed is 4 zero bytes (nothing injected) followed by the harness's data:
 #   { printf '\0\0\0\0'; cat file; } > tests/fuzz/corpus/NAME/file
+# tests/fuzz/crashes/NAME/ holds reproducers of open findings (not replayed);
+# each moves into corpus/NAME/ with its fix.
 
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
