@@ -7,57 +7,22 @@
 # pam_matrix stands in for pam_unix (its password file lives in the sandbox).
 set -u
 
-BUILD=${1:-build}
-case $BUILD in
-/*) ;;
-*) BUILD=$(pwd)/$BUILD ;;
-esac
 SRC=$(cd "$(dirname "$0")/.." && pwd)
-MODULE=$BUILD/pam_breachguard.so
-TOOL=$BUILD/breachguard
 ADVISORY=$SRC/tests/fixtures/demo/advisory.txt
-CC=${CC:-cc}
 
-fatal() {
+die() {
 	echo "demo: $*" >&2
 	exit 1
 }
-[ -f "$MODULE" ] || fatal "$MODULE is missing: run make first"
-[ -x "$TOOL" ] || fatal "$TOOL is missing: run make first"
-
-find_lib() {
-	for d in /usr/lib/*-linux-gnu /usr/lib64 /usr/lib /usr/local/lib; do
-		[ -e "$d/$1" ] && { echo "$d/$1"; return 0; }
-	done
-	return 1
-}
-PWRAP=$(find_lib libpam_wrapper.so) || fatal "libpam_wrapper.so not found (make deps)"
-NWRAP=$(find_lib libnss_wrapper.so) || fatal "libnss_wrapper.so not found (make deps)"
-MATRIX=$(find_lib pam_wrapper/pam_matrix.so) || fatal "pam_matrix.so not found (make deps)"
-
-T=$(mktemp -d "${TMPDIR:-/tmp}/bg-demo.XXXXXX") || fatal "mktemp failed"
-MARK=bg-demo-$(basename "$T")
-cleanup() {
-	for d in /tmp/pam.?; do
-		[ -f "$d/$MARK" ] || continue
-		p=$(cat "$d/pid" 2>/dev/null)
-		[ -n "$p" ] && kill -0 "$p" 2>/dev/null && continue
-		rm -rf "$d"
-	done
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-trap 'exit 129' HUP
-trap 'exit 141' PIPE
+# shellcheck source=SCRIPTDIR/pam/sandbox.sh
+. "$SRC/tests/pam/sandbox.sh"
+sb_init "${1:-build}" bg-demo
 
 # The demo's PAM client (the PAM-stack test driver) and syslog capture, built
 # into the sandbox: make demo does not build the test programs.
 $CC -D_GNU_SOURCE -std=c11 -O2 -o "$T/pam_driver" "$SRC/tests/pam/driver.c" \
-	-lpamtest -lpam || fatal "cannot build the PAM driver (is libpamtest0-dev installed?)"
-$CC -D_GNU_SOURCE -DBG_SYSLOG_SHIM_SO -std=c11 -O2 -fPIC -shared -o "$T/syslog_shim.so" \
-	"$SRC/tests/pam/syslog_shim.c" -ldl || fatal "cannot build the syslog capture"
+	-lpamtest -lpam || die "cannot build the PAM driver (is libpamtest0-dev installed?)"
+sb_shim "$T/syslog_shim.so"
 
 say() { # a paragraph of narration
 	printf '\n'
@@ -84,8 +49,7 @@ run() { # show a command, then run it and show its output
 	return $rc
 }
 breachguard() {
-	env LD_PRELOAD="$NWRAP" NSS_WRAPPER_PASSWD="$T/passwd" NSS_WRAPPER_GROUP="$T/group" \
-		"$TOOL" --config "$T/breachguard.conf" "$@"
+	sb_nss "$TOOL" --config "$T/breachguard.conf" "$@"
 }
 login_as() { # USER "ANSWER..." OP=RESULT...: one login through the sandbox's stack
 	user=$1
@@ -103,11 +67,7 @@ login_as() { # USER "ANSWER..." OP=RESULT...: one login through the sandbox's st
 		n=$((n - 1))
 	done
 	: >"$T/syslog"
-	env LD_PRELOAD="$PWRAP:$NWRAP:$T/syslog_shim.so" PAM_WRAPPER=1 \
-		PAM_WRAPPER_SERVICE_DIR="$T/pam.d" PAM_WRAPPER_USE_SYSLOG=1 \
-		PAM_WRAPPER_DISABLE_DEEPBIND=1 NSS_WRAPPER_PASSWD="$T/passwd" \
-		NSS_WRAPPER_GROUP="$T/group" BG_SYSLOG_FILE="$T/syslog" \
-		timeout 60 "$T/pam_driver" --show "$@" >"$T/conv" 2>&1
+	sb_pam "$T/syslog" timeout 60 "$T/pam_driver" --show "$@" >"$T/conv" 2>&1
 	rc=$?
 	sed 's/^/    | /' "$T/conv"
 	if [ -s "$T/syslog" ]; then
@@ -118,7 +78,6 @@ login_as() { # USER "ANSWER..." OP=RESULT...: one login through the sandbox's st
 }
 
 # --- the sandbox -------------------------------------------------------------------
-mkdir -p "$T/pam.d" && : >"$T/pam.d/$MARK"
 cat >"$T/passwd" <<'EOF'
 alice:x:1001:1001:Alice Liddell:/home/alice:/bin/bash
 bob:x:1002:1002:Bob Builder:/home/bob:/bin/bash
@@ -142,7 +101,7 @@ key_file = $T/breachguard.key
 domains = example.com
 EOF
 chmod 0644 "$T/breachguard.conf"
-cat >"$T/pam.d/demo-login" <<EOF
+cat >"$SVC/demo-login" <<EOF
 auth     required  $MATRIX passdb=$T/passdb
 account  required  $MATRIX passdb=$T/passdb
 account  required  $MODULE conf=$T/breachguard.conf
@@ -150,7 +109,7 @@ password requisite $MATRIX passdb=$T/passdb
 password required  $MODULE conf=$T/breachguard.conf
 session  required  $MATRIX passdb=$T/passdb
 EOF
-cp "$T/pam.d/demo-login" "$T/pam.d/other"
+cp "$SVC/demo-login" "$SVC/other"
 
 echo "pam_breachguard demo"
 echo "===================="
@@ -163,7 +122,7 @@ say "The configuration names where the data lives and the mail domain of this si
 printf '\n'
 sed "s|$T|\$SANDBOX|g" "$T/breachguard.conf" | sed 's/^/    /'
 say "'breachguard init' makes the secret site key and the empty store. The store only ever holds keyed digests of addresses: a copy of it does not reveal the breach list."
-run breachguard init || fatal "breachguard init failed"
+run breachguard init || die "breachguard init failed"
 
 step "2. Import the advisory"
 say "The advisory is the text as it arrived: addresses among prose, with display names, upper case, +tags and mailto: links. Here is an excerpt:"
@@ -172,43 +131,43 @@ sed -n '/^Affected users/,/^If you have/p' "$ADVISORY" | sed '$d' | sed 's/^/   
 say "breachguard finds the addresses, normalises them (case, +tag, display name) and stores their digests under the advisory's name and date:"
 show_cmd breachguard import --name "Example Portal Breach" --date 2024-10-09 "$ADVISORY"
 breachguard import --name "Example Portal Breach" --date 2024-10-09 "$ADVISORY" >"$T/cmd.out" 2>&1 ||
-	{ cat "$T/cmd.out"; fatal "breachguard import failed"; }
+	{ cat "$T/cmd.out"; die "breachguard import failed"; }
 prose=$(grep -c 'no address on the line' "$T/cmd.out")
 grep -v 'no address on the line' "$T/cmd.out" | sed "s|$SRC/||g"
 grep 'no address on the line' "$T/cmd.out" | grep '(at)'
 echo "  ... $prose lines in all without an address: the one above and the prose of the notice"
 say "Every line that yields no address is counted and listed by number, so an address written in a form breachguard does not accept (like \"frank (at) example.com\") is never dropped silently: the administrator can add it by hand."
-run breachguard advisories || fatal "breachguard advisories failed"
+run breachguard advisories || die "breachguard advisories failed"
 
 step "3. Who is affected?"
 say "'breachguard status' gives the verdict for an account: alice's address is in the advisory, so she must change her password (enforce); bob's is not (clear)."
-run breachguard status alice bob carol || fatal "breachguard status failed"
+run breachguard status alice bob carol || die "breachguard status failed"
 
 step "4. alice logs in"
 say "The PAM stack of the login service is pam_unix's place-holder followed by pam_breachguard, in the account phase (may she log in now?) and in the password phase (changing her password):"
 printf '\n'
 sed -e "s|$T|\$SANDBOX|g" -e "s|$MATRIX|pam_matrix.so|" -e "s|$MODULE|pam_breachguard.so|" \
-	"$T/pam.d/demo-login" | sed 's/^/    /'
+	"$SVC/demo-login" | sed 's/^/    /'
 say "Her password is still accepted, but the account phase answers PAM_NEW_AUTHTOK_REQD with a message naming the advisory, and the login program asks for a new password at once (as login, su and sshd do). She logs in with her current password; the change asks for it once more, then for the new one twice:"
 printf '\n'
 login_as alice "Wonderland-2019 Wonderland-2019 Looking-Glass-2024! Looking-Glass-2024!" \
-	auth=PAM_SUCCESS account=PAM_NEW_AUTHTOK_REQD chauthtok=PAM_SUCCESS || fatal "alice's forced password change did not go as expected"
+	auth=PAM_SUCCESS account=PAM_NEW_AUTHTOK_REQD chauthtok=PAM_SUCCESS || die "alice's forced password change did not go as expected"
 say "The password phase recorded the rotation: no login is ever forced twice for one advisory."
 
 step "5. alice logs in again"
 say "Later she logs in with her new password. The account phase lets her in without a word:"
 printf '\n'
 login_as alice "Looking-Glass-2024!" auth=PAM_SUCCESS account=PAM_SUCCESS ||
-	fatal "alice's second login did not go as expected"
+	die "alice's second login did not go as expected"
 
 step "6. Check the result"
 say "The administrator checks: alice has rotated. 'breachguard scan' goes through every account and lists those the advisory concerns: carol has not logged in yet and is still pending; bob is not concerned and not listed."
-run breachguard status alice || fatal "breachguard status failed"
-run breachguard scan || fatal "breachguard scan failed"
+run breachguard status alice || die "breachguard status failed"
+run breachguard scan || die "breachguard scan failed"
 printf '\n# breachguard status --json alice\n'
 breachguard status --json alice 2>&1
 breachguard status --json alice 2>/dev/null | tr -d ' \n' | grep -q '"verdict":"rotated"' ||
-	fatal "alice is not reported as rotated"
+	die "alice is not reported as rotated"
 
 say "That is the whole cycle. On a real host the module goes into common-account and common-password (pam-auth-update profile in policy/), 'breachguard scan --json' feeds monitoring, and 'action=deny' in /etc/pam.d/sudo keeps an unrotated account from using sudo." \
 	"" \

@@ -46,7 +46,7 @@ BG=$TOP/build/breachguard
 M=$T/mgmt
 mkdir -m 0700 "$M"
 printf 'store = %s/store\nkey_file = %s/site.key\ndomains = fleet.example\n' "$M" "$M" >"$M/breachguard.conf"
-mgmt() { "$BG" --config "$M/breachguard.conf" "$@" >>"$M/log" 2>&1 || { e2e_fail "management: breachguard $*"; e2e_show "$M/log"; exit 1; }; }
+mgmt() { "$BG" --config "$M/breachguard.conf" "$@" >>"$M/log" 2>&1 || { e2e_fail "management: breachguard $*"; show "$M/log"; exit 1; }; }
 mgmt init
 printf '%s@fleet.example\n%s@fleet.example\n' "$U_a" "$U_b" >"$M/adv1.txt"
 printf '"X" <%s@fleet.example>\n' "$U_x" >"$M/adv2.txt"

@@ -9,50 +9,35 @@
 # a bind mount in a private mount namespace (replace_fixed, ns.sh).
 #
 # Usage from a scenario: . lib.sh; e2e_init NAME MODULE TOOL; ...; e2e_pass/e2e_fail.
+# The cleanup stack, users and show come from tests/lib.sh.
 
 BGE2E_BACKUP=/var/lib/bge2e-backup
 E2E_DIR=${E2E_DIR:-$(cd "$(dirname "$0")" && pwd)}
+# shellcheck source=SCRIPTDIR/../lib.sh
+. "$E2E_DIR/../lib.sh"
 POLICY_DIR=$(cd "$E2E_DIR/../../policy" && pwd)
 CONVERSE="$E2E_DIR/converse.exp"
 OLD_PW='Bg-e2e-Old-7kqX2'
 NEW_PW='Bg-e2e-New-9zRw4'
-CLEANUP=""
 BINDS="" # "SRC:DST ..." bind mounts for converse (replace_fixed)
 E2E_FAILED=0
 # Throwaway users are named UPFX<tag><pid> (BGE2E_USER_PREFIX: an engineer's
 # own prefix on a shared machine; run.sh sweeps bge2e_ and bgta_).
 UPFX=${BGE2E_USER_PREFIX:-bge2e_}
 
-say() { printf '%s\n' "$*"; }
 note() { printf '  %s\n' "$*"; }
-
-# Registers a shell command to run at exit (last registered runs first).
-cleanup_add() { CLEANUP="$1
-$CLEANUP"; }
-
-e2e_cleanup() {
-	set +e
-	printf '%s\n' "$CLEANUP" | while IFS= read -r c; do
-		[ -n "$c" ] && eval "$c" >/dev/null 2>&1
-	done
-	CLEANUP=""
-}
 
 # e2e_init NAME MODULE TOOL
 e2e_init() {
 	NAME=$1
 	MODULE=$2
 	TOOL=$3
-	[ "$(id -u)" = 0 ] || { say "FAIL $NAME: needs root"; exit 1; }
+	t_need_root "$NAME"
 	for f in "$MODULE" "$TOOL"; do
 		case $f in /*) ;; *) say "FAIL $NAME: $f is not an absolute path"; exit 1 ;; esac
 		[ -e "$f" ] || { say "FAIL $NAME: $f missing (run make)"; exit 1; }
 	done
-	trap e2e_cleanup EXIT
-	trap 'exit 130' INT TERM HUP
-	T=$(mktemp -d /tmp/bge2e.XXXXXX) || exit 1
-	cleanup_add "rm -rf '$T'"
-	chmod 0700 "$T"
+	t_start bge2e
 	ID=bge2e$$
 	CONF=$T/bg.conf
 	mkdir -m 0700 "$T/store"
@@ -73,32 +58,15 @@ e2e_fail() {
 	say "FAIL $NAME: $*"
 	E2E_FAILED=1
 }
-# Shows a file indented, for a failure's context.
-e2e_show() { [ -f "$1" ] && sed -e 's/\r$//' -e 's/^/    | /' "$1" | tail -n "${2:-25}"; }
 
-# mkuser TAG: makes a throwaway user with a real password and sets U to its
-# name, unique per run and scenario: bge2e_<tag><pid>.  (Not in a subshell:
-# the cleanup must be registered in the scenario's own shell.)
+# mkuser TAG [PREFIX]: makes a throwaway user with a real password and sets U
+# to its name, unique per run and scenario: <prefix><tag><pid> (PREFIX: $UPFX).
+# (Not in a subshell: the cleanup must be registered in the scenario's shell.)
 mkuser() {
-	U="$UPFX$1$$"
-	useradd -m -s /bin/sh -K UMASK=022 "$U" || return 1
-	cleanup_add "userdel -r -f '$U'"
-	cleanup_add "e2e_kill_user '$U'"
+	U="${2:-$UPFX}$1$$"
+	t_user "$U" -m -s /bin/sh -K UMASK=022 || return 1
 	printf '%s:%s\n' "$U" "$OLD_PW" | chpasswd || return 1
 	chage -m 0 -M 99999 -W 7 "$U" || return 1
-}
-
-# Ends the processes of a throwaway user (ours by construction), by pid.
-e2e_kill_user() {
-	pids=$(pgrep -u "$1" 2>/dev/null | tr '\n' ' ')
-	[ -n "$pids" ] || return 0
-	# shellcheck disable=SC2086
-	kill $pids 2>/dev/null
-	sleep 0.3
-	pids=$(pgrep -u "$1" 2>/dev/null | tr '\n' ' ')
-	# shellcheck disable=SC2086
-	[ -n "$pids" ] && kill -9 $pids 2>/dev/null
-	return 0
 }
 
 # flag USER: an advisory (dated today) listing USER@e2e.example.
@@ -135,6 +103,20 @@ converse() {
 has() { grep -q -- "$2" "$T/$1.out"; }  # a marker
 says() { grep -q -F -- "$2" "$T/$1.txt"; } # the program's words
 
+# forced_change TAG BEFORE AFTER: judges a login through `converse TAG` that
+# must force the change: verdict BEFORE enforce, asked for the password, told
+# it must be changed, asked for the current and the new one, a shell, verdict
+# AFTER rotated.  One PASS or FAIL line (with the transcript).
+forced_change() {
+	if [ "$2" = enforce ] && has "$1" asked-login && says "$1" "Your password must be changed now" &&
+		has "$1" asked-current && has "$1" asked-new && has "$1" shell && [ "$3" = rotated ]; then
+		e2e_pass
+	else
+		e2e_fail "verdict before=$2 (want enforce) after=$3 (want rotated); markers: $(tr '\n' ' ' <"$T/$1.out")"
+		show "$T/$1.txt"
+	fi
+}
+
 # --- PAM stacks ------------------------------------------------------------
 
 # render_stacks: common-account-$ID and common-password-$ID in /etc/pam.d,
@@ -159,7 +141,7 @@ render_stacks() {
 		printf 'account\trequired\tpam_breachguard.so\n' >>"$R/etc/pam.d/common-account"
 		printf 'password\toptional\tpam_breachguard.so\n' >>"$R/etc/pam.d/common-password"
 		note "pam-auth-update did not render the profile (see below); stacks rendered by hand"
-		e2e_show "$T/pam-auth-update.out" 5
+		show "$T/pam-auth-update.out" 5
 	fi
 	for s in account password; do
 		cleanup_add "rm -f /etc/pam.d/common-$s-$ID"
@@ -227,19 +209,26 @@ UseDNS no
 X11Forwarding no
 LogLevel VERBOSE
 EOC
-	"$SSHD" -t -f "$T/sshd_config.$1" >"$T/sshd-t.out" 2>&1 || {
+	sshd_run "$SSHD" "$T/sshd_config.$1" "$T/sshd.log" "$PORT" sshd
+}
+
+# sshd_run SSHD CONFIG LOG PORT WHAT: checks CONFIG (sshd -t), starts SSHD in
+# the foreground (its kill registered, pid in SSHD_PID) logging to LOG, and
+# waits up to 5 s for it to listen on 127.0.0.1:PORT.
+sshd_run() {
+	"$1" -t -f "$2" >"$T/sshd-t.out" 2>&1 || {
 		e2e_fail "sshd -t: $(cat "$T/sshd-t.out")"
 		return 1
 	}
-	"$SSHD" -D -e -f "$T/sshd_config.$1" >>"$T/sshd.log" 2>&1 &
+	"$1" -D -e -f "$2" >>"$3" 2>&1 &
 	SSHD_PID=$!
 	cleanup_add "kill $SSHD_PID"
 	for _ in $(seq 50); do
-		ss -Htln "sport = :$PORT" | grep -q . && return 0
+		ss -Htln "sport = :$4" | grep -q . && return 0
 		sleep 0.1
 	done
-	e2e_fail "sshd did not listen on 127.0.0.1:$PORT"
-	e2e_show "$T/sshd.log"
+	e2e_fail "$5 did not listen on 127.0.0.1:$4"
+	show "$3"
 	return 1
 }
 

@@ -29,8 +29,8 @@ for how in star lock; do
 		note "$how: verdict no-password, interactive and command logins work"
 	else
 		why="$why${why:+; }$how: verdict=$v0 (want no-password), ssh cmd rc=$rc (want 0), markers: $(tr '\n' ' ' <"$T/l$how.out")"
-		e2e_show "$T/l$how.txt" 10
-		e2e_show "$T/l$how.cmd" 5
+		show "$T/l$how.txt" 10
+		show "$T/l$how.cmd" 5
 	fi
 done
 stop_sshd

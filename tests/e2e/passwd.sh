@@ -25,8 +25,8 @@ if [ "$v0" = enforce ] && has passwd asked-current && has passwd asked-new &&
 	e2e_pass
 else
 	e2e_fail "verdict before=$v0 (want enforce) after=$v1 (want rotated, rotated_at set, and a time in the text)"
-	e2e_show "$T/passwd.txt" 10
-	e2e_show "$T/status.txt" 10
-	e2e_show "$T/status.json" 5
+	show "$T/passwd.txt" 10
+	show "$T/status.txt" 10
+	show "$T/status.json" 5
 fi
 exit $E2E_FAILED

@@ -7,15 +7,7 @@ BGTP_STATE=/var/lib/bgtp-e2e
 TOP=$(cd "$E2E_DIR/../.." && pwd)
 
 # pkg_mkuser TAG: a throwaway user bgtp_<tag><pid> with $OLD_PW; sets U.
-pkg_mkuser() {
-	U="bgtp_$1$$"
-	# registered first: a signal right after useradd must not leave the user
-	cleanup_add "userdel -r -f '$U'"
-	cleanup_add "e2e_kill_user '$U'"
-	useradd -m -s /bin/sh -K UMASK=022 "$U" || return 1
-	printf '%s:%s\n' "$U" "$OLD_PW" | chpasswd || return 1
-	chage -m 0 -M 99999 -W 7 "$U" || return 1
-}
+pkg_mkuser() { mkuser "$1" bgtp_; }
 
 # pamd_sum: one line per entry of /etc/pam.d (name, type, mode, owner, and the
 # content's SHA-256 or the link target), for a byte-for-byte comparison.
@@ -49,10 +41,7 @@ pkg_sweep() {
 		/tmp/bgtp.*/sbin/sshd-bgtp*) kill "$pid" ;;
 		esac
 	done
-	for u in $(getent passwd | cut -d: -f1 | grep '^bgtp_'); do
-		e2e_kill_user "$u"
-		userdel -r -f "$u" >/dev/null 2>&1
-	done
+	t_sweep_users "" bgtp_
 	rm -f /etc/pam.d/*-bgtp*
 	for d in /tmp/bgtp.*; do
 		[ -d "$d" ] && rm -rf "$d"
@@ -63,13 +52,9 @@ pkg_sweep() {
 # pkg_init NAME: root check, the sweep, the EXIT trap, a private temp dir $T.
 pkg_init() {
 	NAME=$1
-	[ "$(id -u)" = 0 ] || { say "FAIL $NAME: needs root"; exit 1; }
+	t_need_root "$NAME"
 	pkg_sweep
-	trap e2e_cleanup EXIT
-	trap 'exit 130' INT TERM HUP
-	T=$(mktemp -d /tmp/bgtp.XXXXXX) || exit 1
-	chmod 0700 "$T"
-	cleanup_add "rm -rf '$T'"
+	t_start bgtp
 	ID=bgtp$$
 }
 
@@ -98,7 +83,7 @@ pkg_deb() {
 	if [ -z "$DEB" ]; then
 		make -C "$TOP" --no-print-directory BUILD="$T/build" deb >"$T/deb-build.log" 2>&1 || {
 			e2e_fail "make deb failed"
-			e2e_show "$T/deb-build.log"
+			show "$T/deb-build.log"
 			return 1
 		}
 		for DEB in "$T"/build/deb/pam-breachguard_*.deb; do break; done
@@ -147,17 +132,5 @@ X11Forwarding no
 Subsystem sftp internal-sftp
 LogLevel VERBOSE
 EOC
-	"$T/sbin/sshd-bgtp$n" -t -f "$T/ssh/sshd_config.$n" >"$T/sshd-t.out" 2>&1 || {
-		e2e_fail "sshd -t: $(cat "$T/sshd-t.out")"
-		return 1
-	}
-	"$T/sbin/sshd-bgtp$n" -D -e -f "$T/ssh/sshd_config.$n" >>"$T/sshd-$n.log" 2>&1 &
-	cleanup_add "kill $!"
-	for _ in $(seq 50); do
-		ss -Htln "sport = :$port" | grep -q . && return 0
-		sleep 0.1
-	done
-	e2e_fail "sshd $n did not listen on 127.0.0.1:$port"
-	e2e_show "$T/sshd-$n.log"
-	return 1
+	sshd_run "$T/sbin/sshd-bgtp$n" "$T/ssh/sshd_config.$n" "$T/sshd-$n.log" "$port" "sshd $n"
 }

@@ -12,6 +12,8 @@ MODULE=$1
 TOOL=$2
 DIR=$(cd "$(dirname "$0")" && pwd)
 BACKUP=/var/lib/bge2e-backup
+# shellcheck source=SCRIPTDIR/../lib.sh
+. "$DIR/../lib.sh"
 
 [ "$(id -u)" = 0 ] || { echo "e2e: needs root" >&2; exit 1; }
 missing=""
@@ -36,13 +38,7 @@ sweep() {
 		/tmp/bge2e.*/sbin/sshd-bge2e*) echo "e2e: stopping leftover sshd $pid"; kill "$pid" ;;
 		esac
 	done
-	for u in $(getent passwd | cut -d: -f1 | grep -e '^bge2e_' -e '^bgta_'); do
-		echo "e2e: removing leftover user $u"
-		pids=$(pgrep -u "$u" | tr '\n' ' ')
-		# shellcheck disable=SC2086
-		[ -n "$pids" ] && kill -9 $pids
-		userdel -r -f "$u" >/dev/null 2>&1
-	done
+	t_sweep_users e2e bge2e_ bgta_
 	for f in /etc/pam.d/*-bge2e* /etc/sudoers.d/bge2e_* /etc/pam.d/bgta-* /etc/sudoers.d/bgta-*; do
 		[ -e "$f" ] && { echo "e2e: removing leftover $f"; rm -f "$f"; }
 	done

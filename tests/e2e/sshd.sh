@@ -32,7 +32,7 @@ if [ "$v0" = enforce ] && has s1a asked-current && has s1a asked-new && has s1a 
 	e2e_pass
 else
 	e2e_fail "verdict before=$v0 (want enforce) after=$v1 (want rotated); markers: $(tr '\n' ' ' <"$T/s1a.out")"
-	e2e_show "$T/s1a.txt"
+	show "$T/s1a.txt"
 fi
 stop_sshd
 
@@ -53,8 +53,8 @@ if says s1b "Your password has expired" && has s1b asked-current && has s1b aske
 	e2e_pass
 else
 	e2e_fail "verdict after=$v1 (want rotated); first: $(tr '\n' ' ' <"$T/s1b.out") second: $(tr '\n' ' ' <"$T/s1b2.out")"
-	e2e_show "$T/s1b.txt"
-	e2e_show "$T/s1b2.txt" 10
+	show "$T/s1b.txt"
+	show "$T/s1b2.txt" 10
 fi
 
 NAME="1c sshd publickey login of a flagged user leads to the change"
@@ -73,8 +73,8 @@ if ! has s1c asked-login && says s1c "Your password has expired" && has s1c aske
 	e2e_pass
 else
 	e2e_fail "verdict after=$v1 (want rotated); first: $(tr '\n' ' ' <"$T/s1c.out") second: $(tr '\n' ' ' <"$T/s1c2.out")"
-	e2e_show "$T/s1c.txt"
-	e2e_show "$T/s1c2.txt" 10
+	show "$T/s1c.txt"
+	show "$T/s1c2.txt" 10
 fi
 
 NAME="1d non-interactive ssh of a flagged user: no TTY, refused (intended)"
@@ -91,9 +91,9 @@ if [ $rc -ne 0 ] && ! grep -q BGE2E_CMD_RAN "$T/s1d.stdout" &&
 	e2e_pass
 else
 	e2e_fail "ssh rc=$rc (want non-zero), verdict after=$v1 (want enforce)"
-	e2e_show "$T/s1d.stdout" 5
-	e2e_show "$T/s1d.stderr" 5
+	show "$T/s1d.stdout" 5
+	show "$T/s1d.stderr" 5
 fi
 stop_sshd
-[ $E2E_FAILED = 0 ] || { note "sshd log:"; e2e_show "$T/sshd.log" 30; }
+[ $E2E_FAILED = 0 ] || { note "sshd log:"; show "$T/sshd.log" 30; }
 exit $E2E_FAILED

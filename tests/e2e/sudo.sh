@@ -65,6 +65,6 @@ if [ -z "$why" ]; then
 	e2e_pass "pending: NOPASSWD rc=$rc1, password rule denied; after rotation: both allowed"
 else
 	e2e_fail "$why"
-	for f in $SHOW; do e2e_show "$f" 10; done
+	for f in $SHOW; do show "$f" 10; done
 fi
 exit $E2E_FAILED

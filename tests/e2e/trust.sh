@@ -38,13 +38,8 @@ chmod 0644 "/etc/pam.d/common-password-$ID-h"
 
 # ta_user TAG: a throwaway user bgta_TAG<pid> with password $OLD_PW; sets U.
 ta_user() {
-	U="bgta_$1$$"
-	useradd -m -s /bin/sh -K UMASK=022 "$U" || return 1
-	cleanup_add "userdel -r -f '$U'"
-	cleanup_add "e2e_kill_user '$U'"
+	mkuser "$1" bgta_ || return 1
 	cleanup_add "[ -f /etc/security/opasswd ] && sed -i '/^$U:/d' /etc/security/opasswd"
-	printf '%s:%s\n' "$U" "$OLD_PW" | chpasswd || return 1
-	chage -m 0 -M 99999 -W 7 "$U" || return 1
 }
 [ -e /etc/security/opasswd ] ||
 	cleanup_add "[ -s /etc/security/opasswd ] || rm -f /etc/security/opasswd"
@@ -62,7 +57,7 @@ bad() { why="$why${why:+; }$1"; }
 finish() {
 	note "($(( $(date +%s) - T0 )) s)"
 	if [ -z "$why" ]; then e2e_pass "$1"; else e2e_fail "$why"; fi
-	for f in $SHOW; do e2e_show "$f" 12; done
+	for f in $SHOW; do show "$f" 12; done
 	SHOW=""
 }
 SHOW=""

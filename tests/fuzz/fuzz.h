@@ -1,9 +1,11 @@
-/* fuzz.h: what every libFuzzer harness shares: the entry point's prototype, a
- * sink that only counts, and fuzz data as a file bg_input can open (a memfd seen
- * through /proc/self/fd, so the input API needs no in-memory variant). */
+/* fuzz.h: what every libFuzzer harness shares: the entry point's prototype,
+ * failure injection (wrap.c), a sink that only counts, and fuzz data as a file
+ * bg_input can open (a memfd seen through /proc/self/fd, so the input API needs
+ * no in-memory variant). */
 #ifndef BG_FUZZ_H
 #define BG_FUZZ_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -13,7 +15,26 @@
 
 #include "reader.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+/* Each harness's body: wrap.c's LLVMFuzzerTestOneInput takes the first 4 bytes
+ * of the input as the failure injection word and calls fuzz_one with the rest. */
+int fuzz_one(const uint8_t *data, size_t size);
+/* How many failures wrap.c has injected into the current input so far: an
+ * invariant that holds only when every call succeeds is checked when it is 0. */
+unsigned fuzz_injected(void);
+
+/* A bg_logger function: formats every message (so that the callers' format
+ * arguments are checked) and drops it. */
+static inline void fuzz_log(void *arg, int prio, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
+static inline void fuzz_log(void *arg, int prio, const char *fmt, va_list ap)
+{
+	char buf[1024];
+
+	(void)arg;
+	(void)prio;
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+}
 
 struct fuzz_count {
 	size_t addr, invalid, record;

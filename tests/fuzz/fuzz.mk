@@ -5,6 +5,12 @@
 #   make fuzz-build              build every harness into $(BUILD)/fuzz/
 #   make fuzz-replay             run every seed corpus once; fails on any crash
 #   make fuzz FUZZ_SECONDS=60    fuzz each harness; finds go to $(BUILD)/fuzz/corpus-NAME
+# Every harness links tests/fuzz/wrap.c, which makes allocation, LMDB, OpenSSL and
+# the other library calls fail as the input's first 4 bytes say (see there), so a
+# seed is 4 zero bytes (nothing injected) followed by the harness's data:
+#   { printf '\0\0\0\0'; cat file; } > tests/fuzz/corpus/NAME/file
+# tests/fuzz/crashes/NAME/ holds reproducers of open findings (not replayed);
+# each moves into corpus/NAME/ with its fix.
 
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
@@ -17,6 +23,11 @@ FUZZ_NAMES    = $(FUZZ_SRC:tests/fuzz/fuzz_%.c=%)
 FUZZ_BIN      = $(FUZZ_NAMES:%=$(FUZZ_DIR)/fuzz_%)
 FUZZ_OBJ      = $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(LIB_SRC) $(TOOL_SRC))
 FUZZ_LIB      = $(FUZZ_DIR)/libfuzzbg.a
+FUZZ_WRAP_O   = $(FUZZ_DIR)/wrap.o
+# Every function wrap.c wraps, named once there (WRAP(type, NAME, ...) or __wrap_NAME).
+FUZZ_WRAPPED := $(shell sed -n -e 's/^WRAP.[^,]*, *\([A-Za-z0-9_]*\),.*/\1/p' \
+                  -e 's/^[a-z].* __wrap_\([A-Za-z0-9_]*\).*/\1/p' tests/fuzz/wrap.c | sort -u)
+FUZZ_LDWRAP   = $(FUZZ_WRAPPED:%=-Wl,--wrap=%)
 
 .PHONY: fuzz-build
 
@@ -28,10 +39,15 @@ $(FUZZ_DIR)/obj/%.o: %.c
 $(FUZZ_LIB): $(FUZZ_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
-$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_LIB)
+# Not instrumented for coverage: which call fails is the input's, not a feature.
+$(FUZZ_WRAP_O): tests/fuzz/wrap.c tests/fuzz/fuzz.h
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) $(WARN) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB) \
-	    $(TOOL_LIBS)
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) $(WARN) -c -o $@ $<
+
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_WRAP_O) $(FUZZ_LIB)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) $(WARN) -fsanitize=fuzzer $(FUZZ_LDWRAP) -o $@ $< \
+	    $(FUZZ_WRAP_O) $(FUZZ_LIB) $(TOOL_LIBS)
 
 fuzz-build: $(FUZZ_BIN)
 
@@ -61,4 +77,4 @@ fuzz: fuzz-build
 	    else echo "fuzz: $$n: FAILED after $${runs:-?} runs (log: $$log)"; tail -40 $$log; fail=1; fi; \
 	done; [ $$fail -eq 0 ]
 
--include $(FUZZ_OBJ:.o=.d) $(FUZZ_BIN:=.d)
+-include $(FUZZ_OBJ:.o=.d) $(FUZZ_BIN:=.d) $(FUZZ_WRAP_O:.o=.d)

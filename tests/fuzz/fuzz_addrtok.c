@@ -38,7 +38,7 @@ static void check_token(const char *a, size_t n)
 	r1 = bg_normalise(a, n, &o, once, sizeof(once));
 	if (r1 > 0) {
 		r2 = bg_normalise(once, (size_t)r1, &o, twice, sizeof(twice));
-		if (r2 != r1 || memcmp(once, twice, (size_t)r1) != 0)
+		if ((r2 != r1 || memcmp(once, twice, (size_t)r1) != 0) && !fuzz_injected())
 			__builtin_trap();
 	}
 }
@@ -70,7 +70,7 @@ static void f_record(struct bg_sink *s)
 	(void)s;
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+int fuzz_one(const uint8_t *data, size_t size)
 {
 	struct bg_sink sink = {.address = f_address, .invalid = f_invalid, .record = f_record};
 	struct bg_addrtok *t = NULL;
@@ -84,13 +84,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const char *e = memchr(s + i, '\n', size - i);
 		size_t n = e ? (size_t)(e - (s + i)) : size - i;
 
-		if (bg_addrtok_line(t, s + i, n, line++) < 0)
+		if (bg_addrtok_line(t, s + i, n, line++) < 0 && !fuzz_injected())
 			__builtin_trap();
 		i += n + 1;
 	}
-	if (bg_addrtok_flush(t) != 0)
+	if (bg_addrtok_flush(t) != 0 && !fuzz_injected())
 		__builtin_trap();
-	if (bg_addr_scan(t, s, size, 1) < 0)
+	if (bg_addr_scan(t, s, size, 1) < 0 && !fuzz_injected())
 		__builtin_trap();
 	bg_addrtok_free(t);
 	return 0;

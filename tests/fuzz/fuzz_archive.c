@@ -41,7 +41,7 @@ static void skipped(void *arg, const char *name, const char *why)
 	(void)strlen(why);
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+int fuzz_one(const uint8_t *data, size_t size)
 {
 	struct bg_input *in = NULL;
 	struct bg_unpack u;

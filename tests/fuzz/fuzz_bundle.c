@@ -5,20 +5,77 @@
  * 302e020100300506032b657004220420 followed by the 32 bytes
  * "bg-fuzz-bundle-signing-key-0001!" (openssl pkey -inform DER -out sign.pem),
  * the site key 32 bytes of 0x07; then breachguard import and export --sign.
- * A refusal must say why. */
+ * A refusal must say why.  A bundle that verifies is then applied to a new
+ * store (LMDB, a small map that must grow), where every call may be made to
+ * fail (wrap.c); with nothing injected it must apply. */
+#include <dirent.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 
 #include "bundle.h"
 #include "fuzz.h"
+#include "store.h"
 
 static const unsigned char signer[BG_ED25519_LEN] = {
     0x72, 0x9e, 0xe1, 0xec, 0x1e, 0xc5, 0xa3, 0x59, 0x2e, 0x66, 0x83, 0x2e, 0x31, 0xec, 0x06, 0xcb,
     0x6c, 0xa9, 0x7c, 0x5d, 0x6a, 0x84, 0xb9, 0x24, 0xde, 0x70, 0xa8, 0x24, 0x25, 0xb5, 0x6e, 0xb3,
 };
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+struct apply_job {
+	int fd;
+	const unsigned char *kid;
+	const struct bg_trust *tr;
+	const struct bg_bundle_info *info;
+	struct bg_bundle_result res;
+	char err[2048];
+};
+
+static int apply_job(struct bg_txn *t, void *arg)
 {
+	struct apply_job *j = arg;
+
+	return bg_bundle_apply(t, false, j->fd, "fuzz.bgb", j->kid, j->tr, j->info, &j->res, j->err,
+			       sizeof(j->err));
+}
+
+static void remove_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	while (d && (e = readdir(d)) != NULL) {
+		if (e->d_name[0] != '.')
+			unlinkat(dirfd(d), e->d_name, 0);
+	}
+	if (d)
+		closedir(d);
+	rmdir(dir);
+}
+
+/* Applies the verified bundle in fd to a new store keyed with site. */
+static void apply(struct apply_job *j, const unsigned char site[BG_KEY_LEN])
+{
+	static const struct bg_logger log = {.fn = fuzz_log};
+	char dir[] = "/tmp/bg-fuzz-store.XXXXXX";
+	struct bg_store *st = NULL;
+	int rc;
+
+	if (!mkdtemp(dir))
+		return;
+	rc = bg_store_open(&st, dir, site, BG_STORE_CREATE | BG_STORE_GROW, 256u << 10, &log);
+	if (rc == 0) {
+		j->err[0] = '\0';
+		rc = bg_store_write(st, 0, apply_job, j);
+		bg_store_close(st);
+	}
+	if (rc != 0 && !fuzz_injected())
+		abort(); /* a verified bundle applies to an empty store */
+	remove_dir(dir);
+}
+
+int fuzz_one(const uint8_t *data, size_t size)
+{
+	static struct apply_job j;
 	static struct bg_trust tr;
 	static struct bg_bundle_info info;
 	unsigned char site[BG_KEY_LEN], kid[BG_KEY_ID_LEN];
@@ -48,6 +105,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort(); /* every refusal says why */
 	if (rc == 0 && (info.n_adv == 0 || info.n_adv > BG_BUNDLE_MAX_ADV))
 		abort();
+	if (rc == 0) {
+		j.fd = fd;
+		j.kid = kid;
+		j.tr = &tr;
+		j.info = &info;
+		apply(&j, site);
+	}
 	close(fd);
 	return 0;
 }

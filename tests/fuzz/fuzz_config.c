@@ -1,7 +1,6 @@
 /* fuzz_config.c: breachguard.conf and module arguments from the same bytes: the
  * data as a config file (bg_config_load), then split on blanks as argv
  * (bg_config_from_args, with every conf= pointed at that same file). */
-#include <stdarg.h>
 #include <stdlib.h>
 
 #include "config.h"
@@ -9,20 +8,7 @@
 
 #define ARGS_MAX 64
 
-static void fuzz_log(void *arg, int prio, const char *fmt, va_list ap)
-    __attribute__((format(printf, 3, 0)));
-
-static void fuzz_log(void *arg, int prio, const char *fmt, va_list ap)
-{
-	char buf[1024];
-
-	(void)arg;
-	(void)prio;
-	/* Formatting every message checks the callers' format arguments. */
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-}
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+int fuzz_one(const uint8_t *data, size_t size)
 {
 	static struct bg_config c;
 	struct bg_logger log = {.fn = fuzz_log, .arg = NULL, .debug = true};

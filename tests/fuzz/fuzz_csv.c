@@ -1,7 +1,7 @@
 /* fuzz_csv.c: the CSV reader behind bg_input, with each way of choosing a column. */
 #include "fuzz.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+int fuzz_one(const uint8_t *data, size_t size)
 {
 	static const char *const columns[] = {NULL, "2", "email", "1024", "E-Mail"};
 	struct bg_read_opts o;

@@ -1,7 +1,7 @@
 /* fuzz_detect.c: format detection on any head, then whichever reader it picks. */
 #include "fuzz.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+int fuzz_one(const uint8_t *data, size_t size)
 {
 	struct bg_read_opts o;
 

@@ -3,7 +3,7 @@
  * A fatal error must always say why (fuzz_reader checks). */
 #include "fuzz.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+int fuzz_one(const uint8_t *data, size_t size)
 {
 	static const struct bg_read_opts opts[] = {{0}, {.column = "2"}};
 

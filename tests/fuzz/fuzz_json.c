@@ -3,7 +3,7 @@
  * replays the same way.  A fatal error must always say why. */
 #include "fuzz.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+int fuzz_one(const uint8_t *data, size_t size)
 {
 	static const struct bg_read_opts opts[] = {
 	    {.domain = "example.com"},

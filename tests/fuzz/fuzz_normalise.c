@@ -5,7 +5,7 @@
 #include "fuzz.h"
 #include "identity.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+int fuzz_one(const uint8_t *data, size_t size)
 {
 	struct bg_norm_opts o;
 	char out[BG_ID_MAX], again[BG_ID_MAX];
@@ -23,7 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	/* A normalised address is a fixed point: stores and lookups agree. */
 	m = bg_normalise(out, (size_t)n, &o, again, sizeof(again));
-	if (m != n || memcmp(out, again, (size_t)n) != 0)
+	if ((m != n || memcmp(out, again, (size_t)n) != 0) && !fuzz_injected())
 		abort();
 	return 0;
 }

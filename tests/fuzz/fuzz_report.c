@@ -7,7 +7,7 @@
 #include "fuzz.h"
 #include "report.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+int fuzz_one(const uint8_t *data, size_t size)
 {
 	struct bg_report *r = bg_report_new();
 	char err[1024];

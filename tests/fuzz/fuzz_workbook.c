@@ -108,7 +108,7 @@ fail:
 	return -1;
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+int fuzz_one(const uint8_t *data, size_t size)
 {
 	static const char *const columns[] = {NULL, "2", "mail", "メール"};
 	struct bg_read_opts o;

@@ -9,17 +9,9 @@
 # BG_PAMTEST_KEEP=1 keeps the temporary directory (for a post-mortem).
 set -u
 
-BUILD=${1:-build}
-case $BUILD in
-/*) ;;
-*) BUILD=$(pwd)/$BUILD ;;
-esac
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
-MODULE=$BUILD/pam_breachguard.so
-TOOL=$BUILD/breachguard
-DRIVER=$BUILD/tests/pam_driver
 VALGRIND=${BG_VALGRIND:-0}
-CC=${CC:-cc}
+SB_KEEP=${BG_PAMTEST_KEEP:-0}
 
 die() {
 	echo "pamtest: $*" >&2
@@ -27,67 +19,20 @@ die() {
 	exit 2
 }
 
-for f in "$MODULE" "$TOOL" "$DRIVER"; do
-	[ -x "$f" ] || [ -f "$f" ] || die "$f is missing: run make first"
-done
-
-# --- the wrappers -------------------------------------------------------------
-find_lib() { # NAME: the first of the usual library directories holding NAME
-	for d in /usr/lib/*-linux-gnu /usr/lib64 /usr/lib /usr/local/lib; do
-		[ -e "$d/$1" ] && { echo "$d/$1"; return 0; }
-	done
-	return 1
-}
-PWRAP=$(find_lib libpam_wrapper.so) || die "libpam_wrapper.so not found (apt-get install libpam-wrapper)"
-NWRAP=$(find_lib libnss_wrapper.so) || die "libnss_wrapper.so not found (apt-get install libnss-wrapper)"
-MATRIX=$(find_lib pam_wrapper/pam_matrix.so) || die "pam_matrix.so not found (apt-get install libpam-wrapper)"
+# shellcheck source=SCRIPTDIR/sandbox.sh
+. "$SRC/tests/pam/sandbox.sh"
+sb_init "${1:-build}" bg-pamtest
+DRIVER=$BUILD/tests/pam_driver
+[ -x "$DRIVER" ] || die "$DRIVER is missing: run make first"
 command -v timeout >/dev/null || die "timeout(1) not found"
 if [ "$VALGRIND" = 1 ]; then
 	command -v valgrind >/dev/null || die "valgrind not found (apt-get install valgrind)"
 fi
-
-# An ASan build: the runtime must come first in the initial library list.
-ASAN_LIB=$(ldd "$MODULE" 2>/dev/null | awk '/libasan/ { print $3; exit }')
-[ -n "$ASAN_LIB" ] && [ -f "$ASAN_LIB" ] || ASAN_LIB=""
 [ -n "$ASAN_LIB" ] && [ "$VALGRIND" = 1 ] && die "valgrind cannot run an ASan build ($MODULE)"
-
-# --- the sandbox ------------------------------------------------------------------
-T=$(mktemp -d "${TMPDIR:-/tmp}/bg-pamtest.XXXXXX") || die "mktemp failed"
-MARK=bgt-run-$(basename "$T")
-cleanup() {
-	# Every process this script starts runs in the foreground under timeout(1),
-	# so none outlives it; what remains is files.  pam_wrapper copies the
-	# service directory to /tmp/pam.?: remove the copies of ours (marked) whose
-	# process is gone; pam_wrapper reaps any other stale one itself.
-	for d in /tmp/pam.?; do
-		[ -f "$d/$MARK" ] || continue
-		p=$(cat "$d/pid" 2>/dev/null)
-		[ -n "$p" ] && kill -0 "$p" 2>/dev/null && continue
-		rm -rf "$d"
-	done
-	if [ "${BG_PAMTEST_KEEP:-0}" = 1 ]; then
-		echo "pamtest: kept $T" >&2
-	else
-		rm -rf "$T"
-	fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-trap 'exit 129' HUP
-trap 'exit 141' PIPE
-mkdir -p "$T/svc" "$T/out" "$BUILD/tests" || die "cannot make directories"
-: >"$T/svc/$MARK"
+mkdir -p "$T/out" "$BUILD/tests" || die "cannot make directories"
 
 # The syslog capture, built here (it is a preload object, not a test program).
-SHIM=$BUILD/tests/syslog_shim.so
-if ! $CC -D_GNU_SOURCE -DBG_SYSLOG_SHIM_SO -std=c11 -O2 -g -fPIC -shared \
-	-Wall -Wextra -Wconversion -Wshadow -Wformat=2 -Wmissing-prototypes \
-	-o "$SHIM.$$" "$SRC/tests/pam/syslog_shim.c" -ldl; then
-	rm -f "$SHIM.$$"
-	die "cannot build $SHIM"
-fi
-mv -f "$SHIM.$$" "$SHIM" || die "cannot install $SHIM"
+sb_shim "$BUILD/tests/syslog_shim.so"
 # The Makefile builds the same source as a self-test program: the capture must
 # work before any assertion relies on it.
 if [ -x "$BUILD/tests/pam_syslog_shim" ]; then
@@ -95,11 +40,7 @@ if [ -x "$BUILD/tests/pam_syslog_shim" ]; then
 		die "the syslog capture self-test failed ($BUILD/tests/pam_syslog_shim)"
 fi
 
-PRELOAD=$PWRAP:$NWRAP:$SHIM
-NSS_PRELOAD=$NWRAP
 if [ -n "$ASAN_LIB" ]; then
-	PRELOAD=$ASAN_LIB:$PRELOAD
-	NSS_PRELOAD=$ASAN_LIB:$NSS_PRELOAD
 	# pam_matrix leaks the two new-password copies when they differ (not ours).
 	printf 'leak:pam_matrix.so\n' >"$T/lsan.supp"
 	export LSAN_OPTIONS="suppressions=$T/lsan.supp:print_suppressions=0:exitcode=98"
@@ -193,8 +134,7 @@ chmod 0644 "$CONF" "$T/aliases"
 
 # --- commands ---------------------------------------------------------------------
 bg() { # the tool, with the test users visible
-	env LD_PRELOAD="$NSS_PRELOAD" NSS_WRAPPER_PASSWD="$T/passwd" NSS_WRAPPER_GROUP="$T/group" \
-		timeout 60 "$TOOL" --config "$CONF" "$@"
+	sb_nss timeout 60 "$TOOL" --config "$CONF" "$@"
 }
 
 # drv NAME DRIVER-ARGS...: runs the driver; transcript in $T/out/NAME.out, its
@@ -216,13 +156,7 @@ drv() {
 			--suppressions="$SRC/tests/pam/valgrind.supp" \
 			--log-file="$T/out/$name.vg" "$@"
 	fi
-	# PAM_WRAPPER_USE_SYSLOG hands pam_syslog() to the real libpam, whose
-	# vsyslog() the shim catches.  Deep binding is off for valgrind and ASan
-	# (and harmless otherwise).
-	env LD_PRELOAD="$PRELOAD" PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$T/svc" \
-		PAM_WRAPPER_USE_SYSLOG=1 PAM_WRAPPER_DISABLE_DEEPBIND=1 \
-		NSS_WRAPPER_PASSWD="$T/passwd" NSS_WRAPPER_GROUP="$T/group" \
-		BG_SYSLOG_FILE="$LOG" timeout "$tmo" "$@" >"$OUT" 2>"$ERR"
+	sb_pam "$LOG" timeout "$tmo" "$@" >"$OUT" 2>"$ERR"
 	RC=$?
 	case $RC in
 	0 | 1) ;;

@@ -7,9 +7,12 @@
 # the script's exit status is 1 when one failed.
 #
 # Environment from run.sh: BUILD (absolute build dir), SRC (source root).
+# The cleanup stack, users and show come from tests/lib.sh.
 
 set -u
 SRC=${SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
+# shellcheck source=SCRIPTDIR/../lib.sh
+. "$SRC/tests/lib.sh"
 BUILD=${BUILD:-$SRC/build}
 TOOL=$BUILD/breachguard
 MODULE=$BUILD/pam_breachguard.so
@@ -17,24 +20,10 @@ ASAN_BUILD=${ASAN_BUILD:-$SRC/build/asan}
 PAMLOOP=$BUILD/reliability/pamloop
 PAMLOOP_ASAN=$BUILD/reliability/pamloop-asan
 STORETOOL=$BUILD/reliability/storetool
-CLEANUP=""
 REL_FAILED=0
 REL_PASSED=0
 
-say() { printf '%s\n' "$*"; }
 note() { printf '    %s\n' "$*"; }
-
-# Registers a shell command run at exit (the last registered runs first).
-cleanup_add() { CLEANUP="$1
-$CLEANUP"; }
-
-rel_cleanup() {
-	set +e
-	printf '%s\n' "$CLEANUP" | while IFS= read -r c; do
-		[ -n "$c" ] && eval "$c" >/dev/null 2>&1
-	done
-	CLEANUP=""
-}
 
 pass() { say "PASS $NAME: $*"; REL_PASSED=$((REL_PASSED + 1)); }
 fail() { say "FAIL $NAME: $*"; REL_FAILED=$((REL_FAILED + 1)); }
@@ -44,8 +33,6 @@ check() {
 	shift
 	if "$@"; then pass "$_d"; else fail "$_d"; fi
 }
-# Shows a file indented (a failure's context).
-show() { [ -f "$1" ] && sed -e 's/^/    | /' "$1" | tail -n "${2:-15}"; }
 
 rel_done() {
 	say "$NAME: $REL_PASSED passed, $REL_FAILED failed"
@@ -55,15 +42,11 @@ rel_done() {
 # rel_init NAME: root check, temp dir $T (0700), trap.
 rel_init() {
 	NAME=$1
-	[ "$(id -u)" = 0 ] || { say "FAIL $NAME: needs root (users, chown, mounts)"; exit 1; }
+	t_need_root "$NAME" "users, chown, mounts"
 	for f in "$TOOL" "$MODULE" "$PAMLOOP" "$STORETOOL"; do
 		[ -x "$f" ] || [ -f "$f" ] || { say "FAIL $NAME: $f missing (make reliability builds it)"; exit 1; }
 	done
-	trap rel_cleanup EXIT
-	trap 'exit 130' INT TERM HUP
-	T=$(mktemp -d /tmp/bgrel.XXXXXX) || exit 1
-	cleanup_add "rm -rf '$T'"
-	chmod 0700 "$T"
+	t_start bgrel
 	mkdir -m 0700 "$T/pam.d" "$T/bin"
 	# A snapshot of the binaries: a rebuild in the shared tree while we run
 	# (another session's `make`) must not swap the module under a test.
@@ -113,11 +96,10 @@ mkservice() {
 # 2020-01-01 (before every advisory date the tests use); sets U.
 mkuser() {
 	U="bgrel_${1}$$"
-	useradd -M -N -s /usr/sbin/nologin "$U" 2>"$T/useradd.err" || {
+	t_user "$U" -M -N -s /usr/sbin/nologin 2>"$T/useradd.err" || {
 		fail "useradd $U: $(cat "$T/useradd.err")"
 		return 1
 	}
-	cleanup_add "userdel -f '$U'"
 	printf '%s:%s\n' "$U" 'Bg-rel-Old-7kqX2' | chpasswd || return 1
 	chage -d 2020-01-01 -m 0 "$U" || return 1
 }

@@ -4,40 +4,21 @@ management host, import on two hosts sharing its site key (a file and a
 pipe), the same advisories everywhere, every refusal with nothing written,
 scan --json with "host", and report over the hosts' scans.
 Usage: test_fleet.py BUILD/breachguard"""
-import json, os, shutil, subprocess, sys, tempfile
+import json, os, shutil, subprocess, sys
 
 TOOL = os.path.abspath(sys.argv[1])
 NSS = "/usr/lib/x86_64-linux-gnu/libnss_wrapper.so"
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.dont_write_bytecode = True
-from checks import check, summary  # noqa: E402
+from checks import check, in_tempdir  # noqa: E402
+from store import Store  # noqa: E402
+
+Store.tool = TOOL
 
 
-class Store:
-    def __init__(self, root, extra="", key=None):
-        self.dir = root
-        os.makedirs(root, mode=0o700, exist_ok=True)
-        self.conf = os.path.join(root, "bg.conf")
-        self.key = key or os.path.join(root, "key")
-        with open(self.conf, "w") as f:
-            f.write(f"store = {root}/store\nkey_file = {self.key}\n"
-                    f"domains = example.com\nmin_uid = 1000\n{extra}")
-        os.chmod(self.conf, 0o644)
-        r = self.run("init")
-        check(r.returncode == 0, f"init {root}", r.stderr)
-
-    def run(self, *args, stdin=None, env=None, binary=False):
-        return subprocess.run([TOOL, "--config", self.conf, *args], input=stdin,
-                              capture_output=True, text=not binary, timeout=120,
-                              env=env)
-
-    def advisories(self):
-        r = self.run("advisories", "--json")
-        check(r.returncode == 0, "advisories --json", r.stderr)
-        return json.loads(r.stdout)
-
-    def stats(self):
-        return json.loads(self.run("stats", "--json").stdout)
+def fleet_store(root, extra=""):
+    """A store whose accounts start at uid 1000 (the nss_wrapper users)."""
+    return Store(root, "min_uid = 1000\n" + extra)
 
 
 def nss_env(root, host):
@@ -62,17 +43,11 @@ def nss_env(root, host):
 
 
 def main():
-    root = tempfile.mkdtemp(prefix="bg-fleet-")
-    os.chmod(root, 0o700)
-    try:
-        run_all(root)
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
-    return summary("fleet: ")
+    return in_tempdir("bg-fleet-", run_all, "fleet: ")
 
 
 def run_all(root):
-    mg = Store(os.path.join(root, "mgmt"))
+    mg = fleet_store(os.path.join(root, "mgmt"))
     adv = os.path.join(root, "projectweb.txt")
     with open(adv, "w") as f:
         f.write("alice@example.com\nBob <bob@example.com>\ncarol+x@example.com\n"
@@ -128,7 +103,7 @@ def run_all(root):
         k = os.path.join(d, "key")
         shutil.copy(key or mg.key, k)
         os.chmod(k, 0o600)
-        return Store(d, f"trusted_keys = {pub}\n" if extra is None else extra)
+        return fleet_store(d, f"trusted_keys = {pub}\n" if extra is None else extra)
 
     h1, h2 = host("h1"), host("h2")
     r = h1.run("import", "--json", bundle)
@@ -201,7 +176,7 @@ def run_all(root):
     refused(h5, bundle, ["trusted_keys"], "no trusted_keys configured")
     d6 = os.path.join(root, "h6")
     os.makedirs(d6, mode=0o700)
-    h6 = Store(d6, f"trusted_keys = {pub}\n")  # a key of its own
+    h6 = fleet_store(d6, f"trusted_keys = {pub}\n")  # a key of its own
     refused(h6, bundle, ["another site key"], "another site key")
     loose = os.path.join(root, "loose.pub")
     shutil.copy(pub, loose)

@@ -3,38 +3,16 @@
 counts, malformed and hostile inputs fail with a message naming the file and
 leave the store unchanged, and each command keeps its exit codes (0 done,
 1 runtime failure, 2 usage).  Usage: test_tool.py BUILD/breachguard"""
-import gzip, json, os, shutil, stat, subprocess, sys, tempfile
+import gzip, json, os, shutil, stat, subprocess, sys
 
 TOOL = os.path.abspath(sys.argv[1])
 FIX = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.dont_write_bytecode = True
-from checks import check, summary  # noqa: E402
+from checks import check, in_tempdir  # noqa: E402
+from store import Store  # noqa: E402
 
-
-class Store:
-    def __init__(self, root, extra=""):
-        self.dir = root
-        os.makedirs(root, exist_ok=True)
-        self.conf = os.path.join(root, "bg.conf")
-        with open(self.conf, "w") as f:
-            f.write(f"store = {root}/store\nkey_file = {root}/key\n"
-                    f"domains = example.com\n{extra}")
-        os.chmod(self.conf, 0o644)
-        r = self.run("init")
-        check(r.returncode == 0, "init", r.stderr)
-
-    def run(self, *args, stdin=None):
-        return subprocess.run([TOOL, "--config", self.conf, *args], input=stdin,
-                              capture_output=True, text=True, timeout=120)
-
-    def advisories(self):
-        r = self.run("advisories", "--json")
-        check(r.returncode == 0, "advisories --json", r.stderr)
-        return json.loads(r.stdout)
-
-    def stats(self):
-        return json.loads(self.run("stats", "--json").stdout)
+Store.tool = TOOL
 
 
 def fix(*p):
@@ -85,12 +63,7 @@ BAD = [  # (file, args, words the message must hold)
 
 
 def main():
-    root = tempfile.mkdtemp(prefix="bg-tooltest-")
-    try:
-        run_all(root)
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
-    return summary("tool: ")
+    return in_tempdir("bg-tooltest-", run_all, "tool: ")
 
 
 def run_all(root):

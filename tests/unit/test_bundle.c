@@ -149,87 +149,119 @@ static struct bg_store_stats stats(struct bg_store *st)
 	return s;
 }
 
-int main(void)
+/* What every case works on: the signing keys and the trust lists (tr trusts
+ * sign.key, tr2 other.key), the management store with two advisories sharing
+ * identities, and the bundle of both exported from it (b, n bytes).  Made
+ * once, by the first case that runs. */
+static struct {
+	bool made;
+	struct bg_store *mgmt;
+	struct bg_trust tr, tr2;
+	struct bg_bundle_info info;
+	unsigned char kid[BG_KEY_ID_LEN], kid2[BG_KEY_ID_LEN], *b;
+	size_t n;
+	char sk[128], sk2[128], pub[140], out[128];
+	uint32_t ids[2];
+} fx;
+
+static void fixture(void)
 {
-	struct bg_store *mgmt, *host, *other;
-	struct bg_trust *tr = calloc(1, sizeof(*tr)), *tr2 = calloc(1, sizeof(*tr2));
-	struct bg_bundle_info *info = malloc(sizeof(*info));
 	struct bg_list paths;
 	struct bg_txn *t = NULL;
-	struct job j;
-	unsigned char kid[BG_KEY_ID_LEN], kid2[BG_KEY_ID_LEN], *b = NULL, *m;
-	char err[1024], id[17], sk[128], sk2[128], pub[140], out[128];
-	uint32_t ids[2];
-	size_t n, refused = 0;
-	struct bg_store_stats before;
+	char err[1024], id[17];
 
+	if (fx.made)
+		return;
+	fx.made = true;
 	snprintf(dir, sizeof(dir), "/tmp/bg-test-bundle-XXXXXX");
 	T_CHECK(mkdtemp(dir) != NULL);
 	chmod(dir, 0700);
 	memset(key, 7, sizeof(key));
 	memset(key2, 9, sizeof(key2));
-	T_EQ_INT(bg_key_id(key, kid, NULL), 0);
-	T_EQ_INT(bg_key_id(key2, kid2, NULL), 0);
-
-	/* Keys: 0600 / 0644, never overwritten. */
-	snprintf(sk, sizeof(sk), "%s/sign.key", dir);
-	snprintf(sk2, sizeof(sk2), "%s/other.key", dir);
-	T_EQ_INT(bg_keygen(sk, id, err, sizeof(err)), 0);
+	T_EQ_INT(bg_key_id(key, fx.kid, NULL), 0);
+	T_EQ_INT(bg_key_id(key2, fx.kid2, NULL), 0);
+	snprintf(fx.sk, sizeof(fx.sk), "%s/sign.key", dir);
+	snprintf(fx.sk2, sizeof(fx.sk2), "%s/other.key", dir);
+	T_EQ_INT(bg_keygen(fx.sk, id, err, sizeof(err)), 0);
 	T_EQ_INT(strlen(id), 16);
-	{
-		struct stat s1, s2;
+	T_EQ_INT(bg_keygen(fx.sk2, id, err, sizeof(err)), 0);
+	memset(&paths, 0, sizeof(paths));
+	snprintf(fx.pub, sizeof(fx.pub), "%s.pub", fx.sk);
+	bg_list_add(&paths, fx.pub, strlen(fx.pub));
+	T_EQ_INT(bg_trust_load(&fx.tr, &paths, err, sizeof(err)), 0);
+	T_EQ_INT(fx.tr.n, 1);
+	memset(&paths, 0, sizeof(paths));
+	snprintf(fx.pub, sizeof(fx.pub), "%s.pub", fx.sk2);
+	bg_list_add(&paths, fx.pub, strlen(fx.pub));
+	T_EQ_INT(bg_trust_load(&fx.tr2, &paths, err, sizeof(err)), 0);
 
-		snprintf(pub, sizeof(pub), "%s.pub", sk);
-		T_CHECK(stat(sk, &s1) == 0 && (s1.st_mode & 0777) == 0600);
-		T_CHECK(stat(pub, &s2) == 0 && (s2.st_mode & 0777) == 0644);
-	}
-	T_EQ_INT(bg_keygen(sk, id, err, sizeof(err)), -EEXIST);
+	fx.mgmt = new_store("mgmt", key);
+	fx.ids[0] = add(fx.mgmt, "ProjectWEB", 1635724800, 0, 12, 1);
+	fx.ids[1] = add(fx.mgmt, "second \"one\"", -1, 6, 30, 2);
+	snprintf(fx.out, sizeof(fx.out), "%s/b.bgb", dir);
+	T_EQ_INT(bg_txn_begin(fx.mgmt, false, &t), 0);
+	T_EQ_INT(bg_bundle_export(t, fx.ids, 2, fx.sk, fx.kid, fx.out, &fx.info, err, sizeof(err)),
+		 0);
+	bg_txn_abort(t);
+	fx.n = slurp(fx.out, &fx.b);
+}
+
+/* Keys: 0600 / 0644, never overwritten; a private key is no public key. */
+static void keys(void)
+{
+	struct bg_trust *tr3 = calloc(1, sizeof(*tr3));
+	struct bg_list paths;
+	struct stat s1, s2;
+	char err[1024], id[17], pub[140];
+
+	fixture();
+	snprintf(pub, sizeof(pub), "%s.pub", fx.sk);
+	T_CHECK(stat(fx.sk, &s1) == 0 && (s1.st_mode & 0777) == 0600);
+	T_CHECK(stat(pub, &s2) == 0 && (s2.st_mode & 0777) == 0644);
+	T_EQ_INT(bg_keygen(fx.sk, id, err, sizeof(err)), -EEXIST);
 	T_CHECK(strstr(err, "refusing to overwrite") != NULL);
-	T_EQ_INT(bg_keygen(sk2, id, err, sizeof(err)), 0);
 	memset(&paths, 0, sizeof(paths));
-	bg_list_add(&paths, pub, strlen(pub));
-	T_EQ_INT(bg_trust_load(tr, &paths, err, sizeof(err)), 0);
-	T_EQ_INT(tr->n, 1);
-	memset(&paths, 0, sizeof(paths));
-	snprintf(pub, sizeof(pub), "%s.pub", sk2);
-	bg_list_add(&paths, pub, strlen(pub));
-	T_EQ_INT(bg_trust_load(tr2, &paths, err, sizeof(err)), 0);
-	/* A private key is no public key. */
-	memset(&paths, 0, sizeof(paths));
-	bg_list_add(&paths, sk, strlen(sk));
-	T_CHECK(bg_trust_load(tr2, &paths, err, sizeof(err)) != 0);
+	bg_list_add(&paths, fx.sk, strlen(fx.sk));
+	T_CHECK(bg_trust_load(tr3, &paths, err, sizeof(err)) != 0);
 	T_CHECK(strstr(err, "not a PEM public key") != NULL);
 	memset(&paths, 0, sizeof(paths));
-	bg_list_add(&paths, pub, strlen(pub));
-	T_EQ_INT(bg_trust_load(tr2, &paths, err, sizeof(err)), 0);
+	bg_list_add(&paths, fx.pub, strlen(fx.pub));
+	T_EQ_INT(bg_trust_load(tr3, &paths, err, sizeof(err)), 0);
+	free(tr3);
+}
 
-	/* The management host: two advisories sharing identities. */
-	mgmt = new_store("mgmt", key);
-	ids[0] = add(mgmt, "ProjectWEB", 1635724800, 0, 12, 1);
-	ids[1] = add(mgmt, "second \"one\"", -1, 6, 30, 2);
-	snprintf(out, sizeof(out), "%s/b.bgb", dir);
-	T_EQ_INT(bg_txn_begin(mgmt, false, &t), 0);
-	T_EQ_INT(bg_bundle_export(t, ids, 2, sk, kid, out, info, err, sizeof(err)), 0);
-	bg_txn_abort(t);
-	T_EQ_INT(info->digests, 12 + 9); /* 0..11, and 6..28 even: 6, 8, 10 shared */
-	T_EQ_INT(info->adv[0].count, 12);
-	T_EQ_INT(info->adv[1].count, 12);
-	{
-		struct stat s;
+/* The management host's export: two advisories sharing identities. */
+static void export(void)
+{
+	struct stat s;
+	char err[1024];
 
-		T_CHECK(stat(out, &s) == 0 && (s.st_mode & 0777) == 0644);
-	}
-	n = slurp(out, &b);
-	T_CHECK(bg_bundle_magic(b, n));
-	T_EQ_INT(verify_bytes(b, n, kid, tr, err, sizeof(err)), 0);
+	fixture();
+	T_EQ_INT(fx.info.digests, 12 + 9); /* 0..11, and 6..28 even: 6, 8, 10 shared */
+	T_EQ_INT(fx.info.adv[0].count, 12);
+	T_EQ_INT(fx.info.adv[1].count, 12);
+	T_CHECK(stat(fx.out, &s) == 0 && (s.st_mode & 0777) == 0644);
+	T_CHECK(bg_bundle_magic(fx.b, fx.n));
+	T_EQ_INT(verify_bytes(fx.b, fx.n, fx.kid, &fx.tr, err, sizeof(err)), 0);
+}
 
+static void refusals(void)
+{
+	const unsigned char *b;
+	unsigned char *m, *longer;
+	size_t n, refused = 0;
+	char err[1024];
+
+	fixture();
+	b = fx.b;
+	n = fx.n;
 	/* Every byte changed, two ways: refused, each. */
 	m = malloc(n);
 	for (size_t i = 0; i < n; i++) {
 		for (int x = 0; x < 2; x++) {
 			memcpy(m, b, n);
 			m[i] ^= x ? 0x80 : 0x01;
-			if (verify_bytes(m, n, kid, tr, err, sizeof(err)) != 0)
+			if (verify_bytes(m, n, fx.kid, &fx.tr, err, sizeof(err)) != 0)
 				refused++;
 			else
 				fprintf(stderr, "byte %zu ^%d accepted\n", i, x ? 0x80 : 1);
@@ -239,42 +271,45 @@ int main(void)
 	/* Every truncation: refused. */
 	refused = 0;
 	for (size_t len = 0; len < n; len++)
-		if (verify_bytes(b, len, kid, tr, err, sizeof(err)) != 0)
+		if (verify_bytes(b, len, fx.kid, &fx.tr, err, sizeof(err)) != 0)
 			refused++;
 	T_EQ_INT(refused, n);
 	/* A byte more: refused. */
-	memcpy(m, b, n);
-	{
-		unsigned char *longer = malloc(n + 1);
-
-		memcpy(longer, b, n);
-		longer[n] = '\n';
-		T_CHECK(verify_bytes(longer, n + 1, kid, tr, err, sizeof(err)) != 0);
-		T_CHECK(strstr(err, "after the signature") != NULL);
-		free(longer);
-	}
+	longer = malloc(n + 1);
+	memcpy(longer, b, n);
+	longer[n] = '\n';
+	T_CHECK(verify_bytes(longer, n + 1, fx.kid, &fx.tr, err, sizeof(err)) != 0);
+	T_CHECK(strstr(err, "after the signature") != NULL);
+	free(longer);
 	/* Unsigned: ends after the end record. */
-	T_CHECK(verify_bytes(b, n - 1 - BG_SIG_LEN, kid, tr, err, sizeof(err)) != 0);
+	T_CHECK(verify_bytes(b, n - 1 - BG_SIG_LEN, fx.kid, &fx.tr, err, sizeof(err)) != 0);
 	T_CHECK(strstr(err, "not signed") != NULL);
 	/* Signed by a key not trusted. */
-	T_EQ_INT(verify_bytes(b, n, kid, tr2, err, sizeof(err)), -EKEYREJECTED);
+	T_EQ_INT(verify_bytes(b, n, fx.kid, &fx.tr2, err, sizeof(err)), -EKEYREJECTED);
 	T_CHECK(strstr(err, "not in trusted_keys") != NULL);
 	/* Made under another site key. */
-	T_EQ_INT(verify_bytes(b, n, kid2, tr, err, sizeof(err)), -EKEYREJECTED);
+	T_EQ_INT(verify_bytes(b, n, fx.kid2, &fx.tr, err, sizeof(err)), -EKEYREJECTED);
 	T_CHECK(strstr(err, "another site key") != NULL);
 	/* A newer format version. */
 	memcpy(m, b, n);
 	m[9] = 2;
-	T_EQ_INT(verify_bytes(m, n, kid, tr, err, sizeof(err)), -EPROTONOSUPPORT);
+	T_EQ_INT(verify_bytes(m, n, fx.kid, &fx.tr, err, sizeof(err)), -EPROTONOSUPPORT);
 	T_CHECK(strstr(err, "version 2") != NULL && strstr(err, "upgrade") != NULL);
-	/* A changed mask bit that still names a bundle advisory: only the
-	 * signature catches it. */
-	memcpy(m, b, n);
+	free(m);
+}
 
-	/* Import on a host: exactly the management host's advisories. */
+/* Import on a host: exactly the management host's advisories, and again:
+ * idempotent. */
+static void import(void)
+{
+	struct bg_store *host;
+	struct bg_txn *t = NULL;
+	struct job j;
+
+	fixture();
 	host = new_store("host", key);
-	before = stats(host);
-	T_EQ_INT(import_bytes(host, b, n, kid, tr, &j), 0);
+	(void)stats(host); /* a new store answers */
+	T_EQ_INT(import_bytes(host, fx.b, fx.n, fx.kid, &fx.tr, &j), 0);
 	T_EQ_INT(j.res.fresh, 21);
 	T_EQ_INT(j.res.known, 0);
 	T_CHECK(!j.res.existed[0] && !j.res.existed[1]);
@@ -285,8 +320,8 @@ int main(void)
 		struct bg_advisory a, h;
 		struct bg_txn *mt = NULL;
 
-		T_EQ_INT(bg_txn_begin(mgmt, false, &mt), 0);
-		T_EQ_INT(bg_advisory_get(mt, ids[i], &a), 0);
+		T_EQ_INT(bg_txn_begin(fx.mgmt, false, &mt), 0);
+		T_EQ_INT(bg_advisory_get(mt, fx.ids[i], &a), 0);
 		bg_txn_abort(mt);
 		T_EQ_INT(bg_advisory_find(t, a.name, &h), 0);
 		T_EQ_INT(h.published, a.published);
@@ -310,20 +345,27 @@ int main(void)
 		T_EQ_INT(bg_exposure_ids(t, d, got, 4, &k), -ENOENT);
 	}
 	bg_txn_abort(t);
-	(void)before;
-	/* Again: idempotent. */
-	T_EQ_INT(import_bytes(host, b, n, kid, tr, &j), 0);
+	T_EQ_INT(import_bytes(host, fx.b, fx.n, fx.kid, &fx.tr, &j), 0);
 	T_EQ_INT(j.res.fresh, 0);
 	T_EQ_INT(j.res.known, 21);
 	T_CHECK(j.res.existed[0] && j.res.existed[1]);
 	T_EQ_INT(stats(host).exposures, 24);
 	T_EQ_INT(stats(host).advisories, 2);
+	bg_store_close(host);
+}
 
-	/* Conflicts: the same name with another date, or with other digests. */
+/* Conflicts: the same name with another date, or with other digests. */
+static void conflicts(void)
+{
+	struct bg_store *other;
+	struct bg_store_stats before;
+	struct job j;
+
+	fixture();
 	other = new_store("other", key);
 	add(other, "ProjectWEB", 1635724800 + 86400, 0, 12, 1);
 	before = stats(other);
-	T_EQ_INT(import_bytes(other, b, n, kid, tr, &j), -EEXIST);
+	T_EQ_INT(import_bytes(other, fx.b, fx.n, fx.kid, &fx.tr, &j), -EEXIST);
 	T_CHECK(strstr(j.err, "published date") != NULL);
 	T_EQ_INT(stats(other).exposures, before.exposures);
 	T_EQ_INT(stats(other).advisories, 1);
@@ -342,48 +384,69 @@ int main(void)
 		T_EQ_INT(bg_txn_commit(w), 0);
 	}
 	before = stats(other);
-	T_EQ_INT(import_bytes(other, b, n, kid, tr, &j), -EEXIST);
+	T_EQ_INT(import_bytes(other, fx.b, fx.n, fx.kid, &fx.tr, &j), -EEXIST);
 	T_CHECK(strstr(j.err, "other digests") != NULL);
 	T_EQ_INT(stats(other).exposures, before.exposures);
 	T_EQ_INT(stats(other).identities, before.identities);
 	T_EQ_INT(stats(other).advisories, 1);
 	bg_store_close(other);
+}
 
-	/* Changed between verify and apply: the apply refuses it. */
+/* Changed between verify and apply: the apply refuses it. */
+static void changed_before_apply(void)
+{
+	struct bg_store *other;
+	unsigned char c;
+	struct job j;
+
+	fixture();
 	other = new_store("other3", key);
 	memset(&j, 0, sizeof(j));
 	j.info = malloc(sizeof(*j.info));
-	j.fd = mem_fd(b, n);
-	j.kid = kid;
-	j.tr = tr;
-	T_EQ_INT(bg_bundle_verify(j.fd, "t.bgb", kid, tr, j.info, j.err, sizeof(j.err)), 0);
-	{
-		unsigned char c = b[60] ^ 1;
-
-		T_EQ_INT(pwrite(j.fd, &c, 1, 60), 1);
-	}
+	j.fd = mem_fd(fx.b, fx.n);
+	j.kid = fx.kid;
+	j.tr = &fx.tr;
+	T_EQ_INT(bg_bundle_verify(j.fd, "t.bgb", fx.kid, &fx.tr, j.info, j.err, sizeof(j.err)), 0);
+	c = fx.b[60] ^ 1;
+	T_EQ_INT(pwrite(j.fd, &c, 1, 60), 1);
 	T_CHECK(bg_store_write(other, 1u << 20, job, &j) != 0);
 	T_EQ_INT(stats(other).exposures, 0);
 	T_EQ_INT(stats(other).advisories, 0);
 	close(j.fd);
 	free(j.info);
 	bg_store_close(other);
+}
 
-	/* Export refuses more than 64 advisories and none. */
-	T_EQ_INT(bg_txn_begin(mgmt, false, &t), 0);
-	T_EQ_INT(bg_bundle_export(t, ids, 0, sk, kid, out, info, err, sizeof(err)), -EINVAL);
+/* Export refuses no advisory. */
+static void export_refusals(void)
+{
+	struct bg_bundle_info *info = malloc(sizeof(*info));
+	struct bg_txn *t = NULL;
+	char err[1024];
+
+	fixture();
+	T_EQ_INT(bg_txn_begin(fx.mgmt, false, &t), 0);
+	T_EQ_INT(bg_bundle_export(t, fx.ids, 0, fx.sk, fx.kid, fx.out, info, err, sizeof(err)),
+		 -EINVAL);
 	bg_txn_abort(t);
-
-	bg_store_close(host);
-	bg_store_close(mgmt);
-	free(m);
-	free(b);
 	free(info);
-	free(tr);
-	free(tr2);
-	{
-		char cmd[128];
+}
 
+int main(int argc, char **argv)
+{
+	char cmd[128];
+
+	t_init(argc, argv);
+	T_RUN(keys);
+	T_RUN(export);
+	T_RUN(refusals);
+	T_RUN(import);
+	T_RUN(conflicts);
+	T_RUN(changed_before_apply);
+	T_RUN(export_refusals);
+	if (fx.made) {
+		bg_store_close(fx.mgmt);
+		free(fx.b);
 		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 		if (system(cmd) != 0)
 			fprintf(stderr, "could not remove %s\n", dir);

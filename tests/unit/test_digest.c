@@ -106,7 +106,9 @@ static void known_answers(void)
 	T_EQ_STR(got, "630dcd2966c43366");
 }
 
-int main(void)
+/* Every length from 0 to 300 and long ones, 24 keys, both domains, one
+ * context per key: byte-identical to libcrypto. */
+static void against_libcrypto(void)
 {
 	static const size_t longs[] = {511, 512, 1000, 4095, 4096, 4097, 65537, 1u << 20};
 	const char *domains[] = {"id", "fp", ""};
@@ -114,11 +116,11 @@ int main(void)
 	unsigned char *m = malloc(maxlen);
 	int keys = 0;
 
-	known_answers();
 	if (!m || RAND_bytes(m, (int)maxlen) != 1) {
 		fprintf(stderr, "test_digest: no random message bytes\n");
 		T_CHECK(false);
-		return t_done("test_digest");
+		free(m);
+		return;
 	}
 	for (int k = 0; k < 24; k++) {
 		unsigned char key[BG_KEY_LEN], kid[BG_KEY_ID_LEN], md[32];
@@ -164,5 +166,12 @@ int main(void)
 	}
 	T_EQ_INT(keys, 24);
 	free(m);
+}
+
+int main(int argc, char **argv)
+{
+	t_init(argc, argv);
+	T_RUN(known_answers);
+	T_RUN(against_libcrypto);
 	return t_done("test_digest");
 }

@@ -24,7 +24,7 @@ static void json(const char *in, const char *want)
 	free(buf);
 }
 
-int main(void)
+static void escapes(void)
 {
 	char out[256];
 
@@ -40,10 +40,21 @@ int main(void)
 	T_EQ_STR(bg_escape("bad\377\300\257", 0, out, sizeof(out)), "bad\\xff\\xc0\\xaf");
 	T_EQ_STR(bg_escape("q\"b\\s", 0, out, sizeof(out)), "q\"b\\s");
 	T_EQ_STR(bg_escape("q\"b\\s", BG_ESC_QUOTES, out, sizeof(out)), "q\\\"b\\\\s");
-	/* Truncation never cuts an escape or a character in half. */
+	T_EQ_STR(bg_escape(NULL, 0, out, sizeof(out)), "");
+}
+
+/* Truncation never cuts an escape or a character in half. */
+static void truncation(void)
+{
+	char out[8];
+
 	T_EQ_STR(bg_escape("ab\ncd", 0, out, 5), "ab");
 	T_EQ_STR(bg_escape("aé", 0, out, 3), "a");
-	T_EQ_STR(bg_escape(NULL, 0, out, sizeof(out)), "");
+}
+
+static void advisory_names(void)
+{
+	char out[BG_NAME_MAX + 1];
 
 	T_CHECK(bg_name_problem("Example Portal Breach 2021 (Müller & Co)") == NULL);
 	T_CHECK(bg_name_problem("") != NULL);
@@ -59,10 +70,22 @@ int main(void)
 	T_CHECK(bg_name_problem(out) != NULL);
 	out[BG_NAME_MAX - 1] = '\0';
 	T_CHECK(bg_name_problem(out) == NULL);
+}
 
-	/* The JSON encoder: valid JSON leaves U+2028/2029, C1 and bidi raw; ours does not. */
+/* The JSON encoder: valid JSON leaves U+2028/2029, C1 and bidi raw; ours does not. */
+static void json_strings(void)
+{
 	json("a\nb\033", "\"a\\nb\\u001b\"");
 	json("x\342\200\256y\342\200\250\302\233", "\"x\\u202ey\\u2028\\u009b\"");
 	json("Müller", "\"Müller\"");
+}
+
+int main(int argc, char **argv)
+{
+	t_init(argc, argv);
+	T_RUN(escapes);
+	T_RUN(truncation);
+	T_RUN(advisory_names);
+	T_RUN(json_strings);
 	return t_done("test_escape");
 }

@@ -18,10 +18,11 @@ static const char *norm(const struct bg_norm_opts *o, const char *in)
 	return out;
 }
 
-int main(void)
+static const struct bg_norm_opts o = {true, "+"};
+
+static void normalises(void)
 {
-	struct bg_norm_opts o = {true, "+"};
-	struct bg_norm_opts keep = {false, ""};
+	static const struct bg_norm_opts keep = {false, ""};
 
 	T_EQ_STR(norm(&o, "Alice@Example.COM"), "alice@example.com");
 	T_EQ_STR(norm(&o, "  bob+news@example.com \t"), "bob@example.com");
@@ -43,7 +44,11 @@ int main(void)
 	T_EQ_STR(norm(&o, "ab\xcd\xbe"
 			  "c@example.com"),
 		 "ERR:invalid local part");
-	/* Rejections, each with its reason. */
+}
+
+/* Rejections, each with its reason. */
+static void rejections(void)
+{
 	T_EQ_STR(norm(&o, ""), "ERR:empty");
 	T_EQ_STR(norm(&o, "   "), "ERR:empty");
 	T_EQ_STR(norm(&o, "no at sign"), "ERR:no @ in the address");
@@ -58,31 +63,31 @@ int main(void)
 	T_EQ_STR(norm(&o, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa@"
 			  "example.com"),
 		 "ERR:address too long");
-	/* Limits apply to the result: "ß" folds to "ss", and normalising twice agrees. */
-	{
-		char local[80], in[100], once[BG_ID_MAX];
-		int n1;
+}
 
-		memset(local, 'a', 63);
-		memcpy(local + 63, "\xc3\x9f", 3);
-		snprintf(in, sizeof(in), "%s@example.com", local);
-		n1 = bg_normalise(in, strlen(in), &o, once, sizeof(once));
-		T_EQ_INT(n1, BG_NORM_TOO_LONG); /* 63 a + "ss" = 65 octets: over 64 */
-		local[61] = '\0';
-		snprintf(in, sizeof(in), "%s\xc3\x9f@example.com", local);
-		n1 = bg_normalise(in, strlen(in), &o, once, sizeof(once));
-		T_CHECK(n1 > 0);
-		T_EQ_STR(norm(&o, once), once);
-	}
-	{
-		char nul[] = "al\0ice@example.com";
-		char out[BG_ID_MAX];
+/* Limits apply to the result: "ß" folds to "ss", and normalising twice agrees. */
+static void limits(void)
+{
+	char local[80], in[100], once[BG_ID_MAX];
+	char nul[] = "al\0ice@example.com";
+	int n1;
 
-		T_EQ_INT(bg_normalise(nul, sizeof(nul) - 1, &o, out, sizeof(out)),
-			 BG_NORM_BAD_UTF8);
-	}
+	memset(local, 'a', 63);
+	memcpy(local + 63, "\xc3\x9f", 3);
+	snprintf(in, sizeof(in), "%s@example.com", local);
+	n1 = bg_normalise(in, strlen(in), &o, once, sizeof(once));
+	T_EQ_INT(n1, BG_NORM_TOO_LONG); /* 63 a + "ss" = 65 octets: over 64 */
+	local[61] = '\0';
+	snprintf(in, sizeof(in), "%s\xc3\x9f@example.com", local);
+	n1 = bg_normalise(in, strlen(in), &o, once, sizeof(once));
+	T_CHECK(n1 > 0);
+	T_EQ_STR(norm(&o, once), once);
+	T_EQ_INT(bg_normalise(nul, sizeof(nul) - 1, &o, once, sizeof(once)), BG_NORM_BAD_UTF8);
+}
 
-	/* Account identities: domains, fully-qualified name, GECOS, aliases, user:NAME. */
+/* Account identities: domains, fully-qualified name, GECOS, aliases, user:NAME. */
+static void identities(void)
+{
 	{
 		struct bg_config c;
 		struct bg_identities ids = {0};
@@ -124,5 +129,14 @@ int main(void)
 		T_CHECK(bg_account_identities(&c, &pw, &ids, NULL) < 0);
 		bg_identities_free(&ids);
 	}
+}
+
+int main(int argc, char **argv)
+{
+	t_init(argc, argv);
+	T_RUN(normalises);
+	T_RUN(rejections);
+	T_RUN(limits);
+	T_RUN(identities);
 	return t_done("test_identity");
 }

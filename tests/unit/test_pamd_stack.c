@@ -56,11 +56,9 @@ static int skippable(const char *service)
 	"account required pam_permit.so\n"                                                         \
 	"account required pam_breachguard.so\n"
 
-int main(void)
+/* Which deny lines another module's result can skip. */
+static void deny_gating(void)
 {
-	char tmpl[] = "/tmp/bg-test-pamd-XXXXXX";
-
-	snprintf(dir, sizeof(dir), "%s", mkdtemp(tmpl));
 	put("common-account", DEBIAN_ACCOUNT);
 	/* The old sudo-gating.example: the deny line after the include.  pam_unix's
 	 * new_authtok_reqd=done ends the stack before it (an expired password). */
@@ -105,7 +103,11 @@ int main(void)
 	/* A force-change line after done is not gating: pam_unix forces then. */
 	put("login", "@include common-account\n");
 	T_EQ_INT(skippable("login"), 0);
-	/* The password history in front of pam_unix. */
+}
+
+/* The password history in front of pam_unix. */
+static void password_history(void)
+{
 	put("common-password", "password [success=1 default=ignore] pam_unix.so yescrypt\n"
 			       "password requisite pam_deny.so\n"
 			       "password required pam_permit.so\n"
@@ -125,7 +127,11 @@ int main(void)
 			       "password requisite pam_pwhistory.so\n");
 	T_EQ_INT(bg_pamd_has_module(dir, "passwd", "password", "pam_pwhistory.so", "pam_unix.so"),
 		 0);
-	/* A password line a failed change can fall through to (issue 10 item 3). */
+}
+
+/* A password line a failed change can fall through to (issue 10 item 3). */
+static void fallthrough(void)
+{
 	put("pw-debian", "@include common-password-d\n");
 	put("common-password-d", "password [success=1 default=ignore] pam_unix.so yescrypt\n"
 				 "password requisite pam_deny.so\n"
@@ -144,11 +150,18 @@ int main(void)
 	put("pw-optional", "password optional pam_gnome_keyring.so\n"
 			   "password required pam_breachguard.so\n");
 	T_EQ_INT(bg_pamd_fallthrough(dir, "pw-optional", report, NULL), 1);
-	{
-		char cmd[400];
+}
 
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-		T_EQ_INT(system(cmd), 0);
-	}
+int main(int argc, char **argv)
+{
+	char tmpl[] = "/tmp/bg-test-pamd-XXXXXX", cmd[400];
+
+	t_init(argc, argv);
+	snprintf(dir, sizeof(dir), "%s", mkdtemp(tmpl));
+	T_RUN(deny_gating);
+	T_RUN(password_history);
+	T_RUN(fallthrough);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	T_EQ_INT(system(cmd), 0);
 	return t_done("test_pamd_stack");
 }

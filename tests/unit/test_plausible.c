@@ -95,9 +95,10 @@ static void locale_independent(void)
 	setlocale(LC_ALL, "C");
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-	plausibility();
-	locale_independent();
+	t_init(argc, argv);
+	T_RUN(plausibility);
+	T_RUN(locale_independent);
 	return t_done("test_plausible");
 }

@@ -232,7 +232,7 @@ static void gen(struct buf *b)
 	}
 }
 
-static void test_text(void)
+static void generated_texts(void)
 {
 	struct buf b = {0};
 	struct logsink on, off;
@@ -290,7 +290,7 @@ static void run_tok(struct logsink *l, const unsigned *pick, size_t n, bool repl
 	bg_addrtok_free(t);
 }
 
-static void test_tok(void)
+static void generated_tokens(void)
 {
 	unsigned pick[40];
 	struct logsink on, off;
@@ -337,7 +337,7 @@ static void check_case(const char *in, const char *want)
 	free(off.log);
 }
 
-static void test_cases(void)
+static void worked_cases(void)
 {
 	check_case("Taro      taro.yamada@example       Sales\n"
 		   "          .co.jp\n"
@@ -360,10 +360,11 @@ static void test_cases(void)
 		   "A 3 [a@example.com]\n= 0 \n");
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-	test_cases();
-	test_text();
-	test_tok();
+	t_init(argc, argv);
+	T_RUN(worked_cases);
+	T_RUN(generated_texts);
+	T_RUN(generated_tokens);
 	return t_done("test_repeats");
 }
