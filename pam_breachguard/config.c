@@ -1,8 +1,11 @@
-/* config.c: breachguard.conf and module arguments.  One setter for both, so a
- * key means the same thing wherever it is written: defaults, then the file, then
- * the module's own arguments. */
+/* config.c: breachguard.conf and module arguments.  One option table (name,
+ * type, field, range, words, default) behind one setter for both, so a key
+ * means the same thing wherever it is written: defaults, then the file, then
+ * the module's own arguments.  The table is const data: setting a key is a
+ * scan of it and a parse, no allocation. */
 #include <errno.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,54 +47,122 @@ int bg_list_add(struct bg_list *l, const char *s, size_t len)
 	return 0;
 }
 
-static int list_set(struct bg_list *l, const char *value)
+/* The option table: one row a key, in the order breachguard.conf and
+ * breachguard.conf(5) list them (test_config_docs holds both to it).  A word
+ * option's field is an enum whose values are the indexes of its words. */
+static const char *const action_words[] = {"force-change", "deny", "warn", "audit", NULL};
+static const char *const locked_words[] = {"skip", "deny", NULL};
+static const char *const on_error_words[] = {"open", "closed", NULL};
+static const char *const root_su_words[] = {"skip", "enforce", NULL};
+
+_Static_assert(BG_ACT_FORCE_CHANGE == 0 && BG_ACT_DENY == 1 && BG_ACT_WARN == 2 &&
+		   BG_ACT_AUDIT == 3 && BG_LOCKED_DENY == 1 && BG_ON_ERROR_CLOSED == 1 &&
+		   BG_ROOT_SU_ENFORCE == 1,
+	       "a word option's enum values are the indexes of its words");
+_Static_assert(sizeof(enum bg_action) == sizeof(unsigned) &&
+		   sizeof(enum bg_locked) == sizeof(unsigned) &&
+		   sizeof(enum bg_on_error) == sizeof(unsigned) &&
+		   sizeof(enum bg_root_su) == sizeof(unsigned),
+	       "a word option's field is stored as an unsigned");
+
+#define FIELD(f) .offset = offsetof(struct bg_config, f), .size = sizeof(((struct bg_config *)0)->f)
+
+static const struct bg_option options[] = {
+    {.name = "store", .type = BG_OPT_PATH, FIELD(store), .def_text = BG_DEFAULT_STORE},
+    {.name = "key_file", .type = BG_OPT_PATH, FIELD(key_file), .def_text = BG_DEFAULT_KEY},
+    {.name = "domains", .type = BG_OPT_LIST, FIELD(domains)},
+    {.name = "aliases", .type = BG_OPT_PATH, .flags = BG_OPT_EMPTY, FIELD(aliases)},
+    {.name = "gecos_email", .type = BG_OPT_BOOL, FIELD(gecos_email)},
+    {.name = "fold_case", .type = BG_OPT_BOOL, FIELD(fold_case), .def = 1},
+    {.name = "subaddress", .type = BG_OPT_SEPS, FIELD(subaddress), .def_text = "+"},
+    {.name = "action", .type = BG_OPT_WORD, FIELD(action), .words = action_words},
+    {.name = "grace_days", .type = BG_OPT_NUM, FIELD(grace_days), .max = 3650},
+    {.name = "min_uid", .type = BG_OPT_NUM, FIELD(min_uid), .max = UINT_MAX - 1, .def = 1000},
+    {.name = "exempt_users", .type = BG_OPT_LIST, FIELD(exempt_users), .def_text = "root"},
+    {.name = "exempt_groups", .type = BG_OPT_LIST, FIELD(exempt_groups)},
+    {.name = "locked_accounts", .type = BG_OPT_WORD, FIELD(locked_accounts), .words = locked_words},
+    {.name = "on_error", .type = BG_OPT_WORD, FIELD(on_error), .words = on_error_words},
+    {.name = "root_su", .type = BG_OPT_WORD, FIELD(root_su), .words = root_su_words},
+    {.name = "message", .type = BG_OPT_TEXT, FIELD(message)},
+    {.name = "audit", .type = BG_OPT_BOOL, FIELD(audit)},
+    {.name = "debug", .type = BG_OPT_BOOL, .flags = BG_OPT_BARE, FIELD(debug)},
+    {.name = "trusted_keys", .type = BG_OPT_PATHS, .flags = BG_OPT_TOOL, FIELD(trusted_keys)},
+};
+
+#define N_OPTIONS (sizeof(options) / sizeof(options[0]))
+
+const struct bg_option *bg_option_at(size_t i)
 {
-	const char *p = value;
-	int err;
-
-	l->n = 0;
-	l->used = 0;
-	while (*p) {
-		size_t len;
-
-		while (*p == ',' || bg_ascii_isspace((unsigned char)*p))
-			p++;
-		len = strcspn(p, ", \t");
-		if ((err = bg_list_add(l, p, len)) != 0)
-			return err;
-		p += len;
-	}
-	return 0;
+	return i < N_OPTIONS ? &options[i] : NULL;
 }
 
-void bg_config_defaults(struct bg_config *c)
+const struct bg_option *bg_option_find(const char *name)
 {
-	memset(c, 0, sizeof(*c));
-	strcpy(c->store, BG_DEFAULT_STORE);
-	strcpy(c->key_file, BG_DEFAULT_KEY);
-	list_set(&c->exempt_users, "root");
-	c->fold_case = true;
-	strcpy(c->subaddress, "+");
-	c->action = BG_ACT_FORCE_CHANGE;
-	c->min_uid = 1000;
-	c->locked_accounts = BG_LOCKED_SKIP;
-	c->on_error = BG_ON_ERROR_OPEN;
-	c->root_su = BG_ROOT_SU_SKIP;
+	/* The first letter first: most rows are passed without a call. */
+	for (size_t i = 0; i < N_OPTIONS; i++)
+		if (options[i].name[0] == name[0] && strcmp(options[i].name, name) == 0)
+			return &options[i];
+	return NULL;
 }
 
 const char *bg_action_name(enum bg_action a)
 {
-	switch (a) {
-	case BG_ACT_FORCE_CHANGE:
-		return "force-change";
-	case BG_ACT_DENY:
-		return "deny";
-	case BG_ACT_WARN:
-		return "warn";
-	case BG_ACT_AUDIT:
-		return "audit";
+	return (unsigned)a <= BG_ACT_AUDIT ? action_words[a] : "?";
+}
+
+/* The next entry of a list value: skips the separators before it and returns
+ * its length, 0 at the end. */
+static size_t list_entry(const char **p)
+{
+	const char *e;
+
+	while (**p == ',' || bg_ascii_isspace((unsigned char)**p))
+		(*p)++;
+	for (e = *p; *e && *e != ',' && *e != ' ' && *e != '\t'; e++)
+		;
+	return (size_t)(e - *p);
+}
+
+static int check_path(const struct bg_option *o, const char *v, size_t len, size_t max, char *err,
+		      size_t errlen)
+{
+	if (v[0] != '/') {
+		snprintf(err, errlen, "%s: \"%.*s\" is not an absolute path", o->name, (int)len, v);
+		return -EINVAL;
 	}
-	return "?";
+	if (len >= max) {
+		snprintf(err, errlen, "%s: path too long", o->name);
+		return -ENAMETOOLONG;
+	}
+	return 0;
+}
+
+/* Checks every entry first, so that a refused value leaves the list as it was. */
+static int set_list(const struct bg_option *o, struct bg_list *l, const char *v, char *err,
+		    size_t errlen)
+{
+	const char *p, *bad = NULL;
+	size_t len, badlen = 0, need = 0;
+
+	for (p = v; (len = list_entry(&p)) != 0; p += len) {
+		need += len + 1;
+		if (o->type == BG_OPT_PATHS && !bad && (p[0] != '/' || len >= BG_PATH_MAX)) {
+			bad = p;
+			badlen = len;
+		}
+	}
+	if (need > sizeof(l->buf)) {
+		snprintf(err, errlen, "%s: list too long (at most %zu bytes)", o->name,
+			 sizeof(l->buf));
+		return -ENOSPC;
+	}
+	if (bad)
+		return check_path(o, bad, badlen, BG_PATH_MAX, err, errlen);
+	l->n = 0;
+	l->used = 0;
+	for (p = v; (len = list_entry(&p)) != 0; p += len)
+		(void)bg_list_add(l, p, len);
+	return 0;
 }
 
 static int parse_bool(const char *v, bool *out)
@@ -112,7 +183,7 @@ static int parse_bool(const char *v, bool *out)
 	return -EINVAL;
 }
 
-static int parse_ulong(const char *v, unsigned long max, unsigned long *out)
+static int parse_ulong(const char *v, unsigned long min, unsigned long max, unsigned long *out)
 {
 	unsigned long n;
 	char *end;
@@ -122,7 +193,7 @@ static int parse_ulong(const char *v, unsigned long max, unsigned long *out)
 		return -EINVAL;
 	errno = 0;
 	n = strtoul(v, &end, 10);
-	if (errno == ERANGE || n > max)
+	if (errno == ERANGE || n < min || n > max)
 		return -ERANGE;
 	if (*end != '\0')
 		return -EINVAL;
@@ -130,179 +201,197 @@ static int parse_ulong(const char *v, unsigned long max, unsigned long *out)
 	return 0;
 }
 
-static int set_path(char *dst, const char *key, const char *v, bool may_be_empty, char *err,
-		    size_t errlen)
+/* A number or a word's index into its field, an unsigned or an unsigned long. */
+static void put_number(void *dst, size_t size, unsigned long n)
 {
-	size_t len = strlen(v);
+	unsigned u = (unsigned)n;
 
-	if (len == 0 && may_be_empty) {
-		dst[0] = '\0';
+	if (size == sizeof(n))
+		memcpy(dst, &n, size);
+	else if (size == sizeof(u))
+		memcpy(dst, &u, size);
+}
+
+static void put_bool(void *dst, bool b)
+{
+	memcpy(dst, &b, sizeof(b));
+}
+
+/* "force-change, deny, warn or audit" after "KEY: "VALUE" is not ". */
+static void words_error(const struct bg_option *o, const char *v, char *err, size_t errlen)
+{
+	int used = snprintf(err, errlen, "%s: \"%s\" is not ", o->name, v);
+
+	for (size_t i = 0; o->words[i] && used >= 0 && (size_t)used < errlen; i++) {
+		const char *sep = i == 0 ? "" : o->words[i + 1] ? ", " : " or ";
+		int n = snprintf(err + used, errlen - (size_t)used, "%s%s", sep, o->words[i]);
+
+		used = n < 0 ? n : used + n;
+	}
+}
+
+static int option_set(struct bg_config *c, const struct bg_option *o, const char *v, char *err,
+		      size_t errlen)
+{
+	char *dst = (char *)c + o->offset;
+	size_t len = strlen(v);
+	unsigned long n;
+	bool b;
+	int rc;
+
+	switch (o->type) {
+	case BG_OPT_BOOL:
+		if (parse_bool(v, &b) != 0) {
+			snprintf(err, errlen, "%s: \"%s\" is not yes or no", o->name, v);
+			return -EINVAL;
+		}
+		put_bool(dst, b);
 		return 0;
-	}
-	if (v[0] != '/') {
-		snprintf(err, errlen, "%s: \"%s\" is not an absolute path", key, v);
+	case BG_OPT_NUM:
+		if ((rc = parse_ulong(v, o->min, o->max, &n)) != 0) {
+			snprintf(err, errlen, "%s: \"%s\" is not a number from %lu to %lu", o->name,
+				 v, o->min, o->max);
+			return rc;
+		}
+		put_number(dst, o->size, n);
+		return 0;
+	case BG_OPT_WORD:
+		for (n = 0; o->words[n]; n++) {
+			if (strcmp(v, o->words[n]) == 0) {
+				put_number(dst, o->size, n);
+				return 0;
+			}
+		}
+		words_error(o, v, err, errlen);
 		return -EINVAL;
+	case BG_OPT_TEXT:
+		if (len >= o->size) {
+			snprintf(err, errlen, "%s: longer than %zu bytes", o->name, o->size - 1);
+			return -EINVAL;
+		}
+		break;
+	case BG_OPT_SEPS:
+		if (strcmp(v, "none") == 0)
+			len = 0;
+		else if (len >= o->size || strpbrk(v, "@ \t\"")) {
+			snprintf(err, errlen,
+				 "%s: \"%s\" must be up to %zu separator characters (not @), or "
+				 "none",
+				 o->name, v, o->size - 1);
+			return -EINVAL;
+		}
+		break;
+	case BG_OPT_PATH:
+		if ((len > 0 || !(o->flags & BG_OPT_EMPTY)) &&
+		    (rc = check_path(o, v, len, o->size, err, errlen)) != 0)
+			return rc;
+		break;
+	case BG_OPT_LIST:
+	case BG_OPT_PATHS:
+		return set_list(o, (struct bg_list *)(void *)dst, v, err, errlen);
 	}
-	if (len >= BG_PATH_MAX) {
-		snprintf(err, errlen, "%s: path too long", key);
-		return -ENAMETOOLONG;
-	}
-	memcpy(dst, v, len + 1);
+	memcpy(dst, v, len);
+	dst[len] = '\0';
 	return 0;
+}
+
+void bg_config_defaults(struct bg_config *c)
+{
+	/* Every field is a row (test_config checks that the rows tile the struct),
+	 * so the rows set it all, without clearing its 12 KiB of buffers first.
+	 * The defaults are valid values (test_config_docs sets each through
+	 * bg_config_set): no checks here. */
+	for (const struct bg_option *o = options; o < options + N_OPTIONS; o++) {
+		char *dst = (char *)c + o->offset;
+		struct bg_list *l = (struct bg_list *)(void *)dst;
+
+		switch (o->type) {
+		case BG_OPT_BOOL:
+			put_bool(dst, o->def != 0);
+			break;
+		case BG_OPT_NUM:
+		case BG_OPT_WORD:
+			put_number(dst, o->size, o->def);
+			break;
+		case BG_OPT_LIST:
+		case BG_OPT_PATHS:
+			l->n = 0;
+			l->used = 0;
+			if (o->def_text)
+				(void)set_list(o, l, o->def_text, NULL, 0);
+			break;
+		case BG_OPT_TEXT:
+		case BG_OPT_SEPS:
+		case BG_OPT_PATH:
+			if (o->def_text)
+				memcpy(dst, o->def_text, strlen(o->def_text) + 1);
+			else
+				dst[0] = '\0';
+			break;
+		}
+	}
 }
 
 int bg_config_set(struct bg_config *c, const char *key, const char *v, char *err, size_t errlen)
 {
-	unsigned long n;
-	bool b;
-	int rc = 0;
+	const struct bg_option *o = bg_option_find(key);
+	const char *near;
 
-	if (strcmp(key, "store") == 0)
-		return set_path(c->store, key, v, false, err, errlen);
-	if (strcmp(key, "key_file") == 0)
-		return set_path(c->key_file, key, v, false, err, errlen);
-	if (strcmp(key, "aliases") == 0)
-		return set_path(c->aliases, key, v, true, err, errlen);
-	if (strcmp(key, "domains") == 0 || strcmp(key, "exempt_users") == 0 ||
-	    strcmp(key, "exempt_groups") == 0) {
-		struct bg_list *l = key[0] == 'd'		       ? &c->domains
-				    : strcmp(key, "exempt_users") == 0 ? &c->exempt_users
-								       : &c->exempt_groups;
-		if ((rc = list_set(l, v)) != 0)
-			snprintf(err, errlen, "%s: list too long (at most %d bytes)", key,
-				 BG_LIST_MAX);
-		return rc;
-	}
-	if (strcmp(key, "gecos_email") == 0 || strcmp(key, "fold_case") == 0 ||
-	    strcmp(key, "audit") == 0 || strcmp(key, "debug") == 0) {
-		if (parse_bool(v, &b) != 0) {
-			snprintf(err, errlen, "%s: \"%s\" is not yes or no", key, v);
-			return -EINVAL;
-		}
-		if (key[0] == 'g')
-			c->gecos_email = b;
-		else if (key[0] == 'f')
-			c->fold_case = b;
-		else if (key[0] == 'a')
-			c->audit = b;
-		else
-			c->debug = b;
-		return 0;
-	}
-	if (strcmp(key, "subaddress") == 0) {
-		if (strcmp(v, "none") == 0 || v[0] == '\0') {
-			c->subaddress[0] = '\0';
-			return 0;
-		}
-		if (strlen(v) >= sizeof(c->subaddress) || strpbrk(v, "@ \t\"")) {
-			snprintf(err, errlen,
-				 "subaddress: \"%s\" must be up to %zu separator characters (not "
-				 "@), or none",
-				 v, sizeof(c->subaddress) - 1);
-			return -EINVAL;
-		}
-		strcpy(c->subaddress, v);
-		return 0;
-	}
-	if (strcmp(key, "action") == 0) {
-		static const enum bg_action all[] = {BG_ACT_FORCE_CHANGE, BG_ACT_DENY, BG_ACT_WARN,
-						     BG_ACT_AUDIT};
-		for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
-			if (strcmp(v, bg_action_name(all[i])) == 0) {
-				c->action = all[i];
-				return 0;
-			}
-		}
-		snprintf(err, errlen, "action: \"%s\" is not force-change, deny, warn or audit", v);
-		return -EINVAL;
-	}
-	if (strcmp(key, "grace_days") == 0) {
-		if ((rc = parse_ulong(v, 3650, &n)) != 0) {
-			snprintf(err, errlen, "grace_days: \"%s\" is not a number from 0 to 3650",
-				 v);
-			return rc;
-		}
-		c->grace_days = (unsigned)n;
-		return 0;
-	}
-	if (strcmp(key, "min_uid") == 0) {
-		if ((rc = parse_ulong(v, UINT_MAX - 1, &n)) != 0) {
-			snprintf(err, errlen, "min_uid: \"%s\" is not a number from 0 to %u", v,
-				 UINT_MAX - 1);
-			return rc;
-		}
-		c->min_uid = n;
-		return 0;
-	}
-	if (strcmp(key, "locked_accounts") == 0) {
-		if (strcmp(v, "skip") == 0)
-			c->locked_accounts = BG_LOCKED_SKIP;
-		else if (strcmp(v, "deny") == 0)
-			c->locked_accounts = BG_LOCKED_DENY;
-		else {
-			snprintf(err, errlen, "locked_accounts: \"%s\" is not skip or deny", v);
-			return -EINVAL;
-		}
-		return 0;
-	}
-	if (strcmp(key, "on_error") == 0) {
-		if (strcmp(v, "open") == 0)
-			c->on_error = BG_ON_ERROR_OPEN;
-		else if (strcmp(v, "closed") == 0)
-			c->on_error = BG_ON_ERROR_CLOSED;
-		else {
-			snprintf(err, errlen, "on_error: \"%s\" is not open or closed", v);
-			return -EINVAL;
-		}
-		return 0;
-	}
-	if (strcmp(key, "root_su") == 0) {
-		if (strcmp(v, "skip") == 0)
-			c->root_su = BG_ROOT_SU_SKIP;
-		else if (strcmp(v, "enforce") == 0)
-			c->root_su = BG_ROOT_SU_ENFORCE;
-		else {
-			snprintf(err, errlen, "root_su: \"%s\" is not skip or enforce", v);
-			return -EINVAL;
-		}
-		return 0;
-	}
-	if (strcmp(key, "message") == 0) {
-		if (strlen(v) >= sizeof(c->message)) {
-			snprintf(err, errlen, "message: longer than %zu bytes",
-				 sizeof(c->message) - 1);
-			return -EINVAL;
-		}
-		strcpy(c->message, v);
-		return 0;
-	}
-	if (strcmp(key, "trusted_keys") == 0) {
-		if ((rc = list_set(&c->trusted_keys, v)) != 0) {
-			snprintf(err, errlen, "trusted_keys: list too long (at most %d bytes)",
-				 BG_LIST_MAX);
-			return rc;
-		}
-		for (const char *p = bg_list_next(&c->trusted_keys, NULL); p;
-		     p = bg_list_next(&c->trusted_keys, p)) {
-			if (p[0] != '/' || strlen(p) >= BG_PATH_MAX) {
-				snprintf(err, errlen,
-					 "trusted_keys: \"%s\" is not an absolute path", p);
-				c->trusted_keys.n = c->trusted_keys.used = 0;
-				return -EINVAL;
-			}
-		}
-		return 0;
-	}
-	{
-		const char *near = bg_config_suggest(key);
-
-		if (near)
-			snprintf(err, errlen, "unknown option \"%s\" (did you mean %s?)", key,
-				 near);
-		else
-			snprintf(err, errlen, "unknown option \"%s\"", key);
-	}
+	if (o)
+		return option_set(c, o, v, err, errlen);
+	near = bg_config_suggest(key);
+	if (near)
+		snprintf(err, errlen, "unknown option \"%s\" (did you mean %s?)", key, near);
+	else
+		snprintf(err, errlen, "unknown option \"%s\"", key);
 	return -ENOENT;
+}
+
+/* Levenshtein distance, with ASCII case ignored (keys are lower case). */
+static size_t distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), row[64];
+
+	if (la >= 63 || lb >= 63)
+		return (size_t)-1;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t diag = row[0];
+		char ca = a[i - 1] >= 'A' && a[i - 1] <= 'Z' ? (char)(a[i - 1] + 32) : a[i - 1];
+
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t up = row[j], best = diag + (ca != b[j - 1]);
+
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			diag = up;
+			row[j] = best;
+		}
+	}
+	return row[lb];
+}
+
+const char *bg_config_suggest(const char *key)
+{
+	const char *best = NULL;
+	size_t bestd = (size_t)-1, len = strlen(key);
+
+	for (size_t i = 0; i < N_OPTIONS; i++) {
+		size_t d = distance(key, options[i].name);
+
+		if (d < bestd) {
+			bestd = d;
+			best = options[i].name;
+		}
+	}
+	/* A suggestion only when it is plausibly the same word. */
+	if (!best || bestd > (len < 6 ? 2 : len / 3 + 1))
+		return NULL;
+	return best;
 }
 
 static char *trim(char *s)
@@ -449,11 +538,12 @@ int bg_config_from_args(struct bg_config *c, int argc, const char *const *argv,
 	for (int i = 0; i < argc; i++) {
 		char key[64], errbuf[256];
 		const char *eq = strchr(argv[i], '=');
+		const struct bg_option *bare = eq ? NULL : bg_option_find(argv[i]);
 		size_t klen;
 		int r;
 
-		if (strcmp(argv[i], "debug") == 0) {
-			c->debug = true;
+		if (bare && (bare->flags & BG_OPT_BARE)) {
+			(void)option_set(c, bare, "yes", errbuf, sizeof(errbuf));
 			continue;
 		}
 		if (strncmp(argv[i], "conf=", 5) == 0)

@@ -29,6 +29,8 @@ enum bg_locked { BG_LOCKED_SKIP, BG_LOCKED_DENY };
 /* root running su (or sudo -u) for a flagged account: force the change or not. */
 enum bg_root_su { BG_ROOT_SU_SKIP, BG_ROOT_SU_ENFORCE };
 
+/* Every field is one row of the option table in config.c (test_config checks
+ * that the rows cover the struct): a new field is a new row. */
 struct bg_config {
 	char store[BG_PATH_MAX];
 	char key_file[BG_PATH_MAX];
@@ -62,8 +64,41 @@ int bg_config_set(struct bg_config *c, const char *key, const char *value, char 
 
 /* The key nearest to a misspelled one ("domain" -> "domains"), or NULL. */
 const char *bg_config_suggest(const char *key);
-/* The i-th known key, NULL past the end. */
-const char *bg_config_key_at(size_t i);
+
+/* One option: a row of the option table in config.c, the one list of the keys.
+ * bg_config_set, the defaults, the module arguments, the did-you-mean
+ * suggestion and `breachguard check` read it; test_config_docs holds
+ * breachguard.conf and breachguard.conf(5) to it. */
+enum bg_opt_type {
+	BG_OPT_BOOL,  /* yes/no, true/false, on/off, 1/0 */
+	BG_OPT_NUM,   /* a decimal number from min to max */
+	BG_OPT_WORD,  /* one of words[]; the field (an enum) holds its index */
+	BG_OPT_TEXT,  /* any text shorter than the field */
+	BG_OPT_SEPS,  /* separator characters, not '@', blank or '"'; "none" or "": none */
+	BG_OPT_PATH,  /* an absolute path ("" too with BG_OPT_EMPTY) */
+	BG_OPT_LIST,  /* words separated by commas or blanks (struct bg_list) */
+	BG_OPT_PATHS, /* a list of absolute paths */
+};
+
+#define BG_OPT_EMPTY 1u /* "" is a value: none */
+#define BG_OPT_BARE 2u	/* alone as a module argument, means yes ("debug") */
+#define BG_OPT_TOOL 4u	/* read by the tool only; the module ignores it */
+
+struct bg_option {
+	const char *name;
+	enum bg_opt_type type;
+	unsigned flags;
+	size_t offset, size;	  /* its field in struct bg_config */
+	unsigned long min, max;	  /* BG_OPT_NUM */
+	const char *const *words; /* BG_OPT_WORD: NULL-terminated, in enum order */
+	unsigned long def;	  /* BOOL, NUM, WORD: the default */
+	const char *def_text;	  /* the other types: the default; NULL: empty */
+};
+
+/* The option of that name, or NULL. */
+const struct bg_option *bg_option_find(const char *name);
+/* The i-th option, in the order breachguard.conf lists them; NULL past the end. */
+const struct bg_option *bg_option_at(size_t i);
 
 /* Parses a config file.  A missing file is an error unless missing_ok.  Bad values
  * and syntax are errors naming path:line.  Unknown keys are errors too (LOG_ERR,
@@ -77,9 +112,9 @@ int bg_config_load(struct bg_config *c, const char *path, bool missing_ok, bool 
 
 /* Applies module arguments: "conf=FILE" (read first, wherever it stands; an
  * absolute path, since su and sudo run in the caller's directory), then
- * "debug" and every key=value in order.  As with the file, an error does not
- * stop the others from applying (an unreadable file does not stop the
- * arguments); the first error is returned.  Returns 0 or a negative errno. */
+ * every key=value in order; "debug" alone is debug=yes (BG_OPT_BARE).  As with the file, an error
+ * does not stop the others from applying (an unreadable file does not stop the arguments); the
+ * first error is returned.  Returns 0 or a negative errno. */
 int bg_config_from_args(struct bg_config *c, int argc, const char *const *argv,
 			const struct bg_logger *log);
 

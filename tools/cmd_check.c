@@ -34,6 +34,28 @@ struct wiring {
 	unsigned lines, account, password, problems;
 };
 
+/* A key the option table marks as the tool's does nothing as a module argument:
+ * say so rather than let it look like a setting.  (Unknown keys and bad values
+ * are the loader's errors, from the same table.) */
+static void warn_tool_keys(const struct bg_pamd_line *l)
+{
+	for (int i = 0; i < l->argc; i++) {
+		const char *eq = strchr(l->argv[i], '=');
+		const struct bg_option *o;
+		char key[64];
+
+		if (!eq || (size_t)(eq - l->argv[i]) >= sizeof(key))
+			continue;
+		memcpy(key, l->argv[i], (size_t)(eq - l->argv[i]));
+		key[eq - l->argv[i]] = '\0';
+		o = bg_option_find(key);
+		if (o && (o->flags & BG_OPT_TOOL))
+			printf("  warning: %s is read by the breachguard tool only; as a module "
+			       "argument it does nothing\n",
+			       key);
+	}
+}
+
 static void wiring_cb(const struct bg_pamd_line *l, void *arg)
 {
 	struct wiring *w = arg;
@@ -57,6 +79,7 @@ static void wiring_cb(const struct bg_pamd_line *l, void *arg)
 	bg_config_defaults(&c);
 	if (bg_config_from_args(&c, l->argc, l->argv, &log) != 0 || cl.problems)
 		w->problems++;
+	warn_tool_keys(l);
 }
 
 static unsigned check_pamd(void)

@@ -1,5 +1,6 @@
 /* fuzz_config.c: breachguard.conf and module arguments from the same bytes: the
- * data as a config file (bg_config_load), then split on blanks as argv
+ * data as a config file (bg_config_load), its first line as the value of every
+ * key of the option table (bg_config_set), then split on blanks as argv
  * (bg_config_from_args, with every conf= pointed at that same file). */
 #include <stdlib.h>
 
@@ -39,6 +40,17 @@ int fuzz_one(const uint8_t *data, size_t size)
 		goto out;
 	memcpy(copy, data, size);
 	copy[size] = '\0';
+	{
+		char *nl = memchr(copy, '\n', size), err[256];
+
+		if (nl)
+			*nl = '\0';
+		bg_config_defaults(&c);
+		for (size_t i = 0; bg_option_at(i); i++)
+			(void)bg_config_set(&c, bg_option_at(i)->name, copy, err, sizeof(err));
+		if (nl)
+			*nl = '\n';
+	}
 	snprintf(conf_arg, sizeof(conf_arg), "conf=%s", path);
 	/* Keep the harness hermetic: only this file is ever read, never the
 	 * system's default config or a path the data names. */
