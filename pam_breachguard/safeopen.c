@@ -230,11 +230,25 @@ static int check_parents(const char *dir, char *why, size_t whylen)
 	}
 }
 
+static __thread struct bg_trust_scope *scope;
+
+void bg_trust_scope_begin(struct bg_trust_scope *s)
+{
+	s->ok = false;
+	scope = s;
+}
+
+void bg_trust_scope_end(void)
+{
+	scope = NULL;
+}
+
 int bg_check_parents(const char *path, char *why, size_t whylen)
 {
 	char dir[PATH_MAX];
 	const char *slash;
 	size_t n;
+	int rc;
 
 	n = strlen(path);
 	while (n > 1 && path[n - 1] == '/') /* "/var/lib/breachguard/" names the directory */
@@ -251,5 +265,12 @@ int bg_check_parents(const char *path, char *why, size_t whylen)
 		memcpy(dir, path, n);
 		dir[n] = '\0';
 	}
-	return check_parents(dir, why, whylen);
+	/* Only an absolute name: "." means another directory after a chdir. */
+	if (scope && scope->ok && dir[0] == '/' && strcmp(scope->dir, dir) == 0)
+		return 0;
+	if ((rc = check_parents(dir, why, whylen)) == 0 && scope && dir[0] == '/') {
+		memcpy(scope->dir, dir, strlen(dir) + 1);
+		scope->ok = true;
+	}
+	return rc;
 }
