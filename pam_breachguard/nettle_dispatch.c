@@ -24,7 +24,7 @@
 
 #include <nettle/version.h>
 
-#if NETTLE_VERSION_MAJOR != 3
+#if defined(NETTLE_VERSION_MAJOR) && NETTLE_VERSION_MAJOR != 3
 #error "nettle_dispatch.c follows nettle 3's fat-x86_64.c; check it against this version"
 #endif
 
