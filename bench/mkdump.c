@@ -74,7 +74,8 @@ int main(int argc, char **argv)
 	struct bg_logger log = {NULL, NULL, false};
 	struct bg_config cfg;
 	struct acc a = {0};
-	struct bg_sink sink = {on_address, on_invalid, on_record, &a};
+	struct bg_sink sink = {
+	    .address = on_address, .invalid = on_invalid, .record = on_record, .arg = &a};
 	struct bg_input *in = NULL;
 	unsigned char key[BG_KEY_LEN];
 	char err[512] = "", line[40];

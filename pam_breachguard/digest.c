@@ -170,6 +170,9 @@ int bg_key_load(const char *path, unsigned char key[BG_KEY_LEN], const struct bg
 		if (n == 0)
 			break;
 		got += (size_t)n;
+		/* Short of the buffer at the size fstat gave: the end, no read() for the 0. */
+		if (got == (size_t)st.st_size && got < sizeof(buf))
+			break;
 	}
 	if (got != BG_KEY_LEN) {
 		bg_log(log, LOG_ERR, "key file %s: holds %zu bytes, expected %d", path, got,

@@ -21,6 +21,7 @@
 #include "config.h"
 #include "escape.h"
 #include "outcome.h"
+#include "safeopen.h"
 #include "session.h"
 #include "timefmt.h"
 #include "verdict.h"
@@ -437,18 +438,26 @@ static void c_locale_leave(locale_t c, locale_t old)
 
 BG_EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
+	struct bg_trust_scope scope; /* config, key and store share their directories' check */
 	locale_t old, c = c_locale_enter(&old);
-	int ret = acct_mgmt(pamh, flags, argc, argv);
+	int ret;
 
+	bg_trust_scope_begin(&scope);
+	ret = acct_mgmt(pamh, flags, argc, argv);
+	bg_trust_scope_end();
 	c_locale_leave(c, old);
 	return ret;
 }
 
 BG_EXPORT int pam_sm_chauthtok(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
+	struct bg_trust_scope scope;
 	locale_t old, c = c_locale_enter(&old);
-	int ret = chauthtok(pamh, flags, argc, argv);
+	int ret;
 
+	bg_trust_scope_begin(&scope);
+	ret = chauthtok(pamh, flags, argc, argv);
+	bg_trust_scope_end();
 	c_locale_leave(c, old);
 	return ret;
 }

@@ -2,6 +2,8 @@
 #ifndef BG_SAFEOPEN_H
 #define BG_SAFEOPEN_H
 
+#include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -16,6 +18,20 @@ int bg_check_trusted(const struct stat *st, const char **why);
  * group or others unless sticky (/tmp: its other users cannot rename a root-owned entry).  Returns
  * 0 or a negative errno, with the offending directory in why. */
 int bg_check_parents(const char *path, char *why, size_t whylen);
+
+/* A scope in which bg_check_parents answers from memory for the directory it
+ * last found safe: one PAM call reads its config, key and store, which usually
+ * share a directory, and each walk up to "/" is a system call per ancestor.
+ * The caller owns the struct (the module: on the entry point's stack) and ends
+ * the scope before returning; outside a scope every call checks.  Nothing
+ * outlives the call: the thread's pointer to the scope is NULL again after
+ * bg_trust_scope_end. */
+struct bg_trust_scope {
+	bool ok;
+	char dir[PATH_MAX]; /* the directory name as given, found safe */
+};
+void bg_trust_scope_begin(struct bg_trust_scope *s);
+void bg_trust_scope_end(void);
 
 /* Opens a regular file read-only with O_NOFOLLOW|O_CLOEXEC|O_NOCTTY, checks it
  * with bg_check_trusted (when trusted != 0) and against max_size.  Returns the fd
