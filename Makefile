@@ -45,9 +45,15 @@ MODULE_LMDB =
 MODULE_LIBS_LMDB = -llmdb
 endif
 # nettle_dispatch.o goes first: it replaces nettle's fat-x86_64.o, whose load-time
-# CPUID probe costs every fresh process ~14 us on a VM (see the file).
+# CPUID probe costs every fresh process ~14 us on a VM (see the file).  It calls
+# nettle's internal functions, so it is used only with the nettle it was checked
+# against (3.8, Debian 12) on x86_64: any other nettle gets its own dispatch.
+# tests/unit/test_nettle_dispatch.c and test_digest.c are linked the same way.
+NETTLE_VERSION := $(shell pkg-config --modversion nettle 2>/dev/null)
+NETTLE_DISPATCH ?= $(if $(and $(filter 1,$(MODULE_STATIC)),$(NETTLE_A),$(filter 3.8 3.8.%,$(NETTLE_VERSION)),$(filter x86_64-%,$(shell $(CC) -dumpmachine))),1,0)
+NETTLE_DISPATCH_O = $(if $(filter 1,$(NETTLE_DISPATCH)),$(BUILD)/obj/pam_breachguard/nettle_dispatch.o)
 ifeq ($(MODULE_STATIC)$(if $(NETTLE_A),y,),1y)
-MODULE_LIBS_NETTLE = $(BUILD)/obj/pam_breachguard/nettle_dispatch.o $(NETTLE_A)
+MODULE_LIBS_NETTLE = $(NETTLE_DISPATCH_O) $(NETTLE_A)
 else
 MODULE_LIBS_NETTLE = -lnettle
 endif
@@ -60,7 +66,8 @@ XML_LIBS   := $(shell pkg-config --libs libxml-2.0 2>/dev/null || echo -lxml2)
 CPPFLAGS  += $(XML_CFLAGS)
 TOOL_LIBS = $(LIBS) -lcrypto -lidn2 -lunistring -lz -lpthread -larchive -luchardet $(XML_LIBS)
 
-LIB_SRC   = $(filter-out pam_breachguard/pam_breachguard.c,$(wildcard pam_breachguard/*.c))
+LIB_SRC   = $(filter-out pam_breachguard/pam_breachguard.c pam_breachguard/nettle_dispatch.c,\
+	    $(wildcard pam_breachguard/*.c))
 TOOL_SRC  = $(filter-out tools/breachguard.c,$(wildcard tools/*.c))
 LIB_OBJ   = $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 TOOL_OBJ  = $(TOOL_SRC:%.c=$(BUILD)/obj/%.o)
@@ -92,7 +99,8 @@ $(LIBTOOL): $(TOOL_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-$(MODULE): $(BUILD)/obj/pam_breachguard/pam_breachguard.o $(MODULE_LMDB) $(LIBBG) pam_breachguard/pam_breachguard.map
+$(MODULE): $(BUILD)/obj/pam_breachguard/pam_breachguard.o $(MODULE_LMDB) $(LIBBG) $(NETTLE_DISPATCH_O) \
+	    pam_breachguard/pam_breachguard.map
 	$(CC) -shared $(LDFLAGS) $(MODULE_LDFLAGS) -Wl,--version-script=pam_breachguard/pam_breachguard.map \
 	    -Wl,--no-undefined -o $@ $< $(MODULE_LMDB) $(LIBBG) $(MODULE_LIBS) -lpam
 
@@ -109,6 +117,14 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/t.h $(LIBTOOL) $(LIBBG)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) -Wno-missing-prototypes $(LDFLAGS) -o $@ $< \
 	    $(LIBTOOL) $(LIBBG) $(TOOL_LIBS)
+
+# The module's nettle (static, with nettle_dispatch.o) under the digest tests.
+$(BUILD)/tests/test_digest $(BUILD)/tests/test_nettle_dispatch: $(BUILD)/tests/%: tests/unit/%.c \
+	    tests/unit/t.h $(LIBTOOL) $(LIBBG) $(NETTLE_DISPATCH_O)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Itests/unit -DBG_NETTLE_DISPATCH=$(NETTLE_DISPATCH) $(CFLAGS) \
+	    -Wno-missing-prototypes $(LDFLAGS) -o $@ $< $(LIBTOOL) $(LIBBG) $(NETTLE_DISPATCH_O) \
+	    $(if $(filter 1,$(MODULE_STATIC)),$(NETTLE_A)) $(TOOL_LIBS) -lm
 
 $(BUILD)/tests/pam_%: tests/pam/%.c $(LIBBG)
 	@mkdir -p $(dir $@)
