@@ -15,7 +15,10 @@ struct bg_err {
 	char msg[BG_ERR_MSG];
 };
 
-#define BG_ERR_INIT {.code = 0, .msg = ""}
+#define BG_ERR_INIT                                                                                \
+	{                                                                                          \
+		.code = 0, .msg = ""                                                               \
+	}
 
 static inline void bg_err_clear(struct bg_err *e)
 {
@@ -32,7 +35,7 @@ static inline bool bg_err_isset(const struct bg_err *e)
  * message, unless an error is already set.  Returns the error now held, so
  * "return bg_err_set(e, -ENOMEM, "%s: out of memory", name);" reads straight. */
 int bg_err_set(struct bg_err *e, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 /* The same, the message being "<cause>: strerror(-code)" ("list.csv: Permission denied"). */
 int bg_err_errno(struct bg_err *e, int code, const char *what);
 /* Copies src into dst (if dst holds none yet); returns dst->code. */

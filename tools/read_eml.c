@@ -69,13 +69,8 @@ struct ent {
 };
 
 struct em {
-	struct bg_input *in;
-	const struct bg_read_opts *o;
-	struct bg_sink *sink;
-	const char *name;
-	char *err;
-	size_t errlen;
-	int rc;
+	struct bg_reader_ctx *c; /* input, options, sink, error */
+	int rc;			 /* sticky: also a sink's refusal, which has no message */
 
 	unsigned long raw_line;
 	bool mbox, prev_blank, any_line;
@@ -120,7 +115,7 @@ struct em {
 	bool text_detect;
 	char shown[256]; /* the attachment's name as shown */
 
-	/* the tokeniser, and the sink it gives to (dedup, then m->sink) */
+	/* the tokeniser, and the sink it gives to (dedup, then m->c->sink) */
 	struct bg_addrtok *tok;
 	struct bg_sink tsink;
 
@@ -146,7 +141,7 @@ static bool istarts(const char *a, size_t n, const char *lit)
 static void note(struct em *m, unsigned long line, const char *why, const char *text, size_t len)
 {
 	if (!m->rc)
-		m->sink->invalid(m->sink, line, why, text ? text : "", text ? len : 0);
+		bg_reader_note(m->c, line, why, text, len);
 }
 
 /* --- addresses out of free text ------------------------------------------- */
@@ -176,7 +171,7 @@ static int tok_address(struct bg_sink *ts, const char *s, size_t n, unsigned lon
 		m->seen[m->seenlen + n] = '\0';
 		m->seenlen += n + 1;
 	}
-	r = m->sink->address(m->sink, s, n, line);
+	r = m->c->sink->address(m->c->sink, s, n, line);
 	if (r < 0)
 		m->rc = r;
 	m->addrs++;
@@ -198,8 +193,8 @@ static void tok_defanged(struct bg_sink *ts, unsigned long line)
 {
 	struct em *m = ts->arg;
 
-	if (m->sink->defanged)
-		m->sink->defanged(m->sink, line);
+	if (m->c->sink->defanged)
+		m->c->sink->defanged(m->c->sink, line);
 }
 
 /* Gives the address-like tokens of one line of text to the tokeniser. */
@@ -233,7 +228,7 @@ static void line_begin(struct em *m)
 static void line_end(struct em *m)
 {
 	if (m->line_addrs && !m->rc)
-		m->sink->record(m->sink);
+		m->c->sink->record(m->c->sink);
 }
 
 /* A line of a body that quotes a mail header ("From: Alice <a@example.org>" in a
@@ -543,10 +538,11 @@ static void csv_put(struct em *m, const char *s, size_t n)
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0) {
-			m->rc = w < 0 ? -errno : -EIO;
-			snprintf(m->err, m->errlen,
-				 "%s: spooling the CSV attachment at line %lu: %s", m->name,
-				 m->body_line, strerror(w < 0 ? errno : EIO));
+			int e = w < 0 ? errno : EIO;
+
+			m->rc = bg_err_set(&m->c->err, -e,
+					   "%s: spooling the CSV attachment at line %lu: %s",
+					   m->c->name, m->body_line, strerror(e));
 			return;
 		}
 		s += w;
@@ -702,17 +698,17 @@ static void name_setup(struct em *m)
 
 /* --- attachments, read by content ------------------------------------------------ */
 
-static long spool_read(void *arg, void *buf, size_t n, char *err, size_t errlen)
+static long spool_read(void *arg, void *buf, size_t n, struct bg_err *err)
 {
-	int fd = *(int *)arg;
+	int fd = *(int *)arg, e;
 	ssize_t r;
 
 	do
 		r = read(fd, buf, n);
 	while (r < 0 && errno == EINTR);
 	if (r < 0) {
-		snprintf(err, errlen, "reading the spooled attachment: %s", strerror(errno));
-		return -errno;
+		e = errno;
+		return bg_err_set(err, -e, "reading the spooled attachment: %s", strerror(e));
 	}
 	return (long)r;
 }
@@ -726,10 +722,10 @@ static void att_skipped(void *arg, const char *name, const char *why)
 {
 	struct att *a = arg;
 	struct em *m = a->m;
-	size_t nl = strlen(m->name);
+	size_t nl = strlen(m->c->name);
 	char w[600];
 
-	if (strncmp(name, m->name, nl) == 0 && name[nl] == ':')
+	if (strncmp(name, m->c->name, nl) == 0 && name[nl] == ':')
 		name += nl + 1;
 	if (strcmp(name, m->shown) == 0)
 		snprintf(w, sizeof(w), "attachment %s (%s) skipped: %s", name,
@@ -740,21 +736,31 @@ static void att_skipped(void *arg, const char *name, const char *why)
 }
 
 /* One attached file (or a member of an attached archive) that is no archive. */
-static int att_leaf(void *arg, struct bg_input *in, int depth, char *err, size_t errlen)
+static int att_leaf(void *arg, struct bg_input *in, int depth, struct bg_err *err)
 {
 	struct att *a = arg;
 	const struct bg_reader *rd;
+	struct bg_reader_ctx rc;
+	struct bg_err refusal = BG_ERR_INIT;
 	const char *name = bg_input_name(in), *why;
 	size_t nl = strlen(name);
-	char dummy;
+	int r;
 
 	(void)depth;
-	rd = bg_reader_detect(in, name, err, errlen);
-	if (rd)
-		return rd->read(in, a->m->o, &a->sh.s, err, errlen);
-	if (bg_input_read(in, &dummy, 0, NULL, 0) < 0)
+	rd = bg_reader_detect(in, name, &refusal);
+	if (rd) {
+		bg_reader_ctx_init(&rc, in, NULL, &a->m->c->opts, &a->sh.s);
+		r = rd->read(&rc);
+		bg_err_copy(err, &rc.err);
+		return r;
+	}
+	if (bg_err_isset(bg_input_error(in))) {
+		bg_err_copy(err, &refusal);
 		return -EBADMSG; /* broken, not merely no list: err says how */
-	why = strncmp(err, name, nl) == 0 && err[nl] == ':' ? err + nl + 2 : err;
+	}
+	why = refusal.msg;
+	if (strncmp(why, name, nl) == 0 && why[nl] == ':')
+		why += nl + 2;
 	att_skipped(a, name, why);
 	return 0;
 }
@@ -769,16 +775,21 @@ static void shift_sheet(struct bg_sink *s, unsigned idx, const char *name)
 
 /* A workbook's lines say sheet and row (BG_SHEET_LINE): they pass unshifted,
  * and the sheets' names go up to the import's report. */
-static int att_book(void *arg, int fd, int kind, const char *name, char *err, size_t errlen)
+static int att_book(void *arg, int fd, int kind, const char *name, struct bg_err *err)
 {
 	struct att *a = arg;
 	struct csv_shift sh = a->sh;
+	struct bg_reader_ctx rc;
+	int r;
 
 	(void)kind;
 	sh.s.arg = &sh;
 	sh.s.sheet = shift_sheet;
 	sh.base = 1;
-	return bg_workbook_read(fd, name, a->m->o, &sh.s, err, errlen);
+	bg_reader_ctx_init(&rc, NULL, name, &a->m->c->opts, &sh.s);
+	r = bg_workbook_read(&rc, fd);
+	bg_err_copy(err, &rc.err);
+	return r;
 }
 
 /* The part ended: read what was spooled. */
@@ -787,7 +798,8 @@ static void attach_finish(struct em *m)
 	struct att a;
 	struct bg_input *in = NULL;
 	struct bg_unpack u;
-	char name[1024], err[1024] = "";
+	struct bg_err err = BG_ERR_INIT;
+	char name[1024];
 	int r = 0, kind;
 
 	if (m->csv_fd < 0)
@@ -804,24 +816,23 @@ static void attach_finish(struct em *m)
 		     strlen(m->shown));
 	if (lseek(m->csv_fd, 0, SEEK_SET) != 0) {
 		r = -errno;
-		snprintf(err, sizeof(err), "%s: attachment %s: %s", m->name, m->shown,
-			 strerror(errno));
+		bg_err_set(&err, r, "%s: attachment %s: %s", m->c->name, m->shown, strerror(-r));
 		goto fail;
 	}
 	if (m->kind == K_ATTACH)
-		snprintf(name, sizeof(name), "%s:%s", m->name, m->shown);
+		snprintf(name, sizeof(name), "%s:%s", m->c->name, m->shown);
 	else
-		snprintf(name, sizeof(name), "%s", m->name);
+		snprintf(name, sizeof(name), "%s", m->c->name);
 	r = bg_input_open_stream(&in, name, spool_read, &m->csv_fd, (unsigned long long)m->csv_size,
-				 err, sizeof(err));
+				 &err);
 	if (r < 0)
 		goto fail;
 	/* A label names the encoding; without one the content decides. */
-	if (m->e.charset[0] && bg_input_set_encoding(in, m->e.charset, NULL, 0) != 0)
+	if (m->e.charset[0] && bg_input_set_encoding(in, m->e.charset, NULL) != 0)
 		note(m, m->e.line, "unknown charset, the encoding is detected instead",
 		     m->e.charset, strlen(m->e.charset));
-	else if (!m->e.charset[0] && m->o->encoding)
-		bg_input_set_encoding(in, m->o->encoding, NULL, 0);
+	else if (!m->e.charset[0] && m->c->opts.encoding)
+		bg_input_set_encoding(in, m->c->opts.encoding, NULL);
 	memset(&a, 0, sizeof(a));
 	a.m = m;
 	a.sh.s.address = shift_address;
@@ -829,7 +840,7 @@ static void attach_finish(struct em *m)
 	a.sh.s.record = shift_record;
 	a.sh.s.defanged = shift_defanged;
 	a.sh.s.arg = &a.sh;
-	a.sh.up = m->sink;
+	a.sh.up = m->c->sink;
 	a.sh.base = m->body_line;
 	if (m->text_detect) {
 		const char *line;
@@ -838,8 +849,7 @@ static void attach_finish(struct em *m)
 		enum kind k = m->kind;
 
 		/* The message's own text: read by this reader's rules, decoded. */
-		while ((r = bg_input_getline(in, &line, &len, &flags, err, sizeof(err))) == 1 &&
-		       !m->rc) {
+		while ((r = bg_input_getline(in, &line, &len, &flags, &err)) == 1 && !m->rc) {
 			unsigned long ln = m->body_line + bg_input_lineno(in) - 1;
 
 			if (flags & (BG_LINE_BAD_UTF8 | BG_LINE_HAS_NUL)) {
@@ -858,8 +868,8 @@ static void attach_finish(struct em *m)
 		}
 		goto fail;
 	}
-	if (m->o->unpack) {
-		u = *m->o->unpack;
+	if (m->c->opts.unpack) {
+		u = *m->c->opts.unpack;
 		u.unpacked = u.packed = 0;
 		u.members = 0;
 	} else {
@@ -872,14 +882,13 @@ static void attach_finish(struct em *m)
 	u.arg = &a;
 	kind = bg_archive_kind(in);
 	if (kind != BG_ARCHIVE_NONE)
-		r = bg_unpack_read(&u, in, kind, 0, err, sizeof(err));
+		r = bg_unpack_read(&u, in, kind, 0, &err);
 	else
-		r = att_leaf(&a, in, 0, err, sizeof(err));
+		r = att_leaf(&a, in, 0, &err);
 	/* u shares the caller's passwords: never bg_unpack_free() it here. */
 fail:
 	if (r < 0 && !m->rc) {
-		m->rc = r;
-		snprintf(m->err, m->errlen, "%s", err[0] ? err : strerror(-r));
+		m->rc = bg_err_set(&m->c->err, r, "%s", err.msg[0] ? err.msg : strerror(-r));
 	}
 out:
 	bg_input_close(in);
@@ -1120,11 +1129,11 @@ static void leaf_end(struct em *m)
 	if (m->kind != K_SKIP) {
 		if (m->cte == CTE_B64 && m->b64_n && !m->rc) {
 			/* Corrupt data is no list to act on: fail the import, name the place. */
-			m->rc = -EBADMSG;
-			snprintf(m->err, m->errlen, "%s: line %lu: base64 part%s%s truncated (%s)",
-				 m->name, m->last_line, m->e.name[0] ? " " : "", m->e.name,
-				 m->b64_n == 1 ? "a lone 6-bit unit at its end"
-					       : "no padding at its end");
+			m->rc = bg_err_set(
+			    &m->c->err, -EBADMSG, "%s: line %lu: base64 part%s%s truncated (%s)",
+			    m->c->name, m->last_line, m->e.name[0] ? " " : "", m->e.name,
+			    m->b64_n == 1 ? "a lone 6-bit unit at its end"
+					  : "no padding at its end");
 		}
 		if (m->convert) {
 			char out[64], *op = out;
@@ -1469,13 +1478,11 @@ static void body_begin(struct em *m)
 		if (m->csv_fd < 0) {
 			int e = -m->csv_fd;
 
-			m->rc = m->csv_fd;
+			m->rc = bg_err_set(&m->c->err, m->csv_fd,
+					   "%s: attachment at line %lu: no temporary file to spool "
+					   "it (%s; set TMPDIR)",
+					   m->c->name, m->e.line, strerror(e));
 			m->csv_fd = -1;
-			snprintf(
-			    m->err, m->errlen,
-			    "%s: attachment at line %lu: no temporary file to spool it (%s; set "
-			    "TMPDIR)",
-			    m->name, m->e.line, strerror(e));
 		}
 	}
 }
@@ -1583,7 +1590,7 @@ static void raw_line(struct em *m, const char *s, size_t n, unsigned flags)
 	bool close = false;
 	int k;
 
-	m->raw_line = bg_input_lineno(m->in);
+	m->raw_line = bg_input_lineno(m->c->in);
 	if ((flags & BG_LINE_TOO_LONG) && m->st == ST_BODY && m->kind != K_SKIP && !m->cut_noted) {
 		m->cut_noted = true;
 		note(m, m->raw_line, "line longer than 64 KiB cut", s, 80);
@@ -1630,28 +1637,18 @@ static void raw_line(struct em *m, const char *s, size_t n, unsigned flags)
 	body_line(m, s, n);
 }
 
-static int eml_read(struct bg_input *in, const struct bg_read_opts *o, struct bg_sink *sink,
-		    char *err, size_t errlen)
+static int eml_read(struct bg_reader_ctx *c)
 {
-	static const struct bg_read_opts none;
+	struct bg_input *in = c->in;
 	struct em *m;
 	int rc, r;
 
-	if (errlen)
-		err[0] = '\0';
 	m = calloc(1, sizeof(*m));
-	if (!m) {
-		snprintf(err, errlen, "%s: out of memory", bg_input_name(in));
-		return -ENOMEM;
-	}
+	if (!m)
+		return bg_err_set(&c->err, -ENOMEM, "%s: out of memory", c->name);
 	/* Each part is decoded by its own label: the message as a whole never is. */
-	bg_input_set_encoding(in, "raw", NULL, 0);
-	m->in = in;
-	m->o = o ? o : &none;
-	m->sink = sink;
-	m->name = bg_input_name(in);
-	m->err = err;
-	m->errlen = errlen;
+	bg_input_set_encoding(in, "raw", NULL);
+	m->c = c;
 	m->csv_fd = -1;
 	m->lb = malloc(EML_LINE_MAX + 1);
 	m->text = malloc(EML_LINE_MAX + 1);
@@ -1661,8 +1658,7 @@ static int eml_read(struct bg_input *in, const struct bg_read_opts *o, struct bg
 	m->tsink.defanged = tok_defanged;
 	m->tsink.arg = m;
 	if (!m->lb || !m->text || bg_addrtok_new(&m->tok, &m->tsink) != 0) {
-		rc = -ENOMEM;
-		snprintf(err, errlen, "%s: out of memory", m->name);
+		rc = bg_err_set(&c->err, -ENOMEM, "%s: out of memory", m->c->name);
 		goto out;
 	}
 	message_begin(m, 1);
@@ -1671,7 +1667,7 @@ static int eml_read(struct bg_input *in, const struct bg_read_opts *o, struct bg
 		size_t len;
 		unsigned flags;
 
-		r = bg_input_getline(in, &line, &len, &flags, err, errlen);
+		r = bg_input_getline(in, &line, &len, &flags, &c->err);
 		if (r < 0) {
 			m->rc = r;
 			break;
