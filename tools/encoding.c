@@ -331,22 +331,20 @@ static void candidates(const char *s, size_t n, bool at_eof, char *cands, size_t
 }
 
 int bg_encoding_decide(const char *sample, size_t len, bool at_eof, char *name, size_t namelen,
-		       char *cands, size_t candslen)
+		       struct bg_err *err)
 {
 	static const char *const jis[] = {"ISO-2022-JP", "ISO-2022-JP-3", "ISO-2022-JP-2", NULL};
 	char *t = malloc(len ? len : 1);
 	size_t n, dropped, hi = 0, count;
 	const char *const *fam;
 	const char *guess;
-	char guess_buf[64] = "", only[BG_ENC_NAME_MAX] = "";
+	char guess_buf[64] = "", only[BG_ENC_NAME_MAX] = "", cands[160];
 	bool latin;
 	int rc = 0;
 
-	if (candslen)
-		cands[0] = '\0';
 	snprintf(name, namelen, "UTF-8");
 	if (!t)
-		return -ENOMEM;
+		return bg_err_set(err, -ENOMEM, "out of memory deciding the text encoding");
 	n = text_lines(sample, len, t, &dropped);
 	if (seven_bit(t, n)) {
 		if (has_jis_escape(t, n))
@@ -410,7 +408,7 @@ int bg_encoding_decide(const char *sample, size_t len, bool at_eof, char *name, 
 		snprintf(name, namelen, "WINDOWS-1252");
 		goto out;
 	}
-	candidates(t, n, at_eof, cands, candslen, &count, only, sizeof(only));
+	candidates(t, n, at_eof, cands, sizeof(cands), &count, only, sizeof(only));
 	/* Too little for uchardet, but the bytes say Japanese (the reference breach
 	 * and most of this tool's users): a name or two in a small Excel CSV. */
 	if (count > 1 && japanese_hint(t, n, at_eof, name, namelen))
@@ -419,7 +417,10 @@ int bg_encoding_decide(const char *sample, size_t len, bool at_eof, char *name, 
 		snprintf(name, namelen, "%s", only);
 		goto out;
 	}
-	rc = -EILSEQ;
+	rc = bg_err_set(err, -EILSEQ,
+			"cannot tell the text encoding (not UTF-8; %s%s); give --encoding NAME, "
+			"e.g. --encoding CP932 for a Japanese Excel CSV",
+			cands[0] ? "it could be " : "no common encoding fits", cands);
 out:
 	free(t);
 	return rc;

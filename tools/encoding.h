@@ -8,16 +8,19 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "err.h"
+
 #define BG_ENC_NAME_MAX 32
 
 /* Decides the encoding of sample (the bytes from the first non-ASCII or ESC byte
  * on, after at most one ASCII byte of what came before it, for context; at_eof:
  * the sample is the rest of the input).  Returns 0 with name set
  * ("UTF-8" when the sample is UTF-8 or binary noise, else an iconv name such as
- * "CP932"), or -EILSEQ with cands set to a ", "-separated list of encodings the
- * sample decodes in ("" when none). */
+ * "CP932"), or a negative errno with err set to the cause, without the file's
+ * name (the input prefixes it): -EILSEQ "cannot tell the text encoding (not
+ * UTF-8; it could be CP932, EUC-JP); give --encoding NAME, ...", or -ENOMEM. */
 int bg_encoding_decide(const char *sample, size_t len, bool at_eof, char *name, size_t namelen,
-		       char *cands, size_t candslen);
+		       struct bg_err *err);
 
 /* Canonical iconv name for a user's --encoding (aliases such as sjis, shift_jis,
  * latin1, utf8 resolved); 0, or -EINVAL when iconv does not know it. */

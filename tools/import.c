@@ -190,7 +190,7 @@ static struct file_rec *new_rec(struct importer *im, const char *name)
 
 /* The pipeline's own failure (a full spool disk) is the cause; a reader's
  * "import stopped" only says where it noticed. */
-static int end_rec(struct importer *im, int rc, char *err, size_t errlen)
+static int end_rec(struct importer *im, int rc, struct bg_err *err)
 {
 	int r2 = bg_pipe_end_file(im->pipe, false);
 
@@ -199,8 +199,10 @@ static int end_rec(struct importer *im, int rc, char *err, size_t errlen)
 	im->cur->c.duplicates += im->cur->repeats;
 	im->cur->repeats = 0;
 	im->last_state = 0;
-	if (bg_err_isset(bg_pipe_err(im->pipe)) && (rc || r2))
-		snprintf(err, errlen, "%s", bg_pipe_err(im->pipe)->msg);
+	if (bg_err_isset(bg_pipe_err(im->pipe)) && (rc || r2)) {
+		bg_err_clear(err); /* the pipe's failure is the cause, not "import stopped" */
+		bg_err_copy(err, bg_pipe_err(im->pipe));
+	}
 	return rc ? rc : r2;
 }
 
@@ -210,13 +212,13 @@ static void skip_member(void *arg, const char *name, const char *why)
 {
 	struct importer *im = arg;
 	struct file_rec *f = new_rec(im, name);
-	char e[16];
+	struct bg_err e = BG_ERR_INIT;
 
 	if (!f)
 		return;
 	f->format = "skipped";
 	bg_invalid_note(&f->c, 0, why, name, strlen(name));
-	end_rec(im, 0, e, sizeof(e));
+	end_rec(im, 0, &e);
 }
 
 /* --format xlsx|ods|workbook: a workbook is a zip, which read_path always
@@ -228,7 +230,7 @@ static bool workbook_format(const char *format)
 }
 
 /* One input that is not an archive: detect its format and read it. */
-static int read_leaf(void *arg, struct bg_input *in, int depth, char *err, size_t errlen)
+static int read_leaf(void *arg, struct bg_input *in, int depth, struct bg_err *err)
 {
 	struct importer *im = arg;
 	struct bg_sink sink = {.address = sink_address,
@@ -238,33 +240,32 @@ static int read_leaf(void *arg, struct bg_input *in, int depth, char *err, size_
 			       .defanged = sink_defanged,
 			       .sheet = sink_sheet};
 	const struct bg_reader *rd;
+	struct bg_reader_ctx rctx;
+	struct bg_err refusal = BG_ERR_INIT;
 	struct file_rec *f;
 	const char *format = im->o->format;
-	char dummy;
 	int rc;
 
 	if (depth > 0) {
 		if (im->progress)
 			bg_input_set_progress(in, show_progress, im);
 		/* --encoding holds for every member (validated when parsed). */
-		bg_input_set_encoding(in, im->o->encoding, NULL, 0);
+		bg_input_set_encoding(in, im->o->encoding, NULL);
 	}
 	if (format && strcmp(format, "eml") == 0)
-		bg_input_set_encoding(in, "raw", NULL, 0);
-	if (workbook_format(format)) {
-		snprintf(err, errlen, "%s: --format %s: not a workbook (.xlsx or .ods)",
-			 bg_input_name(in), format);
-		return -EINVAL;
-	}
+		bg_input_set_encoding(in, "raw", NULL);
+	if (workbook_format(format))
+		return bg_err_set(err, -EINVAL, "%s: --format %s: not a workbook (.xlsx or .ods)",
+				  bg_input_name(in), format);
 	if (!format || strcmp(format, "auto") == 0)
-		rd = bg_reader_detect(in, bg_input_name(in), err, errlen);
+		rd = bg_reader_detect(in, bg_input_name(in), &refusal);
 	else
 		rd = bg_reader_by_name(format);
 	if (!rd) {
 		/* Inside an archive, a member that is plainly not a list is skipped;
 		 * a broken one (the input's own error) still stops the import. */
-		if (depth > 0 && bg_input_read(in, &dummy, 0, NULL, 0) >= 0) {
-			const char *why = err;
+		if (depth > 0 && !bg_err_isset(bg_input_error(in))) {
+			const char *why = refusal.msg;
 			size_t nl = strlen(bg_input_name(in));
 
 			if (strncmp(why, bg_input_name(in), nl) == 0 && why[nl] == ':')
@@ -272,23 +273,24 @@ static int read_leaf(void *arg, struct bg_input *in, int depth, char *err, size_
 			skip_member(im, bg_input_name(in), why);
 			return 0;
 		}
+		bg_err_copy(err, &refusal);
 		return -EINVAL;
 	}
 	f = new_rec(im, bg_input_name(in));
-	if (!f) {
-		snprintf(err, errlen, "%s: out of memory", bg_input_name(in));
-		return -ENOMEM;
-	}
+	if (!f)
+		return bg_err_set(err, -ENOMEM, "%s: out of memory", bg_input_name(in));
 	f->format = rd->name;
-	rc = rd->read(in, &im->o->ro, &sink, err, errlen);
-	rc = end_rec(im, rc, err, errlen);
+	bg_reader_ctx_init(&rctx, in, NULL, &im->o->ro, &sink);
+	rc = bg_reader_finish(&rctx, rd->read(&rctx));
+	rc = end_rec(im, rc, &rctx.err);
+	bg_err_copy(err, &rctx.err);
 	snprintf(f->encoding, sizeof(f->encoding), "%s", bg_input_encoding(in));
 	snprintf(f->compression, sizeof(f->compression), "%s", bg_input_compression(in));
 	f->bad_lines = bg_input_bad_lines(in, &f->first_bad);
 	return rc;
 }
 
-static int read_book(void *arg, int fd, int kind, const char *name, char *err, size_t errlen)
+static int read_book(void *arg, int fd, int kind, const char *name, struct bg_err *err)
 {
 	struct importer *im = arg;
 	struct bg_sink sink = {.address = sink_address,
@@ -298,19 +300,19 @@ static int read_book(void *arg, int fd, int kind, const char *name, char *err, s
 			       .defanged = sink_defanged,
 			       .sheet = sink_sheet};
 	struct file_rec *f = new_rec(im, name);
+	struct bg_reader_ctx rctx;
 	int rc;
 
-	if (!f) {
-		snprintf(err, errlen, "%s: out of memory", name);
-		return -ENOMEM;
-	}
+	if (!f)
+		return bg_err_set(err, -ENOMEM, "%s: out of memory", name);
 	f->format = kind == BG_WORKBOOK_ODS ? "ods" : "xlsx";
-	if (lseek(fd, 0, SEEK_SET) != 0) {
-		snprintf(err, errlen, "%s: %s", name, strerror(errno));
-		return end_rec(im, -errno, err, errlen);
-	}
-	rc = bg_workbook_read(fd, name, &im->o->ro, &sink, err, errlen);
-	return end_rec(im, rc, err, errlen);
+	if (lseek(fd, 0, SEEK_SET) != 0)
+		return end_rec(im, bg_err_errno(err, -errno, name), err);
+	bg_reader_ctx_init(&rctx, NULL, name, &im->o->ro, &sink);
+	rc = bg_reader_finish(&rctx, bg_workbook_read(&rctx, fd));
+	rc = end_rec(im, rc, &rctx.err);
+	bg_err_copy(err, &rctx.err);
+	return rc;
 }
 
 /* Reads one file named on the command line (an archive: each member) into
@@ -320,13 +322,13 @@ static int read_path(struct importer *im, const char *path, unsigned char sha[BG
 {
 	static char drain[64 * 1024];
 	struct bg_input *in = NULL;
-	char err[1024] = "";
+	struct bg_err err = BG_ERR_INIT;
 	int rc, kind;
 
-	rc = bg_input_open(&in, path, err, sizeof(err));
+	rc = bg_input_open(&in, path, &err);
 	if (rc != 0)
 		goto out;
-	rc = bg_input_set_encoding(in, im->o->encoding, err, sizeof(err));
+	rc = bg_input_set_encoding(in, im->o->encoding, &err);
 	if (rc != 0)
 		goto out;
 	if (im->progress)
@@ -334,14 +336,14 @@ static int read_path(struct importer *im, const char *path, unsigned char sha[BG
 	/* Archives are always unpacked; --format applies to what is in them. */
 	kind = bg_archive_kind(in);
 	if (kind != BG_ARCHIVE_NONE)
-		rc = bg_unpack_read(&im->unpack, in, kind, 0, err, sizeof(err));
+		rc = bg_unpack_read(&im->unpack, in, kind, 0, &err);
 	else
-		rc = read_leaf(im, in, 0, err, sizeof(err));
+		rc = read_leaf(im, in, 0, &err);
 	/* The source's SHA-256 is of the whole file, whatever was read of it. */
 	if (rc == 0) {
 		long n;
 
-		while ((n = bg_input_read_plain(in, drain, sizeof(drain), err, sizeof(err))) > 0)
+		while ((n = bg_input_read_plain(in, drain, sizeof(drain), &err)) > 0)
 			;
 		rc = (int)n;
 	}
@@ -353,7 +355,7 @@ out:
 		im->progress_shown = false;
 	}
 	if (rc != 0) {
-		const char *msg = err[0] ? err : strerror(-rc);
+		const char *msg = err.msg[0] ? err.msg : strerror(-rc);
 
 		/* Messages from input and readers already name the file. */
 		if (strncmp(msg, path, strlen(path)) == 0 ||
@@ -836,13 +838,9 @@ static int open_all(struct importer *im, struct bg_ctx *ctx, const struct bg_con
 {
 	int rc;
 
-	if (im->o->password_file) {
-		char err[512];
-
-		if ((rc = bg_unpack_passwords(&im->unpack, im->o->password_file, err,
-					      sizeof(err))) != 0)
-			return bg_err_set(e, rc, "%s", err);
-	}
+	if (im->o->password_file &&
+	    (rc = bg_unpack_passwords(&im->unpack, im->o->password_file, e)) != 0)
+		return rc;
 	if ((rc = bg_ctx_open(ctx)) != 0)
 		return rc;
 	bg_norm_opts_from_config(&im->norm, cfg);

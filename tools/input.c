@@ -101,8 +101,7 @@ struct bg_input {
 	char line[BG_LINE_MAX + 1];
 
 	/* Sticky: once the stream fails, every later call reports the same error. */
-	int err;
-	char errmsg[512];
+	struct bg_err err;
 };
 
 static int fail(struct bg_input *in, int e, const char *fmt, ...)
@@ -110,25 +109,21 @@ static int fail(struct bg_input *in, int e, const char *fmt, ...)
 
 static int fail(struct bg_input *in, int e, const char *fmt, ...)
 {
+	char cause[BG_ERR_MSG];
 	va_list ap;
-	int n;
 
-	if (in->err)
-		return in->err;
-	n = snprintf(in->errmsg, sizeof(in->errmsg), "%s: ", in->name);
-	if (n < 0 || (size_t)n >= sizeof(in->errmsg))
-		n = 0;
+	if (in->err.code)
+		return in->err.code;
 	va_start(ap, fmt);
-	vsnprintf(in->errmsg + n, sizeof(in->errmsg) - (size_t)n, fmt, ap);
+	vsnprintf(cause, sizeof(cause), fmt, ap);
 	va_end(ap);
-	in->err = e;
-	return e;
+	return bg_err_set(&in->err, e, "%s: %s", in->name, cause);
 }
 
-static void copy_err(const struct bg_input *in, char *err, size_t errlen)
+static void copy_err(const struct bg_input *in, struct bg_err *err)
 {
-	if (err && errlen)
-		snprintf(err, errlen, "%s", in->errmsg);
+	if (err)
+		bg_err_copy(err, &in->err);
 }
 
 static const char *kind_of(mode_t m)
@@ -144,7 +139,7 @@ static const char *kind_of(mode_t m)
 	return "not a regular file";
 }
 
-int bg_input_open(struct bg_input **out, const char *path, char *err, size_t errlen)
+int bg_input_open(struct bg_input **out, const char *path, struct bg_err *err)
 {
 	struct bg_input *in = NULL;
 	struct stat st;
@@ -153,18 +148,15 @@ int bg_input_open(struct bg_input **out, const char *path, char *err, size_t err
 
 	*out = NULL;
 	if (!path || !*path) {
-		snprintf(err, errlen, "(empty file name): no such file");
-		return -EINVAL;
+		return bg_err_set(err, -EINVAL, "(empty file name): no such file");
 	}
 	in = calloc(1, sizeof(*in));
-	if (!in) {
-		snprintf(err, errlen, "%s: out of memory", shown);
-		return -ENOMEM;
-	}
+	if (!in)
+		return bg_err_set(err, -ENOMEM, "%s: out of memory", shown);
 	snprintf(in->name, sizeof(in->name), "%s", shown);
 	in->fd = -1;
 	if ((rc = bg_sha256_new(&in->sha)) != 0) {
-		snprintf(err, errlen, "%s: out of memory", shown);
+		rc = bg_err_set(err, rc, "%s: out of memory", shown);
 		goto out;
 	}
 	if (strcmp(path, "-") == 0) {
@@ -174,35 +166,31 @@ int bg_input_open(struct bg_input **out, const char *path, char *err, size_t err
 		 * refused right after. */
 		in->fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 		if (in->fd < 0) {
-			rc = -errno;
-			snprintf(err, errlen, "%s: %s", shown, strerror(errno));
+			rc = bg_err_errno(err, -errno, shown);
 			goto out;
 		}
 		in->own_fd = true;
 	}
 	if (fstat(in->fd, &st) != 0) {
-		rc = -errno;
-		snprintf(err, errlen, "%s: %s", shown, strerror(errno));
+		rc = bg_err_errno(err, -errno, shown);
 		goto out;
 	}
 	if (S_ISDIR(st.st_mode)) {
-		snprintf(err, errlen, "%s: is a directory", shown);
-		rc = -EISDIR;
+		rc = bg_err_set(err, -EISDIR, "%s: is a directory", shown);
 		goto out;
 	}
 	/* Standard input may be a pipe (that is what it is for); a named path must
 	 * be a regular file, never something that blocks or never ends. */
 	if (in->own_fd && !S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "%s: is %s, not a regular file", shown, kind_of(st.st_mode));
-		rc = -EINVAL;
+		rc = bg_err_set(err, -EINVAL, "%s: is %s, not a regular file", shown,
+				kind_of(st.st_mode));
 		goto out;
 	}
 	/* Standard input from a device that never ends (/dev/zero, /dev/urandom)
 	 * would be read forever; a terminal (a pasted list) is fine. */
 	if (!in->own_fd && S_ISCHR(st.st_mode) && !isatty(in->fd)) {
-		snprintf(err, errlen, "%s: is %s, not a file or a pipe", shown,
-			 kind_of(st.st_mode));
-		rc = -EINVAL;
+		rc = bg_err_set(err, -EINVAL, "%s: is %s, not a file or a pipe", shown,
+				kind_of(st.st_mode));
 		goto out;
 	}
 	in->regular = S_ISREG(st.st_mode);
@@ -211,8 +199,7 @@ int bg_input_open(struct bg_input **out, const char *path, char *err, size_t err
 	if (in->own_fd) {
 		fl = fcntl(in->fd, F_GETFL);
 		if (fl < 0 || fcntl(in->fd, F_SETFL, fl & ~O_NONBLOCK) != 0) {
-			rc = -errno;
-			snprintf(err, errlen, "%s: %s", shown, strerror(errno));
+			rc = bg_err_errno(err, -errno, shown);
 			goto out;
 		}
 	}
@@ -226,24 +213,21 @@ out:
 }
 
 int bg_input_open_stream(struct bg_input **out, const char *name, bg_input_read_fn fn, void *arg,
-			 unsigned long long size, char *err, size_t errlen)
+			 unsigned long long size, struct bg_err *err)
 {
 	struct bg_input *in = calloc(1, sizeof(*in));
 
 	*out = NULL;
-	if (!in) {
-		snprintf(err, errlen, "%s: out of memory", name);
-		return -ENOMEM;
-	}
+	if (!in)
+		return bg_err_set(err, -ENOMEM, "%s: out of memory", name);
 	snprintf(in->name, sizeof(in->name), "%s", name);
 	in->fd = -1;
 	in->src = fn;
 	in->src_arg = arg;
 	in->size = size;
 	if (bg_sha256_new(&in->sha) != 0) {
-		snprintf(err, errlen, "%s: out of memory", name);
 		bg_input_close(in);
-		return -ENOMEM;
+		return bg_err_set(err, -ENOMEM, "%s: out of memory", name);
 	}
 	*out = in;
 	return 0;
@@ -270,6 +254,11 @@ const char *bg_input_name(const struct bg_input *in)
 	return in->name;
 }
 
+const struct bg_err *bg_input_error(const struct bg_input *in)
+{
+	return &in->err;
+}
+
 unsigned long bg_input_lineno(const struct bg_input *in)
 {
 	return in->lineno;
@@ -280,7 +269,7 @@ uint64_t bg_input_bytes(const struct bg_input *in)
 	return in->raw_total;
 }
 
-int bg_input_set_encoding(struct bg_input *in, const char *enc, char *err, size_t errlen)
+int bg_input_set_encoding(struct bg_input *in, const char *enc, struct bg_err *err)
 {
 	char name[BG_ENC_NAME_MAX];
 
@@ -292,12 +281,13 @@ int bg_input_set_encoding(struct bg_input *in, const char *enc, char *err, size_
 		return 0;
 	}
 	if (bg_encoding_canonical(enc, name, sizeof(name)) != 0) {
-		snprintf(
-		    err, errlen,
+		if (!err)
+			return -EINVAL;
+		return bg_err_set(
+		    err, -EINVAL,
 		    "%s: unknown encoding \"%s\" (iconv does not know it; try CP932, EUC-JP, "
 		    "ISO-2022-JP, WINDOWS-1252, GB18030, BIG5, CP949, UTF-8; `iconv -l` lists all)",
 		    in->name, enc);
-		return -EINVAL;
 	}
 	snprintf(in->forced, sizeof(in->forced), "%s", name);
 	return 0;
@@ -345,13 +335,13 @@ void bg_input_set_budget(struct bg_input *in, bg_input_budget_fn fn, void *arg)
 
 static long charge(struct bg_input *in, long made)
 {
-	char e[400] = "";
+	struct bg_err e = BG_ERR_INIT;
 	int r;
 
 	if (made <= 0 || !in->budget)
 		return made;
-	r = in->budget(in->budget_arg, (size_t)made, e, sizeof(e));
-	return r < 0 ? fail(in, r, "%s", e) : made;
+	r = in->budget(in->budget_arg, (size_t)made, &e);
+	return r < 0 ? fail(in, r, "%s", e.msg) : made;
 }
 
 void bg_input_sha256(struct bg_input *in, unsigned char out[32])
@@ -381,12 +371,13 @@ static long raw_fill(struct bg_input *in)
 		return fail(in, -EOVERFLOW, "internal error: raw buffer full");
 	for (;;) {
 		if (in->src) {
-			char e[512] = "";
-			long got = in->src(in->src_arg, in->raw + in->raw_len,
-					   RAW_CAP - in->raw_len, e, sizeof(e));
+			struct bg_err e = BG_ERR_INIT;
+			long got =
+			    in->src(in->src_arg, in->raw + in->raw_len, RAW_CAP - in->raw_len, &e);
 
 			if (got < 0)
-				return fail(in, (int)got, "%s", e[0] ? e : strerror((int)-got));
+				return fail(in, (int)got, "%s",
+					    e.msg[0] ? e.msg : strerror((int)-got));
 			n = got;
 			break;
 		}
@@ -438,7 +429,7 @@ static la_ssize_t ar_read_cb(struct archive *a, void *arg, const void **buf)
 	if (in->raw_pos == in->raw_len) {
 		r = raw_fill(in);
 		if (r < 0) {
-			archive_set_error(a, EIO, "%s", in->errmsg);
+			archive_set_error(a, EIO, "%s", in->err.msg);
 			return -1;
 		}
 	}
@@ -482,8 +473,8 @@ static int start_archive_filter(struct bg_input *in, const char *what)
 	archive_read_support_format_raw(in->ar);
 	if (archive_read_open(in->ar, in, NULL, ar_read_cb, NULL) != ARCHIVE_OK ||
 	    archive_read_next_header(in->ar, &e) != ARCHIVE_OK) {
-		if (in->err)
-			return in->err;
+		if (in->err.code)
+			return in->err.code;
 		return fail(in, -EBADMSG, "%s stream cut short or corrupt (%s)", what,
 			    archive_error_string(in->ar) ? archive_error_string(in->ar)
 							 : "unreadable");
@@ -583,8 +574,8 @@ static long plain_fill(struct bg_input *in)
 						PLAIN_CAP - in->plain_len);
 		while (got == ARCHIVE_RETRY);
 		if (got < 0) {
-			if (in->err)
-				return in->err;
+			if (in->err.code)
+				return in->err.code;
 			return fail(in, -EBADMSG, "%s stream cut short or corrupt (%s)",
 				    in->comp_name,
 				    archive_error_string(in->ar) ? archive_error_string(in->ar)
@@ -745,7 +736,8 @@ static size_t ascii_run(const unsigned char *p, size_t n)
  * what follows to decide the encoding, once. */
 static int decide_legacy(struct bg_input *in)
 {
-	char name[BG_ENC_NAME_MAX], cands[160];
+	char name[BG_ENC_NAME_MAX];
+	struct bg_err e = BG_ERR_INIT;
 	size_t avail;
 	long r;
 	int rc;
@@ -768,17 +760,11 @@ static int decide_legacy(struct bg_input *in)
 		memcpy(sample + 1, in->plain + in->plain_pos, avail);
 		rc = bg_encoding_decide(
 		    sample, avail + 1, in->plain_eof && in->plain_len - in->plain_pos <= DECIDE_MAX,
-		    name, sizeof(name), cands, sizeof(cands));
+		    name, sizeof(name), &e);
 		free(sample);
 	}
-	if (rc == -ENOMEM)
-		return fail(in, rc, "out of memory deciding the text encoding");
 	if (rc < 0)
-		return fail(
-		    in, -EILSEQ,
-		    "cannot tell the text encoding (not UTF-8; %s%s); give --encoding NAME, "
-		    "e.g. --encoding CP932 for a Japanese Excel CSV",
-		    cands[0] ? "it could be " : "no common encoding fits", cands);
+		return fail(in, rc, "%s", e.msg);
 	if (bg_encoding_is_utf8(name)) {
 		in->cs = CS_BYTES;
 		return 0;
@@ -876,8 +862,8 @@ static long dec_fill(struct bg_input *in)
 	size_t n, avail;
 	long r;
 
-	if (in->err)
-		return in->err;
+	if (in->err.code)
+		return in->err.code;
 	if (in->dec_pos == in->dec_len) {
 		in->dec_pos = in->dec_len = 0;
 	} else if (DEC_CAP - in->dec_len < 64) {
@@ -971,8 +957,8 @@ long bg_input_peek_plain(struct bg_input *in, const unsigned char **buf, size_t 
 	long r;
 
 	*buf = in->plain + in->plain_pos;
-	if (in->err)
-		return in->err;
+	if (in->err.code)
+		return in->err.code;
 	if (max > PLAIN_CAP / 2)
 		max = PLAIN_CAP / 2;
 	if (in->plain_pos > 0 && in->plain_len - in->plain_pos < max) {
@@ -990,20 +976,20 @@ long bg_input_peek_plain(struct bg_input *in, const unsigned char **buf, size_t 
 	return r < (long)max ? r : (long)max;
 }
 
-long bg_input_read_plain(struct bg_input *in, void *buf, size_t max, char *err, size_t errlen)
+long bg_input_read_plain(struct bg_input *in, void *buf, size_t max, struct bg_err *err)
 {
 	size_t n;
 	long r;
 
-	if (in->err) {
-		copy_err(in, err, errlen);
-		return in->err;
+	if (in->err.code) {
+		copy_err(in, err);
+		return in->err.code;
 	}
 	in->plain_read = true;
 	if (in->plain_pos == in->plain_len && !in->plain_eof) {
 		r = plain_fill(in);
 		if (r < 0) {
-			copy_err(in, err, errlen);
+			copy_err(in, err);
 			return r;
 		}
 	}
@@ -1028,8 +1014,8 @@ long bg_input_peek(struct bg_input *in, const char **buf, size_t max)
 	long r;
 
 	*buf = in->dec + in->dec_pos;
-	if (in->err)
-		return in->err;
+	if (in->err.code)
+		return in->err.code;
 	if (max > PEEK_MAX)
 		max = PEEK_MAX;
 	if (in->dec_pos > 0) {
@@ -1048,21 +1034,21 @@ long bg_input_peek(struct bg_input *in, const char **buf, size_t max)
 	return (long)(in->dec_len < max ? in->dec_len : max);
 }
 
-long bg_input_read(struct bg_input *in, char *buf, size_t max, char *err, size_t errlen)
+long bg_input_read(struct bg_input *in, char *buf, size_t max, struct bg_err *err)
 {
 	size_t n;
 	long r;
 
-	if (in->err) {
-		copy_err(in, err, errlen);
-		return in->err;
+	if (in->err.code) {
+		copy_err(in, err);
+		return in->err.code;
 	}
 	if (max == 0)
 		return 0;
 	if (in->dec_pos == in->dec_len) {
 		r = dec_fill(in);
 		if (r < 0) {
-			copy_err(in, err, errlen);
+			copy_err(in, err);
 			return r;
 		}
 		if (r == 0)
@@ -1143,7 +1129,7 @@ static size_t line_end(struct bg_input *in)
 }
 
 int bg_input_getline(struct bg_input *in, const char **line, size_t *len, unsigned *flags,
-		     char *err, size_t errlen)
+		     struct bg_err *err)
 {
 	size_t n = 0, chunk, take, i;
 	unsigned fl = 0;
@@ -1154,9 +1140,9 @@ int bg_input_getline(struct bg_input *in, const char **line, size_t *len, unsign
 	*line = in->line;
 	*len = 0;
 	*flags = 0;
-	if (in->err) {
-		copy_err(in, err, errlen);
-		return in->err;
+	if (in->err.code) {
+		copy_err(in, err);
+		return in->err.code;
 	}
 	/* Runs of empty lines (padding, a 10 GiB gzip of them) go by at memory
 	 * speed: counted for the line numbers, never handed out. */
@@ -1166,7 +1152,7 @@ int bg_input_getline(struct bg_input *in, const char **line, size_t *len, unsign
 		if (in->dec_pos == in->dec_len) {
 			r = dec_fill(in);
 			if (r < 0) {
-				copy_err(in, err, errlen);
+				copy_err(in, err);
 				return (int)r;
 			}
 			if (r == 0)
@@ -1197,7 +1183,7 @@ int bg_input_getline(struct bg_input *in, const char **line, size_t *len, unsign
 		if (in->dec_pos == in->dec_len) {
 			r = dec_fill(in);
 			if (r < 0) {
-				copy_err(in, err, errlen);
+				copy_err(in, err);
 				return (int)r;
 			}
 			if (r == 0)

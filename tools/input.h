@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "err.h"
 #include "unicode.h" /* bg_utf8_valid() */
 
 #define BG_LINE_MAX (64 * 1024) /* longer lines are flagged BG_LINE_TOO_LONG */
@@ -25,16 +26,22 @@ enum bg_line_flags {
 
 struct bg_input;
 
+/* Errors: every call that can fail takes a struct bg_err (err.h) and sets it
+ * ("FILE: cause"); the input keeps its own failure sticky as well, so every
+ * later call returns the same error (bg_input_error), and err may be NULL. */
+
 /* Returns 0 or a negative errno; err gets "FILE: cause". */
-int bg_input_open(struct bg_input **in, const char *path, char *err, size_t errlen);
+int bg_input_open(struct bg_input **in, const char *path, struct bg_err *err);
 /* A stream (an archive member): read() returns bytes, 0 at the end, or a
- * negative errno with its own message in err (copied into the input's error).
- * name is the display name ("notice.zip:list.csv"); size is 0 if unknown. */
-typedef long (*bg_input_read_fn)(void *arg, void *buf, size_t n, char *err, size_t errlen);
+ * negative errno with its own message in err (which the input prefixes with its
+ * name).  name is the display name ("notice.zip:list.csv"); size is 0 if unknown. */
+typedef long (*bg_input_read_fn)(void *arg, void *buf, size_t n, struct bg_err *err);
 int bg_input_open_stream(struct bg_input **in, const char *name, bg_input_read_fn fn, void *arg,
-			 unsigned long long size, char *err, size_t errlen);
+			 unsigned long long size, struct bg_err *err);
 void bg_input_close(struct bg_input *in);
 const char *bg_input_name(const struct bg_input *in);
+/* The input's own sticky error (code 0 while it has none). */
+const struct bg_err *bg_input_error(const struct bg_input *in);
 
 /* Decoded bytes at the start of the stream, without consuming them (format
  * sniffing).  Returns the number of bytes available (<= max) or a negative errno. */
@@ -43,9 +50,9 @@ long bg_input_peek(struct bg_input *in, const char **buf, size_t max);
 /* Next line without its end-of-line.  Returns 1 with *line, *len, *flags set, 0 at
  * the end, or a negative errno (err set: e.g. a gzip stream cut short). */
 int bg_input_getline(struct bg_input *in, const char **line, size_t *len, unsigned *flags,
-		     char *err, size_t errlen);
+		     struct bg_err *err);
 /* Raw decoded bytes (for streaming parsers such as JSON); same returns. */
-long bg_input_read(struct bg_input *in, char *buf, size_t max, char *err, size_t errlen);
+long bg_input_read(struct bg_input *in, char *buf, size_t max, struct bg_err *err);
 unsigned long bg_input_lineno(const struct bg_input *in); /* of the last line returned */
 /* From now on getline skips empty lines (still counting them): for readers to
  * which an empty line means nothing (text). */
@@ -57,8 +64,8 @@ void bg_input_sha256(struct bg_input *in, unsigned char out[32]);
 /* Before the first read: the text encoding, "auto" (or NULL: detect), "raw"
  * (no legacy decoding: the e-mail reader decodes each part by its label), or an
  * iconv name ("CP932"; aliases such as sjis are known).  0 or -EINVAL (err:
- * "unknown encoding"). */
-int bg_input_set_encoding(struct bg_input *in, const char *enc, char *err, size_t errlen);
+ * "unknown encoding"; err may be NULL). */
+int bg_input_set_encoding(struct bg_input *in, const char *enc, struct bg_err *err);
 /* The encoding the text was decoded from: "UTF-8" (also for ASCII), "UTF-16LE",
  * "CP932", ...; "" while undecided. */
 const char *bg_input_encoding(const struct bg_input *in);
@@ -70,7 +77,7 @@ const char *bg_input_compression(const struct bg_input *in);
  * without consuming them; returns the count (<= max) or a negative errno. */
 long bg_input_peek_plain(struct bg_input *in, const unsigned char **buf, size_t max);
 /* Consumes decompressed bytes without text decoding (an archive's data). */
-long bg_input_read_plain(struct bg_input *in, void *buf, size_t max, char *err, size_t errlen);
+long bg_input_read_plain(struct bg_input *in, void *buf, size_t max, struct bg_err *err);
 /* The descriptor of a regular file read without decompression, so the archive
  * layer may seek it; -1 otherwise.  Its size in *size. */
 int bg_input_seekable_fd(const struct bg_input *in, unsigned long long *size);
@@ -84,7 +91,7 @@ typedef void (*bg_input_progress_fn)(void *arg, const char *name, unsigned long 
 void bg_input_set_progress(struct bg_input *in, bg_input_progress_fn fn, void *arg);
 /* Every decompressed byte is charged to fn (the archive layer's bomb limits): a
  * negative return stops the input with err as its error. */
-typedef int (*bg_input_budget_fn)(void *arg, size_t n, char *err, size_t errlen);
+typedef int (*bg_input_budget_fn)(void *arg, size_t n, struct bg_err *err);
 void bg_input_set_budget(struct bg_input *in, bg_input_budget_fn fn, void *arg);
 
 #endif

@@ -608,10 +608,9 @@ struct held_row {
 };
 
 struct bg_table {
-	struct bg_sink *sink;
-	struct bg_addrtok *tok; /* a cell's text to addresses, the one tokeniser */
-	const struct bg_read_opts *o;
-	const char *name, *sheet;
+	struct bg_reader_ctx *c; /* options, sink, name and error of the reading */
+	struct bg_addrtok *tok;	 /* a cell's text to addresses, the one tokeniser */
+	const char *sheet;
 	bool decided, header, numbered;
 	bool skipped; /* a sheet without the --column named: read nothing */
 	unsigned hdr; /* the held row that is the header candidate */
@@ -643,33 +642,28 @@ static bool cell_has_at(const struct bg_cell *c)
 static void where(const struct bg_table *t, unsigned long line, char *out, size_t outlen)
 {
 	if (t->sheet)
-		snprintf(out, outlen, "%s: sheet %s row %lu", t->name, t->sheet, BG_LINE_ROW(line));
+		snprintf(out, outlen, "%s: sheet %s row %lu", t->c->name, t->sheet,
+			 BG_LINE_ROW(line));
 	else
-		snprintf(out, outlen, "%s, line %lu", t->name, line);
+		snprintf(out, outlen, "%s, line %lu", t->c->name, line);
 }
 
-int bg_table_begin(struct bg_table **out, const struct bg_read_opts *o, struct bg_sink *sink,
-		   const char *name, const char *sheet, char *err, size_t errlen)
+int bg_table_begin(struct bg_table **out, struct bg_reader_ctx *rc, const char *sheet)
 {
 	struct bg_table *t;
 	unsigned long v;
 	char *end;
-	const char *c = o && o->column ? o->column : "";
+	const char *c = rc->opts.column ? rc->opts.column : "";
 
 	*out = NULL;
 	t = calloc(1, sizeof(*t));
-	if (!t) {
-		snprintf(err, errlen, "%s: out of memory", name);
-		return -ENOMEM;
-	}
-	if (bg_addrtok_new(&t->tok, sink) != 0) {
-		snprintf(err, errlen, "%s: out of memory", name);
+	if (!t)
+		return bg_err_set(&rc->err, -ENOMEM, "%s: out of memory", rc->name);
+	if (bg_addrtok_new(&t->tok, rc->sink) != 0) {
 		free(t);
-		return -ENOMEM;
+		return bg_err_set(&rc->err, -ENOMEM, "%s: out of memory", rc->name);
 	}
-	t->sink = sink;
-	t->o = o;
-	t->name = name;
+	t->c = rc;
 	t->sheet = sheet;
 	t->numbered = ascii_digit(c[0]) || ((c[0] == '-' || c[0] == '+') && ascii_digit(c[1]));
 	if (t->numbered) {
@@ -677,11 +671,11 @@ int bg_table_begin(struct bg_table **out, const struct bg_read_opts *o, struct b
 		v = strtoul(c, &end, 10);
 		/* strtoul takes a sign and wraps "-1": only plain digits pass. */
 		if (!ascii_digit(c[0]) || errno || *end || v == 0 || v > BG_TABLE_COLS_MAX) {
-			snprintf(err, errlen, "%s: --column %s: a column number from 1 to %d", name,
-				 c, BG_TABLE_COLS_MAX);
 			bg_addrtok_free(t->tok);
 			free(t);
-			return -EINVAL;
+			return bg_err_set(&rc->err, -EINVAL,
+					  "%s: --column %s: a column number from 1 to %d", rc->name,
+					  c, BG_TABLE_COLS_MAX);
 		}
 		t->col = (size_t)v - 1;
 	}
@@ -724,7 +718,8 @@ static void header_list(const struct bg_row *r, char *out, size_t outlen)
  * above it then hold no '@', so no address is lost with them. */
 static unsigned header_row(const struct bg_table *t)
 {
-	bool named = t->o && t->o->column && !t->numbered, at, hit;
+	const char *column = t->c->opts.column;
+	bool named = column && !t->numbered, at, hit;
 	unsigned i, cand = 0;
 	bool found = false;
 	const char *s;
@@ -745,7 +740,7 @@ static unsigned header_row(const struct bg_table *t)
 				continue;
 			filled++;
 			if (!hit)
-				hit = named ? bg_table_name_is(s, n, t->o->column)
+				hit = named ? bg_table_name_is(s, n, column)
 					    : bg_table_name_rank(s, n) != 0;
 		}
 		if (hit && (filled >= 2 || i == 0)) {
@@ -758,8 +753,9 @@ static unsigned header_row(const struct bg_table *t)
 
 /* Decides the header and the address column from the held rows: the header
  * candidate (header_row), and the ones after it tell where the addresses are. */
-static int choose_column(struct bg_table *t, char *err, size_t errlen)
+static int choose_column(struct bg_table *t)
 {
+	const char *column = t->c->opts.column;
 	const struct bg_row *first = NULL;
 	char list[512];
 	const char *s;
@@ -770,10 +766,8 @@ static int choose_column(struct bg_table *t, char *err, size_t errlen)
 	bool first_has_at = false, later_has_at = false;
 	bool *at_later = calloc(BG_TABLE_COLS_MAX, sizeof(bool));
 
-	if (!at_later) {
-		snprintf(err, errlen, "%s: out of memory", t->name);
-		return -ENOMEM;
-	}
+	if (!at_later)
+		return bg_err_set(&t->c->err, -ENOMEM, "%s: out of memory", t->c->name);
 	t->hdr = header_row(t);
 	for (i = t->hdr; i < t->nheld; i++) {
 		const struct bg_row *row = &t->held[i].r;
@@ -796,12 +790,12 @@ static int choose_column(struct bg_table *t, char *err, size_t errlen)
 	}
 	if (t->nheld && !first)
 		first = &t->held[t->hdr].r;
-	if (t->o && t->o->column && !t->numbered) {
+	if (column && !t->numbered) {
 		/* The caller names a column: the first row is its header. */
 		t->header = true;
 		for (f = 0; first && f < first->n; f++) {
 			s = cell_trimmed(&first->cells[f], &n);
-			if (bg_table_name_is(s, n, t->o->column))
+			if (bg_table_name_is(s, n, column))
 				break;
 		}
 		if (!first || f == first->n) {
@@ -813,9 +807,9 @@ static int choose_column(struct bg_table *t, char *err, size_t errlen)
 				t->skipped = true;
 				return 0;
 			}
-			snprintf(err, errlen, "%s: no column \"%s\"; the header has: %s", t->name,
-				 t->o->column, list);
-			return -EINVAL;
+			return bg_err_set(&t->c->err, -EINVAL,
+					  "%s: no column \"%s\"; the header has: %s", t->c->name,
+					  column, list);
 		}
 		t->col = f;
 		goto label;
@@ -864,33 +858,32 @@ label:
 
 static int data_row(struct bg_table *cs, const struct bg_row *row)
 {
-	struct bg_sink *sink = cs->sink;
+	struct bg_reader_ctx *c = cs->c;
 	const char *s;
 	size_t n;
 	int r;
 
 	if (row_blank(row) && !row->overflow)
 		return 0;
-	sink->record(sink);
+	c->sink->record(c->sink);
 	if (row->overflow) {
-		sink->invalid(sink, row->line, "record too long", row->shown, row->shown_len);
+		bg_reader_note(c, row->line, "record too long", row->shown, row->shown_len);
 		return 0;
 	}
 	if (cs->col >= row->n) {
-		sink->invalid(sink, row->line, cs->why, row->shown, row->shown_len);
+		bg_reader_note(c, row->line, cs->why, row->shown, row->shown_len);
 		return 0;
 	}
 	s = cell_trimmed(&row->cells[cs->col], &n);
 	if (memchr(s, '\0', n)) {
-		sink->invalid(sink, row->line, "NUL byte in the address", row->shown,
-			      row->shown_len);
+		bg_reader_note(c, row->line, "NUL byte in the address", row->shown, row->shown_len);
 		return 0;
 	}
 	/* Only the address cell must be UTF-8: a legacy name column elsewhere in
 	 * the row does not cost the row. */
 	if ((row->flags & BG_LINE_BAD_UTF8) && !bg_utf8_valid(s, n)) {
-		sink->invalid(sink, row->line, "invalid UTF-8 in the address", row->shown,
-			      row->shown_len);
+		bg_reader_note(c, row->line, "invalid UTF-8 in the address", row->shown,
+			       row->shown_len);
 		return 0;
 	}
 	/* The cell's text through the one tokeniser: several addresses ("a@x; b@y"),
@@ -899,30 +892,30 @@ static int data_row(struct bg_table *cs, const struct bg_row *row)
 	if (r < 0)
 		return r;
 	if (r == 0)
-		sink->invalid(sink, row->line, cs->why, row->shown, row->shown_len);
+		bg_reader_note(c, row->line, cs->why, row->shown, row->shown_len);
 	return 0;
 }
 
-static int table_data_row(struct bg_table *t, const struct bg_row *r, char *err, size_t errlen)
+static int table_data_row(struct bg_table *t, const struct bg_row *r)
 {
 	char at[256];
 	int rc = data_row(t, r);
 
 	if (rc < 0) {
 		where(t, r->line, at, sizeof(at));
-		snprintf(err, errlen, "%s: import stopped", at);
+		bg_err_set(&t->c->err, rc, "%s: import stopped", at);
 	}
 	return rc;
 }
 
 /* Decides, then replays the held rows: the first one is skipped when it is the
  * header. */
-static int table_decide(struct bg_table *t, char *err, size_t errlen)
+static int table_decide(struct bg_table *t)
 {
 	unsigned i;
 	int rc;
 
-	rc = choose_column(t, err, errlen);
+	rc = choose_column(t);
 	t->decided = true;
 	if (rc < 0 || t->skipped)
 		return rc;
@@ -930,7 +923,7 @@ static int table_decide(struct bg_table *t, char *err, size_t errlen)
 		/* The header, and the title rows above it (no address in them). */
 		if (t->header && i <= t->hdr)
 			continue;
-		rc = table_data_row(t, &t->held[i].r, err, errlen);
+		rc = table_data_row(t, &t->held[i].r);
 		if (rc < 0)
 			return rc;
 	}
@@ -966,35 +959,31 @@ static int hold(struct bg_table *t, const struct bg_row *r)
 	return 0;
 }
 
-int bg_table_row(struct bg_table *t, const struct bg_row *r, char *err, size_t errlen)
+int bg_table_row(struct bg_table *t, const struct bg_row *r)
 {
 	if (t->skipped)
 		return 0;
 	if (t->decided)
-		return table_data_row(t, r, err, errlen);
+		return table_data_row(t, r);
 	/* Blank rows say nothing about the header and yield nothing: not held. */
 	if (row_blank(r) && !r->overflow)
 		return 0;
-	if (hold(t, r) < 0) {
-		snprintf(err, errlen, "%s: out of memory", t->name);
-		return -ENOMEM;
-	}
+	if (hold(t, r) < 0)
+		return bg_err_set(&t->c->err, -ENOMEM, "%s: out of memory", t->c->name);
 	if (t->nheld < BG_TABLE_SNIFF)
 		return 0;
-	return table_decide(t, err, errlen);
+	return table_decide(t);
 }
 
-int bg_table_end(struct bg_table *t, bool *skipped, char *err, size_t errlen)
+int bg_table_end(struct bg_table *t, const char **skipped)
 {
 	int rc = 0;
 
 	/* A sheet that is blank throughout has no header to miss. */
 	if (!t->decided && !(t->sheet && t->nheld == 0))
-		rc = table_decide(t, err, errlen);
+		rc = table_decide(t);
 	if (skipped)
-		*skipped = t->skipped;
-	if (t->skipped)
-		snprintf(err, errlen, "%s", t->note);
+		*skipped = t->skipped ? t->note : NULL;
 	return rc;
 }
 
@@ -1024,16 +1013,17 @@ static void csv_row(const struct csv_parser *p, struct bg_cell *cells, struct bg
 	r->overflow = p->overflow;
 }
 
-static int csv_read(struct bg_input *in, const struct bg_read_opts *o, struct bg_sink *sink,
-		    char *err, size_t errlen)
+static int csv_read(struct bg_reader_ctx *c)
 {
+	struct bg_input *in = c->in;
+	struct bg_err *err = &c->err;
 	struct csv_parser *hp = NULL, *p = NULL;
 	struct bg_table *t = NULL;
 	struct bg_cell *cells = NULL;
 	struct bg_row row;
 	const char *head, *s;
-	const char *name = bg_input_name(in);
-	char dummy, delim, shown[SHOWN_MAX];
+	const char *name = c->name;
+	char delim, shown[SHOWN_MAX];
 	long got;
 	size_t n;
 	unsigned flags;
@@ -1044,11 +1034,11 @@ static int csv_read(struct bg_input *in, const struct bg_read_opts *o, struct bg
 	got = bg_input_peek(in, &head, HEAD_MAX);
 	if (got < 0) {
 		r = (int)got;
-		if (bg_input_read(in, &dummy, 0, err, errlen) >= 0)
-			snprintf(err, errlen, "%s: %s", name, strerror(-r));
+		if (bg_err_copy(err, bg_input_error(in)) == 0)
+			bg_err_errno(err, r, name);
 		goto out;
 	}
-	r = bg_table_begin(&t, o, sink, name, NULL, err, errlen);
+	r = bg_table_begin(&t, c, NULL);
 	if (r < 0)
 		goto out;
 	hp = calloc(1, sizeof(*hp));
@@ -1071,7 +1061,7 @@ static int csv_read(struct bg_input *in, const struct bg_read_opts *o, struct bg
 
 	record_start(p);
 	for (;;) {
-		r = bg_input_getline(in, &s, &n, &flags, err, errlen);
+		r = bg_input_getline(in, &s, &n, &flags, err);
 		if (r < 0)
 			goto out;
 		if (r == 0)
@@ -1099,21 +1089,20 @@ static int csv_read(struct bg_input *in, const struct bg_read_opts *o, struct bg
 			continue;
 		open_rec = false;
 		csv_row(p, cells, &row);
-		r = bg_table_row(t, &row, err, errlen);
+		r = bg_table_row(t, &row);
 		if (r < 0)
 			goto out;
 		record_start(p);
 	}
 	if (open_rec && p->in_quotes) {
-		snprintf(err, errlen, "%s: unterminated quoted field opened at line %lu", name,
-			 p->quote_line);
-		r = -EBADMSG;
+		r = bg_err_set(err, -EBADMSG, "%s: unterminated quoted field opened at line %lu",
+			       name, p->quote_line);
 		goto out;
 	}
-	r = bg_table_end(t, NULL, err, errlen);
+	r = bg_table_end(t, NULL);
 	goto out;
 nomem:
-	snprintf(err, errlen, "%s: out of memory", name);
+	bg_err_set(err, -ENOMEM, "%s: out of memory", name);
 out:
 	bg_table_free(t);
 	if (hp)

@@ -35,13 +35,8 @@ struct cand {
 };
 
 struct jp {
-	struct bg_input *in;
-	const struct bg_read_opts *o;
-	struct bg_sink *sink;
+	struct bg_reader_ctx *c; /* input, options, sink, error */
 	struct bg_addrtok *tok;
-	const char *name;
-	char *err;
-	size_t errlen;
 	int rc; /* sticky: once set every step is a no-op */
 
 	char *buf; /* read chunk */
@@ -76,9 +71,9 @@ static void syntax(struct jp *p, const char *expected)
 {
 	if (p->rc)
 		return;
-	p->rc = -EINVAL;
-	snprintf(p->err, p->errlen, "%s: JSON syntax error at line %lu, column %lu: expected %s",
-		 p->name, p->line, p->col, expected);
+	p->rc = bg_err_set(&p->c->err, -EINVAL,
+			   "%s: JSON syntax error at line %lu, column %lu: expected %s", p->c->name,
+			   p->line, p->col, expected);
 }
 
 static void fill(struct jp *p)
@@ -87,7 +82,7 @@ static void fill(struct jp *p)
 
 	if (p->rc || p->eof)
 		return;
-	n = bg_input_read(p->in, p->buf, JSON_CHUNK, p->err, p->errlen);
+	n = bg_input_read(p->c->in, p->buf, JSON_CHUNK, &p->c->err);
 	if (n < 0) {
 		p->rc = (int)n;
 		p->eof = true;
@@ -188,10 +183,10 @@ static bool enter(struct jp *p)
 {
 	if (++p->depth > JSON_DEPTH_MAX) {
 		if (!p->rc) {
-			p->rc = -EINVAL;
-			snprintf(p->err, p->errlen,
-				 "%s: JSON nesting deeper than %d levels at line %lu, column %lu",
-				 p->name, JSON_DEPTH_MAX, p->line, p->col);
+			p->rc = bg_err_set(
+			    &p->c->err, -EINVAL,
+			    "%s: JSON nesting deeper than %d levels at line %lu, column %lu",
+			    p->c->name, JSON_DEPTH_MAX, p->line, p->col);
 		}
 		return false;
 	}
@@ -515,9 +510,11 @@ static int field_prio(const struct jp *p, const char *name, size_t len)
 	char k[32];
 	size_t n = 0;
 
-	if (p->o->field)
-		return strlen(p->o->field) == len && strncasecmp(p->o->field, name, len) == 0 ? 0
-											      : -1;
+	if (p->c->opts.field)
+		return strlen(p->c->opts.field) == len &&
+			       strncasecmp(p->c->opts.field, name, len) == 0
+			   ? 0
+			   : -1;
 	for (size_t i = 0; i < len; i++) {
 		char c = name[i];
 
@@ -655,15 +652,15 @@ static void emit(struct jp *p, const char *s, size_t n, unsigned flags, unsigned
 	if (p->rc)
 		return;
 	if (flags & STR_CUT) {
-		p->sink->invalid(p->sink, line, "string longer than 64 KiB", s, n > 80 ? 80 : n);
+		bg_reader_note(p->c, line, "string longer than 64 KiB", s, n > 80 ? 80 : n);
 		return;
 	}
 	if (flags & STR_NUL) {
-		p->sink->invalid(p->sink, line, "string holds a NUL character", s, strnlen(s, n));
+		bg_reader_note(p->c, line, "string holds a NUL character", s, strnlen(s, n));
 		return;
 	}
 	if (n == 0) {
-		p->sink->invalid(p->sink, line, "empty string", "", 0);
+		bg_reader_note(p->c, line, "empty string", "", 0);
 		return;
 	}
 	/* A string with several addresses is split like a CSV cell. */
@@ -671,7 +668,7 @@ static void emit(struct jp *p, const char *s, size_t n, unsigned flags, unsigned
 	if (r < 0)
 		p->rc = r;
 	else if (r == 0)
-		p->sink->invalid(p->sink, line, "no address in the string", s, n > 80 ? 80 : n);
+		bg_reader_note(p->c, line, "no address in the string", s, n > 80 ? 80 : n);
 }
 
 static void emit_best(struct jp *p, unsigned long line)
@@ -684,9 +681,9 @@ static void emit_best(struct jp *p, unsigned long line)
 		i += 5 + l;
 	}
 	if (p->best.overflow && !p->rc)
-		p->sink->invalid(p->sink, line,
-				 "more than 128 KiB of addresses in one field; the rest skipped",
-				 p->excerpt, p->exlen);
+		bg_reader_note(p->c, line,
+			       "more than 128 KiB of addresses in one field; the rest skipped",
+			       p->excerpt, p->exlen);
 }
 
 /* One element of a list of records.  first_string: the element was a string
@@ -696,7 +693,7 @@ static void record_element(struct jp *p, bool first_string, unsigned long line)
 	int c;
 
 	if (first_string) {
-		p->sink->record(p->sink);
+		p->c->sink->record(p->c->sink);
 		emit(p, p->str, p->slen, p->sflags, line);
 		return;
 	}
@@ -708,7 +705,7 @@ static void record_element(struct jp *p, bool first_string, unsigned long line)
 		p->capture = false;
 		if (p->rc)
 			return;
-		p->sink->record(p->sink);
+		p->c->sink->record(p->c->sink);
 		emit(p, p->str, p->slen, p->sflags, line);
 		return;
 	}
@@ -718,22 +715,22 @@ static void record_element(struct jp *p, bool first_string, unsigned long line)
 		p->capture = false;
 		if (p->rc)
 			return;
-		p->sink->record(p->sink);
+		p->c->sink->record(p->c->sink);
 		if (p->best.len || p->best.overflow)
 			emit_best(p, line);
 		else
-			p->sink->invalid(p->sink, line, "object holds no address field", p->excerpt,
-					 p->exlen);
+			bg_reader_note(p->c, line, "object holds no address field", p->excerpt,
+				       p->exlen);
 		return;
 	}
 	skip_value(p);
 	p->capture = false;
 	if (p->rc)
 		return;
-	p->sink->record(p->sink);
-	p->sink->invalid(p->sink, line,
-			 c == '[' ? "an array, not an address or an object" : "not an address",
-			 p->excerpt, p->exlen);
+	p->c->sink->record(p->c->sink);
+	bg_reader_note(p->c, line,
+		       c == '[' ? "an array, not an address or an object" : "not an address",
+		       p->excerpt, p->exlen);
 }
 
 /* After '[' (and, with first_string, its first element in p->str). */
@@ -779,7 +776,7 @@ static void note_breach(struct jp *p, const char *s, size_t n)
 
 static bool breach_is(const struct jp *p, const char *s, size_t n)
 {
-	const char *b = p->o->breach;
+	const char *b = p->c->opts.breach;
 
 	return b && strlen(b) == n && strncasecmp(b, s, n) == 0;
 }
@@ -797,15 +794,15 @@ static void hibp_breach(struct jp *p, bool *listed)
 
 static void hibp_emit(struct jp *p, unsigned long line)
 {
-	const char *d = p->o->domain;
+	const char *d = p->c->opts.domain;
 	size_t dl = d ? strlen(d) : 0;
 	char *a = p->str; /* free now: the breach names are done with */
 
 	p->breach_matched = true;
 	if (p->kflags || p->klen == 0) {
-		p->sink->invalid(p->sink, line,
-				 p->klen == 0 ? "empty alias" : "alias too long or holding a NUL",
-				 p->key, strnlen(p->key, p->klen > 80 ? 80 : p->klen));
+		bg_reader_note(p->c, line,
+			       p->klen == 0 ? "empty alias" : "alias too long or holding a NUL",
+			       p->key, strnlen(p->key, p->klen > 80 ? 80 : p->klen));
 		return;
 	}
 	/* Some services key the same map by whole addresses. */
@@ -814,13 +811,12 @@ static void hibp_emit(struct jp *p, unsigned long line)
 		return;
 	}
 	if (!dl) {
-		p->sink->invalid(p->sink, line, "alias without a domain (give --domain)", p->key,
-				 p->klen);
+		bg_reader_note(p->c, line, "alias without a domain (give --domain)", p->key,
+			       p->klen);
 		return;
 	}
 	if (p->klen + 1 + dl > JSON_STR_MAX) {
-		p->sink->invalid(p->sink, line, "alias too long", p->key,
-				 p->klen > 80 ? 80 : p->klen);
+		bg_reader_note(p->c, line, "alias too long", p->key, p->klen > 80 ? 80 : p->klen);
 		return;
 	}
 	memcpy(a, p->key, p->klen);
@@ -833,7 +829,7 @@ static void hibp_emit(struct jp *p, unsigned long line)
  * first element is in p->str already. */
 static void hibp_alias(struct jp *p, bool first_string, unsigned long line)
 {
-	bool listed = !p->o->breach;
+	bool listed = !p->c->opts.breach;
 
 	if (first_string) {
 		note_breach(p, p->str, p->slen);
@@ -850,7 +846,7 @@ done:
 	if (p->rc)
 		return;
 	p->aliases++;
-	p->sink->record(p->sink);
+	p->c->sink->record(p->c->sink);
 	if (listed)
 		hibp_emit(p, line);
 }
@@ -888,11 +884,10 @@ static void skip_array_rest(struct jp *p)
 
 static enum shape no_domain(struct jp *p)
 {
-	p->rc = -EINVAL;
-	snprintf(p->err, p->errlen,
-		 "%s: this looks like a domain search result (alias -> breaches); give the "
-		 "domain with --domain",
-		 p->name);
+	p->rc = bg_err_set(&p->c->err, -EINVAL,
+			   "%s: this looks like a domain search result (alias -> breaches); give "
+			   "the domain with --domain",
+			   p->c->name);
 	return SHAPE_NONE;
 }
 
@@ -920,7 +915,8 @@ static enum shape top_array(struct jp *p, bool may_hibp, unsigned long mline)
 			shape = SHAPE_RECORDS;
 			records_loop(p, true, eline);
 		} else if (may_hibp) {
-			if ((!p->o->domain || !*p->o->domain) && !memchr(p->key, '@', p->klen))
+			if ((!p->c->opts.domain || !*p->c->opts.domain) &&
+			    !memchr(p->key, '@', p->klen))
 				return no_domain(p);
 			shape = SHAPE_HIBP;
 			hibp_alias(p, true, mline);
@@ -985,9 +981,9 @@ static enum shape top_object(struct jp *p, int level)
 				skip_value(p);
 				if (p->rc)
 					break;
-				p->sink->record(p->sink);
-				p->sink->invalid(p->sink, mline, "alias without a list of breaches",
-						 p->key, strnlen(p->key, p->klen));
+				p->c->sink->record(p->c->sink);
+				bg_reader_note(p->c, mline, "alias without a list of breaches",
+					       p->key, strnlen(p->key, p->klen));
 			}
 		} else if (c == '[' && shape == SHAPE_NONE) {
 			shape = top_array(p, level == 0 && first, mline);
@@ -1011,13 +1007,13 @@ out:
 		return shape;
 	/* One object on its own (or one a line): a single record. */
 	p->capture = false;
-	p->sink->record(p->sink);
+	p->c->sink->record(p->c->sink);
 	if (p->best.len || p->best.overflow)
 		emit_best(p, obj_line);
 	else
-		p->sink->invalid(p->sink, obj_line,
-				 "object holds no address field and no list of addresses",
-				 p->excerpt, p->exlen);
+		bg_reader_note(p->c, obj_line,
+			       "object holds no address field and no list of addresses", p->excerpt,
+			       p->exlen);
 	return shape;
 }
 
@@ -1043,13 +1039,13 @@ static void document(struct jp *p)
 		} else if (c == '{') {
 			cand_reset(&p->best);
 			start_capture(p);
-			if (top_object(p, 0) == SHAPE_HIBP && !p->rc && p->o->breach &&
+			if (top_object(p, 0) == SHAPE_HIBP && !p->rc && p->c->opts.breach &&
 			    !p->breach_matched && p->aliases) {
-				p->rc = -EINVAL;
-				snprintf(
-				    p->err, p->errlen,
+				p->rc = bg_err_set(
+				    &p->c->err, -EINVAL,
 				    "%s: no alias lists the breach \"%s\" (breaches seen: %s%s)",
-				    p->name, p->o->breach, p->seen, p->seen_more ? ", ..." : "");
+				    p->c->name, p->c->opts.breach, p->seen,
+				    p->seen_more ? ", ..." : "");
 			}
 			p->capture = false;
 		} else if (c == '"' && values > 1) {
@@ -1063,21 +1059,12 @@ static void document(struct jp *p)
 		syntax(p, "'[' or '{' (the file holds no JSON value)");
 }
 
-static int json_read(struct bg_input *in, const struct bg_read_opts *o, struct bg_sink *sink,
-		     char *err, size_t errlen)
+static int json_read(struct bg_reader_ctx *c)
 {
-	static const struct bg_read_opts none;
 	struct jp p = {0};
 	int rc;
 
-	if (errlen)
-		err[0] = '\0';
-	p.in = in;
-	p.o = o ? o : &none;
-	p.sink = sink;
-	p.name = bg_input_name(in);
-	p.err = err;
-	p.errlen = errlen;
+	p.c = c;
 	p.line = 1;
 	p.col = 1;
 	p.buf = malloc(JSON_CHUNK);
@@ -1086,9 +1073,8 @@ static int json_read(struct bg_input *in, const struct bg_read_opts *o, struct b
 	p.best.buf = malloc(JSON_CAND_MAX);
 	p.tmp.buf = malloc(JSON_CAND_MAX);
 	if (!p.buf || !p.str || !p.key || !p.best.buf || !p.tmp.buf ||
-	    bg_addrtok_new(&p.tok, sink) != 0) {
-		rc = -ENOMEM;
-		snprintf(err, errlen, "%s: out of memory", p.name);
+	    bg_addrtok_new(&p.tok, c->sink) != 0) {
+		rc = bg_err_set(&c->err, -ENOMEM, "%s: out of memory", c->name);
 		goto out;
 	}
 	cand_reset(&p.best);

@@ -32,7 +32,7 @@ static size_t strip_comment(const char *s, size_t n)
 }
 
 static int text_line(struct bg_addrtok *tok, const char *s, size_t n, unsigned flags,
-		     unsigned long line, struct bg_sink *sink)
+		     unsigned long line, struct bg_reader_ctx *c)
 {
 	size_t i = 0, shown = n < SHOWN_MAX ? n : SHOWN_MAX;
 	int r;
@@ -41,14 +41,14 @@ static int text_line(struct bg_addrtok *tok, const char *s, size_t n, unsigned f
 		i++;
 	if (i == n || s[i] == '#')
 		return bg_addrtok_flush(tok); /* a blank line ends a wrapped cell */
-	sink->record(sink);
+	c->sink->record(c->sink);
 	if (flags & (BG_LINE_TOO_LONG | BG_LINE_HAS_NUL | BG_LINE_BAD_UTF8)) {
 		r = bg_addrtok_flush(tok);
-		sink->invalid(sink, line,
-			      (flags & BG_LINE_TOO_LONG)  ? "line too long"
-			      : (flags & BG_LINE_HAS_NUL) ? "NUL byte in the line"
-							  : "invalid UTF-8",
-			      s, shown);
+		bg_reader_note(c, line,
+			       (flags & BG_LINE_TOO_LONG)  ? "line too long"
+			       : (flags & BG_LINE_HAS_NUL) ? "NUL byte in the line"
+							   : "invalid UTF-8",
+			       s, shown);
 		return r;
 	}
 	n = strip_comment(s, n);
@@ -58,37 +58,36 @@ static int text_line(struct bg_addrtok *tok, const char *s, size_t n, unsigned f
 	return r < 0 ? r : 0;
 }
 
-static int text_read(struct bg_input *in, const struct bg_read_opts *o, struct bg_sink *sink,
-		     char *err, size_t errlen)
+static int text_read(struct bg_reader_ctx *c)
 {
+	struct bg_input *in = c->in;
+	struct bg_err *err = &c->err;
 	struct bg_addrtok *tok = NULL;
 	const char *s;
 	size_t n;
 	unsigned flags;
 	int r;
 
-	if (bg_addrtok_new(&tok, sink) != 0) {
-		snprintf(err, errlen, "%s: out of memory", bg_input_name(in));
-		return -ENOMEM;
-	}
+	if (bg_addrtok_new(&tok, c->sink) != 0)
+		return bg_err_set(err, -ENOMEM, "%s: out of memory", c->name);
 	bg_addrtok_empty(tok, "no address on the line");
 	/* A list padded with one line repeated millions of times: the copies cost
 	 * a comparison each, with the same calls as tokenising them. */
-	bg_addrtok_repeats(tok, !(o && o->tokenise_repeats));
+	bg_addrtok_repeats(tok, !c->opts.tokenise_repeats);
 	bg_input_skip_blank(in); /* empty lines are nothing here: the input skips them fast */
 	for (;;) {
-		r = bg_input_getline(in, &s, &n, &flags, err, errlen);
+		r = bg_input_getline(in, &s, &n, &flags, err);
 		if (r <= 0)
 			break;
-		r = text_line(tok, s, n, flags, bg_input_lineno(in), sink);
+		r = text_line(tok, s, n, flags, bg_input_lineno(in), c);
 		if (r < 0) {
-			snprintf(err, errlen, "%s, line %lu: import stopped", bg_input_name(in),
-				 bg_input_lineno(in));
+			bg_err_set(err, r, "%s, line %lu: import stopped", c->name,
+				   bg_input_lineno(in));
 			break;
 		}
 	}
 	if (r >= 0 && (r = bg_addrtok_flush(tok)) < 0)
-		snprintf(err, errlen, "%s: import stopped at the end", bg_input_name(in));
+		bg_err_set(err, r, "%s: import stopped at the end", c->name);
 	bg_addrtok_free(tok);
 	return r < 0 ? r : 0;
 }

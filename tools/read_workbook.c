@@ -190,12 +190,8 @@ struct sst {
 
 struct wb {
 	int fd;
-	const char *name;
-	const struct bg_read_opts *o;
-	struct bg_sink *sink;
-	char *err;
-	size_t errlen;
-	bool failed; /* err is set */
+	struct bg_reader_ctx *c; /* options, sink, name and error */
+	bool failed;		 /* c->err is set */
 	uint64_t inflated, inflate_max;
 	struct archive *a;
 	const char *part; /* the part being read, for messages */
@@ -237,9 +233,10 @@ static void fail(struct wb *w, const char *fmt, const char *what)
 		return;
 	w->failed = true;
 	if (what)
-		snprintf(w->err, w->errlen, "%s: %s: %s", w->name, w->part ? w->part : "", what);
+		bg_err_set(&w->c->err, -EBADMSG, "%s: %s: %s", w->c->name, w->part ? w->part : "",
+			   what);
 	else
-		snprintf(w->err, w->errlen, "%s: %s", w->name, fmt);
+		bg_err_set(&w->c->err, -EBADMSG, "%s: %s", w->c->name, fmt);
 }
 
 /* Messages with a part and formatted detail. */
@@ -330,7 +327,7 @@ static bool type_is_text(int t)
 	       t == XML_READER_TYPE_SIGNIFICANT_WHITESPACE || t == XML_READER_TYPE_WHITESPACE;
 }
 
-/* The next node; 1, 0 at the end, -1 on an error (w->err set).  Refuses a DTD
+/* The next node; 1, 0 at the end, -1 on an error (w->c->err set).  Refuses a DTD
  * (workbook parts have none; refusing it leaves no entity to expand) and a
  * nesting deeper than any workbook needs. */
 static int next_node(struct wb *w, xmlTextReaderPtr r)
@@ -550,7 +547,7 @@ static int row_emit(struct wb *w, struct bg_table *t, unsigned idx, unsigned lon
 	r.shown = shown;
 	r.shown_len = o;
 	r.overflow = w->row_overflow;
-	return bg_table_row(t, &r, w->err, w->errlen);
+	return bg_table_row(t, &r);
 }
 
 /* "B7" -> column 1 (0-based); -1 when it is not a cell reference. */
@@ -624,9 +621,9 @@ static void display_name(const char *s, char *out, size_t outlen)
  * this sheet skips it with a note). */
 static int sheet_begin(struct wb *w, unsigned idx, const char *name, struct bg_table **t)
 {
-	if (w->sink->sheet)
-		w->sink->sheet(w->sink, idx, name);
-	if (bg_table_begin(t, w->o, w->sink, w->name, name, w->err, w->errlen) < 0) {
+	if (w->c->sink->sheet)
+		w->c->sink->sheet(w->c->sink, idx, name);
+	if (bg_table_begin(t, w->c, name) < 0) {
 		w->failed = true;
 		return -1;
 	}
@@ -635,24 +632,22 @@ static int sheet_begin(struct wb *w, unsigned idx, const char *name, struct bg_t
 
 static int sheet_end(struct wb *w, struct bg_table *t, unsigned idx, const char *name)
 {
-	bool skipped = false;
-	char note[512];
+	const char *note = NULL;
 
-	if (bg_table_end(t, &skipped, note, sizeof(note)) < 0) {
-		snprintf(w->err, w->errlen, "%s", note);
+	if (bg_table_end(t, &note) < 0) {
 		w->failed = true;
 		return -1;
 	}
-	if (skipped) {
+	if (note) {
 		char why[128];
 
 		/* Counted and shown: never a silent drop. */
 		w->nskipped++;
 		snprintf(w->skip_note, sizeof(w->skip_note),
-			 "%s: no sheet has a column \"%s\" (sheet %s has: %.300s)", w->name,
-			 w->o->column, name, note);
-		snprintf(why, sizeof(why), "sheet skipped, no column \"%s\"", w->o->column);
-		w->sink->invalid(w->sink, BG_SHEET_LINE(idx, 1), why, note, strlen(note));
+			 "%s: no sheet has a column \"%s\" (sheet %s has: %.300s)", w->c->name,
+			 w->c->opts.column, name, note);
+		snprintf(why, sizeof(why), "sheet skipped, no column \"%s\"", w->c->opts.column);
+		bg_reader_note(w->c, BG_SHEET_LINE(idx, 1), why, note, strlen(note));
 	} else {
 		w->nread++;
 	}
@@ -1387,36 +1382,26 @@ const char *bg_workbook_refusal(int kind)
 	}
 }
 
-int bg_workbook_read(int fd, const char *name, const struct bg_read_opts *o, struct bg_sink *sink,
-		     char *err, size_t errlen)
+int bg_workbook_read(struct bg_reader_ctx *c, int fd)
 {
+	struct bg_err *err = &c->err;
+	const char *name = c->name;
 	struct wb w;
 	struct stat st;
 	xmlGenericErrorFunc old_err;
 	void *old_ctx;
 	int kind, rc = -EBADMSG;
 
-	err[0] = '\0';
 	kind = bg_workbook_kind(fd);
-	if (kind < 0) {
-		snprintf(err, errlen, "%s: %s", name, strerror(-kind));
-		return kind;
-	}
-	if (kind != BG_WORKBOOK_XLSX && kind != BG_WORKBOOK_ODS) {
-		snprintf(err, errlen, "%s: %s", name, bg_workbook_refusal(kind));
-		return -ENOTSUP;
-	}
-	if (fstat(fd, &st) != 0) {
-		snprintf(err, errlen, "%s: %s", name, strerror(errno));
-		return -errno;
-	}
+	if (kind < 0)
+		return bg_err_errno(err, kind, name);
+	if (kind != BG_WORKBOOK_XLSX && kind != BG_WORKBOOK_ODS)
+		return bg_err_set(err, -ENOTSUP, "%s: %s", name, bg_workbook_refusal(kind));
+	if (fstat(fd, &st) != 0)
+		return bg_err_errno(err, -errno, name);
 	memset(&w, 0, sizeof(w));
 	w.fd = fd;
-	w.name = name;
-	w.o = o;
-	w.sink = sink;
-	w.err = err;
-	w.errlen = errlen;
+	w.c = c;
 	w.sst.data_fd = w.sst.idx_fd = -1;
 	w.inflate_max = (uint64_t)st.st_size * INFLATE_RATIO;
 	if (w.inflate_max < INFLATE_FLOOR)
@@ -1426,8 +1411,7 @@ int bg_workbook_read(int fd, const char *name, const struct bg_read_opts *o, str
 	w.cell_off = calloc(BG_TABLE_COLS_MAX, sizeof(*w.cell_off));
 	w.cell = malloc(CELL_MAX + 1);
 	if (!w.rowbuf || !w.cells || !w.cell_off || !w.cell) {
-		snprintf(err, errlen, "%s: out of memory", name);
-		rc = -ENOMEM;
+		rc = bg_err_set(err, -ENOMEM, "%s: out of memory", name);
 		goto out;
 	}
 	/* libxml2 keeps its generic handler per thread: ours only while we parse. */
@@ -1438,14 +1422,12 @@ int bg_workbook_read(int fd, const char *name, const struct bg_read_opts *o, str
 	xmlSetGenericErrorFunc(old_ctx, old_err);
 	rc = rc < 0 ? -EBADMSG : 0;
 	if (rc < 0) {
-		if (!err[0])
-			snprintf(err, errlen, "%s: unreadable workbook", name);
+		bg_err_set(err, rc, "%s: unreadable workbook", name);
 		goto out;
 	}
 	if (w.nread == 0 && w.nskipped > 0) {
 		/* No sheet has the column asked for. */
-		snprintf(err, errlen, "%s", w.skip_note);
-		rc = -EINVAL;
+		rc = bg_err_set(err, -EINVAL, "%s", w.skip_note);
 		goto out;
 	}
 	rc = 0;

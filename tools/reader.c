@@ -21,6 +21,31 @@ static const struct bg_reader *const readers[] = {
     &bg_reader_eml,
 };
 
+void bg_reader_ctx_init(struct bg_reader_ctx *c, struct bg_input *in, const char *name,
+			const struct bg_read_opts *o, struct bg_sink *sink)
+{
+	memset(c, 0, sizeof(*c));
+	c->in = in;
+	c->name = name ? name : in ? bg_input_name(in) : "-";
+	if (o)
+		c->opts = *o;
+	c->sink = sink;
+	bg_err_clear(&c->err);
+}
+
+int bg_reader_finish(struct bg_reader_ctx *c, int rc)
+{
+	if (rc < 0 && !bg_err_isset(&c->err))
+		bg_err_set(&c->err, rc, "%s: %s", c->name, strerror(-rc));
+	return rc;
+}
+
+void bg_reader_note(struct bg_reader_ctx *c, unsigned long line, const char *why, const char *text,
+		    size_t len)
+{
+	c->sink->invalid(c->sink, line, why, text ? text : "", text ? len : 0);
+}
+
 const struct bg_reader *bg_reader_by_name(const char *name)
 {
 	size_t i;
@@ -83,19 +108,20 @@ static bool looks_binary(const char *head, size_t len, size_t *text_len)
 	return ctrl >= 4 && ctrl * 10 > n;
 }
 
-static void refuse(char *err, size_t errlen, const char *name, const char *what)
+/* A refusal: the input is no list (or none we read). */
+static void refuse(struct bg_err *err, const char *name, const char *what)
 {
-	snprintf(err, errlen, "%s: %s", name, what);
+	bg_err_set(err, -EINVAL, "%s: %s", name, what);
 }
 
 /* The refusals that need only the undecoded head: what the file plainly is. */
-static bool refused_by_magic(const unsigned char *h, size_t len, const char *name, char *err,
-			     size_t errlen)
+static bool refused_by_magic(const unsigned char *h, size_t len, const char *name,
+			     struct bg_err *err)
 {
 	const char *head = (const char *)h;
 
 	if (starts(head, len, "PK\x03\x04", 4) || starts(head, len, "PK\x05\x06", 4)) {
-		refuse(err, errlen, name,
+		refuse(err, name,
 		       "looks like a zip archive or workbook that could not be read; export the "
 		       "list as CSV");
 		return true;
@@ -105,27 +131,24 @@ static bool refused_by_magic(const unsigned char *h, size_t len, const char *nam
 		 * stream (UTF-16LE) in its directory, which small files hold early. */
 		static const char enc[] = "E\0n\0c\0r\0y\0p\0t\0e\0d\0P\0a\0c\0k\0a\0g\0e\0";
 
-		refuse(err, errlen, name,
+		refuse(err, name,
 		       bg_workbook_refusal(memmem(head, len, enc, sizeof(enc) - 1)
 					       ? BG_WORKBOOK_ENCRYPTED
 					       : BG_WORKBOOK_XLS));
 		return true;
 	}
 	if (starts(head, len, "%PDF", 4)) {
-		refuse(err, errlen, name,
-		       "looks like a PDF document; export the list as text or CSV");
+		refuse(err, name, "looks like a PDF document; export the list as text or CSV");
 		return true;
 	}
 	return false;
 }
 
-const struct bg_reader *bg_reader_detect(struct bg_input *in, const char *path, char *err,
-					 size_t errlen)
+const struct bg_reader *bg_reader_detect(struct bg_input *in, const char *path, struct bg_err *err)
 {
 	const struct bg_reader *best = NULL;
 	const char *head = NULL, *name = bg_input_name(in);
 	const unsigned char *plain = NULL;
-	char dummy;
 	long got;
 	size_t len, i, text_len;
 	int score, best_score = -1;
@@ -136,13 +159,13 @@ const struct bg_reader *bg_reader_detect(struct bg_input *in, const char *path, 
 	if (got < 0)
 		goto failed;
 	len = (size_t)got;
-	if (refused_by_magic(plain, len, name, err, errlen))
+	if (refused_by_magic(plain, len, name, err))
 		return NULL;
 	/* A message is decoded part by part from its own labels, never as a whole:
 	 * an ISO-2022-JP body must reach the e-mail reader undecoded. */
 	if (len >= 2 && memchr(plain, '\0', len < 64 ? len : 64) == NULL &&
 	    bg_reader_eml.probe((const char *)plain, len, path) >= 85) {
-		bg_input_set_encoding(in, "raw", NULL, 0);
+		bg_input_set_encoding(in, "raw", NULL);
 		return &bg_reader_eml;
 	}
 	got = bg_input_peek(in, &head, HEAD_MAX);
@@ -151,18 +174,18 @@ const struct bg_reader *bg_reader_detect(struct bg_input *in, const char *path, 
 
 		/* Binary data that no encoding fits is binary data, said so. */
 		if (got == -EILSEQ && looks_binary((const char *)plain, len, &t)) {
-			snprintf(err, errlen, "%s: binary data, not an advisory list", name);
+			refuse(err, name, "binary data, not an advisory list");
 			return NULL;
 		}
 		goto failed;
 	}
 	len = (size_t)got;
 	if (len == 0) {
-		snprintf(err, errlen, "%s: empty file, no addresses", name);
+		refuse(err, name, "empty file, no addresses");
 		goto out;
 	}
 	if (looks_binary(head, len, &text_len)) {
-		snprintf(err, errlen, "%s: binary data, not an advisory list", name);
+		refuse(err, name, "binary data, not an advisory list");
 		goto out;
 	}
 	len = text_len;
@@ -177,9 +200,8 @@ const struct bg_reader *bg_reader_detect(struct bg_input *in, const char *path, 
 out:
 	return best;
 failed:
-	/* The input keeps its error sticky; a zero-length read returns it with the
-	 * message. */
-	if (bg_input_read(in, &dummy, 0, err, errlen) >= 0)
-		snprintf(err, errlen, "%s: %s", name, strerror((int)-got));
+	/* The input keeps its error sticky, with the message. */
+	if (bg_err_copy(err, bg_input_error(in)) == 0)
+		bg_err_errno(err, (int)got, name);
 	return NULL;
 }

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "err.h"
 #include "input.h"
 
 struct bg_sink {
@@ -50,14 +51,38 @@ struct bg_read_opts {
 
 struct bg_unpack;
 
+/* One reading: what every reader is handed, and the one place its fatal error
+ * goes.  The caller fills it (bg_reader_ctx_init), calls read(), and finds the
+ * message, if any, in err ("FILE, line N: cause"). */
+struct bg_reader_ctx {
+	struct bg_input *in;	  /* NULL for a workbook (read from a descriptor) */
+	const char *name;	  /* for messages: the input's display name */
+	struct bg_read_opts opts; /* a copy: readers never check for NULL */
+	struct bg_sink *sink;
+	struct bg_err err; /* sticky: the first fatal error wins */
+};
+
+/* o may be NULL (all defaults); in may be NULL when name is given instead. */
+void bg_reader_ctx_init(struct bg_reader_ctx *c, struct bg_input *in, const char *name,
+			const struct bg_read_opts *o, struct bg_sink *sink);
+/* A record that holds no usable address, or a warning about one, at line: the
+ * one way a reader reports something that does not stop it (text may be NULL). */
+void bg_reader_note(struct bg_reader_ctx *c, unsigned long line, const char *why, const char *text,
+		    size_t len);
+
+/* After a reader (or the workbook reader) returns rc: a fatal error always says
+ * why.  One that left c->err empty (a failure inside the tokeniser, such as
+ * -ENOMEM) gets "NAME: strerror".  Returns rc. */
+int bg_reader_finish(struct bg_reader_ctx *c, int rc);
+
 struct bg_reader {
 	const char *name; /* "text", "csv", "json", "eml" */
 	/* How well the decoded head of the input fits this format, 0 (not at all) to
 	 * 100 (certain); path is a hint (extension) and may be "-". */
 	int (*probe)(const char *head, size_t len, const char *path);
-	/* 0 ok; a negative errno on a fatal error with err = "what, line N: cause". */
-	int (*read)(struct bg_input *in, const struct bg_read_opts *o, struct bg_sink *sink,
-		    char *err, size_t errlen);
+	/* Reads c->in into c->sink.  0 ok; a negative errno on a fatal error, with
+	 * c->err set ("what, line N: cause") unless the sink's own refusal stopped it. */
+	int (*read)(struct bg_reader_ctx *c);
 };
 
 extern const struct bg_reader bg_reader_text, bg_reader_csv, bg_reader_json, bg_reader_eml;
@@ -66,7 +91,6 @@ extern const struct bg_reader bg_reader_text, bg_reader_csv, bg_reader_json, bg_
 const struct bg_reader *bg_reader_by_name(const char *name);
 /* Picks a reader by content (and the file name as a hint).  Returns NULL with err
  * set ("FILE: looks like an .xlsx workbook; export it as CSV") when none fits. */
-const struct bg_reader *bg_reader_detect(struct bg_input *in, const char *path, char *err,
-					 size_t errlen);
+const struct bg_reader *bg_reader_detect(struct bg_input *in, const char *path, struct bg_err *err);
 
 #endif

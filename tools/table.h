@@ -34,18 +34,19 @@ struct bg_row {
 
 struct bg_table;
 
-/* name: the input's display name; sheet: NULL for a CSV file, else the sheet's
- * name (messages then say "sheet NAME row N").  0, or negative with err set
- * (a --column that is no column number). */
-int bg_table_begin(struct bg_table **t, const struct bg_read_opts *o, struct bg_sink *sink,
-		   const char *name, const char *sheet, char *err, size_t errlen);
-/* One row, blank ones included.  0, or negative with err set. */
-int bg_table_row(struct bg_table *t, const struct bg_row *r, char *err, size_t errlen);
+/* For the reading c (its options, sink and name; errors go to c->err, which
+ * must outlive the table); sheet: NULL for a CSV file, else the sheet's name
+ * (messages then say "sheet NAME row N").  0, or negative with c->err set (a
+ * --column that is no column number). */
+int bg_table_begin(struct bg_table **t, struct bg_reader_ctx *c, const char *sheet);
+/* One row, blank ones included.  0, or negative with c->err set. */
+int bg_table_row(struct bg_table *t, const struct bg_row *r);
 /* The end of the rows: decides now if fewer than BG_TABLE_SNIFF rows came.
- * 0, or negative with err set (no column of the --column name).  For a sheet,
- * a missing --column is no error (the workbook's other sheets may hold it): the
- * table reads nothing, sets *skipped and puts the header's cells in err. */
-int bg_table_end(struct bg_table *t, bool *skipped, char *err, size_t errlen);
+ * 0, or negative with c->err set (no column of the --column name).  For a
+ * sheet, a missing --column is no error (the workbook's other sheets may hold
+ * it): the table reads nothing and points *skipped (when not NULL) at the
+ * header's cells; else *skipped is NULL. */
+int bg_table_end(struct bg_table *t, const char **skipped);
 void bg_table_free(struct bg_table *t);
 
 /* Header cell matching, exposed for tests: how well a header cell names an

@@ -44,7 +44,7 @@ void bg_unpack_free(struct bg_unpack *u)
 	u->npasswords = 0;
 }
 
-int bg_unpack_passwords(struct bg_unpack *u, const char *path, char *err, size_t errlen)
+int bg_unpack_passwords(struct bg_unpack *u, const char *path, struct bg_err *err)
 {
 	char buf[PWFILE_MAX + 1];
 	struct stat st;
@@ -56,18 +56,18 @@ int bg_unpack_passwords(struct bg_unpack *u, const char *path, char *err, size_t
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		rc = -errno;
-		snprintf(err, errlen, "--password-file %s: %s", path, strerror(errno));
+		bg_err_set(err, rc, "--password-file %s: %s", path, strerror(errno));
 		return rc;
 	}
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "--password-file %s: not a regular file", path);
+		bg_err_set(err, -EINVAL, "--password-file %s: not a regular file", path);
 		rc = -EINVAL;
 		goto out;
 	}
 	if (st.st_size > PWFILE_MAX) {
-		snprintf(err, errlen,
-			 "--password-file %s: larger than %d bytes; one password a line", path,
-			 PWFILE_MAX);
+		bg_err_set(err, -EFBIG,
+			   "--password-file %s: larger than %d bytes; one password a line", path,
+			   PWFILE_MAX);
 		rc = -EFBIG;
 		goto out;
 	}
@@ -81,7 +81,7 @@ int bg_unpack_passwords(struct bg_unpack *u, const char *path, char *err, size_t
 			continue;
 		if (n < 0) {
 			rc = -errno;
-			snprintf(err, errlen, "--password-file %s: %s", path, strerror(errno));
+			bg_err_set(err, rc, "--password-file %s: %s", path, strerror(errno));
 			goto out;
 		}
 		len += (size_t)n;
@@ -97,8 +97,8 @@ int bg_unpack_passwords(struct bg_unpack *u, const char *path, char *err, size_t
 		if (k > i) {
 			u->passwords[u->npasswords] = strndup(buf + i, k - i);
 			if (!u->passwords[u->npasswords]) {
-				rc = -ENOMEM;
-				snprintf(err, errlen, "--password-file %s: out of memory", path);
+				rc = bg_err_set(err, -ENOMEM, "--password-file %s: out of memory",
+						path);
 				goto out;
 			}
 			u->npasswords++;
@@ -106,8 +106,7 @@ int bg_unpack_passwords(struct bg_unpack *u, const char *path, char *err, size_t
 		i = e + 1;
 	}
 	if (u->npasswords == 0) {
-		snprintf(err, errlen, "--password-file %s: holds no password", path);
-		rc = -EINVAL;
+		rc = bg_err_set(err, -EINVAL, "--password-file %s: holds no password", path);
 	}
 out:
 	explicit_bzero(buf, sizeof(buf));
@@ -218,7 +217,7 @@ int bg_spool_open(void)
 	return fd < 0 ? -errno : fd;
 }
 
-int bg_spool_input(struct bg_input *in, unsigned long long cap, char *err, size_t errlen)
+int bg_spool_input(struct bg_input *in, unsigned long long cap, struct bg_err *err)
 {
 	static char buf[64 * 1024];
 	unsigned long long total = 0;
@@ -226,18 +225,18 @@ int bg_spool_input(struct bg_input *in, unsigned long long cap, char *err, size_
 	long n;
 
 	if (fd < 0) {
-		snprintf(err, errlen, "%s: no temporary file to unpack it in (%s; set TMPDIR)",
-			 bg_input_name(in), strerror(-fd));
-		return fd;
+		return bg_err_set(err, fd, "%s: no temporary file to unpack it in (%s; set TMPDIR)",
+				  bg_input_name(in), strerror(-fd));
 	}
-	while ((n = bg_input_read_plain(in, buf, sizeof(buf), err, errlen)) > 0) {
+	while ((n = bg_input_read_plain(in, buf, sizeof(buf), err)) > 0) {
 		const char *p = buf;
 		size_t left = (size_t)n;
 
 		total += (unsigned long long)n;
 		if (total > cap) {
-			snprintf(err, errlen, "%s: larger than %llu MiB unpacked; unpack it first",
-				 bg_input_name(in), cap >> 20);
+			bg_err_set(err, -EFBIG,
+				   "%s: larger than %llu MiB unpacked; unpack it first",
+				   bg_input_name(in), cap >> 20);
 			close(fd);
 			return -EFBIG;
 		}
@@ -249,8 +248,8 @@ int bg_spool_input(struct bg_input *in, unsigned long long cap, char *err, size_
 			if (w <= 0) {
 				int e = w < 0 ? errno : EIO;
 
-				snprintf(err, errlen, "%s: writing the temporary copy: %s",
-					 bg_input_name(in), strerror(e));
+				bg_err_set(err, -e, "%s: writing the temporary copy: %s",
+					   bg_input_name(in), strerror(e));
 				close(fd);
 				return -e;
 			}
@@ -264,7 +263,8 @@ int bg_spool_input(struct bg_input *in, unsigned long long cap, char *err, size_
 	}
 	if (lseek(fd, 0, SEEK_SET) != 0) {
 		n = -errno;
-		snprintf(err, errlen, "%s: temporary copy: %s", bg_input_name(in), strerror(errno));
+		bg_err_set(err, (int)n, "%s: temporary copy: %s", bg_input_name(in),
+			   strerror((int)-n));
 		close(fd);
 		return (int)n;
 	}
@@ -283,14 +283,14 @@ struct src {
 static la_ssize_t src_read(struct archive *a, void *arg, const void **out)
 {
 	struct src *s = arg;
-	char err[512];
+	struct bg_err err = BG_ERR_INIT;
 	long n;
 
 	*out = s->buf;
 	if (s->fd < 0) {
-		n = bg_input_read_plain(s->in, s->buf, sizeof(s->buf), err, sizeof(err));
+		n = bg_input_read_plain(s->in, s->buf, sizeof(s->buf), &err);
 		if (n < 0) {
-			archive_set_error(a, EIO, "%s", err);
+			archive_set_error(a, EIO, "%s", err.msg);
 			return -1;
 		}
 		return n;
@@ -383,8 +383,15 @@ static struct archive *open_archive(struct bg_unpack *u, struct src *s, int kind
  * Japanese Windows zip without the UTF-8 flag), else escaped. */
 static void member_name(struct archive_entry *e, char *out, size_t outlen)
 {
-	const char *u8 = archive_entry_pathname_utf8(e), *raw = archive_entry_pathname(e);
+	const char *u8, *raw;
 	size_t o = 0;
+
+	/* libarchive ends the process when a name it cannot convert leaves errno
+	 * at ENOMEM, even an ENOMEM left over from an earlier call: start clean. */
+	errno = 0;
+	u8 = archive_entry_pathname_utf8(e);
+	errno = 0;
+	raw = archive_entry_pathname(e);
 
 	if (!raw)
 		raw = "";
@@ -438,37 +445,38 @@ static bool about_password(const char *msg)
 }
 
 static int archive_fail(struct bg_unpack *u, struct archive *a, const char *name, const char *what,
-			char *err, size_t errlen)
+			struct bg_err *err)
 {
 	const char *msg = a ? archive_error_string(a) : NULL;
 
 	if (msg && strstr(msg, "ncrypt") && strstr(msg, "not supported")) {
-		snprintf(err, errlen,
-			 "%s: an encrypted 7z or rar archive, which cannot be read here; unpack it "
-			 "(7z x) and import the files, or re-pack them as an AES zip",
-			 name);
+		bg_err_set(
+		    err, -ENOTSUP,
+		    "%s: an encrypted 7z or rar archive, which cannot be read here; unpack it "
+		    "(7z x) and import the files, or re-pack them as an AES zip",
+		    name);
 		return -ENOTSUP;
 	}
 	if (about_password(msg) && u->npasswords == 0) {
-		snprintf(err, errlen,
-			 "%s: encrypted archive: give --password-file FILE (the password "
-			 "on a line of its own)",
-			 name);
+		bg_err_set(err, -EACCES,
+			   "%s: encrypted archive: give --password-file FILE (the password "
+			   "on a line of its own)",
+			   name);
 		return -EACCES;
 	}
 	if (about_password(msg)) {
 		if (strstr(msg, "ncorrect") || strstr(msg, "required"))
-			snprintf(err, errlen,
-				 "%s: wrong password: none of the %zu password(s) in %s opens it",
-				 name, u->npasswords, u->password_file);
+			bg_err_set(err, -EACCES,
+				   "%s: wrong password: none of the %zu password(s) in %s opens it",
+				   name, u->npasswords, u->password_file);
 		else
-			snprintf(err, errlen, "%s: cannot decrypt (%s)", name, msg);
+			bg_err_set(err, -EACCES, "%s: cannot decrypt (%s)", name, msg);
 		return -EACCES;
 	}
-	snprintf(err, errlen,
-		 "%s: %s (%s): damaged or cut short? get it again, or export the list "
-		 "as CSV",
-		 name, what, msg ? msg : "unreadable");
+	bg_err_set(err, -EBADMSG,
+		   "%s: %s (%s): damaged or cut short? get it again, or export the list "
+		   "as CSV",
+		   name, what, msg ? msg : "unreadable");
 	return -EBADMSG;
 }
 
@@ -490,31 +498,32 @@ static unsigned long long packed_size(const struct member_ctx *m)
 }
 
 /* Every decompressed byte of every member passes here. */
-static int budget(void *arg, size_t n, char *err, size_t errlen)
+static int budget(void *arg, size_t n, struct bg_err *err)
 {
 	struct member_ctx *m = arg;
 	struct bg_unpack *u = m->u;
 
 	u->unpacked += n;
 	if (u->unpacked > u->max_bytes) {
-		snprintf(
-		    err, errlen,
+		bg_err_set(
+		    err, -EFBIG,
 		    "unpacks to more than %llu MiB (limit --max-unpacked); a zip bomb, or unpack "
 		    "it yourself and import the files",
 		    u->max_bytes >> 20);
 		return -EFBIG;
 	}
 	if (u->unpacked > RATIO_FLOOR && u->unpacked / packed_size(m) > u->max_ratio) {
-		snprintf(err, errlen,
-			 "unpacks at more than %u times its packed size (limit --max-ratio): a zip "
-			 "bomb? unpack it yourself and import the files",
-			 u->max_ratio);
+		bg_err_set(
+		    err, -EFBIG,
+		    "unpacks at more than %u times its packed size (limit --max-ratio): a zip "
+		    "bomb? unpack it yourself and import the files",
+		    u->max_ratio);
 		return -EFBIG;
 	}
 	return 0;
 }
 
-static long member_read(void *arg, void *buf, size_t n, char *err, size_t errlen)
+static long member_read(void *arg, void *buf, size_t n, struct bg_err *err)
 {
 	struct member_ctx *m = arg;
 	la_ssize_t r;
@@ -528,17 +537,16 @@ static long member_read(void *arg, void *buf, size_t n, char *err, size_t errlen
 		const char *msg = archive_error_string(m->a);
 
 		if (about_password(msg) && m->u->npasswords == 0)
-			snprintf(err, errlen,
-				 "encrypted archive: give --password-file FILE (the "
-				 "password on a line of its own)");
-		else if (about_password(msg))
-			snprintf(err, errlen,
-				 "wrong password: none of the %zu password(s) in %s opens it",
-				 m->u->npasswords, m->u->password_file);
-		else
-			snprintf(err, errlen, "corrupt %s member (%s)", m->archive_name,
-				 msg ? msg : "read error");
-		return about_password(msg) ? -EACCES : -EBADMSG;
+			return bg_err_set(err, -EACCES,
+					  "encrypted archive: give --password-file FILE (the "
+					  "password on a line of its own)");
+		if (about_password(msg))
+			return bg_err_set(
+			    err, -EACCES,
+			    "wrong password: none of the %zu password(s) in %s opens it",
+			    m->u->npasswords, m->u->password_file);
+		return bg_err_set(err, -EBADMSG, "corrupt %s member (%s)", m->archive_name,
+				  msg ? msg : "read error");
 	}
 }
 
@@ -548,7 +556,7 @@ enum wb_hint { WB_NONE, WB_XLSX, WB_ODS, WB_OTHER_OFFICE };
 
 /* Headers only: counts, declared sizes, and what kind of zip this is. */
 static int prepass(struct bg_unpack *u, struct src *s, int kind, const char *name, int *wb,
-		   char *err, size_t errlen)
+		   struct bg_err *err)
 {
 	struct archive_entry *e;
 	unsigned long long declared = 0;
@@ -559,19 +567,22 @@ static int prepass(struct bg_unpack *u, struct src *s, int kind, const char *nam
 
 	*wb = WB_NONE;
 	if (!a) {
-		snprintf(err, errlen, "%s: out of memory", name);
+		bg_err_set(err, -ENOMEM, "%s: out of memory", name);
 		return -ENOMEM;
 	}
 	if (!ok) {
-		rc = archive_fail(u, a, name, kind_what(kind), err, errlen);
+		rc = archive_fail(u, a, name, kind_what(kind), err);
 		goto out;
 	}
 	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
-		const char *p = archive_entry_pathname(e);
+		const char *p;
+
+		errno = 0; /* see member_name() */
+		p = archive_entry_pathname(e);
 
 		if (++count > u->max_members) {
-			snprintf(
-			    err, errlen,
+			bg_err_set(
+			    err, -EFBIG,
 			    "%s: more than %lu members (limit --max-members); unpack it yourself",
 			    name, u->max_members);
 			rc = -EFBIG;
@@ -603,7 +614,7 @@ static int prepass(struct bg_unpack *u, struct src *s, int kind, const char *nam
 		}
 	}
 	if (r != ARCHIVE_EOF) {
-		rc = archive_fail(u, a, name, kind_what(kind), err, errlen);
+		rc = archive_fail(u, a, name, kind_what(kind), err);
 		goto out;
 	}
 	if (content_types && xl)
@@ -611,10 +622,10 @@ static int prepass(struct bg_unpack *u, struct src *s, int kind, const char *nam
 	else if (content_types && word && *wb == WB_NONE)
 		*wb = WB_OTHER_OFFICE;
 	if (*wb == WB_NONE && u->unpacked + declared > u->max_bytes) {
-		snprintf(err, errlen,
-			 "%s: its members would unpack to %llu MiB, more than %llu MiB (limit "
-			 "--max-unpacked); unpack it yourself",
-			 name, declared >> 20, u->max_bytes >> 20);
+		bg_err_set(err, -EFBIG,
+			   "%s: its members would unpack to %llu MiB, more than %llu MiB (limit "
+			   "--max-unpacked); unpack it yourself",
+			   name, declared >> 20, u->max_bytes >> 20);
 		rc = -EFBIG;
 	}
 out:
@@ -623,7 +634,7 @@ out:
 }
 
 static int walk(struct bg_unpack *u, struct src *s, int kind, const char *name, int depth,
-		char *err, size_t errlen)
+		struct bg_err *err)
 {
 	struct member_ctx m = {u, NULL, bg_archive_kind_name(kind)};
 	struct archive_entry *e;
@@ -633,11 +644,11 @@ static int walk(struct bg_unpack *u, struct src *s, int kind, const char *name, 
 
 	m.a = open_archive(u, s, kind, &ok);
 	if (!m.a) {
-		snprintf(err, errlen, "%s: out of memory", name);
+		bg_err_set(err, -ENOMEM, "%s: out of memory", name);
 		return -ENOMEM;
 	}
 	if (!ok) {
-		rc = archive_fail(u, m.a, name, kind_what(kind), err, errlen);
+		rc = archive_fail(u, m.a, name, kind_what(kind), err);
 		goto out;
 	}
 	while ((r = archive_read_next_header(m.a, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
@@ -650,8 +661,8 @@ static int walk(struct bg_unpack *u, struct src *s, int kind, const char *name, 
 		if (type == AE_IFDIR)
 			continue;
 		if (++u->members > u->max_members) {
-			snprintf(
-			    err, errlen,
+			bg_err_set(
+			    err, -EFBIG,
 			    "%s: more than %lu members (limit --max-members); unpack it yourself",
 			    name, u->max_members);
 			rc = -EFBIG;
@@ -664,10 +675,10 @@ static int walk(struct bg_unpack *u, struct src *s, int kind, const char *name, 
 			continue;
 		}
 		if (archive_entry_is_encrypted(e) && u->npasswords == 0) {
-			snprintf(err, errlen,
-				 "%s: encrypted archive: give --password-file FILE (the "
-				 "password on a line of its own)",
-				 full);
+			bg_err_set(err, -EACCES,
+				   "%s: encrypted archive: give --password-file FILE (the "
+				   "password on a line of its own)",
+				   full);
 			rc = -EACCES;
 			goto out;
 		}
@@ -675,43 +686,43 @@ static int walk(struct bg_unpack *u, struct src *s, int kind, const char *name, 
 					  archive_entry_size_is_set(e) && archive_entry_size(e) > 0
 					      ? (unsigned long long)archive_entry_size(e)
 					      : 0,
-					  err, errlen);
+					  err);
 		if (rc != 0)
 			goto out;
 		bg_input_set_budget(in, budget, &m);
 		sub = bg_archive_kind(in);
 		if (sub != BG_ARCHIVE_NONE)
-			rc = bg_unpack_read(u, in, sub, depth + 1, err, errlen);
+			rc = bg_unpack_read(u, in, sub, depth + 1, err);
 		else
-			rc = u->member(u->arg, in, depth, err, errlen);
+			rc = u->member(u->arg, in, depth, err);
 		bg_input_close(in);
 		if (rc != 0)
 			goto out;
 	}
 	if (r != ARCHIVE_EOF)
-		rc = archive_fail(u, m.a, name, kind_what(kind), err, errlen);
+		rc = archive_fail(u, m.a, name, kind_what(kind), err);
 out:
 	archive_read_free(m.a);
 	return rc;
 }
 
-static int unpack_read(struct bg_unpack *u, struct bg_input *in, int kind, int depth, char *err,
-		       size_t errlen);
+static int unpack_read(struct bg_unpack *u, struct bg_input *in, int kind, int depth,
+		       struct bg_err *err);
 
 /* libarchive converts member names to the locale's charset: in the C locale a
  * UTF-8-flagged Japanese name cannot be converted and comes back empty.  This
  * thread reads archives in C.UTF-8 (LC_CTYPE only; per thread, so nothing else
  * in the process sees it); names without the flag are left as bytes and
  * member_name() reads them as CP932. */
-int bg_unpack_read(struct bg_unpack *u, struct bg_input *in, int kind, int depth, char *err,
-		   size_t errlen)
+int bg_unpack_read(struct bg_unpack *u, struct bg_input *in, int kind, int depth,
+		   struct bg_err *err)
 {
 	locale_t utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0), old = (locale_t)0;
 	int rc;
 
 	if (utf8)
 		old = uselocale(utf8);
-	rc = unpack_read(u, in, kind, depth, err, errlen);
+	rc = unpack_read(u, in, kind, depth, err);
 	if (utf8) {
 		uselocale(old);
 		freelocale(utf8);
@@ -719,8 +730,8 @@ int bg_unpack_read(struct bg_unpack *u, struct bg_input *in, int kind, int depth
 	return rc;
 }
 
-static int unpack_read(struct bg_unpack *u, struct bg_input *in, int kind, int depth, char *err,
-		       size_t errlen)
+static int unpack_read(struct bg_unpack *u, struct bg_input *in, int kind, int depth,
+		       struct bg_err *err)
 {
 	struct src *s = calloc(1, sizeof(*s));
 	const char *name = bg_input_name(in);
@@ -728,7 +739,7 @@ static int unpack_read(struct bg_unpack *u, struct bg_input *in, int kind, int d
 	int fd, spool = -1, wb = WB_NONE, rc = 0;
 
 	if (!s) {
-		snprintf(err, errlen, "%s: out of memory", name);
+		bg_err_set(err, -ENOMEM, "%s: out of memory", name);
 		return -ENOMEM;
 	}
 	if (depth == 0)
@@ -738,7 +749,7 @@ static int unpack_read(struct bg_unpack *u, struct bg_input *in, int kind, int d
 	if (kind != BG_ARCHIVE_TAR && kind != BG_ARCHIVE_CPIO) {
 		fd = bg_input_seekable_fd(in, &size);
 		if (fd < 0) {
-			spool = bg_spool_input(in, BG_SPOOL_MAX, err, errlen);
+			spool = bg_spool_input(in, BG_SPOOL_MAX, err);
 			if (spool < 0) {
 				rc = spool;
 				goto out;
@@ -750,7 +761,7 @@ static int unpack_read(struct bg_unpack *u, struct bg_input *in, int kind, int d
 		s->size = (off_t)size;
 		if (depth == 0)
 			u->packed = size;
-		rc = prepass(u, s, kind, name, &wb, err, errlen);
+		rc = prepass(u, s, kind, name, &wb, err);
 		if (rc != 0)
 			goto out;
 		if (kind == BG_ARCHIVE_ZIP && wb == WB_NONE && lseek(fd, 0, SEEK_SET) == 0) {
@@ -761,8 +772,8 @@ static int unpack_read(struct bg_unpack *u, struct bg_input *in, int kind, int d
 						    : WB_NONE;
 		}
 		if (wb == WB_OTHER_OFFICE) {
-			snprintf(
-			    err, errlen,
+			bg_err_set(
+			    err, -EINVAL,
 			    "%s: an office document (word processing or slides), not a list; save "
 			    "it as text or CSV and import that",
 			    name);
@@ -772,26 +783,27 @@ static int unpack_read(struct bg_unpack *u, struct bg_input *in, int kind, int d
 		if (wb != WB_NONE) {
 			if (lseek(fd, 0, SEEK_SET) != 0) {
 				rc = -errno;
-				snprintf(err, errlen, "%s: %s", name, strerror(errno));
+				bg_err_set(err, rc, "%s: %s", name, strerror(errno));
 				goto out;
 			}
 			rc = u->workbook(u->arg, fd,
 					 wb == WB_ODS ? BG_WORKBOOK_ODS : BG_WORKBOOK_XLSX, name,
-					 err, errlen);
+					 err);
 			goto out;
 		}
 	} else if (depth == 0) {
 		u->packed = bg_input_size(in);
 	}
 	if (depth > BG_UNPACK_DEPTH) {
-		snprintf(err, errlen,
-			 "%s: an archive inside an archive inside an archive: nested more than %d "
-			 "level deep; unpack the outer ones yourself",
-			 name, BG_UNPACK_DEPTH);
+		bg_err_set(
+		    err, -ELOOP,
+		    "%s: an archive inside an archive inside an archive: nested more than %d "
+		    "level deep; unpack the outer ones yourself",
+		    name, BG_UNPACK_DEPTH);
 		rc = -ELOOP;
 		goto out;
 	}
-	rc = walk(u, s, kind, name, depth, err, errlen);
+	rc = walk(u, s, kind, name, depth, err);
 out:
 	if (spool >= 0)
 		close(spool);

@@ -39,9 +39,9 @@ struct bg_unpack {
 	const char *password_file;
 	/* A member (or a nested member) to detect and read: in is open and named
 	 * "archive:member".  0, or a negative errno with err set. */
-	int (*member)(void *arg, struct bg_input *in, int depth, char *err, size_t errlen);
+	int (*member)(void *arg, struct bg_input *in, int depth, struct bg_err *err);
 	/* A workbook (kind: BG_WORKBOOK_XLSX or _ODS), open on a seekable fd at 0. */
-	int (*workbook)(void *arg, int fd, int kind, const char *name, char *err, size_t errlen);
+	int (*workbook)(void *arg, int fd, int kind, const char *name, struct bg_err *err);
 	/* A member not read (a directory is not reported; a link or device is). */
 	void (*skipped)(void *arg, const char *name, const char *why);
 	void *arg;
@@ -57,7 +57,7 @@ struct bg_unpack {
 void bg_unpack_init(struct bg_unpack *u);
 /* Reads --password-file: a regular file, at most 4 KiB, one password a line
  * (each is tried).  0, or a negative errno with err set. */
-int bg_unpack_passwords(struct bg_unpack *u, const char *path, char *err, size_t errlen);
+int bg_unpack_passwords(struct bg_unpack *u, const char *path, struct bg_err *err);
 void bg_unpack_free(struct bg_unpack *u);
 
 /* What the decompressed head of in is. */
@@ -66,13 +66,13 @@ const char *bg_archive_kind_name(int kind);
 /* Reads the archive in (of that kind) at depth (0 for a file named on the
  * command line), calling u->member for every member.  0 or a negative errno
  * with err set ("notice.zip: ..."). */
-int bg_unpack_read(struct bg_unpack *u, struct bg_input *in, int kind, int depth, char *err,
-		   size_t errlen);
+int bg_unpack_read(struct bg_unpack *u, struct bg_input *in, int kind, int depth,
+		   struct bg_err *err);
 
 /* A seekable copy of what is left of in (an unlinked file in $TMPDIR, at most
  * cap bytes): for workbooks and archives that are not files.  fd or a negative
  * errno with err set. */
-int bg_spool_input(struct bg_input *in, unsigned long long cap, char *err, size_t errlen);
+int bg_spool_input(struct bg_input *in, unsigned long long cap, struct bg_err *err);
 /* An unlinked temporary file, read-write.  fd or a negative errno. */
 int bg_spool_open(void);
 

@@ -25,11 +25,10 @@ enum bg_workbook_kind {
 int bg_workbook_kind(int fd);
 
 /* Reads every sheet of the workbook open on fd (seekable) through the CSV
- * column logic, handing addresses to sink; name is the display name for
- * messages ("notice.zip:list.xlsx").  0, or a negative errno with err set to
- * "NAME: cause". */
-int bg_workbook_read(int fd, const char *name, const struct bg_read_opts *o, struct bg_sink *sink,
-		     char *err, size_t errlen);
+ * column logic, handing addresses to c->sink; c->in is NULL and c->name the
+ * display name for messages ("notice.zip:list.xlsx").  0, or a negative errno
+ * with c->err set to "NAME: cause". */
+int bg_workbook_read(struct bg_reader_ctx *c, int fd);
 
 /* "xlsx", "ods", or NULL for the other kinds. */
 const char *bg_workbook_kind_name(int kind);

@@ -115,17 +115,19 @@ static inline void fuzz_reader(const uint8_t *data, size_t size, const struct bg
 	struct bg_input *in = NULL;
 	struct bg_sink sink;
 	struct fuzz_count count;
-	char path[64], err[512];
+	struct bg_reader_ctx c;
+	struct bg_err err = BG_ERR_INIT;
+	char path[64];
 	int fd = fuzz_file(data, size, path, sizeof(path));
 
 	if (fd < 0)
 		return;
 	fuzz_sink(&sink, &count);
-	if (bg_input_open(&in, path, err, sizeof(err)) == 0) {
+	if (bg_input_open(&in, path, &err) == 0) {
 		if (!r)
-			r = bg_reader_detect(in, path, err, sizeof(err));
-		err[0] = '\0';
-		if (r && r->read(in, o, &sink, err, sizeof(err)) < 0 && !err[0])
+			r = bg_reader_detect(in, path, &err);
+		bg_reader_ctx_init(&c, in, NULL, o, &sink);
+		if (r && bg_reader_finish(&c, r->read(&c)) < 0 && !c.err.msg[0])
 			__builtin_trap();
 		bg_input_close(in);
 	}

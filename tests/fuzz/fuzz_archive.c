@@ -11,27 +11,34 @@ struct ctx {
 	struct fuzz_count count;
 };
 
-static int member(void *arg, struct bg_input *in, int depth, char *err, size_t errlen)
+static int member(void *arg, struct bg_input *in, int depth, struct bg_err *err)
 {
 	struct ctx *c = arg;
-	const struct bg_reader *r = bg_reader_detect(in, bg_input_name(in), err, errlen);
-	struct bg_read_opts o;
+	struct bg_err refusal = BG_ERR_INIT;
+	const struct bg_reader *r = bg_reader_detect(in, bg_input_name(in), &refusal);
+	struct bg_reader_ctx rc;
+	int rv;
 
 	(void)depth;
-	memset(&o, 0, sizeof(o));
 	if (!r)
 		return 0;
-	return r->read(in, &o, &c->sink, err, errlen);
+	bg_reader_ctx_init(&rc, in, NULL, NULL, &c->sink);
+	rv = r->read(&rc);
+	bg_err_copy(err, &rc.err);
+	return rv;
 }
 
-static int book(void *arg, int fd, int kind, const char *name, char *err, size_t errlen)
+static int book(void *arg, int fd, int kind, const char *name, struct bg_err *err)
 {
 	(void)kind;
 	struct ctx *c = arg;
-	struct bg_read_opts o;
+	struct bg_reader_ctx rc;
+	int rv;
 
-	memset(&o, 0, sizeof(o));
-	return bg_workbook_read(fd, name, &o, &c->sink, err, errlen);
+	bg_reader_ctx_init(&rc, NULL, name, NULL, &c->sink);
+	rv = bg_workbook_read(&rc, fd);
+	bg_err_copy(err, &rc.err);
+	return rv;
 }
 
 static void skipped(void *arg, const char *name, const char *why)
@@ -46,7 +53,8 @@ int fuzz_one(const uint8_t *data, size_t size)
 	struct bg_input *in = NULL;
 	struct bg_unpack u;
 	struct ctx c;
-	char path[64], err[1024];
+	struct bg_err err = BG_ERR_INIT;
+	char path[64];
 	int fd = fuzz_file(data, size, path, sizeof(path)), kind, r;
 
 	if (fd < 0)
@@ -59,12 +67,11 @@ int fuzz_one(const uint8_t *data, size_t size)
 	u.workbook = book;
 	u.skipped = skipped;
 	u.arg = &c;
-	if (bg_input_open(&in, path, err, sizeof(err)) == 0) {
+	if (bg_input_open(&in, path, &err) == 0) {
 		kind = bg_archive_kind(in);
 		if (kind != BG_ARCHIVE_NONE) {
-			err[0] = '\0';
-			r = bg_unpack_read(&u, in, kind, 0, err, sizeof(err));
-			if (r < 0 && !err[0])
+			r = bg_unpack_read(&u, in, kind, 0, &err);
+			if (r < 0 && !err.msg[0])
 				__builtin_trap();
 			/* The limits hold (a member may overshoot by one buffer). */
 			if (u.unpacked > u.max_bytes + (1u << 20) || u.members > u.max_members + 1)

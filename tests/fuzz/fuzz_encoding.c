@@ -12,7 +12,8 @@ int fuzz_one(const uint8_t *data, size_t size)
 	static const char *const enc[] = {"auto", "CP932", "EUC-JP",	   "ISO-2022-JP", "GB18030",
 					  "BIG5", "CP949", "WINDOWS-1252", "UTF-16",	  "raw"};
 	struct bg_input *in = NULL;
-	char path[64], err[512], name[BG_ENC_NAME_MAX], cands[160];
+	struct bg_err err = BG_ERR_INIT;
+	char path[64], name[BG_ENC_NAME_MAX];
 	const char *line;
 	size_t len;
 	unsigned flags;
@@ -20,27 +21,25 @@ int fuzz_one(const uint8_t *data, size_t size)
 
 	if (size < 1)
 		return 0;
-	r = bg_encoding_decide((const char *)data + 1, size - 1, true, name, sizeof(name), cands,
-			       sizeof(cands));
-	if (r == 0 && !name[0])
+	r = bg_encoding_decide((const char *)data + 1, size - 1, true, name, sizeof(name), &err);
+	if ((r == 0 && !name[0]) || (r < 0 && !err.msg[0]))
 		__builtin_trap();
+	bg_err_clear(&err);
 	fd = fuzz_file(data + 1, size - 1, path, sizeof(path));
 	if (fd < 0)
 		return 0;
-	if (bg_input_open(&in, path, err, sizeof(err)) == 0) {
-		r = bg_input_set_encoding(in, enc[data[0] % (sizeof(enc) / sizeof(enc[0]))], err,
-					  sizeof(err));
+	if (bg_input_open(&in, path, &err) == 0) {
+		r = bg_input_set_encoding(in, enc[data[0] % (sizeof(enc) / sizeof(enc[0]))], &err);
 		if (r != 0 && !fuzz_injected())
 			__builtin_trap(); /* every name in the list is known to iconv */
 		if (r == 0)
-			err[0] = '\0';
-		while (r == 0 &&
-		       (r = bg_input_getline(in, &line, &len, &flags, err, sizeof(err))) == 1) {
+			bg_err_clear(&err);
+		while (r == 0 && (r = bg_input_getline(in, &line, &len, &flags, &err)) == 1) {
 			if (!(flags & (BG_LINE_BAD_UTF8 | BG_LINE_TOO_LONG)) &&
 			    !bg_utf8_valid(line, len))
 				__builtin_trap();
 		}
-		if (r < 0 && !err[0])
+		if (r < 0 && !err.msg[0])
 			__builtin_trap(); /* an error always says why */
 		bg_input_close(in);
 	}

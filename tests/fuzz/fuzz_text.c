@@ -57,7 +57,8 @@ static uint64_t run(const char *path, bool tokenise_repeats, int *rc)
 	struct bg_input *in = NULL;
 	struct bg_sink sink;
 	struct fuzz_trace t;
-	char err[512] = "";
+	struct bg_reader_ctx c;
+	struct bg_err err = BG_ERR_INIT;
 
 	memset(&o, 0, sizeof(o));
 	o.tokenise_repeats = tokenise_repeats;
@@ -69,14 +70,16 @@ static uint64_t run(const char *path, bool tokenise_repeats, int *rc)
 	sink.record = trace_record;
 	sink.defanged = trace_defanged;
 	sink.arg = &t;
-	*rc = bg_input_open(&in, path, err, sizeof(err));
+	*rc = bg_input_open(&in, path, &err);
 	if (*rc == 0) {
-		*rc = bg_reader_text.read(in, &o, &sink, err, sizeof(err));
-		if (*rc < 0 && !err[0])
+		bg_reader_ctx_init(&c, in, NULL, &o, &sink);
+		*rc = bg_reader_text.read(&c);
+		if (*rc < 0 && !c.err.msg[0])
 			__builtin_trap();
+		bg_err_copy(&err, &c.err);
 	}
 	bg_input_close(in);
-	trace(&t, err, strlen(err));
+	trace(&t, err.msg, strlen(err.msg));
 	return t.h;
 }
 

@@ -114,7 +114,8 @@ int fuzz_one(const uint8_t *data, size_t size)
 	struct bg_read_opts o;
 	struct bg_sink sink;
 	struct fuzz_count count;
-	char path[64], err[512];
+	struct bg_reader_ctx c;
+	char path[64];
 	int fd;
 
 	if (size == 0)
@@ -128,9 +129,9 @@ int fuzz_one(const uint8_t *data, size_t size)
 	if (fd < 0)
 		return 0;
 	fuzz_sink(&sink, &count);
-	err[0] = '\0';
+	bg_reader_ctx_init(&c, NULL, "fuzz.xlsx", &o, &sink);
 	/* A refusal must always say why: an empty message is a finding. */
-	if (bg_workbook_read(fd, "fuzz.xlsx", &o, &sink, err, sizeof(err)) < 0 && !err[0])
+	if (bg_reader_finish(&c, bg_workbook_read(&c, fd)) < 0 && !c.err.msg[0])
 		__builtin_trap();
 	close(fd);
 	return 0;

@@ -20,7 +20,7 @@ struct line {
 
 /* Reads every line of path into out (at most max); returns the count, or the
  * negative errno that stopped it (err set). */
-static long read_lines(const char *path, struct line *out, size_t max, char *err, size_t errlen)
+static long read_lines(const char *path, struct line *out, size_t max, struct bg_err *err)
 {
 	struct bg_input *in = NULL;
 	const char *s;
@@ -29,10 +29,10 @@ static long read_lines(const char *path, struct line *out, size_t max, char *err
 	long count = 0;
 	int r;
 
-	r = bg_input_open(&in, path, err, errlen);
+	r = bg_input_open(&in, path, err);
 	if (r < 0)
 		return r;
-	while ((r = bg_input_getline(in, &s, &n, &fl, err, errlen)) == 1) {
+	while ((r = bg_input_getline(in, &s, &n, &fl, err)) == 1) {
 		if ((size_t)count < max) {
 			snprintf(out[count].text, sizeof(out[count].text), "%.*s", (int)n, s);
 			out[count].len = n;
@@ -66,66 +66,68 @@ static void sha256_file(const char *path, unsigned char out[32])
 static void test_refusals(void)
 {
 	struct bg_input *in = NULL;
-	char err[512], expect[512];
+	struct bg_err err;
+	char expect[512];
 	const char *fifo;
 	int r;
 
-	r = bg_input_open(&in, fixture(""), err, sizeof(err));
+	r = bg_input_open(&in, fixture(""), ts_err(&err));
 	T_EQ_INT(r, -EISDIR);
 	T_CHECK(in == NULL);
 	snprintf(expect, sizeof(expect), "%s: is a directory", fixture(""));
-	T_EQ_STR(err, expect);
+	T_EQ_STR(err.msg, expect);
 
 	fifo = scratch("pipe");
 	T_EQ_INT(mkfifo(fifo, 0600), 0);
-	r = bg_input_open(&in, fifo, err, sizeof(err)); /* must not block */
+	r = bg_input_open(&in, fifo, ts_err(&err)); /* must not block */
 	T_EQ_INT(r, -EINVAL);
 	snprintf(expect, sizeof(expect), "%s: is a fifo, not a regular file", fifo);
-	T_EQ_STR(err, expect);
+	T_EQ_STR(err.msg, expect);
 
-	r = bg_input_open(&in, "/dev/null", err, sizeof(err));
+	r = bg_input_open(&in, "/dev/null", ts_err(&err));
 	T_EQ_INT(r, -EINVAL);
-	T_EQ_STR(err, "/dev/null: is a character device, not a regular file");
+	T_EQ_STR(err.msg, "/dev/null: is a character device, not a regular file");
 
-	r = bg_input_open(&in, fixture("no-such-file"), err, sizeof(err));
+	r = bg_input_open(&in, fixture("no-such-file"), ts_err(&err));
 	T_EQ_INT(r, -ENOENT);
 	snprintf(expect, sizeof(expect), "%s: No such file or directory", fixture("no-such-file"));
-	T_EQ_STR(err, expect);
+	T_EQ_STR(err.msg, expect);
 }
 
 static void test_empty(void)
 {
 	struct bg_input *in = NULL;
 	const char *path = write_file("empty.txt", "", 0), *s;
-	char err[512], expect[512];
+	struct bg_err err;
+	char expect[512];
 	size_t n;
 	unsigned fl;
 
-	T_EQ_INT(bg_input_open(&in, path, err, sizeof(err)), 0);
+	T_EQ_INT(bg_input_open(&in, path, ts_err(&err)), 0);
 	T_EQ_INT(bg_input_peek(in, &s, 65536), 0);
-	T_EQ_INT(bg_input_getline(in, &s, &n, &fl, err, sizeof(err)), 0);
-	T_EQ_INT(bg_input_getline(in, &s, &n, &fl, err, sizeof(err)), 0);
-	T_CHECK(bg_reader_detect(in, path, err, sizeof(err)) == NULL);
+	T_EQ_INT(bg_input_getline(in, &s, &n, &fl, ts_err(&err)), 0);
+	T_EQ_INT(bg_input_getline(in, &s, &n, &fl, ts_err(&err)), 0);
+	T_CHECK(bg_reader_detect(in, path, ts_err(&err)) == NULL);
 	snprintf(expect, sizeof(expect), "%s: empty file, no addresses", path);
-	T_EQ_STR(err, expect);
+	T_EQ_STR(err.msg, expect);
 	bg_input_close(in);
 
 	/* A BOM alone decodes to nothing: still empty. */
 	path = write_file("bom-only.txt", "\xef\xbb\xbf", 3);
-	T_EQ_INT(bg_input_open(&in, path, err, sizeof(err)), 0);
-	T_CHECK(bg_reader_detect(in, path, err, sizeof(err)) == NULL);
+	T_EQ_INT(bg_input_open(&in, path, ts_err(&err)), 0);
+	T_CHECK(bg_reader_detect(in, path, ts_err(&err)) == NULL);
 	snprintf(expect, sizeof(expect), "%s: empty file, no addresses", path);
-	T_EQ_STR(err, expect);
+	T_EQ_STR(err.msg, expect);
 	bg_input_close(in);
 }
 
 static void test_line_ends(void)
 {
 	struct line l[16];
-	char err[512];
+	struct bg_err err;
 	long n;
 
-	n = read_lines(fixture("crlf.txt"), l, 16, err, sizeof(err));
+	n = read_lines(fixture("crlf.txt"), l, 16, ts_err(&err));
 	T_EQ_INT(n, 5);
 	T_EQ_STR(l[0].text, "alice@example.com");
 	T_EQ_STR(l[1].text, "bob@example.org");
@@ -135,10 +137,10 @@ static void test_line_ends(void)
 	T_EQ_INT(l[0].flags | l[1].flags | l[2].flags | l[3].flags | l[4].flags, 0);
 
 	/* No final line end; a CR as the very last byte. */
-	n = read_lines(write_file("noeol.txt", "a\nb", 3), l, 16, err, sizeof(err));
+	n = read_lines(write_file("noeol.txt", "a\nb", 3), l, 16, ts_err(&err));
 	T_EQ_INT(n, 2);
 	T_EQ_STR(l[1].text, "b");
-	n = read_lines(write_file("cr-end.txt", "a\r\r\n", 4), l, 16, err, sizeof(err));
+	n = read_lines(write_file("cr-end.txt", "a\r\r\n", 4), l, 16, ts_err(&err));
 	T_EQ_INT(n, 2);
 	T_EQ_INT(l[1].len, 0);
 }
@@ -146,10 +148,10 @@ static void test_line_ends(void)
 static void test_hostile(void)
 {
 	struct line l[8];
-	char err[512];
+	struct bg_err err;
 	long n;
 
-	n = read_lines(fixture("hostile.txt"), l, 8, err, sizeof(err));
+	n = read_lines(fixture("hostile.txt"), l, 8, ts_err(&err));
 	T_EQ_INT(n, 4);
 	T_EQ_INT(l[0].flags, 0);
 	T_EQ_INT(l[1].flags, BG_LINE_HAS_NUL);
@@ -173,7 +175,7 @@ static void test_long_line(void)
 	static char buf[300 * 1024];
 	struct bg_input *in = NULL;
 	const char *path, *s;
-	char err[512];
+	struct bg_err err;
 	size_t n, off = 0, i;
 	unsigned fl;
 
@@ -188,21 +190,21 @@ static void test_long_line(void)
 	off += (size_t)sprintf(buf + off, "\r\nz@example.net");
 	path = write_file("long.txt", buf, off);
 
-	T_EQ_INT(bg_input_open(&in, path, err, sizeof(err)), 0);
-	T_EQ_INT(bg_input_getline(in, &s, &n, &fl, err, sizeof(err)), 1);
+	T_EQ_INT(bg_input_open(&in, path, ts_err(&err)), 0);
+	T_EQ_INT(bg_input_getline(in, &s, &n, &fl, ts_err(&err)), 1);
 	T_EQ_INT(fl, 0);
-	T_EQ_INT(bg_input_getline(in, &s, &n, &fl, err, sizeof(err)), 1);
+	T_EQ_INT(bg_input_getline(in, &s, &n, &fl, ts_err(&err)), 1);
 	T_EQ_INT(n, BG_LINE_MAX);
 	T_EQ_INT(fl, BG_LINE_TOO_LONG);
-	T_EQ_INT(bg_input_getline(in, &s, &n, &fl, err, sizeof(err)), 1);
+	T_EQ_INT(bg_input_getline(in, &s, &n, &fl, ts_err(&err)), 1);
 	T_EQ_INT(bg_input_lineno(in), 3);
 	T_CHECK(n == 13 && memcmp(s, "y@example.org", 13) == 0);
-	T_EQ_INT(bg_input_getline(in, &s, &n, &fl, err, sizeof(err)), 1);
+	T_EQ_INT(bg_input_getline(in, &s, &n, &fl, ts_err(&err)), 1);
 	T_EQ_INT(fl, BG_LINE_TOO_LONG);
-	T_EQ_INT(bg_input_getline(in, &s, &n, &fl, err, sizeof(err)), 1);
+	T_EQ_INT(bg_input_getline(in, &s, &n, &fl, ts_err(&err)), 1);
 	T_CHECK(n == 13 && memcmp(s, "z@example.net", 13) == 0);
 	T_EQ_INT(bg_input_lineno(in), 5);
-	T_EQ_INT(bg_input_getline(in, &s, &n, &fl, err, sizeof(err)), 0);
+	T_EQ_INT(bg_input_getline(in, &s, &n, &fl, ts_err(&err)), 0);
 	bg_input_close(in);
 }
 
@@ -211,7 +213,8 @@ static void test_gzip(void)
 	struct line plain[32], gz[32];
 	struct bg_input *in = NULL;
 	unsigned char want[32], got[32];
-	char err[512], expect[512], buf[4096];
+	struct bg_err err;
+	char expect[512], buf[4096];
 	const char *s;
 	size_t n;
 	unsigned fl;
@@ -219,16 +222,16 @@ static void test_gzip(void)
 	int i;
 	struct stat st;
 
-	np = read_lines(fixture("notice.txt"), plain, 32, err, sizeof(err));
-	ng = read_lines(fixture("notice.txt.gz"), gz, 32, err, sizeof(err));
+	np = read_lines(fixture("notice.txt"), plain, 32, ts_err(&err));
+	ng = read_lines(fixture("notice.txt.gz"), gz, 32, ts_err(&err));
 	T_EQ_INT(np, 17);
 	T_EQ_INT(ng, np); /* two gzip members read as one stream */
 	for (i = 0; i < np && i < ng; i++)
 		T_EQ_STR(gz[i].text, plain[i].text);
 
 	/* The hash and byte count are of the file as on disk, not the text. */
-	T_EQ_INT(bg_input_open(&in, fixture("notice.txt.gz"), err, sizeof(err)), 0);
-	while (bg_input_getline(in, &s, &n, &fl, err, sizeof(err)) == 1)
+	T_EQ_INT(bg_input_open(&in, fixture("notice.txt.gz"), ts_err(&err)), 0);
+	while (bg_input_getline(in, &s, &n, &fl, ts_err(&err)) == 1)
 		;
 	bg_input_sha256(in, got);
 	sha256_file(fixture("notice.txt.gz"), want);
@@ -240,27 +243,27 @@ static void test_gzip(void)
 	bg_input_close(in);
 
 	/* A truncated .gz is an error, never a quiet end; and it stays one. */
-	T_EQ_INT(bg_input_open(&in, fixture("truncated.txt.gz"), err, sizeof(err)), 0);
+	T_EQ_INT(bg_input_open(&in, fixture("truncated.txt.gz"), ts_err(&err)), 0);
 	ng = 0;
-	while ((r = bg_input_getline(in, &s, &n, &fl, err, sizeof(err))) == 1)
+	while ((r = bg_input_getline(in, &s, &n, &fl, ts_err(&err))) == 1)
 		ng++;
 	T_EQ_INT(r, -EBADMSG);
 	T_CHECK(ng > 100 && ng < 4000);
 	snprintf(expect, sizeof(expect), "%s: gzip stream cut short (unexpected end of file)",
 		 fixture("truncated.txt.gz"));
-	T_EQ_STR(err, expect);
-	err[0] = '\0';
-	T_EQ_INT(bg_input_getline(in, &s, &n, &fl, err, sizeof(err)), -EBADMSG);
-	T_EQ_STR(err, expect);
-	T_EQ_INT(bg_input_read(in, buf, sizeof(buf), err, sizeof(err)), -EBADMSG);
+	T_EQ_STR(err.msg, expect);
+	bg_err_clear(&err);
+	T_EQ_INT(bg_input_getline(in, &s, &n, &fl, ts_err(&err)), -EBADMSG);
+	T_EQ_STR(err.msg, expect);
+	T_EQ_INT(bg_input_read(in, buf, sizeof(buf), ts_err(&err)), -EBADMSG);
 	bg_input_close(in);
 
 	/* The same through the raw read interface. */
-	T_EQ_INT(bg_input_open(&in, fixture("truncated.txt.gz"), err, sizeof(err)), 0);
-	while ((r = bg_input_read(in, buf, sizeof(buf), err, sizeof(err))) > 0)
+	T_EQ_INT(bg_input_open(&in, fixture("truncated.txt.gz"), ts_err(&err)), 0);
+	while ((r = bg_input_read(in, buf, sizeof(buf), ts_err(&err))) > 0)
 		;
 	T_EQ_INT(r, -EBADMSG);
-	T_EQ_STR(err, expect);
+	T_EQ_STR(err.msg, expect);
 	bg_input_close(in);
 
 	/* Garbage after a gzip member is reported; zero padding is not. */
@@ -274,12 +277,12 @@ static void test_gzip(void)
 		if (f)
 			fclose(f);
 		memset(gzb + len, 0, 4);
-		T_EQ_INT(read_lines(write_file("padded.gz", gzb, len + 4), l, 32, err, sizeof(err)),
+		T_EQ_INT(read_lines(write_file("padded.gz", gzb, len + 4), l, 32, ts_err(&err)),
 			 17);
 		memcpy(gzb + len, "junk", 4);
-		T_EQ_INT(read_lines(write_file("junk.gz", gzb, len + 4), l, 32, err, sizeof(err)),
+		T_EQ_INT(read_lines(write_file("junk.gz", gzb, len + 4), l, 32, ts_err(&err)),
 			 -EBADMSG);
-		T_CHECK(strstr(err, "junk.gz: trailing garbage after the gzip data") != NULL);
+		T_CHECK(strstr(err.msg, "junk.gz: trailing garbage after the gzip data") != NULL);
 	}
 }
 
@@ -308,32 +311,32 @@ static void test_charsets(void)
 	static const uint16_t broken[] = {'o',	'k', '\n', 0xd800, 'x', '\n', 0xdc00,
 					  '\n', 'f', 'i',  'n',	   'e', '\n', 0xd83d};
 	struct line l[8];
-	char err[512];
+	struct bg_err err;
 	long n;
 
-	n = read_lines(fixture("unicode-export.csv"), l, 8, err, sizeof(err));
+	n = read_lines(fixture("unicode-export.csv"), l, 8, ts_err(&err));
 	T_EQ_INT(n, 3);
 	T_EQ_STR(l[0].text, "Email,Name");
 	T_EQ_STR(l[1].text, "zoe@example.com,Zo\xc3\xab \xc3\x85gren");
 	T_EQ_STR(l[2].text, "li.wei@example.org,\xe6\x9d\x8e\xe4\xbc\x9f \xf0\x9f\x98\x80");
 	T_EQ_INT(l[0].flags | l[1].flags | l[2].flags, 0);
 
-	n = read_lines(write_utf16("be.txt", text, sizeof(text) / 2, false, true), l, 8, err,
-		       sizeof(err));
+	n = read_lines(write_utf16("be.txt", text, sizeof(text) / 2, false, true), l, 8,
+		       ts_err(&err));
 	T_EQ_INT(n, 3);
 	T_EQ_STR(l[0].text, "a@x.test");
 	T_EQ_STR(l[1].text, "\xf0\x9f\x98\x80 \xe2\x82\xac");
 	T_EQ_STR(l[2].text, "b@y.net");
 
 	/* UTF-16 without a BOM is recognised by its zero bytes. */
-	n = read_lines(write_utf16("le-nobom.txt", text, sizeof(text) / 2, true, false), l, 8, err,
-		       sizeof(err));
+	n = read_lines(write_utf16("le-nobom.txt", text, sizeof(text) / 2, true, false), l, 8,
+		       ts_err(&err));
 	T_EQ_INT(n, 3);
 	T_EQ_STR(l[2].text, "b@y.net");
 
 	/* Unpaired surrogates: U+FFFD, and that line (only) flagged. */
-	n = read_lines(write_utf16("broken.txt", broken, sizeof(broken) / 2, true, true), l, 8, err,
-		       sizeof(err));
+	n = read_lines(write_utf16("broken.txt", broken, sizeof(broken) / 2, true, true), l, 8,
+		       ts_err(&err));
 	T_EQ_INT(n, 5);
 	T_EQ_INT(l[0].flags, 0);
 	T_EQ_STR(l[1].text, "\xef\xbf\xbdx");
@@ -348,7 +351,7 @@ static void test_charsets(void)
 				  "\xef\xbb\xbf"
 				  "a@x.test\n",
 				  12),
-		       l, 8, err, sizeof(err));
+		       l, 8, ts_err(&err));
 	T_EQ_INT(n, 1);
 	T_EQ_STR(l[0].text, "a@x.test");
 }
@@ -357,20 +360,21 @@ static void test_peek_read(void)
 {
 	struct bg_input *in = NULL;
 	const char *head, *s;
-	char err[512], buf[64];
+	struct bg_err err;
+	char buf[64];
 	size_t n;
 	unsigned fl;
 	long r;
 
-	T_EQ_INT(bg_input_open(&in, fixture("notice.txt.gz"), err, sizeof(err)), 0);
+	T_EQ_INT(bg_input_open(&in, fixture("notice.txt.gz"), ts_err(&err)), 0);
 	r = bg_input_peek(in, &head, 10);
 	T_EQ_INT(r, 10);
 	T_CHECK(memcmp(head, "# Breach a", 10) == 0);
 	r = bg_input_peek(in, &head, 1 << 20); /* bigger than the file: all of it */
 	T_EQ_INT(r, 635);
-	T_EQ_INT(bg_input_getline(in, &s, &n, &fl, err, sizeof(err)), 1);
+	T_EQ_INT(bg_input_getline(in, &s, &n, &fl, ts_err(&err)), 1);
 	T_EQ_INT(n, 64);
-	T_EQ_INT(bg_input_read(in, buf, 8, err, sizeof(err)), 8);
+	T_EQ_INT(bg_input_read(in, buf, 8, ts_err(&err)), 8);
 	T_CHECK(memcmp(buf, "# Source", 8) == 0);
 	bg_input_close(in);
 
@@ -381,9 +385,9 @@ static void test_peek_read(void)
 
 		memset(big, 'q', sizeof(big));
 		path = write_file("big.txt", big, sizeof(big));
-		T_EQ_INT(bg_input_open(&in, path, err, sizeof(err)), 0);
+		T_EQ_INT(bg_input_open(&in, path, ts_err(&err)), 0);
 		T_EQ_INT(bg_input_peek(in, &head, 65536), 65536);
-		T_EQ_INT(bg_input_read(in, buf, 1, err, sizeof(err)), 1);
+		T_EQ_INT(bg_input_read(in, buf, 1, ts_err(&err)), 1);
 		T_EQ_INT(bg_input_peek(in, &head, 65536), 65536);
 		bg_input_close(in);
 	}
@@ -395,7 +399,7 @@ static void test_stdin(void)
 	struct bg_input *in = NULL;
 	int fd, saved = dup(0);
 	const char *s;
-	char err[512];
+	struct bg_err err;
 	size_t n;
 	unsigned fl;
 
@@ -403,9 +407,9 @@ static void test_stdin(void)
 	T_CHECK(fd >= 0 && saved >= 0);
 	dup2(fd, 0);
 	close(fd);
-	T_EQ_INT(bg_input_open(&in, "-", err, sizeof(err)), 0);
+	T_EQ_INT(bg_input_open(&in, "-", ts_err(&err)), 0);
 	T_EQ_STR(bg_input_name(in), "stdin");
-	T_EQ_INT(bg_input_getline(in, &s, &n, &fl, err, sizeof(err)), 1);
+	T_EQ_INT(bg_input_getline(in, &s, &n, &fl, ts_err(&err)), 1);
 	T_CHECK(n == 17 && memcmp(s, "alice@example.com", n) == 0);
 	bg_input_close(in);
 	dup2(saved, 0);
@@ -419,7 +423,8 @@ static void test_bounded_memory(void)
 	struct rusage before, after;
 	struct bg_input *in = NULL;
 	const char *path = scratch("huge.txt.gz"), *s;
-	char line[64], err[512];
+	struct bg_err err;
+	char line[64];
 	gzFile gz = gzopen(path, "wb9");
 	long i, lines = 0, total = 1024L * 1024;
 	size_t n;
@@ -433,8 +438,8 @@ static void test_bounded_memory(void)
 	}
 	gzclose(gz);
 	getrusage(RUSAGE_SELF, &before);
-	T_EQ_INT(bg_input_open(&in, path, err, sizeof(err)), 0);
-	while ((r = bg_input_getline(in, &s, &n, &fl, err, sizeof(err))) == 1)
+	T_EQ_INT(bg_input_open(&in, path, ts_err(&err)), 0);
+	while ((r = bg_input_getline(in, &s, &n, &fl, ts_err(&err))) == 1)
 		lines++;
 	T_EQ_INT(r, 0);
 	T_EQ_INT(lines, total);
@@ -464,30 +469,31 @@ static void test_detect(void)
 	};
 	const struct bg_reader *r;
 	struct bg_input *in = NULL;
-	char err[512], expect[512], bin[2048];
+	struct bg_err err;
+	char expect[512], bin[2048];
 	const char *path;
 	size_t i;
 	unsigned x = 12345;
 
 	for (i = 0; i < sizeof(picks) / sizeof(picks[0]); i++) {
-		err[0] = '\0';
-		T_EQ_INT(bg_input_open(&in, fixture(picks[i].file), err, sizeof(err)), 0);
-		r = bg_reader_detect(in, fixture(picks[i].file), err, sizeof(err));
-		T_EQ_STR(r ? r->name : err, picks[i].reader);
+		bg_err_clear(&err);
+		T_EQ_INT(bg_input_open(&in, fixture(picks[i].file), ts_err(&err)), 0);
+		r = bg_reader_detect(in, fixture(picks[i].file), ts_err(&err));
+		T_EQ_STR(r ? r->name : err.msg, picks[i].reader);
 		bg_input_close(in);
 	}
 	/* Content decides, not the name: a CSV through stdin-like "-" path. */
-	T_EQ_INT(bg_input_open(&in, fixture("excel-fr.csv"), err, sizeof(err)), 0);
-	r = bg_reader_detect(in, "-", err, sizeof(err));
-	T_EQ_STR(r ? r->name : err, "csv");
+	T_EQ_INT(bg_input_open(&in, fixture("excel-fr.csv"), ts_err(&err)), 0);
+	r = bg_reader_detect(in, "-", ts_err(&err));
+	T_EQ_STR(r ? r->name : err.msg, "csv");
 	bg_input_close(in);
 
 	for (i = 0; i < sizeof(refusals) / sizeof(refusals[0]); i++) {
-		T_EQ_INT(bg_input_open(&in, fixture(refusals[i].file), err, sizeof(err)), 0);
-		T_CHECK(bg_reader_detect(in, fixture(refusals[i].file), err, sizeof(err)) == NULL);
+		T_EQ_INT(bg_input_open(&in, fixture(refusals[i].file), ts_err(&err)), 0);
+		T_CHECK(bg_reader_detect(in, fixture(refusals[i].file), ts_err(&err)) == NULL);
 		snprintf(expect, sizeof(expect), "%s: %s", fixture(refusals[i].file),
 			 refusals[i].why);
-		T_EQ_STR(err, expect);
+		T_EQ_STR(err.msg, expect);
 		bg_input_close(in);
 	}
 
@@ -496,18 +502,18 @@ static void test_detect(void)
 		bin[i] = (char)(x >> 16);
 	}
 	path = write_file("random.bin", bin, sizeof(bin));
-	T_EQ_INT(bg_input_open(&in, path, err, sizeof(err)), 0);
-	T_CHECK(bg_reader_detect(in, path, err, sizeof(err)) == NULL);
+	T_EQ_INT(bg_input_open(&in, path, ts_err(&err)), 0);
+	T_CHECK(bg_reader_detect(in, path, ts_err(&err)) == NULL);
 	snprintf(expect, sizeof(expect), "%s: binary data, not an advisory list", path);
-	T_EQ_STR(err, expect);
+	T_EQ_STR(err.msg, expect);
 	bg_input_close(in);
 
 	/* A .gz cut inside the head fails detection with the input's own message. */
-	T_EQ_INT(bg_input_open(&in, fixture("truncated.txt.gz"), err, sizeof(err)), 0);
-	T_CHECK(bg_reader_detect(in, fixture("truncated.txt.gz"), err, sizeof(err)) == NULL);
+	T_EQ_INT(bg_input_open(&in, fixture("truncated.txt.gz"), ts_err(&err)), 0);
+	T_CHECK(bg_reader_detect(in, fixture("truncated.txt.gz"), ts_err(&err)) == NULL);
 	snprintf(expect, sizeof(expect), "%s: gzip stream cut short (unexpected end of file)",
 		 fixture("truncated.txt.gz"));
-	T_EQ_STR(err, expect);
+	T_EQ_STR(err.msg, expect);
 	bg_input_close(in);
 
 	T_CHECK(bg_reader_by_name("text") == &bg_reader_text);
@@ -518,19 +524,20 @@ static void test_detect(void)
 	T_CHECK(bg_reader_by_name(NULL) == NULL);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-	test_refusals();
-	test_empty();
-	test_line_ends();
-	test_hostile();
-	test_long_line();
-	test_gzip();
-	test_charsets();
-	test_peek_read();
-	test_stdin();
-	test_bounded_memory();
-	test_detect();
+	t_init(argc, argv);
+	T_RUN(test_refusals);
+	T_RUN(test_empty);
+	T_RUN(test_line_ends);
+	T_RUN(test_hostile);
+	T_RUN(test_long_line);
+	T_RUN(test_gzip);
+	T_RUN(test_charsets);
+	T_RUN(test_peek_read);
+	T_RUN(test_stdin);
+	T_RUN(test_bounded_memory);
+	T_RUN(test_detect);
 	ts_cleanup();
 	return t_done("test_input");
 }

@@ -21,8 +21,7 @@
 #include <sys/platform/x86.h>
 
 typedef void compress_fn(uint32_t *state, const uint8_t *input, const uint32_t *k);
-compress_fn _nettle_sha256_compress, _nettle_sha256_compress_x86_64,
-	_nettle_sha256_compress_sha_ni;
+compress_fn _nettle_sha256_compress, _nettle_sha256_compress_x86_64, _nettle_sha256_compress_sha_ni;
 
 static uint32_t K[64], H0[8];
 
@@ -106,7 +105,8 @@ static void plain_x86_64(void)
 static void sha_extensions(void)
 {
 	if (!CPU_FEATURE_ACTIVE(SHA)) {
-		printf("test_nettle_dispatch: this CPU has no SHA extensions; that variant not run\n");
+		printf(
+		    "test_nettle_dispatch: this CPU has no SHA extensions; that variant not run\n");
 		return;
 	}
 	check_variant(_nettle_sha256_compress_sha_ni);

@@ -418,15 +418,16 @@ static void test_probe(void)
 	T_EQ_INT(bg_reader_csv.probe("sep=;\n", 6, "-"), 90);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-	test_contacts();
-	test_fixtures();
-	test_column();
-	test_headers();
-	test_cells();
-	test_bounds();
-	test_probe();
+	t_init(argc, argv);
+	T_RUN(test_contacts);
+	T_RUN(test_fixtures);
+	T_RUN(test_column);
+	T_RUN(test_headers);
+	T_RUN(test_cells);
+	T_RUN(test_bounds);
+	T_RUN(test_probe);
 	ts_cleanup();
 	return t_done("test_read_csv");
 }

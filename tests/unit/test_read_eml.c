@@ -6,12 +6,12 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "rec_sink.h"
+#include "tsink.h"
 #include "t.h"
 
 #define FIX "tests/fixtures/eml/"
 
-static struct rec r;
+static struct tsink r;
 
 static void t_notice(void)
 {
@@ -27,7 +27,7 @@ static void t_notice(void)
 					    "henry@example.org",
 					    NULL};
 
-	T_EQ_INT(rec_run_file(&r, &bg_reader_eml, FIX "breach_notice.eml", NULL), 0);
+	T_EQ_INT(ts_run_file(&r, &bg_reader_eml, FIX "breach_notice.eml", NULL), 0);
 	T_EQ_INT(r.naddr, 8);
 	T_EQ_STR(r.addr[0], "alice@example.org");
 	T_EQ_INT(r.addr_line[0], 31);
@@ -46,25 +46,25 @@ static void t_notice(void)
 	T_EQ_INT(r.addr_line[6], 63);
 	T_EQ_STR(r.addr[7], "grace@example.org");
 	T_EQ_INT(r.addr_line[7], 65);
-	T_EQ_INT(r.records, 8); /* 4 body lines + 4 CSV rows; the HTML twin is skipped */
+	T_EQ_INT(r.nrecord, 8); /* 4 body lines + 4 CSV rows; the HTML twin is skipped */
 	T_EQ_INT(r.ninvalid, 4);
 	T_EQ_STR(r.why[0], "quoted mail header: its addresses are not imported");
-	T_EQ_INT(r.inv_line[0], 40);
+	T_EQ_INT(r.invalid_line[0], 40);
 	T_EQ_STR(r.why[1], "signature: its addresses are not imported");
-	T_EQ_INT(r.inv_line[1], 46);
+	T_EQ_INT(r.invalid_line[1], 46);
 	T_CHECK(strncmp(r.why[2], "no address in column", 20) == 0);
-	T_EQ_INT(r.inv_line[2], 64);
+	T_EQ_INT(r.invalid_line[2], 64);
 	/* Attachments are read by content: this one is refused as what it is. */
 	T_EQ_STR(r.why[3], "attachment incident-report.pdf (application/pdf) skipped: looks like a "
 			   "PDF document; export the list as text or CSV");
-	T_EQ_INT(r.inv_line[3], 65);
+	T_EQ_INT(r.invalid_line[3], 65);
 	for (int i = 0; never[i]; i++)
-		T_EQ_INT(rec_find(&r, never[i]), -1);
+		T_EQ_INT(ts_find(&r, never[i]), -1);
 }
 
 static void t_mbox(void)
 {
-	T_EQ_INT(rec_run_file(&r, &bg_reader_eml, FIX "two.mbox", NULL), 0);
+	T_EQ_INT(ts_run_file(&r, &bg_reader_eml, FIX "two.mbox", NULL), 0);
 	T_EQ_INT(r.naddr, 7);
 	T_EQ_STR(r.addr[0], "kim@example.net");
 	T_EQ_INT(r.addr_line[0], 7);
@@ -79,42 +79,42 @@ static void t_mbox(void)
 	T_EQ_STR(r.addr[5], "quinn@example.net");
 	T_EQ_STR(r.addr[6], "ruth@example.net");
 	T_EQ_INT(r.addr_line[6], 23);
-	T_EQ_INT(r.records, 5);
+	T_EQ_INT(r.nrecord, 5);
 	T_EQ_INT(r.ninvalid, 0);
-	T_EQ_INT(rec_find(&r, "security@vendor.example.net"), -1);
+	T_EQ_INT(ts_find(&r, "security@vendor.example.net"), -1);
 }
 
 static void t_charsets(void)
 {
-	T_EQ_INT(rec_run_file(&r, &bg_reader_eml, FIX "win1252.eml", NULL), 0);
+	T_EQ_INT(ts_run_file(&r, &bg_reader_eml, FIX "win1252.eml", NULL), 0);
 	T_EQ_INT(r.naddr, 3);
 	T_EQ_STR(r.addr[0], "j\xc3\xbcrgen@example.com"); /* curly quotes trimmed */
 	T_EQ_INT(r.addr_line[0], 11);
 	T_EQ_STR(r.addr[1], "zoe@example.com");
 	T_EQ_STR(r.addr[2], "rene@example.com");
 	T_EQ_INT(r.addr_line[2], 12);
-	T_EQ_INT(r.records, 2);
+	T_EQ_INT(r.nrecord, 2);
 	T_EQ_INT(r.ninvalid, 0);
 
 	/* an unknown charset: the encoding is detected as without a label, noted once */
-	T_EQ_INT(rec_run_str(&r, &bg_reader_eml,
-			     "Subject: x\nContent-Type: text/plain; charset=x-klingon\n\n"
-			     "kahless@example.org\nworf@example.org\n",
-			     NULL),
+	T_EQ_INT(ts_run_str(&r, &bg_reader_eml,
+			    "Subject: x\nContent-Type: text/plain; charset=x-klingon\n\n"
+			    "kahless@example.org\nworf@example.org\n",
+			    NULL),
 		 0);
 	T_EQ_INT(r.naddr, 2);
 	T_EQ_INT(r.ninvalid, 1);
 	T_EQ_STR(r.why[0], "unknown charset, the encoding is detected instead");
-	T_EQ_INT(r.inv_line[0], 4);
+	T_EQ_INT(r.invalid_line[0], 4);
 
 	/* UTF-16 in base64: lines = first body line + decoded offset */
 	T_EQ_INT(
-	    rec_run_str(&r, &bg_reader_eml,
-			"Subject: x\nMIME-Version: 1.0\nContent-Type: text/plain; charset=utf-16\n"
-			"Content-Transfer-Encoding: base64\n\n"
-			"//5hAEAAZQB4AGEAbQBwAGwAZQAuAG8AcgBnAA0ACgBiAEAAZQB4AGEAbQBwAGwAZQAuAG8A\n"
-			"cgBnAA0ACgDpAEAAZQB4AGEAbQBwAGwAZQAuAG8AcgBnAA0ACgA=\n",
-			NULL),
+	    ts_run_str(&r, &bg_reader_eml,
+		       "Subject: x\nMIME-Version: 1.0\nContent-Type: text/plain; charset=utf-16\n"
+		       "Content-Transfer-Encoding: base64\n\n"
+		       "//5hAEAAZQB4AGEAbQBwAGwAZQAuAG8AcgBnAA0ACgBiAEAAZQB4AGEAbQBwAGwAZQAuAG8A\n"
+		       "cgBnAA0ACgDpAEAAZQB4AGEAbQBwAGwAZQAuAG8AcgBnAA0ACgA=\n",
+		       NULL),
 	    0);
 	T_EQ_INT(r.naddr, 3);
 	T_EQ_STR(r.addr[0], "a@example.org");
@@ -126,11 +126,11 @@ static void t_charsets(void)
 	T_EQ_INT(r.ninvalid, 0);
 
 	/* bytes invalid in the charset: replaced, noted once */
-	T_EQ_INT(rec_run_str(&r, &bg_reader_eml,
-			     "Content-Type: text/plain; charset=utf-16le\n"
-			     "Content-Transfer-Encoding: base64\n\n"
-			     "YQBAAGIALgBvAHIAZwAKAADYYQBAAGMALgBvAHIAZwAKAA==\n",
-			     NULL),
+	T_EQ_INT(ts_run_str(&r, &bg_reader_eml,
+			    "Content-Type: text/plain; charset=utf-16le\n"
+			    "Content-Transfer-Encoding: base64\n\n"
+			    "YQBAAGIALgBvAHIAZwAKAADYYQBAAGMALgBvAHIAZwAKAA==\n",
+			    NULL),
 		 0);
 	T_EQ_INT(r.naddr, 1);
 	T_EQ_STR(r.addr[0], "a@b.org");
@@ -143,32 +143,32 @@ static void t_charsets(void)
 static void t_broken(void)
 {
 	/* Truncated base64 is corrupt data: the import fails, naming file, line, part. */
-	T_EQ_INT(rec_run_file(&r, &bg_reader_eml, FIX "truncated_b64.eml", NULL), -EBADMSG);
+	T_EQ_INT(ts_run_file(&r, &bg_reader_eml, FIX "truncated_b64.eml", NULL), -EBADMSG);
 	T_CHECK(strstr(r.err, "truncated_b64.eml: line 16: base64 part list.txt truncated "
 			      "(no padding at its end)") != NULL);
 
-	T_EQ_INT(rec_run_file(&r, &bg_reader_eml, FIX "unterminated.eml", NULL), 0);
+	T_EQ_INT(ts_run_file(&r, &bg_reader_eml, FIX "unterminated.eml", NULL), 0);
 	T_EQ_INT(r.naddr, 2);
 	T_EQ_STR(r.addr[0], "xavier@example.org");
 	T_EQ_STR(r.addr[1], "yvonne@example.org");
 	T_EQ_INT(r.addr_line[1], 17);
-	T_EQ_INT(r.records, 2);
+	T_EQ_INT(r.nrecord, 2);
 	T_EQ_INT(r.ninvalid, 1);
 	T_EQ_STR(r.why[0],
 		 "multipart never closed (no \"--in--\" line): the message may be truncated");
-	T_EQ_INT(r.inv_line[0], 8);
+	T_EQ_INT(r.invalid_line[0], 8);
 
 	/* a character outside the base64 alphabet: skipped, noted once */
-	T_EQ_INT(rec_run_str(&r, &bg_reader_eml,
-			     "Content-Type: text/plain\nContent-Transfer-Encoding: base64\n\n"
-			     "YUBi!LmV4YW1w*bGUK\n",
-			     NULL),
+	T_EQ_INT(ts_run_str(&r, &bg_reader_eml,
+			    "Content-Type: text/plain\nContent-Transfer-Encoding: base64\n\n"
+			    "YUBi!LmV4YW1w*bGUK\n",
+			    NULL),
 		 0);
 	T_EQ_INT(r.naddr, 1);
 	T_EQ_STR(r.addr[0], "a@b.example");
 	T_EQ_INT(r.ninvalid, 1);
 	T_EQ_STR(r.why[0], "invalid base64 character (skipped)");
-	T_EQ_INT(r.inv_line[0], 4);
+	T_EQ_INT(r.invalid_line[0], 4);
 
 	/* no boundary, an unknown transfer encoding, a line past 64 KiB */
 	{
@@ -179,28 +179,28 @@ static void t_broken(void)
 
 		memset(big + k, 'x', n);
 		strcpy(big + k + n, " cut@example.org\nkept@example.org\n");
-		T_EQ_INT(rec_run_str(&r, &bg_reader_eml, big, NULL), 0);
+		T_EQ_INT(ts_run_str(&r, &bg_reader_eml, big, NULL), 0);
 		T_EQ_INT(r.naddr, 1);
 		T_EQ_STR(r.addr[0], "kept@example.org");
 		T_EQ_INT(r.addr_line[0], 5);
 		T_EQ_INT(r.ninvalid, 2);
 		T_EQ_STR(r.why[0], "unknown Content-Transfer-Encoding, read as 8bit");
 		T_EQ_STR(r.why[1], "line longer than 64 KiB cut");
-		T_EQ_INT(r.inv_line[1], 4);
+		T_EQ_INT(r.invalid_line[1], 4);
 		free(big);
 	}
-	T_EQ_INT(rec_run_str(&r, &bg_reader_eml, "Content-Type: multipart/mixed\n\nx@example.org\n",
-			     NULL),
+	T_EQ_INT(ts_run_str(&r, &bg_reader_eml, "Content-Type: multipart/mixed\n\nx@example.org\n",
+			    NULL),
 		 0);
 	T_EQ_INT(r.naddr, 0);
 	T_EQ_INT(r.ninvalid, 1);
 	T_EQ_STR(r.why[0], "multipart without a boundary; part skipped");
 
 	/* truncated base64 ended by a boundary: the error names its last data line */
-	T_EQ_INT(rec_run_str(&r, &bg_reader_eml,
-			     "Content-Type: multipart/mixed; boundary=z\n\n--z\n"
-			     "Content-Transfer-Encoding: base64\n\nYUBiLm9y\nZwp\n--z--\n",
-			     NULL),
+	T_EQ_INT(ts_run_str(&r, &bg_reader_eml,
+			    "Content-Type: multipart/mixed; boundary=z\n\n--z\n"
+			    "Content-Transfer-Encoding: base64\n\nYUBiLm9y\nZwp\n--z--\n",
+			    NULL),
 		 -EBADMSG);
 	T_CHECK(strstr(r.err, ": line 7: base64 part truncated (no padding at its end)") != NULL);
 }
@@ -208,39 +208,39 @@ static void t_broken(void)
 static void t_structure(void)
 {
 	/* a forwarded message: its headers are headers too */
-	T_EQ_INT(rec_run_str(&r, &bg_reader_eml,
-			     "From: me@example.org\nContent-Type: multipart/mixed; boundary=b\n\n"
-			     "--b\nContent-Type: text/plain\n\nSee below.\n"
-			     "--b\nContent-Type: message/rfc822\n\n"
-			     "From: vendor@example.net\nTo: me@example.org\nSubject: notice\n\n"
-			     "affected: ann@example.org; ben@example.org.\n--b--\n",
-			     NULL),
+	T_EQ_INT(ts_run_str(&r, &bg_reader_eml,
+			    "From: me@example.org\nContent-Type: multipart/mixed; boundary=b\n\n"
+			    "--b\nContent-Type: text/plain\n\nSee below.\n"
+			    "--b\nContent-Type: message/rfc822\n\n"
+			    "From: vendor@example.net\nTo: me@example.org\nSubject: notice\n\n"
+			    "affected: ann@example.org; ben@example.org.\n--b--\n",
+			    NULL),
 		 0);
 	T_EQ_INT(r.naddr, 2);
 	T_EQ_STR(r.addr[0], "ann@example.org");
 	T_EQ_STR(r.addr[1], "ben@example.org");
 	T_EQ_INT(r.addr_line[1], 15);
-	T_EQ_INT(r.records, 1);
+	T_EQ_INT(r.nrecord, 1);
 
 	/* an alternative whose plain text has no address: the HTML is read */
-	T_EQ_INT(rec_run_str(&r, &bg_reader_eml,
-			     "Content-Type: multipart/alternative; boundary=\"a\"\n\n"
-			     "--a\nContent-Type: text/plain\n\nView this mail in HTML.\n"
-			     "--a\nContent-Type: text/html\n\n<p>cy@example.org</p>\n--a--\n",
-			     NULL),
+	T_EQ_INT(ts_run_str(&r, &bg_reader_eml,
+			    "Content-Type: multipart/alternative; boundary=\"a\"\n\n"
+			    "--a\nContent-Type: text/plain\n\nView this mail in HTML.\n"
+			    "--a\nContent-Type: text/html\n\n<p>cy@example.org</p>\n--a--\n",
+			    NULL),
 		 0);
 	T_EQ_INT(r.naddr, 1);
 	T_EQ_STR(r.addr[0], "cy@example.org");
 
 	/* no mbox: a "From " line in the body is body; octet-stream named .csv */
 	T_EQ_INT(
-	    rec_run_str(&r, &bg_reader_eml,
-			"Subject: x\nContent-Type: multipart/mixed; boundary=\"q\"\n\n--q\n\n"
-			"list:\n\nFrom now on: di@example.org\n--q\n"
-			"Content-Type: application/octet-stream\n"
-			"Content-Disposition: attachment; filename*=utf-8''list%2Ecsv\n\n"
-			"mail\r\ned@example.org\n--q\nContent-Type: image/png\n\n\x89PNG\n--q--\n",
-			NULL),
+	    ts_run_str(&r, &bg_reader_eml,
+		       "Subject: x\nContent-Type: multipart/mixed; boundary=\"q\"\n\n--q\n\n"
+		       "list:\n\nFrom now on: di@example.org\n--q\n"
+		       "Content-Type: application/octet-stream\n"
+		       "Content-Disposition: attachment; filename*=utf-8''list%2Ecsv\n\n"
+		       "mail\r\ned@example.org\n--q\nContent-Type: image/png\n\n\x89PNG\n--q--\n",
+		       NULL),
 	    0);
 	T_EQ_INT(r.naddr, 2);
 	T_EQ_STR(r.addr[0], "di@example.org");
@@ -249,11 +249,11 @@ static void t_structure(void)
 	T_EQ_INT(r.addr_line[1], 14);
 	T_EQ_INT(r.ninvalid, 1);
 	T_EQ_STR(r.why[0], "attachment (unnamed) (image/png) skipped");
-	T_EQ_INT(r.inv_line[0], 16);
+	T_EQ_INT(r.invalid_line[0], 16);
 
 	/* a first line beginning "From " that is no mbox separator is kept */
-	T_EQ_INT(rec_run_str(&r, &bg_reader_eml,
-			     "From the incident report: fay@example.org\ngus@example.org\n", NULL),
+	T_EQ_INT(ts_run_str(&r, &bg_reader_eml,
+			    "From the incident report: fay@example.org\ngus@example.org\n", NULL),
 		 0);
 	T_EQ_INT(r.naddr, 2);
 	T_EQ_INT(r.addr_line[0], 1);
@@ -270,16 +270,16 @@ static void t_structure(void)
 		k += sprintf(msg + k, "Content-Type: text/plain\n\nhal@example.org\n");
 		for (int i = 16; i >= 0; i--)
 			k += sprintf(msg + k, "--n%d--\n", i);
-		T_EQ_INT(rec_run_str(&r, &bg_reader_eml, msg, NULL), 0);
+		T_EQ_INT(ts_run_str(&r, &bg_reader_eml, msg, NULL), 0);
 		T_EQ_INT(r.naddr, 0);
 		T_EQ_INT(r.ninvalid, 1);
 		T_EQ_STR(r.why[0], "multipart nested more than 16 deep; part skipped");
-		T_EQ_INT(r.inv_line[0], 49);
+		T_EQ_INT(r.invalid_line[0], 49);
 	}
 
 	/* the sink stops the reader */
 	r.stop_after = 2;
-	T_EQ_INT(rec_run_file(&r, &bg_reader_eml, FIX "breach_notice.eml", NULL), -125);
+	T_EQ_INT(ts_run_file(&r, &bg_reader_eml, FIX "breach_notice.eml", NULL), -125);
 	T_EQ_INT(r.naddr, 2);
 	r.stop_after = 0;
 }
@@ -297,13 +297,14 @@ static void t_probe(void)
 	T_EQ_INT(bg_reader_eml.probe("email,name\n", 11, "x.csv"), 0);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-	t_notice();
-	t_mbox();
-	t_charsets();
-	t_broken();
-	t_structure();
-	t_probe();
+	t_init(argc, argv);
+	T_RUN(t_notice);
+	T_RUN(t_mbox);
+	T_RUN(t_charsets);
+	T_RUN(t_broken);
+	T_RUN(t_structure);
+	T_RUN(t_probe);
 	return t_done("read_eml");
 }

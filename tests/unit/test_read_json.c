@@ -4,19 +4,19 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "rec_sink.h"
+#include "tsink.h"
 #include "t.h"
 
 #define FIX "tests/fixtures/json/"
 
-static struct rec r;
+static struct tsink r;
 
 static void t_hibp(void)
 {
 	struct bg_read_opts o = {.domain = "example.com"};
 
-	T_EQ_INT(rec_run_file(&r, &bg_reader_json, FIX "hibp_domain.json", &o), 0);
-	T_EQ_INT(r.records, 5);
+	T_EQ_INT(ts_run_file(&r, &bg_reader_json, FIX "hibp_domain.json", &o), 0);
+	T_EQ_INT(r.nrecord, 5);
 	T_EQ_INT(r.naddr, 5);
 	T_EQ_INT(r.ninvalid, 0);
 	T_EQ_STR(r.addr[0], "alice@example.com");
@@ -31,33 +31,32 @@ static void t_hibp(void)
 
 	/* --breach keeps the aliases listing it, in any case */
 	o.breach = "Gawker";
-	T_EQ_INT(rec_run_file(&r, &bg_reader_json, FIX "hibp_domain.json", &o), 0);
-	T_EQ_INT(r.records, 5);
+	T_EQ_INT(ts_run_file(&r, &bg_reader_json, FIX "hibp_domain.json", &o), 0);
+	T_EQ_INT(r.nrecord, 5);
 	T_EQ_INT(r.naddr, 2);
 	T_EQ_STR(r.addr[0], "bob@example.com");
 	T_EQ_STR(r.addr[1], "erin@example.com");
 
 	o.breach = "Ashley";
-	T_EQ_INT(rec_run_file(&r, &bg_reader_json, FIX "hibp_domain.json", &o), -EINVAL);
+	T_EQ_INT(ts_run_file(&r, &bg_reader_json, FIX "hibp_domain.json", &o), -EINVAL);
 	T_EQ_STR(r.err, FIX "hibp_domain.json: no alias lists the breach \"Ashley\" "
 			    "(breaches seen: Adobe,Gawker,Stratfor,Canva,LinkedIn)");
 
 	o.breach = NULL;
 	o.domain = NULL;
-	T_EQ_INT(rec_run_file(&r, &bg_reader_json, FIX "hibp_domain.json", &o), -EINVAL);
+	T_EQ_INT(ts_run_file(&r, &bg_reader_json, FIX "hibp_domain.json", &o), -EINVAL);
 	T_EQ_STR(r.err, FIX "hibp_domain.json: this looks like a domain search result "
 			    "(alias -> breaches); give the domain with --domain");
 	T_EQ_INT(r.naddr, 0);
 
 	/* a whole address as the key, an empty one, a member that is no breach list */
 	o.domain = "example.org";
-	T_EQ_INT(
-	    rec_run_str(&r, &bg_reader_json,
-			"{\"a\":[\"X\"],\n\"b@example.net\":[\"X\"],\n\"\":[\"X\"],\n\"d\":3,\n"
-			"\"e\":[]}",
-			&o),
-	    0);
-	T_EQ_INT(r.records, 5);
+	T_EQ_INT(ts_run_str(&r, &bg_reader_json,
+			    "{\"a\":[\"X\"],\n\"b@example.net\":[\"X\"],\n\"\":[\"X\"],\n\"d\":3,\n"
+			    "\"e\":[]}",
+			    &o),
+		 0);
+	T_EQ_INT(r.nrecord, 5);
 	T_EQ_INT(r.naddr, 3);
 	T_EQ_STR(r.addr[0], "a@example.org");
 	T_EQ_STR(r.addr[1], "b@example.net");
@@ -65,25 +64,25 @@ static void t_hibp(void)
 	T_EQ_STR(r.addr[2], "e@example.org");
 	T_EQ_INT(r.ninvalid, 2);
 	T_EQ_STR(r.why[0], "empty alias");
-	T_EQ_INT(r.inv_line[0], 3);
+	T_EQ_INT(r.invalid_line[0], 3);
 	T_EQ_STR(r.why[1], "alias without a list of breaches");
-	T_EQ_INT(r.inv_line[1], 4);
+	T_EQ_INT(r.invalid_line[1], 4);
 
 	/* keyed by whole addresses: no --domain needed; a bare alias then is noted */
-	T_EQ_INT(rec_run_str(&r, &bg_reader_json,
-			     "{\"f@example.net\":[\"Adobe\"],\n\"g\":[\"Adobe\"]}", NULL),
+	T_EQ_INT(ts_run_str(&r, &bg_reader_json,
+			    "{\"f@example.net\":[\"Adobe\"],\n\"g\":[\"Adobe\"]}", NULL),
 		 0);
 	T_EQ_INT(r.naddr, 1);
 	T_EQ_STR(r.addr[0], "f@example.net");
 	T_EQ_INT(r.ninvalid, 1);
 	T_EQ_STR(r.why[0], "alias without a domain (give --domain)");
-	T_EQ_INT(r.inv_line[0], 2);
+	T_EQ_INT(r.invalid_line[0], 2);
 }
 
 static void t_objects(void)
 {
-	T_EQ_INT(rec_run_file(&r, &bg_reader_json, FIX "notify_objects.json", NULL), 0);
-	T_EQ_INT(r.records, 5);
+	T_EQ_INT(ts_run_file(&r, &bg_reader_json, FIX "notify_objects.json", NULL), 0);
+	T_EQ_INT(r.nrecord, 5);
 	T_EQ_INT(r.naddr, 4);
 	T_EQ_STR(r.addr[0], "frank@example.org");
 	T_EQ_INT(r.addr_line[0], 6);
@@ -95,60 +94,60 @@ static void t_objects(void)
 	T_EQ_INT(r.addr_line[3], 14);
 	T_EQ_INT(r.ninvalid, 1);
 	T_EQ_STR(r.why[0], "object holds no address field");
-	T_EQ_INT(r.inv_line[0], 8);
-	T_EQ_INT(rec_find(&r, "security@vendor.example.net"), -1);
+	T_EQ_INT(r.invalid_line[0], 8);
+	T_EQ_INT(ts_find(&r, "security@vendor.example.net"), -1);
 
 	/* --field names the member; deeper ones count too */
 	{
 		struct bg_read_opts o = {.field = "LOGIN"};
 
-		T_EQ_INT(rec_run_file(&r, &bg_reader_json, FIX "notify_objects.json", &o), 0);
-		T_EQ_INT(r.records, 5);
+		T_EQ_INT(ts_run_file(&r, &bg_reader_json, FIX "notify_objects.json", &o), 0);
+		T_EQ_INT(r.nrecord, 5);
 		/* "heidi" holds no address: the tokeniser says so. */
 		T_EQ_INT(r.naddr, 0);
 		T_EQ_INT(r.ninvalid, 5);
 		{
 			int hits = 0;
 
-			for (int i = 0; i < r.ninvalid && i < REC_MAX; i++)
+			for (size_t i = 0; i < r.ninvalid && i < TS_MAX; i++)
 				hits += strcmp(r.why[i], "no address in the string") == 0;
 			T_EQ_INT(hits, 1);
 		}
 	}
 
 	/* a wrapper two levels down, an array-valued field */
-	T_EQ_INT(rec_run_str(&r, &bg_reader_json,
-			     "{\"response\":{\"meta\":{\"n\":2},\"data\":[\n"
-			     "{\"emails\":[\"a@example.com\",\"b@example.com\"]},\n"
-			     "{\"email\":null}]}}",
-			     NULL),
+	T_EQ_INT(ts_run_str(&r, &bg_reader_json,
+			    "{\"response\":{\"meta\":{\"n\":2},\"data\":[\n"
+			    "{\"emails\":[\"a@example.com\",\"b@example.com\"]},\n"
+			    "{\"email\":null}]}}",
+			    NULL),
 		 0);
-	T_EQ_INT(r.records, 2);
+	T_EQ_INT(r.nrecord, 2);
 	T_EQ_INT(r.naddr, 2);
 	T_EQ_STR(r.addr[1], "b@example.com");
 	T_EQ_INT(r.addr_line[1], 2);
 	T_EQ_INT(r.ninvalid, 1);
-	T_EQ_INT(r.inv_line[0], 3);
+	T_EQ_INT(r.invalid_line[0], 3);
 
 	/* one object a line (JSON Lines), and a lone object */
-	T_EQ_INT(rec_run_str(&r, &bg_reader_json,
-			     "{\"email\":\"a@example.com\",\"tags\":[\"x\"]}\n"
-			     "{\"user\":{\"mail\":\"b@example.com\"}}\n{\"name\":\"c\"}\n",
-			     NULL),
+	T_EQ_INT(ts_run_str(&r, &bg_reader_json,
+			    "{\"email\":\"a@example.com\",\"tags\":[\"x\"]}\n"
+			    "{\"user\":{\"mail\":\"b@example.com\"}}\n{\"name\":\"c\"}\n",
+			    NULL),
 		 0);
-	T_EQ_INT(r.records, 3);
+	T_EQ_INT(r.nrecord, 3);
 	T_EQ_INT(r.naddr, 2);
 	T_EQ_STR(r.addr[1], "b@example.com");
 	T_EQ_INT(r.addr_line[1], 2);
 	T_EQ_INT(r.ninvalid, 1);
-	T_EQ_INT(r.inv_line[0], 3);
+	T_EQ_INT(r.invalid_line[0], 3);
 	T_EQ_STR(r.why[0], "object holds no address field and no list of addresses");
 }
 
 static void t_plain(void)
 {
-	T_EQ_INT(rec_run_file(&r, &bg_reader_json, FIX "plain_array.json", NULL), 0);
-	T_EQ_INT(r.records, 5);
+	T_EQ_INT(ts_run_file(&r, &bg_reader_json, FIX "plain_array.json", NULL), 0);
+	T_EQ_INT(r.nrecord, 5);
 	T_EQ_INT(r.naddr, 3);
 	T_EQ_STR(r.addr[0], "judy@example.com");
 	T_EQ_INT(r.addr_line[0], 2);
@@ -157,18 +156,18 @@ static void t_plain(void)
 	T_EQ_INT(r.addr_line[2], 6);
 	T_EQ_INT(r.ninvalid, 2);
 	T_EQ_STR(r.why[0], "not an address");
-	T_EQ_INT(r.inv_line[0], 4);
+	T_EQ_INT(r.invalid_line[0], 4);
 	T_EQ_STR(r.why[1], "empty string");
-	T_EQ_INT(r.inv_line[1], 5);
+	T_EQ_INT(r.invalid_line[1], 5);
 }
 
 static void t_escapes(void)
 {
-	T_EQ_INT(rec_run_str(&r, &bg_reader_json,
-			     "[\"\\u00e9l\\u00E8ve@example.com\", \"\\ud83d\\ude00@example.test\","
-			     " \"a\\/b\\\"c@example.com\", \"\\udc00x@example.com\","
-			     " \"\\ud800\\n@example.com\", \"nul\\u0000@example.com\"]",
-			     NULL),
+	T_EQ_INT(ts_run_str(&r, &bg_reader_json,
+			    "[\"\\u00e9l\\u00E8ve@example.com\", \"\\ud83d\\ude00@example.test\","
+			    " \"a\\/b\\\"c@example.com\", \"\\udc00x@example.com\","
+			    " \"\\ud800\\n@example.com\", \"nul\\u0000@example.com\"]",
+			    NULL),
 		 0);
 	/* Through the tokeniser: an emoji separates (the normaliser then refuses
 	 * "@example.test"), a glued quote or U+FFFD makes the word invalid, a
@@ -221,19 +220,19 @@ static void t_errors(void)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const char *colon;
 
-		T_EQ_INT(rec_run_str(&r, &bg_reader_json, cases[i].in, NULL), -EINVAL);
+		T_EQ_INT(ts_run_str(&r, &bg_reader_json, cases[i].in, NULL), -EINVAL);
 		colon = strstr(r.err, ": ");
 		T_EQ_STR(colon ? colon + 2 : r.err, cases[i].err);
 	}
 
 	/* the syntax error half-way through a file: fatal, the line named */
-	T_EQ_INT(rec_run_file(&r, &bg_reader_json, FIX "syntax_error.json", NULL), -EINVAL);
+	T_EQ_INT(ts_run_file(&r, &bg_reader_json, FIX "syntax_error.json", NULL), -EINVAL);
 	T_EQ_STR(r.err, FIX "syntax_error.json: JSON syntax error at line 4, column 3: expected "
 			    "',' or ']'");
 
 	/* the sink stops the reader */
 	r.stop_after = 1;
-	T_EQ_INT(rec_run_file(&r, &bg_reader_json, FIX "plain_array.json", NULL), -125);
+	T_EQ_INT(ts_run_file(&r, &bg_reader_json, FIX "plain_array.json", NULL), -125);
 	T_EQ_INT(r.naddr, 1);
 	r.stop_after = 0;
 }
@@ -248,15 +247,15 @@ static void t_limits(void)
 	for (i = 0; i < 65; i++)
 		big[i] = '[';
 	big[i] = '\0';
-	T_EQ_INT(rec_run_str(&r, &bg_reader_json, big, NULL), -EINVAL);
+	T_EQ_INT(ts_run_str(&r, &bg_reader_json, big, NULL), -EINVAL);
 	T_CHECK(strstr(r.err, "JSON nesting deeper than 64 levels at line 1, column 65") != NULL);
 	for (i = 0; i < 64; i++) {
 		big[i] = '[';
 		big[64 + i] = ']';
 	}
 	big[128] = '\0';
-	T_EQ_INT(rec_run_str(&r, &bg_reader_json, big, NULL), 0);
-	T_EQ_INT(r.records, 1); /* the one element: an array */
+	T_EQ_INT(ts_run_str(&r, &bg_reader_json, big, NULL), 0);
+	T_EQ_INT(r.nrecord, 1); /* the one element: an array */
 	T_EQ_INT(r.ninvalid, 1);
 
 	/* a string past 64 KiB: cut, counted, the reader goes on */
@@ -264,8 +263,8 @@ static void t_limits(void)
 	big[1] = '"';
 	memset(big + 2, 'a', 70000);
 	strcpy(big + 70002, "@example.com\", \"z@example.com\"]");
-	T_EQ_INT(rec_run_str(&r, &bg_reader_json, big, NULL), 0);
-	T_EQ_INT(r.records, 2);
+	T_EQ_INT(ts_run_str(&r, &bg_reader_json, big, NULL), 0);
+	T_EQ_INT(r.nrecord, 2);
 	T_EQ_INT(r.naddr, 1);
 	T_EQ_STR(r.addr[0], "z@example.com");
 	T_EQ_INT(r.ninvalid, 1);
@@ -279,12 +278,12 @@ static void t_limits(void)
 		k++;
 	}
 	big[i++] = ']';
-	T_EQ_INT(rec_run_mem(&r, &bg_reader_json, big, i, NULL), 0);
-	T_EQ_INT(r.records, k);
+	T_EQ_INT(ts_run_mem(&r, &bg_reader_json, big, i, NULL), 0);
+	T_EQ_INT(r.nrecord, k);
 	T_EQ_INT(r.naddr, k);
 	T_EQ_INT(r.ninvalid, 0);
-	T_EQ_STR(r.addr[REC_MAX - 1], "u00255@example.com");
-	T_EQ_INT(r.addr_line[REC_MAX - 1], REC_MAX);
+	T_EQ_STR(r.addr[TS_MAX - 1], "u00255@example.com");
+	T_EQ_INT(r.addr_line[TS_MAX - 1], TS_MAX);
 	free(big);
 }
 
@@ -296,14 +295,15 @@ static void t_probe(void)
 	T_EQ_INT(bg_reader_json.probe("a@example.com\n", 14, "list.txt"), 0);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-	t_hibp();
-	t_objects();
-	t_plain();
-	t_escapes();
-	t_errors();
-	t_limits();
-	t_probe();
+	t_init(argc, argv);
+	T_RUN(t_hibp);
+	T_RUN(t_objects);
+	T_RUN(t_plain);
+	T_RUN(t_escapes);
+	T_RUN(t_errors);
+	T_RUN(t_limits);
+	T_RUN(t_probe);
 	return t_done("read_json");
 }

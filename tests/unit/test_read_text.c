@@ -38,6 +38,16 @@ static void test_notice(const char *file)
 	free(t);
 }
 
+static void notice_plain(void)
+{
+	test_notice("notice.txt");
+}
+
+static void notice_gzip(void)
+{
+	test_notice("notice.txt.gz");
+}
+
 static void test_hostile(void)
 {
 	struct tsink *t = ts_new();
@@ -148,15 +158,16 @@ static void test_probe(void)
 	T_CHECK(bg_reader_text.probe("", 0, "x.txt") > 0);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-	test_notice("notice.txt");
-	test_notice("notice.txt.gz");
-	test_hostile();
-	test_long_line();
-	test_shapes();
-	test_errors();
-	test_probe();
+	t_init(argc, argv);
+	T_RUN(notice_plain);
+	T_RUN(notice_gzip);
+	T_RUN(test_hostile);
+	T_RUN(test_long_line);
+	T_RUN(test_shapes);
+	T_RUN(test_errors);
+	T_RUN(test_probe);
 	ts_cleanup();
 	return t_done("test_read_text");
 }

@@ -80,13 +80,14 @@ static int zip_fd(const struct part *parts, size_t n)
 
 static int run_fd(struct tsink *t, int fd, const struct bg_read_opts *o, char *err, size_t errlen)
 {
-	struct bg_read_opts none;
+	struct bg_reader_ctx c;
 	int rc;
 
-	memset(&none, 0, sizeof(none));
 	memset(sheet_names, 0, sizeof(sheet_names));
 	t->sink.sheet = rec_sheet;
-	rc = bg_workbook_read(fd, "t.xlsx", o ? o : &none, &t->sink, err, errlen);
+	bg_reader_ctx_init(&c, NULL, "t.xlsx", o, &t->sink);
+	rc = bg_workbook_read(&c, fd);
+	snprintf(err, errlen, "%s", c.err.msg);
 	close(fd);
 	return rc;
 }
@@ -468,14 +469,15 @@ static void test_spooled_strings(void)
 	free(sst);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-	test_names();
-	test_xlsx();
-	test_hostile();
-	test_refused();
-	test_ods();
-	test_spooled_strings();
+	t_init(argc, argv);
+	T_RUN(test_names);
+	T_RUN(test_xlsx);
+	T_RUN(test_hostile);
+	T_RUN(test_refused);
+	T_RUN(test_ods);
+	T_RUN(test_spooled_strings);
 	ts_cleanup();
 	return t_done("test_read_workbook");
 }

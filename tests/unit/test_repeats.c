@@ -93,7 +93,9 @@ static void run_text(struct logsink *l, const char *data, size_t len, bool repla
 {
 	struct bg_read_opts o;
 	struct bg_input *in = NULL;
-	char path[64], err[512] = "";
+	struct bg_reader_ctx c;
+	struct bg_err err = BG_ERR_INIT;
+	char path[64];
 	int fd = memfd_create("rep", MFD_CLOEXEC), rc;
 
 	if (fd < 0 || write(fd, data, len) != (ssize_t)len) {
@@ -104,12 +106,15 @@ static void run_text(struct logsink *l, const char *data, size_t len, bool repla
 	memset(&o, 0, sizeof(o));
 	o.tokenise_repeats = !replay;
 	ls_init(l, stop);
-	rc = bg_input_open(&in, path, err, sizeof(err));
-	if (rc == 0)
-		rc = bg_reader_text.read(in, &o, &l->sink, err, sizeof(err));
+	rc = bg_input_open(&in, path, &err);
+	if (rc == 0) {
+		bg_reader_ctx_init(&c, in, NULL, &o, &l->sink);
+		rc = bg_reader_text.read(&c);
+		bg_err_copy(&err, &c.err);
+	}
 	bg_input_close(in);
 	close(fd);
-	lg(l, "= %d %s\n", rc, err);
+	lg(l, "= %d %s\n", rc, err.msg);
 }
 
 static uint64_t rng = 0x9e3779b97f4a7c15u;

@@ -15,7 +15,7 @@
 
 /* All lines of path, joined by '\n', decoded with enc (NULL: detected). */
 static int slurp(const char *path, const char *enc, char *out, size_t outlen, char *used,
-		 unsigned long *bad, unsigned long *first_bad, char *err, size_t errlen)
+		 unsigned long *bad, unsigned long *first_bad, struct bg_err *err)
 {
 	struct bg_input *in = NULL;
 	const char *s;
@@ -24,11 +24,11 @@ static int slurp(const char *path, const char *enc, char *out, size_t outlen, ch
 	int r;
 
 	out[0] = '\0';
-	r = bg_input_open(&in, path, err, errlen);
+	r = bg_input_open(&in, path, err);
 	if (r < 0)
 		return r;
-	r = bg_input_set_encoding(in, enc, err, errlen);
-	while (r == 0 && (r = bg_input_getline(in, &s, &n, &fl, err, errlen)) == 1) {
+	r = bg_input_set_encoding(in, enc, err);
+	while (r == 0 && (r = bg_input_getline(in, &s, &n, &fl, err)) == 1) {
 		if (o + n + 2 < outlen) {
 			memcpy(out + o, s, n);
 			o += n;
@@ -45,48 +45,48 @@ static int slurp(const char *path, const char *enc, char *out, size_t outlen, ch
 
 static void test_decide(void)
 {
-	char name[BG_ENC_NAME_MAX], cands[160];
+	struct bg_err err;
+	char name[BG_ENC_NAME_MAX];
 
 	/* 山田 in CP932, EUC-JP; an ISO-2022-JP designation; a lone ç (cp1252) */
 	T_EQ_INT(bg_encoding_decide("\x8e\x52\x93\x63\x81\x40\x91\xbe\x98\x59,a@x.jp\n", 16, true,
-				    name, sizeof(name), cands, sizeof(cands)),
+				    name, sizeof(name), ts_err(&err)),
 		 0);
 	T_EQ_STR(name, "CP932");
 	/* やまだ in EUC-JP: kana rows; 山田 alone (kanji) could be Chinese too. */
 	T_EQ_INT(bg_encoding_decide("\xa4\xe4\xa4\xde\xa4\xc0 a@x.jp\n", 14, true, name,
-				    sizeof(name), cands, sizeof(cands)),
+				    sizeof(name), ts_err(&err)),
 		 0);
 	T_EQ_STR(name, "EUC-JP");
 	T_EQ_INT(bg_encoding_decide("\xbb\xb3\xc5\xc4 a@x.jp\n", 12, true, name, sizeof(name),
-				    cands, sizeof(cands)),
+				    ts_err(&err)),
 		 -EILSEQ);
-	T_CHECK(strstr(cands, "EUC-JP") != NULL && strstr(cands, "GB18030") != NULL);
+	T_CHECK(strstr(err.msg, "EUC-JP") != NULL && strstr(err.msg, "GB18030") != NULL);
 	T_EQ_INT(bg_encoding_decide("\x1b$B;3ED\x1b(B a@x.jp\n", 16, true, name, sizeof(name),
-				    cands, sizeof(cands)),
+				    ts_err(&err)),
 		 0);
 	T_EQ_STR(name, "ISO-2022-JP");
 	/* (the sample starts with the ASCII byte before it: "n" of "Fran") */
 	T_EQ_INT(bg_encoding_decide("n\xe7ois <f.dupont@example.fr>\n", 28, true, name,
-				    sizeof(name), cands, sizeof(cands)),
+				    sizeof(name), ts_err(&err)),
 		 0);
 	T_EQ_STR(name, "WINDOWS-1252");
-	T_EQ_INT(bg_encoding_decide("\xc3\xa9t\xc3\xa9\n", 6, true, name, sizeof(name), cands,
-				    sizeof(cands)),
-		 0);
+	T_EQ_INT(
+	    bg_encoding_decide("\xc3\xa9t\xc3\xa9\n", 6, true, name, sizeof(name), ts_err(&err)),
+	    0);
 	T_EQ_STR(name, "UTF-8");
 	/* UTF-8 cut by the end of a partial sample is still UTF-8. */
-	T_EQ_INT(bg_encoding_decide("\xc3\xa9t\xe5\xb1", 5, false, name, sizeof(name), cands,
-				    sizeof(cands)),
-		 0);
+	T_EQ_INT(
+	    bg_encoding_decide("\xc3\xa9t\xe5\xb1", 5, false, name, sizeof(name), ts_err(&err)), 0);
 	T_EQ_STR(name, "UTF-8");
 	/* 81 40 alone: U+3000 in CP932, a rare extension character in GB18030. */
 	T_EQ_INT(bg_encoding_decide("\x81\x40kaede@example.jp\n", 19, true, name, sizeof(name),
-				    cands, sizeof(cands)),
+				    ts_err(&err)),
 		 0);
 	T_EQ_STR(name, "CP932");
 	/* Binary noise after a list is no text to judge: left UTF-8. */
 	T_EQ_INT(bg_encoding_decide("\xff\xff\xff\xff\x00\x01\x02\x03\x90\x91\n", 11, true, name,
-				    sizeof(name), cands, sizeof(cands)),
+				    sizeof(name), ts_err(&err)),
 		 0);
 	T_EQ_STR(name, "UTF-8");
 
@@ -102,12 +102,13 @@ static void test_decide(void)
 static void test_decode_files(void)
 {
 	static char text[1 << 20];
-	char used[BG_ENC_NAME_MAX], err[512], *big;
+	struct bg_err err;
+	char used[BG_ENC_NAME_MAX], *big;
 	unsigned long bad, first;
 	size_t o = 0;
 
 	T_EQ_INT(slurp(fixture(EXACT "cp932-excel.csv"), NULL, text, sizeof(text), used, &bad,
-		       &first, err, sizeof(err)),
+		       &first, ts_err(&err)),
 		 0);
 	T_EQ_STR(used, "CP932");
 	/* The ideographic space (81 40) is U+3000 now, no '@' in the name. */
@@ -115,12 +116,12 @@ static void test_decode_files(void)
 			     "taro.yamada@example.co.jp") != NULL);
 	T_EQ_INT(bad, 0);
 	T_EQ_INT(slurp(fixture(EXACT "eucjp-notice.txt"), NULL, text, sizeof(text), used, &bad,
-		       &first, err, sizeof(err)),
+		       &first, ts_err(&err)),
 		 0);
 	T_EQ_STR(used, "EUC-JP");
 	T_CHECK(strstr(text, "kenji@example.jp") != NULL);
 	T_EQ_INT(slurp(fixture(EXACT "iso2022jp-notice.txt"), NULL, text, sizeof(text), used, &bad,
-		       &first, err, sizeof(err)),
+		       &first, ts_err(&err)),
 		 0);
 	T_EQ_STR(used, "ISO-2022-JP");
 	T_CHECK(strstr(text, "\xe5\xaf\xbe\xe8\xb1\xa1: kenji@example.jp") != NULL);
@@ -133,7 +134,7 @@ static void test_decode_files(void)
 	memcpy(big + o, "\x8e\x52\x93\x63\x81\x40\x91\xbe\x98\x59,z@example.jp\n", 25);
 	o += 25;
 	T_EQ_INT(slurp(write_file("late.csv", big, o), NULL, text, sizeof(text), used, &bad, &first,
-		       err, sizeof(err)),
+		       ts_err(&err)),
 		 0);
 	T_EQ_STR(used, "CP932");
 	T_CHECK(strstr(text, "\xe5\xb1\xb1\xe7\x94\xb0\xe3\x80\x80") != NULL);
@@ -141,25 +142,25 @@ static void test_decode_files(void)
 
 	/* Invalid sequences in a declared encoding: flagged and counted by line. */
 	T_EQ_INT(slurp(write_file("bad-euc.txt", "a@x.jp\n\xbb\xb3\n\xff\xfe b@x.jp\n", 18),
-		       "EUC-JP", text, sizeof(text), used, &bad, &first, err, sizeof(err)),
+		       "EUC-JP", text, sizeof(text), used, &bad, &first, ts_err(&err)),
 		 0);
 	T_EQ_STR(used, "EUC-JP");
 	T_EQ_INT(bad, 1);
 	T_EQ_INT(first, 3);
 	/* An unknown --encoding is refused by name. */
 	T_EQ_INT(slurp(fixture(EXACT "cp1252.csv"), "klingon", text, sizeof(text), used, &bad,
-		       &first, err, sizeof(err)),
+		       &first, ts_err(&err)),
 		 -EINVAL);
-	T_CHECK(strstr(err, "unknown encoding \"klingon\"") != NULL);
+	T_CHECK(strstr(err.msg, "unknown encoding \"klingon\"") != NULL);
 	/* Undecidable: one error naming the candidates and --encoding. */
 	T_EQ_INT(slurp(fixture(EXACT "undecidable.txt"), NULL, text, sizeof(text), used, &bad,
-		       &first, err, sizeof(err)),
+		       &first, ts_err(&err)),
 		 -EILSEQ);
-	T_CHECK(strstr(err, "cannot tell the text encoding") != NULL);
-	T_CHECK(strstr(err, "EUC-JP") != NULL && strstr(err, "--encoding") != NULL);
+	T_CHECK(strstr(err.msg, "cannot tell the text encoding") != NULL);
+	T_CHECK(strstr(err.msg, "EUC-JP") != NULL && strstr(err.msg, "--encoding") != NULL);
 	/* --encoding decides it. */
 	T_EQ_INT(slurp(fixture(EXACT "undecidable.txt"), "EUC-JP", text, sizeof(text), used, &bad,
-		       &first, err, sizeof(err)),
+		       &first, ts_err(&err)),
 		 0);
 	T_EQ_STR(text, "\xe5\xb1\xb1\xe7\x94\xb0 sakura@example.jp\n");
 }
@@ -169,7 +170,9 @@ static void test_compressors(void)
 	static const char *const files[] = {EXACT "bare-xz.txt.xz", EXACT "bare-bz2.txt.bz2",
 					    EXACT "bare-zst.txt.zst"};
 	static char text[4096];
-	char used[BG_ENC_NAME_MAX], err[512];
+	struct bg_err err;
+	char used[BG_ENC_NAME_MAX];
+	const char *line;
 	unsigned long bad, first;
 	struct bg_input *in = NULL;
 	static unsigned char raw[4096];
@@ -177,8 +180,8 @@ static void test_compressors(void)
 	FILE *f;
 
 	for (size_t i = 0; i < 3; i++) {
-		T_EQ_INT(slurp(fixture(files[i]), NULL, text, sizeof(text), used, &bad, &first, err,
-			       sizeof(err)),
+		T_EQ_INT(slurp(fixture(files[i]), NULL, text, sizeof(text), used, &bad, &first,
+			       ts_err(&err)),
 			 0);
 		T_EQ_STR(text, "haru@example.jp\nsora@example.co.jp\n");
 	}
@@ -189,11 +192,11 @@ static void test_compressors(void)
 	if (f)
 		fclose(f);
 	T_EQ_INT(slurp(write_file("cut.txt.xz", raw, n - 12), NULL, text, sizeof(text), used, &bad,
-		       &first, err, sizeof(err)),
+		       &first, ts_err(&err)),
 		 -EBADMSG);
-	T_CHECK(strstr(err, "cut.txt.xz: xz stream cut short or corrupt") != NULL);
-	T_EQ_INT(bg_input_open(&in, fixture(EXACT "bare-zst.txt.zst"), err, sizeof(err)), 0);
-	T_EQ_INT(bg_input_getline(in, (const char **)&err, &n, (unsigned *)&bad, NULL, 0), 1);
+	T_CHECK(strstr(err.msg, "cut.txt.xz: xz stream cut short or corrupt") != NULL);
+	T_EQ_INT(bg_input_open(&in, fixture(EXACT "bare-zst.txt.zst"), ts_err(&err)), 0);
+	T_EQ_INT(bg_input_getline(in, &line, &n, (unsigned *)&bad, NULL), 1);
 	T_EQ_STR(bg_input_compression(in), "zstd");
 	bg_input_close(in);
 }
@@ -205,36 +208,37 @@ struct seen {
 	struct tsink *t;
 };
 
-static int seen_member(void *arg, struct bg_input *in, int depth, char *err, size_t errlen)
+static int seen_member(void *arg, struct bg_input *in, int depth, struct bg_err *err)
 {
 	struct seen *s = arg;
 	const struct bg_reader *r;
-	struct bg_read_opts o;
+	struct bg_reader_ctx c;
+	int rc;
 
 	(void)depth;
-	memset(&o, 0, sizeof(o));
 	if (s->n < 8)
 		snprintf(s->names[s->n], sizeof(s->names[0]), "%s", bg_input_name(in));
-	r = bg_reader_detect(in, bg_input_name(in), err, errlen);
+	r = bg_reader_detect(in, bg_input_name(in), err);
 	if (!r)
 		return -EINVAL;
 	if (s->n < 8)
 		snprintf(s->formats[s->n], sizeof(s->formats[0]), "%s", r->name);
 	s->n++;
-	return r->read(in, &o, &s->t->sink, err, errlen);
+	bg_reader_ctx_init(&c, in, NULL, NULL, &s->t->sink);
+	rc = r->read(&c);
+	bg_err_copy(err, &c.err);
+	return rc;
 }
 
-static int seen_book(void *arg, int fd, int kind, const char *name, char *err, size_t errlen)
+static int seen_book(void *arg, int fd, int kind, const char *name, struct bg_err *err)
 {
 	(void)kind;
 	(void)arg;
 	(void)fd;
-	snprintf(err, errlen, "%s: workbook", name);
-	return -ENOTSUP;
+	return bg_err_set(err, -ENOTSUP, "%s: workbook", name);
 }
 
-static int unpack_file(const char *path, struct seen *s, struct bg_unpack *u, char *err,
-		       size_t errlen)
+static int unpack_file(const char *path, struct seen *s, struct bg_unpack *u, struct bg_err *err)
 {
 	struct bg_input *in = NULL;
 	int r, kind;
@@ -244,11 +248,11 @@ static int unpack_file(const char *path, struct seen *s, struct bg_unpack *u, ch
 	u->member = seen_member;
 	u->workbook = seen_book;
 	u->arg = s;
-	r = bg_input_open(&in, path, err, errlen);
+	r = bg_input_open(&in, path, err);
 	if (r < 0)
 		return r;
 	kind = bg_archive_kind(in);
-	r = kind ? bg_unpack_read(u, in, kind, 0, err, errlen) : -ENOENT;
+	r = kind ? bg_unpack_read(u, in, kind, 0, err) : -ENOENT;
 	bg_input_close(in);
 	return r;
 }
@@ -258,21 +262,22 @@ static void test_archives(void)
 	struct bg_unpack u;
 	struct seen s;
 	struct bg_input *in = NULL;
-	char err[1024], expect[2100];
+	struct bg_err err;
+	char expect[2100];
 
-	T_EQ_INT(bg_input_open(&in, fixture(EXACT "tar-gz.tar.gz"), err, sizeof(err)), 0);
+	T_EQ_INT(bg_input_open(&in, fixture(EXACT "tar-gz.tar.gz"), ts_err(&err)), 0);
 	T_EQ_INT(bg_archive_kind(in), BG_ARCHIVE_TAR);
 	bg_input_close(in);
-	T_EQ_INT(bg_input_open(&in, fixture(EXACT "sevenzip.7z"), err, sizeof(err)), 0);
+	T_EQ_INT(bg_input_open(&in, fixture(EXACT "sevenzip.7z"), ts_err(&err)), 0);
 	T_EQ_INT(bg_archive_kind(in), BG_ARCHIVE_7Z);
 	bg_input_close(in);
-	T_EQ_INT(bg_input_open(&in, fixture("notice.txt.gz"), err, sizeof(err)), 0);
+	T_EQ_INT(bg_input_open(&in, fixture("notice.txt.gz"), ts_err(&err)), 0);
 	T_EQ_INT(bg_archive_kind(in), BG_ARCHIVE_NONE);
 	bg_input_close(in);
 
 	/* Members are named archive:member and detected like files. */
 	bg_unpack_init(&u);
-	T_EQ_INT(unpack_file(fixture(EXACT "tar-xz.tar.xz"), &s, &u, err, sizeof(err)), 0);
+	T_EQ_INT(unpack_file(fixture(EXACT "tar-xz.tar.xz"), &s, &u, ts_err(&err)), 0);
 	T_EQ_INT(s.n, 2);
 	snprintf(expect, sizeof(expect), "%s:a.txt", fixture(EXACT "tar-xz.tar.xz"));
 	T_EQ_STR(s.names[0], expect);
@@ -283,7 +288,7 @@ static void test_archives(void)
 
 	/* A CP932 member name without the UTF-8 flag reads as Japanese. */
 	bg_unpack_init(&u);
-	T_EQ_INT(unpack_file(fixture(EXACT "cp932-names.zip"), &s, &u, err, sizeof(err)), 0);
+	T_EQ_INT(unpack_file(fixture(EXACT "cp932-names.zip"), &s, &u, ts_err(&err)), 0);
 	snprintf(expect, sizeof(expect), "%s:\xe5\x90\x8d\xe7\xb0\xbf.txt",
 		 fixture(EXACT "cp932-names.zip"));
 	T_EQ_STR(s.names[0], expect);
@@ -302,7 +307,7 @@ static void test_archives(void)
 		T_EQ_INT(system(cmd), 0);
 		snprintf(cmd, sizeof(cmd), "%s/u8.zip", dir);
 		bg_unpack_init(&u);
-		T_EQ_INT(unpack_file(cmd, &s, &u, err, sizeof(err)), 0);
+		T_EQ_INT(unpack_file(cmd, &s, &u, ts_err(&err)), 0);
 		snprintf(expect, sizeof(expect), "%s:\xe5\x90\x8d.txt", cmd);
 		T_EQ_STR(s.names[0], expect);
 		T_EQ_INT(s.t->naddr, 1);
@@ -311,55 +316,54 @@ static void test_archives(void)
 
 	/* Nested one level: read; the member is named through both. */
 	bg_unpack_init(&u);
-	T_EQ_INT(unpack_file(fixture(EXACT "nested-zip.zip"), &s, &u, err, sizeof(err)), 0);
+	T_EQ_INT(unpack_file(fixture(EXACT "nested-zip.zip"), &s, &u, ts_err(&err)), 0);
 	snprintf(expect, sizeof(expect), "%s:inner.zip:inner.txt", fixture(EXACT "nested-zip.zip"));
 	T_EQ_STR(s.names[0], expect);
 	free(s.t);
 	bg_unpack_init(&u);
-	T_EQ_INT(unpack_file(fixture(EXACT "nested-too-deep.zip"), &s, &u, err, sizeof(err)),
-		 -ELOOP);
-	T_CHECK(strstr(err, "nested more than 1 level deep") != NULL);
+	T_EQ_INT(unpack_file(fixture(EXACT "nested-too-deep.zip"), &s, &u, ts_err(&err)), -ELOOP);
+	T_CHECK(strstr(err.msg, "nested more than 1 level deep") != NULL);
 	free(s.t);
 
 	/* Limits: members, bytes, ratio. */
 	bg_unpack_init(&u);
 	u.max_members = 1;
-	T_EQ_INT(unpack_file(fixture(EXACT "sevenzip.7z"), &s, &u, err, sizeof(err)), -EFBIG);
-	T_CHECK(strstr(err, "more than 1 members (limit --max-members)") != NULL);
+	T_EQ_INT(unpack_file(fixture(EXACT "sevenzip.7z"), &s, &u, ts_err(&err)), -EFBIG);
+	T_CHECK(strstr(err.msg, "more than 1 members (limit --max-members)") != NULL);
 	free(s.t);
 	bg_unpack_init(&u);
-	T_EQ_INT(unpack_file(fixture(EXACT "zip-bomb.zip"), &s, &u, err, sizeof(err)), -EFBIG);
-	T_CHECK(strstr(err, "zip-bomb.zip:bomb.txt: unpacks at more than 100 times") != NULL);
+	T_EQ_INT(unpack_file(fixture(EXACT "zip-bomb.zip"), &s, &u, ts_err(&err)), -EFBIG);
+	T_CHECK(strstr(err.msg, "zip-bomb.zip:bomb.txt: unpacks at more than 100 times") != NULL);
 	free(s.t);
 	bg_unpack_init(&u);
 	u.max_ratio = 100000;
 	u.max_bytes = 4u << 20;
-	T_EQ_INT(unpack_file(fixture(EXACT "zip-bomb.zip"), &s, &u, err, sizeof(err)), -EFBIG);
-	T_CHECK(strstr(err, "more than 4 MiB (limit --max-unpacked)") != NULL);
+	T_EQ_INT(unpack_file(fixture(EXACT "zip-bomb.zip"), &s, &u, ts_err(&err)), -EFBIG);
+	T_CHECK(strstr(err.msg, "more than 4 MiB (limit --max-unpacked)") != NULL);
 	free(s.t);
 
 	/* Encrypted: no password, a wrong one, the right one. */
 	bg_unpack_init(&u);
-	T_EQ_INT(unpack_file(fixture(EXACT "aes.zip"), &s, &u, err, sizeof(err)), -EACCES);
-	T_CHECK(strstr(err, "encrypted archive: give --password-file") != NULL);
+	T_EQ_INT(unpack_file(fixture(EXACT "aes.zip"), &s, &u, ts_err(&err)), -EACCES);
+	T_CHECK(strstr(err.msg, "encrypted archive: give --password-file") != NULL);
 	free(s.t);
 	bg_unpack_init(&u);
-	T_EQ_INT(bg_unpack_passwords(&u, fixture("zip-wrong-password.txt"), err, sizeof(err)), 0);
-	T_CHECK(unpack_file(fixture(EXACT "zipcrypto.zip"), &s, &u, err, sizeof(err)) < 0);
-	T_CHECK(strstr(err, "zipcrypto.zip:members.txt: wrong password: none of the 1") != NULL);
+	T_EQ_INT(bg_unpack_passwords(&u, fixture("zip-wrong-password.txt"), ts_err(&err)), 0);
+	T_CHECK(unpack_file(fixture(EXACT "zipcrypto.zip"), &s, &u, ts_err(&err)) < 0);
+	T_CHECK(strstr(err.msg, "zipcrypto.zip:members.txt: wrong password: none of the 1") !=
+		NULL);
 	bg_unpack_free(&u);
 	free(s.t);
 	bg_unpack_init(&u);
-	T_EQ_INT(bg_unpack_passwords(&u, fixture("zip-password.txt"), err, sizeof(err)), 0);
-	T_EQ_INT(unpack_file(fixture(EXACT "aes.zip"), &s, &u, err, sizeof(err)), 0);
+	T_EQ_INT(bg_unpack_passwords(&u, fixture("zip-password.txt"), ts_err(&err)), 0);
+	T_EQ_INT(unpack_file(fixture(EXACT "aes.zip"), &s, &u, ts_err(&err)), 0);
 	T_EQ_INT(s.t->naddr, 2);
 	bg_unpack_free(&u);
 	free(s.t);
-	T_EQ_INT(bg_unpack_passwords(&u, fixture(""), err, sizeof(err)), -EINVAL);
-	T_CHECK(strstr(err, "not a regular file") != NULL);
-	T_EQ_INT(bg_unpack_passwords(&u, write_file("empty-pw", "\n\n", 2), err, sizeof(err)),
-		 -EINVAL);
-	T_CHECK(strstr(err, "holds no password") != NULL);
+	T_EQ_INT(bg_unpack_passwords(&u, fixture(""), ts_err(&err)), -EINVAL);
+	T_CHECK(strstr(err.msg, "not a regular file") != NULL);
+	T_EQ_INT(bg_unpack_passwords(&u, write_file("empty-pw", "\n\n", 2), ts_err(&err)), -EINVAL);
+	T_CHECK(strstr(err.msg, "holds no password") != NULL);
 	bg_unpack_free(&u);
 
 	/* A zip that is a workbook goes to the workbook reader, not its parts. */
@@ -376,8 +380,8 @@ static void test_archives(void)
 		T_EQ_INT(system(cmd), 0);
 		snprintf(cmd, sizeof(cmd), "%s/book.xlsx", dir);
 		bg_unpack_init(&u);
-		T_EQ_INT(unpack_file(cmd, &s, &u, err, sizeof(err)), -ENOTSUP);
-		T_CHECK(strstr(err, "book.xlsx: workbook") != NULL);
+		T_EQ_INT(unpack_file(cmd, &s, &u, ts_err(&err)), -ENOTSUP);
+		T_CHECK(strstr(err.msg, "book.xlsx: workbook") != NULL);
 		T_EQ_INT(s.n, 0);
 		free(s.t);
 
@@ -391,8 +395,8 @@ static void test_archives(void)
 		T_EQ_INT(system(cmd), 0);
 		snprintf(cmd, sizeof(cmd), "%s/book.ods", dir);
 		bg_unpack_init(&u);
-		T_EQ_INT(unpack_file(cmd, &s, &u, err, sizeof(err)), -ENOTSUP);
-		T_CHECK(strstr(err, "book.ods: workbook") != NULL);
+		T_EQ_INT(unpack_file(cmd, &s, &u, ts_err(&err)), -ENOTSUP);
+		T_CHECK(strstr(err.msg, "book.ods: workbook") != NULL);
 		T_EQ_INT(s.n, 0);
 		free(s.t);
 
@@ -405,8 +409,8 @@ static void test_archives(void)
 		T_EQ_INT(system(cmd), 0);
 		snprintf(cmd, sizeof(cmd), "%s/doc.docx", dir);
 		bg_unpack_init(&u);
-		T_EQ_INT(unpack_file(cmd, &s, &u, err, sizeof(err)), -EINVAL);
-		T_CHECK(strstr(err, "an office document") != NULL);
+		T_EQ_INT(unpack_file(cmd, &s, &u, ts_err(&err)), -EINVAL);
+		T_CHECK(strstr(err.msg, "an office document") != NULL);
 		T_EQ_INT(s.t->naddr, 0);
 		free(s.t);
 	}
@@ -417,7 +421,7 @@ static void test_padding(void)
 {
 	static char buf[8192];
 	struct tsink *t = ts_new();
-	char err[512];
+	struct bg_err err;
 	size_t o;
 
 	o = (size_t)sprintf(buf, "a@example.jp\nb@example.jp\n");
@@ -425,19 +429,21 @@ static void test_padding(void)
 	o += 3000;
 	for (size_t i = 0; i < 2000; i++)
 		buf[o++] = (char)(i * 7919 % 251);
-	T_EQ_INT(ts_run(t, NULL, write_file("padded.txt", buf, o), NULL, err, sizeof(err)), 0);
+	T_EQ_INT(ts_run(t, NULL, write_file("padded.txt", buf, o), NULL, err.msg, sizeof(err.msg)),
+		 0);
 	T_EQ_INT(t->naddr, 2);
 	T_CHECK(t->ninvalid >= 1);
 	free(t);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-	test_decide();
-	test_decode_files();
-	test_compressors();
-	test_archives();
-	test_padding();
+	t_init(argc, argv);
+	T_RUN(test_decide);
+	T_RUN(test_decode_files);
+	T_RUN(test_compressors);
+	T_RUN(test_archives);
+	T_RUN(test_padding);
 	ts_cleanup();
 	return t_done("test_unpack");
 }

@@ -1,0 +1,222 @@
+/* eml_html.c: HTML to text for the e-mail reader (see eml_html.h). */
+#include "eml_html.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "eml_decode.h"
+
+static bool starts_ci(const char *a, size_t n, const char *lit)
+{
+	size_t l = strlen(lit);
+
+	return n >= l && strncasecmp(a, lit, l) == 0;
+}
+
+/* Decodes the character reference at s (s[0] == '&') into out (4 bytes); returns
+ * the bytes consumed, or 0 if it is none we know. */
+static size_t entity(const char *s, size_t n, char *out, size_t *olen)
+{
+	static const struct {
+		const char *name;
+		const char *utf8;
+	} named[] = {{"amp;", "&"},    {"lt;", "<"},	 {"gt;", ">"},
+		     {"quot;", "\""},  {"apos;", "'"},	 {"nbsp;", " "},
+		     {"commat;", "@"}, {"period;", "."}, {NULL, NULL}};
+	unsigned long cp = 0;
+	size_t i = 1;
+
+	for (int k = 0; named[k].name; k++)
+		if (starts_ci(s + 1, n - 1, named[k].name)) {
+			*olen = strlen(named[k].utf8);
+			memcpy(out, named[k].utf8, *olen);
+			return 1 + strlen(named[k].name);
+		}
+	if (n < 4 || s[1] != '#')
+		return 0;
+	i = 2;
+	if (s[2] == 'x' || s[2] == 'X') {
+		char *end;
+
+		if (!strchr("0123456789abcdefABCDEF", s[3]) || s[3] == '\0')
+			return 0;
+		for (i = 3; i < n && i < 10 && strchr("0123456789abcdefABCDEF", s[i]) && s[i]; i++)
+			;
+		{
+			char tmp[12];
+
+			memcpy(tmp, s + 3, i - 3);
+			tmp[i - 3] = '\0';
+			cp = strtoul(tmp, &end, 16);
+		}
+	} else {
+		for (; i < n && i < 10 && s[i] >= '0' && s[i] <= '9'; i++)
+			cp = cp * 10 + (unsigned long)(s[i] - '0');
+		if (i == 2)
+			return 0;
+	}
+	if (i >= n || s[i] != ';')
+		return 0;
+	if (cp == 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		cp = 0xfffd;
+	if (cp < 0x80) {
+		out[0] = (char)cp;
+		*olen = 1;
+	} else if (cp < 0x800) {
+		out[0] = (char)(0xc0 | (cp >> 6));
+		out[1] = (char)(0x80 | (cp & 0x3f));
+		*olen = 2;
+	} else if (cp < 0x10000) {
+		out[0] = (char)(0xe0 | (cp >> 12));
+		out[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		out[2] = (char)(0x80 | (cp & 0x3f));
+		*olen = 3;
+	} else {
+		out[0] = (char)(0xf0 | (cp >> 18));
+		out[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+		out[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		out[3] = (char)(0x80 | (cp & 0x3f));
+		*olen = 4;
+	}
+	return i + 1;
+}
+
+/* A whole tag: finds mailto: links in it (entities and %XX decoded). */
+static void html_tag(struct bg_eml_html *h, bg_eml_mailto_fn fn, void *arg)
+{
+	const char *t = h->tag;
+	size_t n = h->taglen, i = 0;
+	bool go = true;
+
+	if (starts_ci(t, n, "script") || starts_ci(t, n, "style")) {
+		snprintf(h->skip_until, sizeof(h->skip_until), "</%s",
+			 starts_ci(t, n, "script") ? "script" : "style");
+		return;
+	}
+	while (i + 7 <= n && go) {
+		char a[BG_EML_TAG_MAX];
+		size_t al = 0;
+
+		if (strncasecmp(t + i, "mailto:", 7) != 0) {
+			i++;
+			continue;
+		}
+		i += 7;
+		while (i < n && t[i] != '"' && t[i] != '\'' && t[i] != '?' && t[i] != ' ' &&
+		       t[i] != '\t' && t[i] != '>') {
+			char u[4];
+			size_t ul, used;
+
+			if (t[i] == '&' && (used = entity(t + i, n - i, u, &ul)) != 0) {
+				memcpy(a + al, u, ul);
+				al += ul;
+				i += used;
+			} else if (t[i] == '%' && i + 2 < n && bg_eml_hexval(t[i + 1]) >= 0 &&
+				   bg_eml_hexval(t[i + 2]) >= 0) {
+				a[al++] =
+				    (char)(bg_eml_hexval(t[i + 1]) * 16 + bg_eml_hexval(t[i + 2]));
+				i += 3;
+			} else {
+				a[al++] = t[i++];
+			}
+		}
+		go = fn(arg, a, al);
+	}
+}
+
+static void text_put(struct bg_eml_html *h, const char *s, size_t n)
+{
+	if (h->textlen + n > h->textcap)
+		return;
+	memcpy(h->text + h->textlen, s, n);
+	h->textlen += n;
+}
+
+int bg_eml_html_init(struct bg_eml_html *h, size_t cap)
+{
+	memset(h, 0, sizeof(*h));
+	h->text = malloc(cap + 1);
+	if (!h->text)
+		return -ENOMEM;
+	h->textcap = cap;
+	return 0;
+}
+
+void bg_eml_html_free(struct bg_eml_html *h)
+{
+	free(h->text);
+	h->text = NULL;
+}
+
+void bg_eml_html_reset(struct bg_eml_html *h)
+{
+	h->in_tag = h->in_comment = false;
+	h->skip_until[0] = '\0';
+}
+
+void bg_eml_html_line(struct bg_eml_html *h, const char *s, size_t n, bg_eml_mailto_fn fn,
+		      void *arg)
+{
+	size_t i = 0;
+
+	h->textlen = 0;
+	while (i < n) {
+		char c = s[i];
+
+		if (h->in_comment) {
+			if (c == '-' && i + 2 < n && s[i + 1] == '-' && s[i + 2] == '>') {
+				h->in_comment = false;
+				i += 3;
+			} else {
+				i++;
+			}
+			continue;
+		}
+		if (h->in_tag) {
+			if (c == '>') {
+				h->in_tag = false;
+				h->tag[h->taglen] = '\0';
+				html_tag(h, fn, arg);
+			} else if (h->taglen < BG_EML_TAG_MAX) {
+				h->tag[h->taglen++] = c == '\n' ? ' ' : c;
+			}
+			i++;
+			continue;
+		}
+		if (h->skip_until[0]) {
+			if (starts_ci(s + i, n - i, h->skip_until))
+				h->skip_until[0] = '\0';
+			else {
+				i++;
+				continue;
+			}
+		}
+		if (c == '<') {
+			if (starts_ci(s + i, n - i, "<!--")) {
+				h->in_comment = true;
+				i += 4;
+				continue;
+			}
+			h->in_tag = true;
+			h->taglen = 0;
+			text_put(h, " ", 1); /* "<td>a</td><td>b</td>" is two words */
+			i++;
+			continue;
+		}
+		if (c == '&') {
+			char u[4];
+			size_t ul, used = entity(s + i, n - i, u, &ul);
+
+			if (used) {
+				text_put(h, u, ul);
+				i += used;
+				continue;
+			}
+		}
+		text_put(h, &c, 1);
+		i++;
+	}
+}

@@ -1,0 +1,36 @@
+/* eml_html.h: HTML to text for the e-mail reader, crudely and line by line: the
+ * visible text of each line (tags out, entities decoded, script and style
+ * skipped, a tag boundary a space) and the addresses of mailto: links.  A tag
+ * or comment may span lines: the converter keeps that state for the part. */
+#ifndef BG_EML_HTML_H
+#define BG_EML_HTML_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define BG_EML_TAG_MAX 4096 /* one HTML tag kept to find mailto: in it */
+
+struct bg_eml_html {
+	bool in_tag, in_comment;
+	char skip_until[16]; /* "</script" / "</style" while inside them */
+	char tag[BG_EML_TAG_MAX + 1];
+	size_t taglen;
+	char *text; /* the visible text of the last line, textlen bytes */
+	size_t textlen, textcap;
+};
+
+/* A mailto: link's address (entities and %XX decoded); false stops the
+ * search for more in that tag. */
+typedef bool (*bg_eml_mailto_fn)(void *arg, const char *addr, size_t len);
+
+/* cap: the longest line of text kept.  0, or -ENOMEM. */
+int bg_eml_html_init(struct bg_eml_html *h, size_t cap);
+void bg_eml_html_free(struct bg_eml_html *h);
+/* A part begins (or ends): no tag, comment or script open. */
+void bg_eml_html_reset(struct bg_eml_html *h);
+/* One line of the part's (UTF-8) HTML: h->text holds its visible text after,
+ * and fn was called for every mailto: link in a tag that closed on it. */
+void bg_eml_html_line(struct bg_eml_html *h, const char *s, size_t n, bg_eml_mailto_fn fn,
+		      void *arg);
+
+#endif
