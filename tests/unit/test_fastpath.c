@@ -1,9 +1,13 @@
 /* test_fastpath.c: the fast paths for plain ASCII give exactly what the
- * general code gives.  bg_normalise (with its ASCII fast path) against
- * bg_normalise_general on generated addresses in the forms bench/gen.c writes,
- * random strings over an alphabet of the characters each check looks at,
- * addresses at every length limit, every line and word of tests/fixtures, with
- * several options and output sizes: same result, same bytes. */
+ * general code gives.  The tokeniser with bg_addrtok_fastpath on and off, on
+ * lines in the forms bench/gen.c writes, random lines over the characters it
+ * cuts at (brackets, quotes, defanged forms, '@' alone, mailto:, URLs, tabs,
+ * full-width and CJK text) and every line of tests/fixtures, with the replay
+ * of repeated lines on and off: the sink sees the same calls.  bg_normalise (with its ASCII fast
+ * path) against bg_normalise_general on generated addresses in the forms bench/gen.c writes, random
+ * strings over an alphabet of the characters each check looks at, addresses at every length limit,
+ * every line and word of tests/fixtures, with several options and output sizes: same result, same
+ * bytes. */
 #include <dirent.h>
 #include <dlfcn.h>
 #include <stdint.h>
@@ -12,6 +16,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <stdarg.h>
+
+#include "addrtok.h"
 #include "identity.h"
 #include "t.h"
 
@@ -78,6 +85,261 @@ static void norm_str(const char *s)
 {
 	norm_same(s, strlen(s));
 }
+
+/* --- the tokeniser ------------------------------------------------------------ */
+
+/* Every call the sink gets, in order, as text. */
+struct logsink {
+	struct bg_sink sink;
+	char *log;
+	size_t len, cap;
+};
+
+__attribute__((format(printf, 2, 3))) static void lg(struct logsink *l, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(l->log + l->len, l->cap - l->len, fmt, ap);
+		va_end(ap);
+		if (n >= 0 && (size_t)n < l->cap - l->len)
+			break;
+		l->cap = l->cap * 2 + (size_t)(n > 0 ? n : 0) + 256;
+		l->log = realloc(l->log, l->cap);
+		if (!l->log)
+			abort();
+	}
+	l->len += (size_t)n;
+}
+
+static int ls_address(struct bg_sink *s, const char *a, size_t n, unsigned long line)
+{
+	lg(s->arg, "A %lu %.*s\n", line, (int)n, a);
+	return 0;
+}
+
+static void ls_invalid(struct bg_sink *s, unsigned long line, const char *why, const char *text,
+		       size_t n)
+{
+	lg(s->arg, "I %lu %s [%.*s]\n", line, why, (int)n, text ? text : "");
+}
+
+static void ls_defanged(struct bg_sink *s, unsigned long line)
+{
+	lg(s->arg, "D %lu\n", line);
+}
+
+struct tokpair {
+	struct logsink ls[2];
+	struct bg_addrtok *t[2];
+	long lines, mismatch;
+};
+
+static void tp_open(struct tokpair *p, bool repeats)
+{
+	memset(p, 0, sizeof(*p));
+	for (int i = 0; i < 2; i++) {
+		struct logsink *l = &p->ls[i];
+
+		l->sink.address = ls_address;
+		l->sink.invalid = ls_invalid;
+		l->sink.defanged = ls_defanged;
+		l->sink.arg = l;
+		l->cap = 4096;
+		l->log = malloc(l->cap);
+		if (!l->log || bg_addrtok_new(&p->t[i], &l->sink) != 0)
+			abort();
+		l->log[0] = '\0';
+		bg_addrtok_empty(p->t[i], "no address on the line");
+		bg_addrtok_repeats(p->t[i], repeats);
+	}
+	bg_addrtok_fastpath(p->t[1], false);
+}
+
+/* Compares what both logged so far, then starts the logs afresh. */
+static void tp_check(struct tokpair *p)
+{
+	if (p->ls[0].len != p->ls[1].len || memcmp(p->ls[0].log, p->ls[1].log, p->ls[0].len) != 0) {
+		if (p->mismatch++ < 5)
+			fprintf(stderr, "tokens differ:\n--- fast\n%.*s--- general\n%.*s",
+				(int)p->ls[0].len, p->ls[0].log, (int)p->ls[1].len, p->ls[1].log);
+	}
+	p->ls[0].len = p->ls[1].len = 0;
+}
+
+static void tp_line(struct tokpair *p, const char *s, size_t n, unsigned long line)
+{
+	int a = bg_addrtok_line(p->t[0], s, n, line), b = bg_addrtok_line(p->t[1], s, n, line);
+
+	if (a != b)
+		lg(&p->ls[0], "R %d\n", a), lg(&p->ls[1], "R %d\n", b);
+	p->lines++;
+	if (p->lines % 64 == 0)
+		tp_check(p);
+}
+
+static long tp_close(struct tokpair *p)
+{
+	for (int i = 0; i < 2; i++)
+		lg(&p->ls[i], "F %d\n", bg_addrtok_flush(p->t[i]));
+	tp_check(p);
+	for (int i = 0; i < 2; i++) {
+		bg_addrtok_free(p->t[i]);
+		free(p->ls[i].log);
+	}
+	return p->mismatch;
+}
+
+/* One line in one of the forms bench/gen.c writes (k-th identity). */
+static size_t gen_line(char *buf, size_t cap, uint64_t k)
+{
+	static const char *const given[] = {"anna", "ben", "carla", "david", "eva", "felix"};
+	static const char *const fam[] = {"mueller", "schmidt", "tanaka", "suzuki"};
+	static const char *const dom[] = {"gmail.com", "web.de", "example.co.jp",
+					  "corp77.example.com",
+					  "b\xc3\xbc"
+					  "cher5.example"};
+	const char *g = given[k % 6], *f = fam[(k / 6) % 4], *d = dom[(k / 24) % 5];
+	int n;
+
+	switch (rnd() % 5) {
+	case 0:
+		n = snprintf(buf, cap, "%s.%s%llu@%s", g, f, (unsigned long long)k, d);
+		break;
+	case 1:
+		n = snprintf(buf, cap, "%c%s.%s%llu+news@%s", g[0] - 32, g + 1, f,
+			     (unsigned long long)k, d);
+		break;
+	case 2:
+		n = snprintf(buf, cap, "\"%c%s %c%s\" <%s.%s%llu@%s>", g[0] - 32, g + 1, f[0] - 32,
+			     f + 1, g, f, (unsigned long long)k, d);
+		break;
+	case 3:
+		n = snprintf(buf, cap, "mailto:%s.%s%llu@%s", g, f, (unsigned long long)k, d);
+		break;
+	default: /* junk */
+		n = snprintf(buf, cap, "%s %s%llu", g, f, (unsigned long long)k);
+		break;
+	}
+	return n > 0 ? (size_t)n : 0;
+}
+
+static void case_tok_generated(void)
+{
+	for (int rep = 0; rep < 2; rep++) {
+		struct tokpair p;
+		char buf[256];
+
+		tp_open(&p, rep != 0);
+		for (uint64_t k = 0; k < 60000; k++) {
+			/* 10% repeats of a recent line, as the generator writes them */
+			uint64_t id = (k > 10 && rnd() % 10 == 0) ? k - 1 - rnd() % 10 : k;
+
+			tp_line(&p, buf, gen_line(buf, sizeof(buf), id), k + 1);
+		}
+		T_EQ_INT(tp_close(&p), 0);
+	}
+}
+
+/* Random lines over the characters the tokeniser looks at. */
+static void case_tok_random(void)
+{
+	static const char *const pieces[] = {"a",
+					     "b",
+					     "x",
+					     "Z",
+					     "0",
+					     "7",
+					     ".",
+					     "-",
+					     "_",
+					     "+",
+					     "@",
+					     " @ ",
+					     " ",
+					     "  ",
+					     ",",
+					     ";",
+					     ":",
+					     "<",
+					     ">",
+					     "(",
+					     ")",
+					     "[",
+					     "]",
+					     "{",
+					     "}",
+					     "|",
+					     "\"",
+					     "\\",
+					     "'",
+					     "`",
+					     "*",
+					     "!",
+					     "?",
+					     "/",
+					     "=",
+					     "#",
+					     "&",
+					     "%",
+					     "$",
+					     "~",
+					     "^",
+					     "[at]",
+					     "(dot)",
+					     "[.]",
+					     "{ at }",
+					     "<@>",
+					     "(at",
+					     "mailto:",
+					     "http://",
+					     "email=",
+					     "a@b.jp",
+					     "x@example.co.jp",
+					     ".com",
+					     "\t",
+					     "\xef\xbc\xa0",
+					     "\xe3\x81\x82",
+					     "\xe2\x80\x8b",
+					     "\xff",
+					     "\xe6\xa7\x98",
+					     "\x01",
+					     "\r",
+					     "\n"};
+	for (int rep = 0; rep < 2; rep++) {
+		struct tokpair p;
+		char buf[512];
+
+		tp_open(&p, rep != 0);
+		for (unsigned long line = 1; line <= 60000; line++) {
+			size_t n = 0, parts = rnd() % 24;
+
+			/* a copy of the line before now and then, blank lines, gaps */
+			if (line > 1 && rnd() % 8 == 0) {
+				tp_line(&p, buf, strlen(buf), line);
+				continue;
+			}
+			for (size_t i = 0; i < parts; i++) {
+				const char *q =
+				    pieces[rnd() % (sizeof(pieces) / sizeof(pieces[0]))];
+				size_t l = strlen(q);
+
+				memcpy(buf + n, q, l);
+				n += l;
+			}
+			buf[n] = '\0';
+			if (rnd() % 50 == 0)
+				line++;
+			tp_line(&p, buf, n, line);
+		}
+		T_EQ_INT(tp_close(&p), 0);
+	}
+}
+
+static struct tokpair *fix_tp;
+static unsigned long fix_line;
 
 /* The forms bench/gen.c writes, and their tokens. */
 static void case_generated(void)
@@ -210,6 +472,8 @@ static void fixture_file(const char *path)
 		char *w, *save = NULL;
 
 		norm_same(line, n);
+		if (fix_tp)
+			tp_line(fix_tp, line, n, ++fix_line);
 		line[n] = '\0';
 		for (w = strtok_r(line, " \t,;", &save); w; w = strtok_r(NULL, " \t,;", &save))
 			norm_str(w);
@@ -245,7 +509,14 @@ static void case_fixtures(void)
 {
 	long before = n_compared;
 
+	struct tokpair p;
+
+	tp_open(&p, true);
+	fix_tp = &p;
 	fixture_dir("tests/fixtures", 0);
+	fix_tp = NULL;
+	T_CHECK(p.lines > 1000);
+	T_EQ_INT(tp_close(&p), 0);
 	T_CHECK(n_compared > before + 1000);
 	T_EQ_INT(n_mismatch, 0);
 }
@@ -258,6 +529,8 @@ int main(int argc, char **argv)
 	int rc;
 
 	t_init(argc, argv);
+	T_RUN(case_tok_generated);
+	T_RUN(case_tok_random);
 	T_RUN(case_generated);
 	T_RUN(case_random);
 	T_RUN(case_limits);
