@@ -198,9 +198,7 @@ static size_t gen_line(char *buf, size_t cap, uint64_t k)
 	static const char *const given[] = {"anna", "ben", "carla", "david", "eva", "felix"};
 	static const char *const fam[] = {"mueller", "schmidt", "tanaka", "suzuki"};
 	static const char *const dom[] = {"gmail.com", "web.de", "example.co.jp",
-					  "corp77.example.com",
-					  "b\xc3\xbc"
-					  "cher5.example"};
+					  "corp77.example.com", "b\303\274cher5.example"};
 	const char *g = given[k % 6], *f = fam[(k / 6) % 4], *d = dom[(k / 24) % 5];
 	int n;
 
@@ -349,8 +347,7 @@ static void case_generated(void)
 					  "YAHOO.COM",
 					  "corp12.example.com",
 					  "example.co.jp",
-					  "b\xc3\xbc"
-					  "cher3.example",
+					  "b\303\274cher3.example",
 					  "xn--bcher-kva.example",
 					  "a.xn--p1ai",
 					  "web.de.",
