@@ -2,6 +2,7 @@
  * account has.  The same normaliser serves advisories and accounts, so a list
  * entry and an account meet on exactly one spelling. */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -423,7 +424,120 @@ static int norm_local(struct bg_unicode **up, const char *l, size_t n, const str
 	}
 }
 
+/* The ASCII fast path's byte classes: FC_LOCAL, what local_char_ok accepts
+ * below 0x80 but '"'; FC_DOMAIN, what domain_ascii_ok accepts and '.'.
+ * Anything else (spaces, '<', ':', '"', '@' twice, bytes >= 0x80, NUL) sends
+ * the address to the general path. */
+enum { FC_LOCAL = 1, FC_DOMAIN = 2, FC_ALPHA = 4 };
+
+static const unsigned char fast_cls[256] = {
+    ['a' ... 'z'] = FC_LOCAL | FC_DOMAIN | FC_ALPHA,
+    ['A' ... 'Z'] = FC_LOCAL | FC_DOMAIN | FC_ALPHA,
+    ['0' ... '9'] = FC_LOCAL | FC_DOMAIN,
+    ['-'] = FC_LOCAL | FC_DOMAIN,
+    ['_'] = FC_LOCAL | FC_DOMAIN,
+    ['.'] = FC_LOCAL | FC_DOMAIN,
+    ['!'] = FC_LOCAL,
+    ['#'] = FC_LOCAL,
+    ['$'] = FC_LOCAL,
+    ['%'] = FC_LOCAL,
+    ['&'] = FC_LOCAL,
+    ['\''] = FC_LOCAL,
+    ['*'] = FC_LOCAL,
+    ['+'] = FC_LOCAL,
+    ['/'] = FC_LOCAL,
+    ['='] = FC_LOCAL,
+    ['?'] = FC_LOCAL,
+    ['^'] = FC_LOCAL,
+    ['`'] = FC_LOCAL,
+    ['{'] = FC_LOCAL,
+    ['|'] = FC_LOCAL,
+    ['}'] = FC_LOCAL,
+    ['~'] = FC_LOCAL,
+};
+
+#define FAST_NO 1 /* not for the fast path: the general one decides */
+
+/* The common case in one pass: an ASCII address without blanks, wrapping or
+ * trailing dot, one '@', a local part of atext, a domain of LDH labels (none an
+ * A-label) ending in a top-level label of two letters or more, within the
+ * limits.  Gives exactly what the general path gives for it (each check below
+ * is the general path's, restricted to such input: strip_wrapping changes
+ * nothing, there is no compatibility form, norm_domain takes its ASCII
+ * branch); anything else, every error included, returns FAST_NO. */
+static int norm_fast(const char *in, size_t len, const struct bg_norm_opts *o, char *out,
+		     size_t outlen)
+{
+	const unsigned char *p = (const unsigned char *)in;
+	uint64_t sub[4] = {0, 0, 0, 0};
+	size_t i = 0, l, cut = SIZE_MAX, label = 0, dn, tld = 0;
+	unsigned char c;
+
+	if (len > 4 * BG_ID_MAX || outlen < 4)
+		return FAST_NO;
+	for (size_t k = 0; k < sizeof(o->subaddress) && o->subaddress[k]; k++) {
+		c = (unsigned char)o->subaddress[k];
+		sub[c >> 6] |= (uint64_t)1 << (c & 63);
+	}
+	/* The local part: up to the first '@' (a second one fails below). */
+	for (; i < len && (c = p[i]) != '@'; i++) {
+		if (!(fast_cls[c] & FC_LOCAL))
+			return FAST_NO;
+		if (cut != SIZE_MAX)
+			continue;
+		if (i > 0 && (sub[c >> 6] >> (c & 63) & 1)) { /* the tag starts */
+			cut = i;
+			continue;
+		}
+		if (i >= LOCAL_MAX || i + 3 >= outlen)
+			return FAST_NO;
+		out[i] = o->fold_case ? a_lower((char)c) : (char)c;
+	}
+	l = cut != SIZE_MAX ? cut : i;
+	if (i >= len || l == 0)
+		return FAST_NO;
+	out[l] = '@';
+	/* The domain. */
+	for (i++, dn = 0; i < len; i++, dn++) {
+		c = p[i];
+		if (!(fast_cls[c] & FC_DOMAIN))
+			return FAST_NO;
+		if (c == '.') {
+			if (label == 0)
+				return FAST_NO;
+			label = 0;
+			tld = dn + 1;
+		} else {
+			/* An A-label goes through IDNA. */
+			if (label == 0 && (c | 0x20) == 'x' && i + 4 <= len &&
+			    (p[i + 1] | 0x20) == 'n' && p[i + 2] == '-' && p[i + 3] == '-')
+				return FAST_NO;
+			if (++label > 63)
+				return FAST_NO;
+		}
+		if (dn >= DOMAIN_MAX || l + dn + 3 > outlen)
+			return FAST_NO;
+		out[l + 1 + dn] = a_lower((char)c);
+	}
+	/* Two labels or more, the last of letters, two or more. */
+	if (label < 2 || tld == 0)
+		return FAST_NO;
+	for (size_t k = tld; k < dn; k++)
+		if (!(fast_cls[(unsigned char)out[l + 1 + k]] & FC_ALPHA))
+			return FAST_NO;
+	out[l + 1 + dn] = '\0';
+	return (int)(l + 1 + dn);
+}
+
 int bg_normalise(const char *in, size_t len, const struct bg_norm_opts *o, char *out, size_t outlen)
+{
+	int r = norm_fast(in, len, o, out, outlen);
+
+	return r != FAST_NO ? r : bg_normalise_general(in, len, o, out, outlen);
+}
+
+int bg_normalise_general(const char *in, size_t len, const struct bg_norm_opts *o, char *out,
+			 size_t outlen)
 {
 	char compat[4 * BG_ID_MAX * 3 + 1];
 	struct bg_unicode *u = NULL; /* loaded once, only for non-ASCII text */

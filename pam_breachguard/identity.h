@@ -49,6 +49,10 @@ void bg_norm_opts_from_config(struct bg_norm_opts *o, const struct bg_config *c)
  * written to out (NUL-terminated) or a negative enum bg_norm_err. */
 int bg_normalise(const char *in, size_t len, const struct bg_norm_opts *o, char *out,
 		 size_t outlen);
+/* The same without the fast path for plain ASCII addresses: what the fast
+ * path must agree with (tests/unit/test_fastpath.c). */
+int bg_normalise_general(const char *in, size_t len, const struct bg_norm_opts *o, char *out,
+			 size_t outlen);
 const char *bg_norm_strerror(int err);
 
 /* A growing array: zero it before first use, bg_identities_free() after. */

@@ -136,6 +136,12 @@ struct bg_addrtok {
 	const char *mp; /* m, or the input itself for a plain ASCII line */
 	size_t mlen;
 	bool ident;
+	/* A plain line's separators (C_SP, C_SEP), found by plain_ascii: tokens()
+	 * goes from one to the next instead of classing every byte again. */
+	uint32_t *sep;
+	size_t nsep, sepcap;
+	const char *sep_line; /* the line they are of, NULL if none */
+	bool nofast;	      /* bg_addrtok_fastpath(t, false) */
 	unsigned long line;
 	bool first_tok;
 	bool tok_plain; /* the token being cut is ASCII, unflagged, without BAD or quote */
@@ -182,6 +188,7 @@ void bg_addrtok_free(struct bg_addrtok *t)
 	free(t->fl);
 	free(t->col);
 	free(t->wcol);
+	free(t->sep);
 	free(t);
 }
 
@@ -272,32 +279,55 @@ static bool spaced_at(const char *s, size_t n, size_t i)
 }
 
 /* A plain ASCII line without tabs, controls or defanged forms: pass 1 would
- * change nothing. */
-static bool plain_ascii(const char *s, size_t n)
+ * change nothing.  On the way its separators are kept for tokens() (fast
+ * path; none kept if that fails: tokens() then classes every byte). */
+static bool plain_ascii(struct bg_addrtok *t, const char *s, size_t n)
 {
-	/* 1: needs a look (a bracket or '@'), 2: never plain (high, control). */
+	/* 1: needs a look (a bracket or '@'), 2: a separator (C_SP or C_SEP),
+	 * 4: never plain (high, control). */
 	static const unsigned char special[256] = {
-	    [0x00] = 2, [0x01] = 2, [0x02] = 2,		 [0x03] = 2, [0x04] = 2, [0x05] = 2,
-	    [0x06] = 2, [0x07] = 2, [0x08] = 2,		 [0x09] = 2, [0x0a] = 2, [0x0b] = 2,
-	    [0x0c] = 2, [0x0d] = 2, [0x0e] = 2,		 [0x0f] = 2, [0x10] = 2, [0x11] = 2,
-	    [0x12] = 2, [0x13] = 2, [0x14] = 2,		 [0x15] = 2, [0x16] = 2, [0x17] = 2,
-	    [0x18] = 2, [0x19] = 2, [0x1a] = 2,		 [0x1b] = 2, [0x1c] = 2, [0x1d] = 2,
-	    [0x1e] = 2, [0x1f] = 2, [0x7f] = 2,		 ['('] = 1,  ['['] = 1,	 ['{'] = 1,
-	    ['<'] = 1,	['@'] = 1,  [0x80 ... 0xff] = 2,
+	    [0x00 ... 0x1f] = 4, [0x7f] = 4, [0x80 ... 0xff] = 4, ['('] = 3, ['['] = 3,
+	    ['{'] = 3,		 ['<'] = 3,  ['@'] = 1,		  [' '] = 2, [','] = 2,
+	    [';'] = 2,		 [':'] = 2,  ['>'] = 2,		  [')'] = 2, [']'] = 2,
+	    ['"'] = 2,		 ['\\'] = 2, ['}'] = 2,		  ['|'] = 2,
 	};
+	bool keep = !t->nofast;
 	char what;
 
+	t->sep_line = NULL;
+	t->nsep = 0;
+	if (keep && n > t->sepcap) {
+		size_t cap = n + n / 2 + 64;
+		uint32_t *p = n < UINT32_MAX ? realloc(t->sep, cap * sizeof(*p)) : NULL;
+
+		if (p) {
+			t->sep = p;
+			t->sepcap = cap;
+		} else {
+			keep = false;
+		}
+	}
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i], k = special[c];
 
 		if (k == 0)
 			continue;
-		if (k == 2)
+		if (k == 4)
 			return false;
-		if (c == '@' ? spaced_at(s, n, i) : defang_at(s, n, i, &what) != 0)
+		if ((k & 1) && (c == '@' ? spaced_at(s, n, i) : defang_at(s, n, i, &what) != 0))
 			return false;
+		if ((k & 2) && keep)
+			t->sep[t->nsep++] = (uint32_t)i;
 	}
+	if (keep)
+		t->sep_line = s;
 	return true;
+}
+
+void bg_addrtok_fastpath(struct bg_addrtok *t, bool on)
+{
+	t->nofast = !on;
+	t->sep_line = NULL;
 }
 
 static int grow_map(struct bg_addrtok *t, size_t n)
@@ -374,11 +404,14 @@ static int map_line(struct bg_addrtok *t, const char *s, size_t n, bool plain)
 	size_t i = 0, o = 0;
 
 	if (plain) {
+		if (t->sep_line != s)
+			t->sep_line = NULL;
 		t->mp = s;
 		t->mlen = n;
 		t->ident = true;
 		return 0;
 	}
+	t->sep_line = NULL;
 	if (grow_map(t, n) != 0)
 		return -ENOMEM;
 	t->ident = false;
@@ -875,7 +908,10 @@ static void piece(struct bg_addrtok *t, size_t a, size_t b, int depth)
 	}
 	if (a >= b)
 		return;
-	at = memchr(s + a, '@', b - a);
+	/* ASCII: the edges cut hold no '@' (lead_trim has none, the tail stops
+	 * at one), so the first '@' is still the one found above. */
+	if (!ascii)
+		at = memchr(s + a, '@', b - a);
 	if (!at) {
 		if (!bad && b - a <= BG_TOK_MAX)
 			keep(t, a0, a, b, false, pre, post);
@@ -986,7 +1022,8 @@ static bool glue_quote(const char *s, size_t n, size_t i)
 static void tokens(struct bg_addrtok *t)
 {
 	const char *s = t->mp;
-	size_t n = t->mlen, i = 0, a, b, k;
+	size_t n = t->mlen, i = 0, a, b, k, sp = 0;
+	bool seps = t->ident && t->sep_line == s;
 	unsigned char acc;
 
 	while (i < n && !t->rc) {
@@ -1002,9 +1039,22 @@ static void tokens(struct bg_addrtok *t)
 		}
 		a = i;
 		acc = 0;
+		/* A plain ASCII line whose separators plain_ascii kept: the token
+		 * ends at the next one, unless a quote there glues. */
+		while (seps) {
+			while (sp < t->nsep && t->sep[sp] < i)
+				sp++;
+			i = sp < t->nsep ? t->sep[sp] : n;
+			if (i < n && glue_quote(s, n, i)) {
+				acc = 1;
+				i++;
+				continue;
+			}
+			break;
+		}
 		/* A plain ASCII line: only letters of C_CH until a separator, and a
 		 * quote inside a word glues. */
-		while (t->ident && i < n) {
+		while (t->ident && !seps && i < n) {
 			while (i < n && cls[(unsigned char)s[i]] == C_CH)
 				i++;
 			if (i < n && glue_quote(s, n, i)) {
@@ -1390,7 +1440,7 @@ int bg_addrtok_line(struct bg_addrtok *t, const char *s, size_t n, unsigned long
 	    memcmp(s, t->rep.prev, n) == 0)
 		return replay(t, line);
 	/* A plain ASCII line holds no line break (nor anything pass 1 changes). */
-	if (plain_ascii(s, n))
+	if (plain_ascii(t, s, n))
 		return one_line(t, s, n, line, true);
 	e = memchr(s, '\n', n);
 	r = memchr(s, '\r', n);
@@ -1401,7 +1451,7 @@ int bg_addrtok_line(struct bg_addrtok *t, const char *s, size_t n, unsigned long
 		len = 0;
 		while (len < n && s[len] != '\n' && s[len] != '\r')
 			len++;
-		got = one_line(t, s, len, line, plain_ascii(s, len));
+		got = one_line(t, s, len, line, plain_ascii(t, s, len));
 		if (got < 0)
 			return got;
 		total += got;

@@ -65,6 +65,11 @@ int bg_addrtok_line(struct bg_addrtok *t, const char *s, size_t n, unsigned long
  * the new line number.  Anything else is tokenised as usual. */
 void bg_addrtok_repeats(struct bg_addrtok *t, bool on);
 
+/* On by default.  Off: a plain ASCII line is cut by classing every byte
+ * instead of going from separator to separator (the same tokens: for
+ * tests/unit/test_fastpath.c). */
+void bg_addrtok_fastpath(struct bg_addrtok *t, bool on);
+
 /* Ends a block of lines (end of file, of a cell, of a MIME part): what is held
  * goes to the sink.  0 or the sink's negative errno. */
 int bg_addrtok_flush(struct bg_addrtok *t);

@@ -1,0 +1,543 @@
+/* test_fastpath.c: the fast paths for plain ASCII give exactly what the
+ * general code gives.  The tokeniser with bg_addrtok_fastpath on and off, on
+ * lines in the forms bench/gen.c writes, random lines over the characters it
+ * cuts at (brackets, quotes, defanged forms, '@' alone, mailto:, URLs, tabs,
+ * full-width and CJK text) and every line of tests/fixtures, with the replay
+ * of repeated lines on and off: the sink sees the same calls.  bg_normalise (with its ASCII fast
+ * path) against bg_normalise_general on generated addresses in the forms bench/gen.c writes, random
+ * strings over an alphabet of the characters each check looks at, addresses at every length limit,
+ * every line and word of tests/fixtures, with several options and output sizes: same result, same
+ * bytes. */
+#include <dirent.h>
+#include <dlfcn.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <stdarg.h>
+
+#include "addrtok.h"
+#include "identity.h"
+#include "t.h"
+
+static uint64_t rng = 0x243f6a8885a308d3ULL;
+
+static uint64_t rnd(void) /* splitmix64 */
+{
+	uint64_t z = (rng += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static const char *const subaddr[] = {"", "+", "+-", "-", "x", ".", "+_=/", "a"};
+
+static long n_compared, n_mismatch;
+
+/* One input under every option set and a few output sizes. */
+static void norm_same(const char *s, size_t n)
+{
+	static const size_t sizes[] = {BG_ID_MAX, 1, 2, 3, 4, 5, 8, 16, 40, 66, 67, 68, 70, 300};
+	size_t n_sub = sizeof(subaddr) / sizeof(subaddr[0]);
+
+	/* Non-ASCII text never takes the fast path: once, with the defaults (the
+	 * general path loads libidn2 for it, which is slow). */
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] >= 0x80)
+			n_sub = 1;
+	for (size_t si = 0; si < n_sub; si++) {
+		for (int fold = n_sub == 1; fold < 2; fold++) {
+			struct bg_norm_opts o = {.fold_case = fold != 0};
+
+			snprintf(o.subaddress, sizeof(o.subaddress), "%s", subaddr[si]);
+			for (size_t z = 0; z < sizeof(sizes) / sizeof(sizes[0]); z++) {
+				char a[BG_ID_MAX], b[BG_ID_MAX];
+				int ra, rb;
+
+				/* the sizes other than the full one only for ASCII-clean input,
+				 * with the default options: enough to reach every bound */
+				if (z > 0 && (si > 2 || fold == 0))
+					break;
+				memset(a, 0x55, sizeof(a));
+				memset(b, 0x55, sizeof(b));
+				ra = bg_normalise(s, n, &o, a, sizes[z]);
+				rb = bg_normalise_general(s, n, &o, b, sizes[z]);
+				n_compared++;
+				if (ra != rb || (ra > 0 && memcmp(a, b, (size_t)ra + 1) != 0)) {
+					if (n_mismatch++ < 20)
+						fprintf(
+						    stderr,
+						    "normalise differs: \"%.*s\" (sub \"%s\", fold "
+						    "%d, outlen %zu): %d \"%s\" against %d "
+						    "\"%s\"\n",
+						    (int)n, s, o.subaddress, fold, sizes[z], ra,
+						    ra > 0 ? a : "", rb, rb > 0 ? b : "");
+				}
+			}
+		}
+	}
+}
+
+static void norm_str(const char *s)
+{
+	norm_same(s, strlen(s));
+}
+
+/* --- the tokeniser ------------------------------------------------------------ */
+
+/* Every call the sink gets, in order, as text. */
+struct logsink {
+	struct bg_sink sink;
+	char *log;
+	size_t len, cap;
+};
+
+__attribute__((format(printf, 2, 3))) static void lg(struct logsink *l, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(l->log + l->len, l->cap - l->len, fmt, ap);
+		va_end(ap);
+		if (n >= 0 && (size_t)n < l->cap - l->len)
+			break;
+		l->cap = l->cap * 2 + (size_t)(n > 0 ? n : 0) + 256;
+		l->log = realloc(l->log, l->cap);
+		if (!l->log)
+			abort();
+	}
+	l->len += (size_t)n;
+}
+
+static int ls_address(struct bg_sink *s, const char *a, size_t n, unsigned long line)
+{
+	lg(s->arg, "A %lu %.*s\n", line, (int)n, a);
+	return 0;
+}
+
+static void ls_invalid(struct bg_sink *s, unsigned long line, const char *why, const char *text,
+		       size_t n)
+{
+	lg(s->arg, "I %lu %s [%.*s]\n", line, why, (int)n, text ? text : "");
+}
+
+static void ls_defanged(struct bg_sink *s, unsigned long line)
+{
+	lg(s->arg, "D %lu\n", line);
+}
+
+struct tokpair {
+	struct logsink ls[2];
+	struct bg_addrtok *t[2];
+	long lines, mismatch;
+};
+
+static void tp_open(struct tokpair *p, bool repeats)
+{
+	memset(p, 0, sizeof(*p));
+	for (int i = 0; i < 2; i++) {
+		struct logsink *l = &p->ls[i];
+
+		l->sink.address = ls_address;
+		l->sink.invalid = ls_invalid;
+		l->sink.defanged = ls_defanged;
+		l->sink.arg = l;
+		l->cap = 4096;
+		l->log = malloc(l->cap);
+		if (!l->log || bg_addrtok_new(&p->t[i], &l->sink) != 0)
+			abort();
+		l->log[0] = '\0';
+		bg_addrtok_empty(p->t[i], "no address on the line");
+		bg_addrtok_repeats(p->t[i], repeats);
+	}
+	bg_addrtok_fastpath(p->t[1], false);
+}
+
+/* Compares what both logged so far, then starts the logs afresh. */
+static void tp_check(struct tokpair *p)
+{
+	if (p->ls[0].len != p->ls[1].len || memcmp(p->ls[0].log, p->ls[1].log, p->ls[0].len) != 0) {
+		if (p->mismatch++ < 5)
+			fprintf(stderr, "tokens differ:\n--- fast\n%.*s--- general\n%.*s",
+				(int)p->ls[0].len, p->ls[0].log, (int)p->ls[1].len, p->ls[1].log);
+	}
+	p->ls[0].len = p->ls[1].len = 0;
+}
+
+static void tp_line(struct tokpair *p, const char *s, size_t n, unsigned long line)
+{
+	int a = bg_addrtok_line(p->t[0], s, n, line), b = bg_addrtok_line(p->t[1], s, n, line);
+
+	if (a != b)
+		lg(&p->ls[0], "R %d\n", a), lg(&p->ls[1], "R %d\n", b);
+	p->lines++;
+	if (p->lines % 64 == 0)
+		tp_check(p);
+}
+
+static long tp_close(struct tokpair *p)
+{
+	for (int i = 0; i < 2; i++)
+		lg(&p->ls[i], "F %d\n", bg_addrtok_flush(p->t[i]));
+	tp_check(p);
+	for (int i = 0; i < 2; i++) {
+		bg_addrtok_free(p->t[i]);
+		free(p->ls[i].log);
+	}
+	return p->mismatch;
+}
+
+/* One line in one of the forms bench/gen.c writes (k-th identity). */
+static size_t gen_line(char *buf, size_t cap, uint64_t k)
+{
+	static const char *const given[] = {"anna", "ben", "carla", "david", "eva", "felix"};
+	static const char *const fam[] = {"mueller", "schmidt", "tanaka", "suzuki"};
+	static const char *const dom[] = {"gmail.com", "web.de", "example.co.jp",
+					  "corp77.example.com", "b\303\274cher5.example"};
+	const char *g = given[k % 6], *f = fam[(k / 6) % 4], *d = dom[(k / 24) % 5];
+	int n;
+
+	switch (rnd() % 5) {
+	case 0:
+		n = snprintf(buf, cap, "%s.%s%llu@%s", g, f, (unsigned long long)k, d);
+		break;
+	case 1:
+		n = snprintf(buf, cap, "%c%s.%s%llu+news@%s", g[0] - 32, g + 1, f,
+			     (unsigned long long)k, d);
+		break;
+	case 2:
+		n = snprintf(buf, cap, "\"%c%s %c%s\" <%s.%s%llu@%s>", g[0] - 32, g + 1, f[0] - 32,
+			     f + 1, g, f, (unsigned long long)k, d);
+		break;
+	case 3:
+		n = snprintf(buf, cap, "mailto:%s.%s%llu@%s", g, f, (unsigned long long)k, d);
+		break;
+	default: /* junk */
+		n = snprintf(buf, cap, "%s %s%llu", g, f, (unsigned long long)k);
+		break;
+	}
+	return n > 0 ? (size_t)n : 0;
+}
+
+static void case_tok_generated(void)
+{
+	for (int rep = 0; rep < 2; rep++) {
+		struct tokpair p;
+		char buf[256];
+
+		tp_open(&p, rep != 0);
+		for (uint64_t k = 0; k < 60000; k++) {
+			/* 10% repeats of a recent line, as the generator writes them */
+			uint64_t id = (k > 10 && rnd() % 10 == 0) ? k - 1 - rnd() % 10 : k;
+
+			tp_line(&p, buf, gen_line(buf, sizeof(buf), id), k + 1);
+		}
+		T_EQ_INT(tp_close(&p), 0);
+	}
+}
+
+/* Random lines over the characters the tokeniser looks at. */
+static void case_tok_random(void)
+{
+	static const char *const pieces[] = {"a",
+					     "b",
+					     "x",
+					     "Z",
+					     "0",
+					     "7",
+					     ".",
+					     "-",
+					     "_",
+					     "+",
+					     "@",
+					     " @ ",
+					     " ",
+					     "  ",
+					     ",",
+					     ";",
+					     ":",
+					     "<",
+					     ">",
+					     "(",
+					     ")",
+					     "[",
+					     "]",
+					     "{",
+					     "}",
+					     "|",
+					     "\"",
+					     "\\",
+					     "'",
+					     "`",
+					     "*",
+					     "!",
+					     "?",
+					     "/",
+					     "=",
+					     "#",
+					     "&",
+					     "%",
+					     "$",
+					     "~",
+					     "^",
+					     "[at]",
+					     "(dot)",
+					     "[.]",
+					     "{ at }",
+					     "<@>",
+					     "(at",
+					     "mailto:",
+					     "http://",
+					     "email=",
+					     "a@b.jp",
+					     "x@example.co.jp",
+					     ".com",
+					     "\t",
+					     "\xef\xbc\xa0",
+					     "\xe3\x81\x82",
+					     "\xe2\x80\x8b",
+					     "\xff",
+					     "\xe6\xa7\x98",
+					     "\x01",
+					     "\r",
+					     "\n"};
+	for (int rep = 0; rep < 2; rep++) {
+		struct tokpair p;
+		char buf[512];
+
+		tp_open(&p, rep != 0);
+		for (unsigned long line = 1; line <= 60000; line++) {
+			size_t n = 0, parts = rnd() % 24;
+
+			/* a copy of the line before now and then, blank lines, gaps */
+			if (line > 1 && rnd() % 8 == 0) {
+				tp_line(&p, buf, strlen(buf), line);
+				continue;
+			}
+			for (size_t i = 0; i < parts; i++) {
+				const char *q =
+				    pieces[rnd() % (sizeof(pieces) / sizeof(pieces[0]))];
+				size_t l = strlen(q);
+
+				memcpy(buf + n, q, l);
+				n += l;
+			}
+			buf[n] = '\0';
+			if (rnd() % 50 == 0)
+				line++;
+			tp_line(&p, buf, n, line);
+		}
+		T_EQ_INT(tp_close(&p), 0);
+	}
+}
+
+static struct tokpair *fix_tp;
+static unsigned long fix_line;
+
+/* The forms bench/gen.c writes, and their tokens. */
+static void case_generated(void)
+{
+	static const char *const given[] = {"anna", "Ben", "CARLA", "d.avid", "e_va", "f-elix"};
+	static const char *const dom[] = {"gmail.com",
+					  "YAHOO.COM",
+					  "corp12.example.com",
+					  "example.co.jp",
+					  "b\303\274cher3.example",
+					  "xn--bcher-kva.example",
+					  "a.xn--p1ai",
+					  "web.de.",
+					  "x_y.example.org"};
+	static const char *const tags[] = {"", "+news", "+2021", "-work", "+x+y", "+"};
+	char buf[512];
+
+	for (int k = 0; k < 600; k++) {
+		const char *g = given[k % 6], *d = dom[(k / 6) % 9], *t = tags[(k / 54) % 6];
+
+		snprintf(buf, sizeof(buf), "%s.mueller%d%s@%s", g, k, t, d);
+		norm_str(buf);
+		snprintf(buf, sizeof(buf), "\"%s Mueller\" <%s.mueller%d%s@%s>", g, g, k, t, d);
+		norm_str(buf);
+		snprintf(buf, sizeof(buf), "mailto:%s%d%s@%s", g, k, t, d);
+		norm_str(buf);
+		snprintf(buf, sizeof(buf), " %s%d@%s ", g, k, d);
+		norm_str(buf);
+	}
+	T_EQ_INT(n_mismatch, 0);
+}
+
+/* Random strings over the characters the checks look at. */
+static void case_random(void)
+{
+	static const char alpha[] = "aaaaeeexnNXZ0129..--__++@@!#'*/=?^`{|}~\" <>:;,()[]\t\\";
+	static const char *const pieces[] = {
+	    "xn--",	    "XN--",	    "xn-",  "mailto:", "\xc3\xbc", "\xef\xbd\x81",
+	    "\xef\xbc\xa0", "\xe2\x80\x8b", "\xff", "@",       ".",	   "..",
+	    ".com",	    ".jp",	    ".c0m"};
+	char buf[400];
+
+	for (int k = 0; k < 200000; k++) {
+		size_t n = rnd() % 48, o = 0;
+
+		while (o < n) {
+			if (rnd() % 8 == 0) {
+				const char *p =
+				    pieces[rnd() % (sizeof(pieces) / sizeof(pieces[0]))];
+				size_t l = strlen(p);
+
+				memcpy(buf + o, p, l);
+				o += l;
+			} else {
+				buf[o++] = alpha[rnd() % (sizeof(alpha) - 1)];
+			}
+		}
+		/* mostly one '@' in the middle, as addresses have */
+		if (n > 2 && rnd() % 2)
+			buf[rnd() % n] = '@';
+		norm_same(buf, o);
+	}
+	T_EQ_INT(n_mismatch, 0);
+}
+
+static void fill(char *p, size_t n, char c)
+{
+	for (size_t i = 0; i < n; i++)
+		p[i] = (i % 7 == 6 && c != '.') ? '9' : c;
+}
+
+/* Every length around the limits: local part 64, label 63, domain 253,
+ * input 2048, and the output sizes. */
+static void case_limits(void)
+{
+	char buf[3000];
+
+	for (size_t ll = 0; ll <= 70; ll++) {
+		for (size_t dl = 0; dl <= 260; dl++) {
+			size_t o = 0;
+
+			if (dl > 10 && dl < 240 && dl % 17)
+				continue;
+			fill(buf, ll, 'a');
+			o = ll;
+			if (ll > 3 && ll % 3 == 0)
+				buf[ll / 2] = '+';
+			buf[o++] = '@';
+			/* labels of up to 64, the last "com" or "c" */
+			for (size_t d = 0; d < dl; d++)
+				buf[o++] = (d % 64 == 63) ? '.' : (char)('a' + d % 26);
+			if (dl % 2)
+				memcpy(buf + o, ".com", 4), o += 4;
+			else if (dl % 5 == 0)
+				memcpy(buf + o, ".c", 2), o += 2;
+			norm_same(buf, o);
+		}
+	}
+	for (size_t lab = 60; lab <= 66; lab++) {
+		size_t o = 0;
+
+		memcpy(buf, "a@", 2);
+		o = 2;
+		fill(buf + o, lab, 'b');
+		o += lab;
+		memcpy(buf + o, ".example.com", 12);
+		o += 12;
+		norm_same(buf, o);
+	}
+	for (size_t n = 2040; n <= 2056; n++) {
+		memset(buf, 'a', n);
+		memcpy(buf + 1, "+", 1);
+		memcpy(buf + n - 8, "@x.co.jp", 8);
+		norm_same(buf, n);
+	}
+	T_EQ_INT(n_mismatch, 0);
+}
+
+/* Every line of the fixtures, and every blank-separated word in them. */
+static void fixture_file(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char line[4096];
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		size_t n = strcspn(line, "\r\n");
+		char *w, *save = NULL;
+
+		norm_same(line, n);
+		if (fix_tp)
+			tp_line(fix_tp, line, n, ++fix_line);
+		line[n] = '\0';
+		for (w = strtok_r(line, " \t,;", &save); w; w = strtok_r(NULL, " \t,;", &save))
+			norm_str(w);
+	}
+	fclose(f);
+}
+
+static void fixture_dir(const char *dir, int depth)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		char p[1024];
+		struct stat st;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
+		if (stat(p, &st) != 0)
+			continue;
+		if (S_ISDIR(st.st_mode) && depth < 4)
+			fixture_dir(p, depth + 1);
+		else if (S_ISREG(st.st_mode) && st.st_size < 4 * 1024 * 1024)
+			fixture_file(p);
+	}
+	closedir(d);
+}
+
+static void case_fixtures(void)
+{
+	long before = n_compared;
+
+	struct tokpair p;
+
+	tp_open(&p, true);
+	fix_tp = &p;
+	fixture_dir("tests/fixtures", 0);
+	fix_tp = NULL;
+	T_CHECK(p.lines > 1000);
+	T_EQ_INT(tp_close(&p), 0);
+	T_CHECK(n_compared > before + 1000);
+	T_EQ_INT(n_mismatch, 0);
+}
+
+int main(int argc, char **argv)
+{
+	/* Kept loaded, so that the general path's dlopen per call is cheap. */
+	void *idn2 = dlopen("libidn2.so.0", RTLD_NOW | RTLD_LOCAL);
+	void *unistring = dlopen("libunistring.so.2", RTLD_NOW | RTLD_LOCAL);
+	int rc;
+
+	t_init(argc, argv);
+	T_RUN(case_tok_generated);
+	T_RUN(case_tok_random);
+	T_RUN(case_generated);
+	T_RUN(case_random);
+	T_RUN(case_limits);
+	T_RUN(case_fixtures);
+	if (!t_list_only)
+		printf("normalise: %ld comparisons\n", n_compared);
+	rc = t_done("test_fastpath");
+	if (idn2)
+		dlclose(idn2);
+	if (unistring)
+		dlclose(unistring);
+	return rc;
+}
