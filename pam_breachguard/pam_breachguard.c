@@ -436,28 +436,29 @@ static void c_locale_leave(locale_t c, locale_t old)
 	}
 }
 
-BG_EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
-{
-	struct bg_trust_scope scope; /* config, key and store share their directories' check */
-	locale_t old, c = c_locale_enter(&old);
-	int ret;
+typedef int phase_fn(pam_handle_t *pamh, int flags, int argc, const char **argv);
 
-	bg_trust_scope_begin(&scope);
-	ret = acct_mgmt(pamh, flags, argc, argv);
-	bg_trust_scope_end();
-	c_locale_leave(c, old);
-	return ret;
-}
-
-BG_EXPORT int pam_sm_chauthtok(pam_handle_t *pamh, int flags, int argc, const char **argv)
+/* One call of a phase: the C locale, and one trust scope (the config, key and
+ * store share their directories' check), both ended before returning. */
+static int in_call(phase_fn *phase, pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
 	struct bg_trust_scope scope;
 	locale_t old, c = c_locale_enter(&old);
 	int ret;
 
 	bg_trust_scope_begin(&scope);
-	ret = chauthtok(pamh, flags, argc, argv);
+	ret = phase(pamh, flags, argc, argv);
 	bg_trust_scope_end();
 	c_locale_leave(c, old);
 	return ret;
+}
+
+BG_EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	return in_call(acct_mgmt, pamh, flags, argc, argv);
+}
+
+BG_EXPORT int pam_sm_chauthtok(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	return in_call(chauthtok, pamh, flags, argc, argv);
 }

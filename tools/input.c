@@ -352,6 +352,18 @@ void bg_input_sha256(struct bg_input *in, unsigned char out[32])
 
 /* --- stage 1: raw bytes ------------------------------------------------------ */
 
+/* Moves a buffer's unread bytes buf[*pos, *len) to its start. */
+static void compact(void *buf, size_t *pos, size_t *len)
+{
+	if (*pos == *len) {
+		*pos = *len = 0;
+	} else if (*pos > 0) {
+		memmove(buf, (char *)buf + *pos, *len - *pos);
+		*len -= *pos;
+		*pos = 0;
+	}
+}
+
 /* Appends raw bytes; returns the count, 0 at end of file, or a negative errno. */
 static long raw_fill(struct bg_input *in)
 {
@@ -360,13 +372,7 @@ static long raw_fill(struct bg_input *in)
 
 	if (in->raw_eof)
 		return 0;
-	if (in->raw_pos == in->raw_len) {
-		in->raw_pos = in->raw_len = 0;
-	} else if (in->raw_pos > 0) {
-		memmove(in->raw, in->raw + in->raw_pos, in->raw_len - in->raw_pos);
-		in->raw_len -= in->raw_pos;
-		in->raw_pos = 0;
-	}
+	compact(in->raw, &in->raw_pos, &in->raw_len);
 	if (in->raw_len == RAW_CAP)
 		return fail(in, -EOVERFLOW, "internal error: raw buffer full");
 	for (;;) {
@@ -558,13 +564,7 @@ static long plain_fill(struct bg_input *in)
 	}
 	if (in->plain_eof)
 		return 0;
-	if (in->plain_pos == in->plain_len) {
-		in->plain_pos = in->plain_len = 0;
-	} else if (in->plain_pos > 0) {
-		memmove(in->plain, in->plain + in->plain_pos, in->plain_len - in->plain_pos);
-		in->plain_len -= in->plain_pos;
-		in->plain_pos = 0;
-	}
+	compact(in->plain, &in->plain_pos, &in->plain_len);
 	before = in->plain_len;
 	if (in->comp == COMP_ARCHIVE) {
 		la_ssize_t got;
@@ -864,13 +864,8 @@ static long dec_fill(struct bg_input *in)
 
 	if (in->err.code)
 		return in->err.code;
-	if (in->dec_pos == in->dec_len) {
-		in->dec_pos = in->dec_len = 0;
-	} else if (DEC_CAP - in->dec_len < 64) {
-		memmove(in->dec, in->dec + in->dec_pos, in->dec_len - in->dec_pos);
-		in->dec_len -= in->dec_pos;
-		in->dec_pos = 0;
-	}
+	if (in->dec_pos == in->dec_len || DEC_CAP - in->dec_len < 64)
+		compact(in->dec, &in->dec_pos, &in->dec_len);
 	if (in->cs == CS_UNKNOWN) {
 		while (in->plain_len - in->plain_pos < SNIFF_LEN && !in->plain_eof) {
 			r = plain_fill(in);

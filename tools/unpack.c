@@ -378,6 +378,14 @@ static struct archive *open_archive(struct bg_unpack *u, struct src *s, int kind
 
 /* --- names ------------------------------------------------------------------------ */
 
+/* The --max-members limit is reached in archive name. */
+static int too_many_members(const struct bg_unpack *u, const char *name, struct bg_err *err)
+{
+	return bg_err_set(err, -EFBIG,
+			  "%s: more than %lu members (limit --max-members); unpack it yourself",
+			  name, u->max_members);
+}
+
 /* A member's name as UTF-8: libarchive's UTF-8 form when the archive says which
  * encoding it used; otherwise the raw bytes if they are UTF-8, else CP932 (the
  * Japanese Windows zip without the UTF-8 flag), else escaped. */
@@ -581,11 +589,7 @@ static int prepass(struct bg_unpack *u, struct src *s, int kind, const char *nam
 		p = archive_entry_pathname(e);
 
 		if (++count > u->max_members) {
-			bg_err_set(
-			    err, -EFBIG,
-			    "%s: more than %lu members (limit --max-members); unpack it yourself",
-			    name, u->max_members);
-			rc = -EFBIG;
+			rc = too_many_members(u, name, err);
 			goto out;
 		}
 		if (archive_entry_size_is_set(e) && archive_entry_size(e) > 0)
@@ -661,11 +665,7 @@ static int walk(struct bg_unpack *u, struct src *s, int kind, const char *name, 
 		if (type == AE_IFDIR)
 			continue;
 		if (++u->members > u->max_members) {
-			bg_err_set(
-			    err, -EFBIG,
-			    "%s: more than %lu members (limit --max-members); unpack it yourself",
-			    name, u->max_members);
-			rc = -EFBIG;
+			rc = too_many_members(u, name, err);
 			goto out;
 		}
 		if (type != AE_IFREG) {
