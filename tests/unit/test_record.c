@@ -4,12 +4,14 @@
  * checked against that code: a store made by any earlier version must read
  * the same, and its digest (recsum.c) must not move. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <lmdb.h>
 
+#include "record.h"
 #include "recsum.h"
 #include "store.h"
 #include "t.h"
@@ -150,6 +152,184 @@ static const unsigned char exp_val_bytes[4] = {0x01, 0x02, 0x03, 0x04}; /* id, b
 static const unsigned char golden_digest[BG_RECSUM_LEN] = {
     0x16, 0x91, 0xef, 0x67, 0x27, 0x85, 0x9c, 0x9d, 0xf2, 0xf7, 0xa9, 0x1c, 0x5f, 0xec, 0x68, 0x4c};
 
+/* ---- the codec alone ------------------------------------------------------ */
+
+static void encodes_to(const struct bg_rec_layout *L, const void *s, const unsigned char *want,
+		       size_t wlen)
+{
+	unsigned char buf[BG_REC_MAX];
+	size_t n = 0;
+
+	T_EQ_INT(bg_rec_encode(L, s, buf, sizeof(buf), &n), 0);
+	T_EQ_BYTES(L->name, buf, n, want, wlen);
+}
+
+static void case_advisory_codec(void)
+{
+	struct bg_advisory a, back;
+	uint32_t id = 0x01020304, id_back = 0;
+
+	known_advisory(&a);
+	encodes_to(&bg_rec_advisory, &a, adv_val_bytes, sizeof(adv_val_bytes));
+	T_EQ_INT(bg_rec_decode(&bg_rec_advisory, adv_val_bytes, sizeof(adv_val_bytes), &back), 0);
+	T_EQ_INT(memcmp(&back, &a, sizeof(a)), 0);
+	known_advisory2(&a);
+	encodes_to(&bg_rec_advisory, &a, adv2_val_bytes, sizeof(adv2_val_bytes));
+	T_EQ_INT(bg_rec_decode(&bg_rec_advisory, adv2_val_bytes, sizeof(adv2_val_bytes), &back), 0);
+	T_EQ_INT(back.published, -1);
+	T_EQ_INT(back.grace_days, 30);
+	T_EQ_INT(memcmp(&back, &a, sizeof(a)), 0);
+	/* The key, and an exposure's value: big-endian. */
+	encodes_to(&bg_rec_adv_id, &id, adv_key_bytes, sizeof(adv_key_bytes));
+	T_EQ_INT(bg_rec_decode(&bg_rec_adv_id, exp_val_bytes, sizeof(exp_val_bytes), &id_back), 0);
+	T_EQ_INT(id_back, 0x01020304);
+}
+
+static void case_rotation_codec(void)
+{
+	struct bg_rotation r, back;
+	unsigned char buf[BG_REC_MAX];
+	size_t n;
+
+	known_rotation(&r);
+	encodes_to(&bg_rec_rotation, &r, rot_val_bytes, sizeof(rot_val_bytes));
+	T_EQ_INT(bg_rec_decode(&bg_rec_rotation, rot_val_bytes, sizeof(rot_val_bytes), &back), 0);
+	T_EQ_INT(memcmp(&back, &r, sizeof(r)), 0);
+	known_rotation2(&r);
+	encodes_to(&bg_rec_rotation, &r, rot2_val_bytes, sizeof(rot2_val_bytes));
+	T_EQ_INT(bg_rec_decode(&bg_rec_rotation, rot2_val_bytes, sizeof(rot2_val_bytes), &back), 0);
+	T_EQ_INT(back.n_matched, 0);
+	T_EQ_INT(memcmp(&back, &r, sizeof(r)), 0);
+	/* More matched ids than the record holds: the first BG_ROT_MATCHED. */
+	known_rotation(&r);
+	r.n_matched = BG_ROT_MATCHED + 5;
+	T_EQ_INT(bg_rec_encode(&bg_rec_rotation, &r, buf, sizeof(buf), &n), 0);
+	T_EQ_INT(n, 41 + 4 * BG_ROT_MATCHED);
+	T_EQ_INT(bg_rec_decode(&bg_rec_rotation, buf, n, &back), 0);
+	T_EQ_INT(back.n_matched, BG_ROT_MATCHED);
+	T_EQ_INT(back.matched[1], 0x01020304);
+}
+
+static void case_meta_codec(void)
+{
+	static const unsigned char schema[4] = {0x01, 0, 0, 0};
+	static const unsigned char count[8] = {0x08, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01};
+	uint32_t version = BG_SCHEMA_VERSION, v32 = 0;
+	uint64_t n = 0x0102030405060708ULL, v64 = 0;
+	unsigned char d[BG_RECSUM_LEN], dback[BG_RECSUM_LEN];
+
+	encodes_to(&bg_rec_meta_u32, &version, schema, sizeof(schema));
+	T_EQ_INT(bg_rec_decode(&bg_rec_meta_u32, schema, sizeof(schema), &v32), 0);
+	T_EQ_INT(v32, 1);
+	encodes_to(&bg_rec_meta_u64, &n, count, sizeof(count));
+	T_EQ_INT(bg_rec_decode(&bg_rec_meta_u64, count, sizeof(count), &v64), 0);
+	T_CHECK(v64 == n);
+	for (int i = 0; i < BG_RECSUM_LEN; i++)
+		d[i] = (unsigned char)(0xc0 + i);
+	encodes_to(&bg_rec_meta_digest, d, d, sizeof(d));
+	T_EQ_INT(bg_rec_decode(&bg_rec_meta_digest, d, sizeof(d), dback), 0);
+	T_EQ_BYTES("digest back", dback, sizeof(dback), d, sizeof(d));
+}
+
+/* What the decoders before the codec refused, it refuses: every length but
+ * the layout's, a name longer than the member, a tail of part elements. */
+static void case_decode_refuses(void)
+{
+	unsigned char buf[BG_REC_MAX + 8];
+	struct bg_advisory a;
+	struct bg_rotation r;
+	uint32_t id;
+	uint64_t v64;
+
+	memset(buf, 0, sizeof(buf));
+	memcpy(buf, adv_val_bytes, sizeof(adv_val_bytes));
+	for (size_t n = 0; n < sizeof(adv_val_bytes); n++)
+		T_EQ_INT(bg_rec_decode(&bg_rec_advisory, buf, n, &a), -EBADMSG);
+	T_EQ_INT(bg_rec_decode(&bg_rec_advisory, buf, sizeof(adv_val_bytes) + 1, &a), -EBADMSG);
+	buf[64] = BG_NAME_MAX; /* a name that would not fit the member, bytes present */
+	T_EQ_INT(bg_rec_decode(&bg_rec_advisory, buf, 66 + BG_NAME_MAX, &a), -EBADMSG);
+	buf[64] = BG_NAME_MAX - 1; /* the longest that fits */
+	memset(buf + 66, 'n', BG_NAME_MAX - 1);
+	T_EQ_INT(bg_rec_decode(&bg_rec_advisory, buf, 66 + BG_NAME_MAX - 1, &a), 0);
+	T_EQ_INT(strlen(a.name), BG_NAME_MAX - 1);
+
+	memset(buf, 0, sizeof(buf));
+	memcpy(buf, rot_val_bytes, sizeof(rot_val_bytes));
+	for (size_t n = 0; n < 41; n++)
+		T_EQ_INT(bg_rec_decode(&bg_rec_rotation, buf, n, &r), -EBADMSG);
+	for (size_t n = 42; n < 45; n++)
+		T_EQ_INT(bg_rec_decode(&bg_rec_rotation, buf, n, &r), -EBADMSG);
+	T_EQ_INT(bg_rec_decode(&bg_rec_rotation, buf, 41 + 4 * BG_ROT_MATCHED, &r), 0);
+	T_EQ_INT(bg_rec_decode(&bg_rec_rotation, buf, 41 + 4 * (BG_ROT_MATCHED + 1), &r), -EBADMSG);
+
+	T_EQ_INT(bg_rec_decode(&bg_rec_adv_id, buf, 3, &id), -EBADMSG);
+	T_EQ_INT(bg_rec_decode(&bg_rec_adv_id, buf, 5, &id), -EBADMSG);
+	T_EQ_INT(bg_rec_decode(&bg_rec_meta_u64, buf, 7, &v64), -EBADMSG);
+	T_EQ_INT(v64, 0); /* zeroed: a caller that logs it shows 0 */
+}
+
+static void case_encode_refuses(void)
+{
+	unsigned char buf[BG_REC_MAX];
+	struct bg_advisory a;
+	size_t n = 99;
+
+	known_advisory(&a);
+	T_EQ_INT(bg_rec_encode(&bg_rec_advisory, &a, buf, sizeof(adv_val_bytes) - 1, &n),
+		 -EOVERFLOW);
+	T_EQ_INT(n, 0);
+	memset(a.name, 'n', sizeof(a.name)); /* not terminated */
+	T_EQ_INT(bg_rec_encode(&bg_rec_advisory, &a, buf, sizeof(buf), &n), -EINVAL);
+}
+
+/* Every table is sound: fields inside their struct, integers of a C size,
+ * a variable field only last, and the largest record fits BG_REC_MAX. */
+static void case_layouts_sound(void)
+{
+	const struct bg_rec_layout *all[] = {&bg_rec_advisory, &bg_rec_rotation,
+					     &bg_rec_adv_id,   &bg_rec_meta_u32,
+					     &bg_rec_meta_u64, &bg_rec_meta_digest};
+
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		const struct bg_rec_layout *L = all[i];
+
+		T_CHECK(bg_rec_max(L) <= BG_REC_MAX);
+		for (size_t j = 0; j < L->n_fields; j++) {
+			const struct bg_rec_field *f = &L->fields[j];
+			bool last = j + 1 == L->n_fields;
+
+			T_CHECK(f->off + f->size <= L->size);
+			T_CHECK(f->order == BG_REC_LE || f->order == BG_REC_BE);
+			switch (f->kind) {
+			case BG_REC_UINT:
+			case BG_REC_SINT:
+				T_CHECK(f->width == f->size);
+				T_CHECK(f->size == 1 || f->size == 2 || f->size == 4 ||
+					f->size == 8);
+				break;
+			case BG_REC_BYTES:
+				T_CHECK(f->width == f->size);
+				break;
+			case BG_REC_STR:
+				T_CHECK(last && f->width >= 1 && f->width <= 2);
+				break;
+			case BG_REC_ARRAY:
+				T_CHECK(last && f->size % f->width == 0);
+				T_CHECK(f->width == 1 || f->width == 2 || f->width == 4 ||
+					f->width == 8);
+				T_CHECK(f->count_off + sizeof(size_t) <= L->size);
+				break;
+			default:
+				T_CHECK(!"a field of an unknown kind");
+			}
+			for (size_t k = 0; k < j; k++)
+				T_CHECK(L->fields[k].off != f->off);
+		}
+	}
+	T_EQ_INT(bg_rec_max(&bg_rec_advisory), 66 + BG_NAME_MAX - 1);
+	T_EQ_INT(bg_rec_max(&bg_rec_rotation), 41 + 4 * BG_ROT_MATCHED);
+}
+
 /* ---- through the store -------------------------------------------------- */
 
 struct seen {
@@ -270,6 +450,12 @@ int main(int argc, char **argv)
 {
 	t_init(argc, argv);
 	memset(key, 7, sizeof(key));
+	T_RUN(case_advisory_codec);
+	T_RUN(case_rotation_codec);
+	T_RUN(case_meta_codec);
+	T_RUN(case_decode_refuses);
+	T_RUN(case_encode_refuses);
+	T_RUN(case_layouts_sound);
 	T_RUN(case_store_bytes);
 	return t_done("test_record");
 }
