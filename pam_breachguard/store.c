@@ -1092,6 +1092,12 @@ int64_t bg_advisory_exposure(const struct bg_advisory *a)
 	return a->published >= 0 ? a->published : a->imported;
 }
 
+bool bg_advisory_times_ok(int64_t published, int64_t imported, int32_t grace_days)
+{
+	return imported > 0 && published >= -1 && grace_days >= -1 &&
+	       grace_days <= BG_GRACE_DAYS_MAX;
+}
+
 int bg_advisory_find(struct bg_txn *t, const char *name, struct bg_advisory *a)
 {
 	/* a is written when found, never read: callers need not fill it. */
@@ -1411,7 +1417,7 @@ const char *bg_store_check_record(struct bg_store *st, char tag, const void *k, 
 			return "advisory record whose id does not match its key";
 		if (bg_name_problem(a.name))
 			return "advisory name with control characters or invalid UTF-8";
-		if (a.imported <= 0 || a.published < -1 || a.grace_days < -1 || a.grace_days > 3650)
+		if (!bg_advisory_times_ok(a.published, a.imported, a.grace_days))
 			return "advisory record with impossible dates or grace";
 		if (adv)
 			*adv = a;
