@@ -95,6 +95,24 @@ static void stack_free(struct stack *st)
 	free(st);
 }
 
+/* dir/service's `type` stack, includes inlined, in *out (stack_free it);
+ * 0 or a negative errno (nothing to free). */
+static int stack_load(const char *dir, const char *service, const char *type, struct stack **out)
+{
+	struct stack *st = calloc(1, sizeof(*st));
+	int rc;
+
+	*out = NULL;
+	if (!st)
+		return -ENOMEM;
+	if ((rc = load(dir, service, type, 0, st)) != 0) {
+		stack_free(st);
+		return rc;
+	}
+	*out = st;
+	return 0;
+}
+
 /* The action libpam takes for return value `val` under `control`: "done",
  * "die", "ok", "ignore", "bad", "reset" or a jump count ("1", "2", ...). */
 static void action_for(const char *control, const char *val, char *out, size_t outlen)
@@ -162,13 +180,11 @@ int bg_pamd_skippable(const char *dir, const char *service, const char *type,
 		      bool (*is_gating)(int argc, const char *const *argv, void *arg),
 		      void (*report)(const struct bg_pamd_skip *s, void *arg), void *arg)
 {
-	struct stack *st = calloc(1, sizeof(*st));
+	struct stack *st;
 	int rc, found = 0;
 
-	if (!st)
-		return -ENOMEM;
-	if ((rc = load(dir, service, type, 0, st)) != 0)
-		goto out;
+	if ((rc = stack_load(dir, service, type, &st)) != 0)
+		return rc;
 	for (size_t k = 0; k < st->n; k++) {
 		struct entry *ours = &st->e[k];
 		struct bg_pamd_skip s;
@@ -223,45 +239,40 @@ int bg_pamd_skippable(const char *dir, const char *service, const char *type,
 			found++;
 		}
 	}
-out:
 	stack_free(st);
-	return rc < 0 ? rc : found;
+	return found;
 }
 
 int bg_pamd_has_module(const char *dir, const char *service, const char *type, const char *module,
 		       const char *before)
 {
-	struct stack *st = calloc(1, sizeof(*st));
+	struct stack *st;
 	int rc, pos = -1;
 
-	if (!st)
-		return -ENOMEM;
-	if ((rc = load(dir, service, type, 0, st)) == 0) {
-		for (size_t i = 0; i < st->n; i++) {
-			const char *b = bg_pamd_base(st->e[i].module);
+	if ((rc = stack_load(dir, service, type, &st)) != 0)
+		return rc;
+	for (size_t i = 0; i < st->n; i++) {
+		const char *b = bg_pamd_base(st->e[i].module);
 
-			if (before && strcmp(b, before) == 0)
-				break;
-			if (strcmp(b, module) == 0) {
-				pos = (int)i;
-				break;
-			}
+		if (before && strcmp(b, before) == 0)
+			break;
+		if (strcmp(b, module) == 0) {
+			pos = (int)i;
+			break;
 		}
 	}
 	stack_free(st);
-	return rc < 0 ? rc : pos >= 0;
+	return pos >= 0;
 }
 
 int bg_pamd_fallthrough(const char *dir, const char *service,
 			void (*report)(const struct bg_pamd_skip *s, void *arg), void *arg)
 {
-	struct stack *st = calloc(1, sizeof(*st));
+	struct stack *st;
 	int rc, found = 0;
 
-	if (!st)
-		return -ENOMEM;
-	if ((rc = load(dir, service, "password", 0, st)) != 0)
-		goto out;
+	if ((rc = stack_load(dir, service, "password", &st)) != 0)
+		return rc;
 	for (size_t k = 0; k < st->n; k++) {
 		struct bg_pamd_skip s;
 		const char *culprit = NULL;
@@ -302,7 +313,6 @@ int bg_pamd_fallthrough(const char *dir, const char *service,
 		report(&s, arg);
 		found++;
 	}
-out:
 	stack_free(st);
-	return rc < 0 ? rc : found;
+	return found;
 }

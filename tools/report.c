@@ -228,59 +228,40 @@ static int string(struct parser *p, char **out)
 		if (c < 0x20)
 			return perr(p, "control character 0x%02x in a string", c);
 		if (c == '\\') {
+			static const char simple[] = "\"\\/bfnrt", meant[] = "\"\\/\b\f\n\r\t";
+			const char *e;
 			unsigned cp, lo;
 
 			p->pos++;
 			if (p->pos >= p->len)
 				return perr(p, "unterminated string");
 			c = (unsigned char)p->s[p->pos++];
-			switch (c) {
-			case '"':
-			case '\\':
-			case '/':
-				o[n++] = (char)c;
-				break;
-			case 'b':
-				o[n++] = '\b';
-				break;
-			case 'f':
-				o[n++] = '\f';
-				break;
-			case 'n':
-				o[n++] = '\n';
-				break;
-			case 'r':
-				o[n++] = '\r';
-				break;
-			case 't':
-				o[n++] = '\t';
-				break;
-			case 'u':
-				if (hex4(p, &cp) != 0)
-					return -EINVAL;
-				if (cp >= 0xdc00 && cp <= 0xdfff)
-					return perr(p, "lone low surrogate in a \\u escape");
-				if (cp >= 0xd800 && cp <= 0xdbff) {
-					if (p->len - p->pos < 2 || p->s[p->pos] != '\\' ||
-					    p->s[p->pos + 1] != 'u')
-						return perr(p,
-							    "high surrogate without its low half");
-					p->pos += 2;
-					if (hex4(p, &lo) != 0)
-						return -EINVAL;
-					if (lo < 0xdc00 || lo > 0xdfff)
-						return perr(p,
-							    "high surrogate without its low half");
-					cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-				}
-				if (cp == 0)
-					return perr(p, "NUL (\\u0000) in a string");
-				n += bg_utf8_put(o + n, cp);
-				break;
-			default:
+			if (c != '\0' && (e = strchr(simple, c)) != NULL) {
+				o[n++] = meant[e - simple];
+				continue;
+			}
+			if (c != 'u') {
 				p->pos--;
 				return perr(p, "invalid escape \\%c", c);
 			}
+			if (hex4(p, &cp) != 0)
+				return -EINVAL;
+			if (cp >= 0xdc00 && cp <= 0xdfff)
+				return perr(p, "lone low surrogate in a \\u escape");
+			if (cp >= 0xd800 && cp <= 0xdbff) {
+				if (p->len - p->pos < 2 || p->s[p->pos] != '\\' ||
+				    p->s[p->pos + 1] != 'u')
+					return perr(p, "high surrogate without its low half");
+				p->pos += 2;
+				if (hex4(p, &lo) != 0)
+					return -EINVAL;
+				if (lo < 0xdc00 || lo > 0xdfff)
+					return perr(p, "high surrogate without its low half");
+				cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+			}
+			if (cp == 0)
+				return perr(p, "NUL (\\u0000) in a string");
+			n += bg_utf8_put(o + n, cp);
 			continue;
 		}
 		{
