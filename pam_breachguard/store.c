@@ -796,6 +796,33 @@ static int sum_out(struct bg_txn *t, MDB_dbi dbi, char tag, MDB_val *k)
 	return 0;
 }
 
+/* Every put and delete of a record goes through these two, so that the
+ * store's digest follows: the old record's digest out, the new one's in.
+ * rec_put: 0 or the sticky error.  rec_del: 0, -ENOENT when there was no
+ * record (not an error of the transaction), or the sticky error. */
+static int rec_put(struct bg_txn *t, MDB_dbi dbi, char tag, MDB_val *k, void *val, size_t len,
+		   const char *what)
+{
+	MDB_val v = {len, val};
+
+	if (sum_out(t, dbi, tag, k) != 0 || sticky(t, what, mdb_put(t->txn, dbi, k, &v, 0)))
+		return t->err;
+	v.mv_data = val; /* LMDB may have pointed v at its own copy */
+	v.mv_size = len;
+	sum_rec(t, tag, k, &v);
+	return 0;
+}
+
+static int rec_del(struct bg_txn *t, MDB_dbi dbi, char tag, MDB_val *k, const char *what)
+{
+	int rc;
+
+	if (sum_out(t, dbi, tag, k) != 0)
+		return t->err;
+	rc = mdb_del(t->txn, dbi, k, NULL);
+	return rc == MDB_NOTFOUND ? -ENOENT : sticky(t, what, rc);
+}
+
 /* The address range of data.mdb's map, from /proc/self/maps: a damaged page
  * can make LMDB hand out a record pointer outside it, which the walk must
  * not follow (a crash, not a report).  0 and lo = hi = 0 when unknown. */
@@ -1214,7 +1241,7 @@ int bg_exposure_add(struct bg_txn *t, const unsigned char d[BG_DIGEST_LEN], uint
 int bg_advisory_put(struct bg_txn *t, struct bg_advisory *a)
 {
 	unsigned char kb[4], vb[BG_REC_MAX];
-	MDB_val k, v = {0, vb};
+	MDB_val k;
 	size_t nlen = strnlen(a->name, sizeof(a->name)), vlen;
 
 	if (t->err)
@@ -1238,15 +1265,7 @@ int bg_advisory_put(struct bg_txn *t, struct bg_advisory *a)
 	k = id_val(a->id, kb);
 	if (bg_rec_encode(&bg_rec_advisory, a, vb, sizeof(vb), &vlen) != 0)
 		return t->err = -EINVAL;
-	v.mv_size = vlen;
-	if (sum_out(t, t->st->adv, 'a', &k) != 0)
-		return t->err;
-	if (sticky(t, "write advisory", mdb_put(t->txn, t->st->adv, &k, &v, 0)))
-		return t->err;
-	v.mv_data = vb;
-	v.mv_size = vlen;
-	sum_rec(t, 'a', &k, &v);
-	return 0;
+	return rec_put(t, t->st->adv, 'a', &k, vb, vlen, "write advisory");
 }
 
 int bg_advisory_delete(struct bg_txn *t, uint32_t id, uint64_t *pairs_removed)
@@ -1260,13 +1279,8 @@ int bg_advisory_delete(struct bg_txn *t, uint32_t id, uint64_t *pairs_removed)
 	*pairs_removed = 0;
 	if (t->err)
 		return t->err;
-	if (sum_out(t, t->st->adv, 'a', &k) != 0)
-		return t->err;
-	if ((rc = mdb_del(t->txn, t->st->adv, &k, NULL)) != 0) {
-		if (rc == MDB_NOTFOUND)
-			return -ENOENT;
-		return sticky(t, "delete advisory", rc);
-	}
+	if ((rc = rec_del(t, t->st->adv, 'a', &k, "delete advisory")) != 0)
+		return rc;
 	if (sticky(t, "cursor", mdb_cursor_open(t->txn, t->st->exp, &c)))
 		return t->err;
 	/* After a delete LMDB leaves the cursor so that MDB_NEXT yields the next pair. */
@@ -1294,7 +1308,7 @@ int bg_advisory_delete(struct bg_txn *t, uint32_t id, uint64_t *pairs_removed)
 int bg_rotation_put(struct bg_txn *t, const char *user, const struct bg_rotation *r)
 {
 	unsigned char vb[BG_REC_MAX], d[BG_DIGEST_LEN];
-	MDB_val k = {BG_DIGEST_LEN, d}, v = {0, vb}, old = {strlen(user), (void *)user};
+	MDB_val k = {BG_DIGEST_LEN, d}, old = {strlen(user), (void *)user};
 	size_t vlen;
 	int rc;
 
@@ -1302,19 +1316,11 @@ int bg_rotation_put(struct bg_txn *t, const char *user, const struct bg_rotation
 		return t->err;
 	if (rot_key(t, user, d) != 0 || bg_rec_encode(&bg_rec_rotation, r, vb, sizeof(vb), &vlen))
 		return t->err = -EINVAL;
-	v.mv_size = vlen;
-	if (sum_out(t, t->st->rot, 'r', &k) != 0)
+	if (rec_put(t, t->st->rot, 'r', &k, vb, vlen, "write rotation") != 0)
 		return t->err;
-	if (sticky(t, "write rotation", mdb_put(t->txn, t->st->rot, &k, &v, 0)))
-		return t->err;
-	v.mv_data = vb;
-	v.mv_size = vlen;
-	sum_rec(t, 'r', &k, &v);
 	/* Migrate: the plaintext-keyed record of a store made before goes. */
-	if (sum_out(t, t->st->rot, 'r', &old) != 0)
-		return t->err;
-	rc = mdb_del(t->txn, t->st->rot, &old, NULL);
-	return rc == MDB_NOTFOUND ? 0 : sticky(t, "migrate rotation", rc);
+	rc = rec_del(t, t->st->rot, 'r', &old, "migrate rotation");
+	return rc == -ENOENT ? 0 : rc;
 }
 
 struct rotation_job {
@@ -1347,17 +1353,10 @@ int bg_rotation_delete(struct bg_txn *t, const char *user)
 		return t->err;
 	if (rot_key(t, user, d) != 0)
 		return 0;
-	if (sum_out(t, t->st->rot, 'r', &k) != 0)
-		return t->err;
-	rc = mdb_del(t->txn, t->st->rot, &k, NULL);
-	if (rc != 0 && rc != MDB_NOTFOUND)
-		return sticky(t, "delete rotation", rc);
-	if (sum_out(t, t->st->rot, 'r', &old) != 0)
-		return t->err;
-	rc = mdb_del(t->txn, t->st->rot, &old, NULL);
-	if (rc == MDB_NOTFOUND)
-		return 0;
-	return sticky(t, "delete rotation", rc);
+	rc = rec_del(t, t->st->rot, 'r', &k, "delete rotation");
+	if (rc == 0 || rc == -ENOENT) /* and the plaintext-keyed one of a store made before */
+		rc = rec_del(t, t->st->rot, 'r', &old, "delete rotation");
+	return rc == -ENOENT ? 0 : rc;
 }
 
 int bg_exposure_foreach(struct bg_txn *t,

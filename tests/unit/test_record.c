@@ -387,18 +387,17 @@ static void meta_bytes(const char *sdir, const char *name, const void *want, siz
 	mdb_env_close(env);
 }
 
-static void case_store_bytes(void)
+/* A new store in tmpl/store holding the known records: both advisories, the
+ * exposure, alice's rotation and bob's (the old layout). */
+static struct bg_store *known_store(char *tmpl, char *sdir, size_t sdirlen)
 {
-	char tmpl[] = "/tmp/bg-test-record-XXXXXX", sdir[200], cmd[300];
-	unsigned char sum[BG_RECSUM_LEN], got[BG_RECSUM_LEN], kid[BG_KEY_ID_LEN];
 	struct bg_store *st = NULL;
 	struct bg_txn *t = NULL;
-	struct bg_advisory a, a2, back;
-	struct bg_rotation r, r2, rback;
-	struct seen seen = {0, 0, 0};
+	struct bg_advisory a, a2;
+	struct bg_rotation r, r2;
 
 	T_CHECK(mkdtemp(tmpl) != NULL);
-	snprintf(sdir, sizeof(sdir), "%s/store", tmpl);
+	snprintf(sdir, sdirlen, "%s/store", tmpl);
 	T_EQ_INT(bg_store_open(&st, sdir, key, BG_STORE_CREATE | BG_STORE_GROW, 0, NULL), 0);
 	known_advisory(&a);
 	known_advisory2(&a2);
@@ -411,6 +410,24 @@ static void case_store_bytes(void)
 	T_EQ_INT(bg_exposure_add(t, exp_digest, a.id), BG_EXP_NEW_IDENTITY);
 	T_EQ_INT(bg_rotation_put(t, "alice", &r), 0);
 	T_EQ_INT(bg_txn_commit(t), 0);
+	return st;
+}
+
+static void case_store_bytes(void)
+{
+	char tmpl[] = "/tmp/bg-test-record-XXXXXX", sdir[200], cmd[300];
+	unsigned char sum[BG_RECSUM_LEN], got[BG_RECSUM_LEN], kid[BG_KEY_ID_LEN];
+	struct bg_store *st = NULL;
+	struct bg_txn *t = NULL;
+	struct bg_advisory a, a2, back;
+	struct bg_rotation r, r2, rback;
+	struct seen seen = {0, 0, 0};
+
+	st = known_store(tmpl, sdir, sizeof(sdir));
+	known_advisory(&a);
+	known_advisory2(&a2);
+	known_rotation(&r);
+	known_rotation2(&r2);
 
 	T_EQ_INT(bg_txn_begin(st, false, &t), 0);
 	T_EQ_INT(bg_store_digest_walk(t, sum, walk_rec, &seen), 0);
@@ -446,6 +463,49 @@ static void case_store_bytes(void)
 	T_EQ_INT(system(cmd), 0);
 }
 
+/* Deletes keep the store digest too: after forget and reset the recorded
+ * digest is the walk's, and with nothing left it is all zero again. */
+static void case_digest_follows_deletes(void)
+{
+	char tmpl[] = "/tmp/bg-test-record-XXXXXX", sdir[200], cmd[300];
+	unsigned char sum[BG_RECSUM_LEN], got[BG_RECSUM_LEN], zero[BG_RECSUM_LEN] = {0};
+	struct bg_store *st = NULL;
+	struct bg_txn *t = NULL;
+	struct bg_advisory a, a2;
+	struct bg_rotation r;
+	uint64_t removed = 0;
+
+	st = known_store(tmpl, sdir, sizeof(sdir));
+	known_advisory(&a);
+	known_advisory2(&a2);
+	known_rotation(&r);
+	T_EQ_INT(bg_txn_begin(st, true, &t), 0);
+	T_EQ_INT(bg_rotation_put(t, "alice", &r), 0); /* again: the old one out first */
+	T_EQ_INT(bg_advisory_delete(t, a.id, &removed), 0);
+	T_EQ_INT(removed, 1);
+	T_EQ_INT(bg_advisory_delete(t, 99, &removed), -ENOENT);
+	T_EQ_INT(bg_rotation_delete(t, "nobody"), 0);
+	T_EQ_INT(bg_txn_error(t), 0);
+	T_EQ_INT(bg_txn_commit(t), 0);
+	T_EQ_INT(bg_txn_begin(st, false, &t), 0);
+	T_EQ_INT(bg_store_digest_walk(t, sum, NULL, NULL), 0);
+	T_EQ_INT(bg_store_digest_get(t, got), 0);
+	T_EQ_BYTES("digest after forget", got, sizeof(got), sum, sizeof(sum));
+	bg_txn_abort(t);
+	T_EQ_INT(bg_txn_begin(st, true, &t), 0);
+	T_EQ_INT(bg_rotation_delete(t, "alice"), 0);
+	T_EQ_INT(bg_rotation_delete(t, "bob"), 0);
+	T_EQ_INT(bg_advisory_delete(t, a2.id, &removed), 0);
+	T_EQ_INT(bg_txn_commit(t), 0);
+	T_EQ_INT(bg_txn_begin(st, false, &t), 0);
+	T_EQ_INT(bg_store_digest_get(t, got), 0);
+	T_EQ_BYTES("digest of an empty store", got, sizeof(got), zero, sizeof(zero));
+	bg_txn_abort(t);
+	bg_store_close(st);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpl);
+	T_EQ_INT(system(cmd), 0);
+}
+
 int main(int argc, char **argv)
 {
 	t_init(argc, argv);
@@ -457,5 +517,6 @@ int main(int argc, char **argv)
 	T_RUN(case_encode_refuses);
 	T_RUN(case_layouts_sound);
 	T_RUN(case_store_bytes);
+	T_RUN(case_digest_follows_deletes);
 	return t_done("test_record");
 }
