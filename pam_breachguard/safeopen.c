@@ -72,6 +72,46 @@ fail:
 	return err;
 }
 
+ssize_t bg_read_full(int fd, void *buf, size_t cap)
+{
+	char *b = buf;
+	size_t got = 0;
+
+	while (got < cap) {
+		ssize_t n = read(fd, b + got, cap - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	return (ssize_t)got;
+}
+
+int bg_write_full(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0) {
+			errno = EIO;
+			return -EIO;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
 int bg_read_small_file(const char *path, int trusted, size_t max_size, char **buf, size_t *len,
 		       const char **why)
 {

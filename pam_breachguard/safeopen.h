@@ -44,4 +44,11 @@ int bg_open_regular(const char *path, int trusted, off_t max_size, struct stat *
 int bg_read_small_file(const char *path, int trusted, size_t max_size, char **buf, size_t *len,
 		       const char **why);
 
+/* Reads fd until cap bytes or its end (EINTR retried): the bytes read, or a
+ * negative errno. */
+ssize_t bg_read_full(int fd, void *buf, size_t cap);
+/* Writes all len bytes (EINTR retried): 0 or a negative errno (-EIO, errno
+ * EIO, for a write that wrote nothing). */
+int bg_write_full(int fd, const void *buf, size_t len);
+
 #endif

@@ -1,8 +1,8 @@
-/* store.c: the LMDB store.  Owns the environment's safety checks, the record
- * layouts, the one LMDB error mapper, and write transactions with a sticky
- * error.  Writers serialise on a gate file (flock) so that the module can
- * decline to wait for a long import instead of hanging a login. */
-#include <endian.h>
+/* store.c: the LMDB store.  Owns the environment's safety checks, the reads
+ * and writes of records (their bytes: record.c), the one LMDB error mapper,
+ * and write transactions with a sticky error.  Writers serialise on a gate
+ * file (flock) so that the module can decline to wait for a long import
+ * instead of hanging a login. */
 #include <errno.h>
 #include <dirent.h>
 #include <fcntl.h>
@@ -17,13 +17,12 @@
 
 #include "config.h"
 #include "escape.h"
+#include "record.h"
 #include "recsum.h"
 #include "safeopen.h"
 #include "store.h"
 
 #define GATE_FILE "writer.lock"
-#define ADV_FIXED (4 + 8 + 8 + 8 + 32 + 4 + 2)
-#define ROT_LEN (8 + 1 + 8 + 8 + BG_DIGEST_LEN)
 
 struct bg_store {
 	MDB_env *env;
@@ -88,31 +87,13 @@ static int mdb_fail(const struct bg_store *st, const char *what, int rc)
 	return e;
 }
 
-static void put_u32be(unsigned char *p, uint32_t v)
+/* An advisory id as the advisories' key or an exposure's value (record.c's
+ * bg_rec_adv_id): the bytes in buf, the value pointing at them. */
+static MDB_val id_val(uint32_t id, unsigned char buf[4])
 {
-	uint32_t be = htobe32(v);
-	memcpy(p, &be, 4);
-}
+	MDB_val v = {0, buf};
 
-static uint32_t get_u32be(const unsigned char *p)
-{
-	uint32_t be;
-	memcpy(&be, p, 4);
-	return be32toh(be);
-}
-
-static void put_le(unsigned char *p, uint64_t v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static uint64_t get_le(const unsigned char *p, size_t n)
-{
-	uint64_t v = 0;
-
-	for (size_t i = 0; i < n; i++)
-		v |= (uint64_t)p[i] << (8 * i);
+	(void)bg_rec_encode(&bg_rec_adv_id, &id, buf, 4, &v.mv_size); /* cannot fail */
 	return v;
 }
 
@@ -134,6 +115,12 @@ static int judge(const struct bg_store *st, const char *name, const struct stat 
 		return -EINVAL;
 	}
 	return 0;
+}
+
+/* 0, or -EBADMSG when v is not an advisory id. */
+static int id_get(const MDB_val *v, uint32_t *id)
+{
+	return bg_rec_decode(&bg_rec_adv_id, v->mv_data, v->mv_size, id);
 }
 
 /* Checks one file of the store, relative to the pinned directory (dirfd) or,
@@ -192,6 +179,7 @@ static int back_map(struct bg_store *st)
 static int open_dbis(struct bg_store *st, const unsigned char key[BG_KEY_LEN], bool create)
 {
 	unsigned char kid[BG_KEY_ID_LEN], schema[4];
+	uint32_t version = BG_SCHEMA_VERSION;
 	MDB_txn *txn = NULL;
 	MDB_val k, v;
 	unsigned cf = create ? MDB_CREATE : 0;
@@ -224,9 +212,8 @@ static int open_dbis(struct bg_store *st, const unsigned char key[BG_KEY_LEN], b
 	k.mv_size = 6;
 	rc = mdb_get(txn, st->meta, &k, &v);
 	if (rc == MDB_NOTFOUND && create) {
-		put_le(schema, BG_SCHEMA_VERSION, 4);
 		v.mv_data = schema;
-		v.mv_size = 4;
+		(void)bg_rec_encode(&bg_rec_meta_u32, &version, schema, sizeof(schema), &v.mv_size);
 		if ((rc = mdb_put(txn, st->meta, &k, &v, 0)) != 0) {
 			rc = mdb_fail(st, "write schema", rc);
 			goto out;
@@ -257,11 +244,11 @@ static int open_dbis(struct bg_store *st, const unsigned char key[BG_KEY_LEN], b
 			bg_log(st->log, LOG_ERR,
 			       "store %s: no schema version; not a breachguard store", st->dir);
 		goto out;
-	} else if (v.mv_size != 4 || get_le(v.mv_data, 4) != BG_SCHEMA_VERSION) {
+	} else if (bg_rec_decode(&bg_rec_meta_u32, v.mv_data, v.mv_size, &version) != 0 ||
+		   version != BG_SCHEMA_VERSION) {
 		bg_log(st->log, LOG_ERR,
 		       "store %s: schema version %llu, this build reads version %d", st->dir,
-		       v.mv_size == 4 ? (unsigned long long)get_le(v.mv_data, 4) : 0ULL,
-		       BG_SCHEMA_VERSION);
+		       (unsigned long long)version, BG_SCHEMA_VERSION); /* 0: not 4 bytes */
 		rc = -EBADMSG;
 		goto out;
 	} else {
@@ -633,10 +620,12 @@ void bg_store_close(struct bg_store *st)
 static uint64_t meta_u64(struct bg_txn *t, const char *name)
 {
 	MDB_val k = {strlen(name), (void *)name}, v;
+	uint64_t n;
 
-	if (mdb_get(t->txn, t->st->meta, &k, &v) != 0 || v.mv_size != 8)
+	if (mdb_get(t->txn, t->st->meta, &k, &v) != 0 ||
+	    bg_rec_decode(&bg_rec_meta_u64, v.mv_data, v.mv_size, &n) != 0)
 		return 0;
-	return get_le(v.mv_data, 8);
+	return n;
 }
 
 /* mdb_reader_list prints a header, then one line per slot in use. */
@@ -820,12 +809,10 @@ static int sticky(struct bg_txn *t, const char *what, int mdb_rc)
 static void meta_add(struct bg_txn *t, const char *name, int64_t delta)
 {
 	unsigned char buf[8];
-	MDB_val k = {strlen(name), (void *)name}, v;
-	uint64_t cur = meta_u64(t, name);
+	MDB_val k = {strlen(name), (void *)name}, v = {0, buf};
+	uint64_t n = (uint64_t)((int64_t)meta_u64(t, name) + delta);
 
-	put_le(buf, (uint64_t)((int64_t)cur + delta), 8);
-	v.mv_data = buf;
-	v.mv_size = 8;
+	(void)bg_rec_encode(&bg_rec_meta_u64, &n, buf, sizeof(buf), &v.mv_size);
 	sticky(t, "update counters", mdb_put(t->txn, t->st->meta, &k, &v, 0));
 }
 
@@ -857,6 +844,33 @@ static int sum_out(struct bg_txn *t, MDB_dbi dbi, char tag, MDB_val *k)
 		return sticky(t, "read record", rc);
 	sum_rec(t, tag, k, &old);
 	return 0;
+}
+
+/* Every put and delete of a record goes through these two, so that the
+ * store's digest follows: the old record's digest out, the new one's in.
+ * rec_put: 0 or the sticky error.  rec_del: 0, -ENOENT when there was no
+ * record (not an error of the transaction), or the sticky error. */
+static int rec_put(struct bg_txn *t, MDB_dbi dbi, char tag, MDB_val *k, void *val, size_t len,
+		   const char *what)
+{
+	MDB_val v = {len, val};
+
+	if (sum_out(t, dbi, tag, k) != 0 || sticky(t, what, mdb_put(t->txn, dbi, k, &v, 0)))
+		return t->err;
+	v.mv_data = val; /* LMDB may have pointed v at its own copy */
+	v.mv_size = len;
+	sum_rec(t, tag, k, &v);
+	return 0;
+}
+
+static int rec_del(struct bg_txn *t, MDB_dbi dbi, char tag, MDB_val *k, const char *what)
+{
+	int rc;
+
+	if (sum_out(t, dbi, tag, k) != 0)
+		return t->err;
+	rc = mdb_del(t->txn, dbi, k, NULL);
+	return rc == MDB_NOTFOUND ? -ENOENT : sticky(t, what, rc);
 }
 
 /* The address range of data.mdb's map, from /proc/self/maps: a damaged page
@@ -993,18 +1007,15 @@ int bg_store_digest_get(struct bg_txn *t, unsigned char out[BG_RECSUM_LEN])
 
 	if (rc != 0)
 		return rc == MDB_NOTFOUND ? -ENOENT : mdb_fail(t->st, "read digest", rc);
-	if (v.mv_size != BG_RECSUM_LEN)
-		return -EBADMSG;
-	memcpy(out, v.mv_data, BG_RECSUM_LEN);
-	return 0;
+	return bg_rec_decode(&bg_rec_meta_digest, v.mv_data, v.mv_size, out);
 }
 
 /* At commit: meta "digest" ^= this transaction's delta.  A store made before
  * the digest existed gets it computed whole, once, by its first write. */
 static void sum_commit(struct bg_txn *t)
 {
-	unsigned char cur[BG_RECSUM_LEN];
-	MDB_val k = {6, (void *)"digest"}, v = {BG_RECSUM_LEN, cur};
+	unsigned char cur[BG_RECSUM_LEN], buf[BG_RECSUM_LEN];
+	MDB_val k = {6, (void *)"digest"}, v = {0, buf};
 	int rc = bg_store_digest_get(t, cur);
 
 	if (rc == 0) {
@@ -1025,6 +1036,7 @@ static void sum_commit(struct bg_txn *t)
 		t->err = t->err ? t->err : rc;
 		return;
 	}
+	(void)bg_rec_encode(&bg_rec_meta_digest, cur, buf, sizeof(buf), &v.mv_size);
 	sticky(t, "write digest", mdb_put(t->txn, t->st->meta, &k, &v, 0));
 }
 
@@ -1064,12 +1076,14 @@ int bg_exposure_ids(struct bg_txn *t, const unsigned char d[BG_DIGEST_LEN], uint
 		return mdb_fail(t->st, "cursor", rc);
 	rc = mdb_cursor_get(c, &k, &v, MDB_SET_KEY);
 	while (rc == 0) {
-		if (v.mv_size != 4) {
+		uint32_t id;
+
+		if (id_get(&v, &id) != 0) {
 			rc = MDB_CORRUPTED;
 			break;
 		}
 		if (*n < max)
-			ids[*n] = get_u32be(v.mv_data);
+			ids[*n] = id;
 		(*n)++;
 		rc = mdb_cursor_get(c, &k, &v, MDB_NEXT_DUP);
 	}
@@ -1079,38 +1093,26 @@ int bg_exposure_ids(struct bg_txn *t, const unsigned char d[BG_DIGEST_LEN], uint
 	return mdb_fail(t->st, "read exposures", rc);
 }
 
-static int adv_decode(const MDB_val *k, const MDB_val *v, struct bg_advisory *a)
+/* a->id is the key's; the copy in the value (*value_id, when not NULL) only
+ * verify compares. */
+static int adv_decode(const MDB_val *k, const MDB_val *v, struct bg_advisory *a, uint32_t *value_id)
 {
-	const unsigned char *p = v->mv_data;
-	size_t nlen;
-
-	if (k->mv_size != 4 || v->mv_size < ADV_FIXED)
+	if (bg_rec_decode(&bg_rec_advisory, v->mv_data, v->mv_size, a) != 0)
 		return -EBADMSG;
-	memset(a, 0, sizeof(*a));
-	a->id = get_u32be(k->mv_data);
-	a->published = (int64_t)get_le(p + 4, 8);
-	a->imported = (int64_t)get_le(p + 12, 8);
-	a->count = get_le(p + 20, 8);
-	memcpy(a->source_sha256, p + 28, 32);
-	a->grace_days = (int32_t)(uint32_t)get_le(p + 60, 4);
-	nlen = (size_t)get_le(p + 64, 2);
-	if (nlen >= sizeof(a->name) || ADV_FIXED + nlen != v->mv_size)
-		return -EBADMSG;
-	memcpy(a->name, p + ADV_FIXED, nlen);
-	a->name[nlen] = '\0';
-	return 0;
+	if (value_id)
+		*value_id = a->id;
+	return id_get(k, &a->id);
 }
 
 int bg_advisory_get(struct bg_txn *t, uint32_t id, struct bg_advisory *a)
 {
 	unsigned char kb[4];
-	MDB_val k = {4, kb}, v;
+	MDB_val k = id_val(id, kb), v;
 	int rc;
 
-	put_u32be(kb, id);
 	if ((rc = mdb_get(t->txn, t->st->adv, &k, &v)) != 0)
 		return mdb_fail(t->st, "read advisory", rc);
-	if (adv_decode(&k, &v, a) != 0) {
+	if (adv_decode(&k, &v, a, NULL) != 0) {
 		bg_log(t->st->log, LOG_ERR, "store %s: advisory %u: corrupt record", t->st->dir,
 		       id);
 		return -EBADMSG;
@@ -1132,7 +1134,7 @@ int bg_advisory_foreach(struct bg_txn *t, int (*cb)(const struct bg_advisory *a,
 	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
 		int r;
 
-		if (adv_decode(&k, &v, &a) != 0) {
+		if (adv_decode(&k, &v, &a, NULL) != 0) {
 			bg_log(t->st->log, LOG_ERR, "store %s: corrupt advisory record",
 			       t->st->dir);
 			mdb_cursor_close(c);
@@ -1167,6 +1169,12 @@ int64_t bg_advisory_exposure(const struct bg_advisory *a)
 	return a->published >= 0 ? a->published : a->imported;
 }
 
+bool bg_advisory_times_ok(int64_t published, int64_t imported, int32_t grace_days)
+{
+	return imported > 0 && published >= -1 && grace_days >= -1 &&
+	       grace_days <= BG_GRACE_DAYS_MAX;
+}
+
 int bg_advisory_find(struct bg_txn *t, const char *name, struct bg_advisory *a)
 {
 	/* a is written when found, never read: callers need not fill it. */
@@ -1190,25 +1198,9 @@ static int rot_key(struct bg_txn *t, const char *user, unsigned char d[BG_DIGEST
 	return bg_hmac_digest(t->st->hmac, "rot", user, n, d);
 }
 
-static int rot_decode(const struct bg_store *st, const MDB_val *v, struct bg_rotation *r)
+static int rot_decode(const MDB_val *v, struct bg_rotation *r)
 {
-	const unsigned char *p = v->mv_data;
-
-	memset(r, 0, sizeof(*r));
-	if (v->mv_size < ROT_LEN || (v->mv_size - ROT_LEN) % 4 != 0 ||
-	    (v->mv_size - ROT_LEN) / 4 > BG_ROT_MATCHED) {
-		(void)st;
-		return -EBADMSG;
-	}
-	r->rotated_at = (int64_t)get_le(p, 8);
-	r->how = p[8];
-	r->fp_exposure = (int64_t)get_le(p + 9, 8);
-	r->fp_recorded = (int64_t)get_le(p + 17, 8);
-	memcpy(r->fingerprint, p + 25, BG_DIGEST_LEN);
-	r->n_matched = (v->mv_size - ROT_LEN) / 4;
-	for (size_t i = 0; i < r->n_matched; i++)
-		r->matched[i] = (uint32_t)get_le(p + ROT_LEN + 4 * i, 4);
-	return 0;
+	return bg_rec_decode(&bg_rec_rotation, v->mv_data, v->mv_size, r);
 }
 
 int bg_rotation_get(struct bg_txn *t, const char *user, struct bg_rotation *r)
@@ -1228,7 +1220,7 @@ int bg_rotation_get(struct bg_txn *t, const char *user, struct bg_rotation *r)
 	}
 	if (rc != 0)
 		return mdb_fail(t->st, "read rotation", rc);
-	if ((rc = rot_decode(t->st, &v, r)) != 0)
+	if ((rc = rot_decode(&v, r)) != 0)
 		bg_log(t->st->log, LOG_ERR,
 		       "store %s: the rotation record of %s is corrupt (%zu bytes)", t->st->dir,
 		       user, v.mv_size);
@@ -1237,15 +1229,15 @@ int bg_rotation_get(struct bg_txn *t, const char *user, struct bg_rotation *r)
 
 int bg_rotation_decode(struct bg_store *st, const void *val, size_t len, struct bg_rotation *r)
 {
-	MDB_val v = {len, (void *)val};
-
-	return rot_decode(st, &v, r);
+	(void)st;
+	return bg_rec_decode(&bg_rec_rotation, val, len, r);
 }
 
 int bg_exposure_add(struct bg_txn *t, const unsigned char d[BG_DIGEST_LEN], uint32_t id)
 {
 	unsigned char vb[4];
-	MDB_val k = {BG_DIGEST_LEN, (void *)d}, v = {4, vb};
+	const MDB_val val = id_val(id, vb);
+	MDB_val k = {BG_DIGEST_LEN, (void *)d}, v = val;
 	int rc;
 
 	if (t->err)
@@ -1258,13 +1250,11 @@ int bg_exposure_add(struct bg_txn *t, const unsigned char d[BG_DIGEST_LEN], uint
 		/* Into an empty table, sorted input can be appended: full pages, no search. */
 		t->appending = mdb_stat(t->txn, t->st->exp, &ms) == 0 && ms.ms_entries == 0;
 	}
-	put_u32be(vb, id);
 	if (t->appending) {
 		if (!t->have_last || memcmp(d, t->last, BG_DIGEST_LEN) > 0) {
 			rc = mdb_cursor_put(t->exp_cur, &k, &v, MDB_APPEND);
 			if (rc == 0) {
-				v.mv_data = vb; /* LMDB may point v at the stored copy */
-				v.mv_size = 4;
+				v = val; /* LMDB may point v at the stored copy */
 				sum_rec(t, 'e', &k, &v);
 				memcpy(t->last, d, BG_DIGEST_LEN);
 				t->have_last = true;
@@ -1279,8 +1269,7 @@ int bg_exposure_add(struct bg_txn *t, const unsigned char d[BG_DIGEST_LEN], uint
 	/* A new identity is the common case: one put, no probe before it. */
 	rc = mdb_cursor_put(t->exp_cur, &k, &v, MDB_NOOVERWRITE);
 	if (rc == 0) {
-		v.mv_data = vb;
-		v.mv_size = 4;
+		v = val;
 		sum_rec(t, 'e', &k, &v);
 		t->identities_delta++;
 		return BG_EXP_NEW_IDENTITY;
@@ -1288,24 +1277,22 @@ int bg_exposure_add(struct bg_txn *t, const unsigned char d[BG_DIGEST_LEN], uint
 	if (rc != MDB_KEYEXIST)
 		return sticky(t, "write exposure", rc);
 	/* The key exists; MDB_NOOVERWRITE pointed v at its data: set ours again. */
-	v.mv_data = vb;
-	v.mv_size = 4;
+	v = val;
 	rc = mdb_cursor_put(t->exp_cur, &k, &v, MDB_NODUPDATA);
 	if (rc == MDB_KEYEXIST)
 		return BG_EXP_KNOWN_PAIR;
 	if (sticky(t, "write exposure", rc))
 		return t->err;
-	v.mv_data = vb;
-	v.mv_size = 4;
+	v = val;
 	sum_rec(t, 'e', &k, &v);
 	return BG_EXP_NEW_PAIR;
 }
 
 int bg_advisory_put(struct bg_txn *t, struct bg_advisory *a)
 {
-	unsigned char kb[4], vb[ADV_FIXED + BG_NAME_MAX];
-	MDB_val k = {4, kb}, v;
-	size_t nlen = strnlen(a->name, sizeof(a->name));
+	unsigned char kb[4], vb[BG_REC_MAX];
+	MDB_val k;
+	size_t nlen = strnlen(a->name, sizeof(a->name)), vlen;
 
 	if (t->err)
 		return t->err;
@@ -1314,41 +1301,27 @@ int bg_advisory_put(struct bg_txn *t, struct bg_advisory *a)
 	if (a->id == 0) {
 		MDB_cursor *c;
 		MDB_val lk, lv;
+		uint32_t last;
 		int rc;
 
 		if (sticky(t, "cursor", mdb_cursor_open(t->txn, t->st->adv, &c)))
 			return t->err;
 		rc = mdb_cursor_get(c, &lk, &lv, MDB_LAST);
-		a->id = rc == 0 && lk.mv_size == 4 ? get_u32be(lk.mv_data) + 1 : 1;
+		a->id = rc == 0 && id_get(&lk, &last) == 0 ? last + 1 : 1;
 		mdb_cursor_close(c);
 		if (rc != 0 && rc != MDB_NOTFOUND)
 			return sticky(t, "read advisories", rc);
 	}
-	put_u32be(kb, a->id);
-	put_le(vb, a->id, 4);
-	put_le(vb + 4, (uint64_t)a->published, 8);
-	put_le(vb + 12, (uint64_t)a->imported, 8);
-	put_le(vb + 20, a->count, 8);
-	memcpy(vb + 28, a->source_sha256, 32);
-	put_le(vb + 60, (uint32_t)a->grace_days, 4);
-	put_le(vb + 64, nlen, 2);
-	memcpy(vb + ADV_FIXED, a->name, nlen);
-	v.mv_data = vb;
-	v.mv_size = ADV_FIXED + nlen;
-	if (sum_out(t, t->st->adv, 'a', &k) != 0)
-		return t->err;
-	if (sticky(t, "write advisory", mdb_put(t->txn, t->st->adv, &k, &v, 0)))
-		return t->err;
-	v.mv_data = vb;
-	v.mv_size = ADV_FIXED + nlen;
-	sum_rec(t, 'a', &k, &v);
-	return 0;
+	k = id_val(a->id, kb);
+	if (bg_rec_encode(&bg_rec_advisory, a, vb, sizeof(vb), &vlen) != 0)
+		return t->err = -EINVAL;
+	return rec_put(t, t->st->adv, 'a', &k, vb, vlen, "write advisory");
 }
 
 int bg_advisory_delete(struct bg_txn *t, uint32_t id, uint64_t *pairs_removed)
 {
 	unsigned char kb[4];
-	MDB_val k = {4, kb}, ek, ev;
+	MDB_val k = id_val(id, kb), ek, ev;
 	MDB_cursor *c;
 	uint64_t removed = 0;
 	int rc;
@@ -1356,22 +1329,17 @@ int bg_advisory_delete(struct bg_txn *t, uint32_t id, uint64_t *pairs_removed)
 	*pairs_removed = 0;
 	if (t->err)
 		return t->err;
-	put_u32be(kb, id);
-	if (sum_out(t, t->st->adv, 'a', &k) != 0)
-		return t->err;
-	if ((rc = mdb_del(t->txn, t->st->adv, &k, NULL)) != 0) {
-		if (rc == MDB_NOTFOUND)
-			return -ENOENT;
-		return sticky(t, "delete advisory", rc);
-	}
+	if ((rc = rec_del(t, t->st->adv, 'a', &k, "delete advisory")) != 0)
+		return rc;
 	if (sticky(t, "cursor", mdb_cursor_open(t->txn, t->st->exp, &c)))
 		return t->err;
 	/* After a delete LMDB leaves the cursor so that MDB_NEXT yields the next pair. */
 	for (rc = mdb_cursor_get(c, &ek, &ev, MDB_FIRST); rc == 0;
 	     rc = mdb_cursor_get(c, &ek, &ev, MDB_NEXT)) {
 		size_t dups = 0;
+		uint32_t eid;
 
-		if (ev.mv_size != 4 || get_u32be(ev.mv_data) != id)
+		if (id_get(&ev, &eid) != 0 || eid != id)
 			continue;
 		sum_rec(t, 'e', &ek, &ev);
 		if ((rc = mdb_cursor_count(c, &dups)) != 0 || (rc = mdb_cursor_del(c, 0)) != 0)
@@ -1389,35 +1357,20 @@ int bg_advisory_delete(struct bg_txn *t, uint32_t id, uint64_t *pairs_removed)
 
 int bg_rotation_put(struct bg_txn *t, const char *user, const struct bg_rotation *r)
 {
-	unsigned char vb[ROT_LEN + 4 * BG_ROT_MATCHED], d[BG_DIGEST_LEN];
-	MDB_val k = {BG_DIGEST_LEN, d}, v = {ROT_LEN, vb}, old = {strlen(user), (void *)user};
-	size_t nm = r->n_matched < BG_ROT_MATCHED ? r->n_matched : BG_ROT_MATCHED;
+	unsigned char vb[BG_REC_MAX], d[BG_DIGEST_LEN];
+	MDB_val k = {BG_DIGEST_LEN, d}, old = {strlen(user), (void *)user};
+	size_t vlen;
 	int rc;
 
 	if (t->err)
 		return t->err;
-	if (rot_key(t, user, d) != 0)
+	if (rot_key(t, user, d) != 0 || bg_rec_encode(&bg_rec_rotation, r, vb, sizeof(vb), &vlen))
 		return t->err = -EINVAL;
-	put_le(vb, (uint64_t)r->rotated_at, 8);
-	vb[8] = r->how;
-	put_le(vb + 9, (uint64_t)r->fp_exposure, 8);
-	put_le(vb + 17, (uint64_t)r->fp_recorded, 8);
-	memcpy(vb + 25, r->fingerprint, BG_DIGEST_LEN);
-	for (size_t i = 0; i < nm; i++)
-		put_le(vb + ROT_LEN + 4 * i, r->matched[i], 4);
-	v.mv_size = ROT_LEN + 4 * nm;
-	if (sum_out(t, t->st->rot, 'r', &k) != 0)
+	if (rec_put(t, t->st->rot, 'r', &k, vb, vlen, "write rotation") != 0)
 		return t->err;
-	if (sticky(t, "write rotation", mdb_put(t->txn, t->st->rot, &k, &v, 0)))
-		return t->err;
-	v.mv_data = vb;
-	v.mv_size = ROT_LEN + 4 * nm;
-	sum_rec(t, 'r', &k, &v);
 	/* Migrate: the plaintext-keyed record of a store made before goes. */
-	if (sum_out(t, t->st->rot, 'r', &old) != 0)
-		return t->err;
-	rc = mdb_del(t->txn, t->st->rot, &old, NULL);
-	return rc == MDB_NOTFOUND ? 0 : sticky(t, "migrate rotation", rc);
+	rc = rec_del(t, t->st->rot, 'r', &old, "migrate rotation");
+	return rc == -ENOENT ? 0 : rc;
 }
 
 struct rotation_job {
@@ -1450,17 +1403,10 @@ int bg_rotation_delete(struct bg_txn *t, const char *user)
 		return t->err;
 	if (rot_key(t, user, d) != 0)
 		return 0;
-	if (sum_out(t, t->st->rot, 'r', &k) != 0)
-		return t->err;
-	rc = mdb_del(t->txn, t->st->rot, &k, NULL);
-	if (rc != 0 && rc != MDB_NOTFOUND)
-		return sticky(t, "delete rotation", rc);
-	if (sum_out(t, t->st->rot, 'r', &old) != 0)
-		return t->err;
-	rc = mdb_del(t->txn, t->st->rot, &old, NULL);
-	if (rc == MDB_NOTFOUND)
-		return 0;
-	return sticky(t, "delete rotation", rc);
+	rc = rec_del(t, t->st->rot, 'r', &k, "delete rotation");
+	if (rc == 0 || rc == -ENOENT) /* and the plaintext-keyed one of a store made before */
+		rc = rec_del(t, t->st->rot, 'r', &old, "delete rotation");
+	return rc == -ENOENT ? 0 : rc;
 }
 
 int bg_exposure_foreach(struct bg_txn *t,
@@ -1480,7 +1426,9 @@ int bg_exposure_foreach(struct bg_txn *t,
 	/* Pairs come in key order, then id order: one callback per digest. */
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
 	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		if (k.mv_size != BG_DIGEST_LEN || v.mv_size != 4) {
+		uint32_t id;
+
+		if (k.mv_size != BG_DIGEST_LEN || id_get(&v, &id) != 0) {
 			rc = MDB_CORRUPTED;
 			break;
 		}
@@ -1491,7 +1439,7 @@ int bg_exposure_foreach(struct bg_txn *t,
 		}
 		memcpy(cur, k.mv_data, BG_DIGEST_LEN);
 		if (n < BG_STORE_MAX_ADV)
-			ids[n++] = get_u32be(v.mv_data);
+			ids[n++] = id;
 	}
 	mdb_cursor_close(c);
 	if (r != 0)
@@ -1507,16 +1455,18 @@ const char *bg_store_check_record(struct bg_store *st, char tag, const void *k, 
 	MDB_val kv = {kl, (void *)k}, vv = {vl, (void *)v};
 	struct bg_advisory a;
 	struct bg_rotation r;
+	uint32_t value_id;
 
+	(void)st;
 	switch (tag) {
 	case 'a':
-		if (adv_decode(&kv, &vv, &a) != 0)
+		if (adv_decode(&kv, &vv, &a, &value_id) != 0)
 			return "advisory record of a wrong layout";
-		if ((uint32_t)get_le(v, 4) != a.id || a.id == 0)
+		if (value_id != a.id || a.id == 0)
 			return "advisory record whose id does not match its key";
 		if (bg_name_problem(a.name))
 			return "advisory name with control characters or invalid UTF-8";
-		if (a.imported <= 0 || a.published < -1 || a.grace_days < -1 || a.grace_days > 3650)
+		if (!bg_advisory_times_ok(a.published, a.imported, a.grace_days))
 			return "advisory record with impossible dates or grace";
 		if (adv)
 			*adv = a;
@@ -1528,7 +1478,7 @@ const char *bg_store_check_record(struct bg_store *st, char tag, const void *k, 
 	case 'r':
 		if (kl == 0 || kl > 511)
 			return "rotation record with a key of a wrong size";
-		if (rot_decode(st, &vv, &r) != 0)
+		if (rot_decode(&vv, &r) != 0)
 			return "rotation record of a wrong layout";
 		if (r.rotated_at < 0 || r.fp_exposure < 0 || r.fp_recorded < 0 ||
 		    r.how > BG_ROT_OBSERVED)

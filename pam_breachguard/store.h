@@ -114,6 +114,11 @@ int bg_advisory_get(struct bg_txn *t, uint32_t id, struct bg_advisory *a);
 /* When an advisory's exposure happened: its published day, else its import
  * time (design.md, verdict step 4). */
 int64_t bg_advisory_exposure(const struct bg_advisory *a);
+/* Whether an advisory's dates and grace are possible (a stored record, a
+ * bundle's): imported > 0, published -1 (unknown) or later, grace_days -1 (the
+ * config's) or 0 to BG_GRACE_DAYS_MAX. */
+#define BG_GRACE_DAYS_MAX 3650
+bool bg_advisory_times_ok(int64_t published, int64_t imported, int32_t grace_days);
 int bg_advisory_find(struct bg_txn *t, const char *name, struct bg_advisory *a);
 /* Calls cb for each advisory in id order; a non-zero return stops and is returned. */
 int bg_advisory_foreach(struct bg_txn *t, int (*cb)(const struct bg_advisory *a, void *arg),

@@ -12,6 +12,8 @@
  * starts no valid sequence (overlong, surrogate, > U+10FFFF, cut short). */
 size_t bg_utf8_seq(const unsigned char *p, size_t n);
 bool bg_utf8_valid(const char *s, size_t len);
+/* Writes code point cp (<= U+10FFFF) as UTF-8 to o (4 bytes room); its length. */
+size_t bg_utf8_put(char *o, unsigned cp);
 
 struct bg_unicode;
 

@@ -83,7 +83,8 @@ static EVP_PKEY *load_pem(const char *path, bool private_key, char *err, size_t 
 	struct stat st;
 	EVP_PKEY *pk = NULL;
 	BIO *bio = NULL;
-	size_t got = 0;
+	size_t got;
+	ssize_t n;
 	int fd;
 
 	fd = bg_open_regular(path, 1, KEY_FILE_MAX, &st, &why);
@@ -96,19 +97,11 @@ static EVP_PKEY *load_pem(const char *path, bool private_key, char *err, size_t 
 			 "%s: the signing key is readable by group or others (want 0600)", path);
 		goto out;
 	}
-	while (got < sizeof(buf)) {
-		ssize_t n = read(fd, buf + got, sizeof(buf) - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			snprintf(err, errlen, "%s: %s", path, strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
+	if ((n = bg_read_full(fd, buf, sizeof(buf))) < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror((int)-n));
+		goto out;
 	}
+	got = (size_t)n;
 	bio = BIO_new_mem_buf(buf, (int)got);
 	if (!bio) {
 		snprintf(err, errlen, "%s: out of memory", path);
@@ -174,7 +167,6 @@ static int write_new(const char *path, const void *buf, size_t len, mode_t mode,
 		     size_t errlen)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
-	const char *p = buf;
 	int rc = 0;
 
 	if (fd < 0) {
@@ -185,18 +177,8 @@ static int write_new(const char *path, const void *buf, size_t len, mode_t mode,
 	}
 	if (fchmod(fd, mode) != 0)
 		rc = -errno;
-	while (rc == 0 && len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			rc = n < 0 ? -errno : -EIO;
-			break;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
+	if (rc == 0)
+		rc = bg_write_full(fd, buf, len);
 	if (rc == 0 && fsync(fd) != 0)
 		rc = -errno;
 	if (close(fd) != 0 && rc == 0)
@@ -654,8 +636,8 @@ static int walk(int fd, struct walk *w)
 		a->grace_days = (int32_t)(uint32_t)get_be(p + 16, 4);
 		memcpy(a->source_sha256, p + 20, 32);
 		nl = (size_t)get_be(p + 52, 2);
-		if (a->published < -1 || a->imported <= 0 || a->grace_days < -1 ||
-		    a->grace_days > 3650 || nl == 0 || nl >= BG_NAME_MAX)
+		if (!bg_advisory_times_ok(a->published, a->imported, a->grace_days) || nl == 0 ||
+		    nl >= BG_NAME_MAX)
 			FAIL(-EBADMSG, "%s: advisory record %u (byte %llu): invalid fields",
 			     w->name, i + 1, (unsigned long long)(r_offset(&r) - ADV_LEN));
 		NEED(nl, "advisory records");

@@ -11,6 +11,7 @@
 
 #include "bundle.h"
 #include "cli.h"
+#include "safeopen.h"
 #include "unpack.h" /* bg_spool_open */
 #include "session.h"
 
@@ -152,34 +153,17 @@ struct pump {
 	size_t n;
 };
 
-static bool write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-
-	while (len) {
-		ssize_t w = write(fd, p, len);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return false;
-		p += w;
-		len -= (size_t)w;
-	}
-	return true;
-}
-
 static void *pump_run(void *arg)
 {
 	struct pump *p = arg;
 	char buf[65536];
 	ssize_t n;
 
-	if (write_all(p->to, p->head, p->n)) {
+	if (bg_write_full(p->to, p->head, p->n) == 0) {
 		while ((n = read(p->from, buf, sizeof(buf))) != 0) {
 			if (n < 0 && errno == EINTR)
 				continue;
-			if (n < 0 || !write_all(p->to, buf, (size_t)n))
+			if (n < 0 || bg_write_full(p->to, buf, (size_t)n) != 0)
 				break;
 		}
 	}
@@ -238,12 +222,12 @@ static int spool_stdin(const unsigned char *head, size_t n)
 		    strerror(-fd));
 		return -1;
 	}
-	if (!write_all(fd, head, n))
+	if (bg_write_full(fd, head, n) != 0)
 		goto fail;
 	while ((got = read(STDIN_FILENO, buf, sizeof(buf))) != 0) {
 		if (got < 0 && errno == EINTR)
 			continue;
-		if (got < 0 || !write_all(fd, buf, (size_t)got))
+		if (got < 0 || bg_write_full(fd, buf, (size_t)got) != 0)
 			goto fail;
 	}
 	return fd;
@@ -263,6 +247,7 @@ int bg_bundle_sniff(const char *path, int *fd_out)
 	*fd_out = -1;
 	if (strcmp(path, "-") != 0) {
 		struct stat st;
+		ssize_t got;
 		int fl;
 
 		/* Opened as the import's input layer opens a path (a fifo must not
@@ -275,16 +260,8 @@ int bg_bundle_sniff(const char *path, int *fd_out)
 			close(fd);
 			return 0;
 		}
-		while (n < sizeof(head)) {
-			ssize_t got = read(fd, head + n, sizeof(head) - n);
-
-			if (got < 0 && errno == EINTR)
-				continue;
-			if (got <= 0)
-				break;
-			n += (size_t)got;
-		}
-		if (bg_bundle_magic(head, n)) {
+		got = bg_read_full(fd, head, sizeof(head));
+		if (got > 0 && bg_bundle_magic(head, (size_t)got)) {
 			*fd_out = fd;
 			return 1;
 		}

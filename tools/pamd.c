@@ -9,8 +9,7 @@
 #include "pamd.h"
 #include "safeopen.h"
 
-/* Splits a pam.d line into words; a word may be a [bracketed] group. */
-static int split(char *s, char **words, int max)
+int bg_pamd_split(char *s, char **words, int max)
 {
 	int n = 0;
 
@@ -51,65 +50,88 @@ static const char *unbracket(char *w)
 	return w;
 }
 
-#define PAMD_MAX_DEPTH 8
+const char *bg_pamd_base(const char *module)
+{
+	const char *b = strrchr(module, '/');
+
+	return b ? b + 1 : module;
+}
+
+int bg_pamd_read(const char *dir, const char *service, unsigned depth,
+		 int (*line)(char *text, unsigned lineno, void *arg), void *arg)
+{
+	char path[BG_PATH_MAX], *buf = NULL, *text, *next;
+	const char *why = NULL;
+	size_t len;
+	unsigned lineno = 0;
+	int rc;
+
+	if (strchr(service, '/') || depth > BG_PAMD_MAX_DEPTH)
+		return -EINVAL;
+	snprintf(path, sizeof(path), "%s/%s", dir, service);
+	if ((rc = bg_read_small_file(path, 0, 1 << 20, &buf, &len, &why)) != 0)
+		return rc;
+	for (text = buf; text && *text; text = next) {
+		next = strchr(text, '\n');
+		if (next)
+			*next++ = '\0';
+		if (line(text, ++lineno, arg) != 0)
+			break;
+	}
+	free(buf);
+	return 0;
+}
+
+struct walk {
+	const char *dir, *service;
+	unsigned depth;
+	bool follow;
+	void (*cb)(const struct bg_pamd_line *l, void *arg);
+	void *arg;
+	int found;
+};
+
+static int pamd_walk(const char *dir, const char *service, unsigned depth, bool follow,
+		     void (*cb)(const struct bg_pamd_line *l, void *arg), void *arg);
+
+static int walk_line(char *text, unsigned lineno, void *arg)
+{
+	struct walk *w = arg;
+	char *words[4 + BG_PAMD_MAX_ARGS];
+	struct bg_pamd_line l;
+	int n = bg_pamd_split(text, words, (int)(sizeof(words) / sizeof(words[0])));
+
+	/* Included stacks count where they are included, as libpam reads them. */
+	if (w->follow && n >= 2 && w->depth < BG_PAMD_MAX_DEPTH &&
+	    (strcmp(words[0], "@include") == 0 ||
+	     (n >= 3 && (strcmp(words[1], "include") == 0 || strcmp(words[1], "substack") == 0)))) {
+		int r = pamd_walk(w->dir, words[0][0] == '@' ? words[1] : words[2], w->depth + 1,
+				  true, w->cb, w->arg);
+
+		w->found += r > 0 ? r : 0;
+		return 0;
+	}
+	if (n < 3 || strcmp(bg_pamd_base(words[2]), "pam_breachguard.so") != 0)
+		return 0;
+	memset(&l, 0, sizeof(l));
+	l.service = w->service;
+	l.lineno = lineno;
+	snprintf(l.type, sizeof(l.type), "%s", words[0][0] == '-' ? words[0] + 1 : words[0]);
+	for (int i = 3; i < n && l.argc < BG_PAMD_MAX_ARGS; i++)
+		l.argv[l.argc++] = unbracket(words[i]);
+	w->found++;
+	if (w->cb)
+		w->cb(&l, w->arg);
+	return 0;
+}
 
 static int pamd_walk(const char *dir, const char *service, unsigned depth, bool follow,
 		     void (*cb)(const struct bg_pamd_line *l, void *arg), void *arg)
 {
-	char path[BG_PATH_MAX], *buf = NULL, *line, *next;
-	const char *why = NULL;
-	size_t len;
-	unsigned lineno = 0;
-	int rc, found = 0;
+	struct walk w = {dir, service, depth, follow, cb, arg, 0};
+	int rc = bg_pamd_read(dir, service, depth, walk_line, &w);
 
-	if (strchr(service, '/') || depth > PAMD_MAX_DEPTH)
-		return -EINVAL;
-	snprintf(path, sizeof(path), "%s/%s", dir, service);
-	rc = bg_read_small_file(path, 0, 1 << 20, &buf, &len, &why);
-	if (rc != 0)
-		return rc;
-	for (line = buf; line && *line; line = next) {
-		char *words[4 + BG_PAMD_MAX_ARGS];
-		struct bg_pamd_line l;
-		const char *mod, *base;
-		int n;
-
-		lineno++;
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
-		n = split(line, words, (int)(sizeof(words) / sizeof(words[0])));
-		/* Included stacks count where they are included, as libpam reads them. */
-		if (follow && n >= 2 && depth < PAMD_MAX_DEPTH &&
-		    (strcmp(words[0], "@include") == 0 ||
-		     (n >= 3 &&
-		      (strcmp(words[1], "include") == 0 || strcmp(words[1], "substack") == 0)))) {
-			int r = pamd_walk(dir, words[0][0] == '@' ? words[1] : words[2], depth + 1,
-					  true, cb, arg);
-
-			found += r > 0 ? r : 0;
-			continue;
-		}
-		if (n < 3)
-			continue;
-		mod = words[2];
-		base = strrchr(mod, '/');
-		base = base ? base + 1 : mod;
-		if (strcmp(base, "pam_breachguard.so") != 0)
-			continue;
-		memset(&l, 0, sizeof(l));
-		l.service = service;
-		l.lineno = lineno;
-		snprintf(l.type, sizeof(l.type), "%s",
-			 words[0][0] == '-' ? words[0] + 1 : words[0]);
-		for (int i = 3; i < n && l.argc < BG_PAMD_MAX_ARGS; i++)
-			l.argv[l.argc++] = unbracket(words[i]);
-		found++;
-		if (cb)
-			cb(&l, arg);
-	}
-	free(buf);
-	return found;
+	return rc < 0 ? rc : w.found;
 }
 
 int bg_pamd_lines(const char *dir, const char *service, bool follow,

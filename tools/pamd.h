@@ -8,6 +8,18 @@
 
 #define BG_PAMD_DIR "/etc/pam.d"
 #define BG_PAMD_MAX_ARGS 32
+#define BG_PAMD_MAX_DEPTH 8 /* nested includes followed */
+
+/* Splits a pam.d line in place into at most max words, as libpam does: a
+ * [bracketed group] is one word, a '#' word ends the line.  The word count. */
+int bg_pamd_split(char *s, char **words, int max);
+/* A module path's file name ("/lib/security/pam_unix.so" -> "pam_unix.so"). */
+const char *bg_pamd_base(const char *module);
+/* Reads dir/service (a file name, depth <= BG_PAMD_MAX_DEPTH, else -EINVAL)
+ * and calls line() with each line (writable, NUL-terminated) and its number;
+ * a non-zero return stops the reading.  0 or a negative errno. */
+int bg_pamd_read(const char *dir, const char *service, unsigned depth,
+		 int (*line)(char *text, unsigned lineno, void *arg), void *arg);
 
 struct bg_pamd_line {
 	const char *service;

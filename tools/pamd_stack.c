@@ -10,10 +10,8 @@
 
 #include "ascii.h"
 #include "pamd_stack.h"
-#include "safeopen.h"
 
 #define STACK_MAX 256
-#define DEPTH_MAX 8
 
 struct entry {
 	char file[128];
@@ -30,101 +28,88 @@ struct stack {
 	size_t n;
 };
 
-static int split_words(char *s, char **w, int max)
+struct loading {
+	const char *dir, *service, *type;
+	unsigned depth;
+	struct stack *st;
+};
+
+static int load(const char *dir, const char *service, const char *type, unsigned depth,
+		struct stack *st);
+
+static int load_line(char *text, unsigned lineno, void *arg)
 {
-	int n = 0;
+	const struct loading *ld = arg;
+	struct stack *st = ld->st;
+	char copy[2048], *w[4 + BG_PAMD_MAX_ARGS], *t;
+	struct entry *e;
+	int n;
 
-	while (*s && n < max) {
-		while (bg_ascii_isspace((unsigned char)*s))
-			s++;
-		if (!*s || *s == '#')
-			break;
-		w[n++] = s;
-		if (*s == '[') {
-			char *end = strchr(s, ']');
-
-			if (!end)
-				break;
-			s = end + 1;
-		} else {
-			while (*s && !bg_ascii_isspace((unsigned char)*s))
-				s++;
-		}
-		if (*s)
-			*s++ = '\0';
+	snprintf(copy, sizeof(copy), "%s", text);
+	n = bg_pamd_split(copy, w, (int)(sizeof(w) / sizeof(w[0])));
+	if (n >= 2 && strcmp(w[0], "@include") == 0) {
+		load(ld->dir, w[1], ld->type, ld->depth + 1, st);
+		return 0;
 	}
-	return n;
-}
-
-static const char *base_name(const char *m)
-{
-	const char *b = strrchr(m, '/');
-
-	return b ? b + 1 : m;
+	if (n < 3)
+		return 0;
+	t = w[0][0] == '-' ? w[0] + 1 : w[0];
+	if (bg_ascii_strcasecmp(t, ld->type) != 0)
+		return 0;
+	if (strcmp(w[1], "include") == 0) {
+		load(ld->dir, w[2], ld->type, ld->depth + 1, st);
+		return 0;
+	}
+	if (st->n == STACK_MAX)
+		return 1;
+	e = &st->e[st->n];
+	memset(e, 0, sizeof(*e));
+	snprintf(e->file, sizeof(e->file), "%s", ld->service);
+	e->lineno = lineno;
+	/* A substack is one step here: its own done and jumps stay inside it. */
+	snprintf(e->control, sizeof(e->control), "%s",
+		 strcmp(w[1], "substack") == 0 ? "required" : w[1]);
+	snprintf(e->module, sizeof(e->module), "%s", w[2]);
+	e->line = malloc(sizeof(copy));
+	if (!e->line)
+		return 1;
+	memcpy(e->line, copy, sizeof(copy));
+	for (int i = 3; i < n && e->argc < BG_PAMD_MAX_ARGS; i++)
+		e->argv[e->argc++] = e->line + (w[i] - copy);
+	st->n++;
+	return 0;
 }
 
 static int load(const char *dir, const char *service, const char *type, unsigned depth,
 		struct stack *st)
 {
-	char path[BG_PATH_MAX], *buf = NULL, *line, *next;
-	const char *why = NULL;
-	size_t len;
-	unsigned lineno = 0;
+	struct loading ld = {dir, service, type, depth, st};
+
+	return bg_pamd_read(dir, service, depth, load_line, &ld);
+}
+
+static void stack_free(struct stack *st)
+{
+	for (size_t i = 0; st && i < st->n; i++)
+		free(st->e[i].line);
+	free(st);
+}
+
+/* dir/service's `type` stack, includes inlined, in *out (stack_free it);
+ * 0 or a negative errno (nothing to free). */
+static int stack_load(const char *dir, const char *service, const char *type, struct stack **out)
+{
+	struct stack *st = calloc(1, sizeof(*st));
 	int rc;
 
-	if (strchr(service, '/') || depth > DEPTH_MAX)
-		return -EINVAL;
-	snprintf(path, sizeof(path), "%s/%s", dir, service);
-	if ((rc = bg_read_small_file(path, 0, 1 << 20, &buf, &len, &why)) != 0)
+	*out = NULL;
+	if (!st)
+		return -ENOMEM;
+	if ((rc = load(dir, service, type, 0, st)) != 0) {
+		stack_free(st);
 		return rc;
-	for (line = buf; line && *line; line = next) {
-		char copy[2048], *w[4 + BG_PAMD_MAX_ARGS], *t;
-		int n;
-
-		lineno++;
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
-		snprintf(copy, sizeof(copy), "%s", line);
-		n = split_words(copy, w, (int)(sizeof(w) / sizeof(w[0])));
-		if (n >= 2 && strcmp(w[0], "@include") == 0) {
-			load(dir, w[1], type, depth + 1, st);
-			continue;
-		}
-		if (n < 3)
-			continue;
-		t = w[0][0] == '-' ? w[0] + 1 : w[0];
-		if (bg_ascii_strcasecmp(t, type) != 0)
-			continue;
-		if (strcmp(w[1], "include") == 0) {
-			load(dir, w[2], type, depth + 1, st);
-			continue;
-		}
-		if (st->n == STACK_MAX)
-			break;
-		{
-			struct entry *e = &st->e[st->n];
-			size_t off[4 + BG_PAMD_MAX_ARGS];
-
-			memset(e, 0, sizeof(*e));
-			snprintf(e->file, sizeof(e->file), "%s", service);
-			e->lineno = lineno;
-			/* A substack is one step here: its own done and jumps stay inside it. */
-			snprintf(e->control, sizeof(e->control), "%s",
-				 strcmp(w[1], "substack") == 0 ? "required" : w[1]);
-			snprintf(e->module, sizeof(e->module), "%s", w[2]);
-			e->line = malloc(sizeof(copy));
-			if (!e->line)
-				break;
-			memcpy(e->line, copy, sizeof(copy));
-			for (int i = 3; i < n && e->argc < BG_PAMD_MAX_ARGS; i++) {
-				off[i] = (size_t)(w[i] - copy);
-				e->argv[e->argc++] = e->line + off[i];
-			}
-			st->n++;
-		}
 	}
-	free(buf);
+	*out = st;
 	return 0;
 }
 
@@ -195,19 +180,17 @@ int bg_pamd_skippable(const char *dir, const char *service, const char *type,
 		      bool (*is_gating)(int argc, const char *const *argv, void *arg),
 		      void (*report)(const struct bg_pamd_skip *s, void *arg), void *arg)
 {
-	struct stack *st = calloc(1, sizeof(*st));
+	struct stack *st;
 	int rc, found = 0;
 
-	if (!st)
-		return -ENOMEM;
-	if ((rc = load(dir, service, type, 0, st)) != 0)
-		goto out;
+	if ((rc = stack_load(dir, service, type, &st)) != 0)
+		return rc;
 	for (size_t k = 0; k < st->n; k++) {
 		struct entry *ours = &st->e[k];
 		struct bg_pamd_skip s;
 		char act[32];
 
-		if (strcmp(base_name(ours->module), "pam_breachguard.so") != 0 ||
+		if (strcmp(bg_pamd_base(ours->module), "pam_breachguard.so") != 0 ||
 		    !is_gating(ours->argc, (const char *const *)ours->argv, arg))
 			continue;
 		memset(&s, 0, sizeof(s));
@@ -239,13 +222,13 @@ int bg_pamd_skippable(const char *dir, const char *service, const char *type,
 						 "%s line %u (%s %s) ends the stack first when it "
 						 "returns %s",
 						 e->file, e->lineno, e->control,
-						 base_name(e->module), values[v]);
+						 bg_pamd_base(e->module), values[v]);
 				else if (bg_ascii_isdigit((unsigned char)act[0]) && !*end &&
 					 i + jump >= k)
 					snprintf(
 					    s.why, sizeof(s.why),
 					    "%s line %u (%s %s) jumps over it when it returns %s",
-					    e->file, e->lineno, e->control, base_name(e->module),
+					    e->file, e->lineno, e->control, bg_pamd_base(e->module),
 					    values[v]);
 				if (s.why[0])
 					break;
@@ -256,60 +239,51 @@ int bg_pamd_skippable(const char *dir, const char *service, const char *type,
 			found++;
 		}
 	}
-out:
-	for (size_t i = 0; i < st->n; i++)
-		free(st->e[i].line);
-	free(st);
-	return rc < 0 ? rc : found;
+	stack_free(st);
+	return found;
 }
 
 int bg_pamd_has_module(const char *dir, const char *service, const char *type, const char *module,
 		       const char *before)
 {
-	struct stack *st = calloc(1, sizeof(*st));
+	struct stack *st;
 	int rc, pos = -1;
 
-	if (!st)
-		return -ENOMEM;
-	if ((rc = load(dir, service, type, 0, st)) == 0) {
-		for (size_t i = 0; i < st->n; i++) {
-			const char *b = base_name(st->e[i].module);
+	if ((rc = stack_load(dir, service, type, &st)) != 0)
+		return rc;
+	for (size_t i = 0; i < st->n; i++) {
+		const char *b = bg_pamd_base(st->e[i].module);
 
-			if (before && strcmp(b, before) == 0)
-				break;
-			if (strcmp(b, module) == 0) {
-				pos = (int)i;
-				break;
-			}
+		if (before && strcmp(b, before) == 0)
+			break;
+		if (strcmp(b, module) == 0) {
+			pos = (int)i;
+			break;
 		}
 	}
-	for (size_t i = 0; i < st->n; i++)
-		free(st->e[i].line);
-	free(st);
-	return rc < 0 ? rc : pos >= 0;
+	stack_free(st);
+	return pos >= 0;
 }
 
 int bg_pamd_fallthrough(const char *dir, const char *service,
 			void (*report)(const struct bg_pamd_skip *s, void *arg), void *arg)
 {
-	struct stack *st = calloc(1, sizeof(*st));
+	struct stack *st;
 	int rc, found = 0;
 
-	if (!st)
-		return -ENOMEM;
-	if ((rc = load(dir, service, "password", 0, st)) != 0)
-		goto out;
+	if ((rc = stack_load(dir, service, "password", &st)) != 0)
+		return rc;
 	for (size_t k = 0; k < st->n; k++) {
 		struct bg_pamd_skip s;
 		const char *culprit = NULL;
 		unsigned culprit_line = 0;
 		const char *culprit_file = NULL;
 
-		if (strcmp(base_name(st->e[k].module), "pam_breachguard.so") != 0)
+		if (strcmp(bg_pamd_base(st->e[k].module), "pam_breachguard.so") != 0)
 			continue;
 		for (size_t i = 0; i < k; i++) {
 			const struct entry *e = &st->e[i];
-			const char *b = base_name(e->module);
+			const char *b = bg_pamd_base(e->module);
 			char act[32];
 
 			action_for(e->control, "authtok_err", act, sizeof(act));
@@ -335,13 +309,10 @@ int bg_pamd_fallthrough(const char *dir, const char *service,
 		snprintf(s.why, sizeof(s.why),
 			 "a failure of %s (%s line %u) goes on to it: a directory user's failed "
 			 "change would be recorded as a rotation",
-			 base_name(culprit), culprit_file, culprit_line);
+			 bg_pamd_base(culprit), culprit_file, culprit_line);
 		report(&s, arg);
 		found++;
 	}
-out:
-	for (size_t i = 0; i < st->n; i++)
-		free(st->e[i].line);
-	free(st);
-	return rc < 0 ? rc : found;
+	stack_free(st);
+	return found;
 }

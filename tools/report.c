@@ -201,30 +201,6 @@ static int hex4(struct parser *p, unsigned *out)
 	return 0;
 }
 
-static size_t put_utf8(char *o, unsigned cp)
-{
-	if (cp < 0x80) {
-		o[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		o[0] = (char)(0xc0 | cp >> 6);
-		o[1] = (char)(0x80 | (cp & 0x3f));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		o[0] = (char)(0xe0 | cp >> 12);
-		o[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		o[2] = (char)(0x80 | (cp & 0x3f));
-		return 3;
-	}
-	o[0] = (char)(0xf0 | cp >> 18);
-	o[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-	o[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-	o[3] = (char)(0x80 | (cp & 0x3f));
-	return 4;
-}
-
 /* A string, decoded, NUL-free, valid UTF-8, into a malloc'd buffer (out may be
  * NULL: skipped). */
 static int string(struct parser *p, char **out)
@@ -252,59 +228,40 @@ static int string(struct parser *p, char **out)
 		if (c < 0x20)
 			return perr(p, "control character 0x%02x in a string", c);
 		if (c == '\\') {
+			static const char simple[] = "\"\\/bfnrt", meant[] = "\"\\/\b\f\n\r\t";
+			const char *e;
 			unsigned cp, lo;
 
 			p->pos++;
 			if (p->pos >= p->len)
 				return perr(p, "unterminated string");
 			c = (unsigned char)p->s[p->pos++];
-			switch (c) {
-			case '"':
-			case '\\':
-			case '/':
-				o[n++] = (char)c;
-				break;
-			case 'b':
-				o[n++] = '\b';
-				break;
-			case 'f':
-				o[n++] = '\f';
-				break;
-			case 'n':
-				o[n++] = '\n';
-				break;
-			case 'r':
-				o[n++] = '\r';
-				break;
-			case 't':
-				o[n++] = '\t';
-				break;
-			case 'u':
-				if (hex4(p, &cp) != 0)
-					return -EINVAL;
-				if (cp >= 0xdc00 && cp <= 0xdfff)
-					return perr(p, "lone low surrogate in a \\u escape");
-				if (cp >= 0xd800 && cp <= 0xdbff) {
-					if (p->len - p->pos < 2 || p->s[p->pos] != '\\' ||
-					    p->s[p->pos + 1] != 'u')
-						return perr(p,
-							    "high surrogate without its low half");
-					p->pos += 2;
-					if (hex4(p, &lo) != 0)
-						return -EINVAL;
-					if (lo < 0xdc00 || lo > 0xdfff)
-						return perr(p,
-							    "high surrogate without its low half");
-					cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-				}
-				if (cp == 0)
-					return perr(p, "NUL (\\u0000) in a string");
-				n += put_utf8(o + n, cp);
-				break;
-			default:
+			if (c != '\0' && (e = strchr(simple, c)) != NULL) {
+				o[n++] = meant[e - simple];
+				continue;
+			}
+			if (c != 'u') {
 				p->pos--;
 				return perr(p, "invalid escape \\%c", c);
 			}
+			if (hex4(p, &cp) != 0)
+				return -EINVAL;
+			if (cp >= 0xdc00 && cp <= 0xdfff)
+				return perr(p, "lone low surrogate in a \\u escape");
+			if (cp >= 0xd800 && cp <= 0xdbff) {
+				if (p->len - p->pos < 2 || p->s[p->pos] != '\\' ||
+				    p->s[p->pos + 1] != 'u')
+					return perr(p, "high surrogate without its low half");
+				p->pos += 2;
+				if (hex4(p, &lo) != 0)
+					return -EINVAL;
+				if (lo < 0xdc00 || lo > 0xdfff)
+					return perr(p, "high surrogate without its low half");
+				cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+			}
+			if (cp == 0)
+				return perr(p, "NUL (\\u0000) in a string");
+			n += bg_utf8_put(o + n, cp);
 			continue;
 		}
 		{
@@ -367,6 +324,79 @@ static int number(struct parser *p)
 	return p->pos > st ? 0 : perr(p, "invalid number");
 }
 
+/* The one loop over an object's members and an array's elements: member()
+ * gets each key (key_at: where it starts, for messages) and reads its value;
+ * element() reads each element.  A non-zero return stops and is returned.
+ * empty_err, when not NULL, refuses an empty object at its '}'. */
+typedef int (*member_fn)(struct parser *p, const char *key, size_t key_at, void *arg);
+typedef int (*element_fn)(struct parser *p, void *arg);
+
+static int object(struct parser *p, const char *empty_err, member_fn member, void *arg)
+{
+	if (expect(p, '{') != 0)
+		return -EINVAL;
+	if (peek(p) == '}') {
+		if (empty_err)
+			return perr(p, "%s", empty_err);
+		p->pos++;
+		return 0;
+	}
+	for (;;) {
+		char *key = NULL;
+		size_t key_at = p->pos;
+		int rc;
+
+		if (string(p, &key) != 0 || expect(p, ':') != 0) {
+			free(key);
+			return -EINVAL;
+		}
+		rc = member(p, key, key_at, arg);
+		free(key);
+		if (rc != 0)
+			return rc;
+		if (peek(p) == ',') {
+			p->pos++;
+			continue;
+		}
+		return expect(p, '}');
+	}
+}
+
+static int array(struct parser *p, element_fn element, void *arg)
+{
+	if (expect(p, '[') != 0)
+		return -EINVAL;
+	if (peek(p) == ']') {
+		p->pos++;
+		return 0;
+	}
+	for (;;) {
+		int rc = element(p, arg);
+
+		if (rc != 0)
+			return rc;
+		if (peek(p) == ',') {
+			p->pos++;
+			continue;
+		}
+		return expect(p, ']');
+	}
+}
+
+static int skip_value(struct parser *p, int depth);
+
+static int skip_member(struct parser *p, const char *key, size_t key_at, void *arg)
+{
+	(void)key;
+	(void)key_at;
+	return skip_value(p, *(const int *)arg + 1);
+}
+
+static int skip_element(struct parser *p, void *arg)
+{
+	return skip_value(p, *(const int *)arg + 1);
+}
+
 /* Any value, checked and dropped (fields the report does not use). */
 static int skip_value(struct parser *p, int depth)
 {
@@ -384,25 +414,9 @@ static int skip_value(struct parser *p, int depth)
 	case 'n':
 		return literal(p, "null");
 	case '[':
+		return array(p, skip_element, &depth);
 	case '{':
-		p->pos++;
-		if (peek(p) == (c == '[' ? ']' : '}')) {
-			p->pos++;
-			return 0;
-		}
-		for (;;) {
-			if (c == '{') {
-				if (string(p, NULL) != 0 || expect(p, ':') != 0)
-					return -EINVAL;
-			}
-			if (skip_value(p, depth + 1) != 0)
-				return -EINVAL;
-			if (peek(p) == ',') {
-				p->pos++;
-				continue;
-			}
-			return expect(p, c == '[' ? ']' : '}');
-		}
+		return object(p, NULL, skip_member, &depth);
 	case -1:
 		return perr(p, "expected a value, the file ends");
 	default:
@@ -447,97 +461,92 @@ static int find_adv(struct bg_report *r, const char *name, size_t *out)
 	return 0;
 }
 
-/* "advisories": [{"id": N|null, "name": S, "date": D|null}, ...] */
-static int advisories(struct parser *p, struct bg_report *r, struct acct *a)
+/* A member that holds a day or null, given once: "date" (YYYY-MM-DD) or
+ * "rotated_at" (an ISO time, iso).  out: the day, "" for null. */
+static int day_member(struct parser *p, const char *key, bool *seen, bool iso, char out[11])
 {
-	if (expect(p, '[') != 0)
-		return -EINVAL;
-	if (peek(p) == ']') {
-		p->pos++;
-		return 0;
+	char *s = NULL;
+	size_t at;
+	int rc;
+
+	if (*seen)
+		return perr(p, "\"%s\" given twice", key);
+	*seen = true;
+	if (peek(p) == 'n')
+		return literal(p, "null");
+	at = p->pos;
+	rc = string(p, &s);
+	if (rc == 0) {
+		p->pos = at; /* a bad day is reported where its string starts */
+		rc = day_of(p, s, iso, out);
+		if (rc == 0)
+			rc = string(p, NULL);
 	}
-	for (;;) {
-		char *name = NULL, *date = NULL, day[11] = "";
-		bool have_id = false, have_date = false;
-		size_t ai = 0;
-		int rc = 0;
+	free(s);
+	return rc;
+}
 
-		if (expect(p, '{') != 0)
-			return -EINVAL;
-		if (peek(p) == '}')
-			return perr(p, "an advisory without a name");
-		for (;;) {
-			char *key = NULL;
+/* One advisory of an account: {"id": N|null, "name": S, "date": D|null}. */
+struct adv_in {
+	char *name;
+	char day[11];
+	bool have_id, have_date;
+};
 
-			if (string(p, &key) != 0 || expect(p, ':') != 0) {
-				free(key);
-				rc = -EINVAL;
-				break;
-			}
-			if (strcmp(key, "name") == 0) {
-				rc = name ? perr(p, "\"name\" given twice") : string(p, &name);
-			} else if (strcmp(key, "date") == 0) {
-				if (have_date) {
-					rc = perr(p, "\"date\" given twice");
-				} else if (peek(p) == 'n') {
-					rc = literal(p, "null");
-				} else {
-					size_t at = p->pos;
+static int adv_member(struct parser *p, const char *key, size_t key_at, void *arg)
+{
+	struct adv_in *in = arg;
 
-					rc = string(p, &date);
-					if (rc == 0) {
-						p->pos = at;
-						rc = day_of(p, date, false, day);
-						if (rc == 0)
-							rc = string(p, NULL);
-					}
-				}
-				have_date = true;
-			} else if (strcmp(key, "id") == 0) {
-				rc = have_id	      ? perr(p, "\"id\" given twice")
-				     : peek(p) == 'n' ? literal(p, "null")
-						      : number(p);
-				have_id = true;
-			} else {
-				rc = skip_value(p, 2);
-			}
-			free(key);
-			if (rc != 0)
-				break;
-			if (peek(p) == ',') {
-				p->pos++;
-				continue;
-			}
-			rc = expect(p, '}');
-			break;
-		}
-		if (rc == 0 && !name)
-			rc = perr(p, "an advisory without a name");
-		if (rc == 0 && (rc = find_adv(r, name, &ai)) != 0)
-			rc = perr(p, "out of memory");
-		if (rc == 0) {
-			struct adv *ad = &r->advs[ai];
-			bool dup = false;
-
-			if (day[0] && (!ad->date[0] || strcmp(day, ad->date) < 0))
-				memcpy(ad->date, day, 11);
-			if (day[0] && strcmp(day, a->since) > 0)
-				memcpy(a->since, day, 11);
-			for (size_t k = 0; k < a->n_adv; k++)
-				dup = dup || a->adv[k] == ai;
-			if (!dup && a->n_adv < MAX_ACC_ADV)
-				a->adv[a->n_adv++] = ai;
-		}
-		free(name);
-		free(date);
-		if (rc != 0)
-			return rc;
-		if (peek(p) == ',') {
-			p->pos++;
-			continue;
-		}
-		return expect(p, ']');
+	(void)key_at;
+	if (strcmp(key, "name") == 0)
+		return in->name ? perr(p, "\"name\" given twice") : string(p, &in->name);
+	if (strcmp(key, "date") == 0)
+		return day_member(p, key, &in->have_date, false, in->day);
+	if (strcmp(key, "id") == 0) {
+		if (in->have_id)
+			return perr(p, "\"id\" given twice");
+		in->have_id = true;
+		return peek(p) == 'n' ? literal(p, "null") : number(p);
 	}
+	return skip_value(p, 2);
+}
+
+struct acct_in {
+	struct bg_report *r;
+	struct acct *a;
+	char *host, *verdict, *user;
+	bool have_adv, have_rot;
+};
+
+/* An advisory, merged into the report's (earliest date) and the account's
+ * (newest date: its exposure). */
+static int advisory(struct parser *p, void *arg)
+{
+	struct acct_in *ai = arg;
+	struct acct *a = ai->a;
+	struct adv_in in = {NULL, "", false, false};
+	size_t k = 0;
+	int rc = object(p, "an advisory without a name", adv_member, &in);
+
+	if (rc == 0 && !in.name)
+		rc = perr(p, "an advisory without a name");
+	if (rc == 0 && (rc = find_adv(ai->r, in.name, &k)) != 0)
+		rc = perr(p, "out of memory");
+	if (rc == 0) {
+		struct adv *ad = &ai->r->advs[k];
+		bool dup = false;
+
+		if (in.day[0] && (!ad->date[0] || strcmp(in.day, ad->date) < 0))
+			memcpy(ad->date, in.day, 11);
+		if (in.day[0] && strcmp(in.day, a->since) > 0)
+			memcpy(a->since, in.day, 11);
+		for (size_t i = 0; i < a->n_adv; i++)
+			dup = dup || a->adv[i] == k;
+		if (!dup && a->n_adv < MAX_ACC_ADV)
+			a->adv[a->n_adv++] = k;
+	}
+	free(in.name);
+	return rc;
 }
 
 static int find_host(struct bg_report *r, const char *file, const char *name, size_t *out,
@@ -562,116 +571,84 @@ static int find_host(struct bg_report *r, const char *file, const char *name, si
 	return 0;
 }
 
-/* One account object of a scan. */
-static int account(struct parser *p, struct bg_report *r, const char *file, size_t *last_host)
+static int acct_member(struct parser *p, const char *key, size_t key_at, void *arg)
 {
+	struct acct_in *in = arg;
+
+	if (strcmp(key, "host") == 0 || strcmp(key, "user") == 0 || strcmp(key, "verdict") == 0) {
+		char **dst = key[0] == 'h' ? &in->host : key[0] == 'u' ? &in->user : &in->verdict;
+
+		if (*dst) {
+			p->pos = key_at;
+			return perr(p, "\"%s\" given twice", key);
+		}
+		return string(p, dst);
+	}
+	if (strcmp(key, "advisories") == 0) {
+		if (in->have_adv)
+			return perr(p, "\"advisories\" given twice");
+		in->have_adv = true;
+		return array(p, advisory, in);
+	}
+	if (strcmp(key, "rotated_at") == 0)
+		return day_member(p, key, &in->have_rot, true, in->a->rotated);
+	return skip_value(p, 1);
+}
+
+struct scan_in {
+	struct bg_report *r;
+	const char *file;
+	size_t last_host;
+};
+
+/* One account object of a scan. */
+static int account(struct parser *p, void *arg)
+{
+	struct scan_in *sc = arg;
+	struct bg_report *r = sc->r;
 	struct acct a;
-	char *host = NULL, *verdict = NULL, *user = NULL;
-	bool have_adv = false, have_rot = false;
-	int rc = 0;
+	struct acct_in in = {r, &a, NULL, NULL, NULL, false, false};
+	int rc;
 
 	memset(&a, 0, sizeof(a));
 	a.verdict = -1;
-	if (expect(p, '{') != 0)
-		return -EINVAL;
-	if (peek(p) != '}') {
-		for (;;) {
-			char *key = NULL;
-			size_t key_at = p->pos;
-
-			if (string(p, &key) != 0 || expect(p, ':') != 0) {
-				free(key);
-				rc = -EINVAL;
-				break;
-			}
-			if (strcmp(key, "host") == 0 || strcmp(key, "user") == 0 ||
-			    strcmp(key, "verdict") == 0) {
-				char **dst = key[0] == 'h'   ? &host
-					     : key[0] == 'u' ? &user
-							     : &verdict;
-
-				if (*dst) {
-					p->pos = key_at;
-					rc = perr(p, "\"%s\" given twice", key);
-				} else {
-					rc = string(p, dst);
-				}
-			} else if (strcmp(key, "advisories") == 0) {
-				rc = have_adv ? perr(p, "\"advisories\" given twice")
-					      : advisories(p, r, &a);
-				have_adv = true;
-			} else if (strcmp(key, "rotated_at") == 0) {
-				if (have_rot) {
-					rc = perr(p, "\"rotated_at\" given twice");
-				} else if (peek(p) == 'n') {
-					rc = literal(p, "null");
-				} else {
-					char *t = NULL;
-					size_t at = p->pos;
-
-					rc = string(p, &t);
-					if (rc == 0) {
-						p->pos = at;
-						rc = day_of(p, t, true, a.rotated);
-						if (rc == 0)
-							rc = string(p, NULL);
-					}
-					free(t);
-				}
-				have_rot = true;
-			} else {
-				rc = skip_value(p, 1);
-			}
-			free(key);
-			if (rc != 0)
-				break;
-			if (peek(p) == ',') {
-				p->pos++;
-				continue;
-			}
-			rc = expect(p, '}');
-			break;
-		}
-	} else {
-		p->pos++;
-	}
-	if (rc != 0)
+	if ((rc = object(p, NULL, acct_member, &in)) != 0)
 		goto out;
-	if (!host || !user || !verdict || !have_adv) {
-		rc =
-		    perr(p, "an account needs \"host\", \"user\", \"verdict\" and \"advisories\"%s",
-			 !host ? " (no \"host\": a scan from breachguard before the fleet report?)"
-			       : "");
+	if (!in.host || !in.user || !in.verdict || !in.have_adv) {
+		rc = perr(
+		    p, "an account needs \"host\", \"user\", \"verdict\" and \"advisories\"%s",
+		    !in.host ? " (no \"host\": a scan from breachguard before the fleet report?)"
+			     : "");
 		goto out;
 	}
-	if (!host[0] || !user[0]) {
+	if (!in.host[0] || !in.user[0]) {
 		rc = perr(p, "empty \"host\" or \"user\"");
 		goto out;
 	}
 	for (int v = 0; v < NV; v++)
-		if (strcmp(verdict, vname[v]) == 0)
+		if (strcmp(in.verdict, vname[v]) == 0)
 			a.verdict = v;
 	if (a.verdict < 0) {
-		rc = perr(p, "unknown verdict \"%.40s\"", verdict);
+		rc = perr(p, "unknown verdict \"%.40s\"", in.verdict);
 		goto out;
 	}
-	if (*last_host < r->n_hosts && strcmp(r->hosts[*last_host].name, host) == 0)
-		a.host = *last_host;
-	else if ((rc = find_host(r, file, host, &a.host, p)) == 0)
-		*last_host = a.host;
+	if (sc->last_host < r->n_hosts && strcmp(r->hosts[sc->last_host].name, in.host) == 0)
+		a.host = sc->last_host;
+	else if ((rc = find_host(r, sc->file, in.host, &a.host, p)) == 0)
+		sc->last_host = a.host;
 	else
 		goto out;
 	if (grow((void **)&r->accts, &r->cap_accts, r->n_accts + 1, sizeof(*r->accts)) != 0) {
 		rc = perr(p, "out of memory");
 		goto out;
 	}
-	a.user = user;
-	user = NULL;
+	a.user = in.user;
+	in.user = NULL;
 	r->accts[r->n_accts++] = a;
 out:
-	free(host);
-	free(user);
-	free(verdict);
+	free(in.host);
+	free(in.user);
+	free(in.verdict);
 	return rc;
 }
 
@@ -679,7 +656,8 @@ int bg_report_add(struct bg_report *r, const char *name, const char *buf, size_t
 		  size_t errlen)
 {
 	struct parser p = {name, buf, len, 0, err, errlen, false, malloc(MAX_STR + 8)};
-	size_t last_host = SIZE_MAX, before = r->n_accts;
+	struct scan_in sc = {r, name, SIZE_MAX};
+	size_t before = r->n_accts;
 	int rc;
 
 	if (!p.scratch) {
@@ -688,23 +666,8 @@ int bg_report_add(struct bg_report *r, const char *name, const char *buf, size_t
 	}
 	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
 		p.pos = 3;
-	if ((rc = expect(&p, '[')) != 0)
+	if ((rc = array(&p, account, &sc)) != 0)
 		goto out;
-	if (peek(&p) == ']') {
-		p.pos++;
-	} else {
-		for (;;) {
-			if ((rc = account(&p, r, name, &last_host)) != 0)
-				goto out;
-			if (peek(&p) == ',') {
-				p.pos++;
-				continue;
-			}
-			if ((rc = expect(&p, ']')) != 0)
-				goto out;
-			break;
-		}
-	}
 	if (peek(&p) != -1)
 		rc = perr(&p, "data after the array");
 	/* A host with nothing to list scans to []: it still counts, named after

@@ -11,46 +11,31 @@
 
 void bg_json_str(FILE *f, const char *s)
 {
+	static const char plain[] = "\"\\\n\r\t", letter[] = "\"\\nrt";
+
 	fputc('"', f);
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		switch (*p) {
-		case '"':
-			fputs("\\\"", f);
-			break;
-		case '\\':
-			fputs("\\\\", f);
-			break;
-		case '\n':
-			fputs("\\n", f);
-			break;
-		case '\r':
-			fputs("\\r", f);
-			break;
-		case '\t':
-			fputs("\\t", f);
-			break;
-		default:
-			if (*p < 0x20 || *p == 0x7f) {
-				fprintf(f, "\\u%04x", *p);
-			} else if (*p >= 0x80) {
-				/* JSON is UTF-8: a byte that starts no valid sequence is U+FFFD. */
-				size_t n = bg_utf8_seq(p, strlen((const char *)p));
+		const char *e = strchr(plain, *p);
+		size_t n;
 
-				if (n == 0) {
-					fputs("\\ufffd", f);
-				} else if (bg_unsafe_codepoint(bg_utf8_cp(p, n))) {
-					/* C1, line separators, bidi controls: valid JSON raw, but a
-					 * report shown in a terminal or a browser must not obey
-					 * them. */
-					fprintf(f, "\\u%04x", (unsigned)bg_utf8_cp(p, n));
-					p += n - 1;
-				} else {
-					fwrite(p, 1, n, f);
-					p += n - 1;
-				}
-			} else {
-				fputc(*p, f);
-			}
+		if (e) {
+			fputc('\\', f);
+			fputc(letter[e - plain], f);
+		} else if (*p < 0x20 || *p == 0x7f) {
+			fprintf(f, "\\u%04x", *p);
+		} else if (*p < 0x80) {
+			fputc(*p, f);
+		} else if ((n = bg_utf8_seq(p, strlen((const char *)p))) == 0) {
+			/* JSON is UTF-8: a byte that starts no valid sequence is U+FFFD. */
+			fputs("\\ufffd", f);
+		} else {
+			/* C1, line separators, bidi controls: valid JSON raw, but a
+			 * report shown in a terminal or a browser must not obey them. */
+			if (bg_unsafe_codepoint(bg_utf8_cp(p, n)))
+				fprintf(f, "\\u%04x", (unsigned)bg_utf8_cp(p, n));
+			else
+				fwrite(p, 1, n, f);
+			p += n - 1;
 		}
 	}
 	fputc('"', f);

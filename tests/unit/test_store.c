@@ -51,130 +51,174 @@ static uint32_t add(struct bg_store *st, const char *name, unsigned from, unsign
 	return a.id;
 }
 
-int main(void)
+/* Each case gets its own directory (dir) and store path in it (sdir, not made). */
+static void case_dir(void)
 {
-	struct bg_store *st = NULL, *st2 = NULL;
-	struct bg_store_stats s;
-	struct bg_txn *t = NULL;
-	uint32_t a1, a2, ids[4];
-	size_t n;
-	uint64_t removed;
-	char tmpl[] = "/tmp/bg-test-store-XXXXXX", path[300];
+	char tmpl[] = "/tmp/bg-test-store-XXXXXX";
 
 	snprintf(dir, sizeof(dir), "%s", mkdtemp(tmpl));
 	snprintf(sdir, sizeof(sdir), "%s/store", dir);
-	memset(key, 7, sizeof(key));
-	memset(key2, 9, sizeof(key2));
+}
 
+static void case_done(void)
+{
+	char cmd[300];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	T_EQ_INT(system(cmd), 0);
+}
+
+/* A store holding "first" (identities 0..999, id 1) and "second" (500..1499, id 2). */
+static void two_advisories(void)
+{
+	struct bg_store *st = NULL;
+
+	case_dir();
+	T_EQ_INT(open_store(&st, key, BG_STORE_CREATE | BG_STORE_GROW), 0);
+	T_EQ_INT(add(st, "first", 0, 1000), 1);
+	T_EQ_INT(add(st, "second", 500, 1500), 2);
+	bg_store_close(st);
+}
+
+/* Only init creates: the module's and the readers' opens of a missing store
+ * fail and make nothing. */
+static void case_missing_store_is_not_made(void)
+{
+	struct bg_store *st = NULL;
+	char data[300];
+
+	case_dir();
 	T_EQ_INT(open_store(&st, key, BG_STORE_RDONLY), -ENOENT); /* not initialised */
 	T_EQ_INT(open_store(&st, key, BG_STORE_NOWAIT), -ENOENT); /* the module's flags */
 	T_CHECK(access(sdir, F_OK) != 0);			  /* and nothing created */
 	mkdir(sdir, 0700);
 	T_EQ_INT(open_store(&st, key, BG_STORE_NOWAIT), -ENOENT);
-	{
-		char data[300];
+	snprintf(data, sizeof(data), "%s/data.mdb", sdir);
+	T_CHECK(access(data, F_OK) != 0);
+	case_done();
+}
 
-		snprintf(data, sizeof(data), "%s/data.mdb", sdir);
-		T_CHECK(access(data, F_OK) != 0);
-	}
-	T_EQ_INT(open_store(&st, key, BG_STORE_CREATE | BG_STORE_GROW), 0);
-	a1 = add(st, "first", 0, 1000);
-	a2 = add(st, "second", 500, 1500);
-	T_EQ_INT(a1, 1);
-	T_EQ_INT(a2, 2);
+/* Exposures with shared identities; an aborted write leaves no trace; forget
+ * removes an advisory's pairs and keeps identities another one names. */
+static void case_exposures_and_forget(void)
+{
+	struct bg_store *st = NULL;
+	struct bg_store_stats s;
+	struct bg_txn *t = NULL;
+	unsigned char d[BG_DIGEST_LEN];
+	uint32_t ids[4];
+	size_t n;
+	uint64_t removed;
+
+	two_advisories();
+	T_EQ_INT(open_store(&st, key, BG_STORE_GROW), 0);
 	T_EQ_INT(bg_store_stats(st, &s), 0);
 	T_EQ_INT(s.identities, 1500);
 	T_EQ_INT(s.exposures, 2000);
 	T_EQ_INT(s.advisories, 2);
 	/* Same pairs again: nothing new. */
 	T_EQ_INT(bg_txn_begin(st, true, &t), 0);
-	{
-		unsigned char d[BG_DIGEST_LEN];
-
-		digest_of(10, d);
-		T_EQ_INT(bg_exposure_add(t, d, a1), BG_EXP_KNOWN_PAIR);
-		T_EQ_INT(bg_exposure_add(t, d, 3), BG_EXP_NEW_PAIR);
-		digest_of(999999, d);
-		T_EQ_INT(bg_exposure_add(t, d, 3), BG_EXP_NEW_IDENTITY);
-	}
+	digest_of(10, d);
+	T_EQ_INT(bg_exposure_add(t, d, 1), BG_EXP_KNOWN_PAIR);
+	T_EQ_INT(bg_exposure_add(t, d, 3), BG_EXP_NEW_PAIR);
+	digest_of(999999, d);
+	T_EQ_INT(bg_exposure_add(t, d, 3), BG_EXP_NEW_IDENTITY);
 	bg_txn_abort(t); /* aborted: no trace */
 	T_EQ_INT(bg_store_stats(st, &s), 0);
 	T_EQ_INT(s.identities, 1500);
 
 	/* forget: exposures of the advisory go, shared identities stay. */
 	T_EQ_INT(bg_txn_begin(st, true, &t), 0);
-	T_EQ_INT(bg_advisory_delete(t, a1, &removed), 0);
+	T_EQ_INT(bg_advisory_delete(t, 1, &removed), 0);
 	T_EQ_INT(bg_txn_commit(t), 0);
 	T_EQ_INT(removed, 1000);
 	T_EQ_INT(bg_store_stats(st, &s), 0);
 	T_EQ_INT(s.identities, 1000);
 	T_EQ_INT(s.exposures, 1000);
 	T_EQ_INT(bg_txn_begin(st, false, &t), 0);
-	{
-		unsigned char d[BG_DIGEST_LEN];
-
-		digest_of(10, d);
-		T_EQ_INT(bg_exposure_ids(t, d, ids, 4, &n), -ENOENT);
-		digest_of(700, d);
-		T_EQ_INT(bg_exposure_ids(t, d, ids, 4, &n), 0);
-		T_EQ_INT(n, 1);
-		T_EQ_INT(ids[0], a2);
-	}
+	digest_of(10, d);
+	T_EQ_INT(bg_exposure_ids(t, d, ids, 4, &n), -ENOENT);
+	digest_of(700, d);
+	T_EQ_INT(bg_exposure_ids(t, d, ids, 4, &n), 0);
+	T_EQ_INT(n, 1);
+	T_EQ_INT(ids[0], 2);
 	bg_txn_abort(t);
+	bg_store_close(st);
+	case_done();
+}
 
-	/* The writer gate: a second writer with NOWAIT gets -EBUSY, never waits. */
+/* The writer gate: a second writer with NOWAIT gets -EBUSY, never waits. */
+static void case_writer_gate_nowait(void)
+{
+	struct bg_store *st = NULL, *st2 = NULL;
+	struct bg_txn *t = NULL, *t2 = NULL;
+
+	two_advisories();
+	T_EQ_INT(open_store(&st, key, BG_STORE_GROW), 0);
 	T_EQ_INT(open_store(&st2, key, BG_STORE_NOWAIT), 0);
 	T_EQ_INT(bg_txn_begin(st, true, &t), 0);
-	{
-		struct bg_txn *t2 = NULL;
-
-		T_EQ_INT(bg_txn_begin(st2, true, &t2), -EBUSY);
-		T_EQ_INT(bg_txn_begin(st2, false, &t2), 0); /* readers never wait */
-		bg_txn_abort(t2);
-	}
+	T_EQ_INT(bg_txn_begin(st2, true, &t2), -EBUSY);
+	T_EQ_INT(bg_txn_begin(st2, false, &t2), 0); /* readers never wait */
+	bg_txn_abort(t2);
 	bg_txn_abort(t);
-	/* The module's reads (RDONLY | NOLOCK): the gate held shared for as long as
-	 * the store is open, so no writer can begin meanwhile; with a writer in its
-	 * transaction the open reads the ordinary way instead of waiting. */
-	{
-		struct bg_store *r = NULL, *r2 = NULL;
-		struct bg_txn *t2 = NULL;
-		unsigned char d[BG_DIGEST_LEN];
-		int gate;
-
-		digest_of(700, d);
-		T_EQ_INT(open_store(&r, key, BG_STORE_RDONLY | BG_STORE_NOLOCK), 0);
-		T_EQ_INT(bg_txn_begin(r, false, &t2), 0);
-		T_EQ_INT(bg_exposure_ids(t2, d, ids, 4, &n), 0);
-		T_EQ_INT(n, 1);
-		bg_txn_abort(t2);
-		T_EQ_INT(bg_txn_begin(r, true, &t2), -EROFS);
-		T_EQ_INT(open_store(&r2, key, BG_STORE_RDONLY | BG_STORE_NOLOCK), 0); /* shared */
-		T_EQ_INT(bg_txn_begin(st2, true, &t2), -EBUSY); /* a writer must wait */
-		bg_store_close(r2);
-		bg_store_close(r);
-		T_EQ_INT(bg_txn_begin(st2, true, &t2), 0); /* closed: the writer may begin */
-		bg_txn_abort(t2);
-		/* A writer holding the gate (as bg_txn_begin does): the NOLOCK open does
-		 * not wait, reads through LMDB's reader table, holds no gate. */
-		snprintf(path, sizeof(path), "%s/writer.lock", sdir);
-		gate = open(path, O_RDWR | O_CLOEXEC);
-		T_CHECK(gate >= 0 && flock(gate, LOCK_EX | LOCK_NB) == 0);
-		T_EQ_INT(open_store(&r, key, BG_STORE_RDONLY | BG_STORE_NOLOCK), 0);
-		T_EQ_INT(bg_txn_begin(r, false, &t2), 0);
-		T_EQ_INT(bg_exposure_ids(t2, d, ids, 4, &n), 0);
-		bg_txn_abort(t2);
-		close(gate);
-		T_EQ_INT(bg_txn_begin(st2, true, &t2), 0); /* r holds nothing shared */
-		bg_txn_abort(t2);
-		bg_store_close(r);
-	}
 	bg_store_close(st2);
 	bg_store_close(st);
+	case_done();
+}
 
-	/* Wrong key: refused. */
+/* The module's reads (RDONLY | NOLOCK): the gate held shared for as long as
+ * the store is open, so no writer can begin meanwhile; with a writer in its
+ * transaction the open reads the ordinary way instead of waiting. */
+static void case_nolock_reads(void)
+{
+	struct bg_store *st2 = NULL, *r = NULL, *r2 = NULL;
+	struct bg_txn *t2 = NULL;
+	unsigned char d[BG_DIGEST_LEN];
+	uint32_t ids[4];
+	size_t n;
+	char path[300];
+	int gate;
+
+	two_advisories();
+	T_EQ_INT(open_store(&st2, key, BG_STORE_NOWAIT), 0);
+	digest_of(700, d);
+	T_EQ_INT(open_store(&r, key, BG_STORE_RDONLY | BG_STORE_NOLOCK), 0);
+	T_EQ_INT(bg_txn_begin(r, false, &t2), 0);
+	T_EQ_INT(bg_exposure_ids(t2, d, ids, 4, &n), 0);
+	T_EQ_INT(n, 2);
+	bg_txn_abort(t2);
+	T_EQ_INT(bg_txn_begin(r, true, &t2), -EROFS);
+	T_EQ_INT(open_store(&r2, key, BG_STORE_RDONLY | BG_STORE_NOLOCK), 0); /* shared */
+	T_EQ_INT(bg_txn_begin(st2, true, &t2), -EBUSY); /* a writer must wait */
+	bg_store_close(r2);
+	bg_store_close(r);
+	T_EQ_INT(bg_txn_begin(st2, true, &t2), 0); /* closed: the writer may begin */
+	bg_txn_abort(t2);
+	/* A writer holding the gate (as bg_txn_begin does): the NOLOCK open does
+	 * not wait, reads through LMDB's reader table, holds no gate. */
+	snprintf(path, sizeof(path), "%s/writer.lock", sdir);
+	gate = open(path, O_RDWR | O_CLOEXEC);
+	T_CHECK(gate >= 0 && flock(gate, LOCK_EX | LOCK_NB) == 0);
+	T_EQ_INT(open_store(&r, key, BG_STORE_RDONLY | BG_STORE_NOLOCK), 0);
+	T_EQ_INT(bg_txn_begin(r, false, &t2), 0);
+	T_EQ_INT(bg_exposure_ids(t2, d, ids, 4, &n), 0);
+	bg_txn_abort(t2);
+	close(gate);
+	T_EQ_INT(bg_txn_begin(st2, true, &t2), 0); /* r holds nothing shared */
+	bg_txn_abort(t2);
+	bg_store_close(r);
+	bg_store_close(st2);
+	case_done();
+}
+
+/* A store made with another key, unsafe modes, a symlink: refused. */
+static void case_refuses_key_modes_symlink(void)
+{
+	struct bg_store *st = NULL;
+	char path[300], link[200];
+
+	two_advisories();
 	T_EQ_INT(open_store(&st, key2, BG_STORE_RDONLY), -EBADMSG);
-	/* Unsafe modes and symlinks: refused. */
 	chmod(sdir, 0777);
 	T_EQ_INT(open_store(&st, key, BG_STORE_RDONLY), -EPERM);
 	chmod(sdir, 0700);
@@ -182,59 +226,74 @@ int main(void)
 	chmod(path, 0620);
 	T_EQ_INT(open_store(&st, key, BG_STORE_RDONLY), -EPERM);
 	chmod(path, 0600);
-	{
-		char link[200];
+	snprintf(link, sizeof(link), "%s/link", dir);
+	T_EQ_INT(symlink(sdir, link), 0);
+	T_EQ_INT(bg_store_open(&st, link, key, BG_STORE_RDONLY, 0, NULL), -ELOOP);
+	case_done();
+}
 
-		snprintf(link, sizeof(link), "%s/link", dir);
-		T_EQ_INT(symlink(sdir, link), 0);
-		T_EQ_INT(bg_store_open(&st, link, key, BG_STORE_RDONLY, 0, NULL), -ELOOP);
+/* Garbage where the data file should be. */
+static void case_refuses_garbage(void)
+{
+	struct bg_store *st = NULL;
+	char gdir[200], gdata[240];
+	int fd;
+
+	case_dir();
+	snprintf(gdir, sizeof(gdir), "%s/garbage", dir);
+	mkdir(gdir, 0700);
+	snprintf(gdata, sizeof(gdata), "%s/data.mdb", gdir);
+	fd = open(gdata, O_WRONLY | O_CREAT, 0600);
+	for (int i = 0; i < 64; i++)
+		T_EQ_INT(write(fd, "garbage!garbage!garbage!garbage!", 32), 32);
+	close(fd);
+	T_CHECK(bg_store_open(&st, gdir, key, BG_STORE_RDONLY, 0, NULL) < 0);
+	T_CHECK(bg_store_open(&st, gdir, key, 0, 0, NULL) < 0);
+	case_done();
+}
+
+/* A tiny map fills (-E2BIG, nothing written) and then grows. */
+static void case_tiny_map_fills_then_grows(void)
+{
+	struct bg_store *st = NULL;
+	struct bg_store_stats s;
+	struct bg_txn *t = NULL;
+	struct bg_advisory a;
+
+	case_dir();
+	T_EQ_INT(bg_store_open(&st, sdir, key, BG_STORE_CREATE | BG_STORE_GROW, 1 << 17, NULL), 0);
+	memset(&a, 0, sizeof(a));
+	strcpy(a.name, "big");
+	T_EQ_INT(bg_txn_begin(st, true, &t), 0);
+	bg_advisory_put(t, &a);
+	for (unsigned i = 0; i < 20000 && bg_txn_error(t) == 0; i++) {
+		unsigned char d[BG_DIGEST_LEN];
+
+		digest_of(i, d);
+		bg_exposure_add(t, d, a.id);
 	}
-	/* Garbage where the data file should be. */
-	{
-		char gdir[200], gdata[240];
-		int fd;
+	T_EQ_INT(bg_txn_commit(t), -E2BIG);
+	T_EQ_INT(bg_store_stats(st, &s), 0);
+	T_EQ_INT(s.exposures, 0);
+	T_EQ_INT(bg_store_reserve(st, 20000 * 96), 0);
+	add(st, "big", 0, 20000);
+	T_EQ_INT(bg_store_stats(st, &s), 0);
+	T_EQ_INT(s.identities, 20000);
+	bg_store_close(st);
+	case_done();
+}
 
-		snprintf(gdir, sizeof(gdir), "%s/garbage", dir);
-		mkdir(gdir, 0700);
-		snprintf(gdata, sizeof(gdata), "%s/data.mdb", gdir);
-		fd = open(gdata, O_WRONLY | O_CREAT, 0600);
-		for (int i = 0; i < 64; i++)
-			T_EQ_INT(write(fd, "garbage!garbage!garbage!garbage!", 32), 32);
-		close(fd);
-		T_CHECK(bg_store_open(&st, gdir, key, BG_STORE_RDONLY, 0, NULL) < 0);
-		T_CHECK(bg_store_open(&st, gdir, key, 0, 0, NULL) < 0);
-	}
-	/* A tiny map fills (-E2BIG, nothing written) and then grows. */
-	{
-		char tdir[200];
-		struct bg_advisory a;
-		int rc;
-
-		snprintf(tdir, sizeof(tdir), "%s/tiny", dir);
-		T_EQ_INT(
-		    bg_store_open(&st, tdir, key, BG_STORE_CREATE | BG_STORE_GROW, 1 << 17, NULL),
-		    0);
-		memset(&a, 0, sizeof(a));
-		strcpy(a.name, "big");
-		T_EQ_INT(bg_txn_begin(st, true, &t), 0);
-		bg_advisory_put(t, &a);
-		for (unsigned i = 0; i < 20000 && bg_txn_error(t) == 0; i++) {
-			unsigned char d[BG_DIGEST_LEN];
-
-			digest_of(i, d);
-			bg_exposure_add(t, d, a.id);
-		}
-		rc = bg_txn_commit(t);
-		T_EQ_INT(rc, -E2BIG);
-		T_EQ_INT(bg_store_stats(st, &s), 0);
-		T_EQ_INT(s.exposures, 0);
-		T_EQ_INT(bg_store_reserve(st, 20000 * 96), 0);
-		add(st, "big", 0, 20000);
-		T_EQ_INT(bg_store_stats(st, &s), 0);
-		T_EQ_INT(s.identities, 20000);
-		bg_store_close(st);
-	}
-	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
-	T_EQ_INT(system(path), 0);
+int main(int argc, char **argv)
+{
+	t_init(argc, argv);
+	memset(key, 7, sizeof(key));
+	memset(key2, 9, sizeof(key2));
+	T_RUN(case_missing_store_is_not_made);
+	T_RUN(case_exposures_and_forget);
+	T_RUN(case_writer_gate_nowait);
+	T_RUN(case_nolock_reads);
+	T_RUN(case_refuses_key_modes_symlink);
+	T_RUN(case_refuses_garbage);
+	T_RUN(case_tiny_map_fills_then_grows);
 	return t_done("test_store");
 }
