@@ -320,7 +320,7 @@ static void case_layouts_sound(void)
 				T_CHECK(f->count_off + sizeof(size_t) <= L->size);
 				break;
 			default:
-				T_CHECK(!"a field of an unknown kind");
+				T_CHECK(0 && "a field of an unknown kind");
 			}
 			for (size_t k = 0; k < j; k++)
 				T_CHECK(L->fields[k].off != f->off);
