@@ -27,6 +27,7 @@
 
 #include "digest.h"
 #include "encoding.h"
+#include "unicode.h"
 
 #define RAW_CAP (64 * 1024)
 /* Room for the decision sample plus what is already buffered before it. */
@@ -796,30 +797,6 @@ static size_t iconv_convert(struct bg_input *in)
 	return made;
 }
 
-static size_t put_utf8(char *o, unsigned cp)
-{
-	if (cp < 0x80) {
-		o[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		o[0] = (char)(0xc0 | (cp >> 6));
-		o[1] = (char)(0x80 | (cp & 0x3f));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		o[0] = (char)(0xe0 | (cp >> 12));
-		o[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		o[2] = (char)(0x80 | (cp & 0x3f));
-		return 3;
-	}
-	o[0] = (char)(0xf0 | (cp >> 18));
-	o[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-	o[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-	o[3] = (char)(0x80 | (cp & 0x3f));
-	return 4;
-}
-
 #define REPLACEMENT 0xfffdu
 
 /* Converts what fits; an unpaired surrogate becomes U+FFFD (flagged per line). */
@@ -838,10 +815,10 @@ static size_t utf16_convert(struct bg_input *in)
 			in->have_hi = false;
 			if (u >= 0xdc00 && u <= 0xdfff) {
 				u = 0x10000 + ((in->hi - 0xd800) << 10) + (u - 0xdc00);
-				made += put_utf8(in->dec + in->dec_len + made, u);
+				made += bg_utf8_put(in->dec + in->dec_len + made, u);
 				continue;
 			}
-			made += put_utf8(in->dec + in->dec_len + made, REPLACEMENT);
+			made += bg_utf8_put(in->dec + in->dec_len + made, REPLACEMENT);
 		}
 		if (u >= 0xd800 && u <= 0xdbff) {
 			in->have_hi = true;
@@ -850,7 +827,7 @@ static size_t utf16_convert(struct bg_input *in)
 		}
 		if (u >= 0xdc00 && u <= 0xdfff)
 			u = REPLACEMENT;
-		made += put_utf8(in->dec + in->dec_len + made, u);
+		made += bg_utf8_put(in->dec + in->dec_len + made, u);
 	}
 	in->dec_len += made;
 	return made;
@@ -927,9 +904,9 @@ static long dec_fill(struct bg_input *in)
 				in->tail_done = true;
 				n = 0;
 				if (in->have_hi)
-					n += put_utf8(in->dec + in->dec_len + n, REPLACEMENT);
+					n += bg_utf8_put(in->dec + in->dec_len + n, REPLACEMENT);
 				if (in->plain_len - in->plain_pos == 1)
-					n += put_utf8(in->dec + in->dec_len + n, REPLACEMENT);
+					n += bg_utf8_put(in->dec + in->dec_len + n, REPLACEMENT);
 				in->have_hi = false;
 				in->plain_pos = in->plain_len;
 				in->dec_len += n;

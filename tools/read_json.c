@@ -14,6 +14,7 @@
 
 #include "addrtok.h"
 #include "reader.h"
+#include "unicode.h"
 
 #define JSON_CHUNK (64 * 1024)
 #define JSON_STR_MAX (64 * 1024) /* longer strings are cut and flagged */
@@ -206,30 +207,10 @@ static void put_str(struct jp *p, const char *s, size_t n)
 static void put_utf8(struct jp *p, uint32_t cp)
 {
 	char u[4];
-	size_t n;
 
 	if (cp == 0)
 		p->sflags |= STR_NUL;
-	if (cp < 0x80) {
-		u[0] = (char)cp;
-		n = 1;
-	} else if (cp < 0x800) {
-		u[0] = (char)(0xc0 | (cp >> 6));
-		u[1] = (char)(0x80 | (cp & 0x3f));
-		n = 2;
-	} else if (cp < 0x10000) {
-		u[0] = (char)(0xe0 | (cp >> 12));
-		u[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		u[2] = (char)(0x80 | (cp & 0x3f));
-		n = 3;
-	} else {
-		u[0] = (char)(0xf0 | (cp >> 18));
-		u[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-		u[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		u[3] = (char)(0x80 | (cp & 0x3f));
-		n = 4;
-	}
-	put_str(p, u, n);
+	put_str(p, u, bg_utf8_put(u, cp));
 }
 
 /* Four hex digits after "\u"; -1 on a syntax error. */
