@@ -448,14 +448,8 @@ int bg_config_load(struct bg_config *c, const char *path, bool missing_ok, bool 
 		bg_log(log, LOG_ERR, "%s: %s", path, why ? why : strerror(-rc));
 		return rc;
 	}
-	{
-		char pwhy[BG_PATH_MAX + 64];
-
-		if ((rc = bg_check_parents(path, pwhy, sizeof(pwhy))) != 0) {
-			bg_log(log, LOG_ERR, "%s: %s; refusing to use it", path, pwhy);
-			goto out;
-		}
-	}
+	if ((rc = bg_parents_ok("", path, log)) != 0)
+		goto out;
 	if (memchr(buf, '\0', len)) {
 		bg_log(log, LOG_ERR, "%s: contains a NUL byte; not a configuration file", path);
 		rc = -EINVAL;

@@ -144,14 +144,8 @@ int bg_key_load(const char *path, unsigned char key[BG_KEY_LEN], const struct bg
 		bg_log(log, LOG_ERR, "key file %s: %s", path, why ? why : strerror(-fd));
 		return fd;
 	}
-	{
-		char pwhy[BG_PATH_MAX + 64];
-
-		if ((rc = bg_check_parents(path, pwhy, sizeof(pwhy))) != 0) {
-			bg_log(log, LOG_ERR, "key file %s: %s; refusing to use it", path, pwhy);
-			goto out;
-		}
-	}
+	if ((rc = bg_parents_ok("key file ", path, log)) != 0)
+		goto out;
 	if (st.st_mode & (S_IRGRP | S_IROTH)) {
 		bg_log(log, LOG_ERR, "key file %s: is readable by group or others (want 0600)",
 		       path);

@@ -743,14 +743,9 @@ static int alias_addresses(struct bg_identities *ids, const struct bg_norm_opts 
 		bg_log(log, LOG_ERR, "aliases file %s: %s", path, why ? why : strerror(-rc));
 		return rc;
 	}
-	{
-		char pwhy[BG_PATH_MAX + 64];
-
-		if ((rc = bg_check_parents(path, pwhy, sizeof(pwhy))) != 0) {
-			bg_log(log, LOG_ERR, "aliases file %s: %s; refusing to use it", path, pwhy);
-			free(buf);
-			return rc;
-		}
+	if ((rc = bg_parents_ok("aliases file ", path, log)) != 0) {
+		free(buf);
+		return rc;
 	}
 	for (line = buf; line && line < buf + len; line = next) {
 		char *addr, *name, *save = NULL;

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "config.h"
+#include "log.h"
 #include "safeopen.h"
 
 static int owner_ok(uid_t uid)
@@ -314,5 +316,15 @@ int bg_check_parents(const char *path, char *why, size_t whylen)
 		memcpy(scope->dir, dir, strlen(dir) + 1);
 		scope->ok = true;
 	}
+	return rc;
+}
+
+int bg_parents_ok(const char *what, const char *path, const struct bg_logger *log)
+{
+	char why[BG_PATH_MAX + 64];
+	int rc = bg_check_parents(path, why, sizeof(why));
+
+	if (rc != 0)
+		bg_log(log, LOG_ERR, "%s%s: %s; refusing to use it", what, path, why);
 	return rc;
 }

@@ -18,6 +18,10 @@ int bg_check_trusted(const struct stat *st, const char **why);
  * group or others unless sticky (/tmp: its other users cannot rename a root-owned entry).  Returns
  * 0 or a negative errno, with the offending directory in why. */
 int bg_check_parents(const char *path, char *why, size_t whylen);
+struct bg_logger;
+/* bg_check_parents, a refusal logged at LOG_ERR as "<what><path>: <why>;
+ * refusing to use it" (what: "key file ", "store ", or "" for the config). */
+int bg_parents_ok(const char *what, const char *path, const struct bg_logger *log);
 
 /* A scope in which bg_check_parents answers from memory for the directory it
  * last found safe: one PAM call reads its config, key and store, which usually
