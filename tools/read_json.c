@@ -207,10 +207,11 @@ static void put_str(struct jp *p, const char *s, size_t n)
 static void put_utf8(struct jp *p, uint32_t cp)
 {
 	char u[4];
+	size_t n = bg_utf8_put(u, cp);
 
 	if (cp == 0)
 		p->sflags |= STR_NUL;
-	put_str(p, u, bg_utf8_put(u, cp));
+	put_str(p, u, n);
 }
 
 /* Four hex digits after "\u"; -1 on a syntax error. */
@@ -406,6 +407,25 @@ static void literal(struct jp *p, const char *word)
 
 static void skip_value(struct jp *p);
 
+/* At an object's member: its name (string()) and the ':' after it; the line
+ * the name starts on in *line (when not NULL).  false after a syntax error. */
+static bool member_name(struct jp *p, unsigned long *line)
+{
+	if (skip_ws(p) != '"') {
+		syntax(p, "a string (member name)");
+		return false;
+	}
+	if (line)
+		*line = p->line;
+	string(p);
+	if (skip_ws(p) != ':') {
+		syntax(p, "':' after the member name");
+		return false;
+	}
+	take(p);
+	return true;
+}
+
 /* After '[' or '{' was taken: walks the members, calling nothing. */
 static void skip_container(struct jp *p, int close)
 {
@@ -416,32 +436,11 @@ static void skip_container(struct jp *p, int close)
 		return;
 	}
 	for (;;) {
-		if (close == '}') {
-			if (skip_ws(p) != '"') {
-				syntax(p, "a string (member name)");
-				return;
-			}
-			string(p);
-			if (skip_ws(p) != ':') {
-				syntax(p, "':' after the member name");
-				return;
-			}
-			take(p);
-		}
+		if (close == '}' && !member_name(p, NULL))
+			return;
 		skip_value(p);
-		if (p->rc)
+		if (p->rc || !next_element(p, (char)close))
 			return;
-		c = skip_ws(p);
-		if (c == ',') {
-			take(p);
-			continue;
-		}
-		if (c == close) {
-			take(p);
-			return;
-		}
-		syntax(p, close == '}' ? "',' or '}'" : "',' or ']'");
-		return;
 	}
 }
 
@@ -607,16 +606,8 @@ static void record_object(struct jp *p, int level)
 		return;
 	}
 	for (;;) {
-		if (skip_ws(p) != '"') {
-			syntax(p, "a string (member name)");
+		if (!member_name(p, NULL))
 			break;
-		}
-		string(p);
-		if (skip_ws(p) != ':') {
-			syntax(p, "':' after the member name");
-			break;
-		}
-		take(p);
 		object_member(p, level);
 		if (p->rc)
 			break;
@@ -937,17 +928,8 @@ static enum shape top_object(struct jp *p, int level)
 	for (;;) {
 		unsigned long mline;
 
-		if (skip_ws(p) != '"') {
-			syntax(p, "a string (member name)");
+		if (!member_name(p, &mline))
 			break;
-		}
-		mline = p->line;
-		string(p);
-		if (skip_ws(p) != ':') {
-			syntax(p, "':' after the member name");
-			break;
-		}
-		take(p);
 		any = true;
 		c = skip_ws(p);
 		if (shape == SHAPE_HIBP) {
