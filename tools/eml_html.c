@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "ascii.h"
 #include "eml_decode.h"
 #include "unicode.h"
 
@@ -97,10 +98,10 @@ static void html_tag(struct bg_eml_html *h, bg_eml_mailto_fn fn, void *arg)
 				memcpy(a + al, u, ul);
 				al += ul;
 				i += used;
-			} else if (t[i] == '%' && i + 2 < n && bg_eml_hexval(t[i + 1]) >= 0 &&
-				   bg_eml_hexval(t[i + 2]) >= 0) {
-				a[al++] =
-				    (char)(bg_eml_hexval(t[i + 1]) * 16 + bg_eml_hexval(t[i + 2]));
+			} else if (t[i] == '%' && i + 2 < n && bg_ascii_hexval(t[i + 1]) >= 0 &&
+				   bg_ascii_hexval(t[i + 2]) >= 0) {
+				a[al++] = (char)(bg_ascii_hexval(t[i + 1]) * 16 +
+						 bg_ascii_hexval(t[i + 2]));
 				i += 3;
 			} else {
 				a[al++] = t[i++];

@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "addrtok.h"
+#include "ascii.h"
 #include "reader.h"
 #include "unicode.h"
 
@@ -220,16 +221,9 @@ static long hex4(struct jp *p)
 	long v = 0;
 
 	for (int i = 0; i < 4; i++) {
-		int c = peek(p);
-		int d;
+		int d = bg_ascii_hexval(peek(p));
 
-		if (c >= '0' && c <= '9')
-			d = c - '0';
-		else if (c >= 'a' && c <= 'f')
-			d = c - 'a' + 10;
-		else if (c >= 'A' && c <= 'F')
-			d = c - 'A' + 10;
-		else {
+		if (d < 0) {
 			syntax(p, "four hex digits after \\u");
 			return -1;
 		}

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ascii.h"
 #include "cli.h"
 #include "report.h"
 #include "safeopen.h"
@@ -175,14 +176,6 @@ static int expect(struct parser *p, char c)
 	return 0;
 }
 
-static int hexval(int c)
-{
-	return c >= '0' && c <= '9'   ? c - '0'
-	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
-	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
-				      : -1;
-}
-
 static int hex4(struct parser *p, unsigned *out)
 {
 	unsigned v = 0;
@@ -190,7 +183,7 @@ static int hex4(struct parser *p, unsigned *out)
 	if (p->len - p->pos < 4)
 		return perr(p, "\\u escape cut short");
 	for (int i = 0; i < 4; i++) {
-		int h = hexval((unsigned char)p->s[p->pos + (size_t)i]);
+		int h = bg_ascii_hexval((unsigned char)p->s[p->pos + (size_t)i]);
 
 		if (h < 0)
 			return perr(p, "\\u escape with a non-hex digit");
