@@ -324,6 +324,17 @@ static int number(struct parser *p)
 typedef int (*member_fn)(struct parser *p, const char *key, size_t key_at, void *arg);
 typedef int (*element_fn)(struct parser *p, void *arg);
 
+/* After a member or element: 1 when a ',' says another follows, else the
+ * closer expected (0, or a negative errno). */
+static int next_item(struct parser *p, char close)
+{
+	if (peek(p) == ',') {
+		p->pos++;
+		return 1;
+	}
+	return expect(p, close);
+}
+
 static int object(struct parser *p, const char *empty_err, member_fn member, void *arg)
 {
 	if (expect(p, '{') != 0)
@@ -345,13 +356,8 @@ static int object(struct parser *p, const char *empty_err, member_fn member, voi
 		}
 		rc = member(p, key, key_at, arg);
 		free(key);
-		if (rc != 0)
+		if (rc != 0 || (rc = next_item(p, '}')) != 1)
 			return rc;
-		if (peek(p) == ',') {
-			p->pos++;
-			continue;
-		}
-		return expect(p, '}');
 	}
 }
 
@@ -366,13 +372,8 @@ static int array(struct parser *p, element_fn element, void *arg)
 	for (;;) {
 		int rc = element(p, arg);
 
-		if (rc != 0)
+		if (rc != 0 || (rc = next_item(p, ']')) != 1)
 			return rc;
-		if (peek(p) == ',') {
-			p->pos++;
-			continue;
-		}
-		return expect(p, ']');
 	}
 }
 
