@@ -19,6 +19,18 @@ static inline bool bg_ascii_isdigit(int c)
 	return c >= '0' && c <= '9';
 }
 
+/* The value of a hex digit, or -1. */
+static inline int bg_ascii_hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 static inline bool bg_ascii_isalpha(int c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');

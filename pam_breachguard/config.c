@@ -76,7 +76,7 @@ static const struct bg_option options[] = {
     {.name = "fold_case", .type = BG_OPT_BOOL, FIELD(fold_case), .def = 1},
     {.name = "subaddress", .type = BG_OPT_SEPS, FIELD(subaddress), .def_text = "+"},
     {.name = "action", .type = BG_OPT_WORD, FIELD(action), .words = action_words},
-    {.name = "grace_days", .type = BG_OPT_NUM, FIELD(grace_days), .max = 3650},
+    {.name = "grace_days", .type = BG_OPT_NUM, FIELD(grace_days), .max = BG_GRACE_DAYS_MAX},
     {.name = "min_uid", .type = BG_OPT_NUM, FIELD(min_uid), .max = UINT_MAX - 1, .def = 1000},
     {.name = "exempt_users", .type = BG_OPT_LIST, FIELD(exempt_users), .def_text = "root"},
     {.name = "exempt_groups", .type = BG_OPT_LIST, FIELD(exempt_groups)},
@@ -448,14 +448,8 @@ int bg_config_load(struct bg_config *c, const char *path, bool missing_ok, bool 
 		bg_log(log, LOG_ERR, "%s: %s", path, why ? why : strerror(-rc));
 		return rc;
 	}
-	{
-		char pwhy[BG_PATH_MAX + 64];
-
-		if ((rc = bg_check_parents(path, pwhy, sizeof(pwhy))) != 0) {
-			bg_log(log, LOG_ERR, "%s: %s; refusing to use it", path, pwhy);
-			goto out;
-		}
-	}
+	if ((rc = bg_parents_ok("", path, log)) != 0)
+		goto out;
 	if (memchr(buf, '\0', len)) {
 		bg_log(log, LOG_ERR, "%s: contains a NUL byte; not a configuration file", path);
 		rc = -EINVAL;

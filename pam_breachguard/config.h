@@ -29,6 +29,9 @@ enum bg_locked { BG_LOCKED_SKIP, BG_LOCKED_DENY };
 /* root running su (or sudo -u) for a flagged account: force the change or not. */
 enum bg_root_su { BG_ROOT_SU_SKIP, BG_ROOT_SU_ENFORCE };
 
+/* The longest grace: grace_days, an advisory's --grace, a stored record's. */
+#define BG_GRACE_DAYS_MAX 3650
+
 /* Every field is one row of the option table in config.c (test_config checks
  * that the rows cover the struct): a new field is a new row. */
 struct bg_config {

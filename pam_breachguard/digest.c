@@ -144,36 +144,22 @@ int bg_key_load(const char *path, unsigned char key[BG_KEY_LEN], const struct bg
 		bg_log(log, LOG_ERR, "key file %s: %s", path, why ? why : strerror(-fd));
 		return fd;
 	}
-	{
-		char pwhy[BG_PATH_MAX + 64];
-
-		if ((rc = bg_check_parents(path, pwhy, sizeof(pwhy))) != 0) {
-			bg_log(log, LOG_ERR, "key file %s: %s; refusing to use it", path, pwhy);
-			goto out;
-		}
-	}
+	if ((rc = bg_parents_ok("key file ", path, log)) != 0)
+		goto out;
 	if (st.st_mode & (S_IRGRP | S_IROTH)) {
 		bg_log(log, LOG_ERR, "key file %s: is readable by group or others (want 0600)",
 		       path);
 		rc = -EPERM;
 		goto out;
 	}
-	while (got < sizeof(buf)) {
-		n = read(fd, buf + got, sizeof(buf) - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			rc = -errno;
-			bg_log(log, LOG_ERR, "key file %s: %s", path, strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
-		/* Short of the buffer at the size fstat gave: the end, no read() for the 0. */
-		if (got == (size_t)st.st_size && got < sizeof(buf))
-			break;
+	/* Short of the buffer at the size fstat gave: the end, no read() for the 0. */
+	n = bg_read_sized(fd, buf, sizeof(buf), (size_t)st.st_size);
+	if (n < 0) {
+		rc = (int)n;
+		bg_log(log, LOG_ERR, "key file %s: %s", path, strerror(-rc));
+		goto out;
 	}
+	got = (size_t)n;
 	if (got != BG_KEY_LEN) {
 		bg_log(log, LOG_ERR, "key file %s: holds %zu bytes, expected %d", path, got,
 		       BG_KEY_LEN);

@@ -228,6 +228,18 @@ static bool has_ace(const char *d, size_t n)
 	return false;
 }
 
+/* A negative errno of bg_unicode_nfkc or bg_unicode_local as a BG_NORM_ code. */
+static int text_error(int r)
+{
+	return r == -ENOMEM ? BG_NORM_NOMEM : r == -ENOSPC ? BG_NORM_TOO_LONG : BG_NORM_BAD_UTF8;
+}
+
+/* A negative errno of bg_unicode_domain or bg_unicode_to_unicode. */
+static int idna_error(int r)
+{
+	return r == -ENOMEM ? BG_NORM_NOMEM : BG_NORM_IDNA;
+}
+
 /* The Unicode half: NFKC, every character a letter, mark or digit (or ASCII
  * LDH), IDNA, and an A-label top level of letters of one other script. */
 static int norm_domain_unicode(struct bg_unicode **up, const char *d, size_t n, char *out,
@@ -248,15 +260,13 @@ static int norm_domain_unicode(struct bg_unicode **up, const char *d, size_t n, 
 		tmp[n] = '\0';
 		rc = bg_unicode_to_unicode(u, tmp, work, sizeof(work));
 		if (rc < 0) {
-			rc = rc == -ENOMEM ? BG_NORM_NOMEM : BG_NORM_IDNA;
+			rc = idna_error(rc);
 			goto out;
 		}
 	} else {
 		rc = bg_unicode_nfkc(u, d, n, work, sizeof(work));
 		if (rc < 0) {
-			rc = rc == -ENOMEM   ? BG_NORM_NOMEM
-			     : rc == -ENOSPC ? BG_NORM_TOO_LONG
-					     : BG_NORM_BAD_UTF8;
+			rc = text_error(rc);
 			goto out;
 		}
 	}
@@ -276,7 +286,7 @@ static int norm_domain_unicode(struct bg_unicode **up, const char *d, size_t n, 
 	/* IDNA2008 with NFC first, so a Unicode domain and its punycode meet. */
 	rc = bg_unicode_domain(u, work, len, tmp, sizeof(tmp));
 	if (rc < 0) {
-		rc = rc == -ENOMEM ? BG_NORM_NOMEM : BG_NORM_IDNA;
+		rc = idna_error(rc);
 		goto out;
 	}
 	if (domain_ascii_ok(tmp, (size_t)rc) != 0 || (size_t)rc >= outlen) {
@@ -292,7 +302,7 @@ static int norm_domain_unicode(struct bg_unicode **up, const char *d, size_t n, 
 		 * text, never a TLD). */
 		rc = bg_unicode_to_unicode(u, tmp, work, sizeof(work));
 		if (rc < 0) {
-			rc = rc == -ENOMEM ? BG_NORM_NOMEM : BG_NORM_IDNA;
+			rc = idna_error(rc);
 			goto out;
 		}
 		len = (size_t)rc;
@@ -379,12 +389,8 @@ static int norm_local(struct bg_unicode **up, const char *l, size_t n, const str
 			return BG_NORM_NO_UNICODE;
 		u = *up;
 		r = bg_unicode_local(u, l, n, o->fold_case, buf, sizeof(buf));
-		if (r == -ENOMEM)
-			return BG_NORM_NOMEM;
-		if (r == -ENOSPC)
-			return BG_NORM_TOO_LONG;
 		if (r < 0)
-			return BG_NORM_BAD_UTF8;
+			return text_error(r);
 		/* The limit applies to the result, so that normalising twice agrees: an
 		 * all-ASCII result (casefold turns "ß" into "ss") has the ASCII limit. */
 		if ((size_t)r >= outlen ||
@@ -559,9 +565,7 @@ int bg_normalise_general(const char *in, size_t len, const struct bg_norm_opts *
 			return BG_NORM_NO_UNICODE;
 		r = bg_unicode_nfkc(u, in, len, compat, sizeof(compat));
 		if (r < 0) {
-			d = r == -ENOMEM   ? BG_NORM_NOMEM
-			    : r == -ENOSPC ? BG_NORM_TOO_LONG
-					   : BG_NORM_BAD_UTF8;
+			d = text_error(r);
 			goto out;
 		}
 		in = compat;
@@ -739,14 +743,9 @@ static int alias_addresses(struct bg_identities *ids, const struct bg_norm_opts 
 		bg_log(log, LOG_ERR, "aliases file %s: %s", path, why ? why : strerror(-rc));
 		return rc;
 	}
-	{
-		char pwhy[BG_PATH_MAX + 64];
-
-		if ((rc = bg_check_parents(path, pwhy, sizeof(pwhy))) != 0) {
-			bg_log(log, LOG_ERR, "aliases file %s: %s; refusing to use it", path, pwhy);
-			free(buf);
-			return rc;
-		}
+	if ((rc = bg_parents_ok("aliases file ", path, log)) != 0) {
+		free(buf);
+		return rc;
 	}
 	for (line = buf; line && line < buf + len; line = next) {
 		char *addr, *name, *save = NULL;

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "config.h"
+#include "log.h"
 #include "safeopen.h"
 
 static int owner_ok(uid_t uid)
@@ -72,7 +74,7 @@ fail:
 	return err;
 }
 
-ssize_t bg_read_full(int fd, void *buf, size_t cap)
+ssize_t bg_read_sized(int fd, void *buf, size_t cap, size_t size)
 {
 	char *b = buf;
 	size_t got = 0;
@@ -87,8 +89,15 @@ ssize_t bg_read_full(int fd, void *buf, size_t cap)
 		if (n == 0)
 			break;
 		got += (size_t)n;
+		if (got == size && got < cap)
+			break;
 	}
 	return (ssize_t)got;
+}
+
+ssize_t bg_read_full(int fd, void *buf, size_t cap)
+{
+	return bg_read_sized(fd, buf, cap, cap);
 }
 
 int bg_write_full(int fd, const void *buf, size_t len)
@@ -117,7 +126,7 @@ int bg_read_small_file(const char *path, int trusted, size_t max_size, char **bu
 {
 	struct stat st;
 	char *b = NULL;
-	size_t got = 0, cap;
+	size_t got, cap;
 	ssize_t n;
 	int fd, err = 0;
 
@@ -132,23 +141,14 @@ int bg_read_small_file(const char *path, int trusted, size_t max_size, char **bu
 		err = -ENOMEM;
 		goto out;
 	}
-	/* Read to EOF, but never past the cap: the file may grow under us. */
-	while (got < cap) {
-		n = read(fd, b + got, cap - got);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			err = -errno;
-			goto out;
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
-		/* A regular file's read comes back short only at its end: no
-		 * second read() to see the 0 (one system call per file). */
-		if (got == (size_t)st.st_size && got < cap)
-			break;
+	/* Read to EOF, but never past the cap: the file may grow under us.  One
+	 * system call per file (bg_read_sized). */
+	n = bg_read_sized(fd, b, cap, (size_t)st.st_size);
+	if (n < 0) {
+		err = (int)n;
+		goto out;
 	}
+	got = (size_t)n;
 	if (got == cap) {
 		*why = "grew while being read";
 		err = -EAGAIN;
@@ -316,5 +316,15 @@ int bg_check_parents(const char *path, char *why, size_t whylen)
 		memcpy(scope->dir, dir, strlen(dir) + 1);
 		scope->ok = true;
 	}
+	return rc;
+}
+
+int bg_parents_ok(const char *what, const char *path, const struct bg_logger *log)
+{
+	char why[BG_PATH_MAX + 64];
+	int rc = bg_check_parents(path, why, sizeof(why));
+
+	if (rc != 0)
+		bg_log(log, LOG_ERR, "%s%s: %s; refusing to use it", what, path, why);
 	return rc;
 }

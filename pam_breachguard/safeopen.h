@@ -18,6 +18,10 @@ int bg_check_trusted(const struct stat *st, const char **why);
  * group or others unless sticky (/tmp: its other users cannot rename a root-owned entry).  Returns
  * 0 or a negative errno, with the offending directory in why. */
 int bg_check_parents(const char *path, char *why, size_t whylen);
+struct bg_logger;
+/* bg_check_parents, a refusal logged at LOG_ERR as "<what><path>: <why>;
+ * refusing to use it" (what: "key file ", "store ", or "" for the config). */
+int bg_parents_ok(const char *what, const char *path, const struct bg_logger *log);
 
 /* A scope in which bg_check_parents answers from memory for the directory it
  * last found safe: one PAM call reads its config, key and store, which usually
@@ -47,6 +51,10 @@ int bg_read_small_file(const char *path, int trusted, size_t max_size, char **bu
 /* Reads fd until cap bytes or its end (EINTR retried): the bytes read, or a
  * negative errno. */
 ssize_t bg_read_full(int fd, void *buf, size_t cap);
+/* bg_read_full that also stops once size bytes (the size fstat gave a regular
+ * file) are in, when size < cap: a regular file's read comes back short only at
+ * its end, so no second read() to see the 0 (one system call fewer). */
+ssize_t bg_read_sized(int fd, void *buf, size_t cap, size_t size);
 /* Writes all len bytes (EINTR retried): 0 or a negative errno (-EIO, errno
  * EIO, for a write that wrote nothing). */
 int bg_write_full(int fd, const void *buf, size_t len);

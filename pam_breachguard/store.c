@@ -451,14 +451,8 @@ int bg_store_open(struct bg_store **out, const char *dir, const unsigned char ke
 	}
 	if (rc)
 		goto fail;
-	{
-		char pwhy[BG_PATH_MAX + 64];
-
-		if ((rc = bg_check_parents(dir, pwhy, sizeof(pwhy))) != 0) {
-			bg_log(log, LOG_ERR, "store %s: %s; refusing to use it", dir, pwhy);
-			goto fail;
-		}
-	}
+	if ((rc = bg_parents_ok("store ", dir, log)) != 0)
+		goto fail;
 	/* Pin the directory we checked: everything below is opened through it, so
 	 * a directory swapped in after the check is never used. */
 	if (!pinned_first &&

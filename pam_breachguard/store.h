@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "config.h"
 #include "digest.h"
 #include "log.h"
 
@@ -116,8 +117,7 @@ int bg_advisory_get(struct bg_txn *t, uint32_t id, struct bg_advisory *a);
 int64_t bg_advisory_exposure(const struct bg_advisory *a);
 /* Whether an advisory's dates and grace are possible (a stored record, a
  * bundle's): imported > 0, published -1 (unknown) or later, grace_days -1 (the
- * config's) or 0 to BG_GRACE_DAYS_MAX. */
-#define BG_GRACE_DAYS_MAX 3650
+ * config's) or 0 to BG_GRACE_DAYS_MAX (config.h). */
 bool bg_advisory_times_ok(int64_t published, int64_t imported, int32_t grace_days);
 int bg_advisory_find(struct bg_txn *t, const char *name, struct bg_advisory *a);
 /* Calls cb for each advisory in id order; a non-zero return stops and is returned. */

@@ -518,22 +518,29 @@ void bg_addrtok_repeats(struct bg_addrtok *t, bool on)
 	t->rep.fresh = t->rep.ready = false;
 }
 
-static int rep_put(struct rep *r, const char *s, size_t n, size_t *off)
+/* Appends n bytes of s and a NUL to a growing arena (*len used of *cap); *off
+ * is where they start.  0 or -ENOMEM.  The recording's and a line's arenas. */
+static int arena_add(char **arena, size_t *len, size_t *cap, const char *s, size_t n, size_t *off)
 {
-	if (r->alen + n + 1 > r->acap) {
-		size_t cap = (r->alen + n + 1) * 2 + 256;
-		char *p = realloc(r->arena, cap);
+	if (*len + n + 1 > *cap) {
+		size_t c = (*len + n + 1) * 2 + 256;
+		char *p = realloc(*arena, c);
 
 		if (!p)
 			return -ENOMEM;
-		r->arena = p;
-		r->acap = cap;
+		*arena = p;
+		*cap = c;
 	}
-	*off = r->alen;
-	memcpy(r->arena + r->alen, s, n);
-	r->arena[r->alen + n] = '\0';
-	r->alen += n + 1;
+	*off = *len;
+	memcpy(*arena + *len, s, n);
+	(*arena)[*len + n] = '\0';
+	*len += n + 1;
 	return 0;
+}
+
+static int rep_put(struct rep *r, const char *s, size_t n, size_t *off)
+{
+	return arena_add(&r->arena, &r->alen, &r->acap, s, n, off);
 }
 
 /* Keeps one call of the step being recorded; a failure only costs the replay. */
@@ -630,20 +637,7 @@ static int replay(struct bg_addrtok *t, unsigned long line)
 
 static int arena_put(struct tline *l, const char *s, size_t n, size_t *off)
 {
-	if (l->alen + n + 1 > l->acap) {
-		size_t cap = (l->alen + n + 1) * 2 + 256;
-		char *p = realloc(l->arena, cap);
-
-		if (!p)
-			return -ENOMEM;
-		l->arena = p;
-		l->acap = cap;
-	}
-	*off = l->alen;
-	memcpy(l->arena + l->alen, s, n);
-	l->arena[l->alen + n] = '\0';
-	l->alen += n + 1;
-	return 0;
+	return arena_add(&l->arena, &l->alen, &l->acap, s, n, off);
 }
 
 static struct tok *tok_new(struct tline *l)

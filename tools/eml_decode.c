@@ -8,22 +8,12 @@
 #include <string.h>
 #include <strings.h>
 
+#include "ascii.h"
 #include "encoding.h"
 #include "unicode.h"
 
 /* An attachment's name, the largest value decoded here. */
 #define BG_EML_WORDS_MAX 256
-
-int bg_eml_hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 int bg_eml_b64_value(unsigned char c)
 {
@@ -92,9 +82,10 @@ size_t bg_eml_qp_line(const char *s, size_t n, char *out)
 			out[o++] = s[i];
 		} else if (i + 1 == n) {
 			soft = true;
-		} else if (i + 2 < n && bg_eml_hexval(s[i + 1]) >= 0 &&
-			   bg_eml_hexval(s[i + 2]) >= 0) {
-			out[o++] = (char)(bg_eml_hexval(s[i + 1]) * 16 + bg_eml_hexval(s[i + 2]));
+		} else if (i + 2 < n && bg_ascii_hexval(s[i + 1]) >= 0 &&
+			   bg_ascii_hexval(s[i + 2]) >= 0) {
+			out[o++] =
+			    (char)(bg_ascii_hexval(s[i + 1]) * 16 + bg_ascii_hexval(s[i + 2]));
 			i += 2;
 		} else {
 			out[o++] = '='; /* not an escape: keep it as written */
@@ -117,9 +108,9 @@ size_t bg_eml_pct_decode(char *v, size_t n, bool first)
 			i = (size_t)(q2 + 1 - v);
 	}
 	for (; i < n; i++) {
-		if (v[i] == '%' && i + 2 < n && bg_eml_hexval(v[i + 1]) >= 0 &&
-		    bg_eml_hexval(v[i + 2]) >= 0) {
-			v[o++] = (char)(bg_eml_hexval(v[i + 1]) * 16 + bg_eml_hexval(v[i + 2]));
+		if (v[i] == '%' && i + 2 < n && bg_ascii_hexval(v[i + 1]) >= 0 &&
+		    bg_ascii_hexval(v[i + 2]) >= 0) {
+			v[o++] = (char)(bg_ascii_hexval(v[i + 1]) * 16 + bg_ascii_hexval(v[i + 2]));
 			i += 2;
 		} else {
 			v[o++] = v[i];
@@ -206,10 +197,10 @@ void bg_eml_decode_words(char *v, size_t cap)
 			for (const char *p = q2; p < end && bn + 1 < sizeof(bytes); p++) {
 				if (*p == '_')
 					bytes[bn++] = ' ';
-				else if (*p == '=' && p + 2 < end && bg_eml_hexval(p[1]) >= 0 &&
-					 bg_eml_hexval(p[2]) >= 0) {
-					bytes[bn++] =
-					    (char)(bg_eml_hexval(p[1]) * 16 + bg_eml_hexval(p[2]));
+				else if (*p == '=' && p + 2 < end && bg_ascii_hexval(p[1]) >= 0 &&
+					 bg_ascii_hexval(p[2]) >= 0) {
+					bytes[bn++] = (char)(bg_ascii_hexval(p[1]) * 16 +
+							     bg_ascii_hexval(p[2]));
 					p += 2;
 				} else
 					bytes[bn++] = *p;

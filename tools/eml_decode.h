@@ -10,8 +10,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* The value of a hex digit, or -1. */
-int bg_eml_hexval(int c);
 /* The value of a base64 digit, or -1. */
 int bg_eml_b64_value(unsigned char c);
 

@@ -7,7 +7,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "ascii.h"
 #include "eml_decode.h"
+#include "unicode.h"
 
 static bool starts_ci(const char *a, size_t n, const char *lit)
 {
@@ -62,25 +64,7 @@ static size_t entity(const char *s, size_t n, char *out, size_t *olen)
 		return 0;
 	if (cp == 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
 		cp = 0xfffd;
-	if (cp < 0x80) {
-		out[0] = (char)cp;
-		*olen = 1;
-	} else if (cp < 0x800) {
-		out[0] = (char)(0xc0 | (cp >> 6));
-		out[1] = (char)(0x80 | (cp & 0x3f));
-		*olen = 2;
-	} else if (cp < 0x10000) {
-		out[0] = (char)(0xe0 | (cp >> 12));
-		out[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		out[2] = (char)(0x80 | (cp & 0x3f));
-		*olen = 3;
-	} else {
-		out[0] = (char)(0xf0 | (cp >> 18));
-		out[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-		out[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		out[3] = (char)(0x80 | (cp & 0x3f));
-		*olen = 4;
-	}
+	*olen = bg_utf8_put(out, (unsigned)cp);
 	return i + 1;
 }
 
@@ -114,10 +98,10 @@ static void html_tag(struct bg_eml_html *h, bg_eml_mailto_fn fn, void *arg)
 				memcpy(a + al, u, ul);
 				al += ul;
 				i += used;
-			} else if (t[i] == '%' && i + 2 < n && bg_eml_hexval(t[i + 1]) >= 0 &&
-				   bg_eml_hexval(t[i + 2]) >= 0) {
-				a[al++] =
-				    (char)(bg_eml_hexval(t[i + 1]) * 16 + bg_eml_hexval(t[i + 2]));
+			} else if (t[i] == '%' && i + 2 < n && bg_ascii_hexval(t[i + 1]) >= 0 &&
+				   bg_ascii_hexval(t[i + 2]) >= 0) {
+				a[al++] = (char)(bg_ascii_hexval(t[i + 1]) * 16 +
+						 bg_ascii_hexval(t[i + 2]));
 				i += 3;
 			} else {
 				a[al++] = t[i++];

@@ -570,9 +570,9 @@ static int parse_import_opts(int argc, char **argv, struct import_opts *o, struc
 			errno = 0;
 			o->grace = strtol(optarg, &end, 10);
 			if (errno || *end || optarg[0] < '0' || optarg[0] > '9' ||
-			    o->grace > 3650) {
-				bg_err_set(e, -EINVAL, "--grace \"%s\" is not 0 to 3650 days",
-					   optarg);
+			    o->grace > BG_GRACE_DAYS_MAX) {
+				bg_err_set(e, -EINVAL, "--grace \"%s\" is not 0 to %d days", optarg,
+					   BG_GRACE_DAYS_MAX);
 				return -1;
 			}
 			break;

@@ -27,6 +27,7 @@
 
 #include "digest.h"
 #include "encoding.h"
+#include "unicode.h"
 
 #define RAW_CAP (64 * 1024)
 /* Room for the decision sample plus what is already buffered before it. */
@@ -796,30 +797,6 @@ static size_t iconv_convert(struct bg_input *in)
 	return made;
 }
 
-static size_t put_utf8(char *o, unsigned cp)
-{
-	if (cp < 0x80) {
-		o[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		o[0] = (char)(0xc0 | (cp >> 6));
-		o[1] = (char)(0x80 | (cp & 0x3f));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		o[0] = (char)(0xe0 | (cp >> 12));
-		o[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		o[2] = (char)(0x80 | (cp & 0x3f));
-		return 3;
-	}
-	o[0] = (char)(0xf0 | (cp >> 18));
-	o[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-	o[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-	o[3] = (char)(0x80 | (cp & 0x3f));
-	return 4;
-}
-
 #define REPLACEMENT 0xfffdu
 
 /* Converts what fits; an unpaired surrogate becomes U+FFFD (flagged per line). */
@@ -838,10 +815,10 @@ static size_t utf16_convert(struct bg_input *in)
 			in->have_hi = false;
 			if (u >= 0xdc00 && u <= 0xdfff) {
 				u = 0x10000 + ((in->hi - 0xd800) << 10) + (u - 0xdc00);
-				made += put_utf8(in->dec + in->dec_len + made, u);
+				made += bg_utf8_put(in->dec + in->dec_len + made, u);
 				continue;
 			}
-			made += put_utf8(in->dec + in->dec_len + made, REPLACEMENT);
+			made += bg_utf8_put(in->dec + in->dec_len + made, REPLACEMENT);
 		}
 		if (u >= 0xd800 && u <= 0xdbff) {
 			in->have_hi = true;
@@ -850,7 +827,7 @@ static size_t utf16_convert(struct bg_input *in)
 		}
 		if (u >= 0xdc00 && u <= 0xdfff)
 			u = REPLACEMENT;
-		made += put_utf8(in->dec + in->dec_len + made, u);
+		made += bg_utf8_put(in->dec + in->dec_len + made, u);
 	}
 	in->dec_len += made;
 	return made;
@@ -927,9 +904,9 @@ static long dec_fill(struct bg_input *in)
 				in->tail_done = true;
 				n = 0;
 				if (in->have_hi)
-					n += put_utf8(in->dec + in->dec_len + n, REPLACEMENT);
+					n += bg_utf8_put(in->dec + in->dec_len + n, REPLACEMENT);
 				if (in->plain_len - in->plain_pos == 1)
-					n += put_utf8(in->dec + in->dec_len + n, REPLACEMENT);
+					n += bg_utf8_put(in->dec + in->dec_len + n, REPLACEMENT);
 				in->have_hi = false;
 				in->plain_pos = in->plain_len;
 				in->dec_len += n;
@@ -971,9 +948,20 @@ long bg_input_peek_plain(struct bg_input *in, const unsigned char **buf, size_t 
 	return r < (long)max ? r : (long)max;
 }
 
+/* Copies up to max of the bytes held from *pos to len at src into buf; their number. */
+static long copy_out(const void *src, size_t *pos, size_t len, void *buf, size_t max)
+{
+	size_t n = len - *pos;
+
+	if (n > max)
+		n = max;
+	memcpy(buf, (const char *)src + *pos, n);
+	*pos += n;
+	return (long)n;
+}
+
 long bg_input_read_plain(struct bg_input *in, void *buf, size_t max, struct bg_err *err)
 {
-	size_t n;
 	long r;
 
 	if (in->err.code) {
@@ -988,12 +976,7 @@ long bg_input_read_plain(struct bg_input *in, void *buf, size_t max, struct bg_e
 			return r;
 		}
 	}
-	n = in->plain_len - in->plain_pos;
-	if (n > max)
-		n = max;
-	memcpy(buf, in->plain + in->plain_pos, n);
-	in->plain_pos += n;
-	return (long)n;
+	return copy_out(in->plain, &in->plain_pos, in->plain_len, buf, max);
 }
 
 int bg_input_seekable_fd(const struct bg_input *in, unsigned long long *size)
@@ -1029,9 +1012,22 @@ long bg_input_peek(struct bg_input *in, const char **buf, size_t max)
 	return (long)(in->dec_len < max ? in->dec_len : max);
 }
 
+/* Refills the decoded text once it is used up: > 0 when text waits, 0 at the
+ * end, or a negative errno (copied to err). */
+static long dec_more(struct bg_input *in, struct bg_err *err)
+{
+	long r;
+
+	if (in->dec_pos < in->dec_len)
+		return 1;
+	r = dec_fill(in);
+	if (r < 0)
+		copy_err(in, err);
+	return r;
+}
+
 long bg_input_read(struct bg_input *in, char *buf, size_t max, struct bg_err *err)
 {
-	size_t n;
 	long r;
 
 	if (in->err.code) {
@@ -1040,21 +1036,9 @@ long bg_input_read(struct bg_input *in, char *buf, size_t max, struct bg_err *er
 	}
 	if (max == 0)
 		return 0;
-	if (in->dec_pos == in->dec_len) {
-		r = dec_fill(in);
-		if (r < 0) {
-			copy_err(in, err);
-			return r;
-		}
-		if (r == 0)
-			return 0;
-	}
-	n = in->dec_len - in->dec_pos;
-	if (n > max)
-		n = max;
-	memcpy(buf, in->dec + in->dec_pos, n);
-	in->dec_pos += n;
-	return (long)n;
+	if ((r = dec_more(in, err)) <= 0)
+		return r;
+	return copy_out(in->dec, &in->dec_pos, in->dec_len, buf, max);
 }
 
 /* Length of s without an incomplete UTF-8 sequence at its end (a cut line). */
@@ -1144,15 +1128,8 @@ int bg_input_getline(struct bg_input *in, const char **line, size_t *len, unsign
 	while (in->skip_blank) {
 		const char *p, *e, *q;
 
-		if (in->dec_pos == in->dec_len) {
-			r = dec_fill(in);
-			if (r < 0) {
-				copy_err(in, err);
-				return (int)r;
-			}
-			if (r == 0)
-				return 0;
-		}
+		if ((r = dec_more(in, err)) <= 0)
+			return (int)r;
 		p = in->dec + in->dec_pos;
 		e = in->dec + in->dec_len;
 		if (*p == '\n' && in->pending_cr) {
@@ -1175,15 +1152,10 @@ int bg_input_getline(struct bg_input *in, const char **line, size_t *len, unsign
 		in->dec_pos += (size_t)(q - p);
 	}
 	while (!ended) {
-		if (in->dec_pos == in->dec_len) {
-			r = dec_fill(in);
-			if (r < 0) {
-				copy_err(in, err);
-				return (int)r;
-			}
-			if (r == 0)
-				break;
-		}
+		if ((r = dec_more(in, err)) < 0)
+			return (int)r;
+		if (r == 0)
+			break;
 		if (in->pending_cr) {
 			in->pending_cr = false;
 			if (in->dec[in->dec_pos] == '\n') {

@@ -6,6 +6,7 @@
 #include "table.h"
 
 #include "addrtok.h"
+#include "ascii.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -130,19 +131,22 @@ static size_t kept(const struct csv_parser *p)
 	return p->nfields < CSV_FIELDS_MAX ? p->nfields : CSV_FIELDS_MAX;
 }
 
-static const char *trimmed(const struct csv_parser *p, size_t f, size_t *len)
+/* s (n bytes) without white space at either end; its length in *len. */
+static const char *span_trimmed(const char *s, size_t n, size_t *len)
 {
-	const char *s = p->buf + p->off[f];
-	size_t n = p->flen[f];
-
-	while (n > 0 && isspace((unsigned char)*s)) {
+	while (n > 0 && bg_ascii_isspace((unsigned char)*s)) {
 		s++;
 		n--;
 	}
-	while (n > 0 && isspace((unsigned char)s[n - 1]))
+	while (n > 0 && bg_ascii_isspace((unsigned char)s[n - 1]))
 		n--;
 	*len = n;
 	return s;
+}
+
+static const char *trimmed(const struct csv_parser *p, size_t f, size_t *len)
+{
+	return span_trimmed(p->buf + p->off[f], p->flen[f], len);
 }
 
 static bool record_blank(const struct csv_parser *p)
@@ -360,29 +364,9 @@ out:
 
 /* --- header and column (the table: CSV files and workbook sheets) ---------- */
 
-static bool ascii_space(unsigned char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
-
-static bool ascii_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
-
 static const char *cell_trimmed(const struct bg_cell *c, size_t *len)
 {
-	const char *s = c->s;
-	size_t n = c->len;
-
-	while (n > 0 && ascii_space((unsigned char)*s)) {
-		s++;
-		n--;
-	}
-	while (n > 0 && ascii_space((unsigned char)s[n - 1]))
-		n--;
-	*len = n;
-	return s;
+	return span_trimmed(c->s, c->len, len);
 }
 
 /* NFKC and full case folding, locale-independent (no language tailoring):
@@ -419,7 +403,7 @@ static size_t skippable(const unsigned char *s, size_t n)
 	};
 	size_t i, m;
 
-	if (ascii_space(s[0]) || s[0] == '-' || s[0] == '_' || s[0] == '.' || s[0] == '*' ||
+	if (bg_ascii_isspace(s[0]) || s[0] == '-' || s[0] == '_' || s[0] == '.' || s[0] == '*' ||
 	    s[0] == ':')
 		return 1;
 	for (i = 0; i < sizeof(multi) / sizeof(multi[0]); i++) {
@@ -665,12 +649,13 @@ int bg_table_begin(struct bg_table **out, struct bg_reader_ctx *rc, const char *
 	}
 	t->c = rc;
 	t->sheet = sheet;
-	t->numbered = ascii_digit(c[0]) || ((c[0] == '-' || c[0] == '+') && ascii_digit(c[1]));
+	t->numbered =
+	    bg_ascii_isdigit(c[0]) || ((c[0] == '-' || c[0] == '+') && bg_ascii_isdigit(c[1]));
 	if (t->numbered) {
 		errno = 0;
 		v = strtoul(c, &end, 10);
 		/* strtoul takes a sign and wraps "-1": only plain digits pass. */
-		if (!ascii_digit(c[0]) || errno || *end || v == 0 || v > BG_TABLE_COLS_MAX) {
+		if (!bg_ascii_isdigit(c[0]) || errno || *end || v == 0 || v > BG_TABLE_COLS_MAX) {
 			bg_addrtok_free(t->tok);
 			free(t);
 			return bg_err_set(&rc->err, -EINVAL,

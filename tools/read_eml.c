@@ -33,6 +33,7 @@
 #include "eml_html.h"
 #include "eml_mime.h"
 #include "reader.h"
+#include "safeopen.h"
 #include "unpack.h"
 #include "workbook.h"
 
@@ -318,23 +319,14 @@ static void csv_put(struct em *m, const char *s, size_t n)
 		m->csv_too_big = true;
 		return;
 	}
-	while (n) {
-		ssize_t w = write(m->csv_fd, s, n);
+	int w = bg_write_full(m->csv_fd, s, n);
 
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			int e = w < 0 ? errno : EIO;
-
-			m->rc = bg_err_set(&m->c->err, -e,
-					   "%s: spooling the CSV attachment at line %lu: %s",
-					   m->c->name, m->body_line, strerror(e));
-			return;
-		}
-		s += w;
-		n -= (size_t)w;
-		m->csv_size += w;
+	if (w < 0) {
+		m->rc = bg_err_set(&m->c->err, w, "%s: spooling the CSV attachment at line %lu: %s",
+				   m->c->name, m->body_line, strerror(-w));
+		return;
 	}
+	m->csv_size += (long)n;
 }
 
 /* --- attachment names --------------------------------------------------------- */

@@ -13,7 +13,9 @@
 #include <strings.h>
 
 #include "addrtok.h"
+#include "ascii.h"
 #include "reader.h"
+#include "unicode.h"
 
 #define JSON_CHUNK (64 * 1024)
 #define JSON_STR_MAX (64 * 1024) /* longer strings are cut and flagged */
@@ -206,29 +208,10 @@ static void put_str(struct jp *p, const char *s, size_t n)
 static void put_utf8(struct jp *p, uint32_t cp)
 {
 	char u[4];
-	size_t n;
+	size_t n = bg_utf8_put(u, cp);
 
 	if (cp == 0)
 		p->sflags |= STR_NUL;
-	if (cp < 0x80) {
-		u[0] = (char)cp;
-		n = 1;
-	} else if (cp < 0x800) {
-		u[0] = (char)(0xc0 | (cp >> 6));
-		u[1] = (char)(0x80 | (cp & 0x3f));
-		n = 2;
-	} else if (cp < 0x10000) {
-		u[0] = (char)(0xe0 | (cp >> 12));
-		u[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		u[2] = (char)(0x80 | (cp & 0x3f));
-		n = 3;
-	} else {
-		u[0] = (char)(0xf0 | (cp >> 18));
-		u[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-		u[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		u[3] = (char)(0x80 | (cp & 0x3f));
-		n = 4;
-	}
 	put_str(p, u, n);
 }
 
@@ -238,16 +221,9 @@ static long hex4(struct jp *p)
 	long v = 0;
 
 	for (int i = 0; i < 4; i++) {
-		int c = peek(p);
-		int d;
+		int d = bg_ascii_hexval(peek(p));
 
-		if (c >= '0' && c <= '9')
-			d = c - '0';
-		else if (c >= 'a' && c <= 'f')
-			d = c - 'a' + 10;
-		else if (c >= 'A' && c <= 'F')
-			d = c - 'A' + 10;
-		else {
+		if (d < 0) {
 			syntax(p, "four hex digits after \\u");
 			return -1;
 		}
@@ -425,6 +401,25 @@ static void literal(struct jp *p, const char *word)
 
 static void skip_value(struct jp *p);
 
+/* At an object's member: its name (string()) and the ':' after it; the line
+ * the name starts on in *line (when not NULL).  false after a syntax error. */
+static bool member_name(struct jp *p, unsigned long *line)
+{
+	if (skip_ws(p) != '"') {
+		syntax(p, "a string (member name)");
+		return false;
+	}
+	if (line)
+		*line = p->line;
+	string(p);
+	if (skip_ws(p) != ':') {
+		syntax(p, "':' after the member name");
+		return false;
+	}
+	take(p);
+	return true;
+}
+
 /* After '[' or '{' was taken: walks the members, calling nothing. */
 static void skip_container(struct jp *p, int close)
 {
@@ -435,32 +430,11 @@ static void skip_container(struct jp *p, int close)
 		return;
 	}
 	for (;;) {
-		if (close == '}') {
-			if (skip_ws(p) != '"') {
-				syntax(p, "a string (member name)");
-				return;
-			}
-			string(p);
-			if (skip_ws(p) != ':') {
-				syntax(p, "':' after the member name");
-				return;
-			}
-			take(p);
-		}
+		if (close == '}' && !member_name(p, NULL))
+			return;
 		skip_value(p);
-		if (p->rc)
+		if (p->rc || !next_element(p, (char)close))
 			return;
-		c = skip_ws(p);
-		if (c == ',') {
-			take(p);
-			continue;
-		}
-		if (c == close) {
-			take(p);
-			return;
-		}
-		syntax(p, close == '}' ? "',' or '}'" : "',' or ']'");
-		return;
 	}
 }
 
@@ -626,16 +600,8 @@ static void record_object(struct jp *p, int level)
 		return;
 	}
 	for (;;) {
-		if (skip_ws(p) != '"') {
-			syntax(p, "a string (member name)");
+		if (!member_name(p, NULL))
 			break;
-		}
-		string(p);
-		if (skip_ws(p) != ':') {
-			syntax(p, "':' after the member name");
-			break;
-		}
-		take(p);
 		object_member(p, level);
 		if (p->rc)
 			break;
@@ -956,17 +922,8 @@ static enum shape top_object(struct jp *p, int level)
 	for (;;) {
 		unsigned long mline;
 
-		if (skip_ws(p) != '"') {
-			syntax(p, "a string (member name)");
+		if (!member_name(p, &mline))
 			break;
-		}
-		mline = p->line;
-		string(p);
-		if (skip_ws(p) != ':') {
-			syntax(p, "':' after the member name");
-			break;
-		}
-		take(p);
 		any = true;
 		c = skip_ws(p);
 		if (shape == SHAPE_HIBP) {

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ascii.h"
 #include "cli.h"
 #include "report.h"
 #include "safeopen.h"
@@ -175,14 +176,6 @@ static int expect(struct parser *p, char c)
 	return 0;
 }
 
-static int hexval(int c)
-{
-	return c >= '0' && c <= '9'   ? c - '0'
-	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
-	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
-				      : -1;
-}
-
 static int hex4(struct parser *p, unsigned *out)
 {
 	unsigned v = 0;
@@ -190,7 +183,7 @@ static int hex4(struct parser *p, unsigned *out)
 	if (p->len - p->pos < 4)
 		return perr(p, "\\u escape cut short");
 	for (int i = 0; i < 4; i++) {
-		int h = hexval((unsigned char)p->s[p->pos + (size_t)i]);
+		int h = bg_ascii_hexval((unsigned char)p->s[p->pos + (size_t)i]);
 
 		if (h < 0)
 			return perr(p, "\\u escape with a non-hex digit");
@@ -331,6 +324,17 @@ static int number(struct parser *p)
 typedef int (*member_fn)(struct parser *p, const char *key, size_t key_at, void *arg);
 typedef int (*element_fn)(struct parser *p, void *arg);
 
+/* After a member or element: 1 when a ',' says another follows, else the
+ * closer expected (0, or a negative errno). */
+static int next_item(struct parser *p, char close)
+{
+	if (peek(p) == ',') {
+		p->pos++;
+		return 1;
+	}
+	return expect(p, close);
+}
+
 static int object(struct parser *p, const char *empty_err, member_fn member, void *arg)
 {
 	if (expect(p, '{') != 0)
@@ -352,13 +356,8 @@ static int object(struct parser *p, const char *empty_err, member_fn member, voi
 		}
 		rc = member(p, key, key_at, arg);
 		free(key);
-		if (rc != 0)
+		if (rc != 0 || (rc = next_item(p, '}')) != 1)
 			return rc;
-		if (peek(p) == ',') {
-			p->pos++;
-			continue;
-		}
-		return expect(p, '}');
 	}
 }
 
@@ -373,13 +372,8 @@ static int array(struct parser *p, element_fn element, void *arg)
 	for (;;) {
 		int rc = element(p, arg);
 
-		if (rc != 0)
+		if (rc != 0 || (rc = next_item(p, ']')) != 1)
 			return rc;
-		if (peek(p) == ',') {
-			p->pos++;
-			continue;
-		}
-		return expect(p, ']');
 	}
 }
 

@@ -20,6 +20,7 @@
 #include <archive_entry.h>
 
 #include "encoding.h"
+#include "safeopen.h"
 #include "workbook.h"
 
 #define NAME_MAX_SHOWN 512
@@ -76,16 +77,13 @@ int bg_unpack_passwords(struct bg_unpack *u, const char *path, struct bg_err *er
 			"breachguard: warning: --password-file %s is readable by group or "
 			"others (chmod 600 it)\n",
 			path);
-	while (len < PWFILE_MAX && (n = read(fd, buf + len, PWFILE_MAX - len)) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			rc = -errno;
-			bg_err_set(err, rc, "--password-file %s: %s", path, strerror(errno));
-			goto out;
-		}
-		len += (size_t)n;
+	n = bg_read_full(fd, buf, PWFILE_MAX);
+	if (n < 0) {
+		rc = (int)n;
+		bg_err_set(err, rc, "--password-file %s: %s", path, strerror(-rc));
+		goto out;
 	}
+	len = (size_t)n;
 	buf[len] = '\0';
 	/* One password a line, exactly as written but for the line end. */
 	while (i < len && u->npasswords < BG_UNPACK_PASSWORDS) {
@@ -229,8 +227,7 @@ int bg_spool_input(struct bg_input *in, unsigned long long cap, struct bg_err *e
 				  bg_input_name(in), strerror(-fd));
 	}
 	while ((n = bg_input_read_plain(in, buf, sizeof(buf), err)) > 0) {
-		const char *p = buf;
-		size_t left = (size_t)n;
+		int w;
 
 		total += (unsigned long long)n;
 		if (total > cap) {
@@ -240,21 +237,11 @@ int bg_spool_input(struct bg_input *in, unsigned long long cap, struct bg_err *e
 			close(fd);
 			return -EFBIG;
 		}
-		while (left) {
-			ssize_t w = write(fd, p, left);
-
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w <= 0) {
-				int e = w < 0 ? errno : EIO;
-
-				bg_err_set(err, -e, "%s: writing the temporary copy: %s",
-					   bg_input_name(in), strerror(e));
-				close(fd);
-				return -e;
-			}
-			p += w;
-			left -= (size_t)w;
+		if ((w = bg_write_full(fd, buf, (size_t)n)) < 0) {
+			bg_err_set(err, w, "%s: writing the temporary copy: %s", bg_input_name(in),
+				   strerror(-w));
+			close(fd);
+			return w;
 		}
 	}
 	if (n < 0) {

@@ -8,7 +8,8 @@
 
 #include <lmdb.h>
 
-#define ADV_FIXED (4 + 8 + 8 + 8 + 32 + 4 + 2)
+#include "record.h"
+#include "store.h"
 
 int main(int argc, char **argv)
 {
@@ -16,12 +17,13 @@ int main(int argc, char **argv)
 	MDB_txn *txn = NULL;
 	MDB_dbi dbi;
 	MDB_val k, v;
-	unsigned char kb[4], vb[ADV_FIXED + 512];
+	unsigned char kb[4], vb[BG_REC_MAX];
+	struct bg_advisory a;
 	unsigned long id;
-	size_t nlen;
+	size_t nlen, vlen;
 	int rc;
 
-	if (argc != 4 || (nlen = strlen(argv[3])) == 0 || nlen > 500) {
+	if (argc != 4 || (nlen = strlen(argv[3])) == 0 || nlen >= BG_NAME_MAX) {
 		fprintf(stderr, "usage: pam_adv_rename STORE_DIR ID NAME\n");
 		return 2;
 	}
@@ -37,17 +39,21 @@ int main(int argc, char **argv)
 	}
 	k.mv_data = kb;
 	k.mv_size = 4;
-	if ((rc = mdb_get(txn, dbi, &k, &v)) || v.mv_size < ADV_FIXED) {
+	/* The record's layout is record.c's: decode, rename, encode (no check of
+	 * the name but its length). */
+	if ((rc = mdb_get(txn, dbi, &k, &v)) ||
+	    bg_rec_decode(&bg_rec_advisory, v.mv_data, v.mv_size, &a) != 0) {
 		fprintf(stderr, "pam_adv_rename: advisory %lu: %s\n", id,
-			rc ? mdb_strerror(rc) : "short");
+			rc ? mdb_strerror(rc) : "not an advisory record");
 		return 1;
 	}
-	memcpy(vb, v.mv_data, ADV_FIXED);
-	vb[64] = (unsigned char)nlen;
-	vb[65] = (unsigned char)(nlen >> 8);
-	memcpy(vb + ADV_FIXED, argv[3], nlen);
+	memcpy(a.name, argv[3], nlen + 1);
+	if (bg_rec_encode(&bg_rec_advisory, &a, vb, sizeof(vb), &vlen) != 0) {
+		fprintf(stderr, "pam_adv_rename: advisory %lu: cannot encode\n", id);
+		return 1;
+	}
 	v.mv_data = vb;
-	v.mv_size = ADV_FIXED + nlen;
+	v.mv_size = vlen;
 	if ((rc = mdb_put(txn, dbi, &k, &v, 0)) || (rc = mdb_txn_commit(txn))) {
 		fprintf(stderr, "pam_adv_rename: write: %s\n", mdb_strerror(rc));
 		return 1;
