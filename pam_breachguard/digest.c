@@ -49,6 +49,15 @@ int bg_hmac_new(struct bg_hmac **out, const unsigned char key[BG_KEY_LEN],
 	return 0;
 }
 
+int bg_hmac_dup(struct bg_hmac **out, const struct bg_hmac *h)
+{
+	*out = malloc(sizeof(**out));
+	if (!*out)
+		return -ENOMEM;
+	**out = *h; /* the keyed pads' states: no key needed */
+	return 0;
+}
+
 void bg_hmac_free(struct bg_hmac *h)
 {
 	if (!h)

@@ -17,6 +17,8 @@ struct bg_hmac; /* one per thread */
 int bg_hmac_new(struct bg_hmac **h, const unsigned char key[BG_KEY_LEN],
 		const struct bg_logger *log);
 void bg_hmac_free(struct bg_hmac *h);
+/* A second context with the same key (for another thread).  0 or -ENOMEM. */
+int bg_hmac_dup(struct bg_hmac **out, const struct bg_hmac *h);
 /* HMAC(key, domain || data) truncated; domain separates identities ("id") from
  * password-hash fingerprints ("fp").  Returns 0 or -EIO (logged). */
 int bg_hmac_digest(struct bg_hmac *h, const char *domain, const void *data, size_t len,

@@ -1227,7 +1227,8 @@ int bg_rotation_decode(struct bg_store *st, const void *val, size_t len, struct 
 	return bg_rec_decode(&bg_rec_rotation, val, len, r);
 }
 
-int bg_exposure_add(struct bg_txn *t, const unsigned char d[BG_DIGEST_LEN], uint32_t id)
+static int exposure_add(struct bg_txn *t, const unsigned char d[BG_DIGEST_LEN], uint32_t id,
+			bool sum)
 {
 	unsigned char vb[4];
 	const MDB_val val = id_val(id, vb);
@@ -1249,7 +1250,8 @@ int bg_exposure_add(struct bg_txn *t, const unsigned char d[BG_DIGEST_LEN], uint
 			rc = mdb_cursor_put(t->exp_cur, &k, &v, MDB_APPEND);
 			if (rc == 0) {
 				v = val; /* LMDB may point v at the stored copy */
-				sum_rec(t, 'e', &k, &v);
+				if (sum)
+					sum_rec(t, 'e', &k, &v);
 				memcpy(t->last, d, BG_DIGEST_LEN);
 				t->have_last = true;
 				t->identities_delta++;
@@ -1264,7 +1266,8 @@ int bg_exposure_add(struct bg_txn *t, const unsigned char d[BG_DIGEST_LEN], uint
 	rc = mdb_cursor_put(t->exp_cur, &k, &v, MDB_NOOVERWRITE);
 	if (rc == 0) {
 		v = val;
-		sum_rec(t, 'e', &k, &v);
+		if (sum)
+			sum_rec(t, 'e', &k, &v);
 		t->identities_delta++;
 		return BG_EXP_NEW_IDENTITY;
 	}
@@ -1278,8 +1281,41 @@ int bg_exposure_add(struct bg_txn *t, const unsigned char d[BG_DIGEST_LEN], uint
 	if (sticky(t, "write exposure", rc))
 		return t->err;
 	v = val;
-	sum_rec(t, 'e', &k, &v);
+	if (sum)
+		sum_rec(t, 'e', &k, &v);
 	return BG_EXP_NEW_PAIR;
+}
+
+int bg_exposure_add(struct bg_txn *t, const unsigned char d[BG_DIGEST_LEN], uint32_t id)
+{
+	return exposure_add(t, d, id, true);
+}
+
+int bg_exposure_add_nosum(struct bg_txn *t, const unsigned char d[BG_DIGEST_LEN], uint32_t id)
+{
+	return exposure_add(t, d, id, false);
+}
+
+/* What sum_rec XORs in for the record (d, id): the same bytes. */
+int bg_exposure_recsum(struct bg_hmac *h, const unsigned char d[BG_DIGEST_LEN], uint32_t id,
+		       unsigned char out[BG_DIGEST_LEN])
+{
+	unsigned char vb[4];
+	const MDB_val v = id_val(id, vb);
+
+	return bg_recsum(h, 'e', d, BG_DIGEST_LEN, v.mv_data, v.mv_size, out);
+}
+
+void bg_txn_sum_fold(struct bg_txn *t, const unsigned char x[BG_DIGEST_LEN])
+{
+	for (int i = 0; i < BG_RECSUM_LEN; i++)
+		t->sum_delta[i] ^= x[i];
+	t->sum_dirty = true;
+}
+
+int bg_txn_hmac_dup(struct bg_txn *t, struct bg_hmac **out)
+{
+	return bg_hmac_dup(out, t->st->hmac);
 }
 
 int bg_advisory_put(struct bg_txn *t, struct bg_advisory *a)

@@ -157,6 +157,16 @@ const char *bg_store_check_record(struct bg_store *st, char tag, const void *k, 
 enum bg_exposure_add { BG_EXP_KNOWN_PAIR = 0, BG_EXP_NEW_PAIR = 1, BG_EXP_NEW_IDENTITY = 2 };
 /* Adds digest -> id.  Returns an enum bg_exposure_add or a negative errno. */
 int bg_exposure_add(struct bg_txn *t, const unsigned char d[BG_DIGEST_LEN], uint32_t id);
+/* The same, but the store digest's part for a new record (any result but
+ * BG_EXP_KNOWN_PAIR) is the caller's: bg_exposure_recsum of (d, id) on any
+ * thread (h from bg_txn_hmac_dup), XORed together, then bg_txn_sum_fold before
+ * the commit.  For the import, whose record digests run on the other core. */
+int bg_exposure_add_nosum(struct bg_txn *t, const unsigned char d[BG_DIGEST_LEN], uint32_t id);
+int bg_exposure_recsum(struct bg_hmac *h, const unsigned char d[BG_DIGEST_LEN], uint32_t id,
+		       unsigned char out[BG_DIGEST_LEN]);
+void bg_txn_sum_fold(struct bg_txn *t, const unsigned char x[BG_DIGEST_LEN]);
+/* A copy of the store's HMAC context for another thread (bg_hmac_free it). */
+int bg_txn_hmac_dup(struct bg_txn *t, struct bg_hmac **out);
 /* a->id == 0 allocates the next id (written back). */
 int bg_advisory_put(struct bg_txn *t, struct bg_advisory *a);
 /* Removes the advisory and every exposure pair naming it. */

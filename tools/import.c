@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <libgen.h>
 #include <stdlib.h>
@@ -687,10 +688,126 @@ struct store_job {
 	bool existed;
 };
 
+/* The store digest's part of the new records, on the other core while this
+ * one merges and writes: the digests of new records go in batches to a
+ * thread that XORs their record digests (bg_exposure_recsum), folded into the
+ * transaction at the end.  XOR is order-free: the same bytes as inline. */
+#define SUM_BATCH 8192
+
+struct summer {
+	pthread_t th;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct bg_hmac *h;
+	uint32_t id;
+	bool full[2], stop;
+	size_t n[2], fill; /* fill: the slot the writer fills */
+	int rc;
+	uint64_t count;
+	unsigned char acc[BG_DIGEST_LEN];
+	unsigned char d[2][SUM_BATCH * BG_DIGEST_LEN];
+};
+
+static void *summer_main(void *arg)
+{
+	struct summer *s = arg;
+	size_t j = 0;
+
+	pthread_mutex_lock(&s->mu);
+	for (;;) {
+		while (!s->full[j] && !s->stop)
+			pthread_cond_wait(&s->cv, &s->mu);
+		if (!s->full[j])
+			break;
+		pthread_mutex_unlock(&s->mu);
+		for (size_t i = 0; i < s->n[j]; i++) {
+			unsigned char x[BG_DIGEST_LEN];
+
+			if (bg_exposure_recsum(s->h, s->d[j] + i * BG_DIGEST_LEN, s->id, x) != 0)
+				s->rc = -EIO;
+			for (size_t b = 0; b < BG_DIGEST_LEN; b++)
+				s->acc[b] ^= x[b];
+		}
+		s->count += s->n[j];
+		pthread_mutex_lock(&s->mu);
+		s->full[j] = false;
+		pthread_cond_broadcast(&s->cv);
+		j ^= 1;
+	}
+	pthread_mutex_unlock(&s->mu);
+	return NULL;
+}
+
+/* NULL when no thread can start: the caller sums inline. */
+static struct summer *summer_start(struct bg_txn *t, uint32_t id)
+{
+	struct summer *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->id = id;
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->cv, NULL);
+	if (bg_txn_hmac_dup(t, &s->h) == 0 && pthread_create(&s->th, NULL, summer_main, s) == 0)
+		return s;
+	bg_hmac_free(s->h);
+	pthread_mutex_destroy(&s->mu);
+	pthread_cond_destroy(&s->cv);
+	free(s);
+	return NULL;
+}
+
+/* Hands the filled slot over and waits until the other one is free. */
+static void summer_hand(struct summer *s)
+{
+	pthread_mutex_lock(&s->mu);
+	s->full[s->fill] = true;
+	pthread_cond_broadcast(&s->cv);
+	s->fill ^= 1;
+	while (s->full[s->fill])
+		pthread_cond_wait(&s->cv, &s->mu);
+	s->n[s->fill] = 0;
+	pthread_mutex_unlock(&s->mu);
+}
+
+static void summer_add(struct summer *s, const unsigned char d[BG_DIGEST_LEN])
+{
+	memcpy(s->d[s->fill] + s->n[s->fill] * BG_DIGEST_LEN, d, BG_DIGEST_LEN);
+	if (++s->n[s->fill] == SUM_BATCH)
+		summer_hand(s);
+}
+
+/* Waits for the thread; with fold, XORs its sum into the transaction.  0 or
+ * a negative errno. */
+static int summer_end(struct summer *s, struct bg_txn *t, bool fold)
+{
+	int rc;
+
+	if (!s)
+		return 0;
+	if (s->n[s->fill])
+		summer_hand(s);
+	pthread_mutex_lock(&s->mu);
+	s->stop = true;
+	pthread_cond_broadcast(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+	pthread_join(s->th, NULL);
+	rc = s->rc;
+	if (fold && rc == 0 && s->count)
+		bg_txn_sum_fold(t, s->acc);
+	bg_hmac_free(s->h);
+	pthread_mutex_destroy(&s->mu);
+	pthread_cond_destroy(&s->cv);
+	bg_wipe(s, sizeof(*s));
+	free(s);
+	return rc;
+}
+
 /* One unique digest of file f: written, or (dry_run) looked up; either way
- * counted new or known to the store.  added: pairs new to the advisory. */
+ * counted new or known to the store.  added: pairs new to the advisory.
+ * sum: where the new record's store digest goes (NULL: inline). */
 static int put(struct bg_txn *t, bool dry_run, uint32_t id, const unsigned char d[BG_DIGEST_LEN],
-	       struct bg_file_stats *f, uint64_t *added)
+	       struct bg_file_stats *f, uint64_t *added, struct summer *sum)
 {
 	bool fresh;
 	int rc;
@@ -704,9 +821,11 @@ static int put(struct bg_txn *t, bool dry_run, uint32_t id, const unsigned char 
 			return rc;
 		fresh = rc == -ENOENT;
 	} else {
-		rc = bg_exposure_add(t, d, id);
+		rc = sum ? bg_exposure_add_nosum(t, d, id) : bg_exposure_add(t, d, id);
 		if (rc < 0)
 			return rc;
+		if (sum && rc != BG_EXP_KNOWN_PAIR)
+			summer_add(sum, d);
 		fresh = rc == BG_EXP_NEW_IDENTITY;
 		*added += rc != BG_EXP_KNOWN_PAIR;
 	}
@@ -724,7 +843,8 @@ static int store_job(struct bg_txn *t, void *arg)
 	struct bg_file_stats *f;
 	unsigned char d[BG_DIGEST_LEN];
 	uint64_t added = 0;
-	int rc;
+	struct summer *sum;
+	int rc, r2;
 
 	rc = bg_advisory_find(t, j->want->name, &cur);
 	j->existed = rc == 0;
@@ -743,9 +863,13 @@ static int store_job(struct bg_txn *t, void *arg)
 	if (!j->dry_run && (rc = bg_advisory_put(t, &cur)) != 0)
 		return rc;
 	bg_pipe_rewind(j->pipe);
+	sum = j->dry_run ? NULL : summer_start(t, cur.id);
 	while ((rc = bg_pipe_next(j->pipe, d, &f)) == 1)
-		if ((rc = put(t, j->dry_run, cur.id, d, f, &added)) != 0)
-			return rc;
+		if ((rc = put(t, j->dry_run, cur.id, d, f, &added, sum)) != 0)
+			break;
+	r2 = summer_end(sum, t, rc == 0);
+	if (rc == 0)
+		rc = r2;
 	if (rc != 0)
 		return rc;
 	cur.count += added;
