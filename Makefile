@@ -173,7 +173,7 @@ check: deps
 	$(MAKE) --no-print-directory format-check
 	$(MAKE) --no-print-directory lint
 	@echo "== build (gcc, -Werror) =="
-	$(MAKE) --no-print-directory WERROR=-Werror all $(UNIT_BIN) $(PAMT_BIN)
+	$(MAKE) --no-print-directory WERROR=-Werror all $(UNIT_BIN) $(PAMT_BIN) bench-tools
 	@echo "== build (clang, -Werror) =="
 	$(MAKE) --no-print-directory warnings-clang
 	$(MAKE) --no-print-directory symbols

@@ -77,8 +77,10 @@ int main(int argc, char **argv)
 	struct bg_sink sink = {
 	    .address = on_address, .invalid = on_invalid, .record = on_record, .arg = &a};
 	struct bg_input *in = NULL;
+	struct bg_reader_ctx rc;
+	struct bg_err err = BG_ERR_INIT;
 	unsigned char key[BG_KEY_LEN];
-	char err[512] = "", line[40];
+	char line[40];
 	size_t out = 0;
 	unsigned unknown = 0;
 
@@ -92,9 +94,13 @@ int main(int argc, char **argv)
 		return 1;
 	bg_wipe(key, sizeof(key));
 	bg_norm_opts_from_config(&a.norm, &cfg);
-	if (bg_input_open(&in, argv[2], err, sizeof(err)) != 0 ||
-	    bg_reader_text.read(in, &(struct bg_read_opts){0}, &sink, err, sizeof(err)) != 0) {
-		fprintf(stderr, "mkdump: %s\n", err);
+	if (bg_input_open(&in, argv[2], &err) != 0) {
+		fprintf(stderr, "mkdump: %s\n", err.msg);
+		return 1;
+	}
+	bg_reader_ctx_init(&rc, in, NULL, NULL, &sink);
+	if (bg_reader_finish(&rc, bg_reader_text.read(&rc)) != 0) {
+		fprintf(stderr, "mkdump: %s\n", rc.err.msg);
 		return 1;
 	}
 	bg_input_close(in);
