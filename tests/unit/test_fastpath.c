@@ -21,6 +21,7 @@
 #include "addrtok.h"
 #include "identity.h"
 #include "t.h"
+#include "tsink.h"
 
 static uint64_t rng = 0x243f6a8885a308d3ULL;
 
@@ -88,51 +89,8 @@ static void norm_str(const char *s)
 
 /* --- the tokeniser ------------------------------------------------------------ */
 
-/* Every call the sink gets, in order, as text. */
-struct logsink {
-	struct bg_sink sink;
-	char *log;
-	size_t len, cap;
-};
-
-__attribute__((format(printf, 2, 3))) static void lg(struct logsink *l, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	for (;;) {
-		va_start(ap, fmt);
-		n = vsnprintf(l->log + l->len, l->cap - l->len, fmt, ap);
-		va_end(ap);
-		if (n >= 0 && (size_t)n < l->cap - l->len)
-			break;
-		l->cap = l->cap * 2 + (size_t)(n > 0 ? n : 0) + 256;
-		l->log = realloc(l->log, l->cap);
-		if (!l->log)
-			abort();
-	}
-	l->len += (size_t)n;
-}
-
-static int ls_address(struct bg_sink *s, const char *a, size_t n, unsigned long line)
-{
-	lg(s->arg, "A %lu %.*s\n", line, (int)n, a);
-	return 0;
-}
-
-static void ls_invalid(struct bg_sink *s, unsigned long line, const char *why, const char *text,
-		       size_t n)
-{
-	lg(s->arg, "I %lu %s [%.*s]\n", line, why, (int)n, text ? text : "");
-}
-
-static void ls_defanged(struct bg_sink *s, unsigned long line)
-{
-	lg(s->arg, "D %lu\n", line);
-}
-
 struct tokpair {
-	struct logsink ls[2];
+	struct ts_log ls[2];
 	struct bg_addrtok *t[2];
 	long lines, mismatch;
 };
@@ -141,17 +99,11 @@ static void tp_open(struct tokpair *p, bool repeats)
 {
 	memset(p, 0, sizeof(*p));
 	for (int i = 0; i < 2; i++) {
-		struct logsink *l = &p->ls[i];
+		struct ts_log *l = &p->ls[i];
 
-		l->sink.address = ls_address;
-		l->sink.invalid = ls_invalid;
-		l->sink.defanged = ls_defanged;
-		l->sink.arg = l;
-		l->cap = 4096;
-		l->log = malloc(l->cap);
-		if (!l->log || bg_addrtok_new(&p->t[i], &l->sink) != 0)
+		ts_log_init(l, 0);
+		if (bg_addrtok_new(&p->t[i], &l->sink) != 0)
 			abort();
-		l->log[0] = '\0';
 		bg_addrtok_empty(p->t[i], "no address on the line");
 		bg_addrtok_repeats(p->t[i], repeats);
 	}
@@ -174,7 +126,7 @@ static void tp_line(struct tokpair *p, const char *s, size_t n, unsigned long li
 	int a = bg_addrtok_line(p->t[0], s, n, line), b = bg_addrtok_line(p->t[1], s, n, line);
 
 	if (a != b)
-		lg(&p->ls[0], "R %d\n", a), lg(&p->ls[1], "R %d\n", b);
+		ts_logf(&p->ls[0], "R %d\n", a), ts_logf(&p->ls[1], "R %d\n", b);
 	p->lines++;
 	if (p->lines % 64 == 0)
 		tp_check(p);
@@ -183,7 +135,7 @@ static void tp_line(struct tokpair *p, const char *s, size_t n, unsigned long li
 static long tp_close(struct tokpair *p)
 {
 	for (int i = 0; i < 2; i++)
-		lg(&p->ls[i], "F %d\n", bg_addrtok_flush(p->t[i]));
+		ts_logf(&p->ls[i], "F %d\n", bg_addrtok_flush(p->t[i]));
 	tp_check(p);
 	for (int i = 0; i < 2; i++) {
 		bg_addrtok_free(p->t[i]);

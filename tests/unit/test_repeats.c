@@ -20,92 +20,21 @@
 #include "input.h"
 #include "reader.h"
 #include "t.h"
-
-/* Every call the sink gets, in order, as text. */
-struct logsink {
-	struct bg_sink sink;
-	char *log;
-	size_t len, cap;
-	size_t naddr, stop_after; /* address() fails with -ECANCELED after stop_after */
-};
-
-__attribute__((format(printf, 2, 3))) static void lg(struct logsink *l, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	for (;;) {
-		va_start(ap, fmt);
-		n = vsnprintf(l->log + l->len, l->cap - l->len, fmt, ap);
-		va_end(ap);
-		if (n >= 0 && (size_t)n < l->cap - l->len)
-			break;
-		l->cap = l->cap * 2 + (size_t)n + 4096;
-		l->log = realloc(l->log, l->cap);
-		if (!l->log) {
-			perror("realloc");
-			exit(2);
-		}
-	}
-	l->len += (size_t)n;
-}
-
-static int ls_address(struct bg_sink *s, const char *a, size_t len, unsigned long line)
-{
-	struct logsink *l = s->arg;
-
-	lg(l, "A %lu [%.*s]\n", line, (int)len, a);
-	if (l->stop_after && ++l->naddr >= l->stop_after)
-		return -ECANCELED;
-	return 0;
-}
-
-static void ls_invalid(struct bg_sink *s, unsigned long line, const char *why, const char *text,
-		       size_t len)
-{
-	lg(s->arg, "I %lu %s [%.*s]\n", line, why, (int)len, text);
-}
-
-static void ls_record(struct bg_sink *s)
-{
-	lg(s->arg, "R\n");
-}
-
-static void ls_defanged(struct bg_sink *s, unsigned long line)
-{
-	lg(s->arg, "D %lu\n", line);
-}
-
-static void ls_init(struct logsink *l, size_t stop_after)
-{
-	memset(l, 0, sizeof(*l));
-	l->sink.address = ls_address;
-	l->sink.invalid = ls_invalid;
-	l->sink.record = ls_record;
-	l->sink.defanged = ls_defanged;
-	l->sink.arg = l;
-	l->stop_after = stop_after;
-	lg(l, "%s", "");
-}
+#include "tsink.h"
 
 /* The text reader over data, replay on or off; the log, then the result. */
-static void run_text(struct logsink *l, const char *data, size_t len, bool replay, size_t stop)
+static void run_text(struct ts_log *l, const char *data, size_t len, bool replay, size_t stop)
 {
 	struct bg_read_opts o;
 	struct bg_input *in = NULL;
 	struct bg_reader_ctx c;
 	struct bg_err err = BG_ERR_INIT;
 	char path[64];
-	int fd = memfd_create("rep", MFD_CLOEXEC), rc;
+	int fd = ts_memfd(data, len, path), rc;
 
-	if (fd < 0 || write(fd, data, len) != (ssize_t)len) {
-		perror("memfd");
-		exit(2);
-	}
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	memset(&o, 0, sizeof(o));
 	o.tokenise_repeats = !replay;
-	ls_init(l, stop);
+	ts_log_init(l, stop);
 	rc = bg_input_open(&in, path, &err);
 	if (rc == 0) {
 		bg_reader_ctx_init(&c, in, NULL, &o, &l->sink);
@@ -114,7 +43,7 @@ static void run_text(struct logsink *l, const char *data, size_t len, bool repla
 	}
 	bg_input_close(in);
 	close(fd);
-	lg(l, "= %d %s\n", rc, err.msg);
+	ts_logf(l, "= %d %s\n", rc, err.msg);
 }
 
 static uint64_t rng = 0x9e3779b97f4a7c15u;
@@ -240,7 +169,7 @@ static void gen(struct buf *b)
 static void generated_texts(void)
 {
 	struct buf b = {0};
-	struct logsink on, off;
+	struct ts_log on, off;
 	int bad = 0;
 
 	for (int i = 0; i < 4000; i++) {
@@ -266,13 +195,13 @@ static void generated_texts(void)
 
 /* The tokeniser itself, as other callers may use it: lines with breaks inside,
  * numbers that skip, flushes. */
-static void run_tok(struct logsink *l, const unsigned *pick, size_t n, bool replay)
+static void run_tok(struct ts_log *l, const unsigned *pick, size_t n, bool replay)
 {
 	struct bg_addrtok *t = NULL;
 	unsigned long line = 0;
 	int rc;
 
-	ls_init(l, 0);
+	ts_log_init(l, 0);
 	T_EQ_INT(bg_addrtok_new(&t, &l->sink), 0);
 	bg_addrtok_empty(t, "no address on the line");
 	bg_addrtok_repeats(t, replay);
@@ -285,20 +214,20 @@ static void run_tok(struct logsink *l, const unsigned *pick, size_t n, bool repl
 
 		line += how == 1 ? 2 : how == 2 ? 0 : 1;
 		if (how == 3) {
-			lg(l, "F %d\n", bg_addrtok_flush(t));
+			ts_logf(l, "F %d\n", bg_addrtok_flush(t));
 			continue;
 		}
 		rc = bg_addrtok_line(t, s, len, line);
-		lg(l, "= %d\n", rc);
+		ts_logf(l, "= %d\n", rc);
 	}
-	lg(l, "F %d\n", bg_addrtok_flush(t));
+	ts_logf(l, "F %d\n", bg_addrtok_flush(t));
 	bg_addrtok_free(t);
 }
 
 static void generated_tokens(void)
 {
 	unsigned pick[40];
-	struct logsink on, off;
+	struct ts_log on, off;
 	int bad = 0;
 
 	for (int i = 0; i < 3000; i++) {
@@ -332,7 +261,7 @@ static void generated_tokens(void)
  * invalid word and an address. */
 static void check_case(const char *in, const char *want)
 {
-	struct logsink on, off;
+	struct ts_log on, off;
 
 	run_text(&on, in, strlen(in), true, 0);
 	run_text(&off, in, strlen(in), false, 0);

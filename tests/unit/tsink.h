@@ -1,11 +1,14 @@
-/* tsink.h: the recording bg_sink of the reader and input tests, plus small file
- * helpers.  Keeps every address and invalid record (bounded), the record count
- * and the reader's result, so tests assert exact values; runs a reader over a
- * file, a string or bytes in memory. */
+/* tsink.h: the recording bg_sink of the unit tests, plus small file helpers.
+ * struct tsink keeps every address and invalid record (bounded), the record
+ * count and the reader's result, so tests assert exact values; runs a reader
+ * over a file, a string or bytes in memory.  struct ts_log is the same sink in
+ * its log form: every call, in order, as one line of text, for tests that
+ * compare two runs call by call (repeats replayed or not, fast path or not). */
 #ifndef BG_TSINK_H
 #define BG_TSINK_H
 
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -131,18 +134,27 @@ static inline int ts_run_file(struct tsink *t, const struct bg_reader *rd, const
 	return t->rc;
 }
 
-/* The same over bytes in memory (a memfd, as the fuzz harnesses do). */
-static inline int ts_run_mem(struct tsink *t, const struct bg_reader *rd, const char *data,
-			     size_t len, const struct bg_read_opts *o)
+/* Bytes in memory as a file (a memfd, as the fuzz harnesses do): its
+ * descriptor, path set to its /proc/self/fd name. */
+static inline int ts_memfd(const char *data, size_t len, char path[64])
 {
-	char path[64];
-	int fd = memfd_create("tsink", MFD_CLOEXEC), rc;
+	int fd = memfd_create("tsink", MFD_CLOEXEC);
 
 	if (fd < 0 || write(fd, data, len) != (ssize_t)len) {
 		perror("memfd");
 		exit(2);
 	}
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	snprintf(path, 64, "/proc/self/fd/%d", fd);
+	return fd;
+}
+
+/* The same over bytes in memory. */
+static inline int ts_run_mem(struct tsink *t, const struct bg_reader *rd, const char *data,
+			     size_t len, const struct bg_read_opts *o)
+{
+	char path[64];
+	int fd = ts_memfd(data, len, path), rc;
+
 	rc = ts_run_file(t, rd, path, o);
 	close(fd);
 	return rc;
@@ -211,6 +223,76 @@ static inline void ts_cleanup(void)
 		if (system(cmd) != 0)
 			fprintf(stderr, "could not remove %s\n", ts_dir);
 	}
+}
+
+/* --- the log form ------------------------------------------------------------ */
+
+struct ts_log {
+	struct bg_sink sink;
+	char *log; /* NUL-terminated */
+	size_t len, cap;
+	size_t naddr, stop_after; /* address() fails with -ECANCELED after stop_after */
+};
+
+__attribute__((format(printf, 2, 3))) static inline void ts_logf(struct ts_log *l, const char *fmt,
+								 ...)
+{
+	va_list ap;
+	int n;
+
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(l->log + l->len, l->cap - l->len, fmt, ap);
+		va_end(ap);
+		if (n >= 0 && (size_t)n < l->cap - l->len)
+			break;
+		l->cap = l->cap * 2 + (size_t)(n > 0 ? n : 0) + 4096;
+		l->log = realloc(l->log, l->cap);
+		if (!l->log) {
+			perror("realloc");
+			exit(2);
+		}
+	}
+	l->len += (size_t)n;
+}
+
+static inline int tl_address(struct bg_sink *s, const char *a, size_t len, unsigned long line)
+{
+	struct ts_log *l = s->arg;
+
+	ts_logf(l, "A %lu [%.*s]\n", line, (int)len, a);
+	if (l->stop_after && ++l->naddr >= l->stop_after)
+		return -ECANCELED;
+	return 0;
+}
+
+static inline void tl_invalid(struct bg_sink *s, unsigned long line, const char *why,
+			      const char *text, size_t len)
+{
+	ts_logf(s->arg, "I %lu %s [%.*s]\n", line, why, (int)len, text ? text : "");
+}
+
+static inline void tl_record(struct bg_sink *s)
+{
+	ts_logf(s->arg, "R\n");
+}
+
+static inline void tl_defanged(struct bg_sink *s, unsigned long line)
+{
+	ts_logf(s->arg, "D %lu\n", line);
+}
+
+/* stop_after: 0 never stops. */
+static inline void ts_log_init(struct ts_log *l, size_t stop_after)
+{
+	memset(l, 0, sizeof(*l));
+	l->sink.address = tl_address;
+	l->sink.invalid = tl_invalid;
+	l->sink.record = tl_record;
+	l->sink.defanged = tl_defanged;
+	l->sink.arg = l;
+	l->stop_after = stop_after;
+	ts_logf(l, "%s", "");
 }
 
 #endif
