@@ -61,6 +61,7 @@ struct importer {
 	struct file_rec *cur;
 	const struct import_opts *o;
 	struct bg_unpack unpack;
+	struct bg_sink sink; /* what every reader of this import writes to (sink_*) */
 	/* One record per input read: a file, or each member of an archive. */
 	struct file_rec **recs;
 	size_t nrecs, cap;
@@ -234,12 +235,6 @@ static bool workbook_format(const char *format)
 static int read_leaf(void *arg, struct bg_input *in, int depth, struct bg_err *err)
 {
 	struct importer *im = arg;
-	struct bg_sink sink = {.address = sink_address,
-			       .invalid = sink_invalid,
-			       .record = sink_record,
-			       .arg = im,
-			       .defanged = sink_defanged,
-			       .sheet = sink_sheet};
 	const struct bg_reader *rd;
 	struct bg_reader_ctx rctx;
 	struct bg_err refusal = BG_ERR_INIT;
@@ -281,7 +276,7 @@ static int read_leaf(void *arg, struct bg_input *in, int depth, struct bg_err *e
 	if (!f)
 		return bg_err_set(err, -ENOMEM, "%s: out of memory", bg_input_name(in));
 	f->format = rd->name;
-	bg_reader_ctx_init(&rctx, in, NULL, &im->o->ro, &sink);
+	bg_reader_ctx_init(&rctx, in, NULL, &im->o->ro, &im->sink);
 	rc = bg_reader_finish(&rctx, rd->read(&rctx));
 	rc = end_rec(im, rc, &rctx.err);
 	bg_err_copy(err, &rctx.err);
@@ -294,12 +289,6 @@ static int read_leaf(void *arg, struct bg_input *in, int depth, struct bg_err *e
 static int read_book(void *arg, int fd, int kind, const char *name, struct bg_err *err)
 {
 	struct importer *im = arg;
-	struct bg_sink sink = {.address = sink_address,
-			       .invalid = sink_invalid,
-			       .record = sink_record,
-			       .arg = im,
-			       .defanged = sink_defanged,
-			       .sheet = sink_sheet};
 	struct file_rec *f = new_rec(im, name);
 	struct bg_reader_ctx rctx;
 	int rc;
@@ -309,7 +298,7 @@ static int read_book(void *arg, int fd, int kind, const char *name, struct bg_er
 	f->format = kind == BG_WORKBOOK_ODS ? "ods" : "xlsx";
 	if (lseek(fd, 0, SEEK_SET) != 0)
 		return end_rec(im, bg_err_errno(err, -errno, name), err);
-	bg_reader_ctx_init(&rctx, NULL, name, &im->o->ro, &sink);
+	bg_reader_ctx_init(&rctx, NULL, name, &im->o->ro, &im->sink);
 	rc = bg_reader_finish(&rctx, bg_workbook_read(&rctx, fd));
 	rc = end_rec(im, rc, &rctx.err);
 	bg_err_copy(err, &rctx.err);
@@ -915,6 +904,12 @@ static void importer_init(struct importer *im, struct import_opts *o)
 	im->unpack.workbook = read_book;
 	im->unpack.skipped = skip_member;
 	im->unpack.arg = im;
+	im->sink = (struct bg_sink){.address = sink_address,
+				    .invalid = sink_invalid,
+				    .record = sink_record,
+				    .arg = im,
+				    .defanged = sink_defanged,
+				    .sheet = sink_sheet};
 	o->ro.unpack = &im->unpack; /* e-mail attachments unpack with the same limits */
 	o->ro.encoding = o->encoding;
 }
