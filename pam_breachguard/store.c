@@ -17,6 +17,7 @@
 
 #include "config.h"
 #include "escape.h"
+#include "mdbread.h"
 #include "record.h"
 #include "recsum.h"
 #include "safeopen.h"
@@ -25,9 +26,17 @@
 #define GATE_FILE "writer.lock"
 
 struct bg_store {
-	MDB_env *env;
+	MDB_env *env;	      /* NULL while the pread reader answers (mr) */
 	struct bg_hmac *hmac; /* rotation keys: HMAC(site key, "rot" || user name) */
 	MDB_dbi meta, adv, exp, rot;
+	/* The module's lock-free read, while the gate is held shared: lookups by
+	 * pread (mdbread.h) on data_fd, LMDB opened only when the reader steps
+	 * aside (lmdb_now).  data is the file checked before the open. */
+	struct bg_mr *mr;
+	struct bg_mr_db mr_meta, mr_adv, mr_exp, mr_rot;
+	int data_fd;
+	struct stat data;
+	unsigned char kid[BG_KEY_ID_LEN];
 	unsigned flags;
 	int gate_fd;
 	const struct bg_logger *log;
@@ -176,17 +185,16 @@ static int back_map(struct bg_store *st)
 	return 0;
 }
 
-static int open_dbis(struct bg_store *st, const unsigned char key[BG_KEY_LEN], bool create)
+static int open_dbis(struct bg_store *st, bool create)
 {
-	unsigned char kid[BG_KEY_ID_LEN], schema[4];
+	const unsigned char *kid = st->kid;
+	unsigned char schema[4];
 	uint32_t version = BG_SCHEMA_VERSION;
 	MDB_txn *txn = NULL;
 	MDB_val k, v;
 	unsigned cf = create ? MDB_CREATE : 0;
 	int rc;
 
-	if ((rc = bg_key_id(key, kid, st->log)) != 0)
-		return rc;
 	rc = mdb_txn_begin(st->env, NULL, create ? 0 : MDB_RDONLY, &txn);
 	if (rc) {
 		txn = NULL;
@@ -220,8 +228,8 @@ static int open_dbis(struct bg_store *st, const unsigned char key[BG_KEY_LEN], b
 		}
 		k.mv_data = "key_id";
 		k.mv_size = 6;
-		v.mv_data = kid;
-		v.mv_size = sizeof(kid);
+		v.mv_data = st->kid;
+		v.mv_size = sizeof(st->kid);
 		if ((rc = mdb_put(txn, st->meta, &k, &v, 0)) != 0) {
 			rc = mdb_fail(st, "write key id", rc);
 			goto out;
@@ -255,8 +263,8 @@ static int open_dbis(struct bg_store *st, const unsigned char key[BG_KEY_LEN], b
 		k.mv_data = "key_id";
 		k.mv_size = 6;
 		rc = mdb_get(txn, st->meta, &k, &v);
-		if (rc != 0 || v.mv_size != sizeof(kid) ||
-		    memcmp(v.mv_data, kid, sizeof(kid)) != 0) {
+		if (rc != 0 || v.mv_size != BG_KEY_ID_LEN ||
+		    memcmp(v.mv_data, kid, BG_KEY_ID_LEN) != 0) {
 			bg_log(st->log, LOG_ERR,
 			       "store %s: was made with a different site key; refusing to match "
 			       "against it",
@@ -400,16 +408,173 @@ static void undo_create(int dirfd, const char *dir, bool made_files, bool made_d
 		rmdir(dir);
 }
 
+/* LMDB's environment on the checked store: where is the directory (or its
+ * pinned /proc name), before the data file's stat from the checks (fresh: none
+ * yet, init makes it).  On failure st->env may be set: the caller closes it. */
+static int env_open(struct bg_store *st, const char *where, unsigned envflags, size_t map_size,
+		    bool fresh, bool nolock, int dirfd, const struct stat *before)
+{
+	unsigned flags = st->flags;
+	struct stat after;
+	const char *why = NULL;
+	int rc, fd;
+
+	if ((rc = mdb_env_create(&st->env)) != 0) {
+		st->env = NULL;
+		return mdb_fail(st, "create environment", rc);
+	}
+	mdb_env_set_maxdbs(st->env, 8);
+	if (fresh || ((flags & BG_STORE_GROW) && map_size))
+		mdb_env_set_mapsize(st->env, map_size ? map_size : BG_STORE_DEFAULT_MAP);
+	/* Map only the committed pages (LMDB raises a smaller size to them): a
+	 * lock-free read that came to LMDB maps them for one check. */
+	if (nolock)
+		mdb_env_set_mapsize(st->env, 1);
+	if (flags & BG_STORE_RDONLY)
+		envflags |= MDB_RDONLY | (nolock ? MDB_NOLOCK : 0);
+	else if (flags & BG_STORE_GROW)
+		st->flags |= BG_STORE_WRITEMAP;
+	/* MDB_NORDAHEAD is madvise(MADV_RANDOM) over the whole map: ~1.5 us for a
+	 * map that lives one check, and it changes no fault here (the kernel's
+	 * fault-around maps 16 cached pages a fault either way, measured).  What
+	 * it saves, read-around on a cold page cache, costs a check of a few pages
+	 * little and warms what the next one reads: the module's lock-free read
+	 * goes without it. */
+	if (nolock)
+		envflags &= ~(unsigned)MDB_NORDAHEAD;
+	if (st->flags & BG_STORE_WRITEMAP)
+		envflags |= MDB_WRITEMAP;
+	if ((rc = mdb_env_open(st->env, where, envflags, 0600)) != 0)
+		return mdb_fail(st, "open", rc);
+	/* Nothing of the store may leak into a program sshd or sudo runs next. */
+	if ((rc = set_cloexec(st, dirfd, !nolock)) != 0)
+		return rc;
+	/* The data file LMDB opened must be the one we checked: no swap in between. */
+	if (mdb_env_get_fd(st->env, &fd) != 0 || fstat(fd, &after) != 0 ||
+	    (!fresh && (after.st_dev != before->st_dev || after.st_ino != before->st_ino)) ||
+	    bg_check_trusted(&after, &why) != 0) {
+		bg_log(st->log, LOG_ERR,
+		       "store %s: data.mdb changed while being opened; refusing it", st->dir);
+		return -EPERM;
+	}
+	{
+		MDB_envinfo info;
+		MDB_stat ms;
+
+		/* A data file shorter than its committed pages (truncated, copied short)
+		 * would be read past its end through the map: SIGBUS in sshd or sudo. */
+		if (mdb_env_info(st->env, &info) == 0 && mdb_env_stat(st->env, &ms) == 0 &&
+		    (uint64_t)after.st_size < (uint64_t)(info.me_last_pgno + 1) * ms.ms_psize) {
+			bg_log(st->log, LOG_ERR,
+			       "store %s: data.mdb holds %lld bytes, its data needs %llu: "
+			       "truncated; refusing it",
+			       st->dir, (long long)after.st_size,
+			       (unsigned long long)(info.me_last_pgno + 1) * ms.ms_psize);
+			return -EBADMSG;
+		}
+	}
+	if (!nolock) {
+		int dead = 0;
+		/* Readers killed while holding a slot would otherwise pin old pages. */
+		mdb_reader_check(st->env, &dead);
+		if (dead)
+			bg_log(st->log, LOG_NOTICE, "store %s: cleared %d stale reader slot(s)",
+			       st->dir, dead);
+	}
+	if ((rc = back_map(st)) != 0)
+		return rc;
+	return open_dbis(st, flags & BG_STORE_CREATE);
+}
+
+/* The reader's view of the store: the four tables with the flags they were
+ * made with, the schema version and the site key's id, as open_dbis checks
+ * them.  Anything else (even a wrong key) is BG_MR_FALLBACK: LMDB's open then
+ * says what is wrong, in its words. */
+static int mr_tables(struct bg_store *st)
+{
+	const void *v;
+	size_t n;
+	uint32_t version;
+	int rc;
+
+	if ((rc = bg_mr_table(st->mr, "meta", 0, &st->mr_meta)) != 0 ||
+	    (rc = bg_mr_table(st->mr, "advisories", 0, &st->mr_adv)) != 0 ||
+	    (rc = bg_mr_table(st->mr, "exposures", MDB_DUPSORT | MDB_DUPFIXED, &st->mr_exp)) != 0 ||
+	    (rc = bg_mr_table(st->mr, "rotations", 0, &st->mr_rot)) != 0)
+		return rc;
+	if ((rc = bg_mr_get(st->mr, &st->mr_meta, "schema", 6, &v, &n)) != 0)
+		return rc < 0 && rc != -ENOENT ? rc : BG_MR_FALLBACK;
+	if (bg_rec_decode(&bg_rec_meta_u32, v, n, &version) != 0 || version != BG_SCHEMA_VERSION)
+		return BG_MR_FALLBACK;
+	if ((rc = bg_mr_get(st->mr, &st->mr_meta, "key_id", 6, &v, &n)) != 0)
+		return rc < 0 && rc != -ENOENT ? rc : BG_MR_FALLBACK;
+	return n == BG_KEY_ID_LEN && memcmp(v, st->kid, n) == 0 ? 0 : BG_MR_FALLBACK;
+}
+
+/* The module's lock-free read (the gate held shared): data.mdb opened through
+ * the pinned directory, checked to be the file checked before (as env_open
+ * checks LMDB's), and read by pread.  0: the reader answers; BG_MR_FALLBACK:
+ * open LMDB instead; or a negative errno. */
+static int mr_open(struct bg_store *st, int dirfd, const struct stat *before)
+{
+	const char *why = NULL;
+	int fd, rc;
+
+	fd = openat(dirfd, "data.mdb", O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return BG_MR_FALLBACK;
+	if (fstat(fd, &st->data) != 0 || st->data.st_dev != before->st_dev ||
+	    st->data.st_ino != before->st_ino || bg_check_trusted(&st->data, &why) != 0) {
+		close(fd);
+		bg_log(st->log, LOG_ERR,
+		       "store %s: data.mdb changed while being opened; refusing it", st->dir);
+		return -EPERM;
+	}
+	if ((rc = bg_mr_open_sized(&st->mr, fd, (uint64_t)st->data.st_size)) == 0 &&
+	    (rc = mr_tables(st)) == 0) {
+		st->data_fd = fd;
+		return 0;
+	}
+	bg_mr_close(st->mr);
+	st->mr = NULL;
+	close(fd);
+	return rc;
+}
+
+/* The reader stepped aside (a shape it does not read, a cap): LMDB's
+ * environment on the same snapshot (the gate is still held shared), opened
+ * as the lock-free read always opened it, and t's transaction in it. */
+static int lmdb_now(struct bg_txn *t)
+{
+	struct bg_store *st = t->st;
+	int rc;
+
+	if (t->txn)
+		return 0;
+	if (!st->env && (rc = env_open(st, st->dir, MDB_NOTLS | MDB_RDONLY | MDB_NOLOCK, 0, false,
+				       true, -1, &st->data)) != 0) {
+		if (st->env)
+			mdb_env_close(st->env);
+		st->env = NULL;
+		return rc;
+	}
+	if ((rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &t->txn)) != 0) {
+		t->txn = NULL;
+		return mdb_fail(st, "begin transaction", rc);
+	}
+	return 0;
+}
+
 int bg_store_open(struct bg_store **out, const char *dir, const unsigned char key[BG_KEY_LEN],
 		  unsigned flags, size_t map_size, const struct bg_logger *log)
 {
 	char envpath[64];
 	const char *where = dir;
 	struct bg_store *st;
-	struct stat dir_st, pinned, before, after;
+	struct stat dir_st, pinned, before;
 	const char *why = NULL;
 	bool fresh = false, made_dir = false, nolock = false, pinned_first;
-	int rc, fd, dirfd = -1;
+	int rc, dirfd = -1;
 	unsigned envflags = MDB_NOTLS | MDB_NORDAHEAD;
 
 	*out = NULL;
@@ -417,12 +582,15 @@ int bg_store_open(struct bg_store **out, const char *dir, const unsigned char ke
 	if (!st)
 		return -ENOMEM;
 	st->gate_fd = -1;
+	st->data_fd = -1;
 	st->log = log;
 	st->flags = flags;
 	if (snprintf(st->dir, sizeof(st->dir), "%s", dir) >= (int)sizeof(st->dir)) {
 		rc = -ENAMETOOLONG;
 		goto fail;
 	}
+	if ((rc = bg_key_id(key, st->kid, log)) != 0)
+		goto fail;
 	/* The usual case (not init): pin the directory first and check what was
 	 * pinned (check_at's checks on its fstat: one lstat fewer).  When it cannot
 	 * be opened so (missing, a symlink, not a directory), or for init, which may
@@ -470,6 +638,8 @@ int bg_store_open(struct bg_store **out, const char *dir, const unsigned char ke
 		goto fail;
 	if (fresh && (rc = prealloc_lock(st, dirfd)) != 0)
 		goto fail;
+	/* Checked even by a lock-free read, which never opens it: a lock file not
+	 * root's, or a symlink, is tampering with the store (tests/reliability). */
 	if ((rc = check_at(st, dirfd, "lock.mdb", false, true, NULL)) != 0 && rc != -ENOENT)
 		goto fail;
 	if ((flags & BG_STORE_RDONLY) && (flags & BG_STORE_NOLOCK)) {
@@ -512,77 +682,15 @@ int bg_store_open(struct bg_store **out, const char *dir, const unsigned char ke
 	if (!nolock && access(envpath, X_OK) == 0)
 		where = envpath; /* else no /proc: the path, checked just above */
 
-	if ((rc = mdb_env_create(&st->env)) != 0) {
-		st->env = NULL;
-		rc = mdb_fail(st, "create environment", rc);
-		goto fail;
-	}
-	mdb_env_set_maxdbs(st->env, 8);
-	if (fresh || ((flags & BG_STORE_GROW) && map_size))
-		mdb_env_set_mapsize(st->env, map_size ? map_size : BG_STORE_DEFAULT_MAP);
-	/* Map only the committed pages (LMDB raises a smaller size to them): the
-	 * map is made and torn down on every check. */
-	if (nolock)
-		mdb_env_set_mapsize(st->env, 1);
-	if (flags & BG_STORE_RDONLY)
-		envflags |= MDB_RDONLY | (nolock ? MDB_NOLOCK : 0);
-	else if (flags & BG_STORE_GROW)
-		st->flags |= BG_STORE_WRITEMAP;
-	/* MDB_NORDAHEAD is madvise(MADV_RANDOM) over the whole map: ~1.5 us for a
-	 * map that lives one check, and it changes no fault here (the kernel's
-	 * fault-around maps 16 cached pages a fault either way, measured).  What
-	 * it saves, read-around on a cold page cache, costs a check of a few pages
-	 * little and warms what the next one reads: the module's lock-free read
-	 * goes without it. */
-	if (nolock)
-		envflags &= ~(unsigned)MDB_NORDAHEAD;
-	if (st->flags & BG_STORE_WRITEMAP)
-		envflags |= MDB_WRITEMAP;
-	if ((rc = mdb_env_open(st->env, where, envflags, 0600)) != 0) {
-		rc = mdb_fail(st, "open", rc);
-		goto fail;
-	}
-	/* Nothing of the store may leak into a program sshd or sudo runs next. */
-	if ((rc = set_cloexec(st, dirfd, !nolock)) != 0)
-		goto fail;
-	/* The data file LMDB opened must be the one we checked: no swap in between. */
-	if (mdb_env_get_fd(st->env, &fd) != 0 || fstat(fd, &after) != 0 ||
-	    (!fresh && (after.st_dev != before.st_dev || after.st_ino != before.st_ino)) ||
-	    bg_check_trusted(&after, &why) != 0) {
-		bg_log(log, LOG_ERR, "store %s: data.mdb changed while being opened; refusing it",
-		       dir);
-		rc = -EPERM;
-		goto fail;
-	}
-	{
-		MDB_envinfo info;
-		MDB_stat ms;
-
-		/* A data file shorter than its committed pages (truncated, copied short)
-		 * would be read past its end through the map: SIGBUS in sshd or sudo. */
-		if (mdb_env_info(st->env, &info) == 0 && mdb_env_stat(st->env, &ms) == 0 &&
-		    (uint64_t)after.st_size < (uint64_t)(info.me_last_pgno + 1) * ms.ms_psize) {
-			bg_log(log, LOG_ERR,
-			       "store %s: data.mdb holds %lld bytes, its data needs %llu: "
-			       "truncated; refusing it",
-			       dir, (long long)after.st_size,
-			       (unsigned long long)(info.me_last_pgno + 1) * ms.ms_psize);
-			rc = -EBADMSG;
+	/* A lock-free read is answered by pread (mdb_read.h) when the reader can;
+	 * LMDB is opened then only if it steps aside (lmdb_now). */
+	if (nolock && (rc = mr_open(st, dirfd, &before)) <= 0) {
+		if (rc != 0)
 			goto fail;
-		}
-	}
-	if (!nolock) {
-		int dead = 0;
-		/* Readers killed while holding a slot would otherwise pin old pages. */
-		mdb_reader_check(st->env, &dead);
-		if (dead)
-			bg_log(log, LOG_NOTICE, "store %s: cleared %d stale reader slot(s)", dir,
-			       dead);
-	}
-	if ((rc = back_map(st)) != 0)
+	} else if ((rc = env_open(st, where, envflags, map_size, fresh, nolock, dirfd, &before)) !=
+		   0) {
 		goto fail;
-	if ((rc = open_dbis(st, key, flags & BG_STORE_CREATE)) != 0)
-		goto fail;
+	}
 	if ((rc = bg_hmac_new(&st->hmac, key, log)) != 0)
 		goto fail;
 	if (flags & BG_STORE_CREATE)
@@ -605,6 +713,9 @@ void bg_store_close(struct bg_store *st)
 		return;
 	if (st->env)
 		mdb_env_close(st->env);
+	bg_mr_close(st->mr);
+	if (st->data_fd >= 0)
+		close(st->data_fd);
 	bg_hmac_free(st->hmac);
 	if (st->gate_fd >= 0)
 		close(st->gate_fd);
@@ -642,6 +753,10 @@ int bg_store_stats(struct bg_store *st, struct bg_store_stats *s)
 	memset(s, 0, sizeof(*s));
 	if ((rc = bg_txn_begin(st, false, &t)) != 0)
 		return rc;
+	if ((rc = lmdb_now(t)) != 0) {
+		bg_txn_abort(t);
+		return rc;
+	}
 	if (mdb_stat(t->txn, st->exp, &ms) == 0)
 		s->exposures = ms.ms_entries;
 	if (mdb_stat(t->txn, st->adv, &ms) == 0)
@@ -659,6 +774,11 @@ int bg_store_stats(struct bg_store *st, struct bg_store_stats *s)
 	mdb_reader_list(st->env, count_reader, &s->readers_used);
 	bg_txn_abort(t);
 	return 0;
+}
+
+unsigned bg_store_preads(const struct bg_store *st)
+{
+	return bg_mr_pages_read(st->mr);
 }
 
 int bg_store_reserve(struct bg_store *st, uint64_t bytes)
@@ -754,6 +874,10 @@ int bg_txn_begin(struct bg_store *st, bool write, struct bg_txn **out)
 			free(t);
 			return rc;
 		}
+	}
+	if (st->mr && !st->env) { /* the pread reader: a snapshot while the gate is held */
+		*out = t;
+		return 0;
 	}
 	rc = mdb_txn_begin(st->env, NULL, write ? 0 : MDB_RDONLY, &t->txn);
 	if (rc == MDB_MAP_RESIZED) {
@@ -918,11 +1042,16 @@ int bg_store_digest_walk(struct bg_txn *t, unsigned char out[BG_RECSUM_LEN],
 			 void *arg)
 {
 	static const char tags[3] = {'a', 'e', 'r'};
-	const MDB_dbi dbis[3] = {t->st->adv, t->st->exp, t->st->rot};
+	MDB_dbi dbis[3];
 	uintptr_t lo, hi;
 	int rc = 0;
 
 	memset(out, 0, BG_RECSUM_LEN);
+	if ((rc = lmdb_now(t)) != 0)
+		return rc;
+	dbis[0] = t->st->adv;
+	dbis[1] = t->st->exp;
+	dbis[2] = t->st->rot;
 	map_range(t->st, &lo, &hi);
 	for (int i = 0; i < 3 && rc == 0; i++) {
 		MDB_cursor *c;
@@ -997,9 +1126,11 @@ int bg_store_digest_walk(struct bg_txn *t, unsigned char out[BG_RECSUM_LEN],
 int bg_store_digest_get(struct bg_txn *t, unsigned char out[BG_RECSUM_LEN])
 {
 	MDB_val k = {6, (void *)"digest"}, v;
-	int rc = mdb_get(t->txn, t->st->meta, &k, &v);
+	int rc = lmdb_now(t);
 
 	if (rc != 0)
+		return rc;
+	if ((rc = mdb_get(t->txn, t->st->meta, &k, &v)) != 0)
 		return rc == MDB_NOTFOUND ? -ENOENT : mdb_fail(t->st, "read digest", rc);
 	return bg_rec_decode(&bg_rec_meta_digest, v.mv_data, v.mv_size, out);
 }
@@ -1058,6 +1189,26 @@ int bg_txn_commit(struct bg_txn *t)
 	return rc;
 }
 
+struct ids_out {
+	uint32_t *ids;
+	size_t max, *n;
+};
+
+/* One exposure value from the pread reader; not an id: let LMDB's path say so. */
+static int ids_add(const void *val, size_t len, void *arg)
+{
+	struct ids_out *o = arg;
+	MDB_val v = {len, (void *)val};
+	uint32_t id;
+
+	if (id_get(&v, &id) != 0)
+		return BG_MR_FALLBACK;
+	if (*o->n < o->max)
+		o->ids[*o->n] = id;
+	(*o->n)++;
+	return 0;
+}
+
 int bg_exposure_ids(struct bg_txn *t, const unsigned char d[BG_DIGEST_LEN], uint32_t *ids,
 		    size_t max, size_t *n)
 {
@@ -1066,6 +1217,16 @@ int bg_exposure_ids(struct bg_txn *t, const unsigned char d[BG_DIGEST_LEN], uint
 	int rc;
 
 	*n = 0;
+	if (!t->txn) {
+		struct ids_out o = {ids, max, n};
+
+		if ((rc = bg_mr_dups(t->st->mr, &t->st->mr_exp, d, BG_DIGEST_LEN, ids_add, &o)) !=
+		    BG_MR_FALLBACK)
+			return rc;
+		*n = 0;
+		if ((rc = lmdb_now(t)) != 0)
+			return rc;
+	}
 	if ((rc = mdb_cursor_open(t->txn, t->st->exp, &c)) != 0)
 		return mdb_fail(t->st, "cursor", rc);
 	rc = mdb_cursor_get(c, &k, &v, MDB_SET_KEY);
@@ -1102,10 +1263,20 @@ int bg_advisory_get(struct bg_txn *t, uint32_t id, struct bg_advisory *a)
 {
 	unsigned char kb[4];
 	MDB_val k = id_val(id, kb), v;
+	const void *p = NULL;
 	int rc;
 
-	if ((rc = mdb_get(t->txn, t->st->adv, &k, &v)) != 0)
-		return mdb_fail(t->st, "read advisory", rc);
+	if (!t->txn &&
+	    (rc = bg_mr_get(t->st->mr, &t->st->mr_adv, kb, k.mv_size, &p, &v.mv_size)) == 0)
+		v.mv_data = (void *)p; /* read only, as LMDB's own values */
+	if (t->txn || rc == BG_MR_FALLBACK) {
+		if ((rc = lmdb_now(t)) != 0)
+			return rc;
+		if ((rc = mdb_get(t->txn, t->st->adv, &k, &v)) != 0)
+			return mdb_fail(t->st, "read advisory", rc);
+	} else if (rc != 0) {
+		return rc;
+	}
 	if (adv_decode(&k, &v, a, NULL) != 0) {
 		bg_log(t->st->log, LOG_ERR, "store %s: advisory %u: corrupt record", t->st->dir,
 		       id);
@@ -1122,6 +1293,8 @@ int bg_advisory_foreach(struct bg_txn *t, int (*cb)(const struct bg_advisory *a,
 	MDB_val k, v;
 	int rc;
 
+	if ((rc = lmdb_now(t)) != 0)
+		return rc;
 	if ((rc = mdb_cursor_open(t->txn, t->st->adv, &c)) != 0)
 		return mdb_fail(t->st, "cursor", rc);
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
@@ -1197,6 +1370,19 @@ static int rot_decode(const MDB_val *v, struct bg_rotation *r)
 	return bg_rec_decode(&bg_rec_rotation, v->mv_data, v->mv_size, r);
 }
 
+/* bg_rotation_get's two lookups by the pread reader: k holds the keyed name. */
+static int rot_mr(struct bg_txn *t, const char *user, const MDB_val *k, MDB_val *v)
+{
+	const struct bg_mr_db *db = &t->st->mr_rot;
+	const void *p = NULL;
+	int rc = bg_mr_get(t->st->mr, db, k->mv_data, k->mv_size, &p, &v->mv_size);
+
+	if (rc == -ENOENT)
+		rc = bg_mr_get(t->st->mr, db, user, strlen(user), &p, &v->mv_size);
+	v->mv_data = (void *)p; /* read only, as LMDB's own values */
+	return rc;
+}
+
 int bg_rotation_get(struct bg_txn *t, const char *user, struct bg_rotation *r)
 {
 	unsigned char d[BG_DIGEST_LEN];
@@ -1206,14 +1392,21 @@ int bg_rotation_get(struct bg_txn *t, const char *user, struct bg_rotation *r)
 	memset(r, 0, sizeof(*r));
 	if (rot_key(t, user, d) != 0)
 		return -ENOENT;
-	rc = mdb_get(t->txn, t->st->rot, &k, &v);
-	if (rc == MDB_NOTFOUND) { /* a record from before: keyed by the plain name */
-		k.mv_size = strlen(user);
-		k.mv_data = (void *)user;
+	if (!t->txn && (rc = rot_mr(t, user, &k, &v)) != BG_MR_FALLBACK) {
+		if (rc != 0)
+			return rc;
+	} else {
+		if ((rc = lmdb_now(t)) != 0)
+			return rc;
 		rc = mdb_get(t->txn, t->st->rot, &k, &v);
+		if (rc == MDB_NOTFOUND) { /* a record from before: keyed by the plain name */
+			k.mv_size = strlen(user);
+			k.mv_data = (void *)user;
+			rc = mdb_get(t->txn, t->st->rot, &k, &v);
+		}
+		if (rc != 0)
+			return mdb_fail(t->st, "read rotation", rc);
 	}
-	if (rc != 0)
-		return mdb_fail(t->st, "read rotation", rc);
 	if ((rc = rot_decode(&v, r)) != 0)
 		bg_log(t->st->log, LOG_ERR,
 		       "store %s: the rotation record of %s is corrupt (%zu bytes)", t->st->dir,
@@ -1451,6 +1644,8 @@ int bg_exposure_foreach(struct bg_txn *t,
 	size_t n = 0;
 	int rc, r = 0;
 
+	if ((rc = lmdb_now(t)) != 0)
+		return rc;
 	if ((rc = mdb_cursor_open(t->txn, t->st->exp, &c)) != 0)
 		return mdb_fail(t->st, "cursor", rc);
 	/* Pairs come in key order, then id order: one callback per digest. */

@@ -89,6 +89,9 @@ int bg_store_open(struct bg_store **out, const char *dir, const unsigned char ke
 		  unsigned flags, size_t map_size, const struct bg_logger *log);
 void bg_store_close(struct bg_store *st);
 int bg_store_stats(struct bg_store *st, struct bg_store_stats *s);
+/* Pages the module's pread reader has read on this open (mdbread.h); 0 when
+ * LMDB answers (a writer active, a tool's open).  For tests and the bench. */
+unsigned bg_store_preads(const struct bg_store *st);
 /* Makes sure at least `bytes` more are free in the map (BG_STORE_GROW only). */
 int bg_store_reserve(struct bg_store *st, uint64_t bytes);
 

@@ -1,7 +1,7 @@
 /* test_store.c: the LMDB store: create, refuse wrong key / unsafe modes /
  * symlinks / garbage, exposures and forget with shared identities, a tiny map
  * filling up (-E2BIG) and growing, the writer gate with NOWAIT, the module's
- * NOLOCK reads under the gate held shared. */
+ * NOLOCK reads under the gate held shared, and its pread reader against LMDB. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "recsum.h"
 #include "store.h"
 #include "t.h"
 
@@ -283,6 +284,159 @@ static void case_tiny_map_fills_then_grows(void)
 	case_done();
 }
 
+/* Many advisories in one transaction, every one exposing identity 0 (a
+ * duplicate set of `n` values: a sub-table deeper than one page past ~1000)
+ * and identity n + its id; rotation records for users u0..u9. */
+static void many_advisories(unsigned n)
+{
+	struct bg_store *st = NULL;
+	struct bg_txn *t = NULL;
+	unsigned char d[BG_DIGEST_LEN];
+
+	case_dir();
+	T_EQ_INT(open_store(&st, key, BG_STORE_CREATE | BG_STORE_GROW), 0);
+	T_EQ_INT(bg_txn_begin(st, true, &t), 0);
+	for (unsigned i = 1; i <= n; i++) {
+		struct bg_advisory a;
+
+		memset(&a, 0, sizeof(a));
+		snprintf(a.name, sizeof(a.name), "adv-%u", i);
+		a.published = -1;
+		a.grace_days = -1;
+		T_EQ_INT(bg_advisory_put(t, &a), 0);
+		digest_of(0, d);
+		bg_exposure_add(t, d, a.id);
+		digest_of(n + a.id, d);
+		bg_exposure_add(t, d, a.id);
+		if (i % 3 == 0) { /* and a few more of its own */
+			digest_of(10 * n + i, d);
+			bg_exposure_add(t, d, a.id);
+			digest_of(0x10000 + i % 7, d);
+			bg_exposure_add(t, d, a.id);
+		}
+	}
+	for (unsigned u = 0; u < 10; u++) {
+		struct bg_rotation r;
+		char user[16];
+
+		memset(&r, 0, sizeof(r));
+		r.rotated_at = 1000 + u;
+		r.fp_exposure = 7;
+		snprintf(user, sizeof(user), "u%u", u);
+		T_EQ_INT(bg_rotation_put(t, user, &r), 0);
+	}
+	T_EQ_INT(bg_txn_commit(t), 0);
+	bg_store_close(st);
+}
+
+/* Both answers of one lookup, LMDB's (lm) and the module's lock-free read
+ * (pr: pread, falling back to LMDB where it must), compared. */
+static int ids_of(struct bg_store *st, unsigned who, uint32_t *ids, size_t max, size_t *n)
+{
+	struct bg_txn *t = NULL;
+	unsigned char d[BG_DIGEST_LEN];
+	int rc;
+
+	digest_of(who, d);
+	T_EQ_INT(bg_txn_begin(st, false, &t), 0);
+	rc = bg_exposure_ids(t, d, ids, max, n);
+	bg_txn_abort(t);
+	return rc;
+}
+
+static void compare_reads(struct bg_store *lm, struct bg_store *pr, unsigned n)
+{
+	static uint32_t a[4096], b[4096];
+	unsigned bad = 0;
+	size_t na, nb;
+
+	/* Every identity (present and absent neighbours), every advisory, the rotations. */
+	for (unsigned who = 0; who <= 12 * n && who < 0x10010; who += (who < 16 * n ? 1 : 97)) {
+		int ra = ids_of(lm, who, a, 4096, &na), rb = ids_of(pr, who, b, 4096, &nb);
+
+		if (ra != rb || na != nb || (ra == 0 && memcmp(a, b, na * sizeof(a[0])) != 0))
+			bad++;
+	}
+	for (unsigned who = 0x10000; who < 0x10008; who++) {
+		int ra = ids_of(lm, who, a, 4096, &na), rb = ids_of(pr, who, b, 4096, &nb);
+
+		if (ra != rb || na != nb || (ra == 0 && memcmp(a, b, na * sizeof(a[0])) != 0))
+			bad++;
+	}
+	T_EQ_INT(bad, 0);
+	for (uint32_t id = 0; id <= n + 2; id++) {
+		struct bg_advisory x, y;
+		struct bg_txn *t1 = NULL, *t2 = NULL;
+		int ra, rb;
+
+		T_EQ_INT(bg_txn_begin(lm, false, &t1), 0);
+		T_EQ_INT(bg_txn_begin(pr, false, &t2), 0);
+		ra = bg_advisory_get(t1, id, &x);
+		rb = bg_advisory_get(t2, id, &y);
+		if (ra != rb || (ra == 0 && (strcmp(x.name, y.name) != 0 || x.id != y.id)))
+			bad++;
+		bg_txn_abort(t1);
+		bg_txn_abort(t2);
+	}
+	T_EQ_INT(bad, 0);
+	for (unsigned u = 0; u < 12; u++) {
+		struct bg_rotation x, y;
+		struct bg_txn *t1 = NULL, *t2 = NULL;
+		char user[16];
+		int ra, rb;
+
+		snprintf(user, sizeof(user), "u%u", u);
+		T_EQ_INT(bg_txn_begin(lm, false, &t1), 0);
+		T_EQ_INT(bg_txn_begin(pr, false, &t2), 0);
+		ra = bg_rotation_get(t1, user, &x);
+		rb = bg_rotation_get(t2, user, &y);
+		if (ra != rb || (ra == 0 && x.rotated_at != y.rotated_at))
+			bad++;
+		T_EQ_INT(ra, u < 10 ? 0 : -ENOENT);
+		bg_txn_abort(t1);
+		bg_txn_abort(t2);
+	}
+	T_EQ_INT(bad, 0);
+}
+
+/* The module's lock-free read answers by pread (mdbread.c) exactly as LMDB
+ * does: identities with one, a few and some hundreds of advisories (a
+ * sub-table of one page, read by pread) or over a thousand (a deeper
+ * sub-table: LMDB opened mid-transaction on the same state), advisories,
+ * rotations, absent keys; stats and the digest walk open LMDB on demand. */
+static void case_pread_reader_agrees(void)
+{
+	static const unsigned sizes[] = {3, 600, 1500};
+
+	for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+		struct bg_store *lm = NULL, *pr = NULL;
+		struct bg_store_stats a, b;
+		struct bg_txn *t = NULL;
+		unsigned char da[BG_RECSUM_LEN], db[BG_RECSUM_LEN];
+
+		many_advisories(sizes[s]);
+		T_EQ_INT(open_store(&lm, key, BG_STORE_RDONLY), 0);
+		T_EQ_INT(open_store(&pr, key, BG_STORE_RDONLY | BG_STORE_NOLOCK), 0);
+		T_EQ_INT(bg_store_preads(lm), 0);
+		compare_reads(lm, pr, sizes[s]);
+		T_CHECK(bg_store_preads(pr) > 0); /* the reader answered */
+		T_EQ_INT(bg_store_stats(lm, &a), 0);
+		T_EQ_INT(bg_store_stats(pr, &b), 0);
+		T_EQ_INT(a.exposures, b.exposures);
+		T_EQ_INT(bg_txn_begin(lm, false, &t), 0);
+		T_EQ_INT(bg_store_digest_get(t, da), 0);
+		bg_txn_abort(t);
+		T_EQ_INT(bg_txn_begin(pr, false, &t), 0);
+		T_EQ_INT(bg_store_digest_get(t, db), 0);
+		bg_txn_abort(t);
+		T_CHECK(memcmp(da, db, sizeof(da)) == 0);
+		compare_reads(lm, pr, sizes[s]); /* LMDB open by now: the same answers */
+		bg_store_close(pr);
+		bg_store_close(lm);
+		case_done();
+	}
+}
+
 int main(int argc, char **argv)
 {
 	t_init(argc, argv);
@@ -292,6 +446,7 @@ int main(int argc, char **argv)
 	T_RUN(case_exposures_and_forget);
 	T_RUN(case_writer_gate_nowait);
 	T_RUN(case_nolock_reads);
+	T_RUN(case_pread_reader_agrees);
 	T_RUN(case_refuses_key_modes_symlink);
 	T_RUN(case_refuses_garbage);
 	T_RUN(case_tiny_map_fills_then_grows);
