@@ -1623,8 +1623,10 @@ static void case_value_until_next_call(void)
 			    bg_mr_get(m, &db, k[i], 32, &val[i], &len[i]) != 0)
 				_exit(2);
 			if (len[i] != lv[i].mv_size || memcmp(val[i], lv[i].mv_data, len[i]) != 0) {
-				fprintf(stderr, "test_mdbread: key %u (%zu bytes), lookup %u: wrong value\n",
-					i, len[i], r);
+				fprintf(
+				    stderr,
+				    "test_mdbread: key %u (%zu bytes), lookup %u: wrong value\n", i,
+				    len[i], r);
 				bad = 1;
 			}
 		}
