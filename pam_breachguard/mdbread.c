@@ -50,7 +50,8 @@
 #define SLOTS 4u
 #define BIG_MAX (256u << 10) /* one overflow value */
 
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && UINTPTR_MAX == UINT64_MAX
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ &&                        \
+    UINTPTR_MAX == UINT64_MAX
 #define MR_LAYOUT_OK 1
 #else
 #define MR_LAYOUT_OK 0
@@ -346,7 +347,8 @@ static int find(struct bg_mr *m, const struct bg_mr_db *db, const void *key, siz
 			pgno = n->child;
 			continue;
 		}
-		if (level != db->depth || (rc = search(p, m->psize, 0, key, klen, &at, &exact)) != 0)
+		if (level != db->depth ||
+		    (rc = search(p, m->psize, 0, key, klen, &at, &exact)) != 0)
 			return BG_MR_FALLBACK;
 		if (!exact || at >= count)
 			return -ENOENT;
@@ -364,8 +366,9 @@ static int big_get(struct bg_mr *m, const struct node *n, const void **val)
 	uint64_t pgno = u64(n->data), pages;
 	size_t len = n->dlen;
 
-	if (len > BIG_MAX || pgno < 2 || pgno > m->last || !read_all(m, hdr, HDR, pgno * m->psize) ||
-	    u64(hdr) != pgno || (u16(hdr + 10) & ~(P_DIRTY | P_KEEP)) != P_OVERFLOW)
+	if (len > BIG_MAX || pgno < 2 || pgno > m->last ||
+	    !read_all(m, hdr, HDR, pgno * m->psize) || u64(hdr) != pgno ||
+	    (u16(hdr + 10) & ~(P_DIRTY | P_KEEP)) != P_OVERFLOW)
 		return BG_MR_FALLBACK;
 	pages = u32(hdr + 12);
 	if (pages < (HDR - 1 + len) / m->psize + 1 || pages - 1 > m->last - pgno)

@@ -37,10 +37,10 @@ struct bg_mr;
 
 /* One table: what its record in the main table says. */
 struct bg_mr_db {
-	uint64_t root;	 /* UINT64_MAX: empty */
-	uint32_t pad;	 /* key size of LEAF2 pages (duplicate sub-tables) */
-	uint16_t flags;	 /* LMDB's persistent flags (MDB_DUPSORT, ...) */
-	uint16_t depth;	 /* levels, the leaves included */
+	uint64_t root;	/* UINT64_MAX: empty */
+	uint32_t pad;	/* key size of LEAF2 pages (duplicate sub-tables) */
+	uint16_t flags; /* LMDB's persistent flags (MDB_DUPSORT, ...) */
+	uint16_t depth; /* levels, the leaves included */
 };
 
 /* Reads the meta pages of the data file open on fd (not closed by bg_mr_close).
