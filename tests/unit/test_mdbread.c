@@ -192,44 +192,31 @@ static bool vec_eq(const struct vec *a, const struct vec *b)
 	return a->n == b->n && a->len == b->len && (!a->len || memcmp(a->b, b->b, a->len) == 0);
 }
 
-/* A hash of a value (its length too), 8 bytes a step. */
-static uint64_t fnv(uint64_t h, const void *p, size_t n)
-{
-	const unsigned char *c = p;
-	uint64_t w;
-	size_t i = 0;
-
-	h = (h ^ n) * 0x100000001b3u;
-	for (; i + 8 <= n; i += 8) {
-		memcpy(&w, c + i, 8);
-		h = (h ^ w) * 0x100000001b3u;
-		h ^= h >> 29;
+/* A hash of a value (its length too), 8 bytes a step: fnv for the reader's
+ * values (ASan checks every byte read), fnv_raw for a value LMDB hands out on
+ * a damaged file, which may point anywhere (not checked by ASan: a bad
+ * pointer is a signal, caught). */
+#define FNV_DEFINE(name, attr)                                                                     \
+	attr static uint64_t name(uint64_t h, const void *p, size_t n)                             \
+	{                                                                                          \
+		const unsigned char *c = p;                                                        \
+		uint64_t w;                                                                        \
+		size_t i = 0;                                                                      \
+                                                                                                   \
+		h = (h ^ n) * 0x100000001b3u;                                                      \
+		for (; i + 8 <= n; i += 8) {                                                       \
+			memcpy(&w, c + i, 8);                                                      \
+			h = (h ^ w) * 0x100000001b3u;                                              \
+			h ^= h >> 29;                                                              \
+		}                                                                                  \
+		for (; i < n; i++)                                                                 \
+			h = (h ^ c[i]) * 0x100000001b3u;                                           \
+		return h;                                                                          \
 	}
-	for (; i < n; i++)
-		h = (h ^ c[i]) * 0x100000001b3u;
-	return h;
-}
+FNV_DEFINE(fnv, )
+FNV_DEFINE(fnv_raw, __attribute__((no_sanitize_address)))
 
 #define FNV0 0xcbf29ce484222325u
-
-/* The same for a value LMDB hands out on a damaged file, which may point
- * anywhere: not checked by ASan, a bad pointer is a signal (caught). */
-__attribute__((no_sanitize_address)) static uint64_t fnv_raw(uint64_t h, const void *p, size_t n)
-{
-	const unsigned char *c = p;
-	uint64_t w;
-	size_t i = 0;
-
-	h = (h ^ n) * 0x100000001b3u;
-	for (; i + 8 <= n; i += 8) {
-		memcpy(&w, c + i, 8);
-		h = (h ^ w) * 0x100000001b3u;
-		h ^= h >> 29;
-	}
-	for (; i < n; i++)
-		h = (h ^ c[i]) * 0x100000001b3u;
-	return h;
-}
 
 static int rm_one(const char *path, const struct stat *s, int type, struct FTW *f)
 {
