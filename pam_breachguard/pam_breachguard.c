@@ -343,6 +343,9 @@ static int acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		goto fail;
 	}
 	bg_record_enforcement(&ctx, user, &r); /* best effort; logged there */
+	/* The store, and the writers' gate held shared with it, are let go before
+	 * the conversation: a user reading the message never holds up an import. */
+	bg_ctx_close(&ctx);
 	if (root_invoked_skip(pamh, &cfg, user, &r, o))
 		ret = PAM_SUCCESS;
 	else

@@ -14,11 +14,14 @@
  * 2 usage or an internal error. */
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <locale.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <libpamtest.h>
 #include <security/pam_appl.h>
@@ -145,6 +148,25 @@ static void print_line(const char *tag, const char *text)
 	putchar('\n');
 }
 
+/* BG_TEST_GATE=PATH (the store's writer.lock): each conversation message
+ * also prints whether a writer could take the gate at that moment
+ * ("conv: gate: free" or "conv: gate: held"): the module must not hold it
+ * while the user reads. */
+static void gate_probe(void)
+{
+	const char *path = getenv("BG_TEST_GATE");
+	int fd;
+
+	if (!path || !*path)
+		return;
+	if ((fd = open(path, O_RDWR | O_CLOEXEC)) < 0) {
+		printf("conv: gate: %s\n", strerror(errno));
+		return;
+	}
+	printf("conv: gate: %s\n", flock(fd, LOCK_EX | LOCK_NB) == 0 ? "free" : "held");
+	close(fd);
+}
+
 static int conv_fn(int num_msg, const struct pam_message **msg, struct pam_response **resp,
 		   void *appdata)
 {
@@ -162,6 +184,7 @@ static int conv_fn(int num_msg, const struct pam_message **msg, struct pam_respo
 		const char *text = msg[i]->msg;
 		const char *answer = NULL;
 
+		gate_probe();
 		switch (msg[i]->msg_style) {
 		case PAM_TEXT_INFO:
 			print_line(cs->show ? "" : "conv: info: ", text);

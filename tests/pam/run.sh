@@ -322,6 +322,14 @@ json_has "$T/out/status.carol.json" "\"name\":\"$ADV\""
 json_has "$T/out/status.carol.json" "\"date\":\"$TODAY\""
 end
 
+begin 2a2 "the store and its writers' gate are let go before the message: a writer never waits on the user"
+BG_TEST_GATE=$T/store/writer.lock drv s2a2 bgt-force carol account=PAM_NEW_AUTHTOK_REQD
+rc_is 0
+msg "$FORCE_MSG"
+line "conv: gate: free"
+if grep -Fxq "conv: gate: held" "$OUT"; then fail "$name: the gate was held during the conversation"; fi
+end
+
 begin 2b "exposed via domains (UPPER CASE, mailto:): module result PAM_NEW_AUTHTOK_REQD"
 drv s2b --module "$MODULE" --arg "conf=$CONF" bgt-force dave sm-acct=PAM_NEW_AUTHTOK_REQD
 rc_is 0
