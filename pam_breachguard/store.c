@@ -682,7 +682,7 @@ int bg_store_open(struct bg_store **out, const char *dir, const unsigned char ke
 	if (!nolock && access(envpath, X_OK) == 0)
 		where = envpath; /* else no /proc: the path, checked just above */
 
-	/* A lock-free read is answered by pread (mdb_read.h) when the reader can;
+	/* A lock-free read is answered by pread (mdbread.h) when the reader can;
 	 * LMDB is opened then only if it steps aside (lmdb_now). */
 	if (nolock && (rc = mr_open(st, dirfd, &before)) <= 0) {
 		if (rc != 0)
