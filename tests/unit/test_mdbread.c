@@ -447,27 +447,18 @@ static int rd_lookup(struct cmp *c, const void *k, size_t kl, const void **v, si
 	return bg_mr_dups(c->m, &c->db, k, kl, collect, &c->rv);
 }
 
-static const char *lmdb_says(int rc, size_t n)
+/* An answer in words, LMDB's codes (lmdb) or the reader's; four calls may
+ * share one message. */
+static const char *says(bool lmdb, int rc, size_t n)
 {
-	static char buf[2][64];
+	static char buf[4][64];
 	static unsigned which;
-	char *o = buf[which++ % 2];
+	char *o = buf[which++ % 4];
 
 	if (rc == 0)
 		snprintf(o, sizeof(buf[0]), "found (%zu)", n);
-	else
+	else if (lmdb)
 		snprintf(o, sizeof(buf[0]), "%s", mdb_strerror(rc));
-	return o;
-}
-
-static const char *rd_says(int rc, size_t n)
-{
-	static char buf[2][64];
-	static unsigned which;
-	char *o = buf[which++ % 2];
-
-	if (rc == 0)
-		snprintf(o, sizeof(buf[0]), "found (%zu)", n);
 	else if (rc == -ENOENT)
 		snprintf(o, sizeof(buf[0]), "-ENOENT");
 	else if (rc == FB)
@@ -476,6 +467,9 @@ static const char *rd_says(int rc, size_t n)
 		snprintf(o, sizeof(buf[0]), "%d", rc);
 	return o;
 }
+
+#define lmdb_says(rc, n) says(true, rc, n)
+#define rd_says(rc, n) says(false, rc, n)
 
 struct stop {
 	struct vec v;
