@@ -77,6 +77,37 @@ static void record_digest_layout(void)
 	T_CHECK(memcmp(a, b, sizeof(a)) != 0);
 	T_EQ_INT(bg_recsum(h, 'e', "key", 3, "svalue", 6, b), 0);
 	T_CHECK(memcmp(a, b, sizeof(a)) != 0);
+	/* Every size on either side of the small-record buffer (61 bytes of key
+	 * and value), and a key over 1024 bytes (cut there, as the value to fit
+	 * 2048): the definition's bytes, built here independently. */
+	{
+		static unsigned char key[1500], val[1500], want[2048];
+		size_t bad = 0;
+
+		for (size_t i = 0; i < sizeof(key); i++) {
+			key[i] = (unsigned char)(i * 31 + 7);
+			val[i] = (unsigned char)(i * 17 + 3);
+		}
+		for (size_t kl = 0; kl <= 70; kl++)
+			for (size_t vl = 0; vl <= 70; vl++) {
+				want[0] = 'x';
+				want[1] = (unsigned char)(kl >> 8);
+				want[2] = (unsigned char)kl;
+				memcpy(want + 3, key, kl);
+				memcpy(want + 3 + kl, val, vl);
+				T_EQ_INT(bg_recsum(h, 'x', key, kl, val, vl, a), 0);
+				T_EQ_INT(bg_hmac_digest(h, "rec", want, 3 + kl + vl, b), 0);
+				bad += memcmp(a, b, sizeof(a)) != 0;
+			}
+		T_EQ_INT((int)bad, 0);
+		want[1] = 1024 >> 8;
+		want[2] = 0;
+		memcpy(want + 3, key, 1024);
+		memcpy(want + 3 + 1024, val, 2048 - 3 - 1024);
+		T_EQ_INT(bg_recsum(h, 'x', key, 1500, val, 1500, a), 0);
+		T_EQ_INT(bg_hmac_digest(h, "rec", want, 2048, b), 0);
+		T_CHECK(memcmp(a, b, sizeof(a)) == 0);
+	}
 	bg_hmac_free(h);
 }
 
