@@ -5,7 +5,8 @@
  * usage: acct CONFDIR SERVICE USER ITERS
  *        acct -m CONFDIR USER ITERS SERVICE...   the services interleaved: each
  *        iteration times one call of every service in turn; prints per service
- *        "SERVICE MEDIAN_US MEAN_US RESULT" (the same noise hits every stack)
+ *        "SERVICE MEDIAN_US MEAN_US RESULT" (the same noise hits every stack);
+ *        a SERVICE written SERVICE@OTHER runs for the user OTHER instead
  *        acct -c CONFDIR SERVICE USER   one warm-up iteration, then one under
  *        callgrind's collection (run with valgrind --tool=callgrind --collect-atstart=no)
  * Prints "ITERS SECONDS USEC_PER_CALL RESULT" (RESULT: the last pam_acct_mgmt code). */
@@ -59,25 +60,47 @@ static int cmp_d(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* "SERVICE" or "SERVICE@USER": the service into svc (cap bytes), the user
+ * (def when none is named).  0, or -1 when the name does not fit. */
+static int split_stack(const char *arg, const char *def, char *svc, size_t cap, const char **user)
+{
+	const char *at = strchr(arg, '@');
+	size_t n = at ? (size_t)(at - arg) : strlen(arg);
+
+	if (n >= cap)
+		return -1;
+	memcpy(svc, arg, n);
+	svc[n] = '\0';
+	*user = at ? at + 1 : def;
+	return 0;
+}
+
 static int interleaved(int argc, char **argv)
 {
 	long iters = strtol(argv[4], NULL, 10);
 	int nsvc = argc - 5, *rc;
+	char(*svc)[256];
+	const char **user;
 	double *t;
 
 	if (iters <= 0 || nsvc < 1)
 		return 2;
 	t = calloc((size_t)iters * (size_t)nsvc, sizeof(*t));
 	rc = calloc((size_t)nsvc, sizeof(*rc));
-	if (!t || !rc)
+	svc = calloc((size_t)nsvc, sizeof(*svc));
+	user = calloc((size_t)nsvc, sizeof(*user));
+	if (!t || !rc || !svc || !user)
 		return 1;
 	for (int s = 0; s < nsvc; s++)
-		once(argv[2], argv[5 + s], argv[3]); /* warm-up */
+		if (split_stack(argv[5 + s], argv[3], svc[s], sizeof(svc[s]), &user[s]) != 0)
+			return 2;
+	for (int s = 0; s < nsvc; s++)
+		once(argv[2], svc[s], user[s]); /* warm-up */
 	for (long i = 0; i < iters; i++)
 		for (int s = 0; s < nsvc; s++) {
 			double a = now_us();
 
-			rc[s] = once(argv[2], argv[5 + s], argv[3]);
+			rc[s] = once(argv[2], svc[s], user[s]);
 			t[(size_t)s * (size_t)iters + (size_t)i] = now_us() - a;
 		}
 	for (int s = 0; s < nsvc; s++) {
@@ -91,6 +114,8 @@ static int interleaved(int argc, char **argv)
 	}
 	free(t);
 	free(rc);
+	free(svc);
+	free(user);
 	return 0;
 }
 

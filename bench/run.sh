@@ -37,6 +37,7 @@ MODLIBS=$(ldd "$B/$BUILD/pam_breachguard.so" 2>/dev/null |
 	awk '$3 ~ /^\// && $1 !~ /^(libc|libpam|libaudit|libcap-ng)\./ {print $3}' | tr '\n' ' ')
 UM=bgbench_m # matched: listed in an advisory
 UU=bgbench_u # unmatched
+UX=bgbench_x # not listed, password expired (chage -d 0): pam_unix forces the change itself
 
 [ "$(id -u)" = 0 ] || { echo "bench: needs root (throwaway users, a root-owned store)" >&2; exit 1; }
 for f in "$TOOL" "$MODULE" "$BIN/gen" "$BIN/runstat" "$BIN/mkdump" "$BIN/acct" "$BIN/nosync.so" "$BIN/nssfloor" \
@@ -214,12 +215,15 @@ while True:
 	row devlog sink
 	say "no /dev/log on this machine: a sink stands in for syslog during the account phase"
 fi
-for u in $UM $UU; do
+for u in $UM $UU $UX; do
 	userdel -r "$u" >/dev/null 2>&1 || true
 	useradd -m -s /bin/sh "$u"
 	made_users="$made_users $u"
 	echo "$u:bench-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')" | chpasswd
 done
+# The peer of the matched outcome: pam_unix alone forcing a change (its own
+# NOTICE line, "expired password for user ... (root enforced)", and message).
+chage -d 0 "$UX"
 # The matched user and 1% of the scan users go into one more advisory.
 {
 	echo "$UM@example.com"
@@ -231,6 +235,12 @@ done
 } >"$W/users.txt"
 "$TOOL" --config "$d/conf" import --name bench-users "$W/users.txt" >/dev/null
 mkdir "$W/pam.d"
+# libpam reads "other" at every pam_start for its default handlers; every host
+# has one (Debian's includes common-*).  Without it libpam logs an error line
+# on each pam_start, a syslog send no host pays that would sit in every stack
+# (and, the sink being awake after it, make a module's own line look cheaper).
+# An empty one: no error, and no module loaded for it.
+echo "# no default handlers: read at every pam_start" >"$W/pam.d/other"
 echo "account required pam_unix.so" >"$W/pam.d/unix"
 # Peers in the same place of the stack: what another account module costs.
 for peer in permit access faillock; do
@@ -238,7 +248,7 @@ for peer in permit access faillock; do
 done
 printf 'account required pam_unix.so\naccount required %s conf=%s\n' "$MODULE" "$d/conf" \
 	>"$W/pam.d/unixbg"
-SVCS="unix unixpermit unixaccess unixfaillock unixbg"
+SVCS="unix unix@$UX unixpermit unixaccess unixfaillock unixbg"
 if [ -e "$W/bin/pam_breachguard-base.so" ]; then
 	printf 'account required pam_unix.so\naccount required %s conf=%s\n' \
 		"$W/bin/pam_breachguard-base.so" "$d/conf" >"$W/pam.d/unixbgbase"

@@ -2,7 +2,8 @@
  * times for each service, interleaved (s1, s2, ..., s1, s2, ...), each with
  * posix_spawn + waitpid, and prints per service the median, quartiles and
  * the last exit status of the time from spawn to reaped exit.
- * usage: spawn ROUNDS PAM1 CONFDIR USER SERVICE...
+ * usage: spawn ROUNDS PAM1 CONFDIR USER SERVICE[@USER]...  (SERVICE@USER: that
+ * stack run for USER instead)
  * Output, one line per service: "SERVICE MEDIAN_US Q1_US Q3_US STATUS". */
 #include <errno.h>
 #include <spawn.h>
@@ -57,20 +58,34 @@ int main(int argc, char **argv)
 {
 	long rounds;
 	int nsvc, *status;
+	char **svc, **user;
 	double *t;
 
 	if (argc < 6 || (rounds = strtol(argv[1], NULL, 10)) <= 0) {
-		fprintf(stderr, "usage: spawn ROUNDS PAM1 CONFDIR USER SERVICE...\n");
+		fprintf(stderr, "usage: spawn ROUNDS PAM1 CONFDIR USER SERVICE[@USER]...\n");
 		return 2;
 	}
 	nsvc = argc - 5;
 	t = calloc((size_t)rounds * (size_t)nsvc, sizeof(*t));
 	status = calloc((size_t)nsvc, sizeof(*status));
-	if (!t || !status)
+	svc = calloc((size_t)nsvc, sizeof(*svc));
+	user = calloc((size_t)nsvc, sizeof(*user));
+	if (!t || !status || !svc || !user)
 		return 1;
+	/* SERVICE@USER: that stack for another user. */
+	for (int s = 0; s < nsvc; s++) {
+		char *at;
+
+		if (!(svc[s] = strdup(argv[5 + s])))
+			return 1;
+		at = strchr(svc[s], '@');
+		user[s] = at ? at + 1 : argv[4];
+		if (at)
+			*at = '\0';
+	}
 	for (long r = -1; r < rounds; r++) { /* round -1 warms the page cache */
 		for (int s = 0; s < nsvc; s++) {
-			char *av[] = {argv[2], argv[3], argv[5 + s], argv[4], NULL};
+			char *av[] = {argv[2], argv[3], svc[s], user[s], NULL};
 			double us;
 
 			status[s] = run_once(av, &us);
@@ -85,6 +100,10 @@ int main(int argc, char **argv)
 		printf("%s %.1f %.1f %.1f %d\n", argv[5 + s], v[rounds / 2], v[rounds / 4],
 		       v[rounds * 3 / 4], status[s]);
 	}
+	for (int s = 0; s < nsvc; s++)
+		free(svc[s]);
+	free(svc);
+	free(user);
 	free(t);
 	free(status);
 	return 0;

@@ -74,6 +74,26 @@ def main():
     return summary("tooltest (trust): ")
 
 
+def item17_many(root):
+    """verify after imports large enough for the record digests' helper thread:
+    batches of 8192 new records handed to it or, while it is busy, summed by the
+    writer itself; either way the folded digest is the walk's.  Into an empty
+    store (appends), then more into the same store (puts among existing keys)."""
+    d = os.path.join(root, "i17m")
+    conf = mkstore(d)
+    first = os.path.join(d, "a.txt")
+    write(first, "".join(f"m{i}@example.com\n" for i in range(200000)))
+    second = os.path.join(d, "b.txt")
+    write(second, "".join(f"m{i}@example.com\n" for i in range(150000, 330000)))
+    for name, path, new in (("Many", first, 200000), ("More", second, 130000)):
+        r = run(conf, "import", "--json", "--name", name, path)
+        check(r.returncode == 0 and f'"new": {new},' in r.stdout,
+              f"item 17: import {name}: {new} new", r.stdout[-300:] + r.stderr)
+        r = run(conf, "verify")
+        check(r.returncode == 0 and "ok" in r.stdout, f"item 17: verify after import {name}",
+              r.stdout + r.stderr)
+
+
 def item17(root):
     """verify: sound after every kind of write; a change outside breachguard is
     found; the shipped timer's and cron's commands log a failure to authpriv."""
