@@ -5,7 +5,8 @@
  * usage: acct CONFDIR SERVICE USER ITERS
  *        acct -m CONFDIR USER ITERS SERVICE...   the services interleaved: each
  *        iteration times one call of every service in turn; prints per service
- *        "SERVICE MEDIAN_US MEAN_US RESULT" (the same noise hits every stack);
+ *        "SERVICE MEDIAN_US MEAN_US RESULT" (the same noise hits every stack;
+ *        the order turns by one each iteration);
  *        a SERVICE written SERVICE@OTHER runs for the user OTHER instead
  *        acct -c CONFDIR SERVICE USER   one warm-up iteration, then one under
  *        callgrind's collection (run with valgrind --tool=callgrind --collect-atstart=no)
@@ -96,8 +97,12 @@ static int interleaved(int argc, char **argv)
 			return 2;
 	for (int s = 0; s < nsvc; s++)
 		once(argv[2], svc[s], user[s]); /* warm-up */
+	/* Each iteration starts one stack further on: no stack always follows the
+	 * same one (a stack run just after another module's measured up to 3%
+	 * apart from the same code run after its own copy). */
 	for (long i = 0; i < iters; i++)
-		for (int s = 0; s < nsvc; s++) {
+		for (int k = 0; k < nsvc; k++) {
+			int s = (int)((i + k) % nsvc);
 			double a = now_us();
 
 			rc[s] = once(argv[2], svc[s], user[s]);

@@ -1,5 +1,6 @@
 /* spawn.c: the per-process figure.  Runs `pam1 CONFDIR SERVICE USER` ROUNDS
- * times for each service, interleaved (s1, s2, ..., s1, s2, ...), each with
+ * times for each service, interleaved (s1, s2, ..., then s2, s3, ..., s1: each
+ * round starts one stack further on), each with
  * posix_spawn + waitpid, and prints per service the median, quartiles and
  * the last exit status of the time from spawn to reaped exit.
  * usage: spawn ROUNDS PAM1 CONFDIR USER SERVICE[@USER]...  (SERVICE@USER: that
@@ -84,7 +85,9 @@ int main(int argc, char **argv)
 			*at = '\0';
 	}
 	for (long r = -1; r < rounds; r++) { /* round -1 warms the page cache */
-		for (int s = 0; s < nsvc; s++) {
+		/* each round starts one stack further on, as acct -m does */
+		for (int k = 0; k < nsvc; k++) {
+			int s = (int)((r + 1 + k) % nsvc);
 			char *av[] = {argv[2], argv[3], svc[s], user[s], NULL};
 			double us;
 
