@@ -97,9 +97,8 @@ static int interleaved(int argc, char **argv)
 			return 2;
 	for (int s = 0; s < nsvc; s++)
 		once(argv[2], svc[s], user[s]); /* warm-up */
-	/* Each iteration starts one stack further on: no stack always follows the
-	 * same one (a stack run just after another module's measured up to 3%
-	 * apart from the same code run after its own copy). */
+	/* Each iteration starts one stack further on: no stack always runs right
+	 * after the same one, whose traces in the caches it would inherit. */
 	for (long i = 0; i < iters; i++)
 		for (int k = 0; k < nsvc; k++) {
 			int s = (int)((i + k) % nsvc);
