@@ -81,7 +81,7 @@ TOOL      = $(BUILD)/breachguard
 LIBBG     = $(BUILD)/libbreachguard.a
 LIBTOOL   = $(BUILD)/libbgtool.a
 
-.PHONY: all deps demo check unit tooltest pamtest asan valgrind fuzz fuzz-replay e2e bench soak \
+.PHONY: all deps demo check unit tooltest pamtest asan tsan valgrind fuzz fuzz-replay e2e bench soak \
         clean lint format-check symbols warnings-clang
 .DEFAULT_GOAL := all
 
@@ -161,6 +161,12 @@ asan:
 	    SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	    all unit tooltest pamtest
 
+# ThreadSanitizer on the import's threads (tests/tool/tsan.sh), its own build.
+tsan:
+	$(MAKE) --no-print-directory BUILD=build/tsan OPT=-O1 \
+	    SAN="-fsanitize=thread -fno-omit-frame-pointer" build/tsan/breachguard
+	@sh tests/tool/tsan.sh build/tsan/breachguard
+
 valgrind: all $(PAMT_BIN)
 	@BG_VALGRIND=1 sh tests/pam/run.sh $(BUILD)
 
@@ -185,6 +191,8 @@ check: deps
 	$(MAKE) --no-print-directory pamtest
 	@echo "== ASan + UBSan =="
 	$(MAKE) --no-print-directory asan
+	@echo "== ThreadSanitizer (the import's threads) =="
+	$(MAKE) --no-print-directory tsan
 	@echo "== valgrind (PAM-stack tests) =="
 	$(MAKE) --no-print-directory valgrind
 	@echo "== fuzz corpora replay (ASan + UBSan) =="
