@@ -113,10 +113,15 @@ static int act(pam_handle_t *pamh, int flags, const struct bg_config *cfg, const
 	       const struct bg_result *r, const struct bg_outcome *o)
 {
 	char label[BG_NAME_MAX * 8 + 64], day[16], days[24], text[2048];
-	long left = (long)((r->grace_until - time(NULL) + 86399) / 86400);
+	long left;
 	struct bg_outcome_args args = {user, bg_verdict_name(r->verdict), label, day, days};
 	const struct bg_outcome_args custom = {user, NULL, label, NULL, NULL};
 
+	/* A row with nothing to say (clear, exempt, rotated, not ours: every
+	 * login of everyone else) formats nothing. */
+	if (!cfg->audit && !o->log && !o->user)
+		return pam_code(o->result);
+	left = (long)((r->grace_until - time(NULL) + 86399) / 86400);
 	if (r->n_adv)
 		advisory_label(r, label, sizeof(label));
 	else
@@ -350,8 +355,9 @@ static int acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		ret = PAM_SUCCESS;
 	else
 		ret = act(pamh, flags, &cfg, user, &r, o);
-	bg_log(&log, LOG_DEBUG, "user=%s verdict=%s result=%s", user, bg_verdict_name(r.verdict),
-	       pam_strerror(pamh, ret));
+	if (log.debug) /* pam_strerror looks up a translation: only for a line kept */
+		bg_log(&log, LOG_DEBUG, "user=%s verdict=%s result=%s", user,
+		       bg_verdict_name(r.verdict), pam_strerror(pamh, ret));
 	goto out;
 fail:
 	/* The cause was logged where it happened; here the policy decides, but

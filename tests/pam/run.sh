@@ -303,6 +303,15 @@ rc_is 0
 no_msg
 end
 
+begin 1c2 "debug: the account phase's result at LOG_DEBUG; without debug, no such line"
+drv s1c2 --module "$MODULE" --arg "conf=$CONF" --arg debug bgt-force alice sm-acct=PAM_SUCCESS
+rc_is 0
+logged debug "user=alice verdict=clear result=Success"
+drv s1c2b --module "$MODULE" --arg "conf=$CONF" bgt-force alice sm-acct=PAM_SUCCESS
+rc_is 0
+not_logged "result=Success"
+end
+
 begin 1d "password phase for an account in no advisory: PAM_IGNORE, nothing recorded"
 drv s1d --module "$MODULE" --arg "conf=$CONF" bgt-force alice sm-prelim=PAM_IGNORE \
 	sm-update=PAM_IGNORE
