@@ -351,6 +351,17 @@ int bg_encoding_decide(const char *sample, size_t len, bool at_eof, char *name, 
 			pick(jis, t, n, at_eof, name, namelen);
 		goto out;
 	}
+	/* A sample that is not the whole input ends where the read stopped, often
+	 * inside a character: its unfinished last line is left out when whole
+	 * lines come before it, so that no test below takes a cut double-byte
+	 * character for a stray byte (a 30,000-row CP932 list cut after a lead
+	 * byte was read as ISO-8859-13, every row invalid). */
+	if (!at_eof) {
+		const char *last = memrchr(t, '\n', n);
+
+		if (last)
+			n = (size_t)(last - t) + 1;
+	}
 	/* Mostly binary: the caller flags the bad lines; no text to judge. */
 	if (dropped > n || utf8_ok(t, n, at_eof))
 		goto out;

@@ -248,6 +248,18 @@ def run_all(root):
     d = json.loads(r.stdout) if r.returncode == 0 else {"files": [{}]}
     check(d["files"][0].get("encoding") == "CP932" and d["addresses"] == 3, "CP932 in --json",
           r.stdout)
+    # A CP932 list longer than the encoding decision's sample (256 KiB), which
+    # the sample cuts inside a character: every row is read as CP932 (it came
+    # out ISO-8859-13, every row invalid, when the cut line counted).
+    long_sjis = os.path.join(root, "long-cp932.csv")
+    with open(long_sjis, "wb") as f:
+        f.write("氏名,メール\r\n".encode("cp932"))
+        for i in range(30000):
+            f.write(f"社員{i},user{i}＠example.co.jp\r\n".encode("cp932"))
+    r = s.run("import", "--json", "--dry-run", "--name", "t", long_sjis)
+    d = json.loads(r.stdout) if r.returncode == 0 else {"files": [{}]}
+    check(d["files"][0].get("encoding") == "CP932" and d["addresses"] == 30000 and
+          d["invalid"] == 0, "a long CP932 list cut by the decision sample", r.stdout[:400])
     with open(ex("tar-gz.tar.gz"), "rb") as f:
         tgz = f.read()
     r = subprocess.run([TOOL, "--config", s.conf, "import", "--json", "--dry-run", "--name",

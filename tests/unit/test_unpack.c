@@ -79,6 +79,34 @@ static void test_decide(void)
 	T_EQ_INT(
 	    bg_encoding_decide("\xc3\xa9t\xe5\xb1", 5, false, name, sizeof(name), ts_err(&err)), 0);
 	T_EQ_STR(name, "UTF-8");
+	/* A partial sample of a long CP932 list (the header, then rows
+	 * "社員N,userN＠example.co.jp"), cut after a lead byte and elsewhere: the
+	 * cut line is no evidence.  Cut after a lead byte, it was read as
+	 * ISO-8859-13 (every row then invalid). */
+	{
+		static const char head[] = "\x8e\x81\x96\xbc,\x83\x81\x81\x5b\x83\x8b\r\n";
+		size_t cap = 1 << 16, n = 0, bad = 0;
+		char *buf = malloc(cap + 64);
+
+		T_CHECK(buf != NULL);
+		if (buf) {
+			memcpy(buf, head, sizeof(head) - 1);
+			n = sizeof(head) - 1;
+			for (unsigned i = 0; n < cap; i++)
+				n += (size_t)snprintf(buf + n, 64,
+						      "\x8e\xd0\x88\xf5%u,user%u\x81\x97"
+						      "example.co.jp\r\n",
+						      i, i);
+			for (size_t cut = cap - 40; cut < cap; cut++) {
+				int rc = bg_encoding_decide(buf, cut, false, name, sizeof(name),
+							    ts_err(&err));
+
+				bad += rc != 0 || strcmp(name, "CP932") != 0;
+			}
+			T_EQ_INT((int)bad, 0);
+			free(buf);
+		}
+	}
 	/* 81 40 alone: U+3000 in CP932, a rare extension character in GB18030. */
 	T_EQ_INT(bg_encoding_decide("\x81\x40kaede@example.jp\n", 19, true, name, sizeof(name),
 				    ts_err(&err)),
