@@ -105,7 +105,17 @@ grep -q "PAM account management error: Permission denied" "$T/sudo-new.out" ||
 # The old layout is bypassed (why the line moved), and check says so.
 grep -qx root "$T/sudo-old.out" ||
 	note "(the old layout was not bypassed here, rc=$rc_old: $(cat "$T/sudo-old.out"))"
+# A key only the tool reads, given as a module argument, does nothing there: check says so.
+f=/etc/pam.d/$svc-toolkey
+cleanup_add "rm -f '$f'"
+printf 'account required %s conf=%s trusted_keys=/etc/breachguard/fleet.pub\n' "$MODULE" "$CONF" >"$f"
+chmod 0644 "$f"
 "$TOOL" --config "$CONF" check >"$T/check.out" 2>&1
+awk -v s="pam.d: $svc-toolkey line 1:" 'index($0, s) == 1 { getline; print }' "$T/check.out" |
+	grep -q "warning: trusted_keys is read by the breachguard tool only; as a module argument it does nothing" ||
+	{ bad "check does not warn that trusted_keys does nothing as a module argument"; SHOW="$SHOW $T/check.out"; }
+grep -A1 "pam.d: $svc-new line" "$T/check.out" | grep -q "read by the breachguard tool only" &&
+	{ bad "check warns of a tool-only key on a line without one"; SHOW="$SHOW $T/check.out"; }
 grep "$svc-old" "$T/check.out" | grep -q "can be bypassed.*new_authtok_reqd" ||
 	{ bad "check does not report the skippable gating line of $svc-old"; SHOW="$SHOW $T/check.out"; }
 if grep "$svc-new" "$T/check.out" | grep -q "bypassed"; then

@@ -4,6 +4,7 @@
 # instrumentation (never the gcc archives) into one archive each harness links.
 #   make fuzz-build              build every harness into $(BUILD)/fuzz/
 #   make fuzz-replay             run every seed corpus once; fails on any crash
+#   make fuzz-seeds              remake fuzz_mdbread's seeds; fails unless they are the committed ones
 #   make fuzz FUZZ_SECONDS=60    fuzz each harness; finds go to $(BUILD)/fuzz/corpus-NAME
 # Every harness links tests/fuzz/wrap.c, which makes allocation, LMDB, OpenSSL and
 # the other library calls fail as the input's first 4 bytes say (see there), so a
@@ -29,7 +30,7 @@ FUZZ_WRAPPED := $(shell sed -n -e 's/^WRAP.[^,]*, *\([A-Za-z0-9_]*\),.*/\1/p' \
                   -e 's/^[a-z].* __wrap_\([A-Za-z0-9_]*\).*/\1/p' tests/fuzz/wrap.c | sort -u)
 FUZZ_LDWRAP   = $(FUZZ_WRAPPED:%=-Wl,--wrap=%)
 
-.PHONY: fuzz-build
+.PHONY: fuzz-build fuzz-seeds
 
 $(FUZZ_DIR)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -51,8 +52,23 @@ $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_WRAP_O) $(FUZZ_
 
 fuzz-build: $(FUZZ_BIN)
 
+# The generator of fuzz_mdbread's seeds (real LMDB files) is built with the
+# project's warnings and run: its output must be the committed seeds, byte for
+# byte, so that a change to the generator or to the seeds cannot drift apart.
+$(FUZZ_DIR)/mdbread_seeds: tests/fuzz/mdbread_seeds.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -g -O1 -std=c11 $(WARN) -o $@ $< -llmdb
+
+fuzz-seeds: $(FUZZ_DIR)/mdbread_seeds
+	@rm -rf $(FUZZ_DIR)/seeds-mdbread && mkdir -p $(FUZZ_DIR)/seeds-mdbread
+	@$(FUZZ_DIR)/mdbread_seeds $(FUZZ_DIR)/seeds-mdbread >/dev/null
+	@if diff -r $(FUZZ_DIR)/seeds-mdbread tests/fuzz/corpus/mdbread >$(FUZZ_DIR)/seeds-mdbread.diff; then \
+	    echo "fuzz-seeds: mdbread: $$(ls $(FUZZ_DIR)/seeds-mdbread | wc -l) seeds as committed"; \
+	else echo "fuzz-seeds: mdbread: the generator's seeds differ from tests/fuzz/corpus/mdbread:"; \
+	    cat $(FUZZ_DIR)/seeds-mdbread.diff; exit 1; fi
+
 # One pass over each seed corpus; the log is shown only when a harness fails.
-fuzz-replay: fuzz-build
+fuzz-replay: fuzz-build fuzz-seeds
 	@fail=0; for n in $(FUZZ_NAMES); do \
 	    dir=tests/fuzz/corpus/$$n; log=$(FUZZ_DIR)/replay-$$n.log; \
 	    if [ ! -d $$dir ]; then echo "fuzz-replay: $$n: no corpus in $$dir"; fail=1; continue; fi; \

@@ -8,9 +8,10 @@
  *   overflow  values of 5000 and 9000 bytes (overflow pages)
  *   deep      a table two levels deep, several leaves
  *   snapshots two commits: the older meta holds another tree
- * Not built by the Makefile; run once when the seeds need remaking:
- *   cc -o /tmp/mdbread_seeds tests/fuzz/mdbread_seeds.c -llmdb
- *   /tmp/mdbread_seeds tests/fuzz/corpus/mdbread */
+ * `make fuzz-seeds` (part of fuzz-replay) builds it, runs it into a scratch
+ * directory and fails unless the files are the committed seeds, byte for byte.
+ * To remake the seeds after a change here:
+ *   make fuzz-seeds; cp -r build/fuzz/seeds-mdbread/. tests/fuzz/corpus/mdbread */
 #include <fcntl.h>
 #include <lmdb.h>
 #include <stdint.h>
