@@ -763,24 +763,20 @@ static bool key_word(const char *s, size_t n)
 	return false;
 }
 
-/* Full-width letters or digits next to ASCII ones ("１．a@x.jp"): two words.
- * The full-width '＠' joins both sides.  Returns true when it split. */
-static bool width_split(struct bg_addrtok *t, size_t a, size_t b, int depth)
+/* Full-width letters or digits next to ASCII ones, in a word with no '@':
+ * two words.  Returns true when it split. */
+static bool width_words(struct bg_addrtok *t, size_t a, size_t b, int depth)
 {
 	size_t last = SIZE_MAX;
-	bool last_wide = false, at_between = false;
+	bool last_wide = false;
 
 	for (size_t i = a; i < b; i++) {
 		unsigned char c = (unsigned char)t->mp[i];
 		bool wide = fl_at(t, i) & F_WIDE;
 
-		if (c == '@') {
-			at_between = true;
-			continue;
-		}
 		if (!is_alnum(c))
 			continue;
-		if (last != SIZE_MAX && wide != last_wide && !at_between) {
+		if (last != SIZE_MAX && wide != last_wide) {
 			size_t s = last + 1;
 
 			/* The punctuation between goes with the full-width side. */
@@ -796,7 +792,68 @@ static bool width_split(struct bg_addrtok *t, size_t a, size_t b, int depth)
 		}
 		last = i;
 		last_wide = wide;
-		at_between = false;
+	}
+	return false;
+}
+
+/* A word with an '@' and both full-width and ASCII letters or digits.  An
+ * address typed with the input method switching midway ("Ｔaro@x.jp",
+ * "yamada１２３@x.jp", "ｓｕｚｕｋｉ.taro@x.jp", "a@ｅｘａｍｐｌｅ.jp") is one
+ * address: map_line made its full-width ASCII plain ASCII already.  Cutting
+ * at the width change would keep a tail that is another, plausible address
+ * ("aro@x.jp").  Two shapes are another word glued on, and cut:
+ *   - a list number in full-width digits and punctuation before an ASCII
+ *     address: "１．a@x.jp", "１２）a@x.jp";
+ *   - full-width letters glued after the end of an ASCII domain's last
+ *     label: "a@x.jpＴＥＬ".
+ * Full-width digits glued straight onto ASCII letters before the '@'
+ * ("１taro@x.jp": the list number 1, or the address 1taro?) cannot be told
+ * apart: reported, never guessed.  Returns true when the word was handled. */
+static bool width_split(struct bg_addrtok *t, size_t a, size_t b, int depth)
+{
+	const char *s = t->mp;
+	const char *at = memchr(s + a, '@', b - a);
+	size_t atp, i, w;
+
+	if (!at)
+		return width_words(t, a, b, depth);
+	atp = (size_t)(at - s);
+	for (i = a; i < atp && (fl_at(t, i) & F_WIDE) && s[i] >= '0' && s[i] <= '9'; i++)
+		;
+	if (i > a && i < atp) {
+		size_t p = i;
+
+		if (is_alnum((unsigned char)s[i]) && !(fl_at(t, i) & F_WIDE)) {
+			t->found++;
+			invalid(t, t->line,
+				"full-width digits run into an ASCII address: a list number or "
+				"part of the address? Put a space after a number",
+				s + a, b - a);
+			return true;
+		}
+		while (p < atp && !is_alnum((unsigned char)s[p]))
+			p++;
+		if (p > i && p < atp && !(fl_at(t, p) & F_WIDE)) {
+			size_t cut = i;
+
+			while (cut < p && (fl_at(t, cut) & F_WIDE))
+				cut++;
+			piece(t, a, cut, depth + 1);
+			piece(t, cut, b, depth + 1);
+			return true;
+		}
+	}
+	for (w = b; w > atp + 1 && (fl_at(t, w - 1) & F_WIDE); w--)
+		;
+	if (w < b && w > atp + 1 && is_alnum((unsigned char)s[w - 1]) &&
+	    memchr(s + atp + 1, '.', w - atp - 1)) {
+		for (i = w; i < b && !is_alnum((unsigned char)s[i]); i++)
+			;
+		if (i < b) {
+			piece(t, a, w, depth + 1);
+			piece(t, w, b, depth + 1);
+			return true;
+		}
 	}
 	return false;
 }

@@ -179,6 +179,30 @@ static void separators(void)
 	EXPECT("w☎x@example.jp", "", 1);
 }
 
+/* An address typed with the input method switching midway is one address;
+ * only a list number before it and a word glued after its domain are cut. */
+static void mixed_width(void)
+{
+	EXPECT("Ｔaro@example.jp", "Taro@example.jp", 0);
+	EXPECT("yamada１２３@example.jp", "yamada123@example.jp", 0);
+	EXPECT("ｙａｍａｄａ123@example.jp", "yamada123@example.jp", 0);
+	EXPECT("ｔａｒｏyamada@example.jp", "taroyamada@example.jp", 0);
+	EXPECT("ｓｕｚｕｋｉ.taro@example.co.jp", "suzuki.taro@example.co.jp", 0);
+	EXPECT("taro.ｓｕｚｕｋｉ@example.co.jp", "taro.suzuki@example.co.jp", 0);
+	EXPECT("ｉｔｏ_k@example.jp", "ito_k@example.jp", 0);
+	EXPECT("shiro@ｅｘａｍｐｌｅ.jp d@exａmple.jp e@mail.example.ｊｐ",
+	       "shiro@example.jp d@example.jp e@mail.example.jp", 0);
+	EXPECT("ｇ＠ｘ．ｊｐ ｈ＠example.jp", "g@x.jp h@example.jp", 0);
+	EXPECT("１２３４@example.jp", "1234@example.jp", 0);
+	/* A list number before the address, a word after its domain: cut. */
+	EXPECT("１．a@example.jp １２）b@example.jp （３）c@example.jp",
+	       "a@example.jp b@example.jp c@example.jp", 0);
+	EXPECT("d@example.jpＴＥＬ", "d@example.jp", 0);
+	/* A number glued straight on: the number, or part of the address?  Reported. */
+	EXPECT("１taro@example.jp", "", 1);
+	EXPECT("１２３yamada@example.jp ok@example.jp", "ok@example.jp", 1);
+}
+
 static void compat_and_format(void)
 {
 	EXPECT("ａ＠ｅｘａｍｐｌｅ．ｊｐ", "a@example.jp", 0);
@@ -322,6 +346,7 @@ int main(int argc, char **argv)
 {
 	t_init(argc, argv);
 	T_RUN(separators);
+	T_RUN(mixed_width);
 	T_RUN(compat_and_format);
 	T_RUN(defanged);
 	T_RUN(never_glued);
