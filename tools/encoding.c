@@ -268,15 +268,61 @@ static bool after_letter(const char *s, size_t n)
 	return any;
 }
 
-/* CP932 when every double-byte lead is one CP932 uses for Japanese and GB2312
- * never does (0x81-0x9F, 0xE0-0xEF: kana, symbols, kanji; GBK puts only rare
- * extension characters there), and the sample decodes; EUC-JP when a pair is
- * from the kana rows (A4, A5) and the sample decodes.  Else false. */
+/* The sample read as CP932, byte by byte: Japanese double-byte characters
+ * (leads 0x81-0x9F and 0xE0-0xEF, where GB2312 has none or only rare
+ * extension characters, and the IBM extension 0xFA-0xFC of 髙 and 﨑), and
+ * half-width katakana (0xA1-0xDF, one byte each: what old systems and Excel
+ * cells hold for names, ﾔﾏﾀﾞ ﾀﾛｳ).  False at any other high byte.  *odd: a
+ * run of half-width katakana of odd length, which no double-byte encoding
+ * whose bytes all lie in 0xA1-0xFE (GB2312, EUC-KR) can write. */
+static bool cp932_shape(const unsigned char *p, size_t n, size_t *dbl, size_t *hw, bool *odd)
+{
+	size_t run = 0;
+
+	*dbl = *hw = 0;
+	*odd = false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = p[i];
+
+		if (c >= 0xa1 && c <= 0xdf) {
+			(*hw)++;
+			run++;
+			continue;
+		}
+		*odd = *odd || (run & 1);
+		run = 0;
+		if (c < 0x80)
+			continue;
+		if (((c >= 0x81 && c <= 0x9f) || (c >= 0xe0 && c <= 0xef) ||
+		     (c >= 0xfa && c <= 0xfc)) &&
+		    i + 1 < n && p[i + 1] >= 0x40 && p[i + 1] != 0x7f && p[i + 1] <= 0xfc) {
+			(*dbl)++;
+			i++;
+			continue;
+		}
+		return false;
+	}
+	*odd = *odd || (run & 1);
+	return true;
+}
+
+/* CP932 when every high byte is a Japanese double-byte character of CP932
+ * and the sample decodes; else EUC-JP when a pair is from the kana rows (A4,
+ * A5), no CP932 lead is seen and the sample decodes; else CP932 with
+ * half-width katakana, when the sample decodes and has a Japanese
+ * double-byte character too, or, katakana only, a run of odd length (EUC-JP
+ * comes first: its kana pairs are bytes of the half-width range).  Else
+ * false. */
 static bool japanese_hint(const char *s, size_t n, bool at_eof, char *name, size_t namelen)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	size_t sj_leads = 0, other_leads = 0, kana_rows = 0;
+	size_t dbl, hw, sj_leads = 0, kana_rows = 0;
+	bool odd, shape = cp932_shape(p, n, &dbl, &hw, &odd);
 
+	if (shape && dbl && !hw && clean("CP932", s, n, at_eof)) {
+		snprintf(name, namelen, "CP932");
+		return true;
+	}
 	for (size_t i = 0; i < n; i++) {
 		if (p[i] < 0x80)
 			continue;
@@ -290,19 +336,54 @@ static bool japanese_hint(const char *s, size_t n, bool at_eof, char *name, size
 		if (i + 1 < n && (p[i] == 0xa4 || p[i] == 0xa5) && p[i + 1] >= 0xa1 &&
 		    p[i + 1] <= 0xf6)
 			kana_rows++;
-		other_leads++;
 		if (i + 1 < n && p[i + 1] >= 0x80)
 			i++;
-	}
-	if (sj_leads && !other_leads && clean("CP932", s, n, at_eof)) {
-		snprintf(name, namelen, "CP932");
-		return true;
 	}
 	if (kana_rows && !sj_leads && clean("EUC-JP", s, n, at_eof)) {
 		snprintf(name, namelen, "EUC-JP");
 		return true;
 	}
+	if (shape && hw && (dbl || (hw >= 3 && odd)) && clean("CP932", s, n, at_eof)) {
+		snprintf(name, namelen, "CP932");
+		return true;
+	}
 	return false;
+}
+
+/* An encoding of one byte a character (Latin, Greek, Cyrillic, Arabic...):
+ * it decodes any bytes at all, so a clean decode proves nothing. */
+static bool single_byte(const char *enc)
+{
+	static const char *const prefixes[] = {
+	    "ISO-8859", "ISO8859", "WINDOWS-125", "CP125",   "KOI8",	 "MAC", "IBM",
+	    "CP8",	"TIS-620", "VISCII",	  "ARMSCII", "GEORGIAN", NULL};
+
+	for (size_t i = 0; prefixes[i]; i++)
+		if (name_starts(enc, prefixes[i]))
+			return true;
+	return false;
+}
+
+/* Valid UTF-8 sequences of two bytes or more, and invalid ones. */
+static void utf8_tally(const char *s, size_t n, size_t *good, size_t *bad)
+{
+	*good = *bad = 0;
+	for (size_t i = 0; i < n;) {
+		size_t k;
+
+		if ((unsigned char)s[i] < 0x80) {
+			i++;
+			continue;
+		}
+		k = bg_utf8_seq((const unsigned char *)s + i, n - i);
+		if (k) {
+			(*good)++;
+			i += k;
+		} else {
+			(*bad)++;
+			i++;
+		}
+	}
 }
 
 static void candidates(const char *s, size_t n, bool at_eof, char *cands, size_t candslen,
@@ -380,8 +461,17 @@ int bg_encoding_decide(const char *sample, size_t len, bool at_eof, char *name, 
 		}
 	}
 	guess = guess_buf;
-	if (bg_encoding_is_utf8(guess))
-		goto out; /* UTF-8 with stray bytes: those lines are flagged */
+	if (bg_encoding_is_utf8(guess)) {
+		size_t good, bad;
+
+		/* Half-width katakana pairs can look like UTF-8 (ﾊｲ is C2-DF then
+		 * 80-BF): a guess of UTF-8 for bytes that are mostly not UTF-8, and
+		 * read cleanly as Japanese, is the Japanese reading. */
+		utf8_tally(t, n, &good, &bad);
+		if (bad >= good)
+			japanese_hint(t, n, at_eof, name, namelen);
+		goto out; /* else UTF-8 with stray bytes: those lines are flagged */
+	}
 	/* Little evidence: uchardet's guess is noise ("やまだ" comes back Latin), the
 	 * byte patterns are not. */
 	if (hi < SMALL_EVIDENCE) {
@@ -404,6 +494,13 @@ int bg_encoding_decide(const char *sample, size_t len, bool at_eof, char *name, 
 	 * of them reads cleanly as CP932 or EUC-JP, the Japanese reading wins. */
 	if ((latin || !fam) && !isolated_high(t, n) && japanese_hint(t, n, at_eof, name, namelen))
 		goto out;
+	/* A one-byte encoding decodes anything: when the high bytes come in runs
+	 * and the text reads as CP932 too, the guess is no evidence, and taking it
+	 * would glue Greek or accented letters onto addresses (ﾊﾅｺu@x.jp read
+	 * κεΐu@x.jp).  Refused below, with both names, unless nothing else fits. */
+	if (!isolated_high(t, n) && clean("CP932", t, n, at_eof) &&
+	    ((fam && latin) || (!fam && single_byte(guess))))
+		goto ambiguous;
 	/* The common families are believed on little evidence when they decode. */
 	if (fam && pick(fam, t, n, at_eof, name, namelen) == 0)
 		goto out;
@@ -419,6 +516,7 @@ int bg_encoding_decide(const char *sample, size_t len, bool at_eof, char *name, 
 		snprintf(name, namelen, "WINDOWS-1252");
 		goto out;
 	}
+ambiguous:
 	candidates(t, n, at_eof, cands, sizeof(cands), &count, only, sizeof(only));
 	/* Too little for uchardet, but the bytes say Japanese (the reference breach
 	 * and most of this tool's users): a name or two in a small Excel CSV. */
