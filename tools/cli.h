@@ -59,5 +59,10 @@ void bg_json_advisory_head(FILE *f, unsigned id, const char *name, long long dat
 int bg_parse_day(const char *s, long long *out);
 /* Prints "breachguard COMMAND: usage: ..." and returns BG_EXIT_USAGE. */
 int bg_usage(const char *cmd, const char *synopsis);
+/* 0 when path is free or a regular file (an output written beside it and
+ * renamed over it may replace it); else prints why, naming cmd and path, and
+ * returns a negative errno: a device, fifo, symlink or directory is never
+ * replaced (report --html /dev/null would have replaced /dev/null). */
+int bg_out_path_ok(const char *cmd, const char *path);
 
 #endif

@@ -88,6 +88,8 @@ int bg_cmd_export(struct bg_tool *t, int argc, char **argv)
 	}
 	if (!key || !out || optind >= argc)
 		return bg_usage("export", synopsis);
+	if (bg_out_path_ok("export", out) != 0)
+		return BG_EXIT_FAIL;
 	if (argc - optind > BG_BUNDLE_MAX_ADV) {
 		fprintf(stderr, "breachguard: export: at most %d advisories in one bundle\n",
 			BG_BUNDLE_MAX_ADV);

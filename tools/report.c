@@ -1227,6 +1227,8 @@ int bg_cmd_report(struct bg_tool *t, int argc, char **argv)
 	}
 	if (optind >= argc)
 		return bg_usage("report", synopsis);
+	if (html && bg_out_path_ok("report", html) != 0)
+		return BG_EXIT_FAIL;
 	if (!(r = bg_report_new())) {
 		fprintf(stderr, "breachguard: report: out of memory\n");
 		return BG_EXIT_FAIL;

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "cli.h"
@@ -88,4 +89,29 @@ int bg_usage(const char *cmd, const char *synopsis)
 {
 	fprintf(stderr, "usage: breachguard [--config FILE] %s %s\n", cmd, synopsis);
 	return BG_EXIT_USAGE;
+}
+
+int bg_out_path_ok(const char *cmd, const char *path)
+{
+	struct stat st;
+	const char *what;
+
+	if (lstat(path, &st) != 0) {
+		if (errno == ENOENT)
+			return 0;
+		fprintf(stderr, "breachguard: %s: %s: %s\n", cmd, path, strerror(errno));
+		return -errno;
+	}
+	if (S_ISREG(st.st_mode))
+		return 0;
+	what = S_ISLNK(st.st_mode)			    ? "a symbolic link"
+	       : S_ISDIR(st.st_mode)			    ? "a directory"
+	       : S_ISFIFO(st.st_mode)			    ? "a fifo"
+	       : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device"
+							    : "not a regular file";
+	fprintf(stderr,
+		"breachguard: %s: %s is %s: the output is written beside it and renamed over "
+		"it, which would replace it; give a new path or a regular file\n",
+		cmd, path, what);
+	return -EEXIST;
 }

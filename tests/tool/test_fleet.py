@@ -4,7 +4,7 @@ management host, import on two hosts sharing its site key (a file and a
 pipe), the same advisories everywhere, every refusal with nothing written,
 scan --json with "host", and report over the hosts' scans.
 Usage: test_fleet.py BUILD/breachguard"""
-import json, os, shutil, subprocess, sys
+import json, os, shutil, stat, subprocess, sys
 
 TOOL = os.path.abspath(sys.argv[1])
 NSS = "/usr/lib/x86_64-linux-gnu/libnss_wrapper.so"
@@ -81,6 +81,11 @@ def run_all(root):
     r = mg.run("export", "--sign", sk, "--out", bundle, "NoSuchAdvisory")
     check(r.returncode == 1 and "NoSuchAdvisory" in r.stderr and not os.path.exists(bundle),
           "export of an unknown advisory", r.stderr)
+    fifo = os.path.join(root, "out.fifo")
+    os.mkfifo(fifo)
+    r = mg.run("export", "--sign", sk, "--out", fifo, "ProjectWEB")
+    check(r.returncode == 1 and "a fifo" in r.stderr and stat.S_ISFIFO(os.lstat(fifo).st_mode),
+          "export onto a fifo refused, the fifo left", r.stderr)
     r = mg.run("export", "--sign", sk, "--out", bundle, "--json", "ProjectWEB")
     check(r.returncode == 0, "export", r.stderr)
     ex = json.loads(r.stdout) if r.returncode == 0 else {}

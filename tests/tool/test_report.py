@@ -4,7 +4,7 @@ refusal of malformed scans (file:line:col, nothing printed), HTML escaping of
 hostile names, and the page rendered by headless Chromium: the screenshot
 must show the chart's colours and text (skipped, saying so, without chromium).
 Usage: test_report.py BUILD/breachguard"""
-import json, os, shutil, struct, subprocess, sys, tempfile, zlib
+import json, os, shutil, stat, struct, subprocess, sys, tempfile, zlib
 
 TOOL = os.path.abspath(sys.argv[1])
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -192,6 +192,24 @@ def run_all(root):
           "no external reference")
     check("<svg" in html and "Content-Security-Policy" in html, "inline SVG, CSP")
     check(os.stat(page).st_mode & 0o777 == 0o644, "page 0644")
+    # The page is written beside its path and renamed over it: never over a
+    # device, a fifo, a symlink or a directory (--html /dev/null replaced /dev/null).
+    for kind in ("device", "fifo", "symlink", "dir"):
+        node = os.path.join(root, "out-" + kind)
+        if kind == "device":
+            os.mknod(node, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+        elif kind == "fifo":
+            os.mkfifo(node)
+        elif kind == "symlink":
+            os.symlink(page, node)
+        else:
+            os.mkdir(node)
+        before = os.lstat(node)
+        r = run("--html", node, *files)
+        after = os.lstat(node)
+        check(r.returncode == 1 and node in r.stderr and "replace" in r.stderr and
+              stat.S_IFMT(after.st_mode) == stat.S_IFMT(before.st_mode) and
+              after.st_ino == before.st_ino, f"report --html onto a {kind} refused", r.stderr)
 
     # The page in a real browser.
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
