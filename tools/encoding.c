@@ -364,6 +364,19 @@ static bool single_byte(const char *enc)
 	return false;
 }
 
+/* The longest run of bytes >= 0x80. */
+static size_t longest_high_run(const char *s, size_t n)
+{
+	size_t run = 0, best = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		run = (unsigned char)s[i] >= 0x80 ? run + 1 : 0;
+		if (run > best)
+			best = run;
+	}
+	return best;
+}
+
 /* Valid UTF-8 sequences of two bytes or more, and invalid ones. */
 static void utf8_tally(const char *s, size_t n, size_t *good, size_t *bad)
 {
@@ -500,6 +513,11 @@ int bg_encoding_decide(const char *sample, size_t len, bool at_eof, char *name, 
 	 * κεΐu@x.jp).  Refused below, with both names, unless nothing else fits. */
 	if (!isolated_high(t, n) && clean("CP932", t, n, at_eof) &&
 	    ((fam && latin) || (!fam && single_byte(guess))))
+		goto ambiguous;
+	/* Latin-script text writes its accented letters one or two at a time
+	 * inside ASCII words; four or more high bytes in a row are a double-byte
+	 * script (uchardet called glued Chinese names IBM852). */
+	if (latin && longest_high_run(t, n) >= 4)
 		goto ambiguous;
 	/* The common families are believed on little evidence when they decode. */
 	if (fam && pick(fam, t, n, at_eof, name, namelen) == 0)
