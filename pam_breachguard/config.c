@@ -137,6 +137,32 @@ static int check_path(const struct bg_option *o, const char *v, size_t len, size
 	return 0;
 }
 
+/* A domain of `domains`: labels of letters, digits and '-' (or UTF-8, an
+ * IDN), none empty, none starting or ending with '-', two labels or more.
+ * "@example.com", "a.com;b.com" or "example.com:" would make identities no
+ * advisory holds: every account clear, and nothing said. */
+static bool domain_ok(const char *d, size_t len)
+{
+	size_t labels = 0, lablen = 0;
+
+	for (size_t i = 0; i <= len; i++) {
+		unsigned char c = i < len ? (unsigned char)d[i] : '.';
+
+		if (c == '.') {
+			if (lablen == 0 || d[i - 1] == '-')
+				return false;
+			labels++;
+			lablen = 0;
+			continue;
+		}
+		if (!(c >= 0x80 || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || (c == '-' && lablen > 0)))
+			return false;
+		lablen++;
+	}
+	return labels >= 2;
+}
+
 /* Checks every entry first, so that a refused value leaves the list as it was. */
 static int set_list(const struct bg_option *o, struct bg_list *l, const char *v, char *err,
 		    size_t errlen)
@@ -150,14 +176,26 @@ static int set_list(const struct bg_option *o, struct bg_list *l, const char *v,
 			bad = p;
 			badlen = len;
 		}
+		if (o->offset == offsetof(struct bg_config, domains) && !bad &&
+		    !domain_ok(p, len)) {
+			bad = p;
+			badlen = len;
+		}
 	}
 	if (need > sizeof(l->buf)) {
 		snprintf(err, errlen, "%s: list too long (at most %zu bytes)", o->name,
 			 sizeof(l->buf));
 		return -ENOSPC;
 	}
-	if (bad)
+	if (bad && o->type == BG_OPT_PATHS)
 		return check_path(o, bad, badlen, BG_PATH_MAX, err, errlen);
+	if (bad) {
+		snprintf(err, errlen,
+			 "%s: \"%.*s\" is not a domain (labels of letters, digits and '-', two "
+			 "or more: example.co.jp)",
+			 o->name, (int)(badlen > 200 ? 200 : badlen), bad);
+		return -EINVAL;
+	}
 	l->n = 0;
 	l->used = 0;
 	for (p = v; (len = list_entry(&p)) != 0; p += len)

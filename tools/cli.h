@@ -37,6 +37,13 @@ struct bg_advisory;
 /* An advisory named by id (all digits) or by name, as forget and export take
  * it: 0, -ENOENT, or a negative errno. */
 int bg_advisory_by_ref(struct bg_txn *txn, const char *ref, struct bg_advisory *a);
+/* What bg_advisory_by_ref's -ENOTUNIQ means. */
+#define BG_REF_AMBIGUOUS                                                                           \
+	"it is the id of one advisory and the name of another; give the id of the one you mean "   \
+	"(see \"breachguard advisories\")"
+/* A name of digits only would be read as an advisory id by forget and export. */
+bool bg_name_all_digits(const char *name);
+#define BG_NAME_DIGITS_WHY "a name of digits only reads as an advisory id; add a letter"
 /* The fleet (cmd_fleet.c, report.c). */
 int bg_cmd_keygen(struct bg_tool *t, int argc, char **argv);
 int bg_cmd_export(struct bg_tool *t, int argc, char **argv);

@@ -153,8 +153,21 @@ int bg_advisory_by_ref(struct bg_txn *txn, const char *ref, struct bg_advisory *
 	if (ref[0] >= '0' && ref[0] <= '9') {
 		errno = 0;
 		id = strtoul(ref, &end, 10);
-		if (!errno && !*end && id > 0 && id <= UINT32_MAX)
-			return bg_advisory_get(txn, (uint32_t)id, a);
+		if (!errno && !*end && id > 0 && id <= UINT32_MAX) {
+			struct bg_advisory named;
+			int rc = bg_advisory_get(txn, (uint32_t)id, a);
+			int rn = bg_advisory_find(txn, ref, &named);
+
+			/* An advisory named "1" (a store from before names were
+			 * checked) and advisory 1: never guess which is meant. */
+			if (rn == 0 && rc == -ENOENT) {
+				*a = named;
+				return 0;
+			}
+			if (rn == 0 && rc == 0 && named.id != a->id)
+				return -ENOTUNIQ;
+			return rc;
+		}
 	}
 	return bg_advisory_find(txn, ref, a);
 }
@@ -192,6 +205,11 @@ int bg_cmd_forget(struct bg_tool *t, int argc, char **argv)
 		fprintf(stderr,
 			"breachguard: no advisory \"%s\" in %s (see \"breachguard advisories\")\n",
 			argv[1], t->cfg.store);
+		goto out;
+	}
+	if (r == -ENOTUNIQ) {
+		fprintf(stderr, "breachguard: forget %s: %s; store unchanged\n", argv[1],
+			BG_REF_AMBIGUOUS);
 		goto out;
 	}
 	if (r != 0) {
@@ -268,6 +286,11 @@ int bg_cmd_flag(struct bg_tool *t, int argc, char **argv)
 	}
 	if (optind >= argc || !j.name[0] || strlen(j.name) >= BG_NAME_MAX)
 		return bg_usage("flag", "[--name NAME (1-127 bytes)] USER...");
+	if (bg_name_all_digits(j.name)) {
+		fprintf(stderr, "breachguard: flag: --name %s: %s; refused\n", j.name,
+			BG_NAME_DIGITS_WHY);
+		return BG_EXIT_USAGE;
+	}
 	if (bg_name_problem(j.name)) {
 		fprintf(stderr, "breachguard: flag: --name %s; refused\n", bg_name_problem(j.name));
 		return BG_EXIT_USAGE;

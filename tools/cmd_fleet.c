@@ -106,7 +106,9 @@ int bg_cmd_export(struct bg_tool *t, int argc, char **argv)
 
 		if (r != 0) {
 			fprintf(stderr, "breachguard: export: advisory \"%s\": %s\n", argv[i],
-				r == -ENOENT ? "not in the store" : strerror(-r));
+				r == -ENOENT	 ? "not in the store"
+				: r == -ENOTUNIQ ? BG_REF_AMBIGUOUS
+						 : strerror(-r));
 			goto out;
 		}
 		for (size_t k = 0; k < n; k++) {

@@ -512,6 +512,10 @@ static int parse_import_opts(int argc, char **argv, struct import_opts *o, struc
 					   BG_NAME_MAX - 1);
 				return -1;
 			}
+			if (bg_name_all_digits(optarg)) {
+				bg_err_set(e, -EINVAL, "--name %s: %s", optarg, BG_NAME_DIGITS_WHY);
+				return -1;
+			}
 			/* Names reach terminals and syslog: no control or bidi characters. */
 			if (bg_name_problem(optarg)) {
 				bg_err_set(e, -EINVAL, "--name %s; refused",
@@ -984,6 +988,12 @@ static int wanted_advisory(const struct import_opts *o, const char *first, struc
 				  "with --name",
 				  bg_escape(a->name, BG_ESC_QUOTES, safe, sizeof(safe)),
 				  bg_name_problem(a->name));
+	if (bg_name_all_digits(a->name))
+		return bg_err_set(
+		    e, -EINVAL,
+		    "the advisory name \"%s\" (from the file name): %s; give one with "
+		    "--name",
+		    a->name, BG_NAME_DIGITS_WHY);
 	a->published = o->date;
 	a->imported = (int64_t)time(NULL);
 	a->grace_days = (int32_t)o->grace;

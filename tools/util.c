@@ -115,3 +115,13 @@ int bg_out_path_ok(const char *cmd, const char *path)
 		cmd, path, what);
 	return -EEXIST;
 }
+
+bool bg_name_all_digits(const char *name)
+{
+	if (!*name)
+		return false;
+	for (; *name; name++)
+		if (*name < '0' || *name > '9')
+			return false;
+	return true;
+}

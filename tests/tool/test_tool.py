@@ -156,6 +156,26 @@ def run_all(root):
     check(r.returncode == 1 and "character device" in r.stderr, "stdin from /dev/zero refused",
           r.stderr)
 
+    # Output that cannot be written (a full disk) fails the command: a script
+    # keeping `scan --json > host.json` must not take a cut file for a whole one.
+    if os.path.exists("/dev/full"):
+        for cmd in (["stats"], ["advisories", "--json"], ["scan", "--json"]):
+            with open("/dev/full", "w") as full:
+                r = subprocess.run([TOOL, "--config", s.conf, *cmd], stdout=full,
+                                   stderr=subprocess.PIPE, text=True, timeout=60)
+            check(r.returncode == 1 and "writing the output: No space left on device" in r.stderr,
+                  f"{cmd[0]} onto a full disk fails", f"{r.returncode} {r.stderr}")
+
+    # A name of digits only would read as an id in forget and export: refused.
+    r = s.run("import", "--name", "7", "-", stdin="a@example.com\n")
+    check(r.returncode == 2 and "digits only" in r.stderr, "--name 7 refused", r.stderr)
+    digits = os.path.join(root, "2021")
+    with open(digits, "w") as f:
+        f.write("a@example.com\n")
+    r = s.run("import", digits)
+    check(r.returncode == 1 and "digits only" in r.stderr and "--name" in r.stderr,
+          "a file named 2021 needs --name", r.stderr)
+
     # Dates: strict YYYY-MM-DD.
     for bad in ("2021-02-30", "21-05-26", "2021-5-26", "yesterday"):
         r = s.run("import", "--name", "d", "--date", bad, fix("notice.txt"))

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "bundle.h"
+#include "cli.h"
 #include "t.h"
 
 static char dir[64];
@@ -432,6 +433,40 @@ static void export_refusals(void)
 	free(info);
 }
 
+/* forget and export name an advisory by id or name: an advisory named "2"
+ * (from a store or bundle before names were checked) beside advisory 2 is
+ * ambiguous, never guessed; alone, the name is found. */
+static void refs(void)
+{
+	struct bg_store *st = new_store("refs", key);
+	struct bg_advisory a;
+	struct bg_txn *t = NULL;
+	uint32_t first = add(st, "first", 1600000000, 0, 4, 1);
+	uint32_t two = add(st, "2", 1600000000, 10, 14, 1);
+	uint32_t nine = add(st, "9", 1600000000, 20, 24, 1);
+
+	uint32_t one = add(st, "1", 1600000000, 30, 34, 1);
+
+	T_EQ_INT((int)first, 1);
+	T_EQ_INT((int)two, 2);
+	T_EQ_INT(bg_txn_begin(st, false, &t), 0);
+	T_EQ_INT(bg_advisory_by_ref(t, "1", &a), -ENOTUNIQ); /* id 1 is "first"; "1" is 4 */
+	T_EQ_INT(bg_advisory_by_ref(t, "4", &a), 0);
+	T_EQ_INT((int)a.id, (int)one);
+	T_EQ_INT(bg_advisory_by_ref(t, "2", &a), 0); /* id 2 is the one named "2" */
+	T_EQ_INT((int)a.id, 2);
+	T_EQ_INT(bg_advisory_by_ref(t, "3", &a), 0); /* id 3, named "9" */
+	T_EQ_INT((int)a.id, (int)nine);
+	T_EQ_INT(bg_advisory_by_ref(t, "9", &a), 0); /* no id 9: the name */
+	T_EQ_INT((int)a.id, (int)nine);
+	T_EQ_INT(bg_advisory_by_ref(t, "first", &a), 0);
+	T_EQ_INT(bg_advisory_by_ref(t, "77", &a), -ENOENT);
+	bg_txn_abort(t);
+	bg_store_close(st);
+	T_CHECK(bg_name_all_digits("2021") && !bg_name_all_digits("2021a") &&
+		!bg_name_all_digits(""));
+}
+
 int main(int argc, char **argv)
 {
 	char cmd[128];
@@ -444,6 +479,7 @@ int main(int argc, char **argv)
 	T_RUN(conflicts);
 	T_RUN(changed_before_apply);
 	T_RUN(export_refusals);
+	T_RUN(refs);
 	if (fx.made) {
 		bg_store_close(fx.mgmt);
 		free(fx.b);

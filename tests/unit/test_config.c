@@ -226,7 +226,7 @@ static void expect(struct bg_config *c, const char *key, const char *v, int rc, 
 static void error_messages(void)
 {
 	static struct bg_config c;
-	char big[3000], path[] = "/tmp/bg-test-conf-XXXXXX", want[600];
+	char big[3000], path[] = "/tmp/bg-test-conf-XXXXXX", want[600], err[256];
 
 	bg_config_defaults(&c);
 	expect(&c, "grace_days", "3651", -ERANGE,
@@ -250,6 +250,25 @@ static void error_messages(void)
 	       "trusted_keys: \"rel.pem\" is not an absolute path");
 	expect(&c, "bogus", "1", -ENOENT, "unknown option \"bogus\"");
 	expect(&c, "domain", "x", -ENOENT, "unknown option \"domain\" (did you mean domains?)");
+	/* A domain no address can have: every account would read clear, silently. */
+	expect(&c, "domains", "example.com @example.jp", -EINVAL,
+	       "domains: \"@example.jp\" is not a domain (labels of letters, digits and '-', two "
+	       "or more: example.co.jp)");
+	expect(&c, "domains", "a.com;b.com", -EINVAL,
+	       "domains: \"a.com;b.com\" is not a domain (labels of letters, digits and '-', two "
+	       "or more: example.co.jp)");
+	for (size_t i = 0; i < 5; i++) {
+		static const char *const bad[] = {"example.com:", "example", "-a.com", "a-.com",
+						  "a..com"};
+
+		bg_config_defaults(&c);
+		T_EQ_INT(bg_config_set(&c, "domains", bad[i], err, sizeof(err)), -EINVAL);
+		T_EQ_INT(c.domains.n, 0);
+	}
+	T_EQ_INT(bg_config_set(&c, "domains", "例え.テスト xn--r8jz45g.xn--zckzah a-b.example", err,
+			       sizeof(err)),
+		 0);
+	T_EQ_INT(c.domains.n, 3);
 	memset(big, 'a', sizeof(big));
 	big[0] = '/';
 	big[sizeof(big) - 1] = '\0';
