@@ -952,6 +952,10 @@ static void piece(struct bg_addrtok *t, size_t a, size_t b, int depth)
 		pre = (s[a] == '.' || s[a] == '-') ? s[a] : 0;
 		a++;
 	}
+	/* pre: one '.' or '-' glued on, as a wrapped cell's tail starts (".co.jp",
+	 * ".admin@x"); a run of them ("...", "--") is decoration. */
+	if (pre && a - a0 >= 2 && (s[a - 2] == '.' || s[a - 2] == '-'))
+		pre = 0;
 	while (b > a && (unsigned char)s[b - 1] < 0x80 && !is_alnum((unsigned char)s[b - 1]) &&
 	       s[b - 1] != '@' && cls[(unsigned char)s[b - 1]] != C_BAD) {
 		post = strchr(".-_+", s[b - 1]) ? s[b - 1] : 0;
@@ -1367,6 +1371,28 @@ static void emit_held(struct bg_addrtok *t)
 		}
 		if (!k->at)
 			continue;
+		/* ".admin@x.jp" that joined nothing: the tail of a wrapped address
+		 * ("jiro.sales" + ".admin@x.jp"), or a typo; either way not the
+		 * address admin@x.jp, which a real account may have. */
+		if (k->pre) {
+			snprintf(
+			    t->why, sizeof(t->why),
+			    "starts with '%c' glued on: the tail of a wrapped address, or part "
+			    "of it; not imported as the address after it",
+			    k->pre);
+			{
+				char shown[208];
+				int w = snprintf(shown, sizeof(shown), "%c%.*s", k->pre,
+						 (int)(k->len > 200 ? 200 : k->len),
+						 pl->arena + k->off);
+
+				invalid(t, k->line, t->why, shown,
+					w < 0			    ? 0
+					: (size_t)w < sizeof(shown) ? (size_t)w
+								    : sizeof(shown) - 1);
+			}
+			continue;
+		}
 		if (k->defanged)
 			defanged(t, k->line);
 		r = address(t, pl->arena + k->off, k->len, k->line);

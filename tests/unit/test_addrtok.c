@@ -203,6 +203,17 @@ static void mixed_width(void)
 	EXPECT("１２３yamada@example.jp ok@example.jp", "ok@example.jp", 1);
 }
 
+/* One '.' or '-' glued before an address that joined nothing is a wrapped
+ * tail or part of the address, never the address after it; a run is decoration. */
+static void glued_lead(void)
+{
+	EXPECT(".admin@example.jp", "", 1);
+	EXPECT("-root@example.jp", "", 1);
+	EXPECT("'.admin@example.jp'", "", 1);
+	EXPECT("...a@example.jp --b@example.jp *c@example.jp",
+	       "a@example.jp b@example.jp c@example.jp", 0);
+}
+
 static void compat_and_format(void)
 {
 	EXPECT("ａ＠ｅｘａｍｐｌｅ．ｊｐ", "a@example.jp", 0);
@@ -347,6 +358,7 @@ int main(int argc, char **argv)
 	t_init(argc, argv);
 	T_RUN(separators);
 	T_RUN(mixed_width);
+	T_RUN(glued_lead);
 	T_RUN(compat_and_format);
 	T_RUN(defanged);
 	T_RUN(never_glued);
