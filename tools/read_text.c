@@ -39,7 +39,9 @@ static int text_line(struct bg_addrtok *tok, const char *s, size_t n, unsigned f
 
 	while (i < n && is_space((unsigned char)s[i]))
 		i++;
-	if (i == n || s[i] == '#')
+	/* A line cut at BG_LINE_MAX is reported even when all that was kept is
+	 * blank: its text, an address perhaps, lay beyond the cut. */
+	if ((i == n && !(flags & BG_LINE_TOO_LONG)) || (i < n && s[i] == '#'))
 		return bg_addrtok_flush(tok); /* a blank line ends a wrapped cell */
 	c->sink->record(c->sink);
 	if (flags & (BG_LINE_TOO_LONG | BG_LINE_HAS_NUL | BG_LINE_BAD_UTF8)) {

@@ -91,6 +91,23 @@ static void test_long_line(void)
 	T_EQ_STR(t->why[0], "line too long");
 	T_EQ_INT(t->nrecord, 3);
 	free(t);
+	/* A line whose first 64 KiB are blanks, its address beyond: reported, not
+	 * taken for a blank line (it vanished, neither read nor invalid). */
+	t = ts_new();
+	off = 0;
+	memset(buf, ' ', 64 * 1024);
+	buf[100] = '\t';
+	off = 64 * 1024;
+	off += (size_t)sprintf(buf + off, "hidden@example.com\nlast@example.org\n");
+	T_EQ_INT(
+	    ts_run(t, &bg_reader_text, write_file("blank.txt", buf, off), NULL, err, sizeof(err)),
+	    0);
+	T_EQ_INT(t->naddr, 1);
+	T_EQ_INT(t->ninvalid, 1);
+	T_EQ_INT(t->invalid_line[0], 1);
+	T_EQ_STR(t->why[0], "line too long");
+	T_EQ_INT(t->nrecord, 2);
+	free(t);
 }
 
 static void test_shapes(void)
