@@ -68,6 +68,31 @@ static size_t entity(const char *s, size_t n, char *out, size_t *olen)
 	return i + 1;
 }
 
+/* Tags a browser renders inline: no gap where they open or close
+ * ("<b>kimura</b>@example.co.jp" reads kimura@example.co.jp).  Any other tag
+ * (a cell, a paragraph, a line break) separates words. */
+static bool inline_tag(const char *t, size_t n)
+{
+	static const char *const names[] = {
+	    "a",    "abbr",   "b",	"bdi", "bdo",  "cite", "code", "data", "dfn",  "em",
+	    "font", "i",      "ins",	"kbd", "mark", "nobr", "q",    "s",    "samp", "small",
+	    "span", "strike", "strong", "sub", "sup",  "time", "tt",   "u",    "var",  NULL};
+	size_t i = 0, k = 0;
+	char name[8];
+
+	if (i < n && t[i] == '/')
+		i++;
+	while (i < n && k < sizeof(name) - 1 && bg_ascii_isalnum((unsigned char)t[i]))
+		name[k++] = bg_ascii_tolower(t[i++]);
+	name[k] = '\0';
+	if (k == 0 || (i < n && bg_ascii_isalnum((unsigned char)t[i])))
+		return false;
+	for (size_t j = 0; names[j]; j++)
+		if (strcmp(name, names[j]) == 0)
+			return true;
+	return false;
+}
+
 /* A whole tag: finds mailto: links in it (entities and %XX decoded). */
 static void html_tag(struct bg_eml_html *h, bg_eml_mailto_fn fn, void *arg)
 {
@@ -163,6 +188,9 @@ void bg_eml_html_line(struct bg_eml_html *h, const char *s, size_t n, bg_eml_mai
 			if (c == '>') {
 				h->in_tag = false;
 				h->tag[h->taglen] = '\0';
+				/* "<td>a</td><td>b</td>" is two words; "<b>a</b>b" one. */
+				if (!inline_tag(h->tag, h->taglen))
+					text_put(h, " ", 1);
 				html_tag(h, fn, arg);
 			} else if (h->taglen < BG_EML_TAG_MAX) {
 				h->tag[h->taglen++] = c == '\n' ? ' ' : c;
@@ -186,7 +214,6 @@ void bg_eml_html_line(struct bg_eml_html *h, const char *s, size_t n, bg_eml_mai
 			}
 			h->in_tag = true;
 			h->taglen = 0;
-			text_put(h, " ", 1); /* "<td>a</td><td>b</td>" is two words */
 			i++;
 			continue;
 		}

@@ -232,6 +232,22 @@ static void t_structure(void)
 	T_EQ_INT(r.naddr, 1);
 	T_EQ_STR(r.addr[0], "cy@example.org");
 
+	/* inline tags join what they mark up, as a browser shows it; cells and
+	 * line breaks separate */
+	T_EQ_INT(ts_run_str(&r, &bg_reader_eml,
+			    "Content-Type: text/html\n\n"
+			    "<p>\xe9\x80\xa3\xe7\xb5\xa1\xe5\x85\x88<b>kimura</b>@example.co.jp "
+			    "<span class=x>sato</span>@<SPAN>example.jp</SPAN> "
+			    "<td>a1</td><td>b1@example.org</td>x2<br>c2@example.org</p>\n",
+			    NULL),
+		 0);
+	T_EQ_INT(r.naddr, 4);
+	T_EQ_STR(r.addr[0], "kimura@example.co.jp");
+	T_EQ_STR(r.addr[1], "sato@example.jp");
+	T_EQ_STR(r.addr[2], "b1@example.org");
+	T_EQ_STR(r.addr[3], "c2@example.org");
+	T_EQ_INT(r.ninvalid, 0);
+
 	/* no mbox: a "From " line in the body is body; octet-stream named .csv */
 	T_EQ_INT(
 	    ts_run_str(&r, &bg_reader_eml,
