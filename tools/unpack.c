@@ -166,6 +166,12 @@ int bg_archive_kind(struct bg_input *in)
 		return BG_ARCHIVE_RAR;
 	if (tar_header(p, n))
 		return BG_ARCHIVE_TAR;
+	/* cpio: "070701"/"070702" (newc, crc), "070707" (odc), or the old binary
+	 * header's 070707 in either byte order. */
+	if ((n >= 6 && (memcmp(p, "070701", 6) == 0 || memcmp(p, "070702", 6) == 0 ||
+			memcmp(p, "070707", 6) == 0)) ||
+	    (n >= 26 && ((p[0] == 0xc7 && p[1] == 0x71) || (p[0] == 0x71 && p[1] == 0xc7))))
+		return BG_ARCHIVE_CPIO;
 	return BG_ARCHIVE_NONE;
 }
 
@@ -426,6 +432,8 @@ static const char *kind_what(int kind)
 		return "a 7z archive that cannot be read";
 	case BG_ARCHIVE_RAR:
 		return "a rar archive that cannot be read";
+	case BG_ARCHIVE_CPIO:
+		return "a cpio archive that cannot be read";
 	default:
 		return "a tar archive that cannot be read";
 	}
