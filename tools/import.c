@@ -154,12 +154,15 @@ static void show_progress(void *arg, const char *name, unsigned long long done,
 {
 	struct importer *im = arg;
 
+	char safe[BG_PATH_MAX * 4];
+
 	im->progress_shown = true;
+	bg_escape(name, 0, safe, sizeof(safe));
 	if (total)
-		fprintf(stderr, "\r\033[K%s: %llu of %llu MiB read (%llu%%) ...", name, done >> 20,
+		fprintf(stderr, "\r\033[K%s: %llu of %llu MiB read (%llu%%) ...", safe, done >> 20,
 			total >> 20, done * 100 / total);
 	else
-		fprintf(stderr, "\r\033[K%s: %llu MiB read ...", name, done >> 20);
+		fprintf(stderr, "\r\033[K%s: %llu MiB read ...", safe, done >> 20);
 }
 
 static struct file_rec *new_rec(struct importer *im, const char *name)
@@ -433,7 +436,7 @@ static void report(const struct import_opts *o, const struct bg_advisory *a, boo
 		return;
 	}
 	for (size_t i = 0; i < nfiles; i++) {
-		printf("%s (%s%s%s%s%s): ", files[i]->path,
+		printf("%s (%s%s%s%s%s): ", bg_escape(files[i]->path, 0, safe, sizeof(safe)),
 		       files[i]->format ? files[i]->format : "?", files[i]->encoding[0] ? ", " : "",
 		       files[i]->encoding, files[i]->compression[0] ? ", " : "",
 		       files[i]->compression);
@@ -1078,8 +1081,12 @@ static int refuse(const struct importer *im, const struct bg_advisory *a,
  * CAUSE[; OUTCOME]" (the outcome: what became of the store). */
 static void say_failed(const struct bg_err *e, const char *into, const char *outcome)
 {
+	char safe[BG_ERR_MSG * 4];
+
+	/* The cause names files and members, which come from outside. */
 	fprintf(stderr, "breachguard: import%s%s: %s%s%s\n", into ? " into " : "", into ? into : "",
-		e->msg, outcome ? "; " : "", outcome ? outcome : "");
+		bg_escape(e->msg, 0, safe, sizeof(safe)), outcome ? "; " : "",
+		outcome ? outcome : "");
 }
 
 int bg_cmd_import(struct bg_tool *t, int argc, char **argv)

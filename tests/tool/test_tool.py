@@ -166,6 +166,17 @@ def run_all(root):
             check(r.returncode == 1 and "writing the output: No space left on device" in r.stderr,
                   f"{cmd[0]} onto a full disk fails", f"{r.returncode} {r.stderr}")
 
+    # A file's own name reaches the terminal escaped, in the report and in errors.
+    odd = os.path.join(root, "list\x1b]0;owned\x07\nforged.txt")
+    with open(odd, "w") as f:
+        f.write("a@example.com\n")
+    r = s.run("import", "--name", "odd", "--dry-run", odd)
+    check(r.returncode == 0 and "\x1b" not in r.stdout and "\\x1b]0;owned\\x07\\x0aforged.txt" in r.stdout,
+          "file name escaped in the report", r.stdout)
+    r = s.run("import", "--name", "odd", odd + "\x1b[31m-missing")
+    check(r.returncode == 1 and "\x1b" not in r.stderr and "\\x1b[31m-missing" in r.stderr,
+          "file name escaped in an error", r.stderr)
+
     # A name of digits only would read as an id in forget and export: refused.
     r = s.run("import", "--name", "7", "-", stdin="a@example.com\n")
     check(r.returncode == 2 and "digits only" in r.stderr, "--name 7 refused", r.stderr)
