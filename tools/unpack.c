@@ -669,6 +669,17 @@ static int walk(struct bg_unpack *u, struct src *s, int kind, const char *name, 
 					   "not a regular file (a link or device); skipped");
 			continue;
 		}
+		/* libarchive decrypts zip only: a 7z or rar member that is
+		 * encrypted cannot be read whatever the password. */
+		if (archive_entry_is_encrypted(e) &&
+		    (kind == BG_ARCHIVE_7Z || kind == BG_ARCHIVE_RAR)) {
+			bg_err_set(err, -ENOTSUP,
+				   "%s: an encrypted %s archive, which cannot be read here; unpack "
+				   "it (7z x) and import the files, or re-pack them as an AES zip",
+				   full, bg_archive_kind_name(kind));
+			rc = -ENOTSUP;
+			goto out;
+		}
 		if (archive_entry_is_encrypted(e) && u->npasswords == 0) {
 			bg_err_set(err, -EACCES,
 				   "%s: encrypted archive: give --password-file FILE (the "
