@@ -450,6 +450,10 @@ static void report(const struct import_opts *o, const struct bg_advisory *a, boo
 		for (size_t j = 0; j < files[i]->c.n_shown; j++) {
 			char at[128];
 
+			if (files[i]->format && strcmp(files[i]->format, "skipped") == 0) {
+				printf("  not read: %s\n", files[i]->c.shown[j].why);
+				continue;
+			}
 			where(files[i], files[i]->c.shown[j].line, at, sizeof(at));
 			printf("  %s: %s: \"%s\"\n", at, files[i]->c.shown[j].why,
 			       bg_escape(files[i]->c.shown[j].text, BG_ESC_QUOTES, safe,

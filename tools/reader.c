@@ -141,6 +141,14 @@ static bool refused_by_magic(const unsigned char *h, size_t len, const char *nam
 		refuse(err, name, "looks like a PDF document; export the list as text or CSV");
 		return true;
 	}
+	/* Images (a scan beside the list in a zip): no text to read. */
+	if (starts(head, len, "\x89PNG\r\n\x1a\n", 8) || starts(head, len, "\xff\xd8\xff", 3) ||
+	    starts(head, len, "GIF87a", 6) || starts(head, len, "GIF89a", 6) ||
+	    starts(head, len, "II*\0", 4) || starts(head, len, "MM\0*", 4) ||
+	    (len >= 12 && starts(head, len, "RIFF", 4) && memcmp(head + 8, "WEBP", 4) == 0)) {
+		refuse(err, name, "looks like an image, not a list");
+		return true;
+	}
 	return false;
 }
 

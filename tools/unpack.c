@@ -700,7 +700,7 @@ static int walk(struct bg_unpack *u, struct src *s, int kind, const char *name, 
 		if (sub != BG_ARCHIVE_NONE)
 			rc = bg_unpack_read(u, in, sub, depth + 1, err);
 		else
-			rc = u->member(u->arg, in, depth, err);
+			rc = u->member(u->arg, in, depth + 1, err); /* a member is one level in */
 		bg_input_close(in);
 		if (rc != 0)
 			goto out;
