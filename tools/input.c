@@ -660,6 +660,28 @@ static int open_iconv(struct bg_input *in, const char *name)
 	return 0;
 }
 
+/* Whether n bytes (a whole number of units, perhaps cut inside a surrogate
+ * pair at the end) are UTF-16 text: no NUL, no control but tab, CR and LF,
+ * surrogates in pairs, no noncharacter U+FFFE/FFFF. */
+static bool utf16_text(const unsigned char *p, size_t n, bool le)
+{
+	bool want_lo = false;
+
+	for (size_t i = 0; i + 1 < n; i += 2) {
+		unsigned u = le ? (unsigned)p[i] | (unsigned)p[i + 1] << 8
+				: (unsigned)p[i] << 8 | (unsigned)p[i + 1];
+		bool lo = u >= 0xdc00 && u <= 0xdfff;
+
+		if (want_lo != lo)
+			return false;
+		want_lo = u >= 0xd800 && u <= 0xdbff;
+		if ((u < 0x20 && u != '\t' && u != '\n' && u != '\r') || (u >= 0x7f && u < 0xa0) ||
+		    u >= 0xfffe)
+			return false;
+	}
+	return true;
+}
+
 static int decide_charset(struct bg_input *in)
 {
 	const unsigned char *p = in->plain + in->plain_pos;
@@ -705,6 +727,13 @@ static int decide_charset(struct bg_input *in)
 	if (le * 4 >= pairs * 3 && be * 16 <= pairs)
 		in->cs = CS_UTF16LE;
 	else if (be * 4 >= pairs * 3 && le * 16 <= pairs)
+		in->cs = CS_UTF16BE;
+	/* Japanese (or any CJK) UTF-16 has zeros only in its ASCII units (the
+	 * commas, the addresses): fewer, but all on one side, and every unit of
+	 * the sample is then text, which binary data and byte encodings are not. */
+	else if (pairs >= 16 && le * 8 >= pairs && be == 0 && utf16_text(p, pairs * 2, true))
+		in->cs = CS_UTF16LE;
+	else if (pairs >= 16 && be * 8 >= pairs && le == 0 && utf16_text(p, pairs * 2, false))
 		in->cs = CS_UTF16BE;
 utf16:
 	if (in->cs == CS_UTF16LE || in->cs == CS_UTF16BE)
