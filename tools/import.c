@@ -445,7 +445,8 @@ static void report(const struct import_opts *o, const struct bg_advisory *a, boo
 		if (files[i]->bad_lines)
 			printf(
 			    "  %lu line(s) with bytes that are not valid %s, the first at line %lu "
-			    "(counted invalid; give --encoding if the encoding is wrong)\n",
+			    "(no address is taken from those bytes; give --encoding if the "
+			    "encoding is wrong)\n",
 			    files[i]->bad_lines, files[i]->encoding, files[i]->first_bad);
 		for (size_t j = 0; j < files[i]->c.n_shown; j++) {
 			char at[128];

@@ -2,6 +2,7 @@
  * or TAB delimiters, a "sep=" line, a header in any language, stray quotes).  The
  * delimiter, the header and the address column are decided from the peeked head;
  * the rows are then streamed line by line, one record in a bounded buffer. */
+#include "encoding.h"
 #include "reader.h"
 #include "table.h"
 
@@ -867,8 +868,13 @@ static int data_row(struct bg_table *cs, const struct bg_row *row)
 	/* Only the address cell must be UTF-8: a legacy name column elsewhere in
 	 * the row does not cost the row. */
 	if ((row->flags & BG_LINE_BAD_UTF8) && !bg_utf8_valid(s, n)) {
-		bg_reader_note(c, row->line, "invalid UTF-8 in the address", row->shown,
-			       row->shown_len);
+		const char *enc = bg_input_encoding(c->in);
+		char why[BG_ENC_NAME_MAX + 48];
+
+		snprintf(why, sizeof(why), "bytes not valid %s in the address", enc);
+		bg_reader_note(c, row->line,
+			       bg_encoding_is_utf8(enc) ? "invalid UTF-8 in the address" : why,
+			       row->shown, row->shown_len);
 		return 0;
 	}
 	/* The cell's text through the one tokeniser: several addresses ("a@x; b@y"),

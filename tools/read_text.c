@@ -2,6 +2,7 @@
  * a PDF holds addresses among words, display names, mailto: links, punctuation
  * of any script and wrapped table cells; the one tokeniser (addrtok.c) finds
  * them, the sink's normaliser has the last word. */
+#include "encoding.h"
 #include "reader.h"
 
 #include "addrtok.h"
@@ -45,11 +46,16 @@ static int text_line(struct bg_addrtok *tok, const char *s, size_t n, unsigned f
 		return bg_addrtok_flush(tok); /* a blank line ends a wrapped cell */
 	c->sink->record(c->sink);
 	if (flags & (BG_LINE_TOO_LONG | BG_LINE_HAS_NUL | BG_LINE_BAD_UTF8)) {
+		char why[BG_ENC_NAME_MAX + 32];
+
 		r = bg_addrtok_flush(tok);
+		/* The bytes were judged in the input's encoding, which is not always UTF-8. */
+		snprintf(why, sizeof(why), "bytes not valid %s", bg_input_encoding(c->in));
 		bg_reader_note(c, line,
 			       (flags & BG_LINE_TOO_LONG)  ? "line too long"
 			       : (flags & BG_LINE_HAS_NUL) ? "NUL byte in the line"
-							   : "invalid UTF-8",
+			       : bg_encoding_is_utf8(bg_input_encoding(c->in)) ? "invalid UTF-8"
+									       : why,
 			       s, shown);
 		return r;
 	}

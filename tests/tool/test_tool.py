@@ -166,6 +166,17 @@ def run_all(root):
             check(r.returncode == 1 and "writing the output: No space left on device" in r.stderr,
                   f"{cmd[0]} onto a full disk fails", f"{r.returncode} {r.stderr}")
 
+    # A line with bytes not valid in the input's encoding is named for that encoding.
+    bad = os.path.join(root, "badline.txt")
+    rows = [("山田太郎,user%d@example.jp" % i).encode("cp932") for i in range(40)]
+    rows.insert(20, b"\x85\x40x,bad@example.jp")
+    with open(bad, "wb") as f:
+        f.write(b"\r\n".join(rows) + b"\r\n")
+    r = s.run("import", "--name", "bad", "--dry-run", "--format", "text", "--encoding", "CP932", bad)
+    check(r.returncode == 0 and "line 21: bytes not valid CP932:" in r.stdout and
+          "40 addresses, 1 invalid" in r.stdout and "invalid UTF-8" not in r.stdout,
+          "a bad CP932 line is named for CP932", r.stdout)
+
     # A file's own name reaches the terminal escaped, in the report and in errors.
     odd = os.path.join(root, "list\x1b]0;owned\x07\nforged.txt")
     with open(odd, "w") as f:
