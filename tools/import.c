@@ -382,8 +382,10 @@ static void print_counts(const struct bg_file_stats *c, bool json)
 	}
 }
 
+/* refused: nothing is written (the error line says why): no advisory line. */
 static void report(const struct import_opts *o, const struct bg_advisory *a, bool existed,
-		   struct file_rec **files, size_t nfiles, const struct bg_file_stats *total)
+		   bool refused, struct file_rec **files, size_t nfiles,
+		   const struct bg_file_stats *total)
 {
 	char day[16], safe[BG_ID_MAX * 8];
 
@@ -469,6 +471,8 @@ static void report(const struct import_opts *o, const struct bg_advisory *a, boo
 		print_counts(total, false);
 		printf("\n");
 	}
+	if (refused)
+		return;
 	bg_escape(a->name, BG_ESC_QUOTES, safe, sizeof(safe));
 	if (o->dry_run)
 		printf("dry run: nothing written (advisory \"%s\" %s)\n", safe,
@@ -1071,11 +1075,11 @@ static int refuse(const struct importer *im, const struct bg_advisory *a,
 		  const struct bg_file_stats *total, struct bg_err *e)
 {
 	if (total->addresses == 0) {
-		report(im->o, a, false, im->recs, im->nrecs, total);
+		report(im->o, a, false, true, im->recs, im->nrecs, total);
 		return bg_err_set(e, -ENODATA, "no valid address found");
 	}
 	if (im->o->strict && total->invalid) {
-		report(im->o, a, false, im->recs, im->nrecs, total);
+		report(im->o, a, false, true, im->recs, im->nrecs, total);
 		return bg_err_set(e, -EINVAL, "%llu invalid record(s) and --strict",
 				  (unsigned long long)total->invalid);
 	}
@@ -1163,7 +1167,7 @@ int bg_cmd_import(struct bg_tool *t, int argc, char **argv)
 	}
 	a = job.done;
 	totals(&im, true, &total);
-	report(&o, &a, job.existed, im.recs, im.nrecs, &total);
+	report(&o, &a, job.existed, false, im.recs, im.nrecs, &total);
 	rc = BG_EXIT_OK;
 out:
 	if (bg_err_isset(&e))

@@ -121,7 +121,9 @@ def run_all(root):
     with open(junk, "w") as f:
         f.write("no address here\nnor here\n")
     r = s.run("import", "--name", "bad", junk)
-    check(r.returncode == 1 and "no valid address" in r.stderr, "only invalid lines", r.stderr)
+    check(r.returncode == 1 and "no valid address" in r.stderr and
+          "identities in all" not in r.stdout, "only invalid lines: refused, no advisory line",
+          r.stderr + r.stdout)
     # --strict: an invalid record fails the whole import.
     r = s.run("import", "--strict", "--name", "bad", fix("notice.txt"))
     check(r.returncode == 1 and "--strict" in r.stderr, "--strict", r.stderr)
