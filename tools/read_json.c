@@ -559,7 +559,17 @@ static void field_value(struct jp *p, int score)
 	} else {
 		skip_value(p);
 	}
-	if (p->tmp.len || p->tmp.overflow) {
+	if ((p->tmp.len || p->tmp.overflow) && score == p->best.score) {
+		/* The same member again ({"email": a, "email": b}): both count, as
+		 * a list's entries would, never only the last. */
+		if (p->best.len + p->tmp.len > JSON_CAND_MAX) {
+			p->best.overflow = true;
+		} else {
+			memcpy(p->best.buf + p->best.len, p->tmp.buf, p->tmp.len);
+			p->best.len += p->tmp.len;
+		}
+		p->best.overflow |= p->tmp.overflow;
+	} else if (p->tmp.len || p->tmp.overflow) {
 		struct cand t = p->best;
 
 		p->best = p->tmp;
@@ -577,7 +587,7 @@ static void object_member(struct jp *p, int level)
 	int score = level * 16 + prio;
 	int c = skip_ws(p);
 
-	if (prio >= 0 && score < p->best.score && (c == '"' || c == '['))
+	if (prio >= 0 && score <= p->best.score && (c == '"' || c == '['))
 		field_value(p, score);
 	else if (c == '{' && level < JSON_DEPTH_MAX)
 		record_object(p, level + 1);

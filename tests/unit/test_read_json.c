@@ -142,6 +142,17 @@ static void t_objects(void)
 	T_EQ_INT(r.ninvalid, 1);
 	T_EQ_INT(r.invalid_line[0], 3);
 	T_EQ_STR(r.why[0], "object holds no address field and no list of addresses");
+
+	/* the same member twice: both addresses, never only the last */
+	T_EQ_INT(ts_run_str(&r, &bg_reader_json,
+			    "[{\"email\":\"a@example.com\",\"mail\":\"x@example.com\","
+			    "\"email\":\"b@example.com\"}]",
+			    NULL),
+		 0);
+	T_EQ_INT(r.nrecord, 1);
+	T_EQ_INT(r.naddr, 2);
+	T_EQ_STR(r.addr[0], "a@example.com");
+	T_EQ_STR(r.addr[1], "b@example.com");
 }
 
 static void t_plain(void)
