@@ -18,6 +18,7 @@
 
 #include "ascii.h"
 #include "cli.h"
+#include "escape.h"
 #include "report.h"
 #include "safeopen.h"
 #include "unicode.h"
@@ -132,7 +133,7 @@ struct parser {
 
 __attribute__((format(printf, 2, 3))) static int perr(struct parser *p, const char *fmt, ...)
 {
-	char msg[256];
+	char msg[256], safe[1024];
 	size_t line = 1, col = 1;
 	va_list ap;
 
@@ -149,7 +150,9 @@ __attribute__((format(printf, 2, 3))) static int perr(struct parser *p, const ch
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	snprintf(p->err, p->errlen, "%s:%zu:%zu: %s", p->name, line, col, msg);
+	/* Host and user names come from the scans: escaped on their way out. */
+	snprintf(p->err, p->errlen, "%s:%zu:%zu: %s", p->name, line, col,
+		 bg_escape(msg, 0, safe, sizeof(safe)));
 	p->failed = true;
 	return -EINVAL;
 }
@@ -646,6 +649,38 @@ out:
 	return rc;
 }
 
+static int cmp_acct_ptr(const void *a, const void *b)
+{
+	const struct acct *x = *(const struct acct *const *)a, *y = *(const struct acct *const *)b;
+
+	if (x->host != y->host)
+		return x->host < y->host ? -1 : 1;
+	return strcmp(x->user, y->user);
+}
+
+/* An account listed twice in one scan would be counted twice: refused, as a
+ * host in two files is.  0, or an error set in p. */
+static int no_repeats(struct parser *p, const struct bg_report *r, size_t from)
+{
+	size_t n = r->n_accts - from;
+	const struct acct **v;
+	int rc = 0;
+
+	if (n < 2)
+		return 0;
+	if (!(v = malloc(n * sizeof(*v))))
+		return perr(p, "out of memory");
+	for (size_t i = 0; i < n; i++)
+		v[i] = &r->accts[from + i];
+	qsort(v, n, sizeof(*v), cmp_acct_ptr);
+	for (size_t i = 1; i < n && rc == 0; i++)
+		if (cmp_acct_ptr(&v[i - 1], &v[i]) == 0)
+			rc = perr(p, "account \"%.100s\" of host \"%.100s\" is listed twice",
+				  v[i]->user, r->hosts[v[i]->host].name);
+	free(v);
+	return rc;
+}
+
 int bg_report_add(struct bg_report *r, const char *name, const char *buf, size_t len, char *err,
 		  size_t errlen)
 {
@@ -664,6 +699,8 @@ int bg_report_add(struct bg_report *r, const char *name, const char *buf, size_t
 		goto out;
 	if (peek(&p) != -1)
 		rc = perr(&p, "data after the array");
+	if (rc == 0)
+		rc = no_repeats(&p, r, before);
 	/* A host with nothing to list scans to []: it still counts, named after
 	 * its file (HOST.json, as the Ansible role fetches them). */
 	if (rc == 0 && r->n_accts == before) {

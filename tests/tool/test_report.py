@@ -158,6 +158,8 @@ def run_all(root):
         ("deep", '[{"host":"h","user":"u","verdict":"enforce","advisories":[],"x":' + "[" * 100 + "]" * 100 + "}]", "deeper"),
         ("cut short", '[{"host":"h","user":"u"', "ends"),
         ("bad number", '[{"host":"h","user":"u","verdict":"enforce","advisories":[{"id":01,"name":"a"}]}]', "expected"),
+        ("account twice", '[' + ','.join(['{"host":"h","user":"u","verdict":"enforce","advisories":[]}'] * 2) + ']', "listed twice"),
+        ("escaped in the message", '[' + ','.join(['{"host":"h","user":"\\u001b[2Jx","verdict":"enforce","advisories":[]}'] * 2) + ']', "\\x1b[2Jx"),
         ("bad rotated_at", '[{"host":"h","user":"u","verdict":"rotated","advisories":[],"rotated_at":"yesterday"}]', "time"),
     ]
     for what, text, word in bad_inputs:
