@@ -536,6 +536,10 @@ static int parse_import_opts(int argc, char **argv, struct import_opts *o, struc
 			}
 			break;
 		case 'd':
+			if (bg_parse_day(optarg, &o->date) == -ERANGE) {
+				bg_err_set(e, -EINVAL, "--date \"%s\": no such day", optarg);
+				return -1;
+			}
 			if (bg_parse_day(optarg, &o->date) != 0) {
 				bg_err_set(e, -EINVAL, "--date \"%s\" is not YYYY-MM-DD", optarg);
 				return -1;

@@ -1068,17 +1068,21 @@ static int visit_sheet_with(struct wb *w, xmlTextReaderPtr r, struct xsheet *xs)
 				long n;
 				bool cut = false;
 
+				char idx[24];
+
 				w->cell[w->cell_len] = '\0';
 				i = parse_num(w->cell, &ok);
+				/* What the cell said, for the message (sst_get reuses cell). */
+				snprintf(idx, sizeof(idx), "%.20s", w->cell);
 				n = ok ? sst_get(&w->sst, i, w->cell, &cut) : -ERANGE;
 				if (n < 0)
 					snprintf(where, sizeof(where), "sheet %s cell %s", xs->name,
 						 ref);
 				if (n == -ERANGE) {
 					FAILF(w,
-					      "%s: shared string \"%.20s\" does not exist (%zu in "
+					      "%s: shared string \"%s\" does not exist (%zu in "
 					      "the table)",
-					      where, ok ? "" : "?", w->sst.n);
+					      where, idx, w->sst.n);
 					return -1;
 				}
 				if (n < 0) {

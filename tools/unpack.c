@@ -57,7 +57,9 @@ int bg_unpack_passwords(struct bg_unpack *u, const char *path, struct bg_err *er
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		rc = -errno;
-		bg_err_set(err, rc, "--password-file %s: %s", path, strerror(errno));
+		bg_err_set(err, rc, "--password-file %s: %s", path,
+			   rc == -ELOOP ? "a symbolic link (not followed: give the file itself)"
+					: strerror(-rc));
 		return rc;
 	}
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
@@ -747,6 +749,20 @@ static int unpack_read(struct bg_unpack *u, struct bg_input *in, int kind, int d
 	if (!s) {
 		bg_err_set(err, -ENOMEM, "%s: out of memory", name);
 		return -ENOMEM;
+	}
+	if (kind == BG_ARCHIVE_ZIP) {
+		const unsigned char *h;
+
+		/* Only the end record: a zip with no member at all, not a damaged one. */
+		if (bg_input_peek_plain(in, &h, 4) >= 4 && memcmp(h, "PK\x05\x06", 4) == 0) {
+			free(s);
+			if (depth > 0 && u->skipped) {
+				u->skipped(u->arg, name, "an empty zip archive (no member)");
+				return 0;
+			}
+			return bg_err_set(err, -ENODATA, "%s: an empty zip archive (no member)",
+					  name);
+		}
 	}
 	if (depth == 0)
 		u->top = in;

@@ -80,7 +80,7 @@ int bg_parse_day(const char *s, long long *out)
 	/* Round trip: 2026-02-31 would normalise to March; refuse it. */
 	bg_day((long long)t, back, sizeof(back));
 	if (strcmp(back, s) != 0)
-		return -EINVAL;
+		return -ERANGE;
 	*out = (long long)t;
 	return 0;
 }

@@ -271,7 +271,7 @@ static void test_hostile(void)
 	char err[512];
 
 	expect_error("<row r=\"1\"><c r=\"B1\" t=\"s\"><v>7</v></c></row>", NULL,
-		     "sheet S cell B1: shared string");
+		     "sheet S cell B1: shared string \"7\" does not exist (0 in the table)");
 	expect_error("<row r=\"2\"><c r=\"C2\"><v>1</v></c><c r=\"B2\"><v>2</v></c></row>", NULL,
 		     "sheet S cell B2: not a cell of row 2");
 	expect_error("<row r=\"3\"/><row r=\"2\"/>", NULL, "row \"2\" out of order");
