@@ -801,14 +801,13 @@ static bool width_words(struct bg_addrtok *t, size_t a, size_t b, int depth)
  * "yamada１２３@x.jp", "ｓｕｚｕｋｉ.taro@x.jp", "a@ｅｘａｍｐｌｅ.jp") is one
  * address: map_line made its full-width ASCII plain ASCII already.  Cutting
  * at the width change would keep a tail that is another, plausible address
- * ("aro@x.jp").  Two shapes are another word glued on, and cut:
- *   - a list number in full-width digits and punctuation before an ASCII
- *     address: "１．a@x.jp", "１２）a@x.jp";
- *   - full-width letters glued after the end of an ASCII domain's last
- *     label: "a@x.jpＴＥＬ".
- * Full-width digits glued straight onto ASCII letters before the '@'
- * ("１taro@x.jp": the list number 1, or the address 1taro?) cannot be told
- * apart: reported, never guessed.  Returns true when the word was handled. */
+ * ("aro@x.jp").  A list number in full-width digits and punctuation before an
+ * ASCII address ("１．a@x.jp", "１２）a@x.jp") is another word, and cut.
+ * Two cannot be told apart, and are reported, never guessed: full-width
+ * digits glued straight onto ASCII letters before the '@' ("１taro@x.jp": the
+ * list number 1, or the address 1taro?), and full-width letters after the
+ * ASCII end of the domain ("a@x.jpＴＥＬ", or "a@example.coｍ").  Returns true when the word was
+ * handled. */
 static bool width_split(struct bg_addrtok *t, size_t a, size_t b, int depth)
 {
 	const char *s = t->mp;
@@ -845,13 +844,18 @@ static bool width_split(struct bg_addrtok *t, size_t a, size_t b, int depth)
 	}
 	for (w = b; w > atp + 1 && (fl_at(t, w - 1) & F_WIDE); w--)
 		;
-	if (w < b && w > atp + 1 && is_alnum((unsigned char)s[w - 1]) &&
-	    memchr(s + atp + 1, '.', w - atp - 1)) {
+	if (w < b && w > atp + 1 && is_alnum((unsigned char)s[w - 1])) {
 		for (i = w; i < b && !is_alnum((unsigned char)s[i]); i++)
 			;
+		/* "a@x.jpＴＥＬ" (a word glued on) or "a@example.coｍ" (the last
+		 * letters typed full-width): cutting would keep example.co, another
+		 * real domain.  Reported, never guessed. */
 		if (i < b) {
-			piece(t, a, w, depth + 1);
-			piece(t, w, b, depth + 1);
+			t->found++;
+			invalid(t, t->line,
+				"full-width letters run into the end of an ASCII domain: part of "
+				"it, or a word glued on?",
+				s + a, b - a);
 			return true;
 		}
 	}

@@ -5,6 +5,7 @@
  * list followed by padding is judged by its list. */
 #include "encoding.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <iconv.h>
 #include <stdio.h>
@@ -275,11 +276,12 @@ static bool after_letter(const char *s, size_t n)
  * cells hold for names, ﾔﾏﾀﾞ ﾀﾛｳ).  False at any other high byte.  *odd: a
  * run of half-width katakana of odd length, which no double-byte encoding
  * whose bytes all lie in 0xA1-0xFE (GB2312, EUC-KR) can write. */
-static bool cp932_shape(const unsigned char *p, size_t n, size_t *dbl, size_t *hw, bool *odd)
+static bool cp932_shape(const unsigned char *p, size_t n, size_t *dbl, size_t *hw, bool *odd,
+			size_t *glued)
 {
 	size_t run = 0;
 
-	*dbl = *hw = 0;
+	*dbl = *hw = *glued = 0;
 	*odd = false;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = p[i];
@@ -296,6 +298,13 @@ static bool cp932_shape(const unsigned char *p, size_t n, size_t *dbl, size_t *h
 		if (((c >= 0x81 && c <= 0x9f) || (c >= 0xe0 && c <= 0xef) ||
 		     (c >= 0xfa && c <= 0xfc)) &&
 		    i + 1 < n && p[i + 1] >= 0x40 && p[i + 1] != 0x7f && p[i + 1] <= 0xfc) {
+			unsigned char t = p[i + 1], after = i + 2 < n ? p[i + 2] : 0;
+
+			/* A trail byte that is an ASCII letter or digit inside an ASCII
+			 * word ("\x95joao@" is a bullet and joao@ in Windows-1252). */
+			if (t < 0x80 && isalnum(t) && after < 0x80 &&
+			    (isalnum(after) || strchr("._-+@", after)) && after)
+				(*glued)++;
 			(*dbl)++;
 			i++;
 			continue;
@@ -313,11 +322,17 @@ static bool cp932_shape(const unsigned char *p, size_t n, size_t *dbl, size_t *h
  * double-byte character too, or, katakana only, a run of odd length (EUC-JP
  * comes first: its kana pairs are bytes of the half-width range).  Else
  * false. */
-static bool japanese_hint(const char *s, size_t n, bool at_eof, char *name, size_t namelen)
+static bool japanese_hint(const char *s, size_t n, bool at_eof, bool small, char *name,
+			  size_t namelen)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	size_t dbl, hw, sj_leads = 0, kana_rows = 0;
-	bool odd, shape = cp932_shape(p, n, &dbl, &hw, &odd);
+	size_t dbl, hw, glued, sj_leads = 0, kana_rows = 0;
+	bool odd, shape = cp932_shape(p, n, &dbl, &hw, &odd, &glued);
+
+	/* A few high bytes whose CP932 reading takes an ASCII word's letter for
+	 * a trail byte are no evidence: it would cut an address's first letter. */
+	if (small && glued)
+		shape = false;
 
 	if (shape && dbl && !hw && clean("CP932", s, n, at_eof)) {
 		snprintf(name, namelen, "CP932");
@@ -348,6 +363,17 @@ static bool japanese_hint(const char *s, size_t n, bool at_eof, char *name, size
 		return true;
 	}
 	return false;
+}
+
+/* The sample reads as Japanese CP932: the shape above (user-defined leads
+ * 0xF0-0xF9 and the like are no Japanese text), and it decodes. */
+static bool cp932_like(const char *s, size_t n, bool at_eof)
+{
+	size_t dbl, hw, glued;
+	bool odd;
+
+	return cp932_shape((const unsigned char *)s, n, &dbl, &hw, &odd, &glued) && (dbl || hw) &&
+	       clean("CP932", s, n, at_eof);
 }
 
 /* An encoding of one byte a character (Latin, Greek, Cyrillic, Arabic...):
@@ -482,7 +508,7 @@ int bg_encoding_decide(const char *sample, size_t len, bool at_eof, char *name, 
 		 * read cleanly as Japanese, is the Japanese reading. */
 		utf8_tally(t, n, &good, &bad);
 		if (bad >= good)
-			japanese_hint(t, n, at_eof, name, namelen);
+			japanese_hint(t, n, at_eof, hi < SMALL_EVIDENCE, name, namelen);
 		goto out; /* else UTF-8 with stray bytes: those lines are flagged */
 	}
 	/* Little evidence: uchardet's guess is noise ("やまだ" comes back Latin), the
@@ -493,7 +519,7 @@ int bg_encoding_decide(const char *sample, size_t len, bool at_eof, char *name, 
 			snprintf(name, namelen, "WINDOWS-1252");
 			goto out;
 		}
-		if (japanese_hint(t, n, at_eof, name, namelen))
+		if (japanese_hint(t, n, at_eof, hi < SMALL_EVIDENCE, name, namelen))
 			goto out;
 		if (isolated_high(t, n) && clean("WINDOWS-1252", t, n, at_eof)) {
 			snprintf(name, namelen, "WINDOWS-1252");
@@ -505,26 +531,30 @@ int bg_encoding_decide(const char *sample, size_t len, bool at_eof, char *name, 
 	 * short CP932 text (a six-line notice came back ISO-8859-7).  When the
 	 * high bytes come in runs, as no Western text writes them, and every one
 	 * of them reads cleanly as CP932 or EUC-JP, the Japanese reading wins. */
-	if ((latin || !fam) && !isolated_high(t, n) && japanese_hint(t, n, at_eof, name, namelen))
+	if ((latin || !fam) && !isolated_high(t, n) &&
+	    japanese_hint(t, n, at_eof, hi < SMALL_EVIDENCE, name, namelen))
 		goto out;
 	/* A one-byte encoding decodes anything: when the high bytes come in runs
 	 * and the text reads as CP932 too, the guess is no evidence, and taking it
 	 * would glue Greek or accented letters onto addresses (ﾊﾅｺu@x.jp read
 	 * κεΐu@x.jp).  Refused below, with both names, unless nothing else fits. */
-	if (!isolated_high(t, n) && clean("CP932", t, n, at_eof) &&
+	if (!isolated_high(t, n) && cp932_like(t, n, at_eof) &&
 	    ((fam && latin) || (!fam && single_byte(guess))))
 		goto ambiguous;
-	/* Latin-script text writes its accented letters one or two at a time
-	 * inside ASCII words; four or more high bytes in a row are a double-byte
-	 * script (uchardet called glued Chinese names IBM852). */
-	if (latin && longest_high_run(t, n) >= 4)
+	/* Latin-script text writes its accented letters a few at a time inside
+	 * ASCII words (Polish Żółć is four); six or more high bytes in a row are a
+	 * double-byte script (uchardet called glued Chinese names IBM852). */
+	if (latin && longest_high_run(t, n) >= 6)
 		goto ambiguous;
 	/* The common families are believed on little evidence when they decode. */
 	if (fam && pick(fam, t, n, at_eof, name, namelen) == 0)
 		goto out;
-	/* Any other guess needs evidence behind it, and must decode cleanly. */
+	/* Any other guess needs evidence behind it, and must decode cleanly; a
+	 * DOS or Mac code page is never taken from a guess (no advisory comes in
+	 * IBM852, and uchardet names it for double-byte text: glued GBK names). */
 	if (!fam && guess[0] && !name_eq(guess, "unknown") && hi >= SMALL_EVIDENCE &&
-	    clean(guess, t, n, at_eof)) {
+	    !name_starts(guess, "IBM") && !name_starts(guess, "CP8") &&
+	    !name_starts(guess, "MAC") && clean(guess, t, n, at_eof)) {
 		snprintf(name, namelen, "%s", guess);
 		goto out;
 	}
@@ -538,7 +568,7 @@ ambiguous:
 	candidates(t, n, at_eof, cands, sizeof(cands), &count, only, sizeof(only));
 	/* Too little for uchardet, but the bytes say Japanese (the reference breach
 	 * and most of this tool's users): a name or two in a small Excel CSV. */
-	if (count > 1 && japanese_hint(t, n, at_eof, name, namelen))
+	if (count > 1 && japanese_hint(t, n, at_eof, hi < SMALL_EVIDENCE, name, namelen))
 		goto out;
 	if (count == 1 && hi >= 8) {
 		snprintf(name, namelen, "%s", only);

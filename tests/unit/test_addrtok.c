@@ -194,10 +194,13 @@ static void mixed_width(void)
 	       "shiro@example.jp d@example.jp e@mail.example.jp", 0);
 	EXPECT("ｇ＠ｘ．ｊｐ ｈ＠example.jp", "g@x.jp h@example.jp", 0);
 	EXPECT("１２３４@example.jp", "1234@example.jp", 0);
-	/* A list number before the address, a word after its domain: cut. */
+	/* A list number before the address: cut. */
 	EXPECT("１．a@example.jp １２）b@example.jp （３）c@example.jp",
 	       "a@example.jp b@example.jp c@example.jp", 0);
-	EXPECT("d@example.jpＴＥＬ", "d@example.jp", 0);
+	/* Full-width letters after the ASCII end of a domain: a word glued on, or
+	 * the domain's last letters typed full-width?  Reported. */
+	EXPECT("d@example.jpＴＥＬ", "", 1);
+	EXPECT("e@example.coｍ f@example.co．ｊｐ", "", 2);
 	/* A number glued straight on: the number, or part of the address?  Reported. */
 	EXPECT("１taro@example.jp", "", 1);
 	EXPECT("１２３yamada@example.jp ok@example.jp", "ok@example.jp", 1);
