@@ -655,6 +655,36 @@ static struct tok *tok_new(struct tline *l)
 	return &l->tok[l->ntok++];
 }
 
+/* Whether the local part of s (normalised UTF-8) has ASCII letters and
+ * letters of a script other than Latin: no mailbox is named "зmiki" or
+ * "κεΐu31x0", but half-width katakana read as UTF-8, or CP932 read as Greek,
+ * glue such letters onto an address. */
+static bool mixed_scripts(const char *s, size_t n)
+{
+	const char *at = memchr(s, '@', n);
+	bool ascii = false, other = false;
+	size_t k;
+
+	for (size_t i = 0; at && i < (size_t)(at - s); i += k) {
+		uint32_t cp;
+		const uc_script_t *sc;
+
+		k = bg_utf8_seq((const unsigned char *)s + i, n - i);
+		if (k <= 1) {
+			k = 1;
+			ascii = ascii || ((s[i] | 0x20) >= 'a' && (s[i] | 0x20) <= 'z');
+			continue;
+		}
+		cp = decode((const unsigned char *)s + i, k);
+		if (!uc_is_general_category_withtable(cp, UC_CATEGORY_MASK_L))
+			continue;
+		sc = uc_script(cp);
+		if (sc && strcmp(sc->name, "Latin") != 0)
+			other = true;
+	}
+	return ascii && other;
+}
+
 /* Keeps token [a, b) of the mapped line on the current line. */
 static void keep(struct bg_addrtok *t, size_t a0, size_t a, size_t b, bool at, char pre, char post)
 {
@@ -703,6 +733,14 @@ static void keep(struct bg_addrtok *t, size_t a0, size_t a, size_t b, bool at, c
 		}
 		s = t->scratch;
 		n = rlen;
+		if (at && mixed_scripts(s, n)) {
+			t->found++;
+			invalid(t, t->line,
+				"ASCII letters and letters of another script (Greek, Cyrillic...) "
+				"in one local part: a name in another encoding glued on?",
+				s, n);
+			return;
+		}
 	}
 	if (arena_put(l, s, n, &off) != 0 || !(k = tok_new(l))) {
 		t->rc = -ENOMEM;

@@ -359,6 +359,13 @@ static bool japanese_hint(const char *s, size_t n, bool at_eof, bool small, char
 		return true;
 	}
 	if (shape && hw && (dbl || (hw >= 3 && odd)) && clean("CP932", s, n, at_eof)) {
+		/* EUC-JP's half-width katakana (8E xx) and kanji (A1-FE pairs) read
+		 * as CP932 too; EUC-JP never takes an ASCII byte into a character,
+		 * the CP932 reading here does ("田中yamada@" lost its y). */
+		if (glued && clean("EUC-JP", s, n, at_eof)) {
+			snprintf(name, namelen, "EUC-JP");
+			return true;
+		}
 		snprintf(name, namelen, "CP932");
 		return true;
 	}
@@ -401,6 +408,42 @@ static size_t longest_high_run(const char *s, size_t n)
 			best = run;
 	}
 	return best;
+}
+
+/* Whether a byte >= 0x80 is in the word of an '@' (no blank or punctuation
+ * between them). */
+static bool glued_to_address(const char *s, size_t n)
+{
+	const char *at = s, *e = s + n;
+
+	while ((at = memchr(at, '@', (size_t)(e - at))) != NULL) {
+		for (const char *q = at; q > s; q--) {
+			unsigned char c = (unsigned char)q[-1];
+
+			if (c >= 0x80)
+				return true;
+			if (c <= ' ' || strchr(",;:\"'<>()[]{}|=/", c))
+				break;
+		}
+		at++;
+	}
+	return false;
+}
+
+/* How many runs of at least min bytes >= 0x80. */
+static size_t high_runs(const char *s, size_t n, size_t min)
+{
+	size_t run = 0, count = 0;
+
+	for (size_t i = 0; i <= n; i++) {
+		if (i < n && (unsigned char)s[i] >= 0x80) {
+			run++;
+			continue;
+		}
+		count += run >= min;
+		run = 0;
+	}
+	return count;
 }
 
 /* Valid UTF-8 sequences of two bytes or more, and invalid ones. */
@@ -542,9 +585,17 @@ int bg_encoding_decide(const char *sample, size_t len, bool at_eof, char *name, 
 	    ((fam && latin) || (!fam && single_byte(guess))))
 		goto ambiguous;
 	/* Latin-script text writes its accented letters a few at a time inside
-	 * ASCII words (Polish Żółć is four); six or more high bytes in a row are a
-	 * double-byte script (uchardet called glued Chinese names IBM852). */
-	if (latin && longest_high_run(t, n) >= 6)
+	 * ASCII words (Polish Żółć is four, once); six or more high bytes in a
+	 * row, or runs of four again and again, are a double-byte script's names
+	 * (uchardet called GBK names IBM852, Big5 ones Windows-1252). */
+	if (latin && (longest_high_run(t, n) >= 6 || high_runs(t, n, 4) >= 2))
+		goto ambiguous;
+	/* High bytes glued onto an address (Chinese is written without spaces:
+	 * "李娜user2@"), which a double-byte encoding also reads cleanly: a
+	 * one-byte guess would put its letters into the address (ruser2@). */
+	if ((latin || (!fam && single_byte(guess))) && glued_to_address(t, n) &&
+	    (cp932_like(t, n, at_eof) || clean("BIG5", t, n, at_eof) ||
+	     clean("GB18030", t, n, at_eof) || clean("CP949", t, n, at_eof)))
 		goto ambiguous;
 	/* The common families are believed on little evidence when they decode. */
 	if (fam && pick(fam, t, n, at_eof, name, namelen) == 0)

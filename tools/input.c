@@ -690,17 +690,13 @@ static int decide_charset(struct bg_input *in)
 	in->cs = in->no_legacy ? CS_BYTES : CS_ASCII;
 	/* "raw": a message, whose parts each say (or are detected) for themselves */
 	snprintf(in->enc, sizeof(in->enc), "%s", in->no_legacy ? "per part" : "UTF-8");
-	if (in->forced[0] && !bg_encoding_is_utf8(in->forced))
-		return open_iconv(in, in->forced);
-	if (in->forced[0])
-		in->cs = CS_BYTES;
+	/* A byte order mark decides, over --encoding too: --encoding CP932 for a
+	 * zip of CP932 lists must not decode the UTF-8 notice beside them. */
 	if (n >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf) {
 		in->cs = CS_BYTES;
 		in->plain_pos += 3;
 		return 0;
 	}
-	if (in->forced[0])
-		return 0;
 	if (n >= 2 && p[0] == 0xff && p[1] == 0xfe) {
 		in->cs = CS_UTF16LE;
 		in->plain_pos += 2;
@@ -710,6 +706,12 @@ static int decide_charset(struct bg_input *in)
 		in->cs = CS_UTF16BE;
 		in->plain_pos += 2;
 		goto utf16;
+	}
+	if (in->forced[0] && !bg_encoding_is_utf8(in->forced))
+		return open_iconv(in, in->forced);
+	if (in->forced[0]) {
+		in->cs = CS_BYTES;
+		return 0;
 	}
 	/* No BOM: some exporters still write UTF-16.  Mostly-ASCII UTF-16 shows as a
 	 * zero in every other byte, which text in any byte encoding never does. */

@@ -208,6 +208,16 @@ static void mixed_width(void)
 
 /* One '.' or '-' glued before an address that joined nothing is a wrapped
  * tail or part of the address, never the address after it; a run is decoration. */
+/* Letters of two scripts in one local part: a name in another encoding
+ * glued on (half-width katakana read as UTF-8, CP932 read as Greek). */
+static void mixed_scripts_local(void)
+{
+	EXPECT("\xd0\xb7miki@example.jp", "", 1);		      /* зmiki */
+	EXPECT("\xce\xba\xce\xb5\xce\x90u31x0@example.co.jp", "", 1); /* κεΐu31x0 */
+	EXPECT("müller@example.de ελληνικά@example.gr иван@example.ru",
+	       "müller@example.de ελληνικά@example.gr иван@example.ru", 0);
+}
+
 static void glued_lead(void)
 {
 	EXPECT(".admin@example.jp", "", 1);
@@ -362,6 +372,7 @@ int main(int argc, char **argv)
 	T_RUN(separators);
 	T_RUN(mixed_width);
 	T_RUN(glued_lead);
+	T_RUN(mixed_scripts_local);
 	T_RUN(compat_and_format);
 	T_RUN(defanged);
 	T_RUN(never_glued);
