@@ -458,10 +458,14 @@ static int map_line(struct bg_addrtok *t, const char *s, size_t n, bool plain)
 			continue;
 		}
 		/* A symbol (emoji, arrow, currency) between two ASCII letters or
-		 * digits is glued to them, not a gap between words. */
+		 * digits is glued to them, not a gap between words; so is a dash
+		 * or a stop another keyboard typed for '-' or '.' (U+2010, U+2212,
+		 * ー, ｰ, 。: "taroーyamada@x.jp" is no yamada@x.jp). */
 		if (o > 0 && is_alnum((unsigned char)t->m[o - 1]) && i + k < n &&
 		    is_alnum(p[i + k]) &&
-		    uc_is_general_category_withtable(cp, UC_CATEGORY_MASK_S)) {
+		    (uc_is_general_category_withtable(cp,
+						      UC_CATEGORY_MASK_S | UC_CATEGORY_MASK_Pd) ||
+		     cp == 0x30fc || cp == 0xff70 || cp == 0x3002 || cp == 0xff61)) {
 			put(t, &o, (char)BAD_BYTE, 0, col++, wcol += (uint32_t)w);
 			i += k;
 			continue;

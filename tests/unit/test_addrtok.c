@@ -177,6 +177,11 @@ static void separators(void)
 	       "d@example.com taro..yamada.@docomo.ne.jp", 0);
 	EXPECT("o’brien@example.ie ☎v@example.jp", "o'brien@example.ie v@example.jp", 0);
 	EXPECT("w☎x@example.jp", "", 1);
+	/* a dash or stop of another keyboard inside a local part glues, never cuts */
+	EXPECT("taroーyamada@example.jp taro‐yamada@example.jp taro−yamada@example.jp "
+	       "taro。yamada@example.jp",
+	       "", 4);
+	EXPECT("E–mail: ok@example.jp", "ok@example.jp", 0);
 }
 
 /* An address typed with the input method switching midway is one address;
