@@ -457,6 +457,19 @@ static int map_line(struct bg_addrtok *t, const char *s, size_t n, bool plain)
 			i += k;
 			continue;
 		}
+		/* A dash of another keyboard at the start or the end of a word of
+		 * ASCII ("‐admin@x.jp" on a table's continuation line, "sales‐" above
+		 * it) is the ASCII one: the wrapped-cell rules then see it. */
+		if ((uc_is_general_category_withtable(cp, UC_CATEGORY_MASK_Pd) || cp == 0x2212 ||
+		     cp == 0x30fc || cp == 0xff70) &&
+		    (((o == 0 || t->m[o - 1] == ' ' || t->m[o - 1] == (char)SEP_BYTE) &&
+		      i + k < n && is_alnum(p[i + k])) ||
+		     (o > 0 && is_alnum((unsigned char)t->m[o - 1]) &&
+		      (i + k == n || p[i + k] == ' ' || p[i + k] == '\t')))) {
+			put(t, &o, '-', 0, col++, wcol += (uint32_t)w);
+			i += k;
+			continue;
+		}
 		/* A symbol (emoji, arrow, currency) between two ASCII letters or
 		 * digits is glued to them, not a gap between words; so is a dash
 		 * or a stop another keyboard typed for '-' or '.' (U+2010, U+2212,
@@ -465,7 +478,8 @@ static int map_line(struct bg_addrtok *t, const char *s, size_t n, bool plain)
 		    is_alnum(p[i + k]) &&
 		    (uc_is_general_category_withtable(cp,
 						      UC_CATEGORY_MASK_S | UC_CATEGORY_MASK_Pd) ||
-		     cp == 0x30fc || cp == 0xff70 || cp == 0x3002 || cp == 0xff61)) {
+		     cp == 0x2212 || cp == 0x30fc || cp == 0xff70 || cp == 0x3002 ||
+		     cp == 0xff61)) {
 			put(t, &o, (char)BAD_BYTE, 0, col++, wcol += (uint32_t)w);
 			i += k;
 			continue;

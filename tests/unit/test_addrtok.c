@@ -228,6 +228,9 @@ static void glued_lead(void)
 	EXPECT(".admin@example.jp", "", 1);
 	EXPECT("-root@example.jp", "", 1);
 	EXPECT("'.admin@example.jp'", "", 1);
+	/* the dashes of other keyboards are the ASCII one here */
+	EXPECT("‐admin@example.jp", "", 1);
+	EXPECT("−root@example.jp ーroot@example.jp", "", 2);
 	EXPECT("...a@example.jp --b@example.jp *c@example.jp",
 	       "a@example.jp b@example.jp c@example.jp", 0);
 }
