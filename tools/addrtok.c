@@ -862,8 +862,8 @@ static bool width_words(struct bg_addrtok *t, size_t a, size_t b, int depth)
  * Two cannot be told apart, and are reported, never guessed: full-width
  * digits glued straight onto ASCII letters before the '@' ("１taro@x.jp": the
  * list number 1, or the address 1taro?), and full-width letters after the
- * ASCII end of the domain ("a@x.jpＴＥＬ", or "a@example.coｍ").  Returns true when the word was
- * handled. */
+ * ASCII end of the domain ("a@x.jpＴＥＬ", or "a@example.coｍ").  Returns
+ * true when the word was handled. */
 static bool width_split(struct bg_addrtok *t, size_t a, size_t b, int depth)
 {
 	const char *s = t->mp;
