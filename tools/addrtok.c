@@ -605,6 +605,14 @@ static void invalid(struct bg_addrtok *t, unsigned long line, const char *why, c
 	}
 }
 
+/* A word with an '@' reported, not kept: it counts as found (its line gets
+ * no "no address" note) and invalid, with why. */
+static void refuse_word(struct bg_addrtok *t, const char *why, const char *s, size_t n)
+{
+	t->found++;
+	invalid(t, t->line, why, s, n);
+}
+
 static void defanged(struct bg_addrtok *t, unsigned long line)
 {
 	if (t->sink->defanged) {
@@ -752,11 +760,11 @@ static void keep(struct bg_addrtok *t, size_t a0, size_t a, size_t b, bool at, c
 		s = t->scratch;
 		n = rlen;
 		if (at && mixed_scripts(s, n)) {
-			t->found++;
-			invalid(t, t->line,
-				"ASCII letters and letters of another script (Greek, Cyrillic...) "
-				"in one local part: a name in another encoding glued on?",
-				s, n);
+			refuse_word(
+			    t,
+			    "ASCII letters and letters of another script (Greek, Cyrillic...) "
+			    "in one local part: a name in another encoding glued on?",
+			    s, n);
 			return;
 		}
 	}
@@ -879,11 +887,10 @@ static bool width_split(struct bg_addrtok *t, size_t a, size_t b, int depth)
 		size_t p = i;
 
 		if (is_alnum((unsigned char)s[i]) && !(fl_at(t, i) & F_WIDE)) {
-			t->found++;
-			invalid(t, t->line,
-				"full-width digits run into an ASCII address: a list number or "
-				"part of the address? Put a space after a number",
-				s + a, b - a);
+			refuse_word(t,
+				    "full-width digits run into an ASCII address: a list number or "
+				    "part of the address? Put a space after a number",
+				    s + a, b - a);
 			return true;
 		}
 		while (p < atp && !is_alnum((unsigned char)s[p]))
@@ -907,11 +914,11 @@ static bool width_split(struct bg_addrtok *t, size_t a, size_t b, int depth)
 		 * letters typed full-width): cutting would keep example.co, another
 		 * real domain.  Reported, never guessed. */
 		if (i < b) {
-			t->found++;
-			invalid(t, t->line,
-				"full-width letters run into the end of an ASCII domain: part of "
-				"it, or a word glued on?",
-				s + a, b - a);
+			refuse_word(
+			    t,
+			    "full-width letters run into the end of an ASCII domain: part of "
+			    "it, or a word glued on?",
+			    s + a, b - a);
 			return true;
 		}
 	}
@@ -1036,17 +1043,15 @@ static void piece(struct bg_addrtok *t, size_t a, size_t b, int depth)
 		snprintf(t->why, sizeof(t->why),
 			 "%zu bytes without a break around an '@': too long to be an address",
 			 b - a);
-		t->found++;
-		invalid(t, t->line, t->why, s + a, b - a);
+		refuse_word(t, t->why, s + a, b - a);
 		return;
 	}
 	for (size_t i = a; i < b && bad; i++) {
 		if (cls[(unsigned char)s[i]] == C_BAD || s[i] == '"' || s[i] == '\\') {
-			t->found++;
-			invalid(t, t->line,
-				"an undecodable byte or an unknown character is glued to the "
-				"address",
-				s + a, b - a);
+			refuse_word(t,
+				    "an undecodable byte or an unknown character is glued to the "
+				    "address",
+				    s + a, b - a);
 			return;
 		}
 	}
@@ -1075,8 +1080,7 @@ static void piece(struct bg_addrtok *t, size_t a, size_t b, int depth)
 		}
 		if (d < b) {
 			if (s[d] == '@') {
-				t->found++;
-				invalid(t, t->line, "more than one '@' in one word", s + a, b - a);
+				refuse_word(t, "more than one '@' in one word", s + a, b - a);
 				return;
 			}
 			/* ASCII punctuation after the domain ends the address there:
@@ -1195,9 +1199,8 @@ static void tokens(struct bg_addrtok *t)
 		/* A URL's user part ("https://user@host/") is no address. */
 		if (a > 0 && s[a - 1] == ':' && b - a >= 2 && s[a] == '/' && s[a + 1] == '/') {
 			if (memchr(s + a, '@', b - a)) {
-				t->found++;
-				invalid(t, t->line, "an address inside a URL is not imported",
-					s + a, b - a);
+				refuse_word(t, "an address inside a URL is not imported", s + a,
+					    b - a);
 			}
 			t->first_tok = false;
 			continue;

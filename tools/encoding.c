@@ -502,7 +502,7 @@ int bg_encoding_decide(const char *sample, size_t len, bool at_eof, char *name, 
 	const char *const *fam;
 	const char *guess;
 	char guess_buf[64] = "", only[BG_ENC_NAME_MAX] = "", cands[160];
-	bool latin;
+	bool latin, one_byte, like932;
 	int rc = 0;
 
 	snprintf(name, namelen, "UTF-8");
@@ -581,8 +581,9 @@ int bg_encoding_decide(const char *sample, size_t len, bool at_eof, char *name, 
 	 * and the text reads as CP932 too, the guess is no evidence, and taking it
 	 * would glue Greek or accented letters onto addresses (ﾊﾅｺu@x.jp read
 	 * κεΐu@x.jp).  Refused below, with both names, unless nothing else fits. */
-	if (!isolated_high(t, n) && cp932_like(t, n, at_eof) &&
-	    ((fam && latin) || (!fam && single_byte(guess))))
+	one_byte = latin || (!fam && single_byte(guess));
+	like932 = one_byte && cp932_like(t, n, at_eof);
+	if (like932 && !isolated_high(t, n))
 		goto ambiguous;
 	/* Latin-script text writes its accented letters a few at a time inside
 	 * ASCII words (Polish Żółć is four, once); six or more high bytes in a
@@ -593,9 +594,9 @@ int bg_encoding_decide(const char *sample, size_t len, bool at_eof, char *name, 
 	/* High bytes glued onto an address (Chinese is written without spaces:
 	 * "李娜user2@"), which a double-byte encoding also reads cleanly: a
 	 * one-byte guess would put its letters into the address (ruser2@). */
-	if ((latin || (!fam && single_byte(guess))) && glued_to_address(t, n) &&
-	    (cp932_like(t, n, at_eof) || clean("BIG5", t, n, at_eof) ||
-	     clean("GB18030", t, n, at_eof) || clean("CP949", t, n, at_eof)))
+	if (one_byte && glued_to_address(t, n) &&
+	    (like932 || clean("BIG5", t, n, at_eof) || clean("GB18030", t, n, at_eof) ||
+	     clean("CP949", t, n, at_eof)))
 		goto ambiguous;
 	/* The common families are believed on little evidence when they decode. */
 	if (fam && pick(fam, t, n, at_eof, name, namelen) == 0)

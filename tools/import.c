@@ -153,7 +153,6 @@ static void show_progress(void *arg, const char *name, unsigned long long done,
 			  unsigned long long total)
 {
 	struct importer *im = arg;
-
 	char safe[BG_PATH_MAX * 4];
 
 	im->progress_shown = true;
@@ -505,7 +504,7 @@ static int parse_import_opts(int argc, char **argv, struct import_opts *o, struc
 	    {"max-ratio", required_argument, NULL, 'R'},
 	    {NULL, 0, NULL, 0},
 	};
-	int c;
+	int c, r;
 
 	memset(o, 0, sizeof(*o));
 	o->date = -1;
@@ -536,12 +535,13 @@ static int parse_import_opts(int argc, char **argv, struct import_opts *o, struc
 			}
 			break;
 		case 'd':
-			if (bg_parse_day(optarg, &o->date) == -ERANGE) {
-				bg_err_set(e, -EINVAL, "--date \"%s\": no such day", optarg);
-				return -1;
-			}
-			if (bg_parse_day(optarg, &o->date) != 0) {
-				bg_err_set(e, -EINVAL, "--date \"%s\" is not YYYY-MM-DD", optarg);
+			if ((r = bg_parse_day(optarg, &o->date)) != 0) {
+				if (r == -ERANGE)
+					bg_err_set(e, -EINVAL, "--date \"%s\": no such day",
+						   optarg);
+				else
+					bg_err_set(e, -EINVAL, "--date \"%s\" is not YYYY-MM-DD",
+						   optarg);
 				return -1;
 			}
 			/* An exposure in the future: no change before that day counts, so

@@ -868,12 +868,10 @@ static int data_row(struct bg_table *cs, const struct bg_row *row)
 	/* Only the address cell must be UTF-8: a legacy name column elsewhere in
 	 * the row does not cost the row. */
 	if ((row->flags & BG_LINE_BAD_UTF8) && !bg_utf8_valid(s, n)) {
-		const char *enc = bg_input_encoding(c->in);
 		char why[BG_ENC_NAME_MAX + 48];
 
-		snprintf(why, sizeof(why), "bytes not valid %s in the address", enc);
 		bg_reader_note(c, row->line,
-			       bg_encoding_is_utf8(enc) ? "invalid UTF-8 in the address" : why,
+			       bg_reader_bad_bytes(c, " in the address", why, sizeof(why)),
 			       row->shown, row->shown_len);
 		return 0;
 	}

@@ -49,13 +49,11 @@ static int text_line(struct bg_addrtok *tok, const char *s, size_t n, unsigned f
 		char why[BG_ENC_NAME_MAX + 32];
 
 		r = bg_addrtok_flush(tok);
-		/* The bytes were judged in the input's encoding, which is not always UTF-8. */
-		snprintf(why, sizeof(why), "bytes not valid %s", bg_input_encoding(c->in));
 		bg_reader_note(c, line,
-			       (flags & BG_LINE_TOO_LONG)  ? "line too long"
-			       : (flags & BG_LINE_HAS_NUL) ? "NUL byte in the line"
-			       : bg_encoding_is_utf8(bg_input_encoding(c->in)) ? "invalid UTF-8"
-									       : why,
+			       (flags & BG_LINE_TOO_LONG) ? "line too long"
+			       : (flags & BG_LINE_HAS_NUL)
+				   ? "NUL byte in the line"
+				   : bg_reader_bad_bytes(c, "", why, sizeof(why)),
 			       s, shown);
 		return r;
 	}

@@ -40,6 +40,18 @@ int bg_reader_finish(struct bg_reader_ctx *c, int rc)
 	return rc;
 }
 
+const char *bg_reader_bad_bytes(const struct bg_reader_ctx *c, const char *tail, char *buf,
+				size_t len)
+{
+	const char *enc = bg_input_encoding(c->in);
+
+	if (bg_encoding_is_utf8(enc))
+		snprintf(buf, len, "invalid UTF-8%s", tail);
+	else
+		snprintf(buf, len, "bytes not valid %s%s", enc, tail);
+	return buf;
+}
+
 void bg_reader_note(struct bg_reader_ctx *c, unsigned long line, const char *why, const char *text,
 		    size_t len)
 {

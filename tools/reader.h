@@ -69,6 +69,10 @@ void bg_reader_ctx_init(struct bg_reader_ctx *c, struct bg_input *in, const char
  * one way a reader reports something that does not stop it (text may be NULL). */
 void bg_reader_note(struct bg_reader_ctx *c, unsigned long line, const char *why, const char *text,
 		    size_t len);
+/* Why a line's bytes were refused, in the input's own encoding: "invalid
+ * UTF-8" + tail, or "bytes not valid CP932" + tail, written into buf. */
+const char *bg_reader_bad_bytes(const struct bg_reader_ctx *c, const char *tail, char *buf,
+				size_t len);
 
 /* After a reader (or the workbook reader) returns rc: a fatal error always says
  * why.  One that left c->err empty (a failure inside the tokeniser, such as

@@ -443,6 +443,9 @@ static const char *kind_what(int kind)
 
 /* --- errors --------------------------------------------------------------------------- */
 
+/* What to do with an encrypted archive libarchive cannot decrypt (7z, rar). */
+#define NO_DECRYPT "unpack it (7z x) and import the files, or re-pack them as an AES zip"
+
 static bool about_password(const char *msg)
 {
 	return msg &&
@@ -457,8 +460,7 @@ static int archive_fail(struct bg_unpack *u, struct archive *a, const char *name
 	if (msg && strstr(msg, "ncrypt") && strstr(msg, "not supported")) {
 		bg_err_set(
 		    err, -ENOTSUP,
-		    "%s: an encrypted 7z or rar archive, which cannot be read here; unpack it "
-		    "(7z x) and import the files, or re-pack them as an AES zip",
+		    "%s: an encrypted 7z or rar archive, which cannot be read here; " NO_DECRYPT,
 		    name);
 		return -ENOTSUP;
 	}
@@ -675,10 +677,10 @@ static int walk(struct bg_unpack *u, struct src *s, int kind, const char *name, 
 		 * encrypted cannot be read whatever the password. */
 		if (archive_entry_is_encrypted(e) &&
 		    (kind == BG_ARCHIVE_7Z || kind == BG_ARCHIVE_RAR)) {
-			bg_err_set(err, -ENOTSUP,
-				   "%s: an encrypted %s archive, which cannot be read here; unpack "
-				   "it (7z x) and import the files, or re-pack them as an AES zip",
-				   full, bg_archive_kind_name(kind));
+			bg_err_set(
+			    err, -ENOTSUP,
+			    "%s: an encrypted %s archive, which cannot be read here; " NO_DECRYPT,
+			    full, bg_archive_kind_name(kind));
 			rc = -ENOTSUP;
 			goto out;
 		}

@@ -97,10 +97,12 @@ int bg_out_path_ok(const char *cmd, const char *path)
 	const char *what;
 
 	if (lstat(path, &st) != 0) {
-		if (errno == ENOENT)
+		int e = errno;
+
+		if (e == ENOENT)
 			return 0;
-		fprintf(stderr, "breachguard: %s: %s: %s\n", cmd, path, strerror(errno));
-		return -errno;
+		fprintf(stderr, "breachguard: %s: %s: %s\n", cmd, path, strerror(e));
+		return -e;
 	}
 	if (S_ISREG(st.st_mode))
 		return 0;
