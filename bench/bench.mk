@@ -11,7 +11,8 @@
 
 BENCH_BIN   = $(BUILD)/bench
 BENCH_TOOLS = $(BENCH_BIN)/gen $(BENCH_BIN)/runstat $(BENCH_BIN)/mkdump $(BENCH_BIN)/acct \
-              $(BENCH_BIN)/nosync.so $(BENCH_BIN)/nssfloor $(BENCH_BIN)/pam1 $(BENCH_BIN)/spawn
+              $(BENCH_BIN)/nosync.so $(BENCH_BIN)/nssfloor $(BENCH_BIN)/pam1 $(BENCH_BIN)/spawn \
+              $(BENCH_BIN)/pam_bgfloor.so $(BENCH_BIN)/digestfloor
 BENCH_CFLAGS = $(filter-out -MMD -MP,$(CFLAGS))
 
 .PHONY: bench bench-tools bench-profile bench-fleet
@@ -30,6 +31,11 @@ $(BENCH_BIN)/mkdump: bench/mkdump.c $(LIBTOOL) $(LIBBG)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(BENCH_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBTOOL) $(LIBBG) $(TOOL_LIBS)
 
+# The digests an import must compute, alone (bench/digestfloor.c).
+$(BENCH_BIN)/digestfloor: bench/digestfloor.c $(LIBBG)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(BENCH_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBBG) $(LIBS) -lcrypto -lpthread
+
 $(BENCH_BIN)/nssfloor: bench/nssfloor.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(BENCH_CFLAGS) $(LDFLAGS) -o $@ $<
@@ -47,6 +53,13 @@ $(BENCH_BIN)/pam1: bench/pam1.c
 $(BENCH_BIN)/spawn: bench/spawn.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(BENCH_CFLAGS) $(LDFLAGS) -o $@ $<
+
+# The floor of the design's check (bench/floor.c): one more stack of the
+# account phase, linked as the module is.
+$(BENCH_BIN)/pam_bgfloor.so: bench/floor.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(BENCH_CFLAGS) -fvisibility=default -shared $(LDFLAGS) $(MODULE_LDFLAGS) \
+	    -o $@ $< -lpam
 
 $(BENCH_BIN)/nosync.so: bench/nosync.c
 	@mkdir -p $(dir $@)

@@ -19,6 +19,7 @@ def main(path):
     rows = [line.rstrip("\n").split("\t") for line in open(path) if line.strip()]
     imp = defaultdict(list)   # (kind, n) -> [(wall, user, sys, maxrss, anon, file, rc, addrs, new, bytes)]
     acct = defaultdict(list)  # (variant, svc, user) -> [usec]
+    dfloor = defaultdict(list)  # n -> [(wall, cpu)] of bench/digestfloor
     acct_res = {}
     cg = {}
     proc = defaultdict(list)  # (svc, user) -> [median usec of a slice]
@@ -45,6 +46,8 @@ def main(path):
             imp[(k, n)].append(v)
             if k == "import2":
                 imp[("import2_base", n)] = int(r[13])
+        elif k == "digestfloor":
+            dfloor[int(r[1])].append((float(r[3]), float(r[4])))
         elif k == "acct":
             acct[(r[1], r[2], r[3])].append(float(r[5]))
             acct_res[(r[1], r[2], r[3])] = r[6].replace("_", " ")
@@ -114,6 +117,14 @@ def main(path):
                        f"median of {len(ns)} | {w:.2f} s = {fmt_rate(addrs / w)} (user "
                        f"{med([v[1] for v in ns]):.2f} s) | - | mdb_load (no flush) {mlw:.2f} s | "
                        f"{mlw / w:.2f}x mdb_load's rate |")
+        df = dfloor.get(n)
+        if df:
+            dw, dc = med([x[0] for x in df]), med([x[1] for x in df])
+            out.append(f"| 1 | floor: the keyed digests alone (bench/digestfloor.c: an address's and a "
+                       f"record's HMAC-SHA-256 for each of the {n:,} lines, both cores, nothing else), "
+                       f"median of {len(df)} | {dw:.2f} s (CPU {dc:.2f} s) | - | import {wall:.2f} s"
+                       + (f"; 0.7x mdb_load's rate is {mlw / 0.7:.2f} s" if ml else "") + " | "
+                       f"{dw / wall:.2f} of the import's time |")
         st = imp.get(("mdb_load_stock", n))
         if st:
             w = st[0][0]
@@ -135,6 +146,8 @@ def main(path):
     # The loop, every stack against pam_unix alone, per user.
     names = {"unixpermit": "+ pam_permit", "unixaccess": "+ pam_access",
              "unixfaillock": "+ pam_faillock (account)", "unixbg": "+ pam_breachguard",
+             "unixfloor": "+ the floor of the design's check (bench/floor.c: NSS passwd; listed: shadow, "
+                          "the NOTICE line, the message)",
              "unixbgbase": "+ pam_breachguard of BENCH_BASELINE"}
     # unix@USER: pam_unix alone for the user whose password is expired, the peer of
     # the matched outcome (pam_unix forcing the change itself), in the same rounds.
@@ -142,7 +155,8 @@ def main(path):
                     {s for (s, u) in proc if s.startswith("unix@")})
     for f in forced:
         names[f] = "alone, forcing the change itself (a user not listed whose password is expired: chage -d 0)"
-    stacks = tuple(forced) + ("unixpermit", "unixaccess", "unixfaillock", "unixbg", "unixbgbase")
+    stacks = tuple(forced) + ("unixpermit", "unixaccess", "unixfaillock", "unixfloor", "unixbg",
+                            "unixbgbase")
     for u in sorted({u for (vv, s, u) in acct if vv == "plain"}):
         a = acct.get(("plain", "unix", u))
         if not a:
@@ -155,7 +169,8 @@ def main(path):
                 continue
             mb = med(b)
             tgt = ("ratio <= 1.20" if svc == "unixbg" else "(the build before)" if svc == "unixbgbase" else
-                   "(peer of the matched outcome)" if svc in forced else "(peer)")
+                   "(peer of the matched outcome)" if svc in forced else
+                   "(floor)" if svc == "unixfloor" else "(peer)")
             bold = "**" if svc == "unixbg" else ""
             out.append(f"| 3 | loop, {label} user: pam_unix {names[svc]} "
                        f"({acct_res[('plain', svc, u)]}), median of {len(b)} runs | {mb:.0f} us/call "
@@ -173,7 +188,8 @@ def main(path):
             mb = med(b)
             tgt = ("ratio <= 1.20 (<= ~0.3 ms added)" if svc == "unixbg" else
                    "(the build before)" if svc == "unixbgbase" else
-                   "(peer of the matched outcome)" if svc in forced else "(peer)")
+                   "(peer of the matched outcome)" if svc in forced else
+                   "(floor)" if svc == "unixfloor" else "(peer)")
             bold = "**" if svc == "unixbg" else ""
             out.append(f"| 3 | one check per process (spawn, pam_start, acct, pam_end, exit), {label} user: "
                        f"pam_unix {names[svc]} (exit {proc_st[(svc, u)]}), median of {len(b)} slices | "
@@ -201,6 +217,11 @@ def main(path):
             label = "matched" if u.endswith("_m") else "unmatched"
             out.append(f"| 3 | callgrind, one account check, {label}, {variant} | {b:,} Ir | - | "
                        f"pam_unix alone {a:,} Ir | {b / a:.2f} |")
+            fl = cg.get((variant, "unixfloor", u))
+            if fl:
+                out.append(f"| 3 | callgrind, one account check, {label}, {variant}: the floor of the "
+                           f"design's check (bench/floor.c) | {fl:,} Ir | - | pam_unix alone {a:,} Ir | "
+                           f"{fl / a:.2f} |")
     if scan:
         w = med([s[0] for s in scan])
         fl = med(floor) if floor else None

@@ -41,7 +41,7 @@ UX=bgbench_x # not listed, password expired (chage -d 0): pam_unix forces the ch
 
 [ "$(id -u)" = 0 ] || { echo "bench: needs root (throwaway users, a root-owned store)" >&2; exit 1; }
 for f in "$TOOL" "$MODULE" "$BIN/gen" "$BIN/runstat" "$BIN/mkdump" "$BIN/acct" "$BIN/nosync.so" "$BIN/nssfloor" \
-	"$BIN/pam1" "$BIN/spawn"; do
+	"$BIN/pam1" "$BIN/spawn" "$BIN/pam_bgfloor.so" "$BIN/digestfloor"; do
 	[ -e "$f" ] || { echo "bench: $f missing: run make bench" >&2; exit 1; }
 done
 command -v mdb_load >/dev/null || { echo "bench: mdb_load missing (lmdb-utils)" >&2; exit 1; }
@@ -153,6 +153,11 @@ for n in $LINES; do
 		say "mdb_load (no per-commit flush) $n, run $r/$RUNS"
 		"$BIN/runstat" "$W/st" env LD_PRELOAD="$BIN/nosync.so" mdb_load -f "$W/dump" "$W/ml"
 		row mdb_load_nosync "$n" "$r" $(cat "$W/st") "$distinct" "$distinct" "$(used "$W/ml")"
+		# The floor of the reading phase: the two keyed digests every address
+		# and record needs (bench/digestfloor.c), alone, on both cores.
+		say "the digests alone $n, run $r/$RUNS"
+		"$BIN/digestfloor" "$d/key" "$f" 2 >"$W/df.out"
+		row digestfloor "$n" "$r" $(cat "$W/df.out" | awk '{print $4, $6}')
 	done
 	if [ "$STOCK" = 1 ] && [ -z "$last" ]; then
 		rm -rf "$W/ml" && mkdir "$W/ml" && sync
@@ -248,7 +253,12 @@ for peer in permit access faillock; do
 done
 printf 'account required pam_unix.so\naccount required %s conf=%s\n' "$MODULE" "$d/conf" \
 	>"$W/pam.d/unixbg"
-SVCS="unix unix@$UX unixpermit unixaccess unixfaillock unixbg"
+# The floor of the design's check (bench/floor.c): NSS's passwd entry for every
+# user; for the listed one also its shadow entry, the NOTICE line and the
+# message.  No config, key, store or digest: what no implementation can shed.
+printf 'account required pam_unix.so\naccount required %s force=%s\n' "$BIN/pam_bgfloor.so" "$UM" \
+	>"$W/pam.d/unixfloor"
+SVCS="unix unix@$UX unixpermit unixaccess unixfaillock unixfloor unixbg"
 if [ -e "$W/bin/pam_breachguard-base.so" ]; then
 	printf 'account required pam_unix.so\naccount required %s conf=%s\n' \
 		"$W/bin/pam_breachguard-base.so" "$d/conf" >"$W/pam.d/unixbgbase"
@@ -285,7 +295,9 @@ if command -v valgrind >/dev/null && [ "${BENCH_CALLGRIND:-1}" = 1 ]; then
 		pre=""
 		[ "$variant" = preloaded ] && pre=$MODLIBS
 		for u in $UM $UU; do
-			for svc in unix unixbg; do
+			svcs="unix unixbg"
+			[ "$variant" = plain ] && svcs="unix unixfloor unixbg"
+			for svc in $svcs; do
 				LD_PRELOAD=$pre PAM_WRAPPER_DISABLE_DEEPBIND=1 valgrind --tool=callgrind \
 					--collect-atstart=no --callgrind-out-file="$W/cg.out" \
 					"$BIN/acct" -c "$W/pam.d" "$svc" "$u" >/dev/null 2>"$W/cg.err"
