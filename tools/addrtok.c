@@ -207,6 +207,62 @@ static uint32_t decode(const unsigned char *p, size_t k)
 	return cp;
 }
 
+/* Whether the text at p (n bytes) starts with a letter or digit of ASCII,
+ * typed narrow or full width (U+FF10-FF19, U+FF21-FF3A, U+FF41-FF5A): map_line
+ * reads a character between two of them as glued inside one word, whichever
+ * width the input method gave each side ("ｔａーｒｏ@x.jp" is no ro@x.jp). */
+static bool alnum_at(const unsigned char *p, size_t n)
+{
+	uint32_t c;
+
+	if (n == 0)
+		return false;
+	if (p[0] < 0x80)
+		return is_alnum(p[0]);
+	if (n < 3 || p[0] != 0xef || (p[1] != 0xbc && p[1] != 0xbd) || (p[2] & 0xc0) != 0x80)
+		return false;
+	c = decode(p, 3);
+	return (c >= 0xff10 && c <= 0xff19) || (c >= 0xff21 && c <= 0xff3a) ||
+	       (c >= 0xff41 && c <= 0xff5a);
+}
+
+/* A dot of another keyboard or typeface between two letters: a middle dot
+ * (U+00B7, ・ U+30FB, ･ U+FF65, ‧ U+2027) or a bullet (U+2022).  It separates
+ * list items ("a@x.jp・b@x.jp") and a label from an address, but inside a
+ * local part ("yamada・taro@x.jp") it is no gap between words: see glued_dot. */
+static bool mid_dot(uint32_t cp)
+{
+	return cp == 0x00b7 || cp == 0x30fb || cp == 0xff65 || cp == 0x2027 || cp == 0x2022;
+}
+
+/* A mid_dot between two letters (or U+2063 INVISIBLE SEPARATOR: the HTML
+ * reader's mark of an inline tag there, "<b>Name</b>taro@") is inside a local
+ * part when the word before it holds no '@' (mapped: t->m[0..o)) and the word
+ * after it does (raw: p, n bytes after it, up to a space or a character no
+ * address holds). */
+static bool glued_dot(const char *m, size_t o, const unsigned char *p, size_t n)
+{
+	for (size_t j = o; j > 0 && m[j - 1] != ' ' && m[j - 1] != (char)SEP_BYTE; j--)
+		if (m[j - 1] == '@')
+			return false;
+	for (size_t j = 0; j < n;) {
+		if (p[j] == '@')
+			return true;
+		if (p[j] < 0x80) {
+			if (!is_alnum(p[j]) && !strchr(".-_+'", p[j]))
+				return false;
+			j++;
+		} else if (n - j >= 3 && p[j] == 0xef && p[j + 1] == 0xbc && p[j + 2] == 0xa0) {
+			return true; /* ＠ */
+		} else if (alnum_at(p + j, n - j)) {
+			j += 3;
+		} else {
+			return false;
+		}
+	}
+	return false;
+}
+
 /* A script written without spaces between words: a letter of it glued to an
  * ASCII address is text around the address, not part of it. */
 static bool spaceless(uint32_t c)
@@ -451,8 +507,8 @@ static int map_line(struct bg_addrtok *t, const char *s, size_t n, bool plain)
 			w = 1;
 		/* Between two ASCII letters U+2019 is an apostrophe a word processor
 		 * curled ("o’brien@x"): the address has the ASCII one. */
-		if (cp == 0x2019 && o > 0 && is_alnum((unsigned char)t->m[o - 1]) && i + k < n &&
-		    is_alnum(p[i + k])) {
+		if (cp == 0x2019 && o > 0 && is_alnum((unsigned char)t->m[o - 1]) &&
+		    alnum_at(p + i + k, n - i - k)) {
 			put(t, &o, '\'', 0, col++, wcol++);
 			i += k;
 			continue;
@@ -463,9 +519,10 @@ static int map_line(struct bg_addrtok *t, const char *s, size_t n, bool plain)
 		if ((uc_is_general_category_withtable(cp, UC_CATEGORY_MASK_Pd) || cp == 0x2212 ||
 		     cp == 0x30fc || cp == 0xff70) &&
 		    (((o == 0 || t->m[o - 1] == ' ' || t->m[o - 1] == (char)SEP_BYTE) &&
-		      i + k < n && is_alnum(p[i + k])) ||
+		      alnum_at(p + i + k, n - i - k)) ||
 		     (o > 0 && is_alnum((unsigned char)t->m[o - 1]) &&
-		      (i + k == n || p[i + k] == ' ' || p[i + k] == '\t')))) {
+		      (i + k == n || p[i + k] == ' ' || p[i + k] == '\t' ||
+		       (n - i - k >= 3 && memcmp(p + i + k, "\xe3\x80\x80", 3) == 0))))) {
 			put(t, &o, '-', 0, col++, wcol += (uint32_t)w);
 			i += k;
 			continue;
@@ -473,13 +530,16 @@ static int map_line(struct bg_addrtok *t, const char *s, size_t n, bool plain)
 		/* A symbol (emoji, arrow, currency) between two ASCII letters or
 		 * digits is glued to them, not a gap between words; so is a dash
 		 * or a stop another keyboard typed for '-' or '.' (U+2010, U+2212,
-		 * ー, ｰ, 。: "taroーyamada@x.jp" is no yamada@x.jp). */
-		if (o > 0 && is_alnum((unsigned char)t->m[o - 1]) && i + k < n &&
-		    is_alnum(p[i + k]) &&
+		 * ー, ｰ, 。, and the dot look-alikes ․ U+2024 and ﹒ U+FE52:
+		 * "taroーyamada@x.jp" is no yamada@x.jp), and so is a middle dot inside
+		 * a local part (glued_dot).  Either side may be full width. */
+		if (o > 0 && is_alnum((unsigned char)t->m[o - 1]) &&
+		    alnum_at(p + i + k, n - i - k) &&
 		    (uc_is_general_category_withtable(cp,
 						      UC_CATEGORY_MASK_S | UC_CATEGORY_MASK_Pd) ||
-		     cp == 0x2212 || cp == 0x30fc || cp == 0xff70 || cp == 0x3002 ||
-		     cp == 0xff61)) {
+		     cp == 0x2212 || cp == 0x30fc || cp == 0xff70 || cp == 0x3002 || cp == 0xff61 ||
+		     cp == 0x2024 || cp == 0xfe52 ||
+		     ((mid_dot(cp) || cp == 0x2063) && glued_dot(t->m, o, p + i + k, n - i - k)))) {
 			put(t, &o, (char)BAD_BYTE, 0, col++, wcol += (uint32_t)w);
 			i += k;
 			continue;

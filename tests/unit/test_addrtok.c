@@ -279,10 +279,22 @@ static void never_glued(void)
 	EXPECT("ab\xee\x80\x80"
 	       "c@example.jp",
 	       "", 1);
-	/* A compatibility character standing for punctuation inside a word. */
+	/* A compatibility character standing for a full stop inside a word (U+FE52
+	 * small full stop, U+2024 one dot leader: NFKC makes them '.') glues it:
+	 * "a﹒b@" is a.b@ or a list, never b@. */
 	EXPECT("a\xef\xb9\x92"
 	       "b@example.jp",
-	       "b@example.jp", 0); /* U+FE52 small full stop */
+	       "", 1);
+	EXPECT("a\xe2\x80\xa4"
+	       "b@example.jp",
+	       "", 1);
+	/* The same with full-width letters on either side, and a middle dot
+	 * inside a local part; a middle dot between two addresses separates. */
+	EXPECT("\xef\xbd\x94\xef\xbd\x81\xe3\x83\xbc\xef\xbd\x92\xef\xbd\x8f@example.jp", "", 1);
+	EXPECT("yamada\xe3\x83\xbbtaro@example.jp", "", 1);
+	EXPECT("a@example.jp\xe3\x83\xbb"
+	       "b@example.jp",
+	       "a@example.jp b@example.jp", 0);
 }
 
 static void wrapped(void)
