@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <uninorm.h>
 
 #include "ascii.h"
 #include "eml_decode.h"
@@ -18,25 +19,122 @@ static bool starts_ci(const char *a, size_t n, const char *lit)
 	return n >= l && strncasecmp(a, lit, l) == 0;
 }
 
+/* A named reference of HTML5 that is a Latin letter with a mark: the letter,
+ * then grave, acute, circ, tilde, uml, ring, cedil or caron ("&eacute;" é).
+ * The code point, or 0. */
+static unsigned latin_mark(const char *name, size_t n)
+{
+	static const struct {
+		const char *suffix;
+		unsigned mark;
+	} marks[] = {{"grave", 0x300}, {"acute", 0x301}, {"circ", 0x302},  {"tilde", 0x303},
+		     {"uml", 0x308},   {"ring", 0x30a},	 {"cedil", 0x327}, {"caron", 0x30c}};
+
+	if (n < 4 || !bg_ascii_isalpha((unsigned char)name[0]))
+		return 0;
+	for (size_t k = 0; k < sizeof(marks) / sizeof(marks[0]); k++)
+		if (strlen(marks[k].suffix) == n - 1 &&
+		    memcmp(name + 1, marks[k].suffix, n - 1) == 0)
+			return uc_composition((unsigned char)name[0], marks[k].mark);
+	return 0;
+}
+
 /* Decodes the character reference at s (s[0] == '&') into out (4 bytes); returns
- * the bytes consumed, or 0 if it is none we know. */
+ * the bytes consumed, or 0 if it is no reference.  A named reference a browser
+ * would render as a character we do not list is U+FFFD: glued to an address it
+ * makes the word invalid, where its text ("ta&shy;ro@": ';' ends a word) would
+ * have cut the address short. */
 static size_t entity(const char *s, size_t n, char *out, size_t *olen)
 {
 	static const struct {
 		const char *name;
-		const char *utf8;
-	} named[] = {{"amp;", "&"},    {"lt;", "<"},	 {"gt;", ">"},
-		     {"quot;", "\""},  {"apos;", "'"},	 {"nbsp;", " "},
-		     {"commat;", "@"}, {"period;", "."}, {NULL, NULL}};
+		unsigned cp;
+	} named[] = {{"amp", '&'},
+		     {"lt", '<'},
+		     {"gt", '>'},
+		     {"quot", '"'},
+		     {"AMP", '&'},
+		     {"LT", '<'},
+		     {"GT", '>'},
+		     {"QUOT", '"'},
+		     {"apos", '\''},
+		     {"nbsp", ' '},
+		     {"commat", '@'},
+		     {"period", '.'},
+		     {"hyphen", 0x2010},
+		     {"dash", 0x2010},
+		     {"ndash", 0x2013},
+		     {"mdash", 0x2014},
+		     {"minus", 0x2212},
+		     {"lowbar", '_'},
+		     {"plus", '+'},
+		     {"comma", ','},
+		     {"colon", ':'},
+		     {"semi", ';'},
+		     {"excl", '!'},
+		     {"quest", '?'},
+		     {"lsquo", 0x2018},
+		     {"rsquo", 0x2019},
+		     {"ldquo", 0x201c},
+		     {"rdquo", 0x201d},
+		     {"laquo", 0xab},
+		     {"raquo", 0xbb},
+		     {"middot", 0xb7},
+		     {"centerdot", 0xb7},
+		     {"bull", 0x2022},
+		     {"bullet", 0x2022},
+		     {"hellip", 0x2026},
+		     {"shy", 0xad},
+		     {"zwnj", 0x200c},
+		     {"zwj", 0x200d},
+		     {"lrm", 0x200e},
+		     {"rlm", 0x200f},
+		     {"ZeroWidthSpace", 0x200b},
+		     {"NoBreak", 0x2060},
+		     {"ensp", 0x2002},
+		     {"emsp", 0x2003},
+		     {"thinsp", 0x2009},
+		     {"hairsp", 0x200a},
+		     {"numsp", 0x2007},
+		     {"puncsp", 0x2008},
+		     {"szlig", 0xdf},
+		     {"aelig", 0xe6},
+		     {"AElig", 0xc6},
+		     {"oslash", 0xf8},
+		     {"Oslash", 0xd8},
+		     {"eth", 0xf0},
+		     {"ETH", 0xd0},
+		     {"thorn", 0xfe},
+		     {"THORN", 0xde},
+		     {"oelig", 0x153},
+		     {"OElig", 0x152},
+		     {"copy", 0xa9},
+		     {"reg", 0xae},
+		     {"trade", 0x2122},
+		     {"times", 0xd7},
+		     {"sol", '/'},
+		     {NULL, 0}};
 	unsigned long cp = 0;
 	size_t i = 1;
 
-	for (int k = 0; named[k].name; k++)
-		if (starts_ci(s + 1, n - 1, named[k].name)) {
-			*olen = strlen(named[k].utf8);
-			memcpy(out, named[k].utf8, *olen);
-			return 1 + strlen(named[k].name);
-		}
+	if (n >= 3 && bg_ascii_isalpha((unsigned char)s[1])) {
+		/* A name: letters and digits up to ';' (HTML5's longest is 31). */
+		while (i < n && i < 34 && bg_ascii_isalnum((unsigned char)s[i]))
+			i++;
+		if (i >= n || s[i] != ';')
+			return 0; /* "AT&T", "a&b": no reference */
+		cp = 0xfffd;
+		for (int k = 0; named[k].name; k++)
+			if (strlen(named[k].name) == i - 1 &&
+			    memcmp(s + 1, named[k].name, i - 1) == 0) {
+				cp = named[k].cp;
+				break;
+			}
+		if (cp == 0xfffd && latin_mark(s + 1, i - 1))
+			cp = latin_mark(s + 1, i - 1);
+		*olen = bg_utf8_put(out, (unsigned)cp);
+		return i + 1;
+	}
 	if (n < 4 || s[1] != '#')
 		return 0;
 	i = 2;
@@ -69,14 +167,16 @@ static size_t entity(const char *s, size_t n, char *out, size_t *olen)
 }
 
 /* Tags a browser renders inline: no gap where they open or close
- * ("<b>kimura</b>@example.co.jp" reads kimura@example.co.jp).  Any other tag
+ * ("<b>kimura</b>@example.co.jp" reads kimura@example.co.jp; <wbr>, a place
+ * where a line may break, shows nothing).  Any other tag
  * (a cell, a paragraph, a line break) separates words. */
 static bool inline_tag(const char *t, size_t n)
 {
 	static const char *const names[] = {
-	    "a",    "abbr",   "b",	"bdi", "bdo",  "cite", "code", "data", "dfn",  "em",
-	    "font", "i",      "ins",	"kbd", "mark", "nobr", "q",    "s",    "samp", "small",
-	    "span", "strike", "strong", "sub", "sup",  "time", "tt",   "u",    "var",  NULL};
+	    "a",   "abbr", "b",	   "bdi",   "bdo",  "cite",   "code",	"data",
+	    "dfn", "em",   "font", "i",	    "ins",  "kbd",    "mark",	"nobr",
+	    "q",   "s",	   "samp", "small", "span", "strike", "strong", "sub",
+	    "sup", "time", "tt",   "u",	    "var",  "wbr",    NULL};
 	size_t i = 0, k = 0;
 	char name[8];
 
@@ -163,6 +263,7 @@ void bg_eml_html_free(struct bg_eml_html *h)
 void bg_eml_html_reset(struct bg_eml_html *h)
 {
 	h->in_tag = h->in_comment = false;
+	h->quote = 0;
 	h->skip_until[0] = '\0';
 }
 
@@ -185,12 +286,35 @@ void bg_eml_html_line(struct bg_eml_html *h, const char *s, size_t n, bg_eml_mai
 			continue;
 		}
 		if (h->in_tag) {
-			if (c == '>') {
+			/* A quoted attribute value may hold '>' (title='a > b'); a quote
+			 * opens one only right after '=' (an apostrophe elsewhere in a
+			 * tag is a character, as a browser reads it). */
+			if (h->quote) {
+				if (c == h->quote)
+					h->quote = 0;
+			} else if ((c == '"' || c == '\'') && h->taglen > 0) {
+				size_t j = h->taglen;
+
+				while (j > 0 && (h->tag[j - 1] == ' ' || h->tag[j - 1] == '\t'))
+					j--;
+				if (j > 0 && h->tag[j - 1] == '=')
+					h->quote = c;
+			}
+			if (c == '>' && !h->quote) {
 				h->in_tag = false;
 				h->tag[h->taglen] = '\0';
-				/* "<td>a</td><td>b</td>" is two words; "<b>a</b>b" one. */
+				/* "<td>a</td><td>b</td>" is two words; "<b>a</b>b" one, but
+				 * after a letter or digit the boundary is marked with U+2063
+				 * INVISIBLE SEPARATOR: inside a local part ("<b>Name</b>taro@")
+				 * the tokeniser cannot tell a label from part of the address
+				 * and counts the word invalid; anywhere else ("<b>kimura</b>@",
+				 * "taro@<b>x</b>.jp") it is dropped and the word joins.  A
+				 * <wbr> is inside a word by definition: no mark. */
 				if (!inline_tag(h->tag, h->taglen))
 					text_put(h, " ", 1);
+				else if (h->textlen > 0 && !starts_ci(h->tag, h->taglen, "wbr") &&
+					 bg_ascii_isalnum((unsigned char)h->text[h->textlen - 1]))
+					text_put(h, "\xe2\x81\xa3", 3);
 				html_tag(h, fn, arg);
 			} else if (h->taglen < BG_EML_TAG_MAX) {
 				h->tag[h->taglen++] = c == '\n' ? ' ' : c;
@@ -213,6 +337,7 @@ void bg_eml_html_line(struct bg_eml_html *h, const char *s, size_t n, bg_eml_mai
 				continue;
 			}
 			h->in_tag = true;
+			h->quote = 0;
 			h->taglen = 0;
 			i++;
 			continue;

@@ -12,6 +12,7 @@
 
 struct bg_eml_html {
 	bool in_tag, in_comment;
+	char quote;	     /* inside a tag, the quote of an attribute value open, or 0 */
 	char skip_until[16]; /* "</script" / "</style" while inside them */
 	char tag[BG_EML_TAG_MAX + 1];
 	size_t taglen;

@@ -89,7 +89,8 @@ struct bg_reader {
 	int (*read)(struct bg_reader_ctx *c);
 };
 
-extern const struct bg_reader bg_reader_text, bg_reader_csv, bg_reader_json, bg_reader_eml;
+extern const struct bg_reader bg_reader_text, bg_reader_csv, bg_reader_json, bg_reader_eml,
+    bg_reader_html;
 
 /* The reader named (NULL if unknown). */
 const struct bg_reader *bg_reader_by_name(const char *name);

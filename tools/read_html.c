@@ -1,0 +1,149 @@
+/* read_html.c: a web page saved as a file (a vendor's list of affected accounts,
+ * "Save page as").  Read as a browser shows it, with the e-mail reader's HTML
+ * converter (eml_html.c): tags out, a cell or paragraph a gap, an inline tag
+ * none, character references decoded, script and style skipped, mailto: links
+ * found; then the one tokeniser.  Read as plain text instead, "ta&shy;ro@"
+ * would be cut at the ';' and "<b>kimura</b>@x.jp" lost. */
+#include "reader.h"
+
+#include <errno.h>
+#include <string.h>
+#include <strings.h>
+
+#include "addrtok.h"
+#include "eml_html.h"
+#include "encoding.h"
+
+#define SHOWN_MAX 200
+
+struct html_mailto {
+	struct bg_addrtok *tok;
+	unsigned long line;
+	unsigned found;
+	int rc;
+};
+
+static bool on_mailto(void *arg, const char *a, size_t al)
+{
+	struct html_mailto *t = arg;
+	int r = bg_addr_scan(t->tok, a, al, t->line);
+
+	if (r < 0)
+		t->rc = r;
+	else
+		t->found += (unsigned)r;
+	return t->rc == 0;
+}
+
+static int html_read(struct bg_reader_ctx *c)
+{
+	struct bg_eml_html h;
+	struct bg_addrtok *tok = NULL;
+	const char *s;
+	size_t n;
+	unsigned flags;
+	int r;
+
+	if (bg_eml_html_init(&h, BG_LINE_MAX) != 0)
+		return bg_err_set(&c->err, -ENOMEM, "%s: out of memory", c->name);
+	if (bg_addrtok_new(&tok, c->sink) != 0) {
+		bg_eml_html_free(&h);
+		return bg_err_set(&c->err, -ENOMEM, "%s: out of memory", c->name);
+	}
+	/* A page's lines of text without an address (a heading, a paragraph) are
+	 * no list entries: only a line whose visible text holds an '@' is one. */
+	bg_addrtok_empty(tok, "no address on the line");
+	for (;;) {
+		struct html_mailto t = {tok, 0, 0, 0};
+
+		r = bg_input_getline(c->in, &s, &n, &flags, &c->err);
+		if (r <= 0)
+			break;
+		t.line = bg_input_lineno(c->in);
+		if (flags & (BG_LINE_TOO_LONG | BG_LINE_HAS_NUL | BG_LINE_BAD_UTF8)) {
+			char why[BG_ENC_NAME_MAX + 32];
+
+			/* The converter's state (an open tag) is unknowable past such a
+			 * line: it starts again after it. */
+			bg_eml_html_reset(&h);
+			r = bg_addrtok_flush(tok);
+			c->sink->record(c->sink);
+			bg_reader_note(c, t.line,
+				       (flags & BG_LINE_TOO_LONG) ? "line too long"
+				       : (flags & BG_LINE_HAS_NUL)
+					   ? "NUL byte in the line"
+					   : bg_reader_bad_bytes(c, "", why, sizeof(why)),
+				       s, n < SHOWN_MAX ? n : SHOWN_MAX);
+		} else {
+			bg_eml_html_line(&h, s, n, on_mailto, &t);
+			r = t.rc;
+			if (r == 0 && h.textlen && memchr(h.text, '@', h.textlen)) {
+				c->sink->record(c->sink);
+				r = bg_addrtok_line(tok, h.text, h.textlen, t.line);
+			} else if (r == 0 && t.found) {
+				c->sink->record(c->sink);
+			}
+		}
+		if (r < 0) {
+			bg_err_set(&c->err, r, "%s, line %lu: import stopped", c->name, t.line);
+			break;
+		}
+	}
+	if (r >= 0 && (r = bg_addrtok_flush(tok)) < 0)
+		bg_err_set(&c->err, r, "%s: import stopped at the end", c->name);
+	bg_addrtok_free(tok);
+	bg_eml_html_free(&h);
+	return r < 0 ? r : 0;
+}
+
+static bool istarts(const char *s, size_t n, const char *lit)
+{
+	size_t l = strlen(lit);
+
+	return n >= l && strncasecmp(s, lit, l) == 0;
+}
+
+static bool has_suffix(const char *path, const char *suffix)
+{
+	size_t n = strlen(path), m = strlen(suffix);
+
+	return n >= m && strcasecmp(path + n - m, suffix) == 0;
+}
+
+/* A document that says it is HTML from its first tag wins over text; a
+ * .html/.htm name whose text starts with a tag too.  An XML declaration (XHTML)
+ * and comments may come first ("<!-- saved from url=(0022)... -->", which a
+ * browser writes at the top of a saved page). */
+static int html_probe(const char *head, size_t len, const char *path)
+{
+	size_t i = 0;
+
+	for (;;) {
+		const char *end = NULL;
+
+		while (i < len &&
+		       (head[i] == ' ' || head[i] == '\t' || head[i] == '\r' || head[i] == '\n'))
+			i++;
+		if (istarts(head + i, len - i, "<?xml"))
+			end = memmem(head + i, len - i, "?>", 2);
+		else if (istarts(head + i, len - i, "<!--"))
+			end = memmem(head + i, len - i, "-->", 3);
+		else
+			break;
+		if (!end)
+			return 0;
+		i = (size_t)(end - head) + (head[i + 1] == '?' ? 2 : 3);
+	}
+	if (istarts(head + i, len - i, "<!doctype html") || istarts(head + i, len - i, "<html"))
+		return 96;
+	if (i < len && head[i] == '<' &&
+	    (has_suffix(path, ".html") || has_suffix(path, ".htm") || has_suffix(path, ".xhtml")))
+		return 96;
+	return 0;
+}
+
+const struct bg_reader bg_reader_html = {
+    .name = "html",
+    .probe = html_probe,
+    .read = html_read,
+};
