@@ -965,6 +965,17 @@ static bool width_split(struct bg_addrtok *t, size_t a, size_t b, int depth)
 			return true;
 		}
 	}
+	/* Further in: full-width digits glued onto ASCII letters or digits
+	 * ("No.１a@x.jp": number 1 and a@, or the address no.1a?). */
+	for (i = a; i + 1 < atp; i++)
+		if ((fl_at(t, i) & F_WIDE) && s[i] >= '0' && s[i] <= '9' &&
+		    is_alnum((unsigned char)s[i + 1]) && !(fl_at(t, i + 1) & F_WIDE)) {
+			refuse_word(t,
+				    "full-width digits run into an ASCII address: a list number or "
+				    "part of the address? Put a space after a number",
+				    s + a, b - a);
+			return true;
+		}
 	for (w = b; w > atp + 1 && (fl_at(t, w - 1) & F_WIDE); w--)
 		;
 	if (w < b && w > atp + 1 && is_alnum((unsigned char)s[w - 1])) {
@@ -1035,12 +1046,13 @@ static void piece(struct bg_addrtok *t, size_t a, size_t b, int depth)
 			return;
 		}
 		if (p != SIZE_MAX) {
-			if (!at) {
+			if (!at)
 				piece(t, a, p, depth + 1);
-				piece(t, p, b, depth + 1);
-				return;
-			}
-			a = p;
+			/* With an '@', the text before is dropped and the rest is a word
+			 * of its own again: "第１a@x.jp" is "１a@x.jp", whose width rules
+			 * (width_split) then apply. */
+			piece(t, p, b, depth + 1);
+			return;
 		}
 		/* Domain side: an ASCII domain followed by text of such a script. */
 		if (at) {
