@@ -226,6 +226,15 @@ static bool alnum_at(const unsigned char *p, size_t n)
 	       (c >= 0xff41 && c <= 0xff5a);
 }
 
+/* Marks a keyboard or a word processor may put for an apostrophe between two
+ * letters, besides U+2019 (taken as the ASCII one): ‘ U+2018, ‛ U+201B,
+ * ′ U+2032, ՚ U+055A.  Between letters ("o′brien@x.ie") they glue the word:
+ * counted invalid, never cut into brien@. */
+static bool apostrophe_like(uint32_t cp)
+{
+	return cp == 0x2018 || cp == 0x201b || cp == 0x2032 || cp == 0x055a;
+}
+
 /* A dot of another keyboard or typeface between two letters: a middle dot
  * (U+00B7, ・ U+30FB, ･ U+FF65, ‧ U+2027) or a bullet (U+2022).  It separates
  * list items ("a@x.jp・b@x.jp") and a label from an address, but inside a
@@ -505,9 +514,18 @@ static int map_line(struct bg_addrtok *t, const char *s, size_t n, bool plain)
 		w = uc_width(cp, "UTF-8");
 		if (w < 1)
 			w = 1;
-		/* Between two ASCII letters U+2019 is an apostrophe a word processor
-		 * curled ("o’brien@x"): the address has the ASCII one. */
-		if (cp == 0x2019 && o > 0 && is_alnum((unsigned char)t->m[o - 1]) &&
+		/* After a letter U+2019 is an apostrophe a word processor curled
+		 * ("o’brien@x": the address has the ASCII one) or the closing quote of
+		 * a word ("‘o’brien@x.ie’"), which piece() trims as the ASCII one. */
+		if (cp == 0x2019 && o > 0 && is_alnum((unsigned char)t->m[o - 1])) {
+			put(t, &o, '\'', 0, col++, wcol++);
+			i += k;
+			continue;
+		}
+		/* An opening single quote before a word ("‘Taro’taro@x.jp") is the
+		 * ASCII one: piece() then sees the quoted name glued on. */
+		if (cp == 0x2018 &&
+		    (o == 0 || t->m[o - 1] == ' ' || t->m[o - 1] == (char)SEP_BYTE) &&
 		    alnum_at(p + i + k, n - i - k)) {
 			put(t, &o, '\'', 0, col++, wcol++);
 			i += k;
@@ -538,7 +556,7 @@ static int map_line(struct bg_addrtok *t, const char *s, size_t n, bool plain)
 		    (uc_is_general_category_withtable(cp,
 						      UC_CATEGORY_MASK_S | UC_CATEGORY_MASK_Pd) ||
 		     cp == 0x2212 || cp == 0x30fc || cp == 0xff70 || cp == 0x3002 || cp == 0xff61 ||
-		     cp == 0x2024 || cp == 0xfe52 ||
+		     cp == 0x2024 || cp == 0xfe52 || apostrophe_like(cp) ||
 		     ((mid_dot(cp) || cp == 0x2063) && glued_dot(t->m, o, p + i + k, n - i - k)))) {
 			put(t, &o, (char)BAD_BYTE, 0, col++, wcol += (uint32_t)w);
 			i += k;
@@ -1002,7 +1020,7 @@ static void piece(struct bg_addrtok *t, size_t a, size_t b, int depth)
 	const char *s = t->mp;
 	const char *at;
 	char pre = 0, post = 0;
-	bool ascii = true, wide = false, bad = false;
+	bool ascii = true, wide = false, bad = false, lead_quote = false, trail_quote = false;
 	size_t a0;
 
 	if (t->rc || a >= b || depth > 64)
@@ -1089,6 +1107,7 @@ static void piece(struct bg_addrtok *t, size_t a, size_t b, int depth)
 	a0 = a;
 	while (a < b && lead_trim[(unsigned char)s[a]]) {
 		pre = (s[a] == '.' || s[a] == '-') ? s[a] : 0;
+		lead_quote |= s[a] == '\'';
 		a++;
 	}
 	/* pre: one '.' or '-' glued on, as a wrapped cell's tail starts (".co.jp",
@@ -1098,6 +1117,7 @@ static void piece(struct bg_addrtok *t, size_t a, size_t b, int depth)
 	while (b > a && (unsigned char)s[b - 1] < 0x80 && !is_alnum((unsigned char)s[b - 1]) &&
 	       s[b - 1] != '@' && cls[(unsigned char)s[b - 1]] != C_BAD) {
 		post = strchr(".-_+", s[b - 1]) ? s[b - 1] : 0;
+		trail_quote |= s[b - 1] == '\'';
 		b--;
 	}
 	if (a >= b)
@@ -1126,6 +1146,17 @@ static void piece(struct bg_addrtok *t, size_t a, size_t b, int depth)
 				    s + a, b - a);
 			return;
 		}
+	}
+	/* "'Taro'taro@x.jp": a quote before the word, another inside its local
+	 * part and none after it.  A quoted name glued on, or an apostrophe of the
+	 * address?  Reported, never guessed ('o'brien@x.ie', quoted whole, keeps
+	 * its apostrophe). */
+	if (lead_quote && !trail_quote && memchr(s + a, '\'', (size_t)(at - (s + a)))) {
+		refuse_word(t,
+			    "a quote before the address and another inside it: a quoted name "
+			    "glued on, or an apostrophe of the address? Put a space after the name",
+			    s + a0, b - a0);
+		return;
 	}
 	/* "email=a@x.jp" in a log line or a query: the key is no local part. */
 	{

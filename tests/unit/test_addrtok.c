@@ -295,6 +295,13 @@ static void never_glued(void)
 	EXPECT("a@example.jp\xe3\x83\xbb"
 	       "b@example.jp",
 	       "a@example.jp b@example.jp", 0);
+	/* A prime between letters glues; a single-quoted name glued on is
+	 * undecidable, a single-quoted address keeps its apostrophe. */
+	EXPECT("o\xe2\x80\xb2"
+	       "brien@example.ie",
+	       "", 1);
+	EXPECT("'Taro'taro@example.jp", "", 1);
+	EXPECT("'o'brien@example.ie'", "o'brien@example.ie", 0);
 }
 
 static void wrapped(void)
