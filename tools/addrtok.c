@@ -228,48 +228,58 @@ static bool alnum_at(const unsigned char *p, size_t n)
 
 /* Marks a keyboard or a word processor may put for an apostrophe between two
  * letters, besides U+2019 (taken as the ASCII one): ‘ U+2018, ‛ U+201B,
- * ′ U+2032, ՚ U+055A.  Between letters ("o′brien@x.ie") they glue the word:
+ * ′ U+2032, ՚ U+055A, ׳ U+05F3.  Between letters ("o′brien@x.ie") they glue the word:
  * counted invalid, never cut into brien@. */
 static bool apostrophe_like(uint32_t cp)
 {
-	return cp == 0x2018 || cp == 0x201b || cp == 0x2032 || cp == 0x055a;
+	return cp == 0x2018 || cp == 0x201b || cp == 0x2032 || cp == 0x055a || cp == 0x05f3;
 }
 
 /* A dot of another keyboard or typeface between two letters: a middle dot
- * (U+00B7, ・ U+30FB, ･ U+FF65, ‧ U+2027) or a bullet (U+2022).  It separates
+ * (U+00B7, Greek · U+0387, ・ U+30FB, ･ U+FF65, ‧ U+2027, ⸱ U+2E31, ⸳ U+2E33)
+ * or a bullet (U+2022).  It separates
  * list items ("a@x.jp・b@x.jp") and a label from an address, but inside a
  * local part ("yamada・taro@x.jp") it is no gap between words: see glued_dot. */
 static bool mid_dot(uint32_t cp)
 {
-	return cp == 0x00b7 || cp == 0x30fb || cp == 0xff65 || cp == 0x2027 || cp == 0x2022;
+	return cp == 0x00b7 || cp == 0x0387 || cp == 0x30fb || cp == 0xff65 || cp == 0x2027 ||
+	       cp == 0x2e31 || cp == 0x2e33 || cp == 0x2022;
 }
 
 /* A mid_dot between two letters (or U+2063 INVISIBLE SEPARATOR: the HTML
- * reader's mark of an inline tag there, "<b>Name</b>taro@") is inside a local
- * part when the word before it holds no '@' (mapped: t->m[0..o)) and the word
- * after it does (raw: p, n bytes after it, up to a space or a character no
- * address holds). */
+ * reader's mark of an inline tag there, "<b>Name</b>taro@") is inside an
+ * address when it is not between two words of which only one holds an '@':
+ * the word before it holds none and the word after it does (a local part:
+ * "yamada・taro@x.jp"), or the word before holds one and the word after none
+ * (a domain: "taro@example.co・jp" is no taro@example.co).  Between two
+ * addresses ("a@x.jp・b@x.jp") it separates.  m[0..o) is the mapped text
+ * before it, p (n bytes) the raw text after, read up to a space or a
+ * character no address holds. */
 static bool glued_dot(const char *m, size_t o, const unsigned char *p, size_t n)
 {
+	bool before = false, after = false;
+
 	for (size_t j = o; j > 0 && m[j - 1] != ' ' && m[j - 1] != (char)SEP_BYTE; j--)
-		if (m[j - 1] == '@')
-			return false;
-	for (size_t j = 0; j < n;) {
-		if (p[j] == '@')
-			return true;
-		if (p[j] < 0x80) {
+		if (m[j - 1] == '@') {
+			before = true;
+			break;
+		}
+	for (size_t j = 0; j < n && !after;) {
+		if (p[j] == '@') {
+			after = true;
+		} else if (p[j] < 0x80) {
 			if (!is_alnum(p[j]) && !strchr(".-_+'", p[j]))
-				return false;
+				break;
 			j++;
 		} else if (n - j >= 3 && p[j] == 0xef && p[j + 1] == 0xbc && p[j + 2] == 0xa0) {
-			return true; /* ＠ */
+			after = true; /* ＠ */
 		} else if (alnum_at(p + j, n - j)) {
 			j += 3;
 		} else {
-			return false;
+			break;
 		}
 	}
-	return false;
+	return before != after;
 }
 
 /* A script written without spaces between words: a letter of it glued to an
@@ -549,12 +559,14 @@ static int map_line(struct bg_addrtok *t, const char *s, size_t n, bool plain)
 		 * digits is glued to them, not a gap between words; so is a dash
 		 * or a stop another keyboard typed for '-' or '.' (U+2010, U+2212,
 		 * ー, ｰ, 。, and the dot look-alikes ․ U+2024 and ﹒ U+FE52:
-		 * "taroーyamada@x.jp" is no yamada@x.jp), and so is a middle dot inside
-		 * a local part (glued_dot).  Either side may be full width. */
+		 * "taroーyamada@x.jp" is no yamada@x.jp), a low line of another form
+		 * (connector punctuation: ﹏ ‿ ︳, "taro﹏yamada@") and an apostrophe
+		 * of another keyboard (apostrophe_like); so is a middle dot inside a
+		 * local part (glued_dot).  Either side may be full width. */
 		if (o > 0 && is_alnum((unsigned char)t->m[o - 1]) &&
 		    alnum_at(p + i + k, n - i - k) &&
-		    (uc_is_general_category_withtable(cp,
-						      UC_CATEGORY_MASK_S | UC_CATEGORY_MASK_Pd) ||
+		    (uc_is_general_category_withtable(cp, UC_CATEGORY_MASK_S | UC_CATEGORY_MASK_Pd |
+							      UC_CATEGORY_MASK_Pc) ||
 		     cp == 0x2212 || cp == 0x30fc || cp == 0xff70 || cp == 0x3002 || cp == 0xff61 ||
 		     cp == 0x2024 || cp == 0xfe52 || apostrophe_like(cp) ||
 		     ((mid_dot(cp) || cp == 0x2063) && glued_dot(t->m, o, p + i + k, n - i - k)))) {
