@@ -267,6 +267,9 @@ static void html_line(struct em *m, const char *s, size_t n, unsigned long line)
 			     len);
 		else
 			scan_tokens(m, text, len, line);
+		/* HTML's line ends are no edges a reader sees: nothing is held over
+		 * one to join the next line (the wrapped table cells of plain text). */
+		scan_flush(m);
 	}
 	line_end(m);
 }

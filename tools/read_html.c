@@ -79,7 +79,11 @@ static int html_read(struct bg_reader_ctx *c)
 			r = t.rc;
 			if (r == 0 && h.textlen && memchr(h.text, '@', h.textlen)) {
 				c->sink->record(c->sink);
-				r = bg_addrtok_line(tok, h.text, h.textlen, t.line);
+				/* A source line's end is no edge of anything a browser shows:
+				 * no word is held over it to join the next line's (the text
+				 * reader's wrapped table cells). */
+				if ((r = bg_addrtok_line(tok, h.text, h.textlen, t.line)) >= 0)
+					r = bg_addrtok_flush(tok);
 			} else if (r == 0 && t.found) {
 				c->sink->record(c->sink);
 			}
