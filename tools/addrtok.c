@@ -228,8 +228,8 @@ static bool alnum_at(const unsigned char *p, size_t n)
 
 /* Marks a keyboard or a word processor may put for an apostrophe between two
  * letters, besides U+2019 (taken as the ASCII one): ‘ U+2018, ‛ U+201B,
- * ′ U+2032, ՚ U+055A, ׳ U+05F3.  Between letters ("o′brien@x.ie") they glue the word:
- * counted invalid, never cut into brien@. */
+ * ′ U+2032, ՚ U+055A, ׳ U+05F3.  Between letters ("o′brien@x.ie") they glue
+ * the word: counted invalid, never cut into brien@. */
 static bool apostrophe_like(uint32_t cp)
 {
 	return cp == 0x2018 || cp == 0x201b || cp == 0x2032 || cp == 0x055a || cp == 0x05f3;
@@ -237,9 +237,9 @@ static bool apostrophe_like(uint32_t cp)
 
 /* A dot of another keyboard or typeface between two letters: a middle dot
  * (U+00B7, Greek · U+0387, ・ U+30FB, ･ U+FF65, ‧ U+2027, ⸱ U+2E31, ⸳ U+2E33)
- * or a bullet (U+2022).  It separates
- * list items ("a@x.jp・b@x.jp") and a label from an address, but inside a
- * local part ("yamada・taro@x.jp") it is no gap between words: see glued_dot. */
+ * or a bullet (U+2022).  It separates list items ("a@x.jp・b@x.jp") and a
+ * label from an address, but inside an address ("yamada・taro@x.jp") it is no
+ * gap between words: see glued_dot. */
 static bool mid_dot(uint32_t cp)
 {
 	return cp == 0x00b7 || cp == 0x0387 || cp == 0x30fb || cp == 0xff65 || cp == 0x2027 ||
@@ -268,7 +268,7 @@ static bool glued_dot(const char *m, size_t o, const unsigned char *p, size_t n)
 		if (p[j] == '@') {
 			after = true;
 		} else if (p[j] < 0x80) {
-			if (!is_alnum(p[j]) && !strchr(".-_+'", p[j]))
+			if (!is_alnum(p[j]) && (!p[j] || !strchr(".-_+'", p[j])))
 				break;
 			j++;
 		} else if (n - j >= 3 && p[j] == 0xef && p[j + 1] == 0xbc && p[j + 2] == 0xa0) {
@@ -950,6 +950,11 @@ static bool width_words(struct bg_addrtok *t, size_t a, size_t b, int depth)
 	return false;
 }
 
+/* width_split's reason for full-width digits glued onto ASCII letters. */
+static const char wide_digits_why[] =
+    "full-width digits run into an ASCII address: a list number or part of the address? Put a "
+    "space after a number";
+
 /* A word with an '@' and both full-width and ASCII letters or digits.  An
  * address typed with the input method switching midway ("Ｔaro@x.jp",
  * "yamada１２３@x.jp", "ｓｕｚｕｋｉ.taro@x.jp", "a@ｅｘａｍｐｌｅ.jp") is one
@@ -959,7 +964,7 @@ static bool width_words(struct bg_addrtok *t, size_t a, size_t b, int depth)
  * ASCII address ("１．a@x.jp", "１２）a@x.jp") is another word, and cut.
  * Two cannot be told apart, and are reported, never guessed: full-width
  * digits glued straight onto ASCII letters before the '@' ("１taro@x.jp": the
- * list number 1, or the address 1taro?), and full-width letters after the
+ * list number 1, or the address 1taro?; "No.１a@x.jp"), and full-width letters after the
  * ASCII end of the domain ("a@x.jpＴＥＬ", or "a@example.coｍ").  Returns
  * true when the word was handled. */
 static bool width_split(struct bg_addrtok *t, size_t a, size_t b, int depth)
@@ -977,10 +982,7 @@ static bool width_split(struct bg_addrtok *t, size_t a, size_t b, int depth)
 		size_t p = i;
 
 		if (is_alnum((unsigned char)s[i]) && !(fl_at(t, i) & F_WIDE)) {
-			refuse_word(t,
-				    "full-width digits run into an ASCII address: a list number or "
-				    "part of the address? Put a space after a number",
-				    s + a, b - a);
+			refuse_word(t, wide_digits_why, s + a, b - a);
 			return true;
 		}
 		while (p < atp && !is_alnum((unsigned char)s[p]))
@@ -1000,10 +1002,7 @@ static bool width_split(struct bg_addrtok *t, size_t a, size_t b, int depth)
 	for (i = a; i + 1 < atp; i++)
 		if ((fl_at(t, i) & F_WIDE) && s[i] >= '0' && s[i] <= '9' &&
 		    is_alnum((unsigned char)s[i + 1]) && !(fl_at(t, i + 1) & F_WIDE)) {
-			refuse_word(t,
-				    "full-width digits run into an ASCII address: a list number or "
-				    "part of the address? Put a space after a number",
-				    s + a, b - a);
+			refuse_word(t, wide_digits_why, s + a, b - a);
 			return true;
 		}
 	for (w = b; w > atp + 1 && (fl_at(t, w - 1) & F_WIDE); w--)
