@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "check_trust.h"
+#include "escape.h"
+#include "identity.h"
 #include "bundle.h"
 #include "cli.h"
 #include "pamd.h"
@@ -127,6 +129,28 @@ int bg_cmd_check(struct bg_tool *t, int argc, char **argv)
 	if (t->cfg.domains.n == 0)
 		printf("  warning: no domains set: only user names, GECOS and alias addresses "
 		       "match\n");
+	/* A domain the normaliser refuses ("example.c") makes user@domain an
+	 * identity no import can hold: every account would be clear through it. */
+	{
+		struct bg_norm_opts o;
+
+		bg_norm_opts_from_config(&o, &t->cfg);
+		for (const char *d = bg_list_next(&t->cfg.domains, NULL); d;
+		     d = bg_list_next(&t->cfg.domains, d)) {
+			char addr[BG_ID_MAX], norm[BG_ID_MAX], safe[160];
+			int n = snprintf(addr, sizeof(addr), "user@%s", d), r;
+
+			if (n <= 0 || (size_t)n >= sizeof(addr))
+				continue;
+			if ((r = bg_normalise(addr, (size_t)n, &o, norm, sizeof(norm))) < 0) {
+				printf("  error: domains: \"%s\": no address in it is ever "
+				       "imported or "
+				       "matched (%s)\n",
+				       bg_escape(d, 0, safe, sizeof(safe)), bg_norm_strerror(r));
+				problems++;
+			}
+		}
+	}
 	printf("key: %s\n", t->cfg.key_file);
 	printf("store: %s\n", t->cfg.store);
 	bg_ctx_init(&ctx, &t->cfg, &log, BG_STORE_RDONLY);

@@ -249,6 +249,19 @@ def run_all(root):
         text = f.read()
     with open(s.conf, "w") as f:
         f.write(text.replace("colour = blue\n", ""))
+    # A domain no address of can be imported (example.c: no real top-level
+    # label) makes every account clear through it: check says so and fails.
+    with open(s.conf) as f:
+        text = f.read()
+    with open(s.conf, "a") as f:
+        f.write("domains = example.co.jp, example.c\n")
+    r = s.run("check")
+    check(r.returncode == 1 and 'domains: "example.c"' in r.stdout
+          and "example.co.jp" not in r.stdout, "check: a domain the normaliser refuses", r.stdout)
+    with open(s.conf, "w") as f:
+        f.write(text)
+    r = s.run("check")
+    check("domains:" not in r.stdout, "check: the configured domains are fine", r.stdout)
 
     # init refuses an unsafe key file; a store made with another key is refused.
     t = Store(os.path.join(root, "b"))
