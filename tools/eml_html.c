@@ -39,12 +39,48 @@ static unsigned latin_mark(const char *name, size_t n)
 	return 0;
 }
 
+/* The references HTML5 reads in text without their ';' (the spec's legacy
+ * list): a browser shows "E-mail:&nbsptaro@x.jp" as "E-mail: taro@x.jp".  The
+ * letters with a mark are latin_mark's; the rest are listed here. */
+static unsigned legacy_cp(const char *name, size_t n)
+{
+	static const struct {
+		const char *name;
+		unsigned cp;
+	} legacy[] = {{"amp", '&'},	{"AMP", '&'},	  {"lt", '<'},	    {"LT", '<'},
+		      {"gt", '>'},	{"GT", '>'},	  {"quot", '"'},    {"QUOT", '"'},
+		      {"nbsp", ' '},	{"shy", 0xad},	  {"copy", 0xa9},   {"COPY", 0xa9},
+		      {"reg", 0xae},	{"REG", 0xae},	  {"middot", 0xb7}, {"times", 0xd7},
+		      {"divide", 0xf7}, {"deg", 0xb0},	  {"cent", 0xa2},   {"pound", 0xa3},
+		      {"yen", 0xa5},	{"sect", 0xa7},	  {"para", 0xb6},   {"laquo", 0xab},
+		      {"raquo", 0xbb},	{"not", 0xac},	  {"macr", 0xaf},   {"acute", 0xb4},
+		      {"cedil", 0xb8},	{"uml", 0xa8},	  {"micro", 0xb5},  {"plusmn", 0xb1},
+		      {"sup1", 0xb9},	{"sup2", 0xb2},	  {"sup3", 0xb3},   {"frac12", 0xbd},
+		      {"frac14", 0xbc}, {"frac34", 0xbe}, {"iexcl", 0xa1},  {"iquest", 0xbf},
+		      {"ordf", 0xaa},	{"ordm", 0xba},	  {"brvbar", 0xa6}, {"curren", 0xa4},
+		      {"AElig", 0xc6},	{"aelig", 0xe6},  {"ETH", 0xd0},    {"eth", 0xf0},
+		      {"THORN", 0xde},	{"thorn", 0xfe},  {"Oslash", 0xd8}, {"oslash", 0xf8},
+		      {"szlig", 0xdf}};
+
+	for (size_t k = 0; k < sizeof(legacy) / sizeof(legacy[0]); k++)
+		if (strlen(legacy[k].name) == n && memcmp(name, legacy[k].name, n) == 0)
+			return legacy[k].cp;
+	/* Latin-1's letters with a mark, and no other: "&scaron" needs its ';'. */
+	if (n >= 4 && n <= 6) {
+		unsigned cp = latin_mark(name, n);
+
+		if (cp >= 0xc0 && cp <= 0xff)
+			return cp;
+	}
+	return 0;
+}
+
 /* Decodes the character reference at s (s[0] == '&') into out (4 bytes); returns
  * the bytes consumed, or 0 if it is no reference.  A named reference a browser
  * would render as a character we do not list is U+FFFD: glued to an address it
  * makes the word invalid, where its text ("ta&shy;ro@": ';' ends a word) would
  * have cut the address short. */
-static size_t entity(const char *s, size_t n, char *out, size_t *olen)
+static size_t entity(const char *s, size_t n, bool legacy, char *out, size_t *olen)
 {
 	static const struct {
 		const char *name;
@@ -121,8 +157,17 @@ static size_t entity(const char *s, size_t n, char *out, size_t *olen)
 		/* A name: letters and digits up to ';' (HTML5's longest is 31). */
 		while (i < n && i < 34 && bg_ascii_isalnum((unsigned char)s[i]))
 			i++;
-		if (i >= n || s[i] != ';')
-			return 0; /* "AT&T", "a&b": no reference */
+		if (i >= n || s[i] != ';') {
+			/* In text, the longest legacy name the letters start with
+			 * ("&nbsptaro@" is a space and taro@); else no reference
+			 * ("AT&T", "a&b"). */
+			for (size_t l = i - 1; legacy && l >= 2; l--)
+				if ((cp = legacy_cp(s + 1, l)) != 0) {
+					*olen = bg_utf8_put(out, (unsigned)cp);
+					return l + 1;
+				}
+			return 0;
+		}
 		cp = 0xfffd;
 		for (int k = 0; named[k].name; k++)
 			if (strlen(named[k].name) == i - 1 &&
@@ -219,7 +264,7 @@ static void html_tag(struct bg_eml_html *h, bg_eml_mailto_fn fn, void *arg)
 			char u[4];
 			size_t ul, used;
 
-			if (t[i] == '&' && (used = entity(t + i, n - i, u, &ul)) != 0) {
+			if (t[i] == '&' && (used = entity(t + i, n - i, false, u, &ul)) != 0) {
 				memcpy(a + al, u, ul);
 				al += ul;
 				i += used;
@@ -344,7 +389,7 @@ void bg_eml_html_line(struct bg_eml_html *h, const char *s, size_t n, bg_eml_mai
 		}
 		if (c == '&') {
 			char u[4];
-			size_t ul, used = entity(s + i, n - i, u, &ul);
+			size_t ul, used = entity(s + i, n - i, true, u, &ul);
 
 			if (used) {
 				text_put(h, u, ul);
