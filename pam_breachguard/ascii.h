@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
 static inline bool bg_ascii_isspace(int c)
 {
@@ -62,6 +63,23 @@ static inline int bg_ascii_strncasecmp(const char *a, const char *b, size_t n)
 static inline int bg_ascii_strcasecmp(const char *a, const char *b)
 {
 	return bg_ascii_strncasecmp(a, b, (size_t)-1);
+}
+
+/* Whether the n bytes at s start with lit, ASCII case ignored. */
+static inline bool bg_ascii_starts_ci(const char *s, size_t n, const char *lit)
+{
+	size_t l = strlen(lit);
+
+	return n >= l && bg_ascii_strncasecmp(s, lit, l) == 0;
+}
+
+/* Whether the string s ends with suffix, ASCII case ignored (a file name's
+ * extension: the locale must not change which file is which). */
+static inline bool bg_ascii_has_suffix(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && bg_ascii_strcasecmp(s + n - m, suffix) == 0;
 }
 
 #endif

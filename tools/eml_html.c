@@ -12,13 +12,6 @@
 #include "eml_decode.h"
 #include "unicode.h"
 
-static bool starts_ci(const char *a, size_t n, const char *lit)
-{
-	size_t l = strlen(lit);
-
-	return n >= l && strncasecmp(a, lit, l) == 0;
-}
-
 /* A named reference of HTML5 that is a Latin letter with a mark: the letter,
  * then grave, acute, circ, tilde, uml, ring, cedil or caron ("&eacute;" é).
  * The code point, or 0. */
@@ -245,9 +238,9 @@ static void html_tag(struct bg_eml_html *h, bg_eml_mailto_fn fn, void *arg)
 	size_t n = h->taglen, i = 0;
 	bool go = true;
 
-	if (starts_ci(t, n, "script") || starts_ci(t, n, "style")) {
+	if (bg_ascii_starts_ci(t, n, "script") || bg_ascii_starts_ci(t, n, "style")) {
 		snprintf(h->skip_until, sizeof(h->skip_until), "</%s",
-			 starts_ci(t, n, "script") ? "script" : "style");
+			 bg_ascii_starts_ci(t, n, "script") ? "script" : "style");
 		return;
 	}
 	while (i + 7 <= n && go) {
@@ -357,7 +350,8 @@ void bg_eml_html_line(struct bg_eml_html *h, const char *s, size_t n, bg_eml_mai
 				 * <wbr> is inside a word by definition: no mark. */
 				if (!inline_tag(h->tag, h->taglen))
 					text_put(h, " ", 1);
-				else if (h->textlen > 0 && !starts_ci(h->tag, h->taglen, "wbr") &&
+				else if (h->textlen > 0 &&
+					 !bg_ascii_starts_ci(h->tag, h->taglen, "wbr") &&
 					 bg_ascii_isalnum((unsigned char)h->text[h->textlen - 1]))
 					text_put(h, "\xe2\x81\xa3", 3);
 				html_tag(h, fn, arg);
@@ -368,7 +362,7 @@ void bg_eml_html_line(struct bg_eml_html *h, const char *s, size_t n, bg_eml_mai
 			continue;
 		}
 		if (h->skip_until[0]) {
-			if (starts_ci(s + i, n - i, h->skip_until))
+			if (bg_ascii_starts_ci(s + i, n - i, h->skip_until))
 				h->skip_until[0] = '\0';
 			else {
 				i++;
@@ -376,7 +370,7 @@ void bg_eml_html_line(struct bg_eml_html *h, const char *s, size_t n, bg_eml_mai
 			}
 		}
 		if (c == '<') {
-			if (starts_ci(s + i, n - i, "<!--")) {
+			if (bg_ascii_starts_ci(s + i, n - i, "<!--")) {
 				h->in_comment = true;
 				i += 4;
 				continue;

@@ -288,16 +288,10 @@ static int delim_score(const struct head_stats *st)
 	return (int)best_same * 100 + (int)st->clean_at * 50 + (int)(mode < 20 ? mode : 20);
 }
 
-static bool has_suffix(const char *path, const char *suffix)
-{
-	size_t n = strlen(path), m = strlen(suffix);
-
-	return n >= m && strcasecmp(path + n - m, suffix) == 0;
-}
-
 static bool tab_named(const char *path)
 {
-	return has_suffix(path, ".tsv") || has_suffix(path, ".tab") || has_suffix(path, ".tsv.gz");
+	return bg_ascii_has_suffix(path, ".tsv") || bg_ascii_has_suffix(path, ".tab") ||
+	       bg_ascii_has_suffix(path, ".tsv.gz");
 }
 
 /* Picks the delimiter; returns the winner's score for the probe. */
@@ -339,7 +333,7 @@ static int csv_probe(const char *head, size_t len, const char *path)
 
 	if (tab_named(path))
 		return 85;
-	if (has_suffix(path, ".csv") || has_suffix(path, ".csv.gz"))
+	if (bg_ascii_has_suffix(path, ".csv") || bg_ascii_has_suffix(path, ".csv.gz"))
 		return 80;
 	p = calloc(1, sizeof(*p));
 	if (!p)

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "addrtok.h"
+#include "ascii.h"
 #include "eml_decode.h"
 #include "eml_html.h"
 #include "eml_mime.h"
@@ -82,13 +83,6 @@ struct em {
 	unsigned long seen_line;
 	unsigned line_addrs;
 };
-
-static bool istarts(const char *a, size_t n, const char *lit)
-{
-	size_t l = strlen(lit);
-
-	return n >= l && strncasecmp(a, lit, l) == 0;
-}
 
 static void note(struct em *m, unsigned long line, const char *why, const char *text, size_t len)
 {
@@ -195,7 +189,7 @@ static bool quoted_header(const char *s, size_t n)
 	while (i < n && (s[i] == '>' || s[i] == ' ' || s[i] == '\t'))
 		i++;
 	for (int k = 0; names[k]; k++)
-		if (istarts(s + i, n - i, names[k]))
+		if (bg_ascii_starts_ci(s + i, n - i, names[k]))
 			return true;
 	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
 		n--;
@@ -938,7 +932,7 @@ static bool known_header(const char *s, size_t n)
 					    NULL};
 
 	for (int i = 0; names[i]; i++)
-		if (istarts(s, n, names[i]))
+		if (bg_ascii_starts_ci(s, n, names[i]))
 			return true;
 	return false;
 }

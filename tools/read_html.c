@@ -8,13 +8,10 @@
 
 #include <errno.h>
 #include <string.h>
-#include <strings.h>
 
 #include "addrtok.h"
+#include "ascii.h"
 #include "eml_html.h"
-#include "encoding.h"
-
-#define SHOWN_MAX 200
 
 struct html_mailto {
 	struct bg_addrtok *tok;
@@ -61,19 +58,12 @@ static int html_read(struct bg_reader_ctx *c)
 			break;
 		t.line = bg_input_lineno(c->in);
 		if (flags & (BG_LINE_TOO_LONG | BG_LINE_HAS_NUL | BG_LINE_BAD_UTF8)) {
-			char why[BG_ENC_NAME_MAX + 32];
-
 			/* The converter's state (an open tag) is unknowable past such a
 			 * line: it starts again after it. */
 			bg_eml_html_reset(&h);
 			r = bg_addrtok_flush(tok);
 			c->sink->record(c->sink);
-			bg_reader_note(c, t.line,
-				       (flags & BG_LINE_TOO_LONG) ? "line too long"
-				       : (flags & BG_LINE_HAS_NUL)
-					   ? "NUL byte in the line"
-					   : bg_reader_bad_bytes(c, "", why, sizeof(why)),
-				       s, n < SHOWN_MAX ? n : SHOWN_MAX);
+			bg_reader_note_flagged(c, t.line, flags, s, n);
 		} else {
 			bg_eml_html_line(&h, s, n, on_mailto, &t);
 			r = t.rc;
@@ -100,20 +90,6 @@ static int html_read(struct bg_reader_ctx *c)
 	return r < 0 ? r : 0;
 }
 
-static bool istarts(const char *s, size_t n, const char *lit)
-{
-	size_t l = strlen(lit);
-
-	return n >= l && strncasecmp(s, lit, l) == 0;
-}
-
-static bool has_suffix(const char *path, const char *suffix)
-{
-	size_t n = strlen(path), m = strlen(suffix);
-
-	return n >= m && strcasecmp(path + n - m, suffix) == 0;
-}
-
 /* A document that says it is HTML from its first tag wins over text; a
  * .html/.htm name whose text starts with a tag too.  An XML declaration (XHTML)
  * and comments may come first ("<!-- saved from url=(0022)... -->", which a
@@ -128,9 +104,9 @@ static int html_probe(const char *head, size_t len, const char *path)
 		while (i < len &&
 		       (head[i] == ' ' || head[i] == '\t' || head[i] == '\r' || head[i] == '\n'))
 			i++;
-		if (istarts(head + i, len - i, "<?xml"))
+		if (bg_ascii_starts_ci(head + i, len - i, "<?xml"))
 			end = memmem(head + i, len - i, "?>", 2);
-		else if (istarts(head + i, len - i, "<!--"))
+		else if (bg_ascii_starts_ci(head + i, len - i, "<!--"))
 			end = memmem(head + i, len - i, "-->", 3);
 		else
 			break;
@@ -138,10 +114,12 @@ static int html_probe(const char *head, size_t len, const char *path)
 			return 0;
 		i = (size_t)(end - head) + (head[i + 1] == '?' ? 2 : 3);
 	}
-	if (istarts(head + i, len - i, "<!doctype html") || istarts(head + i, len - i, "<html"))
+	if (bg_ascii_starts_ci(head + i, len - i, "<!doctype html") ||
+	    bg_ascii_starts_ci(head + i, len - i, "<html"))
 		return 96;
 	if (i < len && head[i] == '<' &&
-	    (has_suffix(path, ".html") || has_suffix(path, ".htm") || has_suffix(path, ".xhtml")))
+	    (bg_ascii_has_suffix(path, ".html") || bg_ascii_has_suffix(path, ".htm") ||
+	     bg_ascii_has_suffix(path, ".xhtml")))
 		return 96;
 	return 0;
 }

@@ -2,16 +2,13 @@
  * a PDF holds addresses among words, display names, mailto: links, punctuation
  * of any script and wrapped table cells; the one tokeniser (addrtok.c) finds
  * them, the sink's normaliser has the last word. */
-#include "encoding.h"
 #include "reader.h"
 
 #include "addrtok.h"
+#include "ascii.h"
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-
-/* How much of a rejected line goes to the sink as context. */
-#define SHOWN_MAX 200
 
 static bool is_space(unsigned char c)
 {
@@ -35,7 +32,7 @@ static size_t strip_comment(const char *s, size_t n)
 static int text_line(struct bg_addrtok *tok, const char *s, size_t n, unsigned flags,
 		     unsigned long line, struct bg_reader_ctx *c)
 {
-	size_t i = 0, shown = n < SHOWN_MAX ? n : SHOWN_MAX;
+	size_t i = 0;
 	int r;
 
 	while (i < n && is_space((unsigned char)s[i]))
@@ -46,15 +43,8 @@ static int text_line(struct bg_addrtok *tok, const char *s, size_t n, unsigned f
 		return bg_addrtok_flush(tok); /* a blank line ends a wrapped cell */
 	c->sink->record(c->sink);
 	if (flags & (BG_LINE_TOO_LONG | BG_LINE_HAS_NUL | BG_LINE_BAD_UTF8)) {
-		char why[BG_ENC_NAME_MAX + 32];
-
 		r = bg_addrtok_flush(tok);
-		bg_reader_note(c, line,
-			       (flags & BG_LINE_TOO_LONG) ? "line too long"
-			       : (flags & BG_LINE_HAS_NUL)
-				   ? "NUL byte in the line"
-				   : bg_reader_bad_bytes(c, "", why, sizeof(why)),
-			       s, shown);
+		bg_reader_note_flagged(c, line, flags, s, n);
 		return r;
 	}
 	n = strip_comment(s, n);
@@ -98,24 +88,6 @@ static int text_read(struct bg_reader_ctx *c)
 	return r < 0 ? r : 0;
 }
 
-/* ASCII rules: the locale must not change which file is which. */
-static char a_lower(char c)
-{
-	return c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
-}
-
-static bool has_suffix(const char *path, const char *suffix)
-{
-	size_t n = strlen(path), m = strlen(suffix);
-
-	if (n < m)
-		return false;
-	for (size_t i = 0; i < m; i++)
-		if (a_lower(path[n - m + i]) != a_lower(suffix[i]))
-			return false;
-	return true;
-}
-
 /* Moderate on purpose: text reads anything, so a format with structure that
  * fits should win over it. */
 static int text_probe(const char *head, size_t len, const char *path)
@@ -139,7 +111,8 @@ static int text_probe(const char *head, size_t len, const char *path)
 	score = with_at ? 30 + (int)(20 * with_at / lines) : 5;
 	/* A .txt name is a strong hint, but a consistent multi-column table (CSV's
 	 * 90) still wins: spreadsheets export tab-separated text as .txt. */
-	if (has_suffix(path, ".txt") || has_suffix(path, ".txt.gz") || has_suffix(path, ".lst"))
+	if (bg_ascii_has_suffix(path, ".txt") || bg_ascii_has_suffix(path, ".txt.gz") ||
+	    bg_ascii_has_suffix(path, ".lst"))
 		score += 35; /* over a one-column "CSV" of bulleted lines (70) */
 	return score;
 }

@@ -55,6 +55,18 @@ void bg_reader_note(struct bg_reader_ctx *c, unsigned long line, const char *why
 	c->sink->invalid(c->sink, line, why, text ? text : "", text ? len : 0);
 }
 
+void bg_reader_note_flagged(struct bg_reader_ctx *c, unsigned long line, unsigned flags,
+			    const char *text, size_t len)
+{
+	char why[BG_ENC_NAME_MAX + 32];
+
+	bg_reader_note(c, line,
+		       (flags & BG_LINE_TOO_LONG)  ? "line too long"
+		       : (flags & BG_LINE_HAS_NUL) ? "NUL byte in the line"
+						   : bg_reader_bad_bytes(c, "", why, sizeof(why)),
+		       text, len < 200 ? len : 200);
+}
+
 const struct bg_reader *bg_reader_by_name(const char *name)
 {
 	size_t i;

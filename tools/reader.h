@@ -73,6 +73,10 @@ void bg_reader_note(struct bg_reader_ctx *c, unsigned long line, const char *why
  * UTF-8" + tail, or "bytes not valid CP932" + tail, written into buf. */
 const char *bg_reader_bad_bytes(const struct bg_reader_ctx *c, const char *tail, char *buf,
 				size_t len);
+/* Notes a line the input flagged (too long, a NUL byte, bytes not valid in its
+ * encoding) with its reason and the first 200 bytes of its text. */
+void bg_reader_note_flagged(struct bg_reader_ctx *c, unsigned long line, unsigned flags,
+			    const char *text, size_t len);
 
 /* After a reader (or the workbook reader) returns rc: a fatal error always says
  * why.  One that left c->err empty (a failure inside the tokeniser, such as
