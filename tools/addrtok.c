@@ -207,23 +207,48 @@ static uint32_t decode(const unsigned char *p, size_t k)
 	return cp;
 }
 
-/* Whether the text at p (n bytes) starts with a letter or digit of ASCII,
- * typed narrow or full width (U+FF10-FF19, U+FF21-FF3A, U+FF41-FF5A): map_line
- * reads a character between two of them as glued inside one word, whichever
- * width the input method gave each side ("ｔａーｒｏ@x.jp" is no ro@x.jp). */
+/* The ASCII character a full-width form (U+FF01-FF5E) stands for, or 0:
+ * map_line's mapping of full-width ASCII. */
+static char wide_ascii(uint32_t cp)
+{
+	return cp >= 0xff01 && cp <= 0xff5e ? (char)(cp - 0xfee0) : 0;
+}
+
+/* The ASCII character the text at p (n bytes) starts with, typed narrow or full
+ * width; 0 for anything else. */
+static char ascii_at(const unsigned char *p, size_t n)
+{
+	if (n == 0)
+		return 0;
+	if (p[0] < 0x80)
+		return (char)p[0];
+	if (n < 3 || p[0] != 0xef || (p[1] != 0xbc && p[1] != 0xbd) || (p[2] & 0xc0) != 0x80)
+		return 0;
+	return wide_ascii(decode(p, 3));
+}
+
+/* Whether the text at p starts with a letter or digit of ASCII, either width:
+ * map_line reads a character between two of them as glued inside one word,
+ * whichever width the input method gave each side ("ｔａーｒｏ@x.jp" is no
+ * ro@x.jp). */
 static bool alnum_at(const unsigned char *p, size_t n)
 {
-	uint32_t c;
+	return is_alnum((unsigned char)ascii_at(p, n));
+}
 
-	if (n == 0)
-		return false;
-	if (p[0] < 0x80)
-		return is_alnum(p[0]);
-	if (n < 3 || p[0] != 0xef || (p[1] != 0xbc && p[1] != 0xbd) || (p[2] & 0xc0) != 0x80)
-		return false;
-	c = decode(p, 3);
-	return (c >= 0xff10 && c <= 0xff19) || (c >= 0xff21 && c <= 0xff3a) ||
-	       (c >= 0xff41 && c <= 0xff5a);
+/* Whether mapped text m[0..o) ends where a word starts (nothing, a space, a
+ * separator). */
+static bool word_start(const char *m, size_t o)
+{
+	return o == 0 || m[o - 1] == ' ' || m[o - 1] == (char)SEP_BYTE;
+}
+
+/* A dash another keyboard types for '-': any dash punctuation, − U+2212, the
+ * long-vowel marks ー U+30FC and ｰ U+FF70. */
+static bool other_dash(uint32_t cp)
+{
+	return uc_is_general_category_withtable(cp, UC_CATEGORY_MASK_Pd) || cp == 0x2212 ||
+	       cp == 0x30fc || cp == 0xff70;
 }
 
 /* Marks a keyboard or a word processor may put for an apostrophe between two
@@ -259,25 +284,18 @@ static bool glued_dot(const char *m, size_t o, const unsigned char *p, size_t n)
 {
 	bool before = false, after = false;
 
-	for (size_t j = o; j > 0 && m[j - 1] != ' ' && m[j - 1] != (char)SEP_BYTE; j--)
+	for (size_t j = o; !word_start(m, j); j--)
 		if (m[j - 1] == '@') {
 			before = true;
 			break;
 		}
-	for (size_t j = 0; j < n && !after;) {
-		if (p[j] == '@') {
+	for (size_t j = 0; j < n && !after; j += p[j] < 0x80 ? 1 : 3) {
+		char c = ascii_at(p + j, n - j); /* '@' or ＠ */
+
+		if (c == '@')
 			after = true;
-		} else if (p[j] < 0x80) {
-			if (!is_alnum(p[j]) && (!p[j] || !strchr(".-_+'", p[j])))
-				break;
-			j++;
-		} else if (n - j >= 3 && p[j] == 0xef && p[j + 1] == 0xbc && p[j + 2] == 0xa0) {
-			after = true; /* ＠ */
-		} else if (alnum_at(p + j, n - j)) {
-			j += 3;
-		} else {
+		else if (!is_alnum((unsigned char)c) && (p[j] >= 0x80 || !c || !strchr(".-_+'", c)))
 			break;
-		}
 	}
 	return before != after;
 }
@@ -514,8 +532,8 @@ static int map_line(struct bg_addrtok *t, const char *s, size_t n, bool plain)
 			continue;
 		}
 		cp = decode(p + i, k);
-		if (cp >= 0xff01 && cp <= 0xff5e) { /* full-width ASCII */
-			put(t, &o, (char)(cp - 0xfee0), F_WIDE, col, wcol);
+		if (wide_ascii(cp)) { /* full-width ASCII */
+			put(t, &o, wide_ascii(cp), F_WIDE, col, wcol);
 			col++;
 			wcol += 2;
 			i += k;
@@ -534,9 +552,7 @@ static int map_line(struct bg_addrtok *t, const char *s, size_t n, bool plain)
 		}
 		/* An opening single quote before a word ("‘Taro’taro@x.jp") is the
 		 * ASCII one: piece() then sees the quoted name glued on. */
-		if (cp == 0x2018 &&
-		    (o == 0 || t->m[o - 1] == ' ' || t->m[o - 1] == (char)SEP_BYTE) &&
-		    alnum_at(p + i + k, n - i - k)) {
+		if (cp == 0x2018 && word_start(t->m, o) && alnum_at(p + i + k, n - i - k)) {
 			put(t, &o, '\'', 0, col++, wcol++);
 			i += k;
 			continue;
@@ -544,10 +560,8 @@ static int map_line(struct bg_addrtok *t, const char *s, size_t n, bool plain)
 		/* A dash of another keyboard at the start or the end of a word of
 		 * ASCII ("‐admin@x.jp" on a table's continuation line, "sales‐" above
 		 * it) is the ASCII one: the wrapped-cell rules then see it. */
-		if ((uc_is_general_category_withtable(cp, UC_CATEGORY_MASK_Pd) || cp == 0x2212 ||
-		     cp == 0x30fc || cp == 0xff70) &&
-		    (((o == 0 || t->m[o - 1] == ' ' || t->m[o - 1] == (char)SEP_BYTE) &&
-		      alnum_at(p + i + k, n - i - k)) ||
+		if (other_dash(cp) &&
+		    ((word_start(t->m, o) && alnum_at(p + i + k, n - i - k)) ||
 		     (o > 0 && is_alnum((unsigned char)t->m[o - 1]) &&
 		      (i + k == n || p[i + k] == ' ' || p[i + k] == '\t' ||
 		       (n - i - k >= 3 && memcmp(p + i + k, "\xe3\x80\x80", 3) == 0))))) {
@@ -561,14 +575,14 @@ static int map_line(struct bg_addrtok *t, const char *s, size_t n, bool plain)
 		 * ー, ｰ, 。, and the dot look-alikes ․ U+2024 and ﹒ U+FE52:
 		 * "taroーyamada@x.jp" is no yamada@x.jp), a low line of another form
 		 * (connector punctuation: ﹏ ‿ ︳, "taro﹏yamada@") and an apostrophe
-		 * of another keyboard (apostrophe_like); so is a middle dot inside a
-		 * local part (glued_dot).  Either side may be full width. */
+		 * of another keyboard (apostrophe_like); so is a middle dot inside an
+		 * address (glued_dot).  Either side may be full width. */
 		if (o > 0 && is_alnum((unsigned char)t->m[o - 1]) &&
 		    alnum_at(p + i + k, n - i - k) &&
-		    (uc_is_general_category_withtable(cp, UC_CATEGORY_MASK_S | UC_CATEGORY_MASK_Pd |
-							      UC_CATEGORY_MASK_Pc) ||
-		     cp == 0x2212 || cp == 0x30fc || cp == 0xff70 || cp == 0x3002 || cp == 0xff61 ||
-		     cp == 0x2024 || cp == 0xfe52 || apostrophe_like(cp) ||
+		    (uc_is_general_category_withtable(cp,
+						      UC_CATEGORY_MASK_S | UC_CATEGORY_MASK_Pc) ||
+		     other_dash(cp) || cp == 0x3002 || cp == 0xff61 || cp == 0x2024 ||
+		     cp == 0xfe52 || apostrophe_like(cp) ||
 		     ((mid_dot(cp) || cp == 0x2063) && glued_dot(t->m, o, p + i + k, n - i - k)))) {
 			put(t, &o, (char)BAD_BYTE, 0, col++, wcol += (uint32_t)w);
 			i += k;
