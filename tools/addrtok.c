@@ -264,23 +264,33 @@ static bool apostrophe_like(uint32_t cp)
  * (U+00B7, Greek · U+0387, ・ U+30FB, ･ U+FF65, ‧ U+2027, ⸱ U+2E31, ⸳ U+2E33)
  * or a bullet (U+2022).  It separates list items ("a@x.jp・b@x.jp") and a
  * label from an address, but inside an address ("yamada・taro@x.jp") it is no
- * gap between words: see glued_dot. */
+ * gap between words: see inside_address. */
 static bool mid_dot(uint32_t cp)
 {
 	return cp == 0x00b7 || cp == 0x0387 || cp == 0x30fb || cp == 0xff65 || cp == 0x2027 ||
 	       cp == 0x2e31 || cp == 0x2e33 || cp == 0x2022;
 }
 
-/* A mid_dot between two letters (or U+2063 INVISIBLE SEPARATOR: the HTML
- * reader's mark of an inline tag there, "<b>Name</b>taro@") is inside an
- * address when it is not between two words of which only one holds an '@':
+/* What separates two words but glues the word it stands inside: a mid_dot;
+ * U+2063 INVISIBLE SEPARATOR, the HTML reader's mark of an inline tag between
+ * two letters ("<b>Name</b>taro@"); a number of another form (superscripts,
+ * fractions, circled numbers: "a@x.jp②b@x.jp" is a list, "ta²ro@x.jp" no
+ * ro@x.jp); and ¡ § ¶ ¿. */
+static bool between_words(uint32_t cp)
+{
+	return mid_dot(cp) || cp == 0x2063 || cp == 0xa1 || cp == 0xa7 || cp == 0xb6 ||
+	       cp == 0xbf || uc_is_general_category_withtable(cp, UC_CATEGORY_MASK_No);
+}
+
+/* One of between_words between two letters is inside an address when it is
+ * not between two words of which only one holds an '@':
  * the word before it holds none and the word after it does (a local part:
  * "yamada・taro@x.jp"), or the word before holds one and the word after none
  * (a domain: "taro@example.co・jp" is no taro@example.co).  Between two
  * addresses ("a@x.jp・b@x.jp") it separates.  m[0..o) is the mapped text
  * before it, p (n bytes) the raw text after, read up to a space or a
  * character no address holds. */
-static bool glued_dot(const char *m, size_t o, const unsigned char *p, size_t n)
+static bool inside_address(const char *m, size_t o, const unsigned char *p, size_t n)
 {
 	bool before = false, after = false;
 
@@ -575,15 +585,16 @@ static int map_line(struct bg_addrtok *t, const char *s, size_t n, bool plain)
 		 * ー, ｰ, 。, and the dot look-alikes ․ U+2024 and ﹒ U+FE52:
 		 * "taroーyamada@x.jp" is no yamada@x.jp), a low line of another form
 		 * (connector punctuation: ﹏ ‿ ︳, "taro﹏yamada@") and an apostrophe
-		 * of another keyboard (apostrophe_like); so is a middle dot inside an
-		 * address (glued_dot).  Either side may be full width. */
+		 * of another keyboard (apostrophe_like); so is a middle dot, a
+		 * superscript or circled number, or ¡ § ¶ ¿ inside an address
+		 * (between_words, inside_address).  Either side may be full width. */
 		if (o > 0 && is_alnum((unsigned char)t->m[o - 1]) &&
 		    alnum_at(p + i + k, n - i - k) &&
 		    (uc_is_general_category_withtable(cp,
 						      UC_CATEGORY_MASK_S | UC_CATEGORY_MASK_Pc) ||
 		     other_dash(cp) || cp == 0x3002 || cp == 0xff61 || cp == 0x2024 ||
 		     cp == 0xfe52 || apostrophe_like(cp) ||
-		     ((mid_dot(cp) || cp == 0x2063) && glued_dot(t->m, o, p + i + k, n - i - k)))) {
+		     (between_words(cp) && inside_address(t->m, o, p + i + k, n - i - k)))) {
 			put(t, &o, (char)BAD_BYTE, 0, col++, wcol += (uint32_t)w);
 			i += k;
 			continue;
