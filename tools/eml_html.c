@@ -75,75 +75,23 @@ static unsigned legacy_cp(const char *name, size_t n)
  * have cut the address short. */
 static size_t entity(const char *s, size_t n, bool legacy, char *out, size_t *olen)
 {
+	/* The names that need their ';' (the legacy ones are legacy_cp's). */
 	static const struct {
 		const char *name;
 		unsigned cp;
-	} named[] = {{"amp", '&'},
-		     {"lt", '<'},
-		     {"gt", '>'},
-		     {"quot", '"'},
-		     {"AMP", '&'},
-		     {"LT", '<'},
-		     {"GT", '>'},
-		     {"QUOT", '"'},
-		     {"apos", '\''},
-		     {"nbsp", ' '},
-		     {"commat", '@'},
-		     {"period", '.'},
-		     {"hyphen", 0x2010},
-		     {"dash", 0x2010},
-		     {"ndash", 0x2013},
-		     {"mdash", 0x2014},
-		     {"minus", 0x2212},
-		     {"lowbar", '_'},
-		     {"plus", '+'},
-		     {"comma", ','},
-		     {"colon", ':'},
-		     {"semi", ';'},
-		     {"excl", '!'},
-		     {"quest", '?'},
-		     {"lsquo", 0x2018},
-		     {"rsquo", 0x2019},
-		     {"ldquo", 0x201c},
-		     {"rdquo", 0x201d},
-		     {"laquo", 0xab},
-		     {"raquo", 0xbb},
-		     {"middot", 0xb7},
-		     {"centerdot", 0xb7},
-		     {"bull", 0x2022},
-		     {"bullet", 0x2022},
-		     {"hellip", 0x2026},
-		     {"shy", 0xad},
-		     {"zwnj", 0x200c},
-		     {"zwj", 0x200d},
-		     {"lrm", 0x200e},
-		     {"rlm", 0x200f},
-		     {"ZeroWidthSpace", 0x200b},
-		     {"NoBreak", 0x2060},
-		     {"ensp", 0x2002},
-		     {"emsp", 0x2003},
-		     {"thinsp", 0x2009},
-		     {"hairsp", 0x200a},
-		     {"numsp", 0x2007},
-		     {"puncsp", 0x2008},
-		     {"szlig", 0xdf},
-		     {"aelig", 0xe6},
-		     {"AElig", 0xc6},
-		     {"oslash", 0xf8},
-		     {"Oslash", 0xd8},
-		     {"eth", 0xf0},
-		     {"ETH", 0xd0},
-		     {"thorn", 0xfe},
-		     {"THORN", 0xde},
-		     {"oelig", 0x153},
-		     {"OElig", 0x152},
-		     {"copy", 0xa9},
-		     {"reg", 0xae},
-		     {"trade", 0x2122},
-		     {"times", 0xd7},
-		     {"sol", '/'},
-		     {NULL, 0}};
+	} named[] = {
+	    {"apos", '\''},	 {"commat", '@'},    {"period", '.'},	 {"hyphen", 0x2010},
+	    {"dash", 0x2010},	 {"ndash", 0x2013},  {"mdash", 0x2014},	 {"minus", 0x2212},
+	    {"lowbar", '_'},	 {"plus", '+'},	     {"comma", ','},	 {"colon", ':'},
+	    {"semi", ';'},	 {"excl", '!'},	     {"quest", '?'},	 {"lsquo", 0x2018},
+	    {"rsquo", 0x2019},	 {"ldquo", 0x201c},  {"rdquo", 0x201d},	 {"centerdot", 0xb7},
+	    {"bull", 0x2022},	 {"bullet", 0x2022}, {"hellip", 0x2026}, {"zwnj", 0x200c},
+	    {"zwj", 0x200d},	 {"lrm", 0x200e},    {"rlm", 0x200f},	 {"ZeroWidthSpace", 0x200b},
+	    {"NoBreak", 0x2060}, {"ensp", 0x2002},   {"emsp", 0x2003},	 {"thinsp", 0x2009},
+	    {"hairsp", 0x200a},	 {"numsp", 0x2007},  {"puncsp", 0x2008}, {"oelig", 0x153},
+	    {"OElig", 0x152},	 {"trade", 0x2122},  {"sol", '/'},	 {NULL, 0}};
 	unsigned long cp = 0;
+	unsigned lm;
 	size_t i = 1;
 
 	if (n >= 3 && bg_ascii_isalpha((unsigned char)s[1])) {
@@ -168,8 +116,12 @@ static size_t entity(const char *s, size_t n, bool legacy, char *out, size_t *ol
 				cp = named[k].cp;
 				break;
 			}
-		if (cp == 0xfffd && latin_mark(s + 1, i - 1))
-			cp = latin_mark(s + 1, i - 1);
+		/* Then the legacy names (they take a ';' too), then any Latin letter
+		 * with a mark ("&scaron;"). */
+		if (cp == 0xfffd && (lm = legacy_cp(s + 1, i - 1)) != 0)
+			cp = lm;
+		else if (cp == 0xfffd && (lm = latin_mark(s + 1, i - 1)) != 0)
+			cp = lm;
 		*olen = bg_utf8_put(out, (unsigned)cp);
 		return i + 1;
 	}
