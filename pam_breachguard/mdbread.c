@@ -49,6 +49,11 @@
  * buffer is fresh memory, a page fault on first touch. */
 #define SLOTS 4u
 #define BIG_MAX (256u << 10) /* one overflow value */
+/* A page that is not one LMDB writes (its own number, a type, offsets and
+ * nodes within it, a tree's shape): damaged.  LMDB reads such a page without
+ * these checks, and a node offset past the page is a fault in sshd's
+ * process; the reader says so instead of stepping aside (mdbread.h). */
+#define DAMAGED (-EBADMSG)
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ &&                        \
     UINTPTR_MAX == UINT64_MAX
@@ -62,6 +67,8 @@ struct bg_mr {
 	uint32_t psize;
 	uint64_t last; /* last page of the snapshot */
 	struct bg_mr_db main;
+	struct bg_mr_db free; /* LMDB's free list (table 0) */
+	bool free_ok;	      /* its record parsed (root and depth in range) */
 	uint64_t pgno[SLOTS];
 	unsigned char *page[SLOTS];
 	unsigned used[SLOTS], clock;
@@ -170,19 +177,26 @@ int bg_mr_open_sized(struct bg_mr **out, int fd, uint64_t size)
 	}
 	pick = txn[0] < txn[1];
 	if (u32(meta[pick] + 24) != m->psize)
-		goto fallback;
+		goto damaged; /* two page sizes: no LMDB writes that */
 	m->last = u64(meta[pick] + 120);
 	/* A file shorter than its pages is LMDB's to report (store.c: "truncated"). */
 	pages = size / m->psize;
 	if (m->last < 1 || m->last >= pages)
 		goto fallback;
-	if (db_parse(m, meta[pick] + 72, &m->main) != 0 || m->main.flags != 0)
+	if (db_parse(m, meta[pick] + 72, &m->main) != 0)
+		goto damaged;
+	if (m->main.flags != 0)
 		goto fallback;
+	/* Not read by a lookup: kept for bg_mr_sound_free_list, never a reason to step aside. */
+	m->free_ok = db_parse(m, meta[pick] + 24, &m->free) == 0;
 	*out = m;
 	return 0;
 fallback:
 	bg_mr_close(m);
 	return BG_MR_FALLBACK;
+damaged:
+	bg_mr_close(m);
+	return DAMAGED;
 }
 
 void bg_mr_close(struct bg_mr *m)
@@ -193,6 +207,11 @@ void bg_mr_close(struct bg_mr *m)
 		free(m->page[i]);
 	free(m->big);
 	free(m);
+}
+
+const struct bg_mr_db *bg_mr_main(const struct bg_mr *m)
+{
+	return &m->main;
 }
 
 unsigned bg_mr_pages_read(const struct bg_mr *m)
@@ -219,13 +238,13 @@ static int page_get(struct bg_mr *m, uint64_t pgno, bool leaf2, const unsigned c
 	}
 	if (!p) {
 		if (pgno < 2 || pgno > m->last)
-			return BG_MR_FALLBACK;
+			return DAMAGED;
 		if (!m->page[slot] && !(m->page[slot] = malloc(m->psize)))
 			return -ENOMEM;
 		p = m->page[slot];
 		m->pgno[slot] = 0; /* not a page until it is read whole */
 		if (!read_all(m, p, m->psize, pgno * m->psize) || u64(p) != pgno)
-			return BG_MR_FALLBACK;
+			return DAMAGED;
 		m->pgno[slot] = pgno;
 	}
 	m->used[slot] = ++m->clock;
@@ -234,7 +253,7 @@ static int page_get(struct bg_mr *m, uint64_t pgno, bool leaf2, const unsigned c
 	upper = u16(p + 14);
 	if ((flags != P_BRANCH && flags != P_LEAF && (!leaf2 || flags != (P_LEAF | P_LEAF2))) ||
 	    lower < HDR + 2 || (lower - HDR) % 2 != 0 || lower > upper || upper > m->psize)
-		return BG_MR_FALLBACK;
+		return DAMAGED;
 	*out = p;
 	return 0;
 }
@@ -257,14 +276,14 @@ static int node_at(const unsigned char *p, size_t size, unsigned i, struct node 
 	size_t off = u16(p + HDR + 2 * i), lo, hi, fl;
 
 	if (off < u16(p + 14) || off + NODE > size)
-		return BG_MR_FALLBACK;
+		return DAMAGED;
 	lo = u16(p + off);
 	hi = u16(p + off + 2);
 	fl = u16(p + off + 4);
 	n->klen = u16(p + off + 6);
 	n->key = p + off + NODE;
 	if (off + NODE + n->klen > size)
-		return BG_MR_FALLBACK;
+		return DAMAGED;
 	n->data = n->key + n->klen;
 	n->child = lo | hi << 16 | (uint64_t)fl << 32;
 	n->flags = (unsigned)fl;
@@ -277,7 +296,7 @@ static int leaf_data_ok(const struct node *n, const unsigned char *p, size_t siz
 {
 	size_t need = (n->flags & F_BIGDATA) ? 8 : n->dlen;
 
-	return (size_t)(n->data - p) + need <= size ? 0 : BG_MR_FALLBACK;
+	return (size_t)(n->data - p) + need <= size ? 0 : DAMAGED;
 }
 
 static int cmp(const void *a, size_t al, const void *b, size_t bl)
@@ -298,9 +317,11 @@ static int search(const unsigned char *p, size_t size, int low, const void *key,
 	struct node n;
 
 	while (low <= high) {
+		int rc;
+
 		i = (low + high) >> 1;
-		if (node_at(p, size, (unsigned)i, &n) != 0)
-			return BG_MR_FALLBACK;
+		if ((rc = node_at(p, size, (unsigned)i, &n)) != 0)
+			return rc;
 		if ((c = cmp(key, klen, n.key, n.klen)) == 0)
 			break;
 		if (c > 0)
@@ -335,9 +356,10 @@ static int find(struct bg_mr *m, const struct bg_mr_db *db, const void *key, siz
 			return rc;
 		count = nkeys(p);
 		if (u16(p + 10) & P_BRANCH) {
-			if (level >= db->depth || count < 2 ||
-			    (rc = search(p, m->psize, 1, key, klen, &at, &exact)) != 0)
-				return BG_MR_FALLBACK;
+			if (level >= db->depth || count < 2)
+				return DAMAGED; /* count < 2: LMDB asserts (abort) */
+			if ((rc = search(p, m->psize, 1, key, klen, &at, &exact)) != 0)
+				return rc;
 			if (at >= count)
 				at = count - 1;
 			else if (!exact)
@@ -347,9 +369,10 @@ static int find(struct bg_mr *m, const struct bg_mr_db *db, const void *key, siz
 			pgno = n->child;
 			continue;
 		}
-		if (level != db->depth ||
-		    (rc = search(p, m->psize, 0, key, klen, &at, &exact)) != 0)
-			return BG_MR_FALLBACK;
+		if (level != db->depth)
+			return DAMAGED;
+		if ((rc = search(p, m->psize, 0, key, klen, &at, &exact)) != 0)
+			return rc;
 		if (!exact || at >= count)
 			return -ENOENT;
 		if ((rc = node_at(p, m->psize, at, n)) != 0)
@@ -366,18 +389,19 @@ static int big_get(struct bg_mr *m, const struct node *n, const void **val)
 	uint64_t pgno = u64(n->data), pages;
 	size_t len = n->dlen;
 
-	if (len > BIG_MAX || pgno < 2 || pgno > m->last ||
-	    !read_all(m, hdr, HDR, pgno * m->psize) || u64(hdr) != pgno ||
-	    (u16(hdr + 10) & ~(P_DIRTY | P_KEEP)) != P_OVERFLOW)
+	if (len > BIG_MAX)
 		return BG_MR_FALLBACK;
+	if (pgno < 2 || pgno > m->last || !read_all(m, hdr, HDR, pgno * m->psize) ||
+	    u64(hdr) != pgno || (u16(hdr + 10) & ~(P_DIRTY | P_KEEP)) != P_OVERFLOW)
+		return DAMAGED;
 	pages = u32(hdr + 12);
 	if (pages < (HDR - 1 + len) / m->psize + 1 || pages - 1 > m->last - pgno)
-		return BG_MR_FALLBACK;
+		return DAMAGED;
 	free(m->big);
 	if (!(m->big = malloc(len + 1)))
 		return -ENOMEM;
 	if (!read_all(m, m->big, len, pgno * m->psize + HDR))
-		return BG_MR_FALLBACK;
+		return DAMAGED;
 	*val = m->big;
 	return 0;
 }
@@ -395,9 +419,135 @@ int bg_mr_get(struct bg_mr *m, const struct bg_mr_db *db, const void *key, size_
 	*len = n.dlen;
 	if (n.flags == F_BIGDATA)
 		return big_get(m, &n, val);
+	/* Duplicates in a table made without them: LMDB's lookup of this key
+	 * follows a duplicate cursor the table does not have (a NULL pointer). */
+	if (n.flags & F_DUPDATA)
+		return DAMAGED;
 	if (n.flags != 0)
 		return BG_MR_FALLBACK;
 	*val = n.data;
+	return 0;
+}
+
+/* Every node of page p within it, as LMDB's write trusts them when it copies,
+ * splits or shifts the page: a branch's children in range (and two of them at
+ * least), a leaf's data in the page, its node flags among `allow`, an
+ * overflow value's page in range, a table record 48 bytes. */
+static int page_sound(const struct bg_mr *m, const unsigned char *p, unsigned allow)
+{
+	unsigned count = nkeys(p);
+	bool branch = (u16(p + 10) & P_BRANCH) != 0;
+	struct node n;
+
+	if ((u16(p + 10) & P_LEAF2) || (branch && count < 2))
+		return BG_MR_FALLBACK;
+	for (unsigned i = 0; i < count; i++) {
+		if (node_at(p, m->psize, i, &n) != 0)
+			return BG_MR_FALLBACK;
+		if (branch) {
+			if (n.child < 2 || n.child > m->last)
+				return BG_MR_FALLBACK;
+		} else if ((n.flags & ~allow) != 0 || leaf_data_ok(&n, p, m->psize) != 0 ||
+			   ((n.flags & F_SUBDATA) && n.dlen != 48) ||
+			   ((n.flags & F_BIGDATA) && (u64(n.data) < 2 || u64(n.data) > m->last))) {
+			return BG_MR_FALLBACK;
+		}
+	}
+	return 0;
+}
+
+/* The descent of find() (key NULL: to the first leaf, or with last the
+ * last), every page on it page_sound; *leaf the leaf (NULL: empty table). */
+static int sound_descent(struct bg_mr *m, const struct bg_mr_db *db, const void *key, size_t klen,
+			 bool last, unsigned allow, const unsigned char **leaf)
+{
+	const unsigned char *p;
+	uint64_t pgno = db->root;
+	struct node n;
+	unsigned at;
+	bool exact;
+	int rc;
+
+	*leaf = NULL;
+	if (key && (klen == 0 || klen > 511))
+		return BG_MR_FALLBACK;
+	if (pgno == NO_PAGE)
+		return 0;
+	for (unsigned level = 1;; level++) {
+		if ((rc = page_get(m, pgno, false, &p)) != 0 || (rc = page_sound(m, p, allow)) != 0)
+			return rc;
+		if (!(u16(p + 10) & P_BRANCH)) {
+			if (level != db->depth)
+				return BG_MR_FALLBACK;
+			*leaf = p;
+			return 0;
+		}
+		if (level >= db->depth)
+			return BG_MR_FALLBACK;
+		if (!key) {
+			at = last ? nkeys(p) - 1 : 0;
+		} else {
+			if (search(p, m->psize, 1, key, klen, &at, &exact) != 0)
+				return BG_MR_FALLBACK;
+			if (at >= nkeys(p))
+				at = nkeys(p) - 1;
+			else if (!exact)
+				at--;
+		}
+		if (node_at(p, m->psize, at, &n) != 0)
+			return BG_MR_FALLBACK;
+		pgno = n.child;
+	}
+}
+
+int bg_mr_sound_path(struct bg_mr *m, const struct bg_mr_db *db, const void *key, size_t klen,
+		     bool tables)
+{
+	const unsigned char *leaf;
+
+	if (db->flags & (MDB_DUPSORT | MDB_INTEGERKEY | MDB_REVERSEKEY))
+		return BG_MR_FALLBACK;
+	return sound_descent(m, db, key, klen, false, tables ? F_SUBDATA : F_BIGDATA, &leaf);
+}
+
+int bg_mr_sound_free_list(struct bg_mr *m)
+{
+	const unsigned odd = MDB_DUPSORT | MDB_DUPFIXED | MDB_INTEGERDUP | MDB_REVERSEDUP;
+	const unsigned char *p;
+	int rc;
+
+	if (!m->free_ok || (m->free.flags & odd))
+		return BG_MR_FALLBACK;
+	/* A write frees pages under its own (the largest) key, and takes the
+	 * oldest lists first. */
+	if ((rc = sound_descent(m, &m->free, NULL, 0, true, F_BIGDATA, &p)) != 0 ||
+	    (rc = sound_descent(m, &m->free, NULL, 0, false, F_BIGDATA, &p)) != 0 || !p)
+		return rc;
+	/* The first leaf's lists, which the allocation copies: a count, then that
+	 * many page numbers, each a page of the file. */
+	for (unsigned i = 0; i < nkeys(p); i++) {
+		const unsigned char *v;
+		struct node n;
+		uint64_t count;
+
+		if (node_at(p, m->psize, i, &n) != 0)
+			return BG_MR_FALLBACK;
+		v = n.data;
+		if (n.flags & F_BIGDATA) {
+			const void *big;
+
+			if (n.dlen > BIG_MAX)
+				continue; /* read by LMDB alone; its header was checked */
+			if ((rc = big_get(m, &n, &big)) != 0)
+				return rc;
+			v = big;
+		}
+		if (n.dlen < 8 || (count = u64(v)) > n.dlen / 8 - 1)
+			return BG_MR_FALLBACK;
+		for (uint64_t j = 1; j <= count; j++)
+			if (u64(v + 8 * j) < 2 || u64(v + 8 * j) > m->last)
+				return BG_MR_FALLBACK;
+	}
 	return 0;
 }
 
@@ -406,7 +556,7 @@ int bg_mr_table(struct bg_mr *m, const char *name, unsigned flags, struct bg_mr_
 	struct node n;
 	int rc = find(m, &m->main, name, strlen(name), &n);
 
-	if (rc == -ENOMEM)
+	if (rc == -ENOMEM || rc == DAMAGED)
 		return rc;
 	if (rc != 0 || n.flags != F_SUBDATA || n.dlen != 48 || db_parse(m, n.data, db) != 0 ||
 	    db->flags != flags)

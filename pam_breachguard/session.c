@@ -33,7 +33,26 @@ int bg_ctx_open(struct bg_ctx *ctx)
 	}
 	if (!ctx->hmac && (rc = bg_hmac_new(&ctx->hmac, ctx->key, ctx->log)) != 0)
 		return rc;
-	return bg_store_open(&ctx->store, ctx->cfg->store, ctx->key, ctx->store_flags, 0, ctx->log);
+	return bg_store_open_trap(&ctx->store, ctx->cfg->store, ctx->key, ctx->store_flags, 0,
+				  ctx->log, &ctx->trap);
+}
+
+int bg_ctx_guard(struct bg_ctx *ctx, int (*fn)(struct bg_ctx *ctx, void *arg), void *arg)
+{
+	sigjmp_buf trap, *const outer = ctx->trap;
+	int rc;
+
+	/* No signal mask saved (0): no system call; nothing here changes it. */
+	if (sigsetjmp(trap, 0) != 0) {
+		ctx->trap = outer;
+		bg_store_abandon(ctx->store);
+		ctx->store = NULL;
+		return -EBADMSG;
+	}
+	ctx->trap = &trap;
+	rc = fn(ctx, arg);
+	ctx->trap = outer;
+	return rc;
 }
 
 int bg_ctx_writable(struct bg_ctx *ctx)
@@ -158,6 +177,11 @@ static int enforcement_attempt(struct bg_ctx *ctx, void *arg)
 	return rot_merge_write(ctx, arg);
 }
 
+static int enforcement_job(struct bg_ctx *ctx, void *arg)
+{
+	return with_retry(ctx, ENFORCEMENT_TRIES, enforcement_attempt, arg);
+}
+
 int bg_record_enforcement(struct bg_ctx *ctx, const char *user, const struct bg_result *r)
 {
 	struct rot_merge m = {user, r, false, 0, 0};
@@ -165,7 +189,7 @@ int bg_record_enforcement(struct bg_ctx *ctx, const char *user, const struct bg_
 
 	if (!r->record_fp || r->action == BG_ACT_AUDIT)
 		return 0;
-	rc = with_retry(ctx, ENFORCEMENT_TRIES, enforcement_attempt, &m);
+	rc = bg_ctx_guard(ctx, enforcement_job, &m);
 	if (rc == -EBUSY)
 		bg_log(ctx->log, LOG_DEBUG, "store busy; fingerprint of user=%s postponed", user);
 	else if (rc != 0)
@@ -199,9 +223,14 @@ static int rotation_attempt(struct bg_ctx *ctx, void *arg)
 	return 1;
 }
 
+static int rotation_retries(struct bg_ctx *ctx, void *arg)
+{
+	return with_retry(ctx, ROTATION_TRIES, rotation_attempt, arg);
+}
+
 int bg_record_rotation(struct bg_ctx *ctx, const char *user, uint8_t how)
 {
 	struct rotation_job j = {user, how};
 
-	return with_retry(ctx, ROTATION_TRIES, rotation_attempt, &j);
+	return bg_ctx_guard(ctx, rotation_retries, &j);
 }

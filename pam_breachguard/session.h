@@ -34,6 +34,8 @@ struct bg_ctx {
 	struct bg_hmac *hmac;
 	unsigned char key[BG_KEY_LEN];
 	bool key_loaded;
+	/* Set by bg_ctx_guard while it runs: the store jumps there on a damaged page. */
+	sigjmp_buf *trap;
 };
 
 void bg_ctx_init(struct bg_ctx *ctx, const struct bg_config *cfg, const struct bg_logger *log,
@@ -44,6 +46,13 @@ int bg_ctx_open(struct bg_ctx *ctx);
  * allocates no write buffers) is closed and opened again for writing. */
 int bg_ctx_writable(struct bg_ctx *ctx);
 void bg_ctx_close(struct bg_ctx *ctx);
+/* Runs fn(ctx, arg) so that a page of the store LMDB finds impossible (a
+ * damaged file: it would abort() the process, sshd's or sudo's) ends only
+ * this: the store is abandoned (ctx->store NULL, nothing written), the cause
+ * logged, and -EBADMSG returned, which on_error then decides.  What fn
+ * allocated beyond the store is not freed on that path: fn keeps its memory
+ * in arg.  Nests.  Returns fn's result otherwise. */
+int bg_ctx_guard(struct bg_ctx *ctx, int (*fn)(struct bg_ctx *ctx, void *arg), void *arg);
 
 /* The writes.  A store opened BG_STORE_NOWAIT (the module) answers -EBUSY
  * while another writer holds it; the one retry rule (session.c) decides how

@@ -41,6 +41,14 @@ struct bg_store {
 	int gate_fd;
 	const struct bg_logger *log;
 	char dir[BG_PATH_MAX];
+	/* LMDB's assertions (lmdb_stopped): the caller's trap, the transactions a
+	 * jump there ends (live: ours; raw: an LMDB one of this file's own), and
+	 * whether a write transaction has begun to change pages (no jump then). */
+	sigjmp_buf *const *trap;
+	struct bg_txn *live;
+	MDB_txn *raw;
+	bool changing;
+	int pin_fd; /* the pinned directory, while LMDB opens (bg_store_abandon) */
 };
 
 struct bg_txn {
@@ -56,6 +64,10 @@ struct bg_txn {
 	 * folded into meta "digest" at commit (issue 10 item 17). */
 	bool sum_dirty;
 	unsigned char sum_delta[BG_RECSUM_LEN];
+	/* Under a trap: the pread reader on the committed file, that vouches for
+	 * the pages a change will walk (sound_before_change). */
+	struct bg_mr *probe;
+	bool probed;
 };
 
 /* The one LMDB error mapper.  Logs with mdb_strerror unless the code is an
@@ -94,6 +106,33 @@ static int mdb_fail(const struct bg_store *st, const char *what, int rc)
 	}
 	bg_log(st->log, LOG_ERR, "store %s: %s: %s", st->dir, what, mdb_strerror(rc));
 	return e;
+}
+
+/* LMDB calls this where it then calls abort(): a page it finds impossible
+ * (a damaged file).  With the caller's trap set, the jump (store.h); in the
+ * tool, the end of the process with status 1 (nothing was committed; LMDB's
+ * lock file recovers a writer's mutex from a dead process); else the line,
+ * and LMDB's abort. */
+static void lmdb_stopped(MDB_env *env, const char *what)
+{
+	struct bg_store *st = mdb_env_get_userctx(env);
+
+	if (!st)
+		return;
+	if (st->trap && *st->trap && !st->changing) {
+		bg_log(st->log, LOG_ERR,
+		       "store %s: damaged: LMDB cannot read it (%s); left as it was", st->dir,
+		       what);
+		siglongjmp(**st->trap, 1);
+	}
+	if (st->flags & BG_STORE_EXIT_DAMAGED) {
+		bg_log(st->log, LOG_ERR,
+		       "store %s: damaged: LMDB cannot read it (%s); nothing was written. Restore "
+		       "it from a backup, or make it again (init, then import the advisories)",
+		       st->dir, what);
+		exit(1);
+	}
+	bg_log(st->log, LOG_ERR, "store %s: damaged: LMDB stops the process (%s)", st->dir, what);
 }
 
 /* An advisory id as the advisories' key or an exposure's value (record.c's
@@ -201,6 +240,11 @@ static int open_dbis(struct bg_store *st, bool create)
 		rc = mdb_fail(st, "begin", rc);
 		goto out;
 	}
+	/* init's write makes the tables (LMDB's puts: no jump); a read's, a jump ends. */
+	if (create)
+		st->changing = true;
+	else
+		st->raw = txn;
 	if ((rc = mdb_dbi_open(txn, "meta", cf, &st->meta)) ||
 	    (rc = mdb_dbi_open(txn, "advisories", cf, &st->adv)) ||
 	    (rc = mdb_dbi_open(txn, "exposures", cf | MDB_DUPSORT | MDB_DUPFIXED, &st->exp)) ||
@@ -281,6 +325,8 @@ static int open_dbis(struct bg_store *st, bool create)
 out:
 	if (txn)
 		mdb_txn_abort(txn);
+	st->raw = NULL;
+	st->changing = false;
 	return rc;
 }
 
@@ -423,6 +469,8 @@ static int env_open(struct bg_store *st, const char *where, unsigned envflags, s
 		st->env = NULL;
 		return mdb_fail(st, "create environment", rc);
 	}
+	mdb_env_set_userctx(st->env, st);
+	mdb_env_set_assert(st->env, lmdb_stopped);
 	mdb_env_set_maxdbs(st->env, 8);
 	if (fresh || ((flags & BG_STORE_GROW) && map_size))
 		mdb_env_set_mapsize(st->env, map_size ? map_size : BG_STORE_DEFAULT_MAP);
@@ -486,6 +534,24 @@ static int env_open(struct bg_store *st, const char *where, unsigned envflags, s
 	return open_dbis(st, flags & BG_STORE_CREATE);
 }
 
+/* The pread reader's result, with the line when it found a page damaged
+ * (mdbread.h: a page LMDB itself would read on, and may crash on). */
+static int mr_rc(const struct bg_store *st, int rc)
+{
+	if (rc == -EBADMSG)
+		bg_log(st->log, LOG_ERR,
+		       "store %s: damaged: a page read for the check is not one LMDB writes; left "
+		       "as it was",
+		       st->dir);
+	return rc;
+}
+
+static int mr_get(const struct bg_store *st, const struct bg_mr_db *db, const void *key,
+		  size_t klen, const void **val, size_t *len)
+{
+	return mr_rc(st, bg_mr_get(st->mr, db, key, klen, val, len));
+}
+
 /* The reader's view of the store: the four tables with the flags they were
  * made with, the schema version and the site key's id, as open_dbis checks
  * them.  Anything else (even a wrong key) is BG_MR_FALLBACK: LMDB's open then
@@ -497,16 +563,17 @@ static int mr_tables(struct bg_store *st)
 	uint32_t version;
 	int rc;
 
-	if ((rc = bg_mr_table(st->mr, "meta", 0, &st->mr_meta)) != 0 ||
-	    (rc = bg_mr_table(st->mr, "advisories", 0, &st->mr_adv)) != 0 ||
-	    (rc = bg_mr_table(st->mr, "exposures", MDB_DUPSORT | MDB_DUPFIXED, &st->mr_exp)) != 0 ||
-	    (rc = bg_mr_table(st->mr, "rotations", 0, &st->mr_rot)) != 0)
+	if ((rc = mr_rc(st, bg_mr_table(st->mr, "meta", 0, &st->mr_meta))) != 0 ||
+	    (rc = mr_rc(st, bg_mr_table(st->mr, "advisories", 0, &st->mr_adv))) != 0 ||
+	    (rc = mr_rc(st, bg_mr_table(st->mr, "exposures", MDB_DUPSORT | MDB_DUPFIXED,
+					&st->mr_exp))) != 0 ||
+	    (rc = mr_rc(st, bg_mr_table(st->mr, "rotations", 0, &st->mr_rot))) != 0)
 		return rc;
-	if ((rc = bg_mr_get(st->mr, &st->mr_meta, "schema", 6, &v, &n)) != 0)
+	if ((rc = mr_get(st, &st->mr_meta, "schema", 6, &v, &n)) != 0)
 		return rc < 0 && rc != -ENOENT ? rc : BG_MR_FALLBACK;
 	if (bg_rec_decode(&bg_rec_meta_u32, v, n, &version) != 0 || version != BG_SCHEMA_VERSION)
 		return BG_MR_FALLBACK;
-	if ((rc = bg_mr_get(st->mr, &st->mr_meta, "key_id", 6, &v, &n)) != 0)
+	if ((rc = mr_get(st, &st->mr_meta, "key_id", 6, &v, &n)) != 0)
 		return rc < 0 && rc != -ENOENT ? rc : BG_MR_FALLBACK;
 	return n == BG_KEY_ID_LEN && memcmp(v, st->kid, n) == 0 ? 0 : BG_MR_FALLBACK;
 }
@@ -530,7 +597,7 @@ static int mr_open(struct bg_store *st, int dirfd, const struct stat *before)
 		       "store %s: data.mdb changed while being opened; refusing it", st->dir);
 		return -EPERM;
 	}
-	if ((rc = bg_mr_open_sized(&st->mr, fd, (uint64_t)st->data.st_size)) == 0 &&
+	if ((rc = mr_rc(st, bg_mr_open_sized(&st->mr, fd, (uint64_t)st->data.st_size))) == 0 &&
 	    (rc = mr_tables(st)) == 0) {
 		st->data_fd = fd;
 		return 0;
@@ -568,6 +635,13 @@ static int lmdb_now(struct bg_txn *t)
 int bg_store_open(struct bg_store **out, const char *dir, const unsigned char key[BG_KEY_LEN],
 		  unsigned flags, size_t map_size, const struct bg_logger *log)
 {
+	return bg_store_open_trap(out, dir, key, flags, map_size, log, NULL);
+}
+
+int bg_store_open_trap(struct bg_store **out, const char *dir, const unsigned char key[BG_KEY_LEN],
+		       unsigned flags, size_t map_size, const struct bg_logger *log,
+		       sigjmp_buf *const *trap)
+{
 	char envpath[64];
 	const char *where = dir;
 	struct bg_store *st;
@@ -583,8 +657,10 @@ int bg_store_open(struct bg_store **out, const char *dir, const unsigned char ke
 		return -ENOMEM;
 	st->gate_fd = -1;
 	st->data_fd = -1;
+	st->pin_fd = -1;
 	st->log = log;
 	st->flags = flags;
+	st->trap = trap;
 	if (snprintf(st->dir, sizeof(st->dir), "%s", dir) >= (int)sizeof(st->dir)) {
 		rc = -ENAMETOOLONG;
 		goto fail;
@@ -687,9 +763,18 @@ int bg_store_open(struct bg_store **out, const char *dir, const unsigned char ke
 	if (nolock && (rc = mr_open(st, dirfd, &before)) <= 0) {
 		if (rc != 0)
 			goto fail;
-	} else if ((rc = env_open(st, where, envflags, map_size, fresh, nolock, dirfd, &before)) !=
-		   0) {
-		goto fail;
+	} else {
+		/* LMDB reads pages from here: a jump to the trap finds the store in
+		 * *out, its directory in pin_fd, and abandons both. */
+		if (trap) {
+			st->pin_fd = dirfd;
+			*out = st;
+		}
+		rc = env_open(st, where, envflags, map_size, fresh, nolock, dirfd, &before);
+		st->pin_fd = -1;
+		*out = NULL;
+		if (rc != 0)
+			goto fail;
 	}
 	if ((rc = bg_hmac_new(&st->hmac, key, log)) != 0)
 		goto fail;
@@ -707,6 +792,18 @@ fail:
 	return rc;
 }
 
+void bg_store_abandon(struct bg_store *st)
+{
+	if (!st)
+		return;
+	if (st->raw)
+		mdb_txn_abort(st->raw);
+	st->raw = NULL;
+	if (st->live)
+		bg_txn_abort(st->live);
+	bg_store_close(st);
+}
+
 void bg_store_close(struct bg_store *st)
 {
 	if (!st)
@@ -719,6 +816,8 @@ void bg_store_close(struct bg_store *st)
 	bg_hmac_free(st->hmac);
 	if (st->gate_fd >= 0)
 		close(st->gate_fd);
+	if (st->pin_fd >= 0)
+		close(st->pin_fd);
 	free(st);
 }
 
@@ -876,6 +975,7 @@ int bg_txn_begin(struct bg_store *st, bool write, struct bg_txn **out)
 		}
 	}
 	if (st->mr && !st->env) { /* the pread reader: a snapshot while the gate is held */
+		st->live = t;
 		*out = t;
 		return 0;
 	}
@@ -892,14 +992,94 @@ int bg_txn_begin(struct bg_store *st, bool write, struct bg_txn **out)
 		free(t);
 		return rc;
 	}
+	st->live = t;
 	*out = t;
 	return 0;
 }
 
+/* From here on this write transaction changes pages: LMDB cannot be left in
+ * the middle of that, so a damaged page no longer jumps to the trap. */
+static void changing(struct bg_txn *t)
+{
+	t->st->changing = true;
+}
+
+/* Under a trap (the module), before a change of key in dbi: the pages LMDB's
+ * write will walk and copy, checked by the pread reader on the committed
+ * file, which is what the write starts from (the gate is held exclusively):
+ * the tables' records in the main table (the commit rewrites them), the
+ * meta counters and digest, the free list, and key's path.  LMDB trusts
+ * every node of a page it copies or splits; a damaged one is a wild memcpy
+ * in sshd's process, past any trap.  A page the reader cannot vouch for
+ * stops the write before it changes anything: the sticky -EBADMSG, the store
+ * left as it was.  0 where there is no trap, or no reader for this file's
+ * layout (another word size or byte order). */
+static int sound_before_change(struct bg_txn *t, MDB_dbi dbi, const MDB_val *k)
+{
+	static const char *const names[] = {"meta", "advisories", "exposures", "rotations"};
+	static const char *const counters[] = {"digest", "identities"};
+	struct bg_store *st = t->st;
+	struct bg_mr_db meta, db;
+	const char *what = NULL;
+	int rc = 0, fd;
+
+	if (t->err || !st->trap || !*st->trap || !st->env || !t->write)
+		return t->err;
+	if (!t->probed) {
+		t->probed = true;
+		if (mdb_env_get_fd(st->env, &fd) != 0 || (rc = bg_mr_open(&t->probe, fd)) != 0) {
+			t->probe = NULL; /* a layout the reader does not read: LMDB alone */
+			if (rc == -EBADMSG || rc == -ENOMEM)
+				what = rc == -ENOMEM ? "" : "its meta pages";
+		}
+	}
+	if (!t->probe && !what)
+		return 0;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]) && !what; i++)
+		if ((rc = bg_mr_sound_path(t->probe, bg_mr_main(t->probe), names[i],
+					   strlen(names[i]), true)) != 0)
+			what = rc == -ENOMEM ? "" : "the main table";
+	if (!what && bg_mr_table(t->probe, "meta", 0, &meta) != 0)
+		what = "the meta table";
+	for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]) && !what; i++)
+		if ((rc = bg_mr_sound_path(t->probe, &meta, counters[i], strlen(counters[i]),
+					   false)) != 0)
+			what = rc == -ENOMEM ? "" : "the meta table";
+	if (!what && (rc = bg_mr_sound_free_list(t->probe)) != 0)
+		what = rc == -ENOMEM ? "" : "LMDB's free list";
+	if (!what && dbi != st->meta) {
+		const char *name = dbi == st->rot   ? "rotations"
+				   : dbi == st->adv ? "advisories"
+						    : NULL;
+
+		/* Exposures (duplicates) are the import's, never the module's. */
+		if (!name || bg_mr_table(t->probe, name, 0, &db) != 0 ||
+		    (rc = bg_mr_sound_path(t->probe, &db, k->mv_data, k->mv_size, false)) != 0)
+			what = rc == -ENOMEM ? "" : name ? name : "a table it does not write";
+	} else if (!what &&
+		   (rc = bg_mr_sound_path(t->probe, &meta, k->mv_data, k->mv_size, false)) != 0) {
+		what = rc == -ENOMEM ? "" : "the meta table";
+	}
+	if (!what)
+		return 0;
+	if (!*what)
+		return t->err = -ENOMEM;
+	bg_log(st->log, LOG_ERR,
+	       "store %s: damaged: a page of %s that this write would change cannot be read "
+	       "soundly; nothing written",
+	       st->dir, what);
+	return t->err = -EBADMSG;
+}
+
 static void txn_end(struct bg_txn *t)
 {
-	if (t->write)
+	bg_mr_close(t->probe);
+	if (t->st->live == t)
+		t->st->live = NULL;
+	if (t->write) {
+		t->st->changing = false;
 		flock(t->st->gate_fd, LOCK_UN);
+	}
 	free(t);
 }
 
@@ -931,6 +1111,9 @@ static void meta_add(struct bg_txn *t, const char *name, int64_t delta)
 	uint64_t n = (uint64_t)((int64_t)meta_u64(t, name) + delta);
 
 	(void)bg_rec_encode(&bg_rec_meta_u64, &n, buf, sizeof(buf), &v.mv_size);
+	if (sound_before_change(t, t->st->meta, &k) != 0)
+		return;
+	changing(t);
 	sticky(t, "update counters", mdb_put(t->txn, t->st->meta, &k, &v, 0));
 }
 
@@ -973,7 +1156,10 @@ static int rec_put(struct bg_txn *t, MDB_dbi dbi, char tag, MDB_val *k, void *va
 {
 	MDB_val v = {len, val};
 
-	if (sum_out(t, dbi, tag, k) != 0 || sticky(t, what, mdb_put(t->txn, dbi, k, &v, 0)))
+	if (sum_out(t, dbi, tag, k) != 0 || sound_before_change(t, dbi, k) != 0)
+		return t->err;
+	changing(t);
+	if (sticky(t, what, mdb_put(t->txn, dbi, k, &v, 0)))
 		return t->err;
 	v.mv_data = val; /* LMDB may have pointed v at its own copy */
 	v.mv_size = len;
@@ -985,8 +1171,9 @@ static int rec_del(struct bg_txn *t, MDB_dbi dbi, char tag, MDB_val *k, const ch
 {
 	int rc;
 
-	if (sum_out(t, dbi, tag, k) != 0)
+	if (sum_out(t, dbi, tag, k) != 0 || sound_before_change(t, dbi, k) != 0)
 		return t->err;
+	changing(t);
 	rc = mdb_del(t->txn, dbi, k, NULL);
 	return rc == MDB_NOTFOUND ? -ENOENT : sticky(t, what, rc);
 }
@@ -1162,6 +1349,9 @@ static void sum_commit(struct bg_txn *t)
 		return;
 	}
 	(void)bg_rec_encode(&bg_rec_meta_digest, cur, buf, sizeof(buf), &v.mv_size);
+	if (sound_before_change(t, t->st->meta, &k) != 0)
+		return;
+	changing(t);
 	sticky(t, "write digest", mdb_put(t->txn, t->st->meta, &k, &v, 0));
 }
 
@@ -1182,6 +1372,7 @@ int bg_txn_commit(struct bg_txn *t)
 		bg_txn_abort(t);
 		return rc;
 	}
+	changing(t);
 	rc = mdb_txn_commit(t->txn);
 	t->txn = NULL;
 	rc = rc ? mdb_fail(t->st, "commit", rc) : 0;
@@ -1220,8 +1411,8 @@ int bg_exposure_ids(struct bg_txn *t, const unsigned char d[BG_DIGEST_LEN], uint
 	if (!t->txn) {
 		struct ids_out o = {ids, max, n};
 
-		if ((rc = bg_mr_dups(t->st->mr, &t->st->mr_exp, d, BG_DIGEST_LEN, ids_add, &o)) !=
-		    BG_MR_FALLBACK)
+		if ((rc = mr_rc(t->st, bg_mr_dups(t->st->mr, &t->st->mr_exp, d, BG_DIGEST_LEN,
+						  ids_add, &o))) != BG_MR_FALLBACK)
 			return rc;
 		*n = 0;
 		if ((rc = lmdb_now(t)) != 0)
@@ -1266,8 +1457,7 @@ int bg_advisory_get(struct bg_txn *t, uint32_t id, struct bg_advisory *a)
 	const void *p = NULL;
 	int rc;
 
-	if (!t->txn &&
-	    (rc = bg_mr_get(t->st->mr, &t->st->mr_adv, kb, k.mv_size, &p, &v.mv_size)) == 0)
+	if (!t->txn && (rc = mr_get(t->st, &t->st->mr_adv, kb, k.mv_size, &p, &v.mv_size)) == 0)
 		v.mv_data = (void *)p; /* read only, as LMDB's own values */
 	if (t->txn || rc == BG_MR_FALLBACK) {
 		if ((rc = lmdb_now(t)) != 0)
@@ -1375,10 +1565,10 @@ static int rot_mr(struct bg_txn *t, const char *user, const MDB_val *k, MDB_val 
 {
 	const struct bg_mr_db *db = &t->st->mr_rot;
 	const void *p = NULL;
-	int rc = bg_mr_get(t->st->mr, db, k->mv_data, k->mv_size, &p, &v->mv_size);
+	int rc = mr_get(t->st, db, k->mv_data, k->mv_size, &p, &v->mv_size);
 
 	if (rc == -ENOENT)
-		rc = bg_mr_get(t->st->mr, db, user, strlen(user), &p, &v->mv_size);
+		rc = mr_get(t->st, db, user, strlen(user), &p, &v->mv_size);
 	v->mv_data = (void *)p; /* read only, as LMDB's own values */
 	return rc;
 }
@@ -1430,6 +1620,7 @@ static int exposure_add(struct bg_txn *t, const unsigned char d[BG_DIGEST_LEN], 
 
 	if (t->err)
 		return t->err;
+	changing(t);
 	if (!t->exp_cur) {
 		MDB_stat ms;
 

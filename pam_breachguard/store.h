@@ -9,6 +9,7 @@
 #ifndef BG_STORE_H
 #define BG_STORE_H
 
+#include <setjmp.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -31,6 +32,9 @@ enum bg_store_flags {
 	 * gate held shared instead (see gate_shared() in store.c).  Falls back to
 	 * an ordinary reader when a writer holds the gate: never waits. */
 	BG_STORE_NOLOCK = 1 << 5,
+	/* The tool: a store LMDB finds damaged ends the process with status 1 and
+	 * the store's name, not with LMDB's abort() (see bg_store_open_trap). */
+	BG_STORE_EXIT_DAMAGED = 1 << 6,
 };
 
 struct bg_advisory {
@@ -87,7 +91,21 @@ struct bg_txn;
 #define BG_STORE_DEFAULT_MAP (64u << 20)
 int bg_store_open(struct bg_store **out, const char *dir, const unsigned char key[BG_KEY_LEN],
 		  unsigned flags, size_t map_size, const struct bg_logger *log);
+/* A damaged page (LMDB keeps no checksums) can be one LMDB finds impossible:
+ * it then calls abort(), which in sshd or sudo ends the login instead of
+ * applying on_error.  A store opened with a trap jumps instead: when *trap is
+ * set at that moment, the cause is logged (LOG_ERR, "damaged") and
+ * siglongjmp(**trap, 1) is called, except once a write transaction has begun
+ * to change pages (LMDB cannot be left there: it aborts, after the line).
+ * The caller must then bg_store_abandon() the store, and nothing else of it.
+ * bg_ctx_guard (session.h) is the one user. */
+int bg_store_open_trap(struct bg_store **out, const char *dir, const unsigned char key[BG_KEY_LEN],
+		       unsigned flags, size_t map_size, const struct bg_logger *log,
+		       sigjmp_buf *const *trap);
 void bg_store_close(struct bg_store *st);
+/* After a jump to the trap: ends the LMDB transaction that was open (nothing of
+ * it is committed), closes the store and frees it. */
+void bg_store_abandon(struct bg_store *st);
 int bg_store_stats(struct bg_store *st, struct bg_store_stats *s);
 /* Pages the module's pread reader has read on this open (mdbread.h); 0 when
  * LMDB answers (a writer active, a tool's open).  For tests and the bench. */

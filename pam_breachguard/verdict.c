@@ -252,35 +252,50 @@ static int exposure_ids_all(struct bg_txn *t, const unsigned char d[BG_DIGEST_LE
 	}
 }
 
+/* What the store is asked for one account, and the memory the lookup uses:
+ * the caller's (freed after bg_ctx_guard, whichever way it returned). */
+struct lookup {
+	const struct bg_identities *ids;
+	const char *user;
+	struct bg_result *r;
+	int64_t newest_imported;
+	int32_t newest_grace;
+	struct id_set seen, got;
+};
+
 /* Collects the advisories behind any of the account's identities. */
-static int lookup_exposures(struct bg_ctx *ctx, const struct bg_identities *ids, const char *user,
-			    struct bg_result *r, int64_t *newest_imported, int32_t *newest_grace)
+static int lookup_exposures(struct bg_ctx *ctx, struct lookup *l)
 {
-	struct id_set seen = {0}, got = {0};
+	const struct bg_identities *ids = l->ids;
+	const char *user = l->user;
+	struct bg_result *r = l->r;
+	int64_t *newest_imported = &l->newest_imported;
+	int32_t *newest_grace = &l->newest_grace;
+	struct id_set *seen = &l->seen, *got = &l->got;
 	struct bg_txn *t = NULL;
 	int rc;
 
-	if ((rc = bg_txn_begin(ctx->store, false, &t)) != 0)
+	if ((rc = bg_ctx_open(ctx)) != 0 || (rc = bg_txn_begin(ctx->store, false, &t)) != 0)
 		return rc;
 	for (size_t i = 0; i < ids->n; i++) {
 		unsigned char d[BG_DIGEST_LEN];
 
 		if ((rc = bg_hmac_digest(ctx->hmac, "id", ids->id[i], strlen(ids->id[i]), d)) != 0)
 			goto out;
-		rc = exposure_ids_all(t, d, &got);
+		rc = exposure_ids_all(t, d, got);
 		if (rc == -ENOENT)
 			continue;
 		if (rc != 0)
 			goto out;
-		for (size_t j = 0; j < got.n; j++) {
+		for (size_t j = 0; j < got->n; j++) {
 			struct bg_advisory a;
 
-			if (id_set_has(&seen, got.v[j]))
+			if (id_set_has(seen, got->v[j]))
 				continue;
-			if ((rc = id_set_reserve(&seen, seen.n + 1)) != 0)
+			if ((rc = id_set_reserve(seen, seen->n + 1)) != 0)
 				goto out;
-			seen.v[seen.n++] = got.v[j];
-			rc = bg_advisory_get(t, got.v[j], &a);
+			seen->v[seen->n++] = got->v[j];
+			rc = bg_advisory_get(t, got->v[j], &a);
 			if (rc == -ENOENT)
 				continue; /* an exposure outliving its advisory: ignore */
 			if (rc != 0)
@@ -300,11 +315,11 @@ static int lookup_exposures(struct bg_ctx *ctx, const struct bg_identities *ids,
 		struct bg_advisory a;
 		uint32_t id = r->rotation.matched[j];
 
-		if (id_set_has(&seen, id))
+		if (id_set_has(seen, id))
 			continue;
-		if ((rc = id_set_reserve(&seen, seen.n + 1)) != 0)
+		if ((rc = id_set_reserve(seen, seen->n + 1)) != 0)
 			goto out;
-		seen.v[seen.n++] = id;
+		seen->v[seen->n++] = id;
 		rc = bg_advisory_get(t, id, &a);
 		if (rc == -ENOENT) {
 			rc = 0;
@@ -317,10 +332,13 @@ static int lookup_exposures(struct bg_ctx *ctx, const struct bg_identities *ids,
 out:
 	if (rc == -ENOMEM)
 		bg_log(ctx->log, LOG_ERR, "out of memory reading the exposures of %s", user);
-	free(seen.v);
-	free(got.v);
 	bg_txn_abort(t);
 	return rc;
+}
+
+static int lookup_job(struct bg_ctx *ctx, void *arg)
+{
+	return lookup_exposures(ctx, arg);
 }
 
 int bg_verdict(struct bg_ctx *ctx, const char *user, struct bg_result *r)
@@ -408,10 +426,18 @@ int bg_verdict_pw(struct bg_ctx *ctx, const struct passwd *pwp, struct bg_result
 	}
 	if ((rc = bg_account_identities(c, &pw, ids, ctx->log)) != 0)
 		goto out;
-	if ((rc = bg_ctx_open(ctx)) != 0)
-		goto out;
-	if ((rc = lookup_exposures(ctx, ids, pw.pw_name, r, &newest_imported, &newest_grace)) != 0)
-		goto out;
+	{
+		struct lookup l = {ids, pw.pw_name, r, 0, -1, {0}, {0}};
+
+		/* A damaged store ends the lookup, not the process (session.h). */
+		rc = bg_ctx_guard(ctx, lookup_job, &l);
+		free(l.seen.v);
+		free(l.got.v);
+		newest_imported = l.newest_imported;
+		newest_grace = l.newest_grace;
+		if (rc != 0)
+			goto out;
+	}
 	if (r->n_adv == 0) {
 		r->verdict = BG_V_CLEAR;
 		goto out;

@@ -60,7 +60,8 @@ int bg_cmd_init(struct bg_tool *t, int argc, char **argv)
 		return BG_EXIT_FAIL;
 	snprintf(data, sizeof(data), "%s/data.mdb", t->cfg.store);
 	store_made = lstat(data, &sb) != 0;
-	rc = bg_store_open(&st, t->cfg.store, key, BG_STORE_CREATE | BG_STORE_GROW, map, &t->log);
+	rc = bg_store_open(&st, t->cfg.store, key,
+			   BG_STORE_CREATE | BG_STORE_GROW | BG_STORE_EXIT_DAMAGED, map, &t->log);
 	bg_wipe(key, sizeof(key));
 	if (rc != 0)
 		return BG_EXIT_FAIL;
@@ -75,7 +76,7 @@ int bg_cmd_init(struct bg_tool *t, int argc, char **argv)
 /* Opens key and store for a command; the caller bg_ctx_close()s. */
 static int open_store(struct bg_tool *t, struct bg_ctx *ctx, unsigned flags)
 {
-	bg_ctx_init(ctx, &t->cfg, &t->log, flags);
+	bg_ctx_init(ctx, &t->cfg, &t->log, flags | BG_STORE_EXIT_DAMAGED);
 	return bg_ctx_open(ctx) == 0 ? 0 : BG_EXIT_FAIL;
 }
 
@@ -333,7 +334,7 @@ int bg_cmd_reset(struct bg_tool *t, int argc, char **argv)
 
 	if (argc < 2 || argv[1][0] == '-')
 		return bg_usage("reset", "USER...");
-	bg_ctx_init(&ctx, &t->cfg, &t->log, BG_STORE_GROW);
+	bg_ctx_init(&ctx, &t->cfg, &t->log, BG_STORE_GROW | BG_STORE_EXIT_DAMAGED);
 	for (int i = 1; i < argc; i++) {
 		int r;
 

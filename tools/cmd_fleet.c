@@ -95,7 +95,7 @@ int bg_cmd_export(struct bg_tool *t, int argc, char **argv)
 			BG_BUNDLE_MAX_ADV);
 		return BG_EXIT_USAGE;
 	}
-	bg_ctx_init(&ctx, &t->cfg, &t->log, BG_STORE_RDONLY);
+	bg_ctx_init(&ctx, &t->cfg, &t->log, BG_STORE_RDONLY | BG_STORE_EXIT_DAMAGED);
 	if (bg_ctx_open(&ctx) != 0 || bg_key_id(ctx.key, kid, &t->log) != 0)
 		goto out;
 	if (bg_txn_begin(ctx.store, false, &txn) != 0)
@@ -347,7 +347,8 @@ int bg_bundle_import(struct bg_tool *t, int fd, const char *path, bool json, boo
 	struct bg_ctx ctx;
 	int rc = BG_EXIT_FAIL, r;
 
-	bg_ctx_init(&ctx, &t->cfg, &t->log, dry_run ? BG_STORE_RDONLY : BG_STORE_GROW);
+	bg_ctx_init(&ctx, &t->cfg, &t->log,
+		    (dry_run ? BG_STORE_RDONLY : BG_STORE_GROW) | BG_STORE_EXIT_DAMAGED);
 	if (t->cfg.trusted_keys.n == 0) {
 		fprintf(stderr,
 			"breachguard: import: %s is a signed bundle and %s lists no trusted_keys; "

@@ -166,7 +166,7 @@ int bg_cmd_status(struct bg_tool *t, int argc, char **argv)
 				"showing the config file's action\n",
 				service);
 	}
-	bg_ctx_init(&ctx, &svc, &t->log, BG_STORE_RDONLY);
+	bg_ctx_init(&ctx, &svc, &t->log, BG_STORE_RDONLY | BG_STORE_EXIT_DAMAGED);
 	host_name(p.host, sizeof(p.host));
 	if (p.json)
 		printf("[");
@@ -211,7 +211,7 @@ int bg_cmd_scan(struct bg_tool *t, int argc, char **argv)
 	}
 	if (optind != argc)
 		return bg_usage("scan", "[--all] [--json]");
-	bg_ctx_init(&ctx, &t->cfg, &t->log, BG_STORE_RDONLY);
+	bg_ctx_init(&ctx, &t->cfg, &t->log, BG_STORE_RDONLY | BG_STORE_EXIT_DAMAGED);
 	if (bg_ctx_open(&ctx) != 0) {
 		bg_ctx_close(&ctx);
 		return BG_EXIT_FAIL;

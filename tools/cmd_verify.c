@@ -140,7 +140,7 @@ static int verify_store(struct bg_tool *t)
 	int rc, r;
 
 	memset(&w, 0, sizeof(w));
-	bg_ctx_init(&ctx, &t->cfg, &t->log, BG_STORE_RDONLY);
+	bg_ctx_init(&ctx, &t->cfg, &t->log, BG_STORE_RDONLY | BG_STORE_EXIT_DAMAGED);
 	if (bg_ctx_open(&ctx) != 0 || bg_store_stats(ctx.store, &ss) != 0 ||
 	    bg_txn_begin(ctx.store, false, &txn) != 0) {
 		printf("verify: %s: cannot be read (see the error above)\n", t->cfg.store);

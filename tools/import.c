@@ -1150,7 +1150,8 @@ int bg_cmd_import(struct bg_tool *t, int argc, char **argv)
 		return BG_EXIT_FAIL;
 	}
 	importer_init(&im, &o);
-	bg_ctx_init(&ctx, &t->cfg, &t->log, o.dry_run ? BG_STORE_RDONLY : BG_STORE_GROW);
+	bg_ctx_init(&ctx, &t->cfg, &t->log,
+		    (o.dry_run ? BG_STORE_RDONLY : BG_STORE_GROW) | BG_STORE_EXIT_DAMAGED);
 	outcome = "nothing written";
 	if (open_all(&im, &ctx, &t->cfg, &e) != 0 ||
 	    read_all(&im, argv + optind, nargs, a.source_sha256, &e) != 0)

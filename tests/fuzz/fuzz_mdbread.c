@@ -6,6 +6,8 @@
  * of a real store (the seeds in corpus/mdbread/, made by mdbread_seeds.c)
  * still reach its values.  Every byte of every value handed out is read
  * (ASan), a callback stops a walk part-way, and each lookup is asked twice.
+ * The checks a write makes first (bg_mr_sound_path, bg_mr_sound_free_list)
+ * run on the same keys, the tables' names and the free list.
  * It must not crash or hang; every result is one the header allows; a
  * fallback hands nothing to the callback; with nothing injected, -ENOMEM
  * never happens and the same question gets the same answer. */
@@ -64,13 +66,13 @@ static void lookup(struct bg_mr *m, int t, const struct bg_mr_db *db, const void
 			struct walk w = {0, i ? 2 : 0, 0};
 
 			rc[i] = bg_mr_dups(m, db, k, kl, each, &w);
-			if (rc[i] == BG_MR_FALLBACK && w.n)
+			if ((rc[i] == BG_MR_FALLBACK || rc[i] == -EBADMSG) && w.n)
 				__builtin_trap(); /* values handed over, then a fallback */
 			if ((rc[i] == 0 && w.n == 0) || (rc[i] == -ENOENT && w.n) ||
 			    (rc[i] == 7 && (i == 0 || w.n != 2)))
 				__builtin_trap();
 			if (rc[i] != 0 && rc[i] != -ENOENT && rc[i] != BG_MR_FALLBACK &&
-			    rc[i] != 7 && !injected_ok(rc[i]))
+			    rc[i] != -EBADMSG && rc[i] != 7 && !injected_ok(rc[i]))
 				__builtin_trap();
 			h[i] = w.h;
 			n[i] = w.n;
@@ -83,10 +85,16 @@ static void lookup(struct bg_mr *m, int t, const struct bg_mr_db *db, const void
 				h[i] = hash(0, v, len);
 				n[i] = len;
 			} else if (rc[i] != -ENOENT && rc[i] != BG_MR_FALLBACK &&
-				   !injected_ok(rc[i])) {
+				   rc[i] != -EBADMSG && !injected_ok(rc[i])) {
 				__builtin_trap();
 			}
 		}
+	}
+	if (!tabs[t].flags) {
+		int s = bg_mr_sound_path(m, db, k, kl, false);
+
+		if (s != 0 && s != BG_MR_FALLBACK && s != -EBADMSG && !injected_ok(s))
+			__builtin_trap();
 	}
 	/* The same question, the same answer (the second walk stops at value 2). */
 	if (!fuzz_injected() && rc[0] != BG_MR_FALLBACK && rc[1] != BG_MR_FALLBACK) {
@@ -124,7 +132,7 @@ static void run(const uint8_t *data, size_t size, int fd, bool sized)
 	int rc = sized ? bg_mr_open_sized(&m, fd, size) : bg_mr_open(&m, fd);
 
 	if (rc != 0) {
-		if (rc != BG_MR_FALLBACK && !injected_ok(rc))
+		if (rc != BG_MR_FALLBACK && rc != -EBADMSG && !injected_ok(rc))
 			__builtin_trap();
 		return;
 	}
@@ -132,12 +140,13 @@ static void run(const uint8_t *data, size_t size, int fd, bool sized)
 		struct bg_mr_db other;
 
 		rc = bg_mr_table(m, tabs[t].name, tabs[t].flags, &db[t]);
-		if (rc != 0 && rc != BG_MR_FALLBACK && !injected_ok(rc))
+		if (rc != 0 && rc != BG_MR_FALLBACK && rc != -EBADMSG && !injected_ok(rc))
 			__builtin_trap();
 		have[t] = rc == 0;
 		/* A table that opened with its flags does not open with others. */
 		rc = bg_mr_table(m, tabs[t].name, tabs[t].flags ^ MDB_DUPSORT, &other);
-		if (rc != BG_MR_FALLBACK && (have[t] || rc != 0) && !injected_ok(rc))
+		if (rc != BG_MR_FALLBACK && (have[t] || rc != 0) && !(rc == -EBADMSG && !have[t]) &&
+		    !injected_ok(rc))
 			__builtin_trap();
 	}
 	{
@@ -145,9 +154,17 @@ static void run(const uint8_t *data, size_t size, int fd, bool sized)
 
 		/* (The input may hold a table of this name too.) */
 		rc = bg_mr_table(m, "no such table", 0, &other);
-		if (rc != 0 && rc != BG_MR_FALLBACK && !injected_ok(rc))
+		if (rc != 0 && rc != BG_MR_FALLBACK && rc != -EBADMSG && !injected_ok(rc))
 			__builtin_trap();
 	}
+	for (int t = 0; t < 4; t++) {
+		rc = bg_mr_sound_path(m, bg_mr_main(m), tabs[t].name, strlen(tabs[t].name), true);
+		if (rc != 0 && rc != BG_MR_FALLBACK && rc != -EBADMSG && !injected_ok(rc))
+			__builtin_trap();
+	}
+	rc = bg_mr_sound_free_list(m);
+	if (rc != 0 && rc != BG_MR_FALLBACK && rc != -EBADMSG && !injected_ok(rc))
+		__builtin_trap();
 	before = bg_mr_pages_read(m);
 	for (int t = 0; t < 4; t++) {
 		if (!have[t])

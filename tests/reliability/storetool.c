@@ -7,6 +7,19 @@
  *   storetool schema STORE N               set meta "schema" to N (4 bytes, LE)
  *   storetool empty DIR                    an LMDB environment without our tables
  *   storetool badrec STORE adv|exp|rot     write a record of the wrong size
+ *   storetool bend STORE branch|node       damage one page in place, as a disk
+ *                                          might: branch: the advisories' root
+ *                                          leaf (one key) flagged a branch, which
+ *                                          LMDB asserts on (abort); node: in the
+ *                                          meta table's leaf, the "identities"
+ *                                          node's data size past the page, which
+ *                                          no lookup of the module reads and
+ *                                          every write of the page would trust
+ *   storetool damage STORE SEED N CMD...   N trials: one page in use damaged
+ *                                          (seeded: the same each run), CMD run,
+ *                                          the file restored; prints the count
+ *                                          of CMD's crashes (a signal, or the
+ *                                          sanitizers' exit 86/87), exit 1 on one
  *   storetool swap A B SECONDS             exchange directories A and B (renameat2
  *                                          RENAME_EXCHANGE) in a loop
  *   storetool race STORE KEYFILE SECONDS MARKER
@@ -36,12 +49,14 @@
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <lmdb.h>
 
 #include "digest.h"
+#include "mdbread.h"
 #include "store.h"
 
 #ifndef RENAME_EXCHANGE
@@ -161,6 +176,166 @@ static int cmd_badrec(const char *dir, const char *which)
 		return die("put", rc);
 	mdb_env_close(env);
 	return 0;
+}
+
+static int cmd_bend(const char *dir, const char *how)
+{
+	const bool branch = strcmp(how, "branch") == 0;
+	unsigned char page[65536], b2[2];
+	struct bg_mr *m = NULL;
+	struct bg_mr_db db;
+	char path[PATH_MAX];
+	uint32_t psize;
+	off_t at;
+	int fd, rc;
+
+	snprintf(path, sizeof(path), "%s/data.mdb", dir);
+	if ((fd = open(path, O_RDWR | O_CLOEXEC)) < 0)
+		return die(path, -errno);
+	if (pread(fd, b2, 2, 0) != 2 || pread(fd, &psize, 4, 16 + 24) != 4 ||
+	    psize > sizeof(page) || bg_mr_open(&m, fd) != 0 ||
+	    (rc = bg_mr_table(m, branch ? "advisories" : "meta", 0, &db)) != 0 || db.depth != 1) {
+		fprintf(stderr, "storetool: bend: not a store of the expected shape\n");
+		return 1;
+	}
+	bg_mr_close(m);
+	at = (off_t)db.root * psize;
+	if (pread(fd, page, psize, at) != (ssize_t)psize)
+		return die("pread", -errno);
+	if (branch) {
+		uint16_t lower, flags = 0x01; /* P_BRANCH */
+
+		memcpy(&lower, page + 12, 2);
+		if (lower != 16 + 2) {
+			fprintf(stderr, "storetool: bend: the advisories hold more than one key\n");
+			return 1;
+		}
+		memcpy(page + 10, &flags, 2);
+	} else {
+		uint16_t lower, off, ks, big = 0xffff;
+		bool done = false;
+
+		memcpy(&lower, page + 12, 2);
+		for (unsigned i = 0; i < (lower - 16u) / 2 && !done; i++) {
+			memcpy(&off, page + 16 + 2 * i, 2);
+			memcpy(&ks, page + off + 6, 2);
+			if (ks == 10 && memcmp(page + off + 8, "identities", 10) == 0) {
+				memcpy(page + off, &big, 2);
+				done = true;
+			}
+		}
+		if (!done) {
+			fprintf(stderr, "storetool: bend: no \"identities\" in the meta leaf\n");
+			return 1;
+		}
+	}
+	if (pwrite(fd, page, psize, at) != (ssize_t)psize)
+		return die("pwrite", -errno);
+	close(fd);
+	return 0;
+}
+
+static uint64_t rnd_next(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+/* One page of the data file's committed pages (meta pages included) damaged
+ * as a disk or a bad copy might, CMD run on it, and the file's first pages
+ * (the committed ones, and those a write by CMD may have added) put back. */
+static int cmd_damage(const char *dir, uint64_t seed, long trials, char **cmd)
+{
+	static const char *const kinds[] = {"random page", "bytes", "header", "node offsets",
+					    "a run of bytes"};
+	unsigned char meta[2][160], *save, page[65536];
+	char path[PATH_MAX];
+	uint64_t s = seed * 2654435761u + 1, last, txn[2];
+	uint32_t psize;
+	size_t keep;
+	long crashed = 0;
+	int fd, pick;
+
+	snprintf(path, sizeof(path), "%s/data.mdb", dir);
+	if ((fd = open(path, O_RDWR | O_CLOEXEC)) < 0)
+		return die(path, -errno);
+	if (pread(fd, meta[0], sizeof(meta[0]), 0) != (ssize_t)sizeof(meta[0]))
+		return die("pread", -EIO);
+	memcpy(&psize, meta[0] + 16 + 24, 4);
+	if (psize < 512 || psize > sizeof(page) ||
+	    pread(fd, meta[1], sizeof(meta[1]), psize) != (ssize_t)sizeof(meta[1]))
+		return die("page size", -EINVAL);
+	for (int i = 0; i < 2; i++)
+		memcpy(&txn[i], meta[i] + 16 + 128, 8);
+	pick = txn[0] < txn[1];
+	memcpy(&last, meta[pick] + 16 + 120, 8);
+	keep = (size_t)(last + 1 + 64) * psize; /* room for the pages a write adds */
+	if (!(save = malloc(keep)) || pread(fd, save, keep, 0) != (ssize_t)keep)
+		return die("pread", -EIO);
+	for (long t = 0; t < trials; t++) {
+		uint64_t pg = rnd_next(&s) % (last + 1);
+		unsigned kind = (unsigned)(rnd_next(&s) % 5), n;
+		int st = 0;
+		pid_t pid;
+
+		memcpy(page, save + pg * psize, psize);
+		switch (kind) {
+		case 0:
+			for (uint32_t i = 0; i < psize; i++)
+				page[i] = (unsigned char)rnd_next(&s);
+			break;
+		case 1:
+			for (n = 1 + (unsigned)(rnd_next(&s) % 8); n--;)
+				page[rnd_next(&s) % psize] = (unsigned char)rnd_next(&s);
+			break;
+		case 2:
+			for (n = 1 + (unsigned)(rnd_next(&s) % 4); n--;)
+				page[rnd_next(&s) % 16] = (unsigned char)rnd_next(&s);
+			break;
+		case 3:
+			for (n = 1 + (unsigned)(rnd_next(&s) % 3); n--;)
+				page[16 + rnd_next(&s) % 48] = (unsigned char)rnd_next(&s);
+			break;
+		default: {
+			size_t at = rnd_next(&s) % psize, len = 1 + rnd_next(&s) % 64;
+
+			for (size_t i = at; i < at + len && i < psize; i++)
+				page[i] = (unsigned char)rnd_next(&s);
+		}
+		}
+		if (pwrite(fd, page, psize, (off_t)(pg * psize)) != (ssize_t)psize)
+			return die("pwrite", -errno);
+		fflush(NULL);
+		if ((pid = fork()) == 0) {
+			int null = open("/dev/null", O_RDWR);
+
+			dup2(null, 1);
+			dup2(null, 2);
+			execvp(cmd[0], cmd);
+			_exit(127);
+		}
+		if (pid < 0 || waitpid(pid, &st, 0) != pid)
+			return die("fork", -errno);
+		if (WIFSIGNALED(st) ||
+		    (WIFEXITED(st) && WEXITSTATUS(st) >= 86 && WEXITSTATUS(st) <= 87)) {
+			if (crashed++ < 5)
+				printf("crash: trial %ld, page %llu, %s: %s %d\n", t,
+				       (unsigned long long)pg, kinds[kind],
+				       WIFSIGNALED(st) ? "signal" : "exit",
+				       WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+		} else if (WIFEXITED(st) && WEXITSTATUS(st) == 127) {
+			return die(cmd[0], -ENOENT);
+		}
+		if (pwrite(fd, save, keep, 0) != (ssize_t)keep)
+			return die("pwrite", -errno);
+	}
+	printf("damage: %ld trials over %llu pages, %ld crashed\n", trials,
+	       (unsigned long long)last + 1, crashed);
+	free(save);
+	close(fd);
+	return crashed ? 1 : 0;
 }
 
 static int cmd_swap(const char *a, const char *b, double seconds)
@@ -406,6 +581,10 @@ int main(int argc, char **argv)
 		return cmd_empty(argv[2]);
 	if (argc == 4 && strcmp(argv[1], "badrec") == 0)
 		return cmd_badrec(argv[2], argv[3]);
+	if (argc == 4 && strcmp(argv[1], "bend") == 0)
+		return cmd_bend(argv[2], argv[3]);
+	if (argc >= 6 && strcmp(argv[1], "damage") == 0)
+		return cmd_damage(argv[2], strtoull(argv[3], NULL, 10), atol(argv[4]), argv + 5);
 	if (argc == 5 && strcmp(argv[1], "swap") == 0)
 		return cmd_swap(argv[2], argv[3], strtod(argv[4], NULL));
 	if (argc == 6 && strcmp(argv[1], "race") == 0)
@@ -417,6 +596,7 @@ int main(int argc, char **argv)
 	if (argc == 6 && strcmp(argv[1], "kill") == 0)
 		return cmd_kill((pid_t)atol(argv[2]), strtoul(argv[3], NULL, 10),
 				strcmp(argv[4], "write") == 0, strtod(argv[5], NULL));
-	fprintf(stderr, "usage: storetool hold|schema|empty|badrec|swap|race|readers ...\n");
+	fprintf(stderr,
+		"usage: storetool hold|schema|empty|badrec|bend|damage|swap|race|readers ...\n");
 	return 2;
 }
