@@ -45,11 +45,7 @@ verify() {
 		if [ $build = normal ]; then m=$MODULE tl=$TOOL pl=$PAMLOOP; else m=$A_MODULE tl=$A_TOOL pl=$A_PAMLOOP; fi
 		mkservice "stack_$build" "account required $m conf=$C on_error=open" "account required pam_permit.so"
 		for oe in open closed; do
-			: >"$T/syslog"
-			BGREL_SYSLOG=$T/syslog "$pl" -D "$T/pam.d" -s direct -M "$m" -a "conf=$C" -a "on_error=$oe" \
-				direct "$F" >"$T/direct.out" 2>&1
-			rc=$?
-			got=$(sed -n "s/^$F direct //p" "$T/direct.out")
+			module_direct "$pl" "$m" $oe
 			if crashed "$rc" "$T/direct.out"; then
 				_why="$_why $build module on_error=$oe crashed (exit $rc): $(grep -m 3 -E 'ERROR|runtime error|SUMMARY' "$T/direct.out");"
 				continue
@@ -137,11 +133,7 @@ lmdb_trap() {
 	for build in normal asan; do
 		if [ $build = normal ]; then m=$MODULE pl=$PAMLOOP; else m=$A_MODULE pl=$A_PAMLOOP; fi
 		for oe in open closed; do
-			: >"$T/syslog"
-			BGREL_SYSLOG=$T/syslog "$pl" -D "$T/pam.d" -s direct -M "$m" -a "conf=$C" \
-				-a "on_error=$oe" direct "$F" >"$T/direct.out" 2>&1
-			rc=$?
-			got=$(sed -n "s/^$F direct //p" "$T/direct.out")
+			module_direct "$pl" "$m" $oe
 			want=PAM_IGNORE
 			[ $oe = closed ] && want=PAM_PERM_DENIED
 			if crashed "$rc" "$T/direct.out"; then
@@ -174,11 +166,7 @@ unsound_write() {
 	before=$(cksum <"$S/data.mdb")
 	for build in normal asan; do
 		if [ $build = normal ]; then m=$MODULE pl=$PAMLOOP; else m=$A_MODULE pl=$A_PAMLOOP; fi
-		: >"$T/syslog"
-		BGREL_SYSLOG=$T/syslog "$pl" -D "$T/pam.d" -s direct -M "$m" -a "conf=$C" -a "on_error=open" \
-			direct "$F" >"$T/direct.out" 2>&1
-		rc=$?
-		got=$(sed -n "s/^$F direct //p" "$T/direct.out")
+		module_direct "$pl" "$m" open
 		if crashed "$rc" "$T/direct.out"; then
 			_why="$_why $build module crashed (exit $rc);"
 			continue

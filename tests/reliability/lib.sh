@@ -85,6 +85,17 @@ mkstore() {
 
 bg() { "$TOOL" --config "$CONF" "$@"; }
 
+# module_direct PAMLOOP MODULE ON_ERROR: the module called directly (pamloop
+# -M) for user $F with config $C, its syslog in $T/syslog, its output in
+# $T/direct.out; sets rc (pamloop's exit status) and got (the PAM result).
+module_direct() {
+	: >"$T/syslog"
+	BGREL_SYSLOG=$T/syslog "$1" -D "$T/pam.d" -s direct -M "$2" -a "conf=$C" -a "on_error=$3" \
+		direct "$F" >"$T/direct.out" 2>&1
+	rc=$?
+	got=$(sed -n "s/^$F direct //p" "$T/direct.out")
+}
+
 # mkservice NAME LINE...: a PAM service file in $T/pam.d.
 mkservice() {
 	_n=$1

@@ -26,11 +26,7 @@ bg stats >/dev/null 2>&1 # makes writer.lock exist for sure
 refused() {
 	_case=$1 _re=$2 _why=""
 	for oe in open closed; do
-		: >"$T/syslog"
-		BGREL_SYSLOG=$T/syslog "$PAMLOOP" -D "$T/pam.d" -s direct -M "$MODULE" -a "conf=$C" \
-			-a "on_error=$oe" direct "$F" >"$T/direct.out" 2>&1
-		rc=$?
-		got=$(sed -n "s/^$F direct //p" "$T/direct.out")
+		module_direct "$PAMLOOP" "$MODULE" $oe
 		want=PAM_IGNORE
 		[ $oe = closed ] && want=PAM_PERM_DENIED
 		[ "$rc" -lt 2 ] || _why="$_why module exit $rc;"
