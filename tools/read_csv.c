@@ -580,6 +580,9 @@ bool bg_table_name_is(const char *cell, size_t n, const char *name)
 	return la == lb && memcmp(a, b, (size_t)la) == 0;
 }
 
+/* The columns of a table without a header that more_columns looks at. */
+#define MORE_COLS 64
+
 /* A row held back until the column is decided: one allocation, cells then text. */
 struct held_row {
 	struct bg_row r;
@@ -594,6 +597,10 @@ struct bg_table {
 	bool skipped; /* a sheet without the --column named: read nothing */
 	unsigned hdr; /* the held row that is the header candidate */
 	size_t col;
+	/* No address is left in a row unsaid: in a table without a header (and
+	 * no --column), every other column that holds addresses is read too
+	 * (more); anywhere else an address outside col is noted, not imported. */
+	bool more[MORE_COLS];
 	char why[128];
 	char note[512]; /* skipped: the header it has */
 	struct held_row held[BG_TABLE_SNIFF];
@@ -615,6 +622,29 @@ static bool row_blank(const struct bg_row *r)
 static bool cell_has_at(const struct bg_cell *c)
 {
 	return memchr(c->s, '@', c->len) != NULL;
+}
+
+/* A cell that is one address and nothing else, by its look: one '@' with text
+ * before it and a dotted domain after it, no space, no list separator. */
+static bool cell_one_address(const struct bg_cell *c)
+{
+	size_t n, i, at = 0, ats = 0;
+	const char *s = cell_trimmed(c, &n);
+	bool dot = false;
+
+	for (i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (ch == '@') {
+			at = i;
+			ats++;
+		} else if (ch <= ' ' || strchr(",;|<>\"'()[]", ch)) {
+			return false;
+		} else if (ch == '.' && ats) {
+			dot = true;
+		}
+	}
+	return ats == 1 && at > 0 && at + 1 < n && dot && s[n - 1] != '.';
 }
 
 /* "NAME, line N" for a file, "NAME: sheet S row N" for a workbook sheet. */
@@ -731,6 +761,34 @@ static unsigned header_row(const struct bg_table *t)
 	return 0; /* no address to come: the first row, as before */
 }
 
+/* In a table without a header, the other columns that hold addresses: three
+ * in four of their filled cells (of the held rows) one address each.  A
+ * second address column is read with the first; a column that only now and
+ * then holds something like an address (a password) is not (data_row notes
+ * those cells instead). */
+static void more_columns(struct bg_table *t)
+{
+	unsigned filled[MORE_COLS] = {0}, clean[MORE_COLS] = {0};
+	unsigned i;
+	size_t f;
+
+	for (i = 0; i < t->nheld; i++) {
+		const struct bg_row *row = &t->held[i].r;
+
+		for (f = 0; f < row->n && f < MORE_COLS; f++) {
+			size_t n;
+
+			cell_trimmed(&row->cells[f], &n);
+			if (!n)
+				continue;
+			filled[f]++;
+			clean[f] += cell_one_address(&row->cells[f]);
+		}
+	}
+	for (f = 0; f < MORE_COLS; f++)
+		t->more[f] = f != t->col && clean[f] > 0 && clean[f] * 4 >= filled[f] * 3;
+}
+
 /* Decides the header and the address column from the held rows: the header
  * candidate (header_row), and the ones after it tell where the addresses are. */
 static int choose_column(struct bg_table *t)
@@ -822,6 +880,8 @@ static int choose_column(struct bg_table *t)
 		t->col = 0;
 label:
 	free(at_later);
+	if (!t->header && !column)
+		more_columns(t);
 	if (t->header && first && t->col < first->n) {
 		s = cell_trimmed(&first->cells[t->col], &n);
 		if (n) {
@@ -836,11 +896,81 @@ label:
 
 /* --- rows ---------------------------------------------------------------- */
 
+/* One cell of row through the tokeniser, its refusals noted (a NUL byte, bytes
+ * not valid in the input's encoding: *noted).  Returns the addresses found (0:
+ * none), or a negative errno. */
+static int scan_cell(struct bg_table *t, const struct bg_row *row, size_t f, const char *where_in,
+		     bool *noted)
+{
+	struct bg_reader_ctx *c = t->c;
+	size_t n;
+	const char *s = cell_trimmed(&row->cells[f], &n);
+
+	if (memchr(s, '\0', n)) {
+		char why[80];
+
+		snprintf(why, sizeof(why), "NUL byte in the address%s", where_in);
+		bg_reader_note(c, row->line, why, row->shown, row->shown_len);
+		*noted = true;
+		return 0;
+	}
+	/* Only the address cells must be UTF-8: a legacy name column elsewhere in
+	 * the row does not cost the row. */
+	if ((row->flags & BG_LINE_BAD_UTF8) && !bg_utf8_valid(s, n)) {
+		char why[BG_ENC_NAME_MAX + 128], tail[96];
+
+		snprintf(tail, sizeof(tail), " in the address%s", where_in);
+		bg_reader_note(c, row->line, bg_reader_bad_bytes(c, tail, why, sizeof(why)),
+			       row->shown, row->shown_len);
+		*noted = true;
+		return 0;
+	}
+	/* The cell's text through the one tokeniser: several addresses ("a@x; b@y"),
+	 * a display name, Japanese punctuation, a cell wrapped inside its quotes. */
+	return bg_addr_scan(t->tok, s, n, row->line);
+}
+
+/* The cells of row other than the address column: another address column of
+ * a table without a header is read (more_columns); an address anywhere else
+ * is noted with its column, so that none is left out unsaid. */
+static int other_cells(struct bg_table *t, const struct bg_row *row)
+{
+	const struct bg_row *hdr = t->header ? &t->held[t->hdr].r : NULL;
+	char why[256], name[80], in[96];
+	bool noted = false;
+	size_t f, n;
+	const char *s;
+	int r;
+
+	for (f = 0; f < row->n; f++) {
+		if (f == t->col)
+			continue;
+		if (f < MORE_COLS && t->more[f]) {
+			snprintf(in, sizeof(in), " (column %zu)", f + 1);
+			if ((r = scan_cell(t, row, f, in, &noted)) < 0)
+				return r;
+			continue;
+		}
+		if (!cell_one_address(&row->cells[f]))
+			continue;
+		if (hdr && f < hdr->n && (s = cell_trimmed(&hdr->cells[f], &n), n))
+			snprintf(name, sizeof(name), "column \"%.*s\"", shown_len(s, n, 60), s);
+		else
+			snprintf(name, sizeof(name), "column %zu", f + 1);
+		snprintf(why, sizeof(why),
+			 "an address in %s, not imported: this table's addresses are read from "
+			 "column %zu (--column chooses)",
+			 name, t->col + 1);
+		s = cell_trimmed(&row->cells[f], &n);
+		bg_reader_note(t->c, row->line, why, s, n);
+	}
+	return 0;
+}
+
 static int data_row(struct bg_table *cs, const struct bg_row *row)
 {
 	struct bg_reader_ctx *c = cs->c;
-	const char *s;
-	size_t n;
+	bool noted = false;
 	int r;
 
 	if (row_blank(row) && !row->overflow)
@@ -852,31 +982,14 @@ static int data_row(struct bg_table *cs, const struct bg_row *row)
 	}
 	if (cs->col >= row->n) {
 		bg_reader_note(c, row->line, cs->why, row->shown, row->shown_len);
-		return 0;
+		return other_cells(cs, row);
 	}
-	s = cell_trimmed(&row->cells[cs->col], &n);
-	if (memchr(s, '\0', n)) {
-		bg_reader_note(c, row->line, "NUL byte in the address", row->shown, row->shown_len);
-		return 0;
-	}
-	/* Only the address cell must be UTF-8: a legacy name column elsewhere in
-	 * the row does not cost the row. */
-	if ((row->flags & BG_LINE_BAD_UTF8) && !bg_utf8_valid(s, n)) {
-		char why[BG_ENC_NAME_MAX + 48];
-
-		bg_reader_note(c, row->line,
-			       bg_reader_bad_bytes(c, " in the address", why, sizeof(why)),
-			       row->shown, row->shown_len);
-		return 0;
-	}
-	/* The cell's text through the one tokeniser: several addresses ("a@x; b@y"),
-	 * a display name, Japanese punctuation, a cell wrapped inside its quotes. */
-	r = bg_addr_scan(cs->tok, s, n, row->line);
+	r = scan_cell(cs, row, cs->col, "", &noted);
 	if (r < 0)
 		return r;
-	if (r == 0)
+	if (r == 0 && !noted)
 		bg_reader_note(c, row->line, cs->why, row->shown, row->shown_len);
-	return 0;
+	return other_cells(cs, row);
 }
 
 static int table_data_row(struct bg_table *t, const struct bg_row *r)

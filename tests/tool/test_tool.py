@@ -22,6 +22,12 @@ def fix(*p):
 # (file, extra args, format, read, addresses, invalid, duplicates, new)
 GOOD = [
     ("notice.txt", [], "text", 11, 12, 4, 0, 12),
+    # Tables: no address in a row left unsaid.  Without a header every column
+    # of addresses is read; an address anywhere else is one invalid note.
+    ("exact/csv-mixed-rows.list", [], "csv", 5, 8, 0, 0, 8),
+    ("exact/csv-two-columns.csv", [], "csv", 4, 7, 0, 0, 7),
+    ("exact/csv-password-column.csv", [], "csv", 4, 4, 1, 0, 4),
+    ("exact/csv-header-other-address.csv", [], "csv", 3, 3, 2, 0, 3),
     ("notice.txt.gz", [], "text", 11, 12, 4, 0, 12),
     ("crlf.txt", [], "text", 4, 4, 0, 0, 4),
     # Line 3's lone Latin-1 byte makes the file Windows-1252: "Müller
@@ -95,6 +101,13 @@ def run_all(root):
     inv = json.loads(r.stdout)["files"][0]["invalid_lines"] if r.returncode == 0 else []
     check([(i.get("sheet"), i["line"]) for i in inv] == [("概要", 1), ("概要", 3), ("追加分", 4)],
           "workbook notes in JSON", str(inv))
+
+    # The note names the column the address was in, and the one read.
+    r = s.run("import", "--dry-run", "--name", "oc", fix("exact/csv-header-other-address.csv"))
+    check(r.returncode == 0 and '  line 2: an address in column "manager", not imported: '
+          "this table's addresses are read from column 2 (--column chooses): "
+          '"boss@example.com"' in r.stdout, "an address in another column is noted",
+          r.stdout + r.stderr)
 
     # Malformed and refused inputs: exit 1, the file named, nothing written.
     base = s.run("import", "--name", "base", fix("notice.txt"))
