@@ -145,6 +145,7 @@ struct bg_addrtok {
 	unsigned long line;
 	bool first_tok;
 	bool tok_plain; /* the token being cut is ASCII, unflagged, without BAD or quote */
+	bool unquote;	/* keep(): the address was quoted whole: '' and \' are one ' */
 	unsigned found;
 	int rc;
 	struct bg_norm_opts nopts;
@@ -883,6 +884,20 @@ static void keep(struct bg_addrtok *t, size_t a0, size_t a, size_t b, bool at, c
 			return;
 		}
 	}
+	if (t->unquote && at) {
+		/* A string literal's escaped quote ('o''brien@x.ie' in SQL,
+		 * 'o\'brien@x.ie' in MySQL): one apostrophe of the address. */
+		char *w = t->scratch;
+		size_t m = 0;
+
+		for (size_t i = 0; i < n; i++) {
+			if ((s[i] == '\'' || s[i] == '\\') && i + 1 < n && s[i + 1] == '\'')
+				i++;
+			w[m++] = s[i];
+		}
+		s = w;
+		n = m;
+	}
 	if (arena_put(l, s, n, &off) != 0 || !(k = tok_new(l))) {
 		t->rc = -ENOMEM;
 		return;
@@ -1051,6 +1066,24 @@ static bool width_split(struct bg_addrtok *t, size_t a, size_t b, int depth)
 }
 
 /* One token [a, b) of the mapped line: cleaned, split, kept or reported. */
+/* The prefix of a string literal glued to its opening quote: SQL's N (national),
+ * E (escapes), _charset (MySQL's introducer: _utf8mb4, _latin1), Python's u, b,
+ * r, f and their pairs (rb, br, fr, rf). */
+static bool literal_prefix(const char *p, size_t n)
+{
+	if (n == 1)
+		return strchr("uUbBrRfFnNeE", p[0]) != NULL;
+	if (n == 2)
+		return (strchr("bBfF", p[0]) && strchr("rR", p[1])) ||
+		       (strchr("rR", p[0]) && strchr("bBfF", p[1]));
+	if (n < 3 || n > 16 || p[0] != '_')
+		return false;
+	for (size_t i = 1; i < n; i++)
+		if (!is_alnum((unsigned char)p[i]))
+			return false;
+	return true;
+}
+
 static void piece(struct bg_addrtok *t, size_t a, size_t b, int depth)
 {
 	const char *s = t->mp;
@@ -1183,6 +1216,18 @@ static void piece(struct bg_addrtok *t, size_t a, size_t b, int depth)
 			return;
 		}
 	}
+	/* A string literal of a dump or a program's output, its prefix glued to
+	 * the quote that opens it: SQL's N'a@x.jp' E'a@x.jp' _utf8mb4'a@x.jp',
+	 * Python's u'a@x.jp' b'a@x.jp'.  The quote after the domain closes it:
+	 * the address is what they enclose. */
+	if (!lead_quote && trail_quote) {
+		const char *q = memchr(s + a, '\'', (size_t)(at - (s + a)));
+
+		if (q && q + 1 < at && literal_prefix(s + a, (size_t)(q - (s + a)))) {
+			a = (size_t)(q - s) + 1;
+			lead_quote = true;
+		}
+	}
 	/* "'Taro'taro@x.jp": a quote before the word, another inside its local
 	 * part and none after it.  A quoted name glued on, or an apostrophe of the
 	 * address?  Reported, never guessed ('o'brien@x.ie', quoted whole, keeps
@@ -1232,7 +1277,9 @@ static void piece(struct bg_addrtok *t, size_t a, size_t b, int depth)
 	/* "@name" alone is a handle, not an address. */
 	if (at == s + a && !memchr(at, '.', (size_t)(s + b - at)) && !pre)
 		return;
+	t->unquote = lead_quote && trail_quote;
 	keep(t, a0, a, b, true, pre, post);
+	t->unquote = false;
 }
 
 static bool ieq(const char *a, size_t n, const char *lit)

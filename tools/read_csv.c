@@ -638,7 +638,7 @@ static bool cell_one_address(const struct bg_cell *c)
 		if (ch == '@') {
 			at = i;
 			ats++;
-		} else if (ch <= ' ' || strchr(",;|<>\"'()[]", ch)) {
+		} else if (ch <= ' ' || strchr(",;|<>\"()[]", ch)) {
 			return false;
 		} else if (ch == '.' && ats) {
 			dot = true;

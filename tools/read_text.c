@@ -92,7 +92,7 @@ static int text_read(struct bg_reader_ctx *c)
  * fits should win over it. */
 static int text_probe(const char *head, size_t len, const char *path)
 {
-	size_t i = 0, lines = 0, with_at = 0, e;
+	size_t i = 0, lines = 0, with_at = 0, inserts = 0, e;
 	const char *nl;
 	int score;
 
@@ -103,8 +103,10 @@ static int text_probe(const char *head, size_t len, const char *path)
 			i++;
 		if (i < e && head[i] != '#') {
 			lines++;
-			if (memchr(head + i, '@', e - i))
+			if (memchr(head + i, '@', e - i)) {
 				with_at++;
+				inserts += bg_ascii_starts_ci(head + i, e - i, "insert into ");
+			}
 		}
 		i = e + 1;
 	}
@@ -114,6 +116,12 @@ static int text_probe(const char *head, size_t len, const char *path)
 	if (bg_ascii_has_suffix(path, ".txt") || bg_ascii_has_suffix(path, ".txt.gz") ||
 	    bg_ascii_has_suffix(path, ".lst"))
 		score += 35; /* over a one-column "CSV" of bulleted lines (70) */
+	/* An SQL dump: its commas separate values of statements, not the columns
+	 * of a table, and one line may hold many rows; every address of every
+	 * line is read (the string literals' prefixes and quotes: addrtok.c). */
+	if (bg_ascii_has_suffix(path, ".sql") || bg_ascii_has_suffix(path, ".sql.gz") ||
+	    (inserts && inserts * 2 >= with_at))
+		score = 95;
 	return score;
 }
 

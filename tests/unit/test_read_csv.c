@@ -100,8 +100,12 @@ static void test_column(void)
 	o.column = "3";
 	T_EQ_INT(ts_run(t, &bg_reader_csv, fixture("contacts.csv"), &o, err, sizeof(err)), 0);
 	T_EQ_INT(t->naddr, 0);
-	T_EQ_INT(t->ninvalid, 6);
+	/* Six rows without an address in Department, four addresses in E-mail
+	 * noted: none of them left out unsaid. */
+	T_EQ_INT(t->ninvalid, 10);
 	T_EQ_STR(t->why[0], "no address in column \"Department\"");
+	T_EQ_STR(t->why[1], "an address in column \"E-mail\", not imported: this table's "
+			    "addresses are read from column 3 (--column chooses)");
 	T_EQ_INT(t->nrecord, 6);
 	free(t);
 
@@ -205,8 +209,11 @@ static void test_headers(void)
 		 0);
 	T_EQ_INT(t->naddr, 1);
 	T_EQ_STR(t->addr[0], "taro@example.jp");
-	T_EQ_INT(t->ninvalid, 1);
+	T_EQ_INT(t->ninvalid, 2);
 	T_EQ_STR(t->why[0], "no address in column \"メールアドレス（会社）\"");
+	/* The other column's address is not read, and not left out unsaid. */
+	T_EQ_STR(t->why[1], "an address in column \"部署\", not imported: this table's "
+			    "addresses are read from column 2 (--column chooses)");
 	free(t);
 	t = ts_new();
 	T_EQ_INT(run_text(t, "ja2.csv", "名前,ＭＡＩＬ\n佐藤,hanako@example.co.jp\n", NULL, err,

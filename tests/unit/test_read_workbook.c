@@ -221,11 +221,15 @@ static void test_xlsx(void)
 	T_EQ_INT(t->addr_line[3], BG_SHEET_LINE(2, 3));
 	T_EQ_STR(t->addr[4], "yuki@example.jp");
 	T_EQ_INT(t->addr_line[4], BG_SHEET_LINE(2, 7));
-	T_EQ_INT(t->ninvalid, 1);
-	T_EQ_INT(t->invalid_line[0], BG_SHEET_LINE(1, 6));
-	T_EQ_STR(t->why[0], "no address in column \"Ｅメール\"");
-	T_EQ_INT(BG_LINE_SHEET(t->invalid_line[0]), 1);
-	T_EQ_INT(BG_LINE_ROW(t->invalid_line[0]), 6);
+	/* Row 5's address in the name column is noted, not read. */
+	T_EQ_INT(t->ninvalid, 2);
+	T_EQ_INT(t->invalid_line[0], BG_SHEET_LINE(1, 5));
+	T_EQ_STR(t->why[0], "an address in column \"氏名\", not imported: this table's addresses "
+			    "are read from column 3 (--column chooses)");
+	T_EQ_INT(t->invalid_line[1], BG_SHEET_LINE(1, 6));
+	T_EQ_STR(t->why[1], "no address in column \"Ｅメール\"");
+	T_EQ_INT(BG_LINE_SHEET(t->invalid_line[1]), 1);
+	T_EQ_INT(BG_LINE_ROW(t->invalid_line[1]), 6);
 	free(t);
 
 	/* --column by name: only the sheet that has it; the other is noted. */
@@ -238,9 +242,9 @@ static void test_xlsx(void)
 		fd = zip_fd(p, sizeof(p) / sizeof(p[0]));
 		T_EQ_INT(run_fd(t, fd, &o, err, sizeof(err)), 0);
 		T_EQ_INT(t->naddr, 3);
-		T_EQ_INT(t->ninvalid, 2);
-		T_EQ_INT(t->invalid_line[1], BG_SHEET_LINE(2, 1));
-		T_EQ_STR(t->why[1], "sheet skipped, no column \"eメール\"");
+		T_EQ_INT(t->ninvalid, 3);
+		T_EQ_INT(t->invalid_line[2], BG_SHEET_LINE(2, 1));
+		T_EQ_STR(t->why[2], "sheet skipped, no column \"eメール\"");
 		free(t);
 		o.column = "nope";
 		t = ts_new();
