@@ -1327,7 +1327,7 @@ static bool glue_quote(const char *s, size_t n, size_t i)
 static void tokens(struct bg_addrtok *t)
 {
 	const char *s = t->mp;
-	size_t n = t->mlen, i = 0, a, b, k, sp = 0;
+	size_t n = t->mlen, i = 0, a, b, k, sp = 0, url_colon = SIZE_MAX;
 	bool seps = t->ident && t->sep_line == s;
 	unsigned char acc;
 
@@ -1382,12 +1382,32 @@ static void tokens(struct bg_addrtok *t)
 		}
 		b = i;
 		t->tok_plain = acc == 0;
-		/* A URL's user part ("https://user@host/") is no address. */
-		if (a > 0 && s[a - 1] == ':' && b - a >= 2 && s[a] == '/' && s[a + 1] == '/') {
+		/* A URL's user part ("https://user@host/") is no address; with a
+		 * password ("https://user:pass@host/") the user ends at the colon and
+		 * "pass@host" follows it: no address either (url_colon). */
+		if ((a > 0 && s[a - 1] == ':' && b - a >= 2 && s[a] == '/' && s[a + 1] == '/') ||
+		    (url_colon != SIZE_MAX && a == url_colon + 1)) {
 			if (memchr(s + a, '@', b - a)) {
 				refuse_word(t, "an address inside a URL is not imported", s + a,
 					    b - a);
 			}
+			url_colon = b < n && s[b] == ':' && s[a] == '/' ? b : SIZE_MAX;
+			t->first_tok = false;
+			continue;
+		}
+		url_colon = SIZE_MAX;
+		/* After a backslash, "\nhanako@x.jp", "\u0068iro@x.jp": an escape of
+		 * a program's output (a newline, a character) or a separator?  The
+		 * letters after it may or may not be the address's.  Reported, never
+		 * guessed; "\\" is an escaped backslash, and a backslash inside a
+		 * word glues (glue_quote). */
+		if (a > 0 && s[a - 1] == '\\' && (a < 2 || s[a - 2] != '\\') &&
+		    memchr(s + a, '@', b - a)) {
+			refuse_word(
+			    t,
+			    "a backslash before the address: an escape (\\n, \\t, \\u0068) of "
+			    "the text, or a separator? Decode the text first",
+			    s + a - 1, b - a + 1);
 			t->first_tok = false;
 			continue;
 		}
