@@ -1065,7 +1065,6 @@ static bool width_split(struct bg_addrtok *t, size_t a, size_t b, int depth)
 	return false;
 }
 
-/* One token [a, b) of the mapped line: cleaned, split, kept or reported. */
 /* The prefix of a string literal glued to its opening quote: SQL's N (national),
  * E (escapes), _charset (MySQL's introducer: _utf8mb4, _latin1), Python's u, b,
  * r, f and their pairs (rb, br, fr, rf). */
@@ -1084,6 +1083,7 @@ static bool literal_prefix(const char *p, size_t n)
 	return true;
 }
 
+/* One token [a, b) of the mapped line: cleaned, split, kept or reported. */
 static void piece(struct bg_addrtok *t, size_t a, size_t b, int depth)
 {
 	const char *s = t->mp;
