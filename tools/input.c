@@ -837,7 +837,9 @@ static size_t utf16_convert(struct bg_input *in)
 	size_t made = 0;
 	unsigned u;
 
-	while (in->plain_len - in->plain_pos >= 2 && DEC_CAP - in->dec_len >= 8) {
+	/* Room for the widest step (a replaced high surrogate and a character:
+	 * 3 + 4 bytes) after what this call has made so far. */
+	while (in->plain_len - in->plain_pos >= 2 && DEC_CAP - in->dec_len - made >= 8) {
 		p = in->plain + in->plain_pos;
 		u = in->cs == CS_UTF16LE ? (unsigned)(p[0] | (p[1] << 8))
 					 : (unsigned)((p[0] << 8) | p[1]);

@@ -303,6 +303,61 @@ static const char *write_utf16(const char *name, const uint16_t *u, size_t n, bo
 	return write_file(name, b, o);
 }
 
+/* UTF-16 text whose characters take three bytes in UTF-8 (Japanese): the
+ * decoder's output is half again its input, and a full input buffer once
+ * decoded past the end of the output (a heap overflow, found by fuzz_text). */
+static void test_utf16_wide(void)
+{
+	enum { LINES = 2000, WIDE = 100 };
+	size_t cap = 2 + (size_t)LINES * (WIDE + 1) * 2, o = 0, n, i, good = 0;
+	unsigned char *b = malloc(cap);
+	struct bg_input *in = NULL;
+	struct bg_err err;
+	const char *s;
+	unsigned fl;
+	char want[WIDE * 3];
+
+	T_CHECK(b != NULL);
+	if (!b)
+		return;
+	b[o++] = 0xff;
+	b[o++] = 0xfe;
+	for (i = 0; i < LINES; i++) {
+		for (int k = 0; k < WIDE; k++) {
+			b[o++] = 0x71; /* U+5C71 山 */
+			b[o++] = 0x5c;
+		}
+		b[o++] = '\n';
+		b[o++] = 0;
+	}
+	for (i = 0; i < WIDE; i++)
+		memcpy(want + 3 * i, "\xe5\xb1\xb1", 3);
+	T_EQ_INT(bg_input_open(&in, write_file("wide16.txt", b, o), ts_err(&err)), 0);
+	for (i = 0; i < LINES + 1; i++) {
+		if (bg_input_getline(in, &s, &n, &fl, ts_err(&err)) != 1)
+			break;
+		good += n == sizeof(want) && fl == 0 && memcmp(s, want, n) == 0;
+	}
+	T_EQ_INT(i, LINES);
+	T_EQ_INT(good, LINES);
+	bg_input_close(in);
+	free(b);
+
+	/* Through a decompressor (libarchive's xz) the whole input buffer fills at
+	 * once: this one crashed the tool (SIGSEGV) before. */
+	in = NULL;
+	T_EQ_INT(bg_input_open(&in, fixture("exact/utf16-japanese-large.txt.xz"), ts_err(&err)), 0);
+	for (i = good = 0; i < 4000; i++) {
+		if (bg_input_getline(in, &s, &n, &fl, ts_err(&err)) != 1)
+			break;
+		good += fl == 0 &&
+			(n == sizeof(want) ? memcmp(s, want, n) == 0 : memchr(s, '@', n) != NULL);
+	}
+	T_EQ_INT(i, 3040);
+	T_EQ_INT(good, 3040);
+	bg_input_close(in);
+}
+
 static void test_charsets(void)
 {
 	static const uint16_t text[] = {'a',  '@',  'x',    '.',    't', 'e',	 's',  't',
@@ -534,6 +589,7 @@ int main(int argc, char **argv)
 	T_RUN(test_long_line);
 	T_RUN(test_gzip);
 	T_RUN(test_charsets);
+	T_RUN(test_utf16_wide);
 	T_RUN(test_peek_read);
 	T_RUN(test_stdin);
 	T_RUN(test_bounded_memory);
