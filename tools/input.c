@@ -94,10 +94,14 @@ struct bg_input {
 	char dec[DEC_CAP];
 	size_t dec_pos, dec_len;
 
-	bool pending_cr; /* the last line ended in CR: a following LF belongs to it */
-	bool saw_cr;	 /* a line ended in CR: line ends are looked for byte by byte */
-	bool skip_blank; /* empty lines are not returned, only counted */
-	char before;	 /* the last ASCII byte before the legacy decision */
+	bool pending_cr;	     /* the last line ended in CR: a following LF belongs to it */
+	bool saw_cr;		     /* a line ended in CR: line ends are looked for byte by byte */
+	bool skip_blank;	     /* empty lines are not returned, only counted */
+	bool pieces;		     /* bg_input_long_pieces */
+	size_t carry_off, carry_len; /* in line[]: the rest of a line handed out in part */
+	char carry_first;	     /* its first byte, under the piece's NUL */
+	bool mid_line;		     /* a piece was handed out; its line goes on */
+	char before;		     /* the last ASCII byte before the legacy decision */
 	unsigned long lineno;
 	char line[BG_LINE_MAX + 1];
 
@@ -326,6 +330,26 @@ void bg_input_set_progress(struct bg_input *in, bg_input_progress_fn fn, void *a
 void bg_input_skip_blank(struct bg_input *in)
 {
 	in->skip_blank = true;
+}
+
+void bg_input_long_pieces(struct bg_input *in)
+{
+	in->pieces = true;
+}
+
+/* Where a piece of a long line may end: just after its last separator (0 if
+ * it holds none).  An address holds none of these bytes, and they are ASCII:
+ * a cut never splits a token or a UTF-8 sequence. */
+static size_t piece_cut(const char *s, size_t n)
+{
+	while (n > 0) {
+		char c = s[n - 1];
+
+		if (c == ' ' || c == '\t' || c == ',' || c == ';')
+			return n;
+		n--;
+	}
+	return 0;
 }
 
 void bg_input_set_budget(struct bg_input *in, bg_input_budget_fn fn, void *arg)
@@ -1143,9 +1167,9 @@ static size_t line_end(struct bg_input *in)
 int bg_input_getline(struct bg_input *in, const char **line, size_t *len, unsigned *flags,
 		     struct bg_err *err)
 {
-	size_t n = 0, chunk, take, i;
+	size_t n = 0, chunk, take, i, cut = 0;
 	unsigned fl = 0;
-	bool got = false, ended = false;
+	bool got = false, ended = false, cont = false;
 	long r;
 	char c = 0;
 
@@ -1156,9 +1180,19 @@ int bg_input_getline(struct bg_input *in, const char **line, size_t *len, unsign
 		copy_err(in, err);
 		return in->err.code;
 	}
+	/* The rest of a long line after the piece handed out last. */
+	if (in->mid_line) {
+		in->line[in->carry_off] = in->carry_first;
+		memmove(in->line, in->line + in->carry_off, in->carry_len);
+		n = in->carry_len;
+		in->carry_len = 0;
+		in->mid_line = false;
+		got = n > 0;
+		cont = true;
+	}
 	/* Runs of empty lines (padding, a 10 GiB gzip of them) go by at memory
 	 * speed: counted for the line numbers, never handed out. */
-	while (in->skip_blank) {
+	while (in->skip_blank && !cont) {
 		const char *p, *e, *q;
 
 		if ((r = dec_more(in, err)) <= 0)
@@ -1202,6 +1236,19 @@ int bg_input_getline(struct bg_input *in, const char **line, size_t *len, unsign
 		take = chunk;
 		if (take > BG_LINE_MAX - n) {
 			take = BG_LINE_MAX - n;
+			if (in->pieces && !(fl & BG_LINE_TOO_LONG)) {
+				memcpy(in->line + n, in->dec + in->dec_pos, take);
+				if ((cut = piece_cut(in->line, n + take)) > 0) {
+					/* The line goes on in dec: this piece ends at cut. */
+					in->dec_pos += take;
+					in->carry_off = cut;
+					in->carry_len = n + take - cut;
+					n = cut;
+					fl |= BG_LINE_PIECE;
+					got = true;
+					break;
+				}
+			}
 			fl |= BG_LINE_TOO_LONG;
 		}
 		memcpy(in->line + n, in->dec + in->dec_pos, take);
@@ -1216,11 +1263,16 @@ int bg_input_getline(struct bg_input *in, const char **line, size_t *len, unsign
 	}
 	if (!got)
 		return 0;
+	if (fl & BG_LINE_PIECE) {
+		in->carry_first = in->line[n]; /* under the NUL until the next call */
+		in->mid_line = true;
+	}
 	in->line[n] = '\0';
-	in->lineno++;
+	if (!cont)
+		in->lineno++;
 	*len = n;
 	*flags = line_flags(in, in->line, n, fl);
-	if (*flags & BG_LINE_BAD_UTF8) {
+	if ((*flags & BG_LINE_BAD_UTF8) && !cont) {
 		if (!in->bad_lines++)
 			in->first_bad = in->lineno;
 	}

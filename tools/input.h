@@ -22,6 +22,7 @@ enum bg_line_flags {
 	BG_LINE_TOO_LONG = 1 << 0, /* cut at BG_LINE_MAX; the rest was skipped */
 	BG_LINE_HAS_NUL = 1 << 1,
 	BG_LINE_BAD_UTF8 = 1 << 2, /* also: a sequence invalid in the legacy encoding */
+	BG_LINE_PIECE = 1 << 3,	   /* bg_input_long_pieces: more of this line follows */
 };
 
 struct bg_input;
@@ -57,6 +58,14 @@ unsigned long bg_input_lineno(const struct bg_input *in); /* of the last line re
 /* From now on getline skips empty lines (still counting them): for readers to
  * which an empty line means nothing (text). */
 void bg_input_skip_blank(struct bg_input *in);
+/* From now on a line longer than BG_LINE_MAX is handed out in pieces with its
+ * one number: each piece but the last ends at the last blank, tab, comma or
+ * semicolon before the limit (never inside a token) and is flagged
+ * BG_LINE_PIECE.  Where the limit holds none of them (one token of 64 KiB),
+ * the line is cut and flagged BG_LINE_TOO_LONG as without this.  For readers
+ * whose lines are independent texts (text: an Outlook To: field of thousands
+ * of addresses, an SQL dump's extended INSERT). */
+void bg_input_long_pieces(struct bg_input *in);
 uint64_t bg_input_bytes(const struct bg_input *in); /* compressed bytes consumed */
 /* SHA-256 of the raw (undecoded) bytes read so far; complete after EOF. */
 void bg_input_sha256(struct bg_input *in, unsigned char out[32]);

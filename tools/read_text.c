@@ -29,12 +29,57 @@ static size_t strip_comment(const char *s, size_t n)
 	return n;
 }
 
+/* Where a line stands when it is longer than BG_LINE_MAX and comes in pieces
+ * (bg_input_long_pieces): pieces after the first are no new record, a comment
+ * runs on to the line's end, and no wrapped cell is joined across a piece. */
+struct text_pieces {
+	bool cont;    /* the last piece said more of its line follows */
+	bool comment; /* ... and a comment began in it */
+};
+
+static int text_piece(struct bg_addrtok *tok, const char *s, size_t n, unsigned flags,
+		      unsigned long line, struct text_pieces *p)
+{
+	bool first = !p->cont;
+	size_t i = 0, m;
+	int r;
+
+	p->cont = (flags & BG_LINE_PIECE) != 0;
+	if (first) {
+		if ((r = bg_addrtok_flush(tok)) < 0)
+			return r;
+		while (i < n && is_space((unsigned char)s[i]))
+			i++;
+		p->comment = i < n && s[i] == '#';
+	}
+	if (!p->comment) {
+		m = strip_comment(s, n);
+		p->comment = m < n;
+		if ((r = bg_addrtok_line(tok, s, m, line)) < 0)
+			return r;
+	}
+	if (!p->cont)
+		p->comment = false;
+	return bg_addrtok_flush(tok);
+}
+
 static int text_line(struct bg_addrtok *tok, const char *s, size_t n, unsigned flags,
-		     unsigned long line, struct bg_reader_ctx *c)
+		     unsigned long line, struct bg_reader_ctx *c, struct text_pieces *p)
 {
 	size_t i = 0;
 	int r;
 
+	if (p->cont || (flags & BG_LINE_PIECE)) {
+		if (!p->cont)
+			c->sink->record(c->sink);
+		if (flags & (BG_LINE_TOO_LONG | BG_LINE_HAS_NUL | BG_LINE_BAD_UTF8)) {
+			p->cont = (flags & BG_LINE_PIECE) != 0;
+			p->comment = p->comment && p->cont;
+			bg_reader_note_flagged(c, line, flags, s, n);
+			return bg_addrtok_flush(tok);
+		}
+		return text_piece(tok, s, n, flags, line, p);
+	}
 	while (i < n && is_space((unsigned char)s[i]))
 		i++;
 	/* A line cut at BG_LINE_MAX is reported even when all that was kept is
@@ -59,6 +104,7 @@ static int text_read(struct bg_reader_ctx *c)
 	struct bg_input *in = c->in;
 	struct bg_err *err = &c->err;
 	struct bg_addrtok *tok = NULL;
+	struct text_pieces pieces = {false, false};
 	const char *s;
 	size_t n;
 	unsigned flags;
@@ -71,11 +117,12 @@ static int text_read(struct bg_reader_ctx *c)
 	 * a comparison each, with the same calls as tokenising them. */
 	bg_addrtok_repeats(tok, !c->opts.tokenise_repeats);
 	bg_input_skip_blank(in); /* empty lines are nothing here: the input skips them fast */
+	bg_input_long_pieces(in);
 	for (;;) {
 		r = bg_input_getline(in, &s, &n, &flags, err);
 		if (r <= 0)
 			break;
-		r = text_line(tok, s, n, flags, bg_input_lineno(in), c);
+		r = text_line(tok, s, n, flags, bg_input_lineno(in), c, &pieces);
 		if (r < 0) {
 			bg_err_set(err, r, "%s, line %lu: import stopped", c->name,
 				   bg_input_lineno(in));

@@ -358,6 +358,49 @@ static void test_utf16_wide(void)
 	bg_input_close(in);
 }
 
+/* bg_input_long_pieces: a line of 200 KiB comes in pieces that each end at a
+ * separator, carry the line's one number and join to the line again. */
+static void test_pieces(void)
+{
+	static char buf[300 * 1024], back[300 * 1024];
+	struct bg_input *in = NULL;
+	struct bg_err err;
+	const char *s;
+	size_t n, off = 0, got = 0, line, pieces = 0;
+	unsigned fl;
+	bool ends = true, numbered = true;
+
+	off += (size_t)sprintf(buf + off, "a@x.jp\n");
+	line = off;
+	while (off - line < 200 * 1024)
+		off += (size_t)sprintf(buf + off, "user%zu@example.jp, ", off);
+	off += (size_t)sprintf(buf + off, "end@example.jp\nz@x.jp\n");
+	T_EQ_INT(bg_input_open(&in, write_file("pieces.txt", buf, off), ts_err(&err)), 0);
+	bg_input_long_pieces(in);
+	T_EQ_INT(bg_input_getline(in, &s, &n, &fl, ts_err(&err)), 1);
+	T_EQ_INT(n, 6);
+	do {
+		T_EQ_INT(bg_input_getline(in, &s, &n, &fl, ts_err(&err)), 1);
+		T_CHECK(n <= BG_LINE_MAX && s[n] == '\0');
+		if (fl & BG_LINE_PIECE)
+			ends = ends && (s[n - 1] == ' ' || s[n - 1] == ',');
+		numbered = numbered && bg_input_lineno(in) == 2;
+		memcpy(back + got, s, n);
+		got += n;
+		pieces++;
+	} while ((fl & BG_LINE_PIECE) && pieces < 10);
+	T_CHECK(ends);
+	T_CHECK(numbered);
+	T_CHECK(pieces >= 4);
+	T_EQ_INT(fl, 0);
+	T_CHECK(got == off - line - 8 && memcmp(back, buf + line, got) == 0);
+	T_EQ_INT(bg_input_getline(in, &s, &n, &fl, ts_err(&err)), 1);
+	T_CHECK(n == 6 && memcmp(s, "z@x.jp", 6) == 0);
+	T_EQ_INT(bg_input_lineno(in), 3);
+	T_EQ_INT(bg_input_getline(in, &s, &n, &fl, ts_err(&err)), 0);
+	bg_input_close(in);
+}
+
 static void test_charsets(void)
 {
 	static const uint16_t text[] = {'a',  '@',  'x',    '.',    't', 'e',	 's',  't',
@@ -590,6 +633,7 @@ int main(int argc, char **argv)
 	T_RUN(test_gzip);
 	T_RUN(test_charsets);
 	T_RUN(test_utf16_wide);
+	T_RUN(test_pieces);
 	T_RUN(test_peek_read);
 	T_RUN(test_stdin);
 	T_RUN(test_bounded_memory);
