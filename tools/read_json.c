@@ -15,6 +15,7 @@
 #include "addrtok.h"
 #include "ascii.h"
 #include "reader.h"
+#include "table.h"
 #include "unicode.h"
 
 #define JSON_CHUNK (64 * 1024)
@@ -475,12 +476,15 @@ static void skip_value(struct jp *p)
 /* --- address fields ------------------------------------------------------- */
 
 /* Priority of a member name as the address field (0 best), -1 if it is none.
- * Punctuation and case are ignored: "E-Mail", "email_address", "emailAddress". */
+ * Punctuation and case are ignored: "E-Mail", "email_address", "emailAddress".
+ * After these, a table's address column names in any language ("メールアドレス",
+ * "courriel", "이메일": bg_table_name_rank's first rank). */
 static int field_prio(const struct jp *p, const char *name, size_t len)
 {
 	static const char *const names[] = {
 	    "email",  "emailaddress",	"mail",	   "mailaddress", "emailaddr",
 	    "emails", "emailaddresses", "address", "addresses",	  NULL};
+	enum { NAMES = sizeof(names) / sizeof(names[0]) - 1 };
 	char k[32];
 	size_t n = 0;
 
@@ -495,14 +499,14 @@ static int field_prio(const struct jp *p, const char *name, size_t len)
 		if (c == '-' || c == '_' || c == ' ' || c == '.')
 			continue;
 		if (n + 1 >= sizeof(k))
-			return -1;
+			break;
 		k[n++] = (char)((c >= 'A' && c <= 'Z') ? c + 32 : c);
 	}
 	k[n] = '\0';
 	for (int i = 0; names[i]; i++)
 		if (strcmp(k, names[i]) == 0)
 			return i;
-	return -1;
+	return bg_table_name_rank(name, len) == 1 ? NAMES : -1;
 }
 
 static void cand_reset(struct cand *c)
