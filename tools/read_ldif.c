@@ -27,9 +27,9 @@ struct ldif {
 	struct bg_addrtok *tok;
 	char *buf, *dec; /* the logical line joined; a base64 value decoded */
 	size_t len, cap, dcap;
-	unsigned long line;  /* of the logical line's first physical line */
-	bool open, too_long; /* a logical line is held; it grew past the cap */
-	bool dropped;	     /* its first line was flagged and said: not read */
+	unsigned long line;	      /* of the logical line's first physical line */
+	bool open, too_long;	      /* a logical line is held; it grew past the cap */
+	bool dropped;		      /* its first line was flagged and said: not read */
 	bool in_entry, has_dn, noted; /* noted: the entry has had a note */
 	unsigned long entry_line, found;
 	char dn[200];
@@ -85,7 +85,8 @@ static int append(struct ldif *l, const char *s, size_t n)
 static void entry_end(struct ldif *l)
 {
 	if (l->in_entry && l->has_dn && l->found == 0 && !l->noted)
-		bg_reader_note(l->c, l->entry_line, "no address in the LDIF entry", l->dn, l->dn_len);
+		bg_reader_note(l->c, l->entry_line, "no address in the LDIF entry", l->dn,
+			       l->dn_len);
 	l->in_entry = l->has_dn = l->noted = false;
 	l->found = 0;
 }
@@ -153,7 +154,8 @@ static int base64_value(struct ldif *l, const char *v, size_t n, const char *att
 		/* A binary attribute (a photo, a GUID) holds no address; text in
 		 * another encoding (Latin-1) with an '@' is said, not read. */
 		if (mostly_ascii_text(l->dec, got) && memchr(l->dec, '@', got))
-			note(l, l->line, "LDIF base64 value is not UTF-8 text, not read", attr, alen);
+			note(l, l->line, "LDIF base64 value is not UTF-8 text, not read", attr,
+			     alen);
 		return 0;
 	}
 	if (l->has_dn && alen == 2 && bg_ascii_starts_ci(attr, alen, "dn") && l->dn_len == 0) {
@@ -183,7 +185,8 @@ static int logical(struct ldif *l)
 	}
 	if (l->len == 1 && s[0] == '-')
 		return 0;
-	while (p < e && (bg_ascii_isalnum((unsigned char)*p) || *p == '-' || *p == ';' || *p == '.'))
+	while (p < e &&
+	       (bg_ascii_isalnum((unsigned char)*p) || *p == '-' || *p == ';' || *p == '.'))
 		p++;
 	alen = (size_t)(p - s);
 	if (p == e || *p != ':' || alen == 0) {

@@ -8,31 +8,30 @@
 #include "tsink.h"
 
 /* ldapsearch's shape: header comments, "version: 1", folded values. */
-static const char search[] =
-    "# extended LDIF\n"
-    "#\n"
-    "# filter: (mail=*)\n"
-    "#\n"
-    "version: 1\n"
-    "\n"
-    "dn: uid=taro,ou=people,dc=example,dc=jp\n" /* 7 */
-    "cn:: 5bGx55Sw5aSq6YOO\n"
-    "mail: taro@example.jp\n"
-    "\n"
-    "dn: uid=hanako,ou=people,dc=example,dc=jp\n" /* 11 */
-    "mail:: 6Iqx5a2QQOaXpeacrOiqni5qcA==\n"	  /* 花子@日本語.jp */
-    "\n"
-    "dn: uid=long,ou=people,dc=exa\n" /* 14 */
-    " mple,dc=jp\n"
-    "mail: very.long.local.part.for.folding.test.xxxxxxxxxxxx\n" /* 16 */
-    " xxxxxxxx@example.co.jp\n"
-    "description: a comment with a split\n"
-    "  word and jiro@exa\n"
-    " mple.jp in it\n"
-    "\n"
-    "# search result\n"
-    "search: 2\n"
-    "result: 0 Success\n";
+static const char search[] = "# extended LDIF\n"
+			     "#\n"
+			     "# filter: (mail=*)\n"
+			     "#\n"
+			     "version: 1\n"
+			     "\n"
+			     "dn: uid=taro,ou=people,dc=example,dc=jp\n" /* 7 */
+			     "cn:: 5bGx55Sw5aSq6YOO\n"
+			     "mail: taro@example.jp\n"
+			     "\n"
+			     "dn: uid=hanako,ou=people,dc=example,dc=jp\n" /* 11 */
+			     "mail:: 6Iqx5a2QQOaXpeacrOiqni5qcA==\n"	   /* 花子@日本語.jp */
+			     "\n"
+			     "dn: uid=long,ou=people,dc=exa\n" /* 14 */
+			     " mple,dc=jp\n"
+			     "mail: very.long.local.part.for.folding.test.xxxxxxxxxxxx\n" /* 16 */
+			     " xxxxxxxx@example.co.jp\n"
+			     "description: a comment with a split\n"
+			     "  word and jiro@exa\n"
+			     " mple.jp in it\n"
+			     "\n"
+			     "# search result\n"
+			     "search: 2\n"
+			     "result: 0 Success\n";
 
 static void test_search(void)
 {
@@ -44,7 +43,8 @@ static void test_search(void)
 	T_EQ_INT(t->addr_line[0], 9);
 	T_EQ_STR(t->addr[1], "花子@日本語.jp");
 	T_EQ_INT(t->addr_line[1], 12);
-	T_EQ_STR(t->addr[2], "very.long.local.part.for.folding.test.xxxxxxxxxxxxxxxxxxxx@example.co.jp");
+	T_EQ_STR(t->addr[2],
+		 "very.long.local.part.for.folding.test.xxxxxxxxxxxxxxxxxxxx@example.co.jp");
 	T_EQ_INT(t->addr_line[2], 16);
 	T_EQ_STR(t->addr[3], "jiro@example.jp");
 	T_EQ_INT(t->ninvalid, 0);
