@@ -100,16 +100,7 @@ int main(int argc, char **argv)
 			rc = commands[i].fn(&t, argc - first, argv + first);
 		}
 		bg_unicode_close(unicode);
-		/* Output a script keeps (scan --json > host.json) must not look
-		 * complete when the disk was full: a write error fails the command. */
-		errno = 0;
-		if (fflush(stdout) != 0 || ferror(stdout)) {
-			fprintf(stderr, "breachguard: %s: writing the output: %s\n",
-				commands[i].name, errno ? strerror(errno) : "write error");
-			if (rc == BG_EXIT_OK)
-				rc = BG_EXIT_FAIL;
-		}
-		return rc;
+		return bg_stdout_done(commands[i].name, rc);
 	}
 	fprintf(stderr, "breachguard: unknown command \"%s\"\n", argv[optind]);
 	usage(stderr);

@@ -131,7 +131,7 @@ static void print_result(struct printer *p, const char *user, const struct bg_re
 	p->n++;
 }
 
-int bg_cmd_status(struct bg_tool *t, int argc, char **argv)
+static int status_run(struct bg_tool *t, int argc, char **argv)
 {
 	static const struct option opts[] = {{"json", no_argument, NULL, 'j'},
 					     {"service", required_argument, NULL, 's'},
@@ -190,7 +190,7 @@ int bg_cmd_status(struct bg_tool *t, int argc, char **argv)
 	return rc;
 }
 
-int bg_cmd_scan(struct bg_tool *t, int argc, char **argv)
+static int scan_run(struct bg_tool *t, int argc, char **argv)
 {
 	static const struct option opts[] = {
 	    {"json", no_argument, NULL, 'j'}, {"all", no_argument, NULL, 'a'}, {NULL, 0, NULL, 0}};
@@ -244,4 +244,29 @@ int bg_cmd_scan(struct bg_tool *t, int argc, char **argv)
 		fprintf(stderr, "scan: %zu account(s) checked, %zu listed\n", seen, p.n);
 	bg_ctx_close(&ctx);
 	return rc;
+}
+
+/* A damaged store that crashes the reader is said, with the way to find where. */
+static int sacrificial(const char *cmd, struct bg_tool *t,
+		       int (*run)(struct bg_tool *, int, char **), int argc, char **argv)
+{
+	int rc = bg_sacrificial(cmd, t, run, argc, argv);
+
+	if (rc >= 0)
+		return rc;
+	fprintf(stderr,
+		"breachguard: %s: reading the store %s crashed (signal %d): it is damaged "
+		"(\"breachguard verify\" walks it)\n",
+		cmd, t->cfg.store, -rc);
+	return BG_EXIT_FAIL;
+}
+
+int bg_cmd_status(struct bg_tool *t, int argc, char **argv)
+{
+	return sacrificial("status", t, status_run, argc, argv);
+}
+
+int bg_cmd_scan(struct bg_tool *t, int argc, char **argv)
+{
+	return sacrificial("scan", t, scan_run, argc, argv);
 }

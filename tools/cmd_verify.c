@@ -210,19 +210,17 @@ out:
 	return rc;
 }
 
-int bg_cmd_verify(struct bg_tool *t, int argc, char **argv)
+int bg_sacrificial(const char *cmd, struct bg_tool *t, int (*run)(struct bg_tool *, int, char **),
+		   int argc, char **argv)
 {
 	int status = 0;
 	pid_t pid;
 
-	(void)argv;
-	if (argc != 1)
-		return bg_usage("verify", "");
 	fflush(stdout);
 	fflush(stderr);
 	pid = fork();
 	if (pid < 0) {
-		fprintf(stderr, "breachguard: verify: fork: %s\n", strerror(errno));
+		fprintf(stderr, "breachguard: %s: fork: %s\n", cmd, strerror(errno));
 		return BG_EXIT_FAIL;
 	}
 	if (pid == 0) {
@@ -233,20 +231,39 @@ int bg_cmd_verify(struct bg_tool *t, int argc, char **argv)
 		 * (a sanitizer's handler would turn it into an exit code instead). */
 		signal(SIGSEGV, SIG_DFL);
 		signal(SIGBUS, SIG_DFL);
-		rc = verify_store(t);
-
-		fflush(stdout);
+		rc = bg_stdout_done(cmd, run(t, argc, argv));
+		fflush(stderr);
 		_exit(rc);
 	}
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR) {
-			fprintf(stderr, "breachguard: verify: waitpid: %s\n", strerror(errno));
+			fprintf(stderr, "breachguard: %s: waitpid: %s\n", cmd, strerror(errno));
 			return BG_EXIT_FAIL;
 		}
-	if (WIFSIGNALED(status)) {
+	if (WIFSIGNALED(status))
+		return -WTERMSIG(status);
+	return WEXITSTATUS(status);
+}
+
+static int verify_run(struct bg_tool *t, int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	return verify_store(t);
+}
+
+int bg_cmd_verify(struct bg_tool *t, int argc, char **argv)
+{
+	int rc;
+
+	(void)argv;
+	if (argc != 1)
+		return bg_usage("verify", "");
+	rc = bg_sacrificial("verify", t, verify_run, argc, argv);
+	if (rc < 0) {
 		printf("verify: %s: reading the store crashed (signal %d): it is damaged\n",
-		       t->cfg.store, WTERMSIG(status));
+		       t->cfg.store, -rc);
 		return BG_EXIT_FAIL;
 	}
-	return WEXITSTATUS(status) == 0 ? BG_EXIT_OK : BG_EXIT_FAIL;
+	return rc == 0 ? BG_EXIT_OK : BG_EXIT_FAIL;
 }

@@ -127,3 +127,17 @@ bool bg_name_all_digits(const char *name)
 			return false;
 	return true;
 }
+
+int bg_stdout_done(const char *cmd, int rc)
+{
+	/* Output a script keeps (scan --json > host.json) must not look
+	 * complete when the disk was full: a write error fails the command. */
+	errno = 0;
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "breachguard: %s: writing the output: %s\n", cmd,
+			errno ? strerror(errno) : "write error");
+		if (rc == BG_EXIT_OK)
+			rc = BG_EXIT_FAIL;
+	}
+	return rc;
+}
