@@ -54,13 +54,13 @@ int bg_bundle_sniff(const char *path, int *fd);
 /* import BUNDLE: verify, then apply in one transaction.  An exit code. */
 int bg_bundle_import(struct bg_tool *t, int fd, const char *path, bool json, bool dry_run);
 int bg_cmd_verify(struct bg_tool *t, int argc, char **argv);
+/* Flushes stdout: a write error (a full disk) is said, naming cmd, and turns
+ * rc 0 into a failure.  Returns the exit code. */
+int bg_stdout_done(const char *cmd, int rc);
 /* Runs run(t, argc, argv) in a child process and returns its exit code, or
  * -SIGNAL when it died of one.  LMDB keeps no page checksums: a damaged page
  * can send a reader through a wild pointer, and the commands that read the
  * whole store (verify, status, scan) must then say so, not crash. */
-/* Flushes stdout: a write error (a full disk) is said, naming cmd, and turns
- * rc 0 into a failure.  Returns the exit code. */
-int bg_stdout_done(const char *cmd, int rc);
 int bg_sacrificial(const char *cmd, struct bg_tool *t, int (*run)(struct bg_tool *, int, char **),
 		   int argc, char **argv);
 
