@@ -1324,10 +1324,61 @@ static bool glue_quote(const char *s, size_t n, size_t i)
 	       cls[(unsigned char)s[i - 1]] == C_CH && cls[(unsigned char)s[i + 1]] == C_CH;
 }
 
+/* A password's label, the first word of a stealer log's line ("Password:
+ * p@ss.jp"). */
+static bool password_label(const char *s, size_t n)
+{
+	static const char *const ascii[] = {"password", "passwd",     "pass",  "pwd",	     "pw",
+					    "passwort", "contrasena", "senha", "motdepasse", NULL};
+	static const char *const other[] = {"パスワード", "密码",   "密碼",
+					    "비밀번호",	  "пароль", NULL};
+
+	for (int i = 0; ascii[i]; i++)
+		if (ieq(s, n, ascii[i]))
+			return true;
+	for (int i = 0; other[i]; i++)
+		if (strlen(other[i]) == n && memcmp(s, other[i], n) == 0)
+			return true;
+	return false;
+}
+
+/* Between a label and its value: blanks and one ':' (or a full-width colon).
+ * '=' is an address character ("pwd=x@y.jp" is one token, an address whose
+ * local part is "pwd=x"): not a label's mark here. */
+static bool label_gap(const char *s, size_t a, size_t b)
+{
+	int marks = 0;
+
+	while (a < b) {
+		if (s[a] == ':')
+			marks++;
+		else if (b - a >= 3 && memcmp(s + a, "\xef\xbc\x9a", 3) == 0)
+			marks++, a += 2;
+		else if (s[a] != ' ' && s[a] != '\t')
+			return false;
+		a++;
+	}
+	return marks == 1;
+}
+
+/* Where the word that starts at i ends: the next blank (a password may hold
+ * any separator but a blank). */
+static size_t word_end(const char *s, size_t n, size_t i)
+{
+	while (i < n && cls[(unsigned char)s[i]] != C_SP)
+		i++;
+	return i;
+}
+
 static void tokens(struct bg_addrtok *t)
 {
 	const char *s = t->mp;
 	size_t n = t->mlen, i = 0, a, b, k, sp = 0, url_colon = SIZE_MAX;
+	/* A password, to the end of its word: after an address and a glued
+	 * ':' (a combolist's "taro@x.jp:p@ss.jp"), or after a password label
+	 * that starts the line and ':'.  A word of it with an '@' is
+	 * said, never imported (secret: the end of the password's text). */
+	size_t secret = 0, first_a = SIZE_MAX, first_b = 0, ntok = 0;
 	bool seps = t->ident && t->sep_line == s;
 	unsigned char acc;
 
@@ -1382,6 +1433,22 @@ static void tokens(struct bg_addrtok *t)
 		}
 		b = i;
 		t->tok_plain = acc == 0;
+		if (++ntok == 1) {
+			first_a = a;
+			first_b = b;
+		}
+		if (a >= secret && ntok == 2 && password_label(s + first_a, first_b - first_a) &&
+		    label_gap(s, first_b, a))
+			secret = word_end(s, n, a);
+		if (a < secret) {
+			if (memchr(s + a, '@', b - a))
+				refuse_word(t,
+					    "a password (after an address and ':', or after "
+					    "\"Password:\") is not imported",
+					    s + a, b - a);
+			t->first_tok = false;
+			continue;
+		}
 		/* A URL's user part ("https://user@host/") is no address; with a
 		 * password ("https://user:pass@host/") the user ends at the colon and
 		 * "pass@host" follows it: no address either (url_colon). */
@@ -1418,6 +1485,9 @@ static void tokens(struct bg_addrtok *t)
 				b = (size_t)(q - s);
 		}
 		piece(t, a, b, 0);
+		if (b + 1 < n && s[b] == ':' && cls[(unsigned char)s[b + 1]] != C_SP &&
+		    memchr(s + a, '@', b - a))
+			secret = word_end(s, n, b + 1);
 	}
 }
 

@@ -393,6 +393,32 @@ static void nasty(void)
 	}
 }
 
+/* A password is never an identity: after "address:" (a combolist) or a first
+ * word that is a password label, a token with an '@' is refused, one without
+ * skipped. */
+static void passwords(void)
+{
+	EXPECT("taro@example.jp:hunter2", "taro@example.jp", 0);
+	EXPECT("taro@example.jp:secret@home.jp", "taro@example.jp", 1);
+	EXPECT("Password: p@ss.jp", "", 1);
+	EXPECT("PASSWORD : p@ss.jp", "", 1);
+	EXPECT("pass:p@ss.jp", "", 1);
+	EXPECT("\xe3\x83\x91\xe3\x82\xb9\xe3\x83\xaf\xe3\x83\xbc\xe3\x83\x89\xef\xbc\x9ax@y.jp", "",
+	       1);
+	/* Not a label in the first word, or not followed by one colon: kept. */
+	EXPECT("Reset password: jiro@example.jp", "jiro@example.jp", 0);
+	EXPECT("password jiro@example.jp", "jiro@example.jp", 0);
+	/* An address list separated by ': ' is not a combolist. */
+	EXPECT("taro@example.jp: hanako@example.jp", "taro@example.jp hanako@example.jp", 0);
+	{
+		struct got *h = run("a@example.jp:b@example.jp");
+
+		T_EQ_STR(joined(h), "a@example.jp");
+		T_EQ_INT(h->ninvalid, 1);
+		T_CHECK(strstr(h->why[0], "password") != NULL);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	t_init(argc, argv);
@@ -405,5 +431,6 @@ int main(int argc, char **argv)
 	T_RUN(never_glued);
 	T_RUN(wrapped);
 	T_RUN(nasty);
+	T_RUN(passwords);
 	return t_done("test_addrtok");
 }
