@@ -1342,22 +1342,19 @@ static bool password_label(const char *s, size_t n)
 	return false;
 }
 
-/* Between a label and its value: blanks and one ':' (or a full-width colon).
- * '=' is an address character ("pwd=x@y.jp" is one token, an address whose
- * local part is "pwd=x"): not a label's mark here. */
+/* Between a label and its value: blanks and one ':' (the mapped line has the
+ * full-width colon as ':' and every space as a blank).  '=' is an address
+ * character ("pwd=x@y.jp" is one token, an address whose local part is
+ * "pwd=x"): not a label's mark here. */
 static bool label_gap(const char *s, size_t a, size_t b)
 {
 	int marks = 0;
 
-	while (a < b) {
+	for (; a < b; a++)
 		if (s[a] == ':')
 			marks++;
-		else if (b - a >= 3 && memcmp(s + a, "\xef\xbc\x9a", 3) == 0)
-			marks++, a += 2;
-		else if (s[a] != ' ' && s[a] != '\t')
+		else if (cls[(unsigned char)s[a]] != C_SP)
 			return false;
-		a++;
-	}
 	return marks == 1;
 }
 
