@@ -943,6 +943,21 @@ static const char *const honorifics[] = {
 static void piece(struct bg_addrtok *t, size_t a, size_t b, int depth);
 
 static bool ieq(const char *a, size_t n, const char *lit);
+static bool password_label(const char *s, size_t n);
+
+/* Why a password's word is not imported (tokens(), piece()). */
+static const char password_why[] =
+    "a password (after an address and ':', after \"Password:\", or a \"pwd=\" value) is "
+    "not imported";
+
+/* A password is reported with its line, never shown: the report is kept and
+ * mailed where the list itself would not be. */
+static void refuse_password(struct bg_addrtok *t)
+{
+	static const char hidden[] = "(the password, not shown)";
+
+	refuse_word(t, password_why, hidden, sizeof(hidden) - 1);
+}
 
 /* Keys of "key=value" that name an address (logs, queries, exports). */
 static bool key_word(const char *s, size_t n)
@@ -1239,10 +1254,15 @@ static void piece(struct bg_addrtok *t, size_t a, size_t b, int depth)
 			    s + a0, b - a0);
 		return;
 	}
-	/* "email=a@x.jp" in a log line or a query: the key is no local part. */
+	/* "email=a@x.jp" in a log line or a query: the key is no local part;
+	 * "pwd=p@ss.jp" is a password, never an identity. */
 	{
 		const char *eq = memchr(s + a, '=', (size_t)(at - (s + a)));
 
+		if (eq && password_label(s + a, (size_t)(eq - (s + a)))) {
+			refuse_password(t);
+			return;
+		}
 		if (eq && eq + 1 < at && key_word(s + a, (size_t)(eq - (s + a)))) {
 			piece(t, (size_t)(eq + 1 - s), b, depth + 1);
 			return;
@@ -1324,8 +1344,7 @@ static bool glue_quote(const char *s, size_t n, size_t i)
 	       cls[(unsigned char)s[i - 1]] == C_CH && cls[(unsigned char)s[i + 1]] == C_CH;
 }
 
-/* A password's label, the first word of a stealer log's line ("Password:
- * p@ss.jp"). */
+/* A password's label: "Password: p@ss.jp" (a stealer log's line), "pwd=p@ss.jp". */
 static bool password_label(const char *s, size_t n)
 {
 	static const char *const ascii[] = {"password", "passwd",     "pass",  "pwd",	     "pw",
@@ -1373,9 +1392,14 @@ static void tokens(struct bg_addrtok *t)
 	size_t n = t->mlen, i = 0, a, b, k, sp = 0, url_colon = SIZE_MAX;
 	/* A password, to the end of its word: after an address and a glued
 	 * ':' (a combolist's "taro@x.jp:p@ss.jp"), or after a password label
-	 * that starts the line and ':'.  A word of it with an '@' is
-	 * said, never imported (secret: the end of the password's text). */
-	size_t secret = 0, first_a = SIZE_MAX, first_b = 0, ntok = 0;
+	 * and ':' when the label starts the line ("Password: p@ss.jp") or
+	 * follows an address on it ("Login: a@x.jp Password: p@ss.jp"; but
+	 * "Reset password: a@x.jp" keeps its address).  A word of it with an
+	 * '@' is said, never imported (secret: the end of the password's
+	 * text).  The word before this one: [pa, pb); at_prior: a word before
+	 * that held an '@'. */
+	size_t secret = 0, pa = 0, pb = 0, ntok = 0;
+	bool at_prior = false, p_at = false;
 	bool seps = t->ident && t->sep_line == s;
 	unsigned char acc;
 
@@ -1430,19 +1454,16 @@ static void tokens(struct bg_addrtok *t)
 		}
 		b = i;
 		t->tok_plain = acc == 0;
-		if (++ntok == 1) {
-			first_a = a;
-			first_b = b;
-		}
-		if (a >= secret && ntok == 2 && password_label(s + first_a, first_b - first_a) &&
-		    label_gap(s, first_b, a))
+		if (++ntok >= 2 && a >= secret && (ntok == 2 || at_prior) &&
+		    password_label(s + pa, pb - pa) && label_gap(s, pb, a))
 			secret = word_end(s, n, a);
+		at_prior |= p_at;
+		p_at = memchr(s + a, '@', b - a) != NULL;
+		pa = a;
+		pb = b;
 		if (a < secret) {
-			if (memchr(s + a, '@', b - a))
-				refuse_word(t,
-					    "a password (after an address and ':', or after "
-					    "\"Password:\") is not imported",
-					    s + a, b - a);
+			if (p_at)
+				refuse_password(t);
 			t->first_tok = false;
 			continue;
 		}
@@ -1876,6 +1897,78 @@ int bg_addrtok_line(struct bg_addrtok *t, const char *s, size_t n, unsigned long
 		n -= len + 1;
 	}
 	return total;
+}
+
+/* The ASCII character at s[j] (ASCII, or full-width ASCII U+FF01-FF5E as
+ * map_line reads it, and U+3000 as a blank), its length in *len; 0 for
+ * anything else. */
+static char folded_at(const char *s, size_t n, size_t j, size_t *len)
+{
+	const unsigned char *p = (const unsigned char *)s + j;
+
+	*len = 1;
+	if (j >= n)
+		return 0;
+	if (p[0] < 0x80)
+		return (char)p[0];
+	if (n - j < 3)
+		return 0;
+	*len = 3;
+	if (p[0] == 0xe3 && p[1] == 0x80 && p[2] == 0x80)
+		return ' ';
+	if (p[0] == 0xef && p[1] == 0xbc && p[2] >= 0x81 && p[2] <= 0xbf)
+		return (char)(p[2] - 0x80 + 0x20); /* U+FF01-FF3F */
+	if (p[0] == 0xef && p[1] == 0xbd && p[2] >= 0x80 && p[2] <= 0x9e)
+		return (char)(p[2] - 0x80 + 0x60); /* U+FF40-FF5E */
+	return 0;
+}
+
+/* From s[j]: blanks, then the index after them. */
+static size_t folded_blanks(const char *s, size_t n, size_t j)
+{
+	size_t l;
+
+	while (folded_at(s, n, j, &l) == ' ')
+		j += l;
+	return j;
+}
+
+/* A defanged '@' in brackets of either width from s[i], an opening bracket:
+ * "[at]", "( AT )", "（ａｔ）", "{@}", "［＠］". */
+static bool folded_defang(const char *s, size_t n, size_t i, size_t l)
+{
+	size_t j = folded_blanks(s, n, i + l);
+	char c = folded_at(s, n, j, &l), e;
+
+	if (c == '@') {
+		j += l;
+	} else if (c == 'a' || c == 'A') {
+		j += l;
+		e = folded_at(s, n, j, &l);
+		if (e != 't' && e != 'T')
+			return false;
+		j += l;
+	} else {
+		return false;
+	}
+	c = folded_at(s, n, folded_blanks(s, n, j), &l);
+	return c == ')' || c == ']' || c == '}' || c == '>';
+}
+
+bool bg_addr_maybe(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t l;
+		char c = folded_at(s, n, i, &l);
+
+		if (c == '@')
+			return true;
+		if ((c == '(' || c == '[' || c == '{' || c == '<') && folded_defang(s, n, i, l))
+			return true;
+		/* Byte by byte: a lead byte is never a continuation byte, so no
+		 * '@' or bracket is stepped over. */
+	}
+	return false;
 }
 
 int bg_addr_scan(struct bg_addrtok *t, const char *s, size_t n, unsigned long line)

@@ -79,4 +79,11 @@ int bg_addrtok_flush(struct bg_addrtok *t);
  * candidates, or the sink's negative errno. */
 int bg_addr_scan(struct bg_addrtok *t, const char *s, size_t n, unsigned long line);
 
+/* Whether text may hold an address as the tokeniser reads it: an '@', a
+ * full-width '＠' (U+FF20), or a defanged "[at]" "(at)" "{@}" "<at>" (ASCII or
+ * full-width brackets).  The readers' test before they tokenise a line or pick
+ * a column: an ASCII-only memchr(s, '@', n) loses a Japanese notice's
+ * "ｔａｒｏ＠ｅｘａｍｐｌｅ．ｊｐ" and "taro[at]example.jp" without a word. */
+bool bg_addr_maybe(const char *s, size_t n);
+
 #endif

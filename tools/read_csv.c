@@ -164,7 +164,7 @@ static bool record_blank(const struct csv_parser *p)
 
 static bool field_has_at(const struct csv_parser *p, size_t f)
 {
-	return memchr(p->buf + p->off[f], '@', p->flen[f]) != NULL;
+	return bg_addr_maybe(p->buf + p->off[f], p->flen[f]);
 }
 
 /* A cell that is nothing but an address: '@' and no blank or list separator. */
@@ -173,7 +173,7 @@ static bool field_clean_at(const struct csv_parser *p, size_t f)
 	size_t n, i;
 	const char *s = trimmed(p, f, &n);
 
-	if (!n || !memchr(s, '@', n))
+	if (!n || !bg_addr_maybe(s, n))
 		return false;
 	for (i = 0; i < n; i++) {
 		if (isspace((unsigned char)s[i]) || strchr(",;|", s[i]))
@@ -621,7 +621,7 @@ static bool row_blank(const struct bg_row *r)
 
 static bool cell_has_at(const struct bg_cell *c)
 {
-	return memchr(c->s, '@', c->len) != NULL;
+	return bg_addr_maybe(c->s, c->len);
 }
 
 /* A cell that is one address and nothing else, by its look: one '@' with text

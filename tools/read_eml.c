@@ -203,7 +203,7 @@ static void text_line(struct em *m, const char *s, size_t n, unsigned long line)
 		m->in_sig = true;
 		return;
 	}
-	if (!memchr(s, '@', n))
+	if (!bg_addr_maybe(s, n))
 		return;
 	if (m->in_sig) {
 		if (!m->sig_noted) {
@@ -255,7 +255,7 @@ static void html_line(struct em *m, const char *s, size_t n, unsigned long line)
 	bg_eml_html_line(&m->html, s, n, html_mailto, &t);
 	text = m->html.text;
 	len = m->html.textlen;
-	if (len && memchr(text, '@', len)) {
+	if (len && bg_addr_maybe(text, len)) {
 		if (quoted_header(text, len))
 			note(m, line, "quoted mail header: its addresses are not imported", text,
 			     len);
@@ -485,7 +485,7 @@ static void attach_finish(struct em *m)
 			unsigned long ln = m->body_line + bg_input_lineno(in) - 1;
 
 			if (flags & (BG_LINE_BAD_UTF8 | BG_LINE_HAS_NUL)) {
-				if (memchr(line, '@', len))
+				if (bg_addr_maybe(line, len))
 					note(m, ln,
 					     flags & BG_LINE_HAS_NUL
 						 ? "NUL byte in the line"

@@ -67,7 +67,7 @@ static int html_read(struct bg_reader_ctx *c)
 		} else {
 			bg_eml_html_line(&h, s, n, on_mailto, &t);
 			r = t.rc;
-			if (r == 0 && h.textlen && memchr(h.text, '@', h.textlen)) {
+			if (r == 0 && h.textlen && bg_addr_maybe(h.text, h.textlen)) {
 				c->sink->record(c->sink);
 				/* A source line's end is no edge of anything a browser shows:
 				 * no word is held over it to join the next line's (the text

@@ -478,13 +478,21 @@ static void skip_value(struct jp *p)
 /* Priority of a member name as the address field (0 best), -1 if it is none.
  * Punctuation and case are ignored: "E-Mail", "email_address", "emailAddress".
  * After these, a table's address column names in any language ("メールアドレス",
- * "courriel", "이메일": bg_table_name_rank's first rank). */
+ * "courriel", "이메일": bg_table_name_rank's first rank); then its account and
+ * login names ("account", "user", "login", "ユーザーID"), which count only for a
+ * value that holds an address (WEAK_PRIO: {"user": "taro@x.jp"} of a dump,
+ * never {"user": "taro"}). */
+/* field_prio's first priority of the names that are an address field only when
+ * the value holds one. */
+#define WEAK_PRIO 10
+
 static int field_prio(const struct jp *p, const char *name, size_t len)
 {
 	static const char *const names[] = {
 	    "email",  "emailaddress",	"mail",	   "mailaddress", "emailaddr",
 	    "emails", "emailaddresses", "address", "addresses",	  NULL};
 	enum { NAMES = sizeof(names) / sizeof(names[0]) - 1 };
+	_Static_assert(NAMES + 1 == WEAK_PRIO, "the weak names follow the table's first rank");
 	char k[32];
 	size_t n = 0;
 
@@ -506,7 +514,16 @@ static int field_prio(const struct jp *p, const char *name, size_t len)
 	for (int i = 0; names[i]; i++)
 		if (strcmp(k, names[i]) == 0)
 			return i;
-	return bg_table_name_rank(name, len) == 1 ? NAMES : -1;
+	switch (bg_table_name_rank(name, len)) {
+	case 1:
+		return NAMES;
+	case 2:
+		return NAMES + 1;
+	case 3:
+		return NAMES + 2;
+	default:
+		return -1;
+	}
 }
 
 static void cand_reset(struct cand *c)
@@ -530,15 +547,17 @@ static void cand_add(struct cand *c, const char *s, size_t n, unsigned flags)
 	c->len += 5 + n;
 }
 
-/* Value of an address field: a string, or an array of strings, into p->tmp. */
-static void field_value(struct jp *p, int score)
+/* Value of an address field: a string, or an array of strings, into p->tmp;
+ * weak: only strings that may hold an address (bg_addr_maybe). */
+static void field_value(struct jp *p, int score, bool weak)
 {
 	int c = skip_ws(p);
 
 	cand_reset(&p->tmp);
 	if (c == '"') {
 		string(p);
-		cand_add(&p->tmp, p->str, p->slen, p->sflags);
+		if (!weak || bg_addr_maybe(p->str, p->slen))
+			cand_add(&p->tmp, p->str, p->slen, p->sflags);
 	} else if (c == '[') {
 		if (!enter(p))
 			return;
@@ -550,7 +569,8 @@ static void field_value(struct jp *p, int score)
 			for (;;) {
 				if (skip_ws(p) == '"') {
 					string(p);
-					cand_add(&p->tmp, p->str, p->slen, p->sflags);
+					if (!weak || bg_addr_maybe(p->str, p->slen))
+						cand_add(&p->tmp, p->str, p->slen, p->sflags);
 				} else {
 					skip_value(p);
 				}
@@ -592,7 +612,7 @@ static void object_member(struct jp *p, int level)
 	int c = skip_ws(p);
 
 	if (prio >= 0 && score <= p->best.score && (c == '"' || c == '['))
-		field_value(p, score);
+		field_value(p, score, prio >= WEAK_PRIO);
 	else if (c == '{' && level < JSON_DEPTH_MAX)
 		record_object(p, level + 1);
 	else
@@ -786,7 +806,7 @@ static void hibp_emit(struct jp *p, unsigned long line)
 		return;
 	}
 	/* Some services key the same map by whole addresses. */
-	if (memchr(p->key, '@', p->klen)) {
+	if (bg_addr_maybe(p->key, p->klen)) {
 		emit(p, p->key, p->klen, 0, line);
 		return;
 	}
@@ -891,12 +911,12 @@ static enum shape top_array(struct jp *p, bool may_hibp, unsigned long mline)
 		string(p);
 		if (p->rc)
 			return SHAPE_NONE;
-		if (wrap || memchr(p->str, '@', p->slen)) {
+		if (wrap || bg_addr_maybe(p->str, p->slen)) {
 			shape = SHAPE_RECORDS;
 			records_loop(p, true, eline);
 		} else if (may_hibp) {
 			if ((!p->c->opts.domain || !*p->c->opts.domain) &&
-			    !memchr(p->key, '@', p->klen))
+			    !bg_addr_maybe(p->key, p->klen))
 				return no_domain(p);
 			shape = SHAPE_HIBP;
 			hibp_alias(p, true, mline);

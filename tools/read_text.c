@@ -150,7 +150,7 @@ static int text_probe(const char *head, size_t len, const char *path)
 			i++;
 		if (i < e && head[i] != '#') {
 			lines++;
-			if (memchr(head + i, '@', e - i)) {
+			if (bg_addr_maybe(head + i, e - i)) {
 				with_at++;
 				inserts += bg_ascii_starts_ci(head + i, e - i, "insert into ");
 			}

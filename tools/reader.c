@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "addrtok.h"
 #include "encoding.h"
 
 #define HEAD_MAX (64 * 1024)
@@ -121,7 +122,7 @@ static bool looks_binary(const char *head, size_t len, size_t *text_len)
 	}
 	if (pad < len) {
 		nl = memrchr(head, '\n', pad);
-		if (nl && memchr(head, '@', (size_t)(nl - head))) {
+		if (nl && bg_addr_maybe(head, (size_t)(nl - head))) {
 			*text_len = (size_t)(nl - head) + 1;
 			return false;
 		}

@@ -408,6 +408,20 @@ static void passwords(void)
 	/* Not a label in the first word, or not followed by one colon: kept. */
 	EXPECT("Reset password: jiro@example.jp", "jiro@example.jp", 0);
 	EXPECT("password jiro@example.jp", "jiro@example.jp", 0);
+	/* A label after an address on the line, and a "pwd=" value. */
+	EXPECT("Login: shiro@example.jp Password: q@w.jp", "shiro@example.jp", 1);
+	EXPECT("URL: https://x.example/ Login: a@example.jp Pass: b@example.jp", "a@example.jp", 1);
+	EXPECT("login=saburo@example.jp pwd=p@ss.jp", "saburo@example.jp", 1);
+	EXPECT("password=secret@x.jp", "", 1);
+	EXPECT("a@example.jp Password: b@example.jp c@example.jp", "a@example.jp c@example.jp", 1);
+	/* A label after words without an address is text: kept. */
+	EXPECT("Please reset your password: jiro@example.jp", "jiro@example.jp", 0);
+	{
+		struct got *h = run("Login: a@example.jp Password: Secr3t@home.jp");
+
+		T_EQ_INT(h->ninvalid, 1);
+		T_CHECK(strstr(h->why[0], "Secr3t") == NULL);
+	}
 	/* An address list separated by ': ' is not a combolist. */
 	EXPECT("taro@example.jp: hanako@example.jp", "taro@example.jp hanako@example.jp", 0);
 	{
@@ -417,6 +431,40 @@ static void passwords(void)
 		T_EQ_INT(h->ninvalid, 1);
 		T_CHECK(strstr(h->why[0], "password") != NULL);
 	}
+}
+
+/* The readers' test before they tokenise: what the tokeniser reads as an
+ * address's '@', not only the ASCII one. */
+static void maybe(void)
+{
+	static const struct {
+		const char *s;
+		bool want;
+	} c[] = {
+	    {"taro@example.jp", true},
+	    {"\xef\xbd\x94\xef\xbd\x81\xef\xbc\xa0\xef\xbd\x85.jp", true}, /* ｔａ＠ｅ.jp */
+	    {"taro[at]example.jp", true},
+	    {"taro (AT) example.jp", true},
+	    {"taro{@}example.jp", true},
+	    {"taro\xef\xbc\x88\xef\xbd\x81\xef\xbd\x94\xef\xbc\x89"
+	     "example.jp",
+	     true},							    /* （ａｔ） */
+	    {"taro\xef\xbc\xbb\xe3\x80\x80\xef\xbc\xa0\xef\xbc\xbd", true}, /* ［　＠］ */
+	    {"saburo\xef\xbc\xbb"
+	     "at\xef\xbc\xbd"
+	     "example.jp",
+	     true},		     /* ［at］ */
+	    {"\xc3\xa9@x.jp", true}, /* é@ */
+	    {"", false},
+	    {"\xe4\xbb\xa5\xe4\xb8\x8a", false}, /* 以上 */
+	    {"taro (dot) example", false},
+	    {"(attention) please", false},
+	    {"\xef\xbc", false}, /* a cut sequence */
+	    {"[a", false},
+	};
+
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++)
+		T_EQ_INT(bg_addr_maybe(c[i].s, strlen(c[i].s)), c[i].want);
 }
 
 int main(int argc, char **argv)
@@ -432,5 +480,6 @@ int main(int argc, char **argv)
 	T_RUN(wrapped);
 	T_RUN(nasty);
 	T_RUN(passwords);
+	T_RUN(maybe);
 	return t_done("test_addrtok");
 }
