@@ -501,6 +501,21 @@ static void undefang(struct bg_addrtok *t)
 	t->mlen = o;
 }
 
+/* A terminal's control sequence at p[0] (ESC [ parameters, intermediates, a
+ * final byte: the colours of `grep --color=always`): its length, or 0. */
+static size_t csi_len(const unsigned char *p, size_t n)
+{
+	size_t i = 2;
+
+	if (n < 3 || p[0] != 0x1b || p[1] != '[')
+		return 0;
+	while (i < n && p[i] >= 0x30 && p[i] <= 0x3f)
+		i++;
+	while (i < n && p[i] >= 0x20 && p[i] <= 0x2f)
+		i++;
+	return i < n && p[i] >= 0x40 && p[i] <= 0x7e ? i + 1 : 0;
+}
+
 static int map_line(struct bg_addrtok *t, const char *s, size_t n, bool plain)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -526,6 +541,12 @@ static int map_line(struct bg_addrtok *t, const char *s, size_t n, bool plain)
 		int w;
 
 		if (c < 0x80) {
+			if (c == 0x1b && (k = csi_len(p + i, n - i)) != 0) {
+				/* A colour around an address is a gap, not part of it. */
+				put(t, &o, ' ', 0, col++, wcol++);
+				i += k;
+				continue;
+			}
 			if (c == '\t') {
 				put(t, &o, ' ', 0, col, wcol);
 				col = (col / 8 + 1) * 8;

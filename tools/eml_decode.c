@@ -121,7 +121,7 @@ size_t bg_eml_pct_decode(char *v, size_t n, bool first)
 
 bool bg_eml_to_utf8(const char *cs, const char *s, size_t n, char *out, size_t outlen)
 {
-	iconv_t cd;
+	struct bg_conv *cd;
 	char *ip = (char *)s, *op = out;
 	size_t il = n, ol = outlen - 1;
 	bool ok;
@@ -133,12 +133,12 @@ bool bg_eml_to_utf8(const char *cs, const char *s, size_t n, char *out, size_t o
 		out[n] = '\0';
 		return true;
 	}
-	cd = iconv_open("UTF-8", strcasecmp(cs, "shift_jis") == 0 ? "CP932" : cs);
-	if (cd == (iconv_t)-1)
+	cd = bg_conv_open(strcasecmp(cs, "shift_jis") == 0 ? "CP932" : cs);
+	if (!cd)
 		return false;
-	ok = iconv(cd, &ip, &il, &op, &ol) != (size_t)-1 && il == 0 &&
-	     iconv(cd, NULL, NULL, &op, &ol) != (size_t)-1;
-	iconv_close(cd);
+	ok = bg_conv(cd, &ip, &il, &op, &ol) != (size_t)-1 && il == 0 &&
+	     bg_conv(cd, NULL, NULL, &op, &ol) != (size_t)-1;
+	bg_conv_close(cd);
 	if (ok)
 		*op = '\0';
 	return ok;
@@ -246,8 +246,8 @@ bool bg_eml_charset_open(struct bg_eml_charset *c, const char *label)
 	if (strcmp(cs, "iso-8859-1") == 0 || strcmp(cs, "latin1") == 0 ||
 	    strcmp(cs, "iso8859-1") == 0)
 		cs = "windows-1252";
-	c->cd = iconv_open("UTF-8", cs);
-	if (c->cd == (iconv_t)-1)
+	c->cd = bg_conv_open(cs);
+	if (!c->cd)
 		return false;
 	c->convert = true;
 	c->unit = strncasecmp(cs, "utf-16", 6) == 0 || strncasecmp(cs, "ucs-2", 5) == 0	  ? 2
@@ -270,7 +270,7 @@ static bool convert_pend(struct bg_eml_charset *c, const struct bg_eml_sink *k)
 		size_t ol = sizeof(out), r;
 		int e;
 
-		r = iconv(c->cd, &ip, &il, &op, &ol);
+		r = bg_conv(c->cd, &ip, &il, &op, &ol);
 		e = errno;
 		go = k->out(k->arg, out, (size_t)(op - out));
 		if (r != (size_t)-1)
@@ -320,14 +320,14 @@ void bg_eml_charset_end(struct bg_eml_charset *c, const struct bg_eml_sink *k)
 		k->bad(k->arg);
 	}
 	/* stateful charsets (ISO-2022-JP) may owe a shift back */
-	if (iconv(c->cd, NULL, NULL, &op, &ol) != (size_t)-1)
+	if (bg_conv(c->cd, NULL, NULL, &op, &ol) != (size_t)-1)
 		k->out(k->arg, out, (size_t)(op - out));
 }
 
 void bg_eml_charset_close(struct bg_eml_charset *c)
 {
 	if (c->convert)
-		iconv_close(c->cd);
+		bg_conv_close(c->cd);
 	c->convert = false;
 	c->npend = 0;
 }

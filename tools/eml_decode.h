@@ -6,7 +6,7 @@
 #ifndef BG_EML_DECODE_H
 #define BG_EML_DECODE_H
 
-#include <iconv.h>
+#include "conv.h"
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -40,7 +40,7 @@ bool bg_eml_to_utf8(const char *cs, const char *s, size_t n, char *out, size_t o
  * cut between two pieces waits in pend. */
 struct bg_eml_charset {
 	bool convert; /* false: the bytes are UTF-8 (or ASCII) already */
-	iconv_t cd;
+	struct bg_conv *cd;
 	unsigned unit; /* bytes to skip past an invalid sequence: 2 in UTF-16 */
 	char pend[64];
 	size_t npend;

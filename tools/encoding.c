@@ -7,13 +7,13 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <iconv.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <uchardet/uchardet.h>
 
+#include "conv.h"
 #include "unicode.h"
 
 /* Below this many non-ASCII bytes uchardet guesses wildly (IBM866, TIS-620 for
@@ -112,19 +112,19 @@ static bool utf8_ok(const char *s, size_t n, bool at_eof)
  * partial sample does not count); -1 when iconv does not know enc. */
 static long decode_errors(const char *enc, const char *s, size_t n, bool at_eof)
 {
-	iconv_t cd = iconv_open("UTF-8", enc);
+	struct bg_conv *cd = bg_conv_open(enc);
 	char out[4096];
 	char *ip = (char *)s;
 	size_t il = n;
 	long bad = 0;
 
-	if (cd == (iconv_t)-1)
+	if (!cd)
 		return -1;
 	while (il) {
 		char *op = out;
 		size_t ol = sizeof(out);
 
-		if (iconv(cd, &ip, &il, &op, &ol) != (size_t)-1)
+		if (bg_conv(cd, &ip, &il, &op, &ol) != (size_t)-1)
 			break;
 		if (errno == E2BIG)
 			continue;
@@ -134,7 +134,7 @@ static long decode_errors(const char *enc, const char *s, size_t n, bool at_eof)
 		ip++;
 		il--;
 	}
-	iconv_close(cd);
+	bg_conv_close(cd);
 	return bad;
 }
 
@@ -510,8 +510,11 @@ int bg_encoding_decide(const char *sample, size_t len, bool at_eof, char *name, 
 		return bg_err_set(err, -ENOMEM, "out of memory deciding the text encoding");
 	n = text_lines(sample, len, t, &dropped);
 	if (seven_bit(t, n)) {
-		if (has_jis_escape(t, n))
-			pick(jis, t, n, at_eof, name, namelen);
+		/* JIS shifts that no reading decodes cleanly are still shifts: read
+		 * as ISO-2022-JP, the lines they spoil are flagged.  As UTF-8, their
+		 * "ESC ( B" would glue a 'B' to the next address. */
+		if (has_jis_escape(t, n) && pick(jis, t, n, at_eof, name, namelen) != 0)
+			snprintf(name, namelen, "ISO-2022-JP");
 		goto out;
 	}
 	/* A sample that is not the whole input ends where the read stopped, often
@@ -652,7 +655,7 @@ int bg_encoding_canonical(const char *user, char *name, size_t namelen)
 	    {"utf-8", "UTF-8"},		{"ascii", "UTF-8"},
 	    {"us-ascii", "UTF-8"},
 	};
-	iconv_t cd;
+	struct bg_conv *cd;
 
 	if (!user || !*user || strlen(user) >= BG_ENC_NAME_MAX)
 		return -EINVAL;
@@ -665,9 +668,8 @@ int bg_encoding_canonical(const char *user, char *name, size_t namelen)
 	}
 	for (char *p = name; *p; p++)
 		*p = ascii_upper(*p);
-	cd = iconv_open("UTF-8", name);
-	if (cd == (iconv_t)-1)
+	if (!(cd = bg_conv_open(name)))
 		return -EINVAL;
-	iconv_close(cd);
+	bg_conv_close(cd);
 	return 0;
 }

@@ -11,7 +11,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <iconv.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -25,6 +24,7 @@
 #include <archive_entry.h>
 #include <zlib.h>
 
+#include "conv.h"
 #include "digest.h"
 #include "encoding.h"
 #include "unicode.h"
@@ -87,7 +87,7 @@ struct bg_input {
 	bool no_legacy;		      /* "raw": UTF-8/UTF-16 only */
 	char forced[BG_ENC_NAME_MAX]; /* --encoding */
 	char enc[BG_ENC_NAME_MAX];
-	iconv_t cd;
+	struct bg_conv *cd;
 	bool cd_open;
 	unsigned long bad_lines, first_bad;
 
@@ -245,7 +245,7 @@ void bg_input_close(struct bg_input *in)
 	if (in->ar)
 		archive_read_free(in->ar);
 	if (in->cd_open)
-		iconv_close(in->cd);
+		bg_conv_close(in->cd);
 	if (in->z_ready)
 		inflateEnd(&in->zs);
 	if (in->own_fd && in->fd >= 0)
@@ -675,8 +675,8 @@ static long plain_fill(struct bg_input *in)
 
 static int open_iconv(struct bg_input *in, const char *name)
 {
-	in->cd = iconv_open("UTF-8", name);
-	if (in->cd == (iconv_t)-1)
+	in->cd = bg_conv_open(name);
+	if (!in->cd)
 		return fail(in, -EINVAL, "cannot decode %s (iconv does not know it)", name);
 	in->cd_open = true;
 	in->cs = CS_ICONV;
@@ -835,7 +835,7 @@ static size_t iconv_convert(struct bg_input *in)
 	size_t il = in->plain_len - in->plain_pos, ol = DEC_CAP - in->dec_len - 8, made;
 
 	while (il && ol > 8) {
-		if (iconv(in->cd, &ip, &il, &op, &ol) != (size_t)-1)
+		if (bg_conv(in->cd, &ip, &il, &op, &ol) != (size_t)-1)
 			break;
 		if (errno == E2BIG)
 			break;

@@ -433,6 +433,18 @@ static void passwords(void)
 	}
 }
 
+/* A terminal's colours (grep --color=always) around an address are gaps. */
+static void terminal_colours(void)
+{
+	EXPECT("\x1b[01;31m\x1b[Ktaro@example.jp\x1b[m\x1b[K ok", "taro@example.jp", 0);
+	EXPECT("\x1b[1;32mhanako@example.jp\x1b[0m,\x1b[32mjiro@example.jp\x1b[0m",
+	       "hanako@example.jp jiro@example.jp", 0);
+	/* A lone ESC is no colour: glued, refused. */
+	EXPECT("\x1b"
+	       "Btaro@example.jp",
+	       "", 1);
+}
+
 /* The readers' test before they tokenise: what the tokeniser reads as an
  * address's '@', not only the ASCII one. */
 static void maybe(void)
@@ -481,5 +493,6 @@ int main(int argc, char **argv)
 	T_RUN(nasty);
 	T_RUN(passwords);
 	T_RUN(maybe);
+	T_RUN(terminal_colours);
 	return t_done("test_addrtok");
 }
