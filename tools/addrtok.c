@@ -964,7 +964,6 @@ static const char *const honorifics[] = {
 static void piece(struct bg_addrtok *t, size_t a, size_t b, int depth);
 
 static bool ieq(const char *a, size_t n, const char *lit);
-static bool password_label(const char *s, size_t n);
 
 /* Why a password's word is not imported (tokens(), piece()). */
 static const char password_why[] =
@@ -1280,7 +1279,7 @@ static void piece(struct bg_addrtok *t, size_t a, size_t b, int depth)
 	{
 		const char *eq = memchr(s + a, '=', (size_t)(at - (s + a)));
 
-		if (eq && password_label(s + a, (size_t)(eq - (s + a)))) {
+		if (eq && bg_password_label(s + a, (size_t)(eq - (s + a)))) {
 			refuse_password(t);
 			return;
 		}
@@ -1365,8 +1364,7 @@ static bool glue_quote(const char *s, size_t n, size_t i)
 	       cls[(unsigned char)s[i - 1]] == C_CH && cls[(unsigned char)s[i + 1]] == C_CH;
 }
 
-/* A password's label: "Password: p@ss.jp" (a stealer log's line), "pwd=p@ss.jp". */
-static bool password_label(const char *s, size_t n)
+bool bg_password_label(const char *s, size_t n)
 {
 	static const char *const ascii[] = {"password", "passwd",     "pass",  "pwd",	     "pw",
 					    "passwort", "contrasena", "senha", "motdepasse", NULL};
@@ -1476,7 +1474,7 @@ static void tokens(struct bg_addrtok *t)
 		b = i;
 		t->tok_plain = acc == 0;
 		if (++ntok >= 2 && a >= secret && (ntok == 2 || at_prior) &&
-		    password_label(s + pa, pb - pa) && label_gap(s, pb, a))
+		    bg_password_label(s + pa, pb - pa) && label_gap(s, pb, a))
 			secret = word_end(s, n, a);
 		at_prior |= p_at;
 		p_at = memchr(s + a, '@', b - a) != NULL;

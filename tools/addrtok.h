@@ -79,6 +79,10 @@ int bg_addrtok_flush(struct bg_addrtok *t);
  * candidates, or the sink's negative errno. */
 int bg_addr_scan(struct bg_addrtok *t, const char *s, size_t n, unsigned long line);
 
+/* Whether s (n bytes) is a password's label or column name: "Password",
+ * "pass", "pwd", "パスワード", "密码", "пароль" ... (case aside). */
+bool bg_password_label(const char *s, size_t n);
+
 /* Whether text may hold an address as the tokeniser reads it: an '@', a
  * full-width '＠' (U+FF20), or a defanged "[at]" "(at)" "{@}" "<at>" (ASCII or
  * full-width brackets).  The readers' test before they tokenise a line or pick

@@ -325,6 +325,45 @@ static int sniff(struct csv_parser *p, const char *h, size_t len, bool complete,
 	return best;
 }
 
+/* A first line that is a table's header by its names ("email<TAB>password",
+ * "Name|E-mail"): two to 64 fields split by one of , ; TAB |, no address among
+ * them, one an address column's name; and a second line holding an address.
+ * A list of two rows under it is a table as much as one of two thousand: read
+ * as text, its other columns' addresses (a password "p@ss.jp") were stored. */
+static bool named_header(const char *h, size_t len)
+{
+	static const char cands[] = {',', ';', '\t', '|'};
+	size_t pos = 0, n, n2;
+	const char *s, *s2;
+
+	if (len >= 3 && memcmp(h, "\xef\xbb\xbf", 3) == 0)
+		pos = 3;
+	if (!head_line(h, len, &pos, &s, &n) || !n || bg_addr_maybe(s, n) ||
+	    !head_line(h, len, &pos, &s2, &n2) || !bg_addr_maybe(s2, n2))
+		return false;
+	for (size_t c = 0; c < sizeof(cands); c++) {
+		size_t fields = 0, a = 0;
+		bool named = false;
+
+		for (size_t i = 0; i <= n; i++) {
+			if (i < n && s[i] != cands[c])
+				continue;
+			size_t b = i;
+
+			while (a < b && (s[a] == ' ' || s[a] == '"'))
+				a++;
+			while (b > a && (s[b - 1] == ' ' || s[b - 1] == '"'))
+				b--;
+			named |= b > a && bg_table_name_rank(s + a, b - a) == 1;
+			fields++;
+			a = i + 1;
+		}
+		if (fields >= 2 && fields <= 64 && named)
+			return true;
+	}
+	return false;
+}
+
 static int csv_probe(const char *head, size_t len, const char *path)
 {
 	struct csv_parser *p;
@@ -344,7 +383,7 @@ static int csv_probe(const char *head, size_t len, const char *path)
 		goto out;
 	score = sniff(p, head, len, len < HEAD_MAX, path, &delim);
 	/* Two or more consistent rows of two or more columns. */
-	if (score >= 1000)
+	if (score >= 1000 || named_header(head, len))
 		ret = 90;
 	else if (score >= 250)
 		ret = score % 100 >= 50 || score >= 400 ? 70 : 60;
@@ -937,7 +976,7 @@ static int other_cells(struct bg_table *t, const struct bg_row *row)
 {
 	const struct bg_row *hdr = t->header ? &t->held[t->hdr].r : NULL;
 	char why[256], name[80], in[96];
-	bool noted = false;
+	bool noted = false, secret;
 	size_t f, n;
 	const char *s;
 	int r;
@@ -953,15 +992,21 @@ static int other_cells(struct bg_table *t, const struct bg_row *row)
 		}
 		if (!cell_one_address(&row->cells[f]))
 			continue;
-		if (hdr && f < hdr->n && (s = cell_trimmed(&hdr->cells[f], &n), n))
+		secret = false;
+		if (hdr && f < hdr->n && (s = cell_trimmed(&hdr->cells[f], &n), n)) {
 			snprintf(name, sizeof(name), "column \"%.*s\"", shown_len(s, n, 60), s);
-		else
+			secret = bg_password_label(s, n);
+		} else {
 			snprintf(name, sizeof(name), "column %zu", f + 1);
+		}
 		snprintf(why, sizeof(why),
 			 "an address in %s, not imported: this table's addresses are read from "
 			 "column %zu (--column chooses)",
 			 name, t->col + 1);
 		s = cell_trimmed(&row->cells[f], &n);
+		/* A password column's value is never shown (the report is kept). */
+		if (secret)
+			s = "(a password, not shown)", n = strlen(s);
 		bg_reader_note(t->c, row->line, why, s, n);
 	}
 	return 0;

@@ -425,6 +425,33 @@ static void test_probe(void)
 	T_EQ_INT(bg_reader_csv.probe("sep=;\n", 6, "-"), 90);
 }
 
+/* A header naming an address column makes a table of two rows (a short
+ * combolist with its header): never text, whose tokens would take the
+ * password column's "p@ss.jp" for an address.  The password is never shown. */
+static void test_named_header(void)
+{
+	static const char tab[] = "email\tpassword\ntaro@example.jp\tp@ss.jp\n";
+	static const char pipe[] = "\xef\xbb\xbf\"Name\" | \"E-mail\"\nTaro | taro@example.jp\n";
+	static const char one[] = "Email\ntaro@example.jp\n";
+	static const char said[] = "email, taro@example.jp\nfoo\n";
+	static const char prose[] = "Hello, email me at\ntaro@example.jp\n";
+	struct tsink *t;
+
+	T_EQ_INT(bg_reader_csv.probe(tab, sizeof(tab) - 1, "-"), 90);
+	T_EQ_INT(bg_reader_csv.probe(pipe, sizeof(pipe) - 1, "-"), 90);
+	T_CHECK(bg_reader_csv.probe(one, sizeof(one) - 1, "-") < 90);
+	T_CHECK(bg_reader_csv.probe(said, sizeof(said) - 1, "-") < 90);
+	T_CHECK(bg_reader_csv.probe(prose, sizeof(prose) - 1, "-") < 90);
+	t = ts_new();
+	T_EQ_INT(ts_run_str(t, &bg_reader_csv, tab, NULL), 0);
+	T_EQ_INT(t->naddr, 1);
+	T_EQ_STR(t->addr[0], "taro@example.jp");
+	T_EQ_INT(t->ninvalid, 1);
+	T_CHECK(strstr(t->why[0], "column \"password\"") != NULL);
+	T_CHECK(strstr(t->text[0], "p@ss") == NULL);
+	free(t);
+}
+
 int main(int argc, char **argv)
 {
 	t_init(argc, argv);
@@ -435,6 +462,7 @@ int main(int argc, char **argv)
 	T_RUN(test_cells);
 	T_RUN(test_bounds);
 	T_RUN(test_probe);
+	T_RUN(test_named_header);
 	ts_cleanup();
 	return t_done("test_read_csv");
 }

@@ -26,6 +26,7 @@ struct tsink {
 	char addr[TS_MAX][128];
 	unsigned long addr_line[TS_MAX];
 	char why[TS_MAX][160];
+	char text[TS_MAX][96]; /* the excerpt shown with each why */
 	unsigned long invalid_line[TS_MAX];
 	size_t stop_after; /* 0 = never: else address() fails with -ECANCELED then */
 	/* ts_run_file/_mem/_str: the reader's result and message */
@@ -52,10 +53,10 @@ static inline void ts_invalid(struct bg_sink *s, unsigned long line, const char 
 {
 	struct tsink *t = s->arg;
 
-	(void)text;
-	(void)len;
 	if (t->ninvalid < TS_MAX) {
 		snprintf(t->why[t->ninvalid], sizeof(t->why[0]), "%s", why);
+		snprintf(t->text[t->ninvalid], sizeof(t->text[0]), "%.*s", (int)len,
+			 text ? text : "");
 		t->invalid_line[t->ninvalid] = line;
 	}
 	t->ninvalid++;
