@@ -1415,10 +1415,9 @@ static void tokens(struct bg_addrtok *t)
 	 * follows an address on it ("Login: a@x.jp Password: p@ss.jp"; but
 	 * "Reset password: a@x.jp" keeps its address).  A word of it with an
 	 * '@' is said, never imported (secret: the end of the password's
-	 * text).  The word before this one: [pa, pb); at_prior: a word before
-	 * that held an '@'. */
+	 * text).  The word before this one: [pa, pb); an '@' before it on the
+	 * line is looked for only when it is a label (no cost per word). */
 	size_t secret = 0, pa = 0, pb = 0, ntok = 0;
-	bool at_prior = false, p_at = false;
 	bool seps = t->ident && t->sep_line == s;
 	unsigned char acc;
 
@@ -1473,15 +1472,13 @@ static void tokens(struct bg_addrtok *t)
 		}
 		b = i;
 		t->tok_plain = acc == 0;
-		if (++ntok >= 2 && a >= secret && (ntok == 2 || at_prior) &&
-		    bg_password_label(s + pa, pb - pa) && label_gap(s, pb, a))
+		if (++ntok >= 2 && a >= secret && label_gap(s, pb, a) &&
+		    bg_password_label(s + pa, pb - pa) && (ntok == 2 || memchr(s, '@', pa)))
 			secret = word_end(s, n, a);
-		at_prior |= p_at;
-		p_at = memchr(s + a, '@', b - a) != NULL;
 		pa = a;
 		pb = b;
 		if (a < secret) {
-			if (p_at)
+			if (memchr(s + a, '@', b - a))
 				refuse_password(t);
 			t->first_tok = false;
 			continue;
@@ -1976,10 +1973,19 @@ static bool folded_defang(const char *s, size_t n, size_t i, size_t l)
 
 bool bg_addr_maybe(const char *s, size_t n)
 {
+	if (!n)
+		return false;
+	if (memchr(s, '@', n))
+		return true; /* the common answer, at memchr's speed */
 	for (size_t i = 0; i < n; i++) {
+		unsigned char b = (unsigned char)s[i];
 		size_t l;
-		char c = folded_at(s, n, i, &l);
+		char c;
 
+		/* Only a bracket or a full-width form (0xef ...) can start one. */
+		if (b != 0xef && b != '(' && b != '[' && b != '{' && b != '<')
+			continue;
+		c = folded_at(s, n, i, &l);
 		if (c == '@')
 			return true;
 		if ((c == '(' || c == '[' || c == '{' || c == '<') && folded_defang(s, n, i, l))
