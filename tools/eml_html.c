@@ -183,6 +183,26 @@ static bool inline_tag(const char *t, size_t n)
 	return false;
 }
 
+size_t bg_eml_html_cut(const char *s, size_t n)
+{
+	for (size_t j = n; j-- > 1;) {
+		size_t i = j + 1;
+
+		if (s[j] != '<')
+			continue;
+		if (i < n && s[i] == '/')
+			i++;
+		if (i >= n || !bg_ascii_isalpha((unsigned char)s[i]))
+			continue;
+		while (i < n && bg_ascii_isalnum((unsigned char)s[i]))
+			i++;
+		/* The name must end here: "<spa" at the end may be "<span". */
+		if (i < n && !inline_tag(s + j + 1, n - j - 1))
+			return j;
+	}
+	return 0;
+}
+
 /* A whole tag: finds mailto: links in it (entities and %XX decoded). */
 static void html_tag(struct bg_eml_html *h, bg_eml_mailto_fn fn, void *arg)
 {

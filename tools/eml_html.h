@@ -34,4 +34,11 @@ void bg_eml_html_reset(struct bg_eml_html *h);
 void bg_eml_html_line(struct bg_eml_html *h, const char *s, size_t n, bg_eml_mailto_fn fn,
 		      void *arg);
 
+/* Where a line of HTML longer than a reader's buffer may be cut (a minified
+ * page, a generated mail's table on one line): just before its last tag that a
+ * browser shows as a gap (td, tr, p, br, li, div ...; never an inline tag such
+ * as <b> or <span>, whose text runs on), whose name ends inside s[0..n).  0
+ * when there is none.  Such a cut splits no word a browser shows. */
+size_t bg_eml_html_cut(const char *s, size_t n);
+
 #endif

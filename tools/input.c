@@ -97,7 +97,7 @@ struct bg_input {
 	bool pending_cr;	     /* the last line ended in CR: a following LF belongs to it */
 	bool saw_cr;		     /* a line ended in CR: line ends are looked for byte by byte */
 	bool skip_blank;	     /* empty lines are not returned, only counted */
-	bool pieces;		     /* bg_input_long_pieces */
+	bg_input_cut_fn pieces;	     /* bg_input_long_pieces: where a piece ends */
 	size_t carry_off, carry_len; /* in line[]: the rest of a line handed out in part */
 	char carry_first;	     /* its first byte, under the piece's NUL */
 	bool mid_line;		     /* a piece was handed out; its line goes on */
@@ -332,15 +332,15 @@ void bg_input_skip_blank(struct bg_input *in)
 	in->skip_blank = true;
 }
 
-void bg_input_long_pieces(struct bg_input *in)
+void bg_input_long_pieces(struct bg_input *in, bg_input_cut_fn cut)
 {
-	in->pieces = true;
+	in->pieces = cut ? cut : bg_input_cut_text;
 }
 
 /* Where a piece of a long line may end: just after its last separator (0 if
  * it holds none).  An address holds none of these bytes, and they are ASCII:
  * a cut never splits a token or a UTF-8 sequence. */
-static size_t piece_cut(const char *s, size_t n)
+size_t bg_input_cut_text(const char *s, size_t n)
 {
 	while (n > 0) {
 		char c = s[n - 1];
@@ -1238,7 +1238,7 @@ int bg_input_getline(struct bg_input *in, const char **line, size_t *len, unsign
 			take = BG_LINE_MAX - n;
 			if (in->pieces && !(fl & BG_LINE_TOO_LONG)) {
 				memcpy(in->line + n, in->dec + in->dec_pos, take);
-				if ((cut = piece_cut(in->line, n + take)) > 0) {
+				if ((cut = in->pieces(in->line, n + take)) > 0) {
 					/* The line goes on in dec: this piece ends at cut. */
 					in->dec_pos += take;
 					in->carry_off = cut;

@@ -59,13 +59,17 @@ unsigned long bg_input_lineno(const struct bg_input *in); /* of the last line re
  * which an empty line means nothing (text). */
 void bg_input_skip_blank(struct bg_input *in);
 /* From now on a line longer than BG_LINE_MAX is handed out in pieces with its
- * one number: each piece but the last ends at the last blank, tab, comma or
- * semicolon before the limit (never inside a token) and is flagged
- * BG_LINE_PIECE.  Where the limit holds none of them (one token of 64 KiB),
- * the line is cut and flagged BG_LINE_TOO_LONG as without this.  For readers
- * whose lines are independent texts (text: an Outlook To: field of thousands
- * of addresses, an SQL dump's extended INSERT). */
-void bg_input_long_pieces(struct bg_input *in);
+ * one number: each piece but the last ends where cut says (NULL: at the last
+ * blank, tab, comma or semicolon before the limit, bg_input_cut_text; never
+ * inside a token) and is flagged BG_LINE_PIECE.  Where the limit holds none of them (one token of
+ * 64 KiB), the line is cut and flagged BG_LINE_TOO_LONG as without this.  For readers whose lines
+ * are independent texts (text: an Outlook To: field of thousands of addresses, an SQL dump's
+ * extended INSERT). */
+typedef size_t (*bg_input_cut_fn)(const char *s, size_t n);
+void bg_input_long_pieces(struct bg_input *in, bg_input_cut_fn cut);
+/* The cut of bg_input_long_pieces without one: just after the last blank, tab,
+ * comma or semicolon of s[0..n) (an address holds none of them), or 0. */
+size_t bg_input_cut_text(const char *s, size_t n);
 uint64_t bg_input_bytes(const struct bg_input *in); /* compressed bytes consumed */
 /* SHA-256 of the raw (undecoded) bytes read so far; complete after EOF. */
 void bg_input_sha256(struct bg_input *in, unsigned char out[32]);

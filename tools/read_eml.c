@@ -48,6 +48,9 @@ struct em {
 
 	unsigned long raw_line;
 	bool mbox, prev_blank, any_line;
+	/* The raw line goes on in the next piece (bg_input_long_pieces: a body
+	 * line of more than 64 KiB): raw_cont while its pieces come. */
+	bool raw_more, raw_cont;
 	struct bg_eml_mime mime; /* headers, parts, boundaries */
 	unsigned long addrs;	 /* addresses given so far (multipart/alternative) */
 
@@ -480,7 +483,9 @@ static void attach_finish(struct em *m)
 		unsigned flags;
 		enum bg_eml_kind k = m->kind;
 
-		/* The message's own text: read by this reader's rules, decoded. */
+		/* The message's own text: read by this reader's rules, decoded; a
+		 * long line in pieces, as to_lines cuts one. */
+		bg_input_long_pieces(in, k == BG_EML_HTML ? bg_eml_html_cut : NULL);
 		while ((r = bg_input_getline(in, &line, &len, &flags, &err)) == 1 && !m->rc) {
 			unsigned long ln = m->body_line + bg_input_lineno(in) - 1;
 
@@ -492,6 +497,12 @@ static void attach_finish(struct em *m)
 						 : "bytes not valid in the part's encoding",
 					     line, len);
 				continue;
+			}
+			if ((flags & BG_LINE_TOO_LONG) && !m->cut_noted) {
+				/* 64 KiB with no place to cut (one word): said, as deliver says it.
+				 */
+				m->cut_noted = true;
+				note(m, ln, "line longer than 64 KiB cut", line, 80);
 			}
 			if (k == BG_EML_HTML)
 				html_line(m, line, len, ln);
@@ -557,7 +568,25 @@ static void deliver(struct em *m)
 	m->dline++;
 }
 
-/* UTF-8 bytes of the part, split into lines. */
+/* A line longer than the buffer: its first cut bytes as a line of their own
+ * (the same number), the rest kept as the start of the next piece. */
+static void deliver_piece(struct em *m, size_t cut)
+{
+	unsigned long line = m->cte == BG_EML_CTE_B64 ? m->body_line + m->dline : m->lstart;
+	size_t keep = m->llen - cut;
+
+	if (m->kind == BG_EML_TEXT)
+		text_line(m, m->lb, cut, line);
+	else if (m->kind == BG_EML_HTML)
+		html_line(m, m->lb, cut, line);
+	memmove(m->lb, m->lb + cut, keep);
+	m->llen = keep;
+}
+
+/* UTF-8 bytes of the part, split into lines.  A line longer than the buffer
+ * goes on in pieces, cut where no word is split (a generated HTML mail's
+ * table on one line, an Outlook list of thousands of recipients); only a line
+ * with no such place in 64 KiB is cut and reported. */
 static void to_lines(struct em *m, const char *s, size_t n, unsigned long raw)
 {
 	while (n && !m->rc) {
@@ -569,10 +598,19 @@ static void to_lines(struct em *m, const char *s, size_t n, unsigned long raw)
 			m->lstart = raw;
 		}
 		if (m->llen + k > EML_LINE_MAX) {
-			size_t room = EML_LINE_MAX - m->llen;
+			size_t room = EML_LINE_MAX - m->llen, cut = 0;
 
 			memcpy(m->lb + m->llen, s, room);
 			m->llen += room;
+			if (!m->lcut)
+				cut = m->kind == BG_EML_HTML ? bg_eml_html_cut(m->lb, m->llen)
+							     : bg_input_cut_text(m->lb, m->llen);
+			if (cut > 0) {
+				deliver_piece(m, cut);
+				s += room;
+				n -= room;
+				continue;
+			}
 			m->lcut = true;
 		} else {
 			memcpy(m->lb + m->llen, s, k);
@@ -653,8 +691,12 @@ static void body_b64(struct em *m, const char *s, size_t n)
 static void body_qp(struct em *m, const char *s, size_t n)
 {
 	char out[EML_LINE_MAX + 1];
+	size_t o = bg_eml_qp_line(s, n, out);
 
-	to_utf8(m, out, bg_eml_qp_line(s, n, out), m->raw_line);
+	/* A piece of a longer line (which QP should not have) ends in none. */
+	if (m->raw_more && o && out[o - 1] == '\n')
+		o--;
+	to_utf8(m, out, o, m->raw_line);
 }
 
 static void body_line(struct em *m, const char *s, size_t n)
@@ -670,8 +712,11 @@ static void body_line(struct em *m, const char *s, size_t n)
 		body_qp(m, s, n);
 		break;
 	case BG_EML_CTE_IDENT:
+		/* The pieces of a long line joined again: to_lines cuts it where
+		 * the part's kind allows (deliver_piece). */
 		to_utf8(m, s, n, m->raw_line);
-		to_utf8(m, "\n", 1, m->raw_line);
+		if (!m->raw_more)
+			to_utf8(m, "\n", 1, m->raw_line);
 		break;
 	}
 }
@@ -820,6 +865,15 @@ static void raw_line(struct em *m, const char *s, size_t n, unsigned flags)
 	int k;
 
 	m->raw_line = bg_input_lineno(m->c->in);
+	m->raw_cont = m->raw_more;
+	m->raw_more = (flags & BG_LINE_PIECE) != 0;
+	if (m->raw_cont) {
+		/* More of a long line: body text (a header or a boundary is never
+		 * that long; the rest of such a header is dropped, as a cut was). */
+		if (m->mime.st == BG_EML_BODY)
+			body_line(m, s, n);
+		return;
+	}
 	if ((flags & BG_LINE_TOO_LONG) && m->mime.st == BG_EML_BODY && m->kind != BG_EML_SKIP &&
 	    !m->cut_noted) {
 		m->cut_noted = true;
@@ -853,6 +907,13 @@ static void raw_line(struct em *m, const char *s, size_t n, unsigned flags)
 	body_line(m, s, n);
 }
 
+/* bg_input_long_pieces's cut for the raw message: all it holds. */
+static size_t whole_piece(const char *s, size_t n)
+{
+	(void)s;
+	return n;
+}
+
 static int eml_read(struct bg_reader_ctx *c)
 {
 	struct bg_input *in = c->in;
@@ -862,8 +923,11 @@ static int eml_read(struct bg_reader_ctx *c)
 	m = calloc(1, sizeof(*m));
 	if (!m)
 		return bg_err_set(&c->err, -ENOMEM, "%s: out of memory", c->name);
-	/* Each part is decoded by its own label: the message as a whole never is. */
+	/* Each part is decoded by its own label: the message as a whole never is.
+	 * A line longer than the line buffer comes in pieces cut anywhere: a
+	 * part's bytes are joined again before they are decoded (body_line). */
 	bg_input_set_encoding(in, "raw", NULL);
+	bg_input_long_pieces(in, whole_piece);
 	m->c = c;
 	m->csv_fd = -1;
 	m->lb = malloc(EML_LINE_MAX + 1);

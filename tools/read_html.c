@@ -50,6 +50,9 @@ static int html_read(struct bg_reader_ctx *c)
 	/* A page's lines of text without an address (a heading, a paragraph) are
 	 * no list entries: only a line whose visible text holds an '@' is one. */
 	bg_addrtok_empty(tok, "no address on the line");
+	/* A minified page is one line: read in pieces cut before a tag that is a
+	 * gap (a cell, a row, a paragraph), the converter's state carried on. */
+	bg_input_long_pieces(c->in, bg_eml_html_cut);
 	for (;;) {
 		struct html_mailto t = {tok, 0, 0, 0};
 

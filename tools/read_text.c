@@ -117,7 +117,7 @@ static int text_read(struct bg_reader_ctx *c)
 	 * a comparison each, with the same calls as tokenising them. */
 	bg_addrtok_repeats(tok, !c->opts.tokenise_repeats);
 	bg_input_skip_blank(in); /* empty lines are nothing here: the input skips them fast */
-	bg_input_long_pieces(in);
+	bg_input_long_pieces(in, NULL);
 	for (;;) {
 		r = bg_input_getline(in, &s, &n, &flags, err);
 		if (r <= 0)

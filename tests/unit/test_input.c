@@ -376,7 +376,7 @@ static void test_pieces(void)
 		off += (size_t)sprintf(buf + off, "user%zu@example.jp, ", off);
 	off += (size_t)sprintf(buf + off, "end@example.jp\nz@x.jp\n");
 	T_EQ_INT(bg_input_open(&in, write_file("pieces.txt", buf, off), ts_err(&err)), 0);
-	bg_input_long_pieces(in);
+	bg_input_long_pieces(in, NULL);
 	T_EQ_INT(bg_input_getline(in, &s, &n, &fl, ts_err(&err)), 1);
 	T_EQ_INT(n, 6);
 	do {

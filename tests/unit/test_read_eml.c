@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "eml_html.h"
 #include "tsink.h"
 #include "t.h"
 
@@ -313,9 +314,56 @@ static void t_probe(void)
 	T_EQ_INT(bg_reader_eml.probe("email,name\n", 11, "x.csv"), 0);
 }
 
+/* Where a long line of HTML may be cut: before a tag that is a gap, never an
+ * inline one, never one whose name the buffer cuts. */
+static void t_html_cut(void)
+{
+	static const char a[] = "<td>x</td><td><b>kimura</b>@x.jp";
+	static const char b[] = "<p>a</p><spa";
+	static const char c[] = "no tags at all, kimura@x.jp";
+	static const char d[] = "<TR><TD>a</TD><BR>";
+
+	T_EQ_INT(bg_eml_html_cut(a, sizeof(a) - 1), 10); /* before the second <td> */
+	T_EQ_INT(bg_eml_html_cut(b, sizeof(b) - 1), 4);	 /* </p>, not "<spa" */
+	T_EQ_INT(bg_eml_html_cut(c, sizeof(c) - 1), 0);
+	T_EQ_INT(bg_eml_html_cut(d, sizeof(d) - 1), 14); /* <BR> */
+	T_EQ_INT(bg_eml_html_cut("<td", 3), 0);
+}
+
+/* A body line longer than 64 KiB, as a generated notice has it: in pieces,
+ * every address kept, in any transfer encoding. */
+static void t_long_lines(void)
+{
+	size_t rows = 3000, o = 0, cap = rows * 64 + 512;
+	char *big = malloc(cap);
+
+	T_CHECK(big != NULL);
+	if (!big)
+		return;
+	o += (size_t)sprintf(big, "Content-Type: text/html; charset=utf-8\n\n<table>");
+	for (size_t i = 0; i < rows; i++)
+		o += (size_t)sprintf(big + o, "<tr><td>n</td><td><b>u%zu</b>@example.jp</td></tr>",
+				     i);
+	strcpy(big + o, "</table>\n");
+	T_EQ_INT(ts_run_str(&r, &bg_reader_eml, big, NULL), 0);
+	T_EQ_INT(r.naddr, rows);
+	T_EQ_INT(r.ninvalid, 0);
+	T_EQ_STR(r.addr[TS_MAX - 1], "u255@example.jp");
+	o = (size_t)sprintf(big, "Content-Type: text/plain; charset=utf-8\n\n");
+	for (size_t i = 0; i < rows; i++)
+		o += (size_t)sprintf(big + o, "u%zu@example.jp, ", i);
+	strcpy(big + o, "\n");
+	T_EQ_INT(ts_run_str(&r, &bg_reader_eml, big, NULL), 0);
+	T_EQ_INT(r.naddr, rows);
+	T_EQ_INT(r.ninvalid, 0);
+	free(big);
+}
+
 int main(int argc, char **argv)
 {
 	t_init(argc, argv);
+	T_RUN(t_html_cut);
+	T_RUN(t_long_lines);
 	T_RUN(t_notice);
 	T_RUN(t_mbox);
 	T_RUN(t_charsets);
