@@ -141,6 +141,13 @@ static const char *span_trimmed(const char *s, size_t n, size_t *len)
 	}
 	while (n > 0 && bg_ascii_isspace((unsigned char)s[n - 1]))
 		n--;
+	/* ="taro@x.jp": a value an exporter wrote as a formula that yields it, so
+	 * that Excel keeps it text (leading zeros, long numbers); Excel shows
+	 * what is inside the quotes. */
+	if (n >= 3 && s[0] == '=' && s[1] == '"' && s[n - 1] == '"' && !memchr(s + 2, '"', n - 3)) {
+		s += 2;
+		n -= 3;
+	}
 	*len = n;
 	return s;
 }

@@ -295,6 +295,22 @@ static void test_cells(void)
 	struct tsink *t;
 	char err[512];
 
+	/* ="..." (Excel's text-keeping formula), raw and CSV-quoted; "=a@x" and a
+	 * quote inside are no such formula. */
+	t = ts_new();
+	T_EQ_INT(run_text(t, "formula.csv",
+			  "name,email\n"
+			  "A,=\"a@example.com\"\n"
+			  "B,\"=\"\"b@example.com\"\"\"\n"
+			  "C,=\"c@exa\"mple.com\"\n",
+			  NULL, err, sizeof(err)),
+		 0);
+	T_EQ_INT(t->naddr, 2);
+	T_EQ_STR(t->addr[0], "a@example.com");
+	T_EQ_STR(t->addr[1], "b@example.com");
+	T_EQ_INT(t->ninvalid, 1);
+	free(t);
+
 	t = ts_new();
 	T_EQ_INT(run_text(t, "cells.csv",
 			  "name,email\n"
