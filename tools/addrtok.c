@@ -1356,6 +1356,43 @@ static size_t display_name(const struct bg_addrtok *t, size_t i)
 	return j < t->mlen && t->mp[j] == '<' ? j : 0;
 }
 
+/* The display name of "name" <address> at [q, lt) (q the opening quote, lt
+ * the '<'): never imported, but one holding another address than the one in
+ * the brackets is said ("hanako@old.jp" <taro@x.jp>: an old address, a
+ * forwarding?), so that no address is left out unsaid.  The address's own
+ * text as its name ("taro@x.jp" <taro@x.jp>, as Outlook writes it) is not. */
+static void name_address(struct bg_addrtok *t, size_t q, size_t lt)
+{
+	const char *s = t->mp, *close = memchr(s + q + 1, '"', lt - q - 1), *gt;
+	size_t a = q + 1, b, e;
+
+	if (!close)
+		return;
+	b = (size_t)(close - s);
+	/* Blanks and Outlook's apostrophes: "'taro@x.jp'" <taro@x.jp>. */
+	while (a < b && (s[a] == ' ' || s[a] == '\''))
+		a++;
+	while (b > a && (s[b - 1] == ' ' || s[b - 1] == '\''))
+		b--;
+	if (a == b || !memchr(s + a, '@', b - a))
+		return;
+	gt = memchr(s + lt + 1, '>', t->mlen - lt - 1);
+	e = gt ? (size_t)(gt - s) : lt + 1;
+	if (e - lt - 1 == b - a) {
+		size_t i = 0;
+
+		while (i < b - a &&
+		       lower((unsigned char)s[a + i]) == lower((unsigned char)s[lt + 1 + i]))
+			i++;
+		if (i == b - a)
+			return;
+	}
+	refuse_word(t,
+		    "an address in a display name (\"name\" <address>) is not imported: the "
+		    "address is the one in the brackets",
+		    s + q, (size_t)(close - s) + 1 - q);
+}
+
 /* A '"' or '\\' inside a word (a/b"c@x) glues: cutting there would make an
  * address of the tail. */
 static bool glue_quote(const char *s, size_t n, size_t i)
@@ -1426,6 +1463,7 @@ static void tokens(struct bg_addrtok *t)
 
 		if (cls[c] == C_SP || cls[c] == C_SEP) {
 			if (c == '"' && (k = display_name(t, i)) != 0) {
+				name_address(t, i, k);
 				i = k;
 				continue;
 			}

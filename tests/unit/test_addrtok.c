@@ -164,7 +164,10 @@ static void separators(void)
 	EXPECT("\"dave@example.com\". 'eve@example.com'!", "dave@example.com eve@example.com", 0);
 	EXPECT("Contact:jane@example.org <mailto:joe@example.org?subject=hi>",
 	       "jane@example.org joe@example.org", 0);
-	EXPECT("\"a@example.org\" <b@example.org>", "b@example.org", 0);
+	/* A display name is no address; one holding another address is said. */
+	EXPECT("\"a@example.org\" <b@example.org>", "b@example.org", 1);
+	EXPECT("\"'B@Example.org'\" <b@example.org>, \"Taro\" <t@example.org>",
+	       "b@example.org t@example.org", 0);
 	EXPECT("a@example.jp/b@example.jp", "a@example.jp b@example.jp", 0);
 	/* Non-ASCII addresses stay whole. */
 	EXPECT("山田@例え.テスト", "山田@例え.テスト", 0);
