@@ -430,6 +430,57 @@ static bool glued_to_address(const char *s, size_t n)
 	return false;
 }
 
+/* Whether p[i] follows an address: the ASCII word that ends at p[i] holds an
+ * '@' with a domain after it. */
+static bool after_address(const unsigned char *p, size_t i)
+{
+	size_t k = i;
+
+	while (k > 0 && p[k - 1] < 0x80 && (isalnum(p[k - 1]) || strchr("._-+", p[k - 1])))
+		k--;
+	return k > 0 && k < i && p[k - 1] == '@' && k >= 2 && p[k - 2] < 0x80 && isalnum(p[k - 2]);
+}
+
+/* A byte of 80-9F right before the ASCII word of an '@' ("\x87Asuzuki@x.jp"):
+ * a symbol in Windows-1252, a CP932 lead byte whose trail is the word's first
+ * letter.  2 when one is 87, CP932's NEC row 13 (① ② Ⅰ ㈱: 87 41 is ②, and
+ * Windows-1252 reads it "‡A", gluing the A onto suzuki@); 1 when one is a
+ * 1252 symbol no Western list sets before a word (ˆ ˜ and the letters Š Ž
+ * Œ ƒ Ÿ, lead bytes of kana and kanji); 0 when none is, or each is a list
+ * mark of Western text ("\x95joao@" is a bullet and joao@: 1252 is right). */
+static int glued_symbol(const char *s, size_t n)
+{
+	static const char marks[] = "\x80\x82\x84\x85\x86\x89\x8b\x91\x92\x93\x94\x95\x96\x97\x99"
+				    "\x9b";
+	const unsigned char *p = (const unsigned char *)s;
+	int worst = 0;
+
+	for (size_t i = 0; i + 1 < n; i++) {
+		size_t j = i + 1;
+
+		if (p[i] < 0x80 || p[i] > 0x9f || p[j] >= 0x80)
+			continue;
+		/* After an address: 様 (97 6C) and 殿 (93 61) are CP932's honorifics,
+		 * "taro@x.jp様"; Windows-1252 reads "taro@x.jp—l". */
+		if (i > 0 && after_address(p, i)) {
+			if ((p[i] == 0x97 && p[j] == 0x6c) || (p[i] == 0x93 && p[j] == 0x61))
+				return 2;
+			continue;
+		}
+		if (!isalnum(p[j]) || (i > 0 && isalnum(p[i - 1])))
+			continue;
+		while (j < n && p[j] < 0x80 && (isalnum(p[j]) || strchr("._-+'", p[j])))
+			j++;
+		if (j >= n || p[j] != '@')
+			continue;
+		if (p[i] == 0x87)
+			return 2;
+		if (!memchr(marks, p[i], sizeof(marks) - 1))
+			worst = 1;
+	}
+	return worst;
+}
+
 /* How many runs of at least min bytes >= 0x80. */
 static size_t high_runs(const char *s, size_t n, size_t min)
 {
@@ -560,6 +611,23 @@ int bg_encoding_decide(const char *sample, size_t len, bool at_eof, char *name, 
 	/* Little evidence: uchardet's guess is noise ("やまだ" comes back Latin), the
 	 * byte patterns are not. */
 	if (hi < SMALL_EVIDENCE) {
+		/* A symbol glued before an address that CP932 reads as a lead byte
+		 * (glued_symbol): a circled list number is CP932; another one is
+		 * not taken for Windows-1252 on so little (it would put a letter
+		 * onto the address). */
+		switch (glued_symbol(t, n)) {
+		case 2:
+			if (clean("CP932", t, n, at_eof)) {
+				snprintf(name, namelen, "CP932");
+				goto out;
+			}
+			break;
+		case 1:
+			if (clean("CP932", t, n, at_eof) || clean("GB18030", t, n, at_eof) ||
+			    clean("BIG5", t, n, at_eof))
+				goto ambiguous;
+			break;
+		}
 		if (isolated_high(t, n) && after_letter(t, n) &&
 		    clean("WINDOWS-1252", t, n, at_eof)) {
 			snprintf(name, namelen, "WINDOWS-1252");

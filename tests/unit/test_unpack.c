@@ -75,6 +75,30 @@ static void test_decide(void)
 	    bg_encoding_decide("\xc3\xa9t\xc3\xa9\n", 6, true, name, sizeof(name), ts_err(&err)),
 	    0);
 	T_EQ_STR(name, "UTF-8");
+	/* A byte of 80-9F glued before or after an address's ASCII word: a CP932
+	 * lead byte taking a letter for its trail, or a Windows-1252 symbol.  The
+	 * circled list number ② (87 41) and 様 (97 6C) after an address are
+	 * CP932; a Western bullet is 1252 ("\x95joao@" is • joao@); ˆ (88) is
+	 * either, and refused rather than guessed. */
+	{
+		static const struct {
+			const char *s, *want;
+		} g[] = {
+		    {"\n\x87\x41suzuki@example.jp\r\n\x87\x42sato@example.jp\r\n", "CP932"},
+		    {"\nsuzuki@example.jp\x97\x6c\r\nsato@example.jp\x97\x6c\r\n", "CP932"},
+		    {"\n\x95joao@example.pt\n", "WINDOWS-1252"},
+		    {"\n\x88\x41suzuki@example.jp\n", NULL},
+		};
+
+		for (size_t i = 0; i < sizeof(g) / sizeof(g[0]); i++) {
+			int r = bg_encoding_decide(g[i].s, strlen(g[i].s), true, name, sizeof(name),
+						   ts_err(&err));
+
+			T_EQ_INT(r, g[i].want ? 0 : -EILSEQ);
+			if (g[i].want)
+				T_EQ_STR(name, g[i].want);
+		}
+	}
 	/* UTF-8 cut by the end of a partial sample is still UTF-8. */
 	T_EQ_INT(
 	    bg_encoding_decide("\xc3\xa9t\xe5\xb1", 5, false, name, sizeof(name), ts_err(&err)), 0);
