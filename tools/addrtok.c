@@ -1025,6 +1025,15 @@ static bool width_words(struct bg_addrtok *t, size_t a, size_t b, int depth)
 	return false;
 }
 
+/* Whether every character of [a, b) was typed full width. */
+static bool all_wide(const struct bg_addrtok *t, size_t a, size_t b)
+{
+	for (size_t i = a; i < b; i++)
+		if (!(fl_at(t, i) & F_WIDE))
+			return false;
+	return true;
+}
+
 /* width_split's reason for full-width digits glued onto ASCII letters. */
 static const char wide_digits_why[] =
     "full-width digits run into an ASCII address: a list number or part of the address? Put a "
@@ -1069,6 +1078,17 @@ static bool width_split(struct bg_addrtok *t, size_t a, size_t b, int depth)
 				cut++;
 			piece(t, a, cut, depth + 1);
 			piece(t, cut, b, depth + 1);
+			return true;
+		}
+		/* All of it full width: "１．ｈｉｒａｎｏ＠ｅｘａｍｐｌｅ．ｊｐ", a notice typed
+		 * in the input method's full-width mode.  The list number 1, or the
+		 * address 1.hirano?  No width change tells: reported. */
+		if (p > i && p < atp && all_wide(t, a, p + 1)) {
+			refuse_word(
+			    t,
+			    "full-width digits and a stop before a full-width address: a list "
+			    "number or part of the address? Put a space after a number",
+			    s + a, b - a);
 			return true;
 		}
 	}

@@ -212,6 +212,14 @@ static void mixed_width(void)
 	/* A number glued straight on: the number, or part of the address?  Reported. */
 	EXPECT("１taro@example.jp", "", 1);
 	EXPECT("１２３yamada@example.jp ok@example.jp", "ok@example.jp", 1);
+	/* All of it full width, a number and a stop before it: the list number,
+	 * or the address 1.hirano?  Reported (it was kept as 1.hirano@). */
+	EXPECT("１．ｈｉｒａｎｏ＠ｅｘａｍｐｌｅ．ｊｐ", "", 1);
+	EXPECT("１２．ｏｋａ＠ｅｘａｍｐｌｅ．ｊｐ ok@example.jp", "ok@example.jp", 1);
+	/* ...but not when a bracket or a comma separates it, or no digit leads. */
+	EXPECT("１）ｈｉｒａｎｏ＠ｅｘａｍｐｌｅ．ｊｐ １、ｏｋａ＠ｅｘａｍｐｌｅ．ｊｐ",
+	       "hirano@example.jp oka@example.jp", 0);
+	EXPECT("ｙａｍａｄａ．ｔａｒｏ＠ｅｘａｍｐｌｅ．ｊｐ", "yamada.taro@example.jp", 0);
 }
 
 /* One '.' or '-' glued before an address that joined nothing is a wrapped
