@@ -36,6 +36,7 @@
 #include <libxml/xmlreader.h>
 
 #include "table.h"
+#include "unicode.h"
 
 #define SST_MEM_MAX (16u << 20) /* shared strings kept in memory before spooling */
 #define CELL_MAX BG_LINE_MAX	/* a cell's text; longer cells make the row "too long" */
@@ -502,6 +503,65 @@ static void cell_add(struct wb *w, const char *s, size_t n)
 	w->cell_len += n;
 }
 
+/* The four hex digits of an ST_Xstring escape at s ("_x000D_"), or -1. */
+static long xstring_unit(const char *s, size_t n)
+{
+	long u = 0;
+
+	if (n < 7 || s[0] != '_' || s[1] != 'x' || s[6] != '_')
+		return -1;
+	for (int i = 2; i < 6; i++) {
+		char c = s[i];
+		int d = c >= '0' && c <= '9'   ? c - '0'
+			: c >= 'a' && c <= 'f' ? c - 'a' + 10
+			: c >= 'A' && c <= 'F' ? c - 'A' + 10
+					       : -1;
+
+		if (d < 0)
+			return -1;
+		u = u * 16 + d;
+	}
+	return u;
+}
+
+/* An .xlsx string's text: Excel writes a character XML cannot hold, or one it
+ * chose to escape, as _xHHHH_ (ECMA-376 ST_Xstring: _x000D_ a CR inside the
+ * cell, _x005F_ an underscore that would start one).  Read as written, an
+ * address "aoyama_x005F_x@x.jp" (Excel's aoyama_x@x.jp) was stored as that,
+ * and "asano@example.jp_x000D_" refused.  Decoded here, surrogate pairs
+ * joined, a lone surrogate or NUL U+FFFD (flagged as any bad character). */
+static void cell_add_xstring(struct wb *w, const char *s, size_t n)
+{
+	size_t i = 0, from = 0;
+
+	while (i < n) {
+		const char *u = memchr(s + i, '_', n - i);
+		long c, lo;
+		char out[4];
+		size_t step = 7;
+
+		if (!u)
+			break;
+		i = (size_t)(u - s);
+		if ((c = xstring_unit(s + i, n - i)) < 0) {
+			i++;
+			continue;
+		}
+		if (c >= 0xd800 && c <= 0xdbff &&
+		    (lo = xstring_unit(s + i + 7, n - i - 7)) >= 0xdc00 && lo <= 0xdfff) {
+			c = 0x10000 + ((c - 0xd800) << 10) + (lo - 0xdc00);
+			step = 14;
+		} else if ((c >= 0xd800 && c <= 0xdfff) || c == 0) {
+			c = 0xfffd;
+		}
+		cell_add(w, s + from, i - from);
+		cell_add(w, out, bg_utf8_put(out, (uint32_t)c));
+		i += step;
+		from = i;
+	}
+	cell_add(w, s + from, n - from);
+}
+
 /* Puts the cell's text in column col (0-based), empty cells before it.  Cells
  * past the kept columns are never looked at. */
 static void cell_put(struct wb *w, size_t col, const char *s, size_t n, bool overflow)
@@ -858,7 +918,7 @@ static int visit_sst(struct wb *w, xmlTextReaderPtr r)
 			const char *v = (const char *)xmlTextReaderConstValue(r);
 
 			if (v)
-				cell_add(w, v, strlen(v));
+				cell_add_xstring(w, v, strlen(v));
 		}
 	}
 	return rc < 0 ? -1 : 0;
@@ -1117,7 +1177,7 @@ static int visit_sheet_with(struct wb *w, xmlTextReaderPtr r, struct xsheet *xs)
 			const char *v = (const char *)xmlTextReaderConstValue(r);
 
 			if (v)
-				cell_add(w, v, strlen(v));
+				cell_add_xstring(w, v, strlen(v));
 		}
 	}
 	if (rc == 0 && (in_row || in_cell))

@@ -255,6 +255,38 @@ static void test_xlsx(void)
 	}
 }
 
+/* Excel's _xHHHH_ escapes (ST_Xstring), in shared and inline strings: a CR in
+ * a cell, an escaped underscore, a pair for a character past the BMP; text
+ * that only looks like one stays. */
+static void test_xstring(void)
+{
+	static const char sst[] = "<sst " NS "><si><t>メール</t></si>"
+				  "<si><t>asano@example.jp_x000D_\nando@example.jp</t></si>"
+				  "<si><t>aoyama_x005F_x@example.jp</t></si>"
+				  "<si><t>_xD83D__xDE00_ emoji@example.jp</t></si>"
+				  "<si><t>odd_x00G1_@example.jp</t></si></sst>";
+	static const char rows[] =
+	    "<row r=\"1\"><c r=\"A1\" t=\"s\"><v>0</v></c></row>"
+	    "<row r=\"2\"><c r=\"A2\" t=\"s\"><v>1</v></c></row>"
+	    "<row r=\"3\"><c r=\"A3\" t=\"s\"><v>2</v></c></row>"
+	    "<row r=\"4\"><c r=\"A4\" t=\"s\"><v>3</v></c></row>"
+	    "<row r=\"5\"><c r=\"A5\" t=\"s\"><v>4</v></c></row>"
+	    "<row r=\"6\"><c r=\"A6\" t=\"inlineStr\"><is><t>inline_x005f_x@example.jp</t></is></c>"
+	    "</row>";
+	struct tsink *t = ts_new();
+	char err[512];
+
+	T_EQ_INT(run_fd(t, xlsx1(rows, sst), NULL, err, sizeof(err)), 0);
+	T_EQ_INT(t->naddr, 6);
+	T_EQ_STR(t->addr[0], "asano@example.jp");
+	T_EQ_STR(t->addr[1], "ando@example.jp");
+	T_EQ_STR(t->addr[2], "aoyama_x@example.jp");
+	T_EQ_STR(t->addr[3], "emoji@example.jp");
+	T_EQ_STR(t->addr[4], "odd_x00G1_@example.jp");
+	T_EQ_STR(t->addr[5], "inline_x@example.jp");
+	free(t);
+}
+
 static void expect_error(const char *rows, const char *sst, const char *words)
 {
 	struct tsink *t = ts_new();
@@ -478,6 +510,7 @@ int main(int argc, char **argv)
 	t_init(argc, argv);
 	T_RUN(test_names);
 	T_RUN(test_xlsx);
+	T_RUN(test_xstring);
 	T_RUN(test_hostile);
 	T_RUN(test_refused);
 	T_RUN(test_ods);
