@@ -1700,8 +1700,13 @@ static enum join decide(struct bg_addrtok *t, const struct tline *pl, const stru
 		return J_NONE;
 	/* "jiro.sales." over "admin@x": a local part's head, when it is the cell
 	 * of a table row without an address of its own, or looks like one (a
-	 * dot, '_' or digit inside; "Regards." over an address is a word). */
-	if (T->post && !line_has_at(pl, NULL) && (pl->ntok > 1 || fragment_like(ts, T->len)))
+	 * dot, '_' or digit inside; "Regards." over an address is a word).  In
+	 * a table of two address columns the row has one in its other cell
+	 * ("ninomiya.kazunari.   nishida@x.jp" over "sales@x.co.jp"): a head
+	 * that looks like one still is (it was dropped unsaid, and sales@, a
+	 * real mailbox, imported). */
+	if (T->post && (pl->ntok > 1 || fragment_like(ts, T->len)) &&
+	    (!line_has_at(pl, NULL) || fragment_like(ts, T->len)))
 		return J_JOIN;
 	/* The upper line must lack an address of its own for its word to be the
 	 * head of a wrapped one. */

@@ -332,6 +332,18 @@ static void wrapped(void)
 	T_EQ_INT(g->ninvalid, 0);
 	T_EQ_INT(g->aline[0], 1);
 	T_EQ_INT(g->aline[2], 5);
+	/* Two address columns: the head's row has an address in its other cell
+	 * (it was dropped unsaid, and the tail imported as sales@). */
+	g = run("ninomiya.kazunari.   nishida@example.jp\n"
+		"sales@example.co.jp\n");
+	T_EQ_STR(joined(g), "nishida@example.jp ninomiya.kazunari.sales@example.co.jp");
+	T_EQ_INT(g->ninvalid, 0);
+	g = run("nishida@example.jp   ninomiya.kazunari.\n"
+		"                     sales@example.co.jp\n");
+	T_EQ_STR(joined(g), "nishida@example.jp ninomiya.kazunari.sales@example.co.jp");
+	/* A word that only ends a sentence is no head: "Regards." stays a word. */
+	EXPECT("Regards.   nishida@example.jp\nsales@example.co.jp\n",
+	       "nishida@example.jp sales@example.co.jp", 0);
 	/* Both readings give addresses: reported, nothing imported from it. */
 	g = run("Name    salesadmin\n"
 		"        support@example.jp\n");
