@@ -521,6 +521,30 @@ static bool squash(const char *s, size_t n, char *out, size_t outlen)
 	return true;
 }
 
+/* An address column's name with a qualifier before it or a number after it,
+ * squashed: 会社メール, 個人メールアドレス, 携帯メール, "Work Email", "E-mail 2",
+ * メール1.  Without this a table of 氏名, 会社メール and 個人メール had no column
+ * named for addresses, and the name column ("山口 太郎 <yamaguchi@x.jp>") was
+ * taken by its content.  Only names that end a compound this way ("Email
+ * verified", a flag, does not). */
+static bool qualified_mail(const char *sq)
+{
+	static const char *const tails[] = {
+	    "email",   "emailaddress", "mailaddress", "メール",	  "メールアドレス", "電子メール",
+	    "eメール", "mailアドレス", "メアド",      "电子邮件", "邮箱",	    "이메일"};
+	size_t n = strlen(sq), l;
+
+	while (n > 0 && sq[n - 1] >= '0' && sq[n - 1] <= '9')
+		n--; /* "email2", "メール1" */
+	for (size_t i = 0; i < sizeof(tails) / sizeof(tails[0]); i++) {
+		l = strlen(tails[i]);
+		if (l <= n && n - l <= 24 && memcmp(sq + n - l, tails[i], l) == 0 &&
+		    (n - l > 0 || n < strlen(sq)))
+			return true;
+	}
+	return false;
+}
+
 /* 0 = not an address column name; lower is better. */
 int bg_table_name_rank(const char *s, size_t n)
 {
@@ -606,7 +630,7 @@ int bg_table_name_rank(const char *s, size_t n)
 	for (i = 0; i < sizeof(rank3) / sizeof(rank3[0]); i++)
 		if (strcmp(sq, rank3[i]) == 0)
 			return 3;
-	return 0;
+	return qualified_mail(sq) ? 1 : 0;
 }
 
 bool bg_table_name_is(const char *cell, size_t n, const char *name)

@@ -135,9 +135,28 @@ static void test_names(void)
 	    " e mail ",
 	    "E-Mail Address",
 	    "電子メールアドレス：",
+	    /* a qualifier before, a number after */
+	    "会社メール",
+	    "個人メールアドレス",
+	    "携帯メール",
+	    "Work Email",
+	    "E-mail 2",
+	    "メール1",
 	};
 	static const char *const none[] = {
-	    "氏名", "名前", "部署", "住所", "Name", "(mail)", "メールアドレス（", "", "m a i l x",
+	    "氏名",
+	    "名前",
+	    "部署",
+	    "住所",
+	    "Name",
+	    "(mail)",
+	    "メールアドレス（",
+	    "",
+	    "m a i l x",
+	    "Email verified",
+	    "メール配信",
+	    "メールマガジン",
+	    "123",
 	};
 	size_t i;
 
