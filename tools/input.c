@@ -755,11 +755,13 @@ static int decide_charset(struct bg_input *in)
 	else if (be * 4 >= pairs * 3 && le * 16 <= pairs)
 		in->cs = CS_UTF16BE;
 	/* Japanese (or any CJK) UTF-16 has zeros only in its ASCII units (the
-	 * commas, the addresses): fewer, but all on one side, and every unit of
-	 * the sample is then text, which binary data and byte encodings are not. */
-	else if (pairs >= 16 && le * 8 >= pairs && be == 0 && utf16_text(p, pairs * 2, true))
+	 * commas, the addresses): fewer, but on one side, and every unit of the
+	 * sample is then text, which binary data and byte encodings are not.  A
+	 * few on the other side are ideographs whose low byte is zero (一 is
+	 * U+4E00, 堀 U+5800): one in 16 of the ASCII ones is let pass. */
+	else if (pairs >= 16 && le * 8 >= pairs && be * 16 <= le && utf16_text(p, pairs * 2, true))
 		in->cs = CS_UTF16LE;
-	else if (pairs >= 16 && be * 8 >= pairs && le == 0 && utf16_text(p, pairs * 2, false))
+	else if (pairs >= 16 && be * 8 >= pairs && le * 16 <= be && utf16_text(p, pairs * 2, false))
 		in->cs = CS_UTF16BE;
 utf16:
 	if (in->cs == CS_UTF16LE || in->cs == CS_UTF16BE)
