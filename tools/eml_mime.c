@@ -132,8 +132,23 @@ static void header_done(struct bg_eml_mime *m)
 	while (nl && (m->hb[nl - 1] == ' ' || m->hb[nl - 1] == '\t'))
 		nl--;
 	v++;
-	/* Only the Content-* fields matter: the addressing ones are never read. */
-	if (ieq(m->hb, nl, "content-type")) {
+	/* Of the addressing fields only From: is kept (the sender's own address
+	 * in its signature is no exposed one); their addresses are never read. */
+	if (ieq(m->hb, nl, "from")) {
+		const char *lt = strchr(v, '<'), *gt = lt ? strchr(lt, '>') : NULL;
+		const char *a = v, *e;
+
+		if (lt && gt) {
+			a = lt + 1;
+			e = gt;
+		} else {
+			while (*a == ' ' || *a == '\t')
+				a++;
+			e = a + strcspn(a, " \t(");
+		}
+		if (memchr(a, '@', (size_t)(e - a)) && (size_t)(e - a) < sizeof(m->from))
+			snprintf(m->from, sizeof(m->from), "%.*s", (int)(e - a), a);
+	} else if (ieq(m->hb, nl, "content-type")) {
 		parse_params(&m->e, v, true);
 	} else if (ieq(m->hb, nl, "content-disposition")) {
 		char keep[sizeof(m->e.name)];
@@ -177,6 +192,7 @@ void bg_eml_headers_begin(struct bg_eml_mime *mm, unsigned long line)
 void bg_eml_mime_begin(struct bg_eml_mime *mm, unsigned long first)
 {
 	mm->nfr = 0;
+	mm->from[0] = '\0';
 	bg_eml_headers_begin(mm, first);
 }
 

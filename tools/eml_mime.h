@@ -50,6 +50,9 @@ struct bg_eml_mime {
 	struct bg_eml_ent e;
 	char hb[BG_EML_HEADER_MAX + 1]; /* the header field being unfolded */
 	size_t hlen;
+	/* The message's From: address (its addr-spec, as written), "" if none;
+	 * a forwarded message's own From: replaces it for its body. */
+	char from[256];
 };
 
 /* A message begins; its headers start at line first. */

@@ -61,6 +61,11 @@ struct em {
 	unsigned long last_line; /* the part's last body line read */
 	bool lstarted, lcut, cut_noted;
 	bool in_sig, sig_noted; /* after a "-- " line: the sender's signature */
+	/* After a rule line (━━━━, -----, ＝＝＝＝): where a Japanese signature
+	 * block starts; the sender's own address there is not imported (by the
+	 * line number: the tokeniser hands a line's addresses on a line late). */
+	unsigned long rule_at; /* its line, 0 before one */
+	bool from_noted;
 	struct bg_eml_b64 b64;
 	struct bg_eml_charset cs;
 	bool bad_cs_noted, b64_bad_noted;
@@ -104,6 +109,19 @@ static int tok_address(struct bg_sink *ts, const char *s, size_t n, unsigned lon
 
 	if (m->rc)
 		return m->rc;
+	/* "E-mail：t-yamamoto@vendor.example" under ━━━━: the sender's own, the
+	 * From: address, in the signature a Japanese mail closes with. */
+	if (m->rule_at && line > m->rule_at && m->mime.from[0] && strlen(m->mime.from) == n &&
+	    strncasecmp(m->mime.from, s, n) == 0) {
+		if (!m->from_noted) {
+			m->from_noted = true;
+			note(m, line,
+			     "the sender's own address (From:) in the signature under a rule line: "
+			     "not imported",
+			     s, n);
+		}
+		return 0;
+	}
 	if (line != m->seen_line) {
 		m->seen_line = line;
 		m->seenlen = 0;
@@ -199,6 +217,44 @@ static bool quoted_header(const char *s, size_t n)
 	return n >= 6 && strncasecmp(s + n - 6, "wrote:", 6) == 0;
 }
 
+/* A line drawn across: eight or more of one rule character (━ ─ ― ＝ ＿ ～ ＊ ■
+ * and their ASCII kin - = _ ~ * #), blanks around. */
+static bool rule_line(const char *s, size_t n)
+{
+	static const char *const rules[] = {"-",
+					    "=",
+					    "_",
+					    "~",
+					    "*",
+					    "#",
+					    "\xe2\x94\x81",
+					    "\xe2\x94\x80",
+					    "\xe2\x80\x95",
+					    "\xef\xbc\x9d",
+					    "\xef\xbc\xbf",
+					    "\xef\xbd\x9e",
+					    "\xef\xbc\x8a",
+					    "\xe2\x96\xa0",
+					    "\xe2\x95\x90",
+					    "\xe3\x83\xbc"};
+
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
+		n--;
+	while (n && (*s == ' ' || *s == '\t')) {
+		s++;
+		n--;
+	}
+	for (size_t r = 0; r < sizeof(rules) / sizeof(rules[0]); r++) {
+		size_t l = strlen(rules[r]), k = 0;
+
+		while ((k + 1) * l <= n && memcmp(s + k * l, rules[r], l) == 0)
+			k++;
+		if (k >= 8 && k * l == n)
+			return true;
+	}
+	return false;
+}
+
 static void text_line(struct em *m, const char *s, size_t n, unsigned long line)
 {
 	/* RFC 3676 signature separator (QP and some mailers lose its space) */
@@ -206,6 +262,8 @@ static void text_line(struct em *m, const char *s, size_t n, unsigned long line)
 		m->in_sig = true;
 		return;
 	}
+	if (!m->rule_at && rule_line(s, n))
+		m->rule_at = line;
 	if (!bg_addr_maybe(s, n))
 		return;
 	if (m->in_sig) {
@@ -750,6 +808,7 @@ static void leaf_end(struct em *m)
 	m->text_detect = false;
 	bg_eml_html_reset(&m->html);
 	m->in_sig = m->sig_noted = false;
+	m->rule_at = 0;
 	m->b64.n = 0;
 	m->b64.acc = 0;
 	m->llen = 0;

@@ -359,9 +359,42 @@ static void t_long_lines(void)
 	free(big);
 }
 
+/* A Japanese signature block: the From: address under a rule line is the
+ * sender's own, not imported (and said once); before any rule, and any other
+ * address under it, are read as before. */
+static void t_rule_signature(void)
+{
+	T_EQ_INT(ts_run_str(&r, &bg_reader_eml,
+			    "From: =?UTF-8?B?5bGx5pys?= <t-yamamoto@vendor.example>\n"
+			    "Content-Type: text/plain; charset=utf-8\n\n"
+			    "対象: abe@example.jp\n"
+			    "━━━━━━━━━━━━━━━━━━━━\n"
+			    "株式会社ベンダー 山本\n"
+			    "E-mail：t-yamamoto@vendor.example\n"
+			    "arai@example.jp\n"
+			    "━━━━━━━━━━━━━━━━━━━━\n",
+			    NULL),
+		 0);
+	T_EQ_INT(r.naddr, 2);
+	T_EQ_STR(r.addr[0], "abe@example.jp");
+	T_EQ_STR(r.addr[1], "arai@example.jp");
+	T_EQ_INT(r.ninvalid, 1);
+	T_CHECK(strstr(r.why[0], "From:") != NULL);
+	T_EQ_INT(r.invalid_line[0], 7);
+	/* No rule line: the sender's address in the body is read. */
+	T_EQ_INT(ts_run_str(&r, &bg_reader_eml,
+			    "From: soc@vendor.example\n\nsoc@vendor.example abe@example.jp\n"
+			    "--------\n",
+			    NULL),
+		 0);
+	T_EQ_INT(r.naddr, 2);
+	T_EQ_INT(r.ninvalid, 0);
+}
+
 int main(int argc, char **argv)
 {
 	t_init(argc, argv);
+	T_RUN(t_rule_signature);
 	T_RUN(t_html_cut);
 	T_RUN(t_long_lines);
 	T_RUN(t_notice);
