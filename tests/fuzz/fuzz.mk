@@ -6,6 +6,9 @@
 #   make fuzz-replay             run every seed corpus once; fails on any crash
 #   make fuzz-seeds              remake fuzz_mdbread's seeds; fails unless they are the committed ones
 #   make fuzz FUZZ_SECONDS=60    fuzz each harness; finds go to $(BUILD)/fuzz/corpus-NAME
+#   make fuzz-long               the same with inputs up to 400 KB (-len_control=0): what
+#                                reaches the decoders' and the line reader's buffer edges
+#                                (the UTF-16 overflow of 1e2a041 needed it)
 # Every harness links tests/fuzz/wrap.c, which makes allocation, LMDB, OpenSSL and
 # the other library calls fail as the input's first 4 bytes say (see there), so a
 # seed is 4 zero bytes (nothing injected) followed by the harness's data:
@@ -15,6 +18,7 @@
 
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
+FUZZ_FLAGS   ?=
 FUZZ_DIR      = $(BUILD)/fuzz
 FUZZ_SAN      = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 # BG_TEST_BUILD: the config loader accepts files owned by the fuzzing user.
@@ -30,7 +34,7 @@ FUZZ_WRAPPED := $(shell sed -n -e 's/^WRAP.[^,]*, *\([A-Za-z0-9_]*\),.*/\1/p' \
                   -e 's/^[a-z].* __wrap_\([A-Za-z0-9_]*\).*/\1/p' tests/fuzz/wrap.c | sort -u)
 FUZZ_LDWRAP   = $(FUZZ_WRAPPED:%=-Wl,--wrap=%)
 
-.PHONY: fuzz-build fuzz-seeds
+.PHONY: fuzz-build fuzz-seeds fuzz-long
 
 $(FUZZ_DIR)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -82,7 +86,7 @@ fuzz-replay: fuzz-build fuzz-seeds
 fuzz: fuzz-build
 	@fail=0; for n in $(FUZZ_NAMES); do \
 	    out=$(FUZZ_DIR)/corpus-$$n; log=$(FUZZ_DIR)/fuzz-$$n.log; mkdir -p $$out; \
-	    $(FUZZ_DIR)/fuzz_$$n -max_total_time=$(FUZZ_SECONDS) -timeout=20 -print_final_stats=1 \
+	    $(FUZZ_DIR)/fuzz_$$n -max_total_time=$(FUZZ_SECONDS) -timeout=20 -print_final_stats=1 $(FUZZ_FLAGS) \
 	        -artifact_prefix=$(FUZZ_DIR)/crash-$$n- $$out tests/fuzz/corpus/$$n >$$log 2>&1; \
 	    rc=$$?; \
 	    runs=$$(sed -n 's/^stat::number_of_executed_units: *//p' $$log); \
@@ -92,5 +96,8 @@ fuzz: fuzz-build
 	        echo "fuzz: $$n: $${runs:-?} runs, $${cov:-cov: ?}, $${ft:-ft: ?}, corpus $$(ls $$out | wc -l) new"; \
 	    else echo "fuzz: $$n: FAILED after $${runs:-?} runs (log: $$log)"; tail -40 $$log; fail=1; fi; \
 	done; [ $$fail -eq 0 ]
+
+fuzz-long:
+	$(MAKE) --no-print-directory fuzz FUZZ_FLAGS="-len_control=0 -max_len=400000 -rss_limit_mb=4096"
 
 -include $(FUZZ_OBJ:.o=.d) $(FUZZ_BIN:=.d) $(FUZZ_WRAP_O:.o=.d)
