@@ -348,6 +348,8 @@ static bool named_header(const char *h, size_t len)
 	if (!head_line(h, len, &pos, &s, &n) || !n || bg_addr_maybe(s, n) ||
 	    !head_line(h, len, &pos, &s2, &n2) || !bg_addr_maybe(s2, n2))
 		return false;
+	/* The row under it is split by the same delimiter (a sentence with a
+	 * comma over an address is a notice, not a header). */
 	for (size_t c = 0; c < sizeof(cands); c++) {
 		size_t fields = 0, a = 0;
 		bool named = false;
@@ -365,7 +367,7 @@ static bool named_header(const char *h, size_t len)
 			fields++;
 			a = i + 1;
 		}
-		if (fields >= 2 && fields <= 64 && named)
+		if (fields >= 2 && fields <= 64 && named && memchr(s2, cands[c], n2))
 			return true;
 	}
 	return false;
@@ -526,7 +528,8 @@ static bool squash(const char *s, size_t n, char *out, size_t outlen)
  * メール1.  Without this a table of 氏名, 会社メール and 個人メール had no column
  * named for addresses, and the name column ("山口 太郎 <yamaguchi@x.jp>") was
  * taken by its content.  Only names that end a compound this way ("Email
- * verified", a flag, does not). */
+ * verified", a flag, does not), after a qualifier of a word or two (15 bytes:
+ * 勤務先, "secondary"; a sentence ending in "email" is no column's name). */
 static bool qualified_mail(const char *sq)
 {
 	static const char *const tails[] = {
@@ -538,7 +541,7 @@ static bool qualified_mail(const char *sq)
 		n--; /* "email2", "メール1" */
 	for (size_t i = 0; i < sizeof(tails) / sizeof(tails[0]); i++) {
 		l = strlen(tails[i]);
-		if (l <= n && n - l <= 24 && memcmp(sq + n - l, tails[i], l) == 0 &&
+		if (l <= n && n - l <= 15 && memcmp(sq + n - l, tails[i], l) == 0 &&
 		    (n - l > 0 || n < strlen(sq)))
 			return true;
 	}

@@ -451,6 +451,7 @@ static void test_named_header(void)
 	static const char one[] = "Email\ntaro@example.jp\n";
 	static const char said[] = "email, taro@example.jp\nfoo\n";
 	static const char prose[] = "Hello, email me at\ntaro@example.jp\n";
+	static const char prose2[] = "Hello all, please check your email\ntaro@example.jp\n";
 	struct tsink *t;
 
 	T_EQ_INT(bg_reader_csv.probe(tab, sizeof(tab) - 1, "-"), 90);
@@ -458,6 +459,7 @@ static void test_named_header(void)
 	T_CHECK(bg_reader_csv.probe(one, sizeof(one) - 1, "-") < 90);
 	T_CHECK(bg_reader_csv.probe(said, sizeof(said) - 1, "-") < 90);
 	T_CHECK(bg_reader_csv.probe(prose, sizeof(prose) - 1, "-") < 90);
+	T_CHECK(bg_reader_csv.probe(prose2, sizeof(prose2) - 1, "-") < 90);
 	t = ts_new();
 	T_EQ_INT(ts_run_str(t, &bg_reader_csv, tab, NULL), 0);
 	T_EQ_INT(t->naddr, 1);
