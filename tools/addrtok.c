@@ -1149,6 +1149,23 @@ static void piece(struct bg_addrtok *t, size_t a, size_t b, int depth)
 
 	if (t->rc || a >= b || depth > 64)
 		return;
+	/* "_frank@x.com_", "__a@x.com__": Markdown's emphasis, the same run of
+	 * '_' on both sides (a domain never ends in one).  A leading '_' alone
+	 * is the local part's ("_admin@x.com"). */
+	if (b - a > 2 && s[a] == '_' && s[b - 1] == '_') {
+		size_t l = 0, r = 0;
+		const char *at0;
+
+		while (a + l < b && s[a + l] == '_')
+			l++;
+		while (r < b - a && s[b - 1 - r] == '_')
+			r++;
+		at0 = memchr(s + a, '@', b - a);
+		if (at0 && l == r && at0 > s + a + l && at0 < s + b - r) {
+			a += l;
+			b -= r;
+		}
+	}
 	for (size_t i = a; i < b && !t->tok_plain; i++) {
 		unsigned char c = (unsigned char)s[i];
 
@@ -1305,6 +1322,34 @@ static void piece(struct bg_addrtok *t, size_t a, size_t b, int depth)
 		}
 		if (eq && eq + 1 < at && key_word(s + a, (size_t)(eq - (s + a)))) {
 			piece(t, (size_t)(eq + 1 - s), b, depth + 1);
+			return;
+		}
+	}
+	/* A URL's query glued on: "/api?mail=erin@x.com&...", "x?u=erin@x.com".
+	 * The last "?key=" or "&key=" before the '@' starts the value: a known
+	 * key's value is read as above, a password's refused, any other key's
+	 * reported (a '?' in a local part is legal, and never an exposed
+	 * mailbox's; it was stored as "api?mail=erin@x.com"). */
+	{
+		const char *q = NULL, *eq;
+
+		for (const char *p = s + a; p < at; p++)
+			if (*p == '?' || *p == '&')
+				q = p;
+		eq = q ? memchr(q, '=', (size_t)(at - q)) : NULL;
+		if (eq && eq > q + 1 && eq + 1 < at) {
+			size_t kl = (size_t)(eq - q - 1);
+
+			if (bg_password_label(q + 1, kl)) {
+				refuse_password(t);
+				return;
+			}
+			if (key_word(q + 1, kl)) {
+				piece(t, (size_t)(eq + 1 - s), b, depth + 1);
+				return;
+			}
+			refuse_word(t, "an address in a URL's query (?key=value) is not imported",
+				    s + a0, b - a0);
 			return;
 		}
 	}

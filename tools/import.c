@@ -557,7 +557,7 @@ static int parse_import_opts(int argc, char **argv, struct import_opts *o, struc
 			    !workbook_format(optarg)) {
 				bg_err_set(e, -EINVAL,
 					   "--format \"%s\": use auto, text, "
-					   "csv, json, eml, html, ldif, "
+					   "csv, json, eml, html, ldif, vcard, "
 					   "xlsx, ods or workbook",
 					   optarg);
 				return -1;
@@ -1121,7 +1121,7 @@ int bg_cmd_import(struct bg_tool *t, int argc, char **argv)
 		return bg_usage(
 		    "import",
 		    "[--name NAME] [--date YYYY-MM-DD] [--format "
-		    "auto|text|csv|json|eml|html|ldif|xlsx|ods]\n"
+		    "auto|text|csv|json|eml|html|ldif|vcard|xlsx|ods]\n"
 		    "       [--column C] [--field F] [--domain D] [--breach B] [--grace DAYS]\n"
 		    "       [--encoding NAME] [--password-file FILE] [--max-unpacked SIZE]\n"
 		    "       [--max-members N] [--max-ratio N]\n"

@@ -16,8 +16,8 @@
 #define BINARY_SCAN 4096
 
 static const struct bg_reader *const readers[] = {
-    &bg_reader_text, &bg_reader_csv,  &bg_reader_json,
-    &bg_reader_eml,  &bg_reader_html, &bg_reader_ldif,
+    &bg_reader_text, &bg_reader_csv,  &bg_reader_json,	&bg_reader_eml,
+    &bg_reader_html, &bg_reader_ldif, &bg_reader_vcard,
 };
 
 void bg_reader_ctx_init(struct bg_reader_ctx *c, struct bg_input *in, const char *name,

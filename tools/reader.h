@@ -84,7 +84,7 @@ void bg_reader_note_flagged(struct bg_reader_ctx *c, unsigned long line, unsigne
 int bg_reader_finish(struct bg_reader_ctx *c, int rc);
 
 struct bg_reader {
-	const char *name; /* "text", "csv", "json", "eml", "html", "ldif" */
+	const char *name; /* "text", "csv", "json", "eml", "html", "ldif", "vcard" */
 	/* How well the decoded head of the input fits this format, 0 (not at all) to
 	 * 100 (certain); path is a hint (extension) and may be "-". */
 	int (*probe)(const char *head, size_t len, const char *path);
@@ -94,7 +94,7 @@ struct bg_reader {
 };
 
 extern const struct bg_reader bg_reader_text, bg_reader_csv, bg_reader_json, bg_reader_eml,
-    bg_reader_html, bg_reader_ldif;
+    bg_reader_html, bg_reader_ldif, bg_reader_vcard;
 
 /* The reader named (NULL if unknown). */
 const struct bg_reader *bg_reader_by_name(const char *name);
