@@ -456,6 +456,19 @@ static void passwords(void)
 	}
 }
 
+/* A URL's query glued on: a known key's value, a password refused, an
+ * unknown key reported; Markdown's emphasis around an address. */
+static void query_and_emphasis(void)
+{
+	EXPECT("GET /api?mail=erin@example.com&pwd=x HTTP/1.1", "erin@example.com", 0);
+	EXPECT("/x?u=bob@example.com", "", 1);
+	EXPECT("/x?a=1&password=p@ss.jp", "", 1);
+	EXPECT("a&b@example.com", "a&b@example.com", 0);
+	EXPECT("| _frank@example.com_ | __dunder@example.com__ |",
+	       "frank@example.com dunder@example.com", 0);
+	EXPECT("_admin@example.com", "_admin@example.com", 0);
+}
+
 /* A terminal's colours (grep --color=always) around an address are gaps. */
 static void terminal_colours(void)
 {
@@ -517,5 +530,6 @@ int main(int argc, char **argv)
 	T_RUN(passwords);
 	T_RUN(maybe);
 	T_RUN(terminal_colours);
+	T_RUN(query_and_emphasis);
 	return t_done("test_addrtok");
 }
