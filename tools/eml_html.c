@@ -203,6 +203,66 @@ size_t bg_eml_html_cut(const char *s, size_t n)
 	return 0;
 }
 
+/* The tag's name (after a '/' for a closing one), lower case, into out. */
+static size_t tag_name(const char *t, size_t n, char *out, size_t cap, bool *closing)
+{
+	size_t i = 0, k = 0;
+
+	*closing = n > 0 && t[0] == '/';
+	if (*closing)
+		i++;
+	while (i < n && k + 1 < cap && bg_ascii_isalnum((unsigned char)t[i]))
+		out[k++] = bg_ascii_tolower(t[i++]);
+	out[k] = '\0';
+	return k;
+}
+
+/* Whether an opening tag hides its element: a style of display:none or
+ * visibility:hidden (blanks and case aside), or the hidden attribute.  A void
+ * element (img, br, input ...) and a self-closing tag hide nothing after them. */
+static bool hides(const char *t, size_t n, const char *name)
+{
+	static const char *const voids[] = {"area",  "base",   "br",	"col",	"embed",
+					    "hr",    "img",    "input", "link", "meta",
+					    "param", "source", "track", "wbr",	NULL};
+	char flat[BG_EML_TAG_MAX + 1];
+	size_t k = 0;
+
+	if (n && t[n - 1] == '/')
+		return false;
+	for (int i = 0; voids[i]; i++)
+		if (strcmp(name, voids[i]) == 0)
+			return false;
+	for (size_t i = 0; i < n; i++)
+		if (t[i] != ' ' && t[i] != '\t')
+			flat[k++] = bg_ascii_tolower(t[i]);
+	flat[k] = '\0';
+	if (strstr(flat, "display:none") || strstr(flat, "visibility:hidden"))
+		return true;
+	for (size_t i = 0; i + 6 < n + 1; i++)
+		if ((t[i] == ' ' || t[i] == '\t') &&
+		    bg_ascii_starts_ci(t + i + 1, n - i - 1, "hidden") &&
+		    (i + 7 == n || t[i + 7] == ' ' || t[i + 7] == '=' || t[i + 7] == '/'))
+			return true;
+	return false;
+}
+
+/* A tag while inside a hidden element: its depth follows the tags of the
+ * same name; nothing in it is read, mailto: links neither. */
+static void hidden_tag(struct bg_eml_html *h)
+{
+	char name[16];
+	bool closing;
+
+	tag_name(h->tag, h->taglen, name, sizeof(name), &closing);
+	if (strcmp(name, h->hide_name) != 0)
+		return;
+	if (closing)
+		h->hide_depth--;
+	else if (!(h->taglen && h->tag[h->taglen - 1] == '/'))
+		h->hide_depth++;
+}
+
 /* A whole tag: finds mailto: links in it (entities and %XX decoded). */
 static void html_tag(struct bg_eml_html *h, bg_eml_mailto_fn fn, void *arg)
 {
@@ -214,6 +274,16 @@ static void html_tag(struct bg_eml_html *h, bg_eml_mailto_fn fn, void *arg)
 		snprintf(h->skip_until, sizeof(h->skip_until), "</%s",
 			 bg_ascii_starts_ci(t, n, "script") ? "script" : "style");
 		return;
+	}
+	{
+		char name[16];
+		bool closing;
+
+		if (tag_name(t, n, name, sizeof(name), &closing) && !closing && hides(t, n, name)) {
+			snprintf(h->hide_name, sizeof(h->hide_name), "%s", name);
+			h->hide_depth = 1;
+			return;
+		}
 	}
 	while (i + 7 <= n && go) {
 		char a[BG_EML_TAG_MAX];
@@ -248,6 +318,11 @@ static void html_tag(struct bg_eml_html *h, bg_eml_mailto_fn fn, void *arg)
 
 static void text_put(struct bg_eml_html *h, const char *s, size_t n)
 {
+	if (h->hide_depth) {
+		if (memchr(s, '@', n))
+			h->hid_at = true;
+		return;
+	}
 	if (h->textlen + n > h->textcap)
 		return;
 	memcpy(h->text + h->textlen, s, n);
@@ -275,6 +350,8 @@ void bg_eml_html_reset(struct bg_eml_html *h)
 	h->in_tag = h->in_comment = false;
 	h->quote = 0;
 	h->skip_until[0] = '\0';
+	h->hide_depth = 0;
+	h->hid_at = false;
 }
 
 void bg_eml_html_line(struct bg_eml_html *h, const char *s, size_t n, bg_eml_mailto_fn fn,
@@ -320,6 +397,11 @@ void bg_eml_html_line(struct bg_eml_html *h, const char *s, size_t n, bg_eml_mai
 				 * and counts the word invalid; anywhere else ("<b>kimura</b>@",
 				 * "taro@<b>x</b>.jp") it is dropped and the word joins.  A
 				 * <wbr> is inside a word by definition: no mark. */
+				if (h->hide_depth) {
+					hidden_tag(h);
+					i++;
+					continue;
+				}
 				if (!inline_tag(h->tag, h->taglen))
 					text_put(h, " ", 1);
 				else if (h->textlen > 0 &&

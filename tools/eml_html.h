@@ -14,6 +14,12 @@ struct bg_eml_html {
 	bool in_tag, in_comment;
 	char quote;	     /* inside a tag, the quote of an attribute value open, or 0 */
 	char skip_until[16]; /* "</script" / "</style" while inside them */
+	/* Inside an element the page hides (style display:none or
+	 * visibility:hidden, the hidden attribute): its name and nesting depth.
+	 * hid_at: a hidden text held an '@' (the reader says so). */
+	char hide_name[16];
+	unsigned hide_depth;
+	bool hid_at;
 	char tag[BG_EML_TAG_MAX + 1];
 	size_t taglen;
 	char *text; /* the visible text of the last line, textlen bytes */
@@ -24,7 +30,9 @@ struct bg_eml_html {
  * search for more in that tag. */
 typedef bool (*bg_eml_mailto_fn)(void *arg, const char *addr, size_t len);
 
-/* cap: the longest line of text kept.  0, or -ENOMEM. */
+/* cap: the longest line of text kept.  0, or -ENOMEM.  A text the page hides
+ * ("jane<span style=display:none>null</span>@x.com", against harvesters) is
+ * not the page's text: dropped, and hid_at set when it held an '@'. */
 int bg_eml_html_init(struct bg_eml_html *h, size_t cap);
 void bg_eml_html_free(struct bg_eml_html *h);
 /* A part begins (or ends): no tag, comment or script open. */

@@ -314,6 +314,13 @@ static void html_line(struct em *m, const char *s, size_t n, unsigned long line)
 
 	line_begin(m);
 	bg_eml_html_line(&m->html, s, n, html_mailto, &t);
+	if (m->html.hid_at) {
+		m->html.hid_at = false;
+		note(m, line,
+		     "an '@' in text the message hides (display:none, visibility:hidden, hidden) "
+		     "is not imported",
+		     s, n > 80 ? 80 : n);
+	}
 	text = m->html.text;
 	len = m->html.textlen;
 	if (len && bg_addr_maybe(text, len)) {

@@ -32,6 +32,10 @@ static bool on_mailto(void *arg, const char *a, size_t al)
 	return t->rc == 0;
 }
 
+/* What the converter dropped held an '@' (eml_html.h). */
+static const char hidden_why[] =
+    "an '@' in text the page hides (display:none, visibility:hidden, hidden) is not imported";
+
 static int html_read(struct bg_reader_ctx *c)
 {
 	struct bg_eml_html h;
@@ -70,6 +74,11 @@ static int html_read(struct bg_reader_ctx *c)
 		} else {
 			bg_eml_html_line(&h, s, n, on_mailto, &t);
 			r = t.rc;
+			if (h.hid_at) {
+				/* Said for every line: each may hide another address. */
+				h.hid_at = false;
+				bg_reader_note(c, t.line, hidden_why, s, n > 80 ? 80 : n);
+			}
 			if (r == 0 && h.textlen && bg_addr_maybe(h.text, h.textlen)) {
 				c->sink->record(c->sink);
 				/* A source line's end is no edge of anything a browser shows:

@@ -330,6 +330,32 @@ static void t_html_cut(void)
 	T_EQ_INT(bg_eml_html_cut("<td", 3), 0);
 }
 
+/* Text a page hides is not its text: a decoy inside a hidden span, a hidden
+ * block over two lines; a hidden image hides nothing after it. */
+static void t_html_hidden(void)
+{
+	struct bg_eml_html h;
+	static const char a[] = "<p>jane<span style=\"Display: None\">null</span>@example.com</p>";
+	static const char b1[] = "<div hidden><p>x@hidden.example.com</p><div>";
+	static const char b2[] = "y</div></div>kim@example.com<img style=\"display:none\">ok";
+
+	T_EQ_INT(bg_eml_html_init(&h, 1024), 0);
+	bg_eml_html_line(&h, a, sizeof(a) - 1, NULL, NULL);
+	h.text[h.textlen] = '\0';
+	T_CHECK(strstr(h.text, "jane") != NULL && strstr(h.text, "null") == NULL);
+	T_CHECK(h.hid_at == false);
+	bg_eml_html_line(&h, b1, sizeof(b1) - 1, NULL, NULL);
+	T_CHECK(h.hid_at);
+	T_CHECK(memchr(h.text, '@', h.textlen) == NULL);
+	h.hid_at = false;
+	bg_eml_html_line(&h, b2, sizeof(b2) - 1, NULL, NULL);
+	h.text[h.textlen] = '\0';
+	T_CHECK(strstr(h.text, "kim@example.com") != NULL);
+	T_CHECK(strstr(h.text, "ok") != NULL);
+	T_CHECK(strchr(h.text, 'y') == NULL);
+	bg_eml_html_free(&h);
+}
+
 /* A body line longer than 64 KiB, as a generated notice has it: in pieces,
  * every address kept, in any transfer encoding. */
 static void t_long_lines(void)
@@ -396,6 +422,7 @@ int main(int argc, char **argv)
 	t_init(argc, argv);
 	T_RUN(t_rule_signature);
 	T_RUN(t_html_cut);
+	T_RUN(t_html_hidden);
 	T_RUN(t_long_lines);
 	T_RUN(t_notice);
 	T_RUN(t_mbox);
