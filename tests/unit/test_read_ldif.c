@@ -124,38 +124,20 @@ static void test_flagged(void)
 	free(t);
 }
 
-static const char *detect(const char *data, const char *name)
-{
-	struct bg_input *in = NULL;
-	struct bg_err err = BG_ERR_INIT;
-	const struct bg_reader *rd;
-	char path[64];
-	int fd = ts_memfd(data, strlen(data), path);
-	const char *got;
-
-	if (bg_input_open(&in, path, &err) != 0)
-		abort();
-	rd = bg_reader_detect(in, name, &err);
-	got = rd ? rd->name : "none";
-	bg_input_close(in);
-	close(fd);
-	return got;
-}
-
 static void test_detect(void)
 {
-	T_EQ_STR(detect(search, "-"), "ldif");
-	T_EQ_STR(detect(ad, "-"), "ldif");
+	T_EQ_STR(ts_detect(search, "-"), "ldif");
+	T_EQ_STR(ts_detect(ad, "-"), "ldif");
 	/* Comments first, then the DN. */
-	T_EQ_STR(detect("# people\ndn: cn=a\nmail: a@example.jp\n", "-"), "ldif");
+	T_EQ_STR(ts_detect("# people\ndn: cn=a\nmail: a@example.jp\n", "-"), "ldif");
 	/* Named .ldif, an entry not first. */
-	T_EQ_STR(detect("mail: a@example.jp\ndn: cn=a\n", "export.ldif"), "ldif");
+	T_EQ_STR(ts_detect("mail: a@example.jp\ndn: cn=a\n", "export.ldif"), "ldif");
 	/* "Name: value" lines without a DN are text, not LDIF. */
-	T_EQ_STR(detect("Contact: a@example.jp\nBackup: b@example.jp\n", "-"), "text");
+	T_EQ_STR(ts_detect("Contact: a@example.jp\nBackup: b@example.jp\n", "-"), "text");
 	/* A notice that mentions "dn:" once among prose is text. */
-	T_EQ_STR(detect("Dear admin,\nthe accounts below were exposed.\ndn: cn=a\n"
-			"a@example.jp and b@example.jp\nRegards\n",
-			"-"),
+	T_EQ_STR(ts_detect("Dear admin,\nthe accounts below were exposed.\ndn: cn=a\n"
+			   "a@example.jp and b@example.jp\nRegards\n",
+			   "-"),
 		 "text");
 }
 

@@ -82,30 +82,12 @@ static void test_hostile(void)
 	free(t);
 }
 
-static const char *detect(const char *data, const char *name)
-{
-	struct bg_input *in = NULL;
-	struct bg_err err = BG_ERR_INIT;
-	const struct bg_reader *rd;
-	char path[64];
-	int fd = ts_memfd(data, strlen(data), path);
-	const char *got;
-
-	if (bg_input_open(&in, path, &err) != 0)
-		abort();
-	rd = bg_reader_detect(in, name, &err);
-	got = rd ? rd->name : "none";
-	bg_input_close(in);
-	close(fd);
-	return got;
-}
-
 static void test_detect(void)
 {
-	T_EQ_STR(detect(ics, "-"), "vcard");
-	T_EQ_STR(detect(vcf, "contacts.vcf"), "vcard");
-	T_EQ_STR(detect("\xef\xbb\xbf\r\nbegin:vcard\r\nEMAIL:a@example.jp\r\n", "-"), "vcard");
-	T_EQ_STR(detect("Please see BEGIN:VCARD below\na@example.jp\n", "-"), "text");
+	T_EQ_STR(ts_detect(ics, "-"), "vcard");
+	T_EQ_STR(ts_detect(vcf, "contacts.vcf"), "vcard");
+	T_EQ_STR(ts_detect("\xef\xbb\xbf\r\nbegin:vcard\r\nEMAIL:a@example.jp\r\n", "-"), "vcard");
+	T_EQ_STR(ts_detect("Please see BEGIN:VCARD below\na@example.jp\n", "-"), "text");
 }
 
 int main(int argc, char **argv)

@@ -167,6 +167,26 @@ static inline int ts_run_str(struct tsink *t, const struct bg_reader *rd, const 
 	return ts_run_mem(t, rd, s, strlen(s), o);
 }
 
+/* The reader bg_reader_detect picks for a text in memory named name ("-" for
+ * none): its name, or "none". */
+static inline const char *ts_detect(const char *data, const char *name)
+{
+	struct bg_input *in = NULL;
+	struct bg_err err = BG_ERR_INIT;
+	const struct bg_reader *rd;
+	char path[64];
+	int fd = ts_memfd(data, strlen(data), path);
+	const char *got;
+
+	if (bg_input_open(&in, path, &err) != 0)
+		abort();
+	rd = bg_reader_detect(in, name, &err);
+	got = rd ? rd->name : "none";
+	bg_input_close(in);
+	close(fd);
+	return got;
+}
+
 /* Index of address a among those reported, or -1. */
 static inline int ts_find(const struct tsink *t, const char *a)
 {
