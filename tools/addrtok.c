@@ -1750,8 +1750,7 @@ static enum join decide(struct bg_addrtok *t, const struct tline *pl, const stru
 	 * ("ninomiya.kazunari.   nishida@x.jp" over "sales@x.co.jp"): a head
 	 * that looks like one still is (it was dropped unsaid, and sales@, a
 	 * real mailbox, imported). */
-	if (T->post && (pl->ntok > 1 || fragment_like(ts, T->len)) &&
-	    (!line_has_at(pl, NULL) || fragment_like(ts, T->len)))
+	if (T->post && (fragment_like(ts, T->len) || (pl->ntok > 1 && !line_has_at(pl, NULL))))
 		return J_JOIN;
 	/* The upper line must lack an address of its own for its word to be the
 	 * head of a wrapped one. */
@@ -2023,9 +2022,7 @@ int bg_addrtok_line(struct bg_addrtok *t, const char *s, size_t n, unsigned long
 	return total;
 }
 
-/* The ASCII character at s[j] (ASCII, or full-width ASCII U+FF01-FF5E as
- * map_line reads it, and U+3000 as a blank), its length in *len; 0 for
- * anything else. */
+/* ascii_at's character at s[j], U+3000 a blank too; its length in *len. */
 static char folded_at(const char *s, size_t n, size_t j, size_t *len)
 {
 	const unsigned char *p = (const unsigned char *)s + j;
@@ -2035,16 +2032,10 @@ static char folded_at(const char *s, size_t n, size_t j, size_t *len)
 		return 0;
 	if (p[0] < 0x80)
 		return (char)p[0];
-	if (n - j < 3)
-		return 0;
 	*len = 3;
-	if (p[0] == 0xe3 && p[1] == 0x80 && p[2] == 0x80)
+	if (n - j >= 3 && p[0] == 0xe3 && p[1] == 0x80 && p[2] == 0x80)
 		return ' ';
-	if (p[0] == 0xef && p[1] == 0xbc && p[2] >= 0x81 && p[2] <= 0xbf)
-		return (char)(p[2] - 0x80 + 0x20); /* U+FF01-FF3F */
-	if (p[0] == 0xef && p[1] == 0xbd && p[2] >= 0x80 && p[2] <= 0x9e)
-		return (char)(p[2] - 0x80 + 0x60); /* U+FF40-FF5E */
-	return 0;
+	return ascii_at(p, n - j);
 }
 
 /* From s[j]: blanks, then the index after them. */

@@ -32,17 +32,12 @@ struct vc {
 	bool open, too_long, qp;
 };
 
-static bool starts_ci(const char *s, size_t n, const char *lit)
-{
-	return bg_ascii_starts_ci(s, n, lit);
-}
-
 /* Whether the property's parameters (before its ':') say quoted-printable:
  * ENCODING=QUOTED-PRINTABLE (2.1, 3.0's Outlook) or 2.1's bare QUOTED-PRINTABLE. */
 static bool params_qp(const char *s, size_t n)
 {
 	for (size_t i = 0; i + 16 <= n; i++)
-		if (starts_ci(s + i, n - i, "quoted-printable"))
+		if (bg_ascii_starts_ci(s + i, n - i, "quoted-printable"))
 			return true;
 	return false;
 }
@@ -220,8 +215,8 @@ static int vc_probe(const char *head, size_t len, const char *path)
 		i = 3;
 	while (i < len && (head[i] == ' ' || head[i] == '\t' || head[i] == '\r' || head[i] == '\n'))
 		i++;
-	if (starts_ci(head + i, len - i, "begin:vcard") ||
-	    starts_ci(head + i, len - i, "begin:vcalendar"))
+	if (bg_ascii_starts_ci(head + i, len - i, "begin:vcard") ||
+	    bg_ascii_starts_ci(head + i, len - i, "begin:vcalendar"))
 		return 97;
 	return 0;
 }
