@@ -75,6 +75,7 @@ struct tok {
 	uint32_t col, wcol; /* start column: code points, display width */
 	unsigned long line;
 	bool at, cont, used, ambiguous, defanged;
+	bool second;	/* right after an address and a glued '|', ';', ',' or tab */
 	bool label;	/* followed by ':' ("mailto:", "E-mail:"): no wrapped head */
 	char pre, post; /* '.' or '-' cut before; '.', '-', '_' or '+' cut after */
 };
@@ -146,6 +147,8 @@ struct bg_addrtok {
 	bool first_tok;
 	bool tok_plain; /* the token being cut is ASCII, unflagged, without BAD or quote */
 	bool unquote;	/* keep(): the address was quoted whole: '' and \' are one ' */
+	bool second;	/* keep(): the word follows an address and a glued separator */
+	char combo;	/* bg_addrtok_combo */
 	unsigned found;
 	int rc;
 	struct bg_norm_opts nopts;
@@ -673,6 +676,58 @@ void bg_addrtok_repeats(struct bg_addrtok *t, bool on)
 	t->rep.fresh = t->rep.ready = false;
 }
 
+void bg_addrtok_combo(struct bg_addrtok *t, char sep)
+{
+	t->combo = sep;
+	t->rep.fresh = t->rep.ready = false;
+}
+
+static bool combo_char(char c)
+{
+	return c == '|' || c == ';' || c == ',' || c == '\t';
+}
+
+char bg_combo_sep(const char *head, size_t len)
+{
+	static const char seps[] = "|;,\t";
+	unsigned shape[4] = {0}, at2[4] = {0}, lines = 0;
+	size_t i = 0, e, j, k;
+	const char *nl, *q;
+	int best = 0;
+
+	while (i < len && lines < 200) {
+		nl = memchr(head + i, '\n', len - i);
+		e = nl ? (size_t)(nl - head) : len;
+		if (e > i && head[e - 1] == '\r')
+			e--;
+		while (i < e && (head[i] == ' ' || head[i] == '\t'))
+			i++;
+		if (i < e && head[i] != '#') {
+			lines++;
+			/* the first field: no blank, an '@', ended by a separator */
+			for (j = i; j < e && head[j] != ' ' && !combo_char(head[j]); j++)
+				;
+			q = memchr(head + i, '@', j - i);
+			if (q && j + 1 < e && combo_char(head[j]) && head[j + 1] != ' ' &&
+			    head[j + 1] != '\t' && head[j + 1] != head[j]) {
+				k = (size_t)(strchr(seps, head[j]) - seps);
+				shape[k]++;
+				for (q = head + j + 1; q < head + e && *q != head[j] && *q != '@';
+				     q++)
+					;
+				at2[k] += q < head + e && *q == '@';
+			}
+		}
+		i = nl ? (size_t)(nl - head) + 1 : len;
+	}
+	for (k = 1; k < 4; k++)
+		if (shape[k] > shape[best])
+			best = (int)k;
+	if (shape[best] >= 2 && shape[best] * 2 > lines && at2[best] * 2 < shape[best])
+		return seps[best];
+	return 0;
+}
+
 /* Appends n bytes of s and a NUL to a growing arena (*len used of *cap); *off
  * is where they start.  0 or -ENOMEM.  The recording's and a line's arenas. */
 static int arena_add(char **arena, size_t *len, size_t *cap, const char *s, size_t n, size_t *off)
@@ -939,6 +994,7 @@ static void keep(struct bg_addrtok *t, size_t a0, size_t a, size_t b, bool at, c
 	k->post = post;
 	k->label = !at && b < t->mlen && t->mp[b] == ':';
 	k->defanged = defanged;
+	k->second = t->second && at;
 	t->first_tok = false;
 	if (at)
 		t->found++;
@@ -1520,6 +1576,8 @@ static void tokens(struct bg_addrtok *t)
 	 * text).  The word before this one: [pa, pb); an '@' before it on the
 	 * line is looked for only when it is a label (no cost per word). */
 	size_t secret = 0, pa = 0, pb = 0, ntok = 0;
+	/* where a word right after an address and a glued separator starts */
+	size_t after_addr = SIZE_MAX;
 	bool seps = t->ident && t->sep_line == s;
 	unsigned char acc;
 
@@ -1621,10 +1679,19 @@ static void tokens(struct bg_addrtok *t)
 			if (q)
 				b = (size_t)(q - s);
 		}
+		t->second = a > 0 && a == after_addr && combo_char(s[a - 1]);
 		piece(t, a, b, 0);
-		if (b + 1 < n && s[b] == ':' && cls[(unsigned char)s[b + 1]] != C_SP &&
-		    memchr(s + a, '@', b - a))
-			secret = word_end(s, n, b + 1);
+		t->second = false;
+		after_addr = SIZE_MAX;
+		if (b + 1 < n && cls[(unsigned char)s[b + 1]] != C_SP &&
+		    memchr(s + a, '@', b - a)) {
+			/* the mapped line holds a tab as a blank */
+			if (s[b] == ':' || (t->combo && s[b] == t->combo) ||
+			    (t->combo == '\t' && s[b] == ' '))
+				secret = word_end(s, n, b + 1);
+			else if (combo_char(s[b]))
+				after_addr = b + 1;
+		}
 	}
 }
 
@@ -1871,6 +1938,18 @@ static void emit_held(struct bg_addrtok *t)
 					: (size_t)w < sizeof(shown) ? (size_t)w
 								    : sizeof(shown) - 1);
 			}
+			continue;
+		}
+		/* "taro@x.jp|P@ss.w0rd": what follows an address and a glued
+		 * separator and is no address is likely its password; said with
+		 * its line, never shown (the report is kept). */
+		if (k->second && !plausible(t, pl->arena + k->off, k->len)) {
+			static const char hidden[] = "(not shown: a password?)";
+
+			invalid(t, k->line,
+				"follows an address and a glued separator and is no address: "
+				"the password of a combolist? Not imported",
+				hidden, sizeof(hidden) - 1);
 			continue;
 		}
 		if (k->defanged)

@@ -1031,7 +1031,10 @@ static int other_cells(struct bg_table *t, const struct bg_row *row)
 			snprintf(name, sizeof(name), "column \"%.*s\"", shown_len(s, n, 60), s);
 			secret = bg_password_label(s, n);
 		} else {
+			/* A column without a name that is mostly not addresses
+			 * (more_columns): a combolist's passwords, likely. */
 			snprintf(name, sizeof(name), "column %zu", f + 1);
+			secret = true;
 		}
 		snprintf(why, sizeof(why),
 			 "an address in %s, not imported: this table's addresses are read from "
@@ -1040,7 +1043,8 @@ static int other_cells(struct bg_table *t, const struct bg_row *row)
 		s = cell_trimmed(&row->cells[f], &n);
 		/* A password column's value is never shown (the report is kept). */
 		if (secret)
-			s = "(a password, not shown)", n = strlen(s);
+			s = hdr ? "(a password, not shown)" : "(not shown: a password?)",
+			n = strlen(s);
 		bg_reader_note(t->c, row->line, why, s, n);
 	}
 	return 0;

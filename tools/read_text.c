@@ -116,6 +116,14 @@ static int text_read(struct bg_reader_ctx *c)
 	/* A list padded with one line repeated millions of times: the copies cost
 	 * a comparison each, with the same calls as tokenising them. */
 	bg_addrtok_repeats(tok, !c->opts.tokenise_repeats);
+	/* "taro@x.jp|hunter2" a line: the separator's words are passwords. */
+	{
+		const char *head;
+		long got = bg_input_peek(in, &head, 64 * 1024);
+
+		if (got > 0)
+			bg_addrtok_combo(tok, bg_combo_sep(head, (size_t)got));
+	}
 	bg_input_skip_blank(in); /* empty lines are nothing here: the input skips them fast */
 	bg_input_long_pieces(in, NULL);
 	for (;;) {

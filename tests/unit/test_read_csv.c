@@ -470,6 +470,23 @@ static void test_named_header(void)
 	free(t);
 }
 
+/* A table without a header whose second column is mostly not addresses (a
+ * combolist's passwords): its one cell with an '@' is said with its line,
+ * never shown, never stored. */
+static void test_unnamed_password_column(void)
+{
+	static const char tab[] = "taro@example.jp;hunter2\nhanako@example.jp;S3cret@home.com\n"
+				  "jiro@example.jp;qwerty\nsaburo@example.jp;letmein\n";
+	struct tsink *t = ts_new();
+
+	T_EQ_INT(ts_run_str(t, &bg_reader_csv, tab, NULL), 0);
+	T_EQ_INT(t->naddr, 4);
+	T_EQ_INT(t->ninvalid, 1);
+	T_EQ_INT(t->invalid_line[0], 2);
+	T_CHECK(strstr(t->text[0], "S3cret") == NULL);
+	free(t);
+}
+
 int main(int argc, char **argv)
 {
 	t_init(argc, argv);
@@ -481,6 +498,7 @@ int main(int argc, char **argv)
 	T_RUN(test_bounds);
 	T_RUN(test_probe);
 	T_RUN(test_named_header);
+	T_RUN(test_unnamed_password_column);
 	ts_cleanup();
 	return t_done("test_read_csv");
 }
