@@ -1035,17 +1035,80 @@ static void refuse_password(struct bg_addrtok *t)
 	refuse_word(t, password_why, hidden, sizeof(hidden) - 1);
 }
 
-/* Keys of "key=value" that name an address (logs, queries, exports). */
+/* Keys of "key=value" that name an address (logs, queries, exports), also as
+ * the last part of a longer key (postfix's sasl_username=, orig_to=). */
 static bool key_word(const char *s, size_t n)
 {
 	static const char *const keys[] = {
 	    "email",   "e-mail", "mail",      "user", "username", "login", "to",  "from",
 	    "address", "addr",	 "recipient", "rcpt", "account",  "id",	   "uid", "sender"};
+	size_t k = n;
+
+	while (k > 0 && s[k - 1] != '_' && s[k - 1] != '-' && s[k - 1] != '.')
+		k--;
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (ieq(s, n, keys[i]) || (k > 0 && ieq(s + k, n - k, keys[i])))
+			return true;
+	return false;
+}
+
+/* Keys and header labels whose value is a message's id ("<id@host>"), never a
+ * mailbox: a mail log's message-id=, a pasted header's Message-ID:. */
+static bool msgid_word(const char *s, size_t n)
+{
+	static const char *const keys[] = {
+	    "message-id", "message_id",	 "messageid",  "msgid",	     "msg-id",
+	    "msg_id",	  "in-reply-to", "references", "content-id", "resent-message-id"};
 
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		if (ieq(s, n, keys[i]))
 			return true;
 	return false;
+}
+
+static const char msgid_why[] =
+    "a message id (Message-ID:, In-Reply-To:, References:, message-id=) is no mailbox: "
+    "not imported";
+
+/* A key=value's key: a letter, then letters, digits, '_', '-' or '.'. */
+static bool key_shape(const char *s, size_t n)
+{
+	if (n < 2 || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z')))
+		return false;
+	for (size_t i = 1; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '_' || c == '-' || c == '.'))
+			return false;
+	}
+	return true;
+}
+
+/* The token at a follows "message-id=", "Message-ID: <" or the like on its
+ * line, or the line starts with such a header label (References: lists many). */
+static bool after_msgid(const char *s, size_t a)
+{
+	size_t i = a, e, k;
+	bool angle = false;
+
+	while (i > 0 && (s[i - 1] == '<' || s[i - 1] == ' '))
+		angle |= s[--i] == '<';
+	/* "message-id=x@y", "message-id=<x@y>", "Message-ID: <x@y>" */
+	if (i > 0 && (s[i - 1] == '=' || (s[i - 1] == ':' && angle))) {
+		e = --i;
+		while (i > 0 && (s[i - 1] == '-' || s[i - 1] == '_' ||
+				 (lower((unsigned char)s[i - 1]) >= 'a' &&
+				  lower((unsigned char)s[i - 1]) <= 'z')))
+			i--;
+		if (msgid_word(s + i, e - i))
+			return true;
+	}
+	for (k = 0; k < a && s[k] == ' '; k++)
+		;
+	for (e = k; e < a && s[e] != ':' && s[e] != ' '; e++)
+		;
+	return e < a && s[e] == ':' && msgid_word(s + k, e - k);
 }
 
 /* Full-width letters or digits next to ASCII ones, in a word with no '@':
@@ -1380,6 +1443,25 @@ static void piece(struct bg_addrtok *t, size_t a, size_t b, int depth)
 			piece(t, (size_t)(eq + 1 - s), b, depth + 1);
 			return;
 		}
+		if (eq && msgid_word(s + a, (size_t)(eq - (s + a)))) {
+			refuse_word(t, msgid_why, s + a0, b - a0);
+			return;
+		}
+		/* "status=x@y", "client_ip=a@b": an unknown key glued on.  Is the
+		 * value the address, or is the key part of it?  Said, never guessed
+		 * (it was stored with the key, matching nobody).  A rewritten
+		 * address (SRS0=..., prvs=...) is one address, kept whole. */
+		if (eq && eq + 1 < at && key_shape(s + a, (size_t)(eq - (s + a))) &&
+		    !ieq(s + a, (size_t)(eq - (s + a)), "srs0") &&
+		    !ieq(s + a, (size_t)(eq - (s + a)), "srs1") &&
+		    !ieq(s + a, (size_t)(eq - (s + a)), "prvs") &&
+		    !ieq(s + a, (size_t)(eq - (s + a)), "btv1")) {
+			refuse_word(t,
+				    "an address after an unknown key (key=value): the value, or "
+				    "is the key part of it? Not imported",
+				    s + a0, b - a0);
+			return;
+		}
 	}
 	/* A URL's query glued on: "/api?mail=erin@x.com&...", "x?u=erin@x.com".
 	 * The last "?key=" or "&key=" before the '@' starts the value: a known
@@ -1678,6 +1760,11 @@ static void tokens(struct bg_addrtok *t)
 
 			if (q)
 				b = (size_t)(q - s);
+		}
+		if (memchr(s + a, '@', b - a) && after_msgid(s, a)) {
+			refuse_word(t, msgid_why, s + a, b - a);
+			t->first_tok = false;
+			continue;
 		}
 		t->second = a > 0 && a == after_addr && combo_char(s[a - 1]);
 		piece(t, a, b, 0);

@@ -469,6 +469,28 @@ static void query_and_emphasis(void)
 	EXPECT("_admin@example.com", "_admin@example.com", 0);
 }
 
+/* Mail logs and pasted headers: a key's last part names an address
+ * (sasl_username=), a message id is no mailbox, an unknown key glued on is
+ * reported, a rewritten address (SRS) is kept whole. */
+static void mail_logs(void)
+{
+	EXPECT("4ABC: client=x[192.0.2.1], sasl_method=LOGIN, sasl_username=taro@example.jp",
+	       "taro@example.jp", 0);
+	EXPECT("4ABC: to=<jiro@example.jp>, orig_to=<jiro.s@example.jp>, status=sent",
+	       "jiro@example.jp jiro.s@example.jp", 0);
+	EXPECT("4ABC: message-id=<20211103.abc@mx.example.jp>", "", 1);
+	EXPECT("4ABC: message-id=<1.2@mx.example.jp> from=<hanako@example.jp>", "hanako@example.jp",
+	       1);
+	EXPECT("Message-ID: <CAF1234@mail.example.com>", "", 1);
+	EXPECT("References: <a1@x.example.jp> <b2@y.example.jp>", "", 2);
+	EXPECT("msgid=abc123@mx.example.jp user=taro@example.jp", "taro@example.jp", 1);
+	EXPECT("status=bounced@example.jp", "", 1);
+	EXPECT("SRS0=ab=cd=example.org=c@example.jp", "SRS0=ab=cd=example.org=c@example.jp", 0);
+	/* A label's word after an address is text, not a header. */
+	EXPECT("taro@example.jp references: hanako@example.jp", "taro@example.jp hanako@example.jp",
+	       0);
+}
+
 /* A terminal's colours (grep --color=always) around an address are gaps. */
 static void terminal_colours(void)
 {
@@ -529,6 +551,7 @@ int main(int argc, char **argv)
 	T_RUN(nasty);
 	T_RUN(passwords);
 	T_RUN(maybe);
+	T_RUN(mail_logs);
 	T_RUN(terminal_colours);
 	T_RUN(query_and_emphasis);
 	return t_done("test_addrtok");
