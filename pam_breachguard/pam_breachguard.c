@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -301,6 +302,29 @@ static bool root_invoked_skip(pam_handle_t *pamh, const struct bg_config *cfg, c
 	return true;
 }
 
+/* A check stopped by a lack of resources (no file descriptor, no memory) in a
+ * process started setuid (su, sudo, passwd): the caller's own limits
+ * (RLIMIT_NOFILE, RLIMIT_AS, set with ulimit before su) are inherited by it,
+ * so such a failure is one the caller can cause at will, and on_error = open
+ * would make it a way past the change.  It is refused as on_error = closed
+ * refuses.  In a process root started (sshd, login, cron) the limits are the
+ * service's own, and on_error decides. */
+static bool caller_starved(int rc)
+{
+	if (!getauxval(AT_SECURE) && getuid() == geteuid())
+		return false;
+	switch (-rc) {
+	case EMFILE:
+	case ENFILE:
+	case ENOMEM:
+	case ENOBUFS:
+	case EAGAIN:
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* Config and user common to both phases; returns 0 or a negative errno. */
 static int setup(pam_handle_t *pamh, int argc, const char **argv, struct bg_config *cfg,
 		 struct bg_logger *log, const char **user)
@@ -334,6 +358,7 @@ static int acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	struct bg_result r;
 	const struct bg_outcome *o;
 	const char *user = NULL;
+	bool starved;
 	int rc, ret;
 
 	/* Read-only until a write is due: LMDB then allocates no write buffers. */
@@ -362,12 +387,20 @@ static int acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 fail:
 	/* The cause was logged where it happened; here the policy decides, but
 	 * never against root or a break-glass account (see break_glass()). */
-	if (cfg.on_error == BG_ON_ERROR_CLOSED && user && break_glass(&cfg, user)) {
+	starved = caller_starved(rc);
+	if ((cfg.on_error == BG_ON_ERROR_CLOSED || starved) && user && break_glass(&cfg, user)) {
 		plog(pamh, LOG_ERR,
-		     "on_error=closed: not denying %s, a break-glass account (%s); "
+		     "%s: not denying %s, a break-glass account (%s); "
 		     "not checking it",
-		     user, strerror(-rc));
+		     starved ? "out of resources in a setuid call" : "on_error=closed", user,
+		     strerror(-rc));
 		ret = PAM_IGNORE;
+	} else if (starved) {
+		plog(pamh, LOG_ERR,
+		     "out of resources in a setuid call, limits its caller may have set: "
+		     "denying %s (%s), whatever on_error says",
+		     user ? user : "?", strerror(-rc));
+		ret = PAM_PERM_DENIED;
 	} else if (cfg.on_error == BG_ON_ERROR_CLOSED) {
 		plog(pamh, LOG_ERR, "on_error=closed: denying %s (%s)", user ? user : "?",
 		     strerror(-rc));
