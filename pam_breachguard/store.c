@@ -17,6 +17,7 @@
 
 #include "config.h"
 #include "escape.h"
+#include "gate.h"
 #include "mdbread.h"
 #include "record.h"
 #include "recsum.h"
@@ -743,9 +744,11 @@ int bg_store_open_trap(struct bg_store **out, const char *dir, const unsigned ch
 			goto fail;
 		}
 		/* init writes data.mdb (its meta pages, the tables) as a writer does. */
-		if ((flags & BG_STORE_CREATE) && flock(st->gate_fd, LOCK_EX) != 0) {
-			rc = -errno;
-			bg_log(log, LOG_ERR, "store %s: " GATE_FILE ": %s", dir, strerror(errno));
+		if ((flags & BG_STORE_CREATE) &&
+		    (rc = bg_gate_lock_ex(st->gate_fd, dir, false, log)) != 0) {
+			if (rc != -EBUSY)
+				bg_log(log, LOG_ERR, "store %s: " GATE_FILE ": %s", dir,
+				       strerror(-rc));
 			goto fail;
 		}
 	}
@@ -963,16 +966,10 @@ int bg_txn_begin(struct bg_store *st, bool write, struct bg_txn **out)
 		return -ENOMEM;
 	t->st = st;
 	t->write = write;
-	if (write) {
-		int op = (st->flags & BG_STORE_NOWAIT) ? LOCK_EX | LOCK_NB : LOCK_EX;
-
-		while ((rc = flock(st->gate_fd, op)) != 0 && errno == EINTR)
-			;
-		if (rc != 0) {
-			rc = errno == EWOULDBLOCK ? -EBUSY : -errno;
-			free(t);
-			return rc;
-		}
+	if (write && (rc = bg_gate_lock_ex(st->gate_fd, st->dir, (st->flags & BG_STORE_NOWAIT) != 0,
+					   st->log)) != 0) {
+		free(t);
+		return rc;
 	}
 	if (st->mr && !st->env) { /* the pread reader: a snapshot while the gate is held */
 		st->live = t;

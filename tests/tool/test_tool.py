@@ -69,7 +69,8 @@ BAD = [  # (file, args, words the message must hold)
 
 
 def main():
-    return in_tempdir("bg-tooltest-", run_all, "tool: ")
+    return in_tempdir("bg-tooltest-", lambda root: (run_all(root), stopped_holder(root)),
+                      "tool: ")
 
 
 def run_all(root):
@@ -401,6 +402,52 @@ def run_all(root):
         check("syslog: /dev/log: ok" in r.stdout, "check: /dev/log ok", r.stdout)
     else:
         check("nothing listens on /dev/log" in r.stdout, "check: /dev/log warning", r.stdout)
+
+
+def stopped_holder(root):
+    """A holder of writer.lock that stays stopped (a user's su under kill -STOP)
+    holds up an import for BG_GATE_STOPPED_MAX seconds, not forever: then the
+    import names it and writes nothing.  A holder that lets go is waited for."""
+    import fcntl, signal, time
+    s = Store(os.path.join(root, "gate"))
+    adv = os.path.join(root, "gate", "adv.txt")
+    with open(adv, "w") as f:
+        f.write("gate@example.com\n")
+    gate = os.path.join(s.dir, "store", "writer.lock")
+    for mode in (fcntl.LOCK_SH, fcntl.LOCK_EX):
+        pid = os.fork()
+        if pid == 0:
+            fd = os.open(gate, os.O_RDONLY)
+            fcntl.flock(fd, mode)
+            os.kill(os.getpid(), signal.SIGSTOP)
+            os._exit(0)
+        try:
+            time.sleep(0.3)
+            t0 = time.monotonic()
+            r = s.run("import", "--name", "gate", adv)
+            took = time.monotonic() - t0
+            what = "shared" if mode == fcntl.LOCK_SH else "exclusively"
+            check(r.returncode == 1 and f"held {what} by pid {pid}" in r.stderr
+                  and "stopped for 10 s" in r.stderr and f"kill -CONT {pid}" in r.stderr,
+                  f"a stopped holder ({what}) is named", r.stderr)
+            check(9 <= took < 40, f"a stopped holder ({what}): gave up after ~10 s", str(took))
+            check(s.advisories() == [], f"a stopped holder ({what}): nothing written")
+        finally:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+    # A running holder that lets go after a second: waited for, then written.
+    pid = os.fork()
+    if pid == 0:
+        fd = os.open(gate, os.O_RDONLY)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        time.sleep(1.5)
+        os._exit(0)
+    time.sleep(0.3)
+    r = s.run("import", "--name", "gate", adv)
+    os.waitpid(pid, 0)
+    check(r.returncode == 0 and len(s.advisories()) == 1, "a holder that lets go is waited for",
+          r.stderr)
+
 
 if __name__ == "__main__":
     sys.exit(main())
