@@ -43,8 +43,8 @@ static bool holder_state(long pid, char *state, char *comm, size_t commsz, long 
 
 /* The first holder of the gate's lock that is stopped, from /proc/locks: its
  * pid (0: none stopped, or the list cannot be read). */
-static long stopped_holder(const struct stat *gs, char *comm, size_t commsz, long *uid,
-			   char *mode, size_t modesz)
+static long stopped_holder(const struct stat *gs, char *comm, size_t commsz, long *uid, char *mode,
+			   size_t modesz)
 {
 	char line[256], kind[16], adv[16], rw[16], dev[64];
 	unsigned maj, min;
@@ -68,8 +68,10 @@ static long stopped_holder(const struct stat *gs, char *comm, size_t commsz, lon
 			continue;
 		if (makedev(maj, min) != gs->st_dev || ino != (unsigned long long)gs->st_ino)
 			continue;
-		if (holder_state(pid, &state, comm, commsz, uid) && (state == 'T' || state == 't')) {
-			snprintf(mode, modesz, "%s", strcmp(rw, "READ") == 0 ? "shared" : "exclusively");
+		if (holder_state(pid, &state, comm, commsz, uid) &&
+		    (state == 'T' || state == 't')) {
+			snprintf(mode, modesz, "%s",
+				 strcmp(rw, "READ") == 0 ? "shared" : "exclusively");
 			found = pid;
 		}
 	}

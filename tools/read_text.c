@@ -6,6 +6,7 @@
 
 #include "addrtok.h"
 #include "ascii.h"
+#include "sqlmask.h"
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -33,14 +34,34 @@ static size_t strip_comment(const char *s, size_t n)
  * (bg_input_long_pieces): pieces after the first are no new record, a comment
  * runs on to the line's end, and no wrapped cell is joined across a piece. */
 struct text_pieces {
-	bool cont;    /* the last piece said more of its line follows */
-	bool comment; /* ... and a comment began in it */
+	bool cont;		/* the last piece said more of its line follows */
+	bool comment;		/* ... and a comment began in it */
+	struct bg_sqlmask *sql; /* an SQL dump's password columns (sqlmask.c) */
 };
 
-static int text_piece(struct bg_addrtok *tok, const char *s, size_t n, unsigned flags,
-		      unsigned long line, struct text_pieces *p)
+/* An SQL dump's line with its password columns blanked (said, never shown);
+ * *sql: the line is part of a statement read (no " # comment" in it then: a
+ * value may hold one).  NULL when out of memory. */
+static const char *sql_masked(struct bg_reader_ctx *c, struct text_pieces *p, const char *s,
+			      size_t n, bool first, unsigned long line, bool *sql)
 {
-	bool first = !p->cont;
+	static const char hidden[] = "(the password, not shown)";
+	unsigned secrets;
+	const char *m = bg_sqlmask_line(p->sql, s, n, first, &secrets);
+
+	*sql = m != s;
+	while (secrets--)
+		bg_reader_note(c, line,
+			       "a password column's value (SQL dump: password, user_pass, ...) "
+			       "is not imported",
+			       hidden, sizeof(hidden) - 1);
+	return m;
+}
+
+static int text_piece(struct bg_addrtok *tok, const char *s, size_t n, unsigned flags,
+		      unsigned long line, struct bg_reader_ctx *c, struct text_pieces *p)
+{
+	bool first = !p->cont, sql;
 	size_t i = 0, m;
 	int r;
 
@@ -52,8 +73,10 @@ static int text_piece(struct bg_addrtok *tok, const char *s, size_t n, unsigned 
 			i++;
 		p->comment = i < n && s[i] == '#';
 	}
+	if (!(s = sql_masked(c, p, s, n, first, line, &sql)))
+		return -ENOMEM;
 	if (!p->comment) {
-		m = strip_comment(s, n);
+		m = sql ? n : strip_comment(s, n);
 		p->comment = m < n;
 		if ((r = bg_addrtok_line(tok, s, m, line)) < 0)
 			return r;
@@ -78,7 +101,7 @@ static int text_line(struct bg_addrtok *tok, const char *s, size_t n, unsigned f
 			bg_reader_note_flagged(c, line, flags, s, n);
 			return bg_addrtok_flush(tok);
 		}
-		return text_piece(tok, s, n, flags, line, p);
+		return text_piece(tok, s, n, flags, line, c, p);
 	}
 	while (i < n && is_space((unsigned char)s[i]))
 		i++;
@@ -92,7 +115,16 @@ static int text_line(struct bg_addrtok *tok, const char *s, size_t n, unsigned f
 		bg_reader_note_flagged(c, line, flags, s, n);
 		return r;
 	}
-	n = strip_comment(s, n);
+	{
+		bool sql;
+		const char *ms = sql_masked(c, p, s, n, true, line, &sql);
+
+		if (!ms)
+			return -ENOMEM;
+		s = ms;
+		if (!sql)
+			n = strip_comment(s, n);
+	}
 	/* The tokeniser reports a line without a candidate itself, once it knows
 	 * whether the next line continues one of its cells. */
 	r = bg_addrtok_line(tok, s, n, line);
@@ -104,14 +136,16 @@ static int text_read(struct bg_reader_ctx *c)
 	struct bg_input *in = c->in;
 	struct bg_err *err = &c->err;
 	struct bg_addrtok *tok = NULL;
-	struct text_pieces pieces = {false, false};
+	struct text_pieces pieces = {false, false, NULL};
 	const char *s;
 	size_t n;
 	unsigned flags;
 	int r;
 
-	if (bg_addrtok_new(&tok, c->sink) != 0)
+	if (bg_addrtok_new(&tok, c->sink) != 0 || !(pieces.sql = bg_sqlmask_new())) {
+		bg_addrtok_free(tok);
 		return bg_err_set(err, -ENOMEM, "%s: out of memory", c->name);
+	}
 	bg_addrtok_empty(tok, "no address on the line");
 	/* A list padded with one line repeated millions of times: the copies cost
 	 * a comparison each, with the same calls as tokenising them. */
@@ -140,6 +174,7 @@ static int text_read(struct bg_reader_ctx *c)
 	if (r >= 0 && (r = bg_addrtok_flush(tok)) < 0)
 		bg_err_set(err, r, "%s: import stopped at the end", c->name);
 	bg_addrtok_free(tok);
+	bg_sqlmask_free(pieces.sql);
 	return r < 0 ? r : 0;
 }
 

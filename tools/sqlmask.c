@@ -1,0 +1,539 @@
+/* sqlmask.c: the password columns of an SQL dump.  mysqldump and pg_dump write
+ * a users table as INSERT statements (with a column list, or without one: the
+ * CREATE TABLE before them names the columns) or as the rows of COPY ... FROM
+ * stdin.  The text reader reads every address of every line, and a password
+ * that reads as an address ('p@ssw0rd.jp') was stored as an identity, one that
+ * did not was shown in the report.  Here the values of the columns named as a
+ * password's are blanked before the line is tokenised (same length: columns
+ * and line numbers stay), and those that held an '@' are counted, to be said
+ * with their line, never shown.
+ *
+ * Only what a dump tool writes is followed: a statement that starts a line;
+ * quotes ' and " with '' doubled and, unless the dump says
+ * standard_conforming_strings = on, backslash escapes (MySQL's); parentheses
+ * nested in a value.  A password value still open at the end of its line is a
+ * shape not understood: the statement's mask stops there (its values are then
+ * tokenised as before), so no more than that line's rest is ever blanked. */
+#include "sqlmask.h"
+
+#include "addrtok.h"
+#include "ascii.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_COLS 256
+#define MAX_TABLES 32
+#define NAME_MAX_LEN 64
+
+#define MAX_SPANS 8
+
+struct table {
+	char name[NAME_MAX_LEN];
+	uint64_t pw[MAX_COLS / 64];
+	unsigned ncols;
+};
+
+/* A password value of the tuple being read, in the line's coordinates. */
+struct span {
+	size_t a, b;
+	bool at;
+};
+
+enum mode { M_NONE, M_CREATE, M_VALUES, M_COPY };
+
+struct bg_sqlmask {
+	enum mode mode;
+	bool backslash; /* backslash escapes in strings (MySQL; pg without standard strings) */
+	/* the scanner of a statement's body */
+	char quote;
+	bool esc;
+	int depth;
+	unsigned col;
+	bool val_at; /* the password value being read holds an '@' */
+	/* VALUES: the password values of the open tuple, blanked when it closes
+	 * with as many values as the table has columns (else the statement is
+	 * not one we read right: nothing of it is blanked from there on) */
+	struct span span[MAX_SPANS];
+	unsigned nspan;
+	size_t vstart;
+	unsigned ncols; /* 0: not known */
+	/* CREATE TABLE: at depth 1, the next word names a column */
+	bool want_name;
+	bool skip_item; /* a constraint (PRIMARY KEY ...), not a column */
+	struct table *cur;
+	/* the password columns of the statement being scanned */
+	uint64_t pw[MAX_COLS / 64];
+	struct table tab[MAX_TABLES];
+	unsigned ntab, next;
+	char *buf;
+	size_t cap;
+};
+
+struct bg_sqlmask *bg_sqlmask_new(void)
+{
+	struct bg_sqlmask *m = calloc(1, sizeof(*m));
+
+	if (m)
+		m->backslash = true;
+	return m;
+}
+
+void bg_sqlmask_free(struct bg_sqlmask *m)
+{
+	if (m) {
+		free(m->buf);
+		free(m);
+	}
+}
+
+bool bg_sql_password_column(const char *s, size_t n)
+{
+	size_t a = 0, b;
+
+	if (bg_password_label(s, n))
+		return true;
+	while (a < n) {
+		for (b = a; b < n && s[b] != '_' && s[b] != '-'; b++)
+			;
+		if (b > a && b - a < n && bg_password_label(s + a, b - a))
+			return true;
+		a = b + 1;
+	}
+	return false;
+}
+
+static bool pw_col(const uint64_t *pw, unsigned col)
+{
+	return col < MAX_COLS && (pw[col / 64] >> (col % 64) & 1);
+}
+
+static void pw_set(uint64_t *pw, unsigned col)
+{
+	if (col < MAX_COLS)
+		pw[col / 64] |= (uint64_t)1 << (col % 64);
+}
+
+static bool any_pw(const uint64_t *pw)
+{
+	for (int i = 0; i < MAX_COLS / 64; i++)
+		if (pw[i])
+			return true;
+	return false;
+}
+
+static bool ident_char(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_' || c == '$' || c >= 0x80;
+}
+
+static size_t skip_blank(const char *s, size_t n, size_t i)
+{
+	while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r'))
+		i++;
+	return i;
+}
+
+/* A keyword at i (case aside) followed by a non-identifier byte. */
+static bool keyword(const char *s, size_t n, size_t i, const char *kw)
+{
+	size_t k = strlen(kw);
+
+	return i + k <= n && bg_ascii_starts_ci(s + i, n - i, kw) &&
+	       (i + k == n || !ident_char((unsigned char)s[i + k]));
+}
+
+/* One identifier at i, quoted (` " [ ]) or bare: its text in [*a, *b); returns
+ * the index after it, or i when there is none. */
+static size_t ident(const char *s, size_t n, size_t i, size_t *a, size_t *b)
+{
+	char close;
+
+	if (i < n && (s[i] == '`' || s[i] == '"' || s[i] == '[')) {
+		close = s[i] == '[' ? ']' : s[i];
+		*a = i + 1;
+		for (*b = *a; *b < n && s[*b] != close; (*b)++)
+			;
+		return *b < n ? *b + 1 : i;
+	}
+	*a = i;
+	while (i < n && ident_char((unsigned char)s[i]))
+		i++;
+	*b = i;
+	return i;
+}
+
+/* A table's name, schema-qualified or not ("public"."users", `db`.`users`):
+ * the last part, lower-cased into out.  Returns the index after it, or i. */
+static size_t table_name(const char *s, size_t n, size_t i, char out[NAME_MAX_LEN])
+{
+	size_t a = 0, b = 0, j = i, k;
+
+	for (;;) {
+		k = ident(s, n, j, &a, &b);
+		if (k == j || b == a)
+			return i;
+		j = k;
+		if (j < n && s[j] == '.')
+			j++;
+		else
+			break;
+	}
+	if (b - a >= NAME_MAX_LEN)
+		return i;
+	for (k = 0; k < b - a; k++) {
+		unsigned char c = (unsigned char)s[a + k];
+
+		out[k] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+	}
+	out[b - a] = '\0';
+	return j;
+}
+
+static struct table *find(struct bg_sqlmask *m, const char *name)
+{
+	for (unsigned i = 0; i < m->ntab; i++)
+		if (strcmp(m->tab[i].name, name) == 0)
+			return &m->tab[i];
+	return NULL;
+}
+
+static struct table *add(struct bg_sqlmask *m, const char *name)
+{
+	struct table *t = find(m, name);
+
+	if (!t) {
+		t = m->ntab < MAX_TABLES ? &m->tab[m->ntab++] : &m->tab[m->next++ % MAX_TABLES];
+		snprintf(t->name, sizeof(t->name), "%s", name);
+	}
+	memset(t->pw, 0, sizeof(t->pw));
+	t->ncols = 0;
+	return t;
+}
+
+/* "(id, email, `password`)" at i: the password columns into pw; returns the
+ * index after ')' or i when the list is not one. */
+static size_t column_list(const char *s, size_t n, size_t i, uint64_t *pw, unsigned *ncols)
+{
+	size_t a, b, j = i + 1, k;
+	unsigned col = 0;
+
+	memset(pw, 0, MAX_COLS / 64 * sizeof(*pw));
+	for (;;) {
+		j = skip_blank(s, n, j);
+		k = ident(s, n, j, &a, &b);
+		if (k == j || b == a)
+			return i;
+		if (bg_sql_password_column(s + a, b - a))
+			pw_set(pw, col);
+		col++;
+		j = skip_blank(s, n, k);
+		if (j < n && s[j] == ',') {
+			j++;
+			continue;
+		}
+		*ncols = col;
+		return j < n && s[j] == ')' ? j + 1 : i;
+	}
+}
+
+static void body_start(struct bg_sqlmask *m, enum mode mode)
+{
+	m->mode = mode;
+	m->quote = 0;
+	m->esc = false;
+	m->depth = 0;
+	m->col = 0;
+	m->val_at = false;
+	m->want_name = false;
+	m->skip_item = false;
+	m->nspan = 0;
+	m->vstart = 0;
+}
+
+/* A line that starts a statement we follow: its head read, the index where its
+ * body starts returned (the mode set), or SIZE_MAX for none. */
+static size_t statement(struct bg_sqlmask *m, const char *s, size_t n)
+{
+	char name[NAME_MAX_LEN];
+	size_t i = skip_blank(s, n, 0), j;
+	struct table *t;
+
+	if (keyword(s, n, i, "set") && memmem(s, n, "standard_conforming_strings", 27)) {
+		m->backslash = !(memmem(s, n, "= on", 4) || memmem(s, n, "=on", 3) ||
+				 memmem(s, n, "TO on", 5) || memmem(s, n, "= 'on'", 6));
+		return SIZE_MAX;
+	}
+	if (keyword(s, n, i, "create")) {
+		j = skip_blank(s, n, i + 6);
+		for (;;) {
+			if (keyword(s, n, j, "temporary"))
+				j = skip_blank(s, n, j + 9);
+			else if (keyword(s, n, j, "temp"))
+				j = skip_blank(s, n, j + 4);
+			else if (keyword(s, n, j, "unlogged"))
+				j = skip_blank(s, n, j + 8);
+			else
+				break;
+		}
+		if (!keyword(s, n, j, "table"))
+			return SIZE_MAX;
+		j = skip_blank(s, n, j + 5);
+		if (keyword(s, n, j, "if")) { /* IF NOT EXISTS */
+			j = skip_blank(s, n, j + 2);
+			if (keyword(s, n, j, "not"))
+				j = skip_blank(s, n, j + 3);
+			if (keyword(s, n, j, "exists"))
+				j = skip_blank(s, n, j + 6);
+		}
+		if ((i = table_name(s, n, j, name)) == j)
+			return SIZE_MAX;
+		m->cur = add(m, name);
+		body_start(m, M_CREATE);
+		return i;
+	}
+	if (keyword(s, n, i, "insert") || keyword(s, n, i, "replace")) {
+		/* INSERT [LOW_PRIORITY|IGNORE ...] INTO name [(cols)] VALUES */
+		for (j = i; j < n && j < i + 64 && !keyword(s, n, j, "into"); j++)
+			;
+		if (j >= n || j >= i + 64)
+			return SIZE_MAX;
+		j = skip_blank(s, n, j + 4);
+		if ((i = table_name(s, n, j, name)) == j)
+			return SIZE_MAX;
+		i = skip_blank(s, n, i);
+		if (i < n && s[i] == '(') {
+			if ((j = column_list(s, n, i, m->pw, &m->ncols)) == i)
+				return SIZE_MAX;
+			i = skip_blank(s, n, j);
+		} else if ((t = find(m, name)) != NULL) {
+			memcpy(m->pw, t->pw, sizeof(m->pw));
+			m->ncols = t->ncols;
+		} else {
+			/* columns not known: nothing to blank, but the statement is
+			 * followed (a " # " in its values is no comment) */
+			memset(m->pw, 0, sizeof(m->pw));
+			m->ncols = 0;
+		}
+		if (!keyword(s, n, i, "values"))
+			return SIZE_MAX;
+		body_start(m, M_VALUES);
+		return i + 6;
+	}
+	if (keyword(s, n, i, "copy")) {
+		/* COPY name (cols) FROM stdin; */
+		j = skip_blank(s, n, i + 4);
+		if ((i = table_name(s, n, j, name)) == j)
+			return SIZE_MAX;
+		i = skip_blank(s, n, i);
+		if (i >= n || s[i] != '(' || (j = column_list(s, n, i, m->pw, &m->ncols)) == i)
+			return SIZE_MAX;
+		j = skip_blank(s, n, j);
+		if (!keyword(s, n, j, "from") || !memmem(s + j, n - j, "stdin", 5) ||
+		    !any_pw(m->pw))
+			return SIZE_MAX;
+		body_start(m, M_COPY);
+		return n; /* the rows start on the next line */
+	}
+	return SIZE_MAX;
+}
+
+/* The word at i of a CREATE TABLE body, at depth 1 after '(' or ',': a column
+ * (its name) or a constraint. */
+static size_t create_item(struct bg_sqlmask *m, const char *s, size_t n, size_t i)
+{
+	static const char *const constraint[] = {
+	    "primary", "key",	"unique", "constraint", "index", "foreign",
+	    "check",   "fulltext", "spatial", "exclude",    "like",	 NULL};
+	size_t a, b, k = ident(s, n, i, &a, &b);
+
+	m->want_name = false;
+	if (k == i || b == a) /* not on this line yet, or no name */
+		return k == i && i < n ? i : k;
+	if (s[i] != '`' && s[i] != '"' && s[i] != '[')
+		for (int c = 0; constraint[c]; c++)
+			if (keyword(s, n, a, constraint[c])) {
+				m->skip_item = true;
+				return k;
+			}
+	if (bg_sql_password_column(s + a, b - a))
+		pw_set(m->cur->pw, m->col);
+	m->cur->ncols = ++m->col;
+	return k;
+}
+
+/* The password values of the open tuple (or of its part on this line)
+ * blanked in w and counted. */
+static void apply(struct bg_sqlmask *m, char *w, unsigned *secrets)
+{
+	for (unsigned k = 0; k < m->nspan; k++) {
+		memset(w + m->span[k].a, ' ', m->span[k].b - m->span[k].a);
+		*secrets += m->span[k].at;
+	}
+	m->nspan = 0;
+}
+
+/* The value [m->vstart, i) ends: kept when it is a password's. */
+static void value_end(struct bg_sqlmask *m, size_t i)
+{
+	if (pw_col(m->pw, m->col) && m->nspan < MAX_SPANS && i > m->vstart)
+		m->span[m->nspan++] = (struct span){m->vstart, i, m->val_at};
+	m->val_at = false;
+	m->vstart = i + 1;
+}
+
+/* The body of a CREATE TABLE or of INSERT ... VALUES, from i. */
+static void body(struct bg_sqlmask *m, char *w, const char *s, size_t n, size_t i,
+		 unsigned *secrets)
+{
+	m->vstart = i;
+	for (; i < n && m->mode != M_NONE; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (m->mode == M_CREATE && m->want_name && m->depth == 1 && !m->quote) {
+			if (c == ' ' || c == '\t' || c == '\r')
+				continue;
+			if (c != ')' && c != ',') {
+				size_t k = create_item(m, s, n, i);
+
+				if (k > i) {
+					i = k - 1;
+					continue;
+				}
+			}
+		}
+		if (m->quote) {
+			if (m->esc)
+				m->esc = false;
+			else if (c == '\\' && m->backslash)
+				m->esc = true;
+			else if (c == (unsigned char)m->quote)
+				m->quote = 0;
+		} else if (c == '\'' || c == '"' || c == '`') {
+			m->quote = (char)c;
+		} else if (c == '(') {
+			if (++m->depth == 1) {
+				m->col = 0;
+				m->nspan = 0;
+				m->val_at = false;
+				m->vstart = i + 1;
+				m->want_name = m->mode == M_CREATE;
+			}
+		} else if (c == ')' && m->depth > 0) {
+			if (--m->depth == 0) {
+				if (m->mode == M_CREATE) {
+					m->mode = M_NONE;
+					break;
+				}
+				value_end(m, i);
+				/* as many values as columns: read right */
+				if (m->ncols && m->col + 1 != m->ncols) {
+					m->nspan = 0;
+					m->mode = M_NONE;
+					break;
+				}
+				apply(m, w, secrets);
+			}
+		} else if (c == ',' && m->depth == 1) {
+			if (m->mode == M_CREATE) {
+				m->skip_item = false;
+				m->want_name = true;
+			} else {
+				value_end(m, i);
+				m->col++;
+			}
+		} else if (c == ';' && m->depth == 0) {
+			m->mode = M_NONE;
+			break;
+		}
+		if (m->mode == M_VALUES && m->depth >= 1 && c == '@')
+			m->val_at = true;
+	}
+	/* A tuple open at the end of the line (or piece): its password values
+	 * so far, and the one being read, blanked on this line. */
+	if (m->mode == M_VALUES && m->depth >= 1) {
+		if (pw_col(m->pw, m->col) && m->nspan < MAX_SPANS && n > m->vstart)
+			m->span[m->nspan++] = (struct span){m->vstart, n, m->val_at};
+		apply(m, w, secrets);
+		m->val_at = false;
+	}
+}
+
+/* One row of COPY ... FROM stdin: tab-separated, "\." ends them. */
+static void copy_row(struct bg_sqlmask *m, char *w, const char *s, size_t n, bool first,
+		     unsigned *secrets)
+{
+	size_t i;
+
+	if (first) {
+		if (n >= 2 && s[0] == '\\' && s[1] == '.' && (n == 2 || s[2] == '\r')) {
+			m->mode = M_NONE;
+			return;
+		}
+		m->col = 0;
+		m->val_at = false;
+	}
+	for (i = 0; i < n; i++) {
+		if (s[i] == '\t') {
+			if (m->val_at)
+				(*secrets)++;
+			m->val_at = false;
+			m->col++;
+			continue;
+		}
+		if (pw_col(m->pw, m->col)) {
+			m->val_at |= s[i] == '@';
+			w[i] = ' ';
+		}
+	}
+}
+
+const char *bg_sqlmask_line(struct bg_sqlmask *m, const char *s, size_t n, bool first,
+			    unsigned *secrets)
+{
+	size_t start = 0;
+	char *w;
+
+	*secrets = 0;
+	if (first && m->mode != M_COPY) {
+		/* A value left open at its line's end: not a shape we follow. */
+		if (m->mode == M_VALUES && m->quote && m->depth >= 1 && pw_col(m->pw, m->col))
+			m->mode = M_NONE;
+		if (m->mode == M_NONE) {
+			size_t i = skip_blank(s, n, 0);
+
+			/* the one test every line pays: a statement's first letter */
+			if (i >= n || !strchr("cCiIrRsS", s[i]))
+				return s;
+			if ((start = statement(m, s, n)) == SIZE_MAX)
+				return s;
+		}
+	}
+	if (m->mode == M_NONE)
+		return s;
+	if (m->cap < n) {
+		char *nb = realloc(m->buf, n);
+
+		if (!nb)
+			return NULL;
+		m->buf = nb;
+		m->cap = n;
+	}
+	w = m->buf;
+	memcpy(w, s, n);
+	if (m->mode == M_COPY) {
+		if (start < n)
+			copy_row(m, w, s, n, first, secrets);
+	} else {
+		body(m, w, s, n, start, secrets);
+	}
+	/* the row's last value, at the end of its line */
+	if (m->mode == M_COPY && m->val_at) {
+		(*secrets)++;
+		m->val_at = false;
+	}
+	return w;
+}

@@ -1,0 +1,26 @@
+/* sqlmask.h: the password columns of an SQL dump, blanked before the text is
+ * tokenised.  See sqlmask.c. */
+#ifndef BG_SQLMASK_H
+#define BG_SQLMASK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct bg_sqlmask;
+
+struct bg_sqlmask *bg_sqlmask_new(void);
+void bg_sqlmask_free(struct bg_sqlmask *m);
+
+/* One line of a dump, or one piece of a long line (first: the piece starts its
+ * line).  Returns s itself when nothing of it is a password column's value,
+ * else a copy (n bytes, valid until the next call) with those values blanked;
+ * *secrets is set to the number of blanked values that held an '@' and ended
+ * in this piece.  NULL when out of memory. */
+const char *bg_sqlmask_line(struct bg_sqlmask *m, const char *s, size_t n, bool first,
+			    unsigned *secrets);
+
+/* A column name that is a password's: "password", "user_pass", "password_hash",
+ * "pwd" (bg_password_label, whole or one of its '_' or '-' parts). */
+bool bg_sql_password_column(const char *s, size_t n);
+
+#endif
