@@ -345,9 +345,9 @@ static size_t statement(struct bg_sqlmask *m, const char *s, size_t n)
  * (its name) or a constraint. */
 static size_t create_item(struct bg_sqlmask *m, const char *s, size_t n, size_t i)
 {
-	static const char *const constraint[] = {
-	    "primary", "key",	"unique", "constraint", "index", "foreign",
-	    "check",   "fulltext", "spatial", "exclude",    "like",	 NULL};
+	static const char *const constraint[] = {"primary", "key",     "unique", "constraint",
+						 "index",   "foreign", "check",	 "fulltext",
+						 "spatial", "exclude", "like",	 NULL};
 	size_t a, b, k = ident(s, n, i, &a, &b);
 
 	m->want_name = false;

@@ -43,14 +43,15 @@ static void column_list(void)
 
 static void create_table(void)
 {
+	static const char ins[] = "INSERT INTO `users` VALUES (1,'a@example.jp','it\\'s@x.jp'),"
+				  "(2,'o''b@example.jp','q');";
 	const char *l[] = {"CREATE TABLE IF NOT EXISTS `db`.`Users` (",
 			   "  `id` int(11) NOT NULL,",
 			   "  `email` varchar(255),",
 			   "  `user_pass` varchar(255) DEFAULT NULL,",
 			   "  PRIMARY KEY (`id`), KEY `e` (`email`)",
 			   ") ENGINE=InnoDB;",
-			   "INSERT INTO `users` VALUES (1,'a@example.jp','it\\'s@x.jp'),"
-			   "(2,'o''b@example.jp','q');"};
+			   ins};
 	unsigned s;
 
 	masklines(l, 7, &s);
@@ -90,9 +91,10 @@ static void standard_strings(void)
  * open at its line's end, for the lines after it. */
 static void read_wrong(void)
 {
-	const char *l[] = {"INSERT INTO t (email, password) VALUES ('a@example.jp', 'p', 'c@example.jp');",
-			   "INSERT INTO t (email, password) VALUES ('a@example.jp', 'open",
-			   "b@example.jp'), ('c@example.jp', 'p@q.jp');"};
+	const char *l[] = {
+	    "INSERT INTO t (email, password) VALUES ('a@example.jp', 'p', 'c@example.jp');",
+	    "INSERT INTO t (email, password) VALUES ('a@example.jp', 'open",
+	    "b@example.jp'), ('c@example.jp', 'p@q.jp');"};
 	unsigned s;
 
 	masklines(l, 3, &s);
@@ -104,8 +106,8 @@ static void read_wrong(void)
 /* Not SQL: text is returned as it is. */
 static void not_sql(void)
 {
-	const char *l[] = {"Insert into your address book: a@example.jp",
-			   "copy to b@example.jp", "replace me@example.jp"};
+	const char *l[] = {"Insert into your address book: a@example.jp", "copy to b@example.jp",
+			   "replace me@example.jp"};
 	struct bg_sqlmask *m = bg_sqlmask_new();
 	unsigned s;
 
