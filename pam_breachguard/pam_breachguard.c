@@ -308,9 +308,14 @@ static bool root_invoked_skip(pam_handle_t *pamh, const struct bg_config *cfg, c
  * so such a failure is one the caller can cause at will, and on_error = open
  * would make it a way past the change.  It is refused as on_error = closed
  * refuses.  In a process root started (sshd, login, cron) the limits are the
- * service's own, and on_error decides. */
+ * service's own, and on_error decides.  A full LMDB reader table (-EUSERS,
+ * store.c) is refused anywhere: its slots are held by readers that stay in
+ * their transaction, processes a user can stop (kill -STOP on su) while a
+ * writer holds the gate, to let an sshd login of another account through. */
 static bool caller_starved(int rc)
 {
+	if (rc == -EUSERS)
+		return true;
 	if (!getauxval(AT_SECURE) && getuid() == geteuid())
 		return false;
 	switch (-rc) {

@@ -95,8 +95,8 @@ static int mdb_fail(const struct bg_store *st, const char *what, int rc)
 	case MDB_BAD_VALSIZE:
 		e = -EBADMSG;
 		break;
-	case MDB_READERS_FULL:
-		e = -EAGAIN;
+	case MDB_READERS_FULL: /* pam_breachguard.c caller_starved() */
+		e = -EUSERS;
 		break;
 	case MDB_MAP_RESIZED:
 		e = -ESTALE;

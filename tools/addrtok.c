@@ -149,6 +149,7 @@ struct bg_addrtok {
 	bool unquote;	/* keep(): the address was quoted whole: '' and \' are one ' */
 	bool second;	/* keep(): the word follows an address and a glued separator */
 	char combo;	/* bg_addrtok_combo */
+	bool combo_field;
 	unsigned found;
 	int rc;
 	struct bg_norm_opts nopts;
@@ -676,9 +677,10 @@ void bg_addrtok_repeats(struct bg_addrtok *t, bool on)
 	t->rep.fresh = t->rep.ready = false;
 }
 
-void bg_addrtok_combo(struct bg_addrtok *t, char sep)
+void bg_addrtok_combo(struct bg_addrtok *t, char sep, bool field)
 {
 	t->combo = sep;
+	t->combo_field = field;
 	t->rep.fresh = t->rep.ready = false;
 }
 
@@ -687,10 +689,10 @@ static bool combo_char(char c)
 	return c == '|' || c == ';' || c == ',' || c == '\t';
 }
 
-char bg_combo_sep(const char *head, size_t len)
+char bg_combo_sep(const char *head, size_t len, bool *field)
 {
 	static const char seps[] = "|;,\t";
-	unsigned shape[4] = {0}, at2[4] = {0}, lines = 0;
+	unsigned shape[4] = {0}, at2[4] = {0}, at3[4] = {0}, lines = 0;
 	size_t i = 0, e, j, k;
 	const char *nl, *q;
 	int best = 0;
@@ -716,6 +718,11 @@ char bg_combo_sep(const char *head, size_t len)
 				     q++)
 					;
 				at2[k] += q < head + e && *q == '@';
+				/* a field after the password with an address in it */
+				while (q < head + e && *q != head[j])
+					q++;
+				at3[k] +=
+				    q < head + e && memchr(q, '@', (size_t)(head + e - q)) != NULL;
 			}
 		}
 		i = nl ? (size_t)(nl - head) + 1 : len;
@@ -723,6 +730,7 @@ char bg_combo_sep(const char *head, size_t len)
 	for (k = 1; k < 4; k++)
 		if (shape[k] > shape[best])
 			best = (int)k;
+	*field = at3[best] > 0;
 	if (shape[best] >= 2 && shape[best] * 2 > lines && at2[best] * 2 < shape[best])
 		return seps[best];
 	return 0;
@@ -1774,9 +1782,16 @@ static void tokens(struct bg_addrtok *t)
 		    memchr(s + a, '@', b - a)) {
 			/* the mapped line holds a tab as a blank */
 			if (s[b] == ':' || (t->combo && s[b] == t->combo) ||
-			    (t->combo == '\t' && s[b] == ' '))
+			    (t->combo == '\t' && s[b] == ' ')) {
 				secret = word_end(s, n, b + 1);
-			else if (combo_char(s[b]))
+				/* "a@x.jp|pass|b@x.jp": the password's field only */
+				if (s[b] != ':' && t->combo_field) {
+					const char *f = memchr(s + b + 1, s[b], secret - b - 1);
+
+					if (f)
+						secret = (size_t)(f - s);
+				}
+			} else if (combo_char(s[b]))
 				after_addr = b + 1;
 		}
 	}

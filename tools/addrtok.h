@@ -66,17 +66,18 @@ int bg_addrtok_line(struct bg_addrtok *t, const char *s, size_t n, unsigned long
 void bg_addrtok_repeats(struct bg_addrtok *t, bool on);
 
 /* A combolist's separator ('|', ';', ',' or '\t'; 0, the default: none): the
- * word after an address and a glued SEP is its password, as after ':', never
- * imported nor shown.  read_text.c tells it from the file's head
+ * word after an address and a glued SEP (with field, only to the next SEP) is
+ * its password, as after ':', never imported nor shown.  read_text.c tells it from the file's head
  * (bg_combo_sep).  Without it, a word after an address and a glued one of
  * these that is no address is reported without its text (a password?). */
-void bg_addrtok_combo(struct bg_addrtok *t, char sep);
+void bg_addrtok_combo(struct bg_addrtok *t, char sep, bool field);
 
 /* The separator of a combolist ("taro@x.jp|hunter2") in the first lines of
  * head, or 0: most lines start with an address glued to one and the same
  * separator, and most of the fields after it hold no '@' (passwords, not
- * a second address column). */
-char bg_combo_sep(const char *head, size_t len);
+ * a second address column).  *field: a later field holds an address on some
+ * line ("a@x.jp|pass|b@x.jp"): the password ends at the next separator. */
+char bg_combo_sep(const char *head, size_t len, bool *field);
 
 /* On by default.  Off: a plain ASCII line is cut by classing every byte
  * instead of going from separator to separator (the same tokens: for

@@ -155,8 +155,10 @@ static int text_read(struct bg_reader_ctx *c)
 		const char *head;
 		long got = bg_input_peek(in, &head, 64 * 1024);
 
-		if (got > 0)
-			bg_addrtok_combo(tok, bg_combo_sep(head, (size_t)got));
+		bool field = false;
+		char sep = got > 0 ? bg_combo_sep(head, (size_t)got, &field) : 0;
+
+		bg_addrtok_combo(tok, sep, field);
 	}
 	bg_input_skip_blank(in); /* empty lines are nothing here: the input skips them fast */
 	bg_input_long_pieces(in, NULL);

@@ -64,5 +64,33 @@ if [ -n "$readers" ] && [ "$readers" -le 2 ]; then
 else
 	fail "breachguard stats reports readers: ${readers:-?} after $((ROUNDS * PER)) dead readers were cleared (LMDB's reader list: $("$STORETOOL" readers "$T/store")): it prints me_numreaders, a high-water mark, not the slots in use"
 fi
+# Live readers that stay in their transaction (a user's su under kill -STOP)
+# fill the table while a writer holds the gate, so the module must read the
+# LMDB way: with on_error=open too the check is refused (PAM_PERM_DENIED), never
+# let through (PAM_IGNORE) for whoever fills the table.
+mkservice bgrelopen "account required $MODULE conf=$CONF on_error=open"
+pids=""
+i=0
+while [ $i -lt 130 ]; do
+	i=$((i + 1))
+	run_bg p "$STORETOOL" hold "$T/store" "$T/store.key" txn >"$T/live.$i" 2>&1
+	pids="$pids $p"
+done
+n=0
+while [ "$(cat "$T"/live.* 2>/dev/null | grep -c -e ready -e begin)" -lt 130 ] && [ $n -lt 300 ]; do
+	sleep 0.05
+	n=$((n + 1))
+done
+run_bg gate flock -x "$T/store/writer.lock" sleep 30
+sleep 0.3
+r=$("$PAMLOOP" -D "$T/pam.d" -s bgrelopen once "$U" | grep -v '^msg:')
+kill -9 "$gate" $pids 2>/dev/null
+for p in "$gate" $pids; do wait "$p" 2>/dev/null; done
+full=$(cat "$T"/live.* | grep -c begin)
+if [ "$r" = "$U PAM_PERM_DENIED" ] && [ "$full" -gt 0 ]; then
+	pass "a full reader table while a writer holds the gate: refused with on_error=open ($full holders found it full)"
+else
+	fail "a full reader table while a writer holds the gate, on_error=open: $r (want PAM_PERM_DENIED); holders refused by the full table: $full"
+fi
 kill -9 "$keeper"
 rel_done

@@ -233,6 +233,7 @@ static void test_combolist(void)
 	static const char *const pairs = "a@example.jp;b@example.jp\nc@example.jp;d@example.jp\n";
 	char text[512];
 	struct tsink *t;
+	bool field;
 
 	for (size_t i = 0; i < sizeof(seps) - 1; i++) {
 		char c = seps[i];
@@ -241,7 +242,8 @@ static void test_combolist(void)
 			 "taro@example.jp%chunter2\nhanako@example.jp%cS3cret@home.com\n"
 			 "jiro@example.jp%cqwerty\nsaburo@example.jp%cletmein!\n",
 			 c, c, c, c);
-		T_EQ_INT(bg_combo_sep(text, strlen(text)), c);
+		T_EQ_INT(bg_combo_sep(text, strlen(text), &field), c);
+		T_CHECK(!field);
 		t = ts_new();
 		T_EQ_INT(ts_run_str(t, &bg_reader_text, text, NULL), 0);
 		T_EQ_INT(t->naddr, 4);
@@ -251,8 +253,18 @@ static void test_combolist(void)
 		T_CHECK(strstr(t->text[0], "S3cret") == NULL);
 		free(t);
 	}
-	T_EQ_INT(bg_combo_sep(pairs, strlen(pairs)), 0);
-	T_EQ_INT(bg_combo_sep("taro@example.jp|hunter2\n", 24), 0);
+	T_EQ_INT(bg_combo_sep(pairs, strlen(pairs), &field), 0);
+	T_EQ_INT(bg_combo_sep("taro@example.jp|hunter2\n", 24, &field), 0);
+	/* A third field with addresses: the password is its field only. */
+	t = ts_new();
+	T_EQ_INT(ts_run_str(t, &bg_reader_text,
+			    "a@example.jp|hunter2|boss@example.jp\nb@example.jp|p@ss.jp|x\n"
+			    "c@example.jp|qwerty|y\n",
+			    NULL),
+		 0);
+	T_EQ_INT(t->naddr, 4);
+	T_CHECK(ts_find(t, "boss@example.jp") >= 0 && ts_find(t, "p@ss.jp") < 0);
+	free(t);
 	t = ts_new();
 	T_EQ_INT(ts_run_str(t, &bg_reader_text, pairs, NULL), 0);
 	T_EQ_INT(t->naddr, 4);
