@@ -29,6 +29,8 @@
  *                                          owned by root open, or holds the advisory
  *                                          MARKER (planted only in the unsafe copy)
  *   storetool readers STORE                reader slots in use (pid != 0), from LMDB
+ *   storetool fill STORE                   read transactions until the reader table
+ *                                          is full ("full N"), held until killed
  *   storetool watch PID INO                until PID exits, print when it took and
  *                                          released the flock on inode INO (the
  *                                          gate writer.lock): "ws S we S end S"
@@ -101,6 +103,27 @@ static int cmd_hold(const char *dir, const char *keyfile, bool txn)
 	if (txn && (rc = bg_txn_begin(st, false, &t)) != 0)
 		return die("begin", rc);
 	printf("ready\n");
+	fflush(stdout);
+	for (;;)
+		pause();
+}
+
+/* Read transactions (MDB_NOTLS: a slot each) until the reader table is full,
+ * held until killed, as processes stopped inside their read would hold them. */
+static int cmd_fill(const char *dir)
+{
+	MDB_env *env;
+	MDB_txn *txn;
+	unsigned n = 0;
+	int rc;
+
+	if ((rc = env_open(dir, &env, MDB_NOTLS | MDB_RDONLY)) != 0)
+		return die("open", rc);
+	while ((rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn)) == 0)
+		n++;
+	if (rc != MDB_READERS_FULL)
+		return die("begin", rc);
+	printf("full %u\n", n);
 	fflush(stdout);
 	for (;;)
 		pause();
@@ -575,6 +598,8 @@ int main(int argc, char **argv)
 {
 	if (argc >= 5 && strcmp(argv[1], "hold") == 0)
 		return cmd_hold(argv[2], argv[3], strcmp(argv[4], "txn") == 0);
+	if (argc == 3 && strcmp(argv[1], "fill") == 0)
+		return cmd_fill(argv[2]);
 	if (argc == 4 && strcmp(argv[1], "schema") == 0)
 		return cmd_schema(argv[2], argv[3]);
 	if (argc == 3 && strcmp(argv[1], "empty") == 0)
