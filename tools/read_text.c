@@ -37,7 +37,36 @@ struct text_pieces {
 	bool cont;		/* the last piece said more of its line follows */
 	bool comment;		/* ... and a comment began in it */
 	struct bg_sqlmask *sql; /* an SQL dump's password columns (sqlmask.c) */
+	bool sql_file;		/* the input is an SQL dump (sql_dump()) */
 };
+
+/* An SQL dump, by its head: a dump tool's banner, or a statement of its
+ * tables starting a line.  Its lines without an address are statements, not
+ * records: neither counted nor reported ("no address" for every CREATE TABLE
+ * line made --strict refuse any dump). */
+static bool sql_dump(const char *head, size_t len)
+{
+	static const char *const starts[] = {"-- MySQL dump",
+					     "-- MariaDB dump",
+					     "-- PostgreSQL database dump",
+					     "INSERT INTO ",
+					     "CREATE TABLE ",
+					     "COPY ",
+					     NULL};
+	size_t i = 0;
+
+	while (i < len) {
+		const char *nl = memchr(head + i, '\n', len - i);
+		size_t e = nl ? (size_t)(nl - head) : len;
+
+		for (int k = 0; starts[k]; k++)
+			if (bg_ascii_starts_ci(head + i, e - i, starts[k]) &&
+			    (k != 5 || memmem(head + i, e - i, "FROM stdin", 10)))
+				return true;
+		i = e + 1;
+	}
+	return false;
+}
 
 /* An SQL dump's line with its password columns blanked (said, never shown);
  * *sql: the line is part of a statement read (no " # comment" in it then: a
@@ -109,6 +138,16 @@ static int text_line(struct bg_addrtok *tok, const char *s, size_t n, unsigned f
 	 * blank: its text, an address perhaps, lay beyond the cut. */
 	if ((i == n && !(flags & BG_LINE_TOO_LONG)) || (i < n && s[i] == '#'))
 		return bg_addrtok_flush(tok); /* a blank line ends a wrapped cell */
+	if (p->sql_file && !(flags & (BG_LINE_TOO_LONG | BG_LINE_HAS_NUL | BG_LINE_BAD_UTF8)) &&
+	    !bg_addr_maybe(s, n)) {
+		/* a statement without an address; its password values are
+		 * followed all the same */
+		unsigned secrets;
+
+		if (!bg_sqlmask_line(p->sql, s, n, true, &secrets))
+			return -ENOMEM;
+		return bg_addrtok_flush(tok);
+	}
 	c->sink->record(c->sink);
 	if (flags & (BG_LINE_TOO_LONG | BG_LINE_HAS_NUL | BG_LINE_BAD_UTF8)) {
 		r = bg_addrtok_flush(tok);
@@ -136,7 +175,7 @@ static int text_read(struct bg_reader_ctx *c)
 	struct bg_input *in = c->in;
 	struct bg_err *err = &c->err;
 	struct bg_addrtok *tok = NULL;
-	struct text_pieces pieces = {false, false, NULL};
+	struct text_pieces pieces = {false, false, NULL, false};
 	const char *s;
 	size_t n;
 	unsigned flags;
@@ -159,6 +198,7 @@ static int text_read(struct bg_reader_ctx *c)
 		char sep = got > 0 ? bg_combo_sep(head, (size_t)got, &field) : 0;
 
 		bg_addrtok_combo(tok, sep, field);
+		pieces.sql_file = got > 0 && sql_dump(head, (size_t)got);
 	}
 	bg_input_skip_blank(in); /* empty lines are nothing here: the input skips them fast */
 	bg_input_long_pieces(in, NULL);

@@ -277,6 +277,34 @@ static void test_combolist(void)
 	free(t);
 }
 
+/* An SQL dump: its statements without an address are no records and no
+ * invalid lines; the password column's values are not read (sqlmask.c). */
+static void test_sql_dump(void)
+{
+	static const char dump[] =
+	    "-- MySQL dump 10.13\n"
+	    "DROP TABLE IF EXISTS `users`;\n"
+	    "CREATE TABLE `users` (\n"
+	    "  `id` int(11) NOT NULL,\n"
+	    "  `email` varchar(255) NOT NULL,\n"
+	    "  `password` varchar(255) DEFAULT NULL,\n"
+	    "  PRIMARY KEY (`id`)\n"
+	    ") ENGINE=InnoDB;\n"
+	    "INSERT INTO `users` VALUES "
+	    "(1,'taro@example.jp','P@ssw0rd.jp'),(2,'hanako@example.jp','x');\n"
+	    "UNLOCK TABLES;\n";
+	struct tsink *t = ts_new();
+
+	T_EQ_INT(ts_run_str(t, &bg_reader_text, dump, NULL), 0);
+	T_EQ_INT(t->naddr, 2);
+	T_CHECK(ts_find(t, "taro@example.jp") >= 0 && ts_find(t, "hanako@example.jp") >= 0);
+	T_EQ_INT(t->ninvalid, 1);
+	T_EQ_INT(t->invalid_line[0], 9);
+	T_CHECK(strstr(t->text[0], "P@ss") == NULL);
+	T_EQ_INT(t->nrecord, 1);
+	free(t);
+}
+
 static void test_probe(void)
 {
 	T_CHECK(bg_reader_text.probe("a@example.com\n", 14, "-") > 30);
@@ -295,6 +323,7 @@ int main(int argc, char **argv)
 	T_RUN(test_shapes);
 	T_RUN(test_errors);
 	T_RUN(test_combolist);
+	T_RUN(test_sql_dump);
 	T_RUN(test_probe);
 	ts_cleanup();
 	return t_done("test_read_text");
