@@ -74,9 +74,9 @@ static bool sql_dump(const char *head, size_t len)
 static const char *sql_masked(struct bg_reader_ctx *c, struct text_pieces *p, const char *s,
 			      size_t n, bool first, unsigned long line, bool *sql)
 {
-	static const char hidden[] = "(the password, not shown)";
-	unsigned secrets;
-	const char *m = bg_sqlmask_line(p->sql, s, n, first, &secrets);
+	static const char hidden[] = "(the password, not shown)", guess[] = "(not shown)";
+	unsigned secrets, guessed;
+	const char *m = bg_sqlmask_line(p->sql, s, n, first, &secrets, &guessed);
 
 	*sql = m != s;
 	while (secrets--)
@@ -84,6 +84,11 @@ static const char *sql_masked(struct bg_reader_ctx *c, struct text_pieces *p, co
 			       "a password column's value (SQL dump: password, user_pass, ...) "
 			       "is not imported",
 			       hidden, sizeof(hidden) - 1);
+	while (guessed--)
+		bg_reader_note(c, line,
+			       "an SQL value with an '@' in a column that mostly holds none (a "
+			       "password?) is not imported",
+			       guess, sizeof(guess) - 1);
 	return m;
 }
 
@@ -142,9 +147,9 @@ static int text_line(struct bg_addrtok *tok, const char *s, size_t n, unsigned f
 	    !bg_addr_maybe(s, n)) {
 		/* a statement without an address; its password values are
 		 * followed all the same */
-		unsigned secrets;
+		unsigned secrets, guessed;
 
-		if (!bg_sqlmask_line(p->sql, s, n, true, &secrets))
+		if (!bg_sqlmask_line(p->sql, s, n, true, &secrets, &guessed))
 			return -ENOMEM;
 		return bg_addrtok_flush(tok);
 	}

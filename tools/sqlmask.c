@@ -30,10 +30,24 @@
 
 #define MAX_SPANS 8
 
+#define INFER_COLS 64
+#define INFER_MIN 4
+
 struct table {
 	char name[NAME_MAX_LEN];
 	uint64_t pw[MAX_COLS / 64];
 	unsigned ncols;
+	/* No column names known (an INSERT without a list, no CREATE TABLE):
+	 * per column, the values with text and those of them with an '@'. */
+	bool infer;
+	unsigned vals[INFER_COLS], ats[INFER_COLS];
+};
+
+/* A value of an inferred table's tuple on the line being read. */
+struct ival {
+	size_t a, b;
+	unsigned col;
+	bool at, text;
 };
 
 /* A password value of the tuple being read, in the line's coordinates. */
@@ -68,6 +82,10 @@ struct bg_sqlmask {
 	uint64_t pw[MAX_COLS / 64];
 	struct table tab[MAX_TABLES];
 	unsigned ntab, next;
+	struct table *inf; /* the statement's table when its columns are inferred */
+	struct ival *iv;
+	size_t niv, ivcap;
+	bool nomem;
 	char *buf;
 	size_t cap;
 };
@@ -85,6 +103,7 @@ void bg_sqlmask_free(struct bg_sqlmask *m)
 {
 	if (m) {
 		free(m->buf);
+		free(m->iv);
 		free(m);
 	}
 }
@@ -211,6 +230,9 @@ static struct table *add(struct bg_sqlmask *m, const char *name)
 	}
 	memset(t->pw, 0, sizeof(t->pw));
 	t->ncols = 0;
+	t->infer = false;
+	memset(t->vals, 0, sizeof(t->vals));
+	memset(t->ats, 0, sizeof(t->ats));
 	return t;
 }
 
@@ -252,6 +274,8 @@ static void body_start(struct bg_sqlmask *m, enum mode mode)
 	m->skip_item = false;
 	m->nspan = 0;
 	m->vstart = 0;
+	m->inf = NULL;
+	m->niv = 0;
 }
 
 /* A line that starts a statement we follow: its head read, the index where its
@@ -260,7 +284,7 @@ static size_t statement(struct bg_sqlmask *m, const char *s, size_t n)
 {
 	char name[NAME_MAX_LEN];
 	size_t i = skip_blank(s, n, 0), j;
-	struct table *t;
+	struct table *t = NULL;
 
 	if (keyword(s, n, i, "set") && memmem(s, n, "standard_conforming_strings", 27)) {
 		m->backslash = !(memmem(s, n, "= on", 4) || memmem(s, n, "=on", 3) ||
@@ -309,18 +333,21 @@ static size_t statement(struct bg_sqlmask *m, const char *s, size_t n)
 			if ((j = column_list(s, n, i, m->pw, &m->ncols)) == i)
 				return SIZE_MAX;
 			i = skip_blank(s, n, j);
-		} else if ((t = find(m, name)) != NULL) {
+		} else if ((t = find(m, name)) != NULL && !t->infer) {
 			memcpy(m->pw, t->pw, sizeof(m->pw));
 			m->ncols = t->ncols;
+			t = NULL;
 		} else {
-			/* columns not known: nothing to blank, but the statement is
-			 * followed (a " # " in its values is no comment) */
+			/* columns not known: learnt from the values (infer()) */
+			if (!t && (t = add(m, name)) != NULL)
+				t->infer = true;
 			memset(m->pw, 0, sizeof(m->pw));
-			m->ncols = 0;
+			m->ncols = t->ncols;
 		}
 		if (!keyword(s, n, i, "values"))
 			return SIZE_MAX;
 		body_start(m, M_VALUES);
+		m->inf = i < n ? t : NULL;
 		return i + 6;
 	}
 	if (keyword(s, n, i, "copy")) {
@@ -376,18 +403,75 @@ static void apply(struct bg_sqlmask *m, char *w, unsigned *secrets)
 	m->nspan = 0;
 }
 
-/* The value [m->vstart, i) ends: kept when it is a password's. */
-static void value_end(struct bg_sqlmask *m, size_t i)
+/* Whether [a, b) of s is a value with text: not blank, NULL, '' or "". */
+static bool has_text(const char *s, size_t a, size_t b)
 {
-	if (pw_col(m->pw, m->col) && m->nspan < MAX_SPANS && i > m->vstart)
+	while (a < b && (s[a] == ' ' || s[a] == '\t' || s[a] == '\r'))
+		a++;
+	while (b > a && (s[b - 1] == ' ' || s[b - 1] == '\t' || s[b - 1] == '\r'))
+		b--;
+	if (b - a == 4 && bg_ascii_starts_ci(s + a, 4, "null"))
+		return false;
+	return b - a > 2 || (b - a == 2 && s[a] != s[a + 1]) ||
+	       (b - a == 1 && s[a] != '\'' && s[a] != '"');
+}
+
+/* The value [m->vstart, i) of s ends: kept when it is a password's, or, the
+ * columns not known, kept for infer(). */
+static void value_end(struct bg_sqlmask *m, const char *s, size_t i)
+{
+	if (m->inf) {
+		if (m->col < INFER_COLS && i > m->vstart) {
+			if (m->niv == m->ivcap) {
+				size_t cap = m->ivcap ? m->ivcap * 2 : 256;
+				struct ival *nv = realloc(m->iv, cap * sizeof(*nv));
+
+				if (!nv) {
+					m->nomem = true;
+					m->vstart = i + 1;
+					return;
+				}
+				m->iv = nv;
+				m->ivcap = cap;
+			}
+			m->iv[m->niv++] = (struct ival){m->vstart, i, m->col, m->val_at,
+							has_text(s, m->vstart, i)};
+		}
+	} else if (pw_col(m->pw, m->col) && m->nspan < MAX_SPANS && i > m->vstart) {
 		m->span[m->nspan++] = (struct span){m->vstart, i, m->val_at};
+	}
 	m->val_at = false;
 	m->vstart = i + 1;
 }
 
+/* The values of an inferred table's tuples on this line: counted into the
+ * table, then those of a column whose values with text mostly hold no '@'
+ * (INFER_MIN of them at least) but some do, a password's likely, blanked;
+ * *guessed counts the blanked ones with an '@'. */
+static void infer(struct bg_sqlmask *m, char *w, unsigned *guessed)
+{
+	struct table *t = m->inf;
+	size_t k;
+
+	for (k = 0; k < m->niv; k++)
+		if (m->iv[k].text) {
+			t->vals[m->iv[k].col]++;
+			t->ats[m->iv[k].col] += m->iv[k].at;
+		}
+	for (k = 0; k < m->niv; k++) {
+		unsigned c = m->iv[k].col;
+
+		if (t->vals[c] >= INFER_MIN && t->ats[c] > 0 && t->ats[c] * 2 < t->vals[c]) {
+			memset(w + m->iv[k].a, ' ', m->iv[k].b - m->iv[k].a);
+			*guessed += m->iv[k].at;
+		}
+	}
+	m->niv = 0;
+}
+
 /* The body of a CREATE TABLE or of INSERT ... VALUES, from i. */
 static void body(struct bg_sqlmask *m, char *w, const char *s, size_t n, size_t i,
-		 unsigned *secrets)
+		 unsigned *secrets, unsigned *guessed)
 {
 	m->vstart = i;
 	for (; i < n && m->mode != M_NONE; i++) {
@@ -428,10 +512,14 @@ static void body(struct bg_sqlmask *m, char *w, const char *s, size_t n, size_t 
 					m->mode = M_NONE;
 					break;
 				}
-				value_end(m, i);
+				value_end(m, s, i);
+				if (m->inf && !m->ncols)
+					m->ncols = m->inf->ncols = m->col + 1;
 				/* as many values as columns: read right */
 				if (m->ncols && m->col + 1 != m->ncols) {
 					m->nspan = 0;
+					m->niv = 0;
+					m->inf = NULL;
 					m->mode = M_NONE;
 					break;
 				}
@@ -442,7 +530,7 @@ static void body(struct bg_sqlmask *m, char *w, const char *s, size_t n, size_t 
 				m->skip_item = false;
 				m->want_name = true;
 			} else {
-				value_end(m, i);
+				value_end(m, s, i);
 				m->col++;
 			}
 		} else if (c == ';' && m->depth == 0) {
@@ -455,10 +543,19 @@ static void body(struct bg_sqlmask *m, char *w, const char *s, size_t n, size_t 
 	/* A tuple open at the end of the line (or piece): its password values
 	 * so far, and the one being read, blanked on this line. */
 	if (m->mode == M_VALUES && m->depth >= 1) {
-		if (pw_col(m->pw, m->col) && m->nspan < MAX_SPANS && n > m->vstart)
+		if (m->inf) {
+			value_end(m, s, n);
+			m->vstart = 0;
+		} else if (pw_col(m->pw, m->col) && m->nspan < MAX_SPANS && n > m->vstart) {
 			m->span[m->nspan++] = (struct span){m->vstart, n, m->val_at};
+		}
 		apply(m, w, secrets);
 		m->val_at = false;
+	}
+	if (m->inf) {
+		infer(m, w, guessed);
+		if (m->mode != M_VALUES)
+			m->inf = NULL;
 	}
 }
 
@@ -492,12 +589,12 @@ static void copy_row(struct bg_sqlmask *m, char *w, const char *s, size_t n, boo
 }
 
 const char *bg_sqlmask_line(struct bg_sqlmask *m, const char *s, size_t n, bool first,
-			    unsigned *secrets)
+			    unsigned *secrets, unsigned *guessed)
 {
 	size_t start = 0;
 	char *w;
 
-	*secrets = 0;
+	*secrets = *guessed = 0;
 	if (first && m->mode != M_COPY) {
 		/* A value left open at its line's end: not a shape we follow. */
 		if (m->mode == M_VALUES && m->quote && m->depth >= 1 && pw_col(m->pw, m->col))
@@ -528,7 +625,9 @@ const char *bg_sqlmask_line(struct bg_sqlmask *m, const char *s, size_t n, bool 
 		if (start < n)
 			copy_row(m, w, s, n, first, secrets);
 	} else {
-		body(m, w, s, n, start, secrets);
+		body(m, w, s, n, start, secrets, guessed);
+		if (m->nomem)
+			return NULL;
 	}
 	/* the row's last value, at the end of its line */
 	if (m->mode == M_COPY && m->val_at) {

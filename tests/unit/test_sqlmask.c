@@ -18,13 +18,13 @@ static void masklines(const char *const *lines, int n, unsigned *secrets)
 	*secrets = 0;
 	T_CHECK(m != NULL);
 	for (int i = 0; i < n && m; i++) {
-		unsigned s = 0;
+		unsigned s = 0, g = 0;
 		size_t len = strlen(lines[i]);
-		const char *r = bg_sqlmask_line(m, lines[i], len, true, &s);
+		const char *r = bg_sqlmask_line(m, lines[i], len, true, &s, &g);
 
 		T_CHECK(r != NULL);
 		snprintf(out[i], sizeof(out[i]), "%.*s", (int)len, r ? r : "");
-		*secrets += s;
+		*secrets += s + g;
 	}
 	bg_sqlmask_free(m);
 }
@@ -103,16 +103,37 @@ static void read_wrong(void)
 	T_EQ_INT(s, 0);
 }
 
+/* No column names at all (INSERT lines alone): a column whose values with
+ * text mostly hold no '@' but some do is a password's; an address column with
+ * NULLs and empty strings is not; nothing is blanked before INFER_MIN values. */
+static void inferred(void)
+{
+	const char *l[] = {"INSERT INTO users VALUES (1,'a@example.jp','p1'),(2,NULL,'p2'),"
+			   "(3,'','p@3.jp'),(4,'d@example.jp','p4'),(5,'e@example.jp','p5');",
+			   "INSERT INTO users VALUES (6,'f@example.jp','x@y.jp');"};
+	const char *early[] = {"INSERT INTO t VALUES (1,'a@example.jp','p@1.jp');"};
+	unsigned s;
+
+	masklines(l, 2, &s);
+	T_EQ_STR(out[0], "INSERT INTO users VALUES (1,'a@example.jp',    ),(2,NULL,    ),"
+			 "(3,'',        ),(4,'d@example.jp',    ),(5,'e@example.jp',    );");
+	T_EQ_STR(out[1], "INSERT INTO users VALUES (6,'f@example.jp',        );");
+	T_EQ_INT(s, 2);
+	masklines(early, 1, &s);
+	T_EQ_STR(out[0], early[0]);
+	T_EQ_INT(s, 0);
+}
+
 /* Not SQL: text is returned as it is. */
 static void not_sql(void)
 {
 	const char *l[] = {"Insert into your address book: a@example.jp", "copy to b@example.jp",
 			   "replace me@example.jp"};
 	struct bg_sqlmask *m = bg_sqlmask_new();
-	unsigned s;
+	unsigned s, g;
 
 	for (int i = 0; i < 3; i++)
-		T_CHECK(bg_sqlmask_line(m, l[i], strlen(l[i]), true, &s) == l[i] && s == 0);
+		T_CHECK(bg_sqlmask_line(m, l[i], strlen(l[i]), true, &s, &g) == l[i] && s + g == 0);
 	bg_sqlmask_free(m);
 	T_CHECK(bg_sql_password_column("password", 8));
 	T_CHECK(bg_sql_password_column("user_pass", 9));
@@ -129,6 +150,7 @@ int main(int argc, char **argv)
 	T_RUN(copy_rows);
 	T_RUN(standard_strings);
 	T_RUN(read_wrong);
+	T_RUN(inferred);
 	T_RUN(not_sql);
 	return t_done("test_sqlmask");
 }
