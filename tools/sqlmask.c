@@ -339,8 +339,10 @@ static size_t statement(struct bg_sqlmask *m, const char *s, size_t n)
 			t = NULL;
 		} else {
 			/* columns not known: learnt from the values (infer()) */
-			if (!t && (t = add(m, name)) != NULL)
+			if (!t) {
+				t = add(m, name);
 				t->infer = true;
+			}
 			memset(m->pw, 0, sizeof(m->pw));
 			m->ncols = t->ncols;
 		}
