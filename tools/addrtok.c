@@ -1332,6 +1332,19 @@ static void piece(struct bg_addrtok *t, size_t a, size_t b, int depth)
 			return;
 		}
 		if (p != SIZE_MAX) {
+			/* "密码=pw@x.jp", "密码:pw@x.jp": a password label glued
+			 * before the address with its mark: a password. */
+			if (at) {
+				size_t le = p;
+
+				while (le > a &&
+				       (s[le - 1] == '=' || s[le - 1] == ':' || s[le - 1] == ']'))
+					le--;
+				if (le < p && bg_password_label(s + a, le - a)) {
+					refuse_password(t);
+					return;
+				}
+			}
 			if (!at)
 				piece(t, a, p, depth + 1);
 			/* With an '@', the text before is dropped and the rest is a word
@@ -1616,8 +1629,9 @@ bool bg_password_label(const char *s, size_t n)
 {
 	static const char *const ascii[] = {"password", "passwd",     "pass",  "pwd",	     "pw",
 					    "passwort", "contrasena", "senha", "motdepasse", NULL};
-	static const char *const other[] = {"パスワード", "密码",   "密碼",
-					    "비밀번호",	  "пароль", NULL};
+	static const char *const other[] = {
+	    "パスワード", "密码", "密碼",     "登录密码", "登錄密碼", "新密码",	  "新密碼", "口令",
+	    "비밀번호",	  "암호", "패스워드", "비번",	  "пароль",   "暗証番号", NULL};
 
 	for (int i = 0; ascii[i]; i++)
 		if (ieq(s, n, ascii[i]))
@@ -1636,8 +1650,9 @@ static bool label_gap(const char *s, size_t a, size_t b)
 {
 	int marks = 0;
 
+	/* ':', or "=" and "]" ("密码=x", "【密码】x": the mapped brackets) */
 	for (; a < b; a++)
-		if (s[a] == ':')
+		if (s[a] == ':' || s[a] == '=' || s[a] == ']')
 			marks++;
 		else if (cls[(unsigned char)s[a]] != C_SP)
 			return false;

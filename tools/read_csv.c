@@ -602,12 +602,30 @@ int bg_table_name_rank(const char *s, size_t n)
 	    "電郵",
 	    "郵箱",
 	    "郵件地址",
+	    "邮箱地址",
+	    "电子邮箱地址",
+	    "电邮",
+	    "电邮地址",
+	    "邮件",
+	    "信箱",
+	    "email地址",
+	    "電子郵件信箱",
+	    "電郵地址",
+	    "郵箱地址",
+	    "電子信箱",
+	    "电子信箱",
+	    "電子郵箱",
+	    "郵件",
 	    /* Korean */
 	    "이메일",
 	    "메일",
 	    "이메일주소",
 	    "메일주소",
 	    "전자우편",
+	    "전자메일",
+	    "전자메일주소",
+	    "email주소",
+	    "e메일",
 	};
 	static const char *const rank2[] = {
 	    "address",	  "adresse",	  "account", "accountname", "mailbox", "アドレス",
@@ -667,13 +685,18 @@ struct bg_table {
 	struct bg_addrtok *tok;	 /* a cell's text to addresses, the one tokeniser */
 	const char *sheet;
 	bool decided, header, numbered;
-	bool skipped; /* a sheet without the --column named: read nothing */
-	unsigned hdr; /* the held row that is the header candidate */
+	bool secret_cols; /* a column may hold passwords: rows are not shown whole */
+	bool skipped;	  /* a sheet without the --column named: read nothing */
+	unsigned hdr;	  /* the held row that is the header candidate */
 	size_t col;
 	/* No address is left in a row unsaid: in a table without a header (and
 	 * no --column), every other column that holds addresses is read too
 	 * (more); anywhere else an address outside col is noted, not imported. */
 	bool more[MORE_COLS];
+	/* Three in four of a column's filled cells (of the held rows) are one
+	 * address each: an address column; another column's address may be a
+	 * password (other_cells shows it only for an address column). */
+	bool addrish[MORE_COLS];
 	char why[128];
 	char note[512]; /* skipped: the header it has */
 	struct held_row held[BG_TABLE_SNIFF];
@@ -848,6 +871,8 @@ static void more_columns(struct bg_table *t)
 	for (i = 0; i < t->nheld; i++) {
 		const struct bg_row *row = &t->held[i].r;
 
+		if (t->header && i == t->hdr)
+			continue;
 		for (f = 0; f < row->n && f < MORE_COLS; f++) {
 			size_t n;
 
@@ -858,8 +883,10 @@ static void more_columns(struct bg_table *t)
 			clean[f] += cell_one_address(&row->cells[f]);
 		}
 	}
-	for (f = 0; f < MORE_COLS; f++)
-		t->more[f] = f != t->col && clean[f] > 0 && clean[f] * 4 >= filled[f] * 3;
+	for (f = 0; f < MORE_COLS; f++) {
+		t->addrish[f] = clean[f] > 0 && clean[f] * 4 >= filled[f] * 3;
+		t->more[f] = !t->header && f != t->col && t->addrish[f];
+	}
 }
 
 /* Decides the header and the address column from the held rows: the header
@@ -953,8 +980,19 @@ static int choose_column(struct bg_table *t)
 		t->col = 0;
 label:
 	free(at_later);
-	if (!t->header && !column)
+	if (!column)
 		more_columns(t);
+	/* A header naming a password column, or no header and more than one
+	 * column (a combolist's second one): a row is never shown whole. */
+	t->secret_cols = false;
+	if (t->header && first) {
+		for (size_t k = 0; k < first->n && !t->secret_cols; k++) {
+			s = cell_trimmed(&first->cells[k], &n);
+			t->secret_cols = n && bg_password_label(s, n);
+		}
+	} else if (first) {
+		t->secret_cols = first->n > 1;
+	}
 	if (t->header && first && t->col < first->n) {
 		s = cell_trimmed(&first->cells[t->col], &n);
 		if (n) {
@@ -968,6 +1006,8 @@ label:
 }
 
 /* --- rows ---------------------------------------------------------------- */
+
+static void row_note(struct bg_table *cs, const struct bg_row *row, const char *why);
 
 /* One cell of row through the tokeniser, its refusals noted (a NUL byte, bytes
  * not valid in the input's encoding: *noted).  Returns the addresses found (0:
@@ -983,7 +1023,7 @@ static int scan_cell(struct bg_table *t, const struct bg_row *row, size_t f, con
 		char why[80];
 
 		snprintf(why, sizeof(why), "NUL byte in the address%s", where_in);
-		bg_reader_note(c, row->line, why, row->shown, row->shown_len);
+		row_note(t, row, why);
 		*noted = true;
 		return 0;
 	}
@@ -993,8 +1033,7 @@ static int scan_cell(struct bg_table *t, const struct bg_row *row, size_t f, con
 		char why[BG_ENC_NAME_MAX + 128], tail[96];
 
 		snprintf(tail, sizeof(tail), " in the address%s", where_in);
-		bg_reader_note(c, row->line, bg_reader_bad_bytes(c, tail, why, sizeof(why)),
-			       row->shown, row->shown_len);
+		row_note(t, row, bg_reader_bad_bytes(c, tail, why, sizeof(why)));
 		*noted = true;
 		return 0;
 	}
@@ -1010,7 +1049,7 @@ static int other_cells(struct bg_table *t, const struct bg_row *row)
 {
 	const struct bg_row *hdr = t->header ? &t->held[t->hdr].r : NULL;
 	char why[256], name[80], in[96];
-	bool noted = false, secret;
+	bool noted = false, secret, label;
 	size_t f, n;
 	const char *s;
 	int r;
@@ -1026,15 +1065,17 @@ static int other_cells(struct bg_table *t, const struct bg_row *row)
 		}
 		if (!cell_one_address(&row->cells[f]))
 			continue;
-		secret = false;
+		/* Shown only from a column of addresses (a manager's): one that
+		 * is mostly not addresses, or named as a password's, may hold
+		 * passwords (a combolist's second column). */
+		secret = f >= MORE_COLS || !t->addrish[f];
+		label = false;
 		if (hdr && f < hdr->n && (s = cell_trimmed(&hdr->cells[f], &n), n)) {
 			snprintf(name, sizeof(name), "column \"%.*s\"", shown_len(s, n, 60), s);
-			secret = bg_password_label(s, n);
+			label = bg_password_label(s, n);
+			secret = secret || label;
 		} else {
-			/* A column without a name that is mostly not addresses
-			 * (more_columns): a combolist's passwords, likely. */
 			snprintf(name, sizeof(name), "column %zu", f + 1);
-			secret = true;
 		}
 		snprintf(why, sizeof(why),
 			 "an address in %s, not imported: this table's addresses are read from "
@@ -1043,11 +1084,31 @@ static int other_cells(struct bg_table *t, const struct bg_row *row)
 		s = cell_trimmed(&row->cells[f], &n);
 		/* A password column's value is never shown (the report is kept). */
 		if (secret)
-			s = hdr ? "(a password, not shown)" : "(not shown: a password?)",
+			s = hdr && label ? "(a password, not shown)" : "(not shown: a password?)",
 			n = strlen(s);
 		bg_reader_note(t->c, row->line, why, s, n);
 	}
 	return 0;
+}
+
+/* A note on a whole row: its text, or, when a column may hold a password
+ * (secret_cols), only the address column's cell. */
+static void row_note(struct bg_table *cs, const struct bg_row *row, const char *why)
+{
+	static const char hidden[] = "(the row, not shown: it may hold a password)";
+	const char *s;
+	size_t n;
+
+	if (!cs->secret_cols) {
+		bg_reader_note(cs->c, row->line, why, row->shown, row->shown_len);
+		return;
+	}
+	if (cs->col < row->n) {
+		s = cell_trimmed(&row->cells[cs->col], &n);
+		bg_reader_note(cs->c, row->line, why, s, n);
+		return;
+	}
+	bg_reader_note(cs->c, row->line, why, hidden, sizeof(hidden) - 1);
 }
 
 static int data_row(struct bg_table *cs, const struct bg_row *row)
@@ -1060,18 +1121,18 @@ static int data_row(struct bg_table *cs, const struct bg_row *row)
 		return 0;
 	c->sink->record(c->sink);
 	if (row->overflow) {
-		bg_reader_note(c, row->line, "record too long", row->shown, row->shown_len);
+		row_note(cs, row, "record too long");
 		return 0;
 	}
 	if (cs->col >= row->n) {
-		bg_reader_note(c, row->line, cs->why, row->shown, row->shown_len);
+		row_note(cs, row, cs->why);
 		return other_cells(cs, row);
 	}
 	r = scan_cell(cs, row, cs->col, "", &noted);
 	if (r < 0)
 		return r;
 	if (r == 0 && !noted)
-		bg_reader_note(c, row->line, cs->why, row->shown, row->shown_len);
+		row_note(cs, row, cs->why);
 	return other_cells(cs, row);
 }
 

@@ -445,6 +445,14 @@ static void passwords(void)
 		T_EQ_INT(h->ninvalid, 1);
 		T_CHECK(strstr(h->why[0], "Secr3t") == NULL);
 	}
+	/* Labels of other languages, and a label glued with '=' or a bracket. */
+	EXPECT("zhang@example.com 口令: pw@example.com", "zhang@example.com", 1);
+	EXPECT("kim@example.com 암호: pw@example.com", "kim@example.com", 1);
+	EXPECT("kim@example.com 패스워드: pw@example.com", "kim@example.com", 1);
+	EXPECT("zhang@example.com 登录密码：pw@example.com", "zhang@example.com", 1);
+	EXPECT("zhang@example.com 密码=pw@example.com", "zhang@example.com", 1);
+	EXPECT("zhang@example.com [password] pw@example.com", "zhang@example.com", 1);
+	EXPECT("山田=taro@example.jp", "taro@example.jp", 0);
 	/* An address list separated by ': ' is not a combolist. */
 	EXPECT("taro@example.jp: hanako@example.jp", "taro@example.jp hanako@example.jp", 0);
 	{

@@ -487,6 +487,26 @@ static void test_unnamed_password_column(void)
 	free(t);
 }
 
+/* A Chinese header the table knows (邮箱地址), a password column under a name
+ * of its own language (口令): the addresses read, the password neither
+ * stored nor shown, and no note shows a row whole. */
+static void test_cjk_header_password(void)
+{
+	static const char tab[] =
+	    "用户名,邮箱地址,口令\nzhang,zhang@example.com,hunter2@example.com\n"
+	    "li,,Hunter2xyz\n";
+	struct tsink *t = ts_new();
+
+	T_EQ_INT(ts_run_str(t, &bg_reader_csv, tab, NULL), 0);
+	T_EQ_INT(t->naddr, 1);
+	T_EQ_STR(t->addr[0], "zhang@example.com");
+	T_EQ_INT(t->ninvalid, 2);
+	for (size_t i = 0; i < t->ninvalid && i < 2; i++)
+		T_CHECK(strstr(t->text[i], "hunter2") == NULL &&
+			strstr(t->text[i], "Hunter2") == NULL);
+	free(t);
+}
+
 int main(int argc, char **argv)
 {
 	t_init(argc, argv);
@@ -499,6 +519,7 @@ int main(int argc, char **argv)
 	T_RUN(test_probe);
 	T_RUN(test_named_header);
 	T_RUN(test_unnamed_password_column);
+	T_RUN(test_cjk_header_password);
 	ts_cleanup();
 	return t_done("test_read_csv");
 }
