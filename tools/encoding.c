@@ -20,6 +20,11 @@
  * two bytes of Japanese): only the common families are believed. */
 #define SMALL_EVIDENCE 16
 
+/* Windows-1252's marks of 80-9F that Western text sets before a word (€ ‚ „ …
+ * † ‰ ‹ ‘ ’ “ ” • – — ™ ›), all of them lead bytes of CP932 or GBK too. */
+static const char western_marks[] = "\x80\x82\x84\x85\x86\x89\x8b\x91\x92\x93\x94\x95\x96"
+				    "\x97\x99\x9b";
+
 static char ascii_upper(char c)
 {
 	return c >= 'a' && c <= 'z' ? (char)(c - 32) : c;
@@ -450,8 +455,7 @@ static bool after_address(const unsigned char *p, size_t i)
  * mark of Western text ("\x95joao@" is a bullet and joao@: 1252 is right). */
 static int glued_symbol(const char *s, size_t n)
 {
-	static const char marks[] = "\x80\x82\x84\x85\x86\x89\x8b\x91\x92\x93\x94\x95\x96\x97\x99"
-				    "\x9b";
+	const char *marks = western_marks;
 	const unsigned char *p = (const unsigned char *)s;
 	int worst = 0;
 
@@ -475,7 +479,7 @@ static int glued_symbol(const char *s, size_t n)
 			continue;
 		if (p[i] == 0x87)
 			return 2;
-		if (!memchr(marks, p[i], sizeof(marks) - 1))
+		if (!memchr(marks, p[i], sizeof(western_marks) - 1))
 			worst = 1;
 	}
 	return worst;
@@ -544,8 +548,145 @@ static void candidates(const char *s, size_t n, bool at_eof, char *cands, size_t
 	}
 }
 
+/* The high byte p[i] is an accented letter inside an ASCII word of the
+ * one-byte reading ("Fran\xe7ois@"): two ASCII letters before it, not
+ * themselves after a high byte ("\xa5x\xa5_kim@" is Big5's 台北kim@). */
+static bool inside_word(const unsigned char *p, size_t i)
+{
+	size_t k = i;
+
+	while (k > 0 && p[k - 1] < 0x80 && isalpha(p[k - 1]))
+		k--;
+	return i - k >= 2 && (k == 0 || p[k - 1] < 0x80);
+}
+
+/* Japanese kana pairs of CP932 in p, read pair by pair as CP932 does. */
+static size_t kana_pairs(const unsigned char *p, size_t n)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i + 1 < n; i++) {
+		unsigned char c = p[i], d = p[i + 1];
+
+		if (c < 0x80 || (c >= 0xa1 && c <= 0xdf))
+			continue;
+		k += (c == 0x82 && d >= 0x9f && d <= 0xf1) || (c == 0x83 && d >= 0x40 && d <= 0x96);
+		i++;
+	}
+	return k;
+}
+
+/* Whether s[0..n) decoded from enc ends inside a character (a lead byte that
+ * waits for its trail): then the byte after it is taken into that character.
+ * *ok: it decodes without an error. */
+static bool takes_next(const char *enc, const char *s, size_t n, bool *ok)
+{
+	struct bg_conv *cd = bg_conv_open(enc);
+	char out[4096];
+	char *ip = (char *)s;
+	size_t il = n;
+	bool open = false;
+
+	*ok = cd != NULL;
+	while (cd && il) {
+		char *op = out;
+		size_t ol = sizeof(out);
+
+		if (bg_conv(cd, &ip, &il, &op, &ol) != (size_t)-1)
+			break;
+		if (errno == E2BIG)
+			continue;
+		open = errno == EINVAL;
+		*ok = open;
+		break;
+	}
+	if (cd)
+		bg_conv_close(cd);
+	return open;
+}
+
+/* The chosen reading of the sample against the double-byte ones that decode
+ * it too, at every address whose ASCII word a high byte touches ("「lee@" in
+ * Big5 is A1 75 "lee@": Windows-1252 reads "¡ulee@", CP932 "｡ulee@"): in
+ * Big5, GBK and CP949 a trail byte may be an ASCII letter, so whether that
+ * letter is the address's depends on the reading.  For a one-byte reading,
+ * any double-byte one that takes the letter (not after an accented letter
+ * inside a word, or a Western mark starting one); for CP932 (unless its kana
+ * say Japanese), one that reads the letter otherwise (CP932's half-width
+ * katakana are one byte, their lead bytes elsewhere).  The other readings
+ * (EUC, ISO-2022, and Big5, GBK and CP949 themselves, chosen on uchardet's
+ * word) are believed.  Returns the first reading that disagrees, or NULL. */
+static const char *letter_conflict(const char *s, size_t n, const char *chosen)
+{
+	static const char *const dbcs[] = {"BIG5", "GB18030", "CP949", "CP932", NULL};
+	const unsigned char *p = (const unsigned char *)s;
+	bool one = single_byte(chosen), sj = name_eq(chosen, "CP932"), ok, mine;
+	int usable[4] = {-1, -1, -1, -1};
+
+	if (!one && !sj)
+		return NULL;
+	/* Japanese kana (CP932 82 9F-F1, 83 40-96) are no bytes of Big5, of
+	 * GB2312's or of KS X 1001's characters: two of them and the CP932
+	 * reading is believed. */
+	if (sj && kana_pairs(p, n) >= 2)
+		return NULL;
+	for (size_t at = 0; at < n; at++) {
+		size_t w = at, ls;
+
+		if (p[at] != '@')
+			continue;
+		while (w > 0 && p[w - 1] < 0x80 && (isalnum(p[w - 1]) || strchr("._+-", p[w - 1])))
+			w--;
+		if (w == at || w == 0 || p[w - 1] < 0x80)
+			continue;
+		if (one && (inside_word(p, w - 1) ||
+			    (memchr(western_marks, p[w - 1], sizeof(western_marks) - 1) &&
+			     (w < 2 || (p[w - 2] < 0x80 && !isalnum(p[w - 2]))))))
+			continue;
+		for (ls = w; ls > 0 && p[ls - 1] != '\n'; ls--)
+			;
+		mine = sj && takes_next("CP932", s + ls, w - ls, &ok);
+		if (sj && !ok)
+			continue;
+		for (int k = 0; dbcs[k]; k++) {
+			bool theirs;
+
+			if (name_eq(dbcs[k], chosen))
+				continue;
+			if (usable[k] < 0)
+				usable[k] = clean(dbcs[k], s, n, false);
+			if (!usable[k])
+				continue;
+			theirs = takes_next(dbcs[k], s + ls, w - ls, &ok);
+			if (ok && theirs != mine)
+				return dbcs[k];
+		}
+	}
+	return NULL;
+}
+
+static int decide(const char *sample, size_t len, bool at_eof, char *name, size_t namelen,
+		  struct bg_err *err);
+
 int bg_encoding_decide(const char *sample, size_t len, bool at_eof, char *name, size_t namelen,
 		       struct bg_err *err)
+{
+	int rc = decide(sample, len, at_eof, name, namelen, err);
+	const char *other;
+
+	if (rc != 0 || bg_encoding_is_utf8(name))
+		return rc;
+	if ((other = letter_conflict(sample, len, name)) != NULL)
+		return bg_err_set(err, -EILSEQ,
+				  "cannot tell the text encoding (not UTF-8; it could be %s or %s: "
+				  "they read the letter after a character glued to an address "
+				  "differently, and with it the address); give --encoding NAME",
+				  name, other);
+	return 0;
+}
+
+static int decide(const char *sample, size_t len, bool at_eof, char *name, size_t namelen,
+		  struct bg_err *err)
 {
 	static const char *const jis[] = {"ISO-2022-JP", "ISO-2022-JP-3", "ISO-2022-JP-2", NULL};
 	char *t = malloc(len ? len : 1);

@@ -88,6 +88,16 @@ static void test_decide(void)
 		    {"\nsuzuki@example.jp\x97\x6c\r\nsato@example.jp\x97\x6c\r\n", "CP932"},
 		    {"\n\x95joao@example.pt\n", "WINDOWS-1252"},
 		    {"\n\x88\x41suzuki@example.jp\n", NULL},
+		    /* Big5 「lee@, 台北kim@, GB18030's four-byte 김 before kim@,
+		     * CP949's 찿 before li@: their trail bytes are the letters a
+		     * one-byte or CP932 reading glues on; refused, not guessed */
+		    {"\n\xa1\x75lee@example.com\n", NULL},
+		    {"\xa5\x78\xa5\x5fkim@example.com\n", NULL},
+		    {"\x82\x38\x8b\x31kim@example.com\n", NULL},
+		    {"\xb1\xe8\x9f\x4fli@example.com\n", NULL},
+		    /* half-width katakana glued on, in a file whose kana say
+		     * Japanese (メール): CP932 */
+		    {"\x83\x81\x81\x5b\x83\x8b,\xca\xc5\xbau31x0@example.co.jp\n", "CP932"},
 		};
 
 		for (size_t i = 0; i < sizeof(g) / sizeof(g[0]); i++) {
