@@ -252,6 +252,8 @@ static int read_leaf(void *arg, struct bg_input *in, int depth, struct bg_err *e
 	}
 	if (format && strcmp(format, "eml") == 0)
 		bg_input_set_encoding(in, "raw", NULL);
+	if (format && strcmp(format, "html") == 0)
+		bg_reader_html_charset(in, true);
 	if (workbook_format(format))
 		return bg_err_set(err, -EINVAL, "%s: --format %s: not a workbook (.xlsx or .ods)",
 				  bg_input_name(in), format);

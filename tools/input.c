@@ -274,6 +274,11 @@ uint64_t bg_input_bytes(const struct bg_input *in)
 	return in->raw_total;
 }
 
+bool bg_input_encoding_given(const struct bg_input *in)
+{
+	return in->forced[0] || in->no_legacy;
+}
+
 int bg_input_set_encoding(struct bg_input *in, const char *enc, struct bg_err *err)
 {
 	char name[BG_ENC_NAME_MAX];

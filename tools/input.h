@@ -79,6 +79,8 @@ void bg_input_sha256(struct bg_input *in, unsigned char out[32]);
  * iconv name ("CP932"; aliases such as sjis are known).  0 or -EINVAL (err:
  * "unknown encoding"; err may be NULL). */
 int bg_input_set_encoding(struct bg_input *in, const char *enc, struct bg_err *err);
+/* Whether an encoding was set (--encoding, a part's label, "raw"). */
+bool bg_input_encoding_given(const struct bg_input *in);
 /* The encoding the text was decoded from: "UTF-8" (also for ASCII), "UTF-16LE",
  * "CP932", ...; "" while undecided. */
 const char *bg_input_encoding(const struct bg_input *in);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "addrtok.h"
+#include "ascii.h"
 #include "encoding.h"
 
 #define HEAD_MAX (64 * 1024)
@@ -175,6 +176,59 @@ static bool refused_by_magic(const unsigned char *h, size_t len, const char *nam
 	return false;
 }
 
+/* A web page's declared charset, from its first 4 KiB: <meta charset="X"> or
+ * <meta http-equiv="Content-Type" content="text/html; charset=X">.  Taken for
+ * the whole page (as a browser does) unless an encoding was given; a name
+ * iconv does not know is left to detection.  A byte order mark still wins
+ * (the input reads it first).  html: the page is HTML by its format or name;
+ * else its head must start like a page. */
+void bg_reader_html_charset(struct bg_input *in, bool html)
+{
+	const unsigned char *p = NULL;
+	long got = bg_input_peek_plain(in, &p, 4096);
+	size_t n, i = 0, k;
+	char name[BG_ENC_NAME_MAX];
+
+	if (got <= 0 || bg_input_encoding_given(in))
+		return;
+	n = (size_t)got;
+	while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n'))
+		i++;
+	if (!html && !bg_ascii_starts_ci((const char *)p + i, n - i, "<!doctype html") &&
+	    !bg_ascii_starts_ci((const char *)p + i, n - i, "<html"))
+		return;
+	for (; i + 5 < n; i++) {
+		const unsigned char *e;
+
+		if (p[i] != '<' || !bg_ascii_starts_ci((const char *)p + i, n - i, "<meta"))
+			continue;
+		e = memchr(p + i, '>', n - i);
+		if (!e)
+			return;
+		for (k = i; k + 8 <= (size_t)(e - p); k++) {
+			size_t a, b;
+
+			if (!bg_ascii_starts_ci((const char *)p + k, (size_t)(e - p) - k,
+						"charset="))
+				continue;
+			a = k + 8;
+			while (a < (size_t)(e - p) && (p[a] == '"' || p[a] == '\'' || p[a] == ' '))
+				a++;
+			for (b = a; b < (size_t)(e - p) && b - a < sizeof(name) - 1 &&
+				    (bg_ascii_isalnum(p[b]) || p[b] == '-' || p[b] == '_' ||
+				     p[b] == '.' || p[b] == ':');
+			     b++)
+				;
+			if (b == a)
+				return;
+			snprintf(name, sizeof(name), "%.*s", (int)(b - a), (const char *)p + a);
+			bg_input_set_encoding(in, name, NULL);
+			return;
+		}
+		i = (size_t)(e - p);
+	}
+}
+
 const struct bg_reader *bg_reader_detect(struct bg_input *in, const char *path, struct bg_err *err)
 {
 	const struct bg_reader *best = NULL;
@@ -199,6 +253,8 @@ const struct bg_reader *bg_reader_detect(struct bg_input *in, const char *path, 
 		bg_input_set_encoding(in, "raw", NULL);
 		return &bg_reader_eml;
 	}
+	bg_reader_html_charset(in, bg_ascii_has_suffix(path, ".html") ||
+				       bg_ascii_has_suffix(path, ".htm"));
 	got = bg_input_peek(in, &head, HEAD_MAX);
 	if (got < 0) {
 		size_t t;

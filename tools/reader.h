@@ -102,4 +102,8 @@ const struct bg_reader *bg_reader_by_name(const char *name);
  * set ("FILE: looks like an .xlsx workbook; export it as CSV") when none fits. */
 const struct bg_reader *bg_reader_detect(struct bg_input *in, const char *path, struct bg_err *err);
 
+/* A web page's <meta charset> taken for its encoding (before the first
+ * decoded read; see reader.c). */
+void bg_reader_html_charset(struct bg_input *in, bool html);
+
 #endif
