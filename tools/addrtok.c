@@ -1043,35 +1043,62 @@ static void refuse_password(struct bg_addrtok *t)
 	refuse_word(t, password_why, hidden, sizeof(hidden) - 1);
 }
 
+/* A list of lower-case words with their lengths (no strlen per test). */
+struct word {
+	const char *s;
+	size_t n;
+};
+#define W(lit)                                                                                     \
+	{                                                                                          \
+		lit, sizeof(lit) - 1                                                               \
+	}
+
+/* s (n bytes, ASCII letters of either case) is one of the count words. */
+static bool in_words(const struct word *w, size_t count, const char *s, size_t n)
+{
+	for (size_t i = 0; i < count; i++) {
+		size_t k = 0;
+
+		if (w[i].n != n)
+			continue;
+		while (k < n && lower((unsigned char)s[k]) == (unsigned char)w[i].s[k])
+			k++;
+		if (k == n)
+			return true;
+	}
+	return false;
+}
+
 /* Keys of "key=value" that name an address (logs, queries, exports), also as
- * the last part of a longer key (postfix's sasl_username=, orig_to=). */
+ * the last part of a longer key (postfix's sasl_username=, orig_to=,
+ * smtp.mailfrom=). */
 static bool key_word(const char *s, size_t n)
 {
-	static const char *const keys[] = {
-	    "email",   "e-mail", "mail",      "user", "username", "login", "to",  "from",
-	    "address", "addr",	 "recipient", "rcpt", "account",  "id",	   "uid", "sender"};
+	static const struct word keys[] = {
+	    W("email"),	       W("e-mail"),	 W("mail"),	 W("user"),	W("username"),
+	    W("login"),	       W("to"),		 W("from"),	 W("address"),	W("addr"),
+	    W("recipient"),    W("rcpt"),	 W("account"),	 W("id"),	W("uid"),
+	    W("sender"),       W("cc"),		 W("bcc"),	 W("mailfrom"), W("rcptto"),
+	    W("emailaddress"), W("mailaddress"), W("contact"),	 W("owner"),	W("admin"),
+	    W("author"),       W("member"),	 W("principal"), W("upn"),	W("identity")};
+	const size_t count = sizeof(keys) / sizeof(keys[0]);
 	size_t k = n;
 
 	while (k > 0 && s[k - 1] != '_' && s[k - 1] != '-' && s[k - 1] != '.')
 		k--;
-	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-		if (ieq(s, n, keys[i]) || (k > 0 && ieq(s + k, n - k, keys[i])))
-			return true;
-	return false;
+	return in_words(keys, count, s, n) || (k > 0 && in_words(keys, count, s + k, n - k));
 }
 
 /* Keys and header labels whose value is a message's id ("<id@host>"), never a
  * mailbox: a mail log's message-id=, a pasted header's Message-ID:. */
 static bool msgid_word(const char *s, size_t n)
 {
-	static const char *const keys[] = {
-	    "message-id", "message_id",	 "messageid",  "msgid",	     "msg-id",
-	    "msg_id",	  "in-reply-to", "references", "content-id", "resent-message-id"};
+	static const struct word keys[] = {
+	    W("message-id"), W("message_id"),	    W("messageid"),   W("msgid"),
+	    W("msg-id"),     W("msg_id"),	    W("in-reply-to"), W("references"),
+	    W("content-id"), W("resent-message-id")};
 
-	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-		if (ieq(s, n, keys[i]))
-			return true;
-	return false;
+	return n >= 5 && in_words(keys, sizeof(keys) / sizeof(keys[0]), s, n);
 }
 
 static const char msgid_why[] =
@@ -1100,6 +1127,10 @@ static bool after_msgid(const char *s, size_t a)
 	size_t i = a, e, k;
 	bool angle = false;
 
+	/* the common case first: the address starts the line, or follows a
+	 * byte no id's label ends with */
+	if (a == 0 || (s[a - 1] != '<' && s[a - 1] != ' ' && s[a - 1] != '=' && s[a - 1] != ':'))
+		return false;
 	while (i > 0 && (s[i - 1] == '<' || s[i - 1] == ' '))
 		angle |= s[--i] == '<';
 	/* "message-id=x@y", "message-id=<x@y>", "Message-ID: <x@y>" */
@@ -1114,6 +1145,9 @@ static bool after_msgid(const char *s, size_t a)
 	}
 	for (k = 0; k < a && s[k] == ' '; k++)
 		;
+	/* Message-ID, In-Reply-To, References, Content-ID, Resent-Message-ID */
+	if (k == a || !strchr("MmIiRrCc", s[k]))
+		return false;
 	for (e = k; e < a && s[e] != ':' && s[e] != ' '; e++)
 		;
 	return e < a && s[e] == ':' && msgid_word(s + k, e - k);
@@ -1627,19 +1661,15 @@ static bool glue_quote(const char *s, size_t n, size_t i)
 
 bool bg_password_label(const char *s, size_t n)
 {
-	static const char *const ascii[] = {"password", "passwd",     "pass",  "pwd",	     "pw",
-					    "passwort", "contrasena", "senha", "motdepasse", NULL};
-	static const char *const other[] = {
-	    "パスワード", "密码", "密碼",     "登录密码", "登錄密碼", "新密码",	  "新密碼", "口令",
-	    "비밀번호",	  "암호", "패스워드", "비번",	  "пароль",   "暗証番号", NULL};
+	/* lower-case ASCII, or UTF-8 (in_words folds only ASCII letters) */
+	static const struct word labels[] = {
+	    W("password"), W("passwd"),	    W("pass"),	   W("pwd"),	    W("pw"),
+	    W("passwort"), W("contrasena"), W("senha"),	   W("motdepasse"), W("パスワード"),
+	    W("密码"),	   W("密碼"),	    W("登录密码"), W("登錄密碼"),   W("新密码"),
+	    W("新密碼"),   W("口令"),	    W("비밀번호"), W("암호"),	    W("패스워드"),
+	    W("비번"),	   W("пароль"),	    W("暗証番号")};
 
-	for (int i = 0; ascii[i]; i++)
-		if (ieq(s, n, ascii[i]))
-			return true;
-	for (int i = 0; other[i]; i++)
-		if (strlen(other[i]) == n && memcmp(s, other[i], n) == 0)
-			return true;
-	return false;
+	return n >= 2 && n <= 15 && in_words(labels, sizeof(labels) / sizeof(labels[0]), s, n);
 }
 
 /* Between a label and its value: blanks and one ':' (the mapped line has the
@@ -1784,7 +1814,9 @@ static void tokens(struct bg_addrtok *t)
 			if (q)
 				b = (size_t)(q - s);
 		}
-		if (memchr(s + a, '@', b - a) && after_msgid(s, a)) {
+		if (a > 0 &&
+		    (s[a - 1] == '<' || s[a - 1] == ' ' || s[a - 1] == '=' || s[a - 1] == ':') &&
+		    memchr(s + a, '@', b - a) && after_msgid(s, a)) {
 			refuse_word(t, msgid_why, s + a, b - a);
 			t->first_tok = false;
 			continue;

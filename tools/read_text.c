@@ -68,16 +68,21 @@ static bool sql_dump(const char *head, size_t len)
 	return false;
 }
 
-/* An SQL dump's line with its password columns blanked (said, never shown);
- * *sql: the line is part of a statement read (no " # comment" in it then: a
- * value may hold one).  NULL when out of memory. */
+/* An SQL dump's line (the file's head is a dump's: sql_dump()) with its
+ * password columns blanked (said, never shown); *sql: the line is part of a
+ * statement read (no " # comment" in it then: a value may hold one).  NULL
+ * when out of memory. */
 static const char *sql_masked(struct bg_reader_ctx *c, struct text_pieces *p, const char *s,
 			      size_t n, bool first, unsigned long line, bool *sql)
 {
 	static const char hidden[] = "(the password, not shown)", guess[] = "(not shown)";
 	unsigned secrets, guessed;
-	const char *m = bg_sqlmask_line(p->sql, s, n, first, &secrets, &guessed);
+	const char *m;
 
+	*sql = false;
+	if (!p->sql_file) /* not a dump by its head: no statement is followed */
+		return s;
+	m = bg_sqlmask_line(p->sql, s, n, first, &secrets, &guessed);
 	*sql = m != s;
 	while (secrets--)
 		bg_reader_note(c, line,
