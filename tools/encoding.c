@@ -114,8 +114,9 @@ static bool utf8_ok(const char *s, size_t n, bool at_eof)
 }
 
 /* Invalid sequences when s is decoded from enc (a cut character at the end of a
- * partial sample does not count); -1 when iconv does not know enc. */
-static long decode_errors(const char *enc, const char *s, size_t n, bool at_eof)
+ * partial sample does not count); -1 when iconv does not know enc.  *cut (may
+ * be NULL): s ends inside a character, a lead byte waiting for its trail. */
+static long decode_scan(const char *enc, const char *s, size_t n, bool at_eof, bool *cut)
 {
 	struct bg_conv *cd = bg_conv_open(enc);
 	char out[4096];
@@ -123,6 +124,8 @@ static long decode_errors(const char *enc, const char *s, size_t n, bool at_eof)
 	size_t il = n;
 	long bad = 0;
 
+	if (cut)
+		*cut = false;
 	if (!cd)
 		return -1;
 	while (il) {
@@ -133,14 +136,22 @@ static long decode_errors(const char *enc, const char *s, size_t n, bool at_eof)
 			break;
 		if (errno == E2BIG)
 			continue;
-		if (errno == EINVAL && !at_eof)
+		if (errno == EINVAL && !at_eof) {
+			if (cut)
+				*cut = true;
 			break;
+		}
 		bad++;
 		ip++;
 		il--;
 	}
 	bg_conv_close(cd);
 	return bad;
+}
+
+static long decode_errors(const char *enc, const char *s, size_t n, bool at_eof)
+{
+	return decode_scan(enc, s, n, at_eof, NULL);
 }
 
 static bool clean(const char *enc, const char *s, size_t n, bool at_eof)
@@ -581,28 +592,10 @@ static size_t kana_pairs(const unsigned char *p, size_t n)
  * *ok: it decodes without an error. */
 static bool takes_next(const char *enc, const char *s, size_t n, bool *ok)
 {
-	struct bg_conv *cd = bg_conv_open(enc);
-	char out[4096];
-	char *ip = (char *)s;
-	size_t il = n;
-	bool open = false;
+	bool cut;
 
-	*ok = cd != NULL;
-	while (cd && il) {
-		char *op = out;
-		size_t ol = sizeof(out);
-
-		if (bg_conv(cd, &ip, &il, &op, &ol) != (size_t)-1)
-			break;
-		if (errno == E2BIG)
-			continue;
-		open = errno == EINVAL;
-		*ok = open;
-		break;
-	}
-	if (cd)
-		bg_conv_close(cd);
-	return open;
+	*ok = decode_scan(enc, s, n, false, &cut) == 0;
+	return cut;
 }
 
 /* The chosen reading of the sample against the double-byte ones that decode

@@ -11,6 +11,7 @@
 #include "addrtok.h"
 #include "ascii.h"
 #include "encoding.h"
+#include "unicode.h"
 
 #define HEAD_MAX (64 * 1024)
 /* Binary checks look at this much of the head: enough to be sure, cheap to scan. */
@@ -176,6 +177,30 @@ static bool refused_by_magic(const unsigned char *h, size_t len, const char *nam
 	return false;
 }
 
+/* The input's first 64 KiB hold a byte beyond ASCII and are valid UTF-8
+ * (a sequence cut at the end aside). */
+static bool utf8_beyond_ascii(struct bg_input *in)
+{
+	const unsigned char *p = NULL;
+	long got = bg_input_peek_plain(in, &p, HEAD_MAX);
+	size_t n, i, k;
+	bool high = false;
+
+	if (got <= 0)
+		return false;
+	n = (size_t)got;
+	for (i = 0; i < n; i += k) {
+		if (p[i] < 0x80) {
+			k = 1;
+			continue;
+		}
+		high = true;
+		if ((k = bg_utf8_seq(p + i, n - i)) == 0)
+			return n - i < 4 && (size_t)got == HEAD_MAX && high; /* cut at the end */
+	}
+	return high;
+}
+
 /* A web page's declared charset, from its first 4 KiB: <meta charset="X"> or
  * <meta http-equiv="Content-Type" content="text/html; charset=X">.  Taken for
  * the whole page (as a browser does) unless an encoding was given; a name
@@ -222,7 +247,11 @@ void bg_reader_html_charset(struct bg_input *in, bool html)
 			if (b == a)
 				return;
 			snprintf(name, sizeof(name), "%.*s", (int)(b - a), (const char *)p + a);
-			bg_input_set_encoding(in, name, NULL);
+			/* A page saved again as UTF-8 keeps its old label: text that
+			 * is valid UTF-8 beyond ASCII is read as UTF-8 (a browser
+			 * would show it garbled; the file holds no Big5). */
+			if (!utf8_beyond_ascii(in))
+				bg_input_set_encoding(in, name, NULL);
 			return;
 		}
 		i = (size_t)(e - p);
