@@ -165,6 +165,20 @@ static int base64_value(struct ldif *l, const char *v, size_t n, const char *att
 	return scan(l, l->dec, got);
 }
 
+/* A password's attribute (userPassword, unicodePwd, sambaNTPassword,
+ * authPassword; options after ';' aside): its value is never read as text. */
+static bool password_attr(const char *s, size_t n)
+{
+	char low[64];
+	size_t k;
+
+	for (k = 0; k < n && k < sizeof(low) - 1 && s[k] != ';'; k++)
+		low[k] = bg_ascii_tolower(s[k]);
+	low[k] = '\0';
+	return strstr(low, "password") || strstr(low, "passwd") ||
+	       (k >= 3 && strcmp(low + k - 3, "pwd") == 0);
+}
+
 /* One logical line: "attr: value", "attr:: base64", "attr:< URL", a comment,
  * "-" (a change record's separator). */
 static int logical(struct ldif *l)
@@ -215,6 +229,17 @@ static int logical(struct ldif *l)
 	while (p < e && is_ldif_space(*p))
 		p++;
 	v = p;
+	/* userPassword: p@ss.jp was stored as an identity.  A hash ({SSHA},
+	 * base64) holds no address; a clear one with an '@' is said, not shown. */
+	if (password_attr(s, alen)) {
+		if (!b64 && memchr(v, '@', (size_t)(e - v))) {
+			static const char hidden[] = "(the password, not shown)";
+
+			note(l, l->line, "a password attribute's value is not imported", hidden,
+			     sizeof(hidden) - 1);
+		}
+		return 0;
+	}
 	if (b64)
 		return base64_value(l, v, (size_t)(e - v), s, alen);
 	if (l->has_dn && alen == 2 && l->dn_len == 0) {

@@ -124,6 +124,26 @@ static void test_flagged(void)
 	free(t);
 }
 
+/* A password attribute (userPassword, unicodePwd; options aside) is never read
+ * as text: a clear one with an '@' is said without its text, a hash skipped. */
+static void test_password(void)
+{
+	static const char ldif[] = "dn: uid=taro,dc=example,dc=jp\n"
+				   "mail: taro@example.jp\n"
+				   "userPassword: p@ss.example.jp\n"
+				   "userPassword;binary:: e1NTSEF9YUBiLmpw\n"
+				   "unicodePwd: q@r.jp\n";
+	struct tsink *t = ts_new();
+
+	T_EQ_INT(ts_run_str(t, &bg_reader_ldif, ldif, NULL), 0);
+	T_EQ_INT(t->naddr, 1);
+	T_EQ_STR(t->addr[0], "taro@example.jp");
+	T_EQ_INT(t->ninvalid, 2);
+	for (size_t i = 0; i < t->ninvalid && i < 2; i++)
+		T_CHECK(strstr(t->text[i], "@") == NULL);
+	free(t);
+}
+
 static void test_detect(void)
 {
 	T_EQ_STR(ts_detect(search, "-"), "ldif");
@@ -147,6 +167,7 @@ int main(int argc, char **argv)
 	T_RUN(test_search);
 	T_RUN(test_ad);
 	T_RUN(test_flagged);
+	T_RUN(test_password);
 	T_RUN(test_detect);
 	ts_cleanup();
 	return t_done("test_read_ldif");
