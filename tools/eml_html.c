@@ -1,6 +1,8 @@
 /* eml_html.c: HTML to text for the e-mail reader (see eml_html.h). */
 #include "eml_html.h"
 
+#include "addrtok.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -263,6 +265,8 @@ static void hidden_tag(struct bg_eml_html *h)
 		h->hide_depth++;
 }
 
+static void table_tag(struct bg_eml_html *h, const char *name, bool closing);
+
 /* A whole tag: finds mailto: links in it (entities and %XX decoded). */
 static void html_tag(struct bg_eml_html *h, bg_eml_mailto_fn fn, void *arg)
 {
@@ -284,6 +288,7 @@ static void html_tag(struct bg_eml_html *h, bg_eml_mailto_fn fn, void *arg)
 			h->hide_depth = 1;
 			return;
 		}
+		table_tag(h, name, closing);
 	}
 	while (i + 7 <= n && go) {
 		char a[BG_EML_TAG_MAX];
@@ -316,12 +321,73 @@ static void html_tag(struct bg_eml_html *h, bg_eml_mailto_fn fn, void *arg)
 	}
 }
 
+const char bg_eml_html_pw_why[] =
+    "a cell of a table's password column (by its first row) is not imported";
+const char bg_eml_html_pw_hidden[] = "(the password, not shown)";
+
+/* The first row of a table ends: its cells named as a password's. */
+static void head_done(struct bg_eml_html *h)
+{
+	h->pw_mask = 0;
+	for (int c = 0; c < 32; c++) {
+		const char *t = h->head[c];
+		size_t a = 0, b = h->headlen[c];
+
+		while (a < b && (t[a] == ' ' || t[a] == '\t'))
+			a++;
+		while (b > a && (t[b - 1] == ' ' || t[b - 1] == '\t' || t[b - 1] == ':'))
+			b--;
+		if (b > a && bg_password_label(t + a, b - a))
+			h->pw_mask |= 1u << c;
+	}
+}
+
+/* Table structure: <table> starts one, <tr> a row, <td>/<th> a cell. */
+static void table_tag(struct bg_eml_html *h, const char *name, bool closing)
+{
+	if (strcmp(name, "table") == 0) {
+		h->row = h->col = -1;
+		h->pw_mask = 0;
+		memset(h->headlen, 0, sizeof(h->headlen));
+	} else if (strcmp(name, "tr") == 0 && !closing) {
+		if (h->row == 0)
+			head_done(h);
+		h->row++;
+		h->col = -1;
+	} else if ((strcmp(name, "td") == 0 || strcmp(name, "th") == 0) && !closing) {
+		if (h->row < 0)
+			h->row = 0;
+		h->col++;
+	}
+}
+
+/* The text goes to a password column's cell of a row after the first. */
+static bool in_pw_cell(const struct bg_eml_html *h)
+{
+	return h->row > 0 && h->col >= 0 && h->col < 32 && (h->pw_mask >> h->col & 1);
+}
+
 static void text_put(struct bg_eml_html *h, const char *s, size_t n)
 {
 	if (h->hide_depth) {
 		if (memchr(s, '@', n))
 			h->hid_at = true;
 		return;
+	}
+	if (in_pw_cell(h)) {
+		if (memchr(s, '@', n))
+			h->pw_at = true;
+		return;
+	}
+	/* the first row's cells, but not the mark an inline tag leaves (U+2063) */
+	if (h->row == 0 && h->col >= 0 && h->col < 32 &&
+	    !(n == 3 && memcmp(s, "\xe2\x81\xa3", 3) == 0)) {
+		size_t room = sizeof(h->head[0]) - 1 - h->headlen[h->col];
+
+		size_t m = n < room ? n : room;
+
+		memcpy(h->head[h->col] + h->headlen[h->col], s, m);
+		h->headlen[h->col] = (unsigned char)(h->headlen[h->col] + m);
 	}
 	if (h->textlen + n > h->textcap)
 		return;
@@ -332,6 +398,7 @@ static void text_put(struct bg_eml_html *h, const char *s, size_t n)
 int bg_eml_html_init(struct bg_eml_html *h, size_t cap)
 {
 	memset(h, 0, sizeof(*h));
+	h->row = h->col = -1;
 	h->text = malloc(cap + 1);
 	if (!h->text)
 		return -ENOMEM;
@@ -352,6 +419,9 @@ void bg_eml_html_reset(struct bg_eml_html *h)
 	h->skip_until[0] = '\0';
 	h->hide_depth = 0;
 	h->hid_at = false;
+	h->row = h->col = -1;
+	h->pw_mask = 0;
+	h->pw_at = false;
 }
 
 void bg_eml_html_line(struct bg_eml_html *h, const char *s, size_t n, bg_eml_mailto_fn fn,

@@ -20,6 +20,14 @@ struct bg_eml_html {
 	char hide_name[16];
 	unsigned hide_depth;
 	bool hid_at;
+	/* A table whose first row names a password column ("Password", "密码"):
+	 * the cells of that column in the rows after it are not read; pw_at, a
+	 * '@' was in one (the reader says so, without the text). */
+	int row, col;	   /* in the current table: -1 before its first row/cell */
+	unsigned pw_mask;  /* the password columns (the first 32) */
+	char head[32][24]; /* the first row's cells' text (the first 23 bytes) */
+	unsigned char headlen[32];
+	bool pw_at;
 	char tag[BG_EML_TAG_MAX + 1];
 	size_t taglen;
 	char *text; /* the visible text of the last line, textlen bytes */
@@ -48,5 +56,8 @@ void bg_eml_html_line(struct bg_eml_html *h, const char *s, size_t n, bg_eml_mai
  * as <b> or <span>, whose text runs on), whose name ends inside s[0..n).  0
  * when there is none.  Such a cut splits no word a browser shows. */
 size_t bg_eml_html_cut(const char *s, size_t n);
+
+/* The note on a password column's cell with an '@', and its shown text. */
+extern const char bg_eml_html_pw_why[], bg_eml_html_pw_hidden[];
 
 #endif

@@ -321,6 +321,11 @@ static void html_line(struct em *m, const char *s, size_t n, unsigned long line)
 		     "is not imported",
 		     s, n > 80 ? 80 : n);
 	}
+	if (m->html.pw_at) {
+		m->html.pw_at = false;
+		note(m, line, bg_eml_html_pw_why, bg_eml_html_pw_hidden,
+		     strlen(bg_eml_html_pw_hidden));
+	}
 	text = m->html.text;
 	len = m->html.textlen;
 	if (len && bg_addr_maybe(text, len)) {

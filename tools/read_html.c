@@ -79,6 +79,11 @@ static int html_read(struct bg_reader_ctx *c)
 				h.hid_at = false;
 				bg_reader_note(c, t.line, hidden_why, s, n > 80 ? 80 : n);
 			}
+			if (h.pw_at) {
+				h.pw_at = false;
+				bg_reader_note(c, t.line, bg_eml_html_pw_why, bg_eml_html_pw_hidden,
+					       strlen(bg_eml_html_pw_hidden));
+			}
 			if (r == 0 && h.textlen && bg_addr_maybe(h.text, h.textlen)) {
 				c->sink->record(c->sink);
 				/* A source line's end is no edge of anything a browser shows:

@@ -356,6 +356,29 @@ static void t_html_hidden(void)
 	bg_eml_html_free(&h);
 }
 
+/* A table whose first row names a password column (Password, 密码): that
+ * column's cells in the rows after it are not the text; one with an '@' is
+ * flagged (pw_at).  Another table after it starts anew. */
+static void t_html_password_column(void)
+{
+	struct bg_eml_html h;
+	static const char head[] = "<table><tr><th>Email</th><th> <b>Password</b>: </th></tr>";
+	static const char row[] = "<tr><td>taro@example.jp</td><td>P@ssw0rd.jp</td></tr>";
+	static const char other[] = "<table><tr><td>a@example.jp</td><td>b@example.jp</td></tr>";
+
+	T_EQ_INT(bg_eml_html_init(&h, 1024), 0);
+	bg_eml_html_line(&h, head, sizeof(head) - 1, NULL, NULL);
+	bg_eml_html_line(&h, row, sizeof(row) - 1, NULL, NULL);
+	h.text[h.textlen] = '\0';
+	T_CHECK(strstr(h.text, "taro@example.jp") != NULL && strstr(h.text, "P@ss") == NULL);
+	T_CHECK(h.pw_at);
+	h.pw_at = false;
+	bg_eml_html_line(&h, other, sizeof(other) - 1, NULL, NULL);
+	h.text[h.textlen] = '\0';
+	T_CHECK(strstr(h.text, "b@example.jp") != NULL && !h.pw_at);
+	bg_eml_html_free(&h);
+}
+
 /* A body line longer than 64 KiB, as a generated notice has it: in pieces,
  * every address kept, in any transfer encoding. */
 static void t_long_lines(void)
@@ -423,6 +446,7 @@ int main(int argc, char **argv)
 	T_RUN(t_rule_signature);
 	T_RUN(t_html_cut);
 	T_RUN(t_html_hidden);
+	T_RUN(t_html_password_column);
 	T_RUN(t_long_lines);
 	T_RUN(t_notice);
 	T_RUN(t_mbox);
