@@ -1071,22 +1071,26 @@ static bool in_words(const struct word *w, size_t count, const char *s, size_t n
 
 /* Keys of "key=value" that name an address (logs, queries, exports), also as
  * the last part of a longer key (postfix's sasl_username=, orig_to=,
- * smtp.mailfrom=). */
+ * smtp.mailfrom=, user_name=); "id" and "uid" only whole (session_id=,
+ * queue_id= and message_id= are not addresses). */
 static bool key_word(const char *s, size_t n)
 {
 	static const struct word keys[] = {
-	    W("email"),	       W("e-mail"),	 W("mail"),	 W("user"),	W("username"),
-	    W("login"),	       W("to"),		 W("from"),	 W("address"),	W("addr"),
-	    W("recipient"),    W("rcpt"),	 W("account"),	 W("id"),	W("uid"),
-	    W("sender"),       W("cc"),		 W("bcc"),	 W("mailfrom"), W("rcptto"),
-	    W("emailaddress"), W("mailaddress"), W("contact"),	 W("owner"),	W("admin"),
-	    W("author"),       W("member"),	 W("principal"), W("upn"),	W("identity")};
-	const size_t count = sizeof(keys) / sizeof(keys[0]);
+	    W("email"),	    W("e-mail"),   W("mail"),	  W("user"),	     W("username"),
+	    W("login"),	    W("to"),	   W("from"),	  W("address"),	     W("addr"),
+	    W("recipient"), W("rcpt"),	   W("account"),  W("sender"),	     W("cc"),
+	    W("bcc"),	    W("mailfrom"), W("rcptto"),	  W("emailaddress"), W("mailaddress"),
+	    W("contact"),   W("owner"),	   W("admin"),	  W("author"),	     W("member"),
+	    W("principal"), W("upn"),	   W("identity"), W("name"),	     W("id"),
+	    W("uid")};
+	const size_t count = sizeof(keys) / sizeof(keys[0]), parts = count - 2;
 	size_t k = n;
 
 	while (k > 0 && s[k - 1] != '_' && s[k - 1] != '-' && s[k - 1] != '.')
 		k--;
-	return in_words(keys, count, s, n) || (k > 0 && in_words(keys, count, s + k, n - k));
+	if (k > 0)
+		return in_words(keys, parts, s + k, n - k);
+	return in_words(keys, count, s, n) && !in_words(keys + count - 3, 1, s, n);
 }
 
 /* Keys and header labels whose value is a message's id ("<id@host>"), never a
@@ -1494,12 +1498,12 @@ static void piece(struct bg_addrtok *t, size_t a, size_t b, int depth)
 			refuse_password(t);
 			return;
 		}
-		if (eq && eq + 1 < at && key_word(s + a, (size_t)(eq - (s + a)))) {
-			piece(t, (size_t)(eq + 1 - s), b, depth + 1);
-			return;
-		}
 		if (eq && msgid_word(s + a, (size_t)(eq - (s + a)))) {
 			refuse_word(t, msgid_why, s + a0, b - a0);
+			return;
+		}
+		if (eq && eq + 1 < at && key_word(s + a, (size_t)(eq - (s + a)))) {
+			piece(t, (size_t)(eq + 1 - s), b, depth + 1);
 			return;
 		}
 		/* "status=x@y", "client_ip=a@b": an unknown key glued on.  Is the

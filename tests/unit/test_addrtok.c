@@ -493,6 +493,15 @@ static void mail_logs(void)
 	EXPECT("References: <a1@x.example.jp> <b2@y.example.jp>", "", 2);
 	EXPECT("msgid=abc123@mx.example.jp user=taro@example.jp", "taro@example.jp", 1);
 	EXPECT("status=bounced@example.jp", "", 1);
+	/* "id" names an address only as the whole key: a queue's, a session's or
+	 * a message's id is none; "name" only as a part (user_name=). */
+	EXPECT("message_id=abc123@mx.example.jp", "", 1);
+	EXPECT("queue_id=4ABC@mx.example.jp session_id=s@x.example.jp", "", 2);
+	EXPECT("id=taro@example.jp user_name=hanako@example.jp",
+	       "taro@example.jp hanako@example.jp", 0);
+	EXPECT("name=jiro@example.jp", "", 1);
+	EXPECT("Authentication-Results: mx; spf=pass smtp.mailfrom=saburo@example.jp",
+	       "saburo@example.jp", 0);
 	EXPECT("SRS0=ab=cd=example.org=c@example.jp", "SRS0=ab=cd=example.org=c@example.jp", 0);
 	/* A label's word after an address is text, not a header. */
 	EXPECT("taro@example.jp references: hanako@example.jp", "taro@example.jp hanako@example.jp",
