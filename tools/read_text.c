@@ -208,7 +208,9 @@ static int text_read(struct bg_reader_ctx *c)
 		char sep = got > 0 ? bg_combo_sep(head, (size_t)got, &field) : 0;
 
 		bg_addrtok_combo(tok, sep, field);
-		pieces.sql_file = got > 0 && sql_dump(head, (size_t)got);
+		pieces.sql_file = (got > 0 && sql_dump(head, (size_t)got)) ||
+				  bg_ascii_has_suffix(c->name, ".sql") ||
+				  bg_ascii_has_suffix(c->name, ".sql.gz");
 	}
 	bg_input_skip_blank(in); /* empty lines are nothing here: the input skips them fast */
 	bg_input_long_pieces(in, NULL);
