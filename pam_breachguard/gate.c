@@ -5,6 +5,8 @@
  * reported by pid, name and user instead of being waited for forever. */
 #include "gate.h"
 
+#include "escape.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -16,13 +18,13 @@
 #include <unistd.h>
 
 /* The process state letter of /proc/PID/stat ('T' stopped, 't' traced), its
- * name and real uid; false when it cannot be read (gone, another namespace). */
+ * name (escaped) and real uid (-1 unknown); false when it cannot be read
+ * (gone, another namespace). */
 static bool holder_state(long pid, char *state, char *comm, size_t commsz, long *uid)
 {
 	char path[64], buf[512], *open, *close;
 	FILE *f;
 	size_t n;
-	struct stat st;
 
 	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
 	if (!(f = fopen(path, "re")))
@@ -34,10 +36,21 @@ static bool holder_state(long pid, char *state, char *comm, size_t commsz, long 
 	close = strrchr(buf, ')');
 	if (!open || !close || close < open || close[1] != ' ' || !close[2])
 		return false;
-	snprintf(comm, commsz, "%.*s", (int)(close - open - 1), open + 1);
 	*state = close[2];
-	snprintf(path, sizeof(path), "/proc/%ld", pid);
-	*uid = stat(path, &st) == 0 ? (long)st.st_uid : -1;
+	/* the name is the process's to choose (PR_SET_NAME): escaped */
+	*close = '\0';
+	bg_escape(open + 1, 0, comm, commsz);
+	/* the real uid (a setuid su's caller), from "Uid:\tREAL\tEFFECTIVE..." */
+	*uid = -1;
+	snprintf(path, sizeof(path), "/proc/%ld/status", pid);
+	if ((f = fopen(path, "re")) != NULL) {
+		char line[128];
+
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, "Uid: %ld", uid) == 1)
+				break;
+		fclose(f);
+	}
 	return true;
 }
 
