@@ -1095,7 +1095,7 @@ static bool key_word(const char *s, size_t n)
 
 /* Keys and header labels whose value is a message's id ("<id@host>"), never a
  * mailbox: a mail log's message-id=, a pasted header's Message-ID:. */
-static bool msgid_word(const char *s, size_t n)
+bool bg_msgid_name(const char *s, size_t n)
 {
 	static const struct word keys[] = {
 	    W("message-id"), W("message_id"),	    W("messageid"),   W("msgid"),
@@ -1104,6 +1104,10 @@ static bool msgid_word(const char *s, size_t n)
 
 	return n >= 5 && in_words(keys, sizeof(keys) / sizeof(keys[0]), s, n);
 }
+
+static const char unknown_key_why[] =
+    "an address after an unknown key (key=value): the value, or is the key part of it? Not "
+    "imported";
 
 static const char msgid_why[] =
     "a message id (Message-ID:, In-Reply-To:, References:, message-id=) is no mailbox: "
@@ -1135,16 +1139,16 @@ static bool after_msgid(const char *s, size_t a)
 	 * byte no id's label ends with */
 	if (a == 0 || (s[a - 1] != '<' && s[a - 1] != ' ' && s[a - 1] != '=' && s[a - 1] != ':'))
 		return false;
-	while (i > 0 && (s[i - 1] == '<' || s[i - 1] == ' '))
+	while (i > 0 && (s[i - 1] == '<' || s[i - 1] == ' ' || s[i - 1] == '"'))
 		angle |= s[--i] == '<';
-	/* "message-id=x@y", "message-id=<x@y>", "Message-ID: <x@y>" */
+	/* "message-id=x@y", "message-id=<x@y>", message-id="<x@y>", "Message-ID: <x@y>" */
 	if (i > 0 && (s[i - 1] == '=' || (s[i - 1] == ':' && angle))) {
 		e = --i;
 		while (i > 0 && (s[i - 1] == '-' || s[i - 1] == '_' ||
 				 (lower((unsigned char)s[i - 1]) >= 'a' &&
 				  lower((unsigned char)s[i - 1]) <= 'z')))
 			i--;
-		if (msgid_word(s + i, e - i))
+		if (bg_msgid_name(s + i, e - i))
 			return true;
 	}
 	for (k = 0; k < a && s[k] == ' '; k++)
@@ -1154,7 +1158,7 @@ static bool after_msgid(const char *s, size_t a)
 		return false;
 	for (e = k; e < a && s[e] != ':' && s[e] != ' '; e++)
 		;
-	return e < a && s[e] == ':' && msgid_word(s + k, e - k);
+	return e < a && s[e] == ':' && bg_msgid_name(s + k, e - k);
 }
 
 /* Full-width letters or digits next to ASCII ones, in a word with no '@':
@@ -1304,6 +1308,54 @@ static bool literal_prefix(const char *p, size_t n)
 }
 
 /* One token [a, b) of the mapped line: cleaned, split, kept or reported. */
+/* "email=a@x.jp" in a log line or a query, email="a@x.jp" in an attribute or a
+ * log's fields, `email`='a@x.jp' in SQL: the key is no local part.  A known
+ * key's value is read (piece), a password's refused unseen ("pwd=p@ss.jp",
+ * pass="S3cr@t" was shown), a message id's refused, an unknown key's said.
+ * Returns whether the word [a, b) was taken care of. */
+static bool key_value(struct bg_addrtok *t, size_t a0, size_t a, size_t b, const char *at,
+		      int depth)
+{
+	const char *s = t->mp, *eq = memchr(s + a, '=', (size_t)(at - (s + a)));
+	size_t ka = a, ke, v, ap = (size_t)(at - s);
+
+	if (!eq)
+		return false;
+	ke = (size_t)(eq - s);
+	/* the value quoted: after '"' (a '\'' stays, for the quotes' rule of piece) */
+	v = ke + 1 + (ke + 1 < ap && s[ke + 1] == '"');
+	/* the key quoted: `email`=, "email"=, [email]= */
+	while (ka < ke && (s[ka] == '`' || s[ka] == '"' || s[ka] == '['))
+		ka++;
+	while (ke > ka && (s[ke - 1] == '`' || s[ke - 1] == '"' || s[ke - 1] == ']'))
+		ke--;
+	if (ke == ka)
+		return false;
+	if (bg_password_name(s + ka, ke - ka)) {
+		refuse_password(t);
+		return true;
+	}
+	if (bg_msgid_name(s + ka, ke - ka)) {
+		refuse_word(t, msgid_why, s + a0, b - a0);
+		return true;
+	}
+	if (v < ap && key_word(s + ka, ke - ka) && !memchr(s + v, '"', b - v)) {
+		piece(t, v, b, depth + 1);
+		return true;
+	}
+	/* "status=x@y", "client_ip=a@b": an unknown key glued on.  Is the value
+	 * the address, or is the key part of it?  Said, never guessed (it was
+	 * stored with the key, matching nobody).  A rewritten address (SRS0=...,
+	 * prvs=...) is one address, kept whole. */
+	if (v < ap && key_shape(s + ka, ke - ka) && !ieq(s + ka, ke - ka, "srs0") &&
+	    !ieq(s + ka, ke - ka, "srs1") && !ieq(s + ka, ke - ka, "prvs") &&
+	    !ieq(s + ka, ke - ka, "btv1")) {
+		refuse_word(t, unknown_key_why, s + a0, b - a0);
+		return true;
+	}
+	return false;
+}
+
 static void piece(struct bg_addrtok *t, size_t a, size_t b, int depth)
 {
 	const char *s = t->mp;
@@ -1457,6 +1509,9 @@ static void piece(struct bg_addrtok *t, size_t a, size_t b, int depth)
 		refuse_word(t, t->why, s + a, b - a);
 		return;
 	}
+	/* key="value" (a log's fields, an XML or HTML attribute): key_value */
+	if (bad && memchr(s + a, '=', (size_t)(at - (s + a))) && key_value(t, a0, a, b, at, depth))
+		return;
 	for (size_t i = a; i < b && bad; i++) {
 		if (cls[(unsigned char)s[i]] == C_BAD || s[i] == '"' || s[i] == '\\') {
 			refuse_word(t,
@@ -1489,39 +1544,8 @@ static void piece(struct bg_addrtok *t, size_t a, size_t b, int depth)
 			    s + a0, b - a0);
 		return;
 	}
-	/* "email=a@x.jp" in a log line or a query: the key is no local part;
-	 * "pwd=p@ss.jp" is a password, never an identity. */
-	{
-		const char *eq = memchr(s + a, '=', (size_t)(at - (s + a)));
-
-		if (eq && bg_password_label(s + a, (size_t)(eq - (s + a)))) {
-			refuse_password(t);
-			return;
-		}
-		if (eq && msgid_word(s + a, (size_t)(eq - (s + a)))) {
-			refuse_word(t, msgid_why, s + a0, b - a0);
-			return;
-		}
-		if (eq && eq + 1 < at && key_word(s + a, (size_t)(eq - (s + a)))) {
-			piece(t, (size_t)(eq + 1 - s), b, depth + 1);
-			return;
-		}
-		/* "status=x@y", "client_ip=a@b": an unknown key glued on.  Is the
-		 * value the address, or is the key part of it?  Said, never guessed
-		 * (it was stored with the key, matching nobody).  A rewritten
-		 * address (SRS0=..., prvs=...) is one address, kept whole. */
-		if (eq && eq + 1 < at && key_shape(s + a, (size_t)(eq - (s + a))) &&
-		    !ieq(s + a, (size_t)(eq - (s + a)), "srs0") &&
-		    !ieq(s + a, (size_t)(eq - (s + a)), "srs1") &&
-		    !ieq(s + a, (size_t)(eq - (s + a)), "prvs") &&
-		    !ieq(s + a, (size_t)(eq - (s + a)), "btv1")) {
-			refuse_word(t,
-				    "an address after an unknown key (key=value): the value, or "
-				    "is the key part of it? Not imported",
-				    s + a0, b - a0);
-			return;
-		}
-	}
+	if (memchr(s + a, '=', (size_t)(at - (s + a))) && key_value(t, a0, a, b, at, depth))
+		return;
 	/* A URL's query glued on: "/api?mail=erin@x.com&...", "x?u=erin@x.com".
 	 * The last "?key=" or "&key=" before the '@' starts the value: a known
 	 * key's value is read as above, a password's refused, any other key's
@@ -1537,7 +1561,7 @@ static void piece(struct bg_addrtok *t, size_t a, size_t b, int depth)
 		if (eq && eq > q + 1 && eq + 1 < at) {
 			size_t kl = (size_t)(eq - q - 1);
 
-			if (bg_password_label(q + 1, kl)) {
+			if (bg_password_name(q + 1, kl)) {
 				refuse_password(t);
 				return;
 			}
@@ -1667,30 +1691,100 @@ bool bg_password_label(const char *s, size_t n)
 {
 	/* lower-case ASCII, or UTF-8 (in_words folds only ASCII letters) */
 	static const struct word labels[] = {
-	    W("password"), W("passwd"),	    W("pass"),	   W("pwd"),	    W("pw"),
-	    W("passwort"), W("contrasena"), W("senha"),	   W("motdepasse"), W("パスワード"),
-	    W("密码"),	   W("密碼"),	    W("登录密码"), W("登錄密碼"),   W("新密码"),
-	    W("新密碼"),   W("口令"),	    W("비밀번호"), W("암호"),	    W("패스워드"),
-	    W("비번"),	   W("пароль"),	    W("暗証番号")};
+	    W("password"), W("passwd"), W("pass"), W("pwd"), W("pw"), W("passwort"),
+	    W("contrasena"), W("senha"), W("motdepasse"), W("パスワード"), W("密码"), W("密碼"),
+	    W("登录密码"), W("登錄密碼"), W("新密码"), W("新密碼"), W("口令"), W("비밀번호"),
+	    W("암호"), W("패스워드"), W("비번"), W("пароль"), W("暗証番号"),
+	    /* in_words folds ASCII letters only: the other scripts' capitals too */
+	    W("Пароль"), W("ПАРОЛЬ"), W("contraseña"), W("CONTRASEÑA"), W("kennwort"),
+	    W("wachtwoord"), W("passe"), W("hasło"), W("HASŁO"), W("haslo"), W("heslo"),
+	    W("parola"), W("lösenord"), W("LÖSENORD"), W("salasana"), W("passord"),
+	    W("adgangskode"), W("jelszó"), W("şifre"), W("Şifre"), W("sifre"), W("passphrase"),
+	    W("passcode")};
 
 	return n >= 2 && n <= 15 && in_words(labels, sizeof(labels) / sizeof(labels[0]), s, n);
 }
 
-/* Between a label and its value: blanks and one ':' (the mapped line has the
- * full-width colon as ':' and every space as a blank).  '=' is an address
- * character ("pwd=x@y.jp" is one token, an address whose local part is
- * "pwd=x"): not a label's mark here. */
-static bool label_gap(const char *s, size_t a, size_t b)
+/* Whether a word holds one of these, case aside: a camelCase or run-together
+ * name of a password ("userPassword", "PasswordHash", "hashedpassword"). */
+static bool holds_password_word(const char *s, size_t n)
 {
-	int marks = 0;
+	static const char *const words[] = {"password", "passwd",     "passwort",
+					    "kennwort", "passphrase", "wachtwoord"};
 
-	/* ':', or "=" and "]" ("密码=x", "【密码】x": the mapped brackets) */
+	for (size_t w = 0; w < sizeof(words) / sizeof(words[0]); w++) {
+		size_t l = strlen(words[w]);
+
+		for (size_t i = 0; i + l <= n; i++) {
+			size_t k = 0;
+
+			while (k < l &&
+			       lower((unsigned char)s[i + k]) == (unsigned char)words[w][k])
+				k++;
+			if (k == l)
+				return true;
+		}
+	}
+	return false;
+}
+
+/* Names of a column or a key that holds a secret, never an address, though
+ * no label of one in a text ("secret: x" may head a message). */
+static bool secret_word(const char *s, size_t n)
+{
+	static const struct word words[] = {W("secret"),   W("hash"), W("pwhash"), W("pwdhash"),
+					    W("passhash"), W("pin"),  W("salt"),   W("pincode")};
+
+	return bg_password_label(s, n) || in_words(words, sizeof(words) / sizeof(words[0]), s, n);
+}
+
+bool bg_password_name(const char *s, size_t n)
+{
+	size_t a = 0, b;
+
+	if (secret_word(s, n))
+		return true;
+	/* "password_reset_email", "passwordRecoveryMail": its last part names an
+	 * address; the key of one (key_word). */
+	if (n == 0 || n > 64 || key_word(s, n))
+		return false;
+	for (b = n - 1; b > 0; b--)
+		if (s[b] >= 'A' && s[b] <= 'Z' && s[b - 1] >= 'a' && s[b - 1] <= 'z')
+			break;
+	if (b > 0 && key_word(s + b, n - b)) /* camelCase: "passwordRecoveryMail" */
+		return false;
+	if (holds_password_word(s, n))
+		return true;
+	/* one of its parts: "user_pass", "pwd-hash", "mot_de_passe", "pwdHash" */
+	while (a < n) {
+		for (b = a + 1; b < n && s[b] != '_' && s[b] != '-' && s[b] != '.' && s[b] != ' ' &&
+				!(s[b] >= 'A' && s[b] <= 'Z' && s[b - 1] >= 'a' && s[b - 1] <= 'z');
+		     b++)
+			;
+		if (b - a < n && secret_word(s + a, b - a))
+			return true;
+		a = b < n && (s[b] == '_' || s[b] == '-' || s[b] == '.' || s[b] == ' ') ? b + 1 : b;
+	}
+	return false;
+}
+
+/* Between a label and its value: blanks, quotes ("password":"x", password:
+ * 'x'), one ':' or '=' and one closing bracket (']', or "【密码】：x", whose
+ * bracket the mapped line holds as SEP_BYTE, its full-width colon as ':' and
+ * every space as a blank).
+ * Returns the number of marks, or -1 when something else stands there. */
+static int label_gap(const char *s, size_t a, size_t b)
+{
+	int colons = 0, brackets = 0;
+
 	for (; a < b; a++)
-		if (s[a] == ':' || s[a] == '=' || s[a] == ']')
-			marks++;
-		else if (cls[(unsigned char)s[a]] != C_SP)
-			return false;
-	return marks == 1;
+		if (s[a] == ':' || s[a] == '=')
+			colons++;
+		else if (s[a] == ']' || s[a] == ')' || (unsigned char)s[a] == SEP_BYTE)
+			brackets++;
+		else if (cls[(unsigned char)s[a]] != C_SP && s[a] != '"')
+			return -1;
+	return colons > 1 || brackets > 1 ? -1 : colons + brackets;
 }
 
 /* Where the word that starts at i ends: the next blank (a password may hold
@@ -1715,6 +1809,7 @@ static void tokens(struct bg_addrtok *t)
 	 * text).  The word before this one: [pa, pb); an '@' before it on the
 	 * line is looked for only when it is a label (no cost per word). */
 	size_t secret = 0, pa = 0, pb = 0, ntok = 0;
+	int gap;
 	/* where a word right after an address and a glued separator starts */
 	size_t after_addr = SIZE_MAX;
 	bool seps = t->ident && t->sep_line == s;
@@ -1772,8 +1867,12 @@ static void tokens(struct bg_addrtok *t)
 		}
 		b = i;
 		t->tok_plain = acc == 0;
-		if (++ntok >= 2 && a >= secret && label_gap(s, pb, a) &&
-		    bg_password_label(s + pa, pb - pa) && (ntok == 2 || memchr(s, '@', pa)))
+		/* With a mark ("Password: x"), the label starts the line or follows
+		 * an address; with none ("a@x.jp 密码 x", "a@x.jp pwd x") it follows
+		 * an address. */
+		if (++ntok >= 2 && a >= secret && (gap = label_gap(s, pb, a)) >= 0 &&
+		    ((gap > 0 && ntok == 2) || memchr(s, '@', pa)) &&
+		    bg_password_label(s + pa, pb - pa))
 			secret = word_end(s, n, a);
 		pa = a;
 		pb = b;
@@ -1835,8 +1934,18 @@ static void tokens(struct bg_addrtok *t)
 			if (s[b] == ':' || (t->combo && s[b] == t->combo) ||
 			    (t->combo == '\t' && s[b] == ' ')) {
 				secret = word_end(s, n, b + 1);
-				/* "a@x.jp|pass|b@x.jp": the password's field only */
-				if (s[b] != ':' && t->combo_field) {
+				/* a quoted password ("a@x.jp,\"p,w@x\"", blanks and the
+				 * separator inside): to its closing quote, or the line's end */
+				if (s[b + 1] == '"') {
+					size_t e = b + 2;
+
+					while (e < n && !(s[e] == '"' &&
+							  (e + 1 == n || s[e + 1] == s[b] ||
+							   cls[(unsigned char)s[e + 1]] == C_SP)))
+						e++;
+					secret = e < n ? e + 1 : n;
+				} else if (s[b] != ':' && t->combo_field) {
+					/* "a@x.jp|pass|b@x.jp": the password's field only */
 					const char *f = memchr(s + b + 1, s[b], secret - b - 1);
 
 					if (f)

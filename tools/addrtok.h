@@ -97,6 +97,17 @@ int bg_addr_scan(struct bg_addrtok *t, const char *s, size_t n, unsigned long li
  * "pass", "pwd", "パスワード", "密码", "пароль" ... (case aside). */
 bool bg_password_label(const char *s, size_t n);
 
+/* Whether a key, a header's label or a column name names a message's id
+ * (message-id, Message-ID, In-Reply-To, References, msgid ...), never a
+ * mailbox. */
+bool bg_msgid_name(const char *s, size_t n);
+
+/* Whether a column name or a key names a password: a label above, whole or as
+ * one of its parts ("user_pass", "pwdHash", "mot_de_passe"), or holding
+ * "password" ("userPassword", "PasswordHash"); never a name whose last part
+ * names an address ("password_reset_email"). */
+bool bg_password_name(const char *s, size_t n);
+
 /* Whether text may hold an address as the tokeniser reads it: an '@', a
  * full-width '＠' (U+FF20), or a defanged "[at]" "(at)" "{@}" "<at>" (ASCII or
  * full-width brackets).  The readers' test before they tokenise a line or pick

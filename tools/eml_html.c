@@ -337,7 +337,7 @@ static void head_done(struct bg_eml_html *h)
 			a++;
 		while (b > a && (t[b - 1] == ' ' || t[b - 1] == '\t' || t[b - 1] == ':'))
 			b--;
-		if (b > a && bg_password_label(t + a, b - a))
+		if (b > a && bg_password_name(t + a, b - a))
 			h->pw_mask |= 1u << c;
 	}
 }

@@ -889,6 +889,26 @@ static void more_columns(struct bg_table *t)
 	}
 }
 
+/* With a header naming none of its columns as addresses: the first column
+ * with an '@' below it whose name is no message id's or password's (a mail
+ * export's "Message-ID,From,To": its ids were read as the addresses, and the
+ * senders were not). */
+static size_t first_address_column(const struct bg_table *t, const struct bg_row *hdr,
+				   const bool *at_later, size_t fallback)
+{
+	const char *s;
+	size_t n;
+
+	if (!t->header || !hdr)
+		return fallback;
+	for (size_t f = 0; f < hdr->n && f < BG_TABLE_COLS_MAX; f++) {
+		s = cell_trimmed(&hdr->cells[f], &n);
+		if (at_later[f] && !(n && (bg_msgid_name(s, n) || bg_password_name(s, n))))
+			return f;
+	}
+	return fallback;
+}
+
 /* Decides the header and the address column from the held rows: the header
  * candidate (header_row), and the ones after it tell where the addresses are. */
 static int choose_column(struct bg_table *t)
@@ -975,7 +995,7 @@ static int choose_column(struct bg_table *t)
 	else if (by_name >= 0)
 		t->col = (size_t)by_name;
 	else if (first_at_col >= 0)
-		t->col = (size_t)first_at_col;
+		t->col = first_address_column(t, first, at_later, (size_t)first_at_col);
 	else
 		t->col = 0;
 label:
@@ -988,7 +1008,7 @@ label:
 	if (t->header && first) {
 		for (size_t k = 0; k < first->n && !t->secret_cols; k++) {
 			s = cell_trimmed(&first->cells[k], &n);
-			t->secret_cols = n && bg_password_label(s, n);
+			t->secret_cols = n && bg_password_name(s, n);
 		}
 	} else if (first) {
 		t->secret_cols = first->n > 1;
@@ -1072,7 +1092,7 @@ static int other_cells(struct bg_table *t, const struct bg_row *row)
 		label = false;
 		if (hdr && f < hdr->n && (s = cell_trimmed(&hdr->cells[f], &n), n)) {
 			snprintf(name, sizeof(name), "column \"%.*s\"", shown_len(s, n, 60), s);
-			label = bg_password_label(s, n);
+			label = bg_password_name(s, n);
 			secret = secret || label;
 		} else {
 			snprintf(name, sizeof(name), "column %zu", f + 1);

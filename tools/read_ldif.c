@@ -169,14 +169,9 @@ static int base64_value(struct ldif *l, const char *v, size_t n, const char *att
  * authPassword; options after ';' aside): its value is never read as text. */
 static bool password_attr(const char *s, size_t n)
 {
-	char low[64];
-	size_t k;
+	const char *opt = memchr(s, ';', n);
 
-	for (k = 0; k < n && k < sizeof(low) - 1 && s[k] != ';'; k++)
-		low[k] = bg_ascii_tolower(s[k]);
-	low[k] = '\0';
-	return strstr(low, "password") || strstr(low, "passwd") ||
-	       (k >= 3 && strcmp(low + k - 3, "pwd") == 0);
+	return bg_password_name(s, opt ? (size_t)(opt - s) : n);
 }
 
 /* One logical line: "attr: value", "attr:: base64", "attr:< URL", a comment,

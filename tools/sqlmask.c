@@ -40,14 +40,14 @@ struct table {
 	/* No column names known (an INSERT without a list, no CREATE TABLE):
 	 * per column, the values with text and those of them with an '@'. */
 	bool infer;
-	unsigned vals[INFER_COLS], ats[INFER_COLS];
+	unsigned vals[INFER_COLS], ats[INFER_COLS], blanks[INFER_COLS];
 };
 
 /* A value of an inferred table's tuple on the line being read. */
 struct ival {
 	size_t a, b;
 	unsigned col;
-	bool at, text;
+	bool at, text, blank;
 };
 
 /* A password value of the tuple being read, in the line's coordinates. */
@@ -56,7 +56,7 @@ struct span {
 	bool at;
 };
 
-enum mode { M_NONE, M_CREATE, M_VALUES, M_COPY };
+enum mode { M_NONE, M_CREATE, M_VALUES, M_COPY, M_ASSIGN, M_HEAD };
 
 struct bg_sqlmask {
 	enum mode mode;
@@ -78,6 +78,10 @@ struct bg_sqlmask {
 	bool want_name;
 	bool skip_item; /* a constraint (PRIMARY KEY ...), not a column */
 	struct table *cur;
+	/* INSERT: its table, and whether its column list was read (M_HEAD) */
+	char head[NAME_MAX_LEN];
+	bool head_cols;
+	bool select; /* INSERT ... SELECT: its one tuple ends at ';' or FROM */
 	/* the password columns of the statement being scanned */
 	uint64_t pw[MAX_COLS / 64];
 	struct table tab[MAX_TABLES];
@@ -106,22 +110,6 @@ void bg_sqlmask_free(struct bg_sqlmask *m)
 		free(m->iv);
 		free(m);
 	}
-}
-
-bool bg_sql_password_column(const char *s, size_t n)
-{
-	size_t a = 0, b;
-
-	if (bg_password_label(s, n))
-		return true;
-	while (a < n) {
-		for (b = a; b < n && s[b] != '_' && s[b] != '-'; b++)
-			;
-		if (b > a && b - a < n && bg_password_label(s + a, b - a))
-			return true;
-		a = b + 1;
-	}
-	return false;
 }
 
 static bool pw_col(const uint64_t *pw, unsigned col)
@@ -233,6 +221,7 @@ static struct table *add(struct bg_sqlmask *m, const char *name)
 	t->infer = false;
 	memset(t->vals, 0, sizeof(t->vals));
 	memset(t->ats, 0, sizeof(t->ats));
+	memset(t->blanks, 0, sizeof(t->blanks));
 	return t;
 }
 
@@ -249,7 +238,7 @@ static size_t column_list(const char *s, size_t n, size_t i, uint64_t *pw, unsig
 		k = ident(s, n, j, &a, &b);
 		if (k == j || b == a)
 			return i;
-		if (bg_sql_password_column(s + a, b - a))
+		if (bg_password_name(s + a, b - a))
 			pw_set(pw, col);
 		col++;
 		j = skip_blank(s, n, k);
@@ -276,6 +265,110 @@ static void body_start(struct bg_sqlmask *m, enum mode mode)
 	m->vstart = 0;
 	m->inf = NULL;
 	m->niv = 0;
+	m->select = false;
+}
+
+/* "col = value, ..." from i to the statement's end on this line (an UPDATE's
+ * SET, ON DUPLICATE KEY UPDATE, INSERT ... SET): the values assigned to a
+ * password's column blanked in w, those with an '@' counted.  A quoted value
+ * ends at its closing quote; a bare one at ',', ')', ';' or a blank. */
+static void assignments(const struct bg_sqlmask *m, char *w, const char *s, size_t n, size_t i,
+			unsigned *secrets)
+{
+	size_t a, b, k, v;
+
+	while (i < n && s[i] != ';') {
+		if (s[i] == '\'' || s[i] == '"') { /* a value not assigned to a name we read */
+			char q = s[i];
+
+			for (i++; i < n && s[i] != q; i++)
+				if (s[i] == '\\' && m->backslash)
+					i++;
+			i++;
+			continue;
+		}
+		k = ident(s, n, i, &a, &b);
+		if (k == i || b == a) {
+			i++;
+			continue;
+		}
+		v = skip_blank(s, n, k);
+		if (v >= n || s[v] != '=' || (v + 1 < n && (s[v + 1] == '=' || s[v + 1] == '>'))) {
+			i = k;
+			continue;
+		}
+		v = skip_blank(s, n, v + 1);
+		i = v;
+		if (v < n && (s[v] == '\'' || s[v] == '"')) {
+			for (i = v + 1; i < n && s[i] != s[v]; i++)
+				if (s[i] == '\\' && m->backslash)
+					i++;
+			i = i < n ? i + 1 : n;
+		} else {
+			while (i < n && s[i] != ',' && s[i] != ')' && s[i] != ';' && s[i] != ' ' &&
+			       s[i] != '\t')
+				i++;
+		}
+		if (bg_password_name(s + a, b - a) && i > v) {
+			*secrets += memchr(s + v, '@', i - v) != NULL;
+			memset(w + v, ' ', i - v);
+		}
+	}
+}
+
+/* An INSERT's rest after its table's name (m->head), from i: the column list,
+ * then SET or VALUES.  The head may go on over the next lines ("INSERT INTO
+ * users", "(id, email, password)", "VALUES", "(...)"): M_HEAD, with the
+ * column list kept once read.  Returns where the body starts, or SIZE_MAX for
+ * a statement not followed (the mode M_NONE). */
+static size_t insert_rest(struct bg_sqlmask *m, const char *s, size_t n, size_t i)
+{
+	struct table *t = NULL;
+	size_t j;
+
+	m->mode = M_NONE;
+	i = skip_blank(s, n, i);
+	if (i < n && s[i] == '(' && !m->head_cols) {
+		if ((j = column_list(s, n, i, m->pw, &m->ncols)) == i)
+			return SIZE_MAX;
+		m->head_cols = true;
+		i = skip_blank(s, n, j);
+	}
+	if (i == n) {
+		m->mode = M_HEAD;
+		return n;
+	}
+	if (m->head_cols) {
+		/* the columns named */
+	} else if ((t = find(m, m->head)) != NULL && !t->infer) {
+		memcpy(m->pw, t->pw, sizeof(m->pw));
+		m->ncols = t->ncols;
+		t = NULL;
+	} else {
+		/* columns not known: learnt from the values (infer()) */
+		if (!t) {
+			t = add(m, m->head);
+			t->infer = true;
+		}
+		memset(m->pw, 0, sizeof(m->pw));
+		m->ncols = t->ncols;
+	}
+	if (keyword(s, n, i, "set")) { /* MySQL's INSERT ... SET col = value */
+		body_start(m, M_ASSIGN);
+		return i + 3;
+	}
+	if (keyword(s, n, i, "select") && m->head_cols) {
+		/* INSERT ... (cols) SELECT v1, v2: one tuple without parentheses */
+		body_start(m, M_VALUES);
+		m->select = true;
+		m->depth = 1;
+		return i + 6;
+	}
+	if (!keyword(s, n, i, "values"))
+		return SIZE_MAX;
+	body_start(m, M_VALUES);
+	m->inf = t;
+	return i + 6;
 }
 
 /* A line that starts a statement we follow: its head read, the index where its
@@ -284,7 +377,6 @@ static size_t statement(struct bg_sqlmask *m, const char *s, size_t n)
 {
 	char name[NAME_MAX_LEN];
 	size_t i = skip_blank(s, n, 0), j;
-	struct table *t = NULL;
 
 	if (keyword(s, n, i, "set") && memmem(s, n, "standard_conforming_strings", 27)) {
 		m->backslash = !(memmem(s, n, "= on", 4) || memmem(s, n, "=on", 3) ||
@@ -319,6 +411,21 @@ static size_t statement(struct bg_sqlmask *m, const char *s, size_t n)
 		body_start(m, M_CREATE);
 		return i;
 	}
+	if (keyword(s, n, i, "update")) {
+		/* UPDATE name SET col = value, ... [WHERE ...] */
+		j = skip_blank(s, n, i + 6);
+		if (keyword(s, n, j, "low_priority"))
+			j = skip_blank(s, n, j + 12);
+		if (keyword(s, n, j, "ignore"))
+			j = skip_blank(s, n, j + 6);
+		if ((i = table_name(s, n, j, name)) == j)
+			return SIZE_MAX;
+		i = skip_blank(s, n, i);
+		if (!keyword(s, n, i, "set"))
+			return SIZE_MAX;
+		body_start(m, M_ASSIGN);
+		return i + 3;
+	}
 	if (keyword(s, n, i, "insert") || keyword(s, n, i, "replace")) {
 		/* INSERT [LOW_PRIORITY|IGNORE ...] INTO name [(cols)] VALUES */
 		for (j = i; j < n && j < i + 64 && !keyword(s, n, j, "into"); j++)
@@ -326,31 +433,10 @@ static size_t statement(struct bg_sqlmask *m, const char *s, size_t n)
 		if (j >= n || j >= i + 64)
 			return SIZE_MAX;
 		j = skip_blank(s, n, j + 4);
-		if ((i = table_name(s, n, j, name)) == j)
+		if ((i = table_name(s, n, j, m->head)) == j)
 			return SIZE_MAX;
-		i = skip_blank(s, n, i);
-		if (i < n && s[i] == '(') {
-			if ((j = column_list(s, n, i, m->pw, &m->ncols)) == i)
-				return SIZE_MAX;
-			i = skip_blank(s, n, j);
-		} else if ((t = find(m, name)) != NULL && !t->infer) {
-			memcpy(m->pw, t->pw, sizeof(m->pw));
-			m->ncols = t->ncols;
-			t = NULL;
-		} else {
-			/* columns not known: learnt from the values (infer()) */
-			if (!t) {
-				t = add(m, name);
-				t->infer = true;
-			}
-			memset(m->pw, 0, sizeof(m->pw));
-			m->ncols = t->ncols;
-		}
-		if (!keyword(s, n, i, "values"))
-			return SIZE_MAX;
-		body_start(m, M_VALUES);
-		m->inf = i < n ? t : NULL;
-		return i + 6;
+		m->head_cols = false;
+		return insert_rest(m, s, n, i);
 	}
 	if (keyword(s, n, i, "copy")) {
 		/* COPY name (cols) FROM stdin; */
@@ -388,7 +474,7 @@ static size_t create_item(struct bg_sqlmask *m, const char *s, size_t n, size_t 
 				m->skip_item = true;
 				return k;
 			}
-	if (bg_sql_password_column(s + a, b - a))
+	if (bg_password_name(s + a, b - a))
 		pw_set(m->cur->pw, m->col);
 	m->cur->ncols = ++m->col;
 	return k;
@@ -436,8 +522,12 @@ static void value_end(struct bg_sqlmask *m, const char *s, size_t i)
 				m->iv = nv;
 				m->ivcap = cap;
 			}
-			m->iv[m->niv++] = (struct ival){m->vstart, i, m->col, m->val_at,
-							has_text(s, m->vstart, i)};
+			bool text = has_text(s, m->vstart, i);
+
+			m->iv[m->niv++] = (struct ival){
+			    m->vstart, i,
+			    m->col,    m->val_at,
+			    text,      text && memchr(s + m->vstart, ' ', i - m->vstart) != NULL};
 		}
 	} else if (pw_col(m->pw, m->col) && m->nspan < MAX_SPANS && i > m->vstart) {
 		m->span[m->nspan++] = (struct span){m->vstart, i, m->val_at};
@@ -448,7 +538,8 @@ static void value_end(struct bg_sqlmask *m, const char *s, size_t i)
 
 /* The values of an inferred table's tuples on this line: counted into the
  * table, then those of a column whose values with text mostly hold no '@'
- * (INFER_MIN of them at least) but some do, a password's likely, blanked;
+ * (INFER_MIN of them at least) but some do, and mostly no blank (a notes
+ * column's "forwarded to n7@x.org" is text), a password's likely, blanked;
  * *guessed counts the blanked ones with an '@'. */
 static void infer(struct bg_sqlmask *m, char *w, unsigned *guessed)
 {
@@ -459,11 +550,13 @@ static void infer(struct bg_sqlmask *m, char *w, unsigned *guessed)
 		if (m->iv[k].text) {
 			t->vals[m->iv[k].col]++;
 			t->ats[m->iv[k].col] += m->iv[k].at;
+			t->blanks[m->iv[k].col] += m->iv[k].blank;
 		}
 	for (k = 0; k < m->niv; k++) {
 		unsigned c = m->iv[k].col;
 
-		if (t->vals[c] >= INFER_MIN && t->ats[c] > 0 && t->ats[c] * 2 < t->vals[c]) {
+		if (t->vals[c] >= INFER_MIN && t->ats[c] > 0 && t->ats[c] * 2 < t->vals[c] &&
+		    t->blanks[c] * 2 < t->vals[c]) {
 			memset(w + m->iv[k].a, ' ', m->iv[k].b - m->iv[k].a);
 			*guessed += m->iv[k].at;
 		}
@@ -478,6 +571,29 @@ static void body(struct bg_sqlmask *m, char *w, const char *s, size_t n, size_t 
 	m->vstart = i;
 	for (; i < n && m->mode != M_NONE; i++) {
 		unsigned char c = (unsigned char)s[i];
+
+		/* "-- bcrypt" after a column: the line's rest is a comment (it
+		 * was read as one more column, and the mask stopped) */
+		if (!m->quote && c == '-' && i + 1 < n && s[i + 1] == '-')
+			break;
+		if (m->select && !m->quote && m->depth == 1 &&
+		    (c == ';' ||
+		     ((c == 'f' || c == 'F') && i > 0 && !ident_char((unsigned char)s[i - 1]) &&
+		      keyword(s, n, i, "from")))) {
+			value_end(m, s, i);
+			if (!m->ncols || m->col + 1 == m->ncols)
+				apply(m, w, secrets);
+			m->nspan = 0;
+			m->mode = M_NONE;
+			break;
+		}
+		/* after the tuples: ON DUPLICATE KEY UPDATE col = value, ... */
+		if (m->mode == M_VALUES && !m->quote && m->depth == 0 && (c == 'o' || c == 'O') &&
+		    keyword(s, n, i, "on") && keyword(s, n, skip_blank(s, n, i + 2), "duplicate")) {
+			assignments(m, w, s, n, i + 2, secrets);
+			m->mode = M_NONE;
+			break;
+		}
 
 		if (m->mode == M_CREATE && m->want_name && m->depth == 1 && !m->quote) {
 			if (c == ' ' || c == '\t' || c == '\r')
@@ -601,11 +717,18 @@ const char *bg_sqlmask_line(struct bg_sqlmask *m, const char *s, size_t n, bool 
 		/* A value left open at its line's end: not a shape we follow. */
 		if (m->mode == M_VALUES && m->quote && m->depth >= 1 && pw_col(m->pw, m->col))
 			m->mode = M_NONE;
+		/* an INSERT's head going on: its column list, VALUES; else the
+		 * line may start a statement of its own */
+		if (m->mode == M_HEAD) {
+			start = insert_rest(m, s, n, 0);
+			if (m->mode == M_HEAD)
+				return s;
+		}
 		if (m->mode == M_NONE) {
 			size_t i = skip_blank(s, n, 0);
 
 			/* the one test every line pays: a statement's first letter */
-			if (i >= n || !strchr("cCiIrRsS", s[i]))
+			if (i >= n || !strchr("cCiIrRsSuU", s[i]))
 				return s;
 			if ((start = statement(m, s, n)) == SIZE_MAX)
 				return s;
@@ -623,7 +746,10 @@ const char *bg_sqlmask_line(struct bg_sqlmask *m, const char *s, size_t n, bool 
 	}
 	w = m->buf;
 	memcpy(w, s, n);
-	if (m->mode == M_COPY) {
+	if (m->mode == M_ASSIGN) {
+		assignments(m, w, s, n, start, secrets);
+		m->mode = M_NONE; /* one line: a SET list is not followed onto the next */
+	} else if (m->mode == M_COPY) {
 		if (start < n)
 			copy_row(m, w, s, n, first, secrets);
 	} else {

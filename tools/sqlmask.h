@@ -21,8 +21,4 @@ void bg_sqlmask_free(struct bg_sqlmask *m);
 const char *bg_sqlmask_line(struct bg_sqlmask *m, const char *s, size_t n, bool first,
 			    unsigned *secrets, unsigned *guessed);
 
-/* A column name that is a password's: "password", "user_pass", "password_hash",
- * "pwd" (bg_password_label, whole or one of its '_' or '-' parts). */
-bool bg_sql_password_column(const char *s, size_t n);
-
 #endif

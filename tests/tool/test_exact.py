@@ -7,7 +7,9 @@ sibling file NAME.<anything else> (there must be exactly one, besides the
 optional NAME.args and NAME.fail).  NAME.expected lists the addresses, one a
 line (# comments and blank lines ignored), written in their plain normalised
 form.  NAME.args holds extra import arguments, one a line (a path relative to
-the fixtures directory may be written as @FILE).  NAME.fail, when present,
+the fixtures directory may be written as @FILE).  NAME.secret lists texts
+(passwords) the import's report must never show, on stderr or in its JSON.
+NAME.fail, when present,
 holds words the error message must contain; the import must then fail with
 exit 1 and store nothing (NAME.expected is then empty).
 
@@ -41,7 +43,7 @@ def lines(path):
 def case(name, root):
     base = os.path.join(EXACT, name)
     inputs = [p for p in glob.glob(glob.escape(base) + ".*")
-              if p[len(base):] not in (".expected", ".args", ".fail")]
+              if p[len(base):] not in (".expected", ".args", ".fail", ".secret")]
     if len(inputs) != 1:
         check(False, f"{name}: exactly one input file", str(inputs))
         return
@@ -59,6 +61,9 @@ def case(name, root):
     r = run(conf, "import", "--name", name, "--json", *args, src)
     err = r.stderr.decode(errors="replace")
     stats = json.loads(run(conf, "stats", "--json").stdout or b"{}")
+    for w in lines(base + ".secret"):
+        check(w not in err and w not in r.stdout.decode(errors="replace"),
+              f"{name}: the report never shows {w!r}", err)
     if fail_words:
         check(r.returncode == 1, f"{name}: refused with exit 1", f"got {r.returncode}: {err}")
         for w in fail_words:

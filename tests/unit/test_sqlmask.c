@@ -3,6 +3,7 @@
  * COPY; quotes, escapes and nested parentheses inside values; a statement
  * read wrong (a tuple of another arity, a value open at its line's end) is
  * left as it is from there on. */
+#include "addrtok.h"
 #include "sqlmask.h"
 #include "t.h"
 
@@ -135,11 +136,87 @@ static void not_sql(void)
 	for (int i = 0; i < 3; i++)
 		T_CHECK(bg_sqlmask_line(m, l[i], strlen(l[i]), true, &s, &g) == l[i] && s + g == 0);
 	bg_sqlmask_free(m);
-	T_CHECK(bg_sql_password_column("password", 8));
-	T_CHECK(bg_sql_password_column("user_pass", 9));
-	T_CHECK(bg_sql_password_column("Password_Hash", 13));
-	T_CHECK(!bg_sql_password_column("passport_no", 11));
-	T_CHECK(!bg_sql_password_column("email", 5));
+	T_CHECK(bg_password_name("password", 8));
+	T_CHECK(bg_password_name("user_pass", 9));
+	T_CHECK(bg_password_name("Password_Hash", 13));
+	T_CHECK(!bg_password_name("passport_no", 11));
+	T_CHECK(!bg_password_name("email", 5));
+	T_CHECK(bg_password_name("userPassword", 12));
+	T_CHECK(bg_password_name("PasswordHash", 12));
+	T_CHECK(bg_password_name("pwdHash", 7));
+	T_CHECK(bg_password_name("mot_de_passe", 12));
+	T_CHECK(bg_password_name("kennwort", 8));
+	T_CHECK(bg_password_name("hasło", 6));
+	T_CHECK(bg_password_name("passphrase", 10));
+	T_CHECK(!bg_password_name("password_reset_email", 20));
+	T_CHECK(!bg_password_name("passwordRecoveryMail", 20));
+	T_CHECK(!bg_password_name("compass", 7));
+	T_CHECK(!bg_password_name("passenger", 9));
+	T_CHECK(!bg_password_name("bypass_mail", 11));
+}
+
+/* UPDATE ... SET, ON DUPLICATE KEY UPDATE, INSERT ... SET: the values assigned
+ * to a password's column; WHERE's address kept. */
+static void assignments(void)
+{
+	const char *l[] = {
+	    "UPDATE `users` SET `password`='d2@pw.jp' WHERE `email`='u2@example.jp';",
+	    ("INSERT INTO users (id,email,password) VALUES (1,'u1@example.jp','ok') ON DUPLICATE "
+	     "KEY UPDATE `password`='d1@pw.jp', email='u1@example.jp';"),
+	    "INSERT INTO users SET id=14, email='u14@example.jp', password='d14@pw.jp';",
+	    "UPDATE users SET email='u3@example.jp', pass_hash=x@y, note='a = b' WHERE id=3;"};
+	unsigned s;
+
+	masklines(l, 4, &s);
+	T_EQ_STR(out[0], "UPDATE `users` SET `password`=           WHERE `email`='u2@example.jp';");
+	T_EQ_STR(out[1], "INSERT INTO users (id,email,password) VALUES (1,'u1@example.jp',    ) ON "
+			 "DUPLICATE KEY UPDATE `password`=          , email='u1@example.jp';");
+	T_EQ_STR(out[2],
+		 "INSERT INTO users SET id=14, email='u14@example.jp', password=           ;");
+	T_EQ_STR(out[3],
+		 "UPDATE users SET email='u3@example.jp', pass_hash=   , note='a = b' WHERE "
+		 "id=3;");
+	T_EQ_INT(s, 4);
+}
+
+/* An INSERT's head over several lines, INSERT ... SELECT, a "--" comment after
+ * a CREATE TABLE's column (it was read as one more column). */
+static void shapes(void)
+{
+	const char *l[] = {"INSERT INTO users", "  (id, email, password)", "VALUES",
+			   "  (4, 'u4@example.jp', 'd4@pw.jp');",
+			   ("INSERT INTO users (id, email, password) SELECT 8, 'u8@example.jp', "
+			    "'d8@pw.jp';")};
+	const char *c[] = {"CREATE TABLE `users` (",
+			   "  `id` int NOT NULL,",
+			   "  `passwd` varchar(255) NOT NULL, -- bcrypt, (salted)",
+			   "  `email` varchar(255)",
+			   ");",
+			   "INSERT INTO `users` VALUES (1,'p@ss.jp','a@example.jp');"};
+	unsigned s;
+
+	masklines(l, 5, &s);
+	T_EQ_STR(out[3], "  (4, 'u4@example.jp',           );");
+	T_EQ_STR(out[4], "INSERT INTO users (id, email, password) SELECT 8, 'u8@example.jp',"
+			 "           ;");
+	T_EQ_INT(s, 2);
+	masklines(c, 6, &s);
+	T_EQ_STR(out[5], "INSERT INTO `users` VALUES (1,         ,'a@example.jp');");
+	T_EQ_INT(s, 1);
+}
+
+/* A notes column (values with blanks) is no password's, though mostly
+ * without an '@': its address is read. */
+static void inferred_notes(void)
+{
+	const char *l[] = {"INSERT INTO `c` VALUES (1,'a@example.jp','vip customer'),(2,NULL,'vip "
+			   "customer'),(3,NULL,'new one'),(4,NULL,'forwarded to n@example.org'),(5,"
+			   "NULL,'left us')"};
+	unsigned s;
+
+	masklines(l, 1, &s);
+	T_EQ_STR(out[0], l[0]);
+	T_EQ_INT(s, 0);
 }
 
 int main(int argc, char **argv)
@@ -152,5 +229,8 @@ int main(int argc, char **argv)
 	T_RUN(read_wrong);
 	T_RUN(inferred);
 	T_RUN(not_sql);
+	T_RUN(assignments);
+	T_RUN(shapes);
+	T_RUN(inferred_notes);
 	return t_done("test_sqlmask");
 }
