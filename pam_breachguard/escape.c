@@ -37,7 +37,17 @@ char *bg_escape(const char *s, unsigned flags, char *out, size_t outlen)
 		return out;
 	for (size_t i = 0; i < len;) {
 		char esc[16];
-		size_t n = bg_utf8_seq(p + i, len - i), elen;
+		size_t n, elen;
+
+		/* printable ASCII as it is: a syslog line is mostly that */
+		if (p[i] >= 0x20 && p[i] < 0x7f &&
+		    !((flags & BG_ESC_QUOTES) && (p[i] == '"' || p[i] == '\\'))) {
+			if (o + 1 >= outlen)
+				break;
+			out[o++] = (char)p[i++];
+			continue;
+		}
+		n = bg_utf8_seq(p + i, len - i);
 
 		if (n == 0) {
 			snprintf(esc, sizeof(esc), "\\x%02x", p[i]);

@@ -31,10 +31,14 @@ int bg_ctx_open(struct bg_ctx *ctx)
 			return rc;
 		ctx->key_loaded = true;
 	}
-	if (!ctx->hmac && (rc = bg_hmac_new(&ctx->hmac, ctx->key, ctx->log)) != 0)
+	if ((rc = bg_store_open_trap(&ctx->store, ctx->cfg->store, ctx->key, ctx->store_flags, 0,
+				     ctx->log, &ctx->trap)) != 0)
 		return rc;
-	return bg_store_open_trap(&ctx->store, ctx->cfg->store, ctx->key, ctx->store_flags, 0,
-				  ctx->log, &ctx->trap);
+	/* The store keyed its HMAC already: a copy of its pads, not a second
+	 * key schedule (two SHA-256 compressions) per check. */
+	if (!ctx->hmac && (rc = bg_store_hmac_dup(ctx->store, &ctx->hmac)) != 0)
+		return rc;
+	return 0;
 }
 
 int bg_ctx_guard(struct bg_ctx *ctx, int (*fn)(struct bg_ctx *ctx, void *arg), void *arg)

@@ -1694,9 +1694,14 @@ void bg_txn_sum_fold(struct bg_txn *t, const unsigned char x[BG_DIGEST_LEN])
 	t->sum_dirty = true;
 }
 
+int bg_store_hmac_dup(const struct bg_store *st, struct bg_hmac **out)
+{
+	return bg_hmac_dup(out, st->hmac);
+}
+
 int bg_txn_hmac_dup(struct bg_txn *t, struct bg_hmac **out)
 {
-	return bg_hmac_dup(out, t->st->hmac);
+	return bg_store_hmac_dup(t->st, out);
 }
 
 int bg_advisory_put(struct bg_txn *t, struct bg_advisory *a)

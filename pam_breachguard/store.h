@@ -186,7 +186,9 @@ int bg_exposure_add_nosum(struct bg_txn *t, const unsigned char d[BG_DIGEST_LEN]
 int bg_exposure_recsum(struct bg_hmac *h, const unsigned char d[BG_DIGEST_LEN], uint32_t id,
 		       unsigned char out[BG_DIGEST_LEN]);
 void bg_txn_sum_fold(struct bg_txn *t, const unsigned char x[BG_DIGEST_LEN]);
-/* A copy of the store's HMAC context for another thread (bg_hmac_free it). */
+/* A copy of the store's HMAC context (keyed with the site key at open) for
+ * another thread or the caller's own digests (bg_hmac_free it). */
+int bg_store_hmac_dup(const struct bg_store *st, struct bg_hmac **out);
 int bg_txn_hmac_dup(struct bg_txn *t, struct bg_hmac **out);
 /* a->id == 0 allocates the next id (written back). */
 int bg_advisory_put(struct bg_txn *t, struct bg_advisory *a);

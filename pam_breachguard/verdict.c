@@ -44,6 +44,10 @@ const char *bg_verdict_name(enum bg_verdict v)
  * taking the error for "not found" (issue 10 item 9). */
 #define NSS_BUF_FIRST 16384
 #define NSS_BUF_MAX (16u << 20)
+/* A shadow line is short (a yescrypt hash is 73 bytes); its buffer is wiped
+ * whole (the lines read before the account's leave their hashes in it): 1 KiB
+ * to wipe per check, not 16. */
+#define SHADOW_BUF_FIRST 1024
 
 /* The *_r functions return an errno; some NSS wrappers return -1 and set errno. */
 static int nss_rc(int r)
@@ -70,7 +74,7 @@ static int nss_grow(char **buf, size_t *len)
 int bg_shadow_system(void *arg, const char *user, struct bg_shadow *out)
 {
 	struct spwd sp, *res = NULL;
-	size_t len = NSS_BUF_FIRST;
+	size_t len = SHADOW_BUF_FIRST;
 	char *buf = malloc(len);
 	int rc;
 
