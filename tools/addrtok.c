@@ -936,24 +936,35 @@ static void keep(struct bg_addrtok *t, size_t a0, size_t a, size_t b, bool at, c
 			if (errno == ENOMEM)
 				t->rc = -ENOMEM;
 			else if (at)
-				invalid(t, t->line, "not a valid Unicode string", s, n);
+				refuse_word(t, "not a valid Unicode string", s, n);
 			return;
 		}
 		if (r != (uint8_t *)t->scratch) {
 			free(r);
 			if (at)
-				invalid(t, t->line, "too long to be an address", s, n);
+				refuse_word(t, "too long to be an address", s, n);
 			return;
 		}
-		for (size_t i = 0; i < rlen; i++) {
+		for (size_t i = 0, len; i < rlen; i += len) {
 			unsigned char c = (unsigned char)t->scratch[i];
 
-			if (cls[c] != C_CH) {
+			/* "ŀ" is "l" and a middle dot (U+00B7): a letter's
+			 * compatibility form may hold punctuation too */
+			len = c < 0x80
+				  ? 1
+				  : bg_utf8_seq((const unsigned char *)t->scratch + i, rlen - i);
+			if (cls[c] != C_CH ||
+			    (c >= 0x80 &&
+			     (len == 0 || !uc_is_general_category_withtable(
+					      decode((const unsigned char *)t->scratch + i, len),
+					      UC_CATEGORY_MASK_L | UC_CATEGORY_MASK_M |
+						  UC_CATEGORY_MASK_Nd)))) {
 				if (at)
-					invalid(t, t->line,
-						"a compatibility character stands for punctuation "
-						"inside the address",
-						s, n);
+					refuse_word(
+					    t,
+					    "a compatibility character stands for punctuation "
+					    "inside the address",
+					    s, n);
 				return;
 			}
 		}
