@@ -153,6 +153,12 @@ static bool keyword(const char *s, size_t n, size_t i, const char *kw)
 	       (i + k == n || !ident_char((unsigned char)s[i + k]));
 }
 
+/* After keyword kw at j and the blanks behind it, or j when kw is not there. */
+static size_t skip_kw(const char *s, size_t n, size_t j, const char *kw)
+{
+	return keyword(s, n, j, kw) ? skip_blank(s, n, j + strlen(kw)) : j;
+}
+
 /* One identifier at i, quoted (` " [ ]) or bare: its text in [*a, *b); returns
  * the index after it, or i when there is none. */
 static size_t ident(const char *s, size_t n, size_t i, size_t *a, size_t *b)
@@ -398,13 +404,8 @@ static size_t statement(struct bg_sqlmask *m, const char *s, size_t n)
 		if (!keyword(s, n, j, "table"))
 			return SIZE_MAX;
 		j = skip_blank(s, n, j + 5);
-		if (keyword(s, n, j, "if")) { /* IF NOT EXISTS */
-			j = skip_blank(s, n, j + 2);
-			if (keyword(s, n, j, "not"))
-				j = skip_blank(s, n, j + 3);
-			if (keyword(s, n, j, "exists"))
-				j = skip_blank(s, n, j + 6);
-		}
+		if (keyword(s, n, j, "if")) /* IF NOT EXISTS */
+			j = skip_kw(s, n, skip_kw(s, n, skip_kw(s, n, j, "if"), "not"), "exists");
 		if ((i = table_name(s, n, j, name)) == j)
 			return SIZE_MAX;
 		m->cur = add(m, name);
@@ -413,11 +414,7 @@ static size_t statement(struct bg_sqlmask *m, const char *s, size_t n)
 	}
 	if (keyword(s, n, i, "update")) {
 		/* UPDATE name SET col = value, ... [WHERE ...] */
-		j = skip_blank(s, n, i + 6);
-		if (keyword(s, n, j, "low_priority"))
-			j = skip_blank(s, n, j + 12);
-		if (keyword(s, n, j, "ignore"))
-			j = skip_blank(s, n, j + 6);
+		j = skip_kw(s, n, skip_kw(s, n, skip_blank(s, n, i + 6), "low_priority"), "ignore");
 		if ((i = table_name(s, n, j, name)) == j)
 			return SIZE_MAX;
 		i = skip_blank(s, n, i);
