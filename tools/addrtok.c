@@ -1318,7 +1318,6 @@ static bool literal_prefix(const char *p, size_t n)
 	return true;
 }
 
-/* One token [a, b) of the mapped line: cleaned, split, kept or reported. */
 /* "email=a@x.jp" in a log line or a query, email="a@x.jp" in an attribute or a
  * log's fields, `email`='a@x.jp' in SQL: the key is no local part.  A known
  * key's value is read (piece), a password's refused unseen ("pwd=p@ss.jp",
@@ -1367,6 +1366,7 @@ static bool key_value(struct bg_addrtok *t, size_t a0, size_t a, size_t b, const
 	return false;
 }
 
+/* One token [a, b) of the mapped line: cleaned, split, kept or reported. */
 static void piece(struct bg_addrtok *t, size_t a, size_t b, int depth)
 {
 	const char *s = t->mp;

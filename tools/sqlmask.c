@@ -731,7 +731,8 @@ const char *bg_sqlmask_line(struct bg_sqlmask *m, const char *s, size_t n, bool 
 				return s;
 		}
 	}
-	if (m->mode == M_NONE)
+	/* M_HEAD: an INSERT's head still to come (a long line's later piece) */
+	if (m->mode == M_NONE || m->mode == M_HEAD)
 		return s;
 	if (m->cap < n) {
 		char *nb = realloc(m->buf, n);
