@@ -1764,7 +1764,11 @@ bool bg_password_name(const char *s, size_t n)
 			break;
 	if (b > 0 && key_word(s + b, n - b)) /* camelCase: "passwordRecoveryMail" */
 		return false;
-	if (holds_password_word(s, n))
+	/* run together with a "pwd" at its end: "userpwd", "adminpwd" (LDIF's
+	 * attributes were read so before) */
+	if (holds_password_word(s, n) ||
+	    (n > 3 && lower((unsigned char)s[n - 3]) == 'p' &&
+	     lower((unsigned char)s[n - 2]) == 'w' && lower((unsigned char)s[n - 1]) == 'd'))
 		return true;
 	/* one of its parts: "user_pass", "pwd-hash", "mot_de_passe", "pwdHash" */
 	while (a < n) {

@@ -144,6 +144,9 @@ static void not_sql(void)
 	T_CHECK(bg_password_name("userPassword", 12));
 	T_CHECK(bg_password_name("PasswordHash", 12));
 	T_CHECK(bg_password_name("pwdHash", 7));
+	T_CHECK(bg_password_name("userpwd", 7));
+	T_CHECK(bg_password_name("unicodePwd", 10));
+	T_CHECK(bg_password_name("sambaNTPassword", 15));
 	T_CHECK(bg_password_name("mot_de_passe", 12));
 	T_CHECK(bg_password_name("kennwort", 8));
 	T_CHECK(bg_password_name("hasło", 6));
