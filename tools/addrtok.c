@@ -1814,7 +1814,8 @@ static size_t word_end(const char *s, size_t n, size_t i)
 static void tokens(struct bg_addrtok *t)
 {
 	const char *s = t->mp;
-	size_t n = t->mlen, i = 0, a, b, k, sp = 0, url_colon = SIZE_MAX;
+	size_t n = t->mlen, i = 0, a, b, k, sp = 0, url_colon = SIZE_MAX, ulp_colon = SIZE_MAX;
+	bool url_first = false;
 	/* A password, to the end of its word: after an address and a glued
 	 * ':' (a combolist's "taro@x.jp:p@ss.jp"), or after a password label
 	 * and ':' when the label starts the line ("Password: p@ss.jp") or
@@ -1899,18 +1900,52 @@ static void tokens(struct bg_addrtok *t)
 		}
 		/* A URL's user part ("https://user@host/") is no address; with a
 		 * password ("https://user:pass@host/") the user ends at the colon and
-		 * "pass@host" follows it: no address either (url_colon). */
+		 * "pass@host" follows it: no address either (url_colon).  A colon
+		 * after the URL's path ("https://host/login:a@x.jp:pass", a stealer
+		 * log's URL:login:password) ends the URL (ulp_colon); so does a
+		 * separator after a URL that starts the line ("URL|login|password",
+		 * "URL login password"). */
 		if ((a > 0 && s[a - 1] == ':' && b - a >= 2 && s[a] == '/' && s[a + 1] == '/') ||
 		    (url_colon != SIZE_MAX && a == url_colon + 1)) {
+			bool lead = s[a] == '/' && s[a + 1] == '/';
+			bool path = memchr(s + a + (lead ? 2 : 0), '/', b - a - (lead ? 2 : 0));
+			char e = b + 1 < n ? s[b] : 0;
+
+			if (lead)
+				url_first = ntok == 2;
 			if (memchr(s + a, '@', b - a)) {
 				refuse_word(t, "an address inside a URL is not imported", s + a,
 					    b - a);
 			}
-			url_colon = b < n && s[b] == ':' && s[a] == '/' ? b : SIZE_MAX;
+			url_colon = e == ':' && lead && !path ? b : SIZE_MAX;
+			ulp_colon = (e == ':' && path) || (url_first && (combo_char(e) || e == ' '))
+					? b
+					: SIZE_MAX;
+			/* "https://host:user:pass": the password after the user */
+			if (e == ':' && !lead && !path)
+				secret = word_end(s, n, b + 1);
 			t->first_tok = false;
 			continue;
 		}
 		url_colon = SIZE_MAX;
+		/* URL:login:password: the login is an address only when a password
+		 * follows it; the password is never one (whatever the login).  With
+		 * blanks between the three, the password ends the line. */
+		if (ulp_colon != SIZE_MAX && a == ulp_colon + 1) {
+			char e = s[ulp_colon];
+
+			ulp_colon = SIZE_MAX;
+			if (b + 1 < n && s[b] == e && cls[(unsigned char)s[b + 1]] != C_SP &&
+			    (e != ' ' || word_end(s, n, b + 1) == n)) {
+				secret = word_end(s, n, b + 1);
+			} else if (e == ':' && memchr(s + a, '@', b - a)) {
+				refuse_word(t, "an address inside a URL is not imported", s + a,
+					    b - a);
+				t->first_tok = false;
+				continue;
+			}
+		}
+		ulp_colon = SIZE_MAX;
 		/* After a backslash, "\nhanako@x.jp", "\u0068iro@x.jp": an escape of
 		 * a program's output (a newline, a character) or a separator?  The
 		 * letters after it may or may not be the address's.  Reported, never
