@@ -1743,15 +1743,18 @@ static bool holds_password_word(const char *s, size_t n)
  * no label of one in a text ("secret: x" may head a message). */
 static bool secret_word(const char *s, size_t n)
 {
-	static const struct word words[] = {W("secret"),   W("hash"), W("pwhash"), W("pwdhash"),
-					    W("passhash"), W("pin"),  W("salt"),   W("pincode")};
+	static const struct word words[] = {
+	    W("secret"),     W("hash"),	  W("pwhash"),	   W("pwdhash"),
+	    W("passhash"),   W("pin"),	  W("salt"),	   W("pincode"),
+	    W("token"),	     W("apikey"), W("accesskey"),  W("secretkey"),
+	    W("privatekey"), W("otp"),	  W("credential"), W("credentials")};
 
 	return bg_password_label(s, n) || in_words(words, sizeof(words) / sizeof(words[0]), s, n);
 }
 
 bool bg_password_name(const char *s, size_t n)
 {
-	size_t a = 0, b;
+	size_t a = 0, b, prev_a = 0, prev_b = 0;
 
 	if (secret_word(s, n))
 		return true;
@@ -1770,14 +1773,24 @@ bool bg_password_name(const char *s, size_t n)
 	    (n > 3 && lower((unsigned char)s[n - 3]) == 'p' &&
 	     lower((unsigned char)s[n - 2]) == 'w' && lower((unsigned char)s[n - 1]) == 'd'))
 		return true;
-	/* one of its parts: "user_pass", "pwd-hash", "mot_de_passe", "pwdHash" */
+	/* one of its parts: "user_pass", "pwd-hash", "mot_de_passe", "pwdHash";
+	 * a "key" after api, access, secret, private or auth ("api_key",
+	 * "accessKey") */
 	while (a < n) {
+		static const struct word keyed[] = {W("api"), W("access"), W("secret"),
+						    W("private"), W("auth")};
+
 		for (b = a + 1; b < n && s[b] != '_' && s[b] != '-' && s[b] != '.' && s[b] != ' ' &&
 				!(s[b] >= 'A' && s[b] <= 'Z' && s[b - 1] >= 'a' && s[b - 1] <= 'z');
 		     b++)
 			;
 		if (b - a < n && secret_word(s + a, b - a))
 			return true;
+		if (ieq(s + a, b - a, "key") && prev_b > prev_a &&
+		    in_words(keyed, sizeof(keyed) / sizeof(keyed[0]), s + prev_a, prev_b - prev_a))
+			return true;
+		prev_a = a;
+		prev_b = b;
 		a = b < n && (s[b] == '_' || s[b] == '-' || s[b] == '.' || s[b] == ' ') ? b + 1 : b;
 	}
 	return false;
@@ -1795,11 +1808,80 @@ static int label_gap(const char *s, size_t a, size_t b)
 	for (; a < b; a++)
 		if (s[a] == ':' || s[a] == '=')
 			colons++;
+		else if (s[a] == '>' && a > 0 && s[a - 1] == '=')
+			continue; /* "pass => x", "=" a word of its own */
 		else if (s[a] == ']' || s[a] == ')' || (unsigned char)s[a] == SEP_BYTE)
 			brackets++;
 		else if (cls[(unsigned char)s[a]] != C_SP && s[a] != '"')
 			return -1;
 	return colons > 1 || brackets > 1 ? -1 : colons + brackets;
+}
+
+/* Whether [a, b) ends in a quote's HTML entity that lost its ';' to the
+ * tokens: "&quot", "&#34", "&#x22", "&apos", "&#39". */
+static bool quote_entity(const char *s, size_t a, size_t b)
+{
+	static const char *const ents[] = {"&quot", "&#34", "&#x22", "&apos", "&#39"};
+
+	for (size_t i = 0; i < sizeof(ents) / sizeof(ents[0]); i++) {
+		size_t l = strlen(ents[i]);
+
+		if (b - a >= l && ieq(s + b - l, l, ents[i]))
+			return true;
+	}
+	return false;
+}
+
+/* Words that may come before a label at the start of a line: "Your password
+ * is x", "New password: x", "Temporary password: x". */
+static bool label_prefix(const char *s, size_t n)
+{
+	static const struct word words[] = {W("your"),	  W("new"), W("temporary"), W("temp"),
+					    W("initial"), W("old"), W("current"),   W("default"),
+					    W("the"),	  W("my"),  W("generated"), W("one-time")};
+
+	return in_words(words, sizeof(words) / sizeof(words[0]), s, n);
+}
+
+/* A word between a label and its value: "password = x", "pass => x",
+ * "password is x", "Password - x", "password := x" (':' is a separator). */
+static bool mark_word(const char *s, size_t n)
+{
+	return (n == 1 && (s[0] == '=' || s[0] == '-')) ||
+	       (n == 2 && (s[0] == '=' || s[0] == '-') && (s[1] == '=' || s[1] == '>')) ||
+	       ieq(s, n, "is") || ieq(s, n, "was");
+}
+
+/* Whether the word [a, b) labels a password: with a mark (marked, a ':' or
+ * '=' after it) any name of one ("userPassword:", "secret =", "api_key:"),
+ * with none the labels alone ("a@x.jp pwd x").  A glued '=' is a mark:
+ * "password=", "password=&quot;" (an entity the text kept), "$password='".
+ * Returns the marks inside the word (0 or 1), or -1. */
+static int label_word(const char *s, size_t a, size_t b, bool marked)
+{
+	const char *eq;
+	size_t e;
+
+	while (a < b && (s[a] == '$' || s[a] == '\'' || s[a] == '`'))
+		a++;
+	eq = memchr(s + a, '=', b - a);
+	if (eq) {
+		size_t v = (size_t)(eq - s) + 1;
+
+		while (v < b && (s[v] == '\'' || s[v] == '`'))
+			v++;
+		if (v < b && !(quote_entity(s, v, b) && memchr(s + v, '&', b - v) == s + v))
+			return -1;
+		b = (size_t)(eq - s);
+	}
+	e = b;
+	while (e > a && (s[e - 1] == '\'' || s[e - 1] == '`'))
+		e--;
+	if (e == a)
+		return -1;
+	if (eq || marked)
+		return bg_password_name(s + a, e - a) ? eq != NULL : -1;
+	return bg_password_label(s + a, e - a) ? 0 : -1;
 }
 
 /* Where the word that starts at i ends: the next blank (a password may hold
@@ -1824,8 +1906,8 @@ static void tokens(struct bg_addrtok *t)
 	 * '@' is said, never imported (secret: the end of the password's
 	 * text).  The word before this one: [pa, pb); an '@' before it on the
 	 * line is looked for only when it is a label (no cost per word). */
-	size_t secret = 0, pa = 0, pb = 0, ntok = 0;
-	int gap;
+	size_t secret = 0, pa = 0, pb = 0, pe = 0, ntok = 0, prefixes = 0;
+	int gap, lw, marks = 0;
 	/* where a word right after an address and a glued separator starts */
 	size_t after_addr = SIZE_MAX;
 	bool seps = t->ident && t->sep_line == s;
@@ -1886,12 +1968,26 @@ static void tokens(struct bg_addrtok *t)
 		/* With a mark ("Password: x"), the label starts the line or follows
 		 * an address; with none ("a@x.jp 密码 x", "a@x.jp pwd x") it follows
 		 * an address. */
-		if (++ntok >= 2 && a >= secret && (gap = label_gap(s, pb, a)) >= 0 &&
-		    ((gap > 0 && ntok == 2) || memchr(s, '@', pa)) &&
-		    bg_password_label(s + pa, pb - pa))
+		/* a mark word after a label: the label's gap goes on after it */
+		if (ntok >= 1 && a >= secret && mark_word(s + a, b - a) &&
+		    label_gap(s, pe, a) >= 0 && label_word(s, pa, pb, true) >= 0) {
+			pe = b;
+			marks++;
+			t->first_tok = false;
+			continue;
+		}
+		if (++ntok >= 2 && a >= secret && (gap = label_gap(s, pe, a)) >= 0 &&
+		    (lw = label_word(s, pa, pb, gap + marks > 0)) >= 0 &&
+		    ((gap + marks + lw > 0 && ntok == 2 + prefixes) || memchr(s, '@', pa)))
 			secret = word_end(s, n, a);
+		if (ntok == prefixes + 1 && prefixes < 2 && label_prefix(s + a, b - a))
+			prefixes++;
 		pa = a;
-		pb = b;
+		pb = pe = b;
+		/* "password=&quot;x": the entity's ';' is the label's */
+		if (b < n && s[b] == ';' && quote_entity(s, a, b))
+			pe = b + 1;
+		marks = 0;
 		if (a < secret) {
 			if (memchr(s + a, '@', b - a))
 				refuse_password(t);
