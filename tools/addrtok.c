@@ -1108,12 +1108,31 @@ static bool key_word(const char *s, size_t n)
  * mailbox: a mail log's message-id=, a pasted header's Message-ID:. */
 bool bg_msgid_name(const char *s, size_t n)
 {
-	static const struct word keys[] = {
-	    W("message-id"), W("message_id"),	    W("messageid"),   W("msgid"),
-	    W("msg-id"),     W("msg_id"),	    W("in-reply-to"), W("references"),
-	    W("content-id"), W("resent-message-id")};
+	static const struct word whole[] = {W("inreplyto"), W("references"), W("contentid")};
+	static const char *const ends[] = {"messageid", "msgid"};
+	char sq[64];
+	size_t k = 0;
 
-	return n >= 5 && in_words(keys, sizeof(keys) / sizeof(keys[0]), s, n);
+	/* letters and digits only, lower-case: "Message ID", "x-message-id",
+	 * "internet_message_id", "InternetMessageId", "original-msg-id" */
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '-' || c == '_' || c == '.' || c == ' ')
+			continue;
+		if (k == sizeof(sq) || !is_alnum(c))
+			return false;
+		sq[k++] = (char)lower(c);
+	}
+	if (in_words(whole, sizeof(whole) / sizeof(whole[0]), sq, k))
+		return true;
+	for (size_t w = 0; w < sizeof(ends) / sizeof(ends[0]); w++) {
+		size_t l = strlen(ends[w]);
+
+		if (k >= l && memcmp(sq + k - l, ends[w], l) == 0)
+			return true;
+	}
+	return false;
 }
 
 static const char unknown_key_why[] =
@@ -1711,9 +1730,14 @@ bool bg_password_label(const char *s, size_t n)
 	    W("wachtwoord"), W("passe"), W("hasło"), W("HASŁO"), W("haslo"), W("heslo"),
 	    W("parola"), W("lösenord"), W("LÖSENORD"), W("salasana"), W("passord"),
 	    W("adgangskode"), W("jelszó"), W("şifre"), W("Şifre"), W("sifre"), W("passphrase"),
-	    W("passcode")};
+	    W("passcode"), W("lozinka"), W("лозинка"), W("Лозинка"), W("geslo"), W("parolă"),
+	    W("парола"), W("Парола"), W("κωδικός"), W("Κωδικός"), W("ΚΩΔΙΚΟΣ"), W("slaptažodis"),
+	    W("parool"), W("salasõna"), W("wagwoord"), W("katasandi"), W("kata sandi"),
+	    W("kodeord"), W("lykilorð"), W("jelszo"), W("mật khẩu"), W("סיסמה"), W("סיסמא"),
+	    W("كلمة المرور"), W("كلمة السر"), W("รหัสผ่าน"), W("पासवर्ड"), W("palavra-passe"),
+	    W("senha de acesso"), W("lösen")};
 
-	return n >= 2 && n <= 15 && in_words(labels, sizeof(labels) / sizeof(labels[0]), s, n);
+	return n >= 2 && n <= 24 && in_words(labels, sizeof(labels) / sizeof(labels[0]), s, n);
 }
 
 /* Whether a word holds one of these, case aside: a camelCase or run-together

@@ -673,6 +673,8 @@ bool bg_table_name_is(const char *cell, size_t n, const char *name)
 
 /* The columns of a table without a header that more_columns looks at. */
 #define MORE_COLS 64
+/* a column of the rows after the first (choose_column) */
+enum { AT_SOME = 1, AT_CLEAN = 2 };
 
 /* A row held back until the column is decided: one allocation, cells then text. */
 struct held_row {
@@ -892,21 +894,28 @@ static void more_columns(struct bg_table *t)
 /* With a header naming none of its columns as addresses: the first column
  * with an '@' below it whose name is no message id's or password's (a mail
  * export's "Message-ID,From,To": its ids were read as the addresses, and the
- * senders were not). */
+ * senders were not), one address a cell in three of four of its filled cells
+ * (clean) before one that only holds an '@' ("id,note,addr2", a note's "see
+ * a@b" won).  SIZE_MAX when every column with an '@' is named so: no column
+ * of addresses. */
 static size_t first_address_column(const struct bg_table *t, const struct bg_row *hdr,
-				   const bool *at_later, size_t fallback)
+				   const unsigned char *at_later, size_t fallback)
 {
 	const char *s;
-	size_t n;
+	size_t n, any = SIZE_MAX;
 
 	if (!t->header || !hdr)
 		return fallback;
 	for (size_t f = 0; f < hdr->n && f < BG_TABLE_COLS_MAX; f++) {
 		s = cell_trimmed(&hdr->cells[f], &n);
-		if (at_later[f] && !(n && (bg_msgid_name(s, n) || bg_password_name(s, n))))
+		if (!at_later[f] || (n && (bg_msgid_name(s, n) || bg_password_name(s, n))))
+			continue;
+		if (at_later[f] & AT_CLEAN)
 			return f;
+		if (any == SIZE_MAX)
+			any = f;
 	}
-	return fallback;
+	return any;
 }
 
 /* Decides the header and the address column from the held rows: the header
@@ -922,10 +931,15 @@ static int choose_column(struct bg_table *t)
 	int r, best_rank = 0, best_at_rank = 0;
 	long by_name = -1, by_name_at = -1, first_at_col = -1;
 	bool first_has_at = false, later_has_at = false;
-	bool *at_later = calloc(BG_TABLE_COLS_MAX, sizeof(bool));
+	/* per column of the rows after the first: AT_SOME (an '@'), AT_CLEAN */
+	unsigned char *at_later = calloc(BG_TABLE_COLS_MAX, 1);
+	unsigned *counts = calloc(2 * (size_t)BG_TABLE_COLS_MAX, sizeof(unsigned));
 
-	if (!at_later)
+	if (!at_later || !counts) {
+		free(at_later);
+		free(counts);
 		return bg_err_set(&t->c->err, -ENOMEM, "%s: out of memory", t->c->name);
+	}
 	t->hdr = header_row(t);
 	for (i = t->hdr; i < t->nheld; i++) {
 		const struct bg_row *row = &t->held[i].r;
@@ -935,17 +949,28 @@ static int choose_column(struct bg_table *t)
 		if (!first)
 			first = row;
 		for (f = 0; f < row->n; f++) {
+			if (nrec > 0 && f < BG_TABLE_COLS_MAX) {
+				cell_trimmed(&row->cells[f], &n);
+				counts[2 * f] += n > 0;
+				counts[2 * f + 1] += cell_one_address(&row->cells[f]);
+			}
 			if (!cell_has_at(&row->cells[f]))
 				continue;
 			if (nrec == 0)
 				first_has_at = true;
-			else
-				later_has_at = at_later[f] = true;
+			else if (f < BG_TABLE_COLS_MAX) {
+				later_has_at = true;
+				at_later[f] = AT_SOME;
+			}
 			if (first_at_col < 0)
 				first_at_col = (long)f;
 		}
 		nrec++;
 	}
+	for (f = 0; f < BG_TABLE_COLS_MAX; f++)
+		if (at_later[f] && counts[2 * f + 1] * 4 >= counts[2 * f] * 3)
+			at_later[f] |= AT_CLEAN;
+	free(counts);
 	if (t->nheld && !first)
 		first = &t->held[t->hdr].r;
 	if (column && !t->numbered) {
@@ -998,6 +1023,24 @@ static int choose_column(struct bg_table *t)
 		t->col = first_address_column(t, first, at_later, (size_t)first_at_col);
 	else
 		t->col = 0;
+	if (t->col == SIZE_MAX) {
+		/* Message ids and passwords only: read as addresses, they would
+		 * match nobody. */
+		header_list(first, list, sizeof(list));
+		free(at_later);
+		t->col = 0;
+		if (t->sheet) {
+			snprintf(t->note, sizeof(t->note), "%s", list);
+			t->skipped = true;
+			return 0;
+		}
+		return bg_err_set(
+		    &t->c->err, -EINVAL,
+		    "%s: no column of addresses: the ones with an '@' below them are "
+		    "named as message ids or passwords (the header has: %s); --column "
+		    "chooses",
+		    t->c->name, list);
+	}
 label:
 	free(at_later);
 	if (!column)
@@ -1010,6 +1053,10 @@ label:
 			s = cell_trimmed(&first->cells[k], &n);
 			t->secret_cols = n && bg_password_name(s, n);
 		}
+		/* a header whose names say nothing ("korisnik,lozinka"): any
+		 * column may be a password's */
+		if (!column && by_name < 0 && first->n > 1)
+			t->secret_cols = true;
 	} else if (first) {
 		t->secret_cols = first->n > 1;
 	}
