@@ -61,6 +61,11 @@ struct jp {
 	bool capture, ex_space;
 
 	struct cand best, tmp;
+	/* the best field's name; the record's other fields with an address
+	 * (backup_email, a login beaten by email): the first's name */
+	char best_name[64], other_name[64];
+	size_t best_nlen, other_nlen;
+	unsigned others;
 
 	/* domain search bookkeeping */
 	bool breach_matched;
@@ -122,6 +127,45 @@ static void note_excerpt(struct jp *p, int c)
 	p->ex_space = space;
 	p->excerpt[p->exlen++] = (char)c;
 	p->excerpt[p->exlen] = '\0';
+}
+
+/* A note on an element that is no record ("[\"a@x.jp\",\"p@ss.jp\"]", an
+ * object keyed by addresses): its strings may be passwords.  Shown with the
+ * keys of its objects only, every other string as "..." (a string the
+ * excerpt cuts is one too). */
+static void note_masked(struct jp *p, unsigned long line, const char *why)
+{
+	char out[2 * JSON_EXCERPT + 8];
+	size_t o = 0, i = 0, n = p->exlen;
+	const char *e = p->excerpt;
+
+	while (i < n && o + 8 < sizeof(out)) {
+		size_t a, j, k;
+
+		if (e[i] != '"') {
+			out[o++] = e[i++];
+			continue;
+		}
+		a = ++i;
+		while (i < n && e[i] != '"')
+			i += e[i] == '\\' ? 2 : 1;
+		j = i < n ? i + 1 : n;
+		for (k = j; k < n && e[k] == ' '; k++)
+			;
+		out[o++] = '"';
+		if (k < n && e[k] == ':' && i - a < sizeof(out) - o - 8) {
+			memcpy(out + o, e + a, i - a);
+			o += i - a;
+		} else if (i > a) {
+			memcpy(out + o, "...", 3);
+			o += 3;
+		}
+		if (i < n)
+			out[o++] = '"';
+		i = j;
+	}
+	out[o] = '\0';
+	bg_reader_note(p->c, line, why, out, o);
 }
 
 static int take(struct jp *p)
@@ -526,6 +570,16 @@ static int field_prio(const struct jp *p, const char *name, size_t len)
 	}
 }
 
+/* Another field of the record than the one read holds an address: said
+ * once a record, after its address (emit_best), with the field's name. */
+static void other_field(struct jp *p, const char *name, size_t n)
+{
+	if (p->others++ == 0) {
+		p->other_nlen = n < sizeof(p->other_name) ? n : sizeof(p->other_name) - 1;
+		memcpy(p->other_name, name, p->other_nlen);
+	}
+}
+
 static void cand_reset(struct cand *c)
 {
 	c->len = 0;
@@ -549,7 +603,7 @@ static void cand_add(struct cand *c, const char *s, size_t n, unsigned flags)
 
 /* Value of an address field: a string, or an array of strings, into p->tmp;
  * weak: only strings that may hold an address (bg_addr_maybe). */
-static void field_value(struct jp *p, int score, bool weak)
+static void field_value(struct jp *p, int score, bool weak, const char *name, size_t nlen)
 {
 	int c = skip_ws(p);
 
@@ -596,9 +650,13 @@ static void field_value(struct jp *p, int score, bool weak)
 	} else if (p->tmp.len || p->tmp.overflow) {
 		struct cand t = p->best;
 
+		if (t.len)
+			other_field(p, p->best_name, p->best_nlen);
 		p->best = p->tmp;
 		p->best.score = score;
 		p->tmp = t;
+		p->best_nlen = nlen < sizeof(p->best_name) ? nlen : sizeof(p->best_name) - 1;
+		memcpy(p->best_name, name, p->best_nlen);
 	}
 }
 
@@ -609,13 +667,24 @@ static void object_member(struct jp *p, int level)
 {
 	int prio = field_prio(p, p->str, p->slen);
 	int score = level * 16 + prio;
-	int c = skip_ws(p);
+	char name[64];
+	size_t nlen = p->slen < sizeof(name) ? p->slen : sizeof(name) - 1;
+	int c;
 
+	memcpy(name, p->str, nlen);
+	c = skip_ws(p);
 	if (prio >= 0 && score <= p->best.score && (c == '"' || c == '['))
-		field_value(p, score, prio >= WEAK_PRIO);
+		field_value(p, score, prio >= WEAK_PRIO, name, nlen);
 	else if (c == '{' && level < JSON_DEPTH_MAX)
 		record_object(p, level + 1);
-	else
+	else if (c == '"') {
+		/* "backup_email", "password_reset_email": said, not read; a
+		 * password's or a message id's never */
+		string(p);
+		if (!p->rc && memchr(p->str, '@', p->slen) && bg_addr_maybe(p->str, p->slen) &&
+		    !bg_password_name(name, nlen) && !bg_msgid_name(name, nlen))
+			other_field(p, name, nlen);
+	} else
 		skip_value(p);
 }
 
@@ -680,6 +749,14 @@ static void emit_best(struct jp *p, unsigned long line)
 		emit(p, p->best.buf + i + 5, l, (unsigned char)p->best.buf[i + 4], line);
 		i += 5 + l;
 	}
+	if (p->others && !p->rc)
+		bg_reader_note(p->c, line,
+			       p->others == 1
+				   ? "another field of the record holds an address, not "
+				     "imported (--field chooses the one read)"
+				   : "other fields of the record hold addresses, not "
+				     "imported (--field chooses the one read); the first",
+			       p->other_name, p->other_nlen);
 	if (p->best.overflow && !p->rc)
 		bg_reader_note(p->c, line,
 			       "more than 128 KiB of addresses in one field; the rest skipped",
@@ -711,6 +788,7 @@ static void record_element(struct jp *p, bool first_string, unsigned long line)
 	}
 	if (c == '{') {
 		cand_reset(&p->best);
+		p->others = 0;
 		record_object(p, 0);
 		p->capture = false;
 		if (p->rc)
@@ -719,8 +797,7 @@ static void record_element(struct jp *p, bool first_string, unsigned long line)
 		if (p->best.len || p->best.overflow)
 			emit_best(p, line);
 		else
-			bg_reader_note(p->c, line, "object holds no address field", p->excerpt,
-				       p->exlen);
+			note_masked(p, line, "object holds no address field");
 		return;
 	}
 	skip_value(p);
@@ -728,9 +805,7 @@ static void record_element(struct jp *p, bool first_string, unsigned long line)
 	if (p->rc)
 		return;
 	p->c->sink->record(p->c->sink);
-	bg_reader_note(p->c, line,
-		       c == '[' ? "an array, not an address or an object" : "not an address",
-		       p->excerpt, p->exlen);
+	note_masked(p, line, c == '[' ? "an array, not an address or an object" : "not an address");
 }
 
 /* After '[' (and, with first_string, its first element in p->str). */
@@ -1002,9 +1077,7 @@ out:
 	if (p->best.len || p->best.overflow)
 		emit_best(p, obj_line);
 	else
-		bg_reader_note(p->c, obj_line,
-			       "object holds no address field and no list of addresses", p->excerpt,
-			       p->exlen);
+		note_masked(p, obj_line, "object holds no address field and no list of addresses");
 	return shape;
 }
 
@@ -1029,6 +1102,7 @@ static void document(struct jp *p)
 			p->depth--;
 		} else if (c == '{') {
 			cand_reset(&p->best);
+			p->others = 0;
 			start_capture(p);
 			if (top_object(p, 0) == SHAPE_HIBP && !p->rc && p->c->opts.breach &&
 			    !p->breach_matched && p->aliases) {
