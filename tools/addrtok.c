@@ -1086,22 +1086,70 @@ static bool in_words(const struct word *w, size_t count, const char *s, size_t n
  * queue_id= and message_id= are not addresses). */
 static bool key_word(const char *s, size_t n)
 {
-	static const struct word keys[] = {
-	    W("email"),	    W("e-mail"),   W("mail"),	  W("user"),	     W("username"),
-	    W("login"),	    W("to"),	   W("from"),	  W("address"),	     W("addr"),
-	    W("recipient"), W("rcpt"),	   W("account"),  W("sender"),	     W("cc"),
-	    W("bcc"),	    W("mailfrom"), W("rcptto"),	  W("emailaddress"), W("mailaddress"),
-	    W("contact"),   W("owner"),	   W("admin"),	  W("author"),	     W("member"),
-	    W("principal"), W("upn"),	   W("identity"), W("name"),	     W("id"),
-	    W("uid")};
+	static const struct word keys[] = {W("email"),
+					   W("e-mail"),
+					   W("mail"),
+					   W("user"),
+					   W("username"),
+					   W("login"),
+					   W("to"),
+					   W("from"),
+					   W("address"),
+					   W("addr"),
+					   W("recipient"),
+					   W("rcpt"),
+					   W("account"),
+					   W("sender"),
+					   W("cc"),
+					   W("bcc"),
+					   W("mailfrom"),
+					   W("rcptto"),
+					   W("emailaddress"),
+					   W("mailaddress"),
+					   W("contact"),
+					   W("owner"),
+					   W("admin"),
+					   W("author"),
+					   W("member"),
+					   W("principal"),
+					   W("upn"),
+					   W("identity"),
+					   W("duser"),
+					   W("suser"),
+					   W("dstuser"),
+					   W("srcuser"),
+					   W("remuser"),
+					   W("authuser"),
+					   W("unauthuser"),
+					   W("xauthuser"),
+					   W("userprincipalname"),
+					   W("correo"),
+					   W("courriel"),
+					   W("mailbox"),
+					   W("toaddr"),
+					   W("fromaddr"),
+					   W("emailaddr"),
+					   W("name"),
+					   W("id"),
+					   W("uid")};
 	const size_t count = sizeof(keys) / sizeof(keys[0]), parts = count - 2;
-	size_t k = n;
+	size_t k;
 
+	/* a numbered one: "email2", "to_1" */
+	while (n > 1 && s[n - 1] >= '0' && s[n - 1] <= '9')
+		n--;
+	k = n;
 	while (k > 0 && s[k - 1] != '_' && s[k - 1] != '-' && s[k - 1] != '.')
 		k--;
 	if (k > 0)
 		return in_words(keys, parts, s + k, n - k);
-	return in_words(keys, count, s, n) && !in_words(keys + count - 3, 1, s, n);
+	if (in_words(keys, count, s, n))
+		return !in_words(keys + count - 3, 1, s, n);
+	/* camelCase: "passwordRecoveryMail", "userPrincipalName", "toAddr" */
+	for (k = n - 1; k > 0; k--)
+		if (s[k] >= 'A' && s[k] <= 'Z' && s[k - 1] >= 'a' && s[k - 1] <= 'z')
+			return in_words(keys, parts, s + k, n - k);
+	return false;
 }
 
 /* Keys and header labels whose value is a message's id ("<id@host>"), never a
@@ -1785,11 +1833,6 @@ bool bg_password_name(const char *s, size_t n)
 	/* "password_reset_email", "passwordRecoveryMail": its last part names an
 	 * address; the key of one (key_word). */
 	if (n == 0 || n > 64 || key_word(s, n))
-		return false;
-	for (b = n - 1; b > 0; b--)
-		if (s[b] >= 'A' && s[b] <= 'Z' && s[b - 1] >= 'a' && s[b - 1] <= 'z')
-			break;
-	if (b > 0 && key_word(s + b, n - b)) /* camelCase: "passwordRecoveryMail" */
 		return false;
 	/* run together with a "pwd" at its end: "userpwd", "adminpwd" (LDIF's
 	 * attributes were read so before) */
