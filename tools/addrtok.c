@@ -1828,6 +1828,11 @@ bool bg_password_name(const char *s, size_t n)
 {
 	size_t a = 0, b, prev_a = 0, prev_b = 0;
 
+	/* a numbered one: "pwd2", "password_1" */
+	while (n > 1 && s[n - 1] >= '0' && s[n - 1] <= '9')
+		n--;
+	if (n > 1 && (s[n - 1] == '_' || s[n - 1] == '-') && n < 64)
+		n--;
 	if (secret_word(s, n))
 		return true;
 	/* "password_reset_email", "passwordRecoveryMail": its last part names an
