@@ -1385,6 +1385,30 @@ static bool literal_prefix(const char *p, size_t n)
 	return true;
 }
 
+/* Before a value="..." attribute that starts at ka: key="name" or
+ * name="name" (blanks between).  Sets [*na, *nb) to the name when so. */
+static void value_name(const char *s, size_t ka, size_t *na, size_t *nb)
+{
+	size_t e = ka, q, k;
+	char quote;
+
+	while (e > 0 && s[e - 1] == ' ')
+		e--;
+	if (e == ka || e < 2 || (s[e - 1] != '"' && s[e - 1] != '\''))
+		return;
+	quote = s[e - 1];
+	for (q = e - 1; q > 0 && s[q - 1] != quote && e - q < 64; q--)
+		;
+	if (q == 0 || s[q - 1] != quote || q < 2 || s[q - 2] != '=')
+		return;
+	k = q - 2;
+	if ((k >= 3 && ieq(s + k - 3, 3, "key") && (k == 3 || s[k - 4] == ' ')) ||
+	    (k >= 4 && ieq(s + k - 4, 4, "name") && (k == 4 || s[k - 5] == ' '))) {
+		*na = q;
+		*nb = e - 1;
+	}
+}
+
 /* "email=a@x.jp" in a log line or a query, email="a@x.jp" in an attribute or a
  * log's fields, `email`='a@x.jp' in SQL: the key is no local part.  A known
  * key's value is read (piece), a password's refused unseen ("pwd=p@ss.jp",
@@ -1408,6 +1432,10 @@ static bool key_value(struct bg_addrtok *t, size_t a0, size_t a, size_t b, const
 		ke--;
 	if (ke == ka)
 		return false;
+	/* <add key="Password" value="x"/>, <input name="email" value="a@x.jp">:
+	 * the value's name is the attribute before it */
+	if (ieq(s + ka, ke - ka, "value"))
+		value_name(s, ka, &ka, &ke);
 	if (bg_password_name(s + ka, ke - ka)) {
 		refuse_password(t);
 		return true;
@@ -2048,7 +2076,13 @@ static void tokens(struct bg_addrtok *t)
 			t->first_tok = false;
 			continue;
 		}
-		if (++ntok >= 2 && a >= secret && (gap = label_gap(s, pe, a)) >= 0 &&
+		/* an element's start tag: "<password>p@ss.jp</password>" */
+		if (pa > 0 && s[pa - 1] == '<' && pe < a && s[pe] == '>' && marks == 0 &&
+		    label_gap(s, pe + 1, a) == 0)
+			gap = 1;
+		else
+			gap = label_gap(s, pe, a);
+		if (++ntok >= 2 && a >= secret && gap >= 0 &&
 		    (lw = label_word(s, pa, pb, gap + marks > 0)) >= 0 &&
 		    ((gap + marks + lw > 0 && ntok == 2 + prefixes) || memchr(s, '@', pa)))
 			secret = word_end(s, n, a);
