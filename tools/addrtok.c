@@ -1852,6 +1852,24 @@ static bool secret_word(const char *s, size_t n)
 	return bg_password_label(s, n) || in_words(words, sizeof(words) / sizeof(words[0]), s, n);
 }
 
+/* "email_for_password_reset", "mailForPwdRecovery": an address's key, then
+ * "for" and what the address is for ("email_password" stays a password's). */
+static bool address_for(const char *s, size_t n)
+{
+	size_t b = 1;
+
+	while (b < n && s[b] != '_' && s[b] != '-' && s[b] != '.' && s[b] != ' ' &&
+	       !(s[b] >= 'A' && s[b] <= 'Z' && s[b - 1] >= 'a' && s[b - 1] <= 'z'))
+		b++;
+	if (b + 4 > n || !key_word(s, b))
+		return false;
+	if (s[b] == '_' || s[b] == '-' || s[b] == '.' || s[b] == ' ')
+		b++;
+	return b + 4 <= n && ieq(s + b, 3, "for") &&
+	       (s[b + 3] == '_' || s[b + 3] == '-' || s[b + 3] == '.' || s[b + 3] == ' ' ||
+		(s[b + 3] >= 'A' && s[b + 3] <= 'Z'));
+}
+
 bool bg_password_name(const char *s, size_t n)
 {
 	size_t a = 0, b, prev_a = 0, prev_b = 0;
@@ -1865,7 +1883,7 @@ bool bg_password_name(const char *s, size_t n)
 		return true;
 	/* "password_reset_email", "passwordRecoveryMail": its last part names an
 	 * address; the key of one (key_word). */
-	if (n == 0 || n > 64 || key_word(s, n))
+	if (n == 0 || n > 64 || key_word(s, n) || address_for(s, n))
 		return false;
 	/* run together with a "pwd" at its end: "userpwd", "adminpwd" (LDIF's
 	 * attributes were read so before) */

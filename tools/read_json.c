@@ -1254,6 +1254,19 @@ static bool head_is_json(const char *h, size_t len)
 	return values > 0;
 }
 
+/* Whether h (at '[' or '{') opens as JSON does: a member name, a nested
+ * value or a string first, or the closer of an empty one. */
+static bool json_opening(const char *h, size_t len)
+{
+	size_t i = 1;
+
+	while (i < len && (h[i] == ' ' || h[i] == '\t' || h[i] == '\n' || h[i] == '\r'))
+		i++;
+	if (i == len)
+		return true;
+	return h[i] == '"' || h[i] == '{' || h[i] == '[' || h[i] == (h[0] == '[' ? ']' : '}');
+}
+
 static bool name_ends(const char *path, size_t pl, const char *ext)
 {
 	size_t el = strlen(ext);
@@ -1284,7 +1297,11 @@ static int json_probe(const char *head, size_t len, const char *path)
 		if (named)
 			return 100;
 		/* Valid JSON (pretty-printed, or JSON Lines) beats CSV's 90. */
-		return head_is_json(head + i, len - i) ? 95 : 90;
+		if (head_is_json(head + i, len - i))
+			return 95;
+		/* Broken JSON is still said to be so; a log's "[2021-05-26 10:00]"
+		 * or an INI file's "[accounts]" is text. */
+		return json_opening(head + i, len - i) ? 90 : 0;
 	}
 	return named ? 70 : 0;
 }
