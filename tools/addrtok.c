@@ -692,7 +692,7 @@ static bool combo_char(char c)
 char bg_combo_sep(const char *head, size_t len, bool *field)
 {
 	static const char seps[] = "|;,\t";
-	unsigned shape[4] = {0}, at2[4] = {0}, at3[4] = {0}, lines = 0;
+	unsigned shape[4] = {0}, at2[4] = {0}, at3[4] = {0}, lines = 0, blank = 0, at_blank = 0;
 	size_t i = 0, e, j, k;
 	const char *nl, *q;
 	int best = 0;
@@ -723,6 +723,14 @@ char bg_combo_sep(const char *head, size_t len, bool *field)
 					q++;
 				at3[k] +=
 				    q < head + e && memchr(q, '@', (size_t)(head + e - q)) != NULL;
+			} else if (q && j + 1 < e && head[j] == ' ' && head[j + 1] != ' ' &&
+				   head[j + 1] != '\t' && !memchr(head + j + 1, ' ', e - j - 1) &&
+				   !memchr(head + j + 1, '\t', e - j - 1)) {
+				/* "taro@x.jp hunter2": two words, the line's only ones */
+				const char *at = memchr(head + j + 1, '@', e - j - 1);
+
+				blank++;
+				at_blank += at && memchr(at, '.', (size_t)(head + e - at)) != NULL;
 			}
 		}
 		i = nl ? (size_t)(nl - head) + 1 : len;
@@ -733,6 +741,12 @@ char bg_combo_sep(const char *head, size_t len, bool *field)
 	*field = at3[best] > 0;
 	if (shape[best] >= 2 && shape[best] * 2 > lines && at2[best] * 2 < shape[best])
 		return seps[best];
+	/* Blank-separated: a second word like an address ('@', then a '.') on
+	 * more than a few lines makes it a list of address pairs, read as
+	 * addresses ("p@ssw0rd" is no such word). */
+	*field = false;
+	if (blank >= 2 && blank * 2 > lines && at_blank * 10 < blank)
+		return ' ';
 	return 0;
 }
 

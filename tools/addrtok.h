@@ -65,7 +65,7 @@ int bg_addrtok_line(struct bg_addrtok *t, const char *s, size_t n, unsigned long
  * the new line number.  Anything else is tokenised as usual. */
 void bg_addrtok_repeats(struct bg_addrtok *t, bool on);
 
-/* A combolist's separator ('|', ';', ',' or '\t'; 0, the default: none): the
+/* A combolist's separator ('|', ';', ',', '\t' or ' '; 0, the default: none): the
  * word after an address and a glued SEP (with field, only to the next SEP) is
  * its password, as after ':', never imported nor shown.  read_text.c tells it from the file's head
  * (bg_combo_sep).  Without it, a word after an address and a glued one of
@@ -76,7 +76,8 @@ void bg_addrtok_combo(struct bg_addrtok *t, char sep, bool field);
  * head, or 0: most lines start with an address glued to one and the same
  * separator, and most of the fields after it hold no '@' (passwords, not
  * a second address column).  *field: a later field holds an address on some
- * line ("a@x.jp|pass|b@x.jp"): the password ends at the next separator. */
+ * line ("a@x.jp|pass|b@x.jp"): the password ends at the next separator.
+ * ' ': most lines are an address, a blank and one word ("a@x.jp hunter2"). */
 char bg_combo_sep(const char *head, size_t len, bool *field);
 
 /* On by default.  Off: a plain ASCII line is cut by classing every byte
