@@ -386,6 +386,58 @@ static bool spaced_at(const char *s, size_t n, size_t i)
 	       cls[(unsigned char)s[b]] == C_CH && s[b] != '@';
 }
 
+static int hex_val(unsigned char c)
+{
+	return c >= '0' && c <= '9'   ? c - '0'
+	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
+	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
+				      : -1;
+}
+
+/* Whether s[i] starts a percent-encoded '@' ("%40"). */
+static bool pct_at(const char *s, size_t n, size_t i)
+{
+	return i + 2 < n && s[i] == '%' && s[i + 1] == '4' && s[i + 2] == '0';
+}
+
+/* The character %XX at s[i] stands for in a URL's encoded address, or 0: a
+ * letter, a digit, '@' or another of an address's ASCII (".-_+'").  Others
+ * (a blank, a separator, a byte of UTF-8) are none. */
+static char pct_char(const char *s, size_t n, size_t i)
+{
+	int h, l;
+	unsigned char c;
+
+	if (i + 2 >= n || s[i] != '%' || (h = hex_val((unsigned char)s[i + 1])) < 0 ||
+	    (l = hex_val((unsigned char)s[i + 2])) < 0)
+		return 0;
+	c = (unsigned char)(h * 16 + l);
+	return is_alnum(c) || (c && strchr("@.-_+'", c)) ? (char)c : 0;
+}
+
+/* The end of an URL's encoded word from s[i], its first '%'
+ * ("user=taro%2Bx%40corp.jp": "taro%2Bx%40corp.jp").  *decode: it holds a
+ * "%40" and every %XX in it stands for an address's character (pct_char);
+ * else it is left as it is (no '@', so no address is made of half a
+ * decoding: "taro%E3%81%82%40x.jp" stays so). */
+static size_t pct_word(const char *s, size_t n, size_t i, bool *decode)
+{
+	bool at = false, bad = false;
+	size_t j;
+
+	for (j = i; j < n && !strchr(" \t&?=/;:\"<>,|()[]{}#", s[j]) &&
+		    (unsigned char)s[j] >= 0x21 && (unsigned char)s[j] < 0x80;
+	     j++) {
+		if (s[j] != '%')
+			continue;
+		if (!pct_char(s, n, j))
+			bad = true;
+		at |= pct_at(s, n, j);
+	}
+	*decode = at && !bad;
+	return j;
+}
+
 /* A plain ASCII line without tabs, controls or defanged forms: pass 1 would
  * change nothing.  On the way its separators are kept for tokens() (fast
  * path; none kept if that fails: tokens() then classes every byte). */
@@ -397,7 +449,7 @@ static bool plain_ascii(struct bg_addrtok *t, const char *s, size_t n)
 	    [0x00 ... 0x1f] = 4, [0x7f] = 4, [0x80 ... 0xff] = 4, ['('] = 3, ['['] = 3,
 	    ['{'] = 3,		 ['<'] = 3,  ['@'] = 1,		  [' '] = 2, [','] = 2,
 	    [';'] = 2,		 [':'] = 2,  ['>'] = 2,		  [')'] = 2, [']'] = 2,
-	    ['"'] = 2,		 ['\\'] = 2, ['}'] = 2,		  ['|'] = 2,
+	    ['"'] = 2,		 ['\\'] = 2, ['}'] = 2,		  ['|'] = 2, ['%'] = 1,
 	};
 	bool keep = !t->nofast;
 	char what;
@@ -422,7 +474,9 @@ static bool plain_ascii(struct bg_addrtok *t, const char *s, size_t n)
 			continue;
 		if (k == 4)
 			return false;
-		if ((k & 1) && (c == '@' ? spaced_at(s, n, i) : defang_at(s, n, i, &what) != 0))
+		if ((k & 1) && (c == '@'   ? spaced_at(s, n, i)
+				: c == '%' ? pct_at(s, n, i)
+					   : defang_at(s, n, i, &what) != 0))
 			return false;
 		if ((k & 2) && keep)
 			t->sep[t->nsep++] = (uint32_t)i;
@@ -524,7 +578,7 @@ static int map_line(struct bg_addrtok *t, const char *s, size_t n, bool plain)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	uint32_t col = 0, wcol = 0;
-	size_t i = 0, o = 0;
+	size_t i = 0, o = 0, pct_end = 0, pct_none = 0;
 
 	if (plain) {
 		if (t->sep_line != s)
@@ -550,6 +604,25 @@ static int map_line(struct bg_addrtok *t, const char *s, size_t n, bool plain)
 				put(t, &o, ' ', 0, col++, wcol++);
 				i += k;
 				continue;
+			}
+			/* a URL's "taro%40corp.jp": every %XX of the word decoded */
+			if (c == '%' && i >= pct_none) {
+				if (i >= pct_end) {
+					bool decode;
+					size_t e = pct_word(s, n, i, &decode);
+
+					if (decode)
+						pct_end = e;
+					else
+						pct_none = e;
+				}
+				if (i < pct_end) {
+					put(t, &o, pct_char(s, n, i), 0, col, wcol);
+					col += 3;
+					wcol += 3;
+					i += 3;
+					continue;
+				}
 			}
 			if (c == '\t') {
 				put(t, &o, ' ', 0, col, wcol);
@@ -1928,6 +2001,42 @@ bool bg_password_name(const char *s, size_t n)
 	return false;
 }
 
+/* A URL [a, b) whose '@'s are all in its query's values: the value of an
+ * address's key is read ("?email=taro@x.jp&lang=ja", as a log shows it
+ * decoded or as "taro%40x.jp": map_line), a password's refused unseen.  False
+ * (nothing done) when an '@' is elsewhere or a value's key is another one:
+ * the caller refuses the URL. */
+static bool url_query(struct bg_addrtok *t, size_t a, size_t b)
+{
+	const char *s = t->mp, *q = memchr(s + a, '?', b - a), *at = memchr(s + a, '@', b - a);
+	const char *hash = q ? memchr(q, '#', (size_t)(s + b - q)) : NULL;
+	size_t i, e, eq, end = hash ? (size_t)(hash - s) : b;
+	int pass;
+
+	if (!q || at < q || memchr(s + end, '@', b - end))
+		return false;
+	/* pass 0 checks every pair, pass 1 reads them */
+	for (pass = 0; pass < 2; pass++) {
+		for (i = (size_t)(q - s) + 1; i < end; i = e + 1) {
+			for (e = i; e < end && s[e] != '&' && s[e] != ';'; e++)
+				;
+			for (eq = i; eq < e && s[eq] != '='; eq++)
+				;
+			if (!memchr(s + i, '@', e - i))
+				continue;
+			if (pass == 0 &&
+			    (eq == e || eq + 1 == e || memchr(s + i, '@', eq - i) ||
+			     (!key_word(s + i, eq - i) && !bg_password_name(s + i, eq - i))))
+				return false;
+			if (pass == 1 && bg_password_name(s + i, eq - i))
+				refuse_password(t);
+			else if (pass == 1)
+				piece(t, eq + 1, e, 0);
+		}
+	}
+	return true;
+}
+
 /* Between a label and its value: blanks, quotes ("password":"x", password:
  * 'x'), one ':' or '=' and one closing bracket (']', or "【密码】：x", whose
  * bracket the mapped line holds as SEP_BYTE, its full-width colon as ':' and
@@ -2147,10 +2256,9 @@ static void tokens(struct bg_addrtok *t)
 
 			if (lead)
 				url_first = ntok == 2;
-			if (memchr(s + a, '@', b - a)) {
+			if (memchr(s + a, '@', b - a) && !url_query(t, a, b))
 				refuse_word(t, "an address inside a URL is not imported", s + a,
 					    b - a);
-			}
 			url_colon = e == ':' && lead && !path ? b : SIZE_MAX;
 			ulp_colon = (e == ':' && path) || (url_first && (combo_char(e) || e == ' '))
 					? b
