@@ -1222,6 +1222,8 @@ static bool key_word(const char *s, size_t n)
 	const size_t count = sizeof(keys) / sizeof(keys[0]), parts = count - 2;
 	size_t k;
 
+	if (n == 0)
+		return false;
 	/* a numbered one: "email2", "to_1" */
 	while (n > 1 && s[n - 1] >= '0' && s[n - 1] <= '9')
 		n--;
