@@ -2127,6 +2127,31 @@ static int label_word(const char *s, size_t a, size_t b, bool marked)
 	return bg_password_label(s + a, e - a) ? 0 : -1;
 }
 
+/* Whether the word [pa, pe) is a start tag's key, name or property
+ * attribute whose quoted value names a password, the tag's end after it and
+ * the text [pe + 2, a) blank: <entry key="smtp.password">x, <add
+ * name='Password'>x.  The tokens glue the quote: the word is key="name. */
+static bool attr_label(const char *s, size_t pa, size_t pe, size_t a)
+{
+	static const char *const attrs[] = {"key=", "name=", "property="};
+	size_t close = pe;
+
+	/* the closing quote after the word, or its last byte (an apostrophe) */
+	if (pe < a && s[pe] == '>' && pe > pa && s[pe - 1] == '\'')
+		close = pe - 1;
+	else if (pe + 2 > a || (s[pe] != '"' && s[pe] != '\'') || s[pe + 1] != '>')
+		return false;
+	if (label_gap(s, close + 2, a) != 0)
+		return false;
+	for (size_t i = 0; i < sizeof(attrs) / sizeof(attrs[0]); i++) {
+		size_t l = strlen(attrs[i]);
+
+		if (close - pa > l + 1 && ieq(s + pa, l, attrs[i]) && s[pa + l] == s[close])
+			return bg_password_name(s + pa + l + 1, close - pa - l - 1);
+	}
+	return false;
+}
+
 /* Where the word that starts at i ends: the next blank (a password may hold
  * any separator but a blank). */
 static size_t word_end(const char *s, size_t n, size_t i)
@@ -2140,7 +2165,7 @@ static void tokens(struct bg_addrtok *t)
 {
 	const char *s = t->mp;
 	size_t n = t->mlen, i = 0, a, b, k, sp = 0, url_colon = SIZE_MAX, ulp_colon = SIZE_MAX;
-	bool url_first = false;
+	bool url_first = false, tag;
 	/* A password, to the end of its word: after an address and a glued
 	 * ':' (a combolist's "taro@x.jp:p@ss.jp"), or after a password label
 	 * and ':' when the label starts the line ("Password: p@ss.jp") or
@@ -2219,16 +2244,26 @@ static void tokens(struct bg_addrtok *t)
 			t->first_tok = false;
 			continue;
 		}
-		/* an element's start tag: "<password>p@ss.jp</password>" */
-		if (pa > 0 && s[pa - 1] == '<' && pe < a && s[pe] == '>' && marks == 0 &&
-		    label_gap(s, pe + 1, a) == 0)
-			gap = 1;
-		else
-			gap = label_gap(s, pe, a);
-		if (++ntok >= 2 && a >= secret && gap >= 0 &&
-		    (lw = label_word(s, pa, pb, gap + marks > 0)) >= 0 &&
-		    ((gap + marks + lw > 0 && ntok == 2 + prefixes) || memchr(s, '@', pa)))
+		/* An element's start tag, "<password>p@ss.jp</password>", or one
+		 * whose key attribute names it, "<entry key=\"smtp.password\">p@ss.jp
+		 * </entry>", anywhere on the line: the text to the end tag. */
+		tag = ntok > 0 && marks == 0 && a >= secret &&
+		      (attr_label(s, pa, pe, a) ||
+		       (pa > 0 && s[pa - 1] == '<' && pe < a && s[pe] == '>' &&
+			label_gap(s, pe + 1, a) == 0 && bg_password_name(s + pa, pb - pa)));
+		gap = label_gap(s, pe, a);
+		ntok++;
+		if (tag) {
+			const char *lt = memchr(s + a, '<', n - a);
+
 			secret = word_end(s, n, a);
+			if (lt && (size_t)(lt - s) < secret)
+				secret = (size_t)(lt - s);
+		} else if (ntok >= 2 && a >= secret && gap >= 0 &&
+			   (lw = label_word(s, pa, pb, gap + marks > 0)) >= 0 &&
+			   ((gap + marks + lw > 0 && ntok == 2 + prefixes) || memchr(s, '@', pa))) {
+			secret = word_end(s, n, a);
+		}
 		if (ntok == prefixes + 1 && prefixes < 2 && label_prefix(s + a, b - a))
 			prefixes++;
 		pa = a;
