@@ -150,6 +150,8 @@ struct bg_addrtok {
 	bool second;	/* keep(): the word follows an address and a glued separator */
 	char combo;	/* bg_addrtok_combo */
 	bool combo_field;
+	bool label_lines;	  /* bg_addrtok_label_lines */
+	unsigned long label_line; /* the last line that was a marked label alone, or 0 */
 	unsigned found;
 	int rc;
 	struct bg_norm_opts nopts;
@@ -748,6 +750,12 @@ void bg_addrtok_repeats(struct bg_addrtok *t, bool on)
 {
 	t->rep.on = on;
 	t->rep.fresh = t->rep.ready = false;
+}
+
+void bg_addrtok_label_lines(struct bg_addrtok *t, bool on)
+{
+	t->label_lines = on;
+	t->label_line = 0;
 }
 
 void bg_addrtok_combo(struct bg_addrtok *t, char sep, bool field)
@@ -1888,8 +1896,11 @@ bool bg_password_label(const char *s, size_t n)
 	static const struct word labels[] = {
 	    W("password"), W("passwd"), W("pass"), W("pwd"), W("pw"), W("passwort"),
 	    W("contrasena"), W("senha"), W("motdepasse"), W("パスワード"), W("密码"), W("密碼"),
-	    W("登录密码"), W("登錄密碼"), W("新密码"), W("新密碼"), W("口令"), W("비밀번호"),
-	    W("암호"), W("패스워드"), W("비번"), W("пароль"), W("暗証番号"),
+	    W("登录密码"), W("登錄密碼"), W("新密码"), W("新密碼"), W("仮パスワード"),
+	    W("初期パスワード"), W("新パスワード"), W("旧パスワード"), W("新しいパスワード"),
+	    W("ログインパスワード"), W("初始密码"), W("临时密码"), W("臨時密碼"), W("初始密碼"),
+	    W("口令"), W("비밀번호"), W("암호"), W("패스워드"), W("비번"), W("пароль"),
+	    W("暗証番号"),
 	    /* in_words folds ASCII letters only: the other scripts' capitals too */
 	    W("Пароль"), W("ПАРОЛЬ"), W("contraseña"), W("CONTRASEÑA"), W("kennwort"),
 	    W("wachtwoord"), W("passe"), W("hasło"), W("HASŁO"), W("haslo"), W("heslo"),
@@ -1902,7 +1913,7 @@ bool bg_password_label(const char *s, size_t n)
 	    W("كلمة المرور"), W("كلمة السر"), W("รหัสผ่าน"), W("पासवर्ड"), W("palavra-passe"),
 	    W("senha de acesso"), W("lösen")};
 
-	return n >= 2 && n <= 24 && in_words(labels, sizeof(labels) / sizeof(labels[0]), s, n);
+	return n >= 2 && n <= 30 && in_words(labels, sizeof(labels) / sizeof(labels[0]), s, n);
 }
 
 /* Whether a word holds one of these, case aside: a camelCase or run-together
@@ -2161,6 +2172,14 @@ static size_t word_end(const char *s, size_t n, size_t i)
 	return i;
 }
 
+/* "Passwords:" heads a list (of accounts, perhaps), not one value. */
+static bool plural_label(const char *s, size_t n)
+{
+	while (n > 0 && (s[n - 1] == ':' || s[n - 1] == '='))
+		n--;
+	return n > 2 && (s[n - 1] == 's' || s[n - 1] == 'S') && bg_password_name(s, n - 1);
+}
+
 static void tokens(struct bg_addrtok *t)
 {
 	const char *s = t->mp;
@@ -2179,8 +2198,11 @@ static void tokens(struct bg_addrtok *t)
 	/* where a word right after an address and a glued separator starts */
 	size_t after_addr = SIZE_MAX;
 	bool seps = t->ident && t->sep_line == s;
+	/* "Password:" alone on the line before: this line's first word is it */
+	bool value_line = t->label_lines && t->label_line != 0 && t->label_line + 1 == t->line;
 	unsigned char acc;
 
+	t->label_line = 0;
 	while (i < n && !t->rc) {
 		unsigned char c = (unsigned char)s[i];
 
@@ -2247,6 +2269,10 @@ static void tokens(struct bg_addrtok *t)
 		/* An element's start tag, "<password>p@ss.jp</password>", or one
 		 * whose key attribute names it, "<entry key=\"smtp.password\">p@ss.jp
 		 * </entry>", anywhere on the line: the text to the end tag. */
+		if (value_line) {
+			value_line = false;
+			secret = word_end(s, n, a);
+		}
 		tag = ntok > 0 && marks == 0 && a >= secret &&
 		      (attr_label(s, pa, pe, a) ||
 		       (pa > 0 && s[pa - 1] == '<' && pe < a && s[pe] == '>' &&
@@ -2384,6 +2410,12 @@ static void tokens(struct bg_addrtok *t)
 				after_addr = b + 1;
 		}
 	}
+	/* A label alone with its mark ("Password:", "【パスワード】", "New
+	 * password ="): the value is on the next line. */
+	if (t->label_lines && ntok == prefixes + 1 && secret == 0 && pb > pa &&
+	    (gap = label_gap(s, pe, n)) >= 0 && (lw = label_word(s, pa, pb, true)) >= 0 &&
+	    gap + marks + lw > 0 && !plural_label(s + pa, pb - pa))
+		t->label_line = t->line;
 }
 
 /* --- wrapped cells ------------------------------------------------------------ */

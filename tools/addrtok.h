@@ -72,6 +72,12 @@ void bg_addrtok_repeats(struct bg_addrtok *t, bool on);
  * these that is no address is reported without its text (a password?). */
 void bg_addrtok_combo(struct bg_addrtok *t, char sep, bool field);
 
+/* Off by default.  On: a line that is a password's label alone with its mark
+ * ("Password:", "【パスワード】") makes the next line's first word its
+ * value, never imported nor shown.  For the lines of a text, not the cells of
+ * a table (a cell "pass=" is no label of the next row). */
+void bg_addrtok_label_lines(struct bg_addrtok *t, bool on);
+
 /* The separator of a combolist ("taro@x.jp|hunter2") in the first lines of
  * head, or 0: most lines start with an address glued to one and the same
  * separator, and most of the fields after it hold no '@' (passwords, not

@@ -264,8 +264,13 @@ static void text_line(struct em *m, const char *s, size_t n, unsigned long line)
 	}
 	if (!m->rule_at && rule_line(s, n))
 		m->rule_at = line;
-	if (!bg_addr_maybe(s, n))
+	if (!bg_addr_maybe(s, n)) {
+		/* "パスワード：" alone: the tokeniser learns that the next line is
+		 * a password (bg_addrtok_label_lines); a short line holds no more */
+		if (n <= 96 && !m->in_sig)
+			scan_tokens(m, s, n, line);
 		return;
+	}
 	if (m->in_sig) {
 		if (!m->sig_noted) {
 			m->sig_noted = true;
@@ -1012,6 +1017,7 @@ static int eml_read(struct bg_reader_ctx *c)
 		rc = bg_err_set(&c->err, -ENOMEM, "%s: out of memory", m->c->name);
 		goto out;
 	}
+	bg_addrtok_label_lines(m->tok, true); /* "パスワード：" above its value */
 	bg_eml_mime_begin(&m->mime, 1);
 	while (!m->rc) {
 		const char *line;

@@ -208,6 +208,7 @@ static int text_read(struct bg_reader_ctx *c)
 		char sep = got > 0 ? bg_combo_sep(head, (size_t)got, &field) : 0;
 
 		bg_addrtok_combo(tok, sep, field);
+		bg_addrtok_label_lines(tok, true);
 		pieces.sql_file = (got > 0 && sql_dump(head, (size_t)got)) ||
 				  bg_ascii_has_suffix(c->name, ".sql") ||
 				  bg_ascii_has_suffix(c->name, ".sql.gz");
