@@ -2172,6 +2172,27 @@ static size_t word_end(const char *s, size_t n, size_t i)
 	return i;
 }
 
+/* In a password [a, e) after "address:", a glued separator and another
+ * "address:" ("a@x.jp:pw1;b@x.jp:pw2", a combolist on one line): the password
+ * ends at that separator.  Returns where it ends. */
+static size_t next_pair(const char *s, size_t a, size_t e)
+{
+	for (size_t i = a + 1; i + 1 < e; i++) {
+		size_t j, at = 0;
+
+		if (!combo_char(s[i]))
+			continue;
+		for (j = i + 1; j < e && s[j] != ':' && !combo_char(s[j]); j++)
+			if (s[j] == '@' && !at)
+				at = j;
+		/* local@domain.tld: before the colon, a dot after the '@' */
+		if (at > i + 1 && j < e && s[j] == ':' && j + 1 < e &&
+		    memchr(s + at, '.', j - at) && s[j - 1] != '.')
+			return i;
+	}
+	return e;
+}
+
 /* "Passwords:" heads a list (of accounts, perhaps), not one value. */
 static bool plural_label(const char *s, size_t n)
 {
@@ -2399,6 +2420,8 @@ static void tokens(struct bg_addrtok *t)
 							   cls[(unsigned char)s[e + 1]] == C_SP)))
 						e++;
 					secret = e < n ? e + 1 : n;
+				} else if (s[b] == ':') {
+					secret = next_pair(s, b + 1, secret);
 				} else if (s[b] != ':' && t->combo_field) {
 					/* "a@x.jp|pass|b@x.jp": the password's field only */
 					const char *f = memchr(s + b + 1, s[b], secret - b - 1);
