@@ -2436,8 +2436,10 @@ static void tokens(struct bg_addrtok *t)
 	/* A label alone with its mark ("Password:", "【パスワード】", "New
 	 * password ="): the value is on the next line. */
 	if (t->label_lines && ntok == prefixes + 1 && secret == 0 && pb > pa &&
-	    (gap = label_gap(s, pe, n)) >= 0 && (lw = label_word(s, pa, pb, true)) >= 0 &&
-	    gap + marks + lw > 0 && !plural_label(s + pa, pb - pa))
+	    !memchr(s + pa, '@', pb - pa) && (gap = label_gap(s, pe, n)) >= 0 &&
+	    (gap + marks > 0 || memchr(s + pa, '=', pb - pa)) &&
+	    (lw = label_word(s, pa, pb, true)) >= 0 && gap + marks + lw > 0 &&
+	    !plural_label(s + pa, pb - pa))
 		t->label_line = t->line;
 }
 
