@@ -567,7 +567,16 @@ static int parse_import_opts(int argc, char **argv, struct import_opts *o, struc
 			o->format = optarg;
 			break;
 		case 'c':
-			o->ro.column = optarg;
+			if (!o->ro.column) {
+				o->ro.column = optarg;
+				break;
+			}
+			if (o->ro.n_more_columns == BG_COLUMNS_MAX - 1) {
+				bg_err_set(e, -EINVAL, "--column: at most %d columns",
+					   BG_COLUMNS_MAX);
+				return -1;
+			}
+			o->ro.more_columns[o->ro.n_more_columns++] = optarg;
 			break;
 		case 'F':
 			o->ro.field = optarg;

@@ -693,12 +693,15 @@ struct bg_table {
 	size_t col;
 	/* No address is left in a row unsaid: in a table without a header (and
 	 * no --column), every other column that holds addresses is read too
-	 * (more); anywhere else an address outside col is noted, not imported. */
+	 * (more), and so are the address column's numbered siblings under a
+	 * header and the other --column values; anywhere else an address
+	 * outside col is noted, not imported. */
 	bool more[MORE_COLS];
 	/* Three in four of a column's filled cells (of the held rows) are one
 	 * address each: an address column; another column's address may be a
 	 * password (other_cells shows it only for an address column). */
 	bool addrish[MORE_COLS];
+	bool reads_more; /* some more[] */
 	char why[128];
 	char note[512]; /* skipped: the header it has */
 	struct held_row held[BG_TABLE_SNIFF];
@@ -755,12 +758,57 @@ static void where(const struct bg_table *t, unsigned long line, char *out, size_
 		snprintf(out, outlen, "%s, line %lu", t->c->name, line);
 }
 
+/* A --column value that is a number: "3" (1-based) to 2 in *col.  1 when it
+ * is one, 0 when it is a name, -1 when it looks like a number but is no
+ * column's ("0", "-1", "3x", past the last column kept). */
+static int column_number(const char *c, size_t *col)
+{
+	unsigned long v;
+	char *end;
+
+	if (!bg_ascii_isdigit(c[0]) && !((c[0] == '-' || c[0] == '+') && bg_ascii_isdigit(c[1])))
+		return 0;
+	errno = 0;
+	v = strtoul(c, &end, 10);
+	/* strtoul takes a sign and wraps "-1": only plain digits pass. */
+	if (!bg_ascii_isdigit(c[0]) || errno || *end || v == 0 || v > BG_TABLE_COLS_MAX)
+		return -1;
+	*col = (size_t)v - 1;
+	return 1;
+}
+
+/* The other --column values given by number (the first is): more[] of each.
+ * Names and numbers are not mixed: a number counts the columns of every
+ * row, a name needs the header. */
+static int numbered_more(struct bg_table *t, const struct bg_read_opts *o, const char *name,
+			 struct bg_err *err)
+{
+	size_t f;
+
+	for (unsigned k = 0; k < o->n_more_columns; k++) {
+		int r = column_number(o->more_columns[k], &f);
+
+		if (r <= 0)
+			return bg_err_set(
+			    err, -EINVAL,
+			    "%s: --column %s: a column number from 1 to %d (the first "
+			    "--column is a number: give every column by number)",
+			    name, o->more_columns[k], MORE_COLS);
+		if (f >= MORE_COLS)
+			return bg_err_set(
+			    err, -EINVAL,
+			    "%s: --column %s: a second column is read up to column %d", name,
+			    o->more_columns[k], MORE_COLS);
+		t->more[f] = f != t->col;
+	}
+	return 0;
+}
+
 int bg_table_begin(struct bg_table **out, struct bg_reader_ctx *rc, const char *sheet)
 {
 	struct bg_table *t;
-	unsigned long v;
-	char *end;
 	const char *c = rc->opts.column ? rc->opts.column : "";
+	int r;
 
 	*out = NULL;
 	t = calloc(1, sizeof(*t));
@@ -772,20 +820,26 @@ int bg_table_begin(struct bg_table **out, struct bg_reader_ctx *rc, const char *
 	}
 	t->c = rc;
 	t->sheet = sheet;
-	t->numbered =
-	    bg_ascii_isdigit(c[0]) || ((c[0] == '-' || c[0] == '+') && bg_ascii_isdigit(c[1]));
-	if (t->numbered) {
-		errno = 0;
-		v = strtoul(c, &end, 10);
-		/* strtoul takes a sign and wraps "-1": only plain digits pass. */
-		if (!bg_ascii_isdigit(c[0]) || errno || *end || v == 0 || v > BG_TABLE_COLS_MAX) {
-			bg_addrtok_free(t->tok);
-			free(t);
-			return bg_err_set(&rc->err, -EINVAL,
-					  "%s: --column %s: a column number from 1 to %d", rc->name,
-					  c, BG_TABLE_COLS_MAX);
-		}
-		t->col = (size_t)v - 1;
+	r = column_number(c, &t->col);
+	t->numbered = r != 0;
+	if (r < 0) {
+		r = bg_err_set(&rc->err, -EINVAL, "%s: --column %s: a column number from 1 to %d",
+			       rc->name, c, BG_TABLE_COLS_MAX);
+	} else if (r > 0) {
+		r = numbered_more(t, &rc->opts, rc->name, &rc->err);
+	} else {
+		for (unsigned k = 0; k < rc->opts.n_more_columns && r == 0; k++)
+			if (column_number(rc->opts.more_columns[k], &(size_t){0}) != 0)
+				r = bg_err_set(
+				    &rc->err, -EINVAL,
+				    "%s: --column %s: the first --column is a name: give "
+				    "every column by its name",
+				    rc->name, rc->opts.more_columns[k]);
+	}
+	if (r < 0) {
+		bg_addrtok_free(t->tok);
+		free(t);
+		return r;
 	}
 	*out = t;
 	return 0;
@@ -860,10 +914,13 @@ static unsigned header_row(const struct bg_table *t)
 }
 
 /* In a table without a header, the other columns that hold addresses: three
- * in four of their filled cells (of the held rows) one address each.  A
+ * in four of their filled cells (of the held rows) one address each (under a
+ * header: the address column's numbered siblings, sibling_columns).  A
  * second address column is read with the first; a column that only now and
  * then holds something like an address (a password) is not (data_row notes
  * those cells instead). */
+static void sibling_columns(struct bg_table *t, const struct bg_row *hdr);
+
 static void more_columns(struct bg_table *t)
 {
 	unsigned filled[MORE_COLS] = {0}, clean[MORE_COLS] = {0};
@@ -889,6 +946,8 @@ static void more_columns(struct bg_table *t)
 		t->addrish[f] = clean[f] > 0 && clean[f] * 4 >= filled[f] * 3;
 		t->more[f] = !t->header && f != t->col && t->addrish[f];
 	}
+	if (t->header)
+		sibling_columns(t, &t->held[t->hdr].r);
 }
 
 /* With a header naming none of its columns as addresses: the first column
@@ -916,6 +975,98 @@ static size_t first_address_column(const struct bg_table *t, const struct bg_row
 			any = f;
 	}
 	return any;
+}
+
+/* The other --column values given by name: more[] of each, in the header
+ * (first).  A name not in it is the first's error (or, for a sheet, its
+ * skipping: 1); one past MORE_COLS is refused. */
+static int named_more(struct bg_table *t, const struct bg_row *first)
+{
+	const struct bg_read_opts *o = &t->c->opts;
+	char list[512];
+	const char *s;
+	size_t f, n;
+
+	for (unsigned k = 0; k < o->n_more_columns; k++) {
+		for (f = 0; f < first->n; f++) {
+			s = cell_trimmed(&first->cells[f], &n);
+			if (bg_table_name_is(s, n, o->more_columns[k]))
+				break;
+		}
+		if (f == first->n) {
+			header_list(first, list, sizeof(list));
+			if (t->sheet) {
+				snprintf(t->note, sizeof(t->note), "%s", list);
+				t->skipped = true;
+				return 1;
+			}
+			return bg_err_set(&t->c->err, -EINVAL,
+					  "%s: no column \"%s\"; the header has: %s", t->c->name,
+					  o->more_columns[k], list);
+		}
+		if (f >= MORE_COLS)
+			return bg_err_set(
+			    &t->c->err, -EINVAL,
+			    "%s: --column %s is column %zu: a second column is read up "
+			    "to column %d",
+			    t->c->name, o->more_columns[k], f + 1, MORE_COLS);
+		t->more[f] = f != t->col;
+	}
+	return 0;
+}
+
+/* A header name without its digits, blanks and punctuation, folded: "E-mail
+ * 2 Address" and "E-mail Address" give the same; false when it does not fit
+ * or is not UTF-8. */
+static bool sibling_key(const char *s, size_t n, char *out, size_t outlen, size_t *len)
+{
+	char folded[256];
+	long m = fold(s, n, folded, sizeof(folded));
+	size_t j = 0;
+
+	if (m <= 0)
+		return false;
+	for (long i = 0; i < m; i++) {
+		unsigned char ch = (unsigned char)folded[i];
+
+		if (bg_ascii_isdigit(ch) || ch <= ' ' || strchr("-_.#()[]:", ch))
+			continue;
+		if (j + 1 >= outlen)
+			return false;
+		out[j++] = (char)ch;
+	}
+	out[j] = '\0';
+	*len = j;
+	return j > 0;
+}
+
+/* The numbered siblings of the address column a header names ("E-mail
+ * Address", "E-mail 2 Address", "E-mail 3 Address" of an Outlook export;
+ * "email1,email2"; "メールアドレス１,メールアドレス２"; a name given twice): the same
+ * name but for its digits, blanks and punctuation.  They are read with it:
+ * one person's other addresses, not another's ("manager_email" is no sibling
+ * of "email", nor "E-mail (Work)" of "E-mail (Home)"). */
+static void sibling_columns(struct bg_table *t, const struct bg_row *hdr)
+{
+	char key[256], other[256];
+	size_t klen, olen, n, m;
+	const char *s, *o;
+
+	if (!hdr || t->col >= hdr->n)
+		return;
+	s = cell_trimmed(&hdr->cells[t->col], &n);
+	if (!n || !sibling_key(s, n, key, sizeof(key), &klen))
+		return;
+	for (size_t f = 0; f < hdr->n && f < MORE_COLS; f++) {
+		if (f == t->col)
+			continue;
+		o = cell_trimmed(&hdr->cells[f], &m);
+		if (!m || !sibling_key(o, m, other, sizeof(other), &olen))
+			continue;
+		if (olen != klen || memcmp(key, other, klen) != 0)
+			continue;
+		t->more[f] = true;
+	}
 }
 
 /* Decides the header and the address column from the held rows: the header
@@ -995,6 +1146,10 @@ static int choose_column(struct bg_table *t)
 					  column, list);
 		}
 		t->col = f;
+		if ((r = named_more(t, first)) != 0) {
+			free(at_later);
+			return r < 0 ? r : 0;
+		}
 		goto label;
 	}
 	if (nrec > 0 && !first_has_at) {
@@ -1109,25 +1264,28 @@ static int scan_cell(struct bg_table *t, const struct bg_row *row, size_t f, con
 	return bg_addr_scan(t->tok, s, n, row->line);
 }
 
-/* The cells of row other than the address column: another address column of
- * a table without a header is read (more_columns); an address anywhere else
- * is noted with its column, so that none is left out unsaid. */
-static int other_cells(struct bg_table *t, const struct bg_row *row)
+/* The cells of row other than the address column: the other columns read
+ * (more: another address column of a table without a header, a numbered
+ * sibling, a second --column) are read; an address anywhere else is noted
+ * with its column, so that none is left out unsaid.  Returns the addresses
+ * read, or a negative errno; *noted tells a cell read was refused. */
+static int other_cells(struct bg_table *t, const struct bg_row *row, bool *noted)
 {
 	const struct bg_row *hdr = t->header ? &t->held[t->hdr].r : NULL;
 	char why[256], name[80], in[96];
-	bool noted = false, secret, label;
+	bool secret, label;
 	size_t f, n;
 	const char *s;
-	int r;
+	int r, found = 0;
 
 	for (f = 0; f < row->n; f++) {
 		if (f == t->col)
 			continue;
 		if (f < MORE_COLS && t->more[f]) {
 			snprintf(in, sizeof(in), " (column %zu)", f + 1);
-			if ((r = scan_cell(t, row, f, in, &noted)) < 0)
+			if ((r = scan_cell(t, row, f, in, noted)) < 0)
 				return r;
+			found += r;
 			continue;
 		}
 		if (!cell_one_address(&row->cells[f]))
@@ -1146,7 +1304,7 @@ static int other_cells(struct bg_table *t, const struct bg_row *row)
 		}
 		snprintf(why, sizeof(why),
 			 "an address in %s, not imported: this table's addresses are read from "
-			 "column %zu (--column chooses)",
+			 "column %zu (--column chooses, once for each column to read)",
 			 name, t->col + 1);
 		s = cell_trimmed(&row->cells[f], &n);
 		/* A password column's value is never shown (the report is kept). */
@@ -1155,7 +1313,7 @@ static int other_cells(struct bg_table *t, const struct bg_row *row)
 			n = strlen(s);
 		bg_reader_note(t->c, row->line, why, s, n);
 	}
-	return 0;
+	return found;
 }
 
 /* A note on a whole row: its text, or, when a column may hold a password
@@ -1182,7 +1340,7 @@ static int data_row(struct bg_table *cs, const struct bg_row *row)
 {
 	struct bg_reader_ctx *c = cs->c;
 	bool noted = false;
-	int r;
+	int r, found = 0;
 
 	if (row_blank(row) && !row->overflow)
 		return 0;
@@ -1191,16 +1349,18 @@ static int data_row(struct bg_table *cs, const struct bg_row *row)
 		row_note(cs, row, "record too long");
 		return 0;
 	}
-	if (cs->col >= row->n) {
+	if (cs->col < row->n && (found = scan_cell(cs, row, cs->col, "", &noted)) < 0)
+		return found;
+	/* A row is noted when none of the columns read gave an address: one
+	 * with its address in a second column only (Outlook's "E-mail 2
+	 * Address") is not.  With one column read, the note comes first. */
+	if (!cs->reads_more && found == 0 && !noted)
 		row_note(cs, row, cs->why);
-		return other_cells(cs, row);
-	}
-	r = scan_cell(cs, row, cs->col, "", &noted);
-	if (r < 0)
+	if ((r = other_cells(cs, row, &noted)) < 0)
 		return r;
-	if (r == 0 && !noted)
+	if (cs->reads_more && found + r == 0 && !noted)
 		row_note(cs, row, cs->why);
-	return other_cells(cs, row);
+	return 0;
 }
 
 static int table_data_row(struct bg_table *t, const struct bg_row *r)
@@ -1224,6 +1384,8 @@ static int table_decide(struct bg_table *t)
 
 	rc = choose_column(t);
 	t->decided = true;
+	for (size_t f = 0; f < MORE_COLS; f++)
+		t->reads_more = t->reads_more || t->more[f];
 	if (rc < 0 || t->skipped)
 		return rc;
 	for (i = 0; i < t->nheld; i++) {

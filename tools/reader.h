@@ -36,8 +36,14 @@ struct bg_sink {
 #define BG_LINE_SHEET(line) ((unsigned)((line) >> BG_SHEET_SHIFT))
 #define BG_LINE_ROW(line) ((line) & ((1UL << BG_SHEET_SHIFT) - 1))
 
+/* --column given more than once: every column named is read. */
+#define BG_COLUMNS_MAX 8
+
 struct bg_read_opts {
 	const char *column; /* CSV: header name or 1-based index; NULL = by name */
+	/* the other --column values, in their order (column is the first) */
+	const char *more_columns[BG_COLUMNS_MAX - 1];
+	unsigned n_more_columns;
 	const char *field;  /* JSON objects: field name; NULL = by name */
 	const char *domain; /* JSON domain search: the domain for the aliases */
 	const char *breach; /* JSON domain search: keep only this breach */

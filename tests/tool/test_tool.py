@@ -106,7 +106,7 @@ def run_all(root):
     # The note names the column the address was in, and the one read.
     r = s.run("import", "--dry-run", "--name", "oc", fix("exact/csv-header-other-address.csv"))
     check(r.returncode == 0 and '  line 2: an address in column "manager", not imported: '
-          "this table's addresses are read from column 2 (--column chooses): "
+          "this table's addresses are read from column 2 (--column chooses, once for each column to read): "
           '"boss@example.com"' in r.stdout, "an address in another column is noted",
           r.stdout + r.stderr)
 

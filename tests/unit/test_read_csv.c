@@ -104,8 +104,10 @@ static void test_column(void)
 	 * noted: none of them left out unsaid. */
 	T_EQ_INT(t->ninvalid, 10);
 	T_EQ_STR(t->why[0], "no address in column \"Department\"");
-	T_EQ_STR(t->why[1], "an address in column \"E-mail\", not imported: this table's "
-			    "addresses are read from column 3 (--column chooses)");
+	T_EQ_STR(
+	    t->why[1],
+	    "an address in column \"E-mail\", not imported: this table's "
+	    "addresses are read from column 3 (--column chooses, once for each column to read)");
 	T_EQ_INT(t->nrecord, 6);
 	free(t);
 
@@ -212,8 +214,10 @@ static void test_headers(void)
 	T_EQ_INT(t->ninvalid, 2);
 	T_EQ_STR(t->why[0], "no address in column \"メールアドレス（会社）\"");
 	/* The other column's address is not read, and not left out unsaid. */
-	T_EQ_STR(t->why[1], "an address in column \"部署\", not imported: this table's "
-			    "addresses are read from column 2 (--column chooses)");
+	T_EQ_STR(
+	    t->why[1],
+	    "an address in column \"部署\", not imported: this table's "
+	    "addresses are read from column 2 (--column chooses, once for each column to read)");
 	free(t);
 	t = ts_new();
 	T_EQ_INT(run_text(t, "ja2.csv", "名前,ＭＡＩＬ\n佐藤,hanako@example.co.jp\n", NULL, err,

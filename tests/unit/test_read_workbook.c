@@ -243,8 +243,9 @@ static void test_xlsx(void)
 	/* Row 5's address in the name column is noted, not read. */
 	T_EQ_INT(t->ninvalid, 2);
 	T_EQ_INT(t->invalid_line[0], BG_SHEET_LINE(1, 5));
-	T_EQ_STR(t->why[0], "an address in column \"氏名\", not imported: this table's addresses "
-			    "are read from column 3 (--column chooses)");
+	T_EQ_STR(t->why[0],
+		 "an address in column \"氏名\", not imported: this table's addresses "
+		 "are read from column 3 (--column chooses, once for each column to read)");
 	T_EQ_INT(t->invalid_line[1], BG_SHEET_LINE(1, 6));
 	T_EQ_STR(t->why[1], "no address in column \"Ｅメール\"");
 	T_EQ_INT(BG_LINE_SHEET(t->invalid_line[1]), 1);
