@@ -1251,6 +1251,51 @@ static bool key_word(const char *s, size_t n)
 
 /* Keys and header labels whose value is a message's id ("<id@host>"), never a
  * mailbox: a mail log's message-id=, a pasted header's Message-ID:. */
+const char bg_inquiry_why[] =
+    "an inquiry line (お問い合わせ): its addresses are the sender's contacts, not imported";
+
+bool bg_inquiry_line(const char *s, size_t n)
+{
+	static const char *const heads[] = {
+	    "\xe3\x81\x8a\xe5\x95\x8f",					    /* お問 */
+	    "\xe5\x95\x8f\xe3\x81\x84\xe5\x90\x88\xe3\x82\x8f\xe3\x81\x9b", /* 問い合わせ */
+	    "\xe5\x95\x8f\xe5\x90\x88",					    /* 問合 */
+	    "\xe6\x9c\xac\xe4\xbb\xb6\xe3\x81\xab\xe9\x96\xa2\xe3\x81\x99\xe3\x82\x8b"
+	    "\xe3\x81\x8a\xe5\x95\x8f", /* 本件に関するお問 */
+	    NULL};
+	/* marks a heading opens with: 【 ■ □ ◆ ◇ ● ○ ・ ※ ＊ ［ 「 （ and U+3000 */
+	static const char *const marks[] = {
+	    "\xe3\x80\x90", "\xe2\x96\xa0", "\xe2\x96\xa1", "\xe2\x97\x86", "\xe2\x97\x87",
+	    "\xe2\x97\x8f", "\xe2\x97\x8b", "\xe3\x83\xbb", "\xe2\x80\xbb", "\xef\xbc\x8a",
+	    "\xef\xbc\xbb", "\xe3\x80\x8c", "\xef\xbc\x88", "\xe3\x80\x80", NULL};
+	size_t i = 0;
+	bool moved = true;
+
+	if (n > 300)
+		return false;
+	while (moved && i < n) {
+		moved = false;
+		if (strchr(" \t>*-[(<#", s[i]) && s[i]) {
+			i++;
+			moved = true;
+			continue;
+		}
+		for (int k = 0; marks[k]; k++)
+			if (n - i >= 3 && memcmp(s + i, marks[k], 3) == 0) {
+				i += 3;
+				moved = true;
+				break;
+			}
+	}
+	for (int k = 0; heads[k]; k++) {
+		size_t l = strlen(heads[k]);
+
+		if (n - i >= l && memcmp(s + i, heads[k], l) == 0)
+			return true;
+	}
+	return false;
+}
+
 bool bg_msgid_name(const char *s, size_t n)
 {
 	static const struct word whole[] = {W("inreplyto"), W("references"), W("contentid")};

@@ -108,6 +108,11 @@ bool bg_password_label(const char *s, size_t n);
  * (message-id, Message-ID, In-Reply-To, References, msgid ...), never a
  * mailbox. */
 bool bg_msgid_name(const char *s, size_t n);
+/* A line that opens with an inquiry heading ("お問い合わせ：", "【本件に関する
+ * お問合せ先】", "■問い合わせ窓口 ..."), marks and blanks before it: its
+ * addresses are the sender's contacts, not exposed accounts. */
+bool bg_inquiry_line(const char *s, size_t n);
+extern const char bg_inquiry_why[]; /* the note on such a line */
 
 /* Whether a column name or a key names a password: a label above, whole or as
  * one of its parts ("user_pass", "pwdHash", "mot_de_passe"), or holding

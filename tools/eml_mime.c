@@ -226,7 +226,7 @@ bool bg_eml_header_line(struct bg_eml_mime *mm, const char *s, size_t n)
 
 /* --- parts and boundaries ------------------------------------------------------ */
 
-const char *bg_eml_multipart_open(struct bg_eml_mime *mm, const char *type, unsigned long addrs)
+const char *bg_eml_multipart_open(struct bg_eml_mime *mm)
 {
 	struct bg_eml_frame *f;
 
@@ -241,8 +241,6 @@ const char *bg_eml_multipart_open(struct bg_eml_mime *mm, const char *type, unsi
 	f->blen = strlen(mm->e.boundary);
 	memcpy(f->boundary, mm->e.boundary, f->blen + 1);
 	f->line = mm->e.line;
-	f->alternative = strcmp(type, "multipart/alternative") == 0;
-	f->addrs_at_child = addrs;
 	return NULL; /* the preamble follows: ignored */
 }
 
@@ -276,29 +274,14 @@ const struct bg_eml_frame *bg_eml_unclosed(struct bg_eml_mime *mm, int k)
 	return mm->nfr > k + 1 ? &mm->fr[--mm->nfr] : NULL;
 }
 
-void bg_eml_boundary(struct bg_eml_mime *mm, int k, bool close, unsigned long addrs,
-		     unsigned long next_line)
+void bg_eml_boundary(struct bg_eml_mime *mm, bool close, unsigned long next_line)
 {
-	struct bg_eml_frame *f = &mm->fr[k];
-
-	if (f->alternative && !f->skip_child && addrs > f->addrs_at_child)
-		f->alt_done = true;
 	if (close) {
 		mm->nfr--;
 		mm->st = BG_EML_BODY; /* the epilogue: ignored */
 		return;
 	}
-	f->skip_child = f->alt_done;
-	f->addrs_at_child = addrs;
 	bg_eml_headers_begin(mm, next_line);
-}
-
-bool bg_eml_skipping(const struct bg_eml_mime *m)
-{
-	for (int i = 0; i < m->nfr; i++)
-		if (m->fr[i].skip_child)
-			return true;
-	return false;
 }
 
 /* What to do with a leaf part's body.  Only the message's own text is read as

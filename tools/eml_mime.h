@@ -24,10 +24,6 @@ struct bg_eml_frame {
 	char boundary[BG_EML_BOUNDARY_MAX + 1];
 	size_t blen;
 	unsigned long line; /* where the multipart's headers began */
-	bool alternative;
-	bool alt_done;	 /* an alternative already gave addresses */
-	bool skip_child; /* the current child is a duplicate rendering */
-	unsigned long addrs_at_child;
 };
 
 /* What the headers of the current entity said. */
@@ -67,21 +63,21 @@ bool bg_eml_header_line(struct bg_eml_mime *mm, const char *s, size_t n);
 /* The field being unfolded is complete (the part ends inside its headers). */
 void bg_eml_headers_flush(struct bg_eml_mime *mm);
 
-/* The current entity is a multipart: opens its frame (addrs: the addresses
- * given so far, for multipart/alternative).  NULL, or why the part is skipped. */
-const char *bg_eml_multipart_open(struct bg_eml_mime *mm, const char *type, unsigned long addrs);
+/* The current entity is a multipart: opens its frame.  NULL, or why the part
+ * is skipped.  Every part of it is read, each alternative of a
+ * multipart/alternative too: the plain text may hold only a contact and the
+ * HTML the list (an address in both is a duplicate). */
+const char *bg_eml_multipart_open(struct bg_eml_mime *mm);
 /* A boundary line of an open multipart: its frame index (*close: the closing
  * one), or -1. */
 int bg_eml_boundary_of(const struct bg_eml_mime *mm, const char *s, size_t n, bool *close);
 /* Closes the innermost frame deeper than k (-1: any), returned for the note
  * about it; NULL when there is none. */
 const struct bg_eml_frame *bg_eml_unclosed(struct bg_eml_mime *mm, int k);
-/* At frame k's boundary (the part before it ended, the frames inside closed):
- * its next part's headers begin at next_line, or the multipart closes. */
-void bg_eml_boundary(struct bg_eml_mime *mm, int k, bool close, unsigned long addrs,
-		     unsigned long next_line);
-/* The current part is a duplicate rendering of an alternative already read. */
-bool bg_eml_skipping(const struct bg_eml_mime *mm);
+/* At the innermost frame's boundary (the part before it ended, the frames
+ * inside closed): its next part's headers begin at next_line, or the
+ * multipart closes. */
+void bg_eml_boundary(struct bg_eml_mime *mm, bool close, unsigned long next_line);
 
 /* What a leaf part's body is to the reader. */
 enum bg_eml_kind bg_eml_ent_kind(const struct bg_eml_ent *e);

@@ -28,6 +28,8 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include <unistr.h>
+
 #include "addrtok.h"
 #include "ascii.h"
 #include "eml_decode.h"
@@ -52,7 +54,6 @@ struct em {
 	 * line of more than 64 KiB): raw_cont while its pieces come. */
 	bool raw_more, raw_cont;
 	struct bg_eml_mime mime; /* headers, parts, boundaries */
-	unsigned long addrs;	 /* addresses given so far (multipart/alternative) */
 
 	/* the leaf part being read */
 	enum bg_eml_kind kind;
@@ -66,6 +67,9 @@ struct em {
 	 * line number: the tokeniser hands a line's addresses on a line late). */
 	unsigned long rule_at; /* its line, 0 before one */
 	bool from_noted;
+	/* The From: address once left out so: every alternative rendering after
+	 * the plain text (its HTML, where no rule line is seen) leaves it out. */
+	char from_out[256];
 	struct bg_eml_b64 b64;
 	struct bg_eml_charset cs;
 	bool bad_cs_noted, b64_bad_noted;
@@ -111,8 +115,10 @@ static int tok_address(struct bg_sink *ts, const char *s, size_t n, unsigned lon
 		return m->rc;
 	/* "E-mail：t-yamamoto@vendor.example" under ━━━━: the sender's own, the
 	 * From: address, in the signature a Japanese mail closes with. */
-	if (m->rule_at && line > m->rule_at && m->mime.from[0] && strlen(m->mime.from) == n &&
-	    strncasecmp(m->mime.from, s, n) == 0) {
+	if ((m->rule_at && line > m->rule_at && m->mime.from[0] && strlen(m->mime.from) == n &&
+	     strncasecmp(m->mime.from, s, n) == 0) ||
+	    (m->from_out[0] && strlen(m->from_out) == n && strncasecmp(m->from_out, s, n) == 0)) {
+		snprintf(m->from_out, sizeof(m->from_out), "%.*s", (int)n, s);
 		if (!m->from_noted) {
 			m->from_noted = true;
 			note(m, line,
@@ -141,7 +147,6 @@ static int tok_address(struct bg_sink *ts, const char *s, size_t n, unsigned lon
 	r = m->c->sink->address(m->c->sink, s, n, line);
 	if (r < 0)
 		m->rc = r;
-	m->addrs++;
 	return r < 0 ? r : 0;
 }
 
@@ -198,45 +203,98 @@ static void line_end(struct em *m)
 		m->c->sink->record(m->c->sink);
 }
 
-/* A line of a body that quotes a mail header ("From: Alice <a@example.org>" in a
- * forwarded notice) or an attribution: its addresses are the senders'. */
+/* A line of a body that quotes a mail header ("From: Alice <a@example.org>",
+ * "差出人: 情報セキュリティ室 <...>", "＞宛先：..." in a forwarded notice) or an
+ * attribution ("... wrote:", "2021年5月26日(水) 10:00 ... <a@x>:", "...さんは書き
+ * ました:"): its addresses are the senders' and recipients'. */
 static bool quoted_header(const char *s, size_t n)
 {
-	static const char *const names[] = {
-	    "from:",	    "to:",	     "cc:",	"bcc:",	 "reply-to:", "sender:",
-	    "return-path:", "delivered-to:", "*from:*", "*to:*", "*cc:*",     NULL};
+	static const char *const names[] = {"from",
+					    "to",
+					    "cc",
+					    "bcc",
+					    "reply-to",
+					    "sender",
+					    "return-path",
+					    "delivered-to",
+					    "*from",
+					    "*to",
+					    "*cc",
+					    "\xe5\xb7\xae\xe5\x87\xba\xe4\xba\xba", /* 差出人 */
+					    "\xe9\x80\x81\xe4\xbf\xa1\xe8\x80\x85", /* 送信者 */
+					    "\xe5\xae\x9b\xe5\x85\x88",		    /* 宛先 */
+					    "\xe7\x99\xba\xe4\xbf\xa1\xe8\x80\x85", /* 発信者 */
+					    "\xe5\x8f\x97\xe4\xbf\xa1\xe8\x80\x85", /* 受信者 */
+					    "\xe9\x80\x81\xe4\xbf\xa1\xe5\x85\x83", /* 送信元 */
+					    "\xe9\x80\x81\xe4\xbf\xa1\xe5\x85\x88", /* 送信先 */
+					    "\xe8\xbf\x94\xe4\xbf\xa1\xe5\x85\x88", /* 返信先 */
+					    NULL};
+	static const char *const ends[] = {
+	    "wrote:",
+	    ">:",
+	    ">\xef\xbc\x9a",
+	    "\xe6\x9b\xb8\xe3\x81\x8d\xe3\x81\xbe\xe3\x81\x97\xe3\x81\x9f:", /* 書きました: */
+	    "\xe6\x9b\xb8\xe3\x81\x8d\xe3\x81\xbe\xe3\x81\x97\xe3\x81\x9f\xef\xbc\x9a",
+	    NULL};
 	size_t i = 0;
 
-	while (i < n && (s[i] == '>' || s[i] == ' ' || s[i] == '\t'))
-		i++;
-	for (int k = 0; names[k]; k++)
-		if (bg_ascii_starts_ci(s + i, n - i, names[k]))
+	for (;;) {
+		if (i < n && (s[i] == '>' || s[i] == '|' || s[i] == ' ' || s[i] == '\t'))
+			i++;
+		else if (n - i >= 3 && (memcmp(s + i, "\xef\xbc\x9e", 3) == 0 || /* ＞ */
+					memcmp(s + i, "\xe3\x80\x80", 3) == 0))	 /* U+3000 */
+			i += 3;
+		else
+			break;
+	}
+	for (int k = 0; names[k]; k++) {
+		size_t l = strlen(names[k]), j;
+
+		if (!bg_ascii_starts_ci(s + i, n - i, names[k]))
+			continue;
+		j = i + l;
+		while (j < n && (s[j] == ' ' || s[j] == '\t'))
+			j++;
+		if (j < n && s[j] == ':')
 			return true;
+		if (n - j >= 3 && memcmp(s + j, "\xef\xbc\x9a", 3) == 0) /* ： */
+			return true;
+	}
 	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
 		n--;
-	return n >= 6 && strncasecmp(s + n - 6, "wrote:", 6) == 0;
+	for (int k = 0; ends[k]; k++) {
+		size_t l = strlen(ends[k]);
+
+		if (n >= l && strncasecmp(s + n - l, ends[k], l) == 0)
+			return true;
+	}
+	return false;
 }
 
-/* A line drawn across: eight or more of one rule character (━ ─ ― ＝ ＿ ～ ＊ ■
- * and their ASCII kin - = _ ~ * #), blanks around. */
+/* A character a rule line is drawn with: - = _ ~ * # + . and their
+ * full-width kin, dashes, box drawing (━ ─ ═), geometric shapes (■ □ ◆ ◇ ●
+ * ○), stars, ー and ・. */
+static bool rule_char(ucs4_t c)
+{
+	static const ucs4_t other[] = {0x2013, 0x2014, 0x2015, 0x2212, 0x2605, 0x2606,
+				       0x301c, 0x30fb, 0x30fc, 0xff0a, 0xff0b, 0xff0d,
+				       0xff1d, 0xff3f, 0xff5e, 0xff65};
+
+	if (c < 0x80)
+		return c && strchr("-=_~*#+.", (int)c);
+	if (c >= 0x2500 && c <= 0x25ff)
+		return true;
+	for (size_t k = 0; k < sizeof(other) / sizeof(other[0]); k++)
+		if (c == other[k])
+			return true;
+	return false;
+}
+
+/* A line drawn across: eight or more rule characters, of one kind or mixed
+ * (━━━━, -----, ＝＝＝＝, ■□■□■□■□, ◆◇◆◇◆◇◆◇, +-+-+-+-), blanks around. */
 static bool rule_line(const char *s, size_t n)
 {
-	static const char *const rules[] = {"-",
-					    "=",
-					    "_",
-					    "~",
-					    "*",
-					    "#",
-					    "\xe2\x94\x81",
-					    "\xe2\x94\x80",
-					    "\xe2\x80\x95",
-					    "\xef\xbc\x9d",
-					    "\xef\xbc\xbf",
-					    "\xef\xbd\x9e",
-					    "\xef\xbc\x8a",
-					    "\xe2\x96\xa0",
-					    "\xe2\x95\x90",
-					    "\xe3\x83\xbc"};
+	size_t k = 0;
 
 	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
 		n--;
@@ -244,14 +302,35 @@ static bool rule_line(const char *s, size_t n)
 		s++;
 		n--;
 	}
-	for (size_t r = 0; r < sizeof(rules) / sizeof(rules[0]); r++) {
-		size_t l = strlen(rules[r]), k = 0;
+	while (n) {
+		ucs4_t c;
+		int l = u8_mbtouc(&c, (const uint8_t *)s, n);
 
-		while ((k + 1) * l <= n && memcmp(s + k * l, rules[r], l) == 0)
-			k++;
-		if (k >= 8 && k * l == n)
-			return true;
+		if (l <= 0 || !rule_char(c))
+			return false;
+		s += l;
+		n -= (size_t)l;
+		k++;
 	}
+	return k >= 8;
+}
+
+/* A short line that heads the sender's contact block ("【お問い合わせ先】",
+ * "■本件に関するお問合せ", "連絡先：..."): as a rule line, the sender's own
+ * address from it on is a contact's. */
+static bool contact_line(const char *s, size_t n)
+{
+	static const char *const heads[] = {
+	    "\xe5\x95\x8f\xe3\x81\x84\xe5\x90\x88\xe3\x82\x8f\xe3\x81\x9b", /* 問い合わせ */
+	    "\xe5\x95\x8f\xe5\x90\x88\xe3\x81\x9b",			    /* 問合せ */
+	    "\xe9\x80\xa3\xe7\xb5\xa1\xe5\x85\x88",			    /* 連絡先 */
+	    NULL};
+
+	if (n > 160)
+		return false;
+	for (int k = 0; heads[k]; k++)
+		if (memmem(s, n, heads[k], strlen(heads[k])))
+			return true;
 	return false;
 }
 
@@ -264,6 +343,8 @@ static void text_line(struct em *m, const char *s, size_t n, unsigned long line)
 	}
 	if (!m->rule_at && rule_line(s, n))
 		m->rule_at = line;
+	else if (!m->rule_at && contact_line(s, n))
+		m->rule_at = line - 1; /* its own address counts */
 	if (!bg_addr_maybe(s, n)) {
 		/* "パスワード：" alone: the tokeniser learns that the next line is
 		 * a password (bg_addrtok_label_lines); a short line holds no more */
@@ -280,6 +361,10 @@ static void text_line(struct em *m, const char *s, size_t n, unsigned long line)
 	}
 	if (quoted_header(s, n)) {
 		note(m, line, "quoted mail header: its addresses are not imported", s, n);
+		return;
+	}
+	if (bg_inquiry_line(s, n)) {
+		note(m, line, bg_inquiry_why, s, n);
 		return;
 	}
 	line_begin(m);
@@ -333,10 +418,14 @@ static void html_line(struct em *m, const char *s, size_t n, unsigned long line)
 	}
 	text = m->html.text;
 	len = m->html.textlen;
+	if (!m->rule_at && len && (rule_line(text, len) || contact_line(text, len)))
+		m->rule_at = line - 1;
 	if (len && bg_addr_maybe(text, len)) {
 		if (quoted_header(text, len))
 			note(m, line, "quoted mail header: its addresses are not imported", text,
 			     len);
+		else if (bg_inquiry_line(text, len))
+			note(m, line, bg_inquiry_why, text, len);
 		else
 			scan_tokens(m, text, len, line);
 		/* HTML's line ends are no edges a reader sees: nothing is held over
@@ -845,7 +934,7 @@ static void body_begin(struct em *m)
 	m->dline = 0;
 	m->cut_noted = m->bad_cs_noted = m->b64_bad_noted = false;
 	if (strncmp(t, "multipart/", 10) == 0) {
-		skip = bg_eml_multipart_open(&m->mime, t, m->addrs);
+		skip = bg_eml_multipart_open(&m->mime);
 		if (skip)
 			note(m, e->line, skip, t, strlen(t));
 		return; /* the preamble follows: ignored */
@@ -855,8 +944,6 @@ static void body_begin(struct em *m)
 		bg_eml_headers_begin(&m->mime, m->raw_line + 1);
 		return;
 	}
-	if (bg_eml_skipping(&m->mime))
-		return;
 	bg_eml_ent_name(e, m->shown, sizeof(m->shown));
 	m->kind = bg_eml_ent_kind(e);
 	if (m->kind == BG_EML_SKIP) {
@@ -920,7 +1007,7 @@ static void boundary(struct em *m, int k, bool close)
 	leaf_end(m);
 	while ((f = bg_eml_unclosed(&m->mime, k)) != NULL)
 		unclosed(m, f);
-	bg_eml_boundary(&m->mime, k, close, m->addrs, m->raw_line + 1);
+	bg_eml_boundary(&m->mime, close, m->raw_line + 1);
 	if (close)
 		m->kind = BG_EML_SKIP;
 }
@@ -962,6 +1049,7 @@ static void raw_line(struct em *m, const char *s, size_t n, unsigned flags)
 		m->mbox = true;
 		m->any_line = true;
 		bg_eml_mime_begin(&m->mime, m->raw_line + 1);
+		m->from_out[0] = '\0';
 		m->prev_blank = false;
 		return;
 	}

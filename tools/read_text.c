@@ -174,6 +174,11 @@ static int text_line(struct bg_addrtok *tok, const char *s, size_t n, unsigned f
 		if (!sql)
 			n = strip_comment(s, n);
 	}
+	if (bg_inquiry_line(s, n) && bg_addr_maybe(s, n)) {
+		r = bg_addrtok_flush(tok);
+		bg_reader_note(c, line, bg_inquiry_why, s, n);
+		return r;
+	}
 	/* The tokeniser reports a line without a candidate itself, once it knows
 	 * whether the next line continues one of its cells. */
 	r = bg_addrtok_line(tok, s, n, line);

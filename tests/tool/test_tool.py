@@ -40,7 +40,7 @@ GOOD = [
     ("json/hibp_domain.json", ["--domain", "example.org"], "json", 5, 5, 0, 0, 5),
     ("json/notify_objects.json", [], "json", 5, 4, 2, 0, 4),  # ivan.alt@ said, not read
     ("json/plain_array.json", [], "json", 5, 3, 2, 0, 3),
-    ("eml/breach_notice.eml", [], "eml", 8, 8, 4, 0, 8),
+    ("eml/breach_notice.eml", [], "eml", 9, 10, 4, 2, 8),
     ("eml/two.mbox", [], "eml", 5, 7, 0, 0, 7),
     ("eml/win1252.eml", [], "eml", 2, 3, 0, 0, 3),
     ("demo/advisory.txt", [], "text", None, None, None, None, None),

@@ -29,7 +29,7 @@ static void t_notice(void)
 					    NULL};
 
 	T_EQ_INT(ts_run_file(&r, &bg_reader_eml, FIX "breach_notice.eml", NULL), 0);
-	T_EQ_INT(r.naddr, 8);
+	T_EQ_INT(r.naddr, 10);
 	T_EQ_STR(r.addr[0], "alice@example.org");
 	T_EQ_INT(r.addr_line[0], 31);
 	T_EQ_STR(r.addr[1], "bob.smith@example.org");
@@ -40,14 +40,19 @@ static void t_notice(void)
 	/* joined across a soft line break; the line it began on */
 	T_EQ_STR(r.addr[4], "a-very-long-local-part-with-a-soft-line-break@example.org");
 	T_EQ_INT(r.addr_line[4], 34);
+	/* the HTML alternative is read too (its addresses, duplicates here) */
+	T_EQ_STR(r.addr[5], "alice@example.org");
+	T_EQ_INT(r.addr_line[5], 51);
+	T_EQ_STR(r.addr[6], "bob.smith@example.org");
+	T_EQ_INT(r.addr_line[6], 51);
 	/* the CSV attachment, through the CSV reader, lines in the message file */
-	T_EQ_STR(r.addr[5], "erin@example.org");
-	T_EQ_INT(r.addr_line[5], 62);
-	T_EQ_STR(r.addr[6], "frank@example.org");
-	T_EQ_INT(r.addr_line[6], 63);
-	T_EQ_STR(r.addr[7], "grace@example.org");
-	T_EQ_INT(r.addr_line[7], 65);
-	T_EQ_INT(r.nrecord, 8); /* 4 body lines + 4 CSV rows; the HTML twin is skipped */
+	T_EQ_STR(r.addr[7], "erin@example.org");
+	T_EQ_INT(r.addr_line[7], 62);
+	T_EQ_STR(r.addr[8], "frank@example.org");
+	T_EQ_INT(r.addr_line[8], 63);
+	T_EQ_STR(r.addr[9], "grace@example.org");
+	T_EQ_INT(r.addr_line[9], 65);
+	T_EQ_INT(r.nrecord, 9); /* 4 body lines, the HTML twin's line, 4 CSV rows */
 	T_EQ_INT(r.ninvalid, 4);
 	T_EQ_STR(r.why[0], "quoted mail header: its addresses are not imported");
 	T_EQ_INT(r.invalid_line[0], 40);
