@@ -1603,6 +1603,34 @@ static bool key_value(struct bg_addrtok *t, size_t a0, size_t a, size_t b, const
 	return false;
 }
 
+static const char list_number_why[] =
+    "a list number run into the address (\"1.taro@\"): the number, or part of the address? Put "
+    "a space after a number";
+
+/* "1.taro@x.jp", "12.hanako@x.jp" as the first word of a line or cell, or
+ * "1．taro@x.jp" (a full-width stop) anywhere: one to three ASCII digits, a
+ * stop, a letter, before the '@' at atp.  A numbered list typed without a
+ * space, or an address whose local part is "1.taro": no text tells, and
+ * either guess stores an identity that may match nobody.  Reported. */
+static bool list_number_glued(const struct bg_addrtok *t, size_t a, size_t atp)
+{
+	const char *s = t->mp;
+	size_t i = a, k;
+
+	while (i < atp && i - a < 4 && s[i] >= '0' && s[i] <= '9')
+		i++;
+	if (i == a || i - a > 3 || i + 1 >= atp || s[i] != '.' ||
+	    !is_alnum((unsigned char)s[i + 1]) || (s[i + 1] >= '0' && s[i + 1] <= '9') ||
+	    (fl_at(t, i - 1) & F_WIDE))
+		return false;
+	if (fl_at(t, i) & F_WIDE)
+		return true;
+	for (k = 0; k < a; k++)
+		if (s[k] != ' ' && s[k] != (char)SEP_BYTE)
+			return false;
+	return true;
+}
+
 /* One token [a, b) of the mapped line: cleaned, split, kept or reported. */
 static void piece(struct bg_addrtok *t, size_t a, size_t b, int depth)
 {
@@ -1644,6 +1672,10 @@ static void piece(struct bg_addrtok *t, size_t a, size_t b, int depth)
 	if (wide && width_split(t, a, b, depth))
 		return;
 	at = memchr(s + a, '@', b - a);
+	if (at && list_number_glued(t, a, (size_t)(at - s))) {
+		refuse_word(t, list_number_why, s + a, b - a);
+		return;
+	}
 	if (!ascii) {
 		size_t i, k, p = SIZE_MAX, e = SIZE_MAX, atp = at ? (size_t)(at - s) : b;
 		bool prev_sl = false, first = true;
