@@ -592,6 +592,50 @@ static int att_book(void *arg, int fd, int kind, const char *name, struct bg_err
 }
 
 /* The part ended: read what was spooled. */
+/* Whether the spooled part is valid UTF-8 with a sequence of three bytes or
+ * more in it (Japanese, Chinese text; a legacy text is almost never that, and
+ * half-width katakana pairs of CP932 may pass as two-byte ones).  Leaves the
+ * offset at the start. */
+static bool spool_utf8(int fd)
+{
+	unsigned char buf[65536 + 4];
+	size_t keep = 0;
+	bool wide = false, ok = true;
+	ssize_t got;
+
+	if (lseek(fd, 0, SEEK_SET) != 0)
+		return false;
+	while (ok && (got = read(fd, buf + keep, sizeof(buf) - 4 - keep)) > 0) {
+		size_t n = keep + (size_t)got, i = 0;
+
+		while (i < n) {
+			size_t k;
+
+			if (buf[i] < 0x80) {
+				i++;
+				continue;
+			}
+			k = bg_utf8_seq(buf + i, n - i);
+			if (!k) {
+				/* cut at the buffer's end: the next read ends it */
+				if (n - i < 4)
+					break;
+				ok = false;
+				break;
+			}
+			wide = wide || k >= 3;
+			i += k;
+		}
+		keep = ok ? n - i : 0;
+		memmove(buf, buf + i, keep);
+	}
+	if (got < 0 || keep)
+		ok = false;
+	if (lseek(fd, 0, SEEK_SET) != 0)
+		return false;
+	return ok && wide;
+}
+
 static void attach_finish(struct em *m)
 {
 	struct att a;
@@ -626,8 +670,16 @@ static void attach_finish(struct em *m)
 				 &err);
 	if (r < 0)
 		goto fail;
-	/* A label names the encoding; without one the content decides. */
-	if (m->mime.e.charset[0] && bg_input_set_encoding(in, m->mime.e.charset, NULL) != 0)
+	/* A label names the encoding; without one the content decides.  A text
+	 * part whose label is a legacy one but whose bytes are UTF-8 (Japanese
+	 * text in it) is UTF-8: read as the label says, 「 and the 't' after it
+	 * made one kanji, and "aro@" was stored for taro@. */
+	if (m->text_detect && m->mime.e.charset[0] && spool_utf8(m->csv_fd)) {
+		note(m, m->body_line,
+		     "the part is labelled with another charset but is valid UTF-8: read as UTF-8",
+		     m->mime.e.charset, strlen(m->mime.e.charset));
+		bg_input_set_encoding(in, "UTF-8", NULL);
+	} else if (m->mime.e.charset[0] && bg_input_set_encoding(in, m->mime.e.charset, NULL) != 0)
 		note(m, m->mime.e.line, "unknown charset, the encoding is detected instead",
 		     m->mime.e.charset, strlen(m->mime.e.charset));
 	else if (!m->mime.e.charset[0] && m->c->opts.encoding)
@@ -921,6 +973,21 @@ static void leaf_end(struct em *m)
 	m->lstarted = false;
 }
 
+/* A charset label a UTF-8 body is sent under by mistake: a legacy
+ * multi-byte one of East Asia (ISO-2022 is 7-bit: UTF-8 cannot pass for it). */
+static bool legacy_label(const char *cs)
+{
+	static const char *const names[] = {
+	    "shift_jis", "shift-jis", "sjis",		"x-sjis", "cp932", "windows-31j",
+	    "ms932",	 "euc-jp",    "x-euc-jp",	"gb2312", "gbk",   "gb18030",
+	    "big5",	 "euc-kr",    "ks_c_5601-1987", "cp949",  NULL};
+
+	for (int k = 0; names[k]; k++)
+		if (strcasecmp(cs, names[k]) == 0)
+			return true;
+	return false;
+}
+
 /* --- headers ---------------------------------------------------------------- */
 
 /* The blank line after a part's headers: set up for its body. */
@@ -961,8 +1028,8 @@ static void body_begin(struct em *m)
 		     m->mime.e.cte_name, strlen(m->mime.e.cte_name));
 	/* A text part without a charset label is decoded like a file, once whole
 	 * (ISO-2022-JP and Shift_JIS bodies often come unlabelled). */
-	m->text_detect =
-	    (m->kind == BG_EML_TEXT || m->kind == BG_EML_HTML) && !m->mime.e.charset[0];
+	m->text_detect = (m->kind == BG_EML_TEXT || m->kind == BG_EML_HTML) &&
+			 (!m->mime.e.charset[0] || legacy_label(m->mime.e.charset));
 	if (m->kind != BG_EML_ATTACH && !m->text_detect &&
 	    !bg_eml_charset_open(&m->cs, e->charset)) {
 		/* A label iconv does not know: the content decides, as without one. */
