@@ -558,6 +558,10 @@ int bg_mr_table(struct bg_mr *m, const char *name, unsigned flags, struct bg_mr_
 
 	if (rc == -ENOMEM || rc == DAMAGED)
 		return rc;
+	/* The main table has no duplicates: LMDB's open of this table would
+	 * follow a duplicate cursor it does not have (a NULL pointer). */
+	if (rc == 0 && (n.flags & F_DUPDATA))
+		return DAMAGED;
 	if (rc != 0 || n.flags != F_SUBDATA || n.dlen != 48 || db_parse(m, n.data, db) != 0 ||
 	    db->flags != flags)
 		return BG_MR_FALLBACK;

@@ -3103,6 +3103,59 @@ static void case_damaged_meta(void)
 	dstore_free(&ds);
 }
 
+/* A table's record in the main table flagged as duplicates (one bit): LMDB's
+ * mdb_dbi_open of it follows a duplicate cursor the main table does not have
+ * and crashes (a NULL pointer in mdb_xcursor_init1, inside sshd).  The reader
+ * says damaged, never "ask LMDB" (a red team's bit flip). */
+static void case_table_record_dupdata(void)
+{
+	struct env e;
+	MDB_txn *t;
+	struct bg_mr *m = NULL;
+	struct bg_mr_db db;
+	unsigned char *buf = NULL;
+	struct stat sb;
+	int fd = -1, rc, hits = 0;
+
+	if (!env_new(&e, "tabdup", 1 << 20, 0))
+		return;
+	t = wtxn(&e);
+	mkdbi(t, "meta", 0);
+	mkdbi(t, "exposures", MDB_DUPSORT | MDB_DUPFIXED);
+	commit(t);
+	mdb_env_close(e.env);
+	e.env = NULL;
+	fd = open(e.data, O_RDWR);
+	SETUP(fd >= 0 && fstat(fd, &sb) == 0, "open %s: %s", e.data, strerror(errno));
+	if (fd < 0)
+		goto out;
+	buf = malloc((size_t)sb.st_size);
+	SETUP(buf && pread(fd, buf, (size_t)sb.st_size, 0) == sb.st_size, "read %s", e.data);
+	/* the node: lo, hi, flags (F_SUBDATA), key size, then the key */
+	for (off_t i = 8; buf && i + 9 <= sb.st_size; i++)
+		if (memcmp(buf + i, "exposures", 9) == 0 && g16(buf + i - 2) == 9 &&
+		    g16(buf + i - 4) == 2) {
+			buf[i - 4] |= 4; /* F_DUPDATA */
+			hits++;
+		}
+	T_CHECK(hits >= 1);
+	if (buf)
+		SETUP(pwrite(fd, buf, (size_t)sb.st_size, 0) == sb.st_size, "write %s", e.data);
+	rc = bg_mr_open(&m, fd);
+	T_EQ_INT(rc, 0);
+	if (rc == 0) {
+		T_EQ_INT(bg_mr_table(m, "exposures", MDB_DUPSORT | MDB_DUPFIXED, &db), -EBADMSG);
+		/* the other table is still read */
+		T_EQ_INT(bg_mr_table(m, "meta", 0, &db), 0);
+	}
+out:
+	bg_mr_close(m);
+	free(buf);
+	if (fd >= 0)
+		close(fd);
+	env_done(&e);
+}
+
 /* ---- main ------------------------------------------------------------------- */
 
 static void run_cases(void)
@@ -3120,6 +3173,7 @@ static void run_cases(void)
 	T_RUN(case_empty_key);
 	T_RUN(case_value_until_next_call);
 	T_RUN(case_open_sized);
+	T_RUN(case_table_record_dupdata);
 	T_RUN(case_project_store);
 	T_RUN(case_damaged_truncated);
 	T_RUN(case_damaged_bytes);
