@@ -259,6 +259,22 @@ static bool break_glass(const struct bg_config *cfg, const char *user)
 	return getpwnam_r(user, &pw, buf, sizeof(buf), &res) == 0 && res && pw.pw_uid == 0;
 }
 
+/* The services whose PAM_RUSER is their caller, told by the kernel (the real
+ * uid of a set-uid su or sudo, or root's own runuser). */
+static bool su_service(pam_handle_t *pamh)
+{
+	static const char *const names[] = {"su",   "su-l",   "runuser", "runuser-l",
+					    "sudo", "sudo-i", NULL};
+	const void *item = NULL;
+
+	if (pam_get_item(pamh, PAM_SERVICE, &item) != PAM_SUCCESS || !item)
+		return false;
+	for (int k = 0; names[k]; k++)
+		if (strcmp(item, names[k]) == 0)
+			return true;
+	return false;
+}
+
 /* root (the real uid of the process, and PAM_RUSER an account with uid 0, as su
  * and sudo set it) acting for another account. */
 static bool invoked_by_root(pam_handle_t *pamh, const char *user, const char **ruser_out)
@@ -268,7 +284,11 @@ static bool invoked_by_root(pam_handle_t *pamh, const char *user, const char **r
 	struct passwd pw, *res = NULL;
 	char buf[16384];
 
-	if (getuid() != 0 || pam_get_item(pamh, PAM_RUSER, &item) != PAM_SUCCESS || !item)
+	/* Only su, runuser and sudo: they set PAM_RUSER from their own real uid.
+	 * Every daemon runs with uid 0 too, and some put what the client claims
+	 * there (rshd's remuser): "root" from the network is no root. */
+	if (getuid() != 0 || !su_service(pamh) ||
+	    pam_get_item(pamh, PAM_RUSER, &item) != PAM_SUCCESS || !item)
 		return false;
 	ruser = item;
 	if (!*ruser || strcmp(ruser, user) == 0)

@@ -746,27 +746,40 @@ end
 
 # 14: root running su for a flagged account (PAM_RUSER=root, real uid 0) is not
 # made to change that account's password: root_su = skip (the default) logs it;
-# root_su = enforce forces as before; a non-root caller is always forced.
-mksvc bgt-rootsu-enforce root_su=enforce
-mksvc bgt-rootsu-deny action=deny
+# root_su = enforce forces as before; a non-root caller is always forced.  Only
+# the services su, su-l, runuser, runuser-l, sudo, sudo-i (made here, in this
+# run's own directory): a daemon runs as root too and may set PAM_RUSER from
+# what its client claims (rshd).
+mksvc su
+mksvc sudo action=deny
+mksvc su-l root_su=enforce
 if [ "$(id -u)" = 0 ]; then want=PAM_SUCCESS wantd=PAM_SUCCESS; else
 	want=PAM_NEW_AUTHTOK_REQD wantd=PAM_PERM_DENIED; fi
-begin 14a "PAM_RUSER=root, uid $(id -u), root_su=skip (default): $want"
-drv s14a --ruser root bgt-force dave account="$want"
+begin 14a "PAM_RUSER=root, uid $(id -u), service su, root_su=skip (default): $want"
+drv s14a --ruser root su dave account="$want"
 rc_is 0
 if [ "$want" = PAM_SUCCESS ]; then
 	logged notice "not forcing user=dave: invoked by root (root_su = skip)"
 	no_msg
 fi
 drv s14a2 --ruser root --module "$MODULE" --arg "conf=$CONF" --arg action=deny \
-	bgt-rootsu-deny dave sm-acct="$wantd"
+	sudo dave sm-acct="$wantd"
 rc_is 0
 end
 begin 14b "PAM_RUSER=root with root_su=enforce: forced"
-drv s14b --ruser root bgt-rootsu-enforce dave account=PAM_NEW_AUTHTOK_REQD
+drv s14b --ruser root su-l dave account=PAM_NEW_AUTHTOK_REQD
 rc_is 0
 msg "$FORCE_MSG"
 logged notice "enforcing anyway (root_su = enforce)"
+end
+begin 14d "PAM_RUSER=root on a service that is no su or sudo (rshd's remuser): forced, denied"
+drv s14d --ruser root bgt-force dave account=PAM_NEW_AUTHTOK_REQD
+rc_is 0
+msg "$FORCE_MSG"
+not_logged "not forcing user=dave"
+drv s14d2 --ruser root --module "$MODULE" --arg "conf=$CONF" --arg action=deny \
+	bgt-deny-rsh dave sm-acct=PAM_PERM_DENIED
+rc_is 0
 end
 begin 14c "PAM_RUSER=alice (not root): forced"
 drv s14c --ruser alice bgt-force dave account=PAM_NEW_AUTHTOK_REQD
