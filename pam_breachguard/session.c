@@ -118,7 +118,9 @@ static int rot_merge_job(struct bg_txn *t, void *arg)
 	const struct rot_merge *m = arg;
 	const struct bg_rotation *want = &m->r->fp_record;
 	struct bg_rotation cur;
-	int rc = bg_rotation_get(t, m->user, &cur);
+	/* Under the name the verdict read it by (NSS's), not as typed. */
+	const char *user = m->r->user[0] ? m->r->user : m->user;
+	int rc = bg_rotation_get(t, user, &cur);
 
 	if (rc == -ENOENT)
 		memset(&cur, 0, sizeof(cur));
@@ -139,7 +141,7 @@ static int rot_merge_job(struct bg_txn *t, void *arg)
 		cur.rotated_at = m->now;
 		cur.how = m->how;
 	}
-	return bg_rotation_put(t, m->user, &cur);
+	return bg_rotation_put(t, user, &cur);
 }
 
 static int rot_merge_write(struct bg_ctx *ctx, const struct rot_merge *m)

@@ -400,6 +400,7 @@ int bg_verdict_pw(struct bg_ctx *ctx, const struct passwd *pwp, struct bg_result
 		return -ENOMEM;
 	pw.pw_name = name;
 	pw.pw_gecos = gecos;
+	snprintf(r->user, sizeof(r->user), "%s", name);
 	/* 2. Exempt. */
 	if (bg_list_contains(&c->exempt_users, pw.pw_name)) {
 		r->verdict = BG_V_EXEMPT;

@@ -39,6 +39,10 @@ int bg_shadow_system(void *arg, const char *user, struct bg_shadow *out);
 #define BG_MAX_LISTED 8
 
 struct bg_result {
+	/* The account's name as NSS gave it (pw_name): its rotation record's key.
+	 * A case-insensitive directory answers "RTPAM_D" with "rtpam_d"; the
+	 * record is read and written under this one name. */
+	char user[256];
 	enum bg_verdict verdict;
 	enum bg_action action;
 	size_t n_adv; /* advisories behind it (listed: at most BG_MAX_LISTED) */

@@ -313,6 +313,44 @@ else
 	echo "pamtest: note: /etc/login.defs has no CHFN_RESTRICT rwh; scenario 4h skipped" >&2
 fi
 
+# --- a case-insensitive directory: one rotation record, under NSS's name ---------------
+# SSSD with case_sensitive = false answers "TBCASE" with tbcase's entry.  The
+# rotation was written under the name as typed and read under pw_name: the
+# user was forced at every login (a red team's finding).
+CASESHIM=$BUILD/tests/nsscase_shim.so
+$CC -D_GNU_SOURCE -DBG_NSSCASE_SHIM_SO -std=c11 -O2 -g -fPIC -shared -Wall -Wextra \
+	-o "$CASESHIM" "$SRC/tests/pam/nsscase_shim.c" -ldl || fail "cannot build $CASESHIM"
+echo "tbcase:x:1110:1110:Case User:/home/tbcase:/bin/sh" >>"$T/passwd"
+echo "tbcase:x:1110:" >>"$T/group"
+USERS="$USERS tbcase TBCASE" # pam_matrix's passdb is case-sensitive: both spellings
+mksvc bgt-case
+echo "tbcase@example.com" | bg import --name "Case leak" --date "$TODAY" - >/dev/null 2>&1 ||
+	fail "import Case leak"
+SAVED_PRELOAD=$PRELOAD
+if [ -n "$ASAN_LIB" ]; then
+	PRELOAD=$ASAN_LIB:$CASESHIM:${SAVED_PRELOAD#"$ASAN_LIB:"}
+else
+	PRELOAD=$CASESHIM:$SAVED_PRELOAD
+fi
+begin 18a "a case-insensitive directory: TBCASE is forced, changes the password; the rotation is recorded"
+drv s18a --answer Old-TBCASE-pw --answer 'N3w-case-pw!' --answer 'N3w-case-pw!' \
+	bgt-case TBCASE account=PAM_NEW_AUTHTOK_REQD chauthtok=PAM_SUCCESS
+rc_is 0
+logged notice "rotation recorded for user=TBCASE"
+end
+begin 18b "the next logins, as TBCASE and as tbcase: not forced again"
+drv s18b bgt-case TBCASE account=PAM_SUCCESS
+rc_is 0
+no_msg
+drv s18b2 bgt-case tbcase account=PAM_SUCCESS
+rc_is 0
+no_msg
+end
+PRELOAD=$SAVED_PRELOAD
+begin 18c "the record is under NSS's name: the tool says tbcase rotated"
+status_is tbcase rotated
+end
+
 # --- item 14: a copied store names no account -------------------------------------------
 begin 14a "after enforcement, rotations and resets, data.mdb holds no user name"
 bg reset tbadv >/dev/null 2>&1 || fail "reset tbadv"
