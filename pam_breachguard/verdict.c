@@ -162,16 +162,33 @@ out:
 	return rc;
 }
 
-static void add_adv(struct bg_result *r, const struct bg_advisory *a, int64_t *newest_imported,
-		    int32_t *newest_grace)
+/* Every advisory behind the verdict, for its grace (step 7): its exposure,
+ * its import time and its own grace (-1: grace_days). */
+struct due {
+	int64_t t, imported;
+	int32_t grace;
+};
+struct dues {
+	struct due *v;
+	size_t n, cap;
+};
+
+static int add_adv(struct bg_result *r, const struct bg_advisory *a, struct dues *d)
 {
 	int64_t t = bg_advisory_exposure(a);
 
-	if (r->n_adv == 0 || t > r->exposure) {
-		r->exposure = t;
-		*newest_imported = a->imported;
-		*newest_grace = a->grace_days;
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? 2 * d->cap : 8;
+		struct due *v = realloc(d->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		d->v = v;
+		d->cap = cap;
 	}
+	d->v[d->n++] = (struct due){t, a->imported, a->grace_days};
+	if (r->n_adv == 0 || t > r->exposure)
+		r->exposure = t;
 	if (r->n_cur < BG_ROT_MATCHED) {
 		r->cur[r->n_cur] = a->id;
 		r->cur_t[r->n_cur++] = t;
@@ -199,6 +216,7 @@ static void add_adv(struct bg_result *r, const struct bg_advisory *a, int64_t *n
 			r->adv[old] = *a;
 	}
 	r->n_adv++;
+	return 0;
 }
 
 /* A set of advisory ids, grown as needed: every advisory of every identity is
@@ -262,8 +280,7 @@ struct lookup {
 	const struct bg_identities *ids;
 	const char *user;
 	struct bg_result *r;
-	int64_t newest_imported;
-	int32_t newest_grace;
+	struct dues dues;
 	struct id_set seen, got;
 };
 
@@ -273,8 +290,6 @@ static int lookup_exposures(struct bg_ctx *ctx, struct lookup *l)
 	const struct bg_identities *ids = l->ids;
 	const char *user = l->user;
 	struct bg_result *r = l->r;
-	int64_t *newest_imported = &l->newest_imported;
-	int32_t *newest_grace = &l->newest_grace;
 	struct id_set *seen = &l->seen, *got = &l->got;
 	struct bg_txn *t = NULL;
 	int rc;
@@ -304,7 +319,8 @@ static int lookup_exposures(struct bg_ctx *ctx, struct lookup *l)
 				continue; /* an exposure outliving its advisory: ignore */
 			if (rc != 0)
 				goto out;
-			add_adv(r, &a, newest_imported, newest_grace);
+			if ((rc = add_adv(r, &a, &l->dues)) != 0)
+				goto out;
 		}
 	}
 	/* Once matched, enforced until it rotates, is reset or the advisory is
@@ -329,9 +345,8 @@ static int lookup_exposures(struct bg_ctx *ctx, struct lookup *l)
 			rc = 0;
 			continue; /* forgotten: the match goes with it */
 		}
-		if (rc != 0)
+		if (rc != 0 || (rc = add_adv(r, &a, &l->dues)) != 0)
 			goto out;
-		add_adv(r, &a, newest_imported, newest_grace);
 	}
 out:
 	if (rc == -ENOMEM)
@@ -383,8 +398,8 @@ int bg_verdict_pw(struct bg_ctx *ctx, const struct passwd *pwp, struct bg_result
 	struct bg_identities *ids = NULL;
 	struct bg_shadow sh;
 	unsigned char fp[BG_DIGEST_LEN];
-	int64_t newest_imported = 0, grace_until;
-	int32_t newest_grace = -1;
+	struct dues dues = {0};
+	int64_t grace_until;
 	long today = (long)(ctx->now / DAY);
 	bool fp_valid = false, empty;
 	int rc = 0;
@@ -432,14 +447,13 @@ int bg_verdict_pw(struct bg_ctx *ctx, const struct passwd *pwp, struct bg_result
 	if ((rc = bg_account_identities(c, &pw, ids, ctx->log)) != 0)
 		goto out;
 	{
-		struct lookup l = {ids, pw.pw_name, r, 0, -1, {0}, {0}};
+		struct lookup l = {ids, pw.pw_name, r, {0}, {0}, {0}};
 
 		/* A damaged store ends the lookup, not the process (session.h). */
 		rc = bg_ctx_guard(ctx, lookup_job, &l);
 		free(l.seen.v);
 		free(l.got.v);
-		newest_imported = l.newest_imported;
-		newest_grace = l.newest_grace;
+		dues = l.dues;
 		if (rc != 0)
 			goto out;
 	}
@@ -521,10 +535,23 @@ int bg_verdict_pw(struct bg_ctx *ctx, const struct passwd *pwp, struct bg_result
 		r->blocked_until = (int64_t)(sh.lastchg + sh.min) * DAY;
 		goto out;
 	}
-	/* 7. Grace, counted from the import of the newest advisory. */
-	grace_until = newest_imported +
-		      (int64_t)(newest_grace >= 0 ? (unsigned)newest_grace : c->grace_days) * DAY;
-	if ((int64_t)ctx->now < grace_until) {
+	/* 7. Grace: each advisory's own, counted from its import; the earliest
+	 * end among those no rotation answers.  A newer advisory with a long
+	 * grace gives no reprieve to an account an older one already enforces. */
+	grace_until = INT64_MAX;
+	for (size_t i = 0; i < dues.n; i++) {
+		const struct due *d = &dues.v[i];
+		int64_t until;
+
+		if ((r->rotation.rotated_at > 0 && r->rotation.rotated_at >= d->t) ||
+		    (sh.found && !empty && sh.lastchg > 0 && sh.lastchg > d->t / DAY))
+			continue; /* changed after this one's exposure */
+		until = d->imported +
+			(int64_t)(d->grace >= 0 ? (unsigned)d->grace : c->grace_days) * DAY;
+		if (until < grace_until)
+			grace_until = until;
+	}
+	if (grace_until != INT64_MAX && (int64_t)ctx->now < grace_until) {
 		r->verdict = BG_V_GRACE;
 		r->grace_until = grace_until;
 		goto out;
@@ -534,6 +561,7 @@ int bg_verdict_pw(struct bg_ctx *ctx, const struct passwd *pwp, struct bg_result
 out:
 	bg_wipe(sh.hash, sizeof(sh.hash));
 	bg_wipe(fp, sizeof(fp));
+	free(dues.v);
 	if (ids)
 		bg_identities_free(ids);
 	free(ids);

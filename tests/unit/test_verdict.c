@@ -212,10 +212,30 @@ static void grace_from_import(void)
 	struct bg_result r;
 
 	vs_begin("verdict", 0);
-	fs = exposed_today();
+	fs = (struct fake_shadow){1, now_day, 0, "$y$j9T$salt$hash1", 0};
 	vs_add_advisory("graced", "root@example.com", -1, now_day * DAY + 8500, 3);
 	T_EQ_INT(vs_verdict(&fs, &r), BG_V_GRACE);
 	T_EQ_INT(r.grace_until, now_day * DAY + 8500 + 3 * DAY);
+	vs_end();
+}
+
+/* 7. Each advisory's own grace, the earliest end among those no change
+ * answers: a newer advisory with a long grace gives no reprieve to an account
+ * an older one already enforces (a red team's finding). */
+static void grace_no_reprieve(void)
+{
+	struct fake_shadow fs = {1, now_day - 400, 0, "$y$j9T$salt$hash1", 0};
+	struct bg_result r;
+
+	vs_begin("verdict", 0);
+	vs_add_advisory("old", "root@example.com", (now_day - 10) * DAY, (now_day - 10) * DAY, 0);
+	T_EQ_INT(vs_verdict(&fs, &r), BG_V_ENFORCE);
+	vs_add_advisory("new", "root@example.com", -1, now_day * DAY, 30);
+	T_EQ_INT(vs_verdict(&fs, &r), BG_V_ENFORCE);
+	/* changed after the old one's exposure, not the new one's: its grace */
+	fs.lastchg = now_day - 5;
+	T_EQ_INT(vs_verdict(&fs, &r), BG_V_GRACE);
+	T_EQ_INT(r.grace_until, now_day * DAY + 30 * DAY);
 	vs_end();
 }
 
@@ -246,6 +266,7 @@ int main(int argc, char **argv)
 	T_RUN(same_day_change_by_fingerprint);
 	T_RUN(rotation_record_until_a_newer_advisory);
 	T_RUN(grace_from_import);
+	T_RUN(grace_no_reprieve);
 	T_RUN(shadow_failure_is_an_error);
 	return t_done("test_verdict");
 }
