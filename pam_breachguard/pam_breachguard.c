@@ -417,9 +417,18 @@ fail:
 		plog(pamh, LOG_ERR,
 		     "%s: not denying %s, a break-glass account (%s); "
 		     "not checking it",
-		     starved ? "out of resources in a setuid call" : "on_error=closed", user,
-		     strerror(-rc));
+		     rc == -EUSERS ? "the store's reader table is full"
+		     : starved	   ? "out of resources in a setuid call"
+				   : "on_error=closed",
+		     user, strerror(-rc));
 		ret = PAM_IGNORE;
+	} else if (rc == -EUSERS) {
+		plog(pamh, LOG_ERR,
+		     "the store's reader table is full (its readers stay in their transaction: "
+		     "stopped processes, while a writer holds the gate?): denying %s, whatever "
+		     "on_error says",
+		     user ? user : "?");
+		ret = PAM_PERM_DENIED;
 	} else if (starved) {
 		plog(pamh, LOG_ERR,
 		     "out of resources in a setuid call, limits its caller may have set: "
