@@ -488,19 +488,25 @@ int bg_config_load(struct bg_config *c, const char *path, bool missing_ok, bool 
 	}
 	if ((rc = bg_parents_ok("", path, log)) != 0)
 		goto out;
-	if (memchr(buf, '\0', len)) {
-		bg_log(log, LOG_ERR, "%s: contains a NUL byte; not a configuration file", path);
-		rc = -EINVAL;
-		goto out;
-	}
-	for (line = buf; line && *line; line = next) {
+	/* Line by line, by length: a line with a NUL byte is an error of its own
+	 * and the others still count (on_error = closed among them: refusing
+	 * the whole file made the module fall back to on_error = open). */
+	for (line = buf; line && line < buf + len; line = next) {
 		char *key, *val, *eq, errbuf[256];
+		size_t n;
 		int r;
 
 		lineno++;
-		next = strchr(line, '\n');
+		next = memchr(line, '\n', (size_t)(buf + len - line));
+		n = next ? (size_t)(next - line) : (size_t)(buf + len - line);
 		if (next)
 			*next++ = '\0';
+		if (memchr(line, '\0', n)) {
+			bg_log(log, LOG_ERR, "%s:%u: a NUL byte; the line is not read", path,
+			       lineno);
+			rc = rc ? rc : -EINVAL;
+			continue;
+		}
 		if (strlen(line) > BG_CONF_LINE_MAX) {
 			bg_log(log, LOG_ERR, "%s:%u: line too long", path, lineno);
 			rc = rc ? rc : -EINVAL;

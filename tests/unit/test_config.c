@@ -370,6 +370,28 @@ static void file_and_arguments(void)
 		T_CHECK(c.debug);
 		T_EQ_INT(c.on_error, BG_ON_ERROR_CLOSED);
 	}
+	/* A NUL byte (an editor's mishap): that line is an error, the others
+	 * count, on_error = closed among them (the whole file refused made the
+	 * module fall back to on_error = open). */
+	{
+		char npath[] = "/tmp/bg-test-conf-XXXXXX";
+		static const char ntext[] = "on_error = closed\n# a \0 here\nstore = /tmp/nul\n";
+		int fd = mkstemp(npath);
+
+		T_CHECK(fd >= 0);
+		if (fd >= 0) {
+			T_CHECK(write(fd, ntext, sizeof(ntext) - 1) == (ssize_t)sizeof(ntext) - 1);
+			fchmod(fd, 0644);
+			close(fd);
+			bg_config_defaults(&c);
+			warnings = 0;
+			T_CHECK(bg_config_load(&c, npath, false, false, &tlog, NULL) < 0);
+			T_EQ_INT(warnings, 1);
+			T_EQ_INT(c.on_error, BG_ON_ERROR_CLOSED);
+			T_EQ_STR(c.store, "/tmp/nul");
+			unlink(npath);
+		}
+	}
 	/* Unsafe file: writable by others. */
 	chmod(path, 0666);
 	bg_config_defaults(&c);
