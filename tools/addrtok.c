@@ -1967,7 +1967,55 @@ static bool glue_quote(const char *s, size_t n, size_t i)
 	       cls[(unsigned char)s[i - 1]] == C_CH && cls[(unsigned char)s[i + 1]] == C_CH;
 }
 
+static bool password_label_word(const char *s, size_t n);
+
+/* A Japanese label's qualifier in brackets at its end: "パスワード（平文）",
+ * "パスワード(旧)", "パスワード【初期】": the length without it, or n. */
+static size_t drop_qualifier(const char *s, size_t n)
+{
+	static const char *const opens[] = {"\xef\xbc\x88" /* （ */, "(", "\xe3\x80\x90" /* 【 */,
+					    "\xef\xbc\xbb" /* ［ */, "["};
+	static const char *const closes[] = {"\xef\xbc\x89", ")", "\xe3\x80\x91", "\xef\xbc\xbd",
+					     "]"};
+
+	for (size_t k = 0; k < sizeof(opens) / sizeof(opens[0]); k++) {
+		size_t cl = strlen(closes[k]), ol = strlen(opens[k]);
+
+		if (n <= cl + ol || memcmp(s + n - cl, closes[k], cl) != 0)
+			continue;
+		for (size_t i = n - cl; i-- > 0;)
+			if (i + ol <= n - cl && memcmp(s + i, opens[k], ol) == 0)
+				return i > 0 ? i : n;
+	}
+	return n;
+}
+
 bool bg_password_label(const char *s, size_t n)
+{
+	char buf[96];
+	size_t len = sizeof(buf);
+	uint8_t *r;
+
+	if (n < 2 || n > 60)
+		return false;
+	n = drop_qualifier(s, n);
+	if (password_label_word(s, n))
+		return true;
+	/* Half-width katakana ("ﾊﾟｽﾜｰﾄﾞ", U+FF61..U+FF9F: bytes EF BD/BE) and
+	 * other compatibility forms: their NFKC. */
+	if (!memchr(s, 0xef, n))
+		return false;
+	r = u8_normalize(UNINORM_NFKC, (const uint8_t *)s, n, (uint8_t *)buf, &len);
+	if (!r)
+		return false;
+	if (r != (uint8_t *)buf) {
+		free(r);
+		return false;
+	}
+	return password_label_word(buf, drop_qualifier(buf, len));
+}
+
+static bool password_label_word(const char *s, size_t n)
 {
 	/* lower-case ASCII, or UTF-8 (in_words folds only ASCII letters) */
 	static const struct word labels[] = {
@@ -1977,7 +2025,8 @@ bool bg_password_label(const char *s, size_t n)
 	    W("初期パスワード"), W("新パスワード"), W("旧パスワード"), W("新しいパスワード"),
 	    W("ログインパスワード"), W("初始密码"), W("临时密码"), W("臨時密碼"), W("初始密碼"),
 	    W("口令"), W("비밀번호"), W("암호"), W("패스워드"), W("비번"), W("пароль"),
-	    W("暗証番号"),
+	    W("暗証番号"), W("パス"), W("暗号化パスワード"), W("ユーザーパスワード"),
+	    W("メールパスワード"), W("ＰＷ"),
 	    /* in_words folds ASCII letters only: the other scripts' capitals too */
 	    W("Пароль"), W("ПАРОЛЬ"), W("contraseña"), W("CONTRASEÑA"), W("kennwort"),
 	    W("wachtwoord"), W("passe"), W("hasło"), W("HASŁO"), W("haslo"), W("heslo"),
@@ -2146,6 +2195,19 @@ static int label_gap(const char *s, size_t a, size_t b)
 		else if (cls[(unsigned char)s[a]] != C_SP && s[a] != '"')
 			return -1;
 	return colons > 1 || brackets > 1 ? -1 : colons + brackets;
+}
+
+/* Whether [a, b) is blanks around one opening bracket `open`. */
+static bool open_gap(const char *s, size_t a, size_t b, char open)
+{
+	int k = 0;
+
+	for (; a < b; a++)
+		if (s[a] == open)
+			k++;
+		else if (cls[(unsigned char)s[a]] != C_SP)
+			return false;
+	return k == 1;
 }
 
 /* Whether [a, b) ends in a quote's HTML entity that lost its ';' to the
@@ -2356,6 +2418,14 @@ static void tokens(struct bg_addrtok *t)
 		/* With a mark ("Password: x"), the label starts the line or follows
 		 * an address; with none ("a@x.jp 密码 x", "a@x.jp pwd x") it follows
 		 * an address. */
+		/* a qualifier in brackets after a label is the label's: "パスワード
+		 * （平文）：x", "パスワード(旧): x", "Password (old): x" */
+		if (ntok >= 1 && a >= secret && b < n && (s[b] == ')' || s[b] == ']') &&
+		    open_gap(s, pe, a, s[b] == ')' ? '(' : '[') && label_word(s, pa, pb, true) >= 0) {
+			pe = b + 1;
+			t->first_tok = false;
+			continue;
+		}
 		/* a mark word after a label: the label's gap goes on after it */
 		if (ntok >= 1 && a >= secret && mark_word(s + a, b - a) &&
 		    label_gap(s, pe, a) >= 0 && label_word(s, pa, pb, true) >= 0) {
@@ -2385,7 +2455,12 @@ static void tokens(struct bg_addrtok *t)
 				secret = (size_t)(lt - s);
 		} else if (ntok >= 2 && a >= secret && gap >= 0 &&
 			   (lw = label_word(s, pa, pb, gap + marks > 0)) >= 0 &&
-			   ((gap + marks + lw > 0 && ntok == 2 + prefixes) || memchr(s, '@', pa))) {
+			   ((ntok == 2 + prefixes &&
+			     (gap + marks + lw > 0 || (unsigned char)s[pa] >= 0x80)) ||
+			    memchr(s, '@', pa))) {
+			/* at the line's start a label with no mark only in a script
+			 * that sets its value off by a blank ("パスワード　x"; the
+			 * English "password jiro@x.jp" may say whose) */
 			secret = word_end(s, n, a);
 		}
 		if (ntok == prefixes + 1 && prefixes < 2 && label_prefix(s + a, b - a))
