@@ -2421,7 +2421,8 @@ static void tokens(struct bg_addrtok *t)
 		/* a qualifier in brackets after a label is the label's: "パスワード
 		 * （平文）：x", "パスワード(旧): x", "Password (old): x" */
 		if (ntok >= 1 && a >= secret && b < n && (s[b] == ')' || s[b] == ']') &&
-		    open_gap(s, pe, a, s[b] == ')' ? '(' : '[') && label_word(s, pa, pb, true) >= 0) {
+		    open_gap(s, pe, a, s[b] == ')' ? '(' : '[') &&
+		    label_word(s, pa, pb, true) >= 0) {
 			pe = b + 1;
 			t->first_tok = false;
 			continue;
