@@ -950,6 +950,33 @@ static void more_columns(struct bg_table *t)
 		sibling_columns(t, &t->held[t->hdr].r);
 }
 
+/* Without a header: the first column whose filled cells (of every held row)
+ * are one address each, three in four of them ("P@ssw0rd,taro@example.jp":
+ * the first column with an '@' was read, its passwords shown and an
+ * address-like one stored); else fallback, the first with an '@'. */
+static size_t clean_column(const struct bg_table *t, size_t fallback)
+{
+	unsigned filled[MORE_COLS] = {0}, clean[MORE_COLS] = {0};
+
+	for (unsigned i = t->hdr; i < t->nheld; i++) {
+		const struct bg_row *row = &t->held[i].r;
+
+		for (size_t f = 0; f < row->n && f < MORE_COLS; f++) {
+			size_t n;
+
+			cell_trimmed(&row->cells[f], &n);
+			if (!n)
+				continue;
+			filled[f]++;
+			clean[f] += cell_one_address(&row->cells[f]);
+		}
+	}
+	for (size_t f = 0; f < MORE_COLS; f++)
+		if (clean[f] > 0 && clean[f] * 4 >= filled[f] * 3)
+			return f;
+	return fallback;
+}
+
 /* With a header naming none of its columns as addresses: the first column
  * with an '@' below it whose name is no message id's or password's (a mail
  * export's "Message-ID,From,To": its ids were read as the addresses, and the
@@ -964,7 +991,7 @@ static size_t first_address_column(const struct bg_table *t, const struct bg_row
 	size_t n, any = SIZE_MAX;
 
 	if (!t->header || !hdr)
-		return fallback;
+		return clean_column(t, fallback);
 	for (size_t f = 0; f < hdr->n && f < BG_TABLE_COLS_MAX; f++) {
 		s = cell_trimmed(&hdr->cells[f], &n);
 		if (!at_later[f] || (n && (bg_msgid_name(s, n) || bg_password_name(s, n))))
