@@ -873,6 +873,44 @@ static void header_list(const struct bg_row *r, char *out, size_t outlen)
 	}
 }
 
+/* Whether held row i is a title with an '@' above the header: one filled
+ * cell ("お問い合わせ：support@vendor.example.jp" in A1), and a later held
+ * row that names a column in two or more filled cells, with no '@'. */
+static bool title_row(const struct bg_table *t, unsigned i, bool named, const char *column)
+{
+	const struct bg_row *row = &t->held[i].r;
+	size_t f, n, filled = 0;
+
+	for (f = 0; f < row->n; f++) {
+		cell_trimmed(&row->cells[f], &n);
+		filled += n > 0;
+	}
+	if (filled != 1)
+		return false;
+	for (unsigned j = i + 1; j < t->nheld; j++) {
+		const struct bg_row *h = &t->held[j].r;
+		bool hit = false, at = false;
+		const char *s;
+
+		filled = 0;
+		for (f = 0; f < h->n; f++) {
+			s = cell_trimmed(&h->cells[f], &n);
+			if (!n)
+				continue;
+			filled++;
+			at = at || cell_has_at(&h->cells[f]);
+			if (!hit)
+				hit = named ? bg_table_name_is(s, n, column)
+					    : bg_table_name_rank(s, n) != 0;
+		}
+		if (at)
+			return false;
+		if (hit && filled >= 2)
+			return true;
+	}
+	return false;
+}
+
 /* Title rows above the header (a notice's heading, a date) are common in
  * workbooks.  The header candidate is the first row that names a column (with
  * --column NAME: that name) in two or more non-empty cells' row, when an address
@@ -892,6 +930,8 @@ static unsigned header_row(const struct bg_table *t)
 
 		for (f = 0, at = false; f < row->n && !at; f++)
 			at = cell_has_at(&row->cells[f]);
+		if (at && !found && title_row(t, i, named, column))
+			continue;
 		if (at)
 			return found ? cand : 0;
 		if (found)
@@ -1416,9 +1456,24 @@ static int table_decide(struct bg_table *t)
 	if (rc < 0 || t->skipped)
 		return rc;
 	for (i = 0; i < t->nheld; i++) {
-		/* The header, and the title rows above it (no address in them). */
-		if (t->header && i <= t->hdr)
+		/* The header, and the title rows above it: an address in a title
+		 * (a contact) is said, not imported. */
+		if (t->header && i <= t->hdr) {
+			const struct bg_row *r = &t->held[i].r;
+
+			for (size_t f = 0; i < t->hdr && f < r->n; f++)
+				if (cell_has_at(&r->cells[f])) {
+					size_t n;
+					const char *s = cell_trimmed(&r->cells[f], &n);
+
+					bg_reader_note(t->c, r->line,
+						       "a title row above the header: its address "
+						       "is not imported",
+						       s, n);
+					break;
+				}
 			continue;
+		}
 		rc = table_data_row(t, &t->held[i].r);
 		if (rc < 0)
 			return rc;
