@@ -770,11 +770,28 @@ static bool combo_char(char c)
 	return c == '|' || c == ';' || c == ',' || c == '\t';
 }
 
+/* A blank at head[j] (before e): ' ' (1) or the ideographic space U+3000 (3),
+ * else 0. */
+static size_t blank_at(const char *head, size_t j, size_t e)
+{
+	if (head[j] == ' ')
+		return 1;
+	return e - j >= 3 && memcmp(head + j, "\xe3\x80\x80", 3) == 0 ? 3 : 0;
+}
+
+static bool has_blank(const char *head, size_t j, size_t e)
+{
+	for (; j < e; j++)
+		if (blank_at(head, j, e))
+			return true;
+	return false;
+}
+
 char bg_combo_sep(const char *head, size_t len, bool *field)
 {
 	static const char seps[] = "|;,\t";
 	unsigned shape[4] = {0}, at2[4] = {0}, at3[4] = {0}, lines = 0, blank = 0, at_blank = 0;
-	size_t i = 0, e, j, k;
+	size_t i = 0, e, j, k, b;
 	const char *nl, *q;
 	int best = 0;
 
@@ -788,7 +805,7 @@ char bg_combo_sep(const char *head, size_t len, bool *field)
 		if (i < e && head[i] != '#') {
 			lines++;
 			/* the first field: no blank, an '@', ended by a separator */
-			for (j = i; j < e && head[j] != ' ' && !combo_char(head[j]); j++)
+			for (j = i; j < e && !blank_at(head, j, e) && !combo_char(head[j]); j++)
 				;
 			q = memchr(head + i, '@', j - i);
 			if (q && j + 1 < e && combo_char(head[j]) && head[j + 1] != ' ' &&
@@ -798,17 +815,27 @@ char bg_combo_sep(const char *head, size_t len, bool *field)
 				for (q = head + j + 1; q < head + e && *q != head[j] && *q != '@';
 				     q++)
 					;
-				at2[k] += q < head + e && *q == '@';
+				/* an address in the second field ('@', then a '.'):
+				 * "P@ssw0rd" and "Tokyo@2021" are no such one */
+				if (q < head + e && *q == '@') {
+					const char *fe = memchr(q, head[j], (size_t)(head + e - q));
+					const char *dot =
+					    memchr(q, '.', (size_t)((fe ? fe : head + e) - q));
+
+					at2[k] += dot != NULL;
+				}
 				/* a field after the password with an address in it */
 				while (q < head + e && *q != head[j])
 					q++;
 				at3[k] +=
 				    q < head + e && memchr(q, '@', (size_t)(head + e - q)) != NULL;
-			} else if (q && j + 1 < e && head[j] == ' ' && head[j + 1] != ' ' &&
-				   head[j + 1] != '\t' && !memchr(head + j + 1, ' ', e - j - 1) &&
-				   !memchr(head + j + 1, '\t', e - j - 1)) {
-				/* "taro@x.jp hunter2": two words, the line's only ones */
-				const char *at = memchr(head + j + 1, '@', e - j - 1);
+			} else if (q && (b = blank_at(head, j, e)) != 0 && j + b < e &&
+				   !blank_at(head, j + b, e) && head[j + b] != '\t' &&
+				   !has_blank(head, j + b, e) &&
+				   !memchr(head + j + b, '\t', e - j - b)) {
+				/* "taro@x.jp hunter2", "taro@x.jp　hunter2" (U+3000): two
+				 * words, the line's only ones */
+				const char *at = memchr(head + j + b, '@', e - j - b);
 
 				blank++;
 				at_blank += at && memchr(at, '.', (size_t)(head + e - at)) != NULL;
