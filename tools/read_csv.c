@@ -748,6 +748,30 @@ static bool cell_one_address(const struct bg_cell *c)
 	return ats == 1 && at > 0 && at + 1 < n && dot && s[n - 1] != '.';
 }
 
+/* A cell of free text with an address in it ("上長: boss@example.jp", a
+ * note's "ask a@x.jp"): blanks, and a word with an '@' and a '.' after it. */
+static bool text_address(const struct bg_cell *c)
+{
+	size_t n, i = 0;
+	const char *s = cell_trimmed(c, &n);
+
+	if (!memchr(s, ' ', n) && !memchr(s, '\t', n) && !memmem(s, n, "\xe3\x80\x80", 3))
+		return false;
+	while (i < n) {
+		size_t w = i;
+
+		while (w < n && s[w] != ' ' && s[w] != '\t')
+			w++;
+		const char *at = memchr(s + i, '@', w - i);
+
+		if (at && at > s + i && memchr(at, '.', (size_t)(s + w - at)) && s[w - 1] != '.' &&
+		    at + 1 < s + w && at[1] != '.')
+			return true;
+		i = w + 1;
+	}
+	return false;
+}
+
 /* "NAME, line N" for a file, "NAME: sheet S row N" for a workbook sheet. */
 static void where(const struct bg_table *t, unsigned long line, char *out, size_t outlen)
 {
@@ -1355,7 +1379,7 @@ static int other_cells(struct bg_table *t, const struct bg_row *row, bool *noted
 			found += r;
 			continue;
 		}
-		if (!cell_one_address(&row->cells[f]))
+		if (!cell_one_address(&row->cells[f]) && !text_address(&row->cells[f]))
 			continue;
 		/* Shown only from a column of addresses (a manager's): one that
 		 * is mostly not addresses, or named as a password's, may hold

@@ -28,6 +28,7 @@ GOOD = [
     ("exact/csv-two-columns.csv", [], "csv", 4, 7, 0, 0, 7),
     ("exact/csv-password-column.csv", [], "csv", 4, 4, 1, 0, 4),
     ("exact/csv-header-other-address.csv", [], "csv", 3, 3, 2, 0, 3),
+    ("exact/csv-note-cell-address.csv", [], "csv", 2, 2, 1, 0, 2),  # 備考's boss@ said
     ("notice.txt.gz", [], "text", 11, 12, 4, 0, 12),
     ("crlf.txt", [], "text", 4, 4, 0, 0, 4),
     # Line 3's lone Latin-1 byte makes the file Windows-1252: "Müller
