@@ -2224,6 +2224,44 @@ static int label_gap(const char *s, size_t a, size_t b)
 	return colons > 1 || brackets > 1 ? -1 : colons + brackets;
 }
 
+/* Where in [a, b) a '/' or a katakana middle dot '・' is (a full-width '／'
+ * is mapped to '/'): the first one, or SIZE_MAX. */
+static size_t pair_sep(const char *s, size_t a, size_t b)
+{
+	for (size_t i = a; i < b; i++)
+		if (s[i] == '/' || (b - i >= 3 && memcmp(s + i, "\xe3\x83\xbb", 3) == 0))
+			return i;
+	return SIZE_MAX;
+}
+
+static bool id_word(const char *s, size_t n);
+
+/* A pair label, one word: an account's name, '/' or '・', a password's
+ * ("ID/PW", "メール/パスワード", "ユーザーID・パスワード"). */
+static bool pair_name(const char *s, size_t a, size_t b)
+{
+	size_t sp = pair_sep(s, a, b), r;
+
+	if (sp == SIZE_MAX || sp == a)
+		return false;
+	r = sp + (s[sp] == '/' ? 1 : 3);
+	return r < b && id_word(s + a, sp - a) && bg_password_label(s + r, b - r);
+}
+
+/* The first half of a pair label: an account's ("ID/PW", "メール/パスワード",
+ * "ユーザーID・パスワード"). */
+static bool id_word(const char *s, size_t n)
+{
+	static const struct word words[] = {W("id"),	     W("userid"),	  W("user"),
+					    W("login"),	     W("loginid"),	  W("mail"),
+					    W("email"),	     W("e-mail"),	  W("account"),
+					    W("メール"),     W("メールアドレス"), W("アカウント"),
+					    W("ユーザー"),   W("ユーザーid"),	  W("ユーザid"),
+					    W("ログインid"), W("アドレス"),	  W("ユーザー名")};
+
+	return in_words(words, sizeof(words) / sizeof(words[0]), s, n);
+}
+
 /* Whether [a, b) is blanks around one opening bracket `open`. */
 static bool open_gap(const char *s, size_t a, size_t b, char open)
 {
@@ -2382,6 +2420,8 @@ static void tokens(struct bg_addrtok *t)
 	 * line is looked for only when it is a label (no cost per word). */
 	size_t secret = 0, pa = 0, pb = 0, pe = 0, ntok = 0, prefixes = 0;
 	int gap, lw, marks = 0;
+	/* "ID/PW：taro@x.jp/pw": after a pair label the second value is it */
+	bool pair_next = false, pair_label = false;
 	/* where a word right after an address and a glued separator starts */
 	size_t after_addr = SIZE_MAX;
 	bool seps = t->ident && t->sep_line == s;
@@ -2475,7 +2515,25 @@ static void tokens(struct bg_addrtok *t)
 			label_gap(s, pe + 1, a) == 0 && bg_password_name(s + pa, pb - pa)));
 		gap = label_gap(s, pe, a);
 		ntok++;
-		if (tag) {
+		if (pair_next && a >= secret && !tag) {
+			/* "ID/PW: a@x.jp / pw": the '/' alone, then the password */
+			if (pair_sep(s, a, b) == a)
+				continue;
+			pair_next = false;
+			secret = word_end(s, n, a);
+		}
+		pair_label =
+		    ntok == 2 + prefixes && a >= secret && gap > 0 && !tag && pair_name(s, pa, pb);
+		if (pair_label) {
+			/* this word is the account: "a@x.jp/pw" is cut at its '/' */
+			size_t cut = pair_sep(s, a, b);
+
+			if (cut != SIZE_MAX && cut > a) {
+				b = cut;
+				i = cut + (s[cut] == '/' ? 1 : 3);
+			}
+			pair_next = true;
+		} else if (tag) {
 			const char *lt = memchr(s + a, '<', n - a);
 
 			secret = word_end(s, n, a);
