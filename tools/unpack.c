@@ -87,6 +87,9 @@ int bg_unpack_passwords(struct bg_unpack *u, const char *path, struct bg_err *er
 	}
 	len = (size_t)n;
 	buf[len] = '\0';
+	/* A UTF-8 byte order mark (Windows Notepad saves one) is no password's. */
+	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
+		i = 3;
 	/* One password a line, exactly as written but for the line end. */
 	while (i < len && u->npasswords < BG_UNPACK_PASSWORDS) {
 		char *nl = memchr(buf + i, '\n', len - i);
