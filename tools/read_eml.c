@@ -122,7 +122,8 @@ static int tok_address(struct bg_sink *ts, const char *s, size_t n, unsigned lon
 		if (!m->from_noted) {
 			m->from_noted = true;
 			note(m, line,
-			     "the sender's own address (From:) in the signature under a rule line: "
+			     "the sender's own address (From:) in the signature (after a rule "
+			     "line, an inquiry heading or the letter's close): "
 			     "not imported",
 			     s, n);
 		}
@@ -316,8 +317,9 @@ static bool rule_line(const char *s, size_t n)
 }
 
 /* A short line that heads the sender's contact block ("【お問い合わせ先】",
- * "■本件に関するお問合せ", "連絡先：..."): as a rule line, the sender's own
- * address from it on is a contact's. */
+ * "■本件に関するお問合せ", "連絡先：...") or closes the letter before its
+ * signature ("以上、よろしくお願いいたします。", "Best regards,"): as after a
+ * rule line, the sender's own address from it on is a contact's. */
 static bool contact_line(const char *s, size_t n)
 {
 	static const char *const heads[] = {
@@ -326,12 +328,34 @@ static bool contact_line(const char *s, size_t n)
 	    "\xe9\x80\xa3\xe7\xb5\xa1\xe5\x85\x88",			    /* 連絡先 */
 	    NULL};
 
+	/* a letter's close, after which the sender signs: "以上、よろしくお願い
+	 * いたします。", "Best regards," */
+	static const char *const closes[] =
+	    {
+		"\xe3\x82\x88\xe3\x82\x8d\xe3\x81\x97\xe3\x81\x8f\xe3\x81\x8a\xe9\xa1\x98\xe3\x81"
+		"\x84", /* よろしくお願い */
+		"\xe5\xae\x9c\xe3\x81\x97\xe3\x81\x8f\xe3\x81\x8a\xe9\xa1\x98\xe3\x81\x84", /* 宜しくお願い
+											     */
+		"regards", "sincerely", NULL};
+	size_t i = 0;
+
 	if (n > 160)
 		return false;
 	for (int k = 0; heads[k]; k++)
 		if (memmem(s, n, heads[k], strlen(heads[k])))
 			return true;
-	return false;
+	for (int k = 0; closes[k]; k++) {
+		size_t l = strlen(closes[k]);
+
+		for (size_t j = 0; j + l <= n; j++)
+			if (strncasecmp(s + j, closes[k], l) == 0)
+				return true;
+	}
+	/* "以上" opening a line: the end of the message's matter */
+	while (i < n && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	return n - i >= 6 && memcmp(s + i, "\xe4\xbb\xa5\xe4\xb8\x8a", 6) == 0 &&
+	       (n - i == 6 || !bg_addr_maybe(s, n));
 }
 
 static void text_line(struct em *m, const char *s, size_t n, unsigned long line)
