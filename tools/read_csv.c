@@ -977,54 +977,20 @@ static unsigned header_row(const struct bg_table *t)
 	return 0; /* no address to come: the first row, as before */
 }
 
-/* In a table without a header, the other columns that hold addresses: three
- * in four of their filled cells (of the held rows) one address each (under a
- * header: the address column's numbered siblings, sibling_columns).  A
- * second address column is read with the first; a column that only now and
- * then holds something like an address (a password) is not (data_row notes
- * those cells instead). */
 static void sibling_columns(struct bg_table *t, const struct bg_row *hdr);
 
-static void more_columns(struct bg_table *t)
+/* Per column (the first MORE_COLS), whether three in four of its filled
+ * cells in the held rows from `from` on (the header row aside) are one
+ * address each. */
+static void addr_columns(const struct bg_table *t, unsigned from, bool addrish[MORE_COLS])
 {
 	unsigned filled[MORE_COLS] = {0}, clean[MORE_COLS] = {0};
-	unsigned i;
-	size_t f;
 
-	for (i = 0; i < t->nheld; i++) {
+	for (unsigned i = from; i < t->nheld; i++) {
 		const struct bg_row *row = &t->held[i].r;
 
 		if (t->header && i == t->hdr)
 			continue;
-		for (f = 0; f < row->n && f < MORE_COLS; f++) {
-			size_t n;
-
-			cell_trimmed(&row->cells[f], &n);
-			if (!n)
-				continue;
-			filled[f]++;
-			clean[f] += cell_one_address(&row->cells[f]);
-		}
-	}
-	for (f = 0; f < MORE_COLS; f++) {
-		t->addrish[f] = clean[f] > 0 && clean[f] * 4 >= filled[f] * 3;
-		t->more[f] = !t->header && f != t->col && t->addrish[f];
-	}
-	if (t->header)
-		sibling_columns(t, &t->held[t->hdr].r);
-}
-
-/* Without a header: the first column whose filled cells (of every held row)
- * are one address each, three in four of them ("P@ssw0rd,taro@example.jp":
- * the first column with an '@' was read, its passwords shown and an
- * address-like one stored); else fallback, the first with an '@'. */
-static size_t clean_column(const struct bg_table *t, size_t fallback)
-{
-	unsigned filled[MORE_COLS] = {0}, clean[MORE_COLS] = {0};
-
-	for (unsigned i = t->hdr; i < t->nheld; i++) {
-		const struct bg_row *row = &t->held[i].r;
-
 		for (size_t f = 0; f < row->n && f < MORE_COLS; f++) {
 			size_t n;
 
@@ -1036,7 +1002,35 @@ static size_t clean_column(const struct bg_table *t, size_t fallback)
 		}
 	}
 	for (size_t f = 0; f < MORE_COLS; f++)
-		if (clean[f] > 0 && clean[f] * 4 >= filled[f] * 3)
+		addrish[f] = clean[f] > 0 && clean[f] * 4 >= filled[f] * 3;
+}
+
+/* In a table without a header, the other columns that hold addresses: three
+ * in four of their filled cells (of the held rows) one address each (under a
+ * header: the address column's numbered siblings, sibling_columns).  A
+ * second address column is read with the first; a column that only now and
+ * then holds something like an address (a password) is not (data_row notes
+ * those cells instead). */
+static void more_columns(struct bg_table *t)
+{
+	addr_columns(t, 0, t->addrish);
+	for (size_t f = 0; f < MORE_COLS; f++)
+		t->more[f] = !t->header && f != t->col && t->addrish[f];
+	if (t->header)
+		sibling_columns(t, &t->held[t->hdr].r);
+}
+
+/* Without a header: the first column whose filled cells (of every held row)
+ * are one address each, three in four of them ("P@ssw0rd,taro@example.jp":
+ * the first column with an '@' was read, its passwords shown and an
+ * address-like one stored); else fallback, the first with an '@'. */
+static size_t clean_column(const struct bg_table *t, size_t fallback)
+{
+	bool addrish[MORE_COLS];
+
+	addr_columns(t, t->hdr, addrish);
+	for (size_t f = 0; f < MORE_COLS; f++)
+		if (addrish[f])
 			return f;
 	return fallback;
 }

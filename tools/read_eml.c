@@ -330,13 +330,13 @@ static bool contact_line(const char *s, size_t n)
 
 	/* a letter's close, after which the sender signs: "以上、よろしくお願い
 	 * いたします。", "Best regards," */
-	static const char *const closes[] =
-	    {
-		"\xe3\x82\x88\xe3\x82\x8d\xe3\x81\x97\xe3\x81\x8f\xe3\x81\x8a\xe9\xa1\x98\xe3\x81"
-		"\x84", /* よろしくお願い */
-		"\xe5\xae\x9c\xe3\x81\x97\xe3\x81\x8f\xe3\x81\x8a\xe9\xa1\x98\xe3\x81\x84", /* 宜しくお願い
-											     */
-		"regards", "sincerely", NULL};
+	static const char *const closes[] = {"\xe3\x82\x88\xe3\x82\x8d\xe3\x81\x97\xe3\x81\x8f\xe3"
+					     "\x81\x8a\xe9\xa1\x98\xe3\x81"
+					     "\x84", /* よろしくお願い */
+					     "\xe5\xae\x9c\xe3\x81\x97\xe3\x81\x8f\xe3\x81\x8a\xe9"
+					     "\xa1\x98\xe3\x81\x84", /* 宜しくお願い
+								      */
+					     "regards", "sincerely", NULL};
 	size_t i = 0;
 
 	if (n > 160)
