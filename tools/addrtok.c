@@ -1300,9 +1300,14 @@ bool bg_inquiry_line(const char *s, size_t n)
 
 	if (n > 300)
 		return false;
+	/* Per line of every list: an ASCII line ends at its first letter. */
 	while (moved && i < n) {
+		unsigned char c = (unsigned char)s[i];
+
 		moved = false;
-		if (strchr(" \t>*-[(<#", s[i]) && s[i]) {
+		if (c < 0x80) {
+			if (!c || !strchr(" \t>*-[(<#", c))
+				return false;
 			i++;
 			moved = true;
 			continue;
