@@ -770,6 +770,26 @@ static bool combo_char(char c)
 	return c == '|' || c == ';' || c == ',' || c == '\t';
 }
 
+/* Whether the text from an '@' to end ends like a domain: a '.', then two
+ * letters or more to the end ("x@y.jp", not "P@ss.w0rd", "abc@1.5x",
+ * "Tokyo@2021").  A second field that does is an address (a list of pairs). */
+static bool domain_like(const char *at, const char *end)
+{
+	const char *dot = NULL;
+
+	while (end > at && (end[-1] == ' ' || end[-1] == '\r'))
+		end--;
+	for (const char *p = at + 1; p < end; p++)
+		if (*p == '.')
+			dot = p;
+	if (!dot || end - dot < 3)
+		return false;
+	for (const char *p = dot + 1; p < end; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
+			return false;
+	return true;
+}
+
 /* A blank at head[j] (before e): ' ' (1) or the ideographic space U+3000 (3),
  * else 0. */
 static size_t blank_at(const char *head, size_t j, size_t e)
@@ -819,10 +839,8 @@ char bg_combo_sep(const char *head, size_t len, bool *field)
 				 * "P@ssw0rd" and "Tokyo@2021" are no such one */
 				if (q < head + e && *q == '@') {
 					const char *fe = memchr(q, head[j], (size_t)(head + e - q));
-					const char *dot =
-					    memchr(q, '.', (size_t)((fe ? fe : head + e) - q));
 
-					at2[k] += dot != NULL;
+					at2[k] += domain_like(q, fe ? fe : head + e);
 				}
 				/* a field after the password with an address in it */
 				while (q < head + e && *q != head[j])
@@ -838,7 +856,7 @@ char bg_combo_sep(const char *head, size_t len, bool *field)
 				const char *at = memchr(head + j + b, '@', e - j - b);
 
 				blank++;
-				at_blank += at && memchr(at, '.', (size_t)(head + e - at)) != NULL;
+				at_blank += at && domain_like(at, head + e);
 			}
 		}
 		i = nl ? (size_t)(nl - head) + 1 : len;
@@ -1281,20 +1299,50 @@ static bool key_word(const char *s, size_t n)
 const char bg_inquiry_why[] =
     "an inquiry line (お問い合わせ): its addresses are the sender's contacts, not imported";
 
+size_t bg_shown_to_address(const char *s, size_t n)
+{
+	const char *at = memchr(s, '@', n);
+	size_t e;
+
+	if (!at)
+		return n;
+	for (e = (size_t)(at - s); e < n && s[e] != ' ' && s[e] != '\t'; e++)
+		if ((unsigned char)s[e] >= 0x80 && e > (size_t)(at - s) + 1)
+			break; /* a full-width blank or text glued after it */
+	return e;
+}
+
 bool bg_inquiry_line(const char *s, size_t n)
 {
+	/* the heading: an inquiry word, then what makes it a contact's */
 	static const char *const heads[] = {
-	    "\xe3\x81\x8a\xe5\x95\x8f",					    /* お問 */
+	    "\xe3\x81\x8a\xe5\x95\x8f\xe3\x81\x84\xe5\x90\x88\xe3\x82\x8f\xe3\x81\x9b", /* お問い合わせ
+											 */
+	    "\xe3\x81\x8a\xe5\x95\x8f\xe5\x90\x88\xe3\x82\x8f\xe3\x81\x9b", /* お問合わせ */
+	    "\xe3\x81\x8a\xe5\x95\x8f\xe5\x90\x88\xe3\x81\x9b",		    /* お問合せ */
 	    "\xe5\x95\x8f\xe3\x81\x84\xe5\x90\x88\xe3\x82\x8f\xe3\x81\x9b", /* 問い合わせ */
-	    "\xe5\x95\x8f\xe5\x90\x88",					    /* 問合 */
-	    "\xe6\x9c\xac\xe4\xbb\xb6\xe3\x81\xab\xe9\x96\xa2\xe3\x81\x99\xe3\x82\x8b"
-	    "\xe3\x81\x8a\xe5\x95\x8f", /* 本件に関するお問 */
+	    "\xe5\x95\x8f\xe5\x90\x88\xe3\x82\x8f\xe3\x81\x9b",		    /* 問合わせ */
+	    "\xe5\x95\x8f\xe5\x90\x88\xe3\x81\x9b",			    /* 問合せ */
 	    NULL};
+	/* 先 (its address), 窓口 (the desk), は (お問い合わせは a@x まで), a colon,
+	 * a closing bracket, a blank */
+	static const char *const then[] = {"\xe5\x85\x88",
+					   "\xe7\xaa\x93\xe5\x8f\xa3",
+					   "\xe3\x81\xaf",
+					   "\xef\xbc\x9a",
+					   ":",
+					   "\xe3\x80\x91",
+					   "]",
+					   " ",
+					   "\xe3\x80\x80",
+					   NULL};
 	/* marks a heading opens with: 【 ■ □ ◆ ◇ ● ○ ・ ※ ＊ ［ 「 （ and U+3000 */
 	static const char *const marks[] = {
 	    "\xe3\x80\x90", "\xe2\x96\xa0", "\xe2\x96\xa1", "\xe2\x97\x86", "\xe2\x97\x87",
 	    "\xe2\x97\x8f", "\xe2\x97\x8b", "\xe3\x83\xbb", "\xe2\x80\xbb", "\xef\xbc\x8a",
 	    "\xef\xbc\xbb", "\xe3\x80\x8c", "\xef\xbc\x88", "\xe3\x80\x80", NULL};
+	static const char about[] = "\xe6\x9c\xac\xe4\xbb\xb6\xe3\x81\xab\xe9\x96\xa2\xe3\x81\x99"
+				    "\xe3\x82\x8b"; /* 本件に関する */
 	size_t i = 0;
 	bool moved = true;
 
@@ -1319,11 +1367,22 @@ bool bg_inquiry_line(const char *s, size_t n)
 				break;
 			}
 	}
+	if (n - i >= sizeof(about) - 1 && memcmp(s + i, about, sizeof(about) - 1) == 0)
+		i += sizeof(about) - 1;
 	for (int k = 0; heads[k]; k++) {
-		size_t l = strlen(heads[k]);
+		size_t l = strlen(heads[k]), j = i + l;
 
-		if (n - i >= l && memcmp(s + i, heads[k], l) == 0)
+		if (n - i < l || memcmp(s + i, heads[k], l) != 0)
+			continue;
+		if (j == n)
 			return true;
+		for (int t = 0; then[t]; t++) {
+			size_t tl = strlen(then[t]);
+
+			if (n - j >= tl && memcmp(s + j, then[t], tl) == 0)
+				return true;
+		}
+		return false;
 	}
 	return false;
 }

@@ -979,10 +979,11 @@ static unsigned header_row(const struct bg_table *t)
 
 static void sibling_columns(struct bg_table *t, const struct bg_row *hdr);
 
-/* Per column (the first MORE_COLS), whether three in four of its filled
- * cells in the held rows from `from` on (the header row aside) are one
- * address each. */
-static void addr_columns(const struct bg_table *t, unsigned from, bool addrish[MORE_COLS])
+/* Per column (the first MORE_COLS), whether num in den of its filled cells
+ * in the held rows from `from` on (the header row aside) are one address
+ * each. */
+static void addr_columns(const struct bg_table *t, unsigned from, unsigned num, unsigned den,
+			 bool addrish[MORE_COLS])
 {
 	unsigned filled[MORE_COLS] = {0}, clean[MORE_COLS] = {0};
 
@@ -1002,7 +1003,7 @@ static void addr_columns(const struct bg_table *t, unsigned from, bool addrish[M
 		}
 	}
 	for (size_t f = 0; f < MORE_COLS; f++)
-		addrish[f] = clean[f] > 0 && clean[f] * 4 >= filled[f] * 3;
+		addrish[f] = clean[f] > 0 && clean[f] * den >= filled[f] * num;
 }
 
 /* In a table without a header, the other columns that hold addresses: three
@@ -1013,7 +1014,7 @@ static void addr_columns(const struct bg_table *t, unsigned from, bool addrish[M
  * those cells instead). */
 static void more_columns(struct bg_table *t)
 {
-	addr_columns(t, 0, t->addrish);
+	addr_columns(t, 0, 3, 4, t->addrish);
 	for (size_t f = 0; f < MORE_COLS; f++)
 		t->more[f] = !t->header && f != t->col && t->addrish[f];
 	if (t->header)
@@ -1026,9 +1027,14 @@ static void more_columns(struct bg_table *t)
  * address-like one stored); else fallback, the first with an '@'. */
 static size_t clean_column(const struct bg_table *t, size_t fallback)
 {
-	bool addrish[MORE_COLS];
+	bool addrish[MORE_COLS], half[MORE_COLS];
 
-	addr_columns(t, t->hdr, addrish);
+	/* the first column with an '@', when half its cells are addresses
+	 * (gaps: "N/A", "未登録"); else the first of three in four */
+	addr_columns(t, t->hdr, 1, 2, half);
+	if (fallback < MORE_COLS && half[fallback])
+		return fallback;
+	addr_columns(t, t->hdr, 3, 4, addrish);
 	for (size_t f = 0; f < MORE_COLS; f++)
 		if (addrish[f])
 			return f;
@@ -1125,6 +1131,19 @@ static bool sibling_key(const char *s, size_t n, char *out, size_t outlen, size_
 	return j > 0;
 }
 
+/* Whether column f has a filled cell in the held rows below the header. */
+static bool column_filled(const struct bg_table *t, size_t f)
+{
+	for (unsigned i = t->hdr + 1; i < t->nheld; i++) {
+		const struct bg_row *row = &t->held[i].r;
+		size_t n;
+
+		if (f < row->n && (cell_trimmed(&row->cells[f], &n), n))
+			return true;
+	}
+	return false;
+}
+
 /* The numbered siblings of the address column a header names ("E-mail
  * Address", "E-mail 2 Address", "E-mail 3 Address" of an Outlook export;
  * "email1,email2"; "メールアドレス１,メールアドレス２"; a name given twice): the same
@@ -1149,6 +1168,10 @@ static void sibling_columns(struct bg_table *t, const struct bg_row *hdr)
 		if (!m || !sibling_key(o, m, other, sizeof(other), &olen))
 			continue;
 		if (olen != klen || memcmp(key, other, klen) != 0)
+			continue;
+		/* a sibling that is mostly something else (passwords) is not
+		 * one: its cells are noted, hidden, as any other column's */
+		if (!t->addrish[f] && column_filled(t, f))
 			continue;
 		t->more[f] = true;
 	}

@@ -384,11 +384,12 @@ static void text_line(struct em *m, const char *s, size_t n, unsigned long line)
 		return;
 	}
 	if (quoted_header(s, n)) {
-		note(m, line, "quoted mail header: its addresses are not imported", s, n);
+		note(m, line, "quoted mail header: its addresses are not imported", s,
+		     bg_shown_to_address(s, n));
 		return;
 	}
 	if (bg_inquiry_line(s, n)) {
-		note(m, line, bg_inquiry_why, s, n);
+		note(m, line, bg_inquiry_why, s, bg_shown_to_address(s, n));
 		return;
 	}
 	line_begin(m);
@@ -447,9 +448,9 @@ static void html_line(struct em *m, const char *s, size_t n, unsigned long line)
 	if (len && bg_addr_maybe(text, len)) {
 		if (quoted_header(text, len))
 			note(m, line, "quoted mail header: its addresses are not imported", text,
-			     len);
+			     bg_shown_to_address(text, len));
 		else if (bg_inquiry_line(text, len))
-			note(m, line, bg_inquiry_why, text, len);
+			note(m, line, bg_inquiry_why, text, bg_shown_to_address(text, len));
 		else
 			scan_tokens(m, text, len, line);
 		/* HTML's line ends are no edges a reader sees: nothing is held over

@@ -176,7 +176,7 @@ static int text_line(struct bg_addrtok *tok, const char *s, size_t n, unsigned f
 	}
 	if (bg_inquiry_line(s, n) && bg_addr_maybe(s, n)) {
 		r = bg_addrtok_flush(tok);
-		bg_reader_note(c, line, bg_inquiry_why, s, n);
+		bg_reader_note(c, line, bg_inquiry_why, s, bg_shown_to_address(s, n));
 		return r;
 	}
 	/* The tokeniser reports a line without a candidate itself, once it knows
