@@ -1315,15 +1315,18 @@ size_t bg_shown_to_address(const char *s, size_t n)
 bool bg_inquiry_line(const char *s, size_t n)
 {
 	/* the heading: an inquiry word, then what makes it a contact's */
-	static const char *const heads[] = {
-	    "\xe3\x81\x8a\xe5\x95\x8f\xe3\x81\x84\xe5\x90\x88\xe3\x82\x8f\xe3\x81\x9b", /* お問い合わせ
-											 */
-	    "\xe3\x81\x8a\xe5\x95\x8f\xe5\x90\x88\xe3\x82\x8f\xe3\x81\x9b", /* お問合わせ */
-	    "\xe3\x81\x8a\xe5\x95\x8f\xe5\x90\x88\xe3\x81\x9b",		    /* お問合せ */
-	    "\xe5\x95\x8f\xe3\x81\x84\xe5\x90\x88\xe3\x82\x8f\xe3\x81\x9b", /* 問い合わせ */
-	    "\xe5\x95\x8f\xe5\x90\x88\xe3\x82\x8f\xe3\x81\x9b",		    /* 問合わせ */
-	    "\xe5\x95\x8f\xe5\x90\x88\xe3\x81\x9b",			    /* 問合せ */
-	    NULL};
+	static const char
+	    *const heads[] = {"\xe3\x81\x8a\xe5\x95\x8f\xe3\x81\x84\xe5\x90\x88\xe3\x82\x8f\xe3\x81"
+			      "\x9b", /* お問い合わせ
+				       */
+			      "\xe3\x81\x8a\xe5\x95\x8f\xe5\x90\x88\xe3\x82\x8f\xe3\x81\x9b", /* お問合わせ
+											       */
+			      "\xe3\x81\x8a\xe5\x95\x8f\xe5\x90\x88\xe3\x81\x9b", /* お問合せ */
+			      "\xe5\x95\x8f\xe3\x81\x84\xe5\x90\x88\xe3\x82\x8f\xe3\x81\x9b", /* 問い合わせ
+											       */
+			      "\xe5\x95\x8f\xe5\x90\x88\xe3\x82\x8f\xe3\x81\x9b", /* 問合わせ */
+			      "\xe5\x95\x8f\xe5\x90\x88\xe3\x81\x9b",		  /* 問合せ */
+			      NULL};
 	/* 先 (its address), 窓口 (the desk), は (お問い合わせは a@x まで), a colon,
 	 * a closing bracket, a blank */
 	static const char *const then[] = {"\xe5\x85\x88",
@@ -2288,32 +2291,31 @@ static int label_gap(const char *s, size_t a, size_t b)
 	return colons > 1 || brackets > 1 ? -1 : colons + brackets;
 }
 
-/* Where in [a, b) a '/' or a katakana middle dot '・' is (a full-width '／'
- * is mapped to '/'): the first one, or SIZE_MAX. */
+/* Where in [a, b) a '/' is (a full-width '／' is mapped to it; a middle dot
+ * '・' is a separator of the mapped line, so "ID・PW" is no pair label): the
+ * first one, or SIZE_MAX. */
 static size_t pair_sep(const char *s, size_t a, size_t b)
 {
-	for (size_t i = a; i < b; i++)
-		if (s[i] == '/' || (b - i >= 3 && memcmp(s + i, "\xe3\x83\xbb", 3) == 0))
-			return i;
-	return SIZE_MAX;
+	const char *p = memchr(s + a, '/', b - a);
+
+	return p ? (size_t)(p - s) : SIZE_MAX;
 }
 
 static bool id_word(const char *s, size_t n);
 
-/* A pair label, one word: an account's name, '/' or '・', a password's
- * ("ID/PW", "メール/パスワード", "ユーザーID・パスワード"). */
+/* A pair label, one word: an account's name, '/', a password's ("ID/PW",
+ * "メール/パスワード", "ユーザーID/パスワード"). */
 static bool pair_name(const char *s, size_t a, size_t b)
 {
 	size_t sp = pair_sep(s, a, b), r;
 
 	if (sp == SIZE_MAX || sp == a)
 		return false;
-	r = sp + (s[sp] == '/' ? 1 : 3);
+	r = sp + 1;
 	return r < b && id_word(s + a, sp - a) && bg_password_label(s + r, b - r);
 }
 
-/* The first half of a pair label: an account's ("ID/PW", "メール/パスワード",
- * "ユーザーID・パスワード"). */
+/* The first half of a pair label: an account's ("ID/PW", "メール/パスワード"). */
 static bool id_word(const char *s, size_t n)
 {
 	static const struct word words[] = {W("id"),	     W("userid"),	  W("user"),
@@ -2326,17 +2328,63 @@ static bool id_word(const char *s, size_t n)
 	return in_words(words, sizeof(words) / sizeof(words[0]), s, n);
 }
 
-/* Whether [a, b) is blanks around one opening bracket `open`. */
-static bool open_gap(const char *s, size_t a, size_t b, char open)
+/* A label's qualifier in brackets: [pe, a) blanks and one '(' or '[', then
+ * qualifier words to its closing bracket, within 48 bytes ("(old)", "(plain
+ * text)", "（初期・平文）", "（※平文）").  The closing bracket's end, or 0.
+ * Only such words: "パスワード（要変更）：a@x.jp" says whose passwords must
+ * change, and the addresses after it are read. */
+static size_t qualifier_end(const char *s, size_t n, size_t pe, size_t a)
 {
-	int k = 0;
+	static const struct word words[] = {
+	    W("old"),	    W("new"),	    W("plain"),	    W("text"),
+	    W("plaintext"), W("cleartext"), W("clear"),	    W("current"),
+	    W("temporary"), W("temp"),	    W("initial"),   W("default"),
+	    W("hashed"),    W("hash"),	    W("encrypted"), W("平文"),
+	    W("旧"),	    W("新"),	    W("初期"),	    W("仮"),
+	    W("暫定"),	    W("変更前"),    W("変更後"),    W("現行"),
+	    W("現在"),	    W("暗号化"),    W("ハッシュ"),  W("初回"),
+	    W("共通"),	    W("半角"),	    W("英数字"),    W("大文字小文字区別")};
+	char open = 0, close;
+	size_t i, w;
 
+	for (i = pe; i < a; i++)
+		if ((s[i] == '(' || s[i] == '[') && !open)
+			open = s[i];
+		else if (cls[(unsigned char)s[i]] != C_SP && !(open && s[i] == (char)SEP_BYTE))
+			return 0;
+	if (!open)
+		return 0;
+	close = open == '(' ? ')' : ']';
+	for (i = a; i < n && i < a + 48 && s[i] != close;) {
+		if (cls[(unsigned char)s[i]] == C_SP || s[i] == (char)SEP_BYTE) {
+			i++;
+			continue;
+		}
+		if (n - i >= 3 && (memcmp(s + i, "\xe3\x83\xbb", 3) == 0 ||  /* ・ */
+				   memcmp(s + i, "\xe2\x80\xbb", 3) == 0)) { /* ※ */
+			i += 3;
+			continue;
+		}
+		for (w = i; w < n && s[w] != close && cls[(unsigned char)s[w]] != C_SP &&
+			    s[w] != (char)SEP_BYTE &&
+			    !(n - w >= 3 && (memcmp(s + w, "\xe3\x83\xbb", 3) == 0 ||
+					     memcmp(s + w, "\xe2\x80\xbb", 3) == 0));
+		     w++)
+			;
+		if (!in_words(words, sizeof(words) / sizeof(words[0]), s + i, w - i))
+			return 0;
+		i = w;
+	}
+	return i < n && s[i] == close ? i + 1 : 0;
+}
+
+/* Whether [a, b) is printable ASCII only (a password typed after a label). */
+static bool ascii_word(const char *s, size_t a, size_t b)
+{
 	for (; a < b; a++)
-		if (s[a] == open)
-			k++;
-		else if (cls[(unsigned char)s[a]] != C_SP)
+		if ((unsigned char)s[a] < 0x21 || (unsigned char)s[a] >= 0x7f)
 			return false;
-	return k == 1;
+	return a > 0;
 }
 
 /* Whether [a, b) ends in a quote's HTML entity that lost its ';' to the
@@ -2485,7 +2533,7 @@ static void tokens(struct bg_addrtok *t)
 	size_t secret = 0, pa = 0, pb = 0, pe = 0, ntok = 0, prefixes = 0;
 	int gap, lw, marks = 0;
 	/* "ID/PW：taro@x.jp/pw": after a pair label the second value is it */
-	bool pair_next = false, pair_label = false;
+	bool pair_next = false, pair_label = false, pair_slash = false;
 	/* where a word right after an address and a glued separator starts */
 	size_t after_addr = SIZE_MAX;
 	bool seps = t->ident && t->sep_line == s;
@@ -2551,10 +2599,9 @@ static void tokens(struct bg_addrtok *t)
 		 * an address. */
 		/* a qualifier in brackets after a label is the label's: "パスワード
 		 * （平文）：x", "パスワード(旧): x", "Password (old): x" */
-		if (ntok >= 1 && a >= secret && b < n && (s[b] == ')' || s[b] == ']') &&
-		    open_gap(s, pe, a, s[b] == ')' ? '(' : '[') &&
+		if (ntok >= 1 && a >= secret && pe < a && (k = qualifier_end(s, n, pe, a)) != 0 &&
 		    label_word(s, pa, pb, true) >= 0) {
-			pe = b + 1;
+			pe = i = k;
 			t->first_tok = false;
 			continue;
 		}
@@ -2581,10 +2628,17 @@ static void tokens(struct bg_addrtok *t)
 		ntok++;
 		if (pair_next && a >= secret && !tag) {
 			/* "ID/PW: a@x.jp / pw": the '/' alone, then the password */
-			if (pair_sep(s, a, b) == a)
+			const char *at = memchr(s + a, '@', b - a);
+
+			if (pair_sep(s, a, b) == a && b - a <= 3) {
+				pair_slash = true;
 				continue;
+			}
 			pair_next = false;
-			secret = word_end(s, n, a);
+			/* after the '/' the label's password; with none between,
+			 * an address is another account's ("ID/PW：a@x.jp b@x.jp") */
+			if (pair_slash || !at || !domain_like(at, s + b))
+				secret = word_end(s, n, a);
 		}
 		pair_label =
 		    ntok == 2 + prefixes && a >= secret && gap > 0 && !tag && pair_name(s, pa, pb);
@@ -2592,9 +2646,10 @@ static void tokens(struct bg_addrtok *t)
 			/* this word is the account: "a@x.jp/pw" is cut at its '/' */
 			size_t cut = pair_sep(s, a, b);
 
-			if (cut != SIZE_MAX && cut > a) {
+			pair_slash = cut != SIZE_MAX && cut > a;
+			if (pair_slash) {
 				b = cut;
-				i = cut + (s[cut] == '/' ? 1 : 3);
+				i = cut + 1;
 			}
 			pair_next = true;
 		} else if (tag) {
@@ -2606,7 +2661,9 @@ static void tokens(struct bg_addrtok *t)
 		} else if (ntok >= 2 && a >= secret && gap >= 0 &&
 			   (lw = label_word(s, pa, pb, gap + marks > 0)) >= 0 &&
 			   ((ntok == 2 + prefixes &&
-			     (gap + marks + lw > 0 || (unsigned char)s[pa] >= 0x80)) ||
+			     (gap + marks + lw > 0 ||
+			      ((unsigned char)s[pa] >= 0x80 && ascii_word(s, a, b) &&
+			       (b == n || cls[(unsigned char)s[b]] == C_SP)))) ||
 			    memchr(s, '@', pa))) {
 			/* at the line's start a label with no mark only in a script
 			 * that sets its value off by a blank ("パスワード　x"; the

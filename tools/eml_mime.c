@@ -226,7 +226,7 @@ bool bg_eml_header_line(struct bg_eml_mime *mm, const char *s, size_t n)
 
 /* --- parts and boundaries ------------------------------------------------------ */
 
-const char *bg_eml_multipart_open(struct bg_eml_mime *mm)
+const char *bg_eml_multipart_open(struct bg_eml_mime *mm, const char *type)
 {
 	struct bg_eml_frame *f;
 
@@ -241,6 +241,7 @@ const char *bg_eml_multipart_open(struct bg_eml_mime *mm)
 	f->blen = strlen(mm->e.boundary);
 	memcpy(f->boundary, mm->e.boundary, f->blen + 1);
 	f->line = mm->e.line;
+	f->alternative = strcmp(type, "multipart/alternative") == 0;
 	return NULL; /* the preamble follows: ignored */
 }
 

@@ -24,6 +24,7 @@ struct bg_eml_frame {
 	char boundary[BG_EML_BOUNDARY_MAX + 1];
 	size_t blen;
 	unsigned long line; /* where the multipart's headers began */
+	bool alternative;   /* multipart/alternative: its parts render one text */
 };
 
 /* What the headers of the current entity said. */
@@ -67,7 +68,7 @@ void bg_eml_headers_flush(struct bg_eml_mime *mm);
  * is skipped.  Every part of it is read, each alternative of a
  * multipart/alternative too: the plain text may hold only a contact and the
  * HTML the list (an address in both is a duplicate). */
-const char *bg_eml_multipart_open(struct bg_eml_mime *mm);
+const char *bg_eml_multipart_open(struct bg_eml_mime *mm, const char *type);
 /* A boundary line of an open multipart: its frame index (*close: the closing
  * one), or -1. */
 int bg_eml_boundary_of(const struct bg_eml_mime *mm, const char *s, size_t n, bool *close);

@@ -1069,8 +1069,8 @@ static size_t first_address_column(const struct bg_table *t, const struct bg_row
 }
 
 /* The other --column values given by name: more[] of each, in the header
- * (first).  A name not in it is the first's error (or, for a sheet, its
- * skipping: 1); one past MORE_COLS is refused. */
+ * (first).  A name not in it is an error (a sheet without it is read by the
+ * columns it has); one past MORE_COLS is refused. */
 static int named_more(struct bg_table *t, const struct bg_row *first)
 {
 	const struct bg_read_opts *o = &t->c->opts;
@@ -1085,12 +1085,10 @@ static int named_more(struct bg_table *t, const struct bg_row *first)
 				break;
 		}
 		if (f == first->n) {
+			/* a sheet without it: the columns it has are read */
+			if (t->sheet)
+				continue;
 			header_list(first, list, sizeof(list));
-			if (t->sheet) {
-				snprintf(t->note, sizeof(t->note), "%s", list);
-				t->skipped = true;
-				return 1;
-			}
 			return bg_err_set(&t->c->err, -EINVAL,
 					  "%s: no column \"%s\"; the header has: %s", t->c->name,
 					  o->more_columns[k], list);

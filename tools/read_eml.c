@@ -65,8 +65,8 @@ struct em {
 	/* After a rule line (━━━━, -----, ＝＝＝＝): where a Japanese signature
 	 * block starts; the sender's own address there is not imported (by the
 	 * line number: the tokeniser hands a line's addresses on a line late). */
-	unsigned long rule_at; /* its line, 0 before one */
-	bool from_noted;
+	unsigned long rule_at;	       /* its line, 0 before one */
+	unsigned long from_noted_line; /* each line it is left out on is noted */
 	/* The From: address once left out so: every alternative rendering after
 	 * the plain text (its HTML, where no rule line is seen) leaves it out. */
 	char from_out[256];
@@ -119,8 +119,8 @@ static int tok_address(struct bg_sink *ts, const char *s, size_t n, unsigned lon
 	     strncasecmp(m->mime.from, s, n) == 0) ||
 	    (m->from_out[0] && strlen(m->from_out) == n && strncasecmp(m->from_out, s, n) == 0)) {
 		snprintf(m->from_out, sizeof(m->from_out), "%.*s", (int)n, s);
-		if (!m->from_noted) {
-			m->from_noted = true;
+		if (line != m->from_noted_line) {
+			m->from_noted_line = line;
 			note(m, line,
 			     "the sender's own address (From:) in the signature (after a rule "
 			     "line, an inquiry heading or the letter's close): "
@@ -303,59 +303,71 @@ static bool rule_line(const char *s, size_t n)
 		s++;
 		n--;
 	}
+	ucs4_t first = 0;
+	bool mixed_ascii = false, wide = false;
+
 	while (n) {
 		ucs4_t c;
 		int l = u8_mbtouc(&c, (const uint8_t *)s, n);
 
 		if (l <= 0 || !rule_char(c))
 			return false;
+		if (!k)
+			first = c;
+		else if (c != first && c < 0x80 && first < 0x80)
+			mixed_ascii = true;
+		wide = wide || c >= 0x80;
 		s += l;
 		n -= (size_t)l;
 		k++;
 	}
-	return k >= 8;
+	/* ASCII of one kind only: "+----+----+" is a table's border */
+	return k >= 8 && (wide || !mixed_ascii);
 }
 
-/* A short line that heads the sender's contact block ("【お問い合わせ先】",
- * "■本件に関するお問合せ", "連絡先：...") or closes the letter before its
- * signature ("以上、よろしくお願いいたします。", "Best regards,"): as after a
- * rule line, the sender's own address from it on is a contact's. */
+/* A short line without an address that closes the letter before its
+ * signature ("以上、よろしくお願いいたします。", "よろしくお願いします。", "以上",
+ * "Best regards,"), or an inquiry heading alone ("【お問い合わせ先】"): as after
+ * a rule line, the sender's own address from it on is a contact's.  Not a
+ * close inside a sentence ("With regards to ...", "...をよろしくお願いいたします"
+ * after the list's first words, "以上の1件に加え"). */
 static bool contact_line(const char *s, size_t n)
 {
-	static const char *const heads[] = {
-	    "\xe5\x95\x8f\xe3\x81\x84\xe5\x90\x88\xe3\x82\x8f\xe3\x81\x9b", /* 問い合わせ */
-	    "\xe5\x95\x8f\xe5\x90\x88\xe3\x81\x9b",			    /* 問合せ */
-	    "\xe9\x80\xa3\xe7\xb5\xa1\xe5\x85\x88",			    /* 連絡先 */
-	    NULL};
-
-	/* a letter's close, after which the sender signs: "以上、よろしくお願い
-	 * いたします。", "Best regards," */
-	static const char *const closes[] = {"\xe3\x82\x88\xe3\x82\x8d\xe3\x81\x97\xe3\x81\x8f\xe3"
-					     "\x81\x8a\xe9\xa1\x98\xe3\x81"
-					     "\x84", /* よろしくお願い */
-					     "\xe5\xae\x9c\xe3\x81\x97\xe3\x81\x8f\xe3\x81\x8a\xe9"
-					     "\xa1\x98\xe3\x81\x84", /* 宜しくお願い
-								      */
-					     "regards", "sincerely", NULL};
+	/* a letter's close, opening a short line, after which the sender signs */
+	static const char *const closes[] =
+	    {
+		"\xe3\x82\x88\xe3\x82\x8d\xe3\x81\x97\xe3\x81\x8f\xe3\x81\x8a\xe9\xa1\x98\xe3\x81"
+		"\x84", /* よろしくお願い */
+		"\xe5\xae\x9c\xe3\x81\x97\xe3\x81\x8f\xe3\x81\x8a\xe9\xa1\x98\xe3\x81\x84", /* 宜しくお願い
+											     */
+		"\xe4\xbb\xa5\xe4\xb8\x8a\xe3\x80\x81", /* 以上、 */
+		"\xe4\xbb\xa5\xe4\xb8\x8a\xe3\x80\x82", /* 以上。 */
+		"best regards",
+		"kind regards",
+		"regards,",
+		"sincerely,",
+		"yours sincerely",
+		NULL};
 	size_t i = 0;
 
-	if (n > 160)
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
+		n--;
+	while (i < n && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	if (n - i > 72 || bg_addr_maybe(s + i, n - i))
 		return false;
-	for (int k = 0; heads[k]; k++)
-		if (memmem(s, n, heads[k], strlen(heads[k])))
-			return true;
+	/* "以上" alone, or "Regards" alone */
+	if ((n - i == 6 && memcmp(s + i, "\xe4\xbb\xa5\xe4\xb8\x8a", 6) == 0) ||
+	    (n - i == 7 && strncasecmp(s + i, "regards", 7) == 0))
+		return true;
 	for (int k = 0; closes[k]; k++) {
 		size_t l = strlen(closes[k]);
 
-		for (size_t j = 0; j + l <= n; j++)
-			if (strncasecmp(s + j, closes[k], l) == 0)
-				return true;
+		if (n - i >= l && strncasecmp(s + i, closes[k], l) == 0)
+			return true;
 	}
-	/* "以上" opening a line: the end of the message's matter */
-	while (i < n && (s[i] == ' ' || s[i] == '\t'))
-		i++;
-	return n - i >= 6 && memcmp(s + i, "\xe4\xbb\xa5\xe4\xb8\x8a", 6) == 0 &&
-	       (n - i == 6 || !bg_addr_maybe(s, n));
+	/* an inquiry heading alone: "【お問い合わせ先】" */
+	return bg_inquiry_line(s + i, n - i);
 }
 
 static void text_line(struct em *m, const char *s, size_t n, unsigned long line)
@@ -1026,7 +1038,7 @@ static void body_begin(struct em *m)
 	m->dline = 0;
 	m->cut_noted = m->bad_cs_noted = m->b64_bad_noted = false;
 	if (strncmp(t, "multipart/", 10) == 0) {
-		skip = bg_eml_multipart_open(&m->mime);
+		skip = bg_eml_multipart_open(&m->mime, t);
 		if (skip)
 			note(m, e->line, skip, t, strlen(t));
 		return; /* the preamble follows: ignored */
@@ -1099,6 +1111,10 @@ static void boundary(struct em *m, int k, bool close)
 	leaf_end(m);
 	while ((f = bg_eml_unclosed(&m->mime, k)) != NULL)
 		unclosed(m, f);
+	/* The From: address left out stays out in the other renderings of one
+	 * multipart/alternative only, not in a list attached after it. */
+	if (close || !m->mime.fr[k].alternative)
+		m->from_out[0] = '\0';
 	bg_eml_boundary(&m->mime, close, m->raw_line + 1);
 	if (close)
 		m->kind = BG_EML_SKIP;
