@@ -282,6 +282,7 @@ void bg_eml_boundary(struct bg_eml_mime *mm, bool close, unsigned long next_line
 		mm->st = BG_EML_BODY; /* the epilogue: ignored */
 		return;
 	}
+	mm->fr[mm->nfr - 1].part++;
 	bg_eml_headers_begin(mm, next_line);
 }
 

@@ -25,6 +25,7 @@ struct bg_eml_frame {
 	size_t blen;
 	unsigned long line; /* where the multipart's headers began */
 	bool alternative;   /* multipart/alternative: its parts render one text */
+	unsigned part;	    /* the part being read: 1 for the first */
 };
 
 /* What the headers of the current entity said. */

@@ -70,6 +70,14 @@ struct em {
 	/* The From: address once left out so: every alternative rendering after
 	 * the plain text (its HTML, where no rule line is seen) leaves it out. */
 	char from_out[256];
+	/* The addresses the first rendering of a multipart/alternative gave
+	 * (NUL-separated): another rendering's others are its own (an HTML
+	 * footer's, a tracking link's), noted, not imported. */
+	char *alt_seen;
+	size_t alt_len, alt_cap;
+	unsigned long alt_frame_line; /* which multipart/alternative */
+	unsigned alt_part;	      /* its part that gave the first address */
+	bool alt_full;		      /* too many to keep: the others read too */
 	struct bg_eml_b64 b64;
 	struct bg_eml_charset cs;
 	bool bad_cs_noted, b64_bad_noted;
@@ -104,6 +112,56 @@ static void note(struct em *m, unsigned long line, const char *why, const char *
 
 /* --- addresses out of free text ------------------------------------------- */
 
+#define ALT_SEEN_MAX (1024 * 1024)
+
+/* Whether address s is one a multipart/alternative's later rendering gives
+ * and its first did not; the first one's are kept. */
+static bool alt_other(struct em *m, const char *s, size_t n)
+{
+	const struct bg_eml_frame *f = NULL;
+
+	for (int k = m->mime.nfr - 1; k >= 0 && !f; k--)
+		if (m->mime.fr[k].alternative)
+			f = &m->mime.fr[k];
+	if (!f)
+		return false;
+	if (f->line != m->alt_frame_line || !m->alt_part) {
+		m->alt_frame_line = f->line;
+		m->alt_part = f->part;
+		m->alt_len = 0;
+		m->alt_full = false;
+	}
+	if (f->part != m->alt_part) {
+		if (m->alt_full)
+			return false;
+		for (size_t i = 0; i < m->alt_len;) {
+			size_t l = strlen(m->alt_seen + i);
+
+			if (l == n && strncasecmp(m->alt_seen + i, s, n) == 0)
+				return false;
+			i += l + 1;
+		}
+		return true;
+	}
+	if (m->alt_len + n + 1 > m->alt_cap) {
+		size_t cap = m->alt_cap ? 2 * m->alt_cap : 4096;
+		char *p;
+
+		while (cap < m->alt_len + n + 1)
+			cap *= 2;
+		if (cap > ALT_SEEN_MAX || !(p = realloc(m->alt_seen, cap))) {
+			m->alt_full = true;
+			return false;
+		}
+		m->alt_seen = p;
+		m->alt_cap = cap;
+	}
+	memcpy(m->alt_seen + m->alt_len, s, n);
+	m->alt_seen[m->alt_len + n] = '\0';
+	m->alt_len += n + 1;
+	return false;
+}
+
 /* The tokeniser's sink: the same address twice on one line (an HTML link and
  * its text) is one. */
 static int tok_address(struct bg_sink *ts, const char *s, size_t n, unsigned long line)
@@ -127,6 +185,13 @@ static int tok_address(struct bg_sink *ts, const char *s, size_t n, unsigned lon
 			     "not imported",
 			     s, n);
 		}
+		return 0;
+	}
+	if (alt_other(m, s, n)) {
+		note(m, line,
+		     "only in another rendering of the message (its HTML), not in the one read "
+		     "first: not imported",
+		     s, n);
 		return 0;
 	}
 	if (line != m->seen_line) {
@@ -334,20 +399,20 @@ static bool rule_line(const char *s, size_t n)
 static bool contact_line(const char *s, size_t n)
 {
 	/* a letter's close, opening a short line, after which the sender signs */
-	static const char *const closes[] =
-	    {
-		"\xe3\x82\x88\xe3\x82\x8d\xe3\x81\x97\xe3\x81\x8f\xe3\x81\x8a\xe9\xa1\x98\xe3\x81"
-		"\x84", /* よろしくお願い */
-		"\xe5\xae\x9c\xe3\x81\x97\xe3\x81\x8f\xe3\x81\x8a\xe9\xa1\x98\xe3\x81\x84", /* 宜しくお願い
-											     */
-		"\xe4\xbb\xa5\xe4\xb8\x8a\xe3\x80\x81", /* 以上、 */
-		"\xe4\xbb\xa5\xe4\xb8\x8a\xe3\x80\x82", /* 以上。 */
-		"best regards",
-		"kind regards",
-		"regards,",
-		"sincerely,",
-		"yours sincerely",
-		NULL};
+	static const char *const closes[] = {"\xe3\x82\x88\xe3\x82\x8d\xe3\x81\x97\xe3\x81\x8f\xe3"
+					     "\x81\x8a\xe9\xa1\x98\xe3\x81"
+					     "\x84", /* よろしくお願い */
+					     "\xe5\xae\x9c\xe3\x81\x97\xe3\x81\x8f\xe3\x81\x8a\xe9"
+					     "\xa1\x98\xe3\x81\x84", /* 宜しくお願い
+								      */
+					     "\xe4\xbb\xa5\xe4\xb8\x8a\xe3\x80\x81", /* 以上、 */
+					     "\xe4\xbb\xa5\xe4\xb8\x8a\xe3\x80\x82", /* 以上。 */
+					     "best regards",
+					     "kind regards",
+					     "regards,",
+					     "sincerely,",
+					     "yours sincerely",
+					     NULL};
 	size_t i = 0;
 
 	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
@@ -1237,6 +1302,7 @@ out:
 	if (m->csv_fd >= 0)
 		close(m->csv_fd);
 	free(m->lb);
+	free(m->alt_seen);
 	bg_eml_html_free(&m->html);
 	bg_addrtok_free(m->tok);
 	free(m);
