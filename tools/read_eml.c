@@ -1076,13 +1076,15 @@ static void leaf_end(struct em *m)
 }
 
 /* A charset label a UTF-8 body is sent under by mistake: a legacy
- * multi-byte one of East Asia (ISO-2022 is 7-bit: UTF-8 cannot pass for it). */
+ * multi-byte one of East Asia, ISO-2022-JP (7-bit: 8-bit bytes are no
+ * ISO-2022-JP, and a UTF-8 body under it is common) and US-ASCII. */
 static bool legacy_label(const char *cs)
 {
 	static const char *const names[] = {
-	    "shift_jis", "shift-jis", "sjis",		"x-sjis", "cp932", "windows-31j",
-	    "ms932",	 "euc-jp",    "x-euc-jp",	"gb2312", "gbk",   "gb18030",
-	    "big5",	 "euc-kr",    "ks_c_5601-1987", "cp949",  NULL};
+	    "iso-2022-jp", "iso-2022-jp-2",  "iso-2022-kr", "us-ascii", "ascii",       "shift_jis",
+	    "shift-jis",   "sjis",	     "x-sjis",	    "cp932",	"windows-31j", "ms932",
+	    "euc-jp",	   "x-euc-jp",	     "gb2312",	    "gbk",	"gb18030",     "big5",
+	    "euc-kr",	   "ks_c_5601-1987", "cp949",	    NULL};
 
 	for (int k = 0; names[k]; k++)
 		if (strcasecmp(cs, names[k]) == 0)
