@@ -1299,6 +1299,12 @@ static bool key_word(const char *s, size_t n)
 const char bg_inquiry_why[] =
     "an inquiry line (お問い合わせ): its addresses are the sender's contacts, not imported";
 
+bool bg_inquiry_head(const char *s, size_t n)
+{
+	return n <= 120 && !memchr(s, '@', n) && bg_inquiry_line(s, n) &&
+	       (memmem(s, n, "\xe5\x85\x88", 3) || memmem(s, n, "\xe7\xaa\x93\xe5\x8f\xa3", 6));
+}
+
 size_t bg_shown_to_address(const char *s, size_t n)
 {
 	const char *at = memchr(s, '@', n);

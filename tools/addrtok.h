@@ -113,6 +113,9 @@ bool bg_msgid_name(const char *s, size_t n);
  * addresses are the sender's contacts, not exposed accounts. */
 bool bg_inquiry_line(const char *s, size_t n);
 extern const char bg_inquiry_why[]; /* the note on such a line */
+/* An inquiry heading alone on its line, naming the contact point (先, 窓口):
+ * "【本件に関するお問い合わせ先】", "■お問い合わせ窓口". */
+bool bg_inquiry_head(const char *s, size_t n);
 /* How much of a line a note on it shows: up to the end of the word of its
  * first '@' (what follows may be a password: "お問い合わせ: a@x pw: y"). */
 size_t bg_shown_to_address(const char *s, size_t n);

@@ -38,6 +38,10 @@ struct text_pieces {
 	bool comment;		/* ... and a comment began in it */
 	struct bg_sqlmask *sql; /* an SQL dump's password columns (sqlmask.c) */
 	bool sql_file;		/* the input is an SQL dump (sql_dump()) */
+	/* a contact block (bg_inquiry_head): its last line so far, and the last
+	 * it may reach; the lines of one block follow each other (a blank line,
+	 * which the input skips, ends it) */
+	unsigned long contact_last, contact_to;
 };
 
 /* An SQL dump, by its head: a dump tool's banner, or a statement of its
@@ -174,10 +178,20 @@ static int text_line(struct bg_addrtok *tok, const char *s, size_t n, unsigned f
 		if (!sql)
 			n = strip_comment(s, n);
 	}
-	if (bg_inquiry_line(s, n) && bg_addr_maybe(s, n)) {
+	if (p->contact_last && line == p->contact_last + 1 && line <= p->contact_to)
+		p->contact_last = line;
+	else
+		p->contact_last = 0;
+	if ((p->contact_last || bg_inquiry_line(s, n)) && bg_addr_maybe(s, n)) {
 		r = bg_addrtok_flush(tok);
 		bg_reader_note(c, line, bg_inquiry_why, s, bg_shown_to_address(s, n));
 		return r;
+	}
+	/* "【本件に関するお問い合わせ先】" alone: the lines right below it (four
+	 * at most, to a blank line) are the contact's */
+	if (bg_inquiry_head(s, n)) {
+		p->contact_last = line;
+		p->contact_to = line + 4;
 	}
 	/* The tokeniser reports a line without a candidate itself, once it knows
 	 * whether the next line continues one of its cells. */
@@ -190,7 +204,7 @@ static int text_read(struct bg_reader_ctx *c)
 	struct bg_input *in = c->in;
 	struct bg_err *err = &c->err;
 	struct bg_addrtok *tok = NULL;
-	struct text_pieces pieces = {false, false, NULL, false};
+	struct text_pieces pieces = {false, false, NULL, false, 0, 0};
 	const char *s;
 	size_t n;
 	unsigned flags;
