@@ -824,10 +824,24 @@ char bg_combo_sep(const char *head, size_t len, bool *field)
 			i++;
 		if (i < e && head[i] != '#') {
 			lines++;
-			/* the first field: no blank, an '@', ended by a separator */
-			for (j = i; j < e && !blank_at(head, j, e) && !combo_char(head[j]); j++)
-				;
-			q = memchr(head + i, '@', j - i);
+			/* the address's field: no blank, an '@', ended by a separator;
+			 * the first, or one after a tab-separated name or two
+			 * ("山田\ttaro@x.jp\tP@ssw0rd", Excel's Unicode text) */
+			for (unsigned fld = 0;; fld++) {
+				for (j = i; j < e && !blank_at(head, j, e) && !combo_char(head[j]);
+				     j++)
+					;
+				const char *tab;
+
+				q = memchr(head + i, '@', j - i);
+				if (q || fld == 2)
+					break;
+				/* a name field (blanks inside) to its tab, no '@' in it */
+				tab = memchr(head + i, '\t', e - i);
+				if (!tab || memchr(head + i, '@', (size_t)(tab - head) - i))
+					break;
+				i = (size_t)(tab - head) + 1;
+			}
 			if (q && j + 1 < e && combo_char(head[j]) && head[j + 1] != ' ' &&
 			    head[j + 1] != '\t' && head[j + 1] != head[j]) {
 				k = (size_t)(strchr(seps, head[j]) - seps);
