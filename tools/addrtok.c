@@ -807,6 +807,32 @@ static bool has_blank(const char *head, size_t j, size_t e)
 	return false;
 }
 
+static bool id_word(const char *s, size_t n);
+static bool key_word(const char *s, size_t n);
+
+/* Whether the first line of head is two words, an account's name and a
+ * password's, blanks (or U+3000, or a tab) between. */
+static bool pair_header(const char *head, size_t len)
+{
+	const char *nl = memchr(head, '\n', len);
+	size_t e = nl ? (size_t)(nl - head) : len, i = 0, a, b;
+
+	if (len >= 3 && memcmp(head, "\xef\xbb\xbf", 3) == 0)
+		i = 3;
+	while (e > i && (head[e - 1] == '\r' || head[e - 1] == ' ' || head[e - 1] == '\t'))
+		e--;
+	for (a = i; a < e && !blank_at(head, a, e) && head[a] != '\t'; a++)
+		;
+	if (a == i || a >= e)
+		return false;
+	for (b = a; b < e && (blank_at(head, b, e) || head[b] == '\t');)
+		b += head[b] == '\t' ? 1 : blank_at(head, b, e);
+	if (b >= e || has_blank(head, b, e) || memchr(head + b, '\t', e - b))
+		return false;
+	return (id_word(head + i, a - i) || key_word(head + i, a - i)) &&
+	       bg_password_label(head + b, e - b);
+}
+
 char bg_combo_sep(const char *head, size_t len, bool *field)
 {
 	static const char seps[] = "|;,\t";
@@ -886,6 +912,10 @@ char bg_combo_sep(const char *head, size_t len, bool *field)
 	 * addresses ("p@ssw0rd" is no such word). */
 	*field = false;
 	if (blank >= 2 && blank * 2 > lines && at_blank * 10 < blank)
+		return ' ';
+	/* A header line naming an account and a password ("アカウント　パスワード",
+	 * "email password"), and its rows blank-separated: one row is enough. */
+	if (blank >= 1 && blank + 1 >= lines && pair_header(head, len))
 		return ' ';
 	return 0;
 }
