@@ -152,6 +152,7 @@ struct bg_addrtok {
 	bool combo_field;
 	bool label_lines;	  /* bg_addrtok_label_lines */
 	unsigned long label_line; /* the last line that was a marked label alone, or 0 */
+	bool label_bare;	  /* ... a Japanese one with no mark */
 	unsigned found;
 	int rc;
 	struct bg_norm_opts nopts;
@@ -2428,6 +2429,15 @@ static size_t qualifier_end(const char *s, size_t n, size_t pe, size_t a)
 	return i < n && s[i] == close ? i + 1 : 0;
 }
 
+/* Whether s[b..n) is blanks only. */
+static bool line_rest_blank(const char *s, size_t n, size_t b)
+{
+	for (; b < n; b++)
+		if (cls[(unsigned char)s[b]] != C_SP)
+			return false;
+	return true;
+}
+
 /* Whether [a, b) is printable ASCII only (a password typed after a label). */
 static bool ascii_word(const char *s, size_t a, size_t b)
 {
@@ -2589,6 +2599,7 @@ static void tokens(struct bg_addrtok *t)
 	bool seps = t->ident && t->sep_line == s;
 	/* "Password:" alone on the line before: this line's first word is it */
 	bool value_line = t->label_lines && t->label_line != 0 && t->label_line + 1 == t->line;
+	bool label_bare = t->label_bare;
 	unsigned char acc;
 
 	t->label_line = 0;
@@ -2668,7 +2679,9 @@ static void tokens(struct bg_addrtok *t)
 		 * </entry>", anywhere on the line: the text to the end tag. */
 		if (value_line) {
 			value_line = false;
-			secret = word_end(s, n, a);
+			/* after a bare label only one ASCII word alone on its line */
+			if (!label_bare || (ascii_word(s, a, b) && line_rest_blank(s, n, b)))
+				secret = word_end(s, n, a);
 		}
 		tag = ntok > 0 && marks == 0 && a >= secret &&
 		      (attr_label(s, pa, pe, a) ||
@@ -2848,8 +2861,17 @@ static void tokens(struct bg_addrtok *t)
 	    !memchr(s + pa, '@', pb - pa) && (gap = label_gap(s, pe, n)) >= 0 &&
 	    (gap + marks > 0 || memchr(s + pa, '=', pb - pa)) &&
 	    (lw = label_word(s, pa, pb, true)) >= 0 && gap + marks + lw > 0 &&
-	    !plural_label(s + pa, pb - pa))
+	    !plural_label(s + pa, pb - pa)) {
 		t->label_line = t->line;
+		t->label_bare = false;
+	} else if (t->label_lines && ntok == 1 && secret == 0 && pb > pa &&
+		   (unsigned char)s[pa] >= 0x80 && label_gap(s, pe, n) == 0 &&
+		   bg_password_label(s + pa, pb - pa)) {
+		/* "パスワード" alone, with no mark (a form's label in a script that
+		 * sets no colon): the next line's value if it is one ASCII word */
+		t->label_line = t->line;
+		t->label_bare = true;
+	}
 }
 
 /* --- wrapped cells ------------------------------------------------------------ */
