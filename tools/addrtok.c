@@ -1939,10 +1939,12 @@ static void piece(struct bg_addrtok *t, size_t a, size_t b, int depth)
 		return;
 	for (size_t i = a; i < b && bad; i++) {
 		if (cls[(unsigned char)s[i]] == C_BAD || s[i] == '"' || s[i] == '\\') {
+			/* shown to the character after the '@' only: what follows
+			 * it may be a password ("a@x.jp・Pw1Secret") */
 			refuse_word(t,
 				    "an undecodable byte or an unknown character is glued to the "
 				    "address",
-				    s + a, b - a);
+				    s + a, i > (size_t)(at - s) ? i - a + 1 : b - a);
 			return;
 		}
 	}
