@@ -73,9 +73,8 @@ size_t bg_utf8_put(char *o, unsigned cp)
 	return 4;
 }
 
-bool bg_utf8_valid(const char *s, size_t len)
+size_t bg_utf8_prefix(const unsigned char *p, size_t len, size_t *widest)
 {
-	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0, k;
 
 	while (i < len) {
@@ -95,10 +94,17 @@ bool bg_utf8_valid(const char *s, size_t len)
 			continue;
 		}
 		if ((k = bg_utf8_seq(p + i, len - i)) == 0)
-			return false;
+			return i;
+		if (widest && k > *widest)
+			*widest = k;
 		i += k;
 	}
-	return true;
+	return len;
+}
+
+bool bg_utf8_valid(const char *s, size_t len)
+{
+	return bg_utf8_prefix((const unsigned char *)s, len, NULL) == len;
 }
 
 struct bg_unicode {

@@ -12,6 +12,10 @@
  * starts no valid sequence (overlong, surrogate, > U+10FFFF, cut short). */
 size_t bg_utf8_seq(const unsigned char *p, size_t n);
 bool bg_utf8_valid(const char *s, size_t len);
+/* How many of the len bytes at p are valid UTF-8 from the start (len: all);
+ * *widest (when not NULL) rises to the longest sequence in them (1 for
+ * ASCII only, as the caller set it). */
+size_t bg_utf8_prefix(const unsigned char *p, size_t len, size_t *widest);
 /* Writes code point cp (<= U+10FFFF) as UTF-8 to o (4 bytes room); its length. */
 size_t bg_utf8_put(char *o, unsigned cp);
 

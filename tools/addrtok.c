@@ -2354,8 +2354,6 @@ static size_t pair_sep(const char *s, size_t a, size_t b)
 	return p ? (size_t)(p - s) : SIZE_MAX;
 }
 
-static bool id_word(const char *s, size_t n);
-
 /* A pair label, one word: an account's name, '/', a password's ("ID/PW",
  * "メール/パスワード", "ユーザーID/パスワード"). */
 static bool pair_name(const char *s, size_t a, size_t b)
@@ -2443,10 +2441,12 @@ static bool line_rest_blank(const char *s, size_t n, size_t b)
 /* Whether [a, b) is printable ASCII only (a password typed after a label). */
 static bool ascii_word(const char *s, size_t a, size_t b)
 {
+	if (a >= b)
+		return false;
 	for (; a < b; a++)
 		if ((unsigned char)s[a] < 0x21 || (unsigned char)s[a] >= 0x7f)
 			return false;
-	return a > 0;
+	return true;
 }
 
 /* Whether [a, b) ends in a quote's HTML entity that lost its ';' to the
@@ -2595,7 +2595,7 @@ static void tokens(struct bg_addrtok *t)
 	size_t secret = 0, pa = 0, pb = 0, pe = 0, ntok = 0, prefixes = 0;
 	int gap, lw, marks = 0;
 	/* "ID/PW：taro@x.jp/pw": after a pair label the second value is it */
-	bool pair_next = false, pair_label = false, pair_slash = false;
+	bool pair_next = false, pair_slash = false;
 	/* where a word right after an address and a glued separator starts */
 	size_t after_addr = SIZE_MAX;
 	bool seps = t->ident && t->sep_line == s;
@@ -2705,9 +2705,8 @@ static void tokens(struct bg_addrtok *t)
 			if (pair_slash || !at || !domain_like(at, s + b))
 				secret = word_end(s, n, a);
 		}
-		pair_label =
-		    ntok == 2 + prefixes && a >= secret && gap > 0 && !tag && pair_name(s, pa, pb);
-		if (pair_label) {
+		if (ntok == 2 + prefixes && a >= secret && gap > 0 && !tag &&
+		    pair_name(s, pa, pb)) {
 			/* this word is the account: "a@x.jp/pw" is cut at its '/' */
 			size_t cut = pair_sep(s, a, b);
 

@@ -68,7 +68,8 @@ void bg_eml_headers_flush(struct bg_eml_mime *mm);
 /* The current entity is a multipart: opens its frame.  NULL, or why the part
  * is skipped.  Every part of it is read, each alternative of a
  * multipart/alternative too: the plain text may hold only a contact and the
- * HTML the list (an address in both is a duplicate). */
+ * HTML the list (read_eml.c alt_other: once one rendering gave addresses, a
+ * later one's others are noted, not imported). */
 const char *bg_eml_multipart_open(struct bg_eml_mime *mm, const char *type);
 /* A boundary line of an open multipart: its frame index (*close: the closing
  * one), or -1. */

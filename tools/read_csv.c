@@ -897,6 +897,21 @@ static void header_list(const struct bg_row *r, char *out, size_t outlen)
 	}
 }
 
+/* The index of the cell of header row r named `name` (bg_table_name_is), or
+ * r->n when none is. */
+static size_t named_column(const struct bg_row *r, const char *name)
+{
+	size_t f, n;
+	const char *s;
+
+	for (f = 0; f < r->n; f++) {
+		s = cell_trimmed(&r->cells[f], &n);
+		if (bg_table_name_is(s, n, name))
+			break;
+	}
+	return f;
+}
+
 /* Whether held row i is a title with an '@' above the header: one filled
  * cell ("お問い合わせ：support@vendor.example.jp" in A1), and a later held
  * row that names a column in two or more filled cells, with no '@'. */
@@ -1075,15 +1090,10 @@ static int named_more(struct bg_table *t, const struct bg_row *first)
 {
 	const struct bg_read_opts *o = &t->c->opts;
 	char list[512];
-	const char *s;
-	size_t f, n;
+	size_t f;
 
 	for (unsigned k = 0; k < o->n_more_columns; k++) {
-		for (f = 0; f < first->n; f++) {
-			s = cell_trimmed(&first->cells[f], &n);
-			if (bg_table_name_is(s, n, o->more_columns[k]))
-				break;
-		}
+		f = named_column(first, o->more_columns[k]);
 		if (f == first->n) {
 			/* a sheet without it: the columns it has are read */
 			if (t->sheet)
@@ -1233,11 +1243,8 @@ static int choose_column(struct bg_table *t)
 	if (column && !t->numbered) {
 		/* The caller names a column: the first row is its header. */
 		t->header = true;
-		for (f = 0; first && f < first->n; f++) {
-			s = cell_trimmed(&first->cells[f], &n);
-			if (bg_table_name_is(s, n, column))
-				break;
-		}
+		if (first)
+			f = named_column(first, column);
 		if (!first || f == first->n) {
 			header_list(first, list, sizeof(list));
 			free(at_later);

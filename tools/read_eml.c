@@ -112,6 +112,20 @@ static void note(struct em *m, unsigned long line, const char *why, const char *
 
 /* --- addresses out of free text ------------------------------------------- */
 
+/* Whether the len bytes of NUL-terminated strings at list hold s (n bytes),
+ * ASCII case aside when ci. */
+static bool in_list(const char *list, size_t len, const char *s, size_t n, bool ci)
+{
+	for (size_t i = 0; i < len;) {
+		size_t l = strlen(list + i);
+
+		if (l == n && (ci ? strncasecmp(list + i, s, n) : memcmp(list + i, s, n)) == 0)
+			return true;
+		i += l + 1;
+	}
+	return false;
+}
+
 #define ALT_SEEN_MAX (1024 * 1024)
 
 /* Whether address s is one a multipart/alternative's later rendering gives
@@ -132,16 +146,7 @@ static bool alt_other(struct em *m, const char *s, size_t n)
 		m->alt_full = false;
 	}
 	if (f->part != m->alt_part) {
-		if (m->alt_full)
-			return false;
-		for (size_t i = 0; i < m->alt_len;) {
-			size_t l = strlen(m->alt_seen + i);
-
-			if (l == n && strncasecmp(m->alt_seen + i, s, n) == 0)
-				return false;
-			i += l + 1;
-		}
-		return true;
+		return !m->alt_full && !in_list(m->alt_seen, m->alt_len, s, n, true);
 	}
 	if (m->alt_len + n + 1 > m->alt_cap) {
 		size_t cap = m->alt_cap ? 2 * m->alt_cap : 4096;
@@ -198,13 +203,8 @@ static int tok_address(struct bg_sink *ts, const char *s, size_t n, unsigned lon
 		m->seen_line = line;
 		m->seenlen = 0;
 	}
-	for (size_t i = 0; i < m->seenlen;) {
-		size_t l = strlen(m->seen + i);
-
-		if (l == n && memcmp(m->seen + i, s, n) == 0)
-			return 0;
-		i += l + 1;
-	}
+	if (in_list(m->seen, m->seenlen, s, n, false))
+		return 0;
 	if (m->seenlen + n + 1 <= sizeof(m->seen) && !memchr(s, '\0', n)) {
 		memcpy(m->seen + m->seenlen, s, n);
 		m->seen[m->seenlen + n] = '\0';
@@ -701,33 +701,17 @@ static int att_book(void *arg, int fd, int kind, const char *name, struct bg_err
 static bool spool_utf8(int fd)
 {
 	unsigned char buf[65536 + 4];
-	size_t keep = 0;
-	bool wide = false, ok = true;
+	size_t keep = 0, widest = 1;
+	bool ok = true;
 	ssize_t got;
 
 	if (lseek(fd, 0, SEEK_SET) != 0)
 		return false;
 	while (ok && (got = read(fd, buf + keep, sizeof(buf) - 4 - keep)) > 0) {
-		size_t n = keep + (size_t)got, i = 0;
+		size_t n = keep + (size_t)got, i = bg_utf8_prefix(buf, n, &widest);
 
-		while (i < n) {
-			size_t k;
-
-			if (buf[i] < 0x80) {
-				i++;
-				continue;
-			}
-			k = bg_utf8_seq(buf + i, n - i);
-			if (!k) {
-				/* cut at the buffer's end: the next read ends it */
-				if (n - i < 4)
-					break;
-				ok = false;
-				break;
-			}
-			wide = wide || k >= 3;
-			i += k;
-		}
+		/* a sequence cut at the buffer's end: the next read ends it */
+		ok = n - i < 4;
 		keep = ok ? n - i : 0;
 		memmove(buf, buf + i, keep);
 	}
@@ -735,7 +719,7 @@ static bool spool_utf8(int fd)
 		ok = false;
 	if (lseek(fd, 0, SEEK_SET) != 0)
 		return false;
-	return ok && wide;
+	return ok && widest >= 3;
 }
 
 static void attach_finish(struct em *m)

@@ -183,22 +183,15 @@ static bool utf8_beyond_ascii(struct bg_input *in)
 {
 	const unsigned char *p = NULL;
 	long got = bg_input_peek_plain(in, &p, HEAD_MAX);
-	size_t n, i, k;
-	bool high = false;
+	size_t n, i, widest = 1;
 
 	if (got <= 0)
 		return false;
 	n = (size_t)got;
-	for (i = 0; i < n; i += k) {
-		if (p[i] < 0x80) {
-			k = 1;
-			continue;
-		}
-		high = true;
-		if ((k = bg_utf8_seq(p + i, n - i)) == 0)
-			return n - i < 4 && (size_t)got == HEAD_MAX && high; /* cut at the end */
-	}
-	return high;
+	i = bg_utf8_prefix(p, n, &widest);
+	if (i < n) /* a non-ASCII byte at i: valid only if cut at the end */
+		return n - i < 4 && (size_t)got == HEAD_MAX;
+	return widest > 1;
 }
 
 /* A web page's declared charset, from its first 4 KiB: <meta charset="X"> or
