@@ -27,6 +27,7 @@
 #include "conv.h"
 #include "digest.h"
 #include "encoding.h"
+#include "sha_async.h"
 #include "unicode.h"
 
 #define RAW_CAP (64 * 1024)
@@ -55,7 +56,7 @@ struct bg_input {
 	bg_input_read_fn src;
 	void *src_arg;
 	unsigned long long size;
-	struct bg_sha256 *sha;
+	struct bg_sha_async *sha;
 	uint64_t raw_total;
 	bg_input_progress_fn progress;
 	void *progress_arg;
@@ -160,7 +161,7 @@ int bg_input_open(struct bg_input **out, const char *path, struct bg_err *err)
 		return bg_err_set(err, -ENOMEM, "%s: out of memory", shown);
 	snprintf(in->name, sizeof(in->name), "%s", shown);
 	in->fd = -1;
-	if ((rc = bg_sha256_new(&in->sha)) != 0) {
+	if ((rc = bg_sha_async_new(&in->sha)) != 0) {
 		rc = bg_err_set(err, rc, "%s: out of memory", shown);
 		goto out;
 	}
@@ -230,7 +231,7 @@ int bg_input_open_stream(struct bg_input **out, const char *name, bg_input_read_
 	in->src = fn;
 	in->src_arg = arg;
 	in->size = size;
-	if (bg_sha256_new(&in->sha) != 0) {
+	if (bg_sha_async_new(&in->sha) != 0) {
 		bg_input_close(in);
 		return bg_err_set(err, -ENOMEM, "%s: out of memory", name);
 	}
@@ -250,7 +251,7 @@ void bg_input_close(struct bg_input *in)
 		inflateEnd(&in->zs);
 	if (in->own_fd && in->fd >= 0)
 		close(in->fd);
-	bg_sha256_free(in->sha);
+	bg_sha_async_free(in->sha);
 	free(in);
 }
 
@@ -377,7 +378,7 @@ static long charge(struct bg_input *in, long made)
 void bg_input_sha256(struct bg_input *in, unsigned char out[32])
 {
 	/* The running hash goes on (and can be asked again). */
-	bg_sha256_sum(in->sha, out);
+	bg_sha_async_sum(in->sha, out);
 }
 
 /* --- stage 1: raw bytes ------------------------------------------------------ */
@@ -437,7 +438,7 @@ static long raw_fill(struct bg_input *in)
 		in->raw_eof = true;
 		return 0;
 	}
-	bg_sha256_update(in->sha, in->raw + in->raw_len, (size_t)n);
+	bg_sha_async_update(in->sha, in->raw + in->raw_len, (size_t)n);
 	in->raw_len += (size_t)n;
 	in->raw_total += (uint64_t)n;
 	if (in->progress) {

@@ -2,7 +2,8 @@
 # tests/tool/tsan.sh: the import's threads under ThreadSanitizer (`make tsan`,
 # part of `make check`).  The reader hands batches to the workers, the workers
 # spool sorted runs, the merge hands new records to the record digests' helper
-# in batches of 8192 (or sums them itself while the helper is busy): imports
+# in batches of 8192 (or sums them itself while the helper is busy), the input
+# hands its bytes to the SHA-256 thread (sha_async.c, inputs over 4 MiB): imports
 # large enough for every one of those hand-overs, into an empty store and
 # among existing keys, each then checked by `verify`.  A race report fails the
 # step (TSan's exit code, 66).
