@@ -61,6 +61,7 @@ struct worker {
 
 struct bg_pipe {
 	struct bg_norm_opts norm;
+	size_t run_cap; /* digests per sorted run (CHUNK_DIGESTS; less in tests) */
 	/* Shared with the workers, under mu. */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
@@ -298,7 +299,7 @@ static int process(struct worker *w, struct batch *b)
 				    w->chunk + w->chunk_n * BG_DIGEST_LEN);
 		if (rc != 0)
 			return rc;
-		if (++w->chunk_n == CHUNK_DIGESTS && (rc = flush_chunk(p, w, false)) != 0)
+		if (++w->chunk_n == p->run_cap && (rc = flush_chunk(p, w, false)) != 0)
 			return rc;
 	}
 	return 0;
@@ -516,6 +517,11 @@ int bg_pipe_end_file(struct bg_pipe *p, bool last)
 	return rc;
 }
 
+void bg_pipe_set_run_cap(struct bg_pipe *p, size_t n)
+{
+	p->run_cap = n < 1 ? 1 : n > CHUNK_DIGESTS ? CHUNK_DIGESTS : n;
+}
+
 const struct bg_err *bg_pipe_err(const struct bg_pipe *p)
 {
 	return &p->err;
@@ -553,6 +559,7 @@ int bg_pipe_new(struct bg_pipe **out, const struct bg_norm_opts *norm,
 	if (!p)
 		return bg_err_set(e, -ENOMEM, "out of memory");
 	p->norm = *norm;
+	p->run_cap = CHUNK_DIGESTS;
 	p->spool_fd = -1;
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->cv, NULL);
@@ -635,6 +642,10 @@ struct merge {
 	bool open;   /* its run readers are loaded */
 	struct run_reader *rr;
 	size_t n_rr, cap_rr;
+	/* A loser tree over the runs' heads: win[0] is the run with the least
+	 * head, win[1..k) the losers of each match (k leaves, a power of two;
+	 * leaves past n_rr and runs at their end lose to every live one). */
+	size_t *win, k, cap_k;
 	bool have_last;
 	uint64_t last_hi, last_lo; /* the digest handed out last, in this file */
 };
@@ -644,6 +655,7 @@ static void merge_free(struct merge *m)
 	if (!m)
 		return;
 	free(m->rr);
+	free(m->win);
 	free(m);
 }
 
@@ -693,6 +705,49 @@ static int run_load(struct bg_pipe *p, struct run_reader *rr)
 	return 0;
 }
 
+/* Run a's head goes before run b's: a live run's before an ended one's (or a
+ * leaf past the runs), the lesser digest first. */
+static inline bool head_before(const struct merge *m, size_t a, size_t b)
+{
+	const struct run_reader *x = &m->rr[a], *y = &m->rr[b];
+
+	if (a >= m->n_rr || !x->live)
+		return false;
+	if (b >= m->n_rr || !y->live)
+		return true;
+	return x->hi < y->hi || (x->hi == y->hi && x->lo < y->lo);
+}
+
+/* The winner of the subtree at node (leaves at k..2k), its losers kept. */
+static size_t tree_build(struct merge *m, size_t node)
+{
+	size_t a, b;
+
+	if (node >= m->k)
+		return node - m->k;
+	a = tree_build(m, 2 * node);
+	b = tree_build(m, 2 * node + 1);
+	if (head_before(m, b, a)) {
+		m->win[node] = a;
+		return b;
+	}
+	m->win[node] = b;
+	return a;
+}
+
+/* Run w's head moved on: its matches are played again up to the root. */
+static void tree_replay(struct merge *m, size_t w)
+{
+	for (size_t node = (w + m->k) / 2; node >= 1; node /= 2)
+		if (head_before(m, m->win[node], w)) {
+			size_t t = m->win[node];
+
+			m->win[node] = w;
+			w = t;
+		}
+	m->win[0] = w;
+}
+
 /* Loads the heads of file f's runs. */
 static int merge_open(struct bg_pipe *p, struct merge *m, const struct bg_file_stats *f)
 {
@@ -708,6 +763,17 @@ static int merge_open(struct bg_pipe *p, struct merge *m, const struct bg_file_s
 		m->cap_rr = f->run_count;
 	}
 	m->n_rr = f->run_count;
+	for (m->k = 1; m->k < m->n_rr; m->k *= 2)
+		;
+	if (m->k > m->cap_k) {
+		size_t *w = realloc(m->win, m->k * sizeof(*w));
+
+		if (!w)
+			return bg_err_set(&p->err, -ENOMEM,
+					  "merging sorted digests: out of memory");
+		m->win = w;
+		m->cap_k = m->k;
+	}
 	m->have_last = false;
 	for (size_t i = 0; i < m->n_rr; i++) {
 		struct run_reader *rr = &m->rr[i];
@@ -719,6 +785,7 @@ static int merge_open(struct bg_pipe *p, struct merge *m, const struct bg_file_s
 		if ((rc = run_load(p, rr)) != 0)
 			return rc;
 	}
+	m->win[0] = tree_build(m, 1);
 	m->open = true;
 	return 0;
 }
@@ -729,18 +796,11 @@ static int merge_step(struct bg_pipe *p, struct merge *m, struct bg_file_stats *
 {
 	for (;;) {
 		struct run_reader *b;
-		size_t bi = SIZE_MAX;
+		size_t bi = m->win[0];
 		bool repeat;
 		int rc;
 
-		/* Few runs (one per 1M digests and worker): a linear pick over their
-		 * cached heads is cheaper than a heap here. */
-		for (size_t i = 0; i < m->n_rr; i++)
-			if (m->rr[i].live &&
-			    (bi == SIZE_MAX || m->rr[i].hi < m->rr[bi].hi ||
-			     (m->rr[i].hi == m->rr[bi].hi && m->rr[i].lo < m->rr[bi].lo)))
-				bi = i;
-		if (bi == SIZE_MAX)
+		if (bi >= m->n_rr || !m->rr[bi].live)
 			return 0;
 		b = &m->rr[bi];
 		repeat = m->have_last && b->hi == m->last_hi && b->lo == m->last_lo;
@@ -757,6 +817,7 @@ static int merge_step(struct bg_pipe *p, struct merge *m, struct bg_file_stats *
 		b->pos++;
 		if ((rc = run_load(p, b)) != 0)
 			return rc;
+		tree_replay(m, bi);
 		if (!repeat)
 			return 1;
 	}

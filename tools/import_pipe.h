@@ -43,6 +43,9 @@ struct bg_pipe;
 int bg_pipe_new(struct bg_pipe **out, const struct bg_norm_opts *norm,
 		const unsigned char key[BG_KEY_LEN], struct bg_err *e);
 void bg_pipe_free(struct bg_pipe *p);
+/* Before the first bg_pipe_add: at most n digests per sorted run (1 to the
+ * default, 1M per worker), so that a test can make the merge meet many runs. */
+void bg_pipe_set_run_cap(struct bg_pipe *p, size_t n);
 /* A new file: what it yields from now on is counted in f (which must live as
  * long as the pipe).  0 or -ENOMEM (bg_pipe_err). */
 int bg_pipe_begin_file(struct bg_pipe *p, struct bg_file_stats *f);
