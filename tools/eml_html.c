@@ -338,33 +338,99 @@ static void head_done(struct bg_eml_html *h)
 		while (b > a && (t[b - 1] == ' ' || t[b - 1] == '\t' || t[b - 1] == ':'))
 			b--;
 		if (b > a && bg_password_name(t + a, b - a))
-			h->pw_mask |= 1u << c;
+			for (int k = c; k < 32 && k < c + (h->head_span[c] ? h->head_span[c] : 1);
+			     k++)
+				h->pw_mask |= 1u << k;
 	}
 }
 
-/* Table structure: <table> starts one, <tr> a row, <td>/<th> a cell. */
+/* A cell's colspan or rowspan (the attribute named attr in the tag t): 1 when
+ * absent or not a number; rowspan="0" (to the table's end) is 255. */
+static int span_attr(const char *t, size_t n, const char *attr)
+{
+	size_t al = strlen(attr);
+
+	for (size_t i = 0; i + al < n; i++) {
+		size_t j;
+		int v = 0;
+		bool digits = false;
+
+		if ((t[i] != ' ' && t[i] != '\t') ||
+		    !bg_ascii_starts_ci(t + i + 1, n - i - 1, attr))
+			continue;
+		j = i + 1 + al;
+		while (j < n && (t[j] == ' ' || t[j] == '\t'))
+			j++;
+		if (j >= n || t[j] != '=')
+			continue;
+		j++;
+		while (j < n && (t[j] == ' ' || t[j] == '\t' || t[j] == '"' || t[j] == '\''))
+			j++;
+		while (j < n && t[j] >= '0' && t[j] <= '9') {
+			digits = true;
+			if (v < 1000)
+				v = v * 10 + (t[j] - '0');
+			j++;
+		}
+		if (!digits)
+			return 1;
+		if (v == 0)
+			return strcmp(attr, "rowspan") == 0 ? 255 : 1;
+		return v > 255 ? 255 : v;
+	}
+	return 1;
+}
+
+/* Table structure: <table> starts one, <tr> a row, <td>/<th> a cell.  A cell
+ * takes the next column no cell above covers (rowspan) and as many as its
+ * colspan says: a password column stays the password's in every row. */
 static void table_tag(struct bg_eml_html *h, const char *name, bool closing)
 {
 	if (strcmp(name, "table") == 0) {
-		h->row = h->col = -1;
-		h->pw_mask = 0;
+		h->row = h->col = h->col_end = -1;
+		h->pw_mask = h->occupied = 0;
 		memset(h->headlen, 0, sizeof(h->headlen));
+		memset(h->rows_left, 0, sizeof(h->rows_left));
+		memset(h->head_span, 0, sizeof(h->head_span));
 	} else if (strcmp(name, "tr") == 0 && !closing) {
 		if (h->row == 0)
 			head_done(h);
 		h->row++;
-		h->col = -1;
+		h->col = h->col_end = -1;
+		h->occupied = 0;
+		for (int c = 0; c < 32; c++)
+			if (h->rows_left[c] > 0) {
+				h->occupied |= 1u << c;
+				if (h->rows_left[c] < 255)
+					h->rows_left[c]--;
+			}
 	} else if ((strcmp(name, "td") == 0 || strcmp(name, "th") == 0) && !closing) {
+		int start = h->col_end + 1, cs = span_attr(h->tag, h->taglen, "colspan"),
+		    rs = span_attr(h->tag, h->taglen, "rowspan");
+
 		if (h->row < 0)
 			h->row = 0;
-		h->col++;
+		while (start < 32 && (h->occupied >> start & 1))
+			start++;
+		h->col = start;
+		h->col_end = start + cs - 1;
+		for (int c = start; c < 32 && c <= h->col_end; c++)
+			h->rows_left[c] = (unsigned char)(rs - 1);
+		if (h->row == 0 && start < 32)
+			h->head_span[start] = (unsigned char)cs;
 	}
 }
 
-/* The text goes to a password column's cell of a row after the first. */
+/* The text goes to a password column's cell of a row after the first: one
+ * that spans a password column too. */
 static bool in_pw_cell(const struct bg_eml_html *h)
 {
-	return h->row > 0 && h->col >= 0 && h->col < 32 && (h->pw_mask >> h->col & 1);
+	if (h->row <= 0 || h->col < 0 || h->col >= 32)
+		return false;
+	for (int c = h->col; c < 32 && c <= h->col_end; c++)
+		if (h->pw_mask >> c & 1)
+			return true;
+	return false;
 }
 
 static void text_put(struct bg_eml_html *h, const char *s, size_t n)
@@ -398,7 +464,7 @@ static void text_put(struct bg_eml_html *h, const char *s, size_t n)
 int bg_eml_html_init(struct bg_eml_html *h, size_t cap)
 {
 	memset(h, 0, sizeof(*h));
-	h->row = h->col = -1;
+	h->row = h->col = h->col_end = -1;
 	h->text = malloc(cap + 1);
 	if (!h->text)
 		return -ENOMEM;
@@ -419,8 +485,10 @@ void bg_eml_html_reset(struct bg_eml_html *h)
 	h->skip_until[0] = '\0';
 	h->hide_depth = 0;
 	h->hid_at = false;
-	h->row = h->col = -1;
-	h->pw_mask = 0;
+	h->row = h->col = h->col_end = -1;
+	h->pw_mask = h->occupied = 0;
+	memset(h->rows_left, 0, sizeof(h->rows_left));
+	memset(h->head_span, 0, sizeof(h->head_span));
 	h->pw_at = false;
 }
 

@@ -23,8 +23,14 @@ struct bg_eml_html {
 	/* A table whose first row names a password column ("Password", "密码"):
 	 * the cells of that column in the rows after it are not read; pw_at, a
 	 * '@' was in one (the reader says so, without the text). */
-	int row, col;	   /* in the current table: -1 before its first row/cell */
-	unsigned pw_mask;  /* the password columns (the first 32) */
+	int row, col;	  /* in the current table: -1 before its first row/cell */
+	int col_end;	  /* the last column the current cell spans (colspan) */
+	unsigned pw_mask; /* the password columns (the first 32) */
+	/* rowspan: the rows below a cell that it still covers, per column, and
+	 * the columns the current row's cells cannot take (covered from above);
+	 * head_span: the columns a first row's cell spans (colspan) */
+	unsigned char rows_left[32], head_span[32];
+	unsigned occupied;
 	char head[32][24]; /* the first row's cells' text (the first 23 bytes) */
 	unsigned char headlen[32];
 	bool pw_at;
