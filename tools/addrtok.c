@@ -145,10 +145,11 @@ struct bg_addrtok {
 	bool nofast;	      /* bg_addrtok_fastpath(t, false) */
 	unsigned long line;
 	bool first_tok;
-	bool tok_plain; /* the token being cut is ASCII, unflagged, without BAD or quote */
-	bool unquote;	/* keep(): the address was quoted whole: '' and \' are one ' */
-	bool second;	/* keep(): the word follows an address and a glued separator */
-	char combo;	/* bg_addrtok_combo */
+	bool tok_plain;	   /* the token being cut is ASCII, unflagged, without BAD or quote */
+	bool unquote;	   /* keep(): the address was quoted whole: '' and \' are one ' */
+	bool second;	   /* keep(): the word follows an address and a glued separator */
+	char combo;	   /* bg_addrtok_combo */
+	uint32_t combo_cp; /* bg_addrtok_combo_cp: '、' or '／', mapped to combo */
 	bool combo_field;
 	bool label_lines;	  /* bg_addrtok_label_lines */
 	unsigned long label_line; /* the last line that was a marked label alone, or 0 */
@@ -644,6 +645,14 @@ static int map_line(struct bg_addrtok *t, const char *s, size_t n, bool plain)
 			continue;
 		}
 		cp = decode(p + i, k);
+		if (t->combo_cp && cp == t->combo_cp && t->combo) {
+			/* a combolist's '、' or '／' (bg_combo_sep_cp): its separator */
+			put(t, &o, t->combo, 0, col, wcol);
+			col++;
+			wcol += 2;
+			i += k;
+			continue;
+		}
 		if (wide_ascii(cp)) { /* full-width ASCII */
 			put(t, &o, wide_ascii(cp), F_WIDE, col, wcol);
 			col++;
@@ -763,6 +772,13 @@ void bg_addrtok_combo(struct bg_addrtok *t, char sep, bool field)
 {
 	t->combo = sep;
 	t->combo_field = field;
+	t->combo_cp = 0;
+	t->rep.fresh = t->rep.ready = false;
+}
+
+void bg_addrtok_combo_cp(struct bg_addrtok *t, uint32_t cp)
+{
+	t->combo_cp = cp;
 	t->rep.fresh = t->rep.ready = false;
 }
 
@@ -834,10 +850,17 @@ static bool pair_header(const char *head, size_t len)
 	       bg_password_label(head + b, e - b);
 }
 
-char bg_combo_sep(const char *head, size_t len, bool *field)
+/* A separator in the head bg_combo_sep judges: an ASCII one, or '、' (\x01)
+ * or '／' (\x02) as wide_head wrote them. */
+static bool head_sep(char c)
 {
-	static const char seps[] = "|;,\t";
-	unsigned shape[4] = {0}, at2[4] = {0}, at3[4] = {0}, lines = 0, blank = 0, at_blank = 0;
+	return combo_char(c) || c == '\x01' || c == '\x02';
+}
+
+static char combo_sep_core(const char *head, size_t len, bool *field)
+{
+	static const char seps[] = "|;,\t\x01\x02";
+	unsigned shape[6] = {0}, at2[6] = {0}, at3[6] = {0}, lines = 0, blank = 0, at_blank = 0;
 	size_t i = 0, e, j, k, b;
 	const char *nl, *q;
 	int best = 0;
@@ -855,7 +878,7 @@ char bg_combo_sep(const char *head, size_t len, bool *field)
 			 * the first, or one after a tab-separated name or two
 			 * ("山田\ttaro@x.jp\tP@ssw0rd", Excel's Unicode text) */
 			for (unsigned fld = 0;; fld++) {
-				for (j = i; j < e && !blank_at(head, j, e) && !combo_char(head[j]);
+				for (j = i; j < e && !blank_at(head, j, e) && !head_sep(head[j]);
 				     j++)
 					;
 				const char *tab;
@@ -869,7 +892,7 @@ char bg_combo_sep(const char *head, size_t len, bool *field)
 					break;
 				i = (size_t)(tab - head) + 1;
 			}
-			if (q && j + 1 < e && combo_char(head[j]) && head[j + 1] != ' ' &&
+			if (q && j + 1 < e && head_sep(head[j]) && head[j + 1] != ' ' &&
 			    head[j + 1] != '\t' && head[j + 1] != head[j]) {
 				k = (size_t)(strchr(seps, head[j]) - seps);
 				shape[k]++;
@@ -902,7 +925,7 @@ char bg_combo_sep(const char *head, size_t len, bool *field)
 		}
 		i = nl ? (size_t)(nl - head) + 1 : len;
 	}
-	for (k = 1; k < 4; k++)
+	for (k = 1; k < 6; k++)
 		if (shape[k] > shape[best])
 			best = (int)k;
 	*field = at3[best] > 0;
@@ -919,6 +942,66 @@ char bg_combo_sep(const char *head, size_t len, bool *field)
 	if (blank >= 1 && blank + 1 >= lines && pair_header(head, len))
 		return ' ';
 	return 0;
+}
+
+/* The head with the Japanese keyboard's separators written as one byte each:
+ * '，' ',', '；' ';', '｜' '|' (the tokeniser's mapped line holds them so), '、'
+ * \x01 and '／' \x02 (their own: an enumeration's comma and a slash).  A
+ * raw \x01 or \x02 is written as \x7f (a control; no separator).  NULL
+ * when out of memory; *out_len its length. */
+static char *wide_head(const char *head, size_t len, size_t *out_len)
+{
+	char *o = malloc(len + 1);
+	size_t i = 0, k = 0;
+
+	if (!o)
+		return NULL;
+	while (i < len) {
+		const char *p = head + i;
+
+		if (len - i >= 3 && memcmp(p, "\xef\xbc\x8c", 3) == 0)
+			o[k++] = ',', i += 3;
+		else if (len - i >= 3 && memcmp(p, "\xef\xbc\x9b", 3) == 0)
+			o[k++] = ';', i += 3;
+		else if (len - i >= 3 && memcmp(p, "\xef\xbd\x9c", 3) == 0)
+			o[k++] = '|', i += 3;
+		else if (len - i >= 3 && memcmp(p, "\xe3\x80\x81", 3) == 0)
+			o[k++] = '\x01', i += 3;
+		else if (len - i >= 3 && memcmp(p, "\xef\xbc\x8f", 3) == 0)
+			o[k++] = '\x02', i += 3;
+		else if (*p == '\x01' || *p == '\x02')
+			o[k++] = '\x7f', i++;
+		else
+			o[k++] = *p, i++;
+	}
+	*out_len = k;
+	return o;
+}
+
+char bg_combo_sep_cp(const char *head, size_t len, bool *field, uint32_t *cp)
+{
+	size_t wl;
+	char *w = wide_head(head, len, &wl), r;
+
+	*cp = 0;
+	if (!w)
+		return combo_sep_core(head, len, field);
+	r = combo_sep_core(w, wl, field);
+	free(w);
+	/* '、' and '／' glued after the addresses: the tokeniser reads that
+	 * character as a '|' (mapped) and the combolist's separator is it */
+	if (r == '\x01' || r == '\x02') {
+		*cp = r == '\x01' ? 0x3001 : 0xff0f;
+		r = '|';
+	}
+	return r;
+}
+
+char bg_combo_sep(const char *head, size_t len, bool *field)
+{
+	uint32_t cp;
+
+	return bg_combo_sep_cp(head, len, field, &cp);
 }
 
 /* Appends n bytes of s and a NUL to a growing arena (*len used of *cap); *off

@@ -85,6 +85,15 @@ void bg_addrtok_label_lines(struct bg_addrtok *t, bool on);
  * line ("a@x.jp|pass|b@x.jp"): the password ends at the next separator.
  * ' ': most lines are an address, a blank and one word ("a@x.jp hunter2"). */
 char bg_combo_sep(const char *head, size_t len, bool *field);
+/* The same, the separators a Japanese keyboard types counted too ('，' '；' '｜'
+ * as their ASCII ones, '、' and '／' on their own); *cp: U+3001 or U+FF0F when
+ * the separator is one of these two (the result is then '|', and
+ * bg_addrtok_combo_cp(t, *cp) makes the tokeniser read that character as it),
+ * else 0. */
+char bg_combo_sep_cp(const char *head, size_t len, bool *field, uint32_t *cp);
+/* After bg_addrtok_combo: the character (U+3001 '、', U+FF0F '／') a line
+ * holds for the combolist's separator. */
+void bg_addrtok_combo_cp(struct bg_addrtok *t, uint32_t cp);
 
 /* On by default.  Off: a plain ASCII line is cut by classing every byte
  * instead of going from separator to separator (the same tokens: for

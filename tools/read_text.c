@@ -224,9 +224,11 @@ static int text_read(struct bg_reader_ctx *c)
 		long got = bg_input_peek(in, &head, 64 * 1024);
 
 		bool field = false;
-		char sep = got > 0 ? bg_combo_sep(head, (size_t)got, &field) : 0;
+		uint32_t cp = 0;
+		char sep = got > 0 ? bg_combo_sep_cp(head, (size_t)got, &field, &cp) : 0;
 
 		bg_addrtok_combo(tok, sep, field);
+		bg_addrtok_combo_cp(tok, cp);
 		bg_addrtok_label_lines(tok, true);
 		pieces.sql_file = (got > 0 && sql_dump(head, (size_t)got)) ||
 				  bg_ascii_has_suffix(c->name, ".sql") ||
