@@ -698,7 +698,7 @@ static int decide(const char *sample, size_t len, bool at_eof, char *name, size_
 	static const char *const jis[] = {"ISO-2022-JP", "ISO-2022-JP-3", "ISO-2022-JP-2", NULL};
 	char *t = malloc(len ? len : 1);
 	size_t n, dropped, hi = 0, count;
-	const char *const *fam;
+	const char *const *fam = NULL;
 	const char *guess;
 	char guess_buf[64] = "", only[BG_ENC_NAME_MAX] = "", cands[160];
 	bool latin, one_byte, like932;
@@ -841,6 +841,24 @@ ambiguous:
 	 * and most of this tool's users): a name or two in a small Excel CSV. */
 	if (count > 1 && japanese_hint(t, n, at_eof, hi < SMALL_EVIDENCE, name, namelen))
 		goto out;
+	/* uchardet said Shift_JIS and the text has CP932's kana, but a byte pair
+	 * or two is no CP932 (a JIS X 0213 character such as 𠮟 from
+	 * Shift_JIS-2004, a corrupted cell): the one encoding that still decodes
+	 * it all is no reading of Japanese (GB18030 decodes almost any bytes),
+	 * and taking it turns every Japanese label into Chinese (パスワード：'s
+	 * value was stored as an address).  Refused, with the Japanese reading
+	 * named. */
+	if (count == 1 && fam && name_eq(fam[0], "CP932") && !name_eq(only, "CP932") &&
+	    !name_eq(only, "SHIFT_JIS") && kana_pairs((const unsigned char *)t, n) >= 2) {
+		rc = bg_err_set(err, -EILSEQ,
+				"cannot tell the text encoding (not UTF-8; it reads as Japanese "
+				"CP932 but some bytes are not valid CP932, and %s, which decodes "
+				"them, is no Japanese reading); give --encoding NAME, e.g. "
+				"--encoding CP932 (the lines with those bytes are then counted "
+				"invalid) or --encoding SHIFT_JISX0213",
+				only);
+		goto out;
+	}
 	if (count == 1 && hi >= 8) {
 		snprintf(name, namelen, "%s", only);
 		goto out;
