@@ -797,7 +797,7 @@ static void attach_finish(struct em *m)
 					     flags & BG_LINE_HAS_NUL
 						 ? "NUL byte in the line"
 						 : "bytes not valid in the part's encoding",
-					     line, len);
+					     line, bg_reader_flagged_shown(line, len));
 				continue;
 			}
 			if ((flags & BG_LINE_TOO_LONG) && !m->cut_noted) {

@@ -59,10 +59,50 @@ void bg_reader_note(struct bg_reader_ctx *c, unsigned long line, const char *why
 	c->sink->invalid(c->sink, line, why, text ? text : "", text ? len : 0);
 }
 
+/* The length of a gap at s (n bytes) between a label and its value: a blank,
+ * ':', '=', or one of ：　【】［］・■ (3 bytes); 0 when none. */
+static size_t label_gap_at(const char *s, size_t n)
+{
+	static const char gaps[][4] = {"\xef\xbc\x9a", "\xe3\x80\x80", "\xe3\x80\x90",
+				       "\xe3\x80\x91", "\xef\xbc\xbb", "\xef\xbc\xbd",
+				       "\xe3\x83\xbb", "\xe2\x96\xa0"};
+
+	if (*s == ' ' || *s == '\t' || *s == ':' || *s == '=' || *s == '[' || *s == ']')
+		return 1;
+	for (size_t k = 0; n >= 3 && k < sizeof(gaps) / sizeof(gaps[0]); k++)
+		if (memcmp(s, gaps[k], 3) == 0)
+			return 3;
+	return 0;
+}
+
+/* How much of a flagged line its note shows: to the end of its first
+ * address's word (a password may follow: "taro@x.jp パスワード：x"), and never
+ * past a password's label ("Password: x", "【パスワード】x", "初期パスワード：x"
+ * on a line without an address): the line was not tokenised, so nothing else
+ * hides its value. */
+size_t bg_reader_flagged_shown(const char *s, size_t n)
+{
+	size_t e = bg_shown_to_address(s, n), i = 0, g;
+
+	while (i < e) {
+		size_t a;
+
+		while (i < e && (g = label_gap_at(s + i, e - i)) != 0)
+			i += g;
+		for (a = i; i < e && label_gap_at(s + i, e - i) == 0; i++)
+			;
+		if (i > a && (bg_password_label(s + a, i - a) || bg_password_name(s + a, i - a)))
+			return i;
+	}
+	return e;
+}
+
 void bg_reader_note_flagged(struct bg_reader_ctx *c, unsigned long line, unsigned flags,
 			    const char *text, size_t len)
 {
 	char why[BG_ENC_NAME_MAX + 32];
+
+	len = bg_reader_flagged_shown(text, len);
 
 	bg_reader_note(c, line,
 		       (flags & BG_LINE_TOO_LONG)  ? "line too long"
