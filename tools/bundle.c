@@ -18,6 +18,8 @@
 #include <openssl/pem.h>
 
 #include "bundle.h"
+#include "cli.h" /* bg_name_all_digits */
+#include "escape.h"
 #include "safeopen.h"
 #include "unicode.h"
 
@@ -27,6 +29,8 @@
 #define REC_D_LEN (16 + 8)
 #define KEY_FILE_MAX (64 * 1024)
 #define BUF_LEN (256 * 1024)
+/* 9999-12-31T23:59:59Z: the last time a local --date can name and bg_day() print. */
+#define TIME_MAX 253402300799LL
 
 static const char magic[BG_BUNDLE_MAGIC_LEN] = BG_BUNDLE_MAGIC;
 
@@ -606,6 +610,9 @@ static int walk(int fd, struct walk *w)
 	memcpy(in->site_key_id, p + 4, BG_KEY_ID_LEN);
 	memcpy(in->signer, p + 4 + BG_KEY_ID_LEN, BG_ED25519_LEN);
 	in->created = (int64_t)get_be(p + 4 + BG_KEY_ID_LEN + BG_ED25519_LEN, 8);
+	if (in->created <= 0 || in->created > TIME_MAX)
+		FAIL(-EBADMSG, "%s: header: impossible creation time %lld", w->name,
+		     (long long)in->created);
 	bg_signer_id(in->signer, b_id);
 	for (signer = 0; signer < w->tr->n; signer++)
 		if (memcmp(w->tr->key[signer], in->signer, BG_ED25519_LEN) == 0)
@@ -636,7 +643,8 @@ static int walk(int fd, struct walk *w)
 		a->grace_days = (int32_t)(uint32_t)get_be(p + 16, 4);
 		memcpy(a->source_sha256, p + 20, 32);
 		nl = (size_t)get_be(p + 52, 2);
-		if (!bg_advisory_times_ok(a->published, a->imported, a->grace_days) || nl == 0 ||
+		if (!bg_advisory_times_ok(a->published, a->imported, a->grace_days) ||
+		    a->published > TIME_MAX || a->imported > TIME_MAX || nl == 0 ||
 		    nl >= BG_NAME_MAX)
 			FAIL(-EBADMSG, "%s: advisory record %u (byte %llu): invalid fields",
 			     w->name, i + 1, (unsigned long long)(r_offset(&r) - ADV_LEN));
@@ -647,6 +655,14 @@ static int walk(int fd, struct walk *w)
 			     w->name, i + 1);
 		memcpy(a->name, p, nl);
 		a->name[nl] = '\0';
+		/* The names a local import accepts, checked here so that a dry run
+		 * refuses what the write would. */
+		if (bg_name_problem(a->name) || bg_name_all_digits(a->name))
+			FAIL(-EBADMSG,
+			     "%s: advisory record %u: the name is not one the store takes (%s)",
+			     w->name, i + 1,
+			     bg_name_problem(a->name) ? bg_name_problem(a->name)
+						      : BG_NAME_DIGITS_WHY);
 		for (unsigned k = 0; k < i; k++)
 			if (strcmp(in->adv[k].name, a->name) == 0)
 				FAIL(-EBADMSG, "%s: advisory \"%s\" is listed twice", w->name,

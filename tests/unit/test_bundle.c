@@ -467,6 +467,43 @@ static void refs(void)
 		!bg_name_all_digits(""));
 }
 
+/* A signed bundle may only carry what a local import could have stored: a
+ * date beyond 9999 (shown as no date, yet the exposure time, so that no reset
+ * ever counts) and a name of digits only are refused in the verify pass, dry
+ * run included. */
+static void hostile_fields(void)
+{
+	struct bg_bundle_info *info = malloc(sizeof(*info));
+	struct bg_store *m;
+	struct bg_txn *t = NULL;
+	unsigned char *b;
+	uint32_t id;
+	size_t n;
+	char err[1024], out[160];
+
+	fixture();
+	m = new_store("hostile", key);
+	snprintf(out, sizeof(out), "%s/hostile.bgb", dir);
+	id = add(m, "Far future", (int64_t)1 << 62, 0, 3, 1);
+	T_EQ_INT(bg_txn_begin(m, false, &t), 0);
+	T_EQ_INT(bg_bundle_export(t, &id, 1, fx.sk, fx.kid, out, info, err, sizeof(err)), 0);
+	bg_txn_abort(t);
+	n = slurp(out, &b);
+	T_EQ_INT(verify_bytes(b, n, fx.kid, &fx.tr, err, sizeof(err)), -EBADMSG);
+	T_CHECK(strstr(err, "invalid fields") != NULL);
+	free(b);
+	id = add(m, "123", -1, 0, 3, 1);
+	T_EQ_INT(bg_txn_begin(m, false, &t), 0);
+	T_EQ_INT(bg_bundle_export(t, &id, 1, fx.sk, fx.kid, out, info, err, sizeof(err)), 0);
+	bg_txn_abort(t);
+	n = slurp(out, &b);
+	T_EQ_INT(verify_bytes(b, n, fx.kid, &fx.tr, err, sizeof(err)), -EBADMSG);
+	T_CHECK(strstr(err, "digits only") != NULL);
+	free(b);
+	bg_store_close(m);
+	free(info);
+}
+
 int main(int argc, char **argv)
 {
 	char cmd[128];
@@ -480,6 +517,7 @@ int main(int argc, char **argv)
 	T_RUN(changed_before_apply);
 	T_RUN(export_refusals);
 	T_RUN(refs);
+	T_RUN(hostile_fields);
 	if (fx.made) {
 		bg_store_close(fx.mgmt);
 		free(fx.b);
