@@ -63,7 +63,15 @@ struct point {
 	uint64_t exposed, rotated;
 };
 
+/* Names to their index (hosts, advisories): a hostile scan may list a million
+ * of either, and a linear search each would take hours.  slot[i]: index + 1,
+ * 0 free; cap a power of two, at most half full. */
+struct name_index {
+	size_t *slot, cap;
+};
+
 struct bg_report {
+	struct name_index host_ix, adv_ix;
 	struct host *hosts;
 	size_t n_hosts, cap_hosts;
 	struct adv *advs;
@@ -96,6 +104,66 @@ static int grow(void **p, size_t *cap, size_t need, size_t size)
 	return 0;
 }
 
+static size_t name_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
+	return (size_t)h;
+}
+
+/* The slot of name: its entry, or the free slot where it goes. */
+static size_t *ix_slot(const struct name_index *x, const char *name, char *const *names,
+		       size_t stride)
+{
+	size_t i = name_hash(name) & (x->cap - 1);
+
+	while (x->slot[i] &&
+	       strcmp(*(char *const *)((const char *)names + (x->slot[i] - 1) * stride), name) != 0)
+		i = (i + 1) & (x->cap - 1);
+	return &x->slot[i];
+}
+
+/* Index of name, or SIZE_MAX (x empty or name absent). */
+static size_t ix_find(const struct name_index *x, const char *name, char *const *names,
+		      size_t stride)
+{
+	size_t *sl;
+
+	if (!x->cap)
+		return SIZE_MAX;
+	sl = ix_slot(x, name, names, stride);
+	return *sl ? *sl - 1 : SIZE_MAX;
+}
+
+/* Records names[n] (already stored) as entry n: 0 or -ENOMEM. */
+static int ix_add(struct name_index *x, size_t n, char *const *names, size_t stride)
+{
+	if (2 * (n + 1) > x->cap) {
+		struct name_index y = {NULL, x->cap ? 2 * x->cap : 64};
+
+		while (2 * (n + 1) > y.cap)
+			y.cap *= 2;
+		if (!(y.slot = calloc(y.cap, sizeof(*y.slot))))
+			return -ENOMEM;
+		for (size_t i = 0; i < n; i++)
+			*ix_slot(&y, *(char *const *)((const char *)names + i * stride), names,
+				 stride) = i + 1;
+		free(x->slot);
+		*x = y;
+	}
+	*ix_slot(x, *(char *const *)((const char *)names + n * stride), names, stride) = n + 1;
+	return 0;
+}
+
+static void ix_clear(struct name_index *x)
+{
+	free(x->slot);
+	x->slot = NULL;
+	x->cap = 0;
+}
+
 struct bg_report *bg_report_new(void)
 {
 	return calloc(1, sizeof(struct bg_report));
@@ -111,6 +179,8 @@ void bg_report_free(struct bg_report *r)
 		free(r->advs[i].name);
 	for (size_t i = 0; i < r->n_accts; i++)
 		free(r->accts[i].user);
+	ix_clear(&r->host_ix);
+	ix_clear(&r->adv_ix);
 	free(r->hosts);
 	free(r->advs);
 	free(r->accts);
@@ -443,16 +513,18 @@ static int day_of(struct parser *p, const char *s, bool iso, char out[11])
 
 static int find_adv(struct bg_report *r, const char *name, size_t *out)
 {
-	for (size_t i = 0; i < r->n_advs; i++) {
-		if (strcmp(r->advs[i].name, name) == 0) {
-			*out = i;
-			return 0;
-		}
+	size_t i =
+	    r->n_advs ? ix_find(&r->adv_ix, name, &r->advs->name, sizeof(*r->advs)) : SIZE_MAX;
+
+	if (i != SIZE_MAX) {
+		*out = i;
+		return 0;
 	}
 	if (grow((void **)&r->advs, &r->cap_advs, r->n_advs + 1, sizeof(*r->advs)) != 0)
 		return -ENOMEM;
 	memset(&r->advs[r->n_advs], 0, sizeof(r->advs[0]));
-	if (!(r->advs[r->n_advs].name = strdup(name)))
+	if (!(r->advs[r->n_advs].name = strdup(name)) ||
+	    ix_add(&r->adv_ix, r->n_advs, &r->advs->name, sizeof(*r->advs)) != 0)
 		return -ENOMEM;
 	*out = r->n_advs++;
 	return 0;
@@ -549,9 +621,10 @@ static int advisory(struct parser *p, void *arg)
 static int find_host(struct bg_report *r, const char *file, const char *name, size_t *out,
 		     struct parser *p)
 {
-	for (size_t i = r->n_hosts; i-- > 0;) {
-		if (strcmp(r->hosts[i].name, name) != 0)
-			continue;
+	size_t i =
+	    r->n_hosts ? ix_find(&r->host_ix, name, &r->hosts->name, sizeof(*r->hosts)) : SIZE_MAX;
+
+	if (i != SIZE_MAX) {
 		if (r->hosts[i].file != file)
 			return perr(p, "host \"%.100s\" was already in %s (one scan per host)",
 				    name, r->hosts[i].file);
@@ -561,7 +634,8 @@ static int find_host(struct bg_report *r, const char *file, const char *name, si
 	if (grow((void **)&r->hosts, &r->cap_hosts, r->n_hosts + 1, sizeof(*r->hosts)) != 0)
 		return perr(p, "out of memory");
 	memset(&r->hosts[r->n_hosts], 0, sizeof(r->hosts[0]));
-	if (!(r->hosts[r->n_hosts].name = strdup(name)))
+	if (!(r->hosts[r->n_hosts].name = strdup(name)) ||
+	    ix_add(&r->host_ix, r->n_hosts, &r->hosts->name, sizeof(*r->hosts)) != 0)
 		return perr(p, "out of memory");
 	r->hosts[r->n_hosts].file = file;
 	*out = r->n_hosts++;
@@ -724,6 +798,10 @@ out:
 		r->n_accts = before;
 		while (r->n_hosts && r->hosts[r->n_hosts - 1].file == name)
 			free(r->hosts[--r->n_hosts].name);
+		ix_clear(&r->host_ix); /* rebuilt without the hosts taken back */
+		for (size_t i = 0; i < r->n_hosts; i++)
+			if (ix_add(&r->host_ix, i, &r->hosts->name, sizeof(*r->hosts)) != 0)
+				break;
 	}
 	free(p.scratch);
 	return rc;
@@ -767,6 +845,10 @@ void bg_report_finish(struct bg_report *r)
 {
 	size_t *map = NULL, *inv = NULL, ndays = 0;
 	char(*days)[11] = NULL;
+
+	/* Sorted below: the name indexes would be stale (nothing is added after). */
+	ix_clear(&r->host_ix);
+	ix_clear(&r->adv_ix);
 
 	/* Hosts by name: renumber the accounts' host index. */
 	if (r->n_hosts) {
@@ -990,7 +1072,15 @@ static void html_str(FILE *f, const char *s)
 		else if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0) || cp == 0xad || cp == 0x61c ||
 			 (cp >= 0x200b && cp <= 0x200f) || (cp >= 0x2028 && cp <= 0x202e) ||
 			 (cp >= 0x2060 && cp <= 0x206f) || cp == 0xfeff ||
-			 (cp >= 0xfff9 && cp <= 0xfffb))
+			 (cp >= 0xfff9 && cp <= 0xfffb) ||
+			 /* invisible too: the combining grapheme joiner, Hangul and
+			  * Khmer fillers, the Mongolian selectors and vowel separator,
+			  * variation selectors, tag characters ("alice" + tags shows
+			  * as "alice") */
+			 cp == 0x34f || cp == 0x115f || cp == 0x1160 || cp == 0x17b4 ||
+			 cp == 0x17b5 || (cp >= 0x180b && cp <= 0x180f) || cp == 0x3164 ||
+			 cp == 0xffa0 || (cp >= 0xfe00 && cp <= 0xfe0f) ||
+			 (cp >= 0x1d173 && cp <= 0x1d17a) || (cp >= 0xe0000 && cp <= 0xe0fff))
 			fprintf(f, "<span class=\"ctl\">[U+%04X]</span>", cp);
 		else
 			fwrite(p, 1, n, f);

@@ -4,7 +4,7 @@ refusal of malformed scans (file:line:col, nothing printed), HTML escaping of
 hostile names, and the page rendered by headless Chromium: the screenshot
 must show the chart's colours and text (skipped, saying so, without chromium).
 Usage: test_report.py BUILD/breachguard"""
-import json, os, shutil, stat, struct, subprocess, sys, tempfile, zlib
+import json, os, shutil, stat, struct, subprocess, sys, tempfile, time, zlib
 
 TOOL = os.path.abspath(sys.argv[1])
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -178,6 +178,31 @@ def run_all(root):
     r = run(os.path.join(root, "missing.json"))
     check(r.returncode == 1 and "missing.json" in r.stderr, "missing file", r.stderr)
     check(run().returncode == 2, "no file is usage")
+    # Invisible characters in a user name are shown, never hidden: "alice" with
+    # tag characters is not "alice" on the page.
+    p = os.path.join(root, "tags.json")
+    with open(p, "w") as f:
+        f.write(json.dumps([acct("h", "alice\U000E0061", "enforce", []),
+                            acct("h", "bo\u3164b\u180e", "enforce", [])]))
+    page = os.path.join(root, "tags.html")
+    r = run("--html", page, p)
+    with open(page, encoding="utf-8") as f:
+        html = f.read()
+    check(r.returncode == 0 and "[U+E0061]" in html and "[U+3164]" in html and "[U+180E]" in html
+          and "\U000E0061" not in html, "invisible characters shown in HTML", r.stderr)
+    # A hostile scan with very many advisory names or hosts: linear time, not
+    # quadratic (300000 of each took minutes with a linear search per name).
+    p = os.path.join(root, "many.json")
+    with open(p, "w") as f:
+        f.write('[{"host":"h","user":"u","verdict":"enforce","advisories":[' +
+                ",".join('{"name":"a%d"}' % i for i in range(300000)) + "]}," +
+                ",".join('{"host":"h%d","user":"u","verdict":"enforce","advisories":[]}' % i
+                         for i in range(300000)) + "]")
+    t0 = time.monotonic()
+    r = run("--json", p)
+    took = time.monotonic() - t0
+    check(r.returncode == 0 and len(json.loads(r.stdout)["hosts"]) == 300001 and took < 20,
+          "many advisories and hosts in one scan", f"rc={r.returncode} {took:.1f}s")
 
     # HTML: self-contained and escaped.
     page = os.path.join(root, "fleet.html")
