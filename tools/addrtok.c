@@ -2633,6 +2633,25 @@ static size_t word_end(const char *s, size_t n, size_t i)
 	return i;
 }
 
+/* A label's value from a: one word, or, when an ASCII quote in the label's gap
+ * [pe, a) or at a opens it ('Password: "two words"', a passphrase), to its
+ * closing quote on the line (within 128 bytes; none: one word). */
+static size_t value_end(const char *s, size_t n, size_t pe, size_t a)
+{
+	char q = a > pe && a > 0 ? s[a - 1] : 0;
+	size_t from = a;
+
+	if (q != '"' && a < n && s[a] == '\'') /* a ' glues: the word starts with it */
+		q = s[from++];
+	if (q == '"' || q == '\'') {
+		const char *c = memchr(s + from, q, (n - from) < 128 ? n - from : 128);
+
+		if (c)
+			return (size_t)(c - s);
+	}
+	return word_end(s, n, a);
+}
+
 /* In a password [a, e) after "address:", a glued separator and another
  * "address:" ("a@x.jp:pw1;b@x.jp:pw2", a combolist on one line): the password
  * ends at that separator.  Returns where it ends. */
@@ -2815,7 +2834,7 @@ static void tokens(struct bg_addrtok *t)
 			/* at the line's start a label with no mark only in a script
 			 * that sets its value off by a blank ("パスワード　x"; the
 			 * English "password jiro@x.jp" may say whose) */
-			secret = word_end(s, n, a);
+			secret = value_end(s, n, pe, a);
 		}
 		if (ntok == prefixes + 1 && prefixes < 2 && label_prefix(s + a, b - a))
 			prefixes++;
