@@ -149,7 +149,7 @@ struct bg_addrtok {
 	bool unquote;	   /* keep(): the address was quoted whole: '' and \' are one ' */
 	bool second;	   /* keep(): the word follows an address and a glued separator */
 	char combo;	   /* bg_addrtok_combo */
-	uint32_t combo_cp; /* bg_addrtok_combo_cp: '、' or '／', mapped to combo */
+	uint32_t combo_cp; /* bg_addrtok_combo_cp: '、', '／' or '・', mapped to combo */
 	bool combo_field;
 	bool label_lines;	  /* bg_addrtok_label_lines */
 	unsigned long label_line; /* the last line that was a marked label alone, or 0 */
@@ -646,7 +646,7 @@ static int map_line(struct bg_addrtok *t, const char *s, size_t n, bool plain)
 		}
 		cp = decode(p + i, k);
 		if (t->combo_cp && cp == t->combo_cp && t->combo) {
-			/* a combolist's '、' or '／' (bg_combo_sep_cp): its separator */
+			/* a combolist's '、', '／' or '・' (bg_combo_sep_cp): its separator */
 			put(t, &o, t->combo, 0, col, wcol);
 			col++;
 			wcol += 2;
@@ -850,17 +850,17 @@ static bool pair_header(const char *head, size_t len)
 	       bg_password_label(head + b, e - b);
 }
 
-/* A separator in the head bg_combo_sep judges: an ASCII one, or '、' (\x01)
- * or '／' (\x02) as wide_head wrote them. */
+/* A separator in the head bg_combo_sep judges: an ASCII one, or '、' (\x01),
+ * '／' (\x02) or '・' (\x03) as wide_head wrote them. */
 static bool head_sep(char c)
 {
-	return combo_char(c) || c == '\x01' || c == '\x02';
+	return combo_char(c) || c == '\x01' || c == '\x02' || c == '\x03';
 }
 
 static char combo_sep_core(const char *head, size_t len, bool *field)
 {
-	static const char seps[] = "|;,\t\x01\x02";
-	unsigned shape[6] = {0}, at2[6] = {0}, at3[6] = {0}, lines = 0, blank = 0, at_blank = 0;
+	static const char seps[] = "|;,\t\x01\x02\x03";
+	unsigned shape[7] = {0}, at2[7] = {0}, at3[7] = {0}, lines = 0, blank = 0, at_blank = 0;
 	size_t i = 0, e, j, k, b;
 	const char *nl, *q;
 	int best = 0;
@@ -925,7 +925,7 @@ static char combo_sep_core(const char *head, size_t len, bool *field)
 		}
 		i = nl ? (size_t)(nl - head) + 1 : len;
 	}
-	for (k = 1; k < 6; k++)
+	for (k = 1; k < 7; k++)
 		if (shape[k] > shape[best])
 			best = (int)k;
 	*field = at3[best] > 0;
@@ -946,8 +946,8 @@ static char combo_sep_core(const char *head, size_t len, bool *field)
 
 /* The head with the Japanese keyboard's separators written as one byte each:
  * '，' ',', '；' ';', '｜' '|' (the tokeniser's mapped line holds them so), '、'
- * \x01 and '／' \x02 (their own: an enumeration's comma and a slash).  A
- * raw \x01 or \x02 is written as \x7f (a control; no separator).  NULL
+ * \x01, '／' \x02 and '・' \x03 (their own: an enumeration's comma, a slash,
+ * a middle dot).  A raw \x01, \x02 or \x03 is written as \x7f (a control; no separator).  NULL
  * when out of memory; *out_len its length. */
 static char *wide_head(const char *head, size_t len, size_t *out_len)
 {
@@ -969,7 +969,9 @@ static char *wide_head(const char *head, size_t len, size_t *out_len)
 			o[k++] = '\x01', i += 3;
 		else if (len - i >= 3 && memcmp(p, "\xef\xbc\x8f", 3) == 0)
 			o[k++] = '\x02', i += 3;
-		else if (*p == '\x01' || *p == '\x02')
+		else if (len - i >= 3 && memcmp(p, "\xe3\x83\xbb", 3) == 0)
+			o[k++] = '\x03', i += 3;
+		else if (*p == '\x01' || *p == '\x02' || *p == '\x03')
 			o[k++] = '\x7f', i++;
 		else
 			o[k++] = *p, i++;
@@ -988,10 +990,10 @@ char bg_combo_sep_cp(const char *head, size_t len, bool *field, uint32_t *cp)
 		return combo_sep_core(head, len, field);
 	r = combo_sep_core(w, wl, field);
 	free(w);
-	/* '、' and '／' glued after the addresses: the tokeniser reads that
+	/* '、', '／' and '・' glued after the addresses: the tokeniser reads that
 	 * character as a '|' (mapped) and the combolist's separator is it */
-	if (r == '\x01' || r == '\x02') {
-		*cp = r == '\x01' ? 0x3001 : 0xff0f;
+	if (r == '\x01' || r == '\x02' || r == '\x03') {
+		*cp = r == '\x01' ? 0x3001 : r == '\x02' ? 0xff0f : 0x30fb;
 		r = '|';
 	}
 	return r;

@@ -86,12 +86,12 @@ void bg_addrtok_label_lines(struct bg_addrtok *t, bool on);
  * ' ': most lines are an address, a blank and one word ("a@x.jp hunter2"). */
 char bg_combo_sep(const char *head, size_t len, bool *field);
 /* The same, the separators a Japanese keyboard types counted too ('，' '；' '｜'
- * as their ASCII ones, '、' and '／' on their own); *cp: U+3001 or U+FF0F when
- * the separator is one of these two (the result is then '|', and
+ * as their ASCII ones, '、' '／' and '・' on their own); *cp: U+3001, U+FF0F or
+ * U+30FB when the separator is one of these three (the result is then '|', and
  * bg_addrtok_combo_cp(t, *cp) makes the tokeniser read that character as it),
  * else 0. */
 char bg_combo_sep_cp(const char *head, size_t len, bool *field, uint32_t *cp);
-/* After bg_addrtok_combo: the character (U+3001 '、', U+FF0F '／') a line
+/* After bg_addrtok_combo: the character (U+3001 '、', U+FF0F '／', U+30FB '・') a line
  * holds for the combolist's separator. */
 void bg_addrtok_combo_cp(struct bg_addrtok *t, uint32_t cp);
 
