@@ -72,6 +72,7 @@ struct name_index {
 
 struct bg_report {
 	struct name_index host_ix, adv_ix;
+	bool host_ix_lost; /* its rebuild ran out of memory: no more hosts taken */
 	struct host *hosts;
 	size_t n_hosts, cap_hosts;
 	struct adv *advs;
@@ -523,9 +524,13 @@ static int find_adv(struct bg_report *r, const char *name, size_t *out)
 	if (grow((void **)&r->advs, &r->cap_advs, r->n_advs + 1, sizeof(*r->advs)) != 0)
 		return -ENOMEM;
 	memset(&r->advs[r->n_advs], 0, sizeof(r->advs[0]));
-	if (!(r->advs[r->n_advs].name = strdup(name)) ||
-	    ix_add(&r->adv_ix, r->n_advs, &r->advs->name, sizeof(*r->advs)) != 0)
+	if (!(r->advs[r->n_advs].name = strdup(name)))
 		return -ENOMEM;
+	if (ix_add(&r->adv_ix, r->n_advs, &r->advs->name, sizeof(*r->advs)) != 0) {
+		free(r->advs[r->n_advs].name);
+		r->advs[r->n_advs].name = NULL;
+		return -ENOMEM;
+	}
 	*out = r->n_advs++;
 	return 0;
 }
@@ -624,6 +629,8 @@ static int find_host(struct bg_report *r, const char *file, const char *name, si
 	size_t i =
 	    r->n_hosts ? ix_find(&r->host_ix, name, &r->hosts->name, sizeof(*r->hosts)) : SIZE_MAX;
 
+	if (r->host_ix_lost) /* a host it lost would be taken twice */
+		return perr(p, "out of memory");
 	if (i != SIZE_MAX) {
 		if (r->hosts[i].file != file)
 			return perr(p, "host \"%.100s\" was already in %s (one scan per host)",
@@ -634,9 +641,13 @@ static int find_host(struct bg_report *r, const char *file, const char *name, si
 	if (grow((void **)&r->hosts, &r->cap_hosts, r->n_hosts + 1, sizeof(*r->hosts)) != 0)
 		return perr(p, "out of memory");
 	memset(&r->hosts[r->n_hosts], 0, sizeof(r->hosts[0]));
-	if (!(r->hosts[r->n_hosts].name = strdup(name)) ||
-	    ix_add(&r->host_ix, r->n_hosts, &r->hosts->name, sizeof(*r->hosts)) != 0)
+	if (!(r->hosts[r->n_hosts].name = strdup(name)))
 		return perr(p, "out of memory");
+	if (ix_add(&r->host_ix, r->n_hosts, &r->hosts->name, sizeof(*r->hosts)) != 0) {
+		free(r->hosts[r->n_hosts].name);
+		r->hosts[r->n_hosts].name = NULL;
+		return perr(p, "out of memory");
+	}
 	r->hosts[r->n_hosts].file = file;
 	*out = r->n_hosts++;
 	return 0;
@@ -800,8 +811,10 @@ out:
 			free(r->hosts[--r->n_hosts].name);
 		ix_clear(&r->host_ix); /* rebuilt without the hosts taken back */
 		for (size_t i = 0; i < r->n_hosts; i++)
-			if (ix_add(&r->host_ix, i, &r->hosts->name, sizeof(*r->hosts)) != 0)
+			if (ix_add(&r->host_ix, i, &r->hosts->name, sizeof(*r->hosts)) != 0) {
+				r->host_ix_lost = true;
 				break;
+			}
 	}
 	free(p.scratch);
 	return rc;
