@@ -860,7 +860,9 @@ static bool head_sep(char c)
 static char combo_sep_core(const char *head, size_t len, bool *field)
 {
 	static const char seps[] = "|;,\t\x01\x02\x03";
-	unsigned shape[7] = {0}, at2[7] = {0}, at3[7] = {0}, lines = 0, blank = 0, at_blank = 0;
+	enum { NSEP = sizeof(seps) - 1 };
+	unsigned shape[NSEP] = {0}, at2[NSEP] = {0}, at3[NSEP] = {0}, lines = 0, blank = 0,
+		 at_blank = 0;
 	size_t i = 0, e, j, k, b;
 	const char *nl, *q;
 	int best = 0;
@@ -925,7 +927,7 @@ static char combo_sep_core(const char *head, size_t len, bool *field)
 		}
 		i = nl ? (size_t)(nl - head) + 1 : len;
 	}
-	for (k = 1; k < 7; k++)
+	for (k = 1; k < NSEP; k++)
 		if (shape[k] > shape[best])
 			best = (int)k;
 	*field = at3[best] > 0;
@@ -947,8 +949,8 @@ static char combo_sep_core(const char *head, size_t len, bool *field)
 /* The head with the Japanese keyboard's separators written as one byte each:
  * '，' ',', '；' ';', '｜' '|' (the tokeniser's mapped line holds them so), '、'
  * \x01, '／' \x02 and '・' \x03 (their own: an enumeration's comma, a slash,
- * a middle dot).  A raw \x01, \x02 or \x03 is written as \x7f (a control; no separator).  NULL
- * when out of memory; *out_len its length. */
+ * a middle dot).  A raw \x01, \x02 or \x03 is written as \x7f (a control; no
+ * separator).  NULL when out of memory; *out_len its length. */
 static char *wide_head(const char *head, size_t len, size_t *out_len)
 {
 	char *o = malloc(len + 1);

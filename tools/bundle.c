@@ -657,12 +657,12 @@ static int walk(int fd, struct walk *w)
 		a->name[nl] = '\0';
 		/* The names a local import accepts, checked here so that a dry run
 		 * refuses what the write would. */
-		if (bg_name_problem(a->name) || bg_name_all_digits(a->name))
+		const char *why = bg_name_problem(a->name);
+
+		if (why || bg_name_all_digits(a->name))
 			FAIL(-EBADMSG,
 			     "%s: advisory record %u: the name is not one the store takes (%s)",
-			     w->name, i + 1,
-			     bg_name_problem(a->name) ? bg_name_problem(a->name)
-						      : BG_NAME_DIGITS_WHY);
+			     w->name, i + 1, why ? why : BG_NAME_DIGITS_WHY);
 		for (unsigned k = 0; k < i; k++)
 			if (strcmp(in->adv[k].name, a->name) == 0)
 				FAIL(-EBADMSG, "%s: advisory \"%s\" is listed twice", w->name,

@@ -381,17 +381,23 @@ static int span_attr(const char *t, size_t n, const char *attr)
 	return 1;
 }
 
+/* No table yet (or a new one): no row, cell, header or span. */
+static void table_start(struct bg_eml_html *h)
+{
+	h->row = h->col = h->col_end = -1;
+	h->pw_mask = h->occupied = 0;
+	memset(h->headlen, 0, sizeof(h->headlen));
+	memset(h->rows_left, 0, sizeof(h->rows_left));
+	memset(h->head_span, 0, sizeof(h->head_span));
+}
+
 /* Table structure: <table> starts one, <tr> a row, <td>/<th> a cell.  A cell
  * takes the next column no cell above covers (rowspan) and as many as its
  * colspan says: a password column stays the password's in every row. */
 static void table_tag(struct bg_eml_html *h, const char *name, bool closing)
 {
 	if (strcmp(name, "table") == 0) {
-		h->row = h->col = h->col_end = -1;
-		h->pw_mask = h->occupied = 0;
-		memset(h->headlen, 0, sizeof(h->headlen));
-		memset(h->rows_left, 0, sizeof(h->rows_left));
-		memset(h->head_span, 0, sizeof(h->head_span));
+		table_start(h);
 	} else if (strcmp(name, "tr") == 0 && !closing) {
 		if (h->row == 0)
 			head_done(h);
@@ -464,7 +470,7 @@ static void text_put(struct bg_eml_html *h, const char *s, size_t n)
 int bg_eml_html_init(struct bg_eml_html *h, size_t cap)
 {
 	memset(h, 0, sizeof(*h));
-	h->row = h->col = h->col_end = -1;
+	table_start(h);
 	h->text = malloc(cap + 1);
 	if (!h->text)
 		return -ENOMEM;
@@ -485,10 +491,7 @@ void bg_eml_html_reset(struct bg_eml_html *h)
 	h->skip_until[0] = '\0';
 	h->hide_depth = 0;
 	h->hid_at = false;
-	h->row = h->col = h->col_end = -1;
-	h->pw_mask = h->occupied = 0;
-	memset(h->rows_left, 0, sizeof(h->rows_left));
-	memset(h->head_span, 0, sizeof(h->head_span));
+	table_start(h);
 	h->pw_at = false;
 }
 

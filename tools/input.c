@@ -25,7 +25,6 @@
 #include <zlib.h>
 
 #include "conv.h"
-#include "digest.h"
 #include "encoding.h"
 #include "sha_async.h"
 #include "unicode.h"

@@ -79,12 +79,13 @@ void bg_reader_note(struct bg_reader_ctx *c, unsigned long line, const char *why
  * UTF-8" + tail, or "bytes not valid CP932" + tail, written into buf. */
 const char *bg_reader_bad_bytes(const struct bg_reader_ctx *c, const char *tail, char *buf,
 				size_t len);
-/* Notes a line the input flagged (too long, a NUL byte, bytes not valid in its
- * encoding) with its reason and the first 200 bytes of its text. */
 /* How much of a line flagged for its bytes a note shows: to its first
  * address's word, never past a password's label (the line is not tokenised:
  * nothing else hides a password on it). */
 size_t bg_reader_flagged_shown(const char *s, size_t n);
+/* Notes a line the input flagged (too long, a NUL byte, bytes not valid in its
+ * encoding) with its reason and at most what bg_reader_flagged_shown allows
+ * of its first 200 bytes. */
 void bg_reader_note_flagged(struct bg_reader_ctx *c, unsigned long line, unsigned flags,
 			    const char *text, size_t len);
 
