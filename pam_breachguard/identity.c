@@ -21,6 +21,60 @@ void bg_norm_opts_from_config(struct bg_norm_opts *o, const struct bg_config *c)
 	memcpy(o->subaddress, c->subaddress, sizeof(o->subaddress));
 }
 
+size_t bg_norm_encode(const struct bg_norm_opts *o, unsigned char out[BG_NORM_ENC_MAX])
+{
+	size_t n = 1;
+
+	out[0] = o->fold_case ? 1 : 0;
+	/* Byte values in ascending order, each once: a set, written one way. */
+	for (unsigned c = 1; c < 256 && n < BG_NORM_ENC_MAX; c++)
+		if (memchr(o->subaddress, (int)c, strnlen(o->subaddress, sizeof(o->subaddress))))
+			out[n++] = (unsigned char)c;
+	return n;
+}
+
+int bg_norm_decode(const void *p, size_t n, struct bg_norm_opts *o)
+{
+	const unsigned char *b = p;
+	unsigned char again[BG_NORM_ENC_MAX];
+
+	if (n < 1 || n > BG_NORM_ENC_MAX || b[0] > 1)
+		return -EBADMSG;
+	memset(o, 0, sizeof(*o));
+	o->fold_case = b[0] == 1;
+	if (n - 1 >= sizeof(o->subaddress))
+		return -EBADMSG;
+	memcpy(o->subaddress, b + 1, n - 1);
+	/* Only the one encoding of a set: ascending, no NUL, no repeat. */
+	return bg_norm_encode(o, again) == n && memcmp(again, b, n) == 0 ? 0 : -EBADMSG;
+}
+
+bool bg_norm_same(const struct bg_norm_opts *a, const struct bg_norm_opts *b)
+{
+	unsigned char ea[BG_NORM_ENC_MAX], eb[BG_NORM_ENC_MAX];
+	size_t na = bg_norm_encode(a, ea), nb = bg_norm_encode(b, eb);
+
+	return na == nb && memcmp(ea, eb, na) == 0;
+}
+
+void bg_norm_describe(const struct bg_norm_opts *o, char *out, size_t len)
+{
+	unsigned char e[BG_NORM_ENC_MAX];
+	char seps[4 * BG_NORM_ENC_MAX + 1] = "none";
+	size_t n = bg_norm_encode(o, e), w = 0;
+
+	/* Printable ASCII as it is, any other byte as \xNN: this goes to syslog. */
+	for (size_t i = 1; i < n; i++) {
+		if (e[i] > 0x20 && e[i] < 0x7f) {
+			seps[w++] = (char)e[i];
+			seps[w] = '\0';
+		} else {
+			w += (size_t)snprintf(seps + w, sizeof(seps) - w, "\\x%02x", e[i]);
+		}
+	}
+	snprintf(out, len, "fold_case = %s, subaddress = %s", e[0] ? "yes" : "no", seps);
+}
+
 const char *bg_norm_strerror(int err)
 {
 	switch (err) {

@@ -37,6 +37,20 @@ struct bg_norm_opts {
 
 void bg_norm_opts_from_config(struct bg_norm_opts *o, const struct bg_config *c);
 
+/* The settings that shape a digest, as the store (meta "norm") and a bundle
+ * record them: fold_case (0 or 1), then the sub-address separators sorted,
+ * each once (so "+-" and "-+" are the same).  bg_norm_encode returns the
+ * length (1 to BG_NORM_ENC_MAX); bg_norm_decode accepts only what encode
+ * writes (0 or -EBADMSG).  bg_norm_same compares two settings by encoding. */
+#define BG_NORM_ENC_MAX 8
+size_t bg_norm_encode(const struct bg_norm_opts *o, unsigned char out[BG_NORM_ENC_MAX]);
+int bg_norm_decode(const void *p, size_t n, struct bg_norm_opts *o);
+bool bg_norm_same(const struct bg_norm_opts *a, const struct bg_norm_opts *b);
+/* "fold_case = yes, subaddress = +" (or "subaddress = none"), as the config
+ * writes them; out of at least BG_NORM_TEXT_MAX bytes. */
+#define BG_NORM_TEXT_MAX 64
+void bg_norm_describe(const struct bg_norm_opts *o, char *out, size_t len);
+
 /* Normalises one address (trims, drops "Name" <...> and mailto:, folds case,
  * strips the sub-address tag, IDNA for the domain, NFKC) and accepts only a
  * plausible one: a local part of ASCII atext or letters, marks and digits of

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "identity.h"
 #include "session.h"
 #include "verdict.h"
 
@@ -39,6 +40,48 @@ int bg_ctx_open(struct bg_ctx *ctx)
 	if (!ctx->hmac && (rc = bg_store_hmac_dup(ctx->store, &ctx->hmac)) != 0)
 		return rc;
 	return 0;
+}
+
+int bg_norm_check_store(const struct bg_store *st, const struct bg_config *cfg,
+			const struct bg_logger *log)
+{
+	struct bg_norm_opts want, made;
+	char w[BG_NORM_TEXT_MAX], m[BG_NORM_TEXT_MAX];
+	int rc;
+
+	bg_norm_opts_from_config(&want, cfg);
+	rc = bg_store_norm(st, &made);
+	if (rc == -ENOENT)
+		return 0;
+	if (rc != 0) {
+		bg_log(log, LOG_ERR,
+		       "store %s: its record of fold_case and subaddress is damaged; refusing to "
+		       "match against it",
+		       cfg->store);
+		return -EBADMSG;
+	}
+	if (bg_norm_same(&want, &made))
+		return 0;
+	bg_norm_describe(&made, m, sizeof(m));
+	bg_norm_describe(&want, w, sizeof(w));
+	bg_log(log, LOG_ERR,
+	       "store %s: its identities were made with %s, but the config says %s: no address "
+	       "would match; set them back, or import the advisories again into a new store",
+	       cfg->store, m, w);
+	return -EBADMSG;
+}
+
+int bg_ctx_norm_check(struct bg_ctx *ctx)
+{
+	int rc;
+
+	if (ctx->norm_known)
+		return ctx->norm_rc;
+	if ((rc = bg_ctx_open(ctx)) != 0)
+		return rc;
+	ctx->norm_rc = bg_norm_check_store(ctx->store, ctx->cfg, ctx->log);
+	ctx->norm_known = true;
+	return ctx->norm_rc;
 }
 
 int bg_ctx_guard(struct bg_ctx *ctx, int (*fn)(struct bg_ctx *ctx, void *arg), void *arg)
@@ -78,6 +121,7 @@ void bg_ctx_close(struct bg_ctx *ctx)
 	ctx->hmac = NULL;
 	bg_wipe(ctx->key, sizeof(ctx->key));
 	ctx->key_loaded = false;
+	ctx->norm_known = false;
 }
 
 /* Adds the ids of from to into (no duplicates, at most BG_ROT_MATCHED; from

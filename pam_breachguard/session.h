@@ -34,6 +34,8 @@ struct bg_ctx {
 	struct bg_hmac *hmac;
 	unsigned char key[BG_KEY_LEN];
 	bool key_loaded;
+	int norm_rc; /* bg_ctx_norm_check's answer, once known (norm_known) */
+	bool norm_known;
 	/* Set by bg_ctx_guard while it runs: the store jumps there on a damaged page. */
 	sigjmp_buf *trap;
 };
@@ -46,6 +48,14 @@ int bg_ctx_open(struct bg_ctx *ctx);
  * allocates no write buffers) is closed and opened again for writing. */
 int bg_ctx_writable(struct bg_ctx *ctx);
 void bg_ctx_close(struct bg_ctx *ctx);
+/* Whether the store's identities were made under this config's fold_case and
+ * subaddress (meta "norm", store.h): 0 (also for a store from before they
+ * were recorded), or -EBADMSG, logged: none of the identities this config
+ * makes could match a digest.  The ctx form opens the store if need be and
+ * logs once per ctx. */
+int bg_norm_check_store(const struct bg_store *st, const struct bg_config *cfg,
+			const struct bg_logger *log);
+int bg_ctx_norm_check(struct bg_ctx *ctx);
 /* Runs fn(ctx, arg) so that a page of the store LMDB finds impossible (a
  * damaged file: it would abort() the process, sshd's or sudo's) ends only
  * this: the store is abandoned (ctx->store NULL, nothing written), the cause

@@ -18,6 +18,7 @@
 #include "config.h"
 #include "escape.h"
 #include "gate.h"
+#include "identity.h"
 #include "mdbread.h"
 #include "record.h"
 #include "recsum.h"
@@ -38,6 +39,10 @@ struct bg_store {
 	int data_fd;
 	struct stat data;
 	unsigned char kid[BG_KEY_ID_LEN];
+	/* meta "norm" as the open read it: norm_len 0 absent (a store from before
+	 * it), NORM_BAD not one bg_norm_encode writes. */
+	unsigned char norm[BG_NORM_ENC_MAX];
+	size_t norm_len;
 	unsigned flags;
 	int gate_fd;
 	const struct bg_logger *log;
@@ -225,6 +230,29 @@ static int back_map(struct bg_store *st)
 	return 0;
 }
 
+#define NORM_BAD ((size_t)-1)
+
+static void keep_norm(struct bg_store *st, const void *v, size_t n)
+{
+	struct bg_norm_opts o;
+
+	if (bg_norm_decode(v, n, &o) != 0) {
+		st->norm_len = NORM_BAD;
+		return;
+	}
+	memcpy(st->norm, v, n);
+	st->norm_len = n;
+}
+
+int bg_store_norm(const struct bg_store *st, struct bg_norm_opts *o)
+{
+	if (st->norm_len == 0)
+		return -ENOENT;
+	if (st->norm_len == NORM_BAD)
+		return -EBADMSG;
+	return bg_norm_decode(st->norm, st->norm_len, o);
+}
+
 static int open_dbis(struct bg_store *st, bool create)
 {
 	const unsigned char *kid = st->kid;
@@ -315,6 +343,14 @@ static int open_dbis(struct bg_store *st, bool create)
 			       "against it",
 			       st->dir);
 			rc = -EBADMSG;
+			goto out;
+		}
+		k.mv_data = "norm";
+		k.mv_size = 4;
+		if ((rc = mdb_get(txn, st->meta, &k, &v)) == 0)
+			keep_norm(st, v.mv_data, v.mv_size);
+		else if (rc != MDB_NOTFOUND) {
+			rc = mdb_fail(st, "read norm", rc);
 			goto out;
 		}
 	}
@@ -576,7 +612,11 @@ static int mr_tables(struct bg_store *st)
 		return BG_MR_FALLBACK;
 	if ((rc = mr_get(st, &st->mr_meta, "key_id", 6, &v, &n)) != 0)
 		return rc < 0 && rc != -ENOENT ? rc : BG_MR_FALLBACK;
-	return n == BG_KEY_ID_LEN && memcmp(v, st->kid, n) == 0 ? 0 : BG_MR_FALLBACK;
+	if (n != BG_KEY_ID_LEN || memcmp(v, st->kid, n) != 0)
+		return BG_MR_FALLBACK;
+	if ((rc = mr_get(st, &st->mr_meta, "norm", 4, &v, &n)) == 0)
+		keep_norm(st, v, n);
+	return rc == -ENOENT ? 0 : rc;
 }
 
 /* The module's lock-free read (the gate held shared): data.mdb opened through
@@ -1112,6 +1152,31 @@ static void meta_add(struct bg_txn *t, const char *name, int64_t delta)
 		return;
 	changing(t);
 	sticky(t, "update counters", mdb_put(t->txn, t->st->meta, &k, &v, 0));
+}
+
+int bg_store_norm_pin(struct bg_txn *t, const struct bg_norm_opts *o)
+{
+	unsigned char buf[BG_NORM_ENC_MAX];
+	MDB_val k = {4, (void *)"norm"}, v = {bg_norm_encode(o, buf), buf}, cur;
+	struct bg_store *st = t->st;
+	int rc;
+
+	if (!t->write)
+		return -EROFS;
+	/* Asked of this transaction, not of what the open read: a write run
+	 * again after a full map must write again what the aborted one did. */
+	rc = mdb_get(t->txn, st->meta, &k, &cur);
+	if (rc == 0)
+		return cur.mv_size == v.mv_size && memcmp(cur.mv_data, buf, v.mv_size) == 0
+			   ? 0
+			   : -ESTALE; /* others, or damaged: bg_ctx_norm_check says which */
+	if (rc != MDB_NOTFOUND)
+		return sticky(t, "read norm", rc);
+	if (sound_before_change(t, st->meta, &k) != 0)
+		return t->err;
+	changing(t);
+	sticky(t, "write norm", mdb_put(t->txn, st->meta, &k, &v, 0));
+	return t->err;
 }
 
 /* The store's digest: XOR of bg_recsum over every record of advisories (tag

@@ -174,6 +174,16 @@ int bg_store_digest_walk(struct bg_txn *t, unsigned char out[16],
 const char *bg_store_check_record(struct bg_store *st, char tag, const void *k, size_t kl,
 				  const void *v, size_t vl, struct bg_advisory *adv);
 
+/* The digest settings the store's identities were made under (meta "norm",
+ * identity.h's encoding), as read at open: 0, -ENOENT for a store from before
+ * they were recorded, -EBADMSG when the value is not one breachguard writes.
+ * _pin, in a write transaction (the tool's init and imports): records o as
+ * the store's when it has none yet; 0 also when they are o already, -ESTALE
+ * when they are others (or damaged). */
+struct bg_norm_opts;
+int bg_store_norm(const struct bg_store *st, struct bg_norm_opts *o);
+int bg_store_norm_pin(struct bg_txn *t, const struct bg_norm_opts *o);
+
 /* Writes (sticky error). */
 enum bg_exposure_add { BG_EXP_KNOWN_PAIR = 0, BG_EXP_NEW_PAIR = 1, BG_EXP_NEW_IDENTITY = 2 };
 /* Adds digest -> id.  Returns an enum bg_exposure_add or a negative errno. */

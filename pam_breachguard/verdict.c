@@ -294,7 +294,8 @@ static int lookup_exposures(struct bg_ctx *ctx, struct lookup *l)
 	struct bg_txn *t = NULL;
 	int rc;
 
-	if ((rc = bg_ctx_open(ctx)) != 0 || (rc = bg_txn_begin(ctx->store, false, &t)) != 0)
+	if ((rc = bg_ctx_open(ctx)) != 0 || (rc = bg_ctx_norm_check(ctx)) != 0 ||
+	    (rc = bg_txn_begin(ctx->store, false, &t)) != 0)
 		return rc;
 	for (size_t i = 0; i < ids->n; i++) {
 		unsigned char d[BG_DIGEST_LEN];

@@ -23,8 +23,10 @@
 #include "safeopen.h"
 #include "unicode.h"
 
-#define SIG_CONTEXT "breachguard-bundle-v1"
-#define HDR_LEN (BG_BUNDLE_MAGIC_LEN + 2 + 2 + BG_KEY_ID_LEN + BG_ED25519_LEN + 8)
+#define SIG_CONTEXT "breachguard-bundle-v2"
+#define HDR_LEN                                                                                    \
+	(BG_BUNDLE_MAGIC_LEN + 2 + 2 + BG_KEY_ID_LEN + BG_ED25519_LEN + 8 + 1 + BG_NORM_ENC_MAX)
+#define HDR_NORM (HDR_LEN - 1 - BG_NORM_ENC_MAX) /* offset of the settings */
 #define ADV_LEN (8 + 8 + 4 + 32 + 2)
 #define REC_D_LEN (16 + 8)
 #define KEY_FILE_MAX (64 * 1024)
@@ -323,7 +325,7 @@ static int export_digest(const unsigned char d[BG_DIGEST_LEN], const uint32_t *i
 }
 
 int bg_bundle_export(struct bg_txn *txn, const uint32_t *ids, size_t n, const char *key_path,
-		     const unsigned char kid[BG_KEY_ID_LEN], const char *out,
+		     const struct bg_bundle_site *site, const char *out,
 		     struct bg_bundle_info *info, char *err, size_t errlen)
 {
 	char tmp[BG_PATH_MAX + 16], ebuf[256];
@@ -350,7 +352,8 @@ int bg_bundle_export(struct bg_txn *txn, const uint32_t *ids, size_t n, const ch
 	}
 	info->version = BG_BUNDLE_VERSION;
 	info->n_adv = (unsigned)n;
-	memcpy(info->site_key_id, kid, BG_KEY_ID_LEN);
+	memcpy(info->site_key_id, site->kid, BG_KEY_ID_LEN);
+	info->norm = site->norm;
 	info->created = (int64_t)time(NULL);
 	for (size_t i = 0; i < n; i++) {
 		struct bg_advisory a;
@@ -391,9 +394,11 @@ int bg_bundle_export(struct bg_txn *txn, const uint32_t *ids, size_t n, const ch
 	memcpy(hdr, magic, BG_BUNDLE_MAGIC_LEN);
 	put_be(hdr + 8, BG_BUNDLE_VERSION, 2);
 	put_be(hdr + 10, n, 2);
-	memcpy(hdr + 12, kid, BG_KEY_ID_LEN);
+	memcpy(hdr + 12, site->kid, BG_KEY_ID_LEN);
 	memcpy(hdr + 20, info->signer, BG_ED25519_LEN);
 	put_be(hdr + 52, (uint64_t)info->created, 8);
+	memset(hdr + HDR_NORM, 0, 1 + BG_NORM_ENC_MAX);
+	hdr[HDR_NORM] = (unsigned char)bg_norm_encode(&info->norm, hdr + HDR_NORM + 1);
 	w_put(&w, hdr, sizeof(hdr));
 	for (size_t i = 0; i < n; i++) {
 		const struct bg_bundle_adv *a = &info->adv[i];
@@ -535,9 +540,23 @@ static uint64_t r_offset(const struct reader *r)
 	return r->off + r->pos;
 }
 
+/* The header's settings: u8 n, then n bytes of bg_norm_encode and zeros up
+ * to BG_NORM_ENC_MAX, so that one setting has one signed form. */
+static int read_norm(const unsigned char *p, struct bg_norm_opts *o)
+{
+	size_t n = p[0];
+
+	if (n == 0 || n > BG_NORM_ENC_MAX)
+		return -EBADMSG;
+	for (size_t i = n; i < BG_NORM_ENC_MAX; i++)
+		if (p[1 + i] != 0)
+			return -EBADMSG;
+	return bg_norm_decode(p + 1, n, o);
+}
+
 struct walk {
 	const char *name;
-	const unsigned char *kid;
+	const struct bg_bundle_site *site;
 	const struct bg_trust *tr;
 	struct bg_bundle_info *info;
 	/* apply: after the advisories, then per digest record */
@@ -595,24 +614,33 @@ static int walk(int fd, struct walk *w)
 	NEED(BG_BUNDLE_MAGIC_LEN, "header");
 	if (!bg_bundle_magic(r_take(&r, BG_BUNDLE_MAGIC_LEN), BG_BUNDLE_MAGIC_LEN))
 		FAIL(-EBADMSG, "%s: not a breachguard bundle (no BGBUNDLE magic)", w->name);
-	NEED(HDR_LEN - BG_BUNDLE_MAGIC_LEN, "header");
-	p = r_take(&r, HDR_LEN - BG_BUNDLE_MAGIC_LEN);
-	in->version = (unsigned)get_be(p, 2);
+	NEED(2, "header");
+	in->version = (unsigned)get_be(r_take(&r, 2), 2);
+	if (in->version == 1)
+		FAIL(-EPROTONOSUPPORT,
+		     "%s: bundle format version 1, which does not say the fold_case and subaddress "
+		     "its digests were made under; export it again with this breachguard",
+		     w->name);
 	if (in->version != BG_BUNDLE_VERSION)
 		FAIL(-EPROTONOSUPPORT,
 		     "%s: bundle format version %u; this breachguard reads version %d%s", w->name,
 		     in->version, BG_BUNDLE_VERSION,
 		     in->version > BG_BUNDLE_VERSION ? " (upgrade breachguard on this host)" : "");
-	in->n_adv = (unsigned)get_be(p + 2, 2);
+	NEED(HDR_LEN - BG_BUNDLE_MAGIC_LEN - 2, "header");
+	p = r_take(&r, HDR_LEN - BG_BUNDLE_MAGIC_LEN - 2); /* past the version */
+	in->n_adv = (unsigned)get_be(p, 2);
 	if (in->n_adv == 0 || in->n_adv > BG_BUNDLE_MAX_ADV)
 		FAIL(-EBADMSG, "%s: header: %u advisories (1 to %d allowed)", w->name, in->n_adv,
 		     BG_BUNDLE_MAX_ADV);
-	memcpy(in->site_key_id, p + 4, BG_KEY_ID_LEN);
-	memcpy(in->signer, p + 4 + BG_KEY_ID_LEN, BG_ED25519_LEN);
-	in->created = (int64_t)get_be(p + 4 + BG_KEY_ID_LEN + BG_ED25519_LEN, 8);
+	memcpy(in->site_key_id, p + 2, BG_KEY_ID_LEN);
+	memcpy(in->signer, p + 2 + BG_KEY_ID_LEN, BG_ED25519_LEN);
+	in->created = (int64_t)get_be(p + 2 + BG_KEY_ID_LEN + BG_ED25519_LEN, 8);
 	if (in->created <= 0 || in->created > TIME_MAX)
 		FAIL(-EBADMSG, "%s: header: impossible creation time %lld", w->name,
 		     (long long)in->created);
+	if (read_norm(p + HDR_NORM - BG_BUNDLE_MAGIC_LEN - 2, &in->norm) != 0)
+		FAIL(-EBADMSG, "%s: header: the fold_case and subaddress settings are damaged",
+		     w->name);
 	bg_signer_id(in->signer, b_id);
 	for (signer = 0; signer < w->tr->n; signer++)
 		if (memcmp(w->tr->key[signer], in->signer, BG_ED25519_LEN) == 0)
@@ -620,15 +648,26 @@ static int walk(int fd, struct walk *w)
 	if (signer == w->tr->n)
 		FAIL(-EKEYREJECTED, "%s: signed by key %s, which is not in trusted_keys", w->name,
 		     b_id);
-	if (memcmp(in->site_key_id, w->kid, BG_KEY_ID_LEN) != 0) {
+	if (memcmp(in->site_key_id, w->site->kid, BG_KEY_ID_LEN) != 0) {
 		for (int i = 0; i < 4; i++) {
 			snprintf(a_id + 2 * i, 3, "%02x", in->site_key_id[i]);
-			snprintf(b_id + 2 * i, 3, "%02x", w->kid[i]);
+			snprintf(b_id + 2 * i, 3, "%02x", w->site->kid[i]);
 		}
 		FAIL(-EKEYREJECTED,
 		     "%s: made under another site key (bundle key id %s..., this host's %s...); "
 		     "the hosts of a fleet must share the management host's site key",
 		     w->name, a_id, b_id);
+	}
+	if (!bg_norm_same(&in->norm, &w->site->norm)) {
+		char made[BG_NORM_TEXT_MAX], here[BG_NORM_TEXT_MAX];
+
+		bg_norm_describe(&in->norm, made, sizeof(made));
+		bg_norm_describe(&w->site->norm, here, sizeof(here));
+		FAIL(-EKEYREJECTED,
+		     "%s: its digests were made with %s on the management host, but this host's "
+		     "config says %s: none of its users would match them; set them the same in "
+		     "breachguard.conf",
+		     w->name, made, here);
 	}
 
 	/* Advisories. */
@@ -763,11 +802,11 @@ out:
 	return rc;
 }
 
-int bg_bundle_verify(int fd, const char *name, const unsigned char kid[BG_KEY_ID_LEN],
+int bg_bundle_verify(int fd, const char *name, const struct bg_bundle_site *site,
 		     const struct bg_trust *tr, struct bg_bundle_info *info, char *err,
 		     size_t errlen)
 {
-	struct walk w = {name, kid, tr, info, NULL, NULL, NULL, err, errlen};
+	struct walk w = {name, site, tr, info, NULL, NULL, NULL, err, errlen};
 
 	return walk(fd, &w);
 }
@@ -912,13 +951,13 @@ conflict:
 }
 
 int bg_bundle_apply(struct bg_txn *t, bool dry_run, int fd, const char *name,
-		    const unsigned char kid[BG_KEY_ID_LEN], const struct bg_trust *tr,
+		    const struct bg_bundle_site *site, const struct bg_trust *tr,
 		    const struct bg_bundle_info *verified, struct bg_bundle_result *res, char *err,
 		    size_t errlen)
 {
 	struct bg_bundle_info *again = malloc(sizeof(*again));
 	struct apply ap = {t, dry_run, res, verified, 0};
-	struct walk w = {name, kid, tr, again, apply_adv, apply_digest, &ap, err, errlen};
+	struct walk w = {name, site, tr, again, apply_adv, apply_digest, &ap, err, errlen};
 	int rc;
 
 	if (!again) {
@@ -926,7 +965,16 @@ int bg_bundle_apply(struct bg_txn *t, bool dry_run, int fd, const char *name,
 		return -ENOMEM;
 	}
 	memset(res, 0, sizeof(*res));
-	rc = walk(fd, &w);
+	/* The store records the settings its digests now share (walk refuses a
+	 * bundle made under others). */
+	rc = dry_run ? 0 : bg_store_norm_pin(t, &site->norm);
+	if (rc == -ESTALE)
+		snprintf(err, errlen,
+			 "%s: the store records other fold_case and subaddress settings (changed "
+			 "since it was checked)",
+			 name);
+	if (rc == 0)
+		rc = walk(fd, &w);
 	/* The file must be the one verified: a change in between is refused too. */
 	if (rc == 0 && memcmp(again->sha512, verified->sha512, 64) != 0) {
 		snprintf(err, errlen, "%s: changed since it was verified; nothing written", name);

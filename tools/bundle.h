@@ -1,19 +1,24 @@
 /* bundle.h: signed bundles of keyed digests, the fleet's way to carry an
  * advisory from a management host to every host without its plaintext.
  *
- * Format version 1 (integers big-endian), made for streaming: the records
+ * Format version 2 (integers big-endian), made for streaming: the records
  * come in digest order and the signature closes the file, so neither side
  * holds the digests in memory.
  *   header     "BGBUNDLE", u16 version, u16 advisories (1..64),
  *              site key id (8: as in the store's meta), signer (32: the raw
- *              Ed25519 public key), i64 created
+ *              Ed25519 public key), i64 created, u8 n and 8 bytes: the
+ *              fold_case and subaddress the digests were made under
+ *              (identity.h's bg_norm_encode, n bytes of it, zeros after)
  *   advisory   i64 published (-1 unknown), i64 imported, i32 grace (-1: the
  *              host's grace_days), source SHA-256 (32), u16 name length, name
  *   'D' record digest (16), u64 mask of the bundle's advisories naming it;
  *              digests strictly ascending
  *   'E' record u64 digests, then u64 identities per advisory
- *   'S' record Ed25519 signature (64) of "breachguard-bundle-v1\0" followed by
+ *   'S' record Ed25519 signature (64) of "breachguard-bundle-v2\0" followed by
  *              the SHA-512 of every byte before the 'S'.
+ * Version 1 had no settings: a host whose fold_case or subaddress differ
+ * from the management host's matched none of its users (README), so it is
+ * refused, naming the fix (export it again).
  * OpenSSL 3.0 offers no streaming Ed25519ph through EVP, so the signature is
  * plain Ed25519 over that fixed-size digest of the stream. */
 #ifndef BG_BUNDLE_H
@@ -25,11 +30,12 @@
 
 #include "config.h"
 #include "digest.h"
+#include "identity.h"
 #include "store.h"
 
 #define BG_BUNDLE_MAGIC "BGBUNDLE"
 #define BG_BUNDLE_MAGIC_LEN 8
-#define BG_BUNDLE_VERSION 1
+#define BG_BUNDLE_VERSION 2
 #define BG_BUNDLE_MAX_ADV 64
 #define BG_ED25519_LEN 32
 #define BG_SIG_LEN 64
@@ -43,9 +49,17 @@ struct bg_bundle_adv {
 	uint64_t count; /* identities naming it (from the 'E' record) */
 };
 
+/* What makes one host's digests comparable with another's: the site key (by
+ * its id) and the normalisation settings. */
+struct bg_bundle_site {
+	unsigned char kid[BG_KEY_ID_LEN];
+	struct bg_norm_opts norm;
+};
+
 struct bg_bundle_info {
 	unsigned version, n_adv;
 	unsigned char site_key_id[BG_KEY_ID_LEN];
+	struct bg_norm_opts norm;
 	unsigned char signer[BG_ED25519_LEN];
 	int64_t created;
 	struct bg_bundle_adv adv[BG_BUNDLE_MAX_ADV];
@@ -76,15 +90,16 @@ int bg_keygen(const char *path, char id[17], char *err, size_t errlen);
 
 /* Writes a bundle of the advisories ids[0..n) of the store read through txn to
  * out (a temp file renamed at the end, 0644), signed with the PEM private key
- * in key_path.  kid: the store's site key id.  Fills *info. */
+ * in key_path.  site: the store's site key id and settings.  Fills *info. */
 int bg_bundle_export(struct bg_txn *txn, const uint32_t *ids, size_t n, const char *key_path,
-		     const unsigned char kid[BG_KEY_ID_LEN], const char *out,
+		     const struct bg_bundle_site *site, const char *out,
 		     struct bg_bundle_info *info, char *err, size_t errlen);
 
 /* One pass over the bundle in fd (from its start): structure, version, site
- * key id, signer in tr, counts, and the signature.  name: for messages.
- * Writes nothing.  0, or a negative errno with err set. */
-int bg_bundle_verify(int fd, const char *name, const unsigned char kid[BG_KEY_ID_LEN],
+ * key id and settings (both must be site's), signer in tr, counts, and the
+ * signature.  name: for messages.  Writes nothing.  0, or a negative errno
+ * with err set. */
+int bg_bundle_verify(int fd, const char *name, const struct bg_bundle_site *site,
 		     const struct bg_trust *tr, struct bg_bundle_info *info, char *err,
 		     size_t errlen);
 
@@ -98,9 +113,10 @@ struct bg_bundle_result {
  * transaction t (run by bg_store_write: may be called again after a full map).
  * The file is read and checked again as it is applied, and must hash as it did
  * when verified; an advisory already in the store with other contents is an
- * error.  t == a read transaction with dry_run: counts only. */
+ * error.  A store that records no settings yet records site's (bg_store_norm_pin).
+ * t == a read transaction with dry_run: counts only. */
 int bg_bundle_apply(struct bg_txn *t, bool dry_run, int fd, const char *name,
-		    const unsigned char kid[BG_KEY_ID_LEN], const struct bg_trust *tr,
+		    const struct bg_bundle_site *site, const struct bg_trust *tr,
 		    const struct bg_bundle_info *verified, struct bg_bundle_result *res, char *err,
 		    size_t errlen);
 

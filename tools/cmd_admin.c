@@ -27,6 +27,11 @@ static int parse_size(const char *s, size_t *out)
 	return 0;
 }
 
+static int pin_norm(struct bg_txn *t, void *arg)
+{
+	return bg_store_norm_pin(t, arg);
+}
+
 int bg_cmd_init(struct bg_tool *t, int argc, char **argv)
 {
 	static const struct option opts[] = {{"map-size", required_argument, NULL, 'm'},
@@ -35,8 +40,9 @@ int bg_cmd_init(struct bg_tool *t, int argc, char **argv)
 	struct bg_store *st = NULL;
 	struct stat sb;
 	size_t map = 0;
-	bool key_made = false, store_made;
-	char data[BG_PATH_MAX + 16];
+	struct bg_norm_opts norm;
+	bool key_made = false, store_made, pinned;
+	char data[BG_PATH_MAX + 16], said[BG_NORM_TEXT_MAX];
 	int c, rc;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -65,11 +71,25 @@ int bg_cmd_init(struct bg_tool *t, int argc, char **argv)
 	bg_wipe(key, sizeof(key));
 	if (rc != 0)
 		return BG_EXIT_FAIL;
+	/* A new store records the settings its digests will be made under; an
+	 * older one gets them from its next import (which makes digests). */
+	bg_norm_opts_from_config(&norm, &t->cfg);
+	if (bg_norm_check_store(st, &t->cfg, &t->log) != 0 ||
+	    (store_made && bg_store_write(st, 64u << 10, pin_norm, &norm) != 0)) {
+		bg_store_close(st);
+		return BG_EXIT_FAIL;
+	}
+	pinned = bg_store_norm(st, &norm) == 0;
 	bg_store_close(st);
+	bg_norm_describe(&norm, said, sizeof(said));
 	printf("key:   %s (%s)\n", t->cfg.key_file,
 	       key_made ? "created, 32 random bytes, mode 0600" : "already present, kept");
 	printf("store: %s (%s)\n", t->cfg.store,
 	       store_made ? "created, mode 0700" : "already present, kept");
+	printf("match: %s (%s)\n", said,
+	       store_made ? "recorded"
+	       : pinned	  ? "as recorded"
+			  : "recorded by the next import");
 	return BG_EXIT_OK;
 }
 

@@ -155,7 +155,8 @@ int bg_cmd_check(struct bg_tool *t, int argc, char **argv)
 	printf("store: %s\n", t->cfg.store);
 	bg_ctx_init(&ctx, &t->cfg, &log, BG_STORE_RDONLY | BG_STORE_EXIT_DAMAGED);
 	cl.problems = 0;
-	if (bg_ctx_open(&ctx) != 0 || bg_store_stats(ctx.store, &s) != 0) {
+	if (bg_ctx_open(&ctx) != 0 || bg_ctx_norm_check(&ctx) != 0 ||
+	    bg_store_stats(ctx.store, &s) != 0) {
 		problems++;
 	} else {
 		printf("  ok: key matches the store; %llu advisories, %llu identities\n",

@@ -58,6 +58,19 @@ static void print_bundle_advisories(const struct bg_bundle_info *in,
 	putchar(']');
 }
 
+/* The site key id and the settings this host makes digests under: the
+ * config's, once checked against those the store recorded. */
+static int this_site(struct bg_ctx *ctx, struct bg_bundle_site *site)
+{
+	int rc;
+
+	if ((rc = bg_ctx_open(ctx)) != 0 || (rc = bg_key_id(ctx->key, site->kid, ctx->log)) != 0 ||
+	    (rc = bg_ctx_norm_check(ctx)) != 0)
+		return rc;
+	bg_norm_opts_from_config(&site->norm, ctx->cfg);
+	return 0;
+}
+
 int bg_cmd_export(struct bg_tool *t, int argc, char **argv)
 {
 	static const struct option opts[] = {{"sign", required_argument, NULL, 's'},
@@ -68,7 +81,7 @@ int bg_cmd_export(struct bg_tool *t, int argc, char **argv)
 	uint32_t ids[BG_BUNDLE_MAX_ADV];
 	const char *key = NULL, *out = NULL;
 	struct bg_bundle_info *info = NULL;
-	unsigned char kid[BG_KEY_ID_LEN];
+	struct bg_bundle_site site;
 	char err[BG_PATH_MAX + 512], signer[17];
 	struct bg_txn *txn = NULL;
 	struct bg_ctx ctx;
@@ -96,7 +109,7 @@ int bg_cmd_export(struct bg_tool *t, int argc, char **argv)
 		return BG_EXIT_USAGE;
 	}
 	bg_ctx_init(&ctx, &t->cfg, &t->log, BG_STORE_RDONLY | BG_STORE_EXIT_DAMAGED);
-	if (bg_ctx_open(&ctx) != 0 || bg_key_id(ctx.key, kid, &t->log) != 0)
+	if (this_site(&ctx, &site) != 0)
 		goto out;
 	if (bg_txn_begin(ctx.store, false, &txn) != 0)
 		goto out;
@@ -125,7 +138,7 @@ int bg_cmd_export(struct bg_tool *t, int argc, char **argv)
 		fprintf(stderr, "breachguard: export: out of memory\n");
 		goto out;
 	}
-	if (bg_bundle_export(txn, ids, n, key, kid, out, info, err, sizeof(err)) != 0) {
+	if (bg_bundle_export(txn, ids, n, key, &site, out, info, err, sizeof(err)) != 0) {
 		fprintf(stderr, "breachguard: export: %s; no bundle written\n", err);
 		goto out;
 	}
@@ -320,7 +333,7 @@ int bg_bundle_sniff(const char *path, int *fd_out)
 struct apply_job {
 	int fd;
 	const char *name;
-	const unsigned char *kid;
+	const struct bg_bundle_site *site;
 	const struct bg_trust *tr;
 	const struct bg_bundle_info *info;
 	struct bg_bundle_result res;
@@ -332,7 +345,7 @@ static int apply_job(struct bg_txn *t, void *arg)
 {
 	struct apply_job *j = arg;
 
-	return bg_bundle_apply(t, false, j->fd, j->name, j->kid, j->tr, j->info, &j->res, j->err,
+	return bg_bundle_apply(t, false, j->fd, j->name, j->site, j->tr, j->info, &j->res, j->err,
 			       j->errlen);
 }
 
@@ -342,7 +355,7 @@ int bg_bundle_import(struct bg_tool *t, int fd, const char *path, bool json, boo
 	struct bg_trust *tr = NULL;
 	struct bg_bundle_info *info = NULL;
 	struct apply_job *j = NULL;
-	unsigned char kid[BG_KEY_ID_LEN];
+	struct bg_bundle_site site;
 	char err[BG_PATH_MAX + 512], signer[17], created[32];
 	struct bg_ctx ctx;
 	int rc = BG_EXIT_FAIL, r;
@@ -367,17 +380,17 @@ int bg_bundle_import(struct bg_tool *t, int fd, const char *path, bool json, boo
 		fprintf(stderr, "breachguard: import: trusted_keys: %s; nothing written\n", err);
 		goto out;
 	}
-	if (bg_ctx_open(&ctx) != 0 || bg_key_id(ctx.key, kid, &t->log) != 0)
+	if (this_site(&ctx, &site) != 0)
 		goto out;
 	/* Pass 1: the whole bundle checked, signature included, before any write. */
-	if (bg_bundle_verify(fd, name, kid, tr, info, err, sizeof(err)) != 0) {
+	if (bg_bundle_verify(fd, name, &site, tr, info, err, sizeof(err)) != 0) {
 		fprintf(stderr, "breachguard: import: %s; nothing written\n", err);
 		goto out;
 	}
 	/* Pass 2: applied in one transaction, read and checked again as it goes. */
 	j->fd = fd;
 	j->name = name;
-	j->kid = kid;
+	j->site = &site;
 	j->tr = tr;
 	j->info = info;
 	j->err = err;
@@ -388,7 +401,8 @@ int bg_bundle_import(struct bg_tool *t, int fd, const char *path, bool json, boo
 
 		if (bg_txn_begin(ctx.store, false, &txn) != 0)
 			goto out;
-		r = bg_bundle_apply(txn, true, fd, name, kid, tr, info, &j->res, err, sizeof(err));
+		r = bg_bundle_apply(txn, true, fd, name, &site, tr, info, &j->res, err,
+				    sizeof(err));
 		bg_txn_abort(txn);
 	} else {
 		r = bg_store_write(ctx.store, info->digests * 64 + (1u << 20), apply_job, j);

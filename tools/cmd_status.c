@@ -212,7 +212,8 @@ static int scan_run(struct bg_tool *t, int argc, char **argv)
 	if (optind != argc)
 		return bg_usage("scan", "[--all] [--json]");
 	bg_ctx_init(&ctx, &t->cfg, &t->log, BG_STORE_RDONLY | BG_STORE_EXIT_DAMAGED);
-	if (bg_ctx_open(&ctx) != 0) {
+	/* A store made under other settings is said once, before any account. */
+	if (bg_ctx_open(&ctx) != 0 || bg_ctx_norm_check(&ctx) != 0) {
 		bg_ctx_close(&ctx);
 		return BG_EXIT_FAIL;
 	}

@@ -704,7 +704,8 @@ struct store_job {
 	struct bg_pipe *pipe;
 	bool dry_run;
 	const struct bg_advisory *want;
-	struct bg_advisory done; /* as stored (--dry-run: as found, or as wanted) */
+	const struct bg_norm_opts *norm; /* pinned as the store's by the first write */
+	struct bg_advisory done;	 /* as stored (--dry-run: as found, or as wanted) */
 	bool existed;
 };
 
@@ -907,6 +908,8 @@ static int store_job(struct bg_txn *t, void *arg)
 	struct summer *sum;
 	int rc, r2;
 
+	if (!j->dry_run && (rc = bg_store_norm_pin(t, j->norm)) != 0)
+		return rc;
 	rc = bg_advisory_find(t, j->want->name, &cur);
 	j->existed = rc == 0;
 	if (rc == -ENOENT) {
@@ -1038,7 +1041,7 @@ static int open_all(struct importer *im, struct bg_ctx *ctx, const struct bg_con
 	if (im->o->password_file &&
 	    (rc = bg_unpack_passwords(&im->unpack, im->o->password_file, e)) != 0)
 		return rc;
-	if ((rc = bg_ctx_open(ctx)) != 0)
+	if ((rc = bg_ctx_open(ctx)) != 0 || (rc = bg_ctx_norm_check(ctx)) != 0)
 		return rc;
 	bg_norm_opts_from_config(&im->norm, cfg);
 	return bg_pipe_new(&im->pipe, &im->norm, ctx->key, e);
@@ -1170,16 +1173,19 @@ int bg_cmd_import(struct bg_tool *t, int argc, char **argv)
 	totals(&im, false, &total);
 	if (refuse(&im, &a, &total, &e) != 0)
 		goto out;
-	job = (struct store_job){.pipe = im.pipe, .dry_run = o.dry_run, .want = &a};
+	job =
+	    (struct store_job){.pipe = im.pipe, .dry_run = o.dry_run, .want = &a, .norm = &im.norm};
 	into = t->cfg.store;
 	outcome = "store unchanged";
 	if ((r = store(&job, ctx.store, bg_pipe_total_digests(im.pipe))) != 0) {
 		/* The pipe's own failure (reading its spool back) is the cause. */
 		if (bg_err_copy(&e, bg_pipe_err(im.pipe)) == 0)
 			bg_err_set(&e, r, "%s",
-				   r == -ENOSPC	 ? "no space left on the device"
-				   : r == -E2BIG ? "the store's map cannot grow enough"
-						 : strerror(-r));
+				   r == -ENOSPC	  ? "no space left on the device"
+				   : r == -E2BIG  ? "the store's map cannot grow enough"
+				   : r == -ESTALE ? "another import recorded other fold_case and "
+						    "subaddress settings in the store meanwhile"
+						  : strerror(-r));
 		goto out;
 	}
 	a = job.done;

@@ -4,7 +4,8 @@
  * and the signature.  To make more seeds: the Ed25519 key is the PKCS#8 DER
  * 302e020100300506032b657004220420 followed by the 32 bytes
  * "bg-fuzz-bundle-signing-key-0001!" (openssl pkey -inform DER -out sign.pem),
- * the site key 32 bytes of 0x07; then breachguard import and export --sign.
+ * the site key 32 bytes of 0x07, fold_case and subaddress as their defaults;
+ * then breachguard import and export --sign.
  * A refusal must say why.  A bundle that verifies is then applied to a new
  * store (LMDB, a small map that must grow), where every call may be made to
  * fail (wrap.c); with nothing injected it must apply. */
@@ -23,7 +24,7 @@ static const unsigned char signer[BG_ED25519_LEN] = {
 
 struct apply_job {
 	int fd;
-	const unsigned char *kid;
+	const struct bg_bundle_site *site;
 	const struct bg_trust *tr;
 	const struct bg_bundle_info *info;
 	struct bg_bundle_result res;
@@ -34,8 +35,8 @@ static int apply_job(struct bg_txn *t, void *arg)
 {
 	struct apply_job *j = arg;
 
-	return bg_bundle_apply(t, false, j->fd, "fuzz.bgb", j->kid, j->tr, j->info, &j->res, j->err,
-			       sizeof(j->err));
+	return bg_bundle_apply(t, false, j->fd, "fuzz.bgb", j->site, j->tr, j->info, &j->res,
+			       j->err, sizeof(j->err));
 }
 
 static void remove_dir(const char *dir)
@@ -78,13 +79,14 @@ int fuzz_one(const uint8_t *data, size_t size)
 	static struct apply_job j;
 	static struct bg_trust tr;
 	static struct bg_bundle_info info;
-	unsigned char site[BG_KEY_LEN], kid[BG_KEY_ID_LEN];
+	static struct bg_bundle_site here = {.norm = {.fold_case = true, .subaddress = "+"}};
+	unsigned char site[BG_KEY_LEN];
 	char err[2048];
 	size_t off = 0;
 	int fd, rc;
 
 	memset(site, 7, sizeof(site));
-	if (bg_key_id(site, kid, NULL) != 0)
+	if (bg_key_id(site, here.kid, NULL) != 0)
 		abort();
 	tr.n = 1;
 	memcpy(tr.key[0], signer, sizeof(signer));
@@ -100,14 +102,14 @@ int fuzz_one(const uint8_t *data, size_t size)
 		off += (size_t)n;
 	}
 	err[0] = '\0';
-	rc = bg_bundle_verify(fd, "fuzz.bgb", kid, &tr, &info, err, sizeof(err));
+	rc = bg_bundle_verify(fd, "fuzz.bgb", &here, &tr, &info, err, sizeof(err));
 	if (rc != 0 && !err[0])
 		abort(); /* every refusal says why */
 	if (rc == 0 && (info.n_adv == 0 || info.n_adv > BG_BUNDLE_MAX_ADV))
 		abort();
 	if (rc == 0) {
 		j.fd = fd;
-		j.kid = kid;
+		j.site = &here;
 		j.tr = &tr;
 		j.info = &info;
 		apply(&j, site);

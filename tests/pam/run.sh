@@ -493,7 +493,9 @@ for c in "missing|store=$T/no-such-store|$T/no-such-store" \
 	"other-key|key_file=$T/key2|key" \
 	"key-missing|key_file=$T/no-such-key|$T/no-such-key" \
 	"key-group-writable|key_file=$T/key-gw|$T/key-gw" \
-	"key-short|key_file=$T/key-short|$T/key-short"; do
+	"key-short|key_file=$T/key-short|$T/key-short" \
+	"fold-case-other|fold_case=no|made with fold_case = yes, subaddress = +, but the config says fold_case = no" \
+	"subaddress-other|subaddress=-|but the config says fold_case = yes, subaddress = -:"; do
 	cause=${c%%|*}
 	rest=${c#*|}
 	arg=${rest%%|*}

@@ -173,6 +173,10 @@ def run_all(root):
     with open(bad, "wb") as f:
         f.write(m)
     refused(h3, bad, ["version 9"], "newer format version")
+    m[9] = 1
+    with open(bad, "wb") as f:
+        f.write(m)
+    refused(h3, bad, ["version 1", "export it again"], "format version 1 (no settings in it)")
     other = os.path.join(root, "other.key")
     check(mg.run("keygen", other).returncode == 0, "second keygen")
     h4 = host("h4", f"trusted_keys = {other}.pub\n")
@@ -188,6 +192,26 @@ def run_all(root):
     os.chmod(loose, 0o666)
     h7 = host("h7", f"trusted_keys = {loose}\n")
     refused(h7, bundle, ["loose.pub"], "group-writable trusted key")
+    # A host whose settings differ would match none of its users: refused,
+    # both settings named; dry run too.
+    hn = host("hn", f"trusted_keys = {pub}\nfold_case = no\n")
+    refused(hn, bundle, ["made with fold_case = yes, subaddress = + on the management host",
+                         "this host's config says fold_case = no, subaddress = +",
+                         "set them the same"], "bundle made under other fold_case")
+    hs = host("hs", f"trusted_keys = {pub}\nsubaddress = +-\n")
+    refused(hs, bundle, ["fold_case = yes, subaddress = +-"], "bundle made under other subaddress")
+    r = hs.run("import", "--dry-run", bundle)
+    check(r.returncode == 1 and "subaddress = +-" in r.stderr, "dry run refuses other settings too",
+          r.stderr)
+    # The host's store records the bundle's settings: a later change of the
+    # config is refused there as everywhere.
+    hp = host("hp")
+    check(hp.run("import", bundle).returncode == 0, "host import into a fresh store")
+    with open(hp.conf, "a") as f:
+        f.write("fold_case = no\n")
+    r = hp.run("scan")
+    check(r.returncode == 1 and "its identities were made with fold_case = yes" in r.stderr,
+          "scan refuses a config changed after the bundle", r.stderr)
     r = h7.run("import", "--dry-run", bundle)
     check(r.returncode == 1, "dry run refuses too")
     r = h1.run("check")

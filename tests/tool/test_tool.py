@@ -70,7 +70,8 @@ BAD = [  # (file, args, words the message must hold)
 
 
 def main():
-    return in_tempdir("bg-tooltest-", lambda root: (run_all(root), stopped_holder(root)),
+    return in_tempdir("bg-tooltest-",
+                      lambda root: (run_all(root), stopped_holder(root), norm_pinned(root)),
                       "tool: ")
 
 
@@ -448,6 +449,75 @@ def stopped_holder(root):
     os.waitpid(pid, 0)
     check(r.returncode == 0 and len(s.advisories()) == 1, "a holder that lets go is waited for",
           r.stderr)
+
+
+def set_conf(s, extra):
+    """Rewrites s's config with these lines after the usual three."""
+    with open(s.conf, "w") as f:
+        f.write(f"store = {s.dir}/store\nkey_file = {s.key}\ndomains = example.com\n{extra}")
+
+
+def norm_pinned(root):
+    """The store records the fold_case and subaddress its digests were made
+    under (init, or the first import into a store from before that); a config
+    that says otherwise would match nobody, so every reader refuses it, naming
+    both, and nothing is written."""
+    adv = os.path.join(root, "norm.txt")
+    with open(adv, "w") as f:
+        f.write("Alice+news@Example.com\nbob@example.com\n")
+    s = Store(os.path.join(root, "norm"))
+    r = s.run("init")
+    check(r.returncode == 0 and "match: fold_case = yes, subaddress = + (as recorded)" in r.stdout,
+          "init names the recorded settings", r.stdout)
+    check(s.run("import", "--name", "n1", adv).returncode == 0, "import under the defaults")
+    before = s.stats()
+    both = ["its identities were made with fold_case = yes, subaddress = +",
+            "the config says fold_case = no, subaddress = +"]
+    set_conf(s, "fold_case = no\n")
+    for args in (["import", "--name", "n2", adv], ["import", "--dry-run", "--name", "n2", adv],
+                 ["scan"], ["init"], ["check"]):
+        r = s.run(*args)
+        out = r.stderr + r.stdout
+        check(r.returncode == 1 and all(w in out for w in both),
+              f"{args[0]} {' '.join(args[1:2])}: refused under another fold_case", out)
+    check(s.stats() == before, "nothing written under another fold_case")
+    set_conf(s, "subaddress = -\n")
+    r = s.run("import", "--name", "n2", adv)
+    check(r.returncode == 1 and "the config says fold_case = yes, subaddress = -:" in r.stderr,
+          "refused under another subaddress", r.stderr)
+    set_conf(s, "subaddress = +\nfold_case = yes\n")  # the same, said out loud
+    r = s.run("import", "--name", "n2", adv)
+    check(r.returncode == 0, "the same settings written out are the same", r.stderr)
+    # A new store under other settings records those.
+    o = Store(os.path.join(root, "norm-other"), "fold_case = no\nsubaddress =\n")
+    r = o.run("init")
+    check("match: fold_case = no, subaddress = none (as recorded)" in r.stdout,
+          "init records other settings in a new store", r.stdout)
+    # A store from before the record: meta "norm" taken out with LMDB's tools.
+    old = Store(os.path.join(root, "norm-old"))
+    data = os.path.join(old.dir, "store")
+    dump = subprocess.run(["mdb_dump", "-a", data], capture_output=True, text=True)
+    check(dump.returncode == 0 and " 6e6f726d\n" in dump.stdout, "mdb_dump of the store",
+          dump.stderr)
+    lines = dump.stdout.split("\n")
+    k = lines.index(" 6e6f726d")
+    del lines[k:k + 2]
+    for n in ("data.mdb", "lock.mdb"):
+        os.unlink(os.path.join(data, n))
+    ld = subprocess.run(["mdb_load", data], input="\n".join(lines),
+                        capture_output=True, text=True)
+    check(ld.returncode == 0, "mdb_load without meta norm", ld.stderr)
+    os.chmod(os.path.join(data, "data.mdb"), 0o600)
+    r = old.run("init")
+    check(r.returncode == 0 and "(recorded by the next import)" in r.stdout,
+          "init on a store from before the record", r.stdout + r.stderr)
+    set_conf(old, "fold_case = no\n")
+    check(old.run("scan").returncode == 0, "a store from before is read under any settings")
+    check(old.run("import", "--name", "o1", adv).returncode == 0, "its next import")
+    set_conf(old, "")
+    r = old.run("import", "--name", "o2", adv)
+    check(r.returncode == 1 and "made with fold_case = no" in r.stderr,
+          "the next import recorded its settings", r.stderr)
 
 
 if __name__ == "__main__":

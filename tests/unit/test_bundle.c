@@ -94,13 +94,13 @@ static int mem_fd(const unsigned char *b, size_t n)
 	return fd;
 }
 
-static int verify_bytes(const unsigned char *b, size_t n, const unsigned char *kid,
+static int verify_bytes(const unsigned char *b, size_t n, const struct bg_bundle_site *site,
 			const struct bg_trust *tr, char *err, size_t errlen)
 {
 	struct bg_bundle_info *info = malloc(sizeof(*info));
 	int fd = mem_fd(b, n), rc;
 
-	rc = bg_bundle_verify(fd, "t.bgb", kid, tr, info, err, errlen);
+	rc = bg_bundle_verify(fd, "t.bgb", site, tr, info, err, errlen);
 	close(fd);
 	free(info);
 	return rc;
@@ -108,7 +108,7 @@ static int verify_bytes(const unsigned char *b, size_t n, const unsigned char *k
 
 struct job {
 	int fd;
-	const unsigned char *kid;
+	const struct bg_bundle_site *site;
 	const struct bg_trust *tr;
 	struct bg_bundle_info *info;
 	struct bg_bundle_result res;
@@ -119,22 +119,22 @@ static int job(struct bg_txn *t, void *arg)
 {
 	struct job *j = arg;
 
-	return bg_bundle_apply(t, false, j->fd, "t.bgb", j->kid, j->tr, j->info, &j->res, j->err,
+	return bg_bundle_apply(t, false, j->fd, "t.bgb", j->site, j->tr, j->info, &j->res, j->err,
 			       sizeof(j->err));
 }
 
 /* verify + apply, as import does. */
 static int import_bytes(struct bg_store *st, const unsigned char *b, size_t n,
-			const unsigned char *kid, const struct bg_trust *tr, struct job *j)
+			const struct bg_bundle_site *site, const struct bg_trust *tr, struct job *j)
 {
 	int rc;
 
 	memset(j, 0, sizeof(*j));
 	j->info = malloc(sizeof(*j->info));
 	j->fd = mem_fd(b, n);
-	j->kid = kid;
+	j->site = site;
 	j->tr = tr;
-	rc = bg_bundle_verify(j->fd, "t.bgb", kid, tr, j->info, j->err, sizeof(j->err));
+	rc = bg_bundle_verify(j->fd, "t.bgb", site, tr, j->info, j->err, sizeof(j->err));
 	if (rc == 0)
 		rc = bg_store_write(st, 1u << 20, job, j);
 	close(j->fd);
@@ -159,7 +159,8 @@ static struct {
 	struct bg_store *mgmt;
 	struct bg_trust tr, tr2;
 	struct bg_bundle_info info;
-	unsigned char kid[BG_KEY_ID_LEN], kid2[BG_KEY_ID_LEN], *b;
+	struct bg_bundle_site site, site2, nofold;
+	unsigned char *b;
 	size_t n;
 	char sk[128], sk2[128], pub[140], out[128];
 	uint32_t ids[2];
@@ -179,8 +180,12 @@ static void fixture(void)
 	chmod(dir, 0700);
 	memset(key, 7, sizeof(key));
 	memset(key2, 9, sizeof(key2));
-	T_EQ_INT(bg_key_id(key, fx.kid, NULL), 0);
-	T_EQ_INT(bg_key_id(key2, fx.kid2, NULL), 0);
+	T_EQ_INT(bg_key_id(key, fx.site.kid, NULL), 0);
+	T_EQ_INT(bg_key_id(key2, fx.site2.kid, NULL), 0);
+	fx.site.norm = (struct bg_norm_opts){.fold_case = true, .subaddress = "+"};
+	fx.site2.norm = fx.site.norm;
+	fx.nofold = fx.site;
+	fx.nofold.norm.fold_case = false;
 	snprintf(fx.sk, sizeof(fx.sk), "%s/sign.key", dir);
 	snprintf(fx.sk2, sizeof(fx.sk2), "%s/other.key", dir);
 	T_EQ_INT(bg_keygen(fx.sk, id, err, sizeof(err)), 0);
@@ -201,8 +206,8 @@ static void fixture(void)
 	fx.ids[1] = add(fx.mgmt, "second \"one\"", -1, 6, 30, 2);
 	snprintf(fx.out, sizeof(fx.out), "%s/b.bgb", dir);
 	T_EQ_INT(bg_txn_begin(fx.mgmt, false, &t), 0);
-	T_EQ_INT(bg_bundle_export(t, fx.ids, 2, fx.sk, fx.kid, fx.out, &fx.info, err, sizeof(err)),
-		 0);
+	T_EQ_INT(
+	    bg_bundle_export(t, fx.ids, 2, fx.sk, &fx.site, fx.out, &fx.info, err, sizeof(err)), 0);
 	bg_txn_abort(t);
 	fx.n = slurp(fx.out, &fx.b);
 }
@@ -243,7 +248,7 @@ static void export(void)
 	T_EQ_INT(fx.info.adv[1].count, 12);
 	T_CHECK(stat(fx.out, &s) == 0 && (s.st_mode & 0777) == 0644);
 	T_CHECK(bg_bundle_magic(fx.b, fx.n));
-	T_EQ_INT(verify_bytes(fx.b, fx.n, fx.kid, &fx.tr, err, sizeof(err)), 0);
+	T_EQ_INT(verify_bytes(fx.b, fx.n, &fx.site, &fx.tr, err, sizeof(err)), 0);
 }
 
 static void refusals(void)
@@ -262,7 +267,7 @@ static void refusals(void)
 		for (int x = 0; x < 2; x++) {
 			memcpy(m, b, n);
 			m[i] ^= x ? 0x80 : 0x01;
-			if (verify_bytes(m, n, fx.kid, &fx.tr, err, sizeof(err)) != 0)
+			if (verify_bytes(m, n, &fx.site, &fx.tr, err, sizeof(err)) != 0)
 				refused++;
 			else
 				fprintf(stderr, "byte %zu ^%d accepted\n", i, x ? 0x80 : 1);
@@ -272,30 +277,49 @@ static void refusals(void)
 	/* Every truncation: refused. */
 	refused = 0;
 	for (size_t len = 0; len < n; len++)
-		if (verify_bytes(b, len, fx.kid, &fx.tr, err, sizeof(err)) != 0)
+		if (verify_bytes(b, len, &fx.site, &fx.tr, err, sizeof(err)) != 0)
 			refused++;
 	T_EQ_INT(refused, n);
 	/* A byte more: refused. */
 	longer = malloc(n + 1);
 	memcpy(longer, b, n);
 	longer[n] = '\n';
-	T_CHECK(verify_bytes(longer, n + 1, fx.kid, &fx.tr, err, sizeof(err)) != 0);
+	T_CHECK(verify_bytes(longer, n + 1, &fx.site, &fx.tr, err, sizeof(err)) != 0);
 	T_CHECK(strstr(err, "after the signature") != NULL);
 	free(longer);
 	/* Unsigned: ends after the end record. */
-	T_CHECK(verify_bytes(b, n - 1 - BG_SIG_LEN, fx.kid, &fx.tr, err, sizeof(err)) != 0);
+	T_CHECK(verify_bytes(b, n - 1 - BG_SIG_LEN, &fx.site, &fx.tr, err, sizeof(err)) != 0);
 	T_CHECK(strstr(err, "not signed") != NULL);
 	/* Signed by a key not trusted. */
-	T_EQ_INT(verify_bytes(b, n, fx.kid, &fx.tr2, err, sizeof(err)), -EKEYREJECTED);
+	T_EQ_INT(verify_bytes(b, n, &fx.site, &fx.tr2, err, sizeof(err)), -EKEYREJECTED);
 	T_CHECK(strstr(err, "not in trusted_keys") != NULL);
 	/* Made under another site key. */
-	T_EQ_INT(verify_bytes(b, n, fx.kid2, &fx.tr, err, sizeof(err)), -EKEYREJECTED);
+	T_EQ_INT(verify_bytes(b, n, &fx.site2, &fx.tr, err, sizeof(err)), -EKEYREJECTED);
 	T_CHECK(strstr(err, "another site key") != NULL);
-	/* A newer format version. */
+	/* Made under other settings: each difference refused, both named. */
+	T_EQ_INT(verify_bytes(b, n, &fx.nofold, &fx.tr, err, sizeof(err)), -EKEYREJECTED);
+	T_CHECK(strstr(err, "made with fold_case = yes, subaddress = + on the management") &&
+		strstr(err, "says fold_case = no, subaddress = +"));
+	{
+		struct bg_bundle_site other = fx.site;
+
+		other.norm.subaddress[0] = '\0';
+		T_EQ_INT(verify_bytes(b, n, &other, &fx.tr, err, sizeof(err)), -EKEYREJECTED);
+		T_CHECK(strstr(err, "says fold_case = yes, subaddress = none") != NULL);
+		snprintf(other.norm.subaddress, sizeof(other.norm.subaddress), "+-");
+		T_EQ_INT(verify_bytes(b, n, &other, &fx.tr, err, sizeof(err)), -EKEYREJECTED);
+		/* The same separators in another order are the same setting. */
+		snprintf(other.norm.subaddress, sizeof(other.norm.subaddress), "++");
+		T_EQ_INT(verify_bytes(b, n, &other, &fx.tr, err, sizeof(err)), 0);
+	}
+	/* A newer format version, and the old one without the settings. */
 	memcpy(m, b, n);
-	m[9] = 2;
-	T_EQ_INT(verify_bytes(m, n, fx.kid, &fx.tr, err, sizeof(err)), -EPROTONOSUPPORT);
-	T_CHECK(strstr(err, "version 2") != NULL && strstr(err, "upgrade") != NULL);
+	m[9] = 3;
+	T_EQ_INT(verify_bytes(m, n, &fx.site, &fx.tr, err, sizeof(err)), -EPROTONOSUPPORT);
+	T_CHECK(strstr(err, "version 3") != NULL && strstr(err, "upgrade") != NULL);
+	m[9] = 1;
+	T_EQ_INT(verify_bytes(m, n, &fx.site, &fx.tr, err, sizeof(err)), -EPROTONOSUPPORT);
+	T_CHECK(strstr(err, "version 1") && strstr(err, "export it again"));
 	free(m);
 }
 
@@ -310,7 +334,7 @@ static void import(void)
 	fixture();
 	host = new_store("host", key);
 	(void)stats(host); /* a new store answers */
-	T_EQ_INT(import_bytes(host, fx.b, fx.n, fx.kid, &fx.tr, &j), 0);
+	T_EQ_INT(import_bytes(host, fx.b, fx.n, &fx.site, &fx.tr, &j), 0);
 	T_EQ_INT(j.res.fresh, 21);
 	T_EQ_INT(j.res.known, 0);
 	T_CHECK(!j.res.existed[0] && !j.res.existed[1]);
@@ -346,7 +370,7 @@ static void import(void)
 		T_EQ_INT(bg_exposure_ids(t, d, got, 4, &k), -ENOENT);
 	}
 	bg_txn_abort(t);
-	T_EQ_INT(import_bytes(host, fx.b, fx.n, fx.kid, &fx.tr, &j), 0);
+	T_EQ_INT(import_bytes(host, fx.b, fx.n, &fx.site, &fx.tr, &j), 0);
 	T_EQ_INT(j.res.fresh, 0);
 	T_EQ_INT(j.res.known, 21);
 	T_CHECK(j.res.existed[0] && j.res.existed[1]);
@@ -366,7 +390,7 @@ static void conflicts(void)
 	other = new_store("other", key);
 	add(other, "ProjectWEB", 1635724800 + 86400, 0, 12, 1);
 	before = stats(other);
-	T_EQ_INT(import_bytes(other, fx.b, fx.n, fx.kid, &fx.tr, &j), -EEXIST);
+	T_EQ_INT(import_bytes(other, fx.b, fx.n, &fx.site, &fx.tr, &j), -EEXIST);
 	T_CHECK(strstr(j.err, "published date") != NULL);
 	T_EQ_INT(stats(other).exposures, before.exposures);
 	T_EQ_INT(stats(other).advisories, 1);
@@ -385,7 +409,7 @@ static void conflicts(void)
 		T_EQ_INT(bg_txn_commit(w), 0);
 	}
 	before = stats(other);
-	T_EQ_INT(import_bytes(other, fx.b, fx.n, fx.kid, &fx.tr, &j), -EEXIST);
+	T_EQ_INT(import_bytes(other, fx.b, fx.n, &fx.site, &fx.tr, &j), -EEXIST);
 	T_CHECK(strstr(j.err, "other digests") != NULL);
 	T_EQ_INT(stats(other).exposures, before.exposures);
 	T_EQ_INT(stats(other).identities, before.identities);
@@ -405,9 +429,10 @@ static void changed_before_apply(void)
 	memset(&j, 0, sizeof(j));
 	j.info = malloc(sizeof(*j.info));
 	j.fd = mem_fd(fx.b, fx.n);
-	j.kid = fx.kid;
+	j.site = &fx.site;
 	j.tr = &fx.tr;
-	T_EQ_INT(bg_bundle_verify(j.fd, "t.bgb", fx.kid, &fx.tr, j.info, j.err, sizeof(j.err)), 0);
+	T_EQ_INT(bg_bundle_verify(j.fd, "t.bgb", &fx.site, &fx.tr, j.info, j.err, sizeof(j.err)),
+		 0);
 	c = fx.b[60] ^ 1;
 	T_EQ_INT(pwrite(j.fd, &c, 1, 60), 1);
 	T_CHECK(bg_store_write(other, 1u << 20, job, &j) != 0);
@@ -427,7 +452,7 @@ static void export_refusals(void)
 
 	fixture();
 	T_EQ_INT(bg_txn_begin(fx.mgmt, false, &t), 0);
-	T_EQ_INT(bg_bundle_export(t, fx.ids, 0, fx.sk, fx.kid, fx.out, info, err, sizeof(err)),
+	T_EQ_INT(bg_bundle_export(t, fx.ids, 0, fx.sk, &fx.site, fx.out, info, err, sizeof(err)),
 		 -EINVAL);
 	bg_txn_abort(t);
 	free(info);
@@ -486,18 +511,18 @@ static void hostile_fields(void)
 	snprintf(out, sizeof(out), "%s/hostile.bgb", dir);
 	id = add(m, "Far future", (int64_t)1 << 62, 0, 3, 1);
 	T_EQ_INT(bg_txn_begin(m, false, &t), 0);
-	T_EQ_INT(bg_bundle_export(t, &id, 1, fx.sk, fx.kid, out, info, err, sizeof(err)), 0);
+	T_EQ_INT(bg_bundle_export(t, &id, 1, fx.sk, &fx.site, out, info, err, sizeof(err)), 0);
 	bg_txn_abort(t);
 	n = slurp(out, &b);
-	T_EQ_INT(verify_bytes(b, n, fx.kid, &fx.tr, err, sizeof(err)), -EBADMSG);
+	T_EQ_INT(verify_bytes(b, n, &fx.site, &fx.tr, err, sizeof(err)), -EBADMSG);
 	T_CHECK(strstr(err, "invalid fields") != NULL);
 	free(b);
 	id = add(m, "123", -1, 0, 3, 1);
 	T_EQ_INT(bg_txn_begin(m, false, &t), 0);
-	T_EQ_INT(bg_bundle_export(t, &id, 1, fx.sk, fx.kid, out, info, err, sizeof(err)), 0);
+	T_EQ_INT(bg_bundle_export(t, &id, 1, fx.sk, &fx.site, out, info, err, sizeof(err)), 0);
 	bg_txn_abort(t);
 	n = slurp(out, &b);
-	T_EQ_INT(verify_bytes(b, n, fx.kid, &fx.tr, err, sizeof(err)), -EBADMSG);
+	T_EQ_INT(verify_bytes(b, n, &fx.site, &fx.tr, err, sizeof(err)), -EBADMSG);
 	T_CHECK(strstr(err, "digits only") != NULL);
 	free(b);
 	bg_store_close(m);

@@ -1,4 +1,5 @@
 /* test_identity.c: address normalisation and an account's identities. */
+#include <errno.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -131,6 +132,47 @@ static void identities(void)
 	}
 }
 
+/* The settings as the store and a bundle record them: one encoding per set
+ * of separators, decoded back; anything else refused. */
+static void norm_encoding(void)
+{
+	struct bg_norm_opts a = {.fold_case = true, .subaddress = "-+"}, b = {0}, c;
+	unsigned char e[BG_NORM_ENC_MAX], f[BG_NORM_ENC_MAX];
+	char text[BG_NORM_TEXT_MAX];
+	size_t n;
+
+	n = bg_norm_encode(&a, e);
+	T_EQ_INT(n, 3);
+	T_CHECK(e[0] == 1 && e[1] == '+' && e[2] == '-'); /* sorted */
+	T_EQ_INT(bg_norm_decode(e, n, &c), 0);
+	T_CHECK(c.fold_case && strcmp(c.subaddress, "+-") == 0 && bg_norm_same(&a, &c));
+	snprintf(b.subaddress, sizeof(b.subaddress), "+-+-");
+	b.fold_case = true;
+	T_CHECK(bg_norm_same(&a, &b)); /* order and repeats do not matter */
+	b.fold_case = false;
+	T_CHECK(!bg_norm_same(&a, &b));
+	b.subaddress[0] = '\0';
+	T_EQ_INT(bg_norm_encode(&b, f), 1);
+	T_EQ_INT(f[0], 0);
+	T_EQ_INT(bg_norm_decode(f, 1, &c), 0);
+	T_CHECK(!c.fold_case && c.subaddress[0] == '\0');
+	bg_norm_describe(&b, text, sizeof(text));
+	T_EQ_STR(text, "fold_case = no, subaddress = none");
+	bg_norm_describe(&a, text, sizeof(text));
+	T_EQ_STR(text, "fold_case = yes, subaddress = +-");
+	snprintf(a.subaddress, sizeof(a.subaddress), "\x01+");
+	bg_norm_describe(&a, text, sizeof(text));
+	T_EQ_STR(text, "fold_case = yes, subaddress = \\x01+");
+	/* Refused: empty, too long, fold byte not 0/1, unsorted, repeated, NUL. */
+	T_EQ_INT(bg_norm_decode(e, 0, &c), -EBADMSG);
+	T_EQ_INT(bg_norm_decode("\x01+-+-+-+-", 9, &c), -EBADMSG);
+	T_EQ_INT(bg_norm_decode("\x02+", 2, &c), -EBADMSG);
+	T_EQ_INT(bg_norm_decode("\x01-+", 3, &c), -EBADMSG);
+	T_EQ_INT(bg_norm_decode("\x01++", 3, &c), -EBADMSG);
+	T_EQ_INT(bg_norm_decode("\x01\0", 2, &c), -EBADMSG);
+	T_EQ_INT(bg_norm_decode("\x01+-", 3, &c), 0);
+}
+
 int main(int argc, char **argv)
 {
 	t_init(argc, argv);
@@ -138,5 +180,6 @@ int main(int argc, char **argv)
 	T_RUN(rejections);
 	T_RUN(limits);
 	T_RUN(identities);
+	T_RUN(norm_encoding);
 	return t_done("test_identity");
 }

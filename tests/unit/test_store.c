@@ -1,7 +1,8 @@
 /* test_store.c: the LMDB store: create, refuse wrong key / unsafe modes /
  * symlinks / garbage, exposures and forget with shared identities, a tiny map
  * filling up (-E2BIG) and growing, the writer gate with NOWAIT, the module's
- * NOLOCK reads under the gate held shared, and its pread reader against LMDB. */
+ * NOLOCK reads under the gate held shared, its pread reader against LMDB, and
+ * the normalisation settings the store records (meta "norm"). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -9,6 +10,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <lmdb.h>
+
+#include "identity.h"
 #include "recsum.h"
 #include "store.h"
 #include "t.h"
@@ -437,6 +441,111 @@ static void case_pread_reader_agrees(void)
 	}
 }
 
+static struct bg_norm_opts norm_of(bool fold, const char *seps)
+{
+	struct bg_norm_opts o;
+
+	memset(&o, 0, sizeof(o));
+	o.fold_case = fold;
+	snprintf(o.subaddress, sizeof(o.subaddress), "%s", seps);
+	return o;
+}
+
+/* What both readers (LMDB, and the module's pread reader) say the store's
+ * settings are: 0 with *o, -ENOENT or -EBADMSG. */
+static int norm_read(struct bg_norm_opts *o, int *pread_rc)
+{
+	struct bg_store *lm = NULL, *pr = NULL;
+	struct bg_norm_opts o2;
+	int rc;
+
+	T_EQ_INT(open_store(&lm, key, BG_STORE_RDONLY), 0);
+	T_EQ_INT(open_store(&pr, key, BG_STORE_RDONLY | BG_STORE_NOLOCK), 0);
+	rc = bg_store_norm(lm, o);
+	T_CHECK(bg_store_preads(pr) > 0); /* the pread reader read the meta table */
+	*pread_rc = bg_store_norm(pr, &o2);
+	if (rc == 0 && *pread_rc == 0)
+		T_CHECK(bg_norm_same(o, &o2));
+	bg_store_close(pr);
+	bg_store_close(lm);
+	return rc;
+}
+
+/* Meta "norm" written as is, past the store's own checks. */
+static void norm_raw(const void *v, size_t n)
+{
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	MDB_val k = {4, (void *)"norm"}, d = {n, (void *)v};
+
+	T_EQ_INT(mdb_env_create(&env), 0);
+	T_EQ_INT(mdb_env_set_maxdbs(env, 16), 0);
+	T_EQ_INT(mdb_env_open(env, sdir, 0, 0600), 0);
+	T_EQ_INT(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	T_EQ_INT(mdb_dbi_open(txn, "meta", 0, &dbi), 0);
+	T_EQ_INT(mdb_put(txn, dbi, &k, &d, 0), 0);
+	T_EQ_INT(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+}
+
+/* The settings the digests were made under: absent in a store from before
+ * them, recorded by the first pin, kept by an equal one, refused (-ESTALE)
+ * when another differs; read the same by both readers; damage is -EBADMSG. */
+static void case_norm_pinned(void)
+{
+	struct bg_norm_opts yes_plus = norm_of(true, "+"), got;
+	struct bg_norm_opts no_plus = norm_of(false, "+"), yes_none = norm_of(true, "");
+	struct bg_store *st = NULL;
+	struct bg_txn *t = NULL;
+	int prc;
+
+	two_advisories(); /* made by bg_store_open alone: nothing recorded */
+	T_EQ_INT(norm_read(&got, &prc), -ENOENT);
+	T_EQ_INT(prc, -ENOENT);
+	T_EQ_INT(open_store(&st, key, BG_STORE_GROW), 0);
+	T_EQ_INT(bg_txn_begin(st, false, &t), 0);
+	T_EQ_INT(bg_store_norm_pin(t, &yes_plus), -EROFS);
+	bg_txn_abort(t);
+	/* An aborted pin is gone (a write run again after a full map pins again). */
+	T_EQ_INT(bg_txn_begin(st, true, &t), 0);
+	T_EQ_INT(bg_store_norm_pin(t, &no_plus), 0);
+	bg_txn_abort(t);
+	T_EQ_INT(bg_txn_begin(st, true, &t), 0);
+	T_EQ_INT(bg_store_norm_pin(t, &yes_plus), 0);
+	T_EQ_INT(bg_store_norm_pin(t, &yes_plus), 0);
+	T_EQ_INT(bg_store_norm_pin(t, &no_plus), -ESTALE);
+	T_EQ_INT(bg_store_norm_pin(t, &yes_none), -ESTALE);
+	T_EQ_INT(bg_txn_commit(t), 0);
+	bg_store_close(st);
+	T_EQ_INT(norm_read(&got, &prc), 0);
+	T_EQ_INT(prc, 0);
+	T_CHECK(bg_norm_same(&got, &yes_plus) && !bg_norm_same(&got, &no_plus));
+	/* Reopened: the recorded settings hold against another pin. */
+	T_EQ_INT(open_store(&st, key, BG_STORE_GROW), 0);
+	T_EQ_INT(bg_txn_begin(st, true, &t), 0);
+	T_EQ_INT(bg_store_norm_pin(t, &no_plus), -ESTALE);
+	T_EQ_INT(bg_store_norm_pin(t, &yes_plus), 0);
+	bg_txn_abort(t);
+	bg_store_close(st);
+	/* Damaged records: every reader says so, and no pin overwrites them. */
+	static const unsigned char bad[][3] = {{2, '+'}, {1, '-', '+'}, {1, '+', '+'}, {1, 0}};
+	static const size_t bad_len[] = {2, 3, 3, 2};
+	for (size_t i = 0; i < sizeof(bad_len) / sizeof(bad_len[0]); i++) {
+		norm_raw(bad[i], bad_len[i]);
+		T_EQ_INT(norm_read(&got, &prc), -EBADMSG);
+		T_EQ_INT(prc, -EBADMSG);
+		T_EQ_INT(open_store(&st, key, BG_STORE_GROW), 0);
+		T_EQ_INT(bg_txn_begin(st, true, &t), 0);
+		T_EQ_INT(bg_store_norm_pin(t, &yes_plus), -ESTALE);
+		bg_txn_abort(t);
+		bg_store_close(st);
+	}
+	norm_raw("", 0);
+	T_EQ_INT(norm_read(&got, &prc), -EBADMSG);
+	case_done();
+}
+
 int main(int argc, char **argv)
 {
 	t_init(argc, argv);
@@ -447,6 +556,7 @@ int main(int argc, char **argv)
 	T_RUN(case_writer_gate_nowait);
 	T_RUN(case_nolock_reads);
 	T_RUN(case_pread_reader_agrees);
+	T_RUN(case_norm_pinned);
 	T_RUN(case_refuses_key_modes_symlink);
 	T_RUN(case_refuses_garbage);
 	T_RUN(case_tiny_map_fills_then_grows);
