@@ -863,7 +863,7 @@ static char combo_sep_core(const char *head, size_t len, bool *field)
 	enum { NSEP = sizeof(seps) - 1 };
 	unsigned shape[NSEP] = {0}, at2[NSEP] = {0}, at3[NSEP] = {0}, lines = 0, blank = 0,
 		 at_blank = 0;
-	size_t i = 0, e, j, k, b;
+	size_t i = 0, e, j, k, b, f;
 	const char *nl, *q;
 	int best = 0;
 
@@ -894,12 +894,17 @@ static char combo_sep_core(const char *head, size_t len, bool *field)
 					break;
 				i = (size_t)(tab - head) + 1;
 			}
-			if (q && j + 1 < e && head_sep(head[j]) && head[j + 1] != ' ' &&
-			    head[j + 1] != '\t' && head[j + 1] != head[j]) {
+			/* the separator may have blanks after it ("taro@x.jp、　pw",
+			 * "taro@x.jp，　pw": a Japanese notice's comma and U+3000) */
+			f = j + 1;
+			if (q && j + 1 < e && head_sep(head[j]) && head[j] != '\t')
+				while (f < e && (b = blank_at(head, f, e)) != 0)
+					f += b;
+			if (q && f < e && head_sep(head[j]) && !blank_at(head, f, e) &&
+			    head[f] != '\t' && head[f] != head[j]) {
 				k = (size_t)(strchr(seps, head[j]) - seps);
 				shape[k]++;
-				for (q = head + j + 1; q < head + e && *q != head[j] && *q != '@';
-				     q++)
+				for (q = head + f; q < head + e && *q != head[j] && *q != '@'; q++)
 					;
 				/* an address in the second field ('@', then a '.'):
 				 * "P@ssw0rd" and "Tokyo@2021" are no such one */
@@ -2677,6 +2682,53 @@ static size_t next_pair(const char *s, size_t a, size_t e)
 	return e;
 }
 
+/* After an address that ends at b and the separator s[b] glued to it: where
+ * its password ends, or 0 when s[b] starts none.  After ':' ("taro@x.jp:
+ * p@ss.jp") and a combolist's blank or tab the password is one word (or a
+ * quoted one).  After a combolist's other separator (bg_addrtok_combo) blanks
+ * may come first ("taro@x.jp、　pw", "taro@x.jp，　pw": a Japanese comma and
+ * U+3000), and the password is its whole field, blanks inside: to the next
+ * separator (combo_field) or the line's end ("taro@x.jp，two words q@ss.jp"
+ * is one passphrase; an address in it is said, never imported). */
+static size_t pair_value_end(const struct bg_addrtok *t, const char *s, size_t n, size_t b)
+{
+	bool field_sep = t->combo && t->combo != '\t' && t->combo != ' ' && s[b] == t->combo;
+	size_t v = b + 1, e;
+
+	/* the mapped line holds a tab as a blank */
+	if (!(s[b] == ':' || (t->combo && s[b] == t->combo) || (t->combo == '\t' && s[b] == ' ')))
+		return 0;
+	while (field_sep && v < n && cls[(unsigned char)s[v]] == C_SP)
+		v++;
+	if (v >= n || cls[(unsigned char)s[v]] == C_SP)
+		return 0;
+	/* a quoted password ("a@x.jp,\"p,w@x\"", blanks and the separator
+	 * inside): to its closing quote, or the line's end */
+	if (s[v] == '"') {
+		for (e = v + 1; e < n; e++)
+			if (s[e] == '"' && (e + 1 == n || s[e + 1] == s[b] ||
+					    cls[(unsigned char)s[e + 1]] == C_SP))
+				return e + 1;
+		return n;
+	}
+	e = word_end(s, n, v);
+	if (s[b] == ':')
+		return next_pair(s, v, e);
+	if (field_sep) {
+		const char *f = t->combo_field ? memchr(s + v, s[b], n - v) : NULL;
+
+		return f ? (size_t)(f - s) : n;
+	}
+	if (t->combo_field) {
+		/* "a@x.jp\tpass\tb@x.jp": the password's field only */
+		const char *f = memchr(s + v, s[b], e - v);
+
+		if (f)
+			return (size_t)(f - s);
+	}
+	return e;
+}
+
 /* "Passwords:" heads a list (of accounts, perhaps), not one value. */
 static bool plural_label(const char *s, size_t n)
 {
@@ -2933,32 +2985,10 @@ static void tokens(struct bg_addrtok *t)
 		piece(t, a, b, 0);
 		t->second = false;
 		after_addr = SIZE_MAX;
-		if (b + 1 < n && cls[(unsigned char)s[b + 1]] != C_SP &&
-		    memchr(s + a, '@', b - a)) {
-			/* the mapped line holds a tab as a blank */
-			if (s[b] == ':' || (t->combo && s[b] == t->combo) ||
-			    (t->combo == '\t' && s[b] == ' ')) {
-				secret = word_end(s, n, b + 1);
-				/* a quoted password ("a@x.jp,\"p,w@x\"", blanks and the
-				 * separator inside): to its closing quote, or the line's end */
-				if (s[b + 1] == '"') {
-					size_t e = b + 2;
-
-					while (e < n && !(s[e] == '"' &&
-							  (e + 1 == n || s[e + 1] == s[b] ||
-							   cls[(unsigned char)s[e + 1]] == C_SP)))
-						e++;
-					secret = e < n ? e + 1 : n;
-				} else if (s[b] == ':') {
-					secret = next_pair(s, b + 1, secret);
-				} else if (s[b] != ':' && t->combo_field) {
-					/* "a@x.jp|pass|b@x.jp": the password's field only */
-					const char *f = memchr(s + b + 1, s[b], secret - b - 1);
-
-					if (f)
-						secret = (size_t)(f - s);
-				}
-			} else if (combo_char(s[b]))
+		if (b + 1 < n && memchr(s + a, '@', b - a)) {
+			if ((k = pair_value_end(t, s, n, b)) != 0)
+				secret = k;
+			else if (cls[(unsigned char)s[b + 1]] != C_SP && combo_char(s[b]))
 				after_addr = b + 1;
 		}
 	}
