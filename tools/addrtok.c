@@ -28,7 +28,12 @@
 #define SEP_BYTE 0x1f
 #define BAD_BYTE 0x1e
 
-enum { F_WIDE = 1, F_DEFANG = 2 };
+/* F_QOPEN, F_QCLOSE: the SEP_BYTE of an opening or closing CJK or
+ * typographic quote, which may enclose a passphrase; F_QKIND1, F_QKIND2 which
+ * pair it is of (none: 「 」, 1: 『 』, 2: “ ”).  Only on SEP_BYTE, whose flags
+ * no token collects. */
+enum { F_WIDE = 1, F_DEFANG = 2, F_QOPEN = 4, F_QCLOSE = 8, F_QKIND1 = 16, F_QKIND2 = 32 };
+#define F_QKIND (F_QKIND1 | F_QKIND2)
 enum { C_CH = 0, C_SP, C_SEP, C_BAD };
 
 /* Classes of the mapped bytes. */
@@ -578,6 +583,17 @@ static size_t csi_len(const unsigned char *p, size_t n)
 	return i < n && p[i] >= 0x40 && p[i] <= 0x7e ? i + 1 : 0;
 }
 
+static uint8_t quote_flag(uint32_t cp)
+{
+	static const uint32_t pairs[][2] = {{0x300c, 0x300d}, {0x300e, 0x300f}, {0x201c, 0x201d}};
+	static const uint8_t kind[] = {0, F_QKIND1, F_QKIND2};
+
+	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++)
+		if (cp == pairs[i][0] || cp == pairs[i][1])
+			return (uint8_t)((cp == pairs[i][0] ? F_QOPEN : F_QCLOSE) | kind[i]);
+	return 0;
+}
+
 static int map_line(struct bg_addrtok *t, const char *s, size_t n, bool plain)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -727,7 +743,7 @@ static int map_line(struct bg_addrtok *t, const char *s, size_t n, bool plain)
 			for (size_t j = 0; j < k; j++)
 				put(t, &o, (char)p[i + j], 0, col, wcol);
 		} else {
-			put(t, &o, (char)SEP_BYTE, 0, col, wcol);
+			put(t, &o, (char)SEP_BYTE, quote_flag(cp), col, wcol);
 		}
 		col++;
 		wcol += (uint32_t)w;
@@ -2643,12 +2659,25 @@ static size_t word_end(const char *s, size_t n, size_t i)
 }
 
 /* A label's value from a: one word, or, when an ASCII quote in the label's gap
- * [pe, a) or at a opens it ('Password: "two words"', a passphrase), to its
- * closing quote on the line (within 128 bytes; none: one word). */
-static size_t value_end(const char *s, size_t n, size_t pe, size_t a)
+ * [pe, a) or at a opens it ('Password: "two words"', a passphrase), or a CJK
+ * or typographic one in that gap ('パスワード：「two words a@b.jp」', 『』,
+ * “”), to its closing quote on the line (within 128 bytes; none: one word). */
+static size_t value_end(const struct bg_addrtok *t, const char *s, size_t n, size_t pe, size_t a)
 {
 	char q = a > pe && a > 0 ? s[a - 1] : 0;
 	size_t from = a;
+
+	/* the gap's first such quote: “「x」 y” is one passphrase */
+	for (size_t g = pe; g < a && !t->ident; g++) {
+		uint8_t close = (uint8_t)(F_QCLOSE | (t->fl[g] & F_QKIND));
+
+		if (s[g] != (char)SEP_BYTE || !(t->fl[g] & F_QOPEN))
+			continue;
+		for (size_t e = a; e < n && e - a < 128; e++)
+			if ((t->fl[e] & (F_QCLOSE | F_QKIND)) == close && s[e] == (char)SEP_BYTE)
+				return e;
+		break;
+	}
 
 	if (q != '"' && a < n && s[a] == '\'') /* a ' glues: the word starts with it */
 		q = s[from++];
@@ -2840,7 +2869,9 @@ static void tokens(struct bg_addrtok *t)
 		if (value_line) {
 			value_line = false;
 			/* after a bare label only one ASCII word alone on its line */
-			if (!label_bare || (ascii_word(s, a, b) && line_rest_blank(s, n, b)))
+			if (!label_bare)
+				secret = value_end(t, s, n, pe, a);
+			else if (ascii_word(s, a, b) && line_rest_blank(s, n, b))
 				secret = word_end(s, n, a);
 		}
 		tag = ntok > 0 && marks == 0 && a >= secret &&
@@ -2861,7 +2892,7 @@ static void tokens(struct bg_addrtok *t)
 			/* after the '/' the label's password; with none between,
 			 * an address is another account's ("ID/PW：a@x.jp b@x.jp") */
 			if (pair_slash || !at || !domain_like(at, s + b))
-				secret = word_end(s, n, a);
+				secret = value_end(t, s, n, pe, a);
 		}
 		if (ntok == 2 + prefixes && a >= secret && gap > 0 && !tag &&
 		    pair_name(s, pa, pb)) {
@@ -2890,7 +2921,7 @@ static void tokens(struct bg_addrtok *t)
 			/* at the line's start a label with no mark only in a script
 			 * that sets its value off by a blank ("パスワード　x"; the
 			 * English "password jiro@x.jp" may say whose) */
-			secret = value_end(s, n, pe, a);
+			secret = value_end(t, s, n, pe, a);
 		}
 		if (ntok == prefixes + 1 && prefixes < 2 && label_prefix(s + a, b - a))
 			prefixes++;
