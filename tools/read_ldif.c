@@ -331,7 +331,12 @@ static int ldif_probe(const char *head, size_t len, const char *path)
 			while (p < q && (bg_ascii_isalnum((unsigned char)*p) || *p == '-' ||
 					 *p == ';' || *p == '.'))
 				p++;
-			if (p > head + i && p < q && *p == ':') {
+			/* A change record's "-" (after each add:, replace: or
+			 * delete: group, RFC 2849) is LDIF too: read as text, a
+			 * modify record stored a folded value's tail. */
+			if (!first && e - i == 1 && head[i] == '-') {
+				attrs++;
+			} else if (p > head + i && p < q && *p == ':') {
 				attrs++;
 				if (bg_ascii_starts_ci(head + i, e - i, "dn:"))
 					dn = true;
