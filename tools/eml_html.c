@@ -185,6 +185,33 @@ static bool inline_tag(const char *t, size_t n)
 	return false;
 }
 
+/* Tags a browser shows as a line break (a paragraph, a list item, a row, a
+ * heading): the converter writes '\n' for them, so that a reader sees the
+ * page's lines ("<p>お問い合わせ: support@vendor.jp</p>" inside a page on one
+ * line is an inquiry line of its own).  A cell (td, th) is a gap, not a line. */
+static bool line_tag(const char *t, size_t n)
+{
+	static const char *const names[] = {
+	    "address", "article", "aside",  "blockquote", "body",    "br",	   "caption",
+	    "center",  "dd",	  "div",    "dl",	  "dt",	     "figcaption", "figure",
+	    "footer",  "form",	  "h1",	    "h2",	  "h3",	     "h4",	   "h5",
+	    "h6",      "head",	  "header", "hr",	  "html",    "li",	   "main",
+	    "nav",     "ol",	  "p",	    "pre",	  "section", "table",	   "tbody",
+	    "tfoot",   "thead",	  "title",  "tr",	  "ul",	     NULL};
+	char name[16];
+	size_t i = 0, k = 0;
+
+	if (i < n && t[i] == '/')
+		i++;
+	while (i < n && k < sizeof(name) - 1 && bg_ascii_isalnum((unsigned char)t[i]))
+		name[k++] = bg_ascii_tolower(t[i++]);
+	name[k] = '\0';
+	for (size_t j = 0; names[j]; j++)
+		if (strcmp(name, names[j]) == 0)
+			return true;
+	return false;
+}
+
 size_t bg_eml_html_cut(const char *s, size_t n)
 {
 	for (size_t j = n; j-- > 1;) {
@@ -267,63 +294,138 @@ static void hidden_tag(struct bg_eml_html *h)
 
 static void table_tag(struct bg_eml_html *h, const char *name, bool closing);
 
-/* A whole tag: finds mailto: links in it (entities and %XX decoded). */
-static void html_tag(struct bg_eml_html *h, bg_eml_mailto_fn fn, void *arg)
+static void text_put(struct bg_eml_html *h, const char *s, size_t n);
+
+/* The address of the first mailto: link in the tag t (entities and %XX
+ * decoded) into out (BG_EML_TAG_MAX bytes); its length, 0 when none. */
+static size_t mailto_addr(const char *t, size_t n, char *out)
+{
+	size_t i = 0, al = 0;
+
+	while (i + 7 <= n && strncasecmp(t + i, "mailto:", 7) != 0)
+		i++;
+	if (i + 7 > n)
+		return 0;
+	i += 7;
+	while (i < n && al < BG_EML_TAG_MAX && t[i] != '"' && t[i] != '\'' && t[i] != '?' &&
+	       t[i] != ' ' && t[i] != '\t' && t[i] != '>') {
+		char u[4];
+		size_t ul, used;
+
+		if (t[i] == '&' && (used = entity(t + i, n - i, false, u, &ul)) != 0) {
+			if (al + ul > BG_EML_TAG_MAX)
+				break;
+			memcpy(out + al, u, ul);
+			al += ul;
+			i += used;
+		} else if (t[i] == '%' && i + 2 < n && bg_ascii_hexval(t[i + 1]) >= 0 &&
+			   bg_ascii_hexval(t[i + 2]) >= 0) {
+			out[al++] =
+			    (char)(bg_ascii_hexval(t[i + 1]) * 16 + bg_ascii_hexval(t[i + 2]));
+			i += 3;
+		} else {
+			out[al++] = t[i++];
+		}
+	}
+	return al;
+}
+
+/* A link's address goes into the page's text, between gaps, where the link
+ * is: the line it is on decides for it as for the text (an inquiry line's
+ * mailto: is the sender's contact too). */
+static void mailto_put(struct bg_eml_html *h, const char *a, size_t al)
+{
+	text_put(h, " ", 1);
+	text_put(h, a, al);
+	text_put(h, " ", 1);
+}
+
+/* The link's text at from..textlen is the address a: ASCII case, blanks,
+ * line breaks and the marks inline tags leave (U+2063) aside
+ * ("<a href=mailto:taro@x.jp><b>taro</b>@x.jp</a>"). */
+static bool link_text_is(const struct bg_eml_html *h, size_t from, const char *a, size_t al)
+{
+	size_t k = 0;
+
+	for (size_t i = from; i < h->textlen;) {
+		if (h->text[i] == ' ' || h->text[i] == '\n') {
+			i++;
+		} else if (h->textlen - i >= 3 && memcmp(h->text + i, "\xe2\x81\xa3", 3) == 0) {
+			i += 3;
+		} else {
+			if (k >= al || bg_ascii_tolower(h->text[i]) != bg_ascii_tolower(a[k]))
+				return false;
+			i++;
+			k++;
+		}
+	}
+	return k == al;
+}
+
+static void link_end(struct bg_eml_html *h)
+{
+	size_t from = h->link_at;
+
+	if (!h->link_open)
+		return;
+	h->link_open = false;
+	if (from > h->textlen)
+		from = h->textlen;
+	if (!memchr(h->text + from, '@', h->textlen - from)) {
+		mailto_put(h, h->link, h->linklen);
+	} else if (!link_text_is(h, from, h->link, h->linklen)) {
+		/* <a href="mailto:a@x.jp">b@y.jp</a>: one of the two is nobody's
+		 * address, and which cannot be told: neither is read, and the
+		 * reader says so (link_diff). */
+		memset(h->text + from, ' ', h->textlen - from);
+		h->link_diff = true;
+	}
+}
+
+/* A whole tag: script and style skipped, hidden elements and tables followed,
+ * and a mailto: link's address put into the text (an <a>'s at its </a>, to
+ * compare with the link's text). */
+static void html_tag(struct bg_eml_html *h)
 {
 	const char *t = h->tag;
-	size_t n = h->taglen, i = 0;
-	bool go = true;
+	size_t n = h->taglen;
+	char name[16];
+	bool closing;
 
 	if (bg_ascii_starts_ci(t, n, "script") || bg_ascii_starts_ci(t, n, "style")) {
 		snprintf(h->skip_until, sizeof(h->skip_until), "</%s",
 			 bg_ascii_starts_ci(t, n, "script") ? "script" : "style");
 		return;
 	}
-	{
-		char name[16];
-		bool closing;
-
-		if (tag_name(t, n, name, sizeof(name), &closing) && !closing && hides(t, n, name)) {
-			snprintf(h->hide_name, sizeof(h->hide_name), "%s", name);
-			h->hide_depth = 1;
-			return;
-		}
-		table_tag(h, name, closing);
+	if (tag_name(t, n, name, sizeof(name), &closing) && !closing && hides(t, n, name)) {
+		snprintf(h->hide_name, sizeof(h->hide_name), "%s", name);
+		h->hide_depth = 1;
+		return;
 	}
-	while (i + 7 <= n && go) {
+	table_tag(h, name, closing);
+	if (strcmp(name, "a") == 0) {
+		link_end(h);
+		if (closing)
+			return;
+		h->linklen = mailto_addr(t, n, h->link);
+		h->link_open = h->linklen > 0;
+		h->link_at = h->textlen;
+		return;
+	}
+	{
 		char a[BG_EML_TAG_MAX];
-		size_t al = 0;
+		size_t al = mailto_addr(t, n, a);
 
-		if (strncasecmp(t + i, "mailto:", 7) != 0) {
-			i++;
-			continue;
-		}
-		i += 7;
-		while (i < n && t[i] != '"' && t[i] != '\'' && t[i] != '?' && t[i] != ' ' &&
-		       t[i] != '\t' && t[i] != '>') {
-			char u[4];
-			size_t ul, used;
-
-			if (t[i] == '&' && (used = entity(t + i, n - i, false, u, &ul)) != 0) {
-				memcpy(a + al, u, ul);
-				al += ul;
-				i += used;
-			} else if (t[i] == '%' && i + 2 < n && bg_ascii_hexval(t[i + 1]) >= 0 &&
-				   bg_ascii_hexval(t[i + 2]) >= 0) {
-				a[al++] = (char)(bg_ascii_hexval(t[i + 1]) * 16 +
-						 bg_ascii_hexval(t[i + 2]));
-				i += 3;
-			} else {
-				a[al++] = t[i++];
-			}
-		}
-		go = fn(arg, a, al);
+		if (al)
+			mailto_put(h, a, al);
 	}
 }
 
 const char bg_eml_html_pw_why[] =
     "a cell of a table's password column (by its first row) is not imported";
 const char bg_eml_html_pw_hidden[] = "(the password, not shown)";
+const char bg_eml_html_link_why[] =
+    "a mailto: link whose text is another address: neither is imported";
 
 /* The first row of a table ends: its cells named as a password's. */
 static void head_done(struct bg_eml_html *h)
@@ -333,9 +435,10 @@ static void head_done(struct bg_eml_html *h)
 		const char *t = h->head[c];
 		size_t a = 0, b = h->headlen[c];
 
-		while (a < b && (t[a] == ' ' || t[a] == '\t'))
+		while (a < b && (t[a] == ' ' || t[a] == '\t' || t[a] == '\n'))
 			a++;
-		while (b > a && (t[b - 1] == ' ' || t[b - 1] == '\t' || t[b - 1] == ':'))
+		while (b > a &&
+		       (t[b - 1] == ' ' || t[b - 1] == '\t' || t[b - 1] == '\n' || t[b - 1] == ':'))
 			b--;
 		if (b > a && bg_password_name(t + a, b - a))
 			for (int k = c; k < 32 && k < c + (h->head_span[c] ? h->head_span[c] : 1);
@@ -493,14 +596,15 @@ void bg_eml_html_reset(struct bg_eml_html *h)
 	h->hid_at = false;
 	table_start(h);
 	h->pw_at = false;
+	h->link_open = h->link_diff = false;
 }
 
-void bg_eml_html_line(struct bg_eml_html *h, const char *s, size_t n, bg_eml_mailto_fn fn,
-		      void *arg)
+void bg_eml_html_line(struct bg_eml_html *h, const char *s, size_t n)
 {
 	size_t i = 0;
 
 	h->textlen = 0;
+	h->link_at = 0;
 	while (i < n) {
 		char c = s[i];
 
@@ -543,13 +647,15 @@ void bg_eml_html_line(struct bg_eml_html *h, const char *s, size_t n, bg_eml_mai
 					i++;
 					continue;
 				}
-				if (!inline_tag(h->tag, h->taglen))
+				if (line_tag(h->tag, h->taglen))
+					text_put(h, "\n", 1);
+				else if (!inline_tag(h->tag, h->taglen))
 					text_put(h, " ", 1);
 				else if (h->textlen > 0 &&
 					 !bg_ascii_starts_ci(h->tag, h->taglen, "wbr") &&
 					 bg_ascii_isalnum((unsigned char)h->text[h->textlen - 1]))
 					text_put(h, "\xe2\x81\xa3", 3);
-				html_tag(h, fn, arg);
+				html_tag(h);
 			} else if (h->taglen < BG_EML_TAG_MAX) {
 				h->tag[h->taglen++] = c == '\n' ? ' ' : c;
 			}
@@ -589,4 +695,8 @@ void bg_eml_html_line(struct bg_eml_html *h, const char *s, size_t n, bg_eml_mai
 		text_put(h, &c, 1);
 		i++;
 	}
+	/* A link still open reads as one without an address in its text: its
+	 * address is this line's, never lost (its text on the next line is read
+	 * as text). */
+	link_end(h);
 }

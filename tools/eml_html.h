@@ -34,15 +34,17 @@ struct bg_eml_html {
 	char head[32][24]; /* the first row's cells' text (the first 23 bytes) */
 	unsigned char headlen[32];
 	bool pw_at;
+	/* An <a> with a mailto: whose </a> has not come: its address, and where
+	 * its text starts in text; link_diff, a link's text named another
+	 * address (the reader says so). */
+	bool link_open, link_diff;
+	char link[BG_EML_TAG_MAX];
+	size_t linklen, link_at;
 	char tag[BG_EML_TAG_MAX + 1];
 	size_t taglen;
 	char *text; /* the visible text of the last line, textlen bytes */
 	size_t textlen, textcap;
 };
-
-/* A mailto: link's address (entities and %XX decoded); false stops the
- * search for more in that tag. */
-typedef bool (*bg_eml_mailto_fn)(void *arg, const char *addr, size_t len);
 
 /* cap: the longest line of text kept.  0, or -ENOMEM.  A text the page hides
  * ("jane<span style=display:none>null</span>@x.com", against harvesters) is
@@ -52,9 +54,12 @@ void bg_eml_html_free(struct bg_eml_html *h);
 /* A part begins (or ends): no tag, comment or script open. */
 void bg_eml_html_reset(struct bg_eml_html *h);
 /* One line of the part's (UTF-8) HTML: h->text holds its visible text after,
- * and fn was called for every mailto: link in a tag that closed on it. */
-void bg_eml_html_line(struct bg_eml_html *h, const char *s, size_t n, bg_eml_mailto_fn fn,
-		      void *arg);
+ * a '\n' where the page breaks a line (<p>, <br>, <li>, <tr>, <div> ...), and
+ * each mailto: link's address where the link is.  A link whose text is an
+ * address too adds nothing (its text is read); one whose text is another
+ * address ("<a href=\"mailto:a@x.jp\">b@y.jp</a>") has both left out, its
+ * text blanked, and link_diff set (the reader says so). */
+void bg_eml_html_line(struct bg_eml_html *h, const char *s, size_t n);
 
 /* Where a line of HTML longer than a reader's buffer may be cut (a minified
  * page, a generated mail's table on one line): just before its last tag that a
@@ -65,5 +70,7 @@ size_t bg_eml_html_cut(const char *s, size_t n);
 
 /* The note on a password column's cell with an '@', and its shown text. */
 extern const char bg_eml_html_pw_why[], bg_eml_html_pw_hidden[];
+/* The note on a mailto: link whose text is another address (link_diff). */
+extern const char bg_eml_html_link_why[];
 
 #endif

@@ -476,50 +476,9 @@ static void text_line(struct em *m, const char *s, size_t n, unsigned long line)
 
 /* --- HTML, crudely ---------------------------------------------------------- */
 
-/* A mailto: link of the line being read (html_line). */
-struct mailto {
-	struct em *m;
-	unsigned long line;
-};
-
-static bool html_mailto(void *arg, const char *a, size_t al)
+/* One line of what the HTML part shows (its text up to a '\n'). */
+static void html_shown(struct em *m, const char *text, size_t len, unsigned long line)
 {
-	struct mailto *t = arg;
-	struct em *m = t->m;
-	int r;
-
-	if (m->rc)
-		return false;
-	r = bg_addr_scan(m->tok, a, al, t->line);
-	if (r < 0)
-		m->rc = r;
-	else
-		m->line_addrs += (unsigned)r;
-	return !m->rc;
-}
-
-static void html_line(struct em *m, const char *s, size_t n, unsigned long line)
-{
-	struct mailto t = {m, line};
-	const char *text;
-	size_t len;
-
-	line_begin(m);
-	bg_eml_html_line(&m->html, s, n, html_mailto, &t);
-	if (m->html.hid_at) {
-		m->html.hid_at = false;
-		note(m, line,
-		     "an '@' in text the message hides (display:none, visibility:hidden, hidden) "
-		     "is not imported",
-		     s, n > 80 ? 80 : n);
-	}
-	if (m->html.pw_at) {
-		m->html.pw_at = false;
-		note(m, line, bg_eml_html_pw_why, bg_eml_html_pw_hidden,
-		     strlen(bg_eml_html_pw_hidden));
-	}
-	text = m->html.text;
-	len = m->html.textlen;
 	if (!m->rule_at && len && (rule_line(text, len) || contact_line(text, len)))
 		m->rule_at = line - 1;
 	if (len && bg_addr_maybe(text, len)) {
@@ -533,6 +492,44 @@ static void html_line(struct em *m, const char *s, size_t n, unsigned long line)
 		/* HTML's line ends are no edges a reader sees: nothing is held over
 		 * one to join the next line (the wrapped table cells of plain text). */
 		scan_flush(m);
+	}
+}
+
+static void html_line(struct em *m, const char *s, size_t n, unsigned long line)
+{
+	const char *text;
+	size_t len;
+
+	line_begin(m);
+	bg_eml_html_line(&m->html, s, n);
+	if (m->html.hid_at) {
+		m->html.hid_at = false;
+		note(m, line,
+		     "an '@' in text the message hides (display:none, visibility:hidden, hidden) "
+		     "is not imported",
+		     s, n > 80 ? 80 : n);
+	}
+	if (m->html.pw_at) {
+		m->html.pw_at = false;
+		note(m, line, bg_eml_html_pw_why, bg_eml_html_pw_hidden,
+		     strlen(bg_eml_html_pw_hidden));
+	}
+	if (m->html.link_diff) {
+		m->html.link_diff = false;
+		note(m, line, bg_eml_html_link_why, s, n > 200 ? 200 : n);
+	}
+	/* Each line the page shows (a <p>, a <br>) on its own: a one-line part's
+	 * inquiry line or quoted header is one too. */
+	text = m->html.text;
+	len = m->html.textlen;
+	while (len > 0) {
+		const char *nl = memchr(text, '\n', len);
+		size_t k = nl ? (size_t)(nl - text) : len;
+
+		html_shown(m, text, k, line);
+		k += nl != NULL;
+		text += k;
+		len -= k;
 	}
 	line_end(m);
 }

@@ -13,23 +13,44 @@
 #include "ascii.h"
 #include "eml_html.h"
 
-struct html_mailto {
-	struct bg_addrtok *tok;
-	unsigned long line;
-	unsigned found;
-	int rc;
-};
-
-static bool on_mailto(void *arg, const char *a, size_t al)
+/* One line of what the page shows (h.text up to a '\n'): an inquiry line's
+ * addresses are the sender's contacts, as in a text file; any other line with
+ * an '@' is a record. */
+static int shown_line(struct bg_reader_ctx *c, struct bg_addrtok *tok, const char *s, size_t n,
+		      unsigned long line)
 {
-	struct html_mailto *t = arg;
-	int r = bg_addr_scan(t->tok, a, al, t->line);
+	int r;
 
-	if (r < 0)
-		t->rc = r;
-	else
-		t->found += (unsigned)r;
-	return t->rc == 0;
+	if (!bg_addr_maybe(s, n))
+		return 0;
+	c->sink->record(c->sink);
+	if (bg_inquiry_line(s, n)) {
+		bg_reader_note(c, line, bg_inquiry_why, s, bg_shown_to_address(s, n));
+		return 0;
+	}
+	/* A source line's end is no edge of anything a browser shows: no word is
+	 * held over it to join the next line's (the text reader's wrapped table
+	 * cells). */
+	if ((r = bg_addrtok_line(tok, s, n, line)) >= 0)
+		r = bg_addrtok_flush(tok);
+	return r;
+}
+
+static int shown_lines(struct bg_reader_ctx *c, struct bg_addrtok *tok, const char *s, size_t n,
+		       unsigned long line)
+{
+	while (n > 0) {
+		const char *nl = memchr(s, '\n', n);
+		size_t k = nl ? (size_t)(nl - s) : n;
+		int r = shown_line(c, tok, s, k, line);
+
+		if (r < 0)
+			return r;
+		k += nl != NULL;
+		s += k;
+		n -= k;
+	}
+	return 0;
 }
 
 /* What the converter dropped held an '@' (eml_html.h). */
@@ -58,45 +79,40 @@ static int html_read(struct bg_reader_ctx *c)
 	 * gap (a cell, a row, a paragraph), the converter's state carried on. */
 	bg_input_long_pieces(c->in, bg_eml_html_cut);
 	for (;;) {
-		struct html_mailto t = {tok, 0, 0, 0};
+		unsigned long line;
 
 		r = bg_input_getline(c->in, &s, &n, &flags, &c->err);
 		if (r <= 0)
 			break;
-		t.line = bg_input_lineno(c->in);
+		line = bg_input_lineno(c->in);
 		if (flags & (BG_LINE_TOO_LONG | BG_LINE_HAS_NUL | BG_LINE_BAD_UTF8)) {
 			/* The converter's state (an open tag) is unknowable past such a
 			 * line: it starts again after it. */
 			bg_eml_html_reset(&h);
 			r = bg_addrtok_flush(tok);
 			c->sink->record(c->sink);
-			bg_reader_note_flagged(c, t.line, flags, s, n);
+			bg_reader_note_flagged(c, line, flags, s, n);
 		} else {
-			bg_eml_html_line(&h, s, n, on_mailto, &t);
-			r = t.rc;
+			bg_eml_html_line(&h, s, n);
 			if (h.hid_at) {
 				/* Said for every line: each may hide another address. */
 				h.hid_at = false;
-				bg_reader_note(c, t.line, hidden_why, s, n > 80 ? 80 : n);
+				bg_reader_note(c, line, hidden_why, s, n > 80 ? 80 : n);
 			}
 			if (h.pw_at) {
 				h.pw_at = false;
-				bg_reader_note(c, t.line, bg_eml_html_pw_why, bg_eml_html_pw_hidden,
+				bg_reader_note(c, line, bg_eml_html_pw_why, bg_eml_html_pw_hidden,
 					       strlen(bg_eml_html_pw_hidden));
 			}
-			if (r == 0 && h.textlen && bg_addr_maybe(h.text, h.textlen)) {
+			if (h.link_diff) {
+				h.link_diff = false;
 				c->sink->record(c->sink);
-				/* A source line's end is no edge of anything a browser shows:
-				 * no word is held over it to join the next line's (the text
-				 * reader's wrapped table cells). */
-				if ((r = bg_addrtok_line(tok, h.text, h.textlen, t.line)) >= 0)
-					r = bg_addrtok_flush(tok);
-			} else if (r == 0 && t.found) {
-				c->sink->record(c->sink);
+				bg_reader_note(c, line, bg_eml_html_link_why, s, n > 200 ? 200 : n);
 			}
+			r = shown_lines(c, tok, h.text, h.textlen, line);
 		}
 		if (r < 0) {
-			bg_err_set(&c->err, r, "%s, line %lu: import stopped", c->name, t.line);
+			bg_err_set(&c->err, r, "%s, line %lu: import stopped", c->name, line);
 			break;
 		}
 	}

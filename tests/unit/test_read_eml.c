@@ -345,15 +345,15 @@ static void t_html_hidden(void)
 	static const char b2[] = "y</div></div>kim@example.com<img style=\"display:none\">ok";
 
 	T_EQ_INT(bg_eml_html_init(&h, 1024), 0);
-	bg_eml_html_line(&h, a, sizeof(a) - 1, NULL, NULL);
+	bg_eml_html_line(&h, a, sizeof(a) - 1);
 	h.text[h.textlen] = '\0';
 	T_CHECK(strstr(h.text, "jane") != NULL && strstr(h.text, "null") == NULL);
 	T_CHECK(h.hid_at == false);
-	bg_eml_html_line(&h, b1, sizeof(b1) - 1, NULL, NULL);
+	bg_eml_html_line(&h, b1, sizeof(b1) - 1);
 	T_CHECK(h.hid_at);
 	T_CHECK(memchr(h.text, '@', h.textlen) == NULL);
 	h.hid_at = false;
-	bg_eml_html_line(&h, b2, sizeof(b2) - 1, NULL, NULL);
+	bg_eml_html_line(&h, b2, sizeof(b2) - 1);
 	h.text[h.textlen] = '\0';
 	T_CHECK(strstr(h.text, "kim@example.com") != NULL);
 	T_CHECK(strstr(h.text, "ok") != NULL);
@@ -372,13 +372,13 @@ static void t_html_password_column(void)
 	static const char other[] = "<table><tr><td>a@example.jp</td><td>b@example.jp</td></tr>";
 
 	T_EQ_INT(bg_eml_html_init(&h, 1024), 0);
-	bg_eml_html_line(&h, head, sizeof(head) - 1, NULL, NULL);
-	bg_eml_html_line(&h, row, sizeof(row) - 1, NULL, NULL);
+	bg_eml_html_line(&h, head, sizeof(head) - 1);
+	bg_eml_html_line(&h, row, sizeof(row) - 1);
 	h.text[h.textlen] = '\0';
 	T_CHECK(strstr(h.text, "taro@example.jp") != NULL && strstr(h.text, "P@ss") == NULL);
 	T_CHECK(h.pw_at);
 	h.pw_at = false;
-	bg_eml_html_line(&h, other, sizeof(other) - 1, NULL, NULL);
+	bg_eml_html_line(&h, other, sizeof(other) - 1);
 	h.text[h.textlen] = '\0';
 	T_CHECK(strstr(h.text, "b@example.jp") != NULL && !h.pw_at);
 	bg_eml_html_free(&h);
