@@ -589,6 +589,7 @@ struct acct_in {
 	struct bg_report *r;
 	struct acct *a;
 	char *host, *verdict, *user;
+	size_t host_at; /* where "host" starts, for messages */
 	bool have_adv, have_rot;
 };
 
@@ -664,6 +665,8 @@ static int acct_member(struct parser *p, const char *key, size_t key_at, void *a
 			p->pos = key_at;
 			return perr(p, "\"%s\" given twice", key);
 		}
+		if (dst == &in->host)
+			in->host_at = key_at;
 		return string(p, dst);
 	}
 	if (strcmp(key, "advisories") == 0) {
@@ -680,7 +683,7 @@ static int acct_member(struct parser *p, const char *key, size_t key_at, void *a
 struct scan_in {
 	struct bg_report *r;
 	const char *file;
-	size_t last_host;
+	size_t host; /* the file's one host; SIZE_MAX before its first account */
 };
 
 /* One account object of a scan. */
@@ -689,7 +692,7 @@ static int account(struct parser *p, void *arg)
 	struct scan_in *sc = arg;
 	struct bg_report *r = sc->r;
 	struct acct a;
-	struct acct_in in = {r, &a, NULL, NULL, NULL, false, false};
+	struct acct_in in = {r, &a, NULL, NULL, NULL, 0, false, false};
 	int rc;
 
 	memset(&a, 0, sizeof(a));
@@ -714,12 +717,20 @@ static int account(struct parser *p, void *arg)
 		rc = perr(p, "unknown verdict \"%.40s\"", in.verdict);
 		goto out;
 	}
-	if (sc->last_host < r->n_hosts && strcmp(r->hosts[sc->last_host].name, in.host) == 0)
-		a.host = sc->last_host;
-	else if ((rc = find_host(r, sc->file, in.host, &a.host, p)) == 0)
-		sc->last_host = a.host;
-	else
+	/* A scan is one host's (scan names the host it runs on): a file that
+	 * spoke for others could stand in for a host whose own scan is missing,
+	 * and the report would show that host's accounts as its author wrote them. */
+	if (sc->host == SIZE_MAX) {
+		if ((rc = find_host(r, sc->file, in.host, &sc->host, p)) != 0)
+			goto out;
+	} else if (strcmp(r->hosts[sc->host].name, in.host) != 0) {
+		p->pos = in.host_at;
+		rc =
+		    perr(p, "host \"%.100s\" in a scan of host \"%.100s\" (one host per scan file)",
+			 in.host, r->hosts[sc->host].name);
 		goto out;
+	}
+	a.host = sc->host;
 	if (grow((void **)&r->accts, &r->cap_accts, r->n_accts + 1, sizeof(*r->accts)) != 0) {
 		rc = perr(p, "out of memory");
 		goto out;

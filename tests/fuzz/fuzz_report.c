@@ -1,6 +1,6 @@
 /* fuzz_report.c: the fleet report's scan parser (bg_report_add) and both
  * printers on hostile bytes: the data as one host's scan, twice (the second
- * time it must be refused as a second scan of the same hosts, or be empty),
+ * time it must be refused as a second scan of the same host, or be empty),
  * then totals, JSON and HTML.  A refusal must say why. */
 #include <stdlib.h>
 

@@ -84,6 +84,46 @@ def png_pixels(path):
     return w, h, bpp, rows
 
 
+def one_host_per_file(root, files):
+    """A scan is one host's: a file naming a second host is refused with the
+    file, where, and both hosts, whatever the rest of the fleet says (it could
+    stand in for the other host's missing scan and hide its accounts)."""
+    cases = [
+        ("second host", [acct("web2", "u", "clear", []), acct("db2", "v", "clear", [])],
+         "bad.json:", '"db2" in a scan of host "web2"'),
+        ("a host another file has", [acct("web2", "u", "clear", []),
+                                     acct("db1", "gina", "clear", [])],
+         "bad.json:", '"db1" in a scan of host "web2"'),
+        ("back to the first host", [acct("web2", "u", "clear", []), acct("db2", "v", "clear", []),
+                                    acct("web2", "w", "clear", [])],
+         "bad.json:", '"db2" in a scan of host "web2"'),
+    ]
+    for what, rows, where, word in cases:
+        p = os.path.join(root, "bad.json")
+        with open(p, "w") as f:
+            f.write("[\n" + ",\n".join(json.dumps(x) for x in rows) + "\n]")
+        for args in ([p], [*files, p], [p, *files]):
+            r = run("--json", *args)
+            check(r.returncode == 1 and r.stdout == "" and where in r.stderr and word in r.stderr
+                  and "one host per scan file" in r.stderr,
+                  f"a scan naming two hosts refused: {what}", r.stderr.strip())
+    # The error points at the second host's "host" key.
+    p = os.path.join(root, "bad.json")
+    with open(p, "w") as f:
+        f.write('[{"host":"a","user":"u","verdict":"clear","advisories":[]},\n'
+                ' {"user":"v","host":"b","verdict":"clear","advisories":[]}]')
+    r = run(p)
+    check(r.returncode == 1 and "bad.json:2:14:" in r.stderr, "two hosts: the line and column",
+          r.stderr.strip())
+    # Host names are escaped in the message.
+    with open(p, "w") as f:
+        f.write('[{"host":"a","user":"u","verdict":"clear","advisories":[]},'
+                '{"host":"\\u001b[2Jb","user":"v","verdict":"clear","advisories":[]}]')
+    r = run(p)
+    check(r.returncode == 1 and "\x1b" not in r.stderr and "\\x1b[2Jb" in r.stderr,
+          "two hosts: names escaped", r.stderr.strip())
+
+
 def main():
     root = tempfile.mkdtemp(prefix="bg-report-")
     try:
@@ -190,19 +230,32 @@ def run_all(root):
         html = f.read()
     check(r.returncode == 0 and "[U+E0061]" in html and "[U+3164]" in html and "[U+180E]" in html
           and "\U000E0061" not in html, "invisible characters shown in HTML", r.stderr)
-    # A hostile scan with very many advisory names or hosts: linear time, not
+    # A hostile scan with very many advisory names or accounts: linear time, not
     # quadratic (300000 of each took minutes with a linear search per name).
     p = os.path.join(root, "many.json")
     with open(p, "w") as f:
         f.write('[{"host":"h","user":"u","verdict":"enforce","advisories":[' +
                 ",".join('{"name":"a%d"}' % i for i in range(300000)) + "]}," +
-                ",".join('{"host":"h%d","user":"u","verdict":"enforce","advisories":[]}' % i
+                ",".join('{"host":"h","user":"u%d","verdict":"enforce","advisories":[]}' % i
                          for i in range(300000)) + "]")
     t0 = time.monotonic()
     r = run("--json", p)
     took = time.monotonic() - t0
-    check(r.returncode == 0 and len(json.loads(r.stdout)["hosts"]) == 300001 and took < 20,
-          "many advisories and hosts in one scan", f"rc={r.returncode} {took:.1f}s")
+    rep = json.loads(r.stdout) if r.returncode == 0 else {}
+    check(r.returncode == 0 and rep["hosts"] == ["h"] and len(rep["advisories"]) == 300000
+          and rep["totals"]["accounts"] == 300001 and took < 20,
+          "many advisories and accounts in one scan", f"rc={r.returncode} {took:.1f}s")
+    # Many hosts, one file each.
+    many = []
+    for i in range(2000):
+        many.append(os.path.join(root, f"m{i}.json"))
+        with open(many[-1], "w") as f:
+            json.dump([acct(f"m{i}", "u", "enforce", [PW])], f)
+    r = run("--json", *many)
+    check(r.returncode == 0 and len(json.loads(r.stdout)["hosts"]) == 2000,
+          "many hosts, one file each", r.stderr.strip())
+
+    one_host_per_file(root, files)
 
     # HTML: self-contained and escaped.
     page = os.path.join(root, "fleet.html")
