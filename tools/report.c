@@ -42,9 +42,16 @@ struct host {
 	uint64_t n[NV];
 };
 
+/* Advisories are told apart by name and date: one name with two dates is two
+ * advisories (a bundle gives every host the same date; another date is another
+ * import, whose grace and rotation evidence count from that day), counted
+ * apart and reported as a conflict, never merged under one date. */
 struct adv {
-	char *name;
-	char date[11]; /* earliest seen; "" none */
+	char *key;	  /* "-" NAME undated, else "YYYY-MM-DD" NAME: the name index's key */
+	const char *name; /* in key */
+	char date[11];	  /* "" none */
+	const char *file; /* the scan it was first seen in */
+	bool shared;	  /* another advisory has its name */
 	uint64_t n[NV];
 };
 
@@ -85,6 +92,8 @@ struct bg_report {
 	uint64_t undated; /* rotated with no rotated_at (seen in shadow) */
 	size_t *order;	  /* pending accounts, sorted */
 	size_t n_order;
+	size_t *shared; /* advisories whose name another has, by name then date */
+	size_t n_shared;
 };
 
 static int grow(void **p, size_t *cap, size_t need, size_t size)
@@ -177,7 +186,7 @@ void bg_report_free(struct bg_report *r)
 	for (size_t i = 0; i < r->n_hosts; i++)
 		free(r->hosts[i].name);
 	for (size_t i = 0; i < r->n_advs; i++)
-		free(r->advs[i].name);
+		free(r->advs[i].key);
 	for (size_t i = 0; i < r->n_accts; i++)
 		free(r->accts[i].user);
 	ix_clear(&r->host_ix);
@@ -187,6 +196,7 @@ void bg_report_free(struct bg_report *r)
 	free(r->accts);
 	free(r->pts);
 	free(r->order);
+	free(r->shared);
 	free(r);
 }
 
@@ -512,23 +522,37 @@ static int day_of(struct parser *p, const char *s, bool iso, char out[11])
 	return 0;
 }
 
-static int find_adv(struct bg_report *r, const char *name, size_t *out)
+/* The advisory named name of day ("" none), added (first seen in file) when new. */
+static int find_adv(struct bg_report *r, const char *name, const char day[11], const char *file,
+		    size_t *out)
 {
-	size_t i =
-	    r->n_advs ? ix_find(&r->adv_ix, name, &r->advs->name, sizeof(*r->advs)) : SIZE_MAX;
+	size_t nl = strlen(name), dl = day[0] ? 10 : 1, i;
+	char *key = malloc(dl + nl + 1);
+	struct adv *ad;
 
+	if (!key)
+		return -ENOMEM;
+	memcpy(key, day[0] ? day : "-", dl);
+	memcpy(key + dl, name, nl + 1);
+	i = r->n_advs ? ix_find(&r->adv_ix, key, &r->advs->key, sizeof(*r->advs)) : SIZE_MAX;
 	if (i != SIZE_MAX) {
+		free(key);
 		*out = i;
 		return 0;
 	}
-	if (grow((void **)&r->advs, &r->cap_advs, r->n_advs + 1, sizeof(*r->advs)) != 0)
+	if (grow((void **)&r->advs, &r->cap_advs, r->n_advs + 1, sizeof(*r->advs)) != 0) {
+		free(key);
 		return -ENOMEM;
-	memset(&r->advs[r->n_advs], 0, sizeof(r->advs[0]));
-	if (!(r->advs[r->n_advs].name = strdup(name)))
-		return -ENOMEM;
-	if (ix_add(&r->adv_ix, r->n_advs, &r->advs->name, sizeof(*r->advs)) != 0) {
-		free(r->advs[r->n_advs].name);
-		r->advs[r->n_advs].name = NULL;
+	}
+	ad = &r->advs[r->n_advs];
+	memset(ad, 0, sizeof(*ad));
+	ad->key = key;
+	ad->name = key + dl;
+	memcpy(ad->date, day, 11);
+	ad->file = file;
+	if (ix_add(&r->adv_ix, r->n_advs, &r->advs->key, sizeof(*r->advs)) != 0) {
+		free(key);
+		ad->key = NULL;
 		return -ENOMEM;
 	}
 	*out = r->n_advs++;
@@ -587,14 +611,15 @@ static int adv_member(struct parser *p, const char *key, size_t key_at, void *ar
 
 struct acct_in {
 	struct bg_report *r;
+	const char *file;
 	struct acct *a;
 	char *host, *verdict, *user;
 	size_t host_at; /* where "host" starts, for messages */
 	bool have_adv, have_rot;
 };
 
-/* An advisory, merged into the report's (earliest date) and the account's
- * (newest date: its exposure). */
+/* An advisory, counted under its name and date, and its date the account's
+ * exposure when newer. */
 static int advisory(struct parser *p, void *arg)
 {
 	struct acct_in *ai = arg;
@@ -605,14 +630,11 @@ static int advisory(struct parser *p, void *arg)
 
 	if (rc == 0 && !in.name)
 		rc = perr(p, "an advisory without a name");
-	if (rc == 0 && (rc = find_adv(ai->r, in.name, &k)) != 0)
+	if (rc == 0 && (rc = find_adv(ai->r, in.name, in.day, ai->file, &k)) != 0)
 		rc = perr(p, "out of memory");
 	if (rc == 0) {
-		struct adv *ad = &ai->r->advs[k];
 		bool dup = false;
 
-		if (in.day[0] && (!ad->date[0] || strcmp(in.day, ad->date) < 0))
-			memcpy(ad->date, in.day, 11);
 		if (in.day[0] && strcmp(in.day, a->since) > 0)
 			memcpy(a->since, in.day, 11);
 		for (size_t i = 0; i < a->n_adv; i++)
@@ -692,7 +714,7 @@ static int account(struct parser *p, void *arg)
 	struct scan_in *sc = arg;
 	struct bg_report *r = sc->r;
 	struct acct a;
-	struct acct_in in = {r, &a, NULL, NULL, NULL, 0, false, false};
+	struct acct_in in = {r, sc->file, &a, NULL, NULL, NULL, 0, false, false};
 	int rc;
 
 	memset(&a, 0, sizeof(a));
@@ -865,6 +887,46 @@ static int cmp_str11(const void *a, const void *b)
 	return strcmp(a, b);
 }
 
+static int cmp_adv_name(const void *x, const void *y, void *arg)
+{
+	const struct bg_report *sort_ctx = arg;
+	const struct adv *a = &sort_ctx->advs[*(const size_t *)x];
+	const struct adv *b = &sort_ctx->advs[*(const size_t *)y];
+	int c = strcmp(a->name, b->name);
+
+	return c ? c : strcmp(a->date, b->date);
+}
+
+/* r->shared: the advisories another has the name of, grouped by name.  0, or
+ * -ENOMEM with none marked. */
+static int find_shared(struct bg_report *r)
+{
+	size_t n = 0;
+
+	free(r->shared);
+	r->shared = NULL;
+	r->n_shared = 0;
+	if (!r->n_advs)
+		return 0;
+	if (!(r->shared = malloc(r->n_advs * sizeof(*r->shared))))
+		return -ENOMEM;
+	for (size_t i = 0; i < r->n_advs; i++)
+		r->shared[i] = i;
+	qsort_r(r->shared, r->n_advs, sizeof(*r->shared), cmp_adv_name, r);
+	for (size_t i = 0; i < r->n_advs; i++) {
+		const struct adv *a = &r->advs[r->shared[i]];
+
+		r->advs[r->shared[i]].shared =
+		    (i > 0 && strcmp(r->advs[r->shared[i - 1]].name, a->name) == 0) ||
+		    (i + 1 < r->n_advs && strcmp(r->advs[r->shared[i + 1]].name, a->name) == 0);
+	}
+	for (size_t i = 0; i < r->n_advs; i++)
+		if (r->advs[r->shared[i]].shared)
+			r->shared[n++] = r->shared[i];
+	r->n_shared = n;
+	return 0;
+}
+
 void bg_report_finish(struct bg_report *r)
 {
 	size_t *map = NULL, *inv = NULL, ndays = 0;
@@ -915,6 +977,7 @@ void bg_report_finish(struct bg_report *r)
 		free(map);
 		free(inv);
 	}
+	(void)find_shared(r);
 	memset(r->total, 0, sizeof(r->total));
 	r->undated = 0;
 	free(r->order);
@@ -979,6 +1042,36 @@ void bg_report_finish(struct bg_report *r)
 	free(days);
 }
 
+/* --- conflicts --------------------------------------------------------------- */
+
+/* The end of the group of r->shared that starts at i: one name, its dates. */
+static size_t shared_group_end(const struct bg_report *r, size_t i)
+{
+	size_t k = i + 1;
+
+	while (k < r->n_shared &&
+	       strcmp(r->advs[r->shared[k]].name, r->advs[r->shared[i]].name) == 0)
+		k++;
+	return k;
+}
+
+void bg_report_warn(const struct bg_report *r, FILE *f)
+{
+	for (size_t i = 0, end; i < r->n_shared; i = end) {
+		end = shared_group_end(r, i);
+		fputs("breachguard: report: advisory ", f);
+		bg_json_str(f, r->advs[r->shared[i]].name);
+		fputs(" has other dates in other scans:", f);
+		for (size_t k = i; k < end; k++) {
+			const struct adv *a = &r->advs[r->shared[k]];
+
+			fprintf(f, "%s %s (first in %s)", k > i ? "," : "",
+				a->date[0] ? a->date : "no date", a->file);
+		}
+		fprintf(f, "; counted as %zu advisories, not merged\n", end - i);
+	}
+}
+
 /* --- JSON -------------------------------------------------------------------- */
 
 static void json_totals(FILE *f, const uint64_t n[NV])
@@ -1018,6 +1111,29 @@ void bg_report_json(const struct bg_report *r, FILE *f)
 		fputs(", \"totals\": ", f);
 		json_totals(f, r->advs[i].n);
 		fputc('}', f);
+	}
+	fputs("],\n \"advisory_conflicts\": [", f);
+	for (size_t i = 0; i < r->n_shared; i++) {
+		const struct adv *a = &r->advs[r->shared[i]];
+		size_t end = shared_group_end(r, i);
+
+		fprintf(f, "%s\n  {\"name\": ", i ? "," : "");
+		bg_json_str(f, a->name);
+		fputs(", \"dates\": [", f);
+		for (size_t k = i; k < end; k++) {
+			fputs(k > i ? ", " : "", f);
+			if (r->advs[r->shared[k]].date[0])
+				bg_json_str(f, r->advs[r->shared[k]].date);
+			else
+				fputs("null", f);
+		}
+		fputs("], \"files\": [", f);
+		for (size_t k = i; k < end; k++) {
+			fputs(k > i ? ", " : "", f);
+			bg_json_str(f, r->advs[r->shared[k]].file);
+		}
+		fputs("]}", f);
+		i = end - 1;
 	}
 	fputs("],\n \"per_host\": [", f);
 	for (size_t i = 0; i < r->n_hosts; i++) {
@@ -1267,7 +1383,9 @@ void bg_report_html(const struct bg_report *r, FILE *f)
 	      "6px}.fill{height:10px;background:#2e9e4f}\n"
 	      ".ctl{color:#fff;background:#b52b27;font-family:monospace;font-size:12px;padding:0 "
 	      "2px}\n"
-	      "bdi{unicode-bidi:isolate}\n</style></head><body>\n",
+	      "bdi{unicode-bidi:isolate}\n"
+	      ".alert{border:1px solid #a66d00;background:#fff6e5;padding:6px "
+	      "10px}\n</style></head><body>\n",
 	      f);
 	fprintf(f,
 		"<h1>Breach rotation report</h1>\n<p class=\"sub\">%zu host%s, %zu advisor%s; "
@@ -1305,7 +1423,23 @@ void bg_report_html(const struct bg_report *r, FILE *f)
 		html_row_totals(f, r->advs[i].n);
 		fputs("</tr>\n", f);
 	}
-	fprintf(f, "</table>\n<h2>By host</h2>\n<table><tr><th>Host</th>%s</tr>\n", table_head);
+	fputs("</table>\n", f);
+	for (size_t i = 0, end; i < r->n_shared; i = end) {
+		end = shared_group_end(r, i);
+		fputs("<p class=\"alert\">Advisory <bdi>", f);
+		html_str(f, r->advs[r->shared[i]].name);
+		fputs("</bdi> has other dates in other scans:", f);
+		for (size_t k = i; k < end; k++) {
+			const struct adv *a = &r->advs[r->shared[k]];
+
+			fprintf(f, "%s %s (first in <bdi>", k > i ? "," : "",
+				a->date[0] ? a->date : "no date");
+			html_str(f, a->file);
+			fputs("</bdi>)", f);
+		}
+		fprintf(f, "; counted as %zu advisories, not merged.</p>\n", end - i);
+	}
+	fprintf(f, "<h2>By host</h2>\n<table><tr><th>Host</th>%s</tr>\n", table_head);
 	for (size_t i = 0; i < r->n_hosts; i++) {
 		fputs("<tr><td><bdi>", f);
 		html_str(f, r->hosts[i].name);
@@ -1330,9 +1464,13 @@ void bg_report_html(const struct bg_report *r, FILE *f)
 			fprintf(f, "</bdi></td><td class=\"%s\">%s</td><td>",
 				a->verdict == V_ENFORCE ? "bad" : "warn", vname[a->verdict]);
 			for (size_t k = 0; k < a->n_adv; k++) {
+				const struct adv *ad = &r->advs[a->adv[k]];
+
 				fputs(k ? ", <bdi>" : "<bdi>", f);
-				html_str(f, r->advs[a->adv[k]].name);
+				html_str(f, ad->name);
 				fputs("</bdi>", f);
+				if (ad->shared) /* which of the name's dates */
+					fprintf(f, " (%s)", ad->date[0] ? ad->date : "no date");
 			}
 			fprintf(f, "</td><td class=\"d\">%s</td></tr>\n",
 				a->since[0] ? a->since : "-");
@@ -1398,6 +1536,7 @@ int bg_cmd_report(struct bg_tool *t, int argc, char **argv)
 		free(buf);
 	}
 	bg_report_finish(r);
+	bg_report_warn(r, stderr);
 	if (html) {
 		char tmp[BG_PATH_MAX + 16];
 		FILE *f;

@@ -19,6 +19,9 @@ int bg_report_add(struct bg_report *r, const char *name, const char *buf, size_t
 		  size_t errlen);
 /* Sorts and totals; call once after the last add. */
 void bg_report_finish(struct bg_report *r);
+/* One line for each advisory name seen with more than one date (they are
+ * counted apart): "breachguard: report: advisory ...". */
+void bg_report_warn(const struct bg_report *r, FILE *f);
 void bg_report_json(const struct bg_report *r, FILE *f);
 void bg_report_html(const struct bg_report *r, FILE *f);
 

@@ -1,7 +1,7 @@
 /* fuzz_report.c: the fleet report's scan parser (bg_report_add) and both
  * printers on hostile bytes: the data as one host's scan, twice (the second
  * time it must be refused as a second scan of the same host, or be empty),
- * then totals, JSON and HTML.  A refusal must say why. */
+ * then totals, the warnings, JSON and HTML.  A refusal must say why. */
 #include <stdlib.h>
 
 #include "fuzz.h"
@@ -29,6 +29,7 @@ int fuzz_one(const uint8_t *data, size_t size)
 	bg_report_finish(r);
 	out = fopen("/dev/null", "w");
 	if (out) {
+		bg_report_warn(r, out);
 		bg_report_json(r, out);
 		bg_report_html(r, out);
 		fclose(out);

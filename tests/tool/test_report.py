@@ -84,6 +84,68 @@ def png_pixels(path):
     return w, h, bpp, rows
 
 
+def same_name_other_date(root, files):
+    """An advisory name seen with another date is another advisory (a bundle
+    gives every host the same date): counted apart, never merged under the
+    earliest date, and the conflict said on stderr, in the JSON and the page."""
+    later = ("ProjectWEB", "2022-01-01")
+    undated = ("ProjectWEB", None)
+    extra = {"web9": [acct("web9", "kim", "enforce", [later]),
+                      acct("web9", "lee", "rotated", [later], "2022-01-03T00:00:00Z")],
+             "web8": [acct("web8", "max", "grace", [undated])]}
+    more = []
+    for host, rows in extra.items():
+        more.append(os.path.join(root, f"{host}.json"))
+        with open(more[-1], "w") as f:
+            json.dump(rows, f)
+    r = run("--json", *files, *more)
+    check(r.returncode == 0, "same name, other dates: report made", r.stderr)
+    rep = json.loads(r.stdout)
+    pw = [a for a in rep["advisories"] if a["name"] == "ProjectWEB"]
+    check([a["date"] for a in pw] == [None, "2021-05-26", "2022-01-01"],
+          "same name, other dates: one advisory per date", str(pw))
+    by = {a["date"]: a["totals"] for a in pw}
+    check(by["2021-05-26"]["accounts"] == 6 and by["2022-01-01"]["accounts"] == 2 and
+          by["2022-01-01"]["enforce"] == 1 and by["2022-01-01"]["rotated"] == 1 and
+          by[None]["grace"] == 1, "same name, other dates: counted apart", str(by))
+    check(rep["advisory_conflicts"] == [{"name": "ProjectWEB",
+                                         "dates": [None, "2021-05-26", "2022-01-01"],
+                                         "files": [more[1], files[0], more[0]]}],
+          "same name, other dates: the conflict in the JSON", str(rep["advisory_conflicts"]))
+    kim = [p for p in rep["pending"] if p["user"] == "kim"][0]
+    check(kim["since"] == "2022-01-01", "same name, other dates: exposure from its own date",
+          str(kim))
+    check(r.stderr.count("\n") == 1 and '"ProjectWEB" has other dates' in r.stderr and
+          f"2022-01-01 (first in {more[0]})" in r.stderr and
+          f"2021-05-26 (first in {files[0]})" in r.stderr and
+          f"no date (first in {more[1]})" in r.stderr and "counted as 3 advisories" in r.stderr,
+          "same name, other dates: warned on stderr", r.stderr)
+    r = run(*files, *more)
+    check(r.returncode == 0 and '"ProjectWEB" has other dates' in r.stderr and
+          "ProjectWEB" not in r.stdout, "same name, other dates: the summary warns too", r.stderr)
+    page = os.path.join(root, "conflict.html")
+    r = run("--html", page, *files, *more)
+    html = open(page, encoding="utf-8").read() if r.returncode == 0 else ""
+    check('class="alert">Advisory <bdi>ProjectWEB</bdi> has other dates' in html and
+          "ProjectWEB</bdi> (2022-01-01)" in html and "ProjectWEB</bdi> (no date)" in html and
+          "ProjectWEB</bdi> (2021-05-26)" in html and "Later leak</bdi> (" not in html,
+          "same name, other dates: shown on the page", r.stderr)
+    # The same name and date from several hosts is one advisory.
+    r = run("--json", files[0], files[1])
+    rep = json.loads(r.stdout)
+    check([a["name"] for a in rep["advisories"]].count("ProjectWEB") == 1 and r.stderr == "",
+          "same name and date: one advisory", r.stderr)
+    # Within one scan too (a hand-made or damaged scan: a store's names are unique).
+    p = os.path.join(root, "one.json")
+    with open(p, "w") as f:
+        json.dump([acct("one", "u", "enforce", [PW, later])], f)
+    r = run("--json", p)
+    rep = json.loads(r.stdout)
+    check(len(rep["advisories"]) == 2 and rep["pending"][0]["since"] == "2022-01-01" and
+          len(rep["advisory_conflicts"]) == 1, "same name, other dates in one account",
+          r.stdout)
+
+
 def one_host_per_file(root, files):
     """A scan is one host's: a file naming a second host is refused with the
     file, where, and both hosts, whatever the rest of the fleet says (it could
@@ -182,6 +244,9 @@ def run_all(root):
     check(by["2021-05-28"]["rotated"] == 1 and by["2021-06-02"]["rotated"] == 2,
           "rotations counted from their day", str(prog))
     check(rep["rotated_undated"] == 1, "a rotation seen in shadow has no day")
+    check(rep["advisory_conflicts"] == [] and r.stderr == "", "no advisory conflicts", r.stderr)
+
+    same_name_other_date(root, files)
 
     # Strict: each malformed scan is refused with file:line:col, nothing on stdout.
     bad_inputs = [
