@@ -80,5 +80,8 @@ int bg_usage(const char *cmd, const char *synopsis);
  * returns a negative errno: a device, fifo, symlink or directory is never
  * replaced (report --html /dev/null would have replaced /dev/null). */
 int bg_out_path_ok(const char *cmd, const char *path);
+struct stat;
+/* bg_out_path_ok, and what it found: the path's lstat, st_mode 0 when it is free. */
+int bg_out_path_stat(const char *cmd, const char *path, struct stat *st);
 
 #endif

@@ -1494,6 +1494,91 @@ static int read_file(const char *path, char **buf, size_t *len)
 	return rc;
 }
 
+/* The new page (fd) takes the old one's owner, group and read and write bits
+ * (old: its lstat, st_mode 0 when there was none; a new page is 0644 less the
+ * umask).  What cannot be kept is narrowed, never widened: a group the page
+ * cannot be given loses its bits, so no one reads it who could not before.
+ * 0, or a negative errno. */
+static int page_mode(int fd, const struct stat *old)
+{
+	struct stat now;
+	mode_t mode;
+
+	if (!old->st_mode) {
+		mode_t mask = umask(0);
+
+		umask(mask);
+		return fchmod(fd, 0644 & ~mask) == 0 ? 0 : -errno;
+	}
+	if (fstat(fd, &now) != 0)
+		return -errno;
+	mode = old->st_mode & 0666;
+	/* Only root may give a file away; a user may give it a group of theirs. */
+	if ((now.st_uid != old->st_uid || now.st_gid != old->st_gid) &&
+	    fchown(fd, old->st_uid, old->st_gid) != 0 &&
+	    (now.st_gid == old->st_gid || fchown(fd, (uid_t)-1, old->st_gid) != 0))
+		mode &= (mode_t)~070;
+	return fchmod(fd, mode) == 0 ? 0 : -errno;
+}
+
+/* The page, written beside path and renamed over it: a reader sees the old
+ * page or the new one, never half of one, and a failure leaves the old one. */
+static int write_page(const struct bg_report *r, const char *path)
+{
+	char tmp[BG_PATH_MAX + 16];
+	const char *step = NULL;
+	struct stat old;
+	FILE *f = NULL;
+	int fd, e = 0;
+
+	/* Checked again here: the path may have changed while the scans were read. */
+	if ((e = bg_out_path_stat("report", path, &old)) != 0)
+		return e;
+	if (strlen(path) + sizeof(".XXXXXX") > sizeof(tmp)) {
+		fprintf(stderr, "breachguard: report: %s: path too long\n", path);
+		return -ENAMETOOLONG;
+	}
+	snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path);
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0) {
+		e = -errno;
+		fprintf(stderr, "breachguard: report: %s: creating %s beside it: %s\n", path, tmp,
+			strerror(-e));
+		return e;
+	}
+	if (!(f = fdopen(fd, "w"))) {
+		e = -errno;
+		close(fd);
+		step = "opening";
+		goto out;
+	}
+	errno = 0;
+	bg_report_html(r, f);
+	if (fflush(f) != 0 || ferror(f)) {
+		e = errno ? -errno : -EIO;
+		step = "writing";
+	} else if ((e = page_mode(fileno(f), &old)) != 0) {
+		step = "setting the mode of";
+	} else if (fsync(fileno(f)) != 0) {
+		e = -errno;
+		step = "writing";
+	}
+	if (fclose(f) != 0 && !step) {
+		e = -errno;
+		step = "writing";
+	}
+	if (!step && rename(tmp, path) != 0) {
+		e = -errno;
+		step = "renaming over it";
+	}
+out:
+	if (step) {
+		fprintf(stderr, "breachguard: report: %s: %s %s: %s; %s is as it was\n", path, step,
+			tmp, strerror(-e), path);
+		unlink(tmp);
+	}
+	return e;
+}
+
 int bg_cmd_report(struct bg_tool *t, int argc, char **argv)
 {
 	static const struct option opts[] = {{"json", no_argument, NULL, 'j'},
@@ -1537,28 +1622,8 @@ int bg_cmd_report(struct bg_tool *t, int argc, char **argv)
 	}
 	bg_report_finish(r);
 	bg_report_warn(r, stderr);
-	if (html) {
-		char tmp[BG_PATH_MAX + 16];
-		FILE *f;
-		int fd;
-
-		snprintf(tmp, sizeof(tmp), "%s.XXXXXX", html);
-		fd = mkostemp(tmp, O_CLOEXEC);
-		if (fd < 0 || fchmod(fd, 0644) != 0 || !(f = fdopen(fd, "w"))) {
-			fprintf(stderr, "breachguard: report: %s: %s\n", html, strerror(errno));
-			if (fd >= 0) {
-				close(fd);
-				unlink(tmp);
-			}
-			goto out;
-		}
-		bg_report_html(r, f);
-		if (ferror(f) | (fclose(f) != 0) || rename(tmp, html) != 0) {
-			fprintf(stderr, "breachguard: report: %s: %s\n", html, strerror(errno));
-			unlink(tmp);
-			goto out;
-		}
-	}
+	if (html && write_page(r, html) != 0)
+		goto out;
 	if (json) {
 		bg_report_json(r, stdout);
 	} else if (!html) {

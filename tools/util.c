@@ -94,23 +94,30 @@ int bg_usage(const char *cmd, const char *synopsis)
 int bg_out_path_ok(const char *cmd, const char *path)
 {
 	struct stat st;
+
+	return bg_out_path_stat(cmd, path, &st);
+}
+
+int bg_out_path_stat(const char *cmd, const char *path, struct stat *st)
+{
 	const char *what;
 
-	if (lstat(path, &st) != 0) {
+	if (lstat(path, st) != 0) {
 		int e = errno;
 
+		memset(st, 0, sizeof(*st));
 		if (e == ENOENT)
 			return 0;
 		fprintf(stderr, "breachguard: %s: %s: %s\n", cmd, path, strerror(e));
 		return -e;
 	}
-	if (S_ISREG(st.st_mode))
+	if (S_ISREG(st->st_mode))
 		return 0;
-	what = S_ISLNK(st.st_mode)			    ? "a symbolic link"
-	       : S_ISDIR(st.st_mode)			    ? "a directory"
-	       : S_ISFIFO(st.st_mode)			    ? "a fifo"
-	       : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device"
-							    : "not a regular file";
+	what = S_ISLNK(st->st_mode)			      ? "a symbolic link"
+	       : S_ISDIR(st->st_mode)			      ? "a directory"
+	       : S_ISFIFO(st->st_mode)			      ? "a fifo"
+	       : S_ISCHR(st->st_mode) || S_ISBLK(st->st_mode) ? "a device"
+							      : "not a regular file";
 	fprintf(stderr,
 		"breachguard: %s: %s is %s: the output is written beside it and renamed over "
 		"it, which would replace it; give a new path or a regular file\n",

@@ -39,8 +39,13 @@ SCANS = {
 }
 
 
-def run(*args):
-    return subprocess.run([TOOL, "report", *args], capture_output=True, text=True, timeout=60)
+def run(*args, umask=0o022, user=None):
+    def drop():
+        os.setgroups([])
+        os.setgid(user)
+        os.setuid(user)
+    return subprocess.run([TOOL, "report", *args], capture_output=True, text=True, timeout=60,
+                          umask=umask, preexec_fn=drop if user is not None else None)
 
 
 def png_pixels(path):
@@ -144,6 +149,95 @@ def same_name_other_date(root, files):
     check(len(rep["advisories"]) == 2 and rep["pending"][0]["since"] == "2022-01-01" and
           len(rep["advisory_conflicts"]) == 1, "same name, other dates in one account",
           r.stdout)
+
+
+def page_modes(root, files):
+    """--html over an existing page keeps its owner, group and permissions
+    (never wider), replaces it whole (a new inode, nothing left beside it),
+    and a failure names the path and leaves the old page."""
+    page = os.path.join(root, "modes.html")
+    for mode, want in ((0o600, 0o600), (0o640, 0o640), (0o400, 0o400), (0o755, 0o644),
+                       (0o666, 0o666)):
+        with open(page, "w") as f:
+            f.write("old")
+        os.chmod(page, mode)
+        ino = os.stat(page).st_ino
+        r = run("--html", page, *files, umask=0)
+        st = os.stat(page)
+        check(r.returncode == 0 and st.st_mode & 0o7777 == want and st.st_ino != ino and
+              open(page).read().startswith("<!DOCTYPE html>"),
+              f"--html over a {mode:04o} page leaves it {want:04o}",
+              f"{st.st_mode & 0o7777:04o} {r.stderr}")
+    os.unlink(page)
+    for umask, want in ((0o022, 0o644), (0o077, 0o600), (0o027, 0o640)):
+        r = run("--html", page, *files, umask=umask)
+        st = os.stat(page)
+        check(r.returncode == 0 and st.st_mode & 0o7777 == want,
+              f"a new page under umask {umask:03o} is {want:04o}", f"{st.st_mode & 0o7777:04o}")
+        os.unlink(page)
+    check(not [n for n in os.listdir(root) if n.startswith("modes.html")],
+          "nothing left beside the page", str(os.listdir(root)))
+    # A symlink to a private page is refused, the page behind it untouched;
+    # a dangling one too.
+    with open(page, "w") as f:
+        f.write("old")
+    os.chmod(page, 0o600)
+    for target in (page, os.path.join(root, "absent.html")):
+        link = os.path.join(root, "link.html")
+        os.symlink(target, link)
+        r = run("--html", link, *files)
+        check(r.returncode == 1 and link in r.stderr and "symbolic link" in r.stderr and
+              os.path.islink(link) and open(page).read() == "old" and
+              os.stat(page).st_mode & 0o777 == 0o600,
+              f"--html onto a symlink to {os.path.basename(target)} refused", r.stderr)
+        os.unlink(link)
+    # Errors name the path and leave the old page.
+    r = run("--html", os.path.join(root, "no-such-dir", "p.html"), *files)
+    check(r.returncode == 1 and os.path.join(root, "no-such-dir", "p.html") in r.stderr and
+          "No such file" in r.stderr, "--html into a missing directory: named", r.stderr)
+    r = run("--html", "x" * 5000, *files)
+    check(r.returncode == 1 and "too long" in r.stderr, "--html with a too long path", r.stderr)
+    if os.geteuid() != 0:
+        print("report: SKIPPED owner and group of the page: needs root")
+        return
+    # As root: the old owner and group are kept.
+    os.chown(page, 12345, 23456)
+    os.chmod(page, 0o640)
+    r = run("--html", page, *files)
+    st = os.stat(page)
+    check(r.returncode == 0 and (st.st_uid, st.st_gid, st.st_mode & 0o777) == (12345, 23456, 0o640),
+          "--html as root keeps the page's owner and group", f"{st.st_uid}:{st.st_gid} {r.stderr}")
+    # As a user who cannot give the page its group: the group loses its bits.
+    nobody = 65534
+    shared = tempfile.mkdtemp(prefix="bg-report-user-", dir=os.path.dirname(root))
+    try:
+        os.chmod(shared, 0o755)
+        os.chown(shared, nobody, nobody)
+        mine = []
+        for p in files:
+            mine.append(os.path.join(shared, os.path.basename(p)))
+            shutil.copy(p, mine[-1])
+            os.chmod(mine[-1], 0o644)
+        page = os.path.join(shared, "fleet.html")
+        with open(page, "w") as f:
+            f.write("old")
+        os.chown(page, nobody, 0)
+        os.chmod(page, 0o640)
+        r = run("--html", page, *mine, user=nobody)
+        st = os.stat(page)
+        check(r.returncode == 0 and (st.st_uid, st.st_gid, st.st_mode & 0o777) == (nobody, nobody, 0o600),
+              "--html as a user: a group it cannot give loses its bits",
+              f"{st.st_uid}:{st.st_gid} {st.st_mode & 0o777:04o} {r.stderr}")
+        # A directory it cannot write: named, the old page kept.
+        os.chown(shared, 0, 0)
+        with open(page, "w") as f:
+            f.write("old")
+        r = run("--html", page, *mine, user=nobody)
+        check(r.returncode == 1 and page in r.stderr and "Permission denied" in r.stderr and
+              "as it was" not in r.stderr and open(page).read() == "old",
+              "--html into a directory it cannot write: named, the page kept", r.stderr)
+    finally:
+        shutil.rmtree(shared, ignore_errors=True)
 
 
 def one_host_per_file(root, files):
@@ -355,6 +449,8 @@ def run_all(root):
         check(r.returncode == 1 and node in r.stderr and "replace" in r.stderr and
               stat.S_IFMT(after.st_mode) == stat.S_IFMT(before.st_mode) and
               after.st_ino == before.st_ino, f"report --html onto a {kind} refused", r.stderr)
+
+    page_modes(root, files)
 
     # The page in a real browser.
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
