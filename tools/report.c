@@ -927,10 +927,11 @@ static int find_shared(struct bg_report *r)
 	return 0;
 }
 
-void bg_report_finish(struct bg_report *r)
+int bg_report_finish(struct bg_report *r)
 {
 	size_t *map = NULL, *inv = NULL, ndays = 0;
 	char(*days)[11] = NULL;
+	bool lost = false; /* a table not made: the report would be short of it */
 
 	/* Sorted below: the name indexes would be stale (nothing is added after). */
 	ix_clear(&r->host_ix);
@@ -950,6 +951,7 @@ void bg_report_finish(struct bg_report *r)
 			for (size_t i = 0; i < r->n_accts; i++)
 				r->accts[i].host = map[r->accts[i].host];
 		}
+		lost = lost || !map;
 		free(map);
 	}
 	/* Advisories by date, then name. */
@@ -973,17 +975,20 @@ void bg_report_finish(struct bg_report *r)
 					for (size_t k = 0; k < r->accts[i].n_adv; k++)
 						r->accts[i].adv[k] = inv[r->accts[i].adv[k]];
 			}
+			lost = lost || !sorted;
 		}
+		lost = lost || !map || !inv;
 		free(map);
 		free(inv);
 	}
-	(void)find_shared(r);
+	lost = find_shared(r) != 0 || lost;
 	memset(r->total, 0, sizeof(r->total));
 	r->undated = 0;
 	free(r->order);
 	r->order = malloc((r->n_accts ? r->n_accts : 1) * sizeof(*r->order));
 	r->n_order = 0;
 	days = malloc((2 * r->n_accts + 1) * sizeof(*days));
+	lost = lost || !r->order || !days;
 	for (size_t i = 0; i < r->n_accts; i++) {
 		const struct acct *a = &r->accts[i];
 
@@ -1018,6 +1023,7 @@ void bg_report_finish(struct bg_report *r)
 			if (u == 0 || strcmp(days[u - 1], days[i]) != 0)
 				memcpy(days[u++], days[i], 11);
 		r->pts = calloc(u, sizeof(*r->pts));
+		lost = lost || !r->pts;
 		if (r->pts) {
 			r->n_pts = u;
 			for (size_t i = 0; i < u; i++)
@@ -1040,6 +1046,7 @@ void bg_report_finish(struct bg_report *r)
 		}
 	}
 	free(days);
+	return lost ? -ENOMEM : 0;
 }
 
 /* --- conflicts --------------------------------------------------------------- */
@@ -1620,7 +1627,11 @@ int bg_cmd_report(struct bg_tool *t, int argc, char **argv)
 		}
 		free(buf);
 	}
-	bg_report_finish(r);
+	if (bg_report_finish(r) != 0) {
+		/* Without its pending list, say, the page would say every account rotated. */
+		fprintf(stderr, "breachguard: report: out of memory\n");
+		goto out;
+	}
 	bg_report_warn(r, stderr);
 	if (html && write_page(r, html) != 0)
 		goto out;

@@ -17,8 +17,9 @@ void bg_report_free(struct bg_report *r);
  * and adds it.  0, or a negative errno with err = "NAME:LINE:COL: cause". */
 int bg_report_add(struct bg_report *r, const char *name, const char *buf, size_t len, char *err,
 		  size_t errlen);
-/* Sorts and totals; call once after the last add. */
-void bg_report_finish(struct bg_report *r);
+/* Sorts and totals; call once after the last add.  0, or -ENOMEM when a
+ * table could not be made (the report is then short of it: print none). */
+int bg_report_finish(struct bg_report *r);
 /* One line for each advisory name seen with more than one date (they are
  * counted apart): "breachguard: report: advisory ...". */
 void bg_report_warn(const struct bg_report *r, FILE *f);
