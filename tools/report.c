@@ -1068,7 +1068,7 @@ void bg_report_warn(const struct bg_report *r, FILE *f)
 		end = shared_group_end(r, i);
 		fputs("breachguard: report: advisory ", f);
 		bg_json_str(f, r->advs[r->shared[i]].name);
-		fputs(" has other dates in other scans:", f);
+		fputs(" has more than one date:", f);
 		for (size_t k = i; k < end; k++) {
 			const struct adv *a = &r->advs[r->shared[k]];
 
@@ -1120,12 +1120,10 @@ void bg_report_json(const struct bg_report *r, FILE *f)
 		fputc('}', f);
 	}
 	fputs("],\n \"advisory_conflicts\": [", f);
-	for (size_t i = 0; i < r->n_shared; i++) {
-		const struct adv *a = &r->advs[r->shared[i]];
-		size_t end = shared_group_end(r, i);
-
+	for (size_t i = 0, end; i < r->n_shared; i = end) {
+		end = shared_group_end(r, i);
 		fprintf(f, "%s\n  {\"name\": ", i ? "," : "");
-		bg_json_str(f, a->name);
+		bg_json_str(f, r->advs[r->shared[i]].name);
 		fputs(", \"dates\": [", f);
 		for (size_t k = i; k < end; k++) {
 			fputs(k > i ? ", " : "", f);
@@ -1140,7 +1138,6 @@ void bg_report_json(const struct bg_report *r, FILE *f)
 			bg_json_str(f, r->advs[r->shared[k]].file);
 		}
 		fputs("]}", f);
-		i = end - 1;
 	}
 	fputs("],\n \"per_host\": [", f);
 	for (size_t i = 0; i < r->n_hosts; i++) {
@@ -1435,7 +1432,7 @@ void bg_report_html(const struct bg_report *r, FILE *f)
 		end = shared_group_end(r, i);
 		fputs("<p class=\"alert\">Advisory <bdi>", f);
 		html_str(f, r->advs[r->shared[i]].name);
-		fputs("</bdi> has other dates in other scans:", f);
+		fputs("</bdi> has more than one date:", f);
 		for (size_t k = i; k < end; k++) {
 			const struct adv *a = &r->advs[r->shared[k]];
 

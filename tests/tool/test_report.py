@@ -120,18 +120,18 @@ def same_name_other_date(root, files):
     kim = [p for p in rep["pending"] if p["user"] == "kim"][0]
     check(kim["since"] == "2022-01-01", "same name, other dates: exposure from its own date",
           str(kim))
-    check(r.stderr.count("\n") == 1 and '"ProjectWEB" has other dates' in r.stderr and
+    check(r.stderr.count("\n") == 1 and '"ProjectWEB" has more than one date' in r.stderr and
           f"2022-01-01 (first in {more[0]})" in r.stderr and
           f"2021-05-26 (first in {files[0]})" in r.stderr and
           f"no date (first in {more[1]})" in r.stderr and "counted as 3 advisories" in r.stderr,
           "same name, other dates: warned on stderr", r.stderr)
     r = run(*files, *more)
-    check(r.returncode == 0 and '"ProjectWEB" has other dates' in r.stderr and
+    check(r.returncode == 0 and '"ProjectWEB" has more than one date' in r.stderr and
           "ProjectWEB" not in r.stdout, "same name, other dates: the summary warns too", r.stderr)
     page = os.path.join(root, "conflict.html")
     r = run("--html", page, *files, *more)
     html = open(page, encoding="utf-8").read() if r.returncode == 0 else ""
-    check('class="alert">Advisory <bdi>ProjectWEB</bdi> has other dates' in html and
+    check('class="alert">Advisory <bdi>ProjectWEB</bdi> has more than one date' in html and
           "ProjectWEB</bdi> (2022-01-01)" in html and "ProjectWEB</bdi> (no date)" in html and
           "ProjectWEB</bdi> (2021-05-26)" in html and "Later leak</bdi> (" not in html,
           "same name, other dates: shown on the page", r.stderr)
