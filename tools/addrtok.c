@@ -31,8 +31,17 @@
 /* F_QOPEN, F_QCLOSE: the SEP_BYTE of an opening or closing CJK or
  * typographic quote, which may enclose a passphrase; F_QKIND1, F_QKIND2 which
  * pair it is of (none: 「 」, 1: 『 』, 2: “ ”).  Only on SEP_BYTE, whose flags
- * no token collects. */
-enum { F_WIDE = 1, F_DEFANG = 2, F_QOPEN = 4, F_QCLOSE = 8, F_QKIND1 = 16, F_QKIND2 = 32 };
+ * no token collects.  F_MDOT: the SEP_BYTE or BAD_BYTE of a middle dot
+ * (mid_dot), which joins a pair label's account and password ("ID・PW："). */
+enum {
+	F_WIDE = 1,
+	F_DEFANG = 2,
+	F_QOPEN = 4,
+	F_QCLOSE = 8,
+	F_QKIND1 = 16,
+	F_QKIND2 = 32,
+	F_MDOT = 64
+};
 #define F_QKIND (F_QKIND1 | F_QKIND2)
 enum { C_CH = 0, C_SP, C_SEP, C_BAD };
 
@@ -722,7 +731,8 @@ static int map_line(struct bg_addrtok *t, const char *s, size_t n, bool plain)
 		     other_dash(cp) || cp == 0x3002 || cp == 0xff61 || cp == 0x2024 ||
 		     cp == 0xfe52 || apostrophe_like(cp) ||
 		     (between_words(cp) && inside_address(t->m, o, p + i + k, n - i - k)))) {
-			put(t, &o, (char)BAD_BYTE, 0, col++, wcol += (uint32_t)w);
+			put(t, &o, (char)BAD_BYTE, mid_dot(cp) ? F_MDOT : 0, col++,
+			    wcol += (uint32_t)w);
 			i += k;
 			continue;
 		}
@@ -743,7 +753,8 @@ static int map_line(struct bg_addrtok *t, const char *s, size_t n, bool plain)
 			for (size_t j = 0; j < k; j++)
 				put(t, &o, (char)p[i + j], 0, col, wcol);
 		} else {
-			put(t, &o, (char)SEP_BYTE, quote_flag(cp), col, wcol);
+			put(t, &o, (char)SEP_BYTE, mid_dot(cp) ? F_MDOT : quote_flag(cp), col,
+			    wcol);
 		}
 		col++;
 		wcol += (uint32_t)w;
@@ -909,6 +920,15 @@ static char combo_sep_core(const char *head, size_t len, bool *field)
 				if (!tab || memchr(head + i, '@', (size_t)(tab - head) - i))
 					break;
 				i = (size_t)(tab - head) + 1;
+			}
+			/* blanks may come before the separator too ("taro@x.jp 、 pw",
+			 * "taro@x.jp , pw"): the address ends at the blank, the
+			 * separator is the one after it */
+			if (q && (b = blank_at(head, j, e)) != 0) {
+				for (k = j + b; k < e && (b = blank_at(head, k, e)) != 0; k += b)
+					;
+				if (k < e && head_sep(head[k]) && head[k] != '\t')
+					j = k;
 			}
 			/* the separator may have blanks after it ("taro@x.jp、　pw",
 			 * "taro@x.jp，　pw": a Japanese notice's comma and U+3000) */
@@ -2431,12 +2451,22 @@ static bool url_query(struct bg_addrtok *t, size_t a, size_t b)
 	return true;
 }
 
+/* Whether s[i] is the SEP_BYTE of an opening CJK or typographic quote right
+ * after another one: “「 opens one passphrase (value_end), a mark once. */
+static bool nested_quote(const struct bg_addrtok *t, const char *s, size_t i)
+{
+	return !t->ident && i > 0 && (unsigned char)s[i] == SEP_BYTE &&
+	       (unsigned char)s[i - 1] == SEP_BYTE && (t->fl[i] & F_QOPEN) &&
+	       (t->fl[i - 1] & F_QOPEN);
+}
+
 /* Between a label and its value: blanks, quotes ("password":"x", password:
  * 'x'), one ':' or '=' and one closing bracket (']', or "【密码】：x", whose
  * bracket the mapped line holds as SEP_BYTE, its full-width colon as ':' and
- * every space as a blank).
+ * every space as a blank), or one run of opening quotes ("パスワード：“「x」
+ * y”": the passphrase is to the first one's close).
  * Returns the number of marks, or -1 when something else stands there. */
-static int label_gap(const char *s, size_t a, size_t b)
+static int label_gap(const struct bg_addrtok *t, const char *s, size_t a, size_t b)
 {
 	int colons = 0, brackets = 0;
 
@@ -2445,6 +2475,8 @@ static int label_gap(const char *s, size_t a, size_t b)
 			colons++;
 		else if (s[a] == '>' && a > 0 && s[a - 1] == '=')
 			continue; /* "pass => x", "=" a word of its own */
+		else if (nested_quote(t, s, a))
+			continue;
 		else if (s[a] == ']' || s[a] == ')' || (unsigned char)s[a] == SEP_BYTE)
 			brackets++;
 		else if (cls[(unsigned char)s[a]] != C_SP && s[a] != '"')
@@ -2472,6 +2504,78 @@ static bool pair_name(const char *s, size_t a, size_t b)
 		return false;
 	r = sp + 1;
 	return r < b && id_word(s + a, sp - a) && bg_password_label(s + r, b - r);
+}
+
+/* A pair label of two words: [qa, qb) an account's name, one middle dot or
+ * comma, [pa, pb) a password's ("ID・PW：", "ID,PW:", "メール・パスワード：").
+ * The mapped line's byte that joins them (SEP_BYTE for the dot, ','), or 0.
+ * Only this label makes the joiner a pair's: anywhere else it lists ("a@x.jp・
+ * b@x.jp", "a@x.jp,b@x.jp" are two accounts), which is why pair_name never
+ * reads a middle dot. */
+static char pair_joiner(const struct bg_addrtok *t, const char *s, size_t qa, size_t qb, size_t pa,
+			size_t pb)
+{
+	char j;
+
+	if (qb <= qa || qb + 1 != pa)
+		return 0;
+	j = s[qb];
+	if (j != ',' && !(j == (char)SEP_BYTE && (fl_at(t, qb) & F_MDOT)))
+		return 0;
+	return id_word(s + qa, qb - qa) && bg_password_label(s + pa, pb - pa) ? j : 0;
+}
+
+/* Whether s[i] is the joiner j of a pair label (pair_joiner): a middle dot
+ * glued inside a word too ("a@x.jp・Secret1", which map_line holds as
+ * BAD_BYTE). */
+static bool is_joiner(const struct bg_addrtok *t, const char *s, size_t i, char j)
+{
+	if (j == ',')
+		return s[i] == ',';
+	return (s[i] == (char)SEP_BYTE || s[i] == (char)BAD_BYTE) && (fl_at(t, i) & F_MDOT);
+}
+
+/* The first of [a, b) that is the joiner j, or SIZE_MAX. */
+static size_t joiner_in(const struct bg_addrtok *t, const char *s, size_t a, size_t b, char j)
+{
+	for (; a < b; a++)
+		if (is_joiner(t, s, a, j))
+			return a;
+	return SIZE_MAX;
+}
+
+bool bg_pair_label(const char *s, size_t n)
+{
+	char buf[96];
+	size_t len = sizeof(buf), b, j, e;
+	uint8_t *r;
+
+	if (n < 4 || n > 60)
+		return false;
+	/* full-width forms ("ＩＤ／ＰＷ", "ID／PW"): their NFKC */
+	if (memchr(s, 0xef, n)) {
+		r = u8_normalize(UNINORM_NFKC, (const uint8_t *)s, n, (uint8_t *)buf, &len);
+		if (!r)
+			return false;
+		if (r != (uint8_t *)buf) {
+			free(r);
+			return false;
+		}
+		s = buf;
+		n = len;
+	}
+	for (j = 0; j < n; j++)
+		if (s[j] == '/' || s[j] == ',' ||
+		    (n - j >= 3 && memcmp(s + j, "\xe3\x83\xbb", 3) == 0)) /* ・ */
+			break;
+	if (j == 0 || j >= n)
+		return false;
+	b = s[j] == '/' || s[j] == ',' ? j + 1 : j + 3;
+	for (e = j; e > 0 && s[e - 1] == ' '; e--)
+		;
+	while (b < n && s[b] == ' ')
+		b++;
+	return e > 0 && b < n && id_word(s, e) && bg_password_label(s + b, n - b);
 }
 
 /* The first half of a pair label: an account's ("ID/PW", "メール/パスワード"). */
@@ -2628,7 +2732,7 @@ static int label_word(const char *s, size_t a, size_t b, bool marked)
  * attribute whose quoted value names a password, the tag's end after it and
  * the text [pe + 2, a) blank: <entry key="smtp.password">x, <add
  * name='Password'>x.  The tokens glue the quote: the word is key="name. */
-static bool attr_label(const char *s, size_t pa, size_t pe, size_t a)
+static bool attr_label(const struct bg_addrtok *t, const char *s, size_t pa, size_t pe, size_t a)
 {
 	static const char *const attrs[] = {"key=", "name=", "property="};
 	size_t close = pe;
@@ -2638,7 +2742,7 @@ static bool attr_label(const char *s, size_t pa, size_t pe, size_t a)
 		close = pe - 1;
 	else if (pe + 2 > a || (s[pe] != '"' && s[pe] != '\'') || s[pe + 1] != '>')
 		return false;
-	if (label_gap(s, close + 2, a) != 0)
+	if (label_gap(t, s, close + 2, a) != 0)
 		return false;
 	for (size_t i = 0; i < sizeof(attrs) / sizeof(attrs[0]); i++) {
 		size_t l = strlen(attrs[i]);
@@ -2716,14 +2820,25 @@ static size_t next_pair(const char *s, size_t a, size_t e)
  * p@ss.jp") and a combolist's blank or tab the password is one word (or a
  * quoted one).  After a combolist's other separator (bg_addrtok_combo) blanks
  * may come first ("taro@x.jp、　pw", "taro@x.jp，　pw": a Japanese comma and
- * U+3000), and the password is its whole field, blanks inside: to the next
+ * U+3000), and before it too ("taro@x.jp 、 pw", "taro@x.jp , pw": s[b] is
+ * then a blank), and the password is its whole field, blanks inside: to the next
  * separator (combo_field) or the line's end ("taro@x.jp，two words q@ss.jp"
  * is one passphrase; an address in it is said, never imported). */
 static size_t pair_value_end(const struct bg_addrtok *t, const char *s, size_t n, size_t b)
 {
-	bool field_sep = t->combo && t->combo != '\t' && t->combo != ' ' && s[b] == t->combo;
-	size_t v = b + 1, e;
+	bool field_sep;
+	size_t v, e;
 
+	/* blanks before the separator ("taro@x.jp 、 pw", "taro@x.jp , pw",
+	 * as bg_combo_sep counts them): the password starts after it */
+	if (t->combo && t->combo != '\t' && t->combo != ' ' && cls[(unsigned char)s[b]] == C_SP) {
+		for (v = b; v < n && cls[(unsigned char)s[v]] == C_SP; v++)
+			;
+		if (v < n && s[v] == t->combo)
+			b = v;
+	}
+	field_sep = t->combo && t->combo != '\t' && t->combo != ' ' && s[b] == t->combo;
+	v = b + 1;
 	/* the mapped line holds a tab as a blank */
 	if (!(s[b] == ':' || (t->combo && s[b] == t->combo) || (t->combo == '\t' && s[b] == ' ')))
 		return 0;
@@ -2781,8 +2896,12 @@ static void tokens(struct bg_addrtok *t)
 	 * line is looked for only when it is a label (no cost per word). */
 	size_t secret = 0, pa = 0, pb = 0, pe = 0, ntok = 0, prefixes = 0;
 	int gap, lw, marks = 0;
-	/* "ID/PW：taro@x.jp/pw": after a pair label the second value is it */
+	/* "ID/PW：taro@x.jp/pw": after a pair label the second value is it;
+	 * "ID・PW：", "ID,PW:" name it in two words, [qa, qb) the first, and
+	 * pair_join is their joiner (pair_joiner) */
 	bool pair_next = false, pair_slash = false;
+	size_t qa = 0, qb = 0;
+	char pair_join = 0;
 	/* where a word right after an address and a glued separator starts */
 	size_t after_addr = SIZE_MAX;
 	bool seps = t->ident && t->sep_line == s;
@@ -2857,7 +2976,7 @@ static void tokens(struct bg_addrtok *t)
 		}
 		/* a mark word after a label: the label's gap goes on after it */
 		if (ntok >= 1 && a >= secret && mark_word(s + a, b - a) &&
-		    label_gap(s, pe, a) >= 0 && label_word(s, pa, pb, true) >= 0) {
+		    label_gap(t, s, pe, a) >= 0 && label_word(s, pa, pb, true) >= 0) {
 			pe = b;
 			marks++;
 			t->first_tok = false;
@@ -2875,10 +2994,10 @@ static void tokens(struct bg_addrtok *t)
 				secret = word_end(s, n, a);
 		}
 		tag = ntok > 0 && marks == 0 && a >= secret &&
-		      (attr_label(s, pa, pe, a) ||
+		      (attr_label(t, s, pa, pe, a) ||
 		       (pa > 0 && s[pa - 1] == '<' && pe < a && s[pe] == '>' &&
-			label_gap(s, pe + 1, a) == 0 && bg_password_name(s + pa, pb - pa)));
-		gap = label_gap(s, pe, a);
+			label_gap(t, s, pe + 1, a) == 0 && bg_password_name(s + pa, pb - pa)));
+		gap = label_gap(t, s, pe, a);
 		ntok++;
 		if (pair_next && a >= secret && !tag) {
 			/* "ID/PW: a@x.jp / pw": the '/' alone, then the password */
@@ -2888,6 +3007,9 @@ static void tokens(struct bg_addrtok *t)
 				pair_slash = true;
 				continue;
 			}
+			/* "ID・PW：a@x.jp ・ pw": the label's joiner between */
+			if (pair_join && joiner_in(t, s, pe, a, pair_join) != SIZE_MAX)
+				pair_slash = true;
 			pair_next = false;
 			/* after the '/' the label's password; with none between,
 			 * an address is another account's ("ID/PW：a@x.jp b@x.jp") */
@@ -2904,6 +3026,19 @@ static void tokens(struct bg_addrtok *t)
 				b = cut;
 				i = cut + 1;
 			}
+			pair_next = true;
+		} else if (ntok == 3 + prefixes && a >= secret && gap > 0 && !tag &&
+			   (pair_join = pair_joiner(t, s, qa, qb, pa, pb)) != 0) {
+			/* the account after "ID・PW：", "ID,PW:": "a@x.jp・pw" is
+			 * cut at its dot (glued inside the word), "a@x.jp,pw" ends
+			 * at its comma */
+			size_t cut = joiner_in(t, s, a, b, pair_join);
+
+			if (cut != SIZE_MAX && cut > a) {
+				b = cut;
+				i = cut + 1;
+			}
+			pair_slash = b < n && is_joiner(t, s, b, pair_join);
 			pair_next = true;
 		} else if (tag) {
 			const char *lt = memchr(s + a, '<', n - a);
@@ -2925,6 +3060,8 @@ static void tokens(struct bg_addrtok *t)
 		}
 		if (ntok == prefixes + 1 && prefixes < 2 && label_prefix(s + a, b - a))
 			prefixes++;
+		qa = pa;
+		qb = pb;
 		pa = a;
 		pb = pe = b;
 		/* "password=&quot;x": the entity's ';' is the label's */
@@ -3026,14 +3163,14 @@ static void tokens(struct bg_addrtok *t)
 	/* A label alone with its mark ("Password:", "【パスワード】", "New
 	 * password ="): the value is on the next line. */
 	if (t->label_lines && ntok == prefixes + 1 && secret == 0 && pb > pa &&
-	    !memchr(s + pa, '@', pb - pa) && (gap = label_gap(s, pe, n)) >= 0 &&
+	    !memchr(s + pa, '@', pb - pa) && (gap = label_gap(t, s, pe, n)) >= 0 &&
 	    (gap + marks > 0 || memchr(s + pa, '=', pb - pa)) &&
 	    (lw = label_word(s, pa, pb, true)) >= 0 && gap + marks + lw > 0 &&
 	    !plural_label(s + pa, pb - pa)) {
 		t->label_line = t->line;
 		t->label_bare = false;
 	} else if (t->label_lines && ntok == 1 && secret == 0 && pb > pa &&
-		   (unsigned char)s[pa] >= 0x80 && label_gap(s, pe, n) == 0 &&
+		   (unsigned char)s[pa] >= 0x80 && label_gap(t, s, pe, n) == 0 &&
 		   bg_password_label(s + pa, pb - pa)) {
 		/* "パスワード" alone, with no mark (a form's label in a script that
 		 * sets no colon): the next line's value if it is one ASCII word */

@@ -113,6 +113,11 @@ int bg_addr_scan(struct bg_addrtok *t, const char *s, size_t n, unsigned long li
  * "pass", "pwd", "パスワード", "密码", "пароль" ... (case aside). */
 bool bg_password_label(const char *s, size_t n);
 
+/* Whether s (n bytes) is a pair label, an account's name and a password's
+ * joined by '/', '／', '・' or ',' ("ID/PW", "ID／PW", "アカウント/パスワード",
+ * "ID・PW"; case and width aside): a column of account/password pairs. */
+bool bg_pair_label(const char *s, size_t n);
+
 /* Whether a key, a header's label or a column name names a message's id
  * (message-id, Message-ID, In-Reply-To, References, msgid ...), never a
  * mailbox. */
