@@ -702,6 +702,13 @@ struct bg_table {
 	 * password (other_cells shows it only for an address column). */
 	bool addrish[MORE_COLS];
 	bool reads_more; /* some more[] */
+	/* A column of account/password pairs ("a@x.jp／pw"): its header is a
+	 * pair label ("ID/PW"), or one of its cells is an address, '/' or '／'
+	 * and no address.  Its cells are read to that '/' only (pair_cut).
+	 * twos: cells read before as two addresses joined by a '/' (said when
+	 * the column turns out to be pairs after them). */
+	bool pairs[MORE_COLS];
+	unsigned long twos[MORE_COLS];
 	char why[128];
 	char note[512]; /* skipped: the header it has */
 	struct held_row held[BG_TABLE_SNIFF];
@@ -770,6 +777,90 @@ static bool text_address(const struct bg_cell *c)
 		i = w + 1;
 	}
 	return false;
+}
+
+/* In a cell "a@x.jp／pw": the offset of the first '/' or '／' after its first
+ * '@' (or '＠'), its length in *sl; SIZE_MAX when there is none. */
+static size_t pair_cut(const char *s, size_t n, size_t *sl)
+{
+	const char *at = memchr(s, '@', n), *wat = memmem(s, n, "\xef\xbc\xa0", 3);
+	size_t i;
+
+	if (!at || (wat && wat < at))
+		at = wat;
+	if (!at)
+		return SIZE_MAX;
+	for (i = (size_t)(at - s) + 1; i < n; i++) {
+		if (s[i] == '/') {
+			*sl = 1;
+			return i;
+		}
+		if (n - i >= 3 && memcmp(s + i, "\xef\xbc\x8f", 3) == 0) {
+			*sl = 3;
+			return i;
+		}
+	}
+	return SIZE_MAX;
+}
+
+/* Whether [s, s + n) is one address by its look (cell_one_address), blanks
+ * around it aside, and no ':' or '/' in it (a URL's "https://h/a@x.jp/path"
+ * is no address and its path no password). */
+static bool span_one_address(const char *s, size_t n)
+{
+	const struct bg_cell c = {s, n};
+
+	return !memchr(s, ':', n) && !memchr(s, '/', n) && cell_one_address(&c);
+}
+
+/* The shape of a cell of a pair column: an address, '/' or '／', and a part
+ * that is no address ("a@x.jp／Secret1"; 1), or parts that are all addresses
+ * ("a@x.jp／b@x.jp", an enumeration; 2); else 0. */
+static int pair_shape(const struct bg_cell *c)
+{
+	size_t n, sl, cut, i = 0;
+	const char *s = cell_trimmed(c, &n);
+	bool two = false;
+
+	if ((cut = pair_cut(s, n, &sl)) == SIZE_MAX || !span_one_address(s, cut))
+		return 0;
+	s += cut + sl;
+	n -= cut + sl;
+	while (i <= n) {
+		size_t e = i, l = 0;
+
+		while (e < n && s[e] != '/' &&
+		       !(n - e >= 3 && memcmp(s + e, "\xef\xbc\x8f", 3) == 0))
+			e++;
+		if (!span_one_address(s + i, e - i))
+			return 1;
+		two = true;
+		l = e < n ? (s[e] == '/' ? 1 : 3) : 1;
+		i = e + l;
+	}
+	return two ? 2 : 0;
+}
+
+/* Which columns hold account/password pairs (struct bg_table's pairs): a
+ * header cell that is a pair label, or a held row's cell of pair_shape 1.
+ * A column decided so is read so from its first row: "a@x.jp／p@evil.jp"
+ * above "b@x.jp／Secret1" stores no p@evil.jp. */
+static void pair_columns(struct bg_table *t)
+{
+	const struct bg_row *hdr = t->header ? &t->held[t->hdr].r : NULL;
+	size_t f, n;
+	const char *s;
+
+	for (f = 0; hdr && f < hdr->n && f < MORE_COLS; f++) {
+		s = cell_trimmed(&hdr->cells[f], &n);
+		t->pairs[f] = n && bg_pair_label(s, n);
+	}
+	for (unsigned i = t->header ? t->hdr + 1 : 0; i < t->nheld; i++) {
+		const struct bg_row *row = &t->held[i].r;
+
+		for (f = 0; f < row->n && f < MORE_COLS; f++)
+			t->pairs[f] = t->pairs[f] || pair_shape(&row->cells[f]) == 1;
+	}
 }
 
 /* "NAME, line N" for a file, "NAME: sheet S row N" for a workbook sheet. */
@@ -1313,6 +1404,7 @@ label:
 	free(at_later);
 	if (!column)
 		more_columns(t);
+	pair_columns(t);
 	/* A header naming a password column, or no header and more than one
 	 * column (a combolist's second one): a row is never shown whole. */
 	t->secret_cols = false;
@@ -1328,6 +1420,8 @@ label:
 	} else if (first) {
 		t->secret_cols = first->n > 1;
 	}
+	for (f = 0; f < MORE_COLS; f++)
+		t->secret_cols = t->secret_cols || t->pairs[f];
 	if (t->header && first && t->col < first->n) {
 		s = cell_trimmed(&first->cells[t->col], &n);
 		if (n) {
@@ -1343,6 +1437,50 @@ label:
 /* --- rows ---------------------------------------------------------------- */
 
 static void row_note(struct bg_table *cs, const struct bg_row *row, const char *why);
+
+/* The account of cell s (n bytes) of column f: in a pair column its text to
+ * the '/' (pair_cut), the password after it never read, said with its line
+ * when it holds an '@'.  A column whose cell shows it holds pairs after its
+ * rows were decided is one from there on; cells of it read before as two
+ * addresses are said on that line.  Returns the length to read. */
+static size_t pair_account(struct bg_table *t, const struct bg_row *row, size_t f, const char *s,
+			   size_t n)
+{
+	const struct bg_cell c = {s, n};
+	size_t cut, sl;
+	int shape;
+
+	if (!t->pairs[f]) {
+		shape = pair_shape(&c);
+		if (shape == 2)
+			t->twos[f]++;
+		if (shape != 1)
+			return n;
+		t->pairs[f] = t->secret_cols = true;
+		if (t->twos[f]) {
+			char why[256];
+
+			snprintf(why, sizeof(why),
+				 "column %zu holds account/password pairs (an address, '/' and "
+				 "a password) from this line on: %lu cell(s) above with two "
+				 "addresses joined by '/' were read as two accounts; check them "
+				 "(a header \"ID/PW\" reads the column as pairs)",
+				 f + 1, t->twos[f]);
+			bg_reader_note(t->c, row->line, why, s, pair_cut(s, n, &sl));
+		}
+	}
+	if ((cut = pair_cut(s, n, &sl)) == SIZE_MAX)
+		return n;
+	if (bg_addr_maybe(s + cut + sl, n - cut - sl)) {
+		static const char hidden[] = "(the password, not shown)";
+
+		bg_reader_note(t->c, row->line,
+			       "a password (after the address and '/' of a column of "
+			       "account/password pairs) is not imported",
+			       hidden, sizeof(hidden) - 1);
+	}
+	return cut;
+}
 
 /* One cell of row through the tokeniser, its refusals noted (a NUL byte, bytes
  * not valid in the input's encoding: *noted).  Returns the addresses found (0:
@@ -1372,6 +1510,8 @@ static int scan_cell(struct bg_table *t, const struct bg_row *row, size_t f, con
 		*noted = true;
 		return 0;
 	}
+	if (f < MORE_COLS)
+		n = pair_account(t, row, f, s, n);
 	/* The cell's text through the one tokeniser: several addresses ("a@x; b@y"),
 	 * a display name, Japanese punctuation, a cell wrapped inside its quotes. */
 	return bg_addr_scan(t->tok, s, n, row->line);
@@ -1442,7 +1582,13 @@ static void row_note(struct bg_table *cs, const struct bg_row *row, const char *
 		return;
 	}
 	if (cs->col < row->n) {
+		size_t cut, sl;
+
 		s = cell_trimmed(&row->cells[cs->col], &n);
+		/* a pair's password is not shown */
+		if (cs->col < MORE_COLS && cs->pairs[cs->col] &&
+		    (cut = pair_cut(s, n, &sl)) != SIZE_MAX)
+			n = cut;
 		bg_reader_note(cs->c, row->line, why, s, n);
 		return;
 	}
