@@ -325,9 +325,10 @@ static int export_digest(const unsigned char d[BG_DIGEST_LEN], const uint32_t *i
 }
 
 int bg_bundle_export(struct bg_txn *txn, const uint32_t *ids, size_t n, const char *key_path,
-		     const struct bg_bundle_site *site, const char *out,
+		     const struct bg_bundle_site *site, const char *out, const struct stat *old,
 		     struct bg_bundle_info *info, char *err, size_t errlen)
 {
+	static const struct stat none; /* st_mode 0: a new file */
 	char tmp[BG_PATH_MAX + 16], ebuf[256];
 	unsigned char hdr[HDR_LEN], sig[BG_SIG_LEN], msg[sizeof(SIG_CONTEXT) + 64];
 	struct writer w = {NULL, NULL, 0};
@@ -374,10 +375,12 @@ int bg_bundle_export(struct bg_txn *txn, const uint32_t *ids, size_t n, const ch
 		rc = -ENAMETOOLONG;
 		goto out;
 	}
+	/* 0600 while it is written; bg_out_mode gives it its mode at the end. */
 	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0 || fchmod(fd, 0644) != 0 || !(w.f = fdopen(fd, "w"))) {
+	if (fd < 0 || !(w.f = fdopen(fd, "w"))) {
 		rc = -errno;
-		snprintf(err, errlen, "%s: %s", fd < 0 ? out : tmp, strerror(errno));
+		snprintf(err, errlen, "%s: %s %s beside it: %s", out,
+			 fd < 0 ? "creating" : "opening", tmp, strerror(errno));
 		if (fd >= 0) {
 			close(fd);
 			unlink(tmp);
@@ -431,8 +434,10 @@ int bg_bundle_export(struct bg_txn *txn, const uint32_t *ids, size_t n, const ch
 	if (rc != 0 || w.err != 0) {
 		if (rc == 0)
 			rc = w.err;
-		snprintf(err, errlen, "%s: %s", rc == w.err ? tmp : "reading the store",
-			 strerror(-rc));
+		if (rc == w.err)
+			snprintf(err, errlen, "%s: writing %s: %s", out, tmp, strerror(-rc));
+		else
+			snprintf(err, errlen, "reading the store: %s", strerror(-rc));
 		goto fail;
 	}
 	info->digests = j.digests;
@@ -450,18 +455,31 @@ int bg_bundle_export(struct bg_txn *txn, const uint32_t *ids, size_t n, const ch
 		rc = -EIO;
 		goto fail;
 	}
-	if (fputc('S', w.f) == EOF || fwrite(sig, 1, siglen, w.f) != siglen || fflush(w.f) != 0 ||
-	    fsync(fileno(w.f)) != 0) {
+	errno = 0;
+	if (fputc('S', w.f) == EOF || fwrite(sig, 1, siglen, w.f) != siglen || fflush(w.f) != 0) {
 		rc = errno ? -errno : -EIO;
-		snprintf(err, errlen, "%s: %s", tmp, strerror(-rc));
+		snprintf(err, errlen, "%s: writing %s: %s", out, tmp, strerror(-rc));
+		goto fail;
+	}
+	/* An existing bundle's owner, group and mode are kept (as report --html's). */
+	if ((rc = bg_out_mode(fileno(w.f), old ? old : &none)) != 0) {
+		snprintf(err, errlen, "%s: setting the mode of %s: %s", out, tmp, strerror(-rc));
+		goto fail;
+	}
+	if (fsync(fileno(w.f)) != 0) {
+		rc = -errno;
+		snprintf(err, errlen, "%s: writing %s: %s", out, tmp, strerror(-rc));
 		goto fail;
 	}
 	rc = fclose(w.f) == 0 ? 0 : (errno ? -errno : -EIO);
 	w.f = NULL;
-	if (rc == 0 && rename(tmp, out) != 0)
-		rc = -errno;
 	if (rc != 0) {
-		snprintf(err, errlen, "%s: %s", out, strerror(-rc));
+		snprintf(err, errlen, "%s: writing %s: %s", out, tmp, strerror(-rc));
+		goto fail;
+	}
+	if (rename(tmp, out) != 0) {
+		rc = -errno;
+		snprintf(err, errlen, "%s: renaming %s over it: %s", out, tmp, strerror(-rc));
 		goto fail;
 	}
 	goto out;

@@ -27,6 +27,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 #include "config.h"
 #include "digest.h"
@@ -89,10 +90,13 @@ int bg_trust_load(struct bg_trust *tr, const struct bg_list *paths, char *err, s
 int bg_keygen(const char *path, char id[17], char *err, size_t errlen);
 
 /* Writes a bundle of the advisories ids[0..n) of the store read through txn to
- * out (a temp file renamed at the end, 0644), signed with the PEM private key
- * in key_path.  site: the store's site key id and settings.  Fills *info. */
+ * out (a temp file beside it, fsync'd and renamed at the end), signed with the
+ * PEM private key in key_path.  old: out's lstat (bg_out_path_stat), whose
+ * owner, group and mode the bundle keeps (bg_out_mode); NULL or st_mode 0: a
+ * new file, 0644 less the umask.  site: the store's site key id and settings.
+ * Fills *info. */
 int bg_bundle_export(struct bg_txn *txn, const uint32_t *ids, size_t n, const char *key_path,
-		     const struct bg_bundle_site *site, const char *out,
+		     const struct bg_bundle_site *site, const char *out, const struct stat *old,
 		     struct bg_bundle_info *info, char *err, size_t errlen);
 
 /* One pass over the bundle in fd (from its start): structure, version, site

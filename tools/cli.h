@@ -83,5 +83,12 @@ int bg_out_path_ok(const char *cmd, const char *path);
 struct stat;
 /* bg_out_path_ok, and what it found: the path's lstat, st_mode 0 when it is free. */
 int bg_out_path_stat(const char *cmd, const char *path, struct stat *st);
+/* The new output (fd, written beside the old and renamed over it) takes the
+ * old one's owner, group and read and write bits (old: bg_out_path_stat's
+ * lstat, st_mode 0 when there was none; a new output is 0644 less the umask).
+ * What cannot be kept is narrowed, never widened: a group the output cannot
+ * be given loses its bits, so no one reads it who could not before.  Used by
+ * report --html and export.  0, or a negative errno. */
+int bg_out_mode(int fd, const struct stat *old);
 
 #endif

@@ -84,6 +84,7 @@ int bg_cmd_export(struct bg_tool *t, int argc, char **argv)
 	struct bg_bundle_site site;
 	char err[BG_PATH_MAX + 512], signer[17];
 	struct bg_txn *txn = NULL;
+	struct stat old;
 	struct bg_ctx ctx;
 	bool json = false;
 	size_t n = 0;
@@ -138,8 +139,12 @@ int bg_cmd_export(struct bg_tool *t, int argc, char **argv)
 		fprintf(stderr, "breachguard: export: out of memory\n");
 		goto out;
 	}
-	if (bg_bundle_export(txn, ids, n, key, &site, out, info, err, sizeof(err)) != 0) {
-		fprintf(stderr, "breachguard: export: %s; no bundle written\n", err);
+	/* Checked again here: the path may have changed while the store was opened. */
+	if (bg_out_path_stat("export", out, &old) != 0)
+		goto out;
+	if (bg_bundle_export(txn, ids, n, key, &site, out, &old, info, err, sizeof(err)) != 0) {
+		fprintf(stderr, "breachguard: export: %s; no bundle written%s%s\n", err,
+			old.st_mode ? ", " : "", old.st_mode ? "the old one is as it was" : "");
 		goto out;
 	}
 	bg_signer_id(info->signer, signer);

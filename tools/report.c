@@ -1498,33 +1498,6 @@ static int read_file(const char *path, char **buf, size_t *len)
 	return rc;
 }
 
-/* The new page (fd) takes the old one's owner, group and read and write bits
- * (old: its lstat, st_mode 0 when there was none; a new page is 0644 less the
- * umask).  What cannot be kept is narrowed, never widened: a group the page
- * cannot be given loses its bits, so no one reads it who could not before.
- * 0, or a negative errno. */
-static int page_mode(int fd, const struct stat *old)
-{
-	struct stat now;
-	mode_t mode;
-
-	if (!old->st_mode) {
-		mode_t mask = umask(0);
-
-		umask(mask);
-		return fchmod(fd, 0644 & ~mask) == 0 ? 0 : -errno;
-	}
-	if (fstat(fd, &now) != 0)
-		return -errno;
-	mode = old->st_mode & 0666;
-	/* Only root may give a file away; a user may give it a group of theirs. */
-	if ((now.st_uid != old->st_uid || now.st_gid != old->st_gid) &&
-	    fchown(fd, old->st_uid, old->st_gid) != 0 &&
-	    (now.st_gid == old->st_gid || fchown(fd, (uid_t)-1, old->st_gid) != 0))
-		mode &= (mode_t)~070;
-	return fchmod(fd, mode) == 0 ? 0 : -errno;
-}
-
 /* The page, written beside path and renamed over it: a reader sees the old
  * page or the new one, never half of one, and a failure leaves the old one. */
 static int write_page(const struct bg_report *r, const char *path)
@@ -1560,7 +1533,7 @@ static int write_page(const struct bg_report *r, const char *path)
 	if (fflush(f) != 0 || ferror(f)) {
 		e = errno ? -errno : -EIO;
 		step = "writing";
-	} else if ((e = page_mode(fileno(f), &old)) != 0) {
+	} else if ((e = bg_out_mode(fileno(f), &old)) != 0) {
 		step = "setting the mode of";
 	} else if (fsync(fileno(f)) != 0) {
 		e = -errno;

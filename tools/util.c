@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "escape.h"
@@ -123,6 +124,28 @@ int bg_out_path_stat(const char *cmd, const char *path, struct stat *st)
 		"it, which would replace it; give a new path or a regular file\n",
 		cmd, path, what);
 	return -EEXIST;
+}
+
+int bg_out_mode(int fd, const struct stat *old)
+{
+	struct stat now;
+	mode_t mode;
+
+	if (!old->st_mode) {
+		mode_t mask = umask(0);
+
+		umask(mask);
+		return fchmod(fd, 0644 & ~mask) == 0 ? 0 : -errno;
+	}
+	if (fstat(fd, &now) != 0)
+		return -errno;
+	mode = old->st_mode & 0666;
+	/* Only root may give a file away; a user may give it a group of theirs. */
+	if ((now.st_uid != old->st_uid || now.st_gid != old->st_gid) &&
+	    fchown(fd, old->st_uid, old->st_gid) != 0 &&
+	    (now.st_gid == old->st_gid || fchown(fd, (uid_t)-1, old->st_gid) != 0))
+		mode &= (mode_t)~070;
+	return fchmod(fd, mode) == 0 ? 0 : -errno;
 }
 
 bool bg_name_all_digits(const char *name)

@@ -42,6 +42,55 @@ def nss_env(root, host):
     return env
 
 
+def export_run(mg, *args, umask=0o022):
+    return subprocess.run([TOOL, "--config", mg.conf, "export", *args], capture_output=True,
+                          text=True, timeout=60, umask=umask)
+
+
+def export_modes(root, mg, sk):
+    """export --out over an existing bundle keeps its owner, group and
+    permissions (never wider, as report --html); a new one is 0644 less the
+    umask; a failure names the path and leaves the old bundle."""
+    out = os.path.join(root, "modes.bgb")
+    for mode, want in ((0o600, 0o600), (0o640, 0o640), (0o400, 0o400), (0o755, 0o644),
+                       (0o666, 0o666)):
+        with open(out, "w") as f:
+            f.write("old")
+        os.chmod(out, mode)
+        ino = os.stat(out).st_ino
+        r = export_run(mg, "--sign", sk, "--out", out, "ProjectWEB", umask=0)
+        st = os.stat(out)
+        check(r.returncode == 0 and st.st_mode & 0o7777 == want and st.st_ino != ino and
+              open(out, "rb").read(8) == b"BGBUNDLE",
+              f"export over a {mode:04o} bundle leaves it {want:04o}",
+              f"{st.st_mode & 0o7777:04o} {r.stderr}")
+    os.unlink(out)
+    for umask, want in ((0o022, 0o644), (0o077, 0o600), (0o027, 0o640)):
+        r = export_run(mg, "--sign", sk, "--out", out, "ProjectWEB", umask=umask)
+        st = os.stat(out)
+        check(r.returncode == 0 and st.st_mode & 0o7777 == want,
+              f"a new bundle under umask {umask:03o} is {want:04o}", f"{st.st_mode & 0o7777:04o}")
+        os.unlink(out)
+    check(not [n for n in os.listdir(root) if n.startswith("modes.bgb")],
+          "nothing left beside the bundle", str(os.listdir(root)))
+    missing = os.path.join(root, "no-such-dir", "b.bgb")
+    r = export_run(mg, "--sign", sk, "--out", missing, "ProjectWEB")
+    check(r.returncode == 1 and missing in r.stderr and "No such file" in r.stderr and
+          "no bundle written" in r.stderr, "export into a missing directory: named", r.stderr)
+    if os.geteuid() != 0:
+        print("fleet: SKIPPED owner and group of an exported bundle: needs root")
+        return
+    with open(out, "w") as f:
+        f.write("old")
+    os.chown(out, 12345, 23456)
+    os.chmod(out, 0o640)
+    r = export_run(mg, "--sign", sk, "--out", out, "ProjectWEB")
+    st = os.stat(out)
+    check(r.returncode == 0 and (st.st_uid, st.st_gid, st.st_mode & 0o777) == (12345, 23456, 0o640),
+          "export as root keeps the bundle's owner and group", f"{st.st_uid}:{st.st_gid} {r.stderr}")
+    os.unlink(out)
+
+
 def main():
     return in_tempdir("bg-fleet-", run_all, "fleet: ")
 
@@ -100,6 +149,7 @@ def run_all(root):
           "no temp file left by export")
     pub = sk + ".pub"
     mg_adv = mg.advisories()[0]
+    export_modes(root, mg, sk)
 
     # Hosts: the site key copied, the public key trusted.
     def host(name, extra=None, key=None):

@@ -206,8 +206,9 @@ static void fixture(void)
 	fx.ids[1] = add(fx.mgmt, "second \"one\"", -1, 6, 30, 2);
 	snprintf(fx.out, sizeof(fx.out), "%s/b.bgb", dir);
 	T_EQ_INT(bg_txn_begin(fx.mgmt, false, &t), 0);
-	T_EQ_INT(
-	    bg_bundle_export(t, fx.ids, 2, fx.sk, &fx.site, fx.out, &fx.info, err, sizeof(err)), 0);
+	T_EQ_INT(bg_bundle_export(t, fx.ids, 2, fx.sk, &fx.site, fx.out, NULL, &fx.info, err,
+				  sizeof(err)),
+		 0);
 	bg_txn_abort(t);
 	fx.n = slurp(fx.out, &fx.b);
 }
@@ -452,8 +453,9 @@ static void export_refusals(void)
 
 	fixture();
 	T_EQ_INT(bg_txn_begin(fx.mgmt, false, &t), 0);
-	T_EQ_INT(bg_bundle_export(t, fx.ids, 0, fx.sk, &fx.site, fx.out, info, err, sizeof(err)),
-		 -EINVAL);
+	T_EQ_INT(
+	    bg_bundle_export(t, fx.ids, 0, fx.sk, &fx.site, fx.out, NULL, info, err, sizeof(err)),
+	    -EINVAL);
 	bg_txn_abort(t);
 	free(info);
 }
@@ -511,7 +513,8 @@ static void hostile_fields(void)
 	snprintf(out, sizeof(out), "%s/hostile.bgb", dir);
 	id = add(m, "Far future", (int64_t)1 << 62, 0, 3, 1);
 	T_EQ_INT(bg_txn_begin(m, false, &t), 0);
-	T_EQ_INT(bg_bundle_export(t, &id, 1, fx.sk, &fx.site, out, info, err, sizeof(err)), 0);
+	T_EQ_INT(bg_bundle_export(t, &id, 1, fx.sk, &fx.site, out, NULL, info, err, sizeof(err)),
+		 0);
 	bg_txn_abort(t);
 	n = slurp(out, &b);
 	T_EQ_INT(verify_bytes(b, n, &fx.site, &fx.tr, err, sizeof(err)), -EBADMSG);
@@ -519,7 +522,8 @@ static void hostile_fields(void)
 	free(b);
 	id = add(m, "123", -1, 0, 3, 1);
 	T_EQ_INT(bg_txn_begin(m, false, &t), 0);
-	T_EQ_INT(bg_bundle_export(t, &id, 1, fx.sk, &fx.site, out, info, err, sizeof(err)), 0);
+	T_EQ_INT(bg_bundle_export(t, &id, 1, fx.sk, &fx.site, out, NULL, info, err, sizeof(err)),
+		 0);
 	bg_txn_abort(t);
 	n = slurp(out, &b);
 	T_EQ_INT(verify_bytes(b, n, &fx.site, &fx.tr, err, sizeof(err)), -EBADMSG);
