@@ -24,8 +24,7 @@
 #include "unicode.h"
 
 #define SIG_CONTEXT "breachguard-bundle-v2"
-#define HDR_LEN                                                                                    \
-	(BG_BUNDLE_MAGIC_LEN + 2 + 2 + BG_KEY_ID_LEN + BG_ED25519_LEN + 8 + 1 + BG_NORM_ENC_MAX)
+#define HDR_LEN BG_BUNDLE_HDR_LEN
 #define HDR_NORM (HDR_LEN - 1 - BG_NORM_ENC_MAX) /* offset of the settings */
 #define ADV_LEN (8 + 8 + 4 + 32 + 2)
 #define REC_D_LEN (16 + 8)
@@ -603,37 +602,29 @@ struct walk {
 			     (unsigned long long)(r.off + r.len), what);                           \
 	} while (0)
 
-static int walk(int fd, struct walk *w)
+/* The header, h[0..len) (len < HDR_LEN: the input ended there), checked as
+ * far as it goes in the order a reader meets it: the magic, the version, then
+ * the rest.  Fills w->info's header fields.  Shared by walk and
+ * bg_bundle_header, which checks a bundle on a pipe before it is spooled. */
+#define SHORT()                                                                                    \
+	FAIL(-EBADMSG, "%s: truncated at byte %llu (in the header)", w->name,                      \
+	     (unsigned long long)len)
+
+static int check_header(const unsigned char *h, size_t len, struct walk *w)
 {
 	struct bg_bundle_info *in = w->info;
-	struct reader r;
-	unsigned char last[BG_DIGEST_LEN], sig[BG_SIG_LEN], msg[sizeof(SIG_CONTEXT) + 64];
-	uint64_t counts[BG_BUNDLE_MAX_ADV], all_mask, digests = 0;
 	const unsigned char *p;
-	char a_id[17], b_id[17], ebuf[256];
-	unsigned int shalen = 0;
-	EVP_MD_CTX *vc = NULL;
-	EVP_PKEY *pub = NULL;
-	size_t signer = 0;
+	char a_id[17], b_id[17];
+	size_t signer;
 	int rc = 0;
 
-	memset(&r, 0, sizeof(r));
-	memset(in, 0, sizeof(*in));
-	memset(counts, 0, sizeof(counts));
-	r.fd = fd;
-	r.hashing = true;
-	if (lseek(fd, 0, SEEK_SET) != 0)
-		FAIL(-errno, "%s: cannot read it from the start: %s", w->name, strerror(errno));
-	if (!(r.buf = malloc(BUF_LEN)) || !(r.md = EVP_MD_CTX_new()) ||
-	    EVP_DigestInit_ex(r.md, EVP_sha512(), NULL) != 1)
-		FAIL(-ENOMEM, "%s: out of memory", w->name);
-
-	/* Header. */
-	NEED(BG_BUNDLE_MAGIC_LEN, "header");
-	if (!bg_bundle_magic(r_take(&r, BG_BUNDLE_MAGIC_LEN), BG_BUNDLE_MAGIC_LEN))
+	if (len < BG_BUNDLE_MAGIC_LEN)
+		SHORT();
+	if (!bg_bundle_magic(h, BG_BUNDLE_MAGIC_LEN))
 		FAIL(-EBADMSG, "%s: not a breachguard bundle (no BGBUNDLE magic)", w->name);
-	NEED(2, "header");
-	in->version = (unsigned)get_be(r_take(&r, 2), 2);
+	if (len < BG_BUNDLE_MAGIC_LEN + 2)
+		SHORT();
+	in->version = (unsigned)get_be(h + BG_BUNDLE_MAGIC_LEN, 2);
 	if (in->version == 1)
 		FAIL(-EPROTONOSUPPORT,
 		     "%s: bundle format version 1, which does not say the fold_case and subaddress "
@@ -644,8 +635,9 @@ static int walk(int fd, struct walk *w)
 		     "%s: bundle format version %u; this breachguard reads version %d%s", w->name,
 		     in->version, BG_BUNDLE_VERSION,
 		     in->version > BG_BUNDLE_VERSION ? " (upgrade breachguard on this host)" : "");
-	NEED(HDR_LEN - BG_BUNDLE_MAGIC_LEN - 2, "header");
-	p = r_take(&r, HDR_LEN - BG_BUNDLE_MAGIC_LEN - 2); /* past the version */
+	if (len < HDR_LEN)
+		SHORT();
+	p = h + BG_BUNDLE_MAGIC_LEN + 2; /* past the version */
 	in->n_adv = (unsigned)get_be(p, 2);
 	if (in->n_adv == 0 || in->n_adv > BG_BUNDLE_MAX_ADV)
 		FAIL(-EBADMSG, "%s: header: %u advisories (1 to %d allowed)", w->name, in->n_adv,
@@ -687,6 +679,51 @@ static int walk(int fd, struct walk *w)
 		     "breachguard.conf",
 		     w->name, made, here);
 	}
+
+out:
+	return rc;
+}
+
+static int walk(int fd, struct walk *w)
+{
+	struct bg_bundle_info *in = w->info;
+	struct reader r;
+	unsigned char last[BG_DIGEST_LEN], sig[BG_SIG_LEN], msg[sizeof(SIG_CONTEXT) + 64];
+	uint64_t counts[BG_BUNDLE_MAX_ADV], all_mask, digests = 0;
+	const unsigned char *p;
+	char ebuf[256];
+	unsigned int shalen = 0;
+	EVP_MD_CTX *vc = NULL;
+	EVP_PKEY *pub = NULL;
+	size_t signer = 0;
+	int rc = 0;
+
+	memset(&r, 0, sizeof(r));
+	memset(in, 0, sizeof(*in));
+	memset(counts, 0, sizeof(counts));
+	r.fd = fd;
+	r.hashing = true;
+	if (lseek(fd, 0, SEEK_SET) != 0)
+		FAIL(-errno, "%s: cannot read it from the start: %s", w->name, strerror(errno));
+	if (!(r.buf = malloc(BUF_LEN)) || !(r.md = EVP_MD_CTX_new()) ||
+	    EVP_DigestInit_ex(r.md, EVP_sha512(), NULL) != 1)
+		FAIL(-ENOMEM, "%s: out of memory", w->name);
+
+	/* Header. */
+	{
+		int n_ = r_need(&r, HDR_LEN);
+
+		if (n_ < 0 && n_ != -ENODATA)
+			FAIL(n_, "%s: %s", w->name, strerror(-n_));
+		if ((rc = check_header(r.buf + r.pos,
+				       r.len - r.pos < HDR_LEN ? r.len - r.pos : HDR_LEN, w)) != 0)
+			goto out;
+		r_take(&r, HDR_LEN);
+	}
+	/* check_header found the signer in tr: its file, for the messages below. */
+	for (signer = 0; signer < w->tr->n; signer++)
+		if (memcmp(w->tr->key[signer], in->signer, BG_ED25519_LEN) == 0)
+			break;
 
 	/* Advisories. */
 	for (unsigned i = 0; i < in->n_adv; i++) {
@@ -818,6 +855,16 @@ out:
 	EVP_MD_CTX_free(r.md);
 	free(r.buf);
 	return rc;
+}
+
+int bg_bundle_header(const void *buf, size_t len, const char *name,
+		     const struct bg_bundle_site *site, const struct bg_trust *tr,
+		     struct bg_bundle_info *info, char *err, size_t errlen)
+{
+	struct walk w = {name, site, tr, info, NULL, NULL, NULL, err, errlen};
+
+	memset(info, 0, sizeof(*info));
+	return check_header(buf, len < HDR_LEN ? len : HDR_LEN, &w);
 }
 
 int bg_bundle_verify(int fd, const char *name, const struct bg_bundle_site *site,

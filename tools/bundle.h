@@ -40,6 +40,9 @@
 #define BG_BUNDLE_MAX_ADV 64
 #define BG_ED25519_LEN 32
 #define BG_SIG_LEN 64
+/* The header, magic to settings, as above. */
+#define BG_BUNDLE_HDR_LEN                                                                          \
+	(BG_BUNDLE_MAGIC_LEN + 2 + 2 + BG_KEY_ID_LEN + BG_ED25519_LEN + 8 + 1 + BG_NORM_ENC_MAX)
 #define BG_TRUST_MAX 16
 
 struct bg_bundle_adv {
@@ -97,6 +100,15 @@ int bg_keygen(const char *path, char id[17], char *err, size_t errlen);
  * Fills *info. */
 int bg_bundle_export(struct bg_txn *txn, const uint32_t *ids, size_t n, const char *key_path,
 		     const struct bg_bundle_site *site, const char *out, const struct stat *old,
+		     struct bg_bundle_info *info, char *err, size_t errlen);
+
+/* The header alone, buf[0..len) (its first BG_BUNDLE_HDR_LEN bytes, fewer
+ * when the input ends before): the magic, the version, the signer in tr, the
+ * site key id and the settings, checked as bg_bundle_verify checks them first
+ * and with its messages.  A bundle on a pipe is refused by this before it is
+ * spooled.  Fills info's header fields.  0, or a negative errno with err set. */
+int bg_bundle_header(const void *buf, size_t len, const char *name,
+		     const struct bg_bundle_site *site, const struct bg_trust *tr,
 		     struct bg_bundle_info *info, char *err, size_t errlen);
 
 /* One pass over the bundle in fd (from its start): structure, version, site

@@ -229,35 +229,65 @@ static int push_back_stdin(const unsigned char *head, size_t n)
 	return 0;
 }
 
-/* A spool for a bundle on stdin: an unlinked file in TMPDIR, so that it can be
- * read twice (verify, then apply). */
-static int spool_stdin(const unsigned char *head, size_t n)
+/* A spool for a bundle on stdin (fd: past the magic, which sniff read): an
+ * unlinked file in TMPDIR, so that it can be read twice (verify, then apply).
+ * The header is read and checked first: a bundle this host would refuse (its
+ * version, signer, site key or settings) is refused before anything is
+ * spooled, whatever follows it. */
+static int spool_stdin(int fd, const struct bg_bundle_site *site, const struct bg_trust *tr,
+		       struct bg_bundle_info *info)
 {
-	char buf[65536];
+	unsigned char head[BG_BUNDLE_HDR_LEN];
+	char buf[65536], err[BG_PATH_MAX + 512];
+	const char *dir = "/tmp";
 	ssize_t got;
-	int fd = bg_spool_open();
+	int out, e;
 
-	if (fd < 0) {
-		fprintf(
-		    stderr,
-		    "breachguard: import: cannot spool stdin in $TMPDIR, /var/tmp or /tmp: %s\n",
-		    strerror(-fd));
+	memcpy(head, BG_BUNDLE_MAGIC, BG_BUNDLE_MAGIC_LEN);
+	got = bg_read_full(fd, head + BG_BUNDLE_MAGIC_LEN, sizeof(head) - BG_BUNDLE_MAGIC_LEN);
+	if (got < 0) {
+		fprintf(stderr, "breachguard: import: stdin: %s; nothing written\n",
+			strerror((int)-got));
 		return -1;
 	}
-	if (bg_write_full(fd, head, n) != 0)
-		goto fail;
-	while ((got = read(STDIN_FILENO, buf, sizeof(buf))) != 0) {
+	if (bg_bundle_header(head, BG_BUNDLE_MAGIC_LEN + (size_t)got, "stdin", site, tr, info, err,
+			     sizeof(err)) != 0) {
+		fprintf(stderr, "breachguard: import: %s; nothing written\n", err);
+		return -1;
+	}
+	if ((out = bg_spool_open_in(&dir)) < 0) {
+		fprintf(stderr,
+			"breachguard: import: stdin: no temporary file for the bundle in $TMPDIR, "
+			"/var/tmp or /tmp (last tried %s: %s); nothing written\n",
+			dir, strerror(-out));
+		return -1;
+	}
+	e = bg_write_full(out, head, sizeof(head));
+	while (e == 0 && (got = read(fd, buf, sizeof(buf))) != 0) {
 		if (got < 0 && errno == EINTR)
 			continue;
-		if (got < 0 || bg_write_full(fd, buf, (size_t)got) != 0)
-			goto fail;
+		if (got < 0) {
+			fprintf(stderr, "breachguard: import: stdin: %s; nothing written\n",
+				strerror(errno));
+			close(out);
+			return -1;
+		}
+		e = bg_write_full(out, buf, (size_t)got);
 	}
-	return fd;
-fail:
-	fprintf(stderr, "breachguard: import: spooling stdin to a temporary file: %s\n",
-		strerror(errno));
-	close(fd);
-	return -1;
+	if (e != 0) {
+		/* A full TMPDIR is the common case: say which directory, and the way out. */
+		fprintf(
+		    stderr,
+		    "breachguard: import: stdin: spooling the bundle to a temporary file in %s: "
+		    "%s; nothing written%s\n",
+		    dir, strerror(-e),
+		    e == -ENOSPC || e == -EDQUOT
+			? " (set TMPDIR to a directory with room for it, or import it from a file)"
+			: "");
+		close(out);
+		return -1;
+	}
+	return out;
 }
 
 int bg_bundle_sniff(const char *path, int *fd_out)
@@ -292,7 +322,6 @@ int bg_bundle_sniff(const char *path, int *fd_out)
 	}
 	{
 		struct stat st;
-		off_t at;
 		ssize_t got;
 
 		/* A terminal or a device never carries a bundle: left to the import,
@@ -301,12 +330,13 @@ int bg_bundle_sniff(const char *path, int *fd_out)
 		    !(S_ISREG(st.st_mode) || S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)))
 			return 0;
 		if (S_ISREG(st.st_mode)) {
-			/* A file: a look, nothing consumed. */
-			at = lseek(STDIN_FILENO, 0, SEEK_CUR);
+			/* A file: a look, nothing consumed unless it is a bundle. */
+			off_t at = lseek(STDIN_FILENO, 0, SEEK_CUR);
+
 			got = at < 0 ? -1 : pread(STDIN_FILENO, head, sizeof(head), at);
-			if (got != (ssize_t)sizeof(head) || !bg_bundle_magic(head, sizeof(head)))
+			if (got != (ssize_t)sizeof(head) || !bg_bundle_magic(head, sizeof(head)) ||
+			    lseek(STDIN_FILENO, at + (off_t)sizeof(head), SEEK_SET) < 0)
 				return 0;
-			n = 0; /* spooled from the current offset, magic included */
 		} else {
 			while (n < sizeof(head)) {
 				got = read(STDIN_FILENO, head + n, sizeof(head) - n);
@@ -328,9 +358,12 @@ int bg_bundle_sniff(const char *path, int *fd_out)
 			}
 		}
 	}
-	fd = spool_stdin(head, n);
-	if (fd < 0)
+	/* Past the magic: bg_bundle_import checks the header, then spools the rest. */
+	fd = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3);
+	if (fd < 0) {
+		fprintf(stderr, "breachguard: import: stdin: %s\n", strerror(errno));
 		return -1;
+	}
 	*fd_out = fd;
 	return 1;
 }
@@ -363,7 +396,7 @@ int bg_bundle_import(struct bg_tool *t, int fd, const char *path, bool json, boo
 	struct bg_bundle_site site;
 	char err[BG_PATH_MAX + 512], signer[17], created[32];
 	struct bg_ctx ctx;
-	int rc = BG_EXIT_FAIL, r;
+	int rc = BG_EXIT_FAIL, r, spool = -1;
 
 	bg_ctx_init(&ctx, &t->cfg, &t->log,
 		    (dry_run ? BG_STORE_RDONLY : BG_STORE_GROW) | BG_STORE_EXIT_DAMAGED);
@@ -387,6 +420,11 @@ int bg_bundle_import(struct bg_tool *t, int fd, const char *path, bool json, boo
 	}
 	if (this_site(&ctx, &site) != 0)
 		goto out;
+	if (strcmp(path, "-") == 0) {
+		if ((spool = spool_stdin(fd, &site, tr, info)) < 0)
+			goto out;
+		fd = spool;
+	}
 	/* Pass 1: the whole bundle checked, signature included, before any write. */
 	if (bg_bundle_verify(fd, name, &site, tr, info, err, sizeof(err)) != 0) {
 		fprintf(stderr, "breachguard: import: %s; nothing written\n", err);
@@ -455,6 +493,8 @@ int bg_bundle_import(struct bg_tool *t, int fd, const char *path, bool json, boo
 	}
 	rc = BG_EXIT_OK;
 out:
+	if (spool >= 0)
+		close(spool);
 	free(tr);
 	free(info);
 	free(j);

@@ -202,6 +202,11 @@ const char *bg_archive_kind_name(int kind)
 
 int bg_spool_open(void)
 {
+	return bg_spool_open_in(NULL);
+}
+
+int bg_spool_open_in(const char **dir)
+{
 	static const char *const dirs[] = {NULL, "/var/tmp", "/tmp"};
 	int fd = -1;
 
@@ -210,6 +215,8 @@ int bg_spool_open(void)
 
 		if (!d || !*d)
 			continue;
+		if (dir)
+			*dir = d;
 		fd = open(d, O_TMPFILE | O_RDWR | O_CLOEXEC | O_EXCL, 0600);
 		if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR)) {
 			char path[4096];

@@ -73,7 +73,11 @@ int bg_unpack_read(struct bg_unpack *u, struct bg_input *in, int kind, int depth
  * cap bytes): for workbooks and archives that are not files.  fd or a negative
  * errno with err set. */
 int bg_spool_input(struct bg_input *in, unsigned long long cap, struct bg_err *err);
-/* An unlinked temporary file, read-write.  fd or a negative errno. */
+/* An unlinked temporary file, read-write, in $TMPDIR, /var/tmp or /tmp (the
+ * first that takes one).  fd or a negative errno. */
 int bg_spool_open(void);
+/* bg_spool_open, and *dir (when dir is not NULL): the directory the file is in,
+ * or the last one tried when none took it; for messages. */
+int bg_spool_open_in(const char **dir);
 
 #endif

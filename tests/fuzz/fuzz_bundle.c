@@ -107,6 +107,18 @@ int fuzz_one(const uint8_t *data, size_t size)
 		abort(); /* every refusal says why */
 	if (rc == 0 && (info.n_adv == 0 || info.n_adv > BG_BUNDLE_MAX_ADV))
 		abort();
+	{
+		/* The header check a piped bundle gets before its spool: what it
+		 * refuses, verify refused, with the same words (when no call of
+		 * verify's was made to fail). */
+		static struct bg_bundle_info hinfo;
+		char herr[2048];
+		int hr = bg_bundle_header(data, size, "fuzz.bgb", &here, &tr, &hinfo, herr,
+					  sizeof(herr));
+
+		if (hr != 0 && !fuzz_injected() && (rc == 0 || strcmp(herr, err) != 0))
+			abort();
+	}
 	if (rc == 0) {
 		j.fd = fd;
 		j.site = &here;

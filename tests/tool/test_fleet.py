@@ -91,6 +91,73 @@ def export_modes(root, mg, sk):
     os.unlink(out)
 
 
+def piped(store, head, endless=True, tmpdir=None):
+    """import - of head on a pipe, then (endless) zeros without end: a bundle
+    refused by its header must be refused without reading the rest."""
+    hp = os.path.join(store.dir, "head.bin")
+    with open(hp, "wb") as f:
+        f.write(head)
+    feed = subprocess.Popen(["sh", "-c", f"cat '{hp}'" + ("; exec cat /dev/zero" if endless else "")],
+                            stdout=subprocess.PIPE)
+    env = dict(os.environ, TMPDIR=tmpdir or store.dir)
+    try:
+        return subprocess.run([TOOL, "--config", store.conf, "import", "-"], stdin=feed.stdout,
+                              capture_output=True, text=True, timeout=60, env=env)
+    except subprocess.TimeoutExpired:
+        return subprocess.CompletedProcess([], -1, "", "timed out: stdin was read to its end")
+    finally:
+        feed.stdout.close()
+        feed.kill()
+        feed.wait()
+
+
+def stdin_refusals(root, data, h3, h4, h5, h6, hn):
+    """A bundle on a pipe is refused after its header, before it is spooled
+    (whatever follows); a spool that fails names its directory and the cause."""
+    head = data[:69]
+    cases = ((h4, head, ["stdin: signed by key", "not in trusted_keys"], "untrusted signer"),
+             (h6, head, ["stdin: made under another site key"], "another site key"),
+             (hn, head, ["stdin: its digests were made with fold_case = yes"], "other settings"),
+             (h5, head, ["trusted_keys"], "no trusted_keys"),
+             (h3, head[:9] + b"\x09" + head[10:], ["stdin: bundle format version 9"], "version 9"),
+             (h3, b"BGBUNDLE", ["stdin: bundle format version 0"], "the magic, then zeros"))
+    for st, h, words, what in cases:
+        before = st.stats()
+        r = piped(st, h)
+        check(r.returncode == 1 and all(w in r.stderr for w in words) and
+              "nothing written" in r.stderr,
+              f"piped bundle refused by its header, before spooling: {what}", r.stderr)
+        check(st.stats() == before, f"piped {what}: store unchanged")
+    r = piped(h3, head[:10], endless=False)
+    check(r.returncode == 1 and "stdin: truncated at byte 10 (in the header)" in r.stderr,
+          "piped header cut short", r.stderr)
+    # The spool on a full file system: the directory and the cause, nothing written.
+    mnt = os.path.join(root, "full-tmp")
+    os.makedirs(mnt)
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k,mode=0700",
+                                            "bg-fleet-tmp", mnt],
+                                           capture_output=True).returncode != 0:
+        print("fleet: SKIPPED a bundle spooled to a full TMPDIR: needs root and a tmpfs")
+        return
+    try:
+        try:
+            with open(os.path.join(mnt, "filler"), "wb") as f:
+                while True:
+                    f.write(b"\0" * 4096)
+                    f.flush()
+        except OSError:
+            pass
+        before = h3.stats()
+        r = piped(h3, data, endless=False, tmpdir=mnt)
+        check(r.returncode == 1 and f"spooling the bundle to a temporary file in {mnt}" in r.stderr
+              and "No space left on device" in r.stderr and "set TMPDIR" in r.stderr and
+              "nothing written" in r.stderr, "spool on a full TMPDIR: directory and cause named",
+              r.stderr)
+        check(h3.stats() == before, "spool on a full TMPDIR: store unchanged")
+    finally:
+        subprocess.run(["umount", "-l", mnt])
+
+
 def main():
     return in_tempdir("bg-fleet-", run_all, "fleet: ")
 
@@ -253,6 +320,7 @@ def run_all(root):
     r = hs.run("import", "--dry-run", bundle)
     check(r.returncode == 1 and "subaddress = +-" in r.stderr, "dry run refuses other settings too",
           r.stderr)
+    stdin_refusals(root, data, h3, h4, h5, h6, hn)
     # The host's store records the bundle's settings: a later change of the
     # config is refused there as everywhere.
     hp = host("hp")
