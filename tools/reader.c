@@ -10,6 +10,7 @@
 
 #include "addrtok.h"
 #include "ascii.h"
+#include "bundle.h" /* bg_bundle_magic */
 #include "encoding.h"
 #include "unicode.h"
 
@@ -217,6 +218,37 @@ static bool refused_by_magic(const unsigned char *h, size_t len, const char *nam
 	return false;
 }
 
+/* A signed bundle that reached the list readers: import (cmd_fleet.c's sniff)
+ * takes a bundle only as the one file named, uncompressed.  A compressed one
+ * (bundle.bgb.gz, as mailed) is refused, naming the fix, not read: a bundle is
+ * read twice (verify, then apply), so reading it through the decompressor
+ * would mean spooling the decompressed bytes, a decompression bomb's way in. */
+static bool refused_bundle(struct bg_input *in, const unsigned char *h, size_t len,
+			   const char *name, struct bg_err *err)
+{
+	const char *how = bg_input_compression(in);
+	char what[256];
+
+	if (!bg_bundle_magic(h, len))
+		return false;
+	if (!*how)
+		refuse(err, name,
+		       "a signed breachguard bundle: import it alone, as the one FILE of "
+		       "\"breachguard import\" (not inside an archive, not beside other files)");
+	else if (strcmp(how, "gzip") == 0)
+		refuse(err, name,
+		       "a gzipped breachguard bundle: gunzip it and import the bundle itself (or "
+		       "gunzip -c it | breachguard import -)");
+	else {
+		snprintf(what, sizeof(what),
+			 "a breachguard bundle compressed with %s: decompress it and import the "
+			 "bundle itself",
+			 how);
+		refuse(err, name, what);
+	}
+	return true;
+}
+
 /* The input's first 64 KiB hold a byte beyond ASCII and are valid UTF-8
  * (a sequence cut at the end aside). */
 static bool utf8_beyond_ascii(struct bg_input *in)
@@ -306,7 +338,7 @@ const struct bg_reader *bg_reader_detect(struct bg_input *in, const char *path, 
 	if (got < 0)
 		goto failed;
 	len = (size_t)got;
-	if (refused_by_magic(plain, len, name, err))
+	if (refused_by_magic(plain, len, name, err) || refused_bundle(in, plain, len, name, err))
 		return NULL;
 	/* A message is decoded part by part from its own labels, never as a whole:
 	 * an ISO-2022-JP body must reach the e-mail reader undecoded. */

@@ -158,6 +158,45 @@ def stdin_refusals(root, data, h3, h4, h5, h6, hn):
         subprocess.run(["umount", "-l", mnt])
 
 
+def compressed_bundles(root, data, h3, adv):
+    """A gzipped bundle (as mailed) is refused naming what it is and the fix,
+    not read as a list ("binary data"), from a file or a pipe; another
+    compressor is named; a bundle beside other files is told to go alone."""
+    import gzip, lzma
+    gz = os.path.join(root, "mailed.bgb.gz")
+    with open(gz, "wb") as f:
+        f.write(gzip.compress(data))
+    before = h3.stats()
+    r = h3.run("import", gz)
+    check(r.returncode == 1 and f"{gz}: a gzipped breachguard bundle: gunzip it" in r.stderr and
+          "binary data" not in r.stderr, "gzipped bundle refused, the fix named", r.stderr)
+    r = h3.run("import", "--name", "x", gz)
+    check(r.returncode == 1 and "a gzipped breachguard bundle" in r.stderr,
+          "gzipped bundle with --name refused the same", r.stderr)
+    r = subprocess.run(f"cat '{gz}' | '{TOOL}' --config '{h3.conf}' import --name x -",
+                       shell=True, capture_output=True, text=True)
+    check(r.returncode == 1 and "a gzipped breachguard bundle" in r.stderr,
+          "gzipped bundle on a pipe refused the same", r.stderr)
+    xz = os.path.join(root, "mailed.bgb.xz")
+    with open(xz, "wb") as f:
+        f.write(lzma.compress(data))
+    r = h3.run("import", "--name", "x", xz)
+    check(r.returncode == 1 and "a breachguard bundle compressed with xz" in r.stderr,
+          "xz bundle refused, the compressor named", r.stderr)
+    plain = os.path.join(root, "second.bgb")
+    with open(plain, "wb") as f:
+        f.write(data)
+    r = h3.run("import", "--name", "x", adv, plain)
+    check(r.returncode == 1 and f"{plain}: a signed breachguard bundle: import it alone" in r.stderr,
+          "a bundle beside a list: told to import it alone", r.stderr)
+    check(h3.stats() == before, "compressed bundles: store unchanged")
+    # The way out the message names works.
+    r = subprocess.run(f"gunzip -c '{gz}' | '{TOOL}' --config '{h3.conf}' import --dry-run -",
+                       shell=True, capture_output=True, text=True)
+    check(r.returncode == 0 and "verified; nothing written" in r.stdout,
+          "gunzip -c | import - reads the bundle", r.stderr)
+
+
 def main():
     return in_tempdir("bg-fleet-", run_all, "fleet: ")
 
@@ -321,6 +360,7 @@ def run_all(root):
     check(r.returncode == 1 and "subaddress = +-" in r.stderr, "dry run refuses other settings too",
           r.stderr)
     stdin_refusals(root, data, h3, h4, h5, h6, hn)
+    compressed_bundles(root, data, h3, adv)
     # The host's store records the bundle's settings: a later change of the
     # config is refused there as everywhere.
     hp = host("hp")
