@@ -1836,6 +1836,81 @@ int bg_advisory_delete(struct bg_txn *t, uint32_t id, uint64_t *pairs_removed)
 	return 0;
 }
 
+/* What forget leaves behind (bg_forgotten_*): meta "forgot", the advisory's
+ * import time (u64), source SHA-256 and name -> the time of the forget (u64).
+ * In meta, outside the store's digest: a store from before has none, and a
+ * breachguard from before never asks for one. */
+#define FORGOT_KEY_MAX (6 + 8 + 32 + BG_NAME_MAX)
+
+static MDB_val forgot_key(const struct bg_advisory *a, unsigned char *buf)
+{
+	size_t nl = strnlen(a->name, BG_NAME_MAX - 1);
+	MDB_val k = {6 + 8 + 32 + nl, buf};
+
+	memcpy(buf, "forgot", 6);
+	for (int i = 0; i < 8; i++)
+		buf[6 + i] = (unsigned char)((uint64_t)a->imported >> (8 * (7 - i)));
+	memcpy(buf + 14, a->source_sha256, 32);
+	memcpy(buf + 46, a->name, nl);
+	return k;
+}
+
+int bg_forgotten_put(struct bg_txn *t, const struct bg_advisory *a, int64_t when)
+{
+	unsigned char kb[FORGOT_KEY_MAX], vb[8];
+	MDB_val k = forgot_key(a, kb), v = {8, vb};
+
+	if (t->err)
+		return t->err;
+	if (!t->write)
+		return -EROFS;
+	for (int i = 0; i < 8; i++)
+		vb[i] = (unsigned char)((uint64_t)when >> (8 * (7 - i)));
+	if (sound_before_change(t, t->st->meta, &k) != 0)
+		return t->err;
+	changing(t);
+	return sticky(t, "write forget", mdb_put(t->txn, t->st->meta, &k, &v, 0));
+}
+
+int bg_forgotten_get(struct bg_txn *t, const struct bg_advisory *a, int64_t *when)
+{
+	unsigned char kb[FORGOT_KEY_MAX];
+	MDB_val k = forgot_key(a, kb), v;
+	uint64_t n = 0;
+	int rc;
+
+	if ((rc = lmdb_now(t)) != 0)
+		return rc;
+	rc = mdb_get(t->txn, t->st->meta, &k, &v);
+	if (rc == MDB_NOTFOUND)
+		return -ENOENT;
+	if (rc != 0)
+		return mdb_fail(t->st, "read forget", rc);
+	if (v.mv_size != 8)
+		return -EBADMSG;
+	for (int i = 0; i < 8; i++)
+		n = n << 8 | ((const unsigned char *)v.mv_data)[i];
+	*when = (int64_t)n;
+	return 0;
+}
+
+int bg_forgotten_del(struct bg_txn *t, const struct bg_advisory *a)
+{
+	unsigned char kb[FORGOT_KEY_MAX];
+	MDB_val k = forgot_key(a, kb);
+	int rc;
+
+	if (t->err)
+		return t->err;
+	if (!t->write)
+		return -EROFS;
+	if (sound_before_change(t, t->st->meta, &k) != 0)
+		return t->err;
+	changing(t);
+	rc = mdb_del(t->txn, t->st->meta, &k, NULL);
+	return rc == MDB_NOTFOUND ? -ENOENT : sticky(t, "delete forget", rc);
+}
+
 int bg_rotation_put(struct bg_txn *t, const char *user, const struct bg_rotation *r)
 {
 	unsigned char vb[BG_REC_MAX], d[BG_DIGEST_LEN];

@@ -204,6 +204,13 @@ int bg_txn_hmac_dup(struct bg_txn *t, struct bg_hmac **out);
 int bg_advisory_put(struct bg_txn *t, struct bg_advisory *a);
 /* Removes the advisory and every exposure pair naming it. */
 int bg_advisory_delete(struct bg_txn *t, uint32_t id, uint64_t *pairs_removed);
+/* forget's record of an advisory it removed (a's name, import time and source
+ * SHA-256: the same advisory when a bundle brings it back), with the time of
+ * the forget; kept in meta, so a store without any still works.  _get: 0 and
+ * *when, or -ENOENT; _del: 0 or -ENOENT. */
+int bg_forgotten_put(struct bg_txn *t, const struct bg_advisory *a, int64_t when);
+int bg_forgotten_get(struct bg_txn *t, const struct bg_advisory *a, int64_t *when);
+int bg_forgotten_del(struct bg_txn *t, const struct bg_advisory *a);
 int bg_rotation_put(struct bg_txn *t, const char *user, const struct bg_rotation *r);
 int bg_rotation_delete(struct bg_txn *t, const char *user);
 /* Writes one rotation record in its own transaction through bg_store_write()

@@ -878,11 +878,52 @@ int bg_bundle_verify(int fd, const char *name, const struct bg_bundle_site *site
 
 struct apply {
 	struct bg_txn *t;
-	bool dry_run;
+	bool dry_run, unforget;
 	struct bg_bundle_result *res;
 	const struct bg_bundle_info *verified; /* the counts, known from pass 1 */
 	uint64_t existed_mask;		       /* the bundle's advisories already in the store */
 };
+
+/* The bundle's advisory i, absent from the store: one that forget removed
+ * here (the same name, import time and source) comes back only with unforget,
+ * else the import is refused saying when it was forgotten.  An old bundle
+ * imported again (a replay, a configuration run) must not undo an admin's
+ * forget without a word. */
+static int replayed(struct walk *w, unsigned i)
+{
+	struct apply *ap = w->arg;
+	const struct bg_bundle_adv *b = &w->info->adv[i];
+	struct bg_advisory key;
+	char when[32];
+	int64_t at = 0;
+	int rc;
+
+	memset(&key, 0, sizeof(key));
+	snprintf(key.name, sizeof(key.name), "%s", b->name);
+	key.imported = b->imported;
+	memcpy(key.source_sha256, b->source_sha256, 32);
+	rc = bg_forgotten_get(ap->t, &key, &at);
+	if (rc == -ENOENT)
+		return 0;
+	if (rc != 0) {
+		snprintf(w->err, w->errlen, "%s: reading the store: %s", w->name, strerror(-rc));
+		return rc;
+	}
+	bg_iso_time(at, when, sizeof(when));
+	if (!ap->unforget) {
+		snprintf(w->err, w->errlen,
+			 "%s: advisory \"%s\" was forgotten on this host on %s (breachguard "
+			 "forget); import --again brings it back",
+			 w->name, b->name, when);
+		return -ECANCELED;
+	}
+	ap->res->forgotten[i] = at > 0 ? at : 1;
+	if (!ap->dry_run && (rc = bg_forgotten_del(ap->t, &key)) != 0 && rc != -ENOENT) {
+		snprintf(w->err, w->errlen, "%s: writing the store: %s", w->name, strerror(-rc));
+		return rc;
+	}
+	return 0;
+}
 
 /* Maps the bundle's advisories onto the store's: a new one is created with the
  * management host's name, dates and grace; one already present must match. */
@@ -930,6 +971,8 @@ static int apply_adv(struct walk *w)
 			ap->res->id[i] = a.id;
 			continue;
 		}
+		if ((rc = replayed(w, i)) != 0)
+			return rc;
 		if (ap->dry_run) {
 			ap->res->id[i] = 0;
 			continue;
@@ -1015,13 +1058,13 @@ conflict:
 	return -EEXIST;
 }
 
-int bg_bundle_apply(struct bg_txn *t, bool dry_run, int fd, const char *name,
+int bg_bundle_apply(struct bg_txn *t, bool dry_run, bool unforget, int fd, const char *name,
 		    const struct bg_bundle_site *site, const struct bg_trust *tr,
 		    const struct bg_bundle_info *verified, struct bg_bundle_result *res, char *err,
 		    size_t errlen)
 {
 	struct bg_bundle_info *again = malloc(sizeof(*again));
-	struct apply ap = {t, dry_run, res, verified, 0};
+	struct apply ap = {t, dry_run, unforget, res, verified, 0};
 	struct walk w = {name, site, tr, again, apply_adv, apply_digest, &ap, err, errlen};
 	int rc;
 

@@ -123,6 +123,7 @@ struct bg_bundle_result {
 	uint64_t fresh, known;		/* identities new to the store / already in it */
 	uint32_t id[BG_BUNDLE_MAX_ADV]; /* the advisory ids in the store */
 	bool existed[BG_BUNDLE_MAX_ADV];
+	int64_t forgotten[BG_BUNDLE_MAX_ADV]; /* when forget removed it here, 0 never */
 };
 
 /* Applies a bundle verified by bg_bundle_verify() through the write
@@ -130,8 +131,11 @@ struct bg_bundle_result {
  * The file is read and checked again as it is applied, and must hash as it did
  * when verified; an advisory already in the store with other contents is an
  * error.  A store that records no settings yet records site's (bg_store_norm_pin).
- * t == a read transaction with dry_run: counts only. */
-int bg_bundle_apply(struct bg_txn *t, bool dry_run, int fd, const char *name,
+ * t == a read transaction with dry_run: counts only.
+ * An advisory that forget removed from this store (bg_forgotten_get) is
+ * refused, saying when, unless unforget (import --again): then it is imported again (its forget
+ * record goes) and res->forgotten says when it was forgotten. */
+int bg_bundle_apply(struct bg_txn *t, bool dry_run, bool unforget, int fd, const char *name,
 		    const struct bg_bundle_site *site, const struct bg_trust *tr,
 		    const struct bg_bundle_info *verified, struct bg_bundle_result *res, char *err,
 		    size_t errlen);

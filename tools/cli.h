@@ -52,7 +52,8 @@ int bg_cmd_report(struct bg_tool *t, int argc, char **argv);
  * (stdin spooled), 0 not (stdin's first bytes pushed back), -1 failed (said). */
 int bg_bundle_sniff(const char *path, int *fd);
 /* import BUNDLE: verify, then apply in one transaction.  An exit code. */
-int bg_bundle_import(struct bg_tool *t, int fd, const char *path, bool json, bool dry_run);
+int bg_bundle_import(struct bg_tool *t, int fd, const char *path, bool json, bool dry_run,
+		     bool again);
 int bg_cmd_verify(struct bg_tool *t, int argc, char **argv);
 /* Flushes stdout: a write error (a full disk) is said, naming cmd, and turns
  * rc 0 into a failure.  Returns the exit code. */

@@ -197,19 +197,24 @@ struct forget_job {
 	const char *ref;
 	struct bg_advisory a;
 	uint64_t removed;
+	int64_t now;
 };
 
+/* The advisory goes, and a record that it went (bg_forgotten_put): a bundle
+ * that brings it back is refused unless told (import --again). */
 static int forget_job(struct bg_txn *txn, void *arg)
 {
 	struct forget_job *j = arg;
 	int rc = bg_advisory_by_ref(txn, j->ref, &j->a);
 
-	return rc ? rc : bg_advisory_delete(txn, j->a.id, &j->removed);
+	if (rc == 0)
+		rc = bg_advisory_delete(txn, j->a.id, &j->removed);
+	return rc ? rc : bg_forgotten_put(txn, &j->a, j->now);
 }
 
 int bg_cmd_forget(struct bg_tool *t, int argc, char **argv)
 {
-	struct forget_job j = {NULL, {0}, 0};
+	struct forget_job j = {NULL, {0}, 0, 0};
 	char safe[BG_NAME_MAX * 8];
 	struct bg_store_stats ss;
 	struct bg_ctx ctx;
@@ -218,6 +223,7 @@ int bg_cmd_forget(struct bg_tool *t, int argc, char **argv)
 	if (argc != 2 || argv[1][0] == '-')
 		return bg_usage("forget", "ADVISORY (its name or id)");
 	j.ref = argv[1];
+	j.now = (int64_t)time(NULL);
 	if (open_store(t, &ctx, BG_STORE_GROW) != 0 || bg_store_stats(ctx.store, &ss) != 0)
 		goto out;
 	/* Deleting pairs spread over the table may copy every page once. */

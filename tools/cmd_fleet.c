@@ -53,6 +53,12 @@ static void print_bundle_advisories(const struct bg_bundle_info *in,
 		printf(", \"identities\": %llu", (unsigned long long)a->count);
 		if (res)
 			printf(", \"existed\": %s", res->existed[i] ? "true" : "false");
+		if (res && res->forgotten[i]) {
+			bg_iso_time(res->forgotten[i], imported, sizeof(imported));
+			printf(", \"forgotten\": \"%s\"", imported);
+		} else if (res) {
+			fputs(", \"forgotten\": null", stdout);
+		}
 		putchar('}');
 	}
 	putchar(']');
@@ -370,6 +376,7 @@ int bg_bundle_sniff(const char *path, int *fd_out)
 
 struct apply_job {
 	int fd;
+	bool again;
 	const char *name;
 	const struct bg_bundle_site *site;
 	const struct bg_trust *tr;
@@ -383,11 +390,12 @@ static int apply_job(struct bg_txn *t, void *arg)
 {
 	struct apply_job *j = arg;
 
-	return bg_bundle_apply(t, false, j->fd, j->name, j->site, j->tr, j->info, &j->res, j->err,
-			       j->errlen);
+	return bg_bundle_apply(t, false, j->again, j->fd, j->name, j->site, j->tr, j->info, &j->res,
+			       j->err, j->errlen);
 }
 
-int bg_bundle_import(struct bg_tool *t, int fd, const char *path, bool json, bool dry_run)
+int bg_bundle_import(struct bg_tool *t, int fd, const char *path, bool json, bool dry_run,
+		     bool again)
 {
 	const char *name = strcmp(path, "-") == 0 ? "stdin" : path;
 	struct bg_trust *tr = NULL;
@@ -432,6 +440,7 @@ int bg_bundle_import(struct bg_tool *t, int fd, const char *path, bool json, boo
 	}
 	/* Pass 2: applied in one transaction, read and checked again as it goes. */
 	j->fd = fd;
+	j->again = again;
 	j->name = name;
 	j->site = &site;
 	j->tr = tr;
@@ -444,7 +453,7 @@ int bg_bundle_import(struct bg_tool *t, int fd, const char *path, bool json, boo
 
 		if (bg_txn_begin(ctx.store, false, &txn) != 0)
 			goto out;
-		r = bg_bundle_apply(txn, true, fd, name, &site, tr, info, &j->res, err,
+		r = bg_bundle_apply(txn, true, again, fd, name, &site, tr, info, &j->res, err,
 				    sizeof(err));
 		bg_txn_abort(txn);
 	} else {
@@ -482,11 +491,19 @@ int bg_bundle_import(struct bg_tool *t, int fd, const char *path, bool json, boo
 			fputc(' ', stdout);
 			/* Names come from the bundle: quoted and escaped, as in JSON. */
 			bg_json_str(stdout, info->adv[i].name);
-			printf("%s%s: %llu identities (%s)\n", day[0] ? " published " : "", day,
+			printf("%s%s: %llu identities (%s", day[0] ? " published " : "", day,
 			       (unsigned long long)info->adv[i].count,
 			       j->res.existed[i] ? "already present"
 			       : dry_run	 ? "would be new"
 						 : "new");
+			if (j->res.forgotten[i]) {
+				char when[32];
+
+				bg_iso_time(j->res.forgotten[i], when, sizeof(when));
+				printf("; forgotten on this host on %s, %s", when,
+				       dry_run ? "would be imported again" : "imported again");
+			}
+			fputs(")\n", stdout);
 		}
 		if (dry_run)
 			printf("dry run: verified; nothing written\n");

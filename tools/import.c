@@ -53,6 +53,7 @@ struct import_opts {
 	long long date;
 	long grace;
 	bool dry_run, json, strict;
+	bool again; /* a bundle: bring back advisories forgotten here */
 	struct bg_read_opts ro;
 };
 
@@ -498,6 +499,7 @@ static int parse_import_opts(int argc, char **argv, struct import_opts *o, struc
 	    {"dry-run", no_argument, NULL, 'N'},
 	    {"json", no_argument, NULL, 'j'},
 	    {"strict", no_argument, NULL, 's'},
+	    {"again", no_argument, NULL, 'A'},
 	    /* the input layer */
 	    {"encoding", required_argument, NULL, 'E'},
 	    {"password-file", required_argument, NULL, 'P'},
@@ -599,6 +601,9 @@ static int parse_import_opts(int argc, char **argv, struct import_opts *o, struc
 			break;
 		case 'N':
 			o->dry_run = true;
+			break;
+		case 'A':
+			o->again = true;
 			break;
 		case 'j':
 			o->json = true;
@@ -1139,7 +1144,8 @@ int bg_cmd_import(struct bg_tool *t, int argc, char **argv)
 		    "       [--column C] [--field F] [--domain D] [--breach B] [--grace DAYS]\n"
 		    "       [--encoding NAME] [--password-file FILE] [--max-unpacked SIZE]\n"
 		    "       [--max-members N] [--max-ratio N]\n"
-		    "       [--dry-run] [--strict] [--json] FILE...");
+		    "       [--dry-run] [--strict] [--json] FILE...\n"
+		    "       breachguard import [--dry-run] [--json] [--again] BUNDLE");
 	}
 	nargs = (size_t)(argc - optind);
 	/* A signed bundle (cmd_fleet.c, bundle.c) carries its own advisories. */
@@ -1149,13 +1155,16 @@ int bg_cmd_import(struct bg_tool *t, int argc, char **argv)
 		if (nargs != 1 || o.name || o.date >= 0 || o.grace >= 0 || o.format || o.strict) {
 			close(bundle_fd);
 			return bg_usage("import",
-					"[--dry-run] [--json] BUNDLE (a bundle carries its "
-					"own advisories, and is imported alone)");
+					"[--dry-run] [--json] [--again] BUNDLE (a bundle carries "
+					"its own advisories, and is imported alone)");
 		}
-		r = bg_bundle_import(t, bundle_fd, argv[optind], o.json, o.dry_run);
+		r = bg_bundle_import(t, bundle_fd, argv[optind], o.json, o.dry_run, o.again);
 		close(bundle_fd);
 		return r;
 	}
+	if (o.again)
+		return bg_usage("import", "--again BUNDLE (--again is for a signed bundle: it "
+					  "brings back advisories forgotten on this host)");
 	if ((r = wanted_advisory(&o, argv[optind], &a, &e)) != 0) {
 		if (r > 0)
 			return bg_usage("import",

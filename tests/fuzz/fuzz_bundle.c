@@ -35,7 +35,7 @@ static int apply_job(struct bg_txn *t, void *arg)
 {
 	struct apply_job *j = arg;
 
-	return bg_bundle_apply(t, false, j->fd, "fuzz.bgb", j->site, j->tr, j->info, &j->res,
+	return bg_bundle_apply(t, false, false, j->fd, "fuzz.bgb", j->site, j->tr, j->info, &j->res,
 			       j->err, sizeof(j->err));
 }
 

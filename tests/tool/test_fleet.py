@@ -197,6 +197,51 @@ def compressed_bundles(root, data, h3, adv):
           "gunzip -c | import - reads the bundle", r.stderr)
 
 
+def forgotten_replayed(hf, bundle, adv):
+    """forget, then the same old bundle again (a replay, a configuration run):
+    refused, saying when it was forgotten, unless --again, which says so."""
+    import datetime
+    today = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")
+    check(hf.run("import", bundle).returncode == 0, "forget host: first import")
+    r = hf.run("forget", "ProjectWEB")
+    check(r.returncode == 0 and "forgot advisory" in r.stdout, "forget the bundle's advisory", r.stderr)
+    before = hf.stats()
+    for args, what in (([bundle], "import"), (["--dry-run", bundle], "dry run")):
+        r = hf.run("import", *args)
+        check(r.returncode == 1 and 'advisory "ProjectWEB" was forgotten on this host on ' + today
+              in r.stderr and "import --again brings it back" in r.stderr and
+              "store unchanged" in r.stderr, f"forgotten advisory refused: {what}", r.stderr)
+    r = subprocess.run(f"cat '{bundle}' | '{TOOL}' --config '{hf.conf}' import -", shell=True,
+                       capture_output=True, text=True)
+    check(r.returncode == 1 and "stdin: advisory \"ProjectWEB\" was forgotten" in r.stderr,
+          "forgotten advisory refused on a pipe", r.stderr)
+    check(hf.stats() == before and hf.advisories() == [], "forgotten: store unchanged")
+    r = hf.run("import", "--dry-run", "--again", bundle)
+    check(r.returncode == 0 and "forgotten on this host on " + today in r.stdout and
+          "would be imported again" in r.stdout, "dry run --again says it", r.stdout + r.stderr)
+    check(hf.advisories() == [], "dry run --again writes nothing")
+    r = hf.run("import", "--again", "--json", bundle)
+    j = json.loads(r.stdout) if r.returncode == 0 else {}
+    a = (j.get("advisories") or [{}])[0]
+    check(r.returncode == 0 and j.get("new") == 4 and (a.get("forgotten") or "").startswith(today),
+          "import --again brings it back, saying when it was forgotten", r.stdout + r.stderr)
+    r = hf.run("import", "--json", bundle)
+    j = json.loads(r.stdout) if r.returncode == 0 else {}
+    check(r.returncode == 0 and j.get("known") == 4 and
+          (j.get("advisories") or [{}])[0].get("forgotten", 0) is None,
+          "after --again the bundle imports as before", r.stdout + r.stderr)
+    r = hf.run("verify")
+    check(r.returncode == 0, "verify after forget records", r.stdout + r.stderr)
+    r = hf.run("import", "--again", "--name", "x", adv)
+    check(r.returncode == 2 and "--again is for a signed bundle" in r.stderr,
+          "--again with a list is a usage error", r.stderr)
+    # A list imported again by hand is a new advisory: no forget record stops it.
+    check(hf.run("import", "--name", "local", adv).returncode == 0 and
+          hf.run("forget", "local").returncode == 0 and
+          hf.run("import", "--name", "local", adv).returncode == 0,
+          "a list imported again after forget")
+
+
 def main():
     return in_tempdir("bg-fleet-", run_all, "fleet: ")
 
@@ -361,6 +406,7 @@ def run_all(root):
           r.stderr)
     stdin_refusals(root, data, h3, h4, h5, h6, hn)
     compressed_bundles(root, data, h3, adv)
+    forgotten_replayed(host("hf"), bundle, adv)
     # The host's store records the bundle's settings: a later change of the
     # config is refused there as everywhere.
     hp = host("hp")

@@ -119,8 +119,8 @@ static int job(struct bg_txn *t, void *arg)
 {
 	struct job *j = arg;
 
-	return bg_bundle_apply(t, false, j->fd, "t.bgb", j->site, j->tr, j->info, &j->res, j->err,
-			       sizeof(j->err));
+	return bg_bundle_apply(t, false, false, j->fd, "t.bgb", j->site, j->tr, j->info, &j->res,
+			       j->err, sizeof(j->err));
 }
 
 /* verify + apply, as import does. */
