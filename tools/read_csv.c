@@ -373,12 +373,55 @@ static bool named_header(const char *h, size_t len)
 	return false;
 }
 
+/* --- W3C extended logs ---------------------------------------------------- */
+
+/* A W3C extended log (IIS, Exchange message tracking): directive lines
+ * ("#Software:", "#Version:", "#Date:") down to a "#Fields:" line, before any
+ * data.  Returns the line of "#Fields:" (0: the head is no such log); *delim:
+ * what separates its names, and so the cells of its rows (Exchange writes
+ * ',', IIS and the W3C ' '). */
+unsigned long bg_w3c_fields(const char *h, size_t len, char *delim)
+{
+	size_t pos = 0, n;
+	unsigned long line = 0;
+	const char *s;
+
+	if (len >= 3 && memcmp(h, "\xef\xbb\xbf", 3) == 0)
+		pos = 3;
+	while (line < 64 && head_line(h, len, &pos, &s, &n)) {
+		line++;
+		if (!n)
+			continue;
+		if (s[0] != '#')
+			return 0;
+		if (bg_ascii_starts_ci(s, n, "#fields:")) {
+			s += 8;
+			n -= 8;
+			while (n && bg_ascii_isspace((unsigned char)*s))
+				s++, n--;
+			if (!n)
+				return 0;
+			*delim = memchr(s, ',', n) ? ',' : ' ';
+			return line;
+		}
+		/* "#Name: value"; anything else is a comment, not a log's head */
+		for (size_t i = 1; i < n && s[i] != ':'; i++)
+			if (!bg_ascii_isalnum((unsigned char)s[i]) && s[i] != '-')
+				return 0;
+		if (n < 3 || !memchr(s, ':', n) || !bg_ascii_isalpha((unsigned char)s[1]))
+			return 0;
+	}
+	return 0;
+}
+
 static int csv_probe(const char *head, size_t len, const char *path)
 {
 	struct csv_parser *p;
 	char delim;
 	int score, ret = 0;
 
+	if (bg_w3c_fields(head, len, &delim))
+		return 95; /* over text's .txt (85): a log's rows are a table */
 	if (tab_named(path))
 		return 85;
 	if (bg_ascii_has_suffix(path, ".csv") || bg_ascii_has_suffix(path, ".csv.gz"))
@@ -709,6 +752,8 @@ struct bg_table {
 	 * the column turns out to be pairs after them). */
 	bool pairs[MORE_COLS];
 	unsigned long twos[MORE_COLS];
+	bool log;	       /* a W3C extended log's (bg_table_log) */
+	struct bg_sink filter; /* a log's: the tokeniser's sink, server addresses out */
 	char why[128];
 	char note[512]; /* skipped: the header it has */
 	struct held_row held[BG_TABLE_SNIFF];
@@ -1276,6 +1321,226 @@ static void sibling_columns(struct bg_table *t, const struct bg_row *hdr)
 	}
 }
 
+/* --- a W3C log's columns ----------------------------------------------------- */
+
+/* The columns of a W3C log that name whose mail or login it was, in the
+ * order a refusal suggests them. */
+static const char *const log_user_cols[] = {"recipient-address", "sender-address", "cs-username"};
+
+/* A W3C log's column that holds no one's mailbox: message ids, the return
+ * path (a bounce address), subjects, URLs and queries ("?mail=x@y" of a
+ * Referer is whoever the link was about), a browser's string. */
+static bool log_unread_col(const char *s, size_t n)
+{
+	static const char *const names[] = {
+	    "return-path", "message-subject", "reference",     "message-info", "custom-data",
+	    "cs-uri-stem", "cs-uri-query",    "cs-uri",	       "cs(referer)",  "cs(user-agent)",
+	    "cs(cookie)",  "cs-host",	      "s-computername"};
+
+	if (bg_msgid_name(s, n))
+		return true;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strlen(names[i]) == n && bg_ascii_strncasecmp(s, names[i], n) == 0)
+			return true;
+	return false;
+}
+
+/* Hex digits (a GUID's dashes with dash) for exactly n bytes. */
+static bool all_hex(const char *s, size_t n, bool dash)
+{
+	for (size_t i = 0; i < n; i++)
+		if (bg_ascii_hexval((unsigned char)s[i]) < 0 && !(dash && s[i] == '-'))
+			return false;
+	return n > 0;
+}
+
+/* A mail server's own mailbox by its local part: postmaster, MAILER-DAEMON,
+ * Exchange's MicrosoftExchange<32 hex> (the system mailbox that sends its
+ * reports) and HealthMailbox<32 hex> (its probes), SystemMailbox{GUID},
+ * FederatedEmail.GUID.  No one logs in as them. */
+static bool server_local(const char *s, size_t n)
+{
+	static const char *const whole[] = {"postmaster", "mailer-daemon"};
+	static const struct {
+		const char *prefix;
+		size_t rest; /* hex digits (and dashes) after it */
+		const char *close;
+	} named[] = {{"microsoftexchange", 32, ""},
+		     {"healthmailbox", 32, ""},
+		     {"systemmailbox{", 36, "}"},
+		     {"federatedemail.", 36, ""}};
+
+	for (size_t i = 0; i < sizeof(whole) / sizeof(whole[0]); i++)
+		if (strlen(whole[i]) == n && bg_ascii_strncasecmp(s, whole[i], n) == 0)
+			return true;
+	for (size_t i = 0; i < sizeof(named) / sizeof(named[0]); i++) {
+		size_t p = strlen(named[i].prefix), c = strlen(named[i].close);
+
+		if (n == p + named[i].rest + c &&
+		    bg_ascii_strncasecmp(s, named[i].prefix, p) == 0 &&
+		    all_hex(s + p, named[i].rest, c > 0 || named[i].rest == 36) &&
+		    memcmp(s + n - c, named[i].close, c) == 0)
+			return true;
+	}
+	return false;
+}
+
+static int log_address(struct bg_sink *s, const char *a, size_t n, unsigned long line)
+{
+	struct bg_table *t = s->arg;
+	const char *at = memrchr(a, '@', n);
+	size_t b = at ? (size_t)(at - a) : 0, k = b;
+
+	while (k > 0 && a[k - 1] != '<' && a[k - 1] != ' ' && a[k - 1] != '"')
+		k--;
+	if (at && server_local(a + k, b - k)) {
+		bg_reader_note(t->c, line,
+			       "a mail server's own address (postmaster, MAILER-DAEMON, an "
+			       "Exchange system mailbox), not imported",
+			       a, n);
+		return 0;
+	}
+	return t->c->sink->address(t->c->sink, a, n, line);
+}
+
+static void log_invalid(struct bg_sink *s, unsigned long line, const char *why, const char *text,
+			size_t len)
+{
+	struct bg_table *t = s->arg;
+
+	t->c->sink->invalid(t->c->sink, line, why, text, len);
+}
+
+static void log_record(struct bg_sink *s)
+{
+	struct bg_table *t = s->arg;
+
+	t->c->sink->record(t->c->sink);
+}
+
+static void log_defanged(struct bg_sink *s, unsigned long line)
+{
+	struct bg_table *t = s->arg;
+
+	if (t->c->sink->defanged)
+		t->c->sink->defanged(t->c->sink, line);
+}
+
+int bg_table_log(struct bg_table *t)
+{
+	struct bg_addrtok *tok;
+
+	t->filter = (struct bg_sink){.address = log_address,
+				     .invalid = log_invalid,
+				     .record = log_record,
+				     .defanged = log_defanged,
+				     .arg = t};
+	if (bg_addrtok_new(&tok, &t->filter) != 0)
+		return bg_err_set(&t->c->err, -ENOMEM, "%s: out of memory", t->c->name);
+	bg_addrtok_free(t->tok);
+	t->tok = tok;
+	t->log = true;
+	return 0;
+}
+
+/* The log's columns of users that hdr has, quoted and joined by " or
+ * --column ", into out; false when it has none. */
+static bool log_user_list(const struct bg_row *hdr, char *out, size_t outlen)
+{
+	size_t o = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < sizeof(log_user_cols) / sizeof(log_user_cols[0]); i++) {
+		if (named_column(hdr, log_user_cols[i]) == hdr->n)
+			continue;
+		int w = snprintf(out + o, outlen - o, "%s--column %s", o ? " or " : "",
+				 log_user_cols[i]);
+
+		if (w < 0 || (size_t)w >= outlen - o)
+			break;
+		o += (size_t)w;
+	}
+	return o > 0;
+}
+
+/* A column read of the log that holds no one's mailbox: refused, named. */
+static int log_check_col(struct bg_table *t, const struct bg_row *hdr, size_t f)
+{
+	size_t n;
+	const char *s;
+
+	if (f >= hdr->n)
+		return 0;
+	s = cell_trimmed(&hdr->cells[f], &n);
+	if (!log_unread_col(s, n))
+		return 0;
+	return bg_err_set(&t->c->err, -EINVAL,
+			  "%s, line %lu: column %zu \"%.*s\" of this log holds no one's "
+			  "mailbox (message ids, return paths, subjects, URLs): choose another "
+			  "--column",
+			  t->c->name, hdr->line, f + 1, shown_len(s, n, 60), s);
+}
+
+/* A W3C log's column (bg_table_log): its first row is the header, and the
+ * column is the one --column names; without it, the log's columns of users
+ * are named (the recipients of a message tracking log are usually the
+ * exposed ones, but not always: no guess). */
+static int log_column(struct bg_table *t)
+{
+	const char *column = t->c->opts.column;
+	const struct bg_row *hdr = &t->held[0].r;
+	char list[512], users[256];
+	int r;
+
+	t->header = true;
+	t->hdr = 0;
+	t->secret_cols = true; /* a note shows the address cell, not the row */
+	if (!column) {
+		header_list(hdr, list, sizeof(list));
+		if (log_user_list(hdr, users, sizeof(users)))
+			return bg_err_set(
+			    &t->c->err, -EINVAL,
+			    "%s: a W3C extended log (#Fields: at line %lu): choose whose "
+			    "addresses to import with %s%s",
+			    t->c->name, hdr->line, users,
+			    named_column(hdr, log_user_cols[0]) < hdr->n
+				? " (a message tracking log's recipients are usually the exposed "
+				  "ones)"
+				: "");
+		return bg_err_set(&t->c->err, -EINVAL,
+				  "%s: a W3C extended log (#Fields: at line %lu) with no column "
+				  "of users' addresses known: --column chooses (the fields are: "
+				  "%s)",
+				  t->c->name, hdr->line, list);
+	}
+	if (!t->numbered) {
+		t->col = named_column(hdr, column);
+		if (t->col == hdr->n) {
+			header_list(hdr, list, sizeof(list));
+			return bg_err_set(&t->c->err, -EINVAL,
+					  "%s: no column \"%s\"; the #Fields: line has: %s",
+					  t->c->name, column, list);
+		}
+		if ((r = named_more(t, hdr)) != 0)
+			return r;
+	}
+	if ((r = log_check_col(t, hdr, t->col)) != 0)
+		return r;
+	for (size_t f = 0; f < MORE_COLS; f++)
+		if (t->more[f] && (r = log_check_col(t, hdr, f)) != 0)
+			return r;
+	if (t->col < hdr->n) {
+		size_t n;
+		const char *s = cell_trimmed(&hdr->cells[t->col], &n);
+
+		snprintf(t->why, sizeof(t->why), "no address in column \"%.*s\"",
+			 shown_len(s, n, 60), s);
+	} else {
+		snprintf(t->why, sizeof(t->why), "no address in column %zu", t->col + 1);
+	}
+	return 0;
+}
+
 /* Decides the header and the address column from the held rows: the header
  * candidate (header_row), and the ones after it tell where the addresses are. */
 static int choose_column(struct bg_table *t)
@@ -1297,6 +1562,11 @@ static int choose_column(struct bg_table *t)
 		free(at_later);
 		free(counts);
 		return bg_err_set(&t->c->err, -ENOMEM, "%s: out of memory", t->c->name);
+	}
+	if (t->log) {
+		free(at_later);
+		free(counts);
+		return log_column(t);
 	}
 	t->hdr = header_row(t);
 	for (i = t->hdr; i < t->nheld; i++) {
@@ -1541,6 +1811,10 @@ static int other_cells(struct bg_table *t, const struct bg_row *row, bool *noted
 			found += r;
 			continue;
 		}
+		/* A log's other columns are other people's (senders beside
+		 * recipients) or no one's (message ids): the column was chosen. */
+		if (t->log)
+			continue;
 		if (!cell_one_address(&row->cells[f]) && !text_address(&row->cells[f]))
 			continue;
 		/* Shown only from a column of addresses (a manager's): one that
@@ -1595,6 +1869,18 @@ static void row_note(struct bg_table *cs, const struct bg_row *row, const char *
 	bg_reader_note(cs->c, row->line, why, hidden, sizeof(hidden) - 1);
 }
 
+/* A log's row has a cell for each #Fields: name (a trailing blank's empty
+ * one aside): else a cell that should have been quoted shifted the others,
+ * and its column holds another one's value. */
+static bool log_row_aligned(const struct bg_table *t, const struct bg_row *row)
+{
+	size_t want = t->held[t->hdr].r.n, n;
+
+	if (row->n == want)
+		return true;
+	return row->n == want + 1 && (cell_trimmed(&row->cells[want], &n), n == 0);
+}
+
 static int data_row(struct bg_table *cs, const struct bg_row *row)
 {
 	struct bg_reader_ctx *c = cs->c;
@@ -1606,6 +1892,13 @@ static int data_row(struct bg_table *cs, const struct bg_row *row)
 	c->sink->record(c->sink);
 	if (row->overflow) {
 		row_note(cs, row, "record too long");
+		return 0;
+	}
+	if (cs->log && !log_row_aligned(cs, row)) {
+		row_note(
+		    cs, row,
+		    "a row whose cells do not line up with the #Fields: names (another count): "
+		    "not imported");
 		return 0;
 	}
 	if (cs->col < row->n && (found = scan_cell(cs, row, cs->col, "", &noted)) < 0)
@@ -1756,6 +2049,63 @@ static void csv_row(const struct csv_parser *p, struct bg_cell *cells, struct bg
 	r->overflow = p->overflow;
 }
 
+/* A W3C log's "#Fields:" line, the first one: its names (a copy) and line. */
+struct log_fields {
+	char *names;
+	size_t len;
+	unsigned long line;
+};
+
+/* The names of a "#Fields:" line s (n bytes), trimmed; false when s is no
+ * such line. */
+static bool fields_names(const char *s, size_t n, const char **names, size_t *len)
+{
+	if (!bg_ascii_starts_ci(s, n, "#fields:"))
+		return false;
+	*names = span_trimmed(s + 8, n - 8, len);
+	return true;
+}
+
+/* A W3C log's directive line (csv_read): the first "#Fields:" is the header
+ * row; one that comes again with the same names is nothing (IIS writes them
+ * again when it restarts), with others it is refused (the rows after it
+ * have other columns); any other directive is skipped, not counted. */
+static int log_directive(struct bg_reader_ctx *c, struct bg_table *t, struct csv_parser *p,
+			 struct bg_cell *cells, const char *s, size_t n, struct log_fields *lf)
+{
+	struct bg_row row;
+	const char *names;
+	size_t len;
+
+	if (!fields_names(s, n, &names, &len))
+		return 0;
+	if (lf->names) {
+		if (len == lf->len && memcmp(names, lf->names, len) == 0)
+			return 0;
+		return bg_err_set(&c->err, -EINVAL,
+				  "%s, line %lu: a #Fields: line other than the one at line %lu: "
+				  "the columns change here; split the log at this line and import "
+				  "each part",
+				  c->name, p->line, lf->line);
+	}
+	lf->names = malloc(len + 1);
+	if (!lf->names)
+		return bg_err_set(&c->err, -ENOMEM, "%s: out of memory", c->name);
+	memcpy(lf->names, names, len);
+	lf->len = len;
+	lf->line = p->line;
+	record_start(p);
+	feed(p, names, len);
+	line_end(p);
+	memset(&row, 0, sizeof(row));
+	csv_row(p, cells, &row);
+	row.line = p->line;
+	row.shown = names;
+	row.shown_len = len < SHOWN_MAX ? len : SHOWN_MAX;
+	record_start(p);
+	return bg_table_row(t, &row);
+}
+
 static int csv_read(struct bg_reader_ctx *c)
 {
 	struct bg_input *in = c->in;
@@ -1770,7 +2120,8 @@ static int csv_read(struct bg_reader_ctx *c)
 	long got;
 	size_t n;
 	unsigned flags;
-	bool open_rec = false;
+	bool open_rec = false, log;
+	struct log_fields lf = {NULL, 0, 0};
 	int r = 0;
 
 	memset(&row, 0, sizeof(row));
@@ -1799,7 +2150,11 @@ static int csv_read(struct bg_reader_ctx *c)
 		r = -ENOMEM;
 		goto nomem;
 	}
-	sniff(hp, head, (size_t)got, got < HEAD_MAX, name, &delim);
+	log = bg_w3c_fields(head, (size_t)got, &delim) != 0;
+	if (!log)
+		sniff(hp, head, (size_t)got, got < HEAD_MAX, name, &delim);
+	else if ((r = bg_table_log(t)) < 0)
+		goto out;
 	p->delim = delim;
 
 	record_start(p);
@@ -1812,6 +2167,11 @@ static int csv_read(struct bg_reader_ctx *c)
 		p->line = bg_input_lineno(in);
 		if (p->line == 1 && sep_line(s, n, &delim))
 			continue;
+		if (log && !open_rec && n && s[0] == '#') {
+			if ((r = log_directive(c, t, p, cells, s, n, &lf)) < 0)
+				goto out;
+			continue;
+		}
 		if (!open_rec) {
 			row.line = p->line;
 			row.flags = 0;
@@ -1847,6 +2207,7 @@ static int csv_read(struct bg_reader_ctx *c)
 nomem:
 	bg_err_set(err, -ENOMEM, "%s: out of memory", name);
 out:
+	free(lf.names);
 	bg_table_free(t);
 	if (hp)
 		free(hp->buf);

@@ -117,4 +117,10 @@ const struct bg_reader *bg_reader_detect(struct bg_input *in, const char *path, 
  * decoded read; see reader.c). */
 void bg_reader_html_charset(struct bg_input *in, bool html);
 
+/* A W3C extended log's head (IIS, Exchange message tracking: "#Fields:"
+ * after directive lines only): the line of its "#Fields:", 0 when the head
+ * is none; *delim: what separates its cells (',' or ' ').  Read as a table
+ * (read_csv.c); the text reader refuses it. */
+unsigned long bg_w3c_fields(const char *head, size_t len, char *delim);
+
 #endif

@@ -49,6 +49,15 @@ int bg_table_row(struct bg_table *t, const struct bg_row *r);
 int bg_table_end(struct bg_table *t, const char **skipped);
 void bg_table_free(struct bg_table *t);
 
+/* The table is a W3C extended log's (read_csv.c), right after
+ * bg_table_begin: its first row is the header (the "#Fields:" names); a
+ * column must be chosen with --column (a log names senders and recipients,
+ * which are the exposed ones is the reader's call); columns of message
+ * ids, subjects and URLs are never read; a server's own addresses
+ * (postmaster, MAILER-DAEMON, Exchange's system mailboxes) are noted, not
+ * imported; other columns' addresses are not noted.  0 or -ENOMEM. */
+int bg_table_log(struct bg_table *t);
+
 /* Header cell matching, exposed for tests: how well a header cell names an
  * address column after NFKC, case folding and dropping blanks, dashes and a
  * trailing qualifier in brackets.  0 = not at all, 1 best ... 3. */

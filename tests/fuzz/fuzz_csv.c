@@ -3,7 +3,8 @@
 
 int fuzz_one(const uint8_t *data, size_t size)
 {
-	static const char *const columns[] = {NULL, "2", "email", "1024", "E-Mail"};
+	static const char *const columns[] = {NULL,   "2",	"email",
+					      "1024", "E-Mail", "recipient-address"};
 	struct bg_read_opts o;
 
 	memset(&o, 0, sizeof(o));
