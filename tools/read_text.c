@@ -225,6 +225,21 @@ static int text_read(struct bg_reader_ctx *c)
 
 		bool field = false;
 		uint32_t cp = 0;
+		unsigned long fields;
+		char delim;
+
+		/* Read as text, its message ids, server addresses and URLs' queries
+		 * were stored beside the users. */
+		if (got > 0 && (fields = bg_w3c_fields(head, (size_t)got, &delim)) != 0) {
+			bg_addrtok_free(tok);
+			bg_sqlmask_free(pieces.sql);
+			return bg_err_set(
+			    err, -EINVAL,
+			    "%s: a W3C extended log (#Fields: at line %lu), not text: "
+			    "import it without --format text, with --column naming "
+			    "the column of users' addresses",
+			    c->name, fields);
+		}
 		char sep = got > 0 ? bg_combo_sep_cp(head, (size_t)got, &field, &cp) : 0;
 
 		bg_addrtok_combo(tok, sep, field);
