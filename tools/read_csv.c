@@ -1881,6 +1881,33 @@ static bool log_row_aligned(const struct bg_table *t, const struct bg_row *row)
 	return row->n == want + 1 && (cell_trimmed(&row->cells[want], &n), n == 0);
 }
 
+/* A log's cell f of row is empty or "-", the W3C's "no value" (an
+ * anonymous request's cs-username, a message without a sender): no one's
+ * row to note. */
+static bool log_unset(const struct bg_table *t, const struct bg_row *row, size_t f)
+{
+	size_t n;
+	const char *s;
+
+	if (!t->log)
+		return false;
+	if (f >= row->n)
+		return true;
+	s = cell_trimmed(&row->cells[f], &n);
+	return n == 0 || (n == 1 && s[0] == '-');
+}
+
+/* Every column a log reads is unset in row (log_unset). */
+static bool log_unset_all(const struct bg_table *t, const struct bg_row *row)
+{
+	if (!log_unset(t, row, t->col))
+		return false;
+	for (size_t f = 0; f < MORE_COLS; f++)
+		if (t->more[f] && !log_unset(t, row, f))
+			return false;
+	return true;
+}
+
 static int data_row(struct bg_table *cs, const struct bg_row *row)
 {
 	struct bg_reader_ctx *c = cs->c;
@@ -1906,11 +1933,11 @@ static int data_row(struct bg_table *cs, const struct bg_row *row)
 	/* A row is noted when none of the columns read gave an address: one
 	 * with its address in a second column only (Outlook's "E-mail 2
 	 * Address") is not.  With one column read, the note comes first. */
-	if (!cs->reads_more && found == 0 && !noted)
+	if (!cs->reads_more && found == 0 && !noted && !log_unset(cs, row, cs->col))
 		row_note(cs, row, cs->why);
 	if ((r = other_cells(cs, row, &noted)) < 0)
 		return r;
-	if (cs->reads_more && found + r == 0 && !noted)
+	if (cs->reads_more && found + r == 0 && !noted && !log_unset_all(cs, row))
 		row_note(cs, row, cs->why);
 	return 0;
 }
