@@ -2265,11 +2265,23 @@ static size_t drop_qualifier(const char *s, size_t n)
 	return n;
 }
 
+/* A short label's NFKC into buf (*len its size, then the length): false when
+ * it does not fit (a label it is not) or libunistring fails. */
+static bool label_nfkc(const char *s, size_t n, char *buf, size_t *len)
+{
+	uint8_t *r = u8_normalize(UNINORM_NFKC, (const uint8_t *)s, n, (uint8_t *)buf, len);
+
+	if (r && r != (uint8_t *)buf) {
+		free(r);
+		return false;
+	}
+	return r != NULL;
+}
+
 bool bg_password_label(const char *s, size_t n)
 {
 	char buf[96];
 	size_t len = sizeof(buf);
-	uint8_t *r;
 
 	if (n < 2 || n > 60)
 		return false;
@@ -2278,15 +2290,8 @@ bool bg_password_label(const char *s, size_t n)
 		return true;
 	/* Half-width katakana ("ﾊﾟｽﾜｰﾄﾞ", U+FF61..U+FF9F: bytes EF BD/BE) and
 	 * other compatibility forms: their NFKC. */
-	if (!memchr(s, 0xef, n))
+	if (!memchr(s, 0xef, n) || !label_nfkc(s, n, buf, &len))
 		return false;
-	r = u8_normalize(UNINORM_NFKC, (const uint8_t *)s, n, (uint8_t *)buf, &len);
-	if (!r)
-		return false;
-	if (r != (uint8_t *)buf) {
-		free(r);
-		return false;
-	}
 	return password_label_word(buf, drop_qualifier(buf, len));
 }
 
@@ -2548,19 +2553,13 @@ bool bg_pair_label(const char *s, size_t n)
 {
 	char buf[96];
 	size_t len = sizeof(buf), b, j, e;
-	uint8_t *r;
 
 	if (n < 4 || n > 60)
 		return false;
 	/* full-width forms ("ＩＤ／ＰＷ", "ID／PW"): their NFKC */
 	if (memchr(s, 0xef, n)) {
-		r = u8_normalize(UNINORM_NFKC, (const uint8_t *)s, n, (uint8_t *)buf, &len);
-		if (!r)
+		if (!label_nfkc(s, n, buf, &len))
 			return false;
-		if (r != (uint8_t *)buf) {
-			free(r);
-			return false;
-		}
 		s = buf;
 		n = len;
 	}

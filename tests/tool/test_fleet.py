@@ -10,7 +10,7 @@ TOOL = os.path.abspath(sys.argv[1])
 NSS = "/usr/lib/x86_64-linux-gnu/libnss_wrapper.so"
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.dont_write_bytecode = True
-from checks import check, in_tempdir  # noqa: E402
+from checks import check, in_tempdir, output_modes  # noqa: E402
 from store import Store  # noqa: E402
 
 Store.tool = TOOL
@@ -52,27 +52,8 @@ def export_modes(root, mg, sk):
     permissions (never wider, as report --html); a new one is 0644 less the
     umask; a failure names the path and leaves the old bundle."""
     out = os.path.join(root, "modes.bgb")
-    for mode, want in ((0o600, 0o600), (0o640, 0o640), (0o400, 0o400), (0o755, 0o644),
-                       (0o666, 0o666)):
-        with open(out, "w") as f:
-            f.write("old")
-        os.chmod(out, mode)
-        ino = os.stat(out).st_ino
-        r = export_run(mg, "--sign", sk, "--out", out, "ProjectWEB", umask=0)
-        st = os.stat(out)
-        check(r.returncode == 0 and st.st_mode & 0o7777 == want and st.st_ino != ino and
-              open(out, "rb").read(8) == b"BGBUNDLE",
-              f"export over a {mode:04o} bundle leaves it {want:04o}",
-              f"{st.st_mode & 0o7777:04o} {r.stderr}")
-    os.unlink(out)
-    for umask, want in ((0o022, 0o644), (0o077, 0o600), (0o027, 0o640)):
-        r = export_run(mg, "--sign", sk, "--out", out, "ProjectWEB", umask=umask)
-        st = os.stat(out)
-        check(r.returncode == 0 and st.st_mode & 0o7777 == want,
-              f"a new bundle under umask {umask:03o} is {want:04o}", f"{st.st_mode & 0o7777:04o}")
-        os.unlink(out)
-    check(not [n for n in os.listdir(root) if n.startswith("modes.bgb")],
-          "nothing left beside the bundle", str(os.listdir(root)))
+    output_modes(out, lambda um: export_run(mg, "--sign", sk, "--out", out, "ProjectWEB", umask=um),
+                 lambda p: open(p, "rb").read(8) == b"BGBUNDLE", "export --out")
     missing = os.path.join(root, "no-such-dir", "b.bgb")
     r = export_run(mg, "--sign", sk, "--out", missing, "ProjectWEB")
     check(r.returncode == 1 and missing in r.stderr and "No such file" in r.stderr and

@@ -9,7 +9,7 @@ import json, os, shutil, stat, struct, subprocess, sys, tempfile, time, zlib
 TOOL = os.path.abspath(sys.argv[1])
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.dont_write_bytecode = True
-from checks import check, summary  # noqa: E402
+from checks import check, output_modes, summary  # noqa: E402
 
 
 def acct(host, user, verdict, advs, rotated=None, **kw):
@@ -156,27 +156,8 @@ def page_modes(root, files):
     (never wider), replaces it whole (a new inode, nothing left beside it),
     and a failure names the path and leaves the old page."""
     page = os.path.join(root, "modes.html")
-    for mode, want in ((0o600, 0o600), (0o640, 0o640), (0o400, 0o400), (0o755, 0o644),
-                       (0o666, 0o666)):
-        with open(page, "w") as f:
-            f.write("old")
-        os.chmod(page, mode)
-        ino = os.stat(page).st_ino
-        r = run("--html", page, *files, umask=0)
-        st = os.stat(page)
-        check(r.returncode == 0 and st.st_mode & 0o7777 == want and st.st_ino != ino and
-              open(page).read().startswith("<!DOCTYPE html>"),
-              f"--html over a {mode:04o} page leaves it {want:04o}",
-              f"{st.st_mode & 0o7777:04o} {r.stderr}")
-    os.unlink(page)
-    for umask, want in ((0o022, 0o644), (0o077, 0o600), (0o027, 0o640)):
-        r = run("--html", page, *files, umask=umask)
-        st = os.stat(page)
-        check(r.returncode == 0 and st.st_mode & 0o7777 == want,
-              f"a new page under umask {umask:03o} is {want:04o}", f"{st.st_mode & 0o7777:04o}")
-        os.unlink(page)
-    check(not [n for n in os.listdir(root) if n.startswith("modes.html")],
-          "nothing left beside the page", str(os.listdir(root)))
+    output_modes(page, lambda um: run("--html", page, *files, umask=um),
+                 lambda p: open(p).read().startswith("<!DOCTYPE html>"), "report --html")
     # A symlink to a private page is refused, the page behind it untouched;
     # a dangling one too.
     with open(page, "w") as f:
