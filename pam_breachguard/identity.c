@@ -23,13 +23,23 @@ void bg_norm_opts_from_config(struct bg_norm_opts *o, const struct bg_config *c)
 
 size_t bg_norm_encode(const struct bg_norm_opts *o, unsigned char out[BG_NORM_ENC_MAX])
 {
-	size_t n = 1;
+	size_t n = 1, len = strnlen(o->subaddress, sizeof(o->subaddress));
 
 	out[0] = o->fold_case ? 1 : 0;
-	/* Byte values in ascending order, each once: a set, written one way. */
-	for (unsigned c = 1; c < 256 && n < BG_NORM_ENC_MAX; c++)
-		if (memchr(o->subaddress, (int)c, strnlen(o->subaddress, sizeof(o->subaddress))))
-			out[n++] = (unsigned char)c;
+	/* Byte values in ascending order, each once: a set, written one way (an
+	 * insertion into at most 7: this runs in every check, twice). */
+	for (size_t i = 0; i < len && n < BG_NORM_ENC_MAX; i++) {
+		unsigned char c = (unsigned char)o->subaddress[i];
+		size_t j = n;
+
+		while (j > 1 && out[j - 1] > c)
+			j--;
+		if (j > 1 && out[j - 1] == c)
+			continue;
+		memmove(out + j + 1, out + j, n - j);
+		out[j] = c;
+		n++;
+	}
 	return n;
 }
 
