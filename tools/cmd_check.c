@@ -84,7 +84,32 @@ static void wiring_cb(const struct bg_pamd_line *l, void *arg)
 	warn_tool_keys(l);
 }
 
-static unsigned check_pamd(void)
+/* A service whose module arguments (or conf= file) set other fold_case or
+ * subaddress than those the store's identities were made under matches
+ * nobody there (the module applies on_error): said per service.  made: the
+ * store's settings; store: its path (a service using another store is not
+ * this store's to judge). */
+static unsigned check_service_norm(const char *service, const struct bg_norm_opts *made,
+				   const char *store)
+{
+	struct bg_norm_opts o;
+	struct bg_config c;
+	char m[BG_NORM_TEXT_MAX], h[BG_NORM_TEXT_MAX];
+
+	if (bg_pamd_service_config(service, &c, NULL) != 1 || strcmp(c.store, store) != 0)
+		return 0;
+	bg_norm_opts_from_config(&o, &c);
+	if (bg_norm_same(&o, made))
+		return 0;
+	bg_norm_describe(&o, h, sizeof(h));
+	bg_norm_describe(made, m, sizeof(m));
+	printf("  error: %s/%s: its account phase says %s, but the identities in %s were made "
+	       "with %s: nobody would match there (the module applies on_error)\n",
+	       BG_PAMD_DIR, service, h, store, m);
+	return 1;
+}
+
+static unsigned check_pamd(const struct bg_norm_opts *made, const char *store)
 {
 	struct wiring w = {0};
 	struct dirent *de;
@@ -97,7 +122,8 @@ static unsigned check_pamd(void)
 	while ((de = readdir(d)) != NULL) {
 		if (de->d_name[0] == '.' || strchr(de->d_name, '~') || strstr(de->d_name, ".dpkg-"))
 			continue;
-		bg_pamd_lines(BG_PAMD_DIR, de->d_name, false, wiring_cb, &w);
+		if (bg_pamd_lines(BG_PAMD_DIR, de->d_name, false, wiring_cb, &w) > 0 && made)
+			w.problems += check_service_norm(de->d_name, made, store);
 	}
 	closedir(d);
 	if (w.lines == 0)
@@ -114,8 +140,10 @@ int bg_cmd_check(struct bg_tool *t, int argc, char **argv)
 	struct counting_log cl = {0};
 	struct bg_logger log = {count_fn, &cl, false};
 	struct bg_store_stats s;
+	struct bg_norm_opts made;
 	struct bg_ctx ctx;
 	unsigned problems = 0;
+	bool made_known = false;
 
 	(void)argv;
 	if (argc != 1)
@@ -161,6 +189,11 @@ int bg_cmd_check(struct bg_tool *t, int argc, char **argv)
 	} else {
 		printf("  ok: key matches the store; %llu advisories, %llu identities\n",
 		       (unsigned long long)s.advisories, (unsigned long long)s.identities);
+		/* The settings its identities were made under (the config's, which
+		 * bg_ctx_norm_check found the same, for a store from before them). */
+		if (bg_store_norm(ctx.store, &made) != 0)
+			bg_norm_opts_from_config(&made, &t->cfg);
+		made_known = true;
 	}
 	bg_ctx_close(&ctx);
 	if (t->cfg.aliases[0]) {
@@ -197,7 +230,7 @@ int bg_cmd_check(struct bg_tool *t, int argc, char **argv)
 		}
 		free(tr);
 	}
-	problems += check_pamd();
+	problems += check_pamd(made_known ? &made : NULL, t->cfg.store);
 	problems += bg_check_trust();
 	printf("%s\n", problems ? "check: problems found" : "check: ok");
 	return problems ? BG_EXIT_FAIL : BG_EXIT_OK;

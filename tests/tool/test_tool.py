@@ -457,6 +457,29 @@ def set_conf(s, extra):
         f.write(f"store = {s.dir}/store\nkey_file = {s.key}\ndomains = example.com\n{extra}")
 
 
+def norm_service_check(s):
+    """check names a PAM service whose module arguments set other settings
+    than the store's identities were made under (a file of our own in
+    /etc/pam.d, removed after; root only)."""
+    if os.geteuid() != 0:
+        print("tool: SKIPPED check of a service's fold_case argument: needs root")
+        return
+    svc = f"bgt-norm-check-{os.getpid()}"
+    path = os.path.join("/etc/pam.d", svc)
+    try:
+        for args, bad in (("fold_case=no", True), ("subaddress=+", False), ("", False)):
+            with open(path, "w") as f:
+                f.write(f"account required pam_breachguard.so conf={s.conf} {args}\n"
+                        f"password required pam_breachguard.so conf={s.conf}\n")
+            r = s.run("check")
+            said = f"/etc/pam.d/{svc}: its account phase says fold_case = no, subaddress = +"
+            check((said in r.stdout and r.returncode == 1) if bad else svc not in
+                  "".join(l for l in r.stdout.splitlines(True) if "error" in l),
+                  f"check and a service with {args or 'no arguments'}", r.stdout)
+    finally:
+        os.unlink(path)
+
+
 def norm_pinned(root):
     """The store records the fold_case and subaddress its digests were made
     under (init, or the first import into a store from before that); a config
@@ -488,6 +511,7 @@ def norm_pinned(root):
     set_conf(s, "subaddress = +\nfold_case = yes\n")  # the same, said out loud
     r = s.run("import", "--name", "n2", adv)
     check(r.returncode == 0, "the same settings written out are the same", r.stderr)
+    norm_service_check(s)
     # A new store under other settings records those.
     o = Store(os.path.join(root, "norm-other"), "fold_case = no\nsubaddress =\n")
     r = o.run("init")
