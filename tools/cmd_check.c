@@ -96,6 +96,7 @@ static unsigned check_service_norm(const char *service, const struct bg_norm_opt
 	struct bg_config c;
 	char m[BG_NORM_TEXT_MAX], h[BG_NORM_TEXT_MAX];
 
+	bg_config_defaults(&c); /* replaced when the service calls the module */
 	if (bg_pamd_service_config(service, &c, NULL) != 1 || strcmp(c.store, store) != 0)
 		return 0;
 	bg_norm_opts_from_config(&o, &c);
