@@ -218,6 +218,15 @@ static bool sep_line(const char *s, size_t n, char *delim)
 	return false;
 }
 
+/* PowerShell's Export-Csv first line, "#TYPE System.Management.Automation.
+ * PSCustomObject" (Windows PowerShell writes it unless -NoTypeInformation):
+ * the type of the objects, no row.  Read as one, it could be taken for the
+ * header (a message tracking export's was) and the real header for a row. */
+static bool type_line(const char *s, size_t n)
+{
+	return n > 6 && memcmp(s, "#TYPE ", 6) == 0 && s[6] != ' ';
+}
+
 struct head_stats {
 	unsigned nrec;
 	size_t nf[SNIFF_RECORDS];
@@ -242,7 +251,7 @@ static void head_parse(struct csv_parser *p, const char *h, size_t len, bool com
 	record_start(p);
 	while (st->nrec < max && head_line(h, len, &pos, &s, &n)) {
 		p->line++;
-		if (p->line == 1 && sep_line(s, n, &d))
+		if (p->line == 1 && (sep_line(s, n, &d) || type_line(s, n)))
 			continue;
 		feed(p, s, n);
 		if (pos >= len && !complete)
@@ -753,6 +762,7 @@ struct bg_table {
 	bool pairs[MORE_COLS];
 	unsigned long twos[MORE_COLS];
 	bool log;	       /* a W3C extended log's (bg_table_log) */
+	bool trace;	       /* the log is a PowerShell export's (trace_header) */
 	struct bg_sink filter; /* a log's: the tokeniser's sink, server addresses out */
 	char why[128];
 	char note[512]; /* skipped: the header it has */
@@ -1325,7 +1335,9 @@ static void sibling_columns(struct bg_table *t, const struct bg_row *hdr)
 
 /* The columns of a W3C log that name whose mail or login it was, in the
  * order a refusal suggests them. */
-static const char *const log_user_cols[] = {"recipient-address", "sender-address", "cs-username"};
+static const char *const log_user_cols[] = {
+    "recipient-address", "sender-address", "cs-username", "Recipients", "Sender",
+    "RecipientAddress",	 "SenderAddress"};
 
 /* A W3C log's column that holds no one's mailbox: message ids, the return
  * path (a bounce address), subjects, URLs and queries ("?mail=x@y" of a
@@ -1333,9 +1345,11 @@ static const char *const log_user_cols[] = {"recipient-address", "sender-address
 static bool log_unread_col(const char *s, size_t n)
 {
 	static const char *const names[] = {
-	    "return-path", "message-subject", "reference",     "message-info", "custom-data",
-	    "cs-uri-stem", "cs-uri-query",    "cs-uri",	       "cs(referer)",  "cs(user-agent)",
-	    "cs(cookie)",  "cs-host",	      "s-computername"};
+	    "return-path", "message-subject", "reference", "message-info", "custom-data",
+	    "cs-uri-stem", "cs-uri-query", "cs-uri", "cs(referer)", "cs(user-agent)", "cs(cookie)",
+	    "cs-host", "s-computername",
+	    /* PowerShell's names for them (trace_header) */
+	    "ReturnPath", "MessageSubject", "Subject", "MessageInfo", "EventData", "SourceContext"};
 
 	if (bg_msgid_name(s, n))
 		return true;
@@ -1426,6 +1440,28 @@ static void log_defanged(struct bg_sink *s, unsigned long line)
 		t->c->sink->defanged(t->c->sink, line);
 }
 
+/* A header row of PowerShell's message tracking export: Get-MessageTrackingLog
+ * (Exchange: EventId, MessageId, Recipients, Sender) or Get-MessageTrace
+ * (Exchange Online: MessageTraceId, RecipientAddress, SenderAddress) piped to
+ * Export-Csv.  The same log as a W3C one (senders beside recipients, server
+ * mailboxes, message ids): read as one, whose column is --column's. */
+static bool trace_header(const struct bg_row *r)
+{
+	static const char *const sets[][3] = {
+	    {"EventId", "Recipients", "Sender"},
+	    {"MessageTraceId", "RecipientAddress", "SenderAddress"}};
+
+	for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++) {
+		size_t k = 0;
+
+		while (k < 3 && named_column(r, sets[i][k]) < r->n)
+			k++;
+		if (k == 3)
+			return true;
+	}
+	return false;
+}
+
 int bg_table_log(struct bg_table *t)
 {
 	struct bg_addrtok *tok;
@@ -1489,37 +1525,43 @@ static int log_column(struct bg_table *t)
 {
 	const char *column = t->c->opts.column;
 	const struct bg_row *hdr = &t->held[0].r;
-	char list[512], users[256];
+	char list[512], users[256], what[96];
+	bool rcpt = named_column(hdr, "recipient-address") < hdr->n ||
+		    named_column(hdr, "Recipients") < hdr->n ||
+		    named_column(hdr, "RecipientAddress") < hdr->n;
 	int r;
 
+	if (t->trace)
+		snprintf(what, sizeof(what),
+			 "a PowerShell export of a message tracking log (its header at line %lu)",
+			 hdr->line);
+	else
+		snprintf(what, sizeof(what), "a W3C extended log (#Fields: at line %lu)",
+			 hdr->line);
 	t->header = true;
 	t->hdr = 0;
 	t->secret_cols = true; /* a note shows the address cell, not the row */
 	if (!column) {
 		header_list(hdr, list, sizeof(list));
 		if (log_user_list(hdr, users, sizeof(users)))
-			return bg_err_set(
-			    &t->c->err, -EINVAL,
-			    "%s: a W3C extended log (#Fields: at line %lu): choose whose "
-			    "addresses to import with %s%s",
-			    t->c->name, hdr->line, users,
-			    named_column(hdr, log_user_cols[0]) < hdr->n
-				? " (a message tracking log's recipients are usually the exposed "
-				  "ones)"
-				: "");
+			return bg_err_set(&t->c->err, -EINVAL,
+					  "%s: %s: choose whose addresses to import with %s%s",
+					  t->c->name, what, users,
+					  rcpt ? " (a message tracking log's recipients are "
+						 "usually the exposed ones)"
+					       : "");
 		return bg_err_set(&t->c->err, -EINVAL,
-				  "%s: a W3C extended log (#Fields: at line %lu) with no column "
-				  "of users' addresses known: --column chooses (the fields are: "
-				  "%s)",
-				  t->c->name, hdr->line, list);
+				  "%s: %s with no column of users' addresses known: --column "
+				  "chooses (the fields are: %s)",
+				  t->c->name, what, list);
 	}
 	if (!t->numbered) {
 		t->col = named_column(hdr, column);
 		if (t->col == hdr->n) {
 			header_list(hdr, list, sizeof(list));
 			return bg_err_set(&t->c->err, -EINVAL,
-					  "%s: no column \"%s\"; the #Fields: line has: %s",
-					  t->c->name, column, list);
+					  "%s: no column \"%s\"; the %s has: %s", t->c->name,
+					  column, t->trace ? "header" : "#Fields: line", list);
 		}
 		if ((r = named_more(t, hdr)) != 0)
 			return r;
@@ -1908,6 +1950,30 @@ static bool log_unset_all(const struct bg_table *t, const struct bg_row *row)
 	return true;
 }
 
+/* A cell that is the name of a .NET list type: what Export-Csv writes for a
+ * multi-valued property ("System.String[]", "System.Object[]",
+ * "Microsoft.Exchange.Data.ProxyAddressCollection", "Microsoft.ActiveDirectory.
+ * Management.ADPropertyValueCollection") when it was not joined. */
+static bool type_name(const struct bg_cell *c)
+{
+	static const char *const prefixes[] = {"System.", "Microsoft."};
+	size_t n;
+	const char *s = cell_trimmed(c, &n);
+
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+		size_t p = strlen(prefixes[i]);
+
+		if (n <= p || memcmp(s, prefixes[i], p) != 0)
+			continue;
+		for (size_t k = p; k < n; k++)
+			if (!bg_ascii_isalpha((unsigned char)s[k]) &&
+			    !(s[k] >= '0' && s[k] <= '9') && !strchr(".`[]", s[k]))
+				return false;
+		return true;
+	}
+	return false;
+}
+
 static int data_row(struct bg_table *cs, const struct bg_row *row)
 {
 	struct bg_reader_ctx *c = cs->c;
@@ -1922,14 +1988,22 @@ static int data_row(struct bg_table *cs, const struct bg_row *row)
 		return 0;
 	}
 	if (cs->log && !log_row_aligned(cs, row)) {
-		row_note(
-		    cs, row,
-		    "a row whose cells do not line up with the #Fields: names (another count): "
-		    "not imported");
+		row_note(cs, row,
+			 cs->trace ? "a row whose cells do not line up with the header's names "
+				     "(another count): not imported"
+				   : "a row whose cells do not line up with the #Fields: names "
+				     "(another count): not imported");
 		return 0;
 	}
-	if (cs->col < row->n && (found = scan_cell(cs, row, cs->col, "", &noted)) < 0)
+	if (cs->col < row->n && type_name(&row->cells[cs->col])) {
+		row_note(cs, row,
+			 "PowerShell wrote the type of a list, not its addresses: export the "
+			 "column joined (-join ';' in a Select-Object expression); not "
+			 "imported");
+		noted = true;
+	} else if (cs->col < row->n && (found = scan_cell(cs, row, cs->col, "", &noted)) < 0) {
 		return found;
+	}
 	/* A row is noted when none of the columns read gave an address: one
 	 * with its address in a second column only (Outlook's "E-mail 2
 	 * Address") is not.  With one column read, the note comes first. */
@@ -2192,7 +2266,7 @@ static int csv_read(struct bg_reader_ctx *c)
 		if (r == 0)
 			break;
 		p->line = bg_input_lineno(in);
-		if (p->line == 1 && sep_line(s, n, &delim))
+		if (p->line == 1 && (sep_line(s, n, &delim) || type_line(s, n)))
 			continue;
 		if (log && !open_rec && n && s[0] == '#') {
 			if ((r = log_directive(c, t, p, cells, s, n, &lf)) < 0)
@@ -2219,6 +2293,11 @@ static int csv_read(struct bg_reader_ctx *c)
 			continue;
 		open_rec = false;
 		csv_row(p, cells, &row);
+		if (!log && !t->nheld && !t->decided && trace_header(&row)) {
+			if ((r = bg_table_log(t)) < 0)
+				goto out;
+			t->trace = true;
+		}
 		r = bg_table_row(t, &row);
 		if (r < 0)
 			goto out;
