@@ -1304,6 +1304,24 @@ static bool column_filled(const struct bg_table *t, size_t f)
  * name but for its digits, blanks and punctuation.  They are read with it:
  * one person's other addresses, not another's ("manager_email" is no sibling
  * of "email", nor "E-mail (Work)" of "E-mail (Home)"). */
+/* A directory's column of a user's other addresses (Exchange's Get-Mailbox
+ * "EmailAddresses", Active Directory's and Entra ID's "proxyAddresses":
+ * "SMTP:a@x.jp smtp:alias@x.jp X500:/o=..."): the same person's, read with
+ * the address column; left out, an exposed account's aliases were only
+ * counted invalid.  Its X500:, x400: and SPO: entries are no addresses and
+ * are not stored. */
+static void proxy_columns(struct bg_table *t, const struct bg_row *hdr)
+{
+	static const char *const names[] = {"EmailAddresses", "proxyAddresses"};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		size_t f = named_column(hdr, names[i]);
+
+		if (f < hdr->n && f < MORE_COLS && f != t->col)
+			t->more[f] = true;
+	}
+}
+
 static void sibling_columns(struct bg_table *t, const struct bg_row *hdr)
 {
 	char key[256], other[256];
@@ -1329,6 +1347,7 @@ static void sibling_columns(struct bg_table *t, const struct bg_row *hdr)
 			continue;
 		t->more[f] = true;
 	}
+	proxy_columns(t, hdr);
 }
 
 /* --- a W3C log's columns ----------------------------------------------------- */
@@ -1829,6 +1848,30 @@ static int scan_cell(struct bg_table *t, const struct bg_row *row, size_t f, con
 	return bg_addr_scan(t->tok, s, n, row->line);
 }
 
+/* A cell that is the name of a .NET list type: what Export-Csv writes for a
+ * multi-valued property ("System.String[]", "System.Object[]",
+ * "Microsoft.Exchange.Data.ProxyAddressCollection", "Microsoft.ActiveDirectory.
+ * Management.ADPropertyValueCollection") when it was not joined. */
+static bool type_name(const struct bg_cell *c)
+{
+	static const char *const prefixes[] = {"System.", "Microsoft."};
+	size_t n;
+	const char *s = cell_trimmed(c, &n);
+
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+		size_t p = strlen(prefixes[i]);
+
+		if (n <= p || memcmp(s, prefixes[i], p) != 0)
+			continue;
+		for (size_t k = p; k < n; k++)
+			if (!bg_ascii_isalpha((unsigned char)s[k]) &&
+			    !(s[k] >= '0' && s[k] <= '9') && !strchr(".`[]", s[k]))
+				return false;
+		return true;
+	}
+	return false;
+}
+
 /* The cells of row other than the address column: the other columns read
  * (more: another address column of a table without a header, a numbered
  * sibling, a second --column) are read; an address anywhere else is noted
@@ -1846,6 +1889,18 @@ static int other_cells(struct bg_table *t, const struct bg_row *row, bool *noted
 	for (f = 0; f < row->n; f++) {
 		if (f == t->col)
 			continue;
+		if (f < MORE_COLS && t->more[f] && type_name(&row->cells[f])) {
+			/* an alias column exported unjoined: its addresses are lost */
+			s = cell_trimmed(&row->cells[f], &n);
+			snprintf(
+			    why, sizeof(why),
+			    "column %zu holds the type of a list, not its addresses: export "
+			    "it joined (-join ';' in a Select-Object expression); not imported",
+			    f + 1);
+			bg_reader_note(t->c, row->line, why, s, n);
+			*noted = true;
+			continue;
+		}
 		if (f < MORE_COLS && t->more[f]) {
 			snprintf(in, sizeof(in), " (column %zu)", f + 1);
 			if ((r = scan_cell(t, row, f, in, noted)) < 0)
@@ -1948,30 +2003,6 @@ static bool log_unset_all(const struct bg_table *t, const struct bg_row *row)
 		if (t->more[f] && !log_unset(t, row, f))
 			return false;
 	return true;
-}
-
-/* A cell that is the name of a .NET list type: what Export-Csv writes for a
- * multi-valued property ("System.String[]", "System.Object[]",
- * "Microsoft.Exchange.Data.ProxyAddressCollection", "Microsoft.ActiveDirectory.
- * Management.ADPropertyValueCollection") when it was not joined. */
-static bool type_name(const struct bg_cell *c)
-{
-	static const char *const prefixes[] = {"System.", "Microsoft."};
-	size_t n;
-	const char *s = cell_trimmed(c, &n);
-
-	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
-		size_t p = strlen(prefixes[i]);
-
-		if (n <= p || memcmp(s, prefixes[i], p) != 0)
-			continue;
-		for (size_t k = p; k < n; k++)
-			if (!bg_ascii_isalpha((unsigned char)s[k]) &&
-			    !(s[k] >= '0' && s[k] <= '9') && !strchr(".`[]", s[k]))
-				return false;
-		return true;
-	}
-	return false;
 }
 
 static int data_row(struct bg_table *cs, const struct bg_row *row)
