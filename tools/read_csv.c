@@ -2356,6 +2356,43 @@ out:
 	return r;
 }
 
+unsigned long bg_trace_head(const char *h, size_t len)
+{
+	struct csv_parser *p = calloc(1, sizeof(*p));
+	struct bg_cell *cells = calloc(CSV_FIELDS_MAX, sizeof(*cells));
+	struct bg_row row;
+	size_t pos = 0, n;
+	const char *s;
+	unsigned long line = 0, found = 0;
+
+	if (!p || !cells || !(p->buf = malloc(len + 16)))
+		goto out;
+	p->cap = len + 16;
+	p->delim = ',';
+	if (len >= 3 && memcmp(h, "\xef\xbb\xbf", 3) == 0)
+		pos = 3;
+	/* the header is the first line, or the second after "#TYPE " */
+	while (line < 2 && head_line(h, len, &pos, &s, &n)) {
+		line++;
+		if (line == 1 && type_line(s, n))
+			continue;
+		record_start(p);
+		feed(p, s, n);
+		line_end(p);
+		memset(&row, 0, sizeof(row));
+		csv_row(p, cells, &row);
+		if (trace_header(&row))
+			found = line;
+		break;
+	}
+out:
+	if (p)
+		free(p->buf);
+	free(p);
+	free(cells);
+	return found;
+}
+
 const struct bg_reader bg_reader_csv = {
     .name = "csv",
     .probe = csv_probe,

@@ -240,6 +240,16 @@ static int text_read(struct bg_reader_ctx *c)
 			    "the column of users' addresses",
 			    c->name, fields);
 		}
+		if (got > 0 && (fields = bg_trace_head(head, (size_t)got)) != 0) {
+			bg_addrtok_free(tok);
+			bg_sqlmask_free(pieces.sql);
+			return bg_err_set(
+			    err, -EINVAL,
+			    "%s: a PowerShell export of a message tracking log (its header at "
+			    "line %lu), not text: import it without --format text, with "
+			    "--column naming the column of users' addresses",
+			    c->name, fields);
+		}
 		char sep = got > 0 ? bg_combo_sep_cp(head, (size_t)got, &field, &cp) : 0;
 
 		bg_addrtok_combo(tok, sep, field);

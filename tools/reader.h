@@ -123,4 +123,10 @@ void bg_reader_html_charset(struct bg_input *in, bool html);
  * (read_csv.c); the text reader refuses it. */
 unsigned long bg_w3c_fields(const char *head, size_t len, char *delim);
 
+/* PowerShell's export of a message tracking log (Get-MessageTrackingLog or
+ * Get-MessageTrace | Export-Csv, its "#TYPE" line or not): the line of its
+ * header, 0 when the head is none.  Read as that log (read_csv.c); the text
+ * reader refuses it. */
+unsigned long bg_trace_head(const char *head, size_t len);
+
 #endif
