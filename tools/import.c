@@ -119,9 +119,46 @@ static void where(const struct file_rec *f, unsigned long line, char *out, size_
 		snprintf(out, outlen, "sheet #%u row %lu", idx, BG_LINE_ROW(line));
 }
 
+/* An Entra ID (Azure AD) guest's user principal name is its own address with
+ * the '@' made '_', then "#EXT#@" and the tenant's domain
+ * ("guest_ext.com#EXT#@contoso.onmicrosoft.com"): no mailbox of anybody's.
+ * The address it stands for, into out (domains hold no '_': the last one
+ * is the '@'): its length; 0 when addr is no such name; -1 when it is one
+ * without an address in it. */
+static int entra_guest(const char *addr, size_t len, char *out, size_t cap)
+{
+	const char *ext, *us;
+	size_t local;
+
+	if (!memchr(addr, '#', len) || !(ext = memmem(addr, len, "#EXT#@", 6)))
+		return 0;
+	local = (size_t)(ext - addr);
+	for (us = ext; us > addr && us[-1] != '_'; us--)
+		;
+	if (us == addr || us - 1 == addr || us == ext || local >= cap)
+		return -1;
+	memcpy(out, addr, local);
+	out[us - 1 - addr] = '@';
+	out[local] = '\0';
+	return (int)local;
+}
+
 static int sink_address(struct bg_sink *s, const char *addr, size_t len, unsigned long line)
 {
 	struct importer *im = s->arg;
+	char guest[BG_ID_MAX];
+	int g = entra_guest(addr, len, guest, sizeof(guest));
+
+	if (g < 0) {
+		bg_invalid_note(&im->cur->c, line,
+				"an Entra ID guest's user principal name without its address", addr,
+				len);
+		return 0;
+	}
+	if (g > 0) {
+		addr = guest;
+		len = (size_t)g;
+	}
 
 	if (im->last_state != 0 && len == im->last_len && memcmp(addr, im->last, len) == 0) {
 		/* The same text gives the same verdict: a duplicate if valid, the same
