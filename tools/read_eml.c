@@ -62,6 +62,10 @@ struct em {
 	unsigned long last_line; /* the part's last body line read */
 	bool lstarted, lcut, cut_noted;
 	bool in_sig, sig_noted; /* after a "-- " line: the sender's signature */
+	/* The line before was a quoted header's ("> To: a@x,", "References: <id>"):
+	 * a line folded from it (blanks after as many quote marks) is its too. */
+	bool in_hdr;
+	unsigned hdr_quotes;
 	/* After a rule line (━━━━, -----, ＝＝＝＝): where a Japanese signature
 	 * block starts; the sender's own address there is not imported (by the
 	 * line number: the tokeniser hands a line's addresses on a line late). */
@@ -269,11 +273,31 @@ static void line_end(struct em *m)
 		m->c->sink->record(m->c->sink);
 }
 
-/* A line of a body that quotes a mail header ("From: Alice <a@example.org>",
- * "差出人: 情報セキュリティ室 <...>", "＞宛先：..." in a forwarded notice) or an
- * attribution ("... wrote:", "2021年5月26日(水) 10:00 ... <a@x>:", "...さんは書き
- * ました:"): its addresses are the senders' and recipients'. */
-static bool quoted_header(const char *s, size_t n)
+/* The quote marks opening a line (">", ">>", "| ", "＞"): how many; *at is
+ * where the text after them and one blank after each starts. */
+static unsigned quote_marks(const char *s, size_t n, size_t *at)
+{
+	unsigned q = 0;
+	size_t i = 0;
+
+	for (;;) {
+		if (i < n && (s[i] == '>' || s[i] == '|'))
+			i++;
+		else if (n - i >= 3 && memcmp(s + i, "\xef\xbc\x9e", 3) == 0) /* ＞ */
+			i += 3;
+		else
+			break;
+		q++;
+		if (i < n && s[i] == ' ')
+			i++;
+	}
+	*at = i;
+	return q;
+}
+
+/* A quoted header's label opens the line ("To:", "> Cc：", "＞宛先："), or a
+ * message id's ("References:", which lists them on folded lines). */
+static bool header_line(const char *s, size_t n, bool msgid)
 {
 	static const char *const names[] = {"from",
 					    "to",
@@ -295,14 +319,7 @@ static bool quoted_header(const char *s, size_t n)
 					    "\xe9\x80\x81\xe4\xbf\xa1\xe5\x85\x88", /* 送信先 */
 					    "\xe8\xbf\x94\xe4\xbf\xa1\xe5\x85\x88", /* 返信先 */
 					    NULL};
-	static const char *const ends[] = {
-	    "wrote:",
-	    ">:",
-	    ">\xef\xbc\x9a",
-	    "\xe6\x9b\xb8\xe3\x81\x8d\xe3\x81\xbe\xe3\x81\x97\xe3\x81\x9f:", /* 書きました: */
-	    "\xe6\x9b\xb8\xe3\x81\x8d\xe3\x81\xbe\xe3\x81\x97\xe3\x81\x9f\xef\xbc\x9a",
-	    NULL};
-	size_t i = 0;
+	size_t i = 0, e;
 
 	for (;;) {
 		if (i < n && (s[i] == '>' || s[i] == '|' || s[i] == ' ' || s[i] == '\t'))
@@ -326,6 +343,29 @@ static bool quoted_header(const char *s, size_t n)
 		if (n - j >= 3 && memcmp(s + j, "\xef\xbc\x9a", 3) == 0) /* ： */
 			return true;
 	}
+	if (!msgid)
+		return false;
+	for (e = i; e < n && e - i < 64 && s[e] != ':' && s[e] != ' '; e++)
+		;
+	return e < n && s[e] == ':' && e > i && bg_msgid_name(s + i, e - i);
+}
+
+/* A line of a body that quotes a mail header ("From: Alice <a@example.org>",
+ * "差出人: 情報セキュリティ室 <...>", "＞宛先：..." in a forwarded notice) or an
+ * attribution ("... wrote:", "2021年5月26日(水) 10:00 ... <a@x>:", "...さんは書き
+ * ました:"): its addresses are the senders' and recipients'. */
+static bool quoted_header(const char *s, size_t n)
+{
+	static const char *const ends[] = {
+	    "wrote:",
+	    ">:",
+	    ">\xef\xbc\x9a",
+	    "\xe6\x9b\xb8\xe3\x81\x8d\xe3\x81\xbe\xe3\x81\x97\xe3\x81\x9f:", /* 書きました: */
+	    "\xe6\x9b\xb8\xe3\x81\x8d\xe3\x81\xbe\xe3\x81\x97\xe3\x81\x9f\xef\xbc\x9a",
+	    NULL};
+
+	if (header_line(s, n, false))
+		return true;
 	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
 		n--;
 	for (int k = 0; ends[k]; k++) {
@@ -334,6 +374,56 @@ static bool quoted_header(const char *s, size_t n)
 		if (n >= l && strncasecmp(s + n - l, ends[k], l) == 0)
 			return true;
 	}
+	return false;
+}
+
+/* A line folded from the quoted header on the line before ("To: a@x,"
+ * then "    b@x"; "> Cc: a@x," then ">   b@x"): as many quote marks, then
+ * a blank, then text.  RFC 5322 folds so; the addresses are still the
+ * header's.  Before: they were imported, and a References: line's second
+ * message id was stored as an address. */
+static bool header_fold(struct em *m, const char *s, size_t n)
+{
+	size_t at;
+	unsigned q = quote_marks(s, n, &at);
+	bool fold = false;
+
+	if (m->in_hdr && q == m->hdr_quotes && at < n && (s[at] == ' ' || s[at] == '\t'))
+		for (size_t k = at; k < n && !fold; k++)
+			fold = s[k] != ' ' && s[k] != '\t' && s[k] != '\r';
+	m->in_hdr = fold || header_line(s, n, true);
+	if (!fold)
+		m->hdr_quotes = q;
+	return fold;
+}
+
+/* The line that opens a forwarded message in a body ("-------- Forwarded
+ * Message --------", "-----Original Message-----", "Begin forwarded message:",
+ * "----- 転送メッセージ -----", "-------- 元のメッセージ --------"). */
+static bool forward_line(const char *s, size_t n)
+{
+	static const char *const words[] = {
+	    "original message",
+	    "forwarded message",
+	    "begin forwarded message",
+	    "\xe8\xbb\xa2\xe9\x80\x81\xe3\x83\xa1\xe3\x83\x83\xe3\x82\xbb\xe3\x83"
+	    "\xbc\xe3\x82\xb8", /* 転送メッセージ */
+	    "\xe5\x85\x83\xe3\x81\xae\xe3\x83\xa1\xe3\x83\x83\xe3\x82\xbb\xe3\x83"
+	    "\xbc\xe3\x82\xb8", /* 元のメッセージ */
+	    "\xe8\xbb\xa2\xe9\x80\x81\xe3\x81\x95\xe3\x82\x8c\xe3\x81\x9f\xe3\x83"
+	    "\xa1\xe3\x83\x83"
+	    "\xe3\x82\xbb\xe3\x83\xbc\xe3\x82\xb8", /* 転送されたメッセージ */
+	    NULL};
+
+	if (n > 96 || memchr(s, '@', n))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		for (int k = 0; words[k]; k++) {
+			size_t l = strlen(words[k]);
+
+			if (n - i >= l && strncasecmp(s + i, words[k], l) == 0)
+				return true;
+		}
 	return false;
 }
 
@@ -437,6 +527,15 @@ static bool contact_line(const char *s, size_t n)
 
 static void text_line(struct em *m, const char *s, size_t n, unsigned long line)
 {
+	bool fold = header_fold(m, s, n);
+
+	/* A forwarded message after the forwarder's signature: its text is no
+	 * signature.  Before: "-- " above "-------- Forwarded Message --------"
+	 * dropped the whole list the forward carried. */
+	if (m->in_sig && forward_line(s, n)) {
+		m->in_sig = m->sig_noted = false;
+		return;
+	}
 	/* RFC 3676 signature separator (QP and some mailers lose its space) */
 	if ((n == 3 && memcmp(s, "-- ", 3) == 0) || (n == 2 && memcmp(s, "--", 2) == 0)) {
 		m->in_sig = true;
@@ -460,7 +559,7 @@ static void text_line(struct em *m, const char *s, size_t n, unsigned long line)
 		}
 		return;
 	}
-	if (quoted_header(s, n)) {
+	if (fold || quoted_header(s, n)) {
 		note(m, line, "quoted mail header: its addresses are not imported", s,
 		     bg_shown_to_address(s, n));
 		return;
@@ -1048,7 +1147,7 @@ static void leaf_end(struct em *m)
 	m->kind = BG_EML_SKIP;
 	m->text_detect = false;
 	bg_eml_html_reset(&m->html);
-	m->in_sig = m->sig_noted = false;
+	m->in_sig = m->sig_noted = m->in_hdr = false;
 	m->rule_at = 0;
 	m->b64.n = 0;
 	m->b64.acc = 0;
@@ -1091,8 +1190,12 @@ static void body_begin(struct em *m)
 			note(m, e->line, skip, t, strlen(t));
 		return; /* the preamble follows: ignored */
 	}
-	if (strcmp(t, "message/rfc822") == 0 || strcmp(t, "message/global") == 0) {
-		/* A forwarded message: its headers, then its body. */
+	if ((strcmp(t, "message/rfc822") == 0 || strcmp(t, "message/global") == 0) &&
+	    e->cte == BG_EML_CTE_IDENT) {
+		/* A forwarded message: its headers, then its body.  One sent in
+		 * base64 or quoted-printable (RFC 2046 forbids it; mailers do it) is
+		 * decoded and read like an attached .eml: its headers, read raw,
+		 * gave nothing and its list was dropped without a word. */
 		bg_eml_headers_begin(&m->mime, m->raw_line + 1);
 		return;
 	}
