@@ -1841,6 +1841,14 @@ static int scan_cell(struct bg_table *t, const struct bg_row *row, size_t f, con
 		*noted = true;
 		return 0;
 	}
+	/* "お問い合わせ：support@vendor.example.jp" on a workbook's cover sheet or
+	 * a list's first line: the sender's contact, as in a mail's text.
+	 * Before: it was stored as exposed. */
+	if (bg_inquiry_line(s, n)) {
+		row_note(t, row, bg_inquiry_why);
+		*noted = true;
+		return 0;
+	}
 	if (f < MORE_COLS)
 		n = pair_account(t, row, f, s, n);
 	/* The cell's text through the one tokeniser: several addresses ("a@x; b@y"),
