@@ -143,12 +143,35 @@ static int entra_guest(const char *addr, size_t len, char *out, size_t cap)
 	return (int)local;
 }
 
+/* Whether addr is a password given with --password-file, case aside: the
+ * archive's password, sent in a mail of its own and imported with the notice
+ * (an mbox of both), stands on a line alone or after a label no reader knows
+ * ("解凍パスワード　Pw@2021.jp", "パスワードは Pw@2021.jp です").  Before: it
+ * was stored as an exposed address. */
+static bool given_password(const struct importer *im, const char *addr, size_t len)
+{
+	for (size_t i = 0; i < im->unpack.npasswords; i++)
+		if (strlen(im->unpack.passwords[i]) == len &&
+		    strncasecmp(im->unpack.passwords[i], addr, len) == 0)
+			return true;
+	return false;
+}
+
 static int sink_address(struct bg_sink *s, const char *addr, size_t len, unsigned long line)
 {
 	struct importer *im = s->arg;
 	char guest[BG_ID_MAX];
-	int g = entra_guest(addr, len, guest, sizeof(guest));
+	int g;
 
+	if (given_password(im, addr, len)) {
+		static const char hidden[] = "(the password, not shown)";
+
+		bg_invalid_note(&im->cur->c, line,
+				"a password given with --password-file is not imported", hidden,
+				sizeof(hidden) - 1);
+		return 0;
+	}
+	g = entra_guest(addr, len, guest, sizeof(guest));
 	if (g < 0) {
 		bg_invalid_note(&im->cur->c, line,
 				"an Entra ID guest's user principal name without its address", addr,
@@ -159,7 +182,6 @@ static int sink_address(struct bg_sink *s, const char *addr, size_t len, unsigne
 		addr = guest;
 		len = (size_t)g;
 	}
-
 	if (im->last_state != 0 && len == im->last_len && memcmp(addr, im->last, len) == 0) {
 		/* The same text gives the same verdict: a duplicate if valid, the same
 		 * invalid reason (with this line) if not. */
