@@ -2307,6 +2307,10 @@ static bool password_label_word(const char *s, size_t n)
 	    W("口令"), W("비밀번호"), W("암호"), W("패스워드"), W("비번"), W("пароль"),
 	    W("暗証番号"), W("パス"), W("暗号化パスワード"), W("ユーザーパスワード"),
 	    W("メールパスワード"), W("ＰＷ"),
+	    /* an archive's, in the separate mail that sends it */
+	    W("解凍パスワード"), W("解凍用パスワード"), W("展開パスワード"), W("展開用パスワード"),
+	    W("zipパスワード"), W("圧縮パスワード"), W("ファイルパスワード"),
+	    W("添付ファイルパスワード"), W("開封パスワード"), W("閲覧パスワード"),
 	    /* in_words folds ASCII letters only: the other scripts' capitals too */
 	    W("Пароль"), W("ПАРОЛЬ"), W("contraseña"), W("CONTRASEÑA"), W("kennwort"),
 	    W("wachtwoord"), W("passe"), W("hasło"), W("HASŁO"), W("haslo"), W("heslo"),
@@ -2319,7 +2323,7 @@ static bool password_label_word(const char *s, size_t n)
 	    W("كلمة المرور"), W("كلمة السر"), W("รหัสผ่าน"), W("पासवर्ड"), W("palavra-passe"),
 	    W("senha de acesso"), W("lösen")};
 
-	return n >= 2 && n <= 30 && in_words(labels, sizeof(labels) / sizeof(labels[0]), s, n);
+	return n >= 2 && n <= 36 && in_words(labels, sizeof(labels) / sizeof(labels[0]), s, n);
 }
 
 /* Whether a word holds one of these, case aside: a camelCase or run-together
