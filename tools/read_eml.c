@@ -299,26 +299,22 @@ static unsigned quote_marks(const char *s, size_t n, size_t *at)
  * message id's ("References:", which lists them on folded lines). */
 static bool header_line(const char *s, size_t n, bool msgid)
 {
-	static const char *const names[] = {"from",
-					    "to",
-					    "cc",
-					    "bcc",
-					    "reply-to",
-					    "sender",
-					    "return-path",
-					    "delivered-to",
-					    "*from",
-					    "*to",
-					    "*cc",
-					    "\xe5\xb7\xae\xe5\x87\xba\xe4\xba\xba", /* 差出人 */
-					    "\xe9\x80\x81\xe4\xbf\xa1\xe8\x80\x85", /* 送信者 */
-					    "\xe5\xae\x9b\xe5\x85\x88",		    /* 宛先 */
-					    "\xe7\x99\xba\xe4\xbf\xa1\xe8\x80\x85", /* 発信者 */
-					    "\xe5\x8f\x97\xe4\xbf\xa1\xe8\x80\x85", /* 受信者 */
-					    "\xe9\x80\x81\xe4\xbf\xa1\xe5\x85\x83", /* 送信元 */
-					    "\xe9\x80\x81\xe4\xbf\xa1\xe5\x85\x88", /* 送信先 */
-					    "\xe8\xbf\x94\xe4\xbf\xa1\xe5\x85\x88", /* 返信先 */
-					    NULL};
+	static const char *const names[] = {
+	    "from", "to", "cc", "bcc", "reply-to", "sender", "return-path", "delivered-to",
+	    /* a forwarded notice's pasted full header */
+	    "received", "resent-from", "resent-to", "resent-cc", "resent-sender", "envelope-to",
+	    "envelope-from", "errors-to", "disposition-notification-to", "return-receipt-to",
+	    "mail-followup-to", "mail-reply-to", "authentication-results",
+	    "arc-authentication-results", "received-spf", "original-recipient", "final-recipient",
+	    "*from", "*to", "*cc", "\xe5\xb7\xae\xe5\x87\xba\xe4\xba\xba", /* 差出人 */
+	    "\xe9\x80\x81\xe4\xbf\xa1\xe8\x80\x85",			   /* 送信者 */
+	    "\xe5\xae\x9b\xe5\x85\x88",					   /* 宛先 */
+	    "\xe7\x99\xba\xe4\xbf\xa1\xe8\x80\x85",			   /* 発信者 */
+	    "\xe5\x8f\x97\xe4\xbf\xa1\xe8\x80\x85",			   /* 受信者 */
+	    "\xe9\x80\x81\xe4\xbf\xa1\xe5\x85\x83",			   /* 送信元 */
+	    "\xe9\x80\x81\xe4\xbf\xa1\xe5\x85\x88",			   /* 送信先 */
+	    "\xe8\xbf\x94\xe4\xbf\xa1\xe5\x85\x88",			   /* 返信先 */
+	    NULL};
 	size_t i = 0, e;
 
 	for (;;) {
@@ -343,6 +339,13 @@ static bool header_line(const char *s, size_t n, bool msgid)
 		if (n - j >= 3 && memcmp(s + j, "\xef\xbc\x9a", 3) == 0) /* ： */
 			return true;
 	}
+	/* "X-Original-To:", "X-Sender:", "X-Envelope-From:": an extension
+	 * header's name, letters, digits and '-' to its ':' */
+	for (e = i; e < n && e - i < 64 && (bg_ascii_isalnum((unsigned char)s[e]) || s[e] == '-');
+	     e++)
+		;
+	if (e - i > 2 && bg_ascii_starts_ci(s + i, n - i, "x-") && e < n && s[e] == ':')
+		return true;
 	if (!msgid)
 		return false;
 	for (e = i; e < n && e - i < 64 && s[e] != ':' && s[e] != ' '; e++)
