@@ -17,11 +17,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <unictype.h>
 #include <uninorm.h>
 #include <uniwidth.h>
 
+#include "ascii.h"
 #include "identity.h"
 #include "unicode.h"
 
@@ -3669,4 +3671,89 @@ int bg_addr_scan(struct bg_addrtok *t, const char *s, size_t n, unsigned long li
 	if (got < 0)
 		return got;
 	return rc < 0 ? rc : got;
+}
+
+/* A quoted header's label opens the line ("To:", "> Cc：", "＞宛先："), or a
+ * message id's ("References:", which lists them on folded lines). */
+bool bg_header_line(const char *s, size_t n, bool msgid)
+{
+	static const char *const names[] = {
+	    "from", "to", "cc", "bcc", "reply-to", "sender", "return-path", "delivered-to",
+	    /* a forwarded notice's pasted full header */
+	    "received", "resent-from", "resent-to", "resent-cc", "resent-sender", "envelope-to",
+	    "envelope-from", "errors-to", "disposition-notification-to", "return-receipt-to",
+	    "mail-followup-to", "mail-reply-to", "authentication-results",
+	    "arc-authentication-results", "received-spf", "original-recipient", "final-recipient",
+	    "*from", "*to", "*cc", "\xe5\xb7\xae\xe5\x87\xba\xe4\xba\xba", /* 差出人 */
+	    "\xe9\x80\x81\xe4\xbf\xa1\xe8\x80\x85",			   /* 送信者 */
+	    "\xe5\xae\x9b\xe5\x85\x88",					   /* 宛先 */
+	    "\xe7\x99\xba\xe4\xbf\xa1\xe8\x80\x85",			   /* 発信者 */
+	    "\xe5\x8f\x97\xe4\xbf\xa1\xe8\x80\x85",			   /* 受信者 */
+	    "\xe9\x80\x81\xe4\xbf\xa1\xe5\x85\x83",			   /* 送信元 */
+	    "\xe9\x80\x81\xe4\xbf\xa1\xe5\x85\x88",			   /* 送信先 */
+	    "\xe8\xbf\x94\xe4\xbf\xa1\xe5\x85\x88",			   /* 返信先 */
+	    NULL};
+	size_t i = 0, e;
+
+	for (;;) {
+		if (i < n && (s[i] == '>' || s[i] == '|' || s[i] == ' ' || s[i] == '\t'))
+			i++;
+		else if (n - i >= 3 && (memcmp(s + i, "\xef\xbc\x9e", 3) == 0 || /* ＞ */
+					memcmp(s + i, "\xe3\x80\x80", 3) == 0))	 /* U+3000 */
+			i += 3;
+		else
+			break;
+	}
+	for (int k = 0; names[k]; k++) {
+		size_t l = strlen(names[k]), j;
+
+		if (!bg_ascii_starts_ci(s + i, n - i, names[k]))
+			continue;
+		j = i + l;
+		while (j < n && (s[j] == ' ' || s[j] == '\t'))
+			j++;
+		if (j < n && s[j] == ':')
+			return true;
+		if (n - j >= 3 && memcmp(s + j, "\xef\xbc\x9a", 3) == 0) /* ： */
+			return true;
+	}
+	/* "X-Original-To:", "X-Sender:", "X-Envelope-From:": an extension
+	 * header's name, letters, digits and '-' to its ':' */
+	for (e = i; e < n && e - i < 64 && (bg_ascii_isalnum((unsigned char)s[e]) || s[e] == '-');
+	     e++)
+		;
+	if (e - i > 2 && bg_ascii_starts_ci(s + i, n - i, "x-") && e < n && s[e] == ':')
+		return true;
+	if (!msgid)
+		return false;
+	for (e = i; e < n && e - i < 64 && s[e] != ':' && s[e] != ' '; e++)
+		;
+	return e < n && s[e] == ':' && e > i && bg_msgid_name(s + i, e - i);
+}
+
+/* A line of a body that quotes a mail header ("From: Alice <a@example.org>",
+ * "差出人: 情報セキュリティ室 <...>", "＞宛先：..." in a forwarded notice) or an
+ * attribution ("... wrote:", "2021年5月26日(水) 10:00 ... <a@x>:", "...さんは書き
+ * ました:"): its addresses are the senders' and recipients'. */
+bool bg_quoted_header(const char *s, size_t n)
+{
+	static const char *const ends[] = {
+	    "wrote:",
+	    ">:",
+	    ">\xef\xbc\x9a",
+	    "\xe6\x9b\xb8\xe3\x81\x8d\xe3\x81\xbe\xe3\x81\x97\xe3\x81\x9f:", /* 書きました: */
+	    "\xe6\x9b\xb8\xe3\x81\x8d\xe3\x81\xbe\xe3\x81\x97\xe3\x81\x9f\xef\xbc\x9a",
+	    NULL};
+
+	if (bg_header_line(s, n, false))
+		return true;
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	for (int k = 0; ends[k]; k++) {
+		size_t l = strlen(ends[k]);
+
+		if (n >= l && strncasecmp(s + n - l, ends[k], l) == 0)
+			return true;
+	}
+	return false;
 }

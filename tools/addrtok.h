@@ -126,6 +126,13 @@ bool bg_msgid_name(const char *s, size_t n);
  * お問合せ先】", "■問い合わせ窓口 ..."), marks and blanks before it: its
  * addresses are the sender's contacts, not exposed accounts. */
 bool bg_inquiry_line(const char *s, size_t n);
+/* A line of a body that quotes a mail header's label ("From:", "> Cc：",
+ * "＞宛先：", "Received:", any "X-...:"; with msgid, "References:" and the other
+ * message ids' too). */
+bool bg_header_line(const char *s, size_t n, bool msgid);
+/* bg_header_line(), or an attribution ("... wrote:", "... <a@x>:",
+ * "...さんは書きました:"): its addresses are the senders' and recipients'. */
+bool bg_quoted_header(const char *s, size_t n);
 extern const char bg_inquiry_why[]; /* the note on such a line */
 /* An inquiry heading alone on its line, naming the contact point (先, 窓口):
  * "【本件に関するお問い合わせ先】", "■お問い合わせ窓口". */

@@ -187,6 +187,15 @@ static int text_line(struct bg_addrtok *tok, const char *s, size_t n, unsigned f
 		bg_reader_note(c, line, bg_inquiry_why, s, bg_shown_to_address(s, n));
 		return r;
 	}
+	/* A notice saved from a forward: its quoted header block ("From: ...",
+	 * "差出人: ...", "To: ...") names senders and recipients, as in a mail.
+	 * Before: they were stored as exposed. */
+	if (bg_addr_maybe(s, n) && bg_quoted_header(s, n)) {
+		r = bg_addrtok_flush(tok);
+		bg_reader_note(c, line, "quoted mail header: its addresses are not imported", s,
+			       bg_shown_to_address(s, n));
+		return r;
+	}
 	/* "【本件に関するお問い合わせ先】" alone: the lines right below it (four
 	 * at most, to a blank line) are the contact's */
 	if (bg_inquiry_head(s, n)) {
