@@ -35,6 +35,8 @@
 #include <archive_entry.h>
 #include <libxml/xmlreader.h>
 
+#include "ascii.h"
+#include "eml_html.h" /* bg_eml_html_link_why */
 #include "table.h"
 #include "unicode.h"
 
@@ -52,6 +54,12 @@
 #define INFLATE_FLOOR (256ull << 20)
 #define INFLATE_RATIO 200ull
 #define ROW_REPEAT_MAX 1000
+/* A sheet's mailto: hyperlinks kept to compare with their cells' text (one
+ * per cell a range covers) and the bytes of their ids and addresses: more is
+ * refused, as a cell whose link is not checked could store a wrong address. */
+#define LINKS_MAX (256u * 1024)
+#define LINK_TEXT_MAX (16u << 20)
+#define LINK_ADDR_MAX 320
 /* Text the reader holds: a cell's (kept or not), and any text between elements
  * (indentation: a few bytes in a real part). */
 #define TEXT_MAX (1u << 20)
@@ -220,7 +228,19 @@ struct wb {
 	/* sheets read, and those skipped for a missing --column */
 	unsigned nread, nskipped;
 	char skip_note[512];
-	struct xsheet *xs;		/* the sheet being read */
+	struct xsheet *xs; /* the sheet being read */
+	/* The sheet's mailto: hyperlinks: its relationships' ids and addresses
+	 * (text: id, then address), then the cells they are on, sorted. */
+	struct hrel {
+		uint32_t id, id_len, addr, addr_len;
+	} * rels;
+	size_t nrels, rels_cap;
+	struct hlink {
+		uint32_t row, col, addr, addr_len;
+	} * links;
+	size_t nlinks, links_cap;
+	char *ltext;
+	size_t ltext_len, ltext_cap;
 	size_t sib_text[DEPTH_MAX + 2]; /* long text under the open element at each depth */
 	/* The current node, asked once: the visitors test it many times. */
 	int type;
@@ -1054,6 +1074,322 @@ static int visit_wb_rels(struct wb *w, xmlTextReaderPtr r)
 	return rc < 0 ? -1 : 0;
 }
 
+/* --- xlsx: a sheet's hyperlinks ------------------------------------------- */
+
+/* A sheet's <hyperlinks> come after its cells, and their targets are in the
+ * sheet's relationships part: both are read before the cells (two more
+ * passes over the zip, only for a sheet whose relationships hold a mailto:
+ * target).  A cell whose text is an address and whose link is another
+ * mailto: address: one of the two is nobody's, which cannot be told, so
+ * neither is imported and the row is noted (as the HTML reader does); a cell
+ * whose text holds no address imports the link's address after its text (a
+ * label, "メール"); a link to the text's own address, an http: link and a
+ * location= (internal) link change nothing. */
+
+static void links_reset(struct wb *w)
+{
+	w->nrels = w->nlinks = w->ltext_len = 0;
+}
+
+static void links_free(struct wb *w)
+{
+	free(w->rels);
+	free(w->links);
+	free(w->ltext);
+}
+
+static bool grow(void **p, size_t *cap, size_t need, size_t size)
+{
+	size_t c = *cap ? *cap : 64;
+	void *q;
+
+	if (need <= *cap)
+		return true;
+	while (c < need)
+		c *= 2;
+	q = realloc(*p, c * size);
+	if (!q)
+		return false;
+	*p = q;
+	*cap = c;
+	return true;
+}
+
+/* Appends n bytes to the link text; its offset, or -1 (w failed). */
+static long ltext_add(struct wb *w, const char *s, size_t n)
+{
+	size_t at = w->ltext_len;
+
+	if (at + n > LINK_TEXT_MAX) {
+		FAILF(w,
+		      "%s: more than %u MiB of mailto: hyperlinks; refused (export the sheet "
+		      "as CSV)",
+		      w->part, LINK_TEXT_MAX >> 20);
+		return -1;
+	}
+	if (!grow((void **)&w->ltext, &w->ltext_cap, at + n + 1, 1)) {
+		FAILF(w, "%s: %s", w->part, strerror(ENOMEM));
+		return -1;
+	}
+	memcpy(w->ltext + at, s, n);
+	w->ltext_len += n;
+	return (long)at;
+}
+
+/* "mailto:a%40x.jp?subject=..." -> "a@x.jp" into out (LINK_ADDR_MAX bytes);
+ * its length, 0 when t is no mailto: link or names no address. */
+static size_t mailto_target(const char *t, char *out)
+{
+	size_t i = 0, o = 0;
+
+	while (t[i] == ' ' || t[i] == '\t')
+		i++;
+	if (!bg_ascii_starts_ci(t + i, strlen(t + i), "mailto:"))
+		return 0;
+	for (i += 7; t[i] && t[i] != '?' && o < LINK_ADDR_MAX; o++) {
+		if (t[i] == '%' && bg_ascii_hexval(t[i + 1]) >= 0 &&
+		    bg_ascii_hexval(t[i + 2]) >= 0) {
+			out[o] = (char)(bg_ascii_hexval(t[i + 1]) * 16 + bg_ascii_hexval(t[i + 2]));
+			i += 3;
+		} else {
+			out[o] = t[i++];
+		}
+	}
+	while (o > 0 && (out[o - 1] == ' ' || out[o - 1] == '\t'))
+		o--;
+	return memchr(out, '@', o) ? o : 0;
+}
+
+static int visit_sheet_rels(struct wb *w, xmlTextReaderPtr r)
+{
+	char id[64], type[512], target[PATH_MAX_], a[LINK_ADDR_MAX];
+	size_t al;
+	long io, ao;
+	int rc;
+
+	while ((rc = next_node(w, r)) == 1) {
+		if (!start_of(w, "Relationship") || !attr(r, "Id", false, id, sizeof(id)) ||
+		    !attr(r, "Type", false, type, sizeof(type)) || !ends_with(type, "/hyperlink") ||
+		    !attr(r, "Target", false, target, sizeof(target)) ||
+		    (al = mailto_target(target, a)) == 0)
+			continue;
+		if (w->nrels >= LINKS_MAX) {
+			FAILF(w,
+			      "%s: more than %u mailto: hyperlinks; refused (export the sheet as "
+			      "CSV)",
+			      w->part, LINKS_MAX);
+			return -1;
+		}
+		if (!grow((void **)&w->rels, &w->rels_cap, w->nrels + 1, sizeof(*w->rels))) {
+			FAILF(w, "%s: %s", w->part, strerror(ENOMEM));
+			return -1;
+		}
+		if ((io = ltext_add(w, id, strlen(id))) < 0 || (ao = ltext_add(w, a, al)) < 0)
+			return -1;
+		w->rels[w->nrels++] =
+		    (struct hrel){(uint32_t)io, (uint32_t)strlen(id), (uint32_t)ao, (uint32_t)al};
+	}
+	return rc < 0 ? -1 : 0;
+}
+
+static const char *sort_text; /* qsort has no context argument */
+
+static int rel_cmp(const void *x, const void *y)
+{
+	const struct hrel *a = x, *b = y;
+	size_t n = a->id_len < b->id_len ? a->id_len : b->id_len;
+	int c = memcmp(sort_text + a->id, sort_text + b->id, n);
+
+	return c ? c : (a->id_len > b->id_len) - (a->id_len < b->id_len);
+}
+
+static int link_cmp(const void *x, const void *y)
+{
+	const struct hlink *a = x, *b = y;
+
+	if (a->row != b->row)
+		return a->row < b->row ? -1 : 1;
+	return (a->col > b->col) - (a->col < b->col);
+}
+
+static const struct hrel *rel_find(const struct wb *w, const char *id)
+{
+	size_t lo = 0, hi = w->nrels, n = strlen(id);
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct hrel *m = &w->rels[mid];
+		size_t k = n < m->id_len ? n : m->id_len;
+		int c = memcmp(id, w->ltext + m->id, k);
+
+		if (!c)
+			c = (n > m->id_len) - (n < m->id_len);
+		if (!c)
+			return m;
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}
+
+/* "B3" or "B3:C5" (a link on a range is on each of its cells). */
+static bool ref_range(const char *ref, unsigned long *r1, long *c1, unsigned long *r2, long *c2)
+{
+	char a[32];
+	const char *colon = strchr(ref, ':');
+	size_t n = colon ? (size_t)(colon - ref) : strlen(ref);
+
+	if (n >= sizeof(a))
+		return false;
+	memcpy(a, ref, n);
+	a[n] = '\0';
+	if ((*c1 = ref_col(a, r1)) < 0)
+		return false;
+	if (!colon) {
+		*r2 = *r1;
+		*c2 = *c1;
+		return true;
+	}
+	return (*c2 = ref_col(colon + 1, r2)) >= *c1 && *r2 >= *r1;
+}
+
+static int visit_sheet_links(struct wb *w, xmlTextReaderPtr r)
+{
+	char ref[64], id[64];
+	const struct hrel *h;
+	unsigned long r1, r2, row;
+	long c1, c2, col;
+	int rc;
+
+	while ((rc = next_node(w, r)) == 1) {
+		/* location= alone: a place in the workbook, no address. */
+		if (!start_of(w, "hyperlink") || !attr(r, "id", true, id, sizeof(id)) ||
+		    !(h = rel_find(w, id)))
+			continue;
+		if (!attr(r, "ref", false, ref, sizeof(ref)) ||
+		    !ref_range(ref, &r1, &c1, &r2, &c2)) {
+			FAILF(w, "%s: a mailto: hyperlink on no cell (ref \"%.40s\"); refused",
+			      w->part, attr(r, "ref", false, ref, sizeof(ref)) ? ref : "");
+			return -1;
+		}
+		if (c2 >= BG_TABLE_COLS_MAX)
+			c2 = BG_TABLE_COLS_MAX - 1;
+		for (row = r1; row <= r2; row++)
+			for (col = c1; col <= c2; col++) {
+				if (w->nlinks >= LINKS_MAX) {
+					FAILF(w,
+					      "%s: more than %u cells with a mailto: hyperlink; "
+					      "refused (export the sheet as CSV)",
+					      w->part, LINKS_MAX);
+					return -1;
+				}
+				if (!grow((void **)&w->links, &w->links_cap, w->nlinks + 1,
+					  sizeof(*w->links))) {
+					FAILF(w, "%s: %s", w->part, strerror(ENOMEM));
+					return -1;
+				}
+				w->links[w->nlinks++] = (struct hlink){(uint32_t)row, (uint32_t)col,
+								       h->addr, h->addr_len};
+			}
+	}
+	return rc < 0 ? -1 : 0;
+}
+
+/* Reads the sheet's mailto: hyperlinks (sheet at path).  0 or -1. */
+static int sheet_links(struct wb *w, const char *path)
+{
+	char rels[PATH_MAX_];
+	const char *slash = strrchr(path, '/');
+	uint64_t inflated;
+	int rc;
+
+	links_reset(w);
+	snprintf(rels, sizeof(rels), "%.*s_rels/%.200s.rels",
+		 slash ? (int)(slash + 1 - path) % 500 : 0, path, slash ? slash + 1 : path);
+	if (with_part(w, rels, visit_sheet_rels) < 0)
+		return -1;
+	if (w->nrels == 0)
+		return 0;
+	sort_text = w->ltext;
+	qsort(w->rels, w->nrels, sizeof(*w->rels), rel_cmp);
+	/* The sheet is inflated twice: this pass is held to the bomb limit on
+	 * its own, the reading pass counts as before. */
+	inflated = w->inflated;
+	w->inflated = 0;
+	rc = with_part(w, path, visit_sheet_links);
+	w->inflated = inflated;
+	if (rc < 0)
+		return -1;
+	qsort(w->links, w->nlinks, sizeof(*w->links), link_cmp);
+	return 0;
+}
+
+static const struct hlink *link_at(const struct wb *w, unsigned long row, long col)
+{
+	struct hlink key = {(uint32_t)row, (uint32_t)col, 0, 0};
+
+	if (!w->nlinks || row > UINT32_MAX)
+		return NULL;
+	return bsearch(&key, w->links, w->nlinks, sizeof(*w->links), link_cmp);
+}
+
+/* The cell's text s..n (blanks and a "mailto:" aside) is the address a,
+ * ASCII case aside. */
+static bool text_is(const char *s, size_t n, const char *a, size_t al)
+{
+	while (n > 0 && (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n'))
+		s++, n--;
+	while (n > 0 &&
+	       (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
+		n--;
+	if (bg_ascii_starts_ci(s, n, "mailto:"))
+		s += 7, n -= 7;
+	if (n != al)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (bg_ascii_tolower(s[i]) != bg_ascii_tolower(a[i]))
+			return false;
+	return true;
+}
+
+/* The cell at row, col holds s..*n (in w->cell, CELL_MAX + 1 bytes); a
+ * mailto: hyperlink on it applied.  *cut set when the text grew too long. */
+static void cell_link(struct wb *w, unsigned idx, unsigned long row, long col, size_t *n, bool *cut)
+{
+	const struct hlink *l = link_at(w, row, col);
+	const char *a;
+	char shown[SHOWN_MAX];
+
+	if (!l)
+		return;
+	a = w->ltext + l->addr;
+	if (text_is(w->cell, *n, a, l->addr_len))
+		return;
+	if (memchr(w->cell, '@', *n) || memmem(w->cell, *n, "\xef\xbc\xa0", 3)) {
+		int k = snprintf(shown, sizeof(shown), "%.*s (link: mailto:%.*s)",
+				 (int)(*n < 120 ? *n : 120), w->cell,
+				 (int)(l->addr_len < 60 ? l->addr_len : 60), a);
+
+		bg_reader_note(w->c, BG_SHEET_LINE(idx, row), bg_eml_html_link_why, shown,
+			       k < 0			   ? 0
+			       : (size_t)k < sizeof(shown) ? (size_t)k
+							   : sizeof(shown) - 1);
+		*n = 0;
+		*cut = false;
+		return;
+	}
+	if (*n + 1 + l->addr_len > CELL_MAX) {
+		*cut = true;
+		return;
+	}
+	if (*n)
+		w->cell[(*n)++] = ' ';
+	memcpy(w->cell + *n, a, l->addr_len);
+	*n += l->addr_len;
+}
+
 /* --- xlsx: a sheet ---------------------------------------------------------- */
 
 struct xsheet {
@@ -1123,10 +1459,12 @@ static int visit_sheet_with(struct wb *w, xmlTextReaderPtr r, struct xsheet *xs)
 			in_cell = false;
 			if (!has_value)
 				continue;
+			size_t len;
+			bool cut = false;
+
 			if (strcmp(type, "s") == 0) {
 				unsigned long i;
 				long n;
-				bool cut = false;
 
 				char idx[24];
 
@@ -1150,10 +1488,13 @@ static int visit_sheet_with(struct wb *w, xmlTextReaderPtr r, struct xsheet *xs)
 					      strerror((int)-n));
 					return -1;
 				}
-				cell_put(w, (size_t)col, w->cell, (size_t)n, cut);
+				len = (size_t)n;
 			} else {
-				cell_put(w, (size_t)col, w->cell, w->cell_len, w->cell_overflow);
+				len = w->cell_len;
+				cut = w->cell_overflow;
 			}
+			cell_link(w, xs->idx, row, col, &len, &cut);
+			cell_put(w, (size_t)col, w->cell, len, cut);
 		} else if (in_cell && start_of(w, "v") && !w->empty) {
 			in_v = true;
 			has_value = true;
@@ -1226,6 +1567,8 @@ static int read_xlsx(struct wb *w)
 
 		if (!w->sheets[i].path[0])
 			continue;
+		if (sheet_links(w, w->sheets[i].path) < 0)
+			return -1;
 		if (sheet_begin(w, xs.idx, xs.name, &xs.t) < 0)
 			return -1;
 		w->xs = &xs;
@@ -1497,6 +1840,7 @@ int bg_workbook_read(struct bg_reader_ctx *c, int fd)
 	rc = 0;
 out:
 	sst_free(&w.sst);
+	links_free(&w);
 	free(w.sheets);
 	free(w.rowbuf);
 	free(w.cells);
