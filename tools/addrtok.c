@@ -167,9 +167,10 @@ struct bg_addrtok {
 	char combo;	   /* bg_addrtok_combo */
 	uint32_t combo_cp; /* bg_addrtok_combo_cp: '、', '／' or '・', mapped to combo */
 	bool combo_field;
-	bool label_lines;	  /* bg_addrtok_label_lines */
-	unsigned long label_line; /* the last line that was a marked label alone, or 0 */
-	bool label_bare;	  /* ... a Japanese one with no mark */
+	bool label_lines;	   /* bg_addrtok_label_lines */
+	unsigned long label_line;  /* the last line that was a marked label alone, or 0 */
+	unsigned long label_reach; /* ... and the last blank line below it (or it) */
+	bool label_bare;	   /* ... a Japanese one with no mark */
 	unsigned found;
 	int rc;
 	struct bg_norm_opts nopts;
@@ -795,6 +796,14 @@ void bg_addrtok_label_lines(struct bg_addrtok *t, bool on)
 {
 	t->label_lines = on;
 	t->label_line = 0;
+}
+
+void bg_addrtok_blank(struct bg_addrtok *t, unsigned long from, unsigned long to)
+{
+	/* only blank lines right below a marked label, BG_LABEL_REACH at most */
+	if (t->label_line && !t->label_bare && from == t->label_reach + 1 && to >= from &&
+	    to - t->label_line <= BG_LABEL_REACH)
+		t->label_reach = to;
 }
 
 void bg_addrtok_combo(struct bg_addrtok *t, char sep, bool field)
@@ -2655,6 +2664,15 @@ static bool line_rest_blank(const char *s, size_t n, size_t b)
 	return true;
 }
 
+/* Whether nothing but blanks and punctuation (a closing quote) follows e. */
+static bool lone_value(const char *s, size_t n, size_t e)
+{
+	for (; e < n; e++)
+		if (cls[(unsigned char)s[e]] != C_SP && cls[(unsigned char)s[e]] != C_SEP)
+			return false;
+	return true;
+}
+
 /* Whether [a, b) is printable ASCII only (a password typed after a label). */
 static bool ascii_word(const char *s, size_t a, size_t b)
 {
@@ -2910,8 +2928,12 @@ static void tokens(struct bg_addrtok *t)
 	/* where a word right after an address and a glued separator starts */
 	size_t after_addr = SIZE_MAX;
 	bool seps = t->ident && t->sep_line == s;
-	/* "Password:" alone on the line before: this line's first word is it */
-	bool value_line = t->label_lines && t->label_line != 0 && t->label_line + 1 == t->line;
+	/* "Password:" alone on the line before, or above blank lines
+	 * (bg_addrtok_blank): this line's first word is it */
+	bool value_line = t->label_lines && t->label_line != 0 && t->label_reach + 1 == t->line;
+	/* over blank lines only a value alone on its line: a line of words
+	 * below is text, not the label's */
+	bool value_far = value_line && t->line > t->label_line + 1;
 	bool label_bare = t->label_bare;
 	unsigned char acc;
 
@@ -2993,7 +3015,9 @@ static void tokens(struct bg_addrtok *t)
 		if (value_line) {
 			value_line = false;
 			/* after a bare label only one ASCII word alone on its line */
-			if (!label_bare)
+			if (!label_bare && !value_far)
+				secret = value_end(t, s, n, pe, a);
+			else if (!label_bare && lone_value(s, n, value_end(t, s, n, pe, a)))
 				secret = value_end(t, s, n, pe, a);
 			else if (ascii_word(s, a, b) && line_rest_blank(s, n, b))
 				secret = word_end(s, n, a);
@@ -3172,14 +3196,14 @@ static void tokens(struct bg_addrtok *t)
 	    (gap + marks > 0 || memchr(s + pa, '=', pb - pa)) &&
 	    (lw = label_word(s, pa, pb, true)) >= 0 && gap + marks + lw > 0 &&
 	    !plural_label(s + pa, pb - pa)) {
-		t->label_line = t->line;
+		t->label_line = t->label_reach = t->line;
 		t->label_bare = false;
 	} else if (t->label_lines && ntok == 1 && secret == 0 && pb > pa &&
 		   (unsigned char)s[pa] >= 0x80 && label_gap(t, s, pe, n) == 0 &&
 		   bg_password_label(s + pa, pb - pa)) {
 		/* "パスワード" alone, with no mark (a form's label in a script that
 		 * sets no colon): the next line's value if it is one ASCII word */
-		t->label_line = t->line;
+		t->label_line = t->label_reach = t->line;
 		t->label_bare = true;
 	}
 }
@@ -3503,7 +3527,10 @@ static int one_line(struct bg_addrtok *t, const char *s, size_t n, unsigned long
 		if (s[i] != ' ' && s[i] != '\t')
 			blank = false;
 	if (blank) {
-		int rc = bg_addrtok_flush(t);
+		int rc;
+
+		bg_addrtok_blank(t, line, line);
+		rc = bg_addrtok_flush(t);
 
 		return rc < 0 ? rc : 0;
 	}

@@ -77,6 +77,15 @@ void bg_addrtok_combo(struct bg_addrtok *t, char sep, bool field);
  * value, never imported nor shown.  For the lines of a text, not the cells of
  * a table (a cell "pass=" is no label of the next row). */
 void bg_addrtok_label_lines(struct bg_addrtok *t, bool on);
+/* Lines from..to (numbers) were blank.  A marked label's value is looked for
+ * over blank lines right below it, BG_LABEL_REACH of them at most
+ * ("Password:", a blank line, "Pw@2021.jp"); then only a value alone on its
+ * line.  Blank lines handed to bg_addrtok_line count so by themselves; a
+ * reader whose input skips them (bg_input_skip_blank) says them here.  Any
+ * other line between (one the reader notes without tokenising it) ends the
+ * label's reach. */
+#define BG_LABEL_REACH 2
+void bg_addrtok_blank(struct bg_addrtok *t, unsigned long from, unsigned long to);
 
 /* The separator of a combolist ("taro@x.jp|hunter2") in the first lines of
  * head, or 0: most lines start with an address glued to one and the same

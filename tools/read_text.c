@@ -42,6 +42,7 @@ struct text_pieces {
 	 * it may reach; the lines of one block follow each other (a blank line,
 	 * which the input skips, ends it) */
 	unsigned long contact_last, contact_to;
+	unsigned long prev_line; /* the last line read (the input skips empty ones) */
 };
 
 /* An SQL dump, by its head: a dump tool's banner, or a statement of its
@@ -135,6 +136,10 @@ static int text_line(struct bg_addrtok *tok, const char *s, size_t n, unsigned f
 	size_t i = 0;
 	int r;
 
+	/* the empty lines the input skipped, for a label's reach over them */
+	if (line > p->prev_line + 1)
+		bg_addrtok_blank(tok, p->prev_line + 1, line - 1);
+	p->prev_line = line;
 	if (p->cont || (flags & BG_LINE_PIECE)) {
 		if (!p->cont)
 			c->sink->record(c->sink);
@@ -150,6 +155,8 @@ static int text_line(struct bg_addrtok *tok, const char *s, size_t n, unsigned f
 		i++;
 	/* A line cut at BG_LINE_MAX is reported even when all that was kept is
 	 * blank: its text, an address perhaps, lay beyond the cut. */
+	if (i == n && !(flags & BG_LINE_TOO_LONG))
+		bg_addrtok_blank(tok, line, line);
 	if ((i == n && !(flags & BG_LINE_TOO_LONG)) || (i < n && s[i] == '#'))
 		return bg_addrtok_flush(tok); /* a blank line ends a wrapped cell */
 	if (p->sql_file && !(flags & (BG_LINE_TOO_LONG | BG_LINE_HAS_NUL | BG_LINE_BAD_UTF8)) &&
@@ -213,7 +220,7 @@ static int text_read(struct bg_reader_ctx *c)
 	struct bg_input *in = c->in;
 	struct bg_err *err = &c->err;
 	struct bg_addrtok *tok = NULL;
-	struct text_pieces pieces = {false, false, NULL, false, 0, 0};
+	struct text_pieces pieces = {false, false, NULL, false, 0, 0, 0};
 	const char *s;
 	size_t n;
 	unsigned flags;
