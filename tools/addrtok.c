@@ -3758,6 +3758,135 @@ bool bg_header_line(const char *s, size_t n, bool msgid)
 	return e < n && s[e] == ':' && e > i && bg_msgid_name(s + i, e - i);
 }
 
+unsigned bg_quote_marks(const char *s, size_t n, size_t *at)
+{
+	unsigned q = 0;
+	size_t i = 0;
+
+	for (;;) {
+		if (i < n && (s[i] == '>' || s[i] == '|'))
+			i++;
+		else if (n - i >= 3 && memcmp(s + i, "\xef\xbc\x9e", 3) == 0) /* ＞ */
+			i += 3;
+		else
+			break;
+		q++;
+		if (i < n && s[i] == ' ')
+			i++;
+	}
+	*at = i;
+	return q;
+}
+
+/* A quoted recipients' header: "To:", "> Cc:", "＞宛先：", "Bcc:". */
+static bool recipient_header(const char *s, size_t n)
+{
+	static const char *const names[] = {
+	    "to",	 "cc",	"bcc", "resent-to",
+	    "resent-cc", "*to", "*cc", "\xe5\xae\x9b\xe5\x85\x88", /* 宛先 */
+	    NULL};
+	size_t i = 0;
+
+	for (;;) {
+		if (i < n && (s[i] == '>' || s[i] == '|' || s[i] == ' ' || s[i] == '\t'))
+			i++;
+		else if (n - i >= 3 && (memcmp(s + i, "\xef\xbc\x9e", 3) == 0 || /* ＞ */
+					memcmp(s + i, "\xe3\x80\x80", 3) == 0))	 /* U+3000 */
+			i += 3;
+		else
+			break;
+	}
+	for (int k = 0; names[k]; k++) {
+		size_t l = strlen(names[k]), j;
+
+		if (!bg_ascii_starts_ci(s + i, n - i, names[k]))
+			continue;
+		j = i + l;
+		while (j < n && (s[j] == ' ' || s[j] == '\t'))
+			j++;
+		if ((j < n && s[j] == ':') || (n - j >= 3 && memcmp(s + j, "\xef\xbc\x9a", 3) == 0))
+			return true;
+	}
+	return false;
+}
+
+/* The length of a list separator at s[i] (',' ';' '，' '；' '、'), or 0. */
+static size_t list_sep(const char *s, size_t n, size_t i)
+{
+	if (s[i] == ',' || s[i] == ';')
+		return 1;
+	if (n - i >= 3 && (memcmp(s + i, "\xef\xbc\x8c", 3) == 0 || /* ， */
+			   memcmp(s + i, "\xef\xbc\x9b", 3) == 0 || /* ； */
+			   memcmp(s + i, "\xe3\x80\x81", 3) == 0))  /* 、 */
+		return 3;
+	return 0;
+}
+
+/* Whether a line ends with a list separator, trailing blanks aside. */
+static bool ends_list_sep(const char *s, size_t n)
+{
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
+		n--;
+	return n && (s[n - 1] == ',' || s[n - 1] == ';' || (n >= 3 && list_sep(s, n, n - 3) == 3));
+}
+
+/* Whether s holds addresses and list separators only, one at least: every
+ * word between blanks and separators has an '@' ('＠'). */
+static bool address_list(const char *s, size_t n)
+{
+	size_t i = 0, words = 0;
+
+	while (i < n) {
+		size_t l;
+		bool at = false;
+
+		if (s[i] == ' ' || s[i] == '\t' || s[i] == '\r') {
+			i++;
+			continue;
+		}
+		if ((l = list_sep(s, n, i)) != 0) {
+			i += l;
+			continue;
+		}
+		for (; i < n && s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && !list_sep(s, n, i);
+		     i++)
+			if (s[i] == '@' || (n - i >= 3 && memcmp(s + i, "\xef\xbc\xa0", 3) == 0))
+				at = true;
+		if (!at)
+			return false;
+		words++;
+	}
+	return words > 0;
+}
+
+bool bg_header_fold(struct bg_hdr_fold *f, const char *s, size_t n)
+{
+	size_t at;
+	unsigned q = bg_quote_marks(s, n, &at);
+	bool fold = false, rcpt;
+
+	if (f->in_hdr && q == f->quotes && at < n && (s[at] == ' ' || s[at] == '\t'))
+		for (size_t k = at; k < n && !fold; k++)
+			fold = s[k] != ' ' && s[k] != '\t' && s[k] != '\r';
+	/* "> To: a@x; b@x;" hard-wrapped into "> c@x": the same quote marks, a
+	 * line of addresses only, below a recipients' header left open */
+	if (!fold && f->open && q == f->quotes && address_list(s + at, n - at))
+		fold = true;
+	rcpt = fold ? f->rcpt : recipient_header(s, n);
+	f->in_hdr = fold || bg_header_line(s, n, true);
+	f->rcpt = f->in_hdr && rcpt;
+	/* "To: all users," names no one: no list goes on below it */
+	f->open = f->rcpt && ends_list_sep(s, n) && bg_addr_maybe(s, n);
+	if (!fold)
+		f->quotes = q;
+	return fold;
+}
+
+void bg_header_fold_end(struct bg_hdr_fold *f)
+{
+	f->in_hdr = f->rcpt = f->open = false;
+}
+
 /* A line of a body that quotes a mail header ("From: Alice <a@example.org>",
  * "差出人: 情報セキュリティ室 <...>", "＞宛先：..." in a forwarded notice) or an
  * attribution ("... wrote:", "2021年5月26日(水) 10:00 ... <a@x>:", "...さんは書き

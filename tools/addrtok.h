@@ -142,6 +142,26 @@ bool bg_header_line(const char *s, size_t n, bool msgid);
 /* bg_header_line(), or an attribution ("... wrote:", "... <a@x>:",
  * "...さんは書きました:"): its addresses are the senders' and recipients'. */
 bool bg_quoted_header(const char *s, size_t n);
+/* The quote marks opening a line (">", ">>", "| ", "＞"): how many; *at is
+ * where the text after them and one blank after each starts. */
+unsigned bg_quote_marks(const char *s, size_t n, size_t *at);
+/* Where a body stands in a quoted header block, for bg_header_fold. */
+struct bg_hdr_fold {
+	bool in_hdr;	 /* the line before is a header's (bg_header_line) or folded from one */
+	bool rcpt;	 /* ... of a recipients' header (To:, Cc:, Bcc:, 宛先:) */
+	bool open;	 /* ... that ends with ',' or ';' (or '，' '；' '、') */
+	unsigned quotes; /* the header line's quote marks */
+};
+/* Whether line s (each line of a body in turn) is folded from the quoted
+ * header on the line before, its addresses the header's: as many quote
+ * marks, then a blank, then text (RFC 5322 folding: "> Cc: a@x," then ">
+ * b@x"); or, below a To:/Cc: line (or one folded from it) that ends with ','
+ * or ';', as many quote marks and addresses and separators only (a mail
+ * client's hard wrap: "> To: a@x; b@x;" then "> c@x").  Updates f. */
+bool bg_header_fold(struct bg_hdr_fold *f, const char *s, size_t n);
+/* A line the reader does not hand bg_header_fold (an empty one it skipped)
+ * ends the header block. */
+void bg_header_fold_end(struct bg_hdr_fold *f);
 extern const char bg_inquiry_why[]; /* the note on such a line */
 /* An inquiry heading alone on its line, naming the contact point (先, 窓口):
  * "【本件に関するお問い合わせ先】", "■お問い合わせ窓口". */

@@ -63,9 +63,10 @@ struct em {
 	bool lstarted, lcut, cut_noted;
 	bool in_sig, sig_noted; /* after a "-- " line: the sender's signature */
 	/* The line before was a quoted header's ("> To: a@x,", "References: <id>"):
-	 * a line folded from it (blanks after as many quote marks) is its too. */
-	bool in_hdr;
-	unsigned hdr_quotes;
+	 * a line folded from it (blanks after as many quote marks; below an open
+	 * To:/Cc:, addresses only) is its too (bg_header_fold).  Before: a
+	 * hard-wrapped "> To: a@x; b@x;" then "> c@x" stored c@x. */
+	struct bg_hdr_fold hdr;
 	/* After a rule line (━━━━, -----, ＝＝＝＝): where a Japanese signature
 	 * block starts; the sender's own address there is not imported (by the
 	 * line number: the tokeniser hands a line's addresses on a line late). */
@@ -273,48 +274,6 @@ static void line_end(struct em *m)
 		m->c->sink->record(m->c->sink);
 }
 
-/* The quote marks opening a line (">", ">>", "| ", "＞"): how many; *at is
- * where the text after them and one blank after each starts. */
-static unsigned quote_marks(const char *s, size_t n, size_t *at)
-{
-	unsigned q = 0;
-	size_t i = 0;
-
-	for (;;) {
-		if (i < n && (s[i] == '>' || s[i] == '|'))
-			i++;
-		else if (n - i >= 3 && memcmp(s + i, "\xef\xbc\x9e", 3) == 0) /* ＞ */
-			i += 3;
-		else
-			break;
-		q++;
-		if (i < n && s[i] == ' ')
-			i++;
-	}
-	*at = i;
-	return q;
-}
-
-/* A line folded from the quoted header on the line before ("To: a@x,"
- * then "    b@x"; "> Cc: a@x," then ">   b@x"): as many quote marks, then
- * a blank, then text.  RFC 5322 folds so; the addresses are still the
- * header's.  Before: they were imported, and a References: line's second
- * message id was stored as an address. */
-static bool header_fold(struct em *m, const char *s, size_t n)
-{
-	size_t at;
-	unsigned q = quote_marks(s, n, &at);
-	bool fold = false;
-
-	if (m->in_hdr && q == m->hdr_quotes && at < n && (s[at] == ' ' || s[at] == '\t'))
-		for (size_t k = at; k < n && !fold; k++)
-			fold = s[k] != ' ' && s[k] != '\t' && s[k] != '\r';
-	m->in_hdr = fold || bg_header_line(s, n, true);
-	if (!fold)
-		m->hdr_quotes = q;
-	return fold;
-}
-
 /* The line that opens a forwarded message in a body ("-------- Forwarded
  * Message --------", "-----Original Message-----", "Begin forwarded message:",
  * "----- 転送メッセージ -----", "-------- 元のメッセージ --------"). */
@@ -445,7 +404,7 @@ static bool contact_line(const char *s, size_t n)
 
 static void text_line(struct em *m, const char *s, size_t n, unsigned long line)
 {
-	bool fold = header_fold(m, s, n);
+	bool fold = bg_header_fold(&m->hdr, s, n);
 
 	/* A forwarded message after the forwarder's signature: its text is no
 	 * signature.  Before: "-- " above "-------- Forwarded Message --------"
@@ -1065,7 +1024,8 @@ static void leaf_end(struct em *m)
 	m->kind = BG_EML_SKIP;
 	m->text_detect = false;
 	bg_eml_html_reset(&m->html);
-	m->in_sig = m->sig_noted = m->in_hdr = false;
+	m->in_sig = m->sig_noted = false;
+	bg_header_fold_end(&m->hdr);
 	m->rule_at = 0;
 	m->b64.n = 0;
 	m->b64.acc = 0;

@@ -43,6 +43,8 @@ struct text_pieces {
 	 * which the input skips, ends it) */
 	unsigned long contact_last, contact_to;
 	unsigned long prev_line; /* the last line read (the input skips empty ones) */
+	/* a quoted header block: its folded lines are its (bg_header_fold) */
+	struct bg_hdr_fold hdr;
 };
 
 /* An SQL dump, by its head: a dump tool's banner, or a statement of its
@@ -134,13 +136,17 @@ static int text_line(struct bg_addrtok *tok, const char *s, size_t n, unsigned f
 		     unsigned long line, struct bg_reader_ctx *c, struct text_pieces *p)
 {
 	size_t i = 0;
+	bool fold;
 	int r;
 
 	/* the empty lines the input skipped, for a label's reach over them */
-	if (line > p->prev_line + 1)
+	if (line > p->prev_line + 1) {
 		bg_addrtok_blank(tok, p->prev_line + 1, line - 1);
+		bg_header_fold_end(&p->hdr);
+	}
 	p->prev_line = line;
 	if (p->cont || (flags & BG_LINE_PIECE)) {
+		bg_header_fold_end(&p->hdr);
 		if (!p->cont)
 			c->sink->record(c->sink);
 		if (flags & (BG_LINE_TOO_LONG | BG_LINE_HAS_NUL | BG_LINE_BAD_UTF8)) {
@@ -157,20 +163,24 @@ static int text_line(struct bg_addrtok *tok, const char *s, size_t n, unsigned f
 	 * blank: its text, an address perhaps, lay beyond the cut. */
 	if (i == n && !(flags & BG_LINE_TOO_LONG))
 		bg_addrtok_blank(tok, line, line);
-	if ((i == n && !(flags & BG_LINE_TOO_LONG)) || (i < n && s[i] == '#'))
+	if ((i == n && !(flags & BG_LINE_TOO_LONG)) || (i < n && s[i] == '#')) {
+		bg_header_fold_end(&p->hdr);
 		return bg_addrtok_flush(tok); /* a blank line ends a wrapped cell */
+	}
 	if (p->sql_file && !(flags & (BG_LINE_TOO_LONG | BG_LINE_HAS_NUL | BG_LINE_BAD_UTF8)) &&
 	    !bg_addr_maybe(s, n)) {
 		/* a statement without an address; its password values are
 		 * followed all the same */
 		unsigned secrets, guessed;
 
+		bg_header_fold_end(&p->hdr);
 		if (!bg_sqlmask_line(p->sql, s, n, true, &secrets, &guessed))
 			return -ENOMEM;
 		return bg_addrtok_flush(tok);
 	}
 	c->sink->record(c->sink);
 	if (flags & (BG_LINE_TOO_LONG | BG_LINE_HAS_NUL | BG_LINE_BAD_UTF8)) {
+		bg_header_fold_end(&p->hdr);
 		r = bg_addrtok_flush(tok);
 		bg_reader_note_flagged(c, line, flags, s, n);
 		return r;
@@ -185,6 +195,7 @@ static int text_line(struct bg_addrtok *tok, const char *s, size_t n, unsigned f
 		if (!sql)
 			n = strip_comment(s, n);
 	}
+	fold = bg_header_fold(&p->hdr, s, n);
 	if (p->contact_last && line == p->contact_last + 1 && line <= p->contact_to)
 		p->contact_last = line;
 	else
@@ -195,9 +206,11 @@ static int text_line(struct bg_addrtok *tok, const char *s, size_t n, unsigned f
 		return r;
 	}
 	/* A notice saved from a forward: its quoted header block ("From: ...",
-	 * "差出人: ...", "To: ...") names senders and recipients, as in a mail.
-	 * Before: they were stored as exposed. */
-	if (bg_addr_maybe(s, n) && bg_quoted_header(s, n)) {
+	 * "差出人: ...", "To: ...") names senders and recipients, as in a mail,
+	 * and so do the lines folded from it ("> Cc: a@x," then ">   b@x"; "> To:
+	 * a@x; b@x;" hard-wrapped into "> c@x").  Before: they were stored as
+	 * exposed. */
+	if (bg_addr_maybe(s, n) && (fold || bg_quoted_header(s, n))) {
 		r = bg_addrtok_flush(tok);
 		bg_reader_note(c, line, "quoted mail header: its addresses are not imported", s,
 			       bg_shown_to_address(s, n));
@@ -220,7 +233,7 @@ static int text_read(struct bg_reader_ctx *c)
 	struct bg_input *in = c->in;
 	struct bg_err *err = &c->err;
 	struct bg_addrtok *tok = NULL;
-	struct text_pieces pieces = {false, false, NULL, false, 0, 0, 0};
+	struct text_pieces pieces = {false, false, NULL, false, 0, 0, 0, {false, false, false, 0}};
 	const char *s;
 	size_t n;
 	unsigned flags;

@@ -554,6 +554,45 @@ static void maybe(void)
 		T_EQ_INT(bg_addr_maybe(c[i].s, strlen(c[i].s)), c[i].want);
 }
 
+/* A quoted header's folded lines: after blanks, or, below an open To:/Cc:,
+ * addresses only with as many quote marks. */
+static void header_fold(void)
+{
+	static const struct {
+		const char *line;
+		bool fold;
+	} seq[] = {
+	    {"> To: a1@example.com; a2@example.com;", false},
+	    {"> a3@example.com, a4@example.com,", true},
+	    {"> a5@example.com", true},
+	    {"> Cc: c1@example.com,", false},
+	    {">   c2@example.com", true}, /* RFC 5322 folding */
+	    {"> taro@example.jp", false}, /* Cc: ended without a separator */
+	    {"> To: t1@example.com,", false},
+	    {">> t2@example.com", false}, /* another quote depth */
+	    {"> To: t1@example.com,", false},
+	    {"> Taro Yamada t2@example.com", false}, /* words: not addresses only */
+	    {"To: all users,", false},
+	    {"taro@example.jp", false}, /* names no one: no list goes on */
+	    {"From: s@example.com,", false},
+	    {"hanako@example.jp", false}, /* no recipients' header */
+	    {"＞宛先：a@example.com、", false},
+	    {"＞b@example.com", true},
+	};
+	struct bg_hdr_fold f = {false, false, false, 0};
+
+	for (size_t i = 0; i < sizeof(seq) / sizeof(seq[0]); i++) {
+		bool got = bg_header_fold(&f, seq[i].line, strlen(seq[i].line));
+
+		if (got != seq[i].fold)
+			fprintf(stderr, "  %s: %d\n", seq[i].line, got);
+		T_CHECK(got == seq[i].fold);
+	}
+	T_CHECK(bg_header_fold(&f, "> To: x@example.com,", 20) == false);
+	bg_header_fold_end(&f); /* an empty line */
+	T_CHECK(bg_header_fold(&f, "> y@example.com", 15) == false);
+}
+
 int main(int argc, char **argv)
 {
 	t_init(argc, argv);
@@ -571,5 +610,6 @@ int main(int argc, char **argv)
 	T_RUN(mail_logs);
 	T_RUN(terminal_colours);
 	T_RUN(query_and_emphasis);
+	T_RUN(header_fold);
 	return t_done("test_addrtok");
 }
