@@ -3700,6 +3700,39 @@ int bg_addr_scan(struct bg_addrtok *t, const char *s, size_t n, unsigned long li
 	return rc < 0 ? rc : got;
 }
 
+/* Past a quoted line's marks and blanks ("> ", "＞", U+3000). */
+static size_t quote_skip(const char *s, size_t n)
+{
+	size_t i = 0;
+
+	for (;;) {
+		if (i < n && (s[i] == '>' || s[i] == '|' || s[i] == ' ' || s[i] == '\t'))
+			i++;
+		else if (n - i >= 3 && (memcmp(s + i, "\xef\xbc\x9e", 3) == 0 || /* ＞ */
+					memcmp(s + i, "\xe3\x80\x80", 3) == 0))	 /* U+3000 */
+			i += 3;
+		else
+			break;
+	}
+	return i;
+}
+
+/* One of names (case aside), blanks, then ':' or '：', at s[i]. */
+static bool named_label(const char *s, size_t n, size_t i, const char *const *names)
+{
+	for (int k = 0; names[k]; k++) {
+		size_t j = i + strlen(names[k]);
+
+		if (!bg_ascii_starts_ci(s + i, n - i, names[k]))
+			continue;
+		while (j < n && (s[j] == ' ' || s[j] == '\t'))
+			j++;
+		if ((j < n && s[j] == ':') || (n - j >= 3 && memcmp(s + j, "\xef\xbc\x9a", 3) == 0))
+			return true;
+	}
+	return false;
+}
+
 /* A quoted header's label opens the line ("To:", "> Cc：", "＞宛先："), or a
  * message id's ("References:", which lists them on folded lines). */
 bool bg_header_line(const char *s, size_t n, bool msgid)
@@ -3720,30 +3753,10 @@ bool bg_header_line(const char *s, size_t n, bool msgid)
 	    "\xe9\x80\x81\xe4\xbf\xa1\xe5\x85\x88",			   /* 送信先 */
 	    "\xe8\xbf\x94\xe4\xbf\xa1\xe5\x85\x88",			   /* 返信先 */
 	    NULL};
-	size_t i = 0, e;
+	size_t i = quote_skip(s, n), e;
 
-	for (;;) {
-		if (i < n && (s[i] == '>' || s[i] == '|' || s[i] == ' ' || s[i] == '\t'))
-			i++;
-		else if (n - i >= 3 && (memcmp(s + i, "\xef\xbc\x9e", 3) == 0 || /* ＞ */
-					memcmp(s + i, "\xe3\x80\x80", 3) == 0))	 /* U+3000 */
-			i += 3;
-		else
-			break;
-	}
-	for (int k = 0; names[k]; k++) {
-		size_t l = strlen(names[k]), j;
-
-		if (!bg_ascii_starts_ci(s + i, n - i, names[k]))
-			continue;
-		j = i + l;
-		while (j < n && (s[j] == ' ' || s[j] == '\t'))
-			j++;
-		if (j < n && s[j] == ':')
-			return true;
-		if (n - j >= 3 && memcmp(s + j, "\xef\xbc\x9a", 3) == 0) /* ： */
-			return true;
-	}
+	if (named_label(s, n, i, names))
+		return true;
 	/* "X-Original-To:", "X-Sender:", "X-Envelope-From:": an extension
 	 * header's name, letters, digits and '-' to its ':' */
 	for (e = i; e < n && e - i < 64 && (bg_ascii_isalnum((unsigned char)s[e]) || s[e] == '-');
@@ -3785,29 +3798,8 @@ static bool recipient_header(const char *s, size_t n)
 	    "to",	 "cc",	"bcc", "resent-to",
 	    "resent-cc", "*to", "*cc", "\xe5\xae\x9b\xe5\x85\x88", /* 宛先 */
 	    NULL};
-	size_t i = 0;
 
-	for (;;) {
-		if (i < n && (s[i] == '>' || s[i] == '|' || s[i] == ' ' || s[i] == '\t'))
-			i++;
-		else if (n - i >= 3 && (memcmp(s + i, "\xef\xbc\x9e", 3) == 0 || /* ＞ */
-					memcmp(s + i, "\xe3\x80\x80", 3) == 0))	 /* U+3000 */
-			i += 3;
-		else
-			break;
-	}
-	for (int k = 0; names[k]; k++) {
-		size_t l = strlen(names[k]), j;
-
-		if (!bg_ascii_starts_ci(s + i, n - i, names[k]))
-			continue;
-		j = i + l;
-		while (j < n && (s[j] == ' ' || s[j] == '\t'))
-			j++;
-		if ((j < n && s[j] == ':') || (n - j >= 3 && memcmp(s + j, "\xef\xbc\x9a", 3) == 0))
-			return true;
-	}
-	return false;
+	return named_label(s, n, quote_skip(s, n), names);
 }
 
 /* The length of a list separator at s[i] (',' ';' '，' '；' '、'), or 0. */
