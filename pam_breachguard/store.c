@@ -231,6 +231,7 @@ static int back_map(struct bg_store *st)
 }
 
 #define NORM_BAD ((size_t)-1)
+#define NORM_KEY "norm" /* meta's key of the settings */
 
 static void keep_norm(struct bg_store *st, const void *v, size_t n)
 {
@@ -345,8 +346,8 @@ static int open_dbis(struct bg_store *st, bool create)
 			rc = -EBADMSG;
 			goto out;
 		}
-		k.mv_data = "norm";
-		k.mv_size = 4;
+		k.mv_data = NORM_KEY;
+		k.mv_size = sizeof(NORM_KEY) - 1;
 		if ((rc = mdb_get(txn, st->meta, &k, &v)) == 0)
 			keep_norm(st, v.mv_data, v.mv_size);
 		else if (rc != MDB_NOTFOUND) {
@@ -614,7 +615,7 @@ static int mr_tables(struct bg_store *st)
 		return rc < 0 && rc != -ENOENT ? rc : BG_MR_FALLBACK;
 	if (n != BG_KEY_ID_LEN || memcmp(v, st->kid, n) != 0)
 		return BG_MR_FALLBACK;
-	if ((rc = mr_get(st, &st->mr_meta, "norm", 4, &v, &n)) == 0)
+	if ((rc = mr_get(st, &st->mr_meta, NORM_KEY, sizeof(NORM_KEY) - 1, &v, &n)) == 0)
 		keep_norm(st, v, n);
 	return rc == -ENOENT ? 0 : rc;
 }
@@ -1157,7 +1158,8 @@ static void meta_add(struct bg_txn *t, const char *name, int64_t delta)
 int bg_store_norm_pin(struct bg_txn *t, const struct bg_norm_opts *o)
 {
 	unsigned char buf[BG_NORM_ENC_MAX];
-	MDB_val k = {4, (void *)"norm"}, v = {bg_norm_encode(o, buf), buf}, cur;
+	MDB_val k = {sizeof(NORM_KEY) - 1, (void *)NORM_KEY}, v = {bg_norm_encode(o, buf), buf},
+		cur;
 	struct bg_store *st = t->st;
 	int rc;
 
@@ -1837,7 +1839,8 @@ int bg_advisory_delete(struct bg_txn *t, uint32_t id, uint64_t *pairs_removed)
 }
 
 /* What forget leaves behind (bg_forgotten_*): meta "forgot", the advisory's
- * import time (u64), source SHA-256 and name -> the time of the forget (u64).
+ * import time (u64, big-endian), source SHA-256 and name -> the time of the
+ * forget (a meta u64, as the counters: bg_rec_meta_u64).
  * In meta, outside the store's digest: a store from before has none, and a
  * breachguard from before never asks for one. */
 #define FORGOT_KEY_MAX (6 + 8 + 32 + BG_NAME_MAX)
@@ -1858,14 +1861,14 @@ static MDB_val forgot_key(const struct bg_advisory *a, unsigned char *buf)
 int bg_forgotten_put(struct bg_txn *t, const struct bg_advisory *a, int64_t when)
 {
 	unsigned char kb[FORGOT_KEY_MAX], vb[8];
-	MDB_val k = forgot_key(a, kb), v = {8, vb};
+	MDB_val k = forgot_key(a, kb), v = {0, vb};
+	uint64_t n = (uint64_t)when;
 
 	if (t->err)
 		return t->err;
 	if (!t->write)
 		return -EROFS;
-	for (int i = 0; i < 8; i++)
-		vb[i] = (unsigned char)((uint64_t)when >> (8 * (7 - i)));
+	(void)bg_rec_encode(&bg_rec_meta_u64, &n, vb, sizeof(vb), &v.mv_size);
 	if (sound_before_change(t, t->st->meta, &k) != 0)
 		return t->err;
 	changing(t);
@@ -1886,10 +1889,8 @@ int bg_forgotten_get(struct bg_txn *t, const struct bg_advisory *a, int64_t *whe
 		return -ENOENT;
 	if (rc != 0)
 		return mdb_fail(t->st, "read forget", rc);
-	if (v.mv_size != 8)
+	if (bg_rec_decode(&bg_rec_meta_u64, v.mv_data, v.mv_size, &n) != 0)
 		return -EBADMSG;
-	for (int i = 0; i < 8; i++)
-		n = n << 8 | ((const unsigned char *)v.mv_data)[i];
 	*when = (int64_t)n;
 	return 0;
 }

@@ -582,6 +582,7 @@ struct walk {
 	void *arg;
 	char *err;
 	size_t errlen;
+	size_t signer; /* check_header: the signer's index in tr */
 };
 
 #define FAIL(rc_, ...)                                                                             \
@@ -615,7 +616,6 @@ static int check_header(const unsigned char *h, size_t len, struct walk *w)
 	struct bg_bundle_info *in = w->info;
 	const unsigned char *p;
 	char a_id[17], b_id[17];
-	size_t signer;
 	int rc = 0;
 
 	if (len < BG_BUNDLE_MAGIC_LEN)
@@ -652,10 +652,10 @@ static int check_header(const unsigned char *h, size_t len, struct walk *w)
 		FAIL(-EBADMSG, "%s: header: the fold_case and subaddress settings are damaged",
 		     w->name);
 	bg_signer_id(in->signer, b_id);
-	for (signer = 0; signer < w->tr->n; signer++)
-		if (memcmp(w->tr->key[signer], in->signer, BG_ED25519_LEN) == 0)
+	for (w->signer = 0; w->signer < w->tr->n; w->signer++)
+		if (memcmp(w->tr->key[w->signer], in->signer, BG_ED25519_LEN) == 0)
 			break;
-	if (signer == w->tr->n)
+	if (w->signer == w->tr->n)
 		FAIL(-EKEYREJECTED, "%s: signed by key %s, which is not in trusted_keys", w->name,
 		     b_id);
 	if (memcmp(in->site_key_id, w->site->kid, BG_KEY_ID_LEN) != 0) {
@@ -695,7 +695,6 @@ static int walk(int fd, struct walk *w)
 	unsigned int shalen = 0;
 	EVP_MD_CTX *vc = NULL;
 	EVP_PKEY *pub = NULL;
-	size_t signer = 0;
 	int rc = 0;
 
 	memset(&r, 0, sizeof(r));
@@ -720,10 +719,6 @@ static int walk(int fd, struct walk *w)
 			goto out;
 		r_take(&r, HDR_LEN);
 	}
-	/* check_header found the signer in tr: its file, for the messages below. */
-	for (signer = 0; signer < w->tr->n; signer++)
-		if (memcmp(w->tr->key[signer], in->signer, BG_ED25519_LEN) == 0)
-			break;
 
 	/* Advisories. */
 	for (unsigned i = 0; i < in->n_adv; i++) {
@@ -847,7 +842,7 @@ static int walk(int fd, struct walk *w)
 		FAIL(-EBADMSG,
 		     "%s: the signature does not verify against %s: the bundle was altered or "
 		     "damaged",
-		     w->name, w->tr->path[signer]);
+		     w->name, w->tr->path[w->signer]);
 	}
 out:
 	EVP_MD_CTX_free(vc);
@@ -861,7 +856,7 @@ int bg_bundle_header(const void *buf, size_t len, const char *name,
 		     const struct bg_bundle_site *site, const struct bg_trust *tr,
 		     struct bg_bundle_info *info, char *err, size_t errlen)
 {
-	struct walk w = {name, site, tr, info, NULL, NULL, NULL, err, errlen};
+	struct walk w = {name, site, tr, info, NULL, NULL, NULL, err, errlen, 0};
 
 	memset(info, 0, sizeof(*info));
 	return check_header(buf, len < HDR_LEN ? len : HDR_LEN, &w);
@@ -871,7 +866,7 @@ int bg_bundle_verify(int fd, const char *name, const struct bg_bundle_site *site
 		     const struct bg_trust *tr, struct bg_bundle_info *info, char *err,
 		     size_t errlen)
 {
-	struct walk w = {name, site, tr, info, NULL, NULL, NULL, err, errlen};
+	struct walk w = {name, site, tr, info, NULL, NULL, NULL, err, errlen, 0};
 
 	return walk(fd, &w);
 }
@@ -1065,7 +1060,7 @@ int bg_bundle_apply(struct bg_txn *t, bool dry_run, bool unforget, int fd, const
 {
 	struct bg_bundle_info *again = malloc(sizeof(*again));
 	struct apply ap = {t, dry_run, unforget, res, verified, 0};
-	struct walk w = {name, site, tr, again, apply_adv, apply_digest, &ap, err, errlen};
+	struct walk w = {name, site, tr, again, apply_adv, apply_digest, &ap, err, errlen, 0};
 	int rc;
 
 	if (!again) {
