@@ -4,12 +4,18 @@
  * one space (`mail: a.very.long.name.xxxx` + ` xxxx@example.co.jp`), and a
  * value that is not plain ASCII, an IDN address for one, is written in base64
  * (`mail:: 6Iqx5a2Q...`).  Here the folded lines are joined, base64 values
- * decoded, and every value (the entry's DN too) goes to the one tokeniser as a
- * text of its own.  Each entry is one record; an entry with a DN and no
- * address in any value is counted invalid, with its DN. */
+ * decoded, and the values of the attributes that hold the entry's mailboxes
+ * (mail_attr) go to the one tokeniser as texts of their own, with the entry's
+ * own names (its DN, uid).  Every other attribute is free text or names
+ * another entry ("description: contact bob@vendor.jp", "manager: uid=boss@..."):
+ * its addresses are no exposed user's (read with the rest, they were stored as
+ * ones), so each is said with its line and attribute, not imported.  Each
+ * entry is one record; an entry with a DN and no address is counted invalid,
+ * with its DN. */
 #include "reader.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,13 +31,14 @@
 struct ldif {
 	struct bg_reader_ctx *c;
 	struct bg_addrtok *tok;
-	char *buf, *dec; /* the logical line joined; a base64 value decoded */
+	struct bg_unread unread; /* the other attributes' addresses */
+	char *buf, *dec;	 /* the logical line joined; a base64 value decoded */
 	size_t len, cap, dcap;
-	unsigned long line;	      /* of the logical line's first physical line */
-	bool open, too_long;	      /* a logical line is held; it grew past the cap */
-	bool dropped;		      /* its first line was flagged and said: not read */
-	bool in_entry, has_dn, noted; /* noted: the entry has had a note */
-	unsigned long entry_line, found;
+	unsigned long line;			/* of the logical line's first physical line */
+	bool open, too_long;			/* a logical line is held; it grew past the cap */
+	bool dropped;				/* its first line was flagged and said: not read */
+	bool in_entry, has_dn, noted;		/* noted: the entry has had a note */
+	unsigned long entry_line, found, total; /* found: in the entry; total: in all */
 	char dn[200];
 	size_t dn_len;
 };
@@ -132,9 +139,157 @@ static int scan(struct ldif *l, const char *v, size_t n)
 {
 	int r = bg_addr_scan(l->tok, v, n, l->line);
 
-	if (r > 0)
+	if (r > 0) {
 		l->found += (unsigned long)r;
+		l->total += (unsigned long)r;
+	}
 	return r < 0 ? r : 0;
+}
+
+/* The name before its options ("mail;lang-ja", "mail;binary": mail). */
+static size_t attr_name_len(const char *s, size_t n)
+{
+	const char *opt = memchr(s, ';', n);
+
+	return opt ? (size_t)(opt - s) : n;
+}
+
+static bool name_in(const char *s, size_t n, const char *const *names)
+{
+	for (size_t i = 0; names[i]; i++)
+		if (strlen(names[i]) == n && bg_ascii_strncasecmp(s, names[i], n) == 0)
+			return true;
+	return false;
+}
+
+/* The attributes of an entry's own mailboxes (cosine's mail and its alias
+ * rfc822Mailbox, by OID too; the mail routing schemas of sendmail, qmail and
+ * Postfix; PKCS #9's emailAddress, named email and pkcs9email by OpenLDAP;
+ * Thunderbird's second address; AD's user principal name, which import.c
+ * reads as an Entra guest's address when it is one), and the entry's own
+ * names, which are an address when the directory names its users so (the DN,
+ * a modrdn's newrdn, uid).  proxyAddresses, targetAddress and otherMailbox
+ * say a type before each address: proxy_value, other_mailbox. */
+static bool mail_attr(const char *s, size_t n)
+{
+	static const char *const names[] = {"mail",
+					    "rfc822Mailbox",
+					    "0.9.2342.19200300.100.1.3",
+					    "mailAlternateAddress",
+					    "mailLocalAddress",
+					    "mailRoutingAddress",
+					    "mailForwardingAddress",
+					    "email",
+					    "emailAddress",
+					    "pkcs9email",
+					    "1.2.840.113549.1.9.1",
+					    "mozillaSecondEmail",
+					    "userPrincipalName",
+					    "dn",
+					    "newrdn",
+					    "uid",
+					    NULL};
+
+	return name_in(s, n, names);
+}
+
+/* An address where it is no mailbox of the entry's: said, not imported. */
+static int unread(struct ldif *l, const char *where, const char *v, size_t n)
+{
+	int r = bg_unread_scan(&l->unread, where, v, n, l->line);
+
+	if (r > 0)
+		l->noted = true;
+	return r < 0 ? r : 0;
+}
+
+/* The attribute's name as a note shows it: it is only letters, digits, '-'
+ * and '.' (logical()), never longer than a line of the report. */
+static const char *attr_where(char *buf, size_t len, const char *what, const char *s, size_t n)
+{
+	snprintf(buf, len, "%s \"%.*s\"", what, n > 60 ? 60 : (int)n, s);
+	return buf;
+}
+
+/* A type, then ':' ("SMTP:", "X500:"), at the start of v: its length, 0 when
+ * none. */
+static size_t type_prefix(const char *v, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && (bg_ascii_isalnum((unsigned char)v[i]) || v[i] == '-'))
+		i++;
+	return i > 0 && i < n && v[i] == ':' ? i : 0;
+}
+
+/* Active Directory's proxyAddresses (and Exchange's targetAddress, where a
+ * mailbox's mail is routed, written the same way): "SMTP:" the primary
+ * address, "smtp:" an alias; the other types are no mailbox
+ * ("X500:/o=.../cn=x@y" stored o=.../cn=x@y, an identity of nobody; "SIP:",
+ * "EUM:", "SPO:" are a phone's or a service's).  A value with no type is the
+ * address itself. */
+static int proxy_value(struct ldif *l, const char *attr, size_t alen, const char *v, size_t n)
+{
+	size_t t = type_prefix(v, n);
+	char where[128];
+
+	if (t == 0)
+		return scan(l, v, n);
+	if (t == 4 && bg_ascii_starts_ci(v, n, "smtp"))
+		return scan(l, v + 5, n - 5);
+	snprintf(where, sizeof(where), "a %.*s entry of type %.*s (not SMTP)", (int)alen, attr,
+		 t > 20 ? 20 : (int)t, v);
+	return unread(l, where, v + t + 1, n - t - 1);
+}
+
+static size_t trim_len(const char *s, size_t n)
+{
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	return n;
+}
+
+/* RFC 1274's otherMailbox, "type $ mailbox": read whole, "internet$a@x.jp"
+ * stored internet$a@x.jp ('$' may be in a local part).  Only an Internet
+ * mailbox is an address; a value without '$' is one as it is. */
+static int other_mailbox(struct ldif *l, const char *v, size_t n)
+{
+	static const char *const internet[] = {"internet", "smtp", "rfc822", NULL};
+	const char *d = memchr(v, '$', n);
+	size_t t, rest;
+	char where[96];
+
+	if (!d)
+		return scan(l, v, n);
+	t = trim_len(v, (size_t)(d - v));
+	rest = n - (size_t)(d - v) - 1;
+	for (d++; rest > 0 && (*d == ' ' || *d == '\t'); rest--)
+		d++;
+	if (name_in(v, t, internet))
+		return scan(l, d, rest);
+	snprintf(where, sizeof(where), "an otherMailbox entry of type %.*s (not internet)",
+		 t > 20 ? 20 : (int)t, v);
+	return unread(l, where, d, rest);
+}
+
+/* One value, decoded, of the attribute attr (alen bytes, options and all). */
+static int value(struct ldif *l, const char *attr, size_t alen, const char *v, size_t n)
+{
+	static const char *const typed[] = {"proxyAddresses", "targetAddress", NULL};
+	size_t name = attr_name_len(attr, alen);
+	char where[96];
+
+	if (l->has_dn && alen == 2 && bg_ascii_starts_ci(attr, alen, "dn") && l->dn_len == 0) {
+		l->dn_len = n < sizeof(l->dn) ? n : sizeof(l->dn);
+		memcpy(l->dn, v, l->dn_len);
+	}
+	if (mail_attr(attr, name))
+		return scan(l, v, n);
+	if (name_in(attr, name, typed))
+		return proxy_value(l, attr, name, v, n);
+	if (name == 12 && bg_ascii_starts_ci(attr, name, "otherMailbox"))
+		return other_mailbox(l, v, n);
+	return unread(l, attr_where(where, sizeof(where), "attribute", attr, name), v, n);
 }
 
 static int base64_value(struct ldif *l, const char *v, size_t n, const char *attr, size_t alen)
@@ -158,20 +313,14 @@ static int base64_value(struct ldif *l, const char *v, size_t n, const char *att
 			     alen);
 		return 0;
 	}
-	if (l->has_dn && alen == 2 && bg_ascii_starts_ci(attr, alen, "dn") && l->dn_len == 0) {
-		l->dn_len = got < sizeof(l->dn) ? got : sizeof(l->dn);
-		memcpy(l->dn, l->dec, l->dn_len);
-	}
-	return scan(l, l->dec, got);
+	return value(l, attr, alen, l->dec, got);
 }
 
 /* A password's attribute (userPassword, unicodePwd, sambaNTPassword,
  * authPassword; options after ';' aside): its value is never read as text. */
 static bool password_attr(const char *s, size_t n)
 {
-	const char *opt = memchr(s, ';', n);
-
-	return bg_password_name(s, opt ? (size_t)(opt - s) : n);
+	return bg_password_name(s, attr_name_len(s, n));
 }
 
 /* One logical line: "attr: value", "attr:: base64", "attr:< URL", a comment,
@@ -237,11 +386,7 @@ static int logical(struct ldif *l)
 	}
 	if (b64)
 		return base64_value(l, v, (size_t)(e - v), s, alen);
-	if (l->has_dn && alen == 2 && l->dn_len == 0) {
-		l->dn_len = (size_t)(e - v) < sizeof(l->dn) ? (size_t)(e - v) : sizeof(l->dn);
-		memcpy(l->dn, v, l->dn_len);
-	}
-	return scan(l, v, (size_t)(e - v));
+	return value(l, s, alen, v, (size_t)(e - v));
 }
 
 static int ldif_line(struct ldif *l, const char *s, size_t n, unsigned flags, unsigned long line)
@@ -287,8 +432,12 @@ static int ldif_read(struct bg_reader_ctx *c)
 
 	memset(&l, 0, sizeof(l));
 	l.c = c;
-	if (bg_addrtok_new(&l.tok, c->sink) != 0)
+	if (bg_unread_init(&l.unread, c) != 0)
+		return -ENOMEM;
+	if (bg_addrtok_new(&l.tok, c->sink) != 0) {
+		bg_unread_free(&l.unread);
 		return bg_err_set(&c->err, -ENOMEM, "%s: out of memory", c->name);
+	}
 	for (;;) {
 		r = bg_input_getline(c->in, &s, &n, &flags, &c->err);
 		if (r <= 0)
@@ -302,8 +451,13 @@ static int ldif_read(struct bg_reader_ctx *c)
 	}
 	if (r == 0 && l.open && (r = logical(&l)) < 0)
 		bg_err_set(&c->err, r, "%s: import stopped at the end", c->name);
-	if (r == 0)
+	if (r == 0) {
 		entry_end(&l);
+		r = bg_unread_refuse(&l.unread, l.total,
+				     "the entries' mail attributes (mail, proxyAddresses' SMTP:, "
+				     "the others breachguard(8) names)");
+	}
+	bg_unread_free(&l.unread);
 	bg_addrtok_free(l.tok);
 	free(l.buf);
 	free(l.dec);

@@ -112,6 +112,72 @@ void bg_reader_note_flagged(struct bg_reader_ctx *c, unsigned long line, unsigne
 		       text, len < 200 ? len : 200);
 }
 
+static int unread_address(struct bg_sink *s, const char *addr, size_t len, unsigned long line)
+{
+	struct bg_unread *u = s->arg;
+	char why[160];
+
+	if (u->count++ == 0) {
+		u->first_line = line;
+		snprintf(u->first, sizeof(u->first), "%s", u->where);
+	}
+	snprintf(why, sizeof(why), "an address in %s is not imported", u->where);
+	bg_reader_note(u->c, line, why, addr, len);
+	return 0;
+}
+
+/* What the tokeniser says of the text (a password's word, a URL) is said as
+ * for any text. */
+static void unread_invalid(struct bg_sink *s, unsigned long line, const char *why, const char *text,
+			   size_t len)
+{
+	struct bg_unread *u = s->arg;
+
+	bg_reader_note(u->c, line, why, text, len);
+}
+
+static void unread_record(struct bg_sink *s)
+{
+	(void)s;
+}
+
+int bg_unread_init(struct bg_unread *u, struct bg_reader_ctx *c)
+{
+	u->c = c;
+	u->sink = (struct bg_sink){.address = unread_address,
+				   .invalid = unread_invalid,
+				   .record = unread_record,
+				   .arg = u};
+	if (bg_addrtok_new(&u->tok, &u->sink) != 0)
+		return bg_err_set(&c->err, -ENOMEM, "%s: out of memory", c->name);
+	return 0;
+}
+
+void bg_unread_free(struct bg_unread *u)
+{
+	bg_addrtok_free(u->tok);
+	u->tok = NULL;
+}
+
+int bg_unread_scan(struct bg_unread *u, const char *where, const char *s, size_t n,
+		   unsigned long line)
+{
+	if (!bg_addr_maybe(s, n))
+		return 0;
+	u->where = where;
+	return bg_addr_scan(u->tok, s, n, line);
+}
+
+int bg_unread_refuse(struct bg_unread *u, unsigned long found, const char *read_from)
+{
+	if (found || !u->count)
+		return 0;
+	return bg_err_set(&u->c->err, -EINVAL,
+			  "%s: no address in %s; %lu found elsewhere (the first in %s, line %lu), "
+			  "not imported",
+			  u->c->name, read_from, u->count, u->first, u->first_line);
+}
+
 const struct bg_reader *bg_reader_by_name(const char *name)
 {
 	size_t i;

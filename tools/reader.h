@@ -89,6 +89,36 @@ size_t bg_reader_flagged_shown(const char *s, size_t n);
 void bg_reader_note_flagged(struct bg_reader_ctx *c, unsigned long line, unsigned flags,
 			    const char *text, size_t len);
 
+/* Addresses in what a format keeps for other things than the exposed
+ * mailboxes (an LDIF entry's description or manager, a vCard's NOTE): read
+ * by a tokeniser of their own, so that a password there stays hidden as
+ * anywhere, but never given to the sink: each is counted and noted with its
+ * line ("an address in attribute \"description\" is not imported").  Zero
+ * it, then bg_unread_init. */
+struct bg_addrtok;
+struct bg_unread {
+	struct bg_reader_ctx *c;
+	struct bg_addrtok *tok;
+	struct bg_sink sink; /* the tokeniser's: notes instead of addresses */
+	const char *where;   /* of the text being read */
+	unsigned long count, first_line;
+	char first[96]; /* where the first one was */
+};
+/* 0, or -ENOMEM with c->err set. */
+int bg_unread_init(struct bg_unread *u, struct bg_reader_ctx *c);
+void bg_unread_free(struct bg_unread *u);
+/* The text s (n bytes) at line, found in `where` ("attribute \"info\"",
+ * "property NOTE"): the number of candidates it held (each noted), or the
+ * sink's negative errno. */
+int bg_unread_scan(struct bg_unread *u, const char *where, const char *s, size_t n,
+		   unsigned long line);
+/* At the end of a reading that found no address where the format keeps them
+ * (found == 0) and some elsewhere: an import that wrote nothing and only said
+ * "no valid address" would hide that the addresses are there, in the wrong
+ * place.  Sets c->err ("FILE: no address in READ_FROM; N found elsewhere
+ * (the first in WHERE, line L), not imported") and returns -EINVAL; else 0. */
+int bg_unread_refuse(struct bg_unread *u, unsigned long found, const char *read_from);
+
 /* After a reader (or the workbook reader) returns rc: a fatal error always says
  * why.  One that left c->err empty (a failure inside the tokeniser, such as
  * -ENOMEM) gets "NAME: strerror".  Returns rc. */

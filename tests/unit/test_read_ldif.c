@@ -38,7 +38,7 @@ static void test_search(void)
 	struct tsink *t = ts_new();
 
 	T_EQ_INT(ts_run_str(t, &bg_reader_ldif, search, NULL), 0);
-	T_EQ_INT(t->naddr, 4);
+	T_EQ_INT(t->naddr, 3);
 	T_EQ_STR(t->addr[0], "taro@example.jp");
 	T_EQ_INT(t->addr_line[0], 9);
 	T_EQ_STR(t->addr[1], "花子@日本語.jp");
@@ -46,8 +46,11 @@ static void test_search(void)
 	T_EQ_STR(t->addr[2],
 		 "very.long.local.part.for.folding.test.xxxxxxxxxxxxxxxxxxxx@example.co.jp");
 	T_EQ_INT(t->addr_line[2], 16);
-	T_EQ_STR(t->addr[3], "jiro@example.jp");
-	T_EQ_INT(t->ninvalid, 0);
+	/* Free text, joined too: said with its attribute, not imported. */
+	T_EQ_INT(t->ninvalid, 1);
+	T_EQ_INT(t->invalid_line[0], 18);
+	T_EQ_STR(t->why[0], "an address in attribute \"description\" is not imported");
+	T_EQ_STR(t->text[0], "jiro@example.jp");
 	/* Three entries and the search result's block. */
 	T_EQ_INT(t->nrecord, 4);
 	free(t);
@@ -144,6 +147,148 @@ static void test_password(void)
 	free(t);
 }
 
+/* Only the entry's mailboxes (and its own names) are read: names in any case,
+ * options, base64; every address elsewhere (free text, another entry's DN) is
+ * said with its line and attribute, not imported, a password there hidden. */
+static const char attrs[] = "dn: uid=taro,ou=people,dc=example,dc=jp\n"
+			    "MAIL: taro@example.jp\n"
+			    "mail;lang-ja: taro.ja@example.jp\n"
+			    "mail;binary:: dGFyby5iaW5AZXhhbXBsZS5qcA==\n" /* taro.bin@example.jp */
+			    "mailAlternateAddress: t.alt@example.jp\n"
+			    "mailLocalAddress: t.local@example.jp\n"
+			    "mailRoutingAddress: t.route@mx.example.jp\n"
+			    "mailForwardingAddress: t.fwd@example.jp\n"
+			    "rfc822Mailbox: t.rfc@example.jp\n"
+			    "email: t.email@example.jp\n"
+			    "emailAddress: t.ea@example.jp\n"
+			    "pkcs9email: t.p9@example.jp\n"
+			    "0.9.2342.19200300.100.1.3: t.oid@example.jp\n"
+			    "userPrincipalName: t.upn@example.jp\n"
+			    "mozillaSecondEmail: t.moz@example.jp\n"
+			    "description: contact bob@vendor.jp\n"	       /* 16 */
+			    "description:: Y29udGFjdCBjYXJvbEB2ZW5kb3IuanA=\n" /* carol@vendor.jp */
+			    "info: ask dave@vendor.jp,\n"		       /* 18 */
+			    " or erin@vendor.jp\n"			       /* the fold joined */
+			    "manager: uid=boss@example.jp,ou=people,dc=example,dc=jp\n" /* 20 */
+			    "seeAlso: cn=x,mail=see@example.jp\n"
+			    "secretary: uid=sec@example.jp,dc=example,dc=jp\n"
+			    "description: temp password: Secr3t@x.jp\n" /* 23 */
+			    "cn: Taro\n"
+			    "\n"
+			    "dn: uid=nomail,dc=example,dc=jp\n" /* 26 */
+			    "description: helpdesk@example.jp\n";
+
+static void test_attrs(void)
+{
+	static const char *const want[] = {
+	    "taro@example.jp",	"taro.ja@example.jp", "taro.bin@example.jp",
+	    "t.alt@example.jp", "t.local@example.jp", "t.route@mx.example.jp",
+	    "t.fwd@example.jp", "t.rfc@example.jp",   "t.email@example.jp",
+	    "t.ea@example.jp",	"t.p9@example.jp",    "t.oid@example.jp",
+	    "t.upn@example.jp", "t.moz@example.jp"};
+	static const char *const unread[][2] = {
+	    {"description", "bob@vendor.jp"}, {"description", "carol@vendor.jp"},
+	    {"info", "dave@vendor.jp"},	      {"info", "erin@vendor.jp"},
+	    {"manager", "boss@example.jp"},   {"seeAlso", "see@example.jp"},
+	    {"secretary", "sec@example.jp"}};
+	static const unsigned long unread_line[] = {16, 17, 18, 18, 20, 21, 22};
+	struct tsink *t = ts_new();
+	char why[160];
+
+	T_EQ_INT(ts_run_str(t, &bg_reader_ldif, attrs, NULL), 0);
+	T_EQ_INT(t->naddr, sizeof(want) / sizeof(want[0]));
+	for (size_t i = 0; i < t->naddr && i < sizeof(want) / sizeof(want[0]); i++)
+		T_EQ_STR(t->addr[i], want[i]);
+	/* Seven addresses said, the password's word hidden; the entry with
+	 * only a description's address is said once, not also as empty. */
+	T_EQ_INT(t->ninvalid, 9);
+	for (size_t i = 0; i < 7 && i < t->ninvalid; i++) {
+		snprintf(why, sizeof(why), "an address in attribute \"%s\" is not imported",
+			 unread[i][0]);
+		T_EQ_STR(t->why[i], why);
+		T_EQ_STR(t->text[i], unread[i][1]);
+		T_EQ_INT(t->invalid_line[i], unread_line[i]);
+	}
+	T_EQ_INT(t->invalid_line[7], 23);
+	T_CHECK(strstr(t->text[7], "Secr3t") == NULL);
+	T_EQ_INT(t->invalid_line[8], 27);
+	T_EQ_STR(t->text[8], "helpdesk@example.jp");
+	T_EQ_INT(t->nrecord, 2);
+	free(t);
+}
+
+/* proxyAddresses: SMTP: and smtp: are addresses, a value without a type is
+ * one; X500:, SIP:, EUM: are not (an X500 DN with an '@' in it was stored
+ * as o=.../cn=x@y).  otherMailbox: "internet $ a@x" is a@x, another type's
+ * is said. */
+static void test_typed(void)
+{
+	static const char ldif[] = "dn: CN=Taro,OU=People,DC=example,DC=jp\n"
+				   "proxyAddresses: SMTP:Taro@example.jp\n"
+				   "proxyAddresses: smtp:t.alias@example.jp\n"
+				   "proxyAddresses: bare@example.jp\n"
+				   "proxyAddresses: X500:/o=ExchangeLabs/cn=x@example.jp\n" /* 5 */
+				   "proxyAddresses: SIP:taro.sip@example.jp\n"		    /* 6 */
+				   "proxyAddresses: x400:c=JP;a= ;p=Org;o=Exchange;s=Taro;\n"
+				   "otherMailbox: internet$t.other@example.jp\n"
+				   "otherMailbox: Internet $ t.other2@example.jp\n"
+				   "otherMailbox: x400 $ t.x400@example.jp\n" /* 10 */
+				   "otherMailbox: t.plain@example.jp\n";
+	struct tsink *t = ts_new();
+
+	T_EQ_INT(ts_run_str(t, &bg_reader_ldif, ldif, NULL), 0);
+	T_EQ_INT(t->naddr, 6);
+	T_EQ_STR(t->addr[0], "Taro@example.jp");
+	T_EQ_STR(t->addr[1], "t.alias@example.jp");
+	T_EQ_STR(t->addr[2], "bare@example.jp");
+	T_EQ_STR(t->addr[3], "t.other@example.jp");
+	T_EQ_STR(t->addr[4], "t.other2@example.jp");
+	T_EQ_STR(t->addr[5], "t.plain@example.jp");
+	T_EQ_INT(t->ninvalid, 3);
+	T_EQ_INT(t->invalid_line[0], 5);
+	T_EQ_STR(t->why[0],
+		 "an address in a proxyAddresses entry of type X500 (not SMTP) is not imported");
+	T_EQ_INT(t->invalid_line[1], 6);
+	T_EQ_STR(t->text[1], "taro.sip@example.jp");
+	T_EQ_INT(t->invalid_line[2], 10);
+	T_EQ_STR(t->why[2],
+		 "an address in an otherMailbox entry of type x400 (not internet) is not imported");
+	free(t);
+}
+
+/* A file whose addresses are all in other attributes: the reading fails
+ * saying so (an import of nothing said only "no valid address"); one mail
+ * value anywhere and it does not. */
+static void test_only_elsewhere(void)
+{
+	static const char only[] = "dn: uid=a,dc=example,dc=jp\n"
+				   "cn: a\n"
+				   "description: contact bob@vendor.jp\n"
+				   "\n"
+				   "dn: uid=b,dc=example,dc=jp\n"
+				   "manager: uid=boss@example.jp,dc=example,dc=jp\n";
+	static const char also[] = "dn: uid=a,dc=example,dc=jp\n"
+				   "description: contact bob@vendor.jp\n"
+				   "\n"
+				   "dn: uid=b,dc=example,dc=jp\n"
+				   "mail: b@example.jp\n";
+	struct tsink *t = ts_new();
+
+	T_EQ_INT(ts_run_str(t, &bg_reader_ldif, only, NULL), -EINVAL);
+	T_CHECK(strstr(t->err, "no address in the entries' mail attributes") != NULL);
+	T_CHECK(strstr(t->err, "2 found elsewhere (the first in attribute \"description\", "
+			       "line 3), not imported") != NULL);
+	T_EQ_INT(t->naddr, 0);
+	T_EQ_INT(t->ninvalid, 2);
+	T_EQ_INT(ts_run_str(t, &bg_reader_ldif, also, NULL), 0);
+	T_EQ_INT(t->naddr, 1);
+	T_EQ_INT(t->ninvalid, 1);
+	/* No address anywhere: nothing to say beyond the empty entries. */
+	T_EQ_INT(ts_run_str(t, &bg_reader_ldif, "dn: uid=a,dc=x\ncn: a\n", NULL), 0);
+	T_EQ_INT(t->ninvalid, 1);
+	free(t);
+}
+
 static void test_detect(void)
 {
 	T_EQ_STR(ts_detect(search, "-"), "ldif");
@@ -168,6 +313,9 @@ int main(int argc, char **argv)
 	T_RUN(test_ad);
 	T_RUN(test_flagged);
 	T_RUN(test_password);
+	T_RUN(test_attrs);
+	T_RUN(test_typed);
+	T_RUN(test_only_elsewhere);
 	T_RUN(test_detect);
 	ts_cleanup();
 	return t_done("test_read_ldif");
