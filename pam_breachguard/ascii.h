@@ -73,6 +73,16 @@ static inline bool bg_ascii_starts_ci(const char *s, size_t n, const char *lit)
 	return n >= l && bg_ascii_strncasecmp(s, lit, l) == 0;
 }
 
+/* Whether the n bytes at s are one of names (NULL ends the list), ASCII case
+ * ignored: a format's attribute or property name. */
+static inline bool bg_ascii_one_of(const char *s, size_t n, const char *const *names)
+{
+	for (size_t i = 0; names[i]; i++)
+		if (strlen(names[i]) == n && bg_ascii_strncasecmp(s, names[i], n) == 0)
+			return true;
+	return false;
+}
+
 /* Whether the string s ends with suffix, ASCII case ignored (a file name's
  * extension: the locale must not change which file is which). */
 static inline bool bg_ascii_has_suffix(const char *s, const char *suffix)

@@ -154,14 +154,6 @@ static size_t attr_name_len(const char *s, size_t n)
 	return opt ? (size_t)(opt - s) : n;
 }
 
-static bool name_in(const char *s, size_t n, const char *const *names)
-{
-	for (size_t i = 0; names[i]; i++)
-		if (strlen(names[i]) == n && bg_ascii_strncasecmp(s, names[i], n) == 0)
-			return true;
-	return false;
-}
-
 /* The attributes of an entry's own mailboxes (cosine's mail and its alias
  * rfc822Mailbox, by OID too; the mail routing schemas of sendmail, qmail and
  * Postfix; PKCS #9's emailAddress, named email and pkcs9email by OpenLDAP;
@@ -190,7 +182,7 @@ static bool mail_attr(const char *s, size_t n)
 					    "uid",
 					    NULL};
 
-	return name_in(s, n, names);
+	return bg_ascii_one_of(s, n, names);
 }
 
 /* An address where it is no mailbox of the entry's: said, not imported. */
@@ -265,7 +257,7 @@ static int other_mailbox(struct ldif *l, const char *v, size_t n)
 	rest = n - (size_t)(d - v) - 1;
 	for (d++; rest > 0 && (*d == ' ' || *d == '\t'); rest--)
 		d++;
-	if (name_in(v, t, internet))
+	if (bg_ascii_one_of(v, t, internet))
 		return scan(l, d, rest);
 	snprintf(where, sizeof(where), "an otherMailbox entry of type %.*s (not internet)",
 		 t > 20 ? 20 : (int)t, v);
@@ -285,7 +277,7 @@ static int value(struct ldif *l, const char *attr, size_t alen, const char *v, s
 	}
 	if (mail_attr(attr, name))
 		return scan(l, v, n);
-	if (name_in(attr, name, typed))
+	if (bg_ascii_one_of(attr, name, typed))
 		return proxy_value(l, attr, name, v, n);
 	if (name == 12 && bg_ascii_starts_ci(attr, name, "otherMailbox"))
 		return other_mailbox(l, v, n);

@@ -60,15 +60,16 @@ void bg_reader_note(struct bg_reader_ctx *c, unsigned long line, const char *why
 	c->sink->invalid(c->sink, line, why, text ? text : "", text ? len : 0);
 }
 
-/* The length of a gap at s (n bytes) between a label and its value: a blank,
- * ':', '=', or one of ：　【】［］・■ (3 bytes); 0 when none. */
+/* The length of a gap at s (n bytes) between a label and its value: a blank
+ * or a line end, ':', '=', or one of ：　【】［］・■ (3 bytes); 0 when none. */
 static size_t label_gap_at(const char *s, size_t n)
 {
 	static const char gaps[][4] = {"\xef\xbc\x9a", "\xe3\x80\x80", "\xe3\x80\x90",
 				       "\xe3\x80\x91", "\xef\xbc\xbb", "\xef\xbc\xbd",
 				       "\xe3\x83\xbb", "\xe2\x96\xa0"};
 
-	if (*s == ' ' || *s == '\t' || *s == ':' || *s == '=' || *s == '[' || *s == ']')
+	if (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r' || *s == ':' || *s == '=' ||
+	    *s == '[' || *s == ']')
 		return 1;
 	for (size_t k = 0; n >= 3 && k < sizeof(gaps) / sizeof(gaps[0]); k++)
 		if (memcmp(s, gaps[k], 3) == 0)
@@ -76,14 +77,11 @@ static size_t label_gap_at(const char *s, size_t n)
 	return 0;
 }
 
-/* How much of a flagged line its note shows: to the end of its first
- * address's word (a password may follow: "taro@x.jp パスワード：x"), and never
- * past a password's label ("Password: x", "【パスワード】x", "初期パスワード：x"
- * on a line without an address): the line was not tokenised, so nothing else
- * hides its value. */
-size_t bg_reader_flagged_shown(const char *s, size_t n)
+/* The end of the first word of s (e bytes) that is a password's label, or
+ * e. */
+static size_t label_end(const char *s, size_t e)
 {
-	size_t e = bg_shown_to_address(s, n), i = 0, g;
+	size_t i = 0, g;
 
 	while (i < e) {
 		size_t a;
@@ -96,6 +94,16 @@ size_t bg_reader_flagged_shown(const char *s, size_t n)
 			return i;
 	}
 	return e;
+}
+
+/* How much of a flagged line its note shows: to the end of its first
+ * address's word (a password may follow: "taro@x.jp パスワード：x"), and never
+ * past a password's label ("Password: x", "【パスワード】x", "初期パスワード：x"
+ * on a line without an address): the line was not tokenised, so nothing else
+ * hides its value. */
+size_t bg_reader_flagged_shown(const char *s, size_t n)
+{
+	return label_end(s, bg_shown_to_address(s, n));
 }
 
 void bg_reader_note_flagged(struct bg_reader_ctx *c, unsigned long line, unsigned flags,
@@ -122,6 +130,12 @@ static int unread_address(struct bg_sink *s, const char *addr, size_t len, unsig
 		snprintf(u->first, sizeof(u->first), "%s", u->where);
 	}
 	snprintf(why, sizeof(why), "an address in %s is not imported", u->where);
+	if (u->hide) {
+		static const char hidden[] = "(not shown: the text names a password)";
+
+		addr = hidden;
+		len = sizeof(hidden) - 1;
+	}
 	bg_reader_note(u->c, line, why, addr, len);
 	return 0;
 }
@@ -165,6 +179,10 @@ int bg_unread_scan(struct bg_unread *u, const char *where, const char *s, size_t
 	if (!bg_addr_maybe(s, n))
 		return 0;
 	u->where = where;
+	/* The tokeniser hides a password's value after the labels it knows
+	 * ("Password: x"); free text has others ("VPN password: x", whose
+	 * value it takes for an address), and what it gives here is shown. */
+	u->hide = label_end(s, n) < n;
 	return bg_addr_scan(u->tok, s, n, line);
 }
 

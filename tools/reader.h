@@ -93,14 +93,15 @@ void bg_reader_note_flagged(struct bg_reader_ctx *c, unsigned long line, unsigne
  * mailboxes (an LDIF entry's description or manager, a vCard's NOTE): read
  * by a tokeniser of their own, so that a password there stays hidden as
  * anywhere, but never given to the sink: each is counted and noted with its
- * line ("an address in attribute \"description\" is not imported").  Zero
- * it, then bg_unread_init. */
+ * line ("an address in attribute \"description\" is not imported"), shown
+ * unless the text names a password anywhere.  Zero it, then bg_unread_init. */
 struct bg_addrtok;
 struct bg_unread {
 	struct bg_reader_ctx *c;
 	struct bg_addrtok *tok;
 	struct bg_sink sink; /* the tokeniser's: notes instead of addresses */
 	const char *where;   /* of the text being read */
+	bool hide;	     /* it names a password: its addresses are not shown */
 	unsigned long count, first_line;
 	char first[96]; /* where the first one was */
 };

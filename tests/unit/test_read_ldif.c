@@ -217,6 +217,26 @@ static void test_attrs(void)
 	free(t);
 }
 
+/* A value that names a password anywhere shows none of its addresses: the
+ * tokeniser hides "Password: x", not "VPN password: x" (it gives x as an
+ * address), and what it gives from another attribute is shown. */
+static void test_hidden(void)
+{
+	static const char ldif[] = "dn: uid=taro,dc=example,dc=jp\n"
+				   "mail: taro@example.jp\n"
+				   "description: VPN password: Pw@2024.example.jp\n"
+				   "info: backup kim@example.com\n";
+	struct tsink *t = ts_new();
+
+	T_EQ_INT(ts_run_str(t, &bg_reader_ldif, ldif, NULL), 0);
+	T_EQ_INT(t->naddr, 1);
+	T_EQ_INT(t->ninvalid, 2);
+	T_EQ_INT(t->invalid_line[0], 3);
+	T_EQ_STR(t->text[0], "(not shown: the text names a password)");
+	T_EQ_STR(t->text[1], "kim@example.com");
+	free(t);
+}
+
 /* proxyAddresses: SMTP: and smtp: are addresses, a value without a type is
  * one; X500:, SIP:, EUM: are not (an X500 DN with an '@' in it was stored
  * as o=.../cn=x@y).  otherMailbox: "internet $ a@x" is a@x, another type's
@@ -314,6 +334,7 @@ int main(int argc, char **argv)
 	T_RUN(test_flagged);
 	T_RUN(test_password);
 	T_RUN(test_attrs);
+	T_RUN(test_hidden);
 	T_RUN(test_typed);
 	T_RUN(test_only_elsewhere);
 	T_RUN(test_detect);
