@@ -6,12 +6,17 @@
  * someone.long@example.co, a real domain), and vCard 2.1 writes a value in
  * quoted-printable ("b=6Fb@example.org", bob@ with its 'o' escaped, stored as
  * that).  Here folded lines are joined, quoted-printable values decoded (with
- * their soft line breaks), text escapes undone (\, \; \n), and every value
- * goes to the one tokeniser as a text of its own (mailto: included).  Each
+ * their soft line breaks), text escapes undone (\, \; \n), and the values of
+ * the properties that hold a mailbox (mailbox_prop: EMAIL, ATTENDEE, ...) go
+ * to the one tokeniser as texts of their own (mailto: included).  The others
+ * are free text or another thing's (NOTE, URL, X-...: "NOTE:ask my assistant
+ * kim@example.com"): read with the rest, their addresses were stored as
+ * exposed ones; each is said with its line and property, not imported.  Each
  * property with an address is one record. */
 #include "reader.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,9 +31,11 @@
 struct vc {
 	struct bg_reader_ctx *c;
 	struct bg_addrtok *tok;
+	struct bg_unread unread; /* the other properties' addresses */
 	char *buf, *dec;
 	size_t len, cap, dcap;
-	unsigned long line; /* of the property's first physical line */
+	unsigned long line;  /* of the property's first physical line */
+	unsigned long found; /* addresses in the mailbox properties */
 	bool open, too_long, qp;
 };
 
@@ -105,12 +112,61 @@ static size_t unescape(char *s, size_t n)
 	return o;
 }
 
+/* The properties whose value is a mailbox: a card's EMAIL (RFC 6350 6.4.2),
+ * an invitation's ORGANIZER and ATTENDEE (RFC 5545 3.8.4.1, 3.8.4.3, their
+ * value a mailto: URI), a group card's MEMBER (RFC 6350 6.6.5, mailto: too). */
+static bool mailbox_prop(const char *s, size_t n)
+{
+	static const char *const names[] = {"EMAIL", "ATTENDEE", "ORGANIZER", "MEMBER", NULL};
+
+	return bg_ascii_one_of(s, n, names);
+}
+
+/* The property's name in its line s (n bytes, to the value's ':'): after its
+ * group ("item1.EMAIL", Apple's and Google's), before its parameters; only
+ * the letters, digits and '-' a name is made of (a note shows it). */
+static const char *prop_name(const char *s, size_t n, size_t *len)
+{
+	const char *semi = memchr(s, ';', n), *dot;
+	size_t i = 0;
+
+	if (semi)
+		n = (size_t)(semi - s);
+	if ((dot = memchr(s, '.', n)) != NULL) {
+		n -= (size_t)(dot + 1 - s);
+		s = dot + 1;
+	}
+	while (i < n && (bg_ascii_isalnum((unsigned char)s[i]) || s[i] == '-'))
+		i++;
+	*len = i;
+	return s;
+}
+
+/* An address in another property (or a line that is none): said, not
+ * imported. */
+static int unread(struct vc *v, const char *head, size_t hn, const char *val, size_t n)
+{
+	char where[96];
+	size_t nl = 0;
+	const char *name = head ? prop_name(head, hn, &nl) : NULL;
+	int r;
+
+	if (!head)
+		snprintf(where, sizeof(where), "a line that is no property (NAME:value)");
+	else if (nl == 0)
+		snprintf(where, sizeof(where), "a property without a name");
+	else
+		snprintf(where, sizeof(where), "property %.*s", nl > 60 ? 60 : (int)nl, name);
+	r = bg_unread_scan(&v->unread, where, val, n, v->line);
+	return r < 0 ? r : 0;
+}
+
 /* The held property, whole: its value to the tokeniser. */
 static int property(struct vc *v)
 {
-	const char *colon;
+	const char *colon, *name;
 	char *val;
-	size_t n;
+	size_t n, nl;
 	int r;
 
 	if (!v->open)
@@ -122,7 +178,7 @@ static int property(struct vc *v)
 		return 0;
 	}
 	if (!(colon = value_colon(v->buf, v->len)))
-		return 0;
+		return unread(v, NULL, 0, v->buf, v->len);
 	val = (char *)colon + 1;
 	n = v->len - (size_t)(val - v->buf);
 	if (params_qp(v->buf, (size_t)(colon - v->buf))) {
@@ -137,9 +193,14 @@ static int property(struct vc *v)
 	if (!bg_addr_maybe(val, n))
 		return 0;
 	v->c->sink->record(v->c->sink);
+	name = prop_name(v->buf, (size_t)(colon - v->buf), &nl);
+	if (!mailbox_prop(name, nl))
+		return unread(v, v->buf, (size_t)(colon - v->buf), val, n);
 	r = bg_addr_scan(v->tok, val, n, v->line);
 	if (r == 0)
 		bg_reader_note(v->c, v->line, "no address in the value", val, n > 80 ? 80 : n);
+	if (r > 0)
+		v->found += (unsigned long)r;
 	return r < 0 ? r : 0;
 }
 
@@ -151,8 +212,12 @@ static int vc_read(struct bg_reader_ctx *c)
 	unsigned flags;
 	int r;
 
-	if (bg_addrtok_new(&v.tok, c->sink) != 0)
+	if (bg_unread_init(&v.unread, c) != 0)
+		return -ENOMEM;
+	if (bg_addrtok_new(&v.tok, c->sink) != 0) {
+		bg_unread_free(&v.unread);
 		return bg_err_set(&c->err, -ENOMEM, "%s: out of memory", c->name);
+	}
 	for (;;) {
 		unsigned long ln;
 
@@ -195,10 +260,15 @@ static int vc_read(struct bg_reader_ctx *c)
 	}
 	if (r >= 0)
 		r = property(&v);
+	if (r >= 0)
+		r = bg_unread_refuse(
+		    &v.unread, v.found,
+		    "an EMAIL property (nor an invitation's ATTENDEE or ORGANIZER)");
 	if (r == -ENOMEM && !c->err.code)
 		bg_err_set(&c->err, r, "%s: out of memory", c->name);
 	else if (r < 0 && !c->err.code)
 		bg_err_set(&c->err, r, "%s, line %lu: import stopped", c->name, v.line);
+	bg_unread_free(&v.unread);
 	bg_addrtok_free(v.tok);
 	free(v.buf);
 	free(v.dec);
