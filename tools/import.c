@@ -341,6 +341,7 @@ static int read_leaf(void *arg, struct bg_input *in, int depth, struct bg_err *e
 		return bg_err_set(err, -ENOMEM, "%s: out of memory", bg_input_name(in));
 	f->format = rd->name;
 	bg_reader_ctx_init(&rctx, in, NULL, &im->o->ro, &im->sink);
+	rctx.within = depth > 0;
 	rc = bg_reader_finish(&rctx, rd->read(&rctx));
 	rc = end_rec(im, rc, &rctx.err);
 	bg_err_copy(err, &rctx.err);

@@ -624,6 +624,7 @@ static int att_leaf(void *arg, struct bg_input *in, int depth, struct bg_err *er
 	rd = bg_reader_detect(in, name, &refusal);
 	if (rd) {
 		bg_reader_ctx_init(&rc, in, NULL, &a->m->c->opts, &a->sh.s);
+		rc.within = true;
 		r = rd->read(&rc);
 		bg_err_copy(err, &rc.err);
 		return r;

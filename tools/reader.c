@@ -188,7 +188,7 @@ int bg_unread_scan(struct bg_unread *u, const char *where, const char *s, size_t
 
 int bg_unread_refuse(struct bg_unread *u, unsigned long found, const char *read_from)
 {
-	if (found || !u->count)
+	if (found || !u->count || u->c->within)
 		return 0;
 	return bg_err_set(&u->c->err, -EINVAL,
 			  "%s: no address in %s; %lu found elsewhere (the first in %s, line %lu), "

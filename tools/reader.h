@@ -66,6 +66,10 @@ struct bg_reader_ctx {
 	struct bg_read_opts opts; /* a copy: readers never check for NULL */
 	struct bg_sink *sink;
 	struct bg_err err; /* sticky: the first fatal error wins */
+	/* An archive's member or a mail's attachment, not a file the admin
+	 * named: a refusal of what the file is (bg_unread_refuse) would stop
+	 * the import of the rest (the notice a vendor's card is attached to). */
+	bool within;
 };
 
 /* o may be NULL (all defaults); in may be NULL when name is given instead. */
@@ -117,7 +121,8 @@ int bg_unread_scan(struct bg_unread *u, const char *where, const char *s, size_t
  * (found == 0) and some elsewhere: an import that wrote nothing and only said
  * "no valid address" would hide that the addresses are there, in the wrong
  * place.  Sets c->err ("FILE: no address in READ_FROM; N found elsewhere
- * (the first in WHERE, line L), not imported") and returns -EINVAL; else 0. */
+ * (the first in WHERE, line L), not imported") and returns -EINVAL; else,
+ * and always for a file within another (c->within: its notes say it), 0. */
 int bg_unread_refuse(struct bg_unread *u, unsigned long found, const char *read_from);
 
 /* After a reader (or the workbook reader) returns rc: a fatal error always says
