@@ -154,35 +154,36 @@ static size_t attr_name_len(const char *s, size_t n)
 	return opt ? (size_t)(opt - s) : n;
 }
 
-/* The attributes of an entry's own mailboxes (cosine's mail and its alias
- * rfc822Mailbox, by OID too; the mail routing schemas of sendmail, qmail and
- * Postfix; PKCS #9's emailAddress, named email and pkcs9email by OpenLDAP;
- * Thunderbird's second address; AD's user principal name, which import.c
- * reads as an Entra guest's address when it is one), and the entry's own
- * names, which are an address when the directory names its users so (the DN,
- * a modrdn's newrdn, uid).  proxyAddresses, targetAddress and otherMailbox
- * say a type before each address: proxy_value, other_mailbox. */
+/* The attributes of an entry's own mailboxes: every name with "mail" in it
+ * (cosine's mail and its alias rfc822Mailbox, the mail routing schemas of
+ * sendmail, qmail and Postfix, PKCS #9's emailAddress, named email and
+ * pkcs9email by OpenLDAP, Thunderbird's mozillaSecondEmail, and the
+ * directories' own schemas: Zimbra's zimbraMailAlias, Univention's
+ * mailPrimaryAddress, Sun's mailEquivalentAddress, GOsa's
+ * gosaMailAlternateAddress; a mailbox lost to a name not listed is worse than
+ * an alias read); mail and emailAddress by OID; AD's user principal name,
+ * which import.c reads as an Entra guest's address when it is one; and the
+ * entry's own names, which are an address when the directory names its users
+ * so (the DN, a modrdn's newrdn, uid).  proxyAddresses, targetAddress and
+ * otherMailbox say a type before each address (proxy_value, other_mailbox:
+ * value() asks them first). */
 static bool mail_attr(const char *s, size_t n)
 {
-	static const char *const names[] = {"mail",
-					    "rfc822Mailbox",
-					    "0.9.2342.19200300.100.1.3",
-					    "mailAlternateAddress",
-					    "mailLocalAddress",
-					    "mailRoutingAddress",
-					    "mailForwardingAddress",
-					    "email",
-					    "emailAddress",
-					    "pkcs9email",
+	static const char *const names[] = {"0.9.2342.19200300.100.1.3",
 					    "1.2.840.113549.1.9.1",
-					    "mozillaSecondEmail",
 					    "userPrincipalName",
 					    "dn",
 					    "newrdn",
 					    "uid",
 					    NULL};
+	size_t i;
 
-	return bg_ascii_one_of(s, n, names);
+	if (bg_ascii_one_of(s, n, names))
+		return true;
+	for (i = 0; i + 4 <= n; i++)
+		if (bg_ascii_starts_ci(s + i, n - i, "mail"))
+			return true;
+	return false;
 }
 
 /* An address where it is no mailbox of the entry's: said, not imported. */
@@ -275,12 +276,12 @@ static int value(struct ldif *l, const char *attr, size_t alen, const char *v, s
 		l->dn_len = n < sizeof(l->dn) ? n : sizeof(l->dn);
 		memcpy(l->dn, v, l->dn_len);
 	}
-	if (mail_attr(attr, name))
-		return scan(l, v, n);
 	if (bg_ascii_one_of(attr, name, typed))
 		return proxy_value(l, attr, name, v, n);
 	if (name == 12 && bg_ascii_starts_ci(attr, name, "otherMailbox"))
 		return other_mailbox(l, v, n);
+	if (mail_attr(attr, name))
+		return scan(l, v, n);
 	return unread(l, attr_where(where, sizeof(where), "attribute", attr, name), v, n);
 }
 
