@@ -518,12 +518,24 @@ struct csv_shift {
 	struct bg_sink s;
 	struct bg_sink *up;
 	unsigned long base;
+	/* While an attached vCard is read: the message's From: address.  A card
+	 * attached to a notice is its sender's (the signature's .vcf Outlook and
+	 * Thunderbird attach): the sender's own address there is no exposed
+	 * user's.  Any other card's address is read, as a contacts export is. */
+	const char *sender;
 };
 
 static int shift_address(struct bg_sink *s, const char *addr, size_t len, unsigned long line)
 {
 	struct csv_shift *c = s->arg;
 
+	if (c->sender && strlen(c->sender) == len && strncasecmp(c->sender, addr, len) == 0) {
+		c->up->invalid(
+		    c->up, c->base + line - 1,
+		    "the sender's own address (From:) in an attached vCard: not imported", addr,
+		    len);
+		return 0;
+	}
 	return c->up->address(c->up, addr, len, c->base + line - 1);
 }
 
@@ -625,7 +637,10 @@ static int att_leaf(void *arg, struct bg_input *in, int depth, struct bg_err *er
 	if (rd) {
 		bg_reader_ctx_init(&rc, in, NULL, &a->m->c->opts, &a->sh.s);
 		rc.within = true;
+		a->sh.sender =
+		    strcmp(rd->name, "vcard") == 0 && a->m->mime.from[0] ? a->m->mime.from : NULL;
 		r = rd->read(&rc);
+		a->sh.sender = NULL;
 		bg_err_copy(err, &rc.err);
 		return r;
 	}
@@ -753,6 +768,7 @@ static void attach_finish(struct em *m)
 	a.sh.s.arg = &a.sh;
 	a.sh.up = m->c->sink;
 	a.sh.base = m->body_line;
+	a.sh.sender = NULL;
 	if (m->text_detect) {
 		const char *line;
 		size_t len;
