@@ -1096,6 +1096,15 @@ static void json_totals(FILE *f, const uint64_t n[NV])
 		(unsigned long long)all);
 }
 
+/* A day as JSON: "YYYY-MM-DD", or null for none (""). */
+static void json_day(FILE *f, const char *day)
+{
+	if (day[0])
+		bg_json_str(f, day);
+	else
+		fputs("null", f);
+}
+
 void bg_report_json(const struct bg_report *r, FILE *f)
 {
 	fputs("{\"hosts\": [", f);
@@ -1111,10 +1120,7 @@ void bg_report_json(const struct bg_report *r, FILE *f)
 		fprintf(f, "%s\n  {\"name\": ", i ? "," : "");
 		bg_json_str(f, r->advs[i].name);
 		fputs(", \"date\": ", f);
-		if (r->advs[i].date[0])
-			bg_json_str(f, r->advs[i].date);
-		else
-			fputs("null", f);
+		json_day(f, r->advs[i].date);
 		fputs(", \"totals\": ", f);
 		json_totals(f, r->advs[i].n);
 		fputc('}', f);
@@ -1127,10 +1133,7 @@ void bg_report_json(const struct bg_report *r, FILE *f)
 		fputs(", \"dates\": [", f);
 		for (size_t k = i; k < end; k++) {
 			fputs(k > i ? ", " : "", f);
-			if (r->advs[r->shared[k]].date[0])
-				bg_json_str(f, r->advs[r->shared[k]].date);
-			else
-				fputs("null", f);
+			json_day(f, r->advs[r->shared[k]].date);
 		}
 		fputs("], \"files\": [", f);
 		for (size_t k = i; k < end; k++) {
@@ -1160,11 +1163,19 @@ void bg_report_json(const struct bg_report *r, FILE *f)
 			fputs(k ? ", " : "", f);
 			bg_json_str(f, r->advs[a->adv[k]].name);
 		}
+		/* The names alone do not say which of a name's dates (the page
+		 * does): the same list again with each one's date, in a field of
+		 * its own so that what reads the names keeps working. */
+		fputs("], \"advisories_dated\": [", f);
+		for (size_t k = 0; k < a->n_adv; k++) {
+			fputs(k ? ", {\"name\": " : "{\"name\": ", f);
+			bg_json_str(f, r->advs[a->adv[k]].name);
+			fputs(", \"date\": ", f);
+			json_day(f, r->advs[a->adv[k]].date);
+			fputc('}', f);
+		}
 		fputs("], \"since\": ", f);
-		if (a->since[0])
-			bg_json_str(f, a->since);
-		else
-			fputs("null", f);
+		json_day(f, a->since);
 		fputc('}', f);
 	}
 	fputs("],\n \"progress\": [", f);

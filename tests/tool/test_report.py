@@ -120,6 +120,14 @@ def same_name_other_date(root, files):
     kim = [p for p in rep["pending"] if p["user"] == "kim"][0]
     check(kim["since"] == "2022-01-01", "same name, other dates: exposure from its own date",
           str(kim))
+    # The JSON says which of the name's dates, as the page does: "advisories"
+    # keeps its names, "advisories_dated" adds each one's date.
+    max_ = [p for p in rep["pending"] if p["user"] == "max"][0]
+    check(kim["advisories"] == ["ProjectWEB"] and
+          kim["advisories_dated"] == [{"name": "ProjectWEB", "date": "2022-01-01"}] and
+          max_["advisories_dated"] == [{"name": "ProjectWEB", "date": None}],
+          "same name, other dates: each pending account's advisory dates in the JSON",
+          str(kim) + str(max_))
     check(r.stderr.count("\n") == 1 and '"ProjectWEB" has more than one date' in r.stderr and
           f"2022-01-01 (first in {more[0]})" in r.stderr and
           f"2021-05-26 (first in {files[0]})" in r.stderr and
@@ -307,6 +315,9 @@ def run_all(root):
     carol = [p for p in rep["pending"] if p["user"] == "carol"][0]
     check(carol["advisories"] == ["ProjectWEB", "Later leak"] and carol["verdict"] == "grace",
           "pending carries advisories and verdict", str(carol))
+    check(carol["advisories_dated"] == [{"name": "ProjectWEB", "date": "2021-05-26"},
+                                        {"name": "Later leak", "date": "2021-06-10"}],
+          "pending carries each advisory's date", str(carol))
     prog = rep["progress"]
     check([p["date"] for p in prog] == sorted(p["date"] for p in prog), "progress in date order")
     last = prog[-1]
