@@ -4,7 +4,7 @@ management host, import on two hosts sharing its site key (a file and a
 pipe), the same advisories everywhere, every refusal with nothing written,
 scan --json with "host", and report over the hosts' scans.
 Usage: test_fleet.py BUILD/breachguard"""
-import json, os, shutil, stat, subprocess, sys
+import json, os, resource, shutil, signal, stat, subprocess, sys
 
 TOOL = os.path.abspath(sys.argv[1])
 NSS = "/usr/lib/x86_64-linux-gnu/libnss_wrapper.so"
@@ -92,6 +92,54 @@ def piped(store, head, endless=True, tmpdir=None):
         feed.wait()
 
 
+def no_file_grows():
+    """preexec_fn: no file the command writes may grow by a byte (a spool's
+    write fails with EFBIG; SIGXFSZ ignored so that it is said, not fatal)."""
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
+
+
+def stdin_in_place(root, data, h):
+    """A bundle in a file on stdin (import - < bundle) is read in place, as a
+    named one: nothing is spooled, so a TMPDIR that takes nothing does not
+    matter.  The same bundle on a pipe needs its spool, and says so."""
+    path = os.path.join(root, "in-place.bgb")
+    with open(path, "wb") as f:
+        f.write(data)
+    ro = os.path.join(root, "unwritable-tmp")
+    os.makedirs(ro, mode=0o500, exist_ok=True)
+    env = dict(os.environ, TMPDIR=ro)
+    before = h.stats()
+    with open(path, "rb") as f:
+        r = subprocess.run([TOOL, "--config", h.conf, "import", "--dry-run", "--json", "-"],
+                           stdin=f, capture_output=True, text=True, env=env,
+                           preexec_fn=no_file_grows)
+    j = json.loads(r.stdout) if r.returncode == 0 else {}
+    check(r.returncode == 0 and j.get("identities") == 4 and "spool" not in r.stderr,
+          "a bundle in a file on stdin is read in place: no file written", r.stderr)
+    r = subprocess.run(f"cat '{path}' | '{TOOL}' --config '{h.conf}' import --dry-run -",
+                       shell=True, capture_output=True, text=True, env=env,
+                       preexec_fn=no_file_grows)
+    check(r.returncode == 1 and "stdin: spooling the bundle to a temporary file in" in r.stderr
+          and "File too large" in r.stderr and "nothing written" in r.stderr,
+          "a bundle on a pipe is spooled: its failed spool named", r.stderr)
+    # In place from the file's start only (verify and apply read from offset
+    # 0): a bundle after bytes already read from stdin is spooled.
+    later = os.path.join(root, "later.bin")
+    with open(later, "wb") as f:
+        f.write(b"xyz" + data)
+    for grows, ok in ((None, True), (no_file_grows, False)):
+        with open(later, "rb") as f:
+            f.seek(3)
+            r = subprocess.run([TOOL, "--config", h.conf, "import", "--dry-run", "-"], stdin=f,
+                               capture_output=True, text=True, env=env, preexec_fn=grows)
+        check(r.returncode == 0 if ok else
+              r.returncode == 1 and "spooling the bundle" in r.stderr and "File too large" in r.stderr,
+              f"a bundle 3 bytes into stdin is spooled{'' if ok else ': its failed spool named'}",
+              r.stdout + r.stderr)
+    check(h.stats() == before, "stdin in place: dry runs leave the store as it was")
+
+
 def stdin_refusals(root, data, h3, h4, h5, h6, hn):
     """A bundle on a pipe is refused after its header, before it is spooled
     (whatever follows); a spool that fails names its directory and the cause."""
@@ -135,6 +183,15 @@ def stdin_refusals(root, data, h3, h4, h5, h6, hn):
               "nothing written" in r.stderr, "spool on a full TMPDIR: directory and cause named",
               r.stderr)
         check(h3.stats() == before, "spool on a full TMPDIR: store unchanged")
+        # A file on stdin needs no spool: imported with that TMPDIR.
+        path = os.path.join(root, "full-tmp.bgb")
+        with open(path, "wb") as f:
+            f.write(data)
+        with open(path, "rb") as f:
+            r = subprocess.run([TOOL, "--config", h3.conf, "import", "--json", "-"], stdin=f,
+                               capture_output=True, text=True, env=dict(os.environ, TMPDIR=mnt))
+        check(r.returncode == 0 and json.loads(r.stdout).get("identities") == 4,
+              "a bundle in a file on stdin imported with a full TMPDIR", r.stderr)
     finally:
         subprocess.run(["umount", "-l", mnt])
 
@@ -397,6 +454,7 @@ def run_all(root):
     check(r.returncode == 1 and "subaddress = +-" in r.stderr, "dry run refuses other settings too",
           r.stderr)
     stdin_refusals(root, data, h3, h4, h5, h6, hn)
+    stdin_in_place(root, data, h3)
     compressed_bundles(root, data, h3, adv)
     forgotten_replayed(host("hf"), bundle, adv)
     # The host's store records the bundle's settings: a later change of the
