@@ -530,7 +530,16 @@ def run_all(root):
           "report pending", str(pend))
     check(all(p.get("since") == "2021-05-26" for p in rep.get("pending", [])), "pending since")
     r = mg.run("report", scans[0], scans[0])
-    check(r.returncode == 1 and "already in" in r.stderr, "one scan per host", r.stderr)
+    check(r.returncode == 1 and "given twice" in r.stderr, "one scan file given twice", r.stderr)
+    # A second scan of a host: neither is counted, both named.
+    stale = os.path.join(root, "stale.json")
+    shutil.copy(scans[0], stale)
+    r = mg.run("report", "--json", *scans, clean, stale)
+    rep = json.loads(r.stdout) if r.returncode == 0 else {}
+    name = os.path.basename(scans[0])[:-5]
+    check(r.returncode == 0 and name not in rep.get("hosts", []) and
+          rep.get("host_conflicts") == [{"host": name, "files": [scans[0], stale]}],
+          "two scans of one host: neither counted", r.stdout + r.stderr)
 
 
 if __name__ == "__main__":
