@@ -235,6 +235,116 @@ def compressed_bundles(root, data, h3, adv):
           "gunzip -c | import - reads the bundle", r.stderr)
 
 
+FORGOT_HEX = " 666f72676f74"  # meta keys of forget's records start with "forgot"
+
+
+def meta_rewrite(st, edit):
+    """The store's tables dumped with LMDB's tools, edit(lines) applied to the
+    dump (a change outside breachguard), and loaded back."""
+    data = os.path.join(st.dir, "store")
+    dump = subprocess.run(["mdb_dump", "-a", data], capture_output=True, text=True)
+    check(dump.returncode == 0, "mdb_dump of the store", dump.stderr)
+    lines = dump.stdout.split("\n")
+    edit(lines)
+    for n in ("data.mdb", "lock.mdb"):
+        os.unlink(os.path.join(data, n))
+    ld = subprocess.run(["mdb_load", data], input="\n".join(lines), capture_output=True,
+                        text=True)
+    check(ld.returncode == 0, "mdb_load of the changed dump", ld.stderr)
+    os.chmod(os.path.join(data, "data.mdb"), 0o600)
+    return dump.stdout
+
+
+def forget_records_digested(host, bundle, adv):
+    """forget's records are under the store's digest: a store without any
+    verifies as before (no key of theirs, the same line); removing one (a
+    replay would then bring the advisory back), changing one, adding one or
+    changing their recorded digest makes verify fail, naming the forget
+    records."""
+    fresh = host
+
+    # Without forget records: verify as before, and no key of theirs.
+    plain = fresh("plain")
+    check(plain.run("import", bundle).returncode == 0, "plain store: import")
+    r = plain.run("verify")
+    check(r.returncode == 0 and r.stdout.endswith(": ok: 1 advisories, 4 identities, 4 exposures, "
+                                                  "0 rotation records\n"),
+          "a store without forget records verifies as before", r.stdout + r.stderr)
+    text = meta_rewrite(plain, lambda lines: None)
+    check(FORGOT_HEX not in text and " 6469676573745f666f72676f74" not in text,
+          "a store without forget records has no key of theirs", text[:400])
+    r = plain.run("verify")
+    check(r.returncode == 0, "dumped and loaded back unchanged: verify", r.stdout + r.stderr)
+
+    def drop(lines):
+        k = next(i for i, ln in enumerate(lines) if ln.startswith(FORGOT_HEX))
+        del lines[k:k + 2]
+
+    def change_time(lines):
+        k = next(i for i, ln in enumerate(lines) if ln.startswith(FORGOT_HEX))
+        lines[k + 1] = " 0000000000000001"
+
+    def add(lines):
+        k = next(i for i, ln in enumerate(lines) if ln.startswith(FORGOT_HEX))
+        lines[k:k] = [lines[k] + "78", lines[k + 1]]  # the same, for another name
+
+    def change_sum(lines):
+        k = lines.index(" 6469676573745f666f72676f74")
+        v = lines[k + 1]
+        lines[k + 1] = v[:-2] + ("00" if v[-2:] != "00" else "01")
+
+    cases = ((drop, "removed"), (change_time, "changed"), (add, "added"))
+    for edit, what in cases:
+        st = fresh("forgot-" + what)
+        check(st.run("import", bundle).returncode == 0 and
+              st.run("forget", "ProjectWEB").returncode == 0, f"forget record {what}: forget")
+        r = st.run("verify")
+        check(r.returncode == 0 and ", 1 forget record" in r.stdout,
+              f"forget record {what}: verify counts it first", r.stdout + r.stderr)
+        meta_rewrite(st, edit)
+        r = st.run("verify")
+        check(r.returncode == 1 and "the forget records (" in r.stdout and
+              "do not match the digest recorded at the last commit" in r.stdout and
+              "the records do not match" not in r.stdout,
+              f"a forget record {what} outside breachguard: verify names the forget records",
+              r.stdout + r.stderr)
+        if edit is drop:
+            # What it guards: with the record gone, the replay is let in.
+            r = st.run("import", "--dry-run", bundle)
+            check(r.returncode == 0, "a forget record removed: the replay would go through",
+                  r.stdout + r.stderr)
+    st = fresh("forgot-sum")
+    check(st.run("import", bundle).returncode == 0 and
+          st.run("forget", "ProjectWEB").returncode == 0, "forget records' digest: forget")
+    meta_rewrite(st, change_sum)
+    r = st.run("verify")
+    check(r.returncode == 1 and "the recorded digest of the forget records does not match them"
+          in r.stdout, "the forget records' digest changed: verify says so", r.stdout + r.stderr)
+    # An advisory's record changed: the records, not the forget records, named.
+    st = fresh("forgot-adv")
+    check(st.run("import", bundle).returncode == 0 and
+          st.run("forget", "ProjectWEB").returncode == 0 and
+          st.run("import", "--name", "Other", adv).returncode == 0,
+          "with a forget record, another advisory")
+    data = os.path.join(st.dir, "store", "data.mdb")
+    with open(data, "rb") as f:
+        blob = f.read()
+    with open(data, "r+b") as f:
+        f.write(blob.replace(b"Other", b"Othes"))
+    r = st.run("verify")
+    check(r.returncode == 1 and "the records do not match the digest" in r.stdout and
+          "forget records" not in r.stdout, "an advisory changed, beside a forget record: the "
+          "records named", r.stdout + r.stderr)
+    # Forget, then --again: the record goes, and verify is sound.
+    st = fresh("forgot-again")
+    check(st.run("import", bundle).returncode == 0 and
+          st.run("forget", "ProjectWEB").returncode == 0 and
+          st.run("import", "--again", bundle).returncode == 0, "forget, then --again")
+    r = st.run("verify")
+    check(r.returncode == 0 and "forget record" not in r.stdout,
+          "after --again: no forget record, verify sound", r.stdout + r.stderr)
+
+
 def forgotten_replayed(hf, bundle, adv):
     """forget, then the same old bundle again (a replay, a configuration run):
     refused, saying when it was forgotten, unless --again, which says so."""
@@ -457,6 +567,7 @@ def run_all(root):
     stdin_in_place(root, data, h3)
     compressed_bundles(root, data, h3, adv)
     forgotten_replayed(host("hf"), bundle, adv)
+    forget_records_digested(host, bundle, adv)
     # The host's store records the bundle's settings: a later change of the
     # config is refused there as everywhere.
     hp = host("hp")
