@@ -70,6 +70,9 @@ struct bg_txn {
 	 * folded into meta "digest" at commit (issue 10 item 17). */
 	bool sum_dirty;
 	unsigned char sum_delta[BG_RECSUM_LEN];
+	/* The forget records' part of it, for meta "digest_forgot". */
+	bool fsum_dirty;
+	unsigned char fsum_delta[BG_RECSUM_LEN];
 	/* Under a trap: the pread reader on the committed file, that vouches for
 	 * the pages a change will walk (sound_before_change). */
 	struct bg_mr *probe;
@@ -232,6 +235,12 @@ static int back_map(struct bg_store *st)
 
 #define NORM_BAD ((size_t)-1)
 #define NORM_KEY "norm" /* meta's key of the settings */
+/* meta's keys of forget's records: the prefix, then the advisory's import
+ * time (u64, big-endian), source SHA-256 and name (bg_forgotten_*). */
+#define FORGOT_PREFIX "forgot"
+#define FORGOT_HEAD (sizeof(FORGOT_PREFIX) - 1 + 8 + 32)
+#define FORGOT_KEY_MAX (FORGOT_HEAD + BG_NAME_MAX)
+#define FORGOT_SUM_KEY "digest_forgot" /* their part of the digest */
 
 static void keep_norm(struct bg_store *st, const void *v, size_t n)
 {
@@ -1182,10 +1191,14 @@ int bg_store_norm_pin(struct bg_txn *t, const struct bg_norm_opts *o)
 }
 
 /* The store's digest: XOR of bg_recsum over every record of advisories (tag
- * 'a'), exposures ('e', one per digest/id pair) and rotations ('r').  Every
- * put and delete of those tables goes through the functions below, which
- * XOR the record in or out: any writer (import, forget, flag, reset, the
- * module, bundles) keeps it current without knowing about it. */
+ * 'a'), exposures ('e', one per digest/id pair), rotations ('r') and forget's
+ * records in meta ('f': a replay refused only while its record is there).
+ * Every put and delete of those records goes through the functions below,
+ * which XOR the record in or out: any writer (import, forget, flag, reset, the
+ * module, bundles) keeps it current without knowing about it.  A store
+ * without forget records has the digest it had before they were in it.
+ * The forget records' part is kept apart too (meta "digest_forgot", written
+ * once there have been some), so that verify can say which records changed. */
 static void sum_rec(struct bg_txn *t, char tag, const MDB_val *k, const MDB_val *v)
 {
 	unsigned char d[BG_RECSUM_LEN];
@@ -1195,6 +1208,11 @@ static void sum_rec(struct bg_txn *t, char tag, const MDB_val *k, const MDB_val 
 	for (int i = 0; i < BG_RECSUM_LEN; i++)
 		t->sum_delta[i] ^= d[i];
 	t->sum_dirty = true;
+	if (tag == 'f') {
+		for (int i = 0; i < BG_RECSUM_LEN; i++)
+			t->fsum_delta[i] ^= d[i];
+		t->fsum_dirty = true;
+	}
 }
 
 /* XORs out the record at k in dbi, if there is one (before a put or delete). */
@@ -1287,31 +1305,43 @@ static bool in_map(uintptr_t lo, uintptr_t hi, const void *p, size_t n)
 	return lo == hi || (a >= lo && a <= hi && n <= hi - a);
 }
 
-int bg_store_digest_walk(struct bg_txn *t, unsigned char out[BG_RECSUM_LEN],
-			 int (*rec)(void *arg, char tag, const void *k, size_t kl, const void *v,
-				    size_t vl),
-			 void *arg)
+static bool is_forgot_key(const MDB_val *k)
 {
-	static const char tags[3] = {'a', 'e', 'r'};
-	MDB_dbi dbis[3];
+	return k->mv_size >= sizeof(FORGOT_PREFIX) - 1 &&
+	       memcmp(k->mv_data, FORGOT_PREFIX, sizeof(FORGOT_PREFIX) - 1) == 0;
+}
+
+int bg_store_digest_walk(
+    struct bg_txn *t, unsigned char out[BG_RECSUM_LEN], unsigned char forgot[BG_RECSUM_LEN],
+    int (*rec)(void *arg, char tag, const void *k, size_t kl, const void *v, size_t vl), void *arg)
+{
+	/* The tables, then forget's records: the meta keys that start with
+	 * FORGOT_PREFIX (meta's others: the schema, key id, settings, counters and
+	 * the digests themselves). */
+	static const char tags[4] = {'a', 'e', 'r', 'f'};
+	MDB_dbi dbis[4];
 	uintptr_t lo, hi;
 	int rc = 0;
 
 	memset(out, 0, BG_RECSUM_LEN);
+	if (forgot)
+		memset(forgot, 0, BG_RECSUM_LEN);
 	if ((rc = lmdb_now(t)) != 0)
 		return rc;
 	dbis[0] = t->st->adv;
 	dbis[1] = t->st->exp;
 	dbis[2] = t->st->rot;
+	dbis[3] = t->st->meta;
 	map_range(t->st, &lo, &hi);
-	for (int i = 0; i < 3 && rc == 0; i++) {
+	for (int i = 0; i < 4 && rc == 0; i++) {
 		MDB_cursor *c;
-		MDB_val k, v, pk = {0, NULL}, pv = {0, NULL};
+		MDB_val k = {sizeof(FORGOT_PREFIX) - 1, (void *)FORGOT_PREFIX}, v, pk = {0, NULL},
+			pv = {0, NULL};
 
 		if ((rc = mdb_cursor_open(t->txn, dbis[i], &c)) != 0)
 			return mdb_fail(t->st, "cursor", rc);
-		for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
-		     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		for (rc = mdb_cursor_get(c, &k, &v, tags[i] == 'f' ? MDB_SET_RANGE : MDB_FIRST);
+		     rc == 0; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
 			unsigned char d[BG_RECSUM_LEN];
 			const char *bad = NULL;
 
@@ -1326,6 +1356,8 @@ int bg_store_digest_walk(struct bg_txn *t, unsigned char out[BG_RECSUM_LEN],
 				       t->st->dir);
 				return -EFAULT;
 			}
+			if (tags[i] == 'f' && !is_forgot_key(&k))
+				break; /* past forget's records */
 			/* verify (rec set): the walk follows leaf pages, a login searches
 			 * from the root through branch pages.  Every record must be in
 			 * order and be found by a search too, or a damaged branch page
@@ -1362,6 +1394,8 @@ int bg_store_digest_walk(struct bg_txn *t, unsigned char out[BG_RECSUM_LEN],
 			}
 			for (int j = 0; j < BG_RECSUM_LEN; j++)
 				out[j] ^= d[j];
+			for (int j = 0; forgot && tags[i] == 'f' && j < BG_RECSUM_LEN; j++)
+				forgot[j] ^= d[j];
 			if (rec && (rc = rec(arg, tags[i], k.mv_data, k.mv_size, v.mv_data,
 					     v.mv_size)) != 0) {
 				mdb_cursor_close(c);
@@ -1369,14 +1403,15 @@ int bg_store_digest_walk(struct bg_txn *t, unsigned char out[BG_RECSUM_LEN],
 			}
 		}
 		mdb_cursor_close(c);
-		rc = rc == MDB_NOTFOUND ? 0 : mdb_fail(t->st, "walk", rc);
+		rc = rc == 0 || rc == MDB_NOTFOUND ? 0 : mdb_fail(t->st, "walk", rc);
 	}
 	return rc;
 }
 
-int bg_store_digest_get(struct bg_txn *t, unsigned char out[BG_RECSUM_LEN])
+/* A digest in meta (key "digest" or FORGOT_SUM_KEY): 0, -ENOENT, -EBADMSG. */
+static int meta_digest_get(struct bg_txn *t, const char *key, unsigned char out[BG_RECSUM_LEN])
 {
-	MDB_val k = {6, (void *)"digest"}, v;
+	MDB_val k = {strlen(key), (void *)key}, v;
 	int rc = lmdb_now(t);
 
 	if (rc != 0)
@@ -1386,12 +1421,59 @@ int bg_store_digest_get(struct bg_txn *t, unsigned char out[BG_RECSUM_LEN])
 	return bg_rec_decode(&bg_rec_meta_digest, v.mv_data, v.mv_size, out);
 }
 
+static void meta_digest_put(struct bg_txn *t, const char *key, const unsigned char d[BG_RECSUM_LEN])
+{
+	unsigned char buf[BG_RECSUM_LEN];
+	MDB_val k = {strlen(key), (void *)key}, v = {0, buf};
+
+	(void)bg_rec_encode(&bg_rec_meta_digest, d, buf, sizeof(buf), &v.mv_size);
+	if (sound_before_change(t, t->st->meta, &k) != 0)
+		return;
+	changing(t);
+	sticky(t, "write digest", mdb_put(t->txn, t->st->meta, &k, &v, 0));
+}
+
+int bg_store_digest_get(struct bg_txn *t, unsigned char out[BG_RECSUM_LEN])
+{
+	return meta_digest_get(t, "digest", out);
+}
+
+int bg_store_forgot_digest_get(struct bg_txn *t, unsigned char out[BG_RECSUM_LEN])
+{
+	return meta_digest_get(t, FORGOT_SUM_KEY, out);
+}
+
+/* At commit: meta FORGOT_SUM_KEY ^= the forget records' delta (or, whole,
+ * their digest just walked).  A store that never had a forget record has no
+ * such key, as before they were digested. */
+static void fsum_commit(struct bg_txn *t, const unsigned char *whole)
+{
+	unsigned char cur[BG_RECSUM_LEN];
+	int rc;
+
+	if (whole) {
+		memcpy(cur, whole, sizeof(cur));
+	} else if ((rc = bg_store_forgot_digest_get(t, cur)) == 0 || rc == -ENOENT) {
+		if (rc == -ENOENT)
+			memset(cur, 0, sizeof(cur));
+		for (int i = 0; i < BG_RECSUM_LEN; i++)
+			cur[i] ^= t->fsum_delta[i];
+	} else if (rc == -EBADMSG) {
+		return; /* a damaged digest stays as it is: verify reports it */
+	} else {
+		t->err = t->err ? t->err : rc;
+		return;
+	}
+	meta_digest_put(t, FORGOT_SUM_KEY, cur);
+}
+
 /* At commit: meta "digest" ^= this transaction's delta.  A store made before
  * the digest existed gets it computed whole, once, by its first write. */
 static void sum_commit(struct bg_txn *t)
 {
-	unsigned char cur[BG_RECSUM_LEN], buf[BG_RECSUM_LEN];
-	MDB_val k = {6, (void *)"digest"}, v = {0, buf};
+	static const unsigned char zero[BG_RECSUM_LEN];
+	unsigned char cur[BG_RECSUM_LEN], fcur[BG_RECSUM_LEN] = {0};
+	bool walked = false;
 	int rc = bg_store_digest_get(t, cur);
 
 	if (rc == 0) {
@@ -1404,19 +1486,18 @@ static void sum_commit(struct bg_txn *t)
 		 * login (the module leaves it to the tool's next write). */
 		if (t->st->flags & BG_STORE_NOWAIT)
 			return;
-		if ((rc = bg_store_digest_walk(t, cur, NULL, NULL)) != 0) {
+		if ((rc = bg_store_digest_walk(t, cur, fcur, NULL, NULL)) != 0) {
 			t->err = t->err ? t->err : rc;
 			return;
 		}
+		walked = true;
 	} else {
 		t->err = t->err ? t->err : rc;
 		return;
 	}
-	(void)bg_rec_encode(&bg_rec_meta_digest, cur, buf, sizeof(buf), &v.mv_size);
-	if (sound_before_change(t, t->st->meta, &k) != 0)
-		return;
-	changing(t);
-	sticky(t, "write digest", mdb_put(t->txn, t->st->meta, &k, &v, 0));
+	meta_digest_put(t, "digest", cur);
+	if (t->fsum_dirty || memcmp(fcur, zero, sizeof(zero)) != 0) /* fcur: walked */
+		fsum_commit(t, walked ? fcur : NULL);
 }
 
 int bg_txn_commit(struct bg_txn *t)
@@ -1838,23 +1919,22 @@ int bg_advisory_delete(struct bg_txn *t, uint32_t id, uint64_t *pairs_removed)
 	return 0;
 }
 
-/* What forget leaves behind (bg_forgotten_*): meta "forgot", the advisory's
- * import time (u64, big-endian), source SHA-256 and name -> the time of the
- * forget (a meta u64, as the counters: bg_rec_meta_u64).
- * In meta, outside the store's digest: a store from before has none, and a
- * breachguard from before never asks for one. */
-#define FORGOT_KEY_MAX (6 + 8 + 32 + BG_NAME_MAX)
-
+/* What forget leaves behind (bg_forgotten_*): meta FORGOT_PREFIX, the
+ * advisory's import time (u64, big-endian), source SHA-256 and name -> the
+ * time of the forget (a meta u64, as the counters: bg_rec_meta_u64).
+ * In meta: a store from before has none, and a breachguard from before never
+ * asks for one.  Under the store's digest (tag 'f'), as a record removed or
+ * changed would let a replay bring back what was forgotten. */
 static MDB_val forgot_key(const struct bg_advisory *a, unsigned char *buf)
 {
-	size_t nl = strnlen(a->name, BG_NAME_MAX - 1);
-	MDB_val k = {6 + 8 + 32 + nl, buf};
+	size_t nl = strnlen(a->name, BG_NAME_MAX - 1), pl = sizeof(FORGOT_PREFIX) - 1;
+	MDB_val k = {FORGOT_HEAD + nl, buf};
 
-	memcpy(buf, "forgot", 6);
-	for (int i = 0; i < 8; i++)
-		buf[6 + i] = (unsigned char)((uint64_t)a->imported >> (8 * (7 - i)));
-	memcpy(buf + 14, a->source_sha256, 32);
-	memcpy(buf + 46, a->name, nl);
+	memcpy(buf, FORGOT_PREFIX, pl);
+	for (size_t i = 0; i < 8; i++)
+		buf[pl + i] = (unsigned char)((uint64_t)a->imported >> (8 * (7 - i)));
+	memcpy(buf + pl + 8, a->source_sha256, 32);
+	memcpy(buf + FORGOT_HEAD, a->name, nl);
 	return k;
 }
 
@@ -1869,10 +1949,7 @@ int bg_forgotten_put(struct bg_txn *t, const struct bg_advisory *a, int64_t when
 	if (!t->write)
 		return -EROFS;
 	(void)bg_rec_encode(&bg_rec_meta_u64, &n, vb, sizeof(vb), &v.mv_size);
-	if (sound_before_change(t, t->st->meta, &k) != 0)
-		return t->err;
-	changing(t);
-	return sticky(t, "write forget", mdb_put(t->txn, t->st->meta, &k, &v, 0));
+	return rec_put(t, t->st->meta, 'f', &k, vb, v.mv_size, "write forget");
 }
 
 int bg_forgotten_get(struct bg_txn *t, const struct bg_advisory *a, int64_t *when)
@@ -1899,17 +1976,12 @@ int bg_forgotten_del(struct bg_txn *t, const struct bg_advisory *a)
 {
 	unsigned char kb[FORGOT_KEY_MAX];
 	MDB_val k = forgot_key(a, kb);
-	int rc;
 
 	if (t->err)
 		return t->err;
 	if (!t->write)
 		return -EROFS;
-	if (sound_before_change(t, t->st->meta, &k) != 0)
-		return t->err;
-	changing(t);
-	rc = mdb_del(t->txn, t->st->meta, &k, NULL);
-	return rc == MDB_NOTFOUND ? -ENOENT : sticky(t, "delete forget", rc);
+	return rec_del(t, t->st->meta, 'f', &k, "delete forget");
 }
 
 int bg_rotation_put(struct bg_txn *t, const char *user, const struct bg_rotation *r)
@@ -2034,6 +2106,23 @@ const char *bg_store_check_record(struct bg_store *st, char tag, const void *k, 
 		if (kl != BG_DIGEST_LEN || vl != 4)
 			return "exposure pair of a wrong size";
 		return NULL;
+	case 'f': {
+		char name[BG_NAME_MAX];
+		uint64_t when;
+
+		if (kl <= FORGOT_HEAD || kl >= FORGOT_KEY_MAX)
+			return "forget record with a key of a wrong size";
+		memcpy(name, (const char *)k + FORGOT_HEAD, kl - FORGOT_HEAD);
+		name[kl - FORGOT_HEAD] = '\0';
+		if (strlen(name) != kl - FORGOT_HEAD || bg_name_problem(name))
+			return "forget record whose advisory name has control characters or "
+			       "invalid "
+			       "UTF-8";
+		if (bg_rec_decode(&bg_rec_meta_u64, v, vl, &when) != 0 || when == 0 ||
+		    when > (uint64_t)INT64_MAX)
+			return "forget record of a wrong layout";
+		return NULL;
+	}
 	case 'r':
 		if (kl == 0 || kl > 511)
 			return "rotation record with a key of a wrong size";

@@ -158,18 +158,22 @@ int bg_exposure_foreach(struct bg_txn *t,
 int bg_rotation_decode(struct bg_store *st, const void *val, size_t len, struct bg_rotation *r);
 
 /* The store's digest (issue 10 item 17): meta "digest", the XOR of a keyed
- * digest (recsum.h) of every advisory, exposure pair and rotation record,
- * kept current by every put and delete at commit.  _get reads it (-ENOENT:
- * a store from before it existed); _walk recomputes it over every record,
- * calling rec (when not NULL) for each; a non-zero rec return stops. */
+ * digest (recsum.h) of every advisory, exposure pair, rotation record and
+ * forget record (bg_forgotten_put), kept current by every put and delete at
+ * commit.  _get reads it (-ENOENT: a store from before it existed);
+ * _forgot_digest_get reads the forget records' part of it (-ENOENT: a store
+ * that never had one); _walk recomputes both over every record (forgot may
+ * be NULL), calling rec (when not NULL) for each; a non-zero rec return
+ * stops. */
 int bg_store_digest_get(struct bg_txn *t, unsigned char out[16]);
-int bg_store_digest_walk(struct bg_txn *t, unsigned char out[16],
+int bg_store_forgot_digest_get(struct bg_txn *t, unsigned char out[16]);
+int bg_store_digest_walk(struct bg_txn *t, unsigned char out[16], unsigned char forgot[16],
 			 int (*rec)(void *arg, char tag, const void *k, size_t kl, const void *v,
 				    size_t vl),
 			 void *arg);
 
 /* Checks one record's layout as bg_store_digest_walk hands it over (tag 'a',
- * 'e' or 'r'); NULL when sound (and *adv filled for an advisory, when not
+ * 'e', 'r' or 'f'); NULL when sound (and *adv filled for an advisory, when not
  * NULL), else what is wrong. */
 const char *bg_store_check_record(struct bg_store *st, char tag, const void *k, size_t kl,
 				  const void *v, size_t vl, struct bg_advisory *adv);

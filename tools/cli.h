@@ -49,8 +49,9 @@ int bg_cmd_keygen(struct bg_tool *t, int argc, char **argv);
 int bg_cmd_export(struct bg_tool *t, int argc, char **argv);
 int bg_cmd_report(struct bg_tool *t, int argc, char **argv);
 /* Does the import's file start with the bundle magic?  1 with *fd open on it
- * (stdin: a copy of it past the magic; bg_bundle_import checks the header,
- * then spools), 0 not (stdin's first bytes pushed back), -1 failed (said). */
+ * (stdin: a copy of it past the magic; bg_bundle_import reads a file there
+ * in place, else checks the header, then spools), 0 not (stdin's first bytes
+ * pushed back), -1 failed (said). */
 int bg_bundle_sniff(const char *path, int *fd);
 /* import BUNDLE: verify, then apply in one transaction.  An exit code. */
 int bg_bundle_import(struct bg_tool *t, int fd, const char *path, bool json, bool dry_run,

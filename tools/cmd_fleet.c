@@ -296,6 +296,19 @@ static int spool_stdin(int fd, const struct bg_bundle_site *site, const struct b
 	return out;
 }
 
+/* A regular file on stdin (import - < bundle) whose bundle starts at the
+ * file's start, where sniff found the magic: read in place, twice, as a
+ * named file is, with no spool and so no room needed in TMPDIR.  Verify and
+ * apply read from offset 0, so a bundle further into the file (stdin already
+ * read from) is spooled as a pipe's is. */
+static bool stdin_in_place(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	       lseek(fd, 0, SEEK_CUR) == (off_t)BG_BUNDLE_MAGIC_LEN;
+}
+
 int bg_bundle_sniff(const char *path, int *fd_out)
 {
 	unsigned char head[BG_BUNDLE_MAGIC_LEN];
@@ -428,7 +441,7 @@ int bg_bundle_import(struct bg_tool *t, int fd, const char *path, bool json, boo
 	}
 	if (this_site(&ctx, &site) != 0)
 		goto out;
-	if (strcmp(path, "-") == 0) {
+	if (strcmp(path, "-") == 0 && !stdin_in_place(fd)) {
 		if ((spool = spool_stdin(fd, &site, tr, info)) < 0)
 			goto out;
 		fd = spool;

@@ -26,7 +26,7 @@ struct walk {
 	uint32_t *ids;
 	uint64_t *declared, *pairs;
 	size_t nadv, cap;
-	uint64_t n_exp, n_keys, n_rot, n_legacy, unknown_pairs;
+	uint64_t n_exp, n_keys, n_rot, n_legacy, unknown_pairs, n_forgot;
 	unsigned char last[16];
 	bool have_last;
 };
@@ -80,7 +80,8 @@ static int on_record(void *arg, char tag, const void *k, size_t kl, const void *
 		problem(w, "%s (%s table, key of %zu bytes)", why,
 			tag == 'a'   ? "advisories"
 			: tag == 'e' ? "exposures"
-				     : "rotations",
+			: tag == 'r' ? "rotations"
+				     : "meta",
 			kl);
 		return 0;
 	}
@@ -123,11 +124,64 @@ static int on_record(void *arg, char tag, const void *k, size_t kl, const void *
 		} else {
 			w->pairs[i]++;
 		}
-	} else {
+	} else if (tag == 'r') {
 		w->n_rot++;
 		w->n_legacy += kl != 16;
+	} else {
+		w->n_forgot++;
 	}
 	return 0;
+}
+
+/* The forget records' recorded part of the digest: zero when the store never
+ * had one (no key), as a store from before has none. */
+static int forgot_recorded(struct bg_txn *txn, unsigned char out[BG_RECSUM_LEN])
+{
+	int rc = bg_store_forgot_digest_get(txn, out);
+
+	if (rc == -ENOENT) {
+		memset(out, 0, BG_RECSUM_LEN);
+		rc = 0;
+	}
+	return rc;
+}
+
+static bool same(const unsigned char a[BG_RECSUM_LEN], const unsigned char b[BG_RECSUM_LEN])
+{
+	return memcmp(a, b, BG_RECSUM_LEN) == 0;
+}
+
+/* The walked digests (all records: got; forget's records: got_f) against the
+ * recorded ones (want; want_f, zero when the store never had forget records).
+ * The recorded digest less the forget records' part, against the walk's
+ * tables, tells which records changed: the forget records alone are named
+ * (a removed one lets a replay bring back what was forgotten). */
+static void compare_digests(struct walk *w, const unsigned char want[BG_RECSUM_LEN],
+			    const unsigned char want_f[BG_RECSUM_LEN],
+			    const unsigned char got[BG_RECSUM_LEN],
+			    const unsigned char got_f[BG_RECSUM_LEN])
+{
+	unsigned char want_t[BG_RECSUM_LEN], got_t[BG_RECSUM_LEN];
+
+	for (int i = 0; i < BG_RECSUM_LEN; i++) {
+		want_t[i] = want[i] ^ want_f[i];
+		got_t[i] = got[i] ^ got_f[i];
+	}
+	if (same(want, got) && same(want_f, got_f))
+		return;
+	if (same(want, got))
+		problem(w, "the recorded digest of the forget records does not match them: it was "
+			   "changed outside breachguard or is damaged");
+	else if (same(want_t, got_t))
+		problem(
+		    w,
+		    "the forget records (%llu in the store) do not match the digest recorded at "
+		    "the last commit: one was removed, changed or added outside breachguard (a "
+		    "bundle replayed may bring back an advisory forget removed)",
+		    (unsigned long long)w->n_forgot);
+	else
+		problem(w, "the records do not match the digest recorded at the last commit: "
+			   "the store was changed outside breachguard or is damaged");
 }
 
 static int verify_store(struct bg_tool *t)
@@ -136,7 +190,8 @@ static int verify_store(struct bg_tool *t)
 	struct bg_txn *txn = NULL;
 	struct bg_store_stats ss;
 	struct walk w;
-	unsigned char want[BG_RECSUM_LEN], got[BG_RECSUM_LEN];
+	unsigned char want[BG_RECSUM_LEN], got[BG_RECSUM_LEN], want_f[BG_RECSUM_LEN],
+	    got_f[BG_RECSUM_LEN];
 	int rc, r;
 
 	memset(&w, 0, sizeof(w));
@@ -148,7 +203,7 @@ static int verify_store(struct bg_tool *t)
 		goto out;
 	}
 	w.st = ctx.store;
-	r = bg_store_digest_walk(txn, got, on_record, &w);
+	r = bg_store_digest_walk(txn, got, got_f, on_record, &w);
 	if (r == -ENOMEM) {
 		fprintf(stderr, "breachguard: verify: out of memory\n");
 		rc = BG_EXIT_FAIL;
@@ -180,9 +235,11 @@ static int verify_store(struct bg_tool *t)
 			"forget, flag or reset records it)");
 	else if (r != 0)
 		problem(&w, "the recorded digest cannot be read: %s", strerror(-r));
-	else if (memcmp(want, got, sizeof(want)) != 0)
-		problem(&w, "the records do not match the digest recorded at the last commit: "
-			    "the store was changed outside breachguard or is damaged");
+	else if ((r = forgot_recorded(txn, want_f)) != 0)
+		problem(&w, "the recorded digest of the forget records cannot be read: %s",
+			strerror(-r));
+	else
+		compare_digests(&w, want, want_f, got, got_f);
 	if (w.problems > SHOW_MAX)
 		printf("verify: ... and %lu more problem(s)\n", w.problems - SHOW_MAX);
 	if (w.problems) {
@@ -194,11 +251,15 @@ static int verify_store(struct bg_tool *t)
 	} else {
 		printf("verify: %s: ok: %zu advisories, %llu identities, %llu exposures, %llu "
 		       "rotation "
-		       "records%s\n",
+		       "records",
 		       t->cfg.store, w.nadv, (unsigned long long)w.n_keys,
-		       (unsigned long long)w.n_exp, (unsigned long long)w.n_rot,
-		       w.n_legacy ? " (some keyed by plain user names: moved by their next write)"
-				  : "");
+		       (unsigned long long)w.n_exp, (unsigned long long)w.n_rot);
+		if (w.n_forgot) /* a store without any says what it said before */
+			printf(", %llu forget record%s", (unsigned long long)w.n_forgot,
+			       w.n_forgot == 1 ? "" : "s");
+		printf("%s\n", w.n_legacy
+				   ? " (some keyed by plain user names: moved by their next write)"
+				   : "");
 		rc = BG_EXIT_OK;
 	}
 out:

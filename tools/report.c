@@ -38,8 +38,16 @@ static bool is_pending(int v)
 
 struct host {
 	char *name;
-	const char *file;
+	const char *file; /* the first scan that named it */
+	size_t claims;	  /* scans that name it: more than one, none is counted */
 	uint64_t n[NV];
+};
+
+/* A scan file and the host it is the scan of (the host its accounts name, or
+ * for an empty scan the one its file is named after): one per file. */
+struct claim {
+	const char *file;
+	size_t host;
 };
 
 /* Advisories are told apart by name and date: one name with two dates is two
@@ -82,6 +90,9 @@ struct bg_report {
 	bool host_ix_lost; /* its rebuild ran out of memory: no more hosts taken */
 	struct host *hosts;
 	size_t n_hosts, cap_hosts;
+	size_t n_counted; /* hosts named by one scan only: the others are refused */
+	struct claim *claims;
+	size_t n_claims, cap_claims;
 	struct adv *advs;
 	size_t n_advs, cap_advs;
 	struct acct *accts;
@@ -192,6 +203,7 @@ void bg_report_free(struct bg_report *r)
 	ix_clear(&r->host_ix);
 	ix_clear(&r->adv_ix);
 	free(r->hosts);
+	free(r->claims);
 	free(r->advs);
 	free(r->accts);
 	free(r->pts);
@@ -646,6 +658,25 @@ static int advisory(struct parser *p, void *arg)
 	return rc;
 }
 
+/* Two scans of one host cannot both be right, and neither says when it was
+ * made (a file's time is when it was copied): the host is refused whole at
+ * the finish, both scans named, rather than one picked.  The same path given
+ * twice is the command line's mistake, refused here. */
+static int claim_host(struct bg_report *r, const char *file, size_t host, struct parser *p)
+{
+	if (r->hosts[host].claims)
+		for (size_t i = 0; i < r->n_claims; i++)
+			if (r->claims[i].host == host && strcmp(r->claims[i].file, file) == 0)
+				return perr(p, "%.200s is given twice", file);
+	if (grow((void **)&r->claims, &r->cap_claims, r->n_claims + 1, sizeof(*r->claims)) != 0)
+		return perr(p, "out of memory");
+	r->claims[r->n_claims++] = (struct claim){file, host};
+	r->hosts[host].claims++;
+	return 0;
+}
+
+/* The host that file is the scan of (once per file): name's entry, added when
+ * new, with file's claim on it. */
 static int find_host(struct bg_report *r, const char *file, const char *name, size_t *out,
 		     struct parser *p)
 {
@@ -654,26 +685,22 @@ static int find_host(struct bg_report *r, const char *file, const char *name, si
 
 	if (r->host_ix_lost) /* a host it lost would be taken twice */
 		return perr(p, "out of memory");
-	if (i != SIZE_MAX) {
-		if (r->hosts[i].file != file)
-			return perr(p, "host \"%.100s\" was already in %s (one scan per host)",
-				    name, r->hosts[i].file);
-		*out = i;
-		return 0;
+	if (i == SIZE_MAX) {
+		if (grow((void **)&r->hosts, &r->cap_hosts, r->n_hosts + 1, sizeof(*r->hosts)) != 0)
+			return perr(p, "out of memory");
+		memset(&r->hosts[r->n_hosts], 0, sizeof(r->hosts[0]));
+		if (!(r->hosts[r->n_hosts].name = strdup(name)))
+			return perr(p, "out of memory");
+		if (ix_add(&r->host_ix, r->n_hosts, &r->hosts->name, sizeof(*r->hosts)) != 0) {
+			free(r->hosts[r->n_hosts].name);
+			r->hosts[r->n_hosts].name = NULL;
+			return perr(p, "out of memory");
+		}
+		r->hosts[r->n_hosts].file = file;
+		i = r->n_hosts++;
 	}
-	if (grow((void **)&r->hosts, &r->cap_hosts, r->n_hosts + 1, sizeof(*r->hosts)) != 0)
-		return perr(p, "out of memory");
-	memset(&r->hosts[r->n_hosts], 0, sizeof(r->hosts[0]));
-	if (!(r->hosts[r->n_hosts].name = strdup(name)))
-		return perr(p, "out of memory");
-	if (ix_add(&r->host_ix, r->n_hosts, &r->hosts->name, sizeof(*r->hosts)) != 0) {
-		free(r->hosts[r->n_hosts].name);
-		r->hosts[r->n_hosts].name = NULL;
-		return perr(p, "out of memory");
-	}
-	r->hosts[r->n_hosts].file = file;
-	*out = r->n_hosts++;
-	return 0;
+	*out = i;
+	return claim_host(r, file, i, p);
 }
 
 static int acct_member(struct parser *p, const char *key, size_t key_at, void *arg)
@@ -799,6 +826,20 @@ static int no_repeats(struct parser *p, const struct bg_report *r, size_t from)
 	return rc;
 }
 
+/* The host a scan file is named after: its name without the directory and
+ * ".json" (HOST.json, as the Ansible role fetches them), cut to 255 bytes.
+ * False when that leaves nothing. */
+static bool file_host(const char *file, char host[256])
+{
+	const char *base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
+	size_t hl = strlen(base);
+
+	if (hl > 5 && strcmp(base + hl - 5, ".json") == 0)
+		hl -= 5;
+	snprintf(host, 256, "%.*s", (int)(hl < 255 ? hl : 255), base);
+	return host[0] != '\0';
+}
+
 int bg_report_add(struct bg_report *r, const char *name, const char *buf, size_t len, char *err,
 		  size_t errlen)
 {
@@ -822,14 +863,10 @@ int bg_report_add(struct bg_report *r, const char *name, const char *buf, size_t
 	/* A host with nothing to list scans to []: it still counts, named after
 	 * its file (HOST.json, as the Ansible role fetches them). */
 	if (rc == 0 && r->n_accts == before) {
-		const char *base = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
 		char host[256];
-		size_t hl = strlen(base), hi;
+		size_t hi;
 
-		if (hl > 5 && strcmp(base + hl - 5, ".json") == 0)
-			hl -= 5;
-		snprintf(host, sizeof(host), "%.*s", (int)(hl < 255 ? hl : 255), base);
-		if (!bg_utf8_valid(host, strlen(host)) || !host[0])
+		if (!file_host(name, host) || !bg_utf8_valid(host, strlen(host)))
 			rc = perr(&p, "an empty scan, and the file name is no host name");
 		else
 			rc = find_host(r, name, host, &hi, &p);
@@ -840,6 +877,8 @@ out:
 		for (size_t i = before; i < r->n_accts; i++)
 			free(r->accts[i].user);
 		r->n_accts = before;
+		if (r->n_claims && r->claims[r->n_claims - 1].file == name)
+			r->hosts[r->claims[--r->n_claims].host].claims--;
 		while (r->n_hosts && r->hosts[r->n_hosts - 1].file == name)
 			free(r->hosts[--r->n_hosts].name);
 		ix_clear(&r->host_ix); /* rebuilt without the hosts taken back */
@@ -927,6 +966,55 @@ static int find_shared(struct bg_report *r)
 	return 0;
 }
 
+static bool host_refused(const struct host *h)
+{
+	return h->claims > 1;
+}
+
+/* Nothing of a host two scans name is counted (claim_host): its accounts go,
+ * and the advisories only they name; an advisory's first file is then the
+ * first counted scan that names it.  0, or -ENOMEM (the accounts gone, the
+ * advisories not). */
+static int drop_refused(struct bg_report *r)
+{
+	size_t n = 0, *map;
+
+	r->n_counted = 0;
+	for (size_t i = 0; i < r->n_hosts; i++)
+		r->n_counted += !host_refused(&r->hosts[i]);
+	if (r->n_counted == r->n_hosts)
+		return 0;
+	for (size_t i = 0; i < r->n_accts; i++) {
+		if (host_refused(&r->hosts[r->accts[i].host]))
+			free(r->accts[i].user);
+		else
+			r->accts[n++] = r->accts[i];
+	}
+	r->n_accts = n;
+	if (!(map = malloc((r->n_advs ? r->n_advs : 1) * sizeof(*map))))
+		return -ENOMEM;
+	for (size_t i = 0; i < r->n_advs; i++)
+		r->advs[i].file = NULL;
+	for (size_t i = 0; i < r->n_accts; i++)
+		for (size_t k = 0; k < r->accts[i].n_adv; k++)
+			if (!r->advs[r->accts[i].adv[k]].file)
+				r->advs[r->accts[i].adv[k]].file = r->hosts[r->accts[i].host].file;
+	n = 0;
+	for (size_t i = 0; i < r->n_advs; i++) {
+		map[i] = n;
+		if (r->advs[i].file)
+			r->advs[n++] = r->advs[i];
+		else
+			free(r->advs[i].key);
+	}
+	r->n_advs = n;
+	for (size_t i = 0; i < r->n_accts; i++)
+		for (size_t k = 0; k < r->accts[i].n_adv; k++)
+			r->accts[i].adv[k] = map[r->accts[i].adv[k]];
+	free(map);
+	return 0;
+}
+
 int bg_report_finish(struct bg_report *r)
 {
 	size_t *map = NULL, *inv = NULL, ndays = 0;
@@ -936,8 +1024,9 @@ int bg_report_finish(struct bg_report *r)
 	/* Sorted below: the name indexes would be stale (nothing is added after). */
 	ix_clear(&r->host_ix);
 	ix_clear(&r->adv_ix);
+	lost = drop_refused(r) != 0;
 
-	/* Hosts by name: renumber the accounts' host index. */
+	/* Hosts by name: renumber the accounts' and the claims' host index. */
 	if (r->n_hosts) {
 		map = malloc(r->n_hosts * sizeof(*map));
 		for (size_t i = 0; map && i < r->n_hosts; i++)
@@ -950,6 +1039,8 @@ int bg_report_finish(struct bg_report *r)
 			}
 			for (size_t i = 0; i < r->n_accts; i++)
 				r->accts[i].host = map[r->accts[i].host];
+			for (size_t i = 0; i < r->n_claims; i++)
+				r->claims[i].host = map[r->claims[i].host];
 		}
 		lost = lost || !map;
 		free(map);
@@ -1062,8 +1153,51 @@ static size_t shared_group_end(const struct bg_report *r, size_t i)
 	return k;
 }
 
+/* Is the scan c from a file named after another host (file_host: named)?
+ * The host its accounts name is the truth; the name may say a host with no
+ * scan here. */
+static bool misnamed(const struct bg_report *r, const struct claim *c, char named[256])
+{
+	return file_host(c->file, named) && strcmp(named, r->hosts[c->host].name) != 0;
+}
+
+/* Has any scan (counted or not) the host name?  The hosts are sorted. */
+static bool has_host(const struct bg_report *r, const char *name)
+{
+	struct host key = {(char *)name, NULL, 0, {0}};
+
+	return r->n_hosts && bsearch(&key, r->hosts, r->n_hosts, sizeof(*r->hosts), cmp_host);
+}
+
 void bg_report_warn(const struct bg_report *r, FILE *f)
 {
+	char named[256];
+
+	for (size_t i = 0; i < r->n_hosts; i++) {
+		if (!host_refused(&r->hosts[i]))
+			continue;
+		fputs("breachguard: report: host ", f);
+		bg_json_str(f, r->hosts[i].name);
+		fprintf(f, " has %zu scans (", r->hosts[i].claims);
+		for (size_t k = 0, n = 0; k < r->n_claims; k++)
+			if (r->claims[k].host == i) {
+				fputs(n++ ? ", " : "", f);
+				bg_json_str(f, r->claims[k].file);
+			}
+		fputs("): none is counted, as no scan says which is right (remove the stale one)\n",
+		      f);
+	}
+	for (size_t i = 0; i < r->n_claims; i++) {
+		if (!misnamed(r, &r->claims[i], named))
+			continue;
+		fputs("breachguard: report: ", f);
+		bg_json_str(f, r->claims[i].file);
+		fputs(" is the scan of host ", f);
+		bg_json_str(f, r->hosts[r->claims[i].host].name);
+		fputs(", not of the host it is named after, ", f);
+		bg_json_str(f, named);
+		fputs(has_host(r, named) ? "\n" : ", which has no scan here\n", f);
+	}
 	for (size_t i = 0, end; i < r->n_shared; i = end) {
 		end = shared_group_end(r, i);
 		fputs("breachguard: report: advisory ", f);
@@ -1096,12 +1230,27 @@ static void json_totals(FILE *f, const uint64_t n[NV])
 		(unsigned long long)all);
 }
 
+/* A day as JSON: "YYYY-MM-DD", or null for none (""). */
+static void json_day(FILE *f, const char *day)
+{
+	if (day[0])
+		bg_json_str(f, day);
+	else
+		fputs("null", f);
+}
+
 void bg_report_json(const struct bg_report *r, FILE *f)
 {
+	char named[256];
+	bool first = true;
+
 	fputs("{\"hosts\": [", f);
 	for (size_t i = 0; i < r->n_hosts; i++) {
-		fputs(i ? ", " : "", f);
+		if (host_refused(&r->hosts[i]))
+			continue;
+		fputs(first ? "" : ", ", f);
 		bg_json_str(f, r->hosts[i].name);
+		first = false;
 	}
 	fputs("],\n \"totals\": ", f);
 	json_totals(f, r->total);
@@ -1111,10 +1260,7 @@ void bg_report_json(const struct bg_report *r, FILE *f)
 		fprintf(f, "%s\n  {\"name\": ", i ? "," : "");
 		bg_json_str(f, r->advs[i].name);
 		fputs(", \"date\": ", f);
-		if (r->advs[i].date[0])
-			bg_json_str(f, r->advs[i].date);
-		else
-			fputs("null", f);
+		json_day(f, r->advs[i].date);
 		fputs(", \"totals\": ", f);
 		json_totals(f, r->advs[i].n);
 		fputc('}', f);
@@ -1127,10 +1273,7 @@ void bg_report_json(const struct bg_report *r, FILE *f)
 		fputs(", \"dates\": [", f);
 		for (size_t k = i; k < end; k++) {
 			fputs(k > i ? ", " : "", f);
-			if (r->advs[r->shared[k]].date[0])
-				bg_json_str(f, r->advs[r->shared[k]].date);
-			else
-				fputs("null", f);
+			json_day(f, r->advs[r->shared[k]].date);
 		}
 		fputs("], \"files\": [", f);
 		for (size_t k = i; k < end; k++) {
@@ -1139,9 +1282,43 @@ void bg_report_json(const struct bg_report *r, FILE *f)
 		}
 		fputs("]}", f);
 	}
-	fputs("],\n \"per_host\": [", f);
+	fputs("],\n \"host_conflicts\": [", f);
+	first = true;
 	for (size_t i = 0; i < r->n_hosts; i++) {
-		fprintf(f, "%s\n  {\"host\": ", i ? "," : "");
+		if (!host_refused(&r->hosts[i]))
+			continue;
+		fprintf(f, "%s\n  {\"host\": ", first ? "" : ",");
+		bg_json_str(f, r->hosts[i].name);
+		fputs(", \"files\": [", f);
+		for (size_t k = 0, n = 0; k < r->n_claims; k++)
+			if (r->claims[k].host == i) {
+				fputs(n++ ? ", " : "", f);
+				bg_json_str(f, r->claims[k].file);
+			}
+		fputs("]}", f);
+		first = false;
+	}
+	fputs("],\n \"misnamed_scans\": [", f);
+	first = true;
+	for (size_t i = 0; i < r->n_claims; i++) {
+		if (!misnamed(r, &r->claims[i], named))
+			continue;
+		fprintf(f, "%s\n  {\"file\": ", first ? "" : ",");
+		bg_json_str(f, r->claims[i].file);
+		fputs(", \"host\": ", f);
+		bg_json_str(f, r->hosts[r->claims[i].host].name);
+		fputs(", \"file_host\": ", f);
+		bg_json_str(f, named);
+		fputc('}', f);
+		first = false;
+	}
+	fputs("],\n \"per_host\": [", f);
+	first = true;
+	for (size_t i = 0; i < r->n_hosts; i++) {
+		if (host_refused(&r->hosts[i]))
+			continue;
+		fprintf(f, "%s\n  {\"host\": ", first ? "" : ",");
+		first = false;
 		bg_json_str(f, r->hosts[i].name);
 		fputs(", \"totals\": ", f);
 		json_totals(f, r->hosts[i].n);
@@ -1160,11 +1337,19 @@ void bg_report_json(const struct bg_report *r, FILE *f)
 			fputs(k ? ", " : "", f);
 			bg_json_str(f, r->advs[a->adv[k]].name);
 		}
+		/* The names alone do not say which of a name's dates (the page
+		 * does): the same list again with each one's date, in a field of
+		 * its own so that what reads the names keeps working. */
+		fputs("], \"advisories_dated\": [", f);
+		for (size_t k = 0; k < a->n_adv; k++) {
+			fputs(k ? ", {\"name\": " : "{\"name\": ", f);
+			bg_json_str(f, r->advs[a->adv[k]].name);
+			fputs(", \"date\": ", f);
+			json_day(f, r->advs[a->adv[k]].date);
+			fputc('}', f);
+		}
 		fputs("], \"since\": ", f);
-		if (a->since[0])
-			bg_json_str(f, a->since);
-		else
-			fputs("null", f);
+		json_day(f, a->since);
 		fputc('}', f);
 	}
 	fputs("],\n \"progress\": [", f);
@@ -1360,6 +1545,41 @@ static void html_chart(const struct bg_report *r, FILE *f)
 		L, H - 18, L + 20, H - 6, L + 110, H - 18, L + 130, H - 6);
 }
 
+/* Under the headline numbers, which they change: a host not counted, and a
+ * scan whose file is named after another host. */
+static void html_host_alerts(const struct bg_report *r, FILE *f)
+{
+	char named[256];
+
+	for (size_t i = 0; i < r->n_hosts; i++) {
+		if (!host_refused(&r->hosts[i]))
+			continue;
+		fputs("<p class=\"alert\">Host <bdi>", f);
+		html_str(f, r->hosts[i].name);
+		fprintf(f, "</bdi> has %zu scans (", r->hosts[i].claims);
+		for (size_t k = 0, n = 0; k < r->n_claims; k++)
+			if (r->claims[k].host == i) {
+				fputs(n++ ? ", <bdi>" : "<bdi>", f);
+				html_str(f, r->claims[k].file);
+				fputs("</bdi>", f);
+			}
+		fputs("): none is counted, as no scan says which is right.</p>\n", f);
+	}
+	for (size_t i = 0; i < r->n_claims; i++) {
+		if (!misnamed(r, &r->claims[i], named))
+			continue;
+		fputs("<p class=\"alert\"><bdi>", f);
+		html_str(f, r->claims[i].file);
+		fputs("</bdi> is the scan of host <bdi>", f);
+		html_str(f, r->hosts[r->claims[i].host].name);
+		fputs("</bdi>, not of the host it is named after, <bdi>", f);
+		html_str(f, named);
+		fputs(has_host(r, named) ? "</bdi>.</p>\n"
+					 : "</bdi>, which has no scan here.</p>\n",
+		      f);
+	}
+}
+
 void bg_report_html(const struct bg_report *r, FILE *f)
 {
 	uint64_t pending = pending_of(r->total), exposed = r->total[V_ROTATED] + pending;
@@ -1394,7 +1614,7 @@ void bg_report_html(const struct bg_report *r, FILE *f)
 	fprintf(f,
 		"<h1>Breach rotation report</h1>\n<p class=\"sub\">%zu host%s, %zu advisor%s; "
 		"generated %s</p>\n",
-		r->n_hosts, r->n_hosts == 1 ? "" : "s", r->n_advs, r->n_advs == 1 ? "y" : "ies",
+		r->n_counted, r->n_counted == 1 ? "" : "s", r->n_advs, r->n_advs == 1 ? "y" : "ies",
 		now);
 	fprintf(f,
 		"<div class=\"cards\">\n"
@@ -1409,6 +1629,7 @@ void bg_report_html(const struct bg_report *r, FILE *f)
 		(unsigned long long)pending, (unsigned long long)r->total[V_ENFORCE],
 		(unsigned long long)r->total[V_GRACE],
 		(unsigned long long)(r->total[V_CHANGE_BLOCKED] + r->total[V_NO_PASSWORD]));
+	html_host_alerts(r, f);
 	fputs("<h2>Rotation progress</h2>\n", f);
 	html_chart(r, f);
 	if (r->undated)
@@ -1445,6 +1666,8 @@ void bg_report_html(const struct bg_report *r, FILE *f)
 	}
 	fprintf(f, "<h2>By host</h2>\n<table><tr><th>Host</th>%s</tr>\n", table_head);
 	for (size_t i = 0; i < r->n_hosts; i++) {
+		if (host_refused(&r->hosts[i]))
+			continue;
 		fputs("<tr><td><bdi>", f);
 		html_str(f, r->hosts[i].name);
 		fputs("</bdi></td>", f);
@@ -1612,7 +1835,7 @@ int bg_cmd_report(struct bg_tool *t, int argc, char **argv)
 
 		printf("%zu host(s), %zu advisor%s: %llu exposed, %llu rotated, %llu pending "
 		       "(%llu enforced, %llu in grace)\n",
-		       r->n_hosts, r->n_advs, r->n_advs == 1 ? "y" : "ies",
+		       r->n_counted, r->n_advs, r->n_advs == 1 ? "y" : "ies",
 		       (unsigned long long)(r->total[V_ROTATED] + pending),
 		       (unsigned long long)r->total[V_ROTATED], (unsigned long long)pending,
 		       (unsigned long long)r->total[V_ENFORCE],

@@ -1,7 +1,9 @@
 /* fuzz_report.c: the fleet report's scan parser (bg_report_add) and both
- * printers on hostile bytes: the data as one host's scan, twice (the second
- * time it must be refused as a second scan of the same host, or be empty),
- * then totals, the warnings, JSON and HTML.  A refusal must say why. */
+ * printers on hostile bytes: the data as one host's scan, twice (a second
+ * scan of the same host, whose both scans the finish refuses; or, empty,
+ * another host), its first half as a third file (mostly refused: what it took
+ * must be given back), then totals, the warnings, JSON and HTML.  A refusal
+ * must say why. */
 #include <stdlib.h>
 
 #include "fuzz.h"
@@ -23,6 +25,10 @@ int fuzz_one(const uint8_t *data, size_t size)
 	if (rc == 0) {
 		err[0] = '\0';
 		rc = bg_report_add(r, "again.json", (const char *)data, size, err, sizeof(err));
+		if (rc != 0 && !err[0])
+			abort();
+		err[0] = '\0';
+		rc = bg_report_add(r, "half.json", (const char *)data, size / 2, err, sizeof(err));
 		if (rc != 0 && !err[0])
 			abort();
 	}

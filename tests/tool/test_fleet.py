@@ -4,7 +4,7 @@ management host, import on two hosts sharing its site key (a file and a
 pipe), the same advisories everywhere, every refusal with nothing written,
 scan --json with "host", and report over the hosts' scans.
 Usage: test_fleet.py BUILD/breachguard"""
-import json, os, shutil, stat, subprocess, sys
+import json, os, resource, shutil, signal, stat, subprocess, sys
 
 TOOL = os.path.abspath(sys.argv[1])
 NSS = "/usr/lib/x86_64-linux-gnu/libnss_wrapper.so"
@@ -92,6 +92,54 @@ def piped(store, head, endless=True, tmpdir=None):
         feed.wait()
 
 
+def no_file_grows():
+    """preexec_fn: no file the command writes may grow by a byte (a spool's
+    write fails with EFBIG; SIGXFSZ ignored so that it is said, not fatal)."""
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
+
+
+def stdin_in_place(root, data, h):
+    """A bundle in a file on stdin (import - < bundle) is read in place, as a
+    named one: nothing is spooled, so a TMPDIR that takes nothing does not
+    matter.  The same bundle on a pipe needs its spool, and says so."""
+    path = os.path.join(root, "in-place.bgb")
+    with open(path, "wb") as f:
+        f.write(data)
+    ro = os.path.join(root, "unwritable-tmp")
+    os.makedirs(ro, mode=0o500, exist_ok=True)
+    env = dict(os.environ, TMPDIR=ro)
+    before = h.stats()
+    with open(path, "rb") as f:
+        r = subprocess.run([TOOL, "--config", h.conf, "import", "--dry-run", "--json", "-"],
+                           stdin=f, capture_output=True, text=True, env=env,
+                           preexec_fn=no_file_grows)
+    j = json.loads(r.stdout) if r.returncode == 0 else {}
+    check(r.returncode == 0 and j.get("identities") == 4 and "spool" not in r.stderr,
+          "a bundle in a file on stdin is read in place: no file written", r.stderr)
+    r = subprocess.run(f"cat '{path}' | '{TOOL}' --config '{h.conf}' import --dry-run -",
+                       shell=True, capture_output=True, text=True, env=env,
+                       preexec_fn=no_file_grows)
+    check(r.returncode == 1 and "stdin: spooling the bundle to a temporary file in" in r.stderr
+          and "File too large" in r.stderr and "nothing written" in r.stderr,
+          "a bundle on a pipe is spooled: its failed spool named", r.stderr)
+    # In place from the file's start only (verify and apply read from offset
+    # 0): a bundle after bytes already read from stdin is spooled.
+    later = os.path.join(root, "later.bin")
+    with open(later, "wb") as f:
+        f.write(b"xyz" + data)
+    for grows, ok in ((None, True), (no_file_grows, False)):
+        with open(later, "rb") as f:
+            f.seek(3)
+            r = subprocess.run([TOOL, "--config", h.conf, "import", "--dry-run", "-"], stdin=f,
+                               capture_output=True, text=True, env=env, preexec_fn=grows)
+        check(r.returncode == 0 if ok else
+              r.returncode == 1 and "spooling the bundle" in r.stderr and "File too large" in r.stderr,
+              f"a bundle 3 bytes into stdin is spooled{'' if ok else ': its failed spool named'}",
+              r.stdout + r.stderr)
+    check(h.stats() == before, "stdin in place: dry runs leave the store as it was")
+
+
 def stdin_refusals(root, data, h3, h4, h5, h6, hn):
     """A bundle on a pipe is refused after its header, before it is spooled
     (whatever follows); a spool that fails names its directory and the cause."""
@@ -135,6 +183,15 @@ def stdin_refusals(root, data, h3, h4, h5, h6, hn):
               "nothing written" in r.stderr, "spool on a full TMPDIR: directory and cause named",
               r.stderr)
         check(h3.stats() == before, "spool on a full TMPDIR: store unchanged")
+        # A file on stdin needs no spool: imported with that TMPDIR.
+        path = os.path.join(root, "full-tmp.bgb")
+        with open(path, "wb") as f:
+            f.write(data)
+        with open(path, "rb") as f:
+            r = subprocess.run([TOOL, "--config", h3.conf, "import", "--json", "-"], stdin=f,
+                               capture_output=True, text=True, env=dict(os.environ, TMPDIR=mnt))
+        check(r.returncode == 0 and json.loads(r.stdout).get("identities") == 4,
+              "a bundle in a file on stdin imported with a full TMPDIR", r.stderr)
     finally:
         subprocess.run(["umount", "-l", mnt])
 
@@ -176,6 +233,116 @@ def compressed_bundles(root, data, h3, adv):
                        shell=True, capture_output=True, text=True)
     check(r.returncode == 0 and "verified; nothing written" in r.stdout,
           "gunzip -c | import - reads the bundle", r.stderr)
+
+
+FORGOT_HEX = " 666f72676f74"  # meta keys of forget's records start with "forgot"
+
+
+def meta_rewrite(st, edit):
+    """The store's tables dumped with LMDB's tools, edit(lines) applied to the
+    dump (a change outside breachguard), and loaded back."""
+    data = os.path.join(st.dir, "store")
+    dump = subprocess.run(["mdb_dump", "-a", data], capture_output=True, text=True)
+    check(dump.returncode == 0, "mdb_dump of the store", dump.stderr)
+    lines = dump.stdout.split("\n")
+    edit(lines)
+    for n in ("data.mdb", "lock.mdb"):
+        os.unlink(os.path.join(data, n))
+    ld = subprocess.run(["mdb_load", data], input="\n".join(lines), capture_output=True,
+                        text=True)
+    check(ld.returncode == 0, "mdb_load of the changed dump", ld.stderr)
+    os.chmod(os.path.join(data, "data.mdb"), 0o600)
+    return dump.stdout
+
+
+def forget_records_digested(host, bundle, adv):
+    """forget's records are under the store's digest: a store without any
+    verifies as before (no key of theirs, the same line); removing one (a
+    replay would then bring the advisory back), changing one, adding one or
+    changing their recorded digest makes verify fail, naming the forget
+    records."""
+    fresh = host
+
+    # Without forget records: verify as before, and no key of theirs.
+    plain = fresh("plain")
+    check(plain.run("import", bundle).returncode == 0, "plain store: import")
+    r = plain.run("verify")
+    check(r.returncode == 0 and r.stdout.endswith(": ok: 1 advisories, 4 identities, 4 exposures, "
+                                                  "0 rotation records\n"),
+          "a store without forget records verifies as before", r.stdout + r.stderr)
+    text = meta_rewrite(plain, lambda lines: None)
+    check(FORGOT_HEX not in text and " 6469676573745f666f72676f74" not in text,
+          "a store without forget records has no key of theirs", text[:400])
+    r = plain.run("verify")
+    check(r.returncode == 0, "dumped and loaded back unchanged: verify", r.stdout + r.stderr)
+
+    def drop(lines):
+        k = next(i for i, ln in enumerate(lines) if ln.startswith(FORGOT_HEX))
+        del lines[k:k + 2]
+
+    def change_time(lines):
+        k = next(i for i, ln in enumerate(lines) if ln.startswith(FORGOT_HEX))
+        lines[k + 1] = " 0000000000000001"
+
+    def add(lines):
+        k = next(i for i, ln in enumerate(lines) if ln.startswith(FORGOT_HEX))
+        lines[k:k] = [lines[k] + "78", lines[k + 1]]  # the same, for another name
+
+    def change_sum(lines):
+        k = lines.index(" 6469676573745f666f72676f74")
+        v = lines[k + 1]
+        lines[k + 1] = v[:-2] + ("00" if v[-2:] != "00" else "01")
+
+    cases = ((drop, "removed"), (change_time, "changed"), (add, "added"))
+    for edit, what in cases:
+        st = fresh("forgot-" + what)
+        check(st.run("import", bundle).returncode == 0 and
+              st.run("forget", "ProjectWEB").returncode == 0, f"forget record {what}: forget")
+        r = st.run("verify")
+        check(r.returncode == 0 and ", 1 forget record" in r.stdout,
+              f"forget record {what}: verify counts it first", r.stdout + r.stderr)
+        meta_rewrite(st, edit)
+        r = st.run("verify")
+        check(r.returncode == 1 and "the forget records (" in r.stdout and
+              "do not match the digest recorded at the last commit" in r.stdout and
+              "the records do not match" not in r.stdout,
+              f"a forget record {what} outside breachguard: verify names the forget records",
+              r.stdout + r.stderr)
+        if edit is drop:
+            # What it guards: with the record gone, the replay is let in.
+            r = st.run("import", "--dry-run", bundle)
+            check(r.returncode == 0, "a forget record removed: the replay would go through",
+                  r.stdout + r.stderr)
+    st = fresh("forgot-sum")
+    check(st.run("import", bundle).returncode == 0 and
+          st.run("forget", "ProjectWEB").returncode == 0, "forget records' digest: forget")
+    meta_rewrite(st, change_sum)
+    r = st.run("verify")
+    check(r.returncode == 1 and "the recorded digest of the forget records does not match them"
+          in r.stdout, "the forget records' digest changed: verify says so", r.stdout + r.stderr)
+    # An advisory's record changed: the records, not the forget records, named.
+    st = fresh("forgot-adv")
+    check(st.run("import", bundle).returncode == 0 and
+          st.run("forget", "ProjectWEB").returncode == 0 and
+          st.run("import", "--name", "Other", adv).returncode == 0,
+          "with a forget record, another advisory")
+    data = os.path.join(st.dir, "store", "data.mdb")
+    with open(data, "rb") as f:
+        blob = f.read()
+    with open(data, "r+b") as f:
+        f.write(blob.replace(b"Other", b"Othes"))
+    r = st.run("verify")
+    check(r.returncode == 1 and "the records do not match the digest" in r.stdout and
+          "forget records" not in r.stdout, "an advisory changed, beside a forget record: the "
+          "records named", r.stdout + r.stderr)
+    # Forget, then --again: the record goes, and verify is sound.
+    st = fresh("forgot-again")
+    check(st.run("import", bundle).returncode == 0 and
+          st.run("forget", "ProjectWEB").returncode == 0 and
+          st.run("import", "--again", bundle).returncode == 0, "forget, then --again")
+    r = st.run("verify")
+    check(r.returncode == 0 and "forget record" not in r.stdout,
+          "after --again: no forget record, verify sound", r.stdout + r.stderr)
 
 
 def forgotten_replayed(hf, bundle, adv):
@@ -397,8 +564,10 @@ def run_all(root):
     check(r.returncode == 1 and "subaddress = +-" in r.stderr, "dry run refuses other settings too",
           r.stderr)
     stdin_refusals(root, data, h3, h4, h5, h6, hn)
+    stdin_in_place(root, data, h3)
     compressed_bundles(root, data, h3, adv)
     forgotten_replayed(host("hf"), bundle, adv)
+    forget_records_digested(host, bundle, adv)
     # The host's store records the bundle's settings: a later change of the
     # config is refused there as everywhere.
     hp = host("hp")
@@ -472,7 +641,16 @@ def run_all(root):
           "report pending", str(pend))
     check(all(p.get("since") == "2021-05-26" for p in rep.get("pending", [])), "pending since")
     r = mg.run("report", scans[0], scans[0])
-    check(r.returncode == 1 and "already in" in r.stderr, "one scan per host", r.stderr)
+    check(r.returncode == 1 and "given twice" in r.stderr, "one scan file given twice", r.stderr)
+    # A second scan of a host: neither is counted, both named.
+    stale = os.path.join(root, "stale.json")
+    shutil.copy(scans[0], stale)
+    r = mg.run("report", "--json", *scans, clean, stale)
+    rep = json.loads(r.stdout) if r.returncode == 0 else {}
+    name = os.path.basename(scans[0])[:-5]
+    check(r.returncode == 0 and name not in rep.get("hosts", []) and
+          rep.get("host_conflicts") == [{"host": name, "files": [scans[0], stale]}],
+          "two scans of one host: neither counted", r.stdout + r.stderr)
 
 
 if __name__ == "__main__":

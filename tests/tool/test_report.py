@@ -120,6 +120,14 @@ def same_name_other_date(root, files):
     kim = [p for p in rep["pending"] if p["user"] == "kim"][0]
     check(kim["since"] == "2022-01-01", "same name, other dates: exposure from its own date",
           str(kim))
+    # The JSON says which of the name's dates, as the page does: "advisories"
+    # keeps its names, "advisories_dated" adds each one's date.
+    max_ = [p for p in rep["pending"] if p["user"] == "max"][0]
+    check(kim["advisories"] == ["ProjectWEB"] and
+          kim["advisories_dated"] == [{"name": "ProjectWEB", "date": "2022-01-01"}] and
+          max_["advisories_dated"] == [{"name": "ProjectWEB", "date": None}],
+          "same name, other dates: each pending account's advisory dates in the JSON",
+          str(kim) + str(max_))
     check(r.stderr.count("\n") == 1 and '"ProjectWEB" has more than one date' in r.stderr and
           f"2022-01-01 (first in {more[0]})" in r.stderr and
           f"2021-05-26 (first in {files[0]})" in r.stderr and
@@ -261,6 +269,99 @@ def one_host_per_file(root, files):
           "two hosts: names escaped", r.stderr.strip())
 
 
+def scan_claims(root, files):
+    """The host a scan's accounts name is the truth, not its file's name: a
+    file named after another host is counted as the host it holds and said
+    (stderr, JSON, page); two scans of one host cannot both be right and
+    neither says when it was made, so neither is counted, both named; the
+    same path twice is the command line's mistake."""
+    d = os.path.join(root, "claims")
+    os.makedirs(d)
+    # web7.json holds db7's scan: counted as db7, the name said.
+    web7 = os.path.join(d, "web7.json")
+    with open(web7, "w") as f:
+        json.dump([acct("db7", "una", "enforce", [PW])], f)
+    r = run("--json", *files, web7)
+    rep = json.loads(r.stdout) if r.returncode == 0 else {}
+    check(r.returncode == 0 and rep["hosts"] == ["db1", "db7", "mail1", "web1"] and
+          rep["totals"]["accounts"] == 12 and rep["host_conflicts"] == [] and
+          rep["misnamed_scans"] == [{"file": web7, "host": "db7", "file_host": "web7"}],
+          "a scan named after another host: counted as its own host, said in the JSON",
+          r.stdout + r.stderr)
+    check(r.stderr == f'breachguard: report: "{web7}" is the scan of host "db7", not of the host '
+          'it is named after, "web7", which has no scan here\n',
+          "a scan named after another host: said on stderr", r.stderr)
+    # Named after a host that has a scan of its own: not "no scan here".
+    db1_too = os.path.join(d, "db1.json")
+    with open(db1_too, "w") as f:
+        json.dump([acct("db8", "vic", "enforce", [PW])], f)
+    r = run("--json", *files, db1_too)
+    check(r.returncode == 0 and '"db8", not of the host it is named after, "db1"\n' in r.stderr,
+          "a scan named after a host with a scan: said, without 'no scan here'", r.stderr)
+    page = os.path.join(root, "claims.html")
+    r = run("--html", page, *files, web7)
+    html = open(page, encoding="utf-8").read() if r.returncode == 0 else ""
+    check(f'<p class="alert"><bdi>{web7}</bdi> is the scan of host <bdi>db7</bdi>, not of the host '
+          'it is named after, <bdi>web7</bdi>, which has no scan here.</p>' in html and
+          "<td><bdi>db7</bdi></td>" in html, "a scan named after another host: on the page",
+          r.stderr)
+    # stale.json holds a second scan of db1: neither is counted, both named;
+    # an advisory that only the refused scans name is not listed.
+    stale = os.path.join(d, "stale.json")
+    with open(stale, "w") as f:
+        json.dump([acct("db1", "dave", "enforce", [("Stale only", "2020-01-01")])], f)
+    r = run("--json", *files, stale)
+    rep = json.loads(r.stdout) if r.returncode == 0 else {}
+    check(r.returncode == 0 and rep["hosts"] == ["mail1", "web1"] and
+          [h["host"] for h in rep["per_host"]] == ["mail1", "web1"] and
+          rep["totals"]["accounts"] == 7 and
+          rep["host_conflicts"] == [{"host": "db1", "files": [files[1], stale]}] and
+          not any(p["host"] == "db1" for p in rep["pending"]) and
+          "Stale only" not in [a["name"] for a in rep["advisories"]],
+          "two scans of one host: neither counted, both in the JSON", r.stdout + r.stderr)
+    check(f'breachguard: report: host "db1" has 2 scans ("{files[1]}", "{stale}"): none is counted'
+          in r.stderr and f'"{stale}" is the scan of host "db1", not of the host it is named '
+          'after, "stale", which has no scan here' in r.stderr and r.stderr.count("\n") == 2,
+          "two scans of one host: said on stderr", r.stderr)
+    # In either order; the advisories' first file is a counted one.
+    r = run("--json", stale, *files)
+    rep = json.loads(r.stdout) if r.returncode == 0 else {}
+    check(r.returncode == 0 and rep["hosts"] == ["mail1", "web1"] and
+          rep["host_conflicts"] == [{"host": "db1", "files": [stale, files[1]]}],
+          "two scans of one host, the stale one first: neither counted", r.stdout + r.stderr)
+    r = run("--html", page, *files, stale)
+    html = open(page, encoding="utf-8").read() if r.returncode == 0 else ""
+    check(f'<p class="alert">Host <bdi>db1</bdi> has 2 scans (<bdi>{files[1]}</bdi>, '
+          f'<bdi>{stale}</bdi>): none is counted' in html and "<td><bdi>db1</bdi></td>" not in html
+          and "2 hosts, " in html, "two scans of one host: on the page, not in its tables",
+          r.stderr)
+    r = run(*files, stale)
+    check(r.returncode == 0 and r.stdout.startswith("2 host(s)") and "dave" not in r.stdout and
+          'host "db1" has 2 scans' in r.stderr, "two scans of one host: the summary", r.stdout)
+    # An empty scan counts as the host its file names: one more scan of it.
+    other = os.path.join(d, "web1.json")
+    with open(other, "w") as f:
+        f.write("[]")
+    r = run("--json", *files, other)
+    rep = json.loads(r.stdout) if r.returncode == 0 else {}
+    check(r.returncode == 0 and rep["hosts"] == ["db1", "mail1"] and
+          rep["host_conflicts"] == [{"host": "web1", "files": [files[0], other]}] and
+          rep["misnamed_scans"] == [],
+          "an empty scan named after a host with a scan: neither counted", r.stdout + r.stderr)
+    r = run("--json", *files, stale, stale)
+    check(r.returncode == 1 and "stale.json is given twice" in r.stderr and r.stdout == "",
+          "the same scan file given twice: refused", r.stderr)
+    # Three scans of one host.
+    third = os.path.join(d, "third.json")
+    shutil.copy(stale, third)
+    r = run("--json", *files, stale, third)
+    rep = json.loads(r.stdout) if r.returncode == 0 else {}
+    check(r.returncode == 0 and
+          rep["host_conflicts"] == [{"host": "db1", "files": [files[1], stale, third]}] and
+          'host "db1" has 3 scans' in r.stderr, "three scans of one host: none counted",
+          r.stdout + r.stderr)
+
+
 def main():
     root = tempfile.mkdtemp(prefix="bg-report-")
     try:
@@ -307,6 +408,9 @@ def run_all(root):
     carol = [p for p in rep["pending"] if p["user"] == "carol"][0]
     check(carol["advisories"] == ["ProjectWEB", "Later leak"] and carol["verdict"] == "grace",
           "pending carries advisories and verdict", str(carol))
+    check(carol["advisories_dated"] == [{"name": "ProjectWEB", "date": "2021-05-26"},
+                                        {"name": "Later leak", "date": "2021-06-10"}],
+          "pending carries each advisory's date", str(carol))
     prog = rep["progress"]
     check([p["date"] for p in prog] == sorted(p["date"] for p in prog), "progress in date order")
     last = prog[-1]
@@ -396,6 +500,7 @@ def run_all(root):
           "many hosts, one file each", r.stderr.strip())
 
     one_host_per_file(root, files)
+    scan_claims(root, files)
 
     # HTML: self-contained and escaped.
     page = os.path.join(root, "fleet.html")

@@ -333,7 +333,7 @@ static void case_layouts_sound(void)
 /* ---- through the store -------------------------------------------------- */
 
 struct seen {
-	int adv, exp, rot;
+	int adv, exp, rot, forgot;
 };
 
 static int walk_rec(void *arg, char tag, const void *k, size_t kl, const void *v, size_t vl)
@@ -364,6 +364,11 @@ static int walk_rec(void *arg, char tag, const void *k, size_t kl, const void *v
 				   sizeof(rot2_val_bytes));
 		else
 			T_EQ_BYTES("rotation value", v, vl, rot_val_bytes, sizeof(rot_val_bytes));
+		break;
+	case 'f':
+		s->forgot++;
+		T_CHECK(kl > 46 && memcmp(k, "forgot", 6) == 0);
+		T_EQ_INT(vl, 8);
 		break;
 	}
 	return 0;
@@ -421,7 +426,7 @@ static void case_store_bytes(void)
 	struct bg_txn *t = NULL;
 	struct bg_advisory a, a2, back;
 	struct bg_rotation r, r2, rback;
-	struct seen seen = {0, 0, 0};
+	struct seen seen = {0, 0, 0, 0};
 
 	st = known_store(tmpl, sdir, sizeof(sdir));
 	known_advisory(&a);
@@ -430,7 +435,7 @@ static void case_store_bytes(void)
 	known_rotation2(&r2);
 
 	T_EQ_INT(bg_txn_begin(st, false, &t), 0);
-	T_EQ_INT(bg_store_digest_walk(t, sum, walk_rec, &seen), 0);
+	T_EQ_INT(bg_store_digest_walk(t, sum, NULL, walk_rec, &seen), 0);
 	T_EQ_INT(seen.adv, 2);
 	T_EQ_INT(seen.exp, 1);
 	T_EQ_INT(seen.rot, 2);
@@ -488,7 +493,7 @@ static void case_digest_follows_deletes(void)
 	T_EQ_INT(bg_txn_error(t), 0);
 	T_EQ_INT(bg_txn_commit(t), 0);
 	T_EQ_INT(bg_txn_begin(st, false, &t), 0);
-	T_EQ_INT(bg_store_digest_walk(t, sum, NULL, NULL), 0);
+	T_EQ_INT(bg_store_digest_walk(t, sum, NULL, NULL, NULL), 0);
 	T_EQ_INT(bg_store_digest_get(t, got), 0);
 	T_EQ_BYTES("digest after forget", got, sizeof(got), sum, sizeof(sum));
 	bg_txn_abort(t);
@@ -500,6 +505,86 @@ static void case_digest_follows_deletes(void)
 	T_EQ_INT(bg_txn_begin(st, false, &t), 0);
 	T_EQ_INT(bg_store_digest_get(t, got), 0);
 	T_EQ_BYTES("digest of an empty store", got, sizeof(got), zero, sizeof(zero));
+	bg_txn_abort(t);
+	bg_store_close(st);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpl);
+	T_EQ_INT(system(cmd), 0);
+}
+
+/* forget's records are under the store digest (a replay is refused while
+ * one is there): each put and delete keeps the recorded digest the walk's,
+ * and their part of it (meta "digest_forgot") the walk's too; the tables'
+ * part is what it was without them, and a store that never had one has no
+ * key of theirs and the digest it had before they were digested. */
+static void case_digest_covers_forget_records(void)
+{
+	char tmpl[] = "/tmp/bg-test-record-XXXXXX", sdir[200], cmd[300];
+	unsigned char sum[BG_RECSUM_LEN], fsum[BG_RECSUM_LEN], got[BG_RECSUM_LEN],
+	    fgot[BG_RECSUM_LEN], zero[BG_RECSUM_LEN] = {0}, tables[BG_RECSUM_LEN];
+	struct bg_store *st = NULL;
+	struct bg_txn *t = NULL;
+	struct bg_advisory a, a2;
+	struct seen seen = {0, 0, 0, 0};
+	int64_t when = 0;
+
+	st = known_store(tmpl, sdir, sizeof(sdir));
+	known_advisory(&a);
+	known_advisory2(&a2);
+	T_EQ_INT(bg_txn_begin(st, false, &t), 0);
+	T_EQ_INT(bg_store_forgot_digest_get(t, fgot), -ENOENT);
+	T_EQ_INT(bg_store_digest_walk(t, sum, fsum, NULL, NULL), 0);
+	T_EQ_BYTES("no forget record: their part", fsum, sizeof(fsum), zero, sizeof(zero));
+	T_EQ_BYTES("no forget record: the digest as before", sum, sizeof(sum), golden_digest,
+		   sizeof(golden_digest));
+	bg_txn_abort(t);
+
+	T_EQ_INT(bg_txn_begin(st, true, &t), 0);
+	T_EQ_INT(bg_forgotten_put(t, &a, 1700000000), 0);
+	T_EQ_INT(bg_forgotten_put(t, &a2, 1700000001), 0);
+	T_EQ_INT(bg_txn_commit(t), 0);
+	T_EQ_INT(bg_txn_begin(st, false, &t), 0);
+	T_EQ_INT(bg_store_digest_walk(t, sum, fsum, walk_rec, &seen), 0);
+	T_EQ_INT(seen.forgot, 2);
+	T_EQ_INT(seen.adv, 2);
+	T_EQ_INT(bg_store_digest_get(t, got), 0);
+	T_EQ_INT(bg_store_forgot_digest_get(t, fgot), 0);
+	T_EQ_BYTES("forget records put: digest = walk", got, sizeof(got), sum, sizeof(sum));
+	T_EQ_BYTES("forget records put: their part = walk", fgot, sizeof(fgot), fsum, sizeof(fsum));
+	T_CHECK(memcmp(fsum, zero, sizeof(zero)) != 0);
+	for (int i = 0; i < BG_RECSUM_LEN; i++)
+		tables[i] = sum[i] ^ fsum[i];
+	T_EQ_BYTES("forget records put: the tables' part", tables, sizeof(tables), golden_digest,
+		   sizeof(golden_digest));
+	T_EQ_INT(bg_store_check_record(st, 'f', "forgot", 6, "\0\0\0\0\0\0\0\1", 8, NULL) != NULL,
+		 1);
+	bg_txn_abort(t);
+
+	/* Replaced (a forget again), then one deleted (import --again). */
+	T_EQ_INT(bg_txn_begin(st, true, &t), 0);
+	T_EQ_INT(bg_forgotten_put(t, &a, 1700000500), 0);
+	T_EQ_INT(bg_forgotten_del(t, &a2), 0);
+	T_EQ_INT(bg_forgotten_del(t, &a2), -ENOENT);
+	T_EQ_INT(bg_txn_commit(t), 0);
+	T_EQ_INT(bg_txn_begin(st, false, &t), 0);
+	T_EQ_INT(bg_forgotten_get(t, &a, &when), 0);
+	T_EQ_INT(when, 1700000500);
+	T_EQ_INT(bg_store_digest_walk(t, sum, fsum, NULL, NULL), 0);
+	T_EQ_INT(bg_store_digest_get(t, got), 0);
+	T_EQ_INT(bg_store_forgot_digest_get(t, fgot), 0);
+	T_EQ_BYTES("replaced, deleted: digest = walk", got, sizeof(got), sum, sizeof(sum));
+	T_EQ_BYTES("replaced, deleted: their part = walk", fgot, sizeof(fgot), fsum, sizeof(fsum));
+	bg_txn_abort(t);
+
+	/* The last one gone: the digest is the tables' alone again. */
+	T_EQ_INT(bg_txn_begin(st, true, &t), 0);
+	T_EQ_INT(bg_forgotten_del(t, &a), 0);
+	T_EQ_INT(bg_txn_commit(t), 0);
+	T_EQ_INT(bg_txn_begin(st, false, &t), 0);
+	T_EQ_INT(bg_store_digest_get(t, got), 0);
+	T_EQ_INT(bg_store_forgot_digest_get(t, fgot), 0);
+	T_EQ_BYTES("none left: the digest as before", got, sizeof(got), golden_digest,
+		   sizeof(golden_digest));
+	T_EQ_BYTES("none left: their part", fgot, sizeof(fgot), zero, sizeof(zero));
 	bg_txn_abort(t);
 	bg_store_close(st);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpl);
@@ -518,5 +603,6 @@ int main(int argc, char **argv)
 	T_RUN(case_layouts_sound);
 	T_RUN(case_store_bytes);
 	T_RUN(case_digest_follows_deletes);
+	T_RUN(case_digest_covers_forget_records);
 	return t_done("test_record");
 }

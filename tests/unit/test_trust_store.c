@@ -201,7 +201,7 @@ static void kept_digest_equals_walk(void)
 	T_EQ_INT(bg_ctx_open(&ctx), 0);
 	T_EQ_INT(bg_txn_begin(ctx.store, false, &t), 0);
 	T_EQ_INT(bg_store_digest_get(t, kept), 0);
-	T_EQ_INT(bg_store_digest_walk(t, walked, NULL, NULL), 0);
+	T_EQ_INT(bg_store_digest_walk(t, walked, NULL, NULL, NULL), 0);
 	T_CHECK(memcmp(kept, walked, 16) == 0);
 	bg_txn_abort(t);
 	bg_ctx_close(&ctx);
