@@ -3879,22 +3879,9 @@ void bg_header_fold_end(struct bg_hdr_fold *f)
 	f->in_hdr = f->rcpt = f->open = false;
 }
 
-/* A line of a body that quotes a mail header ("From: Alice <a@example.org>",
- * "差出人: 情報セキュリティ室 <...>", "＞宛先：..." in a forwarded notice) or an
- * attribution ("... wrote:", "2021年5月26日(水) 10:00 ... <a@x>:", "...さんは書き
- * ました:"): its addresses are the senders' and recipients'. */
-bool bg_quoted_header(const char *s, size_t n)
+/* Whether a line, trailing blanks aside, ends with one of ends (case aside). */
+static bool ends_with_one(const char *s, size_t n, const char *const *ends)
 {
-	static const char *const ends[] = {
-	    "wrote:",
-	    ">:",
-	    ">\xef\xbc\x9a",
-	    "\xe6\x9b\xb8\xe3\x81\x8d\xe3\x81\xbe\xe3\x81\x97\xe3\x81\x9f:", /* 書きました: */
-	    "\xe6\x9b\xb8\xe3\x81\x8d\xe3\x81\xbe\xe3\x81\x97\xe3\x81\x9f\xef\xbc\x9a",
-	    NULL};
-
-	if (bg_header_line(s, n, false))
-		return true;
 	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
 		n--;
 	for (int k = 0; ends[k]; k++) {
@@ -3904,4 +3891,53 @@ bool bg_quoted_header(const char *s, size_t n)
 			return true;
 	}
 	return false;
+}
+
+/* The words an attribution ends with, in the mail and in text: "wrote:",
+ * "書きました:" (either colon). */
+static const char *const wrote_ends[] = {
+    "wrote:", "\xe6\x9b\xb8\xe3\x81\x8d\xe3\x81\xbe\xe3\x81\x97\xe3\x81\x9f:",
+    "\xe6\x9b\xb8\xe3\x81\x8d\xe3\x81\xbe\xe3\x81\x97\xe3\x81\x9f\xef\xbc\x9a", NULL};
+
+/* A line ending with a sender's address and ':' ("... <a@x>:"). */
+static const char *const sender_ends[] = {">:", ">\xef\xbc\x9a", NULL};
+
+/* A line of a body that quotes a mail header ("From: Alice <a@example.org>",
+ * "差出人: 情報セキュリティ室 <...>", "＞宛先：..." in a forwarded notice) or an
+ * attribution ("... wrote:", "2021年5月26日(水) 10:00 ... <a@x>:", "...さんは書き
+ * ました:"): its addresses are the senders' and recipients'. */
+bool bg_quoted_header(const char *s, size_t n)
+{
+	return bg_header_line(s, n, false) || ends_with_one(s, n, wrote_ends) ||
+	       ends_with_one(s, n, sender_ends);
+}
+
+/* Gmail's attribution in Japanese, "2021年5月26日(水) 10:00 山田 <a@x>:": the
+ * line opens with a date, and a time ("10:00") comes before the sender. */
+static bool dated_sender(const char *s, size_t n)
+{
+	size_t i = quote_skip(s, n);
+
+	if (i >= n || !bg_ascii_isdigit((unsigned char)s[i]))
+		return false;
+	for (; i + 3 < n && s[i] != '<'; i++)
+		if (bg_ascii_isdigit((unsigned char)s[i]) && s[i + 1] == ':' &&
+		    bg_ascii_isdigit((unsigned char)s[i + 2]) &&
+		    bg_ascii_isdigit((unsigned char)s[i + 3]))
+			return true;
+	return false;
+}
+
+bool bg_text_attribution(const char *s, size_t n)
+{
+	/* what only a writer's attribution ends with, besides wrote_ends:
+	 * "writes:", "のメッセージ:" (either colon) */
+	static const char *const text_ends[] = {
+	    "writes:", "\xe3\x81\xae\xe3\x83\xa1\xe3\x83\x83\xe3\x82\xbb\xe3\x83\xbc\xe3\x82\xb8:",
+	    "\xe3\x81\xae\xe3\x83\xa1\xe3\x83\x83\xe3\x82\xbb\xe3\x83\xbc\xe3\x82\xb8\xef\xbc\x9a",
+	    NULL};
+
+	return bg_header_line(s, n, false) || ends_with_one(s, n, wrote_ends) ||
+	       ends_with_one(s, n, text_ends) ||
+	       (ends_with_one(s, n, sender_ends) && dated_sender(s, n));
 }
