@@ -34,7 +34,9 @@
  * typographic quote, which may enclose a passphrase; F_QKIND1, F_QKIND2 which
  * pair it is of (none: 「 」, 1: 『 』, 2: “ ”).  Only on SEP_BYTE, whose flags
  * no token collects.  F_MDOT: the SEP_BYTE or BAD_BYTE of a middle dot
- * (mid_dot), which joins a pair label's account and password ("ID・PW："). */
+ * (mid_dot), which joins a pair label's account and password ("ID・PW：").
+ * F_STOP: the SEP_BYTE of an ideographic full stop ('。', '｡'), which ends a
+ * sentence that sets a password (sentence_end). */
 enum {
 	F_WIDE = 1,
 	F_DEFANG = 2,
@@ -42,7 +44,8 @@ enum {
 	F_QCLOSE = 8,
 	F_QKIND1 = 16,
 	F_QKIND2 = 32,
-	F_MDOT = 64
+	F_MDOT = 64,
+	F_STOP = 128
 };
 #define F_QKIND (F_QKIND1 | F_QKIND2)
 enum { C_CH = 0, C_SP, C_SEP, C_BAD };
@@ -756,8 +759,11 @@ static int map_line(struct bg_addrtok *t, const char *s, size_t n, bool plain)
 			for (size_t j = 0; j < k; j++)
 				put(t, &o, (char)p[i + j], 0, col, wcol);
 		} else {
-			put(t, &o, (char)SEP_BYTE, mid_dot(cp) ? F_MDOT : quote_flag(cp), col,
-			    wcol);
+			uint8_t f = mid_dot(cp)			   ? F_MDOT
+				    : cp == 0x3002 || cp == 0xff61 ? F_STOP
+								   : quote_flag(cp);
+
+			put(t, &o, (char)SEP_BYTE, f, col, wcol);
 		}
 		col++;
 		wcol += (uint32_t)w;
@@ -2904,6 +2910,111 @@ static bool plural_label(const char *s, size_t n)
 	return n > 2 && (s[n - 1] == 's' || s[n - 1] == 'S') && bg_password_name(s, n - 1);
 }
 
+/* Whether the 3 bytes at s[i] are a particle that sets a label's value off
+ * in a Japanese sentence: 'は' or 'が' ("パスワードは x です"). */
+static bool particle_at(const char *s, size_t i)
+{
+	return memcmp(s + i, "\xe3\x81\xaf", 3) == 0 || memcmp(s + i, "\xe3\x81\x8c", 3) == 0;
+}
+
+/* Whether [a, b) is or ends with a password's label: the whole word, or in a
+ * Japanese run (no blanks between its words) a label of three characters or
+ * more that ends it ("ZIPファイルの解凍パスワード", "開くためのパスワード"; not
+ * the short "パス" of "コンパス"). */
+static bool label_tail(const char *s, size_t a, size_t b)
+{
+	if (bg_password_label(s + a, b - a))
+		return true;
+	for (size_t i = b > a + 60 ? b - 60 : a + 1; i + 9 <= b; i++)
+		if (((unsigned char)s[i] & 0xc0) != 0x80 &&
+		    ((unsigned char)s[i] >= 0x80 || (unsigned char)s[i - 1] >= 0x80) &&
+		    bg_password_label(s + i, b - i))
+			return true;
+	return false;
+}
+
+/* Whether a sentence ends at e, after a value: blanks, then the line's end,
+ * a stop ('。'), punctuation alone to the end ("x」", "x)"), or "です",
+ * "でした", "になります", "となります" ("パスワードは x です。").  Not a word
+ * that goes on ("パスワードは a@x.jp に送付しました": the address it went to). */
+static bool sentence_end(const struct bg_addrtok *t, const char *s, size_t n, size_t e)
+{
+	static const struct word ends[] = {W("です"), W("でした"), W("になります"),
+					   W("となります")};
+
+	while (e < n && cls[(unsigned char)s[e]] == C_SP)
+		e++;
+	if (lone_value(s, n, e) || (!t->ident && s[e] == (char)SEP_BYTE && (t->fl[e] & F_STOP)))
+		return true;
+	for (size_t k = 0; k < sizeof(ends) / sizeof(ends[0]); k++)
+		if (n - e >= ends[k].n && memcmp(s + e, ends[k].s, ends[k].n) == 0 &&
+		    (e + ends[k].n == n || cls[(unsigned char)s[e + ends[k].n]] != C_CH))
+			return true;
+	return false;
+}
+
+/* Where the printable ASCII that starts at a ends, at most at e: a password
+ * glued to the words after it ("Pw@2021.jpです"). */
+static size_t ascii_end(const char *s, size_t a, size_t e)
+{
+	while (a < e && (unsigned char)s[a] >= 0x21 && (unsigned char)s[a] < 0x7f)
+		a++;
+	return a;
+}
+
+/* The value of a password set in a sentence, from a: one ASCII word or a
+ * quoted value (value_end), that ends the sentence (sentence_end) or its own
+ * '.' ends ("The password is Pw@2021.jp. Change it").  Where it ends, or 0. */
+static size_t sentence_value_end(const struct bg_addrtok *t, const char *s, size_t n, size_t pe,
+				 size_t a)
+{
+	size_t e = value_end(t, s, n, pe, a), w = word_end(s, n, a);
+
+	if (e != w) /* a quoted one: to its closing quote */
+		return e < n && sentence_end(t, s, n, e + 1) ? e : 0;
+	w = ascii_end(s, a, e);
+	if (w == a)
+		return 0;
+	return sentence_end(t, s, n, w) || s[w - 1] == '.' ? e : 0;
+}
+
+/* A password set in a sentence, anywhere on the line: the word [pa, pb)
+ * before a is a label with "is" after it (said: "the password is x."), or ends
+ * with a label and a particle ("パスワードは x です。", "解凍パスワードは「x」で
+ * す", and a particle of its own after a label: "パスワード は x"), or a
+ * Japanese run ends with a label and a ':' or '=' follows ("ZIPファイルの解凍パ
+ * スワード：x"; an English "Reset password: a@x.jp" keeps its address).  The
+ * value then ends its sentence (sentence_value_end): "パスワードは a@x.jp に
+ * 送付" names where it went.  Where the value ends, or 0. */
+static size_t sentence_password(const struct bg_addrtok *t, const char *s, size_t n, size_t pa,
+				size_t pb, size_t pe, size_t a, bool said)
+{
+	bool particle = pb - pa > 3 && particle_at(s, pb - 3);
+	int gap;
+
+	if (!said && !particle && (pb == pa || (unsigned char)s[pb - 1] < 0x80))
+		return 0;
+	if ((gap = label_gap(t, s, pe, a)) < 0)
+		return 0;
+	if (!said && !(particle && label_tail(s, pa, pb - 3)) &&
+	    !(gap > 0 && (memchr(s + pe, ':', a - pe) || memchr(s + pe, '=', a - pe)) &&
+	      label_tail(s, pa, pb)))
+		return 0;
+	return sentence_value_end(t, s, n, pe, a);
+}
+
+/* "パスワードはPw@2021.jpです。", all glued: where the label's word ends
+ * after its particle, an ASCII value glued after it setting a password
+ * (sentence_password), or 0. */
+static size_t glued_label(const struct bg_addrtok *t, const char *s, size_t n, size_t a, size_t b)
+{
+	for (size_t m = a + 3; m + 3 < b; m++)
+		if (particle_at(s, m) && ascii_end(s, m + 3, b) > m + 3 &&
+		    sentence_password(t, s, n, a, m + 3, m + 3, m + 3, false))
+			return m + 3;
+	return 0;
+}
+
 static void tokens(struct bg_addrtok *t)
 {
 	const char *s = t->mp;
@@ -2919,6 +3030,8 @@ static void tokens(struct bg_addrtok *t)
 	 * line is looked for only when it is a label (no cost per word). */
 	size_t secret = 0, pa = 0, pb = 0, pe = 0, ntok = 0, prefixes = 0;
 	int gap, lw, marks = 0;
+	/* "is" or a particle of its own after the label (sentence_password) */
+	bool said = false;
 	/* "ID/PW：taro@x.jp/pw": after a pair label the second value is it;
 	 * "ID・PW：", "ID,PW:" name it in two words, [qa, qb) the first, and
 	 * pair_join is their joiner (pair_joiner) */
@@ -2990,6 +3103,10 @@ static void tokens(struct bg_addrtok *t)
 		}
 		b = i;
 		t->tok_plain = acc == 0;
+		/* "パスワードはPw@2021.jpです": the label's word ends at its particle */
+		if ((acc & 0x80) && a >= secret && b - a > 6 &&
+		    (k = glued_label(t, s, n, a, b)) != 0)
+			b = i = k;
 		/* With a mark ("Password: x"), the label starts the line or follows
 		 * an address; with none ("a@x.jp 密码 x", "a@x.jp pwd x") it follows
 		 * an address. */
@@ -3006,6 +3123,15 @@ static void tokens(struct bg_addrtok *t)
 		    label_gap(t, s, pe, a) >= 0 && label_word(s, pa, pb, true) >= 0) {
 			pe = b;
 			marks++;
+			said = said || ieq(s + a, b - a, "is") || ieq(s + a, b - a, "was");
+			t->first_tok = false;
+			continue;
+		}
+		/* "パスワード は x です": a particle of its own after a label */
+		if (ntok >= 1 && a >= secret && b - a == 3 && particle_at(s, a) &&
+		    label_gap(t, s, pe, a) == 0 && label_tail(s, pa, pb)) {
+			pe = b;
+			said = true;
 			t->first_tok = false;
 			continue;
 		}
@@ -3086,6 +3212,9 @@ static void tokens(struct bg_addrtok *t)
 			 * that sets its value off by a blank ("パスワード　x"; the
 			 * English "password jiro@x.jp" may say whose) */
 			secret = value_end(t, s, n, pe, a);
+		} else if (ntok >= 2 && a >= secret && !tag &&
+			   (k = sentence_password(t, s, n, pa, pb, pe, a, said)) != 0) {
+			secret = k;
 		}
 		if (ntok == prefixes + 1 && prefixes < 2 && label_prefix(s + a, b - a))
 			prefixes++;
@@ -3097,6 +3226,7 @@ static void tokens(struct bg_addrtok *t)
 		if (b < n && s[b] == ';' && quote_entity(s, a, b))
 			pe = b + 1;
 		marks = 0;
+		said = false;
 		if (a < secret) {
 			if (memchr(s + a, '@', b - a))
 				refuse_password(t);
@@ -3879,22 +4009,9 @@ void bg_header_fold_end(struct bg_hdr_fold *f)
 	f->in_hdr = f->rcpt = f->open = false;
 }
 
-/* A line of a body that quotes a mail header ("From: Alice <a@example.org>",
- * "差出人: 情報セキュリティ室 <...>", "＞宛先：..." in a forwarded notice) or an
- * attribution ("... wrote:", "2021年5月26日(水) 10:00 ... <a@x>:", "...さんは書き
- * ました:"): its addresses are the senders' and recipients'. */
-bool bg_quoted_header(const char *s, size_t n)
+/* Whether a line, trailing blanks aside, ends with one of ends (case aside). */
+static bool ends_with_one(const char *s, size_t n, const char *const *ends)
 {
-	static const char *const ends[] = {
-	    "wrote:",
-	    ">:",
-	    ">\xef\xbc\x9a",
-	    "\xe6\x9b\xb8\xe3\x81\x8d\xe3\x81\xbe\xe3\x81\x97\xe3\x81\x9f:", /* 書きました: */
-	    "\xe6\x9b\xb8\xe3\x81\x8d\xe3\x81\xbe\xe3\x81\x97\xe3\x81\x9f\xef\xbc\x9a",
-	    NULL};
-
-	if (bg_header_line(s, n, false))
-		return true;
 	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
 		n--;
 	for (int k = 0; ends[k]; k++) {
@@ -3904,4 +4021,53 @@ bool bg_quoted_header(const char *s, size_t n)
 			return true;
 	}
 	return false;
+}
+
+/* The words an attribution ends with, in the mail and in text: "wrote:",
+ * "書きました:" (either colon). */
+static const char *const wrote_ends[] = {
+    "wrote:", "\xe6\x9b\xb8\xe3\x81\x8d\xe3\x81\xbe\xe3\x81\x97\xe3\x81\x9f:",
+    "\xe6\x9b\xb8\xe3\x81\x8d\xe3\x81\xbe\xe3\x81\x97\xe3\x81\x9f\xef\xbc\x9a", NULL};
+
+/* A line ending with a sender's address and ':' ("... <a@x>:"). */
+static const char *const sender_ends[] = {">:", ">\xef\xbc\x9a", NULL};
+
+/* A line of a body that quotes a mail header ("From: Alice <a@example.org>",
+ * "差出人: 情報セキュリティ室 <...>", "＞宛先：..." in a forwarded notice) or an
+ * attribution ("... wrote:", "2021年5月26日(水) 10:00 ... <a@x>:", "...さんは書き
+ * ました:"): its addresses are the senders' and recipients'. */
+bool bg_quoted_header(const char *s, size_t n)
+{
+	return bg_header_line(s, n, false) || ends_with_one(s, n, wrote_ends) ||
+	       ends_with_one(s, n, sender_ends);
+}
+
+/* Gmail's attribution in Japanese, "2021年5月26日(水) 10:00 山田 <a@x>:": the
+ * line opens with a date, and a time ("10:00") comes before the sender. */
+static bool dated_sender(const char *s, size_t n)
+{
+	size_t i = quote_skip(s, n);
+
+	if (i >= n || !bg_ascii_isdigit((unsigned char)s[i]))
+		return false;
+	for (; i + 3 < n && s[i] != '<'; i++)
+		if (bg_ascii_isdigit((unsigned char)s[i]) && s[i + 1] == ':' &&
+		    bg_ascii_isdigit((unsigned char)s[i + 2]) &&
+		    bg_ascii_isdigit((unsigned char)s[i + 3]))
+			return true;
+	return false;
+}
+
+bool bg_text_attribution(const char *s, size_t n)
+{
+	/* what only a writer's attribution ends with, besides wrote_ends:
+	 * "writes:", "のメッセージ:" (either colon) */
+	static const char *const text_ends[] = {
+	    "writes:", "\xe3\x81\xae\xe3\x83\xa1\xe3\x83\x83\xe3\x82\xbb\xe3\x83\xbc\xe3\x82\xb8:",
+	    "\xe3\x81\xae\xe3\x83\xa1\xe3\x83\x83\xe3\x82\xbb\xe3\x83\xbc\xe3\x82\xb8\xef\xbc\x9a",
+	    NULL};
+
+	return bg_header_line(s, n, false) || ends_with_one(s, n, wrote_ends) ||
+	       ends_with_one(s, n, text_ends) ||
+	       (ends_with_one(s, n, sender_ends) && dated_sender(s, n));
 }

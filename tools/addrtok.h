@@ -142,6 +142,13 @@ bool bg_header_line(const char *s, size_t n, bool msgid);
 /* bg_header_line(), or an attribution ("... wrote:", "... <a@x>:",
  * "...さんは書きました:"): its addresses are the senders' and recipients'. */
 bool bg_quoted_header(const char *s, size_t n);
+/* The same test for plain text, narrower: bg_header_line(), or a line ending
+ * as only an attribution does ("wrote:", "writes:", "...のメッセージ:",
+ * "...さんは書きました:"), or a dated one ending "<a@x>:" ("2021年5月26日(水)
+ * 10:00 山田 <a@x>:", Gmail's).  Not any line ending ">:": in text that is as
+ * often a changelog's "* patch by Martin <m@x>:" or an advisory's "山田太郎
+ * <yamada@example.jp>:" above the details, whose address is the point. */
+bool bg_text_attribution(const char *s, size_t n);
 /* The quote marks opening a line (">", ">>", "| ", "＞"): how many; *at is
  * where the text after them and one blank after each starts. */
 unsigned bg_quote_marks(const char *s, size_t n, size_t *at);

@@ -209,8 +209,9 @@ static int text_line(struct bg_addrtok *tok, const char *s, size_t n, unsigned f
 	 * "差出人: ...", "To: ...") names senders and recipients, as in a mail,
 	 * and so do the lines folded from it ("> Cc: a@x," then ">   b@x"; "> To:
 	 * a@x; b@x;" hard-wrapped into "> c@x").  Before: they were stored as
-	 * exposed. */
-	if (bg_addr_maybe(s, n) && (fold || bg_quoted_header(s, n))) {
+	 * exposed.  An attribution only by words that say it: a line ending
+	 * "<a@x>:" alone heads details about a@x in text (bg_text_attribution). */
+	if (bg_addr_maybe(s, n) && (fold || bg_text_attribution(s, n))) {
 		r = bg_addrtok_flush(tok);
 		bg_reader_note(c, line, "quoted mail header: its addresses are not imported", s,
 			       bg_shown_to_address(s, n));

@@ -466,6 +466,76 @@ static void passwords(void)
 
 /* A URL's query glued on: a known key's value, a password refused, an
  * unknown key reported; Markdown's emphasis around an address. */
+/* A password set in a sentence, anywhere on the line: a label and "is" or a
+ * particle (は, が), or a Japanese run ending with a label and a colon; its
+ * value ends the sentence.  An address the sentence names is kept. */
+static void sentence_passwords(void)
+{
+	EXPECT("パスワードは Pw@2021.jp です。", "", 1);
+	EXPECT("パスワードはPw@2021.jpです。", "", 1);
+	EXPECT("パスワードは「Pw@2021.jp」です。", "", 1);
+	EXPECT("パスワード は Pw@2021.jp です", "", 1);
+	EXPECT("パスワードが Pw@2021.jp になります。", "", 1);
+	EXPECT("パスワードは Pw@2021.jp。ご確認ください。", "", 1);
+	EXPECT("ログインパスワードは『two words@x.jp』となります。", "", 1);
+	EXPECT("ZIPファイルの解凍パスワード：Pw@2021.jp", "", 1);
+	EXPECT("ﾊﾟｽﾜｰﾄﾞは Pw@2021.jp です", "", 1);
+	EXPECT("Hi, the password is Pw@2021.jp.", "", 1);
+	EXPECT("Note: the password is Pw@2021.jp. Change it.", "", 1);
+	EXPECT("taro@example.jpのパスワードはPw@2021.jpです。", "taro@example.jp", 1);
+	EXPECT("ユーザー名は hanako@example.jp、パスワードは Pw@2021.jp です。",
+	       "hanako@example.jp", 1);
+	{
+		struct got *h = run("パスワードは Secr3t@home.jp です。");
+
+		T_EQ_INT(h->ninvalid, 1);
+		T_CHECK(strstr(h->why[0], "Secr3t") == NULL);
+	}
+	/* The sentence goes on past the address, or no label sets it: kept. */
+	EXPECT("パスワードは jiro@example.jp 宛に送付しました。", "jiro@example.jp", 0);
+	EXPECT("パスワードはjiro@example.jpに送付しました。", "jiro@example.jp", 0);
+	EXPECT("パスワードは a@example.jp、b@example.jp の分を再発行しました。",
+	       "a@example.jp b@example.jp", 0);
+	EXPECT("パスワードが漏洩したアカウントは c@example.jp です。", "c@example.jp", 0);
+	EXPECT("連絡先は yamada@example.jp です。", "yamada@example.jp", 0);
+	EXPECT("コンパスは d@example.jp です。", "d@example.jp", 0);
+	EXPECT("The password was sent to e@example.jp.", "e@example.jp", 0);
+	EXPECT("Users who reset their password: f@example.jp", "f@example.jp", 0);
+}
+
+/* In text, a line ending "<a@x>:" is an attribution only when it says so or
+ * opens with a date and a time; in a mail, as before, any such line. */
+static void attributions(void)
+{
+	static const struct {
+		const char *line;
+		bool text, mail;
+	} lines[] = {
+	    {"  * Incorporates a patch by Martin Pitt <m@example.com>:", false, true},
+	    {"山田太郎 <yamada@example.jp>:", false, true},
+	    {"山田太郎 <yamada@example.jp>：", false, true},
+	    {"2021年5月26日(水) 10:00 山田 <a@example.jp>:", true, true},
+	    {"> 2021/05/26 10:00 Desk <a@example.jp>:", true, true},
+	    {"On Wed, May 26, 2021 at 10:00 AM Bob <b@example.org> wrote:", true, true},
+	    {"Bob <b@example.org> writes:", true, false},
+	    {"山田 <a@example.jp> のメッセージ：", true, false},
+	    {"山田 <a@example.jp> さんは書きました: ", true, true},
+	    {"> From: Security <s@example.jp>", true, true},
+	    {"taro@example.jp", false, false},
+	};
+
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		const char *l = lines[i].line;
+		bool text = bg_text_attribution(l, strlen(l)),
+		     mail = bg_quoted_header(l, strlen(l));
+
+		if (text != lines[i].text || mail != lines[i].mail)
+			fprintf(stderr, "  %s: text %d, mail %d\n", l, text, mail);
+		T_CHECK(text == lines[i].text);
+		T_CHECK(mail == lines[i].mail);
+	}
+}
+
 static void query_and_emphasis(void)
 {
 	EXPECT("GET /api?mail=erin@example.com&pwd=x HTTP/1.1", "erin@example.com", 0);
@@ -606,6 +676,8 @@ int main(int argc, char **argv)
 	T_RUN(wrapped);
 	T_RUN(nasty);
 	T_RUN(passwords);
+	T_RUN(sentence_passwords);
+	T_RUN(attributions);
 	T_RUN(maybe);
 	T_RUN(mail_logs);
 	T_RUN(terminal_colours);
