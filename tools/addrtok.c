@@ -2706,12 +2706,21 @@ static bool quote_entity(const char *s, size_t a, size_t b)
 }
 
 /* Words that may come before a label at the start of a line: "Your password
- * is x", "New password: x", "Temporary password: x". */
+ * is x", "New password: x", "Temporary password: x", and what the password
+ * is of ("VPN password: x", "Wi-Fi password: x", "Admin password: x"; a
+ * verb's "Reset password: a@x.jp" keeps its address). */
 static bool label_prefix(const char *s, size_t n)
 {
-	static const struct word words[] = {W("your"),	  W("new"), W("temporary"), W("temp"),
-					    W("initial"), W("old"), W("current"),   W("default"),
-					    W("the"),	  W("my"),  W("generated"), W("one-time")};
+	static const struct word words[] = {
+	    W("your"),	    W("new"),	   W("temporary"),     W("temp"),    W("initial"),
+	    W("old"),	    W("current"),  W("default"),       W("the"),     W("my"),
+	    W("generated"), W("one-time"), W("vpn"),	       W("wifi"),    W("wi-fi"),
+	    W("wlan"),	    W("admin"),	   W("administrator"), W("root"),    W("account"),
+	    W("login"),	    W("user"),	   W("mail"),	       W("email"),   W("e-mail"),
+	    W("zip"),	    W("archive"),  W("file"),	       W("pdf"),     W("database"),
+	    W("db"),	    W("ftp"),	   W("sftp"),	       W("ssh"),     W("portal"),
+	    W("web"),	    W("router"),   W("master"),	       W("shared"),  W("backup"),
+	    W("server"),    W("network"),  W("domain"),	       W("windows"), W("ldap")};
 
 	return in_words(words, sizeof(words) / sizeof(words[0]), s, n);
 }
