@@ -167,14 +167,14 @@ static void test_only_elsewhere(void)
 }
 
 /* A text that names a password anywhere shows none of its addresses: the
- * tokeniser knows "Password: x", not every label free text has ("VPN
- * password: x", whose value it gives as an address). */
+ * tokeniser knows "Password: x", not every password in prose ("the VPN
+ * password x was reset", whose value it gives as an address). */
 static void test_hidden(void)
 {
 	static const char vc[] =
 	    "BEGIN:VCARD\r\n"
 	    "EMAIL:taro@example.jp\r\n"
-	    "NOTE:backup kim@example.com\\nVPN password: Pw@2024.example.jp\r\n"
+	    "NOTE:backup kim@example.com\\nthe VPN password Pw@2024.example.jp was reset\r\n"
 	    "END:VCARD\r\n";
 	struct tsink *t = ts_new();
 
