@@ -174,6 +174,7 @@ struct bg_addrtok {
 	unsigned long label_line;  /* the last line that was a marked label alone, or 0 */
 	unsigned long label_reach; /* ... and the last blank line below it (or it) */
 	bool label_bare;	   /* ... a Japanese one with no mark */
+	bool label_lone;	   /* ... a sentence that says it follows: a word alone */
 	unsigned found;
 	int rc;
 	struct bg_norm_opts nopts;
@@ -3024,6 +3025,54 @@ static size_t glued_label(const struct bg_addrtok *t, const char *s, size_t n, s
 	return 0;
 }
 
+static bool has_ascii_alnum(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (bg_ascii_isalnum((unsigned char)s[i]))
+			return true;
+	return false;
+}
+
+/* A line that says a password follows, with no value of its own: a label
+ * and its particle, then 以下 / 下記 / 次の ("パスワードは以下のとおりです。",
+ * "解凍パスワードは下記の通りです"), or "password is as follows" / "is
+ * below" ("Your password is as follows:"); nothing ASCII after that, and no
+ * address on the line.  Not a plural ("passwords are as follows"): a list of
+ * accounts may be what follows. */
+static bool announces_password(const char *s, size_t n)
+{
+	static const struct word next[] = {W("以下"), W("下記"), W("次の")};
+	static const char *const en[] = {"password is as follows", "password is below",
+					 "password is the following", NULL};
+	size_t run = 0;
+
+	if (memchr(s, '@', n))
+		return false;
+	for (size_t i = 0; i + 3 <= n; i++) {
+		if (cls[(unsigned char)s[i]] == C_SP || cls[(unsigned char)s[i]] == C_SEP) {
+			run = i + 1;
+			continue;
+		}
+		if (i > run && particle_at(s, i) && label_tail(s, run, i)) {
+			size_t e = i + 3;
+
+			while (e < n && cls[(unsigned char)s[e]] == C_SP)
+				e++;
+			for (size_t k = 0; k < sizeof(next) / sizeof(next[0]); k++)
+				if (n - e >= next[k].n && memcmp(s + e, next[k].s, next[k].n) == 0)
+					return !has_ascii_alnum(s + e, n - e);
+		}
+	}
+	for (int k = 0; en[k]; k++) {
+		size_t l = strlen(en[k]);
+
+		for (size_t i = 0; i + l <= n; i++)
+			if (ieq(s + i, l, en[k]))
+				return !has_ascii_alnum(s + i + l, n - i - l);
+	}
+	return false;
+}
+
 static void tokens(struct bg_addrtok *t)
 {
 	const char *s = t->mp;
@@ -3056,7 +3105,7 @@ static void tokens(struct bg_addrtok *t)
 	/* over blank lines only a value alone on its line: a line of words
 	 * below is text, not the label's */
 	bool value_far = value_line && t->line > t->label_line + 1;
-	bool label_bare = t->label_bare;
+	bool label_bare = t->label_bare, label_lone = t->label_lone;
 	unsigned char acc;
 
 	t->label_line = 0;
@@ -3150,7 +3199,7 @@ static void tokens(struct bg_addrtok *t)
 		if (value_line) {
 			value_line = false;
 			/* after a bare label only one ASCII word alone on its line */
-			if (!label_bare && !value_far)
+			if (!label_bare && !value_far && !label_lone)
 				secret = value_end(t, s, n, pe, a);
 			else if (!label_bare && lone_value(s, n, value_end(t, s, n, pe, a)))
 				secret = value_end(t, s, n, pe, a);
@@ -3336,7 +3385,7 @@ static void tokens(struct bg_addrtok *t)
 	    (lw = label_word(s, pa, pb, true)) >= 0 && gap + marks + lw > 0 &&
 	    !plural_label(s + pa, pb - pa)) {
 		t->label_line = t->label_reach = t->line;
-		t->label_bare = false;
+		t->label_bare = t->label_lone = false;
 	} else if (t->label_lines && ntok == 1 && secret == 0 && pb > pa &&
 		   (unsigned char)s[pa] >= 0x80 && label_gap(t, s, pe, n) == 0 &&
 		   bg_password_label(s + pa, pb - pa)) {
@@ -3344,6 +3393,14 @@ static void tokens(struct bg_addrtok *t)
 		 * sets no colon): the next line's value if it is one ASCII word */
 		t->label_line = t->label_reach = t->line;
 		t->label_bare = true;
+		t->label_lone = false;
+	} else if (t->label_lines && announces_password(s, n)) {
+		/* "パスワードは以下のとおりです。": the value alone on a line below,
+		 * over blank lines too; a line of words below is text (a list of
+		 * accounts and their passwords keeps its addresses) */
+		t->label_line = t->label_reach = t->line;
+		t->label_bare = false;
+		t->label_lone = true;
 	}
 }
 
