@@ -384,41 +384,58 @@ static bool named_header(const char *h, size_t len)
 
 /* --- W3C extended logs ---------------------------------------------------- */
 
-/* A W3C extended log (IIS, Exchange message tracking): directive lines
- * ("#Software:", "#Version:", "#Date:") down to a "#Fields:" line, before any
- * data.  Returns the line of "#Fields:" (0: the head is no such log); *delim:
- * what separates its names, and so the cells of its rows (Exchange writes
- * ',', IIS and the W3C ' '). */
+/* A W3C directive line's shape, "#Name: value" ("#Software:", "#Version:",
+ * "#Date:", "#Fields:"): anything else starting with '#' is a comment. */
+static bool w3c_directive(const char *s, size_t n)
+{
+	if (n < 3 || s[0] != '#' || !bg_ascii_isalpha((unsigned char)s[1]) || !memchr(s, ':', n))
+		return false;
+	for (size_t i = 1; i < n && s[i] != ':'; i++)
+		if (!bg_ascii_isalnum((unsigned char)s[i]) && s[i] != '-')
+			return false;
+	return true;
+}
+
+/* A W3C extended log (IIS, Exchange message tracking): a block of directive
+ * lines ("#Software:", "#Version:", "#Date:") ending in a "#Fields:" line.
+ * Returns the line of the head's first such "#Fields:" (0: the head is no
+ * such log); *delim: what separates its names, and so the cells of its rows
+ * (Exchange writes ',', IIS and the W3C ' ').  The block may come anywhere
+ * in the head: after a long run of directives, or after the rows of a log
+ * cut at its start (logs concatenated from the middle of one).  Before, one
+ * past line 64 or after a row was not seen, and the log was read as a plain
+ * table: its message ids and senders beside the users. */
 unsigned long bg_w3c_fields(const char *h, size_t len, char *delim)
 {
 	size_t pos = 0, n;
 	unsigned long line = 0;
 	const char *s;
+	/* the line before is a directive (or this is the first line): a
+	 * "#Fields:" opens no log after a row or a comment alone */
+	bool block = true;
 
 	if (len >= 3 && memcmp(h, "\xef\xbb\xbf", 3) == 0)
 		pos = 3;
-	while (line < 64 && head_line(h, len, &pos, &s, &n)) {
+	while (head_line(h, len, &pos, &s, &n)) {
 		line++;
 		if (!n)
 			continue;
-		if (s[0] != '#')
-			return 0;
-		if (bg_ascii_starts_ci(s, n, "#fields:")) {
-			s += 8;
-			n -= 8;
-			while (n && bg_ascii_isspace((unsigned char)*s))
-				s++, n--;
-			if (!n)
-				return 0;
+		if (!w3c_directive(s, n)) {
+			block = false;
+			continue;
+		}
+		if (!bg_ascii_starts_ci(s, n, "#fields:")) {
+			block = true;
+			continue;
+		}
+		s += 8;
+		n -= 8;
+		while (n && bg_ascii_isspace((unsigned char)*s))
+			s++, n--;
+		if (block && n) {
 			*delim = memchr(s, ',', n) ? ',' : ' ';
 			return line;
 		}
-		/* "#Name: value"; anything else is a comment, not a log's head */
-		for (size_t i = 1; i < n && s[i] != ':'; i++)
-			if (!bg_ascii_isalnum((unsigned char)s[i]) && s[i] != '-')
-				return 0;
-		if (n < 3 || !memchr(s, ':', n) || !bg_ascii_isalpha((unsigned char)s[1]))
-			return 0;
 	}
 	return 0;
 }
@@ -1579,8 +1596,9 @@ static int log_column(struct bg_table *t)
 		if (t->col == hdr->n) {
 			header_list(hdr, list, sizeof(list));
 			return bg_err_set(&t->c->err, -EINVAL,
-					  "%s: no column \"%s\"; the %s has: %s", t->c->name,
-					  column, t->trace ? "header" : "#Fields: line", list);
+					  "%s: no column \"%s\"; the %s at line %lu has: %s",
+					  t->c->name, column, t->trace ? "header" : "#Fields: line",
+					  hdr->line, list);
 		}
 		if ((r = named_more(t, hdr)) != 0)
 			return r;
@@ -2013,6 +2031,25 @@ static bool log_unset_all(const struct bg_table *t, const struct bg_row *row)
 	return true;
 }
 
+/* Why a row gave no address: the column's (t->why), or, for a log's cell
+ * that is a Windows account ("EXAMPLE\\taro" in IIS's cs-username, an NTLM
+ * or Basic login), that it names an account, not a mailbox: the address it
+ * stands for is nowhere in the log, and guessing one would match nobody. */
+static const char *row_why(const struct bg_table *t, const struct bg_row *row)
+{
+	size_t n;
+	const char *s, *bs;
+
+	if (!t->log || t->col >= row->n)
+		return t->why;
+	s = cell_trimmed(&row->cells[t->col], &n);
+	bs = memchr(s, '\\', n);
+	if (!bs || bs == s || bs + 1 == s + n || memchr(s, '@', n))
+		return t->why;
+	return "a Windows account (DOMAIN\\user), not an address: not imported (its "
+	       "mailbox's address is not in the log: import that list instead)";
+}
+
 static int data_row(struct bg_table *cs, const struct bg_row *row)
 {
 	struct bg_reader_ctx *c = cs->c;
@@ -2047,11 +2084,11 @@ static int data_row(struct bg_table *cs, const struct bg_row *row)
 	 * with its address in a second column only (Outlook's "E-mail 2
 	 * Address") is not.  With one column read, the note comes first. */
 	if (!cs->reads_more && found == 0 && !noted && !log_unset(cs, row, cs->col))
-		row_note(cs, row, cs->why);
+		row_note(cs, row, row_why(cs, row));
 	if ((r = other_cells(cs, row, &noted)) < 0)
 		return r;
 	if (cs->reads_more && found + r == 0 && !noted && !log_unset_all(cs, row))
-		row_note(cs, row, cs->why);
+		row_note(cs, row, row_why(cs, row));
 	return 0;
 }
 
@@ -2189,7 +2226,7 @@ static void csv_row(const struct csv_parser *p, struct bg_cell *cells, struct bg
 	r->overflow = p->overflow;
 }
 
-/* A W3C log's "#Fields:" line, the first one: its names (a copy) and line. */
+/* A W3C log's "#Fields:" line, the one in force: its names (a copy) and line. */
 struct log_fields {
 	char *names;
 	size_t len;
@@ -2206,32 +2243,57 @@ static bool fields_names(const char *s, size_t n, const char **names, size_t *le
 	return true;
 }
 
-/* A W3C log's directive line (csv_read): the first "#Fields:" is the header
- * row; one that comes again with the same names is nothing (IIS writes them
- * again when it restarts), with others it is refused (the rows after it
- * have other columns); any other directive is skipped, not counted. */
-static int log_directive(struct bg_reader_ctx *c, struct bg_table *t, struct csv_parser *p,
+/* A "#Fields:" line with other names than the one in force (lf): the rows
+ * after it have other columns (logs of two servers or versions concatenated,
+ * IIS logging other fields after a change).  The rows so far are read by the
+ * old names (the table ends), the ones after by the new (a new table, its
+ * --column looked up again).  A column given by number would name another
+ * field from here on: refused.  Before, any change was refused. */
+static int log_fields_change(struct bg_reader_ctx *c, struct bg_table **t, unsigned long line,
+			     const struct log_fields *lf)
+{
+	int r;
+
+	if (c->opts.column && column_number(c->opts.column, &(size_t){0}) != 0)
+		return bg_err_set(&c->err, -EINVAL,
+				  "%s, line %lu: a #Fields: line other than the one at line %lu: "
+				  "the columns change here, and --column %s counts them: name the "
+				  "column instead (--column with its #Fields: name)",
+				  c->name, line, lf->line, c->opts.column);
+	if ((r = bg_table_end(*t, NULL)) < 0)
+		return r;
+	bg_table_free(*t);
+	*t = NULL;
+	if ((r = bg_table_begin(t, c, NULL)) < 0)
+		return r;
+	return bg_table_log(*t);
+}
+
+/* A W3C log's directive line (csv_read): a "#Fields:" is the header row of
+ * the rows after it; one that comes again with the same names is nothing
+ * (IIS writes them again when it restarts), one with others changes the
+ * columns (log_fields_change); any other directive is skipped, not counted. */
+static int log_directive(struct bg_reader_ctx *c, struct bg_table **t, struct csv_parser *p,
 			 struct bg_cell *cells, const char *s, size_t n, struct log_fields *lf)
 {
 	struct bg_row row;
 	const char *names;
 	size_t len;
+	char *copy;
+	int r;
 
 	if (!fields_names(s, n, &names, &len))
 		return 0;
-	if (lf->names) {
-		if (len == lf->len && memcmp(names, lf->names, len) == 0)
-			return 0;
-		return bg_err_set(&c->err, -EINVAL,
-				  "%s, line %lu: a #Fields: line other than the one at line %lu: "
-				  "the columns change here; split the log at this line and import "
-				  "each part",
-				  c->name, p->line, lf->line);
-	}
-	lf->names = malloc(len + 1);
-	if (!lf->names)
+	if (lf->names && len == lf->len && memcmp(names, lf->names, len) == 0)
+		return 0;
+	if (lf->names && (r = log_fields_change(c, t, p->line, lf)) < 0)
+		return r;
+	copy = malloc(len + 1);
+	if (!copy)
 		return bg_err_set(&c->err, -ENOMEM, "%s: out of memory", c->name);
-	memcpy(lf->names, names, len);
+	memcpy(copy, names, len);
+	free(lf->names);
+	lf->names = copy;
 	lf->len = len;
 	lf->line = p->line;
 	record_start(p);
@@ -2243,7 +2305,20 @@ static int log_directive(struct bg_reader_ctx *c, struct bg_table *t, struct csv
 	row.shown = names;
 	row.shown_len = len < SHOWN_MAX ? len : SHOWN_MAX;
 	record_start(p);
-	return bg_table_row(t, &row);
+	return bg_table_row(*t, &row);
+}
+
+/* A log's row before its first "#Fields:" line (the log was cut at its
+ * start): whose address is in which cell is not known.  Said, not read. */
+static void log_headless_row(struct bg_reader_ctx *c, unsigned long line)
+{
+	static const char hidden[] = "(the row, not shown)";
+
+	c->sink->record(c->sink);
+	bg_reader_note(c, line,
+		       "a row before the log's first #Fields: line: its columns are not known; "
+		       "not imported",
+		       hidden, sizeof(hidden) - 1);
 }
 
 static int csv_read(struct bg_reader_ctx *c)
@@ -2308,8 +2383,15 @@ static int csv_read(struct bg_reader_ctx *c)
 		if (p->line == 1 && (sep_line(s, n, &delim) || type_line(s, n)))
 			continue;
 		if (log && !open_rec && n && s[0] == '#') {
-			if ((r = log_directive(c, t, p, cells, s, n, &lf)) < 0)
+			if ((r = log_directive(c, &t, p, cells, s, n, &lf)) < 0)
 				goto out;
+			continue;
+		}
+		if (log && !lf.names) {
+			size_t m;
+
+			if (span_trimmed(s, n, &m), m)
+				log_headless_row(c, p->line);
 			continue;
 		}
 		if (!open_rec) {

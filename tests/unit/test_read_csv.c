@@ -511,6 +511,30 @@ static void test_cjk_header_password(void)
 	free(t);
 }
 
+/* A W3C log's "#Fields:" line ends a block of directives anywhere in the
+ * head: after more than 64 of them, after a row of a log cut at its start;
+ * never after a row or a comment alone (a table's "#Fields: a" is data). */
+static void test_w3c_fields(void)
+{
+	static const char cut[] =
+	    "2024-03-01 x@example.jp\n#Version: 1.0\n#Fields: date cs-username\n";
+	static const char bare[] = "a,b\n#Fields: date,cs-username\n";
+	static const char comment[] = "# a list\n#Fields: date cs-username\n";
+	char big[70 * 16 + 64], delim = 0;
+	size_t o = 0;
+
+	for (int i = 0; i < 70; i++)
+		o += (size_t)snprintf(big + o, sizeof(big) - o, "#Remark: %d\n", i);
+	o += (size_t)snprintf(big + o, sizeof(big) - o, "#Fields: date,cs-username\n");
+	T_EQ_INT(bg_w3c_fields(big, o, &delim), 71);
+	T_EQ_INT(delim, ',');
+	T_EQ_INT(bg_w3c_fields(cut, sizeof(cut) - 1, &delim), 3);
+	T_EQ_INT(delim, ' ');
+	T_EQ_INT(bg_w3c_fields(bare, sizeof(bare) - 1, &delim), 0);
+	T_EQ_INT(bg_w3c_fields(comment, sizeof(comment) - 1, &delim), 0);
+	T_EQ_INT(bg_w3c_fields("#Fields: \n", 10, &delim), 0);
+}
+
 int main(int argc, char **argv)
 {
 	t_init(argc, argv);
@@ -524,6 +548,7 @@ int main(int argc, char **argv)
 	T_RUN(test_named_header);
 	T_RUN(test_unnamed_password_column);
 	T_RUN(test_cjk_header_password);
+	T_RUN(test_w3c_fields);
 	ts_cleanup();
 	return t_done("test_read_csv");
 }
