@@ -778,7 +778,13 @@ struct bg_table {
 	 * the column turns out to be pairs after them). */
 	bool pairs[MORE_COLS];
 	unsigned long twos[MORE_COLS];
-	bool log;	       /* a W3C extended log's (bg_table_log) */
+	/* A directory's alias column (proxy_columns): its cells are read entry
+	 * by entry (proxy_cell).  unread_alias: one the --column given leaves
+	 * out, said once (alias_unread), not on each row. */
+	bool proxy[MORE_COLS], unread_alias[MORE_COLS];
+	unsigned long proxy_skipped, proxy_line; /* entries of no address, the first's line */
+	char proxy_first[64];			 /* and its text (a SIP: or X500: name) */
+	bool log;				 /* a W3C extended log's (bg_table_log) */
 	bool trace;	       /* the log is a PowerShell export's (trace_header) */
 	struct bg_sink filter; /* a log's: the tokeniser's sink, server addresses out */
 	char why[128];
@@ -1323,20 +1329,93 @@ static bool column_filled(const struct bg_table *t, size_t f)
  * of "email", nor "E-mail (Work)" of "E-mail (Home)"). */
 /* A directory's column of a user's other addresses (Exchange's Get-Mailbox
  * "EmailAddresses", Active Directory's and Entra ID's "proxyAddresses":
- * "SMTP:a@x.jp smtp:alias@x.jp X500:/o=..."): the same person's, read with
- * the address column; left out, an exposed account's aliases were only
- * counted invalid.  Its X500:, x400: and SPO: entries are no addresses and
- * are not stored. */
-static void proxy_columns(struct bg_table *t, const struct bg_row *hdr)
+ * "SMTP:a@x.jp smtp:alias@x.jp X500:/o=..."): the same person's.  Without
+ * --column it is read with the address column (read: left out, an exposed
+ * account's aliases were only counted invalid); with one that does not name
+ * it, it is not read, and said once (unread_alias).  Its cells are read
+ * entry by entry wherever it is read (proxy_cell). */
+static void proxy_columns(struct bg_table *t, const struct bg_row *hdr, bool read)
 {
 	static const char *const names[] = {"EmailAddresses", "proxyAddresses"};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		size_t f = named_column(hdr, names[i]);
 
-		if (f < hdr->n && f < MORE_COLS && f != t->col)
+		if (f >= hdr->n || f >= MORE_COLS)
+			continue;
+		t->proxy[f] = true;
+		if (f != t->col && read)
 			t->more[f] = true;
+		t->unread_alias[f] = f != t->col && !t->more[f];
 	}
+}
+
+/* An entry's address type in an alias column ("SMTP:", "smtp:", "SIP:",
+ * "SPO:", "X500:", "X400:", "EUM:", ...) at s, case aside: its length with
+ * the ':', 0 when s starts none. */
+static size_t proxy_type(const char *s, size_t n)
+{
+	static const char *const types[] = {
+	    "smtp:", "sip:", "spo:", "x500:", "x400:", "eum:", "notes:", "fax:", "gwise:"};
+
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (bg_ascii_starts_ci(s, n, types[i]))
+			return strlen(types[i]);
+	return 0;
+}
+
+/* Whether an entry of an alias column may start at i of s: its first byte,
+ * or after a blank, ',' or ';' (how Export-Csv, -join and Graph join them). */
+static bool proxy_entry_at(const char *s, size_t n, size_t i)
+{
+	return (i == 0 || strchr(" \t,;", s[i - 1])) && proxy_type(s + i, n - i) != 0;
+}
+
+/* The cell s (n bytes) of an alias column, entry by entry: an SMTP entry
+ * (and text of no type) is read; one of another type is no mailbox (SIP: a
+ * Teams or Skype address, SPO: SharePoint's internal id, EUM: a voicemail
+ * extension, X500:/X400: directory names) and is skipped, counted for the
+ * one note alias_skipped gives.  A SIP:, SPO: or EUM: value is one word;
+ * an X500: or X400: one may hold blanks and runs to the next entry, read
+ * whole when it holds an '@' (a pasted address is never dropped unsaid).
+ * Before, a SIP: entry was stored as an address and an SPO: one counted
+ * invalid on each row. */
+static int proxy_cell(struct bg_table *t, const char *s, size_t n, unsigned long line)
+{
+	size_t i = 0, from = 0, e;
+	int r, found = 0;
+
+	while (i < n) {
+		if (!proxy_entry_at(s, n, i) || bg_ascii_starts_ci(s + i, n - i, "smtp:")) {
+			i++;
+			continue;
+		}
+		e = i + proxy_type(s + i, n - i);
+		if (s[i] == 'x' || s[i] == 'X') {
+			while (e < n && !proxy_entry_at(s, n, e))
+				e++;
+			if (memchr(s + i, '@', e - i)) {
+				i = e;
+				continue;
+			}
+		} else {
+			while (e < n && !strchr(" \t,;", s[e]))
+				e++;
+		}
+		/* the text before it: SMTP entries, untyped text */
+		if (i > from && (r = bg_addr_scan(t->tok, s + from, i - from, line)) < 0)
+			return r;
+		found += i > from ? r : 0;
+		if (!t->proxy_skipped++) {
+			t->proxy_line = line;
+			snprintf(t->proxy_first, sizeof(t->proxy_first), "%.*s",
+				 shown_len(s + i, e - i, sizeof(t->proxy_first) - 1), s + i);
+		}
+		from = i = e;
+	}
+	if (n > from && (r = bg_addr_scan(t->tok, s + from, n - from, line)) < 0)
+		return r;
+	return found + (n > from ? r : 0);
 }
 
 static void sibling_columns(struct bg_table *t, const struct bg_row *hdr)
@@ -1364,7 +1443,6 @@ static void sibling_columns(struct bg_table *t, const struct bg_row *hdr)
 			continue;
 		t->more[f] = true;
 	}
-	proxy_columns(t, hdr);
 }
 
 /* --- a W3C log's columns ----------------------------------------------------- */
@@ -1753,6 +1831,8 @@ label:
 	free(at_later);
 	if (!column)
 		more_columns(t);
+	if (t->header)
+		proxy_columns(t, &t->held[t->hdr].r, !column);
 	pair_columns(t);
 	/* A header naming a password column, or no header and more than one
 	 * column (a combolist's second one): a row is never shown whole. */
@@ -1867,6 +1947,8 @@ static int scan_cell(struct bg_table *t, const struct bg_row *row, size_t f, con
 		*noted = true;
 		return 0;
 	}
+	if (f < MORE_COLS && t->proxy[f])
+		return proxy_cell(t, s, n, row->line);
 	if (f < MORE_COLS)
 		n = pair_account(t, row, f, s, n);
 	/* The cell's text through the one tokeniser: several addresses ("a@x; b@y"),
@@ -1935,8 +2017,9 @@ static int other_cells(struct bg_table *t, const struct bg_row *row, bool *noted
 			continue;
 		}
 		/* A log's other columns are other people's (senders beside
-		 * recipients) or no one's (message ids): the column was chosen. */
-		if (t->log)
+		 * recipients) or no one's (message ids): the column was chosen.
+		 * An alias column --column leaves out was said once. */
+		if (t->log || (f < MORE_COLS && t->unread_alias[f]))
 			continue;
 		if (!cell_one_address(&row->cells[f]) && !text_address(&row->cells[f]))
 			continue;
@@ -2104,6 +2187,45 @@ static int table_data_row(struct bg_table *t, const struct bg_row *r)
 	return rc;
 }
 
+/* The alias columns --column leaves out (unread_alias), once each at the
+ * header: the admin chose the column, and a note on every row (as an
+ * address in another column, "a password?") said nothing more. */
+static void alias_unread(struct bg_table *t)
+{
+	const struct bg_row *hdr = &t->held[t->hdr].r;
+	char why[256];
+	size_t n;
+	const char *s;
+
+	for (size_t f = 0; f < hdr->n && f < MORE_COLS; f++) {
+		if (!t->unread_alias[f])
+			continue;
+		s = cell_trimmed(&hdr->cells[f], &n);
+		snprintf(why, sizeof(why),
+			 "column %zu holds the users' other addresses (aliases): not read in "
+			 "any row, as --column names another column (add --column %.*s to "
+			 "read them too)",
+			 f + 1, shown_len(s, n, 40), s);
+		bg_reader_note(t->c, hdr->line, why, s, n);
+	}
+}
+
+/* The entries of alias columns that are no mail address (proxy_cell), once
+ * for the table: they are no one's mailbox, and a note on each (or a count
+ * of invalid ones, as before) buried the rows that do need a look. */
+static void alias_skipped(struct bg_table *t)
+{
+	char why[256];
+
+	if (!t->proxy_skipped)
+		return;
+	snprintf(why, sizeof(why),
+		 "%lu alias entr%s of no mail address (SIP:, SPO:, X500:, X400:, EUM:; the "
+		 "first is on this line): not imported, the SMTP: ones are",
+		 t->proxy_skipped, t->proxy_skipped == 1 ? "y" : "ies");
+	bg_reader_note(t->c, t->proxy_line, why, t->proxy_first, strlen(t->proxy_first));
+}
+
 /* Decides, then replays the held rows: the first one is skipped when it is the
  * header. */
 static int table_decide(struct bg_table *t)
@@ -2117,6 +2239,8 @@ static int table_decide(struct bg_table *t)
 		t->reads_more = t->reads_more || t->more[f];
 	if (rc < 0 || t->skipped)
 		return rc;
+	if (t->header)
+		alias_unread(t);
 	for (i = 0; i < t->nheld; i++) {
 		/* The header, and the title rows above it: an address in a title
 		 * (a contact) is said, not imported. */
@@ -2195,6 +2319,8 @@ int bg_table_end(struct bg_table *t, const char **skipped)
 	/* A sheet that is blank throughout has no header to miss. */
 	if (!t->decided && !(t->sheet && t->nheld == 0))
 		rc = table_decide(t);
+	if (rc == 0)
+		alias_skipped(t);
 	if (skipped)
 		*skipped = t->skipped ? t->note : NULL;
 	return rc;

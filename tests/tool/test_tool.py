@@ -49,6 +49,11 @@ GOOD = [
     # W3C logs: a row before the first #Fields: and a Windows account are one note each
     ("exact/w3c-iis-fields-late.log", ["--column", "cs-username"], "csv", 3, 2, 1, 0, 2),
     ("exact/w3c-iis-domain-user.log", ["--column", "cs-username"], "csv", 3, 1, 2, 0, 1),
+    # A directory's aliases: a column --column leaves out, and the entries of no
+    # mail address (SIP:, SPO:, X500:, ...), are one note each, not one a row
+    ("exact/ps-mailbox-column-only.csv", ["--column", "PrimarySmtpAddress"], "csv", 2, 2, 1, 0,
+     2),
+    ("exact/ps-mailbox-proxy-types.csv", [], "csv", 3, 8, 1, 2, 6),
     ("exact/wb-multisheet-ja.xlsx", [], "xlsx", 8, 5, 3, 0, 5),
     ("exact/wb-multisheet-ja-ods.ods", [], "ods", 5, 5, 0, 1, 4),
     ("exact/wb-column-ja.xlsx", ["--column", "メールアドレス"], "xlsx", 3, 2, 3, 0, 2),
@@ -118,6 +123,16 @@ def run_all(root):
         check([(i["line"], w in i["why"]) for i, (_, w) in zip(inv, want)] ==
               [(ln, True) for ln, _ in want] and len(inv) == len(want),
               f"{name}: its notes say why", str(inv) + r.stderr)
+
+    for name, args, want in (
+            ("ps-mailbox-column-only.csv", ["--column", "PrimarySmtpAddress"],
+             (2, "not read in any row", "EmailAddresses")),
+            ("ps-mailbox-proxy-types.csv", [],
+             (3, "8 alias entries of no mail address", "SIP:aoki.sip@example.jp"))):
+        r = s.run("import", "--dry-run", "--json", "--name", "alias", *args, fix("exact", name))
+        inv = json.loads(r.stdout)["files"][0]["invalid_lines"] if r.returncode == 0 else []
+        check(len(inv) == 1 and (inv[0]["line"], want[1] in inv[0]["why"], inv[0]["text"]) ==
+              (want[0], True, want[2]), f"{name}: one note for the alias column", str(inv))
 
     # The note names the column the address was in, and the one read.
     r = s.run("import", "--dry-run", "--name", "oc", fix("exact/csv-header-other-address.csv"))

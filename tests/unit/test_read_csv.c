@@ -535,6 +535,40 @@ static void test_w3c_fields(void)
 	T_EQ_INT(bg_w3c_fields("#Fields: \n", 10, &delim), 0);
 }
 
+/* An alias column read entry by entry: SMTP entries and untyped text read,
+ * SIP:/SPO:/EUM:/X500:/X400: entries one note with their total, an X500:
+ * entry holding an '@' read whole; with --column naming another column, the
+ * alias column is one note at the header and no note on any row. */
+static void test_alias_entries(void)
+{
+	static const char tab[] =
+	    "mail,proxyAddresses\n"
+	    "a@example.jp,\"SMTP:a@example.jp;sip:a.sip@example.jp;SPO:SPO_1@SPO_2;b@example.jp\"\n"
+	    "c@example.jp,EUM:c.um@example.jp;phone-context=dp X500:/o=X/cn=d d@example.jp\n";
+	struct bg_read_opts o;
+	struct tsink *t = ts_new();
+
+	T_EQ_INT(ts_run_str(t, &bg_reader_csv, tab, NULL), 0);
+	T_EQ_INT(t->naddr, 5);
+	T_EQ_STR(t->addr[2], "b@example.jp");
+	T_EQ_STR(t->addr[4], "d@example.jp");
+	T_EQ_INT(t->ninvalid, 1);
+	T_EQ_INT(t->invalid_line[0], 2);
+	T_CHECK(strstr(t->why[0], "3 alias entries") != NULL);
+	T_EQ_STR(t->text[0], "sip:a.sip@example.jp");
+	free(t);
+
+	memset(&o, 0, sizeof(o));
+	o.column = "mail";
+	t = ts_new();
+	T_EQ_INT(ts_run_str(t, &bg_reader_csv, tab, &o), 0);
+	T_EQ_INT(t->naddr, 2);
+	T_EQ_INT(t->ninvalid, 1);
+	T_EQ_INT(t->invalid_line[0], 1);
+	T_CHECK(strstr(t->why[0], "--column proxyAddresses") != NULL);
+	free(t);
+}
+
 int main(int argc, char **argv)
 {
 	t_init(argc, argv);
@@ -549,6 +583,7 @@ int main(int argc, char **argv)
 	T_RUN(test_unnamed_password_column);
 	T_RUN(test_cjk_header_password);
 	T_RUN(test_w3c_fields);
+	T_RUN(test_alias_entries);
 	ts_cleanup();
 	return t_done("test_read_csv");
 }
