@@ -1380,7 +1380,9 @@ static bool proxy_entry_at(const char *s, size_t n, size_t i)
  * whole when it holds an '@' (a pasted address is never dropped unsaid).
  * Before, a SIP: entry was stored as an address and an SPO: one counted
  * invalid on each row. */
-static int proxy_cell(struct bg_table *t, const char *s, size_t n, unsigned long line)
+static int scan_text(struct bg_table *t, const char *s, size_t n, unsigned long line, bool *noted);
+
+static int proxy_cell(struct bg_table *t, const char *s, size_t n, unsigned long line, bool *noted)
 {
 	size_t i = 0, from = 0, e;
 	int r, found = 0;
@@ -1403,7 +1405,7 @@ static int proxy_cell(struct bg_table *t, const char *s, size_t n, unsigned long
 				e++;
 		}
 		/* the text before it: SMTP entries, untyped text */
-		if (i > from && (r = bg_addr_scan(t->tok, s + from, i - from, line)) < 0)
+		if (i > from && (r = scan_text(t, s + from, i - from, line, noted)) < 0)
 			return r;
 		found += i > from ? r : 0;
 		if (!t->proxy_skipped++) {
@@ -1413,7 +1415,7 @@ static int proxy_cell(struct bg_table *t, const char *s, size_t n, unsigned long
 		}
 		from = i = e;
 	}
-	if (n > from && (r = bg_addr_scan(t->tok, s + from, n - from, line)) < 0)
+	if (n > from && (r = scan_text(t, s + from, n - from, line, noted)) < 0)
 		return r;
 	return found + (n > from ? r : 0);
 }
@@ -1911,6 +1913,59 @@ static size_t pair_account(struct bg_table *t, const struct bg_row *row, size_t 
 	return cut;
 }
 
+/* The first word of s (n bytes) from *from on that is an address with a
+ * '?' in it and no URL's '=', '&' or '/': its offset and length, false when
+ * there is none.  An export saved in an encoding without a character writes
+ * '?' for it (Windows PowerShell 5.1's Export-Csv, ASCII by default: 山田@
+ * or a domain 例え.jp become "??@", "??.jp"). */
+static bool mangled_address(const char *s, size_t n, size_t *from, size_t *len)
+{
+	size_t i = *from, w;
+
+	while (i < n) {
+		while (i < n && strchr(" \t,;<>\"()|", s[i]))
+			i++;
+		for (w = i; w < n && !strchr(" \t,;<>\"()|", s[w]); w++)
+			;
+		if (w > i && memchr(s + i, '@', w - i) && memchr(s + i, '?', w - i) &&
+		    !memchr(s + i, '=', w - i) && !memchr(s + i, '&', w - i) &&
+		    !memchr(s + i, '/', w - i)) {
+			*from = i;
+			*len = w - i;
+			return true;
+		}
+		i = w;
+	}
+	return false;
+}
+
+/* The text s (n bytes) of a cell through the tokeniser, an address mangled
+ * by an export's encoding (mangled_address) noted instead: read with its
+ * '?' dropped, "??@example.jp" was "invalid local part" and "a@m?ller.jp" a
+ * host "m", both saying nothing of the cause, and a '?' the tokeniser kept
+ * would match nobody (*noted: one was). */
+static int scan_text(struct bg_table *t, const char *s, size_t n, unsigned long line, bool *noted)
+{
+	size_t from = 0, at = 0, len;
+	int r, found = 0;
+
+	while (mangled_address(s, n, &at, &len)) {
+		if (at > from && (r = bg_addr_scan(t->tok, s + from, at - from, line)) < 0)
+			return r;
+		found += at > from ? r : 0;
+		bg_reader_note(t->c, line,
+			       "a '?' where the address had a character: the file was saved in an "
+			       "encoding without it (Windows PowerShell 5.1's Export-Csv writes "
+			       "ASCII unless given -Encoding UTF8); not imported, export it again",
+			       s + at, len);
+		*noted = true;
+		from = at += len;
+	}
+	if (n > from && (r = bg_addr_scan(t->tok, s + from, n - from, line)) < 0)
+		return r;
+	return found + (n > from ? r : 0);
+}
+
 /* One cell of row through the tokeniser, its refusals noted (a NUL byte, bytes
  * not valid in the input's encoding: *noted).  Returns the addresses found (0:
  * none), or a negative errno. */
@@ -1948,12 +2003,12 @@ static int scan_cell(struct bg_table *t, const struct bg_row *row, size_t f, con
 		return 0;
 	}
 	if (f < MORE_COLS && t->proxy[f])
-		return proxy_cell(t, s, n, row->line);
+		return proxy_cell(t, s, n, row->line, noted);
 	if (f < MORE_COLS)
 		n = pair_account(t, row, f, s, n);
 	/* The cell's text through the one tokeniser: several addresses ("a@x; b@y"),
 	 * a display name, Japanese punctuation, a cell wrapped inside its quotes. */
-	return bg_addr_scan(t->tok, s, n, row->line);
+	return scan_text(t, s, n, row->line, noted);
 }
 
 /* A cell that is the name of a .NET list type: what Export-Csv writes for a

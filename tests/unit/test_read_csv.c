@@ -569,6 +569,27 @@ static void test_alias_entries(void)
 	free(t);
 }
 
+/* A '?' an ASCII export wrote for a character of an address: that word is
+ * one note, shown, the cell's other addresses read; a URL's "?mail=" and a
+ * name's '?' are not it. */
+static void test_mangled_address(void)
+{
+	static const char tab[] = "name,mail\n"
+				  "\"?? ??\",\"a@example.jp; ??@example.jp, b@m?ller.example\"\n"
+				  "\"M?ller\",c@example.jp\n";
+	struct tsink *t = ts_new();
+
+	T_EQ_INT(ts_run_str(t, &bg_reader_csv, tab, NULL), 0);
+	T_EQ_INT(t->naddr, 2);
+	T_EQ_STR(t->addr[0], "a@example.jp");
+	T_EQ_STR(t->addr[1], "c@example.jp");
+	T_EQ_INT(t->ninvalid, 2);
+	T_EQ_STR(t->text[0], "??@example.jp");
+	T_EQ_STR(t->text[1], "b@m?ller.example");
+	T_CHECK(strstr(t->why[0], "encoding without it") != NULL);
+	free(t);
+}
+
 int main(int argc, char **argv)
 {
 	t_init(argc, argv);
@@ -584,6 +605,7 @@ int main(int argc, char **argv)
 	T_RUN(test_cjk_header_password);
 	T_RUN(test_w3c_fields);
 	T_RUN(test_alias_entries);
+	T_RUN(test_mangled_address);
 	ts_cleanup();
 	return t_done("test_read_csv");
 }
