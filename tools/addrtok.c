@@ -2372,10 +2372,12 @@ static bool holds_password_word(const char *s, size_t n)
 static bool secret_word(const char *s, size_t n)
 {
 	static const struct word words[] = {
-	    W("secret"),     W("hash"),	  W("pwhash"),	   W("pwdhash"),
-	    W("passhash"),   W("pin"),	  W("salt"),	   W("pincode"),
-	    W("token"),	     W("apikey"), W("accesskey"),  W("secretkey"),
-	    W("privatekey"), W("otp"),	  W("credential"), W("credentials")};
+	    W("secret"), W("hash"), W("pwhash"), W("pwdhash"), W("passhash"), W("pin"), W("salt"),
+	    W("pincode"), W("token"), W("apikey"), W("accesskey"), W("secretkey"), W("privatekey"),
+	    W("otp"), W("credential"), W("credentials"),
+	    /* run together or cut short in a dump's users table */
+	    W("loginkey"), W("authkey"), W("sessionkey"), W("userpass"), W("userpw"), W("upass"),
+	    W("psw"), W("pswd"), W("pword"), W("passw")};
 
 	return bg_password_label(s, n) || in_words(words, sizeof(words) / sizeof(words[0]), s, n);
 }
@@ -2420,11 +2422,12 @@ bool bg_password_name(const char *s, size_t n)
 	     lower((unsigned char)s[n - 2]) == 'w' && lower((unsigned char)s[n - 1]) == 'd'))
 		return true;
 	/* one of its parts: "user_pass", "pwd-hash", "mot_de_passe", "pwdHash";
-	 * a "key" after api, access, secret, private or auth ("api_key",
-	 * "accessKey") */
+	 * a "key" after api, access, secret, private, auth, login or session
+	 * ("api_key", "accessKey", "login_key") */
 	while (a < n) {
-		static const struct word keyed[] = {W("api"), W("access"), W("secret"),
-						    W("private"), W("auth")};
+		static const struct word keyed[] = {W("api"),	  W("access"), W("secret"),
+						    W("private"), W("auth"),   W("login"),
+						    W("session")};
 
 		for (b = a + 1; b < n && s[b] != '_' && s[b] != '-' && s[b] != '.' && s[b] != ' ' &&
 				!(s[b] >= 'A' && s[b] <= 'Z' && s[b - 1] >= 'a' && s[b - 1] <= 'z');

@@ -384,41 +384,58 @@ static bool named_header(const char *h, size_t len)
 
 /* --- W3C extended logs ---------------------------------------------------- */
 
-/* A W3C extended log (IIS, Exchange message tracking): directive lines
- * ("#Software:", "#Version:", "#Date:") down to a "#Fields:" line, before any
- * data.  Returns the line of "#Fields:" (0: the head is no such log); *delim:
- * what separates its names, and so the cells of its rows (Exchange writes
- * ',', IIS and the W3C ' '). */
+/* A W3C directive line's shape, "#Name: value" ("#Software:", "#Version:",
+ * "#Date:", "#Fields:"): anything else starting with '#' is a comment. */
+static bool w3c_directive(const char *s, size_t n)
+{
+	if (n < 3 || s[0] != '#' || !bg_ascii_isalpha((unsigned char)s[1]) || !memchr(s, ':', n))
+		return false;
+	for (size_t i = 1; i < n && s[i] != ':'; i++)
+		if (!bg_ascii_isalnum((unsigned char)s[i]) && s[i] != '-')
+			return false;
+	return true;
+}
+
+/* A W3C extended log (IIS, Exchange message tracking): a block of directive
+ * lines ("#Software:", "#Version:", "#Date:") ending in a "#Fields:" line.
+ * Returns the line of the head's first such "#Fields:" (0: the head is no
+ * such log); *delim: what separates its names, and so the cells of its rows
+ * (Exchange writes ',', IIS and the W3C ' ').  The block may come anywhere
+ * in the head: after a long run of directives, or after the rows of a log
+ * cut at its start (logs concatenated from the middle of one).  Before, one
+ * past line 64 or after a row was not seen, and the log was read as a plain
+ * table: its message ids and senders beside the users. */
 unsigned long bg_w3c_fields(const char *h, size_t len, char *delim)
 {
 	size_t pos = 0, n;
 	unsigned long line = 0;
 	const char *s;
+	/* the line before is a directive (or this is the first line): a
+	 * "#Fields:" opens no log after a row or a comment alone */
+	bool block = true;
 
 	if (len >= 3 && memcmp(h, "\xef\xbb\xbf", 3) == 0)
 		pos = 3;
-	while (line < 64 && head_line(h, len, &pos, &s, &n)) {
+	while (head_line(h, len, &pos, &s, &n)) {
 		line++;
 		if (!n)
 			continue;
-		if (s[0] != '#')
-			return 0;
-		if (bg_ascii_starts_ci(s, n, "#fields:")) {
-			s += 8;
-			n -= 8;
-			while (n && bg_ascii_isspace((unsigned char)*s))
-				s++, n--;
-			if (!n)
-				return 0;
+		if (!w3c_directive(s, n)) {
+			block = false;
+			continue;
+		}
+		if (!bg_ascii_starts_ci(s, n, "#fields:")) {
+			block = true;
+			continue;
+		}
+		s += 8;
+		n -= 8;
+		while (n && bg_ascii_isspace((unsigned char)*s))
+			s++, n--;
+		if (block && n) {
 			*delim = memchr(s, ',', n) ? ',' : ' ';
 			return line;
 		}
-		/* "#Name: value"; anything else is a comment, not a log's head */
-		for (size_t i = 1; i < n && s[i] != ':'; i++)
-			if (!bg_ascii_isalnum((unsigned char)s[i]) && s[i] != '-')
-				return 0;
-		if (n < 3 || !memchr(s, ':', n) || !bg_ascii_isalpha((unsigned char)s[1]))
-			return 0;
 	}
 	return 0;
 }
@@ -761,7 +778,13 @@ struct bg_table {
 	 * the column turns out to be pairs after them). */
 	bool pairs[MORE_COLS];
 	unsigned long twos[MORE_COLS];
-	bool log;	       /* a W3C extended log's (bg_table_log) */
+	/* A directory's alias column (proxy_columns): its cells are read entry
+	 * by entry (proxy_cell).  unread_alias: one the --column given leaves
+	 * out, said once (alias_unread), not on each row. */
+	bool proxy[MORE_COLS], unread_alias[MORE_COLS];
+	unsigned long proxy_skipped, proxy_line; /* entries of no address, the first's line */
+	char proxy_first[64];			 /* and its text (a SIP: or X500: name) */
+	bool log;				 /* a W3C extended log's (bg_table_log) */
 	bool trace;	       /* the log is a PowerShell export's (trace_header) */
 	struct bg_sink filter; /* a log's: the tokeniser's sink, server addresses out */
 	char why[128];
@@ -1306,20 +1329,95 @@ static bool column_filled(const struct bg_table *t, size_t f)
  * of "email", nor "E-mail (Work)" of "E-mail (Home)"). */
 /* A directory's column of a user's other addresses (Exchange's Get-Mailbox
  * "EmailAddresses", Active Directory's and Entra ID's "proxyAddresses":
- * "SMTP:a@x.jp smtp:alias@x.jp X500:/o=..."): the same person's, read with
- * the address column; left out, an exposed account's aliases were only
- * counted invalid.  Its X500:, x400: and SPO: entries are no addresses and
- * are not stored. */
-static void proxy_columns(struct bg_table *t, const struct bg_row *hdr)
+ * "SMTP:a@x.jp smtp:alias@x.jp X500:/o=..."): the same person's.  Without
+ * --column it is read with the address column (read: left out, an exposed
+ * account's aliases were only counted invalid); with one that does not name
+ * it, it is not read, and said once (unread_alias).  Its cells are read
+ * entry by entry wherever it is read (proxy_cell). */
+static void proxy_columns(struct bg_table *t, const struct bg_row *hdr, bool read)
 {
 	static const char *const names[] = {"EmailAddresses", "proxyAddresses"};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		size_t f = named_column(hdr, names[i]);
 
-		if (f < hdr->n && f < MORE_COLS && f != t->col)
+		if (f >= hdr->n || f >= MORE_COLS)
+			continue;
+		t->proxy[f] = true;
+		if (f != t->col && read)
 			t->more[f] = true;
+		t->unread_alias[f] = f != t->col && !t->more[f];
 	}
+}
+
+/* An entry's address type in an alias column ("SMTP:", "smtp:", "SIP:",
+ * "SPO:", "X500:", "X400:", "EUM:", ...) at s, case aside: its length with
+ * the ':', 0 when s starts none. */
+static size_t proxy_type(const char *s, size_t n)
+{
+	static const char *const types[] = {
+	    "smtp:", "sip:", "spo:", "x500:", "x400:", "eum:", "notes:", "fax:", "gwise:"};
+
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (bg_ascii_starts_ci(s, n, types[i]))
+			return strlen(types[i]);
+	return 0;
+}
+
+/* Whether an entry of an alias column may start at i of s: its first byte,
+ * or after a blank, ',' or ';' (how Export-Csv, -join and Graph join them). */
+static bool proxy_entry_at(const char *s, size_t n, size_t i)
+{
+	return (i == 0 || strchr(" \t,;", s[i - 1])) && proxy_type(s + i, n - i) != 0;
+}
+
+/* The cell s (n bytes) of an alias column, entry by entry: an SMTP entry
+ * (and text of no type) is read; one of another type is no mailbox (SIP: a
+ * Teams or Skype address, SPO: SharePoint's internal id, EUM: a voicemail
+ * extension, X500:/X400: directory names) and is skipped, counted for the
+ * one note alias_skipped gives.  A SIP:, SPO: or EUM: value is one word;
+ * an X500: or X400: one may hold blanks and runs to the next entry, read
+ * whole when it holds an '@' (a pasted address is never dropped unsaid).
+ * Before, a SIP: entry was stored as an address and an SPO: one counted
+ * invalid on each row. */
+static int scan_text(struct bg_table *t, const char *s, size_t n, unsigned long line, bool *noted);
+
+static int proxy_cell(struct bg_table *t, const char *s, size_t n, unsigned long line, bool *noted)
+{
+	size_t i = 0, from = 0, e;
+	int r, found = 0;
+
+	while (i < n) {
+		if (!proxy_entry_at(s, n, i) || bg_ascii_starts_ci(s + i, n - i, "smtp:")) {
+			i++;
+			continue;
+		}
+		e = i + proxy_type(s + i, n - i);
+		if (s[i] == 'x' || s[i] == 'X') {
+			while (e < n && !proxy_entry_at(s, n, e))
+				e++;
+			if (memchr(s + i, '@', e - i)) {
+				i = e;
+				continue;
+			}
+		} else {
+			while (e < n && !strchr(" \t,;", s[e]))
+				e++;
+		}
+		/* the text before it: SMTP entries, untyped text */
+		if (i > from && (r = scan_text(t, s + from, i - from, line, noted)) < 0)
+			return r;
+		found += i > from ? r : 0;
+		if (!t->proxy_skipped++) {
+			t->proxy_line = line;
+			snprintf(t->proxy_first, sizeof(t->proxy_first), "%.*s",
+				 shown_len(s + i, e - i, sizeof(t->proxy_first) - 1), s + i);
+		}
+		from = i = e;
+	}
+	if (n > from && (r = scan_text(t, s + from, n - from, line, noted)) < 0)
+		return r;
+	return found + (n > from ? r : 0);
 }
 
 static void sibling_columns(struct bg_table *t, const struct bg_row *hdr)
@@ -1347,7 +1445,6 @@ static void sibling_columns(struct bg_table *t, const struct bg_row *hdr)
 			continue;
 		t->more[f] = true;
 	}
-	proxy_columns(t, hdr);
 }
 
 /* --- a W3C log's columns ----------------------------------------------------- */
@@ -1579,8 +1676,9 @@ static int log_column(struct bg_table *t)
 		if (t->col == hdr->n) {
 			header_list(hdr, list, sizeof(list));
 			return bg_err_set(&t->c->err, -EINVAL,
-					  "%s: no column \"%s\"; the %s has: %s", t->c->name,
-					  column, t->trace ? "header" : "#Fields: line", list);
+					  "%s: no column \"%s\"; the %s at line %lu has: %s",
+					  t->c->name, column, t->trace ? "header" : "#Fields: line",
+					  hdr->line, list);
 		}
 		if ((r = named_more(t, hdr)) != 0)
 			return r;
@@ -1735,6 +1833,8 @@ label:
 	free(at_later);
 	if (!column)
 		more_columns(t);
+	if (t->header)
+		proxy_columns(t, &t->held[t->hdr].r, !column);
 	pair_columns(t);
 	/* A header naming a password column, or no header and more than one
 	 * column (a combolist's second one): a row is never shown whole. */
@@ -1813,6 +1913,59 @@ static size_t pair_account(struct bg_table *t, const struct bg_row *row, size_t 
 	return cut;
 }
 
+/* The first word of s (n bytes) from *from on that is an address with a
+ * '?' in it and no URL's '=', '&' or '/': its offset and length, false when
+ * there is none.  An export saved in an encoding without a character writes
+ * '?' for it (Windows PowerShell 5.1's Export-Csv, ASCII by default: 山田@
+ * or a domain 例え.jp become "??@", "??.jp"). */
+static bool mangled_address(const char *s, size_t n, size_t *from, size_t *len)
+{
+	size_t i = *from, w;
+
+	while (i < n) {
+		while (i < n && strchr(" \t,;<>\"()|", s[i]))
+			i++;
+		for (w = i; w < n && !strchr(" \t,;<>\"()|", s[w]); w++)
+			;
+		if (w > i && memchr(s + i, '@', w - i) && memchr(s + i, '?', w - i) &&
+		    !memchr(s + i, '=', w - i) && !memchr(s + i, '&', w - i) &&
+		    !memchr(s + i, '/', w - i)) {
+			*from = i;
+			*len = w - i;
+			return true;
+		}
+		i = w;
+	}
+	return false;
+}
+
+/* The text s (n bytes) of a cell through the tokeniser, an address mangled
+ * by an export's encoding (mangled_address) noted instead: read with its
+ * '?' dropped, "??@example.jp" was "invalid local part" and "a@m?ller.jp" a
+ * host "m", both saying nothing of the cause, and a '?' the tokeniser kept
+ * would match nobody (*noted: one was). */
+static int scan_text(struct bg_table *t, const char *s, size_t n, unsigned long line, bool *noted)
+{
+	size_t from = 0, at = 0, len;
+	int r, found = 0;
+
+	while (mangled_address(s, n, &at, &len)) {
+		if (at > from && (r = bg_addr_scan(t->tok, s + from, at - from, line)) < 0)
+			return r;
+		found += at > from ? r : 0;
+		bg_reader_note(t->c, line,
+			       "a '?' where the address had a character: the file was saved in an "
+			       "encoding without it (Windows PowerShell 5.1's Export-Csv writes "
+			       "ASCII unless given -Encoding UTF8); not imported, export it again",
+			       s + at, len);
+		*noted = true;
+		from = at += len;
+	}
+	if (n > from && (r = bg_addr_scan(t->tok, s + from, n - from, line)) < 0)
+		return r;
+	return found + (n > from ? r : 0);
+}
+
 /* One cell of row through the tokeniser, its refusals noted (a NUL byte, bytes
  * not valid in the input's encoding: *noted).  Returns the addresses found (0:
  * none), or a negative errno. */
@@ -1849,11 +2002,13 @@ static int scan_cell(struct bg_table *t, const struct bg_row *row, size_t f, con
 		*noted = true;
 		return 0;
 	}
+	if (f < MORE_COLS && t->proxy[f])
+		return proxy_cell(t, s, n, row->line, noted);
 	if (f < MORE_COLS)
 		n = pair_account(t, row, f, s, n);
 	/* The cell's text through the one tokeniser: several addresses ("a@x; b@y"),
 	 * a display name, Japanese punctuation, a cell wrapped inside its quotes. */
-	return bg_addr_scan(t->tok, s, n, row->line);
+	return scan_text(t, s, n, row->line, noted);
 }
 
 /* A cell that is the name of a .NET list type: what Export-Csv writes for a
@@ -1917,8 +2072,9 @@ static int other_cells(struct bg_table *t, const struct bg_row *row, bool *noted
 			continue;
 		}
 		/* A log's other columns are other people's (senders beside
-		 * recipients) or no one's (message ids): the column was chosen. */
-		if (t->log)
+		 * recipients) or no one's (message ids): the column was chosen.
+		 * An alias column --column leaves out was said once. */
+		if (t->log || (f < MORE_COLS && t->unread_alias[f]))
 			continue;
 		if (!cell_one_address(&row->cells[f]) && !text_address(&row->cells[f]))
 			continue;
@@ -2013,6 +2169,25 @@ static bool log_unset_all(const struct bg_table *t, const struct bg_row *row)
 	return true;
 }
 
+/* Why a row gave no address: the column's (t->why), or, for a log's cell
+ * that is a Windows account ("EXAMPLE\\taro" in IIS's cs-username, an NTLM
+ * or Basic login), that it names an account, not a mailbox: the address it
+ * stands for is nowhere in the log, and guessing one would match nobody. */
+static const char *row_why(const struct bg_table *t, const struct bg_row *row)
+{
+	size_t n;
+	const char *s, *bs;
+
+	if (!t->log || t->col >= row->n)
+		return t->why;
+	s = cell_trimmed(&row->cells[t->col], &n);
+	bs = memchr(s, '\\', n);
+	if (!bs || bs == s || bs + 1 == s + n || memchr(s, '@', n))
+		return t->why;
+	return "a Windows account (DOMAIN\\user), not an address: not imported (its "
+	       "mailbox's address is not in the log: import that list instead)";
+}
+
 static int data_row(struct bg_table *cs, const struct bg_row *row)
 {
 	struct bg_reader_ctx *c = cs->c;
@@ -2047,11 +2222,11 @@ static int data_row(struct bg_table *cs, const struct bg_row *row)
 	 * with its address in a second column only (Outlook's "E-mail 2
 	 * Address") is not.  With one column read, the note comes first. */
 	if (!cs->reads_more && found == 0 && !noted && !log_unset(cs, row, cs->col))
-		row_note(cs, row, cs->why);
+		row_note(cs, row, row_why(cs, row));
 	if ((r = other_cells(cs, row, &noted)) < 0)
 		return r;
 	if (cs->reads_more && found + r == 0 && !noted && !log_unset_all(cs, row))
-		row_note(cs, row, cs->why);
+		row_note(cs, row, row_why(cs, row));
 	return 0;
 }
 
@@ -2067,6 +2242,45 @@ static int table_data_row(struct bg_table *t, const struct bg_row *r)
 	return rc;
 }
 
+/* The alias columns --column leaves out (unread_alias), once each at the
+ * header: the admin chose the column, and a note on every row (as an
+ * address in another column, "a password?") said nothing more. */
+static void alias_unread(struct bg_table *t)
+{
+	const struct bg_row *hdr = &t->held[t->hdr].r;
+	char why[256];
+	size_t n;
+	const char *s;
+
+	for (size_t f = 0; f < hdr->n && f < MORE_COLS; f++) {
+		if (!t->unread_alias[f])
+			continue;
+		s = cell_trimmed(&hdr->cells[f], &n);
+		snprintf(why, sizeof(why),
+			 "column %zu holds the users' other addresses (aliases): not read in "
+			 "any row, as --column names another column (add --column %.*s to "
+			 "read them too)",
+			 f + 1, shown_len(s, n, 40), s);
+		bg_reader_note(t->c, hdr->line, why, s, n);
+	}
+}
+
+/* The entries of alias columns that are no mail address (proxy_cell), once
+ * for the table: they are no one's mailbox, and a note on each (or a count
+ * of invalid ones, as before) buried the rows that do need a look. */
+static void alias_skipped(struct bg_table *t)
+{
+	char why[256];
+
+	if (!t->proxy_skipped)
+		return;
+	snprintf(why, sizeof(why),
+		 "%lu alias entr%s of no mail address (SIP:, SPO:, X500:, X400:, EUM:; the "
+		 "first is on this line): not imported, the SMTP: ones are",
+		 t->proxy_skipped, t->proxy_skipped == 1 ? "y" : "ies");
+	bg_reader_note(t->c, t->proxy_line, why, t->proxy_first, strlen(t->proxy_first));
+}
+
 /* Decides, then replays the held rows: the first one is skipped when it is the
  * header. */
 static int table_decide(struct bg_table *t)
@@ -2080,6 +2294,8 @@ static int table_decide(struct bg_table *t)
 		t->reads_more = t->reads_more || t->more[f];
 	if (rc < 0 || t->skipped)
 		return rc;
+	if (t->header)
+		alias_unread(t);
 	for (i = 0; i < t->nheld; i++) {
 		/* The header, and the title rows above it: an address in a title
 		 * (a contact) is said, not imported. */
@@ -2158,6 +2374,8 @@ int bg_table_end(struct bg_table *t, const char **skipped)
 	/* A sheet that is blank throughout has no header to miss. */
 	if (!t->decided && !(t->sheet && t->nheld == 0))
 		rc = table_decide(t);
+	if (rc == 0)
+		alias_skipped(t);
 	if (skipped)
 		*skipped = t->skipped ? t->note : NULL;
 	return rc;
@@ -2189,7 +2407,7 @@ static void csv_row(const struct csv_parser *p, struct bg_cell *cells, struct bg
 	r->overflow = p->overflow;
 }
 
-/* A W3C log's "#Fields:" line, the first one: its names (a copy) and line. */
+/* A W3C log's "#Fields:" line, the one in force: its names (a copy) and line. */
 struct log_fields {
 	char *names;
 	size_t len;
@@ -2206,32 +2424,57 @@ static bool fields_names(const char *s, size_t n, const char **names, size_t *le
 	return true;
 }
 
-/* A W3C log's directive line (csv_read): the first "#Fields:" is the header
- * row; one that comes again with the same names is nothing (IIS writes them
- * again when it restarts), with others it is refused (the rows after it
- * have other columns); any other directive is skipped, not counted. */
-static int log_directive(struct bg_reader_ctx *c, struct bg_table *t, struct csv_parser *p,
+/* A "#Fields:" line with other names than the one in force (lf): the rows
+ * after it have other columns (logs of two servers or versions concatenated,
+ * IIS logging other fields after a change).  The rows so far are read by the
+ * old names (the table ends), the ones after by the new (a new table, its
+ * --column looked up again).  A column given by number would name another
+ * field from here on: refused.  Before, any change was refused. */
+static int log_fields_change(struct bg_reader_ctx *c, struct bg_table **t, unsigned long line,
+			     const struct log_fields *lf)
+{
+	int r;
+
+	if (c->opts.column && column_number(c->opts.column, &(size_t){0}) != 0)
+		return bg_err_set(&c->err, -EINVAL,
+				  "%s, line %lu: a #Fields: line other than the one at line %lu: "
+				  "the columns change here, and --column %s counts them: name the "
+				  "column instead (--column with its #Fields: name)",
+				  c->name, line, lf->line, c->opts.column);
+	if ((r = bg_table_end(*t, NULL)) < 0)
+		return r;
+	bg_table_free(*t);
+	*t = NULL;
+	if ((r = bg_table_begin(t, c, NULL)) < 0)
+		return r;
+	return bg_table_log(*t);
+}
+
+/* A W3C log's directive line (csv_read): a "#Fields:" is the header row of
+ * the rows after it; one that comes again with the same names is nothing
+ * (IIS writes them again when it restarts), one with others changes the
+ * columns (log_fields_change); any other directive is skipped, not counted. */
+static int log_directive(struct bg_reader_ctx *c, struct bg_table **t, struct csv_parser *p,
 			 struct bg_cell *cells, const char *s, size_t n, struct log_fields *lf)
 {
 	struct bg_row row;
 	const char *names;
 	size_t len;
+	char *copy;
+	int r;
 
 	if (!fields_names(s, n, &names, &len))
 		return 0;
-	if (lf->names) {
-		if (len == lf->len && memcmp(names, lf->names, len) == 0)
-			return 0;
-		return bg_err_set(&c->err, -EINVAL,
-				  "%s, line %lu: a #Fields: line other than the one at line %lu: "
-				  "the columns change here; split the log at this line and import "
-				  "each part",
-				  c->name, p->line, lf->line);
-	}
-	lf->names = malloc(len + 1);
-	if (!lf->names)
+	if (lf->names && len == lf->len && memcmp(names, lf->names, len) == 0)
+		return 0;
+	if (lf->names && (r = log_fields_change(c, t, p->line, lf)) < 0)
+		return r;
+	copy = malloc(len + 1);
+	if (!copy)
 		return bg_err_set(&c->err, -ENOMEM, "%s: out of memory", c->name);
-	memcpy(lf->names, names, len);
+	memcpy(copy, names, len);
+	free(lf->names);
+	lf->names = copy;
 	lf->len = len;
 	lf->line = p->line;
 	record_start(p);
@@ -2243,7 +2486,20 @@ static int log_directive(struct bg_reader_ctx *c, struct bg_table *t, struct csv
 	row.shown = names;
 	row.shown_len = len < SHOWN_MAX ? len : SHOWN_MAX;
 	record_start(p);
-	return bg_table_row(t, &row);
+	return bg_table_row(*t, &row);
+}
+
+/* A log's row before its first "#Fields:" line (the log was cut at its
+ * start): whose address is in which cell is not known.  Said, not read. */
+static void log_headless_row(struct bg_reader_ctx *c, unsigned long line)
+{
+	static const char hidden[] = "(the row, not shown)";
+
+	c->sink->record(c->sink);
+	bg_reader_note(c, line,
+		       "a row before the log's first #Fields: line: its columns are not known; "
+		       "not imported",
+		       hidden, sizeof(hidden) - 1);
 }
 
 static int csv_read(struct bg_reader_ctx *c)
@@ -2308,8 +2564,15 @@ static int csv_read(struct bg_reader_ctx *c)
 		if (p->line == 1 && (sep_line(s, n, &delim) || type_line(s, n)))
 			continue;
 		if (log && !open_rec && n && s[0] == '#') {
-			if ((r = log_directive(c, t, p, cells, s, n, &lf)) < 0)
+			if ((r = log_directive(c, &t, p, cells, s, n, &lf)) < 0)
 				goto out;
+			continue;
+		}
+		if (log && !lf.names) {
+			size_t m;
+
+			if (span_trimmed(s, n, &m), m)
+				log_headless_row(c, p->line);
 			continue;
 		}
 		if (!open_rec) {

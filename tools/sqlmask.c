@@ -11,9 +11,12 @@
  * Only what a dump tool writes is followed: a statement that starts a line;
  * quotes ' and " with '' doubled and, unless the dump says
  * standard_conforming_strings = on, backslash escapes (MySQL's); parentheses
- * nested in a value.  A password value still open at the end of its line is a
- * shape not understood: the statement's mask stops there (its values are then
- * tokenised as before), so no more than that line's rest is ever blanked. */
+ * nested in a value; "--" and block comments between the words and values
+ * of a statement (a block comment may span lines), and a column list over
+ * several lines (a hand-written or reformatted dump's "INSERT INTO users (",
+ * "  id,", "  email,", "  password", ") VALUES").  A password value still open at the end of its
+ * line is a shape not understood: the statement's mask stops there (its values are then tokenised
+ * as before), so no more than that line's rest is ever blanked. */
 #include "sqlmask.h"
 
 #include "addrtok.h"
@@ -29,6 +32,10 @@
 #define NAME_MAX_LEN 64
 
 #define MAX_SPANS 8
+/* An INSERT's head (its column list one name a line, a comment) is followed
+ * over this many lines at most: a comment never closed does not hide the
+ * statements after it. */
+#define HEAD_LINES_MAX 1024
 
 #define INFER_COLS 64
 #define INFER_MIN 4
@@ -64,6 +71,11 @@ struct bg_sqlmask {
 	/* the scanner of a statement's body */
 	char quote;
 	bool esc;
+	bool comment; /* inside a block comment of a statement followed */
+	/* an INSERT's column list over lines: open, its columns so far, and
+	 * whether a name comes next (after '(' or ',') */
+	bool in_cols, cols_name;
+	unsigned lcol, head_lines;
 	int depth;
 	unsigned col;
 	bool val_at; /* the password value being read holds an '@' */
@@ -142,6 +154,30 @@ static size_t skip_blank(const char *s, size_t n, size_t i)
 	while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r'))
 		i++;
 	return i;
+}
+
+/* From i, past blanks and comments: a "--" one runs to the line's end (n
+ * returned), a block one to its closing star-slash, on a later line too
+ * (m->comment: n returned, the next line starts inside it). */
+static size_t skip_gap(struct bg_sqlmask *m, const char *s, size_t n, size_t i)
+{
+	const char *e;
+
+	for (;;) {
+		if (m->comment) {
+			if (!(e = i < n ? memmem(s + i, n - i, "*/", 2) : NULL))
+				return n;
+			m->comment = false;
+			i = (size_t)(e - s) + 2;
+		}
+		i = skip_blank(s, n, i);
+		if (i + 1 < n && s[i] == '-' && s[i + 1] == '-')
+			return n;
+		if (i + 1 >= n || s[i] != '/' || s[i + 1] != '*')
+			return i;
+		m->comment = true;
+		i += 2;
+	}
 }
 
 /* A keyword at i (case aside) followed by a non-identifier byte. */
@@ -231,30 +267,42 @@ static struct table *add(struct bg_sqlmask *m, const char *name)
 	return t;
 }
 
-/* "(id, email, `password`)" at i: the password columns into pw; returns the
- * index after ')' or i when the list is not one. */
-static size_t column_list(const char *s, size_t n, size_t i, uint64_t *pw, unsigned *ncols)
+/* The column list "(id, email, `password`)" from i, its '(' (or, m->in_cols,
+ * the line it goes on over): the password columns into m->pw, their count
+ * into m->ncols, comments skipped.  Returns the index after ')', n when the
+ * list goes on past the line (m->in_cols), or SIZE_MAX when it is not one. */
+static size_t column_list(struct bg_sqlmask *m, const char *s, size_t n, size_t i)
 {
-	size_t a, b, j = i + 1, k;
-	unsigned col = 0;
+	size_t a, b, k;
 
-	memset(pw, 0, MAX_COLS / 64 * sizeof(*pw));
-	for (;;) {
-		j = skip_blank(s, n, j);
-		k = ident(s, n, j, &a, &b);
-		if (k == j || b == a)
-			return i;
-		if (bg_password_name(s + a, b - a))
-			pw_set(pw, col);
-		col++;
-		j = skip_blank(s, n, k);
-		if (j < n && s[j] == ',') {
-			j++;
-			continue;
-		}
-		*ncols = col;
-		return j < n && s[j] == ')' ? j + 1 : i;
+	if (!m->in_cols) {
+		memset(m->pw, 0, sizeof(m->pw));
+		m->lcol = 0;
+		m->in_cols = m->cols_name = true;
+		i++;
 	}
+	for (;;) {
+		if ((i = skip_gap(m, s, n, i)) >= n)
+			return n;
+		if (!m->cols_name && (s[i] == ',' || s[i] == ')')) {
+			m->cols_name = s[i] == ',';
+			if (s[i++] == ',')
+				continue;
+			m->in_cols = false;
+			m->ncols = m->lcol;
+			return i;
+		}
+		k = ident(s, n, i, &a, &b);
+		if (!m->cols_name || k == i || b == a)
+			break;
+		if (bg_password_name(s + a, b - a))
+			pw_set(m->pw, m->lcol);
+		m->lcol++;
+		m->cols_name = false;
+		i = k;
+	}
+	m->in_cols = m->comment = false;
+	return SIZE_MAX;
 }
 
 static void body_start(struct bg_sqlmask *m, enum mode mode)
@@ -262,6 +310,7 @@ static void body_start(struct bg_sqlmask *m, enum mode mode)
 	m->mode = mode;
 	m->quote = 0;
 	m->esc = false;
+	m->comment = false;
 	m->depth = 0;
 	m->col = 0;
 	m->val_at = false;
@@ -333,14 +382,18 @@ static size_t insert_rest(struct bg_sqlmask *m, const char *s, size_t n, size_t 
 	size_t j;
 
 	m->mode = M_NONE;
-	i = skip_blank(s, n, i);
-	if (i < n && s[i] == '(' && !m->head_cols) {
-		if ((j = column_list(s, n, i, m->pw, &m->ncols)) == i)
+	i = skip_gap(m, s, n, i);
+	if (m->in_cols || (i < n && s[i] == '(' && !m->head_cols)) {
+		if ((j = column_list(m, s, n, i)) == SIZE_MAX)
 			return SIZE_MAX;
+		if (m->in_cols) {
+			m->mode = M_HEAD;
+			return n;
+		}
 		m->head_cols = true;
-		i = skip_blank(s, n, j);
+		i = skip_gap(m, s, n, j);
 	}
-	if (i == n) {
+	if (i >= n) {
 		m->mode = M_HEAD;
 		return n;
 	}
@@ -432,7 +485,8 @@ static size_t statement(struct bg_sqlmask *m, const char *s, size_t n)
 		j = skip_blank(s, n, j + 4);
 		if ((i = table_name(s, n, j, m->head)) == j)
 			return SIZE_MAX;
-		m->head_cols = false;
+		m->head_cols = m->in_cols = m->comment = false;
+		m->head_lines = 0;
 		return insert_rest(m, s, n, i);
 	}
 	if (keyword(s, n, i, "copy")) {
@@ -441,8 +495,13 @@ static size_t statement(struct bg_sqlmask *m, const char *s, size_t n)
 		if ((i = table_name(s, n, j, name)) == j)
 			return SIZE_MAX;
 		i = skip_blank(s, n, i);
-		if (i >= n || s[i] != '(' || (j = column_list(s, n, i, m->pw, &m->ncols)) == i)
+		m->in_cols = m->comment = false;
+		if (i >= n || s[i] != '(' || (j = column_list(m, s, n, i)) == SIZE_MAX)
 			return SIZE_MAX;
+		if (m->in_cols) { /* the rows come after a one-line list only */
+			m->in_cols = m->comment = false;
+			return SIZE_MAX;
+		}
 		j = skip_blank(s, n, j);
 		if (!keyword(s, n, j, "from") || !memmem(s + j, n - j, "stdin", 5) ||
 		    !any_pw(m->pw))
@@ -573,6 +632,17 @@ static void body(struct bg_sqlmask *m, char *w, const char *s, size_t n, size_t 
 		 * was read as one more column, and the mask stopped) */
 		if (!m->quote && c == '-' && i + 1 < n && s[i + 1] == '-')
 			break;
+		/* a block comment ("bcrypt, cost 10" between slash-stars): its
+		 * ',' and '(' are no value's or column's (they shifted the
+		 * columns, and the mask stopped) */
+		if (m->comment || (!m->quote && c == '/' && i + 1 < n && s[i + 1] == '*')) {
+			size_t k = skip_gap(m, s, n, i);
+
+			if (k >= n)
+				break;
+			i = k - 1;
+			continue;
+		}
 		if (m->select && !m->quote && m->depth == 1 &&
 		    (c == ';' ||
 		     ((c == 'f' || c == 'F') && i > 0 && !ident_char((unsigned char)s[i - 1]) &&
@@ -716,6 +786,8 @@ const char *bg_sqlmask_line(struct bg_sqlmask *m, const char *s, size_t n, bool 
 			m->mode = M_NONE;
 		/* an INSERT's head going on: its column list, VALUES; else the
 		 * line may start a statement of its own */
+		if (m->mode == M_HEAD && ++m->head_lines > HEAD_LINES_MAX)
+			m->mode = M_NONE;
 		if (m->mode == M_HEAD) {
 			start = insert_rest(m, s, n, 0);
 			if (m->mode == M_HEAD)

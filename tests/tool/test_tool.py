@@ -46,6 +46,17 @@ GOOD = [
     ("eml/win1252.eml", [], "eml", 2, 3, 0, 0, 3),
     ("demo/advisory.txt", [], "text", None, None, None, None, None),
     # Workbooks (tests/fixtures/exact/wb-*; their identities are checked by test_exact.py)
+    # W3C logs: a row before the first #Fields: and a Windows account are one note each
+    ("exact/w3c-iis-fields-late.log", ["--column", "cs-username"], "csv", 3, 2, 1, 0, 2),
+    ("exact/w3c-iis-domain-user.log", ["--column", "cs-username"], "csv", 3, 1, 2, 0, 1),
+    # A directory's aliases: a column --column leaves out, and the entries of no
+    # mail address (SIP:, SPO:, X500:, ...), are one note each, not one a row
+    ("exact/ps-mailbox-column-only.csv", ["--column", "PrimarySmtpAddress"], "csv", 2, 2, 1, 0,
+     2),
+    ("exact/ps-mailbox-proxy-types.csv", [], "csv", 3, 8, 1, 2, 6),
+    # PowerShell 5.1's ASCII Export-Csv: the address whose IDN domain became "??" is one note
+    ("exact/ps51-export-ascii.csv", [], "csv", 4, 3, 1, 0, 3),
+    ("exact/ps51-export-unicode.csv", [], "csv", 4, 4, 0, 0, 4),
     ("exact/wb-multisheet-ja.xlsx", [], "xlsx", 8, 5, 3, 0, 5),
     ("exact/wb-multisheet-ja-ods.ods", [], "ods", 5, 5, 0, 1, 4),
     ("exact/wb-column-ja.xlsx", ["--column", "メールアドレス"], "xlsx", 3, 2, 3, 0, 2),
@@ -104,6 +115,29 @@ def run_all(root):
     inv = json.loads(r.stdout)["files"][0]["invalid_lines"] if r.returncode == 0 else []
     check([(i.get("sheet"), i["line"]) for i in inv] == [("概要", 1), ("概要", 3), ("追加分", 4)],
           "workbook notes in JSON", str(inv))
+
+    # A log's notes say why: a row above the first #Fields:, a DOMAIN\user account.
+    for name, want in (("w3c-iis-fields-late.log", [(1, "before the log's first #Fields:")]),
+                       ("w3c-iis-domain-user.log", [(5, "a Windows account (DOMAIN\\user)"),
+                                                    (7, "a Windows account (DOMAIN\\user)")])):
+        r = s.run("import", "--dry-run", "--json", "--name", "w3c", "--column", "cs-username",
+                  fix("exact", name))
+        inv = json.loads(r.stdout)["files"][0]["invalid_lines"] if r.returncode == 0 else []
+        check([(i["line"], w in i["why"]) for i, (_, w) in zip(inv, want)] ==
+              [(ln, True) for ln, _ in want] and len(inv) == len(want),
+              f"{name}: its notes say why", str(inv) + r.stderr)
+
+    for name, args, want in (
+            ("ps-mailbox-column-only.csv", ["--column", "PrimarySmtpAddress"],
+             (2, "not read in any row", "EmailAddresses")),
+            ("ps-mailbox-proxy-types.csv", [],
+             (3, "8 alias entries of no mail address", "SIP:aoki.sip@example.jp")),
+            ("ps51-export-ascii.csv", [],
+             (5, "saved in an encoding without it", "ichiro@??.jp"))):
+        r = s.run("import", "--dry-run", "--json", "--name", "alias", *args, fix("exact", name))
+        inv = json.loads(r.stdout)["files"][0]["invalid_lines"] if r.returncode == 0 else []
+        check(len(inv) == 1 and (inv[0]["line"], want[1] in inv[0]["why"], inv[0]["text"]) ==
+              (want[0], True, want[2]), f"{name}: its one note", str(inv))
 
     # The note names the column the address was in, and the one read.
     r = s.run("import", "--dry-run", "--name", "oc", fix("exact/csv-header-other-address.csv"))

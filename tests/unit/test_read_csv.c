@@ -511,6 +511,85 @@ static void test_cjk_header_password(void)
 	free(t);
 }
 
+/* A W3C log's "#Fields:" line ends a block of directives anywhere in the
+ * head: after more than 64 of them, after a row of a log cut at its start;
+ * never after a row or a comment alone (a table's "#Fields: a" is data). */
+static void test_w3c_fields(void)
+{
+	static const char cut[] =
+	    "2024-03-01 x@example.jp\n#Version: 1.0\n#Fields: date cs-username\n";
+	static const char bare[] = "a,b\n#Fields: date,cs-username\n";
+	static const char comment[] = "# a list\n#Fields: date cs-username\n";
+	char big[70 * 16 + 64], delim = 0;
+	size_t o = 0;
+
+	for (int i = 0; i < 70; i++)
+		o += (size_t)snprintf(big + o, sizeof(big) - o, "#Remark: %d\n", i);
+	o += (size_t)snprintf(big + o, sizeof(big) - o, "#Fields: date,cs-username\n");
+	T_EQ_INT(bg_w3c_fields(big, o, &delim), 71);
+	T_EQ_INT(delim, ',');
+	T_EQ_INT(bg_w3c_fields(cut, sizeof(cut) - 1, &delim), 3);
+	T_EQ_INT(delim, ' ');
+	T_EQ_INT(bg_w3c_fields(bare, sizeof(bare) - 1, &delim), 0);
+	T_EQ_INT(bg_w3c_fields(comment, sizeof(comment) - 1, &delim), 0);
+	T_EQ_INT(bg_w3c_fields("#Fields: \n", 10, &delim), 0);
+}
+
+/* An alias column read entry by entry: SMTP entries and untyped text read,
+ * SIP:/SPO:/EUM:/X500:/X400: entries one note with their total, an X500:
+ * entry holding an '@' read whole; with --column naming another column, the
+ * alias column is one note at the header and no note on any row. */
+static void test_alias_entries(void)
+{
+	static const char tab[] =
+	    "mail,proxyAddresses\n"
+	    "a@example.jp,\"SMTP:a@example.jp;sip:a.sip@example.jp;SPO:SPO_1@SPO_2;b@example.jp\"\n"
+	    "c@example.jp,EUM:c.um@example.jp;phone-context=dp X500:/o=X/cn=d d@example.jp\n";
+	struct bg_read_opts o;
+	struct tsink *t = ts_new();
+
+	T_EQ_INT(ts_run_str(t, &bg_reader_csv, tab, NULL), 0);
+	T_EQ_INT(t->naddr, 5);
+	T_EQ_STR(t->addr[2], "b@example.jp");
+	T_EQ_STR(t->addr[4], "d@example.jp");
+	T_EQ_INT(t->ninvalid, 1);
+	T_EQ_INT(t->invalid_line[0], 2);
+	T_CHECK(strstr(t->why[0], "3 alias entries") != NULL);
+	T_EQ_STR(t->text[0], "sip:a.sip@example.jp");
+	free(t);
+
+	memset(&o, 0, sizeof(o));
+	o.column = "mail";
+	t = ts_new();
+	T_EQ_INT(ts_run_str(t, &bg_reader_csv, tab, &o), 0);
+	T_EQ_INT(t->naddr, 2);
+	T_EQ_INT(t->ninvalid, 1);
+	T_EQ_INT(t->invalid_line[0], 1);
+	T_CHECK(strstr(t->why[0], "--column proxyAddresses") != NULL);
+	free(t);
+}
+
+/* A '?' an ASCII export wrote for a character of an address: that word is
+ * one note, shown, the cell's other addresses read; a URL's "?mail=" and a
+ * name's '?' are not it. */
+static void test_mangled_address(void)
+{
+	static const char tab[] = "name,mail\n"
+				  "\"?? ??\",\"a@example.jp; ??@example.jp, b@m?ller.example\"\n"
+				  "\"M?ller\",c@example.jp\n";
+	struct tsink *t = ts_new();
+
+	T_EQ_INT(ts_run_str(t, &bg_reader_csv, tab, NULL), 0);
+	T_EQ_INT(t->naddr, 2);
+	T_EQ_STR(t->addr[0], "a@example.jp");
+	T_EQ_STR(t->addr[1], "c@example.jp");
+	T_EQ_INT(t->ninvalid, 2);
+	T_EQ_STR(t->text[0], "??@example.jp");
+	T_EQ_STR(t->text[1], "b@m?ller.example");
+	T_CHECK(strstr(t->why[0], "encoding without it") != NULL);
+	free(t);
+}
+
 int main(int argc, char **argv)
 {
 	t_init(argc, argv);
@@ -524,6 +603,9 @@ int main(int argc, char **argv)
 	T_RUN(test_named_header);
 	T_RUN(test_unnamed_password_column);
 	T_RUN(test_cjk_header_password);
+	T_RUN(test_w3c_fields);
+	T_RUN(test_alias_entries);
+	T_RUN(test_mangled_address);
 	ts_cleanup();
 	return t_done("test_read_csv");
 }

@@ -156,6 +156,18 @@ static void not_sql(void)
 	T_CHECK(!bg_password_name("compass", 7));
 	T_CHECK(!bg_password_name("passenger", 9));
 	T_CHECK(!bg_password_name("bypass_mail", 11));
+	T_CHECK(bg_password_name("login_key", 9));
+	T_CHECK(bg_password_name("loginKey", 8));
+	T_CHECK(bg_password_name("passwd", 6));
+	T_CHECK(bg_password_name("pwd", 3));
+	T_CHECK(bg_password_name("hash", 4));
+	T_CHECK(bg_password_name("pswd", 4));
+	T_CHECK(bg_password_name("userpass", 8));
+	T_CHECK(bg_password_name("session_key", 11));
+	T_CHECK(!bg_password_name("login", 5));
+	T_CHECK(!bg_password_name("login_id", 8));
+	T_CHECK(!bg_password_name("keyword", 7));
+	T_CHECK(!bg_password_name("session", 7));
 }
 
 /* UPDATE ... SET, ON DUPLICATE KEY UPDATE, INSERT ... SET: the values assigned
@@ -222,6 +234,41 @@ static void inferred_notes(void)
 	T_EQ_INT(s, 0);
 }
 
+/* A column list one name a line, a comment inside it: the password column
+ * masked on the VALUES line; a block comment's ',' shifts no value. */
+static void columns_over_lines(void)
+{
+	const char *l[] = {
+	    "INSERT INTO users (", "  id, -- the key", "  email, /* login,",
+	    " unique */ password", ") VALUES",	       "(1,'a@example.jp', /* x, y */ 'p@ss.jp');"};
+	unsigned s;
+
+	masklines(l, 6, &s);
+	T_EQ_STR(out[5], "(1,'a@example.jp',                     );");
+	T_EQ_INT(s, 1);
+}
+
+/* A comment never closed in an INSERT's head hides no statement for good:
+ * the head is followed so many lines at most. */
+static void comment_never_closed(void)
+{
+	struct bg_sqlmask *m = bg_sqlmask_new();
+	static const char head[] = "INSERT INTO users /* never closed", filler[] = "x",
+			  ins[] =
+			      "INSERT INTO t (email,password) VALUES ('a@example.jp','p@x.jp');";
+	unsigned s = 0, g = 0;
+	const char *r = NULL;
+
+	T_CHECK(m != NULL);
+	bg_sqlmask_line(m, head, sizeof(head) - 1, true, &s, &g);
+	for (int i = 0; i < 1100; i++)
+		bg_sqlmask_line(m, filler, 1, true, &s, &g);
+	r = bg_sqlmask_line(m, ins, sizeof(ins) - 1, true, &s, &g);
+	T_CHECK(r && memmem(r, sizeof(ins) - 1, "p@x.jp", 6) == NULL);
+	T_EQ_INT(s, 1);
+	bg_sqlmask_free(m);
+}
+
 int main(int argc, char **argv)
 {
 	t_init(argc, argv);
@@ -235,5 +282,7 @@ int main(int argc, char **argv)
 	T_RUN(assignments);
 	T_RUN(shapes);
 	T_RUN(inferred_notes);
+	T_RUN(columns_over_lines);
+	T_RUN(comment_never_closed);
 	return t_done("test_sqlmask");
 }
