@@ -1376,11 +1376,34 @@ static bool proxy_entry_at(const char *s, size_t n, size_t i)
  * Teams or Skype address, SPO: SharePoint's internal id, EUM: a voicemail
  * extension, X500:/X400: directory names) and is skipped, counted for the
  * one note alias_skipped gives.  A SIP:, SPO: or EUM: value is one word;
- * an X500: or X400: one may hold blanks and runs to the next entry, read
- * whole when it holds an '@' (a pasted address is never dropped unsaid).
+ * an X500: or X400: one may hold blanks and runs to the next entry, and is
+ * said with its line when it holds an '@' (a pasted address is never
+ * dropped unsaid; read as text, "/o=.../cn=x@x.jp" stored "Group/cn=x@x.jp").
  * Before, a SIP: entry was stored as an address and an SPO: one counted
  * invalid on each row. */
 static int scan_text(struct bg_table *t, const char *s, size_t n, unsigned long line, bool *noted);
+
+/* Where an X500:/X400: entry's name, [i, e) of s, ends: after its last word
+ * with a '=' in it ("X500:/o=Example/ou=Exchange Administrative Group
+ * (FYDIBOHF23SPDLT)/cn=Recipients/cn=chiba" then " jiro.c@example.jp", an
+ * untyped entry after it). */
+static size_t x_name_end(const char *s, size_t i, size_t e)
+{
+	size_t k = e;
+
+	while (k > i) {
+		size_t w = k;
+
+		while (w > i && s[w - 1] != ' ' && s[w - 1] != '\t')
+			w--;
+		if (memchr(s + w, '=', k - w))
+			return k;
+		while (w > i && (s[w - 1] == ' ' || s[w - 1] == '\t'))
+			w--;
+		k = w;
+	}
+	return e;
+}
 
 static int proxy_cell(struct bg_table *t, const char *s, size_t n, unsigned long line, bool *noted)
 {
@@ -1394,12 +1417,29 @@ static int proxy_cell(struct bg_table *t, const char *s, size_t n, unsigned long
 		}
 		e = i + proxy_type(s + i, n - i);
 		if (s[i] == 'x' || s[i] == 'X') {
+			size_t dn;
+
 			while (e < n && !proxy_entry_at(s, n, e))
 				e++;
-			if (memchr(s + i, '@', e - i)) {
-				i = e;
+			dn = x_name_end(s, i, e);
+			if (memchr(s + i, '@', dn - i)) {
+				/* "X500:/o=.../cn=x@example.jp": read as text, its last
+				 * word was stored as an identity of nobody; said with
+				 * its line instead, as a pasted address must not go
+				 * unsaid */
+				if (i > from &&
+				    (r = scan_text(t, s + from, i - from, line, noted)) < 0)
+					return r;
+				found += i > from ? r : 0;
+				t->c->sink->invalid(
+				    t->c->sink, line,
+				    "an X500:/X400: alias entry (a directory name, no "
+				    "mailbox) with an '@' in it: not imported",
+				    s + i, dn - i);
+				from = i = dn;
 				continue;
 			}
+			e = dn; /* words after the name: untyped text, read */
 		} else {
 			while (e < n && !strchr(" \t,;", s[e]))
 				e++;

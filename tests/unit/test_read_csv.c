@@ -536,8 +536,9 @@ static void test_w3c_fields(void)
 }
 
 /* An alias column read entry by entry: SMTP entries and untyped text read,
- * SIP:/SPO:/EUM:/X500:/X400: entries one note with their total, an X500:
- * entry holding an '@' read whole; with --column naming another column, the
+ * SIP:/SPO:/EUM:/X500:/X400: entries one note with their total, the untyped
+ * address after an X500: name read, an X500: name holding an '@' said on its
+ * own; with --column naming another column, the
  * alias column is one note at the header and no note on any row. */
 static void test_alias_entries(void)
 {
@@ -554,8 +555,20 @@ static void test_alias_entries(void)
 	T_EQ_STR(t->addr[4], "d@example.jp");
 	T_EQ_INT(t->ninvalid, 1);
 	T_EQ_INT(t->invalid_line[0], 2);
-	T_CHECK(strstr(t->why[0], "3 alias entries") != NULL);
+	T_CHECK(strstr(t->why[0], "4 alias entries") != NULL);
 	T_EQ_STR(t->text[0], "sip:a.sip@example.jp");
+	free(t);
+
+	t = ts_new();
+	T_EQ_INT(ts_run_str(t, &bg_reader_csv,
+			    "mail,proxyAddresses\n"
+			    "e@example.jp,\"SMTP:e@example.jp X500:/o=X/ou=A B/cn=e@example.jp\"\n",
+			    NULL),
+		 0);
+	T_EQ_INT(t->naddr, 2);
+	T_EQ_INT(t->ninvalid, 1);
+	T_CHECK(strstr(t->why[0], "X500:/X400: alias entry") != NULL);
+	T_EQ_STR(t->text[0], "X500:/o=X/ou=A B/cn=e@example.jp");
 	free(t);
 
 	memset(&o, 0, sizeof(o));
