@@ -264,6 +264,32 @@ static void refuse(struct bg_err *err, const char *name, const char *what)
 	bg_err_set(err, -EINVAL, "%s: %s", name, what);
 }
 
+/* What an OLE2 compound file is, by the streams its directory names (UTF-16LE;
+ * a small file holds its directory early) or else its name: an encrypted
+ * .xlsx ("EncryptedPackage"), an Outlook message saved to disk (.msg: its
+ * "__substg1.0_" property streams), a Word document ("WordDocument"), or an
+ * old Excel workbook, the commonest. */
+static const char *ole2_refusal(const char *head, size_t len, const char *name)
+{
+	static const char enc[] = "E\0n\0c\0r\0y\0p\0t\0e\0d\0P\0a\0c\0k\0a\0g\0e\0";
+	static const char msg[] = "_\0_\0s\0u\0b\0s\0t\0g\0";
+	static const char doc[] = "W\0o\0r\0d\0D\0o\0c\0u\0m\0e\0n\0t\0";
+	static const char xls[] = "W\0o\0r\0k\0b\0o\0o\0k\0";
+
+	if (memmem(head, len, enc, sizeof(enc) - 1))
+		return bg_workbook_refusal(BG_WORKBOOK_ENCRYPTED);
+	if (memmem(head, len, xls, sizeof(xls) - 1))
+		return bg_workbook_refusal(BG_WORKBOOK_XLS);
+	if (memmem(head, len, msg, sizeof(msg) - 1) || bg_ascii_has_suffix(name, ".msg"))
+		return "looks like an Outlook message saved to disk (.msg, OLE2); save its "
+		       "attachment, or the message as text (.txt), and import that; or forward "
+		       "it and import the mail (.eml)";
+	if (memmem(head, len, doc, sizeof(doc) - 1) || bg_ascii_has_suffix(name, ".doc"))
+		return "looks like an old Word document (.doc, OLE2); save it as text (.txt) or "
+		       "copy the list into a text file";
+	return bg_workbook_refusal(BG_WORKBOOK_XLS);
+}
+
 /* The refusals that need only the undecoded head: what the file plainly is. */
 static bool refused_by_magic(const unsigned char *h, size_t len, const char *name,
 			     struct bg_err *err)
@@ -277,14 +303,7 @@ static bool refused_by_magic(const unsigned char *h, size_t len, const char *nam
 		return true;
 	}
 	if (starts(head, len, "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", 8)) {
-		/* An encrypted .xlsx is an OLE2 file naming an "EncryptedPackage"
-		 * stream (UTF-16LE) in its directory, which small files hold early. */
-		static const char enc[] = "E\0n\0c\0r\0y\0p\0t\0e\0d\0P\0a\0c\0k\0a\0g\0e\0";
-
-		refuse(err, name,
-		       bg_workbook_refusal(memmem(head, len, enc, sizeof(enc) - 1)
-					       ? BG_WORKBOOK_ENCRYPTED
-					       : BG_WORKBOOK_XLS));
+		refuse(err, name, ole2_refusal(head, len, name));
 		return true;
 	}
 	if (starts(head, len, "%PDF", 4)) {
