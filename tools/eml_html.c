@@ -596,15 +596,37 @@ void bg_eml_html_reset(struct bg_eml_html *h)
 	h->hid_at = false;
 	table_start(h);
 	h->pw_at = false;
-	h->link_open = h->link_diff = false;
+	h->link_open = h->link_diff = h->hold = false;
+	h->held = 0;
+}
+
+void bg_eml_html_release(struct bg_eml_html *h)
+{
+	if (!h->hold)
+		return;
+	h->hold = false;
+	link_end(h);
 }
 
 void bg_eml_html_line(struct bg_eml_html *h, const char *s, size_t n)
 {
 	size_t i = 0;
 
-	h->textlen = 0;
-	h->link_at = 0;
+	if (h->hold) {
+		/* the source line's end inside the link: a blank, as a browser
+		 * shows it */
+		h->hold = false;
+		if (h->textlen < h->textcap)
+			h->text[h->textlen++] = ' ';
+	} else {
+		h->textlen = 0;
+		h->link_at = 0;
+		h->held = 0;
+	}
+	/* A tag open over the line's end ("<a" then "href=..."): the line's
+	 * end is a blank in it, or its name and first attribute run together. */
+	if (h->in_tag && h->taglen > 0 && h->taglen < BG_EML_TAG_MAX)
+		h->tag[h->taglen++] = ' ';
 	while (i < n) {
 		char c = s[i];
 
@@ -695,8 +717,14 @@ void bg_eml_html_line(struct bg_eml_html *h, const char *s, size_t n)
 		text_put(h, &c, 1);
 		i++;
 	}
-	/* A link still open reads as one without an address in its text: its
-	 * address is this line's, never lost (its text on the next line is read
-	 * as text). */
+	/* A link still open: its text goes on on the next source line, where
+	 * </a> compares it (hold).  After BG_EML_HTML_HOLD lines, or with half
+	 * the buffer taken, it reads as one without an address in its text: its
+	 * address is this line's, never lost (its text after is read as text). */
+	if (h->link_open && h->held < BG_EML_HTML_HOLD && h->textlen < h->textcap / 2) {
+		h->hold = true;
+		h->held++;
+		return;
+	}
 	link_end(h);
 }

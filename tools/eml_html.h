@@ -40,6 +40,13 @@ struct bg_eml_html {
 	bool link_open, link_diff;
 	char link[BG_EML_TAG_MAX];
 	size_t linklen, link_at;
+	/* hold: a link was open at the line's end ("<a href=\"mailto:a@x\">" then
+	 * its text on the next source line, as Outlook's HTML and a page's source
+	 * wrap it): text is kept for the next line, where </a> can compare it, and
+	 * the reader reads none of it yet; held: the lines so kept, at most
+	 * BG_EML_HTML_HOLD (a link never closed is then read as before). */
+	bool hold;
+	unsigned held;
 	char tag[BG_EML_TAG_MAX + 1];
 	size_t taglen;
 	char *text; /* the visible text of the last line, textlen bytes */
@@ -51,7 +58,8 @@ struct bg_eml_html {
  * not the page's text: dropped, and hid_at set when it held an '@'. */
 int bg_eml_html_init(struct bg_eml_html *h, size_t cap);
 void bg_eml_html_free(struct bg_eml_html *h);
-/* A part begins (or ends): no tag, comment or script open. */
+/* A part begins (or ends): no tag, comment or script open.  A link held open
+ * is bg_eml_html_release()d and read first. */
 void bg_eml_html_reset(struct bg_eml_html *h);
 /* One line of the part's (UTF-8) HTML: h->text holds its visible text after,
  * a '\n' where the page breaks a line (<p>, <br>, <li>, <tr>, <div> ...), and
@@ -60,6 +68,10 @@ void bg_eml_html_reset(struct bg_eml_html *h);
  * address ("<a href=\"mailto:a@x.jp\">b@y.jp</a>") has both left out, its
  * text blanked, and link_diff set (the reader says so). */
 void bg_eml_html_line(struct bg_eml_html *h, const char *s, size_t n);
+#define BG_EML_HTML_HOLD 8
+/* The input (or the part) ends with a link held open (h->hold): it ends as at
+ * a line's end past the hold, and h->text is what the reader reads then. */
+void bg_eml_html_release(struct bg_eml_html *h);
 
 /* Where a line of HTML longer than a reader's buffer may be cut (a minified
  * page, a generated mail's table on one line): just before its last tag that a

@@ -471,11 +471,26 @@ static void html_shown(struct em *m, const char *text, size_t len, unsigned long
 	}
 }
 
+/* Each line the page shows (a <p>, a <br>) on its own: a one-line part's
+ * inquiry line or quoted header is one too. */
+static void html_text(struct em *m, unsigned long line)
+{
+	const char *text = m->html.text;
+	size_t len = m->html.textlen;
+
+	while (len > 0) {
+		const char *nl = memchr(text, '\n', len);
+		size_t k = nl ? (size_t)(nl - text) : len;
+
+		html_shown(m, text, k, line);
+		k += nl != NULL;
+		text += k;
+		len -= k;
+	}
+}
+
 static void html_line(struct em *m, const char *s, size_t n, unsigned long line)
 {
-	const char *text;
-	size_t len;
-
 	line_begin(m);
 	bg_eml_html_line(&m->html, s, n);
 	if (m->html.hid_at) {
@@ -494,19 +509,8 @@ static void html_line(struct em *m, const char *s, size_t n, unsigned long line)
 		m->html.link_diff = false;
 		note(m, line, bg_eml_html_link_why, s, n > 200 ? 200 : n);
 	}
-	/* Each line the page shows (a <p>, a <br>) on its own: a one-line part's
-	 * inquiry line or quoted header is one too. */
-	text = m->html.text;
-	len = m->html.textlen;
-	while (len > 0) {
-		const char *nl = memchr(text, '\n', len);
-		size_t k = nl ? (size_t)(nl - text) : len;
-
-		html_shown(m, text, k, line);
-		k += nl != NULL;
-		text += k;
-		len -= k;
-	}
+	if (!m->html.hold) /* a link open at the end: read with its </a>'s line */
+		html_text(m, line);
 	line_end(m);
 }
 
@@ -1040,6 +1044,16 @@ static void leaf_end(struct em *m)
 	bg_eml_charset_close(&m->cs);
 	m->kind = BG_EML_SKIP;
 	m->text_detect = false;
+	if (m->html.hold) { /* a link never closed: what it kept */
+		bg_eml_html_release(&m->html);
+		line_begin(m);
+		if (m->html.link_diff) {
+			m->html.link_diff = false;
+			note(m, m->lstart, bg_eml_html_link_why, m->html.link, m->html.linklen);
+		}
+		html_text(m, m->lstart);
+		line_end(m);
+	}
 	bg_eml_html_reset(&m->html);
 	m->in_sig = m->sig_noted = false;
 	bg_header_fold_end(&m->hdr);

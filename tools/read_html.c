@@ -57,6 +57,39 @@ static int shown_lines(struct bg_reader_ctx *c, struct bg_addrtok *tok, const ch
 static const char hidden_why[] =
     "an '@' in text the page hides (display:none, visibility:hidden, hidden) is not imported";
 
+/* What the converter made of a line (s, n: the source line, for its notes),
+ * or of a link held open at the input's end (bg_eml_html_release). */
+static int converted(struct bg_reader_ctx *c, struct bg_addrtok *tok, struct bg_eml_html *h,
+		     const char *s, size_t n, unsigned long line)
+{
+	if (h->hid_at) {
+		/* Said for every line: each may hide another address. */
+		h->hid_at = false;
+		bg_reader_note(c, line, hidden_why, s, n > 80 ? 80 : n);
+	}
+	if (h->pw_at) {
+		h->pw_at = false;
+		bg_reader_note(c, line, bg_eml_html_pw_why, bg_eml_html_pw_hidden,
+			       strlen(bg_eml_html_pw_hidden));
+	}
+	if (h->link_diff) {
+		h->link_diff = false;
+		c->sink->record(c->sink);
+		bg_reader_note(c, line, bg_eml_html_link_why, s, n > 200 ? 200 : n);
+	}
+	return h->hold ? 0 : shown_lines(c, tok, h->text, h->textlen, line);
+}
+
+/* A link held open when the converter starts again or the input ends. */
+static int release(struct bg_reader_ctx *c, struct bg_addrtok *tok, struct bg_eml_html *h,
+		   unsigned long line)
+{
+	if (!h->hold)
+		return 0;
+	bg_eml_html_release(h);
+	return converted(c, tok, h, h->link, h->linklen, line);
+}
+
 static int html_read(struct bg_reader_ctx *c)
 {
 	struct bg_eml_html h;
@@ -88,34 +121,23 @@ static int html_read(struct bg_reader_ctx *c)
 		if (flags & (BG_LINE_TOO_LONG | BG_LINE_HAS_NUL | BG_LINE_BAD_UTF8)) {
 			/* The converter's state (an open tag) is unknowable past such a
 			 * line: it starts again after it. */
+			r = release(c, tok, &h, line);
 			bg_eml_html_reset(&h);
-			r = bg_addrtok_flush(tok);
+			if (r >= 0)
+				r = bg_addrtok_flush(tok);
 			c->sink->record(c->sink);
 			bg_reader_note_flagged(c, line, flags, s, n);
 		} else {
 			bg_eml_html_line(&h, s, n);
-			if (h.hid_at) {
-				/* Said for every line: each may hide another address. */
-				h.hid_at = false;
-				bg_reader_note(c, line, hidden_why, s, n > 80 ? 80 : n);
-			}
-			if (h.pw_at) {
-				h.pw_at = false;
-				bg_reader_note(c, line, bg_eml_html_pw_why, bg_eml_html_pw_hidden,
-					       strlen(bg_eml_html_pw_hidden));
-			}
-			if (h.link_diff) {
-				h.link_diff = false;
-				c->sink->record(c->sink);
-				bg_reader_note(c, line, bg_eml_html_link_why, s, n > 200 ? 200 : n);
-			}
-			r = shown_lines(c, tok, h.text, h.textlen, line);
+			r = converted(c, tok, &h, s, n, line);
 		}
 		if (r < 0) {
 			bg_err_set(&c->err, r, "%s, line %lu: import stopped", c->name, line);
 			break;
 		}
 	}
+	if (r >= 0) /* a link never closed: what it kept */
+		r = release(c, tok, &h, bg_input_lineno(c->in));
 	if (r >= 0 && (r = bg_addrtok_flush(tok)) < 0)
 		bg_err_set(&c->err, r, "%s: import stopped at the end", c->name);
 	bg_addrtok_free(tok);
