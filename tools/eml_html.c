@@ -600,12 +600,24 @@ void bg_eml_html_reset(struct bg_eml_html *h)
 	h->held = 0;
 }
 
+/* A held link that never closes (past BG_EML_HTML_HOLD lines, over a line the
+ * page breaks, at the input's end): its address is put where it opened and its
+ * text read as it is, as a link open at its line's end was before the hold.
+ * Compared, a sloppy page's "<a href=mailto:info@x>お問い合わせ" with no </a>
+ * would blank the list below it. */
+static void link_abandon(struct bg_eml_html *h)
+{
+	h->hold = false;
+	if (!h->link_open)
+		return;
+	h->link_open = false;
+	mailto_put(h, h->link, h->linklen);
+}
+
 void bg_eml_html_release(struct bg_eml_html *h)
 {
-	if (!h->hold)
-		return;
-	h->hold = false;
-	link_end(h);
+	if (h->hold)
+		link_abandon(h);
 }
 
 void bg_eml_html_line(struct bg_eml_html *h, const char *s, size_t n)
@@ -718,13 +730,19 @@ void bg_eml_html_line(struct bg_eml_html *h, const char *s, size_t n)
 		i++;
 	}
 	/* A link still open: its text goes on on the next source line, where
-	 * </a> compares it (hold).  After BG_EML_HTML_HOLD lines, or with half
-	 * the buffer taken, it reads as one without an address in its text: its
-	 * address is this line's, never lost (its text after is read as text). */
-	if (h->link_open && h->held < BG_EML_HTML_HOLD && h->textlen < h->textcap / 2) {
+	 * </a> compares it (hold), while it holds no line the page breaks.  Past
+	 * BG_EML_HTML_HOLD lines, half the buffer or such a break it never
+	 * closes (link_abandon); open on its own line only, it reads as one
+	 * without an address in its text, as before the hold. */
+	if (h->link_open && h->held < BG_EML_HTML_HOLD && h->textlen < h->textcap / 2 &&
+	    (h->link_at >= h->textlen ||
+	     !memchr(h->text + h->link_at, '\n', h->textlen - h->link_at))) {
 		h->hold = true;
 		h->held++;
 		return;
 	}
-	link_end(h);
+	if (h->held)
+		link_abandon(h);
+	else
+		link_end(h);
 }
