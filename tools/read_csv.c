@@ -2231,7 +2231,7 @@ static const char *row_why(const struct bg_table *t, const struct bg_row *row)
 static int data_row(struct bg_table *cs, const struct bg_row *row)
 {
 	struct bg_reader_ctx *c = cs->c;
-	bool noted = false;
+	bool noted = row->noted;
 	int r, found = 0;
 
 	if (row_blank(row) && !row->overflow)
@@ -2445,6 +2445,7 @@ static void csv_row(const struct csv_parser *p, struct bg_cell *cells, struct bg
 	}
 	r->cells = cells;
 	r->overflow = p->overflow;
+	r->noted = false;
 }
 
 /* A W3C log's "#Fields:" line, the one in force: its names (a copy) and line. */

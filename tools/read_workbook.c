@@ -222,6 +222,7 @@ struct wb {
 	size_t *cell_off;
 	size_t ncells;
 	bool row_overflow;
+	bool row_noted; /* a cell of the row emptied by its link, said (cell_link) */
 	char *cell;
 	size_t cell_len, cell_seen;
 	bool cell_overflow;
@@ -496,7 +497,7 @@ static void row_start(struct wb *w)
 {
 	w->rowlen = 0;
 	w->ncells = 0;
-	w->row_overflow = false;
+	w->row_overflow = w->row_noted = false;
 }
 
 static void cell_start(struct wb *w)
@@ -627,6 +628,7 @@ static int row_emit(struct wb *w, struct bg_table *t, unsigned idx, unsigned lon
 	r.shown = shown;
 	r.shown_len = o;
 	r.overflow = w->row_overflow;
+	r.noted = w->row_noted;
 	return bg_table_row(t, &r);
 }
 
@@ -1378,6 +1380,7 @@ static void cell_link(struct wb *w, unsigned idx, unsigned long row, long col, s
 							   : sizeof(shown) - 1);
 		*n = 0;
 		*cut = false;
+		w->row_noted = true;
 		return;
 	}
 	if (*n + 1 + l->addr_len > CELL_MAX) {

@@ -30,6 +30,9 @@ struct bg_row {
 	size_t shown_len;
 	unsigned flags; /* BG_LINE_* of the row's text */
 	bool overflow;	/* the row was cut (longer than the reader keeps) */
+	/* The reader said something of the row already (a cell a mailto: link
+	 * emptied, read_workbook.c): no "no address" note for it again. */
+	bool noted;
 };
 
 struct bg_table;

@@ -61,6 +61,9 @@ GOOD = [
     ("exact/wb-multisheet-ja-ods.ods", [], "ods", 5, 5, 0, 1, 4),
     ("exact/wb-column-ja.xlsx", ["--column", "メールアドレス"], "xlsx", 3, 2, 3, 0, 2),
     ("exact/wb-ja-header.xlsx", ["--format", "workbook"], "xlsx", 4, 3, 1, 0, 3),
+    # a cell whose mailto: link names another address: one note for its row, not
+    # also "no address in column" (it was counted invalid twice)
+    ("exact/wb-hyperlink-mailto.xlsx", [], "xlsx", 6, 5, 1, 0, 5),
 ]
 
 BAD = [  # (file, args, words the message must hold)
