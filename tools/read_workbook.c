@@ -60,6 +60,7 @@
 #define LINKS_MAX (256u * 1024)
 #define LINK_TEXT_MAX (16u << 20)
 #define LINK_ADDR_MAX 320
+#define FORMULA_MAX 1024 /* of a cell's formula, kept to find a HYPERLINK( in it */
 /* Text the reader holds: a cell's (kept or not), and any text between elements
  * (indentation: a few bytes in a real part). */
 #define TEXT_MAX (1u << 20)
@@ -223,6 +224,13 @@ struct wb {
 	size_t ncells;
 	bool row_overflow;
 	bool row_noted; /* a cell of the row emptied by its link, said (cell_link) */
+	/* The cell's own link, where a sheet writes it in the cell: an xlsx
+	 * =HYPERLINK("mailto:...", ...) formula (its text kept in formula), an
+	 * .ods text:a or HYPERLINK formula.  Its address, cell_link_len bytes. */
+	char formula[FORMULA_MAX + 1];
+	size_t formula_len;
+	char cell_link_addr[LINK_ADDR_MAX];
+	size_t cell_link_len;
 	char *cell;
 	size_t cell_len, cell_seen;
 	bool cell_overflow;
@@ -504,6 +512,7 @@ static void cell_start(struct wb *w)
 {
 	w->cell_len = w->cell_seen = 0;
 	w->cell_overflow = false;
+	w->formula_len = w->cell_link_len = 0;
 }
 
 static void cell_add(struct wb *w, const char *s, size_t n)
@@ -1358,21 +1367,67 @@ static bool text_is(const char *s, size_t n, const char *a, size_t al)
 
 /* The cell at row, col holds s..*n (in w->cell, CELL_MAX + 1 bytes); a
  * mailto: hyperlink on it applied.  *cut set when the text grew too long. */
+static void link_rule(struct wb *w, unsigned idx, unsigned long row, const char *a, size_t al,
+		      size_t *n, bool *cut);
+
 static void cell_link(struct wb *w, unsigned idx, unsigned long row, long col, size_t *n, bool *cut)
 {
 	const struct hlink *l = link_at(w, row, col);
-	const char *a;
+
+	if (l)
+		link_rule(w, idx, row, w->ltext + l->addr, l->addr_len, n, cut);
+	else if (w->cell_link_len)
+		link_rule(w, idx, row, w->cell_link_addr, w->cell_link_len, n, cut);
+}
+
+/* A formula's HYPERLINK("mailto:...", ...) (xlsx: "HYPERLINK(...)", with or
+ * without "_xlfn."; .ods: "of:=HYPERLINK(...;...)"): its address into the
+ * cell's link.  Only a literal first argument: a cell reference names no address
+ * here. */
+static void formula_link(struct wb *w, const char *f, size_t n)
+{
+	char lit[LINK_ADDR_MAX + 8];
+	size_t i = 0, o = 0;
+
+	if (bg_ascii_starts_ci(f, n, "of:"))
+		i = 3;
+	while (i < n && (f[i] == '=' || f[i] == ' '))
+		i++;
+	if (bg_ascii_starts_ci(f + i, n - i, "_xlfn."))
+		i += 6;
+	if (!bg_ascii_starts_ci(f + i, n - i, "hyperlink"))
+		return;
+	for (i += 9; i < n && f[i] == ' '; i++)
+		;
+	if (i >= n || f[i++] != '(')
+		return;
+	while (i < n && f[i] == ' ')
+		i++;
+	if (i >= n || f[i++] != '"')
+		return;
+	for (; i < n && o < sizeof(lit) - 1; i++) {
+		if (f[i] == '"' && (i + 1 >= n || f[i + 1] != '"'))
+			break;
+		lit[o++] = f[i];
+		i += f[i] == '"'; /* "" is one '"' */
+	}
+	lit[o] = '\0';
+	w->cell_link_len = mailto_target(lit, w->cell_link_addr);
+}
+
+/* The cell's text s..*n (in w->cell) and the address a (al bytes) its link
+ * names: the same address adds nothing; another address in the text imports
+ * neither, said; a text without one gains the link's. */
+static void link_rule(struct wb *w, unsigned idx, unsigned long row, const char *a, size_t al,
+		      size_t *n, bool *cut)
+{
 	char shown[SHOWN_MAX];
 
-	if (!l)
-		return;
-	a = w->ltext + l->addr;
-	if (text_is(w->cell, *n, a, l->addr_len))
+	if (text_is(w->cell, *n, a, al))
 		return;
 	if (memchr(w->cell, '@', *n) || memmem(w->cell, *n, "\xef\xbc\xa0", 3)) {
 		int k = snprintf(shown, sizeof(shown), "%.*s (link: mailto:%.*s)",
-				 (int)(*n < 120 ? *n : 120), w->cell,
-				 (int)(l->addr_len < 60 ? l->addr_len : 60), a);
+				 (int)(*n < 120 ? *n : 120), w->cell, (int)(al < 60 ? al : 60), a);
 
 		bg_reader_note(w->c, BG_SHEET_LINE(idx, row), bg_eml_html_link_why, shown,
 			       k < 0			   ? 0
@@ -1383,14 +1438,14 @@ static void cell_link(struct wb *w, unsigned idx, unsigned long row, long col, s
 		w->row_noted = true;
 		return;
 	}
-	if (*n + 1 + l->addr_len > CELL_MAX) {
+	if (*n + 1 + al > CELL_MAX) {
 		*cut = true;
 		return;
 	}
 	if (*n)
 		w->cell[(*n)++] = ' ';
-	memcpy(w->cell + *n, a, l->addr_len);
-	*n += l->addr_len;
+	memcpy(w->cell + *n, a, al);
+	*n += al;
 }
 
 /* --- xlsx: a sheet ---------------------------------------------------------- */
@@ -1407,7 +1462,7 @@ static int visit_sheet_with(struct wb *w, xmlTextReaderPtr r, struct xsheet *xs)
 	unsigned long row = 0, rrow;
 	long col = -1, c;
 	bool in_row = false, in_cell = false, in_v = false, in_is = false, in_t = false,
-	     in_rph = false, has_value = false, ok;
+	     in_rph = false, in_f = false, has_value = false, ok;
 	int rc;
 
 	while ((rc = next_node(w, r)) == 1) {
@@ -1496,8 +1551,24 @@ static int visit_sheet_with(struct wb *w, xmlTextReaderPtr r, struct xsheet *xs)
 				len = w->cell_len;
 				cut = w->cell_overflow;
 			}
+			if (w->formula_len)
+				formula_link(w, w->formula, w->formula_len);
 			cell_link(w, xs->idx, row, col, &len, &cut);
 			cell_put(w, (size_t)col, w->cell, len, cut);
+		} else if (in_cell && start_of(w, "f") && !w->empty) {
+			in_f = true;
+		} else if (in_cell && end_of(w, "f")) {
+			in_f = false;
+		} else if (in_f && type_is_text(w->type)) {
+			const char *v = (const char *)xmlTextReaderConstValue(r);
+			size_t vl = v ? strlen(v) : 0, room = FORMULA_MAX - w->formula_len;
+
+			if (vl > room)
+				vl = room;
+			if (vl) {
+				memcpy(w->formula + w->formula_len, v, vl);
+				w->formula_len += vl;
+			}
 		} else if (in_cell && start_of(w, "v") && !w->empty) {
 			in_v = true;
 			has_value = true;
@@ -1705,11 +1776,16 @@ static int visit_content(struct wb *w, xmlTextReaderPtr r)
 			cell_start(w);
 			any_p = false;
 			in_cell = !w->empty;
+			if (in_cell && attr(r, "formula", false, w->formula, sizeof(w->formula)))
+				formula_link(w, w->formula, strlen(w->formula));
 			if (!in_cell)
 				col = col + crep < (1UL << 20) ? col + crep : (1UL << 20);
 		} else if (in_cell &&
 			   (end_of(w, "table-cell") || end_of(w, "covered-table-cell"))) {
 			in_cell = false;
+			if (w->cell_link_len)
+				link_rule(w, idx, row + 1, w->cell_link_addr, w->cell_link_len,
+					  &w->cell_len, &w->cell_overflow);
 			if (w->cell_len > 0 || w->cell_overflow) {
 				for (k = 0; k < crep && col + k < BG_TABLE_COLS_MAX; k++)
 					cell_put(w, col + k, w->cell, w->cell_len,
@@ -1738,6 +1814,13 @@ static int visit_content(struct wb *w, xmlTextReaderPtr r)
 			unsigned long n = attr(r, "c", false, c, sizeof(c)) ? parse_num(c, &ok) : 1;
 
 			cell_spaces(w, ok ? n : 1);
+		} else if (p_depth >= 0 && start_of(w, "a") && !w->cell_link_len) {
+			/* text:a xlink:href="mailto:...": the cell's link, as an xlsx
+			 * hyperlink is (its text is read as the cell's) */
+			char href[LINK_ADDR_MAX + 16];
+
+			if (attr(r, "href", false, href, sizeof(href)))
+				w->cell_link_len = mailto_target(href, w->cell_link_addr);
 		} else if (p_depth >= 0 && start_of(w, "tab")) {
 			cell_add(w, "\t", 1);
 		} else if (p_depth >= 0 && start_of(w, "line-break")) {
