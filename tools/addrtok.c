@@ -3070,7 +3070,7 @@ static bool announces_password(const char *s, size_t n)
 		size_t l = strlen(en[k]);
 
 		for (size_t i = 0; i + l <= n; i++)
-			if (ieq(s + i, l, en[k]))
+			if ((s[i] | 0x20) == 'p' && ieq(s + i, l, en[k]))
 				return !has_ascii_alnum(s + i + l, n - i - l);
 	}
 	return false;
