@@ -20,6 +20,7 @@
 #include <strings.h>
 
 #include <unictype.h>
+#include <unistr.h>
 #include <uninorm.h>
 #include <uniwidth.h>
 
@@ -3887,6 +3888,58 @@ bool bg_addr_maybe(const char *s, size_t n)
 		 * '@' or bracket is stepped over. */
 	}
 	return false;
+}
+
+/* s's NFKC without blanks, controls and the characters the tokeniser removes,
+ * ASCII letters lower-cased, into a new buffer (*len bytes); NULL when
+ * libunistring fails (no memory, bad UTF-8). */
+static uint8_t *link_fold(const char *s, size_t n, size_t *len)
+{
+	size_t rl = 0, o = 0;
+	uint8_t *r = u8_normalize(UNINORM_NFKC, (const uint8_t *)s, n, NULL, &rl);
+
+	if (!r)
+		return NULL;
+	for (size_t i = 0; i < rl;) {
+		ucs4_t cp;
+		int k = u8_mbtouc(&cp, r + i, rl - i);
+
+		if (k <= 0 || cp == 0xfffd) {
+			free(r);
+			return NULL;
+		}
+		if (!uc_is_property_default_ignorable_code_point(cp) &&
+		    !uc_is_general_category_withtable(
+			cp, UC_CATEGORY_MASK_Cf | UC_CATEGORY_MASK_Cc | UC_CATEGORY_MASK_Z)) {
+			for (size_t j = 0; j < (size_t)k; j++)
+				r[o++] = (uint8_t)bg_ascii_tolower((char)r[i + j]);
+		}
+		i += (size_t)k;
+	}
+	*len = o;
+	return r;
+}
+
+enum bg_link_text bg_link_text(const char *s, size_t n, const char *a, size_t al)
+{
+	enum bg_link_text v = BG_LINK_OTHER;
+	size_t tl = 0, hl = 0, from = 0;
+	uint8_t *t, *h;
+
+	if (!bg_addr_maybe(s, n))
+		return BG_LINK_LABEL;
+	t = link_fold(s, n, &tl);
+	h = link_fold(a, al, &hl);
+	/* Not folded (bad UTF-8, no memory): the two cannot be told the same. */
+	if (t && h) {
+		if (tl >= 7 && memcmp(t, "mailto:", 7) == 0)
+			from = 7;
+		if (tl - from == hl && memcmp(t + from, h, hl) == 0)
+			v = BG_LINK_SAME;
+	}
+	free(t);
+	free(h);
+	return v;
 }
 
 int bg_addr_scan(struct bg_addrtok *t, const char *s, size_t n, unsigned long line)

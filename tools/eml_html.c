@@ -340,28 +340,6 @@ static void mailto_put(struct bg_eml_html *h, const char *a, size_t al)
 	text_put(h, " ", 1);
 }
 
-/* The link's text at from..textlen is the address a: ASCII case, blanks,
- * line breaks and the marks inline tags leave (U+2063) aside
- * ("<a href=mailto:taro@x.jp><b>taro</b>@x.jp</a>"). */
-static bool link_text_is(const struct bg_eml_html *h, size_t from, const char *a, size_t al)
-{
-	size_t k = 0;
-
-	for (size_t i = from; i < h->textlen;) {
-		if (h->text[i] == ' ' || h->text[i] == '\n') {
-			i++;
-		} else if (h->textlen - i >= 3 && memcmp(h->text + i, "\xe2\x81\xa3", 3) == 0) {
-			i += 3;
-		} else {
-			if (k >= al || bg_ascii_tolower(h->text[i]) != bg_ascii_tolower(a[k]))
-				return false;
-			i++;
-			k++;
-		}
-	}
-	return k == al;
-}
-
 static void link_end(struct bg_eml_html *h)
 {
 	size_t from = h->link_at;
@@ -371,14 +349,22 @@ static void link_end(struct bg_eml_html *h)
 	h->link_open = false;
 	if (from > h->textlen)
 		from = h->textlen;
-	if (!memchr(h->text + from, '@', h->textlen - from)) {
+	/* The text as the tokeniser reads it: "<b>taro</b>@x.jp" (the mark an
+	 * inline tag leaves), over source lines, "ｔａｒｏ＠ｘ．ｊｐ" is the
+	 * href's taro@x.jp; "b＠y.jp" is another address. */
+	switch (bg_link_text(h->text + from, h->textlen - from, h->link, h->linklen)) {
+	case BG_LINK_LABEL:
 		mailto_put(h, h->link, h->linklen);
-	} else if (!link_text_is(h, from, h->link, h->linklen)) {
+		break;
+	case BG_LINK_OTHER:
 		/* <a href="mailto:a@x.jp">b@y.jp</a>: one of the two is nobody's
 		 * address, and which cannot be told: neither is read, and the
 		 * reader says so (link_diff). */
 		memset(h->text + from, ' ', h->textlen - from);
 		h->link_diff = true;
+		break;
+	case BG_LINK_SAME:
+		break;
 	}
 }
 
