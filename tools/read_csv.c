@@ -805,6 +805,14 @@ static bool row_blank(const struct bg_row *r)
 	return true;
 }
 
+/* A row that is no record: blank, neither cut nor noted by its reader (a
+ * workbook row whose one cell a mailto: link emptied is a record, read and
+ * invalid, as its note says). */
+static bool row_nothing(const struct bg_row *r)
+{
+	return row_blank(r) && !r->overflow && !r->noted;
+}
+
 static bool cell_has_at(const struct bg_cell *c)
 {
 	return bg_addr_maybe(c->s, c->len);
@@ -2234,7 +2242,7 @@ static int data_row(struct bg_table *cs, const struct bg_row *row)
 	bool noted = row->noted;
 	int r, found = 0;
 
-	if (row_blank(row) && !row->overflow)
+	if (row_nothing(row))
 		return 0;
 	c->sink->record(c->sink);
 	if (row->overflow) {
@@ -2398,7 +2406,7 @@ int bg_table_row(struct bg_table *t, const struct bg_row *r)
 	if (t->decided)
 		return table_data_row(t, r);
 	/* Blank rows say nothing about the header and yield nothing: not held. */
-	if (row_blank(r) && !r->overflow)
+	if (row_nothing(r))
 		return 0;
 	if (hold(t, r) < 0)
 		return bg_err_set(&t->c->err, -ENOMEM, "%s: out of memory", t->c->name);

@@ -1761,7 +1761,8 @@ static int visit_content(struct wb *w, xmlTextReaderPtr r)
 			in_row = false;
 			/* A row with text repeated: its copies, up to a bound (the same
 			 * addresses again add nothing); an empty one is skipped at once. */
-			for (k = 0; k < rrep && (w->ncells > 0 || w->row_overflow); k++) {
+			for (k = 0; k < rrep && (w->ncells > 0 || w->row_overflow || w->row_noted);
+			     k++) {
 				if (k >= ROW_REPEAT_MAX)
 					break;
 				if (row_emit(w, t, idx, row + k + 1) < 0) {
