@@ -35,6 +35,7 @@
 #include <archive_entry.h>
 #include <libxml/xmlreader.h>
 
+#include "addrtok.h" /* bg_link_text */
 #include "ascii.h"
 #include "eml_html.h" /* bg_eml_html_link_why */
 #include "table.h"
@@ -1346,38 +1347,19 @@ static const struct hlink *link_at(const struct wb *w, unsigned long row, long c
 	return bsearch(&key, w->links, w->nlinks, sizeof(*w->links), link_cmp);
 }
 
-/* The cell's text s..n (blanks and a "mailto:" aside) is the address a,
- * ASCII case aside. */
-static bool text_is(const char *s, size_t n, const char *a, size_t al)
-{
-	while (n > 0 && (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n'))
-		s++, n--;
-	while (n > 0 &&
-	       (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
-		n--;
-	if (bg_ascii_starts_ci(s, n, "mailto:"))
-		s += 7, n -= 7;
-	if (n != al)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (bg_ascii_tolower(s[i]) != bg_ascii_tolower(a[i]))
-			return false;
-	return true;
-}
-
 /* The cell at row, col holds s..*n (in w->cell, CELL_MAX + 1 bytes); a
  * mailto: hyperlink on it applied.  *cut set when the text grew too long. */
-static void link_rule(struct wb *w, unsigned idx, unsigned long row, const char *a, size_t al,
-		      size_t *n, bool *cut);
+static void link_rule(struct wb *w, unsigned idx, unsigned long row, size_t from, const char *a,
+		      size_t al, size_t *n, bool *cut);
 
 static void cell_link(struct wb *w, unsigned idx, unsigned long row, long col, size_t *n, bool *cut)
 {
 	const struct hlink *l = link_at(w, row, col);
 
 	if (l)
-		link_rule(w, idx, row, w->ltext + l->addr, l->addr_len, n, cut);
+		link_rule(w, idx, row, 0, w->ltext + l->addr, l->addr_len, n, cut);
 	else if (w->cell_link_len)
-		link_rule(w, idx, row, w->cell_link_addr, w->cell_link_len, n, cut);
+		link_rule(w, idx, row, 0, w->cell_link_addr, w->cell_link_len, n, cut);
 }
 
 /* A formula's HYPERLINK("mailto:...", ...) (xlsx: "HYPERLINK(...)", with or
@@ -1415,30 +1397,38 @@ static void formula_link(struct wb *w, const char *f, size_t n)
 	w->cell_link_len = mailto_target(lit, w->cell_link_addr);
 }
 
-/* The cell's text s..*n (in w->cell) and the address a (al bytes) its link
- * names: the same address adds nothing; another address in the text imports
- * neither, said; a text without one gains the link's. */
-static void link_rule(struct wb *w, unsigned idx, unsigned long row, const char *a, size_t al,
-		      size_t *n, bool *cut)
+/* The text w->cell[from..*n) and the address a (al bytes) its link names, by
+ * the rule every link has (bg_link_text, as the HTML reader applies it): the
+ * same address adds nothing; another address imports neither (the text is
+ * left out), said; a text without one gains the link's address. */
+static void link_rule(struct wb *w, unsigned idx, unsigned long row, size_t from, const char *a,
+		      size_t al, size_t *n, bool *cut)
 {
+	const char *t = w->cell + from;
+	size_t tl = *n - from;
 	char shown[SHOWN_MAX];
+	int k;
 
-	if (text_is(w->cell, *n, a, al))
+	switch (bg_link_text(t, tl, a, al)) {
+	case BG_LINK_SAME:
 		return;
-	if (memchr(w->cell, '@', *n) || memmem(w->cell, *n, "\xef\xbc\xa0", 3)) {
-		int k = snprintf(shown, sizeof(shown), "%.*s (link: mailto:%.*s)",
-				 (int)(*n < 120 ? *n : 120), w->cell, (int)(al < 60 ? al : 60), a);
-
+	case BG_LINK_OTHER:
+		k = snprintf(shown, sizeof(shown), "%.*s (link: mailto:%.*s)",
+			     (int)(tl < 120 ? tl : 120), t, (int)(al < 60 ? al : 60), a);
 		bg_reader_note(w->c, BG_SHEET_LINE(idx, row), bg_eml_html_link_why, shown,
 			       k < 0			   ? 0
 			       : (size_t)k < sizeof(shown) ? (size_t)k
 							   : sizeof(shown) - 1);
-		*n = 0;
-		*cut = false;
+		*n = from;
+		if (from == 0)
+			*cut = false;
 		w->row_noted = true;
 		return;
+	case BG_LINK_LABEL:
+		break;
 	}
-	if (*n + 1 + al > CELL_MAX) {
+	/* a blank after it too: an .ods cell's text may go on after its link */
+	if (*n + 2 + al > CELL_MAX) {
 		*cut = true;
 		return;
 	}
@@ -1446,6 +1436,7 @@ static void link_rule(struct wb *w, unsigned idx, unsigned long row, const char 
 		w->cell[(*n)++] = ' ';
 	memcpy(w->cell + *n, a, al);
 	*n += al;
+	w->cell[(*n)++] = ' ';
 }
 
 /* --- xlsx: a sheet ---------------------------------------------------------- */
@@ -1718,8 +1709,10 @@ static int visit_content(struct wb *w, xmlTextReaderPtr r)
 	unsigned idx = 0;
 	unsigned long row = 0, rrep = 1, crep = 1, k, max = (1UL << BG_SHEET_SHIFT) - 1;
 	size_t col = 0;
-	int rc, table_depth = -1, annot_depth = -1, p_depth = -1;
-	bool in_row = false, in_cell = false, any_p = false;
+	char a[LINK_ADDR_MAX];
+	size_t a_from = 0, al = 0;
+	int rc, table_depth = -1, annot_depth = -1, p_depth = -1, a_depth = -1;
+	bool in_row = false, in_cell = false, any_p = false, any_a = false;
 
 	while ((rc = next_node(w, r)) == 1) {
 		int depth = xmlTextReaderDepth(r);
@@ -1775,7 +1768,8 @@ static int visit_content(struct wb *w, xmlTextReaderPtr r)
 			   (start_of(w, "table-cell") || start_of(w, "covered-table-cell"))) {
 			crep = repeat_attr(r, "number-columns-repeated");
 			cell_start(w);
-			any_p = false;
+			any_p = any_a = false;
+			a_depth = -1;
 			in_cell = !w->empty;
 			if (in_cell && attr(r, "formula", false, w->formula, sizeof(w->formula)))
 				formula_link(w, w->formula, strlen(w->formula));
@@ -1784,8 +1778,10 @@ static int visit_content(struct wb *w, xmlTextReaderPtr r)
 		} else if (in_cell &&
 			   (end_of(w, "table-cell") || end_of(w, "covered-table-cell"))) {
 			in_cell = false;
-			if (w->cell_link_len)
-				link_rule(w, idx, row + 1, w->cell_link_addr, w->cell_link_len,
+			/* a HYPERLINK() formula's, when no text:a of the cell was
+			 * compared with its own text */
+			if (w->cell_link_len && !any_a)
+				link_rule(w, idx, row + 1, 0, w->cell_link_addr, w->cell_link_len,
 					  &w->cell_len, &w->cell_overflow);
 			if (w->cell_len > 0 || w->cell_overflow) {
 				for (k = 0; k < crep && col + k < BG_TABLE_COLS_MAX; k++)
@@ -1815,13 +1811,25 @@ static int visit_content(struct wb *w, xmlTextReaderPtr r)
 			unsigned long n = attr(r, "c", false, c, sizeof(c)) ? parse_num(c, &ok) : 1;
 
 			cell_spaces(w, ok ? n : 1);
-		} else if (p_depth >= 0 && start_of(w, "a") && !w->cell_link_len) {
-			/* text:a xlink:href="mailto:...": the cell's link, as an xlsx
-			 * hyperlink is (its text is read as the cell's) */
+		} else if (p_depth >= 0 && a_depth < 0 && start_of(w, "a")) {
+			/* text:a xlink:href="mailto:...": compared with its own text at
+			 * its end, as an xlsx hyperlink with its cell's.  Not the whole
+			 * cell's: "a@x, b@y" as two links to themselves, or an address
+			 * beside a link to another one, is read. */
 			char href[LINK_ADDR_MAX + 16];
 
-			if (attr(r, "href", false, href, sizeof(href)))
-				w->cell_link_len = mailto_target(href, w->cell_link_addr);
+			al =
+			    attr(r, "href", false, href, sizeof(href)) ? mailto_target(href, a) : 0;
+			any_a = any_a || al > 0;
+			a_from = w->cell_len;
+			if (al && !w->empty)
+				a_depth = depth;
+			else if (al)
+				link_rule(w, idx, row + 1, a_from, a, al, &w->cell_len,
+					  &w->cell_overflow);
+		} else if (a_depth >= 0 && depth == a_depth && end_of(w, "a")) {
+			a_depth = -1;
+			link_rule(w, idx, row + 1, a_from, a, al, &w->cell_len, &w->cell_overflow);
 		} else if (p_depth >= 0 && start_of(w, "tab")) {
 			cell_add(w, "\t", 1);
 		} else if (p_depth >= 0 && start_of(w, "line-break")) {

@@ -64,6 +64,10 @@ GOOD = [
     # a cell whose mailto: link names another address: one note for its row, not
     # also "no address in column" (it was counted invalid twice)
     ("exact/wb-hyperlink-mailto.xlsx", [], "xlsx", 6, 5, 1, 0, 5),
+    # an .ods link per text:a; a row of one cell such a link emptied is read once
+    # and invalid once (it was not counted read)
+    ("exact/wb-ods-links-each.ods", [], "ods", 4, 4, 2, 0, 4),
+    ("exact/wb-link-text-forms.xlsx", [], "xlsx", 3, 2, 1, 0, 2),
 ]
 
 BAD = [  # (file, args, words the message must hold)
