@@ -1417,6 +1417,7 @@ static int proxy_cell(struct bg_table *t, const char *s, size_t n, unsigned long
 {
 	size_t i = 0, from = 0, e;
 	int r, found = 0;
+	bool at_name;
 
 	while (i < n) {
 		if (!proxy_entry_at(s, n, i) || bg_ascii_starts_ci(s + i, n - i, "smtp:")) {
@@ -1424,30 +1425,15 @@ static int proxy_cell(struct bg_table *t, const char *s, size_t n, unsigned long
 			continue;
 		}
 		e = i + proxy_type(s + i, n - i);
+		at_name = false;
 		if (s[i] == 'x' || s[i] == 'X') {
-			size_t dn;
-
 			while (e < n && !proxy_entry_at(s, n, e))
 				e++;
-			dn = x_name_end(s, i, e);
-			if (memchr(s + i, '@', dn - i)) {
-				/* "X500:/o=.../cn=x@example.jp": read as text, its last
-				 * word was stored as an identity of nobody; said with
-				 * its line instead, as a pasted address must not go
-				 * unsaid */
-				if (i > from &&
-				    (r = scan_text(t, s + from, i - from, line, noted)) < 0)
-					return r;
-				found += i > from ? r : 0;
-				t->c->sink->invalid(
-				    t->c->sink, line,
-				    "an X500:/X400: alias entry (a directory name, no "
-				    "mailbox) with an '@' in it: not imported",
-				    s + i, dn - i);
-				from = i = dn;
-				continue;
-			}
-			e = dn; /* words after the name: untyped text, read */
+			e = x_name_end(s, i, e); /* words after the name: untyped text, read */
+			/* "X500:/o=.../cn=x@example.jp": read as text, its last word
+			 * was stored as an identity of nobody; said with its line
+			 * instead, as a pasted address must not go unsaid */
+			at_name = memchr(s + i, '@', e - i) != NULL;
 		} else {
 			while (e < n && !strchr(" \t,;", s[e]))
 				e++;
@@ -1456,7 +1442,12 @@ static int proxy_cell(struct bg_table *t, const char *s, size_t n, unsigned long
 		if (i > from && (r = scan_text(t, s + from, i - from, line, noted)) < 0)
 			return r;
 		found += i > from ? r : 0;
-		if (!t->proxy_skipped++) {
+		if (at_name) {
+			t->c->sink->invalid(t->c->sink, line,
+					    "an X500:/X400: alias entry (a directory name, no "
+					    "mailbox) with an '@' in it: not imported",
+					    s + i, e - i);
+		} else if (!t->proxy_skipped++) {
 			t->proxy_line = line;
 			snprintf(t->proxy_first, sizeof(t->proxy_first), "%.*s",
 				 shown_len(s + i, e - i, sizeof(t->proxy_first) - 1), s + i);
