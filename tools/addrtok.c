@@ -2271,7 +2271,11 @@ static size_t drop_qualifier(const char *s, size_t n)
 					    "\xef\xbc\xbb" /* ［ */, "["};
 	static const char *const closes[] = {"\xef\xbc\x89", ")", "\xe3\x80\x91", "\xef\xbc\xbd",
 					     "]"};
+	unsigned char z = n ? (unsigned char)s[n - 1] : 0;
 
+	/* the last bytes of the closes: most words end otherwise */
+	if (z != 0x89 && z != ')' && z != 0x91 && z != 0xbd && z != ']')
+		return n;
 	for (size_t k = 0; k < sizeof(opens) / sizeof(opens[0]); k++) {
 		size_t cl = strlen(closes[k]), ol = strlen(opens[k]);
 
@@ -2764,7 +2768,9 @@ static int label_word(const char *s, size_t a, size_t b, bool marked)
 	e = b;
 	while (e > a && (s[e - 1] == '\'' || s[e - 1] == '`'))
 		e--;
-	if (e == a)
+	/* "mailto:", the scheme an address list's links keep, the word most often
+	 * before a ':' there: no name of a password, said at once */
+	if (e == a || (e - a == 6 && bg_ascii_starts_ci(s + a, 6, "mailto")))
 		return -1;
 	if (eq || marked)
 		return bg_password_name(s + a, e - a) ? eq != NULL : -1;
@@ -3969,58 +3975,128 @@ static size_t quote_skip(const char *s, size_t n)
 	return i;
 }
 
-/* One of names (case aside), blanks, then ':' or '：', at s[i]. */
-static bool named_label(const char *s, size_t n, size_t i, const char *const *names)
-{
-	for (int k = 0; names[k]; k++) {
-		size_t j = i + strlen(names[k]);
+/* The longest name a label below has ("disposition-notification-to"), with room. */
+#define LABEL_WORD_MAX 32
 
-		if (!bg_ascii_starts_ci(s + i, n - i, names[k]))
-			continue;
-		while (j < n && (s[j] == ' ' || s[j] == '\t'))
-			j++;
-		if ((j < n && s[j] == ':') || (n - j >= 3 && memcmp(s + j, "\xef\xbc\x9a", 3) == 0))
+/* Whether s holds a ':' or a '：' (U+FF1A), as every label below does before
+ * its value: two memchr, which most lines of a list end at. */
+static bool has_colon(const char *s, size_t n)
+{
+	const char *p = s, *end = s + n;
+
+	if (memchr(s, ':', n))
+		return true;
+	while ((p = memchr(p, 0xef, (size_t)(end - p))) && end - p >= 3) {
+		if ((unsigned char)p[1] == 0xbc && (unsigned char)p[2] == 0x9a)
 			return true;
+		p++;
 	}
+	return false;
+}
+
+/* Whether a label's word starts at s[i] and blanks and ':' or '：' (U+FF1A)
+ * follow it: ASCII letters, digits, '-' and '*', or non-ASCII text, as every
+ * name below is; *wl: its length.  Most lines of a list fail at their first
+ * '.' or '@', before any name is compared. */
+static bool label_colon(const char *s, size_t n, size_t i, size_t *wl)
+{
+	size_t j = i;
+
+	for (; j < n && j - i <= LABEL_WORD_MAX; j++) {
+		unsigned char c = (unsigned char)s[j];
+
+		if (c == ':' || c == ' ' || c == '\t' ||
+		    (c == 0xef && n - j >= 3 && memcmp(s + j, "\xef\xbc\x9a", 3) == 0))
+			break;
+		if (c < 0x80 && !bg_ascii_isalnum(c) && c != '-' && c != '*')
+			return false;
+	}
+	if (j - i > LABEL_WORD_MAX)
+		return false;
+	*wl = j - i;
+	while (j < n && (s[j] == ' ' || s[j] == '\t'))
+		j++;
+	return (j < n && s[j] == ':') || (n - j >= 3 && memcmp(s + j, "\xef\xbc\x9a", 3) == 0);
+}
+
+/* Whether s, trailing blanks aside, ends with ':' or '：'. */
+static bool ends_colon(const char *s, size_t n)
+{
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	return (n && s[n - 1] == ':') || (n >= 3 && memcmp(s + n - 3, "\xef\xbc\x9a", 3) == 0);
+}
+
+/* One of names (case aside), blanks, then ':' or '：', at s[i]; its callers
+ * have seen a colon in s[i..n) (has_colon). */
+static bool named_label(const char *s, size_t n, size_t i, const struct word *names, size_t count)
+{
+	size_t wl;
+
+	if (!label_colon(s, n, i, &wl))
+		return false;
+	for (size_t k = 0; k < count; k++)
+		if (names[k].n == wl && bg_ascii_starts_ci(s + i, wl, names[k].s))
+			return true;
 	return false;
 }
 
 /* A quoted header's label opens the line ("To:", "> Cc：", "＞宛先："), or a
  * message id's ("References:", which lists them on folded lines). */
-bool bg_header_line(const char *s, size_t n, bool msgid)
+/* bg_header_line at s[i], past the quote marks (quote_skip), a colon seen in
+ * s[i..n) (has_colon). */
+static bool header_label(const char *s, size_t n, size_t i, bool msgid)
 {
-	static const char *const names[] = {
-	    "from", "to", "cc", "bcc", "reply-to", "sender", "return-path", "delivered-to",
+	static const struct word names[] = {
+	    W("from"), W("to"), W("cc"), W("bcc"), W("reply-to"), W("sender"), W("return-path"),
+	    W("delivered-to"),
 	    /* a forwarded notice's pasted full header */
-	    "received", "resent-from", "resent-to", "resent-cc", "resent-sender", "envelope-to",
-	    "envelope-from", "errors-to", "disposition-notification-to", "return-receipt-to",
-	    "mail-followup-to", "mail-reply-to", "authentication-results",
-	    "arc-authentication-results", "received-spf", "original-recipient", "final-recipient",
-	    "*from", "*to", "*cc", "\xe5\xb7\xae\xe5\x87\xba\xe4\xba\xba", /* 差出人 */
-	    "\xe9\x80\x81\xe4\xbf\xa1\xe8\x80\x85",			   /* 送信者 */
-	    "\xe5\xae\x9b\xe5\x85\x88",					   /* 宛先 */
-	    "\xe7\x99\xba\xe4\xbf\xa1\xe8\x80\x85",			   /* 発信者 */
-	    "\xe5\x8f\x97\xe4\xbf\xa1\xe8\x80\x85",			   /* 受信者 */
-	    "\xe9\x80\x81\xe4\xbf\xa1\xe5\x85\x83",			   /* 送信元 */
-	    "\xe9\x80\x81\xe4\xbf\xa1\xe5\x85\x88",			   /* 送信先 */
-	    "\xe8\xbf\x94\xe4\xbf\xa1\xe5\x85\x88",			   /* 返信先 */
-	    NULL};
-	size_t i = quote_skip(s, n), e;
+	    W("received"), W("resent-from"), W("resent-to"), W("resent-cc"), W("resent-sender"),
+	    W("envelope-to"), W("envelope-from"), W("errors-to"), W("disposition-notification-to"),
+	    W("return-receipt-to"), W("mail-followup-to"), W("mail-reply-to"),
+	    W("authentication-results"), W("arc-authentication-results"), W("received-spf"),
+	    W("original-recipient"), W("final-recipient"), W("*from"), W("*to"), W("*cc"),
+	    W("\xe5\xb7\xae\xe5\x87\xba\xe4\xba\xba"), /* 差出人 */
+	    W("\xe9\x80\x81\xe4\xbf\xa1\xe8\x80\x85"), /* 送信者 */
+	    W("\xe5\xae\x9b\xe5\x85\x88"),	       /* 宛先 */
+	    W("\xe7\x99\xba\xe4\xbf\xa1\xe8\x80\x85"), /* 発信者 */
+	    W("\xe5\x8f\x97\xe4\xbf\xa1\xe8\x80\x85"), /* 受信者 */
+	    W("\xe9\x80\x81\xe4\xbf\xa1\xe5\x85\x83"), /* 送信元 */
+	    W("\xe9\x80\x81\xe4\xbf\xa1\xe5\x85\x88"), /* 送信先 */
+	    W("\xe8\xbf\x94\xe4\xbf\xa1\xe5\x85\x88"), /* 返信先 */
+	};
+	size_t e;
 
-	if (named_label(s, n, i, names))
+	if (named_label(s, n, i, names, sizeof(names) / sizeof(names[0])))
 		return true;
 	/* "X-Original-To:", "X-Sender:", "X-Envelope-From:": an extension
 	 * header's name, letters, digits and '-' to its ':' */
-	for (e = i; e < n && e - i < 64 && (bg_ascii_isalnum((unsigned char)s[e]) || s[e] == '-');
-	     e++)
-		;
-	if (e - i > 2 && bg_ascii_starts_ci(s + i, n - i, "x-") && e < n && s[e] == ':')
-		return true;
+	if (bg_ascii_starts_ci(s + i, n - i, "x-")) {
+		for (e = i;
+		     e < n && e - i < 64 && (bg_ascii_isalnum((unsigned char)s[e]) || s[e] == '-');
+		     e++)
+			;
+		if (e - i > 2 && e < n && s[e] == ':')
+			return true;
+	}
 	if (!msgid)
 		return false;
-	for (e = i; e < n && e - i < 64 && s[e] != ':' && s[e] != ' '; e++)
+	/* a message id's name is letters, digits, '-', '_' and '.' (bg_msgid_name):
+	 * an address's '@' ends the look at once */
+	for (e = i;
+	     e < n && e - i < 64 &&
+	     (bg_ascii_isalnum((unsigned char)s[e]) || s[e] == '-' || s[e] == '_' || s[e] == '.');
+	     e++)
 		;
 	return e < n && s[e] == ':' && e > i && bg_msgid_name(s + i, e - i);
+}
+
+bool bg_header_line(const char *s, size_t n, bool msgid)
+{
+	size_t i = quote_skip(s, n);
+
+	/* every label ends at a colon: most lines have none */
+	return i < n && has_colon(s + i, n - i) && header_label(s, n, i, msgid);
 }
 
 unsigned bg_quote_marks(const char *s, size_t n, size_t *at)
@@ -4043,15 +4119,16 @@ unsigned bg_quote_marks(const char *s, size_t n, size_t *at)
 	return q;
 }
 
-/* A quoted recipients' header: "To:", "> Cc:", "＞宛先：", "Bcc:". */
-static bool recipient_header(const char *s, size_t n)
+/* A quoted recipients' header: "To:", "> Cc:", "＞宛先：", "Bcc:"; at s[i],
+ * past the quote marks, a colon seen in s[i..n) (has_colon). */
+static bool recipient_header(const char *s, size_t n, size_t i)
 {
-	static const char *const names[] = {
-	    "to",	 "cc",	"bcc", "resent-to",
-	    "resent-cc", "*to", "*cc", "\xe5\xae\x9b\xe5\x85\x88", /* 宛先 */
-	    NULL};
+	static const struct word names[] = {
+	    W("to"),	    W("cc"),  W("bcc"), W("resent-to"),
+	    W("resent-cc"), W("*to"), W("*cc"), W("\xe5\xae\x9b\xe5\x85\x88"), /* 宛先 */
+	};
 
-	return named_label(s, n, quote_skip(s, n), names);
+	return named_label(s, n, i, names, sizeof(names) / sizeof(names[0]));
 }
 
 /* The length of a list separator at s[i] (',' ';' '，' '；' '、'), or 0. */
@@ -4116,8 +4193,20 @@ bool bg_header_fold(struct bg_hdr_fold *f, const char *s, size_t n)
 	 * line of addresses only, below a recipients' header left open */
 	if (!fold && f->open && q == f->quotes && address_list(s + at, n - at))
 		fold = true;
-	rcpt = fold ? f->rcpt : recipient_header(s, n);
-	f->in_hdr = fold || bg_header_line(s, n, true);
+	/* a header's label ends at a colon: most lines have none, and are
+	 * looked at no further */
+	if (!fold) {
+		size_t i = quote_skip(s, n);
+		bool colon = i < n && has_colon(s + i, n - i);
+
+		f->colon = colon;
+		rcpt = colon && recipient_header(s, n, i);
+		f->in_hdr = colon && header_label(s, n, i, true);
+	} else {
+		rcpt = f->rcpt;
+		f->in_hdr = true;
+		f->colon = true; /* not looked for: a folded line is the header's */
+	}
 	f->rcpt = f->in_hdr && rcpt;
 	/* "To: all users," names no one: no list goes on below it */
 	f->open = f->rcpt && ends_list_sep(s, n) && bg_addr_maybe(s, n);
@@ -4146,7 +4235,8 @@ static bool ends_with_one(const char *s, size_t n, const char *const *ends)
 }
 
 /* The words an attribution ends with, in the mail and in text: "wrote:",
- * "書きました:" (either colon). */
+ * "書きました:" (either colon).  Every list of ends here ends with a colon:
+ * its callers test ends_colon first. */
 static const char *const wrote_ends[] = {
     "wrote:", "\xe6\x9b\xb8\xe3\x81\x8d\xe3\x81\xbe\xe3\x81\x97\xe3\x81\x9f:",
     "\xe6\x9b\xb8\xe3\x81\x8d\xe3\x81\xbe\xe3\x81\x97\xe3\x81\x9f\xef\xbc\x9a", NULL};
@@ -4160,8 +4250,9 @@ static const char *const sender_ends[] = {">:", ">\xef\xbc\x9a", NULL};
  * ました:"): its addresses are the senders' and recipients'. */
 bool bg_quoted_header(const char *s, size_t n)
 {
-	return bg_header_line(s, n, false) || ends_with_one(s, n, wrote_ends) ||
-	       ends_with_one(s, n, sender_ends);
+	return has_colon(s, n) && (bg_header_line(s, n, false) ||
+				   (ends_colon(s, n) && (ends_with_one(s, n, wrote_ends) ||
+							 ends_with_one(s, n, sender_ends))));
 }
 
 /* Gmail's attribution in Japanese, "2021年5月26日(水) 10:00 山田 <a@x>:": the
@@ -4189,7 +4280,11 @@ bool bg_text_attribution(const char *s, size_t n)
 	    "\xe3\x81\xae\xe3\x83\xa1\xe3\x83\x83\xe3\x82\xbb\xe3\x83\xbc\xe3\x82\xb8\xef\xbc\x9a",
 	    NULL};
 
-	return bg_header_line(s, n, false) || ends_with_one(s, n, wrote_ends) ||
-	       ends_with_one(s, n, text_ends) ||
-	       (ends_with_one(s, n, sender_ends) && dated_sender(s, n));
+	/* every end above ends with a colon, as a header's label does */
+	if (!has_colon(s, n))
+		return false;
+	return bg_header_line(s, n, false) ||
+	       (ends_colon(s, n) &&
+		(ends_with_one(s, n, wrote_ends) || ends_with_one(s, n, text_ends) ||
+		 (ends_with_one(s, n, sender_ends) && dated_sender(s, n))));
 }

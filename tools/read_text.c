@@ -210,8 +210,9 @@ static int text_line(struct bg_addrtok *tok, const char *s, size_t n, unsigned f
 	 * and so do the lines folded from it ("> Cc: a@x," then ">   b@x"; "> To:
 	 * a@x; b@x;" hard-wrapped into "> c@x").  Before: they were stored as
 	 * exposed.  An attribution only by words that say it: a line ending
-	 * "<a@x>:" alone heads details about a@x in text (bg_text_attribution). */
-	if (bg_addr_maybe(s, n) && (fold || bg_text_attribution(s, n))) {
+	 * "<a@x>:" alone heads details about a@x in text (bg_text_attribution);
+	 * a line without a colon (bg_header_fold saw) is neither. */
+	if (bg_addr_maybe(s, n) && (fold || (p->hdr.colon && bg_text_attribution(s, n)))) {
 		r = bg_addrtok_flush(tok);
 		bg_reader_note(c, line, "quoted mail header: its addresses are not imported", s,
 			       bg_shown_to_address(s, n));
@@ -234,7 +235,7 @@ static int text_read(struct bg_reader_ctx *c)
 	struct bg_input *in = c->in;
 	struct bg_err *err = &c->err;
 	struct bg_addrtok *tok = NULL;
-	struct text_pieces pieces = {false, false, NULL, false, 0, 0, 0, {false, false, false, 0}};
+	struct text_pieces pieces = {false, false, NULL, false, 0, 0, 0, {false, false, false, 0, false}};
 	const char *s;
 	size_t n;
 	unsigned flags;
