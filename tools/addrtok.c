@@ -3926,6 +3926,59 @@ static uint8_t *link_fold(const char *s, size_t n, size_t *len)
 	return r;
 }
 
+/* What the tokeniser reads in a link's text, against the link's address. */
+struct link_probe {
+	struct bg_sink sink;
+	const uint8_t *h; /* the address, folded */
+	size_t hl;
+	unsigned same, other;
+};
+
+static int probe_address(struct bg_sink *s, const char *a, size_t al, unsigned long line)
+{
+	struct link_probe *p = s->arg;
+	size_t fl = 0;
+	uint8_t *f = link_fold(a, al, &fl);
+
+	(void)line;
+	if (f && fl == p->hl && memcmp(f, p->h, fl) == 0)
+		p->same++;
+	else
+		p->other++;
+	free(f);
+	return 0;
+}
+
+static void probe_invalid(struct bg_sink *s, unsigned long line, const char *why, const char *text,
+			  size_t len)
+{
+	(void)line, (void)why, (void)text, (void)len;
+	((struct link_probe *)s->arg)->other++;
+}
+
+static void probe_record(struct bg_sink *s)
+{
+	(void)s;
+}
+
+/* Whether every candidate the tokeniser reads in s is the address folded as
+ * h, and there is one: "Taro <taro@x.jp>", "taro[at]x.jp", "taro@x.jp
+ * (taro@x.jp)".  Anything it cannot read cleanly is another. */
+static bool link_tokens_same(const char *s, size_t n, const uint8_t *h, size_t hl)
+{
+	struct link_probe p = {
+	    {probe_address, probe_invalid, probe_record, NULL, NULL, NULL}, h, hl, 0, 0};
+	struct bg_addrtok *t = NULL;
+
+	p.sink.arg = &p;
+	if (bg_addrtok_new(&t, &p.sink) != 0)
+		return false;
+	if (bg_addr_scan(t, s, n, 1) < 0)
+		p.other++;
+	bg_addrtok_free(t);
+	return p.same > 0 && p.other == 0;
+}
+
 enum bg_link_text bg_link_text(const char *s, size_t n, const char *a, size_t al)
 {
 	enum bg_link_text v = BG_LINK_OTHER;
@@ -3940,7 +3993,8 @@ enum bg_link_text bg_link_text(const char *s, size_t n, const char *a, size_t al
 	if (t && h) {
 		if (tl >= 7 && memcmp(t, "mailto:", 7) == 0)
 			from = 7;
-		if (tl - from == hl && memcmp(t + from, h, hl) == 0)
+		if ((tl - from == hl && memcmp(t + from, h, hl) == 0) ||
+		    link_tokens_same(s, n, h, hl))
 			v = BG_LINK_SAME;
 	}
 	free(t);

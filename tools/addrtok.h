@@ -196,9 +196,11 @@ bool bg_addr_maybe(const char *s, size_t n);
  * the link's address a: no address at all (a label, a name: the link gives
  * its address), the address itself (NFKC, so full-width forms; ASCII case;
  * blanks, line breaks and the characters the tokeniser removes, such as the
- * U+2063 an inline tag leaves; a "mailto:" before it: all aside), or another
- * one (one of the two is nobody's, which cannot be told: the readers import
- * neither and say so).  One decision for every reader with links. */
+ * U+2063 an inline tag leaves; a "mailto:" before it: all aside; or a text in
+ * which the tokeniser reads that address and nothing else: "Taro
+ * <taro@x.jp>", a defanged "taro[at]x.jp"), or another one (one of the two
+ * is nobody's, which cannot be told: the readers import neither and say
+ * so).  One decision for every reader with links. */
 enum bg_link_text { BG_LINK_LABEL, BG_LINK_SAME, BG_LINK_OTHER };
 enum bg_link_text bg_link_text(const char *s, size_t n, const char *a, size_t al);
 
