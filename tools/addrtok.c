@@ -4251,7 +4251,10 @@ bool bg_header_fold(struct bg_hdr_fold *f, const char *s, size_t n)
 	 * looked at no further */
 	if (!fold) {
 		size_t i = quote_skip(s, n);
-		bool colon = i < n && has_colon(s + i, n - i);
+		/* "mailto:", a list's link scheme, names no header (nor a
+		 * recipients' one): its lines are looked at no further either */
+		bool colon = i < n && has_colon(s + i, n - i) &&
+			     !bg_ascii_starts_ci(s + i, n - i, "mailto:");
 
 		f->colon = colon;
 		rcpt = colon && recipient_header(s, n, i);
