@@ -12,6 +12,9 @@
 #define BG_EXIT_OK 0
 #define BG_EXIT_FAIL 1
 #define BG_EXIT_USAGE 2
+/* report: printed and written, but a host's scans were left out (two scans of
+ * one host, host_conflicts): its totals lack that host */
+#define BG_EXIT_PARTIAL 3
 
 struct bg_tool {
 	struct bg_config cfg;

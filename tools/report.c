@@ -1851,7 +1851,12 @@ int bg_cmd_report(struct bg_tool *t, int argc, char **argv)
 			printf(" (%s) since %s\n", vname[a->verdict], a->since[0] ? a->since : "-");
 		}
 	}
+	/* Written, but a host is left out: a cron job or a play that only looks
+	 * at the exit status must not take the totals for the fleet's. */
 	rc = BG_EXIT_OK;
+	for (size_t i = 0; i < r->n_hosts; i++)
+		if (host_refused(&r->hosts[i]))
+			rc = BG_EXIT_PARTIAL;
 out:
 	bg_report_free(r);
 	return rc;

@@ -311,40 +311,40 @@ def scan_claims(root, files):
     with open(stale, "w") as f:
         json.dump([acct("db1", "dave", "enforce", [("Stale only", "2020-01-01")])], f)
     r = run("--json", *files, stale)
-    rep = json.loads(r.stdout) if r.returncode == 0 else {}
-    check(r.returncode == 0 and rep["hosts"] == ["mail1", "web1"] and
+    rep = json.loads(r.stdout) if r.returncode == 3 else {}
+    check(r.returncode == 3 and rep["hosts"] == ["mail1", "web1"] and
           [h["host"] for h in rep["per_host"]] == ["mail1", "web1"] and
           rep["totals"]["accounts"] == 7 and
           rep["host_conflicts"] == [{"host": "db1", "files": [files[1], stale]}] and
           not any(p["host"] == "db1" for p in rep["pending"]) and
           "Stale only" not in [a["name"] for a in rep["advisories"]],
-          "two scans of one host: neither counted, both in the JSON", r.stdout + r.stderr)
+          "two scans of one host: neither counted, both in the JSON, exit 3", r.stdout + r.stderr)
     check(f'breachguard: report: host "db1" has 2 scans ("{files[1]}", "{stale}"): none is counted'
           in r.stderr and f'"{stale}" is the scan of host "db1", not of the host it is named '
           'after, "stale", which has no scan here' in r.stderr and r.stderr.count("\n") == 2,
           "two scans of one host: said on stderr", r.stderr)
     # In either order; the advisories' first file is a counted one.
     r = run("--json", stale, *files)
-    rep = json.loads(r.stdout) if r.returncode == 0 else {}
-    check(r.returncode == 0 and rep["hosts"] == ["mail1", "web1"] and
+    rep = json.loads(r.stdout) if r.returncode == 3 else {}
+    check(r.returncode == 3 and rep["hosts"] == ["mail1", "web1"] and
           rep["host_conflicts"] == [{"host": "db1", "files": [stale, files[1]]}],
           "two scans of one host, the stale one first: neither counted", r.stdout + r.stderr)
     r = run("--html", page, *files, stale)
-    html = open(page, encoding="utf-8").read() if r.returncode == 0 else ""
+    html = open(page, encoding="utf-8").read() if r.returncode == 3 else ""
     check(f'<p class="alert">Host <bdi>db1</bdi> has 2 scans (<bdi>{files[1]}</bdi>, '
           f'<bdi>{stale}</bdi>): none is counted' in html and "<td><bdi>db1</bdi></td>" not in html
           and "2 hosts, " in html, "two scans of one host: on the page, not in its tables",
           r.stderr)
     r = run(*files, stale)
-    check(r.returncode == 0 and r.stdout.startswith("2 host(s)") and "dave" not in r.stdout and
+    check(r.returncode == 3 and r.stdout.startswith("2 host(s)") and "dave" not in r.stdout and
           'host "db1" has 2 scans' in r.stderr, "two scans of one host: the summary", r.stdout)
     # An empty scan counts as the host its file names: one more scan of it.
     other = os.path.join(d, "web1.json")
     with open(other, "w") as f:
         f.write("[]")
     r = run("--json", *files, other)
-    rep = json.loads(r.stdout) if r.returncode == 0 else {}
-    check(r.returncode == 0 and rep["hosts"] == ["db1", "mail1"] and
+    rep = json.loads(r.stdout) if r.returncode == 3 else {}
+    check(r.returncode == 3 and rep["hosts"] == ["db1", "mail1"] and
           rep["host_conflicts"] == [{"host": "web1", "files": [files[0], other]}] and
           rep["misnamed_scans"] == [],
           "an empty scan named after a host with a scan: neither counted", r.stdout + r.stderr)
@@ -355,8 +355,8 @@ def scan_claims(root, files):
     third = os.path.join(d, "third.json")
     shutil.copy(stale, third)
     r = run("--json", *files, stale, third)
-    rep = json.loads(r.stdout) if r.returncode == 0 else {}
-    check(r.returncode == 0 and
+    rep = json.loads(r.stdout) if r.returncode == 3 else {}
+    check(r.returncode == 3 and
           rep["host_conflicts"] == [{"host": "db1", "files": [files[1], stale, third]}] and
           'host "db1" has 3 scans' in r.stderr, "three scans of one host: none counted",
           r.stdout + r.stderr)
