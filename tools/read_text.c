@@ -235,7 +235,8 @@ static int text_read(struct bg_reader_ctx *c)
 	struct bg_input *in = c->in;
 	struct bg_err *err = &c->err;
 	struct bg_addrtok *tok = NULL;
-	struct text_pieces pieces = {false, false, NULL, false, 0, 0, 0, {false, false, false, 0, false}};
+	struct text_pieces pieces = {false, false, NULL, false,
+				     0,	    0,	   0,	 {false, false, false, 0, false}};
 	const char *s;
 	size_t n;
 	unsigned flags;

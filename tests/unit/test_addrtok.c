@@ -536,6 +536,47 @@ static void attributions(void)
 	}
 }
 
+/* A header's label, as the colon-first tests read it: blanks before the
+ * colon, either colon, quote marks, an X- name, a message id's name with '_'
+ * and '.' (msgid only); "mailto:", a longer word, a colon after an address
+ * or none: no label. */
+static void header_labels(void)
+{
+	static const struct {
+		const char *line;
+		bool plain, msgid;
+	} lines[] = {
+	    {"To: a@example.jp", true, true},
+	    {"Cc   : a@example.jp", true, true},
+	    {"> > Reply-To：a@example.jp", true, true},
+	    {"＞宛先：a@example.jp", true, true},
+	    {"差出人 : 山田 <a@example.jp>", true, true},
+	    {"disposition-notification-to: a@example.jp", true, true},
+	    {"X-Original-To: a@example.jp", true, true},
+	    {"x-y: a@example.jp", true, true},
+	    {"Message_ID: <1.2@mx.example.jp>", false, true},
+	    {"internet.message.id: <1.2@mx.example.jp>", false, true},
+	    {"References: <1.2@mx.example.jp>", false, true},
+	    {"mailto:a@example.jp", false, false},
+	    {"Tokyo: a@example.jp", false, false},
+	    {"tox: a@example.jp", false, false},
+	    {"a@example.jp: b", false, false},
+	    {"a@example.jp", false, false},
+	    {"", false, false},
+	};
+
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		const char *l = lines[i].line;
+		bool plain = bg_header_line(l, strlen(l), false),
+		     msgid = bg_header_line(l, strlen(l), true);
+
+		if (plain != lines[i].plain || msgid != lines[i].msgid)
+			fprintf(stderr, "  %s: plain %d, msgid %d\n", l, plain, msgid);
+		T_CHECK(plain == lines[i].plain);
+		T_CHECK(msgid == lines[i].msgid);
+	}
+}
+
 static void query_and_emphasis(void)
 {
 	EXPECT("GET /api?mail=erin@example.com&pwd=x HTTP/1.1", "erin@example.com", 0);
@@ -649,7 +690,7 @@ static void header_fold(void)
 	    {"＞宛先：a@example.com、", false},
 	    {"＞b@example.com", true},
 	};
-	struct bg_hdr_fold f = {false, false, false, 0};
+	struct bg_hdr_fold f = {false, false, false, 0, false};
 
 	for (size_t i = 0; i < sizeof(seq) / sizeof(seq[0]); i++) {
 		bool got = bg_header_fold(&f, seq[i].line, strlen(seq[i].line));
@@ -678,6 +719,7 @@ int main(int argc, char **argv)
 	T_RUN(passwords);
 	T_RUN(sentence_passwords);
 	T_RUN(attributions);
+	T_RUN(header_labels);
 	T_RUN(maybe);
 	T_RUN(mail_logs);
 	T_RUN(terminal_colours);
