@@ -2089,8 +2089,11 @@ static void piece(struct bg_addrtok *t, size_t a, size_t b, int depth)
 			/* shown to the character after the '@' only: what follows
 			 * it may be a password ("a@x.jp・Pw1Secret") */
 			refuse_word(t,
-				    "an undecodable byte or an unknown character is glued to the "
-				    "address",
+				    cls[(unsigned char)s[i]] == C_BAD
+					? "an undecodable byte or an unknown character is glued to "
+					  "the address"
+					: "a quote or a backslash is inside the address (a quoted "
+					  "local part, \"ju-ichi\"@x.jp, is not read)",
 				    s + a, i > (size_t)(at - s) ? i - a + 1 : b - a);
 			return;
 		}

@@ -286,6 +286,13 @@ static void never_glued(void)
 		"c@example.jp x\xef\xbf\xbdy@example.jp");
 	T_EQ_STR(joined(g), "");
 	T_EQ_INT(g->ninvalid, 2);
+	/* A quoted local part is not read, and is said as what it is, not as
+	 * an undecodable byte. */
+	g = run("\"ju-ichi\"@example.jp a\\b@example.jp");
+	T_EQ_STR(joined(g), "");
+	T_EQ_INT(g->ninvalid, 2);
+	T_CHECK(strstr(g->why[0], "quoted local part") != NULL);
+	T_CHECK(strstr(g->why[1], "quoted local part") != NULL);
 	/* A private-use character inside. */
 	EXPECT("ab\xee\x80\x80"
 	       "c@example.jp",
