@@ -2734,6 +2734,10 @@ static bool label_prefix(const char *s, size_t n)
 	    W("web"),	    W("router"),   W("master"),	       W("shared"),  W("backup"),
 	    W("server"),    W("network"),  W("domain"),	       W("windows"), W("ldap")};
 
+	/* the first word of every line comes here: an address is longer than
+	 * the longest of them ("administrator") */
+	if (n < 2 || n > 13)
+		return false;
 	return in_words(words, sizeof(words) / sizeof(words[0]), s, n);
 }
 
