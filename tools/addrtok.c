@@ -4244,8 +4244,17 @@ static bool address_list(const char *s, size_t n)
 bool bg_header_fold(struct bg_hdr_fold *f, const char *s, size_t n)
 {
 	size_t at;
-	unsigned q = bg_quote_marks(s, n, &at);
+	unsigned q;
 	bool fold = false, rcpt;
+
+	/* Below no header, a line without a colon is none either (and its quote
+	 * marks count only below one): most lines of a list end here. */
+	if (!f->in_hdr && !f->open && !has_colon(s, n)) {
+		f->colon = false;
+		f->rcpt = false;
+		return false;
+	}
+	q = bg_quote_marks(s, n, &at);
 
 	if (f->in_hdr && q == f->quotes && at < n && (s[at] == ' ' || s[at] == '\t'))
 		for (size_t k = at; k < n && !fold; k++)
