@@ -4102,8 +4102,6 @@ static bool named_label(const char *s, size_t n, size_t i, const struct word *na
 	return false;
 }
 
-/* A quoted header's label opens the line ("To:", "> Cc：", "＞宛先："), or a
- * message id's ("References:", which lists them on folded lines). */
 /* bg_header_line at s[i], past the quote marks (quote_skip), a colon seen in
  * s[i..n) (has_colon). */
 static bool header_label(const char *s, size_t n, size_t i, bool msgid)
@@ -4152,6 +4150,8 @@ static bool header_label(const char *s, size_t n, size_t i, bool msgid)
 	return e < n && s[e] == ':' && e > i && bg_msgid_name(s + i, e - i);
 }
 
+/* A quoted header's label opens the line ("To:", "> Cc：", "＞宛先："), or a
+ * message id's ("References:", which lists them on folded lines). */
 bool bg_header_line(const char *s, size_t n, bool msgid)
 {
 	size_t i = quote_skip(s, n);
