@@ -4269,12 +4269,12 @@ bool bg_header_fold(struct bg_hdr_fold *f, const char *s, size_t n)
 		size_t i = quote_skip(s, n);
 		/* "mailto:", a list's link scheme, names no header (nor a
 		 * recipients' one): its lines are looked at no further either */
-		bool colon = i < n && has_colon(s + i, n - i) &&
-			     !bg_ascii_starts_ci(s + i, n - i, "mailto:");
+		bool label;
 
-		f->colon = colon;
-		rcpt = colon && recipient_header(s, n, i);
-		f->in_hdr = colon && header_label(s, n, i, true);
+		f->colon = i < n && has_colon(s + i, n - i);
+		label = f->colon && !bg_ascii_starts_ci(s + i, n - i, "mailto:");
+		rcpt = label && recipient_header(s, n, i);
+		f->in_hdr = label && header_label(s, n, i, true);
 	} else {
 		rcpt = f->rcpt;
 		f->in_hdr = true;
