@@ -4040,19 +4040,10 @@ static size_t quote_skip(const char *s, size_t n)
 #define LABEL_WORD_MAX 32
 
 /* Whether s holds a ':' or a '：' (U+FF1A), as every label below does before
- * its value: two memchr, which most lines of a list end at. */
+ * its value: most lines of a list have neither. */
 static bool has_colon(const char *s, size_t n)
 {
-	const char *p = s, *end = s + n;
-
-	if (memchr(s, ':', n))
-		return true;
-	while ((p = memchr(p, 0xef, (size_t)(end - p))) && end - p >= 3) {
-		if ((unsigned char)p[1] == 0xbc && (unsigned char)p[2] == 0x9a)
-			return true;
-		p++;
-	}
-	return false;
+	return memchr(s, ':', n) || memmem(s, n, "\xef\xbc\x9a", 3);
 }
 
 /* Whether a label's word starts at s[i] and blanks and ':' or '：' (U+FF1A)
@@ -4247,10 +4238,11 @@ bool bg_header_fold(struct bg_hdr_fold *f, const char *s, size_t n)
 	unsigned q;
 	bool fold = false, rcpt;
 
+	/* The quote marks hold no colon: the line's is the label's to be. */
+	f->colon = has_colon(s, n);
 	/* Below no header, a line without a colon is none either (and its quote
 	 * marks count only below one): most lines of a list end here. */
-	if (!f->in_hdr && !f->open && !has_colon(s, n)) {
-		f->colon = false;
+	if (!f->in_hdr && !f->open && !f->colon) {
 		f->rcpt = false;
 		return false;
 	}
@@ -4263,22 +4255,17 @@ bool bg_header_fold(struct bg_hdr_fold *f, const char *s, size_t n)
 	 * line of addresses only, below a recipients' header left open */
 	if (!fold && f->open && q == f->quotes && address_list(s + at, n - at))
 		fold = true;
-	/* a header's label ends at a colon: most lines have none, and are
-	 * looked at no further */
 	if (!fold) {
 		size_t i = quote_skip(s, n);
-		/* "mailto:", a list's link scheme, names no header (nor a
-		 * recipients' one): its lines are looked at no further either */
-		bool label;
+		/* a header's label ends at a colon; "mailto:", a list's link
+		 * scheme, names no header (nor a recipients' one) */
+		bool label = f->colon && i < n && !bg_ascii_starts_ci(s + i, n - i, "mailto:");
 
-		f->colon = i < n && has_colon(s + i, n - i);
-		label = f->colon && !bg_ascii_starts_ci(s + i, n - i, "mailto:");
 		rcpt = label && recipient_header(s, n, i);
 		f->in_hdr = label && header_label(s, n, i, true);
 	} else {
 		rcpt = f->rcpt;
 		f->in_hdr = true;
-		f->colon = true; /* not looked for: a folded line is the header's */
 	}
 	f->rcpt = f->in_hdr && rcpt;
 	/* "To: all users," names no one: no list goes on below it */

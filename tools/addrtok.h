@@ -158,8 +158,8 @@ struct bg_hdr_fold {
 	bool rcpt;	 /* ... of a recipients' header (To:, Cc:, Bcc:, 宛先:) */
 	bool open;	 /* ... that ends with ',' or ';' (or '，' '；' '、') */
 	unsigned quotes; /* the header line's quote marks */
-	bool colon;	 /* the line bg_header_fold saw last, not folded, holds a ':' or
-			  * '：' (every label and attribution ends at one) */
+	bool colon;	 /* the line bg_header_fold saw last holds a ':' or '：' (every
+			  * label and attribution ends at one) */
 };
 /* Whether line s (each line of a body in turn) is folded from the quoted
  * header on the line before, its addresses the header's: as many quote
