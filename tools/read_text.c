@@ -136,7 +136,7 @@ static int text_line(struct bg_addrtok *tok, const char *s, size_t n, unsigned f
 		     unsigned long line, struct bg_reader_ctx *c, struct text_pieces *p)
 {
 	size_t i = 0;
-	bool fold;
+	bool fold, maybe;
 	int r;
 
 	/* the empty lines the input skipped, for a label's reach over them */
@@ -200,7 +200,8 @@ static int text_line(struct bg_addrtok *tok, const char *s, size_t n, unsigned f
 		p->contact_last = line;
 	else
 		p->contact_last = 0;
-	if ((p->contact_last || bg_inquiry_line(s, n)) && bg_addr_maybe(s, n)) {
+	maybe = bg_addr_maybe(s, n);
+	if ((p->contact_last || bg_inquiry_line(s, n)) && maybe) {
 		r = bg_addrtok_flush(tok);
 		bg_reader_note(c, line, bg_inquiry_why, s, bg_shown_to_address(s, n));
 		return r;
@@ -212,7 +213,7 @@ static int text_line(struct bg_addrtok *tok, const char *s, size_t n, unsigned f
 	 * exposed.  An attribution only by words that say it: a line ending
 	 * "<a@x>:" alone heads details about a@x in text (bg_text_attribution);
 	 * a line without a colon (bg_header_fold saw) is neither. */
-	if (bg_addr_maybe(s, n) && (fold || (p->hdr.colon && bg_text_attribution(s, n)))) {
+	if (maybe && (fold || (p->hdr.colon && bg_text_attribution(s, n)))) {
 		r = bg_addrtok_flush(tok);
 		bg_reader_note(c, line, "quoted mail header: its addresses are not imported", s,
 			       bg_shown_to_address(s, n));
