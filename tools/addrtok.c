@@ -4105,8 +4105,9 @@ static bool named_label(const char *s, size_t n, size_t i, const struct word *na
 }
 
 /* bg_header_line at s[i], past the quote marks (quote_skip), a colon seen in
- * s[i..n) (has_colon). */
-static bool header_label(const char *s, size_t n, size_t i, bool msgid)
+ * s[i..n) (has_colon): 1 a header's label, 2 (with msgid only) a message id's
+ * name, 0 neither. */
+static int header_label(const char *s, size_t n, size_t i, bool msgid)
 {
 	static const struct word names[] = {
 	    W("from"), W("to"), W("cc"), W("bcc"), W("reply-to"), W("sender"), W("return-path"),
@@ -4129,7 +4130,7 @@ static bool header_label(const char *s, size_t n, size_t i, bool msgid)
 	size_t e;
 
 	if (named_label(s, n, i, names, sizeof(names) / sizeof(names[0])))
-		return true;
+		return 1;
 	/* "X-Original-To:", "X-Sender:", "X-Envelope-From:": an extension
 	 * header's name, letters, digits and '-' to its ':' */
 	if (bg_ascii_starts_ci(s + i, n - i, "x-")) {
@@ -4138,10 +4139,10 @@ static bool header_label(const char *s, size_t n, size_t i, bool msgid)
 		     e++)
 			;
 		if (e - i > 2 && e < n && s[e] == ':')
-			return true;
+			return 1;
 	}
 	if (!msgid)
-		return false;
+		return 0;
 	/* a message id's name is letters, digits, '-', '_' and '.' (bg_msgid_name):
 	 * an address's '@' ends the look at once */
 	for (e = i;
@@ -4149,7 +4150,7 @@ static bool header_label(const char *s, size_t n, size_t i, bool msgid)
 	     (bg_ascii_isalnum((unsigned char)s[e]) || s[e] == '-' || s[e] == '_' || s[e] == '.');
 	     e++)
 		;
-	return e < n && s[e] == ':' && e > i && bg_msgid_name(s + i, e - i);
+	return e < n && s[e] == ':' && e > i && bg_msgid_name(s + i, e - i) ? 2 : 0;
 }
 
 /* A quoted header's label opens the line ("To:", "> Cc：", "＞宛先："), or a
@@ -4159,7 +4160,7 @@ bool bg_header_line(const char *s, size_t n, bool msgid)
 	size_t i = quote_skip(s, n);
 
 	/* every label ends at a colon: most lines have none */
-	return i < n && has_colon(s + i, n - i) && header_label(s, n, i, msgid);
+	return i < n && has_colon(s + i, n - i) && header_label(s, n, i, msgid) != 0;
 }
 
 unsigned bg_quote_marks(const char *s, size_t n, size_t *at)
@@ -4253,6 +4254,7 @@ bool bg_header_fold(struct bg_hdr_fold *f, const char *s, size_t n)
 	f->colon = has_colon(s, n);
 	/* Below no header, a line without a colon is none either (and its quote
 	 * marks count only below one): most lines of a list end here. */
+	f->header = false;
 	if (!f->in_hdr && !f->open && !f->colon) {
 		f->rcpt = false;
 		return false;
@@ -4272,8 +4274,12 @@ bool bg_header_fold(struct bg_hdr_fold *f, const char *s, size_t n)
 		 * scheme, names no header (nor a recipients' one) */
 		bool label = f->colon && i < n && !bg_ascii_starts_ci(s + i, n - i, "mailto:");
 
+		int h = label ? header_label(s, n, i, true) : 0;
+
 		rcpt = label && recipient_header(s, n, i);
-		f->in_hdr = label && header_label(s, n, i, true);
+		f->in_hdr = h != 0;
+		/* bg_header_line(s, n, false): "mailto:" is no header's name */
+		f->header = h == 1;
 	} else {
 		rcpt = f->rcpt;
 		f->in_hdr = true;
@@ -4342,20 +4348,22 @@ static bool dated_sender(const char *s, size_t n)
 	return false;
 }
 
+/* What only a writer's attribution ends with, besides wrote_ends: "writes:",
+ * "のメッセージ:" (either colon). */
+static const char *const text_ends[] = {
+    "writes:", "\xe3\x81\xae\xe3\x83\xa1\xe3\x83\x83\xe3\x82\xbb\xe3\x83\xbc\xe3\x82\xb8:",
+    "\xe3\x81\xae\xe3\x83\xa1\xe3\x83\x83\xe3\x82\xbb\xe3\x83\xbc\xe3\x82\xb8\xef\xbc\x9a",
+    NULL};
+
+bool bg_text_attribution_end(const char *s, size_t n)
+{
+	return ends_colon(s, n) &&
+	       (ends_with_one(s, n, wrote_ends) || ends_with_one(s, n, text_ends) ||
+		(ends_with_one(s, n, sender_ends) && dated_sender(s, n)));
+}
+
 bool bg_text_attribution(const char *s, size_t n)
 {
-	/* what only a writer's attribution ends with, besides wrote_ends:
-	 * "writes:", "のメッセージ:" (either colon) */
-	static const char *const text_ends[] = {
-	    "writes:", "\xe3\x81\xae\xe3\x83\xa1\xe3\x83\x83\xe3\x82\xbb\xe3\x83\xbc\xe3\x82\xb8:",
-	    "\xe3\x81\xae\xe3\x83\xa1\xe3\x83\x83\xe3\x82\xbb\xe3\x83\xbc\xe3\x82\xb8\xef\xbc\x9a",
-	    NULL};
-
-	/* every end above ends with a colon, as a header's label does */
-	if (!has_colon(s, n))
-		return false;
-	return bg_header_line(s, n, false) ||
-	       (ends_colon(s, n) &&
-		(ends_with_one(s, n, wrote_ends) || ends_with_one(s, n, text_ends) ||
-		 (ends_with_one(s, n, sender_ends) && dated_sender(s, n))));
+	/* every end ends with a colon, as a header's label does */
+	return has_colon(s, n) && (bg_header_line(s, n, false) || bg_text_attribution_end(s, n));
 }

@@ -149,6 +149,9 @@ bool bg_quoted_header(const char *s, size_t n);
  * often a changelog's "* patch by Martin <m@x>:" or an advisory's "山田太郎
  * <yamada@example.jp>:" above the details, whose address is the point. */
 bool bg_text_attribution(const char *s, size_t n);
+/* Its second half: the line ends as an attribution does (after the colon test
+ * and the header's label, which bg_header_fold has made: see header). */
+bool bg_text_attribution_end(const char *s, size_t n);
 /* The quote marks opening a line (">", ">>", "| ", "＞"): how many; *at is
  * where the text after them and one blank after each starts. */
 unsigned bg_quote_marks(const char *s, size_t n, size_t *at);
@@ -160,6 +163,8 @@ struct bg_hdr_fold {
 	unsigned quotes; /* the header line's quote marks */
 	bool colon;	 /* the line bg_header_fold saw last holds a ':' or '：' (every
 			  * label and attribution ends at one) */
+	bool header;	 /* ... and, unless it was folded, opens with a header's label:
+			  * bg_header_line(s, n, false), asked once a line */
 };
 /* Whether line s (each line of a body in turn) is folded from the quoted
  * header on the line before, its addresses the header's: as many quote

@@ -540,6 +540,14 @@ static void attributions(void)
 			fprintf(stderr, "  %s: text %d, mail %d\n", l, text, mail);
 		T_CHECK(text == lines[i].text);
 		T_CHECK(mail == lines[i].mail);
+		/* read_text's form: the fold's colon and label, then the end */
+		{
+			struct bg_hdr_fold f = {false, false, false, 0, false, false};
+
+			T_CHECK(bg_header_fold(&f, l, strlen(l)) == false);
+			T_CHECK((f.colon && (f.header || bg_text_attribution_end(l, strlen(l)))) ==
+				text);
+		}
 	}
 }
 
@@ -581,6 +589,13 @@ static void header_labels(void)
 			fprintf(stderr, "  %s: plain %d, msgid %d\n", l, plain, msgid);
 		T_CHECK(plain == lines[i].plain);
 		T_CHECK(msgid == lines[i].msgid);
+		/* bg_header_fold keeps the first answer for the line */
+		{
+			struct bg_hdr_fold f = {false, false, false, 0, false, false};
+
+			T_CHECK(bg_header_fold(&f, l, strlen(l)) == false);
+			T_CHECK(f.header == plain);
+		}
 	}
 }
 
@@ -697,7 +712,7 @@ static void header_fold(void)
 	    {"＞宛先：a@example.com、", false},
 	    {"＞b@example.com", true},
 	};
-	struct bg_hdr_fold f = {false, false, false, 0, false};
+	struct bg_hdr_fold f = {false, false, false, 0, false, false};
 
 	for (size_t i = 0; i < sizeof(seq) / sizeof(seq[0]); i++) {
 		bool got = bg_header_fold(&f, seq[i].line, strlen(seq[i].line));
@@ -705,6 +720,9 @@ static void header_fold(void)
 		if (got != seq[i].fold)
 			fprintf(stderr, "  %s: %d\n", seq[i].line, got);
 		T_CHECK(got == seq[i].fold);
+		if (!got)
+			T_CHECK(f.header ==
+				bg_header_line(seq[i].line, strlen(seq[i].line), false));
 	}
 	T_CHECK(bg_header_fold(&f, "> To: x@example.com,", 20) == false);
 	bg_header_fold_end(&f); /* an empty line */
