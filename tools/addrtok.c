@@ -494,10 +494,15 @@ static bool plain_ascii(struct bg_addrtok *t, const char *s, size_t n)
 		}
 	}
 	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i], k = special[c];
+		unsigned char c, k;
 
-		if (k == 0)
-			continue;
+		/* most bytes are none of them: a loop of its own, tight */
+		while (i < n && special[(unsigned char)s[i]] == 0)
+			i++;
+		if (i == n)
+			break;
+		c = (unsigned char)s[i];
+		k = special[c];
 		if (k == 4)
 			return false;
 		if ((k & 1) && (c == '@'   ? spaced_at(s, n, i)
@@ -1555,7 +1560,8 @@ bool bg_inquiry_line(const char *s, size_t n)
 
 		moved = false;
 		if (c < 0x80) {
-			if (!c || !strchr(" \t>*-[(<#", c))
+			if (c != ' ' && c != '\t' && c != '>' && c != '*' && c != '-' && c != '[' &&
+			    c != '(' && c != '<' && c != '#')
 				return false;
 			i++;
 			moved = true;

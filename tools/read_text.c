@@ -137,6 +137,7 @@ static int text_line(struct bg_addrtok *tok, const char *s, size_t n, unsigned f
 {
 	size_t i = 0;
 	bool fold, maybe;
+	const char *at;
 	int r;
 
 	/* the empty lines the input skipped, for a label's reach over them */
@@ -200,7 +201,10 @@ static int text_line(struct bg_addrtok *tok, const char *s, size_t n, unsigned f
 		p->contact_last = line;
 	else
 		p->contact_last = 0;
-	maybe = bg_addr_maybe(s, n);
+	/* an '@' makes a candidate (bg_addr_maybe), and no inquiry heading
+	 * (bg_inquiry_head): looked for once */
+	at = memchr(s, '@', n);
+	maybe = at || bg_addr_maybe(s, n);
 	if ((p->contact_last || bg_inquiry_line(s, n)) && maybe) {
 		r = bg_addrtok_flush(tok);
 		bg_reader_note(c, line, bg_inquiry_why, s, bg_shown_to_address(s, n));
@@ -222,7 +226,7 @@ static int text_line(struct bg_addrtok *tok, const char *s, size_t n, unsigned f
 	}
 	/* "【本件に関するお問い合わせ先】" alone: the lines right below it (four
 	 * at most, to a blank line) are the contact's */
-	if (bg_inquiry_head(s, n)) {
+	if (!at && bg_inquiry_head(s, n)) {
 		p->contact_last = line;
 		p->contact_to = line + 4;
 	}
