@@ -3235,7 +3235,9 @@ static void tokens(struct bg_addrtok *t)
 		      (attr_label(t, s, pa, pe, a) ||
 		       (pa > 0 && s[pa - 1] == '<' && pe < a && s[pe] == '>' &&
 			label_gap(t, s, pe + 1, a) == 0 && bg_password_name(s + pa, pb - pa)));
-		gap = label_gap(t, s, pe, a);
+		/* the gap after the word before: the first word has none (every
+		 * rule below that reads it is a later word's) */
+		gap = ntok > 0 ? label_gap(t, s, pe, a) : -1;
 		ntok++;
 		if (pair_next && a >= secret && !tag) {
 			/* "ID/PW: a@x.jp / pw": the '/' alone, then the password */
