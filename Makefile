@@ -187,6 +187,8 @@ check: deps
 	$(MAKE) --no-print-directory unit
 	@echo "== tool tests (every advisory format, exit codes) =="
 	$(MAKE) --no-print-directory tooltest
+	@echo "== the import's reading cost (instructions a line against bench/guard.txt) =="
+	$(MAKE) --no-print-directory bench-guard
 	@echo "== PAM-stack tests (libpam + pam_wrapper + nss_wrapper) =="
 	$(MAKE) --no-print-directory pamtest
 	@echo "== ASan + UBSan =="

@@ -16,7 +16,7 @@ BENCH_TOOLS = $(BENCH_BIN)/gen $(BENCH_BIN)/runstat $(BENCH_BIN)/mkdump $(BENCH_
               $(BENCH_BIN)/syscost
 BENCH_CFLAGS = $(filter-out -MMD -MP,$(CFLAGS))
 
-.PHONY: bench bench-tools bench-profile bench-fleet
+.PHONY: bench bench-tools bench-profile bench-fleet bench-guard bench-guard-update
 
 bench-tools: $(BENCH_TOOLS)
 
@@ -77,6 +77,15 @@ bench: deps all bench-tools
 
 bench-profile: deps all bench-tools
 	@BUILD=$(BUILD) sh bench/profile.sh
+
+# The reading thread's instructions a line against bench/guard.txt (bench/guard.sh;
+# about a minute): a slower tokeniser is seen here, where timings are noise.
+# BENCH_GUARD_BASE=DIR compares with another build instead.
+bench-guard: deps all $(BENCH_BIN)/gen
+	@BUILD=$(BUILD) CC="$(CC)" sh bench/guard.sh
+
+bench-guard-update: deps all $(BENCH_BIN)/gen
+	@BUILD=$(BUILD) CC="$(CC)" BENCH_GUARD_UPDATE=1 sh bench/guard.sh
 
 # Signed bundles at scale (issue 11): address import vs bundle import, export.
 # Knobs: BENCH_FLEET_LINES (10000000), BENCH_RUNS (3).
