@@ -1515,7 +1515,7 @@ size_t bg_shown_to_address(const char *s, size_t n)
 	return e;
 }
 
-bool bg_inquiry_line(const char *s, size_t n)
+bool bg_inquiry_line_at(const char *s, size_t n)
 {
 	/* the heading: an inquiry word, then what makes it a contact's */
 	static const char *const heads[] = {
@@ -4252,21 +4252,15 @@ static bool address_list(const char *s, size_t n)
 	return words > 0;
 }
 
-bool bg_header_fold(struct bg_hdr_fold *f, const char *s, size_t n)
+/* bg_header_fold past its first test: a colon on the line, or a header above.
+ * Apart, so that the lines ending at that test pay for no more than it. */
+static __attribute__((noinline)) bool header_fold_rest(struct bg_hdr_fold *f, const char *s,
+						       size_t n)
 {
 	size_t at;
 	unsigned q;
 	bool fold = false, rcpt;
 
-	/* The quote marks hold no colon: the line's is the label's to be. */
-	f->colon = has_colon(s, n);
-	/* Below no header, a line without a colon is none either (and its quote
-	 * marks count only below one): most lines of a list end here. */
-	f->header = false;
-	if (!f->in_hdr && !f->open && !f->colon) {
-		f->rcpt = false;
-		return false;
-	}
 	q = bg_quote_marks(s, n, &at);
 
 	if (f->in_hdr && q == f->quotes && at < n && (s[at] == ' ' || s[at] == '\t'))
@@ -4298,6 +4292,20 @@ bool bg_header_fold(struct bg_hdr_fold *f, const char *s, size_t n)
 	if (!fold)
 		f->quotes = q;
 	return fold;
+}
+
+bool bg_header_fold(struct bg_hdr_fold *f, const char *s, size_t n)
+{
+	/* The quote marks hold no colon: the line's is the label's to be. */
+	f->colon = has_colon(s, n);
+	f->header = false;
+	/* Below no header, a line without a colon is none either (and its quote
+	 * marks count only below one): most lines of a list end here. */
+	if (!f->in_hdr && !f->open && !f->colon) {
+		f->rcpt = false;
+		return false;
+	}
+	return header_fold_rest(f, s, n);
 }
 
 void bg_header_fold_end(struct bg_hdr_fold *f)

@@ -134,7 +134,18 @@ bool bg_msgid_name(const char *s, size_t n);
 /* A line that opens with an inquiry heading ("お問い合わせ：", "【本件に関する
  * お問合せ先】", "■問い合わせ窓口 ..."), marks and blanks before it: its
  * addresses are the sender's contacts, not exposed accounts. */
-bool bg_inquiry_line(const char *s, size_t n);
+bool bg_inquiry_line_at(const char *s, size_t n);
+static inline bool bg_inquiry_line(const char *s, size_t n)
+{
+	unsigned char c = n ? (unsigned char)s[0] : 0;
+
+	/* Asked of every line of a list, which opens with a letter, a digit or
+	 * a quote: none of the marks or words a heading opens with. */
+	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	    c == '"' || n == 0)
+		return false;
+	return bg_inquiry_line_at(s, n);
+}
 /* A line of a body that quotes a mail header's label ("From:", "> Cc：",
  * "＞宛先：", "Received:", any "X-...:"; with msgid, "References:" and the other
  * message ids' too). */
