@@ -73,9 +73,16 @@ static const unsigned char lead_trim[256] = {
     ['^'] = 1, ['='] = 1,  ['&'] = 1, ['%'] = 1, ['$'] = 1, ['#'] = 1, ['-'] = 1,
 };
 
+/* 1: an ASCII letter or digit; 2: a byte of a domain as we read it (those, '-',
+ * '.', '_', and non-ASCII: a letter).  A table: a domain's every byte is asked. */
+static const unsigned char alnum_dom[256] = {
+    ['0' ... '9'] = 3, ['A' ... 'Z'] = 3, ['a' ... 'z'] = 3, ['-'] = 2, ['.'] = 2, ['_'] = 2,
+    [0x80 ... 0xff] = 2,
+};
+
 static bool is_alnum(unsigned char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+	return alnum_dom[c] & 1;
 }
 
 static unsigned char lower(unsigned char c)
@@ -86,7 +93,7 @@ static unsigned char lower(unsigned char c)
 /* A byte that may be part of a domain as we read it (non-ASCII: a letter). */
 static bool dom_byte(unsigned char c)
 {
-	return is_alnum(c) || c == '-' || c == '.' || c == '_' || (c >= 0x80);
+	return alnum_dom[c] & 2;
 }
 
 struct tok {
@@ -496,7 +503,13 @@ static bool plain_ascii(struct bg_addrtok *t, const char *s, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c, k;
 
-		/* most bytes are none of them: a loop of its own, tight */
+		/* most bytes are none of them: eight at a time, then one by one */
+		while (i + 8 <= n &&
+		       (special[(unsigned char)s[i]] | special[(unsigned char)s[i + 1]] |
+			special[(unsigned char)s[i + 2]] | special[(unsigned char)s[i + 3]] |
+			special[(unsigned char)s[i + 4]] | special[(unsigned char)s[i + 5]] |
+			special[(unsigned char)s[i + 6]] | special[(unsigned char)s[i + 7]]) == 0)
+			i += 8;
 		while (i < n && special[(unsigned char)s[i]] == 0)
 			i++;
 		if (i == n)
@@ -3071,8 +3084,7 @@ static bool announces_password(const char *s, size_t n)
 					 "password is the following", NULL};
 	size_t run = 0;
 
-	if (memchr(s, '@', n))
-		return false;
+	/* its caller has seen no '@' on the line: an address is no announcement */
 	for (size_t i = 0; i + 3 <= n; i++) {
 		if (cls[(unsigned char)s[i]] == C_SP || cls[(unsigned char)s[i]] == C_SEP) {
 			run = i + 1;
@@ -3096,6 +3108,15 @@ static bool announces_password(const char *s, size_t n)
 				return !has_ascii_alnum(s + i + l, n - i - l);
 	}
 	return false;
+}
+
+/* Whether [a, b) of s holds an '@', first being the line's first one (NULL:
+ * none): most words are answered without a look. */
+static bool at_in(const char *s, size_t a, size_t b, const char *first)
+{
+	if (!first || first >= s + b)
+		return false;
+	return first >= s + a || memchr(s + a, '@', b - a) != NULL;
 }
 
 static void tokens(struct bg_addrtok *t)
@@ -3131,6 +3152,8 @@ static void tokens(struct bg_addrtok *t)
 	 * below is text, not the label's */
 	bool value_far = value_line && t->line > t->label_line + 1;
 	bool label_bare = t->label_bare, label_lone = t->label_lone;
+	/* the line's first '@' (at_in): asked of most words and of the line */
+	const char *first_at = memchr(s, '@', n);
 	unsigned char acc;
 
 	t->label_line = 0;
@@ -3292,7 +3315,7 @@ static void tokens(struct bg_addrtok *t)
 			     (gap + marks + lw > 0 ||
 			      ((unsigned char)s[pa] >= 0x80 && ascii_word(s, a, b) &&
 			       (b == n || cls[(unsigned char)s[b]] == C_SP)))) ||
-			    memchr(s, '@', pa))) {
+			    (first_at && first_at < s + pa))) {
 			/* at the line's start a label with no mark only in a script
 			 * that sets its value off by a blank ("パスワード　x"; the
 			 * English "password jiro@x.jp" may say whose) */
@@ -3313,7 +3336,7 @@ static void tokens(struct bg_addrtok *t)
 		marks = 0;
 		said = false;
 		if (a < secret) {
-			if (memchr(s + a, '@', b - a))
+			if (at_in(s, a, b, first_at))
 				refuse_password(t);
 			t->first_tok = false;
 			continue;
@@ -3333,7 +3356,7 @@ static void tokens(struct bg_addrtok *t)
 
 			if (lead)
 				url_first = ntok == 2;
-			if (memchr(s + a, '@', b - a) && !url_query(t, a, b))
+			if (at_in(s, a, b, first_at) && !url_query(t, a, b))
 				refuse_word(t, "an address inside a URL is not imported", s + a,
 					    b - a);
 			url_colon = e == ':' && lead && !path ? b : SIZE_MAX;
@@ -3357,7 +3380,7 @@ static void tokens(struct bg_addrtok *t)
 			if (b + 1 < n && s[b] == e && cls[(unsigned char)s[b + 1]] != C_SP &&
 			    (e != ' ' || word_end(s, n, b + 1) == n)) {
 				secret = word_end(s, n, b + 1);
-			} else if (e == ':' && memchr(s + a, '@', b - a)) {
+			} else if (e == ':' && at_in(s, a, b, first_at)) {
 				refuse_word(t, "an address inside a URL is not imported", s + a,
 					    b - a);
 				t->first_tok = false;
@@ -3371,7 +3394,7 @@ static void tokens(struct bg_addrtok *t)
 		 * guessed; "\\" is an escaped backslash, and a backslash inside a
 		 * word glues (glue_quote). */
 		if (a > 0 && s[a - 1] == '\\' && (a < 2 || s[a - 2] != '\\') &&
-		    memchr(s + a, '@', b - a)) {
+		    at_in(s, a, b, first_at)) {
 			refuse_word(
 			    t,
 			    "a backslash before the address: an escape (\\n, \\t, \\u0068) of "
@@ -3388,7 +3411,7 @@ static void tokens(struct bg_addrtok *t)
 		}
 		if (a > 0 &&
 		    (s[a - 1] == '<' || s[a - 1] == ' ' || s[a - 1] == '=' || s[a - 1] == ':') &&
-		    memchr(s + a, '@', b - a) && after_msgid(s, a)) {
+		    at_in(s, a, b, first_at) && after_msgid(s, a)) {
 			refuse_word(t, msgid_why, s + a, b - a);
 			t->first_tok = false;
 			continue;
@@ -3397,7 +3420,7 @@ static void tokens(struct bg_addrtok *t)
 		piece(t, a, b, 0);
 		t->second = false;
 		after_addr = SIZE_MAX;
-		if (b + 1 < n && memchr(s + a, '@', b - a)) {
+		if (b + 1 < n && at_in(s, a, b, first_at)) {
 			if ((k = pair_value_end(t, s, n, b)) != 0)
 				secret = k;
 			else if (cls[(unsigned char)s[b + 1]] != C_SP && combo_char(s[b]))
@@ -3407,7 +3430,7 @@ static void tokens(struct bg_addrtok *t)
 	/* A label alone with its mark ("Password:", "【パスワード】", "New
 	 * password ="): the value is on the next line. */
 	if (t->label_lines && ntok == prefixes + 1 && secret == 0 && pb > pa &&
-	    !memchr(s + pa, '@', pb - pa) && (gap = label_gap(t, s, pe, n)) >= 0 &&
+	    !at_in(s, pa, pb, first_at) && (gap = label_gap(t, s, pe, n)) >= 0 &&
 	    (gap + marks > 0 || memchr(s + pa, '=', pb - pa)) &&
 	    (lw = label_word(s, pa, pb, true)) >= 0 && gap + marks + lw > 0 &&
 	    !plural_label(s + pa, pb - pa)) {
@@ -3421,7 +3444,7 @@ static void tokens(struct bg_addrtok *t)
 		t->label_line = t->label_reach = t->line;
 		t->label_bare = true;
 		t->label_lone = false;
-	} else if (t->label_lines && announces_password(s, n)) {
+	} else if (t->label_lines && !first_at && announces_password(s, n)) {
 		/* "パスワードは以下のとおりです。": the value alone on a line below,
 		 * over blank lines too; a line of words below is text (a list of
 		 * accounts and their passwords keeps its addresses) */
