@@ -10,6 +10,10 @@
 #   8a the playbook installs, configures, imports bundle 1 on both hosts,
 #      scans, fetches, and builds the report: both hosts enforce the flagged
 #      users, the report counts both hosts.
+#      host2 scans under a name of its own (breachguard_host_name): its file
+#      and its report entry carry that name, and nothing is misnamed.
+#   8a2 again with one name for both hosts: each scan is kept in a file of its
+#      own, the report counts neither, names both, and the play fails (exit 3).
 #   8b a second run with bundle 1 again and bundle 2 with one byte changed:
 #      bundle 1 is "ok" (already imported), nothing else changes on the hosts
 #      (package, key, config, store); bundle 2's import fails on every host and
@@ -81,6 +85,8 @@ all:
           ansible_port: 23031
           # the same machine: host1 installed the package already
           breachguard_install_package: false
+          # its scan's and its report's name, not the inventory's
+          breachguard_host_name: web-02.example
       vars:
         ansible_host: 127.0.0.1
         ansible_user: root
@@ -122,7 +128,8 @@ play() {
 	shift
 	b=$(printf '"%s",' "$@")
 	(cd "$T" && BGTP_RECORD="$T/$tag.json" ansible-playbook -i "$T/inventory.yml" \
-		"$POLICY_DIR/ansible/site.yml" -e "{\"breachguard_bundles\": [${b%,}]}" >"$T/$tag.out" 2>&1)
+		"$POLICY_DIR/ansible/site.yml" -e "{\"breachguard_bundles\": [${b%,}]${PLAY_EXTRA:-}}" \
+		>"$T/$tag.out" 2>&1)
 	RC=$?
 	note "run $tag: ansible-playbook took $($CHECK "$T/$tag.json" times | tail -n 1)"
 	[ -n "${BGTP_TIMES:-}" ] && $CHECK "$T/$tag.json" times | sed "s/^/    /"
@@ -151,7 +158,9 @@ why=""
 	why="$why; the PAM task was not skipped: $(task first 'Enable the breachguard profile')"
 for n in 1 2; do
 	h=host$n
-	for f in "$T/$h/store/data.mdb" "$T/$h/breachguard.conf" "$T/scans/$h.json"; do
+	scan=$h
+	[ $n = 2 ] && scan=web-02.example
+	for f in "$T/$h/store/data.mdb" "$T/$h/breachguard.conf" "$T/scans/$scan.json"; do
 		[ -f "$f" ] || why="$why; $f missing"
 	done
 	m=$(stat -c %a "$T/$h/site.key" 2>/dev/null)
@@ -172,10 +181,11 @@ done
 import json, sys
 r = json.load(open(sys.argv[1]))
 users = set(sys.argv[2:])
-assert sorted(r["hosts"]) == ["host1", "host2"], f"hosts {r['hosts']} (want host1, host2)"
+assert sorted(r["hosts"]) == ["host1", "web-02.example"], f"hosts {r['hosts']} (want host1, web-02.example)"
+assert r["misnamed_scans"] == [] and r["host_conflicts"] == [], f"misnamed {r['misnamed_scans']}, conflicts {r['host_conflicts']}"
 assert r["totals"].get("enforce") == 4, f"totals {r['totals']} (want enforce 4: 2 users x 2 hosts)"
 pend = {(p["host"], p["user"]) for p in r["pending"]}
-want = {(h, u) for h in ("host1", "host2") for u in users}
+want = {(h, u) for h in ("host1", "web-02.example") for u in users}
 assert want <= pend, f"pending {sorted(pend)} lacks {sorted(want - pend)}"
 names = [a["name"] for a in r["advisories"]]
 assert "bgtp fleet one" in names, f"advisories {names}"
@@ -186,6 +196,31 @@ if [ -z "$why" ]; then
 else
 	e2e_fail "${why#; }"
 	show_run first
+fi
+
+# --- 8a2: two hosts that scan as one name ------------------------------------------------
+NAME="8a2 two hosts scanning as one name: a file each, neither counted, both named, the play fails"
+PLAY_EXTRA=', "breachguard_host_name": "dup.example"' play dup "$M/one.bundle"
+why=""
+[ $RC -ne 0 ] || why="$why; ansible-playbook exited 0"
+[ "$(task dup 'Build the fleet report (breachguard report --json --html)')" = "host1 failed" ] ||
+	why="$why; report task: '$(task dup 'Build the fleet report (breachguard report --json --html)')' (want failed)"
+for n in 1 2; do
+	[ -f "$T/scans/conflict/host$n/dup.example.json" ] || why="$why; no scans/conflict/host$n/dup.example.json"
+done
+/usr/bin/python3 - "$T/scans/report.json" "$T/scans" >"$T/dup.check" 2>&1 <<'EOP' || why="$why; report: $(cat "$T/dup.check")"
+import json, sys
+r = json.load(open(sys.argv[1]))
+d = sys.argv[2]
+want = [{"host": "dup.example", "files": [f"{d}/conflict/host1/dup.example.json", f"{d}/conflict/host2/dup.example.json"]}]
+assert r["host_conflicts"] == want, f"conflicts {r['host_conflicts']} (want {want})"
+assert "dup.example" not in r["hosts"] and r["misnamed_scans"] == [], f"hosts {r['hosts']}, misnamed {r['misnamed_scans']}"
+EOP
+if [ -z "$why" ]; then
+	e2e_pass
+else
+	e2e_fail "${why#; }"
+	show_run dup
 fi
 
 # --- 8b: again, with a tampered bundle ---------------------------------------------------
