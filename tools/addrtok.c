@@ -76,8 +76,8 @@ static const unsigned char lead_trim[256] = {
 /* 1: an ASCII letter or digit; 2: a byte of a domain as we read it (those, '-',
  * '.', '_', and non-ASCII: a letter).  A table: a domain's every byte is asked. */
 static const unsigned char alnum_dom[256] = {
-    ['0' ... '9'] = 3, ['A' ... 'Z'] = 3, ['a' ... 'z'] = 3, ['-'] = 2, ['.'] = 2, ['_'] = 2,
-    [0x80 ... 0xff] = 2,
+    ['0' ... '9'] = 3, ['A' ... 'Z'] = 3, ['a' ... 'z'] = 3,   ['-'] = 2,
+    ['.'] = 2,	       ['_'] = 2,	  [0x80 ... 0xff] = 2,
 };
 
 static bool is_alnum(unsigned char c)
@@ -2744,22 +2744,45 @@ static bool quote_entity(const char *s, size_t a, size_t b)
  * verb's "Reset password: a@x.jp" keeps its address). */
 static bool label_prefix(const char *s, size_t n)
 {
-	static const struct word words[] = {
-	    W("your"),	    W("new"),	   W("temporary"),     W("temp"),    W("initial"),
-	    W("old"),	    W("current"),  W("default"),       W("the"),     W("my"),
-	    W("generated"), W("one-time"), W("vpn"),	       W("wifi"),    W("wi-fi"),
-	    W("wlan"),	    W("admin"),	   W("administrator"), W("root"),    W("account"),
-	    W("login"),	    W("user"),	   W("mail"),	       W("email"),   W("e-mail"),
-	    W("zip"),	    W("archive"),  W("file"),	       W("pdf"),     W("database"),
-	    W("db"),	    W("ftp"),	   W("sftp"),	       W("ssh"),     W("portal"),
-	    W("web"),	    W("router"),   W("master"),	       W("shared"),  W("backup"),
-	    W("server"),    W("network"),  W("domain"),	       W("windows"), W("ldap")};
+	/* by length: the first word of every line comes here */
+	static const struct word w2[] = {W("my"), W("db")};
+	static const struct word w3[] = {W("new"), W("old"), W("the"), W("vpn"), W("zip"),
+					 W("pdf"), W("ftp"), W("ssh"), W("web")};
+	static const struct word w4[] = {W("your"), W("temp"), W("wifi"), W("wlan"), W("root"),
+					 W("user"), W("mail"), W("file"), W("sftp"), W("ldap")};
+	static const struct word w5[] = {W("wi-fi"), W("admin"), W("login"), W("email")};
+	static const struct word w6[] = {W("e-mail"), W("portal"), W("router"), W("master"),
+					 W("shared"), W("backup"), W("server"), W("domain")};
+	static const struct word w7[] = {W("initial"), W("current"), W("default"), W("account"),
+					 W("archive"), W("network"), W("windows")};
+	static const struct word w8[] = {W("one-time"), W("database")};
+	static const struct word w9[] = {W("temporary"), W("generated")};
+	static const struct word w13[] = {W("administrator")};
+#define IN_WORDS(w) in_words(w, sizeof(w) / sizeof(w[0]), s, n)
 
-	/* the first word of every line comes here: an address is longer than
-	 * the longest of them ("administrator") */
-	if (n < 2 || n > 13)
-		return false;
-	return in_words(words, sizeof(words) / sizeof(words[0]), s, n);
+	switch (n) {
+	case 2:
+		return IN_WORDS(w2);
+	case 3:
+		return IN_WORDS(w3);
+	case 4:
+		return IN_WORDS(w4);
+	case 5:
+		return IN_WORDS(w5);
+	case 6:
+		return IN_WORDS(w6);
+	case 7:
+		return IN_WORDS(w7);
+	case 8:
+		return IN_WORDS(w8);
+	case 9:
+		return IN_WORDS(w9);
+	case 13:
+		return IN_WORDS(w13);
+	default:
+		return false; /* an address is longer than the longest */
+	}
+#undef IN_WORDS
 }
 
 /* A word between a label and its value: "password = x", "pass => x",
@@ -4391,8 +4414,7 @@ static bool dated_sender(const char *s, size_t n)
  * "のメッセージ:" (either colon). */
 static const char *const text_ends[] = {
     "writes:", "\xe3\x81\xae\xe3\x83\xa1\xe3\x83\x83\xe3\x82\xbb\xe3\x83\xbc\xe3\x82\xb8:",
-    "\xe3\x81\xae\xe3\x83\xa1\xe3\x83\x83\xe3\x82\xbb\xe3\x83\xbc\xe3\x82\xb8\xef\xbc\x9a",
-    NULL};
+    "\xe3\x81\xae\xe3\x83\xa1\xe3\x83\x83\xe3\x82\xbb\xe3\x83\xbc\xe3\x82\xb8\xef\xbc\x9a", NULL};
 
 bool bg_text_attribution_end(const char *s, size_t n)
 {

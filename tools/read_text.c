@@ -217,8 +217,7 @@ static int text_line(struct bg_addrtok *tok, const char *s, size_t n, unsigned f
 	 * exposed.  An attribution only by words that say it: a line ending
 	 * "<a@x>:" alone heads details about a@x in text (bg_text_attribution);
 	 * a line without a colon (bg_header_fold saw) is neither. */
-	if (maybe &&
-	    (fold || (p->hdr.colon && (p->hdr.header || bg_text_attribution_end(s, n))))) {
+	if (maybe && (fold || (p->hdr.colon && (p->hdr.header || bg_text_attribution_end(s, n))))) {
 		r = bg_addrtok_flush(tok);
 		bg_reader_note(c, line, "quoted mail header: its addresses are not imported", s,
 			       bg_shown_to_address(s, n));

@@ -435,6 +435,29 @@ static void passwords(void)
 	EXPECT("pass:p@ss.jp", "", 1);
 	EXPECT("\xe3\x83\x91\xe3\x82\xb9\xe3\x83\xaf\xe3\x83\xbc\xe3\x83\x89\xef\xbc\x9ax@y.jp", "",
 	       1);
+	/* Every word that may come before a label (label_prefix, kept by length),
+	 * in either case; a word of no list is text, and the address kept. */
+	{
+		static const char *const pre[] = {
+		    "my",	 "db",	      "new",	      "old",	 "the",	     "vpn",
+		    "zip",	 "pdf",	      "ftp",	      "ssh",	 "web",	     "your",
+		    "temp",	 "wifi",      "wlan",	      "root",	 "user",     "mail",
+		    "file",	 "sftp",      "ldap",	      "wi-fi",	 "admin",    "login",
+		    "email",	 "e-mail",    "portal",	      "router",	 "master",   "shared",
+		    "backup",	 "server",    "domain",	      "initial", "current",  "default",
+		    "account",	 "archive",   "network",      "windows", "one-time", "database",
+		    "temporary", "generated", "administrator"};
+		char line[96];
+
+		for (size_t i = 0; i < sizeof(pre) / sizeof(pre[0]); i++) {
+			snprintf(line, sizeof(line), "%s password: p@ss.example.jp", pre[i]);
+			EXPECT(line, "", 1);
+			line[0] = (char)(line[0] - 32);
+			EXPECT(line, "", 1);
+		}
+		EXPECT("Mein password: jiro@example.jp", "jiro@example.jp", 0);
+		EXPECT("Administrators password: jiro@example.jp", "jiro@example.jp", 0);
+	}
 	/* Not a label in the first word, or not followed by one colon: kept. */
 	EXPECT("Reset password: jiro@example.jp", "jiro@example.jp", 0);
 	EXPECT("password jiro@example.jp", "jiro@example.jp", 0);
