@@ -18,6 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include <unictype.h>
 #include <unistr.h>
@@ -162,6 +165,11 @@ struct bg_addrtok {
 	uint32_t *col, *wcol;
 	size_t mcap;
 	const char *mp; /* m, or the input itself for a plain ASCII line */
+	/* mp's first '@', or NULL (set by tokens for every word of the line:
+	 * at_from); plain_ascii's of plain_line, index plain_at (SIZE_MAX:
+	 * none), which it saw on its way */
+	const char *first_at, *plain_line;
+	size_t plain_at;
 	size_t mlen;
 	bool ident;
 	/* A plain line's separators (C_SP, C_SEP), found by plain_ascii: tokens()
@@ -471,23 +479,93 @@ static size_t pct_word(const char *s, size_t n, size_t i, bool *decode)
 	return j;
 }
 
-/* A plain ASCII line without tabs, controls or defanged forms: pass 1 would
- * change nothing.  On the way its separators are kept for tokens() (fast
- * path; none kept if that fails: tokens() then classes every byte). */
-static bool plain_ascii(struct bg_addrtok *t, const char *s, size_t n)
+/* The bytes plain_ascii looks at.  1: needs a look (a bracket or '@', '%'),
+ * 2: a separator (C_SP or C_SEP), 4: never plain (high, control). */
+static const unsigned char special[256] = {
+    [0x00 ... 0x1f] = 4, [0x7f] = 4, [0x80 ... 0xff] = 4, ['('] = 3, ['['] = 3,
+    ['{'] = 3,		 ['<'] = 3,  ['@'] = 1,		  [' '] = 2, [','] = 2,
+    [';'] = 2,		 [':'] = 2,  ['>'] = 2,		  [')'] = 2, [']'] = 2,
+    ['"'] = 2,		 ['\\'] = 2, ['}'] = 2,		  ['|'] = 2, ['%'] = 1,
+};
+
+bool bg_addrtok_special(unsigned char c)
 {
-	/* 1: needs a look (a bracket or '@'), 2: a separator (C_SP or C_SEP),
-	 * 4: never plain (high, control). */
-	static const unsigned char special[256] = {
-	    [0x00 ... 0x1f] = 4, [0x7f] = 4, [0x80 ... 0xff] = 4, ['('] = 3, ['['] = 3,
-	    ['{'] = 3,		 ['<'] = 3,  ['@'] = 1,		  [' '] = 2, [','] = 2,
-	    [';'] = 2,		 [':'] = 2,  ['>'] = 2,		  [')'] = 2, [']'] = 2,
-	    ['"'] = 2,		 ['\\'] = 2, ['}'] = 2,		  ['|'] = 2, ['%'] = 1,
-	};
-	bool keep = !t->nofast;
+	return special[c] != 0;
+}
+
+/* Which of the 16 bytes at p are special[]'s (bit k: p[k]).  With SSE2 (every
+ * x86-64 has it) the same set as the table, by ranges: every byte of every
+ * line of a list comes here, and one at a time the table cost 7 instructions
+ * a byte, a tenth of the reading thread's.  tests/unit/test_fastpath.c
+ * compares the two for every byte at every place. */
+static inline unsigned special16(const char *p)
+{
+#if defined(__SSE2__)
+	const __m128i v = _mm_loadu_si128((const void *)p);
+	/* signed: the high bytes are below 0x21 too, with the controls and ' ' */
+	__m128i m = _mm_cmplt_epi8(v, _mm_set1_epi8(0x21));
+
+#define EQ(c) _mm_cmpeq_epi8(v, _mm_set1_epi8(c))
+/* lo <= v <= hi, unsigned: v - lo no more than hi - lo */
+#define IN(lo, hi)                                                                                 \
+	_mm_cmpeq_epi8(                                                                            \
+	    _mm_min_epu8(_mm_sub_epi8(v, _mm_set1_epi8(lo)), _mm_set1_epi8((hi) - (lo))),          \
+	    _mm_sub_epi8(v, _mm_set1_epi8(lo)))
+	m = _mm_or_si128(m, _mm_or_si128(EQ(0x7f), EQ('"')));
+	m = _mm_or_si128(m, _mm_or_si128(EQ('%'), EQ(',')));
+	m = _mm_or_si128(m, _mm_or_si128(EQ('>'), EQ('@')));
+	m = _mm_or_si128(m, _mm_or_si128(IN('(', ')'), IN(':', '<')));
+	m = _mm_or_si128(m, _mm_or_si128(IN('[', ']'), IN('{', '}')));
+#undef IN
+#undef EQ
+	return (unsigned)_mm_movemask_epi8(m);
+#else
+	unsigned m = 0;
+
+	for (unsigned k = 0; k < 16; k++)
+		if (special[(unsigned char)p[k]])
+			m |= 1u << k;
+	return m;
+#endif
+}
+
+unsigned bg_addrtok_special16(const char *p)
+{
+	return special16(p);
+}
+
+/* plain_ascii's look at s[i], one of special[]'s: false if the line is not
+ * plain after all. */
+static bool plain_byte(struct bg_addrtok *t, const char *s, size_t n, size_t i, bool keep)
+{
+	unsigned char c = (unsigned char)s[i], k = special[c];
 	char what;
 
-	t->sep_line = NULL;
+	if (k == 4)
+		return false;
+	if ((k & 1) && (c == '@'   ? spaced_at(s, n, i)
+			: c == '%' ? pct_at(s, n, i)
+				   : defang_at(s, n, i, &what) != 0))
+		return false;
+	if ((k & 2) && keep)
+		t->sep[t->nsep++] = (uint32_t)i;
+	if (c == '@' && t->plain_at == SIZE_MAX)
+		t->plain_at = i;
+	return true;
+}
+
+/* A plain ASCII line without tabs, controls or defanged forms: pass 1 would
+ * change nothing.  On the way its separators are kept for tokens() (fast
+ * path; none kept if that fails: tokens() then classes every byte).  Sixteen
+ * bytes at a time, the last ones padded with a letter, their special bytes in
+ * order. */
+static bool plain_ascii(struct bg_addrtok *t, const char *s, size_t n)
+{
+	bool keep = !t->nofast;
+	size_t i;
+
+	t->sep_line = t->plain_line = NULL;
+	t->plain_at = SIZE_MAX;
 	t->nsep = 0;
 	if (keep && n > t->sepcap) {
 		size_t cap = n + n / 2 + 64;
@@ -500,33 +578,23 @@ static bool plain_ascii(struct bg_addrtok *t, const char *s, size_t n)
 			keep = false;
 		}
 	}
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c, k;
+	for (i = 0; i < n; i += 16) {
+		char pad[16];
+		const char *p = s + i;
+		unsigned m;
 
-		/* most bytes are none of them: eight at a time, then one by one */
-		while (i + 8 <= n &&
-		       (special[(unsigned char)s[i]] | special[(unsigned char)s[i + 1]] |
-			special[(unsigned char)s[i + 2]] | special[(unsigned char)s[i + 3]] |
-			special[(unsigned char)s[i + 4]] | special[(unsigned char)s[i + 5]] |
-			special[(unsigned char)s[i + 6]] | special[(unsigned char)s[i + 7]]) == 0)
-			i += 8;
-		while (i < n && special[(unsigned char)s[i]] == 0)
-			i++;
-		if (i == n)
-			break;
-		c = (unsigned char)s[i];
-		k = special[c];
-		if (k == 4)
-			return false;
-		if ((k & 1) && (c == '@'   ? spaced_at(s, n, i)
-				: c == '%' ? pct_at(s, n, i)
-					   : defang_at(s, n, i, &what) != 0))
-			return false;
-		if ((k & 2) && keep)
-			t->sep[t->nsep++] = (uint32_t)i;
+		if (n - i < 16) {
+			memset(pad, 'a', sizeof(pad));
+			memcpy(pad, s + i, n - i);
+			p = pad;
+		}
+		for (m = special16(p); m; m &= m - 1)
+			if (!plain_byte(t, s, n, i + (size_t)__builtin_ctz(m), keep))
+				return false;
 	}
 	if (keep)
 		t->sep_line = s;
+	t->plain_line = s;
 	return true;
 }
 
@@ -1388,6 +1456,17 @@ static const char *const honorifics[] = {
 
 static void piece(struct bg_addrtok *t, size_t a, size_t b, int depth);
 
+/* The first '@' in [a, b) of the mapped line, or NULL, from the line's first
+ * one (first_at): most words are answered without a look. */
+static const char *at_from(const struct bg_addrtok *t, size_t a, size_t b)
+{
+	const char *s = t->mp, *f = t->first_at;
+
+	if (!f || f >= s + b)
+		return NULL;
+	return f >= s + a ? f : memchr(s + a, '@', b - a);
+}
+
 static bool ieq(const char *a, size_t n, const char *lit);
 
 /* Why a password's word is not imported (tokens(), piece()). */
@@ -1982,7 +2061,7 @@ static void piece(struct bg_addrtok *t, size_t a, size_t b, int depth)
 	}
 	if (wide && width_split(t, a, b, depth))
 		return;
-	at = memchr(s + a, '@', b - a);
+	at = at_from(t, a, b);
 	if (at && list_number_glued(t, a, (size_t)(at - s))) {
 		refuse_word(t, list_number_why, s + a, b - a);
 		return;
@@ -2087,7 +2166,7 @@ static void piece(struct bg_addrtok *t, size_t a, size_t b, int depth)
 	/* ASCII: the edges cut hold no '@' (lead_trim has none, the tail stops
 	 * at one), so the first '@' is still the one found above. */
 	if (!ascii)
-		at = memchr(s + a, '@', b - a);
+		at = at_from(t, a, b);
 	if (!at) {
 		if (!bad && b - a <= BG_TOK_MAX)
 			keep(t, a0, a, b, false, pre, post);
@@ -3133,15 +3212,6 @@ static bool announces_password(const char *s, size_t n)
 	return false;
 }
 
-/* Whether [a, b) of s holds an '@', first being the line's first one (NULL:
- * none): most words are answered without a look. */
-static bool at_in(const char *s, size_t a, size_t b, const char *first)
-{
-	if (!first || first >= s + b)
-		return false;
-	return first >= s + a || memchr(s + a, '@', b - a) != NULL;
-}
-
 static void tokens(struct bg_addrtok *t)
 {
 	const char *s = t->mp;
@@ -3175,8 +3245,10 @@ static void tokens(struct bg_addrtok *t)
 	 * below is text, not the label's */
 	bool value_far = value_line && t->line > t->label_line + 1;
 	bool label_bare = t->label_bare, label_lone = t->label_lone;
-	/* the line's first '@' (at_in): asked of most words and of the line */
-	const char *first_at = memchr(s, '@', n);
+	/* the line's first '@' (at_from): asked of most words and of the line;
+	 * a plain line's plain_ascii saw */
+	const char *first_at = t->first_at =
+	    t->plain_line == s ? (t->plain_at < n ? s + t->plain_at : NULL) : memchr(s, '@', n);
 	unsigned char acc;
 
 	t->label_line = 0;
@@ -3359,7 +3431,7 @@ static void tokens(struct bg_addrtok *t)
 		marks = 0;
 		said = false;
 		if (a < secret) {
-			if (at_in(s, a, b, first_at))
+			if (at_from(t, a, b))
 				refuse_password(t);
 			t->first_tok = false;
 			continue;
@@ -3379,7 +3451,7 @@ static void tokens(struct bg_addrtok *t)
 
 			if (lead)
 				url_first = ntok == 2;
-			if (at_in(s, a, b, first_at) && !url_query(t, a, b))
+			if (at_from(t, a, b) && !url_query(t, a, b))
 				refuse_word(t, "an address inside a URL is not imported", s + a,
 					    b - a);
 			url_colon = e == ':' && lead && !path ? b : SIZE_MAX;
@@ -3403,7 +3475,7 @@ static void tokens(struct bg_addrtok *t)
 			if (b + 1 < n && s[b] == e && cls[(unsigned char)s[b + 1]] != C_SP &&
 			    (e != ' ' || word_end(s, n, b + 1) == n)) {
 				secret = word_end(s, n, b + 1);
-			} else if (e == ':' && at_in(s, a, b, first_at)) {
+			} else if (e == ':' && at_from(t, a, b)) {
 				refuse_word(t, "an address inside a URL is not imported", s + a,
 					    b - a);
 				t->first_tok = false;
@@ -3416,8 +3488,7 @@ static void tokens(struct bg_addrtok *t)
 		 * letters after it may or may not be the address's.  Reported, never
 		 * guessed; "\\" is an escaped backslash, and a backslash inside a
 		 * word glues (glue_quote). */
-		if (a > 0 && s[a - 1] == '\\' && (a < 2 || s[a - 2] != '\\') &&
-		    at_in(s, a, b, first_at)) {
+		if (a > 0 && s[a - 1] == '\\' && (a < 2 || s[a - 2] != '\\') && at_from(t, a, b)) {
 			refuse_word(
 			    t,
 			    "a backslash before the address: an escape (\\n, \\t, \\u0068) of "
@@ -3434,7 +3505,7 @@ static void tokens(struct bg_addrtok *t)
 		}
 		if (a > 0 &&
 		    (s[a - 1] == '<' || s[a - 1] == ' ' || s[a - 1] == '=' || s[a - 1] == ':') &&
-		    at_in(s, a, b, first_at) && after_msgid(s, a)) {
+		    at_from(t, a, b) && after_msgid(s, a)) {
 			refuse_word(t, msgid_why, s + a, b - a);
 			t->first_tok = false;
 			continue;
@@ -3443,7 +3514,7 @@ static void tokens(struct bg_addrtok *t)
 		piece(t, a, b, 0);
 		t->second = false;
 		after_addr = SIZE_MAX;
-		if (b + 1 < n && at_in(s, a, b, first_at)) {
+		if (b + 1 < n && at_from(t, a, b)) {
 			if ((k = pair_value_end(t, s, n, b)) != 0)
 				secret = k;
 			else if (cls[(unsigned char)s[b + 1]] != C_SP && combo_char(s[b]))
@@ -3453,7 +3524,7 @@ static void tokens(struct bg_addrtok *t)
 	/* A label alone with its mark ("Password:", "【パスワード】", "New
 	 * password ="): the value is on the next line. */
 	if (t->label_lines && ntok == prefixes + 1 && secret == 0 && pb > pa &&
-	    !at_in(s, pa, pb, first_at) && (gap = label_gap(t, s, pe, n)) >= 0 &&
+	    !at_from(t, pa, pb) && (gap = label_gap(t, s, pe, n)) >= 0 &&
 	    (gap + marks > 0 || memchr(s + pa, '=', pb - pa)) &&
 	    (lw = label_word(s, pa, pb, true)) >= 0 && gap + marks + lw > 0 &&
 	    !plural_label(s + pa, pb - pa)) {

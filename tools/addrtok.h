@@ -108,6 +108,11 @@ void bg_addrtok_combo_cp(struct bg_addrtok *t, uint32_t cp);
  * instead of going from separator to separator (the same tokens: for
  * tests/unit/test_fastpath.c). */
 void bg_addrtok_fastpath(struct bg_addrtok *t, bool on);
+/* Whether the fast path must look at byte c: a control or non-ASCII byte, a
+ * separator, a bracket, '@' or '%'; and which of the 16 bytes at p are such
+ * (bit k: p[k]; SSE2 where there is, exported for tests/unit/test_fastpath.c). */
+bool bg_addrtok_special(unsigned char c);
+unsigned bg_addrtok_special16(const char *p);
 
 /* Ends a block of lines (end of file, of a cell, of a MIME part): what is held
  * goes to the sink.  0 or the sink's negative errno. */
