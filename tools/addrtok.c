@@ -4182,6 +4182,58 @@ static bool has_colon(const char *s, size_t n)
 	return false;
 }
 
+#if defined(__SSE2__)
+/* bg_line_marks on the 16 bytes at p: *hash, *colon (':') and *ef (a byte
+ * 0xef, '：''s first) or'd in; the first '@''s place in *at (16: none). */
+static void marks16(const char *p, unsigned *hash, unsigned *colon, unsigned *ef, unsigned *at)
+{
+	const __m128i v = _mm_loadu_si128((const void *)p);
+	unsigned a = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('@')));
+
+	*hash |= (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('#')));
+	*colon |= (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(':')));
+	*ef |= (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8((char)0xef)));
+	*at = a ? (unsigned)__builtin_ctz(a) : 16;
+}
+#endif
+
+unsigned bg_line_marks(const char *s, size_t n, const char **at)
+{
+	unsigned hash = 0, colon = 0, ef = 0, r;
+	size_t i = 0;
+
+	*at = NULL;
+#if defined(__SSE2__)
+	/* sixteen at a time, the last block the line's last sixteen bytes (some
+	 * seen before: they add nothing, and an '@' among them came first) */
+	if (n >= 16) {
+		for (;;) {
+			unsigned a;
+
+			marks16(s + i, &hash, &colon, &ef, &a);
+			if (!*at && a < 16)
+				*at = s + i + a;
+			if (i + 16 >= n)
+				break;
+			i = i + 32 <= n ? i + 16 : n - 16;
+		}
+		i = n;
+	}
+#endif
+	for (; i < n; i++) {
+		hash |= s[i] == '#';
+		colon |= s[i] == ':';
+		ef |= (unsigned char)s[i] == 0xef;
+		if (!*at && s[i] == '@')
+			*at = s + i;
+	}
+	r = hash ? BG_MARK_HASH : 0;
+	/* a '：' (EF BC 9A) only where a 0xef is: full-width text */
+	if (colon || (ef && has_colon(s, n)))
+		r |= BG_MARK_COLON;
+	return r;
+}
+
 /* Whether a label's word starts at s[i] and blanks and ':' or '：' (U+FF1A)
  * follow it: ASCII letters, digits, '-' and '*', or non-ASCII text, as every
  * name below is; *wl: its length.  Most lines of a list fail at their first
@@ -4413,8 +4465,13 @@ static __attribute__((noinline)) bool header_fold_rest(struct bg_hdr_fold *f, co
 
 bool bg_header_fold(struct bg_hdr_fold *f, const char *s, size_t n)
 {
+	return bg_header_fold_colon(f, s, n, has_colon(s, n));
+}
+
+bool bg_header_fold_colon(struct bg_hdr_fold *f, const char *s, size_t n, bool colon)
+{
 	/* The quote marks hold no colon: the line's is the label's to be. */
-	f->colon = has_colon(s, n);
+	f->colon = colon;
 	f->header = false;
 	/* Below no header, a line without a colon is none either (and its quote
 	 * marks count only below one): most lines of a list end here. */

@@ -189,6 +189,13 @@ struct bg_hdr_fold {
  * or ';', as many quote marks and addresses and separators only (a mail
  * client's hard wrap: "> To: a@x; b@x;" then "> c@x").  Updates f. */
 bool bg_header_fold(struct bg_hdr_fold *f, const char *s, size_t n);
+/* The same, told whether s holds a ':' or '：' (bg_line_marks). */
+bool bg_header_fold_colon(struct bg_hdr_fold *f, const char *s, size_t n, bool colon);
+/* What the text reader asks of every line, in one pass: BG_MARK_HASH a '#',
+ * BG_MARK_COLON a ':' or '：'; *at the first '@' (NULL: none). */
+#define BG_MARK_HASH 1u
+#define BG_MARK_COLON 2u
+unsigned bg_line_marks(const char *s, size_t n, const char **at);
 /* A line the reader does not hand bg_header_fold (an empty one it skipped)
  * ends the header block. */
 void bg_header_fold_end(struct bg_hdr_fold *f);

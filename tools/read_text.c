@@ -138,6 +138,7 @@ static int text_line(struct bg_addrtok *tok, const char *s, size_t n, unsigned f
 	size_t i = 0;
 	bool fold, maybe;
 	const char *at;
+	unsigned marks;
 	int r;
 
 	/* the empty lines the input skipped, for a label's reach over them */
@@ -189,21 +190,26 @@ static int text_line(struct bg_addrtok *tok, const char *s, size_t n, unsigned f
 	{
 		bool sql;
 		const char *ms = sql_masked(c, p, s, n, true, line, &sql);
+		size_t m;
 
 		if (!ms)
 			return -ENOMEM;
 		s = ms;
-		if (!sql)
-			n = strip_comment(s, n);
+		/* a comment's '#', the colon of a header's label, the first '@' (a
+		 * candidate's, bg_addr_maybe; none on an inquiry heading,
+		 * bg_inquiry_head): one look at the line for all three */
+		marks = bg_line_marks(s, n, &at);
+		if (!sql && (marks & BG_MARK_HASH) && (m = strip_comment(s, n)) < n) {
+			/* the comment cut off: what it held is not the line's */
+			n = m;
+			marks = bg_line_marks(s, n, &at);
+		}
 	}
-	fold = bg_header_fold(&p->hdr, s, n);
+	fold = bg_header_fold_colon(&p->hdr, s, n, (marks & BG_MARK_COLON) != 0);
 	if (p->contact_last && line == p->contact_last + 1 && line <= p->contact_to)
 		p->contact_last = line;
 	else
 		p->contact_last = 0;
-	/* an '@' makes a candidate (bg_addr_maybe), and no inquiry heading
-	 * (bg_inquiry_head): looked for once */
-	at = memchr(s, '@', n);
 	maybe = at || bg_addr_maybe(s, n);
 	if ((p->contact_last || bg_inquiry_line(s, n)) && maybe) {
 		r = bg_addrtok_flush(tok);

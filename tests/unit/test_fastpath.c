@@ -508,6 +508,36 @@ static void case_special16(void)
 		!bg_addrtok_special('+') && !bg_addrtok_special('-') && !bg_addrtok_special('_'));
 }
 
+/* read_text's one look at a line (bg_line_marks: '#', ':' or '：', the first
+ * '@'), sixteen bytes at a time with the last block overlapping, against
+ * memchr and memmem: random lines of every length to 80 over the bytes it
+ * looks for, '：''s three and letters. */
+static void case_line_marks(void)
+{
+	static const char alpha[] = {'a', 'b',	      '.',	  '#',	      ':',
+				     '@', (char)0xef, (char)0xbc, (char)0x9a, ' '};
+	char line[80];
+	long bad = 0;
+
+	for (int r = 0; r < 40000; r++) {
+		size_t n = (size_t)(rnd() % (sizeof(line) + 1));
+		const char *at, *want_at;
+		unsigned got, want;
+
+		for (size_t k = 0; k < n; k++)
+			line[k] = alpha[rnd() % (r % 3 ? 4 : sizeof(alpha))];
+		got = bg_line_marks(line, n, &at);
+		want_at = memchr(line, '@', n);
+		want = (memchr(line, '#', n) ? BG_MARK_HASH : 0) |
+		       (memchr(line, ':', n) || memmem(line, n, "\xef\xbc\x9a", 3) ? BG_MARK_COLON
+										   : 0);
+		if ((got != want || at != want_at) && bad++ < 5)
+			fprintf(stderr, "  line of %zu: marks %u, want %u; '@' at %td, want %td\n",
+				n, got, want, at ? at - line : -1, want_at ? want_at - line : -1);
+	}
+	T_CHECK(bad == 0);
+}
+
 int main(int argc, char **argv)
 {
 	/* Kept loaded, so that the general path's dlopen per call is cheap. */
@@ -517,6 +547,7 @@ int main(int argc, char **argv)
 
 	t_init(argc, argv);
 	T_RUN(case_special16);
+	T_RUN(case_line_marks);
 	T_RUN(case_tok_generated);
 	T_RUN(case_tok_random);
 	T_RUN(case_generated);
