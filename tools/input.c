@@ -19,6 +19,9 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -1129,15 +1132,45 @@ static size_t trim_partial_utf8(const char *s, size_t len)
 	return len;
 }
 
+/* Whether s holds a NUL; *high: where its first byte >= 0x80 is (len: none).
+ * One look at the line for both (SSE2 sixteen bytes at a time where there is):
+ * every line of every input comes here. */
+static bool nul_and_high(const char *s, size_t len, size_t *high)
+{
+	size_t i = 0;
+	bool nul = false;
+
+	*high = len;
+#if defined(__SSE2__)
+	for (; i + 16 <= len; i += 16) {
+		const __m128i v = _mm_loadu_si128((const void *)(s + i));
+		unsigned h = (unsigned)_mm_movemask_epi8(v);
+
+		nul = nul || _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_setzero_si128())) != 0;
+		if (h && *high == len)
+			*high = i + (size_t)__builtin_ctz(h);
+		if (nul && *high < len)
+			return true;
+	}
+#endif
+	for (; i < len; i++) {
+		nul = nul || s[i] == '\0';
+		if ((unsigned char)s[i] >= 0x80 && *high == len)
+			*high = i;
+	}
+	return nul;
+}
+
 static unsigned line_flags(const struct bg_input *in, const char *s, size_t len, unsigned flags)
 {
-	size_t check = len;
+	size_t check = len, high;
 
-	if (memchr(s, '\0', len))
+	if (nul_and_high(s, len, &high))
 		flags |= BG_LINE_HAS_NUL;
 	if (flags & BG_LINE_TOO_LONG)
 		check = trim_partial_utf8(s, len);
-	if (!bg_utf8_valid(s, check))
+	/* ASCII before the first high byte is UTF-8 as it is */
+	if (high < check && !bg_utf8_valid(s + high, check - high))
 		flags |= BG_LINE_BAD_UTF8;
 	/* From UTF-16 a U+FFFD stands for a broken unit the decoder replaced. */
 	if (in->cs == CS_UTF16LE || in->cs == CS_UTF16BE) {
