@@ -78,8 +78,9 @@ bench: deps all bench-tools
 bench-profile: deps all bench-tools
 	@BUILD=$(BUILD) sh bench/profile.sh
 
-# The reading thread's instructions a line against bench/guard.txt (bench/guard.sh;
-# about a minute): a slower tokeniser is seen here, where timings are noise.
+# The reading thread's instructions a line of a list (bench/gen) and of a Japanese
+# notice (bench/genja.py) against bench/guard.txt (bench/guard.sh; about ten
+# seconds): a slower tokeniser is seen here, where timings are noise.
 # BENCH_GUARD_BASE=DIR compares with another build instead.
 bench-guard: deps all $(BENCH_BIN)/gen
 	@BUILD=$(BUILD) CC="$(CC)" sh bench/guard.sh
