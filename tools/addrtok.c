@@ -2043,7 +2043,7 @@ static void piece(struct bg_addrtok *t, size_t a, size_t b, int depth)
 			l++;
 		while (r < b - a && s[b - 1 - r] == '_')
 			r++;
-		at0 = memchr(s + a, '@', b - a);
+		at0 = at_from(t, a, b);
 		if (at0 && l == r && at0 > s + a + l && at0 < s + b - r) {
 			a += l;
 			b -= r;
@@ -2839,6 +2839,7 @@ static bool label_prefix(const char *s, size_t n)
 	static const struct word w13[] = {W("administrator")};
 #define IN_WORDS(w) in_words(w, sizeof(w) / sizeof(w[0]), s, n)
 
+	/* a switch, not a table of the lists: each call's count a constant */
 	switch (n) {
 	case 2:
 		return IN_WORDS(w2);
@@ -4166,20 +4167,24 @@ static size_t quote_skip(const char *s, size_t n)
 /* The longest name a label below has ("disposition-notification-to"), with room. */
 #define LABEL_WORD_MAX 32
 
-/* Whether s holds a ':' or a '：' (U+FF1A), as every label below does before
- * its value: most lines of a list have neither.  Asked of every line: two
- * memchr, not memmem, whose set-up alone cost a list line more than the rest of
- * its header checks (255 instructions a line, callgrind). */
-static bool has_colon(const char *s, size_t n)
+/* Whether s holds a '：' (U+FF1A): a memchr of its lead byte, not memmem, whose
+ * set-up alone cost a list line more than the rest of its header checks (255
+ * instructions a line, callgrind). */
+static bool has_wide_colon(const char *s, size_t n)
 {
 	const char *e = s + n;
 
-	if (memchr(s, ':', n))
-		return true;
 	for (const char *p = memchr(s, 0xef, n); p; p = memchr(p + 1, 0xef, (size_t)(e - p - 1)))
 		if (e - p >= 3 && (unsigned char)p[1] == 0xbc && (unsigned char)p[2] == 0x9a)
 			return true;
 	return false;
+}
+
+/* Whether s holds a ':' or a '：', as every label below does before its value:
+ * most lines of a list have neither. */
+static bool has_colon(const char *s, size_t n)
+{
+	return memchr(s, ':', n) || has_wide_colon(s, n);
 }
 
 #if defined(__SSE2__)
@@ -4229,7 +4234,7 @@ unsigned bg_line_marks(const char *s, size_t n, const char **at)
 	}
 	r = hash ? BG_MARK_HASH : 0;
 	/* a '：' (EF BC 9A) only where a 0xef is: full-width text */
-	if (colon || (ef && has_colon(s, n)))
+	if (colon || (ef && has_wide_colon(s, n)))
 		r |= BG_MARK_COLON;
 	return r;
 }
@@ -4549,10 +4554,4 @@ bool bg_text_attribution_end(const char *s, size_t n)
 	return ends_colon(s, n) &&
 	       (ends_with_one(s, n, wrote_ends) || ends_with_one(s, n, text_ends) ||
 		(ends_with_one(s, n, sender_ends) && dated_sender(s, n)));
-}
-
-bool bg_text_attribution(const char *s, size_t n)
-{
-	/* every end ends with a colon, as a header's label does */
-	return has_colon(s, n) && (bg_header_line(s, n, false) || bg_text_attribution_end(s, n));
 }

@@ -158,15 +158,13 @@ bool bg_header_line(const char *s, size_t n, bool msgid);
 /* bg_header_line(), or an attribution ("... wrote:", "... <a@x>:",
  * "...さんは書きました:"): its addresses are the senders' and recipients'. */
 bool bg_quoted_header(const char *s, size_t n);
-/* The same test for plain text, narrower: bg_header_line(), or a line ending
- * as only an attribution does ("wrote:", "writes:", "...のメッセージ:",
+/* The same test for plain text, narrower, in two halves: bg_header_line()
+ * (bg_header_fold keeps that answer: see header), or this: a line ending as
+ * only an attribution does ("wrote:", "writes:", "...のメッセージ:",
  * "...さんは書きました:"), or a dated one ending "<a@x>:" ("2021年5月26日(水)
  * 10:00 山田 <a@x>:", Gmail's).  Not any line ending ">:": in text that is as
  * often a changelog's "* patch by Martin <m@x>:" or an advisory's "山田太郎
  * <yamada@example.jp>:" above the details, whose address is the point. */
-bool bg_text_attribution(const char *s, size_t n);
-/* Its second half: the line ends as an attribution does (after the colon test
- * and the header's label, which bg_header_fold has made: see header). */
 bool bg_text_attribution_end(const char *s, size_t n);
 /* The quote marks opening a line (">", ">>", "| ", "＞"): how many; *at is
  * where the text after them and one blank after each starts. */

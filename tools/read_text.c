@@ -221,7 +221,7 @@ static int text_line(struct bg_addrtok *tok, const char *s, size_t n, unsigned f
 	 * and so do the lines folded from it ("> Cc: a@x," then ">   b@x"; "> To:
 	 * a@x; b@x;" hard-wrapped into "> c@x").  Before: they were stored as
 	 * exposed.  An attribution only by words that say it: a line ending
-	 * "<a@x>:" alone heads details about a@x in text (bg_text_attribution);
+	 * "<a@x>:" alone heads details about a@x in text (bg_text_attribution_end);
 	 * a line without a colon (bg_header_fold saw) is neither. */
 	if (maybe && (fold || (p->hdr.colon && (p->hdr.header || bg_text_attribution_end(s, n))))) {
 		r = bg_addrtok_flush(tok);
