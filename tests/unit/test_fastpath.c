@@ -398,6 +398,30 @@ static void case_limits(void)
 		memcpy(buf + o, ".example.com", 12);
 		o += 12;
 		norm_same(buf, o);
+		/* the same label last (a top-level label of letters), and in the middle */
+		memcpy(buf, "a@example.", 10);
+		memset(buf + 10, 'c', lab); /* letters only: fill's digits would end it */
+		norm_same(buf, 10 + lab);
+		memcpy(buf, "a@x.", 4);
+		fill(buf + 4, lab, 'd');
+		memcpy(buf + 4 + lab, ".jp", 3);
+		norm_same(buf, 7 + lab);
+	}
+	/* an A-label's prefix at every place near the domain's end */
+	{
+		static const char *const ends[] = {
+		    "a@xn--",	     "a@x.xn--",       "a@x.xn--a", "a@x.xn-",
+		    "a@xn--.jp",     "a@XN--b.jp",     "a@x.Xn--",  "a@b.xn--jp",
+		    "a@xn.jp",	     "a@x.xnjp",       "a@xn-.jp",  "a@b.c.xn-",
+		    "+a@b.jp",	     "a+@b.jp",	       "a++b@c.jp", "a@.b.jp",
+		    "a@b..jp",	     "a@b.jp.",	       "a@b.j",	    "a@b.j1",
+		    "a@b.1j",	     "@b.jp",	       "a@",	    "a@b",
+		    "a@@b.jp",	     "a.@b.jp",	       ".a@b.jp",   "a..b@c.jp",
+		    "a@-b.jp",	     "a@b-.jp",	       "a@b_c.jp",  "a@b.c_d",
+		    "a!#$%&'*@b.jp", "a/=?^`{|}~@b.jp"};
+
+		for (size_t i = 0; i < sizeof(ends) / sizeof(ends[0]); i++)
+			norm_str(ends[i]);
 	}
 	for (size_t n = 2040; n <= 2056; n++) {
 		memset(buf, 'a', n);
