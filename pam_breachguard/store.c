@@ -3,6 +3,7 @@
  * and write transactions with a sticky error.  Writers serialise on a gate
  * file (flock) so that the module can decline to wait for a long import
  * instead of hanging a login. */
+#include <endian.h>
 #include <errno.h>
 #include <dirent.h>
 #include <fcntl.h>
@@ -66,6 +67,12 @@ struct bg_txn {
 	int64_t identities_delta;
 	bool appending, have_last;
 	unsigned char last[BG_DIGEST_LEN];
+	/* The last advisory id exposure_add encoded: an import adds millions of
+	 * records of one id. */
+	bool idv_ok;
+	uint32_t idv_id;
+	unsigned char idv[4];
+	size_t idv_len;
 	/* XOR of the digests of the records this transaction put or deleted:
 	 * folded into meta "digest" at commit (issue 10 item 17). */
 	bool sum_dirty;
@@ -1755,14 +1762,35 @@ int bg_rotation_decode(struct bg_store *st, const void *val, size_t len, struct 
 	return bg_rec_decode(&bg_rec_rotation, val, len, r);
 }
 
+/* a > b in memcmp order, as two big-endian words: no call for the append
+ * check of every digest of an import. */
+static inline bool digest_after(const unsigned char a[BG_DIGEST_LEN],
+				const unsigned char b[BG_DIGEST_LEN])
+{
+	uint64_t a0, a1, b0, b1;
+
+	memcpy(&a0, a, 8);
+	memcpy(&a1, a + 8, 8);
+	memcpy(&b0, b, 8);
+	memcpy(&b1, b + 8, 8);
+	a0 = be64toh(a0), b0 = be64toh(b0);
+	return a0 > b0 || (a0 == b0 && be64toh(a1) > be64toh(b1));
+}
+
 static int exposure_add(struct bg_txn *t, const unsigned char d[BG_DIGEST_LEN], uint32_t id,
 			bool sum)
 {
-	unsigned char vb[4];
-	const MDB_val val = id_val(id, vb);
-	MDB_val k = {BG_DIGEST_LEN, (void *)d}, v = val;
+	MDB_val val, k = {BG_DIGEST_LEN, (void *)d}, v;
 	int rc;
 
+	if (!t->idv_ok || t->idv_id != id) {
+		t->idv_len = id_val(id, t->idv).mv_size;
+		t->idv_id = id;
+		t->idv_ok = true;
+	}
+	val.mv_size = t->idv_len;
+	val.mv_data = t->idv;
+	v = val;
 	if (t->err)
 		return t->err;
 	changing(t);
@@ -1775,7 +1803,7 @@ static int exposure_add(struct bg_txn *t, const unsigned char d[BG_DIGEST_LEN], 
 		t->appending = mdb_stat(t->txn, t->st->exp, &ms) == 0 && ms.ms_entries == 0;
 	}
 	if (t->appending) {
-		if (!t->have_last || memcmp(d, t->last, BG_DIGEST_LEN) > 0) {
+		if (!t->have_last || digest_after(d, t->last)) {
 			rc = mdb_cursor_put(t->exp_cur, &k, &v, MDB_APPEND);
 			if (rc == 0) {
 				v = val; /* LMDB may point v at the stored copy */
