@@ -98,7 +98,6 @@ struct bg_input {
 	size_t dec_pos, dec_len;
 
 	bool pending_cr;	     /* the last line ended in CR: a following LF belongs to it */
-	bool saw_cr;		     /* a line ended in CR: line ends are looked for byte by byte */
 	bool skip_blank;	     /* empty lines are not returned, only counted */
 	bg_input_cut_fn pieces;	     /* bg_input_long_pieces: where a piece ends */
 	size_t carry_off, carry_len; /* in line[]: the rest of a line handed out in part */
@@ -1132,6 +1131,12 @@ static size_t trim_partial_utf8(const char *s, size_t len)
 	return len;
 }
 
+/* What scan_line saw of a line: a NUL, and where its first byte >= 0x80 is. */
+struct line_scan {
+	bool nul;
+	size_t high;
+};
+
 /* Whether s holds a NUL; *high: where its first byte >= 0x80 is (len: none).
  * One look at the line for both (SSE2 sixteen bytes at a time where there is):
  * every line of every input comes here. */
@@ -1161,12 +1166,17 @@ static bool nul_and_high(const char *s, size_t len, size_t *high)
 	return nul;
 }
 
-static unsigned line_flags(const struct bg_input *in, const char *s, size_t len, unsigned flags)
+/* The line's flags; known: its NUL and first high byte as scan_line found
+ * them (NULL: looked for here). */
+static unsigned line_flags(const struct bg_input *in, const char *s, size_t len, unsigned flags,
+			   const struct line_scan *known)
 {
 	size_t check = len, high;
 
-	if (nul_and_high(s, len, &high))
+	if (known ? known->nul : nul_and_high(s, len, &high))
 		flags |= BG_LINE_HAS_NUL;
+	if (known)
+		high = known->high;
 	if (flags & BG_LINE_TOO_LONG)
 		check = trim_partial_utf8(s, len);
 	/* ASCII before the first high byte is UTF-8 as it is */
@@ -1180,28 +1190,53 @@ static unsigned line_flags(const struct bg_input *in, const char *s, size_t len,
 	return flags;
 }
 
-/* Where the first '\n' or '\r' at or after dec_pos is (dec_len if none).  Until
- * a line ends in CR, memchr finds the LF and then looks for a CR before it, so
- * both scans cover the line only (the one far scan for an LF past a CR happens
- * once: then saw_cr is set). */
-static size_t line_end(struct bg_input *in)
+/* Where the first '\n' or '\r' of b (avail bytes) is (avail: none), and
+ * before it whether there is a NUL and where the first byte >= 0x80 is (high:
+ * avail if none).  One look at every byte of every line for all three (SSE2
+ * sixteen bytes at a time where there is), where memchr for LF, memchr for CR
+ * and nul_and_high each read it; a CRLF file goes as fast as an LF one. */
+static size_t scan_line(const char *b, size_t avail, struct line_scan *sc)
 {
-	const char *b = in->dec + in->dec_pos, *nl, *cr;
-	size_t avail = in->dec_len - in->dec_pos, i, span;
+	size_t i = 0;
 
-	if (!in->saw_cr) {
-		nl = memchr(b, '\n', avail);
-		span = nl ? (size_t)(nl - b) : avail;
-		cr = memchr(b, '\r', span);
-		if (!cr)
-			return in->dec_pos + span;
-		in->saw_cr = true;
-		return in->dec_pos + (size_t)(cr - b);
+	sc->nul = false;
+	sc->high = avail;
+#if defined(__SSE2__)
+	{
+		const __m128i lf = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r');
+		const __m128i zero = _mm_setzero_si128();
+
+		for (; i + 16 <= avail; i += 16) {
+			const __m128i v = _mm_loadu_si128((const void *)(b + i));
+			unsigned e = (unsigned)_mm_movemask_epi8(
+			    _mm_or_si128(_mm_cmpeq_epi8(v, lf), _mm_cmpeq_epi8(v, cr)));
+			unsigned h = (unsigned)_mm_movemask_epi8(v);
+			unsigned z = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, zero));
+
+			if (e) {
+				unsigned before = (1u << __builtin_ctz(e)) - 1;
+
+				h &= before;
+				z &= before;
+			}
+			if (h && sc->high == avail)
+				sc->high = i + (size_t)__builtin_ctz(h);
+			sc->nul = sc->nul || z != 0;
+			if (e)
+				return i + (size_t)__builtin_ctz(e);
+		}
 	}
-	for (i = in->dec_pos; i < in->dec_len; i++)
-		if (in->dec[i] == '\n' || in->dec[i] == '\r')
-			break;
-	return i;
+#endif
+	for (; i < avail; i++) {
+		unsigned char c = (unsigned char)b[i];
+
+		if (c == '\n' || c == '\r')
+			return i;
+		sc->nul = sc->nul || c == '\0';
+		if (c >= 0x80 && sc->high == avail)
+			sc->high = i;
+	}
+	return avail;
 }
 
 int bg_input_getline(struct bg_input *in, const char **line, size_t *len, unsigned *flags,
@@ -1210,6 +1245,10 @@ int bg_input_getline(struct bg_input *in, const char **line, size_t *len, unsign
 	size_t n = 0, chunk, take, i, cut = 0;
 	unsigned fl = 0;
 	bool got = false, ended = false, cont = false;
+	/* the NUL and the first high byte of the line, from its scan; whole: the
+	 * line is exactly the bytes scanned (not a piece, not cut short) */
+	struct line_scan seen = {false, SIZE_MAX}, sc;
+	bool whole = true;
 	long r;
 	char c = 0;
 
@@ -1229,6 +1268,7 @@ int bg_input_getline(struct bg_input *in, const char **line, size_t *len, unsign
 		in->mid_line = false;
 		got = n > 0;
 		cont = true;
+		whole = false;
 	}
 	/* Runs of empty lines (padding, a 10 GiB gzip of them) go by at memory
 	 * speed: counted for the line numbers, never handed out. */
@@ -1270,9 +1310,9 @@ int bg_input_getline(struct bg_input *in, const char **line, size_t *len, unsign
 				continue;
 			}
 		}
-		i = line_end(in);
+		chunk = scan_line(in->dec + in->dec_pos, in->dec_len - in->dec_pos, &sc);
+		i = in->dec_pos + chunk;
 		c = i < in->dec_len ? in->dec[i] : 0;
-		chunk = i - in->dec_pos;
 		take = chunk;
 		if (take > BG_LINE_MAX - n) {
 			take = BG_LINE_MAX - n;
@@ -1286,12 +1326,17 @@ int bg_input_getline(struct bg_input *in, const char **line, size_t *len, unsign
 					n = cut;
 					fl |= BG_LINE_PIECE;
 					got = true;
+					whole = false;
 					break;
 				}
 			}
 			fl |= BG_LINE_TOO_LONG;
+			whole = false;
 		}
 		memcpy(in->line + n, in->dec + in->dec_pos, take);
+		seen.nul = seen.nul || sc.nul;
+		if (seen.high == SIZE_MAX && sc.high < chunk)
+			seen.high = n + sc.high;
 		n += take;
 		got = true;
 		in->dec_pos = i;
@@ -1311,7 +1356,9 @@ int bg_input_getline(struct bg_input *in, const char **line, size_t *len, unsign
 	if (!cont)
 		in->lineno++;
 	*len = n;
-	*flags = line_flags(in, in->line, n, fl);
+	if (seen.high == SIZE_MAX)
+		seen.high = n;
+	*flags = line_flags(in, in->line, n, fl, whole ? &seen : NULL);
 	if ((*flags & BG_LINE_BAD_UTF8) && !cont) {
 		if (!in->bad_lines++)
 			in->first_bad = in->lineno;

@@ -121,6 +121,60 @@ static void test_empty(void)
 	bg_input_close(in);
 }
 
+/* The line's end, its NUL and its first high byte are found in one scan, sixteen
+ * bytes at a time: each at every offset around the blocks, an LF, a CR or a CRLF
+ * after them, and a second line that must not lend the first its flags. */
+static void test_line_scan(void)
+{
+	static const char *const ends[] = {"\n", "\r", "\r\n"};
+	char buf[160];
+
+	for (size_t e = 0; e < 3; e++) {
+		for (size_t at = 0; at < 40; at++) {
+			for (int kind = 0; kind < 3; kind++) {
+				struct bg_input *in = NULL;
+				struct bg_err err;
+				const char *path, *s;
+				size_t len = 40, o, n;
+				unsigned fl;
+
+				if (kind == 2 && at + 2 > len)
+					continue; /* "é" must fit before the end */
+				memset(buf, 'a', len);
+				/* a NUL, an invalid byte, or valid UTF-8 ("é") at at */
+				if (kind == 0)
+					buf[at] = '\0';
+				else if (kind == 1)
+					buf[at] = '\xff';
+				else
+					memcpy(buf + at, "\xc3\xa9", 2);
+				o = len;
+				memcpy(buf + o, ends[e], strlen(ends[e]));
+				o += strlen(ends[e]);
+				/* the second line: clean, then a NUL and a bad byte past its end */
+				memcpy(buf + o, "b@x.jp\n\0\xff", 9);
+				o += 9;
+				path = write_file("scan.txt", buf, o);
+				T_EQ_INT(bg_input_open(&in, path, ts_err(&err)), 0);
+				/* as UTF-8: detection would read 0xff as Windows-1252 */
+				T_EQ_INT(bg_input_set_encoding(in, "UTF-8", ts_err(&err)), 0);
+				T_EQ_INT(bg_input_getline(in, &s, &n, &fl, ts_err(&err)), 1);
+				T_EQ_INT(n, len);
+				T_EQ_INT((fl & BG_LINE_HAS_NUL) != 0, kind == 0);
+				T_EQ_INT((fl & BG_LINE_BAD_UTF8) != 0, kind == 1);
+				T_EQ_INT(bg_input_getline(in, &s, &n, &fl, ts_err(&err)), 1);
+				T_EQ_INT(n, 6);
+				T_EQ_INT(fl & (BG_LINE_HAS_NUL | BG_LINE_BAD_UTF8), 0);
+				T_EQ_INT(bg_input_getline(in, &s, &n, &fl, ts_err(&err)), 1);
+				T_EQ_INT(n, 2);
+				T_EQ_INT((fl & BG_LINE_HAS_NUL) != 0, 1);
+				T_EQ_INT((fl & BG_LINE_BAD_UTF8) != 0, 1);
+				bg_input_close(in);
+			}
+		}
+	}
+}
+
 static void test_line_ends(void)
 {
 	struct line l[16];
@@ -628,6 +682,7 @@ int main(int argc, char **argv)
 	T_RUN(test_refusals);
 	T_RUN(test_empty);
 	T_RUN(test_line_ends);
+	T_RUN(test_line_scan);
 	T_RUN(test_hostile);
 	T_RUN(test_long_line);
 	T_RUN(test_gzip);
