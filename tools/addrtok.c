@@ -1330,6 +1330,47 @@ static bool mixed_scripts(const char *s, size_t n)
 	return ascii && other;
 }
 
+bool bg_nfkc_fast(const char *s, size_t n, char *out, size_t cap, size_t *outlen, bool *letters)
+{
+	size_t o = 0;
+	bool all = true;
+
+	for (size_t i = 0; i < n;) {
+		unsigned char c = (unsigned char)s[i], c1, c2;
+		unsigned cp;
+
+		if (c < 0x80) {
+			if (o >= cap)
+				return false;
+			out[o++] = (char)c;
+			i++;
+			continue;
+		}
+		if (n - i < 3 || (c & 0xf0) != 0xe0 || o + 3 > cap)
+			return false;
+		c1 = (unsigned char)s[i + 1];
+		c2 = (unsigned char)s[i + 2];
+		if ((c1 & 0xc0) != 0x80 || (c2 & 0xc0) != 0x80)
+			return false;
+		cp = (unsigned)(c & 0x0f) << 12 | (unsigned)(c1 & 0x3f) << 6 | (c2 & 0x3f);
+		if (cp >= 0xff01 && cp <= 0xff5e) { /* full-width ASCII: its character */
+			out[o++] = (char)(cp - 0xfee0);
+			all = false;
+		} else if ((cp >= 0x3041 && cp <= 0x3096) || (cp >= 0x30a1 && cp <= 0x30fa) ||
+			   cp == 0x30fc || (cp >= 0x4e00 && cp <= 0x9fff)) {
+			/* kana, 'ー', CJK ideographs: letters NFKC leaves as they are */
+			memcpy(out + o, s + i, 3);
+			o += 3;
+		} else {
+			return false;
+		}
+		i += 3;
+	}
+	*outlen = o;
+	*letters = all; /* set on success only */
+	return true;
+}
+
 /* Keeps token [a, b) of the mapped line on the current line. */
 static void keep(struct bg_addrtok *t, size_t a0, size_t a, size_t b, bool at, char pre, char post)
 {
@@ -1346,10 +1387,20 @@ static void keep(struct bg_addrtok *t, size_t a0, size_t a, size_t b, bool at, c
 			defanged = true;
 	}
 	if (!ascii) {
-		/* NFKC: ligatures (ﬁ) and other compatibility letters, composed marks. */
+		/* NFKC: ligatures (ﬁ) and other compatibility letters, composed marks;
+		 * a word of kana, ideographs, full-width forms and ASCII (a Japanese
+		 * notice's names and labels) without libunistring (bg_nfkc_fast). */
 		size_t rlen = sizeof(t->scratch);
-		uint8_t *r =
-		    u8_normalize(UNINORM_NFKC, (const uint8_t *)s, n, (uint8_t *)t->scratch, &rlen);
+		bool letters = false; /* true only from bg_nfkc_fast */
+		uint8_t *r;
+
+		if (bg_nfkc_fast(s, n, t->scratch, sizeof(t->scratch), &rlen, &letters)) {
+			r = (uint8_t *)t->scratch;
+		} else {
+			letters = false;
+			r = u8_normalize(UNINORM_NFKC, (const uint8_t *)s, n, (uint8_t *)t->scratch,
+					 &rlen);
+		}
 
 		if (!r) {
 			if (errno == ENOMEM)
@@ -1373,7 +1424,7 @@ static void keep(struct bg_addrtok *t, size_t a0, size_t a, size_t b, bool at, c
 				  ? 1
 				  : bg_utf8_seq((const unsigned char *)t->scratch + i, rlen - i);
 			if (cls[c] != C_CH ||
-			    (c >= 0x80 &&
+			    (c >= 0x80 && !letters &&
 			     (len == 0 || !uc_is_general_category_withtable(
 					      decode((const unsigned char *)t->scratch + i, len),
 					      UC_CATEGORY_MASK_L | UC_CATEGORY_MASK_M |

@@ -194,6 +194,13 @@ bool bg_header_fold_colon(struct bg_hdr_fold *f, const char *s, size_t n, bool c
 #define BG_MARK_HASH 1u
 #define BG_MARK_COLON 2u
 unsigned bg_line_marks(const char *s, size_t n, const char **at);
+/* NFKC of a word of ASCII, full-width ASCII forms (U+FF01..U+FF5E: each its
+ * ASCII character), kana (U+3041..U+3096, U+30A1..U+30FA, U+30FC) and CJK
+ * ideographs (U+4E00..U+9FFF), which NFKC leaves as they are: the words of a
+ * Japanese notice, without libunistring.  Into out (cap bytes), *outlen its
+ * length; *letters: every non-ASCII character of the result is a letter.
+ * False for any other word, or one that does not fit: u8_normalize decides. */
+bool bg_nfkc_fast(const char *s, size_t n, char *out, size_t cap, size_t *outlen, bool *letters);
 /* A line the reader does not hand bg_header_fold (an empty one it skipped)
  * ends the header block. */
 void bg_header_fold_end(struct bg_hdr_fold *f);

@@ -15,6 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unictype.h>
+#include <uninorm.h>
+#include <unistr.h>
 
 #include <stdarg.h>
 
@@ -562,6 +565,92 @@ static void case_line_marks(void)
 	T_CHECK(bad == 0);
 }
 
+/* bg_nfkc_fast against libunistring's NFKC (and, where it says letters, its
+ * categories): every character of U+3000..U+30FF and U+FF00..U+FF7F between
+ * letters, the ideographs' ends, random words of ASCII, full-width forms, kana,
+ * ideographs, combining and spacing sound marks, half-width katakana, a
+ * compatibility ideograph, broken UTF-8; every output size around a word's. */
+static void case_nfkc_fast(void)
+{
+	static const char *const parts[] = {"a",
+					    "Z",
+					    "@",
+					    ".",
+					    "-",
+					    "\xef\xbc\xa0",
+					    "\xef\xbd\x81",
+					    "\xef\xbc\x8e",
+					    "\xef\xbd\x9e",
+					    "\xef\xbd\x9f",
+					    "\xef\xbc\x80",
+					    "\xe3\x82\xa2" /* ア */,
+					    "\xe3\x81\x8b" /* か */,
+					    "\xe3\x82\x99" /* U+3099 */,
+					    "\xe3\x82\x9b" /* ゛ */,
+					    "\xe3\x83\xbc" /* ー */,
+					    "\xe3\x83\xbe" /* ヾ */,
+					    "\xe4\xb8\x80" /* 一 */,
+					    "\xe9\xbf\xbf",
+					    "\xef\xbd\xb1" /* ｱ */,
+					    "\xef\xa4\x80" /* U+F900 */,
+					    "\xe3\x80\x80" /* U+3000 */,
+					    "\xef",
+					    "\xe3\x82",
+					    "\xc3\xa9",
+					    "\xe2\x84\xa1"};
+	long bad = 0, fast = 0;
+
+	for (int r = 0; r < 40000 + 512; r++) {
+		char w[96], out[96], ref[384];
+		size_t n = 0, on = 0, rn = sizeof(ref);
+		bool letters;
+		uint8_t *x;
+
+		if (r < 512) { /* U+3000 + r, U+FF00 + r - 256, between two letters */
+			unsigned cp =
+			    r < 256 ? 0x3000u + (unsigned)r : 0xff00u + (unsigned)(r - 256);
+
+			w[n++] = 'a';
+			w[n++] = (char)(0xe0 | (cp >> 12));
+			w[n++] = (char)(0x80 | ((cp >> 6) & 0x3f));
+			w[n++] = (char)(0x80 | (cp & 0x3f));
+			w[n++] = 'b';
+		} else {
+			size_t k = rnd() % 8;
+
+			for (size_t j = 0; j < k; j++) {
+				const char *p = parts[rnd() % (sizeof(parts) / sizeof(parts[0]))];
+
+				memcpy(w + n, p, strlen(p));
+				n += strlen(p);
+			}
+		}
+		x = u8_normalize(UNINORM_NFKC, (const uint8_t *)w, n, (uint8_t *)ref, &rn);
+		for (size_t cap = n > 3 ? n - 3 : 0; cap <= n + 1 && cap < sizeof(out); cap++) {
+			if (!bg_nfkc_fast(w, n, out, cap, &on, &letters))
+				continue;
+			fast++;
+			if ((!x || rn != on || memcmp(ref, out, on) != 0) && bad++ < 5)
+				fprintf(stderr, "  fast NFKC of \"%.*s\" differs\n", (int)n, w);
+			if (on > cap && bad++ < 5)
+				fprintf(stderr, "  fast NFKC wrote %zu bytes into %zu\n", on, cap);
+			for (size_t i = 0; letters && i < on;) {
+				ucs4_t u;
+				int l = u8_mbtouc(&u, (const uint8_t *)out + i, on - i);
+
+				if (u >= 0x80 && !uc_is_general_category(u, UC_CATEGORY_L) &&
+				    bad++ < 5)
+					fprintf(stderr, "  fast NFKC: U+%04X is no letter\n", u);
+				i += l > 0 ? (size_t)l : 1;
+			}
+		}
+		if (x && x != (uint8_t *)ref)
+			free(x);
+	}
+	T_CHECK(bad == 0);
+	T_CHECK(fast > 5000);
+}
+
 int main(int argc, char **argv)
 {
 	/* Kept loaded, so that the general path's dlopen per call is cheap. */
@@ -572,6 +661,7 @@ int main(int argc, char **argv)
 	t_init(argc, argv);
 	T_RUN(case_special16);
 	T_RUN(case_line_marks);
+	T_RUN(case_nfkc_fast);
 	T_RUN(case_tok_generated);
 	T_RUN(case_tok_random);
 	T_RUN(case_generated);
