@@ -780,6 +780,21 @@ static int map_line(struct bg_addrtok *t, const char *s, size_t n, bool plain)
 			i += k;
 			continue;
 		}
+		/* Kana and CJK ideographs, a Japanese text's letters: what the checks
+		 * below decide for them (a letter, two columns wide: no dash, symbol,
+		 * quote or separator among them; 'ー' and '・' are outside the
+		 * ranges) without four libunistring lookups a character.  Off with
+		 * bg_addrtok_fastpath(t, false), which test_fastpath compares. */
+		if (!t->nofast &&
+		    ((cp >= 0x3041 && cp <= 0x3096) || (cp >= 0x30a1 && cp <= 0x30fa) ||
+		     (cp >= 0x4e00 && cp <= 0x9fff))) {
+			for (size_t j = 0; j < k; j++)
+				put(t, &o, (char)p[i + j], 0, col, wcol);
+			col++;
+			wcol += 2;
+			i += k;
+			continue;
+		}
 		w = uc_width(cp, "UTF-8");
 		if (w < 1)
 			w = 1;
