@@ -18,6 +18,7 @@
 #include <unictype.h>
 #include <uninorm.h>
 #include <unistr.h>
+#include <uniwidth.h>
 
 #include <stdarg.h>
 
@@ -651,6 +652,25 @@ static void case_nfkc_fast(void)
 	T_CHECK(fast > 5000);
 }
 
+/* What one_line's kana and ideograph shortcut takes for granted, for every
+ * code point of its ranges: a letter (no dash, symbol, other number), two
+ * columns wide, not default-ignorable. */
+static void case_cjk_letters(void)
+{
+	static const unsigned ranges[][2] = {{0x3041, 0x3096}, {0x30a1, 0x30fa}, {0x4e00, 0x9fff}};
+	long bad = 0;
+
+	for (size_t r = 0; r < sizeof(ranges) / sizeof(ranges[0]); r++)
+		for (unsigned c = ranges[r][0]; c <= ranges[r][1]; c++)
+			if (uc_width(c, "UTF-8") != 2 ||
+			    !uc_is_general_category(c, UC_CATEGORY_L) ||
+			    uc_is_general_category(c, UC_CATEGORY_Pd) ||
+			    uc_is_general_category(c, UC_CATEGORY_No) ||
+			    uc_is_property_default_ignorable_code_point(c))
+				bad++;
+	T_CHECK(bad == 0);
+}
+
 int main(int argc, char **argv)
 {
 	/* Kept loaded, so that the general path's dlopen per call is cheap. */
@@ -662,6 +682,7 @@ int main(int argc, char **argv)
 	T_RUN(case_special16);
 	T_RUN(case_line_marks);
 	T_RUN(case_nfkc_fast);
+	T_RUN(case_cjk_letters);
 	T_RUN(case_tok_generated);
 	T_RUN(case_tok_random);
 	T_RUN(case_generated);
