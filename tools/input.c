@@ -1171,12 +1171,17 @@ static bool nul_and_high(const char *s, size_t len, size_t *high)
 static unsigned line_flags(const struct bg_input *in, const char *s, size_t len, unsigned flags,
 			   const struct line_scan *known)
 {
-	size_t check = len, high;
+	size_t check = len, high = len;
+	bool nul;
 
-	if (known ? known->nul : nul_and_high(s, len, &high))
-		flags |= BG_LINE_HAS_NUL;
-	if (known)
+	if (known) {
+		nul = known->nul;
 		high = known->high;
+	} else {
+		nul = nul_and_high(s, len, &high);
+	}
+	if (nul)
+		flags |= BG_LINE_HAS_NUL;
 	if (flags & BG_LINE_TOO_LONG)
 		check = trim_partial_utf8(s, len);
 	/* ASCII before the first high byte is UTF-8 as it is */
