@@ -260,6 +260,27 @@ static void test_long_line(void)
 	T_EQ_INT(bg_input_lineno(in), 5);
 	T_EQ_INT(bg_input_getline(in, &s, &n, &fl, ts_err(&err)), 0);
 	bg_input_close(in);
+
+	/* A line cut short has its flags looked for on what was kept: a NUL and
+	 * an invalid byte near its end, then the same past the cut (not kept). */
+	off = 0;
+	for (int past = 0; past < 2; past++) {
+		size_t at = past ? BG_LINE_MAX + 100 : BG_LINE_MAX - 100;
+
+		memset(buf + off, 'a', BG_LINE_MAX + 200);
+		buf[off + at] = '\0';
+		buf[off + at + 1] = '\xff';
+		off += BG_LINE_MAX + 200;
+		buf[off++] = '\n';
+	}
+	path = write_file("long-flags.txt", buf, off);
+	T_EQ_INT(bg_input_open(&in, path, ts_err(&err)), 0);
+	T_EQ_INT(bg_input_set_encoding(in, "UTF-8", ts_err(&err)), 0);
+	T_EQ_INT(bg_input_getline(in, &s, &n, &fl, ts_err(&err)), 1);
+	T_EQ_INT(fl, BG_LINE_TOO_LONG | BG_LINE_HAS_NUL | BG_LINE_BAD_UTF8);
+	T_EQ_INT(bg_input_getline(in, &s, &n, &fl, ts_err(&err)), 1);
+	T_EQ_INT(fl, BG_LINE_TOO_LONG);
+	bg_input_close(in);
 }
 
 static void test_gzip(void)
