@@ -261,6 +261,15 @@ static char wide_ascii(uint32_t cp)
 	return cp >= 0xff01 && cp <= 0xff5e ? (char)(cp - 0xfee0) : 0;
 }
 
+/* Kana (U+3041..U+3096, U+30A1..U+30FA) and CJK ideographs (U+4E00..U+9FFF):
+ * letters two columns wide, which NFKC leaves as they are ('ー' and '・' are
+ * not among them: the rules read them as a dash and a dot). */
+static bool kana_or_han(uint32_t cp)
+{
+	return (cp >= 0x3041 && cp <= 0x3096) || (cp >= 0x30a1 && cp <= 0x30fa) ||
+	       (cp >= 0x4e00 && cp <= 0x9fff);
+}
+
 /* The ASCII character the text at p (n bytes) starts with, typed narrow or full
  * width; 0 for anything else. */
 static char ascii_at(const unsigned char *p, size_t n)
@@ -782,12 +791,10 @@ static int map_line(struct bg_addrtok *t, const char *s, size_t n, bool plain)
 		}
 		/* Kana and CJK ideographs, a Japanese text's letters: what the checks
 		 * below decide for them (a letter, two columns wide: no dash, symbol,
-		 * quote or separator among them; 'ー' and '・' are outside the
-		 * ranges) without four libunistring lookups a character.  Off with
-		 * bg_addrtok_fastpath(t, false), which test_fastpath compares. */
-		if (!t->nofast &&
-		    ((cp >= 0x3041 && cp <= 0x3096) || (cp >= 0x30a1 && cp <= 0x30fa) ||
-		     (cp >= 0x4e00 && cp <= 0x9fff))) {
+		 * quote or separator among them) without four libunistring lookups a
+		 * character.  Off with bg_addrtok_fastpath(t, false), which
+		 * test_fastpath compares. */
+		if (!t->nofast && kana_or_han(cp)) {
 			for (size_t j = 0; j < k; j++)
 				put(t, &o, (char)p[i + j], 0, col, wcol);
 			col++;
@@ -1352,7 +1359,7 @@ bool bg_nfkc_fast(const char *s, size_t n, char *out, size_t cap, size_t *outlen
 
 	for (size_t i = 0; i < n;) {
 		unsigned char c = (unsigned char)s[i], c1, c2;
-		unsigned cp;
+		uint32_t cp;
 
 		if (c < 0x80) {
 			if (o >= cap)
@@ -1367,13 +1374,12 @@ bool bg_nfkc_fast(const char *s, size_t n, char *out, size_t cap, size_t *outlen
 		c2 = (unsigned char)s[i + 2];
 		if ((c1 & 0xc0) != 0x80 || (c2 & 0xc0) != 0x80)
 			return false;
-		cp = (unsigned)(c & 0x0f) << 12 | (unsigned)(c1 & 0x3f) << 6 | (c2 & 0x3f);
-		if (cp >= 0xff01 && cp <= 0xff5e) { /* full-width ASCII: its character */
-			out[o++] = (char)(cp - 0xfee0);
+		cp = decode((const unsigned char *)s + i, 3);
+		if (wide_ascii(cp)) { /* full-width ASCII: its character */
+			out[o++] = wide_ascii(cp);
 			all = false;
-		} else if ((cp >= 0x3041 && cp <= 0x3096) || (cp >= 0x30a1 && cp <= 0x30fa) ||
-			   cp == 0x30fc || (cp >= 0x4e00 && cp <= 0x9fff)) {
-			/* kana, 'ー', CJK ideographs: letters NFKC leaves as they are */
+		} else if (kana_or_han(cp) || cp == 0x30fc) {
+			/* kana, 'ー' (a letter here: only NFKC is asked), ideographs */
 			memcpy(out + o, s + i, 3);
 			o += 3;
 		} else {
@@ -1409,13 +1415,11 @@ static void keep(struct bg_addrtok *t, size_t a0, size_t a, size_t b, bool at, c
 		bool letters = false; /* true only from bg_nfkc_fast */
 		uint8_t *r;
 
-		if (bg_nfkc_fast(s, n, t->scratch, sizeof(t->scratch), &rlen, &letters)) {
+		if (bg_nfkc_fast(s, n, t->scratch, sizeof(t->scratch), &rlen, &letters))
 			r = (uint8_t *)t->scratch;
-		} else {
-			letters = false;
+		else
 			r = u8_normalize(UNINORM_NFKC, (const uint8_t *)s, n, (uint8_t *)t->scratch,
 					 &rlen);
-		}
 
 		if (!r) {
 			if (errno == ENOMEM)
