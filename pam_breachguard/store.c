@@ -67,9 +67,8 @@ struct bg_txn {
 	int64_t identities_delta;
 	bool appending, have_last;
 	unsigned char last[BG_DIGEST_LEN];
-	/* The last advisory id exposure_add encoded: an import adds millions of
-	 * records of one id. */
-	bool idv_ok;
+	/* The last advisory id exposure_add encoded (idv_len 0: none yet): an
+	 * import adds millions of records of one id. */
 	uint32_t idv_id;
 	unsigned char idv[4];
 	size_t idv_len;
@@ -1783,10 +1782,9 @@ static int exposure_add(struct bg_txn *t, const unsigned char d[BG_DIGEST_LEN], 
 	MDB_val val, k = {BG_DIGEST_LEN, (void *)d}, v;
 	int rc;
 
-	if (!t->idv_ok || t->idv_id != id) {
+	if (t->idv_len == 0 || t->idv_id != id) {
 		t->idv_len = id_val(id, t->idv).mv_size;
 		t->idv_id = id;
-		t->idv_ok = true;
 	}
 	val.mv_size = t->idv_len;
 	val.mv_data = t->idv;
