@@ -1012,7 +1012,7 @@ static bool head_sep(char c)
 	return combo_char(c) || c == '\x01' || c == '\x02' || c == '\x03';
 }
 
-static char combo_sep_core(const char *head, size_t len, bool *field)
+static char combo_sep_core(const char *head, size_t len, bool *field, char label)
 {
 	static const char seps[] = "|;,\t\x01\x02\x03";
 	enum { NSEP = sizeof(seps) - 1 };
@@ -1096,6 +1096,18 @@ static char combo_sep_core(const char *head, size_t len, bool *field)
 		}
 		i = nl ? (size_t)(nl - head) + 1 : len;
 	}
+	/* A header naming an account and a password with this separator
+	 * ("ID／PW" above "taro@x.jp／Tr9pw@evil.jp", label_sep): the rows are
+	 * pairs even when their passwords look like addresses, and one row is
+	 * enough.  Before, a short list's address-like passwords tipped the
+	 * count below (at2) and were stored as identities. */
+	if (label && lines > 1) {
+		k = (size_t)(strchr(seps, label) - seps);
+		if (shape[k] >= 1 && shape[k] * 2 > lines - 1) {
+			*field = at3[k] > 0;
+			return seps[k];
+		}
+	}
 	for (k = 1; k < NSEP; k++)
 		if (shape[k] > shape[best])
 			best = (int)k;
@@ -1151,15 +1163,42 @@ static char *wide_head(const char *head, size_t len, size_t *out_len)
 	return o;
 }
 
+/* The separator of the head's first line when that line is a pair label
+ * (bg_pair_label: "ID／PW", "メールアドレス，パスワード", "ID・PW"), written as
+ * wide_head writes it ('・' \x03, '，' and ',' ','; '／' and '/' \x02: rows
+ * joined by an ASCII '/' are no combolist's, which a path or a URL would
+ * be, and stay as they were); else 0. */
+static char label_sep(const char *head, size_t len)
+{
+	size_t i = 0, e;
+	const char *nl;
+
+	if (len >= 3 && memcmp(head, "\xef\xbb\xbf", 3) == 0)
+		i = 3;
+	while (i < len && (head[i] == '\n' || head[i] == '\r' || head[i] == ' ' || head[i] == '\t'))
+		i++;
+	nl = memchr(head + i, '\n', len - i);
+	e = nl ? (size_t)(nl - head) : len;
+	while (e > i && (head[e - 1] == '\r' || head[e - 1] == ' ' || head[e - 1] == '\t'))
+		e--;
+	if (e == i || !bg_pair_label(head + i, e - i))
+		return 0;
+	if (memmem(head + i, e - i, "\xe3\x83\xbb", 3))
+		return '\x03';
+	if (memchr(head + i, ',', e - i) || memmem(head + i, e - i, "\xef\xbc\x8c", 3))
+		return ',';
+	return '\x02'; /* '／' or '/' */
+}
+
 char bg_combo_sep_cp(const char *head, size_t len, bool *field, uint32_t *cp)
 {
 	size_t wl;
-	char *w = wide_head(head, len, &wl), r;
+	char *w = wide_head(head, len, &wl), r, label = label_sep(head, len);
 
 	*cp = 0;
 	if (!w)
-		return combo_sep_core(head, len, field);
-	r = combo_sep_core(w, wl, field);
+		return combo_sep_core(head, len, field, label);
+	r = combo_sep_core(w, wl, field, label);
 	free(w);
 	/* '、', '／' and '・' glued after the addresses: the tokeniser reads that
 	 * character as a '|' (mapped) and the combolist's separator is it */
