@@ -1097,7 +1097,7 @@ static char combo_sep_core(const char *head, size_t len, bool *field, char label
 		i = nl ? (size_t)(nl - head) + 1 : len;
 	}
 	/* A header naming an account and a password with this separator
-	 * ("ID／PW" above "taro@x.jp／Tr9pw@evil.jp", label_sep): the rows are
+	 * ("ID／PW" above "taro@x.jp／Tr9pw@evil.jp", bg_head_pair_label): the rows are
 	 * pairs even when their passwords look like addresses, and one row is
 	 * enough.  Before, a short list's address-like passwords tipped the
 	 * count below (at2) and were stored as identities. */
@@ -1163,12 +1163,7 @@ static char *wide_head(const char *head, size_t len, size_t *out_len)
 	return o;
 }
 
-/* The separator of the head's first line when that line is a pair label
- * (bg_pair_label: "ID／PW", "メールアドレス，パスワード", "ID・PW"), written as
- * wide_head writes it ('・' \x03, '，' and ',' ','; '／' and '/' \x02: rows
- * joined by an ASCII '/' are no combolist's, which a path or a URL would
- * be, and stay as they were); else 0. */
-static char label_sep(const char *head, size_t len)
+char bg_head_pair_label(const char *head, size_t len)
 {
 	size_t i = 0, e;
 	const char *nl;
@@ -1183,19 +1178,26 @@ static char label_sep(const char *head, size_t len)
 		e--;
 	if (e == i || !bg_pair_label(head + i, e - i))
 		return 0;
+	if (memmem(head + i, e - i, "\xef\xbc\x8f", 3))
+		return '\x02';
 	if (memmem(head + i, e - i, "\xe3\x83\xbb", 3))
 		return '\x03';
 	if (memchr(head + i, ',', e - i) || memmem(head + i, e - i, "\xef\xbc\x8c", 3))
 		return ',';
-	return '\x02'; /* '／' or '/' */
+	return '/';
 }
 
 char bg_combo_sep_cp(const char *head, size_t len, bool *field, uint32_t *cp)
 {
 	size_t wl;
-	char *w = wide_head(head, len, &wl), r, label = label_sep(head, len);
+	char *w = wide_head(head, len, &wl), r, label = bg_head_pair_label(head, len);
 
 	*cp = 0;
+	/* rows joined by '／' under "ID/PW" too; an ASCII '/' is no combolist's
+	 * separator (a path's, a URL's: the text reader cuts such rows itself,
+	 * read_text.c's pair_row_cut) */
+	if (label == '/')
+		label = '\x02';
 	if (!w)
 		return combo_sep_core(head, len, field, label);
 	r = combo_sep_core(w, wl, field, label);

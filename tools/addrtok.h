@@ -132,6 +132,11 @@ bool bg_password_label(const char *s, size_t n);
  * "ID・PW"; case and width aside): a column of account/password pairs. */
 bool bg_pair_label(const char *s, size_t n);
 
+/* When the first line of a file's head (a BOM and blank lines aside) is a pair
+ * label: its joiner, '/' (an ASCII slash), '\x02' ('／'), '\x03' ('・') or ','
+ * (',' or '，'); else 0.  Its rows are account/password pairs however few. */
+char bg_head_pair_label(const char *head, size_t len);
+
 /* Whether a key, a header's label or a column name names a message's id
  * (message-id, Message-ID, In-Reply-To, References, msgid ...), never a
  * mailbox. */
