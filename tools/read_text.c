@@ -58,8 +58,8 @@ struct text_pieces {
  * first word is an address, then a '/' and more ("taro@x.jp/Tr9pw@evil.jp",
  * "taro@x.jp / Passw0rd"): where the account ends, the password's start in
  * *pw; 0 when the row is not so (no '@' and '.' in the word, or a ':' in it:
- * a URL's "https://h/a@x.jp" is none).  The tokeniser splits such a word at its
- * '/' and read an address-like password as one more account. */
+ * a URL's "https://h/a@x.jp" is none).  Before, the tokeniser split such a
+ * word at its '/' and stored an address-like password as one more account. */
 static size_t pair_row_cut(const char *s, size_t n, size_t *pw)
 {
 	size_t i = 0, k, j;
