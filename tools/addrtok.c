@@ -1096,21 +1096,31 @@ static char combo_sep_core(const char *head, size_t len, bool *field, char label
 		}
 		i = nl ? (size_t)(nl - head) + 1 : len;
 	}
-	/* A header naming an account and a password with this separator
-	 * ("ID／PW" above "taro@x.jp／Tr9pw@evil.jp", bg_head_pair_label): the rows are
-	 * pairs even when their passwords look like addresses, and one row is
-	 * enough.  Before, a short list's address-like passwords tipped the
-	 * count below (at2) and were stored as identities. */
+	for (k = 1; k < NSEP; k++)
+		if (shape[k] > shape[best])
+			best = (int)k;
+	/* A header naming an account and a password ("ID／PW" above
+	 * "taro@x.jp／Tr9pw@evil.jp", bg_head_pair_label): the rows are pairs
+	 * even when their passwords look like addresses, and one row is enough.
+	 * Before, a short list's address-like passwords tipped the counts below
+	 * (at2, at_blank) and were stored as identities. */
 	if (label && lines > 1) {
+		/* the label's own joiner first, then the rows' commonest one
+		 * ("ID/PW" above "taro@x.jp<TAB>pw"), then one blank */
 		k = (size_t)(strchr(seps, label) - seps);
 		if (shape[k] >= 1 && shape[k] * 2 > lines - 1) {
 			*field = at3[k] > 0;
 			return seps[k];
 		}
+		if (shape[best] >= 1 && shape[best] * 2 > lines - 1) {
+			*field = at3[best] > 0;
+			return seps[best];
+		}
+		if (blank >= 1 && blank * 2 > lines - 1) {
+			*field = false;
+			return ' ';
+		}
 	}
-	for (k = 1; k < NSEP; k++)
-		if (shape[k] > shape[best])
-			best = (int)k;
 	*field = at3[best] > 0;
 	if (shape[best] >= 2 && shape[best] * 2 > lines && at2[best] * 2 < shape[best])
 		return seps[best];
