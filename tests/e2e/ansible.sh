@@ -14,6 +14,10 @@
 #      and its report entry carry that name, and nothing is misnamed.
 #   8a2 again with one name for both hosts: each scan is kept in a file of its
 #      own, the report counts neither, names both, and the play fails (exit 3).
+#   8a3 the same under ANSIBLE_STRATEGY=free: the role's check before the
+#      report (or the report) fails the play; nothing counts dup.example.
+#   8a4 serial: 1 (a copy of site.yml): each batch passes the check, the last
+#      batch's report counts both hosts.
 #   8b a second run with bundle 1 again and bundle 2 with one byte changed:
 #      bundle 1 is "ok" (already imported), nothing else changes on the hosts
 #      (package, key, config, store); bundle 2's import fails on every host and
@@ -128,7 +132,7 @@ play() {
 	shift
 	b=$(printf '"%s",' "$@")
 	(cd "$T" && BGTP_RECORD="$T/$tag.json" ansible-playbook -i "$T/inventory.yml" \
-		"$POLICY_DIR/ansible/site.yml" -e "{\"breachguard_bundles\": [${b%,}]${PLAY_EXTRA:-}}" \
+		"${PLAY_SITE:-$POLICY_DIR/ansible/site.yml}" -e "{\"breachguard_bundles\": [${b%,}]${PLAY_EXTRA:-}}" \
 		>"$T/$tag.out" 2>&1)
 	RC=$?
 	note "run $tag: ansible-playbook took $($CHECK "$T/$tag.json" times | tail -n 1)"
@@ -221,6 +225,61 @@ if [ -z "$why" ]; then
 else
 	e2e_fail "${why#; }"
 	show_run dup
+fi
+
+# --- 8a3: the same under the free strategy -------------------------------------------------
+# Each host runs on without waiting for the other: the report's check may come
+# before the other host's scan, or after both fetched to one file.  Whichever:
+# the play fails, and no report counts dup.example.
+NAME="8a3 two hosts scanning as one name under strategy free: the play fails, nothing counted"
+rm -rf "$T/scans"
+export ANSIBLE_STRATEGY=free
+PLAY_EXTRA=', "breachguard_host_name": "dup.example"' play free "$M/one.bundle"
+unset ANSIBLE_STRATEGY
+why=""
+[ $RC -ne 0 ] || why="$why; ansible-playbook exited 0"
+chk=$(task free 'Check that every host fetched a scan of its own')
+rep=$(task free 'Build the fleet report (breachguard report --json --html)')
+case "$chk $rep" in
+*failed*) ;;
+*) why="$why; neither the check nor the report failed (check '$chk', report '$rep')" ;;
+esac
+if [ -f "$T/scans/report.json" ]; then
+	/usr/bin/python3 -c 'import json, sys
+r = json.load(open(sys.argv[1]))
+assert "dup.example" not in r["hosts"], r["hosts"]' "$T/scans/report.json" >"$T/free.check" 2>&1 ||
+		why="$why; the report counts dup.example: $(cat "$T/free.check")"
+fi
+if [ -z "$why" ]; then
+	e2e_pass "check '$chk', report '$rep'"
+else
+	e2e_fail "${why#; }"
+	show_run free
+fi
+
+# --- 8a4: one host at a time (serial: 1) ---------------------------------------------------
+# The check waits for the hosts of its batch only: each batch's report is
+# built, and the last one counts both hosts.
+NAME="8a4 serial 1: each batch passes the check, the last report counts both hosts"
+rm -rf "$T/scans"
+sed 's/^  gather_facts: false$/  gather_facts: false\n  serial: 1/' "$POLICY_DIR/ansible/site.yml" >"$T/serial.yml"
+export ANSIBLE_ROLES_PATH="$POLICY_DIR/ansible/roles"
+PLAY_SITE="$T/serial.yml" play serial "$M/one.bundle"
+unset ANSIBLE_ROLES_PATH
+why=""
+grep -q '^  serial: 1$' "$T/serial.yml" || why="$why; serial.yml has no serial: 1"
+[ $RC -eq 0 ] || why="$why; ansible-playbook exited $RC"
+[ "$(task serial 'Check that every host fetched a scan of its own')" = "host1 ok host2 ok" ] ||
+	why="$why; check: '$(task serial 'Check that every host fetched a scan of its own')' (want ok on both)"
+/usr/bin/python3 -c 'import json, sys
+r = json.load(open(sys.argv[1]))
+assert sorted(r["hosts"]) == ["host1", "web-02.example"], r["hosts"]' "$T/scans/report.json" >"$T/serial.check" 2>&1 ||
+	why="$why; report: $(cat "$T/serial.check")"
+if [ -z "$why" ]; then
+	e2e_pass
+else
+	e2e_fail "${why#; }"
+	show_run serial
 fi
 
 # --- 8b: again, with a tampered bundle ---------------------------------------------------
