@@ -1197,6 +1197,58 @@ char bg_head_pair_label(const char *head, size_t len)
 	return '/';
 }
 
+/* A blank at s[i] (before n): ' ', a tab or U+3000; its length, else 0. */
+static size_t row_blank(const char *s, size_t i, size_t n)
+{
+	if (s[i] == ' ' || s[i] == '\t')
+		return 1;
+	return n - i >= 3 && memcmp(s + i, "\xe3\x80\x80", 3) == 0 ? 3 : 0;
+}
+
+/* A pair's joiner at s[i]: '/', '／', ',', '，', '・' or '、'; its length, else 0. */
+static size_t row_joiner(const char *s, size_t i, size_t n)
+{
+	static const char *const wide[] = {"\xef\xbc\x8f", "\xef\xbc\x8c", "\xe3\x83\xbb",
+					   "\xe3\x80\x81"};
+
+	if (s[i] == '/' || s[i] == ',')
+		return 1;
+	for (size_t k = 0; k < sizeof(wide) / sizeof(wide[0]); k++)
+		if (n - i >= 3 && memcmp(s + i, wide[k], 3) == 0)
+			return 3;
+	return 0;
+}
+
+size_t bg_pair_row(const char *s, size_t n, size_t *pw, size_t *pe)
+{
+	size_t i = 0, k, j, b;
+	const char *at;
+	bool gap = false;
+
+	while (i < n && (b = row_blank(s, i, n)) != 0)
+		i += b;
+	for (k = i; k < n && !row_blank(s, k, n) && !row_joiner(s, k, n); k++)
+		if (s[k] == ':')
+			return 0;
+	at = memchr(s + i, '@', k - i);
+	if (!at || at == s + i || !memchr(at, '.', (size_t)(s + k - at)) || s[k - 1] == '.')
+		return 0;
+	for (j = k; j < n && (b = row_blank(s, j, n)) != 0; j += b)
+		gap = true;
+	if (j < n && (b = row_joiner(s, j, n)) != 0) {
+		for (j += b; j < n && (b = row_blank(s, j, n)) != 0;)
+			j += b;
+	} else if (!gap) {
+		return 0;
+	}
+	if (j >= n)
+		return 0;
+	for (*pw = j; j < n && !row_blank(s, j, n); j++)
+		;
+	*pe = j;
+	return k;
+}
+
 char bg_combo_sep_cp(const char *head, size_t len, bool *field, uint32_t *cp)
 {
 	size_t wl;

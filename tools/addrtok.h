@@ -137,6 +137,14 @@ bool bg_pair_label(const char *s, size_t n);
  * (',' or '，'); else 0.  Its rows are account/password pairs however few. */
 char bg_head_pair_label(const char *head, size_t len);
 
+/* A row below a pair label (bg_head_pair_label on the line above): its first
+ * word an address, then blanks, a joiner ('/', '／', ',', '，', '・', '、') or
+ * both, then the password ("taro@x.jp/Tr9pw@evil.jp", "taro@x.jp　pw",
+ * "taro@x.jp , pw").  Returns where the account ends, the password word's
+ * start and end in *pw and *pe; 0 when the row is not so (no '@' and '.' in
+ * the first word, or a ':' in it: a URL, a label). */
+size_t bg_pair_row(const char *s, size_t n, size_t *pw, size_t *pe);
+
 /* Whether a key, a header's label or a column name names a message's id
  * (message-id, Message-ID, In-Reply-To, References, msgid ...), never a
  * mailbox. */

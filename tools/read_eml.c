@@ -107,6 +107,11 @@ struct em {
 	size_t seenlen;
 	unsigned long seen_line;
 	unsigned line_addrs;
+	/* below a pair label alone on its line ("ID／PW"), to a blank line: each
+	 * row's password is blanked in pbuf before the tokeniser (bg_pair_row) */
+	bool pair_rows;
+	char *pbuf;
+	size_t pcap;
 };
 
 static void note(struct em *m, unsigned long line, const char *why, const char *text, size_t len)
@@ -405,6 +410,12 @@ static bool contact_line(const char *s, size_t n)
 static void text_line(struct em *m, const char *s, size_t n, unsigned long line)
 {
 	bool fold = bg_header_fold(&m->hdr, s, n);
+	size_t k, pw, pe, b = 0;
+
+	while (b < n && (s[b] == ' ' || s[b] == '\t' || s[b] == '\r'))
+		b++;
+	if (b == n)
+		m->pair_rows = false; /* a blank line ends a pair label's rows */
 
 	/* A forwarded message after the forwarder's signature: its text is no
 	 * signature.  Before: "-- " above "-------- Forwarded Message --------"
@@ -427,6 +438,8 @@ static void text_line(struct em *m, const char *s, size_t n, unsigned long line)
 		 * a password (bg_addrtok_label_lines); a short line holds no more */
 		if (n <= 96 && !m->in_sig)
 			scan_tokens(m, s, n, line);
+		if (!m->in_sig && b < n && bg_head_pair_label(s, n))
+			m->pair_rows = true;
 		return;
 	}
 	if (m->in_sig) {
@@ -443,6 +456,12 @@ static void text_line(struct em *m, const char *s, size_t n, unsigned long line)
 	}
 	if (bg_inquiry_line(s, n)) {
 		note(m, line, bg_inquiry_why, s, bg_shown_to_address(s, n));
+		return;
+	}
+	/* "taro@x.jp／Tr9pw@evil.jp" below "ID／PW": the password never read */
+	if (m->pair_rows && (k = bg_pair_row(s, n, &pw, &pe)) != 0 &&
+	    !(s = bg_pair_blank(m->c, &m->pbuf, &m->pcap, s, n, k, pw, pe, line))) {
+		m->rc = -ENOMEM;
 		return;
 	}
 	line_begin(m);
@@ -1055,7 +1074,7 @@ static void leaf_end(struct em *m)
 		line_end(m);
 	}
 	bg_eml_html_reset(&m->html);
-	m->in_sig = m->sig_noted = false;
+	m->in_sig = m->sig_noted = m->pair_rows = false;
 	bg_header_fold_end(&m->hdr);
 	m->rule_at = 0;
 	m->b64.n = 0;
@@ -1298,6 +1317,7 @@ out:
 		close(m->csv_fd);
 	free(m->lb);
 	free(m->alt_seen);
+	free(m->pbuf);
 	bg_eml_html_free(&m->html);
 	bg_addrtok_free(m->tok);
 	free(m);

@@ -46,45 +46,13 @@ struct text_pieces {
 	unsigned long prev_line; /* the last line read (the input skips empty ones) */
 	/* a quoted header block: its folded lines are its (bg_header_fold) */
 	struct bg_hdr_fold hdr;
-	/* the first line is a pair label with an ASCII '/' ("ID/PW"): in its
-	 * rows "taro@x.jp/pw" the '/' and the password are blanked, in buf
-	 * (pair_row_cut) */
-	bool pair_slash;
+	/* below a pair label alone on its line ("ID/PW", "ID／PW"), to a blank
+	 * line: in each row "taro@x.jp/pw" the password is blanked, in buf
+	 * (bg_pair_row) */
+	bool pair_rows;
 	char *buf;
 	size_t cap;
 };
-
-/* Under a pair label with an ASCII '/' (text_pieces.pair_slash): a row whose
- * first word is an address, then a '/' and more ("taro@x.jp/Tr9pw@evil.jp",
- * "taro@x.jp / Passw0rd"): where the account ends, the password's start in
- * *pw; 0 when the row is not so (no '@' and '.' in the word, or a ':' in it:
- * a URL's "https://h/a@x.jp" is none).  Before, the tokeniser split such a
- * word at its '/' and stored an address-like password as one more account. */
-static size_t pair_row_cut(const char *s, size_t n, size_t *pw)
-{
-	size_t i = 0, k, j;
-	const char *at;
-
-	while (i < n && is_space((unsigned char)s[i]))
-		i++;
-	for (k = i; k < n && !is_space((unsigned char)s[k]) && s[k] != '/'; k++)
-		if (s[k] == ':')
-			return 0;
-	/* blanks may stand around the '/' ("taro@x.jp / pw") */
-	for (j = k; j < n && is_space((unsigned char)s[j]); j++)
-		;
-	if (j >= n || s[j] != '/')
-		return 0;
-	for (j++; j < n && is_space((unsigned char)s[j]); j++)
-		;
-	if (j >= n)
-		return 0;
-	at = memchr(s + i, '@', k - i);
-	if (!at || at == s + i || !memchr(at, '.', (size_t)(s + k - at)) || s[k - 1] == '.')
-		return 0;
-	*pw = j;
-	return k;
-}
 
 /* An SQL dump, by its head: a dump tool's banner, or a statement of its
  * tables starting a line.  Its lines without an address are statements, not
@@ -174,7 +142,7 @@ static int text_piece(struct bg_addrtok *tok, const char *s, size_t n, unsigned 
 static int text_line(struct bg_addrtok *tok, const char *s, size_t n, unsigned flags,
 		     unsigned long line, struct bg_reader_ctx *c, struct text_pieces *p)
 {
-	size_t i = 0, k, pw;
+	size_t i = 0, k, pw, pe;
 	bool fold, maybe;
 	const char *at;
 	unsigned marks;
@@ -184,6 +152,7 @@ static int text_line(struct bg_addrtok *tok, const char *s, size_t n, unsigned f
 	if (line > p->prev_line + 1) {
 		bg_addrtok_blank(tok, p->prev_line + 1, line - 1);
 		bg_header_fold_end(&p->hdr);
+		p->pair_rows = false; /* a blank line ends a pair label's rows */
 	}
 	p->prev_line = line;
 	if (p->cont || (flags & BG_LINE_PIECE)) {
@@ -274,31 +243,11 @@ static int text_line(struct bg_addrtok *tok, const char *s, size_t n, unsigned f
 		p->contact_last = line;
 		p->contact_to = line + 4;
 	}
-	if (p->pair_slash && maybe && (k = pair_row_cut(s, n, &pw)) != 0) {
-		/* the '/' and the password word after the account: never read (the
-		 * rest of the row is); said with its line when it reads as an
-		 * address, its text not shown */
-		static const char hidden[] = "(the password, not shown)";
-		size_t e = pw;
-
-		while (e < n && !is_space((unsigned char)s[e]))
-			e++;
-		if (bg_addr_maybe(s + pw, e - pw))
-			bg_reader_note(c, line,
-				       "a password (after the address and '/' of a row under a "
-				       "pair label such as \"ID/PW\") is not imported",
-				       hidden, sizeof(hidden) - 1);
-		if (p->cap < n) {
-			char *nb = realloc(p->buf, n);
-
-			if (!nb)
-				return -ENOMEM;
-			p->buf = nb;
-			p->cap = n;
-		}
-		memcpy(p->buf, s, n);
-		memset(p->buf + k, ' ', e - k);
-		s = p->buf;
+	if (!maybe && bg_head_pair_label(s, n)) {
+		p->pair_rows = true;
+	} else if (p->pair_rows && maybe && (k = bg_pair_row(s, n, &pw, &pe)) != 0) {
+		if (!(s = bg_pair_blank(c, &p->buf, &p->cap, s, n, k, pw, pe, line)))
+			return -ENOMEM;
 	}
 	/* The tokeniser reports a line without a candidate itself, once it knows
 	 * whether the next line continues one of its cells. */
@@ -361,7 +310,6 @@ static int text_read(struct bg_reader_ctx *c)
 		}
 		char sep = got > 0 ? bg_combo_sep_cp(head, (size_t)got, &field, &cp) : 0;
 
-		pieces.pair_slash = got > 0 && bg_head_pair_label(head, (size_t)got) == '/';
 		bg_addrtok_combo(tok, sep, field);
 		bg_addrtok_combo_cp(tok, cp);
 		bg_addrtok_label_lines(tok, true);

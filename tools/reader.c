@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "addrtok.h"
@@ -104,6 +105,29 @@ static size_t label_end(const char *s, size_t e)
 size_t bg_reader_flagged_shown(const char *s, size_t n)
 {
 	return label_end(s, bg_shown_to_address(s, n));
+}
+
+const char *bg_pair_blank(struct bg_reader_ctx *c, char **buf, size_t *cap, const char *s, size_t n,
+			  size_t k, size_t pw, size_t pe, unsigned long line)
+{
+	static const char hidden[] = "(the password, not shown)";
+
+	if (bg_addr_maybe(s + pw, pe - pw))
+		bg_reader_note(c, line,
+			       "a password (after the address of a row below a pair label such as "
+			       "\"ID/PW\") is not imported",
+			       hidden, sizeof(hidden) - 1);
+	if (*cap < n) {
+		char *nb = realloc(*buf, n);
+
+		if (!nb)
+			return NULL;
+		*buf = nb;
+		*cap = n;
+	}
+	memcpy(*buf, s, n);
+	memset(*buf + k, ' ', pe - k);
+	return *buf;
 }
 
 void bg_reader_note_flagged(struct bg_reader_ctx *c, unsigned long line, unsigned flags,

@@ -79,6 +79,13 @@ void bg_reader_ctx_init(struct bg_reader_ctx *c, struct bg_input *in, const char
  * one way a reader reports something that does not stop it (text may be NULL). */
 void bg_reader_note(struct bg_reader_ctx *c, unsigned long line, const char *why, const char *text,
 		    size_t len);
+/* A row below a pair label whose account ends at k and whose password word is
+ * [pw, pe) (bg_pair_row): its copy in *buf (*cap bytes, grown) with [k, pe)
+ * blanked, so that the password is never read and the rest of the row is;
+ * noted at line when the password reads as an address (its text not shown).
+ * NULL when out of memory. */
+const char *bg_pair_blank(struct bg_reader_ctx *c, char **buf, size_t *cap, const char *s, size_t n,
+			  size_t k, size_t pw, size_t pe, unsigned long line);
 /* Why a line's bytes were refused, in the input's own encoding: "invalid
  * UTF-8" + tail, or "bytes not valid CP932" + tail, written into buf. */
 const char *bg_reader_bad_bytes(const struct bg_reader_ctx *c, const char *tail, char *buf,

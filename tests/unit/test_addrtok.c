@@ -748,6 +748,67 @@ static void header_fold(void)
 	T_CHECK(bg_header_fold(&f, "> y@example.com", 15) == false);
 }
 
+/* bg_head_pair_label's joiners, and bg_pair_row's account and password on the
+ * rows below one: the shapes it takes, and those it leaves to the tokeniser. */
+static void pair_rows(void)
+{
+	static const struct {
+		const char *row;
+		const char *account, *password; /* NULL: not a pair row */
+	} rows[] = {
+	    {"taro@x.jp/Tr9pw@evil.jp", "taro@x.jp", "Tr9pw@evil.jp"},
+	    {"  taro@x.jp / pw extra@x.jp", "taro@x.jp", "pw"},
+	    {"taro@x.jp\xef\xbc\x8fpw", "taro@x.jp", "pw"}, /* ／ */
+	    {"taro@x.jp\xe3\x80\x80pw", "taro@x.jp", "pw"}, /* U+3000 */
+	    {"taro@x.jp , pw", "taro@x.jp", "pw"},
+	    {"taro@x.jp\xe3\x80\x81\xe3\x80\x80pw", "taro@x.jp", "pw"}, /* 、 and U+3000 */
+	    {"taro@x.jp\tpw", "taro@x.jp", "pw"},
+	    {"https://x.jp/a@b.jp pw", NULL, NULL}, /* a URL */
+	    {"ID: taro@x.jp/pw", NULL, NULL},
+	    {"ftp:taro@x.jp/dir", NULL, NULL},
+	    /* a ':' in the word: a URL's */ /* a label's ':' */
+	    {"taro@x.jp/", NULL, NULL},	     /* no password */
+	    {"taro@x.jp", NULL, NULL},
+	    {"taro@x/pw", NULL, NULL},	   /* no '.' after the '@' */
+	    {"taro@x.jp./pw", NULL, NULL}, /* a trailing dot */
+	    {"@x.jp/pw", NULL, NULL},
+	    {"name taro@x.jp/pw", NULL, NULL}, /* the first word holds no address */
+	};
+	static const struct {
+		const char *line;
+		char joiner;
+	} labels[] = {
+	    {"ID/PW", '/'},
+	    {"\xef\xbb\xbfID\xef\xbc\x8fPW\r", '\x02'},
+	    {"\xef\xbc\xa9\xef\xbc\xa4\xe3\x83\xbb\xef\xbc\xb0\xef\xbc\xb7",
+	     '\x03'}, /* ＩＤ・ＰＷ */
+	    {"ID,PW", ','},
+	    {"\xe3\x83\xa1\xe3\x83\xbc\xe3\x83\xab\xef\xbc\x8c"
+	     "\xe3\x83\x91\xe3\x82\xb9\xe3\x83\xaf\xe3\x83\xbc\xe3\x83\x89",
+	     ','}, /* メール，パスワード */
+	    {"ID/PW list", 0},
+	    {"email password", 0},
+	    {"", 0},
+	};
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		const char *r = rows[i].row;
+		size_t pw = 0, pe = 0, k = bg_pair_row(r, strlen(r), &pw, &pe);
+
+		if (!rows[i].account) {
+			T_CHECK(k == 0);
+			continue;
+		}
+		T_CHECK(k > 0 && strncmp(r + k - strlen(rows[i].account), rows[i].account,
+					 strlen(rows[i].account)) == 0);
+		T_CHECK(pe - pw == strlen(rows[i].password) &&
+			memcmp(r + pw, rows[i].password, pe - pw) == 0);
+	}
+	for (size_t i = 0; i < sizeof(labels) / sizeof(labels[0]); i++)
+		T_CHECK(bg_head_pair_label(labels[i].line, strlen(labels[i].line)) ==
+			labels[i].joiner);
+}
+
 int main(int argc, char **argv)
 {
 	t_init(argc, argv);
@@ -769,5 +830,6 @@ int main(int argc, char **argv)
 	T_RUN(terminal_colours);
 	T_RUN(query_and_emphasis);
 	T_RUN(header_fold);
+	T_RUN(pair_rows);
 	return t_done("test_addrtok");
 }
