@@ -1186,7 +1186,14 @@ char bg_head_pair_label(const char *head, size_t len)
 	e = nl ? (size_t)(nl - head) : len;
 	while (e > i && (head[e - 1] == '\r' || head[e - 1] == ' ' || head[e - 1] == '\t'))
 		e--;
-	if (e == i || !bg_pair_label(head + i, e - i))
+	/* no joiner, no label: most lines end here, before any normalisation */
+	if (e - i < 4 || e - i > 60 ||
+	    (!memchr(head + i, '/', e - i) && !memchr(head + i, ',', e - i) &&
+	     !memmem(head + i, e - i, "\xe3\x83\xbb", 3) &&
+	     !memmem(head + i, e - i, "\xef\xbc\x8f", 3) &&
+	     !memmem(head + i, e - i, "\xef\xbc\x8c", 3)))
+		return 0;
+	if (!bg_pair_label(head + i, e - i))
 		return 0;
 	if (memmem(head + i, e - i, "\xef\xbc\x8f", 3))
 		return '\x02';

@@ -107,11 +107,8 @@ struct em {
 	size_t seenlen;
 	unsigned long seen_line;
 	unsigned line_addrs;
-	/* below a pair label alone on its line ("ID／PW"), to a blank line: each
-	 * row's password is blanked in pbuf before the tokeniser (bg_pair_row) */
-	bool pair_rows;
-	char *pbuf;
-	size_t pcap;
+	/* below a pair label alone on its line ("ID／PW") */
+	struct bg_pair_rows pairs;
 };
 
 static void note(struct em *m, unsigned long line, const char *why, const char *text, size_t len)
@@ -410,12 +407,9 @@ static bool contact_line(const char *s, size_t n)
 static void text_line(struct em *m, const char *s, size_t n, unsigned long line)
 {
 	bool fold = bg_header_fold(&m->hdr, s, n);
-	size_t k, pw, pe, b = 0;
+	const char *ps;
 
-	while (b < n && (s[b] == ' ' || s[b] == '\t' || s[b] == '\r'))
-		b++;
-	if (b == n)
-		m->pair_rows = false; /* a blank line ends a pair label's rows */
+	m->pairs.over_blanks = false;
 
 	/* A forwarded message after the forwarder's signature: its text is no
 	 * signature.  Before: "-- " above "-------- Forwarded Message --------"
@@ -438,8 +432,8 @@ static void text_line(struct em *m, const char *s, size_t n, unsigned long line)
 		 * a password (bg_addrtok_label_lines); a short line holds no more */
 		if (n <= 96 && !m->in_sig)
 			scan_tokens(m, s, n, line);
-		if (!m->in_sig && b < n && bg_head_pair_label(s, n))
-			m->pair_rows = true;
+		if (!m->in_sig)
+			(void)bg_pair_rows_line(m->c, &m->pairs, s, n, line, false);
 		return;
 	}
 	if (m->in_sig) {
@@ -459,11 +453,11 @@ static void text_line(struct em *m, const char *s, size_t n, unsigned long line)
 		return;
 	}
 	/* "taro@x.jp／Tr9pw@evil.jp" below "ID／PW": the password never read */
-	if (m->pair_rows && (k = bg_pair_row(s, n, &pw, &pe)) != 0 &&
-	    !(s = bg_pair_blank(m->c, &m->pbuf, &m->pcap, s, n, k, pw, pe, line))) {
+	if (!(ps = bg_pair_rows_line(m->c, &m->pairs, s, n, line, true))) {
 		m->rc = -ENOMEM;
 		return;
 	}
+	s = ps;
 	line_begin(m);
 	scan_tokens(m, s, n, line);
 	line_end(m);
@@ -474,6 +468,14 @@ static void text_line(struct em *m, const char *s, size_t n, unsigned long line)
 /* One line of what the HTML part shows (its text up to a '\n'). */
 static void html_shown(struct em *m, const char *text, size_t len, unsigned long line)
 {
+	/* the rows below "ID／PW": their passwords never read (a page's empty
+	 * lines are its tags', no gap of the text's) */
+	m->pairs.over_blanks = true;
+	if (!(text = bg_pair_rows_line(m->c, &m->pairs, text, len, line,
+				       len && bg_addr_maybe(text, len)))) {
+		m->rc = -ENOMEM;
+		return;
+	}
 	if (!m->rule_at && len && (rule_line(text, len) || contact_line(text, len)))
 		m->rule_at = line - 1;
 	if (len && bg_addr_maybe(text, len)) {
@@ -1074,7 +1076,7 @@ static void leaf_end(struct em *m)
 		line_end(m);
 	}
 	bg_eml_html_reset(&m->html);
-	m->in_sig = m->sig_noted = m->pair_rows = false;
+	m->in_sig = m->sig_noted = m->pairs.on = false;
 	bg_header_fold_end(&m->hdr);
 	m->rule_at = 0;
 	m->b64.n = 0;
@@ -1317,7 +1319,7 @@ out:
 		close(m->csv_fd);
 	free(m->lb);
 	free(m->alt_seen);
-	free(m->pbuf);
+	bg_pair_rows_free(&m->pairs);
 	bg_eml_html_free(&m->html);
 	bg_addrtok_free(m->tok);
 	free(m);

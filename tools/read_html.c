@@ -16,12 +16,18 @@
 /* One line of what the page shows (h.text up to a '\n'): an inquiry line's
  * addresses are the sender's contacts, as in a text file; any other line with
  * an '@' is a record. */
-static int shown_line(struct bg_reader_ctx *c, struct bg_addrtok *tok, const char *s, size_t n,
-		      unsigned long line)
+static int shown_line(struct bg_reader_ctx *c, struct bg_addrtok *tok, struct bg_pair_rows *pr,
+		      const char *s, size_t n, unsigned long line)
 {
 	int r;
 
-	if (!bg_addr_maybe(s, n))
+	/* the rows below "ID／PW": their passwords never read (a row keeps its
+	 * account: it may still hold an address) */
+	bool maybe = bg_addr_maybe(s, n);
+
+	if (!(s = bg_pair_rows_line(c, pr, s, n, line, maybe)))
+		return -ENOMEM;
+	if (!maybe)
 		return 0;
 	c->sink->record(c->sink);
 	if (bg_inquiry_line(s, n)) {
@@ -36,13 +42,13 @@ static int shown_line(struct bg_reader_ctx *c, struct bg_addrtok *tok, const cha
 	return r;
 }
 
-static int shown_lines(struct bg_reader_ctx *c, struct bg_addrtok *tok, const char *s, size_t n,
-		       unsigned long line)
+static int shown_lines(struct bg_reader_ctx *c, struct bg_addrtok *tok, struct bg_pair_rows *pr,
+		       const char *s, size_t n, unsigned long line)
 {
 	while (n > 0) {
 		const char *nl = memchr(s, '\n', n);
 		size_t k = nl ? (size_t)(nl - s) : n;
-		int r = shown_line(c, tok, s, k, line);
+		int r = shown_line(c, tok, pr, s, k, line);
 
 		if (r < 0)
 			return r;
@@ -59,8 +65,8 @@ static const char hidden_why[] =
 
 /* What the converter made of a line (s, n: the source line, for its notes),
  * or of a link held open at the input's end (bg_eml_html_release). */
-static int converted(struct bg_reader_ctx *c, struct bg_addrtok *tok, struct bg_eml_html *h,
-		     const char *s, size_t n, unsigned long line)
+static int converted(struct bg_reader_ctx *c, struct bg_addrtok *tok, struct bg_pair_rows *pr,
+		     struct bg_eml_html *h, const char *s, size_t n, unsigned long line)
 {
 	if (h->hid_at) {
 		/* Said for every line: each may hide another address. */
@@ -77,23 +83,24 @@ static int converted(struct bg_reader_ctx *c, struct bg_addrtok *tok, struct bg_
 		c->sink->record(c->sink);
 		bg_reader_note(c, line, bg_eml_html_link_why, s, n > 200 ? 200 : n);
 	}
-	return h->hold ? 0 : shown_lines(c, tok, h->text, h->textlen, line);
+	return h->hold ? 0 : shown_lines(c, tok, pr, h->text, h->textlen, line);
 }
 
 /* A link held open when the converter starts again or the input ends. */
-static int release(struct bg_reader_ctx *c, struct bg_addrtok *tok, struct bg_eml_html *h,
-		   unsigned long line)
+static int release(struct bg_reader_ctx *c, struct bg_addrtok *tok, struct bg_pair_rows *pr,
+		   struct bg_eml_html *h, unsigned long line)
 {
 	if (!h->hold)
 		return 0;
 	bg_eml_html_release(h);
-	return converted(c, tok, h, h->link, h->linklen, line);
+	return converted(c, tok, pr, h, h->link, h->linklen, line);
 }
 
 static int html_read(struct bg_reader_ctx *c)
 {
 	struct bg_eml_html h;
 	struct bg_addrtok *tok = NULL;
+	struct bg_pair_rows pr = {false, true, NULL, 0};
 	const char *s;
 	size_t n;
 	unsigned flags;
@@ -121,7 +128,7 @@ static int html_read(struct bg_reader_ctx *c)
 		if (flags & (BG_LINE_TOO_LONG | BG_LINE_HAS_NUL | BG_LINE_BAD_UTF8)) {
 			/* The converter's state (an open tag) is unknowable past such a
 			 * line: it starts again after it. */
-			r = release(c, tok, &h, line);
+			r = release(c, tok, &pr, &h, line);
 			bg_eml_html_reset(&h);
 			if (r >= 0)
 				r = bg_addrtok_flush(tok);
@@ -129,7 +136,7 @@ static int html_read(struct bg_reader_ctx *c)
 			bg_reader_note_flagged(c, line, flags, s, n);
 		} else {
 			bg_eml_html_line(&h, s, n);
-			r = converted(c, tok, &h, s, n, line);
+			r = converted(c, tok, &pr, &h, s, n, line);
 		}
 		if (r < 0) {
 			bg_err_set(&c->err, r, "%s, line %lu: import stopped", c->name, line);
@@ -137,11 +144,12 @@ static int html_read(struct bg_reader_ctx *c)
 		}
 	}
 	if (r >= 0) /* a link never closed: what it kept */
-		r = release(c, tok, &h, bg_input_lineno(c->in));
+		r = release(c, tok, &pr, &h, bg_input_lineno(c->in));
 	if (r >= 0 && (r = bg_addrtok_flush(tok)) < 0)
 		bg_err_set(&c->err, r, "%s: import stopped at the end", c->name);
 	bg_addrtok_free(tok);
 	bg_eml_html_free(&h);
+	bg_pair_rows_free(&pr);
 	return r < 0 ? r : 0;
 }
 

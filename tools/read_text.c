@@ -46,12 +46,8 @@ struct text_pieces {
 	unsigned long prev_line; /* the last line read (the input skips empty ones) */
 	/* a quoted header block: its folded lines are its (bg_header_fold) */
 	struct bg_hdr_fold hdr;
-	/* below a pair label alone on its line ("ID/PW", "ID／PW"), to a blank
-	 * line: in each row "taro@x.jp/pw" the password is blanked, in buf
-	 * (bg_pair_row) */
-	bool pair_rows;
-	char *buf;
-	size_t cap;
+	/* below a pair label alone on its line ("ID/PW", "ID／PW") */
+	struct bg_pair_rows pairs;
 };
 
 /* An SQL dump, by its head: a dump tool's banner, or a statement of its
@@ -142,7 +138,7 @@ static int text_piece(struct bg_addrtok *tok, const char *s, size_t n, unsigned 
 static int text_line(struct bg_addrtok *tok, const char *s, size_t n, unsigned flags,
 		     unsigned long line, struct bg_reader_ctx *c, struct text_pieces *p)
 {
-	size_t i = 0, k, pw, pe;
+	size_t i = 0;
 	bool fold, maybe;
 	const char *at;
 	unsigned marks;
@@ -152,7 +148,7 @@ static int text_line(struct bg_addrtok *tok, const char *s, size_t n, unsigned f
 	if (line > p->prev_line + 1) {
 		bg_addrtok_blank(tok, p->prev_line + 1, line - 1);
 		bg_header_fold_end(&p->hdr);
-		p->pair_rows = false; /* a blank line ends a pair label's rows */
+		p->pairs.on = false; /* a blank line ends a pair label's rows */
 	}
 	p->prev_line = line;
 	if (p->cont || (flags & BG_LINE_PIECE)) {
@@ -243,12 +239,8 @@ static int text_line(struct bg_addrtok *tok, const char *s, size_t n, unsigned f
 		p->contact_last = line;
 		p->contact_to = line + 4;
 	}
-	if (!maybe && bg_head_pair_label(s, n)) {
-		p->pair_rows = true;
-	} else if (p->pair_rows && maybe && (k = bg_pair_row(s, n, &pw, &pe)) != 0) {
-		if (!(s = bg_pair_blank(c, &p->buf, &p->cap, s, n, k, pw, pe, line)))
-			return -ENOMEM;
-	}
+	if (!(s = bg_pair_rows_line(c, &p->pairs, s, n, line, maybe)))
+		return -ENOMEM;
 	/* The tokeniser reports a line without a candidate itself, once it knows
 	 * whether the next line continues one of its cells. */
 	r = bg_addrtok_line(tok, s, n, line);
@@ -260,9 +252,15 @@ static int text_read(struct bg_reader_ctx *c)
 	struct bg_input *in = c->in;
 	struct bg_err *err = &c->err;
 	struct bg_addrtok *tok = NULL;
-	struct text_pieces pieces = {false, false, NULL, false,
-				     0,	    0,	   0,	 {false, false, false, 0, false, false},
-				     false, NULL,  0};
+	struct text_pieces pieces = {false,
+				     false,
+				     NULL,
+				     false,
+				     0,
+				     0,
+				     0,
+				     {false, false, false, 0, false, false},
+				     {false, false, NULL, 0}};
 	const char *s;
 	size_t n;
 	unsigned flags;
@@ -334,7 +332,7 @@ static int text_read(struct bg_reader_ctx *c)
 		bg_err_set(err, r, "%s: import stopped at the end", c->name);
 	bg_addrtok_free(tok);
 	bg_sqlmask_free(pieces.sql);
-	free(pieces.buf);
+	bg_pair_rows_free(&pieces.pairs);
 	return r < 0 ? r : 0;
 }
 

@@ -107,27 +107,55 @@ size_t bg_reader_flagged_shown(const char *s, size_t n)
 	return label_end(s, bg_shown_to_address(s, n));
 }
 
-const char *bg_pair_blank(struct bg_reader_ctx *c, char **buf, size_t *cap, const char *s, size_t n,
-			  size_t k, size_t pw, size_t pe, unsigned long line)
+const char *bg_pair_rows_next(struct bg_reader_ctx *c, struct bg_pair_rows *p, const char *s,
+			      size_t n, unsigned long line, bool maybe)
 {
 	static const char hidden[] = "(the password, not shown)";
+	size_t i = 0, k, pw, pe;
 
+	/* Outside the rows: only a short line without an address may be a label. */
+	if (!p->on) {
+		if (!maybe && n <= 96 && bg_head_pair_label(s, n))
+			p->on = true;
+		return s;
+	}
+	while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r'))
+		i++;
+	if (i == n) {
+		p->on = p->over_blanks; /* a blank line ends the rows */
+		return s;
+	}
+	if (!maybe) {
+		/* another label starts them again; any other line of text ends them */
+		p->on = bg_head_pair_label(s, n) != 0;
+		return s;
+	}
+	if ((k = bg_pair_row(s, n, &pw, &pe)) == 0)
+		return s;
 	if (bg_addr_maybe(s + pw, pe - pw))
 		bg_reader_note(c, line,
 			       "a password (after the address of a row below a pair label such as "
 			       "\"ID/PW\") is not imported",
 			       hidden, sizeof(hidden) - 1);
-	if (*cap < n) {
-		char *nb = realloc(*buf, n);
+	if (p->cap < n) {
+		char *nb = realloc(p->buf, n);
 
 		if (!nb)
 			return NULL;
-		*buf = nb;
-		*cap = n;
+		p->buf = nb;
+		p->cap = n;
 	}
-	memcpy(*buf, s, n);
-	memset(*buf + k, ' ', pe - k);
-	return *buf;
+	memcpy(p->buf, s, n);
+	memset(p->buf + k, ' ', pe - k);
+	return p->buf;
+}
+
+void bg_pair_rows_free(struct bg_pair_rows *p)
+{
+	free(p->buf);
+	p->buf = NULL;
+	p->cap = 0;
+	p->on = false;
 }
 
 void bg_reader_note_flagged(struct bg_reader_ctx *c, unsigned long line, unsigned flags,

@@ -79,13 +79,31 @@ void bg_reader_ctx_init(struct bg_reader_ctx *c, struct bg_input *in, const char
  * one way a reader reports something that does not stop it (text may be NULL). */
 void bg_reader_note(struct bg_reader_ctx *c, unsigned long line, const char *why, const char *text,
 		    size_t len);
-/* A row below a pair label whose account ends at k and whose password word is
- * [pw, pe) (bg_pair_row): its copy in *buf (*cap bytes, grown) with [k, pe)
- * blanked, so that the password is never read and the rest of the row is;
- * noted at line when the password reads as an address (its text not shown).
- * NULL when out of memory. */
-const char *bg_pair_blank(struct bg_reader_ctx *c, char **buf, size_t *cap, const char *s, size_t n,
-			  size_t k, size_t pw, size_t pe, unsigned long line);
+/* The rows below a pair label alone on its line ("ID／PW", "ID/PW",
+ * "メールアドレス，パスワード": bg_head_pair_label), to a blank line or a line of
+ * text without an address: each row's password word (bg_pair_row) is blanked
+ * before the tokeniser, so that it is never read and the rest of the row is,
+ * and said when it reads as an address (its text not shown).  One for the
+ * readers of text, mail bodies and pages; a page's converted text has empty
+ * lines wherever a tag ends a line (</tr><tr>, </p>): over_blanks, they end
+ * nothing there. */
+struct bg_pair_rows {
+	bool on, over_blanks;
+	char *buf;
+	size_t cap;
+};
+/* Line s (n bytes; maybe: bg_addr_maybe's answer for it, which the reader has)
+ * through it: the line to tokenise (s, or its copy in p->buf with the password
+ * blanked); NULL when out of memory.  Outside the rows a line that may hold an
+ * address costs a test: no label holds one. */
+const char *bg_pair_rows_next(struct bg_reader_ctx *c, struct bg_pair_rows *p, const char *s,
+			      size_t n, unsigned long line, bool maybe);
+static inline const char *bg_pair_rows_line(struct bg_reader_ctx *c, struct bg_pair_rows *p,
+					    const char *s, size_t n, unsigned long line, bool maybe)
+{
+	return !p->on && maybe ? s : bg_pair_rows_next(c, p, s, n, line, maybe);
+}
+void bg_pair_rows_free(struct bg_pair_rows *p);
 /* Why a line's bytes were refused, in the input's own encoding: "invalid
  * UTF-8" + tail, or "bytes not valid CP932" + tail, written into buf. */
 const char *bg_reader_bad_bytes(const struct bg_reader_ctx *c, const char *tail, char *buf,
