@@ -1177,6 +1177,7 @@ char bg_head_pair_label(const char *head, size_t len)
 {
 	size_t i = 0, e;
 	const char *nl;
+	char j = 0;
 
 	if (len >= 3 && memcmp(head, "\xef\xbb\xbf", 3) == 0)
 		i = 3;
@@ -1186,30 +1187,25 @@ char bg_head_pair_label(const char *head, size_t len)
 	e = nl ? (size_t)(nl - head) : len;
 	while (e > i && (head[e - 1] == '\r' || head[e - 1] == ' ' || head[e - 1] == '\t'))
 		e--;
-	/* no joiner, no label: most lines end here, before any normalisation */
-	if (e - i < 4 || e - i > 60 ||
-	    (!memchr(head + i, '/', e - i) && !memchr(head + i, ',', e - i) &&
-	     !memmem(head + i, e - i, "\xe3\x83\xbb", 3) &&
-	     !memmem(head + i, e - i, "\xef\xbc\x8f", 3) &&
-	     !memmem(head + i, e - i, "\xef\xbc\x8c", 3)))
+	if (e - i < 4 || e - i > 60)
 		return 0;
-	if (!bg_pair_label(head + i, e - i))
-		return 0;
+	/* the joiner first: with none (most lines) no label, and no
+	 * normalisation in bg_pair_label */
 	if (memmem(head + i, e - i, "\xef\xbc\x8f", 3))
-		return '\x02';
-	if (memmem(head + i, e - i, "\xe3\x83\xbb", 3))
-		return '\x03';
-	if (memchr(head + i, ',', e - i) || memmem(head + i, e - i, "\xef\xbc\x8c", 3))
-		return ',';
-	return '/';
+		j = '\x02';
+	else if (memmem(head + i, e - i, "\xe3\x83\xbb", 3))
+		j = '\x03';
+	else if (memchr(head + i, ',', e - i) || memmem(head + i, e - i, "\xef\xbc\x8c", 3))
+		j = ',';
+	else if (memchr(head + i, '/', e - i))
+		j = '/';
+	return j && bg_pair_label(head + i, e - i) ? j : 0;
 }
 
-/* A blank at s[i] (before n): ' ', a tab or U+3000; its length, else 0. */
+/* A blank at s[i] (before n): blank_at's, or a tab; its length, else 0. */
 static size_t row_blank(const char *s, size_t i, size_t n)
 {
-	if (s[i] == ' ' || s[i] == '\t')
-		return 1;
-	return n - i >= 3 && memcmp(s + i, "\xe3\x80\x80", 3) == 0 ? 3 : 0;
+	return s[i] == '\t' ? 1 : blank_at(s, i, n);
 }
 
 /* A pair's joiner at s[i]: '/', '／', ',', '，', '・' or '、'; its length, else 0. */
@@ -1263,8 +1259,8 @@ char bg_combo_sep_cp(const char *head, size_t len, bool *field, uint32_t *cp)
 
 	*cp = 0;
 	/* rows joined by '／' under "ID/PW" too; an ASCII '/' is no combolist's
-	 * separator (a path's, a URL's: the text reader cuts such rows itself,
-	 * read_text.c's pair_row_cut) */
+	 * separator (a path's, a URL's: the readers cut such rows themselves,
+	 * reader.c's bg_pair_rows) */
 	if (label == '/')
 		label = '\x02';
 	if (!w)

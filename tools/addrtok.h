@@ -132,8 +132,9 @@ bool bg_password_label(const char *s, size_t n);
  * "ID・PW"; case and width aside): a column of account/password pairs. */
 bool bg_pair_label(const char *s, size_t n);
 
-/* When the first line of a file's head (a BOM and blank lines aside) is a pair
- * label: its joiner, '/' (an ASCII slash), '\x02' ('／'), '\x03' ('・') or ','
+/* When the first line of head (a file's head or one line; a BOM and blank
+ * lines aside) is a pair label: its joiner, '/' (an ASCII slash), '\x02' ('／'), '\x03' ('・') or
+ * ','
  * (',' or '，'); else 0.  Its rows are account/password pairs however few. */
 char bg_head_pair_label(const char *head, size_t len);
 

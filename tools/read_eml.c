@@ -468,17 +468,19 @@ static void text_line(struct em *m, const char *s, size_t n, unsigned long line)
 /* One line of what the HTML part shows (its text up to a '\n'). */
 static void html_shown(struct em *m, const char *text, size_t len, unsigned long line)
 {
+	/* a row blanked below keeps its account: it may still hold an address */
+	bool maybe = len && bg_addr_maybe(text, len);
+
 	/* the rows below "ID／PW": their passwords never read (a page's empty
 	 * lines are its tags', no gap of the text's) */
 	m->pairs.over_blanks = true;
-	if (!(text = bg_pair_rows_line(m->c, &m->pairs, text, len, line,
-				       len && bg_addr_maybe(text, len)))) {
+	if (!(text = bg_pair_rows_line(m->c, &m->pairs, text, len, line, maybe))) {
 		m->rc = -ENOMEM;
 		return;
 	}
 	if (!m->rule_at && len && (rule_line(text, len) || contact_line(text, len)))
 		m->rule_at = line - 1;
-	if (len && bg_addr_maybe(text, len)) {
+	if (maybe) {
 		if (bg_quoted_header(text, len))
 			note(m, line, "quoted mail header: its addresses are not imported", text,
 			     bg_shown_to_address(text, len));
