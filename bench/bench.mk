@@ -13,7 +13,7 @@ BENCH_BIN   = $(BUILD)/bench
 BENCH_TOOLS = $(BENCH_BIN)/gen $(BENCH_BIN)/runstat $(BENCH_BIN)/mkdump $(BENCH_BIN)/acct \
               $(BENCH_BIN)/nosync.so $(BENCH_BIN)/nssfloor $(BENCH_BIN)/pam1 $(BENCH_BIN)/spawn \
               $(BENCH_BIN)/pam_bgfloor.so $(BENCH_BIN)/digestfloor \
-              $(BENCH_BIN)/syscost
+              $(BENCH_BIN)/syscost $(BENCH_BIN)/mapcost
 BENCH_CFLAGS = $(filter-out -MMD -MP,$(CFLAGS))
 
 .PHONY: bench bench-tools bench-profile bench-fleet bench-guard bench-guard-update
@@ -36,6 +36,11 @@ $(BENCH_BIN)/mkdump: bench/mkdump.c $(LIBTOOL) $(LIBBG)
 $(BENCH_BIN)/digestfloor: bench/digestfloor.c $(LIBBG)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(BENCH_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBBG) $(LIBS) -lcrypto -lpthread
+
+# The store's page reads by pread against by mmap (bench/mapcost.c, by hand).
+$(BENCH_BIN)/mapcost: bench/mapcost.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(BENCH_CFLAGS) $(LDFLAGS) -o $@ $<
 
 # The module's own reading in system calls alone (bench/syscost.c, by hand).
 $(BENCH_BIN)/syscost: bench/syscost.c
