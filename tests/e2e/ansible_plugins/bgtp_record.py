@@ -3,7 +3,10 @@
 # the ansible.posix collection), so this one records what the assertions need:
 # for each task, each host's result as the callbacks receive it (no_log results
 # already censored), and the recap, as JSON in the file $BGTP_RECORD.  The
-# normal screen output is left alone.
+# normal screen output is left alone.  A result is filed under its own task
+# (by the task's uuid), not under the task started last: the free strategy
+# starts a task once for each host, and one host's result may come after
+# another host has started its next task.
 from __future__ import annotations
 
 import json
@@ -30,14 +33,22 @@ class CallbackModule(CallbackBase):
         super().__init__()
         self._doc = {"plays": []}
         self._task = None
+        self._by_uuid = {}
         self._t0 = time.time()
 
     def v2_playbook_on_play_start(self, play):
         self._doc["plays"].append({"play": {"name": play.get_name()}, "tasks": []})
+        self._by_uuid = {}
 
     def _start(self, task):
+        uuid = getattr(task, "_uuid", None)
+        if uuid is not None and uuid in self._by_uuid:
+            self._task = self._by_uuid[uuid]
+            return
         self._task = {"task": {"name": task.get_name()}, "hosts": {}, "start": time.time()}
         self._doc["plays"][-1]["tasks"].append(self._task)
+        if uuid is not None:
+            self._by_uuid[uuid] = self._task
 
     def v2_playbook_on_task_start(self, task, is_conditional):
         self._start(task)
@@ -48,8 +59,9 @@ class CallbackModule(CallbackBase):
     def _record(self, result, **extra):
         res = dict(result._result)
         res.update(extra)
-        self._task["seconds"] = round(time.time() - self._task["start"], 2)
-        self._task["hosts"][result._host.get_name()] = res
+        entry = self._by_uuid.get(getattr(result._task, "_uuid", None), self._task)
+        entry["seconds"] = round(time.time() - entry["start"], 2)
+        entry["hosts"][result._host.get_name()] = res
 
     def v2_runner_on_ok(self, result):
         self._record(result)
