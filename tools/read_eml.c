@@ -109,6 +109,12 @@ struct em {
 	unsigned line_addrs;
 	/* below a pair label alone on its line ("ID／PW") */
 	struct bg_pair_rows pairs;
+	/* A text part's or an HTML part's head, held until its combolist
+	 * separator is known (reader.h), and the multipart/alternative (its
+	 * line; 0: none) of the plain text that learned one: its other
+	 * renderings (the HTML of the same rows) are read with it */
+	struct bg_combo_head head;
+	unsigned long head_alt;
 };
 
 static void note(struct em *m, unsigned long line, const char *why, const char *text, size_t len)
@@ -135,15 +141,21 @@ static bool in_list(const char *list, size_t len, const char *s, size_t n, bool 
 
 #define ALT_SEEN_MAX (1024 * 1024)
 
+/* The innermost multipart/alternative the part is in, or NULL. */
+static const struct bg_eml_frame *alt_frame(const struct em *m)
+{
+	for (int k = m->mime.nfr - 1; k >= 0; k--)
+		if (m->mime.fr[k].alternative)
+			return &m->mime.fr[k];
+	return NULL;
+}
+
 /* Whether address s is one a multipart/alternative's later rendering gives
  * and its first did not; the first one's are kept. */
 static bool alt_other(struct em *m, const char *s, size_t n)
 {
-	const struct bg_eml_frame *f = NULL;
+	const struct bg_eml_frame *f = alt_frame(m);
 
-	for (int k = m->mime.nfr - 1; k >= 0 && !f; k--)
-		if (m->mime.fr[k].alternative)
-			f = &m->mime.fr[k];
 	if (!f)
 		return false;
 	if (f->line != m->alt_frame_line || !m->alt_part) {
@@ -463,6 +475,23 @@ static void text_line(struct em *m, const char *s, size_t n, unsigned long line)
 	line_end(m);
 }
 
+static int text_read_fn(void *arg, const char *s, size_t n, unsigned long line)
+{
+	struct em *m = arg;
+
+	text_line(m, s, n, line);
+	return m->rc;
+}
+
+/* One decoded line of a text part, through the held head (reader.h). */
+static void text_put(struct em *m, const char *s, size_t n, unsigned long line)
+{
+	int r = bg_combo_head_put(&m->head, m->tok, s, n, line, text_read_fn, m);
+
+	if (r < 0 && !m->rc)
+		m->rc = r;
+}
+
 /* --- HTML, crudely ---------------------------------------------------------- */
 
 /* One line of what the HTML part shows (its text up to a '\n'). */
@@ -496,11 +525,8 @@ static void html_shown(struct em *m, const char *text, size_t len, unsigned long
 
 /* Each line the page shows (a <p>, a <br>) on its own: a one-line part's
  * inquiry line or quoted header is one too. */
-static void html_text(struct em *m, unsigned long line)
+static void html_text(struct em *m, const char *text, size_t len, unsigned long line)
 {
-	const char *text = m->html.text;
-	size_t len = m->html.textlen;
-
 	while (len > 0) {
 		const char *nl = memchr(text, '\n', len);
 		size_t k = nl ? (size_t)(nl - text) : len;
@@ -512,9 +538,20 @@ static void html_text(struct em *m, unsigned long line)
 	}
 }
 
+/* What the converter made of one line of the part: a record when it held an
+ * address. */
+static int html_read_fn(void *arg, const char *s, size_t n, unsigned long line)
+{
+	struct em *m = arg;
+
+	line_begin(m);
+	html_text(m, s, n, line);
+	line_end(m);
+	return m->rc;
+}
+
 static void html_line(struct em *m, const char *s, size_t n, unsigned long line)
 {
-	line_begin(m);
 	bg_eml_html_line(&m->html, s, n);
 	if (m->html.hid_at) {
 		m->html.hid_at = false;
@@ -532,9 +569,23 @@ static void html_line(struct em *m, const char *s, size_t n, unsigned long line)
 		m->html.link_diff = false;
 		note(m, line, bg_eml_html_link_why, s, n > 200 ? 200 : n);
 	}
-	if (!m->html.hold) /* a link open at the end: read with its </a>'s line */
-		html_text(m, line);
-	line_end(m);
+	if (!m->html.hold) { /* a link open at the end: read with its </a>'s line */
+		int r = bg_combo_head_put(&m->head, m->tok, m->html.text, m->html.textlen, line,
+					  html_read_fn, m);
+
+		if (r < 0 && !m->rc)
+			m->rc = r;
+	}
+}
+
+/* The held head read now: the part ends. */
+static void head_release(struct em *m)
+{
+	int r = bg_combo_head_release(&m->head, m->tok,
+				      m->kind == BG_EML_HTML ? html_read_fn : text_read_fn, m);
+
+	if (r < 0 && !m->rc)
+		m->rc = r;
 }
 
 /* --- CSV attachments ------------------------------------------------------- */
@@ -826,7 +877,7 @@ static void attach_finish(struct em *m)
 			if (k == BG_EML_HTML)
 				html_line(m, line, len, ln);
 			else
-				text_line(m, line, len, ln);
+				text_put(m, line, len, ln);
 		}
 		goto fail;
 	}
@@ -872,7 +923,7 @@ static void deliver(struct em *m)
 	}
 	switch (m->kind) {
 	case BG_EML_TEXT:
-		text_line(m, m->lb, m->llen, line);
+		text_put(m, m->lb, m->llen, line);
 		break;
 	case BG_EML_HTML:
 		html_line(m, m->lb, m->llen, line);
@@ -895,7 +946,7 @@ static void deliver_piece(struct em *m, size_t cut)
 	size_t keep = m->llen - cut;
 
 	if (m->kind == BG_EML_TEXT)
-		text_line(m, m->lb, cut, line);
+		text_put(m, m->lb, cut, line);
 	else if (m->kind == BG_EML_HTML)
 		html_line(m, m->lb, cut, line);
 	memmove(m->lb, m->lb + cut, keep);
@@ -1062,6 +1113,12 @@ static void leaf_end(struct em *m)
 			deliver(m);
 		if (m->kind == BG_EML_ATTACH || m->text_detect)
 			attach_finish(m);
+		head_release(m);
+		if (m->kind == BG_EML_TEXT && m->head.sep) {
+			const struct bg_eml_frame *f = alt_frame(m);
+
+			m->head_alt = f ? f->line : 0;
+		}
 		scan_flush(m);
 	}
 	bg_eml_charset_close(&m->cs);
@@ -1074,9 +1131,10 @@ static void leaf_end(struct em *m)
 			m->html.link_diff = false;
 			note(m, m->lstart, bg_eml_html_link_why, m->html.link, m->html.linklen);
 		}
-		html_text(m, m->lstart);
+		html_text(m, m->html.text, m->html.textlen, m->lstart);
 		line_end(m);
 	}
+	bg_addrtok_combo(m->tok, 0, false); /* the next part learns its own */
 	bg_eml_html_reset(&m->html);
 	m->in_sig = m->sig_noted = m->pairs.on = false;
 	bg_header_fold_end(&m->hdr);
@@ -1141,6 +1199,17 @@ static void body_begin(struct em *m)
 		return;
 	}
 	m->cte = m->mime.e.cte;
+	if (m->kind == BG_EML_TEXT || m->kind == BG_EML_HTML) {
+		const struct bg_eml_frame *f = alt_frame(m);
+
+		if (m->kind == BG_EML_HTML && m->head_alt && f && f->line == m->head_alt) {
+			/* the HTML of a plain text read as a combolist: its rows too */
+			bg_addrtok_combo(m->tok, m->head.sep, m->head.field);
+			bg_addrtok_combo_cp(m->tok, m->head.cp);
+		} else {
+			bg_combo_head_start(&m->head);
+		}
+	}
 	if (m->mime.e.cte_name[0] && m->mime.e.cte == BG_EML_CTE_IDENT &&
 	    strcmp(m->mime.e.cte_name, "7bit") != 0 && strcmp(m->mime.e.cte_name, "8bit") != 0 &&
 	    strcmp(m->mime.e.cte_name, "binary") != 0)
@@ -1322,6 +1391,7 @@ out:
 	free(m->lb);
 	free(m->alt_seen);
 	bg_pair_rows_free(&m->pairs);
+	bg_combo_head_free(&m->head);
 	bg_eml_html_free(&m->html);
 	bg_addrtok_free(m->tok);
 	free(m);

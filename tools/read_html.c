@@ -59,15 +59,33 @@ static int shown_lines(struct bg_reader_ctx *c, struct bg_addrtok *tok, struct b
 	return 0;
 }
 
+/* The page's reading: what shown_lines needs, and the held head of its text
+ * (a combolist's separator learned from it, reader.h). */
+struct page {
+	struct bg_reader_ctx *c;
+	struct bg_addrtok *tok;
+	struct bg_pair_rows pr;
+	struct bg_combo_head head;
+};
+
+static int page_read_fn(void *arg, const char *s, size_t n, unsigned long line)
+{
+	struct page *p = arg;
+
+	return shown_lines(p->c, p->tok, &p->pr, s, n, line);
+}
+
 /* What the converter dropped held an '@' (eml_html.h). */
 static const char hidden_why[] =
     "an '@' in text the page hides (display:none, visibility:hidden, hidden) is not imported";
 
 /* What the converter made of a line (s, n: the source line, for its notes),
  * or of a link held open at the input's end (bg_eml_html_release). */
-static int converted(struct bg_reader_ctx *c, struct bg_addrtok *tok, struct bg_pair_rows *pr,
-		     struct bg_eml_html *h, const char *s, size_t n, unsigned long line)
+static int converted(struct page *p, struct bg_eml_html *h, const char *s, size_t n,
+		     unsigned long line)
 {
+	struct bg_reader_ctx *c = p->c;
+
 	if (h->hid_at) {
 		/* Said for every line: each may hide another address. */
 		h->hid_at = false;
@@ -83,24 +101,25 @@ static int converted(struct bg_reader_ctx *c, struct bg_addrtok *tok, struct bg_
 		c->sink->record(c->sink);
 		bg_reader_note(c, line, bg_eml_html_link_why, s, n > 200 ? 200 : n);
 	}
-	return h->hold ? 0 : shown_lines(c, tok, pr, h->text, h->textlen, line);
+	return h->hold ? 0
+		       : bg_combo_head_put(&p->head, p->tok, h->text, h->textlen, line,
+					   page_read_fn, p);
 }
 
 /* A link held open when the converter starts again or the input ends. */
-static int release(struct bg_reader_ctx *c, struct bg_addrtok *tok, struct bg_pair_rows *pr,
-		   struct bg_eml_html *h, unsigned long line)
+static int release(struct page *p, struct bg_eml_html *h, unsigned long line)
 {
 	if (!h->hold)
 		return 0;
 	bg_eml_html_release(h);
-	return converted(c, tok, pr, h, h->link, h->linklen, line);
+	return converted(p, h, h->link, h->linklen, line);
 }
 
 static int html_read(struct bg_reader_ctx *c)
 {
 	struct bg_eml_html h;
 	struct bg_addrtok *tok = NULL;
-	struct bg_pair_rows pr = {false, true, NULL, 0};
+	struct page p = {c, NULL, {false, true, NULL, 0}, {0}};
 	const char *s;
 	size_t n;
 	unsigned flags;
@@ -115,6 +134,8 @@ static int html_read(struct bg_reader_ctx *c)
 	/* A page's lines of text without an address (a heading, a paragraph) are
 	 * no list entries: only a line whose visible text holds an '@' is one. */
 	bg_addrtok_empty(tok, "no address on the line");
+	p.tok = tok;
+	bg_combo_head_start(&p.head);
 	/* A minified page is one line: read in pieces cut before a tag that is a
 	 * gap (a cell, a row, a paragraph), the converter's state carried on. */
 	bg_input_long_pieces(c->in, bg_eml_html_cut);
@@ -128,7 +149,7 @@ static int html_read(struct bg_reader_ctx *c)
 		if (flags & (BG_LINE_TOO_LONG | BG_LINE_HAS_NUL | BG_LINE_BAD_UTF8)) {
 			/* The converter's state (an open tag) is unknowable past such a
 			 * line: it starts again after it. */
-			r = release(c, tok, &pr, &h, line);
+			r = release(&p, &h, line);
 			bg_eml_html_reset(&h);
 			if (r >= 0)
 				r = bg_addrtok_flush(tok);
@@ -136,7 +157,7 @@ static int html_read(struct bg_reader_ctx *c)
 			bg_reader_note_flagged(c, line, flags, s, n);
 		} else {
 			bg_eml_html_line(&h, s, n);
-			r = converted(c, tok, &pr, &h, s, n, line);
+			r = converted(&p, &h, s, n, line);
 		}
 		if (r < 0) {
 			bg_err_set(&c->err, r, "%s, line %lu: import stopped", c->name, line);
@@ -144,12 +165,15 @@ static int html_read(struct bg_reader_ctx *c)
 		}
 	}
 	if (r >= 0) /* a link never closed: what it kept */
-		r = release(c, tok, &pr, &h, bg_input_lineno(c->in));
+		r = release(&p, &h, bg_input_lineno(c->in));
+	if (r >= 0)
+		r = bg_combo_head_release(&p.head, tok, page_read_fn, &p);
 	if (r >= 0 && (r = bg_addrtok_flush(tok)) < 0)
 		bg_err_set(&c->err, r, "%s: import stopped at the end", c->name);
 	bg_addrtok_free(tok);
 	bg_eml_html_free(&h);
-	bg_pair_rows_free(&pr);
+	bg_pair_rows_free(&p.pr);
+	bg_combo_head_free(&p.head);
 	return r < 0 ? r : 0;
 }
 

@@ -306,7 +306,7 @@ static int text_read(struct bg_reader_ctx *c)
 			    "--column naming the column of users' addresses",
 			    c->name, fields);
 		}
-		char sep = got > 0 ? bg_combo_sep_cp(head, (size_t)got, &field, &cp) : 0;
+		char sep = got > 0 ? bg_combo_sep_rows(head, (size_t)got, &field, &cp) : 0;
 
 		bg_addrtok_combo(tok, sep, field);
 		bg_addrtok_combo_cp(tok, cp);

@@ -158,6 +158,114 @@ void bg_pair_rows_free(struct bg_pair_rows *p)
 	p->on = false;
 }
 
+void bg_combo_head_start(struct bg_combo_head *h)
+{
+	h->on = true;
+	h->len = h->nat = 0;
+	h->lines = 0;
+	h->sep = 0;
+	h->field = false;
+	h->cp = 0;
+}
+
+char bg_combo_sep_rows(const char *head, size_t len, bool *field, uint32_t *cp)
+{
+	char *rows = malloc(len + 1), sep;
+	size_t i = 0, k = 0;
+	bool first = true;
+
+	*field = false;
+	*cp = 0;
+	if (!rows)
+		return 0; /* no separator learned: read as before, nothing lost */
+	while (i < len) {
+		const char *nl = memchr(head + i, '\n', len - i);
+		size_t e = nl ? (size_t)(nl - head) : len;
+
+		bool blank = true;
+
+		for (size_t j = i; j < e && blank; j++)
+			blank = head[j] == ' ' || head[j] == '\t' || head[j] == '\r';
+		/* the first line is kept whatever it holds: a header naming the
+		 * columns ("アカウント　パスワード") or a pair label above the rows */
+		if ((first && !blank) || bg_addr_maybe(head + i, e - i)) {
+			memcpy(rows + k, head + i, e - i);
+			k += e - i;
+			rows[k++] = '\n';
+		}
+		first = first && blank;
+		i = e + 1;
+	}
+	sep = k ? bg_combo_sep_cp(rows, k, field, cp) : 0;
+	free(rows);
+	return sep;
+}
+
+int bg_combo_head_release(struct bg_combo_head *h, struct bg_addrtok *tok, bg_combo_read_fn fn,
+			  void *arg)
+{
+	int r = 0;
+
+	if (!h->on)
+		return 0;
+	h->on = false;
+	h->sep = h->lines ? bg_combo_sep_rows(h->buf, h->len, &h->field, &h->cp) : 0;
+	bg_addrtok_combo(tok, h->sep, h->field);
+	bg_addrtok_combo_cp(tok, h->cp);
+	for (size_t i = 0; i < h->nat && r >= 0; i++)
+		r = fn(arg, h->buf + h->at[i].off, h->at[i].n, h->at[i].line);
+	h->len = h->nat = 0;
+	h->lines = 0;
+	return r < 0 ? r : 0;
+}
+
+int bg_combo_head_put(struct bg_combo_head *h, struct bg_addrtok *tok, const char *s, size_t n,
+		      unsigned long line, bg_combo_read_fn fn, void *arg)
+{
+	if (!h->on)
+		return fn(arg, s, n, line);
+	if (h->len + n + 1 > h->cap) {
+		size_t c = (h->len + n + 1) * 2;
+		char *b = realloc(h->buf, c);
+
+		if (!b)
+			return -ENOMEM;
+		h->buf = b;
+		h->cap = c;
+	}
+	if (h->nat == h->capat) {
+		size_t c = h->capat ? h->capat * 2 : 64;
+		struct bg_combo_piece *a = realloc(h->at, c * sizeof(*a));
+
+		if (!a)
+			return -ENOMEM;
+		h->at = a;
+		h->capat = c;
+	}
+	h->at[h->nat++] = (struct bg_combo_piece){line, h->len, n};
+	memcpy(h->buf + h->len, s, n);
+	h->len += n;
+	h->buf[h->len++] = '\n';
+	/* the rows of the piece: its lines that may hold an address */
+	for (size_t i = 0; i < n;) {
+		const char *nl = memchr(s + i, '\n', n - i);
+		size_t e = nl ? (size_t)(nl - s) : n;
+
+		h->lines += bg_addr_maybe(s + i, e - i);
+		i = e + 1;
+	}
+	if (h->len >= BG_COMBO_HEAD_BYTES || h->lines >= BG_COMBO_HEAD_LINES)
+		return bg_combo_head_release(h, tok, fn, arg);
+	return 0;
+}
+
+void bg_combo_head_free(struct bg_combo_head *h)
+{
+	free(h->buf);
+	free(h->at);
+	memset(h, 0, sizeof(*h));
+}
+
 void bg_reader_note_flagged(struct bg_reader_ctx *c, unsigned long line, unsigned flags,
 			    const char *text, size_t len)
 {

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "err.h"
 #include "input.h"
@@ -104,6 +105,52 @@ static inline const char *bg_pair_rows_line(struct bg_reader_ctx *c, struct bg_p
 	return !p->on && maybe ? s : bg_pair_rows_next(c, p, s, n, line, maybe);
 }
 void bg_pair_rows_free(struct bg_pair_rows *p);
+
+/* The head of a text that comes a piece at a time (a mail's text part, the
+ * text a page shows), held until the separator of a combolist
+ * ("taro@x.jp;hunter2") is known from its lines: bg_combo_sep_cp over them,
+ * as read_text.c asks it of a file's head.  Before, a mail body's or a
+ * page's "a@x.jp;b@evil.jp" rows stored b@evil.jp, a password, as an
+ * identity, where the same rows in a file did not.  A piece is text with its
+ * line number (it may hold several lines, '\n' between); the reader's fn
+ * reads one, and the held ones are given to it in order.  Zero it; holding
+ * starts with bg_combo_head_start. */
+/* bg_combo_sep_cp over the first line of head (a header, a pair label) and
+ * the lines that may hold an address (bg_addr_maybe) only: a notice's
+ * greeting and signature, a page's menus and footer do not outvote its rows.
+ * 0 (no combolist) when out of memory. */
+char bg_combo_sep_rows(const char *head, size_t len, bool *field, uint32_t *cp);
+struct bg_addrtok;
+struct bg_combo_head {
+	bool on;
+	char *buf; /* the held pieces, each ended by a '\n' */
+	size_t len, cap;
+	struct bg_combo_piece {
+		unsigned long line;
+		size_t off, n;
+	} * at;
+	size_t nat, capat;
+	unsigned lines; /* the held lines that may hold an address */
+	/* what the release learned (sep 0: no combolist) */
+	char sep;
+	bool field;
+	uint32_t cp;
+};
+typedef int (*bg_combo_read_fn)(void *arg, const char *s, size_t n, unsigned long line);
+#define BG_COMBO_HEAD_BYTES (64 * 1024)
+#define BG_COMBO_HEAD_LINES 200 /* rows, as many lines as bg_combo_sep looks at */
+void bg_combo_head_start(struct bg_combo_head *h);
+/* Piece s (n bytes) at line: held, or read by fn(arg, ...) when nothing is
+ * held; the one that fills the head releases it (bg_combo_head_release).
+ * 0, fn's negative result, or -ENOMEM. */
+int bg_combo_head_put(struct bg_combo_head *h, struct bg_addrtok *tok, const char *s, size_t n,
+		      unsigned long line, bg_combo_read_fn fn, void *arg);
+/* Ends the hold (nothing when none): the separator learned from the held
+ * lines set on tok (bg_addrtok_combo, bg_addrtok_combo_cp) and kept in h,
+ * then the held pieces read by fn, in order.  0 or fn's negative result. */
+int bg_combo_head_release(struct bg_combo_head *h, struct bg_addrtok *tok, bg_combo_read_fn fn,
+			  void *arg);
+void bg_combo_head_free(struct bg_combo_head *h);
 /* Why a line's bytes were refused, in the input's own encoding: "invalid
  * UTF-8" + tail, or "bytes not valid CP932" + tail, written into buf. */
 const char *bg_reader_bad_bytes(const struct bg_reader_ctx *c, const char *tail, char *buf,
@@ -124,7 +171,6 @@ void bg_reader_note_flagged(struct bg_reader_ctx *c, unsigned long line, unsigne
  * anywhere, but never given to the sink: each is counted and noted with its
  * line ("an address in attribute \"description\" is not imported"), shown
  * unless the text names a password anywhere.  Zero it, then bg_unread_init. */
-struct bg_addrtok;
 struct bg_unread {
 	struct bg_reader_ctx *c;
 	struct bg_addrtok *tok;

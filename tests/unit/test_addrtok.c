@@ -1,9 +1,12 @@
 /* test_addrtok.c: the address tokeniser, case by case: what a careful person
  * reads in a line (or a block of lines) is exactly what reaches the sink. */
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "addrtok.h"
+#include "reader.h"
 #include "t.h"
 
 #define MAXA 64
@@ -809,6 +812,134 @@ static void pair_rows(void)
 			labels[i].joiner);
 }
 
+/* The pieces a combo head's reader was given, in order. */
+struct pieces_got {
+	unsigned n;
+	unsigned long line[300];
+	char first[300][48];
+	int fail_at; /* the call (1-based) that fails with -EIO; 0: none */
+};
+
+static int got_fn(void *arg, const char *s, size_t n, unsigned long line)
+{
+	struct pieces_got *g = arg;
+
+	if (g->n < 300) {
+		g->line[g->n] = line;
+		snprintf(g->first[g->n], sizeof(g->first[0]), "%.*s", (int)(n < 47 ? n : 47), s);
+	}
+	g->n++;
+	return g->fail_at && (int)g->n == g->fail_at ? -EIO : 0;
+}
+
+/* bg_combo_sep_rows over a letter's lines; bg_combo_head's holding, its
+ * release (by the reader, at the 200th row, at 64 KiB) and its order. */
+static void combo_head(void)
+{
+	static const char letter[] = "\xe5\x90\x84\xe4\xbd\x8d\n" /* 各位 */
+				     "Thank you for your continued business.\n"
+				     "We found the credentials below on a paste site.\n"
+				     "Please have them changed.\n"
+				     "\n"
+				     "taro@x.jp;Tr9pw@evil.jp\n"
+				     "hanako@x.jp;Natsu2021\n"
+				     "jiro@x.jp;qwerty\n"
+				     "\n"
+				     "Regards,\n"
+				     "The security team\n"
+				     "Tel 03-1234-5678\n";
+	static const char enumeration[] = "The accounts:\n"
+					  "taro@x.jp, hanako@x.jp\n"
+					  "jiro@x.jp, saburo@x.jp\n"
+					  "shiro@x.jp, goro@x.jp\n";
+	struct bg_addrtok *tok = NULL;
+	struct bg_combo_head h = {0};
+	struct pieces_got *g = calloc(1, sizeof(*g));
+	bool field;
+	uint32_t cp;
+	char row[64];
+
+	T_CHECK(g != NULL);
+	if (!g)
+		return;
+	/* the prose outvotes three rows when every line counts, not when only
+	 * the rows (and the first line) do */
+	T_CHECK(bg_combo_sep_cp(letter, sizeof(letter) - 1, &field, &cp) == 0);
+	T_CHECK(bg_combo_sep_rows(letter, sizeof(letter) - 1, &field, &cp) == ';');
+	T_CHECK(bg_combo_sep_rows(enumeration, sizeof(enumeration) - 1, &field, &cp) == 0);
+	T_EQ_INT(bg_addrtok_new(&tok, NULL), 0);
+
+	/* not holding: each piece read at once */
+	T_EQ_INT(bg_combo_head_put(&h, tok, "a@x.jp", 6, 1, got_fn, g), 0);
+	T_EQ_INT((int)g->n, 1);
+
+	/* holding: nothing read until the release, then all, in order */
+	g->n = 0;
+	bg_combo_head_start(&h);
+	for (unsigned long i = 0, ln = 1; i < sizeof(letter) - 1; ln++) {
+		const char *nl = memchr(letter + i, '\n', sizeof(letter) - 1 - i);
+		size_t e = (size_t)(nl - letter);
+
+		T_EQ_INT(bg_combo_head_put(&h, tok, letter + i, e - i, ln, got_fn, g), 0);
+		i = e + 1;
+	}
+	T_EQ_INT((int)g->n, 0);
+	T_EQ_INT(bg_combo_head_release(&h, tok, got_fn, g), 0);
+	T_EQ_INT((int)g->n, 12);
+	T_EQ_INT((int)g->line[5], 6);
+	T_EQ_STR(g->first[5], "taro@x.jp;Tr9pw@evil.jp");
+	T_EQ_INT((int)g->line[11], 12);
+	T_CHECK(h.sep == ';' && !h.on);
+	/* released: the next piece is read at once; a second release is nothing */
+	T_EQ_INT(bg_combo_head_put(&h, tok, "b@x.jp", 6, 13, got_fn, g), 0);
+	T_EQ_INT((int)g->n, 13);
+	T_EQ_INT(bg_combo_head_release(&h, tok, got_fn, g), 0);
+	T_EQ_INT((int)g->n, 13);
+
+	/* the 200th row releases the head; lines without an address do not count */
+	g->n = 0;
+	bg_combo_head_start(&h);
+	for (unsigned i = 1; i <= 200; i++) {
+		int k = snprintf(row, sizeof(row), "user%u@x.jp|pw%u", i, i);
+
+		T_EQ_INT(bg_combo_head_put(&h, tok, "no address here", 15, 2 * i - 1, got_fn, g),
+			 0);
+		T_EQ_INT(bg_combo_head_put(&h, tok, row, (size_t)k, 2 * i, got_fn, g), 0);
+		if (i == 199)
+			T_EQ_INT((int)g->n, 0);
+	}
+	T_EQ_INT((int)g->n, 400);
+	T_CHECK(!h.on && h.sep == '|');
+
+	/* 64 KiB of lines without an address releases it too; nothing learned */
+	g->n = 0;
+	bg_combo_head_start(&h);
+	{
+		char big[1024];
+		unsigned i;
+
+		memset(big, 'x', sizeof(big));
+		for (i = 0; h.on && i < 100; i++)
+			T_EQ_INT(bg_combo_head_put(&h, tok, big, sizeof(big), i + 1, got_fn, g), 0);
+		T_EQ_INT((int)i, 64);
+		T_EQ_INT((int)g->n, 64);
+		T_CHECK(h.sep == 0);
+	}
+
+	/* the reader's failure stops the release and is returned */
+	g->n = 0;
+	g->fail_at = 2;
+	bg_combo_head_start(&h);
+	for (unsigned i = 1; i <= 3; i++)
+		T_EQ_INT(bg_combo_head_put(&h, tok, "a@x.jp;pw", 9, i, got_fn, g), 0);
+	T_EQ_INT(bg_combo_head_release(&h, tok, got_fn, g), -EIO);
+	T_EQ_INT((int)g->n, 2);
+
+	bg_combo_head_free(&h);
+	bg_addrtok_free(tok);
+	free(g);
+}
+
 int main(int argc, char **argv)
 {
 	t_init(argc, argv);
@@ -831,5 +962,6 @@ int main(int argc, char **argv)
 	T_RUN(query_and_emphasis);
 	T_RUN(header_fold);
 	T_RUN(pair_rows);
+	T_RUN(combo_head);
 	return t_done("test_addrtok");
 }
