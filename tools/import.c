@@ -36,7 +36,8 @@ struct file_rec {
 	char encoding[BG_ENC_NAME_MAX];
 	char compression[16];
 	unsigned long bad_lines, first_bad;
-	uint64_t repeats; /* a candidate the same as the one before it, valid */
+	uint64_t repeats;    /* a candidate the same as the one before it, valid */
+	uint64_t repeats_in; /* of them in a configured domain */
 	char sheet[SHEETS_NAMED][64];
 	struct bg_file_stats c;
 	char name[1024];
@@ -73,6 +74,9 @@ struct importer {
 	char last[BG_ID_MAX];
 	size_t last_len;
 	int last_state; /* 0 none, 1 valid, -1 not known yet, <= -2 invalid (-2 - err) */
+	bool last_in;	/* valid, and in a configured domain (bg_pipe_in_domains) */
+	/* the configured domains as the report names them ("" when none) */
+	char domains[256];
 };
 
 static void sink_invalid(struct bg_sink *s, unsigned long line, const char *why, const char *text,
@@ -190,9 +194,11 @@ static int sink_address(struct bg_sink *s, const char *addr, size_t len, unsigne
 			int n = bg_normalise(addr, len, &im->norm, out, sizeof(out));
 
 			im->last_state = n >= 0 ? 1 : -2 + n;
+			im->last_in = n >= 0 && bg_pipe_in_domains(im->pipe, out, (size_t)n);
 		}
 		if (im->last_state == 1) {
 			im->cur->repeats++;
+			im->cur->repeats_in += im->last_in;
 			return 0;
 		}
 		bg_invalid_note(&im->cur->c, line, bg_norm_strerror(im->last_state + 2), addr, len);
@@ -261,7 +267,8 @@ static int end_rec(struct importer *im, int rc, struct bg_err *err)
 	/* The workers are idle now: the repeats join the counts. */
 	im->cur->c.addresses += im->cur->repeats;
 	im->cur->c.duplicates += im->cur->repeats;
-	im->cur->repeats = 0;
+	im->cur->c.in_domains += im->cur->repeats_in;
+	im->cur->repeats = im->cur->repeats_in = 0;
 	im->last_state = 0;
 	if (bg_err_isset(bg_pipe_err(im->pipe)) && (rc || r2)) {
 		bg_err_clear(err); /* the pipe's failure is the cause, not "import stopped" */
@@ -423,9 +430,10 @@ out:
 	return rc;
 }
 
-static void print_counts(const struct bg_file_stats *c, bool json)
+/* dom: domains are configured (in_domains is then counted, and shown). */
+static void print_counts(const struct bg_file_stats *c, bool json, bool dom)
 {
-	if (json)
+	if (json) {
 		printf(
 		    "\"read\": %llu, \"addresses\": %llu, \"invalid\": %llu, \"duplicates\": %llu, "
 		    "\"new\": %llu, \"known\": %llu, \"defanged\": %llu",
@@ -433,7 +441,11 @@ static void print_counts(const struct bg_file_stats *c, bool json)
 		    (unsigned long long)c->invalid, (unsigned long long)c->duplicates,
 		    (unsigned long long)c->fresh, (unsigned long long)c->known,
 		    (unsigned long long)c->defanged);
-	else {
+		if (dom)
+			printf(", \"in_domains\": %llu", (unsigned long long)c->in_domains);
+		else
+			printf(", \"in_domains\": null");
+	} else {
 		printf("%llu read, %llu addresses, %llu invalid, %llu duplicates, %llu new, %llu "
 		       "known",
 		       (unsigned long long)c->records, (unsigned long long)c->addresses,
@@ -444,11 +456,37 @@ static void print_counts(const struct bg_file_stats *c, bool json)
 	}
 }
 
+/* How many of the addresses are in the configured domains (domains, shown as
+ * the configuration lists them; "" when none), when not all are: a list for
+ * another organisation's domain, or a configuration naming the wrong one,
+ * would import "successfully" and match nobody here by those names. */
+static void domains_line(const char *domains, const struct bg_file_stats *t)
+{
+	static const char rest[] = "match an account here only through the aliases file, a GECOS "
+				   "field (gecos_email) or a user name that is an address";
+
+	if (!domains[0] || t->addresses == 0 || t->in_domains >= t->addresses)
+		return;
+	if (t->in_domains == 0)
+		printf(
+		    "warning: none of the %llu addresses is in the configured domains (%s): they "
+		    "%s; check \"domains\" in the configuration\n",
+		    (unsigned long long)t->addresses, domains, rest);
+	else
+		printf(
+		    "domains: %llu of the %llu addresses are in the configured domains (%s); the "
+		    "others %s\n",
+		    (unsigned long long)t->in_domains, (unsigned long long)t->addresses, domains,
+		    rest);
+}
+
 /* refused: nothing is written (the error line says why): no advisory line. */
 static void report(const struct import_opts *o, const struct bg_advisory *a, bool existed,
 		   bool refused, struct file_rec **files, size_t nfiles,
-		   const struct bg_file_stats *total)
+		   const struct bg_file_stats *total, const char *domains)
 {
+	bool dom = domains[0] != '\0';
+
 	char day[16], safe[BG_ID_MAX * 8];
 
 	bg_day(a->published, day, sizeof(day));
@@ -457,7 +495,7 @@ static void report(const struct import_opts *o, const struct bg_advisory *a, boo
 		bg_json_advisory_head(stdout, a->id, a->name, a->published);
 		printf(", \"existed\": %s}, \"dry_run\": %s, ", existed ? "true" : "false",
 		       o->dry_run ? "true" : "false");
-		print_counts(total, true);
+		print_counts(total, true, dom);
 		printf(", \"files\": [");
 		for (size_t i = 0; i < nfiles; i++) {
 			printf("%s{\"file\": ", i ? ", " : "");
@@ -473,7 +511,7 @@ static void report(const struct import_opts *o, const struct bg_advisory *a, boo
 				printf(", \"encoding_errors_first_line\": %lu",
 				       files[i]->first_bad);
 			printf(", ");
-			print_counts(&files[i]->c, true);
+			print_counts(&files[i]->c, true, dom);
 			printf(", \"invalid_lines\": [");
 			for (size_t j = 0; j < files[i]->c.n_shown; j++) {
 				unsigned long l = files[i]->c.shown[j].line;
@@ -504,7 +542,7 @@ static void report(const struct import_opts *o, const struct bg_advisory *a, boo
 		       files[i]->format ? files[i]->format : "?", files[i]->encoding[0] ? ", " : "",
 		       files[i]->encoding, files[i]->compression[0] ? ", " : "",
 		       files[i]->compression);
-		print_counts(&files[i]->c, false);
+		print_counts(&files[i]->c, false, dom);
 		printf("\n");
 		if (files[i]->bad_lines)
 			printf(
@@ -530,9 +568,10 @@ static void report(const struct import_opts *o, const struct bg_advisory *a, boo
 	}
 	if (nfiles > 1) {
 		printf("total: ");
-		print_counts(total, false);
+		print_counts(total, false, dom);
 		printf("\n");
 	}
+	domains_line(domains, total);
 	if (refused)
 		return;
 	bg_escape(a->name, BG_ESC_QUOTES, safe, sizeof(safe));
@@ -1109,7 +1148,22 @@ static int open_all(struct importer *im, struct bg_ctx *ctx, const struct bg_con
 	if ((rc = bg_ctx_open(ctx)) != 0 || (rc = bg_ctx_norm_check(ctx)) != 0)
 		return rc;
 	bg_norm_opts_from_config(&im->norm, cfg);
-	return bg_pipe_new(&im->pipe, &im->norm, ctx->key, e);
+	if ((rc = bg_pipe_new(&im->pipe, &im->norm, ctx->key, e)) != 0)
+		return rc;
+	if ((rc = bg_pipe_domains(im->pipe, &cfg->domains)) != 0)
+		return bg_err_set(e, rc, "out of memory");
+	im->domains[0] = '\0';
+	for (const char *d = bg_list_next(&cfg->domains, NULL); d;
+	     d = bg_list_next(&cfg->domains, d)) {
+		size_t l = strlen(im->domains);
+
+		if (l + strlen(d) + 8 >= sizeof(im->domains)) {
+			snprintf(im->domains + l, sizeof(im->domains) - l, ", ...");
+			break;
+		}
+		snprintf(im->domains + l, sizeof(im->domains) - l, "%s%s", l ? ", " : "", d);
+	}
+	return 0;
 }
 
 /* Reads every file named into the pipe, and sets sha to the source's SHA-256:
@@ -1142,6 +1196,7 @@ static void totals(const struct importer *im, bool merged, struct bg_file_stats 
 
 		total->records += c->records;
 		total->addresses += c->addresses;
+		total->in_domains += c->in_domains;
 		total->invalid += c->invalid;
 		total->defanged += c->defanged;
 		if (merged) {
@@ -1158,11 +1213,11 @@ static int refuse(const struct importer *im, const struct bg_advisory *a,
 		  const struct bg_file_stats *total, struct bg_err *e)
 {
 	if (total->addresses == 0) {
-		report(im->o, a, false, true, im->recs, im->nrecs, total);
+		report(im->o, a, false, true, im->recs, im->nrecs, total, im->domains);
 		return bg_err_set(e, -ENODATA, "no valid address found");
 	}
 	if (im->o->strict && total->invalid) {
-		report(im->o, a, false, true, im->recs, im->nrecs, total);
+		report(im->o, a, false, true, im->recs, im->nrecs, total, im->domains);
 		return bg_err_set(e, -EINVAL, "%llu invalid record(s) and --strict",
 				  (unsigned long long)total->invalid);
 	}
@@ -1259,7 +1314,7 @@ int bg_cmd_import(struct bg_tool *t, int argc, char **argv)
 	}
 	a = job.done;
 	totals(&im, true, &total);
-	report(&o, &a, job.existed, false, im.recs, im.nrecs, &total);
+	report(&o, &a, job.existed, false, im.recs, im.nrecs, &total, im.domains);
 	rc = BG_EXIT_OK;
 out:
 	if (bg_err_isset(&e))

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "import_pipe.h"
+#include "config.h" /* bg_list */
 #include "unpack.h" /* bg_spool_open */
 #include "unicode.h"
 
@@ -84,6 +85,10 @@ struct bg_pipe {
 	struct bg_file_stats **files; /* every file begun, in order */
 	size_t n_files, cap_files;
 	struct merge *merge; /* after the last file (see the merge section) */
+	/* the configured domains, normalised, each ended by a NUL (read by the
+	 * workers, set before them) */
+	char dom[BG_PIPE_DOMAINS];
+	size_t dom_len;
 };
 
 static void merge_free(struct merge *m);
@@ -296,6 +301,8 @@ static int process(struct worker *w, struct batch *b)
 			continue;
 		}
 		b->st.addresses++;
+		if (p->dom_len && bg_pipe_in_domains(p, norm, (size_t)n))
+			b->st.in_domains++;
 		rc = bg_hmac_digest(w->hmac, "id", norm, (size_t)n,
 				    w->chunk + w->chunk_n * BG_DIGEST_LEN);
 		if (rc != 0)
@@ -379,6 +386,7 @@ static void *worker_main(void *arg)
 static void merge_batch(struct bg_pipe *p, struct batch *b)
 {
 	p->cur->addresses += b->st.addresses;
+	p->cur->in_domains += b->st.in_domains;
 	for (size_t i = 0; i < b->st.n_shown; i++)
 		bg_invalid_note(p->cur, b->st.shown[i].line, b->st.shown[i].why,
 				b->st.shown[i].text, strlen(b->st.shown[i].text));
@@ -569,6 +577,49 @@ static int worker_init(struct worker *w, struct bg_pipe *p, const unsigned char 
 	if (!w->chunk || !w->tmp || !w->bucket_end)
 		return -ENOMEM;
 	return bg_hmac_new(&w->hmac, key, NULL);
+}
+
+_Static_assert(BG_PIPE_DOMAINS >= 4 * BG_LIST_MAX, "room for every configured domain in ACE");
+
+int bg_pipe_domains(struct bg_pipe *p, const struct bg_list *domains)
+{
+	char addr[BG_ID_MAX], norm[BG_ID_MAX];
+
+	p->dom_len = 0;
+	for (const char *d = bg_list_next(domains, NULL); d; d = bg_list_next(domains, d)) {
+		int k = snprintf(addr, sizeof(addr), "x@%s", d), n;
+		const char *at;
+
+		if (k <= 0 || (size_t)k >= sizeof(addr))
+			continue;
+		n = bg_normalise(addr, (size_t)k, &p->norm, norm, sizeof(norm));
+		if (n == BG_NORM_NOMEM)
+			return -ENOMEM;
+		/* a domain no address can have (config.c refuses most) counts none */
+		if (n < 0 || !(at = memrchr(norm, '@', (size_t)n)))
+			continue;
+		k = n - (int)(at + 1 - norm);
+		if (p->dom_len + (size_t)k + 1 > sizeof(p->dom))
+			break;
+		memcpy(p->dom + p->dom_len, at + 1, (size_t)k);
+		p->dom_len += (size_t)k;
+		p->dom[p->dom_len++] = '\0';
+	}
+	return 0;
+}
+
+bool bg_pipe_in_domains(const struct bg_pipe *p, const char *norm, size_t n)
+{
+	const char *at = memrchr(norm, '@', n);
+	size_t dl;
+
+	if (!at)
+		return false;
+	dl = n - (size_t)(at + 1 - norm);
+	for (size_t i = 0; i < p->dom_len; i += strlen(p->dom + i) + 1)
+		if (strlen(p->dom + i) == dl && memcmp(p->dom + i, at + 1, dl) == 0)
+			return true;
+	return false;
 }
 
 int bg_pipe_new(struct bg_pipe **out, const struct bg_norm_opts *norm,

@@ -24,7 +24,12 @@ struct bg_invalid {
 struct bg_file_stats {
 	uint64_t records, addresses, invalid, duplicates, fresh, known;
 	uint64_t defanged; /* addresses written defanged and decoded (addrtok.c) */
-	size_t n_shown;	   /* the first BG_SHOWN_INVALID by line number */
+	/* addresses (duplicates among them) in a configured domain
+	 * (bg_pipe_domains): a list none of whose addresses is in one
+	 * matches an account only through an alias, a GECOS field or a user
+	 * name that is an address, which the report says */
+	uint64_t in_domains;
+	size_t n_shown; /* the first BG_SHOWN_INVALID by line number */
 	struct bg_invalid shown[BG_SHOWN_INVALID];
 	/* The pipe's: this file's runs, and the repeats its merge found across
 	 * them (part of duplicates, taken back when the merge starts over). */
@@ -43,6 +48,17 @@ struct bg_pipe;
 int bg_pipe_new(struct bg_pipe **out, const struct bg_norm_opts *norm,
 		const unsigned char key[BG_KEY_LEN], struct bg_err *e);
 void bg_pipe_free(struct bg_pipe *p);
+/* Before the first file: the configuration's domains (a user's identity
+ * USER@DOMAIN, identity.c), each normalised as an address's domain is; from
+ * then on the addresses in one of them are counted (in_domains).  At most
+ * BG_PIPE_DOMAINS bytes of them: four times a configuration's list
+ * (BG_LIST_MAX), as an IDN domain's ACE form is longer than its UTF-8 one;
+ * 0 or a negative errno. */
+#define BG_PIPE_DOMAINS 8192
+struct bg_list;
+int bg_pipe_domains(struct bg_pipe *p, const struct bg_list *domains);
+/* Whether the normalised address norm (n bytes) is in one of them. */
+bool bg_pipe_in_domains(const struct bg_pipe *p, const char *norm, size_t n);
 /* Before the first bg_pipe_add: at most n digests per sorted run (1 to the
  * default, 1M per worker), so that a test can make the merge meet many runs. */
 void bg_pipe_set_run_cap(struct bg_pipe *p, size_t n);

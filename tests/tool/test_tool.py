@@ -112,6 +112,7 @@ def run_all(root):
               f"{name} arithmetic", str(d))
         check(len(f["invalid_lines"]) == min(d["invalid"], 20), f"{name} invalid list")
     check(s.advisories() == [], "dry runs wrote nothing")
+    in_domains(root)
 
     # Workbook notes name the sheet and row, in text and in JSON.
     r = s.run("import", "--dry-run", "--name", "wb", fix("exact/wb-multisheet-ja.xlsx"))
@@ -490,6 +491,43 @@ def stopped_holder(root):
     os.waitpid(pid, 0)
     check(r.returncode == 0 and len(s.advisories()) == 1, "a holder that lets go is waited for",
           r.stderr)
+
+
+def in_domains(root):
+    """How many addresses are in the configured domains: counted after the
+    normaliser (case, an IDN domain in Unicode or in ACE), duplicates and
+    repeated lines among them; said when not all are, warned when none is;
+    null in --json (and nothing said) when no domain is configured."""
+    s = Store(os.path.join(root, "dom"))
+    lst = os.path.join(root, "dom", "list.txt")
+    with open(lst, "w", encoding="utf-8") as f:
+        f.write("a@Example.COM\nb@example.com\nb@example.com\nb@example.com\n"
+                "c@other.example\nd@sub.example.com\ne@xn--r8jz45g.jp\nf@例え.jp\n")
+    for domains, want in (("example.com", 4), ("example.com, 例え.jp", 6),
+                          ("xn--r8jz45g.jp", 2), ("other.test", 0), ("", None)):
+        with open(s.conf, "w") as f:
+            f.write(f"store = {s.dir}/store\nkey_file = {s.key}\n" +
+                    (f"domains = {domains}\n" if domains else ""))
+        r = s.run("import", "--dry-run", "--json", "--name", "dom", lst)
+        d = json.loads(r.stdout) if r.returncode == 0 else {}
+        check(d.get("in_domains", "absent") == want and
+              d.get("files", [{}])[0].get("in_domains", "absent") == want,
+              f"in_domains with domains = {domains!r}", r.stdout + r.stderr)
+        r = s.run("import", "--dry-run", "--name", "dom", lst)
+        said = [ln for ln in r.stdout.splitlines()
+                if ln.startswith(("domains:", "warning: none"))]
+        if want is None or want == 8:
+            check(said == [], f"nothing said with domains = {domains!r}", r.stdout)
+        elif want == 0:
+            check(len(said) == 1 and said[0].startswith(
+                "warning: none of the 8 addresses is in the configured domains (other.test)")
+                  and "check \"domains\"" in said[0], "none in the domains: a warning",
+                  r.stdout)
+        else:
+            check(len(said) == 1 and said[0].startswith(
+                f"domains: {want} of the 8 addresses are in the configured domains ({domains})"),
+                  f"{want} of 8 in {domains!r}: said", r.stdout)
+        check(r.returncode == 0, f"the import goes on with domains = {domains!r}", r.stderr)
 
 
 def set_conf(s, extra):
