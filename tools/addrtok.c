@@ -4593,6 +4593,44 @@ static bool recipient_header(const char *s, size_t n, size_t i)
 	return named_label(s, n, i, names, sizeof(names) / sizeof(names[0]));
 }
 
+size_t bg_sender_header(const char *s, size_t n, const char **addr)
+{
+	static const struct word names[] = {
+	    W("from"),
+	    W("sender"),
+	    W("*from"),
+	    W("resent-from"),
+	    W("\xe5\xb7\xae\xe5\x87\xba\xe4\xba\xba"), /* 差出人 */
+	    W("\xe9\x80\x81\xe4\xbf\xa1\xe8\x80\x85"), /* 送信者 */
+	    W("\xe7\x99\xba\xe4\xbf\xa1\xe8\x80\x85"), /* 発信者 */
+	    W("\xe9\x80\x81\xe4\xbf\xa1\xe5\x85\x83"), /* 送信元 */
+	};
+	size_t i = quote_skip(s, n), a, e;
+	const char *at, *lt;
+
+	if (i >= n || !has_colon(s + i, n - i) ||
+	    !named_label(s, n, i, names, sizeof(names) / sizeof(names[0])) ||
+	    !(at = memchr(s + i, '@', n - i)))
+		return 0;
+	/* "Name <a@x.jp>": the address in the angle brackets */
+	lt = memrchr(s + i, '<', (size_t)(at - s) - i);
+	if (lt) {
+		const char *gt = memchr(at, '>', (size_t)(s + n - at));
+
+		if (!gt || memchr(lt + 1, ' ', (size_t)(gt - lt - 1)))
+			return 0;
+		*addr = lt + 1;
+		return (size_t)(gt - lt - 1);
+	}
+	/* a bare address: its word, quotes and brackets aside */
+	for (a = (size_t)(at - s); a > i && !strchr(" \t\"'(:[,;", s[a - 1]); a--)
+		;
+	for (e = (size_t)(at - s); e < n && !strchr(" \t\"')]>,;", s[e]); e++)
+		;
+	*addr = s + a;
+	return e - a;
+}
+
 /* The length of a list separator at s[i] (',' ';' '，' '；' '、'), or 0. */
 static size_t list_sep(const char *s, size_t n, size_t i)
 {

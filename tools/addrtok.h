@@ -172,6 +172,11 @@ bool bg_header_line(const char *s, size_t n, bool msgid);
 /* bg_header_line(), or an attribution ("... wrote:", "... <a@x>:",
  * "...さんは書きました:"): its addresses are the senders' and recipients'. */
 bool bg_quoted_header(const char *s, size_t n);
+/* A sender's header line ("From: Name <a@x.jp>", "> Sender:", "差出人：a@x.jp",
+ * "送信者:", quoted or not): the length of its address, *addr set to it
+ * (the one in angle brackets, else the word with the '@'); 0 for any other
+ * line, or one without an address. */
+size_t bg_sender_header(const char *s, size_t n, const char **addr);
 /* The same test for plain text, narrower, in two halves: bg_header_line()
  * (bg_header_fold keeps that answer: see header), or this: a line ending as
  * only an attribution does ("wrote:", "writes:", "...のメッセージ:",

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static bool is_space(unsigned char c)
 {
@@ -31,6 +32,8 @@ static size_t strip_comment(const char *s, size_t n)
 	return n;
 }
 
+#define TEXT_SENDERS 4
+
 /* Where a line stands when it is longer than BG_LINE_MAX and comes in pieces
  * (bg_input_long_pieces): pieces after the first are no new record, a comment
  * runs on to the line's end, and no wrapped cell is joined across a piece. */
@@ -48,7 +51,73 @@ struct text_pieces {
 	struct bg_hdr_fold hdr;
 	/* below a pair label alone on its line ("ID/PW", "ID／PW") */
 	struct bg_pair_rows pairs;
+	/* A message saved or forwarded as text: its senders (the addresses of
+	 * its "From:" and "差出人:" header lines) and the line after which the
+	 * writer signs (a rule line or a letter's close below the first of
+	 * them): a sender's own address there is not imported
+	 * (bg_sender_sig_why), as in a mail.  Before, a saved notice's
+	 * "E-mail: sec@vendor.jp" under ━━━━ was stored as exposed.  The
+	 * tokeniser's sink is this one (text_address), then c's. */
+	char senders[TEXT_SENDERS][256];
+	unsigned nsenders;
+	unsigned long sig_at, sig_noted;
+	struct bg_sink sink;
+	struct bg_reader_ctx *c;
 };
+
+static int text_address(struct bg_sink *s, const char *a, size_t n, unsigned long line)
+{
+	struct text_pieces *p = s->arg;
+
+	if (p->sig_at && line > p->sig_at)
+		for (unsigned k = 0; k < p->nsenders; k++)
+			if (strlen(p->senders[k]) == n && strncasecmp(p->senders[k], a, n) == 0) {
+				if (line != p->sig_noted) {
+					p->sig_noted = line;
+					bg_reader_note(p->c, line, bg_sender_sig_why, a, n);
+				}
+				return 0;
+			}
+	return p->c->sink->address(p->c->sink, a, n, line);
+}
+
+static void text_invalid(struct bg_sink *s, unsigned long line, const char *why, const char *text,
+			 size_t len)
+{
+	struct text_pieces *p = s->arg;
+
+	p->c->sink->invalid(p->c->sink, line, why, text, len);
+}
+
+static void text_record(struct bg_sink *s)
+{
+	struct text_pieces *p = s->arg;
+
+	p->c->sink->record(p->c->sink);
+}
+
+static void text_defanged(struct bg_sink *s, unsigned long line)
+{
+	struct text_pieces *p = s->arg;
+
+	if (p->c->sink->defanged)
+		p->c->sink->defanged(p->c->sink, line);
+}
+
+/* A quoted header line: a sender's address kept (text_address). */
+static void text_sender(struct text_pieces *p, const char *s, size_t n)
+{
+	const char *a;
+	size_t k = bg_sender_header(s, n, &a);
+
+	if (k == 0 || k >= sizeof(p->senders[0]) || p->nsenders == TEXT_SENDERS)
+		return;
+	for (unsigned i = 0; i < p->nsenders; i++)
+		if (strlen(p->senders[i]) == k && strncasecmp(p->senders[i], a, k) == 0)
+			return;
+	memcpy(p->senders[p->nsenders], a, k);
+	p->senders[p->nsenders++][k] = '\0';
+}
 
 /* An SQL dump, by its head: a dump tool's banner, or a statement of its
  * tables starting a line.  Its lines without an address are statements, not
@@ -209,6 +278,9 @@ static int text_line(struct bg_addrtok *tok, const char *s, size_t n, unsigned f
 			marks = bg_line_marks(s, n, &at);
 		}
 	}
+	/* a saved message's signature starts below a rule line or its close */
+	if (p->nsenders && !p->sig_at && (bg_rule_line(s, n) || bg_letter_close(s, n)))
+		p->sig_at = line;
 	fold = bg_header_fold_colon(&p->hdr, s, n, (marks & BG_MARK_COLON) != 0);
 	if (p->contact_last && line == p->contact_last + 1 && line <= p->contact_to)
 		p->contact_last = line;
@@ -228,6 +300,7 @@ static int text_line(struct bg_addrtok *tok, const char *s, size_t n, unsigned f
 	 * "<a@x>:" alone heads details about a@x in text (bg_text_attribution_end);
 	 * a line without a colon (bg_header_fold saw) is neither. */
 	if (maybe && (fold || (p->hdr.colon && (p->hdr.header || bg_text_attribution_end(s, n))))) {
+		text_sender(p, s, n);
 		r = bg_addrtok_flush(tok);
 		bg_reader_note(c, line, "quoted mail header: its addresses are not imported", s,
 			       bg_shown_to_address(s, n));
@@ -252,21 +325,19 @@ static int text_read(struct bg_reader_ctx *c)
 	struct bg_input *in = c->in;
 	struct bg_err *err = &c->err;
 	struct bg_addrtok *tok = NULL;
-	struct text_pieces pieces = {false,
-				     false,
-				     NULL,
-				     false,
-				     0,
-				     0,
-				     0,
-				     {false, false, false, 0, false, false},
-				     {false, false, NULL, 0}};
+	struct text_pieces pieces = {0};
 	const char *s;
 	size_t n;
 	unsigned flags;
 	int r;
 
-	if (bg_addrtok_new(&tok, c->sink) != 0 || !(pieces.sql = bg_sqlmask_new())) {
+	pieces.c = c;
+	pieces.sink = (struct bg_sink){.address = text_address,
+				       .invalid = text_invalid,
+				       .record = text_record,
+				       .arg = &pieces,
+				       .defanged = text_defanged};
+	if (bg_addrtok_new(&tok, &pieces.sink) != 0 || !(pieces.sql = bg_sqlmask_new())) {
 		bg_addrtok_free(tok);
 		return bg_err_set(err, -ENOMEM, "%s: out of memory", c->name);
 	}

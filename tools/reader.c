@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <unistr.h>
 
 #include "addrtok.h"
 #include "ascii.h"
@@ -156,6 +158,108 @@ void bg_pair_rows_free(struct bg_pair_rows *p)
 	p->buf = NULL;
 	p->cap = 0;
 	p->on = false;
+}
+
+/* A character a rule line is drawn with: - = _ ~ * # + . and their
+ * full-width kin, dashes, box drawing (━ ─ ═), geometric shapes (■ □ ◆ ◇ ●
+ * ○), stars, ー and ・. */
+static bool rule_char(ucs4_t c)
+{
+	static const ucs4_t other[] = {0x2013, 0x2014, 0x2015, 0x2212, 0x2605, 0x2606,
+				       0x301c, 0x30fb, 0x30fc, 0xff0a, 0xff0b, 0xff0d,
+				       0xff1d, 0xff3f, 0xff5e, 0xff65};
+
+	if (c < 0x80)
+		return c && strchr("-=_~*#+.", (int)c);
+	if (c >= 0x2500 && c <= 0x25ff)
+		return true;
+	for (size_t k = 0; k < sizeof(other) / sizeof(other[0]); k++)
+		if (c == other[k])
+			return true;
+	return false;
+}
+
+/* A line drawn across: eight or more rule characters, of one kind or mixed
+ * (━━━━, -----, ＝＝＝＝, ■□■□■□■□, ◆◇◆◇◆◇◆◇, +-+-+-+-), blanks around. */
+const char bg_sender_sig_why[] =
+    "the sender's own address (From:) in the signature (after a rule line, an inquiry heading or "
+    "the letter's close): not imported";
+
+bool bg_rule_line(const char *s, size_t n)
+{
+	size_t k = 0;
+
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
+		n--;
+	while (n && (*s == ' ' || *s == '\t')) {
+		s++;
+		n--;
+	}
+	ucs4_t first = 0;
+	bool mixed_ascii = false, wide = false;
+
+	while (n) {
+		ucs4_t c;
+		int l = u8_mbtouc(&c, (const uint8_t *)s, n);
+
+		if (l <= 0 || !rule_char(c))
+			return false;
+		if (!k)
+			first = c;
+		else if (c != first && c < 0x80 && first < 0x80)
+			mixed_ascii = true;
+		wide = wide || c >= 0x80;
+		s += l;
+		n -= (size_t)l;
+		k++;
+	}
+	/* ASCII of one kind only: "+----+----+" is a table's border */
+	return k >= 8 && (wide || !mixed_ascii);
+}
+
+/* A short line without an address that closes the letter before its
+ * signature ("以上、よろしくお願いいたします。", "よろしくお願いします。", "以上",
+ * "Best regards,"), or an inquiry heading alone ("【お問い合わせ先】"): as after
+ * a rule line, the sender's own address from it on is a contact's.  Not a
+ * close inside a sentence ("With regards to ...", "...をよろしくお願いいたします"
+ * after the list's first words, "以上の1件に加え"). */
+bool bg_letter_close(const char *s, size_t n)
+{
+	/* a letter's close, opening a short line, after which the sender signs */
+	static const char *const closes[] = {"\xe3\x82\x88\xe3\x82\x8d\xe3\x81\x97\xe3\x81\x8f\xe3"
+					     "\x81\x8a\xe9\xa1\x98\xe3\x81"
+					     "\x84", /* よろしくお願い */
+					     "\xe5\xae\x9c\xe3\x81\x97\xe3\x81\x8f\xe3\x81\x8a\xe9"
+					     "\xa1\x98\xe3\x81\x84", /* 宜しくお願い
+								      */
+					     "\xe4\xbb\xa5\xe4\xb8\x8a\xe3\x80\x81", /* 以上、 */
+					     "\xe4\xbb\xa5\xe4\xb8\x8a\xe3\x80\x82", /* 以上。 */
+					     "best regards",
+					     "kind regards",
+					     "regards,",
+					     "sincerely,",
+					     "yours sincerely",
+					     NULL};
+	size_t i = 0;
+
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
+		n--;
+	while (i < n && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	if (n - i > 72 || bg_addr_maybe(s + i, n - i))
+		return false;
+	/* "以上" alone, or "Regards" alone */
+	if ((n - i == 6 && memcmp(s + i, "\xe4\xbb\xa5\xe4\xb8\x8a", 6) == 0) ||
+	    (n - i == 7 && strncasecmp(s + i, "regards", 7) == 0))
+		return true;
+	for (int k = 0; closes[k]; k++) {
+		size_t l = strlen(closes[k]);
+
+		if (n - i >= l && strncasecmp(s + i, closes[k], l) == 0)
+			return true;
+	}
+	/* an inquiry heading alone: "【お問い合わせ先】" */
+	return bg_inquiry_line(s + i, n - i);
 }
 
 void bg_combo_head_start(struct bg_combo_head *h)

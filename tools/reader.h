@@ -106,20 +106,34 @@ static inline const char *bg_pair_rows_line(struct bg_reader_ctx *c, struct bg_p
 }
 void bg_pair_rows_free(struct bg_pair_rows *p);
 
+/* A line drawn across: eight or more rule characters, of one kind or mixed
+ * (━━━━, -----, ＝＝＝＝, ■□■□■□■□, ◆◇◆◇◆◇◆◇, +-+-+-+-), blanks around;
+ * ASCII of one kind only ("+----+----+" is a table's border). */
+bool bg_rule_line(const char *s, size_t n);
+/* A short line without an address that closes a letter before its signature
+ * ("以上、よろしくお願いいたします。", "以上", "Best regards,"), or an inquiry
+ * heading alone ("【お問い合わせ先】"); not a close inside a sentence. */
+bool bg_letter_close(const char *s, size_t n);
+/* Below a rule line or a letter's close the writer signs: the sender's own
+ * address there (the mail's From:, a saved message's "差出人:") is the
+ * sender's contact, not an exposed one: not imported, said with this. */
+extern const char bg_sender_sig_why[];
+
+/* bg_combo_sep_cp over the first line of head (a header, a pair label) and
+ * the lines that may hold an address (bg_addr_maybe) only: a notice's
+ * greeting and signature, a page's menus and footer do not outvote its rows.
+ * 0 (no combolist) when out of memory. */
+char bg_combo_sep_rows(const char *head, size_t len, bool *field, uint32_t *cp);
+
 /* The head of a text that comes a piece at a time (a mail's text part, the
  * text a page shows), held until the separator of a combolist
- * ("taro@x.jp;hunter2") is known from its lines: bg_combo_sep_cp over them,
+ * ("taro@x.jp;hunter2") is known from its lines: bg_combo_sep_rows over them,
  * as read_text.c asks it of a file's head.  Before, a mail body's or a
  * page's "a@x.jp;b@evil.jp" rows stored b@evil.jp, a password, as an
  * identity, where the same rows in a file did not.  A piece is text with its
  * line number (it may hold several lines, '\n' between); the reader's fn
  * reads one, and the held ones are given to it in order.  Zero it; holding
  * starts with bg_combo_head_start. */
-/* bg_combo_sep_cp over the first line of head (a header, a pair label) and
- * the lines that may hold an address (bg_addr_maybe) only: a notice's
- * greeting and signature, a page's menus and footer do not outvote its rows.
- * 0 (no combolist) when out of memory. */
-char bg_combo_sep_rows(const char *head, size_t len, bool *field, uint32_t *cp);
 struct bg_addrtok;
 struct bg_combo_head {
 	bool on;

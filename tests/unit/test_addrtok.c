@@ -940,6 +940,39 @@ static void combo_head(void)
 	free(g);
 }
 
+/* bg_sender_header: the sender's address of a header line, and no other. */
+static void sender_header(void)
+{
+	static const struct {
+		const char *line, *addr; /* NULL: none */
+	} cases[] = {
+	    {"From: Security <sec@vendor.example.jp>", "sec@vendor.example.jp"},
+	    {"> From: sec@vendor.example.jp", "sec@vendor.example.jp"},
+	    {"\xe5\xb7\xae\xe5\x87\xba\xe4\xba\xba:\t\xe4\xba\x8b\xe5\x8b\x99\xe5\xb1\x80 "
+	     "<sec@vendor.example.jp>",
+	     "sec@vendor.example.jp"}, /* 差出人:<TAB>事務局 <...> */
+	    {"\xe9\x80\x81\xe4\xbf\xa1\xe8\x80\x85\xef\xbc\x9a\"sec@x.jp\"",
+	     "sec@x.jp"}, /* 送信者："..." */
+	    {"Sender: (ops) ops@x.jp,", "ops@x.jp"},
+	    {"To: admin@x.jp", NULL},
+	    {"From the list: a@x.jp", NULL},
+	    {"From: no address here", NULL},
+	    {"From: <a b@x.jp>", NULL},
+	    {"taro@x.jp", NULL},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *a = NULL;
+		size_t k = bg_sender_header(cases[i].line, strlen(cases[i].line), &a);
+
+		if (!cases[i].addr) {
+			T_CHECK(k == 0);
+			continue;
+		}
+		T_CHECK(k == strlen(cases[i].addr) && a && memcmp(a, cases[i].addr, k) == 0);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	t_init(argc, argv);
@@ -963,5 +996,6 @@ int main(int argc, char **argv)
 	T_RUN(header_fold);
 	T_RUN(pair_rows);
 	T_RUN(combo_head);
+	T_RUN(sender_header);
 	return t_done("test_addrtok");
 }
