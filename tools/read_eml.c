@@ -284,36 +284,6 @@ static void line_end(struct em *m)
 		m->c->sink->record(m->c->sink);
 }
 
-/* The line that opens a forwarded message in a body ("-------- Forwarded
- * Message --------", "-----Original Message-----", "Begin forwarded message:",
- * "----- 転送メッセージ -----", "-------- 元のメッセージ --------"). */
-static bool forward_line(const char *s, size_t n)
-{
-	static const char *const words[] = {
-	    "original message",
-	    "forwarded message",
-	    "begin forwarded message",
-	    "\xe8\xbb\xa2\xe9\x80\x81\xe3\x83\xa1\xe3\x83\x83\xe3\x82\xbb\xe3\x83"
-	    "\xbc\xe3\x82\xb8", /* 転送メッセージ */
-	    "\xe5\x85\x83\xe3\x81\xae\xe3\x83\xa1\xe3\x83\x83\xe3\x82\xbb\xe3\x83"
-	    "\xbc\xe3\x82\xb8", /* 元のメッセージ */
-	    "\xe8\xbb\xa2\xe9\x80\x81\xe3\x81\x95\xe3\x82\x8c\xe3\x81\x9f\xe3\x83"
-	    "\xa1\xe3\x83\x83"
-	    "\xe3\x82\xbb\xe3\x83\xbc\xe3\x82\xb8", /* 転送されたメッセージ */
-	    NULL};
-
-	if (n > 96 || memchr(s, '@', n))
-		return false;
-	for (size_t i = 0; i < n; i++)
-		for (int k = 0; words[k]; k++) {
-			size_t l = strlen(words[k]);
-
-			if (n - i >= l && strncasecmp(s + i, words[k], l) == 0)
-				return true;
-		}
-	return false;
-}
-
 static void text_line(struct em *m, const char *s, size_t n, unsigned long line)
 {
 	bool fold = bg_header_fold(&m->hdr, s, n);
@@ -324,7 +294,7 @@ static void text_line(struct em *m, const char *s, size_t n, unsigned long line)
 	/* A forwarded message after the forwarder's signature: its text is no
 	 * signature.  Before: "-- " above "-------- Forwarded Message --------"
 	 * dropped the whole list the forward carried. */
-	if (m->in_sig && forward_line(s, n)) {
+	if (m->in_sig && bg_forward_line(s, n)) {
 		m->in_sig = m->sig_noted = false;
 		return;
 	}
@@ -349,7 +319,7 @@ static void text_line(struct em *m, const char *s, size_t n, unsigned long line)
 	if (m->in_sig) {
 		if (!m->sig_noted) {
 			m->sig_noted = true;
-			note(m, line, "signature: its addresses are not imported", s, n);
+			note(m, line, bg_signature_why, s, n);
 		}
 		return;
 	}

@@ -61,6 +61,9 @@ struct text_pieces {
 	char senders[TEXT_SENDERS][256];
 	unsigned nsenders;
 	unsigned long sig_at, sig_noted;
+	/* below a "-- " line of such a message, to a forwarded one: its
+	 * signature, whose addresses are not imported (said once) */
+	bool in_sig, sig_said;
 	struct bg_sink sink;
 	struct bg_reader_ctx *c;
 };
@@ -102,6 +105,14 @@ static void text_defanged(struct bg_sink *s, unsigned long line)
 
 	if (p->c->sink->defanged)
 		p->c->sink->defanged(p->c->sink, line);
+}
+
+/* RFC 3676's signature separator, "-- " (editors and QP lose its space). */
+static bool sig_separator(const char *s, size_t n)
+{
+	while (n > 2 && (s[n - 1] == ' ' || s[n - 1] == '\r'))
+		n--;
+	return n == 2 && s[0] == '-' && s[1] == '-';
 }
 
 /* A quoted header line: a sender's address kept (text_address). */
@@ -287,6 +298,20 @@ static int text_line(struct bg_addrtok *tok, const char *s, size_t n, unsigned f
 	else
 		p->contact_last = 0;
 	maybe = at || bg_addr_maybe(s, n);
+	if (p->nsenders && sig_separator(s, n)) {
+		p->in_sig = true;
+		return bg_addrtok_flush(tok);
+	}
+	if (p->in_sig && !maybe && bg_forward_line(s, n))
+		p->in_sig = p->sig_said = false;
+	if (p->in_sig && maybe) {
+		r = bg_addrtok_flush(tok);
+		if (!p->sig_said) {
+			p->sig_said = true;
+			bg_reader_note(c, line, bg_signature_why, s, n);
+		}
+		return r;
+	}
 	if ((p->contact_last || bg_inquiry_line(s, n)) && maybe) {
 		r = bg_addrtok_flush(tok);
 		bg_reader_note(c, line, bg_inquiry_why, s, bg_shown_to_address(s, n));

@@ -181,6 +181,38 @@ static bool rule_char(ucs4_t c)
 
 /* A line drawn across: eight or more rule characters, of one kind or mixed
  * (━━━━, -----, ＝＝＝＝, ■□■□■□■□, ◆◇◆◇◆◇◆◇, +-+-+-+-), blanks around. */
+/* The line that opens a forwarded message in a body ("-------- Forwarded
+ * Message --------", "-----Original Message-----", "Begin forwarded message:",
+ * "----- 転送メッセージ -----", "-------- 元のメッセージ --------"). */
+bool bg_forward_line(const char *s, size_t n)
+{
+	static const char *const words[] = {
+	    "original message",
+	    "forwarded message",
+	    "begin forwarded message",
+	    "\xe8\xbb\xa2\xe9\x80\x81\xe3\x83\xa1\xe3\x83\x83\xe3\x82\xbb\xe3\x83"
+	    "\xbc\xe3\x82\xb8", /* 転送メッセージ */
+	    "\xe5\x85\x83\xe3\x81\xae\xe3\x83\xa1\xe3\x83\x83\xe3\x82\xbb\xe3\x83"
+	    "\xbc\xe3\x82\xb8", /* 元のメッセージ */
+	    "\xe8\xbb\xa2\xe9\x80\x81\xe3\x81\x95\xe3\x82\x8c\xe3\x81\x9f\xe3\x83"
+	    "\xa1\xe3\x83\x83"
+	    "\xe3\x82\xbb\xe3\x83\xbc\xe3\x82\xb8", /* 転送されたメッセージ */
+	    NULL};
+
+	if (n > 96 || memchr(s, '@', n))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		for (int k = 0; words[k]; k++) {
+			size_t l = strlen(words[k]);
+
+			if (n - i >= l && strncasecmp(s + i, words[k], l) == 0)
+				return true;
+		}
+	return false;
+}
+
+const char bg_signature_why[] = "signature: its addresses are not imported";
+
 const char bg_sender_sig_why[] =
     "the sender's own address (From:) in the signature (after a rule line, an inquiry heading or "
     "the letter's close): not imported";

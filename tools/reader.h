@@ -114,6 +114,14 @@ bool bg_rule_line(const char *s, size_t n);
  * ("以上、よろしくお願いいたします。", "以上", "Best regards,"), or an inquiry
  * heading alone ("【お問い合わせ先】"); not a close inside a sentence. */
 bool bg_letter_close(const char *s, size_t n);
+/* The line that opens a forwarded message in a body ("-------- Forwarded
+ * Message --------", "-----Original Message-----", "Begin forwarded message:",
+ * "----- 転送メッセージ -----", "-------- 元のメッセージ --------"): a
+ * signature before it ends there. */
+bool bg_forward_line(const char *s, size_t n);
+/* Below a "-- " line (RFC 3676) a mail's signature, to a forwarded message:
+ * its addresses are not imported, said once with this. */
+extern const char bg_signature_why[];
 /* Below a rule line or a letter's close the writer signs: the sender's own
  * address there (the mail's From:, a saved message's "差出人:") is the
  * sender's contact, not an exposed one: not imported, said with this. */
