@@ -322,6 +322,47 @@ static bool root_invoked_skip(pam_handle_t *pamh, const struct bg_config *cfg, c
 	return true;
 }
 
+/* The services that run an account's jobs with nobody at a terminal: cron
+ * (crond on Red Hat), at, and systemd's user manager (systemd-user, started
+ * for a session or for a lingering user).  A demand to change the password
+ * cannot be met there: cron logs "Authentication token is no longer valid;
+ * new one required" and drops the job, systemd fails user@.service.  Nobody
+ * gets in through them either: the change is still demanded at the account's
+ * next login, su or sudo.  *name: the service. */
+static bool unattended_service(pam_handle_t *pamh, const char **name)
+{
+	static const char *const names[] = {"cron", "crond", "atd", "systemd-user", NULL};
+	const void *item = NULL;
+
+	if (pam_get_item(pamh, PAM_SERVICE, &item) != PAM_SUCCESS || !item)
+		return false;
+	for (int k = 0; names[k]; k++)
+		if (strcmp(item, names[k]) == 0) {
+			*name = names[k];
+			return true;
+		}
+	return false;
+}
+
+/* A forced change in such a service: let the job run, logged (LOG_INFO: a
+ * job may run every minute).  A denial (action = deny) stays one.  Returns
+ * true when the module lets it pass. */
+static bool unattended_skip(pam_handle_t *pamh, const char *user, const struct bg_result *r,
+			    const struct bg_outcome *o)
+{
+	const char *svc = NULL;
+	char label[BG_NAME_MAX + 64];
+
+	if (o->result != BG_PAM_NEW_AUTHTOK_REQD || !unattended_service(pamh, &svc))
+		return false;
+	advisory_label(r, label, sizeof(label));
+	plog(pamh, LOG_INFO,
+	     "not forcing user=%s in service %s: it runs jobs, where no password can be "
+	     "changed; the change is due at the next login (advisory %s)",
+	     user, svc, label);
+	return true;
+}
+
 /* A check stopped by a lack of resources (no file descriptor, no memory) in a
  * process started setuid (su, sudo, passwd): the caller's own limits
  * (RLIMIT_NOFILE, RLIMIT_AS, set with ulimit before su) are inherited by it,
@@ -401,7 +442,7 @@ static int acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	/* The store, and the writers' gate held shared with it, are let go before
 	 * the conversation: a user reading the message never holds up an import. */
 	bg_ctx_close(&ctx);
-	if (root_invoked_skip(pamh, &cfg, user, &r, o))
+	if (root_invoked_skip(pamh, &cfg, user, &r, o) || unattended_skip(pamh, user, &r, o))
 		ret = PAM_SUCCESS;
 	else
 		ret = act(pamh, flags, &cfg, user, &r, o);

@@ -790,6 +790,33 @@ msg "$FORCE_MSG"
 not_logged "not forcing user=dave"
 end
 
+# 16: the services that run jobs with nobody at a terminal (cron, crond, atd,
+# systemd-user) are not told to change a password they cannot change: a
+# flagged account's jobs run, logged at info; action = deny still denies there;
+# a service of another name is forced as ever (14c, 14d).
+mksvc cron
+mksvc systemd-user
+mksvc atd action=deny
+begin 16a "service cron, flagged dave: PAM_SUCCESS, logged, no message; systemd-user the same"
+drv s16a cron dave account=PAM_SUCCESS
+rc_is 0
+logged info "not forcing user=dave in service cron: it runs jobs"
+no_msg
+drv s16a2 systemd-user dave account=PAM_SUCCESS
+rc_is 0
+logged info "not forcing user=dave in service systemd-user"
+end
+begin 16b "service atd with action=deny: denied"
+drv s16b atd dave account=PAM_PERM_DENIED
+rc_is 0
+not_logged "not forcing user=dave"
+end
+begin 16c "service cron, a clear user (alice): PAM_SUCCESS, nothing said"
+drv s16c cron alice account=PAM_SUCCESS
+rc_is 0
+not_logged "not forcing"
+end
+
 # Issue 10 (items 4, 7, 8, 9, 10, 14, 15, 16, 17): tests/pam/trust_b.sh.
 . "$SRC/tests/pam/trust_b.sh"
 
