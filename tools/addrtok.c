@@ -201,6 +201,11 @@ struct bg_addrtok {
 	char norm[BG_ID_MAX];
 };
 
+void bg_addrtok_sink(struct bg_addrtok *t, struct bg_sink *sink)
+{
+	t->sink = sink;
+}
+
 int bg_addrtok_new(struct bg_addrtok **out, struct bg_sink *sink)
 {
 	struct bg_addrtok *t = calloc(1, sizeof(*t));

@@ -39,6 +39,9 @@ struct bg_addrtok;
  * when set, ->defanged).  0 or -ENOMEM. */
 int bg_addrtok_new(struct bg_addrtok **out, struct bg_sink *sink);
 void bg_addrtok_free(struct bg_addrtok *t);
+/* What the tokeniser gives to from now on (a reader that starts to filter
+ * its addresses part way: read_text.c's senders). */
+void bg_addrtok_sink(struct bg_addrtok *t, struct bg_sink *sink);
 /* Lines that hold no candidate once wrapping is decided are reported invalid
  * with this reason (the text reader: "no address on the line"); NULL (the
  * default): the caller judges from bg_addrtok_line's count. */

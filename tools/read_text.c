@@ -56,8 +56,9 @@ struct text_pieces {
 	 * writer signs (a rule line or a letter's close below the first of
 	 * them): a sender's own address there is not imported
 	 * (bg_sender_sig_why), as in a mail.  Before, a saved notice's
-	 * "E-mail: sec@vendor.jp" under ━━━━ was stored as exposed.  The
-	 * tokeniser's sink is this one (text_address), then c's. */
+	 * "E-mail: sec@vendor.jp" under ━━━━ was stored as exposed.  Once a
+	 * sender is known the tokeniser's sink is this one (text_address),
+	 * then c's. */
 	char senders[TEXT_SENDERS][256];
 	unsigned nsenders;
 	unsigned long sig_at, sig_noted;
@@ -68,19 +69,28 @@ struct text_pieces {
 	struct bg_reader_ctx *c;
 };
 
+/* Whether address a is a sender's, below the signature's start: noted. */
+__attribute__((noinline)) static bool sender_in_sig(struct text_pieces *p, const char *a, size_t n,
+						    unsigned long line)
+{
+	for (unsigned k = 0; k < p->nsenders; k++)
+		if (strlen(p->senders[k]) == n && strncasecmp(p->senders[k], a, n) == 0) {
+			if (line != p->sig_noted) {
+				p->sig_noted = line;
+				bg_reader_note(p->c, line, bg_sender_sig_why, a, n);
+			}
+			return true;
+		}
+	return false;
+}
+
+/* Every address the tokeniser finds: a list's costs a test and a jump. */
 static int text_address(struct bg_sink *s, const char *a, size_t n, unsigned long line)
 {
 	struct text_pieces *p = s->arg;
 
-	if (p->sig_at && line > p->sig_at)
-		for (unsigned k = 0; k < p->nsenders; k++)
-			if (strlen(p->senders[k]) == n && strncasecmp(p->senders[k], a, n) == 0) {
-				if (line != p->sig_noted) {
-					p->sig_noted = line;
-					bg_reader_note(p->c, line, bg_sender_sig_why, a, n);
-				}
-				return 0;
-			}
+	if (p->sig_at && line > p->sig_at && sender_in_sig(p, a, n, line))
+		return 0;
 	return p->c->sink->address(p->c->sink, a, n, line);
 }
 
@@ -115,8 +125,9 @@ static bool sig_separator(const char *s, size_t n)
 	return n == 2 && s[0] == '-' && s[1] == '-';
 }
 
-/* A quoted header line: a sender's address kept (text_address). */
-static void text_sender(struct text_pieces *p, const char *s, size_t n)
+/* A quoted header line: a sender's address kept (text_address, the
+ * tokeniser's sink from the first one on: a list without one pays nothing). */
+static void text_sender(struct bg_addrtok *tok, struct text_pieces *p, const char *s, size_t n)
 {
 	const char *a;
 	size_t k = bg_sender_header(s, n, &a);
@@ -128,6 +139,7 @@ static void text_sender(struct text_pieces *p, const char *s, size_t n)
 			return;
 	memcpy(p->senders[p->nsenders], a, k);
 	p->senders[p->nsenders++][k] = '\0';
+	bg_addrtok_sink(tok, &p->sink);
 }
 
 /* An SQL dump, by its head: a dump tool's banner, or a statement of its
@@ -325,7 +337,7 @@ static int text_line(struct bg_addrtok *tok, const char *s, size_t n, unsigned f
 	 * "<a@x>:" alone heads details about a@x in text (bg_text_attribution_end);
 	 * a line without a colon (bg_header_fold saw) is neither. */
 	if (maybe && (fold || (p->hdr.colon && (p->hdr.header || bg_text_attribution_end(s, n))))) {
-		text_sender(p, s, n);
+		text_sender(tok, p, s, n);
 		r = bg_addrtok_flush(tok);
 		bg_reader_note(c, line, "quoted mail header: its addresses are not imported", s,
 			       bg_shown_to_address(s, n));
@@ -362,7 +374,7 @@ static int text_read(struct bg_reader_ctx *c)
 				       .record = text_record,
 				       .arg = &pieces,
 				       .defanged = text_defanged};
-	if (bg_addrtok_new(&tok, &pieces.sink) != 0 || !(pieces.sql = bg_sqlmask_new())) {
+	if (bg_addrtok_new(&tok, c->sink) != 0 || !(pieces.sql = bg_sqlmask_new())) {
 		bg_addrtok_free(tok);
 		return bg_err_set(err, -ENOMEM, "%s: out of memory", c->name);
 	}
