@@ -462,22 +462,27 @@ static void print_counts(const struct bg_file_stats *c, bool json, bool dom)
  * would import "successfully" and match nobody here by those names. */
 static void domains_line(const char *domains, const struct bg_file_stats *t)
 {
-	static const char rest[] = "match an account here only through the aliases file, a GECOS "
-				   "field (gecos_email) or a user name that is an address";
+	static const char rest[] = "an account here only through the aliases file, a GECOS field "
+				   "(gecos_email) or a user name that is an address";
+	uint64_t out = t->addresses - t->in_domains;
 
 	if (!domains[0] || t->addresses == 0 || t->in_domains >= t->addresses)
 		return;
-	if (t->in_domains == 0)
+	if (t->in_domains == 0 && t->addresses == 1)
+		printf("warning: the address is not in the configured domains (%s): it matches %s; "
+		       "check \"domains\" in the configuration\n",
+		       domains, rest);
+	else if (t->in_domains == 0)
 		printf(
 		    "warning: none of the %llu addresses is in the configured domains (%s): they "
-		    "%s; check \"domains\" in the configuration\n",
+		    "match %s; check \"domains\" in the configuration\n",
 		    (unsigned long long)t->addresses, domains, rest);
 	else
-		printf(
-		    "domains: %llu of the %llu addresses are in the configured domains (%s); the "
-		    "others %s\n",
-		    (unsigned long long)t->in_domains, (unsigned long long)t->addresses, domains,
-		    rest);
+		printf("domains: %llu of the %llu addresses %s in the configured domains (%s); %s "
+		       "%s\n",
+		       (unsigned long long)t->in_domains, (unsigned long long)t->addresses,
+		       t->in_domains == 1 ? "is" : "are", domains,
+		       out == 1 ? "the other matches" : "the others match", rest);
 }
 
 /* refused: nothing is written (the error line says why): no advisory line. */
