@@ -785,8 +785,8 @@ struct bg_table {
 	unsigned long proxy_skipped, proxy_line; /* entries of no address, the first's line */
 	char proxy_first[64];			 /* and its text (a SIP: or X500: name) */
 	bool log;				 /* a W3C extended log's (bg_table_log) */
-	bool trace;	       /* the log is a PowerShell export's (trace_header) */
-	struct bg_sink filter; /* a log's: the tokeniser's sink, server addresses out */
+	bool trace;		      /* the log is a PowerShell export's (trace_header) */
+	struct bg_sink_filter filter; /* a log's tokeniser's sink: server addresses out */
 	char why[128];
 	char note[512]; /* skipped: the header it has */
 	struct held_row held[BG_TABLE_SNIFF];
@@ -1572,29 +1572,6 @@ static int log_address(struct bg_sink *s, const char *a, size_t n, unsigned long
 	return t->c->sink->address(t->c->sink, a, n, line);
 }
 
-static void log_invalid(struct bg_sink *s, unsigned long line, const char *why, const char *text,
-			size_t len)
-{
-	struct bg_table *t = s->arg;
-
-	t->c->sink->invalid(t->c->sink, line, why, text, len);
-}
-
-static void log_record(struct bg_sink *s)
-{
-	struct bg_table *t = s->arg;
-
-	t->c->sink->record(t->c->sink);
-}
-
-static void log_defanged(struct bg_sink *s, unsigned long line)
-{
-	struct bg_table *t = s->arg;
-
-	if (t->c->sink->defanged)
-		t->c->sink->defanged(t->c->sink, line);
-}
-
 /* A header row of PowerShell's message tracking export: Get-MessageTrackingLog
  * (Exchange: EventId, MessageId, Recipients, Sender) or Get-MessageTrace
  * (Exchange Online: MessageTraceId, RecipientAddress, SenderAddress) piped to
@@ -1621,12 +1598,7 @@ int bg_table_log(struct bg_table *t)
 {
 	struct bg_addrtok *tok;
 
-	t->filter = (struct bg_sink){.address = log_address,
-				     .invalid = log_invalid,
-				     .record = log_record,
-				     .defanged = log_defanged,
-				     .arg = t};
-	if (bg_addrtok_new(&tok, &t->filter) != 0)
+	if (bg_addrtok_new(&tok, bg_sink_filter(&t->filter, t->c->sink, log_address, t)) != 0)
 		return bg_err_set(&t->c->err, -ENOMEM, "%s: out of memory", t->c->name);
 	bg_addrtok_free(t->tok);
 	t->tok = tok;

@@ -65,7 +65,7 @@ struct text_pieces {
 	/* below a "-- " line of such a message, to a forwarded one: its
 	 * signature, whose addresses are not imported (said once) */
 	bool in_sig, sig_said;
-	struct bg_sink sink;
+	struct bg_sink_filter sink;
 	struct bg_reader_ctx *c;
 };
 
@@ -94,29 +94,6 @@ static int text_address(struct bg_sink *s, const char *a, size_t n, unsigned lon
 	return p->c->sink->address(p->c->sink, a, n, line);
 }
 
-static void text_invalid(struct bg_sink *s, unsigned long line, const char *why, const char *text,
-			 size_t len)
-{
-	struct text_pieces *p = s->arg;
-
-	p->c->sink->invalid(p->c->sink, line, why, text, len);
-}
-
-static void text_record(struct bg_sink *s)
-{
-	struct text_pieces *p = s->arg;
-
-	p->c->sink->record(p->c->sink);
-}
-
-static void text_defanged(struct bg_sink *s, unsigned long line)
-{
-	struct text_pieces *p = s->arg;
-
-	if (p->c->sink->defanged)
-		p->c->sink->defanged(p->c->sink, line);
-}
-
 /* RFC 3676's signature separator, "-- " (editors and QP lose its space). */
 static bool sig_separator(const char *s, size_t n)
 {
@@ -139,7 +116,7 @@ static void text_sender(struct bg_addrtok *tok, struct text_pieces *p, const cha
 			return;
 	memcpy(p->senders[p->nsenders], a, k);
 	p->senders[p->nsenders++][k] = '\0';
-	bg_addrtok_sink(tok, &p->sink);
+	bg_addrtok_sink(tok, &p->sink.s);
 }
 
 /* An SQL dump, by its head: a dump tool's banner, or a statement of its
@@ -369,11 +346,7 @@ static int text_read(struct bg_reader_ctx *c)
 	int r;
 
 	pieces.c = c;
-	pieces.sink = (struct bg_sink){.address = text_address,
-				       .invalid = text_invalid,
-				       .record = text_record,
-				       .arg = &pieces,
-				       .defanged = text_defanged};
+	bg_sink_filter(&pieces.sink, c->sink, text_address, &pieces);
 	if (bg_addrtok_new(&tok, c->sink) != 0 || !(pieces.sql = bg_sqlmask_new())) {
 		bg_addrtok_free(tok);
 		return bg_err_set(err, -ENOMEM, "%s: out of memory", c->name);

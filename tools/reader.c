@@ -152,6 +152,43 @@ const char *bg_pair_rows_next(struct bg_reader_ctx *c, struct bg_pair_rows *p, c
 	return p->buf;
 }
 
+static void filter_invalid(struct bg_sink *s, unsigned long line, const char *why, const char *text,
+			   size_t len)
+{
+	struct bg_sink *up = ((struct bg_sink_filter *)s)->up;
+
+	up->invalid(up, line, why, text, len);
+}
+
+static void filter_record(struct bg_sink *s)
+{
+	struct bg_sink *up = ((struct bg_sink_filter *)s)->up;
+
+	up->record(up);
+}
+
+static void filter_defanged(struct bg_sink *s, unsigned long line)
+{
+	struct bg_sink *up = ((struct bg_sink_filter *)s)->up;
+
+	if (up->defanged)
+		up->defanged(up, line);
+}
+
+struct bg_sink *bg_sink_filter(struct bg_sink_filter *f, struct bg_sink *up,
+			       int (*address)(struct bg_sink *s, const char *addr, size_t len,
+					      unsigned long line),
+			       void *arg)
+{
+	f->s = (struct bg_sink){.address = address,
+				.invalid = filter_invalid,
+				.record = filter_record,
+				.defanged = filter_defanged,
+				.arg = arg};
+	f->up = up;
+	return &f->s;
+}
+
 void bg_pair_rows_free(struct bg_pair_rows *p)
 {
 	free(p->buf);
@@ -179,11 +216,6 @@ static bool rule_char(ucs4_t c)
 	return false;
 }
 
-/* A line drawn across: eight or more rule characters, of one kind or mixed
- * (━━━━, -----, ＝＝＝＝, ■□■□■□■□, ◆◇◆◇◆◇◆◇, +-+-+-+-), blanks around. */
-/* The line that opens a forwarded message in a body ("-------- Forwarded
- * Message --------", "-----Original Message-----", "Begin forwarded message:",
- * "----- 転送メッセージ -----", "-------- 元のメッセージ --------"). */
 bool bg_forward_line(const char *s, size_t n)
 {
 	static const char *const words[] = {

@@ -173,6 +173,17 @@ int bg_combo_head_put(struct bg_combo_head *h, struct bg_addrtok *tok, const cha
 int bg_combo_head_release(struct bg_combo_head *h, struct bg_addrtok *tok, bg_combo_read_fn fn,
 			  void *arg);
 void bg_combo_head_free(struct bg_combo_head *h);
+/* A sink that filters the addresses a tokeniser gives (address, whose
+ * s->arg is the reader's) and passes everything else on to up as it is.
+ * Embed it; bg_sink_filter sets it up and returns its sink. */
+struct bg_sink_filter {
+	struct bg_sink s; /* first: the callbacks find up from it */
+	struct bg_sink *up;
+};
+struct bg_sink *bg_sink_filter(struct bg_sink_filter *f, struct bg_sink *up,
+			       int (*address)(struct bg_sink *s, const char *addr, size_t len,
+					      unsigned long line),
+			       void *arg);
 /* Why a line's bytes were refused, in the input's own encoding: "invalid
  * UTF-8" + tail, or "bytes not valid CP932" + tail, written into buf. */
 const char *bg_reader_bad_bytes(const struct bg_reader_ctx *c, const char *tail, char *buf,
