@@ -119,7 +119,7 @@ static int html_read(struct bg_reader_ctx *c)
 {
 	struct bg_eml_html h;
 	struct bg_addrtok *tok = NULL;
-	struct page p = {c, NULL, {false, true, NULL, 0}, {0}};
+	struct page p = {c, NULL, {false, true, NULL, 0, 0}, {0}};
 	const char *s;
 	size_t n;
 	unsigned flags;

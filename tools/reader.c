@@ -109,16 +109,41 @@ size_t bg_reader_flagged_shown(const char *s, size_t n)
 	return label_end(s, bg_shown_to_address(s, n));
 }
 
+/* The joiner of a pair row between its account's end k and its password at
+ * pw, as struct bg_pair_rows keeps it. */
+static char row_joiner_class(const char *s, size_t k, size_t pw)
+{
+	while (k < pw && (s[k] == ' ' || s[k] == '\t'))
+		k++;
+	while (k + 3 <= pw && memcmp(s + k, "\xe3\x80\x80", 3) == 0) /* U+3000 */
+		k += 3;
+	if (k >= pw)
+		return ' ';
+	if (s[k] == '/' || (pw - k >= 3 && memcmp(s + k, "\xef\xbc\x8f", 3) == 0))
+		return '/';
+	if (s[k] == ',' || (pw - k >= 3 && memcmp(s + k, "\xef\xbc\x8c", 3) == 0))
+		return ',';
+	if (pw - k >= 3 && memcmp(s + k, "\xe3\x80\x81", 3) == 0)
+		return 'T';
+	if (pw - k >= 3 && memcmp(s + k, "\xe3\x83\xbb", 3) == 0)
+		return 'N';
+	return s[k];
+}
+
 const char *bg_pair_rows_next(struct bg_reader_ctx *c, struct bg_pair_rows *p, const char *s,
 			      size_t n, unsigned long line, bool maybe)
 {
+	char j;
+
 	static const char hidden[] = "(the password, not shown)";
 	size_t i = 0, k, pw, pe;
 
 	/* Outside the rows: only a short line without an address may be a label. */
 	if (!p->on) {
-		if (!maybe && n <= 96 && bg_head_pair_label(s, n))
+		if (!maybe && n <= 96 && bg_head_pair_label(s, n)) {
 			p->on = true;
+			p->joiner = 0;
+		}
 		return s;
 	}
 	while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r'))
@@ -130,10 +155,17 @@ const char *bg_pair_rows_next(struct bg_reader_ctx *c, struct bg_pair_rows *p, c
 	if (!maybe) {
 		/* another label starts them again; any other line of text ends them */
 		p->on = bg_head_pair_label(s, n) != 0;
+		p->joiner = 0;
 		return s;
 	}
 	if ((k = bg_pair_row(s, n, &pw, &pe)) == 0)
 		return s;
+	j = row_joiner_class(s, k, pw);
+	if (p->joiner && j != p->joiner) {
+		p->on = false; /* another shape: the block has ended */
+		return s;
+	}
+	p->joiner = j;
 	if (bg_addr_maybe(s + pw, pe - pw))
 		bg_reader_note(c, line,
 			       "a password (after the address of a row below a pair label such as "

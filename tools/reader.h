@@ -92,6 +92,11 @@ struct bg_pair_rows {
 	bool on, over_blanks;
 	char *buf;
 	size_t cap;
+	/* the joiner of the block's first row ('/' for '／' too, ',' for '，',
+	 * ' ' for blanks, '、', '・' as 'T', 'N'; 0 before it): a row of another
+	 * ends the block ("a@x.jp b@x.jp" under "a@x.jp／pw" rows is a list
+	 * of two addresses, where a page has no blank line to end them) */
+	char joiner;
 };
 /* Line s (n bytes; maybe: bg_addr_maybe's answer for it, which the reader has)
  * through it: the line to tokenise (s, or its copy in p->buf with the password
