@@ -122,6 +122,31 @@ static bool mailbox_prop(const char *s, size_t n)
 	return bg_ascii_one_of(s, n, names);
 }
 
+/* An ATTENDEE's CUTYPE (RFC 5545 3.2.3) among the parameters s (n bytes, to
+ * the value's ':') says a room or a resource: a meeting room's or a
+ * projector's mailbox, nobody's account ("CUTYPE=ROOM", quoted or not). */
+static bool resource_attendee(const char *s, size_t n)
+{
+	bool quoted = false;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t v, e;
+
+		if (s[i] == '"')
+			quoted = !quoted;
+		if (quoted || s[i] != ';' || !bg_ascii_starts_ci(s + i + 1, n - i - 1, "cutype="))
+			continue;
+		v = i + 8;
+		if (v < n && s[v] == '"')
+			v++;
+		for (e = v; e < n && s[e] != ';' && s[e] != '"'; e++)
+			;
+		return (e - v == 4 && bg_ascii_starts_ci(s + v, 4, "room")) ||
+		       (e - v == 8 && bg_ascii_starts_ci(s + v, 8, "resource"));
+	}
+	return false;
+}
+
 /* The property's name in its line s (n bytes, to the value's ':'): after its
  * group ("item1.EMAIL", Apple's and Google's), before its parameters; only
  * the letters, digits and '-' a name is made of (a note shows it). */
@@ -196,6 +221,13 @@ static int property(struct vc *v)
 	name = prop_name(v->buf, (size_t)(colon - v->buf), &nl);
 	if (!mailbox_prop(name, nl))
 		return unread(v, v->buf, (size_t)(colon - v->buf), val, n);
+	if (nl == 8 && bg_ascii_starts_ci(name, nl, "ATTENDEE") &&
+	    resource_attendee(v->buf, (size_t)(colon - v->buf))) {
+		r = bg_unread_scan(&v->unread,
+				   "an ATTENDEE of CUTYPE ROOM or RESOURCE (a room's mailbox)", val,
+				   n, v->line);
+		return r < 0 ? r : 0;
+	}
 	r = bg_addr_scan(v->tok, val, n, v->line);
 	if (r == 0)
 		bg_reader_note(v->c, v->line, "no address in the value", val, n > 80 ? 80 : n);
