@@ -1653,8 +1653,8 @@ static bool ieq(const char *a, size_t n, const char *lit);
 
 /* Why a password's word is not imported (tokens(), piece()). */
 static const char password_why[] =
-    "a password (after an address and ':', after \"Password:\", or a \"pwd=\" value) is "
-    "not imported";
+    "a password (after an address and ':' or a combolist's separator, after \"Password:\", or a "
+    "\"pwd=\" value) is not imported";
 
 /* A password is reported with its line, never shown: the report is kept and
  * mailed where the list itself would not be. */
