@@ -133,10 +133,9 @@ static char row_joiner_class(const char *s, size_t k, size_t pw)
 const char *bg_pair_rows_next(struct bg_reader_ctx *c, struct bg_pair_rows *p, const char *s,
 			      size_t n, unsigned long line, bool maybe)
 {
-	char j;
-
 	static const char hidden[] = "(the password, not shown)";
 	size_t i = 0, k, pw, pe;
+	char j;
 
 	/* Outside the rows: only a short line without an address may be a label. */
 	if (!p->on) {
@@ -381,7 +380,6 @@ char bg_combo_sep_rows(const char *head, size_t len, bool *field, uint32_t *cp)
 	while (i < len) {
 		const char *nl = memchr(head + i, '\n', len - i);
 		size_t e = nl ? (size_t)(nl - head) : len;
-
 		bool blank = true;
 
 		for (size_t j = i; j < e && blank; j++)
