@@ -259,20 +259,27 @@ static bool break_glass(const struct bg_config *cfg, const char *user)
 	return getpwnam_r(user, &pw, buf, sizeof(buf), &res) == 0 && res && pw.pw_uid == 0;
 }
 
+/* The service's name when it is one of names (NULL-ended), else NULL. */
+static const char *service_in(pam_handle_t *pamh, const char *const *names)
+{
+	const void *item = NULL;
+
+	if (pam_get_item(pamh, PAM_SERVICE, &item) != PAM_SUCCESS || !item)
+		return NULL;
+	for (int k = 0; names[k]; k++)
+		if (strcmp(item, names[k]) == 0)
+			return names[k];
+	return NULL;
+}
+
 /* The services whose PAM_RUSER is their caller, told by the kernel (the real
  * uid of a set-uid su or sudo, or root's own runuser). */
 static bool su_service(pam_handle_t *pamh)
 {
 	static const char *const names[] = {"su",   "su-l",   "runuser", "runuser-l",
 					    "sudo", "sudo-i", NULL};
-	const void *item = NULL;
 
-	if (pam_get_item(pamh, PAM_SERVICE, &item) != PAM_SUCCESS || !item)
-		return false;
-	for (int k = 0; names[k]; k++)
-		if (strcmp(item, names[k]) == 0)
-			return true;
-	return false;
+	return service_in(pamh, names) != NULL;
 }
 
 /* root (the real uid of the process, and PAM_RUSER an account with uid 0, as su
@@ -328,20 +335,12 @@ static bool root_invoked_skip(pam_handle_t *pamh, const struct bg_config *cfg, c
  * cannot be met there: cron logs "Authentication token is no longer valid;
  * new one required" and drops the job, systemd fails user@.service.  Nobody
  * gets in through them either: the change is still demanded at the account's
- * next login, su or sudo.  *name: the service. */
-static bool unattended_service(pam_handle_t *pamh, const char **name)
+ * next login, su or sudo.  The service's name, or NULL. */
+static const char *unattended_service(pam_handle_t *pamh)
 {
 	static const char *const names[] = {"cron", "crond", "atd", "systemd-user", NULL};
-	const void *item = NULL;
 
-	if (pam_get_item(pamh, PAM_SERVICE, &item) != PAM_SUCCESS || !item)
-		return false;
-	for (int k = 0; names[k]; k++)
-		if (strcmp(item, names[k]) == 0) {
-			*name = names[k];
-			return true;
-		}
-	return false;
+	return service_in(pamh, names);
 }
 
 /* A forced change in such a service: let the job run, logged (LOG_INFO: a
@@ -350,10 +349,10 @@ static bool unattended_service(pam_handle_t *pamh, const char **name)
 static bool unattended_skip(pam_handle_t *pamh, const char *user, const struct bg_result *r,
 			    const struct bg_outcome *o)
 {
-	const char *svc = NULL;
+	const char *svc;
 	char label[BG_NAME_MAX + 64];
 
-	if (o->result != BG_PAM_NEW_AUTHTOK_REQD || !unattended_service(pamh, &svc))
+	if (o->result != BG_PAM_NEW_AUTHTOK_REQD || !(svc = unattended_service(pamh)))
 		return false;
 	advisory_label(r, label, sizeof(label));
 	plog(pamh, LOG_INFO,

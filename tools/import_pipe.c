@@ -616,9 +616,11 @@ bool bg_pipe_in_domains(const struct bg_pipe *p, const char *norm, size_t n)
 	if (!at)
 		return false;
 	dl = n - (size_t)(at + 1 - norm);
-	for (size_t i = 0; i < p->dom_len; i += strlen(p->dom + i) + 1)
-		if (strlen(p->dom + i) == dl && memcmp(p->dom + i, at + 1, dl) == 0)
+	for (size_t i = 0, l; i < p->dom_len; i += l + 1) {
+		l = strlen(p->dom + i);
+		if (l == dl && memcmp(p->dom + i, at + 1, dl) == 0)
 			return true;
+	}
 	return false;
 }
 

@@ -299,7 +299,7 @@ static void text_line(struct em *m, const char *s, size_t n, unsigned long line)
 		return;
 	}
 	/* RFC 3676 signature separator (QP and some mailers lose its space) */
-	if ((n == 3 && memcmp(s, "-- ", 3) == 0) || (n == 2 && memcmp(s, "--", 2) == 0)) {
+	if (bg_sig_separator(s, n)) {
 		m->in_sig = true;
 		return;
 	}

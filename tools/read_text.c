@@ -94,14 +94,6 @@ static int text_address(struct bg_sink *s, const char *a, size_t n, unsigned lon
 	return p->c->sink->address(p->c->sink, a, n, line);
 }
 
-/* RFC 3676's signature separator, "-- " (editors and QP lose its space). */
-static bool sig_separator(const char *s, size_t n)
-{
-	while (n > 2 && (s[n - 1] == ' ' || s[n - 1] == '\r'))
-		n--;
-	return n == 2 && s[0] == '-' && s[1] == '-';
-}
-
 /* A quoted header line: a sender's address kept (text_address, the
  * tokeniser's sink from the first one on: a list without one pays nothing). */
 static void text_sender(struct bg_addrtok *tok, struct text_pieces *p, const char *s, size_t n)
@@ -287,7 +279,7 @@ static int text_line(struct bg_addrtok *tok, const char *s, size_t n, unsigned f
 	else
 		p->contact_last = 0;
 	maybe = at || bg_addr_maybe(s, n);
-	if (p->nsenders && sig_separator(s, n)) {
+	if (p->nsenders && bg_sig_separator(s, n)) {
 		p->in_sig = true;
 		return bg_addrtok_flush(tok);
 	}

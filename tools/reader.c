@@ -274,6 +274,13 @@ bool bg_forward_line(const char *s, size_t n)
 	return false;
 }
 
+bool bg_sig_separator(const char *s, size_t n)
+{
+	if (n && s[n - 1] == '\r')
+		n--;
+	return (n == 3 && memcmp(s, "-- ", 3) == 0) || (n == 2 && memcmp(s, "--", 2) == 0);
+}
+
 const char bg_signature_why[] = "signature: its addresses are not imported";
 
 const char bg_sender_sig_why[] =

@@ -124,6 +124,10 @@ bool bg_letter_close(const char *s, size_t n);
  * "----- 転送メッセージ -----", "-------- 元のメッセージ --------"): a
  * signature before it ends there. */
 bool bg_forward_line(const char *s, size_t n);
+/* RFC 3676's signature separator, "-- " (QP and some mailers lose its
+ * space: "--"), a CR after it aside: the one test of a mail's body and of a
+ * message saved as text. */
+bool bg_sig_separator(const char *s, size_t n);
 /* Below a "-- " line (RFC 3676) a mail's signature, to a forwarded message:
  * its addresses are not imported, said once with this. */
 extern const char bg_signature_why[];
